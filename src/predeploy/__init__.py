@@ -1,0 +1,3 @@
+"""predeploy: the LLM Pre-Deployment Assistant."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,100 @@
+"""The language every component speaks: validated, immutable domain types."""
+
+from predeploy.core.types.base import (
+    PERCENTILE_NAMES,
+    Engine,
+    FactKind,
+    FrozenModel,
+    KvCacheDtype,
+    PercentileName,
+    Percentiles,
+    Precision,
+    Priority,
+    Provenance,
+    UseCase,
+)
+from predeploy.core.types.facts import (
+    BenchmarkRecord,
+    GpuSpec,
+    LoadDescription,
+    ModelArchitecture,
+    ModelCard,
+    PriceQuote,
+    QualityScore,
+)
+from predeploy.core.types.intent import (
+    Budget,
+    Constraints,
+    DeploymentIntent,
+    FieldSource,
+    GpuAvailability,
+    Preferences,
+)
+from predeploy.core.types.outcome import DeploymentOutcome, ObservedMetrics, ObservedTraffic
+from predeploy.core.types.perf import PerfMetrics, PredictionProvenance
+from predeploy.core.types.plan import (
+    Autoscaling,
+    CostEstimate,
+    DeploymentPlan,
+    PlanPrediction,
+    SLOCheck,
+    VllmSettings,
+)
+from predeploy.core.types.slo import LATENCY_METRICS, LatencyMetric, PercentileTargets, SLOTargets
+from predeploy.core.types.templates import (
+    AutoscalingSettings,
+    DeploymentTemplate,
+    ModelCharacteristics,
+    SloTemplate,
+    TrafficDefaults,
+)
+from predeploy.core.types.traffic import TokenDistribution, TrafficProfile
+
+__all__ = [
+    "LATENCY_METRICS",
+    "PERCENTILE_NAMES",
+    "Autoscaling",
+    "AutoscalingSettings",
+    "BenchmarkRecord",
+    "Budget",
+    "Constraints",
+    "CostEstimate",
+    "DeploymentIntent",
+    "DeploymentOutcome",
+    "DeploymentPlan",
+    "DeploymentTemplate",
+    "Engine",
+    "FactKind",
+    "FieldSource",
+    "FrozenModel",
+    "GpuAvailability",
+    "GpuSpec",
+    "KvCacheDtype",
+    "LatencyMetric",
+    "LoadDescription",
+    "ModelArchitecture",
+    "ModelCard",
+    "ModelCharacteristics",
+    "ObservedMetrics",
+    "ObservedTraffic",
+    "PercentileName",
+    "PercentileTargets",
+    "Percentiles",
+    "PerfMetrics",
+    "PlanPrediction",
+    "Precision",
+    "PredictionProvenance",
+    "Preferences",
+    "PriceQuote",
+    "Priority",
+    "Provenance",
+    "QualityScore",
+    "SLOCheck",
+    "SLOTargets",
+    "SloTemplate",
+    "TokenDistribution",
+    "TrafficDefaults",
+    "TrafficProfile",
+    "UseCase",
+    "VllmSettings",
+]

@@ -1,0 +1,134 @@
+"""Base model classes and small value types shared by every schema."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class FrozenModel(BaseModel):
+    """An immutable, strictly validated value: unknown keys are errors (a typo never passes)."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        protected_namespaces=(),
+        validate_default=True,
+        str_strip_whitespace=True,
+    )
+
+
+PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+NonNegativeFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+PositiveInt = Annotated[int, Field(gt=0)]
+NonNegativeInt = Annotated[int, Field(ge=0)]
+Fraction = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+
+
+class FactKind(StrEnum):
+    """How a number came to be. Shown wherever the number is shown."""
+
+    MEASURED = "measured"
+    PUBLISHED_SPEC = "published-spec"
+    ESTIMATED = "estimated"
+    DERIVED = "derived"
+
+
+class Provenance(FrozenModel):
+    """Where a fact comes from: every row of the knowledge base carries one."""
+
+    source: Annotated[str, Field(min_length=1, max_length=2000)]
+    kind: FactKind
+    date: dt.date | None = None
+    url: str | None = None
+    notes: str | None = None
+
+    def label(self) -> str:
+        """Short human-readable label, e.g. ``measured · MLPerf v5.1 · 2025-09-09``."""
+        parts = [self.kind.value, self.source]
+        if self.date is not None:
+            parts.append(self.date.isoformat())
+        return " · ".join(parts)
+
+
+class Percentiles(FrozenModel):
+    """Distribution summary of one latency metric, in the unit its field name states."""
+
+    mean: NonNegativeFloat | None = None
+    p50: NonNegativeFloat | None = None
+    p90: NonNegativeFloat | None = None
+    p95: NonNegativeFloat | None = None
+    p99: NonNegativeFloat | None = None
+
+    def get(self, percentile: PercentileName) -> float | None:
+        value: float | None = getattr(self, percentile)
+        return value
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Percentiles:
+        known = [v for v in (self.p50, self.p90, self.p95, self.p99) if v is not None]
+        if any(b < a * (1 - 1e-9) for a, b in itertools.pairwise(known)):
+            raise ValueError(
+                f"percentiles must not decrease (p50 ≤ p90 ≤ p95 ≤ p99), got {known}"
+            )
+        return self
+
+
+PercentileName = Literal["mean", "p50", "p90", "p95", "p99"]
+PERCENTILE_NAMES: tuple[PercentileName, ...] = ("p50", "p90", "p95", "p99")
+
+
+class UseCase(StrEnum):
+    """The ten use-case template ids (a stable contract, see DESIGN.md §6)."""
+
+    CHATBOT = "chatbot"
+    CUSTOMER_SERVICE = "customer_service"
+    CODE_COMPLETION = "code_completion"
+    CODE_GENERATION = "code_generation"
+    RAG_QA = "rag_qa"
+    SUMMARIZATION = "summarization"
+    LONG_DOCUMENT_SUMMARIZATION = "long_document_summarization"
+    CONTENT_GENERATION = "content_generation"
+    TRANSLATION = "translation"
+    BATCH_PROCESSING = "batch_processing"
+
+
+class Priority(StrEnum):
+    """What the user optimises for when several plans meet the SLOs."""
+
+    LATENCY = "latency"
+    COST = "cost"
+    QUALITY = "quality"
+    THROUGHPUT = "throughput"
+    BALANCED = "balanced"
+
+
+class Precision(StrEnum):
+    """Weight precision of a served model."""
+
+    BF16 = "bf16"
+    FP16 = "fp16"
+    FP8 = "fp8"
+    INT8 = "int8"
+    INT4 = "int4"
+    FP4 = "fp4"
+
+
+class KvCacheDtype(StrEnum):
+    """KV-cache element type (vLLM ``--kv-cache-dtype``); ``auto`` follows the model dtype."""
+
+    AUTO = "auto"
+    FP8 = "fp8"
+
+
+class Engine(StrEnum):
+    VLLM = "vllm"
+    SGLANG = "sglang"
+    TRTLLM = "trtllm"
+    LMDEPLOY = "lmdeploy"
+    LLAMA_CPP = "llama.cpp"
+    OTHER = "other"

@@ -1,0 +1,220 @@
+"""Facts the knowledge base holds: models, accelerators, prices, benchmarks.
+
+Every fact carries a :class:`Provenance`. These types are what the core computes with; the
+``kb`` adapter stores and loads them, and never the other way round.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from predeploy.core.types.base import (
+    FrozenModel,
+    NonNegativeFloat,
+    NonNegativeInt,
+    PositiveFloat,
+    PositiveInt,
+    Precision,
+    Provenance,
+    UseCase,
+)
+
+AttentionType = Literal["mha", "gqa", "mqa", "mla", "hybrid"]
+
+
+class ModelArchitecture(FrozenModel):
+    """The architecture facts performance depends on (from ``config.json`` or the model card).
+
+    Parameter counts are in billions. For mixture-of-experts models ``active_params_b`` is the
+    parameter count one token passes through; for dense models it equals ``total_params_b``.
+    """
+
+    num_layers: PositiveInt
+    hidden_size: PositiveInt
+    num_attention_heads: PositiveInt
+    num_kv_heads: PositiveInt
+    head_dim: PositiveInt
+    intermediate_size: PositiveInt
+    vocab_size: PositiveInt
+    total_params_b: PositiveFloat
+    active_params_b: PositiveFloat
+    max_context_tokens: PositiveInt
+    attention_type: AttentionType = "gqa"
+    num_experts: NonNegativeInt = 0
+    experts_per_token: NonNegativeInt = 0
+    n_shared_experts: NonNegativeInt = 0
+    moe_intermediate_size: PositiveInt | None = None
+    #: Layers that are dense (no experts) in an MoE model, e.g. DeepSeek V3's first 3 layers.
+    num_dense_layers: NonNegativeInt = 0
+    #: MLA (DeepSeek) compressed KV rank and decoupled RoPE key dim; KV per token per layer is
+    #: ``(kv_lora_rank + qk_rope_head_dim)`` elements instead of ``2 × kv_heads × head_dim``.
+    mla_kv_lora_rank: PositiveInt | None = None
+    mla_qk_rope_head_dim: PositiveInt | None = None
+    #: Sliding-window attention span in tokens, and how many layers use it (the rest are global).
+    sliding_window: PositiveInt | None = None
+    sliding_window_layers: NonNegativeInt = 0
+    tie_word_embeddings: bool = False
+    #: The precision the released checkpoint ships in (gpt-oss is MXFP4, DeepSeek V3 is FP8).
+    native_precision: Precision = Precision.BF16
+
+    @property
+    def is_moe(self) -> bool:
+        return self.num_experts > 0
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ModelArchitecture:
+        if self.num_attention_heads % self.num_kv_heads:
+            raise ValueError(
+                f"num_attention_heads ({self.num_attention_heads}) must be a multiple of "
+                f"num_kv_heads ({self.num_kv_heads})"
+            )
+        if self.active_params_b > self.total_params_b * (1 + 1e-6):
+            raise ValueError(
+                f"active_params_b ({self.active_params_b}) exceeds total_params_b "
+                f"({self.total_params_b})"
+            )
+        if self.num_experts and not self.experts_per_token:
+            raise ValueError("an MoE model (num_experts > 0) needs experts_per_token > 0")
+        if self.experts_per_token > self.num_experts:
+            raise ValueError(
+                f"experts_per_token ({self.experts_per_token}) exceeds num_experts "
+                f"({self.num_experts})"
+            )
+        if self.sliding_window_layers > self.num_layers:
+            raise ValueError("sliding_window_layers exceeds num_layers")
+        if self.sliding_window_layers and self.sliding_window is None:
+            raise ValueError("sliding_window_layers > 0 needs sliding_window")
+        return self
+
+
+class QualityScore(FrozenModel):
+    """One sourced quality signal for one task. Scores of different sources are never mixed."""
+
+    task: UseCase | Literal["general"]
+    #: The scale the score lives on, e.g. ``aa-weighted`` (Artificial Analysis benchmarks,
+    #: compass weights) or ``model-card:MMLU-Pro``. Only scores on the same scale compare.
+    scale: Annotated[str, Field(min_length=1)]
+    score: NonNegativeFloat
+    benchmark: str | None = None
+    provenance: Provenance
+
+
+class ModelCard(FrozenModel):
+    """One model of the catalog."""
+
+    id: Annotated[str, Field(min_length=3, pattern=r"^[\w.\-]+/[\w.\-]+$")]
+    name: Annotated[str, Field(min_length=1)]
+    family: Annotated[str, Field(min_length=1)]
+    aliases: tuple[str, ...] = ()
+    license: Annotated[str, Field(min_length=1)]
+    tasks: tuple[UseCase, ...]
+    architecture: ModelArchitecture
+    quality: tuple[QualityScore, ...] = ()
+    release_date: dt.date | None = None
+    #: Precisions with a published checkpoint or a supported on-the-fly quantization in vLLM.
+    precisions: tuple[Precision, ...] = (Precision.BF16, Precision.FP8)
+    reasoning: bool = False
+    provenance: Provenance
+
+
+Interconnect = Literal["nvlink", "pcie", "infinity-fabric", "none"]
+
+
+class GpuSpec(FrozenModel):
+    """An accelerator's datasheet facts. TFLOPS are dense (no 2:4 sparsity)."""
+
+    name: Annotated[str, Field(min_length=1)]
+    label: str
+    vendor: Literal["nvidia", "amd", "intel", "other"]
+    memory_gb: PositiveFloat
+    memory_bandwidth_gb_s: PositiveFloat
+    bf16_tflops: PositiveFloat
+    fp16_tflops: PositiveFloat
+    fp8_tflops: PositiveFloat | None = None
+    int8_tops: PositiveFloat | None = None
+    fp4_tflops: PositiveFloat | None = None
+    interconnect: Interconnect
+    #: Per-GPU unidirectional bandwidth to peers over ``interconnect`` (PCIe when none).
+    interconnect_gb_s: PositiveFloat
+    gpus_per_node: PositiveInt
+    supported_precisions: tuple[Precision, ...]
+    architecture: str
+    tdp_w: PositiveFloat | None = None
+    aliases: tuple[str, ...] = ()
+    provenance: Provenance
+
+    @property
+    def memory_bytes(self) -> float:
+        return self.memory_gb * 1e9
+
+    def display(self, count: int = 1) -> str:
+        """User-facing configuration string, e.g. ``2x NVIDIA L4`` or ``4x A100-80GB``."""
+        return f"{count}x {self.label}"
+
+
+PricingKind = Literal["on_demand", "spot", "reserved", "on_prem_amortized"]
+
+
+class PriceQuote(FrozenModel):
+    """The price of one GPU for one hour at one provider and region."""
+
+    gpu: Annotated[str, Field(min_length=1)]
+    provider: Annotated[str, Field(min_length=1)]
+    instance_type: str
+    region: str
+    region_class: Literal["us", "eu", "apac", "global", "on-prem"]
+    gpu_count: PositiveInt
+    usd_per_gpu_hour_on_demand: PositiveFloat | None
+    usd_per_gpu_hour_spot: PositiveFloat | None = None
+    provenance: Provenance
+
+    @model_validator(mode="after")
+    def _some_price(self) -> PriceQuote:
+        if self.usd_per_gpu_hour_on_demand is None and self.usd_per_gpu_hour_spot is None:
+            raise ValueError("a price quote needs an on-demand or a spot price")
+        return self
+
+
+class LoadDescription(FrozenModel):
+    """How a benchmark loaded the server (see ../shared/calibration/README.md 'Load kinds')."""
+
+    kind: Literal["max_throughput", "request_rate", "concurrency", "static_batch", "burst"]
+    value: PositiveFloat | None = None
+    num_prompts: PositiveInt | None = None
+    arrival: Literal["poisson", "constant", "gamma"] | None = None
+
+
+class BenchmarkRecord(FrozenModel):
+    """One measured serving scenario and the metrics measured for it.
+
+    Metric names and units follow the calibration contract: throughputs are totals over
+    ``gpu_count`` GPUs (``output_tokens_per_s``, ``requests_per_s``), latencies are in ms with a
+    statistic suffix (``ttft_ms_p99``, ``itl_ms_mean``, ``tpot_ms_p50``, ``e2e_ms_p90``).
+    """
+
+    id: Annotated[str, Field(min_length=1)]
+    model: Annotated[str, Field(min_length=1)]
+    gpu: Annotated[str, Field(min_length=1)]
+    gpu_count: PositiveInt
+    tp: PositiveInt | None
+    pp: PositiveInt = 1
+    precision: Precision | None
+    kv_cache_dtype: str | None = None
+    engine: str
+    engine_version: str | None = None
+    input_tokens: NonNegativeInt | None
+    output_tokens: NonNegativeInt | None
+    dataset: str = "fixed"
+    load: LoadDescription
+    metrics: dict[str, NonNegativeFloat]
+    source_key: Annotated[str, Field(min_length=1)]
+    provenance: Provenance
+
+    @model_validator(mode="after")
+    def _has_metrics(self) -> BenchmarkRecord:
+        if not self.metrics:
+            raise ValueError("a benchmark record needs at least one measured metric")
+        return self

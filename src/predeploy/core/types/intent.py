@@ -1,0 +1,149 @@
+"""DeploymentIntent: what the user wants, as the planner consumes it (editable field by field)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, computed_field, model_validator
+
+from predeploy.core.types.base import (
+    Fraction,
+    FrozenModel,
+    PositiveFloat,
+    PositiveInt,
+    Precision,
+    Priority,
+    UseCase,
+)
+from predeploy.core.types.slo import SLOTargets
+
+#: Sanity bounds on what a request can state. Beyond them the input is a typo or an attack.
+MAX_USERS = 1_000_000_000
+MAX_REQUESTS_PER_S = 1_000_000.0
+MAX_USD = 1e9
+MAX_TENSOR_PARALLEL = 8
+MAX_TEXT_CHARS = 20_000
+
+UserKind = Literal["concurrent", "total", "daily"]
+FieldOrigin = Literal["stated", "default", "derived", "assumed"]
+
+
+class Budget(FrozenModel):
+    """Spending limits; any may be unset."""
+
+    monthly_usd: PositiveFloat | None = Field(default=None, le=MAX_USD)
+    hourly_usd: PositiveFloat | None = Field(default=None, le=MAX_USD)
+    per_million_tokens_usd: PositiveFloat | None = Field(default=None, le=MAX_USD)
+
+
+class GpuAvailability(FrozenModel):
+    """GPUs on hand: a canonical accelerator name and, when known, how many."""
+
+    gpu: Annotated[str, Field(min_length=1, max_length=64)]
+    count: PositiveInt | None = Field(default=None, le=100_000)
+
+
+class Constraints(FrozenModel):
+    """Hard limits every plan must respect."""
+
+    budget: Budget = Budget()
+    #: Accelerators the user has or allows (canonical names); empty = any.
+    gpus: tuple[GpuAvailability, ...] = ()
+    #: Preferred models (catalog ids); with ``models_required`` only these are planned.
+    models: tuple[Annotated[str, Field(min_length=1, max_length=200)], ...] = ()
+    models_required: bool = False
+    #: Allowed weight precisions; empty = any the accelerator supports.
+    precisions: tuple[Precision, ...] = ()
+    max_tensor_parallel: PositiveInt = Field(default=MAX_TENSOR_PARALLEL, le=MAX_TENSOR_PARALLEL)
+    #: Licenses to exclude (e.g. non-commercial) and a cap on total GPUs.
+    excluded_licenses: tuple[str, ...] = ()
+    max_total_gpus: PositiveInt | None = Field(default=None, le=100_000)
+
+
+class Preferences(FrozenModel):
+    """Soft wishes that shape ranking, not feasibility."""
+
+    allow_spot: bool = False
+    providers: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    #: Minimum relative SLO headroom the planner keeps at peak (0.1 = 10 % margin).
+    headroom: Fraction = 0.1
+    min_context_tokens: PositiveInt | None = None
+
+
+class FieldSource(FrozenModel):
+    """Where the value of one intent field came from, with the extractor's confidence."""
+
+    origin: FieldOrigin
+    confidence: Fraction = 1.0
+    evidence: str | None = Field(default=None, max_length=500)
+
+
+class DeploymentIntent(FrozenModel):
+    """The business request in planner terms.
+
+    The flat contract keys ``budget``, ``gpus`` and ``models`` (DESIGN.md §6) are accepted on
+    input and emitted on output; they live in :attr:`constraints`.
+    """
+
+    use_case: UseCase
+    description: str = Field(default="", max_length=MAX_TEXT_CHARS)
+    subject_matter: str | None = Field(default=None, max_length=200)
+    users: PositiveInt | None = Field(default=None, le=MAX_USERS)
+    user_kind: UserKind = "total"
+    #: Average request rate the user stated (requests/s); derived from users when absent.
+    qps: PositiveFloat | None = Field(default=None, le=MAX_REQUESTS_PER_S)
+    peak_qps: PositiveFloat | None = Field(default=None, le=MAX_REQUESTS_PER_S)
+    priority: Priority = Priority.BALANCED
+    prompt_tokens: PositiveInt | None = Field(default=None, le=10_000_000)
+    output_tokens: PositiveInt | None = Field(default=None, le=10_000_000)
+    slo: SLOTargets = SLOTargets()
+    constraints: Constraints = Constraints()
+    preferences: Preferences = Preferences()
+    #: Per-field origin and confidence, keyed by dotted field path (``slo.ttft_ms.p90``).
+    sources: dict[str, FieldSource] = Field(default_factory=dict)
+    #: Assumptions the extractor made, in words, to show the user.
+    assumptions: tuple[str, ...] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _lift_contract_keys(cls, data: Any) -> Any:
+        """Accept the flat contract keys and drop computed echoes on input."""
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        data.pop("stated", None)
+        constraints = dict(data.get("constraints") or {})
+        if "budget" in data:
+            constraints.setdefault("budget", data.pop("budget"))
+        if "gpus" in data:
+            gpus = data.pop("gpus")
+            constraints.setdefault(
+                "gpus", [{"gpu": g} if isinstance(g, str) else g for g in gpus or []]
+            )
+        if "models" in data:
+            constraints.setdefault("models", data.pop("models"))
+        if constraints:
+            data["constraints"] = constraints
+        return data
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def budget(self) -> Budget:
+        return self.constraints.budget
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def gpus(self) -> list[str]:
+        return [g.gpu for g in self.constraints.gpus]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def models(self) -> list[str]:
+        return list(self.constraints.models)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def stated(self) -> list[str]:
+        """The fields the user gave explicitly (contract key)."""
+        return sorted(k for k, s in self.sources.items() if s.origin == "stated")

@@ -1,0 +1,79 @@
+"""Traffic: how many requests arrive, how bursty, and how long prompts and answers are."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from predeploy.core.types.base import (
+    FrozenModel,
+    NonNegativeFloat,
+    PositiveFloat,
+    PositiveInt,
+)
+
+#: Upper bound on any token length we accept (10M tokens): longer is a typo, not a workload.
+MAX_TOKENS_PER_REQUEST = 10_000_000
+
+
+class TokenDistribution(FrozenModel):
+    """Distribution of a per-request token length (prompt or output).
+
+    ``kind`` picks how the simulator samples it: ``fixed`` (always ``mean``), ``normal`` or
+    ``lognormal`` (with ``stdev``, clipped to [1, ``max``]), or ``empirical`` (``values``).
+    """
+
+    kind: Literal["fixed", "normal", "lognormal", "empirical"] = "lognormal"
+    mean: PositiveFloat = Field(le=MAX_TOKENS_PER_REQUEST)
+    stdev: NonNegativeFloat = 0.0
+    p95: PositiveFloat | None = None
+    max: PositiveInt | None = Field(default=None, le=MAX_TOKENS_PER_REQUEST)
+    values: tuple[PositiveInt, ...] = ()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> TokenDistribution:
+        if self.kind == "empirical" and not self.values:
+            raise ValueError("an empirical token distribution needs values")
+        if self.kind == "fixed" and self.stdev:
+            raise ValueError("a fixed token distribution has stdev 0")
+        if self.max is not None and self.max < self.mean:
+            raise ValueError(f"max ({self.max}) is below the mean ({self.mean})")
+        if self.p95 is not None and self.max is not None and self.p95 > self.max:
+            raise ValueError(f"p95 ({self.p95}) exceeds max ({self.max})")
+        return self
+
+    @classmethod
+    def fixed(cls, tokens: int) -> TokenDistribution:
+        return cls(kind="fixed", mean=tokens, stdev=0.0, p95=tokens, max=tokens)
+
+    def upper_tokens(self) -> int:
+        """A length that nearly every request stays under: ``max``, else p95, else mean+3σ."""
+        if self.max is not None:
+            return self.max
+        if self.p95 is not None:
+            return round(self.p95)
+        return round(self.mean + 3 * self.stdev)
+
+
+class TrafficProfile(FrozenModel):
+    """The load a deployment must carry, with how each figure was derived (in words)."""
+
+    prompt_tokens: TokenDistribution
+    output_tokens: TokenDistribution
+    avg_requests_per_s: PositiveFloat
+    peak_requests_per_s: PositiveFloat
+    #: Coefficient of variation of inter-arrival times: 1 = Poisson, > 1 = bursty.
+    burstiness_cv: PositiveFloat = 1.0
+    diurnal_peak_factor: PositiveFloat = Field(default=1.0, ge=1.0)
+    active_users: PositiveFloat | None = None
+    derivation: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _peak_at_least_avg(self) -> TrafficProfile:
+        if self.peak_requests_per_s < self.avg_requests_per_s:
+            raise ValueError(
+                f"peak_requests_per_s ({self.peak_requests_per_s}) is below "
+                f"avg_requests_per_s ({self.avg_requests_per_s})"
+            )
+        return self

@@ -1,0 +1,1 @@
+"""Adapter: deploy (imports only predeploy.core)."""

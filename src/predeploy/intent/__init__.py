@@ -1,0 +1,1 @@
+"""Adapter: intent (imports only predeploy.core)."""

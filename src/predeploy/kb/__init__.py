@@ -1,0 +1,1 @@
+"""Adapter: kb (imports only predeploy.core)."""

@@ -1,0 +1,1 @@
+"""Adapter: observe (imports only predeploy.core)."""

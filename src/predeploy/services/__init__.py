@@ -1,0 +1,1 @@
+"""Use cases: the one place adapters are plugged into the core."""

@@ -1,0 +1,51 @@
+"""Typed settings from ``PREDEPLOY_*`` environment variables.
+
+Only entry points and services read settings; the core never does.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+LlmBackendKind = Literal["none", "ollama", "openai"]
+
+
+def _default_home() -> Path:
+    return Path(os.environ.get("PREDEPLOY_HOME", Path.home() / ".predeploy"))
+
+
+class Settings(BaseModel):
+    """Runtime configuration. Every field maps to ``PREDEPLOY_<FIELD_NAME_UPPERCASE>``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    home: Path = Field(default_factory=_default_home)
+    #: SQLAlchemy URL; default is an SQLite file under ``home``.
+    database_url: str | None = None
+    llm_backend: LlmBackendKind = "none"
+    llm_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: str | None = None
+    llm_timeout_s: float = Field(default=20.0, gt=0, le=600)
+    seed: int = 20261130
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.home / 'predeploy.sqlite3'}"
+
+
+def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    """Build :class:`Settings` from the environment (``PREDEPLOY_*``), validating every value."""
+    env = os.environ if environ is None else environ
+    values: dict[str, str] = {}
+    for name in Settings.model_fields:
+        key = f"PREDEPLOY_{name.upper()}"
+        if key in env and env[key] != "":
+            values[name] = env[key]
+    return Settings.model_validate(values)

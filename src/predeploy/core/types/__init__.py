@@ -31,14 +31,20 @@ from predeploy.core.types.intent import (
     Preferences,
 )
 from predeploy.core.types.outcome import DeploymentOutcome, ObservedMetrics, ObservedTraffic
-from predeploy.core.types.perf import PerfMetrics, PredictionProvenance
+from predeploy.core.types.perf import (
+    LoadSpec,
+    MemoryFit,
+    PerfMetrics,
+    PerfPrediction,
+    PredictionProvenance,
+    ServingScenario,
+)
 from predeploy.core.types.plan import (
     Autoscaling,
     CostEstimate,
     DeploymentPlan,
     PlanPrediction,
     SLOCheck,
-    VllmSettings,
 )
 from predeploy.core.types.slo import LATENCY_METRICS, LatencyMetric, PercentileTargets, SLOTargets
 from predeploy.core.types.templates import (
@@ -49,10 +55,12 @@ from predeploy.core.types.templates import (
     TrafficDefaults,
 )
 from predeploy.core.types.traffic import TokenDistribution, TrafficProfile
+from predeploy.core.types.vllm import QUANTIZATION_METHOD, VllmSettings
 
 __all__ = [
     "LATENCY_METRICS",
     "PERCENTILE_NAMES",
+    "QUANTIZATION_METHOD",
     "Autoscaling",
     "AutoscalingSettings",
     "BenchmarkRecord",
@@ -72,6 +80,8 @@ __all__ = [
     "KvCacheDtype",
     "LatencyMetric",
     "LoadDescription",
+    "LoadSpec",
+    "MemoryFit",
     "ModelArchitecture",
     "ModelCard",
     "ModelCharacteristics",
@@ -81,6 +91,7 @@ __all__ = [
     "PercentileTargets",
     "Percentiles",
     "PerfMetrics",
+    "PerfPrediction",
     "PlanPrediction",
     "Precision",
     "PredictionProvenance",
@@ -91,6 +102,7 @@ __all__ = [
     "QualityScore",
     "SLOCheck",
     "SLOTargets",
+    "ServingScenario",
     "SloTemplate",
     "TokenDistribution",
     "TrafficDefaults",

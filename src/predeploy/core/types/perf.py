@@ -4,12 +4,23 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import model_validator
+
 from predeploy.core.types.base import (
+    Engine,
     Fraction,
     FrozenModel,
+    KvCacheDtype,
     NonNegativeFloat,
+    NonNegativeInt,
     Percentiles,
+    PositiveFloat,
+    PositiveInt,
+    Precision,
 )
+from predeploy.core.types.facts import GpuSpec, ModelArchitecture
+from predeploy.core.types.traffic import TokenDistribution
+from predeploy.core.types.vllm import VllmSettings
 
 PredictionMethod = Literal["simulation", "analytic", "roofline"]
 ParameterBasis = Literal["fitted", "fallback"]
@@ -44,3 +55,91 @@ class PerfMetrics(FrozenModel):
     mean_queue_length: NonNegativeFloat | None = None
     mean_batch_size: NonNegativeFloat | None = None
     provenance: PredictionProvenance
+
+
+LoadKind = Literal["poisson", "gamma", "concurrency", "burst", "static_batch", "max_throughput"]
+
+
+class LoadSpec(FrozenModel):
+    """How requests reach the server.
+
+    ``poisson``/``gamma``: open-loop arrivals at ``rate_rps`` (gamma with inter-arrival
+    coefficient of variation ``cv``); ``concurrency``: closed loop with ``concurrency`` requests
+    in flight; ``burst``: ``num_prompts`` requests at t=0; ``static_batch``: one batch of
+    ``batch_size`` identical requests, no continuous batching; ``max_throughput``: every request
+    queued at once, the engine at its largest batch.
+    """
+
+    kind: LoadKind
+    rate_rps: PositiveFloat | None = None
+    cv: PositiveFloat = 1.0
+    concurrency: PositiveInt | None = None
+    batch_size: PositiveInt | None = None
+    num_prompts: PositiveInt | None = None
+
+    @model_validator(mode="after")
+    def _needs(self) -> LoadSpec:
+        needed = {
+            "poisson": ("rate_rps", self.rate_rps),
+            "gamma": ("rate_rps", self.rate_rps),
+            "concurrency": ("concurrency", self.concurrency),
+            "burst": ("num_prompts", self.num_prompts),
+            "static_batch": ("batch_size", self.batch_size),
+        }.get(self.kind)
+        if needed is not None and needed[1] is None:
+            raise ValueError(f"load kind {self.kind!r} needs {needed[0]}")
+        return self
+
+
+class ServingScenario(FrozenModel):
+    """One configuration under one load: everything the performance engine needs.
+
+    ``gpu_count`` = ``tp`` × ``pp`` × ``replicas``; ``vllm`` ``None`` means the engine's
+    defaults for this accelerator.
+    """
+
+    model_id: str
+    model: ModelArchitecture
+    gpu: GpuSpec
+    precision: Precision
+    tp: PositiveInt = 1
+    pp: PositiveInt = 1
+    replicas: PositiveInt = 1
+    engine: Engine = Engine.VLLM
+    kv_cache_dtype: KvCacheDtype = KvCacheDtype.AUTO
+    prompt_tokens: TokenDistribution
+    output_tokens: TokenDistribution
+    load: LoadSpec
+    vllm: VllmSettings | None = None
+
+    @property
+    def gpu_count(self) -> int:
+        return self.tp * self.pp * self.replicas
+
+
+class MemoryFit(FrozenModel):
+    """Does the model fit, and how much KV cache is left (per GPU of one replica)."""
+
+    fits: bool
+    #: In words: why it does or does not fit ("weights 70.6 GB > 72.0 GB usable on 1x H100").
+    reason: str
+    weight_bytes_per_gpu: NonNegativeFloat
+    #: KV-cache bytes for one token across all layers of the whole model (before the TP split).
+    kv_bytes_per_token: NonNegativeFloat
+    kv_cache_bytes_per_gpu: float
+    reserve_bytes_per_gpu: NonNegativeFloat
+    usable_bytes_per_gpu: NonNegativeFloat
+    kv_capacity_tokens: NonNegativeInt
+    #: Largest context (prompt + output) one sequence can have with this KV cache.
+    max_model_len: NonNegativeInt
+    #: Sequences of the requested context length that fit in the KV cache at once.
+    max_concurrent_seqs: NonNegativeInt
+
+
+class PerfPrediction(FrozenModel):
+    """The engine's answer for one :class:`ServingScenario`."""
+
+    metrics: PerfMetrics
+    memory: MemoryFit
+    #: Highest sustainable request rate of the whole scenario (all replicas), req/s.
+    saturation_rps: NonNegativeFloat | None = None

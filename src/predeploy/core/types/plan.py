@@ -9,7 +9,6 @@ from pydantic import Field, computed_field, model_validator
 from predeploy.core.types.base import (
     Fraction,
     FrozenModel,
-    KvCacheDtype,
     NonNegativeFloat,
     PercentileName,
     Percentiles,
@@ -20,63 +19,7 @@ from predeploy.core.types.base import (
 )
 from predeploy.core.types.perf import PredictionProvenance
 from predeploy.core.types.slo import LatencyMetric
-
-#: vLLM ``--quantization`` method per weight precision when the checkpoint is not pre-quantized.
-QUANTIZATION_METHOD: dict[Precision, str | None] = {
-    Precision.BF16: None,
-    Precision.FP16: None,
-    Precision.FP8: "fp8",
-    Precision.INT8: "compressed-tensors",
-    Precision.INT4: "awq_marlin",
-    Precision.FP4: "modelopt_fp4",
-}
-
-
-class VllmSettings(FrozenModel):
-    """The ``vllm serve`` capacity arguments a prediction assumed (always passed explicitly)."""
-
-    tensor_parallel_size: PositiveInt = 1
-    pipeline_parallel_size: PositiveInt = 1
-    max_model_len: PositiveInt
-    max_num_seqs: PositiveInt
-    max_num_batched_tokens: PositiveInt
-    gpu_memory_utilization: Fraction = 0.9
-    dtype: Literal["auto", "bfloat16", "float16"] = "auto"
-    quantization: str | None = None
-    kv_cache_dtype: KvCacheDtype = KvCacheDtype.AUTO
-    enable_chunked_prefill: bool = True
-    enable_prefix_caching: bool = True
-    block_size: PositiveInt = 16
-
-    def to_args(self) -> dict[str, str | int | float | bool]:
-        """Flag → value, exactly as ``vllm serve`` spells the flags."""
-        args: dict[str, str | int | float | bool] = {
-            "--tensor-parallel-size": self.tensor_parallel_size,
-            "--max-model-len": self.max_model_len,
-            "--max-num-seqs": self.max_num_seqs,
-            "--max-num-batched-tokens": self.max_num_batched_tokens,
-            "--gpu-memory-utilization": self.gpu_memory_utilization,
-        }
-        if self.pipeline_parallel_size > 1:
-            args["--pipeline-parallel-size"] = self.pipeline_parallel_size
-        if self.dtype != "auto":
-            args["--dtype"] = self.dtype
-        if self.quantization:
-            args["--quantization"] = self.quantization
-        if self.kv_cache_dtype != KvCacheDtype.AUTO:
-            args["--kv-cache-dtype"] = self.kv_cache_dtype.value
-        args["--enable-chunked-prefill" if self.enable_chunked_prefill
-             else "--no-enable-chunked-prefill"] = True
-        args["--enable-prefix-caching" if self.enable_prefix_caching
-             else "--no-enable-prefix-caching"] = True
-        return args
-
-    def to_cli(self) -> list[str]:
-        """The arguments as a list of command-line tokens."""
-        out: list[str] = []
-        for flag, value in self.to_args().items():
-            out.append(flag) if value is True else out.extend([flag, str(value)])
-        return out
+from predeploy.core.types.vllm import VllmSettings
 
 
 class PlanPrediction(FrozenModel):

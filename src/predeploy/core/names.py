@@ -1,0 +1,70 @@
+"""Canonical names for accelerators and models, with "did you mean" suggestions.
+
+One function per kind canonicalizes what users type ("nvidia a100 80gb", "H100s", "llama 70b")
+to the catalog's names; anything unmatched raises :class:`UnknownNameError` with suggestions.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Sequence
+
+from predeploy.core.errors import UnknownNameError
+from predeploy.core.types import GpuSpec, ModelCard
+
+_VENDOR_WORDS = re.compile(r"\b(nvidia|amd|instinct|tesla|geforce|radeon|gpus?|cards?)\b")
+_NON_ALNUM = re.compile(r"[^a-z0-9.]+")
+
+
+def name_key(raw: str) -> str:
+    """Comparison key without case, vendor words or punctuation: "NVIDIA A100-80GB" → "a10080gb"."""
+    text = _VENDOR_WORDS.sub(" ", raw.lower())
+    text = _NON_ALNUM.sub("", text)
+    return text.rstrip(".")
+
+
+def _plural_stripped(key: str) -> str:
+    return key[:-1] if key.endswith("s") and len(key) > 2 and key[-2].isdigit() else key
+
+
+def _suggest(name: str, candidates: Iterable[str], limit: int = 3) -> list[str]:
+    pool = sorted(set(candidates))
+    by_lower = {c.lower(): c for c in pool}
+    hits = difflib.get_close_matches(name.lower(), list(by_lower), n=limit, cutoff=0.45)
+    if not hits:
+        key = name_key(name)
+        hits = [c.lower() for c in pool if key and key in name_key(c)][:limit]
+    return [by_lower[h] for h in hits]
+
+
+def resolve_gpu(name: str, gpus: Sequence[GpuSpec]) -> GpuSpec:
+    """The accelerator a user means by ``name`` (canonical name, label or alias)."""
+    key = _plural_stripped(name_key(name))
+    for gpu in gpus:
+        keys = {name_key(gpu.name), name_key(gpu.label), *(name_key(a) for a in gpu.aliases)}
+        if key in keys:
+            return gpu
+    raise UnknownNameError(
+        "GPU", name, _suggest(name, [g.name for g in gpus] + [a for g in gpus for a in g.aliases])
+    )
+
+
+def resolve_model(name: str, models: Sequence[ModelCard]) -> ModelCard:
+    """The catalog model a user means by ``name`` (Hugging Face id, display name or alias)."""
+    lowered = name.strip().lower()
+    for model in models:
+        if model.id.lower() == lowered:
+            return model
+    key = name_key(name)
+    for model in models:
+        keys = {
+            name_key(model.id),
+            name_key(model.id.split("/", 1)[-1]),
+            name_key(model.name),
+            *(name_key(a) for a in model.aliases),
+        }
+        if key in keys:
+            return model
+    candidates = [m.id for m in models] + [m.name for m in models]
+    raise UnknownNameError("model", name, _suggest(name, candidates))

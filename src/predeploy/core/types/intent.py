@@ -94,6 +94,10 @@ class DeploymentIntent(FrozenModel):
     #: Average request rate the user stated (requests/s); derived from users when absent.
     qps: PositiveFloat | None = Field(default=None, le=MAX_REQUESTS_PER_S)
     peak_qps: PositiveFloat | None = Field(default=None, le=MAX_REQUESTS_PER_S)
+    #: A stated daily volume (requests/day), e.g. a nightly batch of 1M documents.
+    requests_per_day: PositiveFloat | None = Field(default=None, le=MAX_REQUESTS_PER_S * 86_400)
+    #: Hours of the day that volume arrives in (a batch window); 24 when unset.
+    active_hours_per_day: PositiveFloat | None = Field(default=None, le=24)
     priority: Priority = Priority.BALANCED
     prompt_tokens: PositiveInt | None = Field(default=None, le=10_000_000)
     output_tokens: PositiveInt | None = Field(default=None, le=10_000_000)

@@ -59,6 +59,19 @@ class CostEstimate(FrozenModel):
     spot_monthly_usd: NonNegativeFloat | None = None
     provider: str
     price_provenance: Provenance
+    #: ``on_demand`` or ``spot``: which price ``hourly_usd`` uses (spot only when allowed).
+    pricing: Literal["on_demand", "spot"] = "on_demand"
+    instance_type: str | None = None
+    region: str | None = None
+    #: Whole instances rented, GPUs in each, and GPUs paid for but left idle by the packing.
+    instances: PositiveInt | None = None
+    gpus_per_instance: PositiveInt | None = None
+    idle_gpus: int = Field(default=0, ge=0)
+    #: Cost while autoscaled down to the minimum replica count (average load).
+    hourly_usd_at_min_replicas: NonNegativeFloat | None = None
+    monthly_usd_at_min_replicas: NonNegativeFloat | None = None
+    #: How the cost was computed, in words (hours per month, load the $/M tokens assumes).
+    basis: tuple[str, ...] = ()
 
 
 class Autoscaling(FrozenModel):
@@ -92,6 +105,10 @@ class DeploymentPlan(FrozenModel):
     cost: CostEstimate
     quality_score: NonNegativeFloat | None = None
     quality_scale: str | None = None
+    #: Peak request rate each replica carries (peak / replicas: the router spreads evenly).
+    per_replica_peak_rps: NonNegativeFloat | None = None
+    #: Short tags a reader scans for: ``recommended``, ``cheapest``, ``fastest``, ``best quality``.
+    labels: tuple[str, ...] = ()
     rationale: tuple[str, ...] = ()
     provenance: tuple[str, ...] = ()
 

@@ -1,0 +1,335 @@
+"""Capacity planner: the smallest replica count of one configuration that meets every SLO.
+
+A *configuration* is model × accelerator × precision × tensor parallelism, with the vLLM
+settings and memory fit the performance engine derived for the needed ``max_model_len``. The
+planner loads one replica with ``rate / replicas`` (the router spreads requests evenly across
+replicas; arrivals keep the traffic's burstiness, gamma with its CV) and asks the engine for
+latency percentiles:
+
+1. *screen* — one analytic prediction at an idle load gives the latency floor (what infinitely
+   many replicas would reach) and the saturation rate of one replica. A target missed at the
+   floor can't be met by adding replicas. Replicas needed ≥ ``⌈rate / ((1 − h) × saturation)⌉``
+   with headroom ``h``: no replica is planned above ``1 − h`` of its saturation.
+2. *size* — from that bound, replicas grow (doubling, then bisection) until the analytic
+   prediction meets every target with the headroom.
+3. *verify* — the simulation (seeded, ``num_requests`` requests) checks the sized plan; when it
+   disagrees a replica is added and the plan re-verified.
+
+The performance engine is an interface (:class:`PerformanceEngine`); the planner has no
+performance model of its own.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from predeploy.core.recommend import ModelCandidate
+from predeploy.core.slo_check import check_latency, describe_check, misses
+from predeploy.core.types import (
+    Candidate,
+    GpuSpec,
+    LoadSpec,
+    MemoryFit,
+    ModelCard,
+    PerfPrediction,
+    PlannerOptions,
+    Precision,
+    ServingScenario,
+    SLOCheck,
+    SLOTargets,
+    TrafficProfile,
+    VllmSettings,
+)
+from predeploy.core.wording import format_number, format_percent
+
+PredictMode = Literal["analytic", "simulate"]
+
+#: Per-replica load, as a fraction of the replica's saturation rate, taken as "idle": queueing
+#: delay grows like ρ/(1 − ρ) (M/M/1), ≈ 2 % of a service time at ρ = 0.02 — negligible.
+IDLE_UTILIZATION = 0.02
+#: First screening load as a fraction of the sizing rate (re-done at IDLE_UTILIZATION of the
+#: saturation rate when that turns out not to be idle for this configuration).
+SCREEN_RATE_FRACTION = 1e-3
+
+
+class PerformanceEngine(Protocol):
+    """What the capacity planner asks the performance engine (``predeploy.core.perf``).
+
+    Analytic predictions must carry ``saturation_rps`` (of the scenario's one replica).
+    """
+
+    def fit_memory(
+        self, model: ModelCard, gpu: GpuSpec, precision: Precision, tp: int, context_tokens: int
+    ) -> MemoryFit: ...
+
+    def vllm_settings(
+        self,
+        model: ModelCard,
+        gpu: GpuSpec,
+        precision: Precision,
+        tp: int,
+        memory: MemoryFit,
+        context_tokens: int,
+    ) -> VllmSettings: ...
+
+    def predict(
+        self, scenario: ServingScenario, mode: PredictMode, *, num_requests: int, seed: int
+    ) -> PerfPrediction: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Configuration:
+    """One model × accelerator × precision × TP that fits in memory, with its vLLM settings."""
+
+    model: ModelCandidate
+    gpu: GpuSpec
+    precision: Precision
+    tp: int
+    memory: MemoryFit
+    vllm: VllmSettings
+
+    @property
+    def gpus_per_replica(self) -> int:
+        return self.tp * self.vllm.pipeline_parallel_size
+
+    def candidate(self, replicas: int | None = None) -> Candidate:
+        return Candidate(
+            model=self.model.card.id, gpu=self.gpu.name, precision=self.precision, tp=self.tp,
+            replicas=replicas,
+        )
+
+    def label(self) -> str:
+        return f"{self.model.card.name} {self.precision.value} on {self.gpu.display(self.tp)}"
+
+
+@dataclass(frozen=True, slots=True)
+class Workload:
+    """What every configuration is held to."""
+
+    traffic: TrafficProfile
+    slo: SLOTargets
+    headroom: float
+    #: Rate the deployment is sized for: the peak, or more when a throughput SLO asks for it.
+    sizing_rps: float
+    context_tokens: int
+
+    def load(self, rate_rps: float) -> LoadSpec:
+        cv = self.traffic.burstiness_cv
+        if math.isclose(cv, 1.0):
+            return LoadSpec(kind="poisson", rate_rps=rate_rps)
+        return LoadSpec(kind="gamma", rate_rps=rate_rps, cv=cv)
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    """One prediction of one replica at ``rate / replicas``, checked against the SLOs."""
+
+    replicas: int
+    per_replica_rps: float
+    mode: PredictMode
+    prediction: PerfPrediction
+    checks: dict[str, SLOCheck]
+    missed: tuple[tuple[str, SLOCheck], ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.missed
+
+
+@dataclass(frozen=True, slots=True)
+class Screen:
+    """Idle latency floor and saturation of one replica."""
+
+    floor: Evaluation
+    saturation_rps: float
+    headroom: float
+
+    def replicas_lower_bound(self, rate_rps: float) -> int:
+        """``⌈rate / ((1 − h) × saturation)⌉``: fewer would run past 1 − h of saturation."""
+        usable = self.saturation_rps * (1 - self.headroom)
+        if usable <= 0:
+            return 1_000_000_000
+        return max(1, math.ceil(rate_rps / usable * (1 - 1e-9)))
+
+
+@dataclass(frozen=True, slots=True)
+class Sizing:
+    """The replica count chosen, the prediction there, and why fewer would not do."""
+
+    evaluation: Evaluation
+    reason: str
+
+    @property
+    def replicas(self) -> int:
+        return self.evaluation.replicas
+
+
+@dataclass(frozen=True, slots=True)
+class SizingShortfall:
+    """No replica count up to the limit meets the SLOs (or the limit is below the bound)."""
+
+    limit: int
+    needed_at_least: int
+    detail: str
+
+
+class Evaluator:
+    """Runs the performance engine for one workload and counts what it costs."""
+
+    def __init__(
+        self, engine: PerformanceEngine, workload: Workload, options: PlannerOptions
+    ) -> None:
+        self.engine = engine
+        self.workload = workload
+        self.options = options
+        self.analytic_calls = 0
+        self.simulations = 0
+
+    def evaluate(
+        self, config: Configuration, replicas: int, rate_rps: float, mode: PredictMode
+    ) -> Evaluation:
+        per_replica = rate_rps / replicas
+        scenario = ServingScenario(
+            model_id=config.model.card.id,
+            model=config.model.card.architecture,
+            gpu=config.gpu,
+            precision=config.precision,
+            tp=config.tp,
+            pp=config.vllm.pipeline_parallel_size,
+            replicas=1,
+            kv_cache_dtype=config.vllm.kv_cache_dtype,
+            prompt_tokens=self.workload.traffic.prompt_tokens,
+            output_tokens=self.workload.traffic.output_tokens,
+            load=self.workload.load(per_replica),
+            vllm=config.vllm,
+        )
+        if mode == "analytic":
+            self.analytic_calls += 1
+        else:
+            self.simulations += 1
+        prediction = self.engine.predict(
+            scenario, mode, num_requests=self.options.num_requests, seed=self.options.seed
+        )
+        checks = check_latency(prediction.metrics, self.workload.slo)
+        return Evaluation(
+            replicas=replicas,
+            per_replica_rps=per_replica,
+            mode=mode,
+            prediction=prediction,
+            checks=checks,
+            missed=tuple(misses(checks, self.workload.headroom)),
+        )
+
+    def screen(self, config: Configuration) -> Screen:
+        """Latency floor at an idle load and the saturation rate of one replica."""
+        rate = self.workload.sizing_rps * SCREEN_RATE_FRACTION
+        first = self.evaluate(config, 1, rate, "analytic")
+        saturation = _saturation(first.prediction)
+        idle = IDLE_UTILIZATION * saturation
+        floor = first
+        if saturation > 0 and rate > idle * (1 + 1e-9):
+            floor = self.evaluate(config, 1, idle, "analytic")
+        return Screen(floor=floor, saturation_rps=saturation, headroom=self.workload.headroom)
+
+    def size(
+        self, config: Configuration, screen: Screen, rate_rps: float, limit: int
+    ) -> Sizing | SizingShortfall:
+        """Smallest replica count ≤ ``limit`` whose analytic prediction meets every SLO."""
+        low = screen.replicas_lower_bound(rate_rps)
+        if low > limit:
+            return SizingShortfall(
+                limit, low, _saturation_words(screen, rate_rps, low, self.workload.headroom)
+            )
+        current = self.evaluate(config, low, rate_rps, "analytic")
+        if current.ok:
+            return Sizing(current, _saturation_words(screen, rate_rps, low,
+                                                     self.workload.headroom))
+        failed = current
+        while True:
+            if failed.replicas >= limit:
+                return SizingShortfall(
+                    limit, limit + 1,
+                    f"{limit} replicas still miss {_first_miss(failed)}",
+                )
+            attempt = self.evaluate(
+                config, min(limit, failed.replicas * 2), rate_rps, "analytic"
+            )
+            if attempt.ok:
+                break
+            failed = attempt
+        ok = attempt
+        while ok.replicas - failed.replicas > 1:
+            mid = self.evaluate(
+                config, (ok.replicas + failed.replicas) // 2, rate_rps, "analytic"
+            )
+            if mid.ok:
+                ok = mid
+            else:
+                failed = mid
+        reason = (
+            f"{ok.replicas} replicas because at {failed.replicas} "
+            f"({format_number(failed.per_replica_rps)} req/s each) {_first_miss(failed)}"
+        )
+        return Sizing(ok, reason)
+
+    def verify(
+        self, config: Configuration, sizing: Sizing, rate_rps: float, limit: int
+    ) -> tuple[Sizing, int] | SizingShortfall:
+        """Simulate the sized plan; add replicas until the simulation meets every SLO.
+
+        Returns the verified sizing and how many replicas simulation added.
+        """
+        start = sizing.replicas
+        last: Evaluation | None = None
+        for extra in range(self.options.max_extra_replicas + 1):
+            replicas = start + extra
+            if replicas > limit:
+                break
+            result = self.evaluate(config, replicas, rate_rps, "simulate")
+            if result.ok:
+                if extra == 0:
+                    return Sizing(result, sizing.reason), 0
+                assert last is not None
+                reason = (
+                    f"{replicas} replicas: the analytic estimate said {start}, but simulation at "
+                    f"{replicas - 1} found {_first_miss(last)}"
+                )
+                return Sizing(result, reason), extra
+            last = result
+        detail = (
+            f"simulation still finds {_first_miss(last)} at {last.replicas} replicas"
+            if last is not None else f"the GPUs on hand allow at most {limit} replicas"
+        )
+        return SizingShortfall(limit, start + self.options.max_extra_replicas + 1, detail)
+
+
+def _saturation(prediction: PerfPrediction) -> float:
+    if prediction.saturation_rps is None:
+        raise ValueError(
+            "the performance engine returned an analytic prediction without saturation_rps"
+        )
+    return prediction.saturation_rps
+
+
+def _first_miss(evaluation: Evaluation) -> str:
+    if not evaluation.missed:
+        return "no SLO miss"
+    key, check = evaluation.missed[0]
+    return describe_check(key, check) + (
+        "" if not check.met else " (inside the headroom)"
+    )
+
+
+def _saturation_words(screen: Screen, rate_rps: float, replicas: int, headroom: float) -> str:
+    sat = format_number(screen.saturation_rps)
+    if replicas == 1:
+        return (
+            f"one replica carries {format_number(rate_rps)} req/s (it saturates at {sat} req/s)"
+        )
+    return (
+        f"{replicas} replicas because one saturates at {sat} req/s and the sizing rate is "
+        f"{format_number(rate_rps)} req/s (each replica kept under "
+        f"{format_percent(1 - headroom)} of saturation)"
+    )

@@ -1,0 +1,520 @@
+"""The planner: every model × accelerator × precision × TP × replicas, pruned, verified, ranked.
+
+Search, cheapest checks first:
+
+1. traffic and SLO targets (:mod:`traffic`, :func:`slo_check.effective_slo`); the model
+   shortlist (:mod:`recommend`); the accelerators allowed, with the counts on hand;
+2. per configuration: precision and TP rules, then the memory fit for the needed
+   ``max_model_len`` (arithmetic, no prediction);
+3. an analytic *screen* per fitting configuration: latency floor and saturation rate give a
+   lower bound on replicas and so on cost; configurations that miss a target even idle, need
+   more GPUs than allowed, or can't fit the budget stop here;
+4. the rest in ascending cost bound: a configuration whose (cost bound, latency floor,
+   quality) is already dominated by a sized plan is skipped; otherwise it is sized exactly
+   (analytic) and priced;
+5. finalists — a diverse selection from the Pareto front in priority order — are verified by
+   simulation (a replica added while simulation disagrees), re-priced, and the front and
+   selection recomputed until every selected plan is verified.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from predeploy.core.capacity import (
+    Configuration,
+    Evaluator,
+    PerformanceEngine,
+    Screen,
+    Sizing,
+    SizingShortfall,
+    Workload,
+)
+from predeploy.core.catalog import Catalog
+from predeploy.core.cost import HOURS_PER_MONTH, budget_excesses, cheapest_gpu_hour, estimate_cost
+from predeploy.core.explain import aggregate_rejections, explain_infeasible
+from predeploy.core.ranking import Point, dominates, pareto_front, rank, select_diverse
+from predeploy.core.rationale import build_plan, plan_point
+from predeploy.core.recommend import ModelCandidate, shortlist_models
+from predeploy.core.slo_check import describe_check, effective_slo, percentile_value
+from predeploy.core.traffic import context_tokens, plan_traffic
+from predeploy.core.types import (
+    Budget,
+    CostEstimate,
+    DeploymentIntent,
+    GpuSpec,
+    PlannerOptions,
+    PlanResult,
+    Precision,
+    PriceQuote,
+    Priority,
+    RejectedOption,
+    SearchStats,
+    TrafficProfile,
+)
+from predeploy.core.wording import format_number, format_usd
+
+#: ``progress(phase, done, total)`` — phases ``screen``, ``size``, ``verify``.
+ProgressCallback = Callable[[str, int, int], None]
+
+
+@dataclass(slots=True)
+class Draft:
+    """A sized, priced configuration on its way to becoming a plan."""
+
+    config: Configuration
+    screen: Screen
+    sizing: Sizing
+    cost: CostEstimate
+    limit: int
+    verified: bool = False
+    added_by_simulation: int = 0
+    min_replicas: int = 1
+
+    @property
+    def latency_ms(self) -> float:
+        return _latency(self.sizing)
+
+    def point(self) -> Point:
+        return plan_point(self.cost, self.latency_ms, self.config, self.screen, self.replicas)
+
+    @property
+    def replicas(self) -> int:
+        return self.sizing.replicas
+
+
+@dataclass(slots=True)
+class _Accelerator:
+    gpu: GpuSpec
+    #: Most GPUs a plan may use on this accelerator (on hand, and the global cap).
+    max_gpus: int | None
+    quotes: tuple[PriceQuote, ...]
+    gpu_hour_floor: float | None
+
+
+@dataclass(slots=True)
+class SearchState:
+    """What one search saw: kept for rejections, suggestions and statistics."""
+
+    rejected: list[RejectedOption] = field(default_factory=list)
+    screens: list[tuple[Configuration, Screen]] = field(default_factory=list)
+    stats: dict[str, int] = field(default_factory=dict)
+
+    def count(self, name: str, n: int = 1) -> None:
+        self.stats[name] = self.stats.get(name, 0) + n
+
+
+def plan_deployment(
+    intent: DeploymentIntent,
+    catalog: Catalog,
+    engine: PerformanceEngine,
+    options: PlannerOptions | None = None,
+    *,
+    traffic: TrafficProfile | None = None,
+    progress: ProgressCallback | None = None,
+) -> PlanResult:
+    """Plans for ``intent``: simulation-verified, within budget, non-dominated, ranked."""
+    options = options or PlannerOptions()
+    template = catalog.slo_template(intent.use_case)
+    traffic = traffic or plan_traffic(intent, template)
+    slo, notes = effective_slo(intent.slo, template.slo)
+    needed_context = max(context_tokens(traffic), intent.preferences.min_context_tokens or 0)
+    sizing_rps = _sizing_rate(traffic, slo.min_requests_per_s, slo.min_output_tokens_per_s,
+                              notes)
+    workload = Workload(traffic, slo, intent.preferences.headroom, sizing_rps, needed_context)
+    shortlist = shortlist_models(catalog.models(), intent, template, needed_context)
+    notes.extend(shortlist.notes)
+    notes.append(
+        f"max_model_len ≥ {format_number(needed_context)} tokens (p99 prompt + p99 output)"
+    )
+    notes.append(
+        "each replica gets peak ÷ replicas requests/s: the router spreads requests evenly; "
+        f"SLOs are met with {format_number(workload.headroom * 100)} % headroom"
+    )
+    accelerators = _accelerators(intent, catalog)
+    state = SearchState(rejected=list(shortlist.rejected))
+    evaluator = Evaluator(engine, workload, options)
+    configs = _configurations(shortlist.candidates, accelerators, intent, options, engine,
+                              workload, state)
+    drafts = _search(configs, accelerators, intent, evaluator, state, progress)
+    plans_drafts = _finalize(drafts, accelerators, intent, evaluator, state, progress)
+    plans = [
+        build_plan(d.config, d.screen, d.sizing, d.cost, workload, options, labels, d.min_replicas,
+                   d.added_by_simulation, shortlist.quality_scale,
+                   None if ref is None else ("the recommended plan", ref.point()))
+        for d, labels, ref in plans_drafts
+    ]
+    stats = SearchStats(
+        models_considered=len(shortlist.candidates),
+        gpus_considered=len(accelerators),
+        analytic_calls=evaluator.analytic_calls,
+        simulations=evaluator.simulations,
+        **{k: v for k, v in state.stats.items() if k in SearchStats.model_fields},
+    )
+    result = PlanResult(
+        intent=intent, traffic=traffic, slo=slo, headroom=workload.headroom, plans=tuple(plans),
+        infeasible=tuple(aggregate_rejections(state.rejected)), notes=tuple(notes),
+        quality_scale=shortlist.quality_scale, stats=stats,
+    )
+    if not plans:
+        suggestions = explain_infeasible(
+            result, state.screens, catalog, engine, options, plan_deployment
+        )
+        result = result.model_copy(update={"suggestions": tuple(suggestions)})
+    return result
+
+
+def _sizing_rate(
+    traffic: TrafficProfile, min_rps: float | None, min_tokens: float | None, notes: list[str]
+) -> float:
+    rate = traffic.peak_requests_per_s
+    if min_rps is not None and min_rps > rate:
+        rate = min_rps
+        notes.append(f"sized for the throughput SLO of {format_number(min_rps)} req/s")
+    if min_tokens is not None:
+        needed = min_tokens / traffic.output_tokens.mean
+        if needed > rate:
+            rate = needed
+            notes.append(
+                f"sized for the throughput SLO of {format_number(min_tokens)} output tokens/s "
+                f"= {format_number(needed)} req/s at {format_number(traffic.output_tokens.mean)}"
+                " output tokens each"
+            )
+    return rate
+
+
+def _accelerators(intent: DeploymentIntent, catalog: Catalog) -> list[_Accelerator]:
+    cap = intent.constraints.max_total_gpus
+    prefs = intent.preferences
+    if intent.constraints.gpus:
+        chosen: dict[str, tuple[GpuSpec, int | None]] = {}
+        for item in intent.constraints.gpus:
+            gpu = catalog.gpu(item.gpu)
+            previous = chosen.get(gpu.name)
+            count = item.count
+            if previous is not None and previous[1] is not None and count is not None:
+                count += previous[1]
+            chosen[gpu.name] = (gpu, count if previous is None or count is not None else None)
+        pairs = list(chosen.values())
+    else:
+        pairs = [(g, None) for g in catalog.gpus()]
+    out = []
+    for gpu, count in pairs:
+        limits = [n for n in (count, cap) if n is not None]
+        quotes = tuple(catalog.prices(gpu.name))
+        out.append(_Accelerator(gpu, min(limits) if limits else None, quotes,
+                                cheapest_gpu_hour(quotes, prefs)))
+    return out
+
+
+def _precisions(card_precisions: Sequence[Precision], gpu: GpuSpec,
+                allowed: Sequence[Precision]) -> list[Precision]:
+    out = [p for p in card_precisions if p in gpu.supported_precisions
+           and (not allowed or p in allowed)]
+    if Precision.BF16 in out and Precision.FP16 in out:
+        out.remove(Precision.FP16)  # same speed and memory: one of the two is enough
+    return out
+
+
+def _configurations(
+    candidates: Sequence[ModelCandidate],
+    accelerators: Sequence[_Accelerator],
+    intent: DeploymentIntent,
+    options: PlannerOptions,
+    engine: PerformanceEngine,
+    workload: Workload,
+    state: SearchState,
+) -> list[tuple[Configuration, _Accelerator]]:
+    out: list[tuple[Configuration, _Accelerator]] = []
+    allowed = intent.constraints.precisions
+    for candidate in candidates:
+        card = candidate.card
+        for acc in accelerators:
+            gpu = acc.gpu
+            base = RejectedOption.model_validate
+            precisions = _precisions(card.precisions, gpu, allowed)
+            if not precisions:
+                state.rejected.append(base({
+                    "candidate": {"model": card.id, "gpu": gpu.name}, "reason": "precision",
+                    "details": f"no common precision: model {_names(card.precisions)}, "
+                    f"{gpu.name} {_names(gpu.supported_precisions)}"
+                    + (f", allowed {_names(allowed)}" if allowed else ""),
+                }))
+                continue
+            tps = [t for t in options.tensor_parallel
+                   if t <= min(gpu.gpus_per_node, intent.constraints.max_tensor_parallel,
+                               acc.max_gpus or t)
+                   and card.architecture.num_attention_heads % t == 0]
+            if not tps:
+                state.rejected.append(base({
+                    "candidate": {"model": card.id, "gpu": gpu.name},
+                    "reason": "tensor_parallel" if acc.max_gpus is None else "gpu_availability",
+                    "details": "no tensor-parallel size fits the node, the GPUs on hand and the "
+                    "attention heads",
+                }))
+                continue
+            for precision in precisions:
+                last_reason = ""
+                fitted = 0
+                for tp in tps:
+                    state.count("configurations")
+                    memory = engine.fit_memory(card, gpu, precision, tp, workload.context_tokens)
+                    if not memory.fits or memory.max_concurrent_seqs < 1:
+                        last_reason = memory.reason
+                        continue
+                    vllm = engine.vllm_settings(card, gpu, precision, tp, memory,
+                                                workload.context_tokens)
+                    if vllm.max_model_len < workload.context_tokens:
+                        vllm = vllm.model_copy(
+                            update={"max_model_len": workload.context_tokens})
+                    fitted += 1
+                    out.append((Configuration(candidate, gpu, precision, tp, memory, vllm), acc))
+                if not fitted:
+                    state.rejected.append(base({
+                        "candidate": {"model": card.id, "gpu": gpu.name, "precision": precision,
+                                      "tp": tps[-1]},
+                        "reason": "memory", "details": last_reason,
+                    }))
+    state.count("memory_feasible", len(out))
+    return out
+
+
+def _names(values: Sequence[Precision]) -> str:
+    return "/".join(v.value for v in values) or "none"
+
+
+def _latency(sizing: Sizing) -> float:
+    value = percentile_value(sizing.evaluation.prediction.metrics.e2e_ms, "p90")
+    return float("inf") if value is None else value
+
+
+def _limit(config: Configuration, acc: _Accelerator, options: PlannerOptions) -> int:
+    if acc.max_gpus is None:
+        return options.max_replicas
+    return min(options.max_replicas, acc.max_gpus // config.gpus_per_replica)
+
+
+def _search(
+    configs: Sequence[tuple[Configuration, _Accelerator]],
+    accelerators: Sequence[_Accelerator],
+    intent: DeploymentIntent,
+    evaluator: Evaluator,
+    state: SearchState,
+    progress: ProgressCallback | None,
+) -> list[tuple[Draft, _Accelerator]]:
+    workload = evaluator.workload
+    budget = intent.constraints.budget
+    screened: list[tuple[float, float, Configuration, Screen, _Accelerator, int]] = []
+    for index, (config, acc) in enumerate(configs):
+        if progress is not None:
+            progress("screen", index, len(configs))
+        screen = evaluator.screen(config)
+        state.count("screened_analytic")
+        state.screens.append((config, screen))
+        rejection = _screen_rejection(config, screen, acc, evaluator, budget)
+        if isinstance(rejection, RejectedOption):
+            state.rejected.append(rejection)
+            continue
+        cost_bound, limit = rejection
+        floor = percentile_value(screen.floor.prediction.metrics.e2e_ms, "p90") or 0.0
+        screened.append((cost_bound, floor, config, screen, acc, limit))
+    screened.sort(key=lambda item: (item[0], item[1]))
+    drafts: list[tuple[Draft, _Accelerator]] = []
+    for index, (cost_bound, floor, config, screen, acc, limit) in enumerate(screened):
+        if progress is not None:
+            progress("size", index, len(screened))
+        bound = Point(cost_bound, floor, config.model.quality, float("inf"))
+        if any(dominates(d.point(), bound) for d, _ in drafts):
+            state.count("pruned_by_bound")
+            continue
+        state.count("sized_analytic")
+        sized = evaluator.size(config, screen, workload.sizing_rps, limit)
+        if isinstance(sized, SizingShortfall):
+            state.rejected.append(_shortfall(config, sized, acc))
+            continue
+        draft = _price(config, screen, sized, acc, evaluator, limit, state, intent)
+        if draft is not None:
+            state.count("feasible_analytic")
+            drafts.append((draft, acc))
+    return drafts
+
+
+def _screen_rejection(
+    config: Configuration, screen: Screen, acc: _Accelerator, evaluator: Evaluator,
+    budget: Budget,
+) -> RejectedOption | tuple[float, int]:
+    """Why the screen stops a configuration, else (cost lower bound $/h, replica limit)."""
+    workload = evaluator.workload
+    if screen.floor.missed:
+        key, check = screen.floor.missed[0]
+        return RejectedOption(
+            candidate=config.candidate(), reason="slo",
+            details=f"even idle: {describe_check(key, check, workload.headroom)}",
+            metric=key, limit=check.target * (1 - workload.headroom), achieved=check.predicted,
+        )
+    limit = _limit(config, acc, evaluator.options)
+    low = screen.replicas_lower_bound(workload.sizing_rps)
+    if low > limit:
+        needed = low * config.gpus_per_replica
+        kind = "gpu_availability" if acc.max_gpus is not None else "capacity"
+        return RejectedOption(
+            candidate=config.candidate(low), reason=kind,
+            details=f"needs at least {needed} GPUs ({low} replicas; one saturates at "
+            f"{format_number(screen.saturation_rps)} req/s), {limit * config.gpus_per_replica}"
+            " allowed",
+            metric="total_gpus", limit=float(limit * config.gpus_per_replica),
+            achieved=float(needed),
+        )
+    if acc.gpu_hour_floor is None:
+        return RejectedOption(
+            candidate=config.candidate(), reason="no_price",
+            details=f"no accepted price quote for {acc.gpu.name}",
+        )
+    cost_bound = acc.gpu_hour_floor * config.gpus_per_replica * low
+    bound_cost = CostEstimate(
+        hourly_usd=cost_bound, monthly_usd=cost_bound * HOURS_PER_MONTH,
+        per_million_output_tokens_usd=None, usd_per_gpu_hour=acc.gpu_hour_floor,
+        provider="(bound)", price_provenance=acc.quotes[0].provenance,
+    )
+    excess = budget_excesses(bound_cost, budget)
+    if excess:
+        e = excess[0]
+        return RejectedOption(
+            candidate=config.candidate(low), reason="budget",
+            details=f"at least {format_usd(e.cost_usd)}{e.unit} (lower bound), budget "
+            f"{format_usd(e.limit_usd)}{e.unit}",
+            metric=e.field, limit=e.limit_usd, achieved=e.cost_usd,
+        )
+    return cost_bound, limit
+
+
+def _shortfall(config: Configuration, sized: SizingShortfall, acc: _Accelerator) -> RejectedOption:
+    kind = "gpu_availability" if acc.max_gpus is not None else "capacity"
+    return RejectedOption(
+        candidate=config.candidate(sized.needed_at_least), reason=kind, details=sized.detail,
+        metric="replicas", limit=float(sized.limit), achieved=float(sized.needed_at_least),
+    )
+
+
+def _price(
+    config: Configuration, screen: Screen, sizing: Sizing, acc: _Accelerator,
+    evaluator: Evaluator, limit: int, state: SearchState, intent: DeploymentIntent,
+    min_replicas: int | None = None,
+) -> Draft | None:
+    traffic = evaluator.workload.traffic
+    avg_tokens = traffic.avg_requests_per_s * traffic.output_tokens.mean
+    cost = estimate_cost(acc.quotes, intent.preferences, config.gpus_per_replica,
+                         sizing.replicas, min_replicas or sizing.replicas, avg_tokens)
+    if cost is None:
+        state.rejected.append(RejectedOption(
+            candidate=config.candidate(sizing.replicas), reason="no_price",
+            details=f"no accepted price quote for {config.gpus_per_replica}x {acc.gpu.name}",
+        ))
+        return None
+    excess = budget_excesses(cost, intent.constraints.budget)
+    if excess:
+        e = excess[0]
+        state.rejected.append(RejectedOption(
+            candidate=config.candidate(sizing.replicas), reason="budget",
+            details=f"costs {format_usd(e.cost_usd)}{e.unit}, budget "
+            f"{format_usd(e.limit_usd)}{e.unit}",
+            metric=e.field, limit=e.limit_usd, achieved=e.cost_usd,
+        ))
+        return None
+    return Draft(config, screen, sizing, cost, limit)
+
+
+def _finalize(
+    drafts: list[tuple[Draft, _Accelerator]],
+    accelerators: Sequence[_Accelerator],
+    intent: DeploymentIntent,
+    evaluator: Evaluator,
+    state: SearchState,
+    progress: ProgressCallback | None,
+) -> list[tuple[Draft, tuple[str, ...], Draft | None]]:
+    """Verify a diverse selection of the Pareto front by simulation, until it is stable."""
+    options = evaluator.options
+    priority = intent.priority
+    remaining = {id(d): (d, acc) for d, acc in drafts}
+    verified: list[Draft] = []
+    while remaining and evaluator.simulations < options.max_simulations:
+        pool = verified + [d for d, _ in remaining.values()]
+        selection = _select(pool, priority, options.max_plans)
+        todo = [d for d in selection if not d.verified]
+        if not todo:
+            break
+        draft = todo[0]
+        _, acc = remaining.pop(id(draft))
+        if progress is not None:
+            progress("verify", len(verified), len(verified) + len(todo))
+        outcome = _verify(draft, acc, evaluator, state, intent)
+        if outcome is not None:
+            verified.append(outcome)
+    selection = _select(verified, priority, options.max_plans)
+    labelled = _labels(selection, verified, priority)
+    reference = selection[0] if selection else None
+    return [(d, labels, None if d is reference else reference) for d, labels in labelled]
+
+
+def _verify(
+    draft: Draft, acc: _Accelerator, evaluator: Evaluator, state: SearchState,
+    intent: DeploymentIntent,
+) -> Draft | None:
+    workload = evaluator.workload
+    checked = evaluator.verify(draft.config, draft.sizing, workload.sizing_rps, draft.limit)
+    if isinstance(checked, SizingShortfall):
+        state.rejected.append(RejectedOption(
+            candidate=draft.config.candidate(draft.replicas), reason="simulation",
+            details=checked.detail, metric="replicas", limit=float(checked.limit),
+            achieved=float(checked.needed_at_least),
+        ))
+        return None
+    sizing, added = checked
+    low_rate = min(workload.traffic.avg_requests_per_s, workload.sizing_rps)
+    at_avg = evaluator.size(draft.config, draft.screen, low_rate, sizing.replicas)
+    min_replicas = sizing.replicas if isinstance(at_avg, SizingShortfall) else min(
+        at_avg.replicas, sizing.replicas)
+    priced = _price(draft.config, draft.screen, sizing, acc, evaluator, draft.limit, state,
+                    intent, min_replicas)
+    if priced is None:
+        return None
+    priced.verified = True
+    priced.added_by_simulation = added
+    priced.min_replicas = min_replicas
+    return priced
+
+
+def _select(pool: Sequence[Draft], priority: Priority, limit: int) -> list[Draft]:
+    front = pareto_front(pool, Draft.point)
+    ranked = rank(front, Draft.point, priority)
+    return select_diverse(ranked, limit, _kinds, _extremes(front))
+
+
+def _kinds(draft: Draft) -> tuple[str, str]:
+    return draft.config.model.card.id, draft.config.gpu.name
+
+
+def _extremes(front: Sequence[Draft]) -> list[Draft]:
+    if not front:
+        return []
+    cheapest = min(front, key=lambda d: (d.cost.hourly_usd, d.latency_ms))
+    fastest = min(front, key=lambda d: (d.latency_ms, d.cost.hourly_usd))
+    best = max(front, key=lambda d: (d.point().quality_value, -d.cost.hourly_usd))
+    return [cheapest, fastest, best]
+
+
+def _labels(
+    selection: Sequence[Draft], verified: Sequence[Draft], priority: Priority
+) -> list[tuple[Draft, tuple[str, ...]]]:
+    front = pareto_front(list(verified), Draft.point)
+    extremes = _extremes(front)
+    names = ("cheapest", "fastest", "best quality")
+    out = []
+    for index, draft in enumerate(selection):
+        labels = ["recommended"] if index == 0 else []
+        labels += [n for n, e in zip(names, extremes, strict=True) if e is draft]
+        if names[2] in labels and draft.config.model.quality is None:
+            labels.remove(names[2])
+        out.append((draft, tuple(labels)))
+    return out

@@ -1,0 +1,151 @@
+"""Ranking and trade-offs: Pareto front over cost, latency and quality; priority order; diversity.
+
+A plan *dominates* another when it is no worse on all three of cost ($/hour), latency (E2E p90 at
+peak, ms) and quality (higher is better; unknown counts as lowest) and strictly better on one.
+
+The priority order within the front uses the log-ratios of each plan to the best value on the
+front, so "twice the cost" weighs the same whatever the currency of the request:
+``score = w_c·ln(cost / min cost) + w_l·ln(latency / min latency) + w_q·ln(max quality / quality)``
+with weights per priority (:data:`PRIORITY_WEIGHTS`; the lead weight 1, the others 0.1 as
+tie-breakers, all 1 for ``balanced``). ``throughput`` ranks by sustainable requests/s per dollar.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+from predeploy.core.types import Priority
+
+T = TypeVar("T")
+
+#: (cost, latency, quality) weights of the log-ratio score per priority.
+PRIORITY_WEIGHTS: dict[Priority, tuple[float, float, float]] = {
+    Priority.COST: (1.0, 0.1, 0.1),
+    Priority.LATENCY: (0.1, 1.0, 0.1),
+    Priority.QUALITY: (0.1, 0.1, 1.0),
+    Priority.BALANCED: (1.0, 1.0, 1.0),
+    Priority.THROUGHPUT: (0.1, 0.1, 0.1),
+}
+#: Quality floor used in log-ratios so that a missing or zero score stays finite.
+_QUALITY_EPS = 1e-3
+
+
+@dataclass(frozen=True, slots=True)
+class Point:
+    """The figures a plan is compared on."""
+
+    hourly_usd: float
+    latency_ms: float
+    quality: float | None
+    capacity_rps: float
+
+    @property
+    def quality_value(self) -> float:
+        return -math.inf if self.quality is None else self.quality
+
+
+def dominates(a: Point, b: Point) -> bool:
+    """``a`` is no worse than ``b`` on cost, latency and quality, and better on one."""
+    no_worse = (
+        a.hourly_usd <= b.hourly_usd
+        and a.latency_ms <= b.latency_ms
+        and a.quality_value >= b.quality_value
+    )
+    better = (
+        a.hourly_usd < b.hourly_usd
+        or a.latency_ms < b.latency_ms
+        or a.quality_value > b.quality_value
+    )
+    return no_worse and better
+
+
+def pareto_front(items: Sequence[T], point: Callable[[T], Point]) -> list[T]:
+    """The items no other item dominates (input order kept)."""
+    points = [point(i) for i in items]
+    return [
+        item for item, p in zip(items, points, strict=True)
+        if not any(dominates(q, p) for q in points if q is not p)
+    ]
+
+
+def priority_scores(points: Sequence[Point], priority: Priority) -> list[float]:
+    """Lower is better. See the module docstring for the formula."""
+    if not points:
+        return []
+    if priority == Priority.THROUGHPUT:
+        return [
+            -(p.capacity_rps / p.hourly_usd) if p.hourly_usd > 0 else -math.inf for p in points
+        ]
+    w_cost, w_lat, w_q = PRIORITY_WEIGHTS[priority]
+    min_cost = min(p.hourly_usd for p in points)
+    min_lat = min(p.latency_ms for p in points)
+    known = [p.quality for p in points if p.quality is not None]
+    max_q = max(known, default=None)
+    floor_q = min(known, default=None)
+    scores = []
+    for p in points:
+        score = w_cost * _log_ratio(p.hourly_usd, min_cost)
+        score += w_lat * _log_ratio(p.latency_ms, min_lat)
+        if max_q is not None and floor_q is not None:
+            q = p.quality if p.quality is not None else floor_q * 0.9
+            score += w_q * _log_ratio(max_q, max(q, _QUALITY_EPS))
+        scores.append(score)
+    return scores
+
+
+def _log_ratio(value: float, best: float) -> float:
+    if best <= 0 or value <= 0:
+        return 0.0
+    return math.log(value / best)
+
+
+def rank(items: Sequence[T], point: Callable[[T], Point], priority: Priority) -> list[T]:
+    """Items best-first by the priority score (ties: cheaper, then faster)."""
+    points = [point(i) for i in items]
+    scores = priority_scores(points, priority)
+    order = sorted(
+        range(len(items)),
+        key=lambda i: (scores[i], points[i].hourly_usd, points[i].latency_ms),
+    )
+    return [items[i] for i in order]
+
+
+def select_diverse(
+    ranked: Sequence[T],
+    limit: int,
+    kinds: Callable[[T], tuple[str, str]],
+    extremes: Sequence[T] = (),
+) -> list[T]:
+    """Up to ``limit`` items: the first ranked, the ``extremes`` (cheapest, fastest, best
+    quality), then ranked items whose (model, accelerator) pair is new, preferring a new model
+    or a new accelerator, then the rest in rank order."""
+    chosen: list[T] = []
+
+    def add(item: T) -> None:
+        if len(chosen) < limit and all(item is not c for c in chosen):
+            chosen.append(item)
+
+    if ranked:
+        add(ranked[0])
+    for item in extremes:
+        add(item)
+    seen_pairs = {kinds(c) for c in chosen}
+    seen_models = {kinds(c)[0] for c in chosen}
+    seen_gpus = {kinds(c)[1] for c in chosen}
+    for require_new_axis in (True, False):
+        for item in ranked:
+            model, gpu = kinds(item)
+            if (model, gpu) in seen_pairs:
+                continue
+            if require_new_axis and model in seen_models and gpu in seen_gpus:
+                continue
+            add(item)
+            seen_pairs.add((model, gpu))
+            seen_models.add(model)
+            seen_gpus.add(gpu)
+    for item in ranked:
+        add(item)
+    return chosen

@@ -1,0 +1,174 @@
+"""Turning a verified configuration into a :class:`DeploymentPlan` a user can read.
+
+The rationale says, in this order: why this plan (its labels), the tightest SLOs against their
+targets, why this many replicas, the memory fit, the cost, the quality, how it was verified,
+and — for alternatives — what it trades against the recommended plan.
+"""
+
+from __future__ import annotations
+
+from predeploy.core.capacity import Configuration, Screen, Sizing, Workload
+from predeploy.core.cost import HOURS_PER_MONTH
+from predeploy.core.ranking import Point
+from predeploy.core.slo_check import check_throughput, describe_check, percentile_value
+from predeploy.core.types import (
+    Autoscaling,
+    CostEstimate,
+    DeploymentPlan,
+    PerfMetrics,
+    PlannerOptions,
+    PlanPrediction,
+)
+from predeploy.core.wording import format_ms, format_number, format_percent, format_usd
+
+_LABEL_WORDS = {
+    "cheapest": "the cheapest plan meeting all SLOs",
+    "fastest": "the lowest E2E p90 latency at peak",
+    "best quality": "the highest quality score",
+}
+
+
+def plan_point(
+    cost: CostEstimate, latency_ms: float, config: Configuration, screen: Screen, replicas: int
+) -> Point:
+    """The figures the plan is ranked on."""
+    return Point(cost.hourly_usd, latency_ms, config.model.quality,
+                 screen.saturation_rps * replicas)
+
+
+def build_plan(
+    config: Configuration,
+    screen: Screen,
+    sizing: Sizing,
+    cost: CostEstimate,
+    workload: Workload,
+    options: PlannerOptions,
+    labels: tuple[str, ...],
+    min_replicas: int,
+    added_by_simulation: int,
+    quality_scale: str | None,
+    reference: tuple[str, Point] | None,
+) -> DeploymentPlan:
+    """The plan, its SLO checks, autoscaling bounds, provenance and rationale."""
+    evaluation = sizing.evaluation
+    metrics = evaluation.prediction.metrics
+    replicas = sizing.replicas
+    capacity_rps = screen.saturation_rps * replicas
+    out_tokens = workload.traffic.output_tokens.mean
+    checks = dict(evaluation.checks)
+    checks.update(check_throughput(capacity_rps, capacity_rps * out_tokens, workload.slo))
+    prediction = PlanPrediction(
+        ttft_ms=metrics.ttft_ms,
+        itl_ms=metrics.itl_ms,
+        tpot_ms=metrics.tpot_ms,
+        e2e_ms=metrics.e2e_ms,
+        output_tokens_per_s=metrics.output_tokens_per_s * replicas,
+        requests_per_s=metrics.requests_per_s * replicas,
+        max_rps_per_replica=screen.saturation_rps,
+        kv_cache_usage=metrics.kv_cache_usage,
+        provenance=metrics.provenance,
+    )
+    card = config.model.card
+    lines = _headline(labels, workload)
+    tight = sorted(evaluation.checks.items(), key=lambda kc: kc[1].margin)[:2]
+    if tight:
+        lines.append("; ".join(
+            f"{describe_check(k, c)} ({format_percent(c.margin)} margin)" for k, c in tight
+        ))
+    lines.append(
+        f"{sizing.reason}; the router spreads the peak evenly: "
+        f"{format_number(evaluation.per_replica_rps)} req/s per replica"
+    )
+    lines.append(f"memory: {config.memory.reason}")
+    spot = (
+        f"; spot {format_usd(cost.spot_monthly_usd)}/month"
+        if cost.spot_monthly_usd is not None and cost.pricing != "spot" else ""
+    )
+    lines.append(
+        f"{format_usd(cost.monthly_usd)}/month ({format_usd(cost.hourly_usd)}/hour "
+        f"{cost.pricing.replace('_', '-')}, {cost.provider} {cost.instance_type or ''})".rstrip()
+        + spot
+    )
+    if min_replicas < replicas and cost.monthly_usd_at_min_replicas is not None:
+        lines.append(
+            f"autoscaling {min_replicas}–{replicas} replicas: {min_replicas} carry the average "
+            f"{format_number(workload.traffic.avg_requests_per_s)} req/s "
+            f"({format_usd(cost.monthly_usd_at_min_replicas)}/month if scaled down all month)"
+        )
+    if config.model.quality is not None and quality_scale is not None:
+        lines.append(f"quality {format_number(config.model.quality)} on {quality_scale}")
+    elif quality_scale is not None:
+        lines.append(f"no quality score on {quality_scale}: ranked lowest on quality")
+    provenance = metrics.provenance
+    verified = (
+        f"verified by simulation: {provenance.num_requests_simulated or options.num_requests:,} "
+        f"requests at {format_number(evaluation.per_replica_rps)} req/s per replica "
+        f"(seed {provenance.seed if provenance.seed is not None else options.seed})"
+    )
+    if added_by_simulation:
+        verified += f"; simulation added {added_by_simulation} replica(s) to the analytic estimate"
+    lines.append(verified)
+    if reference is not None:
+        lines.append(_tradeoff(reference, plan_point(cost, _e2e(evaluation.prediction.metrics),
+                                                      config, screen, replicas)))
+    sources = [
+        f"prediction: {provenance.label()}",
+        f"price: {cost.price_provenance.label()}",
+        f"GPU spec: {config.gpu.provenance.label()}",
+        f"model card: {card.provenance.label()}",
+    ]
+    quality = config.model.quality_source
+    if quality is not None:
+        sources.append(f"quality: {quality.provenance.label()}")
+    return DeploymentPlan(
+        model=card.id,
+        model_name=card.name,
+        precision=config.precision,
+        gpu=config.gpu.name,
+        gpu_label=config.gpu.label,
+        tp=config.tp,
+        gpus_per_replica=config.gpus_per_replica,
+        replicas=replicas,
+        vllm=config.vllm,
+        autoscaling=Autoscaling(min_replicas=min_replicas, max_replicas=replicas),
+        predicted=prediction,
+        slo_checks=checks,
+        cost=cost,
+        quality_score=config.model.quality,
+        quality_scale=quality_scale if config.model.quality is not None else None,
+        per_replica_peak_rps=evaluation.per_replica_rps,
+        labels=labels,
+        rationale=tuple(lines),
+        provenance=tuple(sources),
+    )
+
+
+def _headline(labels: tuple[str, ...], workload: Workload) -> list[str]:
+    reasons = [_LABEL_WORDS[label] for label in labels if label in _LABEL_WORDS]
+    if "recommended" in labels:
+        head = "recommended"
+        if reasons:
+            head += ": " + ", ".join(reasons)
+        return [head]
+    if reasons:
+        return ["alternative: " + ", ".join(reasons)]
+    return ["alternative on the cost/latency/quality trade-off front"]
+
+
+def _e2e(metrics: PerfMetrics) -> float:
+    return percentile_value(metrics.e2e_ms, "p90") or float("inf")
+
+
+def _tradeoff(reference: tuple[str, Point], mine: Point) -> str:
+    name, ref = reference
+    parts = []
+    d_cost = (mine.hourly_usd - ref.hourly_usd) * HOURS_PER_MONTH
+    rel = (mine.hourly_usd / ref.hourly_usd - 1) if ref.hourly_usd > 0 else 0.0
+    sign = "+" if d_cost >= 0 else "−"
+    parts.append(f"{sign}{format_usd(abs(d_cost))}/month ({sign}{format_percent(abs(rel))})")
+    d_lat = mine.latency_ms - ref.latency_ms
+    parts.append(f"E2E p90 {'+' if d_lat >= 0 else '−'}{format_ms(abs(d_lat))}")
+    if mine.quality is not None and ref.quality is not None:
+        d_q = mine.quality - ref.quality
+        parts.append(f"quality {'+' if d_q >= 0 else '−'}{format_number(abs(d_q))}")
+    return f"vs {name}: " + ", ".join(parts)

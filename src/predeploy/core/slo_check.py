@@ -1,0 +1,136 @@
+"""Predicted metrics against SLO targets, with the planner's headroom.
+
+A target is *met* when the prediction is at or under it; a plan is only accepted when every
+target is met with the requested headroom, i.e. ``predicted ≤ target × (1 − headroom)``
+(``margin = (target − predicted) / target ≥ headroom``).
+"""
+
+from __future__ import annotations
+
+from predeploy.core.types import (
+    PERCENTILE_NAMES,
+    PercentileName,
+    Percentiles,
+    PercentileTargets,
+    PerfMetrics,
+    SLOCheck,
+    SLOTargets,
+)
+from predeploy.core.wording import format_ms, format_percent
+
+#: Display names of the latency metrics.
+METRIC_LABELS = {"ttft_ms": "TTFT", "itl_ms": "ITL", "tpot_ms": "TPOT", "e2e_ms": "E2E"}
+
+
+def percentile_value(values: Percentiles, name: PercentileName) -> float | None:
+    """``values.<name>``, or the next higher percentile known (a conservative stand-in)."""
+    value = values.get(name)
+    if value is not None:
+        return value
+    if name == "mean":
+        return values.p50
+    for higher in PERCENTILE_NAMES[PERCENTILE_NAMES.index(name) + 1:]:
+        value = values.get(higher)
+        if value is not None:
+            return value
+    return None
+
+
+def check_latency(metrics: PerfMetrics, slo: SLOTargets) -> dict[str, SLOCheck]:
+    """One :class:`SLOCheck` per latency target, keyed ``ttft_ms.p90`` and so on.
+
+    A percentile the prediction lacks counts as missed (predicted = ∞ is not representable, so
+    the check carries predicted 0 and ``met`` False with margin −1).
+    """
+    checks: dict[str, SLOCheck] = {}
+    for metric, pct, target in slo.latency_targets():
+        value = percentile_value(getattr(metrics, metric), pct)
+        if value is None:
+            checks[f"{metric}.{pct}"] = SLOCheck(
+                metric=metric, percentile=pct, target=target, predicted=0.0, met=False,
+                margin=-1.0,
+            )
+            continue
+        checks[f"{metric}.{pct}"] = SLOCheck(
+            metric=metric, percentile=pct, target=target, predicted=value,
+            met=value <= target, margin=(target - value) / target,
+        )
+    return checks
+
+
+def check_throughput(
+    capacity_rps: float, capacity_output_tokens_per_s: float, slo: SLOTargets
+) -> dict[str, SLOCheck]:
+    """Minimum-throughput targets against what the whole deployment sustains."""
+    checks: dict[str, SLOCheck] = {}
+    if slo.min_requests_per_s is not None:
+        target = slo.min_requests_per_s
+        checks["requests_per_s"] = SLOCheck(
+            metric="requests_per_s", target=target, predicted=capacity_rps,
+            met=capacity_rps >= target, margin=(capacity_rps - target) / target,
+        )
+    if slo.min_output_tokens_per_s is not None:
+        target = slo.min_output_tokens_per_s
+        value = capacity_output_tokens_per_s
+        checks["output_tokens_per_s"] = SLOCheck(
+            metric="output_tokens_per_s", target=target, predicted=value,
+            met=value >= target, margin=(value - target) / target,
+        )
+    return checks
+
+
+def misses(checks: dict[str, SLOCheck], headroom: float) -> list[tuple[str, SLOCheck]]:
+    """The checks not met with ``headroom`` to spare, worst first."""
+    out = [(key, c) for key, c in checks.items() if c.margin < headroom - 1e-12]
+    return sorted(out, key=lambda kc: kc[1].margin)
+
+
+def worst_ratio(checks: dict[str, SLOCheck]) -> float:
+    """max(predicted / target) over the latency checks: 1.0 = exactly on the tightest target."""
+    ratios = [
+        (c.predicted / c.target if c.margin > -1 or c.predicted else float("inf"))
+        for c in checks.values()
+        if c.metric in METRIC_LABELS
+    ]
+    return max(ratios, default=0.0)
+
+
+def describe_check(key: str, check: SLOCheck, headroom: float = 0.0) -> str:
+    """``TTFT p90 180 ms vs 200 ms target`` (+ the headroom when a miss is only on it)."""
+    if check.metric in METRIC_LABELS:
+        label = f"{METRIC_LABELS[check.metric]} {check.percentile}"
+        if check.margin <= -1 and check.predicted == 0:
+            return f"{label}: not predicted (target {format_ms(check.target)})"
+        text = f"{label} {format_ms(check.predicted)} vs {format_ms(check.target)} target"
+    else:
+        unit = "req/s" if check.metric == "requests_per_s" else "output tokens/s"
+        text = f"capacity {check.predicted:,.1f} {unit} vs {check.target:,.1f} {unit} required"
+    if check.met and check.margin < headroom:
+        text += f" (inside the {format_percent(headroom)} headroom)"
+    return text
+
+
+def effective_slo(stated: SLOTargets, template: SLOTargets) -> tuple[SLOTargets, list[str]]:
+    """The targets applied: per metric, the request's targets when it sets any, else the
+    template's (a metric is taken whole, so percentile order stays valid)."""
+    values: dict[str, object] = {}
+    from_request: list[str] = []
+    from_template: list[str] = []
+    for metric, label in METRIC_LABELS.items():
+        mine = getattr(stated, metric)
+        if mine.items():
+            values[metric] = mine
+            from_request.append(label)
+        else:
+            theirs: PercentileTargets = getattr(template, metric)
+            values[metric] = theirs
+            if theirs.items():
+                from_template.append(label)
+    for field in ("min_requests_per_s", "min_output_tokens_per_s"):
+        values[field] = getattr(stated, field) or getattr(template, field)
+    notes = []
+    if from_request:
+        notes.append(f"SLO targets from the request: {', '.join(from_request)}")
+    if from_template:
+        notes.append(f"SLO targets from the use-case template: {', '.join(from_template)}")
+    return SLOTargets.model_validate(values), notes

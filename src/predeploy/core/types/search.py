@@ -1,0 +1,186 @@
+"""What a planning search returns: plans, typed rejections, suggestions and what-if results."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from predeploy.core.types.base import (
+    FrozenModel,
+    NonNegativeFloat,
+    NonNegativeInt,
+    PositiveFloat,
+    PositiveInt,
+    Precision,
+)
+from predeploy.core.types.intent import DeploymentIntent
+from predeploy.core.types.plan import DeploymentPlan
+from predeploy.core.types.slo import SLOTargets
+from predeploy.core.types.traffic import TrafficProfile
+
+#: Why a candidate was dropped, from the earliest filter (task fit) to the last (budget).
+RejectionKind = Literal[
+    "task_fit",
+    "context_length",
+    "license",
+    "quality",
+    "not_requested",
+    "precision",
+    "tensor_parallel",
+    "memory",
+    "slo",
+    "capacity",
+    "gpu_availability",
+    "no_price",
+    "budget",
+    "simulation",
+]
+
+
+class Candidate(FrozenModel):
+    """The configuration a rejection is about; unset fields were never reached."""
+
+    model: Annotated[str, Field(min_length=1)]
+    gpu: str | None = None
+    precision: Precision | None = None
+    tp: PositiveInt | None = None
+    replicas: PositiveInt | None = None
+
+    def label(self) -> str:
+        """e.g. ``Llama-3.1-70B-Instruct bf16 on 2x H100-SXM``."""
+        parts = [self.model.split("/", 1)[-1]]
+        if self.precision is not None:
+            parts.append(self.precision.value)
+        if self.gpu is not None:
+            parts.append(f"on {self.tp or 1}x {self.gpu}")
+        if self.replicas is not None:
+            parts.append(f"× {self.replicas} replicas")
+        return " ".join(parts)
+
+
+class RejectedOption(FrozenModel):
+    """One candidate that did not make it, with the constraint that stopped it."""
+
+    candidate: Candidate
+    reason: RejectionKind
+    details: str
+    #: The constraint in numbers where there is one: e.g. metric ``ttft_ms.p90``, the limit
+    #: (target with headroom, budget, GPUs on hand) and the best value the candidate reached.
+    metric: str | None = None
+    limit: float | None = None
+    achieved: float | None = None
+
+
+SuggestionKind = Literal[
+    "relax_slo", "raise_budget", "allow_gpu", "more_gpus", "allow_model", "shorter_context",
+    "lower_rate", "allow_precision",
+]
+
+
+class Suggestion(FrozenModel):
+    """A change to the request that the search found would make a plan feasible."""
+
+    kind: SuggestionKind
+    message: str
+    #: Dotted intent field the change applies to (``slo.ttft_ms.p90``, ``constraints.gpus``).
+    field: str | None = None
+    value: float | str | None = None
+
+
+class PlannerOptions(FrozenModel):
+    """How hard the planner searches (defaults suit an interactive request)."""
+
+    #: Plans returned: the recommended one plus diverse, non-dominated alternatives.
+    max_plans: PositiveInt = Field(default=5, le=50)
+    #: Requests per simulation run that verifies a finalist, and the seed of its random streams.
+    num_requests: PositiveInt = Field(default=2000, ge=100, le=100_000)
+    seed: int = 0
+    #: Largest replica count considered when the user states no GPU limit.
+    max_replicas: PositiveInt = Field(default=512, le=100_000)
+    #: Simulation runs allowed for verification, all finalists together.
+    max_simulations: PositiveInt = Field(default=24, le=1000)
+    #: Extra replicas simulation may add to an analytic plan before it is dropped.
+    max_extra_replicas: NonNegativeInt = Field(default=4, le=64)
+    #: Tensor-parallel sizes tried (within one node).
+    tensor_parallel: tuple[PositiveInt, ...] = (1, 2, 4, 8)
+    #: Search again with relaxed constraints to say what would make an infeasible request work.
+    suggest: bool = True
+
+
+class SearchStats(FrozenModel):
+    """How much work the search did and how much it pruned."""
+
+    models_considered: NonNegativeInt = 0
+    gpus_considered: NonNegativeInt = 0
+    configurations: NonNegativeInt = 0
+    memory_feasible: NonNegativeInt = 0
+    screened_analytic: NonNegativeInt = 0
+    pruned_by_bound: NonNegativeInt = 0
+    sized_analytic: NonNegativeInt = 0
+    feasible_analytic: NonNegativeInt = 0
+    simulations: NonNegativeInt = 0
+    analytic_calls: NonNegativeInt = 0
+
+
+class PlanResult(FrozenModel):
+    """Everything one planning request produced (the ``predeploy plan --json`` contract)."""
+
+    intent: DeploymentIntent
+    traffic: TrafficProfile
+    #: The SLO targets actually applied (the intent's, completed from the use-case template).
+    slo: SLOTargets
+    headroom: NonNegativeFloat
+    plans: tuple[DeploymentPlan, ...]
+    infeasible: tuple[RejectedOption, ...]
+    suggestions: tuple[Suggestion, ...] = ()
+    #: Notes on how the search was made (scale used for quality, pruning, assumptions).
+    notes: tuple[str, ...] = ()
+    quality_scale: str | None = None
+    stats: SearchStats = SearchStats()
+    elapsed_ms: NonNegativeFloat = 0.0
+
+
+SweepVariable = Literal["rate", "slo", "prompt_tokens", "output_tokens", "gpu"]
+
+
+class SweepPoint(FrozenModel):
+    """The best plan (by the intent's priority) for one value of the swept variable."""
+
+    value: float | str
+    label: str
+    feasible: bool
+    plan: DeploymentPlan | None = None
+    peak_requests_per_s: PositiveFloat
+    #: Why nothing was feasible at this point (first suggestion or rejection summary).
+    reason: str | None = None
+
+
+class SweepResult(FrozenModel):
+    """A cost/latency curve over one variable."""
+
+    variable: SweepVariable
+    #: For ``slo`` sweeps, the dotted target swept (``slo.ttft_ms.p90``).
+    target: str | None = None
+    points: tuple[SweepPoint, ...]
+    elapsed_ms: NonNegativeFloat = 0.0
+
+
+class MetricDelta(FrozenModel):
+    """One figure in two scenarios and the difference B − A."""
+
+    name: str
+    unit: str
+    a: float | None
+    b: float | None
+    delta: float | None
+    relative: float | None
+
+
+class ScenarioComparison(FrozenModel):
+    """Scenario A vs B: each scenario's recommended plan and the deltas between them."""
+
+    a: PlanResult
+    b: PlanResult
+    deltas: tuple[MetricDelta, ...]
+    summary: tuple[str, ...] = ()

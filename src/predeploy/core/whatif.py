@@ -1,0 +1,206 @@
+"""What-if exploration: sweep one variable, compare two scenarios.
+
+A sweep re-plans the request once per value of one variable — the request rate (a multiplier
+on the traffic), one SLO target, the prompt or output length, or the accelerator — and keeps the
+recommended plan of each run: the cost/latency curve of that variable. A comparison plans two
+requests and lists the deltas between their recommended plans (B − A).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from predeploy.core.capacity import PerformanceEngine
+from predeploy.core.catalog import Catalog
+from predeploy.core.errors import InputError
+from predeploy.core.slo_check import METRIC_LABELS, percentile_value
+from predeploy.core.traffic import plan_traffic, scale_rate
+from predeploy.core.types import (
+    LATENCY_METRICS,
+    PERCENTILE_NAMES,
+    DeploymentIntent,
+    DeploymentPlan,
+    GpuAvailability,
+    MetricDelta,
+    PercentileTargets,
+    PlannerOptions,
+    PlanResult,
+    ScenarioComparison,
+    SweepPoint,
+    SweepResult,
+    SweepVariable,
+    TrafficProfile,
+)
+from predeploy.core.wording import format_ms, format_number, format_percent, format_usd
+
+#: The default request-rate multipliers of a rate sweep (×0.25 … ×8).
+DEFAULT_RATE_FACTORS: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
+
+Planner = Callable[..., PlanResult]
+
+
+def sweep(
+    intent: DeploymentIntent,
+    catalog: Catalog,
+    engine: PerformanceEngine,
+    planner: Planner,
+    variable: SweepVariable,
+    values: Sequence[float | str],
+    *,
+    target: str | None = None,
+    options: PlannerOptions | None = None,
+) -> SweepResult:
+    """One planning run per value; each point keeps the recommended plan (or why none)."""
+    options = (options or PlannerOptions()).model_copy(update={"max_plans": 1, "suggest": False})
+    if not values:
+        values = list(DEFAULT_RATE_FACTORS) if variable == "rate" else []
+    if not values:
+        raise InputError(f"a {variable} sweep needs values")
+    if variable == "slo":
+        _parse_target(target)
+    base_traffic = (
+        plan_traffic(intent, catalog.slo_template(intent.use_case)) if variable == "rate" else None
+    )
+    points = []
+    for value in values:
+        changed, traffic, label = _apply(intent, base_traffic, variable, value, target, catalog)
+        result = planner(changed, catalog, engine, options, traffic=traffic)
+        plan = result.plans[0] if result.plans else None
+        reason = None
+        if plan is None:
+            first = result.infeasible[0] if result.infeasible else None
+            reason = first.details if first is not None else "no candidate configuration"
+        points.append(SweepPoint(
+            value=value, label=label, feasible=plan is not None, plan=plan,
+            peak_requests_per_s=result.traffic.peak_requests_per_s, reason=reason,
+        ))
+    return SweepResult(variable=variable, target=target, points=tuple(points))
+
+
+def _parse_target(target: str | None) -> tuple[str, str]:
+    parts = (target or "").removeprefix("slo.").split(".")
+    if len(parts) != 2 or parts[0] not in LATENCY_METRICS or parts[1] not in PERCENTILE_NAMES:
+        valid = ", ".join(f"{m}.p90" for m in LATENCY_METRICS)
+        raise InputError(
+            f"an SLO sweep needs a target like ttft_ms.p90 (metric.percentile; e.g. {valid}), "
+            f"got {target!r}"
+        )
+    return parts[0], parts[1]
+
+
+def _apply(
+    intent: DeploymentIntent,
+    base_traffic: TrafficProfile | None,
+    variable: SweepVariable,
+    value: float | str,
+    target: str | None,
+    catalog: Catalog,
+) -> tuple[DeploymentIntent, TrafficProfile | None, str]:
+    if variable == "gpu":
+        gpu = catalog.gpu(str(value))
+        constraints = intent.constraints.model_copy(
+            update={"gpus": (GpuAvailability(gpu=gpu.name),)})
+        return intent.model_copy(update={"constraints": constraints}), None, gpu.label
+    number = _number(value, variable)
+    if variable == "rate":
+        assert base_traffic is not None
+        return intent, scale_rate(base_traffic, number), f"× {format_number(number)}"
+    if variable in ("prompt_tokens", "output_tokens"):
+        tokens = max(1, round(number))
+        return intent.model_copy(update={variable: tokens}), None, f"{tokens:,} tokens"
+    metric, pct = _parse_target(target)
+    current: PercentileTargets = getattr(intent.slo, metric)
+    updated = _set_target(current, pct, number)
+    slo = intent.slo.model_copy(update={metric: updated})
+    label = f"{METRIC_LABELS[metric]} {pct} ≤ {format_ms(number)}"
+    return intent.model_copy(update={"slo": slo}), None, label
+
+
+def _number(value: float | str, variable: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise InputError(f"{variable} sweep values must be numbers, got {value!r}") from None
+    if not number > 0:
+        raise InputError(f"{variable} sweep values must be positive, got {value!r}")
+    return number
+
+
+def _set_target(current: PercentileTargets, pct: str, value: float) -> PercentileTargets:
+    """Set one percentile; lower ones above it come down, higher ones below it go up."""
+    data: dict[str, Any] = current.model_dump()
+    order = list(PERCENTILE_NAMES)
+    index = order.index(pct)  # type: ignore[arg-type]
+    for i, name in enumerate(order):
+        old = data.get(name)
+        if old is None:
+            continue
+        if i < index and old > value:
+            data[name] = value
+        if i > index and old < value:
+            data[name] = value
+    data[pct] = value
+    return PercentileTargets.model_validate(data)
+
+
+def compare(a: PlanResult, b: PlanResult) -> ScenarioComparison:
+    """Scenario A vs B: the recommended plans side by side, with B − A deltas."""
+    plan_a = a.plans[0] if a.plans else None
+    plan_b = b.plans[0] if b.plans else None
+    rows: list[tuple[str, str, Callable[[DeploymentPlan], float | None]]] = [
+        ("monthly cost", "USD/month", lambda p: p.cost.monthly_usd),
+        ("hourly cost", "USD/hour", lambda p: p.cost.hourly_usd),
+        ("cost per million output tokens", "USD", lambda p: p.cost.per_million_output_tokens_usd),
+        ("total GPUs", "GPUs", lambda p: float(p.total_gpus)),
+        ("replicas", "replicas", lambda p: float(p.replicas)),
+        ("TTFT p90", "ms", lambda p: percentile_value(p.predicted.ttft_ms, "p90")),
+        ("ITL p90", "ms", lambda p: percentile_value(p.predicted.itl_ms, "p90")),
+        ("E2E p90", "ms", lambda p: percentile_value(p.predicted.e2e_ms, "p90")),
+        ("quality", "score", lambda p: p.quality_score),
+    ]
+    deltas = [_delta("peak request rate", "req/s", a.traffic.peak_requests_per_s,
+                     b.traffic.peak_requests_per_s)]
+    for name, unit, get in rows:
+        deltas.append(_delta(name, unit, None if plan_a is None else get(plan_a),
+                             None if plan_b is None else get(plan_b)))
+    return ScenarioComparison(a=a, b=b, deltas=tuple(deltas),
+                              summary=tuple(_summary(plan_a, plan_b, deltas)))
+
+
+def _delta(name: str, unit: str, a: float | None, b: float | None) -> MetricDelta:
+    delta = None if a is None or b is None else b - a
+    relative = None if delta is None or not a else delta / a
+    return MetricDelta(name=name, unit=unit, a=a, b=b, delta=delta, relative=relative)
+
+
+def _summary(
+    plan_a: DeploymentPlan | None, plan_b: DeploymentPlan | None, deltas: Sequence[MetricDelta]
+) -> list[str]:
+    if plan_a is None or plan_b is None:
+        which = [n for n, p in (("A", plan_a), ("B", plan_b)) if p is None]
+        return [f"no feasible plan for scenario {' and '.join(which)}"]
+    out = [
+        f"A: {_words(plan_a)}",
+        f"B: {_words(plan_b)}",
+    ]
+    by_name = {d.name: d for d in deltas}
+    cost = by_name["monthly cost"]
+    if cost.delta is not None:
+        more = "more" if cost.delta >= 0 else "less"
+        rel = f" ({format_percent(abs(cost.relative))})" if cost.relative is not None else ""
+        out.append(f"B costs {format_usd(abs(cost.delta))}/month {more} than A{rel}")
+    for name in ("TTFT p90", "E2E p90"):
+        d = by_name[name]
+        if d.delta is not None:
+            word = "slower" if d.delta > 0 else "faster"
+            out.append(f"B's {name} is {format_ms(abs(d.delta))} {word}")
+    return out
+
+
+def _words(plan: DeploymentPlan) -> str:
+    return (
+        f"{plan.model_name or plan.model} {plan.precision.value} on "
+        f"{plan.gpus_per_replica}x {plan.gpu_label or plan.gpu} × {plan.replicas} "
+        f"({format_usd(plan.cost.monthly_usd)}/month)"
+    )

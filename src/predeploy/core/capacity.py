@@ -237,6 +237,7 @@ class Evaluator:
         self, config: Configuration, screen: Screen, rate_rps: float, limit: int
     ) -> Sizing | SizingShortfall:
         """Smallest replica count ≤ ``limit`` whose analytic prediction meets every SLO."""
+        headroom = self.workload.headroom
         low = screen.replicas_lower_bound(rate_rps)
         if low > limit:
             return SizingShortfall(
@@ -251,7 +252,7 @@ class Evaluator:
             if failed.replicas >= limit:
                 return SizingShortfall(
                     limit, limit + 1,
-                    f"{limit} replicas still miss {_first_miss(failed)}",
+                    f"{limit} replicas still miss {_first_miss(failed, headroom)}",
                 )
             attempt = self.evaluate(
                 config, min(limit, failed.replicas * 2), rate_rps, "analytic"
@@ -270,7 +271,7 @@ class Evaluator:
                 failed = mid
         reason = (
             f"{ok.replicas} replicas because at {failed.replicas} "
-            f"({format_number(failed.per_replica_rps)} req/s each) {_first_miss(failed)}"
+            f"({format_number(failed.per_replica_rps)} req/s each) {_first_miss(failed, headroom)}"
         )
         return Sizing(ok, reason)
 
@@ -281,6 +282,7 @@ class Evaluator:
 
         Returns the verified sizing and how many replicas simulation added.
         """
+        headroom = self.workload.headroom
         start = sizing.replicas
         last: Evaluation | None = None
         for extra in range(self.options.max_extra_replicas + 1):
@@ -294,12 +296,12 @@ class Evaluator:
                 assert last is not None
                 reason = (
                     f"{replicas} replicas: the analytic estimate said {start}, but simulation at "
-                    f"{replicas - 1} found {_first_miss(last)}"
+                    f"{replicas - 1} found {_first_miss(last, headroom)}"
                 )
                 return Sizing(result, reason), extra
             last = result
         detail = (
-            f"simulation still finds {_first_miss(last)} at {last.replicas} replicas"
+            f"simulation still finds {_first_miss(last, headroom)} at {last.replicas} replicas"
             if last is not None else f"the GPUs on hand allow at most {limit} replicas"
         )
         return SizingShortfall(limit, start + self.options.max_extra_replicas + 1, detail)
@@ -313,13 +315,11 @@ def _saturation(prediction: PerfPrediction) -> float:
     return prediction.saturation_rps
 
 
-def _first_miss(evaluation: Evaluation) -> str:
+def _first_miss(evaluation: Evaluation, headroom: float) -> str:
     if not evaluation.missed:
         return "no SLO miss"
     key, check = evaluation.missed[0]
-    return describe_check(key, check) + (
-        "" if not check.met else " (inside the headroom)"
-    )
+    return describe_check(key, check, headroom)
 
 
 def _saturation_words(screen: Screen, rate_rps: float, replicas: int, headroom: float) -> str:

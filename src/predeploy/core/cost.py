@@ -139,6 +139,8 @@ def estimate_cost(
             f"$/M output tokens at the average load ({format_number(avg_output_tokens_per_s)} "
             "output tokens/s) with the peak capacity provisioned"
         )
+    if spot is not None and spot.hourly_usd() >= hourly and primary.pricing == "on_demand":
+        spot = None  # a spot price above on-demand is never the one to take: not shown
     return CostEstimate(
         hourly_usd=hourly,
         monthly_usd=hourly * HOURS_PER_MONTH,

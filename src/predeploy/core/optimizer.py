@@ -486,29 +486,29 @@ def _verify(
 
 
 def _select(pool: Sequence[Draft], priority: Priority, limit: int) -> list[Draft]:
-    front = pareto_front(pool, Draft.point)
-    ranked = rank(front, Draft.point, priority)
-    return select_diverse(ranked, limit, _kinds, _extremes(front))
+    ranked = rank(pareto_front(pool, Draft.point), Draft.point, priority)
+    return select_diverse(ranked, limit, _kinds, _extremes(ranked))
 
 
 def _kinds(draft: Draft) -> tuple[str, str]:
     return draft.config.model.card.id, draft.config.gpu.name
 
 
-def _extremes(front: Sequence[Draft]) -> list[Draft]:
-    if not front:
+def _extremes(ranked: Sequence[Draft]) -> list[Draft]:
+    """Cheapest, fastest and best-quality plans of a ranked front (ties: the better ranked)."""
+    if not ranked:
         return []
-    cheapest = min(front, key=lambda d: (d.cost.hourly_usd, d.latency_ms))
-    fastest = min(front, key=lambda d: (d.latency_ms, d.cost.hourly_usd))
-    best = max(front, key=lambda d: (d.point().quality_value, -d.cost.hourly_usd))
+    order = {id(d): i for i, d in enumerate(ranked)}
+    cheapest = min(ranked, key=lambda d: (d.cost.hourly_usd, order[id(d)]))
+    fastest = min(ranked, key=lambda d: (d.latency_ms, order[id(d)]))
+    best = min(ranked, key=lambda d: (-d.point().quality_value, order[id(d)]))
     return [cheapest, fastest, best]
 
 
 def _labels(
     selection: Sequence[Draft], verified: Sequence[Draft], priority: Priority
 ) -> list[tuple[Draft, tuple[str, ...]]]:
-    front = pareto_front(list(verified), Draft.point)
-    extremes = _extremes(front)
+    extremes = _extremes(rank(pareto_front(list(verified), Draft.point), Draft.point, priority))
     names = ("cheapest", "fastest", "best quality")
     out = []
     for index, draft in enumerate(selection):

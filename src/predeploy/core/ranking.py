@@ -7,7 +7,9 @@ The priority order within the front uses the log-ratios of each plan to the best
 front, so "twice the cost" weighs the same whatever the currency of the request:
 ``score = w_c·ln(cost / min cost) + w_l·ln(latency / min latency) + w_q·ln(max quality / quality)``
 with weights per priority (:data:`PRIORITY_WEIGHTS`; the lead weight 1, the others 0.1 as
-tie-breakers, all 1 for ``balanced``). ``throughput`` ranks by sustainable requests/s per dollar.
+tie-breakers). ``balanced`` weighs cost and quality 1 and latency 0.5: every plan on the front
+already meets the SLOs with headroom, so latency beyond that is worth less than money or
+quality. ``throughput`` ranks by sustainable requests/s per dollar.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ PRIORITY_WEIGHTS: dict[Priority, tuple[float, float, float]] = {
     Priority.COST: (1.0, 0.1, 0.1),
     Priority.LATENCY: (0.1, 1.0, 0.1),
     Priority.QUALITY: (0.1, 0.1, 1.0),
-    Priority.BALANCED: (1.0, 1.0, 1.0),
+    Priority.BALANCED: (1.0, 0.5, 1.0),
     Priority.THROUGHPUT: (0.1, 0.1, 0.1),
 }
 #: Quality floor used in log-ratios so that a missing or zero score stays finite.
@@ -120,8 +122,8 @@ def select_diverse(
     extremes: Sequence[T] = (),
 ) -> list[T]:
     """Up to ``limit`` items: the first ranked, the ``extremes`` (cheapest, fastest, best
-    quality), then ranked items whose (model, accelerator) pair is new, preferring a new model
-    or a new accelerator, then the rest in rank order."""
+    quality), then ranked items with a new model and a new accelerator, then with one of the
+    two new, then with a new (model, accelerator) pair, then the rest in rank order."""
     chosen: list[T] = []
 
     def add(item: T) -> None:
@@ -135,12 +137,12 @@ def select_diverse(
     seen_pairs = {kinds(c) for c in chosen}
     seen_models = {kinds(c)[0] for c in chosen}
     seen_gpus = {kinds(c)[1] for c in chosen}
-    for require_new_axis in (True, False):
+    for new_axes_needed in (2, 1, 0):
         for item in ranked:
             model, gpu = kinds(item)
             if (model, gpu) in seen_pairs:
                 continue
-            if require_new_axis and model in seen_models and gpu in seen_gpus:
+            if (model not in seen_models) + (gpu not in seen_gpus) < new_axes_needed:
                 continue
             add(item)
             seen_pairs.add((model, gpu))

@@ -168,7 +168,7 @@ def _tradeoff(reference: tuple[str, Point], mine: Point) -> str:
     parts.append(f"{sign}{format_usd(abs(d_cost))}/month ({sign}{format_percent(abs(rel))})")
     d_lat = mine.latency_ms - ref.latency_ms
     parts.append(f"E2E p90 {'+' if d_lat >= 0 else '−'}{format_ms(abs(d_lat))}")
-    if mine.quality is not None and ref.quality is not None:
+    if mine.quality is not None and ref.quality is not None and mine.quality != ref.quality:
         d_q = mine.quality - ref.quality
         parts.append(f"quality {'+' if d_q >= 0 else '−'}{format_number(abs(d_q))}")
     return f"vs {name}: " + ", ".join(parts)

@@ -50,6 +50,7 @@ class ModelShortlist:
 
     candidates: tuple[ModelCandidate, ...]
     rejected: tuple[RejectedOption, ...]
+    #: The scale quality was compared on, with its task: ``aa-weighted (chatbot)``.
     quality_scale: str | None
     notes: tuple[str, ...]
 
@@ -115,7 +116,8 @@ def shortlist_models(
             quality_source=score,
             preferred=model.id in named_ids,
         ))
-    return ModelShortlist(tuple(candidates), tuple(rejected), scale, tuple(notes))
+    label = None if scale is None else f"{scale} ({task})"
+    return ModelShortlist(tuple(candidates), tuple(rejected), label, tuple(notes))
 
 
 def _filter_reason(

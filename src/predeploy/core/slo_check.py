@@ -106,7 +106,7 @@ def describe_check(key: str, check: SLOCheck, headroom: float = 0.0) -> str:
         unit = "req/s" if check.metric == "requests_per_s" else "output tokens/s"
         text = f"capacity {check.predicted:,.1f} {unit} vs {check.target:,.1f} {unit} required"
     if check.met and check.margin < headroom:
-        text += f" (inside the {format_percent(headroom)} headroom)"
+        text += f" (met, but inside the {format_percent(headroom)} headroom)"
     return text
 
 

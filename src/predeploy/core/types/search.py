@@ -85,7 +85,7 @@ class Suggestion(FrozenModel):
     message: str
     #: Dotted intent field the change applies to (``slo.ttft_ms.p90``, ``constraints.gpus``).
     field: str | None = None
-    value: float | str | None = None
+    value: int | float | str | None = None
 
 
 class PlannerOptions(FrozenModel):

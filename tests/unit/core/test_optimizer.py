@@ -1,0 +1,142 @@
+"""Search logic of the planner, on a small real catalog with the test-double engine.
+
+The same properties are checked against the real performance engine in
+tests/integration/test_planning_real.py.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from tests.planning_facts import LLAMA_70B, ToyEngine, small_catalog
+
+from predeploy.core.errors import UnknownNameError
+from predeploy.core.optimizer import plan_deployment
+from predeploy.core.ranking import dominates
+from predeploy.core.rationale import plan_point
+from predeploy.core.types import DeploymentIntent, PlannerOptions, PlanResult
+
+OPTIONS = PlannerOptions(num_requests=500)
+
+
+def _plan(engine: ToyEngine | None = None, **fields: object) -> PlanResult:
+    intent = DeploymentIntent.model_validate({"use_case": "chatbot", **fields})
+    return plan_deployment(intent, small_catalog(), engine or ToyEngine(), OPTIONS)
+
+
+def _points(result: PlanResult) -> list[tuple[float, float, float | None]]:
+    return [(p.cost.hourly_usd, p.predicted.e2e_ms.p90 or 0, p.quality_score)
+            for p in result.plans]
+
+
+def test_plans_meet_slos_with_headroom_verified_by_simulation() -> None:
+    result = _plan(users=20_000)
+    assert result.plans
+    for plan in result.plans:
+        assert plan.meets_slo
+        for check in plan.slo_checks.values():
+            assert check.margin >= result.headroom - 1e-9
+        assert plan.predicted.provenance.method == "simulation"
+        assert plan.total_gpus == plan.replicas * plan.tp
+        assert plan.autoscaling.min_replicas <= plan.autoscaling.max_replicas == plan.replicas
+        assert plan.rationale and plan.provenance
+        assert plan.vllm.max_model_len >= 1374 + 687  # p99 prompt + p99 output of the template
+    assert result.plans[0].labels[0] == "recommended"
+
+
+def test_no_returned_plan_is_dominated_by_another() -> None:
+    result = _plan(users=20_000)
+    from predeploy.core.ranking import Point
+
+    points = [Point(c, lat, q, 0.0) for c, lat, q in _points(result)]
+    for a, b in itertools.permutations(points, 2):
+        assert not dominates(a, b)
+    assert len({(p.model, p.gpu) for p in result.plans}) >= 3  # diverse
+
+
+def test_priority_cost_puts_the_cheapest_first() -> None:
+    result = _plan(users=20_000, priority="cost")
+    costs = [p.cost.hourly_usd for p in result.plans]
+    assert costs[0] == min(costs)
+    assert "cheapest" in result.plans[0].labels
+
+
+def test_doubling_the_rate_never_lowers_cost() -> None:
+    costs = [min(p.cost.hourly_usd for p in _plan(qps=q, priority="cost").plans)
+             for q in (5, 10, 20, 40, 80)]
+    assert costs == sorted(costs)
+
+
+def test_simulation_disagreement_adds_a_replica_and_says_so() -> None:
+    engine = ToyEngine(sim_slowdown=1.25)
+    result = _plan(engine, qps=20, models=[LLAMA_70B.id], gpus=["H100-SXM"],
+                   constraints={"models_required": True, "max_tensor_parallel": 2},
+                   slo={"ttft_ms": {"p90": 400}})
+    assert result.plans
+    plan = result.plans[0]
+    assert any("simulation added" in line for line in plan.rationale)
+    assert plan.slo_checks["ttft_ms.p90"].margin >= result.headroom
+
+
+def test_budget_below_any_plan_says_what_it_would_take() -> None:
+    result = _plan(users=20_000, budget={"monthly_usd": 50})
+    assert result.plans == ()
+    assert {r.reason for r in result.infeasible} >= {"budget"}
+    (budget,) = [s for s in result.suggestions if s.kind == "raise_budget"]
+    cheapest = min(p.cost.monthly_usd for p in _plan(users=20_000).plans)
+    assert budget.value == pytest.approx(cheapest, rel=1e-6)
+    assert budget.field == "constraints.budget.monthly_usd"
+
+
+def test_slo_no_gpu_can_meet_suggests_relaxing_from_the_floors() -> None:
+    result = _plan(qps=1, gpus=["L4"], slo={"itl_ms": {"p90": 2}})
+    assert result.plans == ()
+    kinds = {s.kind for s in result.suggestions}
+    assert {"relax_slo", "allow_gpu"} <= kinds
+    relax = next(s for s in result.suggestions if s.kind == "relax_slo")
+    assert relax.field == "slo.itl_ms.p90"
+    assert isinstance(relax.value, float) and relax.value > 2
+    # the suggested target is reachable: re-planning with it on the same GPU finds a plan
+    assert _plan(qps=1, gpus=["L4"], slo={"itl_ms": {"p90": relax.value}}).plans
+
+
+def test_gpu_count_limit_suggests_more_gpus() -> None:
+    result = _plan(qps=200, gpus=[{"gpu": "L4", "count": 2}], models=["Llama-3.1-8B-Instruct"],
+                   constraints={"models_required": True})
+    assert result.plans == ()
+    assert {r.reason for r in result.infeasible} & {"gpu_availability"}
+    more = next(s for s in result.suggestions if s.kind == "more_gpus")
+    assert isinstance(more.value, int) and more.value > 2
+
+
+def test_plans_respect_the_gpus_on_hand() -> None:
+    result = _plan(qps=20, gpus=[{"gpu": "A100 80GB", "count": 4}])
+    assert result.plans
+    assert all(p.gpu == "A100-80GB" and p.total_gpus <= 4 for p in result.plans)
+
+
+def test_unknown_gpu_is_an_error_with_suggestions() -> None:
+    with pytest.raises(UnknownNameError, match="H100"):
+        _plan(qps=1, gpus=["H100-SMX"])
+
+
+def test_long_context_rag_sets_max_model_len() -> None:
+    intent = DeploymentIntent(use_case="rag_qa", qps=2, prompt_tokens=30_000, output_tokens=500)
+    result = plan_deployment(intent, small_catalog(), ToyEngine(), OPTIONS)
+    assert result.plans
+    assert all(p.vllm.max_model_len >= 30_500 for p in result.plans)
+    assert "Qwen/Qwen2.5-7B-Instruct" in {
+        r.candidate.model for r in result.infeasible if r.reason == "context_length"}
+
+
+def test_same_request_same_answer() -> None:
+    a, b = _plan(users=5000), _plan(users=5000)
+    assert [p.model_dump() for p in a.plans] == [p.model_dump() for p in b.plans]
+
+
+def test_plan_point_uses_capacity() -> None:
+    result = _plan(users=5000)
+    plan = result.plans[0]
+    assert plan.predicted.max_rps_per_replica * plan.replicas >= result.traffic.peak_requests_per_s
+    assert plan_point is not None

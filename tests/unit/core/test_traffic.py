@@ -1,0 +1,130 @@
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from tests.planning_facts import chat_template, rag_template
+
+from predeploy.core.errors import InputError
+from predeploy.core.traffic import (
+    context_tokens,
+    plan_traffic,
+    scale_rate,
+    scale_tokens,
+    token_quantile,
+)
+from predeploy.core.types import DeploymentIntent, TokenDistribution, UseCase
+
+
+def _intent(**fields: object) -> DeploymentIntent:
+    return DeploymentIntent.model_validate({"use_case": "chatbot", **fields})
+
+
+def test_total_users_give_average_then_peak_with_derivation() -> None:
+    traffic = plan_traffic(_intent(users=1000), chat_template())
+    assert traffic.avg_requests_per_s == pytest.approx(1000 * 0.1 * 2 / 60)
+    assert traffic.peak_requests_per_s == pytest.approx(10.0)
+    words = " ".join(traffic.derivation)
+    assert "1,000 users × 10 % active × 2 req/min" in words
+    assert "3.33 req/s average" in words
+    assert "× 3 diurnal peak factor" in words and "= 10 req/s" in words
+
+
+def test_concurrent_users_are_the_peak_population() -> None:
+    traffic = plan_traffic(_intent(users=5000, user_kind="concurrent"), chat_template())
+    assert traffic.peak_requests_per_s == pytest.approx(5000 * 2 / 60)
+    assert traffic.avg_requests_per_s == pytest.approx(5000 * 2 / 60 / 3)
+    assert traffic.active_users == 5000
+
+
+def test_daily_users_spread_over_the_day() -> None:
+    traffic = plan_traffic(_intent(users=2000, user_kind="daily"), chat_template())
+    assert traffic.avg_requests_per_s == pytest.approx(2000 * 20 / 86_400)
+    assert traffic.peak_requests_per_s == pytest.approx(3 * 2000 * 20 / 86_400)
+
+
+def test_user_kinds_mean_different_loads() -> None:
+    rates = {
+        kind: plan_traffic(_intent(users=1000, user_kind=kind), chat_template())
+        .peak_requests_per_s
+        for kind in ("concurrent", "total", "daily")
+    }
+    assert rates["concurrent"] > rates["total"] > rates["daily"]
+
+
+def test_stated_qps_wins_over_users_and_stated_peak_over_derived() -> None:
+    traffic = plan_traffic(_intent(users=1000, qps=7.0), chat_template())
+    assert traffic.avg_requests_per_s == 7.0
+    assert traffic.peak_requests_per_s == pytest.approx(21.0)
+    traffic = plan_traffic(_intent(qps=7.0, peak_qps=9.0), chat_template())
+    assert (traffic.avg_requests_per_s, traffic.peak_requests_per_s) == (7.0, 9.0)
+    traffic = plan_traffic(_intent(users=1000, peak_qps=40.0), chat_template())
+    assert traffic.peak_requests_per_s == 40.0
+    assert traffic.avg_requests_per_s == pytest.approx(1000 * 0.1 * 2 / 60)
+
+
+def test_stated_peak_only_derives_average() -> None:
+    traffic = plan_traffic(_intent(peak_qps=30.0), chat_template())
+    assert traffic.avg_requests_per_s == pytest.approx(10.0)
+    assert "÷ 3 diurnal peak factor" in " ".join(traffic.derivation)
+
+
+def test_daily_volume_over_a_window() -> None:
+    traffic = plan_traffic(
+        _intent(requests_per_day=1_000_000, active_hours_per_day=8), chat_template()
+    )
+    assert traffic.avg_requests_per_s == pytest.approx(1_000_000 / (8 * 3600))
+    assert "8 h window" in " ".join(traffic.derivation)
+
+
+def test_missing_load_and_inconsistent_rates_are_clear_errors() -> None:
+    with pytest.raises(InputError, match="users"):
+        plan_traffic(_intent(), chat_template())
+    with pytest.raises(InputError, match="peak_qps"):
+        plan_traffic(_intent(qps=10, peak_qps=5), chat_template())
+
+
+def test_stated_lengths_scale_the_template_distribution() -> None:
+    template = rag_template()
+    traffic = plan_traffic(
+        DeploymentIntent(use_case=UseCase.RAG_QA, qps=1, prompt_tokens=30_000, output_tokens=500),
+        template,
+    )
+    assert traffic.prompt_tokens.mean == 30_000
+    ratio = 30_000 / template.traffic.prompt_tokens.mean
+    expected = template.traffic.prompt_tokens.stdev * ratio
+    assert traffic.prompt_tokens.stdev == pytest.approx(expected)
+    assert context_tokens(traffic) >= 30_000 + 500
+
+
+def test_lognormal_quantile_matches_sampling() -> None:
+    dist = TokenDistribution(kind="lognormal", mean=1000, stdev=600)
+    sigma = math.sqrt(math.log1p(0.36))
+    rng = np.random.default_rng(0)
+    samples = rng.lognormal(math.log(1000) - sigma**2 / 2, sigma, 200_000)
+    assert token_quantile(dist, 0.99) == pytest.approx(np.quantile(samples, 0.99), rel=0.02)
+
+
+def test_quantile_kinds_and_clipping() -> None:
+    assert token_quantile(TokenDistribution.fixed(300), 0.99) == 300
+    clipped = TokenDistribution(kind="lognormal", mean=1000, stdev=2000, max=3000)
+    assert token_quantile(clipped, 0.99) == 3000
+    empirical = TokenDistribution(kind="empirical", mean=50, values=tuple(range(1, 101)))
+    assert token_quantile(empirical, 0.5) == pytest.approx(50.5)
+    normal = TokenDistribution(kind="normal", mean=100, stdev=10)
+    assert token_quantile(normal, 0.99) == pytest.approx(100 + 2.3263 * 10, rel=1e-3)
+    by_p95 = TokenDistribution(kind="lognormal", mean=100, p95=200)
+    assert token_quantile(by_p95, 0.95) == pytest.approx(200, rel=1e-6)
+
+
+def test_scale_tokens_keeps_shape_and_rate_scaling_records_why() -> None:
+    dist = TokenDistribution(kind="lognormal", mean=100, stdev=50, p95=190, max=400)
+    scaled = scale_tokens(dist, 200)
+    assert (scaled.stdev, scaled.p95, scaled.max) == (100, 380, 800)
+    base = plan_traffic(_intent(users=1000), chat_template())
+    doubled = scale_rate(base, 2)
+    assert doubled.peak_requests_per_s == pytest.approx(2 * base.peak_requests_per_s)
+    assert "× 2" in doubled.derivation[-1]
+    with pytest.raises(InputError):
+        scale_rate(base, 0)

@@ -51,6 +51,7 @@ from predeploy.core.types import (
     Priority,
     RejectedOption,
     SearchStats,
+    TradeoffPoint,
     TrafficProfile,
 )
 from predeploy.core.wording import format_number, format_usd
@@ -119,6 +120,12 @@ def plan_deployment(
     template = catalog.slo_template(intent.use_case)
     traffic = traffic or plan_traffic(intent, template)
     slo, notes = effective_slo(intent.slo, template.slo)
+    if "priority" not in intent.model_fields_set and intent.priority != template.default_priority:
+        intent = intent.model_copy(update={"priority": template.default_priority})
+        notes.append(
+            f"priority {template.default_priority.value}: the {template.id.value} template's "
+            "default (none stated)"
+        )
     needed_context = max(context_tokens(traffic), intent.preferences.min_context_tokens or 0)
     sizing_rps = _sizing_rate(traffic, slo.min_requests_per_s, slo.min_output_tokens_per_s,
                               notes)
@@ -138,7 +145,7 @@ def plan_deployment(
     configs = _configurations(shortlist.candidates, accelerators, intent, options, engine,
                               workload, state)
     drafts = _search(configs, accelerators, intent, evaluator, state, progress)
-    plans_drafts = _finalize(drafts, accelerators, intent, evaluator, state, progress)
+    plans_drafts, tradeoffs = _finalize(drafts, intent, evaluator, state, progress)
     plans = [
         build_plan(d.config, d.screen, d.sizing, d.cost, workload, options, labels, d.min_replicas,
                    d.added_by_simulation, shortlist.quality_scale,
@@ -155,7 +162,7 @@ def plan_deployment(
     result = PlanResult(
         intent=intent, traffic=traffic, slo=slo, headroom=workload.headroom, plans=tuple(plans),
         infeasible=tuple(aggregate_rejections(state.rejected)), notes=tuple(notes),
-        quality_scale=shortlist.quality_scale, stats=stats,
+        quality_scale=shortlist.quality_scale, stats=stats, tradeoffs=tuple(tradeoffs),
     )
     if not plans:
         suggestions = explain_infeasible(
@@ -427,13 +434,16 @@ def _price(
 
 def _finalize(
     drafts: list[tuple[Draft, _Accelerator]],
-    accelerators: Sequence[_Accelerator],
     intent: DeploymentIntent,
     evaluator: Evaluator,
     state: SearchState,
     progress: ProgressCallback | None,
-) -> list[tuple[Draft, tuple[str, ...], Draft | None]]:
-    """Verify a diverse selection of the Pareto front by simulation, until it is stable."""
+) -> tuple[list[tuple[Draft, tuple[str, ...], Draft | None]], list[TradeoffPoint]]:
+    """Verify a diverse selection of the Pareto front by simulation, until it is stable.
+
+    Returns the selected plans (with labels and the plan they are compared with) and the
+    trade-off map of every sized configuration.
+    """
     options = evaluator.options
     priority = intent.priority
     remaining = {id(d): (d, acc) for d, acc in drafts}
@@ -454,7 +464,24 @@ def _finalize(
     selection = _select(verified, priority, options.max_plans)
     labelled = _labels(selection, verified, priority)
     reference = selection[0] if selection else None
-    return [(d, labels, None if d is reference else reference) for d, labels in labelled]
+    chosen = [(d, labels, None if d is reference else reference) for d, labels in labelled]
+    everything = verified + [d for d, _ in remaining.values()]
+    front = {id(d) for d in pareto_front(everything, Draft.point)}
+    returned = {id(d) for d in selection}
+    tradeoffs = [_tradeoff_point(d, id(d) in front, id(d) in returned) for d in everything]
+    return chosen, tradeoffs
+
+
+def _tradeoff_point(draft: Draft, pareto: bool, returned: bool) -> TradeoffPoint:
+    metrics = draft.sizing.evaluation.prediction.metrics
+    return TradeoffPoint(
+        model=draft.config.model.card.id, gpu=draft.config.gpu.name,
+        precision=draft.config.precision, tp=draft.config.tp, replicas=draft.replicas,
+        hourly_usd=draft.cost.hourly_usd, monthly_usd=draft.cost.monthly_usd,
+        e2e_p90_ms=draft.latency_ms, ttft_p90_ms=percentile_value(metrics.ttft_ms, "p90"),
+        quality=draft.config.model.quality, verified=draft.verified, pareto=pareto,
+        returned=returned,
+    )
 
 
 def _verify(

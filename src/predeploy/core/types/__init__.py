@@ -60,6 +60,7 @@ from predeploy.core.types.search import (
     SweepPoint,
     SweepResult,
     SweepVariable,
+    TradeoffPoint,
 )
 from predeploy.core.types.slo import LATENCY_METRICS, LatencyMetric, PercentileTargets, SLOTargets
 from predeploy.core.types.templates import (
@@ -133,6 +134,7 @@ __all__ = [
     "SweepResult",
     "SweepVariable",
     "TokenDistribution",
+    "TradeoffPoint",
     "TrafficDefaults",
     "TrafficProfile",
     "UseCase",

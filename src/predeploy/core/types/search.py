@@ -123,6 +123,27 @@ class SearchStats(FrozenModel):
     analytic_calls: NonNegativeInt = 0
 
 
+class TradeoffPoint(FrozenModel):
+    """One sized configuration on the cost/latency/quality map (for charts and the UI)."""
+
+    model: str
+    gpu: str
+    precision: Precision
+    tp: PositiveInt
+    replicas: PositiveInt
+    hourly_usd: NonNegativeFloat
+    monthly_usd: NonNegativeFloat
+    #: E2E p90 at peak (ms); analytic unless ``verified``.
+    e2e_p90_ms: NonNegativeFloat
+    ttft_p90_ms: NonNegativeFloat | None = None
+    quality: float | None = None
+    verified: bool = False
+    #: On the Pareto front of all sized configurations (cost, latency, quality).
+    pareto: bool = False
+    #: Returned as a plan.
+    returned: bool = False
+
+
 class PlanResult(FrozenModel):
     """Everything one planning request produced (the ``predeploy plan --json`` contract)."""
 
@@ -138,6 +159,8 @@ class PlanResult(FrozenModel):
     notes: tuple[str, ...] = ()
     quality_scale: str | None = None
     stats: SearchStats = SearchStats()
+    #: Every configuration sized during the search, for trade-off charts.
+    tradeoffs: tuple[TradeoffPoint, ...] = ()
     elapsed_ms: NonNegativeFloat = 0.0
 
 

@@ -1,0 +1,202 @@
+"""Rich rendering of planning results: plans, rejections, suggestions, sweeps, comparisons."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from predeploy.core.types import (
+    DeploymentPlan,
+    Percentiles,
+    PlanResult,
+    ScenarioComparison,
+    SweepResult,
+)
+from predeploy.core.wording import format_ms, format_number, format_usd
+
+_METRIC = {"ttft_ms": "TTFT", "itl_ms": "ITL", "tpot_ms": "TPOT", "e2e_ms": "E2E"}
+
+
+def _ms(values: Percentiles, pct: str = "p90") -> str:
+    value = getattr(values, pct)
+    return "–" if value is None else format_ms(value)
+
+
+def _hardware(plan: DeploymentPlan) -> str:
+    return f"{plan.gpus_per_replica}x {plan.gpu_label or plan.gpu}"
+
+
+def render_request(result: PlanResult, console: Console) -> None:
+    """The request as understood: use case, load and its derivation, SLOs."""
+    intent = result.intent
+    traffic = result.traffic
+    head = Text()
+    head.append(f"{intent.use_case.value}", style="bold")
+    head.append(f" · priority {intent.priority.value}")
+    head.append(
+        f" · {format_number(traffic.avg_requests_per_s)} req/s average, "
+        f"{format_number(traffic.peak_requests_per_s)} req/s peak"
+    )
+    lines: list[Text | str] = [head]
+    for line in traffic.derivation:
+        lines.append(Text(f"  {line}", style="dim"))
+    slo_parts = []
+    for metric, label in _METRIC.items():
+        targets = getattr(result.slo, metric).items()
+        if targets:
+            slo_parts.append(
+                f"{label} " + " / ".join(f"{p} {format_ms(v)}" for p, v in targets)
+            )
+    lines.append(f"SLOs: {' · '.join(slo_parts)} (met with {result.headroom:.0%} headroom)")
+    console.print(Panel(Group(*lines), title="Request", title_align="left"))
+
+
+def plans_table(plans: Sequence[DeploymentPlan]) -> Table:
+    """One row per plan: configuration, latency percentiles at peak, cost, quality."""
+    table = Table(title="Plans (latencies at peak load; predictions are estimates)",
+                  title_justify="left", header_style="bold")
+    table.add_column("#", justify="right")
+    table.add_column("model · precision")
+    table.add_column("GPUs per replica")
+    table.add_column("replicas\n(min–max)", justify="right")
+    table.add_column("TTFT p90", justify="right")
+    table.add_column("ITL p90", justify="right")
+    table.add_column("E2E p90", justify="right")
+    table.add_column("$/month", justify="right")
+    table.add_column("$/M out tok", justify="right")
+    table.add_column("quality", justify="right")
+    table.add_column("why")
+    for index, plan in enumerate(plans, 1):
+        cost = plan.cost
+        per_m = cost.per_million_output_tokens_usd
+        mark = "★" if "recommended" in plan.labels else ""
+        table.add_row(
+            f"{index}{mark}",
+            f"{plan.model_name or plan.model}\n[dim]{plan.precision.value}[/]",
+            _hardware(plan),
+            f"{plan.replicas} ({plan.autoscaling.min_replicas}–{plan.autoscaling.max_replicas})",
+            _ms(plan.predicted.ttft_ms),
+            _ms(plan.predicted.itl_ms),
+            _ms(plan.predicted.e2e_ms),
+            format_usd(cost.monthly_usd),
+            "–" if per_m is None else format_usd(per_m),
+            "–" if plan.quality_score is None else format_number(plan.quality_score),
+            ", ".join(label for label in plan.labels if label != "recommended") or "trade-off",
+        )
+    return table
+
+
+def plan_details(plan: DeploymentPlan, title: str) -> Panel:
+    """Rationale, SLO checks, vLLM arguments and provenance of one plan."""
+    checks = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+    checks.add_column("SLO")
+    checks.add_column("target", justify="right")
+    checks.add_column("predicted", justify="right")
+    checks.add_column("", justify="left")
+    for key, check in plan.slo_checks.items():
+        if check.metric in _METRIC:
+            name = f"{_METRIC[check.metric]} {check.percentile}"
+            target, value = format_ms(check.target), format_ms(check.predicted)
+        else:
+            name = key.replace("_", " ")
+            target, value = format_number(check.target), format_number(check.predicted)
+        checks.add_row(name, target, value, "[green]met[/]" if check.met else "[red]missed[/]")
+    args = " ".join(plan.vllm.to_cli())
+    body: list[Text | str | Table] = [
+        Text(f"{_hardware(plan)} × {plan.replicas} replicas = {plan.total_gpus} GPUs · "
+             f"{plan.model}", style="bold"),
+    ]
+    body += [f"• {line}" for line in plan.rationale]
+    body.append(checks)
+    body.append(Text(f"vllm serve {plan.model} {args}", style="cyan"))
+    body += [Text(f"source: {line}", style="dim") for line in plan.provenance]
+    return Panel(Group(*body), title=title, title_align="left")
+
+
+def render_plan_result(result: PlanResult, console: Console, details: int = 1) -> None:
+    """The whole answer: request, plans table, details of the top plans, rejections."""
+    render_request(result, console)
+    if result.plans:
+        console.print(plans_table(result.plans))
+        for index, plan in enumerate(result.plans[:details], 1):
+            console.print(plan_details(plan, f"Plan {index}" + (
+                " — recommended" if "recommended" in plan.labels else "")))
+    else:
+        console.print(Panel("[bold red]No plan meets every constraint.[/]", expand=False))
+    if result.suggestions:
+        console.print("[bold]What would make it feasible[/] (computed from the search):")
+        for suggestion in result.suggestions:
+            console.print(f"  • {suggestion.message}")
+    render_rejections(result, console)
+    for note in result.notes:
+        console.print(Text(f"note: {note}", style="dim"))
+    stats = result.stats
+    console.print(Text(
+        f"searched {stats.models_considered} models × {stats.gpus_considered} GPU types: "
+        f"{stats.configurations} configurations, {stats.memory_feasible} fit in memory, "
+        f"{stats.sized_analytic} sized, {stats.simulations} simulations · "
+        f"{format_number(result.elapsed_ms)} ms", style="dim"))
+
+
+def render_rejections(result: PlanResult, console: Console, limit: int = 6) -> None:
+    """Counts per reason and the candidates that came closest."""
+    if not result.infeasible:
+        return
+    counts = Counter(r.reason for r in result.infeasible)
+    summary = ", ".join(f"{reason.replace('_', ' ')} {n}" for reason, n in counts.most_common())
+    console.print(f"[bold]Not planned[/] (per model × GPU type): {summary}")
+    for item in result.infeasible[:limit]:
+        console.print(Text(f"  • {item.candidate.label()}: {item.details}", style="dim"))
+
+
+def sweep_table(result: SweepResult) -> Table:
+    """The cost/latency curve of a sweep, one row per value."""
+    name = result.target or result.variable
+    table = Table(title=f"What if: {name}", title_justify="left", header_style="bold")
+    for column, justify in (("value", "left"), ("peak req/s", "right"), ("plan", "left"),
+                            ("replicas", "right"), ("TTFT p90", "right"),
+                            ("E2E p90", "right"), ("$/month", "right")):
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    for point in result.points:
+        plan = point.plan
+        if plan is None:
+            table.add_row(point.label, format_number(point.peak_requests_per_s),
+                          f"[red]infeasible[/]: {point.reason or ''}", "–", "–", "–", "–")
+            continue
+        table.add_row(
+            point.label, format_number(point.peak_requests_per_s),
+            f"{plan.model_name or plan.model} {plan.precision.value} on {_hardware(plan)}",
+            str(plan.replicas), _ms(plan.predicted.ttft_ms), _ms(plan.predicted.e2e_ms),
+            format_usd(plan.cost.monthly_usd),
+        )
+    return table
+
+
+def comparison_table(comparison: ScenarioComparison) -> Table:
+    """Scenario A vs B with deltas."""
+    table = Table(title="Scenario A vs B", title_justify="left", header_style="bold")
+    for column in ("figure", "A", "B", "B − A"):
+        table.add_column(column, justify="left" if column == "figure" else "right")
+    for delta in comparison.deltas:
+        def show(value: float | None, unit: str = delta.unit) -> str:
+            if value is None:
+                return "–"
+            if unit.startswith("USD"):
+                return format_usd(value)
+            if unit == "ms":
+                return format_ms(value)
+            return format_number(value)
+
+        change = "–"
+        if delta.delta is not None:
+            sign = "+" if delta.delta >= 0 else "−"
+            change = f"{sign}{show(abs(delta.delta))}"
+            if delta.relative is not None:
+                change += f" ({sign}{abs(delta.relative):.0%})"
+        table.add_row(f"{delta.name} ({delta.unit})", show(delta.a), show(delta.b), change)
+    return table

@@ -1,0 +1,73 @@
+"""Charts for the CLI: the cost-vs-latency Pareto chart and what-if curves (matplotlib, Agg)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+
+from predeploy.core.types import PlanResult, SweepResult  # noqa: E402
+
+
+def plot_tradeoffs(result: PlanResult, path: Path) -> Path:
+    """Monthly cost against E2E p90 at peak for every sized configuration; the Pareto front
+    joined by a line, the returned plans labelled."""
+    fig, ax = plt.subplots(figsize=(9, 6), dpi=120)
+    points = sorted(result.tradeoffs, key=lambda p: p.e2e_p90_ms)
+    others = [p for p in points if not p.pareto]
+    front = [p for p in points if p.pareto]
+    if others:
+        ax.scatter([p.e2e_p90_ms / 1000 for p in others], [p.monthly_usd for p in others],
+                   s=14, color="0.7", label="sized configurations (analytic)")
+    if front:
+        ax.plot([p.e2e_p90_ms / 1000 for p in front], [p.monthly_usd for p in front],
+                color="tab:blue", marker="o", markersize=4, linewidth=1,
+                label="Pareto front (cost, latency, quality)")
+    for index, plan in enumerate(result.plans, 1):
+        latency = (plan.predicted.e2e_ms.p90 or 0) / 1000
+        ax.scatter([latency], [plan.cost.monthly_usd], s=70, color="tab:red", zorder=3)
+        name = (plan.model_name or plan.model).split("/")[-1]
+        ax.annotate(f"{index}. {name} {plan.precision.value}\n{plan.configuration} × "
+                    f"{plan.replicas}", (latency, plan.cost.monthly_usd), fontsize=7,
+                    xytext=(6, 4), textcoords="offset points")
+    ax.set_xlabel("E2E latency p90 at peak (s) — estimate")
+    ax.set_ylabel("cost (USD per month)")
+    ax.set_yscale("log")
+    ax.set_title(f"{result.intent.use_case.value}: cost vs latency "
+                 f"({result.traffic.peak_requests_per_s:.3g} req/s peak)")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(loc="upper right", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def plot_sweep(result: SweepResult, path: Path) -> Path:
+    """Cost and E2E p90 of the recommended plan at each value of the swept variable."""
+    fig, ax_cost = plt.subplots(figsize=(9, 5), dpi=120)
+    labels = [p.label for p in result.points]
+    xs = list(range(len(labels)))
+    cost = [p.plan.cost.monthly_usd if p.plan else float("nan") for p in result.points]
+    latency = [(p.plan.predicted.e2e_ms.p90 or 0) / 1000 if p.plan else float("nan")
+               for p in result.points]
+    ax_cost.plot(xs, cost, marker="o", color="tab:blue", label="cost (USD/month)")
+    ax_cost.set_ylabel("cost (USD per month)", color="tab:blue")
+    ax_lat = ax_cost.twinx()
+    ax_lat.plot(xs, latency, marker="s", color="tab:orange", label="E2E p90 (s)")
+    ax_lat.set_ylabel("E2E latency p90 at peak (s) — estimate", color="tab:orange")
+    ax_cost.set_xticks(xs, labels, rotation=20, fontsize=8)
+    for x, point in zip(xs, result.points, strict=True):
+        if not point.feasible:
+            ax_cost.annotate("infeasible", (x, 0), xycoords=("data", "axes fraction"),
+                             fontsize=7, color="tab:red", ha="center", va="bottom")
+    ax_cost.set_title(f"What if: {result.target or result.variable}")
+    ax_cost.grid(True, alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path

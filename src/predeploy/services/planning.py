@@ -1,0 +1,98 @@
+"""Planning use cases: intent → plans, what-if sweeps, scenario comparison.
+
+The one place the planner (``core.optimizer``) meets the knowledge base (a :class:`Catalog`),
+the calibrated performance engine and the intent extractor.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from predeploy.core.capacity import PerformanceEngine
+from predeploy.core.catalog import Catalog
+from predeploy.core.errors import InputError, describe_validation_error
+from predeploy.core.optimizer import ProgressCallback, plan_deployment
+from predeploy.core.types import (
+    DeploymentIntent,
+    PlannerOptions,
+    PlanResult,
+    ScenarioComparison,
+    SweepResult,
+    SweepVariable,
+)
+from predeploy.core.whatif import compare, sweep
+
+#: Largest spec file accepted (a DeploymentIntent is a few kB).
+MAX_SPEC_BYTES = 1_000_000
+
+
+def read_intent_spec(path: Path) -> DeploymentIntent:
+    """A DeploymentIntent from a JSON file; errors name the file and the field."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the spec ({exc.strerror or exc})") from None
+    if size > MAX_SPEC_BYTES:
+        raise InputError(f"{path}: the spec is {size:,} bytes; the limit is {MAX_SPEC_BYTES:,}")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: the spec is not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    if isinstance(data, dict) and "intent" in data and "plans" in data:
+        data = data["intent"]  # a saved `predeploy plan --json` answer: re-plan its intent
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: the spec must be a JSON object (a DeploymentIntent)")
+    try:
+        return DeploymentIntent.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(describe_validation_error(exc, str(path))) from None
+
+
+def plan_with_engine(
+    intent: DeploymentIntent,
+    catalog: Catalog,
+    engine: PerformanceEngine,
+    options: PlannerOptions | None = None,
+    progress: ProgressCallback | None = None,
+) -> PlanResult:
+    """Plan and time the search (``elapsed_ms``)."""
+    start = time.perf_counter()
+    result = plan_deployment(intent, catalog, engine, options, progress=progress)
+    return result.model_copy(update={"elapsed_ms": (time.perf_counter() - start) * 1000})
+
+
+def sweep_with_engine(
+    intent: DeploymentIntent,
+    catalog: Catalog,
+    engine: PerformanceEngine,
+    variable: SweepVariable,
+    values: Sequence[float | str],
+    target: str | None = None,
+    options: PlannerOptions | None = None,
+) -> SweepResult:
+    """One plan per value of ``variable``: the cost/latency curve."""
+    start = time.perf_counter()
+    result = sweep(intent, catalog, engine, plan_deployment, variable, values, target=target,
+                   options=options)
+    return result.model_copy(update={"elapsed_ms": (time.perf_counter() - start) * 1000})
+
+
+def compare_with_engine(
+    a: DeploymentIntent,
+    b: DeploymentIntent,
+    catalog: Catalog,
+    engine: PerformanceEngine,
+    options: PlannerOptions | None = None,
+) -> ScenarioComparison:
+    """Plan both scenarios and list the deltas of their recommended plans."""
+    return compare(
+        plan_with_engine(a, catalog, engine, options),
+        plan_with_engine(b, catalog, engine, options),
+    )

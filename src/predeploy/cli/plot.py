@@ -1,22 +1,30 @@
-"""Charts for the CLI: the cost-vs-latency Pareto chart and what-if curves (matplotlib, Agg)."""
+"""Charts for the CLI: the cost-vs-latency Pareto chart and what-if curves.
+
+Figures are drawn on a bare :class:`matplotlib.figure.Figure` rendered by the Agg canvas, so no
+GUI backend or pyplot global state is involved.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
+from predeploy.core.types import PlanResult, SweepResult
 
-import matplotlib.pyplot as plt  # noqa: E402
 
-from predeploy.core.types import PlanResult, SweepResult  # noqa: E402
+def _figure(width: float, height: float) -> Figure:
+    fig = Figure(figsize=(width, height), dpi=120)
+    FigureCanvasAgg(fig)
+    return fig
 
 
 def plot_tradeoffs(result: PlanResult, path: Path) -> Path:
     """Monthly cost against E2E p90 at peak for every sized configuration; the Pareto front
     joined by a line, the returned plans labelled."""
-    fig, ax = plt.subplots(figsize=(9, 6), dpi=120)
+    fig = _figure(9, 6)
+    ax = fig.subplots()
     points = sorted(result.tradeoffs, key=lambda p: p.e2e_p90_ms)
     others = [p for p in points if not p.pareto]
     front = [p for p in points if p.pareto]
@@ -43,13 +51,13 @@ def plot_tradeoffs(result: PlanResult, path: Path) -> Path:
     ax.legend(loc="upper right", fontsize=8)
     fig.tight_layout()
     fig.savefig(path)
-    plt.close(fig)
     return path
 
 
 def plot_sweep(result: SweepResult, path: Path) -> Path:
     """Cost and E2E p90 of the recommended plan at each value of the swept variable."""
-    fig, ax_cost = plt.subplots(figsize=(9, 5), dpi=120)
+    fig = _figure(9, 5)
+    ax_cost = fig.subplots()
     labels = [p.label for p in result.points]
     xs = list(range(len(labels)))
     cost = [p.plan.cost.monthly_usd if p.plan else float("nan") for p in result.points]
@@ -69,5 +77,4 @@ def plot_sweep(result: SweepResult, path: Path) -> Path:
     ax_cost.grid(True, alpha=0.3)
     fig.tight_layout()
     fig.savefig(path)
-    plt.close(fig)
     return path

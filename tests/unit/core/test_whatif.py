@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import pytest
+from tests.planning_facts import ToyEngine, small_catalog
+
+from predeploy.core.errors import InputError
+from predeploy.core.optimizer import plan_deployment
+from predeploy.core.types import DeploymentIntent, PlannerOptions
+from predeploy.core.whatif import compare, sweep
+
+OPTIONS = PlannerOptions(num_requests=500)
+INTENT = DeploymentIntent.model_validate({"use_case": "chatbot", "qps": 10, "priority": "cost"})
+
+
+def test_rate_sweep_is_a_monotone_cost_curve() -> None:
+    result = sweep(INTENT, small_catalog(), ToyEngine(), plan_deployment, "rate",
+                   [0.25, 1, 4, 8], options=OPTIONS)
+    assert [p.label for p in result.points] == ["× 0.25", "× 1", "× 4", "× 8"]
+    peaks = [p.peak_requests_per_s for p in result.points]
+    assert peaks == pytest.approx([7.5, 30, 120, 240])
+    costs = [p.plan.cost.monthly_usd for p in result.points if p.plan is not None]
+    assert len(costs) == 4 and costs == sorted(costs)
+
+
+def test_slo_sweep_reports_infeasible_points() -> None:
+    result = sweep(INTENT, small_catalog(), ToyEngine(), plan_deployment, "slo",
+                   [0.5, 20, 200], target="itl_ms.p90", options=OPTIONS)
+    feasible = [p.feasible for p in result.points]
+    assert feasible == [False, True, True]
+    assert result.points[0].reason
+    assert result.points[1].plan is not None and result.points[2].plan is not None
+    assert result.points[2].plan.cost.monthly_usd <= result.points[1].plan.cost.monthly_usd
+    with pytest.raises(InputError, match=r"ttft_ms\.p90"):
+        sweep(INTENT, small_catalog(), ToyEngine(), plan_deployment, "slo", [1], target="ttft")
+
+
+def test_gpu_and_length_sweeps() -> None:
+    gpus = sweep(INTENT, small_catalog(), ToyEngine(), plan_deployment, "gpu",
+                 ["L4", "H100-SXM"], options=OPTIONS)
+    assert [p.plan.gpu for p in gpus.points if p.plan] == ["L4", "H100-SXM"]
+    lengths = sweep(INTENT, small_catalog(), ToyEngine(), plan_deployment, "prompt_tokens",
+                    [500, 8000], options=OPTIONS)
+    assert all(p.feasible for p in lengths.points)
+    with pytest.raises(InputError, match="positive"):
+        sweep(INTENT, small_catalog(), ToyEngine(), plan_deployment, "prompt_tokens", [-3])
+
+
+def test_compare_lists_deltas_b_minus_a() -> None:
+    a = plan_deployment(INTENT, small_catalog(), ToyEngine(), OPTIONS)
+    b = plan_deployment(INTENT.model_copy(update={"qps": 40.0}), small_catalog(), ToyEngine(),
+                        OPTIONS)
+    comparison = compare(a, b)
+    deltas = {d.name: d for d in comparison.deltas}
+    assert deltas["peak request rate"].delta == pytest.approx(90.0)
+    cost = deltas["monthly cost"]
+    assert cost.delta == pytest.approx(cost.b - cost.a)  # type: ignore[operator]
+    assert cost.delta >= 0  # type: ignore[operator]
+    assert any(line.startswith("B costs") for line in comparison.summary)

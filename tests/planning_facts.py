@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from predeploy.core.catalog import InMemoryCatalog
@@ -213,6 +214,9 @@ class ToyEngine:
             max_num_seqs=min(256, max(1, memory.kv_capacity_tokens // 1024)),
             max_num_batched_tokens=8192, gpu_memory_utilization=0.9,
         )
+
+    def predict_many(self, scenarios: Sequence[ServingScenario]) -> list[PerfPrediction]:
+        return [self.predict(s, "analytic", num_requests=0, seed=0) for s in scenarios]
 
     def predict(self, scenario: ServingScenario, mode: str, *, num_requests: int,
                 seed: int) -> PerfPrediction:

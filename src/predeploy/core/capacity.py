@@ -22,6 +22,7 @@ performance model of its own.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -77,6 +78,10 @@ class PerformanceEngine(Protocol):
     def predict(
         self, scenario: ServingScenario, mode: PredictMode, *, num_requests: int, seed: int
     ) -> PerfPrediction: ...
+
+    def predict_many(self, scenarios: Sequence[ServingScenario]) -> list[PerfPrediction]:
+        """Analytic predictions of many scenarios in one (vectorized) call."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,11 +192,9 @@ class Evaluator:
         self.analytic_calls = 0
         self.simulations = 0
 
-    def evaluate(
-        self, config: Configuration, replicas: int, rate_rps: float, mode: PredictMode
-    ) -> Evaluation:
-        per_replica = rate_rps / replicas
-        scenario = ServingScenario(
+    def scenario(self, config: Configuration, per_replica_rps: float) -> ServingScenario:
+        """One replica of ``config`` loaded with ``per_replica_rps`` of the traffic."""
+        return ServingScenario(
             model_id=config.model.card.id,
             model=config.model.card.architecture,
             gpu=config.gpu,
@@ -202,16 +205,13 @@ class Evaluator:
             kv_cache_dtype=config.vllm.kv_cache_dtype,
             prompt_tokens=self.workload.traffic.prompt_tokens,
             output_tokens=self.workload.traffic.output_tokens,
-            load=self.workload.load(per_replica),
+            load=self.workload.load(per_replica_rps),
             vllm=config.vllm,
         )
-        if mode == "analytic":
-            self.analytic_calls += 1
-        else:
-            self.simulations += 1
-        prediction = self.engine.predict(
-            scenario, mode, num_requests=self.options.num_requests, seed=self.options.seed
-        )
+
+    def _checked(
+        self, replicas: int, per_replica: float, mode: PredictMode, prediction: PerfPrediction
+    ) -> Evaluation:
         checks = check_latency(prediction.metrics, self.workload.slo)
         return Evaluation(
             replicas=replicas,
@@ -222,58 +222,112 @@ class Evaluator:
             missed=tuple(misses(checks, self.workload.headroom)),
         )
 
-    def screen(self, config: Configuration) -> Screen:
-        """Latency floor at an idle load and the saturation rate of one replica."""
+    def evaluate(
+        self, config: Configuration, replicas: int, rate_rps: float, mode: PredictMode
+    ) -> Evaluation:
+        """One prediction (analytic or simulated) of ``replicas`` sharing ``rate_rps``."""
+        if mode == "analytic":
+            return self.evaluate_many([(config, replicas, rate_rps)])[0]
+        self.simulations += 1
+        per_replica = rate_rps / replicas
+        prediction = self.engine.predict(
+            self.scenario(config, per_replica), mode,
+            num_requests=self.options.num_requests, seed=self.options.seed,
+        )
+        return self._checked(replicas, per_replica, mode, prediction)
+
+    def evaluate_many(
+        self, requests: Sequence[tuple[Configuration, int, float]]
+    ) -> list[Evaluation]:
+        """Analytic predictions of many (configuration, replicas, rate) in one engine call."""
+        if not requests:
+            return []
+        scenarios = [self.scenario(c, rate / n) for c, n, rate in requests]
+        self.analytic_calls += len(scenarios)
+        predictions = self.engine.predict_many(scenarios)
+        return [
+            self._checked(n, rate / n, "analytic", p)
+            for (_, n, rate), p in zip(requests, predictions, strict=True)
+        ]
+
+    def screen_many(self, configs: Sequence[Configuration]) -> list[Screen]:
+        """Latency floor at an idle load and saturation rate of one replica, per config."""
         rate = self.workload.sizing_rps * SCREEN_RATE_FRACTION
-        first = self.evaluate(config, 1, rate, "analytic")
-        saturation = _saturation(first.prediction)
-        idle = IDLE_UTILIZATION * saturation
-        floor = first
-        if saturation > 0 and rate > idle * (1 + 1e-9):
-            floor = self.evaluate(config, 1, idle, "analytic")
-        return Screen(floor=floor, saturation_rps=saturation, headroom=self.workload.headroom)
+        first = self.evaluate_many([(c, 1, rate) for c in configs])
+        saturation = [_saturation(e.prediction) for e in first]
+        redo = [i for i, sat in enumerate(saturation)
+                if sat > 0 and rate > IDLE_UTILIZATION * sat * (1 + 1e-9)]
+        again = self.evaluate_many(
+            [(configs[i], 1, IDLE_UTILIZATION * saturation[i]) for i in redo])
+        floors = list(first)
+        for i, evaluation in zip(redo, again, strict=True):
+            floors[i] = evaluation
+        return [
+            Screen(floor=f, saturation_rps=sat, headroom=self.workload.headroom)
+            for f, sat in zip(floors, saturation, strict=True)
+        ]
 
     def size(
         self, config: Configuration, screen: Screen, rate_rps: float, limit: int
     ) -> Sizing | SizingShortfall:
         """Smallest replica count ≤ ``limit`` whose analytic prediction meets every SLO."""
+        return self.size_many([(config, screen, limit)], rate_rps)[0]
+
+    def size_many(
+        self, items: Sequence[tuple[Configuration, Screen, int]], rate_rps: float
+    ) -> list[Sizing | SizingShortfall]:
+        """:meth:`size` for many configurations, one batched engine call per search round.
+
+        Per configuration: start at the saturation bound, double until the SLOs are met (or
+        the limit is reached), then bisect between the last miss and the first success.
+        """
         headroom = self.workload.headroom
-        low = screen.replicas_lower_bound(rate_rps)
-        if low > limit:
-            return SizingShortfall(
-                limit, low, _saturation_words(screen, rate_rps, low, self.workload.headroom)
-            )
-        current = self.evaluate(config, low, rate_rps, "analytic")
-        if current.ok:
-            return Sizing(current, _saturation_words(screen, rate_rps, low,
-                                                     self.workload.headroom))
-        failed = current
-        while True:
-            if failed.replicas >= limit:
-                return SizingShortfall(
-                    limit, limit + 1,
-                    f"{limit} replicas still miss {_first_miss(failed, headroom)}",
-                )
-            attempt = self.evaluate(
-                config, min(limit, failed.replicas * 2), rate_rps, "analytic"
-            )
-            if attempt.ok:
-                break
-            failed = attempt
-        ok = attempt
-        while ok.replicas - failed.replicas > 1:
-            mid = self.evaluate(
-                config, (ok.replicas + failed.replicas) // 2, rate_rps, "analytic"
-            )
-            if mid.ok:
-                ok = mid
+        results: list[Sizing | SizingShortfall | None] = [None] * len(items)
+        failed: list[Evaluation | None] = [None] * len(items)
+        ok: list[Evaluation | None] = [None] * len(items)
+        pending: list[tuple[int, int]] = []
+        for i, (_, screen, limit) in enumerate(items):
+            low = screen.replicas_lower_bound(rate_rps)
+            if low > limit:
+                results[i] = SizingShortfall(
+                    limit, low, _saturation_words(screen, rate_rps, low, headroom))
             else:
-                failed = mid
-        reason = (
-            f"{ok.replicas} replicas because at {failed.replicas} "
-            f"({format_number(failed.per_replica_rps)} req/s each) {_first_miss(failed, headroom)}"
+                pending.append((i, low))
+        while pending:
+            evaluations = self.evaluate_many([(items[i][0], n, rate_rps) for i, n in pending])
+            following: list[tuple[int, int]] = []
+            for (i, _), evaluation in zip(pending, evaluations, strict=True):
+                if evaluation.ok:
+                    ok[i] = evaluation
+                else:
+                    failed[i] = evaluation
+                limit = items[i][2]
+                good, bad = ok[i], failed[i]
+                if good is not None and (bad is None or good.replicas - bad.replicas <= 1):
+                    results[i] = Sizing(good, self._reason(items[i][1], rate_rps, good, bad))
+                elif good is not None and bad is not None:
+                    following.append((i, (good.replicas + bad.replicas) // 2))
+                elif bad is not None and bad.replicas >= limit:
+                    miss = _first_miss(bad, headroom)
+                    results[i] = SizingShortfall(
+                        limit, limit + 1, f"{limit} replicas still miss {miss}")
+                elif bad is not None:
+                    following.append((i, min(limit, bad.replicas * 2)))
+            pending = following
+        done = [r for r in results if r is not None]
+        assert len(done) == len(items)
+        return done
+
+    def _reason(
+        self, screen: Screen, rate_rps: float, good: Evaluation, bad: Evaluation | None
+    ) -> str:
+        headroom = self.workload.headroom
+        if bad is None:
+            return _saturation_words(screen, rate_rps, good.replicas, headroom)
+        return (
+            f"{good.replicas} replicas because at {bad.replicas} "
+            f"({format_number(bad.per_replica_rps)} req/s each) {_first_miss(bad, headroom)}"
         )
-        return Sizing(ok, reason)
 
     def verify(
         self, config: Configuration, sizing: Sizing, rate_rps: float, limit: int

@@ -56,6 +56,11 @@ from predeploy.core.types import (
 )
 from predeploy.core.wording import format_number, format_usd
 
+#: Configurations screened per batched engine call, and sized per batch (pruning by dominance
+#: happens between size batches, so smaller batches prune more and vectorize less).
+SCREEN_BATCH = 256
+SIZE_BATCH = 16
+
 #: ``progress(phase, done, total)`` — phases ``screen``, ``size``, ``verify``.
 ProgressCallback = Callable[[str, int, int], None]
 
@@ -313,37 +318,44 @@ def _search(
     workload = evaluator.workload
     budget = intent.constraints.budget
     screened: list[tuple[float, float, Configuration, Screen, _Accelerator, int]] = []
-    for index, (config, acc) in enumerate(configs):
+    for start in range(0, len(configs), SCREEN_BATCH):
         if progress is not None:
-            progress("screen", index, len(configs))
-        screen = evaluator.screen(config)
-        state.count("screened_analytic")
-        state.screens.append((config, screen))
-        rejection = _screen_rejection(config, screen, acc, evaluator, budget)
-        if isinstance(rejection, RejectedOption):
-            state.rejected.append(rejection)
-            continue
-        cost_bound, limit = rejection
-        floor = percentile_value(screen.floor.prediction.metrics.e2e_ms, "p90") or 0.0
-        screened.append((cost_bound, floor, config, screen, acc, limit))
+            progress("screen", start, len(configs))
+        chunk = configs[start:start + SCREEN_BATCH]
+        screens = evaluator.screen_many([c for c, _ in chunk])
+        state.count("screened_analytic", len(chunk))
+        for (config, acc), screen in zip(chunk, screens, strict=True):
+            state.screens.append((config, screen))
+            rejection = _screen_rejection(config, screen, acc, evaluator, budget)
+            if isinstance(rejection, RejectedOption):
+                state.rejected.append(rejection)
+                continue
+            cost_bound, limit = rejection
+            floor = percentile_value(screen.floor.prediction.metrics.e2e_ms, "p90") or 0.0
+            screened.append((cost_bound, floor, config, screen, acc, limit))
     screened.sort(key=lambda item: (item[0], item[1]))
     drafts: list[tuple[Draft, _Accelerator]] = []
-    for index, (cost_bound, floor, config, screen, acc, limit) in enumerate(screened):
+    for start in range(0, len(screened), SIZE_BATCH):
         if progress is not None:
-            progress("size", index, len(screened))
-        bound = Point(cost_bound, floor, config.model.quality, float("inf"))
-        if any(dominates(d.point(), bound) for d, _ in drafts):
-            state.count("pruned_by_bound")
-            continue
-        state.count("sized_analytic")
-        sized = evaluator.size(config, screen, workload.sizing_rps, limit)
-        if isinstance(sized, SizingShortfall):
-            state.rejected.append(_shortfall(config, sized, acc))
-            continue
-        draft = _price(config, screen, sized, acc, evaluator, limit, state, intent)
-        if draft is not None:
-            state.count("feasible_analytic")
-            drafts.append((draft, acc))
+            progress("size", start, len(screened))
+        batch = []
+        for cost_bound, floor, config, screen, acc, limit in screened[start:start + SIZE_BATCH]:
+            bound = Point(cost_bound, floor, config.model.quality, float("inf"))
+            if any(dominates(d.point(), bound) for d, _ in drafts):
+                state.count("pruned_by_bound")
+                continue
+            batch.append((config, screen, acc, limit))
+        state.count("sized_analytic", len(batch))
+        sized_all = evaluator.size_many([(c, s, lim) for c, s, _, lim in batch],
+                                        workload.sizing_rps)
+        for (config, screen, acc, limit), sized in zip(batch, sized_all, strict=True):
+            if isinstance(sized, SizingShortfall):
+                state.rejected.append(_shortfall(config, sized, acc))
+                continue
+            draft = _price(config, screen, sized, acc, evaluator, limit, state, intent)
+            if draft is not None:
+                state.count("feasible_analytic")
+                drafts.append((draft, acc))
     return drafts
 
 

@@ -99,7 +99,7 @@ def _gqa_attention(d: Dims, qkv_bias: bool = False, o_bias: bool = False,
 def _mla_attention(c: Config, d: Dims) -> int:
     nope, rope = int(c["qk_nope_head_dim"]), int(c["qk_rope_head_dim"])
     v_dim, kv_rank = int(c["v_head_dim"]), int(c["kv_lora_rank"])
-    q_rank = c.get("q_lora_rank")
+    q_rank = int(c.get("q_lora_rank") or 0)
     if q_rank:
         q = d.hidden * q_rank + q_rank + q_rank * d.heads * (nope + rope)
     else:

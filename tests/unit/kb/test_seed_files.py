@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from predeploy.core.catalog import InMemoryCatalog
 from predeploy.core.names import name_key
 from predeploy.core.types import FactKind, Precision, UseCase
 from predeploy.kb.seed_files import (
@@ -22,7 +23,7 @@ from predeploy.kb.seed_files import (
 
 
 @pytest.fixture(scope="module")
-def catalog():  # type: ignore[no-untyped-def]
+def catalog() -> InMemoryCatalog:
     return seed_catalog()
 
 
@@ -61,7 +62,7 @@ def test_every_fact_has_provenance() -> None:
         assert template.provenance.kind is FactKind.ESTIMATED
 
 
-def test_perf_case_models_resolve(shared_dir: Path, catalog) -> None:  # type: ignore[no-untyped-def]
+def test_perf_case_models_resolve(shared_dir: Path, catalog: InMemoryCatalog) -> None:
     ids = set()
     with (shared_dir / "calibration" / "perf_cases.jsonl").open() as f:
         for line in f:
@@ -71,7 +72,9 @@ def test_perf_case_models_resolve(shared_dir: Path, catalog) -> None:  # type: i
         catalog.model(model_id)
 
 
-def test_perf_case_gpus_in_hardware_list_resolve(shared_dir: Path, catalog) -> None:  # type: ignore[no-untyped-def]
+def test_perf_case_gpus_in_hardware_list_resolve(
+    shared_dir: Path, catalog: InMemoryCatalog
+) -> None:
     names = {g.name for g in catalog.gpus()}
     with (shared_dir / "calibration" / "perf_cases.jsonl").open() as f:
         gpus = {json.loads(line)["scenario"]["gpu"] for line in f}
@@ -86,14 +89,14 @@ def test_prices_transcribe_every_shared_row(shared_dir: Path) -> None:
     assert len(rental) == shared_rows == 150
 
 
-def test_intent_dev_model_ids_exist(shared_dir: Path, catalog) -> None:  # type: ignore[no-untyped-def]
+def test_intent_dev_model_ids_exist(shared_dir: Path, catalog: InMemoryCatalog) -> None:
     with (shared_dir / "intent" / "dev_cases.jsonl").open() as f:
         expected = [json.loads(line)["expect"].get("model") for line in f]
     for model_id in filter(None, expected):
         assert catalog.model(model_id).id == model_id
 
 
-def test_llama_31_8b_architecture(catalog) -> None:  # type: ignore[no-untyped-def]
+def test_llama_31_8b_architecture(catalog: InMemoryCatalog) -> None:
     arch = catalog.model("meta-llama/Llama-3.1-8B-Instruct").architecture
     assert (arch.num_layers, arch.num_kv_heads, arch.head_dim) == (32, 8, 128)
     kv_bytes_per_token_bf16 = 2 * arch.num_layers * arch.num_kv_heads * arch.head_dim * 2
@@ -101,7 +104,7 @@ def test_llama_31_8b_architecture(catalog) -> None:  # type: ignore[no-untyped-d
     assert arch.total_params_b == pytest.approx(8.03, abs=0.01)
 
 
-def test_h100_sxm_spec(catalog) -> None:  # type: ignore[no-untyped-def]
+def test_h100_sxm_spec(catalog: InMemoryCatalog) -> None:
     gpu = catalog.gpu("H100-SXM")
     assert gpu.memory_gb == 80
     assert gpu.memory_bandwidth_gb_s == 3350
@@ -109,7 +112,7 @@ def test_h100_sxm_spec(catalog) -> None:  # type: ignore[no-untyped-def]
     assert gpu.interconnect_gb_s == 450  # NVLink 4, per direction
 
 
-def test_architecture_spot_checks(catalog) -> None:  # type: ignore[no-untyped-def]
+def test_architecture_spot_checks(catalog: InMemoryCatalog) -> None:
     v3 = catalog.model("deepseek-ai/DeepSeek-V3").architecture
     assert v3.attention_type == "mla" and v3.mla_kv_lora_rank == 512
     assert v3.mla_qk_rope_head_dim == 64 and v3.num_dense_layers == 3
@@ -127,7 +130,7 @@ def test_architecture_spot_checks(catalog) -> None:  # type: ignore[no-untyped-d
     assert qwen35.linear_attention_layers == 45 and qwen35.attention_type == "hybrid"
 
 
-def test_no_fp8_on_ampere_and_fp4_on_blackwell(catalog) -> None:  # type: ignore[no-untyped-def]
+def test_no_fp8_on_ampere_and_fp4_on_blackwell(catalog: InMemoryCatalog) -> None:
     for gpu in catalog.gpus():
         if gpu.architecture == "ampere":
             assert Precision.FP8 not in gpu.supported_precisions
@@ -151,7 +154,7 @@ def test_no_fp8_on_ampere_and_fp4_on_blackwell(catalog) -> None:  # type: ignore
         ("meta-llama/Llama-2-70b-hf", "meta-llama/Llama-2-70b-chat-hf"),
     ],
 )
-def test_model_aliases(catalog, typed: str, model_id: str) -> None:  # type: ignore[no-untyped-def]
+def test_model_aliases(catalog: InMemoryCatalog, typed: str, model_id: str) -> None:
     assert catalog.model(typed).id == model_id
 
 
@@ -160,11 +163,11 @@ def test_model_aliases(catalog, typed: str, model_id: str) -> None:  # type: ign
     [("A100", "A100-80GB"), ("h100s", "H100-SXM"), ("L40S", "L40S"), ("l4", "L4"),
      ("nvidia a100 80gb", "A100-80GB"), ("h200 sxm", "H200"), ("mi300", "MI300X")],
 )
-def test_gpu_aliases(catalog, typed: str, name: str) -> None:  # type: ignore[no-untyped-def]
+def test_gpu_aliases(catalog: InMemoryCatalog, typed: str, name: str) -> None:
     assert catalog.gpu(typed).name == name
 
 
-def test_did_you_mean_on_typo(catalog) -> None:  # type: ignore[no-untyped-def]
+def test_did_you_mean_on_typo(catalog: InMemoryCatalog) -> None:
     from predeploy.core.errors import UnknownNameError
 
     with pytest.raises(UnknownNameError) as err:
@@ -228,7 +231,7 @@ def test_deployment_templates_use_standard_mode_and_vllm_metrics() -> None:
         assert all(flag.startswith("--") for flag in template.vllm_args)
 
 
-def test_models_with_quality_and_tasks(catalog) -> None:  # type: ignore[no-untyped-def]
+def test_models_with_quality_and_tasks(catalog: InMemoryCatalog) -> None:
     with_scores = [m for m in catalog.models() if m.quality]
     assert len(with_scores) >= 40
     base_only = catalog.model("EleutherAI/gpt-j-6b")

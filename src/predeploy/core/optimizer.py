@@ -197,6 +197,13 @@ def _sizing_rate(
 
 
 def _accelerators(intent: DeploymentIntent, catalog: Catalog) -> list[_Accelerator]:
+    """The accelerators allowed, with GPU limits and price quotes.
+
+    On-prem amortized estimates (purchase price over years plus power: a lower bound that leaves
+    out servers, network and facility) are not comparable with rental prices, so they are used
+    only for accelerators the user names (hardware they own) or when on-prem is the preferred
+    provider; otherwise an accelerator with no rental quote gets no plan (``no_price``).
+    """
     cap = intent.constraints.max_total_gpus
     prefs = intent.preferences
     if intent.constraints.gpus:
@@ -211,10 +218,17 @@ def _accelerators(intent: DeploymentIntent, catalog: Catalog) -> list[_Accelerat
         pairs = list(chosen.values())
     else:
         pairs = [(g, None) for g in catalog.gpus()]
+    named = bool(intent.constraints.gpus)
+    wants_on_prem = any(p.strip().lower().startswith(("on-prem", "onprem", "on prem"))
+                        for p in prefs.providers)
+    if wants_on_prem:
+        prefs = prefs.model_copy(update={"providers": ()})
     out = []
     for gpu, count in pairs:
         limits = [n for n in (count, cap) if n is not None]
-        quotes = tuple(catalog.prices(gpu.name))
+        quotes = tuple(q for q in catalog.prices(gpu.name)
+                       if (q.region_class == "on-prem") == wants_on_prem
+                       or (named and q.region_class == "on-prem"))
         out.append(_Accelerator(gpu, min(limits) if limits else None, quotes,
                                 cheapest_gpu_hour(quotes, prefs)))
     return out
@@ -222,7 +236,7 @@ def _accelerators(intent: DeploymentIntent, catalog: Catalog) -> list[_Accelerat
 
 def _precisions(card_precisions: Sequence[Precision], gpu: GpuSpec,
                 allowed: Sequence[Precision]) -> list[Precision]:
-    out = [p for p in card_precisions if p in gpu.supported_precisions
+    out = [p for p in card_precisions if gpu.serves(p)
            and (not allowed or p in allowed)]
     if Precision.BF16 in out and Precision.FP16 in out:
         out.remove(Precision.FP16)  # same speed and memory: one of the two is enough

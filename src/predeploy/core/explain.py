@@ -49,8 +49,16 @@ def aggregate_rejections(rejected: Sequence[RejectedOption]) -> list[RejectedOpt
         kept = best.get(key)
         if kept is None or _STAGE[item.reason] > _STAGE[kept.reason]:
             best[key] = item
-    return sorted(best.values(), key=lambda r: (-_STAGE[r.reason], r.candidate.model,
-                                                r.candidate.gpu or ""))
+    return sorted(best.values(), key=lambda r: (-_STAGE[r.reason], _closeness(r),
+                                                r.candidate.model, r.candidate.gpu or ""))
+
+
+def _closeness(rejection: RejectedOption) -> float:
+    """How far past its limit a rejection was (achieved / limit; 1 = just over; 0 if unknown)."""
+    if rejection.achieved is None or not rejection.limit:
+        return 0.0
+    ratio = rejection.achieved / rejection.limit
+    return ratio if ratio >= 1 else 1 / max(ratio, 1e-12)
 
 
 def explain_infeasible(

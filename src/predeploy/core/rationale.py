@@ -89,6 +89,7 @@ def build_plan(
         f"{cost.pricing.replace('_', '-')}, {cost.provider} {cost.instance_type or ''})".rstrip()
         + spot
     )
+    lines.extend(b for b in cost.basis if b.startswith(("priced per GPU", f"{cost.idle_gpus} GPU")))
     if min_replicas < replicas and cost.monthly_usd_at_min_replicas is not None:
         lines.append(
             f"autoscaling {min_replicas}–{replicas} replicas: {min_replicas} carry the average "

@@ -55,7 +55,7 @@ class Candidate(FrozenModel):
         if self.gpu is not None:
             parts.append(f"on {self.tp or 1}x {self.gpu}")
         if self.replicas is not None:
-            parts.append(f"× {self.replicas} replicas")
+            parts.append(f"× {self.replicas} replica{'s' if self.replicas != 1 else ''}")
         return " ".join(parts)
 
 

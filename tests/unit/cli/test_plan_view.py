@@ -1,0 +1,70 @@
+"""Rendering of planning answers (on results from the test-double engine)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Console
+from tests.planning_facts import ToyEngine, small_catalog
+
+from predeploy.cli.plan_view import comparison_table, render_plan_result, sweep_table
+from predeploy.cli.plot import plot_sweep, plot_tradeoffs
+from predeploy.core.optimizer import plan_deployment
+from predeploy.core.types import DeploymentIntent, PlannerOptions
+from predeploy.core.whatif import compare, sweep
+
+OPTIONS = PlannerOptions(num_requests=500)
+
+
+def _render(renderable: object) -> str:
+    console = Console(record=True, width=200)
+    console.print(renderable)
+    return console.export_text()
+
+
+def _result(**fields: object):  # type: ignore[no-untyped-def]
+    intent = DeploymentIntent.model_validate({"use_case": "chatbot", **fields})
+    return plan_deployment(intent, small_catalog(), ToyEngine(), OPTIONS)
+
+
+def test_plan_view_shows_configuration_estimates_and_reasons() -> None:
+    result = _result(users=20_000)
+    console = Console(record=True, width=200)
+    render_plan_result(result, console)
+    text = console.export_text()
+    plan = result.plans[0]
+    assert f"{plan.gpus_per_replica}x {plan.gpu_label}" in text
+    assert "estimate" in text
+    assert "20,000 users × 10 % active" in text
+    assert "vllm serve" in text and "--max-model-len" in text
+    assert "★" in text and "recommended" in text
+    assert "Not planned" in text
+
+
+def test_infeasible_view_lists_suggestions() -> None:
+    console = Console(record=True, width=200)
+    render_plan_result(_result(users=20_000, budget={"monthly_usd": 50}), console)
+    text = console.export_text()
+    assert "No plan meets every constraint" in text
+    assert "raise the budget to $" in text
+
+
+def test_sweep_and_comparison_tables() -> None:
+    intent = DeploymentIntent.model_validate({"use_case": "chatbot", "qps": 5})
+    result = sweep(intent, small_catalog(), ToyEngine(), plan_deployment, "rate", [1, 4],
+                   options=OPTIONS)
+    text = _render(sweep_table(result))
+    assert "× 4" in text and "$" in text
+    a, b = _result(qps=5), _result(qps=20)
+    text = _render(comparison_table(compare(a, b)))
+    assert "monthly cost" in text and "B − A" in text
+
+
+def test_charts_are_written(tmp_path: Path) -> None:
+    result = _result(users=20_000)
+    chart = plot_tradeoffs(result, tmp_path / "pareto.png")
+    assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    intent = DeploymentIntent.model_validate({"use_case": "chatbot", "qps": 5})
+    curve = sweep(intent, small_catalog(), ToyEngine(), plan_deployment, "rate", [1, 2],
+                  options=OPTIONS)
+    assert plot_sweep(curve, tmp_path / "sweep.png").stat().st_size > 1000

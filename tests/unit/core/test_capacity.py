@@ -1,0 +1,65 @@
+"""Replica sizing: the smallest count meeting the SLOs, found in batched rounds."""
+
+from __future__ import annotations
+
+import pytest
+from tests.planning_facts import H100, L4, LLAMA_8B, LLAMA_70B, ToyEngine, chat_template
+
+from predeploy.core.capacity import Configuration, Evaluator, Sizing, SizingShortfall, Workload
+from predeploy.core.recommend import ModelCandidate
+from predeploy.core.traffic import plan_traffic
+from predeploy.core.types import DeploymentIntent, PlannerOptions, Precision, SLOTargets
+
+
+def _setup(rate: float, slo: dict[str, object], headroom: float = 0.1):  # type: ignore[no-untyped-def]
+    intent = DeploymentIntent(use_case="chatbot", peak_qps=rate, qps=rate)
+    traffic = plan_traffic(intent, chat_template())
+    workload = Workload(traffic, SLOTargets.model_validate(slo), headroom, rate, 2304)
+    engine = ToyEngine()
+    return engine, Evaluator(engine, workload, PlannerOptions(num_requests=200))
+
+
+def _config(engine: ToyEngine, model=LLAMA_70B, gpu=H100, tp=2) -> Configuration:  # type: ignore[no-untyped-def]
+    memory = engine.fit_memory(model, gpu, Precision.BF16, tp, 2304)
+    vllm = engine.vllm_settings(model, gpu, Precision.BF16, tp, memory, 2304)
+    return Configuration(ModelCandidate(model, None, None, False), gpu, Precision.BF16, tp,
+                         memory, vllm)
+
+
+@pytest.mark.parametrize("rate", [0.5, 3.0, 17.0, 60.0])
+def test_sizing_finds_the_smallest_replica_count(rate: float) -> None:
+    engine, evaluator = _setup(rate, {"ttft_ms": {"p90": 500}, "itl_ms": {"p90": 100}})
+    config = _config(engine)
+    (screen,) = evaluator.screen_many([config])
+    sized = evaluator.size(config, screen, rate, limit=1000)
+    assert isinstance(sized, Sizing)
+    n = sized.replicas
+    assert evaluator.evaluate(config, n, rate, "analytic").ok
+    if n > 1:
+        below = evaluator.evaluate(config, n - 1, rate, "analytic")
+        assert not below.ok or below.per_replica_rps > screen.saturation_rps * 0.9
+    assert rate / n <= screen.saturation_rps * 0.9 + 1e-9
+
+
+def test_batched_sizing_matches_one_at_a_time() -> None:
+    engine, evaluator = _setup(25.0, {"ttft_ms": {"p90": 400}})
+    configs = [_config(engine), _config(engine, tp=4), _config(engine, LLAMA_8B, H100, 1)]
+    screens = evaluator.screen_many(configs)
+    pairs = list(zip(configs, screens, strict=True))
+    together = evaluator.size_many([(c, s, 1000) for c, s in pairs], 25.0)
+    alone = [evaluator.size(c, s, 25.0, 1000) for c, s in pairs]
+    assert all(isinstance(r, Sizing) for r in together + alone)
+    assert [r.replicas for r in together] == [r.replicas for r in alone]  # type: ignore[union-attr]
+
+
+def test_limits_and_idle_floors() -> None:
+    engine, evaluator = _setup(60.0, {"ttft_ms": {"p90": 500}, "itl_ms": {"p90": 100}})
+    config = _config(engine)
+    (screen,) = evaluator.screen_many([config])
+    short = evaluator.size(config, screen, 60.0, limit=1)
+    assert isinstance(short, SizingShortfall) and short.needed_at_least > 1
+    engine, evaluator = _setup(1.0, {"itl_ms": {"p90": 5}})
+    slow = _config(engine, LLAMA_8B, L4, 1)
+    (screen,) = evaluator.screen_many([slow])
+    assert screen.floor.missed  # no replica count can fix an idle miss
+    assert screen.floor.per_replica_rps <= 0.02 * screen.saturation_rps + 1e-12

@@ -77,13 +77,16 @@ class Draft:
     verified: bool = False
     added_by_simulation: int = 0
     min_replicas: int = 1
+    latency_ms: float = field(init=False)
+    _point: Point = field(init=False)
 
-    @property
-    def latency_ms(self) -> float:
-        return _latency(self.sizing)
+    def __post_init__(self) -> None:
+        self.latency_ms = _latency(self.sizing)
+        self._point = plan_point(self.cost, self.latency_ms, self.config, self.screen,
+                                 self.replicas)
 
     def point(self) -> Point:
-        return plan_point(self.cost, self.latency_ms, self.config, self.screen, self.replicas)
+        return self._point
 
     @property
     def replicas(self) -> int:

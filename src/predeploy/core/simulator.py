@@ -33,7 +33,7 @@ from predeploy.core.metrics import (
     weighted_percentiles_ms,
 )
 from predeploy.core.types import LoadSpec, TokenDistribution
-from predeploy.core.workload import build_workload
+from predeploy.core.sampling import sample_requests
 
 
 @dataclass(frozen=True)
@@ -123,21 +123,21 @@ def run_simulation(
     """
     if not 0.0 <= warmup_fraction < 0.5:
         raise ValueError(f"warmup_fraction must be in [0, 0.5), got {warmup_fraction}")
-    workload = build_workload(
+    requests = sample_requests(
         load, prompt_tokens, output_tokens, num_requests, seed, scheduler.max_model_len
     )
-    n = workload.count
-    process = workload.process
+    n = requests.count
+    process = requests.process
     open_loop = process.open_loop
     warmup = int(n * warmup_fraction)
     measured = [i >= warmup or not open_loop for i in range(n)]
     batcher = ContinuousBatcher(
-        scheduler, workload.prompt_tokens.tolist(), workload.output_tokens.tolist(), measured
+        scheduler, requests.prompt_tokens.tolist(), requests.output_tokens.tolist(), measured
     )
 
     inf = math.inf
     arrival = [inf] * n
-    known = workload.arrival_s.tolist()
+    known = requests.arrival_s.tolist()
     arrival[: len(known)] = known
     pending: deque[int] = deque(range(len(known)))
     next_release = len(known) if isinstance(process, ConcurrencyArrivals) else n
@@ -238,8 +238,8 @@ def run_simulation(
         arrival_s=floats(arrival),
         first_token_s=floats(first_token),
         finish_s=floats(finish),
-        prompt_tokens=workload.prompt_tokens,
-        output_tokens=workload.output_tokens,
+        prompt_tokens=requests.prompt_tokens,
+        output_tokens=requests.output_tokens,
         preemptions=ints(batcher.preemptions),
         measured=np.array(measured, dtype=np.bool_),
         step_start_s=floats(starts),
@@ -256,7 +256,7 @@ def run_simulation(
         prefill_tokens_computed=batcher.prefill_tokens_computed,
         tokens_generated=batcher.tokens_generated,
         num_preemptions=batcher.num_preemptions,
-        num_truncated=workload.num_truncated,
+        num_truncated=requests.num_truncated,
         open_loop=open_loop,
         warmup_requests=warmup,
         static_batch=isinstance(process, StaticBatchArrivals),

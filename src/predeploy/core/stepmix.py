@@ -53,7 +53,7 @@ class LengthStats:
     def of(
         cls, prompt: TokenDistribution, output: TokenDistribution, max_model_len: int
     ) -> LengthStats:
-        """Moments of the clipped distributions, as :mod:`~predeploy.core.workload` samples."""
+        """Moments of the clipped distributions, as :mod:`~predeploy.core.sampling` samples."""
         pg = token_length_grid(prompt, max_model_len - 1)
         og = token_length_grid(output, max_model_len - 1)
         p, o = float(pg.mean()), float(og.mean())

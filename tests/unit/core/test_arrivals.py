@@ -1,4 +1,4 @@
-"""Arrival processes, length sampling and the seeded workload."""
+"""Arrival processes, length sampling and the seeded request sample."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from predeploy.core.lengths import (
     token_length_grid,
 )
 from predeploy.core.types import LoadSpec, TokenDistribution
-from predeploy.core.workload import RandomStreams, build_workload
+from predeploy.core.sampling import RandomStreams, sample_requests
 
 
 def test_registry_covers_every_load_kind() -> None:
@@ -120,24 +120,24 @@ def test_streams_are_independent_per_subsystem() -> None:
     assert c.arrivals.random() != c.prompt_lengths.random()
 
 
-def test_workload_lengths_do_not_depend_on_the_load() -> None:
+def test_sample_lengths_do_not_depend_on_the_load() -> None:
     p = TokenDistribution(kind="lognormal", mean=200, stdev=100)
     o = TokenDistribution(kind="lognormal", mean=100, stdev=50)
-    slow = build_workload(LoadSpec(kind="poisson", rate_rps=1.0), p, o, 50, 11, 4096)
-    burst = build_workload(LoadSpec(kind="max_throughput"), p, o, 50, 11, 4096)
+    slow = sample_requests(LoadSpec(kind="poisson", rate_rps=1.0), p, o, 50, 11, 4096)
+    burst = sample_requests(LoadSpec(kind="max_throughput"), p, o, 50, 11, 4096)
     np.testing.assert_array_equal(slow.prompt_tokens, burst.prompt_tokens)
     np.testing.assert_array_equal(slow.output_tokens, burst.output_tokens)
 
 
-def test_workload_truncates_to_the_context() -> None:
+def test_sample_truncates_to_the_context() -> None:
     p = TokenDistribution(kind="lognormal", mean=900, stdev=600)
     o = TokenDistribution.fixed(300)
-    w = build_workload(LoadSpec(kind="max_throughput"), p, o, 500, 0, 1024)
+    w = sample_requests(LoadSpec(kind="max_throughput"), p, o, 500, 0, 1024)
     assert np.all(w.prompt_tokens + w.output_tokens <= 1024)
     assert w.num_truncated > 0
 
 
 def test_static_batch_requests_are_identical() -> None:
     p = TokenDistribution(kind="lognormal", mean=200, stdev=100)
-    w = build_workload(LoadSpec(kind="static_batch", batch_size=8), p, p, 1000, 3, 4096)
+    w = sample_requests(LoadSpec(kind="static_batch", batch_size=8), p, p, 1000, 3, 4096)
     assert w.count == 8 and len(set(w.prompt_tokens.tolist())) == 1

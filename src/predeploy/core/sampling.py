@@ -32,7 +32,7 @@ class RandomStreams:
 
 
 @dataclass(frozen=True)
-class Workload:
+class RequestSample:
     """Requests 0..n−1 in arrival order.
 
     ``arrival_s`` holds the arrival times known in advance: all of them for open-loop and
@@ -52,14 +52,14 @@ class Workload:
         return int(self.prompt_tokens.size)
 
 
-def build_workload(
+def sample_requests(
     load: LoadSpec,
     prompt_tokens: TokenDistribution,
     output_tokens: TokenDistribution,
     num_requests: int,
     seed: int,
     max_model_len: int,
-) -> Workload:
+) -> RequestSample:
     """Sample the run's requests.
 
     Prompts longer than ``max_model_len − 1`` are cut to it and outputs to what the context
@@ -82,7 +82,7 @@ def build_workload(
     cut_prompts = np.minimum(prompts, max_model_len - 1)
     cut_outputs = np.minimum(outputs, max_model_len - cut_prompts)
     truncated = int(np.count_nonzero((cut_prompts != prompts) | (cut_outputs != outputs)))
-    return Workload(
+    return RequestSample(
         process=process,
         arrival_s=process.arrival_times_s(count, streams.arrivals),
         prompt_tokens=cut_prompts,

@@ -1,0 +1,314 @@
+"""Performance use cases: load the fitted parameters, predict one scenario or a case file.
+
+``predeploy predict --input CASES.jsonl --output PREDICTIONS.jsonl`` is
+:func:`predict_file`: one output line per input line, in order, every metric the engine
+predicts for the case's load, the memory verdict, and an ``error`` (with empty metrics) for a
+case that cannot be predicted. Deterministic; ``expected`` is never read.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import math
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from predeploy.core.cases import CalibrationCase, CaseScenario, parse_case
+from predeploy.core.catalog import Catalog, InMemoryCatalog
+from predeploy.core.datasets import DATASETS, dataset_profile, token_distribution
+from predeploy.core.efficiency import ParameterSet
+from predeploy.core.engines import default_kv_cache_dtype, engine_profile
+from predeploy.core.errors import InputError, PredeployError, describe_validation_error
+from predeploy.core.memory import smallest_fitting_tp
+from predeploy.core.perf import PredictMode, predict, predict_many, single_stream_rates
+from predeploy.core.types import (
+    Engine,
+    LoadSpec,
+    ModelArchitecture,
+    PerfPrediction,
+    Precision,
+    ServingScenario,
+    TokenDistribution,
+)
+
+#: The fitted parameters shipped with the package.
+PARAMS_FILE = Path(__file__).resolve().parents[1] / "data" / "perf_params.json"
+
+#: Length used for a side of a llama-bench run that has none (``tg N`` has no prompt, ``pp N``
+#: no output): one token, so the other side dominates.
+EMPTY_SIDE_TOKENS = 1
+
+#: Loads whose latencies are meaningful to report (offline max-throughput runs are not).
+LATENCY_LOADS = frozenset({"poisson", "gamma", "concurrency", "burst", "static_batch"})
+
+
+def load_parameters(path: Path | None = None) -> ParameterSet:
+    """The fitted :class:`ParameterSet` (``data/perf_params.json``); neutral defaults when the
+    file is absent (then every prediction says it rests on fallback parameters)."""
+    target = PARAMS_FILE if path is None else Path(path)
+    if not target.exists():
+        if path is not None:
+            raise InputError(f"{target}: parameter file not found")
+        return ParameterSet()
+    try:
+        return ParameterSet.model_validate_json(target.read_text(encoding="utf-8"))
+    except ValidationError as exc:
+        raise InputError(describe_validation_error(exc, str(target))) from None
+
+
+def default_catalog() -> Catalog:
+    """The knowledge-base catalog: the database when initialized, else the shipped seed files."""
+    for module, function in (
+        ("predeploy.services.knowledge", "open_catalog"),
+        ("predeploy.kb.seed_files", "seed_catalog"),
+    ):
+        try:
+            factory = getattr(importlib.import_module(module), function)
+        except (ImportError, AttributeError):
+            continue
+        if function == "open_catalog":
+            settings = importlib.import_module("predeploy.settings").load_settings()
+            catalog: Catalog = factory(settings)
+        else:
+            catalog = factory()
+        return catalog
+    return InMemoryCatalog()
+
+
+def _architecture(scenario: CaseScenario, catalog: Catalog) -> tuple[ModelArchitecture, Precision]:
+    try:
+        card = catalog.model(scenario.model)
+        arch = card.architecture
+    except PredeployError:
+        if scenario.architecture is None:
+            raise InputError(
+                f"unknown model {scenario.model!r}: not in the catalog and the case has no "
+                "model_config"
+            ) from None
+        arch = scenario.architecture
+    return arch, scenario.precision or arch.native_precision
+
+
+def _lengths(scenario: CaseScenario) -> tuple[TokenDistribution, TokenDistribution]:
+    """Prompt and output distributions: the scenario's means, else the dataset's knowledge."""
+    dataset = scenario.dataset
+    if scenario.engine == Engine.LLAMA_CPP and dataset == "other":
+        dataset = "llama-bench"
+    profile = DATASETS.get(dataset)
+    prompt, output = scenario.input_tokens, scenario.output_tokens
+    if (prompt is None or output is None) and profile is None:
+        missing = "input_tokens" if prompt is None else "output_tokens"
+        raise InputError(
+            f"{missing} is null and dataset {scenario.dataset!r} has no length knowledge "
+            f"(known: {', '.join(sorted(DATASETS))})"
+        )
+    fixed = dataset == "fixed" or profile is None
+    p_mean = float(prompt if prompt is not None else dataset_profile(dataset).prompt_mean)
+    o_mean = float(output if output is not None else dataset_profile(dataset).output_mean)
+    if prompt == 0 or output == 0:  # llama-bench tg/pp runs: one side is empty
+        p_mean = max(p_mean, EMPTY_SIDE_TOKENS)
+        o_mean = max(o_mean, EMPTY_SIDE_TOKENS)
+    p_cv = 0.0 if fixed or profile is None else profile.prompt_cv
+    o_cv = 0.0 if fixed or profile is None else profile.output_cv
+    cap = None if profile is None else profile.max_tokens
+    return token_distribution(p_mean, p_cv, cap), token_distribution(o_mean, o_cv, cap)
+
+
+def _load(scenario: CaseScenario) -> LoadSpec:
+    load = scenario.load
+    if load.kind == "request_rate":
+        if load.value is None:
+            raise InputError("load request_rate needs a value (requests/s)")
+        if load.arrival in (None, "poisson"):
+            return LoadSpec(kind="poisson", rate_rps=load.value, num_prompts=load.num_prompts)
+        cv = 0.05 if load.arrival == "constant" else 1.0
+        return LoadSpec(kind="gamma", rate_rps=load.value, cv=cv, num_prompts=load.num_prompts)
+    if load.kind == "concurrency":
+        return LoadSpec(
+            kind="concurrency", concurrency=max(round(load.value or 1), 1),
+            num_prompts=load.num_prompts,
+        )
+    if load.kind == "static_batch":
+        return LoadSpec(kind="static_batch", batch_size=max(round(load.value or 1), 1))
+    if load.kind == "burst":
+        if load.num_prompts is None:
+            raise InputError("load burst needs num_prompts")
+        return LoadSpec(kind="burst", num_prompts=load.num_prompts)
+    return LoadSpec(kind="max_throughput", num_prompts=load.num_prompts)
+
+
+def scenario_from_case(case: CalibrationCase | CaseScenario, catalog: Catalog) -> ServingScenario:
+    """The :class:`ServingScenario` a calibration case describes.
+
+    TP when not stated (MLPerf): the smallest power of two on one node at which the weights
+    take at most 60 % of the usable memory, the rest of ``gpu_count`` as data-parallel
+    replicas. KV dtype: the case's, else the engine's default for the precision.
+    """
+    sc = case.scenario if isinstance(case, CalibrationCase) else case
+    try:
+        gpu = catalog.gpu(sc.gpu)
+    except PredeployError as exc:
+        raise InputError(str(exc)) from None
+    arch, precision = _architecture(sc, catalog)
+    prompt, output = _lengths(sc)
+    kv_dtype = sc.kv_cache_dtype or default_kv_cache_dtype(sc.engine, precision)
+    pp = sc.pp
+    tp = sc.tp
+    if tp is None:
+        per_node = max(min(gpu.gpus_per_node, sc.gpu_count) // pp, 1)
+        tp = smallest_fitting_tp(
+            arch,
+            gpu,
+            precision,
+            context_tokens=math.ceil(prompt.mean + output.mean),
+            max_gpus=per_node,
+            kv_cache_dtype=kv_dtype,
+            gpu_memory_utilization=engine_profile(sc.engine).gpu_memory_utilization,
+        ) or per_node
+    replicas = max(sc.gpu_count // (tp * pp), 1)
+    return ServingScenario(
+        model_id=sc.model,
+        model=arch,
+        gpu=gpu,
+        precision=precision,
+        tp=tp,
+        pp=pp,
+        replicas=replicas,
+        engine=sc.engine,
+        kv_cache_dtype=kv_dtype,
+        prompt_tokens=prompt,
+        output_tokens=output,
+        load=_load(sc),
+    )
+
+
+def contract_metrics(
+    scenario: ServingScenario,
+    case: CaseScenario,
+    prediction: PerfPrediction,
+    params: ParameterSet,
+) -> dict[str, float]:
+    """The prediction in the calibration contract's metric names and units."""
+    m = prediction.metrics
+    out: dict[str, float] = {
+        "output_tokens_per_s": m.output_tokens_per_s,
+        "total_tokens_per_s": m.total_tokens_per_s,
+        "requests_per_s": m.requests_per_s,
+    }
+    if scenario.load.kind in LATENCY_LOADS:
+        for name in ("ttft_ms", "itl_ms", "tpot_ms", "e2e_ms"):
+            values = getattr(m, name)
+            for stat in ("mean", "p50", "p90", "p95", "p99"):
+                value = getattr(values, stat)
+                if value is not None:
+                    out[f"{name}_{stat}"] = value
+    single_load = case.load.value == 1 and case.load.kind in ("concurrency", "static_batch")
+    if scenario.engine == Engine.LLAMA_CPP or single_load:
+        single = single_stream_rates(scenario, params)
+        out["decode_tokens_per_s_single_stream"] = single.decode_tokens_per_s
+        out["prefill_tokens_per_s_single_stream"] = single.prefill_tokens_per_s
+    return {k: round(float(v), 6) for k, v in out.items() if math.isfinite(v)}
+
+
+def predict_cases(
+    objects: Sequence[dict[str, Any] | None], catalog: Catalog, params: ParameterSet
+) -> list[dict[str, Any]]:
+    """One contract output object per input object (``None`` = an unreadable input line)."""
+    results: list[dict[str, Any] | None] = [None] * len(objects)
+    ready: list[tuple[int, str, ServingScenario, CaseScenario]] = []
+    for i, obj in enumerate(objects):
+        case_id = obj.get("id") if isinstance(obj, dict) else None
+        try:
+            if obj is None:
+                raise InputError("line is not valid JSON")
+            case = parse_case({k: obj[k] for k in ("id", "scenario") if k in obj})
+            ready.append((i, case.id, scenario_from_case(case, catalog), case.scenario))
+        except PredeployError as exc:
+            results[i] = {"id": case_id, "metrics": {}, "fits": None, "error": str(exc)}
+    predictions = predict_many([r[2] for r in ready], params)
+    for (i, case_id, scenario, case_sc), prediction in zip(ready, predictions, strict=True):
+        row: dict[str, Any] = {
+            "id": case_id,
+            "metrics": contract_metrics(scenario, case_sc, prediction, params),
+            "fits": prediction.memory.fits,
+        }
+        if not prediction.memory.fits:
+            row["error"] = prediction.memory.reason
+        results[i] = row
+    return [r for r in results if r is not None]
+
+
+def read_jsonl_objects(path: Path) -> list[dict[str, Any] | None]:
+    """Each non-empty line of a JSON Lines file as an object (``None`` when unreadable)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror}") from None
+    out: list[dict[str, Any] | None] = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError:
+            out.append(None)
+            continue
+        out.append(obj if isinstance(obj, dict) else None)
+    return out
+
+
+def predict_file(
+    input_path: Path,
+    output_path: Path,
+    *,
+    catalog: Catalog | None = None,
+    params: ParameterSet | None = None,
+) -> tuple[int, int]:
+    """Predict every case of ``input_path`` into ``output_path`` (written atomically).
+
+    Returns ``(cases, errors)``.
+    """
+    objects = read_jsonl_objects(Path(input_path))
+    results = predict_cases(objects, catalog or default_catalog(), params or load_parameters())
+    text = "".join(json.dumps(r, sort_keys=True) + "\n" for r in results)
+    target = Path(output_path)
+    tmp = target.with_name(target.name + ".tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(target)
+    except OSError as exc:
+        raise InputError(f"cannot write {target}: {exc.strerror}") from None
+    return len(results), sum(1 for r in results if r.get("error"))
+
+
+def predict_one(
+    scenario: ServingScenario,
+    params: ParameterSet | None = None,
+    *,
+    mode: PredictMode = "analytic",
+    num_requests: int = 2000,
+    seed: int = 0,
+) -> PerfPrediction:
+    """One scenario through the façade with the shipped parameters."""
+    return predict(
+        scenario, params or load_parameters(), mode=mode, num_requests=num_requests, seed=seed
+    )
+
+
+def cases_from_lines(lines: Iterable[str]) -> list[CalibrationCase]:
+    """Parse calibration cases (with ``expected``) from JSON lines; errors name the line."""
+    out: list[CalibrationCase] = []
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            out.append(parse_case(json.loads(line)))
+        except json.JSONDecodeError as exc:
+            raise InputError(f"line {n}: invalid JSON ({exc.msg})") from None
+        except InputError as exc:
+            raise InputError(f"line {n}: {exc}") from None
+    return out

@@ -157,9 +157,7 @@ def parse_case(obj: dict[str, Any]) -> CalibrationCase:
     data = {k: obj[k] for k in CalibrationCase.model_fields if k in obj}
     data["scenario"] = scenario
     if "expected" in data and isinstance(data["expected"], dict):
-        data["expected"] = {
-            k: v for k, v in data["expected"].items() if isinstance(v, int | float)
-        }
+        data["expected"] = {k: v for k, v in data["expected"].items() if isinstance(v, int | float)}
     if isinstance(data.get("notes"), list):
         data["notes"] = tuple(str(n) for n in data["notes"])
     try:

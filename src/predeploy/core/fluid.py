@@ -285,10 +285,9 @@ def evaluate(inp: FluidInputs) -> FluidResult:
         ttft_burst,
     )
     # Decode: per-request TPOT spread from the share of prefill-carrying steps it sees.
-    spread = (
-        np.sqrt(col(st.prefill_share * (1 - st.prefill_share)) / np.maximum(out_k - 1.0, 1.0))
-        * col(st.t_mix - st.t_dec)
-    )
+    spread = np.sqrt(
+        col(st.prefill_share * (1 - st.prefill_share)) / np.maximum(out_k - 1.0, 1.0)
+    ) * col(st.t_mix - st.t_dec)
     tpot_k = np.maximum(col(st.t_mean) + spread * normal_quantile(u_tpot), col(st.t_dec))
     static_mid = _step(inp, zero, zero, b, b * (prompt + 0.5 * inp.output_tokens))
     tpot_k = np.where(kind[:, None] == STATIC_BATCH, col(static_mid), tpot_k)

@@ -118,7 +118,8 @@ def param_breakdown(model: ModelArchitecture) -> ParamBreakdown:
         idle = model.num_experts - model.experts_per_token
         if (one_expert == 0.0 or one_expert * model.num_experts > body) and idle > 0:
             one_expert = (model.total_params_b - model.active_params_b) * 1e9 / idle
-        experts = min(one_expert * model.num_experts, 0.95 * body)
+        room = max(body - _attention_params(model), 0.5 * body)
+        experts = min(one_expert * model.num_experts, room)
         one_expert = experts / model.num_experts
     return ParamBreakdown(
         embedding=embedding,
@@ -127,6 +128,20 @@ def param_breakdown(model: ModelArchitecture) -> ParamBreakdown:
         experts=experts,
         one_expert=one_expert,
     )
+
+
+def _attention_params(model: ModelArchitecture) -> float:
+    """Attention projection parameters of all layers (a lower bound for MLA: o_proj and the
+    KV down/up projections only; GQA/MHA: q, k, v, o)."""
+    if model.mla_kv_lora_rank is not None:
+        rank = model.mla_kv_lora_rank
+        rope = model.mla_qk_rope_head_dim or DEFAULT_MLA_ROPE_DIM
+        heads_dim = model.num_attention_heads * model.head_dim
+        per_layer = heads_dim * model.hidden_size + model.hidden_size * (rank + rope)
+        return float(model.num_layers * (per_layer + rank * 2 * heads_dim))
+    q_and_o = 2 * model.num_attention_heads * model.head_dim
+    k_and_v = 2 * model.num_kv_heads * model.head_dim
+    return float(model.num_layers * model.hidden_size * (q_and_o + k_and_v))
 
 
 def linear_bytes_per_weight(model: ModelArchitecture, precision: Precision) -> float:
@@ -201,8 +216,10 @@ class KvLayout:
 
     def bytes_for_sequence(self, context_tokens: float) -> float:
         """Bytes one sequence of ``context_tokens`` holds: window layers keep at most the window."""
-        window = context_tokens if self.window_tokens is None else min(
-            context_tokens, float(self.window_tokens)
+        window = (
+            context_tokens
+            if self.window_tokens is None
+            else min(context_tokens, float(self.window_tokens))
         )
         return self.global_bytes_per_token * context_tokens + self.window_bytes_per_token * window
 

@@ -170,9 +170,11 @@ def single_stream_rates(
     """One sequence alone: ``decode = 1 / t(0, 0, 1, context)`` at the mean context of the
     generation (prompt + output / 2), ``prefill = I / Σ t(chunk)`` over micro-batches of the
     engine's token budget."""
-    eff = params.for_gpu(scenario.gpu, scenario.engine)[0] if isinstance(
-        params, ParameterSet
-    ) else params
+    eff = (
+        params.for_gpu(scenario.gpu, scenario.engine)[0]
+        if isinstance(params, ParameterSet)
+        else params
+    )
     cost = RooflineStepCost(
         scenario.model,
         scenario.gpu,

@@ -42,13 +42,15 @@ ACTIVATION_BYTES = 2.0
 #: after the MLP (down_proj) — Megatron-LM tensor parallelism (Shoeybi et al. 2019, §3).
 ALLREDUCES_PER_LAYER = 2
 
-#: Latency of one all-reduce hop. NVLink: ~5 µs (NCCL/vLLM custom all-reduce on H100 for
-#: small messages, NCCL tests). PCIe: ~15 µs through the host bridge. Estimated.
+#: Latency of one all-reduce stage. Small all-reduces (decode) use latency-optimised
+#: algorithms (NCCL tree/NVLS, vLLM's custom one-shot all-reduce) with ~2·log2(tp) stages.
+#: NVLink: ~3 µs per stage (vLLM custom all-reduce ~8-10 µs at 8 GPUs); PCIe: ~10 µs through
+#: the host bridge. Estimated from NCCL tests and vLLM custom all-reduce benchmarks.
 LINK_HOP_LATENCY_S: dict[str, float] = {
-    "nvlink": 5e-6,
-    "infinity-fabric": 6e-6,
-    "pcie": 15e-6,
-    "none": 15e-6,
+    "nvlink": 3e-6,
+    "infinity-fabric": 4e-6,
+    "pcie": 10e-6,
+    "none": 10e-6,
 }
 
 #: PCIe Gen4 x16 unidirectional bandwidth, GB/s (PCI-SIG), used when a GPU states no link.
@@ -214,11 +216,12 @@ def expected_experts(tokens: Num, num_experts: Num, experts_per_token: Num) -> N
 
 
 def allreduce_time_s(bytes_per_rank: Num, hw: HardwareRates, efficiency: Num) -> Num:
-    """Ring all-reduce of ``bytes_per_rank`` over ``tp`` GPUs:
-    ``2 (tp−1)/tp × bytes / (link × efficiency) + 2 (tp−1) × hop latency``."""
-    hops = 2.0 * (hw.tp - 1.0)
-    bandwidth_s = hops / hw.tp * bytes_per_rank / (hw.link_bytes_per_s * efficiency)
-    return bandwidth_s + hops * hw.link_latency_s
+    """All-reduce of ``bytes_per_rank`` over ``tp`` GPUs: the ring's bandwidth term
+    ``2 (tp−1)/tp × bytes / link`` plus ``2·log2(tp)`` latency stages, divided by the achieved
+    ``efficiency``. Zero for ``tp = 1``."""
+    bandwidth_s = 2.0 * (hw.tp - 1.0) / hw.tp * bytes_per_rank / hw.link_bytes_per_s
+    stages = 2.0 * np.log2(np.maximum(hw.tp, 1.0))
+    return (bandwidth_s + stages * hw.link_latency_s) / efficiency
 
 
 def roofline_floor_s(shape: StepShape, hw: HardwareRates, decode_seqs: Num, kv_tokens: Num) -> Num:
@@ -229,8 +232,10 @@ def roofline_floor_s(shape: StepShape, hw: HardwareRates, decode_seqs: Num, kv_t
     pipeline stage. Used to cap predicted decode rates.
     """
     experts = expected_experts(decode_seqs, shape.num_experts, shape.experts_per_token)
-    stage_bytes = shape.dense_bytes + experts * shape.expert_bytes + kv_read_bytes(
-        shape, decode_seqs / shape.pp, kv_tokens / shape.pp
+    stage_bytes = (
+        shape.dense_bytes
+        + experts * shape.expert_bytes
+        + kv_read_bytes(shape, decode_seqs / shape.pp, kv_tokens / shape.pp)
     )
     return shape.pp * stage_bytes / hw.hbm_bytes_per_s
 

@@ -27,6 +27,7 @@ from predeploy.core.memory import smallest_fitting_tp
 from predeploy.core.perf import PredictMode, predict, predict_many, single_stream_rates
 from predeploy.core.types import (
     Engine,
+    KvCacheDtype,
     LoadSpec,
     ModelArchitecture,
     PerfPrediction,
@@ -129,7 +130,8 @@ def _load(scenario: CaseScenario) -> LoadSpec:
         return LoadSpec(kind="gamma", rate_rps=load.value, cv=cv, num_prompts=load.num_prompts)
     if load.kind == "concurrency":
         return LoadSpec(
-            kind="concurrency", concurrency=max(round(load.value or 1), 1),
+            kind="concurrency",
+            concurrency=max(round(load.value or 1), 1),
             num_prompts=load.num_prompts,
         )
     if load.kind == "static_batch":
@@ -160,15 +162,18 @@ def scenario_from_case(case: CalibrationCase | CaseScenario, catalog: Catalog) -
     tp = sc.tp
     if tp is None:
         per_node = max(min(gpu.gpus_per_node, sc.gpu_count) // pp, 1)
-        tp = smallest_fitting_tp(
-            arch,
-            gpu,
-            precision,
-            context_tokens=math.ceil(prompt.mean + output.mean),
-            max_gpus=per_node,
-            kv_cache_dtype=kv_dtype,
-            gpu_memory_utilization=engine_profile(sc.engine).gpu_memory_utilization,
-        ) or per_node
+        tp = (
+            smallest_fitting_tp(
+                arch,
+                gpu,
+                precision,
+                context_tokens=math.ceil(prompt.mean + output.mean),
+                max_gpus=per_node,
+                kv_cache_dtype=kv_dtype,
+                gpu_memory_utilization=engine_profile(sc.engine).gpu_memory_utilization,
+            )
+            or per_node
+        )
     replicas = max(sc.gpu_count // (tp * pp), 1)
     return ServingScenario(
         model_id=sc.model,
@@ -312,3 +317,56 @@ def cases_from_lines(lines: Iterable[str]) -> list[CalibrationCase]:
         except InputError as exc:
             raise InputError(f"line {n}: {exc}") from None
     return out
+
+
+def scenario_from_request(
+    catalog: Catalog,
+    *,
+    model: str,
+    gpu: str,
+    tp: int = 1,
+    pp: int = 1,
+    replicas: int = 1,
+    precision: str | None = None,
+    engine: str = "vllm",
+    input_tokens: int = 512,
+    output_tokens: int = 256,
+    qps: float | None = None,
+    concurrency: int | None = None,
+    kv_cache_dtype: str | None = None,
+) -> ServingScenario:
+    """A scenario from command-line style values (fixed lengths; Poisson ``qps`` or closed
+    loop ``concurrency``, else the saturated max-throughput load)."""
+    if qps is not None and concurrency is not None:
+        raise InputError("give either qps or concurrency, not both")
+    card = catalog.model(model)
+    spec = catalog.gpu(gpu)
+    try:
+        prec = Precision(precision) if precision else card.architecture.native_precision
+        eng = Engine(engine)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    if qps is not None:
+        load = LoadSpec(kind="poisson", rate_rps=qps)
+    elif concurrency is not None:
+        load = LoadSpec(kind="concurrency", concurrency=concurrency)
+    else:
+        load = LoadSpec(kind="max_throughput")
+    kv = KvCacheDtype(kv_cache_dtype) if kv_cache_dtype else default_kv_cache_dtype(eng, prec)
+    try:
+        return ServingScenario(
+            model_id=card.id,
+            model=card.architecture,
+            gpu=spec,
+            precision=prec,
+            tp=tp,
+            pp=pp,
+            replicas=replicas,
+            engine=eng,
+            kv_cache_dtype=kv,
+            prompt_tokens=TokenDistribution.fixed(input_tokens),
+            output_tokens=TokenDistribution.fixed(output_tokens),
+            load=load,
+        )
+    except ValidationError as exc:
+        raise InputError(describe_validation_error(exc, "scenario")) from None

@@ -85,7 +85,7 @@ PUBLIC_LABELS = (
 def _record(raw: dict[str, Any], where: str) -> dict[str, Any]:
     """Validate through the core type (a bad row stops the build naming the row)."""
     try:
-        return BenchmarkRecord.model_validate(raw).model_dump(mode="json", exclude_none=True)
+        return BenchmarkRecord.model_validate(raw).model_dump(mode="json")
     except ValueError as exc:
         sys.exit(f"{where}: {exc}")
 

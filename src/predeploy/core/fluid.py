@@ -205,8 +205,11 @@ def _latency_stats(name: str, samples: np.ndarray, out: dict[str, np.ndarray]) -
         out[f"{name}_{label}"] = np.percentile(samples, q, axis=1)
 
 
-def evaluate(inp: FluidInputs) -> FluidResult:
-    """Every metric for every scenario (module docstring); latencies in ms."""
+def evaluate(inp: FluidInputs, grid_points: int | None = None) -> FluidResult:
+    """Every metric for every scenario (module docstring); latencies in ms.
+
+    ``grid_points`` samples per scenario for request-level percentiles (default
+    ``GRID_POINTS``; calibration uses fewer for speed)."""
     kind = inp.load_kind
     prompt = _prompt(inp)
     decode_steps = _decode_steps(inp)
@@ -223,7 +226,8 @@ def evaluate(inp: FluidInputs) -> FluidResult:
     st = steady_state(inp, batch)
 
     overhead = np.where(inp.served, inp.eff.request_overhead_s, 0.0)
-    u_pos, u_prompt, u_wait, u_out, u_tpot = (grid(d)[None, :] for d in range(5))
+    points = grid_points or GRID_POINTS
+    u_pos, u_prompt, u_wait, u_out, u_tpot = (grid(d, points)[None, :] for d in range(5))
     prompt_k = prompt[:, None] * lognormal_factor(u_prompt, inp.prompt_cv[:, None])
     out_k = np.maximum(
         inp.output_tokens[:, None] * lognormal_factor(u_out, inp.output_cv[:, None]), 1.0
@@ -324,6 +328,7 @@ def evaluate(inp: FluidInputs) -> FluidResult:
     metrics["requests_per_s"] = total_rps
     metrics["output_tokens_per_s"] = total_rps * inp.output_tokens
     metrics["total_tokens_per_s"] = total_rps * (inp.output_tokens + inp.prompt_tokens)
+    metrics.update(single_stream(inp))
     kv_used = batch * (prompt + 0.5 * inp.output_tokens) / np.maximum(inp.kv_capacity_tokens, 1.0)
     queue = np.where(kind == CLOSED_LOOP, np.maximum(conc - b_max, 0.0), 0.0)
     return FluidResult(
@@ -334,6 +339,22 @@ def evaluate(inp: FluidInputs) -> FluidResult:
         kv_usage=np.clip(kv_used, 0.0, 1.0),
         queue_length=queue,
     )
+
+
+def single_stream(inp: FluidInputs) -> dict[str, np.ndarray]:
+    """Batch-1 speeds (tokens/s): ``decode = 1 / t(0, 0, 1, I + O/2)``, ``prefill = I / Σ t``
+    over ``⌈I / M⌉`` equal micro-batches (Σ chunk × (cached + chunk/2) = I²/2)."""
+    prompt = _prompt(inp)
+    zero = np.zeros_like(prompt)
+    one = np.ones_like(prompt)
+    decode_s = _step(inp, zero, zero, one, prompt + 0.5 * inp.output_tokens)
+    chunks = np.maximum(np.ceil(prompt / inp.max_num_batched_tokens - 1e-9), 1.0)
+    size = prompt / chunks
+    prefill_s = chunks * _step(inp, size, prompt * size / 2.0, zero, zero)
+    return {
+        "decode_tokens_per_s_single_stream": 1.0 / decode_s,
+        "prefill_tokens_per_s_single_stream": prompt / prefill_s,
+    }
 
 
 def _columns(values: np.ndarray) -> np.ndarray:

@@ -21,7 +21,6 @@ import numpy as np
 from predeploy.core.efficiency import ParameterChoice, ParameterSet
 from predeploy.core.errors import InputError
 from predeploy.core.fluid import FluidResult, evaluate
-from predeploy.core.latency import EfficiencyParams, RooflineStepCost, step_time
 from predeploy.core.roofline import roofline_floor_s
 from predeploy.core.types import (
     Percentiles,
@@ -123,6 +122,12 @@ def predict_many(
                 metrics=metrics,
                 memory=prep.memory,
                 saturation_rps=float(result.saturation_rps[i]),
+                decode_tokens_per_s_single_stream=float(
+                    m["decode_tokens_per_s_single_stream"][i]
+                ),
+                prefill_tokens_per_s_single_stream=float(
+                    m["prefill_tokens_per_s_single_stream"][i]
+                ),
             )
         )
     return out
@@ -164,36 +169,13 @@ class SingleStreamRates:
         self.prefill_tokens_per_s = prefill_tokens_per_s
 
 
-def single_stream_rates(
-    scenario: ServingScenario, params: EfficiencyParams | ParameterSet
-) -> SingleStreamRates:
-    """One sequence alone: ``decode = 1 / t(0, 0, 1, context)`` at the mean context of the
-    generation (prompt + output / 2), ``prefill = I / Σ t(chunk)`` over micro-batches of the
-    engine's token budget."""
-    eff = (
-        params.for_gpu(scenario.gpu, scenario.engine)[0]
-        if isinstance(params, ParameterSet)
-        else params
-    )
-    cost = RooflineStepCost(
-        scenario.model,
-        scenario.gpu,
-        scenario.precision,
-        eff,
-        tp=scenario.tp,
-        pp=scenario.pp,
-        kv_cache_dtype=scenario.kv_cache_dtype,
-    )
-    prompt = max(scenario.prompt_tokens.mean, 1.0)
-    context = prompt + 0.5 * scenario.output_tokens.mean
-    decode_s = cost.step_time_s(0, 0.0, 1, round(context))
-    chunk = float(prepare(scenario).settings.max_num_batched_tokens)
-    chunks = max(np.ceil(prompt / chunk), 1.0)
-    size = prompt / chunks
-    # Σ over chunks of size × (cached + size/2) = prompt² / 2.
-    prefill_s = chunks * float(
-        step_time(cost.shape, cost.hardware, eff, size, prompt * size / 2.0, 0.0, 0.0)
-    )
+def single_stream_rates(scenario: ServingScenario, params: ParameterSet) -> SingleStreamRates:
+    """One sequence alone: decode at the mean context of its generation, prefill over
+    micro-batches of the engine's token budget (``core.fluid.single_stream``)."""
+    pred = predict(scenario, params)
+    assert pred.decode_tokens_per_s_single_stream is not None
+    assert pred.prefill_tokens_per_s_single_stream is not None
     return SingleStreamRates(
-        decode_tokens_per_s=1.0 / decode_s, prefill_tokens_per_s=prompt / prefill_s
+        decode_tokens_per_s=pred.decode_tokens_per_s_single_stream,
+        prefill_tokens_per_s=pred.prefill_tokens_per_s_single_stream,
     )

@@ -17,19 +17,17 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from predeploy.core.benchmarks import scenario_from_case
 from predeploy.core.cases import CalibrationCase, CaseScenario, parse_case
 from predeploy.core.catalog import Catalog, InMemoryCatalog
-from predeploy.core.datasets import DATASETS, dataset_profile, token_distribution
 from predeploy.core.efficiency import ParameterSet
-from predeploy.core.engines import default_kv_cache_dtype, engine_profile
+from predeploy.core.engines import default_kv_cache_dtype
 from predeploy.core.errors import InputError, PredeployError, describe_validation_error
-from predeploy.core.memory import smallest_fitting_tp
-from predeploy.core.perf import PredictMode, predict, predict_many, single_stream_rates
+from predeploy.core.perf import PredictMode, predict, predict_many
 from predeploy.core.types import (
     Engine,
     KvCacheDtype,
     LoadSpec,
-    ModelArchitecture,
     PerfPrediction,
     Precision,
     ServingScenario,
@@ -38,10 +36,6 @@ from predeploy.core.types import (
 
 #: The fitted parameters shipped with the package.
 PARAMS_FILE = Path(__file__).resolve().parents[1] / "data" / "perf_params.json"
-
-#: Length used for a side of a llama-bench run that has none (``tg N`` has no prompt, ``pp N``
-#: no output): one token, so the other side dominates.
-EMPTY_SIDE_TOKENS = 1
 
 #: Loads whose latencies are meaningful to report (offline max-throughput runs are not).
 LATENCY_LOADS = frozenset({"poisson", "gamma", "concurrency", "burst", "static_batch"})
@@ -80,117 +74,6 @@ def default_catalog() -> Catalog:
     return InMemoryCatalog()
 
 
-def _architecture(scenario: CaseScenario, catalog: Catalog) -> tuple[ModelArchitecture, Precision]:
-    try:
-        card = catalog.model(scenario.model)
-        arch = card.architecture
-    except PredeployError:
-        if scenario.architecture is None:
-            raise InputError(
-                f"unknown model {scenario.model!r}: not in the catalog and the case has no "
-                "model_config"
-            ) from None
-        arch = scenario.architecture
-    return arch, scenario.precision or arch.native_precision
-
-
-def _lengths(scenario: CaseScenario) -> tuple[TokenDistribution, TokenDistribution]:
-    """Prompt and output distributions: the scenario's means, else the dataset's knowledge."""
-    dataset = scenario.dataset
-    if scenario.engine == Engine.LLAMA_CPP and dataset == "other":
-        dataset = "llama-bench"
-    profile = DATASETS.get(dataset)
-    prompt, output = scenario.input_tokens, scenario.output_tokens
-    if (prompt is None or output is None) and profile is None:
-        missing = "input_tokens" if prompt is None else "output_tokens"
-        raise InputError(
-            f"{missing} is null and dataset {scenario.dataset!r} has no length knowledge "
-            f"(known: {', '.join(sorted(DATASETS))})"
-        )
-    fixed = dataset == "fixed" or profile is None
-    p_mean = float(prompt if prompt is not None else dataset_profile(dataset).prompt_mean)
-    o_mean = float(output if output is not None else dataset_profile(dataset).output_mean)
-    if prompt == 0 or output == 0:  # llama-bench tg/pp runs: one side is empty
-        p_mean = max(p_mean, EMPTY_SIDE_TOKENS)
-        o_mean = max(o_mean, EMPTY_SIDE_TOKENS)
-    p_cv = 0.0 if fixed or profile is None else profile.prompt_cv
-    o_cv = 0.0 if fixed or profile is None else profile.output_cv
-    cap = None if profile is None else profile.max_tokens
-    return token_distribution(p_mean, p_cv, cap), token_distribution(o_mean, o_cv, cap)
-
-
-def _load(scenario: CaseScenario) -> LoadSpec:
-    load = scenario.load
-    if load.kind == "request_rate":
-        if load.value is None:
-            raise InputError("load request_rate needs a value (requests/s)")
-        if load.arrival in (None, "poisson"):
-            return LoadSpec(kind="poisson", rate_rps=load.value, num_prompts=load.num_prompts)
-        cv = 0.05 if load.arrival == "constant" else 1.0
-        return LoadSpec(kind="gamma", rate_rps=load.value, cv=cv, num_prompts=load.num_prompts)
-    if load.kind == "concurrency":
-        return LoadSpec(
-            kind="concurrency",
-            concurrency=max(round(load.value or 1), 1),
-            num_prompts=load.num_prompts,
-        )
-    if load.kind == "static_batch":
-        return LoadSpec(kind="static_batch", batch_size=max(round(load.value or 1), 1))
-    if load.kind == "burst":
-        if load.num_prompts is None:
-            raise InputError("load burst needs num_prompts")
-        return LoadSpec(kind="burst", num_prompts=load.num_prompts)
-    return LoadSpec(kind="max_throughput", num_prompts=load.num_prompts)
-
-
-def scenario_from_case(case: CalibrationCase | CaseScenario, catalog: Catalog) -> ServingScenario:
-    """The :class:`ServingScenario` a calibration case describes.
-
-    TP when not stated (MLPerf): the smallest power of two on one node at which the weights
-    take at most 60 % of the usable memory, the rest of ``gpu_count`` as data-parallel
-    replicas. KV dtype: the case's, else the engine's default for the precision.
-    """
-    sc = case.scenario if isinstance(case, CalibrationCase) else case
-    try:
-        gpu = catalog.gpu(sc.gpu)
-    except PredeployError as exc:
-        raise InputError(str(exc)) from None
-    arch, precision = _architecture(sc, catalog)
-    prompt, output = _lengths(sc)
-    kv_dtype = sc.kv_cache_dtype or default_kv_cache_dtype(sc.engine, precision)
-    pp = sc.pp
-    tp = sc.tp
-    if tp is None:
-        per_node = max(min(gpu.gpus_per_node, sc.gpu_count) // pp, 1)
-        tp = (
-            smallest_fitting_tp(
-                arch,
-                gpu,
-                precision,
-                context_tokens=math.ceil(prompt.mean + output.mean),
-                max_gpus=per_node,
-                kv_cache_dtype=kv_dtype,
-                gpu_memory_utilization=engine_profile(sc.engine).gpu_memory_utilization,
-            )
-            or per_node
-        )
-    replicas = max(sc.gpu_count // (tp * pp), 1)
-    return ServingScenario(
-        model_id=sc.model,
-        model=arch,
-        gpu=gpu,
-        precision=precision,
-        tp=tp,
-        pp=pp,
-        replicas=replicas,
-        engine=sc.engine,
-        kv_cache_dtype=kv_dtype,
-        prompt_tokens=prompt,
-        output_tokens=output,
-        load=_load(sc),
-    )
-
-
 def contract_metrics(
     scenario: ServingScenario,
     case: CaseScenario,
@@ -213,9 +96,10 @@ def contract_metrics(
                     out[f"{name}_{stat}"] = value
     single_load = case.load.value == 1 and case.load.kind in ("concurrency", "static_batch")
     if scenario.engine == Engine.LLAMA_CPP or single_load:
-        single = single_stream_rates(scenario, params)
-        out["decode_tokens_per_s_single_stream"] = single.decode_tokens_per_s
-        out["prefill_tokens_per_s_single_stream"] = single.prefill_tokens_per_s
+        for name in ("decode_tokens_per_s_single_stream", "prefill_tokens_per_s_single_stream"):
+            value = getattr(prediction, name)
+            if value is not None:
+                out[name] = value
     return {k: round(float(v), 6) for k, v in out.items() if math.isfinite(v)}
 
 

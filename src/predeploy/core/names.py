@@ -40,10 +40,15 @@ def _suggest(name: str, candidates: Iterable[str], limit: int = 3) -> list[str]:
 
 def resolve_gpu(name: str, gpus: Sequence[GpuSpec]) -> GpuSpec:
     """The accelerator a user means by ``name`` (canonical name, label or alias)."""
-    key = _plural_stripped(name_key(name))
+    raw = name_key(name)
+    wanted = {raw, _plural_stripped(raw)}  # "H100s" means H100, but "L40S" is a name
     for gpu in gpus:
         keys = {name_key(gpu.name), name_key(gpu.label), *(name_key(a) for a in gpu.aliases)}
-        if key in keys:
+        if raw in keys:
+            return gpu
+    for gpu in gpus:
+        keys = {name_key(gpu.name), name_key(gpu.label), *(name_key(a) for a in gpu.aliases)}
+        if wanted & keys:
             return gpu
     raise UnknownNameError(
         "GPU", name, _suggest(name, [g.name for g in gpus] + [a for g in gpus for a in g.aliases])

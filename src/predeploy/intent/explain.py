@@ -32,6 +32,10 @@ def _fmt_rate(qps: float) -> str:
     return f"{qps * 3600:,.4g} requests/h ({qps:.3g}/s)"
 
 
+def _fmt_ms(value: float) -> str:
+    return f"{value:,.0f} ms" if value >= 100 else f"{value:.3g} ms"
+
+
 def _source(intent: DeploymentIntent, key: str) -> FieldSource:
     return intent.sources.get(key) or FieldSource(origin="default", confidence=0.5)
 
@@ -57,9 +61,20 @@ def intent_lines(intent: DeploymentIntent) -> list[IntentLine]:
     if intent.output_tokens is not None:
         add("output_tokens", f"{intent.output_tokens:,} tokens (mean)")
     for metric in LATENCY_METRICS:
-        for pct, bound in getattr(intent.slo, metric).items():
-            key = f"slo.{metric}.{pct}"
-            add(key, f"{_METRIC_LABEL[metric]} {pct} ≤ {bound:,.4g} ms", key)
+        targets = getattr(intent.slo, metric).items()
+        if not targets:
+            continue
+        value = f"{_METRIC_LABEL[metric]} " + " · ".join(
+            f"{pct} ≤ {_fmt_ms(bound)}" for pct, bound in targets
+        )
+        origins = {pct: _source(intent, f"slo.{metric}.{pct}") for pct, _ in targets}
+        chosen = next(
+            (origins[p] for p, _ in targets if origins[p].origin == "stated"),
+            next((origins[p] for p, _ in targets if origins[p].origin == "derived"),
+                 origins[targets[0][0]]),
+        )  # fmt: skip
+        rows.append(IntentLine(f"slo.{metric}", value, chosen.origin, chosen.confidence,
+                               chosen.evidence))  # fmt: skip
     budget = intent.constraints.budget
     for name, unit in (("monthly_usd", "/month"), ("hourly_usd", "/hour"),
                        ("per_million_tokens_usd", "/1M tokens")):  # fmt: skip

@@ -48,15 +48,18 @@ class NameHit:
     family: bool = False
 
 
-def _model_keys(model_id: str, name: str, aliases: Sequence[str]) -> set[str]:
+def _model_keys(model_id: str, name: str, aliases: Sequence[str]) -> tuple[set[str], set[str]]:
+    """Exact keys (id, name, aliases) and derived keys (id without packaging suffixes)."""
     tail = model_id.split("/", 1)[-1]
-    keys = {name_key(model_id), name_key(tail), name_key(name), *(name_key(a) for a in aliases)}
-    parts = tail.lower().split("-")
-    while len(parts) > 1 and _PACKAGING_SUFFIX.match(parts[-1]):
-        parts = parts[:-1]
-        keys.add(name_key("-".join(parts)))
-    # "Qwen2.5-Coder-7B" is also said "Qwen2.5 7B Coder"; drop nothing else.
-    return {k for k in keys if len(k) >= 3}
+    exact = {name_key(model_id), name_key(tail), name_key(name), *(name_key(a) for a in aliases)}
+    derived: set[str] = set()
+    for base in (tail, name):
+        parts = re.split(r"[- ]", base.lower())
+        while len(parts) > 1 and _PACKAGING_SUFFIX.match(parts[-1]):
+            parts = parts[:-1]
+            derived.add(name_key("-".join(parts)))
+    # Keys of two characters ("r1") are too ambiguous to find in free text.
+    return {k for k in exact if len(k) >= 3}, {k for k in derived - exact if len(k) >= 3}
 
 
 class NameIndex:
@@ -77,9 +80,17 @@ class NameIndex:
             if family and family not in self.gpu_keys:
                 self._add(self.gpu_family, family, gpu.name)
         self.model_keys: dict[str, tuple[str, ...]] = {}
+        derived: dict[str, tuple[str, ...]] = {}
         for model in self._models:
-            for key in _model_keys(model.id, model.name, model.aliases):
+            exact, more = _model_keys(model.id, model.name, model.aliases)
+            for key in exact:
                 self._add(self.model_keys, key, model.id)
+            for key in more:
+                self._add(derived, key, model.id)
+        for key, ids in derived.items():
+            # A derived key only counts when it is not an exact key and names one model.
+            if key not in self.model_keys and len(ids) == 1:
+                self.model_keys[key] = ids
         # Words that start a name: only spans starting with one of them are tried.
         self._first_chars = {k[:2] for k in (*self.gpu_keys, *self.gpu_family, *self.model_keys)}
 

@@ -140,9 +140,47 @@ def merge_targets(template: SLOTargets | None, stated: tuple[StatedTarget, ...])
     for metric in LATENCY_METRICS:
         mine = [t for t in stated if t.metric == metric]
         merged[metric] = _merge_metric(metric, getattr(base, metric), mine, sources, notes)
+    merged["e2e_ms"] = _e2e_not_below_ttft(merged, sources, notes)
     slo = SLOTargets(
         **merged,
         min_requests_per_s=base.min_requests_per_s,
         min_output_tokens_per_s=base.min_output_tokens_per_s,
     )
     return MergedSlo(slo, sources, notes)
+
+
+def _e2e_not_below_ttft(
+    merged: dict[str, PercentileTargets], sources: dict[str, FieldSource], notes: list[str]
+) -> PercentileTargets:
+    """Raise template E2E bounds that fall below the TTFT bound at the same percentile.
+
+    A request's end-to-end time includes its time to first token, so E2E(p) ≥ TTFT(p); a
+    stated TTFT looser than the template's E2E would otherwise make the E2E default bind.
+    Stated E2E bounds are kept (a contradiction is reported instead).
+    """
+    ttft: dict[PercentileName, float] = dict(merged["ttft_ms"].items())  # type: ignore[arg-type]
+    e2e: dict[PercentileName, float] = dict(merged["e2e_ms"].items())  # type: ignore[arg-type]
+    if not ttft or not e2e:
+        return merged["e2e_ms"]
+    raised = False
+    for pct, bound in e2e.items():
+        floor = template_value_at(ttft, pct)
+        if floor is None or bound >= floor:
+            continue
+        source = sources.get(f"slo.e2e_ms.{pct}")
+        if source is not None and source.origin == "stated":
+            notes.append(f"stated E2E {pct} {bound:g} ms is below the TTFT bound {floor:g} ms")
+            continue
+        e2e[pct] = floor
+        sources[f"slo.e2e_ms.{pct}"] = FieldSource(
+            origin="derived", confidence=0.6, evidence=f"raised to the TTFT {pct} bound"
+        )
+        raised = True
+    if raised:
+        notes.append("template E2E targets raised to at least the TTFT targets")
+        previous = 0.0
+        for pct in _ORDER:
+            if pct in e2e:
+                e2e[pct] = max(e2e[pct], previous)
+                previous = e2e[pct]
+    return PercentileTargets(**{p: round(v, 3) for p, v in e2e.items()})

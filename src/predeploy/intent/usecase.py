@@ -174,6 +174,9 @@ def _evidence(text: str, use_case: UseCase) -> str:
     return ", ".join(dict.fromkeys(hits))[:200]
 
 
+_SUMMARY_FAMILY = {U.SUMMARIZATION, U.LONG_DOCUMENT_SUMMARIZATION}
+
+
 def classify(text: str, extra: dict[UseCase, float] | None = None) -> UseCaseGuess:
     """The most likely use case of a normalized request text."""
     scores = score_use_cases(text, extra)
@@ -183,14 +186,19 @@ def classify(text: str, extra: dict[UseCase, float] | None = None) -> UseCaseGue
         family = scores[U.SUMMARIZATION] + scores[U.LONG_DOCUMENT_SUMMARIZATION]
         ranking[U.SUMMARIZATION] = ranking[U.LONG_DOCUMENT_SUMMARIZATION] = family
     ranked = sorted(ranking.items(), key=lambda kv: (-kv[1], _TIE_ORDER.index(kv[0])))
-    (best, s1), (_, s2) = ranked[0], ranked[1]
+    best, s1 = ranked[0]
+    family = _SUMMARY_FAMILY if best in _SUMMARY_FAMILY else {best}
+    s2 = max(v for k, v in ranked if k not in family)
     if s1 <= 0:
         return UseCaseGuess(FALLBACK_USE_CASE, 0.2, "", scores, fallback=True)
     confidence = 0.5 + 0.5 * (s1 - s2) / s1
     if s1 < WEAK_SCORE:
         confidence *= s1 / WEAK_SCORE
     confidence = min(0.98, max(0.3, confidence))
-    return UseCaseGuess(best, round(confidence, 3), _evidence(text, best), scores)
+    evidence = ", ".join(
+        e for e in (_evidence(text, u) for u in sorted(family, key=_TIE_ORDER.index)) if e
+    )
+    return UseCaseGuess(best, round(confidence, 3), evidence[:200], scores)
 
 
 #: A summarization request with prompts at least this long (tokens) is a long-document one:

@@ -68,49 +68,140 @@ GPUS: tuple[tuple[str, str, str, float], ...] = (
 def _model(model_id: str, name: str, family: str, params_b: float) -> ModelCard:
     layers = 32 if params_b < 20 else 80
     arch = ModelArchitecture(
-        num_layers=layers, hidden_size=4096, num_attention_heads=32, num_kv_heads=8,
-        head_dim=128, intermediate_size=14336, vocab_size=128256, total_params_b=params_b,
-        active_params_b=params_b, max_context_tokens=131072,
-    )  # fmt: skip
+        num_layers=layers,
+        hidden_size=4096,
+        num_attention_heads=32,
+        num_kv_heads=8,
+        head_dim=128,
+        intermediate_size=14336,
+        vocab_size=128256,
+        total_params_b=params_b,
+        active_params_b=params_b,
+        max_context_tokens=131072,
+    )
     return ModelCard(
-        id=model_id, name=name, family=family, license="test", tasks=tuple(UseCase),
-        architecture=arch, provenance=FIXTURE,
-    )  # fmt: skip
+        id=model_id,
+        name=name,
+        family=family,
+        license="test",
+        tasks=tuple(UseCase),
+        architecture=arch,
+        provenance=FIXTURE,
+    )
 
 
 def _gpu(name: str, label: str, vendor: str, memory_gb: float) -> GpuSpec:
     return GpuSpec(
-        name=name, label=label, vendor=vendor, memory_gb=memory_gb,  # type: ignore[arg-type]
-        memory_bandwidth_gb_s=1000, bf16_tflops=100, fp16_tflops=100, interconnect="pcie",
-        interconnect_gb_s=32, gpus_per_node=8, supported_precisions=(Precision.BF16,),
-        architecture="test", provenance=FIXTURE,
-    )  # fmt: skip
+        name=name,
+        label=label,
+        vendor=vendor,
+        memory_gb=memory_gb,  # type: ignore[arg-type]
+        memory_bandwidth_gb_s=1000,
+        bf16_tflops=100,
+        fp16_tflops=100,
+        interconnect="pcie",
+        interconnect_gb_s=32,
+        gpus_per_node=8,
+        supported_precisions=(Precision.BF16,),
+        architecture="test",
+        provenance=FIXTURE,
+    )
 
 
 #: use case → (prompt, output, ttft p50/p90/p99, itl p50/p90/p99, e2e p50/p95/p99, priority,
 #: streaming)
 TEMPLATES: dict[UseCase, tuple[Any, ...]] = {
-    UseCase.CHATBOT: (800, 250, (300, 600, 1000), (30, 50, 80), (8000, 15000, 20000),
-                      Priority.BALANCED, True),
-    UseCase.CUSTOMER_SERVICE: (1000, 200, (250, 500, 800), (30, 50, 75), (6000, 10000, 15000),
-                               Priority.LATENCY, True),
-    UseCase.CODE_COMPLETION: (1500, 40, (100, 150, 250), (15, 25, 40), (500, 800, 1200),
-                              Priority.LATENCY, False),
-    UseCase.CODE_GENERATION: (2000, 600, (500, 1000, 2000), (30, 50, 80),
-                              (20000, 40000, 60000), Priority.QUALITY, True),
-    UseCase.RAG_QA: (3000, 300, (500, 1000, 1500), (30, 50, 80), (8000, 12000, 20000),
-                     Priority.BALANCED, True),
-    UseCase.SUMMARIZATION: (2000, 200, (1000, 2000, 3000), (40, 60, 100),
-                            (10000, 15000, 25000), Priority.COST, True),
-    UseCase.LONG_DOCUMENT_SUMMARIZATION: (16000, 800, (4000, 8000, 15000), (50, 80, 120),
-                                          (60000, 90000, 120000), Priority.COST, True),
-    UseCase.CONTENT_GENERATION: (300, 800, (1000, 2000, 3000), (40, 60, 100),
-                                 (40000, 60000, 90000), Priority.QUALITY, True),
-    UseCase.TRANSLATION: (400, 400, (500, 1000, 1500), (30, 50, 80), (15000, 25000, 35000),
-                          Priority.BALANCED, True),
-    UseCase.BATCH_PROCESSING: (1000, 200, None, None, (60000, 300000, 600000),
-                               Priority.THROUGHPUT, False),
-}  # fmt: skip
+    UseCase.CHATBOT: (
+        800,
+        250,
+        (300, 600, 1000),
+        (30, 50, 80),
+        (8000, 15000, 20000),
+        Priority.BALANCED,
+        True,
+    ),
+    UseCase.CUSTOMER_SERVICE: (
+        1000,
+        200,
+        (250, 500, 800),
+        (30, 50, 75),
+        (6000, 10000, 15000),
+        Priority.LATENCY,
+        True,
+    ),
+    UseCase.CODE_COMPLETION: (
+        1500,
+        40,
+        (100, 150, 250),
+        (15, 25, 40),
+        (500, 800, 1200),
+        Priority.LATENCY,
+        False,
+    ),
+    UseCase.CODE_GENERATION: (
+        2000,
+        600,
+        (500, 1000, 2000),
+        (30, 50, 80),
+        (20000, 40000, 60000),
+        Priority.QUALITY,
+        True,
+    ),
+    UseCase.RAG_QA: (
+        3000,
+        300,
+        (500, 1000, 1500),
+        (30, 50, 80),
+        (8000, 12000, 20000),
+        Priority.BALANCED,
+        True,
+    ),
+    UseCase.SUMMARIZATION: (
+        2000,
+        200,
+        (1000, 2000, 3000),
+        (40, 60, 100),
+        (10000, 15000, 25000),
+        Priority.COST,
+        True,
+    ),
+    UseCase.LONG_DOCUMENT_SUMMARIZATION: (
+        16000,
+        800,
+        (4000, 8000, 15000),
+        (50, 80, 120),
+        (60000, 90000, 120000),
+        Priority.COST,
+        True,
+    ),
+    UseCase.CONTENT_GENERATION: (
+        300,
+        800,
+        (1000, 2000, 3000),
+        (40, 60, 100),
+        (40000, 60000, 90000),
+        Priority.QUALITY,
+        True,
+    ),
+    UseCase.TRANSLATION: (
+        400,
+        400,
+        (500, 1000, 1500),
+        (30, 50, 80),
+        (15000, 25000, 35000),
+        Priority.BALANCED,
+        True,
+    ),
+    UseCase.BATCH_PROCESSING: (
+        1000,
+        200,
+        None,
+        None,
+        (60000, 300000, 600000),
+        Priority.THROUGHPUT,
+        False,
+    ),
+}
 
 
 def _template(use_case: UseCase, spec: tuple[Any, ...]) -> SloTemplate:

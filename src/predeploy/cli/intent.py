@@ -56,8 +56,9 @@ def render_intent(
         for note in intent.assumptions:
             parts.append(Text(f"  • {note}"))
     if fallback_reason:
-        parts.append(Text(f"\nLLM unavailable ({fallback_reason}); the rules answered.",
-                          style="yellow"))  # fmt: skip
+        parts.append(
+            Text(f"\nLLM unavailable ({fallback_reason}); the rules answered.", style="yellow")
+        )
     if question:
         parts.append(Text(f"\nQuestion: {question}", style="bold magenta"))
     title = "What I understood" + (f" · extractor: {extractor}" if extractor else "")
@@ -94,12 +95,18 @@ def intent_command(
     if as_json:
         print_json(result.intent)
         return
-    render_intent(result.intent, console, extractor=result.extractor, question=result.question,
-                  fallback_reason=result.fallback_reason)  # fmt: skip
+    render_intent(
+        result.intent,
+        console,
+        extractor=result.extractor,
+        question=result.question,
+        fallback_reason=result.fallback_reason,
+    )
     if explain:
         explanation = intent_service.explain(result.intent, settings)
-        console.print(Panel(Text(explanation.text), title=f"In words · {explanation.by}",
-                            title_align="left"))  # fmt: skip
+        console.print(
+            Panel(Text(explanation.text), title=f"In words · {explanation.by}", title_align="left")
+        )
 
 
 def chat_command(
@@ -129,8 +136,13 @@ def chat_command(
             continue
         turn = conversation.send(stripped)
         out.print(f"[bold]predeploy[/]: {turn.reply}", highlight=False)
-        render_intent(turn.intent, out, extractor=turn.extractor, question=turn.question,
-                      fallback_reason=turn.fallback_reason)  # fmt: skip
+        render_intent(
+            turn.intent,
+            out,
+            extractor=turn.extractor,
+            question=turn.question,
+            fallback_reason=turn.fallback_reason,
+        )
     if as_json:
         if conversation.intent is None:
             fail("no request was given")

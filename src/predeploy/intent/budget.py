@@ -43,19 +43,36 @@ _BARE_AMOUNT = re.compile(_NUM)
 
 #: Period phrases → (kind, multiplier to USD per month, or to USD per hour / per 1M tokens).
 _PERIODS: tuple[tuple[str, Period, float], ...] = (
-    (r"(?:per|/|a|for (?:each|every))\s*(?:(?:1\s*m|mtoks?)\b\s*(?:output |input |generated )?"
-     r"(?:tokens?|toks?)?|(?:one million|million|1,000,000|m)\s*(?:output |input |generated )?"
-     r"(?:tokens?|toks?))", "million_tokens", 1.0),
-    (r"(?:per|/|a|for (?:each|every))\s*(?:1\s*k|one thousand|thousand|1,000|k)\s*"
-     r"(?:output |input |generated )?(?:tokens?|toks?)", "million_tokens", 1000.0),
+    (
+        r"(?:per|/|a|for (?:each|every))\s*(?:(?:1\s*m|mtoks?)\b\s*(?:output |input |generated )?"
+        r"(?:tokens?|toks?)?|(?:one million|million|1,000,000|m)\s*(?:output |input |generated )?"
+        r"(?:tokens?|toks?))",
+        "million_tokens",
+        1.0,
+    ),
+    (
+        r"(?:per|/|a|for (?:each|every))\s*(?:1\s*k|one thousand|thousand|1,000|k)\s*"
+        r"(?:output |input |generated )?(?:tokens?|toks?)",
+        "million_tokens",
+        1000.0,
+    ),
     (r"(?:per|/|a|an|each|every)\s*(?:gpu[- ])?(?:hour|hr|h)\b|hourly|an? hour", "hour", 1.0),
     (r"(?:per|/|a|each|every)\s*(?:month|mo|mth)\b|monthly|a month|month(?:ly)?\b", "month", 1.0),
-    (r"(?:per|/|a|each|every)\s*(?:day|d)\b|daily|a day", "month",
-     SECONDS_PER_MONTH / SECONDS_PER_DAY),
-    (r"(?:per|/|a|each|every)\s*(?:week|wk)\b|weekly|a week", "month",
-     SECONDS_PER_MONTH / SECONDS_PER_WEEK),
-    (r"(?:per|/|a|each|every)\s*(?:year|yr|annum)\b|yearly|annual(?:ly)?|a year", "month",
-     SECONDS_PER_MONTH / SECONDS_PER_YEAR),
+    (
+        r"(?:per|/|a|each|every)\s*(?:day|d)\b|daily|a day",
+        "month",
+        SECONDS_PER_MONTH / SECONDS_PER_DAY,
+    ),
+    (
+        r"(?:per|/|a|each|every)\s*(?:week|wk)\b|weekly|a week",
+        "month",
+        SECONDS_PER_MONTH / SECONDS_PER_WEEK,
+    ),
+    (
+        r"(?:per|/|a|each|every)\s*(?:year|yr|annum)\b|yearly|annual(?:ly)?|a year",
+        "month",
+        SECONDS_PER_MONTH / SECONDS_PER_YEAR,
+    ),
 )
 _PERIODS_AFTER = tuple(
     (re.compile(rf"^\s*(?:in total\s*)?(?:{p})"), kind, f) for p, kind, f in _PERIODS
@@ -65,13 +82,17 @@ _PERIOD_BEFORE = re.compile(
     r"(?:gpu\s+)?(?:budget|spend(?:ing)?|cost|cap|limit)\b[^$\d]{0,20}$"
 )
 _BEFORE_FACTORS: dict[str, tuple[Period, float]] = {
-    "monthly": ("month", 1.0), "per month": ("month", 1.0), "per-month": ("month", 1.0),
-    "hourly": ("hour", 1.0), "per hour": ("hour", 1.0), "per-hour": ("hour", 1.0),
+    "monthly": ("month", 1.0),
+    "per month": ("month", 1.0),
+    "per-month": ("month", 1.0),
+    "hourly": ("hour", 1.0),
+    "per hour": ("hour", 1.0),
+    "per-hour": ("hour", 1.0),
     "daily": ("month", SECONDS_PER_MONTH / SECONDS_PER_DAY),
     "weekly": ("month", SECONDS_PER_MONTH / SECONDS_PER_WEEK),
     "yearly": ("month", SECONDS_PER_MONTH / SECONDS_PER_YEAR),
     "annual": ("month", SECONDS_PER_MONTH / SECONDS_PER_YEAR),
-}  # fmt: skip
+}
 _NON_USD = {"€", "eur", "euro", "euros", "£", "gbp", "pound", "pounds"}
 # SECONDS_PER_HOUR is imported for readers of the period table; hourly amounts stay hourly.
 _ = SECONDS_PER_HOUR
@@ -130,7 +151,8 @@ def find_budgets(doc: Doc) -> list[BudgetFound]:
         note = None
         if currency is not None and currency.rstrip("s") in _NON_USD | {"euro", "pound"}:
             note = f"amount {m.group(0).strip()!r} taken as USD (no exchange rate applied)"
-        found.append(BudgetFound(period, usd, m.start(), end, 0.6 if assumed else 0.9,
-                                 assumed, note))  # fmt: skip
+        found.append(
+            BudgetFound(period, usd, m.start(), end, 0.6 if assumed else 0.9, assumed, note)
+        )
         doc.consume(m.start(), end)
     return found

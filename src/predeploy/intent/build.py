@@ -52,7 +52,7 @@ class BuiltIntent:
 
 def _src(ev: Evidence | None, origin: str = "stated", default_conf: float = 0.9) -> FieldSource:
     return FieldSource(
-        origin=origin,  # type: ignore[arg-type]
+        origin=origin,
         confidence=ev.confidence if ev else default_conf,
         evidence=ev.text[:500] if ev else None,
     )
@@ -116,7 +116,9 @@ def build_intent(
                 origin="default", confidence=0.5, evidence="user count read as total users"
             )
     if qps is not None:
-        sources["qps"] = _src(ev.get("requests_per_s"), "derived" if draft.rate_derived else "stated")
+        sources["qps"] = _src(
+            ev.get("requests_per_s"), "derived" if draft.rate_derived else "stated"
+        )
         if peak is not None:
             sources["peak_qps"] = sources["qps"]
             assumptions.append(
@@ -154,8 +156,10 @@ def build_intent(
 
     # --- lengths ---
     lengths: dict[str, int | None] = {}
-    for name, stated in (("prompt_tokens", draft.prompt_tokens),
-                         ("output_tokens", draft.output_tokens)):  # fmt: skip
+    for name, stated in (
+        ("prompt_tokens", draft.prompt_tokens),
+        ("output_tokens", draft.output_tokens),
+    ):
         value = _bounded(stated, name, 0.5, MAX_TOKENS_PER_REQUEST, "tokens", notes)
         if value is not None:
             lengths[name] = round(value)
@@ -180,9 +184,11 @@ def build_intent(
 
     # --- budget ---
     budget_values = {}
-    for name, value in (("monthly_usd", draft.budget_monthly_usd),
-                        ("hourly_usd", draft.budget_hourly_usd),
-                        ("per_million_tokens_usd", draft.budget_per_million_tokens_usd)):  # fmt: skip
+    for name, value in (
+        ("monthly_usd", draft.budget_monthly_usd),
+        ("hourly_usd", draft.budget_hourly_usd),
+        ("per_million_tokens_usd", draft.budget_per_million_tokens_usd),
+    ):
         ok = _bounded(value, f"budget {name}", 0, MAX_USD, "USD", notes)
         if ok is not None:
             budget_values[name] = round(ok, 6)

@@ -70,12 +70,17 @@ class Conversation:
         self.catalog = catalog
         self.index = index or NameIndex(catalog)
         self.history: list[Message] = []
+        self._reset()
+
+    def _reset(self) -> None:
+        """Forget everything stated (the history is kept)."""
         self._draft = IntentDraft()
         self._edits: dict[str, str] = {}
         self._description: list[str] = []
         self._pending: PendingQuestion | None = None
         self._accepted: set[PendingQuestion] = set()
         self._intent: DeploymentIntent | None = None
+        self._load_missing = False
 
     @property
     def intent(self) -> DeploymentIntent | None:
@@ -92,10 +97,14 @@ class Conversation:
         text = clean_text(message).text
         self.history.append(Message(role="user", text=text))
         if _RESET.match(text.lower()):
-            self.__init__(self.extractor, self.catalog, self.index)  # type: ignore[misc]
-            return self._answer(Turn(intent=DeploymentIntent(use_case=UseCase.CHATBOT),
-                                     reply="Starting over. What do you want to deploy?",
-                                     question=USE_CASE_QUESTION))  # fmt: skip
+            self._reset()
+            return self._answer_reset(
+                Turn(
+                    intent=DeploymentIntent(use_case=UseCase.CHATBOT),
+                    reply="Starting over. What do you want to deploy?",
+                    question=USE_CASE_QUESTION,
+                )
+            )
         result = self.extractor.extract(text)
         draft = result.draft
         accepted_now = False
@@ -104,8 +113,9 @@ class Conversation:
             accepted_now = True
         draft = self._answer_bare_number(text, draft)
         first = self._intent is None
-        self._draft = merge_drafts(self._draft, draft, first=first,
-                                   also=bool(_ALSO.search(text.lower())))  # fmt: skip
+        self._draft = merge_drafts(
+            self._draft, draft, first=first, also=bool(_ALSO.search(text.lower()))
+        )
         self._description.append(text)
         for name in draft.stated_fields():
             for path in _EDIT_PATHS.get(name, ()):
@@ -115,14 +125,23 @@ class Conversation:
         question = self._question(intent)
         changed = describe_changes(before, intent)
         if accepted_now:
-            changed.insert(0, "noted that you don't know yet: planning with the assumption "
-                              "shown, which gives broader recommendations")  # fmt: skip
+            changed.insert(
+                0,
+                "noted that you don't know yet: planning with the assumption "
+                "shown, which gives broader recommendations",
+            )
         reply = "; ".join(changed) if changed else "Nothing in that message changed the request."
         return self._answer(
-            Turn(intent=intent, reply=reply, question=question, changed=tuple(changed),
-                 extractor=result.extractor, fallback_reason=result.fallback_reason,
-                 notes=tuple(notes))
-        )  # fmt: skip
+            Turn(
+                intent=intent,
+                reply=reply,
+                question=question,
+                changed=tuple(changed),
+                extractor=result.extractor,
+                fallback_reason=result.fallback_reason,
+                notes=tuple(notes),
+            )
+        )
 
     def edit(self, path: str, value: str) -> DeploymentIntent:
         """Set one field of the current intent (validated; errors name the field)."""
@@ -142,6 +161,11 @@ class Conversation:
 
     # --- internals ---
 
+    def _answer_reset(self, turn: Turn) -> Turn:
+        self._answer(turn)
+        self._intent = None
+        return turn
+
     def _answer(self, turn: Turn) -> Turn:
         text = turn.reply + (f" {turn.question}" if turn.question else "")
         self.history.append(Message(role="assistant", text=text[:25_000]))
@@ -149,17 +173,22 @@ class Conversation:
         return turn
 
     def _rebuild(self) -> tuple[DeploymentIntent, list[str]]:
-        built = build_intent(self._draft, self.catalog, self.index,
-                             description=" / ".join(self._description))  # fmt: skip
+        built = build_intent(
+            self._draft, self.catalog, self.index, description=" / ".join(self._description)
+        )
         intent = built.intent
         self._load_missing = built.load_missing
         for path, value in self._edits.items():
             intent = edit_intent(intent, path, value, self.catalog, self.index)
         if "load" in self._accepted and built.load_missing:
             intent = intent.model_copy(
-                update={"assumptions": (*intent.assumptions,
-                                        "load unknown to the user: recommendations cover a "
-                                        "small pilot; revisit when traffic is known")}  # fmt: skip
+                update={
+                    "assumptions": (
+                        *intent.assumptions,
+                        "load unknown to the user: recommendations cover a "
+                        "small pilot; revisit when traffic is known",
+                    )
+                }
             )
         self._intent = intent
         return intent, built.notes
@@ -182,7 +211,8 @@ class Conversation:
         value = number_from(m)
         use_case = self._draft.use_case
         if (self._pending == "load" and use_case == UseCase.BATCH_PROCESSING) or (
-            self._pending is None and self._draft.requests_per_s is not None
+            self._pending is None
+            and self._draft.requests_per_s is not None
             and self._draft.users is None
         ):
             per_s = value / SECONDS_PER_DAY if use_case == UseCase.BATCH_PROCESSING else value
@@ -192,11 +222,16 @@ class Conversation:
 
 #: Draft fields and the edit paths a new statement of them overrides.
 _EDIT_PATHS: dict[str, tuple[str, ...]] = {
-    "users": ("users",), "requests_per_s": ("qps", "peak_qps"), "priority": ("priority",),
-    "prompt_tokens": ("prompt_tokens",), "output_tokens": ("output_tokens",),
-    "gpus": ("gpus",), "models": ("models",),
-    "budget_monthly_usd": ("budget.monthly_usd",), "budget_hourly_usd": ("budget.hourly_usd",),
-}  # fmt: skip
+    "users": ("users",),
+    "requests_per_s": ("qps", "peak_qps"),
+    "priority": ("priority",),
+    "prompt_tokens": ("prompt_tokens",),
+    "output_tokens": ("output_tokens",),
+    "gpus": ("gpus",),
+    "models": ("models",),
+    "budget_monthly_usd": ("budget.monthly_usd",),
+    "budget_hourly_usd": ("budget.hourly_usd",),
+}
 
 
 def _target_key(t: StatedTarget) -> tuple[str, str]:
@@ -212,8 +247,16 @@ def merge_drafts(old: IntentDraft, new: IntentDraft, *, first: bool, also: bool)
     ):
         update["use_case"] = new.use_case
         update["use_case_confidence"] = new.use_case_confidence
-    scalar = ("users", "user_kind", "prompt_tokens", "output_tokens", "min_context_tokens",
-              "min_output_tokens_per_s", "priority", "subject_matter")  # fmt: skip
+    scalar = (
+        "users",
+        "user_kind",
+        "prompt_tokens",
+        "output_tokens",
+        "min_context_tokens",
+        "min_output_tokens_per_s",
+        "priority",
+        "subject_matter",
+    )
     for name in scalar:
         value = getattr(new, name)
         if value is not None:
@@ -221,8 +264,11 @@ def merge_drafts(old: IntentDraft, new: IntentDraft, *, first: bool, also: bool)
     if new.users is not None and new.user_kind is None:
         update["user_kind"] = None
     if new.requests_per_s is not None:
-        update.update(requests_per_s=new.requests_per_s, rate_is_peak=new.rate_is_peak,
-                      rate_derived=new.rate_derived)  # fmt: skip
+        update.update(
+            requests_per_s=new.requests_per_s,
+            rate_is_peak=new.rate_is_peak,
+            rate_derived=new.rate_derived,
+        )
     budget = ("budget_monthly_usd", "budget_hourly_usd", "budget_per_million_tokens_usd")
     if any(getattr(new, b) is not None for b in budget):
         for b in budget:
@@ -253,10 +299,13 @@ def merge_drafts(old: IntentDraft, new: IntentDraft, *, first: bool, also: bool)
 
 
 _CLEARED: dict[str, dict[str, object]] = {
-    "budget": {"budget_monthly_usd": None, "budget_hourly_usd": None,
-               "budget_per_million_tokens_usd": None},
+    "budget": {
+        "budget_monthly_usd": None,
+        "budget_hourly_usd": None,
+        "budget_per_million_tokens_usd": None,
+    },
     "gpus": {"gpus": ()},
     "models": {"models": (), "models_required": False},
     "slo": {"targets": ()},
     "priority": {"priority": None},
-}  # fmt: skip
+}

@@ -6,23 +6,50 @@ import re
 
 #: (phrase regex, subject matter, weight). The value shown is always the table's label.
 DOMAIN_PHRASES: tuple[tuple[str, str, float], ...] = (
-    (r"medical|clinical|clinicians?|health ?care|hospitals?|patients?|doctors?|nurses?"
-     r"|physicians?|pharma\w*|discharge|diagnos\w*", "healthcare", 2),
-    (r"legal|lawyers?|attorneys?|law firm|contracts?|paralegals?|case law|litigation"
-     r"|court", "legal", 2),
+    (
+        r"medical|clinical|clinicians?|health ?care|hospitals?|patients?|doctors?|nurses?"
+        r"|physicians?|pharma\w*|discharge|diagnos\w*",
+        "healthcare",
+        2,
+    ),
+    (
+        r"legal|lawyers?|attorneys?|law firm|contracts?|paralegals?|case law|litigation"
+        r"|court",
+        "legal",
+        2,
+    ),
     (r"regulatory|compliance|filings?|audit(?:s|ors?)?|10-k|sec filings", "compliance", 1.5),
-    (r"financ\w*|bank(?:s|ing|'s)?|invoices?|trading|traders?|earnings|portfolio|accounting"
-     r"|insurance|policyholders|claims|fintech", "finance", 1.5),
+    (
+        r"financ\w*|bank(?:s|ing|'s)?|invoices?|trading|traders?|earnings|portfolio|accounting"
+        r"|insurance|policyholders|claims|fintech",
+        "finance",
+        1.5,
+    ),
     (r"telecom\w*|carrier|mobile plans?|subscribers", "telecommunications", 2),
-    (r"e-?commerce|online (?:store|shop)|shoppers?|retail|products?|skus?|catalog"
-     r"|checkout|orders?", "e-commerce", 1.5),
+    (
+        r"e-?commerce|online (?:store|shop)|shoppers?|retail|products?|skus?|catalog"
+        r"|checkout|orders?",
+        "e-commerce",
+        1.5,
+    ),
     (r"gaming|gamers?|players?|game", "gaming", 2),
-    (r"education|students?|learners?|tutor\w*|universit\w*|school|teachers?|kids|courses?"
-     r"|math", "education", 2),
-    (r"\bhr\b|human resources|handbook|employees? (?:questions|policies)|benefits|payroll",
-     "human resources", 2),
-    (r"code|coding|software|developers?|devs|engineers|programming|ide|sql|python|pull requests"
-     r"|repositor\w*", "software engineering", 1),
+    (
+        r"education|students?|learners?|tutor\w*|universit\w*|school|teachers?|kids|courses?"
+        r"|math",
+        "education",
+        2,
+    ),
+    (
+        r"\bhr\b|human resources|handbook|employees? (?:questions|policies)|benefits|payroll",
+        "human resources",
+        2,
+    ),
+    (
+        r"code|coding|software|developers?|devs|engineers|programming|ide|sql|python|pull requests"
+        r"|repositor\w*",
+        "software engineering",
+        1,
+    ),
     (r"marketing|marketers|seo|ad copy|newsletters?|campaigns?|slogans?|brand", "marketing", 2),
     (r"sales|outreach|leads|crm|reps", "sales", 1.5),
     (r"travel|airlines?|hotels?|booking|flights?|passengers", "travel", 2),
@@ -38,13 +65,15 @@ _COMPILED = tuple(
 )
 
 #: Language names recognized in requests (English exonyms), canonical labels.
+# fmt: off
 LANGUAGES = (
     "english", "spanish", "french", "german", "italian", "portuguese", "dutch", "polish",
     "swedish", "norwegian", "danish", "finnish", "czech", "greek", "turkish", "russian",
-    "ukrainian", "arabic", "hebrew", "hindi", "bengali", "urdu", "japanese", "korean",
-    "chinese", "mandarin", "cantonese", "vietnamese", "thai", "indonesian", "malay",
-    "romanian", "hungarian", "swahili", "tagalog", "persian",
-)  # fmt: skip
+    "ukrainian", "arabic", "hebrew", "hindi", "bengali", "urdu", "japanese", "korean", "chinese",
+    "mandarin", "cantonese", "vietnamese", "thai", "indonesian", "malay", "romanian", "hungarian",
+    "swahili", "tagalog", "persian",
+)
+# fmt: on
 _LANGUAGE = re.compile(rf"\b({'|'.join(LANGUAGES)})\b")
 
 

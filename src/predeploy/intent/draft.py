@@ -89,8 +89,16 @@ class IntentDraft(FrozenModel):
         """Names of the draft fields that carry a value."""
         out = []
         for name in type(self).model_fields:
-            if name in {"evidence", "clears", "notes", "unknown_answer", "use_case_confidence",
-                        "rate_is_peak", "rate_derived", "models_required"}:
+            if name in {
+                "evidence",
+                "clears",
+                "notes",
+                "unknown_answer",
+                "use_case_confidence",
+                "rate_is_peak",
+                "rate_derived",
+                "models_required",
+            }:
                 continue
             value = getattr(self, name)
             if value not in (None, (), ""):

@@ -83,7 +83,7 @@ def _parse_scalar(raw: str, current: Any, path: str) -> Any:
         if text.lower() in _FALSE:
             return False
         raise InputError(f"{path}: expected true or false, got {raw!r}")
-    if isinstance(current, int | float) or current is None and _looks_numeric(text):
+    if isinstance(current, int | float) or (current is None and _looks_numeric(text)):
         return _parse_numeric(text, path)
     return text
 
@@ -118,7 +118,9 @@ def _split_list(raw: str) -> list[str]:
         try:
             items = json.loads(raw)
         except json.JSONDecodeError:
-            raise InputError(f"expected a JSON list or comma-separated names, got {raw!r}") from None
+            raise InputError(
+                f"expected a JSON list or comma-separated names, got {raw!r}"
+            ) from None
         return [str(i) for i in items]
     return [part.strip() for part in raw.split(",") if part.strip()]
 
@@ -169,8 +171,8 @@ def _rescaled_metric(
                     f"{path} = {value:g} conflicts with the stated slo.{metric}.{name} = "
                     f"{bound:g} (targets must not decrease with the percentile)"
                 )
-            stated.append(StatedTarget(metric=metric, percentile=name, value_ms=bound))  # type: ignore[arg-type]
-    stated.append(StatedTarget(metric=metric, percentile=pct, value_ms=value))  # type: ignore[arg-type]
+            stated.append(StatedTarget(metric=metric, percentile=name, value_ms=bound))
+    stated.append(StatedTarget(metric=metric, percentile=pct, value_ms=value))
     merged = merge_targets(intent.slo.model_copy(update={}), tuple(stated))
     return dict(getattr(merged.slo, metric).model_dump(mode="json"))
 
@@ -235,12 +237,16 @@ def edit_intent(
     if new is None or new == []:
         sources.pop(key, None)
     else:
-        sources[key] = FieldSource(origin="stated", confidence=1.0, evidence=f"edited: {value}"[:500])
+        sources[key] = FieldSource(
+            origin="stated", confidence=1.0, evidence=f"edited: {value}"[:500]
+        )
     data["sources"] = {k: s.model_dump(mode="json") for k, s in sources.items()}
     try:
         return DeploymentIntent.model_validate(data)
     except ValidationError as exc:
-        raise InputError(f"{shown} = {value!r} is invalid: {describe_validation_error(exc)}") from None
+        raise InputError(
+            f"{shown} = {value!r} is invalid: {describe_validation_error(exc)}"
+        ) from None
 
 
 def _unknown_path(path: str, intent: DeploymentIntent) -> InputError:

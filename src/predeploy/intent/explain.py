@@ -70,14 +70,20 @@ def intent_lines(intent: DeploymentIntent) -> list[IntentLine]:
         origins = {pct: _source(intent, f"slo.{metric}.{pct}") for pct, _ in targets}
         chosen = next(
             (origins[p] for p, _ in targets if origins[p].origin == "stated"),
-            next((origins[p] for p, _ in targets if origins[p].origin == "derived"),
-                 origins[targets[0][0]]),
-        )  # fmt: skip
-        rows.append(IntentLine(f"slo.{metric}", value, chosen.origin, chosen.confidence,
-                               chosen.evidence))  # fmt: skip
+            next(
+                (origins[p] for p, _ in targets if origins[p].origin == "derived"),
+                origins[targets[0][0]],
+            ),
+        )
+        rows.append(
+            IntentLine(f"slo.{metric}", value, chosen.origin, chosen.confidence, chosen.evidence)
+        )
     budget = intent.constraints.budget
-    for name, unit in (("monthly_usd", "/month"), ("hourly_usd", "/hour"),
-                       ("per_million_tokens_usd", "/1M tokens")):  # fmt: skip
+    for name, unit in (
+        ("monthly_usd", "/month"),
+        ("hourly_usd", "/hour"),
+        ("per_million_tokens_usd", "/1M tokens"),
+    ):
         value = getattr(budget, name)
         if value is not None:
             add(f"budget.{name}", f"≤ ${value:,.2f}{unit}")
@@ -87,8 +93,11 @@ def intent_lines(intent: DeploymentIntent) -> list[IntentLine]:
         )
         add("gpus", text)
     if intent.constraints.excluded_gpus:
-        add("excluded_gpus", "not " + ", ".join(intent.constraints.excluded_gpus),
-            "constraints.excluded_gpus")  # fmt: skip
+        add(
+            "excluded_gpus",
+            "not " + ", ".join(intent.constraints.excluded_gpus),
+            "constraints.excluded_gpus",
+        )
     if intent.constraints.models:
         mode = "required" if intent.constraints.models_required else "preferred"
         add("models", f"{', '.join(intent.constraints.models)} ({mode})")

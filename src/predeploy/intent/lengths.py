@@ -25,35 +25,57 @@ TOKENS_PER_PAGE = WORDS_PER_PAGE * TOKENS_PER_WORD
 
 Role = Literal["prompt", "output"]
 UNIT_TOKENS: dict[str, float] = {
-    "token": 1.0, "tokens": 1.0, "tok": 1.0, "toks": 1.0,
-    "word": TOKENS_PER_WORD, "words": TOKENS_PER_WORD,
-    "page": TOKENS_PER_PAGE, "pages": TOKENS_PER_PAGE,
-}  # fmt: skip
+    "token": 1.0,
+    "tokens": 1.0,
+    "tok": 1.0,
+    "toks": 1.0,
+    "word": TOKENS_PER_WORD,
+    "words": TOKENS_PER_WORD,
+    "page": TOKENS_PER_PAGE,
+    "pages": TOKENS_PER_PAGE,
+}
 #: How much a unit is trusted when two lengths fight over one role (higher wins).
 _UNIT_RANK = {"token": 3, "word": 2, "page": 1}
 
 #: Nouns (and cue words) that mark a length as the prompt or the output.
+# fmt: off
 OUTPUT_CUES = frozenset(
-    "output outputs out response responses respond answer answers reply replies generate "
-    "generates generating generated produce produces producing produced write writes writing "
-    "summary summaries summarise summarize into abstract abstracts note notes brief briefs "
-    "completion completions suggestion suggestions result results max_tokens generation "
-    "generations draft drafts caption captions slogan slogans description descriptions "
-    "story stories essay essays poem poems memo memos digest digests".split()
+    [
+        "output", "outputs", "out", "response", "responses", "respond", "answer", "answers",
+        "reply", "replies", "generate", "generates", "generating", "generated", "produce",
+        "produces", "producing", "produced", "write", "writes", "writing", "summary", "summaries",
+        "summarise", "summarize", "into", "abstract", "abstracts", "note", "notes", "brief",
+        "briefs", "completion", "completions", "suggestion", "suggestions", "result", "results",
+        "max_tokens", "generation", "generations", "draft", "drafts", "caption", "captions",
+        "slogan", "slogans", "description", "descriptions", "story", "stories", "essay", "essays",
+        "poem", "poems", "memo", "memos", "digest", "digests",
+    ]
 )
+# fmt: on
+# fmt: off
 PROMPT_CUES = frozenset(
-    "input inputs in prompt prompts context contexts document documents doc docs contract "
-    "contracts filing filings report reports transcript transcripts conversation conversations "
-    "paper papers manuscript manuscripts book books pdf pdfs file files ticket tickets review "
-    "reviews record records form forms history question questions query queries source "
-    "sources chapter chapters thread threads call calls reading read reads log logs "
-    "recording recordings codebase repository repo case cases notes_in".split()
+    [
+        "input", "inputs", "in", "prompt", "prompts", "context", "contexts", "document",
+        "documents", "doc", "docs", "contract", "contracts", "filing", "filings", "report",
+        "reports", "transcript", "transcripts", "conversation", "conversations", "paper",
+        "papers", "manuscript", "manuscripts", "book", "books", "pdf", "pdfs", "file", "files",
+        "ticket", "tickets", "review", "reviews", "record", "records", "form", "forms", "history",
+        "question", "questions", "query", "queries", "source", "sources", "chapter", "chapters",
+        "thread", "threads", "call", "calls", "reading", "read", "reads", "log", "logs",
+        "recording", "recordings", "codebase", "repository", "repo", "case", "cases", "notes_in",
+    ]
 )
+# fmt: on
 #: Nouns whose role depends on the use case: written by generators, read by the others.
+# fmt: off
 AMBIGUOUS_NOUNS = frozenset(
-    "text texts article articles email emails post posts message messages page pages "
-    "code snippet snippets function functions copy content".split()
+    [
+        "text", "texts", "article", "articles", "email", "emails", "post", "posts", "message",
+        "messages", "page", "pages", "code", "snippet", "snippets", "function", "functions",
+        "copy", "content",
+    ]
 )
+# fmt: on
 GENERATIVE_USE_CASES = frozenset(
     {UseCase.CONTENT_GENERATION, UseCase.CODE_GENERATION, UseCase.CODE_COMPLETION}
 )
@@ -70,6 +92,8 @@ _CONTEXT_WINDOW = re.compile(
     rf"(?:about |around |~)?{_NUM}\s*(?:-\s*)?(?:tokens?|toks?)\b(?:\s*(?:of )?context)?"
 )
 _WORD = re.compile(r"[a-z_][a-z'_-]*")
+#: Words between a cue and a number that do not change its meaning.
+_HEDGES = frozenset({"about", "around", "approximately", "roughly", "approx", "some", "up", "to"})
 
 
 @dataclass(frozen=True)
@@ -110,17 +134,22 @@ def _role(doc: Doc, start: int, end: int, use_case: UseCase) -> tuple[Role, floa
             return "output", 0.9
         if word in PROMPT_CUES:
             return "prompt", 0.9
-    # 2. the nearest cue before the length ("inputs of 10k tokens", "producing 700 tokens")
+    # 2. "… 2,500 summaries per day, each about 3,000 tokens" / "(20k tokens each)": the
+    #    length of the items just counted, which generators write and the others read
+    lead = [w for w in before if w not in _HEDGES]
+    if (lead and lead[-1] == "each") or after[:1] == ["each"]:
+        return ("output" if use_case in GENERATIVE_USE_CASES else "prompt"), 0.75
+    # 3. the nearest cue before the length ("inputs of 10k tokens", "producing 700 tokens")
     for word in reversed(before):
         role = _role_of_word(word, use_case)
         if role is not None:
             return role, 0.8
-    # 3. an ambiguous noun after, resolved by the use case ("400-token emails")
+    # 4. an ambiguous noun after, resolved by the use case ("400-token emails")
     for word in after:
         role = _role_of_word(word, use_case)
         if role is not None:
             return role, 0.7
-    # 4. the use case alone
+    # 5. the use case alone
     return ("output" if use_case in GENERATIVE_USE_CASES else "prompt"), 0.5
 
 

@@ -154,8 +154,7 @@ class OllamaClient:
     def complete(self, system: str, user: str, schema: dict[str, Any] | None) -> str:
         body: dict[str, Any] = {
             "model": self.config.model,
-            "messages": [{"role": "system", "content": system},
-                         {"role": "user", "content": user}],  # fmt: skip
+            "messages": [{"role": "system", "content": system}, {"role": "user", "content": user}],
             "stream": False,
             "options": {"temperature": 0},
         }
@@ -183,8 +182,7 @@ class OpenAIClient:
     def complete(self, system: str, user: str, schema: dict[str, Any] | None) -> str:
         body: dict[str, Any] = {
             "model": self.config.model,
-            "messages": [{"role": "system", "content": system},
-                         {"role": "user", "content": user}],  # fmt: skip
+            "messages": [{"role": "system", "content": system}, {"role": "user", "content": user}],
             "temperature": 0,
         }
         if schema is not None:
@@ -263,10 +261,14 @@ def draft_from_extraction(found: LlmExtraction) -> IntentDraft:
         label = find_subject_matter(found.subject_matter.lower())
         put("subject_matter", label[0] if label else None)
     targets = tuple(
-        StatedTarget(metric=f"{t.metric}_ms", percentile=t.percentile,  # type: ignore[arg-type]
-                     value_ms=t.milliseconds, evidence=ev)
+        StatedTarget(
+            metric=f"{t.metric}_ms",
+            percentile=t.percentile,
+            value_ms=t.milliseconds,
+            evidence=ev,
+        )
         for t in found.targets
-    )  # fmt: skip
+    )
     gpus = tuple(GpuMention(name=g.name, count=g.count, excluded=g.excluded) for g in found.gpus)
     if gpus:
         evidence["gpus"] = ev
@@ -284,11 +286,13 @@ def draft_from_extraction(found: LlmExtraction) -> IntentDraft:
 
 
 #: Draft fields the rules may fill when the LLM left them empty.
+# fmt: off
 _GAP_FIELDS = (
     "use_case", "users", "user_kind", "requests_per_s", "prompt_tokens", "output_tokens",
     "budget_monthly_usd", "budget_hourly_usd", "budget_per_million_tokens_usd", "priority",
     "subject_matter", "min_context_tokens", "min_output_tokens_per_s",
-)  # fmt: skip
+)
+# fmt: on
 
 
 def fill_gaps(llm: IntentDraft, rules: IntentDraft) -> IntentDraft:
@@ -312,8 +316,12 @@ def fill_gaps(llm: IntentDraft, rules: IntentDraft) -> IntentDraft:
                 evidence[name] = rules.evidence[name]
     if "models" in update:
         update["models_required"] = rules.models_required
-    update.update(evidence=evidence, notes=rules.notes, clears=rules.clears,
-                  unknown_answer=rules.unknown_answer)  # fmt: skip
+    update.update(
+        evidence=evidence,
+        notes=rules.notes,
+        clears=rules.clears,
+        unknown_answer=rules.unknown_answer,
+    )
     return llm.model_copy(update=update)
 
 

@@ -24,62 +24,119 @@ SECONDS_PER_YEAR = 365.25 * SECONDS_PER_DAY
 
 #: Time-unit words and their length in seconds. A nightly job runs once per day.
 TIME_UNITS: dict[str, float] = {
-    "second": 1.0, "seconds": 1.0, "sec": 1.0, "secs": 1.0, "s": 1.0,
-    "minute": SECONDS_PER_MINUTE, "minutes": SECONDS_PER_MINUTE, "min": SECONDS_PER_MINUTE,
-    "mins": SECONDS_PER_MINUTE, "m": SECONDS_PER_MINUTE,
-    "hour": SECONDS_PER_HOUR, "hours": SECONDS_PER_HOUR, "hr": SECONDS_PER_HOUR,
-    "hrs": SECONDS_PER_HOUR, "h": SECONDS_PER_HOUR,
-    "day": SECONDS_PER_DAY, "days": SECONDS_PER_DAY, "d": SECONDS_PER_DAY,
-    "night": SECONDS_PER_DAY, "nights": SECONDS_PER_DAY,
-    "week": SECONDS_PER_WEEK, "weeks": SECONDS_PER_WEEK, "wk": SECONDS_PER_WEEK,
-    "month": SECONDS_PER_MONTH, "months": SECONDS_PER_MONTH, "mo": SECONDS_PER_MONTH,
-    "year": SECONDS_PER_YEAR, "years": SECONDS_PER_YEAR, "yr": SECONDS_PER_YEAR,
-}  # fmt: skip
+    "second": 1.0,
+    "seconds": 1.0,
+    "sec": 1.0,
+    "secs": 1.0,
+    "s": 1.0,
+    "minute": SECONDS_PER_MINUTE,
+    "minutes": SECONDS_PER_MINUTE,
+    "min": SECONDS_PER_MINUTE,
+    "mins": SECONDS_PER_MINUTE,
+    "m": SECONDS_PER_MINUTE,
+    "hour": SECONDS_PER_HOUR,
+    "hours": SECONDS_PER_HOUR,
+    "hr": SECONDS_PER_HOUR,
+    "hrs": SECONDS_PER_HOUR,
+    "h": SECONDS_PER_HOUR,
+    "day": SECONDS_PER_DAY,
+    "days": SECONDS_PER_DAY,
+    "d": SECONDS_PER_DAY,
+    "night": SECONDS_PER_DAY,
+    "nights": SECONDS_PER_DAY,
+    "week": SECONDS_PER_WEEK,
+    "weeks": SECONDS_PER_WEEK,
+    "wk": SECONDS_PER_WEEK,
+    "month": SECONDS_PER_MONTH,
+    "months": SECONDS_PER_MONTH,
+    "mo": SECONDS_PER_MONTH,
+    "year": SECONDS_PER_YEAR,
+    "years": SECONDS_PER_YEAR,
+    "yr": SECONDS_PER_YEAR,
+}
 #: Adverbs and phrases of cadence ("300k documents daily", "every night").
 CADENCE_WORDS: dict[str, float] = {
-    "hourly": SECONDS_PER_HOUR, "daily": SECONDS_PER_DAY, "nightly": SECONDS_PER_DAY,
-    "every night": SECONDS_PER_DAY, "each night": SECONDS_PER_DAY, "a night": SECONDS_PER_DAY,
-    "per night": SECONDS_PER_DAY, "every day": SECONDS_PER_DAY, "each day": SECONDS_PER_DAY,
-    "overnight": SECONDS_PER_DAY, "every evening": SECONDS_PER_DAY,
-    "weekly": SECONDS_PER_WEEK, "every week": SECONDS_PER_WEEK, "each week": SECONDS_PER_WEEK,
-    "monthly": SECONDS_PER_MONTH, "every month": SECONDS_PER_MONTH,
-}  # fmt: skip
+    "hourly": SECONDS_PER_HOUR,
+    "daily": SECONDS_PER_DAY,
+    "nightly": SECONDS_PER_DAY,
+    "every night": SECONDS_PER_DAY,
+    "each night": SECONDS_PER_DAY,
+    "a night": SECONDS_PER_DAY,
+    "per night": SECONDS_PER_DAY,
+    "every day": SECONDS_PER_DAY,
+    "each day": SECONDS_PER_DAY,
+    "overnight": SECONDS_PER_DAY,
+    "every evening": SECONDS_PER_DAY,
+    "weekly": SECONDS_PER_WEEK,
+    "every week": SECONDS_PER_WEEK,
+    "each week": SECONDS_PER_WEEK,
+    "monthly": SECONDS_PER_MONTH,
+    "every month": SECONDS_PER_MONTH,
+}
 #: Abbreviated rate units and their period in seconds.
 RATE_ABBREVIATIONS: dict[str, float] = {
-    "qps": 1.0, "rps": 1.0, "req/s": 1.0, "reqs/s": 1.0, "requests/s": 1.0, "queries/s": 1.0,
-    "req/sec": 1.0, "requests/sec": 1.0, "rpm": SECONDS_PER_MINUTE, "req/min": SECONDS_PER_MINUTE,
-    "rph": SECONDS_PER_HOUR, "req/h": SECONDS_PER_HOUR, "req/hr": SECONDS_PER_HOUR,
-    "rpd": SECONDS_PER_DAY, "req/day": SECONDS_PER_DAY,
-}  # fmt: skip
+    "qps": 1.0,
+    "rps": 1.0,
+    "req/s": 1.0,
+    "reqs/s": 1.0,
+    "requests/s": 1.0,
+    "queries/s": 1.0,
+    "req/sec": 1.0,
+    "requests/sec": 1.0,
+    "rpm": SECONDS_PER_MINUTE,
+    "req/min": SECONDS_PER_MINUTE,
+    "rph": SECONDS_PER_HOUR,
+    "req/h": SECONDS_PER_HOUR,
+    "req/hr": SECONDS_PER_HOUR,
+    "rpd": SECONDS_PER_DAY,
+    "req/day": SECONDS_PER_DAY,
+}
 
 #: Nouns that name people using the service (the count is a user count).
+# fmt: off
 USER_NOUNS = (
     "users", "user", "people", "persons", "employees", "staff", "staffers", "workers",
     "engineers", "developers", "devs", "programmers", "coders", "agents", "analysts", "learners",
     "students", "pupils", "kids", "children", "members", "customers", "shoppers", "visitors",
     "lawyers", "attorneys", "paralegals", "officers", "seats", "subscribers", "clients",
     "patients", "doctors", "physicians", "clinicians", "nurses", "researchers", "scientists",
-    "reps", "representatives", "players", "gamers", "readers", "writers", "editors",
-    "marketers", "sellers", "merchants", "teachers", "traders", "callers", "translators",
-    "interpreters", "technicians", "auditors", "managers", "accountants", "consultants",
-    "operators", "testers", "designers", "creators", "copywriters", "journalists",
-    "volunteers", "residents", "citizens", "tenants", "guests", "passengers", "policyholders",
-    "fans", "followers", "viewers", "listeners", "buyers", "partners", "dealers", "drivers",
-    "associates", "colleagues", "teammates", "specialists", "investigators", "underwriters",
-    "adjusters", "officials", "pharmacists", "dentists", "tutors", "instructors", "professors",
-    "faculty", "recruiters", "planners", "brokers", "advisors", "advisers", "bankers",
-    "dau", "mau", "daus", "maus", "seat licenses", "licenses", "accounts", "stakeholders",
-)  # fmt: skip
+    "reps", "representatives", "players", "gamers", "readers", "writers", "editors", "marketers",
+    "sellers", "merchants", "teachers", "traders", "callers", "translators", "interpreters",
+    "technicians", "auditors", "managers", "accountants", "consultants", "operators", "testers",
+    "designers", "creators", "copywriters", "journalists", "volunteers", "residents", "citizens",
+    "tenants", "guests", "passengers", "policyholders", "fans", "followers", "viewers",
+    "listeners", "buyers", "partners", "dealers", "drivers", "associates", "colleagues",
+    "teammates", "specialists", "investigators", "underwriters", "adjusters", "officials",
+    "pharmacists", "dentists", "tutors", "instructors", "professors", "faculty", "recruiters",
+    "planners", "brokers", "advisors", "advisers", "bankers", "dau", "mau", "daus", "maus",
+    "seat licenses", "licenses", "accounts", "stakeholders", "sres", "admins",
+    "administrators", "architects", "reviewers", "moderators", "contributors", "maintainers",
+    "folks", "humans", "individuals", "interns", "trainees", "owners", "hosts", "annotators",
+    "labelers", "surgeons", "radiologists", "therapists", "counselors", "coaches", "mentors",
+    "parents", "families", "households", "farmers", "salespeople", "retailers", "vendors",
+    "suppliers", "freelancers", "authors", "bloggers", "streamers", "influencers", "patrons",
+    "clerks", "cashiers", "dispatchers", "inspectors", "lecturers", "educators", "graduates",
+    "alumni", "applicants", "candidates", "attendees", "participants", "respondents",
+    "travelers", "travellers", "riders",
+)
+# fmt: on
 #: Nouns that count as users only with a concurrency word ("400 concurrent calls").
+# fmt: off
 CONCURRENT_NOUNS = (
     "calls", "chats", "sessions", "conversations", "connections", "streams", "requests",
     "threads", "dialogs", "dialogues",
-)  # fmt: skip
-#: Words between a number and its noun that do not belong to a noun phrase.
-_STOP_WORDS = frozenset(
-    "and or for of with in on to from by at per the a an than into about as is are was be "
-    "each every that which who we our their your this these those but if".split()
 )
+# fmt: on
+#: Words between a number and its noun that do not belong to a noun phrase.
+# fmt: off
+_STOP_WORDS = frozenset(
+    [
+        "and", "or", "for", "of", "with", "in", "on", "to", "from", "by", "at", "per", "the", "a",
+        "an", "than", "into", "about", "as", "is", "are", "was", "be", "each", "every", "that",
+        "which", "who", "we", "our", "their", "your", "this", "these", "those", "but", "if",
+    ]
+)
+# fmt: on
 _CONCURRENT_WORDS = re.compile(
     r"\b(?:concurrent(?:ly)?|simultaneous(?:ly)?|parallel|at once|at the same time|online"
     r"|active at once|live|in parallel|at peak|peak)\b"
@@ -91,7 +148,7 @@ _DAILY_WORDS = re.compile(r"\b(?:daily|per day|a day|each day|every day|dau|daus
 
 _NUM = number_pattern("num")
 _APPROX = r"(?:(?:about|around|approx(?:imately|\.)?|roughly|~|up to|over|more than|nearly|almost|some|>|at least|circa|ca\.)\s*)?"  # noqa: E501
-_NOUN_WORDS = r"(?P<words>(?:[a-z][a-z'-]*\s+){0,3}?)"
+_NOUN_WORDS = r"(?P<words>(?:[a-z][a-z'-]*(?:\s+|(?=/))){0,3}?)"
 _UNIT = "|".join(sorted((re.escape(u) for u in TIME_UNITS), key=len, reverse=True))
 _CADENCE = "|".join(sorted((re.escape(c) for c in CADENCE_WORDS), key=len, reverse=True))
 _ABBR = "|".join(sorted((re.escape(a) for a in RATE_ABBREVIATIONS), key=len, reverse=True))
@@ -111,15 +168,24 @@ _PER_USER_RATE = re.compile(
     rf"(?P<unit>{_UNIT})\b"
 )
 #: Things a batch job processes; "50k tickets" with a cadence word is a job size.
+# fmt: off
 ITEM_NOUNS = (
-    "documents", "docs", "invoices", "records", "reviews", "tickets", "notes", "emails",
-    "forms", "files", "items", "rows", "images", "transcripts", "skus", "tweets", "articles",
-    "messages", "posts", "contracts", "reports", "claims", "receipts", "products", "listings",
-    "recordings", "pages", "entries", "comments", "filings", "papers", "resumes", "cvs",
-    "applications", "orders", "logs", "summaries", "translations", "descriptions", "prompts",
-)  # fmt: skip
+    "documents", "docs", "invoices", "records", "reviews", "tickets", "notes", "emails", "forms",
+    "files", "items", "rows", "images", "transcripts", "skus", "tweets", "articles", "messages",
+    "posts", "contracts", "reports", "claims", "receipts", "products", "listings", "recordings",
+    "pages", "entries", "comments", "filings", "papers", "resumes", "cvs", "applications",
+    "orders", "logs", "summaries", "translations", "descriptions", "prompts",
+)
+# fmt: on
 _ITEMS = "|".join(ITEM_NOUNS)
-_JOB_SIZE = re.compile(rf"{_NUM}\+?\s*(?P<words>(?:[a-z][a-z'-]*\s+){{0,2}}?)(?P<item>{_ITEMS})\b")
+_JOB_SIZE = re.compile(
+    rf"{_NUM}\+?\s*(?P<words>(?:[a-z][a-z'-]*\s+){{0,3}}?)(?P<item>[a-z][a-z-]*s)\b"
+)
+#: Plural nouns that are never the items of a batch job.
+_NOT_ITEMS = frozenset(
+    {"tokens", "languages", "gpus", "dollars", "seconds", "minutes", "hours", "days", "weeks",
+     "months", "years", "nights", "percents", "times", "cards", "nodes", "replicas", "models"}
+)
 _PEAK_WORDS = re.compile(r"\b(?:peak|at (?:the )?busiest|burst(?:s|y)?|spikes?|max(?:imum)?)\b")
 _AVERAGE_WORDS = re.compile(r"\b(?:average|avg|on average|mean|sustained|steady|typical)\b")
 
@@ -133,7 +199,11 @@ _TEAM = re.compile(
     rf"\b(?:team|group|staff|company|lab|department|org(?:anization|anisation)?|firm|office"
     rf"|workforce|class|cohort|community|user ?base|audience) of {_APPROX}{_NUM}\b(?!\s*[a-z]*\s*(?:{_ITEMS}))"  # noqa: E501
 )
-_N_PERSON = re.compile(rf"{_NUM}[- ](?:person|people|member|strong|seat|user|employee)\b")
+_N_PERSON = re.compile(
+    rf"{_NUM}[- ](?:(?:person|people|member|strong|seat|user|employee)\b|[a-z]+[- ]?(?:team"
+    rf"|group|department|firm|office|class|company|startup|org|organi[sz]ation|practice|agency"
+    rf"|lab)\b)"
+)
 _BARE_CONCURRENT = re.compile(rf"{_APPROX}{_NUM}\+?\s*(?:concurrent|simultaneous)\b")
 _FOR_BARE = re.compile(rf"\bfor {_APPROX}{_NUM}\s*(?=[,;.)]|$| and\b| with\b)")
 
@@ -209,10 +279,16 @@ def find_rates(doc: Doc) -> list[RateFound]:
         found.append(
             RateFound(
                 value=number_from(m) / TIME_UNITS[m.group("unit")],
-                start=m.start(), end=m.end(), confidence=0.8, peak=peak, average=average,
-                derived=False, item_noun=False, per_user=True,
+                start=m.start(),
+                end=m.end(),
+                confidence=0.8,
+                peak=peak,
+                average=average,
+                derived=False,
+                item_noun=False,
+                per_user=True,
             )
-        )  # fmt: skip
+        )
         doc.consume(m.start(), m.end())
     for m in list(_RATE_ABBR.finditer(doc.work)):
         add(m, RATE_ABBREVIATIONS[m.group("abbr")], derived=False, conf=0.95)
@@ -234,7 +310,10 @@ def find_rates(doc: Doc) -> list[RateFound]:
         cadence = re.search(rf"\b(?:{_CADENCE})\b", doc.text)
         if cadence is not None:
             for m in list(_JOB_SIZE.finditer(doc.work)):
-                if not _noun_phrase_ok(m.group("words")):
+                item = m.group("item")
+                if not _noun_phrase_ok(m.group("words")) or item in _NOT_ITEMS:
+                    continue
+                if re.fullmatch(_USER, item) or _has_user_noun(m.group("words")):
                     continue
                 add(m, CADENCE_WORDS[cadence.group(0)], derived=True, conf=0.6)
                 break
@@ -258,14 +337,14 @@ def find_users(doc: Doc) -> UsersFound | None:
                 break
     if not candidates:
         for pattern, conf in ((_N_PERSON, 0.85), (_TEAM, 0.8), (_BARE_CONCURRENT, 0.7)):
-            m = pattern.search(doc.work)
-            if m is not None:
-                candidates.append(_users(doc, m, m.group(0), conf))
+            found = pattern.search(doc.work)
+            if found is not None:
+                candidates.append(_users(doc, found, found.group(0), conf))
                 break
     if not candidates:
-        m = _FOR_BARE.search(doc.work)
-        if m is not None:
-            candidates.append(_users(doc, m, "", 0.5))
+        bare = _FOR_BARE.search(doc.work)
+        if bare is not None:
+            candidates.append(_users(doc, bare, "", 0.5))
     if not candidates:
         return None
     best = candidates[0]

@@ -30,9 +30,7 @@ _REQUIRED = re.compile(
     r"|stuck with|no other|exclusively|standardi[sz]ed on)\b"
 )
 _EXCLUDED = re.compile(r"\b(?:no|not|without|avoid|except|excluding|never|don't|cannot|can't)\b")
-_GPU_COUNT = re.compile(
-    r"(?:(?P<n>\d{1,5})\s*(?:x|×|\*)?\s*|(?P<n2>\d{1,5})\s+)$"
-)
+_GPU_COUNT = re.compile(r"(?:(?P<n>\d{1,5})\s*(?:x|×|\*)?\s*|(?P<n2>\d{1,5})\s+)$")
 _GPU_COUNT_AFTER = re.compile(r"^\s*(?:x|×)\s*(?P<n>\d{1,5})\b")
 #: Longest span of text tokens tried as one name.
 MAX_NAME_TOKENS = 6
@@ -200,9 +198,10 @@ def gpu_mentions(doc: Doc, hits: list[NameHit]) -> list[GpuMention]:
         excluded = bool(_EXCLUDED.search(lead)) and not re.search(r"\bonly\b", lead)
         for name in hit.names:
             out.append(
-                GpuMention(name=name, count=count if len(hit.names) == 1 else None,
-                           excluded=excluded)
-            )  # fmt: skip
+                GpuMention(
+                    name=name, count=count if len(hit.names) == 1 else None, excluded=excluded
+                )
+            )
     return out
 
 

@@ -23,11 +23,11 @@ from predeploy.intent.draft import (
     StatedTarget,
 )
 from predeploy.intent.lengths import find_lengths
-from predeploy.intent.load import find_rates, find_users
+from predeploy.intent.load import RateFound, find_rates, find_users
 from predeploy.intent.names import NameIndex, gpu_mentions, models_required
 from predeploy.intent.priority import find_priority
 from predeploy.intent.spelling import correct_typos
-from predeploy.intent.targets import GENERIC_TTFT_MAX_MS, find_targets
+from predeploy.intent.targets import GENERIC_TTFT_MAX_MS, TargetFound, find_targets
 from predeploy.intent.text import Doc, clean_text, normalize
 from predeploy.intent.usecase import classify, refine_summary
 
@@ -40,20 +40,33 @@ _UNKNOWN_ANSWER = re.compile(
     r"|no estimate|we don'?t know(?: yet)?)\b"
 )
 _CLEARS: tuple[tuple[str, ClearableField], ...] = (
-    (r"(?:drop|remove|forget|ignore|clear|no|without|lift)(?: the| any| our| a)? budget"
-     r"(?: limit| cap| constraint)?|no (?:cost|spending) (?:limit|cap)|budget (?:doesn't|does"
-     r" not) matter", "budget"),
-    (r"any gpus?(?: is fine| will do| works)?|(?:drop|remove|forget|ignore|clear|lift)(?: the)?"
-     r" gpu (?:constraint|restriction|limit|requirement|preference)s?|no gpu (?:constraint"
-     r"|restriction|preference)s?|whatever gpus?", "gpus"),
-    (r"any models?(?: is fine| will do| works)?|(?:drop|remove|forget|ignore|clear)(?: the)?"
-     r" model (?:constraint|restriction|requirement|preference)s?|no model (?:preference"
-     r"|requirement|constraint)s?|whatever model", "models"),
-    (r"(?:drop|remove|forget|ignore|clear)(?: the| all| my| our)? (?:latency |slo )?"
-     r"(?:targets?|slos?|latency requirements?)|no (?:latency|slo) (?:targets?|requirements?)",
-     "slo"),
-    (r"(?:drop|remove|forget|ignore|clear)(?: the)? priority|no (?:particular )?priority",
-     "priority"),
+    (
+        r"(?:drop|remove|forget|ignore|clear|no|without|lift)(?: the| any| our| a)? budget"
+        r"(?: limit| cap| constraint)?|no (?:cost|spending) (?:limit|cap)|budget (?:doesn't|does"
+        r" not) matter",
+        "budget",
+    ),
+    (
+        r"any gpus?(?: is fine| will do| works)?|(?:drop|remove|forget|ignore|clear|lift)(?: the)?"
+        r" gpu (?:constraint|restriction|limit|requirement|preference)s?|no gpu (?:constraint"
+        r"|restriction|preference)s?|whatever gpus?",
+        "gpus",
+    ),
+    (
+        r"any models?(?: is fine| will do| works)?|(?:drop|remove|forget|ignore|clear)(?: the)?"
+        r" model (?:constraint|restriction|requirement|preference)s?|no model (?:preference"
+        r"|requirement|constraint)s?|whatever model",
+        "models",
+    ),
+    (
+        r"(?:drop|remove|forget|ignore|clear)(?: the| all| my| our)? (?:latency |slo )?"
+        r"(?:targets?|slos?|latency requirements?)|no (?:latency|slo) (?:targets?|requirements?)",
+        "slo",
+    ),
+    (
+        r"(?:drop|remove|forget|ignore|clear)(?: the)? priority|no (?:particular )?priority",
+        "priority",
+    ),
 )
 _COMPILED_CLEARS = tuple((re.compile(rf"\b(?:{p})\b"), f) for p, f in _CLEARS)
 
@@ -112,8 +125,11 @@ class RuleExtractor:
             ev["models"] = _ev(doc, model_hits[0].start, model_hits[-1].end, 0.9)
 
         for b in find_budgets(doc):
-            key = {"month": "budget_monthly_usd", "hour": "budget_hourly_usd",
-                   "million_tokens": "budget_per_million_tokens_usd"}[b.period]  # fmt: skip
+            key = {
+                "month": "budget_monthly_usd",
+                "hour": "budget_hourly_usd",
+                "million_tokens": "budget_per_million_tokens_usd",
+            }[b.period]
             if key not in values:
                 values[key] = b.usd
                 ev[key] = _ev(doc, b.start, b.end, b.confidence)
@@ -127,17 +143,20 @@ class RuleExtractor:
 
         raw_targets, min_tps = find_targets(doc)
         rates = find_rates(doc)
-        extra = {UseCase.BATCH_PROCESSING: ITEM_RATE_BATCH_BONUS} if any(
-            r.item_noun for r in rates
-        ) else None
+        extra = (
+            {UseCase.BATCH_PROCESSING: ITEM_RATE_BATCH_BONUS}
+            if any(r.item_noun for r in rates)
+            else None
+        )
         guess = classify(doc.text, extra)
         lengths, context = find_lengths(doc, guess.use_case)
         prompt = lengths.get("prompt")
         guess = refine_summary(guess, prompt.tokens if prompt else None)
         use_case = None if guess.fallback else guess.use_case
         if use_case is not None:
-            ev["use_case"] = Evidence(text=guess.evidence or use_case.value,
-                                      confidence=guess.confidence)  # fmt: skip
+            ev["use_case"] = Evidence(
+                text=guess.evidence or use_case.value, confidence=guess.confidence
+            )
         for role, found in lengths.items():
             key = f"{role}_tokens"
             values[key] = found.tokens
@@ -178,13 +197,13 @@ class RuleExtractor:
             clears=tuple(dict.fromkeys(_clears(doc.text))),
             notes=tuple(notes),
             unknown_answer=bool(_UNKNOWN_ANSWER.search(doc.text)),
-            **values,  # type: ignore[arg-type]
+            **values,
         )
 
     @staticmethod
     def _rates(
         doc: Doc,
-        rates: list,  # type: ignore[type-arg]
+        rates: list[RateFound],
         users: float | None,
         values: dict[str, object],
         ev: dict[str, Evidence],
@@ -205,14 +224,15 @@ class RuleExtractor:
                 values["requests_per_s"] = r.value * users
                 values["rate_derived"] = True
                 ev["requests_per_s"] = _ev(doc, r.start, r.end, 0.7)
-                notes.append(
-                    f"request rate = {r.value:.4g}/s per user × {users:,.0f} users"
-                )
+                notes.append(f"request rate = {r.value:.4g}/s per user × {users:,.0f} users")
             else:
                 notes.append("a per-user request rate was given without a user count; ignored")
 
     def _targets(
-        self, doc: Doc, raw: Iterable, use_case: UseCase  # type: ignore[type-arg]
+        self,
+        doc: Doc,
+        raw: Iterable[TargetFound],
+        use_case: UseCase,
     ) -> tuple[StatedTarget, ...]:
         out: list[StatedTarget] = []
         streaming = self._streaming.get(use_case, True)

@@ -45,12 +45,15 @@ def template_value_at(values: dict[PercentileName, float], pct: PercentileName) 
     lower = [(p, v) for p, v in values.items() if _RANK[p] < rank]
     upper = [(p, v) for p, v in values.items() if _RANK[p] > rank]
     if lower and upper:
-        (pl, vl), (pu, vu) = max(lower, key=lambda x: _RANK[x[0]]), min(
-            upper, key=lambda x: _RANK[x[0]]
+        (pl, vl), (pu, vu) = (
+            max(lower, key=lambda x: _RANK[x[0]]),
+            min(upper, key=lambda x: _RANK[x[0]]),
         )
         f = (rank - _RANK[pl]) / (_RANK[pu] - _RANK[pl])
         return math.exp((1 - f) * math.log(vl) + f * math.log(vu))
-    nearest = max(lower, key=lambda x: _RANK[x[0]]) if lower else min(upper, key=lambda x: _RANK[x[0]])
+    nearest = (
+        max(lower, key=lambda x: _RANK[x[0]]) if lower else min(upper, key=lambda x: _RANK[x[0]])
+    )
     return nearest[1]
 
 
@@ -65,7 +68,7 @@ def _merge_metric(
     sources: dict[str, FieldSource],
     notes: list[str],
 ) -> PercentileTargets:
-    base: dict[PercentileName, float] = dict(template.items())  # type: ignore[arg-type]
+    base: dict[PercentileName, float] = dict(template.items())
     anchors: dict[PercentileName, StatedTarget] = {}
     for target in stated:
         pct = target.percentile or DEFAULT_STATED_PERCENTILE
@@ -158,8 +161,8 @@ def _e2e_not_below_ttft(
     stated TTFT looser than the template's E2E would otherwise make the E2E default bind.
     Stated E2E bounds are kept (a contradiction is reported instead).
     """
-    ttft: dict[PercentileName, float] = dict(merged["ttft_ms"].items())  # type: ignore[arg-type]
-    e2e: dict[PercentileName, float] = dict(merged["e2e_ms"].items())  # type: ignore[arg-type]
+    ttft: dict[PercentileName, float] = dict(merged["ttft_ms"].items())
+    e2e: dict[PercentileName, float] = dict(merged["e2e_ms"].items())
     if not ttft or not e2e:
         return merged["e2e_ms"]
     raised = False

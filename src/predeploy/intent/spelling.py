@@ -12,47 +12,63 @@ import re
 from functools import lru_cache
 
 #: Words the extractor looks for; typos are repaired towards these.
+# fmt: off
 KEYWORDS = frozenset(
-    """
-    customer customers support service assistant chatbot chatbots helpdesk shoppers visitors
-    latency latencies response responses responsive critical important matters quality accuracy
-    accurate throughput balanced balance cheap cheapest cheaper expensive budget monthly hourly
-    month hour minute second seconds minutes hours daily nightly overnight weekly requests request
-    queries query users employees engineers developers students members concurrent simultaneous
-    summarize summarise summary summaries summarization summarisation translate translation
-    translations translating autocomplete completion completions generation generate generating
-    generator content marketing newsletter articles documents document contracts retrieval
-    questions answers answering knowledge manuals handbook documentation batch offline classify
-    classifying extract extraction tagging sentiment pipeline processing tokens token output
-    outputs input inputs prompt prompts context million thousand dollars percentile median
-    average priority performance reports transcripts conversations conversational suggestions
-    editor coding programming assistant analysts agents companion community multilingual
-    languages language interactive internal external company creative writing writer drafting
-    emails product products description descriptions catalog invoices tickets reviews medical
-    clinical patients doctors lawyers legal filings regulatory compliance compliant finance
-    banking insurance telecom gaming education learners researchers technicians scientists
-    """.split()
+    [
+        "customer", "customers", "support", "service", "assistant", "chatbot", "chatbots",
+        "helpdesk", "shoppers", "visitors", "latency", "latencies", "response", "responses",
+        "responsive", "critical", "important", "matters", "quality", "accuracy", "accurate",
+        "throughput", "balanced", "balance", "cheap", "cheapest", "cheaper", "expensive",
+        "budget", "monthly", "hourly", "month", "hour", "minute", "second", "seconds", "minutes",
+        "hours", "daily", "nightly", "overnight", "weekly", "requests", "request", "queries",
+        "query", "users", "employees", "engineers", "developers", "students", "members",
+        "concurrent", "simultaneous", "summarize", "summarise", "summary", "summaries",
+        "summarization", "summarisation", "translate", "translation", "translations",
+        "translating", "autocomplete", "completion", "completions", "generation", "generate",
+        "generating", "generator", "content", "marketing", "newsletter", "articles", "documents",
+        "document", "contracts", "retrieval", "questions", "answers", "answering", "knowledge",
+        "manuals", "handbook", "documentation", "batch", "offline", "classify", "classifying",
+        "extract", "extraction", "tagging", "sentiment", "pipeline", "processing", "tokens",
+        "token", "output", "outputs", "input", "inputs", "prompt", "prompts", "context",
+        "million", "thousand", "dollars", "percentile", "median", "average", "priority",
+        "performance", "reports", "transcripts", "conversations", "conversational", "suggestions",
+        "editor", "coding", "programming", "assistant", "analysts", "agents", "companion",
+        "community", "multilingual", "languages", "language", "interactive", "internal",
+        "external", "company", "creative", "writing", "writer", "drafting", "emails", "product",
+        "products", "description", "descriptions", "catalog", "invoices", "tickets", "reviews",
+        "medical", "clinical", "patients", "doctors", "lawyers", "legal", "filings", "regulatory",
+        "compliance", "compliant", "finance", "banking", "insurance", "telecom", "gaming",
+        "education", "learners", "researchers", "technicians", "scientists",
+    ]
 )
+# fmt: on
 #: Ordinary words that are one edit away from a keyword and must stay as they are.
+# fmt: off
 KNOWN_WORDS = frozenset(
-    """
-    custom costumer costume summery supper super support sport sports mouth months hours
-    seconds second moth tone tones users uses user used usage lower slower cheep chap
-    quantity quantities equality reality ability vitality answer answered answerer queried
-    queues queue request requested inputted putts tokenize tokens batches batched batch
-    patches patch matches match latest latent latency later lately balance ballance
-    editors edition addition coding cording encoding decoding modeling models model
-    creative creatives translator translators generator generators reports reporter
-    reporters import imports export exports portal portals content contents contend
-    context contexts contest contract contracts contrast outputs output ourselves internal
-    international service services serve served server servers device devices advice
-    critic critics critical documents document monument daily dairy hourly nightly
-    weekly week weeks meekly averages average leverage coverage prompted prompts prompt
-    promote promoted product products produce produced producing conduct project projects
-    taken cheat tumor interval writes wrote written writers medial dally dairy member
-    members chapter chapters answers agent agents ticket tickets review reviews
-    """.split()
+    [
+        "custom", "costumer", "costume", "summery", "supper", "super", "support", "sport",
+        "sports", "mouth", "months", "hours", "seconds", "second", "moth", "tone", "tones",
+        "users", "uses", "user", "used", "usage", "lower", "slower", "cheep", "chap", "quantity",
+        "quantities", "equality", "reality", "ability", "vitality", "answer", "answered",
+        "answerer", "queried", "queues", "queue", "request", "requested", "inputted", "putts",
+        "tokenize", "tokens", "batches", "batched", "batch", "patches", "patch", "matches",
+        "match", "latest", "latent", "latency", "later", "lately", "balance", "ballance",
+        "editors", "edition", "addition", "coding", "cording", "encoding", "decoding", "modeling",
+        "models", "model", "creative", "creatives", "translator", "translators", "generator",
+        "generators", "reports", "reporter", "reporters", "import", "imports", "export",
+        "exports", "portal", "portals", "content", "contents", "contend", "context", "contexts",
+        "contest", "contract", "contracts", "contrast", "outputs", "output", "ourselves",
+        "internal", "international", "service", "services", "serve", "served", "server",
+        "servers", "device", "devices", "advice", "critic", "critics", "critical", "documents",
+        "document", "monument", "daily", "dairy", "hourly", "nightly", "weekly", "week", "weeks",
+        "meekly", "averages", "average", "leverage", "coverage", "prompted", "prompts", "prompt",
+        "promote", "promoted", "product", "products", "produce", "produced", "producing",
+        "conduct", "project", "projects", "taken", "cheat", "tumor", "interval", "writes",
+        "wrote", "written", "writers", "medial", "dally", "dairy", "member", "members", "chapter",
+        "chapters", "answers", "agent", "agents", "ticket", "tickets", "review", "reviews",
+    ]
 )
+# fmt: on
 #: Shorter words are too easily another real word to be repaired.
 MIN_WORD_CHARS = 5
 _WORD = re.compile(r"[a-z]+")
@@ -103,7 +119,14 @@ def correct_word(word: str) -> str:
     candidates: set[str] = set(_INDEX.get(word, ()))
     for d in _deletes(word):
         candidates |= _INDEX.get(d, set())
-    matches = sorted(c for c in candidates if c[0] == word[0] and _one_edit(word, c))
+    matches = sorted(
+        c
+        for c in candidates
+        if c[0] == word[0]
+        and _one_edit(word, c)
+        # "write"/"writer", "member"/"members": an ending, not a typo
+        and not (c.startswith(word) or word.startswith(c))
+    )
     if len(matches) == 1:
         return matches[0]
     # "usres"/"users": a transposition shares a deletion key but is found above; several

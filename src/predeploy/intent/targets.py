@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import cast
 
 from predeploy.core.types.base import PercentileName
 from predeploy.core.types.slo import LatencyMetric
@@ -19,15 +20,24 @@ from predeploy.intent.text import Doc, number_from, number_pattern
 
 #: Metric phrases, most specific first.
 METRIC_PHRASES: tuple[tuple[str, LatencyMetric], ...] = (
-    (r"ttft|time[- ]to[- ]first[- ]token|time to the first token|first[- ]token(?: latency"
-     r"| time)?|first tokens?|first byte|ttfb|initial (?:response|token)|start (?:streaming"
-     r"|responding|answering)|begins? (?:streaming|responding)|first words?", "ttft_ms"),
-    (r"itl|inter[- ]?token(?: latency)?|token[- ]to[- ]token|between tokens|per[- ]token"
-     r"(?: latency)?|token latency", "itl_ms"),
+    (
+        r"ttft|time[- ]to[- ]first[- ]token|time to the first token|first[- ]token(?: latency"
+        r"| time)?|first tokens?|first byte|ttfb|initial (?:response|token)|start (?:streaming"
+        r"|responding|answering)|begins? (?:streaming|responding)|first words?",
+        "ttft_ms",
+    ),
+    (
+        r"itl|inter[- ]?token(?: latency)?|token[- ]to[- ]token|between tokens|per[- ]token"
+        r"(?: latency)?|token latency",
+        "itl_ms",
+    ),
     (r"tpot|time per output token", "tpot_ms"),
-    (r"e2e|end[- ]to[- ]end|end to end|total (?:latency|response time|time)|full (?:response"
-     r"|answer|completion)|complete (?:response|answer)|whole (?:response|answer)"
-     r"|overall latency|request latency", "e2e_ms"),
+    (
+        r"e2e|end[- ]to[- ]end|end to end|total (?:latency|response time|time)|full (?:response"
+        r"|answer|completion)|complete (?:response|answer)|whole (?:response|answer)"
+        r"|overall latency|request latency",
+        "e2e_ms",
+    ),
 )
 #: Words for a latency target whose metric is not named.
 GENERIC_LATENCY = (
@@ -40,13 +50,22 @@ GENERIC_TTFT_MAX_MS = 1000.0
 
 PERCENTILE_PHRASES: tuple[tuple[str, PercentileName], ...] = (
     (r"p\s?50|50(?:th)?[- ]?(?:percentile|pct)|median|average|mean|avg|typical", "p50"),
-    (r"p\s?90|90(?:th)?[- ]?(?:percentile|pct)|90\s?% of (?:the )?(?:requests|queries|time"
-     r"|calls|users)", "p90"),
-    (r"p\s?95|95(?:th)?[- ]?(?:percentile|pct)|95\s?% of (?:the )?(?:requests|queries|time"
-     r"|calls|users)", "p95"),
-    (r"p\s?99(?:\.9)?|99(?:\.9)?(?:th)?[- ]?(?:percentile|pct)|99\s?% of (?:the )?(?:requests"
-     r"|queries|time|calls|users)|tail(?: latency)?|worst[- ]case|always|never (?:more|longer)"
-     r" than", "p99"),
+    (
+        r"p\s?90|90(?:th)?[- ]?(?:percentile|pct)|90\s?% of (?:the )?(?:requests|queries|time"
+        r"|calls|users)",
+        "p90",
+    ),
+    (
+        r"p\s?95|95(?:th)?[- ]?(?:percentile|pct)|95\s?% of (?:the )?(?:requests|queries|time"
+        r"|calls|users)",
+        "p95",
+    ),
+    (
+        r"p\s?99(?:\.9)?|99(?:\.9)?(?:th)?[- ]?(?:percentile|pct)|99\s?% of (?:the )?(?:requests"
+        r"|queries|time|calls|users)|tail(?: latency)?|worst[- ]case|always|never (?:more|longer)"
+        r" than",
+        "p99",
+    ),
 )
 
 _NUM = number_pattern("num")
@@ -60,9 +79,7 @@ _TOKENS_PER_S_PER_USER = re.compile(
     rf"{_NUM}\s*(?:tokens?|tok)\s*(?:/|per)\s*(?:s|sec|second)\b\s*(?:per|for each|each)?\s*"
     rf"(?:user|stream|request|session|conversation)"
 )
-_THROUGHPUT = re.compile(
-    rf"{_NUM}\s*(?:output )?(?:tokens?|tok)\s*(?:/|per)\s*(?:s|sec|second)\b"
-)
+_THROUGHPUT = re.compile(rf"{_NUM}\s*(?:output )?(?:tokens?|tok)\s*(?:/|per)\s*(?:s|sec|second)\b")
 _METRICS = tuple(
     (re.compile(rf"(?<![\w-])(?:{p})(?![\w-])"), metric) for p, metric in METRIC_PHRASES
 )
@@ -113,8 +130,9 @@ def find_targets(doc: Doc) -> tuple[list[TargetFound], float | None]:
     for m in list(_TOKENS_PER_S_PER_USER.finditer(doc.work)):
         speed = number_from(m)
         if speed > 0:
-            found.append(TargetFound("itl_ms", None, 1000.0 / speed, m.start(), m.end(), 0.75,
-                                     derived=True))  # fmt: skip
+            found.append(
+                TargetFound("itl_ms", None, 1000.0 / speed, m.start(), m.end(), 0.75, derived=True)
+            )
         doc.consume(m.start(), m.end())
     min_tps: float | None = None
     for m in list(_THROUGHPUT.finditer(doc.work)):
@@ -135,13 +153,13 @@ def find_targets(doc: Doc) -> tuple[list[TargetFound], float | None]:
         seg_lo, seg_hi = _segment(doc, start, end)
         segment = doc.text[seg_lo:seg_hi]
         pos = start - seg_lo
-        metric_hit = _nearest(_METRICS, segment, pos)  # type: ignore[arg-type]
-        pct_hit = _nearest(_PERCENTILES, segment, pos)  # type: ignore[arg-type]
-        percentile: PercentileName | None = pct_hit[0] if pct_hit else None  # type: ignore[assignment]
+        metric_hit = _nearest(_METRICS, segment, pos)
+        pct_hit = _nearest(_PERCENTILES, segment, pos)
+        percentile = cast(PercentileName | None, pct_hit[0] if pct_hit else None)
         metric: LatencyMetric | None
         confidence = 0.9
         if metric_hit is not None:
-            metric = metric_hit[0]  # type: ignore[assignment]
+            metric = cast(LatencyMetric, metric_hit[0])
         elif percentile is not None and previous_metric is not None:
             metric, confidence = previous_metric, 0.75
         elif _GENERIC.search(segment) or _GENERIC.search(doc.text[seg_hi : seg_hi + 25]):

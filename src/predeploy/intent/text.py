@@ -58,15 +58,47 @@ def clean_text(raw: str, max_chars: int = MAX_TEXT_CHARS) -> CleanText:
 # --- numbers ---------------------------------------------------------------------------------
 
 _WORD_UNITS = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
-    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
-    "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
-    "seventy": 70, "eighty": 80, "ninety": 90, "a dozen": 12, "dozen": 12, "a couple": 2,
-    "a couple of": 2, "a pair of": 2, "a single": 1, "single": 1, "a hundred": 100,
-    "a thousand": 1000, "a million": 1_000_000, "half a million": 500_000,
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+    "a dozen": 12,
+    "dozen": 12,
+    "a couple": 2,
+    "a couple of": 2,
+    "a pair of": 2,
+    "a single": 1,
+    "single": 1,
+    "a hundred": 100,
+    "a thousand": 1000,
+    "a million": 1_000_000,
+    "half a million": 500_000,
     "a billion": 1_000_000_000,
-}  # fmt: skip
+}
 _WORD_SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000, "billion": 1_000_000_000}
 _NUMBER_WORDS = re.compile(
     r"\b(half a million|a (?:dozen|hundred|thousand|million|billion)|a couple(?: of)?|a pair of"
@@ -113,9 +145,17 @@ NUMBER = (
     r"(?:\s*(?P<{name}_scale>k|m|mm|mn|b|bn|thousand|million|mil|billion)\b)?"
 )
 _SCALES = {
-    "k": 1e3, "thousand": 1e3, "m": 1e6, "mm": 1e6, "mn": 1e6, "mil": 1e6, "million": 1e6,
-    "b": 1e9, "bn": 1e9, "billion": 1e9,
-}  # fmt: skip
+    "k": 1e3,
+    "thousand": 1e3,
+    "m": 1e6,
+    "mm": 1e6,
+    "mn": 1e6,
+    "mil": 1e6,
+    "million": 1e6,
+    "b": 1e9,
+    "bn": 1e9,
+    "billion": 1e9,
+}
 
 
 def number_pattern(name: str = "num") -> str:
@@ -140,7 +180,7 @@ _SPACE_THOUSANDS = re.compile(r"(?<![\d.,])(\d{1,3})((?: \d{3})+)(?![\d.,]|\s*(?
 
 
 def join_space_thousands(text: str) -> str:
-    """"5 000 employees" → "5000 employees" (space as a thousands separator)."""
+    """ "5 000 employees" → "5000 employees" (space as a thousands separator)."""
     return _SPACE_THOUSANDS.sub(lambda m: m.group(1) + m.group(2).replace(" ", ""), text)
 
 
@@ -218,5 +258,4 @@ def normalize(text: str) -> str:
     """Lower-case working form: number words as digits, space thousands joined."""
     lowered = text.lower()
     lowered = spell_out_numbers(lowered)
-    lowered = join_space_thousands(lowered)
-    return lowered
+    return join_space_thousands(lowered)

@@ -153,8 +153,11 @@ def extract_file(input_path: Path, output_path: Path, catalog: Catalog, settings
         result = understand(text, extractor, catalog, index)
         lines.append(
             json.dumps(
-                {"id": case_id, "intent": result.intent.model_dump(mode="json"),
-                 "extractor": result.extractor},  # fmt: skip
+                {
+                    "id": case_id,
+                    "intent": result.intent.model_dump(mode="json"),
+                    "extractor": result.extractor,
+                },
                 ensure_ascii=False,
             )
         )

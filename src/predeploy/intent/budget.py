@@ -44,32 +44,32 @@ _BARE_AMOUNT = re.compile(_NUM)
 #: Period phrases → (kind, multiplier to USD per month, or to USD per hour / per 1M tokens).
 _PERIODS: tuple[tuple[str, Period, float], ...] = (
     (
-        r"(?:per|/|a|for (?:each|every))\s*(?:(?:1\s*m|mtoks?)\b\s*(?:output |input |generated )?"
+        r"(?:(?:per|a|for (?:each|every))\s+|/\s*)(?:(?:1\s*m|mtoks?)\b\s*(?:output |input |generated )?"
         r"(?:tokens?|toks?)?|(?:one million|million|1,000,000|m)\s*(?:output |input |generated )?"
         r"(?:tokens?|toks?))",
         "million_tokens",
         1.0,
     ),
     (
-        r"(?:per|/|a|for (?:each|every))\s*(?:1\s*k|one thousand|thousand|1,000|k)\s*"
+        r"(?:(?:per|a|for (?:each|every))\s+|/\s*)(?:1\s*k|one thousand|thousand|1,000|k)\s*"
         r"(?:output |input |generated )?(?:tokens?|toks?)",
         "million_tokens",
         1000.0,
     ),
-    (r"(?:per|/|a|an|each|every)\s*(?:gpu[- ])?(?:hour|hr|h)\b|hourly|an? hour", "hour", 1.0),
-    (r"(?:per|/|a|each|every)\s*(?:month|mo|mth)\b|monthly|a month|month(?:ly)?\b", "month", 1.0),
+    (r"(?:(?:per|an?|each|every)\s+|/\s*)(?:gpu[- ])?(?:hour|hr|h)\b|hourly", "hour", 1.0),
+    (r"(?:(?:per|a|each|every)\s+|/\s*)(?:month|mo|mth)\b|monthly|month\b", "month", 1.0),
     (
-        r"(?:per|/|a|each|every)\s*(?:day|d)\b|daily|a day",
+        r"(?:(?:per|a|each|every)\s+|/\s*)(?:day|d)\b|daily",
         "month",
         SECONDS_PER_MONTH / SECONDS_PER_DAY,
     ),
     (
-        r"(?:per|/|a|each|every)\s*(?:week|wk)\b|weekly|a week",
+        r"(?:(?:per|a|each|every)\s+|/\s*)(?:week|wk)\b|weekly",
         "month",
         SECONDS_PER_MONTH / SECONDS_PER_WEEK,
     ),
     (
-        r"(?:per|/|a|each|every)\s*(?:year|yr|annum)\b|yearly|annual(?:ly)?|a year",
+        r"(?:(?:per|a|each|every)\s+|/\s*)(?:year|yr|annum)\b|yearly|annual(?:ly)?",
         "month",
         SECONDS_PER_MONTH / SECONDS_PER_YEAR,
     ),

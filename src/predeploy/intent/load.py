@@ -156,8 +156,13 @@ _USER = "|".join(sorted((re.escape(u) for u in USER_NOUNS), key=len, reverse=Tru
 _CONC = "|".join(CONCURRENT_NOUNS)
 
 _RATE_ABBR = re.compile(rf"{_NUM}\+?\s*(?P<abbr>{_ABBR})(?![\w/])")
+#: "per day", "a second", "/min", "/s": a word separator needs a space and a unit word; the
+#: slash also takes single-letter units.
+_WORD_UNIT = "|".join(sorted((re.escape(u) for u in TIME_UNITS if len(u) > 1), key=len,
+                             reverse=True))
 _RATE_PER = re.compile(
-    rf"{_NUM}\+?\s*{_NOUN_WORDS}(?:per|/|a|an|each|every)\s*(?P<unit>{_UNIT})(?![\w/])"
+    rf"{_NUM}\+?\s*{_NOUN_WORDS}(?:(?:per|a|an|each|every)\s+(?P<unit>{_WORD_UNIT})"
+    rf"|/\s*(?P<slash_unit>{_UNIT}))(?![\w/])"
 )
 _RATE_CADENCE = re.compile(rf"{_NUM}\+?\s*{_NOUN_WORDS}(?P<cadence>{_CADENCE})\b")
 _PER_USER_TAIL = re.compile(
@@ -296,9 +301,7 @@ def find_rates(doc: Doc) -> list[RateFound]:
         words = m.group("words")
         if not _noun_phrase_ok(words) or _has_user_noun(words) or "token" in words:
             continue
-        if m.group("unit") in {"s", "m", "h", "d"} and m.group(0).rstrip()[-2] == " ":
-            continue  # "5 a s" is not a unit; abbreviations need the slash or no space
-        add(m, TIME_UNITS[m.group("unit")], derived=False, conf=0.9)
+        add(m, TIME_UNITS[m.group("unit") or m.group("slash_unit")], derived=False, conf=0.9)
     for m in list(_RATE_CADENCE.finditer(doc.work)):
         words = m.group("words")
         if not words.strip() or not _noun_phrase_ok(words) or _has_user_noun(words):

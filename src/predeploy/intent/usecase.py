@@ -24,7 +24,7 @@ U = UseCase
 USE_CASE_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
     # customer service
     (r"customer[- ](?:service|support|care|success|experience|helpdesk|facing|inquiries"
-     r"|questions|queries|chats?)", U.CUSTOMER_SERVICE, 4),
+     r"|questions|queries)", U.CUSTOMER_SERVICE, 4),
     (r"receptionist|front desk|concierge|phone calls|inbound calls|answering calls"
      r"|call handling", U.CUSTOMER_SERVICE, 3),
     (
@@ -38,7 +38,7 @@ USE_CASE_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
         U.CUSTOMER_SERVICE,
         3,
     ),
-    (r"customers?|policyholders|subscribers|clients|passengers|guests", U.CUSTOMER_SERVICE, 1.5),
+    (r"customers|policyholders|subscribers|clients|passengers|guests", U.CUSTOMER_SERVICE, 1.5),
     (r"(?:call|contact)[- ]?(?:cent(?:er|re)|line)|support line", U.CUSTOMER_SERVICE, 2),
     (
         r"(?:billing|account|order|shipping|warranty) (?:questions|status|issues|inquiries)"

@@ -44,8 +44,9 @@ _BARE_AMOUNT = re.compile(_NUM)
 #: Period phrases → (kind, multiplier to USD per month, or to USD per hour / per 1M tokens).
 _PERIODS: tuple[tuple[str, Period, float], ...] = (
     (
-        r"(?:(?:per|a|for (?:each|every))\s+|/\s*)(?:(?:1\s*m|mtoks?)\b\s*(?:output |input |generated )?"
-        r"(?:tokens?|toks?)?|(?:one million|million|1,000,000|m)\s*(?:output |input |generated )?"
+        r"(?:(?:per|a|for (?:each|every))\s+|/\s*)(?:(?:1\s*m|mtoks?)\b\s*"
+        r"(?:output |input |generated )?(?:tokens?|toks?)?"
+        r"|(?:one million|million|1,000,000|m)\s*(?:output |input |generated )?"
         r"(?:tokens?|toks?))",
         "million_tokens",
         1.0,

@@ -158,8 +158,9 @@ _CONC = "|".join(CONCURRENT_NOUNS)
 _RATE_ABBR = re.compile(rf"{_NUM}\+?\s*(?P<abbr>{_ABBR})(?![\w/])")
 #: "per day", "a second", "/min", "/s": a word separator needs a space and a unit word; the
 #: slash also takes single-letter units.
-_WORD_UNIT = "|".join(sorted((re.escape(u) for u in TIME_UNITS if len(u) > 1), key=len,
-                             reverse=True))
+_WORD_UNIT = "|".join(
+    sorted((re.escape(u) for u in TIME_UNITS if len(u) > 1), key=len, reverse=True)
+)
 _RATE_PER = re.compile(
     rf"{_NUM}\+?\s*{_NOUN_WORDS}(?:(?:per|a|an|each|every)\s+(?P<unit>{_WORD_UNIT})"
     rf"|/\s*(?P<slash_unit>{_UNIT}))(?![\w/])"
@@ -188,8 +189,26 @@ _JOB_SIZE = re.compile(
 )
 #: Plural nouns that are never the items of a batch job.
 _NOT_ITEMS = frozenset(
-    {"tokens", "languages", "gpus", "dollars", "seconds", "minutes", "hours", "days", "weeks",
-     "months", "years", "nights", "percents", "times", "cards", "nodes", "replicas", "models"}
+    {
+        "tokens",
+        "languages",
+        "gpus",
+        "dollars",
+        "seconds",
+        "minutes",
+        "hours",
+        "days",
+        "weeks",
+        "months",
+        "years",
+        "nights",
+        "percents",
+        "times",
+        "cards",
+        "nodes",
+        "replicas",
+        "models",
+    }
 )
 _PEAK_WORDS = re.compile(r"\b(?:peak|at (?:the )?busiest|burst(?:s|y)?|spikes?|max(?:imum)?)\b")
 _AVERAGE_WORDS = re.compile(r"\b(?:average|avg|on average|mean|sustained|steady|typical)\b")

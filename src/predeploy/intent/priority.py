@@ -18,16 +18,31 @@ P = Priority
 #: (phrase regex, priority, weight); negative weights are relaxations of that aspect.
 PRIORITY_PHRASES: tuple[tuple[str, Priority, float], ...] = (
     # "<aspect> is the main concern / our top priority / the key factor"
-    (r"(?:latency|speed|response times?|responsiveness) (?:is|are) (?:the |our )?(?:main |primary"
-     r" |biggest |key |top |only |first )?(?:concern|priority|focus|goal|factor|requirement)",
-     P.LATENCY, 4),
-    (r"(?:cost|costs|price|money|spend(?:ing)?|budget) (?:is|are) (?:the |our )?(?:main |primary"
-     r" |biggest |key |top |only |first )?(?:concern|priority|focus|goal|factor|constraint)",
-     P.COST, 4),
-    (r"(?:quality|accuracy|correctness) (?:is|are) (?:the |our )?(?:main |primary |biggest |key"
-     r" |top |only |first )?(?:concern|priority|focus|goal|factor|requirement)", P.QUALITY, 4),
-    (r"throughput (?:is|are) (?:the |our )?(?:main |primary |biggest |key |top |only |first )?"
-     r"(?:concern|priority|focus|goal|factor|requirement)", P.THROUGHPUT, 4),
+    (
+        r"(?:latency|speed|response times?|responsiveness) (?:is|are) (?:the |our )?"
+        r"(?:main |primary |biggest |key |top |only |first )?"
+        r"(?:concern|priority|focus|goal|factor|requirement)",
+        P.LATENCY,
+        4,
+    ),
+    (
+        r"(?:cost|costs|price|money|spend(?:ing)?|budget) (?:is|are) (?:the |our )?(?:main |primary"
+        r" |biggest |key |top |only |first )?(?:concern|priority|focus|goal|factor|constraint)",
+        P.COST,
+        4,
+    ),
+    (
+        r"(?:quality|accuracy|correctness) (?:is|are) (?:the |our )?(?:main |primary |biggest |key"
+        r" |top |only |first )?(?:concern|priority|focus|goal|factor|requirement)",
+        P.QUALITY,
+        4,
+    ),
+    (
+        r"throughput (?:is|are) (?:the |our )?(?:main |primary |biggest |key |top |only |first )?"
+        r"(?:concern|priority|focus|goal|factor|requirement)",
+        P.THROUGHPUT,
+        4,
+    ),
     # latency
     (
         r"low[- ]latency|latency[- ](?:sensitive|critical)|real[- ]?time|instant(?:ly|aneous)?"

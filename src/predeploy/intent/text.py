@@ -142,7 +142,7 @@ def spell_out_numbers(text: str) -> str:
 #: A number as people write it: "1,200", "5 000" (after cleaning), "1.5k", "2.5 million", "20k".
 NUMBER = (
     r"(?<![\w.])(?P<{name}>(?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.\d+)?)"
-    r"(?:\s*(?P<{name}_scale>k|m|mm|mn|b|bn|thousand|million|mil|billion)\b)?"
+    r"(?:\s*(?P<{name}_scale>k|m|mm|mn|b|bn|thousand|million|mil|billion|trillion)\b)?"
 )
 _SCALES = {
     "k": 1e3,
@@ -155,6 +155,7 @@ _SCALES = {
     "b": 1e9,
     "bn": 1e9,
     "billion": 1e9,
+    "trillion": 1e12,
 }
 
 

@@ -23,10 +23,18 @@ U = UseCase
 #: 1-2 = supporting cue. Tuned on our own test requests, not on the development set.
 USE_CASE_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
     # customer service
-    (r"customer[- ](?:service|support|care|success|experience|helpdesk|facing|inquiries"
-     r"|questions|queries)", U.CUSTOMER_SERVICE, 4),
-    (r"receptionist|front desk|concierge|phone calls|inbound calls|answering calls"
-     r"|call handling", U.CUSTOMER_SERVICE, 3),
+    (
+        r"customer[- ](?:service|support|care|success|experience|helpdesk|facing|inquiries"
+        r"|questions|queries)",
+        U.CUSTOMER_SERVICE,
+        4,
+    ),
+    (
+        r"receptionist|front desk|concierge|phone calls|inbound calls|answering calls"
+        r"|call handling",
+        U.CUSTOMER_SERVICE,
+        3,
+    ),
     (
         r"(?:support|service|care|helpdesk|help desk) (?:bot|chat ?bot|assistant|agent|chat)s?",
         U.CUSTOMER_SERVICE,

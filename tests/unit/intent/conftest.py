@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from tests.intent_fixtures import intent_catalog
 
 from predeploy.core.catalog import InMemoryCatalog
 from predeploy.intent.rules import RuleExtractor
-from tests.intent_fixtures import intent_catalog
 
 
 @pytest.fixture(scope="session")

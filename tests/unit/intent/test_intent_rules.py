@@ -40,8 +40,15 @@ def test_users(rules: RuleExtractor, text: str, users: int, kind: str | None) ->
 
 @pytest.mark.parametrize(
     "text",
-    ["translate into 8 languages", "we have 4 H100s", "50-page filings", "2 million case documents",
-     "budget $600 per month", "TTFT under 200 ms", "Llama 3.1 70B"],
+    [
+        "translate into 8 languages",
+        "we have 4 H100s",
+        "50-page filings",
+        "2 million case documents",
+        "budget $600 per month",
+        "TTFT under 200 ms",
+        "Llama 3.1 70B",
+    ],
 )
 def test_no_users_from_other_numbers(rules: RuleExtractor, text: str) -> None:
     assert rules.read(text).users is None
@@ -101,7 +108,11 @@ def test_users_per_day_is_not_a_rate(rules: RuleExtractor) -> None:
     [
         ("summarize 8k-token contracts", 8000, None),
         ("(~3000 tokens in, 250 tokens out)", 3000, 250),
-        ("Summarize call-center conversations (around 1500 tokens) into 100-token notes", 1500, 100),
+        (
+            "Summarize call-center conversations (around 1500 tokens) into 100-token notes",
+            1500,
+            100,
+        ),
         ("Long contract summarization, inputs of 10k tokens, output 800 tokens", 10000, 800),
         ("Product description writer producing ~700 token texts", None, 700),
         ("Summaries of 50-page regulatory filings (about 20k tokens each)", 20000, None),
@@ -113,7 +124,9 @@ def test_users_per_day_is_not_a_rate(rules: RuleExtractor) -> None:
         ("prompts between 2k and 4k tokens", 3000, None),
     ],
 )
-def test_lengths(rules: RuleExtractor, text: str, prompt: float | None, output: float | None) -> None:
+def test_lengths(
+    rules: RuleExtractor, text: str, prompt: float | None, output: float | None
+) -> None:
     draft = rules.read(text)
     assert draft.prompt_tokens == (pytest.approx(prompt) if prompt else None)
     assert draft.output_tokens == (pytest.approx(output) if output else None)
@@ -150,7 +163,8 @@ def test_targets(rules: RuleExtractor, text: str, metric: str, pct: str | None, 
 def test_percentile_continues_the_previous_metric(rules: RuleExtractor) -> None:
     targets = rules.read("median time to first token under 250 ms; p99 under 1 s").targets
     assert [(t.metric, t.percentile, t.value_ms) for t in targets] == [
-        ("ttft_ms", "p50", 250), ("ttft_ms", "p99", 1000)
+        ("ttft_ms", "p50", 250),
+        ("ttft_ms", "p99", 1000),
     ]
 
 
@@ -180,7 +194,10 @@ def test_generic_latency_depends_on_streaming(rules: RuleExtractor) -> None:
     ],
 )
 def test_budgets(
-    rules: RuleExtractor, text: str, monthly: float | None, hourly: float | None,
+    rules: RuleExtractor,
+    text: str,
+    monthly: float | None,
+    hourly: float | None,
     per_m: float | None,
 ) -> None:
     draft = rules.read(text)

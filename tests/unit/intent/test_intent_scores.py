@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.intent_fixtures import OWN_CASES, intent_catalog, read_cases
+from tests.intent_scoring import score
 
 from predeploy.core.catalog import Catalog
 from predeploy.intent.extractor import understand
 from predeploy.intent.rules import RuleExtractor
 from predeploy.kb.seed_files import seed_catalog
-from tests.intent_fixtures import OWN_CASES, intent_catalog, read_cases
-from tests.intent_scoring import score
 
 #: Targets for unseen requests (the issue's acceptance numbers).
 MIN_FIELD_ACCURACY = 0.95
@@ -32,8 +32,15 @@ def _predict(cases: list[dict[str, Any]], catalog: Catalog) -> dict[str, dict[st
 def test_own_cases_are_varied() -> None:
     cases = read_cases(OWN_CASES)
     assert len(cases) >= 60
-    use_cases = {u for c in cases for u in ([c["expect"]["use_case"]]
-                 if isinstance(c["expect"]["use_case"], str) else c["expect"]["use_case"])}
+    use_cases = {
+        u
+        for c in cases
+        for u in (
+            [c["expect"]["use_case"]]
+            if isinstance(c["expect"]["use_case"], str)
+            else c["expect"]["use_case"]
+        )
+    }
     assert len(use_cases) == 10
     assert len({c["id"] for c in cases}) == len(cases)
 
@@ -49,7 +56,9 @@ def test_own_cases_accuracy(catalog_name: str) -> None:
 
 def test_dev_set_with_the_shared_scorer(shared_dir: Path, tmp_path: Path) -> None:
     """The development set through score_intent.py's own check function."""
-    spec = importlib.util.spec_from_file_location("score_intent", shared_dir / "intent/score_intent.py")
+    spec = importlib.util.spec_from_file_location(
+        "score_intent", shared_dir / "intent/score_intent.py"
+    )
     assert spec is not None and spec.loader is not None
     scorer = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(scorer)

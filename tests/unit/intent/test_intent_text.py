@@ -74,8 +74,14 @@ def test_doc_consume_keeps_offsets() -> None:
 
 @pytest.mark.parametrize(
     ("typo", "fixed"),
-    [("custmer", "customer"), ("suport", "support"), ("latancy", "latency"), ("usres", "users"),
-     ("sumarize", "summarize"), ("translaton", "translation")],
+    [
+        ("custmer", "customer"),
+        ("suport", "support"),
+        ("latancy", "latency"),
+        ("usres", "users"),
+        ("sumarize", "summarize"),
+        ("translaton", "translation"),
+    ],
 )
 def test_typos_repaired(typo: str, fixed: str) -> None:
     assert correct_word(typo) == fixed

@@ -92,6 +92,8 @@ _CONTEXT_WINDOW = re.compile(
     rf"(?:about |around |~)?{_NUM}\s*(?:-\s*)?(?:tokens?|toks?)\b(?:\s*(?:of )?context)?"
 )
 _WORD = re.compile(r"[a-z_][a-z'_-]*")
+#: Words after a length that end its noun phrase.
+_JOINERS = frozenset({"and", "or", "but", "while", "with", "for", "per", "to", "than", "vs"})
 #: Words between a cue and a number that do not change its meaning.
 _HEDGES = frozenset({"about", "around", "approximately", "roughly", "approx", "some", "up", "to"})
 
@@ -121,6 +123,8 @@ def _role(doc: Doc, start: int, end: int, use_case: UseCase) -> tuple[Role, floa
     """The role of the length at ``[start, end)``, with a confidence."""
     tail = re.split(r"[,;.(]", doc.text[end : end + 40], maxsplit=1)[0]
     after = _WORD.findall(tail)[:2]
+    if len(after) == 2 and after[0] in _JOINERS:
+        after = after[:1]  # "3k tokens and responses 300": the next noun is someone else's
     clause_start, _ = doc.clause_bounds(start)
     before = _WORD.findall(doc.text[max(clause_start, start - 60) : start])[-6:]
     # 1. the word right after the length: "3k tokens in", "(30k tokens) into abstracts",

@@ -223,10 +223,19 @@ _TEAM = re.compile(
     rf"\b(?:team|group|staff|company|lab|department|org(?:anization|anisation)?|firm|office"
     rf"|workforce|class|cohort|community|user ?base|audience) of {_APPROX}{_NUM}\b(?!\s*[a-z]*\s*(?:{_ITEMS}))"  # noqa: E501
 )
+_SINGULAR_USER = "|".join(
+    sorted({u[:-1] for u in USER_NOUNS if u.endswith("s") and " " not in u}, key=len, reverse=True)
+)
 _N_PERSON = re.compile(
-    rf"{_NUM}[- ](?:(?:person|people|member|strong|seat|user|employee)\b|[a-z]+[- ]?(?:team"
+    rf"{_NUM}[- ](?:(?:person|people|member|strong|seat|{_SINGULAR_USER})\b|[a-z]+[- ]?(?:team"
     rf"|group|department|firm|office|class|company|startup|org|organi[sz]ation|practice|agency"
-    rf"|lab)\b)"
+    rf"|lab|university|school|college|hospital|clinic|workforce|community)\b)"
+)
+#: "Users: 2500", "user count = 2,500", "headcount of 300".
+_USERS_LABEL = re.compile(
+    rf"\b(?:users|user count|number of users|employees|headcount|head count|staff|seats"
+    rf"|audience|user ?base)\s*(?::|=|is|are|of|around|about|~|approx(?:imately)?)\s*"
+    rf"{_APPROX}{_NUM}\b(?!\s*[a-z]*\s*(?:{_ITEMS}))"
 )
 _BARE_CONCURRENT = re.compile(rf"{_APPROX}{_NUM}\+?\s*(?:concurrent|simultaneous)\b")
 _FOR_BARE = re.compile(rf"\bfor {_APPROX}{_NUM}\s*(?=[,;.)]|$| and\b| with\b)")
@@ -358,7 +367,12 @@ def find_users(doc: Doc) -> UsersFound | None:
                 candidates.append(_users(doc, m, words, 0.85, kind="concurrent"))
                 break
     if not candidates:
-        for pattern, conf in ((_N_PERSON, 0.85), (_TEAM, 0.8), (_BARE_CONCURRENT, 0.7)):
+        for pattern, conf in (
+            (_N_PERSON, 0.85),
+            (_USERS_LABEL, 0.85),
+            (_TEAM, 0.8),
+            (_BARE_CONCURRENT, 0.7),
+        ):
             found = pattern.search(doc.work)
             if found is not None:
                 candidates.append(_users(doc, found, found.group(0), conf))

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from predeploy.core.catalog import Catalog
 from predeploy.core.errors import UnknownNameError
 from predeploy.core.names import name_key, resolve_gpu, resolve_model
+from predeploy.core.types import GpuSpec
 from predeploy.intent.draft import GpuMention
 from predeploy.intent.text import Doc
 
@@ -67,6 +68,7 @@ class NameIndex:
         self.gpu_names = tuple(g.name for g in catalog.gpus())
         self.model_ids = tuple(m.id for m in catalog.models())
         self._gpus = tuple(catalog.gpus())
+        self.gpu_specs: tuple[GpuSpec, ...] = self._gpus
         self._models = tuple(catalog.models())
         self.gpu_keys: dict[str, tuple[str, ...]] = {}
         for gpu in self._gpus:
@@ -202,6 +204,30 @@ def gpu_mentions(doc: Doc, hits: list[NameHit]) -> list[GpuMention]:
                     name=name, count=count if len(hit.names) == 1 else None, excluded=excluded
                 )
             )
+    return out
+
+
+_VENDORS = ("nvidia", "amd", "intel")
+_VENDOR_EXCLUDED = re.compile(
+    rf"\b(?:no|not|without|avoid|except|excluding|never)\s+(?:any\s+)?(?P<v>{'|'.join(_VENDORS)})\b"
+)
+_VENDOR_ONLY = re.compile(
+    rf"\b(?:only\s+(?P<a>{'|'.join(_VENDORS)})|(?P<b>{'|'.join(_VENDORS)})\s+only)\b"
+)
+
+
+def vendor_exclusions(text: str, catalog_gpus: Sequence[GpuSpec]) -> list[GpuMention]:
+    """GPUs ruled out by vendor: "no AMD" excludes AMD's, "NVIDIA only" everyone else's."""
+    out: list[GpuMention] = []
+    for m in _VENDOR_EXCLUDED.finditer(text):
+        out.extend(
+            GpuMention(name=g.name, excluded=True) for g in catalog_gpus if g.vendor == m.group("v")
+        )
+    for m in _VENDOR_ONLY.finditer(text):
+        vendor = m.group("a") or m.group("b")
+        out.extend(
+            GpuMention(name=g.name, excluded=True) for g in catalog_gpus if g.vendor != vendor
+        )
     return out
 
 

@@ -24,7 +24,12 @@ from predeploy.intent.draft import (
 )
 from predeploy.intent.lengths import find_lengths
 from predeploy.intent.load import RateFound, find_rates, find_users
-from predeploy.intent.names import NameIndex, gpu_mentions, models_required
+from predeploy.intent.names import (
+    NameIndex,
+    gpu_mentions,
+    models_required,
+    vendor_exclusions,
+)
 from predeploy.intent.priority import find_priority
 from predeploy.intent.spelling import correct_typos
 from predeploy.intent.targets import GENERIC_TTFT_MAX_MS, TargetFound, find_targets
@@ -117,9 +122,11 @@ class RuleExtractor:
 
         # names first: "Llama 3.1 8B", "4 H100s" hold numbers other finders must not read
         gpu_hits, model_hits = self.index.scan(doc)
-        gpus = gpu_mentions(doc, gpu_hits)
-        if gpus:
+        gpus = gpu_mentions(doc, gpu_hits) + vendor_exclusions(doc.text, self.index.gpu_specs)
+        if gpu_hits:
             ev["gpus"] = _ev(doc, gpu_hits[0].start, gpu_hits[-1].end, 0.9)
+        elif gpus:
+            ev["gpus"] = Evidence(text="GPU vendor named", confidence=0.8)
         models = tuple(dict.fromkeys(name for hit in model_hits for name in hit.names))
         if models:
             ev["models"] = _ev(doc, model_hits[0].start, model_hits[-1].end, 0.9)

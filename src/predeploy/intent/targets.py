@@ -61,9 +61,9 @@ PERCENTILE_PHRASES: tuple[tuple[str, PercentileName], ...] = (
         "p95",
     ),
     (
-        r"p\s?99(?:\.9)?|99(?:\.9)?(?:th)?[- ]?(?:percentile|pct)|99\s?% of (?:the )?(?:requests"
-        r"|queries|time|calls|users)|tail(?: latency)?|worst[- ]case|always|never (?:more|longer)"
-        r" than",
+        r"p\s?99(?:\.9+)?|99(?:\.9+)?(?:th)?[- ]?(?:percentile|pct)|99(?:\.9+)?\s?% of (?:the )?"
+        r"(?:requests|queries|time|calls|users)|tail(?: latency)?|worst[- ]case|always"
+        r"|never (?:more|longer) than",
         "p99",
     ),
 )

@@ -30,6 +30,9 @@ def _rate(rules: RuleExtractor, text: str) -> float | None:
         ("800 simultaneous chats", 800, "concurrent"),
         ("support bot for 5k shoppers, keep it cheap", 5000, None),
         ("1,000 users online at once", 1000, "concurrent"),
+        ("Chatbot. Users: 2500. TTFT: 250ms.", 2500, None),
+        ("our 40,000-student university", 40000, None),
+        ("chatbot for a 300-employee company", 300, None),
     ],
 )
 def test_users(rules: RuleExtractor, text: str, users: int, kind: str | None) -> None:
@@ -122,6 +125,7 @@ def test_users_per_day_is_not_a_rate(rules: RuleExtractor) -> None:
         ("write 500-word blog posts", None, 500 * 4 / 3),
         ("summarize a 10-page report into a one-page brief", 10 * 500 * 4 / 3, 500 * 4 / 3),
         ("prompts between 2k and 4k tokens", 3000, None),
+        ("prompts average 3,000 tokens and responses 300 tokens", 3000, 300),
     ],
 )
 def test_lengths(
@@ -153,6 +157,7 @@ def test_tokens_per_second_is_not_a_length(rules: RuleExtractor) -> None:
         ("answers within 3 seconds", "e2e_ms", None, 3000),
         ("ITL < 50ms", "itl_ms", None, 50),
         ("first token in half a second", "ttft_ms", None, 500),
+        ("99.9% of requests under 2 s end-to-end", "e2e_ms", "p99", 2000),
     ],
 )
 def test_targets(rules: RuleExtractor, text: str, metric: str, pct: str | None, ms: float) -> None:
@@ -288,3 +293,11 @@ def test_unknown_answer_and_clears(rules: RuleExtractor) -> None:
     assert not rules.read("we know exactly: 300 users").unknown_answer
     assert rules.read("drop the budget").clears == ("budget",)
     assert rules.read("any GPU is fine").clears == ("gpus",)
+
+
+def test_vendor_words_exclude_gpus(rules: RuleExtractor) -> None:
+    no_amd = rules.read("chatbot on A100 or H200, no AMD")
+    assert {g.name for g in no_amd.gpus if g.excluded} == {"MI300X"}
+    nvidia_only = rules.read("chatbot, NVIDIA only")
+    assert {g.name for g in nvidia_only.gpus if g.excluded} == {"MI300X"}
+    assert not [g for g in nvidia_only.gpus if not g.excluded]

@@ -117,7 +117,8 @@ USER_NOUNS = (
     "suppliers", "freelancers", "authors", "bloggers", "streamers", "influencers", "patrons",
     "clerks", "cashiers", "dispatchers", "inspectors", "lecturers", "educators", "graduates",
     "alumni", "applicants", "candidates", "attendees", "participants", "respondents",
-    "travelers", "travellers", "riders",
+    "travelers", "travellers", "riders", "executives", "leaders", "directors", "vps", "ceos",
+    "founders", "supervisors", "operatives",
 )
 # fmt: on
 #: Nouns that count as users only with a concurrency word ("400 concurrent calls").

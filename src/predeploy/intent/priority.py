@@ -179,6 +179,10 @@ _ASPECTS: dict[str, Priority] = {
 _ASPECT = "|".join(sorted((re.escape(a) for a in _ASPECTS), key=len, reverse=True))
 _COMPARISONS = (
     re.compile(
+        rf"(?P<a>{_ASPECT}) (?:above|over|before) (?:all(?: else)?|everything(?: else)?|anything"
+        rf"(?: else)?)|(?P<a2>{_ASPECT}) first and foremost"
+    ),
+    re.compile(
         rf"(?P<a>{_ASPECT}) (?:matters|counts|is) (?:much |far |a lot )?more(?: important)?"
         rf"(?: to us)? than (?P<b>{_ASPECT})"
     ),
@@ -212,7 +216,11 @@ def find_priority(text: str) -> PriorityGuess | None:
     compared = set()
     for pattern in _COMPARISONS:
         for m in pattern.finditer(text):
-            a = _ASPECTS[m.group("a")]
+            a = (
+                _ASPECTS[m.group("a") or m.group("a2")]
+                if "a2" in pattern.groupindex
+                else (_ASPECTS[m.group("a")])
+            )
             scores[a] += 4
             hits[a].append(m.group(0))
             if "b" in pattern.groupindex and m.group("b"):

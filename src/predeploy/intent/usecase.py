@@ -145,14 +145,22 @@ USE_CASE_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
     ),
     (
         r"(?:from|over|on|using|across|against|about|into) (?:our |the |its |their |your )?"
-        r"(?:internal |company |product |engineering |technical |clinical |legal |it )?"
+        r"(?:(?:internal|company|product|engineering|technical|clinical|legal|it|hr|team"
+        r"|support|help ?cent(?:er|re)|sec|research|policy|training) ){0,2}"
         r"(?:docs|documentation|manuals?|wiki|handbook|knowledge ?base|kb|confluence|jira"
         r"|sharepoint|notion|runbooks?|policies|guidelines|pdfs?|documents|contracts|intranet"
-        r"|knowledge|knowledge-base|case law|regulations|codebase)",
+        r"|knowledge|knowledge-base|case law|regulations|codebase|articles|filings|papers"
+        r"|data ?sheets|specs|procedures|sops|notes|records|files)",
         U.RAG_QA,
         3,
     ),
-    (r"(?:answer(?:s|ing)?|respond(?:s|ing)?) (?:only )?(?:from|using|based on)", U.RAG_QA, 3),
+    (r"(?:answer(?:s|ing)?|respond(?:s|ing)?) (?:only )?(?:from|using|based on|over)", U.RAG_QA, 3),
+    (
+        r"(?:ask|asking|answer|answers|answering) (?:\w+ )?questions? "
+        r"(?:about|on|over|from|against)|faq answering|help ?cent(?:er|re)",
+        U.RAG_QA,
+        3,
+    ),
     (
         r"knowledge[- ]?base|kb articles?|wiki|handbook|manuals?|confluence|runbooks?|intranet"
         r"|sharepoint|internal documents",

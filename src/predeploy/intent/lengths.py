@@ -44,7 +44,7 @@ OUTPUT_CUES = frozenset(
         "output", "outputs", "out", "response", "responses", "respond", "answer", "answers",
         "reply", "replies", "generate", "generates", "generating", "generated", "produce",
         "produces", "producing", "produced", "write", "writes", "writing", "summary", "summaries",
-        "summarise", "summarize", "into", "abstract", "abstracts", "note", "notes", "brief",
+        "into", "abstract", "abstracts", "note", "notes", "brief",
         "briefs", "completion", "completions", "suggestion", "suggestions", "result", "results",
         "max_tokens", "generation", "generations", "draft", "drafts", "caption", "captions",
         "slogan", "slogans", "description", "descriptions", "story", "stories", "essay", "essays",
@@ -143,17 +143,23 @@ def _role(doc: Doc, start: int, end: int, use_case: UseCase) -> tuple[Role, floa
     lead = [w for w in before if w not in _HEDGES]
     if (lead and lead[-1] == "each") or after[:1] == ["each"]:
         return ("output" if use_case in GENERATIVE_USE_CASES else "prompt"), 0.75
-    # 3. the nearest cue before the length ("inputs of 10k tokens", "producing 700 tokens")
+    # 3. "<noun> of ~N tokens": the length of that noun
+    if len(lead) >= 2 and lead[-1] == "of":
+        role = _role_of_word(lead[-2], use_case)
+        if role is None:
+            role = "output" if use_case in GENERATIVE_USE_CASES else "prompt"
+        return role, 0.8
+    # 4. the nearest cue before the length ("inputs of 10k tokens", "producing 700 tokens")
     for word in reversed(before):
         role = _role_of_word(word, use_case)
         if role is not None:
             return role, 0.8
-    # 4. an ambiguous noun after, resolved by the use case ("400-token emails")
+    # 5. an ambiguous noun after, resolved by the use case ("400-token emails")
     for word in after:
         role = _role_of_word(word, use_case)
         if role is not None:
             return role, 0.7
-    # 5. the use case alone
+    # 6. the use case alone
     return ("output" if use_case in GENERATIVE_USE_CASES else "prompt"), 0.5
 
 

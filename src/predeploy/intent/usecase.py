@@ -144,9 +144,8 @@ USE_CASE_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
         4,
     ),
     (
-        r"(?:from|over|on|using|across|against|about|into) (?:our |the |its |their |your )?"
-        r"(?:(?:internal|company|product|engineering|technical|clinical|legal|it|hr|team"
-        r"|support|help ?cent(?:er|re)|sec|research|policy|training) ){0,2}"
+        r"(?:from|over|on|using|across|against|about|into|in) (?:our |the |its |their |your )?"
+        r"(?:[a-z&-]+ ){0,2}"
         r"(?:docs|documentation|manuals?|wiki|handbook|knowledge ?base|kb|confluence|jira"
         r"|sharepoint|notion|runbooks?|policies|guidelines|pdfs?|documents|contracts|intranet"
         r"|knowledge|knowledge-base|case law|regulations|codebase|articles|filings|papers"
@@ -155,6 +154,7 @@ USE_CASE_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
         3,
     ),
     (r"(?:answer(?:s|ing)?|respond(?:s|ing)?) (?:only )?(?:from|using|based on|over)", U.RAG_QA, 3),
+    (r"look(?:s|ing)? up|find answers|search(?:es|ing)? (?:through|across|in)", U.RAG_QA, 2),
     (
         r"(?:ask|asking|answer|answers|answering) (?:\w+ )?questions? "
         r"(?:about|on|over|from|against)|faq answering|help ?cent(?:er|re)",

@@ -2,13 +2,16 @@
 
 A target stated without a percentile applies at :data:`DEFAULT_STATED_PERCENTILE` (p95: the
 percentile most SLO write-ups and load-test reports quote for user-facing latency). The
-template's other percentiles of that metric are scaled by the same factor
+template's other percentiles of that metric follow the statement asymmetrically:
 
-    k = stated / template(p)          template(p): the template's value at percentile p,
-                                      interpolated geometrically between its neighbours
+* a statement LOOSER than the template (k = stated / template(p) > 1) relaxes the others by the
+  same factor k, keeping the template's shape (how much worse p99 is than p50);
+* a statement TIGHTER than the template leaves the others as they are, tightened only as far as
+  the order p50 ≤ p90 ≤ p95 ≤ p99 requires ("TTFT under 300 ms" must not silently turn the
+  template's p50 of 250 ms into 100 ms).
 
-so the template's shape (how much worse p99 is than p50) is kept and p50 ≤ p90 ≤ p95 ≤ p99
-still holds. With several stated percentiles, each other percentile takes the factor of the
+template(p) is the template's value at percentile p, interpolated geometrically between its
+neighbours. With several stated percentiles, each other percentile takes the factor of the
 nearest stated one and is then clamped between its stated neighbours.
 """
 
@@ -94,7 +97,7 @@ def _merge_metric(
     for p in ordered:
         at = template_value_at(base, p)
         if at is not None:
-            factors[p] = values[p] / at
+            factors[p] = max(1.0, values[p] / at)
     out: dict[PercentileName, float] = {}
     path = f"slo.{metric}"
     for p in _ORDER:
@@ -110,11 +113,17 @@ def _merge_metric(
             if factors:
                 nearest = min(factors, key=lambda a: (abs(_RANK[a] - _RANK[p]), _RANK[a]))
                 out[p] = base[p] * factors[nearest]
-                sources[f"{path}.{p}"] = FieldSource(
-                    origin="derived",
-                    confidence=0.7,
-                    evidence=f"template {p} scaled ×{factors[nearest]:.3g} to match the "
-                    f"stated {nearest} target",
+                sources[f"{path}.{p}"] = (
+                    FieldSource(
+                        origin="derived",
+                        confidence=0.7,
+                        evidence=f"template {p} relaxed ×{factors[nearest]:.3g} with the "
+                        f"stated {nearest} target",
+                    )
+                    if factors[nearest] > 1.0
+                    else FieldSource(
+                        origin="default", confidence=0.8, evidence="use-case SLO template"
+                    )
                 )
             else:
                 out[p] = base[p]
@@ -129,7 +138,15 @@ def _merge_metric(
         if p not in values:
             upper = [values[q] for q in _ORDER[i + 1 :] if q in values]
             cap = min(upper) if upper else math.inf
-            out[p] = min(max(out[p], previous), cap)
+            clamped = min(max(out[p], previous), cap)
+            if clamped != out[p]:
+                sources[f"{path}.{p}"] = FieldSource(
+                    origin="derived",
+                    confidence=0.7,
+                    evidence=f"template {p} {out[p]:g} ms clamped to {clamped:g} ms to stay "
+                    "consistent with the stated targets",
+                )
+                out[p] = clamped
         previous = out[p]
     return PercentileTargets(**{p: round(v, 3) for p, v in out.items()})
 

@@ -17,18 +17,29 @@ TEMPLATE = SLOTargets(
 )
 
 
-def test_unqualified_target_goes_to_p95_and_scales_the_rest() -> None:
-    merged = merge_targets(TEMPLATE, (StatedTarget(metric="ttft_ms", value_ms=200),))
+def test_tighter_unqualified_target_goes_to_p95_and_only_clamps_the_rest() -> None:
+    merged = merge_targets(TEMPLATE, (StatedTarget(metric="ttft_ms", value_ms=500),))
     ttft = merged.slo.ttft_ms
     assert DEFAULT_STATED_PERCENTILE == "p95"
-    assert ttft.p95 == 200
-    factor = 200 / template_value_at({"p50": 300, "p90": 600, "p99": 1000}, "p95")
-    assert ttft.p50 == pytest.approx(300 * factor, rel=1e-3)
-    assert ttft.p99 == pytest.approx(1000 * factor, rel=1e-3)
+    assert ttft.p95 == 500
+    assert ttft.p50 == 300  # the template's p50 is already below the stated bound: kept
+    assert ttft.p90 == 500  # clamped so that p90 ≤ p95
+    assert ttft.p99 == 1000  # above the stated percentile: the template value stays
     assert merged.sources["slo.ttft_ms.p95"].origin == "stated"
-    assert merged.sources["slo.ttft_ms.p50"].origin == "derived"
+    assert merged.sources["slo.ttft_ms.p50"].origin == "default"
+    assert merged.sources["slo.ttft_ms.p90"].origin == "derived"
     assert merged.sources["slo.itl_ms.p50"].origin == "default"
     assert any("p95" in n for n in merged.notes)
+
+
+def test_looser_unqualified_target_relaxes_the_rest_with_the_template_shape() -> None:
+    merged = merge_targets(TEMPLATE, (StatedTarget(metric="ttft_ms", value_ms=2000),))
+    ttft = merged.slo.ttft_ms
+    factor = 2000 / template_value_at({"p50": 300, "p90": 600, "p99": 1000}, "p95")
+    assert factor > 1
+    assert ttft.p50 == pytest.approx(300 * factor, rel=1e-3)
+    assert ttft.p99 == pytest.approx(1000 * factor, rel=1e-3)
+    assert merged.sources["slo.ttft_ms.p50"].origin == "derived"
 
 
 def test_interpolation_is_geometric() -> None:

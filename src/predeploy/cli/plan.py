@@ -1,9 +1,176 @@
-"""CLI commands: plan (being built; see the open issue)."""
+"""CLI commands: ``plan``, ``whatif`` and ``compare``.
+
+Each parses its arguments, makes one service call and renders the answer: a Rich view by
+default, the JSON contract with ``--json`` (DESIGN.md §6), a chart with ``--plot``.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from predeploy.cli.common import console, err_console, fail, print_json
+from predeploy.cli.plan_view import comparison_table, render_plan_result, sweep_table
+from predeploy.core.optimizer import ProgressCallback
+from predeploy.core.types import DeploymentIntent, PlannerOptions, SweepVariable
+from predeploy.services import planning
+from predeploy.settings import load_settings
+
+_PHASES = {
+    "screen": "screening configurations (analytic)",
+    "size": "sizing replicas (analytic)",
+    "verify": "verifying finalists (simulation)",
+}
+_SWEEP_VARIABLES: tuple[SweepVariable, ...] = (
+    "rate", "slo", "prompt_tokens", "output_tokens", "gpu"
+)
+
+TextArg = Annotated[
+    str | None, typer.Argument(help="The request in plain words (quote it).", show_default=False)
+]
+SpecOpt = Annotated[
+    Path | None,
+    typer.Option("--spec", help="A DeploymentIntent JSON file (e.g. from `predeploy intent "
+                 "--json`) instead of words.", show_default=False),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the JSON answer.")]
+PlotOpt = Annotated[
+    Path | None, typer.Option("--plot", help="Also draw a chart to this PNG file.",
+                              show_default=False),
+]
+SeedOpt = Annotated[
+    int | None, typer.Option("--seed", help="Simulation seed (default: PREDEPLOY_SEED).",
+                             show_default=False),
+]
 
 
 def register(app: typer.Typer) -> None:
     """Attach this module's commands to the main app."""
+    app.command("plan")(plan_command)
+    app.command("whatif")(whatif_command)
+    app.command("compare")(compare_command)
+
+
+def _intent(text: str | None, spec: Path | None) -> DeploymentIntent:
+    if (text is None) == (spec is None):
+        fail("give the request either in words (predeploy plan \"...\") or as --spec SPEC.json")
+    if spec is not None:
+        return planning.read_intent_spec(spec)
+    assert text is not None
+    return planning.intent_from_text(text, load_settings())
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[ProgressCallback | None]:
+    """A progress bar on stderr for the search phases (none in JSON mode)."""
+    if not enabled:
+        yield None
+        return
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=err_console, transient=True) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def update(phase: str, done: int, total: int) -> None:
+            if phase not in tasks:
+                tasks[phase] = bar.add_task(_PHASES.get(phase, phase), total=total)
+            bar.update(tasks[phase], completed=done, total=max(total, done))
+
+        yield update
+
+
+def plan_command(
+    text: TextArg = None,
+    spec: SpecOpt = None,
+    json_out: JsonOpt = False,
+    plot: PlotOpt = None,
+    plans: Annotated[int, typer.Option("--plans", min=1, max=50,
+                                       help="How many plans to return.")] = 5,
+    details: Annotated[int, typer.Option("--details", min=0, max=50,
+                                         help="Plans shown in full below the table.")] = 1,
+    seed: SeedOpt = None,
+) -> None:
+    """Plan model, GPUs, replicas and vLLM settings that meet the SLOs at peak load."""
+    intent = _intent(text, spec)
+    settings = load_settings()
+    options = PlannerOptions(max_plans=plans, seed=settings.seed if seed is None else seed)
+    with _progress(not json_out) as progress:
+        result = planning.plan_request(intent, settings, options, progress)
+    if plot is not None:
+        from predeploy.cli.plot import plot_tradeoffs
+
+        plot_tradeoffs(result, plot)
+    if json_out:
+        print_json(result)
+        return
+    render_plan_result(result, console, details=details)
+    if plot is not None:
+        console.print(f"chart written to {plot}")
+
+
+def whatif_command(
+    text: TextArg = None,
+    spec: SpecOpt = None,
+    vary: Annotated[str, typer.Option(
+        "--vary", help="What to sweep: rate (multipliers), slo (with --target), prompt_tokens, "
+        "output_tokens or gpu.")] = "rate",
+    values: Annotated[str | None, typer.Option(
+        "--values", help="Comma-separated values, e.g. 0.25,0.5,1,2,4,8 or L4,H100-SXM "
+        "(rate default: 0.25,0.5,1,2,4,8).", show_default=False)] = None,
+    target: Annotated[str | None, typer.Option(
+        "--target", help="The SLO swept with --vary slo, e.g. ttft_ms.p90.",
+        show_default=False)] = None,
+    json_out: JsonOpt = False,
+    plot: PlotOpt = None,
+    seed: SeedOpt = None,
+) -> None:
+    """Re-plan across values of one variable and show the cost/latency curve."""
+    if vary not in _SWEEP_VARIABLES:
+        fail(f"unknown --vary {vary!r}; valid: {', '.join(_SWEEP_VARIABLES)}")
+    variable: SweepVariable = vary  # type: ignore[assignment]
+    intent = _intent(text, spec)
+    settings = load_settings()
+    parsed = [v.strip() for v in (values or "").split(",") if v.strip()]
+    options = PlannerOptions(seed=settings.seed if seed is None else seed)
+    result = planning.sweep_request(intent, settings, variable, parsed, target, options)
+    if plot is not None:
+        from predeploy.cli.plot import plot_sweep
+
+        plot_sweep(result, plot)
+    if json_out:
+        print_json(result)
+        return
+    console.print(sweep_table(result))
+    if plot is not None:
+        console.print(f"chart written to {plot}")
+
+
+def compare_command(
+    spec_a: Annotated[Path, typer.Argument(help="Scenario A: a DeploymentIntent JSON file.")],
+    spec_b: Annotated[Path, typer.Argument(help="Scenario B: a DeploymentIntent JSON file.")],
+    json_out: JsonOpt = False,
+    seed: SeedOpt = None,
+) -> None:
+    """Plan two scenarios and compare their recommended plans side by side (B − A)."""
+    a = planning.read_intent_spec(spec_a)
+    b = planning.read_intent_spec(spec_b)
+    settings = load_settings()
+    options = PlannerOptions(seed=settings.seed if seed is None else seed)
+    comparison = planning.compare_request(a, b, settings, options)
+    if json_out:
+        print_json(comparison)
+        return
+    console.print(comparison_table(comparison))
+    for line in comparison.summary:
+        console.print(f"• {line}")

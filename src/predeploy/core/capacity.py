@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from predeploy.core.recommend import ModelCandidate
-from predeploy.core.slo_check import check_latency, describe_check, misses
+from predeploy.core.slo_check import LatencyCheck, check_latency, describe_check, misses
 from predeploy.core.types import (
     Candidate,
     GpuSpec,
@@ -38,7 +38,6 @@ from predeploy.core.types import (
     PlannerOptions,
     Precision,
     ServingScenario,
-    SLOCheck,
     SLOTargets,
     TrafficProfile,
     VllmSettings,
@@ -135,8 +134,8 @@ class Evaluation:
     per_replica_rps: float
     mode: PredictMode
     prediction: PerfPrediction
-    checks: dict[str, SLOCheck]
-    missed: tuple[tuple[str, SLOCheck], ...]
+    checks: dict[str, LatencyCheck]
+    missed: tuple[tuple[str, LatencyCheck], ...]
 
     @property
     def ok(self) -> bool:
@@ -278,41 +277,50 @@ class Evaluator:
     ) -> list[Sizing | SizingShortfall]:
         """:meth:`size` for many configurations, one batched engine call per search round.
 
-        Per configuration: start at the saturation bound, double until the SLOs are met (or
-        the limit is reached), then bisect between the last miss and the first success.
+        Per configuration the bracket (largest count known to miss, smallest known to meet)
+        starts at the saturation bound. Each round tries a few counts at once: geometric steps
+        (+1, ×1.25, ×1.5, ×2, ×4) while no count meets the SLOs, then up to three counts evenly
+        inside the bracket, until the bracket closes.
         """
         headroom = self.workload.headroom
         results: list[Sizing | SizingShortfall | None] = [None] * len(items)
-        failed: list[Evaluation | None] = [None] * len(items)
-        ok: list[Evaluation | None] = [None] * len(items)
-        pending: list[tuple[int, int]] = []
+        low_fail: list[Evaluation | None] = [None] * len(items)
+        fail_n: list[int] = [0] * len(items)
+        best: list[Evaluation | None] = [None] * len(items)
+        pending: list[int] = []
         for i, (_, screen, limit) in enumerate(items):
             low = screen.replicas_lower_bound(rate_rps)
             if low > limit:
                 results[i] = SizingShortfall(
                     limit, low, _saturation_words(screen, rate_rps, low, headroom))
             else:
-                pending.append((i, low))
+                fail_n[i] = low - 1
+                pending.append(i)
         while pending:
-            evaluations = self.evaluate_many([(items[i][0], n, rate_rps) for i, n in pending])
-            following: list[tuple[int, int]] = []
-            for (i, _), evaluation in zip(pending, evaluations, strict=True):
-                if evaluation.ok:
-                    ok[i] = evaluation
-                else:
-                    failed[i] = evaluation
+            requests: list[tuple[int, int]] = []
+            for i in pending:
+                requests += [(i, n) for n in _candidates(fail_n[i], best[i], items[i][2])]
+            evaluations = self.evaluate_many([(items[i][0], n, rate_rps) for i, n in requests])
+            for (i, n), evaluation in zip(requests, evaluations, strict=True):
+                current = best[i]
+                if evaluation.ok and (current is None or n < current.replicas):
+                    best[i] = evaluation
+                elif not evaluation.ok and n > fail_n[i]:
+                    fail_n[i], low_fail[i] = n, evaluation
+            following = []
+            for i in pending:
                 limit = items[i][2]
-                good, bad = ok[i], failed[i]
-                if good is not None and (bad is None or good.replicas - bad.replicas <= 1):
-                    results[i] = Sizing(good, self._reason(items[i][1], rate_rps, good, bad))
-                elif good is not None and bad is not None:
-                    following.append((i, (good.replicas + bad.replicas) // 2))
-                elif bad is not None and bad.replicas >= limit:
-                    miss = _first_miss(bad, headroom)
+                good = best[i]
+                if good is not None and good.replicas - fail_n[i] <= 1:
+                    results[i] = Sizing(good, self._reason(items[i][1], rate_rps, good,
+                                                           low_fail[i]))
+                elif good is None and fail_n[i] >= limit:
+                    bad = low_fail[i]
+                    miss = "the SLOs" if bad is None else _first_miss(bad, headroom)
                     results[i] = SizingShortfall(
                         limit, limit + 1, f"{limit} replicas still miss {miss}")
-                elif bad is not None:
-                    following.append((i, min(limit, bad.replicas * 2)))
+                else:
+                    following.append(i)
             pending = following
         done = [r for r in results if r is not None]
         assert len(done) == len(items)
@@ -359,6 +367,20 @@ class Evaluator:
             if last is not None else f"the GPUs on hand allow at most {limit} replicas"
         )
         return SizingShortfall(limit, start + self.options.max_extra_replicas + 1, detail)
+
+
+def _candidates(fail_n: int, best: Evaluation | None, limit: int) -> list[int]:
+    """Replica counts to try next: geometric steps above the last miss while nothing meets
+    the SLOs, else up to three counts evenly inside the bracket (miss, meet)."""
+    if best is None:
+        base = max(fail_n, 1)
+        steps = {fail_n + 1, math.ceil(base * 1.25), math.ceil(base * 1.5), base * 2, base * 4}
+        out = sorted(n for n in steps if fail_n < n <= limit)
+        return out or [limit]
+    top = best.replicas
+    span = top - fail_n
+    inside = {fail_n + max(1, round(span * k / 4)) for k in (1, 2, 3)}
+    return sorted(n for n in inside if fail_n < n < top)
 
 
 def _saturation(prediction: PerfPrediction) -> float:

@@ -32,22 +32,33 @@ from predeploy.core.capacity import (
     Workload,
 )
 from predeploy.core.catalog import Catalog
-from predeploy.core.cost import HOURS_PER_MONTH, budget_excesses, cheapest_gpu_hour, estimate_cost
+from predeploy.core.configurations import (
+    MAX_TP_SPREAD,
+    Accelerator,
+    SearchState,
+    allowed_accelerators,
+    enumerate_configurations,
+)
+from predeploy.core.cost import HOURS_PER_MONTH, budget_excesses, estimate_cost
 from predeploy.core.explain import aggregate_rejections, explain_infeasible
-from predeploy.core.ranking import Point, dominates, pareto_front, rank, select_diverse
+from predeploy.core.ranking import (
+    Point,
+    dominates,
+    pareto_front,
+    rank,
+    select_diverse,
+    weight_bits,
+)
 from predeploy.core.rationale import build_plan, plan_point
-from predeploy.core.recommend import ModelCandidate, shortlist_models
+from predeploy.core.recommend import shortlist_models
 from predeploy.core.slo_check import describe_check, effective_slo, percentile_value
 from predeploy.core.traffic import context_tokens, plan_traffic
 from predeploy.core.types import (
     Budget,
     CostEstimate,
     DeploymentIntent,
-    GpuSpec,
     PlannerOptions,
     PlanResult,
-    Precision,
-    PriceQuote,
     Priority,
     RejectedOption,
     SearchStats,
@@ -58,8 +69,8 @@ from predeploy.core.wording import format_number, format_usd
 
 #: Configurations screened per batched engine call, and sized per batch (pruning by dominance
 #: happens between size batches, so smaller batches prune more and vectorize less).
-SCREEN_BATCH = 256
-SIZE_BATCH = 16
+SCREEN_BATCH = 4096
+SIZE_BATCH = 32
 
 #: ``progress(phase, done, total)`` — phases ``screen``, ``size``, ``verify``.
 ProgressCallback = Callable[[str, int, int], None]
@@ -91,27 +102,6 @@ class Draft:
     @property
     def replicas(self) -> int:
         return self.sizing.replicas
-
-
-@dataclass(slots=True)
-class _Accelerator:
-    gpu: GpuSpec
-    #: Most GPUs a plan may use on this accelerator (on hand, and the global cap).
-    max_gpus: int | None
-    quotes: tuple[PriceQuote, ...]
-    gpu_hour_floor: float | None
-
-
-@dataclass(slots=True)
-class SearchState:
-    """What one search saw: kept for rejections, suggestions and statistics."""
-
-    rejected: list[RejectedOption] = field(default_factory=list)
-    screens: list[tuple[Configuration, Screen]] = field(default_factory=list)
-    stats: dict[str, int] = field(default_factory=dict)
-
-    def count(self, name: str, n: int = 1) -> None:
-        self.stats[name] = self.stats.get(name, 0) + n
 
 
 def plan_deployment(
@@ -147,11 +137,16 @@ def plan_deployment(
         "each replica gets peak ÷ replicas requests/s: the router spreads requests evenly; "
         f"SLOs are met with {format_number(workload.headroom * 100)} % headroom"
     )
-    accelerators = _accelerators(intent, catalog)
+    accelerators = allowed_accelerators(intent, catalog)
     state = SearchState(rejected=list(shortlist.rejected))
     evaluator = Evaluator(engine, workload, options)
-    configs = _configurations(shortlist.candidates, accelerators, intent, options, engine,
+    configs = enumerate_configurations(shortlist.candidates, accelerators, intent, options, engine,
                               workload, state)
+    if state.stats.get("tp_beyond_spread"):
+        notes.append(
+            f"tensor parallelism above {MAX_TP_SPREAD}× the smallest size that fits was not "
+            f"searched ({state.stats['tp_beyond_spread']} configurations)"
+        )
     drafts = _search(configs, accelerators, intent, evaluator, state, progress)
     plans_drafts, tradeoffs = _finalize(drafts, intent, evaluator, state, progress)
     plans = [
@@ -199,142 +194,36 @@ def _sizing_rate(
     return rate
 
 
-def _accelerators(intent: DeploymentIntent, catalog: Catalog) -> list[_Accelerator]:
-    """The accelerators allowed, with GPU limits and price quotes.
-
-    On-prem amortized estimates (purchase price over years plus power: a lower bound that leaves
-    out servers, network and facility) are not comparable with rental prices, so they are used
-    only for accelerators the user names (hardware they own) or when on-prem is the preferred
-    provider; otherwise an accelerator with no rental quote gets no plan (``no_price``).
-    """
-    cap = intent.constraints.max_total_gpus
-    prefs = intent.preferences
-    if intent.constraints.gpus:
-        chosen: dict[str, tuple[GpuSpec, int | None]] = {}
-        for item in intent.constraints.gpus:
-            gpu = catalog.gpu(item.gpu)
-            previous = chosen.get(gpu.name)
-            count = item.count
-            if previous is not None and previous[1] is not None and count is not None:
-                count += previous[1]
-            chosen[gpu.name] = (gpu, count if previous is None or count is not None else None)
-        pairs = list(chosen.values())
-    else:
-        pairs = [(g, None) for g in catalog.gpus()]
-    named = bool(intent.constraints.gpus)
-    wants_on_prem = any(p.strip().lower().startswith(("on-prem", "onprem", "on prem"))
-                        for p in prefs.providers)
-    if wants_on_prem:
-        prefs = prefs.model_copy(update={"providers": ()})
-    out = []
-    for gpu, count in pairs:
-        limits = [n for n in (count, cap) if n is not None]
-        quotes = tuple(q for q in catalog.prices(gpu.name)
-                       if (q.region_class == "on-prem") == wants_on_prem
-                       or (named and q.region_class == "on-prem"))
-        out.append(_Accelerator(gpu, min(limits) if limits else None, quotes,
-                                cheapest_gpu_hour(quotes, prefs)))
-    return out
-
-
-def _precisions(card_precisions: Sequence[Precision], gpu: GpuSpec,
-                allowed: Sequence[Precision]) -> list[Precision]:
-    out = [p for p in card_precisions if gpu.serves(p)
-           and (not allowed or p in allowed)]
-    if Precision.BF16 in out and Precision.FP16 in out:
-        out.remove(Precision.FP16)  # same speed and memory: one of the two is enough
-    return out
-
-
-def _configurations(
-    candidates: Sequence[ModelCandidate],
-    accelerators: Sequence[_Accelerator],
-    intent: DeploymentIntent,
-    options: PlannerOptions,
-    engine: PerformanceEngine,
-    workload: Workload,
-    state: SearchState,
-) -> list[tuple[Configuration, _Accelerator]]:
-    out: list[tuple[Configuration, _Accelerator]] = []
-    allowed = intent.constraints.precisions
-    for candidate in candidates:
-        card = candidate.card
-        for acc in accelerators:
-            gpu = acc.gpu
-            base = RejectedOption.model_validate
-            precisions = _precisions(card.precisions, gpu, allowed)
-            if not precisions:
-                state.rejected.append(base({
-                    "candidate": {"model": card.id, "gpu": gpu.name}, "reason": "precision",
-                    "details": f"no common precision: model {_names(card.precisions)}, "
-                    f"{gpu.name} {_names(gpu.supported_precisions)}"
-                    + (f", allowed {_names(allowed)}" if allowed else ""),
-                }))
-                continue
-            tps = [t for t in options.tensor_parallel
-                   if t <= min(gpu.gpus_per_node, intent.constraints.max_tensor_parallel,
-                               acc.max_gpus or t)
-                   and card.architecture.num_attention_heads % t == 0]
-            if not tps:
-                state.rejected.append(base({
-                    "candidate": {"model": card.id, "gpu": gpu.name},
-                    "reason": "tensor_parallel" if acc.max_gpus is None else "gpu_availability",
-                    "details": "no tensor-parallel size fits the node, the GPUs on hand and the "
-                    "attention heads",
-                }))
-                continue
-            for precision in precisions:
-                last_reason = ""
-                fitted = 0
-                for tp in tps:
-                    state.count("configurations")
-                    memory = engine.fit_memory(card, gpu, precision, tp, workload.context_tokens)
-                    if not memory.fits or memory.max_concurrent_seqs < 1:
-                        last_reason = memory.reason
-                        continue
-                    vllm = engine.vllm_settings(card, gpu, precision, tp, memory,
-                                                workload.context_tokens)
-                    if vllm.max_model_len < workload.context_tokens:
-                        vllm = vllm.model_copy(
-                            update={"max_model_len": workload.context_tokens})
-                    fitted += 1
-                    out.append((Configuration(candidate, gpu, precision, tp, memory, vllm), acc))
-                if not fitted:
-                    state.rejected.append(base({
-                        "candidate": {"model": card.id, "gpu": gpu.name, "precision": precision,
-                                      "tp": tps[-1]},
-                        "reason": "memory", "details": last_reason,
-                    }))
-    state.count("memory_feasible", len(out))
-    return out
-
-
-def _names(values: Sequence[Precision]) -> str:
-    return "/".join(v.value for v in values) or "none"
-
-
 def _latency(sizing: Sizing) -> float:
     value = percentile_value(sizing.evaluation.prediction.metrics.e2e_ms, "p90")
     return float("inf") if value is None else value
 
 
-def _limit(config: Configuration, acc: _Accelerator, options: PlannerOptions) -> int:
+def _limit(config: Configuration, acc: Accelerator, options: PlannerOptions) -> int:
     if acc.max_gpus is None:
         return options.max_replicas
     return min(options.max_replicas, acc.max_gpus // config.gpus_per_replica)
 
 
 def _search(
-    configs: Sequence[tuple[Configuration, _Accelerator]],
-    accelerators: Sequence[_Accelerator],
+    configs: Sequence[tuple[Configuration, Accelerator]],
+    accelerators: Sequence[Accelerator],
     intent: DeploymentIntent,
     evaluator: Evaluator,
     state: SearchState,
     progress: ProgressCallback | None,
-) -> list[tuple[Draft, _Accelerator]]:
+) -> list[tuple[Draft, Accelerator]]:
     workload = evaluator.workload
     budget = intent.constraints.budget
-    screened: list[tuple[float, float, Configuration, Screen, _Accelerator, int]] = []
+    screened: list[tuple[float, float, Configuration, Screen, Accelerator, int]] = []
+    priced = []
+    for config, acc in configs:
+        bound = _cost_bound(config, acc, evaluator, budget, 1)
+        if isinstance(bound, RejectedOption):
+            state.rejected.append(bound)
+        else:
+            priced.append((config, acc))
+    configs = priced
     for start in range(0, len(configs), SCREEN_BATCH):
         if progress is not None:
             progress("screen", start, len(configs))
@@ -351,14 +240,16 @@ def _search(
             floor = percentile_value(screen.floor.prediction.metrics.e2e_ms, "p90") or 0.0
             screened.append((cost_bound, floor, config, screen, acc, limit))
     screened.sort(key=lambda item: (item[0], item[1]))
-    drafts: list[tuple[Draft, _Accelerator]] = []
+    drafts: list[tuple[Draft, Accelerator]] = []
+    front: list[Point] = []  # Pareto front of the drafts so far: all a bound is checked against
     for start in range(0, len(screened), SIZE_BATCH):
         if progress is not None:
             progress("size", start, len(screened))
         batch = []
         for cost_bound, floor, config, screen, acc, limit in screened[start:start + SIZE_BATCH]:
-            bound = Point(cost_bound, floor, config.model.quality, float("inf"))
-            if any(dominates(d.point(), bound) for d, _ in drafts):
+            best_case = Point(cost_bound, floor, config.model.quality, float("inf"),
+                              weight_bits(config.precision))
+            if any(dominates(point, best_case) for point in front):
                 state.count("pruned_by_bound")
                 continue
             batch.append((config, screen, acc, limit))
@@ -373,11 +264,14 @@ def _search(
             if draft is not None:
                 state.count("feasible_analytic")
                 drafts.append((draft, acc))
+                point = draft.point()
+                if not any(dominates(p, point) for p in front):
+                    front = [p for p in front if not dominates(point, p)] + [point]
     return drafts
 
 
 def _screen_rejection(
-    config: Configuration, screen: Screen, acc: _Accelerator, evaluator: Evaluator,
+    config: Configuration, screen: Screen, acc: Accelerator, evaluator: Evaluator,
     budget: Budget,
 ) -> RejectedOption | tuple[float, int]:
     """Why the screen stops a configuration, else (cost lower bound $/h, replica limit)."""
@@ -402,30 +296,42 @@ def _screen_rejection(
             metric="total_gpus", limit=float(limit * config.gpus_per_replica),
             achieved=float(needed),
         )
+    bound = _cost_bound(config, acc, evaluator, budget, low)
+    return bound if isinstance(bound, RejectedOption) else (bound, limit)
+
+
+def _cost_bound(
+    config: Configuration, acc: Accelerator, evaluator: Evaluator, budget: Budget, replicas: int
+) -> RejectedOption | float:
+    """Lower bound of the hourly cost with ``replicas`` (cheapest accepted $/GPU-hour, no
+    instance packing), or why it already breaks the budget / has no price."""
     if acc.gpu_hour_floor is None:
         return RejectedOption(
             candidate=config.candidate(), reason="no_price",
             details=f"no accepted price quote for {acc.gpu.name}",
         )
-    cost_bound = acc.gpu_hour_floor * config.gpus_per_replica * low
+    hourly = acc.gpu_hour_floor * config.gpus_per_replica * replicas
+    traffic = evaluator.workload.traffic
+    tokens_per_hour_m = traffic.avg_requests_per_s * traffic.output_tokens.mean * 3600 / 1e6
     bound_cost = CostEstimate(
-        hourly_usd=cost_bound, monthly_usd=cost_bound * HOURS_PER_MONTH,
-        per_million_output_tokens_usd=None, usd_per_gpu_hour=acc.gpu_hour_floor,
+        hourly_usd=hourly, monthly_usd=hourly * HOURS_PER_MONTH,
+        per_million_output_tokens_usd=hourly / tokens_per_hour_m,
+        usd_per_gpu_hour=acc.gpu_hour_floor,
         provider="(bound)", price_provenance=acc.quotes[0].provenance,
     )
     excess = budget_excesses(bound_cost, budget)
     if excess:
         e = excess[0]
         return RejectedOption(
-            candidate=config.candidate(low), reason="budget",
+            candidate=config.candidate(replicas), reason="budget",
             details=f"at least {format_usd(e.cost_usd)}{e.unit} (lower bound), budget "
             f"{format_usd(e.limit_usd)}{e.unit}",
             metric=e.field, limit=e.limit_usd, achieved=e.cost_usd,
         )
-    return cost_bound, limit
+    return hourly
 
 
-def _shortfall(config: Configuration, sized: SizingShortfall, acc: _Accelerator) -> RejectedOption:
+def _shortfall(config: Configuration, sized: SizingShortfall, acc: Accelerator) -> RejectedOption:
     kind = "gpu_availability" if acc.max_gpus is not None else "capacity"
     return RejectedOption(
         candidate=config.candidate(sized.needed_at_least), reason=kind, details=sized.detail,
@@ -434,7 +340,7 @@ def _shortfall(config: Configuration, sized: SizingShortfall, acc: _Accelerator)
 
 
 def _price(
-    config: Configuration, screen: Screen, sizing: Sizing, acc: _Accelerator,
+    config: Configuration, screen: Screen, sizing: Sizing, acc: Accelerator,
     evaluator: Evaluator, limit: int, state: SearchState, intent: DeploymentIntent,
     min_replicas: int | None = None,
 ) -> Draft | None:
@@ -462,7 +368,7 @@ def _price(
 
 
 def _finalize(
-    drafts: list[tuple[Draft, _Accelerator]],
+    drafts: list[tuple[Draft, Accelerator]],
     intent: DeploymentIntent,
     evaluator: Evaluator,
     state: SearchState,
@@ -514,7 +420,7 @@ def _tradeoff_point(draft: Draft, pareto: bool, returned: bool) -> TradeoffPoint
 
 
 def _verify(
-    draft: Draft, acc: _Accelerator, evaluator: Evaluator, state: SearchState,
+    draft: Draft, acc: Accelerator, evaluator: Evaluator, state: SearchState,
     intent: DeploymentIntent,
 ) -> Draft | None:
     workload = evaluator.workload

@@ -1,13 +1,17 @@
 """Ranking and trade-offs: Pareto front over cost, latency and quality; priority order; diversity.
 
 A plan *dominates* another when it is no worse on all three of cost ($/hour), latency (E2E p90 at
-peak, ms) and quality (higher is better; unknown counts as lowest) and strictly better on one.
+peak, ms) and quality and strictly better on one. Quality is the model's score on the chosen
+scale (unknown counts as lowest) *and* the weight precision: no measurement here says how much
+quality int4 or fp8 weights lose against bf16, so a lower-precision plan never dominates a
+higher-precision one — both stay on the front and the user sees the trade.
 
 The priority order within the front uses the log-ratios of each plan to the best value on the
 front, so "twice the cost" weighs the same whatever the currency of the request:
 ``score = w_c·ln(cost / min cost) + w_l·ln(latency / min latency) + w_q·ln(max quality / quality)``
 with weights per priority (:data:`PRIORITY_WEIGHTS`; the lead weight 1, the others 0.1 as
-tie-breakers). ``balanced`` weighs cost and quality 1 and latency 0.5: every plan on the front
+tie-breakers; ``quality`` orders by model quality, then weight precision, then the score).
+``balanced`` weighs cost and quality 1 and latency 0.5: every plan on the front
 already meets the SLOs with headroom, so latency beyond that is worth less than money or
 quality. ``throughput`` ranks by sustainable requests/s per dollar.
 """
@@ -19,7 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from predeploy.core.types import Priority
+from predeploy.core.types import Precision, Priority
 
 T = TypeVar("T")
 
@@ -35,6 +39,17 @@ PRIORITY_WEIGHTS: dict[Priority, tuple[float, float, float]] = {
 _QUALITY_EPS = 1e-3
 
 
+#: Bits per weight of each precision (the fidelity order used in dominance).
+PRECISION_BITS: dict[Precision, int] = {
+    Precision.BF16: 16, Precision.FP16: 16, Precision.FP8: 8, Precision.INT8: 8,
+    Precision.INT4: 4, Precision.FP4: 4,
+}
+
+
+def weight_bits(precision: Precision) -> int:
+    return PRECISION_BITS[precision]
+
+
 @dataclass(frozen=True, slots=True)
 class Point:
     """The figures a plan is compared on."""
@@ -43,6 +58,7 @@ class Point:
     latency_ms: float
     quality: float | None
     capacity_rps: float
+    bits: int = 16
 
     @property
     def quality_value(self) -> float:
@@ -55,11 +71,13 @@ def dominates(a: Point, b: Point) -> bool:
         a.hourly_usd <= b.hourly_usd
         and a.latency_ms <= b.latency_ms
         and a.quality_value >= b.quality_value
+        and a.bits >= b.bits
     )
     better = (
         a.hourly_usd < b.hourly_usd
         or a.latency_ms < b.latency_ms
         or a.quality_value > b.quality_value
+        or a.bits > b.bits
     )
     return no_worse and better
 
@@ -108,10 +126,13 @@ def rank(items: Sequence[T], point: Callable[[T], Point], priority: Priority) ->
     """Items best-first by the priority score (ties: cheaper, then faster)."""
     points = [point(i) for i in items]
     scores = priority_scores(points, priority)
-    order = sorted(
-        range(len(items)),
-        key=lambda i: (scores[i], points[i].hourly_usd, points[i].latency_ms),
-    )
+    if priority == Priority.QUALITY:
+        def key(i: int) -> tuple[float, ...]:
+            return (-points[i].quality_value, -points[i].bits, scores[i])
+    else:
+        def key(i: int) -> tuple[float, ...]:
+            return (scores[i], points[i].hourly_usd, points[i].latency_ms)
+    order = sorted(range(len(items)), key=key)
     return [items[i] for i in order]
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from predeploy.core.capacity import Configuration, Screen, Sizing, Workload
 from predeploy.core.cost import HOURS_PER_MONTH
-from predeploy.core.ranking import Point
+from predeploy.core.ranking import Point, weight_bits
 from predeploy.core.slo_check import check_throughput, describe_check, percentile_value
 from predeploy.core.types import (
     Autoscaling,
@@ -33,7 +33,7 @@ def plan_point(
 ) -> Point:
     """The figures the plan is ranked on."""
     return Point(cost.hourly_usd, latency_ms, config.model.quality,
-                 screen.saturation_rps * replicas)
+                 screen.saturation_rps * replicas, weight_bits(config.precision))
 
 
 def build_plan(
@@ -55,7 +55,7 @@ def build_plan(
     replicas = sizing.replicas
     capacity_rps = screen.saturation_rps * replicas
     out_tokens = workload.traffic.output_tokens.mean
-    checks = dict(evaluation.checks)
+    checks = {key: check.to_model() for key, check in evaluation.checks.items()}
     checks.update(check_throughput(capacity_rps, capacity_rps * out_tokens, workload.slo))
     prediction = PlanPrediction(
         ttft_ms=metrics.ttft_ms,
@@ -80,6 +80,13 @@ def build_plan(
         f"{format_number(evaluation.per_replica_rps)} req/s per replica"
     )
     lines.append(f"memory: {config.memory.reason}")
+    native = card.architecture.native_precision
+    if weight_bits(config.precision) < weight_bits(native):
+        method = config.vllm.quantization or config.precision.value
+        lines.append(
+            f"{config.precision.value} weights ({method}) instead of the {native.value} "
+            "checkpoint: less memory and faster decode; the quality loss is not measured here"
+        )
     spot = (
         f"; spot {format_usd(cost.spot_monthly_usd)}/month"
         if cost.spot_monthly_usd is not None and cost.pricing != "spot" else ""

@@ -7,8 +7,11 @@ target is met with the requested headroom, i.e. ``predicted ≤ target × (1 −
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from predeploy.core.types import (
     PERCENTILE_NAMES,
+    LatencyMetric,
     PercentileName,
     Percentiles,
     PercentileTargets,
@@ -24,36 +27,48 @@ METRIC_LABELS = {"ttft_ms": "TTFT", "itl_ms": "ITL", "tpot_ms": "TPOT", "e2e_ms"
 
 def percentile_value(values: Percentiles, name: PercentileName) -> float | None:
     """``values.<name>``, or the next higher percentile known (a conservative stand-in)."""
-    value = values.get(name)
+    value: float | None = getattr(values, name)
     if value is not None:
         return value
     if name == "mean":
         return values.p50
     for higher in PERCENTILE_NAMES[PERCENTILE_NAMES.index(name) + 1:]:
-        value = values.get(higher)
+        value = getattr(values, higher)
         if value is not None:
             return value
     return None
 
 
-def check_latency(metrics: PerfMetrics, slo: SLOTargets) -> dict[str, SLOCheck]:
-    """One :class:`SLOCheck` per latency target, keyed ``ttft_ms.p90`` and so on.
+@dataclass(frozen=True, slots=True)
+class LatencyCheck:
+    """One latency target against a prediction (a light value for the search's hot path;
+    :meth:`to_model` gives the :class:`SLOCheck` a plan carries)."""
 
-    A percentile the prediction lacks counts as missed (predicted = ∞ is not representable, so
-    the check carries predicted 0 and ``met`` False with margin −1).
+    metric: LatencyMetric
+    percentile: PercentileName
+    target: float
+    predicted: float
+    met: bool
+    margin: float
+
+    def to_model(self) -> SLOCheck:
+        return SLOCheck(metric=self.metric, percentile=self.percentile, target=self.target,
+                        predicted=self.predicted, met=self.met, margin=self.margin)
+
+
+def check_latency(metrics: PerfMetrics, slo: SLOTargets) -> dict[str, LatencyCheck]:
+    """One check per latency target, keyed ``ttft_ms.p90`` and so on.
+
+    A percentile the prediction lacks counts as missed (predicted 0, ``met`` False, margin −1).
     """
-    checks: dict[str, SLOCheck] = {}
+    checks: dict[str, LatencyCheck] = {}
     for metric, pct, target in slo.latency_targets():
         value = percentile_value(getattr(metrics, metric), pct)
         if value is None:
-            checks[f"{metric}.{pct}"] = SLOCheck(
-                metric=metric, percentile=pct, target=target, predicted=0.0, met=False,
-                margin=-1.0,
-            )
+            checks[f"{metric}.{pct}"] = LatencyCheck(metric, pct, target, 0.0, False, -1.0)
             continue
-        checks[f"{metric}.{pct}"] = SLOCheck(
-            metric=metric, percentile=pct, target=target, predicted=value,
-            met=value <= target, margin=(target - value) / target,
+        checks[f"{metric}.{pct}"] = LatencyCheck(
+            metric, pct, target, value, value <= target, (target - value) / target
         )
     return checks
 
@@ -79,13 +94,13 @@ def check_throughput(
     return checks
 
 
-def misses(checks: dict[str, SLOCheck], headroom: float) -> list[tuple[str, SLOCheck]]:
+def misses(checks: dict[str, LatencyCheck], headroom: float) -> list[tuple[str, LatencyCheck]]:
     """The checks not met with ``headroom`` to spare, worst first."""
     out = [(key, c) for key, c in checks.items() if c.margin < headroom - 1e-12]
     return sorted(out, key=lambda kc: kc[1].margin)
 
 
-def worst_ratio(checks: dict[str, SLOCheck]) -> float:
+def worst_ratio(checks: dict[str, LatencyCheck]) -> float:
     """max(predicted / target) over the latency checks: 1.0 = exactly on the tightest target."""
     ratios = [
         (c.predicted / c.target if c.margin > -1 or c.predicted else float("inf"))
@@ -95,7 +110,7 @@ def worst_ratio(checks: dict[str, SLOCheck]) -> float:
     return max(ratios, default=0.0)
 
 
-def describe_check(key: str, check: SLOCheck, headroom: float = 0.0) -> str:
+def describe_check(key: str, check: SLOCheck | LatencyCheck, headroom: float = 0.0) -> str:
     """``TTFT p90 180 ms vs 200 ms target`` (+ the headroom when a miss is only on it)."""
     if check.metric in METRIC_LABELS:
         label = f"{METRIC_LABELS[check.metric]} {check.percentile}"

@@ -9,14 +9,17 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from predeploy.core.capacity import PerformanceEngine
 from predeploy.core.catalog import Catalog
+from predeploy.core.efficiency import ParameterSet
 from predeploy.core.errors import InputError, describe_validation_error
 from predeploy.core.optimizer import ProgressCallback, plan_deployment
+from predeploy.core.perf_engine import CalibratedEngine
 from predeploy.core.types import (
     DeploymentIntent,
     PlannerOptions,
@@ -26,6 +29,9 @@ from predeploy.core.types import (
     SweepVariable,
 )
 from predeploy.core.whatif import compare, sweep
+from predeploy.services.intent import extract_intent
+from predeploy.services.perf import default_catalog, load_parameters
+from predeploy.settings import Settings
 
 #: Largest spec file accepted (a DeploymentIntent is a few kB).
 MAX_SPEC_BYTES = 1_000_000
@@ -96,3 +102,66 @@ def compare_with_engine(
         plan_with_engine(a, catalog, engine, options),
         plan_with_engine(b, catalog, engine, options),
     )
+
+
+@lru_cache(maxsize=1)
+def calibrated_engine() -> CalibratedEngine:
+    """The performance engine with the shipped fitted parameters (read once per process)."""
+    return CalibratedEngine(load_parameters())
+
+
+def planning_catalog(settings: Settings) -> Catalog:
+    """The knowledge-base catalog: the database when initialized, else the shipped facts."""
+    del settings  # the catalog service reads the same PREDEPLOY_* settings itself
+    return default_catalog()
+
+
+def intent_from_text(text: str, settings: Settings) -> DeploymentIntent:
+    """The DeploymentIntent for a request in plain words (the intent engine)."""
+    return extract_intent(text, planning_catalog(settings), settings)
+
+
+def plan(
+    intent: DeploymentIntent,
+    catalog: Catalog,
+    params: ParameterSet,
+    *,
+    options: PlannerOptions | None = None,
+    progress: ProgressCallback | None = None,
+) -> PlanResult:
+    """Plans for ``intent`` over ``catalog`` with the performance engine on ``params``."""
+    return plan_with_engine(intent, catalog, CalibratedEngine(params), options, progress)
+
+
+def plan_request(
+    intent: DeploymentIntent,
+    settings: Settings,
+    options: PlannerOptions | None = None,
+    progress: ProgressCallback | None = None,
+) -> PlanResult:
+    """Plans for ``intent`` on the configured knowledge base and the calibrated engine."""
+    return plan_with_engine(intent, planning_catalog(settings), calibrated_engine(), options,
+                            progress)
+
+
+def sweep_request(
+    intent: DeploymentIntent,
+    settings: Settings,
+    variable: SweepVariable,
+    values: Sequence[float | str],
+    target: str | None = None,
+    options: PlannerOptions | None = None,
+) -> SweepResult:
+    """A what-if sweep on the configured knowledge base."""
+    return sweep_with_engine(intent, planning_catalog(settings), calibrated_engine(), variable,
+                             values, target, options)
+
+
+def compare_request(
+    a: DeploymentIntent,
+    b: DeploymentIntent,
+    settings: Settings,
+    options: PlannerOptions | None = None,
+) -> ScenarioComparison:
+    """Scenario A vs B on the configured knowledge base."""
+    return compare_with_engine(a, b, planning_catalog(settings), calibrated_engine(), options)

@@ -13,7 +13,7 @@ from tests.planning_facts import LLAMA_70B, ToyEngine, small_catalog
 
 from predeploy.core.errors import UnknownNameError
 from predeploy.core.optimizer import plan_deployment
-from predeploy.core.ranking import dominates
+from predeploy.core.ranking import Point, dominates, weight_bits
 from predeploy.core.rationale import plan_point
 from predeploy.core.types import DeploymentIntent, PlannerOptions, PlanResult
 
@@ -25,9 +25,9 @@ def _plan(engine: ToyEngine | None = None, **fields: object) -> PlanResult:
     return plan_deployment(intent, small_catalog(), engine or ToyEngine(), OPTIONS)
 
 
-def _points(result: PlanResult) -> list[tuple[float, float, float | None]]:
-    return [(p.cost.hourly_usd, p.predicted.e2e_ms.p90 or 0, p.quality_score)
-            for p in result.plans]
+def _points(result: PlanResult) -> list[Point]:
+    return [Point(p.cost.hourly_usd, p.predicted.e2e_ms.p90 or 0, p.quality_score, 0.0,
+                  weight_bits(p.precision)) for p in result.plans]
 
 
 def test_plans_meet_slos_with_headroom_verified_by_simulation() -> None:
@@ -47,10 +47,7 @@ def test_plans_meet_slos_with_headroom_verified_by_simulation() -> None:
 
 def test_no_returned_plan_is_dominated_by_another() -> None:
     result = _plan(users=20_000)
-    from predeploy.core.ranking import Point
-
-    points = [Point(c, lat, q, 0.0) for c, lat, q in _points(result)]
-    for a, b in itertools.permutations(points, 2):
+    for a, b in itertools.permutations(_points(result), 2):
         assert not dominates(a, b)
     assert len({(p.model, p.gpu) for p in result.plans}) >= 3  # diverse
 

@@ -1,0 +1,147 @@
+"""`predeploy plan | whatif | compare` end to end: JSON contract, Rich view, charts, and bad
+input as one clear line on stderr with exit status 2."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from predeploy.cli import app
+from predeploy.cli.common import run_guarded
+
+SMALL = {
+    "use_case": "chatbot", "peak_qps": 10, "gpus": ["L4", "H100-SXM"],
+    "models": ["meta-llama/Llama-3.1-8B-Instruct"], "constraints": {"models_required": True},
+}
+PLAN_KEYS = {"model", "precision", "gpu", "tp", "gpus_per_replica", "replicas", "total_gpus",
+             "vllm_args", "predicted", "slo_checks", "meets_slo", "cost", "provenance",
+             "rationale"}
+
+
+@dataclass
+class Outcome:
+    code: int
+    out: str
+    err: str
+
+
+Cli = Callable[..., Outcome]
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> Cli:
+    monkeypatch.setenv("PREDEPLOY_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("COLUMNS", "200")
+
+    def run(*args: str) -> Outcome:
+        monkeypatch.setattr(sys, "argv", ["predeploy", *args])
+        code = run_guarded(app)
+        captured = capsys.readouterr()
+        return Outcome(code, captured.out, captured.err)
+
+    return run
+
+
+def _spec(tmp_path: Path, name: str = "spec.json", **changes: object) -> Path:
+    data = {**SMALL, **changes}
+    path = tmp_path / name
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+def test_plan_json_contract(cli: Cli, tmp_path: Path) -> None:
+    result = cli("plan", "--spec", str(_spec(tmp_path)), "--json", "--plans", "3")
+    assert result.code == 0, result.err
+    doc = json.loads(result.out)
+    assert {"intent", "traffic", "plans", "infeasible", "elapsed_ms"} <= set(doc)
+    assert doc["plans"]
+    for plan in doc["plans"]:
+        assert set(plan) >= PLAN_KEYS
+        assert set(plan["predicted"]["ttft_ms"]) >= {"p50", "p90", "p95", "p99"}
+        assert {"output_tokens_per_s", "max_rps_per_replica"} <= set(plan["predicted"])
+        assert {"hourly_usd", "monthly_usd", "per_million_output_tokens_usd"} <= set(
+            plan["cost"])
+        assert plan["vllm_args"]["--max-model-len"] >= 1
+        check = next(iter(plan["slo_checks"].values()))
+        assert {"target", "predicted", "met"} <= set(check)
+        assert plan["total_gpus"] == plan["gpus_per_replica"] * plan["replicas"]
+    assert doc["elapsed_ms"] > 0
+
+
+def test_plan_from_words_renders_a_table_and_a_chart(cli: Cli, tmp_path: Path) -> None:
+    chart = tmp_path / "pareto.png"
+    result = cli("plan", "Customer support chatbot for 2,000 users, budget $9,000 per month, "
+                 "we have H100 GPUs", "--plot", str(chart))
+    assert result.code == 0, result.err
+    assert "x H100 SXM" in result.out
+    assert "estimate" in result.out
+    assert "vllm serve" in result.out
+    assert chart.read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"users": -5}, "users"),
+        ({"slo": {"ttft_ms": {"p90": 0}}}, "slo.ttft_ms.p90"),
+        ({"gpus": ["H900"]}, "unknown GPU 'H900'"),
+        ({"use_case": "poetry"}, "use_case"),
+        ({"userz": 3}, "userz"),
+    ],
+)
+def test_bad_specs_get_one_clear_line(
+    cli: Cli, tmp_path: Path, changes: dict[str, object], expected: str
+) -> None:
+    result = cli("plan", "--spec", str(_spec(tmp_path, **changes)))
+    assert result.code == 2
+    assert expected in result.err
+    assert "Traceback" not in result.err and "Traceback" not in result.out
+
+
+def test_unreadable_specs_name_the_file(cli: Cli, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json", encoding="utf-8")
+    result = cli("plan", "--spec", str(broken))
+    assert result.code == 2 and "broken.json" in result.err and "JSON" in result.err
+    missing = cli("plan", "--spec", str(tmp_path / "nope.json"))
+    assert missing.code == 2 and "nope.json" in missing.err
+    neither = cli("plan")
+    assert neither.code == 2 and "--spec" in neither.err
+
+
+def test_budget_below_any_plan_is_an_answer_not_an_error(cli: Cli, tmp_path: Path) -> None:
+    spec = _spec(tmp_path, budget={"monthly_usd": 10})
+    result = cli("plan", "--spec", str(spec))
+    assert result.code == 0, result.err
+    assert "No plan meets every constraint" in result.out
+    assert "raise the budget to $" in result.out
+    doc = json.loads(cli("plan", "--spec", str(spec), "--json").out)
+    assert doc["plans"] == [] and doc["infeasible"]
+    assert any(s["kind"] == "raise_budget" for s in doc["suggestions"])
+
+
+def test_whatif_rate_sweep_and_compare(cli: Cli, tmp_path: Path) -> None:
+    spec = _spec(tmp_path)
+    chart = tmp_path / "curve.png"
+    result = cli("whatif", "--spec", str(spec), "--vary", "rate", "--values", "0.5,1,2",
+                 "--plot", str(chart))
+    assert result.code == 0, result.err
+    assert "× 2" in result.out and chart.exists()
+    doc = json.loads(cli("whatif", "--spec", str(spec), "--vary", "rate", "--values", "1,4",
+                         "--json").out)
+    costs = [p["plan"]["cost"]["monthly_usd"] for p in doc["points"]]
+    assert costs == sorted(costs)
+    bad = cli("whatif", "--spec", str(spec), "--vary", "moon")
+    assert bad.code == 2 and "valid: rate" in bad.err
+    b = _spec(tmp_path, "b.json", peak_qps=40)
+    result = cli("compare", str(spec), str(b))
+    assert result.code == 0, result.err
+    assert "Scenario A vs B" in result.out and "B costs" in result.out
+    doc = json.loads(cli("compare", str(spec), str(b), "--json").out)
+    assert any(d["name"] == "monthly cost" for d in doc["deltas"])

@@ -1,0 +1,112 @@
+"""The planner on the shipped catalog with the calibrated performance engine (analytic screen,
+simulation-verified plans): physical sanity and the plan invariants."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from predeploy.core.catalog import Catalog
+from predeploy.core.optimizer import plan_deployment
+from predeploy.core.perf_engine import CalibratedEngine
+from predeploy.core.ranking import Point, dominates, weight_bits
+from predeploy.core.types import DeploymentIntent, PlannerOptions, PlanResult, Precision
+from predeploy.kb.seed_files import seed_catalog
+from predeploy.services.planning import calibrated_engine
+
+LLAMA_8B = "meta-llama/Llama-3.1-8B-Instruct"
+LLAMA_70B = "meta-llama/Llama-3.1-70B-Instruct"
+GPUS = ["L4", "L40S", "A100-80GB", "H100-SXM", "H200"]
+OPTIONS = PlannerOptions(num_requests=600, max_plans=4)
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    return seed_catalog()
+
+
+@pytest.fixture(scope="module")
+def engine() -> CalibratedEngine:
+    return calibrated_engine()
+
+
+def _plan(catalog: Catalog, engine: CalibratedEngine, **fields: object) -> PlanResult:
+    intent = DeploymentIntent.model_validate({"use_case": "chatbot", **fields})
+    return plan_deployment(intent, catalog, engine, OPTIONS)
+
+
+def test_every_plan_fits_meets_slos_in_simulation_and_is_not_dominated(
+    catalog: Catalog, engine: CalibratedEngine
+) -> None:
+    result = _plan(catalog, engine, peak_qps=20, gpus=GPUS, models=[LLAMA_8B, LLAMA_70B],
+                   constraints={"models_required": True})
+    assert result.plans
+    points = []
+    for plan in result.plans:
+        assert plan.meets_slo
+        assert plan.predicted.provenance.method == "simulation"
+        assert all(c.margin >= result.headroom - 1e-9 for c in plan.slo_checks.values())
+        gpu = catalog.gpu(plan.gpu)
+        memory = engine.fit_memory(catalog.model(plan.model), gpu, plan.precision, plan.tp,
+                                   plan.vllm.max_model_len)
+        assert memory.fits
+        assert plan.per_replica_peak_rps == pytest.approx(20 / plan.replicas)
+        points.append(Point(plan.cost.hourly_usd, plan.predicted.e2e_ms.p90 or 0,
+                            plan.quality_score, 0.0, weight_bits(plan.precision)))
+    for a, b in itertools.permutations(points, 2):
+        assert not dominates(a, b)
+
+
+def test_llama_70b_bf16_never_on_less_than_two_80gb_gpus(
+    catalog: Catalog, engine: CalibratedEngine
+) -> None:
+    model = catalog.model(LLAMA_70B)
+    for name in ("A100-80GB", "H100-SXM"):
+        assert not engine.fit_memory(model, catalog.gpu(name), Precision.BF16, 1, 4096).fits
+    result = _plan(catalog, engine, qps=2, models=[LLAMA_70B],
+                   constraints={"models_required": True, "precisions": ["bf16"]})
+    assert result.plans
+    for plan in result.plans:
+        memory_gb = catalog.gpu(plan.gpu).memory_gb * plan.gpus_per_replica
+        assert memory_gb >= 160, plan.configuration
+
+
+def test_long_rag_prompts_set_max_model_len_and_need_kv_room(
+    catalog: Catalog, engine: CalibratedEngine
+) -> None:
+    intent = DeploymentIntent(use_case="rag_qa", qps=1, prompt_tokens=30_000, output_tokens=500,
+                              gpus=["H100-SXM", "L40S"])
+    result = plan_deployment(intent, catalog, engine, OPTIONS)
+    assert result.plans
+    for plan in result.plans:
+        assert plan.vllm.max_model_len >= 30_500
+        model = catalog.model(plan.model)
+        memory = engine.fit_memory(model, catalog.gpu(plan.gpu), plan.precision, plan.tp,
+                                   plan.vllm.max_model_len)
+        assert memory.kv_capacity_tokens >= 30_500  # one full sequence fits in the KV cache
+    short = {r.candidate.model for r in result.infeasible if r.reason == "context_length"}
+    assert all(catalog.model(m).architecture.max_context_tokens < 30_500 for m in short)
+
+
+def test_doubling_the_request_rate_never_lowers_cost(
+    catalog: Catalog, engine: CalibratedEngine
+) -> None:
+    costs = []
+    for rate in (2, 4, 8, 16):
+        result = _plan(catalog, engine, peak_qps=rate, priority="cost", gpus=GPUS,
+                       models=[LLAMA_8B], constraints={"models_required": True})
+        assert result.plans
+        costs.append(min(p.cost.hourly_usd for p in result.plans))
+    assert costs == sorted(costs)
+
+
+def test_impossible_latency_says_what_would_work(
+    catalog: Catalog, engine: CalibratedEngine
+) -> None:
+    result = _plan(catalog, engine, qps=1, gpus=["L4"], models=[LLAMA_70B],
+                   constraints={"models_required": True}, slo={"itl_ms": {"p90": 5}})
+    assert result.plans == ()
+    kinds = {s.kind for s in result.suggestions}
+    assert "relax_slo" in kinds
+    assert "allow_gpu" in kinds or "allow_model" in kinds

@@ -28,7 +28,7 @@ def print_json(value: Any) -> None:
 
 def fail(message: str) -> None:
     """Print a user-facing error and exit with :data:`EXIT_INPUT_ERROR`."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(EXIT_INPUT_ERROR)
 
 
@@ -37,10 +37,12 @@ def run_guarded(app: typer.Typer) -> int:
     try:
         app(standalone_mode=False)
     except PredeployError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         return EXIT_INPUT_ERROR
     except ValidationError as exc:
-        err_console.print(f"[bold red]error:[/] {describe_validation_error(exc)}", highlight=False)
+        err_console.print(
+            f"[bold red]error:[/] {describe_validation_error(exc)}", highlight=False, soft_wrap=True
+        )
         return EXIT_INPUT_ERROR
     except typer.Exit as exc:
         return int(exc.exit_code or 0)

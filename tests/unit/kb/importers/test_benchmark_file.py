@@ -13,7 +13,9 @@ from predeploy.kb.importers.canonical import NameResolver
 from predeploy.kb.importers.problems import ImportFileError
 from tests.unit.kb import samples
 
-NAMES = NameResolver([samples.llama_8b(), samples.qwen_7b()], [samples.h100(), samples.l4()])
+MODELS = [samples.llama_8b(), samples.qwen_7b()]
+GPUS = [samples.h100(), samples.l4()]
+NAMES = NameResolver(MODELS, GPUS)
 
 
 def _line(**changes: Any) -> dict[str, Any]:
@@ -44,7 +46,7 @@ def test_valid_file_with_user_spelled_names(tmp_path: Path) -> None:
 
 def test_unknown_names_can_be_kept(tmp_path: Path) -> None:
     path = _write(tmp_path, [_line(model="tiiuae/falcon-180B", gpu="RTX-4090")])
-    lenient = NameResolver(NAMES._models, NAMES._gpus, strict=False)
+    lenient = NameResolver(MODELS, GPUS, strict=False)
     record = read_benchmark_file(path, lenient).records[0]
     assert (record.model, record.gpu) == ("tiiuae/falcon-180B", "RTX-4090")
 

@@ -23,6 +23,7 @@ from predeploy.core.types import (
     ModelCard,
     Precision,
     PriceQuote,
+    Provenance,
     SloTemplate,
 )
 from predeploy.services import knowledge
@@ -43,8 +44,33 @@ def register(app: typer.Typer) -> None:
     app.add_typer(kb_app, name="kb")
 
 
+#: Characters of a source shown in a table cell; ``--json`` has the full provenance.
+SOURCE_CELL_CHARS = 40
+
+
 def _fmt(value: float | None, digits: int = 2) -> str:
     return "—" if value is None else f"{value:,.{digits}f}"
+
+
+def _source(provenance: Provenance) -> str:
+    """``kind · date · source`` with the source shortened for a table cell."""
+    source = provenance.source
+    if len(source) > SOURCE_CELL_CHARS:
+        source = source[: SOURCE_CELL_CHARS - 1] + "…"
+    date = f" · {provenance.date.isoformat()}" if provenance.date else ""
+    return f"{provenance.kind.value}{date} · {source}"
+
+
+def _table(title: str, columns: Sequence[str], right: set[str]) -> Table:
+    """A table whose values keep their width; the last column (source) takes what is left."""
+    table = Table(title=title)
+    last = len(columns) - 1
+    for index, column in enumerate(columns):
+        table.add_column(
+            column, justify="right" if column in right else "left", no_wrap=index < last,
+            min_width=None if index == last else min(len(column), 12), overflow="ellipsis",
+        )
+    return table
 
 
 @kb_app.command("init")
@@ -235,45 +261,42 @@ def templates(json_out: bool = JSON_OPTION) -> None:
 
 
 def _models_table(found: Sequence[ModelCard]) -> Table:
-    table = Table(title=f"Models ({len(found)})")
-    for column in ("id", "params (B)", "active (B)", "context", "license", "source"):
-        table.add_column(column, justify="right" if "(" in column or column == "context"
-                         else "left")
+    table = _table(f"Models ({len(found)})",
+                   ("id", "params (B)", "active (B)", "context", "license", "source"),
+                   right={"params (B)", "active (B)", "context"})
     for m in found:
         arch = m.architecture
         table.add_row(m.id, _fmt(arch.total_params_b, 1), _fmt(arch.active_params_b, 1),
-                      f"{arch.max_context_tokens:,}", m.license, m.provenance.label())
+                      f"{arch.max_context_tokens:,}", m.license, _source(m.provenance))
     return table
 
 
 def _gpus_table(found: Sequence[GpuSpec]) -> Table:
-    table = Table(title=f"GPUs ({len(found)})")
-    for column in ("name", "memory GB", "HBM GB/s", "BF16 TFLOPS", "FP8 TFLOPS", "interconnect",
-                   "source"):
-        table.add_column(column, justify="left" if column in {"name", "interconnect", "source"}
-                         else "right")
+    numbers = ("memory GB", "HBM GB/s", "BF16 TFLOPS", "FP8 TFLOPS")
+    table = _table(f"GPUs ({len(found)})", ("name", *numbers, "interconnect", "source"),
+                   right=set(numbers))
     for g in found:
         table.add_row(g.name, _fmt(g.memory_gb, 0), _fmt(g.memory_bandwidth_gb_s, 0),
                       _fmt(g.bf16_tflops, 0), _fmt(g.fp8_tflops, 0),
-                      f"{g.interconnect} {g.interconnect_gb_s:,.0f} GB/s", g.provenance.label())
+                      f"{g.interconnect} {g.interconnect_gb_s:,.0f} GB/s", _source(g.provenance))
     return table
 
 
 def _prices_table(found: Sequence[PriceQuote]) -> Table:
-    table = Table(title=f"Prices, USD per GPU-hour ({len(found)})")
-    for column in ("gpu", "provider", "instance", "region", "on-demand", "spot", "source"):
-        table.add_column(column, justify="right" if column in {"on-demand", "spot"} else "left")
+    table = _table(f"Prices, USD per GPU-hour ({len(found)})",
+                   ("gpu", "provider", "instance", "region", "on-demand", "spot", "source"),
+                   right={"on-demand", "spot"})
     for p in found:
         table.add_row(p.gpu, p.provider, f"{p.instance_type} ({p.gpu_count}x)", p.region,
                       _fmt(p.usd_per_gpu_hour_on_demand, 3), _fmt(p.usd_per_gpu_hour_spot, 3),
-                      p.provenance.label())
+                      _source(p.provenance))
     return table
 
 
 def _slo_table(found: Sequence[SloTemplate]) -> Table:
-    table = Table(title=f"Use-case SLO templates ({len(found)})")
-    for column in ("use case", "TTFT ms p50/p90/p99", "ITL ms p90", "E2E ms p95", "priority"):
-        table.add_column(column)
+    table = _table(f"Use-case SLO templates ({len(found)})",
+                   ("use case", "TTFT ms p50/p90/p99", "ITL ms p90", "E2E ms p95", "priority"),
+                   right=set())
     for t in found:
         ttft = t.slo.ttft_ms
         table.add_row(t.id.value, "/".join(_fmt(v, 0) for v in (ttft.p50, ttft.p90, ttft.p99)),
@@ -283,9 +306,8 @@ def _slo_table(found: Sequence[SloTemplate]) -> Table:
 
 
 def _deployment_table(found: Sequence[DeploymentTemplate]) -> Table:
-    table = Table(title=f"Deployment templates ({len(found)})")
-    for column in ("id", "mode", "runtime", "autoscaling", "use cases"):
-        table.add_column(column)
+    table = _table(f"Deployment templates ({len(found)})",
+                   ("id", "mode", "runtime", "autoscaling", "use cases"), right=set())
     for t in found:
         scaling = t.autoscaling
         table.add_row(t.id, t.kserve_deployment_mode, t.runtime,

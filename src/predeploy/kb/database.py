@@ -122,8 +122,9 @@ def schema_state(engine: Engine) -> SchemaState:
     try:
         revision = current_revision(engine)
     except OperationalError as exc:
+        reason = " ".join(str(exc.orig).split())  # one line, whatever the driver printed
         raise InputError(
-            f"cannot open the knowledge base at {display_url(engine.url)}: {exc.orig}"
+            f"cannot open the knowledge base at {display_url(engine.url)}: {reason}"
         ) from None
     if revision is None:
         return SchemaState.MISSING

@@ -43,9 +43,10 @@ def kb_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{tmp_path / 'kb.sqlite3'}"
         return
     from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
 
-    base = make_url(_postgres_url())
+    from predeploy.kb.database import parse_url
+
+    base = parse_url(_postgres_url())  # postgresql:// means psycopg 3, as in the app
     schema = f"test_{uuid.uuid4().hex[:16]}"
     admin = create_engine(base)
     try:

@@ -100,7 +100,8 @@ def test_import_guidellm_then_list_and_export(cli: Cli, tmp_path: Path) -> None:
     assert prices and {p["gpu"] for p in prices} == {gpu}
     templates = json.loads(cli("kb", "templates", "--json").out)
     assert len(templates["slo_templates"]) == len(seed.slo_templates)
-    for command in ("models", "gpus", "prices", "templates", "stats"):
+    assert json.loads(cli("kb", "outcomes", "--json").out) == []
+    for command in ("models", "gpus", "prices", "templates", "stats", "outcomes"):
         table = cli("kb", command)
         assert table.code == 0 and table.out.strip(), command
 

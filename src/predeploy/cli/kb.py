@@ -260,6 +260,30 @@ def templates(json_out: bool = JSON_OPTION) -> None:
     console.print(_deployment_table(deployment))
 
 
+@kb_app.command("outcomes")
+def outcomes(
+    deployment: str | None = typer.Option(None, "--deployment", help="Only this deployment."),
+    json_out: bool = JSON_OPTION,
+) -> None:
+    """List recorded deployment outcomes (what deployed plans actually measured)."""
+    found = knowledge.list_outcomes(load_settings(), deployment_name=deployment)
+    if json_out:
+        print_json([o.model_dump(mode="json") for o in found])
+        return
+    table = _table(f"Deployment outcomes ({len(found)})",
+                   ("id", "deployment", "model", "hardware", "period", "TTFT ms p90",
+                    "output tok/s", "source"),
+                   right={"TTFT ms p90", "output tok/s"})
+    for o in found:
+        plan = o.plan
+        table.add_row(o.id, o.deployment_name, plan.model,
+                      f"{plan.replicas}x {plan.configuration}",
+                      f"{o.period_start:%Y-%m-%d} → {o.period_end:%Y-%m-%d}",
+                      _fmt(o.observed.ttft_ms.p90, 0), _fmt(o.observed.output_tokens_per_s, 0),
+                      o.source)
+    console.print(table)
+
+
 def _models_table(found: Sequence[ModelCard]) -> Table:
     table = _table(f"Models ({len(found)})",
                    ("id", "params (B)", "active (B)", "context", "license", "source"),

@@ -20,6 +20,8 @@ from predeploy.core.catalog import Catalog
 from predeploy.core.errors import InputError, UnknownNameError
 from predeploy.core.types import (
     BenchmarkRecord,
+    DeploymentOutcome,
+    FactKind,
     FrozenModel,
     KvCacheDtype,
     Precision,
@@ -42,6 +44,7 @@ from predeploy.kb.importers.benchmark_file import read_benchmark_file
 from predeploy.kb.importers.canonical import NameResolver
 from predeploy.kb.importers.guidellm import GuidellmRun, read_guidellm_report
 from predeploy.kb.imports import ImportBatch, ImportSummary, store_import
+from predeploy.kb.outcomes import OutcomeRepository
 from predeploy.kb.seed import SeedData, SeedReport, load_seed
 from predeploy.kb.stats import KbCounts, count_kb
 from predeploy.settings import Settings
@@ -56,7 +59,9 @@ __all__ = [
     "import_guidellm",
     "init_kb",
     "kb_stats",
+    "list_outcomes",
     "open_catalog",
+    "record_outcome",
 ]
 
 
@@ -165,7 +170,7 @@ def _seed_counts(catalog: Catalog) -> KbStats:
         slo_templates=len(catalog.slo_templates()),
         deployment_templates=len(catalog.deployment_templates()),
         benchmarks=sum(
-            len(r.metrics) for r in benchmarks if r.provenance.kind.value == "measured"
+            len(r.metrics) for r in benchmarks if r.provenance.kind is FactKind.MEASURED
         ),
         benchmark_scenarios=len(benchmarks), outcomes=0,
     )
@@ -274,6 +279,26 @@ def import_benchmarks(
         batch = ImportBatch(file=parsed.file, sha256=parsed.sha256, records=parsed.records)
         with Session(db) as session, session.begin():
             return store_import(session, "benchmarks", [batch])
+
+
+def record_outcome(settings: Settings, outcome: DeploymentOutcome) -> None:
+    """Store what a deployed plan measured (an id is recorded once)."""
+    with _engine(settings) as engine:
+        _require_current(engine)
+        with Session(engine) as session, session.begin():
+            OutcomeRepository(session).add(outcome)
+
+
+def list_outcomes(
+    settings: Settings, *, deployment_name: str | None = None, model: str | None = None
+) -> list[DeploymentOutcome]:
+    """Recorded deployment outcomes, oldest first (none before ``kb init``)."""
+    with _engine(settings) as engine:
+        if schema_state(engine) is SchemaState.MISSING:
+            return []
+        _require_current(engine)
+        with Session(engine) as session:
+            return OutcomeRepository(session).list(deployment_name=deployment_name, model=model)
 
 
 def export_kb(settings: Settings) -> KbExport:

@@ -147,3 +147,14 @@ def test_export_holds_every_collection(initialized: Settings) -> None:
     assert sorted(b.id for b in document.benchmarks) == sorted(b.id for b in seed.benchmarks)
     assert document.outcomes == ()
     assert json.loads(document.model_dump_json())["format"] == "predeploy-kb-export"
+
+
+def test_outcomes_are_recorded_and_listed(settings: Settings) -> None:
+    assert knowledge.list_outcomes(settings) == []  # before init: none, and no error
+    knowledge.init_kb(settings, seed=samples.seed_data())
+    outcome = samples.outcome()
+    knowledge.record_outcome(settings, outcome)
+    assert knowledge.list_outcomes(settings) == [outcome]
+    assert knowledge.list_outcomes(settings, deployment_name="other") == []
+    assert _counts(settings).outcomes == 1
+    assert knowledge.export_kb(settings).outcomes == (outcome,)

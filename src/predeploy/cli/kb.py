@@ -161,14 +161,15 @@ def import_guidellm(
 
 @kb_app.command("import-benchmarks")
 def import_benchmarks(
-    file: Path = typer.Argument(..., help="JSON Lines file, one BenchmarkRecord per line."),
+    file: Path = typer.Argument(..., help="JSON Lines file: one BenchmarkRecord or one "
+                                "calibration case (../shared/calibration format) per line."),
     allow_unknown_names: bool = typer.Option(
         False, "--allow-unknown-names",
         help="Keep model/GPU names the catalog does not know instead of failing.",
     ),
     json_out: bool = JSON_OPTION,
 ) -> None:
-    """Import measured benchmarks from a JSON Lines file (all lines or none)."""
+    """Import measured benchmarks or calibration cases from a JSON Lines file (all or none)."""
     summary = knowledge.import_benchmarks(
         load_settings(), file, allow_unknown_names=allow_unknown_names
     )

@@ -272,13 +272,14 @@ def import_guidellm(
 def import_benchmarks(
     settings: Settings, file: Path, *, allow_unknown_names: bool = False
 ) -> ImportSummary:
-    """Import a BenchmarkRecord JSON Lines file in one transaction (all lines or none)."""
+    """Import a JSON Lines file of BenchmarkRecords or calibration cases, all lines or none."""
     with _engine(settings) as db:
         _require_current(db)
         parsed = read_benchmark_file(file, _resolver(db, strict=not allow_unknown_names))
         batch = ImportBatch(file=parsed.file, sha256=parsed.sha256, records=parsed.records)
+        kind = "calibration-cases" if parsed.cases else "benchmarks"
         with Session(db) as session, session.begin():
-            return store_import(session, "benchmarks", [batch])
+            return store_import(session, kind, [batch])
 
 
 def record_outcome(settings: Settings, outcome: DeploymentOutcome) -> None:

@@ -158,3 +158,24 @@ def test_outcomes_are_recorded_and_listed(settings: Settings) -> None:
     assert knowledge.list_outcomes(settings, deployment_name="other") == []
     assert _counts(settings).outcomes == 1
     assert knowledge.export_kb(settings).outcomes == (outcome,)
+
+
+def test_calibration_cases_import_with_provenance(
+    initialized: Settings, shared_dir: Path
+) -> None:
+    """The shared calibration file: ≥ 1,000 measured values, each row with its source."""
+    cases = shared_dir / "calibration" / "perf_cases.jsonl"
+    with pytest.raises(InputError, match=r"^perf_cases\.jsonl: line \d+: model: unknown model"):
+        knowledge.import_benchmarks(initialized, cases)  # the sample catalog has two models
+    summary = knowledge.import_benchmarks(initialized, cases, allow_unknown_names=True)
+    assert summary.kind == "calibration-cases"
+    assert (summary.scenarios.inserted, summary.metric_values_written) == (1212, 4897)
+    engine = create_kb_engine(initialized.resolved_database_url)
+    with engine.connect() as connection:
+        with_provenance = connection.execute(text(
+            "SELECT COUNT(*) FROM benchmark_metrics m JOIN benchmark_scenarios s"
+            " ON s.id = m.scenario_id WHERE m.fact_kind = 'measured' AND m.source <> ''"
+            " AND s.import_id IS NOT NULL AND s.source_key <> 'test-fixture'"
+        )).scalar_one()
+    engine.dispose()
+    assert with_provenance == 4897

@@ -1,9 +1,11 @@
 """Benchmark JSON Lines files → :class:`BenchmarkRecord` s.
 
-One JSON object per line, each a :class:`BenchmarkRecord` (the format of
-``data/benchmarks/*.jsonl`` and of ``predeploy kb export``'s benchmarks). Every line is
-validated (schema, metric names and units, model and GPU names, unique ids) before anything is
-written; the first problem raises one :class:`ImportFileError` naming file, line and field.
+One JSON object per line, each either a :class:`BenchmarkRecord` (the format of
+``data/benchmarks/*.jsonl`` and of ``predeploy kb export``'s benchmarks) or a calibration case
+(the ../shared/calibration format, recognised by its ``scenario``; see
+:mod:`predeploy.kb.importers.calibration_cases`). Every line is validated (schema, metric names
+and units, model and GPU names, unique ids) before anything is written; the first problem raises
+one :class:`ImportFileError` naming file, line and field.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pydantic import ValidationError
 
 from predeploy.core.errors import UnknownNameError, describe_validation_error
 from predeploy.core.types import BenchmarkRecord, FrozenModel
+from predeploy.kb.importers.calibration_cases import is_case, record_from_case
 from predeploy.kb.importers.canonical import NameResolver
 from predeploy.kb.importers.problems import ImportFileError
 from predeploy.kb.importers.source import json_lines, read_text
@@ -26,6 +29,8 @@ class BenchmarkFile(FrozenModel):
     file: str
     sha256: str
     records: tuple[BenchmarkRecord, ...]
+    #: How many lines were calibration cases (the rest were BenchmarkRecords).
+    cases: int = 0
 
 
 def check_record(
@@ -76,13 +81,20 @@ def parse_benchmark_lines(
 ) -> BenchmarkFile:
     """Validate every line of a BenchmarkRecord JSON Lines text."""
     records: list[tuple[int, BenchmarkRecord]] = []
+    cases = 0
     for line, obj in json_lines(text, file):
-        try:
-            record = BenchmarkRecord.model_validate(obj)
-        except ValidationError as exc:
-            raise ImportFileError(
-                file, f"line {line}", None, describe_validation_error(exc)
-            ) from None
+        if is_case(obj):
+            record = record_from_case(obj, file, line)
+            cases += 1
+        else:
+            try:
+                record = BenchmarkRecord.model_validate(obj)
+            except ValidationError as exc:
+                raise ImportFileError(
+                    file, f"line {line}", None, describe_validation_error(exc)
+                ) from None
         records.append((line, check_record(record, names, file, line)))
     unique_ids(records, file)
-    return BenchmarkFile(file=file, sha256=sha256, records=tuple(r for _, r in records))
+    return BenchmarkFile(
+        file=file, sha256=sha256, records=tuple(r for _, r in records), cases=cases
+    )

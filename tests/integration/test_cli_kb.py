@@ -15,6 +15,7 @@ import pytest
 
 from predeploy.cli import app
 from predeploy.cli.common import run_guarded
+from predeploy.kb.seed import SeedData
 from predeploy.services import knowledge
 
 GUIDELLM_V1 = Path(__file__).parents[1] / "unit" / "kb" / "importers" / "data" / (
@@ -32,6 +33,11 @@ class Outcome:
 
 
 Cli = Callable[..., Outcome]
+
+
+@pytest.fixture(scope="module")
+def seed() -> SeedData:
+    return knowledge.read_seed()
 
 
 @pytest.fixture
@@ -58,7 +64,7 @@ def _stats(cli: Cli) -> dict[str, object]:
     return document
 
 
-def test_init_is_idempotent_and_stats_follow_the_contract(cli: Cli) -> None:
+def test_init_is_idempotent_and_stats_follow_the_contract(cli: Cli, seed: SeedData) -> None:
     before = _stats(cli)
     assert before["backend"] == "seed-files"
     first = cli("kb", "init")
@@ -67,7 +73,6 @@ def test_init_is_idempotent_and_stats_follow_the_contract(cli: Cli) -> None:
     assert stats["backend"] == "database"
     for key in CONTRACT_KEYS:
         assert isinstance(stats[key], int), key
-    seed = knowledge.read_seed()
     assert stats["models"] == len(seed.models) and stats["gpus"] == len(seed.gpus)
     assert stats["benchmarks"] == sum(len(b.metrics) for b in seed.benchmarks)
     assert stats["outcomes"] == 0
@@ -78,9 +83,10 @@ def test_init_is_idempotent_and_stats_follow_the_contract(cli: Cli) -> None:
     assert _stats(cli) == stats
 
 
-def test_import_guidellm_then_list_and_export(cli: Cli, tmp_path: Path) -> None:
+def test_import_guidellm_then_list_and_export(
+    cli: Cli, tmp_path: Path, seed: SeedData
+) -> None:
     assert cli("kb", "init").code == 0
-    seed = knowledge.read_seed()
     model, gpu = seed.models[0].id, seed.gpus[0].name
     before = _stats(cli)
     result = cli("kb", "import-guidellm", str(GUIDELLM_V1), "--model", model, "--gpu", gpu,
@@ -111,42 +117,36 @@ def test_import_guidellm_then_list_and_export(cli: Cli, tmp_path: Path) -> None:
     assert len(document["benchmarks"]) == after["benchmark_scenarios"]
 
 
-@pytest.mark.parametrize(
-    ("content", "message"),
-    [
-        ('{"metadata": {"version": 2}, "benchmarks": [', "bad.json: line 1, column"),
-        ('{"metadata": {"version": 7}, "benchmarks": []}',
-         "bad.json: metadata.version: unsupported report schema version 7"),
-    ],
-)
-def test_import_errors_exit_2_with_one_line(
-    cli: Cli, tmp_path: Path, content: str, message: str
+#: (file name, content, CLI arguments after the file, expected message on stderr)
+BAD_IMPORTS = [
+    ("bad.json", '{"metadata": {"version": 2}, "benchmarks": [', "guidellm",
+     "bad.json: line 1, column"),
+    ("bad.json", '{"metadata": {"version": 7}, "benchmarks": []}', "guidellm",
+     "bad.json: metadata.version: unsupported report schema version 7"),
+    ("runs.jsonl", '{"id": "x", "model": "m"}\n', "benchmarks", "runs.jsonl: line 1: "),
+]
+
+
+def test_import_errors_exit_2_with_one_line_and_change_nothing(
+    cli: Cli, tmp_path: Path, seed: SeedData
 ) -> None:
     assert cli("kb", "init").code == 0
     before = _stats(cli)
-    seed = knowledge.read_seed()
-    bad = tmp_path / "bad.json"
-    bad.write_text(content)
-    result = cli("kb", "import-guidellm", str(bad), "--model", seed.models[0].id,
-                 "--gpu", seed.gpus[0].name)
-    assert result.code == 2
-    assert result.err.count("\n") == 1 and message in result.err
-    assert _stats(cli) == before
-
-
-def test_benchmark_file_errors_and_unknown_gpu(cli: Cli, tmp_path: Path) -> None:
-    assert cli("kb", "init").code == 0
-    bad = tmp_path / "runs.jsonl"
-    bad.write_text('{"id": "x", "model": "m"}\n')
-    result = cli("kb", "import-benchmarks", str(bad))
-    assert result.code == 2
-    assert result.err.startswith("error: runs.jsonl: line 1: ")
-    assert result.err.count("\n") == 1
-    seed = knowledge.read_seed()
-    wrong = seed.gpus[0].name[:-1] + "Z"
-    result = cli("kb", "import-guidellm", str(GUIDELLM_V1), "--model", seed.models[0].id,
-                 "--gpu", wrong)
+    model, gpu = seed.models[0].id, seed.gpus[0].name
+    for name, content, kind, message in BAD_IMPORTS:
+        bad = tmp_path / name
+        bad.write_text(content)
+        if kind == "guidellm":
+            result = cli("kb", "import-guidellm", str(bad), "--model", model, "--gpu", gpu)
+        else:
+            result = cli("kb", "import-benchmarks", str(bad))
+        assert result.code == 2, message
+        assert result.err.startswith(f"error: {message}"), result.err
+        assert result.err.count("\n") == 1, result.err
+    wrong = gpu[:-1] + "Z"
+    result = cli("kb", "import-guidellm", str(GUIDELLM_V1), "--model", model, "--gpu", wrong)
     assert result.code == 2 and f"--gpu: unknown GPU '{wrong}'" in result.err
+    assert _stats(cli) == before
 
 
 def test_uninitialized_database_is_named(cli: Cli) -> None:

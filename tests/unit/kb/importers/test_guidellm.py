@@ -184,3 +184,13 @@ def test_not_a_report(tmp_path: Path) -> None:
         read_guidellm_report(_write(tmp_path, [1, 2], "x.json"), RUN)
     with pytest.raises(ImportFileError, match=r"^missing\.json: cannot read the file"):
         read_guidellm_report(tmp_path / "missing.json", RUN)
+
+
+def test_reports_before_schema_versions_read_like_v1(tmp_path: Path) -> None:
+    """GuideLLM 0.4 wrote ``args`` and ``benchmarks`` without ``metadata``."""
+    data = _v1()
+    del data["metadata"]
+    report = read_guidellm_report(_write(tmp_path, data, "old.json"), RUN)
+    assert report.schema_version is None and report.guidellm_version is None
+    assert len(report.records) == 2
+    assert "GuideLLM (version not recorded)" in report.records[0].provenance.source

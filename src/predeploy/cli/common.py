@@ -35,7 +35,8 @@ def fail(message: str) -> None:
 def run_guarded(app: typer.Typer) -> int:
     """Run the Typer app; domain and validation errors become one line on stderr, exit 2."""
     try:
-        app(standalone_mode=False)
+        # Without standalone mode click returns a command's exit status instead of exiting.
+        status = app(standalone_mode=False)
     except PredeployError as exc:
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         return EXIT_INPUT_ERROR
@@ -56,4 +57,4 @@ def run_guarded(app: typer.Typer) -> int:
             show()
             return int(code)
         raise
-    return 0
+    return status if isinstance(status, int) else 0

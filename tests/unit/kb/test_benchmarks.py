@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
+from tests.unit.kb import samples
 
 from predeploy.core.errors import InputError
 from predeploy.core.types import BenchmarkRecord, FactKind
 from predeploy.kb.benchmarks import BenchmarkRepository, SourceCount
 from predeploy.kb.tables import BenchmarkMetricRow
-from tests.unit.kb import samples
 
 
 def _add(engine: Engine, records: list[BenchmarkRecord]) -> None:

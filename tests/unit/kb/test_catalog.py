@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
+from tests.unit.kb import samples
 
 from predeploy.core.catalog import Catalog, InMemoryCatalog
 from predeploy.core.errors import InputError, UnknownNameError
 from predeploy.core.types import UseCase
 from predeploy.kb.catalog import SqlCatalog
 from predeploy.kb.seed import load_seed
-from tests.unit.kb import samples
 
 
 @pytest.fixture

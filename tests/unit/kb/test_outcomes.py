@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
+from tests.unit.kb import samples
 
 from predeploy.core.errors import InputError
 from predeploy.kb.outcomes import OutcomeRepository
-from tests.unit.kb import samples
 
 
 def test_outcomes_start_empty(kb_engine: Engine) -> None:

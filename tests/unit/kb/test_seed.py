@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
+from tests.unit.kb import samples
 
 from predeploy.core.errors import InputError
 from predeploy.kb.benchmarks import BenchmarkRepository
 from predeploy.kb.seed import SeedData, SeedReport, load_seed
 from predeploy.kb.stats import KbCounts, count_kb
 from predeploy.kb.tables import ImportRow, ModelRow, PriceRow
-from tests.unit.kb import samples
 
 
 def _seed(engine: Engine, seed: SeedData) -> SeedReport:

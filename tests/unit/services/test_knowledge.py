@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from tests.unit.kb import samples
 
 from predeploy.core.errors import InputError
 from predeploy.kb import seed_files
@@ -17,7 +18,6 @@ from predeploy.kb.database import create_kb_engine
 from predeploy.kb.stats import KbCounts
 from predeploy.services import knowledge
 from predeploy.settings import Settings
-from tests.unit.kb import samples
 
 GUIDELLM_V1 = Path(__file__).parents[1] / "kb" / "importers" / "data" / "guidellm_v1_poisson.json"
 LLAMA = "meta-llama/Llama-3.1-8B-Instruct"

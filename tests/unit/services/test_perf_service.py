@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))
+from tests.perf_fixtures import h100, llama_8b
+
 from predeploy.core.catalog import InMemoryCatalog
 from predeploy.core.efficiency import ParameterSet
 from predeploy.services.perf import predict_cases, predict_file
-from tests.perf_fixtures import h100, llama_8b
 
 MODEL_CONFIG = {
     "num_hidden_layers": 32,

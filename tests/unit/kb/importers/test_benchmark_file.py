@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.unit.kb import samples
 
 from predeploy.kb.importers.benchmark_file import read_benchmark_file
 from predeploy.kb.importers.canonical import NameResolver
 from predeploy.kb.importers.problems import ImportFileError
-from tests.unit.kb import samples
 
 MODELS = [samples.llama_8b(), samples.qwen_7b()]
 GPUS = [samples.h100(), samples.l4()]

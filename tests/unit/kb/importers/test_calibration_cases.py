@@ -7,12 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.unit.kb import samples
 
 from predeploy.kb import seed_files
 from predeploy.kb.importers.benchmark_file import read_benchmark_file
 from predeploy.kb.importers.canonical import NameResolver
 from predeploy.kb.importers.problems import ImportFileError
-from tests.unit.kb import samples
 
 CASE: dict[str, Any] = {
     "id": "lab/llama-8b/h100x1/c8",

@@ -30,7 +30,8 @@ from predeploy.core.types import (
 )
 from predeploy.core.whatif import compare, sweep
 from predeploy.services.intent import extract_intent
-from predeploy.services.perf import default_catalog, load_parameters
+from predeploy.services.knowledge import open_catalog
+from predeploy.services.perf import load_parameters
 from predeploy.settings import Settings
 
 #: Largest spec file accepted (a DeploymentIntent is a few kB).
@@ -112,8 +113,7 @@ def calibrated_engine() -> CalibratedEngine:
 
 def planning_catalog(settings: Settings) -> Catalog:
     """The knowledge-base catalog: the database when initialized, else the shipped facts."""
-    del settings  # the catalog service reads the same PREDEPLOY_* settings itself
-    return default_catalog()
+    return open_catalog(settings)
 
 
 def intent_from_text(text: str, settings: Settings) -> DeploymentIntent:

@@ -464,7 +464,11 @@ def _extremes(ranked: Sequence[Draft]) -> list[Draft]:
     cheapest = min(ranked, key=lambda d: (d.cost.hourly_usd, order[id(d)]))
     fastest = min(ranked, key=lambda d: (d.latency_ms, order[id(d)]))
     best = min(ranked, key=lambda d: (-d.point().quality_value, order[id(d)]))
-    return [cheapest, fastest, best]
+    named: dict[str, Draft] = {}
+    for draft in ranked:  # the best-ranked plan of each model the user named
+        if draft.config.model.preferred:
+            named.setdefault(draft.config.model.card.id, draft)
+    return [cheapest, fastest, best, *named.values()]
 
 
 def _labels(
@@ -475,8 +479,10 @@ def _labels(
     out = []
     for index, draft in enumerate(selection):
         labels = ["recommended"] if index == 0 else []
-        labels += [n for n, e in zip(names, extremes, strict=True) if e is draft]
+        labels += [n for n, e in zip(names, extremes[:3], strict=True) if e is draft]
         if names[2] in labels and draft.config.model.quality is None:
             labels.remove(names[2])
+        if draft.config.model.preferred:
+            labels.append("requested model")
         out.append((draft, tuple(labels)))
     return out

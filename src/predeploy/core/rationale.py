@@ -25,6 +25,7 @@ _LABEL_WORDS = {
     "cheapest": "the cheapest plan meeting all SLOs",
     "fastest": "the lowest E2E p90 latency at peak",
     "best quality": "the highest quality score",
+    "requested model": "a model you named",
 }
 
 

@@ -137,3 +137,10 @@ def test_plan_point_uses_capacity() -> None:
     plan = result.plans[0]
     assert plan.predicted.max_rps_per_replica * plan.replicas >= result.traffic.peak_requests_per_s
     assert plan_point is not None
+
+
+def test_a_named_model_is_shown_when_feasible() -> None:
+    result = _plan(users=20_000, priority="quality", models=["Qwen2.5-7B-Instruct"])
+    named = [p for p in result.plans if p.model == "Qwen/Qwen2.5-7B-Instruct"]
+    assert named and "requested model" in named[0].labels
+    assert any("a model you named" in line for line in named[0].rationale)

@@ -340,33 +340,46 @@ class Evaluator:
     def verify(
         self, config: Configuration, sizing: Sizing, rate_rps: float, limit: int
     ) -> tuple[Sizing, int] | SizingShortfall:
-        """Simulate the sized plan; add replicas until the simulation meets every SLO.
+        """Simulate the sized plan; while the simulation misses an SLO, add replicas.
 
-        Returns the verified sizing and how many replicas simulation added.
+        Replicas are added one at a time, then in doubling steps (+1, +2, +4, …) up to
+        ``max(max_extra_replicas, analytic count / 2)`` extra; after a success the count is
+        bisected back down against the simulation, so the verified count is the smallest the
+        simulation accepts within that range. Returns the verified sizing and the replicas added.
         """
         headroom = self.workload.headroom
         start = sizing.replicas
-        last: Evaluation | None = None
-        for extra in range(self.options.max_extra_replicas + 1):
-            replicas = start + extra
-            if replicas > limit:
-                break
-            result = self.evaluate(config, replicas, rate_rps, "simulate")
-            if result.ok:
-                if extra == 0:
-                    return Sizing(result, sizing.reason), 0
-                assert last is not None
-                reason = (
-                    f"{replicas} replicas: the analytic estimate said {start}, but simulation at "
-                    f"{replicas - 1} found {_first_miss(last, headroom)}"
-                )
-                return Sizing(result, reason), extra
-            last = result
-        detail = (
-            f"simulation still finds {_first_miss(last, headroom)} at {last.replicas} replicas"
-            if last is not None else f"the GPUs on hand allow at most {limit} replicas"
+        most = min(limit, start + max(self.options.max_extra_replicas, start // 2))
+        first = self.evaluate(config, start, rate_rps, "simulate")
+        if first.ok:
+            return Sizing(first, sizing.reason), 0
+        failed, passed = first, None
+        step = 1
+        while passed is None and failed.replicas < most:
+            attempt = self.evaluate(config, min(most, failed.replicas + step), rate_rps,
+                                    "simulate")
+            if attempt.ok:
+                passed = attempt
+            else:
+                failed, step = attempt, step * 2
+        if passed is None:
+            detail = (f"simulation still finds {_first_miss(failed, headroom)} at "
+                      f"{failed.replicas} replicas")
+            if failed.replicas >= limit and limit < start + max(1, start // 2):
+                detail += f" (at most {limit} replicas fit the GPUs allowed)"
+            return SizingShortfall(limit, failed.replicas + 1, detail)
+        while passed.replicas - failed.replicas > 1:
+            attempt = self.evaluate(
+                config, (passed.replicas + failed.replicas) // 2, rate_rps, "simulate")
+            if attempt.ok:
+                passed = attempt
+            else:
+                failed = attempt
+        reason = (
+            f"{passed.replicas} replicas: the analytic estimate said {start}, but simulation at "
+            f"{failed.replicas} found {_first_miss(failed, headroom)}"
         )
-        return SizingShortfall(limit, start + self.options.max_extra_replicas + 1, detail)
+        return Sizing(passed, reason), passed.replicas - start
 
 
 def _candidates(fail_n: int, best: Evaluation | None, limit: int) -> list[int]:

@@ -48,7 +48,14 @@ from predeploy.core.arrivals import (
 )
 from predeploy.core.batching import SchedulerConfig, StepCostModel
 from predeploy.core.metrics import MS_PER_S, AnalyticResult, percentiles_ms
-from predeploy.core.stepmix import LengthStats, StepMix, erlang_c, poisson_pmf
+from predeploy.core.occupancy import occupancy, prefill_dispersion, representative_states
+from predeploy.core.stepmix import (
+    LengthStats,
+    StateMixes,
+    StepMix,
+    poisson_mean_step_s,
+    poisson_quantiles,
+)
 from predeploy.core.types import LoadSpec, Percentiles, TokenDistribution
 
 #: Prefill tokens recomputed per output token when the KV cache limits the batch (derived:
@@ -56,9 +63,9 @@ from predeploy.core.types import LoadSpec, Percentiles, TokenDistribution
 #: observed 0.5-1.4; vLLM's greedy admission plus newest-first recompute preemption).
 KV_BOUND_RECOMPUTE_PER_OUTPUT_TOKEN = 0.8
 
-_QMC_POINTS = 1024
+_QMC_POINTS = 512
 _SOLVER_ITERATIONS = 40
-_SOLVER_TOLERANCE = 1e-6
+_SOLVER_TOLERANCE = 1e-4
 
 
 def _halton(count: int, base: int) -> NDArray[np.float64]:
@@ -73,9 +80,9 @@ def _halton(count: int, base: int) -> NDArray[np.float64]:
     return np.clip(out, 1e-9, 1.0 - 1e-9)
 
 
-#: A fixed Halton point set in [0, 1)⁷ (deterministic quasi-random coordinates).
-_U = np.stack([_halton(_QMC_POINTS, b) for b in (2, 3, 5, 7, 11, 13, 17)])
-_Z = np.array([NormalDist().inv_cdf(float(x)) for x in _U[6]])
+#: A fixed Halton point set in [0, 1)⁹ (deterministic quasi-random coordinates).
+_U = np.stack([_halton(_QMC_POINTS, b) for b in (2, 3, 5, 7, 11, 13, 17, 19, 23)])
+_Z = np.array([NormalDist().inv_cdf(float(x)) for x in _U[8]])
 
 
 @dataclass(frozen=True)
@@ -194,105 +201,154 @@ def _busy_fraction(rate: float, tau: float, lengths: LengthStats) -> float:
 
 
 def _operating_mix(ctx: _Context, rate: float) -> StepMix:
-    """Solve τ = τ̄(λ, τ) on [τ of an idle engine, τ at saturation] by regula falsi."""
-    lo = ctx.step.step_time_s(0, 0.0, 1, int(ctx.lengths.context))
+    """Solve τ = τ̄(λ, τ) on [τ of an idle engine, τ at saturation] by regula falsi.
+
+    Iterates on the Poisson step mix (:func:`poisson_mean_step_s`), then returns the full
+    mix (prefill-cycle chain) at the solution.
+    """
+    lengths = ctx.lengths
+    budget = ctx.config.max_num_batched_tokens
+
+    def excess(tau: float) -> float:
+        decoders = rate * lengths.decode_steps * tau / _busy_fraction(rate, tau, lengths)
+        return poisson_mean_step_s(ctx.step, budget, lengths, decoders, rate * tau) - tau
+
+    lo = ctx.step.step_time_s(0, 0.0, 1, round(lengths.context))
     hi = max(ctx.sat_mix.mean_s, lo * 1.000001)
-
-    def excess(tau: float) -> tuple[float, StepMix]:
-        mix = ctx.mix(rate, tau, _busy_fraction(rate, tau, ctx.lengths))
-        return mix.mean_s - tau, mix
-
-    g_lo, mix = excess(lo)
+    g_lo, g_hi = excess(lo), excess(hi)
     if g_lo <= 0.0:
-        return mix
-    g_hi, mix_hi = excess(hi)
-    if g_hi >= 0.0:  # at or beyond saturation: the saturation mix is the operating point
-        return mix_hi
-    side = 0
-    for _ in range(_SOLVER_ITERATIONS):
-        tau = hi - g_hi * (hi - lo) / (g_hi - g_lo)
-        g, mix = excess(tau)
-        if abs(g) <= _SOLVER_TOLERANCE * tau:
-            break
-        if g > 0.0:
-            lo, g_lo = tau, g
-            if side == 1:
-                g_hi /= 2.0  # Illinois step: keep the bracket shrinking from both ends
-            side = 1
-        else:
-            hi, g_hi = tau, g
-            if side == -1:
-                g_lo /= 2.0
-            side = -1
-    return mix
+        tau = lo
+    elif g_hi >= 0.0:
+        tau = hi
+    else:
+        side = 0
+        tau = hi
+        for _ in range(_SOLVER_ITERATIONS):
+            tau = hi - g_hi * (hi - lo) / (g_hi - g_lo)
+            g = excess(tau)
+            if abs(g) <= _SOLVER_TOLERANCE * tau:
+                break
+            if g > 0.0:
+                lo, g_lo = tau, g
+                if side == 1:
+                    g_hi /= 2.0  # Illinois step: keep the bracket shrinking from both ends
+                side = 1
+            else:
+                hi, g_hi = tau, g
+                if side == -1:
+                    g_lo /= 2.0
+                side = -1
+    return ctx.mix(rate, tau, _busy_fraction(rate, tau, lengths))
 
 
-def _poisson_quantiles(means: NDArray[np.float64], u: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Inverse CDF of Poisson(means[i]) at u[i]."""
-    size = int(max(float(means.max()), 0.0) + 7.0 * math.sqrt(max(float(means.max()), 0.0)) + 5)
-    cdf = np.cumsum(poisson_pmf(means, min(size, 65)), axis=1)
-    return np.asarray((cdf < u[:, None]).sum(axis=1), dtype=np.float64)
+#: How much of the batch-size spread at a request's arrival carries into its TPOT (the batch
+#: drifts while it decodes; derived: matched to the simulator's TPOT percentiles).
+TPOT_STATE_PERSISTENCE = 0.7
+#: Representative batch sizes the occupancy distribution is reduced to.
+_STATES = 16
 
 
 def _open_loop(ctx: _Context, rate: float, cv: float, num_requests: int) -> AnalyticResult:
+    """Poisson or gamma arrivals: fluid operating point, then the occupancy distribution."""
     lengths = ctx.lengths
+    o = lengths.o
     stable = rate < ctx.sat_rate
-    served = min(rate, ctx.sat_rate)
-    mix = _operating_mix(ctx, served) if stable else ctx.sat_mix
-    tau = mix.mean_s
+    served = min(rate, ctx.sat_rate * (1.0 - 1e-9))
+    base = _operating_mix(ctx, served)
+    tau = base.mean_s
     busy = _busy_fraction(served, tau, lengths)
-    u = _U
+    n_star = served * o * tau / busy  # running requests while busy (Little)
+    cap = max(1, math.floor(ctx.limit.value))
 
-    # The prefill cycle the request arrives in (duration-weighted), how far into it.
-    arrive = mix.cycle_weights * mix.cycle_s
-    kind = np.minimum(np.searchsorted(np.cumsum(arrive / arrive.sum()), u[0]), arrive.size - 1)
-    cycle = mix.cycle_s[kind]
+    # τ(n): the step mix at n* and at a larger batch, then the saturation mix at the limit.
+    n_hi = min(float(cap), n_star * 1.35 + 2.0)
+    high = StepMix(
+        ctx.step,
+        ctx.config.max_num_batched_tokens,
+        lengths,
+        decoders=n_hi * lengths.decode_steps / o,
+        prompts_per_step=served * tau,
+        rate=served,
+        size=base.size,
+    )
+    spread = max(n_hi - n_star, 1e-9)
+    slope = (high.mean_s - tau) / spread
+    states = np.arange(cap + 1, dtype=np.float64)
+    step_s = np.where(
+        states <= n_hi,
+        tau + slope * (states - n_star),
+        np.interp(states, [n_hi, float(cap)], [high.mean_s, ctx.sat_mix.mean_s]),
+    )
+    step_s = np.maximum(step_s, 1e-9)
+    stall = served * max(float(base.cycle_s[1] - base.cycle_s[0]), 0.0)
+    occ = occupancy(served, o, cap, step_s, prefill_dispersion(stall))
+
+    # Inter-token gaps: token-weighted batch sizes, each with its own step mix.
+    decoders = states * lengths.decode_steps / o
+    by_token = representative_states(occ.running_pmf, decoders / step_s, _STATES)
+    # The batch a request arrives to (time-average = what Poisson arrivals see).
+    at_arrival = representative_states(occ.running_pmf, np.ones_like(states), _STATES)
+    mixes = StateMixes.between(
+        base, high, n_star, n_hi, np.concatenate([by_token, at_arrival]), served
+    )
+    values, probs = mixes.step_atoms()
+    itl_values, itl_probs = values[:_STATES], probs[:_STATES] / _STATES
+    itl_mean = float((itl_values * itl_probs).sum())
+
+    u = _U
+    # The prefill cycle a request arrives in (duration-weighted) and how far into it.
+    row = (u[7] * _STATES).astype(int)
+    arrival_weights = mixes.weights[_STATES:]
+    arrival_cycles = mixes.cycle_s[_STATES:]
+    arrive = arrival_weights * arrival_cycles
+    arrive_cdf = np.cumsum(arrive / arrive.sum(axis=1, keepdims=True), axis=1)
+    kind = np.minimum((arrive_cdf[row] < u[0][:, None]).sum(axis=1), base.size - 1)
+    cycle = arrival_cycles[row, kind]
     elapsed = u[1]
-    ahead = _poisson_quantiles(served * cycle * elapsed, u[2])
-    behind = _poisson_quantiles(served * cycle * (1.0 - elapsed), u[3])
+    ahead = poisson_quantiles(served * cycle * elapsed, u[2])
+    behind = poisson_quantiles(served * cycle * (1.0 - elapsed), u[3])
     own = lengths.prompt_grid[(u[4] * lengths.prompt_grid.size).astype(int)]
-    mine = ahead * mix.tokens_per_prompt + own
-    group = mine + behind * mix.tokens_per_prompt
+    mine = ahead * base.tokens_per_prompt + own
+    group = mine + behind * base.tokens_per_prompt
     idle = u[5] > busy
     residual = np.where(idle, 0.0, (1.0 - elapsed) * cycle)
-    prefill = mix.prefill_times(np.where(idle, own, mine), np.where(idle, own, group))
-
-    # A full batch: Erlang-C wait for one of N_max places (service o·τ̄).
-    service = lengths.o * tau
-    offered = served * service
-    scv = lengths.o2 / (lengths.o * lengths.o) - 1.0
-    servers = max(1, math.floor(ctx.limit.value))
-    p_wait = erlang_c(servers, offered)
-    wait_rate = max(servers - offered, 1e-9) / service / max((cv * cv + scv) / 2.0, 1e-6)
-    queue = np.where(u[2] < p_wait, -np.log(u[3]) / wait_rate, 0.0)
+    prefill = base.prefill_times(np.where(idle, own, mine), np.where(idle, own, group))
+    prefill_slope = (high.last_step_s[1] - base.last_step_s[1]) / spread
+    shift = at_arrival[row] - n_star
+    prefill = np.maximum(prefill + np.where(idle, 0.0, prefill_slope * shift), 1e-9)
+    variability = (cv * cv + 1.0) / 2.0
+    queue = np.where(u[2] < occ.wait_probability, -np.log(u[3]) * variability / occ.wait_rate, 0.0)
     if not stable:
         # The backlog grows through the run: the average request waits for half of it.
         queue = queue + num_requests / 2.0 * (1.0 / served - 1.0 / rate)
     ttft = queue + residual + prefill
 
+    # TPOT: a request's gaps average the token-weighted step, shifted by the batch it met
+    # (partly: the batch drifts while it decodes), plus the noise of averaging o − 1 steps.
+    state_step = mixes.mean_step_s()[_STATES:]
+    drift = (state_step - state_step.mean())[row] * TPOT_STATE_PERSISTENCE
     out = lengths.output_grid[(u[6] * lengths.output_grid.size).astype(int)]
     gaps = out - 1.0
-    tpot = np.maximum(tau + _Z * mix.stdev_s / np.sqrt(np.maximum(gaps, 1.0)), 0.0)
+    noise = _Z * base.stdev_s / np.sqrt(np.maximum(gaps, 1.0))
+    tpot = np.maximum(itl_mean + drift + noise, 1e-9)
     e2e = ttft + gaps * tpot
-    decoding = served * lengths.decode_steps * tau
-    running = served * float(np.mean(prefill)) + decoding
-    values, probs = mix.step_atoms()
+    running = occ.mean_running
     return AnalyticResult(
         ttft_ms=percentiles_ms(ttft),
-        itl_ms=_atoms_ms(values, probs),
+        itl_ms=_atoms_ms(itl_values.ravel(), itl_probs.ravel()),
         tpot_ms=percentiles_ms(tpot[gaps > 0]),
         e2e_ms=percentiles_ms(e2e),
-        output_tokens_per_s=served * lengths.o,
-        total_tokens_per_s=served * (lengths.o + lengths.p),
+        output_tokens_per_s=served * o,
+        total_tokens_per_s=served * (o + lengths.p),
         requests_per_s=served,
-        kv_cache_usage=_kv_usage(ctx, decoding),
+        kv_cache_usage=_kv_usage(ctx, running * lengths.decode_steps / o),
         mean_queue_length=served * float(np.mean(queue + residual)),
         mean_batch_size=running,
         saturation_rps=ctx.sat_rate,
         utilization=rate / ctx.sat_rate,
         stable=stable,
-        mean_step_ms=tau * MS_PER_S,
-        mean_decode_batch=mix.decoders,
+        mean_step_ms=float(np.dot(occ.running_pmf, step_s)) * MS_PER_S,
+        mean_decode_batch=float(np.dot(occ.running_pmf, decoders)),
     )
 
 

@@ -23,15 +23,20 @@ PERCENTILE_LEVELS: tuple[tuple[str, float], ...] = (
     ("p99", 99.0),
 )
 
+_LEVELS = np.array([q for _, q in PERCENTILE_LEVELS])
+
 MS_PER_S = 1000.0
 
 
 def percentiles_ms(values_s: NDArray[np.float64]) -> Percentiles:
     """Mean and p50/p90/p95/p99 of ``values_s`` (seconds), in milliseconds; empty → all None."""
-    values = np.asarray(values_s, dtype=np.float64)
+    values = np.sort(np.asarray(values_s, dtype=np.float64), axis=None)
     if values.size == 0:
         return Percentiles()
-    qs = np.percentile(values, [q for _, q in PERCENTILE_LEVELS]) * MS_PER_S
+    ranks = _LEVELS * (values.size - 1) / 100.0
+    low = np.floor(ranks).astype(np.int64)
+    high = np.minimum(low + 1, values.size - 1)
+    qs = (values[low] + (ranks - low) * (values[high] - values[low])) * MS_PER_S
     return _build(float(values.mean()) * MS_PER_S, qs)
 
 

@@ -29,7 +29,8 @@ from predeploy.core.types import TokenDistribution
 
 #: Largest group of prompts per cycle the chain tracks; beyond, the Poisson tail is dropped.
 MAX_PROMPTS_PER_CYCLE = 64
-_LOG_FACTORIAL = np.array([math.lgamma(k + 1.0) for k in range(MAX_PROMPTS_PER_CYCLE + 1)])
+#: Poisson tail mass the operating-point solver leaves out of its step mix.
+SOLVER_TAIL_MASS = 1e-4
 #: Power iterations of the prefill-cycle chain (converges geometrically; 6 is ample).
 CHAIN_ITERATIONS = 6
 
@@ -81,18 +82,74 @@ class LengthStats:
         return self.p2 / (2.0 * self.p)
 
 
+_INVERSE_K = np.concatenate([[1.0], 1.0 / np.arange(1, MAX_PROMPTS_PER_CYCLE + 1)])
+
+
 def poisson_pmf(mean: NDArray[np.float64] | float, size: int) -> NDArray[np.float64]:
-    """P(K = k), k = 0..size−1, for each mean (last axis = k)."""
-    m = np.maximum(np.asarray(mean, dtype=np.float64), 1e-300)[..., None]
-    k = np.arange(size, dtype=np.float64)
-    return np.asarray(np.exp(k * np.log(m) - m - _LOG_FACTORIAL[:size]), dtype=np.float64)
+    """P(K = k), k = 0..size−1, for each mean (last axis = k): e^(−m)·Π_{j≤k} m/j."""
+    m = np.asarray(mean, dtype=np.float64)[..., None]
+    terms = m * _INVERSE_K[:size]
+    terms[..., 0] = 1.0
+    return np.asarray(np.exp(-m) * np.cumprod(terms, axis=-1), dtype=np.float64)
+
+
+def poisson_quantiles(means: NDArray[np.float64], u: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Inverse CDF of Poisson(means[i]) at u[i] (k with F(k−1) < u ≤ F(k))."""
+    prob = np.exp(-means)
+    cdf = prob.copy()
+    k = np.zeros_like(means)
+    for j in range(1, MAX_PROMPTS_PER_CYCLE + 1):
+        below = cdf < u
+        if not below.any():
+            break
+        k += below
+        prob = prob * means / j
+        cdf += prob
+    return k
 
 
 def poisson_support(mean: float) -> int:
     """How many k (0..K) to track so the dropped tail of Poisson(mean) is negligible."""
     if mean <= 0.0:
         return 2
-    return min(int(mean + 7.0 * math.sqrt(mean) + 4.0), MAX_PROMPTS_PER_CYCLE + 1)
+    return min(int(mean + 5.0 * math.sqrt(mean) + 3.0), MAX_PROMPTS_PER_CYCLE + 1)
+
+
+def poisson_mean_step_s(
+    step: StepCostModel,
+    budget_tokens: int,
+    lengths: LengthStats,
+    decoders: float,
+    prompts_per_step: float,
+) -> float:
+    """Mean step time when each cycle's prompt group is Poisson(``prompts_per_step``).
+
+    The cheap form of :attr:`StepMix.mean_s` (no arrival-duration correlation, scalars only)
+    that the operating-point solver iterates on.
+    """
+    room = max(budget_tokens - decoders, 1.0)
+    d, kv = round(decoders), round(decoders * lengths.context)
+    ratio = lengths.attention_per_prefill_token
+    a = prompts_per_step
+    prob = math.exp(-a)
+    full_s = -1.0
+    time_sum = steps_sum = mass = 0.0
+    for k in range(MAX_PROMPTS_PER_CYCLE + 1):
+        if mass > 1.0 - SOLVER_TAIL_MASS:
+            break
+        mass += prob
+        tokens = k * lengths.p
+        full = max(math.ceil(tokens / room) - 1.0, 0.0)
+        last = tokens - full * room
+        cycle = step.step_time_s(round(last), last * ratio, d, kv)
+        if full:
+            if full_s < 0.0:
+                full_s = step.step_time_s(round(room), room * ratio, d, kv)
+            cycle += full * full_s
+        time_sum += prob * cycle
+        steps_sum += prob * (full + 1.0)
+        prob *= a / (k + 1)
+    return time_sum / steps_sum
 
 
 class StepMix:
@@ -113,6 +170,7 @@ class StepMix:
         prompts_per_step: float,
         rate: float | None,
         extra_prefill_tokens: float = 0.0,
+        size: int | None = None,
     ) -> None:
         self.decoders = decoders
         self.kv_tokens = decoders * lengths.context
@@ -123,7 +181,10 @@ class StepMix:
         self._kv = round(self.kv_tokens)
         per_prompt = lengths.p + extra_prefill_tokens
         self.tokens_per_prompt = per_prompt
-        size = poisson_support(prompts_per_step * 1.5 + 1.0)
+        if size is None:
+            size = poisson_support(prompts_per_step * 1.25 + 0.25)
+        #: Group sizes tracked: 0..size−1 prompts per cycle.
+        self.size = size
         ks = np.arange(size, dtype=np.float64)
         tokens = ks * per_prompt
         full_steps = np.maximum(np.ceil(tokens / self.room) - 1.0, 0.0)
@@ -205,3 +266,67 @@ def erlang_c(servers: int, offered: float) -> float:
     blocking = float(terms[-1] / terms.sum())
     rho = offered / servers
     return min(1.0, blocking / (1.0 - rho * (1.0 - blocking)))
+
+
+@dataclass(frozen=True)
+class StateMixes:
+    """Step mixes at several batch sizes m (rows), interpolated between two computed mixes.
+
+    Step durations move linearly in m between the mix at n₀ and the one at n₁ (the step model
+    is close to linear in the batch over that range); each row's prefill-cycle distribution is
+    the stationary chain at its own durations, so larger batches -- longer steps -- also see
+    more prompts per step.
+    """
+
+    #: Duration of the last (or only) step of a cycle of k prompts, per state (S × K).
+    last_s: NDArray[np.float64]
+    #: Duration of a full chunk step, per state (S).
+    full_s: NDArray[np.float64]
+    #: Cycle durations (S × K) and steps per cycle (K).
+    cycle_s: NDArray[np.float64]
+    cycle_steps: NDArray[np.float64]
+    #: Stationary cycle distribution per state (S × K).
+    weights: NDArray[np.float64]
+
+    @classmethod
+    def between(
+        cls,
+        low: StepMix,
+        high: StepMix,
+        n_low: float,
+        n_high: float,
+        states: NDArray[np.float64],
+        rate: float,
+    ) -> StateMixes:
+        share = ((states - n_low) / max(n_high - n_low, 1e-9))[:, None]
+        last = np.maximum(low.last_step_s + share * (high.last_step_s - low.last_step_s), 1e-9)
+        full = np.maximum(
+            low.full_step_s + share[:, 0] * (high.full_step_s - low.full_step_s), 1e-9
+        )
+        extra = low.cycle_steps - 1.0
+        cycle = last + extra[None, :] * full[:, None]
+        size = low.size
+        mean_step = np.dot(low.cycle_weights, low.cycle_s) / np.dot(
+            low.cycle_weights, low.cycle_steps
+        )
+        weights = np.broadcast_to(poisson_pmf(rate * mean_step, size), (states.size, size))
+        transition = poisson_pmf(rate * cycle, size)  # S × K × K
+        transition /= transition.sum(axis=2, keepdims=True)
+        for _ in range(CHAIN_ITERATIONS):
+            weights = np.einsum("si,sij->sj", weights, transition)
+        weights /= weights.sum(axis=1, keepdims=True)
+        return cls(last, full, cycle, low.cycle_steps, weights)
+
+    def step_atoms(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """(durations, probabilities), S × (K + 1): a random step of each state (rows sum to 1)."""
+        w = self.weights
+        steps = w @ self.cycle_steps
+        full = (w * (self.cycle_steps - 1.0)).sum(axis=1)
+        values = np.concatenate([self.last_s, self.full_s[:, None]], axis=1)
+        probs = np.concatenate([w, full[:, None]], axis=1) / steps[:, None]
+        return values, probs
+
+    def mean_step_s(self) -> NDArray[np.float64]:
+        """Mean step duration per state."""
+        w = self.weights
+        return np.asarray((w * self.cycle_s).sum(axis=1) / (w @ self.cycle_steps))

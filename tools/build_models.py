@@ -6,12 +6,12 @@ source) or ``config_ref: aic:<file stem>``, a ``config.json`` bundled in the PyP
 ``aiconfigurator-core==0.12.0`` (Apache-2.0, NVIDIA ai-dynamo/aiconfigurator) under
 ``aiconfigurator_core/model_configs/<stem>_config.json``.
 
-Parameter counts are computed from the config with the per-architecture formulas below (every
-weight matrix, bias and norm vector of the language model; vision towers and multi-token-
-prediction modules are not counted). ``active`` = total minus the routed experts a token does not
-use, so it includes the embedding table and LM head (model cards usually exclude the embedding,
-hence card "active" figures are smaller). Where ``params: card`` is set the card figures are used
-instead and the provenance says so.
+Parameter counts are computed from the config with the per-architecture formulas in
+``tools/model_params.py`` (every weight matrix, bias and norm vector of the language model; vision
+towers and multi-token-prediction modules are not counted). ``active`` = total minus the routed
+experts a token does not use, so it includes the embedding table and LM head (model cards usually
+exclude the embedding, hence card "active" figures are smaller). Where ``params: card`` is set the
+card figures are used instead and the provenance says so.
 
 Rerun (from the repository root)::
 
@@ -31,13 +31,13 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from model_params import Config, Dims, _g, count_params, granite_layer_counts, nas_blocks
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCES = REPO / "tools" / "model_sources.yaml"
 OUTPUT = REPO / "src" / "predeploy" / "data" / "models.yaml"
 AIC_WHEEL = "aiconfigurator-core==0.12.0 (PyPI wheel, Apache-2.0; NVIDIA ai-dynamo/aiconfigurator)"
 
-Config = dict[str, Any]
 
 
 def _load_config(entry: dict[str, Any], aic_dir: Path) -> tuple[Config, str]:
@@ -51,159 +51,6 @@ def _load_config(entry: dict[str, Any], aic_dir: Path) -> tuple[Config, str]:
         source = f"{AIC_WHEEL} aiconfigurator_core/model_configs/{stem}_config.json"
         return {**merged, **entry.get("config", {})}, source
     return dict(entry["config"]), entry["config_source"]
-
-
-def _g(c: Config, *keys: str, default: Any = None) -> Any:
-    for key in keys:
-        if c.get(key) is not None:
-            return c[key]
-    return default
-
-
-class Dims:
-    """The config dimensions the formulas use, with Hugging Face key aliases resolved."""
-
-    def __init__(self, c: Config) -> None:
-        self.c = c
-        self.type = c.get("model_type", "")
-        self.layers = int(_g(c, "num_hidden_layers", "n_layer", "num_layers"))
-        self.hidden = int(_g(c, "hidden_size", "n_embd"))
-        self.heads = int(_g(c, "num_attention_heads", "n_head"))
-        self.kv_heads = int(_g(c, "num_key_value_heads", "num_kv_heads", default=self.heads))
-        self.head_dim = int(_g(c, "head_dim", default=self.hidden // self.heads))
-        default_inter = c.get("moe_intermediate_size") or 4 * self.hidden
-        self.inter = int(_g(c, "intermediate_size", "ffn_hidden_size", "n_inner",
-                            default=default_inter))
-        self.vocab = int(c["vocab_size"])
-        self.experts = int(_g(c, "n_routed_experts", "num_local_experts", "num_experts",
-                              default=0))
-        self.top_k = int(_g(c, "num_experts_per_tok", "experts_per_token", default=0))
-        self.moe_inter = int(_g(c, "moe_intermediate_size", default=self.inter))
-        self.tied = bool(c.get("tie_word_embeddings", False))
-
-
-def _norms(d: Dims, per_layer: int) -> int:
-    return d.layers * per_layer * d.hidden + d.hidden
-
-
-def _gqa_attention(d: Dims, qkv_bias: bool = False, o_bias: bool = False,
-                   qk_norm: bool = False) -> int:
-    q = d.hidden * d.heads * d.head_dim
-    kv = 2 * d.hidden * d.kv_heads * d.head_dim
-    o = d.heads * d.head_dim * d.hidden
-    bias = (d.heads + 2 * d.kv_heads) * d.head_dim if qkv_bias else 0
-    bias += d.hidden if o_bias else 0
-    return q + kv + o + bias + (2 * d.head_dim if qk_norm else 0)
-
-
-def _mla_attention(c: Config, d: Dims) -> int:
-    nope, rope = int(c["qk_nope_head_dim"]), int(c["qk_rope_head_dim"])
-    v_dim, kv_rank = int(c["v_head_dim"]), int(c["kv_lora_rank"])
-    q_rank = int(c.get("q_lora_rank") or 0)
-    if q_rank:
-        q = d.hidden * q_rank + q_rank + q_rank * d.heads * (nope + rope)
-    else:
-        q = d.hidden * d.heads * (nope + rope)
-    kv = d.hidden * (kv_rank + rope) + kv_rank + kv_rank * d.heads * (nope + v_dim)
-    o = d.heads * v_dim * d.hidden
-    indexer = 0
-    if c.get("index_n_heads"):  # DeepSeek Sparse Attention lightning indexer (V3.2, GLM-5)
-        n_idx, d_idx = int(c["index_n_heads"]), int(c["index_head_dim"])
-        indexer = q_rank * n_idx * d_idx + d.hidden * d_idx + 2 * d_idx + d.hidden * n_idx
-    return q + kv + o + indexer
-
-
-def _gated_mlp(hidden: int, inter: int) -> int:
-    return 3 * hidden * inter
-
-
-def _embeddings(d: Dims) -> int:
-    return d.vocab * d.hidden * (1 if d.tied else 2)
-
-
-def count_params(c: Config) -> tuple[int, int]:
-    """(total, active) parameters of the language model described by ``c``."""
-    d = Dims(c)
-    t = d.type
-    if t in {"llama", "mistral", "granite", "phi3", "qwen2", "qwen3", "gemma2", "gemma3_text"}:
-        qkv_bias = t == "qwen2"
-        qk_norm = t in {"qwen3", "gemma3_text"}
-        norms = 4 if t.startswith("gemma") else 2
-        per_layer = _gqa_attention(d, qkv_bias=qkv_bias, qk_norm=qk_norm) + _gated_mlp(
-            d.hidden, d.inter)
-        total = d.layers * per_layer + _norms(d, norms) + _embeddings(d)
-        return total, total
-    if t == "falcon":  # parallel attention + MLP, non-gated GELU MLP, LayerNorms with bias
-        per_layer = (d.hidden * (d.heads + 2 * d.kv_heads) * d.head_dim + d.hidden * d.hidden
-                     + 2 * d.hidden * d.inter + 2 * 2 * d.hidden)
-        total = d.layers * per_layer + 2 * d.hidden + _embeddings(d)
-        return total, total
-    if t == "gptj":  # q,k,v,o without bias; MLP fc_in/fc_out with bias; LM head with bias
-        per_layer = 4 * d.hidden * d.hidden + 2 * d.hidden * d.inter + d.inter + d.hidden
-        per_layer += 2 * d.hidden
-        total = d.layers * per_layer + 2 * d.hidden + _embeddings(d) + d.vocab
-        return total, total
-    if t in {"mixtral", "qwen3_moe", "minimax_m2"}:
-        qk_norm = t == "qwen3_moe"
-        attn = _gqa_attention(d, qk_norm=qk_norm)
-        if t == "minimax_m2":  # per-layer q/k RMSNorm over all heads
-            attn += (d.heads + d.kv_heads) * d.head_dim
-        expert = _gated_mlp(d.hidden, d.moe_inter)
-        router = d.hidden * d.experts + (d.experts if t == "minimax_m2" else 0)
-        total = d.layers * (attn + d.experts * expert + router) + _norms(d, 2) + _embeddings(d)
-        active = total - d.layers * (d.experts - d.top_k) * expert
-        return total, active
-    if t == "gpt_oss":  # biases everywhere, attention sinks, MoE experts with biases
-        attn = _gqa_attention(d, qkv_bias=True, o_bias=True) + d.heads
-        expert = 3 * d.hidden * d.moe_inter + 2 * d.moe_inter + d.hidden
-        router = d.hidden * d.experts + d.experts
-        total = d.layers * (attn + d.experts * expert + router) + _norms(d, 2) + _embeddings(d)
-        active = total - d.layers * (d.experts - d.top_k) * expert
-        return total, active
-    if t == "llama4_text":
-        attn = _gqa_attention(d)
-        step = int(c.get("interleave_moe_layer_step", 1))
-        moe_layers = sum(1 for i in range(d.layers) if (i + 1) % step == 0)
-        dense_layers = d.layers - moe_layers
-        expert = _gated_mlp(d.hidden, d.inter)
-        moe = d.experts * expert + expert + d.hidden * d.experts  # routed + 1 shared + router
-        dense = _gated_mlp(d.hidden, int(c["intermediate_size_mlp"]))
-        total = (d.layers * attn + moe_layers * moe + dense_layers * dense + _norms(d, 2)
-                 + _embeddings(d))
-        active = total - moe_layers * (d.experts - d.top_k) * expert
-        return total, active
-    if t in {"deepseek_v3", "deepseek_v32", "kimi_k2", "glm_moe_dsa", "glm4_moe"}:
-        if t == "glm4_moe":
-            attn = _gqa_attention(d, qkv_bias=True, qk_norm=bool(c.get("use_qk_norm")))
-        else:
-            attn = _mla_attention(c, d) + 2 * 0
-        dense_n = int(c.get("first_k_dense_replace", 0))
-        moe_n = d.layers - dense_n
-        expert = _gated_mlp(d.hidden, d.moe_inter)
-        shared = int(c.get("n_shared_experts", 0)) * expert
-        router = d.hidden * d.experts + d.experts  # gate + e_score_correction_bias
-        total = (d.layers * attn + dense_n * _gated_mlp(d.hidden, d.inter)
-                 + moe_n * (d.experts * expert + shared + router) + _norms(d, 2)
-                 + _embeddings(d))
-        active = total - moe_n * (d.experts - d.top_k) * expert
-        return total, active
-    if t == "qwen3_5_moe_text":
-        kinds = c["layer_types"]
-        nk, dk = int(c["linear_num_key_heads"]), int(c["linear_key_head_dim"])
-        nv, dv = int(c["linear_num_value_heads"]), int(c["linear_value_head_dim"])
-        kernel = int(c["linear_conv_kernel_dim"])
-        linear = (d.hidden * (2 * nk * dk + 2 * nv * dv) + d.hidden * 2 * nv
-                  + (2 * nk * dk + nv * dv) * kernel + 2 * nv + dv + nv * dv * d.hidden)
-        full = (d.hidden * d.heads * d.head_dim * 2 + 2 * d.hidden * d.kv_heads * d.head_dim
-                + d.heads * d.head_dim * d.hidden + 2 * d.head_dim)
-        expert = _gated_mlp(d.hidden, d.moe_inter)
-        shared = _gated_mlp(d.hidden, int(c["shared_expert_intermediate_size"])) + d.hidden
-        moe = d.experts * expert + shared + d.hidden * d.experts
-        attn_total = sum(linear if k == "linear_attention" else full for k in kinds)
-        total = attn_total + d.layers * moe + _norms(d, 2) + _embeddings(d)
-        active = total - d.layers * (d.experts - d.top_k) * expert
-        return total, active
-    raise SystemExit(f"no parameter formula for model_type {t!r}")
 
 
 def architecture(c: Config, overrides: dict[str, Any]) -> dict[str, Any]:
@@ -248,8 +95,21 @@ def architecture(c: Config, overrides: dict[str, Any]) -> dict[str, Any]:
         arch["attention_type"] = "hybrid"
         arch["linear_attention_layers"] = sum(
             1 for k in c["layer_types"] if k == "linear_attention")
+    if t == "granitemoehybrid":  # Mamba-2 layers keep a fixed-size state, no per-token KV
+        arch.update(attention_type="hybrid", linear_attention_layers=granite_layer_counts(c)[0])
+        if d.experts and c.get("shared_intermediate_size"):
+            arch["n_shared_experts"] = 1
+    if t == "nemotron-nas":  # no-op attention layers hold no KV cache at all
+        blocks = nas_blocks(c)
+        kv_heads = {kv for kv, _ in blocks if kv}
+        if len(kv_heads) != 1:
+            raise SystemExit("nemotron-nas: mixed KV head counts are not representable")
+        arch.update(num_kv_heads=kv_heads.pop(), intermediate_size=max(w for _, w in blocks),
+                    attention_type="hybrid",
+                    linear_attention_layers=sum(1 for kv, _ in blocks if not kv))
     layer_types = c.get("layer_types")
-    if c.get("sliding_window") and layer_types and t != "qwen3_5_moe_text":
+    if (c.get("sliding_window") and layer_types
+            and t not in {"qwen3_5_moe_text", "granitemoehybrid"}):
         arch["sliding_window"] = int(c["sliding_window"])
         arch["sliding_window_layers"] = sum(1 for k in layer_types if "sliding" in k)
     arch.update(overrides)

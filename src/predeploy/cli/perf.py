@@ -1,9 +1,105 @@
-"""CLI commands: perf (being built; see the open issue)."""
+"""CLI commands: ``predict`` (a case file or one scenario) and ``perf validate``."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.table import Table
+
+from predeploy.cli.common import console, err_console, fail, print_json
+from predeploy.core.types import PerfPrediction
+from predeploy.services import perf as perf_service
+
+perf_app = typer.Typer(help="Performance engine: validation of the calibrated model.")
+
+
+def _render(prediction: PerfPrediction, title: str) -> None:
+    m = prediction.metrics
+    table = Table(title=title)
+    table.add_column("metric")
+    for stat in ("mean", "p50", "p90", "p99"):
+        table.add_column(stat, justify="right")
+    for name in ("ttft_ms", "itl_ms", "tpot_ms", "e2e_ms"):
+        values = getattr(m, name)
+        table.add_row(name, *(f"{getattr(values, s):,.1f}" for s in ("mean", "p50", "p90", "p99")))
+    console.print(table)
+    console.print(
+        f"output {m.output_tokens_per_s:,.0f} tok/s · {m.requests_per_s:,.2f} req/s · "
+        f"mean batch {m.mean_batch_size or 0:,.1f} · saturation "
+        f"{prediction.saturation_rps or 0:,.2f} req/s"
+    )
+    console.print(f"memory: {prediction.memory.reason}")
+    console.print(f"[dim]{m.provenance.label()}[/]")
+
+
+def predict_command(
+    input: Annotated[
+        Path | None, typer.Option("--input", help="Calibration-format cases (JSON Lines).")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", help="Where to write one prediction per case.")
+    ] = None,
+    model: Annotated[str | None, typer.Option(help="Model id or name from the catalog.")] = None,
+    gpu: Annotated[str | None, typer.Option(help="Accelerator name, e.g. H100-SXM.")] = None,
+    tp: Annotated[int, typer.Option(min=1, help="Tensor parallel size.")] = 1,
+    pp: Annotated[int, typer.Option(min=1, help="Pipeline parallel size.")] = 1,
+    replicas: Annotated[int, typer.Option(min=1, help="Data-parallel replicas.")] = 1,
+    precision: Annotated[str | None, typer.Option(help="bf16, fp16, fp8, int8, int4, fp4.")] = None,
+    engine: Annotated[
+        str, typer.Option(help="vllm, sglang, trtllm, lmdeploy, llama.cpp.")
+    ] = "vllm",
+    input_tokens: Annotated[int, typer.Option(min=1, help="Prompt tokens per request.")] = 512,
+    output_tokens: Annotated[int, typer.Option(min=1, help="Output tokens per request.")] = 256,
+    qps: Annotated[float | None, typer.Option(min=0.0, help="Poisson arrival rate, req/s.")] = None,
+    concurrency: Annotated[int | None, typer.Option(min=1, help="Requests in flight.")] = None,
+    mode: Annotated[str, typer.Option(help="analytic or simulate.")] = "analytic",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Predict serving metrics: a case file (--input/--output) or one scenario (--model ...)."""
+    if input is not None or output is not None:
+        if input is None or output is None:
+            fail("--input and --output go together")
+            return
+        cases, errors = perf_service.predict_file(input, output)
+        err_console.print(f"wrote {cases} predictions to {output} ({errors} with an error)")
+        return
+    if model is None or gpu is None:
+        fail("give --input/--output, or --model and --gpu for one scenario")
+        return
+    if mode not in ("analytic", "simulate"):
+        fail(f"unknown mode {mode!r}; valid: analytic, simulate")
+    scenario = perf_service.scenario_from_request(
+        perf_service.default_catalog(),
+        model=model,
+        gpu=gpu,
+        tp=tp,
+        pp=pp,
+        replicas=replicas,
+        precision=precision,
+        engine=engine,
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        qps=qps,
+        concurrency=concurrency,
+    )
+    prediction = perf_service.predict_one(
+        scenario, mode="simulate" if mode == "simulate" else "analytic"
+    )
+    if as_json:
+        print_json(prediction)
+        return
+    load = f"{qps} req/s" if qps else f"concurrency {concurrency}" if concurrency else "max load"
+    _render(
+        prediction,
+        f"{scenario.model_id} on {scenario.gpu_count}x {scenario.gpu.name} "
+        f"(TP{tp}, {scenario.precision.value}, {scenario.engine.value}), "
+        f"{input_tokens}→{output_tokens} tokens, {load}",
+    )
 
 
 def register(app: typer.Typer) -> None:
     """Attach this module's commands to the main app."""
+    app.command("predict")(predict_command)
+    app.add_typer(perf_app, name="perf")

@@ -32,8 +32,8 @@ from predeploy.core.metrics import (
     percentiles_ms,
     weighted_percentiles_ms,
 )
-from predeploy.core.types import LoadSpec, TokenDistribution
 from predeploy.core.sampling import sample_requests
+from predeploy.core.types import LoadSpec, TokenDistribution
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,8 @@ from predeploy.core.lengths import (
     sample_token_lengths,
     token_length_grid,
 )
-from predeploy.core.types import LoadSpec, TokenDistribution
 from predeploy.core.sampling import RandomStreams, sample_requests
+from predeploy.core.types import LoadSpec, TokenDistribution
 
 
 def test_registry_covers_every_load_kind() -> None:

@@ -98,6 +98,9 @@ def test_bad_benchmark_line(data_copy: Path) -> None:
 
 def test_valid_benchmark_records_load(data_copy: Path) -> None:
     folder = data_copy / "benchmarks"
+    if folder.exists():
+        for shipped in folder.glob("*.jsonl"):
+            shipped.unlink()
     folder.mkdir(exist_ok=True)
     record = (
         '{"id": "t/1", "model": "meta-llama/Llama-3.1-8B-Instruct", "gpu": "H100-SXM", '

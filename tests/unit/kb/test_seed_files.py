@@ -28,9 +28,9 @@ def catalog() -> InMemoryCatalog:
 
 
 def test_counts() -> None:
-    assert len(read_models()) >= 45
-    assert len(read_gpus()) >= 14
-    assert len(read_prices()) >= 150
+    assert len(read_models()) >= 69
+    assert len(read_gpus()) >= 17
+    assert len(read_prices()) >= 152
     assert len(read_deployment_templates()) >= 6
     assert {t.id for t in read_slo_templates()} == set(UseCase)
     assert len(read_slo_templates()) == 10
@@ -130,6 +130,44 @@ def test_architecture_spot_checks(catalog: InMemoryCatalog) -> None:
     assert qwen35.linear_attention_layers == 45 and qwen35.attention_type == "hybrid"
 
 
+def test_hybrid_and_nas_architectures(catalog: InMemoryCatalog) -> None:
+    granite = catalog.model("ibm-granite/granite-4.0-h-small").architecture
+    # 36 Mamba-2 layers hold no per-token KV: only 4 of 40 layers cache K/V.
+    assert (granite.num_layers, granite.linear_attention_layers) == (40, 36)
+    assert (granite.num_experts, granite.experts_per_token, granite.n_shared_experts) == (72, 10, 1)
+    assert granite.total_params_b == pytest.approx(32, rel=0.02)
+    assert granite.active_params_b == pytest.approx(9, rel=0.05)
+    nemotron = catalog.model("nemotron super 49b").architecture
+    assert (nemotron.num_layers, nemotron.linear_attention_layers) == (80, 31)
+    assert nemotron.num_kv_heads == 8 and nemotron.intermediate_size == 28672
+    assert nemotron.total_params_b == pytest.approx(49.9, abs=0.1)
+    coder_lite = catalog.model("deepseek coder v2 lite").architecture
+    assert coder_lite.attention_type == "mla" and coder_lite.num_dense_layers == 1
+    assert coder_lite.total_params_b == pytest.approx(16, rel=0.03)
+    gemma_1b = catalog.model("google/gemma-3-1b-it").architecture
+    assert (gemma_1b.sliding_window, gemma_1b.sliding_window_layers) == (512, 22)
+    assert gemma_1b.total_params_b * 1e9 == pytest.approx(999_885_952, rel=1e-3)  # keras-hub
+
+
+def test_code_models_have_quality_for_code_tasks(catalog: InMemoryCatalog) -> None:
+    for model_id in ("Qwen/Qwen2.5-Coder-32B-Instruct", "Qwen/Qwen3-Coder-30B-A3B-Instruct"):
+        model = catalog.model(model_id)
+        tasks = {q.task for q in model.quality if q.scale == "aa-derived-v1"}
+        assert "code_completion" in tasks, model_id
+    card = [q for q in catalog.model("qwen2.5 coder 32b").quality
+            if q.scale.startswith("model-card:")]
+    assert card  # vendor scores from ../shared/quality/model_card_scores.csv
+
+
+def test_b300_spec_and_estimated_price(catalog: InMemoryCatalog) -> None:
+    gpu = catalog.gpu("B300")
+    assert (gpu.memory_gb, gpu.memory_bandwidth_gb_s, gpu.bf16_tflops) == (288, 8000, 2250)
+    assert gpu.interconnect_gb_s == 900  # NVLink 5, per direction
+    assert not gpu.serves(Precision.INT8)  # Blackwell Ultra cuts INT8; sources conflict
+    quotes = [p for p in read_prices() if p.gpu == "B300"]
+    assert quotes and all(q.provenance.kind is FactKind.ESTIMATED for q in quotes)
+
+
 def test_no_fp8_on_ampere_and_fp4_on_blackwell(catalog: InMemoryCatalog) -> None:
     for gpu in catalog.gpus():
         if gpu.architecture == "ampere":
@@ -152,6 +190,15 @@ def test_no_fp8_on_ampere_and_fp4_on_blackwell(catalog: InMemoryCatalog) -> None
         ("gpt-oss-20b", "openai/gpt-oss-20b"),
         ("deepseek r1", "deepseek-ai/DeepSeek-R1"),
         ("meta-llama/Llama-2-70b-hf", "meta-llama/Llama-2-70b-chat-hf"),
+        ("qwen coder", "Qwen/Qwen2.5-Coder-32B-Instruct"),
+        ("qwen2.5 coder 32b", "Qwen/Qwen2.5-Coder-32B-Instruct"),
+        ("qwen2.5-coder:7b", "Qwen/Qwen2.5-Coder-7B-Instruct"),
+        ("qwen3 coder", "Qwen/Qwen3-Coder-480B-A35B-Instruct"),
+        ("qwen3-coder:30b", "Qwen/Qwen3-Coder-30B-A3B-Instruct"),
+        ("codestral", "mistralai/Codestral-22B-v0.1"),
+        ("mistral small", "mistralai/Mistral-Small-24B-Instruct-2501"),
+        ("glm 4.6", "zai-org/GLM-4.6"),
+        ("granite 4 small", "ibm-granite/granite-4.0-h-small"),
     ],
 )
 def test_model_aliases(catalog: InMemoryCatalog, typed: str, model_id: str) -> None:
@@ -161,7 +208,8 @@ def test_model_aliases(catalog: InMemoryCatalog, typed: str, model_id: str) -> N
 @pytest.mark.parametrize(
     ("typed", "name"),
     [("A100", "A100-80GB"), ("h100s", "H100-SXM"), ("L40S", "L40S"), ("l4", "L4"),
-     ("nvidia a100 80gb", "A100-80GB"), ("h200 sxm", "H200"), ("mi300", "MI300X")],
+     ("nvidia a100 80gb", "A100-80GB"), ("h200 sxm", "H200"), ("mi300", "MI300X"),
+     ("hgx b300", "B300"), ("blackwell ultra", "B300")],
 )
 def test_gpu_aliases(catalog: InMemoryCatalog, typed: str, name: str) -> None:
     assert catalog.gpu(typed).name == name
@@ -233,6 +281,6 @@ def test_deployment_templates_use_standard_mode_and_vllm_metrics() -> None:
 
 def test_models_with_quality_and_tasks(catalog: InMemoryCatalog) -> None:
     with_scores = [m for m in catalog.models() if m.quality]
-    assert len(with_scores) >= 40
+    assert len(with_scores) >= 55
     base_only = catalog.model("EleutherAI/gpt-j-6b")
     assert base_only.tasks == ()

@@ -143,3 +143,6 @@ class PerfPrediction(FrozenModel):
     memory: MemoryFit
     #: Highest sustainable request rate of the whole scenario (all replicas), req/s.
     saturation_rps: NonNegativeFloat | None = None
+    #: One sequence alone (llama-bench ``tg``/``pp``): generated and prompt tokens per second.
+    decode_tokens_per_s_single_stream: NonNegativeFloat | None = None
+    prefill_tokens_per_s_single_stream: NonNegativeFloat | None = None

@@ -1,0 +1,176 @@
+"""Measured scenarios (calibration cases, benchmark records) as :class:`ServingScenario`.
+
+What a measurement leaves unstated is filled by stated rules: the model from the catalog (or
+the case's ``model_config``), lengths from the dataset's knowledge (``core.datasets``), the KV
+dtype from the engine's defaults, and TP — when a source does not disclose it (MLPerf) — as the
+smallest power of two on one node that leaves the KV cache a working share of memory.
+"""
+
+from __future__ import annotations
+
+import math
+
+from predeploy.core.cases import CalibrationCase, CaseScenario
+from predeploy.core.catalog import Catalog
+from predeploy.core.datasets import DATASETS, dataset_profile, token_distribution
+from predeploy.core.engines import default_kv_cache_dtype, engine_profile
+from predeploy.core.errors import InputError, PredeployError
+from predeploy.core.memory import smallest_fitting_tp
+from predeploy.core.types import (
+    BenchmarkRecord,
+    Engine,
+    LoadSpec,
+    ModelArchitecture,
+    Precision,
+    ServingScenario,
+    TokenDistribution,
+)
+
+#: Length used for a side of a llama-bench run that has none (``tg N`` has no prompt, ``pp N``
+#: no output): one token, so the other side dominates.
+EMPTY_SIDE_TOKENS = 1
+
+
+def _engine(name: str) -> Engine:
+    try:
+        return Engine(name)
+    except ValueError:
+        return Engine.OTHER
+
+
+def case_from_record(record: BenchmarkRecord) -> CalibrationCase:
+    """A benchmark record as a calibration case (the same scenario fields)."""
+    scenario = CaseScenario(
+        model=record.model,
+        gpu=record.gpu,
+        gpu_count=record.gpu_count,
+        tp=record.tp,
+        pp=record.pp,
+        precision=record.precision,
+        engine=_engine(record.engine),
+        engine_version=record.engine_version,
+        input_tokens=record.input_tokens,
+        output_tokens=record.output_tokens,
+        dataset=record.dataset,
+        load=record.load,
+        kv_cache_dtype=record.kv_cache_dtype or None,
+    )
+    return CalibrationCase(
+        id=record.id,
+        source_key=record.source_key,
+        source=record.provenance.source,
+        source_url=record.provenance.url,
+        scenario=scenario,
+        expected=dict(record.metrics),
+    )
+
+
+def _architecture(scenario: CaseScenario, catalog: Catalog) -> tuple[ModelArchitecture, Precision]:
+    try:
+        card = catalog.model(scenario.model)
+        arch = card.architecture
+    except PredeployError:
+        if scenario.architecture is None:
+            raise InputError(
+                f"unknown model {scenario.model!r}: not in the catalog and the case has no "
+                "model_config"
+            ) from None
+        arch = scenario.architecture
+    return arch, scenario.precision or arch.native_precision
+
+
+def _lengths(scenario: CaseScenario) -> tuple[TokenDistribution, TokenDistribution]:
+    """Prompt and output distributions: the scenario's means, else the dataset's knowledge."""
+    dataset = scenario.dataset
+    if scenario.engine == Engine.LLAMA_CPP and dataset == "other":
+        dataset = "llama-bench"
+    profile = DATASETS.get(dataset)
+    prompt, output = scenario.input_tokens, scenario.output_tokens
+    if (prompt is None or output is None) and profile is None:
+        missing = "input_tokens" if prompt is None else "output_tokens"
+        raise InputError(
+            f"{missing} is null and dataset {scenario.dataset!r} has no length knowledge "
+            f"(known: {', '.join(sorted(DATASETS))})"
+        )
+    fixed = dataset == "fixed" or profile is None
+    p_mean = float(prompt if prompt is not None else dataset_profile(dataset).prompt_mean)
+    o_mean = float(output if output is not None else dataset_profile(dataset).output_mean)
+    if prompt == 0 or output == 0:  # llama-bench tg/pp runs: one side is empty
+        p_mean = max(p_mean, EMPTY_SIDE_TOKENS)
+        o_mean = max(o_mean, EMPTY_SIDE_TOKENS)
+    p_cv = 0.0 if fixed or profile is None else profile.prompt_cv
+    o_cv = 0.0 if fixed or profile is None else profile.output_cv
+    cap = None if profile is None else profile.max_tokens
+    return token_distribution(p_mean, p_cv, cap), token_distribution(o_mean, o_cv, cap)
+
+
+def _load(scenario: CaseScenario) -> LoadSpec:
+    load = scenario.load
+    if load.kind == "request_rate":
+        if load.value is None:
+            raise InputError("load request_rate needs a value (requests/s)")
+        if load.arrival in (None, "poisson"):
+            return LoadSpec(kind="poisson", rate_rps=load.value, num_prompts=load.num_prompts)
+        cv = 0.05 if load.arrival == "constant" else 1.0
+        return LoadSpec(kind="gamma", rate_rps=load.value, cv=cv, num_prompts=load.num_prompts)
+    if load.kind == "concurrency":
+        return LoadSpec(
+            kind="concurrency",
+            concurrency=max(round(load.value or 1), 1),
+            num_prompts=load.num_prompts,
+        )
+    if load.kind == "static_batch":
+        return LoadSpec(kind="static_batch", batch_size=max(round(load.value or 1), 1))
+    if load.kind == "burst":
+        if load.num_prompts is None:
+            raise InputError("load burst needs num_prompts")
+        return LoadSpec(kind="burst", num_prompts=load.num_prompts)
+    return LoadSpec(kind="max_throughput", num_prompts=load.num_prompts)
+
+
+def scenario_from_case(case: CalibrationCase | CaseScenario, catalog: Catalog) -> ServingScenario:
+    """The :class:`ServingScenario` a calibration case describes.
+
+    TP when not stated (MLPerf): the smallest power of two on one node at which the weights
+    take at most 60 % of the usable memory, the rest of ``gpu_count`` as data-parallel
+    replicas. KV dtype: the case's, else the engine's default for the precision.
+    """
+    sc = case.scenario if isinstance(case, CalibrationCase) else case
+    try:
+        gpu = catalog.gpu(sc.gpu)
+    except PredeployError as exc:
+        raise InputError(str(exc)) from None
+    arch, precision = _architecture(sc, catalog)
+    prompt, output = _lengths(sc)
+    kv_dtype = sc.kv_cache_dtype or default_kv_cache_dtype(sc.engine, precision)
+    pp = sc.pp
+    tp = sc.tp
+    if tp is None:
+        per_node = max(min(gpu.gpus_per_node, sc.gpu_count) // pp, 1)
+        tp = (
+            smallest_fitting_tp(
+                arch,
+                gpu,
+                precision,
+                context_tokens=math.ceil(prompt.mean + output.mean),
+                max_gpus=per_node,
+                kv_cache_dtype=kv_dtype,
+                gpu_memory_utilization=engine_profile(sc.engine).gpu_memory_utilization,
+            )
+            or per_node
+        )
+    replicas = max(sc.gpu_count // (tp * pp), 1)
+    return ServingScenario(
+        model_id=sc.model,
+        model=arch,
+        gpu=gpu,
+        precision=precision,
+        tp=tp,
+        pp=pp,
+        replicas=replicas,
+        engine=sc.engine,
+        kv_cache_dtype=kv_dtype,
+        prompt_tokens=prompt,
+        output_tokens=output,
+        load=_load(sc),
+    )

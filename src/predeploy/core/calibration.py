@@ -1,0 +1,416 @@
+"""Fit the efficiency parameters to measurements (robust least squares on log errors).
+
+The model is the mixed-effects parameterisation of ``core.efficiency``: in fitting
+coordinates (logit of efficiencies, log of times) every scenario's parameters are
+
+    θ = θ_base + δ_engine + δ_class + δ_gpu + δ_(gpu, engine)
+
+with a Gaussian prior on every offset (ridge penalty ``(δ/σ_level)²``), so a level with few
+measurements stays close to its parent and an accelerator or engine without measurements
+falls back to the levels above it.
+
+The loss is Σ w_i ρ(log(pred_i / measured_i)) + priors, with ``ρ`` the Huber function
+(quadratic within ``HUBER_SCALE``, linear beyond: a few wrong or unrepresentative
+measurements cannot drag the fit), and weights ``w_i = 1/√n`` within each (source, metric
+family) group, so a large source does not drown a small one. It is minimised by
+Levenberg–Marquardt with iteratively reweighted residuals; the Jacobian is computed by finite
+differences with column grouping (each scenario depends on one effect per level, so
+perturbing one parameter of every effect of a level at once yields all their columns).
+Everything is deterministic: the same measurements give the same parameters.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from predeploy.core.efficiency import (
+    PARAM_NAMES,
+    EffectLevel,
+    EfficiencyParams,
+    ParameterEffect,
+    ParameterSet,
+    ParamName,
+    gpu_class,
+)
+from predeploy.core.fluid import FluidInputs, evaluate
+from predeploy.core.types import ServingScenario
+from predeploy.core.workload import EfficiencyArrays, PreparedScenario, prepare, stack
+
+#: Scale of the Huber loss on log errors: errors beyond ~22 % count linearly.
+HUBER_SCALE = 0.2
+
+#: Which parameters each level may shift, and the prior standard deviation of its offsets
+#: (in fitting coordinates: logit for efficiencies, log for times).
+LEVEL_PARAMS: dict[EffectLevel, tuple[tuple[ParamName, ...], float]] = {
+    "engine": (
+        (
+            "bandwidth_efficiency",
+            "compute_efficiency",
+            "attention_efficiency",
+            "comm_efficiency",
+            "step_overhead_s",
+            "layer_overhead_s",
+            "seq_overhead_s",
+            "request_overhead_s",
+        ),
+        1.0,
+    ),
+    "class": (("bandwidth_efficiency", "compute_efficiency"), 0.5),
+    "gpu": (("bandwidth_efficiency", "compute_efficiency", "step_overhead_s"), 0.3),
+    "gpu_engine": (
+        ("bandwidth_efficiency", "compute_efficiency", "step_overhead_s", "request_overhead_s"),
+        0.4,
+    ),
+}
+LEVELS: tuple[EffectLevel, ...] = ("engine", "class", "gpu", "gpu_engine")
+
+#: Prior standard deviation of the base parameters around the neutral defaults.
+BASE_PRIOR_SIGMA = 2.0
+
+#: Finite-difference step in fitting coordinates.
+FD_STEP = 1e-3
+
+
+def metric_family(metric: str) -> str:
+    """The scorer's metric families (../shared/calibration/score_perf.py)."""
+    if metric.endswith("_single_stream"):
+        return "single_stream"
+    if metric.endswith("_tokens_per_s") or metric == "requests_per_s":
+        return "throughput"
+    for prefix, name in (("ttft_ms", "ttft"), ("itl_ms", "itl_tpot"), ("tpot_ms", "itl_tpot")):
+        if metric.startswith(prefix):
+            return name
+    return "e2e" if metric.startswith("e2e_ms") else "other"
+
+
+@dataclass(frozen=True, slots=True)
+class Measurement:
+    """One measured scenario: what ran, what was measured, and where it was published."""
+
+    scenario: ServingScenario
+    metrics: dict[str, float]
+    source_key: str
+    id: str = ""
+
+
+@dataclass(frozen=True)
+class CalibrationProblem:
+    """Measurements prepared for fitting: per-scenario constants and per-value indices."""
+
+    measurements: tuple[Measurement, ...]
+    prepared: tuple[PreparedScenario, ...]
+    inputs: FluidInputs
+    keys: dict[EffectLevel, tuple[str, ...]]
+    key_index: dict[EffectLevel, np.ndarray]
+    obs_case: np.ndarray
+    obs_metric: tuple[str, ...]
+    obs_value: np.ndarray
+    obs_weight: np.ndarray
+
+
+def _keys(scenario: ServingScenario) -> dict[EffectLevel, str]:
+    engine = scenario.engine.value
+    return {
+        "engine": engine,
+        "class": gpu_class(scenario.gpu),
+        "gpu": scenario.gpu.name,
+        "gpu_engine": f"{scenario.gpu.name}/{engine}",
+    }
+
+
+#: Metrics the fluid model predicts (everything else in a measurement is ignored).
+FITTED_METRICS = frozenset(
+    {"output_tokens_per_s", "total_tokens_per_s", "requests_per_s"}
+    | {
+        f"{n}_{s}"
+        for n in ("ttft_ms", "itl_ms", "tpot_ms", "e2e_ms")
+        for s in ("mean", "p50", "p90", "p95", "p99")
+    }
+    | {"decode_tokens_per_s_single_stream", "prefill_tokens_per_s_single_stream"}
+)
+
+#: Metrics whose value is set by the load itself, not by the engine (an open-loop run's
+#: throughput equals its offered rate): not informative for the efficiencies.
+LOAD_DETERMINED = {"poisson": {"output_tokens_per_s", "total_tokens_per_s", "requests_per_s"}}
+
+
+def build_problem(measurements: Sequence[Measurement]) -> CalibrationProblem:
+    """Prepare measurements for :func:`fit` (sorted by id, so order does not matter)."""
+    ordered = tuple(sorted(measurements, key=lambda m: (m.id, m.source_key)))
+    prepared = tuple(prepare(m.scenario) for m in ordered)
+    defaults = EfficiencyArrays.from_params([EfficiencyParams()] * len(prepared))
+    inputs = stack(prepared, defaults)
+    keys: dict[EffectLevel, tuple[str, ...]] = {}
+    key_index: dict[EffectLevel, np.ndarray] = {}
+    case_keys = [_keys(m.scenario) for m in ordered]
+    for level in LEVELS:
+        names = tuple(sorted({k[level] for k in case_keys}))
+        lookup = {n: i for i, n in enumerate(names)}
+        keys[level] = names
+        key_index[level] = np.array([lookup[k[level]] for k in case_keys], dtype=int)
+    obs: list[tuple[int, str, float, str]] = []
+    for i, m in enumerate(ordered):
+        skip = LOAD_DETERMINED.get(m.scenario.load.kind, set())
+        for metric, value in sorted(m.metrics.items()):
+            if metric in FITTED_METRICS and metric not in skip and value > 0:
+                obs.append((i, metric, float(value), f"{m.source_key}|{metric_family(metric)}"))
+    groups = Counter(o[3] for o in obs)
+    weights = np.array([1.0 / math.sqrt(groups[o[3]]) for o in obs])
+    weights *= len(obs) / max(weights.sum(), 1e-12)
+    return CalibrationProblem(
+        measurements=ordered,
+        prepared=prepared,
+        inputs=inputs,
+        keys=keys,
+        key_index=key_index,
+        obs_case=np.array([o[0] for o in obs], dtype=int),
+        obs_metric=tuple(o[1] for o in obs),
+        obs_value=np.array([o[2] for o in obs]),
+        obs_weight=weights,
+    )
+
+
+@dataclass
+class _Layout:
+    """Where each parameter lives in the flat vector θ."""
+
+    base: np.ndarray
+    blocks: dict[EffectLevel, np.ndarray]  # (n_keys, n_free) → θ indices
+    size: int
+
+
+def _layout(problem: CalibrationProblem) -> _Layout:
+    base = np.arange(len(PARAM_NAMES))
+    pos = len(PARAM_NAMES)
+    blocks: dict[EffectLevel, np.ndarray] = {}
+    for level in LEVELS:
+        free = len(LEVEL_PARAMS[level][0])
+        n = len(problem.keys[level])
+        blocks[level] = np.arange(pos, pos + n * free).reshape(n, free)
+        pos += n * free
+    return _Layout(base=base, blocks=blocks, size=pos)
+
+
+def _coordinates(problem: CalibrationProblem, layout: _Layout, theta: np.ndarray) -> np.ndarray:
+    """Per-scenario fitting coordinates, shape (n_scenarios, n_params)."""
+    n = len(problem.prepared)
+    coords = np.tile(theta[layout.base], (n, 1))
+    for level in LEVELS:
+        names, _ = LEVEL_PARAMS[level]
+        block = theta[layout.blocks[level]][problem.key_index[level]]
+        for j, name in enumerate(names):
+            coords[:, PARAM_NAMES.index(name)] += block[:, j]
+    return coords
+
+
+def _efficiency_arrays(coords: np.ndarray) -> EfficiencyArrays:
+    values: dict[str, np.ndarray] = {}
+    for j, name in enumerate(PARAM_NAMES):
+        c = np.clip(coords[:, j], -40.0, 40.0)
+        if name in (
+            "bandwidth_efficiency",
+            "compute_efficiency",
+            "attention_efficiency",
+            "comm_efficiency",
+        ):
+            values[name] = 1.0 / (1.0 + np.exp(-c))
+        elif name == "overlap_exponent":
+            values[name] = 1.0 + np.exp(c)
+        else:
+            values[name] = np.exp(c)
+    return EfficiencyArrays(**values)
+
+
+def predicted_values(
+    problem: CalibrationProblem, coords: np.ndarray, grid_points: int | None = None
+) -> np.ndarray:
+    """The model's value for every observation at per-scenario coordinates ``coords``."""
+    inputs = dataclasses.replace(problem.inputs, eff=_efficiency_arrays(coords))
+    metrics = evaluate(inputs, grid_points=grid_points).metrics
+    out = np.empty(len(problem.obs_metric))
+    for metric in set(problem.obs_metric):
+        mask = np.array([m == metric for m in problem.obs_metric])
+        out[mask] = metrics[metric][problem.obs_case[mask]]
+    return out
+
+
+def _residuals(problem: CalibrationProblem, pred: np.ndarray) -> np.ndarray:
+    return np.asarray(np.log(np.maximum(pred, 1e-12) / problem.obs_value), dtype=float)
+
+
+def _prior(layout: _Layout, theta: np.ndarray, base0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Prior pseudo-residuals and their (diagonal) Jacobian entries."""
+    res = np.zeros(layout.size)
+    scale = np.zeros(layout.size)
+    res[layout.base] = (theta[layout.base] - base0) / BASE_PRIOR_SIGMA
+    scale[layout.base] = 1.0 / BASE_PRIOR_SIGMA
+    for level in LEVELS:
+        idx = layout.blocks[level].ravel()
+        sigma = LEVEL_PARAMS[level][1]
+        res[idx] = theta[idx] / sigma
+        scale[idx] = 1.0 / sigma
+    return res, scale
+
+
+def _jacobian(
+    problem: CalibrationProblem,
+    layout: _Layout,
+    theta: np.ndarray,
+    r0: np.ndarray,
+    grid_points: int | None,
+) -> np.ndarray:
+    """d residual / d θ by grouped forward differences."""
+    n_obs = len(problem.obs_metric)
+    jac = np.zeros((n_obs, layout.size))
+    coords0 = _coordinates(problem, layout, theta)
+    for j in range(len(PARAM_NAMES)):
+        coords = coords0.copy()
+        coords[:, j] += FD_STEP
+        jac[:, layout.base[j]] = (
+            _residuals(problem, predicted_values(problem, coords, grid_points)) - r0
+        ) / FD_STEP
+    for level in LEVELS:
+        names, _ = LEVEL_PARAMS[level]
+        case_key = problem.key_index[level][problem.obs_case]
+        for j, name in enumerate(names):
+            p = PARAM_NAMES.index(name)
+            col = jac[:, layout.base[p]]
+            # Every effect of this level shifts its scenarios' coordinate p exactly like the
+            # base does, so the column of effect k is the base column restricted to k's rows.
+            cols = layout.blocks[level][case_key, j]
+            jac[np.arange(n_obs), cols] = col
+    return jac
+
+
+@dataclass(frozen=True)
+class FitReport:
+    """How the fit went: iterations, loss, and the median absolute log error."""
+
+    iterations: int
+    loss: float
+    median_abs_log_error: float
+    observations: int
+    scenarios: int
+
+
+def _huber_weights(r: np.ndarray) -> np.ndarray:
+    a = np.abs(r)
+    return np.where(a <= HUBER_SCALE, 1.0, HUBER_SCALE / np.maximum(a, 1e-12))
+
+
+def _loss(r: np.ndarray, w: np.ndarray) -> float:
+    a = np.abs(r)
+    rho = np.where(a <= HUBER_SCALE, 0.5 * a**2, HUBER_SCALE * (a - 0.5 * HUBER_SCALE))
+    return float(np.sum(w * rho))
+
+
+def fit(
+    problem: CalibrationProblem,
+    *,
+    start: EfficiencyParams | None = None,
+    max_iterations: int = 25,
+    grid_points: int | None = 48,
+) -> tuple[np.ndarray, FitReport]:
+    """Fit θ (see module docstring); returns the vector and a report."""
+    layout = _layout(problem)
+    base0 = np.array(list((start or EfficiencyParams()).to_coordinates().values()))
+    theta = np.zeros(layout.size)
+    theta[layout.base] = base0
+    damping = 1e-2
+    r = _residuals(
+        problem, predicted_values(problem, _coordinates(problem, layout, theta), grid_points)
+    )
+
+    def total(r_obs: np.ndarray, th: np.ndarray) -> float:
+        prior, _ = _prior(layout, th, base0)
+        return _loss(r_obs, problem.obs_weight) + 0.5 * float(prior @ prior)
+
+    current = total(r, theta)
+    iterations = 0
+    for iterations in range(1, max_iterations + 1):  # noqa: B007
+        jac = _jacobian(problem, layout, theta, r, grid_points)
+        w = problem.obs_weight * _huber_weights(r)
+        prior_r, prior_scale = _prior(layout, theta, base0)
+        jtj = jac.T @ (jac * w[:, None]) + np.diag(prior_scale**2)
+        grad = jac.T @ (w * r) + prior_scale * prior_r
+        improved = False
+        for _ in range(8):
+            step = np.linalg.solve(jtj + damping * np.diag(np.diag(jtj) + 1e-9), -grad)
+            candidate = theta + step
+            r_new = _residuals(
+                problem,
+                predicted_values(problem, _coordinates(problem, layout, candidate), grid_points),
+            )
+            new = total(r_new, candidate)
+            if np.isfinite(new) and new < current:
+                theta, r, damping = candidate, r_new, max(damping / 3, 1e-6)
+                improved = current - new > 1e-6 * max(current, 1.0)
+                current = new
+                break
+            damping *= 4
+        if not improved:
+            break
+    report = FitReport(
+        iterations=iterations,
+        loss=current,
+        median_abs_log_error=float(np.median(np.abs(r))) if len(r) else 0.0,
+        observations=len(r),
+        scenarios=len(problem.prepared),
+    )
+    return theta, report
+
+
+def to_parameter_set(
+    problem: CalibrationProblem,
+    theta: np.ndarray,
+    *,
+    fitted_on: str,
+    fitted_date: dt.date | None = None,
+) -> ParameterSet:
+    """The fitted θ as a :class:`ParameterSet` (effects with their measurement counts)."""
+    layout = _layout(problem)
+    base = EfficiencyParams.from_coordinates(
+        {name: float(theta[layout.base[j]]) for j, name in enumerate(PARAM_NAMES)}
+    )
+    effects: list[ParameterEffect] = []
+    for level in LEVELS:
+        names, _ = LEVEL_PARAMS[level]
+        counts = Counter(problem.key_index[level][problem.obs_case].tolist())
+        for k, key in enumerate(problem.keys[level]):
+            offsets = {
+                name: round(float(theta[layout.blocks[level][k, j]]), 6)
+                for j, name in enumerate(names)
+            }
+            effects.append(
+                ParameterEffect(level=level, key=key, offsets=offsets, points=counts.get(k, 0))
+            )
+    return ParameterSet(
+        base=base,
+        effects=tuple(effects),
+        fitted_on=fitted_on,
+        fitted_date=fitted_date,
+        method=(
+            "Levenberg-Marquardt, Huber loss on log errors (scale "
+            f"{HUBER_SCALE}), mixed effects engine/class/gpu/gpu-engine with ridge priors"
+        ),
+    )
+
+
+def calibrate(
+    measurements: Sequence[Measurement],
+    *,
+    fitted_on: str,
+    fitted_date: dt.date | None = None,
+    max_iterations: int = 25,
+) -> tuple[ParameterSet, FitReport]:
+    """Fit a :class:`ParameterSet` to measurements (deterministic)."""
+    problem = build_problem(measurements)
+    theta, report = fit(problem, max_iterations=max_iterations)
+    return to_parameter_set(problem, theta, fitted_on=fitted_on, fitted_date=fitted_date), report

@@ -1,0 +1,166 @@
+"""Calibration cases: the ../shared/calibration ``perf_cases.jsonl`` format as typed values.
+
+Pure parsing, dict → :class:`CalibrationCase`. A case is a measured serving scenario plus the
+metrics measured for it; ``predeploy predict`` reads only ``id`` and ``scenario``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import Field, ValidationError
+
+from predeploy.core.errors import InputError, describe_validation_error
+from predeploy.core.types import (
+    Engine,
+    FrozenModel,
+    KvCacheDtype,
+    LoadDescription,
+    ModelArchitecture,
+    Precision,
+)
+from predeploy.core.types.facts import AttentionType
+
+#: Context length assumed when a model config omits ``max_position_embeddings`` (the common
+#: 32K of current checkpoints; only affects the largest max_model_len we report).
+DEFAULT_MAX_CONTEXT_TOKENS = 32768
+
+#: Head dimension of MLA models (DeepSeek V2/V3 ``qk_nope_head_dim`` = ``v_head_dim`` = 128)
+#: when the config gives none (their ``hidden_size / num_attention_heads`` is not a head size).
+MLA_HEAD_DIM = 128
+
+
+class CaseScenario(FrozenModel):
+    """The ``scenario`` object of a calibration case (what a predictor gets)."""
+
+    model: Annotated[str, Field(min_length=1)]
+    model_config_: ModelArchitecture | None = Field(default=None, alias="model_config")
+    gpu: Annotated[str, Field(min_length=1)]
+    gpu_count: Annotated[int, Field(ge=1)]
+    tp: Annotated[int, Field(ge=1)] | None = None
+    pp: Annotated[int, Field(ge=1)] = 1
+    precision: Precision | None = None
+    engine: Engine = Engine.OTHER
+    engine_version: str | None = None
+    input_tokens: Annotated[int, Field(ge=0)] | None = None
+    output_tokens: Annotated[int, Field(ge=0)] | None = None
+    dataset: str = "fixed"
+    load: LoadDescription
+    kv_cache_dtype: KvCacheDtype | None = None
+    model_label: str | None = None
+    gpu_label: str | None = None
+    engine_label: str | None = None
+    precision_label: str | None = None
+    engine_args: str | None = None
+    mlperf_benchmark: str | None = None
+    mlperf_scenario: str | None = None
+    mlperf_submitter: str | None = None
+    mlperf_system: str | None = None
+    virtualized: bool = False
+
+    model_config = FrozenModel.model_config | {"populate_by_name": True}
+
+    @property
+    def architecture(self) -> ModelArchitecture | None:
+        """The case's ``model_config`` as a :class:`ModelArchitecture`, if it has one."""
+        return self.model_config_
+
+
+class CalibrationCase(FrozenModel):
+    """One measured scenario: identity, source, scenario and the measured metrics."""
+
+    id: Annotated[str, Field(min_length=1)]
+    source_key: str = ""
+    source: str = ""
+    source_url: str | None = None
+    scenario: CaseScenario
+    expected: dict[str, float] = Field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+    constraints: dict[str, Any] | None = None
+    conversions: dict[str, str] | None = None
+
+
+def _attention_type(config: dict[str, Any], heads: int, kv_heads: int) -> AttentionType:
+    if config.get("mla_kv_lora_rank"):
+        return "mla"
+    if kv_heads == 1:
+        return "mqa"
+    return "mha" if kv_heads == heads else "gqa"
+
+
+def architecture_from_model_config(config: dict[str, Any]) -> ModelArchitecture:
+    """Map calibration ``model_config`` keys (config.json names) to a :class:`ModelArchitecture`.
+
+    Missing values follow the config conventions: ``head_dim = hidden / heads`` (128 for MLA),
+    ``num_key_value_heads = num_attention_heads``, ``active = total`` for dense models,
+    ``intermediate_size = 4 × hidden``. A ``sliding_window`` is taken to apply to every other
+    layer, as in gemma-2 and gpt-oss (the models in the calibration set that have one).
+    """
+    try:
+        layers = int(config["num_hidden_layers"])
+        hidden = int(config["hidden_size"])
+        heads = int(config["num_attention_heads"])
+        total = float(config["total_params_b"])
+    except KeyError as exc:
+        raise InputError(f"model_config lacks {exc.args[0]!r}") from None
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"model_config has a non-numeric value: {exc}") from None
+    kv_heads = int(config.get("num_key_value_heads") or heads)
+    mla_rank = config.get("mla_kv_lora_rank")
+    head_dim = config.get("head_dim") or (MLA_HEAD_DIM if mla_rank else hidden // heads)
+    experts = int(config.get("num_experts") or 0)
+    window = int(config.get("sliding_window") or 0)
+    max_ctx = int(config.get("max_position_embeddings") or DEFAULT_MAX_CONTEXT_TOKENS)
+    use_window = 0 < window < max_ctx
+    values: dict[str, Any] = {
+        "num_layers": layers,
+        "hidden_size": hidden,
+        "num_attention_heads": heads,
+        "num_kv_heads": kv_heads,
+        "head_dim": int(head_dim),
+        "intermediate_size": int(config.get("intermediate_size") or 4 * hidden),
+        "vocab_size": int(config.get("vocab_size") or 32000),
+        "total_params_b": total,
+        "active_params_b": float(config.get("active_params_b") or total),
+        "max_context_tokens": max_ctx,
+        "attention_type": _attention_type(config, heads, kv_heads),
+        "num_experts": experts,
+        "experts_per_token": int(config.get("experts_per_tok") or 0) if experts else 0,
+        "n_shared_experts": int(config.get("n_shared_experts") or 0),
+        "moe_intermediate_size": config.get("moe_intermediate_size"),
+        "mla_kv_lora_rank": mla_rank,
+        "sliding_window": window if use_window else None,
+        "sliding_window_layers": layers // 2 if use_window else 0,
+    }
+    try:
+        return ModelArchitecture(**values)
+    except ValidationError as exc:
+        raise InputError(describe_validation_error(exc, "model_config")) from None
+
+
+def parse_case(obj: dict[str, Any]) -> CalibrationCase:
+    """A calibration case from its JSON object; one clear :class:`InputError` when invalid."""
+    if not isinstance(obj, dict):
+        raise InputError("a case must be a JSON object")
+    case_id = obj.get("id")
+    where = f"case {case_id!r}" if case_id else "case"
+    scenario = obj.get("scenario")
+    if not isinstance(scenario, dict):
+        raise InputError(f"{where}: 'scenario' is missing or not an object")
+    scenario = dict(scenario)
+    config = scenario.get("model_config")
+    if isinstance(config, dict):
+        try:
+            scenario["model_config"] = architecture_from_model_config(config)
+        except InputError as exc:
+            raise InputError(f"{where}: scenario.{exc}") from None
+    data = {k: obj[k] for k in CalibrationCase.model_fields if k in obj}
+    data["scenario"] = scenario
+    if "expected" in data and isinstance(data["expected"], dict):
+        data["expected"] = {k: v for k, v in data["expected"].items() if isinstance(v, int | float)}
+    if isinstance(data.get("notes"), list):
+        data["notes"] = tuple(str(n) for n in data["notes"])
+    try:
+        return CalibrationCase.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(describe_validation_error(exc, where)) from None

@@ -1,0 +1,130 @@
+"""Token-length knowledge about benchmark datasets, for scenarios that do not state lengths.
+
+Each profile gives the mean prompt and output length and their coefficients of variation.
+Most are estimates (labelled ``estimated`` with the reasoning); none is a measurement of the
+scenario being predicted. A scenario's own stated means always take precedence.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated
+
+from pydantic import Field
+
+from predeploy.core.errors import InputError
+from predeploy.core.types import FactKind, FrozenModel, TokenDistribution
+
+
+class DatasetProfile(FrozenModel):
+    """Mean lengths (tokens) and coefficients of variation of one dataset."""
+
+    name: str
+    prompt_mean: Annotated[float, Field(gt=0)]
+    prompt_cv: Annotated[float, Field(ge=0)] = 0.0
+    output_mean: Annotated[float, Field(gt=0)]
+    output_cv: Annotated[float, Field(ge=0)] = 0.0
+    max_tokens: Annotated[int, Field(gt=0)] | None = None
+    kind: FactKind
+    source: str
+
+
+DATASETS: dict[str, DatasetProfile] = {
+    p.name: p
+    for p in (
+        DatasetProfile(
+            name="sharegpt",
+            prompt_mean=225,
+            prompt_cv=1.2,
+            output_mean=205,
+            output_cv=1.0,
+            kind=FactKind.DERIVED,
+            source="means of the stated input/output totals of GPUStack performance-lab ShareGPT "
+            "runs (vllm bench serve, ShareGPT_V3_unfiltered_cleaned_split: 219-229 prompt, "
+            "201-217 output tokens per request); CVs estimated for conversational turns",
+        ),
+        DatasetProfile(
+            name="mlperf-llama2-70b",
+            prompt_mean=600,
+            prompt_cv=0.6,
+            output_mean=294.45,
+            output_cv=0.7,
+            max_tokens=2048,
+            kind=FactKind.ESTIMATED,
+            source="MLPerf llama2-70b OpenOrca subset (24,576 samples, input and output limited "
+            "to 1,024 tokens); reference output 294.45 tokens/sample (mlcommons/inference "
+            "language/llama2-70b/README.md); mean input estimated",
+        ),
+        DatasetProfile(
+            name="mlperf-mixtral-8x7b",
+            prompt_mean=450,
+            prompt_cv=0.7,
+            output_mean=146,
+            output_cv=0.8,
+            max_tokens=2048,
+            kind=FactKind.ESTIMATED,
+            source="MLPerf mixtral-8x7b (OpenOrca + GSM8K + MBXP, 15,000 samples); about 146 "
+            "output tokens/sample (NVIDIA MLPerf v5.1 README); mean input estimated",
+        ),
+        DatasetProfile(
+            name="mlperf-llama3.1-405b",
+            prompt_mean=9400,
+            prompt_cv=0.6,
+            output_mean=684.68,
+            output_cv=0.8,
+            max_tokens=22000,
+            kind=FactKind.ESTIMATED,
+            source="MLPerf llama3.1-405b long-context mix (8,313 samples, inputs up to ~20K "
+            "tokens); 684.68 output tokens/sample accuracy target (mlcommons/inference "
+            "language/llama3.1-405b/README.md); mean input estimated",
+        ),
+        DatasetProfile(
+            name="mlperf-llama3.1-8b",
+            prompt_mean=780,
+            prompt_cv=0.45,
+            output_mean=100,
+            output_cv=0.3,
+            max_tokens=2048,
+            kind=FactKind.ESTIMATED,
+            source="MLPerf llama3.1-8b CNN/DailyMail summarization (13,368 samples, summaries "
+            "capped at 128 tokens); article and summary lengths estimated",
+        ),
+        DatasetProfile(
+            name="mlperf-deepseek-r1",
+            prompt_mean=800,
+            prompt_cv=0.8,
+            output_mean=3800,
+            output_cv=1.0,
+            max_tokens=33000,
+            kind=FactKind.ESTIMATED,
+            source="MLPerf deepseek-r1 reasoning mix (4,388 samples); about 3,800 output "
+            "tokens/sample in v5.1 accuracy runs; mean input estimated",
+        ),
+        DatasetProfile(
+            name="llama-bench",
+            prompt_mean=512,
+            output_mean=128,
+            kind=FactKind.PUBLISHED_SPEC,
+            source="llama.cpp llama-bench defaults: -p 512 -n 128 (tools/llama-bench README)",
+        ),
+    )
+}
+
+
+def dataset_profile(name: str) -> DatasetProfile:
+    """The profile of dataset ``name``; :class:`InputError` listing the known ones if none."""
+    try:
+        return DATASETS[name]
+    except KeyError:
+        known = ", ".join(sorted(DATASETS))
+        raise InputError(f"no length knowledge for dataset {name!r}; known: {known}") from None
+
+
+def token_distribution(mean: float, cv: float, max_tokens: int | None = None) -> TokenDistribution:
+    """A lognormal length distribution with ``mean`` and coefficient of variation ``cv``
+    (``fixed`` when ``cv`` is 0)."""
+    mean = max(float(mean), 1.0)
+    if cv <= 0:
+        return TokenDistribution(kind="fixed", mean=mean, stdev=0.0, max=math.ceil(mean))
+    cap = max(max_tokens or 0, round(mean * 20))
+    return TokenDistribution(kind="lognormal", mean=mean, stdev=mean * cv, max=cap)

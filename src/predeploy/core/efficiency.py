@@ -1,0 +1,212 @@
+"""Efficiency parameters: how close an engine on an accelerator gets to the roofline.
+
+The roofline (``core.roofline``) says what the hardware could do; these parameters say what
+a serving engine achieves. They are fitted to measurements (``core.calibration``) per
+accelerator and engine as a mixed-effects model in an unbounded coordinate (logit for the
+efficiencies, log for the times)::
+
+    θ(gpu, engine) = θ_global + δ_engine + δ_class(gpu) + δ_gpu + δ_(gpu, engine)
+
+so an accelerator or engine without measurements still gets a sensible value from its
+architecture class (e.g. an L4 from the Ada/Ampere PCIe cards) and the engine's effect.
+A prediction says which parts it rests on (:class:`ParameterChoice`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from predeploy.core.types import Engine, FrozenModel, GpuSpec
+from predeploy.core.types.perf import ParameterBasis
+
+#: Parameter name → the transform between its value and the unbounded fitting coordinate.
+ParamName = Literal[
+    "bandwidth_efficiency",
+    "compute_efficiency",
+    "attention_efficiency",
+    "comm_efficiency",
+    "step_overhead_s",
+    "layer_overhead_s",
+    "seq_overhead_s",
+    "request_overhead_s",
+    "overlap_exponent",
+]
+
+PARAM_NAMES: tuple[ParamName, ...] = (
+    "bandwidth_efficiency",
+    "compute_efficiency",
+    "attention_efficiency",
+    "comm_efficiency",
+    "step_overhead_s",
+    "layer_overhead_s",
+    "seq_overhead_s",
+    "request_overhead_s",
+    "overlap_exponent",
+)
+
+#: Which parameters live in (0, 1] (logit coordinate); the rest are positive (log coordinate).
+BOUNDED_PARAMS = frozenset(
+    {"bandwidth_efficiency", "compute_efficiency", "attention_efficiency", "comm_efficiency"}
+)
+
+Efficiency = Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
+Seconds = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+
+
+class EfficiencyParams(FrozenModel):
+    """How one engine on one accelerator performs relative to the roofline.
+
+    * ``bandwidth_efficiency``: achieved share of peak HBM bandwidth when streaming weights and
+      KV cache (memory-bound kernels).
+    * ``compute_efficiency``: achieved share of peak dense tensor FLOP/s in the matmuls of
+      large batches (compute-bound kernels).
+    * ``attention_efficiency``: achieved share of 16-bit tensor peak in prefill attention.
+    * ``comm_efficiency``: achieved share of link bandwidth in tensor-parallel all-reduces.
+    * ``step_overhead_s``: fixed time per iteration (scheduling, launches, synchronisation).
+    * ``layer_overhead_s``: fixed time per layer per iteration (minimum kernel durations).
+    * ``seq_overhead_s``: time per running sequence per iteration (sampling, output handling).
+    * ``request_overhead_s``: added once to each served request's TTFT (API server, tokenizer,
+      first streamed chunk); 0 for offline benchmarks.
+    * ``overlap_exponent``: sharpness ``n`` of the roofline corner
+      ``(t_memory^n + t_compute^n)^(1/n)``.
+
+    The defaults are neutral starting points (estimated), not measurements.
+    """
+
+    bandwidth_efficiency: Efficiency = 0.75
+    compute_efficiency: Efficiency = 0.55
+    attention_efficiency: Efficiency = 0.35
+    comm_efficiency: Efficiency = 0.6
+    step_overhead_s: Seconds = 2e-3
+    layer_overhead_s: Seconds = 2e-5
+    seq_overhead_s: Seconds = 1e-5
+    request_overhead_s: Seconds = 0.01
+    overlap_exponent: Annotated[float, Field(ge=1, le=50)] = 3.0
+
+    def to_coordinates(self) -> dict[ParamName, float]:
+        """The unbounded fitting coordinates (logit or log of each value)."""
+        return {name: to_coordinate(name, getattr(self, name)) for name in PARAM_NAMES}
+
+    @classmethod
+    def from_coordinates(cls, coords: dict[ParamName, float]) -> EfficiencyParams:
+        return cls(**{name: from_coordinate(name, coords[name]) for name in PARAM_NAMES})
+
+
+#: Floor for log-coordinate parameters so a zero overhead still has a finite coordinate.
+LOG_FLOOR = 1e-9
+
+
+def to_coordinate(name: ParamName, value: float) -> float:
+    """logit(value) for efficiencies (clipped just below 1), log(value) otherwise."""
+    if name in BOUNDED_PARAMS:
+        v = min(max(value, 1e-6), 1 - 1e-6)
+        return math.log(v / (1 - v))
+    if name == "overlap_exponent":
+        return math.log(max(value - 1.0, LOG_FLOOR))
+    return math.log(max(value, LOG_FLOOR))
+
+
+def from_coordinate(name: ParamName, coord: float) -> float:
+    """Inverse of :func:`to_coordinate`."""
+    coord = max(min(coord, 40.0), -40.0)
+    if name in BOUNDED_PARAMS:
+        return 1.0 / (1.0 + math.exp(-coord))
+    if name == "overlap_exponent":
+        return 1.0 + math.exp(coord)
+    return math.exp(coord)
+
+
+EffectLevel = Literal["engine", "class", "gpu", "gpu_engine"]
+
+
+class ParameterEffect(FrozenModel):
+    """One additive offset (in fitting coordinates) of the mixed-effects parameter model."""
+
+    level: EffectLevel
+    #: Engine name, accelerator class, accelerator name, or ``GPU/engine``.
+    key: Annotated[str, Field(min_length=1)]
+    offsets: dict[ParamName, float]
+    #: Measured values this effect was fitted on.
+    points: Annotated[int, Field(ge=0)]
+
+
+class ParameterChoice(FrozenModel):
+    """Which parameters a prediction rests on, in words."""
+
+    basis: ParameterBasis
+    source: str
+
+
+def gpu_class(gpu: GpuSpec) -> str:
+    """Accelerator class for fall-backs: architecture and form factor, e.g. ``hopper-sxm``
+    (NVLink/Infinity Fabric modules) or ``ada-pcie`` (PCIe cards: L4, L40S, RTX)."""
+    form = "sxm" if gpu.interconnect in ("nvlink", "infinity-fabric") else "pcie"
+    arch = gpu.architecture.strip().lower().replace(" ", "-") or "unknown"
+    return f"{arch}-{form}"
+
+
+class ParameterSet(FrozenModel):
+    """Fitted efficiency parameters for every (accelerator, engine), with fall-backs.
+
+    ``base`` is the global parameter set; ``effects`` the fitted offsets. ``fitted_on`` and
+    ``fitted_date`` say what the fit used.
+    """
+
+    base: EfficiencyParams = EfficiencyParams()
+    effects: tuple[ParameterEffect, ...] = ()
+    fitted_on: str = "not fitted: neutral default parameters (estimated)"
+    fitted_date: dt.date | None = None
+    method: str = ""
+
+    def _effect(self, level: EffectLevel, key: str) -> ParameterEffect | None:
+        for effect in self.effects:
+            if effect.level == level and effect.key == key:
+                return effect
+        return None
+
+    def for_gpu(self, gpu: GpuSpec, engine: Engine) -> tuple[EfficiencyParams, ParameterChoice]:
+        """The parameters for ``engine`` on ``gpu`` and the basis they rest on.
+
+        ``fitted`` when this accelerator and engine were measured together; otherwise a
+        ``fallback`` composed of the effects that exist (engine, accelerator class,
+        accelerator), each named in the source text.
+        """
+        coords = self.base.to_coordinates()
+        used: list[str] = []
+        engine_key = Engine(engine).value
+        cls = gpu_class(gpu)
+        pair = f"{gpu.name}/{engine_key}"
+        chain: list[tuple[EffectLevel, str, str]] = [
+            ("engine", engine_key, f"{engine_key} engine effect"),
+            ("class", cls, f"{cls} class effect"),
+            ("gpu", gpu.name, f"{gpu.name} effect"),
+            ("gpu_engine", pair, f"{pair} effect"),
+        ]
+        points = 0
+        for level, key, label in chain:
+            effect = self._effect(level, key)
+            if effect is None:
+                continue
+            for name, offset in effect.offsets.items():
+                coords[name] = coords[name] + offset
+            used.append(label)
+            if level == "gpu_engine":
+                points = effect.points
+        params = EfficiencyParams.from_coordinates(coords)
+        if points > 0:
+            return params, ParameterChoice(
+                basis="fitted",
+                source=f"fitted on {points} measurements ({gpu.name}, {engine_key}); "
+                f"{self.fitted_on}",
+            )
+        if not self.effects:
+            return params, ParameterChoice(basis="fallback", source=self.fitted_on)
+        missing = f"no measurements of {engine_key} on {gpu.name}"
+        parts = ", ".join(used) if used else "global parameters only"
+        return params, ParameterChoice(
+            basis="fallback", source=f"fallback: {missing}; composed of {parts}"
+        )

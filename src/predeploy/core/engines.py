@@ -1,0 +1,123 @@
+"""Serving engines' scheduler and memory defaults (what a benchmark ran with unless told).
+
+vLLM's defaults are the 0.33.0 ``vllm serve`` defaults (../shared/ecosystem/vllm.md, from the
+0.33.0 wheel's ``EngineArgs.get_batch_defaults`` and ``CacheConfig``). The other engines'
+values are their documented defaults where known and estimates otherwise (each says which).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
+from predeploy.core.types import Engine, FrozenModel, GpuSpec, KvCacheDtype, Precision
+
+#: vLLM 0.33 device-size thresholds (GiB) of ``get_batch_defaults``.
+VLLM_LARGE_GPU_GIB = 160
+VLLM_MID_GPU_GIB = 70
+
+
+class EngineProfile(FrozenModel):
+    """Scheduler and memory behaviour of one serving engine.
+
+    ``max_num_seqs``/``max_num_batched_tokens`` ``None`` means "by GPU size" (vLLM's rule).
+    ``kv_share_of_free``: the engine sizes the KV cache as a share of the memory left after
+    weights (TensorRT-LLM ``free_gpu_memory_fraction``) instead of a share of all memory.
+    ``reserve_full_context``: KV for prompt + output is reserved at admission (TensorRT-LLM
+    ``GUARANTEED_NO_EVICT``) rather than grown block by block. ``fp8_kv_for_quantized``: fp8
+    and fp4 checkpoints come with an fp8 KV cache (NVIDIA ModelOpt checkpoints).
+    """
+
+    engine: Engine
+    max_num_seqs: Annotated[int, Field(gt=0)] | None = None
+    max_num_batched_tokens: Annotated[int, Field(gt=0)] | None = None
+    gpu_memory_utilization: Annotated[float, Field(gt=0, le=1)] = 0.92
+    kv_share_of_free: bool = False
+    chunked_prefill: bool = True
+    reserve_full_context: bool = False
+    fp8_kv_for_quantized: bool = False
+    source: str
+
+
+ENGINE_PROFILES: dict[Engine, EngineProfile] = {
+    Engine.VLLM: EngineProfile(
+        engine=Engine.VLLM,
+        gpu_memory_utilization=0.92,
+        source="vLLM 0.33.0 defaults: gpu_memory_utilization 0.92, max_num_seqs 256/1024, "
+        "max_num_batched_tokens 2048/8192/16384 by GPU size, chunked prefill on",
+    ),
+    Engine.SGLANG: EngineProfile(
+        engine=Engine.SGLANG,
+        max_num_seqs=2048,
+        max_num_batched_tokens=8192,
+        gpu_memory_utilization=0.88,
+        source="SGLang 0.5 defaults (estimated): mem_fraction_static ~0.88, chunked_prefill_size "
+        "8192, max_running_requests bounded by the KV pool",
+    ),
+    Engine.TRTLLM: EngineProfile(
+        engine=Engine.TRTLLM,
+        max_num_seqs=2048,
+        max_num_batched_tokens=8192,
+        gpu_memory_utilization=0.9,
+        kv_share_of_free=True,
+        reserve_full_context=True,
+        fp8_kv_for_quantized=True,
+        source="TensorRT-LLM 1.x defaults: max_batch_size 2048, max_num_tokens 8192, "
+        "free_gpu_memory_fraction 0.9, GUARANTEED_NO_EVICT capacity scheduler; ModelOpt "
+        "fp8/fp4 checkpoints carry an fp8 KV cache",
+    ),
+    Engine.LMDEPLOY: EngineProfile(
+        engine=Engine.LMDEPLOY,
+        max_num_seqs=256,
+        max_num_batched_tokens=8192,
+        gpu_memory_utilization=0.9,
+        kv_share_of_free=True,
+        chunked_prefill=False,
+        source="LMDeploy TurboMind (estimated): batch slots as configured, whole-prompt "
+        "prefill, KV from a share of free memory",
+    ),
+    Engine.LLAMA_CPP: EngineProfile(
+        engine=Engine.LLAMA_CPP,
+        max_num_seqs=1,
+        max_num_batched_tokens=512,
+        gpu_memory_utilization=0.95,
+        source="llama.cpp defaults: one sequence, prompt in micro-batches of 512 (n_ubatch)",
+    ),
+    Engine.OTHER: EngineProfile(
+        engine=Engine.OTHER,
+        gpu_memory_utilization=0.9,
+        source="unknown engine: vLLM-like continuous batching assumed (estimated)",
+    ),
+}
+
+
+def engine_profile(engine: Engine | str) -> EngineProfile:
+    return ENGINE_PROFILES[Engine(engine)]
+
+
+def vllm_batch_defaults(gpu: GpuSpec) -> tuple[int, int]:
+    """vLLM 0.33 ``(max_num_seqs, max_num_batched_tokens)`` for the OpenAI server on ``gpu``:
+    (1024, 16384) on ≥160 GiB devices, (1024, 8192) on ≥70 GiB devices other than A100,
+    (256, 2048) otherwise."""
+    gib = gpu.memory_gb
+    if gib >= VLLM_LARGE_GPU_GIB:
+        return 1024, 16384
+    if gib >= VLLM_MID_GPU_GIB and "a100" not in gpu.name.lower():
+        return 1024, 8192
+    return 256, 2048
+
+
+def scheduler_defaults(engine: Engine | str, gpu: GpuSpec) -> tuple[int, int]:
+    """``(max running sequences, token budget per step)`` of ``engine`` on ``gpu``."""
+    profile = engine_profile(engine)
+    seqs, tokens = vllm_batch_defaults(gpu)
+    return profile.max_num_seqs or seqs, profile.max_num_batched_tokens or tokens
+
+
+def default_kv_cache_dtype(engine: Engine | str, precision: Precision) -> KvCacheDtype:
+    """The KV-cache dtype a benchmark of ``engine`` at ``precision`` used unless it says."""
+    quantized = precision in (Precision.FP8, Precision.FP4)
+    if engine_profile(engine).fp8_kv_for_quantized and quantized:
+        return KvCacheDtype.FP8
+    return KvCacheDtype.AUTO

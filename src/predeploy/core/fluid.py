@@ -1,0 +1,378 @@
+"""Closed-form ("fluid") model of a continuous-batching engine under a load, vectorized.
+
+Given the step time ``t(P, A, D, K)`` of one iteration (``core.latency``), a scheduler
+(max running sequences ``S``, token budget ``M``, KV capacity ``C`` tokens) and a workload
+(mean prompt ``I``, output ``O`` tokens), every scenario is evaluated in closed form, for many
+scenarios at once (numpy arrays; calibration fits on thousands of measurements with it).
+
+**Steady state at ``B`` running sequences.** Each step decodes ``B`` tokens and, on average,
+``P̄ = B·I/O`` prompt tokens (each request brings ``I`` prompt tokens per ``O`` generated).
+Prompt tokens come in chunks of ``p = min(budget, max(I, P̄))`` (``budget = M − B`` with
+chunked prefill), so a share ``f = P̄/p`` of steps carries prefill::
+
+    t_dec = t(0, 0, B, K̄)     t_mix = t(p, p·I/2, B, K̄)     K̄ = B (I + O/2)
+    t̄ = f·t_mix + (1 − f)·t_dec           (mean ITL = mean TPOT)
+
+ITL percentiles are those of the two-point mixture; a request occupies its slot for
+``n_pf·t_mix + (O − 1)·t̄`` (``n_pf = ⌈I/budget⌉`` prefill steps).
+
+**Capacity.** ``B_max = min(S, C / (I + O/2), M·O/(I + O))`` (slots, KV cache — the whole
+``I + O`` for engines that reserve it — and the token budget). The saturated request rate is
+``μ = B_max / slot_time(B_max)``.
+
+**Loads.** Open-loop arrivals at ``λ``: ``B`` solves Little's law ``B = λ·slot_time(B)``;
+TTFT = residual step + own prefill + Kingman wait at the prefill budget
+(``ρ = λ·I·t_full/budget``) + a fluid backlog ``max(0, k/μ − k/λ − B_max/μ)`` for the k-th of
+``N`` requests when ``λ > μ``. Burst (``N`` at once): the first ``B_max`` are prefilled at
+the full budget one after another, each later one starts when a slot frees:
+``TTFT_k = (k mod B + 1)·s_burst + ⌊k/B⌋·slot_time``. Closed loop with ``c`` clients: ``B = min(c,
+B_max)``, the first ``c`` requests are a burst, later ones wait ``(c − B)/μ``. Static batch:
+one prefill pass of ``b·I`` tokens, then ``O − 1`` decode steps with growing context.
+
+Request-level percentiles come from a fixed stratified grid over queue position, prompt and
+output length (lognormal with the dataset's coefficient of variation) and queueing delay.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from predeploy.core.fluid_stats import (
+    GRID_POINTS,
+    grid,
+    lognormal_factor,
+    normal_quantile,
+    two_point_quantile,
+)
+from predeploy.core.latency import ParamArrays, step_time
+from predeploy.core.roofline import HardwareRates, StepShape
+
+#: Load kinds as integer codes (vectorized selection).
+MAX_THROUGHPUT, OPEN_LOOP, CLOSED_LOOP, BURST, STATIC_BATCH = 0, 1, 2, 3, 4
+
+#: Requests assumed in an open-loop or max-throughput run that states no ``num_prompts``
+#: (benchmark defaults: vLLM ``bench serve`` 1000 prompts, trtllm-bench/gptManagerBenchmark
+#: 1000-3000). Only matters when the load exceeds capacity.
+DEFAULT_NUM_PROMPTS = 2000.0
+
+#: Percentiles reported for every latency metric.
+PERCENTILES = {"p50": 50.0, "p90": 90.0, "p95": 95.0, "p99": 99.0}
+
+#: Open-loop utilisation at which the stochastic (Kingman) wait stops growing and the fluid
+#: backlog takes over.
+MAX_STOCHASTIC_UTILISATION = 0.97
+
+
+@dataclass(frozen=True, slots=True)
+class FluidInputs:
+    """Arrays (one element per scenario) describing scenarios for :func:`evaluate`.
+
+    Rates, concurrencies and prompt counts are per replica; ``replicas`` multiplies the
+    throughputs back. ``served`` adds the per-request API overhead to TTFT (online benchmarks).
+    ``reserve_full_context``: the engine reserves KV for ``I + O`` at admission (TensorRT-LLM's
+    guaranteed-no-evict scheduler) rather than growing it.
+    """
+
+    shape: StepShape
+    hw: HardwareRates
+    eff: ParamArrays
+    prompt_tokens: np.ndarray
+    output_tokens: np.ndarray
+    prompt_cv: np.ndarray
+    output_cv: np.ndarray
+    max_num_seqs: np.ndarray
+    max_num_batched_tokens: np.ndarray
+    kv_capacity_tokens: np.ndarray
+    chunked_prefill: np.ndarray
+    reserve_full_context: np.ndarray
+    load_kind: np.ndarray
+    rate_rps: np.ndarray
+    arrival_cv: np.ndarray
+    concurrency: np.ndarray
+    batch_size: np.ndarray
+    num_prompts: np.ndarray
+    replicas: np.ndarray
+    served: np.ndarray
+
+
+@dataclass(frozen=True, slots=True)
+class SteadyState:
+    """Per-scenario steady-state quantities at a running batch ``B`` (seconds, tokens)."""
+
+    batch: np.ndarray
+    t_dec: np.ndarray
+    t_mix: np.ndarray
+    t_mean: np.ndarray
+    prefill_share: np.ndarray
+    budget: np.ndarray
+    prefill_step_tokens: np.ndarray
+    prefill_steps: np.ndarray
+    full_prefill_s_per_token: np.ndarray
+    slot_time: np.ndarray
+
+
+def _step(
+    inp: FluidInputs, p: np.ndarray, a: np.ndarray, d: np.ndarray, k: np.ndarray
+) -> np.ndarray:
+    return np.asarray(step_time(inp.shape, inp.hw, inp.eff, p, a, d, k), dtype=float)
+
+
+def _prompt(inp: FluidInputs) -> np.ndarray:
+    return np.asarray(np.maximum(inp.prompt_tokens, 1.0), dtype=float)
+
+
+def _decode_steps(inp: FluidInputs) -> np.ndarray:
+    return np.asarray(np.maximum(inp.output_tokens - 1.0, 0.0), dtype=float)
+
+
+def steady_state(inp: FluidInputs, batch: np.ndarray) -> SteadyState:
+    """Step times and shares at ``batch`` running sequences (module docstring)."""
+    prompt = _prompt(inp)
+    out = np.maximum(inp.output_tokens, 1.0)
+    budget_tokens = inp.max_num_batched_tokens
+    budget = np.where(
+        inp.chunked_prefill,
+        np.maximum(budget_tokens - batch, 0.25 * budget_tokens),
+        np.maximum(budget_tokens, prompt),
+    )
+    mean_prefill = batch * prompt / out
+    chunk = np.minimum(budget, np.maximum(prompt, mean_prefill))
+    share = np.clip(mean_prefill / chunk, 0.0, 1.0)
+    kv = batch * (prompt + 0.5 * inp.output_tokens)
+    zero = np.zeros_like(batch)
+    t_dec = _step(inp, zero, zero, batch, kv)
+    t_mix = _step(inp, chunk, chunk * prompt / 2.0, batch, kv)
+    t_full = _step(inp, budget, budget * prompt / 2.0, batch, kv)
+    t_mean = share * t_mix + (1.0 - share) * t_dec
+    steps = np.maximum(np.ceil(prompt / budget - 1e-9), 1.0)
+    slot = steps * t_mix + _decode_steps(inp) * t_mean
+    return SteadyState(
+        batch=batch,
+        t_dec=t_dec,
+        t_mix=t_mix,
+        t_mean=t_mean,
+        prefill_share=share,
+        budget=budget,
+        prefill_step_tokens=chunk,
+        prefill_steps=steps,
+        full_prefill_s_per_token=t_full / budget,
+        slot_time=slot,
+    )
+
+
+def max_batch(inp: FluidInputs) -> np.ndarray:
+    """``B_max``: running sequences the slots, the KV cache and the token budget allow."""
+    prompt = _prompt(inp)
+    out = np.maximum(inp.output_tokens, 1.0)
+    context = np.where(inp.reserve_full_context, prompt + out, prompt + 0.5 * out)
+    kv_limit = inp.kv_capacity_tokens / context
+    token_limit = inp.max_num_batched_tokens * out / (prompt + out)
+    limit = np.minimum(np.minimum(inp.max_num_seqs, kv_limit), token_limit)
+    return np.asarray(np.maximum(limit, 1.0), dtype=float)
+
+
+def _solve_open_loop_batch(
+    inp: FluidInputs, rate: np.ndarray, b_max: np.ndarray, iterations: int = 40
+) -> np.ndarray:
+    """Batch ``B`` with ``B = λ·slot_time(B)`` (bisection on [0, B_max]); B_max if none."""
+    lo = np.zeros_like(b_max)
+    hi = b_max.copy()
+    for _ in range(iterations):
+        mid = 0.5 * (lo + hi)
+        excess = rate * steady_state(inp, np.maximum(mid, 1e-3)).slot_time - mid
+        lo = np.where(excess > 0, mid, lo)
+        hi = np.where(excess > 0, hi, mid)
+    return np.asarray(np.maximum(0.5 * (lo + hi), 1e-3), dtype=float)
+
+
+@dataclass(frozen=True, slots=True)
+class FluidResult:
+    """Predicted metrics per scenario (ms and per-second totals over all replicas)."""
+
+    metrics: dict[str, np.ndarray]
+    batch: np.ndarray
+    max_batch: np.ndarray
+    saturation_rps: np.ndarray
+    kv_usage: np.ndarray
+    queue_length: np.ndarray
+
+
+def _latency_stats(name: str, samples: np.ndarray, out: dict[str, np.ndarray]) -> None:
+    out[f"{name}_mean"] = samples.mean(axis=1)
+    for label, q in PERCENTILES.items():
+        out[f"{name}_{label}"] = np.percentile(samples, q, axis=1)
+
+
+def evaluate(inp: FluidInputs, grid_points: int | None = None) -> FluidResult:
+    """Every metric for every scenario (module docstring); latencies in ms.
+
+    ``grid_points`` samples per scenario for request-level percentiles (default
+    ``GRID_POINTS``; calibration uses fewer for speed)."""
+    kind = inp.load_kind
+    prompt = _prompt(inp)
+    decode_steps = _decode_steps(inp)
+    b_max = max_batch(inp)
+    sat = steady_state(inp, b_max)
+    mu = b_max / sat.slot_time
+    n_prompts = np.where(np.isfinite(inp.num_prompts), inp.num_prompts, DEFAULT_NUM_PROMPTS)
+    rate = np.where(kind == OPEN_LOOP, inp.rate_rps, mu)
+    batch = np.where(kind == STATIC_BATCH, inp.batch_size, b_max)
+    batch = np.where(kind == CLOSED_LOOP, np.minimum(inp.concurrency, b_max), batch)
+    batch = np.where(kind == BURST, np.minimum(n_prompts, b_max), batch)
+    open_batch = _solve_open_loop_batch(inp, np.where(kind == OPEN_LOOP, rate, 0.0), b_max)
+    batch = np.where(kind == OPEN_LOOP, open_batch, batch)
+    st = steady_state(inp, batch)
+
+    overhead = np.where(inp.served, inp.eff.request_overhead_s, 0.0)
+    points = grid_points or GRID_POINTS
+    u_pos, u_prompt, u_wait, u_out, u_tpot = (grid(d, points)[None, :] for d in range(5))
+    prompt_k = prompt[:, None] * lognormal_factor(u_prompt, inp.prompt_cv[:, None])
+    out_k = np.maximum(
+        inp.output_tokens[:, None] * lognormal_factor(u_out, inp.output_cv[:, None]), 1.0
+    )
+    col = _columns
+    # Service TTFT of one request: residual of the running step + its own prefill steps.
+    per_token_mix = (col(st.t_mix) - col(st.t_dec)) / col(st.prefill_step_tokens)
+    svc = (
+        0.5 * col(st.t_mean)
+        + np.maximum(1.0, prompt_k / col(st.budget)) * col(st.t_dec)
+        + prompt_k * per_token_mix
+        + col(overhead)
+    )
+    # Open loop: Kingman wait at the prefill budget plus the fluid backlog when λ > μ.
+    service_prefill = prompt * sat.full_prefill_s_per_token
+    rho = np.minimum(rate * service_prefill, MAX_STOCHASTIC_UTILISATION)
+    kingman = rho / (1 - rho) * (inp.arrival_cv**2 + inp.prompt_cv**2) / 2 * service_prefill
+    wait_share = np.maximum(rho, 1e-9)
+    stoch = np.where(
+        u_wait > 1 - col(wait_share),
+        col(kingman / wait_share) * np.log(col(wait_share) / np.maximum(1 - u_wait, 1e-12)),
+        0.0,
+    )
+    k = u_pos * col(n_prompts)
+    backlog = np.maximum(k / col(mu) - k / col(np.maximum(rate, 1e-12)) - col(b_max / mu), 0.0)
+    ttft_open = svc + stoch + backlog
+    # Burst: first wave prefilled back to back at the full budget, later waves per slot.
+    burst_wave = col(np.maximum(np.minimum(n_prompts, b_max), 1.0))
+    s_burst = col(prompt * st.full_prefill_s_per_token)
+    kb = np.floor(k)
+    ttft_burst = (
+        (np.mod(kb, burst_wave) + 1.0) * s_burst
+        + np.floor(kb / burst_wave) * col(st.slot_time)
+        + col(overhead)
+    )
+    # Closed loop: the first `c` requests arrive together, later ones queue for a slot.
+    conc = np.maximum(inp.concurrency, 1.0)
+    first = kb < col(conc)
+    wave = col(np.maximum(np.minimum(conc, b_max), 1.0))
+    ttft_first = (
+        (np.mod(kb, wave) + 1.0) * s_burst + np.floor(kb / wave) * col(st.slot_time) + col(overhead)
+    )
+    queue_wait = np.maximum(conc - b_max, 0.0) / mu
+    contention = np.minimum(
+        conc / np.maximum(svc.mean(axis=1) + st.slot_time, 1e-9) * service_prefill,
+        MAX_STOCHASTIC_UTILISATION,
+    )
+    closed_wait = contention / (1 - contention) * (1 + inp.prompt_cv**2) / 2 * service_prefill
+    ttft_closed = np.where(first, ttft_first, svc + col(queue_wait + closed_wait))
+    # Static batch: one prefill pass for the whole batch.
+    b = np.maximum(inp.batch_size, 1.0)
+    zero = np.zeros_like(b)
+    t_prefill_static = _step(inp, b * prompt, b * prompt**2 / 2.0, zero, zero)
+    ttft_static = np.broadcast_to(col(t_prefill_static), svc.shape)
+
+    ttft = np.select(
+        [kind[:, None] == OPEN_LOOP, kind[:, None] == CLOSED_LOOP, kind[:, None] == STATIC_BATCH],
+        [ttft_open, ttft_closed, ttft_static],
+        ttft_burst,
+    )
+    # Decode: per-request TPOT spread from the share of prefill-carrying steps it sees.
+    spread = np.sqrt(
+        col(st.prefill_share * (1 - st.prefill_share)) / np.maximum(out_k - 1.0, 1.0)
+    ) * col(st.t_mix - st.t_dec)
+    tpot_k = np.maximum(col(st.t_mean) + spread * normal_quantile(u_tpot), col(st.t_dec))
+    static_mid = _step(inp, zero, zero, b, b * (prompt + 0.5 * inp.output_tokens))
+    tpot_k = np.where(kind[:, None] == STATIC_BATCH, col(static_mid), tpot_k)
+    e2e = ttft + np.maximum(out_k - 1.0, 0.0) * tpot_k
+
+    metrics: dict[str, np.ndarray] = {}
+    _latency_stats("ttft_ms", ttft * 1e3, metrics)
+    _latency_stats("tpot_ms", tpot_k * 1e3, metrics)
+    _latency_stats("e2e_ms", e2e * 1e3, metrics)
+    metrics["itl_ms_mean"] = np.where(kind == STATIC_BATCH, static_mid, st.t_mean) * 1e3
+    for label, q in PERCENTILES.items():
+        mix = two_point_quantile(q / 100.0, st.t_dec, st.t_mix, st.prefill_share)
+        j = q / 100.0 * decode_steps
+        static_q = _step(inp, zero, zero, b, b * (prompt + j))
+        metrics[f"itl_ms_{label}"] = np.where(kind == STATIC_BATCH, static_q, mix) * 1e3
+
+    # Throughput per replica, then over all replicas.
+    last_finish = ttft.max(axis=1) + decode_steps * st.t_mean
+    rps_burst = n_prompts / np.maximum(last_finish, 1e-9)
+    rps_closed = np.where(
+        conc > b_max, mu, conc / np.maximum(ttft.mean(axis=1) + decode_steps * st.t_mean, 1e-9)
+    )
+    rps = np.select(
+        [kind == MAX_THROUGHPUT, kind == OPEN_LOOP, kind == CLOSED_LOOP, kind == STATIC_BATCH],
+        [
+            np.where(np.isfinite(inp.num_prompts), rps_burst, mu),
+            np.where(rate > mu, np.minimum(rate, rps_burst), rate),
+            rps_closed,
+            b / np.maximum(metrics["e2e_ms_mean"] / 1e3, 1e-9),
+        ],
+        rps_burst,
+    )
+    total_rps = rps * inp.replicas
+    metrics["requests_per_s"] = total_rps
+    metrics["output_tokens_per_s"] = total_rps * inp.output_tokens
+    metrics["total_tokens_per_s"] = total_rps * (inp.output_tokens + inp.prompt_tokens)
+    metrics.update(single_stream(inp))
+    kv_used = batch * (prompt + 0.5 * inp.output_tokens) / np.maximum(inp.kv_capacity_tokens, 1.0)
+    queue = np.where(kind == CLOSED_LOOP, np.maximum(conc - b_max, 0.0), 0.0)
+    return FluidResult(
+        metrics=metrics,
+        batch=batch,
+        max_batch=b_max,
+        saturation_rps=mu * inp.replicas,
+        kv_usage=np.clip(kv_used, 0.0, 1.0),
+        queue_length=queue,
+    )
+
+
+def single_stream(inp: FluidInputs) -> dict[str, np.ndarray]:
+    """Batch-1 speeds (tokens/s): ``decode = 1 / t(0, 0, 1, I + O/2)``, ``prefill = I / Σ t``
+    over ``⌈I / M⌉`` equal micro-batches (Σ chunk × (cached + chunk/2) = I²/2)."""
+    prompt = _prompt(inp)
+    zero = np.zeros_like(prompt)
+    one = np.ones_like(prompt)
+    decode_s = _step(inp, zero, zero, one, prompt + 0.5 * inp.output_tokens)
+    chunks = np.maximum(np.ceil(prompt / inp.max_num_batched_tokens - 1e-9), 1.0)
+    size = prompt / chunks
+    prefill_s = chunks * _step(inp, size, prompt * size / 2.0, zero, zero)
+    return {
+        "decode_tokens_per_s_single_stream": 1.0 / decode_s,
+        "prefill_tokens_per_s_single_stream": prompt / prefill_s,
+    }
+
+
+def _columns(values: np.ndarray) -> np.ndarray:
+    """A per-scenario array as a column, to broadcast against the sample grid."""
+    return np.asarray(values, dtype=float)[:, None]
+
+
+__all__ = [
+    "BURST",
+    "CLOSED_LOOP",
+    "GRID_POINTS",
+    "MAX_THROUGHPUT",
+    "OPEN_LOOP",
+    "STATIC_BATCH",
+    "FluidInputs",
+    "FluidResult",
+    "SteadyState",
+    "evaluate",
+    "max_batch",
+    "steady_state",
+]

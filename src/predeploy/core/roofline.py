@@ -1,0 +1,250 @@
+"""Roofline arithmetic of one engine iteration: bytes moved, FLOPs done, bytes exchanged.
+
+An iteration (a "step") of a continuous-batching engine runs ``P`` new prompt tokens and ``D``
+decoding sequences through every layer. Per GPU of one pipeline stage it
+
+* reads the dense weights once, plus the routed experts the step's ``T = P + D`` tokens touch
+  (MoE): with ``k`` of ``E`` experts per token the expected number of distinct experts is
+  ``E × (1 − (1 − k/E)^T)`` per layer;
+* reads the KV cache of the decoding sequences (``K`` = Σ context tokens, window layers capped);
+* does ``2 × active linear params × T`` FLOPs of matmuls plus attention FLOPs: prefill pairs
+  ``A`` (Σ chunk × (cached context + chunk / 2)) and decode context tokens ``K``;
+* all-reduces the hidden state twice per layer under tensor parallelism (ring algorithm:
+  ``2 (tp − 1)/tp × bytes`` over the link plus ``2 (tp − 1)`` hop latencies).
+
+Every function here accepts plain floats or numpy arrays (elementwise), so the same formula
+drives the simulator's hot path and the vectorized calibration.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TypeAlias
+
+import numpy as np
+
+from predeploy.core.memory import (
+    BYTES_PER_WEIGHT,
+    DEFAULT_MLA_ROPE_DIM,
+    UNQUANTIZED_BYTES_PER_WEIGHT,
+    kv_layout,
+    linear_bytes_per_weight,
+    param_breakdown,
+)
+from predeploy.core.types import GpuSpec, KvCacheDtype, ModelArchitecture, Precision
+
+Num: TypeAlias = float | np.ndarray
+
+#: Bytes of one activation element exchanged in tensor-parallel all-reduces (bf16/fp16).
+ACTIVATION_BYTES = 2.0
+
+#: All-reduces per transformer layer under tensor parallelism: after attention (o_proj) and
+#: after the MLP (down_proj) — Megatron-LM tensor parallelism (Shoeybi et al. 2019, §3).
+ALLREDUCES_PER_LAYER = 2
+
+#: Latency of one all-reduce stage. Small all-reduces (decode) use latency-optimised
+#: algorithms (NCCL tree/NVLS, vLLM's custom one-shot all-reduce) with ~2·log2(tp) stages.
+#: NVLink: ~3 µs per stage (vLLM custom all-reduce ~8-10 µs at 8 GPUs); PCIe: ~10 µs through
+#: the host bridge. Estimated from NCCL tests and vLLM custom all-reduce benchmarks.
+LINK_HOP_LATENCY_S: dict[str, float] = {
+    "nvlink": 3e-6,
+    "infinity-fabric": 4e-6,
+    "pcie": 10e-6,
+    "none": 10e-6,
+}
+
+#: PCIe Gen4 x16 unidirectional bandwidth, GB/s (PCI-SIG), used when a GPU states no link.
+PCIE_GEN4_GB_S = 32.0
+
+#: Time to pass a microbatch between pipeline stages beyond the bandwidth term (one send/recv).
+PIPELINE_HOP_LATENCY_S = 20e-6
+
+
+def fmin(a: Num, b: Num) -> Num:
+    """Elementwise minimum for floats or arrays."""
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return np.minimum(a, b)
+    return a if a < b else b
+
+
+def fmax(a: Num, b: Num) -> Num:
+    """Elementwise maximum for floats or arrays."""
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return np.maximum(a, b)
+    return a if a > b else b
+
+
+def smooth_max(a: Num, b: Num, exponent: Num) -> Num:
+    """``(a^n + b^n)^(1/n)``: the roofline max with a soft corner (n → ∞ is ``max(a, b)``).
+
+    Always ≥ ``max(a, b)``, so the soft corner never beats the physical bound. Computed on the
+    ratio to the larger term to stay finite for large exponents.
+    """
+    hi = fmax(a, b)
+    lo = fmin(a, b)
+    safe = fmax(hi, 1e-30)
+    return hi * (1.0 + (lo / safe) ** exponent) ** (1.0 / exponent)
+
+
+def compute_tflops(gpu: GpuSpec, precision: Precision) -> float:
+    """Dense tensor throughput the matmuls of ``precision`` run at.
+
+    fp8 weights use fp8 tensor cores where the GPU has them (W8A8), else 16-bit (W8A16, vLLM
+    Marlin); int8 uses int8 tensor ops where stated; fp4 uses fp4 tensor cores on Blackwell,
+    else 16-bit (W4A16); int4 is weight-only (W4A16) everywhere.
+    """
+    bf16 = gpu.bf16_tflops
+    if precision == Precision.FP16:
+        return gpu.fp16_tflops
+    if precision == Precision.FP8:
+        return gpu.fp8_tflops or bf16
+    if precision == Precision.INT8:
+        return gpu.int8_tops or bf16
+    if precision == Precision.FP4:
+        return gpu.fp4_tflops or bf16
+    return bf16
+
+
+def link_bytes_per_s(gpu: GpuSpec) -> float:
+    """Per-GPU unidirectional bandwidth to its tensor-parallel peers, bytes/s."""
+    gb_s = gpu.interconnect_gb_s if gpu.interconnect_gb_s else PCIE_GEN4_GB_S
+    return gb_s * 1e9
+
+
+@dataclass(frozen=True, slots=True)
+class StepShape:
+    """Per-GPU, per-pipeline-stage constants of one (model, precision, tp, pp, KV dtype).
+
+    Units: bytes, FLOPs, tokens. ``num_experts``/``experts_per_token`` are 1/1 with
+    ``expert_bytes`` 0 for dense models, so the MoE term vanishes.
+    """
+
+    dense_bytes: Num
+    expert_bytes: Num
+    num_experts: Num
+    experts_per_token: Num
+    linear_flops_per_token: Num
+    head_flops_per_token: Num
+    prefill_flops_per_pair: Num
+    decode_flops_per_context_token: Num
+    kv_bytes_per_context_token: Num
+    kv_window_bytes_per_context_token: Num
+    window_tokens: Num
+    allreduce_bytes_per_token: Num
+    allreduces_per_stage: Num
+    layers_per_stage: Num
+    pp: Num
+
+
+@dataclass(frozen=True, slots=True)
+class HardwareRates:
+    """Peak rates of one GPU: HBM bytes/s, matmul and attention FLOP/s, link bytes/s and the
+    latency of one all-reduce hop. ``tp`` is how many GPUs share each all-reduce."""
+
+    hbm_bytes_per_s: Num
+    gemm_flops_per_s: Num
+    attention_flops_per_s: Num
+    link_bytes_per_s: Num
+    link_latency_s: Num
+    tp: Num
+
+
+def step_shape(
+    model: ModelArchitecture,
+    precision: Precision,
+    tp: int,
+    pp: int = 1,
+    kv_cache_dtype: KvCacheDtype = KvCacheDtype.AUTO,
+) -> StepShape:
+    """The per-GPU, per-stage step constants of a configuration (see module docstring)."""
+    parts = param_breakdown(model)
+    split = float(tp * pp)
+    linear_bytes = parts.linear * linear_bytes_per_weight(model, precision)
+    lm_head_bytes = (parts.lm_head or parts.embedding) * UNQUANTIZED_BYTES_PER_WEIGHT
+    dense_bytes = (linear_bytes + lm_head_bytes) / split
+    expert_bytes = parts.one_expert * BYTES_PER_WEIGHT[precision] / split
+    active_expert_params = parts.one_expert * model.experts_per_token
+    linear_flops = 2.0 * (parts.linear + active_expert_params) / split
+    head_flops = 2.0 * float(model.hidden_size * model.vocab_size) / tp / pp
+    layers = model.num_layers / pp
+    heads_per_gpu = model.num_attention_heads / tp
+    if model.mla_kv_lora_rank is not None:
+        rope = model.mla_qk_rope_head_dim or DEFAULT_MLA_ROPE_DIM
+        # Prefill runs MHA on decompressed K/V (qk = head_dim + rope, v = head_dim);
+        # decode runs absorbed MQA over the latent: qk = rank + rope, v = rank.
+        prefill_pair = 2.0 * heads_per_gpu * (2 * model.head_dim + rope) * layers
+        decode_ctx = 2.0 * heads_per_gpu * (2 * model.mla_kv_lora_rank + rope) * layers
+    else:
+        prefill_pair = 4.0 * heads_per_gpu * model.head_dim * layers
+        decode_ctx = prefill_pair
+    layout = kv_layout(model, tp, pp, kv_cache_dtype, precision)
+    return StepShape(
+        dense_bytes=dense_bytes,
+        expert_bytes=expert_bytes,
+        num_experts=float(model.num_experts) if model.is_moe else 1.0,
+        experts_per_token=float(model.experts_per_token) if model.is_moe else 1.0,
+        linear_flops_per_token=linear_flops,
+        head_flops_per_token=head_flops,
+        prefill_flops_per_pair=prefill_pair,
+        decode_flops_per_context_token=decode_ctx,
+        kv_bytes_per_context_token=layout.global_bytes_per_token,
+        kv_window_bytes_per_context_token=layout.window_bytes_per_token,
+        window_tokens=float(layout.window_tokens or 0),
+        allreduce_bytes_per_token=float(model.hidden_size) * ACTIVATION_BYTES,
+        allreduces_per_stage=float(ALLREDUCES_PER_LAYER * layers) if tp > 1 else 0.0,
+        layers_per_stage=layers,
+        pp=float(pp),
+    )
+
+
+def hardware_rates(gpu: GpuSpec, precision: Precision, tp: int) -> HardwareRates:
+    """Peak rates of ``gpu`` for matmuls at ``precision`` (attention runs in 16 bits)."""
+    return HardwareRates(
+        hbm_bytes_per_s=gpu.memory_bandwidth_gb_s * 1e9,
+        gemm_flops_per_s=compute_tflops(gpu, precision) * 1e12,
+        attention_flops_per_s=gpu.bf16_tflops * 1e12,
+        link_bytes_per_s=link_bytes_per_s(gpu),
+        link_latency_s=LINK_HOP_LATENCY_S.get(gpu.interconnect, LINK_HOP_LATENCY_S["pcie"]),
+        tp=float(tp),
+    )
+
+
+def expected_experts(tokens: Num, num_experts: Num, experts_per_token: Num) -> Num:
+    """Expected distinct experts (per layer) that ``tokens`` tokens route to, each picking
+    ``k`` of ``E`` uniformly: ``E × (1 − (1 − k/E)^tokens)``."""
+    return num_experts * (1.0 - (1.0 - experts_per_token / num_experts) ** tokens)
+
+
+def allreduce_time_s(bytes_per_rank: Num, hw: HardwareRates, efficiency: Num) -> Num:
+    """All-reduce of ``bytes_per_rank`` over ``tp`` GPUs: the ring's bandwidth term
+    ``2 (tp−1)/tp × bytes / link`` plus ``2·log2(tp)`` latency stages, divided by the achieved
+    ``efficiency``. Zero for ``tp = 1``."""
+    bandwidth_s = 2.0 * (hw.tp - 1.0) / hw.tp * bytes_per_rank / hw.link_bytes_per_s
+    stages = 2.0 * np.log2(np.maximum(hw.tp, 1.0))
+    return (bandwidth_s + stages * hw.link_latency_s) / efficiency
+
+
+def roofline_floor_s(shape: StepShape, hw: HardwareRates, decode_seqs: Num, kv_tokens: Num) -> Num:
+    """The physical lower bound of a decode step: every byte it must read at peak bandwidth.
+
+    A pure decode step (no prefill) of ``decode_seqs`` sequences cannot be faster than reading
+    the dense weights, the experts it touches and its KV cache once at the HBM peak, in every
+    pipeline stage. Used to cap predicted decode rates.
+    """
+    experts = expected_experts(decode_seqs, shape.num_experts, shape.experts_per_token)
+    stage_bytes = (
+        shape.dense_bytes
+        + experts * shape.expert_bytes
+        + kv_read_bytes(shape, decode_seqs / shape.pp, kv_tokens / shape.pp)
+    )
+    return shape.pp * stage_bytes / hw.hbm_bytes_per_s
+
+
+def kv_read_bytes(shape: StepShape, decode_seqs: Num, kv_tokens: Num) -> Num:
+    """KV bytes a decode step reads on one GPU of one stage: full-attention layers read every
+    context token, sliding-window layers at most ``window`` tokens per sequence."""
+    window_tokens = fmin(kv_tokens, decode_seqs * shape.window_tokens)
+    return (
+        kv_tokens * shape.kv_bytes_per_context_token
+        + window_tokens * shape.kv_window_bytes_per_context_token
+    )

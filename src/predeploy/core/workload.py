@@ -1,0 +1,270 @@
+"""From a :class:`ServingScenario` to the arrays the fluid model evaluates.
+
+:func:`prepare` does everything that does not depend on the efficiency parameters once (memory
+fit, engine settings, roofline constants, per-replica load); :func:`stack` turns many prepared
+scenarios plus their parameters into :class:`FluidInputs`. Calibration prepares every
+measurement once and re-stacks only the parameters while fitting.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from predeploy.core.efficiency import PARAM_NAMES, EfficiencyParams
+from predeploy.core.engines import engine_profile, scheduler_defaults
+from predeploy.core.fluid import (
+    BURST,
+    CLOSED_LOOP,
+    MAX_THROUGHPUT,
+    OPEN_LOOP,
+    STATIC_BATCH,
+    FluidInputs,
+)
+from predeploy.core.memory import (
+    device_bytes,
+    fit_memory,
+    reserve_bytes_per_gpu,
+    weight_bytes_per_gpu,
+)
+from predeploy.core.roofline import HardwareRates, StepShape, hardware_rates, step_shape
+from predeploy.core.types import (
+    QUANTIZATION_METHOD,
+    GpuSpec,
+    KvCacheDtype,
+    MemoryFit,
+    ModelArchitecture,
+    Precision,
+    ServingScenario,
+    VllmSettings,
+)
+
+LOAD_CODES: dict[str, int] = {
+    "max_throughput": MAX_THROUGHPUT,
+    "poisson": OPEN_LOOP,
+    "gamma": OPEN_LOOP,
+    "concurrency": CLOSED_LOOP,
+    "burst": BURST,
+    "static_batch": STATIC_BATCH,
+}
+
+#: Loads measured through an API server, where each request pays the per-request overhead.
+SERVED_LOADS = frozenset({"poisson", "gamma", "concurrency", "burst"})
+
+
+def _coefficient_of_variation(mean: float, stdev: float) -> float:
+    return stdev / mean if mean > 0 else 0.0
+
+
+def default_vllm_settings(
+    model: ModelArchitecture,
+    gpu: GpuSpec,
+    precision: Precision,
+    tp: int,
+    memory: MemoryFit,
+    context_tokens: int,
+    *,
+    pp: int = 1,
+    kv_cache_dtype: KvCacheDtype = KvCacheDtype.AUTO,
+    max_num_seqs: int | None = None,
+    max_num_batched_tokens: int | None = None,
+    gpu_memory_utilization: float = 0.92,
+) -> VllmSettings:
+    """The ``vllm serve`` capacity arguments for this deployment, always explicit.
+
+    Batch limits are vLLM 0.33's defaults for ``gpu`` unless given; ``max_model_len`` is the
+    largest context the KV cache holds, capped by the model, and at least ``context_tokens``
+    (so a plan that does not fit still states what it would need); the token budget is capped
+    at ``max_num_seqs × max_model_len`` as vLLM does.
+    """
+    seqs_default, tokens_default = scheduler_defaults("vllm", gpu)
+    seqs = max_num_seqs or seqs_default
+    max_len = max(min(memory.max_model_len, model.max_context_tokens), context_tokens, 1)
+    tokens = min(max_num_batched_tokens or tokens_default, seqs * max_len)
+    native = model.native_precision == precision
+    return VllmSettings(
+        tensor_parallel_size=tp,
+        pipeline_parallel_size=pp,
+        max_model_len=max_len,
+        max_num_seqs=seqs,
+        max_num_batched_tokens=max(tokens, 1),
+        gpu_memory_utilization=gpu_memory_utilization,
+        quantization=None if native else QUANTIZATION_METHOD[precision],
+        kv_cache_dtype=kv_cache_dtype,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedScenario:
+    """Parameter-independent constants of one scenario (per replica; see :func:`prepare`)."""
+
+    shape: StepShape
+    hw: HardwareRates
+    memory: MemoryFit
+    settings: VllmSettings
+    prompt_mean: float
+    prompt_cv: float
+    output_mean: float
+    output_cv: float
+    kv_capacity_tokens: float
+    chunked_prefill: bool
+    reserve_full_context: bool
+    load_code: int
+    rate_rps: float
+    arrival_cv: float
+    concurrency: float
+    batch_size: float
+    num_prompts: float
+    replicas: float
+    served: bool
+
+
+def _memory_utilization(scenario: ServingScenario, context: int, seqs: int, tokens: int) -> float:
+    """The engine's memory share, as a share of the whole device (for ``fit_memory``)."""
+    profile = engine_profile(scenario.engine)
+    if scenario.vllm is not None:
+        return scenario.vllm.gpu_memory_utilization
+    if not profile.kv_share_of_free:
+        return profile.gpu_memory_utilization
+    total = device_bytes(scenario.gpu)
+    taken = weight_bytes_per_gpu(
+        scenario.model, scenario.precision, scenario.tp, scenario.pp
+    ) + reserve_bytes_per_gpu(scenario.model, scenario.tp, tokens, seqs)
+    free = max(total - taken, 0.0)
+    return min(max((taken + profile.gpu_memory_utilization * free) / total, 0.05), 1.0)
+
+
+def prepare(scenario: ServingScenario) -> PreparedScenario:
+    """Memory fit, engine settings, roofline constants and the per-replica load."""
+    profile = engine_profile(scenario.engine)
+    prompt = scenario.prompt_tokens
+    output = scenario.output_tokens
+    context = max(math.ceil(prompt.mean + output.mean), 1)
+    if scenario.vllm is not None:
+        seqs, tokens = scenario.vllm.max_num_seqs, scenario.vllm.max_num_batched_tokens
+        chunked = scenario.vllm.enable_chunked_prefill
+    else:
+        seqs, tokens = scheduler_defaults(scenario.engine, scenario.gpu)
+        chunked = profile.chunked_prefill
+    utilization = _memory_utilization(scenario, context, seqs, tokens)
+    memory = fit_memory(
+        scenario.model,
+        scenario.gpu,
+        scenario.precision,
+        scenario.tp,
+        scenario.pp,
+        scenario.kv_cache_dtype,
+        utilization,
+        context_tokens=context,
+        max_num_batched_tokens=tokens,
+        max_num_seqs=seqs,
+    )
+    settings = scenario.vllm or default_vllm_settings(
+        scenario.model,
+        scenario.gpu,
+        scenario.precision,
+        scenario.tp,
+        memory,
+        context,
+        pp=scenario.pp,
+        kv_cache_dtype=scenario.kv_cache_dtype,
+        max_num_seqs=seqs,
+        max_num_batched_tokens=tokens,
+        gpu_memory_utilization=round(utilization, 4),
+    )
+    load = scenario.load
+    replicas = float(scenario.replicas)
+    return PreparedScenario(
+        shape=step_shape(
+            scenario.model, scenario.precision, scenario.tp, scenario.pp, scenario.kv_cache_dtype
+        ),
+        hw=hardware_rates(scenario.gpu, scenario.precision, scenario.tp),
+        memory=memory,
+        settings=settings,
+        prompt_mean=prompt.mean,
+        prompt_cv=_coefficient_of_variation(prompt.mean, prompt.stdev),
+        output_mean=output.mean,
+        output_cv=_coefficient_of_variation(output.mean, output.stdev),
+        kv_capacity_tokens=float(max(memory.kv_capacity_tokens, 1)),
+        chunked_prefill=chunked,
+        reserve_full_context=profile.reserve_full_context,
+        load_code=LOAD_CODES[load.kind],
+        rate_rps=(load.rate_rps or 0.0) / replicas,
+        arrival_cv=load.cv if load.kind == "gamma" else 1.0,
+        concurrency=max((load.concurrency or 1) / replicas, 1.0),
+        batch_size=float(load.batch_size or 1),
+        num_prompts=load.num_prompts / replicas if load.num_prompts else math.inf,
+        replicas=replicas,
+        served=load.kind in SERVED_LOADS,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class EfficiencyArrays:
+    """Efficiency parameters as arrays, one element per scenario (the ``ParamArrays`` shape)."""
+
+    bandwidth_efficiency: np.ndarray
+    compute_efficiency: np.ndarray
+    attention_efficiency: np.ndarray
+    comm_efficiency: np.ndarray
+    step_overhead_s: np.ndarray
+    layer_overhead_s: np.ndarray
+    seq_overhead_s: np.ndarray
+    request_overhead_s: np.ndarray
+    overlap_exponent: np.ndarray
+
+    @classmethod
+    def from_params(cls, params: Sequence[EfficiencyParams]) -> EfficiencyArrays:
+        return cls(
+            **{
+                name: np.array([getattr(p, name) for p in params], dtype=float)
+                for name in PARAM_NAMES
+            }
+        )
+
+
+def _stack_dataclass(cls: type, items: Sequence[object]) -> object:
+    return cls(
+        **{
+            f.name: np.array([getattr(item, f.name) for item in items], dtype=float)
+            for f in fields(cls)
+        }
+    )
+
+
+def stack(prepared: Sequence[PreparedScenario], eff: EfficiencyArrays) -> FluidInputs:
+    """Many prepared scenarios and their parameters as one :class:`FluidInputs`."""
+
+    def column(name: str) -> np.ndarray:
+        return np.array([getattr(p, name) for p in prepared], dtype=float)
+
+    shape = _stack_dataclass(StepShape, [p.shape for p in prepared])
+    hw = _stack_dataclass(HardwareRates, [p.hw for p in prepared])
+    assert isinstance(shape, StepShape) and isinstance(hw, HardwareRates)
+    return FluidInputs(
+        shape=shape,
+        hw=hw,
+        eff=eff,
+        prompt_tokens=column("prompt_mean"),
+        output_tokens=column("output_mean"),
+        prompt_cv=column("prompt_cv"),
+        output_cv=column("output_cv"),
+        max_num_seqs=np.array([p.settings.max_num_seqs for p in prepared], dtype=float),
+        max_num_batched_tokens=np.array(
+            [p.settings.max_num_batched_tokens for p in prepared], dtype=float
+        ),
+        kv_capacity_tokens=column("kv_capacity_tokens"),
+        chunked_prefill=np.array([p.chunked_prefill for p in prepared], dtype=bool),
+        reserve_full_context=np.array([p.reserve_full_context for p in prepared], dtype=bool),
+        load_kind=np.array([p.load_code for p in prepared], dtype=int),
+        rate_rps=column("rate_rps"),
+        arrival_cv=column("arrival_cv"),
+        concurrency=column("concurrency"),
+        batch_size=column("batch_size"),
+        num_prompts=column("num_prompts"),
+        replicas=column("replicas"),
+        served=np.array([p.served for p in prepared], dtype=bool),
+    )

@@ -1,0 +1,256 @@
+"""Performance use cases: load the fitted parameters, predict one scenario or a case file.
+
+``predeploy predict --input CASES.jsonl --output PREDICTIONS.jsonl`` is
+:func:`predict_file`: one output line per input line, in order, every metric the engine
+predicts for the case's load, the memory verdict, and an ``error`` (with empty metrics) for a
+case that cannot be predicted. Deterministic; ``expected`` is never read.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import math
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from predeploy.core.benchmarks import scenario_from_case
+from predeploy.core.cases import CalibrationCase, CaseScenario, parse_case
+from predeploy.core.catalog import Catalog, InMemoryCatalog
+from predeploy.core.efficiency import ParameterSet
+from predeploy.core.engines import default_kv_cache_dtype
+from predeploy.core.errors import InputError, PredeployError, describe_validation_error
+from predeploy.core.perf import PredictMode, predict, predict_many
+from predeploy.core.types import (
+    Engine,
+    KvCacheDtype,
+    LoadSpec,
+    PerfPrediction,
+    Precision,
+    ServingScenario,
+    TokenDistribution,
+)
+
+#: The fitted parameters shipped with the package.
+PARAMS_FILE = Path(__file__).resolve().parents[1] / "data" / "perf_params.json"
+
+#: Loads whose latencies are meaningful to report (offline max-throughput runs are not).
+LATENCY_LOADS = frozenset({"poisson", "gamma", "concurrency", "burst", "static_batch"})
+
+
+def load_parameters(path: Path | None = None) -> ParameterSet:
+    """The fitted :class:`ParameterSet` (``data/perf_params.json``); neutral defaults when the
+    file is absent (then every prediction says it rests on fallback parameters)."""
+    target = PARAMS_FILE if path is None else Path(path)
+    if not target.exists():
+        if path is not None:
+            raise InputError(f"{target}: parameter file not found")
+        return ParameterSet()
+    try:
+        return ParameterSet.model_validate_json(target.read_text(encoding="utf-8"))
+    except ValidationError as exc:
+        raise InputError(describe_validation_error(exc, str(target))) from None
+
+
+def default_catalog() -> Catalog:
+    """The knowledge-base catalog: the database when initialized, else the shipped seed files."""
+    for module, function in (
+        ("predeploy.services.knowledge", "open_catalog"),
+        ("predeploy.kb.seed_files", "seed_catalog"),
+    ):
+        try:
+            factory = getattr(importlib.import_module(module), function)
+        except (ImportError, AttributeError):
+            continue
+        if function == "open_catalog":
+            settings = importlib.import_module("predeploy.settings").load_settings()
+            catalog: Catalog = factory(settings)
+        else:
+            catalog = factory()
+        return catalog
+    return InMemoryCatalog()
+
+
+def contract_metrics(
+    scenario: ServingScenario,
+    case: CaseScenario,
+    prediction: PerfPrediction,
+    params: ParameterSet,
+) -> dict[str, float]:
+    """The prediction in the calibration contract's metric names and units."""
+    m = prediction.metrics
+    out: dict[str, float] = {
+        "output_tokens_per_s": m.output_tokens_per_s,
+        "total_tokens_per_s": m.total_tokens_per_s,
+        "requests_per_s": m.requests_per_s,
+    }
+    if scenario.load.kind in LATENCY_LOADS:
+        for name in ("ttft_ms", "itl_ms", "tpot_ms", "e2e_ms"):
+            values = getattr(m, name)
+            for stat in ("mean", "p50", "p90", "p95", "p99"):
+                value = getattr(values, stat)
+                if value is not None:
+                    out[f"{name}_{stat}"] = value
+    single_load = case.load.value == 1 and case.load.kind in ("concurrency", "static_batch")
+    if scenario.engine == Engine.LLAMA_CPP or single_load:
+        for name in ("decode_tokens_per_s_single_stream", "prefill_tokens_per_s_single_stream"):
+            value = getattr(prediction, name)
+            if value is not None:
+                out[name] = value
+    return {k: round(float(v), 6) for k, v in out.items() if math.isfinite(v)}
+
+
+def predict_cases(
+    objects: Sequence[dict[str, Any] | None], catalog: Catalog, params: ParameterSet
+) -> list[dict[str, Any]]:
+    """One contract output object per input object (``None`` = an unreadable input line)."""
+    results: list[dict[str, Any] | None] = [None] * len(objects)
+    ready: list[tuple[int, str, ServingScenario, CaseScenario]] = []
+    for i, obj in enumerate(objects):
+        case_id = obj.get("id") if isinstance(obj, dict) else None
+        try:
+            if obj is None:
+                raise InputError("line is not valid JSON")
+            case = parse_case({k: obj[k] for k in ("id", "scenario") if k in obj})
+            ready.append((i, case.id, scenario_from_case(case, catalog), case.scenario))
+        except PredeployError as exc:
+            results[i] = {"id": case_id, "metrics": {}, "fits": None, "error": str(exc)}
+    predictions = predict_many([r[2] for r in ready], params)
+    for (i, case_id, scenario, case_sc), prediction in zip(ready, predictions, strict=True):
+        row: dict[str, Any] = {
+            "id": case_id,
+            "metrics": contract_metrics(scenario, case_sc, prediction, params),
+            "fits": prediction.memory.fits,
+        }
+        if not prediction.memory.fits:
+            row["error"] = prediction.memory.reason
+        results[i] = row
+    return [r for r in results if r is not None]
+
+
+def read_jsonl_objects(path: Path) -> list[dict[str, Any] | None]:
+    """Each non-empty line of a JSON Lines file as an object (``None`` when unreadable)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror}") from None
+    out: list[dict[str, Any] | None] = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError:
+            out.append(None)
+            continue
+        out.append(obj if isinstance(obj, dict) else None)
+    return out
+
+
+def predict_file(
+    input_path: Path,
+    output_path: Path,
+    *,
+    catalog: Catalog | None = None,
+    params: ParameterSet | None = None,
+) -> tuple[int, int]:
+    """Predict every case of ``input_path`` into ``output_path`` (written atomically).
+
+    Returns ``(cases, errors)``.
+    """
+    objects = read_jsonl_objects(Path(input_path))
+    results = predict_cases(objects, catalog or default_catalog(), params or load_parameters())
+    text = "".join(json.dumps(r, sort_keys=True) + "\n" for r in results)
+    target = Path(output_path)
+    tmp = target.with_name(target.name + ".tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(target)
+    except OSError as exc:
+        raise InputError(f"cannot write {target}: {exc.strerror}") from None
+    return len(results), sum(1 for r in results if r.get("error"))
+
+
+def predict_one(
+    scenario: ServingScenario,
+    params: ParameterSet | None = None,
+    *,
+    mode: PredictMode = "analytic",
+    num_requests: int = 2000,
+    seed: int = 0,
+) -> PerfPrediction:
+    """One scenario through the façade with the shipped parameters."""
+    return predict(
+        scenario, params or load_parameters(), mode=mode, num_requests=num_requests, seed=seed
+    )
+
+
+def cases_from_lines(lines: Iterable[str]) -> list[CalibrationCase]:
+    """Parse calibration cases (with ``expected``) from JSON lines; errors name the line."""
+    out: list[CalibrationCase] = []
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            out.append(parse_case(json.loads(line)))
+        except json.JSONDecodeError as exc:
+            raise InputError(f"line {n}: invalid JSON ({exc.msg})") from None
+        except InputError as exc:
+            raise InputError(f"line {n}: {exc}") from None
+    return out
+
+
+def scenario_from_request(
+    catalog: Catalog,
+    *,
+    model: str,
+    gpu: str,
+    tp: int = 1,
+    pp: int = 1,
+    replicas: int = 1,
+    precision: str | None = None,
+    engine: str = "vllm",
+    input_tokens: int = 512,
+    output_tokens: int = 256,
+    qps: float | None = None,
+    concurrency: int | None = None,
+    kv_cache_dtype: str | None = None,
+) -> ServingScenario:
+    """A scenario from command-line style values (fixed lengths; Poisson ``qps`` or closed
+    loop ``concurrency``, else the saturated max-throughput load)."""
+    if qps is not None and concurrency is not None:
+        raise InputError("give either qps or concurrency, not both")
+    card = catalog.model(model)
+    spec = catalog.gpu(gpu)
+    try:
+        prec = Precision(precision) if precision else card.architecture.native_precision
+        eng = Engine(engine)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    if qps is not None:
+        load = LoadSpec(kind="poisson", rate_rps=qps)
+    elif concurrency is not None:
+        load = LoadSpec(kind="concurrency", concurrency=concurrency)
+    else:
+        load = LoadSpec(kind="max_throughput")
+    kv = KvCacheDtype(kv_cache_dtype) if kv_cache_dtype else default_kv_cache_dtype(eng, prec)
+    try:
+        return ServingScenario(
+            model_id=card.id,
+            model=card.architecture,
+            gpu=spec,
+            precision=prec,
+            tp=tp,
+            pp=pp,
+            replicas=replicas,
+            engine=eng,
+            kv_cache_dtype=kv,
+            prompt_tokens=TokenDistribution.fixed(input_tokens),
+            output_tokens=TokenDistribution.fixed(output_tokens),
+            load=load,
+        )
+    except ValidationError as exc:
+        raise InputError(describe_validation_error(exc, "scenario")) from None

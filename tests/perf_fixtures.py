@@ -1,0 +1,139 @@
+"""Hand-written model and GPU facts for performance-engine tests (from config.json / datasheets)."""
+
+from __future__ import annotations
+
+from predeploy.core.types import FactKind, GpuSpec, ModelArchitecture, Precision, Provenance
+
+_SPEC = Provenance(source="test fixture (datasheet figures)", kind=FactKind.PUBLISHED_SPEC)
+
+
+def llama_8b() -> ModelArchitecture:
+    """Llama-3.1-8B (config.json): 32 layers, 4096 hidden, 32 heads, 8 KV heads of 128."""
+    return ModelArchitecture(
+        num_layers=32,
+        hidden_size=4096,
+        num_attention_heads=32,
+        num_kv_heads=8,
+        head_dim=128,
+        intermediate_size=14336,
+        vocab_size=128256,
+        total_params_b=8.03,
+        active_params_b=8.03,
+        max_context_tokens=131072,
+    )
+
+
+def llama_70b() -> ModelArchitecture:
+    return ModelArchitecture(
+        num_layers=80,
+        hidden_size=8192,
+        num_attention_heads=64,
+        num_kv_heads=8,
+        head_dim=128,
+        intermediate_size=28672,
+        vocab_size=128256,
+        total_params_b=70.55,
+        active_params_b=70.55,
+        max_context_tokens=131072,
+    )
+
+
+def mixtral() -> ModelArchitecture:
+    return ModelArchitecture(
+        num_layers=32,
+        hidden_size=4096,
+        num_attention_heads=32,
+        num_kv_heads=8,
+        head_dim=128,
+        intermediate_size=14336,
+        vocab_size=32000,
+        total_params_b=46.7,
+        active_params_b=12.88,
+        max_context_tokens=32768,
+        num_experts=8,
+        experts_per_token=2,
+    )
+
+
+def deepseek_v3() -> ModelArchitecture:
+    return ModelArchitecture(
+        num_layers=61,
+        hidden_size=7168,
+        num_attention_heads=128,
+        num_kv_heads=128,
+        head_dim=128,
+        intermediate_size=18432,
+        vocab_size=129280,
+        total_params_b=671.03,
+        active_params_b=37.55,
+        max_context_tokens=163840,
+        attention_type="mla",
+        num_experts=256,
+        experts_per_token=8,
+        n_shared_experts=1,
+        moe_intermediate_size=2048,
+        num_dense_layers=3,
+        mla_kv_lora_rank=512,
+        mla_qk_rope_head_dim=64,
+        native_precision=Precision.FP8,
+    )
+
+
+def gpt_oss_120b() -> ModelArchitecture:
+    return ModelArchitecture(
+        num_layers=36,
+        hidden_size=2880,
+        num_attention_heads=64,
+        num_kv_heads=8,
+        head_dim=64,
+        intermediate_size=2880,
+        vocab_size=201088,
+        total_params_b=116.83,
+        active_params_b=5.71,
+        max_context_tokens=131072,
+        num_experts=128,
+        experts_per_token=4,
+        moe_intermediate_size=2880,
+        sliding_window=128,
+        sliding_window_layers=18,
+        native_precision=Precision.FP4,
+    )
+
+
+def h100(bandwidth_gb_s: float = 3350.0) -> GpuSpec:
+    return GpuSpec(
+        name="H100-SXM",
+        label="H100 SXM",
+        vendor="nvidia",
+        memory_gb=80,
+        memory_bandwidth_gb_s=bandwidth_gb_s,
+        bf16_tflops=989,
+        fp16_tflops=989,
+        fp8_tflops=1979,
+        int8_tops=1979,
+        interconnect="nvlink",
+        interconnect_gb_s=450,
+        gpus_per_node=8,
+        supported_precisions=(Precision.BF16, Precision.FP16, Precision.FP8, Precision.INT8),
+        architecture="hopper",
+        provenance=_SPEC,
+    )
+
+
+def l4() -> GpuSpec:
+    return GpuSpec(
+        name="L4",
+        label="NVIDIA L4",
+        vendor="nvidia",
+        memory_gb=24,
+        memory_bandwidth_gb_s=300,
+        bf16_tflops=121,
+        fp16_tflops=121,
+        fp8_tflops=242.5,
+        interconnect="pcie",
+        interconnect_gb_s=32,
+        gpus_per_node=8,
+        supported_precisions=(Precision.BF16, Precision.FP16, Precision.FP8),
+        architecture="ada",
+        provenance=_SPEC,
+    )

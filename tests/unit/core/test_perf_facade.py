@@ -1,0 +1,175 @@
+"""The façade: load kinds, monotonicity and physical caps of predictions."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tests.perf_fixtures import gpt_oss_120b, h100, l4, llama_8b, llama_70b, mixtral
+
+from predeploy.core.efficiency import ParameterSet
+from predeploy.core.memory import fit_memory, weight_bytes_per_gpu
+from predeploy.core.perf import default_vllm_settings, predict, predict_many, single_stream_rates
+from predeploy.core.types import (
+    LoadSpec,
+    ModelArchitecture,
+    Precision,
+    ServingScenario,
+    TokenDistribution,
+)
+
+PARAMS = ParameterSet()
+
+
+def scenario(
+    load: LoadSpec,
+    *,
+    model: ModelArchitecture | None = None,
+    precision: Precision = Precision.BF16,
+    prompt: int = 512,
+    output: int = 256,
+    tp: int = 1,
+    bandwidth: float = 3350.0,
+) -> ServingScenario:
+    return ServingScenario(
+        model_id="test/model",
+        model=model or llama_8b(),
+        gpu=h100(bandwidth),
+        precision=precision,
+        tp=tp,
+        prompt_tokens=TokenDistribution.fixed(prompt),
+        output_tokens=TokenDistribution.fixed(output),
+        load=load,
+    )
+
+
+def test_every_load_kind_predicts_finite_metrics() -> None:
+    loads = [
+        LoadSpec(kind="poisson", rate_rps=2.0),
+        LoadSpec(kind="gamma", rate_rps=2.0, cv=2.0),
+        LoadSpec(kind="concurrency", concurrency=16),
+        LoadSpec(kind="burst", num_prompts=500),
+        LoadSpec(kind="static_batch", batch_size=8),
+        LoadSpec(kind="max_throughput"),
+        LoadSpec(kind="max_throughput", num_prompts=1000),
+    ]
+    for pred in predict_many([scenario(load) for load in loads], PARAMS):
+        m = pred.metrics
+        assert m.output_tokens_per_s > 0
+        assert m.ttft_ms.p50 is not None and m.ttft_ms.p50 > 0
+        assert m.tpot_ms.mean is not None and m.tpot_ms.mean > 0
+        assert m.provenance.parameters == "fallback"
+        assert pred.memory.fits
+
+
+def test_static_batch_semantics() -> None:
+    pred = predict(scenario(LoadSpec(kind="static_batch", batch_size=8)), PARAMS)
+    m = pred.metrics
+    assert m.e2e_ms.mean == pytest.approx(m.ttft_ms.mean + 255 * m.tpot_ms.mean, rel=1e-6)
+    assert m.output_tokens_per_s == pytest.approx(8 * 256 / (m.e2e_ms.mean / 1e3), rel=1e-6)
+
+
+def test_burst_ttft_grows_with_the_number_of_prompts() -> None:
+    small, big = predict_many(
+        [scenario(LoadSpec(kind="burst", num_prompts=n)) for n in (100, 5000)], PARAMS
+    )
+    assert big.metrics.ttft_ms.p50 > 5 * small.metrics.ttft_ms.p50
+    assert big.metrics.ttft_ms.p99 > big.metrics.ttft_ms.p50
+
+
+def test_open_loop_throughput_equals_the_offered_rate_below_saturation() -> None:
+    pred = predict(scenario(LoadSpec(kind="poisson", rate_rps=1.0)), PARAMS)
+    assert pred.metrics.requests_per_s == pytest.approx(1.0)
+    assert pred.saturation_rps is not None and pred.saturation_rps > 1.0
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    rate=st.floats(min_value=0.05, max_value=40.0),
+    factor=st.floats(min_value=1.01, max_value=3.0),
+    model=st.sampled_from([llama_8b(), llama_70b(), mixtral()]),
+)
+def test_more_qps_never_lowers_latency(
+    rate: float, factor: float, model: ModelArchitecture
+) -> None:
+    tp = 4 if model.total_params_b > 40 else 1
+    low, high = predict_many(
+        [
+            scenario(LoadSpec(kind="poisson", rate_rps=r, num_prompts=2000), model=model, tp=tp)
+            for r in (rate, rate * factor)
+        ],
+        PARAMS,
+    )
+    for name in ("ttft_ms", "tpot_ms", "e2e_ms", "itl_ms"):
+        for stat in ("mean", "p50", "p99"):
+            a = getattr(getattr(low.metrics, name), stat)
+            b = getattr(getattr(high.metrics, name), stat)
+            assert b >= a * (1 - 1e-6), (name, stat, a, b)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    load=st.sampled_from(
+        [
+            LoadSpec(kind="concurrency", concurrency=64),
+            LoadSpec(kind="max_throughput"),
+            LoadSpec(kind="poisson", rate_rps=5.0),
+            LoadSpec(kind="static_batch", batch_size=32),
+        ]
+    ),
+    precision=st.sampled_from([Precision.BF16, Precision.FP8, Precision.INT4]),
+    bandwidth=st.floats(min_value=500.0, max_value=8000.0),
+)
+def test_decode_rate_never_exceeds_the_bandwidth_bound(
+    load: LoadSpec, precision: Precision, bandwidth: float
+) -> None:
+    sc = scenario(load, precision=precision, bandwidth=bandwidth)
+    pred = predict(sc, PARAMS)
+    m = pred.metrics
+    # One decode step reads at least all weights once: per-sequence decode ≤ BW / weight bytes,
+    # and the whole batch's output ≤ batch × that.
+    bound = bandwidth * 1e9 / weight_bytes_per_gpu(sc.model, precision, 1)
+    assert 1e3 / m.tpot_ms.p50 <= bound * (1 + 1e-9)
+    assert 1e3 / m.itl_ms.p50 <= bound * (1 + 1e-9)
+    assert m.output_tokens_per_s <= (m.mean_batch_size or 1) * bound * (1 + 1e-9)
+
+
+def test_single_stream_rates_are_below_the_roofline() -> None:
+    sc = scenario(LoadSpec(kind="concurrency", concurrency=1), precision=Precision.INT4)
+    rates = single_stream_rates(sc, PARAMS)
+    bound = 3350e9 / weight_bytes_per_gpu(sc.model, Precision.INT4, 1)
+    assert 0 < rates.decode_tokens_per_s <= bound
+    assert rates.prefill_tokens_per_s > 10 * rates.decode_tokens_per_s
+
+
+def test_default_vllm_settings_follow_vllm_0_33_defaults() -> None:
+    model, gpu = llama_8b(), h100()
+    memory = fit_memory(model, gpu, Precision.BF16, 1, context_tokens=4096)
+    s = default_vllm_settings(model, gpu, Precision.BF16, 1, memory, 4096)
+    assert (s.max_num_seqs, s.max_num_batched_tokens) == (1024, 8192)
+    assert s.gpu_memory_utilization == 0.92
+    assert s.max_model_len >= 4096
+    args = s.to_args()
+    assert args["--max-num-seqs"] == 1024 and "--gpu-memory-utilization" in args
+    small = fit_memory(model, l4(), Precision.BF16, 1, context_tokens=4096)
+    s_l4 = default_vllm_settings(model, l4(), Precision.BF16, 1, small, 4096)
+    assert (s_l4.max_num_seqs, s_l4.max_num_batched_tokens) == (256, 2048)
+
+
+def test_fp4_moe_on_one_h100_fits() -> None:
+    pred = predict(
+        scenario(
+            LoadSpec(kind="concurrency", concurrency=4),
+            model=gpt_oss_120b(),
+            precision=Precision.FP4,
+        ),
+        PARAMS,
+    )
+    assert pred.memory.fits
+
+
+def test_simulate_mode_without_the_simulator_says_so() -> None:
+    from predeploy.core.errors import InputError
+
+    with pytest.raises(InputError, match="simulat"):
+        predict(scenario(LoadSpec(kind="poisson", rate_rps=1.0)), PARAMS, mode="simulate")

@@ -1,0 +1,148 @@
+"""Memory arithmetic against hand-computed figures."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from tests.perf_fixtures import deepseek_v3, gpt_oss_120b, h100, l4, llama_8b, llama_70b, mixtral
+
+from predeploy.core.memory import (
+    BYTES_PER_WEIGHT,
+    DEVICE_BYTES_PER_DATASHEET_GB,
+    fit_memory,
+    kv_bytes_per_token,
+    kv_layout,
+    param_breakdown,
+    smallest_fitting_tp,
+    weight_bytes,
+    weight_bytes_per_gpu,
+)
+from predeploy.core.types import KvCacheDtype, Precision
+
+
+def test_llama_8b_kv_bytes_per_token_bf16() -> None:
+    # 2 (K,V) x 32 layers x 8 KV heads x 128 dims x 2 bytes
+    assert kv_bytes_per_token(llama_8b()) == 131_072
+
+
+def test_fp8_kv_halves_the_cache() -> None:
+    assert kv_bytes_per_token(llama_8b(), KvCacheDtype.FP8) == 65_536
+
+
+def test_mla_caches_the_compressed_latent() -> None:
+    # 61 layers x (512 latent + 64 rope) x 2 bytes
+    assert kv_bytes_per_token(deepseek_v3()) == 61 * 576 * 2
+
+
+def test_kv_heads_split_by_tp_and_replicated_beyond() -> None:
+    model = llama_8b()  # 8 KV heads
+    per_layer_one_head = 2 * 128 * 2
+    assert kv_layout(model, tp=2).global_bytes_per_token == 32 * 4 * per_layer_one_head
+    assert kv_layout(model, tp=8).global_bytes_per_token == 32 * 1 * per_layer_one_head
+    # TP16 > 8 KV heads: each GPU keeps a full replica of one head
+    assert kv_layout(model, tp=16).global_bytes_per_token == 32 * 1 * per_layer_one_head
+
+
+def test_mla_latent_is_not_split_by_tp() -> None:
+    assert kv_layout(deepseek_v3(), tp=8).global_bytes_per_token == 61 * 576 * 2
+
+
+def test_sliding_window_layers_hold_at_most_the_window() -> None:
+    layout = kv_layout(gpt_oss_120b(), tp=1)
+    per_layer = 2 * 8 * 64 * 2
+    assert layout.global_bytes_per_token == 18 * per_layer
+    assert layout.window_bytes_per_token == 18 * per_layer
+    # 10,000-token sequence: 18 global layers x 10,000 + 18 window layers x 128
+    assert layout.bytes_for_sequence(10_000) == per_layer * (18 * 10_000 + 18 * 128)
+
+
+def test_dense_weight_bytes_by_precision() -> None:
+    model = llama_8b()
+    parts = param_breakdown(model)
+    embeddings = 2 * 128_256 * 4096
+    assert parts.embedding + parts.lm_head == embeddings
+    linear = 8.03e9 - embeddings
+    assert weight_bytes(model, Precision.BF16) == pytest.approx(8.03e9 * 2)
+    # fp8: linear layers 1 byte, embedding and LM head stay 16-bit
+    assert weight_bytes(model, Precision.FP8) == pytest.approx(linear + embeddings * 2)
+    int4 = linear * BYTES_PER_WEIGHT[Precision.INT4] + embeddings * 2
+    assert weight_bytes(model, Precision.INT4) == pytest.approx(int4)
+
+
+def test_moe_expert_split_matches_total_minus_active() -> None:
+    parts = param_breakdown(mixtral())
+    # 6 idle experts per token account for total - active
+    assert parts.one_expert * 6 == pytest.approx((46.7 - 12.88) * 1e9)
+    assert parts.total == pytest.approx(46.7e9)
+
+
+def test_fp4_moe_quantizes_experts_only() -> None:
+    model = gpt_oss_120b()
+    parts = param_breakdown(model)
+    expected = parts.experts * 4.25 / 8 + (parts.linear + parts.embedding + parts.lm_head) * 2
+    assert weight_bytes(model, Precision.FP4) == pytest.approx(expected)
+    assert 60e9 < expected < 70e9  # the released MXFP4 checkpoint is ~65 GB
+
+
+def test_weights_split_evenly_over_tp_and_pp() -> None:
+    model = llama_70b()
+    total = weight_bytes(model, Precision.BF16)
+    assert weight_bytes_per_gpu(model, Precision.BF16, tp=4, pp=2) == pytest.approx(total / 8)
+
+
+def test_fit_memory_kv_capacity_hand_computed() -> None:
+    model, gpu = llama_8b(), h100()
+    fit = fit_memory(model, gpu, Precision.BF16, 1, gpu_memory_utilization=0.9, context_tokens=2048)
+    usable = 0.9 * 80 * DEVICE_BYTES_PER_DATASHEET_GB
+    assert fit.usable_bytes_per_gpu == pytest.approx(usable)
+    kv = usable - fit.weight_bytes_per_gpu - fit.reserve_bytes_per_gpu
+    assert fit.kv_cache_bytes_per_gpu == pytest.approx(kv)
+    assert fit.kv_capacity_tokens == int(kv / 131_072)
+    assert fit.max_concurrent_seqs == fit.kv_capacity_tokens // 2048
+    assert fit.fits and "KV cache" in fit.reason
+
+
+def test_70b_bf16_does_not_fit_one_h100_and_says_why() -> None:
+    fit = fit_memory(llama_70b(), h100(), Precision.BF16, 1, context_tokens=4096)
+    assert not fit.fits
+    assert "exceed" in fit.reason and "141.1 GB" in fit.reason
+
+
+def test_70b_bf16_fits_on_two_h100s_with_tp() -> None:
+    assert fit_memory(llama_70b(), h100(), Precision.BF16, 2, context_tokens=4096).fits
+
+
+def test_context_longer_than_the_cache_does_not_fit() -> None:
+    fit = fit_memory(llama_8b(), l4(), Precision.BF16, 1, context_tokens=120_000)
+    assert not fit.fits and "fewer than one" in fit.reason
+
+
+def test_smallest_fitting_tp() -> None:
+    assert (
+        smallest_fitting_tp(llama_70b(), h100(), Precision.FP8, context_tokens=2048, max_gpus=8)
+        == 2
+    )
+    assert (
+        smallest_fitting_tp(llama_8b(), h100(), Precision.BF16, context_tokens=2048, max_gpus=8)
+        == 1
+    )
+
+
+@given(
+    tp_exp=st.integers(min_value=0, max_value=3),
+    precision=st.sampled_from(list(Precision)),
+    context=st.integers(min_value=128, max_value=32_000),
+)
+def test_bigger_tp_never_needs_more_memory_per_gpu(
+    tp_exp: int, precision: Precision, context: int
+) -> None:
+    model, gpu = llama_70b(), h100()
+    small = fit_memory(model, gpu, precision, 2**tp_exp, context_tokens=context)
+    big = fit_memory(model, gpu, precision, 2 ** (tp_exp + 1), context_tokens=context)
+    assert big.weight_bytes_per_gpu <= small.weight_bytes_per_gpu
+    assert big.weight_bytes_per_gpu + big.reserve_bytes_per_gpu <= (
+        small.weight_bytes_per_gpu + small.reserve_bytes_per_gpu
+    )
+    assert big.kv_capacity_tokens >= small.kv_capacity_tokens
+    assert big.fits or not small.fits

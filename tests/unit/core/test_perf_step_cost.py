@@ -1,0 +1,116 @@
+"""Step cost: roofline floor, monotonicity and MoE expert arithmetic."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from tests.perf_fixtures import deepseek_v3, h100, llama_8b, llama_70b, mixtral
+
+from predeploy.core.latency import EfficiencyParams, RooflineStepCost
+from predeploy.core.roofline import (
+    expected_experts,
+    hardware_rates,
+    roofline_floor_s,
+    smooth_max,
+    step_shape,
+)
+from predeploy.core.types import Precision
+
+
+def test_expected_experts() -> None:
+    assert expected_experts(1.0, 8.0, 2.0) == pytest.approx(2.0)
+    assert expected_experts(0.0, 8.0, 2.0) == 0.0
+    assert expected_experts(10_000.0, 256.0, 8.0) == pytest.approx(256.0)
+    # Two tokens, 2 of 8 each: 8 × (1 − (6/8)²) = 3.5
+    assert expected_experts(2.0, 8.0, 2.0) == pytest.approx(3.5)
+
+
+def test_smooth_max_is_at_least_the_max() -> None:
+    assert smooth_max(3.0, 4.0, 3.0) >= 4.0
+    assert smooth_max(3.0, 4.0, 50.0) == pytest.approx(4.0, rel=1e-3)
+
+
+def test_decode_step_is_bandwidth_bound_for_small_batches() -> None:
+    params = EfficiencyParams(
+        bandwidth_efficiency=1.0, step_overhead_s=0.0, layer_overhead_s=0.0, seq_overhead_s=0.0
+    )
+    cost = RooflineStepCost(llama_70b(), h100(), Precision.BF16, params, tp=1)
+    floor = roofline_floor_s(cost.shape, cost.hardware, 1.0, 1000.0)
+    t = cost.step_time_s(0, 0.0, 1, 1000)
+    # 70.55e9 params x 2 B over 3.35 TB/s ≈ 42 ms; the model is within a few % of the floor
+    assert floor == pytest.approx(70.55e9 * 2 / 3.35e12, rel=0.02)
+    assert floor <= t <= floor * 1.05
+
+
+@given(
+    prefill=st.integers(min_value=0, max_value=16_384),
+    decode=st.integers(min_value=0, max_value=512),
+    context=st.integers(min_value=1, max_value=8192),
+    tp=st.sampled_from([1, 2, 4, 8]),
+)
+def test_step_never_beats_the_physical_floor(
+    prefill: int, decode: int, context: int, tp: int
+) -> None:
+    params = EfficiencyParams(
+        bandwidth_efficiency=1.0,
+        compute_efficiency=1.0,
+        attention_efficiency=1.0,
+        overlap_exponent=50.0,
+        step_overhead_s=0.0,
+        layer_overhead_s=0.0,
+        seq_overhead_s=0.0,
+    )
+    for model in (llama_8b(), mixtral(), deepseek_v3()):
+        cost = RooflineStepCost(model, h100(), Precision.FP8, params, tp=tp)
+        kv = decode * context
+        t = cost.step_time_s(prefill, prefill * context / 2, decode, kv)
+        if prefill == 0:
+            assert t >= roofline_floor_s(cost.shape, cost.hardware, float(decode), float(kv)) * (
+                1 - 1e-9
+            )
+
+
+@given(
+    bandwidth=st.floats(min_value=300, max_value=8000),
+    factor=st.floats(min_value=1.0, max_value=4.0),
+    batch=st.integers(min_value=1, max_value=512),
+)
+def test_more_bandwidth_never_slows_decode(bandwidth: float, factor: float, batch: int) -> None:
+    params = EfficiencyParams()
+    slow = RooflineStepCost(llama_8b(), h100(bandwidth), Precision.BF16, params)
+    fast = RooflineStepCost(llama_8b(), h100(bandwidth * factor), Precision.BF16, params)
+    args = (0, 0.0, batch, batch * 1500)
+    assert fast.step_time_s(*args) <= slow.step_time_s(*args) + 1e-12
+
+
+@given(
+    batch=st.integers(min_value=1, max_value=1024), extra=st.integers(min_value=1, max_value=512)
+)
+def test_bigger_batches_take_at_least_as_long(batch: int, extra: int) -> None:
+    cost = RooflineStepCost(mixtral(), h100(), Precision.FP8, EfficiencyParams(), tp=2)
+    assert cost.step_time_s(0, 0.0, batch + extra, (batch + extra) * 1000) >= cost.step_time_s(
+        0, 0.0, batch, batch * 1000
+    )
+
+
+def test_tensor_parallel_adds_allreduce_time() -> None:
+    shape = step_shape(llama_70b(), Precision.BF16, tp=4)
+    assert shape.allreduces_per_stage == 160
+    assert step_shape(llama_70b(), Precision.BF16, tp=1).allreduces_per_stage == 0
+
+
+def test_fp8_matmuls_use_fp8_tensor_cores_on_hopper() -> None:
+    assert hardware_rates(h100(), Precision.FP8, 1).gemm_flops_per_s == 1979e12
+    assert hardware_rates(h100(), Precision.INT4, 1).gemm_flops_per_s == 989e12
+
+
+def test_moe_decode_reads_only_touched_experts() -> None:
+    params = EfficiencyParams(step_overhead_s=0.0, layer_overhead_s=0.0, seq_overhead_s=0.0)
+    cost = RooflineStepCost(deepseek_v3(), h100(), Precision.FP8, params, tp=8)
+    one = cost.step_time_s(0, 0.0, 1, 1000)
+    many = cost.step_time_s(0, 0.0, 256, 1000)
+    # 256 tokens touch ~all 256 experts, one token 8: the difference is ~248 experts' bytes
+    extra = (expected_experts(256.0, 256.0, 8.0) - 8.0) * cost.shape.expert_bytes
+    hbm = cost.hardware.hbm_bytes_per_s * params.bandwidth_efficiency
+    assert many - one == pytest.approx(extra / hbm, rel=0.15)

@@ -1,0 +1,117 @@
+"""The predict contract on synthetic cases (no ../shared needed)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))
+from tests.perf_fixtures import h100, llama_8b
+
+from predeploy.core.catalog import InMemoryCatalog
+from predeploy.core.efficiency import ParameterSet
+from predeploy.services.perf import predict_cases, predict_file
+
+MODEL_CONFIG = {
+    "num_hidden_layers": 32,
+    "hidden_size": 4096,
+    "num_attention_heads": 32,
+    "num_key_value_heads": 8,
+    "head_dim": 128,
+    "intermediate_size": 14336,
+    "vocab_size": 128256,
+    "total_params_b": 8.03,
+    "max_position_embeddings": 131072,
+}
+
+
+def case(case_id: str, load: dict[str, object], **scenario: object) -> dict[str, object]:
+    sc: dict[str, object] = {
+        "model": "example/unknown-8b",
+        "model_config": MODEL_CONFIG,
+        "precision": "bf16",
+        "gpu": "H100-SXM",
+        "gpu_count": 1,
+        "tp": 1,
+        "engine": "vllm",
+        "input_tokens": 1000,
+        "output_tokens": 200,
+        "dataset": "fixed",
+        "load": load,
+    }
+    sc.update(scenario)
+    return {"id": case_id, "scenario": sc, "expected": {"output_tokens_per_s": 1.0}}
+
+
+CATALOG = InMemoryCatalog(gpus=[h100()])
+
+
+def test_one_line_per_case_in_order_with_errors() -> None:
+    objects = [
+        case("a", {"kind": "request_rate", "value": 2.0, "arrival": "poisson"}),
+        case("b", {"kind": "max_throughput"}),
+        case("c", {"kind": "burst", "num_prompts": 300}),
+        case("d", {"kind": "concurrency", "value": 8}, gpu="NoSuchGPU"),
+        case("e", {"kind": "static_batch", "value": 4}),
+        None,
+        case("g", {"kind": "max_throughput"}, input_tokens=None, dataset="other"),
+        case("h", {"kind": "concurrency", "value": 4}, model_config=None),
+    ]
+    out = predict_cases(objects, CATALOG, ParameterSet())
+    assert [r["id"] for r in out] == ["a", "b", "c", "d", "e", None, "g", "h"]
+    assert out[0]["fits"] is True and "ttft_ms_p99" in out[0]["metrics"]
+    assert set(out[1]["metrics"]) == {"output_tokens_per_s", "total_tokens_per_s", "requests_per_s"}
+    for bad, word in ((3, "GPU"), (5, "JSON"), (6, "input_tokens"), (7, "model_config")):
+        assert out[bad]["metrics"] == {} and out[bad]["fits"] is None
+        assert word in out[bad]["error"]
+    assert "decode_tokens_per_s_single_stream" not in out[4]["metrics"]
+
+
+def test_catalog_model_without_config(tmp_path: Path) -> None:
+    from predeploy.core.types import FactKind, ModelCard, Provenance, UseCase
+
+    card = ModelCard(
+        id="meta-llama/Llama-3.1-8B-Instruct",
+        name="Llama 3.1 8B",
+        family="llama",
+        license="llama3.1",
+        tasks=(UseCase.CHATBOT,),
+        architecture=llama_8b(),
+        provenance=Provenance(source="test", kind=FactKind.PUBLISHED_SPEC),
+    )
+    catalog = InMemoryCatalog(models=[card], gpus=[h100()])
+    obj = case("x", {"kind": "concurrency", "value": 1}, model=card.id, model_config=None)
+    (row,) = predict_cases([obj], catalog, ParameterSet())
+    assert row["fits"] is True
+    assert row["metrics"]["decode_tokens_per_s_single_stream"] > 0
+
+
+def test_predict_file_is_deterministic_and_ignores_expected(tmp_path: Path) -> None:
+    cases = [
+        case("a", {"kind": "request_rate", "value": 3.0}),
+        case("b", {"kind": "burst", "num_prompts": 50}),
+    ]
+    src = tmp_path / "cases.jsonl"
+    src.write_text("".join(json.dumps(c) + "\n" for c in cases))
+    stripped = tmp_path / "stripped.jsonl"
+    stripped.write_text(
+        "".join(json.dumps({k: v for k, v in c.items() if k != "expected"}) + "\n" for c in cases)
+    )
+    outs = []
+    for i, path in enumerate((src, src, stripped)):
+        target = tmp_path / f"out{i}.jsonl"
+        assert predict_file(path, target, catalog=CATALOG, params=ParameterSet()) == (2, 0)
+        outs.append(target.read_text())
+    assert outs[0] == outs[1] == outs[2]
+
+
+def test_missing_input_file_is_a_clear_error(tmp_path: Path) -> None:
+    from predeploy.core.errors import InputError
+
+    with pytest.raises(InputError, match="cannot read"):
+        predict_file(
+            tmp_path / "nope.jsonl", tmp_path / "out.jsonl", catalog=CATALOG, params=ParameterSet()
+        )

@@ -1,0 +1,227 @@
+"""Build the measured-benchmark facts under ``src/predeploy/data/benchmarks/``.
+
+Two public sources are transcribed into our own :class:`~predeploy.core.types.BenchmarkRecord`
+JSON Lines format (one measured scenario per line, with its source, source key and notes):
+
+* ``public_serving.jsonl`` — the 1,212 cases of ../shared/calibration/perf_cases.jsonl (MLPerf
+  Inference v5.1, GPUStack performance lab, TensorRT-LLM perf overviews and blogs, LMDeploy,
+  llama.cpp community benchmarks). Scenario fields map one to one; the labels, MLPerf scenario,
+  constraints and unit conversions go into the provenance notes.
+* ``aiconfigurator_silicon.jsonl`` — the aggregated-serving (``agg``) rows of NVIDIA
+  AIConfigurator's ``systems/silicon_sample.csv`` (aiconfigurator-core 0.12.0 on PyPI,
+  Apache-2.0): measured TTFT and TPOT at fixed concurrency for TensorRT-LLM, SGLang and vLLM on
+  H100/H200/B200/B300/GB200. Rows with attention data parallelism or pipeline parallelism are
+  left out (our model serves TP replicas); checkpoint names are mapped to the catalog's models.
+  The file does not name the statistic of ``silicon_ttft_ms``/``silicon_tpot_ms``: they are
+  recorded as means; the load is closed-loop concurrency = the row's ``batch_size``.
+
+Rerun::
+
+    pip download aiconfigurator-core==0.12.0 --no-deps -d /tmp/aic && \\
+        unzip -o -q /tmp/aic/aiconfigurator_core-0.12.0-*.whl -d /tmp/aic/x
+    .venv/bin/python tools/build_benchmark_seed.py [--shared ../shared] \\
+        [--aiconfigurator /tmp/aic/x/aiconfigurator_core/systems/silicon_sample.csv]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+from predeploy.core.types import BenchmarkRecord
+
+REPO = Path(__file__).resolve().parents[1]
+OUT_DIR = REPO / "src" / "predeploy" / "data" / "benchmarks"
+PUBLIC_FILE = "public_serving.jsonl"
+AIC_FILE = "aiconfigurator_silicon.jsonl"
+AIC_SOURCE = (
+    "NVIDIA ai-dynamo/aiconfigurator: aiconfigurator-core 0.12.0 (PyPI, Apache-2.0), "
+    "systems/silicon_sample.csv"
+)
+AIC_URL = "https://pypi.org/project/aiconfigurator-core/0.12.0/"
+AIC_SOURCE_KEY = "aiconfigurator-silicon"
+
+#: AIConfigurator system names → our accelerator names.
+AIC_SYSTEMS = {
+    "h100_sxm": "H100-SXM",
+    "h200_sxm": "H200",
+    "b200_sxm": "B200",
+    "b300_sxm": "B300",
+    "gb200": "GB200",
+}
+
+#: Checkpoints → the catalog model with the same architecture (and the precision they imply).
+AIC_MODELS: dict[str, tuple[str, str | None]] = {
+    "meta-llama/Llama-3.1-70B": ("meta-llama/Llama-3.1-70B-Instruct", None),
+    "nvidia/Llama-3.1-8B-Instruct-FP8": ("meta-llama/Llama-3.1-8B-Instruct", "fp8"),
+    "nvidia/DeepSeek-R1-NVFP4": ("deepseek-ai/DeepSeek-R1", "fp4"),
+    "nvidia/DeepSeek-V3.1-NVFP4": ("deepseek-ai/DeepSeek-V3.1", "fp4"),
+    "nvidia/Qwen3-32B-NVFP4": ("Qwen/Qwen3-32B", "fp4"),
+    "Qwen/Qwen3-235B-A22B-FP8": ("Qwen/Qwen3-235B-A22B", "fp8"),
+    "zhipuai/GLM-5": ("zai-org/GLM-5", None),
+}
+
+#: AIConfigurator GEMM quantization modes → weight precision.
+AIC_PRECISION = {"fp8": "fp8", "fp8_block": "fp8", "nvfp4": "fp4", "int4_wo": "int4", "": None}
+
+PUBLIC_LABELS = (
+    "model_label",
+    "gpu_label",
+    "engine_label",
+    "precision_label",
+    "engine_args",
+    "mlperf_scenario",
+    "mlperf_submitter",
+    "mlperf_system",
+)
+
+
+def _record(raw: dict[str, Any], where: str) -> dict[str, Any]:
+    """Validate through the core type (a bad row stops the build naming the row)."""
+    try:
+        return BenchmarkRecord.model_validate(raw).model_dump(mode="json")
+    except ValueError as exc:
+        sys.exit(f"{where}: {exc}")
+
+
+def public_records(shared: Path) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    path = shared / "calibration" / "perf_cases.jsonl"
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        case = json.loads(line)
+        sc = case["scenario"]
+        notes = list(case.get("notes") or [])
+        notes += [f"{k}: {sc[k]}" for k in PUBLIC_LABELS if sc.get(k)]
+        if sc.get("virtualized"):
+            notes.append("virtualized system")
+        if case.get("constraints"):
+            notes.append(f"latency constraints: {json.dumps(case['constraints'], sort_keys=True)}")
+        for metric, how in sorted((case.get("conversions") or {}).items()):
+            notes.append(f"{metric} converted: {how}")
+        raw = {
+            "id": case["id"],
+            "model": sc["model"],
+            "gpu": sc["gpu"],
+            "gpu_count": sc["gpu_count"],
+            "tp": sc.get("tp"),
+            "pp": sc.get("pp") or 1,
+            "precision": sc.get("precision"),
+            "kv_cache_dtype": sc.get("kv_cache_dtype"),
+            "engine": sc["engine"],
+            "engine_version": sc.get("engine_version"),
+            "input_tokens": sc.get("input_tokens"),
+            "output_tokens": sc.get("output_tokens"),
+            "dataset": sc.get("dataset") or "fixed",
+            "load": sc["load"],
+            "metrics": case["expected"],
+            "source_key": case["source_key"],
+            "provenance": {
+                "source": case["source"],
+                "kind": "measured",
+                "url": case.get("source_url"),
+                "notes": "; ".join(notes) or None,
+            },
+        }
+        out.append(_record(raw, f"{path}:{n}"))
+    return out
+
+
+def _measured_date(source: str) -> str | None:
+    match = re.search(r"measured=(\d{4}-\d{2}-\d{2})", source)
+    return match.group(1) if match else None
+
+
+def _engine_version(row: dict[str, str]) -> str | None:
+    if row["backend_version"]:
+        return row["backend_version"]
+    match = re.search(r"image=[^;]*:([\w.\-]+)", row["silicon_data_source"])
+    return match.group(1) if match else None
+
+
+def aiconfigurator_records(csv_path: Path) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    with csv_path.open(newline="", encoding="utf-8") as f:
+        for n, row in enumerate(csv.DictReader(f), 2):
+            if row["mode"] != "agg" or row["pp_size"] not in ("", "1"):
+                continue
+            if row["attention_dp_size"] not in ("", "0", "1") or row["system"] not in AIC_SYSTEMS:
+                continue
+            model, implied = AIC_MODELS.get(row["model_path"], (row["model_path"], None))
+            precision = (
+                implied or AIC_PRECISION.get(row["gemm_quant_mode"]) or (row["precision"] or None)
+            )
+            tp = int(row["tp_size"])
+            notes = [
+                f"row {row['id']}",
+                f"checkpoint {row['model_path']}",
+                f"gemm {row['gemm_quant_mode'] or 'none'}, moe {row['moe_quant_mode'] or 'none'}",
+                f"moe_tp {row['moe_tp_size'] or '-'}, moe_ep {row['moe_ep_size'] or '-'}",
+                row["silicon_data_source"],
+            ]
+            raw = {
+                "id": f"{AIC_SOURCE_KEY}/{row['id']}",
+                "model": model,
+                "gpu": AIC_SYSTEMS[row["system"]],
+                "gpu_count": tp,
+                "tp": tp,
+                "pp": 1,
+                "precision": precision,
+                "engine": row["backend"],
+                "engine_version": _engine_version(row),
+                "input_tokens": int(row["isl"]),
+                "output_tokens": int(row["osl"]),
+                "dataset": "fixed",
+                "load": {"kind": "concurrency", "value": float(row["batch_size"])},
+                "metrics": {
+                    "ttft_ms_mean": round(float(row["silicon_ttft_ms"]), 4),
+                    "tpot_ms_mean": round(float(row["silicon_tpot_ms"]), 4),
+                },
+                "source_key": AIC_SOURCE_KEY,
+                "provenance": {
+                    "source": AIC_SOURCE,
+                    "kind": "measured",
+                    "url": AIC_URL,
+                    "date": _measured_date(row["silicon_data_source"]),
+                    "notes": "; ".join(notes),
+                },
+            }
+            out.append(_record(raw, f"{csv_path}:{n}"))
+    return out
+
+
+def write(records: list[dict[str, Any]], path: Path) -> None:
+    records = sorted(records, key=lambda r: str(r["id"]))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(
+        "".join(json.dumps(r, sort_keys=True, ensure_ascii=False) + "\n" for r in records),
+        encoding="utf-8",
+    )
+    tmp.replace(path)
+    print(f"wrote {len(records)} records to {path.relative_to(REPO)}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shared", type=Path, default=REPO.parent / "shared")
+    parser.add_argument(
+        "--aiconfigurator",
+        type=Path,
+        default=Path("/tmp/aic/x/aiconfigurator_core/systems/silicon_sample.csv"),
+    )
+    args = parser.parse_args()
+    write(public_records(args.shared), OUT_DIR / PUBLIC_FILE)
+    write(aiconfigurator_records(args.aiconfigurator), OUT_DIR / AIC_FILE)
+    print(f"built {dt.date.today().isoformat()}")
+
+
+if __name__ == "__main__":
+    main()

@@ -13,9 +13,9 @@ decode tokens of the M per step).
 **Saturation.** At N_max running, a step decodes D = N_max(o − 1)/o sequences and admits
 N_max/o new prompts on average (plus, when the KV cache is the limit, recomputation after
 preemptions: vLLM admits greedily and then preempts the newest request whenever a decoder needs
-a block; that recomputes about :data:`KV_BOUND_RECOMPUTE_PER_OUTPUT_TOKEN` prefill tokens per
-output token). Saturation is X = N_max / (o·τ̄), τ̄ the mean step time of that mix
-(:class:`~predeploy.core.stepmix.StepMix`).
+a block, and a prompt too long for one step preempts itself when its next chunk finds no
+block: :func:`_recompute_per_prompt`). Saturation is X = N_max / (o·τ̄), τ̄ the mean step
+time of that mix (:class:`~predeploy.core.stepmix.StepMix`).
 
 **Operating point at λ < X.** The mean step τ̄ solves τ = τ̄(D = λ(o − 1)τ/β, arrivals λ) by
 regula falsi (Little's law for the decoders; β = 1 − e^(−λoτ) the busy fraction). ITL: the mix
@@ -61,11 +61,15 @@ from predeploy.core.types import LoadSpec, Percentiles, TokenDistribution
 #: Prefill tokens recomputed per output token when the KV cache limits the batch (derived:
 #: fitted to this package's simulator at saturation over 36 length mixes and capacities,
 #: observed 0.5-1.4; vLLM's greedy admission plus newest-first recompute preemption).
-KV_BOUND_RECOMPUTE_PER_OUTPUT_TOKEN = 0.8
+KV_BOUND_RECOMPUTE_PER_OUTPUT_TOKEN = 1.0
+#: Chunks recomputed per prompt longer than the step's room when the KV cache limits the batch
+#: (derived: vLLM admits a first chunk when its blocks are free; the next chunk then finds
+#: none and the request, newest in the batch, preempts itself; simulator: ~1 chunk each).
+KV_BOUND_RECOMPUTED_CHUNKS = 1.0
 
 _QMC_POINTS = 512
 _SOLVER_ITERATIONS = 40
-_SOLVER_TOLERANCE = 1e-4
+_SOLVER_TOLERANCE = 1e-3
 
 
 def _halton(count: int, base: int) -> NDArray[np.float64]:
@@ -110,8 +114,24 @@ def running_limit(config: SchedulerConfig, lengths: LengthStats) -> RunningLimit
     return RunningLimit(float(config.max_num_seqs), kv, budget)
 
 
-def _recompute_per_prompt(limit: RunningLimit, lengths: LengthStats) -> float:
-    return KV_BOUND_RECOMPUTE_PER_OUTPUT_TOKEN * lengths.o if limit.kv_bound else 0.0
+def _recompute_per_prompt(
+    config: SchedulerConfig, limit: RunningLimit, lengths: LengthStats
+) -> float:
+    """Prefill tokens recomputed per request at saturation (0 unless the KV cache binds).
+
+    Decoders preempted when they need a block: about one output length per request
+    (:data:`KV_BOUND_RECOMPUTE_PER_OUTPUT_TOKEN`). Prompts that need several chunks: the
+    first chunk is lost about once each (:data:`KV_BOUND_RECOMPUTED_CHUNKS`).
+    """
+    if not limit.kv_bound:
+        return 0.0
+    decoders = limit.value * lengths.decode_steps / lengths.o
+    room = max(config.max_num_batched_tokens - decoders, 1.0)
+    chunked = float(np.count_nonzero(lengths.prompt_grid > room)) / lengths.prompt_grid.size
+    return (
+        KV_BOUND_RECOMPUTE_PER_OUTPUT_TOKEN * lengths.o
+        + KV_BOUND_RECOMPUTED_CHUNKS * chunked * room
+    )
 
 
 def _saturation_mix(
@@ -125,7 +145,7 @@ def _saturation_mix(
         decoders=n * lengths.decode_steps / lengths.o,
         prompts_per_step=n / lengths.o,
         rate=None,
-        extra_prefill_tokens=_recompute_per_prompt(limit, lengths),
+        extra_prefill_tokens=_recompute_per_prompt(config, limit, lengths),
     )
 
 
@@ -258,10 +278,8 @@ def _open_loop(ctx: _Context, rate: float, cv: float, num_requests: int) -> Anal
     tau = base.mean_s
     busy = _busy_fraction(served, tau, lengths)
     n_star = served * o * tau / busy  # running requests while busy (Little)
-    cap = max(1, math.floor(ctx.limit.value))
-
-    # τ(n): the step mix at n* and at a larger batch, then the saturation mix at the limit.
-    n_hi = min(float(cap), n_star * 1.35 + 2.0)
+    # τ(m): the step mix at n* and at a larger batch, then the saturation mix at the limit.
+    n_hi = min(ctx.limit.value, n_star * 1.35 + 2.0)
     high = StepMix(
         ctx.step,
         ctx.config.max_num_batched_tokens,
@@ -273,21 +291,34 @@ def _open_loop(ctx: _Context, rate: float, cv: float, num_requests: int) -> Anal
     )
     spread = max(n_hi - n_star, 1e-9)
     slope = (high.mean_s - tau) / spread
-    states = np.arange(cap + 1, dtype=np.float64)
+    limit = ctx.limit
+    hard = ctx.config.max_num_seqs
+    soft_spread = math.sqrt(limit.kv_cache) * lengths.footprint_cv if limit.kv_bound else 0.0
+    last = math.ceil(min(float(hard), limit.value + 4.0 * soft_spread))
+    grid = np.arange(last + 1, dtype=np.float64)
     step_s = np.where(
-        states <= n_hi,
-        tau + slope * (states - n_star),
-        np.interp(states, [n_hi, float(cap)], [high.mean_s, ctx.sat_mix.mean_s]),
+        grid <= n_hi,
+        tau + slope * (grid - n_star),
+        np.interp(grid, [n_hi, max(limit.value, n_hi + 1e-9)], [high.mean_s, ctx.sat_mix.mean_s]),
     )
     step_s = np.maximum(step_s, 1e-9)
     stall = served * max(float(base.cycle_s[1] - base.cycle_s[0]), 0.0)
-    occ = occupancy(served, o, cap, step_s, prefill_dispersion(stall))
+    occ = occupancy(
+        served,
+        o,
+        step_s,
+        hard_limit=hard,
+        soft_limit=limit.value,
+        soft_spread=soft_spread,
+        dispersion=prefill_dispersion(stall),
+    )
+    state_step = np.interp(occ.running, grid, step_s)
 
     # Inter-token gaps: token-weighted batch sizes, each with its own step mix.
-    decoders = states * lengths.decode_steps / o
-    by_token = representative_states(occ.running_pmf, decoders / step_s, _STATES)
+    decoders = occ.running * lengths.decode_steps / o
+    by_token = representative_states(occ.running, occ.pmf, decoders / state_step, _STATES)
     # The batch a request arrives to (time-average = what Poisson arrivals see).
-    at_arrival = representative_states(occ.running_pmf, np.ones_like(states), _STATES)
+    at_arrival = representative_states(occ.running, occ.pmf, np.ones_like(decoders), _STATES)
     mixes = StateMixes.between(
         base, high, n_star, n_hi, np.concatenate([by_token, at_arrival]), served
     )
@@ -325,8 +356,8 @@ def _open_loop(ctx: _Context, rate: float, cv: float, num_requests: int) -> Anal
 
     # TPOT: a request's gaps average the token-weighted step, shifted by the batch it met
     # (partly: the batch drifts while it decodes), plus the noise of averaging o − 1 steps.
-    state_step = mixes.mean_step_s()[_STATES:]
-    drift = (state_step - state_step.mean())[row] * TPOT_STATE_PERSISTENCE
+    arrival_step = mixes.mean_step_s()[_STATES:]
+    drift = (arrival_step - arrival_step.sum() / _STATES)[row] * TPOT_STATE_PERSISTENCE
     out = lengths.output_grid[(u[6] * lengths.output_grid.size).astype(int)]
     gaps = out - 1.0
     noise = _Z * base.stdev_s / np.sqrt(np.maximum(gaps, 1.0))
@@ -342,13 +373,13 @@ def _open_loop(ctx: _Context, rate: float, cv: float, num_requests: int) -> Anal
         total_tokens_per_s=served * (o + lengths.p),
         requests_per_s=served,
         kv_cache_usage=_kv_usage(ctx, running * lengths.decode_steps / o),
-        mean_queue_length=served * float(np.mean(queue + residual)),
+        mean_queue_length=served * float((queue + residual).sum()) / _QMC_POINTS,
         mean_batch_size=running,
         saturation_rps=ctx.sat_rate,
         utilization=rate / ctx.sat_rate,
         stable=stable,
-        mean_step_ms=float(np.dot(occ.running_pmf, step_s)) * MS_PER_S,
-        mean_decode_batch=float(np.dot(occ.running_pmf, decoders)),
+        mean_step_ms=float(np.dot(occ.pmf, state_step)) * MS_PER_S,
+        mean_decode_batch=float(np.dot(occ.pmf, decoders)),
     )
 
 
@@ -401,9 +432,24 @@ def _closed_loop(ctx: _Context, clients: int) -> AnalyticResult:
 
 
 def _all_at_once(ctx: _Context, count: int) -> AnalyticResult:
-    """``count`` requests at t = 0: the i-th starts after (i − N_max)/X once the batch is full."""
+    """``count`` requests at t = 0: the i-th starts after (i − N_max)/X once the batch is full.
+
+    Identical requests (fixed lengths) stay in lockstep and are admitted in waves
+    (:meth:`StepMix.waves`).
+    """
     running = min(float(count), ctx.limit.value)
-    mix = _running_mix(ctx, running)
+    lengths = ctx.lengths
+    identical = lengths.prompt_grid.size == 1 and lengths.output_grid.size == 1
+    if identical:
+        mix = StepMix.waves(
+            ctx.step,
+            ctx.config.max_num_batched_tokens,
+            lengths,
+            running=running,
+            extra_prefill_tokens=_recompute_per_prompt(ctx.config, ctx.limit, lengths),
+        )
+    else:
+        mix = _running_mix(ctx, running)
     rate = running / (ctx.lengths.o * mix.mean_s)
     position = _U[0] * count
     wait = np.maximum(position - running, 0.0) / rate

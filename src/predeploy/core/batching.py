@@ -36,31 +36,13 @@ from __future__ import annotations
 
 import heapq
 from collections import deque
-from typing import NamedTuple, Protocol
+from typing import NamedTuple
 
 from pydantic import model_validator
 
+from predeploy.core.latency import StepCostModel
 from predeploy.core.types import FrozenModel, VllmSettings
 from predeploy.core.types.base import PositiveInt
-
-
-class StepCostModel(Protocol):
-    """Seconds one engine iteration takes (structurally ``predeploy.core.latency.StepCostModel``).
-
-    ``prefill_tokens``: new prompt tokens computed this step (all chunks);
-    ``prefill_attn_tokens``: Σ over prefill chunks of chunk_len × (cached context before the
-    chunk + chunk_len / 2); ``decode_seqs``: sequences generating one token this step;
-    ``decode_kv_tokens``: Σ context length of those sequences (tokens whose KV is read,
-    including the token being computed).
-    """
-
-    def step_time_s(
-        self,
-        prefill_tokens: int,
-        prefill_attn_tokens: float,
-        decode_seqs: int,
-        decode_kv_tokens: int,
-    ) -> float: ...
 
 
 class SchedulerConfig(FrozenModel):
@@ -105,15 +87,33 @@ class SchedulerConfig(FrozenModel):
 
     @classmethod
     def from_vllm(cls, settings: VllmSettings, kv_capacity_tokens: int) -> SchedulerConfig:
-        """The limits a ``vllm serve`` configuration with this much KV cache schedules under."""
+        """The limits a ``vllm serve`` configuration with this much KV cache schedules under.
+
+        The cache holds whole blocks, so a ``max_model_len`` that only fits the capacity before
+        rounding down to blocks (a memory fit that sized one to the other) is cut to the
+        blocks' tokens, as vLLM derives it.
+        """
+        whole_blocks = kv_capacity_tokens // settings.block_size * settings.block_size
+        max_model_len = settings.max_model_len
+        if whole_blocks < max_model_len <= kv_capacity_tokens:
+            max_model_len = whole_blocks
         return cls(
             max_num_seqs=settings.max_num_seqs,
             max_num_batched_tokens=settings.max_num_batched_tokens,
             enable_chunked_prefill=settings.enable_chunked_prefill,
             kv_capacity_tokens=kv_capacity_tokens,
             block_size=settings.block_size,
-            max_model_len=settings.max_model_len,
+            max_model_len=max_model_len,
         )
+
+
+__all__ = [
+    "ContinuousBatcher",
+    "SchedulerConfig",
+    "StepCostModel",
+    "StepOutcome",
+    "StepWork",
+]
 
 
 class StepWork(NamedTuple):

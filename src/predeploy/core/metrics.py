@@ -37,7 +37,7 @@ def percentiles_ms(values_s: NDArray[np.float64]) -> Percentiles:
     low = np.floor(ranks).astype(np.int64)
     high = np.minimum(low + 1, values.size - 1)
     qs = (values[low] + (ranks - low) * (values[high] - values[low])) * MS_PER_S
-    return _build(float(values.mean()) * MS_PER_S, qs)
+    return _build(float(values.sum()) / values.size * MS_PER_S, qs)
 
 
 def weighted_percentiles_ms(

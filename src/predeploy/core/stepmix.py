@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
@@ -30,7 +31,7 @@ from predeploy.core.types import TokenDistribution
 #: Largest group of prompts per cycle the chain tracks; beyond, the Poisson tail is dropped.
 MAX_PROMPTS_PER_CYCLE = 64
 #: Poisson tail mass the operating-point solver leaves out of its step mix.
-SOLVER_TAIL_MASS = 1e-4
+SOLVER_TAIL_MASS = 1e-3
 #: Power iterations of the prefill-cycle chain (converges geometrically; 6 is ample).
 CHAIN_ITERATIONS = 6
 
@@ -49,12 +50,24 @@ class LengthStats:
     o2: float
     #: Token-weighted mean context of a decoding sequence, c̄ (tokens).
     context: float
+    #: Median prompt length.
+    p50: float
+    #: Coefficient of variation of a running request's KV footprint (its prompt plus the part
+    #: of its output generated so far, requests weighted by how long they run).
+    footprint_cv: float
 
     @classmethod
     def of(
         cls, prompt: TokenDistribution, output: TokenDistribution, max_model_len: int
     ) -> LengthStats:
         """Moments of the clipped distributions, as :mod:`~predeploy.core.sampling` samples."""
+        return _length_stats(prompt, output, max_model_len)
+
+    @classmethod
+    def compute(
+        cls, prompt: TokenDistribution, output: TokenDistribution, max_model_len: int
+    ) -> LengthStats:
+        """:meth:`of`, uncached."""
         pg = token_length_grid(prompt, max_model_len - 1)
         og = token_length_grid(output, max_model_len - 1)
         p, o = float(pg.mean()), float(og.mean())
@@ -69,6 +82,8 @@ class LengthStats:
             o=o,
             o2=float((og * og).mean()),
             context=context,
+            p50=float(pg[pg.size // 2]),
+            footprint_cv=_footprint_cv(pg, og),
         )
 
     @property
@@ -83,6 +98,24 @@ class LengthStats:
 
 
 _INVERSE_K = np.concatenate([[1.0], 1.0 / np.arange(1, MAX_PROMPTS_PER_CYCLE + 1)])
+
+
+def _footprint_cv(prompts: NDArray[np.float64], outputs: NDArray[np.float64]) -> float:
+    """CV of p + a, a ~ Uniform(0, o) with o length-biased (a request is seen while running).
+
+    E[a] = E[o²]/(2E[o]), E[a²] = E[o³]/(3E[o]); prompt and output independent.
+    """
+    o1, o2, o3 = (float((outputs**k).mean()) for k in (1, 2, 3))
+    mean = float(prompts.mean()) + o2 / (2.0 * o1)
+    var = float(prompts.var()) + o3 / (3.0 * o1) - (o2 / (2.0 * o1)) ** 2
+    return math.sqrt(max(var, 0.0)) / mean
+
+
+@lru_cache(maxsize=256)
+def _length_stats(
+    prompt: TokenDistribution, output: TokenDistribution, max_model_len: int
+) -> LengthStats:
+    return LengthStats.compute(prompt, output, max_model_len)
 
 
 def poisson_pmf(mean: NDArray[np.float64] | float, size: int) -> NDArray[np.float64]:
@@ -171,21 +204,30 @@ class StepMix:
         rate: float | None,
         extra_prefill_tokens: float = 0.0,
         size: int | None = None,
+        groups: NDArray[np.float64] | None = None,
+        group_weights: NDArray[np.float64] | None = None,
+        background_tokens: float = 0.0,
     ) -> None:
         self.decoders = decoders
         self.kv_tokens = decoders * lengths.context
-        self.room = max(budget_tokens - decoders, 1.0)
+        #: Prefill tokens every step carries besides the groups' (spread-out recomputation).
+        self.background_tokens = background_tokens
+        self.room = max(budget_tokens - decoders - background_tokens, 1.0)
         self._step = step
         self._lengths = lengths
         self._d = round(decoders)
         self._kv = round(self.kv_tokens)
         per_prompt = lengths.p + extra_prefill_tokens
         self.tokens_per_prompt = per_prompt
-        if size is None:
-            size = poisson_support(prompts_per_step * 1.25 + 0.25)
-        #: Group sizes tracked: 0..size−1 prompts per cycle.
+        if groups is None:
+            if size is None:
+                size = poisson_support(prompts_per_step * 1.25 + 0.25)
+            ks = np.arange(size, dtype=np.float64)
+        else:
+            ks = np.asarray(groups, dtype=np.float64)
+            size = ks.size
+        #: Group sizes tracked: 0..size−1 prompts per cycle (or the given ``groups``).
         self.size = size
-        ks = np.arange(size, dtype=np.float64)
         tokens = ks * per_prompt
         full_steps = np.maximum(np.ceil(tokens / self.room) - 1.0, 0.0)
         last_tokens = tokens - full_steps * self.room
@@ -196,8 +238,11 @@ class StepMix:
         self.cycle_steps = full_steps + 1.0
         self.cycle_s = cycle
         self.last_step_s = last
-        weights = poisson_pmf(prompts_per_step, size)
-        if rate is not None:
+        if group_weights is not None:
+            weights = np.asarray(group_weights, dtype=np.float64)
+        else:
+            weights = poisson_pmf(prompts_per_step, size)
+        if rate is not None and group_weights is None:
             transition = poisson_pmf(rate * cycle, size)
             transition /= transition.sum(axis=1, keepdims=True)
             for _ in range(CHAIN_ITERATIONS):
@@ -209,10 +254,43 @@ class StepMix:
         second = np.dot(self.cycle_weights, full_steps * self.full_step_s**2 + last * last)
         self.stdev_s = math.sqrt(max(float(second) / steps - self.mean_s**2, 0.0))
 
+    @classmethod
+    def waves(
+        cls,
+        step: StepCostModel,
+        budget_tokens: int,
+        lengths: LengthStats,
+        *,
+        running: float,
+        extra_prefill_tokens: float = 0.0,
+    ) -> StepMix:
+        """Steps of a saturated batch of identical requests: admissions come in waves.
+
+        With every request of the same length and all queued at once, the batch stays in
+        lockstep: the ``running`` requests finish and are replaced together, their prompts
+        prefilled back to back in full-budget steps, then o − 1 decode-only steps. Per cycle
+        of o steps: one group of ``running`` prompts and the rest decode-only cycles.
+        Recomputation after preemptions (``extra_prefill_tokens`` per request) happens as
+        preempted requests return, spread over every step.
+        """
+        group = max(1.0, round(running))
+        decoders = running * lengths.decode_steps / lengths.o
+        background = extra_prefill_tokens * running / lengths.o
+        groups = np.array([0.0, group])
+        room = max(budget_tokens - decoders - background, 1.0)
+        group_steps = math.ceil(group * lengths.p / room)
+        decode_only = max(lengths.o - group_steps, 0.0)
+        return cls(
+            step, budget_tokens, lengths, decoders=decoders, prompts_per_step=0.0, rate=None,
+            groups=groups, group_weights=np.array([decode_only, 1.0]),
+            background_tokens=background,
+        )
+
     def step_time(self, prefill_tokens: float) -> float:
         """Step model at this point's decoders with ``prefill_tokens`` of whole prompts."""
-        attn = prefill_tokens * self._lengths.attention_per_prefill_token
-        return self._step.step_time_s(round(prefill_tokens), attn, self._d, self._kv)
+        tokens = prefill_tokens + self.background_tokens
+        attn = tokens * self._lengths.attention_per_prefill_token
+        return self._step.step_time_s(round(tokens), attn, self._d, self._kv)
 
     def step_atoms(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """(durations, probabilities) of a step chosen at random."""
@@ -244,14 +322,13 @@ class StepMix:
     def _token_grid(self) -> NDArray[np.float64]:
         """Prefill-token counts to evaluate the step model at: 0, powers of two, ``room``.
 
-        Doubling steps keep linear interpolation exact on each linear piece of a roofline
-        (compute- vs memory-bound) model; the prompt grid's median and the mean are added.
+        Geometric steps (×4 from 16) follow the step model's bend from memory- to
+        compute-bound at small counts; the prompt length's median and mean are exact points.
         """
         room = self.room
-        top = math.floor(math.log2(room)) if room >= 2 else 0
-        points = [0.0, room, self._lengths.p, float(np.median(self._lengths.prompt_grid))]
-        points += [float(2**i) for i in range(3, top + 1)]
-        return np.unique(np.clip(points, 0.0, room))
+        points = {0.0, room, min(self._lengths.p, room), min(self._lengths.p50, room)}
+        points.update(float(4**i) for i in range(2, 9) if 4**i < room)
+        return np.array(sorted(points))
 
 
 def erlang_c(servers: int, offered: float) -> float:

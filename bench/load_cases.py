@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CONTEXT_TOKENS = 768
 
 
-def _module(name: str, folder: Path) -> Any:
+def module(name: str, folder: Path) -> Any:
     if str(folder) not in sys.path:
         sys.path.insert(0, str(folder))
     return importlib.import_module(name)
@@ -42,7 +42,7 @@ def roofline_case(
 
 def engine_cases() -> dict[str, tuple[StepCostModel, SchedulerConfig]]:
     """Roofline step model of the performance engine, vLLM defaults."""
-    fixtures = _module("tests.perf_fixtures", ROOT)
+    fixtures = module("tests.perf_fixtures", ROOT)
     return {
         "8B bf16 1xH100": roofline_case(fixtures.llama_8b(), fixtures.h100(), Precision.BF16, 1),
         "8B bf16 1xL4": roofline_case(fixtures.llama_8b(), fixtures.l4(), Precision.BF16, 1),
@@ -54,7 +54,7 @@ def engine_cases() -> dict[str, tuple[StepCostModel, SchedulerConfig]]:
 
 def shape_cases() -> dict[str, tuple[StepCostModel, SchedulerConfig]]:
     """The test suite's roofline-shaped step models (tests/unit/core/stepmodels.py)."""
-    shapes: dict[str, tuple[StepCostModel, SchedulerConfig]] = _module(
+    shapes: dict[str, tuple[StepCostModel, SchedulerConfig]] = module(
         "stepmodels", ROOT / "tests" / "unit" / "core"
     ).SHAPES
     return {f"test {name}": shape for name, shape in shapes.items()}

@@ -48,7 +48,12 @@ from predeploy.core.arrivals import (
 )
 from predeploy.core.batching import SchedulerConfig, StepCostModel
 from predeploy.core.metrics import MS_PER_S, AnalyticResult, percentiles_ms
-from predeploy.core.occupancy import occupancy, prefill_dispersion, representative_states
+from predeploy.core.occupancy import (
+    normal_cdf,
+    occupancy,
+    prefill_dispersion,
+    representative_states,
+)
 from predeploy.core.stepmix import (
     LengthStats,
     StateMixes,
@@ -135,9 +140,15 @@ def _recompute_per_prompt(
 
 
 def _saturation_mix(
-    step: StepCostModel, config: SchedulerConfig, lengths: LengthStats, limit: RunningLimit
+    step: StepCostModel,
+    config: SchedulerConfig,
+    lengths: LengthStats,
+    limit: RunningLimit,
+    *,
+    recompute: bool = True,
 ) -> StepMix:
     n = limit.value
+    extra = _recompute_per_prompt(config, limit, lengths) if recompute else 0.0
     return StepMix(
         step,
         config.max_num_batched_tokens,
@@ -145,7 +156,7 @@ def _saturation_mix(
         decoders=n * lengths.decode_steps / lengths.o,
         prompts_per_step=n / lengths.o,
         rate=None,
-        extra_prefill_tokens=_recompute_per_prompt(config, limit, lengths),
+        extra_prefill_tokens=extra,
     )
 
 
@@ -180,7 +191,10 @@ def analyze(
     limit = running_limit(scheduler, lengths)
     sat_mix = _saturation_mix(step, scheduler, lengths, limit)
     sat_rate = limit.value / (lengths.o * sat_mix.mean_s)
-    ctx = _Context(step, scheduler, lengths, limit, sat_mix, sat_rate)
+    plain = sat_mix
+    if limit.kv_bound:
+        plain = _saturation_mix(step, scheduler, lengths, limit, recompute=False)
+    ctx = _Context(step, scheduler, lengths, limit, sat_mix, sat_rate, plain)
     process = arrival_process(load)
     if isinstance(process, PoissonArrivals):
         return _open_loop(ctx, process.rate_rps, 1.0, num_requests)
@@ -203,6 +217,8 @@ class _Context:
     limit: RunningLimit
     sat_mix: StepMix
     sat_rate: float
+    #: The saturation mix without recomputation (the same mix unless the KV cache binds).
+    sat_mix_plain: StepMix
 
     def mix(self, rate: float, tau: float, busy: float) -> StepMix:
         return StepMix(
@@ -296,11 +312,16 @@ def _open_loop(ctx: _Context, rate: float, cv: float, num_requests: int) -> Anal
     soft_spread = math.sqrt(limit.kv_cache) * lengths.footprint_cv if limit.kv_bound else 0.0
     last = math.ceil(min(float(hard), limit.value + 4.0 * soft_spread))
     grid = np.arange(last + 1, dtype=np.float64)
+    plain = ctx.sat_mix_plain.mean_s
     step_s = np.where(
         grid <= n_hi,
         tau + slope * (grid - n_star),
-        np.interp(grid, [n_hi, max(limit.value, n_hi + 1e-9)], [high.mean_s, ctx.sat_mix.mean_s]),
+        np.interp(grid, [n_hi, max(limit.value, n_hi + 1e-9)], [high.mean_s, plain]),
     )
+    if limit.kv_bound:
+        # Where the KV cache is full, preemptions add their recomputation to every step.
+        full = normal_cdf((grid - limit.value) / max(soft_spread, 1e-9))
+        step_s = step_s + full * max(ctx.sat_mix.mean_s - plain, 0.0)
     step_s = np.maximum(step_s, 1e-9)
     stall = served * max(float(base.cycle_s[1] - base.cycle_s[0]), 0.0)
     occ = occupancy(

@@ -49,7 +49,7 @@ _AS_P = 0.3275911
 _AS_A = (0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429)
 
 
-def _normal_cdf(z: NDArray[np.float64]) -> NDArray[np.float64]:
+def normal_cdf(z: NDArray[np.float64]) -> NDArray[np.float64]:
     """Φ(z) = (1 + erf(z/√2))/2, erf by Abramowitz & Stegun 7.1.26 (vectorised)."""
     x = np.abs(z) / math.sqrt(2.0)
     t = 1.0 / (1.0 + _AS_P * x)
@@ -100,7 +100,7 @@ def running_under_limit(
     if spread <= 0.0:
         return np.minimum(n, mean)
     z = (n - mean) / spread
-    below = _normal_cdf(z)
+    below = normal_cdf(z)
     density = np.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi)
     return np.asarray(np.maximum(n - (n - mean) * below - spread * density, 0.0))
 

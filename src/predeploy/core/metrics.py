@@ -68,6 +68,24 @@ def weighted_percentiles_ms(
     return _build(mean, qs)
 
 
+def atoms_percentiles_ms(values_s: NDArray[np.float64], probs: NDArray[np.float64]) -> Percentiles:
+    """Mean and percentiles (ms) of a discrete distribution."""
+    order = np.argsort(values_s)
+    v, w = values_s[order], probs[order]
+    cdf = np.cumsum(w) / w.sum()
+    picks = np.minimum(np.searchsorted(cdf, [0.5, 0.9, 0.95, 0.99]), v.size - 1)
+    p50, p90, p95, p99 = (float(x) * MS_PER_S for x in v[picks])
+    return Percentiles(
+        mean=float(np.dot(v, w) / w.sum()) * MS_PER_S, p50=p50, p90=p90, p95=p95, p99=p99
+    )
+
+
+def flat_percentiles_ms(value_s: float) -> Percentiles:
+    """Every statistic equal to ``value_s`` (a deterministic latency), in ms."""
+    v = value_s * MS_PER_S
+    return Percentiles(mean=v, p50=v, p90=v, p95=v, p99=v)
+
+
 def _build(mean_ms: float, qs_ms: NDArray[np.float64]) -> Percentiles:
     # Interpolation can leave a later percentile a rounding error below an earlier one.
     ordered = np.maximum.accumulate(qs_ms)

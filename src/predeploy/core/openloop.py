@@ -1,7 +1,7 @@
 """Open-loop loads (Poisson or gamma arrivals) in the analytic mode.
 
-**Operating point.** The mean step τ̄ solves τ = τ̄(D = λ(o − 1)τ/β, arrivals λ) by regula
-falsi (Little's law for the decoders; β = 1 − e^(−λoτ) the busy fraction). Around it, the
+**Operating point.** The mean step τ̄ solves τ = τ̄(D = λ(o − 1)τ/β, arrivals λ) by safeguarded
+secant steps (Little's law for the decoders; β = 1 − e^(−λoτ) the busy fraction). Around it, the
 batch size is distributed as a processor-sharing queue (:mod:`~predeploy.core.occupancy`),
 with its own step mix at each batch size (:class:`~predeploy.core.stepmix.StateMixes`).
 
@@ -38,7 +38,7 @@ from predeploy.core.stepmix import (
 )
 
 _SOLVER_ITERATIONS = 40
-_SOLVER_TOLERANCE = 1e-3
+_SOLVER_TOLERANCE = 1e-4
 
 
 def _busy_fraction(rate: float, tau: float, lengths: LengthStats) -> float:
@@ -47,7 +47,7 @@ def _busy_fraction(rate: float, tau: float, lengths: LengthStats) -> float:
 
 
 def _operating_mix(ctx: LoadContext, rate: float) -> StepMix:
-    """Solve τ = τ̄(λ, τ) on [τ of an idle engine, τ at saturation] by regula falsi.
+    """Solve τ = τ̄(λ, τ) on [τ of an idle engine, τ at saturation] (safeguarded secant).
 
     Iterates on the Poisson step mix (:func:`poisson_mean_step_s`), then returns the full
     mix (prefill-cycle chain) at the solution.
@@ -61,29 +61,26 @@ def _operating_mix(ctx: LoadContext, rate: float) -> StepMix:
 
     lo = ctx.step.step_time_s(0, 0.0, 1, round(lengths.context))
     hi = max(ctx.sat_mix.mean_s, lo * 1.000001)
-    g_lo, g_hi = excess(lo), excess(hi)
+    g_lo = excess(lo)
     if g_lo <= 0.0:
-        tau = lo
-    elif g_hi >= 0.0:
-        tau = hi
-    else:
-        side = 0
-        tau = hi
-        for _ in range(_SOLVER_ITERATIONS):
-            tau = hi - g_hi * (hi - lo) / (g_hi - g_lo)
-            g = excess(tau)
-            if abs(g) <= _SOLVER_TOLERANCE * tau:
-                break
-            if g > 0.0:
-                lo, g_lo = tau, g
-                if side == 1:
-                    g_hi /= 2.0  # Illinois step: keep the bracket shrinking from both ends
-                side = 1
-            else:
-                hi, g_hi = tau, g
-                if side == -1:
-                    g_lo /= 2.0
-                side = -1
+        return ctx.mix(rate, lo, _busy_fraction(rate, lo, lengths))
+    # Secant steps from τ₀ = lo and τ₁ = F(lo), kept inside the bracket [lo, hi] where
+    # g = F − τ changes sign; a step that leaves it bisects instead.
+    t0, g0 = lo, g_lo
+    t1 = min(lo + g_lo, hi)
+    tau = t1
+    for _ in range(_SOLVER_ITERATIONS):
+        g1 = excess(t1)
+        tau = t1
+        if abs(g1) <= _SOLVER_TOLERANCE * t1:
+            break
+        if g1 > 0.0:
+            lo = t1
+        else:
+            hi = t1
+        step = t1 - g1 * (t1 - t0) / (g1 - g0) if g1 != g0 else hi + 1.0
+        t0, g0 = t1, g1
+        t1 = step if lo < step < hi else 0.5 * (lo + hi)
     return ctx.mix(rate, tau, _busy_fraction(rate, tau, lengths))
 
 
@@ -122,7 +119,7 @@ def open_loop(ctx: LoadContext, rate: float, cv: float, num_requests: int) -> An
     soft_spread = math.sqrt(limit.kv_cache) * lengths.footprint_cv if limit.kv_bound else 0.0
     last = math.ceil(min(float(hard), limit.value + 4.0 * soft_spread))
     grid = np.arange(last + 1, dtype=np.float64)
-    plain = ctx.sat_mix_plain.mean_s
+    plain = ctx.sat_plain_step_s
     step_s = np.where(
         grid <= n_hi,
         tau + slope * (grid - n_star),

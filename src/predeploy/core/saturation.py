@@ -111,8 +111,8 @@ class LoadContext:
     limit: RunningLimit
     sat_mix: StepMix
     sat_rate: float
-    #: The saturation mix without recomputation (the same mix unless the KV cache binds).
-    sat_mix_plain: StepMix
+    #: Mean step at saturation without the recomputation (the same unless the KV cache binds).
+    sat_plain_step_s: float
 
     @classmethod
     def build(
@@ -126,9 +126,9 @@ class LoadContext:
         limit = running_limit(config, lengths)
         sat_mix = saturation_mix(step, config, lengths, limit)
         sat_rate = limit.value / (lengths.o * sat_mix.mean_s)
-        plain = sat_mix
+        plain = sat_mix.mean_s
         if limit.kv_bound:
-            plain = saturation_mix(step, config, lengths, limit, recompute=False)
+            plain = sat_mix.mean_step_with(lengths.p)
         return cls(step, config, lengths, limit, sat_mix, sat_rate, plain)
 
     def mix(self, rate: float, tau: float, busy: float) -> StepMix:

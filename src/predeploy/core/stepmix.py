@@ -67,6 +67,26 @@ def poisson_support(mean: float) -> int:
     return min(int(mean + 5.0 * math.sqrt(mean) + 3.0), MAX_PROMPTS_PER_CYCLE + 1)
 
 
+def step_times_s(
+    step: StepCostModel,
+    prefill_tokens: NDArray[np.float64],
+    prefill_attn_tokens: NDArray[np.float64],
+    decode_seqs: int,
+    decode_kv_tokens: int,
+) -> NDArray[np.float64]:
+    """The step model at several prefill amounts (same decoders), whole prefill tokens.
+
+    Point by point: for the roofline model an array evaluation costs more than the dozen
+    scalar calls it would replace (measured).
+    """
+    return np.array(
+        [
+            step.step_time_s(round(t), a, decode_seqs, decode_kv_tokens)
+            for t, a in zip(prefill_tokens.tolist(), prefill_attn_tokens.tolist(), strict=True)
+        ]
+    )
+
+
 def poisson_mean_step_s(
     step: StepCostModel,
     budget_tokens: int,
@@ -136,23 +156,48 @@ class StepMix:
         self._lengths = lengths
         self._d = round(decoders)
         self._kv = round(self.kv_tokens)
+        self._table: tuple[int, NDArray[np.float64], NDArray[np.float64]] | None = None
         per_prompt = lengths.p + extra_prefill_tokens
         self.tokens_per_prompt = per_prompt
+        fixed_size = size
         if groups is None:
-            if size is None:
-                size = poisson_support(prompts_per_step * 1.25 + 0.25)
+            size = poisson_support(prompts_per_step * 1.25 + 0.25)
+            if fixed_size is not None:
+                size = min(size, fixed_size)
             ks = np.arange(size, dtype=np.float64)
         else:
             ks = np.asarray(groups, dtype=np.float64)
             size = ks.size
-        #: Group sizes tracked: 0..size−1 prompts per cycle (or the given ``groups``).
+        #: Group sizes tracked: 0..size−1 prompts per cycle (or the given ``groups``); ``size``
+        #: given: exactly that many (to line up with another mix).
         self.size = size
         tokens = ks * per_prompt
         full_steps = np.maximum(np.ceil(tokens / self.room) - 1.0, 0.0)
         last_tokens = tokens - full_steps * self.room
-        #: Duration of a full chunk step (``room`` prefill tokens).
-        self.full_step_s = self.step_time(self.room) if full_steps.any() else 0.0
-        last = np.array([self.step_time(float(t)) for t in last_tokens])
+        #: Duration of a full chunk step (``room`` prefill tokens), 0 when no group needs one.
+        self.full_step_s = 0.0
+        if full_steps.any():
+            last_tokens = np.append(last_tokens, self.room)
+        last = self.step_times(last_tokens)
+        if full_steps.any():
+            self.full_step_s, last = float(last[-1]), last[:-1]
+        if rate is not None and group_weights is None:
+            # Long cycles let many prompts pile up: track groups up to where the chain's mass
+            # stays (λ·T_k well below k), their step times interpolated over prefill tokens.
+            wanted = fixed_size or self._chain_size(rate, last, full_steps)
+            if wanted > size:
+                ks = np.arange(wanted, dtype=np.float64)
+                tokens = ks * per_prompt
+                full_steps = np.maximum(np.ceil(tokens / self.room) - 1.0, 0.0)
+                last_tokens = tokens - full_steps * self.room
+                if full_steps.any() and not self.full_step_s:
+                    self.full_step_s = self.step_time(self.room)
+                computed = last
+                self.size = size = wanted
+                self.last_step_s = computed  # the token table reads the computed groups
+                grid, table = self._token_table()
+                last = np.interp(last_tokens, grid, table)
+                last[: computed.size] = computed
         cycle = full_steps * self.full_step_s + last
         self.cycle_steps = full_steps + 1.0
         self.cycle_s = cycle
@@ -172,6 +217,41 @@ class StepMix:
         self.mean_s = float(np.dot(self.cycle_weights, cycle)) / steps
         second = np.dot(self.cycle_weights, full_steps * self.full_step_s**2 + last * last)
         self.stdev_s = math.sqrt(max(float(second) / steps - self.mean_s**2, 0.0))
+
+    def mean_step_with(self, tokens_per_prompt: float) -> float:
+        """Mean step of the same cycle mix if each prompt carried ``tokens_per_prompt``.
+
+        Step times interpolated over prefill tokens from the ones computed (no new step-model
+        evaluations); for fewer tokens than this mix's, e.g. the mix without recomputation.
+        """
+        grid, table = self._token_table()
+        tokens = np.arange(self.size, dtype=np.float64) * tokens_per_prompt
+        full = np.maximum(np.ceil(tokens / self.room) - 1.0, 0.0)
+        last = np.interp(tokens - full * self.room, grid, table)
+        cycle = full * (self.full_step_s or float(table[-1])) + last
+        w = self.cycle_weights
+        return float(np.dot(w, cycle) / np.dot(w, full + 1.0))
+
+    def _chain_size(
+        self, rate: float, last: NDArray[np.float64], full_steps: NDArray[np.float64]
+    ) -> int:
+        """Groups the chain needs: the smallest K with λ·T_K + 3√(λ·T_K) ≤ K.
+
+        T_k grows about linearly in k (each prompt adds its prefill time), extrapolated from
+        the computed groups; beyond the stability of the prefill queue (λ·ΔT ≥ 1) the cap.
+        """
+        k = last.size
+        if k < 2:
+            return k
+        per_group = max(float(last[-1] - last[-2]), 0.0)
+        if full_steps[-1]:
+            per_group = max(per_group, self.full_step_s * self.tokens_per_prompt / self.room)
+        base = float(last[-1] + full_steps[-1] * self.full_step_s) - per_group * (k - 1)
+        for size in range(k, MAX_PROMPTS_PER_CYCLE + 1):
+            load = rate * (base + per_group * size)
+            if load + 3.0 * math.sqrt(load) <= size:
+                return size + 1
+        return MAX_PROMPTS_PER_CYCLE + 1
 
     @classmethod
     def waves(
@@ -205,6 +285,12 @@ class StepMix:
             background_tokens=background,
         )
 
+    def step_times(self, prefill_tokens: NDArray[np.float64]) -> NDArray[np.float64]:
+        """:meth:`step_time` for several prefill amounts at once."""
+        tokens = prefill_tokens + self.background_tokens
+        attn = tokens * self._lengths.attention_per_prefill_token
+        return step_times_s(self._step, tokens, attn, self._d, self._kv)
+
     def step_time(self, prefill_tokens: float) -> float:
         """Step model at this point's decoders with ``prefill_tokens`` of whole prompts."""
         tokens = prefill_tokens + self.background_tokens
@@ -229,8 +315,7 @@ class StepMix:
         room; otherwise the full steps before the prompt's last chunk plus that step.
         """
         room = self.room
-        grid = self._token_grid()
-        table = np.array([self.step_time(float(t)) for t in grid])
+        grid, table = self._token_table()
         full = np.maximum(np.ceil(mine_tokens / room) - 1.0, 0.0)
         # Tokens in the step that completes the prompt: the rest of the group, up to room.
         last = np.minimum(all_tokens - full * room, room)
@@ -238,16 +323,34 @@ class StepMix:
         return np.asarray(full * full_s + np.interp(last, grid, table), dtype=np.float64)
 
 
-    def _token_grid(self) -> NDArray[np.float64]:
-        """Prefill-token counts to evaluate the step model at: 0, powers of two, ``room``.
+    def _token_table(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Step times over prefill-token counts, for interpolation.
 
-        Geometric steps (×4 from 16) follow the step model's bend from memory- to
-        compute-bound at small counts; the prompt length's median and mean are exact points.
+        The counts the mix already evaluated (whole groups of k prompts within the room, the
+        full room), plus geometric steps (×4 from 16) that follow the step model's bend from
+        memory- to compute-bound at small counts, and the median prompt.
         """
+        cached = self._table
+        if cached is not None and cached[0] == self.last_step_s.size:
+            return cached[1], cached[2]
         room = self.room
-        points = {0.0, room, min(self._lengths.p, room), min(self._lengths.p50, room)}
-        points.update(float(4**i) for i in range(2, 9) if 4**i < room)
-        return np.array(sorted(points))
+        known: dict[float, float] = {0.0: float(self.last_step_s[0])}
+        per_prompt = self.tokens_per_prompt
+        for k in range(1, self.last_step_s.size):
+            if k * per_prompt > room:
+                break
+            known[k * per_prompt] = float(self.last_step_s[k])
+        if self.full_step_s:
+            known[room] = self.full_step_s
+        extra = {min(self._lengths.p50, room), room}
+        extra.update(float(4**i) for i in range(2, 9) if 4**i < min(room, per_prompt))
+        missing = np.array(sorted(t for t in extra if t not in known))
+        if missing.size:
+            known.update(zip(missing.tolist(), self.step_times(missing).tolist(), strict=True))
+        grid = np.array(sorted(known))
+        table = np.array([known[t] for t in grid])
+        self._table = (self.last_step_s.size, grid, table)
+        return grid, table
 
 
 @dataclass(frozen=True)

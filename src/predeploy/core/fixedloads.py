@@ -22,7 +22,7 @@ from predeploy.core.metrics import (
 )
 from predeploy.core.quasirandom import POINTS, U, Z
 from predeploy.core.saturation import LoadContext, kv_usage, recompute_per_request
-from predeploy.core.stepmix import StepMix
+from predeploy.core.stepmix import StepMix, poisson_quantiles
 
 
 def _running_mix(ctx: LoadContext, running: float) -> StepMix:
@@ -87,7 +87,9 @@ def _fixed_population(
     lengths = ctx.lengths
     tau = mix.mean_s
     own = lengths.prompt_grid[(U[4] * lengths.prompt_grid.size).astype(int)]
-    group = own + mix.tokens_per_prompt * np.maximum(running / lengths.o - 1.0, 0.0)
+    # Those admitted with it: the others that finished the step before, Poisson(N/o).
+    others = poisson_quantiles(np.full(POINTS, running / lengths.o), U[2])
+    group = own + mix.tokens_per_prompt * others
     ttft = wait + mix.prefill_times(own, group)
     out = lengths.output_grid[(U[6] * lengths.output_grid.size).astype(int)]
     gaps = out - 1.0

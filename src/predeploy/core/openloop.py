@@ -138,7 +138,8 @@ def open_loop(ctx: LoadContext, rate: float, cv: float, num_requests: int) -> An
         hard_limit=hard,
         soft_limit=limit.value,
         soft_spread=soft_spread,
-        dispersion=prefill_dispersion(stall),
+        # Bursty arrivals: counts over long windows vary cv² times more than Poisson's.
+        dispersion=prefill_dispersion(stall) * max(cv * cv, 1.0),
     )
     state_step = np.interp(occ.running, grid, step_s)
 
@@ -164,8 +165,11 @@ def open_loop(ctx: LoadContext, rate: float, cv: float, num_requests: int) -> An
     kind = np.minimum((arrive_cdf[row] < u[0][:, None]).sum(axis=1), base.size - 1)
     cycle = arrival_cycles[row, kind]
     elapsed = u[1]
-    ahead = poisson_quantiles(served * cycle * elapsed, u[2])
-    behind = poisson_quantiles(served * cycle * (1.0 - elapsed), u[3])
+    # Clumping: seen from an arrival, a renewal process with inter-arrival CV c has, on each
+    # side, (c² − 1)/2 more arrivals nearby than Poisson (renewal theory, long windows).
+    clump = max(cv * cv - 1.0, 0.0) / 2.0
+    ahead = poisson_quantiles(served * cycle * elapsed + clump * elapsed, u[2])
+    behind = poisson_quantiles(served * cycle * (1.0 - elapsed) + clump * (1.0 - elapsed), u[3])
     own = lengths.prompt_grid[(u[4] * lengths.prompt_grid.size).astype(int)]
     mine = ahead * base.tokens_per_prompt + own
     group = mine + behind * base.tokens_per_prompt

@@ -9,7 +9,7 @@ steady-state max-throughput rate. Prints analytic/simulated − 1 per metric.
 
 from __future__ import annotations
 
-from load_cases import ROOT, module
+from support.load_cases import ROOT, module
 
 agreement = module("agreement", ROOT / "tests" / "unit" / "core")
 

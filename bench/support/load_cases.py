@@ -20,7 +20,7 @@ from predeploy.core.types import Engine, GpuSpec, ModelArchitecture, Precision
 from predeploy.core.workload import default_vllm_settings
 from predeploy.services.perf import load_parameters
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CONTEXT_TOKENS = 768
 
 

@@ -32,6 +32,10 @@ MAX_PROMPTS_PER_CYCLE = 64
 SOLVER_TAIL_MASS = 1e-3
 #: Power iterations of the prefill-cycle chain (converges geometrically; 6 is ample).
 CHAIN_ITERATIONS = 6
+#: Power iterations per batch-size row, started from the operating point's distribution.
+STATE_CHAIN_ITERATIONS = 3
+#: Batch sizes at which the per-row chain is solved (rows in between interpolate).
+STATE_ANCHORS = 5
 
 
 _INVERSE_K = np.concatenate([[1.0], 1.0 / np.arange(1, MAX_PROMPTS_PER_CYCLE + 1)])
@@ -390,15 +394,29 @@ class StateMixes:
         )
         extra = low.cycle_steps - 1.0
         cycle = last + extra[None, :] * full[:, None]
-        size = low.size
-        mean_step = np.dot(low.cycle_weights, low.cycle_s) / np.dot(
-            low.cycle_weights, low.cycle_steps
+        # The chain at a few anchor batch sizes (started from the low mix's stationary
+        # distribution, a few steps reach each one's own), interpolated between them.
+        lo, hi = float(states.min()), float(states.max())
+        anchors = np.linspace(lo, hi, STATE_ANCHORS) if hi > lo else np.array([lo])
+        a_share = ((anchors - n_low) / max(n_high - n_low, 1e-9))[:, None]
+        a_last = np.maximum(low.last_step_s + a_share * (high.last_step_s - low.last_step_s), 1e-9)
+        a_full = np.maximum(
+            low.full_step_s + a_share[:, 0] * (high.full_step_s - low.full_step_s), 1e-9
         )
-        weights = np.broadcast_to(poisson_pmf(rate * mean_step, size), (states.size, size))
-        transition = poisson_pmf(rate * cycle, size)  # S × K × K
+        a_cycle = a_last + extra[None, :] * a_full[:, None]
+        size = low.size
+        a_weights = np.broadcast_to(low.cycle_weights, (anchors.size, size))
+        transition = poisson_pmf(rate * a_cycle, size)  # anchors × K × K
         transition /= transition.sum(axis=2, keepdims=True)
-        for _ in range(CHAIN_ITERATIONS):
-            weights = np.einsum("si,sij->sj", weights, transition)
+        for _ in range(STATE_CHAIN_ITERATIONS):
+            a_weights = np.einsum("si,sij->sj", a_weights, transition)
+        if anchors.size > 1:
+            position = (states - lo) / (hi - lo) * (anchors.size - 1)
+            left = np.minimum(position.astype(int), anchors.size - 2)
+            frac = (position - left)[:, None]
+            weights = a_weights[left] * (1.0 - frac) + a_weights[left + 1] * frac
+        else:
+            weights = np.broadcast_to(a_weights[0], (states.size, size)).copy()
         weights /= weights.sum(axis=1, keepdims=True)
         return cls(last, full, cycle, low.cycle_steps, weights)
 

@@ -190,6 +190,7 @@ class Evaluator:
         self.options = options
         self.analytic_calls = 0
         self.simulations = 0
+        self._targets = workload.slo.latency_targets()
 
     def scenario(self, config: Configuration, per_replica_rps: float) -> ServingScenario:
         """One replica of ``config`` loaded with ``per_replica_rps`` of the traffic."""
@@ -211,7 +212,7 @@ class Evaluator:
     def _checked(
         self, replicas: int, per_replica: float, mode: PredictMode, prediction: PerfPrediction
     ) -> Evaluation:
-        checks = check_latency(prediction.metrics, self.workload.slo)
+        checks = check_latency(prediction.metrics, self._targets)
         return Evaluation(
             replicas=replicas,
             per_replica_rps=per_replica,

@@ -242,11 +242,14 @@ def _search(
     screened.sort(key=lambda item: (item[0], item[1]))
     drafts: list[tuple[Draft, Accelerator]] = []
     front: list[Point] = []  # Pareto front of the drafts so far: all a bound is checked against
-    for start in range(0, len(screened), SIZE_BATCH):
+    position = 0
+    while position < len(screened):
         if progress is not None:
-            progress("size", start, len(screened))
-        batch = []
-        for cost_bound, floor, config, screen, acc, limit in screened[start:start + SIZE_BATCH]:
+            progress("size", position, len(screened))
+        batch: list[tuple[Configuration, Screen, Accelerator, int]] = []
+        while position < len(screened) and len(batch) < SIZE_BATCH:
+            cost_bound, floor, config, screen, acc, limit = screened[position]
+            position += 1
             best_case = Point(cost_bound, floor, config.model.quality, float("inf"),
                               weight_bits(config.precision))
             if any(dominates(point, best_case) for point in front):

@@ -7,6 +7,7 @@ target is met with the requested headroom, i.e. ``predicted ≤ target × (1 −
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from predeploy.core.types import (
@@ -56,13 +57,19 @@ class LatencyCheck:
                         predicted=self.predicted, met=self.met, margin=self.margin)
 
 
-def check_latency(metrics: PerfMetrics, slo: SLOTargets) -> dict[str, LatencyCheck]:
+def check_latency(
+    metrics: PerfMetrics,
+    slo: SLOTargets | Sequence[tuple[LatencyMetric, PercentileName, float]],
+) -> dict[str, LatencyCheck]:
     """One check per latency target, keyed ``ttft_ms.p90`` and so on.
 
-    A percentile the prediction lacks counts as missed (predicted 0, ``met`` False, margin −1).
+    ``slo`` may be the targets already flattened by :meth:`SLOTargets.latency_targets` (the
+    search's hot path). A percentile the prediction lacks counts as missed (predicted 0,
+    ``met`` False, margin −1).
     """
+    targets = slo.latency_targets() if isinstance(slo, SLOTargets) else slo
     checks: dict[str, LatencyCheck] = {}
-    for metric, pct, target in slo.latency_targets():
+    for metric, pct, target in targets:
         value = percentile_value(getattr(metrics, metric), pct)
         if value is None:
             checks[f"{metric}.{pct}"] = LatencyCheck(metric, pct, target, 0.0, False, -1.0)

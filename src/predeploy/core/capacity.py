@@ -120,10 +120,17 @@ class Workload:
     context_tokens: int
 
     def load(self, rate_rps: float) -> LoadSpec:
+        """Open-loop arrivals at ``rate_rps``: Poisson, or gamma with the traffic's CV.
+
+        Built unvalidated (``model_construct``): on the search's hot path, and valid by
+        construction (a positive rate, the profile's validated CV).
+        """
+        if not rate_rps > 0:
+            raise ValueError(f"a request rate must be positive, got {rate_rps}")
         cv = self.traffic.burstiness_cv
         if math.isclose(cv, 1.0):
-            return LoadSpec(kind="poisson", rate_rps=rate_rps)
-        return LoadSpec(kind="gamma", rate_rps=rate_rps, cv=cv)
+            return LoadSpec.model_construct(kind="poisson", rate_rps=rate_rps, cv=1.0)
+        return LoadSpec.model_construct(kind="gamma", rate_rps=rate_rps, cv=cv)
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,23 +198,31 @@ class Evaluator:
         self.analytic_calls = 0
         self.simulations = 0
         self._targets = workload.slo.latency_targets()
+        self._scenarios: dict[int, ServingScenario] = {}
+        self._configs: list[Configuration] = []
 
     def scenario(self, config: Configuration, per_replica_rps: float) -> ServingScenario:
         """One replica of ``config`` loaded with ``per_replica_rps`` of the traffic."""
-        return ServingScenario(
-            model_id=config.model.card.id,
-            model=config.model.card.architecture,
-            gpu=config.gpu,
-            precision=config.precision,
-            tp=config.tp,
-            pp=config.vllm.pipeline_parallel_size,
-            replicas=1,
-            kv_cache_dtype=config.vllm.kv_cache_dtype,
-            prompt_tokens=self.workload.traffic.prompt_tokens,
-            output_tokens=self.workload.traffic.output_tokens,
-            load=self.workload.load(per_replica_rps),
-            vllm=config.vllm,
-        )
+        base = self._scenarios.get(id(config))
+        if base is None:
+            base = ServingScenario(
+                model_id=config.model.card.id,
+                model=config.model.card.architecture,
+                gpu=config.gpu,
+                precision=config.precision,
+                tp=config.tp,
+                pp=config.vllm.pipeline_parallel_size,
+                replicas=1,
+                kv_cache_dtype=config.vllm.kv_cache_dtype,
+                prompt_tokens=self.workload.traffic.prompt_tokens,
+                output_tokens=self.workload.traffic.output_tokens,
+                load=self.workload.load(per_replica_rps),
+                vllm=config.vllm,
+            )
+            self._scenarios[id(config)] = base
+            self._configs.append(config)  # keeps id(config) unique while cached
+            return base
+        return base.model_copy(update={"load": self.workload.load(per_replica_rps)})
 
     def _checked(
         self, replicas: int, per_replica: float, mode: PredictMode, prediction: PerfPrediction
@@ -279,9 +294,9 @@ class Evaluator:
         """:meth:`size` for many configurations, one batched engine call per search round.
 
         Per configuration the bracket (largest count known to miss, smallest known to meet)
-        starts at the saturation bound. Each round tries a few counts at once: geometric steps
-        (+1, ×1.25, ×1.5, ×2, ×4) while no count meets the SLOs, then up to three counts evenly
-        inside the bracket, until the bracket closes.
+        starts at the saturation bound. Each round tries several counts at once: the next count
+        and geometric steps while no count meets the SLOs, then counts evenly inside the
+        bracket, until the bracket closes.
         """
         headroom = self.workload.headroom
         results: list[Sizing | SizingShortfall | None] = [None] * len(items)
@@ -383,17 +398,25 @@ class Evaluator:
         return Sizing(passed, reason), passed.replicas - start
 
 
+#: Counts tried per configuration and round: an engine call costs milliseconds of fixed
+#: overhead and ~0.1 ms per scenario, so several counts per round converge in fewer rounds.
+GROWTH_FACTORS = (2.0, 4.0, 8.0)
+INTERIOR_POINTS = 5
+
+
 def _candidates(fail_n: int, best: Evaluation | None, limit: int) -> list[int]:
-    """Replica counts to try next: geometric steps above the last miss while nothing meets
-    the SLOs, else up to three counts evenly inside the bracket (miss, meet)."""
+    """Replica counts to try next: the next count and geometric steps above the last miss
+    while nothing meets the SLOs, else up to :data:`INTERIOR_POINTS` counts evenly inside the
+    bracket (miss, meet)."""
     if best is None:
         base = max(fail_n, 1)
-        steps = {fail_n + 1, math.ceil(base * 1.25), math.ceil(base * 1.5), base * 2, base * 4}
+        steps = {fail_n + 1, *(math.ceil(base * f) for f in GROWTH_FACTORS)}
         out = sorted(n for n in steps if fail_n < n <= limit)
         return out or [limit]
     top = best.replicas
     span = top - fail_n
-    inside = {fail_n + max(1, round(span * k / 4)) for k in (1, 2, 3)}
+    parts = INTERIOR_POINTS + 1
+    inside = {fail_n + max(1, round(span * k / parts)) for k in range(1, parts)}
     return sorted(n for n in inside if fail_n < n < top)
 
 

@@ -6,9 +6,9 @@ prediction. Rules, each with its reason:
 * precisions: those the model ships (or vLLM quantizes on the fly) that the accelerator serves,
   within the user's allowed list; FP16 is dropped where BF16 is possible (same speed, memory);
 * tensor parallelism: 1, 2, 4, 8 within one node, within the GPUs on hand and the TP cap, and
-  dividing the attention heads (vLLM shards heads evenly); at most :data:`MAX_TP_SPREAD` × the
-  smallest TP that fits — beyond it the all-reduce cost grows while the per-GPU work shrinks, a
-  region the search leaves out to stay fast (stated in the result's notes);
+  dividing the attention heads (vLLM shards heads evenly); at most :data:`TP_SPREAD` × the
+  smallest TP that fits (per priority) — beyond it the all-reduce cost grows while the per-GPU
+  work shrinks, a region the search leaves out to stay fast (stated in the result's notes);
 * memory: weights + reserve + the KV cache of at least one ``max_model_len`` sequence.
 """
 
@@ -27,11 +27,16 @@ from predeploy.core.types import (
     PlannerOptions,
     Precision,
     PriceQuote,
+    Priority,
     RejectedOption,
 )
 
-#: Largest TP tried, as a multiple of the smallest TP at which the model fits the accelerator.
-MAX_TP_SPREAD = 4
+#: Largest TP tried, as a multiple of the smallest TP at which the model fits the accelerator:
+#: one doubling (more memory for KV cache, faster decode), two for a latency priority.
+TP_SPREAD: dict[Priority, int] = {
+    Priority.COST: 2, Priority.BALANCED: 2, Priority.THROUGHPUT: 2, Priority.QUALITY: 2,
+    Priority.LATENCY: 4,
+}
 
 
 @dataclass(slots=True)
@@ -113,6 +118,7 @@ def enumerate_configurations(
 ) -> list[tuple[Configuration, Accelerator]]:
     out: list[tuple[Configuration, Accelerator]] = []
     allowed = intent.constraints.precisions
+    spread = TP_SPREAD[intent.priority]
     for candidate in candidates:
         card = candidate.card
         for acc in accelerators:
@@ -144,7 +150,7 @@ def enumerate_configurations(
                 fitted = 0
                 smallest: int | None = None
                 for tp in tps:
-                    if smallest is not None and tp > MAX_TP_SPREAD * smallest:
+                    if smallest is not None and tp > spread * smallest:
                         state.count("tp_beyond_spread")
                         continue
                     state.count("configurations")

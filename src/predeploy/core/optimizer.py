@@ -19,43 +19,30 @@ Search, cheapest checks first:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 
-from predeploy.core.capacity import (
-    Configuration,
-    Evaluator,
-    PerformanceEngine,
-    Screen,
-    Sizing,
-    SizingShortfall,
-    Workload,
-)
+from predeploy.core.capacity import Evaluator, PerformanceEngine, SizingShortfall, Workload
 from predeploy.core.catalog import Catalog
 from predeploy.core.configurations import (
-    MAX_TP_SPREAD,
-    Accelerator,
+    TP_SPREAD,
     SearchState,
     allowed_accelerators,
     enumerate_configurations,
 )
-from predeploy.core.cost import HOURS_PER_MONTH, budget_excesses, estimate_cost
 from predeploy.core.explain import aggregate_rejections, explain_infeasible
-from predeploy.core.ranking import (
-    Point,
-    dominates,
-    pareto_front,
-    rank,
-    select_diverse,
-    weight_bits,
+from predeploy.core.frontier import (
+    SCOPE_COST_FACTOR,
+    Draft,
+    ProgressCallback,
+    price_draft,
+    search_frontier,
 )
-from predeploy.core.rationale import build_plan, plan_point
+from predeploy.core.ranking import pareto_front, rank, select_diverse
+from predeploy.core.rationale import build_plan
 from predeploy.core.recommend import shortlist_models
-from predeploy.core.slo_check import describe_check, effective_slo, percentile_value
+from predeploy.core.slo_check import effective_slo, percentile_value
 from predeploy.core.traffic import context_tokens, plan_traffic
 from predeploy.core.types import (
-    Budget,
-    CostEstimate,
     DeploymentIntent,
     PlannerOptions,
     PlanResult,
@@ -65,43 +52,9 @@ from predeploy.core.types import (
     TradeoffPoint,
     TrafficProfile,
 )
-from predeploy.core.wording import format_number, format_usd
+from predeploy.core.wording import format_number
 
-#: Configurations screened per batched engine call, and sized per batch (pruning by dominance
-#: happens between size batches, so smaller batches prune more and vectorize less).
-SCREEN_BATCH = 4096
-SIZE_BATCH = 32
-
-#: ``progress(phase, done, total)`` — phases ``screen``, ``size``, ``verify``.
-ProgressCallback = Callable[[str, int, int], None]
-
-
-@dataclass(slots=True)
-class Draft:
-    """A sized, priced configuration on its way to becoming a plan."""
-
-    config: Configuration
-    screen: Screen
-    sizing: Sizing
-    cost: CostEstimate
-    limit: int
-    verified: bool = False
-    added_by_simulation: int = 0
-    min_replicas: int = 1
-    latency_ms: float = field(init=False)
-    _point: Point = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.latency_ms = _latency(self.sizing)
-        self._point = plan_point(self.cost, self.latency_ms, self.config, self.screen,
-                                 self.replicas)
-
-    def point(self) -> Point:
-        return self._point
-
-    @property
-    def replicas(self) -> int:
-        return self.sizing.replicas
+__all__ = ["ProgressCallback", "plan_deployment"]
 
 
 def plan_deployment(
@@ -144,10 +97,16 @@ def plan_deployment(
                               workload, state)
     if state.stats.get("tp_beyond_spread"):
         notes.append(
-            f"tensor parallelism above {MAX_TP_SPREAD}× the smallest size that fits was not "
-            f"searched ({state.stats['tp_beyond_spread']} configurations)"
+            f"tensor parallelism above {TP_SPREAD[intent.priority]}× the smallest size that fits "
+            f"was not searched ({state.stats['tp_beyond_spread']} configurations)"
         )
-    drafts = _search(configs, accelerators, intent, evaluator, state, progress)
+    drafts = search_frontier(configs, intent, evaluator, state, progress)
+    if state.stats.get("beyond_scope"):
+        notes.append(
+            f"search scope: plans above {format_number(SCOPE_COST_FACTOR[intent.priority])}× "
+            f"the cost of the cheapest plan meeting the SLOs were not searched "
+            f"({intent.priority.value} priority; {state.stats['beyond_scope']} configurations)"
+        )
     plans_drafts, tradeoffs = _finalize(drafts, intent, evaluator, state, progress)
     plans = [
         build_plan(d.config, d.screen, d.sizing, d.cost, workload, options, labels, d.min_replicas,
@@ -194,184 +153,8 @@ def _sizing_rate(
     return rate
 
 
-def _latency(sizing: Sizing) -> float:
-    value = percentile_value(sizing.evaluation.prediction.metrics.e2e_ms, "p90")
-    return float("inf") if value is None else value
-
-
-def _limit(config: Configuration, acc: Accelerator, options: PlannerOptions) -> int:
-    if acc.max_gpus is None:
-        return options.max_replicas
-    return min(options.max_replicas, acc.max_gpus // config.gpus_per_replica)
-
-
-def _search(
-    configs: Sequence[tuple[Configuration, Accelerator]],
-    accelerators: Sequence[Accelerator],
-    intent: DeploymentIntent,
-    evaluator: Evaluator,
-    state: SearchState,
-    progress: ProgressCallback | None,
-) -> list[tuple[Draft, Accelerator]]:
-    workload = evaluator.workload
-    budget = intent.constraints.budget
-    screened: list[tuple[float, float, Configuration, Screen, Accelerator, int]] = []
-    priced = []
-    for config, acc in configs:
-        bound = _cost_bound(config, acc, evaluator, budget, 1)
-        if isinstance(bound, RejectedOption):
-            state.rejected.append(bound)
-        else:
-            priced.append((config, acc))
-    configs = priced
-    for start in range(0, len(configs), SCREEN_BATCH):
-        if progress is not None:
-            progress("screen", start, len(configs))
-        chunk = configs[start:start + SCREEN_BATCH]
-        screens = evaluator.screen_many([c for c, _ in chunk])
-        state.count("screened_analytic", len(chunk))
-        for (config, acc), screen in zip(chunk, screens, strict=True):
-            state.screens.append((config, screen))
-            rejection = _screen_rejection(config, screen, acc, evaluator, budget)
-            if isinstance(rejection, RejectedOption):
-                state.rejected.append(rejection)
-                continue
-            cost_bound, limit = rejection
-            floor = percentile_value(screen.floor.prediction.metrics.e2e_ms, "p90") or 0.0
-            screened.append((cost_bound, floor, config, screen, acc, limit))
-    screened.sort(key=lambda item: (item[0], item[1]))
-    drafts: list[tuple[Draft, Accelerator]] = []
-    front: list[Point] = []  # Pareto front of the drafts so far: all a bound is checked against
-    position = 0
-    while position < len(screened):
-        if progress is not None:
-            progress("size", position, len(screened))
-        batch: list[tuple[Configuration, Screen, Accelerator, int]] = []
-        while position < len(screened) and len(batch) < SIZE_BATCH:
-            cost_bound, floor, config, screen, acc, limit = screened[position]
-            position += 1
-            best_case = Point(cost_bound, floor, config.model.quality, float("inf"),
-                              weight_bits(config.precision))
-            if any(dominates(point, best_case) for point in front):
-                state.count("pruned_by_bound")
-                continue
-            batch.append((config, screen, acc, limit))
-        state.count("sized_analytic", len(batch))
-        sized_all = evaluator.size_many([(c, s, lim) for c, s, _, lim in batch],
-                                        workload.sizing_rps)
-        for (config, screen, acc, limit), sized in zip(batch, sized_all, strict=True):
-            if isinstance(sized, SizingShortfall):
-                state.rejected.append(_shortfall(config, sized, acc))
-                continue
-            draft = _price(config, screen, sized, acc, evaluator, limit, state, intent)
-            if draft is not None:
-                state.count("feasible_analytic")
-                drafts.append((draft, acc))
-                point = draft.point()
-                if not any(dominates(p, point) for p in front):
-                    front = [p for p in front if not dominates(point, p)] + [point]
-    return drafts
-
-
-def _screen_rejection(
-    config: Configuration, screen: Screen, acc: Accelerator, evaluator: Evaluator,
-    budget: Budget,
-) -> RejectedOption | tuple[float, int]:
-    """Why the screen stops a configuration, else (cost lower bound $/h, replica limit)."""
-    workload = evaluator.workload
-    if screen.floor.missed:
-        key, check = screen.floor.missed[0]
-        return RejectedOption(
-            candidate=config.candidate(), reason="slo",
-            details=f"even idle: {describe_check(key, check, workload.headroom)}",
-            metric=key, limit=check.target * (1 - workload.headroom), achieved=check.predicted,
-        )
-    limit = _limit(config, acc, evaluator.options)
-    low = screen.replicas_lower_bound(workload.sizing_rps)
-    if low > limit:
-        needed = low * config.gpus_per_replica
-        kind = "gpu_availability" if acc.max_gpus is not None else "capacity"
-        return RejectedOption(
-            candidate=config.candidate(low), reason=kind,
-            details=f"needs at least {needed} GPUs ({low} replicas; one saturates at "
-            f"{format_number(screen.saturation_rps)} req/s), {limit * config.gpus_per_replica}"
-            " allowed",
-            metric="total_gpus", limit=float(limit * config.gpus_per_replica),
-            achieved=float(needed),
-        )
-    bound = _cost_bound(config, acc, evaluator, budget, low)
-    return bound if isinstance(bound, RejectedOption) else (bound, limit)
-
-
-def _cost_bound(
-    config: Configuration, acc: Accelerator, evaluator: Evaluator, budget: Budget, replicas: int
-) -> RejectedOption | float:
-    """Lower bound of the hourly cost with ``replicas`` (cheapest accepted $/GPU-hour, no
-    instance packing), or why it already breaks the budget / has no price."""
-    if acc.gpu_hour_floor is None:
-        return RejectedOption(
-            candidate=config.candidate(), reason="no_price",
-            details=f"no accepted price quote for {acc.gpu.name}",
-        )
-    hourly = acc.gpu_hour_floor * config.gpus_per_replica * replicas
-    traffic = evaluator.workload.traffic
-    tokens_per_hour_m = traffic.avg_requests_per_s * traffic.output_tokens.mean * 3600 / 1e6
-    bound_cost = CostEstimate(
-        hourly_usd=hourly, monthly_usd=hourly * HOURS_PER_MONTH,
-        per_million_output_tokens_usd=hourly / tokens_per_hour_m,
-        usd_per_gpu_hour=acc.gpu_hour_floor,
-        provider="(bound)", price_provenance=acc.quotes[0].provenance,
-    )
-    excess = budget_excesses(bound_cost, budget)
-    if excess:
-        e = excess[0]
-        return RejectedOption(
-            candidate=config.candidate(replicas), reason="budget",
-            details=f"at least {format_usd(e.cost_usd)}{e.unit} (lower bound), budget "
-            f"{format_usd(e.limit_usd)}{e.unit}",
-            metric=e.field, limit=e.limit_usd, achieved=e.cost_usd,
-        )
-    return hourly
-
-
-def _shortfall(config: Configuration, sized: SizingShortfall, acc: Accelerator) -> RejectedOption:
-    kind = "gpu_availability" if acc.max_gpus is not None else "capacity"
-    return RejectedOption(
-        candidate=config.candidate(sized.needed_at_least), reason=kind, details=sized.detail,
-        metric="replicas", limit=float(sized.limit), achieved=float(sized.needed_at_least),
-    )
-
-
-def _price(
-    config: Configuration, screen: Screen, sizing: Sizing, acc: Accelerator,
-    evaluator: Evaluator, limit: int, state: SearchState, intent: DeploymentIntent,
-    min_replicas: int | None = None,
-) -> Draft | None:
-    traffic = evaluator.workload.traffic
-    avg_tokens = traffic.avg_requests_per_s * traffic.output_tokens.mean
-    cost = estimate_cost(acc.quotes, intent.preferences, config.gpus_per_replica,
-                         sizing.replicas, min_replicas or sizing.replicas, avg_tokens)
-    if cost is None:
-        state.rejected.append(RejectedOption(
-            candidate=config.candidate(sizing.replicas), reason="no_price",
-            details=f"no accepted price quote for {config.gpus_per_replica}x {acc.gpu.name}",
-        ))
-        return None
-    excess = budget_excesses(cost, intent.constraints.budget)
-    if excess:
-        e = excess[0]
-        state.rejected.append(RejectedOption(
-            candidate=config.candidate(sizing.replicas), reason="budget",
-            details=f"costs {format_usd(e.cost_usd)}{e.unit}, budget "
-            f"{format_usd(e.limit_usd)}{e.unit}",
-            metric=e.field, limit=e.limit_usd, achieved=e.cost_usd,
-        ))
-        return None
-    return Draft(config, screen, sizing, cost, limit)
-
-
 def _finalize(
-    drafts: list[tuple[Draft, Accelerator]],
+    drafts: list[Draft],
     intent: DeploymentIntent,
     evaluator: Evaluator,
     state: SearchState,
@@ -384,26 +167,25 @@ def _finalize(
     """
     options = evaluator.options
     priority = intent.priority
-    remaining = {id(d): (d, acc) for d, acc in drafts}
+    remaining = {id(d): d for d in drafts}
     verified: list[Draft] = []
     while remaining and evaluator.simulations < options.max_simulations:
-        pool = verified + [d for d, _ in remaining.values()]
+        pool = verified + list(remaining.values())
         selection = _select(pool, priority, options.max_plans)
         todo = [d for d in selection if not d.verified]
         if not todo:
             break
-        draft = todo[0]
-        _, acc = remaining.pop(id(draft))
+        draft = remaining.pop(id(todo[0]))
         if progress is not None:
             progress("verify", len(verified), len(verified) + len(todo))
-        outcome = _verify(draft, acc, evaluator, state, intent)
+        outcome = _verify(draft, evaluator, state, intent)
         if outcome is not None:
             verified.append(outcome)
     selection = _select(verified, priority, options.max_plans)
     labelled = _labels(selection, verified, priority)
     reference = selection[0] if selection else None
     chosen = [(d, labels, None if d is reference else reference) for d, labels in labelled]
-    everything = verified + [d for d, _ in remaining.values()]
+    everything = verified + list(remaining.values())
     front = {id(d) for d in pareto_front(everything, Draft.point)}
     returned = {id(d) for d in selection}
     tradeoffs = [_tradeoff_point(d, id(d) in front, id(d) in returned) for d in everything]
@@ -423,8 +205,7 @@ def _tradeoff_point(draft: Draft, pareto: bool, returned: bool) -> TradeoffPoint
 
 
 def _verify(
-    draft: Draft, acc: Accelerator, evaluator: Evaluator, state: SearchState,
-    intent: DeploymentIntent,
+    draft: Draft, evaluator: Evaluator, state: SearchState, intent: DeploymentIntent
 ) -> Draft | None:
     workload = evaluator.workload
     checked = evaluator.verify(draft.config, draft.sizing, workload.sizing_rps, draft.limit)
@@ -440,8 +221,8 @@ def _verify(
     at_avg = evaluator.size(draft.config, draft.screen, low_rate, sizing.replicas)
     min_replicas = sizing.replicas if isinstance(at_avg, SizingShortfall) else min(
         at_avg.replicas, sizing.replicas)
-    priced = _price(draft.config, draft.screen, sizing, acc, evaluator, draft.limit, state,
-                    intent, min_replicas)
+    priced = price_draft(draft.config, draft.screen, sizing, draft.accelerator, evaluator,
+                         draft.limit, state, intent, min_replicas)
     if priced is None:
         return None
     priced.verified = True
@@ -451,6 +232,11 @@ def _verify(
 
 
 def _select(pool: Sequence[Draft], priority: Priority, limit: int) -> list[Draft]:
+    """A diverse selection of the Pareto front within the search scope, best-ranked first."""
+    if pool:
+        cheapest = min(d.cost.hourly_usd for d in pool)
+        scope = SCOPE_COST_FACTOR[priority] * cheapest
+        pool = [d for d in pool if d.cost.hourly_usd <= scope * (1 + 1e-9)]
     ranked = rank(pareto_front(pool, Draft.point), Draft.point, priority)
     return select_diverse(ranked, limit, _kinds, _extremes(ranked))
 

@@ -70,14 +70,20 @@ def check_latency(
     targets = slo.latency_targets() if isinstance(slo, SLOTargets) else slo
     checks: dict[str, LatencyCheck] = {}
     for metric, pct, target in targets:
-        value = percentile_value(getattr(metrics, metric), pct)
+        values = getattr(metrics, metric)
+        value = getattr(values, pct)
         if value is None:
-            checks[f"{metric}.{pct}"] = LatencyCheck(metric, pct, target, 0.0, False, -1.0)
-            continue
-        checks[f"{metric}.{pct}"] = LatencyCheck(
-            metric, pct, target, value, value <= target, (target - value) / target
-        )
+            value = percentile_value(values, pct)
+        key = _KEYS[metric, pct]
+        if value is None:
+            checks[key] = LatencyCheck(metric, pct, target, 0.0, False, -1.0)
+        else:
+            checks[key] = LatencyCheck(
+                metric, pct, target, value, value <= target, (target - value) / target)
     return checks
+
+
+_KEYS = {(m, p): f"{m}.{p}" for m in METRIC_LABELS for p in ("mean", *PERCENTILE_NAMES)}
 
 
 def check_throughput(

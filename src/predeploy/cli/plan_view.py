@@ -27,6 +27,10 @@ def _ms(values: Percentiles, pct: str = "p90") -> str:
     return "–" if value is None else format_ms(value)
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
 def _hardware(plan: DeploymentPlan) -> str:
     return f"{plan.gpus_per_replica}x {plan.gpu_label or plan.gpu}"
 
@@ -108,8 +112,8 @@ def plan_details(plan: DeploymentPlan, title: str) -> Panel:
         checks.add_row(name, target, value, "[green]met[/]" if check.met else "[red]missed[/]")
     args = " ".join(plan.vllm.to_cli())
     body: list[Text | str | Table] = [
-        Text(f"{_hardware(plan)} × {plan.replicas} replicas = {plan.total_gpus} GPUs · "
-             f"{plan.model}", style="bold"),
+        Text(f"{_hardware(plan)} × {_count(plan.replicas, 'replica')} = "
+             f"{_count(plan.total_gpus, 'GPU')} · {plan.model}", style="bold"),
     ]
     body += [f"• {line}" for line in plan.rationale]
     body.append(checks)

@@ -36,6 +36,8 @@ from predeploy.core.wording import format_ms, format_number, format_percent, for
 
 #: The default request-rate multipliers of a rate sweep (×0.25 … ×8).
 DEFAULT_RATE_FACTORS: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
+#: Multipliers of the current SLO target or token length a sweep tries by default.
+DEFAULT_SCALE_FACTORS: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0, 4.0)
 
 Planner = Callable[..., PlanResult]
 
@@ -53,12 +55,10 @@ def sweep(
 ) -> SweepResult:
     """One planning run per value; each point keeps the recommended plan (or why none)."""
     options = (options or PlannerOptions()).model_copy(update={"max_plans": 1, "suggest": False})
-    if not values:
-        values = list(DEFAULT_RATE_FACTORS) if variable == "rate" else []
-    if not values:
-        raise InputError(f"a {variable} sweep needs values")
     if variable == "slo":
         _parse_target(target)
+    if not values:
+        values = default_values(intent, catalog, variable, target)
     base_traffic = (
         plan_traffic(intent, catalog.slo_template(intent.use_case)) if variable == "rate" else None
     )
@@ -76,6 +76,33 @@ def sweep(
             peak_requests_per_s=result.traffic.peak_requests_per_s, reason=reason,
         ))
     return SweepResult(variable=variable, target=target, points=tuple(points))
+
+
+def default_values(
+    intent: DeploymentIntent, catalog: Catalog, variable: SweepVariable, target: str | None
+) -> list[float | str]:
+    """What a sweep tries when no values are given: rate ×0.25…×8; the current SLO target or
+    length (stated, else the template's) ×0.25…×4; every accelerator with a rental price."""
+    if variable == "rate":
+        return list(DEFAULT_RATE_FACTORS)
+    if variable == "gpu":
+        return [g.name for g in catalog.gpus()
+                if any(q.region_class != "on-prem" for q in catalog.prices(g.name))]
+    template = catalog.slo_template(intent.use_case)
+    if variable == "slo":
+        metric, pct = _parse_target(target)
+        stated: PercentileTargets = getattr(intent.slo, metric)
+        targets: PercentileTargets = stated if stated.items() else getattr(template.slo, metric)
+        value = getattr(targets, pct)
+        if value is None:
+            raise InputError(f"{target} has no current target to sweep around; give --values")
+        base = float(value)
+    else:
+        length: int | None = getattr(intent, variable)
+        dist = template.traffic.prompt_tokens if variable == "prompt_tokens" else (
+            template.traffic.output_tokens)
+        base = float(length if length is not None else dist.mean)
+    return [round(base * f, 1) for f in DEFAULT_SCALE_FACTORS]
 
 
 def _parse_target(target: str | None) -> tuple[str, str]:

@@ -56,3 +56,15 @@ def test_compare_lists_deltas_b_minus_a() -> None:
     assert cost.delta == pytest.approx(cost.b - cost.a)  # type: ignore[operator]
     assert cost.delta >= 0  # type: ignore[operator]
     assert any(line.startswith("B costs") for line in comparison.summary)
+
+
+def test_default_sweep_values() -> None:
+    from predeploy.core.whatif import default_values
+
+    catalog = small_catalog()
+    assert default_values(INTENT, catalog, "rate", None)[0] == 0.25
+    assert default_values(INTENT, catalog, "slo", "ttft_ms.p90") == [250, 500, 1000, 2000, 4000]
+    assert default_values(INTENT, catalog, "prompt_tokens", None)[2] == 512
+    assert default_values(INTENT, catalog, "gpu", None) == ["L4", "A100-80GB", "H100-SXM"]
+    with pytest.raises(InputError, match="no current target"):
+        default_values(INTENT, catalog, "slo", "tpot_ms.p90")

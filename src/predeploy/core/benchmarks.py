@@ -30,12 +30,32 @@ from predeploy.core.types import (
 #: no output): one token, so the other side dominates.
 EMPTY_SIDE_TOKENS = 1
 
+#: MLPerf datasets are run by MLPerf LoadGen inside the benchmark process, not over HTTP.
+IN_PROCESS_DATASET_PREFIX = "mlperf-"
+
 
 def _engine(name: str) -> Engine:
     try:
         return Engine(name)
     except ValueError:
         return Engine.OTHER
+
+
+def output_unknown(scenario: CaseScenario) -> bool:
+    """The output length is unknown (no value, no dataset knowledge): only TTFT is predicted."""
+    return scenario.output_tokens is None and _dataset(scenario) not in DATASETS
+
+
+def wants_single_stream(scenario: CaseScenario) -> bool:
+    """Batch-1 speeds are reported for llama.cpp and for any one-request-at-a-time load."""
+    one = scenario.load.value == 1 and scenario.load.kind in ("concurrency", "static_batch")
+    return scenario.engine == Engine.LLAMA_CPP or one
+
+
+def _dataset(scenario: CaseScenario) -> str:
+    if scenario.engine == Engine.LLAMA_CPP and scenario.dataset == "other":
+        return "llama-bench"
+    return scenario.dataset
 
 
 def case_from_record(record: BenchmarkRecord) -> CalibrationCase:
@@ -81,17 +101,16 @@ def _architecture(scenario: CaseScenario, catalog: Catalog) -> tuple[ModelArchit
 
 def _lengths(scenario: CaseScenario) -> tuple[TokenDistribution, TokenDistribution]:
     """Prompt and output distributions: the scenario's means, else the dataset's knowledge."""
-    dataset = scenario.dataset
-    if scenario.engine == Engine.LLAMA_CPP and dataset == "other":
-        dataset = "llama-bench"
+    dataset = _dataset(scenario)
     profile = DATASETS.get(dataset)
     prompt, output = scenario.input_tokens, scenario.output_tokens
-    if (prompt is None or output is None) and profile is None:
-        missing = "input_tokens" if prompt is None else "output_tokens"
+    if prompt is None and profile is None:
         raise InputError(
-            f"{missing} is null and dataset {scenario.dataset!r} has no length knowledge "
+            f"input_tokens is null and dataset {scenario.dataset!r} has no length knowledge "
             f"(known: {', '.join(sorted(DATASETS))})"
         )
+    if output is None and profile is None:
+        output = EMPTY_SIDE_TOKENS  # only TTFT is predicted (see output_unknown)
     fixed = dataset == "fixed" or profile is None
     p_mean = float(prompt if prompt is not None else dataset_profile(dataset).prompt_mean)
     o_mean = float(output if output is not None else dataset_profile(dataset).output_mean)
@@ -173,4 +192,5 @@ def scenario_from_case(case: CalibrationCase | CaseScenario, catalog: Catalog) -
         prompt_tokens=prompt,
         output_tokens=output,
         load=_load(sc),
+        served_over_api=not sc.dataset.startswith(IN_PROCESS_DATASET_PREFIX),
     )

@@ -60,6 +60,10 @@ DEFAULT_NUM_PROMPTS = 2000.0
 #: Percentiles reported for every latency metric.
 PERCENTILES = {"p50": 50.0, "p90": 90.0, "p95": 95.0, "p99": 99.0}
 
+#: How fast output-length variation desynchronises waves of requests that started together:
+#: ``sync = exp(−SYNC_DECAY × CV(output))`` (1 for fixed lengths). Estimated.
+SYNC_DECAY = 3.0
+
 #: Open-loop utilisation at which the stochastic (Kingman) wait stops growing and the fluid
 #: backlog takes over.
 MAX_STOCHASTIC_UTILISATION = 0.97
@@ -86,6 +90,7 @@ class FluidInputs:
     max_num_batched_tokens: np.ndarray
     kv_capacity_tokens: np.ndarray
     chunked_prefill: np.ndarray
+    separate_prefill_batches: np.ndarray
     reserve_full_context: np.ndarray
     load_kind: np.ndarray
     rate_rps: np.ndarray
@@ -127,8 +132,19 @@ def _decode_steps(inp: FluidInputs) -> np.ndarray:
     return np.asarray(np.maximum(inp.output_tokens - 1.0, 0.0), dtype=float)
 
 
-def steady_state(inp: FluidInputs, batch: np.ndarray) -> SteadyState:
-    """Step times and shares at ``batch`` running sequences (module docstring)."""
+def steady_state(
+    inp: FluidInputs,
+    batch: np.ndarray,
+    sync: np.ndarray | float = 0.0,
+    backlog: np.ndarray | float = 0.0,
+) -> SteadyState:
+    """Step times and shares at ``batch`` running sequences (module docstring).
+
+    ``sync`` ∈ [0, 1]: how synchronised the running requests are. Fixed-length requests
+    that start together (a burst, a closed loop, an offline run) finish together and are
+    replaced together, so prompts arrive in waves of ``B·I`` tokens that fill whole token
+    budgets; independent arrivals bring one prompt at a time. ``backlog`` (0/1): prompts are
+    waiting; an engine with separate prefill batches then fills the whole budget."""
     prompt = _prompt(inp)
     out = np.maximum(inp.output_tokens, 1.0)
     budget_tokens = inp.max_num_batched_tokens
@@ -138,7 +154,10 @@ def steady_state(inp: FluidInputs, batch: np.ndarray) -> SteadyState:
         np.maximum(budget_tokens, prompt),
     )
     mean_prefill = batch * prompt / out
-    chunk = np.minimum(budget, np.maximum(prompt, mean_prefill))
+    chunk_async = np.minimum(budget, np.maximum(prompt, mean_prefill))
+    chunk_sync = np.minimum(budget, np.maximum(batch * prompt, prompt))
+    chunk = sync * chunk_sync + (1.0 - sync) * chunk_async
+    chunk = np.where(inp.separate_prefill_batches & (np.asarray(backlog) > 0), budget, chunk)
     share = np.clip(mean_prefill / chunk, 0.0, 1.0)
     kv = batch * (prompt + 0.5 * inp.output_tokens)
     zero = np.zeros_like(batch)
@@ -214,7 +233,7 @@ def evaluate(inp: FluidInputs, grid_points: int | None = None) -> FluidResult:
     prompt = _prompt(inp)
     decode_steps = _decode_steps(inp)
     b_max = max_batch(inp)
-    sat = steady_state(inp, b_max)
+    sat = steady_state(inp, b_max, np.where(kind == OPEN_LOOP, 0.0, 1.0), 1.0)
     mu = b_max / sat.slot_time
     n_prompts = np.where(np.isfinite(inp.num_prompts), inp.num_prompts, DEFAULT_NUM_PROMPTS)
     rate = np.where(kind == OPEN_LOOP, inp.rate_rps, mu)
@@ -223,7 +242,13 @@ def evaluate(inp: FluidInputs, grid_points: int | None = None) -> FluidResult:
     batch = np.where(kind == BURST, np.minimum(n_prompts, b_max), batch)
     open_batch = _solve_open_loop_batch(inp, np.where(kind == OPEN_LOOP, rate, 0.0), b_max)
     batch = np.where(kind == OPEN_LOOP, open_batch, batch)
-    st = steady_state(inp, batch)
+    sync = np.where(kind == OPEN_LOOP, 0.0, np.exp(-SYNC_DECAY * inp.output_cv))
+    waiting = np.select(
+        [kind == BURST, kind == CLOSED_LOOP, kind == MAX_THROUGHPUT],
+        [n_prompts > b_max, inp.concurrency > b_max, np.ones_like(b_max, dtype=bool)],
+        False,
+    )
+    st = steady_state(inp, batch, sync, waiting.astype(float))
 
     overhead = np.where(inp.served, inp.eff.request_overhead_s, 0.0)
     points = grid_points or GRID_POINTS
@@ -252,7 +277,12 @@ def evaluate(inp: FluidInputs, grid_points: int | None = None) -> FluidResult:
         0.0,
     )
     k = u_pos * col(n_prompts)
-    backlog = np.maximum(k / col(mu) - k / col(np.maximum(rate, 1e-12)) - col(b_max / mu), 0.0)
+    # A backlog only builds in a finite run that states its size; an open-ended run above
+    # capacity has no steady state, and measured ones are by construction sustainable.
+    finite = col(np.isfinite(inp.num_prompts).astype(float))
+    backlog = finite * np.maximum(
+        k / col(mu) - k / col(np.maximum(rate, 1e-12)) - col(b_max / mu), 0.0
+    )
     ttft_open = svc + stoch + backlog
     # Burst: first wave prefilled back to back at the full budget, later waves per slot.
     burst_wave = col(np.maximum(np.minimum(n_prompts, b_max), 1.0))
@@ -318,7 +348,11 @@ def evaluate(inp: FluidInputs, grid_points: int | None = None) -> FluidResult:
         [kind == MAX_THROUGHPUT, kind == OPEN_LOOP, kind == CLOSED_LOOP, kind == STATIC_BATCH],
         [
             np.where(np.isfinite(inp.num_prompts), rps_burst, mu),
-            np.where(rate > mu, np.minimum(rate, rps_burst), rate),
+            np.where(
+                rate > mu,
+                np.where(np.isfinite(inp.num_prompts), np.minimum(rate, rps_burst), mu),
+                rate,
+            ),
             rps_closed,
             b / np.maximum(metrics["e2e_ms_mean"] / 1e3, 1e-9),
         ],

@@ -13,6 +13,7 @@ enforced: no predicted decode rate beats reading the weights and KV cache at pea
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Literal
 
@@ -42,6 +43,7 @@ PredictMode = Literal["analytic", "simulate"]
 __all__ = [
     "PredictMode",
     "SingleStreamRates",
+    "contract_metrics",
     "default_vllm_settings",
     "predict",
     "predict_many",
@@ -49,6 +51,46 @@ __all__ = [
 ]
 
 LATENCY_NAMES = ("ttft_ms", "itl_ms", "tpot_ms", "e2e_ms")
+
+#: Loads whose latencies are meaningful to report (offline max-throughput runs are not).
+LATENCY_LOADS = frozenset({"poisson", "gamma", "concurrency", "burst", "static_batch"})
+
+STATS = ("mean", "p50", "p90", "p95", "p99")
+
+
+def contract_metrics(
+    scenario: ServingScenario,
+    prediction: PerfPrediction,
+    *,
+    single_stream: bool = False,
+    ttft_only: bool = False,
+) -> dict[str, float]:
+    """A prediction in the calibration contract's metric names and units.
+
+    Throughputs always; latency percentiles for loads where they mean something (not offline
+    max-throughput runs); single-stream speeds when asked; only TTFT when the output length
+    is unknown.
+    """
+    m = prediction.metrics
+    out: dict[str, float] = {}
+    if not ttft_only:
+        out["output_tokens_per_s"] = m.output_tokens_per_s
+        out["total_tokens_per_s"] = m.total_tokens_per_s
+        out["requests_per_s"] = m.requests_per_s
+    names = ("ttft_ms",) if ttft_only else LATENCY_NAMES
+    if scenario.load.kind in LATENCY_LOADS:
+        for name in names:
+            values = getattr(m, name)
+            for stat in STATS:
+                value = getattr(values, stat)
+                if value is not None:
+                    out[f"{name}_{stat}"] = value
+    if single_stream and not ttft_only:
+        for key in ("decode_tokens_per_s_single_stream", "prefill_tokens_per_s_single_stream"):
+            value = getattr(prediction, key)
+            if value is not None:
+                out[key] = value
+    return {k: round(float(v), 6) for k, v in out.items() if math.isfinite(v)}
 
 
 def _percentiles(metrics: dict[str, np.ndarray], name: str, i: int) -> Percentiles:
@@ -122,9 +164,7 @@ def predict_many(
                 metrics=metrics,
                 memory=prep.memory,
                 saturation_rps=float(result.saturation_rps[i]),
-                decode_tokens_per_s_single_stream=float(
-                    m["decode_tokens_per_s_single_stream"][i]
-                ),
+                decode_tokens_per_s_single_stream=float(m["decode_tokens_per_s_single_stream"][i]),
                 prefill_tokens_per_s_single_stream=float(
                     m["prefill_tokens_per_s_single_stream"][i]
                 ),

@@ -133,6 +133,7 @@ class StepShape:
     allreduce_bytes_per_token: Num
     allreduces_per_stage: Num
     layers_per_stage: Num
+    moe_layers_per_stage: Num
     pp: Num
 
 
@@ -193,6 +194,9 @@ def step_shape(
         allreduce_bytes_per_token=float(model.hidden_size) * ACTIVATION_BYTES,
         allreduces_per_stage=float(ALLREDUCES_PER_LAYER * layers) if tp > 1 else 0.0,
         layers_per_stage=layers,
+        moe_layers_per_stage=(model.num_layers - model.num_dense_layers) / pp
+        if model.is_moe
+        else 0.0,
         pp=float(pp),
     )
 

@@ -10,21 +10,27 @@ from __future__ import annotations
 
 import importlib
 import json
-import math
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from predeploy.core.benchmarks import scenario_from_case
+from predeploy.core.benchmarks import (
+    case_from_record,
+    output_unknown,
+    scenario_from_case,
+    wants_single_stream,
+)
+from predeploy.core.calibration import Measurement
 from predeploy.core.cases import CalibrationCase, CaseScenario, parse_case
 from predeploy.core.catalog import Catalog, InMemoryCatalog
 from predeploy.core.efficiency import ParameterSet
 from predeploy.core.engines import default_kv_cache_dtype
 from predeploy.core.errors import InputError, PredeployError, describe_validation_error
-from predeploy.core.perf import PredictMode, predict, predict_many
+from predeploy.core.perf import PredictMode, contract_metrics, predict, predict_many
 from predeploy.core.types import (
+    BenchmarkRecord,
     Engine,
     KvCacheDtype,
     LoadSpec,
@@ -36,9 +42,6 @@ from predeploy.core.types import (
 
 #: The fitted parameters shipped with the package.
 PARAMS_FILE = Path(__file__).resolve().parents[1] / "data" / "perf_params.json"
-
-#: Loads whose latencies are meaningful to report (offline max-throughput runs are not).
-LATENCY_LOADS = frozenset({"poisson", "gamma", "concurrency", "burst", "static_batch"})
 
 
 def load_parameters(path: Path | None = None) -> ParameterSet:
@@ -74,35 +77,6 @@ def default_catalog() -> Catalog:
     return InMemoryCatalog()
 
 
-def contract_metrics(
-    scenario: ServingScenario,
-    case: CaseScenario,
-    prediction: PerfPrediction,
-    params: ParameterSet,
-) -> dict[str, float]:
-    """The prediction in the calibration contract's metric names and units."""
-    m = prediction.metrics
-    out: dict[str, float] = {
-        "output_tokens_per_s": m.output_tokens_per_s,
-        "total_tokens_per_s": m.total_tokens_per_s,
-        "requests_per_s": m.requests_per_s,
-    }
-    if scenario.load.kind in LATENCY_LOADS:
-        for name in ("ttft_ms", "itl_ms", "tpot_ms", "e2e_ms"):
-            values = getattr(m, name)
-            for stat in ("mean", "p50", "p90", "p95", "p99"):
-                value = getattr(values, stat)
-                if value is not None:
-                    out[f"{name}_{stat}"] = value
-    single_load = case.load.value == 1 and case.load.kind in ("concurrency", "static_batch")
-    if scenario.engine == Engine.LLAMA_CPP or single_load:
-        for name in ("decode_tokens_per_s_single_stream", "prefill_tokens_per_s_single_stream"):
-            value = getattr(prediction, name)
-            if value is not None:
-                out[name] = value
-    return {k: round(float(v), 6) for k, v in out.items() if math.isfinite(v)}
-
-
 def predict_cases(
     objects: Sequence[dict[str, Any] | None], catalog: Catalog, params: ParameterSet
 ) -> list[dict[str, Any]]:
@@ -122,7 +96,12 @@ def predict_cases(
     for (i, case_id, scenario, case_sc), prediction in zip(ready, predictions, strict=True):
         row: dict[str, Any] = {
             "id": case_id,
-            "metrics": contract_metrics(scenario, case_sc, prediction, params),
+            "metrics": contract_metrics(
+                scenario,
+                prediction,
+                single_stream=wants_single_stream(case_sc),
+                ttft_only=output_unknown(case_sc),
+            ),
             "fits": prediction.memory.fits,
         }
         if not prediction.memory.fits:
@@ -254,3 +233,54 @@ def scenario_from_request(
         )
     except ValidationError as exc:
         raise InputError(describe_validation_error(exc, "scenario")) from None
+
+
+def read_benchmark_records(data_dir: Path | None = None) -> list[BenchmarkRecord]:
+    """The shipped benchmark records (``data/benchmarks/*.jsonl``), via the knowledge-base
+    reader when present; each bad line is an error naming file and line."""
+    try:
+        reader = importlib.import_module("predeploy.kb.seed_files").read_benchmarks
+    except (ImportError, AttributeError):
+        reader = None
+    if reader is not None:
+        records: list[BenchmarkRecord] = reader(data_dir) if data_dir else reader()
+        return records
+    base = (Path(data_dir) if data_dir else PARAMS_FILE.parent) / "benchmarks"
+    out: list[BenchmarkRecord] = []
+    for path in sorted(base.glob("*.jsonl")):
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                out.append(BenchmarkRecord.model_validate_json(line))
+            except ValidationError as exc:
+                raise InputError(describe_validation_error(exc, f"{path}:{n}")) from None
+    return out
+
+
+def measurements_from_records(
+    records: Iterable[BenchmarkRecord], catalog: Catalog
+) -> tuple[list[Measurement], list[str]]:
+    """Records as calibration measurements; records that cannot be predicted (unknown model
+    or GPU, unknown lengths) are skipped and reported as ``id: reason``."""
+    out: list[Measurement] = []
+    skipped: list[str] = []
+    for record in records:
+        case = case_from_record(record)
+        try:
+            scenario = scenario_from_case(case, catalog)
+        except PredeployError as exc:
+            skipped.append(f"{record.id}: {exc}")
+            continue
+        out.append(
+            Measurement(
+                scenario=scenario,
+                metrics=dict(record.metrics),
+                source_key=record.source_key,
+                id=record.id,
+                load_kind=record.load.kind,
+                single_stream=wants_single_stream(case.scenario),
+                ttft_only=output_unknown(case.scenario),
+            )
+        )
+    return out, skipped

@@ -40,11 +40,13 @@ def _suggest(name: str, candidates: Iterable[str], limit: int = 3) -> list[str]:
 
 def resolve_gpu(name: str, gpus: Sequence[GpuSpec]) -> GpuSpec:
     """The accelerator a user means by ``name`` (canonical name, label or alias)."""
-    key = _plural_stripped(name_key(name))
-    for gpu in gpus:
-        keys = {name_key(gpu.name), name_key(gpu.label), *(name_key(a) for a in gpu.aliases)}
-        if key in keys:
-            return gpu
+    key = name_key(name)
+    # Exact key first ("L40S" is a GPU, not the plural of "L40"), then the plural-stripped one.
+    for candidate in dict.fromkeys((key, _plural_stripped(key))):
+        for gpu in gpus:
+            keys = {name_key(gpu.name), name_key(gpu.label), *(name_key(a) for a in gpu.aliases)}
+            if candidate in keys:
+                return gpu
     raise UnknownNameError(
         "GPU", name, _suggest(name, [g.name for g in gpus] + [a for g in gpus for a in g.aliases])
     )

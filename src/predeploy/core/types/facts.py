@@ -56,6 +56,10 @@ class ModelArchitecture(FrozenModel):
     #: Sliding-window attention span in tokens, and how many layers use it (the rest are global).
     sliding_window: PositiveInt | None = None
     sliding_window_layers: NonNegativeInt = 0
+    #: Layers with linear attention (e.g. Qwen3.5's Gated DeltaNet): a fixed-size recurrent
+    #: state per sequence instead of a per-token KV cache. Only the remaining
+    #: ``num_layers - linear_attention_layers`` layers hold a growing KV cache.
+    linear_attention_layers: NonNegativeInt = 0
     tie_word_embeddings: bool = False
     #: The precision the released checkpoint ships in (gpt-oss is MXFP4, DeepSeek V3 is FP8).
     native_precision: Precision = Precision.BF16
@@ -87,6 +91,12 @@ class ModelArchitecture(FrozenModel):
             raise ValueError("sliding_window_layers exceeds num_layers")
         if self.sliding_window_layers and self.sliding_window is None:
             raise ValueError("sliding_window_layers > 0 needs sliding_window")
+        if self.sliding_window_layers + self.linear_attention_layers > self.num_layers:
+            raise ValueError(
+                "sliding_window_layers + linear_attention_layers exceeds num_layers"
+            )
+        if self.num_dense_layers > self.num_layers:
+            raise ValueError("num_dense_layers exceeds num_layers")
         return self
 
 
@@ -140,15 +150,25 @@ class GpuSpec(FrozenModel):
     #: Per-GPU unidirectional bandwidth to peers over ``interconnect`` (PCIe when none).
     interconnect_gb_s: PositiveFloat
     gpus_per_node: PositiveInt
+    #: Weight precisions with native tensor-core compute (W8A8 FP8 needs Ada/Hopper or newer,
+    #: FP4 needs Blackwell).
     supported_precisions: tuple[Precision, ...]
     architecture: str
     tdp_w: PositiveFloat | None = None
     aliases: tuple[str, ...] = ()
     provenance: Provenance
+    #: Weight precisions served weight-only: the kernel dequantizes to BF16/FP16, so weights take
+    #: less memory but matmuls run at ``bf16_tflops`` (e.g. vLLM's FP8 Marlin W8A16 on Ampere,
+    #: MXFP4 gpt-oss checkpoints on Hopper).
+    weight_only_precisions: tuple[Precision, ...] = ()
 
     @property
     def memory_bytes(self) -> float:
         return self.memory_gb * 1e9
+
+    def serves(self, precision: Precision) -> bool:
+        """Whether weights in ``precision`` can be served, natively or weight-only."""
+        return precision in self.supported_precisions or precision in self.weight_only_precisions
 
     def display(self, count: int = 1) -> str:
         """User-facing configuration string, e.g. ``2x NVIDIA L4`` or ``4x A100-80GB``."""

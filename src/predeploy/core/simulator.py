@@ -1,0 +1,345 @@
+"""Discrete-event simulation of requests through vLLM's continuous batching.
+
+The engine loop, as vLLM runs it: at time t the scheduler sees every request that arrived at
+or before t, picks the step (:class:`~predeploy.core.batching.ContinuousBatcher`), the step
+model says how long it runs (:class:`~predeploy.core.batching.StepCostModel`), and at
+t + duration every token of the step comes out at once. With nothing to run the engine idles
+until the next arrival. Events are therefore ordered by (time, kind, sequence): arrivals at or
+before a step's start join that step's scheduling; step ends in order; ties between arrivals
+in request order. The clock only moves forward (a step time that is not a positive finite
+number is an error), and the run is a pure function of its inputs and seed.
+
+Speed: decode-only stretches -- no arrival into an empty queue, no completion, no block
+shortage -- are run by a tight loop that only evaluates step times; the batch is not touched
+per token. Inter-token latency is kept as (step duration, decoders in that step) pairs, from
+which percentiles are exact (:func:`~predeploy.core.metrics.weighted_percentiles_ms`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass
+from itertools import repeat
+
+import numpy as np
+from numpy.typing import NDArray
+
+from predeploy.core.arrivals import ConcurrencyArrivals, StaticBatchArrivals
+from predeploy.core.batching import ContinuousBatcher, SchedulerConfig, StepCostModel
+from predeploy.core.metrics import (
+    SimulationResult,
+    percentiles_ms,
+    weighted_percentiles_ms,
+)
+from predeploy.core.sampling import sample_requests
+from predeploy.core.types import LoadSpec, TokenDistribution
+
+
+@dataclass(frozen=True)
+class SimulationTrace:
+    """Everything a run recorded: per request, per step, and totals (times in seconds)."""
+
+    # Per request (index = request id, in arrival order).
+    arrival_s: NDArray[np.float64]
+    first_token_s: NDArray[np.float64]
+    finish_s: NDArray[np.float64]
+    prompt_tokens: NDArray[np.int64]
+    output_tokens: NDArray[np.int64]
+    preemptions: NDArray[np.int64]
+    measured: NDArray[np.bool_]
+    # Per engine step.
+    step_start_s: NDArray[np.float64]
+    step_duration_s: NDArray[np.float64]
+    step_decode_seqs: NDArray[np.int64]
+    #: Measured requests decoding in the step: each saw one inter-token gap = the duration.
+    step_itl_weight: NDArray[np.int64]
+    step_prefill_tokens: NDArray[np.int64]
+    #: Tokens sampled at the end of the step (decodes plus prefills that completed).
+    step_output_tokens: NDArray[np.int64]
+    #: Requests in ``running`` during the step (decoding or prefilling).
+    step_running: NDArray[np.int64]
+    #: KV blocks in use during the step (after its allocations).
+    step_kv_blocks: NDArray[np.int64]
+    #: Inter-token gaps of measured requests across a preemption (recompute included).
+    resumed_gap_s: NDArray[np.float64]
+    # Totals.
+    num_blocks: int
+    final_used_blocks: int
+    prefill_tokens_computed: int
+    tokens_generated: int
+    num_preemptions: int
+    num_truncated: int
+    open_loop: bool
+    #: Requests at each end of the run left out of the steady-state window (see summary).
+    warmup_requests: int
+    static_batch: bool
+    seed: int
+
+
+def simulate(
+    step: StepCostModel,
+    scheduler: SchedulerConfig,
+    load: LoadSpec,
+    prompt_tokens: TokenDistribution,
+    output_tokens: TokenDistribution,
+    num_requests: int,
+    seed: int,
+    *,
+    warmup_fraction: float = 0.0,
+) -> SimulationResult:
+    """Simulate ``num_requests`` requests (``burst``: ``num_prompts``; ``static_batch``:
+    ``batch_size``) and summarize them. ``warmup_fraction`` of an open-loop run's first
+    requests are left out of the statistics (the run starts empty)."""
+    trace = run_simulation(
+        step,
+        scheduler,
+        load,
+        prompt_tokens,
+        output_tokens,
+        num_requests,
+        seed,
+        warmup_fraction=warmup_fraction,
+    )
+    return summarize_trace(trace)
+
+
+def run_simulation(
+    step: StepCostModel,
+    scheduler: SchedulerConfig,
+    load: LoadSpec,
+    prompt_tokens: TokenDistribution,
+    output_tokens: TokenDistribution,
+    num_requests: int,
+    seed: int,
+    *,
+    warmup_fraction: float = 0.0,
+    check_invariants: bool = False,
+) -> SimulationTrace:
+    """Run the simulation and return its full trace (see :func:`simulate`).
+
+    ``check_invariants`` re-verifies the scheduler's bookkeeping after every event (slow;
+    for tests).
+    """
+    if not 0.0 <= warmup_fraction < 0.5:
+        raise ValueError(f"warmup_fraction must be in [0, 0.5), got {warmup_fraction}")
+    requests = sample_requests(
+        load, prompt_tokens, output_tokens, num_requests, seed, scheduler.max_model_len
+    )
+    n = requests.count
+    process = requests.process
+    open_loop = process.open_loop
+    warmup = int(n * warmup_fraction)
+    measured = [i >= warmup or not open_loop for i in range(n)]
+    batcher = ContinuousBatcher(
+        scheduler, requests.prompt_tokens.tolist(), requests.output_tokens.tolist(), measured
+    )
+
+    inf = math.inf
+    arrival = [inf] * n
+    known = requests.arrival_s.tolist()
+    arrival[: len(known)] = known
+    pending: deque[int] = deque(range(len(known)))
+    next_release = len(known) if isinstance(process, ConcurrencyArrivals) else n
+    first_token = [math.nan] * n
+    finish = [math.nan] * n
+    last_token = [math.nan] * n
+    resumed_gaps: list[float] = []
+
+    starts: list[float] = []
+    durations: list[float] = []
+    decode_seqs: list[int] = []
+    itl_weight: list[int] = []
+    prefill: list[int] = []
+    outputs: list[int] = []
+    running: list[int] = []
+    kv_blocks: list[int] = []
+
+    step_time = step.step_time_s
+    t = 0.0
+    while batcher.num_finished < n:
+        while pending and arrival[pending[0]] <= t:
+            batcher.enqueue(pending.popleft())
+        if batcher.is_idle:
+            if not pending:
+                raise RuntimeError("simulation stalled: nothing running, waiting or pending")
+            t = arrival[pending[0]]
+            continue
+
+        finished: list[int]
+        limit = batcher.decode_stretch_limit()
+        if limit:
+            # Decode-only stretch: same batch every step, only time and KV length advance.
+            stop_at = arrival[pending[0]] if pending and not batcher.waiting else inf
+            n_dec = batcher.num_decoding
+            kv = batcher.decode_kv_tokens()
+            demand = batcher.decode_block_demand(limit)
+            period = len(demand)
+            used = batcher.used_blocks
+            k = 0
+            while k < limit and t < stop_at:
+                dt = step_time(0, 0.0, n_dec, kv)
+                if not 0.0 < dt < inf:
+                    raise ValueError(f"step time must be a positive finite number, got {dt}")
+                used += demand[k % period]
+                starts.append(t)
+                durations.append(dt)
+                kv_blocks.append(used)
+                t += dt
+                kv += n_dec
+                k += 1
+            decode_seqs.extend(repeat(n_dec, k))
+            itl_weight.extend(repeat(batcher.num_decoding_tracked, k))
+            prefill.extend(repeat(0, k))
+            outputs.extend(repeat(n_dec, k))
+            running.extend(repeat(len(batcher.running), k))
+            finished = batcher.advance_decode(k)
+        else:
+            work = batcher.schedule()
+            for r in batcher.preempted_decoding:
+                last_token[r] = t
+            dt = step_time(*work)
+            if not 0.0 < dt < inf:
+                raise ValueError(f"step time must be a positive finite number, got {dt}")
+            starts.append(t)
+            durations.append(dt)
+            kv_blocks.append(batcher.used_blocks)
+            decode_seqs.append(work.decode_seqs)
+            itl_weight.append(batcher.num_decoding_tracked)
+            prefill.append(work.prefill_tokens)
+            running.append(len(batcher.running))
+            t += dt
+            outcome = batcher.complete()
+            outputs.append(
+                work.decode_seqs + len(outcome.first_token) + len(outcome.resumed_token)
+            )
+            for r in outcome.first_token:
+                first_token[r] = t
+            for r in outcome.resumed_token:
+                if measured[r]:
+                    resumed_gaps.append(t - last_token[r])
+            finished = outcome.finished
+        for r in finished:
+            finish[r] = t
+            if next_release < n:
+                arrival[next_release] = t
+                pending.append(next_release)
+                next_release += 1
+        if check_invariants:
+            batcher.check_invariants()
+
+    def floats(values: list[float]) -> NDArray[np.float64]:
+        return np.array(values, dtype=np.float64)
+
+    def ints(values: list[int]) -> NDArray[np.int64]:
+        return np.array(values, dtype=np.int64)
+
+    return SimulationTrace(
+        arrival_s=floats(arrival),
+        first_token_s=floats(first_token),
+        finish_s=floats(finish),
+        prompt_tokens=requests.prompt_tokens,
+        output_tokens=requests.output_tokens,
+        preemptions=ints(batcher.preemptions),
+        measured=np.array(measured, dtype=np.bool_),
+        step_start_s=floats(starts),
+        step_duration_s=floats(durations),
+        step_decode_seqs=ints(decode_seqs),
+        step_itl_weight=ints(itl_weight),
+        step_prefill_tokens=ints(prefill),
+        step_output_tokens=ints(outputs),
+        step_running=ints(running),
+        step_kv_blocks=ints(kv_blocks),
+        resumed_gap_s=floats(resumed_gaps),
+        num_blocks=batcher.num_blocks,
+        final_used_blocks=batcher.used_blocks,
+        prefill_tokens_computed=batcher.prefill_tokens_computed,
+        tokens_generated=batcher.tokens_generated,
+        num_preemptions=batcher.num_preemptions,
+        num_truncated=requests.num_truncated,
+        open_loop=open_loop,
+        warmup_requests=warmup,
+        static_batch=isinstance(process, StaticBatchArrivals),
+        seed=seed,
+    )
+
+
+def request_latencies_s(
+    trace: SimulationTrace,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """(TTFT, E2E) per request in seconds; a static batch's requests all end with the batch."""
+    ttft = trace.first_token_s - trace.arrival_s
+    finish = trace.finish_s
+    if trace.static_batch:
+        finish = np.full_like(finish, finish.max())
+    return ttft, finish - trace.arrival_s
+
+
+def summarize_trace(trace: SimulationTrace) -> SimulationResult:
+    """Percentiles and rates of a run (see :class:`~predeploy.core.metrics.LoadResult`).
+
+    Measurement window: without warm-up, the whole run from the first arrival to the last
+    token (as serving benchmarks report it). With warm-up (w requests): for an open-loop run,
+    from the first measured arrival to the last arrival (steady state, before the drain); for
+    any other load, from the w-th completion to the w-th last (the ramp-up and the drain of a
+    queue served all at once are left out).
+    """
+    m = trace.measured
+    ttft_all, e2e_all = request_latencies_s(trace)
+    ttft, e2e = ttft_all[m], e2e_all[m]
+    out = trace.output_tokens[m]
+    multi = out > 1
+    tpot = (e2e[multi] - ttft[multi]) / (out[multi] - 1)
+    itl = weighted_percentiles_ms(
+        np.concatenate([trace.step_duration_s, trace.resumed_gap_s]),
+        np.concatenate([trace.step_itl_weight, np.ones(trace.resumed_gap_s.size, np.int64)]),
+    )
+
+    ends = trace.step_start_s + trace.step_duration_s
+    run_start = float(trace.arrival_s.min())
+    run_end = float(trace.finish_s.max())
+    start, end = run_start, run_end
+    w = trace.warmup_requests
+    if w and trace.open_loop:
+        start, end = float(trace.arrival_s[m].min()), float(trace.arrival_s.max())
+    elif w:
+        done = np.sort(trace.finish_s)
+        start, end = float(done[w - 1]), float(done[-w])
+    if end <= start:
+        start, end = run_start, run_end
+    window = max(end - start, 1e-12)
+    in_window = (trace.step_start_s >= start) & (ends <= end)
+    durations = trace.step_duration_s[in_window]
+    out_tokens = float(trace.step_output_tokens[in_window].sum())
+    first_in = (trace.first_token_s >= start) & (trace.first_token_s <= end)
+    prompt_tokens = float(trace.prompt_tokens[first_in].sum())
+    finished_in = int(np.count_nonzero((trace.finish_s >= start) & (trace.finish_s <= end)))
+    blocks = max(trace.num_blocks, 1)
+    kv = trace.step_kv_blocks[in_window]
+    # Time-averaged requests in the system (arrived, not finished) minus those running.
+    overlap = np.minimum(trace.finish_s, end) - np.maximum(trace.arrival_s, start)
+    in_system = float(np.clip(overlap, 0.0, None).sum()) / window
+    batch = float(np.dot(trace.step_running[in_window], durations)) / window
+
+    return SimulationResult(
+        ttft_ms=percentiles_ms(ttft),
+        itl_ms=itl,
+        tpot_ms=percentiles_ms(tpot),
+        e2e_ms=percentiles_ms(e2e),
+        output_tokens_per_s=out_tokens / window,
+        total_tokens_per_s=(out_tokens + prompt_tokens) / window,
+        requests_per_s=finished_in / window,
+        kv_cache_usage=min(1.0, float(np.dot(kv, durations)) / (blocks * window)),
+        kv_cache_usage_peak=float(kv.max()) / blocks if kv.size else 0.0,
+        mean_queue_length=max(0.0, in_system - batch),
+        mean_batch_size=batch,
+        num_preemptions=trace.num_preemptions,
+        num_requests=int(trace.arrival_s.size),
+        num_measured_requests=int(np.count_nonzero(m)),
+        num_steps=int(trace.step_start_s.size),
+        duration_s=run_end - run_start,
+        prefill_tokens_computed=trace.prefill_tokens_computed,
+        output_tokens_generated=trace.tokens_generated,
+        num_truncated_requests=trace.num_truncated,
+        seed=trace.seed,
+    )

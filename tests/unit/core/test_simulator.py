@@ -1,0 +1,222 @@
+"""Invariants and behaviour of the discrete-event simulation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from stepmodels import SHAPES, LinearStep
+
+from predeploy.core.batching import SchedulerConfig
+from predeploy.core.simulator import (
+    SimulationTrace,
+    request_latencies_s,
+    run_simulation,
+    simulate,
+)
+from predeploy.core.types import LoadSpec, PredictionProvenance, TokenDistribution
+
+PROMPTS = TokenDistribution(kind="lognormal", mean=300, stdev=250, max=3000)
+OUTPUTS = TokenDistribution(kind="lognormal", mean=150, stdev=120, max=1000)
+TIGHT = SchedulerConfig(
+    max_num_seqs=64, max_num_batched_tokens=512, kv_capacity_tokens=12_000, max_model_len=4000
+)
+LOADS = [
+    LoadSpec(kind="poisson", rate_rps=8.0),
+    LoadSpec(kind="gamma", rate_rps=8.0, cv=3.0),
+    LoadSpec(kind="concurrency", concurrency=40),
+    LoadSpec(kind="burst", num_prompts=150),
+    LoadSpec(kind="static_batch", batch_size=24),
+    LoadSpec(kind="max_throughput"),
+]
+
+
+def check_trace(trace: SimulationTrace) -> None:
+    """The invariants every run must satisfy."""
+    n = trace.arrival_s.size
+    assert np.all(np.isfinite(trace.finish_s)), "every request finishes"
+    assert np.all(np.isfinite(trace.first_token_s))
+    assert trace.tokens_generated == int(trace.output_tokens.sum()), "tokens conserved"
+    assert trace.prefill_tokens_computed >= int(trace.prompt_tokens.sum())
+    if trace.num_preemptions == 0:
+        assert trace.prefill_tokens_computed == int(trace.prompt_tokens.sum())
+    assert trace.final_used_blocks == 0, "every KV block freed at the end"
+    assert trace.step_kv_blocks.max() <= trace.num_blocks, "KV never above capacity"
+    ends = trace.step_start_s + trace.step_duration_s
+    assert np.all(trace.step_duration_s > 0)
+    assert np.all(trace.step_start_s[1:] >= ends[:-1] - 1e-12), "the clock never goes back"
+    assert np.all(trace.first_token_s >= trace.arrival_s)
+    ttft, e2e = request_latencies_s(trace)
+    assert np.all(ttft <= e2e + 1e-12), "TTFT <= E2E"
+    assert int(trace.step_output_tokens.sum()) == trace.tokens_generated
+    assert int(trace.step_prefill_tokens.sum()) == trace.prefill_tokens_computed
+    assert trace.preemptions.sum() == trace.num_preemptions
+    assert n == trace.prompt_tokens.size
+
+
+@pytest.mark.parametrize("load", LOADS, ids=lambda load: load.kind)
+@pytest.mark.parametrize("shape", ["tight", "small-on-small", "large-on-big"])
+def test_invariants_hold(shape: str, load: LoadSpec) -> None:
+    step, cfg = (LinearStep(), TIGHT) if shape == "tight" else SHAPES[shape]
+    rate = load.rate_rps
+    if rate is not None and shape != "tight":
+        load = load.model_copy(update={"rate_rps": rate / 8.0})
+    trace = run_simulation(step, cfg, load, PROMPTS, OUTPUTS, 200, 3, check_invariants=True)
+    check_trace(trace)
+
+
+def test_tight_kv_cache_preempts_and_recomputes() -> None:
+    trace = run_simulation(
+        LinearStep(), TIGHT, LoadSpec(kind="max_throughput"), PROMPTS, OUTPUTS, 300, 1
+    )
+    check_trace(trace)
+    assert trace.num_preemptions > 0
+    assert trace.prefill_tokens_computed > trace.prompt_tokens.sum()
+    assert trace.resumed_gap_s.size > 0
+
+
+def test_without_chunked_prefill() -> None:
+    cfg = TIGHT.model_copy(update={"enable_chunked_prefill": False, "max_num_batched_tokens": 4096})
+    check_trace(run_simulation(LinearStep(), cfg, LOADS[0], PROMPTS, OUTPUTS, 200, 2))
+
+
+def test_same_seed_same_result_different_seed_different_arrivals() -> None:
+    step, cfg = SHAPES["small-on-big"]
+    load = LoadSpec(kind="poisson", rate_rps=20.0)
+    a = simulate(step, cfg, load, PROMPTS, OUTPUTS, 300, 5)
+    b = simulate(step, cfg, load, PROMPTS, OUTPUTS, 300, 5)
+    assert a == b
+    ta = run_simulation(step, cfg, load, PROMPTS, OUTPUTS, 300, 5)
+    tc = run_simulation(step, cfg, load, PROMPTS, OUTPUTS, 300, 6)
+    assert not np.array_equal(ta.arrival_s, tc.arrival_s)
+    assert simulate(step, cfg, load, PROMPTS, OUTPUTS, 300, 6) != a
+
+
+def test_static_batch_answers_return_together() -> None:
+    step, cfg = SHAPES["small-on-big"]
+    trace = run_simulation(
+        step, cfg, LoadSpec(kind="static_batch", batch_size=16), PROMPTS, OUTPUTS, 999, 0
+    )
+    assert trace.arrival_s.size == 16
+    _, e2e = request_latencies_s(trace)
+    assert np.all(e2e == e2e[0])
+    # Identical requests prefilled in one step all get their first token together too.
+    assert np.all(trace.first_token_s == trace.first_token_s[0])
+    result = simulate(
+        step, cfg, LoadSpec(kind="static_batch", batch_size=16), PROMPTS, OUTPUTS, 999, 0
+    )
+    assert result.e2e_ms.p50 == result.e2e_ms.p99
+
+
+def test_burst_ttft_grows_with_queue_position() -> None:
+    step, cfg = SHAPES["small-on-small"]
+    fixed = TokenDistribution.fixed(512)
+    trace = run_simulation(
+        step, cfg, LoadSpec(kind="burst", num_prompts=200), fixed, TokenDistribution.fixed(64), 0, 0
+    )
+    ttft, _ = request_latencies_s(trace)
+    assert np.all(np.diff(ttft) >= -1e-12), "FCFS: a later place in the queue never answers first"
+    assert ttft[-1] > 10 * ttft[0]
+
+
+def test_closed_loop_keeps_the_concurrency() -> None:
+    step, cfg = SHAPES["small-on-big"]
+    trace = run_simulation(
+        step, cfg, LoadSpec(kind="concurrency", concurrency=10), PROMPTS, OUTPUTS, 100, 0
+    )
+    # Each completion releases the next request at that instant.
+    later = np.sort(trace.arrival_s)[10:]
+    assert np.all(np.isin(later, trace.finish_s))
+    result = simulate(
+        step, cfg, LoadSpec(kind="concurrency", concurrency=10), PROMPTS, OUTPUTS, 100, 0
+    )
+    assert result.mean_batch_size == pytest.approx(10, rel=0.15)
+
+
+def test_result_summary() -> None:
+    step, cfg = SHAPES["large-on-big"]
+    load = LoadSpec(kind="poisson", rate_rps=3.0)
+    result = simulate(step, cfg, load, PROMPTS, OUTPUTS, 400, 0, warmup_fraction=0.1)
+    assert result.num_requests == 400 and result.num_measured_requests == 360
+    assert result.requests_per_s == pytest.approx(3.0, rel=0.15)
+    assert result.output_tokens_generated == result.output_tokens_per_s * 0 + (
+        result.output_tokens_generated
+    )
+    assert result.total_tokens_per_s > result.output_tokens_per_s
+    for p in (result.ttft_ms, result.itl_ms, result.tpot_ms, result.e2e_ms):
+        assert p.mean is not None and p.p50 is not None and p.p99 is not None
+        assert p.p50 <= p.p99
+    assert 0 < result.kv_cache_usage <= result.kv_cache_usage_peak <= 1
+    assert result.mean_queue_length >= 0 and result.mean_batch_size > 0
+    provenance = PredictionProvenance(
+        method="simulation", parameters="fallback", parameter_source="test", seed=0
+    )
+    metrics = result.to_perf_metrics(provenance)
+    assert metrics.ttft_ms == result.ttft_ms and metrics.kv_cache_usage == result.kv_cache_usage
+
+
+def test_itl_and_tpot_agree_on_average() -> None:
+    step, cfg = SHAPES["small-on-big"]
+    fixed_out = TokenDistribution.fixed(128)
+    result = simulate(step, cfg, LOADS[0], PROMPTS, fixed_out, 300, 0)
+    # With equal output lengths the mean TPOT is the mean of all inter-token gaps.
+    assert result.tpot_ms.mean == pytest.approx(result.itl_ms.mean, rel=1e-9)
+
+
+def test_step_time_must_be_positive() -> None:
+    class Broken:
+        def step_time_s(self, a: int, b: float, c: int, d: int) -> float:
+            return 0.0
+
+    with pytest.raises(ValueError, match="positive finite"):
+        simulate(Broken(), TIGHT, LOADS[0], PROMPTS, OUTPUTS, 10, 0)
+
+
+def test_warmup_fraction_is_checked() -> None:
+    with pytest.raises(ValueError, match="warmup_fraction"):
+        simulate(LinearStep(), TIGHT, LOADS[0], PROMPTS, OUTPUTS, 10, 0, warmup_fraction=0.7)
+
+
+@settings(max_examples=12, deadline=None, derandomize=True)
+@given(
+    rate=st.floats(min_value=1.0, max_value=40.0),
+    factor=st.floats(min_value=1.3, max_value=3.0),
+    seed=st.integers(min_value=0, max_value=10_000),
+)
+def test_more_load_never_lowers_mean_latency(rate: float, factor: float, seed: int) -> None:
+    """Common random numbers: the faster run has the same arrival pattern, compressed."""
+    step = LinearStep()
+    slow = simulate(
+        step, TIGHT, LoadSpec(kind="poisson", rate_rps=rate), PROMPTS, OUTPUTS, 250, seed
+    )
+    fast = simulate(
+        step, TIGHT, LoadSpec(kind="poisson", rate_rps=rate * factor), PROMPTS, OUTPUTS, 250, seed
+    )
+    assert slow.e2e_ms.mean is not None and fast.e2e_ms.mean is not None
+    assert fast.e2e_ms.mean >= slow.e2e_ms.mean * (1 - 1e-3)
+
+
+@settings(max_examples=12, deadline=None, derandomize=True)
+@given(
+    capacity=st.integers(min_value=4_000, max_value=30_000),
+    factor=st.floats(min_value=2.0, max_value=4.0),
+    seed=st.integers(min_value=0, max_value=10_000),
+    kind=st.sampled_from(["max_throughput", "poisson", "concurrency"]),
+)
+def test_more_kv_cache_never_adds_preemptions(
+    capacity: int, factor: float, seed: int, kind: str
+) -> None:
+    load = LoadSpec.model_validate({"kind": kind, "rate_rps": 20.0, "concurrency": 40})
+    small = TIGHT.model_copy(update={"kv_capacity_tokens": capacity})
+    big = TIGHT.model_copy(update={"kv_capacity_tokens": int(capacity * factor)})
+    step = LinearStep()
+    few = simulate(step, big, load, PROMPTS, OUTPUTS, 250, seed).num_preemptions
+    many = simulate(step, small, load, PROMPTS, OUTPUTS, 250, seed).num_preemptions
+    assert few <= many
+
+
+def test_enough_kv_cache_means_no_preemption() -> None:
+    roomy = TIGHT.model_copy(update={"kv_capacity_tokens": 64 * 4000})
+    result = simulate(LinearStep(), roomy, LOADS[-1], PROMPTS, OUTPUTS, 300, 0)
+    assert result.num_preemptions == 0

@@ -1,0 +1,286 @@
+"""The shipped knowledge-base files load, validate and hold the facts the planner relies on."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from predeploy.core.catalog import InMemoryCatalog
+from predeploy.core.names import name_key
+from predeploy.core.types import FactKind, Precision, UseCase
+from predeploy.kb.seed_files import (
+    read_benchmarks,
+    read_deployment_templates,
+    read_gpus,
+    read_models,
+    read_prices,
+    read_slo_templates,
+    seed_catalog,
+)
+
+
+@pytest.fixture(scope="module")
+def catalog() -> InMemoryCatalog:
+    return seed_catalog()
+
+
+def test_counts() -> None:
+    assert len(read_models()) >= 69
+    assert len(read_gpus()) >= 17
+    assert len(read_prices()) >= 152
+    assert len(read_deployment_templates()) >= 6
+    assert {t.id for t in read_slo_templates()} == set(UseCase)
+    assert len(read_slo_templates()) == 10
+
+
+def test_every_gpu_has_a_price() -> None:
+    priced = {p.gpu for p in read_prices()}
+    missing = [g.name for g in read_gpus() if g.name not in priced]
+    assert missing == []
+
+
+def test_benchmarks_empty_or_valid(tmp_path: Path) -> None:
+    assert read_benchmarks(tmp_path) == []
+    assert isinstance(read_benchmarks(), list)
+
+
+def test_seed_catalog_is_cached() -> None:
+    assert seed_catalog() is seed_catalog()
+
+
+def test_every_fact_has_provenance() -> None:
+    for model in read_models():
+        assert model.provenance.source
+    for gpu in read_gpus():
+        assert gpu.provenance.source
+    for price in read_prices():
+        assert price.provenance.source
+    for template in read_slo_templates():
+        assert template.provenance.kind is FactKind.ESTIMATED
+
+
+def test_perf_case_models_resolve(shared_dir: Path, catalog: InMemoryCatalog) -> None:
+    ids = set()
+    with (shared_dir / "calibration" / "perf_cases.jsonl").open() as f:
+        for line in f:
+            ids.add(json.loads(line)["scenario"]["model"])
+    assert len(ids) >= 24
+    for model_id in sorted(ids):
+        catalog.model(model_id)
+
+
+def test_perf_case_gpus_in_hardware_list_resolve(
+    shared_dir: Path, catalog: InMemoryCatalog
+) -> None:
+    names = {g.name for g in catalog.gpus()}
+    with (shared_dir / "calibration" / "perf_cases.jsonl").open() as f:
+        gpus = {json.loads(line)["scenario"]["gpu"] for line in f}
+    for gpu in sorted(gpus & names):
+        assert catalog.gpu(gpu).name == gpu
+
+
+def test_prices_transcribe_every_shared_row(shared_dir: Path) -> None:
+    with (shared_dir / "calibration" / "prices.csv").open() as f:
+        shared_rows = sum(1 for _ in f) - 1
+    rental = [p for p in read_prices() if p.region_class != "on-prem"]
+    assert len(rental) == shared_rows == 150
+
+
+def test_intent_dev_model_ids_exist(shared_dir: Path, catalog: InMemoryCatalog) -> None:
+    with (shared_dir / "intent" / "dev_cases.jsonl").open() as f:
+        expected = [json.loads(line)["expect"].get("model") for line in f]
+    for model_id in filter(None, expected):
+        assert catalog.model(model_id).id == model_id
+
+
+def test_llama_31_8b_architecture(catalog: InMemoryCatalog) -> None:
+    arch = catalog.model("meta-llama/Llama-3.1-8B-Instruct").architecture
+    assert (arch.num_layers, arch.num_kv_heads, arch.head_dim) == (32, 8, 128)
+    kv_bytes_per_token_bf16 = 2 * arch.num_layers * arch.num_kv_heads * arch.head_dim * 2
+    assert kv_bytes_per_token_bf16 == 131_072
+    assert arch.total_params_b == pytest.approx(8.03, abs=0.01)
+
+
+def test_h100_sxm_spec(catalog: InMemoryCatalog) -> None:
+    gpu = catalog.gpu("H100-SXM")
+    assert gpu.memory_gb == 80
+    assert gpu.memory_bandwidth_gb_s == 3350
+    assert gpu.bf16_tflops == 989
+    assert gpu.interconnect_gb_s == 450  # NVLink 4, per direction
+
+
+def test_architecture_spot_checks(catalog: InMemoryCatalog) -> None:
+    v3 = catalog.model("deepseek-ai/DeepSeek-V3").architecture
+    assert v3.attention_type == "mla" and v3.mla_kv_lora_rank == 512
+    assert v3.mla_qk_rope_head_dim == 64 and v3.num_dense_layers == 3
+    assert v3.native_precision is Precision.FP8
+    assert v3.total_params_b == pytest.approx(671, rel=0.01)
+    oss = catalog.model("openai/gpt-oss-120b").architecture
+    assert oss.native_precision is Precision.FP4
+    assert (oss.sliding_window, oss.sliding_window_layers) == (128, 18)
+    gemma = catalog.model("google/gemma-3-27b-it").architecture
+    assert (gemma.sliding_window, gemma.sliding_window_layers) == (1024, 52)
+    mixtral = catalog.model("mixtral").architecture
+    assert (mixtral.num_experts, mixtral.experts_per_token) == (8, 2)
+    assert mixtral.active_params_b == pytest.approx(12.9, abs=0.1)
+    qwen35 = catalog.model("Qwen/Qwen3.5-397B-A17B").architecture
+    assert qwen35.linear_attention_layers == 45 and qwen35.attention_type == "hybrid"
+
+
+def test_hybrid_and_nas_architectures(catalog: InMemoryCatalog) -> None:
+    granite = catalog.model("ibm-granite/granite-4.0-h-small").architecture
+    # 36 Mamba-2 layers hold no per-token KV: only 4 of 40 layers cache K/V.
+    assert (granite.num_layers, granite.linear_attention_layers) == (40, 36)
+    assert (granite.num_experts, granite.experts_per_token, granite.n_shared_experts) == (72, 10, 1)
+    assert granite.total_params_b == pytest.approx(32, rel=0.02)
+    assert granite.active_params_b == pytest.approx(9, rel=0.05)
+    nemotron = catalog.model("nemotron super 49b").architecture
+    assert (nemotron.num_layers, nemotron.linear_attention_layers) == (80, 31)
+    assert nemotron.num_kv_heads == 8 and nemotron.intermediate_size == 28672
+    assert nemotron.total_params_b == pytest.approx(49.9, abs=0.1)
+    coder_lite = catalog.model("deepseek coder v2 lite").architecture
+    assert coder_lite.attention_type == "mla" and coder_lite.num_dense_layers == 1
+    assert coder_lite.total_params_b == pytest.approx(16, rel=0.03)
+    gemma_1b = catalog.model("google/gemma-3-1b-it").architecture
+    assert (gemma_1b.sliding_window, gemma_1b.sliding_window_layers) == (512, 22)
+    assert gemma_1b.total_params_b * 1e9 == pytest.approx(999_885_952, rel=1e-3)  # keras-hub
+
+
+def test_code_models_have_quality_for_code_tasks(catalog: InMemoryCatalog) -> None:
+    for model_id in ("Qwen/Qwen2.5-Coder-32B-Instruct", "Qwen/Qwen3-Coder-30B-A3B-Instruct"):
+        model = catalog.model(model_id)
+        tasks = {q.task for q in model.quality if q.scale == "aa-derived-v1"}
+        assert "code_completion" in tasks, model_id
+    card = [q for q in catalog.model("qwen2.5 coder 32b").quality
+            if q.scale.startswith("model-card:")]
+    assert card  # vendor scores from ../shared/quality/model_card_scores.csv
+
+
+def test_b300_spec_and_estimated_price(catalog: InMemoryCatalog) -> None:
+    gpu = catalog.gpu("B300")
+    assert (gpu.memory_gb, gpu.memory_bandwidth_gb_s, gpu.bf16_tflops) == (288, 8000, 2250)
+    assert gpu.interconnect_gb_s == 900  # NVLink 5, per direction
+    assert not gpu.serves(Precision.INT8)  # Blackwell Ultra cuts INT8; sources conflict
+    quotes = [p for p in read_prices() if p.gpu == "B300"]
+    assert quotes and all(q.provenance.kind is FactKind.ESTIMATED for q in quotes)
+
+
+def test_no_fp8_on_ampere_and_fp4_on_blackwell(catalog: InMemoryCatalog) -> None:
+    for gpu in catalog.gpus():
+        if gpu.architecture == "ampere":
+            assert Precision.FP8 not in gpu.supported_precisions
+            assert gpu.fp8_tflops is None
+        if Precision.FP4 in gpu.supported_precisions:
+            assert gpu.architecture == "blackwell" and gpu.fp4_tflops
+    assert catalog.gpu("A100").serves(Precision.FP8)  # weight-only (FP8 Marlin)
+
+
+@pytest.mark.parametrize(
+    ("typed", "model_id"),
+    [
+        ("llama 3.1 70b", "meta-llama/Llama-3.1-70B-Instruct"),
+        ("Llama-3.1-70B", "meta-llama/Llama-3.1-70B-Instruct"),
+        ("llama 70b", "meta-llama/Llama-3.3-70B-Instruct"),
+        ("mistral", "mistralai/Mistral-7B-Instruct-v0.3"),
+        ("mixtral", "mistralai/Mixtral-8x7B-Instruct-v0.1"),
+        ("qwen3 32b", "Qwen/Qwen3-32B"),
+        ("gpt-oss-20b", "openai/gpt-oss-20b"),
+        ("deepseek r1", "deepseek-ai/DeepSeek-R1"),
+        ("meta-llama/Llama-2-70b-hf", "meta-llama/Llama-2-70b-chat-hf"),
+        ("qwen coder", "Qwen/Qwen2.5-Coder-32B-Instruct"),
+        ("qwen2.5 coder 32b", "Qwen/Qwen2.5-Coder-32B-Instruct"),
+        ("qwen2.5-coder:7b", "Qwen/Qwen2.5-Coder-7B-Instruct"),
+        ("qwen3 coder", "Qwen/Qwen3-Coder-480B-A35B-Instruct"),
+        ("qwen3-coder:30b", "Qwen/Qwen3-Coder-30B-A3B-Instruct"),
+        ("codestral", "mistralai/Codestral-22B-v0.1"),
+        ("mistral small", "mistralai/Mistral-Small-24B-Instruct-2501"),
+        ("glm 4.6", "zai-org/GLM-4.6"),
+        ("granite 4 small", "ibm-granite/granite-4.0-h-small"),
+    ],
+)
+def test_model_aliases(catalog: InMemoryCatalog, typed: str, model_id: str) -> None:
+    assert catalog.model(typed).id == model_id
+
+
+@pytest.mark.parametrize(
+    ("typed", "name"),
+    [("A100", "A100-80GB"), ("h100s", "H100-SXM"), ("L40S", "L40S"), ("l4", "L4"),
+     ("nvidia a100 80gb", "A100-80GB"), ("h200 sxm", "H200"), ("mi300", "MI300X"),
+     ("hgx b300", "B300"), ("blackwell ultra", "B300")],
+)
+def test_gpu_aliases(catalog: InMemoryCatalog, typed: str, name: str) -> None:
+    assert catalog.gpu(typed).name == name
+
+
+def test_did_you_mean_on_typo(catalog: InMemoryCatalog) -> None:
+    from predeploy.core.errors import UnknownNameError
+
+    with pytest.raises(UnknownNameError) as err:
+        catalog.model("lama 3.1 8b")
+    assert "did you mean" in str(err.value) and "Llama 3.1 8B" in str(err.value)
+    with pytest.raises(UnknownNameError) as gpu_err:
+        catalog.gpu("H1000")
+    assert "did you mean" in str(gpu_err.value)
+
+
+def test_names_do_not_collide() -> None:
+    keys: Counter[str] = Counter()
+    for model in read_models():
+        own = {name_key(model.id), name_key(model.id.split("/", 1)[1]), name_key(model.name),
+               *(name_key(a) for a in model.aliases)}
+        keys.update(own)
+    assert [k for k, n in keys.items() if n > 1] == []
+    gpu_keys: Counter[str] = Counter()
+    for gpu in read_gpus():
+        gpu_keys.update({name_key(gpu.name), name_key(gpu.label),
+                         *(name_key(a) for a in gpu.aliases)})
+    assert [k for k, n in gpu_keys.items() if n > 1] == []
+
+
+def test_quality_sources_never_share_a_scale() -> None:
+    for model in read_models():
+        seen: Counter[tuple[str, str]] = Counter((q.task, q.scale) for q in model.quality)
+        assert [k for k, n in seen.items() if n > 1] == [], model.id
+        for score in model.quality:
+            if score.scale == "aa-derived-v1":
+                assert score.provenance.kind is FactKind.DERIVED
+                assert score.task != "general"
+            if score.scale.startswith("aa:"):
+                assert score.score > 0  # 0.00 % means "not run" and is never recorded
+
+
+def test_slo_templates_cover_mandatory_percentiles() -> None:
+    for template in read_slo_templates():
+        slo = template.slo
+        for metric in (slo.ttft_ms, slo.itl_ms, slo.tpot_ms):
+            assert None not in (metric.p50, metric.p90, metric.p99), template.id
+        assert None not in (slo.e2e_ms.p50, slo.e2e_ms.p95, slo.e2e_ms.p99), template.id
+        assert {"ttft_ms", "itl_ms", "tpot_ms", "e2e_ms"} <= set(template.rationale)
+
+
+def test_alert_thresholds_sit_on_vllm_bucket_edges() -> None:
+    ttft_edges_ms = {1, 5, 10, 20, 40, 60, 80, 100, 250, 500, 750, 1000, 2500, 5000, 7500,
+                     10000, 20000, 40000, 80000, 160000}
+    itl_edges_ms = {10, 25, 50, 75, 100, 150, 200, 300, 400, 500, 750, 1000}
+    for template in read_slo_templates():
+        assert template.slo.ttft_ms.p99 in ttft_edges_ms, template.id
+        assert template.slo.ttft_ms.p90 in ttft_edges_ms, template.id
+        assert template.slo.itl_ms.p99 in itl_edges_ms, template.id
+        assert template.slo.tpot_ms.p99 in itl_edges_ms, template.id
+
+
+def test_deployment_templates_use_standard_mode_and_vllm_metrics() -> None:
+    for template in read_deployment_templates():
+        assert template.kserve_deployment_mode == "Standard"
+        assert template.autoscaling.metric.startswith("vllm:")
+        assert all(flag.startswith("--") for flag in template.vllm_args)
+
+
+def test_models_with_quality_and_tasks(catalog: InMemoryCatalog) -> None:
+    with_scores = [m for m in catalog.models() if m.quality]
+    assert len(with_scores) >= 55
+    base_only = catalog.model("EleutherAI/gpt-j-6b")
+    assert base_only.tasks == ()

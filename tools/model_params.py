@@ -1,0 +1,251 @@
+"""Parameter-count formulas for ``tools/build_models.py``: (total, active) from a ``config.json``.
+
+Every weight matrix, bias and norm vector of the language model is counted (vision towers and
+multi-token-prediction modules are not). ``active`` = total minus the routed experts a token does
+not use, so it includes the embedding table and LM head.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+Config = dict[str, Any]
+
+#: DeciLM / Nemotron-NAS FFN width rule: ``ffn_mult`` x hidden x 2/3 rounded up to a multiple of
+#: 256 (vLLM / SGLang ``nemotron_nas.py`` ``_ffn_mult_to_intermediate_size``).
+NAS_FFN_ROUND = 256
+
+
+def _g(c: Config, *keys: str, default: Any = None) -> Any:
+    for key in keys:
+        if c.get(key) is not None:
+            return c[key]
+    return default
+
+
+class Dims:
+    """The config dimensions the formulas use, with Hugging Face key aliases resolved."""
+
+    def __init__(self, c: Config) -> None:
+        self.c = c
+        self.type = c.get("model_type", "")
+        self.layers = int(_g(c, "num_hidden_layers", "n_layer", "num_layers"))
+        self.hidden = int(_g(c, "hidden_size", "n_embd"))
+        self.heads = int(_g(c, "num_attention_heads", "n_head"))
+        self.kv_heads = int(_g(c, "num_key_value_heads", "num_kv_heads", default=self.heads))
+        self.head_dim = int(_g(c, "head_dim", default=self.hidden // self.heads))
+        default_inter = c.get("moe_intermediate_size") or 4 * self.hidden
+        self.inter = int(_g(c, "intermediate_size", "ffn_hidden_size", "n_inner",
+                            default=default_inter))
+        self.vocab = int(c["vocab_size"])
+        self.experts = int(_g(c, "n_routed_experts", "num_local_experts", "num_experts",
+                              default=0))
+        self.top_k = int(_g(c, "num_experts_per_tok", "experts_per_token", default=0))
+        self.moe_inter = int(_g(c, "moe_intermediate_size", default=self.inter))
+        self.tied = bool(c.get("tie_word_embeddings", False))
+
+
+def _norms(d: Dims, per_layer: int) -> int:
+    return d.layers * per_layer * d.hidden + d.hidden
+
+
+def _gqa_attention(d: Dims, qkv_bias: bool = False, o_bias: bool = False,
+                   qk_norm: bool = False) -> int:
+    q = d.hidden * d.heads * d.head_dim
+    kv = 2 * d.hidden * d.kv_heads * d.head_dim
+    o = d.heads * d.head_dim * d.hidden
+    bias = (d.heads + 2 * d.kv_heads) * d.head_dim if qkv_bias else 0
+    bias += d.hidden if o_bias else 0
+    return q + kv + o + bias + (2 * d.head_dim if qk_norm else 0)
+
+
+def _mla_attention(c: Config, d: Dims) -> int:
+    nope, rope = int(c["qk_nope_head_dim"]), int(c["qk_rope_head_dim"])
+    v_dim, kv_rank = int(c["v_head_dim"]), int(c["kv_lora_rank"])
+    q_rank = int(c.get("q_lora_rank") or 0)
+    if q_rank:
+        q = d.hidden * q_rank + q_rank + q_rank * d.heads * (nope + rope)
+    else:
+        q = d.hidden * d.heads * (nope + rope)
+    kv = d.hidden * (kv_rank + rope) + kv_rank + kv_rank * d.heads * (nope + v_dim)
+    o = d.heads * v_dim * d.hidden
+    indexer = 0
+    if c.get("index_n_heads"):  # DeepSeek Sparse Attention lightning indexer (V3.2, GLM-5)
+        n_idx, d_idx = int(c["index_n_heads"]), int(c["index_head_dim"])
+        indexer = q_rank * n_idx * d_idx + d.hidden * d_idx + 2 * d_idx + d.hidden * n_idx
+    return q + kv + o + indexer
+
+
+def _gated_mlp(hidden: int, inter: int) -> int:
+    return 3 * hidden * inter
+
+
+def _embeddings(d: Dims) -> int:
+    return d.vocab * d.hidden * (1 if d.tied else 2)
+
+
+def count_params(c: Config) -> tuple[int, int]:
+    """(total, active) parameters of the language model described by ``c``."""
+    d = Dims(c)
+    t = d.type
+    if t in {"llama", "mistral", "granite", "phi3", "qwen2", "qwen3", "gemma2", "gemma3_text"}:
+        qkv_bias = t == "qwen2"
+        qk_norm = t in {"qwen3", "gemma3_text"}
+        norms = 4 if t.startswith("gemma") else 2
+        per_layer = _gqa_attention(d, qkv_bias=qkv_bias, qk_norm=qk_norm) + _gated_mlp(
+            d.hidden, d.inter)
+        total = d.layers * per_layer + _norms(d, norms) + _embeddings(d)
+        return total, total
+    if t == "falcon":  # parallel attention + MLP, non-gated GELU MLP, LayerNorms with bias
+        per_layer = (d.hidden * (d.heads + 2 * d.kv_heads) * d.head_dim + d.hidden * d.hidden
+                     + 2 * d.hidden * d.inter + 2 * 2 * d.hidden)
+        total = d.layers * per_layer + 2 * d.hidden + _embeddings(d)
+        return total, total
+    if t == "gptj":  # q,k,v,o without bias; MLP fc_in/fc_out with bias; LM head with bias
+        per_layer = 4 * d.hidden * d.hidden + 2 * d.hidden * d.inter + d.inter + d.hidden
+        per_layer += 2 * d.hidden
+        total = d.layers * per_layer + 2 * d.hidden + _embeddings(d) + d.vocab
+        return total, total
+    if t in {"mixtral", "qwen3_moe", "minimax_m2"}:
+        qk_norm = t == "qwen3_moe"
+        attn = _gqa_attention(d, qk_norm=qk_norm)
+        if t == "minimax_m2":  # per-layer q/k RMSNorm over all heads
+            attn += (d.heads + d.kv_heads) * d.head_dim
+        expert = _gated_mlp(d.hidden, d.moe_inter)
+        router = d.hidden * d.experts + (d.experts if t == "minimax_m2" else 0)
+        total = d.layers * (attn + d.experts * expert + router) + _norms(d, 2) + _embeddings(d)
+        active = total - d.layers * (d.experts - d.top_k) * expert
+        return total, active
+    if t == "gpt_oss":  # biases everywhere, attention sinks, MoE experts with biases
+        attn = _gqa_attention(d, qkv_bias=True, o_bias=True) + d.heads
+        expert = 3 * d.hidden * d.moe_inter + 2 * d.moe_inter + d.hidden
+        router = d.hidden * d.experts + d.experts
+        total = d.layers * (attn + d.experts * expert + router) + _norms(d, 2) + _embeddings(d)
+        active = total - d.layers * (d.experts - d.top_k) * expert
+        return total, active
+    if t == "llama4_text":
+        attn = _gqa_attention(d)
+        step = int(c.get("interleave_moe_layer_step", 1))
+        moe_layers = sum(1 for i in range(d.layers) if (i + 1) % step == 0)
+        dense_layers = d.layers - moe_layers
+        expert = _gated_mlp(d.hidden, d.inter)
+        moe = d.experts * expert + expert + d.hidden * d.experts  # routed + 1 shared + router
+        dense = _gated_mlp(d.hidden, int(c["intermediate_size_mlp"]))
+        total = (d.layers * attn + moe_layers * moe + dense_layers * dense + _norms(d, 2)
+                 + _embeddings(d))
+        active = total - moe_layers * (d.experts - d.top_k) * expert
+        return total, active
+    if t in {"deepseek_v2", "deepseek_v3", "deepseek_v32", "kimi_k2", "glm_moe_dsa", "glm4_moe"}:
+        if t == "glm4_moe":
+            attn = _gqa_attention(d, qkv_bias=True, qk_norm=bool(c.get("use_qk_norm")))
+        else:
+            attn = _mla_attention(c, d) + 2 * 0
+        dense_n = int(c.get("first_k_dense_replace", 0))
+        moe_n = d.layers - dense_n
+        expert = _gated_mlp(d.hidden, d.moe_inter)
+        shared = int(c.get("n_shared_experts", 0)) * expert
+        router = d.hidden * d.experts  # gate
+        if t != "deepseek_v2":  # V2 routes greedily without the e_score_correction_bias
+            router += d.experts
+        total = (d.layers * attn + dense_n * _gated_mlp(d.hidden, d.inter)
+                 + moe_n * (d.experts * expert + shared + router) + _norms(d, 2)
+                 + _embeddings(d))
+        active = total - moe_n * (d.experts - d.top_k) * expert
+        return total, active
+    if t == "qwen3_5_moe_text":
+        kinds = c["layer_types"]
+        nk, dk = int(c["linear_num_key_heads"]), int(c["linear_key_head_dim"])
+        nv, dv = int(c["linear_num_value_heads"]), int(c["linear_value_head_dim"])
+        kernel = int(c["linear_conv_kernel_dim"])
+        linear = (d.hidden * (2 * nk * dk + 2 * nv * dv) + d.hidden * 2 * nv
+                  + (2 * nk * dk + nv * dv) * kernel + 2 * nv + dv + nv * dv * d.hidden)
+        full = (d.hidden * d.heads * d.head_dim * 2 + 2 * d.hidden * d.kv_heads * d.head_dim
+                + d.heads * d.head_dim * d.hidden + 2 * d.head_dim)
+        expert = _gated_mlp(d.hidden, d.moe_inter)
+        shared = _gated_mlp(d.hidden, int(c["shared_expert_intermediate_size"])) + d.hidden
+        moe = d.experts * expert + shared + d.hidden * d.experts
+        attn_total = sum(linear if k == "linear_attention" else full for k in kinds)
+        total = attn_total + d.layers * moe + _norms(d, 2) + _embeddings(d)
+        active = total - d.layers * (d.experts - d.top_k) * expert
+        return total, active
+    if t == "granitemoehybrid":
+        return _granite_hybrid(c, d)
+    if t == "nemotron-nas":
+        return _nemotron_nas(c, d)
+    raise SystemExit(f"no parameter formula for model_type {t!r}")
+
+
+def granite_layer_counts(c: Config) -> tuple[int, int]:
+    """(mamba, attention) layer counts of a Granite 4.0 hybrid config.
+
+    From ``layer_types`` when transcribed in full, else from ``layer_type_counts`` (a tally of it).
+    """
+    kinds = c.get("layer_types")
+    counts = ({k: kinds.count(k) for k in set(kinds)} if kinds
+              else dict(c["layer_type_counts"]))
+    return int(counts.get("mamba", 0)), int(counts.get("attention", 0))
+
+
+def _granite_hybrid(c: Config, d: Dims) -> tuple[int, int]:
+    """Granite 4.0 (``GraniteMoeHybridForCausalLM``): Mamba-2 or GQA mixer, then MoE + shared MLP.
+
+    Mamba-2 mixer (transformers ``GraniteMoeHybridMambaLayer``): in_proj hidden x (2 d_inner +
+    2 groups d_state + heads), depthwise conv over d_inner + 2 groups d_state channels (kernel
+    ``mamba_d_conv``, bias), dt_bias / A_log / D per head, gated RMSNorm over d_inner, out_proj
+    d_inner x hidden. Every layer also has the routed experts (3 x hidden x intermediate each, a
+    bias-free router) and the shared MLP (3 x hidden x shared_intermediate_size).
+    """
+    n_mamba, n_attn = granite_layer_counts(c)
+    if n_mamba + n_attn != d.layers:
+        raise SystemExit("layer_types do not add up to num_hidden_layers")
+    d_inner = int(c["mamba_expand"]) * d.hidden
+    m_heads, groups = int(c["mamba_n_heads"]), int(c["mamba_n_groups"])
+    d_state, kernel = int(c["mamba_d_state"]), int(c["mamba_d_conv"])
+    conv_dim = d_inner + 2 * groups * d_state
+    mamba = (d.hidden * (d_inner + conv_dim + m_heads) + conv_dim * kernel
+             + (conv_dim if c.get("mamba_conv_bias", True) else 0) + 3 * m_heads + d_inner
+             + d_inner * d.hidden + (d.hidden if c.get("mamba_proj_bias") else 0))
+    expert = _gated_mlp(d.hidden, d.moe_inter)
+    moe = d.experts * expert + d.hidden * d.experts if d.experts else 0
+    shared = _gated_mlp(d.hidden, int(c.get("shared_intermediate_size") or 0))
+    total = (n_mamba * mamba + n_attn * _gqa_attention(d) + d.layers * (moe + shared)
+             + _norms(d, 2) + _embeddings(d))
+    active = total - d.layers * (d.experts - d.top_k) * expert
+    return total, active
+
+
+def nas_blocks(c: Config) -> list[tuple[int, int]]:
+    """Per layer of a Nemotron-NAS (DeciLM) config: (kv heads or 0 if no attention, FFN width).
+
+    ``n_heads_in_group`` query heads share one KV head; a ``no_op`` attention block has no
+    attention at all (no KV cache); ``replace_with_linear`` blocks are not supported here.
+    """
+    heads, hidden = int(c["num_attention_heads"]), int(c["hidden_size"])
+    out: list[tuple[int, int]] = []
+    for block in c["block_configs"]:
+        attn, ffn = block["attention"], block["ffn"]
+        if attn.get("replace_with_linear") or ffn.get("replace_with_linear"):
+            raise SystemExit("nemotron-nas: replace_with_linear blocks are not supported")
+        kv = 0 if attn["no_op"] else heads // int(attn["n_heads_in_group"])
+        width = 0
+        if not ffn["no_op"]:
+            width = int(2 * float(ffn["ffn_mult"]) * hidden / 3)
+            width += -width % NAS_FFN_ROUND
+        out.append((kv, width))
+    return out
+
+
+def _nemotron_nas(c: Config, d: Dims) -> tuple[int, int]:
+    """Nemotron-NAS: Llama blocks with per-layer GQA group size / no-op attention and FFN width.
+
+    Each present attention has its own input RMSNorm and each present FFN its post-attention
+    RMSNorm (vLLM ``DeciLMDecoderLayer``); no biases; untied embeddings.
+    """
+    total = _embeddings(d) + d.hidden  # + final norm
+    head_dim = d.hidden // d.heads
+    for kv, width in nas_blocks(c):
+        if kv:
+            total += 2 * d.hidden * d.heads * head_dim + 2 * d.hidden * kv * head_dim + d.hidden
+        if width:
+            total += _gated_mlp(d.hidden, width) + d.hidden
+    return total, total

@@ -197,13 +197,14 @@ def kv_bytes_per_token(
     """KV-cache bytes one token occupies in all layers of the whole model (no TP split, no
     sliding-window cap).
 
-    Standard/GQA attention: ``2 (K and V) × layers × kv_heads × head_dim × element bytes`` —
+    Standard/GQA attention: ``2 (K and V) × layers × kv_heads × head_dim × element bytes`` over
+    the layers that attend (linear-attention layers keep a fixed state instead) —
     Llama-3.1-8B in bf16: 2 × 32 × 8 × 128 × 2 = 131,072 B. MLA (DeepSeek V2/V3) caches one
     compressed latent per layer: ``layers × (kv_lora_rank + qk_rope_head_dim) × bytes``.
     """
     elem = kv_element_bytes(kv_cache_dtype, precision)
     per_layer = _kv_elements_per_token_per_layer(model) * elem
-    return per_layer * model.num_layers
+    return per_layer * (model.num_layers - model.linear_attention_layers)
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,7 +248,8 @@ def kv_layout(
     else:
         heads_per_gpu = max(model.num_kv_heads / tp, 1.0)
         per_layer = 2.0 * heads_per_gpu * model.head_dim * elem
-    layers = model.num_layers / pp
+    # Linear-attention layers (e.g. Gated DeltaNet) keep a fixed-size state, not a KV cache.
+    layers = (model.num_layers - model.linear_attention_layers) / pp
     window_layers = model.sliding_window_layers / pp if model.sliding_window else 0.0
     return KvLayout(
         global_bytes_per_token=per_layer * (layers - window_layers),

@@ -8,9 +8,11 @@ case that cannot be predicted. Deterministic; ``expected`` is never read.
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import json
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +24,14 @@ from predeploy.core.benchmarks import (
     scenario_from_case,
     wants_single_stream,
 )
-from predeploy.core.calibration import Measurement
+from predeploy.core.calibration import FitReport, Measurement, calibrate
 from predeploy.core.cases import CalibrationCase, CaseScenario, parse_case
 from predeploy.core.catalog import Catalog, InMemoryCatalog
 from predeploy.core.efficiency import ParameterSet
 from predeploy.core.engines import default_kv_cache_dtype
 from predeploy.core.errors import InputError, PredeployError, describe_validation_error
 from predeploy.core.perf import PredictMode, contract_metrics, predict, predict_many
+from predeploy.core.scoring import Score
 from predeploy.core.types import (
     BenchmarkRecord,
     Engine,
@@ -39,6 +42,7 @@ from predeploy.core.types import (
     ServingScenario,
     TokenDistribution,
 )
+from predeploy.core.validation import Split, validate
 
 #: The fitted parameters shipped with the package.
 PARAMS_FILE = Path(__file__).resolve().parents[1] / "data" / "perf_params.json"
@@ -284,3 +288,65 @@ def measurements_from_records(
             )
         )
     return out, skipped
+
+
+#: Sources whose measurements the shipped validation report scores (the public calibration
+#: set); AIConfigurator rows take part in every fit but are scored separately.
+VALIDATION_SOURCE = "aiconfigurator-silicon"
+
+
+def fit_parameters(
+    *,
+    catalog: Catalog | None = None,
+    records: Sequence[BenchmarkRecord] | None = None,
+    output: Path | None = None,
+    fitted_date: dt.date | None = None,
+    max_iterations: int = 30,
+) -> tuple[ParameterSet, FitReport, list[str]]:
+    """Fit the efficiency parameters on the knowledge base's benchmark records and write them
+    (``data/perf_params.json`` unless ``output``). Returns the set, the fit report and the
+    records that could not be used (``id: reason``)."""
+    catalog = catalog or default_catalog()
+    records = list(records if records is not None else read_benchmark_records())
+    measurements, skipped = measurements_from_records(records, catalog)
+    if not measurements:
+        raise InputError("no usable benchmark records to fit on")
+    sources = Counter(m.source_key for m in measurements)
+    described = ", ".join(f"{k} ({n})" for k, n in sorted(sources.items()))
+    params, report = calibrate(
+        measurements,
+        fitted_on=f"{len(measurements)} measured scenarios from {described}",
+        fitted_date=fitted_date or dt.date.today(),
+        max_iterations=max_iterations,
+    )
+    target = PARAMS_FILE if output is None else Path(output)
+    tmp = target.with_name(target.name + ".tmp")
+    tmp.write_text(params.model_dump_json(indent=1) + "\n", encoding="utf-8")
+    tmp.replace(target)
+    return params, report, skipped
+
+
+def validate_parameters(
+    split: Split,
+    *,
+    catalog: Catalog | None = None,
+    records: Sequence[BenchmarkRecord] | None = None,
+    include_aiconfigurator: bool = False,
+    max_iterations: int = 20,
+    progress: Callable[[str], None] | None = None,
+) -> Score:
+    """Held-out accuracy: fit without each source (``split='source'``) or accelerator
+    (``'gpu'``), predict what was held out, score it like ../shared/calibration/score_perf.py."""
+    catalog = catalog or default_catalog()
+    records = list(records if records is not None else read_benchmark_records())
+    measurements, _ = measurements_from_records(records, catalog)
+    sources = {m.source_key for m in measurements}
+    if not include_aiconfigurator:
+        sources.discard(VALIDATION_SOURCE)
+    return validate(
+        measurements,
+        split,
+        score_sources=sources,
+        max_iterations=max_iterations,
+        progress=progress,
+    )

@@ -168,8 +168,33 @@ def test_fp4_moe_on_one_h100_fits() -> None:
     assert pred.memory.fits
 
 
-def test_simulate_mode_without_the_simulator_says_so() -> None:
+def test_simulate_mode_is_deterministic_and_agrees_with_analytic() -> None:
+    sc = scenario(LoadSpec(kind="poisson", rate_rps=2.0))
+    a = predict(sc, PARAMS, mode="simulate", num_requests=300, seed=3)
+    b = predict(sc, PARAMS, mode="simulate", num_requests=300, seed=3)
+    assert a == b
+    assert a.metrics.provenance.method == "simulation"
+    assert a.metrics.provenance.seed == 3
+    analytic = predict(sc, PARAMS)
+    # Well below saturation both see the offered rate and similar decode steps.
+    assert a.metrics.requests_per_s == pytest.approx(2.0, rel=0.2)
+    assert a.metrics.tpot_ms.p50 == pytest.approx(analytic.metrics.tpot_ms.p50, rel=0.35)
+
+
+def test_simulate_splits_the_load_over_replicas() -> None:
+    one = scenario(LoadSpec(kind="concurrency", concurrency=8))
+    two = one.model_copy(
+        update={"replicas": 2, "load": LoadSpec(kind="concurrency", concurrency=16)}
+    )
+    p1 = predict(one, PARAMS, mode="simulate", num_requests=200)
+    p2 = predict(two, PARAMS, mode="simulate", num_requests=400)
+    assert p2.metrics.output_tokens_per_s == pytest.approx(
+        2 * p1.metrics.output_tokens_per_s, rel=0.1
+    )
+
+
+def test_unknown_mode_is_an_error() -> None:
     from predeploy.core.errors import InputError
 
-    with pytest.raises(InputError, match="simulat"):
-        predict(scenario(LoadSpec(kind="poisson", rate_rps=1.0)), PARAMS, mode="simulate")
+    with pytest.raises(InputError, match="analytic, simulate"):
+        predict(scenario(LoadSpec(kind="poisson", rate_rps=1.0)), PARAMS, mode="fast")  # type: ignore[arg-type]

@@ -323,6 +323,26 @@ def evaluate(inp: FluidInputs, grid_points: int | None = None) -> FluidResult:
         col(st.prefill_share * (1 - st.prefill_share)) / np.maximum(out_k - 1.0, 1.0)
     ) * col(st.t_mix - st.t_dec)
     tpot_k = np.maximum(col(st.t_mean) + spread * normal_quantile(u_tpot), col(st.t_dec))
+    # Synchronised first wave (burst, closed loop, offline): the j-th of W requests prefilled
+    # decodes through the rest of its wave's prefill, (1 − j/W) of the wave's n_p budget-sized
+    # prefill steps, plus the next wave's first j/W when one follows.
+    waved = (kind == BURST) | (kind == CLOSED_LOOP) | (kind == MAX_THROUGHPUT)
+    wave_size = np.where(
+        kind == BURST, burst_wave[:, 0], np.where(kind == CLOSED_LOOP, wave[:, 0], b_max)
+    )
+    wave_tokens = np.minimum(st.budget, np.maximum(wave_size * prompt, prompt))
+    kv_now = batch * (prompt + 0.5 * inp.output_tokens)
+    t_wave = _step(inp, wave_tokens, wave_tokens * prompt / 2.0, batch, kv_now)
+    wave_steps = np.maximum(wave_size * prompt / wave_tokens, 1.0)
+    frac = np.mod(kb, col(wave_size)) / col(wave_size)
+    run_length = np.where(
+        kind == CLOSED_LOOP, np.where(np.isfinite(inp.num_prompts), n_prompts, np.inf), n_prompts
+    )
+    has_next = (kb + col(wave_size)) < col(run_length)
+    extra = col(wave_steps * (t_wave - st.t_dec)) * ((1.0 - frac) + frac * has_next)
+    tpot_wave = col(st.t_dec) + extra / np.maximum(out_k - 1.0, 1.0)
+    first_wave = (kb < col(wave_size)) & waved[:, None]
+    tpot_k = np.where(first_wave, col(sync) * tpot_wave + (1.0 - col(sync)) * tpot_k, tpot_k)
     static_mid = _step(inp, zero, zero, b, b * (prompt + 0.5 * inp.output_tokens))
     tpot_k = np.where(kind[:, None] == STATIC_BATCH, col(static_mid), tpot_k)
     e2e = ttft + np.maximum(out_k - 1.0, 0.0) * tpot_k
@@ -331,9 +351,15 @@ def evaluate(inp: FluidInputs, grid_points: int | None = None) -> FluidResult:
     _latency_stats("ttft_ms", ttft * 1e3, metrics)
     _latency_stats("tpot_ms", tpot_k * 1e3, metrics)
     _latency_stats("e2e_ms", e2e * 1e3, metrics)
-    metrics["itl_ms_mean"] = np.where(kind == STATIC_BATCH, static_mid, st.t_mean) * 1e3
+    # ITL: every gap of every request; the share of long (prefill-carrying) gaps is what the
+    # requests' TPOTs imply, weighted by their gaps.
+    gaps = np.maximum(out_k - 1.0, 1.0)
+    itl_mean = (gaps * tpot_k).sum(axis=1) / gaps.sum(axis=1)
+    t_high = np.where(waved, sync * t_wave + (1.0 - sync) * st.t_mix, st.t_mix)
+    long_share = np.clip((itl_mean - st.t_dec) / np.maximum(t_high - st.t_dec, 1e-12), 0.0, 1.0)
+    metrics["itl_ms_mean"] = np.where(kind == STATIC_BATCH, static_mid, itl_mean) * 1e3
     for label, q in PERCENTILES.items():
-        mix = two_point_quantile(q / 100.0, st.t_dec, st.t_mix, st.prefill_share)
+        mix = two_point_quantile(q / 100.0, st.t_dec, t_high, long_share)
         j = q / 100.0 * decode_steps
         static_q = _step(inp, zero, zero, b, b * (prompt + j))
         metrics[f"itl_ms_{label}"] = np.where(kind == STATIC_BATCH, static_q, mix) * 1e3

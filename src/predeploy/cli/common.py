@@ -28,19 +28,22 @@ def print_json(value: Any) -> None:
 
 def fail(message: str) -> None:
     """Print a user-facing error and exit with :data:`EXIT_INPUT_ERROR`."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(EXIT_INPUT_ERROR)
 
 
 def run_guarded(app: typer.Typer) -> int:
     """Run the Typer app; domain and validation errors become one line on stderr, exit 2."""
     try:
-        app(standalone_mode=False)
+        # Without standalone mode click returns a command's exit status instead of exiting.
+        status = app(standalone_mode=False)
     except PredeployError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         return EXIT_INPUT_ERROR
     except ValidationError as exc:
-        err_console.print(f"[bold red]error:[/] {describe_validation_error(exc)}", highlight=False)
+        err_console.print(
+            f"[bold red]error:[/] {describe_validation_error(exc)}", highlight=False, soft_wrap=True
+        )
         return EXIT_INPUT_ERROR
     except typer.Exit as exc:
         return int(exc.exit_code or 0)
@@ -54,4 +57,4 @@ def run_guarded(app: typer.Typer) -> int:
             show()
             return int(code)
         raise
-    return 0
+    return status if isinstance(status, int) else 0

@@ -49,6 +49,8 @@ class Constraints(FrozenModel):
     budget: Budget = Budget()
     #: Accelerators the user has or allows (canonical names); empty = any.
     gpus: tuple[GpuAvailability, ...] = ()
+    #: Accelerators the user rules out (canonical names), e.g. "no H100s".
+    excluded_gpus: tuple[Annotated[str, Field(min_length=1, max_length=64)], ...] = ()
     #: Preferred models (catalog ids); with ``models_required`` only these are planned.
     models: tuple[Annotated[str, Field(min_length=1, max_length=200)], ...] = ()
     models_required: bool = False

@@ -1,0 +1,185 @@
+"""Prompt and output lengths in tokens, from token, word and page counts.
+
+A length is a number with a unit (tokens, words, pages). Whether it is the prompt or the
+output is read from the words around it, nearest first: the noun right after it ("100-token
+notes" → output, "8k-token contracts" → prompt), then the closest cue before it ("inputs of
+10k tokens", "producing ~700 token texts"), then the use case (generation writes, the rest
+read). Explicit token counts win over page and word counts for the same role.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from predeploy.core.types import UseCase
+from predeploy.intent.text import Doc, number_from, number_pattern
+
+#: Words per printed page (single-spaced manuscript page); publishing rule of thumb,
+#: e.g. the "about 500 words" figure quoted by Wordcounter.net's words-per-page guide.
+WORDS_PER_PAGE = 500.0
+#: Tokens per English word: OpenAI's tokenizer guide, "1 token ≈ ¾ of a word".
+TOKENS_PER_WORD = 4.0 / 3.0
+TOKENS_PER_PAGE = WORDS_PER_PAGE * TOKENS_PER_WORD
+
+Role = Literal["prompt", "output"]
+UNIT_TOKENS: dict[str, float] = {
+    "token": 1.0,
+    "tokens": 1.0,
+    "tok": 1.0,
+    "toks": 1.0,
+    "word": TOKENS_PER_WORD,
+    "words": TOKENS_PER_WORD,
+    "page": TOKENS_PER_PAGE,
+    "pages": TOKENS_PER_PAGE,
+}
+#: How much a unit is trusted when two lengths fight over one role (higher wins).
+_UNIT_RANK = {"token": 3, "word": 2, "page": 1}
+
+#: Nouns (and cue words) that mark a length as the prompt or the output.
+# fmt: off
+OUTPUT_CUES = frozenset(
+    [
+        "output", "outputs", "out", "response", "responses", "respond", "answer", "answers",
+        "reply", "replies", "generate", "generates", "generating", "generated", "produce",
+        "produces", "producing", "produced", "write", "writes", "writing", "summary", "summaries",
+        "into", "abstract", "abstracts", "note", "notes", "brief",
+        "briefs", "completion", "completions", "suggestion", "suggestions", "result", "results",
+        "max_tokens", "generation", "generations", "draft", "drafts", "caption", "captions",
+        "slogan", "slogans", "description", "descriptions", "story", "stories", "essay", "essays",
+        "poem", "poems", "memo", "memos", "digest", "digests",
+    ]
+)
+# fmt: on
+# fmt: off
+PROMPT_CUES = frozenset(
+    [
+        "input", "inputs", "in", "prompt", "prompts", "context", "contexts", "document",
+        "documents", "doc", "docs", "contract", "contracts", "filing", "filings", "report",
+        "reports", "transcript", "transcripts", "conversation", "conversations", "paper",
+        "papers", "manuscript", "manuscripts", "book", "books", "pdf", "pdfs", "file", "files",
+        "ticket", "tickets", "review", "reviews", "record", "records", "form", "forms", "history",
+        "question", "questions", "query", "queries", "source", "sources", "chapter", "chapters",
+        "thread", "threads", "call", "calls", "reading", "read", "reads", "log", "logs",
+        "recording", "recordings", "codebase", "repository", "repo", "case", "cases", "notes_in",
+    ]
+)
+# fmt: on
+#: Nouns whose role depends on the use case: written by generators, read by the others.
+# fmt: off
+AMBIGUOUS_NOUNS = frozenset(
+    [
+        "text", "texts", "article", "articles", "email", "emails", "post", "posts", "message",
+        "messages", "page", "pages", "code", "snippet", "snippets", "function", "functions",
+        "copy", "content",
+    ]
+)
+# fmt: on
+GENERATIVE_USE_CASES = frozenset(
+    {UseCase.CONTENT_GENERATION, UseCase.CODE_GENERATION, UseCase.CODE_COMPLETION}
+)
+
+_NUM = number_pattern("num")
+_NUM2 = number_pattern("num2")
+_UNIT_RE = r"(?P<unit>tokens?|toks?|words?|pages?)"
+_LENGTH = re.compile(
+    rf"(?:{_NUM2}\s*(?:-|to|and)\s*)?{_NUM}\s*(?:-\s*)?{_UNIT_RE}\b(?!\s*(?:per|/|a|an)\s"
+    rf"*(?:second|sec|s|minute|min|hour|day)\b)"
+)
+_CONTEXT_WINDOW = re.compile(
+    rf"(?:context(?: window| length)?(?: of)?|up to|as long as|max(?:imum)?(?: of)?)\s*"
+    rf"(?:about |around |~)?{_NUM}\s*(?:-\s*)?(?:tokens?|toks?)\b(?:\s*(?:of )?context)?"
+)
+_WORD = re.compile(r"[a-z_][a-z'_-]*")
+#: Words after a length that end its noun phrase.
+_JOINERS = frozenset({"and", "or", "but", "while", "with", "for", "per", "to", "than", "vs"})
+#: Words between a cue and a number that do not change its meaning.
+_HEDGES = frozenset({"about", "around", "approximately", "roughly", "approx", "some", "up", "to"})
+
+
+@dataclass(frozen=True)
+class LengthFound:
+    role: Role
+    tokens: float
+    unit: str
+    start: int
+    end: int
+    confidence: float
+
+
+def _role_of_word(word: str, use_case: UseCase) -> Role | None:
+    word = word.strip("'-")
+    if word in OUTPUT_CUES:
+        return "output"
+    if word in PROMPT_CUES:
+        return "prompt"
+    if word in AMBIGUOUS_NOUNS:
+        return "output" if use_case in GENERATIVE_USE_CASES else "prompt"
+    return None
+
+
+def _role(doc: Doc, start: int, end: int, use_case: UseCase) -> tuple[Role, float]:
+    """The role of the length at ``[start, end)``, with a confidence."""
+    tail = re.split(r"[,;.(]", doc.text[end : end + 40], maxsplit=1)[0]
+    after = _WORD.findall(tail)[:2]
+    if len(after) == 2 and after[0] in _JOINERS:
+        after = after[:1]  # "3k tokens and responses 300": the next noun is someone else's
+    clause_start, _ = doc.clause_bounds(start)
+    before = _WORD.findall(doc.text[max(clause_start, start - 60) : start])[-6:]
+    # 1. the word right after the length: "3k tokens in", "(30k tokens) into abstracts",
+    #    "100-token notes", "120k token inputs"
+    if after[:1] == ["in"] or after[:1] == ["into"]:
+        return "prompt", 0.85
+    if after[:1] == ["out"]:
+        return "output", 0.85
+    for word in after:
+        if word in OUTPUT_CUES:
+            return "output", 0.9
+        if word in PROMPT_CUES:
+            return "prompt", 0.9
+    # 2. "… 2,500 summaries per day, each about 3,000 tokens" / "(20k tokens each)": the
+    #    length of the items just counted, which generators write and the others read
+    lead = [w for w in before if w not in _HEDGES]
+    if (lead and lead[-1] == "each") or after[:1] == ["each"]:
+        return ("output" if use_case in GENERATIVE_USE_CASES else "prompt"), 0.75
+    # 3. "<noun> of ~N tokens": the length of that noun
+    if len(lead) >= 2 and lead[-1] == "of":
+        role = _role_of_word(lead[-2], use_case)
+        if role is None:
+            role = "output" if use_case in GENERATIVE_USE_CASES else "prompt"
+        return role, 0.8
+    # 4. the nearest cue before the length ("inputs of 10k tokens", "producing 700 tokens")
+    for word in reversed(before):
+        role = _role_of_word(word, use_case)
+        if role is not None:
+            return role, 0.8
+    # 5. an ambiguous noun after, resolved by the use case ("400-token emails")
+    for word in after:
+        role = _role_of_word(word, use_case)
+        if role is not None:
+            return role, 0.7
+    # 6. the use case alone
+    return ("output" if use_case in GENERATIVE_USE_CASES else "prompt"), 0.5
+
+
+def find_lengths(doc: Doc, use_case: UseCase) -> tuple[dict[Role, LengthFound], float | None]:
+    """Prompt/output lengths (tokens, one per role) and a minimum context if stated."""
+    context: float | None = None
+    for m in list(_CONTEXT_WINDOW.finditer(doc.work)):
+        context = number_from(m)
+        doc.consume(m.start(), m.end())
+    best: dict[Role, LengthFound] = {}
+    for m in list(_LENGTH.finditer(doc.work)):
+        unit = m.group("unit")
+        value = number_from(m)
+        if m.group("num2"):
+            value = (value + number_from(m, "num2")) / 2.0  # a range: its midpoint
+        tokens = value * UNIT_TOKENS[unit]
+        role, conf = _role(doc, m.start(), m.end(), use_case)
+        found = LengthFound(role, tokens, unit.rstrip("s"), m.start(), m.end(), conf)
+        current = best.get(role)
+        if current is None or _UNIT_RANK[found.unit] > _UNIT_RANK[current.unit]:
+            best[role] = found
+        doc.consume(m.start(), m.end())
+    return best, context

@@ -1,0 +1,242 @@
+"""Finding GPU and model names in free text, normalized to the catalog's canonical names.
+
+The index is built from the catalog alone (names, labels, aliases, model ids), so any catalog
+works. Model ids also match without their packaging suffixes ("Llama-3.1-8B-Instruct" is found
+as "Llama 3.1 8B"; "Mistral-7B-Instruct-v0.3" as "Mistral 7B Instruct"); a GPU family name
+("A100", "H100s") matches every catalog GPU of that family unless an alias picks one. Only
+canonical catalog names leave this module: user text never becomes a name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from predeploy.core.catalog import Catalog
+from predeploy.core.errors import UnknownNameError
+from predeploy.core.names import name_key, resolve_gpu, resolve_model
+from predeploy.core.types import GpuSpec
+from predeploy.intent.draft import GpuMention
+from predeploy.intent.text import Doc
+
+#: Suffix tokens of model ids that people leave out when they name a model.
+_PACKAGING_SUFFIX = re.compile(
+    r"^(?:instruct|it|chat|hf|base|v\d+(?:\.\d+)*|\d+k|fp8|awq|gptq|bf16|2407|2409|2501|2503)$"
+)
+_TOKEN = re.compile(r"[a-z0-9][a-z0-9.+]*(?:-[a-z0-9.+]+)*")
+#: Words before a model name that make it a requirement rather than a wish.
+_REQUIRED = re.compile(
+    r"\b(?:must|has to|have to|needs? to|required?|requirement|only|mandated|locked (?:in|to)"
+    r"|stuck with|no other|exclusively|standardi[sz]ed on)\b"
+)
+_EXCLUDED = re.compile(r"\b(?:no|not|without|avoid|except|excluding|never|don't|cannot|can't)\b")
+_GPU_COUNT = re.compile(r"(?:(?P<n>\d{1,5})\s*(?:x|×|\*)?\s*|(?P<n2>\d{1,5})\s+)$")
+_GPU_COUNT_AFTER = re.compile(r"^\s*(?:x|×)\s*(?P<n>\d{1,5})\b")
+#: Longest span of text tokens tried as one name.
+MAX_NAME_TOKENS = 6
+
+
+@dataclass(frozen=True)
+class NameHit:
+    """Canonical names found at one span of the text."""
+
+    names: tuple[str, ...]
+    start: int
+    end: int
+    family: bool = False
+
+
+def _model_keys(model_id: str, name: str, aliases: Sequence[str]) -> tuple[set[str], set[str]]:
+    """Exact keys (id, name, aliases) and derived keys (id without packaging suffixes)."""
+    tail = model_id.split("/", 1)[-1]
+    exact = {name_key(model_id), name_key(tail), name_key(name), *(name_key(a) for a in aliases)}
+    derived: set[str] = set()
+    for base in (tail, name):
+        parts = re.split(r"[- ]", base.lower())
+        while len(parts) > 1 and _PACKAGING_SUFFIX.match(parts[-1]):
+            parts = parts[:-1]
+            derived.add(name_key("-".join(parts)))
+    # Keys of two characters ("r1") are too ambiguous to find in free text.
+    return {k for k in exact if len(k) >= 3}, {k for k in derived - exact if len(k) >= 3}
+
+
+class NameIndex:
+    """Lookup of catalog GPU and model names by normalized key."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.gpu_names = tuple(g.name for g in catalog.gpus())
+        self.model_ids = tuple(m.id for m in catalog.models())
+        self._gpus = tuple(catalog.gpus())
+        self.gpu_specs: tuple[GpuSpec, ...] = self._gpus
+        self._models = tuple(catalog.models())
+        self.gpu_keys: dict[str, tuple[str, ...]] = {}
+        for gpu in self._gpus:
+            for raw in (gpu.name, gpu.label, *gpu.aliases):
+                self._add(self.gpu_keys, name_key(raw), gpu.name)
+        self.gpu_family: dict[str, tuple[str, ...]] = {}
+        for gpu in self._gpus:
+            family = name_key(re.split(r"[- (]", gpu.name, maxsplit=1)[0])
+            if family and family not in self.gpu_keys:
+                self._add(self.gpu_family, family, gpu.name)
+        self.model_keys: dict[str, tuple[str, ...]] = {}
+        derived: dict[str, tuple[str, ...]] = {}
+        for model in self._models:
+            exact, more = _model_keys(model.id, model.name, model.aliases)
+            for key in exact:
+                self._add(self.model_keys, key, model.id)
+            for key in more:
+                self._add(derived, key, model.id)
+        for key, ids in derived.items():
+            # A derived key only counts when it is not an exact key and names one model.
+            if key not in self.model_keys and len(ids) == 1:
+                self.model_keys[key] = ids
+        # Words that start a name: only spans starting with one of them are tried.
+        self._first_chars = {k[:2] for k in (*self.gpu_keys, *self.gpu_family, *self.model_keys)}
+
+    @staticmethod
+    def _add(table: dict[str, tuple[str, ...]], key: str, name: str) -> None:
+        if key and name not in table.get(key, ()):
+            table[key] = (*table.get(key, ()), name)
+
+    def gpu(self, raw: str) -> tuple[str, ...]:
+        """Canonical GPU names for a name as typed (a family gives all its members)."""
+        key = name_key(raw)
+        for candidate in (key, key[:-1] if key.endswith("s") else key):
+            if candidate in self.gpu_keys:
+                return self.gpu_keys[candidate]
+            if candidate in self.gpu_family:
+                return self.gpu_family[candidate]
+        try:
+            return (resolve_gpu(raw, self._gpus).name,)
+        except UnknownNameError:
+            return ()
+
+    def model(self, raw: str) -> tuple[str, ...]:
+        """Catalog model ids for a model name as typed."""
+        key = name_key(raw)
+        if key in self.model_keys:
+            return self.model_keys[key]
+        try:
+            return (resolve_model(raw, self._models).id,)
+        except UnknownNameError:
+            return ()
+
+    def suggest_gpu(self, raw: str) -> UnknownNameError:
+        try:
+            resolve_gpu(raw, self._gpus)
+        except UnknownNameError as exc:
+            return exc
+        return UnknownNameError("GPU", raw, [])
+
+    def suggest_model(self, raw: str) -> UnknownNameError:
+        try:
+            resolve_model(raw, self._models)
+        except UnknownNameError as exc:
+            return exc
+        return UnknownNameError("model", raw, [])
+
+    def scan(self, doc: Doc) -> tuple[list[NameHit], list[NameHit]]:
+        """GPU and model mentions in the working text, longest match first; consumes them."""
+        tokens = [(m.start(), m.end(), m.group(0)) for m in _TOKEN.finditer(doc.work)]
+        gpu_hits: list[NameHit] = []
+        model_hits: list[NameHit] = []
+        i = 0
+        while i < len(tokens):
+            hit = self._match_at(doc, tokens, i)
+            if hit is None:
+                i += 1
+                continue
+            kind, names, j, family = hit
+            start, end = tokens[i][0], tokens[j - 1][1]
+            target = gpu_hits if kind == "gpu" else model_hits
+            target.append(NameHit(names, start, end, family))
+            i = j
+        for h in (*gpu_hits, *model_hits):
+            doc.consume(h.start, h.end)
+        return gpu_hits, model_hits
+
+    def _match_at(
+        self, doc: Doc, tokens: list[tuple[int, int, str]], i: int
+    ) -> tuple[str, tuple[str, ...], int, bool] | None:
+        if tokens[i][2][:2] not in self._first_chars and name_key(tokens[i][2])[:2] not in (
+            self._first_chars
+        ):
+            return None
+        for j in range(min(len(tokens), i + MAX_NAME_TOKENS), i, -1):
+            # A name never spans a gap wider than a space or hyphen.
+            if any(tokens[k + 1][0] - tokens[k][1] > 1 for k in range(i, j - 1)):
+                continue
+            raw = doc.work[tokens[i][0] : tokens[j - 1][1]]
+            key = name_key(raw)
+            if key in self.model_keys:
+                return "model", self.model_keys[key], j, False
+            for candidate in (key, key[:-1] if key.endswith("s") else ""):
+                if candidate in self.gpu_keys:
+                    return "gpu", self.gpu_keys[candidate], j, False
+                if candidate and candidate in self.gpu_family and j == i + 1:
+                    return "gpu", self.gpu_family[candidate], j, True
+        return None
+
+
+def gpu_mentions(doc: Doc, hits: list[NameHit]) -> list[GpuMention]:
+    """GPU mentions with counts ("4 H100s", "8x A100", "a single L4") and exclusions."""
+    out: list[GpuMention] = []
+    for hit in hits:
+        before = doc.work[max(0, hit.start - 12) : hit.start]
+        after = doc.work[hit.end : hit.end + 8]
+        count: int | None = None
+        m = _GPU_COUNT.search(before)
+        if m is not None:
+            count = int(m.group("n") or m.group("n2"))
+            doc.consume(hit.start - (len(before) - m.start()), hit.start)
+        else:
+            m2 = _GPU_COUNT_AFTER.match(after)
+            if m2 is not None:
+                count = int(m2.group("n"))
+                doc.consume(hit.end, hit.end + m2.end())
+        lo, _ = doc.clause_bounds(hit.start)
+        lead = doc.text[max(lo, hit.start - 25) : hit.start]
+        excluded = bool(_EXCLUDED.search(lead)) and not re.search(r"\bonly\b", lead)
+        for name in hit.names:
+            out.append(
+                GpuMention(
+                    name=name, count=count if len(hit.names) == 1 else None, excluded=excluded
+                )
+            )
+    return out
+
+
+_VENDORS = ("nvidia", "amd", "intel")
+_VENDOR_EXCLUDED = re.compile(
+    rf"\b(?:no|not|without|avoid|except|excluding|never)\s+(?:any\s+)?(?P<v>{'|'.join(_VENDORS)})\b"
+)
+_VENDOR_ONLY = re.compile(
+    rf"\b(?:only\s+(?P<a>{'|'.join(_VENDORS)})|(?P<b>{'|'.join(_VENDORS)})\s+only)\b"
+)
+
+
+def vendor_exclusions(text: str, catalog_gpus: Sequence[GpuSpec]) -> list[GpuMention]:
+    """GPUs ruled out by vendor: "no AMD" excludes AMD's, "NVIDIA only" everyone else's."""
+    out: list[GpuMention] = []
+    for m in _VENDOR_EXCLUDED.finditer(text):
+        out.extend(
+            GpuMention(name=g.name, excluded=True) for g in catalog_gpus if g.vendor == m.group("v")
+        )
+    for m in _VENDOR_ONLY.finditer(text):
+        vendor = m.group("a") or m.group("b")
+        out.extend(
+            GpuMention(name=g.name, excluded=True) for g in catalog_gpus if g.vendor != vendor
+        )
+    return out
+
+
+def models_required(doc: Doc, hits: list[NameHit]) -> bool:
+    """Whether the text makes the named models a requirement ("must run X", "only X")."""
+    for hit in hits:
+        lo, _ = doc.clause_bounds(hit.start)
+        lead = doc.text[max(lo, hit.start - 30) : hit.start]
+        tail = doc.text[hit.end : hit.end + 12]
+        if _REQUIRED.search(lead) or re.match(r"\s*only\b", tail):
+            return True
+    return False

@@ -1,0 +1,245 @@
+"""Priority (latency, cost, quality, throughput, balanced) from how the request is phrased.
+
+Phrases add or subtract weight per priority (:data:`PRIORITY_PHRASES`); comparisons
+("accuracy matters more than speed", "cost over latency") give the first aspect +4 and the
+second −2; relaxations ("we can tolerate higher latency", "cost is no concern") subtract. The
+highest positive score wins; none positive means the user did not say.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from predeploy.core.types import Priority
+
+P = Priority
+
+#: (phrase regex, priority, weight); negative weights are relaxations of that aspect.
+PRIORITY_PHRASES: tuple[tuple[str, Priority, float], ...] = (
+    # "<aspect> is the main concern / our top priority / the key factor"
+    (
+        r"(?:latency|speed|response times?|responsiveness) (?:is|are) (?:the |our )?"
+        r"(?:main |primary |biggest |key |top |only |first )?"
+        r"(?:concern|priority|focus|goal|factor|requirement)",
+        P.LATENCY,
+        4,
+    ),
+    (
+        r"(?:cost|costs|price|money|spend(?:ing)?|budget) (?:is|are) (?:the |our )?(?:main |primary"
+        r" |biggest |key |top |only |first )?(?:concern|priority|focus|goal|factor|constraint)",
+        P.COST,
+        4,
+    ),
+    (
+        r"(?:quality|accuracy|correctness) (?:is|are) (?:the |our )?(?:main |primary |biggest |key"
+        r" |top |only |first )?(?:concern|priority|focus|goal|factor|requirement)",
+        P.QUALITY,
+        4,
+    ),
+    (
+        r"throughput (?:is|are) (?:the |our )?(?:main |primary |biggest |key |top |only |first )?"
+        r"(?:concern|priority|focus|goal|factor|requirement)",
+        P.THROUGHPUT,
+        4,
+    ),
+    # latency
+    (
+        r"low[- ]latency|latency[- ](?:sensitive|critical)|real[- ]?time|instant(?:ly|aneous)?"
+        r"|snappy|responsive|ultra[- ]fast|blazing|as fast as possible|minimal latency"
+        r"|lowest latency",
+        P.LATENCY,
+        3,
+    ),
+    (
+        r"(?:latency|speed|response time|responsiveness|fast responses?|being fast)"
+        r"(?: \w+){0,2} (?:is|are) (?:critical|crucial|key|essential|paramount|everything"
+        r"|the (?:top |main |first |highest )?priority|what matters|most important|important)",
+        P.LATENCY,
+        4,
+    ),
+    (
+        r"(?:latency|speed|response time) (?:matters|counts)(?: the)? most|latency first"
+        r"|speed first|prioriti[sz]e (?:latency|speed)|optimi[sz]e for (?:latency|speed)",
+        P.LATENCY,
+        4,
+    ),
+    (r"fast|quick(?:ly)?|speedy|rapid|low wait|no lag|without lag|sub-second", P.LATENCY, 2),
+    (
+        r"(?:tolerate|accept|fine with|ok with|okay with) (?:a )?(?:bit )?(?:higher|more|some"
+        r"|slower|longer|extra)(?: \w+)? (?:latency|wait|response times?|responses)"
+        r"|latency (?:is not|isn't) (?:a )?(?:big |major )?(?:concern|issue|priority|critical)"
+        r"|no latency requirement|not latency[- ]sensitive|not time[- ]sensitive|can wait"
+        r"|slower is fine|don't need real[- ]?time|doesn't need to be fast",
+        P.LATENCY,
+        -5,
+    ),
+    # cost
+    (
+        r"cheap(?:est|er|ly)?|inexpensive|low[- ]cost|lowest cost|cost[- ](?:sensitive|conscious"
+        r"|efficient|effective|optimi[sz]ed)|budget[- ](?:friendly|conscious|sensitive|constrained)"
+        r"|affordable|economical|frugal|tight budget|limited budget|shoestring|save money"
+        r"|(?:minimi[sz]e|reduce|keep down|lower|cut)(?: the)? (?:cost|costs|spend|spending|bill)"
+        r"|keep (?:the )?(?:costs?|spend(?:ing)?|bill) (?:down|low)",
+        P.COST,
+        3,
+    ),
+    (
+        r"(?:cost|price|money|spend(?:ing)?|budget) (?:is|are) (?:critical|crucial|key|the (?:top"
+        r" |main |first )?priority|what matters|most important|everything|tight)"
+        r"|(?:cost|price) (?:matters|counts)(?: the)? most|cost first|prioriti[sz]e cost"
+        r"|optimi[sz]e for cost",
+        P.COST,
+        4,
+    ),
+    (
+        r"(?:cost|money|price|budget) (?:is (?:not|no)|isn't)(?: an?)? (?:issue|concern|object"
+        r"|problem|constraint)|money is no object|regardless of cost|whatever it costs",
+        P.COST,
+        -5,
+    ),
+    # quality
+    (
+        r"(?:best|high(?:est)?|top|better|maximum|max) (?:possible )?(?:\w+ )?(?:quality|accuracy"
+        r"|answers|results|outputs?)|most (?:accurate|capable|intelligent)|smartest"
+        r"|state[- ]of[- ]the[- ]art|frontier",
+        P.QUALITY,
+        3,
+    ),
+    (
+        r"(?:quality|accuracy|correctness|precision|reasoning) (?:\w+ )?(?:is|are) (?:critical"
+        r"|crucial|key|essential|paramount|the (?:top |main |first |highest )?priority"
+        r"|what matters|most important|everything|important)|(?:quality|accuracy|correctness)"
+        r" (?:matters|counts|comes)(?: the)? (?:most|first)|(?:quality|accuracy|correctness)"
+        r" first|prioriti[sz]e (?:quality|accuracy)|optimi[sz]e for (?:quality|accuracy)"
+        r"|(?:quality|accuracy) over everything",
+        P.QUALITY,
+        4,
+    ),
+    (r"accurate|high[- ]quality|hallucinat\w*|reliable answers", P.QUALITY, 1.5),
+    (
+        r"(?:but|while|whereas) (?:answer |code |output )?(?:quality|accuracy|correctness)"
+        r" (?:is|does|matters|counts)",
+        P.QUALITY,
+        3,
+    ),
+    (r"(?:but|while|whereas) (?:cost|price|budget) (?:is|does|matters|counts)", P.COST, 3),
+    (
+        r"(?:but|while|whereas) (?:latency|speed|response time) (?:is|does|matters|counts)",
+        P.LATENCY,
+        3,
+    ),
+    # throughput
+    (
+        r"(?:high|max(?:imum|imi[sz]e)?|maximal|more) throughput|throughput (?:is|matters)"
+        r"|throughput over|throughput first|as many (?:\w+ )?as possible|(?:huge|high|large)"
+        r" volumes?|tokens per dollar",
+        P.THROUGHPUT,
+        3,
+    ),
+    (
+        r"throughput(?: \w+){0,2} (?:is|are) (?:critical|key|what matters|the (?:top |main )?"
+        r"priority|most important|everything)|throughput (?:matters|counts)(?: the)? most",
+        P.THROUGHPUT,
+        4,
+    ),
+    # balanced
+    (
+        r"balanced?|balance between|trade-?off|good compromise|middle ground|best value"
+        r"|(?:good|reasonable|decent) (?:cost|price|latency|speed|quality) and"
+        r" (?:cost|price|latency|speed|quality|performance)",
+        P.BALANCED,
+        4,
+    ),
+)
+
+#: Words that name each aspect in comparisons ("X matters more than Y").
+_ASPECTS: dict[str, Priority] = {
+    "latency": P.LATENCY,
+    "speed": P.LATENCY,
+    "response time": P.LATENCY,
+    "responsiveness": P.LATENCY,
+    "being fast": P.LATENCY,
+    "fast answers": P.LATENCY,
+    "cost": P.COST,
+    "costs": P.COST,
+    "price": P.COST,
+    "money": P.COST,
+    "budget": P.COST,
+    "being cheap": P.COST,
+    "quality": P.QUALITY,
+    "accuracy": P.QUALITY,
+    "correctness": P.QUALITY,
+    "precision": P.QUALITY,
+    "answer quality": P.QUALITY,
+    "code quality": P.QUALITY,
+    "throughput": P.THROUGHPUT,
+    "volume": P.THROUGHPUT,
+}
+_ASPECT = "|".join(sorted((re.escape(a) for a in _ASPECTS), key=len, reverse=True))
+_COMPARISONS = (
+    re.compile(
+        rf"(?P<a>{_ASPECT}) (?:above|over|before) (?:all(?: else)?|everything(?: else)?|anything"
+        rf"(?: else)?)|(?P<a2>{_ASPECT}) first and foremost"
+    ),
+    re.compile(
+        rf"(?P<a>{_ASPECT}) (?:matters|counts|is) (?:much |far |a lot )?more(?: important)?"
+        rf"(?: to us)? than (?P<b>{_ASPECT})"
+    ),
+    re.compile(
+        rf"(?P<a>{_ASPECT}) (?:over|before|rather than|above|more than|ahead of) (?P<b>{_ASPECT})"
+    ),
+    re.compile(rf"(?:prefer|favou?r|prioriti[sz]e) (?P<a>{_ASPECT}) (?:over|to) (?P<b>{_ASPECT})"),
+    re.compile(
+        rf"(?:sacrifice|trade|give up) (?:some )?(?P<b>{_ASPECT}) for (?:better |more |lower )?"
+        rf"(?P<a>{_ASPECT})"
+    ),
+    re.compile(rf"(?:more|most) important(?: \w+)? (?:is|than) (?P<a>{_ASPECT})"),
+    re.compile(rf"(?P<a>{_ASPECT}) (?:matters|counts) more"),
+)
+_COMPILED = tuple(
+    (re.compile(rf"(?<![\w-])(?:{p})(?![\w-])"), prio, w) for p, prio, w in PRIORITY_PHRASES
+)
+
+
+@dataclass(frozen=True)
+class PriorityGuess:
+    priority: Priority
+    confidence: float
+    evidence: str
+
+
+def find_priority(text: str) -> PriorityGuess | None:
+    """The priority the text states, or ``None`` when it states none."""
+    scores: dict[Priority, float] = dict.fromkeys(Priority, 0.0)
+    hits: dict[Priority, list[str]] = {p: [] for p in Priority}
+    compared = set()
+    for pattern in _COMPARISONS:
+        for m in pattern.finditer(text):
+            a = (
+                _ASPECTS[m.group("a") or m.group("a2")]
+                if "a2" in pattern.groupindex
+                else (_ASPECTS[m.group("a")])
+            )
+            scores[a] += 4
+            hits[a].append(m.group(0))
+            if "b" in pattern.groupindex and m.group("b"):
+                b = _ASPECTS[m.group("b")]
+                if b != a:
+                    scores[b] -= 2
+            compared.add((m.start(), m.end()))
+    for pattern, prio, weight in _COMPILED:
+        for m in pattern.finditer(text):
+            if any(lo <= m.start() < hi for lo, hi in compared) and weight > 0:
+                continue  # the word is part of a comparison already counted
+            scores[prio] += weight
+            if weight > 0:
+                hits[prio].append(m.group(0))
+            break
+    best = max(scores, key=lambda p: scores[p])
+    if scores[best] <= 0:
+        return None
+    others = sorted((v for p, v in scores.items() if p != best), reverse=True)
+    margin = scores[best] - max(others[0], 0.0)
+    confidence = min(0.95, 0.55 + 0.1 * margin)
+    return PriorityGuess(best, round(confidence, 3), ", ".join(hits[best])[:200])

@@ -1,0 +1,172 @@
+"""Latency targets: metric, percentile and bound from phrases like "TTFT p90 under 400 ms".
+
+Each duration ("150ms", "5 s", "half a second") is attached to the nearest metric phrase in
+its clause (before it, else after it). A clause with a percentile but no metric continues the
+previous target's metric ("median TTFT under 250 ms; p99 under 1 s"). A bare "latency" or
+"response time" is the time to first token when answers stream and the bound is under a
+second, otherwise end-to-end time (:data:`GENERIC_TTFT_MAX_MS`). A per-user streaming speed
+("at least 20 tokens/s per user") is an ITL bound of 1000 / speed ms.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import cast
+
+from predeploy.core.types.base import PercentileName
+from predeploy.core.types.slo import LatencyMetric
+from predeploy.intent.text import Doc, number_from, number_pattern
+
+#: Metric phrases, most specific first.
+METRIC_PHRASES: tuple[tuple[str, LatencyMetric], ...] = (
+    (
+        r"ttft|time[- ]to[- ]first[- ]token|time to the first token|first[- ]token(?: latency"
+        r"| time)?|first tokens?|first byte|ttfb|initial (?:response|token)|start (?:streaming"
+        r"|responding|answering)|begins? (?:streaming|responding)|first words?",
+        "ttft_ms",
+    ),
+    (
+        r"itl|inter[- ]?token(?: latency)?|token[- ]to[- ]token|between tokens|per[- ]token"
+        r"(?: latency)?|token latency",
+        "itl_ms",
+    ),
+    (r"tpot|time per output token", "tpot_ms"),
+    (
+        r"e2e|end[- ]to[- ]end|end to end|total (?:latency|response time|time)|full (?:response"
+        r"|answer|completion)|complete (?:response|answer)|whole (?:response|answer)"
+        r"|overall latency|request latency",
+        "e2e_ms",
+    ),
+)
+#: Words for a latency target whose metric is not named.
+GENERIC_LATENCY = (
+    r"latency|latencies|response times?|respond(?:s|ing)?|responses?|answers?|answered|replies"
+    r"|reply|returns?|turnaround|appear|show up|suggestions?|completions?|wait(?:ing)?"
+    r"|results?|delay|speed"
+)
+#: A generic target at or below this bound (ms) on a streaming use case is read as TTFT.
+GENERIC_TTFT_MAX_MS = 1000.0
+
+PERCENTILE_PHRASES: tuple[tuple[str, PercentileName], ...] = (
+    (r"p\s?50|50(?:th)?[- ]?(?:percentile|pct)|median|average|mean|avg|typical", "p50"),
+    (
+        r"p\s?90|90(?:th)?[- ]?(?:percentile|pct)|90\s?% of (?:the )?(?:requests|queries|time"
+        r"|calls|users)",
+        "p90",
+    ),
+    (
+        r"p\s?95|95(?:th)?[- ]?(?:percentile|pct)|95\s?% of (?:the )?(?:requests|queries|time"
+        r"|calls|users)",
+        "p95",
+    ),
+    (
+        r"p\s?99(?:\.9+)?|99(?:\.9+)?(?:th)?[- ]?(?:percentile|pct)|99(?:\.9+)?\s?% of (?:the )?"
+        r"(?:requests|queries|time|calls|users)|tail(?: latency)?|worst[- ]case|always"
+        r"|never (?:more|longer) than",
+        "p99",
+    ),
+)
+
+_NUM = number_pattern("num")
+_DURATION = re.compile(
+    rf"(?P<sub>sub-)?{_NUM}\s*-?\s*(?P<unit>ms|msec|millis(?:econds?)?|milliseconds?|s|secs?"
+    rf"|seconds?)(?![\w/])"
+)
+_HALF_SECOND = re.compile(r"\b(?:half a second|a half second)\b")
+_SUB_SECOND = re.compile(r"\bsub-?second\b")
+_TOKENS_PER_S_PER_USER = re.compile(
+    rf"{_NUM}\s*(?:tokens?|tok)\s*(?:/|per)\s*(?:s|sec|second)\b\s*(?:per|for each|each)?\s*"
+    rf"(?:user|stream|request|session|conversation)"
+)
+_THROUGHPUT = re.compile(rf"{_NUM}\s*(?:output )?(?:tokens?|tok)\s*(?:/|per)\s*(?:s|sec|second)\b")
+_METRICS = tuple(
+    (re.compile(rf"(?<![\w-])(?:{p})(?![\w-])"), metric) for p, metric in METRIC_PHRASES
+)
+_GENERIC = re.compile(rf"(?<![\w-])(?:{GENERIC_LATENCY})(?![\w-])")
+_PERCENTILES = tuple(
+    (re.compile(rf"(?<![\w.-])(?:{p})(?![\w-])"), pct) for p, pct in PERCENTILE_PHRASES
+)
+_CLAUSE_SPLIT = re.compile(r"[;,]|\band\b|\bbut\b|\bwhile\b")
+
+
+@dataclass(frozen=True)
+class TargetFound:
+    metric: LatencyMetric | None  # None: a generic latency, resolved by the caller
+    percentile: PercentileName | None
+    value_ms: float
+    start: int
+    end: int
+    confidence: float
+    derived: bool = False
+
+
+def _segment(doc: Doc, start: int, end: int) -> tuple[int, int]:
+    """The stretch around a duration in which its metric and percentile are looked for."""
+    lo, hi = doc.clause_bounds(start)
+    cuts_before = [lo] + [lo + m.end() for m in _CLAUSE_SPLIT.finditer(doc.text[lo:start])]
+    seg_lo = cuts_before[-1]
+    after = _CLAUSE_SPLIT.search(doc.text, end, hi)
+    seg_hi = after.start() if after else hi
+    return seg_lo, seg_hi
+
+
+def _nearest(
+    patterns: tuple[tuple[re.Pattern[str], str], ...], text: str, pos: int
+) -> tuple[str, int] | None:
+    """The label of the match nearest to ``pos`` in ``text`` (before preferred on ties)."""
+    best: tuple[str, int] | None = None
+    for pattern, label in patterns:
+        for m in pattern.finditer(text):
+            dist = pos - m.end() if m.end() <= pos else (m.start() - pos) + 1
+            if best is None or abs(dist) < abs(best[1]):
+                best = (label, dist)
+    return best
+
+
+def find_targets(doc: Doc) -> tuple[list[TargetFound], float | None]:
+    """Latency targets (ms) and a minimum output throughput (tokens/s), consuming them."""
+    found: list[TargetFound] = []
+    for m in list(_TOKENS_PER_S_PER_USER.finditer(doc.work)):
+        speed = number_from(m)
+        if speed > 0:
+            found.append(
+                TargetFound("itl_ms", None, 1000.0 / speed, m.start(), m.end(), 0.75, derived=True)
+            )
+        doc.consume(m.start(), m.end())
+    min_tps: float | None = None
+    for m in list(_THROUGHPUT.finditer(doc.work)):
+        min_tps = number_from(m)
+        doc.consume(m.start(), m.end())
+    durations: list[tuple[int, int, float]] = []
+    for m in _DURATION.finditer(doc.work):
+        unit = m.group("unit")
+        factor = 1.0 if unit.startswith("m") else 1000.0
+        durations.append((m.start(), m.end(), number_from(m) * factor))
+    for pattern, value in ((_HALF_SECOND, 500.0), (_SUB_SECOND, 1000.0)):
+        for m in pattern.finditer(doc.work):
+            if not any(s <= m.start() < e for s, e, _ in durations):
+                durations.append((m.start(), m.end(), value))
+    durations.sort()
+    previous_metric: LatencyMetric | None = None
+    for start, end, value in durations:
+        seg_lo, seg_hi = _segment(doc, start, end)
+        segment = doc.text[seg_lo:seg_hi]
+        pos = start - seg_lo
+        metric_hit = _nearest(_METRICS, segment, pos)
+        pct_hit = _nearest(_PERCENTILES, segment, pos)
+        percentile = cast(PercentileName | None, pct_hit[0] if pct_hit else None)
+        metric: LatencyMetric | None
+        confidence = 0.9
+        if metric_hit is not None:
+            metric = cast(LatencyMetric, metric_hit[0])
+        elif percentile is not None and previous_metric is not None:
+            metric, confidence = previous_metric, 0.75
+        elif _GENERIC.search(segment) or _GENERIC.search(doc.text[seg_hi : seg_hi + 25]):
+            metric, confidence = None, 0.7
+        else:
+            continue  # a duration that is no latency target ("runs for 5 s")
+        found.append(TargetFound(metric, percentile, value, start, end, confidence))
+        previous_metric = metric
+        doc.consume(start, end)
+    return found, min_tps

@@ -1,0 +1,262 @@
+"""Request text as data: cleaning, bounded length, normalized wording and number parsing.
+
+User text is never executed or echoed into names; this module turns it into a lower-case,
+ASCII-punctuated working string on which the phrase tables run. Spans that one finder has
+consumed (a GPU name, a price, a latency) are blanked in :class:`Doc` so no number is read twice.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from predeploy.core.types.intent import MAX_TEXT_CHARS
+
+#: Unicode punctuation users paste from documents, mapped to ASCII.
+_PUNCTUATION = {
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u2013": "-",
+    "\u2014": " - ",
+    "\u2212": "-",
+    "\u2264": "<=",
+    "\u2265": ">=",
+    "\u2248": "~",
+    "\u00a0": " ",
+    "\u2009": " ",
+    "\u202f": " ",
+    "\u00d7": "x",
+}
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_SPACES = re.compile(r"[ \t\r\n]+")
+
+
+@dataclass(frozen=True)
+class CleanText:
+    """The request text after cleaning, with a note when it had to be shortened."""
+
+    text: str
+    truncated: bool
+    original_chars: int
+
+
+def clean_text(raw: str, max_chars: int = MAX_TEXT_CHARS) -> CleanText:
+    """Strip control characters, unify punctuation and whitespace, cut to ``max_chars``."""
+    text = unicodedata.normalize("NFKC", raw)
+    text = "".join(_PUNCTUATION.get(ch, ch) for ch in text)
+    text = _CONTROL.sub(" ", text)
+    text = _SPACES.sub(" ", text).strip()
+    truncated = len(text) > max_chars
+    if truncated:
+        text = text[:max_chars].rstrip()
+    return CleanText(text=text, truncated=truncated, original_chars=len(raw))
+
+
+# --- numbers ---------------------------------------------------------------------------------
+
+_WORD_UNITS = {
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+    "a dozen": 12,
+    "dozen": 12,
+    "a couple": 2,
+    "a couple of": 2,
+    "a pair of": 2,
+    "a single": 1,
+    "single": 1,
+    "a hundred": 100,
+    "a thousand": 1000,
+    "a million": 1_000_000,
+    "half a million": 500_000,
+    "a billion": 1_000_000_000,
+}
+_WORD_SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000, "billion": 1_000_000_000}
+_NUMBER_WORDS = re.compile(
+    r"\b(half a million|a (?:dozen|hundred|thousand|million|billion)|a couple(?: of)?|a pair of"
+    r"|a single|dozen|(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
+    r"(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?"
+    r"|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen"
+    r"|fifteen|sixteen|seventeen|eighteen|nineteen)(?: hundred)?)\b"
+)
+
+
+def _word_number(phrase: str) -> int:
+    words = phrase.replace("-", " ").split()
+    if phrase in _WORD_UNITS:
+        return _WORD_UNITS[phrase]
+    total = 0
+    for word in words:
+        if word in _WORD_SCALES:
+            total = max(total, 1) * _WORD_SCALES[word]
+        else:
+            total += _WORD_UNITS.get(word, 0)
+    return total
+
+
+def spell_out_numbers(text: str) -> str:
+    """Replace number words by digits: "two hundred" → "200", "a dozen" → "12".
+
+    "one" stays a word before "of" ("one of our teams") and in "no one"/"anyone".
+    """
+
+    def repl(m: re.Match[str]) -> str:
+        phrase = m.group(1)
+        after = text[m.end() : m.end() + 4]
+        before = text[max(0, m.start() - 3) : m.start()]
+        if phrase == "one" and (after.startswith(" of") or before.endswith("no ")):
+            return phrase
+        return str(_word_number(phrase))
+
+    return _NUMBER_WORDS.sub(repl, text)
+
+
+#: A number as people write it: "1,200", "5 000" (after cleaning), "1.5k", "2.5 million", "20k".
+NUMBER = (
+    r"(?<![\w.])(?P<{name}>(?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.\d+)?)"
+    r"(?:\s*(?P<{name}_scale>k|m|mm|mn|b|bn|thousand|million|mil|billion|trillion)\b)?"
+)
+_SCALES = {
+    "k": 1e3,
+    "thousand": 1e3,
+    "m": 1e6,
+    "mm": 1e6,
+    "mn": 1e6,
+    "mil": 1e6,
+    "million": 1e6,
+    "b": 1e9,
+    "bn": 1e9,
+    "billion": 1e9,
+    "trillion": 1e12,
+}
+
+
+def number_pattern(name: str = "num") -> str:
+    """Regex fragment for :data:`NUMBER` with named groups ``name`` and ``name_scale``."""
+    return NUMBER.format(name=name)
+
+
+def parse_number(digits: str, scale: str | None) -> float:
+    """``("1.5", "k")`` → 1500.0; ``("12,000", None)`` → 12000.0."""
+    value = float(digits.replace(",", ""))
+    if scale:
+        value *= _SCALES[scale]
+    return value
+
+
+def number_from(match: re.Match[str], name: str = "num") -> float:
+    """The number a :func:`number_pattern` group matched."""
+    return parse_number(match.group(name), match.group(f"{name}_scale"))
+
+
+_SPACE_THOUSANDS = re.compile(r"(?<![\d.,])(\d{1,3})((?: \d{3})+)(?![\d.,]|\s*(?:k|m)\b)")
+
+
+def join_space_thousands(text: str) -> str:
+    """ "5 000 employees" → "5000 employees" (space as a thousands separator)."""
+    return _SPACE_THOUSANDS.sub(lambda m: m.group(1) + m.group(2).replace(" ", ""), text)
+
+
+# --- the working document --------------------------------------------------------------------
+
+
+@dataclass
+class Doc:
+    """Normalized request text plus a working copy in which consumed spans are blanked.
+
+    ``text`` is what evidence snippets quote; ``work`` has the same length and offsets.
+    """
+
+    text: str
+    work: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.work:
+            self.work = self.text
+
+    def consume(self, start: int, end: int) -> None:
+        """Blank ``[start, end)`` in the working copy so later finders skip it."""
+        self.work = self.work[:start] + " " * (end - start) + self.work[end:]
+
+    def snippet(self, start: int, end: int, pad: int = 0) -> str:
+        """The text of a span, widened by up to ``pad`` characters to whole words, never
+        across a clause mark (, ; . ( ))."""
+        lo = max(0, start - pad)
+        hi = min(len(self.text), end + pad)
+        left = self.text[lo:start]
+        cut = max(left.rfind(ch) for ch in ",;()") if left else -1
+        if cut >= 0:
+            lo += cut + 1
+        elif lo > 0:
+            space = left.find(" ")
+            lo = lo + space + 1 if space >= 0 else start
+        right = self.text[end:hi]
+        cuts = [i for i in (right.find(ch) for ch in ",;()") if i >= 0]
+        dot = re.search(r"\.(?=\s|$)", right)
+        if dot is not None:
+            cuts.append(dot.start())
+        if cuts:
+            hi = end + min(cuts)
+        elif hi < len(self.text):
+            space = right.rfind(" ")
+            hi = end + space if space >= 0 else end
+        return self.text[lo:hi].strip(" ,;")
+
+    def clause_bounds(self, pos: int) -> tuple[int, int]:
+        """Start and end of the clause (between ; . ! ? or line ends) around ``pos``."""
+        start = max(self.text.rfind(ch, 0, pos) for ch in ";!?") + 1
+        dot = _sentence_dot(self.text, 0, pos)
+        start = max(start, dot)
+        ends = [i for i in (self.text.find(ch, pos) for ch in ";!?") if i >= 0]
+        dot_end = _sentence_dot_forward(self.text, pos)
+        ends.append(dot_end)
+        return start, min(ends)
+
+
+def _sentence_dot(text: str, lo: int, hi: int) -> int:
+    """Position after the last sentence-ending dot in ``text[lo:hi]`` (not "1.5" or "e.g.")."""
+    best = lo
+    for m in re.finditer(r"\.(?=\s|$)", text[lo:hi]):
+        best = lo + m.end()
+    return best
+
+
+def _sentence_dot_forward(text: str, pos: int) -> int:
+    m = re.compile(r"\.(?=\s|$)").search(text, pos)
+    return m.start() if m else len(text)
+
+
+def normalize(text: str) -> str:
+    """Lower-case working form: number words as digits, space thousands joined."""
+    lowered = text.lower()
+    lowered = spell_out_numbers(lowered)
+    return join_space_thousands(lowered)

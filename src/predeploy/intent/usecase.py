@@ -1,0 +1,370 @@
+"""Use-case classification over the ten template ids, by weighted phrase evidence.
+
+Each entry of :data:`USE_CASE_PHRASES` is a regular expression (matched on word boundaries of
+the lower-cased text) and the weight it adds to one use case. The score of a use case is the
+sum of the weights of its distinct matching phrases; the highest score wins, with confidence
+
+    confidence = 0.5 + 0.5 · (s₁ − s₂) / s₁      (s₁, s₂: best and second-best scores)
+
+capped to [0.3, 0.98] and lowered when the best score is weak (< 3). Summaries are split into
+short and long documents afterwards by the stated prompt length (see :func:`refine_summary`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from predeploy.core.types import UseCase
+
+U = UseCase
+
+#: (phrase regex, use case, weight). Weights: 5 = names the use case, 3-4 = strong cue,
+#: 1-2 = supporting cue. Tuned on our own test requests, not on the development set.
+USE_CASE_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
+    # customer service
+    (
+        r"customer[- ](?:service|support|care|success|experience|helpdesk|facing|inquiries"
+        r"|questions|queries)",
+        U.CUSTOMER_SERVICE,
+        4,
+    ),
+    (
+        r"receptionist|front desk|concierge|phone calls|inbound calls|answering calls"
+        r"|call handling",
+        U.CUSTOMER_SERVICE,
+        3,
+    ),
+    (
+        r"(?:support|service|care|helpdesk|help desk) (?:bot|chat ?bot|assistant|agent|chat)s?",
+        U.CUSTOMER_SERVICE,
+        3,
+    ),
+    (r"help ?desk", U.CUSTOMER_SERVICE, 2.5),
+    (
+        r"(?:shoppers?|shopping assistant|online (?:store|shop)|e-?commerce (?:site|store|shop))",
+        U.CUSTOMER_SERVICE,
+        3,
+    ),
+    (r"customers|policyholders|subscribers|clients|passengers|guests", U.CUSTOMER_SERVICE, 1.5),
+    (r"(?:call|contact)[- ]?(?:cent(?:er|re)|line)|support line", U.CUSTOMER_SERVICE, 2),
+    (
+        r"(?:billing|account|order|shipping|warranty) (?:questions|status|issues|inquiries)"
+        r"|refunds?|returns|complaints",
+        U.CUSTOMER_SERVICE,
+        2,
+    ),
+    (r"faq (?:bot|assistant|chat ?bot)", U.CUSTOMER_SERVICE, 3),
+    (r"(?:voice|phone) (?:agent|bot|assistant)s?|callers", U.CUSTOMER_SERVICE, 2),
+    (r"virtual (?:assistant|agent)|visitors", U.CUSTOMER_SERVICE, 1.5),
+    (r"(?:bank|airline|telecom|utility|insurance|retail|hotel)(?:'s)?\b", U.CUSTOMER_SERVICE, 1),
+    # chatbot
+    (r"chat ?bots?", U.CHATBOT, 2.5),
+    (r"chat (?:assistant|app|interface)|(?:general|multi)[- ]purpose", U.CHATBOT, 3),
+    (r"conversational (?:agent|assistant|ai|bot|interface)", U.CHATBOT, 3),
+    (
+        r"companion|tutor(?:ing)?|small talk|role[- ]?play|persona|ask (?:me )?anything",
+        U.CHATBOT,
+        3,
+    ),
+    (r"(?:internal|personal|employee|company|general) (?:chat )?assistant", U.CHATBOT, 2),
+    (r"discord|gaming community|community|chatgpt-like|chatgpt", U.CHATBOT, 2),
+    (r"chat(?:ting|s)?", U.CHATBOT, 1),
+    (r"assistant", U.CHATBOT, 0.5),
+    # code completion
+    (r"auto-?complet(?:e|es|ion|ions|ing)|autocompletion", U.CODE_COMPLETION, 5),
+    (r"code[- ]complet(?:e|ion|ions)|tab[- ]complet(?:e|ion|ions)", U.CODE_COMPLETION, 5),
+    (
+        r"fill[- ]in[- ]the[- ]middle|fim|inline (?:code )?(?:suggestions?|completions?)"
+        r"|ghost text|as (?:they|you|developers|devs|users) type|keystrokes?",
+        U.CODE_COMPLETION,
+        4,
+    ),
+    (r"complet(?:e|ion|ions) in (?:the|our|their) (?:ide|editor)", U.CODE_COMPLETION, 4),
+    (
+        r"ide|editor|vs ?code|jetbrains|intellij|neovim|vim|jupyter|notebooks?",
+        U.CODE_COMPLETION,
+        1.5,
+    ),
+    (r"(?:code )?suggestions", U.CODE_COMPLETION, 1.5),
+    # code generation
+    (
+        r"code[- ]gen(?:eration|erator)?|generat(?:e|es|ing) (?:the )?code|writ(?:e|es|ing) "
+        r"(?:the )?code|code (?:from|based on)",
+        U.CODE_GENERATION,
+        4,
+    ),
+    (
+        r"coding (?:assistant|copilot|agent|help|tool)|(?:programming|developer|dev) assistant",
+        U.CODE_GENERATION,
+        4,
+    ),
+    (
+        r"(?:generat\w*|writ\w*|produc\w*|turn\w*) (?:\w+ )?(?:sql|python|code|scripts|queries"
+        r"|functions|programs)",
+        U.CODE_GENERATION,
+        3,
+    ),
+    (
+        r"code (?:explanation|assistance|help|questions|search)|monorepo|codebase"
+        r"|repositor(?:y|ies)",
+        U.CODE_GENERATION,
+        2,
+    ),
+    (
+        r"code review|pull requests?|unit[- ]tests?|refactor(?:s|ing)?|bug ?fix(?:es|ing)?"
+        r"|whole functions|boilerplate",
+        U.CODE_GENERATION,
+        2.5,
+    ),
+    (
+        r"sql|python|typescript|javascript|java|golang|rust|c\+\+|c#|kotlin|bash scripts?"
+        r"|terraform|snippets?|scripts",
+        U.CODE_GENERATION,
+        1.5,
+    ),
+    (r"copilot|coding|programming|code", U.CODE_GENERATION, 1),
+    (r"developers|devs|engineers|programmers", U.CODE_GENERATION, 0.5),
+    # retrieval-augmented question answering
+    (r"rag|retrieval[- ]augmented|retrieval", U.RAG_QA, 5),
+    (
+        r"chat with (?:your |our |the |their )?(?:pdfs?|docs|documents|data|files|manuals?)",
+        U.RAG_QA,
+        5,
+    ),
+    (
+        r"question[- ]answering|q ?& ?a|qa|ask[- ]our[- ]docs|doc(?:s|ument)? (?:q&a|qa|search)",
+        U.RAG_QA,
+        3,
+    ),
+    (
+        r"(?:answer(?:s|ing)?|respond(?:s|ing)?(?: to)?) (?:\w+ ){0,2}questions? "
+        r"(?:from|over|about|using|based on|against)",
+        U.RAG_QA,
+        4,
+    ),
+    (
+        r"(?:from|over|on|using|across|against|about|into|in) (?:our |the |its |their |your )?"
+        r"(?:[a-z&-]+ ){0,2}"
+        r"(?:docs|documentation|manuals?|wiki|handbook|knowledge ?base|kb|confluence|jira"
+        r"|sharepoint|notion|runbooks?|policies|guidelines|pdfs?|documents|contracts|intranet"
+        r"|knowledge|knowledge-base|case law|regulations|codebase|articles|filings|papers"
+        r"|data ?sheets|specs|procedures|sops|notes|records|files)",
+        U.RAG_QA,
+        3,
+    ),
+    (r"(?:answer(?:s|ing)?|respond(?:s|ing)?) (?:only )?(?:from|using|based on|over)", U.RAG_QA, 3),
+    (r"look(?:s|ing)? up|find answers|search(?:es|ing)? (?:through|across|in)", U.RAG_QA, 2),
+    (
+        r"(?:ask|asking|answer|answers|answering) (?:\w+ )?questions? "
+        r"(?:about|on|over|from|against)|faq answering|help ?cent(?:er|re)",
+        U.RAG_QA,
+        3,
+    ),
+    (
+        r"knowledge[- ]?base|kb articles?|wiki|handbook|manuals?|confluence|runbooks?|intranet"
+        r"|sharepoint|internal documents",
+        U.RAG_QA,
+        2,
+    ),
+    (
+        r"cited answers|citations?|grounded|semantic search|enterprise search|search over"
+        r"|research assistant",
+        U.RAG_QA,
+        2.5,
+    ),
+    # summarization (split into short/long afterwards)
+    (
+        r"summar(?:y|ies|ize|ise|izes|ises|ized|ised|izing|ising|ization|isation|izer|iser)",
+        U.SUMMARIZATION,
+        4,
+    ),
+    (
+        r"abstracts?|digests?|tl;?dr|recaps?|condens(?:e|es|ing)|synops(?:is|es)|key points"
+        r"|meeting notes|minutes|highlights",
+        U.SUMMARIZATION,
+        2,
+    ),
+    (
+        r"long[- ](?:documents?|docs?|contracts?|reports?|forms?|texts?|context|papers?|files?)"
+        r"|book-length|lengthy",
+        U.LONG_DOCUMENT_SUMMARIZATION,
+        3,
+    ),
+    (
+        r"contracts?|filings?|books?|manuscripts?|annual reports?|research papers?|10-k"
+        r"|theses|legal documents|case files|depositions?|long",
+        U.LONG_DOCUMENT_SUMMARIZATION,
+        1.5,
+    ),
+    # content generation
+    (
+        r"blog(?: posts?| articles?)?|newsletters?|ad copy|copy ?writ(?:ing|er|ers)|slogans?"
+        r"|taglines?|captions?|product descriptions?|description (?:writer|generator)"
+        r"|social media(?: posts)?|linkedin posts?|press releases?|creative writing|stories"
+        r"|story (?:generator|writer)|poems?|essays?|outreach emails|cover letters|seo"
+        r"|marketing (?:copy|content|emails?|texts?)|landing pages?",
+        U.CONTENT_GENERATION,
+        3,
+    ),
+    (
+        r"(?:writ\w*|draft\w*|generat\w*|compos\w*|creat\w*|produc\w*) (?:\w+ ){0,3}?"
+        r"(?:emails?|posts?|articles?|copy|descriptions?|texts?|content|stories|newsletters?"
+        r"|captions?|ads|memos?|letters?|briefs?|announcements?|headlines?|bios)",
+        U.CONTENT_GENERATION,
+        3,
+    ),
+    (
+        r"marketing|content|articles|drafting|drafts?|writ(?:e|es|ing|er)|copy|personali[sz]ed",
+        U.CONTENT_GENERATION,
+        1.5,
+    ),
+    (r"marketers|content creators|copywriters|writers|creators", U.CONTENT_GENERATION, 1.5),
+    (r"generat(?:e|es|ing|or|ion)", U.CONTENT_GENERATION, 0.5),
+    # translation
+    (r"translat(?:e|es|ed|ing|ion|ions|or|ors)|locali[sz](?:e|es|ed|ing|ation)", U.TRANSLATION, 5),
+    (r"interpret(?:er|ers|ing|ation)|subtitles?|\d+ languages", U.TRANSLATION, 2),
+    (r"multilingual", U.TRANSLATION, 0.5),
+    # batch processing
+    (
+        r"batch(?:es|ed)?|in bulk|bulk|offline|overnight|nightly|every night|backfill"
+        r"|asynchronous|async|etl|cron|over the weekend|no latency requirement"
+        r"|not time[- ]sensitive|no one is waiting|throughput job",
+        U.BATCH_PROCESSING,
+        3,
+    ),
+    (
+        r"classif(?:y|ies|ying|ication)|tag(?:s|ging)?|label(?:s|ling|ing)?|extract(?:s|ing|ion)?"
+        r"|categori[sz](?:e|es|ing|ation)|moderat(?:e|ion)|sentiment|entities|ner|dedup(?:e)?"
+        r"|enrich(?:ment)?|pull out|parse|parsing|structured fields|analy[sz]e",
+        U.BATCH_PROCESSING,
+        2,
+    ),
+    (r"pipeline|process(?:es|ing)?|job", U.BATCH_PROCESSING, 1),
+)
+
+_COMPILED = tuple(
+    (re.compile(rf"(?<![\w-])(?:{pattern})(?![\w-])"), use_case, weight)
+    for pattern, use_case, weight in USE_CASE_PHRASES
+)
+
+#: Priority among use cases with equal scores (the more specific one first).
+_TIE_ORDER = (
+    U.CODE_COMPLETION,
+    U.CODE_GENERATION,
+    U.TRANSLATION,
+    U.LONG_DOCUMENT_SUMMARIZATION,
+    U.SUMMARIZATION,
+    U.RAG_QA,
+    U.CUSTOMER_SERVICE,
+    U.BATCH_PROCESSING,
+    U.CONTENT_GENERATION,
+    U.CHATBOT,
+)
+
+#: Score below which the classification is shown as a guess (one weak cue only).
+WEAK_SCORE = 3.0
+#: The use case assumed when nothing in the text points anywhere (the broadest template).
+FALLBACK_USE_CASE = U.CHATBOT
+
+
+@dataclass(frozen=True)
+class UseCaseGuess:
+    """The classification with its confidence and the phrases that decided it."""
+
+    use_case: UseCase
+    confidence: float
+    evidence: str
+    scores: dict[UseCase, float]
+    #: True when no phrase matched at all (the fallback was used).
+    fallback: bool = False
+
+
+def score_use_cases(text: str, extra: dict[UseCase, float] | None = None) -> dict[UseCase, float]:
+    """Sum of the weights of the distinct phrases of each use case found in ``text``."""
+    scores: dict[UseCase, float] = dict.fromkeys(UseCase, 0.0)
+    for pattern, use_case, weight in _COMPILED:
+        if pattern.search(text):
+            scores[use_case] += weight
+    for use_case, weight in (extra or {}).items():
+        scores[use_case] += weight
+    return scores
+
+
+def _evidence(text: str, use_case: UseCase) -> str:
+    hits = [
+        m.group(0)
+        for pattern, uc, weight in _COMPILED
+        if uc == use_case and weight >= 1
+        for m in [pattern.search(text)]
+        if m is not None
+    ]
+    return ", ".join(dict.fromkeys(hits))[:200]
+
+
+_SUMMARY_FAMILY = {U.SUMMARIZATION, U.LONG_DOCUMENT_SUMMARIZATION}
+
+
+def classify(text: str, extra: dict[UseCase, float] | None = None) -> UseCaseGuess:
+    """The most likely use case of a normalized request text."""
+    scores = score_use_cases(text, extra)
+    ranking = dict(scores)
+    if scores[U.SUMMARIZATION] > 0:
+        # A summary request competes with its short and long cues together.
+        together = scores[U.SUMMARIZATION] + scores[U.LONG_DOCUMENT_SUMMARIZATION]
+        ranking[U.SUMMARIZATION] = ranking[U.LONG_DOCUMENT_SUMMARIZATION] = together
+    ranked = sorted(ranking.items(), key=lambda kv: (-kv[1], _TIE_ORDER.index(kv[0])))
+    best, s1 = ranked[0]
+    family = _SUMMARY_FAMILY if best in _SUMMARY_FAMILY else {best}
+    s2 = max(v for k, v in ranked if k not in family)
+    if s1 <= 0:
+        return UseCaseGuess(FALLBACK_USE_CASE, 0.2, "", scores, fallback=True)
+    confidence = 0.5 + 0.5 * (s1 - s2) / s1
+    if s1 < WEAK_SCORE:
+        confidence *= s1 / WEAK_SCORE
+    confidence = min(0.98, max(0.3, confidence))
+    evidence = ", ".join(
+        e for e in (_evidence(text, u) for u in sorted(family, key=_TIE_ORDER.index)) if e
+    )
+    return UseCaseGuess(best, round(confidence, 3), evidence[:200], scores)
+
+
+#: A summarization request with prompts at least this long (tokens) is a long-document one:
+#: the boundary where the long_document_summarization template's long context applies.
+LONG_DOCUMENT_MIN_PROMPT_TOKENS = 8000
+#: Below this stated prompt length (tokens) a "long document" summary is an ordinary one.
+SHORT_DOCUMENT_MAX_PROMPT_TOKENS = 4000
+#: Long-document cue score that decides for long documents when no length is stated.
+LONG_DOCUMENT_CUE_SCORE = 2.5
+
+
+def refine_summary(guess: UseCaseGuess, prompt_tokens: float | None) -> UseCaseGuess:
+    """Choose between short and long-document summarization from length and cues.
+
+    Applies when either summary use case wins; long cues alone (e.g. "contracts") only count
+    when a summary is asked for at all.
+    """
+    summary_ids = {U.SUMMARIZATION, U.LONG_DOCUMENT_SUMMARIZATION}
+    if guess.use_case not in summary_ids:
+        return guess
+    if guess.scores[U.SUMMARIZATION] <= 0:
+        # Only long-document nouns matched, no "summarize": not a summary request.
+        rest = {k: v for k, v in guess.scores.items() if k not in summary_ids and v > 0}
+        if rest:
+            best = max(rest, key=lambda k: (rest[k], -_TIE_ORDER.index(k)))
+            return UseCaseGuess(best, 0.4, _evidence_keys(guess, best), guess.scores)
+    long_cue = guess.scores[U.LONG_DOCUMENT_SUMMARIZATION]
+    if prompt_tokens is not None:
+        is_long = prompt_tokens >= LONG_DOCUMENT_MIN_PROMPT_TOKENS or (
+            prompt_tokens > SHORT_DOCUMENT_MAX_PROMPT_TOKENS and long_cue >= LONG_DOCUMENT_CUE_SCORE
+        )
+    else:
+        is_long = long_cue >= LONG_DOCUMENT_CUE_SCORE
+    chosen = U.LONG_DOCUMENT_SUMMARIZATION if is_long else U.SUMMARIZATION
+    return UseCaseGuess(
+        chosen, guess.confidence, guess.evidence, guess.scores, fallback=guess.fallback
+    )
+
+
+def _evidence_keys(guess: UseCaseGuess, use_case: UseCase) -> str:
+    return f"{use_case.value} cues (score {guess.scores[use_case]:.1f})"

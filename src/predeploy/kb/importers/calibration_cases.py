@@ -1,0 +1,93 @@
+"""Calibration cases (the ../shared/calibration ``perf_cases.jsonl`` format) → benchmark records.
+
+A case is ``{id, source, source_key, source_url, scenario, expected, notes, conversions,
+constraints}``; it becomes a :class:`BenchmarkRecord` whose metrics are ``expected`` (measured
+values, kind ``measured``) and whose provenance notes keep what the record has no field for: the
+case notes, the source's own labels (model, GPU, engine, precision, MLPerf system), latency
+constraints and unit conversions. This is the same transcription ``tools/build_benchmark_seed.py``
+applies to the shipped seed, so importing the shared file reproduces the seed's records.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import ValidationError
+
+from predeploy.core.cases import parse_case
+from predeploy.core.errors import InputError, describe_validation_error
+from predeploy.core.types import BenchmarkRecord, FactKind, Provenance
+from predeploy.kb.importers.problems import ImportFileError
+
+#: Scenario fields that describe the source's own wording; kept in the provenance notes.
+SOURCE_LABELS = (
+    "model_label",
+    "gpu_label",
+    "engine_label",
+    "precision_label",
+    "engine_args",
+    "mlperf_scenario",
+    "mlperf_submitter",
+    "mlperf_system",
+)
+
+
+def is_case(obj: dict[str, Any]) -> bool:
+    """Whether a JSON object is in the calibration-case format (it has a ``scenario``)."""
+    return "scenario" in obj
+
+
+def record_from_case(obj: dict[str, Any], file: str, line: int) -> BenchmarkRecord:
+    """Validate one case object and transcribe it; problems name file, line and field."""
+    where = f"line {line}"
+    expected = obj.get("expected")
+    if not isinstance(expected, dict) or not expected:
+        raise ImportFileError(
+            file, where, "expected", "a calibration case needs its measured metrics in 'expected'"
+        )
+    for name, value in expected.items():
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ImportFileError(
+                file, where, f"expected.{name}", f"expected a number, got {value!r}"
+            )
+    if not obj.get("source"):
+        raise ImportFileError(file, where, "source", "a calibration case must name its source")
+    try:
+        case = parse_case(obj)
+    except InputError as exc:
+        raise ImportFileError(file, where, None, str(exc)) from None
+    scenario = case.scenario
+    labels = scenario.model_dump(include=set(SOURCE_LABELS), exclude_none=True)
+    notes = [*case.notes, *(f"{key}: {labels[key]}" for key in SOURCE_LABELS if key in labels)]
+    if scenario.virtualized:
+        notes.append("virtualized system")
+    if case.constraints:
+        notes.append(f"latency constraints: {json.dumps(case.constraints, sort_keys=True)}")
+    notes += [f"{m} converted: {how}" for m, how in sorted((case.conversions or {}).items())]
+    values = {
+        "id": case.id,
+        "model": scenario.model,
+        "gpu": scenario.gpu,
+        "gpu_count": scenario.gpu_count,
+        "tp": scenario.tp,
+        "pp": scenario.pp,
+        "precision": scenario.precision,
+        "kv_cache_dtype": scenario.kv_cache_dtype.value if scenario.kv_cache_dtype else None,
+        "engine": scenario.engine.value,
+        "engine_version": scenario.engine_version,
+        "input_tokens": scenario.input_tokens,
+        "output_tokens": scenario.output_tokens,
+        "dataset": scenario.dataset,
+        "load": scenario.load,
+        "metrics": case.expected,
+        "source_key": case.source_key or "calibration-case",
+        "provenance": Provenance(
+            source=case.source, kind=FactKind.MEASURED, url=case.source_url,
+            notes="; ".join(notes) or None,
+        ),
+    }
+    try:
+        return BenchmarkRecord.model_validate(values)
+    except ValidationError as exc:
+        raise ImportFileError(file, where, None, describe_validation_error(exc)) from None

@@ -1,0 +1,83 @@
+"""GPU and model names found in text, normalized to catalog names through aliases."""
+
+from __future__ import annotations
+
+import pytest
+
+from predeploy.core.catalog import InMemoryCatalog
+from predeploy.intent.extractor import understand
+from predeploy.intent.names import NameIndex
+from predeploy.intent.rules import RuleExtractor
+
+
+@pytest.mark.parametrize(
+    ("raw", "ids"),
+    [
+        ("Llama 3.1 70B", ("meta-llama/Llama-3.1-70B-Instruct",)),
+        ("Qwen3 32B", ("Qwen/Qwen3-32B",)),
+        ("gpt-oss-20b", ("openai/gpt-oss-20b",)),
+        ("Mistral 7B Instruct", ("mistralai/Mistral-7B-Instruct-v0.3",)),
+        ("gemma 2 9b", ("google/gemma-2-9b-it",)),
+        ("DeepSeek R1 Distill Llama 8B", ("deepseek-ai/DeepSeek-R1-Distill-Llama-8B",)),
+        ("Phi-3 mini", ("microsoft/Phi-3-mini-4k-instruct",)),
+        ("GPT-5", ()),
+    ],
+)
+def test_model_names(catalog: InMemoryCatalog, raw: str, ids: tuple[str, ...]) -> None:
+    assert NameIndex(catalog).model(raw) == ids
+
+
+@pytest.mark.parametrize(
+    ("raw", "names"),
+    [
+        ("H100s", ("H100-SXM", "H100-PCIe", "H100-NVL")),  # a family: every member
+        ("A100 80GB", ("A100-80GB",)),
+        ("l40s", ("L40S",)),
+        ("nvidia L4", ("L4",)),
+        ("H200", ("H200",)),
+        ("V100", ()),
+    ],
+)
+def test_gpu_names(catalog: InMemoryCatalog, raw: str, names: tuple[str, ...]) -> None:
+    assert NameIndex(catalog).gpu(raw) == names
+
+
+def test_gpu_counts_and_exclusions(rules: RuleExtractor) -> None:
+    draft = rules.read("we have 4 H200s and 8x A100 80GB, but no L4")
+    got = {(g.name, g.count, g.excluded) for g in draft.gpus}
+    assert got == {("H200", 4, False), ("A100-80GB", 8, False), ("L4", None, True)}
+
+
+def test_excluded_gpus_reach_the_intent(rules: RuleExtractor, catalog: InMemoryCatalog) -> None:
+    intent = understand("chatbot for 300 users on L40S, not A10G", rules, catalog).intent
+    assert intent.gpus == ["L40S"]
+    assert intent.constraints.excluded_gpus == ("A10G",)
+
+
+@pytest.mark.parametrize(
+    ("text", "required"),
+    [
+        ("must run Mistral 7B Instruct", True),
+        ("only Qwen3 32B", True),
+        ("we'd like gpt-oss-20b", False),
+        ("prefer Llama 3.1 8B", False),
+    ],
+)
+def test_required_models(rules: RuleExtractor, text: str, required: bool) -> None:
+    draft = rules.read("chatbot, " + text)
+    assert len(draft.models) == 1
+    assert draft.models_required is required
+
+
+def test_model_numbers_are_not_counts(rules: RuleExtractor) -> None:
+    draft = rules.read("chatbot with Llama 3.1 8B on 2 L4 for 300 users")
+    assert draft.models == ("meta-llama/Llama-3.1-8B-Instruct",)
+    assert [(g.name, g.count) for g in draft.gpus] == [("L4", 2)]
+    assert draft.users == 300
+
+
+def test_only_catalog_names_leave_the_extractor(
+    rules: RuleExtractor, catalog: InMemoryCatalog
+) -> None:
+    intent = understand("chatbot on MyCustomGPU-9000 running SuperLLM-70B", rules, catalog).intent
+    assert intent.gpus == [] and intent.models == []

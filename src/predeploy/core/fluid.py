@@ -42,8 +42,8 @@ import numpy as np
 from predeploy.core.fluid_stats import (
     GRID_POINTS,
     grid,
+    grid_normal,
     lognormal_factor,
-    normal_quantile,
     two_point_quantile,
 )
 from predeploy.core.latency import ParamArrays, step_time
@@ -124,6 +124,16 @@ def _step(
     return np.asarray(step_time(inp.shape, inp.hw, inp.eff, p, a, d, k), dtype=float)
 
 
+def _steps(
+    inp: FluidInputs, *points: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+) -> list[np.ndarray]:
+    """Several step times per scenario in one vectorized call: each point is ``(P, A, D,
+    K)``, arrays with one element per scenario."""
+    stacked = [np.stack([pt[i] for pt in points]) for i in range(4)]
+    times = _step(inp, *stacked)
+    return [times[i] for i in range(len(points))]
+
+
 def _prompt(inp: FluidInputs) -> np.ndarray:
     return np.asarray(np.maximum(inp.prompt_tokens, 1.0), dtype=float)
 
@@ -161,9 +171,12 @@ def steady_state(
     share = np.clip(mean_prefill / chunk, 0.0, 1.0)
     kv = batch * (prompt + 0.5 * inp.output_tokens)
     zero = np.zeros_like(batch)
-    t_dec = _step(inp, zero, zero, batch, kv)
-    t_mix = _step(inp, chunk, chunk * prompt / 2.0, batch, kv)
-    t_full = _step(inp, budget, budget * prompt / 2.0, batch, kv)
+    t_dec, t_mix, t_full = _steps(
+        inp,
+        (zero, zero, batch, kv),
+        (chunk, chunk * prompt / 2.0, batch, kv),
+        (budget, budget * prompt / 2.0, batch, kv),
+    )
     t_mean = share * t_mix + (1.0 - share) * t_dec
     steps = np.maximum(np.ceil(prompt / budget - 1e-9), 1.0)
     slot = steps * t_mix + _decode_steps(inp) * t_mean
@@ -192,18 +205,52 @@ def max_batch(inp: FluidInputs) -> np.ndarray:
     return np.asarray(np.maximum(limit, 1.0), dtype=float)
 
 
-def _solve_open_loop_batch(
-    inp: FluidInputs, rate: np.ndarray, b_max: np.ndarray, iterations: int = 40
-) -> np.ndarray:
-    """Batch ``B`` with ``B = λ·slot_time(B)`` (bisection on [0, B_max]); B_max if none."""
-    lo = np.zeros_like(b_max)
-    hi = b_max.copy()
-    for _ in range(iterations):
-        mid = 0.5 * (lo + hi)
-        excess = rate * steady_state(inp, np.maximum(mid, 1e-3)).slot_time - mid
-        lo = np.where(excess > 0, mid, lo)
-        hi = np.where(excess > 0, hi, mid)
-    return np.asarray(np.maximum(0.5 * (lo + hi), 1e-3), dtype=float)
+def _slot_time(inp: FluidInputs, batch: np.ndarray) -> np.ndarray:
+    """``steady_state(inp, batch).slot_time`` with only the two step times it needs."""
+    prompt = _prompt(inp)
+    out = np.maximum(inp.output_tokens, 1.0)
+    budget_tokens = inp.max_num_batched_tokens
+    budget = np.where(
+        inp.chunked_prefill,
+        np.maximum(budget_tokens - batch, 0.25 * budget_tokens),
+        np.maximum(budget_tokens, prompt),
+    )
+    mean_prefill = batch * prompt / out
+    chunk = np.minimum(budget, np.maximum(prompt, mean_prefill))
+    share = np.clip(mean_prefill / chunk, 0.0, 1.0)
+    kv = batch * (prompt + 0.5 * inp.output_tokens)
+    zero = np.zeros_like(batch)
+    t_dec, t_mix = _steps(inp, (zero, zero, batch, kv), (chunk, chunk * prompt / 2.0, batch, kv))
+    steps = np.maximum(np.ceil(prompt / budget - 1e-9), 1.0)
+    return np.asarray(
+        steps * t_mix + _decode_steps(inp) * (share * t_mix + (1.0 - share) * t_dec), dtype=float
+    )
+
+
+#: Regula-falsi (Illinois) steps for the open-loop operating batch; the residual
+#: ``λ·slot_time(B) − B`` is nearly linear in ``B``, so a few steps reach float precision.
+OPEN_LOOP_SOLVER_ITERATIONS = 10
+
+
+def _solve_open_loop_batch(inp: FluidInputs, rate: np.ndarray, b_max: np.ndarray) -> np.ndarray:
+    """Batch ``B`` with ``B = λ·slot_time(B)`` on [0, B_max] (B_max when the load exceeds
+    capacity). Illinois regula falsi: bracketed, so it cannot leave [0, B_max]."""
+    if not np.any(rate > 0):
+        return np.asarray(np.maximum(b_max, 1e-3), dtype=float)
+    floor = 1e-3
+    a = np.full_like(b_max, floor)
+    fa = rate * _slot_time(inp, a) - a
+    b = np.maximum(b_max, floor)
+    fb = rate * _slot_time(inp, b) - b
+    saturated = fb >= 0
+    for _ in range(OPEN_LOOP_SOLVER_ITERATIONS):
+        denom = np.where(np.abs(fb - fa) > 1e-300, fb - fa, 1e-300)
+        c = np.clip(b - fb * (b - a) / denom, floor, b_max)
+        fc = rate * _slot_time(inp, c) - c
+        swap = fc * fb < 0
+        a, fa = np.where(swap, b, a), np.where(swap, fb, fa * 0.5)
+        b, fb = c, fc
+    return np.asarray(np.where(saturated | (rate <= 0), b_max, np.maximum(b, floor)), dtype=float)
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,8 +267,9 @@ class FluidResult:
 
 def _latency_stats(name: str, samples: np.ndarray, out: dict[str, np.ndarray]) -> None:
     out[f"{name}_mean"] = samples.mean(axis=1)
-    for label, q in PERCENTILES.items():
-        out[f"{name}_{label}"] = np.percentile(samples, q, axis=1)
+    values = np.percentile(samples, list(PERCENTILES.values()), axis=1)
+    for row, label in zip(values, PERCENTILES, strict=True):
+        out[f"{name}_{label}"] = row
 
 
 def evaluate(inp: FluidInputs, grid_points: int | None = None) -> FluidResult:
@@ -252,7 +300,7 @@ def evaluate(inp: FluidInputs, grid_points: int | None = None) -> FluidResult:
 
     overhead = np.where(inp.served, inp.eff.request_overhead_s, 0.0)
     points = grid_points or GRID_POINTS
-    u_pos, u_prompt, u_wait, u_out, u_tpot = (grid(d, points)[None, :] for d in range(5))
+    u_pos, u_prompt, u_wait, u_out = (grid(d, points)[None, :] for d in range(4))
     prompt_k = prompt[:, None] * lognormal_factor(u_prompt, inp.prompt_cv[:, None])
     out_k = np.maximum(
         inp.output_tokens[:, None] * lognormal_factor(u_out, inp.output_cv[:, None]), 1.0
@@ -310,7 +358,17 @@ def evaluate(inp: FluidInputs, grid_points: int | None = None) -> FluidResult:
     # Static batch: one prefill pass for the whole batch.
     b = np.maximum(inp.batch_size, 1.0)
     zero = np.zeros_like(b)
-    t_prefill_static = _step(inp, b * prompt, b * prompt**2 / 2.0, zero, zero)
+    # Static batches: the prefill pass and decode steps at the mean and percentile contexts.
+    static_points = [(b * prompt, b * prompt**2 / 2.0, zero, zero)]
+    static_points.append((zero, zero, b, b * (prompt + 0.5 * inp.output_tokens)))
+    static_points += [
+        (zero, zero, b, b * (prompt + q / 100.0 * decode_steps)) for q in PERCENTILES.values()
+    ]
+    if np.any(kind == STATIC_BATCH):
+        static_times = _steps(inp, *static_points)
+    else:
+        static_times = [zero] * len(static_points)
+    t_prefill_static, static_mid, *static_itl = static_times
     ttft_static = np.broadcast_to(col(t_prefill_static), svc.shape)
 
     ttft = np.select(
@@ -322,7 +380,7 @@ def evaluate(inp: FluidInputs, grid_points: int | None = None) -> FluidResult:
     spread = np.sqrt(
         col(st.prefill_share * (1 - st.prefill_share)) / np.maximum(out_k - 1.0, 1.0)
     ) * col(st.t_mix - st.t_dec)
-    tpot_k = np.maximum(col(st.t_mean) + spread * normal_quantile(u_tpot), col(st.t_dec))
+    tpot_k = np.maximum(col(st.t_mean) + spread * grid_normal(4, points), col(st.t_dec))
     # Synchronised first wave (burst, closed loop, offline): the j-th of W requests prefilled
     # decodes through the rest of its wave's prefill, (1 − j/W) of the wave's n_p budget-sized
     # prefill steps, plus the next wave's first j/W when one follows.
@@ -332,7 +390,11 @@ def evaluate(inp: FluidInputs, grid_points: int | None = None) -> FluidResult:
     )
     wave_tokens = np.minimum(st.budget, np.maximum(wave_size * prompt, prompt))
     kv_now = batch * (prompt + 0.5 * inp.output_tokens)
-    t_wave = _step(inp, wave_tokens, wave_tokens * prompt / 2.0, batch, kv_now)
+    t_wave = (
+        _step(inp, wave_tokens, wave_tokens * prompt / 2.0, batch, kv_now)
+        if np.any(waved)
+        else st.t_mix
+    )
     wave_steps = np.maximum(wave_size * prompt / wave_tokens, 1.0)
     frac = np.mod(kb, col(wave_size)) / col(wave_size)
     run_length = np.where(
@@ -343,7 +405,6 @@ def evaluate(inp: FluidInputs, grid_points: int | None = None) -> FluidResult:
     tpot_wave = col(st.t_dec) + extra / np.maximum(out_k - 1.0, 1.0)
     first_wave = (kb < col(wave_size)) & waved[:, None]
     tpot_k = np.where(first_wave, col(sync) * tpot_wave + (1.0 - col(sync)) * tpot_k, tpot_k)
-    static_mid = _step(inp, zero, zero, b, b * (prompt + 0.5 * inp.output_tokens))
     tpot_k = np.where(kind[:, None] == STATIC_BATCH, col(static_mid), tpot_k)
     e2e = ttft + np.maximum(out_k - 1.0, 0.0) * tpot_k
 
@@ -358,10 +419,8 @@ def evaluate(inp: FluidInputs, grid_points: int | None = None) -> FluidResult:
     t_high = np.where(waved, sync * t_wave + (1.0 - sync) * st.t_mix, st.t_mix)
     long_share = np.clip((itl_mean - st.t_dec) / np.maximum(t_high - st.t_dec, 1e-12), 0.0, 1.0)
     metrics["itl_ms_mean"] = np.where(kind == STATIC_BATCH, static_mid, itl_mean) * 1e3
-    for label, q in PERCENTILES.items():
+    for (label, q), static_q in zip(PERCENTILES.items(), static_itl, strict=True):
         mix = two_point_quantile(q / 100.0, st.t_dec, t_high, long_share)
-        j = q / 100.0 * decode_steps
-        static_q = _step(inp, zero, zero, b, b * (prompt + j))
         metrics[f"itl_ms_{label}"] = np.where(kind == STATIC_BATCH, static_q, mix) * 1e3
 
     # Throughput per replica, then over all replicas.
@@ -407,10 +466,14 @@ def single_stream(inp: FluidInputs) -> dict[str, np.ndarray]:
     prompt = _prompt(inp)
     zero = np.zeros_like(prompt)
     one = np.ones_like(prompt)
-    decode_s = _step(inp, zero, zero, one, prompt + 0.5 * inp.output_tokens)
     chunks = np.maximum(np.ceil(prompt / inp.max_num_batched_tokens - 1e-9), 1.0)
     size = prompt / chunks
-    prefill_s = chunks * _step(inp, size, prompt * size / 2.0, zero, zero)
+    decode_s, chunk_s = _steps(
+        inp,
+        (zero, zero, one, prompt + 0.5 * inp.output_tokens),
+        (size, prompt * size / 2.0, zero, zero),
+    )
+    prefill_s = chunks * chunk_s
     return {
         "decode_tokens_per_s_single_stream": 1.0 / decode_s,
         "prefill_tokens_per_s_single_stream": prompt / prefill_s,

@@ -19,6 +19,7 @@ from predeploy.core.memory import smallest_fitting_tp
 from predeploy.core.types import (
     BenchmarkRecord,
     Engine,
+    KvCacheDtype,
     LoadSpec,
     ModelArchitecture,
     Precision,
@@ -32,6 +33,11 @@ EMPTY_SIDE_TOKENS = 1
 
 #: MLPerf datasets are run by MLPerf LoadGen inside the benchmark process, not over HTTP.
 IN_PROCESS_DATASET_PREFIX = "mlperf-"
+
+#: MLPerf closed submissions with fp8/fp4 weights also quantize the KV cache to fp8 (NVIDIA's
+#: TensorRT-LLM harness; AMD's Quark-quantized checkpoints, ``--kv_cache_dtype fp8`` in the
+#: MLPerf v5.x submission code).
+QUANTIZED_KV_PRECISIONS = frozenset({Precision.FP8, Precision.FP4})
 
 
 def _engine(name: str) -> Engine:
@@ -162,6 +168,9 @@ def scenario_from_case(case: CalibrationCase | CaseScenario, catalog: Catalog) -
     arch, precision = _architecture(sc, catalog)
     prompt, output = _lengths(sc)
     kv_dtype = sc.kv_cache_dtype or default_kv_cache_dtype(sc.engine, precision)
+    in_process = sc.dataset.startswith(IN_PROCESS_DATASET_PREFIX)
+    if sc.kv_cache_dtype is None and in_process and precision in QUANTIZED_KV_PRECISIONS:
+        kv_dtype = KvCacheDtype.FP8
     pp = sc.pp
     tp = sc.tp
     if tp is None:

@@ -57,8 +57,10 @@ ENGINE_PROFILES: dict[Engine, EngineProfile] = {
         max_num_batched_tokens=8192,
         gpu_memory_utilization=0.88,
         separate_prefill_batches=True,
+        reserve_full_context=True,
         source="SGLang 0.5 defaults (estimated): mem_fraction_static ~0.88, chunked_prefill_size "
-        "8192, max_running_requests bounded by the KV pool",
+        "8192, max_running_requests bounded by the KV pool; admission reserves room for the "
+        "requested new tokens (new_token_ratio), prefill runs as separate batches",
     ),
     Engine.TRTLLM: EngineProfile(
         engine=Engine.TRTLLM,

@@ -64,7 +64,11 @@ def predict_command(
         if input is None or output is None:
             fail("--input and --output go together")
             return
-        cases, errors = perf_service.predict_file(input, output)
+        if mode not in ("analytic", "simulate"):
+            fail(f"unknown mode {mode!r}; valid: analytic, simulate")
+        cases, errors = perf_service.predict_file(
+            input, output, mode="simulate" if mode == "simulate" else "analytic"
+        )
         err_console.print(f"wrote {cases} predictions to {output} ({errors} with an error)")
         return
     if model is None or gpu is None:

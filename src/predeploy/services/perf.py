@@ -82,9 +82,19 @@ def default_catalog() -> Catalog:
 
 
 def predict_cases(
-    objects: Sequence[dict[str, Any] | None], catalog: Catalog, params: ParameterSet
+    objects: Sequence[dict[str, Any] | None],
+    catalog: Catalog,
+    params: ParameterSet,
+    *,
+    mode: PredictMode = "analytic",
+    num_requests: int = 1000,
+    seed: int = 0,
 ) -> list[dict[str, Any]]:
-    """One contract output object per input object (``None`` = an unreadable input line)."""
+    """One contract output object per input object (``None`` = an unreadable input line).
+
+    ``analytic`` predicts all cases at once; ``simulate`` runs the discrete-event simulator per
+    case (``num_requests`` requests unless the load states its own count; deterministic for a
+    seed)."""
     results: list[dict[str, Any] | None] = [None] * len(objects)
     ready: list[tuple[int, str, ServingScenario, CaseScenario]] = []
     for i, obj in enumerate(objects):
@@ -97,6 +107,15 @@ def predict_cases(
         except PredeployError as exc:
             results[i] = {"id": case_id, "metrics": {}, "fits": None, "error": str(exc)}
     predictions = predict_many([r[2] for r in ready], params)
+    notes: dict[int, str] = {}
+    if mode == "simulate":
+        for j, r in enumerate(ready):
+            try:
+                predictions[j] = predict(
+                    r[2], params, mode="simulate", num_requests=num_requests, seed=seed
+                )
+            except (ValueError, PredeployError) as exc:
+                notes[r[0]] = f"cannot simulate ({exc}); analytic prediction given"
     for (i, case_id, scenario, case_sc), prediction in zip(ready, predictions, strict=True):
         row: dict[str, Any] = {
             "id": case_id,
@@ -110,6 +129,8 @@ def predict_cases(
         }
         if not prediction.memory.fits:
             row["error"] = prediction.memory.reason
+        if i in notes:
+            row["error"] = "; ".join(filter(None, (row.get("error"), notes[i])))
         results[i] = row
     return [r for r in results if r is not None]
 
@@ -139,13 +160,16 @@ def predict_file(
     *,
     catalog: Catalog | None = None,
     params: ParameterSet | None = None,
+    mode: PredictMode = "analytic",
 ) -> tuple[int, int]:
     """Predict every case of ``input_path`` into ``output_path`` (written atomically).
 
     Returns ``(cases, errors)``.
     """
     objects = read_jsonl_objects(Path(input_path))
-    results = predict_cases(objects, catalog or default_catalog(), params or load_parameters())
+    results = predict_cases(
+        objects, catalog or default_catalog(), params or load_parameters(), mode=mode
+    )
     text = "".join(json.dumps(r, sort_keys=True) + "\n" for r in results)
     target = Path(output_path)
     tmp = target.with_name(target.name + ".tmp")

@@ -60,6 +60,7 @@ LEVEL_PARAMS: dict[EffectLevel, tuple[tuple[ParamName, ...], float]] = {
             "moe_layer_overhead_s",
             "seq_overhead_s",
             "request_overhead_s",
+            "frontend_s_per_request",
         ),
         1.0,
     ),

@@ -34,6 +34,7 @@ ParamName = Literal[
     "moe_layer_overhead_s",
     "seq_overhead_s",
     "request_overhead_s",
+    "frontend_s_per_request",
     "overlap_exponent",
 ]
 
@@ -47,6 +48,7 @@ PARAM_NAMES: tuple[ParamName, ...] = (
     "moe_layer_overhead_s",
     "seq_overhead_s",
     "request_overhead_s",
+    "frontend_s_per_request",
     "overlap_exponent",
 )
 
@@ -75,6 +77,9 @@ class EfficiencyParams(FrozenModel):
     * ``seq_overhead_s``: time per running sequence per iteration (sampling, output handling).
     * ``request_overhead_s``: added once to each served request's TTFT (API server, tokenizer,
       first streamed chunk); 0 for offline benchmarks.
+    * ``frontend_s_per_request``: time the API server spends on each request one after
+      another (HTTP, tokenization, detokenization, streaming in one process): requests enter
+      the engine no faster than ``1 / frontend_s_per_request`` per replica.
     * ``overlap_exponent``: sharpness ``n`` of the roofline corner
       ``(t_memory^n + t_compute^n)^(1/n)``.
 
@@ -90,6 +95,7 @@ class EfficiencyParams(FrozenModel):
     moe_layer_overhead_s: Seconds = 5e-5
     seq_overhead_s: Seconds = 1e-5
     request_overhead_s: Seconds = 0.01
+    frontend_s_per_request: Seconds = 0.005
     overlap_exponent: Annotated[float, Field(ge=1, le=50)] = 3.0
 
     def to_coordinates(self) -> dict[ParamName, float]:

@@ -282,7 +282,9 @@ def evaluate(inp: FluidInputs, grid_points: int | None = None) -> FluidResult:
     decode_steps = _decode_steps(inp)
     b_max = max_batch(inp)
     sat = steady_state(inp, b_max, np.where(kind == OPEN_LOOP, 0.0, 1.0), 1.0)
-    mu = b_max / sat.slot_time
+    # The API server takes requests one at a time: no more than 1/f per second per replica.
+    frontend = np.where(inp.served, inp.eff.frontend_s_per_request, 0.0)
+    mu = np.minimum(b_max / sat.slot_time, 1.0 / np.maximum(frontend, 1e-12))
     n_prompts = np.where(np.isfinite(inp.num_prompts), inp.num_prompts, DEFAULT_NUM_PROMPTS)
     rate = np.where(kind == OPEN_LOOP, inp.rate_rps, mu)
     batch = np.where(kind == STATIC_BATCH, inp.batch_size, b_max)
@@ -331,23 +333,25 @@ def evaluate(inp: FluidInputs, grid_points: int | None = None) -> FluidResult:
     backlog = finite * np.maximum(
         k / col(mu) - k / col(np.maximum(rate, 1e-12)) - col(b_max / mu), 0.0
     )
-    ttft_open = svc + stoch + backlog
+    rho_front = np.minimum(rate * frontend, MAX_STOCHASTIC_UTILISATION)
+    front_wait = rho_front * frontend / (2.0 * (1.0 - rho_front))  # M/D/1 at the API server
+    ttft_open = svc + stoch + backlog + col(front_wait)
     # Burst: first wave prefilled back to back at the full budget, later waves per slot.
     burst_wave = col(np.maximum(np.minimum(n_prompts, b_max), 1.0))
     s_burst = col(prompt * st.full_prefill_s_per_token)
     kb = np.floor(k)
-    ttft_burst = (
-        (np.mod(kb, burst_wave) + 1.0) * s_burst
-        + np.floor(kb / burst_wave) * col(st.slot_time)
-        + col(overhead)
-    )
+    ttft_burst = np.maximum(
+        (np.mod(kb, burst_wave) + 1.0) * s_burst + np.floor(kb / burst_wave) * col(st.slot_time),
+        (kb + 1.0) * col(frontend) + s_burst,
+    ) + col(overhead)
     # Closed loop: the first `c` requests arrive together, later ones queue for a slot.
     conc = np.maximum(inp.concurrency, 1.0)
     first = kb < col(conc)
     wave = col(np.maximum(np.minimum(conc, b_max), 1.0))
-    ttft_first = (
-        (np.mod(kb, wave) + 1.0) * s_burst + np.floor(kb / wave) * col(st.slot_time) + col(overhead)
-    )
+    ttft_first = np.maximum(
+        (np.mod(kb, wave) + 1.0) * s_burst + np.floor(kb / wave) * col(st.slot_time),
+        (kb + 1.0) * col(frontend) + s_burst,
+    ) + col(overhead)
     queue_wait = np.maximum(conc - b_max, 0.0) / mu
     contention = np.minimum(
         conc / np.maximum(svc.mean(axis=1) + st.slot_time, 1e-9) * service_prefill,

@@ -217,6 +217,7 @@ class EfficiencyArrays:
     moe_layer_overhead_s: np.ndarray
     seq_overhead_s: np.ndarray
     request_overhead_s: np.ndarray
+    frontend_s_per_request: np.ndarray
     overlap_exponent: np.ndarray
 
     @classmethod

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.perf_fixtures import gpt_oss_120b, h100, l4, llama_8b, llama_70b, mixtral
 
-from predeploy.core.efficiency import ParameterSet
+from predeploy.core.efficiency import EfficiencyParams, ParameterSet
 from predeploy.core.memory import fit_memory, weight_bytes_per_gpu
 from predeploy.core.perf import default_vllm_settings, predict, predict_many, single_stream_rates
 from predeploy.core.types import (
@@ -198,3 +198,23 @@ def test_unknown_mode_is_an_error() -> None:
 
     with pytest.raises(InputError, match="analytic, simulate"):
         predict(scenario(LoadSpec(kind="poisson", rate_rps=1.0)), PARAMS, mode="fast")  # type: ignore[arg-type]
+
+
+def test_api_front_end_caps_the_request_rate_of_tiny_requests() -> None:
+    params = ParameterSet(base=EfficiencyParams(frontend_s_per_request=0.02))
+    sc = scenario(LoadSpec(kind="burst", num_prompts=1000), prompt=128, output=4)
+    pred = predict(sc, params)
+    assert pred.metrics.requests_per_s <= 1 / 0.02 * (1 + 1e-9)
+    # The last request enters the engine after ~1000 × 20 ms.
+    assert pred.metrics.ttft_ms.p99 > 0.9 * 0.99 * 1000 * 20
+
+
+def test_a_synchronised_burst_spreads_tpot_and_keeps_itl_p50_at_a_decode_step() -> None:
+    pred = predict(
+        scenario(LoadSpec(kind="burst", num_prompts=200), prompt=2000, output=100), PARAMS
+    )
+    m = pred.metrics
+    # Early requests decode through the rest of the wave's prefill: a wide TPOT spread.
+    assert m.tpot_ms.p99 > 1.3 * m.tpot_ms.p50
+    # Most gaps are plain decode steps, a minority carry a full prefill budget.
+    assert m.itl_ms.p50 < m.itl_ms.mean < m.itl_ms.p99

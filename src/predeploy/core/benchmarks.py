@@ -9,22 +9,25 @@ smallest power of two on one node that leaves the KV cache a working share of me
 from __future__ import annotations
 
 import math
+import re
 
 from predeploy.core.cases import CalibrationCase, CaseScenario
 from predeploy.core.catalog import Catalog
 from predeploy.core.datasets import DATASETS, dataset_profile, token_distribution
-from predeploy.core.engines import default_kv_cache_dtype, engine_profile
+from predeploy.core.engines import default_kv_cache_dtype, engine_profile, vllm_batch_defaults
 from predeploy.core.errors import InputError, PredeployError
 from predeploy.core.memory import smallest_fitting_tp
 from predeploy.core.types import (
     BenchmarkRecord,
     Engine,
+    GpuSpec,
     KvCacheDtype,
     LoadSpec,
     ModelArchitecture,
     Precision,
     ServingScenario,
     TokenDistribution,
+    VllmSettings,
 )
 
 #: Length used for a side of a llama-bench run that has none (``tg N`` has no prompt, ``pp N``
@@ -188,6 +191,7 @@ def scenario_from_case(case: CalibrationCase | CaseScenario, catalog: Catalog) -
             or per_node
         )
     replicas = max(sc.gpu_count // (tp * pp), 1)
+    vllm = _historical_vllm_settings(sc, gpu, arch, tp, pp, prompt, output, kv_dtype)
     return ServingScenario(
         model_id=sc.model,
         model=arch,
@@ -202,4 +206,47 @@ def scenario_from_case(case: CalibrationCase | CaseScenario, catalog: Catalog) -
         output_tokens=output,
         load=_load(sc),
         served_over_api=not sc.dataset.startswith(IN_PROCESS_DATASET_PREFIX),
+        vllm=vllm,
+    )
+
+
+#: vLLM releases before this one defaulted ``gpu_memory_utilization`` to 0.90 (``EngineArgs``
+#: in v0.4-v0.11); 0.33.0 uses 0.92 (../shared/ecosystem/vllm.md).
+VLLM_092_FIRST_MINOR = 20
+OLD_VLLM_MEMORY_UTILIZATION = 0.9
+
+
+def _vllm_minor(version: str | None) -> int | None:
+    """Minor version of a ``0.x`` vLLM version string (``v0.11.0`` → 11), else ``None``."""
+    if not version:
+        return None
+    match = re.match(r"v?0\.(\d+)", version.strip())
+    return int(match.group(1)) if match else None
+
+
+def _historical_vllm_settings(
+    sc: CaseScenario,
+    gpu: GpuSpec,
+    arch: ModelArchitecture,
+    tp: int,
+    pp: int,
+    prompt: TokenDistribution,
+    output: TokenDistribution,
+    kv_dtype: KvCacheDtype,
+) -> VllmSettings | None:
+    """The settings an older vLLM ran with when its defaults differ from 0.33's (memory
+    utilisation 0.90 before 0.20); ``None`` means the current defaults apply."""
+    minor = _vllm_minor(sc.engine_version)
+    if sc.engine != Engine.VLLM or minor is None or minor >= VLLM_092_FIRST_MINOR:
+        return None
+    seqs, tokens = vllm_batch_defaults(gpu)
+    context = math.ceil(prompt.mean + output.mean)
+    return VllmSettings(
+        tensor_parallel_size=tp,
+        pipeline_parallel_size=pp,
+        max_model_len=max(min(arch.max_context_tokens, max(context, 1)), 1),
+        max_num_seqs=seqs,
+        max_num_batched_tokens=tokens,
+        gpu_memory_utilization=OLD_VLLM_MEMORY_UTILIZATION,
+        kv_cache_dtype=kv_dtype,
     )

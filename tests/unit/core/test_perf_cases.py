@@ -146,3 +146,42 @@ def test_record_to_scenario_uses_dataset_knowledge_and_chooses_tp() -> None:
     assert sc.load.kind == "poisson" and sc.load.rate_rps == 10.0
     assert not sc.served_over_api  # MLPerf LoadGen runs in process
     assert sc.kv_cache_dtype.value == "fp8"  # TensorRT-LLM fp8 checkpoints
+
+
+def test_older_vllm_versions_use_their_memory_default() -> None:
+    def record(version: str | None) -> BenchmarkRecord:
+        return BenchmarkRecord(
+            id="v",
+            model="m/m",
+            gpu="H100-SXM",
+            gpu_count=1,
+            tp=1,
+            precision="bf16",
+            engine="vllm",
+            engine_version=version,
+            input_tokens=200,
+            output_tokens=200,
+            load={"kind": "burst", "num_prompts": 100},
+            metrics={"output_tokens_per_s": 1.0},
+            source_key="s",
+            provenance=Provenance(source="test", kind=FactKind.MEASURED),
+        )
+
+    catalog = InMemoryCatalog(gpus=[h100()])
+
+    def scenario_of(version: str | None):  # type: ignore[no-untyped-def]
+        case = case_from_record(record(version))
+        case = case.model_copy(
+            update={
+                "scenario": case.scenario.model_copy(
+                    update={"model_config_": architecture_from_model_config(LLAMA_8B_CONFIG)}
+                )
+            }
+        )
+        return scenario_from_case(case, catalog)
+
+    old = scenario_of("v0.11.0")
+    assert old.vllm is not None and old.vllm.gpu_memory_utilization == 0.9
+    assert (old.vllm.max_num_seqs, old.vllm.max_num_batched_tokens) == (1024, 8192)
+    assert scenario_of("0.33.0").vllm is None
+    assert scenario_of(None).vllm is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Annotated
 
@@ -9,6 +10,7 @@ import typer
 from rich.table import Table
 
 from predeploy.cli.common import console, err_console, fail, print_json
+from predeploy.core.scoring import render
 from predeploy.core.types import PerfPrediction
 from predeploy.services import perf as perf_service
 
@@ -62,7 +64,11 @@ def predict_command(
         if input is None or output is None:
             fail("--input and --output go together")
             return
-        cases, errors = perf_service.predict_file(input, output)
+        if mode not in ("analytic", "simulate"):
+            fail(f"unknown mode {mode!r}; valid: analytic, simulate")
+        cases, errors = perf_service.predict_file(
+            input, output, mode="simulate" if mode == "simulate" else "analytic"
+        )
         err_console.print(f"wrote {cases} predictions to {output} ({errors} with an error)")
         return
     if model is None or gpu is None:
@@ -97,6 +103,67 @@ def predict_command(
         f"(TP{tp}, {scenario.precision.value}, {scenario.engine.value}), "
         f"{input_tokens}→{output_tokens} tokens, {load}",
     )
+
+
+@perf_app.command("fit")
+def fit_command(
+    output: Annotated[
+        Path | None, typer.Option(help="Where to write the parameters (default: shipped file).")
+    ] = None,
+    iterations: Annotated[int, typer.Option(min=1, help="Levenberg-Marquardt iterations.")] = 30,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Fit the efficiency parameters on the knowledge base's benchmark records."""
+    params, report, skipped = perf_service.fit_parameters(output=output, max_iterations=iterations)
+    if as_json:
+        print_json(
+            {
+                "iterations": report.iterations,
+                "observations": report.observations,
+                "scenarios": report.scenarios,
+                "median_abs_log_error": report.median_abs_log_error,
+                "skipped": len(skipped),
+                "fitted_on": params.fitted_on,
+            }
+        )
+        return
+    console.print(
+        f"fitted on {report.scenarios} scenarios / {report.observations} values in "
+        f"{report.iterations} iterations; median |log error| {report.median_abs_log_error:.3f}"
+    )
+    console.print(f"{len(skipped)} records skipped (unknown model or GPU, or unknown lengths)")
+    console.print(f"base parameters: {params.base.model_dump()}")
+
+
+@perf_app.command("validate")
+def validate_command(
+    split: Annotated[
+        str, typer.Option(help="Hold out one 'source' or one 'gpu' at a time, or 'both'.")
+    ] = "both",
+    include_aiconfigurator: Annotated[
+        bool, typer.Option(help="Also score the AIConfigurator silicon rows.")
+    ] = False,
+    iterations: Annotated[int, typer.Option(min=1, help="Iterations per fit.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Held-out accuracy of the calibrated model, scored like score_perf.py."""
+    splits = ("source", "gpu") if split == "both" else (split,)
+    if any(s not in ("source", "gpu") for s in splits):
+        fail(f"unknown split {split!r}; valid: source, gpu, both")
+    results = {}
+    for name in splits:
+        results[name] = perf_service.validate_parameters(
+            name,  # type: ignore[arg-type]
+            include_aiconfigurator=include_aiconfigurator,
+            max_iterations=iterations,
+            progress=lambda line: err_console.print(f"[dim]{line}[/]"),
+        )
+    if as_json:
+        print_json({name: dataclasses.asdict(result) for name, result in results.items()})
+        return
+    for name, result in results.items():
+        console.print(f"\n[bold]Leave one {name} out[/]")
+        console.print(render(result), highlight=False, markup=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -9,26 +9,38 @@ smallest power of two on one node that leaves the KV cache a working share of me
 from __future__ import annotations
 
 import math
+import re
 
 from predeploy.core.cases import CalibrationCase, CaseScenario
 from predeploy.core.catalog import Catalog
 from predeploy.core.datasets import DATASETS, dataset_profile, token_distribution
-from predeploy.core.engines import default_kv_cache_dtype, engine_profile
+from predeploy.core.engines import default_kv_cache_dtype, engine_profile, vllm_batch_defaults
 from predeploy.core.errors import InputError, PredeployError
 from predeploy.core.memory import smallest_fitting_tp
 from predeploy.core.types import (
     BenchmarkRecord,
     Engine,
+    GpuSpec,
+    KvCacheDtype,
     LoadSpec,
     ModelArchitecture,
     Precision,
     ServingScenario,
     TokenDistribution,
+    VllmSettings,
 )
 
 #: Length used for a side of a llama-bench run that has none (``tg N`` has no prompt, ``pp N``
 #: no output): one token, so the other side dominates.
 EMPTY_SIDE_TOKENS = 1
+
+#: MLPerf datasets are run by MLPerf LoadGen inside the benchmark process, not over HTTP.
+IN_PROCESS_DATASET_PREFIX = "mlperf-"
+
+#: MLPerf closed submissions with fp8/fp4 weights also quantize the KV cache to fp8 (NVIDIA's
+#: TensorRT-LLM harness; AMD's Quark-quantized checkpoints, ``--kv_cache_dtype fp8`` in the
+#: MLPerf v5.x submission code).
+QUANTIZED_KV_PRECISIONS = frozenset({Precision.FP8, Precision.FP4})
 
 
 def _engine(name: str) -> Engine:
@@ -36,6 +48,23 @@ def _engine(name: str) -> Engine:
         return Engine(name)
     except ValueError:
         return Engine.OTHER
+
+
+def output_unknown(scenario: CaseScenario) -> bool:
+    """The output length is unknown (no value, no dataset knowledge): only TTFT is predicted."""
+    return scenario.output_tokens is None and _dataset(scenario) not in DATASETS
+
+
+def wants_single_stream(scenario: CaseScenario) -> bool:
+    """Batch-1 speeds are reported for llama.cpp and for any one-request-at-a-time load."""
+    one = scenario.load.value == 1 and scenario.load.kind in ("concurrency", "static_batch")
+    return scenario.engine == Engine.LLAMA_CPP or one
+
+
+def _dataset(scenario: CaseScenario) -> str:
+    if scenario.engine == Engine.LLAMA_CPP and scenario.dataset == "other":
+        return "llama-bench"
+    return scenario.dataset
 
 
 def case_from_record(record: BenchmarkRecord) -> CalibrationCase:
@@ -81,17 +110,16 @@ def _architecture(scenario: CaseScenario, catalog: Catalog) -> tuple[ModelArchit
 
 def _lengths(scenario: CaseScenario) -> tuple[TokenDistribution, TokenDistribution]:
     """Prompt and output distributions: the scenario's means, else the dataset's knowledge."""
-    dataset = scenario.dataset
-    if scenario.engine == Engine.LLAMA_CPP and dataset == "other":
-        dataset = "llama-bench"
+    dataset = _dataset(scenario)
     profile = DATASETS.get(dataset)
     prompt, output = scenario.input_tokens, scenario.output_tokens
-    if (prompt is None or output is None) and profile is None:
-        missing = "input_tokens" if prompt is None else "output_tokens"
+    if prompt is None and profile is None:
         raise InputError(
-            f"{missing} is null and dataset {scenario.dataset!r} has no length knowledge "
+            f"input_tokens is null and dataset {scenario.dataset!r} has no length knowledge "
             f"(known: {', '.join(sorted(DATASETS))})"
         )
+    if output is None and profile is None:
+        output = EMPTY_SIDE_TOKENS  # only TTFT is predicted (see output_unknown)
     fixed = dataset == "fixed" or profile is None
     p_mean = float(prompt if prompt is not None else dataset_profile(dataset).prompt_mean)
     o_mean = float(output if output is not None else dataset_profile(dataset).output_mean)
@@ -143,6 +171,9 @@ def scenario_from_case(case: CalibrationCase | CaseScenario, catalog: Catalog) -
     arch, precision = _architecture(sc, catalog)
     prompt, output = _lengths(sc)
     kv_dtype = sc.kv_cache_dtype or default_kv_cache_dtype(sc.engine, precision)
+    in_process = sc.dataset.startswith(IN_PROCESS_DATASET_PREFIX)
+    if sc.kv_cache_dtype is None and in_process and precision in QUANTIZED_KV_PRECISIONS:
+        kv_dtype = KvCacheDtype.FP8
     pp = sc.pp
     tp = sc.tp
     if tp is None:
@@ -160,6 +191,7 @@ def scenario_from_case(case: CalibrationCase | CaseScenario, catalog: Catalog) -
             or per_node
         )
     replicas = max(sc.gpu_count // (tp * pp), 1)
+    vllm = _historical_vllm_settings(sc, gpu, arch, tp, pp, prompt, output, kv_dtype)
     return ServingScenario(
         model_id=sc.model,
         model=arch,
@@ -173,4 +205,48 @@ def scenario_from_case(case: CalibrationCase | CaseScenario, catalog: Catalog) -
         prompt_tokens=prompt,
         output_tokens=output,
         load=_load(sc),
+        served_over_api=not sc.dataset.startswith(IN_PROCESS_DATASET_PREFIX),
+        vllm=vllm,
+    )
+
+
+#: vLLM releases before this one defaulted ``gpu_memory_utilization`` to 0.90 (``EngineArgs``
+#: in v0.4-v0.11); 0.33.0 uses 0.92 (../shared/ecosystem/vllm.md).
+VLLM_092_FIRST_MINOR = 20
+OLD_VLLM_MEMORY_UTILIZATION = 0.9
+
+
+def _vllm_minor(version: str | None) -> int | None:
+    """Minor version of a ``0.x`` vLLM version string (``v0.11.0`` → 11), else ``None``."""
+    if not version:
+        return None
+    match = re.match(r"v?0\.(\d+)", version.strip())
+    return int(match.group(1)) if match else None
+
+
+def _historical_vllm_settings(
+    sc: CaseScenario,
+    gpu: GpuSpec,
+    arch: ModelArchitecture,
+    tp: int,
+    pp: int,
+    prompt: TokenDistribution,
+    output: TokenDistribution,
+    kv_dtype: KvCacheDtype,
+) -> VllmSettings | None:
+    """The settings an older vLLM ran with when its defaults differ from 0.33's (memory
+    utilisation 0.90 before 0.20); ``None`` means the current defaults apply."""
+    minor = _vllm_minor(sc.engine_version)
+    if sc.engine != Engine.VLLM or minor is None or minor >= VLLM_092_FIRST_MINOR:
+        return None
+    seqs, tokens = vllm_batch_defaults(gpu)
+    context = math.ceil(prompt.mean + output.mean)
+    return VllmSettings(
+        tensor_parallel_size=tp,
+        pipeline_parallel_size=pp,
+        max_model_len=max(min(arch.max_context_tokens, max(context, 1)), 1),
+        max_num_seqs=seqs,
+        max_num_batched_tokens=tokens,
+        gpu_memory_utilization=OLD_VLLM_MEMORY_UTILIZATION,
+        kv_cache_dtype=kv_dtype,
     )

@@ -31,8 +31,10 @@ ParamName = Literal[
     "comm_efficiency",
     "step_overhead_s",
     "layer_overhead_s",
+    "moe_layer_overhead_s",
     "seq_overhead_s",
     "request_overhead_s",
+    "frontend_s_per_request",
     "overlap_exponent",
 ]
 
@@ -43,8 +45,10 @@ PARAM_NAMES: tuple[ParamName, ...] = (
     "comm_efficiency",
     "step_overhead_s",
     "layer_overhead_s",
+    "moe_layer_overhead_s",
     "seq_overhead_s",
     "request_overhead_s",
+    "frontend_s_per_request",
     "overlap_exponent",
 )
 
@@ -68,9 +72,14 @@ class EfficiencyParams(FrozenModel):
     * ``comm_efficiency``: achieved share of link bandwidth in tensor-parallel all-reduces.
     * ``step_overhead_s``: fixed time per iteration (scheduling, launches, synchronisation).
     * ``layer_overhead_s``: fixed time per layer per iteration (minimum kernel durations).
+    * ``moe_layer_overhead_s``: extra fixed time per mixture-of-experts layer per iteration
+      (routing, top-k, token permutation and the grouped-GEMM launches of the expert layer).
     * ``seq_overhead_s``: time per running sequence per iteration (sampling, output handling).
     * ``request_overhead_s``: added once to each served request's TTFT (API server, tokenizer,
       first streamed chunk); 0 for offline benchmarks.
+    * ``frontend_s_per_request``: time the API server spends on each request one after
+      another (HTTP, tokenization, detokenization, streaming in one process): requests enter
+      the engine no faster than ``1 / frontend_s_per_request`` per replica.
     * ``overlap_exponent``: sharpness ``n`` of the roofline corner
       ``(t_memory^n + t_compute^n)^(1/n)``.
 
@@ -83,8 +92,10 @@ class EfficiencyParams(FrozenModel):
     comm_efficiency: Efficiency = 0.6
     step_overhead_s: Seconds = 2e-3
     layer_overhead_s: Seconds = 2e-5
+    moe_layer_overhead_s: Seconds = 5e-5
     seq_overhead_s: Seconds = 1e-5
     request_overhead_s: Seconds = 0.01
+    frontend_s_per_request: Seconds = 0.005
     overlap_exponent: Annotated[float, Field(ge=1, le=50)] = 3.0
 
     def to_coordinates(self) -> dict[ParamName, float]:

@@ -35,6 +35,10 @@ class EngineProfile(FrozenModel):
     gpu_memory_utilization: Annotated[float, Field(gt=0, le=1)] = 0.92
     kv_share_of_free: bool = False
     chunked_prefill: bool = True
+    #: Prefill runs as its own batch of every waiting prompt up to the token budget (decode
+    #: pauses meanwhile) instead of piggy-backing chunks on decode steps (SGLang's default
+    #: scheduler without ``--enable-mixed-chunk``).
+    separate_prefill_batches: bool = False
     reserve_full_context: bool = False
     fp8_kv_for_quantized: bool = False
     source: str
@@ -52,8 +56,11 @@ ENGINE_PROFILES: dict[Engine, EngineProfile] = {
         max_num_seqs=2048,
         max_num_batched_tokens=8192,
         gpu_memory_utilization=0.88,
+        separate_prefill_batches=True,
+        reserve_full_context=True,
         source="SGLang 0.5 defaults (estimated): mem_fraction_static ~0.88, chunked_prefill_size "
-        "8192, max_running_requests bounded by the KV pool",
+        "8192, max_running_requests bounded by the KV pool; admission reserves room for the "
+        "requested new tokens (new_token_ratio), prefill runs as separate batches",
     ),
     Engine.TRTLLM: EngineProfile(
         engine=Engine.TRTLLM,

@@ -42,8 +42,8 @@ import numpy as np
 from predeploy.core.fluid_stats import (
     GRID_POINTS,
     grid,
+    grid_normal,
     lognormal_factor,
-    normal_quantile,
     two_point_quantile,
 )
 from predeploy.core.latency import ParamArrays, step_time
@@ -59,6 +59,10 @@ DEFAULT_NUM_PROMPTS = 2000.0
 
 #: Percentiles reported for every latency metric.
 PERCENTILES = {"p50": 50.0, "p90": 90.0, "p95": 95.0, "p99": 99.0}
+
+#: How fast output-length variation desynchronises waves of requests that started together:
+#: ``sync = exp(−SYNC_DECAY × CV(output))`` (1 for fixed lengths). Estimated.
+SYNC_DECAY = 3.0
 
 #: Open-loop utilisation at which the stochastic (Kingman) wait stops growing and the fluid
 #: backlog takes over.
@@ -86,6 +90,7 @@ class FluidInputs:
     max_num_batched_tokens: np.ndarray
     kv_capacity_tokens: np.ndarray
     chunked_prefill: np.ndarray
+    separate_prefill_batches: np.ndarray
     reserve_full_context: np.ndarray
     load_kind: np.ndarray
     rate_rps: np.ndarray
@@ -119,6 +124,16 @@ def _step(
     return np.asarray(step_time(inp.shape, inp.hw, inp.eff, p, a, d, k), dtype=float)
 
 
+def _steps(
+    inp: FluidInputs, *points: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+) -> list[np.ndarray]:
+    """Several step times per scenario in one vectorized call: each point is ``(P, A, D,
+    K)``, arrays with one element per scenario."""
+    stacked = [np.stack([pt[i] for pt in points]) for i in range(4)]
+    times = _step(inp, *stacked)
+    return [times[i] for i in range(len(points))]
+
+
 def _prompt(inp: FluidInputs) -> np.ndarray:
     return np.asarray(np.maximum(inp.prompt_tokens, 1.0), dtype=float)
 
@@ -127,8 +142,19 @@ def _decode_steps(inp: FluidInputs) -> np.ndarray:
     return np.asarray(np.maximum(inp.output_tokens - 1.0, 0.0), dtype=float)
 
 
-def steady_state(inp: FluidInputs, batch: np.ndarray) -> SteadyState:
-    """Step times and shares at ``batch`` running sequences (module docstring)."""
+def steady_state(
+    inp: FluidInputs,
+    batch: np.ndarray,
+    sync: np.ndarray | float = 0.0,
+    backlog: np.ndarray | float = 0.0,
+) -> SteadyState:
+    """Step times and shares at ``batch`` running sequences (module docstring).
+
+    ``sync`` ∈ [0, 1]: how synchronised the running requests are. Fixed-length requests
+    that start together (a burst, a closed loop, an offline run) finish together and are
+    replaced together, so prompts arrive in waves of ``B·I`` tokens that fill whole token
+    budgets; independent arrivals bring one prompt at a time. ``backlog`` (0/1): prompts are
+    waiting; an engine with separate prefill batches then fills the whole budget."""
     prompt = _prompt(inp)
     out = np.maximum(inp.output_tokens, 1.0)
     budget_tokens = inp.max_num_batched_tokens
@@ -138,13 +164,19 @@ def steady_state(inp: FluidInputs, batch: np.ndarray) -> SteadyState:
         np.maximum(budget_tokens, prompt),
     )
     mean_prefill = batch * prompt / out
-    chunk = np.minimum(budget, np.maximum(prompt, mean_prefill))
+    chunk_async = np.minimum(budget, np.maximum(prompt, mean_prefill))
+    chunk_sync = np.minimum(budget, np.maximum(batch * prompt, prompt))
+    chunk = sync * chunk_sync + (1.0 - sync) * chunk_async
+    chunk = np.where(inp.separate_prefill_batches & (np.asarray(backlog) > 0), budget, chunk)
     share = np.clip(mean_prefill / chunk, 0.0, 1.0)
     kv = batch * (prompt + 0.5 * inp.output_tokens)
     zero = np.zeros_like(batch)
-    t_dec = _step(inp, zero, zero, batch, kv)
-    t_mix = _step(inp, chunk, chunk * prompt / 2.0, batch, kv)
-    t_full = _step(inp, budget, budget * prompt / 2.0, batch, kv)
+    t_dec, t_mix, t_full = _steps(
+        inp,
+        (zero, zero, batch, kv),
+        (chunk, chunk * prompt / 2.0, batch, kv),
+        (budget, budget * prompt / 2.0, batch, kv),
+    )
     t_mean = share * t_mix + (1.0 - share) * t_dec
     steps = np.maximum(np.ceil(prompt / budget - 1e-9), 1.0)
     slot = steps * t_mix + _decode_steps(inp) * t_mean
@@ -173,18 +205,52 @@ def max_batch(inp: FluidInputs) -> np.ndarray:
     return np.asarray(np.maximum(limit, 1.0), dtype=float)
 
 
-def _solve_open_loop_batch(
-    inp: FluidInputs, rate: np.ndarray, b_max: np.ndarray, iterations: int = 40
-) -> np.ndarray:
-    """Batch ``B`` with ``B = λ·slot_time(B)`` (bisection on [0, B_max]); B_max if none."""
-    lo = np.zeros_like(b_max)
-    hi = b_max.copy()
-    for _ in range(iterations):
-        mid = 0.5 * (lo + hi)
-        excess = rate * steady_state(inp, np.maximum(mid, 1e-3)).slot_time - mid
-        lo = np.where(excess > 0, mid, lo)
-        hi = np.where(excess > 0, hi, mid)
-    return np.asarray(np.maximum(0.5 * (lo + hi), 1e-3), dtype=float)
+def _slot_time(inp: FluidInputs, batch: np.ndarray) -> np.ndarray:
+    """``steady_state(inp, batch).slot_time`` with only the two step times it needs."""
+    prompt = _prompt(inp)
+    out = np.maximum(inp.output_tokens, 1.0)
+    budget_tokens = inp.max_num_batched_tokens
+    budget = np.where(
+        inp.chunked_prefill,
+        np.maximum(budget_tokens - batch, 0.25 * budget_tokens),
+        np.maximum(budget_tokens, prompt),
+    )
+    mean_prefill = batch * prompt / out
+    chunk = np.minimum(budget, np.maximum(prompt, mean_prefill))
+    share = np.clip(mean_prefill / chunk, 0.0, 1.0)
+    kv = batch * (prompt + 0.5 * inp.output_tokens)
+    zero = np.zeros_like(batch)
+    t_dec, t_mix = _steps(inp, (zero, zero, batch, kv), (chunk, chunk * prompt / 2.0, batch, kv))
+    steps = np.maximum(np.ceil(prompt / budget - 1e-9), 1.0)
+    return np.asarray(
+        steps * t_mix + _decode_steps(inp) * (share * t_mix + (1.0 - share) * t_dec), dtype=float
+    )
+
+
+#: Regula-falsi (Illinois) steps for the open-loop operating batch; the residual
+#: ``λ·slot_time(B) − B`` is nearly linear in ``B``, so a few steps reach float precision.
+OPEN_LOOP_SOLVER_ITERATIONS = 10
+
+
+def _solve_open_loop_batch(inp: FluidInputs, rate: np.ndarray, b_max: np.ndarray) -> np.ndarray:
+    """Batch ``B`` with ``B = λ·slot_time(B)`` on [0, B_max] (B_max when the load exceeds
+    capacity). Illinois regula falsi: bracketed, so it cannot leave [0, B_max]."""
+    if not np.any(rate > 0):
+        return np.asarray(np.maximum(b_max, 1e-3), dtype=float)
+    floor = 1e-3
+    a = np.full_like(b_max, floor)
+    fa = rate * _slot_time(inp, a) - a
+    b = np.maximum(b_max, floor)
+    fb = rate * _slot_time(inp, b) - b
+    saturated = fb >= 0
+    for _ in range(OPEN_LOOP_SOLVER_ITERATIONS):
+        denom = np.where(np.abs(fb - fa) > 1e-300, fb - fa, 1e-300)
+        c = np.clip(b - fb * (b - a) / denom, floor, b_max)
+        fc = rate * _slot_time(inp, c) - c
+        swap = fc * fb < 0
+        a, fa = np.where(swap, b, a), np.where(swap, fb, fa * 0.5)
+        b, fb = c, fc
+    return np.asarray(np.where(saturated | (rate <= 0), b_max, np.maximum(b, floor)), dtype=float)
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,8 +267,9 @@ class FluidResult:
 
 def _latency_stats(name: str, samples: np.ndarray, out: dict[str, np.ndarray]) -> None:
     out[f"{name}_mean"] = samples.mean(axis=1)
-    for label, q in PERCENTILES.items():
-        out[f"{name}_{label}"] = np.percentile(samples, q, axis=1)
+    values = np.percentile(samples, list(PERCENTILES.values()), axis=1)
+    for row, label in zip(values, PERCENTILES, strict=True):
+        out[f"{name}_{label}"] = row
 
 
 def evaluate(inp: FluidInputs, grid_points: int | None = None) -> FluidResult:
@@ -214,8 +281,10 @@ def evaluate(inp: FluidInputs, grid_points: int | None = None) -> FluidResult:
     prompt = _prompt(inp)
     decode_steps = _decode_steps(inp)
     b_max = max_batch(inp)
-    sat = steady_state(inp, b_max)
-    mu = b_max / sat.slot_time
+    sat = steady_state(inp, b_max, np.where(kind == OPEN_LOOP, 0.0, 1.0), 1.0)
+    # The API server takes requests one at a time: no more than 1/f per second per replica.
+    frontend = np.where(inp.served, inp.eff.frontend_s_per_request, 0.0)
+    mu = np.minimum(b_max / sat.slot_time, 1.0 / np.maximum(frontend, 1e-12))
     n_prompts = np.where(np.isfinite(inp.num_prompts), inp.num_prompts, DEFAULT_NUM_PROMPTS)
     rate = np.where(kind == OPEN_LOOP, inp.rate_rps, mu)
     batch = np.where(kind == STATIC_BATCH, inp.batch_size, b_max)
@@ -223,11 +292,17 @@ def evaluate(inp: FluidInputs, grid_points: int | None = None) -> FluidResult:
     batch = np.where(kind == BURST, np.minimum(n_prompts, b_max), batch)
     open_batch = _solve_open_loop_batch(inp, np.where(kind == OPEN_LOOP, rate, 0.0), b_max)
     batch = np.where(kind == OPEN_LOOP, open_batch, batch)
-    st = steady_state(inp, batch)
+    sync = np.where(kind == OPEN_LOOP, 0.0, np.exp(-SYNC_DECAY * inp.output_cv))
+    waiting = np.select(
+        [kind == BURST, kind == CLOSED_LOOP, kind == MAX_THROUGHPUT],
+        [n_prompts > b_max, inp.concurrency > b_max, np.ones_like(b_max, dtype=bool)],
+        False,
+    )
+    st = steady_state(inp, batch, sync, waiting.astype(float))
 
     overhead = np.where(inp.served, inp.eff.request_overhead_s, 0.0)
     points = grid_points or GRID_POINTS
-    u_pos, u_prompt, u_wait, u_out, u_tpot = (grid(d, points)[None, :] for d in range(5))
+    u_pos, u_prompt, u_wait, u_out = (grid(d, points)[None, :] for d in range(4))
     prompt_k = prompt[:, None] * lognormal_factor(u_prompt, inp.prompt_cv[:, None])
     out_k = np.maximum(
         inp.output_tokens[:, None] * lognormal_factor(u_out, inp.output_cv[:, None]), 1.0
@@ -252,24 +327,31 @@ def evaluate(inp: FluidInputs, grid_points: int | None = None) -> FluidResult:
         0.0,
     )
     k = u_pos * col(n_prompts)
-    backlog = np.maximum(k / col(mu) - k / col(np.maximum(rate, 1e-12)) - col(b_max / mu), 0.0)
-    ttft_open = svc + stoch + backlog
+    # A backlog only builds in a finite run that states its size; an open-ended run above
+    # capacity has no steady state, and measured ones are by construction sustainable.
+    finite = col(np.isfinite(inp.num_prompts).astype(float))
+    backlog = finite * np.maximum(
+        k / col(mu) - k / col(np.maximum(rate, 1e-12)) - col(b_max / mu), 0.0
+    )
+    rho_front = np.minimum(rate * frontend, MAX_STOCHASTIC_UTILISATION)
+    front_wait = rho_front * frontend / (2.0 * (1.0 - rho_front))  # M/D/1 at the API server
+    ttft_open = svc + stoch + backlog + col(front_wait)
     # Burst: first wave prefilled back to back at the full budget, later waves per slot.
     burst_wave = col(np.maximum(np.minimum(n_prompts, b_max), 1.0))
     s_burst = col(prompt * st.full_prefill_s_per_token)
     kb = np.floor(k)
-    ttft_burst = (
-        (np.mod(kb, burst_wave) + 1.0) * s_burst
-        + np.floor(kb / burst_wave) * col(st.slot_time)
-        + col(overhead)
-    )
+    ttft_burst = np.maximum(
+        (np.mod(kb, burst_wave) + 1.0) * s_burst + np.floor(kb / burst_wave) * col(st.slot_time),
+        (kb + 1.0) * col(frontend) + s_burst,
+    ) + col(overhead)
     # Closed loop: the first `c` requests arrive together, later ones queue for a slot.
     conc = np.maximum(inp.concurrency, 1.0)
     first = kb < col(conc)
     wave = col(np.maximum(np.minimum(conc, b_max), 1.0))
-    ttft_first = (
-        (np.mod(kb, wave) + 1.0) * s_burst + np.floor(kb / wave) * col(st.slot_time) + col(overhead)
-    )
+    ttft_first = np.maximum(
+        (np.mod(kb, wave) + 1.0) * s_burst + np.floor(kb / wave) * col(st.slot_time),
+        (kb + 1.0) * col(frontend) + s_burst,
+    ) + col(overhead)
     queue_wait = np.maximum(conc - b_max, 0.0) / mu
     contention = np.minimum(
         conc / np.maximum(svc.mean(axis=1) + st.slot_time, 1e-9) * service_prefill,
@@ -280,7 +362,17 @@ def evaluate(inp: FluidInputs, grid_points: int | None = None) -> FluidResult:
     # Static batch: one prefill pass for the whole batch.
     b = np.maximum(inp.batch_size, 1.0)
     zero = np.zeros_like(b)
-    t_prefill_static = _step(inp, b * prompt, b * prompt**2 / 2.0, zero, zero)
+    # Static batches: the prefill pass and decode steps at the mean and percentile contexts.
+    static_points = [(b * prompt, b * prompt**2 / 2.0, zero, zero)]
+    static_points.append((zero, zero, b, b * (prompt + 0.5 * inp.output_tokens)))
+    static_points += [
+        (zero, zero, b, b * (prompt + q / 100.0 * decode_steps)) for q in PERCENTILES.values()
+    ]
+    if np.any(kind == STATIC_BATCH):
+        static_times = _steps(inp, *static_points)
+    else:
+        static_times = [zero] * len(static_points)
+    t_prefill_static, static_mid, *static_itl = static_times
     ttft_static = np.broadcast_to(col(t_prefill_static), svc.shape)
 
     ttft = np.select(
@@ -292,8 +384,31 @@ def evaluate(inp: FluidInputs, grid_points: int | None = None) -> FluidResult:
     spread = np.sqrt(
         col(st.prefill_share * (1 - st.prefill_share)) / np.maximum(out_k - 1.0, 1.0)
     ) * col(st.t_mix - st.t_dec)
-    tpot_k = np.maximum(col(st.t_mean) + spread * normal_quantile(u_tpot), col(st.t_dec))
-    static_mid = _step(inp, zero, zero, b, b * (prompt + 0.5 * inp.output_tokens))
+    tpot_k = np.maximum(col(st.t_mean) + spread * grid_normal(4, points), col(st.t_dec))
+    # Synchronised first wave (burst, closed loop, offline): the j-th of W requests prefilled
+    # decodes through the rest of its wave's prefill, (1 − j/W) of the wave's n_p budget-sized
+    # prefill steps, plus the next wave's first j/W when one follows.
+    waved = (kind == BURST) | (kind == CLOSED_LOOP) | (kind == MAX_THROUGHPUT)
+    wave_size = np.where(
+        kind == BURST, burst_wave[:, 0], np.where(kind == CLOSED_LOOP, wave[:, 0], b_max)
+    )
+    wave_tokens = np.minimum(st.budget, np.maximum(wave_size * prompt, prompt))
+    kv_now = batch * (prompt + 0.5 * inp.output_tokens)
+    t_wave = (
+        _step(inp, wave_tokens, wave_tokens * prompt / 2.0, batch, kv_now)
+        if np.any(waved)
+        else st.t_mix
+    )
+    wave_steps = np.maximum(wave_size * prompt / wave_tokens, 1.0)
+    frac = np.mod(kb, col(wave_size)) / col(wave_size)
+    run_length = np.where(
+        kind == CLOSED_LOOP, np.where(np.isfinite(inp.num_prompts), n_prompts, np.inf), n_prompts
+    )
+    has_next = (kb + col(wave_size)) < col(run_length)
+    extra = col(wave_steps * (t_wave - st.t_dec)) * ((1.0 - frac) + frac * has_next)
+    tpot_wave = col(st.t_dec) + extra / np.maximum(out_k - 1.0, 1.0)
+    first_wave = (kb < col(wave_size)) & waved[:, None]
+    tpot_k = np.where(first_wave, col(sync) * tpot_wave + (1.0 - col(sync)) * tpot_k, tpot_k)
     tpot_k = np.where(kind[:, None] == STATIC_BATCH, col(static_mid), tpot_k)
     e2e = ttft + np.maximum(out_k - 1.0, 0.0) * tpot_k
 
@@ -301,11 +416,15 @@ def evaluate(inp: FluidInputs, grid_points: int | None = None) -> FluidResult:
     _latency_stats("ttft_ms", ttft * 1e3, metrics)
     _latency_stats("tpot_ms", tpot_k * 1e3, metrics)
     _latency_stats("e2e_ms", e2e * 1e3, metrics)
-    metrics["itl_ms_mean"] = np.where(kind == STATIC_BATCH, static_mid, st.t_mean) * 1e3
-    for label, q in PERCENTILES.items():
-        mix = two_point_quantile(q / 100.0, st.t_dec, st.t_mix, st.prefill_share)
-        j = q / 100.0 * decode_steps
-        static_q = _step(inp, zero, zero, b, b * (prompt + j))
+    # ITL: every gap of every request; the share of long (prefill-carrying) gaps is what the
+    # requests' TPOTs imply, weighted by their gaps.
+    gaps = np.maximum(out_k - 1.0, 1.0)
+    itl_mean = (gaps * tpot_k).sum(axis=1) / gaps.sum(axis=1)
+    t_high = np.where(waved, sync * t_wave + (1.0 - sync) * st.t_mix, st.t_mix)
+    long_share = np.clip((itl_mean - st.t_dec) / np.maximum(t_high - st.t_dec, 1e-12), 0.0, 1.0)
+    metrics["itl_ms_mean"] = np.where(kind == STATIC_BATCH, static_mid, itl_mean) * 1e3
+    for (label, q), static_q in zip(PERCENTILES.items(), static_itl, strict=True):
+        mix = two_point_quantile(q / 100.0, st.t_dec, t_high, long_share)
         metrics[f"itl_ms_{label}"] = np.where(kind == STATIC_BATCH, static_q, mix) * 1e3
 
     # Throughput per replica, then over all replicas.
@@ -318,7 +437,11 @@ def evaluate(inp: FluidInputs, grid_points: int | None = None) -> FluidResult:
         [kind == MAX_THROUGHPUT, kind == OPEN_LOOP, kind == CLOSED_LOOP, kind == STATIC_BATCH],
         [
             np.where(np.isfinite(inp.num_prompts), rps_burst, mu),
-            np.where(rate > mu, np.minimum(rate, rps_burst), rate),
+            np.where(
+                rate > mu,
+                np.where(np.isfinite(inp.num_prompts), np.minimum(rate, rps_burst), mu),
+                rate,
+            ),
             rps_closed,
             b / np.maximum(metrics["e2e_ms_mean"] / 1e3, 1e-9),
         ],
@@ -347,10 +470,14 @@ def single_stream(inp: FluidInputs) -> dict[str, np.ndarray]:
     prompt = _prompt(inp)
     zero = np.zeros_like(prompt)
     one = np.ones_like(prompt)
-    decode_s = _step(inp, zero, zero, one, prompt + 0.5 * inp.output_tokens)
     chunks = np.maximum(np.ceil(prompt / inp.max_num_batched_tokens - 1e-9), 1.0)
     size = prompt / chunks
-    prefill_s = chunks * _step(inp, size, prompt * size / 2.0, zero, zero)
+    decode_s, chunk_s = _steps(
+        inp,
+        (zero, zero, one, prompt + 0.5 * inp.output_tokens),
+        (size, prompt * size / 2.0, zero, zero),
+    )
+    prefill_s = chunks * chunk_s
     return {
         "decode_tokens_per_s_single_stream": 1.0 / decode_s,
         "prefill_tokens_per_s_single_stream": prompt / prefill_s,

@@ -9,10 +9,12 @@ permutations), so every prediction is deterministic and smooth in its parameters
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 #: Samples per scenario for request-level distributions (TTFT/E2E percentiles).
-GRID_POINTS = 200
+GRID_POINTS = 128
 
 
 def normal_quantile(p: np.ndarray) -> np.ndarray:
@@ -77,12 +79,25 @@ def _strata(points: int) -> np.ndarray:
 
 def grid(dimension: int, points: int = GRID_POINTS) -> np.ndarray:
     """Stratified uniforms for sample dimension ``dimension`` (0 = sorted, others permuted
-    by a fixed seed so dimensions are decorrelated; deterministic)."""
+    by a fixed seed so dimensions are decorrelated; deterministic). Read-only, cached."""
+    return _grid(dimension, points)
+
+
+@functools.lru_cache(maxsize=64)
+def grid_normal(dimension: int, points: int = GRID_POINTS) -> np.ndarray:
+    """Standard normal quantiles of :func:`grid` (read-only, cached), as a row vector."""
+    values = normal_quantile(_grid(dimension, points))[None, :]
+    values.setflags(write=False)
+    return values
+
+
+@functools.lru_cache(maxsize=64)
+def _grid(dimension: int, points: int) -> np.ndarray:
     base = _strata(points)
-    if dimension == 0:
-        return base
-    order = np.random.default_rng(7919 * dimension).permutation(points)
-    return base[order]
+    if dimension:
+        base = base[np.random.default_rng(7919 * dimension).permutation(points)]
+    base.setflags(write=False)
+    return base
 
 
 def percentile_rows(samples: np.ndarray, q: float) -> np.ndarray:

@@ -110,7 +110,13 @@ def step_time(
     t_comm = shape.allreduces_per_stage * allreduce_time_s(
         tokens * shape.allreduce_bytes_per_token, hw, eff.comm_efficiency
     )
-    stage = t_linear + t_attn + t_comm + shape.layers_per_stage * eff.layer_overhead_s
+    stage = (
+        t_linear
+        + t_attn
+        + t_comm
+        + shape.layers_per_stage * eff.layer_overhead_s
+        + shape.moe_layers_per_stage * eff.moe_layer_overhead_s
+    )
     return (
         pp * stage
         + (pp - 1.0) * PIPELINE_HOP_LATENCY_S
@@ -135,9 +141,13 @@ class ParamArrays(Protocol):
     @property
     def layer_overhead_s(self) -> Num: ...
     @property
+    def moe_layer_overhead_s(self) -> Num: ...
+    @property
     def seq_overhead_s(self) -> Num: ...
     @property
     def request_overhead_s(self) -> Num: ...
+    @property
+    def frontend_s_per_request(self) -> Num: ...
     @property
     def overlap_exponent(self) -> Num: ...
 

@@ -48,19 +48,23 @@ UNQUANTIZED_BYTES_PER_WEIGHT = 2.0
 #: ``CacheConfig.cache_dtype='auto'``), ``fp8`` stores e4m3/e5m2 (1 byte).
 KV_ELEMENT_BYTES: dict[KvCacheDtype, float] = {KvCacheDtype.AUTO: 2.0, KvCacheDtype.FP8: 1.0}
 
-#: Device bytes per datasheet "GB" of HBM/GDDR. Datasheet capacities are binary: nvidia-smi
-#: reports 81,920 MiB on an A100 80GB and 81,559 MiB on an H100 80GB; about 1-2 % of that is
-#: held by the driver/ECC (H100: 79.6 GiB visible). Estimated: 2**30 × 0.98.
-DEVICE_BYTES_PER_DATASHEET_GB = 2**30 * 0.98
+#: Device bytes per datasheet "GB" of HBM/GDDR. Datasheet capacities are binary: the CUDA
+#: runtime reports 81,920 MiB on an A100 80GB, 81,559 MiB on an H100 80GB and 143,771 MiB on an
+#: H200 141GB (99.6 % of the binary figure); GDDR cards with ECC report less (L4: 23,034 MiB of
+#: 24 GiB). vLLM applies ``gpu_memory_utilization`` to this total. Estimated: 2**30 × 0.99.
+DEVICE_BYTES_PER_DATASHEET_GB = 2**30 * 0.99
 
 #: CUDA context, cuBLAS workspaces and NCCL buffers outside PyTorch's allocator
-#: ("non_torch_memory" in vLLM's memory profile log: 0.1-1.5 GiB; larger with TP because of
-#: NCCL buffers). Estimated from vLLM 0.6-0.11 startup logs.
-NON_TORCH_BYTES = 0.6 * 2**30
-NON_TORCH_BYTES_TENSOR_PARALLEL = 1.2 * 2**30
+#: ("non_torch_memory" in vLLM's memory profile log: ~0.1-0.5 GiB on one GPU, more with tensor
+#: parallelism because of NCCL and custom all-reduce buffers). Estimated from vLLM 0.6-0.11
+#: startup logs.
+NON_TORCH_BYTES = 0.4 * 2**30
+NON_TORCH_BYTES_TENSOR_PARALLEL = 1.0 * 2**30
 
-#: Memory CUDA graph capture keeps (vLLM log "Graph capturing finished ... took 0.3-1.5 GiB" for
-#: the default capture sizes up to 512). Estimated.
+#: Memory CUDA graph capture keeps (vLLM log "Graph capturing finished ... took 0.3-1.5 GiB"
+#: for the default capture sizes up to 512). vLLM captures the graphs after sizing the KV cache,
+#: from the ``1 − gpu_memory_utilization`` headroom, so it is not part of the reserve; kept for
+#: reference (estimated).
 CUDA_GRAPH_BYTES = 0.5 * 2**30
 
 #: Activation bytes per token of the profiling batch: the widest live tensors of one layer —
@@ -197,13 +201,14 @@ def kv_bytes_per_token(
     """KV-cache bytes one token occupies in all layers of the whole model (no TP split, no
     sliding-window cap).
 
-    Standard/GQA attention: ``2 (K and V) × layers × kv_heads × head_dim × element bytes`` —
+    Standard/GQA attention: ``2 (K and V) × layers × kv_heads × head_dim × element bytes`` over
+    the layers that attend (linear-attention layers keep a fixed state instead) —
     Llama-3.1-8B in bf16: 2 × 32 × 8 × 128 × 2 = 131,072 B. MLA (DeepSeek V2/V3) caches one
     compressed latent per layer: ``layers × (kv_lora_rank + qk_rope_head_dim) × bytes``.
     """
     elem = kv_element_bytes(kv_cache_dtype, precision)
     per_layer = _kv_elements_per_token_per_layer(model) * elem
-    return per_layer * model.num_layers
+    return per_layer * (model.num_layers - model.linear_attention_layers)
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,7 +252,8 @@ def kv_layout(
     else:
         heads_per_gpu = max(model.num_kv_heads / tp, 1.0)
         per_layer = 2.0 * heads_per_gpu * model.head_dim * elem
-    layers = model.num_layers / pp
+    # Linear-attention layers (e.g. Gated DeltaNet) keep a fixed-size state, not a KV cache.
+    layers = (model.num_layers - model.linear_attention_layers) / pp
     window_layers = model.sliding_window_layers / pp if model.sliding_window else 0.0
     return KvLayout(
         global_bytes_per_token=per_layer * (layers - window_layers),
@@ -281,13 +287,10 @@ def activation_bytes_per_gpu(
 def reserve_bytes_per_gpu(
     model: ModelArchitecture, tp: int, max_num_batched_tokens: int, max_num_seqs: int
 ) -> float:
-    """Everything besides weights and KV cache: activations, non-torch memory, CUDA graphs."""
+    """What the KV budget loses besides weights: profiled peak activations and non-torch
+    memory (CUDA graphs come out of the headroom above ``gpu_memory_utilization``)."""
     non_torch = NON_TORCH_BYTES_TENSOR_PARALLEL if tp > 1 else NON_TORCH_BYTES
-    return (
-        activation_bytes_per_gpu(model, tp, max_num_batched_tokens, max_num_seqs)
-        + non_torch
-        + CUDA_GRAPH_BYTES
-    )
+    return activation_bytes_per_gpu(model, tp, max_num_batched_tokens, max_num_seqs) + non_torch
 
 
 def _longest_sequence(layout: KvLayout, kv_budget: float, model_limit: int) -> int:

@@ -13,16 +13,21 @@ enforced: no predicted decode rate beats reading the weights and KV cache at pea
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
 
+from predeploy.core.batching import SchedulerConfig
 from predeploy.core.efficiency import ParameterChoice, ParameterSet
 from predeploy.core.errors import InputError
 from predeploy.core.fluid import FluidResult, evaluate
+from predeploy.core.latency import RooflineStepCost
 from predeploy.core.roofline import roofline_floor_s
+from predeploy.core.simulator import simulate
 from predeploy.core.types import (
+    LoadSpec,
     Percentiles,
     PerfMetrics,
     PerfPrediction,
@@ -42,6 +47,7 @@ PredictMode = Literal["analytic", "simulate"]
 __all__ = [
     "PredictMode",
     "SingleStreamRates",
+    "contract_metrics",
     "default_vllm_settings",
     "predict",
     "predict_many",
@@ -49,6 +55,46 @@ __all__ = [
 ]
 
 LATENCY_NAMES = ("ttft_ms", "itl_ms", "tpot_ms", "e2e_ms")
+
+#: Loads whose latencies are meaningful to report (offline max-throughput runs are not).
+LATENCY_LOADS = frozenset({"poisson", "gamma", "concurrency", "burst", "static_batch"})
+
+STATS = ("mean", "p50", "p90", "p95", "p99")
+
+
+def contract_metrics(
+    scenario: ServingScenario,
+    prediction: PerfPrediction,
+    *,
+    single_stream: bool = False,
+    ttft_only: bool = False,
+) -> dict[str, float]:
+    """A prediction in the calibration contract's metric names and units.
+
+    Throughputs always; latency percentiles for loads where they mean something (not offline
+    max-throughput runs); single-stream speeds when asked; only TTFT when the output length
+    is unknown.
+    """
+    m = prediction.metrics
+    out: dict[str, float] = {}
+    if not ttft_only:
+        out["output_tokens_per_s"] = m.output_tokens_per_s
+        out["total_tokens_per_s"] = m.total_tokens_per_s
+        out["requests_per_s"] = m.requests_per_s
+    names = ("ttft_ms",) if ttft_only else LATENCY_NAMES
+    if scenario.load.kind in LATENCY_LOADS:
+        for name in names:
+            values = getattr(m, name)
+            for stat in STATS:
+                value = getattr(values, stat)
+                if value is not None:
+                    out[f"{name}_{stat}"] = value
+    if single_stream and not ttft_only:
+        for key in ("decode_tokens_per_s_single_stream", "prefill_tokens_per_s_single_stream"):
+            value = getattr(prediction, key)
+            if value is not None:
+                out[key] = value
+    return {k: round(float(v), 6) for k, v in out.items() if math.isfinite(v)}
 
 
 def _percentiles(metrics: dict[str, np.ndarray], name: str, i: int) -> Percentiles:
@@ -122,9 +168,7 @@ def predict_many(
                 metrics=metrics,
                 memory=prep.memory,
                 saturation_rps=float(result.saturation_rps[i]),
-                decode_tokens_per_s_single_stream=float(
-                    m["decode_tokens_per_s_single_stream"][i]
-                ),
+                decode_tokens_per_s_single_stream=float(m["decode_tokens_per_s_single_stream"][i]),
                 prefill_tokens_per_s_single_stream=float(
                     m["prefill_tokens_per_s_single_stream"][i]
                 ),
@@ -149,13 +193,94 @@ def predict(
     raise InputError(f"unknown prediction mode {mode!r}; valid: analytic, simulate")
 
 
+#: Share of an open-loop simulation's first requests left out of its statistics (the run
+#: starts from an empty server; MLPerf and ``vllm bench`` measure a warm server).
+OPEN_LOOP_WARMUP_FRACTION = 0.1
+
+
+def per_replica_load(load: LoadSpec, replicas: int) -> LoadSpec:
+    """The load one of ``replicas`` identical replicas sees (split evenly by the router)."""
+    if replicas == 1:
+        return load
+    updates: dict[str, float | int | None] = {}
+    if load.rate_rps is not None:
+        updates["rate_rps"] = load.rate_rps / replicas
+    if load.concurrency is not None:
+        updates["concurrency"] = max(round(load.concurrency / replicas), 1)
+    if load.num_prompts is not None:
+        updates["num_prompts"] = max(round(load.num_prompts / replicas), 1)
+    return load.model_copy(update=updates)
+
+
+def scheduler_config(prepared: PreparedScenario) -> SchedulerConfig:
+    """The vLLM scheduler limits of a prepared scenario (``max_model_len`` within the cache)."""
+    s = prepared.settings
+    capacity = max(int(prepared.kv_capacity_tokens), s.block_size)
+    max_len = max(min(s.max_model_len, capacity - s.block_size), 1)
+    seqs = min(s.max_num_seqs, s.max_num_batched_tokens)
+    tokens = (
+        s.max_num_batched_tokens
+        if s.enable_chunked_prefill
+        else max(s.max_num_batched_tokens, max_len)
+    )
+    return SchedulerConfig(
+        max_num_seqs=seqs,
+        max_num_batched_tokens=tokens,
+        enable_chunked_prefill=s.enable_chunked_prefill,
+        kv_capacity_tokens=capacity,
+        block_size=s.block_size,
+        max_model_len=max_len,
+    )
+
+
 def _simulate(
     scenario: ServingScenario, params: ParameterSet, *, num_requests: int, seed: int
 ) -> PerfPrediction:
-    del scenario, params, num_requests, seed
-    raise InputError(
-        "simulation mode needs the discrete-event simulator (predeploy.core.simulator), "
-        "which is not available in this build; use mode='analytic'"
+    """The discrete-event simulation of one replica under its share of the load."""
+    prepared = prepare(scenario)
+    eff, choice = params.for_gpu(scenario.gpu, scenario.engine)
+    step = RooflineStepCost(
+        scenario.model,
+        scenario.gpu,
+        scenario.precision,
+        eff,
+        tp=scenario.tp,
+        pp=scenario.pp,
+        kv_cache_dtype=scenario.kv_cache_dtype,
+    )
+    load = per_replica_load(scenario.load, scenario.replicas)
+    result = simulate(
+        step,
+        scheduler_config(prepared),
+        load,
+        scenario.prompt_tokens,
+        scenario.output_tokens,
+        num_requests,
+        seed,
+        warmup_fraction=OPEN_LOOP_WARMUP_FRACTION if load.kind in ("poisson", "gamma") else 0.0,
+    )
+    provenance = PredictionProvenance(
+        method="simulation",
+        parameters=choice.basis,
+        parameter_source=choice.source,
+        seed=seed,
+        num_requests_simulated=result.num_requests,
+    )
+    r = float(scenario.replicas)
+    metrics = result.to_perf_metrics(provenance).model_copy(
+        update={
+            "output_tokens_per_s": result.output_tokens_per_s * r,
+            "total_tokens_per_s": result.total_tokens_per_s * r,
+            "requests_per_s": result.requests_per_s * r,
+        }
+    )
+    analytic = predict_many([scenario], params)[0]
+    return PerfPrediction(
+        metrics=metrics,
+        memory=prepared.memory,
+        saturation_rps=analytic.saturation_rps,
+        decode_tokens_per_s_single_stream=analytic.decode_tokens_per_s_single_stream,
+        prefill_tokens_per_s_single_stream=analytic.prefill_tokens_per_s_single_stream,
     )
 
 

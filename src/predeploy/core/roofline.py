@@ -133,6 +133,7 @@ class StepShape:
     allreduce_bytes_per_token: Num
     allreduces_per_stage: Num
     layers_per_stage: Num
+    moe_layers_per_stage: Num
     pp: Num
 
 
@@ -167,15 +168,16 @@ def step_shape(
     linear_flops = 2.0 * (parts.linear + active_expert_params) / split
     head_flops = 2.0 * float(model.hidden_size * model.vocab_size) / tp / pp
     layers = model.num_layers / pp
+    attn_layers = (model.num_layers - model.linear_attention_layers) / pp
     heads_per_gpu = model.num_attention_heads / tp
     if model.mla_kv_lora_rank is not None:
         rope = model.mla_qk_rope_head_dim or DEFAULT_MLA_ROPE_DIM
         # Prefill runs MHA on decompressed K/V (qk = head_dim + rope, v = head_dim);
         # decode runs absorbed MQA over the latent: qk = rank + rope, v = rank.
-        prefill_pair = 2.0 * heads_per_gpu * (2 * model.head_dim + rope) * layers
-        decode_ctx = 2.0 * heads_per_gpu * (2 * model.mla_kv_lora_rank + rope) * layers
+        prefill_pair = 2.0 * heads_per_gpu * (2 * model.head_dim + rope) * attn_layers
+        decode_ctx = 2.0 * heads_per_gpu * (2 * model.mla_kv_lora_rank + rope) * attn_layers
     else:
-        prefill_pair = 4.0 * heads_per_gpu * model.head_dim * layers
+        prefill_pair = 4.0 * heads_per_gpu * model.head_dim * attn_layers
         decode_ctx = prefill_pair
     layout = kv_layout(model, tp, pp, kv_cache_dtype, precision)
     return StepShape(
@@ -193,6 +195,9 @@ def step_shape(
         allreduce_bytes_per_token=float(model.hidden_size) * ACTIVATION_BYTES,
         allreduces_per_stage=float(ALLREDUCES_PER_LAYER * layers) if tp > 1 else 0.0,
         layers_per_stage=layers,
+        moe_layers_per_stage=(model.num_layers - model.num_dense_layers) / pp
+        if model.is_moe
+        else 0.0,
         pp=float(pp),
     )
 

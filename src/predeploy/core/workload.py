@@ -111,6 +111,7 @@ class PreparedScenario:
     output_cv: float
     kv_capacity_tokens: float
     chunked_prefill: bool
+    separate_prefill_batches: bool
     reserve_full_context: bool
     load_code: int
     rate_rps: float
@@ -190,6 +191,7 @@ def prepare(scenario: ServingScenario) -> PreparedScenario:
         output_cv=_coefficient_of_variation(output.mean, output.stdev),
         kv_capacity_tokens=float(max(memory.kv_capacity_tokens, 1)),
         chunked_prefill=chunked,
+        separate_prefill_batches=profile.separate_prefill_batches,
         reserve_full_context=profile.reserve_full_context,
         load_code=LOAD_CODES[load.kind],
         rate_rps=(load.rate_rps or 0.0) / replicas,
@@ -198,7 +200,7 @@ def prepare(scenario: ServingScenario) -> PreparedScenario:
         batch_size=float(load.batch_size or 1),
         num_prompts=load.num_prompts / replicas if load.num_prompts else math.inf,
         replicas=replicas,
-        served=load.kind in SERVED_LOADS,
+        served=scenario.served_over_api and load.kind in SERVED_LOADS,
     )
 
 
@@ -212,8 +214,10 @@ class EfficiencyArrays:
     comm_efficiency: np.ndarray
     step_overhead_s: np.ndarray
     layer_overhead_s: np.ndarray
+    moe_layer_overhead_s: np.ndarray
     seq_overhead_s: np.ndarray
     request_overhead_s: np.ndarray
+    frontend_s_per_request: np.ndarray
     overlap_exponent: np.ndarray
 
     @classmethod
@@ -258,6 +262,9 @@ def stack(prepared: Sequence[PreparedScenario], eff: EfficiencyArrays) -> FluidI
         ),
         kv_capacity_tokens=column("kv_capacity_tokens"),
         chunked_prefill=np.array([p.chunked_prefill for p in prepared], dtype=bool),
+        separate_prefill_batches=np.array(
+            [p.separate_prefill_batches for p in prepared], dtype=bool
+        ),
         reserve_full_context=np.array([p.reserve_full_context for p in prepared], dtype=bool),
         load_kind=np.array([p.load_code for p in prepared], dtype=int),
         rate_rps=column("rate_rps"),

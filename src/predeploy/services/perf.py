@@ -8,23 +8,32 @@ case that cannot be predicted. Deterministic; ``expected`` is never read.
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import json
-import math
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from predeploy.core.benchmarks import scenario_from_case
+from predeploy.core.benchmarks import (
+    case_from_record,
+    output_unknown,
+    scenario_from_case,
+    wants_single_stream,
+)
+from predeploy.core.calibration import FitReport, Measurement, calibrate
 from predeploy.core.cases import CalibrationCase, CaseScenario, parse_case
 from predeploy.core.catalog import Catalog, InMemoryCatalog
 from predeploy.core.efficiency import ParameterSet
 from predeploy.core.engines import default_kv_cache_dtype
 from predeploy.core.errors import InputError, PredeployError, describe_validation_error
-from predeploy.core.perf import PredictMode, predict, predict_many
+from predeploy.core.perf import PredictMode, contract_metrics, predict, predict_many
+from predeploy.core.scoring import Score
 from predeploy.core.types import (
+    BenchmarkRecord,
     Engine,
     KvCacheDtype,
     LoadSpec,
@@ -33,12 +42,10 @@ from predeploy.core.types import (
     ServingScenario,
     TokenDistribution,
 )
+from predeploy.core.validation import Split, validate
 
 #: The fitted parameters shipped with the package.
 PARAMS_FILE = Path(__file__).resolve().parents[1] / "data" / "perf_params.json"
-
-#: Loads whose latencies are meaningful to report (offline max-throughput runs are not).
-LATENCY_LOADS = frozenset({"poisson", "gamma", "concurrency", "burst", "static_batch"})
 
 
 def load_parameters(path: Path | None = None) -> ParameterSet:
@@ -74,39 +81,20 @@ def default_catalog() -> Catalog:
     return InMemoryCatalog()
 
 
-def contract_metrics(
-    scenario: ServingScenario,
-    case: CaseScenario,
-    prediction: PerfPrediction,
-    params: ParameterSet,
-) -> dict[str, float]:
-    """The prediction in the calibration contract's metric names and units."""
-    m = prediction.metrics
-    out: dict[str, float] = {
-        "output_tokens_per_s": m.output_tokens_per_s,
-        "total_tokens_per_s": m.total_tokens_per_s,
-        "requests_per_s": m.requests_per_s,
-    }
-    if scenario.load.kind in LATENCY_LOADS:
-        for name in ("ttft_ms", "itl_ms", "tpot_ms", "e2e_ms"):
-            values = getattr(m, name)
-            for stat in ("mean", "p50", "p90", "p95", "p99"):
-                value = getattr(values, stat)
-                if value is not None:
-                    out[f"{name}_{stat}"] = value
-    single_load = case.load.value == 1 and case.load.kind in ("concurrency", "static_batch")
-    if scenario.engine == Engine.LLAMA_CPP or single_load:
-        for name in ("decode_tokens_per_s_single_stream", "prefill_tokens_per_s_single_stream"):
-            value = getattr(prediction, name)
-            if value is not None:
-                out[name] = value
-    return {k: round(float(v), 6) for k, v in out.items() if math.isfinite(v)}
-
-
 def predict_cases(
-    objects: Sequence[dict[str, Any] | None], catalog: Catalog, params: ParameterSet
+    objects: Sequence[dict[str, Any] | None],
+    catalog: Catalog,
+    params: ParameterSet,
+    *,
+    mode: PredictMode = "analytic",
+    num_requests: int = 1000,
+    seed: int = 0,
 ) -> list[dict[str, Any]]:
-    """One contract output object per input object (``None`` = an unreadable input line)."""
+    """One contract output object per input object (``None`` = an unreadable input line).
+
+    ``analytic`` predicts all cases at once; ``simulate`` runs the discrete-event simulator per
+    case (``num_requests`` requests unless the load states its own count; deterministic for a
+    seed)."""
     results: list[dict[str, Any] | None] = [None] * len(objects)
     ready: list[tuple[int, str, ServingScenario, CaseScenario]] = []
     for i, obj in enumerate(objects):
@@ -119,14 +107,30 @@ def predict_cases(
         except PredeployError as exc:
             results[i] = {"id": case_id, "metrics": {}, "fits": None, "error": str(exc)}
     predictions = predict_many([r[2] for r in ready], params)
+    notes: dict[int, str] = {}
+    if mode == "simulate":
+        for j, r in enumerate(ready):
+            try:
+                predictions[j] = predict(
+                    r[2], params, mode="simulate", num_requests=num_requests, seed=seed
+                )
+            except (ValueError, PredeployError) as exc:
+                notes[r[0]] = f"cannot simulate ({exc}); analytic prediction given"
     for (i, case_id, scenario, case_sc), prediction in zip(ready, predictions, strict=True):
         row: dict[str, Any] = {
             "id": case_id,
-            "metrics": contract_metrics(scenario, case_sc, prediction, params),
+            "metrics": contract_metrics(
+                scenario,
+                prediction,
+                single_stream=wants_single_stream(case_sc),
+                ttft_only=output_unknown(case_sc),
+            ),
             "fits": prediction.memory.fits,
         }
         if not prediction.memory.fits:
             row["error"] = prediction.memory.reason
+        if i in notes:
+            row["error"] = "; ".join(filter(None, (row.get("error"), notes[i])))
         results[i] = row
     return [r for r in results if r is not None]
 
@@ -156,13 +160,16 @@ def predict_file(
     *,
     catalog: Catalog | None = None,
     params: ParameterSet | None = None,
+    mode: PredictMode = "analytic",
 ) -> tuple[int, int]:
     """Predict every case of ``input_path`` into ``output_path`` (written atomically).
 
     Returns ``(cases, errors)``.
     """
     objects = read_jsonl_objects(Path(input_path))
-    results = predict_cases(objects, catalog or default_catalog(), params or load_parameters())
+    results = predict_cases(
+        objects, catalog or default_catalog(), params or load_parameters(), mode=mode
+    )
     text = "".join(json.dumps(r, sort_keys=True) + "\n" for r in results)
     target = Path(output_path)
     tmp = target.with_name(target.name + ".tmp")
@@ -254,3 +261,116 @@ def scenario_from_request(
         )
     except ValidationError as exc:
         raise InputError(describe_validation_error(exc, "scenario")) from None
+
+
+def read_benchmark_records(data_dir: Path | None = None) -> list[BenchmarkRecord]:
+    """The shipped benchmark records (``data/benchmarks/*.jsonl``), via the knowledge-base
+    reader when present; each bad line is an error naming file and line."""
+    try:
+        reader = importlib.import_module("predeploy.kb.seed_files").read_benchmarks
+    except (ImportError, AttributeError):
+        reader = None
+    if reader is not None:
+        records: list[BenchmarkRecord] = reader(data_dir) if data_dir else reader()
+        return records
+    base = (Path(data_dir) if data_dir else PARAMS_FILE.parent) / "benchmarks"
+    out: list[BenchmarkRecord] = []
+    for path in sorted(base.glob("*.jsonl")):
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                out.append(BenchmarkRecord.model_validate_json(line))
+            except ValidationError as exc:
+                raise InputError(describe_validation_error(exc, f"{path}:{n}")) from None
+    return out
+
+
+def measurements_from_records(
+    records: Iterable[BenchmarkRecord], catalog: Catalog
+) -> tuple[list[Measurement], list[str]]:
+    """Records as calibration measurements; records that cannot be predicted (unknown model
+    or GPU, unknown lengths) are skipped and reported as ``id: reason``."""
+    out: list[Measurement] = []
+    skipped: list[str] = []
+    for record in records:
+        case = case_from_record(record)
+        try:
+            scenario = scenario_from_case(case, catalog)
+        except PredeployError as exc:
+            skipped.append(f"{record.id}: {exc}")
+            continue
+        out.append(
+            Measurement(
+                scenario=scenario,
+                metrics=dict(record.metrics),
+                source_key=record.source_key,
+                id=record.id,
+                load_kind=record.load.kind,
+                single_stream=wants_single_stream(case.scenario),
+                ttft_only=output_unknown(case.scenario),
+            )
+        )
+    return out, skipped
+
+
+#: Sources whose measurements the shipped validation report scores (the public calibration
+#: set); AIConfigurator rows take part in every fit but are scored separately.
+VALIDATION_SOURCE = "aiconfigurator-silicon"
+
+
+def fit_parameters(
+    *,
+    catalog: Catalog | None = None,
+    records: Sequence[BenchmarkRecord] | None = None,
+    output: Path | None = None,
+    fitted_date: dt.date | None = None,
+    max_iterations: int = 30,
+) -> tuple[ParameterSet, FitReport, list[str]]:
+    """Fit the efficiency parameters on the knowledge base's benchmark records and write them
+    (``data/perf_params.json`` unless ``output``). Returns the set, the fit report and the
+    records that could not be used (``id: reason``)."""
+    catalog = catalog or default_catalog()
+    records = list(records if records is not None else read_benchmark_records())
+    measurements, skipped = measurements_from_records(records, catalog)
+    if not measurements:
+        raise InputError("no usable benchmark records to fit on")
+    sources = Counter(m.source_key for m in measurements)
+    described = ", ".join(f"{k} ({n})" for k, n in sorted(sources.items()))
+    params, report = calibrate(
+        measurements,
+        fitted_on=f"{len(measurements)} measured scenarios from {described}",
+        fitted_date=fitted_date or dt.date.today(),
+        max_iterations=max_iterations,
+    )
+    target = PARAMS_FILE if output is None else Path(output)
+    tmp = target.with_name(target.name + ".tmp")
+    tmp.write_text(params.model_dump_json(indent=1) + "\n", encoding="utf-8")
+    tmp.replace(target)
+    return params, report, skipped
+
+
+def validate_parameters(
+    split: Split,
+    *,
+    catalog: Catalog | None = None,
+    records: Sequence[BenchmarkRecord] | None = None,
+    include_aiconfigurator: bool = False,
+    max_iterations: int = 20,
+    progress: Callable[[str], None] | None = None,
+) -> Score:
+    """Held-out accuracy: fit without each source (``split='source'``) or accelerator
+    (``'gpu'``), predict what was held out, score it like ../shared/calibration/score_perf.py."""
+    catalog = catalog or default_catalog()
+    records = list(records if records is not None else read_benchmark_records())
+    measurements, _ = measurements_from_records(records, catalog)
+    sources = {m.source_key for m in measurements}
+    if not include_aiconfigurator:
+        sources.discard(VALIDATION_SOURCE)
+    return validate(
+        measurements,
+        split,
+        score_sources=sources,
+        max_iterations=max_iterations,
+        progress=progress,
+    )

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.perf_fixtures import gpt_oss_120b, h100, l4, llama_8b, llama_70b, mixtral
 
-from predeploy.core.efficiency import ParameterSet
+from predeploy.core.efficiency import EfficiencyParams, ParameterSet
 from predeploy.core.memory import fit_memory, weight_bytes_per_gpu
 from predeploy.core.perf import default_vllm_settings, predict, predict_many, single_stream_rates
 from predeploy.core.types import (
@@ -168,8 +168,53 @@ def test_fp4_moe_on_one_h100_fits() -> None:
     assert pred.memory.fits
 
 
-def test_simulate_mode_without_the_simulator_says_so() -> None:
+def test_simulate_mode_is_deterministic_and_agrees_with_analytic() -> None:
+    sc = scenario(LoadSpec(kind="poisson", rate_rps=2.0))
+    a = predict(sc, PARAMS, mode="simulate", num_requests=300, seed=3)
+    b = predict(sc, PARAMS, mode="simulate", num_requests=300, seed=3)
+    assert a == b
+    assert a.metrics.provenance.method == "simulation"
+    assert a.metrics.provenance.seed == 3
+    analytic = predict(sc, PARAMS)
+    # Well below saturation both see the offered rate and similar decode steps.
+    assert a.metrics.requests_per_s == pytest.approx(2.0, rel=0.2)
+    assert a.metrics.tpot_ms.p50 == pytest.approx(analytic.metrics.tpot_ms.p50, rel=0.35)
+
+
+def test_simulate_splits_the_load_over_replicas() -> None:
+    one = scenario(LoadSpec(kind="concurrency", concurrency=8))
+    two = one.model_copy(
+        update={"replicas": 2, "load": LoadSpec(kind="concurrency", concurrency=16)}
+    )
+    p1 = predict(one, PARAMS, mode="simulate", num_requests=200)
+    p2 = predict(two, PARAMS, mode="simulate", num_requests=400)
+    assert p2.metrics.output_tokens_per_s == pytest.approx(
+        2 * p1.metrics.output_tokens_per_s, rel=0.1
+    )
+
+
+def test_unknown_mode_is_an_error() -> None:
     from predeploy.core.errors import InputError
 
-    with pytest.raises(InputError, match="simulat"):
-        predict(scenario(LoadSpec(kind="poisson", rate_rps=1.0)), PARAMS, mode="simulate")
+    with pytest.raises(InputError, match="analytic, simulate"):
+        predict(scenario(LoadSpec(kind="poisson", rate_rps=1.0)), PARAMS, mode="fast")  # type: ignore[arg-type]
+
+
+def test_api_front_end_caps_the_request_rate_of_tiny_requests() -> None:
+    params = ParameterSet(base=EfficiencyParams(frontend_s_per_request=0.02))
+    sc = scenario(LoadSpec(kind="burst", num_prompts=1000), prompt=128, output=4)
+    pred = predict(sc, params)
+    assert pred.metrics.requests_per_s <= 1 / 0.02 * (1 + 1e-9)
+    # The last request enters the engine after ~1000 × 20 ms.
+    assert pred.metrics.ttft_ms.p99 > 0.9 * 0.99 * 1000 * 20
+
+
+def test_a_synchronised_burst_spreads_tpot_and_keeps_itl_p50_at_a_decode_step() -> None:
+    pred = predict(
+        scenario(LoadSpec(kind="burst", num_prompts=200), prompt=2000, output=100), PARAMS
+    )
+    m = pred.metrics
+    # Early requests decode through the rest of the wave's prefill: a wide TPOT spread.
+    assert m.tpot_ms.p99 > 1.3 * m.tpot_ms.p50
+    # Most gaps are plain decode steps, a minority carry a full prefill budget.
+    assert m.itl_ms.p50 < m.itl_ms.mean < m.itl_ms.p99

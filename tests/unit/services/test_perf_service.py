@@ -115,3 +115,26 @@ def test_missing_input_file_is_a_clear_error(tmp_path: Path) -> None:
         predict_file(
             tmp_path / "nope.jsonl", tmp_path / "out.jsonl", catalog=CATALOG, params=ParameterSet()
         )
+
+
+def test_contract_on_shared_cases(shared_dir: Path, tmp_path: Path) -> None:
+    """A sample of the real calibration cases through the shipped catalog and parameters."""
+    lines = (shared_dir / "calibration" / "perf_cases.jsonl").read_text().splitlines()
+    sample = lines[::40]
+    src = tmp_path / "cases.jsonl"
+    src.write_text("\n".join(sample) + "\n")
+    out = tmp_path / "preds.jsonl"
+    cases, _errors = predict_file(src, out)
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert cases == len(sample) == len(rows)
+    assert [r["id"] for r in rows] == [json.loads(line)["id"] for line in sample]
+    predicted = [r for r in rows if r["metrics"]]
+    assert len(predicted) >= 0.9 * len(rows)
+    for row, line in zip(rows, sample, strict=True):
+        case = json.loads(line)
+        if row["metrics"]:
+            assert row["fits"] is not None
+            # Everything the case measured is among what we predict for its load.
+            assert set(case["expected"]) <= set(row["metrics"]), case["id"]
+        else:
+            assert row["fits"] is None and row["error"]

@@ -111,6 +111,9 @@ class ServingScenario(FrozenModel):
     output_tokens: TokenDistribution
     load: LoadSpec
     vllm: VllmSettings | None = None
+    #: Requests come through the engine's HTTP API (tokenization, streaming, client overhead
+    #: on every TTFT); ``False`` for in-process harnesses such as MLPerf LoadGen.
+    served_over_api: bool = True
 
     @property
     def gpu_count(self) -> int:

@@ -1,0 +1,81 @@
+"""Speed of the performance engine: analytic prediction per scenario, and a simulation.
+
+Prints the wall time of ``predict(mode="analytic")`` for single scenarios (the planner's
+per-candidate call), of ``predict_many`` per scenario when scenarios are batched (calibration
+and case files), and of one ``predict(mode="simulate")`` run. Target: analytic ≤ 1 ms per
+scenario.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+from predeploy.core.perf import predict, predict_many
+from predeploy.core.types import LoadSpec, ServingScenario, TokenDistribution
+from predeploy.kb.seed_files import seed_catalog
+from predeploy.services.perf import load_parameters
+
+
+def scenarios() -> list[ServingScenario]:
+    catalog = seed_catalog()
+    out = []
+    for model, gpu, tp, precision in (
+        ("meta-llama/Llama-3.1-8B-Instruct", "L4", 1, "fp8"),
+        ("meta-llama/Llama-3.1-8B-Instruct", "H100-SXM", 1, "bf16"),
+        ("meta-llama/Llama-3.1-70B-Instruct", "H100-SXM", 4, "fp8"),
+        ("Qwen/Qwen3-30B-A3B", "A100-80GB", 1, "bf16"),
+        ("deepseek-ai/DeepSeek-R1", "H200", 8, "fp8"),
+    ):
+        card = catalog.model(model)
+        for load in (
+            LoadSpec(kind="poisson", rate_rps=2.0),
+            LoadSpec(kind="concurrency", concurrency=32),
+            LoadSpec(kind="burst", num_prompts=500),
+            LoadSpec(kind="max_throughput"),
+        ):
+            out.append(
+                ServingScenario(
+                    model_id=card.id,
+                    model=card.architecture,
+                    gpu=catalog.gpu(gpu),
+                    precision=precision,  # type: ignore[arg-type]
+                    tp=tp,
+                    prompt_tokens=TokenDistribution(kind="lognormal", mean=800, stdev=400),
+                    output_tokens=TokenDistribution.fixed(256),
+                    load=load,
+                )
+            )
+    return out
+
+
+def main() -> None:
+    params = load_parameters()
+    items = scenarios()
+    predict(items[0], params)  # warm caches and imports
+    single = []
+    for scenario in items:
+        started = time.perf_counter()
+        for _ in range(5):
+            predict(scenario, params)
+        single.append((time.perf_counter() - started) / 5 * 1e3)
+    print(f"analytic predict, one scenario per call ({len(items)} scenarios x 5):")
+    print(f"  median {statistics.median(single):.2f} ms, max {max(single):.2f} ms per scenario")
+    batch = items * 40
+    started = time.perf_counter()
+    predict_many(batch, params)
+    per = (time.perf_counter() - started) / len(batch) * 1e3
+    print(f"analytic predict_many, {len(batch)} scenarios in one call: {per:.3f} ms per scenario")
+    sim = ServingScenario.model_validate(
+        {**items[1].model_dump(), "load": LoadSpec(kind="poisson", rate_rps=4.0)}
+    )
+    started = time.perf_counter()
+    predict(sim, params, mode="simulate", num_requests=2000, seed=0)
+    print(
+        f"simulate, 2,000 requests (Llama-3.1-8B, H100, 4 req/s): "
+        f"{(time.perf_counter() - started) * 1e3:.0f} ms"
+    )
+
+
+if __name__ == "__main__":
+    main()

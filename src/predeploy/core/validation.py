@@ -1,0 +1,106 @@
+"""Held-out validation: fit on part of the measurements, predict the rest, score.
+
+``leave-one-source-out`` fits once per source without it and predicts it;
+``leave-one-gpu-out`` does the same per accelerator. Each measurement is then predicted by a
+model that never saw its source (or accelerator): the honest estimate of accuracy on
+measurements the project has not seen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Literal
+
+from predeploy.core.calibration import Measurement, build_problem, fit, to_parameter_set
+from predeploy.core.efficiency import ParameterSet
+from predeploy.core.perf import contract_metrics, predict_many
+from predeploy.core.scoring import Score, ScoredCase, score
+
+Split = Literal["source", "gpu"]
+
+SPLITS: dict[Split, Callable[[Measurement], str]] = {
+    "source": lambda m: m.source_key,
+    "gpu": lambda m: m.scenario.gpu.name,
+}
+
+
+def predictions(
+    measurements: Sequence[Measurement], params: ParameterSet
+) -> dict[str, dict[str, object]]:
+    """Contract output objects (id → {metrics, fits}) for measurements under ``params``."""
+    out: dict[str, dict[str, object]] = {}
+    preds = predict_many([m.scenario for m in measurements], params)
+    for m, pred in zip(measurements, preds, strict=True):
+        metrics = contract_metrics(
+            m.scenario, pred, single_stream=m.single_stream, ttft_only=m.ttft_only
+        )
+        out[m.id] = {"metrics": metrics, "fits": pred.memory.fits}
+    return out
+
+
+def held_out_predictions(
+    measurements: Sequence[Measurement],
+    split: Split,
+    *,
+    only: set[str] | None = None,
+    max_iterations: int = 20,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, dict[str, object]]:
+    """Every measurement predicted by a model fitted without its group (``split``).
+
+    ``only`` restricts which groups are held out (the others are still used for fitting).
+    """
+    key = SPLITS[split]
+    groups = sorted({key(m) for m in measurements})
+    out: dict[str, dict[str, object]] = {}
+    for group in groups:
+        if only is not None and group not in only:
+            continue
+        train = [m for m in measurements if key(m) != group]
+        test = [m for m in measurements if key(m) == group]
+        if not train or not test:
+            continue
+        problem = build_problem(train)
+        theta, report = fit(problem, max_iterations=max_iterations)
+        params = to_parameter_set(problem, theta, fitted_on=f"all but {split} {group}")
+        out.update(predictions(test, params))
+        if progress is not None:
+            progress(
+                f"held out {split} {group}: {len(test)} scenarios, fit on {len(train)} "
+                f"({report.iterations} iterations)"
+            )
+    return out
+
+
+def scored_cases(measurements: Sequence[Measurement]) -> list[ScoredCase]:
+    return [
+        ScoredCase(
+            id=m.id,
+            engine=m.scenario.engine.value,
+            load=m.load_kind or m.scenario.load.kind,
+            source=m.source_key,
+            expected=m.metrics,
+        )
+        for m in measurements
+    ]
+
+
+def validate(
+    measurements: Sequence[Measurement],
+    split: Split,
+    *,
+    score_sources: set[str] | None = None,
+    max_iterations: int = 20,
+    progress: Callable[[str], None] | None = None,
+) -> Score:
+    """Held-out score of the measurements of ``score_sources`` (all when ``None``)."""
+    scored = [m for m in measurements if score_sources is None or m.source_key in score_sources]
+    key = SPLITS[split]
+    held = held_out_predictions(
+        measurements,
+        split,
+        max_iterations=max_iterations,
+        progress=progress,
+        only={key(m) for m in scored},
+    )
+    return score(scored_cases(scored), held)

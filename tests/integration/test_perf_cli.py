@@ -1,0 +1,90 @@
+"""The ``predeploy predict`` and ``perf`` commands end to end."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from predeploy.cli import app
+
+RUNNER = CliRunner()
+
+CASE = {
+    "id": "synthetic/1",
+    "scenario": {
+        "model": "meta-llama/Llama-3.1-8B-Instruct",
+        "precision": "bf16",
+        "gpu": "H100-SXM",
+        "gpu_count": 1,
+        "tp": 1,
+        "engine": "vllm",
+        "input_tokens": 1000,
+        "output_tokens": 200,
+        "dataset": "fixed",
+        "load": {"kind": "request_rate", "value": 4.0, "arrival": "poisson"},
+    },
+}
+
+
+def test_predict_file(tmp_path: Path) -> None:
+    src = tmp_path / "in.jsonl"
+    out = tmp_path / "out.jsonl"
+    unknown = {**CASE, "id": "synthetic/2", "scenario": {**CASE["scenario"], "gpu": "TPU-v9"}}
+    src.write_text(json.dumps(CASE) + "\n" + json.dumps(unknown) + "\n")
+    result = RUNNER.invoke(app, ["predict", "--input", str(src), "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert rows[0]["id"] == "synthetic/1" and rows[0]["fits"] is True
+    assert rows[0]["metrics"]["ttft_ms_p99"] > rows[0]["metrics"]["ttft_ms_p50"] > 0
+    assert rows[1]["metrics"] == {} and rows[1]["fits"] is None and "GPU" in rows[1]["error"]
+
+
+def test_predict_one_scenario_json() -> None:
+    result = RUNNER.invoke(
+        app,
+        [
+            "predict",
+            "--model",
+            "meta-llama/Llama-3.1-8B-Instruct",
+            "--gpu",
+            "H100-SXM",
+            "--input-tokens",
+            "512",
+            "--output-tokens",
+            "128",
+            "--qps",
+            "2",
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["memory"]["fits"] is True
+    assert data["metrics"]["provenance"]["method"] == "analytic"
+    assert data["metrics"]["requests_per_s"] > 1.9
+
+
+def test_predict_one_scenario_table() -> None:
+    result = RUNNER.invoke(
+        app,
+        [
+            "predict",
+            "--model",
+            "meta-llama/Llama-3.1-8B-Instruct",
+            "--gpu",
+            "L4",
+            "--concurrency",
+            "8",
+            "--precision",
+            "fp8",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "ttft_ms" in result.output and "memory:" in result.output
+
+
+def test_predict_needs_input_and_output_together(tmp_path: Path) -> None:
+    result = RUNNER.invoke(app, ["predict", "--input", str(tmp_path / "x.jsonl")])
+    assert result.exit_code == 2

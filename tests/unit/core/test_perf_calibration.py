@@ -1,0 +1,113 @@
+"""Calibration: the fit recovers known parameters and is reproducible."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from tests.perf_fixtures import h100, l4, llama_8b, llama_70b, mixtral
+
+from predeploy.core.calibration import Measurement, build_problem, calibrate, fit, metric_family
+from predeploy.core.efficiency import EfficiencyParams, ParameterSet
+from predeploy.core.perf import predict_many
+from predeploy.core.types import LoadSpec, Precision, ServingScenario, TokenDistribution
+
+TRUE = EfficiencyParams(
+    bandwidth_efficiency=0.7,
+    compute_efficiency=0.5,
+    step_overhead_s=1.5e-3,
+    request_overhead_s=0.02,
+)
+
+
+def _scenarios() -> list[ServingScenario]:
+    out = []
+    for model, gpu, tp, precision in (
+        (llama_8b(), h100(), 1, Precision.BF16),
+        (llama_8b(), l4(), 1, Precision.FP8),
+        (llama_70b(), h100(), 4, Precision.FP8),
+        (mixtral(), h100(), 2, Precision.BF16),
+    ):
+        for load in (
+            LoadSpec(kind="concurrency", concurrency=1),
+            LoadSpec(kind="concurrency", concurrency=32),
+            LoadSpec(kind="max_throughput"),
+            LoadSpec(kind="poisson", rate_rps=1.0),
+        ):
+            for prompt, output in ((256, 256), (2048, 128)):
+                out.append(
+                    ServingScenario(
+                        model_id="test/model",
+                        model=model,
+                        gpu=gpu,
+                        precision=precision,
+                        tp=tp,
+                        prompt_tokens=TokenDistribution.fixed(prompt),
+                        output_tokens=TokenDistribution.fixed(output),
+                        load=load,
+                    )
+                )
+    return out
+
+
+def _measurements() -> list[Measurement]:
+    scenarios = _scenarios()
+    preds = predict_many(scenarios, ParameterSet(base=TRUE))
+    out = []
+    for i, (sc, pred) in enumerate(zip(scenarios, preds, strict=True)):
+        m = pred.metrics
+        metrics = {"output_tokens_per_s": m.output_tokens_per_s}
+        if sc.load.kind != "max_throughput":
+            metrics["tpot_ms_mean"] = m.tpot_ms.mean or 0.0
+            metrics["ttft_ms_mean"] = m.ttft_ms.mean or 0.0
+        out.append(Measurement(scenario=sc, metrics=metrics, source_key="synthetic", id=f"c{i}"))
+    return out
+
+
+def test_metric_families_match_the_scorer() -> None:
+    assert metric_family("output_tokens_per_s") == "throughput"
+    assert metric_family("requests_per_s") == "throughput"
+    assert metric_family("ttft_ms_p99") == "ttft"
+    assert metric_family("itl_ms_p50") == metric_family("tpot_ms_mean") == "itl_tpot"
+    assert metric_family("e2e_ms_p90") == "e2e"
+    assert metric_family("decode_tokens_per_s_single_stream") == "single_stream"
+
+
+def test_fit_recovers_the_parameters_that_generated_the_data() -> None:
+    params, report = calibrate(_measurements(), fitted_on="synthetic", max_iterations=30)
+    assert report.median_abs_log_error < 0.02
+    fitted, choice = params.for_gpu(h100(), "vllm")
+    assert choice.basis == "fitted"
+    assert fitted.bandwidth_efficiency == pytest.approx(TRUE.bandwidth_efficiency, rel=0.15)
+    assert fitted.compute_efficiency == pytest.approx(TRUE.compute_efficiency, rel=0.2)
+
+
+def test_fitting_twice_gives_the_same_parameters() -> None:
+    data = _measurements()
+    a, _ = calibrate(data, fitted_on="synthetic", max_iterations=8)
+    b, _ = calibrate(list(reversed(data)), fitted_on="synthetic", max_iterations=8)
+    assert a == b
+
+
+def test_unmeasured_gpu_falls_back_and_says_so() -> None:
+    params, _ = calibrate(_measurements()[:8], fitted_on="synthetic", max_iterations=5)
+    _, choice = params.for_gpu(l4(), "vllm")
+    assert choice.basis == "fallback"
+    assert "no measurements of vllm on L4" in choice.source
+    _, fitted = params.for_gpu(h100(), "vllm")
+    assert fitted.basis == "fitted" and "H100-SXM" in fitted.source
+
+
+def test_problem_weights_balance_sources() -> None:
+    data = _measurements()
+    big = [Measurement(m.scenario, m.metrics, "big", m.id) for m in data]
+    small = [Measurement(m.scenario, m.metrics, "small", "s" + m.id) for m in data[:4]]
+    problem = build_problem(big + small)
+    by_source: dict[str, float] = {}
+    for case, w in zip(problem.obs_case, problem.obs_weight, strict=True):
+        src = problem.measurements[case].source_key
+        by_source[src] = by_source.get(src, 0.0) + float(w)
+    # Total weight grows with sqrt(n), not n: the small source is not drowned.
+    assert by_source["big"] / by_source["small"] < 3.5
+    theta, report = fit(problem, max_iterations=1)
+    assert math.isfinite(report.loss) and len(theta) > 9

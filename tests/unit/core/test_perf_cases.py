@@ -1,0 +1,187 @@
+"""Calibration case parsing and benchmark-record conversion."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from tests.perf_fixtures import h100
+
+from predeploy.core.benchmarks import case_from_record, output_unknown, scenario_from_case
+from predeploy.core.cases import architecture_from_model_config, parse_case
+from predeploy.core.catalog import InMemoryCatalog
+from predeploy.core.errors import InputError
+from predeploy.core.memory import kv_bytes_per_token
+from predeploy.core.types import BenchmarkRecord, FactKind, Provenance
+
+LLAMA_8B_CONFIG = {
+    "num_hidden_layers": 32,
+    "hidden_size": 4096,
+    "num_attention_heads": 32,
+    "num_key_value_heads": 8,
+    "head_dim": 128,
+    "intermediate_size": 14336,
+    "vocab_size": 128256,
+    "total_params_b": 8.03,
+    "max_position_embeddings": 131072,
+    "kv_cache_bytes_per_token_bf16": 131072,
+}
+
+
+def test_architecture_from_model_config() -> None:
+    arch = architecture_from_model_config(LLAMA_8B_CONFIG)
+    assert arch.num_layers == 32 and arch.attention_type == "gqa"
+    assert kv_bytes_per_token(arch) == LLAMA_8B_CONFIG["kv_cache_bytes_per_token_bf16"]
+    moe = architecture_from_model_config(
+        {
+            **LLAMA_8B_CONFIG,
+            "num_experts": 8,
+            "experts_per_tok": 2,
+            "active_params_b": 3.0,
+            "sliding_window": 128,
+        }
+    )
+    assert moe.is_moe and moe.sliding_window_layers == 16
+    mla = architecture_from_model_config(
+        {
+            "num_hidden_layers": 61,
+            "hidden_size": 7168,
+            "num_attention_heads": 128,
+            "num_key_value_heads": 128,
+            "total_params_b": 671,
+            "mla_kv_lora_rank": 512,
+        }
+    )
+    assert mla.attention_type == "mla" and kv_bytes_per_token(mla) == 61 * 576 * 2
+
+
+def test_bad_model_config_names_the_field() -> None:
+    with pytest.raises(InputError, match="num_hidden_layers"):
+        architecture_from_model_config({"hidden_size": 1})
+
+
+def test_parse_case_and_errors() -> None:
+    case = parse_case(
+        {
+            "id": "x",
+            "source_key": "s",
+            "scenario": {
+                "model": "m/m",
+                "model_config": LLAMA_8B_CONFIG,
+                "gpu": "H100-SXM",
+                "gpu_count": 1,
+                "tp": 1,
+                "precision": "bf16",
+                "engine": "vllm",
+                "input_tokens": 100,
+                "output_tokens": None,
+                "dataset": "fixed",
+                "load": {"kind": "static_batch", "value": 1},
+            },
+            "expected": {"ttft_ms_mean": 12.0, "note": "text"},
+        }
+    )
+    assert case.scenario.architecture is not None
+    assert case.expected == {"ttft_ms_mean": 12.0}
+    assert output_unknown(case.scenario)
+    with pytest.raises(InputError, match="'scenario'"):
+        parse_case({"id": "y"})
+    with pytest.raises(InputError, match="case 'z'"):
+        parse_case({"id": "z", "scenario": {"model": "m"}})
+
+
+def test_every_shared_case_parses(shared_dir: Path) -> None:
+    path = shared_dir / "calibration" / "perf_cases.jsonl"
+    cases = [parse_case(json.loads(line)) for line in path.read_text().splitlines() if line]
+    assert len(cases) == 1212
+    with_config = [c for c in cases if c.scenario.architecture is not None]
+    for case in with_config:
+        config = json.loads(
+            next(line for line in path.read_text().splitlines() if case.id in line)
+        )["scenario"]["model_config"]
+        if "kv_cache_bytes_per_token_bf16" in config:
+            assert kv_bytes_per_token(case.scenario.architecture) == pytest.approx(  # type: ignore[arg-type]
+                config["kv_cache_bytes_per_token_bf16"]
+            )
+        break
+
+
+def test_record_to_scenario_uses_dataset_knowledge_and_chooses_tp() -> None:
+    record = BenchmarkRecord(
+        id="r",
+        model="m/m",
+        gpu="H100-SXM",
+        gpu_count=8,
+        tp=None,
+        precision="fp8",
+        engine="trtllm",
+        input_tokens=None,
+        output_tokens=294,
+        dataset="mlperf-llama2-70b",
+        load={"kind": "request_rate", "value": 10.0, "arrival": "poisson"},
+        metrics={"ttft_ms_p99": 100.0},
+        source_key="mlperf",
+        provenance=Provenance(source="test", kind=FactKind.MEASURED),
+    )
+    case = case_from_record(record)
+    config = {
+        **LLAMA_8B_CONFIG,
+        "num_hidden_layers": 80,
+        "hidden_size": 8192,
+        "num_attention_heads": 64,
+        "intermediate_size": 28672,
+        "total_params_b": 70.55,
+    }
+    case = case.model_copy(
+        update={
+            "scenario": case.scenario.model_copy(
+                update={"model_config_": architecture_from_model_config(config)}
+            )
+        }
+    )
+    sc = scenario_from_case(case, InMemoryCatalog(gpus=[h100()]))
+    assert sc.tp == 2 and sc.replicas == 4  # 70B fp8 on 80 GB: TP2 leaves the KV cache room
+    assert sc.prompt_tokens.mean == 400 and sc.prompt_tokens.kind == "lognormal"
+    assert sc.load.kind == "poisson" and sc.load.rate_rps == 10.0
+    assert not sc.served_over_api  # MLPerf LoadGen runs in process
+    assert sc.kv_cache_dtype.value == "fp8"  # TensorRT-LLM fp8 checkpoints
+
+
+def test_older_vllm_versions_use_their_memory_default() -> None:
+    def record(version: str | None) -> BenchmarkRecord:
+        return BenchmarkRecord(
+            id="v",
+            model="m/m",
+            gpu="H100-SXM",
+            gpu_count=1,
+            tp=1,
+            precision="bf16",
+            engine="vllm",
+            engine_version=version,
+            input_tokens=200,
+            output_tokens=200,
+            load={"kind": "burst", "num_prompts": 100},
+            metrics={"output_tokens_per_s": 1.0},
+            source_key="s",
+            provenance=Provenance(source="test", kind=FactKind.MEASURED),
+        )
+
+    catalog = InMemoryCatalog(gpus=[h100()])
+
+    def scenario_of(version: str | None):  # type: ignore[no-untyped-def]
+        case = case_from_record(record(version))
+        case = case.model_copy(
+            update={
+                "scenario": case.scenario.model_copy(
+                    update={"model_config_": architecture_from_model_config(LLAMA_8B_CONFIG)}
+                )
+            }
+        )
+        return scenario_from_case(case, catalog)
+
+    old = scenario_of("v0.11.0")
+    assert old.vllm is not None and old.vllm.gpu_memory_utilization == 0.9
+    assert (old.vllm.max_num_seqs, old.vllm.max_num_batched_tokens) == (1024, 8192)
+    assert scenario_of("0.33.0").vllm is None
+    assert scenario_of(None).vllm is None

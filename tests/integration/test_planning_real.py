@@ -10,7 +10,7 @@ import pytest
 from predeploy.core.catalog import Catalog
 from predeploy.core.optimizer import plan_deployment
 from predeploy.core.perf_engine import CalibratedEngine
-from predeploy.core.ranking import Point, dominates, weight_bits
+from predeploy.core.ranking import Point, dominates, weight_fidelity
 from predeploy.core.types import DeploymentIntent, PlannerOptions, PlanResult, Precision
 from predeploy.kb.seed_files import seed_catalog
 from predeploy.services.planning import calibrated_engine
@@ -53,7 +53,10 @@ def test_every_plan_fits_meets_slos_in_simulation_and_is_not_dominated(
         assert memory.fits
         assert plan.per_replica_peak_rps == pytest.approx(20 / plan.replicas)
         points.append(Point(plan.cost.hourly_usd, plan.predicted.e2e_ms.p90 or 0,
-                            plan.quality_score, 0.0, weight_bits(plan.precision)))
+                            plan.quality_score, 0.0,
+                            weight_fidelity(plan.precision,
+                                            catalog.model(plan.model).architecture
+                                            .native_precision)))
     for a, b in itertools.permutations(points, 2):
         assert not dominates(a, b)
 
@@ -75,8 +78,11 @@ def test_llama_70b_bf16_never_on_less_than_two_80gb_gpus(
 def test_long_rag_prompts_set_max_model_len_and_need_kv_room(
     catalog: Catalog, engine: CalibratedEngine
 ) -> None:
-    intent = DeploymentIntent(use_case="rag_qa", qps=1, prompt_tokens=30_000, output_tokens=500,
-                              gpus=["H100-SXM", "L40S"])
+    intent = DeploymentIntent.model_validate({
+        "use_case": "rag_qa", "qps": 1, "prompt_tokens": 30_000, "output_tokens": 500,
+        "gpus": ["H100-SXM", "L40S"],
+        "slo": {"ttft_ms": {"p90": 5000, "p99": 10_000}, "e2e_ms": {"p95": 60_000}},
+    })
     result = plan_deployment(intent, catalog, engine, OPTIONS)
     assert result.plans
     for plan in result.plans:
@@ -85,8 +91,12 @@ def test_long_rag_prompts_set_max_model_len_and_need_kv_room(
         memory = engine.fit_memory(model, catalog.gpu(plan.gpu), plan.precision, plan.tp,
                                    plan.vllm.max_model_len)
         assert memory.kv_capacity_tokens >= 30_500  # one full sequence fits in the KV cache
-    short = {r.candidate.model for r in result.infeasible if r.reason == "context_length"}
-    assert all(catalog.model(m).architecture.max_context_tokens < 30_500 for m in short)
+    short = [r for r in result.infeasible if r.reason == "context_length"]
+    assert short  # models whose window can't hold the p99 prompt + output are not planned
+    for rejection in short:
+        window = catalog.model(rejection.candidate.model).architecture.max_context_tokens
+        assert rejection.limit is not None and rejection.limit >= 30_500
+        assert window == rejection.achieved and window < rejection.limit
 
 
 def test_doubling_the_request_rate_never_lowers_cost(
@@ -105,7 +115,7 @@ def test_impossible_latency_says_what_would_work(
     catalog: Catalog, engine: CalibratedEngine
 ) -> None:
     result = _plan(catalog, engine, qps=1, gpus=["L4"], models=[LLAMA_70B],
-                   constraints={"models_required": True}, slo={"itl_ms": {"p90": 5}})
+                   constraints={"models_required": True}, slo={"itl_ms": {"p90": 10}})
     assert result.plans == ()
     kinds = {s.kind for s in result.suggestions}
     assert "relax_slo" in kinds

@@ -49,9 +49,17 @@ PredictMode = Literal["analytic", "simulate"]
 #: Per-replica load, as a fraction of the replica's saturation rate, taken as "idle": queueing
 #: delay grows like ρ/(1 − ρ) (M/M/1), ≈ 2 % of a service time at ρ = 0.02 — negligible.
 IDLE_UTILIZATION = 0.02
+#: Engine steps one verification simulation may take (≈ 10 µs each in the simulator), and the
+#: fewest requests it simulates whatever that costs (≈ 4 requests above the p99).
+SIM_STEP_BUDGET = 20_000
+MIN_SIM_REQUESTS = 400
+#: Simulation runs one verification may spend growing a plan the simulation rejects, and
+#: bisecting back down once a count passes.
+VERIFY_GROWTH_RUNS = 2
+VERIFY_BISECT_RUNS = 2
 #: First screening load as a fraction of the sizing rate (re-done at IDLE_UTILIZATION of the
 #: saturation rate when that turns out not to be idle for this configuration).
-SCREEN_RATE_FRACTION = 1e-3
+SCREEN_RATE_FRACTION = 1e-4
 
 
 class PerformanceEngine(Protocol):
@@ -184,6 +192,8 @@ class SizingShortfall:
     limit: int
     needed_at_least: int
     detail: str
+    #: The last evaluation that missed (its worst SLO miss explains the shortfall).
+    last: Evaluation | None = None
 
 
 class Evaluator:
@@ -241,15 +251,32 @@ class Evaluator:
         self, config: Configuration, replicas: int, rate_rps: float, mode: PredictMode
     ) -> Evaluation:
         """One prediction (analytic or simulated) of ``replicas`` sharing ``rate_rps``."""
+        analytic = self.evaluate_many([(config, replicas, rate_rps)])[0]
         if mode == "analytic":
-            return self.evaluate_many([(config, replicas, rate_rps)])[0]
+            return analytic
         self.simulations += 1
         per_replica = rate_rps / replicas
         prediction = self.engine.predict(
             self.scenario(config, per_replica), mode,
-            num_requests=self.options.num_requests, seed=self.options.seed,
+            num_requests=self.simulated_requests(config, analytic), seed=self.options.seed,
         )
         return self._checked(replicas, per_replica, mode, prediction)
+
+    def simulated_requests(self, config: Configuration, analytic: Evaluation) -> int:
+        """Requests to simulate: ``num_requests``, fewer when that would take more than
+        :data:`SIM_STEP_BUDGET` engine steps, never below :data:`MIN_SIM_REQUESTS`.
+
+        Engine steps per request ≈ output tokens / mean running batch (decode steps it shares)
+        + prompt tokens / token budget (its prefill chunks), with the batch from the analytic
+        prediction at the same load.
+        """
+        traffic = self.workload.traffic
+        batch = max(1.0, analytic.prediction.metrics.mean_batch_size or 1.0)
+        steps = traffic.output_tokens.mean / batch + math.ceil(
+            traffic.prompt_tokens.mean / config.vllm.max_num_batched_tokens)
+        affordable = int(SIM_STEP_BUDGET / max(steps, 1e-9))
+        return max(min(self.options.num_requests, affordable),
+                   min(MIN_SIM_REQUESTS, self.options.num_requests))
 
     def evaluate_many(
         self, requests: Sequence[tuple[Configuration, int, float]]
@@ -315,7 +342,8 @@ class Evaluator:
         while pending:
             requests: list[tuple[int, int]] = []
             for i in pending:
-                requests += [(i, n) for n in _candidates(fail_n[i], best[i], items[i][2])]
+                first = best[i] is None and low_fail[i] is None
+                requests += [(i, n) for n in _candidates(fail_n[i], best[i], items[i][2], first)]
             evaluations = self.evaluate_many([(items[i][0], n, rate_rps) for i, n in requests])
             for (i, n), evaluation in zip(requests, evaluations, strict=True):
                 current = best[i]
@@ -358,10 +386,11 @@ class Evaluator:
     ) -> tuple[Sizing, int] | SizingShortfall:
         """Simulate the sized plan; while the simulation misses an SLO, add replicas.
 
-        Replicas are added one at a time, then in doubling steps (+1, +2, +4, …) up to
-        ``max(max_extra_replicas, analytic count / 2)`` extra; after a success the count is
-        bisected back down against the simulation, so the verified count is the smallest the
-        simulation accepts within that range. Returns the verified sizing and the replicas added.
+        Small plans grow one replica at a time; larger ones by a quarter, then up to
+        ``max(max_extra_replicas, half the analytic count)`` extra (at most
+        :data:`VERIFY_GROWTH_RUNS` growth runs); after a success the count is bisected back
+        down against the simulation (at most :data:`VERIFY_BISECT_RUNS` runs). Returns the
+        verified sizing and the replicas added.
         """
         headroom = self.workload.headroom
         start = sizing.replicas
@@ -370,21 +399,25 @@ class Evaluator:
         if first.ok:
             return Sizing(first, sizing.reason), 0
         failed, passed = first, None
-        step = 1
-        while passed is None and failed.replicas < most:
-            attempt = self.evaluate(config, min(most, failed.replicas + step), rate_rps,
-                                    "simulate")
+        for run in range(VERIFY_GROWTH_RUNS):
+            if failed.replicas >= most:
+                break
+            step = max(1, math.ceil(failed.replicas * 0.25))
+            target = most if run == VERIFY_GROWTH_RUNS - 1 else failed.replicas + step
+            attempt = self.evaluate(config, min(most, target), rate_rps, "simulate")
             if attempt.ok:
                 passed = attempt
-            else:
-                failed, step = attempt, step * 2
+                break
+            failed = attempt
         if passed is None:
             detail = (f"simulation still finds {_first_miss(failed, headroom)} at "
                       f"{failed.replicas} replicas")
             if failed.replicas >= limit and limit < start + max(1, start // 2):
                 detail += f" (at most {limit} replicas fit the GPUs allowed)"
-            return SizingShortfall(limit, failed.replicas + 1, detail)
-        while passed.replicas - failed.replicas > 1:
+            return SizingShortfall(limit, failed.replicas + 1, detail, failed)
+        for _ in range(VERIFY_BISECT_RUNS):
+            if passed.replicas - failed.replicas <= 1:
+                break
             attempt = self.evaluate(
                 config, (passed.replicas + failed.replicas) // 2, rate_rps, "simulate")
             if attempt.ok:
@@ -400,14 +433,18 @@ class Evaluator:
 
 #: Counts tried per configuration and round: an engine call costs milliseconds of fixed
 #: overhead and ~0.1 ms per scenario, so several counts per round converge in fewer rounds.
-GROWTH_FACTORS = (2.0, 4.0, 8.0)
-INTERIOR_POINTS = 5
+GROWTH_FACTORS = (2.0, 4.0)
+INTERIOR_POINTS = 1
 
 
-def _candidates(fail_n: int, best: Evaluation | None, limit: int) -> list[int]:
-    """Replica counts to try next: the next count and geometric steps above the last miss
-    while nothing meets the SLOs, else up to :data:`INTERIOR_POINTS` counts evenly inside the
-    bracket (miss, meet)."""
+def _candidates(
+    fail_n: int, best: Evaluation | None, limit: int, first: bool = False
+) -> list[int]:
+    """Replica counts to try next: the saturation bound alone first (most configurations meet
+    the SLOs there), then the next count and geometric steps above the last miss while nothing
+    meets the SLOs, else up to :data:`INTERIOR_POINTS` counts evenly inside the bracket."""
+    if first:
+        return [min(limit, fail_n + 1)]
     if best is None:
         base = max(fail_n, 1)
         steps = {fail_n + 1, *(math.ceil(base * f) for f in GROWTH_FACTORS)}

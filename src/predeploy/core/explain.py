@@ -76,6 +76,7 @@ def explain_infeasible(
         out.extend(_model_suggestions(result))
     if screens and not any(not s.floor.missed for _, s in screens):
         out.extend(slo_suggestions(screens, result.headroom))
+    out.extend(_simulated_slo_suggestions(result))
     if not options.suggest:
         return out
     relaxed = options.model_copy(update={"suggest": False, "max_plans": 3})
@@ -173,6 +174,34 @@ def _relax(key: str, predicted: float, target: float, headroom: float,
     )
 
 
+def _simulated_slo_suggestions(result: PlanResult) -> list[Suggestion]:
+    """When simulation rejected the plans the analytic screen let through: per missed target,
+    what the smallest rejected deployment reached in simulation (÷ (1 − headroom))."""
+    best: dict[str, RejectedOption] = {}
+    for item in result.infeasible:
+        if item.reason != "simulation" or item.metric is None or item.achieved is None:
+            continue
+        kept = best.get(item.metric)
+        if kept is None or _gpus(item) < _gpus(kept):
+            best[item.metric] = item
+    out = []
+    for key, item in best.items():
+        assert item.achieved is not None and item.limit is not None
+        needed = _round_up(item.achieved / (1 - result.headroom))
+        metric, pct = key.split(".")
+        label = f"{METRIC_LABELS.get(metric, metric)} {pct}"
+        out.append(Suggestion(
+            kind="relax_slo", field=f"slo.{key}", value=needed,
+            message=f"relax {label} from {format_ms(item.limit)} to {format_ms(needed)}: "
+            f"simulating {item.candidate.label()} reached {format_ms(item.achieved)}",
+        ))
+    return out
+
+
+def _gpus(item: RejectedOption) -> int:
+    return (item.candidate.tp or 1) * (item.candidate.replicas or 1)
+
+
 def _round_up(value: float) -> float:
     """Up to two significant digits: 437 → 440, 1234 → 1300, 0.123 → 0.13."""
     if value <= 0:
@@ -230,7 +259,8 @@ def _distinct(plans: Sequence[DeploymentPlan], key: Callable[[DeploymentPlan], s
 def _configuration(plan: DeploymentPlan) -> str:
     return (
         f"{plan.model_name or plan.model} {plan.precision.value} on "
-        f"{plan.gpus_per_replica}x {plan.gpu_label or plan.gpu} × {plan.replicas} replica(s)"
+        f"{plan.gpus_per_replica}x {plan.gpu_label or plan.gpu} × {plan.replicas} "
+        f"replica{'' if plan.replicas == 1 else 's'}"
     )
 
 

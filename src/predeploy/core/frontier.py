@@ -32,7 +32,7 @@ from predeploy.core.capacity import (
 )
 from predeploy.core.configurations import Accelerator, SearchState
 from predeploy.core.cost import HOURS_PER_MONTH, budget_excesses, estimate_cost
-from predeploy.core.ranking import Point, dominates, weight_bits
+from predeploy.core.ranking import Point, dominates, weight_fidelity
 from predeploy.core.rationale import plan_point
 from predeploy.core.slo_check import describe_check, percentile_value
 from predeploy.core.types import (
@@ -183,7 +183,8 @@ def _size(
                 state.count("beyond_scope")
                 continue
             best_case = Point(cost_bound, floor, config.model.quality, math.inf,
-                              weight_bits(config.precision))
+                              weight_fidelity(config.precision,
+                                              config.model.card.architecture.native_precision))
             if frontier.dominated(best_case):
                 state.count("pruned_by_bound")
                 continue

@@ -210,10 +210,13 @@ def _verify(
     workload = evaluator.workload
     checked = evaluator.verify(draft.config, draft.sizing, workload.sizing_rps, draft.limit)
     if isinstance(checked, SizingShortfall):
+        miss = checked.last.missed[0] if checked.last and checked.last.missed else None
         state.rejected.append(RejectedOption(
-            candidate=draft.config.candidate(draft.replicas), reason="simulation",
-            details=checked.detail, metric="replicas", limit=float(checked.limit),
-            achieved=float(checked.needed_at_least),
+            candidate=draft.config.candidate(checked.needed_at_least - 1),
+            reason="simulation", details=checked.detail,
+            metric=None if miss is None else miss[0],
+            limit=None if miss is None else miss[1].target,
+            achieved=None if miss is None else miss[1].predicted,
         ))
         return None
     sizing, added = checked

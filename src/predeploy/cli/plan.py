@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -61,6 +62,15 @@ def register(app: typer.Typer) -> None:
     app.command("plan")(plan_command)
     app.command("whatif")(whatif_command)
     app.command("compare")(compare_command)
+
+
+#: Width used when stdout is not a terminal (a file or a pipe): the plan table needs ~100.
+PIPE_WIDTH = 110
+
+
+def _wide(out: Console) -> Console:
+    """``out`` on a terminal; a wider console of the same stream when writing to a pipe."""
+    return out if out.is_terminal else Console(width=PIPE_WIDTH, file=out.file)
 
 
 def _intent(text: str | None, spec: Path | None) -> DeploymentIntent:
@@ -114,9 +124,10 @@ def plan_command(
     if json_out:
         print_json(result)
         return
-    render_plan_result(result, console, details=details)
+    out = _wide(console)
+    render_plan_result(result, out, details=details)
     if plot is not None:
-        console.print(f"chart written to {plot}")
+        out.print(f"chart written to {plot}")
 
 
 def whatif_command(
@@ -151,9 +162,10 @@ def whatif_command(
     if json_out:
         print_json(result)
         return
-    console.print(sweep_table(result))
+    out = _wide(console)
+    out.print(sweep_table(result))
     if plot is not None:
-        console.print(f"chart written to {plot}")
+        out.print(f"chart written to {plot}")
 
 
 def compare_command(
@@ -171,6 +183,7 @@ def compare_command(
     if json_out:
         print_json(comparison)
         return
-    console.print(comparison_table(comparison))
+    out = _wide(console)
+    out.print(comparison_table(comparison))
     for line in comparison.summary:
-        console.print(f"• {line}")
+        out.print(f"• {line}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
+from rich import box
 from rich.console import Console, Group
 from rich.panel import Panel
 from rich.table import Table
@@ -61,34 +62,32 @@ def render_request(result: PlanResult, console: Console) -> None:
 
 
 def plans_table(plans: Sequence[DeploymentPlan]) -> Table:
-    """One row per plan: configuration, latency percentiles at peak, cost, quality."""
-    table = Table(title="Plans (latencies at peak load; predictions are estimates)",
-                  title_justify="left", header_style="bold")
-    table.add_column("#", justify="right")
+    """One row per plan: model, GPUs × replicas, latency at peak, cost, quality, why."""
+    table = Table(title="Plans — latency p90 at peak load (estimates, simulation-verified)",
+                  title_justify="left", header_style="bold", box=box.SIMPLE_HEAD,
+                  pad_edge=False)
+    table.add_column("#", justify="right", no_wrap=True)
     table.add_column("model · precision")
-    table.add_column("GPUs per replica")
-    table.add_column("replicas\n(min–max)", justify="right")
-    table.add_column("TTFT p90", justify="right")
-    table.add_column("ITL p90", justify="right")
-    table.add_column("E2E p90", justify="right")
-    table.add_column("$/month", justify="right")
-    table.add_column("$/M out tok", justify="right")
-    table.add_column("quality", justify="right")
+    table.add_column("GPUs × replicas", no_wrap=True)
+    table.add_column("TTFT", justify="right", no_wrap=True)
+    table.add_column("ITL", justify="right", no_wrap=True)
+    table.add_column("E2E", justify="right", no_wrap=True)
+    table.add_column("$/month", justify="right", no_wrap=True)
+    table.add_column("quality", justify="right", no_wrap=True)
     table.add_column("why")
     for index, plan in enumerate(plans, 1):
-        cost = plan.cost
-        per_m = cost.per_million_output_tokens_usd
         mark = "★" if "recommended" in plan.labels else ""
+        scale = plan.autoscaling
+        replicas = (f"{scale.min_replicas}–{scale.max_replicas}"
+                    if scale.min_replicas < scale.max_replicas else str(plan.replicas))
         table.add_row(
             f"{index}{mark}",
-            f"{plan.model_name or plan.model}\n[dim]{plan.precision.value}[/]",
-            _hardware(plan),
-            f"{plan.replicas} ({plan.autoscaling.min_replicas}–{plan.autoscaling.max_replicas})",
+            f"{plan.model_name or plan.model} [dim]{plan.precision.value}[/]",
+            f"{_hardware(plan)} × {replicas}",
             _ms(plan.predicted.ttft_ms),
             _ms(plan.predicted.itl_ms),
             _ms(plan.predicted.e2e_ms),
-            format_usd(cost.monthly_usd),
-            "–" if per_m is None else format_usd(per_m),
+            format_usd(plan.cost.monthly_usd),
             "–" if plan.quality_score is None else format_number(plan.quality_score),
             ", ".join(label for label in plan.labels if label != "recommended") or "trade-off",
         )

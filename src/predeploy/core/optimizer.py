@@ -38,7 +38,7 @@ from predeploy.core.frontier import (
     search_frontier,
 )
 from predeploy.core.ranking import pareto_front, rank, select_diverse
-from predeploy.core.rationale import build_plan
+from predeploy.core.rationale import build_plan, recommendation_summary
 from predeploy.core.recommend import shortlist_models
 from predeploy.core.slo_check import effective_slo, percentile_value
 from predeploy.core.traffic import context_tokens, plan_traffic
@@ -108,10 +108,13 @@ def plan_deployment(
             f"({intent.priority.value} priority; {state.stats['beyond_scope']} configurations)"
         )
     plans_drafts, tradeoffs = _finalize(drafts, intent, evaluator, state, progress)
+    others = [(i, d.point()) for i, (d, _, _) in enumerate(plans_drafts, 1) if i > 1]
     plans = [
         build_plan(d.config, d.screen, d.sizing, d.cost, workload, options, labels, d.min_replicas,
                    d.added_by_simulation, shortlist.quality_scale,
-                   None if ref is None else ("the recommended plan", ref.point()))
+                   None if ref is None else ("the recommended plan", ref.point()),
+                   recommendation_summary(intent.priority, d.point(), others)
+                   if ref is None else None)
         for d, labels, ref in plans_drafts
     ]
     stats = SearchStats(

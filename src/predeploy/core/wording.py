@@ -29,8 +29,13 @@ def format_number(value: float) -> str:
 
 
 def format_percent(fraction: float) -> str:
-    """0.1 → ``10 %``; 0.025 → ``2.5 %``."""
-    return f"{format_number(fraction * 100)} %"
+    """0.1 → ``10 %``; 0.0802 → ``8 %``; 0.025 → ``2.5 %``; 0.004 → ``0.4 %``."""
+    pct = fraction * 100
+    if abs(pct) >= 5:
+        return f"{pct:.0f} %"
+    if abs(pct) >= 0.1:
+        return f"{format_number(round(pct, 1))} %"
+    return f"{format_number(pct)} %"
 
 
 def format_usd(value: float) -> str:

@@ -146,15 +146,20 @@ def render_plan_result(result: PlanResult, console: Console, details: int = 1) -
         f"{format_number(result.elapsed_ms)} ms", style="dim"))
 
 
-def render_rejections(result: PlanResult, console: Console, limit: int = 6) -> None:
-    """Counts per reason and the candidates that came closest."""
+def render_rejections(result: PlanResult, console: Console, limit: int = 5) -> None:
+    """Counts per reason, and the closest candidate of each of the commonest reasons."""
     if not result.infeasible:
         return
     counts = Counter(r.reason for r in result.infeasible)
     summary = ", ".join(f"{reason.replace('_', ' ')} {n}" for reason, n in counts.most_common())
     console.print(f"[bold]Not planned[/] (per model × GPU type): {summary}")
-    for item in result.infeasible[:limit]:
-        console.print(Text(f"  • {item.candidate.label()}: {item.details}", style="dim"))
+    shown: set[str] = set()
+    for item in result.infeasible:  # ordered: furthest stage first, closest to its limit first
+        if item.reason in shown or len(shown) >= limit:
+            continue
+        shown.add(item.reason)
+        console.print(Text(f"  • {item.reason.replace('_', ' ')}: {item.candidate.label()} — "
+                           f"{item.details}", style="dim"))
 
 
 def sweep_table(result: SweepResult) -> Table:

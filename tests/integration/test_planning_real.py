@@ -80,7 +80,8 @@ def test_long_rag_prompts_set_max_model_len_and_need_kv_room(
 ) -> None:
     intent = DeploymentIntent.model_validate({
         "use_case": "rag_qa", "qps": 1, "prompt_tokens": 30_000, "output_tokens": 500,
-        "gpus": ["H100-SXM", "L40S"],
+        "gpus": ["H100-SXM", "L40S"], "models": [LLAMA_8B, "Qwen/Qwen2.5-7B-Instruct"],
+        "constraints": {"models_required": True},
         "slo": {"ttft_ms": {"p90": 5000, "p99": 10_000}, "e2e_ms": {"p95": 60_000}},
     })
     result = plan_deployment(intent, catalog, engine, OPTIONS)

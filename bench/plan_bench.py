@@ -10,6 +10,7 @@ statistics (configurations, memory-feasible, sized, simulations). Numbers, not p
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 
@@ -38,22 +39,26 @@ def main() -> None:
     catalog = seed_catalog()
     engine = calibrated_engine()
     print(f"catalog: {len(catalog.models())} models, {len(catalog.gpus())} GPUs, "
-          f"{len(catalog.prices())} prices")
+          f"{len(catalog.prices())} prices; load average {os.getloadavg()[0]:.1f} on "
+          f"{os.cpu_count()} CPUs")
     options = PlannerOptions()
     for name, spec in REQUESTS.items():
         intent = DeploymentIntent.model_validate(spec)
         times = []
+        cpu = []
         result = None
         for _ in range(args.repeat):
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             result = plan_with_engine(intent, catalog, engine, options)
             times.append(time.perf_counter() - start)
+            cpu.append(time.process_time() - start_cpu)
         assert result is not None
         s = result.stats
         best = result.plans[0] if result.plans else None
         print(f"\n{name}")
-        print(f"  time: median {statistics.median(times):.2f} s, min {min(times):.2f} s, "
-              f"max {max(times):.2f} s over {args.repeat} runs")
+        print(f"  wall: median {statistics.median(times):.2f} s, min {min(times):.2f} s, "
+              f"max {max(times):.2f} s over {args.repeat} runs; CPU median "
+              f"{statistics.median(cpu):.2f} s")
         print(f"  search: {s.models_considered} models × {s.gpus_considered} GPUs, "
               f"{s.configurations} configurations, {s.memory_feasible} fit in memory, "
               f"{s.pruned_by_bound} pruned by bound, {s.sized_analytic} sized, "

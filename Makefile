@@ -21,7 +21,7 @@ kb-init: install
 	$(BIN)/predeploy kb init
 
 run: kb-init
-	$(BIN)/predeploy plan "$(Q)"
+	$(BIN)/predeploy plan '$(Q)'
 
 test: install check
 	$(BIN)/pytest

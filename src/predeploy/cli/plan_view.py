@@ -58,7 +58,37 @@ def render_request(result: PlanResult, console: Console) -> None:
                 f"{label} " + " / ".join(f"{p} {format_ms(v)}" for p, v in targets)
             )
     lines.append(f"SLOs: {' · '.join(slo_parts)} (met with {result.headroom:.0%} headroom)")
+    limits = _constraint_words(result)
+    if limits:
+        lines.append("Constraints: " + " · ".join(limits))
     console.print(Panel(Group(*lines), title="Request", title_align="left"))
+
+
+def _constraint_words(result: PlanResult) -> list[str]:
+    c = result.intent.constraints
+    out = []
+    budget = c.budget
+    for value, unit in ((budget.monthly_usd, "/month"), (budget.hourly_usd, "/hour"),
+                        (budget.per_million_tokens_usd, "/M output tokens")):
+        if value is not None:
+            out.append(f"budget {format_usd(value)}{unit}")
+    if c.gpus:
+        out.append("GPUs " + ", ".join(
+            f"{g.count}x {g.gpu}" if g.count else g.gpu for g in c.gpus))
+    if c.models:
+        out.append(("only " if c.models_required else "preferred ") + ", ".join(c.models))
+    if c.precisions:
+        out.append("precisions " + "/".join(p.value for p in c.precisions))
+    if c.excluded_licenses:
+        out.append("no " + ", ".join(c.excluded_licenses) + " licenses")
+    if c.max_total_gpus:
+        out.append(f"at most {c.max_total_gpus} GPUs")
+    prefs = result.intent.preferences
+    if prefs.providers:
+        out.append("providers " + ", ".join(prefs.providers))
+    if prefs.allow_spot:
+        out.append("spot allowed")
+    return out
 
 
 def plans_table(plans: Sequence[DeploymentPlan]) -> Table:
@@ -89,7 +119,8 @@ def plans_table(plans: Sequence[DeploymentPlan]) -> Table:
             _ms(plan.predicted.e2e_ms),
             format_usd(plan.cost.monthly_usd),
             "–" if plan.quality_score is None else format_number(plan.quality_score),
-            ", ".join(label for label in plan.labels if label != "recommended") or "trade-off",
+            ", ".join(label for label in plan.labels if label != "recommended")
+            or ("best balance" if mark else "trade-off"),
         )
     return table
 

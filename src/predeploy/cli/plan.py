@@ -33,6 +33,7 @@ _PHASES = {
     "screen": "screening configurations (analytic)",
     "size": "sizing replicas (analytic)",
     "verify": "verifying finalists (simulation)",
+    "sweep": "what-if points",
 }
 _SWEEP_VARIABLES: tuple[SweepVariable, ...] = (
     "rate", "slo", "prompt_tokens", "output_tokens", "gpu"
@@ -154,7 +155,9 @@ def whatif_command(
     settings = load_settings()
     parsed = [v.strip() for v in (values or "").split(",") if v.strip()]
     options = PlannerOptions(seed=settings.seed if seed is None else seed)
-    result = planning.sweep_request(intent, settings, variable, parsed, target, options)
+    with _progress(not json_out) as progress:
+        result = planning.sweep_request(intent, settings, variable, parsed, target, options,
+                                        progress)
     if plot is not None:
         from predeploy.cli.plot import plot_sweep
 

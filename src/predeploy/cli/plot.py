@@ -21,27 +21,36 @@ def _figure(width: float, height: float) -> Figure:
 
 
 def plot_tradeoffs(result: PlanResult, path: Path) -> Path:
-    """Monthly cost against E2E p90 at peak for every sized configuration; the Pareto front
-    joined by a line, the returned plans labelled."""
+    """Monthly cost against E2E p90 at peak for every sized configuration: the cost–latency
+    frontier as a staircase, configurations non-dominated once quality counts in blue, the
+    returned plans in red (numbered as in the table)."""
     fig = _figure(9, 6)
     ax = fig.subplots()
-    points = sorted(result.tradeoffs, key=lambda p: p.e2e_p90_ms)
+    points = sorted(result.tradeoffs, key=lambda p: (p.e2e_p90_ms, p.monthly_usd))
     others = [p for p in points if not p.pareto]
     front = [p for p in points if p.pareto]
     if others:
         ax.scatter([p.e2e_p90_ms / 1000 for p in others], [p.monthly_usd for p in others],
-                   s=14, color="0.7", label="sized configurations (analytic)")
+                   s=12, color="0.75", label="sized configurations (analytic)")
     if front:
-        ax.plot([p.e2e_p90_ms / 1000 for p in front], [p.monthly_usd for p in front],
-                color="tab:blue", marker="o", markersize=4, linewidth=1,
-                label="Pareto front (cost, latency, quality)")
+        ax.scatter([p.e2e_p90_ms / 1000 for p in front], [p.monthly_usd for p in front],
+                   s=18, color="tab:blue", label="non-dominated (cost, latency, quality)")
+    staircase: list[tuple[float, float]] = []
+    for p in points:  # ascending latency: keep each new cost minimum
+        if not staircase or p.monthly_usd < staircase[-1][1]:
+            staircase.append((p.e2e_p90_ms / 1000, p.monthly_usd))
+    if staircase:
+        xs = [x for x, _ in staircase]
+        ys = [y for _, y in staircase]
+        ax.step(xs, ys, where="post", color="tab:blue", linewidth=1,
+                label="cost–latency frontier")
     for index, plan in enumerate(result.plans, 1):
         latency = (plan.predicted.e2e_ms.p90 or 0) / 1000
         ax.scatter([latency], [plan.cost.monthly_usd], s=70, color="tab:red", zorder=3)
         name = (plan.model_name or plan.model).split("/")[-1]
         ax.annotate(f"{index}. {name} {plan.precision.value}\n{plan.configuration} × "
                     f"{plan.replicas}", (latency, plan.cost.monthly_usd), fontsize=7,
-                    xytext=(6, 4), textcoords="offset points")
+                    xytext=(6, 4 if index % 2 else -16), textcoords="offset points")
     ax.set_xlabel("E2E latency p90 at peak (s) — estimate")
     ax.set_ylabel("cost (USD per month)")
     ax.set_yscale("log")

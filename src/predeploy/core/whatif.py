@@ -52,6 +52,7 @@ def sweep(
     *,
     target: str | None = None,
     options: PlannerOptions | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> SweepResult:
     """One planning run per value; each point keeps the recommended plan (or why none)."""
     options = (options or PlannerOptions()).model_copy(update={"max_plans": 1, "suggest": False})
@@ -63,7 +64,9 @@ def sweep(
         plan_traffic(intent, catalog.slo_template(intent.use_case)) if variable == "rate" else None
     )
     points = []
-    for value in values:
+    for index, value in enumerate(values):
+        if progress is not None:
+            progress("sweep", index, len(values))
         changed, traffic, label = _apply(intent, base_traffic, variable, value, target, catalog)
         result = planner(changed, catalog, engine, options, traffic=traffic)
         plan = result.plans[0] if result.plans else None

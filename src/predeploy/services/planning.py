@@ -83,11 +83,12 @@ def sweep_with_engine(
     values: Sequence[float | str],
     target: str | None = None,
     options: PlannerOptions | None = None,
+    progress: ProgressCallback | None = None,
 ) -> SweepResult:
     """One plan per value of ``variable``: the cost/latency curve."""
     start = time.perf_counter()
     result = sweep(intent, catalog, engine, plan_deployment, variable, values, target=target,
-                   options=options)
+                   options=options, progress=progress)
     return result.model_copy(update={"elapsed_ms": (time.perf_counter() - start) * 1000})
 
 
@@ -151,10 +152,11 @@ def sweep_request(
     values: Sequence[float | str],
     target: str | None = None,
     options: PlannerOptions | None = None,
+    progress: ProgressCallback | None = None,
 ) -> SweepResult:
     """A what-if sweep on the configured knowledge base."""
     return sweep_with_engine(intent, planning_catalog(settings), calibrated_engine(), variable,
-                             values, target, options)
+                             values, target, options, progress)
 
 
 def compare_request(

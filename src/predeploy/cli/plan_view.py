@@ -75,6 +75,8 @@ def _constraint_words(result: PlanResult) -> list[str]:
     if c.gpus:
         out.append("GPUs " + ", ".join(
             f"{g.count}x {g.gpu}" if g.count else g.gpu for g in c.gpus))
+    if c.excluded_gpus:
+        out.append("no " + ", ".join(c.excluded_gpus))
     if c.models:
         out.append(("only " if c.models_required else "preferred ") + ", ".join(c.models))
     if c.precisions:

@@ -59,7 +59,8 @@ class SearchState:
 
 
 def allowed_accelerators(intent: DeploymentIntent, catalog: Catalog) -> list[Accelerator]:
-    """The accelerators allowed, with GPU limits and price quotes.
+    """The accelerators allowed (named ones, else all; never an excluded one), with GPU limits
+    and price quotes.
 
     On-prem amortized estimates (purchase price over years plus power: a lower bound that leaves
     out servers, network and facility) are not comparable with rental prices, so they are used
@@ -68,18 +69,19 @@ def allowed_accelerators(intent: DeploymentIntent, catalog: Catalog) -> list[Acc
     """
     cap = intent.constraints.max_total_gpus
     prefs = intent.preferences
+    excluded = {catalog.gpu(name).name for name in intent.constraints.excluded_gpus}
     if intent.constraints.gpus:
         chosen: dict[str, tuple[GpuSpec, int | None]] = {}
         for item in intent.constraints.gpus:
             gpu = catalog.gpu(item.gpu)
             previous = chosen.get(gpu.name)
             count = item.count
-            if previous is not None and previous[1] is not None and count is not None:
-                count += previous[1]
-            chosen[gpu.name] = (gpu, count if previous is None or count is not None else None)
-        pairs = list(chosen.values())
+            if previous is not None:  # the same accelerator twice: counts add, unknown wins
+                count = None if previous[1] is None or count is None else previous[1] + count
+            chosen[gpu.name] = (gpu, count)
+        pairs = [(g, n) for g, n in chosen.values() if g.name not in excluded]
     else:
-        pairs = [(g, None) for g in catalog.gpus()]
+        pairs = [(g, None) for g in catalog.gpus() if g.name not in excluded]
     named = bool(intent.constraints.gpus)
     wants_on_prem = any(p.strip().lower().startswith(("on-prem", "onprem", "on prem"))
                         for p in prefs.providers)

@@ -147,3 +147,11 @@ def test_a_named_model_is_shown_when_feasible() -> None:
     named = [p for p in result.plans if p.model == "Qwen/Qwen2.5-7B-Instruct"]
     assert named and "requested model" in named[0].labels
     assert any("a model you named" in line for line in named[0].rationale)
+
+
+def test_excluded_gpus_are_never_planned() -> None:
+    result = _plan(users=20_000, constraints={"excluded_gpus": ["H100-SXM", "L4"]})
+    assert result.plans
+    assert {p.gpu for p in result.plans} == {"A100-80GB"}
+    with pytest.raises(UnknownNameError):
+        _plan(users=20_000, constraints={"excluded_gpus": ["H900"]})

@@ -2,10 +2,12 @@
 
 Every one of the 150 rental rows is transcribed into our format (per-GPU hourly prices, a
 ``region_class`` us/eu/apac/global, kind ``published-spec``, the row's own source and notes), with
-the GPU labels mapped to the canonical names of ``data/gpus.yaml`` (the shared file already uses
-them; GPUs outside our hardware list -- T4, V100, A10, RTX-6000-Ada, RTX-A6000 -- keep their
-label). Then on-prem amortized estimates from ``tools/onprem_quotes.yaml`` (kind ``estimated``) are
-appended for accelerators without any rental quote.
+the GPU labels mapped to the canonical names of ``data/gpus.yaml``. The shared file already uses
+them, with one exception: it labels both V100 memory sizes ``V100`` and tells them apart in
+``notes`` ("V100 16 GB" / "V100 32 GB (catalog V100-32GB)"); the 32 GB rows become ``V100-32GB``
+(the SkyPilot catalog's own label), the rest stay ``V100`` (16 GB). Then on-prem amortized
+estimates from ``tools/onprem_quotes.yaml`` (kind ``estimated``) are appended for accelerators
+without any rental quote.
 
 Rerun: ``.venv/bin/python tools/build_prices.py [--shared ../shared]``.
 """
@@ -50,19 +52,35 @@ def _url(source: str) -> str:
     return ""
 
 
+V100_32GB_NOTE = "V100 32 GB"  # how ../shared/calibration/prices.csv notes marks 32 GB V100 rows
+
+
+def canonical_gpu(row: dict[str, str]) -> tuple[str, str]:
+    """The ``gpus.yaml`` name of a shared row's GPU, and a note when the label was changed."""
+    if row["gpu"] == "V100" and V100_32GB_NOTE in row["notes"]:
+        note = "label V100 with a 32 GB note -> V100-32GB"
+        if row.get("gpu_memory_gb") not in (None, "", "32"):
+            note += (f" (the shared gpu_memory_gb column says {row['gpu_memory_gb']}, "
+                     "contradicting the row's note and the catalog label; the label is kept)")
+        return "V100-32GB", note
+    return row["gpu"], ""
+
+
 def rental_rows(shared: Path) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     with (shared / "calibration" / "prices.csv").open(newline="") as f:
         for r in csv.DictReader(f):
+            gpu, relabel = canonical_gpu(r)
+            notes = "; ".join(n for n in ("instance price / gpu_count", relabel, r["notes"]) if n)
             rows.append({
                 "provider": r["provider"], "instance_type": r["instance_type"],
                 "region": r["region"], "region_class": region_class(r["region"]),
-                "gpu": r["gpu"], "gpu_count": int(r["gpu_count"]),
+                "gpu": gpu, "gpu_count": int(r["gpu_count"]),
                 "usd_per_gpu_hour_on_demand": r["usd_per_gpu_hour_on_demand"],
                 "usd_per_gpu_hour_spot": r["usd_per_gpu_hour_spot"],
                 "kind": "published-spec", "effective_date": r["price_date"],
                 "source": r["source"], "url": _url(r["source"]),
-                "notes": ("instance price / gpu_count; " + r["notes"]).strip("; "),
+                "notes": notes,
             })
     return rows
 

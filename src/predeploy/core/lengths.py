@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 from statistics import NormalDist
 
@@ -145,3 +146,82 @@ def _grid(dist: TokenDistribution, upper_tokens: int | None) -> NDArray[np.float
     grid = np.clip(np.rint(raw), low, high)
     grid.setflags(write=False)
     return grid
+
+
+@dataclass(frozen=True)
+class LengthStats:
+    """Moments and quantile grids of prompt and output lengths (tokens)."""
+
+    prompt_grid: NDArray[np.float64]
+    output_grid: NDArray[np.float64]
+    #: Mean prompt length p and E[p²].
+    p: float
+    p2: float
+    #: Mean output length o and E[o²].
+    o: float
+    o2: float
+    #: Token-weighted mean context of a decoding sequence, c̄ (tokens).
+    context: float
+    #: Median prompt length.
+    p50: float
+    #: Coefficient of variation of a running request's KV footprint (its prompt plus the part
+    #: of its output generated so far, requests weighted by how long they run).
+    footprint_cv: float
+
+    @classmethod
+    def of(
+        cls, prompt: TokenDistribution, output: TokenDistribution, max_model_len: int
+    ) -> LengthStats:
+        """Moments of the clipped distributions, as :mod:`~predeploy.core.sampling` samples."""
+        return _length_stats(prompt, output, max_model_len)
+
+    @classmethod
+    def compute(
+        cls, prompt: TokenDistribution, output: TokenDistribution, max_model_len: int
+    ) -> LengthStats:
+        """:meth:`of`, uncached."""
+        pg = token_length_grid(prompt, max_model_len - 1)
+        og = token_length_grid(output, max_model_len - 1)
+        p, o = float(pg.mean()), float(og.mean())
+        steps = float((og - 1.0).mean())
+        # A request decodes o−1 steps with context p+1 … p+o−1: Σ = (o−1)p + (o−1)o/2.
+        context = p + float(((og - 1.0) * og).mean()) / (2.0 * steps) if steps > 0 else p
+        return cls(
+            prompt_grid=pg,
+            output_grid=og,
+            p=p,
+            p2=float((pg * pg).mean()),
+            o=o,
+            o2=float((og * og).mean()),
+            context=context,
+            p50=float(pg[pg.size // 2]),
+            footprint_cv=_footprint_cv(pg, og),
+        )
+
+    @property
+    def decode_steps(self) -> float:
+        """Mean decode steps per request, o − 1 (the first token comes from the prefill)."""
+        return self.o - 1.0
+
+    @property
+    def attention_per_prefill_token(self) -> float:
+        """E[p²]/(2p): mean attention context per prefill token of whole prompts."""
+        return self.p2 / (2.0 * self.p)
+
+
+def _footprint_cv(prompts: NDArray[np.float64], outputs: NDArray[np.float64]) -> float:
+    """CV of p + a, a ~ Uniform(0, o) with o length-biased (a request is seen while running).
+
+    E[a] = E[o²]/(2E[o]), E[a²] = E[o³]/(3E[o]); prompt and output independent.
+    """
+    o1, o2, o3 = (float((outputs**k).mean()) for k in (1, 2, 3))
+    mean = float(prompts.mean()) + o2 / (2.0 * o1)
+    var = float(prompts.var()) + o3 / (3.0 * o1) - (o2 / (2.0 * o1)) ** 2
+    return math.sqrt(max(var, 0.0)) / mean
+
+
+@lru_cache(maxsize=256)
+def _length_stats(
+    prompt: TokenDistribution, output: TokenDistribution, max_model_len: int
+) -> LengthStats:
+    return LengthStats.compute(prompt, output, max_model_len)

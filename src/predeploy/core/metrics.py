@@ -23,16 +23,21 @@ PERCENTILE_LEVELS: tuple[tuple[str, float], ...] = (
     ("p99", 99.0),
 )
 
+_LEVELS = np.array([q for _, q in PERCENTILE_LEVELS])
+
 MS_PER_S = 1000.0
 
 
 def percentiles_ms(values_s: NDArray[np.float64]) -> Percentiles:
     """Mean and p50/p90/p95/p99 of ``values_s`` (seconds), in milliseconds; empty → all None."""
-    values = np.asarray(values_s, dtype=np.float64)
+    values = np.sort(np.asarray(values_s, dtype=np.float64), axis=None)
     if values.size == 0:
         return Percentiles()
-    qs = np.percentile(values, [q for _, q in PERCENTILE_LEVELS]) * MS_PER_S
-    return _build(float(values.mean()) * MS_PER_S, qs)
+    ranks = _LEVELS * (values.size - 1) / 100.0
+    low = np.floor(ranks).astype(np.int64)
+    high = np.minimum(low + 1, values.size - 1)
+    qs = (values[low] + (ranks - low) * (values[high] - values[low])) * MS_PER_S
+    return _build(float(values.sum()) / values.size * MS_PER_S, qs)
 
 
 def weighted_percentiles_ms(
@@ -61,6 +66,24 @@ def weighted_percentiles_ms(
     qs = (x_low + (ranks - low) * (x_high - x_low)) * MS_PER_S
     mean = float(np.dot(values, counts) / total) * MS_PER_S
     return _build(mean, qs)
+
+
+def atoms_percentiles_ms(values_s: NDArray[np.float64], probs: NDArray[np.float64]) -> Percentiles:
+    """Mean and percentiles (ms) of a discrete distribution."""
+    order = np.argsort(values_s)
+    v, w = values_s[order], probs[order]
+    cdf = np.cumsum(w) / w.sum()
+    picks = np.minimum(np.searchsorted(cdf, [0.5, 0.9, 0.95, 0.99]), v.size - 1)
+    p50, p90, p95, p99 = (float(x) * MS_PER_S for x in v[picks])
+    return Percentiles(
+        mean=float(np.dot(v, w) / w.sum()) * MS_PER_S, p50=p50, p90=p90, p95=p95, p99=p99
+    )
+
+
+def flat_percentiles_ms(value_s: float) -> Percentiles:
+    """Every statistic equal to ``value_s`` (a deterministic latency), in ms."""
+    v = value_s * MS_PER_S
+    return Percentiles(mean=v, p50=v, p90=v, p95=v, p99=v)
 
 
 def _build(mean_ms: float, qs_ms: NDArray[np.float64]) -> Percentiles:

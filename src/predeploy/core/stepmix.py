@@ -24,75 +24,108 @@ import numpy as np
 from numpy.typing import NDArray
 
 from predeploy.core.batching import StepCostModel
-from predeploy.core.lengths import token_length_grid
-from predeploy.core.types import TokenDistribution
+from predeploy.core.lengths import LengthStats
 
 #: Largest group of prompts per cycle the chain tracks; beyond, the Poisson tail is dropped.
 MAX_PROMPTS_PER_CYCLE = 64
-_LOG_FACTORIAL = np.array([math.lgamma(k + 1.0) for k in range(MAX_PROMPTS_PER_CYCLE + 1)])
+#: Poisson tail mass the operating-point solver leaves out of its step mix.
+SOLVER_TAIL_MASS = 1e-3
 #: Power iterations of the prefill-cycle chain (converges geometrically; 6 is ample).
 CHAIN_ITERATIONS = 6
+#: Power iterations per batch-size row, started from the operating point's distribution.
+STATE_CHAIN_ITERATIONS = 3
+#: Batch sizes at which the per-row chain is solved (rows in between interpolate).
+STATE_ANCHORS = 5
 
 
-@dataclass(frozen=True)
-class LengthStats:
-    """Moments and quantile grids of prompt and output lengths (tokens)."""
-
-    prompt_grid: NDArray[np.float64]
-    output_grid: NDArray[np.float64]
-    #: Mean prompt length p and E[p²].
-    p: float
-    p2: float
-    #: Mean output length o and E[o²].
-    o: float
-    o2: float
-    #: Token-weighted mean context of a decoding sequence, c̄ (tokens).
-    context: float
-
-    @classmethod
-    def of(
-        cls, prompt: TokenDistribution, output: TokenDistribution, max_model_len: int
-    ) -> LengthStats:
-        """Moments of the clipped distributions, as :mod:`~predeploy.core.sampling` samples."""
-        pg = token_length_grid(prompt, max_model_len - 1)
-        og = token_length_grid(output, max_model_len - 1)
-        p, o = float(pg.mean()), float(og.mean())
-        steps = float((og - 1.0).mean())
-        # A request decodes o−1 steps with context p+1 … p+o−1: Σ = (o−1)p + (o−1)o/2.
-        context = p + float(((og - 1.0) * og).mean()) / (2.0 * steps) if steps > 0 else p
-        return cls(
-            prompt_grid=pg,
-            output_grid=og,
-            p=p,
-            p2=float((pg * pg).mean()),
-            o=o,
-            o2=float((og * og).mean()),
-            context=context,
-        )
-
-    @property
-    def decode_steps(self) -> float:
-        """Mean decode steps per request, o − 1 (the first token comes from the prefill)."""
-        return self.o - 1.0
-
-    @property
-    def attention_per_prefill_token(self) -> float:
-        """E[p²]/(2p): mean attention context per prefill token of whole prompts."""
-        return self.p2 / (2.0 * self.p)
+_INVERSE_K = np.concatenate([[1.0], 1.0 / np.arange(1, MAX_PROMPTS_PER_CYCLE + 1)])
 
 
 def poisson_pmf(mean: NDArray[np.float64] | float, size: int) -> NDArray[np.float64]:
-    """P(K = k), k = 0..size−1, for each mean (last axis = k)."""
-    m = np.maximum(np.asarray(mean, dtype=np.float64), 1e-300)[..., None]
-    k = np.arange(size, dtype=np.float64)
-    return np.asarray(np.exp(k * np.log(m) - m - _LOG_FACTORIAL[:size]), dtype=np.float64)
+    """P(K = k), k = 0..size−1, for each mean (last axis = k): e^(−m)·Π_{j≤k} m/j."""
+    m = np.asarray(mean, dtype=np.float64)[..., None]
+    terms = m * _INVERSE_K[:size]
+    terms[..., 0] = 1.0
+    return np.asarray(np.exp(-m) * np.cumprod(terms, axis=-1), dtype=np.float64)
+
+
+def poisson_quantiles(means: NDArray[np.float64], u: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Inverse CDF of Poisson(means[i]) at u[i] (k with F(k−1) < u ≤ F(k))."""
+    prob = np.exp(-means)
+    cdf = prob.copy()
+    k = np.zeros_like(means)
+    for j in range(1, MAX_PROMPTS_PER_CYCLE + 1):
+        below = cdf < u
+        if not below.any():
+            break
+        k += below
+        prob = prob * means / j
+        cdf += prob
+    return k
 
 
 def poisson_support(mean: float) -> int:
     """How many k (0..K) to track so the dropped tail of Poisson(mean) is negligible."""
     if mean <= 0.0:
         return 2
-    return min(int(mean + 7.0 * math.sqrt(mean) + 4.0), MAX_PROMPTS_PER_CYCLE + 1)
+    return min(int(mean + 5.0 * math.sqrt(mean) + 3.0), MAX_PROMPTS_PER_CYCLE + 1)
+
+
+def step_times_s(
+    step: StepCostModel,
+    prefill_tokens: NDArray[np.float64],
+    prefill_attn_tokens: NDArray[np.float64],
+    decode_seqs: int,
+    decode_kv_tokens: int,
+) -> NDArray[np.float64]:
+    """The step model at several prefill amounts (same decoders), whole prefill tokens.
+
+    Point by point: for the roofline model an array evaluation costs more than the dozen
+    scalar calls it would replace (measured).
+    """
+    return np.array(
+        [
+            step.step_time_s(round(t), a, decode_seqs, decode_kv_tokens)
+            for t, a in zip(prefill_tokens.tolist(), prefill_attn_tokens.tolist(), strict=True)
+        ]
+    )
+
+
+def poisson_mean_step_s(
+    step: StepCostModel,
+    budget_tokens: int,
+    lengths: LengthStats,
+    decoders: float,
+    prompts_per_step: float,
+) -> float:
+    """Mean step time when each cycle's prompt group is Poisson(``prompts_per_step``).
+
+    The cheap form of :attr:`StepMix.mean_s` (no arrival-duration correlation, scalars only)
+    that the operating-point solver iterates on.
+    """
+    room = max(budget_tokens - decoders, 1.0)
+    d, kv = round(decoders), round(decoders * lengths.context)
+    ratio = lengths.attention_per_prefill_token
+    a = prompts_per_step
+    prob = math.exp(-a)
+    full_s = -1.0
+    time_sum = steps_sum = mass = 0.0
+    for k in range(MAX_PROMPTS_PER_CYCLE + 1):
+        if mass > 1.0 - SOLVER_TAIL_MASS:
+            break
+        mass += prob
+        tokens = k * lengths.p
+        full = max(math.ceil(tokens / room) - 1.0, 0.0)
+        last = tokens - full * room
+        cycle = step.step_time_s(round(last), last * ratio, d, kv)
+        if full:
+            if full_s < 0.0:
+                full_s = step.step_time_s(round(room), room * ratio, d, kv)
+            cycle += full * full_s
+        time_sum += prob * cycle
+        steps_sum += prob * (full + 1.0)
+        prob *= a / (k + 1)
+    return time_sum / steps_sum
 
 
 class StepMix:
@@ -113,30 +146,71 @@ class StepMix:
         prompts_per_step: float,
         rate: float | None,
         extra_prefill_tokens: float = 0.0,
+        size: int | None = None,
+        groups: NDArray[np.float64] | None = None,
+        group_weights: NDArray[np.float64] | None = None,
+        background_tokens: float = 0.0,
     ) -> None:
         self.decoders = decoders
         self.kv_tokens = decoders * lengths.context
-        self.room = max(budget_tokens - decoders, 1.0)
+        #: Prefill tokens every step carries besides the groups' (spread-out recomputation).
+        self.background_tokens = background_tokens
+        self.room = max(budget_tokens - decoders - background_tokens, 1.0)
         self._step = step
         self._lengths = lengths
         self._d = round(decoders)
         self._kv = round(self.kv_tokens)
+        self._table: tuple[int, NDArray[np.float64], NDArray[np.float64]] | None = None
         per_prompt = lengths.p + extra_prefill_tokens
         self.tokens_per_prompt = per_prompt
-        size = poisson_support(prompts_per_step * 1.5 + 1.0)
-        ks = np.arange(size, dtype=np.float64)
+        fixed_size = size
+        if groups is None:
+            size = poisson_support(prompts_per_step * 1.25 + 0.25)
+            if fixed_size is not None:
+                size = min(size, fixed_size)
+            ks = np.arange(size, dtype=np.float64)
+        else:
+            ks = np.asarray(groups, dtype=np.float64)
+            size = ks.size
+        #: Group sizes tracked: 0..size−1 prompts per cycle (or the given ``groups``); ``size``
+        #: given: exactly that many (to line up with another mix).
+        self.size = size
         tokens = ks * per_prompt
         full_steps = np.maximum(np.ceil(tokens / self.room) - 1.0, 0.0)
         last_tokens = tokens - full_steps * self.room
-        #: Duration of a full chunk step (``room`` prefill tokens).
-        self.full_step_s = self.step_time(self.room) if full_steps.any() else 0.0
-        last = np.array([self.step_time(float(t)) for t in last_tokens])
+        #: Duration of a full chunk step (``room`` prefill tokens), 0 when no group needs one.
+        self.full_step_s = 0.0
+        if full_steps.any():
+            last_tokens = np.append(last_tokens, self.room)
+        last = self.step_times(last_tokens)
+        if full_steps.any():
+            self.full_step_s, last = float(last[-1]), last[:-1]
+        if rate is not None and group_weights is None:
+            # Long cycles let many prompts pile up: track groups up to where the chain's mass
+            # stays (λ·T_k well below k), their step times interpolated over prefill tokens.
+            wanted = fixed_size or self._chain_size(rate, last, full_steps)
+            if wanted > size:
+                ks = np.arange(wanted, dtype=np.float64)
+                tokens = ks * per_prompt
+                full_steps = np.maximum(np.ceil(tokens / self.room) - 1.0, 0.0)
+                last_tokens = tokens - full_steps * self.room
+                if full_steps.any() and not self.full_step_s:
+                    self.full_step_s = self.step_time(self.room)
+                computed = last
+                self.size = size = wanted
+                self.last_step_s = computed  # the token table reads the computed groups
+                grid, table = self._token_table()
+                last = np.interp(last_tokens, grid, table)
+                last[: computed.size] = computed
         cycle = full_steps * self.full_step_s + last
         self.cycle_steps = full_steps + 1.0
         self.cycle_s = cycle
         self.last_step_s = last
-        weights = poisson_pmf(prompts_per_step, size)
-        if rate is not None:
+        if group_weights is not None:
+            weights = np.asarray(group_weights, dtype=np.float64)
+        else:
+            weights = poisson_pmf(prompts_per_step, size)
+        if rate is not None and group_weights is None:
             transition = poisson_pmf(rate * cycle, size)
             transition /= transition.sum(axis=1, keepdims=True)
             for _ in range(CHAIN_ITERATIONS):
@@ -148,10 +222,84 @@ class StepMix:
         second = np.dot(self.cycle_weights, full_steps * self.full_step_s**2 + last * last)
         self.stdev_s = math.sqrt(max(float(second) / steps - self.mean_s**2, 0.0))
 
+    def mean_step_with(self, tokens_per_prompt: float) -> float:
+        """Mean step of the same cycle mix if each prompt carried ``tokens_per_prompt``.
+
+        Step times interpolated over prefill tokens from the ones computed (no new step-model
+        evaluations); for fewer tokens than this mix's, e.g. the mix without recomputation.
+        """
+        grid, table = self._token_table()
+        tokens = np.arange(self.size, dtype=np.float64) * tokens_per_prompt
+        full = np.maximum(np.ceil(tokens / self.room) - 1.0, 0.0)
+        last = np.interp(tokens - full * self.room, grid, table)
+        cycle = full * (self.full_step_s or float(table[-1])) + last
+        w = self.cycle_weights
+        return float(np.dot(w, cycle) / np.dot(w, full + 1.0))
+
+    def _chain_size(
+        self, rate: float, last: NDArray[np.float64], full_steps: NDArray[np.float64]
+    ) -> int:
+        """Groups the chain needs: the smallest K with λ·T_K + 3√(λ·T_K) ≤ K.
+
+        T_k grows about linearly in k (each prompt adds its prefill time), extrapolated from
+        the computed groups; beyond the stability of the prefill queue (λ·ΔT ≥ 1) the cap.
+        """
+        k = last.size
+        if k < 2:
+            return k
+        per_group = max(float(last[-1] - last[-2]), 0.0)
+        if full_steps[-1]:
+            per_group = max(per_group, self.full_step_s * self.tokens_per_prompt / self.room)
+        base = float(last[-1] + full_steps[-1] * self.full_step_s) - per_group * (k - 1)
+        for size in range(k, MAX_PROMPTS_PER_CYCLE + 1):
+            load = rate * (base + per_group * size)
+            if load + 3.0 * math.sqrt(load) <= size:
+                return size + 1
+        return MAX_PROMPTS_PER_CYCLE + 1
+
+    @classmethod
+    def waves(
+        cls,
+        step: StepCostModel,
+        budget_tokens: int,
+        lengths: LengthStats,
+        *,
+        running: float,
+        extra_prefill_tokens: float = 0.0,
+    ) -> StepMix:
+        """Steps of a saturated batch of identical requests: admissions come in waves.
+
+        With every request of the same length and all queued at once, the batch stays in
+        lockstep: the ``running`` requests finish and are replaced together, their prompts
+        prefilled back to back in full-budget steps, then o − 1 decode-only steps. Per cycle
+        of o steps: one group of ``running`` prompts and the rest decode-only cycles.
+        Recomputation after preemptions (``extra_prefill_tokens`` per request) happens as
+        preempted requests return, spread over every step.
+        """
+        group = max(1.0, round(running))
+        decoders = running * lengths.decode_steps / lengths.o
+        background = extra_prefill_tokens * running / lengths.o
+        groups = np.array([0.0, group])
+        room = max(budget_tokens - decoders - background, 1.0)
+        group_steps = math.ceil(group * lengths.p / room)
+        decode_only = max(lengths.o - group_steps, 0.0)
+        return cls(
+            step, budget_tokens, lengths, decoders=decoders, prompts_per_step=0.0, rate=None,
+            groups=groups, group_weights=np.array([decode_only, 1.0]),
+            background_tokens=background,
+        )
+
+    def step_times(self, prefill_tokens: NDArray[np.float64]) -> NDArray[np.float64]:
+        """:meth:`step_time` for several prefill amounts at once."""
+        tokens = prefill_tokens + self.background_tokens
+        attn = tokens * self._lengths.attention_per_prefill_token
+        return step_times_s(self._step, tokens, attn, self._d, self._kv)
+
     def step_time(self, prefill_tokens: float) -> float:
         """Step model at this point's decoders with ``prefill_tokens`` of whole prompts."""
-        attn = prefill_tokens * self._lengths.attention_per_prefill_token
-        return self._step.step_time_s(round(prefill_tokens), attn, self._d, self._kv)
+        tokens = prefill_tokens + self.background_tokens
+        attn = tokens * self._lengths.attention_per_prefill_token
+        return self._step.step_time_s(round(tokens), attn, self._d, self._kv)
 
     def step_atoms(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """(durations, probabilities) of a step chosen at random."""
@@ -171,8 +319,7 @@ class StepMix:
         room; otherwise the full steps before the prompt's last chunk plus that step.
         """
         room = self.room
-        grid = self._token_grid()
-        table = np.array([self.step_time(float(t)) for t in grid])
+        grid, table = self._token_table()
         full = np.maximum(np.ceil(mine_tokens / room) - 1.0, 0.0)
         # Tokens in the step that completes the prompt: the rest of the group, up to room.
         last = np.minimum(all_tokens - full * room, room)
@@ -180,28 +327,109 @@ class StepMix:
         return np.asarray(full * full_s + np.interp(last, grid, table), dtype=np.float64)
 
 
-    def _token_grid(self) -> NDArray[np.float64]:
-        """Prefill-token counts to evaluate the step model at: 0, powers of two, ``room``.
+    def _token_table(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Step times over prefill-token counts, for interpolation.
 
-        Doubling steps keep linear interpolation exact on each linear piece of a roofline
-        (compute- vs memory-bound) model; the prompt grid's median and the mean are added.
+        The counts the mix already evaluated (whole groups of k prompts within the room, the
+        full room), plus geometric steps (×4 from 16) that follow the step model's bend from
+        memory- to compute-bound at small counts, and the median prompt.
         """
+        cached = self._table
+        if cached is not None and cached[0] == self.last_step_s.size:
+            return cached[1], cached[2]
         room = self.room
-        top = math.floor(math.log2(room)) if room >= 2 else 0
-        points = [0.0, room, self._lengths.p, float(np.median(self._lengths.prompt_grid))]
-        points += [float(2**i) for i in range(3, top + 1)]
-        return np.unique(np.clip(points, 0.0, room))
+        known: dict[float, float] = {0.0: float(self.last_step_s[0])}
+        per_prompt = self.tokens_per_prompt
+        for k in range(1, self.last_step_s.size):
+            if k * per_prompt > room:
+                break
+            known[k * per_prompt] = float(self.last_step_s[k])
+        if self.full_step_s:
+            known[room] = self.full_step_s
+        extra = {min(self._lengths.p50, room), room}
+        extra.update(float(4**i) for i in range(2, 9) if 4**i < min(room, per_prompt))
+        missing = np.array(sorted(t for t in extra if t not in known))
+        if missing.size:
+            known.update(zip(missing.tolist(), self.step_times(missing).tolist(), strict=True))
+        grid = np.array(sorted(known))
+        table = np.array([known[t] for t in grid])
+        self._table = (self.last_step_s.size, grid, table)
+        return grid, table
 
 
-def erlang_c(servers: int, offered: float) -> float:
-    """M/M/c probability of waiting, c = ``servers``, offered load a = λ·E[S] (< c)."""
-    if offered <= 0.0:
-        return 0.0
-    if offered >= servers:
-        return 1.0
-    ks = np.arange(servers + 1, dtype=np.float64)
-    log_terms = ks * math.log(offered) - np.concatenate([[0.0], np.cumsum(np.log(ks[1:]))])
-    terms = np.exp(log_terms - log_terms.max())
-    blocking = float(terms[-1] / terms.sum())
-    rho = offered / servers
-    return min(1.0, blocking / (1.0 - rho * (1.0 - blocking)))
+@dataclass(frozen=True)
+class StateMixes:
+    """Step mixes at several batch sizes m (rows), interpolated between two computed mixes.
+
+    Step durations move linearly in m between the mix at n₀ and the one at n₁ (the step model
+    is close to linear in the batch over that range); each row's prefill-cycle distribution is
+    the stationary chain at its own durations, so larger batches -- longer steps -- also see
+    more prompts per step.
+    """
+
+    #: Duration of the last (or only) step of a cycle of k prompts, per state (S × K).
+    last_s: NDArray[np.float64]
+    #: Duration of a full chunk step, per state (S).
+    full_s: NDArray[np.float64]
+    #: Cycle durations (S × K) and steps per cycle (K).
+    cycle_s: NDArray[np.float64]
+    cycle_steps: NDArray[np.float64]
+    #: Stationary cycle distribution per state (S × K).
+    weights: NDArray[np.float64]
+
+    @classmethod
+    def between(
+        cls,
+        low: StepMix,
+        high: StepMix,
+        n_low: float,
+        n_high: float,
+        states: NDArray[np.float64],
+        rate: float,
+    ) -> StateMixes:
+        share = ((states - n_low) / max(n_high - n_low, 1e-9))[:, None]
+        last = np.maximum(low.last_step_s + share * (high.last_step_s - low.last_step_s), 1e-9)
+        full = np.maximum(
+            low.full_step_s + share[:, 0] * (high.full_step_s - low.full_step_s), 1e-9
+        )
+        extra = low.cycle_steps - 1.0
+        cycle = last + extra[None, :] * full[:, None]
+        # The chain at a few anchor batch sizes (started from the low mix's stationary
+        # distribution, a few steps reach each one's own), interpolated between them.
+        lo, hi = float(states.min()), float(states.max())
+        anchors = np.linspace(lo, hi, STATE_ANCHORS) if hi > lo else np.array([lo])
+        a_share = ((anchors - n_low) / max(n_high - n_low, 1e-9))[:, None]
+        a_last = np.maximum(low.last_step_s + a_share * (high.last_step_s - low.last_step_s), 1e-9)
+        a_full = np.maximum(
+            low.full_step_s + a_share[:, 0] * (high.full_step_s - low.full_step_s), 1e-9
+        )
+        a_cycle = a_last + extra[None, :] * a_full[:, None]
+        size = low.size
+        a_weights = np.broadcast_to(low.cycle_weights, (anchors.size, size))
+        transition = poisson_pmf(rate * a_cycle, size)  # anchors × K × K
+        transition /= transition.sum(axis=2, keepdims=True)
+        for _ in range(STATE_CHAIN_ITERATIONS):
+            a_weights = np.einsum("si,sij->sj", a_weights, transition)
+        if anchors.size > 1:
+            position = (states - lo) / (hi - lo) * (anchors.size - 1)
+            left = np.minimum(position.astype(int), anchors.size - 2)
+            frac = (position - left)[:, None]
+            weights = a_weights[left] * (1.0 - frac) + a_weights[left + 1] * frac
+        else:
+            weights = np.broadcast_to(a_weights[0], (states.size, size)).copy()
+        weights /= weights.sum(axis=1, keepdims=True)
+        return cls(last, full, cycle, low.cycle_steps, weights)
+
+    def step_atoms(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """(durations, probabilities), S × (K + 1): a random step of each state (rows sum to 1)."""
+        w = self.weights
+        steps = w @ self.cycle_steps
+        full = (w * (self.cycle_steps - 1.0)).sum(axis=1)
+        values = np.concatenate([self.last_s, self.full_s[:, None]], axis=1)
+        probs = np.concatenate([w, full[:, None]], axis=1) / steps[:, None]
+        return values, probs
+
+    def mean_step_s(self) -> NDArray[np.float64]:
+        """Mean step duration per state."""
+        w = self.weights
+        return np.asarray((w * self.cycle_s).sum(axis=1) / (w @ self.cycle_steps))

@@ -7,8 +7,8 @@ from stepmodels import SHAPES, LinearStep
 
 from predeploy.core.analytic import analyze, running_limit, saturation_rps
 from predeploy.core.batching import SchedulerConfig
+from predeploy.core.lengths import LengthStats
 from predeploy.core.simulator import simulate
-from predeploy.core.stepmix import LengthStats
 from predeploy.core.types import LoadSpec, TokenDistribution
 
 CHAT = (

@@ -29,8 +29,8 @@ def catalog() -> InMemoryCatalog:
 
 def test_counts() -> None:
     assert len(read_models()) >= 69
-    assert len(read_gpus()) >= 17
-    assert len(read_prices()) >= 152
+    assert len(read_gpus()) >= 25
+    assert len(read_prices()) >= 154
     assert len(read_deployment_templates()) >= 6
     assert {t.id for t in read_slo_templates()} == set(UseCase)
     assert len(read_slo_templates()) == 10
@@ -40,6 +40,18 @@ def test_every_gpu_has_a_price() -> None:
     priced = {p.gpu for p in read_prices()}
     missing = [g.name for g in read_gpus() if g.name not in priced]
     assert missing == []
+
+
+def test_every_price_row_names_a_known_gpu() -> None:
+    names = {g.name for g in read_gpus()}
+    unknown = sorted({p.gpu for p in read_prices()} - names)
+    assert unknown == []
+
+
+def test_v100_price_rows_split_by_memory() -> None:
+    by_instance = {p.instance_type: p.gpu for p in read_prices() if p.gpu.startswith("V100")}
+    assert by_instance.pop("Standard_ND40rs_v2") == "V100-32GB"  # catalog label V100-32GB
+    assert set(by_instance.values()) == {"V100"}  # the other rows say "V100 16 GB"
 
 
 def test_benchmarks_empty_or_valid(tmp_path: Path) -> None:
@@ -80,6 +92,13 @@ def test_perf_case_gpus_in_hardware_list_resolve(
         gpus = {json.loads(line)["scenario"]["gpu"] for line in f}
     for gpu in sorted(gpus & names):
         assert catalog.gpu(gpu).name == gpu
+
+
+def test_every_perf_case_gpu_has_a_profile(shared_dir: Path, catalog: InMemoryCatalog) -> None:
+    with (shared_dir / "calibration" / "perf_cases.jsonl").open() as f:
+        gpus = {json.loads(line)["scenario"]["gpu"] for line in f}
+    assert {"RTX-3090", "RTX-4090", "RTX-A6000", "RTX-6000-Ada"} <= gpus
+    assert sorted(gpus - {g.name for g in catalog.gpus()}) == []
 
 
 def test_prices_transcribe_every_shared_row(shared_dir: Path) -> None:
@@ -168,6 +187,33 @@ def test_b300_spec_and_estimated_price(catalog: InMemoryCatalog) -> None:
     assert quotes and all(q.provenance.kind is FactKind.ESTIMATED for q in quotes)
 
 
+def test_rtx_4090_records_fp32_accumulate_rates(catalog: InMemoryCatalog) -> None:
+    gpu = catalog.gpu("rtx 4090")
+    assert (gpu.memory_gb, gpu.memory_bandwidth_gb_s) == (24, 1008)
+    # Ada whitepaper Appendix A: FP16/BF16 with FP32 accumulate 165.2 (FP16-accumulate 330.3);
+    # FP8 with FP32 accumulate 330.3 (FP16-accumulate 660.6) - vLLM accumulates in FP32.
+    assert (gpu.bf16_tflops, gpu.fp16_tflops, gpu.fp8_tflops) == (165.2, 165.2, 330.3)
+    assert gpu.interconnect == "pcie" and gpu.interconnect_gb_s == 32  # no NVLink
+    quotes = [p for p in read_prices() if p.gpu == "RTX-4090"]
+    assert quotes and all(q.provenance.kind is FactKind.ESTIMATED for q in quotes)
+
+
+def test_v100_and_t4_serve_bf16_checkpoints_as_fp16(catalog: InMemoryCatalog) -> None:
+    v100 = catalog.gpu("v100")
+    assert (v100.memory_gb, v100.memory_bandwidth_gb_s, v100.fp16_tflops) == (16, 900, 125)
+    assert catalog.gpu("V100 32GB").memory_gb == 32
+    t4 = catalog.gpu("t4")
+    assert (t4.memory_gb, t4.fp16_tflops, t4.int8_tops) == (16, 65, 130)
+    for gpu in catalog.gpus():
+        if gpu.architecture in ("volta", "turing"):
+            assert not gpu.serves(Precision.BF16) and gpu.half_precision is Precision.FP16
+            assert gpu.bf16_tflops == gpu.fp16_tflops  # the rate a BF16 model runs at as FP16
+            assert gpu.fp8_tflops is None
+        else:
+            assert gpu.half_precision is Precision.BF16
+    assert t4.serves(Precision.INT8) and not v100.serves(Precision.INT8)  # Turing has W8A8
+
+
 def test_no_fp8_on_ampere_and_fp4_on_blackwell(catalog: InMemoryCatalog) -> None:
     for gpu in catalog.gpus():
         if gpu.architecture == "ampere":
@@ -209,7 +255,12 @@ def test_model_aliases(catalog: InMemoryCatalog, typed: str, model_id: str) -> N
     ("typed", "name"),
     [("A100", "A100-80GB"), ("h100s", "H100-SXM"), ("L40S", "L40S"), ("l4", "L4"),
      ("nvidia a100 80gb", "A100-80GB"), ("h200 sxm", "H200"), ("mi300", "MI300X"),
-     ("hgx b300", "B300"), ("blackwell ultra", "B300")],
+     ("hgx b300", "B300"), ("blackwell ultra", "B300"), ("3090", "RTX-3090"),
+     ("RTX 4090", "RTX-4090"), ("NVIDIA GeForce RTX 4090", "RTX-4090"), ("a6000", "RTX-A6000"),
+     ("NVIDIA RTX A6000", "RTX-A6000"), ("rtx 6000 ada", "RTX-6000-Ada"),
+     ("NVIDIA RTX 6000 Ada Generation", "RTX-6000-Ada"), ("rtx pro 6000", "RTX-PRO-6000"),
+     ("t4", "T4"), ("Tesla T4", "T4"), ("v100", "V100"), ("Tesla V100-SXM2-32GB", "V100-32GB"),
+     ("a10", "A10"), ("NVIDIA A10G", "A10G")],
 )
 def test_gpu_aliases(catalog: InMemoryCatalog, typed: str, name: str) -> None:
     assert catalog.gpu(typed).name == name

@@ -134,13 +134,21 @@ Interconnect = Literal["nvlink", "pcie", "infinity-fabric", "none"]
 
 
 class GpuSpec(FrozenModel):
-    """An accelerator's datasheet facts. TFLOPS are dense (no 2:4 sparsity)."""
+    """An accelerator's datasheet facts. TFLOPS are dense (no 2:4 sparsity).
+
+    The 16-bit rates are those of FP16/BF16 inputs with FP32 accumulation, the mode vLLM's
+    GEMMs run in (GeForce cards run it at half their FP16-accumulate rate).
+    """
 
     name: Annotated[str, Field(min_length=1)]
     label: str
     vendor: Literal["nvidia", "amd", "intel", "other"]
     memory_gb: PositiveFloat
     memory_bandwidth_gb_s: PositiveFloat
+    #: Dense 16-bit tensor rate BF16 work runs at. On GPUs without BF16 tensor cores (Volta,
+    #: Turing: BF16 neither in ``supported_precisions`` nor in ``weight_only_precisions``) a
+    #: BF16 checkpoint is served cast to FP16 (vLLM ``--dtype half``), so this holds the FP16
+    #: rate and must equal ``fp16_tflops``; see :attr:`half_precision`.
     bf16_tflops: PositiveFloat
     fp16_tflops: PositiveFloat
     fp8_tflops: PositiveFloat | None = None
@@ -166,9 +174,31 @@ class GpuSpec(FrozenModel):
     def memory_bytes(self) -> float:
         return self.memory_gb * 1e9
 
+    @property
+    def half_precision(self) -> Precision:
+        """The 16-bit precision a BF16 or FP16 checkpoint runs in on this GPU: BF16 where it is
+        served, else FP16 (Volta/Turing; vLLM refuses BF16 below compute capability 8.0)."""
+        return Precision.BF16 if self.serves(Precision.BF16) else Precision.FP16
+
     def serves(self, precision: Precision) -> bool:
         """Whether weights in ``precision`` can be served, natively or weight-only."""
         return precision in self.supported_precisions or precision in self.weight_only_precisions
+
+    @model_validator(mode="after")
+    def _sixteen_bit_path(self) -> GpuSpec:
+        if not self.serves(Precision.BF16):
+            if Precision.FP16 not in self.supported_precisions:
+                raise ValueError(
+                    "a GPU without BF16 support needs fp16 in supported_precisions "
+                    "(BF16 checkpoints are served as FP16)"
+                )
+            if self.bf16_tflops != self.fp16_tflops:
+                raise ValueError(
+                    f"bf16_tflops ({self.bf16_tflops}) must equal fp16_tflops "
+                    f"({self.fp16_tflops}) on a GPU without BF16 support: BF16 checkpoints "
+                    "run cast to FP16"
+                )
+        return self
 
     def display(self, count: int = 1) -> str:
         """User-facing configuration string, e.g. ``2x NVIDIA L4`` or ``4x A100-80GB``."""

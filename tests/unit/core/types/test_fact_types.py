@@ -51,3 +51,26 @@ def test_weight_only_precisions_are_served_but_not_native() -> None:
     gpu = _gpu(weight_only_precisions=["fp8"])
     assert gpu.serves(Precision.FP8) and gpu.serves(Precision.BF16)
     assert Precision.FP8 not in gpu.supported_precisions
+
+
+def _fp16_only_gpu(**extra: Any) -> GpuSpec:
+    """A Volta-like part: FP16 tensor cores, no BF16 (V100 SXM2 figures)."""
+    fields: dict[str, Any] = {
+        "name": "V100", "bf16_tflops": 125, "fp16_tflops": 125, "architecture": "volta",
+        "supported_precisions": ["fp16"], **extra,
+    }
+    return _gpu(**fields)
+
+
+def test_half_precision_is_bf16_where_served_else_fp16() -> None:
+    assert _gpu().half_precision is Precision.BF16
+    volta = _fp16_only_gpu()
+    assert volta.half_precision is Precision.FP16
+    assert not volta.serves(Precision.BF16) and volta.serves(Precision.FP16)
+
+
+def test_gpu_without_bf16_states_the_fp16_rate_for_bf16() -> None:
+    with pytest.raises(ValidationError, match="must equal fp16_tflops"):
+        _fp16_only_gpu(bf16_tflops=62.5)
+    with pytest.raises(ValidationError, match="needs fp16"):
+        _fp16_only_gpu(supported_precisions=["int8"])

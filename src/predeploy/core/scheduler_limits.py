@@ -1,0 +1,75 @@
+"""The limits one vLLM replica schedules under (``SchedulerConfig``).
+
+``vllm serve`` arguments (``--max-num-seqs``, ``--max-num-batched-tokens``,
+``--enable-chunked-prefill``, ``--block-size``, ``--max-model-len``) plus the KV-cache capacity
+the memory fit leaves. Re-exported by :mod:`predeploy.core.batching`, which uses it.
+"""
+
+from __future__ import annotations
+
+from pydantic import model_validator
+
+from predeploy.core.types import FrozenModel, VllmSettings
+from predeploy.core.types.base import PositiveInt
+
+
+class SchedulerConfig(FrozenModel):
+    """The scheduler limits of one replica: vLLM settings plus the KV capacity from the memory fit.
+
+    vLLM refuses to start with ``max_num_batched_tokens < max_num_seqs``, with chunked prefill
+    off and ``max_num_batched_tokens < max_model_len``, or with a KV cache that cannot hold one
+    ``max_model_len`` sequence; so does this config.
+    """
+
+    max_num_seqs: PositiveInt
+    max_num_batched_tokens: PositiveInt
+    enable_chunked_prefill: bool = True
+    kv_capacity_tokens: PositiveInt
+    block_size: PositiveInt = 16
+    max_model_len: PositiveInt
+
+    @model_validator(mode="after")
+    def _startable(self) -> SchedulerConfig:
+        if self.max_num_batched_tokens < self.max_num_seqs:
+            raise ValueError(
+                f"max_num_batched_tokens ({self.max_num_batched_tokens}) must be >= "
+                f"max_num_seqs ({self.max_num_seqs})"
+            )
+        if not self.enable_chunked_prefill and self.max_num_batched_tokens < self.max_model_len:
+            raise ValueError(
+                f"without chunked prefill max_num_batched_tokens ({self.max_num_batched_tokens})"
+                f" must be >= max_model_len ({self.max_model_len})"
+            )
+        blocks_needed = -(-self.max_model_len // self.block_size)
+        if blocks_needed > self.num_blocks:
+            raise ValueError(
+                f"kv_capacity_tokens ({self.kv_capacity_tokens}) cannot hold one sequence of "
+                f"max_model_len ({self.max_model_len}) tokens in blocks of {self.block_size}"
+            )
+        return self
+
+    @property
+    def num_blocks(self) -> int:
+        """KV-cache blocks: ``kv_capacity_tokens // block_size``."""
+        return self.kv_capacity_tokens // self.block_size
+
+    @classmethod
+    def from_vllm(cls, settings: VllmSettings, kv_capacity_tokens: int) -> SchedulerConfig:
+        """The limits a ``vllm serve`` configuration with this much KV cache schedules under.
+
+        The cache holds whole blocks, so a ``max_model_len`` that only fits the capacity before
+        rounding down to blocks (a memory fit that sized one to the other) is cut to the
+        blocks' tokens, as vLLM derives it.
+        """
+        whole_blocks = kv_capacity_tokens // settings.block_size * settings.block_size
+        max_model_len = settings.max_model_len
+        if whole_blocks < max_model_len <= kv_capacity_tokens:
+            max_model_len = whole_blocks
+        return cls(
+            max_num_seqs=settings.max_num_seqs,
+            max_num_batched_tokens=settings.max_num_batched_tokens,
+            enable_chunked_prefill=settings.enable_chunked_prefill,
+            kv_capacity_tokens=kv_capacity_tokens,
+            block_size=settings.block_size,
+            max_model_len=max_model_len,
+        )

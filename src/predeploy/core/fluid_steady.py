@@ -14,6 +14,11 @@ import numpy as np
 from predeploy.core.latency import ParamArrays, step_time
 from predeploy.core.roofline import HardwareRates, StepShape
 
+#: Prompt tokens recomputed per output token when the KV cache limits the running batch of an
+#: engine that admits greedily and preempts (vLLM recompute preemption, SGLang retraction):
+#: 0.8, the value ``core.analytic`` derives from this package's simulator (observed 0.5-1.4).
+KV_BOUND_RECOMPUTE_PER_OUTPUT_TOKEN = 0.8
+
 
 @dataclass(frozen=True, slots=True)
 class FluidInputs:
@@ -109,7 +114,11 @@ def steady_state(
         np.maximum(budget_tokens - batch, 0.25 * budget_tokens),
         np.maximum(budget_tokens, prompt),
     )
-    mean_prefill = batch * prompt / out
+    # A running batch that fills the KV cache of an engine that grows KV on demand (vLLM,
+    # SGLang) preempts/retracts and recomputes: ~0.8 prompt tokens per output token.
+    kv_full = (~inp.reserve_full_context) & (batch >= 0.98 * kv_batch_limit(inp))
+    recompute = np.where(kv_full, KV_BOUND_RECOMPUTE_PER_OUTPUT_TOKEN * batch, 0.0)
+    mean_prefill = batch * prompt / out + recompute
     chunk_async = np.minimum(budget, np.maximum(prompt, mean_prefill))
     chunk_sync = np.minimum(budget, np.maximum(batch * prompt, prompt))
     chunk = sync * chunk_sync + (1.0 - sync) * chunk_async
@@ -140,12 +149,20 @@ def steady_state(
     )
 
 
+def kv_batch_limit(inp: FluidInputs) -> np.ndarray:
+    """Running sequences the KV cache holds (prompt + half the output each, or the whole
+    output where the engine reserves it at admission)."""
+    prompt = prompt_tokens(inp)
+    out = np.maximum(inp.output_tokens, 1.0)
+    context = np.where(inp.reserve_full_context, prompt + out, prompt + 0.5 * out)
+    return np.asarray(inp.kv_capacity_tokens / context, dtype=float)
+
+
 def max_batch(inp: FluidInputs) -> np.ndarray:
     """``B_max``: running sequences the slots, the KV cache and the token budget allow."""
     prompt = prompt_tokens(inp)
     out = np.maximum(inp.output_tokens, 1.0)
-    context = np.where(inp.reserve_full_context, prompt + out, prompt + 0.5 * out)
-    kv_limit = inp.kv_capacity_tokens / context
+    kv_limit = kv_batch_limit(inp)
     token_limit = inp.max_num_batched_tokens * out / (prompt + out)
     limit = np.minimum(np.minimum(inp.max_num_seqs, kv_limit), token_limit)
     return np.asarray(np.maximum(limit, 1.0), dtype=float)

@@ -146,22 +146,25 @@ def evaluate(inp: FluidInputs, grid_points: int | None = None) -> FluidResult:
     service_prefill = prompt * sat.full_prefill_s_per_token
     rho = np.minimum(rate * service_prefill, MAX_STOCHASTIC_UTILISATION)
     kingman = rho / (1 - rho) * (inp.arrival_cv**2 + inp.prompt_cv**2) / 2 * service_prefill
-    wait_share = np.maximum(rho, 1e-9)
-    stoch = np.where(
-        u_wait > 1 - col(wait_share),
-        col(kingman / wait_share) * np.log(col(wait_share) / np.maximum(1 - u_wait, 1e-12)),
-        0.0,
-    )
     k = u_pos * col(n_prompts)
-    # A backlog only builds in a finite run that states its size; an open-ended run above
-    # capacity has no steady state, and measured ones are by construction sustainable.
-    finite = col(np.isfinite(inp.num_prompts).astype(float))
-    backlog = finite * np.maximum(
-        k / col(mu) - k / col(np.maximum(rate, 1e-12)) - col(b_max / mu), 0.0
-    )
-    rho_front = np.minimum(rate * frontend, MAX_STOCHASTIC_UTILISATION)
-    front_wait = rho_front * frontend / (2.0 * (1.0 - rho_front))  # M/D/1 at the API server
-    ttft_open = svc + stoch + backlog + col(front_wait)
+    if np.any(kind == OPEN_LOOP):
+        wait_share = np.maximum(rho, 1e-9)
+        stoch = np.where(
+            u_wait > 1 - col(wait_share),
+            col(kingman / wait_share) * np.log(col(wait_share) / np.maximum(1 - u_wait, 1e-12)),
+            0.0,
+        )
+        # A backlog only builds in a finite run that states its size; an open-ended run above
+        # capacity has no steady state, and measured ones are by construction sustainable.
+        finite = col(np.isfinite(inp.num_prompts).astype(float))
+        backlog = finite * np.maximum(
+            k / col(mu) - k / col(np.maximum(rate, 1e-12)) - col(b_max / mu), 0.0
+        )
+        rho_front = np.minimum(rate * frontend, MAX_STOCHASTIC_UTILISATION)
+        front_wait = rho_front * frontend / (2.0 * (1.0 - rho_front))  # M/D/1 at the API server
+        ttft_open = svc + stoch + backlog + col(front_wait)
+    else:
+        ttft_open = svc
     # Burst: first wave prefilled back to back at the full budget, later waves per slot.
     burst_wave = col(np.maximum(np.minimum(n_prompts, b_max), 1.0))
     s_burst = col(prompt * st.full_prefill_s_per_token)
@@ -172,19 +175,22 @@ def evaluate(inp: FluidInputs, grid_points: int | None = None) -> FluidResult:
     ) + col(overhead)
     # Closed loop: the first `c` requests arrive together, later ones queue for a slot.
     conc = np.maximum(inp.concurrency, 1.0)
-    first = kb < col(conc)
     wave = col(np.maximum(np.minimum(conc, b_max), 1.0))
-    ttft_first = np.maximum(
-        (np.mod(kb, wave) + 1.0) * s_burst + np.floor(kb / wave) * col(st.slot_time),
-        (kb + 1.0) * col(frontend) + s_burst,
-    ) + col(overhead)
-    queue_wait = np.maximum(conc - b_max, 0.0) / mu
-    contention = np.minimum(
-        conc / np.maximum(svc.mean(axis=1) + st.slot_time, 1e-9) * service_prefill,
-        MAX_STOCHASTIC_UTILISATION,
-    )
-    closed_wait = contention / (1 - contention) * (1 + inp.prompt_cv**2) / 2 * service_prefill
-    ttft_closed = np.where(first, ttft_first, svc + col(queue_wait + closed_wait))
+    if np.any(kind == CLOSED_LOOP):
+        first = kb < col(conc)
+        ttft_first = np.maximum(
+            (np.mod(kb, wave) + 1.0) * s_burst + np.floor(kb / wave) * col(st.slot_time),
+            (kb + 1.0) * col(frontend) + s_burst,
+        ) + col(overhead)
+        queue_wait = np.maximum(conc - b_max, 0.0) / mu
+        contention = np.minimum(
+            conc / np.maximum(svc.mean(axis=1) + st.slot_time, 1e-9) * service_prefill,
+            MAX_STOCHASTIC_UTILISATION,
+        )
+        closed_wait = contention / (1 - contention) * (1 + inp.prompt_cv**2) / 2 * service_prefill
+        ttft_closed = np.where(first, ttft_first, svc + col(queue_wait + closed_wait))
+    else:
+        ttft_closed = svc
     # Static batch: one prefill pass for the whole batch.
     b = np.maximum(inp.batch_size, 1.0)
     zero = np.zeros_like(b)

@@ -46,8 +46,18 @@ from predeploy.core.fluid_stats import (
     lognormal_factor,
     two_point_quantile,
 )
-from predeploy.core.latency import ParamArrays, step_time
-from predeploy.core.roofline import HardwareRates, StepShape
+from predeploy.core.fluid_steady import (
+    FluidInputs,
+    SteadyState,
+    decode_step_count,
+    max_batch,
+    prompt_tokens,
+    single_stream,
+    solve_open_loop_batch,
+    steady_state,
+    step_s,
+    steps_s,
+)
 
 #: Load kinds as integer codes (vectorized selection).
 MAX_THROUGHPUT, OPEN_LOOP, CLOSED_LOOP, BURST, STATIC_BATCH = 0, 1, 2, 3, 4
@@ -67,190 +77,6 @@ SYNC_DECAY = 3.0
 #: Open-loop utilisation at which the stochastic (Kingman) wait stops growing and the fluid
 #: backlog takes over.
 MAX_STOCHASTIC_UTILISATION = 0.97
-
-
-@dataclass(frozen=True, slots=True)
-class FluidInputs:
-    """Arrays (one element per scenario) describing scenarios for :func:`evaluate`.
-
-    Rates, concurrencies and prompt counts are per replica; ``replicas`` multiplies the
-    throughputs back. ``served`` adds the per-request API overhead to TTFT (online benchmarks).
-    ``reserve_full_context``: the engine reserves KV for ``I + O`` at admission (TensorRT-LLM's
-    guaranteed-no-evict scheduler) rather than growing it.
-    """
-
-    shape: StepShape
-    hw: HardwareRates
-    eff: ParamArrays
-    prompt_tokens: np.ndarray
-    output_tokens: np.ndarray
-    prompt_cv: np.ndarray
-    output_cv: np.ndarray
-    max_num_seqs: np.ndarray
-    max_num_batched_tokens: np.ndarray
-    kv_capacity_tokens: np.ndarray
-    chunked_prefill: np.ndarray
-    separate_prefill_batches: np.ndarray
-    reserve_full_context: np.ndarray
-    load_kind: np.ndarray
-    rate_rps: np.ndarray
-    arrival_cv: np.ndarray
-    concurrency: np.ndarray
-    batch_size: np.ndarray
-    num_prompts: np.ndarray
-    replicas: np.ndarray
-    served: np.ndarray
-
-
-@dataclass(frozen=True, slots=True)
-class SteadyState:
-    """Per-scenario steady-state quantities at a running batch ``B`` (seconds, tokens)."""
-
-    batch: np.ndarray
-    t_dec: np.ndarray
-    t_mix: np.ndarray
-    t_mean: np.ndarray
-    prefill_share: np.ndarray
-    budget: np.ndarray
-    prefill_step_tokens: np.ndarray
-    prefill_steps: np.ndarray
-    full_prefill_s_per_token: np.ndarray
-    slot_time: np.ndarray
-
-
-def _step(
-    inp: FluidInputs, p: np.ndarray, a: np.ndarray, d: np.ndarray, k: np.ndarray
-) -> np.ndarray:
-    return np.asarray(step_time(inp.shape, inp.hw, inp.eff, p, a, d, k), dtype=float)
-
-
-def _steps(
-    inp: FluidInputs, *points: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
-) -> list[np.ndarray]:
-    """Several step times per scenario in one vectorized call: each point is ``(P, A, D,
-    K)``, arrays with one element per scenario."""
-    stacked = [np.stack([pt[i] for pt in points]) for i in range(4)]
-    times = _step(inp, *stacked)
-    return [times[i] for i in range(len(points))]
-
-
-def _prompt(inp: FluidInputs) -> np.ndarray:
-    return np.asarray(np.maximum(inp.prompt_tokens, 1.0), dtype=float)
-
-
-def _decode_steps(inp: FluidInputs) -> np.ndarray:
-    return np.asarray(np.maximum(inp.output_tokens - 1.0, 0.0), dtype=float)
-
-
-def steady_state(
-    inp: FluidInputs,
-    batch: np.ndarray,
-    sync: np.ndarray | float = 0.0,
-    backlog: np.ndarray | float = 0.0,
-) -> SteadyState:
-    """Step times and shares at ``batch`` running sequences (module docstring).
-
-    ``sync`` ∈ [0, 1]: how synchronised the running requests are. Fixed-length requests
-    that start together (a burst, a closed loop, an offline run) finish together and are
-    replaced together, so prompts arrive in waves of ``B·I`` tokens that fill whole token
-    budgets; independent arrivals bring one prompt at a time. ``backlog`` (0/1): prompts are
-    waiting; an engine with separate prefill batches then fills the whole budget."""
-    prompt = _prompt(inp)
-    out = np.maximum(inp.output_tokens, 1.0)
-    budget_tokens = inp.max_num_batched_tokens
-    budget = np.where(
-        inp.chunked_prefill,
-        np.maximum(budget_tokens - batch, 0.25 * budget_tokens),
-        np.maximum(budget_tokens, prompt),
-    )
-    mean_prefill = batch * prompt / out
-    chunk_async = np.minimum(budget, np.maximum(prompt, mean_prefill))
-    chunk_sync = np.minimum(budget, np.maximum(batch * prompt, prompt))
-    chunk = sync * chunk_sync + (1.0 - sync) * chunk_async
-    chunk = np.where(inp.separate_prefill_batches & (np.asarray(backlog) > 0), budget, chunk)
-    share = np.clip(mean_prefill / chunk, 0.0, 1.0)
-    kv = batch * (prompt + 0.5 * inp.output_tokens)
-    zero = np.zeros_like(batch)
-    t_dec, t_mix, t_full = _steps(
-        inp,
-        (zero, zero, batch, kv),
-        (chunk, chunk * prompt / 2.0, batch, kv),
-        (budget, budget * prompt / 2.0, batch, kv),
-    )
-    t_mean = share * t_mix + (1.0 - share) * t_dec
-    steps = np.maximum(np.ceil(prompt / budget - 1e-9), 1.0)
-    slot = steps * t_mix + _decode_steps(inp) * t_mean
-    return SteadyState(
-        batch=batch,
-        t_dec=t_dec,
-        t_mix=t_mix,
-        t_mean=t_mean,
-        prefill_share=share,
-        budget=budget,
-        prefill_step_tokens=chunk,
-        prefill_steps=steps,
-        full_prefill_s_per_token=t_full / budget,
-        slot_time=slot,
-    )
-
-
-def max_batch(inp: FluidInputs) -> np.ndarray:
-    """``B_max``: running sequences the slots, the KV cache and the token budget allow."""
-    prompt = _prompt(inp)
-    out = np.maximum(inp.output_tokens, 1.0)
-    context = np.where(inp.reserve_full_context, prompt + out, prompt + 0.5 * out)
-    kv_limit = inp.kv_capacity_tokens / context
-    token_limit = inp.max_num_batched_tokens * out / (prompt + out)
-    limit = np.minimum(np.minimum(inp.max_num_seqs, kv_limit), token_limit)
-    return np.asarray(np.maximum(limit, 1.0), dtype=float)
-
-
-def _slot_time(inp: FluidInputs, batch: np.ndarray) -> np.ndarray:
-    """``steady_state(inp, batch).slot_time`` with only the two step times it needs."""
-    prompt = _prompt(inp)
-    out = np.maximum(inp.output_tokens, 1.0)
-    budget_tokens = inp.max_num_batched_tokens
-    budget = np.where(
-        inp.chunked_prefill,
-        np.maximum(budget_tokens - batch, 0.25 * budget_tokens),
-        np.maximum(budget_tokens, prompt),
-    )
-    mean_prefill = batch * prompt / out
-    chunk = np.minimum(budget, np.maximum(prompt, mean_prefill))
-    share = np.clip(mean_prefill / chunk, 0.0, 1.0)
-    kv = batch * (prompt + 0.5 * inp.output_tokens)
-    zero = np.zeros_like(batch)
-    t_dec, t_mix = _steps(inp, (zero, zero, batch, kv), (chunk, chunk * prompt / 2.0, batch, kv))
-    steps = np.maximum(np.ceil(prompt / budget - 1e-9), 1.0)
-    return np.asarray(
-        steps * t_mix + _decode_steps(inp) * (share * t_mix + (1.0 - share) * t_dec), dtype=float
-    )
-
-
-#: Regula-falsi (Illinois) steps for the open-loop operating batch; the residual
-#: ``λ·slot_time(B) − B`` is nearly linear in ``B``, so a few steps reach float precision.
-OPEN_LOOP_SOLVER_ITERATIONS = 10
-
-
-def _solve_open_loop_batch(inp: FluidInputs, rate: np.ndarray, b_max: np.ndarray) -> np.ndarray:
-    """Batch ``B`` with ``B = λ·slot_time(B)`` on [0, B_max] (B_max when the load exceeds
-    capacity). Illinois regula falsi: bracketed, so it cannot leave [0, B_max]."""
-    if not np.any(rate > 0):
-        return np.asarray(np.maximum(b_max, 1e-3), dtype=float)
-    floor = 1e-3
-    a = np.full_like(b_max, floor)
-    fa = rate * _slot_time(inp, a) - a
-    b = np.maximum(b_max, floor)
-    fb = rate * _slot_time(inp, b) - b
-    saturated = fb >= 0
-    for _ in range(OPEN_LOOP_SOLVER_ITERATIONS):
-        denom = np.where(np.abs(fb - fa) > 1e-300, fb - fa, 1e-300)
-        c = np.clip(b - fb * (b - a) / denom, floor, b_max)
-        fc = rate * _slot_time(inp, c) - c
-        swap = fc * fb < 0
-        a, fa = np.where(swap, b, a), np.where(swap, fb, fa * 0.5)
-        b, fb = c, fc
-    return np.asarray(np.where(saturated | (rate <= 0), b_max, np.maximum(b, floor)), dtype=float)
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,8 +104,8 @@ def evaluate(inp: FluidInputs, grid_points: int | None = None) -> FluidResult:
     ``grid_points`` samples per scenario for request-level percentiles (default
     ``GRID_POINTS``; calibration uses fewer for speed)."""
     kind = inp.load_kind
-    prompt = _prompt(inp)
-    decode_steps = _decode_steps(inp)
+    prompt = prompt_tokens(inp)
+    decode_steps = decode_step_count(inp)
     b_max = max_batch(inp)
     sat = steady_state(inp, b_max, np.where(kind == OPEN_LOOP, 0.0, 1.0), 1.0)
     # The API server takes requests one at a time: no more than 1/f per second per replica.
@@ -290,7 +116,7 @@ def evaluate(inp: FluidInputs, grid_points: int | None = None) -> FluidResult:
     batch = np.where(kind == STATIC_BATCH, inp.batch_size, b_max)
     batch = np.where(kind == CLOSED_LOOP, np.minimum(inp.concurrency, b_max), batch)
     batch = np.where(kind == BURST, np.minimum(n_prompts, b_max), batch)
-    open_batch = _solve_open_loop_batch(inp, np.where(kind == OPEN_LOOP, rate, 0.0), b_max)
+    open_batch = solve_open_loop_batch(inp, np.where(kind == OPEN_LOOP, rate, 0.0), b_max)
     batch = np.where(kind == OPEN_LOOP, open_batch, batch)
     sync = np.where(kind == OPEN_LOOP, 0.0, np.exp(-SYNC_DECAY * inp.output_cv))
     waiting = np.select(
@@ -320,22 +146,25 @@ def evaluate(inp: FluidInputs, grid_points: int | None = None) -> FluidResult:
     service_prefill = prompt * sat.full_prefill_s_per_token
     rho = np.minimum(rate * service_prefill, MAX_STOCHASTIC_UTILISATION)
     kingman = rho / (1 - rho) * (inp.arrival_cv**2 + inp.prompt_cv**2) / 2 * service_prefill
-    wait_share = np.maximum(rho, 1e-9)
-    stoch = np.where(
-        u_wait > 1 - col(wait_share),
-        col(kingman / wait_share) * np.log(col(wait_share) / np.maximum(1 - u_wait, 1e-12)),
-        0.0,
-    )
     k = u_pos * col(n_prompts)
-    # A backlog only builds in a finite run that states its size; an open-ended run above
-    # capacity has no steady state, and measured ones are by construction sustainable.
-    finite = col(np.isfinite(inp.num_prompts).astype(float))
-    backlog = finite * np.maximum(
-        k / col(mu) - k / col(np.maximum(rate, 1e-12)) - col(b_max / mu), 0.0
-    )
-    rho_front = np.minimum(rate * frontend, MAX_STOCHASTIC_UTILISATION)
-    front_wait = rho_front * frontend / (2.0 * (1.0 - rho_front))  # M/D/1 at the API server
-    ttft_open = svc + stoch + backlog + col(front_wait)
+    if np.any(kind == OPEN_LOOP):
+        wait_share = np.maximum(rho, 1e-9)
+        stoch = np.where(
+            u_wait > 1 - col(wait_share),
+            col(kingman / wait_share) * np.log(col(wait_share) / np.maximum(1 - u_wait, 1e-12)),
+            0.0,
+        )
+        # A backlog only builds in a finite run that states its size; an open-ended run above
+        # capacity has no steady state, and measured ones are by construction sustainable.
+        finite = col(np.isfinite(inp.num_prompts).astype(float))
+        backlog = finite * np.maximum(
+            k / col(mu) - k / col(np.maximum(rate, 1e-12)) - col(b_max / mu), 0.0
+        )
+        rho_front = np.minimum(rate * frontend, MAX_STOCHASTIC_UTILISATION)
+        front_wait = rho_front * frontend / (2.0 * (1.0 - rho_front))  # M/D/1 at the API server
+        ttft_open = svc + stoch + backlog + col(front_wait)
+    else:
+        ttft_open = svc
     # Burst: first wave prefilled back to back at the full budget, later waves per slot.
     burst_wave = col(np.maximum(np.minimum(n_prompts, b_max), 1.0))
     s_burst = col(prompt * st.full_prefill_s_per_token)
@@ -346,19 +175,22 @@ def evaluate(inp: FluidInputs, grid_points: int | None = None) -> FluidResult:
     ) + col(overhead)
     # Closed loop: the first `c` requests arrive together, later ones queue for a slot.
     conc = np.maximum(inp.concurrency, 1.0)
-    first = kb < col(conc)
     wave = col(np.maximum(np.minimum(conc, b_max), 1.0))
-    ttft_first = np.maximum(
-        (np.mod(kb, wave) + 1.0) * s_burst + np.floor(kb / wave) * col(st.slot_time),
-        (kb + 1.0) * col(frontend) + s_burst,
-    ) + col(overhead)
-    queue_wait = np.maximum(conc - b_max, 0.0) / mu
-    contention = np.minimum(
-        conc / np.maximum(svc.mean(axis=1) + st.slot_time, 1e-9) * service_prefill,
-        MAX_STOCHASTIC_UTILISATION,
-    )
-    closed_wait = contention / (1 - contention) * (1 + inp.prompt_cv**2) / 2 * service_prefill
-    ttft_closed = np.where(first, ttft_first, svc + col(queue_wait + closed_wait))
+    if np.any(kind == CLOSED_LOOP):
+        first = kb < col(conc)
+        ttft_first = np.maximum(
+            (np.mod(kb, wave) + 1.0) * s_burst + np.floor(kb / wave) * col(st.slot_time),
+            (kb + 1.0) * col(frontend) + s_burst,
+        ) + col(overhead)
+        queue_wait = np.maximum(conc - b_max, 0.0) / mu
+        contention = np.minimum(
+            conc / np.maximum(svc.mean(axis=1) + st.slot_time, 1e-9) * service_prefill,
+            MAX_STOCHASTIC_UTILISATION,
+        )
+        closed_wait = contention / (1 - contention) * (1 + inp.prompt_cv**2) / 2 * service_prefill
+        ttft_closed = np.where(first, ttft_first, svc + col(queue_wait + closed_wait))
+    else:
+        ttft_closed = svc
     # Static batch: one prefill pass for the whole batch.
     b = np.maximum(inp.batch_size, 1.0)
     zero = np.zeros_like(b)
@@ -369,7 +201,7 @@ def evaluate(inp: FluidInputs, grid_points: int | None = None) -> FluidResult:
         (zero, zero, b, b * (prompt + q / 100.0 * decode_steps)) for q in PERCENTILES.values()
     ]
     if np.any(kind == STATIC_BATCH):
-        static_times = _steps(inp, *static_points)
+        static_times = steps_s(inp, *static_points)
     else:
         static_times = [zero] * len(static_points)
     t_prefill_static, static_mid, *static_itl = static_times
@@ -395,7 +227,7 @@ def evaluate(inp: FluidInputs, grid_points: int | None = None) -> FluidResult:
     wave_tokens = np.minimum(st.budget, np.maximum(wave_size * prompt, prompt))
     kv_now = batch * (prompt + 0.5 * inp.output_tokens)
     t_wave = (
-        _step(inp, wave_tokens, wave_tokens * prompt / 2.0, batch, kv_now)
+        step_s(inp, wave_tokens, wave_tokens * prompt / 2.0, batch, kv_now)
         if np.any(waved)
         else st.t_mix
     )
@@ -462,26 +294,6 @@ def evaluate(inp: FluidInputs, grid_points: int | None = None) -> FluidResult:
         kv_usage=np.clip(kv_used, 0.0, 1.0),
         queue_length=queue,
     )
-
-
-def single_stream(inp: FluidInputs) -> dict[str, np.ndarray]:
-    """Batch-1 speeds (tokens/s): ``decode = 1 / t(0, 0, 1, I + O/2)``, ``prefill = I / Σ t``
-    over ``⌈I / M⌉`` equal micro-batches (Σ chunk × (cached + chunk/2) = I²/2)."""
-    prompt = _prompt(inp)
-    zero = np.zeros_like(prompt)
-    one = np.ones_like(prompt)
-    chunks = np.maximum(np.ceil(prompt / inp.max_num_batched_tokens - 1e-9), 1.0)
-    size = prompt / chunks
-    decode_s, chunk_s = _steps(
-        inp,
-        (zero, zero, one, prompt + 0.5 * inp.output_tokens),
-        (size, prompt * size / 2.0, zero, zero),
-    )
-    prefill_s = chunks * chunk_s
-    return {
-        "decode_tokens_per_s_single_stream": 1.0 / decode_s,
-        "prefill_tokens_per_s_single_stream": prompt / prefill_s,
-    }
 
 
 def _columns(values: np.ndarray) -> np.ndarray:

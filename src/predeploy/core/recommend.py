@@ -105,8 +105,8 @@ def shortlist_models(
             rejected.append(RejectedOption(
                 candidate=Candidate(model=model.id),
                 reason="quality",
-                details=f"quality {format_number(score.score)} on {scale} is below the "
-                f"{use_case.value} minimum {format_number(min_quality)}",
+                details=f"quality {score.score:.2f} on {scale} is below the "
+                f"{use_case.value} minimum {min_quality:.2f}",
                 metric="quality", limit=min_quality, achieved=score.score,
             ))
             continue

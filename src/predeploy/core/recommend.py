@@ -27,7 +27,7 @@ from predeploy.core.types import (
     SloTemplate,
     UseCase,
 )
-from predeploy.core.wording import format_number, format_tokens
+from predeploy.core.wording import format_tokens
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 #: Spellings of "non-commercial" in license names (cc-by-nc-4.0, "research only", ...).

@@ -1,0 +1,47 @@
+"""Reading intent specs for the planner: plain intents, saved answers, clear errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from predeploy.core.errors import InputError
+from predeploy.services.planning import read_intent_spec
+
+
+def test_reads_an_intent_and_a_saved_plan_answer(tmp_path: Path) -> None:
+    spec = tmp_path / "intent.json"
+    spec.write_text(json.dumps({"use_case": "chatbot", "users": 100, "gpus": ["L4"]}))
+    intent = read_intent_spec(spec)
+    assert intent.users == 100 and intent.gpus == ["L4"]
+    saved = tmp_path / "answer.json"
+    saved.write_text(json.dumps({"intent": intent.model_dump(mode="json"), "plans": []}))
+    assert read_intent_spec(saved) == intent
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("{nope", "not valid JSON (line 1"),
+        ("[1, 2]", "must be a JSON object"),
+        ('{"use_case": "chatbot", "users": -1}', "users"),
+        ('{"use_case": "chatbot", "slo": {"ttft_ms": {"p90": 0}}}', "slo.ttft_ms.p90"),
+    ],
+)
+def test_errors_name_the_file_and_the_field(tmp_path: Path, content: str, expected: str) -> None:
+    spec = tmp_path / "bad.json"
+    spec.write_text(content)
+    with pytest.raises(InputError) as info:
+        read_intent_spec(spec)
+    assert "bad.json" in str(info.value) and expected in str(info.value)
+
+
+def test_missing_and_binary_files(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="cannot read"):
+        read_intent_spec(tmp_path / "absent.json")
+    binary = tmp_path / "blob.json"
+    binary.write_bytes(b"\xff\xfe\x00")
+    with pytest.raises(InputError, match="UTF-8"):
+        read_intent_spec(binary)

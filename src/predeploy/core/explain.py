@@ -32,7 +32,8 @@ from predeploy.core.wording import format_ms, format_number, format_usd
 
 #: Pipeline order of the rejection kinds: a candidate is described by the furthest it got.
 STAGE_ORDER: tuple[RejectionKind, ...] = (
-    "not_requested", "task_fit", "context_length", "license", "quality", "precision",
+    "not_requested", "task_fit", "model_size", "context_length", "license", "quality",
+    "precision",
     "tensor_parallel", "memory", "slo", "capacity", "gpu_availability", "no_price", "budget",
     "simulation",
 )

@@ -1,13 +1,18 @@
 """Model recommender: which catalog models may serve this use case, and how good each is.
 
 Filters, in order (each rejection names its reason): the models the user required (when
-``models_required``), task fit, context length (p99 prompt + output, and the use case's minimum
-context, must fit the model's window), excluded licenses, and the use case's minimum quality.
-Preferred models skip the task-fit filter: a model the user names is planned.
+``models_required``), task fit, size (models smaller than the smallest size the use-case template
+prefers are left out: a 1.7B model may be fastest and cheapest, but nobody serving a support bot
+to thousands of customers wants it recommended unasked), context length (p99 prompt + output,
+and the use case's minimum context, must fit the model's window), excluded licenses, and the
+use case's minimum quality. Preferred models skip the task-fit and size filters: a model the
+user names is planned.
 
 Quality is compared on one scale only (DESIGN.md §5): among the scores for this use case, the
 scale that covers the most surviving models is chosen; without any, the ``general`` scores.
-Models without a score on that scale are kept and count as the lowest quality.
+When some candidates have a score on that scale, models without one are left out unless the user
+named them (a recommendation rests on quality evidence); named unscored models count as the lowest
+quality.
 """
 
 from __future__ import annotations
@@ -76,7 +81,9 @@ def shortlist_models(
     rejected: list[RejectedOption] = []
     kept: list[ModelCard] = []
     for model in models:
-        reason = _filter_reason(model, intent, named_ids, min_window, needed_context_tokens)
+        reason = _filter_reason(
+            model, intent, template, named_ids, min_window, needed_context_tokens
+        )
         if reason is None:
             kept.append(model)
         else:
@@ -116,13 +123,38 @@ def shortlist_models(
             quality_source=score,
             preferred=model.id in named_ids,
         ))
+    if any(c.quality is not None for c in candidates):
+        candidates = _drop_unscored(candidates, rejected, f"{scale} ({task})")
     label = None if scale is None else f"{scale} ({task})"
     return ModelShortlist(tuple(candidates), tuple(rejected), label, tuple(notes))
+
+
+def _drop_unscored(
+    candidates: list[ModelCandidate], rejected: list[RejectedOption], scale: str
+) -> list[ModelCandidate]:
+    """Keep only models with quality evidence when some have it (named models always stay).
+
+    A recommendation rests on facts: a model nobody has scored on the chosen scale cannot be
+    shown to be good enough for the use case, so it is planned only when the user names it.
+    """
+    kept: list[ModelCandidate] = []
+    for candidate in candidates:
+        if candidate.quality is None and not candidate.preferred:
+            rejected.append(RejectedOption(
+                candidate=Candidate(model=candidate.card.id),
+                reason="quality",
+                details=f"no quality score on {scale}: not recommended unasked "
+                "(name the model to plan it)",
+            ))
+        else:
+            kept.append(candidate)
+    return kept
 
 
 def _filter_reason(
     model: ModelCard,
     intent: DeploymentIntent,
+    template: SloTemplate,
     named_ids: set[str],
     min_window: int,
     needed_context: int,
@@ -139,6 +171,15 @@ def _filter_reason(
         return RejectedOption(
             candidate=candidate, reason="task_fit",
             details=f"not suited to {intent.use_case.value} (catalog tasks: {tasks})",
+        )
+    min_params_b = template.model.preferred_params_b[0]
+    params_b = model.architecture.total_params_b
+    if params_b < min_params_b and model.id not in named_ids:
+        return RejectedOption(
+            candidate=candidate, reason="model_size",
+            details=f"{params_b:.1f}B parameters is below the {min_params_b:g}B the "
+            f"{intent.use_case.value} template prefers (name the model to plan it anyway)",
+            metric="params_b", limit=min_params_b, achieved=params_b,
         )
     window = model.architecture.max_context_tokens
     if window < min_window:

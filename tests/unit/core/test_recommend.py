@@ -17,14 +17,33 @@ def _intent(**fields: object) -> DeploymentIntent:
 def test_task_fit_and_quality_on_one_named_scale() -> None:
     short = shortlist_models(MODELS, _intent(), chat_template(), 2048)
     ids = {c.card.id for c in short.candidates}
-    assert ids == {LLAMA_8B.id, LLAMA_70B.id, QWEN_7B.id}
+    assert ids == {LLAMA_8B.id, LLAMA_70B.id}
     assert short.quality_scale == "aa-weighted (chatbot)"
     quality = {c.card.id: c.quality for c in short.candidates}
     assert quality[LLAMA_70B.id] == pytest.approx(26.88)
-    assert quality[QWEN_7B.id] is None
     assert any("covering 2 of 3" in n for n in short.notes)
-    (reject,) = short.rejected
-    assert reject.reason == "task_fit" and reject.candidate.model == CODER_ONLY.id
+    rejected = {r.candidate.model: r for r in short.rejected}
+    assert rejected[CODER_ONLY.id].reason == "task_fit"
+    # No quality evidence on the chosen scale: not recommended unasked...
+    assert rejected[QWEN_7B.id].reason == "quality"
+    assert "name the model" in rejected[QWEN_7B.id].details
+    # ...but planned when named, counting as the lowest quality.
+    named = shortlist_models(MODELS, _intent(models=[QWEN_7B.id]), chat_template(), 2048)
+    assert {c.card.id: c.quality for c in named.candidates}[QWEN_7B.id] is None
+
+
+def test_models_below_the_preferred_size_are_left_out_unless_named() -> None:
+    template = chat_template()
+    big_only = template.model_copy(
+        update={"model": template.model.model_copy(update={"preferred_params_b": (20.0, 500.0)})}
+    )
+    short = shortlist_models(MODELS, _intent(), big_only, 2048)
+    rejected = {r.candidate.model: r for r in short.rejected}
+    assert rejected[LLAMA_8B.id].reason == "model_size"
+    assert "20B" in rejected[LLAMA_8B.id].details
+    assert {c.card.id for c in short.candidates} == {LLAMA_70B.id}
+    named = shortlist_models(MODELS, _intent(models=[LLAMA_8B.id]), big_only, 2048)
+    assert LLAMA_8B.id in {c.card.id for c in named.candidates}
 
 
 def test_context_window_must_hold_the_p99_request() -> None:
@@ -67,4 +86,5 @@ def test_minimum_quality_of_the_use_case() -> None:
     short = shortlist_models(MODELS, _intent(), strict, 2048)
     rejected = {r.candidate.model: r.reason for r in short.rejected}
     assert rejected[LLAMA_8B.id] == "quality"
-    assert QWEN_7B.id in {c.card.id for c in short.candidates}  # unknown quality is kept
+    assert rejected[QWEN_7B.id] == "quality"  # no score while others have one
+    assert {c.card.id for c in short.candidates} == {LLAMA_70B.id}

@@ -22,6 +22,7 @@ from predeploy.core.types.traffic import TrafficProfile
 #: Why a candidate was dropped, from the earliest filter (task fit) to the last (budget).
 RejectionKind = Literal[
     "task_fit",
+    "model_size",
     "context_length",
     "license",
     "quality",

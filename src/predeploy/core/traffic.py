@@ -46,10 +46,12 @@ def plan_traffic(intent: DeploymentIntent, template: SloTemplate) -> TrafficProf
     defaults = template.traffic
     lines: list[str] = []
     prompt = _stated_length(
-        "prompt", intent.prompt_tokens, defaults.prompt_tokens, template.id.value, lines
+        "prompt", _given(intent, "prompt_tokens"), defaults.prompt_tokens,
+        template.id.value, lines,
     )
     output = _stated_length(
-        "output", intent.output_tokens, defaults.output_tokens, template.id.value, lines
+        "output", _given(intent, "output_tokens"), defaults.output_tokens,
+        template.id.value, lines,
     )
     factor = defaults.diurnal_peak_factor
     avg, peak, active = _rates(intent, template, lines)
@@ -162,6 +164,13 @@ def _rates(
         f"{format_number(avg)} req/s average"
     )
     return avg, peak, active
+
+
+def _given(intent: DeploymentIntent, field: str) -> int | None:
+    """The intent's token length unless it merely echoes the template default."""
+    value: int | None = getattr(intent, field)
+    source = intent.sources.get(field)
+    return None if source is not None and source.origin == "default" else value
 
 
 def _stated_length(

@@ -128,3 +128,18 @@ def test_scale_tokens_keeps_shape_and_rate_scaling_records_why() -> None:
     assert "× 2" in doubled.derivation[-1]
     with pytest.raises(InputError):
         scale_rate(base, 0)
+
+
+def test_template_default_lengths_are_not_reported_as_stated() -> None:
+    template = chat_template()
+    mean = int(template.traffic.prompt_tokens.mean)
+    defaulted = _intent(
+        users=1000, prompt_tokens=mean, sources={"prompt_tokens": {"origin": "default"}}
+    )
+    traffic = plan_traffic(defaulted, template)
+    assert traffic.prompt_tokens == template.traffic.prompt_tokens
+    assert not any("stated mean" in line for line in traffic.derivation)
+    stated = _intent(
+        users=1000, prompt_tokens=mean * 2, sources={"prompt_tokens": {"origin": "stated"}}
+    )
+    assert any("stated mean" in line for line in plan_traffic(stated, template).derivation)

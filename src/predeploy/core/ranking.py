@@ -13,8 +13,10 @@ measured here, so such a plan never dominates a full-fidelity one and the user s
 The priority order within the front uses the log-ratios of each plan to the best value on the
 front, so "twice the cost" weighs the same whatever the currency of the request:
 ``score = w_c·ln(cost / min cost) + w_l·ln(latency / min latency) + w_q·ln(max quality / quality)``
-with weights per priority (:data:`PRIORITY_WEIGHTS`; the lead weight 1, the others 0.1 as
-tie-breakers; ``quality`` orders by model quality, then weight fidelity, then the score).
+with weights per priority (:data:`PRIORITY_WEIGHTS`; the lead weight 1, the others 0.1–0.3 so
+that they still count: every plan on the front already meets the SLOs, so a "latency" user
+should not pay 85 % more for 7 % lower latency, nor a "cost" user take a far worse model to save
+a few percent; ``quality`` orders by model quality, then weight fidelity, then the score).
 ``balanced`` weighs cost and quality 1 and latency 0.5: every plan on the front
 already meets the SLOs with headroom, so latency beyond that is worth less than money or
 quality. ``throughput`` ranks by sustainable requests/s per dollar.
@@ -33,8 +35,8 @@ T = TypeVar("T")
 
 #: (cost, latency, quality) weights of the log-ratio score per priority.
 PRIORITY_WEIGHTS: dict[Priority, tuple[float, float, float]] = {
-    Priority.COST: (1.0, 0.1, 0.1),
-    Priority.LATENCY: (0.1, 1.0, 0.1),
+    Priority.COST: (1.0, 0.1, 0.2),
+    Priority.LATENCY: (0.3, 1.0, 0.3),
     Priority.QUALITY: (0.1, 0.1, 1.0),
     Priority.BALANCED: (1.0, 0.5, 1.0),
     Priority.THROUGHPUT: (0.1, 0.1, 0.1),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
 
 from predeploy.core.errors import UnknownNameError
 from predeploy.core.types import GpuSpec, ModelCard
@@ -28,14 +28,15 @@ def _plural_stripped(key: str) -> str:
     return key[:-1] if key.endswith("s") and len(key) > 2 and key[-2].isdigit() else key
 
 
-def _suggest(name: str, candidates: Iterable[str], limit: int = 3) -> list[str]:
-    pool = sorted(set(candidates))
-    by_lower = {c.lower(): c for c in pool}
-    hits = difflib.get_close_matches(name.lower(), list(by_lower), n=limit, cutoff=0.45)
+def _suggest(name: str, spellings: Mapping[str, str], limit: int = 3) -> list[str]:
+    """Up to ``limit`` canonical names whose spellings (name, label, alias → canonical) look
+    like ``name``; an alias match suggests its canonical name, never the alias itself."""
+    by_lower = {spelling.lower(): canonical for spelling, canonical in spellings.items()}
+    hits = difflib.get_close_matches(name.lower(), list(by_lower), n=limit * 3, cutoff=0.45)
     if not hits:
         key = name_key(name)
-        hits = [c.lower() for c in pool if key and key in name_key(c)][:limit]
-    return [by_lower[h] for h in hits]
+        hits = [s for s in by_lower if key and key in name_key(s)]
+    return list(dict.fromkeys(by_lower[h] for h in hits))[:limit]
 
 
 def resolve_gpu(name: str, gpus: Sequence[GpuSpec]) -> GpuSpec:
@@ -47,9 +48,8 @@ def resolve_gpu(name: str, gpus: Sequence[GpuSpec]) -> GpuSpec:
             keys = {name_key(gpu.name), name_key(gpu.label), *(name_key(a) for a in gpu.aliases)}
             if candidate in keys:
                 return gpu
-    raise UnknownNameError(
-        "GPU", name, _suggest(name, [g.name for g in gpus] + [a for g in gpus for a in g.aliases])
-    )
+    spellings = {s: g.name for g in gpus for s in (g.name, g.label, *g.aliases)}
+    raise UnknownNameError("GPU", name, _suggest(name, spellings))
 
 
 def resolve_model(name: str, models: Sequence[ModelCard]) -> ModelCard:
@@ -68,5 +68,5 @@ def resolve_model(name: str, models: Sequence[ModelCard]) -> ModelCard:
         }
         if key in keys:
             return model
-    candidates = [m.id for m in models] + [m.name for m in models]
-    raise UnknownNameError("model", name, _suggest(name, candidates))
+    spellings = {s: m.id for m in models for s in (m.id, m.name, *m.aliases)}
+    raise UnknownNameError("model", name, _suggest(name, spellings))

@@ -1,0 +1,49 @@
+"""Name canonicalization: aliases resolve; suggestions are canonical names."""
+
+from __future__ import annotations
+
+import pytest
+from tests.planning_facts import LLAMA_8B, LLAMA_70B
+
+from predeploy.core.errors import UnknownNameError
+from predeploy.core.names import name_key, resolve_gpu, resolve_model
+from predeploy.core.types import FactKind, GpuSpec, Precision, Provenance
+
+SPEC = Provenance(source="test datasheet", kind=FactKind.PUBLISHED_SPEC)
+
+
+def _gpu(name: str, aliases: tuple[str, ...]) -> GpuSpec:
+    return GpuSpec(
+        name=name, label=name, vendor="nvidia", memory_gb=80, memory_bandwidth_gb_s=3350,
+        bf16_tflops=989, fp16_tflops=989, interconnect="nvlink", interconnect_gb_s=450,
+        gpus_per_node=8, supported_precisions=(Precision.BF16,), architecture="hopper",
+        aliases=aliases, provenance=SPEC,
+    )
+
+
+GPUS = (_gpu("H100-SXM", ("h100", "h100 sxm")), _gpu("L40S", ("l40s",)))
+
+
+def test_name_key_drops_vendor_words_and_punctuation() -> None:
+    assert name_key("NVIDIA A100-80GB") == "a10080gb"
+    assert name_key("H100 GPUs") == "h100"
+
+
+def test_resolve_gpu_aliases_plurals_and_s_suffix() -> None:
+    assert resolve_gpu("h100s", GPUS).name == "H100-SXM"
+    assert resolve_gpu("NVIDIA H100 SXM", GPUS).name == "H100-SXM"
+    assert resolve_gpu("L40S", GPUS).name == "L40S"  # not the plural of "L40"
+
+
+def test_suggestions_name_canonical_gpus_not_aliases() -> None:
+    with pytest.raises(UnknownNameError) as err:
+        resolve_gpu("H10", GPUS)
+    assert err.value.suggestions[0] == "H100-SXM"
+    assert "h100" not in err.value.suggestions
+
+
+def test_model_suggestions_are_catalog_ids() -> None:
+    with pytest.raises(UnknownNameError) as err:
+        resolve_model("Llama-3.1-8B-Instruc", (LLAMA_8B, LLAMA_70B))
+    assert err.value.suggestions[0] == LLAMA_8B.id
+    assert all("/" in s for s in err.value.suggestions)

@@ -5,8 +5,10 @@ JSON Lines format (one measured scenario per line, with its source, source key a
 
 * ``public_serving.jsonl`` — the 1,212 cases of ../shared/calibration/perf_cases.jsonl (MLPerf
   Inference v5.1, GPUStack performance lab, TensorRT-LLM perf overviews and blogs, LMDeploy,
-  llama.cpp community benchmarks). Scenario fields map one to one; the labels, MLPerf scenario,
-  constraints and unit conversions go into the provenance notes.
+  llama.cpp community benchmarks), through the same transcription as ``predeploy kb
+  import-benchmarks`` (:func:`predeploy.kb.importers.calibration_cases.record_from_case`):
+  scenario fields map one to one; the labels, MLPerf scenario, constraints and unit conversions
+  go into the provenance notes.
 * ``aiconfigurator_silicon.jsonl`` — the aggregated-serving (``agg``) rows of NVIDIA
   AIConfigurator's ``systems/silicon_sample.csv`` (aiconfigurator-core 0.12.0 on PyPI,
   Apache-2.0): measured TTFT and TPOT at fixed concurrency for TensorRT-LLM, SGLang and vLLM on
@@ -34,7 +36,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from predeploy.core.errors import InputError
 from predeploy.core.types import BenchmarkRecord
+from predeploy.kb.importers.calibration_cases import record_from_case
 
 REPO = Path(__file__).resolve().parents[1]
 OUT_DIR = REPO / "src" / "predeploy" / "data" / "benchmarks"
@@ -70,17 +74,6 @@ AIC_MODELS: dict[str, tuple[str, str | None]] = {
 #: AIConfigurator GEMM quantization modes → weight precision.
 AIC_PRECISION = {"fp8": "fp8", "fp8_block": "fp8", "nvfp4": "fp4", "int4_wo": "int4", "": None}
 
-PUBLIC_LABELS = (
-    "model_label",
-    "gpu_label",
-    "engine_label",
-    "precision_label",
-    "engine_args",
-    "mlperf_scenario",
-    "mlperf_submitter",
-    "mlperf_system",
-)
-
 
 def _record(raw: dict[str, Any], where: str) -> dict[str, Any]:
     """Validate through the core type (a bad row stops the build naming the row)."""
@@ -91,46 +84,17 @@ def _record(raw: dict[str, Any], where: str) -> dict[str, Any]:
 
 
 def public_records(shared: Path) -> list[dict[str, Any]]:
+    """The calibration cases, transcribed as ``predeploy kb import-benchmarks`` does."""
     out: list[dict[str, Any]] = []
     path = shared / "calibration" / "perf_cases.jsonl"
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
             continue
-        case = json.loads(line)
-        sc = case["scenario"]
-        notes = list(case.get("notes") or [])
-        notes += [f"{k}: {sc[k]}" for k in PUBLIC_LABELS if sc.get(k)]
-        if sc.get("virtualized"):
-            notes.append("virtualized system")
-        if case.get("constraints"):
-            notes.append(f"latency constraints: {json.dumps(case['constraints'], sort_keys=True)}")
-        for metric, how in sorted((case.get("conversions") or {}).items()):
-            notes.append(f"{metric} converted: {how}")
-        raw = {
-            "id": case["id"],
-            "model": sc["model"],
-            "gpu": sc["gpu"],
-            "gpu_count": sc["gpu_count"],
-            "tp": sc.get("tp"),
-            "pp": sc.get("pp") or 1,
-            "precision": sc.get("precision"),
-            "kv_cache_dtype": sc.get("kv_cache_dtype"),
-            "engine": sc["engine"],
-            "engine_version": sc.get("engine_version"),
-            "input_tokens": sc.get("input_tokens"),
-            "output_tokens": sc.get("output_tokens"),
-            "dataset": sc.get("dataset") or "fixed",
-            "load": sc["load"],
-            "metrics": case["expected"],
-            "source_key": case["source_key"],
-            "provenance": {
-                "source": case["source"],
-                "kind": "measured",
-                "url": case.get("source_url"),
-                "notes": "; ".join(notes) or None,
-            },
-        }
-        out.append(_record(raw, f"{path}:{n}"))
+        try:
+            record = record_from_case(json.loads(line), str(path), n)
+        except InputError as exc:
+            sys.exit(str(exc))
+        out.append(record.model_dump(mode="json"))
     return out
 
 

@@ -4,8 +4,8 @@ A case is ``{id, source, source_key, source_url, scenario, expected, notes, conv
 constraints}``; it becomes a :class:`BenchmarkRecord` whose metrics are ``expected`` (measured
 values, kind ``measured``) and whose provenance notes keep what the record has no field for: the
 case notes, the source's own labels (model, GPU, engine, precision, MLPerf system), latency
-constraints and unit conversions. This is the same transcription ``tools/build_benchmark_seed.py``
-applies to the shipped seed, so importing the shared file reproduces the seed's records.
+constraints and unit conversions. ``tools/build_benchmark_seed.py`` builds the shipped seed with
+this same function, so importing the shared file reproduces the seed's records.
 """
 
 from __future__ import annotations

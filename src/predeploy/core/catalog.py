@@ -80,9 +80,14 @@ class InMemoryCatalog:
     ) -> Sequence[BenchmarkRecord]:
         return tuple(
             b
-            for b in self._benchmarks
+            for b in self._all_benchmarks()
             if (model is None or b.model == model) and (gpu is None or b.gpu == gpu)
         )
+
+    def _all_benchmarks(self) -> Sequence[BenchmarkRecord]:
+        """Every benchmark record; subclasses may read them on first use (the one large
+        collection, and one the planner itself never reads)."""
+        return self._benchmarks
 
     def model(self, name: str) -> ModelCard:
         return resolve_model(name, self._models)

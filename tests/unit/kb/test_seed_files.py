@@ -12,6 +12,10 @@ from predeploy.core.catalog import InMemoryCatalog
 from predeploy.core.names import name_key
 from predeploy.core.types import FactKind, Precision, UseCase
 from predeploy.kb.seed_files import (
+    BENCHMARKS_DIR,
+    DEFAULT_DATA_DIR,
+    SeedCatalog,
+    SeedDataError,
     read_benchmarks,
     read_deployment_templates,
     read_gpus,
@@ -61,6 +65,26 @@ def test_benchmarks_empty_or_valid(tmp_path: Path) -> None:
 
 def test_seed_catalog_is_cached() -> None:
     assert seed_catalog() is seed_catalog()
+
+
+def test_seed_catalog_reads_benchmarks_on_first_use(tmp_path: Path) -> None:
+    for item in DEFAULT_DATA_DIR.iterdir():
+        if item.is_file():
+            (tmp_path / item.name).symlink_to(item)
+    (tmp_path / BENCHMARKS_DIR).mkdir()
+    (tmp_path / BENCHMARKS_DIR / "broken.jsonl").write_text('{"id": "x"}\n{oops\n')
+    catalog = SeedCatalog(tmp_path)  # models, GPUs, prices, templates: read now
+    assert catalog.gpu("H100").name == "H100-SXM"
+    with pytest.raises(SeedDataError, match=r"broken\.jsonl: entry 'x' \(#1\): field model"):
+        catalog.benchmarks()
+
+
+def test_seed_catalog_benchmarks_are_the_shipped_records(catalog: InMemoryCatalog) -> None:
+    shipped = read_benchmarks()
+    assert list(catalog.benchmarks()) == shipped
+    h100 = catalog.benchmarks(gpu="H100-SXM")
+    assert h100 and all(b.gpu == "H100-SXM" for b in h100)
+    assert len(h100) == sum(b.gpu == "H100-SXM" for b in shipped)
 
 
 def test_every_fact_has_provenance() -> None:

@@ -10,6 +10,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
@@ -26,8 +27,10 @@ from predeploy.core.types import (
     Provenance,
     SloTemplate,
 )
-from predeploy.services import knowledge
 from predeploy.settings import load_settings
+
+if TYPE_CHECKING:
+    from predeploy.services.knowledge import ImportSummary
 
 kb_app = typer.Typer(
     name="kb",
@@ -76,6 +79,8 @@ def _table(title: str, columns: Sequence[str], right: set[str]) -> Table:
 @kb_app.command("init")
 def init(json_out: bool = JSON_OPTION) -> None:
     """Create or migrate the database and load the facts shipped with predeploy (idempotent)."""
+    from predeploy.services import knowledge
+
     result = knowledge.init_kb(load_settings())
     if json_out:
         print_json(result)
@@ -107,6 +112,8 @@ def init(json_out: bool = JSON_OPTION) -> None:
 @kb_app.command("stats")
 def stats(json_out: bool = JSON_OPTION) -> None:
     """Count what the knowledge base holds (the seed files until `kb init` has run)."""
+    from predeploy.services import knowledge
+
     result = knowledge.kb_stats(load_settings())
     if json_out:
         print_json(result.contract())
@@ -151,6 +158,8 @@ def import_guidellm(
     json_out: bool = JSON_OPTION,
 ) -> None:
     """Import GuideLLM benchmark reports (schema v1 and v2) as measured benchmarks."""
+    from predeploy.services import knowledge
+
     summary = knowledge.import_guidellm(
         load_settings(), files, model=model, gpu=gpu, gpu_count=gpu_count, tp=tp, pp=pp,
         precision=precision, engine=engine, engine_version=engine_version,
@@ -170,13 +179,15 @@ def import_benchmarks(
     json_out: bool = JSON_OPTION,
 ) -> None:
     """Import measured benchmarks or calibration cases from a JSON Lines file (all or none)."""
+    from predeploy.services import knowledge
+
     summary = knowledge.import_benchmarks(
         load_settings(), file, allow_unknown_names=allow_unknown_names
     )
     _render_import(summary, json_out)
 
 
-def _render_import(summary: knowledge.ImportSummary, json_out: bool) -> None:
+def _render_import(summary: ImportSummary, json_out: bool) -> None:
     if json_out:
         print_json(summary)
         return
@@ -196,6 +207,8 @@ def export(
                                        "(default: standard output)."),
 ) -> None:
     """Write every collection, with provenance, as one JSON document."""
+    from predeploy.services import knowledge
+
     document = knowledge.export_kb(load_settings())
     text = json.dumps(document.model_dump(mode="json"), indent=1) + "\n"
     if output is None:
@@ -211,6 +224,8 @@ def export(
 @kb_app.command("models")
 def models(json_out: bool = JSON_OPTION) -> None:
     """List the model catalog."""
+    from predeploy.services import knowledge
+
     found = knowledge.open_catalog(load_settings()).models()
     if json_out:
         print_json([m.model_dump(mode="json") for m in found])
@@ -221,6 +236,8 @@ def models(json_out: bool = JSON_OPTION) -> None:
 @kb_app.command("gpus")
 def gpus(json_out: bool = JSON_OPTION) -> None:
     """List the hardware profiles."""
+    from predeploy.services import knowledge
+
     found = knowledge.open_catalog(load_settings()).gpus()
     if json_out:
         print_json([g.model_dump(mode="json") for g in found])
@@ -234,6 +251,8 @@ def prices(
     json_out: bool = JSON_OPTION,
 ) -> None:
     """List GPU rental prices (USD per GPU-hour), cheapest first."""
+    from predeploy.services import knowledge
+
     catalog = knowledge.open_catalog(load_settings())
     name = catalog.gpu(gpu).name if gpu is not None else None
     found = sorted(
@@ -249,6 +268,8 @@ def prices(
 @kb_app.command("templates")
 def templates(json_out: bool = JSON_OPTION) -> None:
     """List the use-case SLO templates and the deployment templates."""
+    from predeploy.services import knowledge
+
     catalog = knowledge.open_catalog(load_settings())
     slo, deployment = catalog.slo_templates(), catalog.deployment_templates()
     if json_out:
@@ -267,6 +288,8 @@ def outcomes(
     json_out: bool = JSON_OPTION,
 ) -> None:
     """List recorded deployment outcomes (what deployed plans actually measured)."""
+    from predeploy.services import knowledge
+
     found = knowledge.list_outcomes(load_settings(), deployment_name=deployment)
     if json_out:
         print_json([o.model_dump(mode="json") for o in found])

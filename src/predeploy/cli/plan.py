@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -24,10 +24,14 @@ from rich.progress import (
 
 from predeploy.cli.common import console, err_console, fail, print_json
 from predeploy.cli.plan_view import comparison_table, render_plan_result, sweep_table
-from predeploy.core.optimizer import ProgressCallback
 from predeploy.core.types import DeploymentIntent, PlannerOptions, SweepVariable
-from predeploy.services import planning
 from predeploy.settings import load_settings
+
+if TYPE_CHECKING:
+    from predeploy.core.optimizer import ProgressCallback
+
+# The planning service (the planner, the knowledge base and its database driver) is imported by
+# the commands that run it, not when the CLI starts.
 
 _PHASES = {
     "screen": "screening configurations (analytic)",
@@ -77,6 +81,8 @@ def _wide(out: Console) -> Console:
 def _intent(text: str | None, spec: Path | None) -> DeploymentIntent:
     if (text is None) == (spec is None):
         fail("give the request either in words (predeploy plan \"...\") or as --spec SPEC.json")
+    from predeploy.services import planning
+
     if spec is not None:
         return planning.read_intent_spec(spec)
     assert text is not None
@@ -113,6 +119,8 @@ def plan_command(
     seed: SeedOpt = None,
 ) -> None:
     """Plan model, GPUs, replicas and vLLM settings that meet the SLOs at peak load."""
+    from predeploy.services import planning
+
     intent = _intent(text, spec)
     settings = load_settings()
     options = PlannerOptions(max_plans=plans, seed=settings.seed if seed is None else seed)
@@ -148,6 +156,8 @@ def whatif_command(
     seed: SeedOpt = None,
 ) -> None:
     """Re-plan across values of one variable and show the cost/latency curve."""
+    from predeploy.services import planning
+
     if vary not in _SWEEP_VARIABLES:
         fail(f"unknown --vary {vary!r}; valid: {', '.join(_SWEEP_VARIABLES)}")
     variable: SweepVariable = vary  # type: ignore[assignment]
@@ -178,6 +188,8 @@ def compare_command(
     seed: SeedOpt = None,
 ) -> None:
     """Plan two scenarios and compare their recommended plans side by side (B − A)."""
+    from predeploy.services import planning
+
     a = planning.read_intent_spec(spec_a)
     b = planning.read_intent_spec(spec_b)
     settings = load_settings()

@@ -14,7 +14,6 @@ import json
 import re
 from typing import Annotated, Any, Literal, Protocol
 
-import httpx
 from pydantic import Field, ValidationError
 
 from predeploy.core.errors import InputError
@@ -129,6 +128,8 @@ class ChatClient(Protocol):
 
 
 def _post(url: str, body: dict[str, Any], headers: dict[str, str], timeout_s: float) -> Any:
+    import httpx  # only when an LLM backend is configured (~50 ms to import)
+
     try:
         response = httpx.post(url, json=body, headers=headers, timeout=timeout_s)
     except httpx.TimeoutException:

@@ -28,6 +28,7 @@ import numpy as np
 
 from predeploy.core.errors import InputError
 from predeploy.core.types import DeploymentIntent, SloTemplate, TokenDistribution, TrafficProfile
+from predeploy.core.types.traffic import MAX_TOKENS_PER_REQUEST
 from predeploy.core.wording import format_number, format_percent, format_tokens
 
 SECONDS_PER_DAY = 86_400.0
@@ -195,16 +196,25 @@ def _stated_length(
 
 
 def scale_tokens(dist: TokenDistribution, mean: float) -> TokenDistribution:
-    """The same distribution shape with a new mean (stdev, p95, max and values scale alike)."""
+    """The same distribution shape with a new mean (stdev, p95, max and values scale alike).
+
+    ``max`` and ``p95`` stay within :data:`MAX_TOKENS_PER_REQUEST` (a stated mean near that
+    bound would otherwise scale the template's tail past it).
+    """
     if dist.kind == "fixed":
         return TokenDistribution.fixed(max(1, round(mean)))
     ratio = mean / dist.mean
+    longest = None if dist.max is None else min(
+        MAX_TOKENS_PER_REQUEST, max(1, math.ceil(dist.max * ratio)))
+    p95 = None if dist.p95 is None else dist.p95 * ratio
+    if p95 is not None and longest is not None:
+        p95 = min(p95, float(longest))
     return TokenDistribution(
         kind=dist.kind,
         mean=mean,
         stdev=dist.stdev * ratio,
-        p95=None if dist.p95 is None else dist.p95 * ratio,
-        max=None if dist.max is None else max(1, math.ceil(dist.max * ratio)),
+        p95=p95,
+        max=longest,
         values=tuple(max(1, round(v * ratio)) for v in dist.values),
     )
 

@@ -8,6 +8,7 @@ requests and lists the deltas between their recommended plans (B − A).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -32,6 +33,7 @@ from predeploy.core.types import (
     SweepVariable,
     TrafficProfile,
 )
+from predeploy.core.types.traffic import MAX_TOKENS_PER_REQUEST
 from predeploy.core.wording import format_ms, format_number, format_percent, format_usd
 
 #: The default request-rate multipliers of a rate sweep (×0.25 … ×8).
@@ -58,6 +60,9 @@ def sweep(
     options = (options or PlannerOptions()).model_copy(update={"max_plans": 1, "suggest": False})
     if variable == "slo":
         _parse_target(target)
+    elif target is not None:
+        raise InputError(f"a target ({target!r}) goes with an SLO sweep only, not a {variable} "
+                         "sweep")
     if not values:
         values = default_values(intent, catalog, variable, target)
     base_traffic = (
@@ -138,6 +143,9 @@ def _apply(
         return intent, scale_rate(base_traffic, number), f"× {format_number(number)}"
     if variable in ("prompt_tokens", "output_tokens"):
         tokens = max(1, round(number))
+        if tokens > MAX_TOKENS_PER_REQUEST:
+            raise InputError(f"{variable} sweep values must be at most "
+                             f"{MAX_TOKENS_PER_REQUEST:,} tokens, got {value!r}")
         return intent.model_copy(update={variable: tokens}), None, f"{tokens:,} tokens"
     metric, pct = _parse_target(target)
     current: PercentileTargets = getattr(intent.slo, metric)
@@ -152,8 +160,8 @@ def _number(value: float | str, variable: str) -> float:
         number = float(value)
     except ValueError:
         raise InputError(f"{variable} sweep values must be numbers, got {value!r}") from None
-    if not number > 0:
-        raise InputError(f"{variable} sweep values must be positive, got {value!r}")
+    if not (number > 0 and math.isfinite(number)):
+        raise InputError(f"{variable} sweep values must be positive numbers, got {value!r}")
     return number
 
 

@@ -15,6 +15,7 @@ from predeploy.core.traffic import (
     token_quantile,
 )
 from predeploy.core.types import DeploymentIntent, TokenDistribution, UseCase
+from predeploy.core.types.traffic import MAX_TOKENS_PER_REQUEST
 
 
 def _intent(**fields: object) -> DeploymentIntent:
@@ -128,6 +129,16 @@ def test_scale_tokens_keeps_shape_and_rate_scaling_records_why() -> None:
     assert "× 2" in doubled.derivation[-1]
     with pytest.raises(InputError):
         scale_rate(base, 0)
+
+
+def test_scaled_tails_stay_within_the_token_bound() -> None:
+    dist = TokenDistribution(kind="lognormal", mean=100, stdev=50, p95=190, max=400)
+    longest = scale_tokens(dist, MAX_TOKENS_PER_REQUEST)
+    assert longest.mean == longest.max == MAX_TOKENS_PER_REQUEST
+    assert longest.p95 == MAX_TOKENS_PER_REQUEST
+    traffic = plan_traffic(_intent(users=100, prompt_tokens=MAX_TOKENS_PER_REQUEST),
+                           chat_template())
+    assert traffic.prompt_tokens.max == MAX_TOKENS_PER_REQUEST
 
 
 def test_template_default_lengths_are_not_reported_as_stated() -> None:

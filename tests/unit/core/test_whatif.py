@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 from tests.planning_facts import ToyEngine, small_catalog
 
 from predeploy.core.errors import InputError
 from predeploy.core.optimizer import plan_deployment
-from predeploy.core.types import DeploymentIntent, PlannerOptions
+from predeploy.core.types import DeploymentIntent, PlannerOptions, SweepVariable
 from predeploy.core.whatif import compare, sweep
 
 OPTIONS = PlannerOptions(num_requests=500)
@@ -68,3 +70,21 @@ def test_default_sweep_values() -> None:
     assert default_values(INTENT, catalog, "gpu", None) == ["L4", "A100-80GB", "H100-SXM"]
     with pytest.raises(InputError, match="no current target"):
         default_values(INTENT, catalog, "slo", "tpot_ms.p90")
+
+
+@pytest.mark.parametrize(
+    ("variable", "values", "target", "message"),
+    [
+        ("rate", ["inf"], None, "positive numbers, got 'inf'"),
+        ("rate", ["nan"], None, "positive numbers, got 'nan'"),
+        ("rate", ["-1"], None, "positive numbers"),
+        ("prompt_tokens", ["1e12"], None, "at most 10,000,000 tokens"),
+        ("rate", [1], "ttft_ms.p90", "goes with an SLO sweep only"),
+    ],
+)
+def test_bad_sweep_values_are_clear_errors(
+    variable: SweepVariable, values: list[float | str], target: str | None, message: str
+) -> None:
+    with pytest.raises(InputError, match=re.escape(message)):
+        sweep(INTENT, small_catalog(), ToyEngine(), plan_deployment, variable, values,
+              target=target, options=OPTIONS)

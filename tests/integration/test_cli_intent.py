@@ -129,3 +129,10 @@ def test_chat_ends_on_eof_and_shows_the_intent() -> None:
     result = runner.invoke(app, ["chat"], input="translation for 20 people\n")
     assert result.exit_code == 0, result.output
     assert "What I understood" in result.stdout and "translation" in result.stdout
+
+
+def test_chat_shows_markup_in_commands_as_text() -> None:
+    result = runner.invoke(app, ["chat"], input="support bot\n/edit [/x] 5\n/[/b]\n/quit\n")
+    assert result.exit_code == 0, result.output
+    assert "cannot edit" in result.stdout and "[/x]" in result.stdout
+    assert "unknown command '/[/b]'" in result.stdout

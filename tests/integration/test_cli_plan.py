@@ -145,3 +145,29 @@ def test_whatif_rate_sweep_and_compare(cli: Cli, tmp_path: Path) -> None:
     assert "Scenario A vs B" in result.out and "B costs" in result.out
     doc = json.loads(cli("compare", str(spec), str(b), "--json").out)
     assert any(d["name"] == "monthly cost" for d in doc["deltas"])
+
+
+def test_user_text_is_shown_as_text_never_as_markup(cli: Cli, tmp_path: Path) -> None:
+    spec = _spec(tmp_path, preferences={"providers": ["[/bold]"]},
+                 constraints={"models_required": True, "excluded_licenses": ["[red]x"]})
+    result = cli("plan", "--spec", str(spec))
+    assert result.code == 0, result.err
+    assert "[/bold]" in result.out and "no [red]x licenses" in result.out
+    unknown = cli("plan", "--spec", str(_spec(tmp_path, gpus=["[/x]"])))
+    assert unknown.code == 2 and "unknown GPU '[/x]'" in unknown.err
+    vary = cli("whatif", "--spec", str(spec), "--vary", "[/x]")
+    assert vary.code == 2 and "unknown --vary '[/x]'" in vary.err
+    escape = cli("plan", "--spec", str(tmp_path / "\x1b[2Jx.json"))
+    assert escape.code == 2 and "\\x1b[2Jx.json" in escape.err and "\x1b" not in escape.err
+
+
+def test_bad_sweeps_get_one_clear_line(cli: Cli, tmp_path: Path) -> None:
+    spec = _spec(tmp_path)
+    for args, expected in (
+        (("--vary", "rate", "--values", "inf"), "positive numbers, got 'inf'"),
+        (("--vary", "rate", "--target", "ttft_ms.p90"), "goes with an SLO sweep only"),
+        (("--vary", "output_tokens", "--values", "1e12"), "at most 10,000,000 tokens"),
+    ):
+        result = cli("whatif", "--spec", str(spec), *args)
+        assert result.code == 2 and expected in result.err, result.err
+        assert result.err.count("\n") == 1  # one line, no empty progress line before it

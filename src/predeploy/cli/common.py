@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from typing import Any
 
 import typer
 from pydantic import BaseModel, ValidationError
 from rich.console import Console
+from rich.text import Text
 
 from predeploy.core.errors import PredeployError, describe_validation_error
 
@@ -17,6 +19,30 @@ err_console = Console(stderr=True)
 
 #: Exit status for invalid user input (distinct from 1, an unexpected failure).
 EXIT_INPUT_ERROR = 2
+
+
+#: Characters that could drive a terminal: C0 and C1 controls except tab and newline, DEL, and
+#: the Unicode bidirectional overrides and isolates (text that displays in another order).
+_TERMINAL_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def plain(text: object, style: str = "") -> Text:
+    """``text`` shown as it is: never read as Rich markup, control characters escaped (``\x1b``).
+
+    For anything a user, a file or the database supplied: a request, a file name, a provider,
+    a value echoed in an error. ``[/x]`` would otherwise break the rendering and an escape
+    sequence would reach the terminal.
+    """
+    shown = _TERMINAL_CONTROLS.sub(
+        lambda m: m.group().encode("unicode_escape").decode("ascii"), str(text)
+    )
+    return Text(shown, style=style)
+
+
+def print_error(message: object) -> None:
+    """One ``error: …`` line on stderr."""
+    err_console.print(Text.assemble(("error:", "bold red"), " ", plain(message)),
+                      highlight=False, soft_wrap=True)
 
 
 def print_json(value: Any) -> None:
@@ -28,7 +54,7 @@ def print_json(value: Any) -> None:
 
 def fail(message: str) -> None:
     """Print a user-facing error and exit with :data:`EXIT_INPUT_ERROR`."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    print_error(message)
     raise typer.Exit(EXIT_INPUT_ERROR)
 
 
@@ -38,12 +64,10 @@ def run_guarded(app: typer.Typer) -> int:
         # Without standalone mode click returns a command's exit status instead of exiting.
         status = app(standalone_mode=False)
     except PredeployError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        print_error(exc)
         return EXIT_INPUT_ERROR
     except ValidationError as exc:
-        err_console.print(
-            f"[bold red]error:[/] {describe_validation_error(exc)}", highlight=False, soft_wrap=True
-        )
+        print_error(describe_validation_error(exc))
         return EXIT_INPUT_ERROR
     except typer.Exit as exc:
         return int(exc.exit_code or 0)

@@ -12,7 +12,7 @@ from rich.prompt import Prompt
 from rich.table import Table
 from rich.text import Text
 
-from predeploy.cli.common import console, err_console, fail, print_json
+from predeploy.cli.common import console, err_console, fail, plain, print_json
 from predeploy.core.errors import InputError
 from predeploy.core.types import DeploymentIntent
 from predeploy.intent.conversation import Conversation
@@ -45,22 +45,22 @@ def render_intent(
     for row in intent_lines(intent):
         style = _ORIGIN_STYLE.get(row.origin, "")
         table.add_row(
-            row.field,
-            Text(row.value),
+            plain(row.field),
+            plain(row.value),
             Text(f"{row.origin} {row.confidence:.0%}", style=style),
-            Text(row.evidence or ""),
+            plain(row.evidence or ""),
         )
     parts: list[Table | Text] = [table]
     if intent.assumptions:
         parts.append(Text("\nAssumed / noted:", style="bold yellow"))
         for note in intent.assumptions:
-            parts.append(Text(f"  • {note}"))
+            parts.append(plain(f"  • {note}"))
     if fallback_reason:
         parts.append(
-            Text(f"\nLLM unavailable ({fallback_reason}); the rules answered.", style="yellow")
+            plain(f"\nLLM unavailable ({fallback_reason}); the rules answered.", style="yellow")
         )
     if question:
-        parts.append(Text(f"\nQuestion: {question}", style="bold magenta"))
+        parts.append(plain(f"\nQuestion: {question}", style="bold magenta"))
     title = "What I understood" + (f" · extractor: {extractor}" if extractor else "")
     out.print(Panel(Group(*parts), title=title, title_align="left"))
 
@@ -86,7 +86,7 @@ def intent_command(
             fail("use --input CASES.jsonl together with --output OUT.jsonl (and no TEXT)")
         assert input_file is not None and output_file is not None
         count = intent_service.extract_file(input_file, output_file, catalog, settings)
-        err_console.print(f"wrote {count} intents to {output_file}")
+        err_console.print(plain(f"wrote {count} intents to {output_file}"))
         return
     if text is None:
         fail('give a request, e.g. predeploy intent "support bot for 5k shoppers"')
@@ -105,7 +105,8 @@ def intent_command(
     if explain:
         explanation = intent_service.explain(result.intent, settings)
         console.print(
-            Panel(Text(explanation.text), title=f"In words · {explanation.by}", title_align="left")
+            Panel(plain(explanation.text), title=f"In words · {explanation.by}",
+                  title_align="left")
         )
 
 
@@ -135,7 +136,7 @@ def chat_command(
             _chat_command(stripped, conversation, out)
             continue
         turn = conversation.send(stripped)
-        out.print(f"[bold]predeploy[/]: {turn.reply}", highlight=False)
+        out.print(Text.assemble(("predeploy", "bold"), ": ", plain(turn.reply)))
         render_intent(
             turn.intent,
             out,
@@ -159,7 +160,7 @@ def _chat_command(command: str, conversation: Conversation, out: Console) -> Non
         try:
             intent = conversation.edit(path, value)
         except InputError as exc:
-            out.print(f"[red]cannot edit:[/] {exc}", highlight=False)
+            out.print(Text.assemble(("cannot edit:", "red"), " ", plain(exc)))
             return
         render_intent(intent, out)
     elif name == "/show":
@@ -169,7 +170,7 @@ def _chat_command(command: str, conversation: Conversation, out: Console) -> Non
         if conversation.intent is not None:
             out.print_json(conversation.intent.model_dump_json())
     else:
-        out.print(f"unknown command {name!r}. {CHAT_HELP}", highlight=False)
+        out.print(plain(f"unknown command {name!r}. {CHAT_HELP}"))
 
 
 def register(app: typer.Typer) -> None:

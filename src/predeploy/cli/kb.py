@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import typer
 from rich.table import Table
 
-from predeploy.cli.common import console, print_json
+from predeploy.cli.common import console, plain, print_json
 from predeploy.core.types import (
     DeploymentTemplate,
     Engine,
@@ -64,6 +64,11 @@ def _source(provenance: Provenance) -> str:
     return f"{provenance.kind.value}{date} · {source}"
 
 
+def _add_row(table: Table, *cells: str) -> None:
+    """A row of values shown as they are (names and sources can come from user imports)."""
+    table.add_row(*(plain(cell) for cell in cells))
+
+
 def _table(title: str, columns: Sequence[str], right: set[str]) -> Table:
     """A table whose values keep their width; the last column (source) takes what is left."""
     table = Table(title=title)
@@ -86,8 +91,8 @@ def init(json_out: bool = JSON_OPTION) -> None:
         print_json(result)
         return
     seed = result.seed
-    console.print(f"Knowledge base {result.database} at schema revision {result.schema_revision}",
-                  soft_wrap=True, highlight=False)
+    console.print(plain(f"Knowledge base {result.database} at schema revision "
+                        f"{result.schema_revision}"), soft_wrap=True, highlight=False)
     table = Table()
     for column in ("collection", "inserted", "updated", "unchanged", "removed", "total"):
         table.add_column(column, justify="left" if column == "collection" else "right")
@@ -101,7 +106,7 @@ def init(json_out: bool = JSON_OPTION) -> None:
         ("benchmark scenarios", seed.benchmarks.scenarios, counts.benchmark_scenarios),
     ]
     for name, sync, total in rows:
-        table.add_row(name, str(sync.inserted), str(sync.updated), str(sync.unchanged),
+        _add_row(table, name, str(sync.inserted), str(sync.updated), str(sync.unchanged),
                       str(sync.removed), str(total))
     console.print(table)
     console.print(
@@ -119,19 +124,19 @@ def stats(json_out: bool = JSON_OPTION) -> None:
         print_json(result.contract())
         return
     counts = result.counts
-    console.print(f"Knowledge base: {result.database}", soft_wrap=True, highlight=False)
+    console.print(plain(f"Knowledge base: {result.database}"), soft_wrap=True, highlight=False)
     table = Table()
     table.add_column("collection")
     table.add_column("count", justify="right")
     for name, value in counts.model_dump().items():
-        table.add_row(name, f"{value:,}")
+        _add_row(table, name, f"{value:,}")
     console.print(table)
     if result.benchmark_sources:
         sources = Table(title="Benchmarks by source")
         for column in ("source_key", "scenarios", "metric values"):
             sources.add_column(column, justify="left" if column == "source_key" else "right")
         for source in result.benchmark_sources:
-            sources.add_row(source.source_key, f"{source.scenarios:,}",
+            _add_row(sources, source.source_key, f"{source.scenarios:,}",
                             f"{source.metric_values:,}")
         console.print(sources)
     if result.backend == "seed-files":
@@ -192,13 +197,13 @@ def _render_import(summary: ImportSummary, json_out: bool) -> None:
         print_json(summary)
         return
     counts = summary.scenarios
-    console.print(
+    console.print(plain(
         f"Imported {', '.join(summary.files)}: {counts.inserted} new, {counts.updated} updated, "
         f"{counts.unchanged} unchanged benchmark scenarios; "
         f"{summary.metric_values_written} metric values written."
-    )
+    ))
     for line in summary.skipped:
-        console.print(f"skipped {line}")
+        console.print(plain(f"skipped {line}"))
 
 
 @kb_app.command("export")
@@ -215,10 +220,10 @@ def export(
         sys.stdout.write(text)
         return
     output.write_text(text, encoding="utf-8")
-    console.print(
+    console.print(plain(
         f"Wrote {output} ({len(document.models)} models, {len(document.gpus)} GPUs, "
         f"{len(document.prices)} prices, {len(document.benchmarks)} benchmark scenarios)"
-    )
+    ))
 
 
 @kb_app.command("models")
@@ -300,7 +305,7 @@ def outcomes(
                    right={"TTFT ms p90", "output tok/s"})
     for o in found:
         plan = o.plan
-        table.add_row(o.id, o.deployment_name, plan.model,
+        _add_row(table, o.id, o.deployment_name, plan.model,
                       f"{plan.replicas}x {plan.configuration}",
                       f"{o.period_start:%Y-%m-%d} → {o.period_end:%Y-%m-%d}",
                       _fmt(o.observed.ttft_ms.p90, 0), _fmt(o.observed.output_tokens_per_s, 0),
@@ -314,7 +319,7 @@ def _models_table(found: Sequence[ModelCard]) -> Table:
                    right={"params (B)", "active (B)", "context"})
     for m in found:
         arch = m.architecture
-        table.add_row(m.id, _fmt(arch.total_params_b, 1), _fmt(arch.active_params_b, 1),
+        _add_row(table, m.id, _fmt(arch.total_params_b, 1), _fmt(arch.active_params_b, 1),
                       f"{arch.max_context_tokens:,}", m.license, _source(m.provenance))
     return table
 
@@ -324,7 +329,7 @@ def _gpus_table(found: Sequence[GpuSpec]) -> Table:
     table = _table(f"GPUs ({len(found)})", ("name", *numbers, "interconnect", "source"),
                    right=set(numbers))
     for g in found:
-        table.add_row(g.name, _fmt(g.memory_gb, 0), _fmt(g.memory_bandwidth_gb_s, 0),
+        _add_row(table, g.name, _fmt(g.memory_gb, 0), _fmt(g.memory_bandwidth_gb_s, 0),
                       _fmt(g.bf16_tflops, 0), _fmt(g.fp8_tflops, 0),
                       f"{g.interconnect} {g.interconnect_gb_s:,.0f} GB/s", _source(g.provenance))
     return table
@@ -335,7 +340,7 @@ def _prices_table(found: Sequence[PriceQuote]) -> Table:
                    ("gpu", "provider", "instance", "region", "on-demand", "spot", "source"),
                    right={"on-demand", "spot"})
     for p in found:
-        table.add_row(p.gpu, p.provider, f"{p.instance_type} ({p.gpu_count}x)", p.region,
+        _add_row(table, p.gpu, p.provider, f"{p.instance_type} ({p.gpu_count}x)", p.region,
                       _fmt(p.usd_per_gpu_hour_on_demand, 3), _fmt(p.usd_per_gpu_hour_spot, 3),
                       _source(p.provenance))
     return table
@@ -347,7 +352,7 @@ def _slo_table(found: Sequence[SloTemplate]) -> Table:
                    right=set())
     for t in found:
         ttft = t.slo.ttft_ms
-        table.add_row(t.id.value, "/".join(_fmt(v, 0) for v in (ttft.p50, ttft.p90, ttft.p99)),
+        _add_row(table, t.id.value, "/".join(_fmt(v, 0) for v in (ttft.p50, ttft.p90, ttft.p99)),
                       _fmt(t.slo.itl_ms.p90, 0), _fmt(t.slo.e2e_ms.p95, 0),
                       t.default_priority.value)
     return table
@@ -358,7 +363,7 @@ def _deployment_table(found: Sequence[DeploymentTemplate]) -> Table:
                    ("id", "mode", "runtime", "autoscaling", "use cases"), right=set())
     for t in found:
         scaling = t.autoscaling
-        table.add_row(t.id, t.kserve_deployment_mode, t.runtime,
+        _add_row(table, t.id, t.kserve_deployment_mode, t.runtime,
                       f"{scaling.kind} {scaling.min_replicas}-{scaling.max_replicas}",
                       ", ".join(u.value for u in t.use_cases))
     return table

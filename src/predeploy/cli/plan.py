@@ -22,7 +22,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from predeploy.cli.common import console, err_console, fail, print_json
+from predeploy.cli.common import console, err_console, fail, plain, print_json
 from predeploy.cli.plan_view import comparison_table, render_plan_result, sweep_table
 from predeploy.core.types import DeploymentIntent, PlannerOptions, SweepVariable
 from predeploy.settings import load_settings
@@ -91,8 +91,9 @@ def _intent(text: str | None, spec: Path | None) -> DeploymentIntent:
 
 @contextmanager
 def _progress(enabled: bool) -> Iterator[ProgressCallback | None]:
-    """A progress bar on stderr for the search phases (none in JSON mode)."""
-    if not enabled:
+    """A progress bar on stderr for the search phases (none in JSON mode, and none when stderr
+    is not a terminal: there it would only leave an empty line)."""
+    if not enabled or not err_console.is_terminal:
         yield None
         return
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -136,7 +137,7 @@ def plan_command(
     out = _wide(console)
     render_plan_result(result, out, details=details)
     if plot is not None:
-        out.print(f"chart written to {plot}")
+        out.print(plain(f"chart written to {plot}"))
 
 
 def whatif_command(
@@ -178,7 +179,7 @@ def whatif_command(
     out = _wide(console)
     out.print(sweep_table(result))
     if plot is not None:
-        out.print(f"chart written to {plot}")
+        out.print(plain(f"chart written to {plot}"))
 
 
 def compare_command(
@@ -201,4 +202,4 @@ def compare_command(
     out = _wide(console)
     out.print(comparison_table(comparison))
     for line in comparison.summary:
-        out.print(f"• {line}")
+        out.print(plain(f"• {line}"))

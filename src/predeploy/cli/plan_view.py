@@ -1,4 +1,9 @@
-"""Rich rendering of planning results: plans, rejections, suggestions, sweeps, comparisons."""
+"""Rich rendering of planning results: plans, rejections, suggestions, sweeps, comparisons.
+
+Text that comes from the request, the catalog or the planner's wording is rendered with
+:func:`~predeploy.cli.common.plain` (never read as markup); only this module's own labels are
+styled.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from predeploy.cli.common import plain
 from predeploy.core.types import (
     DeploymentPlan,
     Percentiles,
@@ -49,7 +55,7 @@ def render_request(result: PlanResult, console: Console) -> None:
     )
     lines: list[Text | str] = [head]
     for line in traffic.derivation:
-        lines.append(Text(f"  {line}", style="dim"))
+        lines.append(plain(f"  {line}", style="dim"))
     slo_parts = []
     for metric, label in _METRIC.items():
         targets = getattr(result.slo, metric).items()
@@ -60,7 +66,7 @@ def render_request(result: PlanResult, console: Console) -> None:
     lines.append(f"SLOs: {' · '.join(slo_parts)} (met with {result.headroom:.0%} headroom)")
     limits = _constraint_words(result)
     if limits:
-        lines.append("Constraints: " + " · ".join(limits))
+        lines.append(plain("Constraints: " + " · ".join(limits)))
     console.print(Panel(Group(*lines), title="Request", title_align="left"))
 
 
@@ -114,15 +120,16 @@ def plans_table(plans: Sequence[DeploymentPlan]) -> Table:
                     if scale.min_replicas < scale.max_replicas else str(plan.replicas))
         table.add_row(
             f"{index}{mark}",
-            f"{plan.model_name or plan.model} [dim]{plan.precision.value}[/]",
-            f"{_hardware(plan)} × {replicas}",
+            Text.assemble(plain(plan.model_name or plan.model), " ",
+                          (plan.precision.value, "dim")),
+            plain(f"{_hardware(plan)} × {replicas}"),
             _ms(plan.predicted.ttft_ms),
             _ms(plan.predicted.itl_ms),
             _ms(plan.predicted.e2e_ms),
             format_usd(plan.cost.monthly_usd),
             "–" if plan.quality_score is None else format_number(plan.quality_score),
-            ", ".join(label for label in plan.labels if label != "recommended")
-            or ("best balance" if mark else "trade-off"),
+            plain(", ".join(label for label in plan.labels if label != "recommended")
+                  or ("best balance" if mark else "trade-off")),
         )
     return table
 
@@ -141,16 +148,17 @@ def plan_details(plan: DeploymentPlan, title: str) -> Panel:
         else:
             name = key.replace("_", " ")
             target, value = format_number(check.target), format_number(check.predicted)
-        checks.add_row(name, target, value, "[green]met[/]" if check.met else "[red]missed[/]")
+        checks.add_row(plain(name), target, value,
+                       Text("met", "green") if check.met else Text("missed", "red"))
     args = " ".join(plan.vllm.to_cli())
-    body: list[Text | str | Table] = [
-        Text(f"{_hardware(plan)} × {_count(plan.replicas, 'replica')} = "
-             f"{_count(plan.total_gpus, 'GPU')} · {plan.model}", style="bold"),
+    body: list[Text | Table] = [
+        plain(f"{_hardware(plan)} × {_count(plan.replicas, 'replica')} = "
+              f"{_count(plan.total_gpus, 'GPU')} · {plan.model}", style="bold"),
     ]
-    body += [f"• {line}" for line in plan.rationale]
+    body += [plain(f"• {line}") for line in plan.rationale]
     body.append(checks)
-    body.append(Text(f"vllm serve {plan.model} {args}", style="cyan"))
-    body += [Text(f"source: {line}", style="dim") for line in plan.provenance]
+    body.append(plain(f"vllm serve {plan.model} {args}", style="cyan"))
+    body += [plain(f"source: {line}", style="dim") for line in plan.provenance]
     return Panel(Group(*body), title=title, title_align="left")
 
 
@@ -167,10 +175,10 @@ def render_plan_result(result: PlanResult, console: Console, details: int = 1) -
     if result.suggestions:
         console.print("[bold]What would make it feasible[/] (computed from the search):")
         for suggestion in result.suggestions:
-            console.print(f"  • {suggestion.message}")
+            console.print(plain(f"  • {suggestion.message}"))
     render_rejections(result, console)
     for note in result.notes:
-        console.print(Text(f"note: {note}", style="dim"))
+        console.print(plain(f"note: {note}", style="dim"))
     stats = result.stats
     console.print(Text(
         f"searched {stats.models_considered} models × {stats.gpus_considered} GPU types: "
@@ -191,14 +199,14 @@ def render_rejections(result: PlanResult, console: Console, limit: int = 5) -> N
         if item.reason in shown or len(shown) >= limit:
             continue
         shown.add(item.reason)
-        console.print(Text(f"  • {item.reason.replace('_', ' ')}: {item.candidate.label()} — "
-                           f"{item.details}", style="dim"))
+        console.print(plain(f"  • {item.reason.replace('_', ' ')}: {item.candidate.label()} — "
+                            f"{item.details}", style="dim"))
 
 
 def sweep_table(result: SweepResult) -> Table:
     """The cost/latency curve of a sweep, one row per value."""
     name = result.target or result.variable
-    table = Table(title=f"What if: {name}", title_justify="left", header_style="bold")
+    table = Table(title=plain(f"What if: {name}"), title_justify="left", header_style="bold")
     for column, justify in (("value", "left"), ("peak req/s", "right"), ("plan", "left"),
                             ("replicas", "right"), ("TTFT p90", "right"),
                             ("E2E p90", "right"), ("$/month", "right")):
@@ -206,12 +214,13 @@ def sweep_table(result: SweepResult) -> Table:
     for point in result.points:
         plan = point.plan
         if plan is None:
-            table.add_row(point.label, format_number(point.peak_requests_per_s),
-                          f"[red]infeasible[/]: {point.reason or ''}", "–", "–", "–", "–")
+            table.add_row(plain(point.label), format_number(point.peak_requests_per_s),
+                          Text.assemble(("infeasible", "red"), ": ", plain(point.reason or "")),
+                          "–", "–", "–", "–")
             continue
         table.add_row(
-            point.label, format_number(point.peak_requests_per_s),
-            f"{plan.model_name or plan.model} {plan.precision.value} on {_hardware(plan)}",
+            plain(point.label), format_number(point.peak_requests_per_s),
+            plain(f"{plan.model_name or plan.model} {plan.precision.value} on {_hardware(plan)}"),
             str(plan.replicas), _ms(plan.predicted.ttft_ms), _ms(plan.predicted.e2e_ms),
             format_usd(plan.cost.monthly_usd),
         )

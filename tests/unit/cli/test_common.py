@@ -1,0 +1,22 @@
+"""CLI plumbing: user text is shown as text, errors are one line."""
+
+from __future__ import annotations
+
+import pytest
+from rich.console import Console
+
+from predeploy.cli.common import plain, print_error
+
+
+def test_plain_text_is_never_markup_and_never_drives_the_terminal() -> None:
+    shown = plain("[/x] [bold]b\x1b[2J\x07\u202egnp.exe\tok\n")
+    assert shown.plain == "[/x] [bold]b\\x1b[2J\\x07\\u202egnp.exe\tok\n"
+    console = Console(record=True, width=80)
+    console.print(shown)
+    assert "[/x] [bold]b" in console.export_text()
+
+
+def test_errors_are_one_escaped_line(capsys: pytest.CaptureFixture[str]) -> None:
+    print_error("unknown GPU '[/x]\x1b[31m'")
+    err = capsys.readouterr().err
+    assert err == "error: unknown GPU '[/x]\\x1b[31m'\n"

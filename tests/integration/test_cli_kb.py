@@ -115,6 +115,18 @@ def test_import_guidellm_then_list_and_export(
     assert cli("kb", "export", "--output", str(target)).code == 0
     document = json.loads(target.read_text())
     assert len(document["benchmarks"]) == after["benchmark_scenarios"]
+    unwritable = cli("kb", "export", "--output", str(tmp_path))
+    assert unwritable.code == 2 and "cannot write (Is a directory)" in unwritable.err
+
+
+def test_imported_names_are_shown_as_text(cli: Cli, seed: SeedData) -> None:
+    assert cli("kb", "init").code == 0
+    result = cli("kb", "import-guidellm", str(GUIDELLM_V1), "--model", seed.models[0].id,
+                 "--gpu", seed.gpus[0].name, "--source-key", "[/x] \x1b[31mred")
+    assert result.code == 0, result.err
+    stats = cli("kb", "stats")
+    assert stats.code == 0, stats.err
+    assert "[/x] \\x1b[31mred" in stats.out and "\x1b" not in stats.out
 
 
 #: (file name, content, CLI arguments after the file, expected message on stderr)

@@ -171,3 +171,20 @@ def test_bad_sweeps_get_one_clear_line(cli: Cli, tmp_path: Path) -> None:
         result = cli("whatif", "--spec", str(spec), *args)
         assert result.code == 2 and expected in result.err, result.err
         assert result.err.count("\n") == 1  # one line, no empty progress line before it
+
+
+def test_chart_paths_are_checked_before_planning(cli: Cli, tmp_path: Path) -> None:
+    spec = str(_spec(tmp_path))
+    for plot, expected in (
+        (tmp_path / "chart.txt", "must end in .png, .svg, .pdf"),
+        (tmp_path / "missing" / "chart.png", "does not exist"),
+        (tmp_path / "dir.png", "is a directory"),
+    ):
+        if plot.name == "dir.png":
+            plot.mkdir()
+        result = cli("plan", "--spec", spec, "--plot", str(plot))
+        assert result.code == 2 and expected in result.err, result.err
+        assert result.out == ""  # refused before planning
+    svg = tmp_path / "chart.svg"
+    assert cli("whatif", "--spec", spec, "--values", "1,2", "--plot", str(svg)).code == 0
+    assert svg.read_text().lstrip().startswith("<?xml")

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import typer
 from rich.table import Table
 
-from predeploy.cli.common import console, plain, print_json
+from predeploy.cli.common import console, fail, plain, print_json
 from predeploy.core.types import (
     DeploymentTemplate,
     Engine,
@@ -219,7 +219,10 @@ def export(
     if output is None:
         sys.stdout.write(text)
         return
-    output.write_text(text, encoding="utf-8")
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        fail(f"--output {output}: cannot write ({exc.strerror or exc})")
     console.print(plain(
         f"Wrote {output} ({len(document.models)} models, {len(document.gpus)} GPUs, "
         f"{len(document.prices)} prices, {len(document.benchmarks)} benchmark scenarios)"

@@ -78,6 +78,22 @@ def _wide(out: Console) -> Console:
     return out if out.is_terminal else Console(width=PIPE_WIDTH, file=out.file)
 
 
+#: Chart formats ``--plot`` writes, by file suffix (matplotlib's Agg canvas renders them all).
+CHART_SUFFIXES = (".png", ".svg", ".pdf")
+
+
+def _check_chart_path(plot: Path | None) -> None:
+    """Refuse a ``--plot`` path that cannot be written before any planning is done."""
+    if plot is None:
+        return
+    if plot.suffix.lower() not in CHART_SUFFIXES:
+        fail(f"--plot {plot}: the file name must end in {', '.join(CHART_SUFFIXES)}")
+    if plot.is_dir():
+        fail(f"--plot {plot}: is a directory; give a file name")
+    if not plot.parent.is_dir():
+        fail(f"--plot {plot}: the folder {plot.parent} does not exist")
+
+
 def _intent(text: str | None, spec: Path | None) -> DeploymentIntent:
     if (text is None) == (spec is None):
         fail("give the request either in words (predeploy plan \"...\") or as --spec SPEC.json")
@@ -122,6 +138,7 @@ def plan_command(
     """Plan model, GPUs, replicas and vLLM settings that meet the SLOs at peak load."""
     from predeploy.services import planning
 
+    _check_chart_path(plot)
     intent = _intent(text, spec)
     settings = load_settings()
     options = PlannerOptions(max_plans=plans, seed=settings.seed if seed is None else seed)
@@ -162,6 +179,7 @@ def whatif_command(
     if vary not in _SWEEP_VARIABLES:
         fail(f"unknown --vary {vary!r}; valid: {', '.join(_SWEEP_VARIABLES)}")
     variable: SweepVariable = vary  # type: ignore[assignment]
+    _check_chart_path(plot)
     intent = _intent(text, spec)
     settings = load_settings()
     parsed = [v.strip() for v in (values or "").split(",") if v.strip()]

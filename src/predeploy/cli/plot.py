@@ -11,6 +11,7 @@ from pathlib import Path
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from predeploy.core.errors import InputError
 from predeploy.core.types import PlanResult, SweepResult
 
 
@@ -18,6 +19,15 @@ def _figure(width: float, height: float) -> Figure:
     fig = Figure(figsize=(width, height), dpi=120)
     FigureCanvasAgg(fig)
     return fig
+
+
+def _save(fig: Figure, path: Path) -> Path:
+    fig.tight_layout()
+    try:
+        fig.savefig(path)
+    except OSError as exc:
+        raise InputError(f"--plot {path}: cannot write ({exc.strerror or exc})") from None
+    return path
 
 
 def plot_tradeoffs(result: PlanResult, path: Path) -> Path:
@@ -58,9 +68,7 @@ def plot_tradeoffs(result: PlanResult, path: Path) -> Path:
                  f"({result.traffic.peak_requests_per_s:.3g} req/s peak)")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(loc="upper right", fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path)
-    return path
+    return _save(fig, path)
 
 
 def plot_sweep(result: SweepResult, path: Path) -> Path:
@@ -84,6 +92,4 @@ def plot_sweep(result: SweepResult, path: Path) -> Path:
                              fontsize=7, color="tab:red", ha="center", va="bottom")
     ax_cost.set_title(f"What if: {result.target or result.variable}")
     ax_cost.grid(True, alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path)
-    return path
+    return _save(fig, path)

@@ -29,8 +29,10 @@ from predeploy.intent.rules import RuleExtractor
 from predeploy.kb.seed_files import seed_catalog
 from predeploy.settings import Settings
 
-#: Longest line accepted in a JSONL cases file (bytes): a request plus its id and labels.
+#: Longest line accepted in a JSONL cases file (characters): a request plus its id and labels.
 MAX_CASE_LINE_CHARS = 4 * MAX_TEXT_CHARS
+#: Largest cases file read (bytes): 64 MiB is ~800 maximal lines, thousands of typical ones.
+MAX_CASES_FILE_BYTES = 64 * 2**20
 
 _RULES: weakref.WeakKeyDictionary[Any, RuleExtractor] = weakref.WeakKeyDictionary()
 
@@ -115,28 +117,37 @@ def explain(intent: DeploymentIntent, settings: Settings) -> Explanation:
 def _read_cases(path: Path) -> Iterator[tuple[str | int, str]]:
     """(id, text) per non-empty line; an invalid line fails naming the file and line."""
     try:
-        handle = path.open(encoding="utf-8")
+        with path.open("rb") as handle:  # at most one byte past the limit (a device, a pipe)
+            raw = handle.read(MAX_CASES_FILE_BYTES + 1)
     except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
-    with handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            where = f"{path}:{number}"
-            if len(line) > MAX_CASE_LINE_CHARS:
-                raise InputError(f"{where}: line longer than {MAX_CASE_LINE_CHARS:,} characters")
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"{where}: not valid JSON ({exc.msg})") from None
-            if not isinstance(obj, dict):
-                raise InputError(f"{where}: expected a JSON object with 'id' and 'text'")
-            case_id, text = obj.get("id"), obj.get("text")
-            if not isinstance(case_id, str | int) or isinstance(case_id, bool):
-                raise InputError(f"{where}: 'id' must be a string or an integer")
-            if not isinstance(text, str):
-                raise InputError(f"{where}: 'text' must be a string")
-            yield case_id, text
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if len(raw) > MAX_CASES_FILE_BYTES:
+        raise InputError(
+            f"{path}: larger than the limit of {MAX_CASES_FILE_BYTES:,} bytes; split it"
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        bad_line = raw[: exc.start].count(b"\n") + 1
+        raise InputError(f"{path}:{bad_line}: not UTF-8 text") from None
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"{path}:{number}"
+        if len(line) > MAX_CASE_LINE_CHARS:
+            raise InputError(f"{where}: line longer than {MAX_CASE_LINE_CHARS:,} characters")
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{where}: not valid JSON ({exc.msg})") from None
+        if not isinstance(obj, dict):
+            raise InputError(f"{where}: expected a JSON object with 'id' and 'text'")
+        case_id, text_value = obj.get("id"), obj.get("text")
+        if not isinstance(case_id, str | int) or isinstance(case_id, bool):
+            raise InputError(f"{where}: 'id' must be a string or an integer")
+        if not isinstance(text_value, str):
+            raise InputError(f"{where}: 'text' must be a string")
+        yield case_id, text_value
 
 
 def extract_file(input_path: Path, output_path: Path, catalog: Catalog, settings: Settings) -> int:
@@ -161,13 +172,30 @@ def extract_file(input_path: Path, output_path: Path, catalog: Catalog, settings
                 ensure_ascii=False,
             )
         )
-    output_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=output_path.parent, prefix=f".{output_path.name}.")
+    _write_atomically(output_path, "".join(line + "\n" for line in lines))
+    return len(lines)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """``text`` into ``path`` via a temporary file and a rename (never half-written); a path
+    that cannot be written is an :class:`InputError` naming it."""
+    if path.is_dir():
+        raise InputError(f"{path}: is a directory; give a file name for the output")
+    folder = next((p for p in path.parents if p.exists()), None)
+    if folder is not None and not folder.is_dir():
+        raise InputError(f"{path}: {folder} is a file, not a folder")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write ({exc.strerror or exc})") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write("".join(line + "\n" for line in lines))
-        os.replace(tmp, output_path)
+            out.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise InputError(f"{path}: cannot write ({exc.strerror or exc})") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return len(lines)

@@ -41,13 +41,14 @@ MAX_SPEC_BYTES = 1_000_000
 def read_intent_spec(path: Path) -> DeploymentIntent:
     """A DeploymentIntent from a JSON file; errors name the file and the field."""
     try:
-        size = path.stat().st_size
+        with path.open("rb") as handle:  # at most one byte past the limit (a device, a pipe)
+            raw = handle.read(MAX_SPEC_BYTES + 1)
     except OSError as exc:
         raise InputError(f"{path}: cannot read the spec ({exc.strerror or exc})") from None
-    if size > MAX_SPEC_BYTES:
-        raise InputError(f"{path}: the spec is {size:,} bytes; the limit is {MAX_SPEC_BYTES:,}")
+    if len(raw) > MAX_SPEC_BYTES:
+        raise InputError(f"{path}: the spec is larger than the limit of {MAX_SPEC_BYTES:,} bytes")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise InputError(f"{path}: the spec is not UTF-8 text") from None
     except json.JSONDecodeError as exc:

@@ -69,3 +69,19 @@ def test_output_replaced_atomically(tmp_path: Path) -> None:
     (line,) = out.read_text().splitlines()
     assert json.loads(line)["intent"]["users"] == 20
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cases.jsonl", "out.jsonl"]
+
+
+def test_unwritable_outputs_and_unreadable_inputs_name_the_path(tmp_path: Path) -> None:
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text(json.dumps({"id": "x", "text": "translation for 20 people"}) + "\n")
+    with pytest.raises(InputError, match="is a directory"):
+        svc.extract_file(cases, tmp_path, intent_catalog(), SETTINGS)
+    with pytest.raises(InputError, match=r"cases\.jsonl is a file, not a folder"):
+        svc.extract_file(cases, cases / "out.jsonl", intent_catalog(), SETTINGS)
+    with pytest.raises(InputError, match="cannot read"):
+        svc.extract_file(tmp_path, tmp_path / "o.jsonl", intent_catalog(), SETTINGS)
+    binary = tmp_path / "binary.jsonl"
+    binary.write_bytes(b'{"id": 1, "text": "ok"}\n\xff\xfe\n')
+    with pytest.raises(InputError, match=r"binary.jsonl:2: not UTF-8 text"):
+        svc.extract_file(binary, tmp_path / "o.jsonl", intent_catalog(), SETTINGS)
+    assert not (tmp_path / "o.jsonl").exists()

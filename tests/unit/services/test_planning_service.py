@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from predeploy.core.errors import InputError
-from predeploy.services.planning import read_intent_spec
+from predeploy.services.planning import MAX_SPEC_BYTES, read_intent_spec
 
 
 def test_reads_an_intent_and_a_saved_plan_answer(tmp_path: Path) -> None:
@@ -45,3 +45,12 @@ def test_missing_and_binary_files(tmp_path: Path) -> None:
     binary.write_bytes(b"\xff\xfe\x00")
     with pytest.raises(InputError, match="UTF-8"):
         read_intent_spec(binary)
+
+
+def test_directories_and_oversized_specs(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="cannot read the spec"):
+        read_intent_spec(tmp_path)
+    huge = tmp_path / "huge.json"
+    huge.write_text(" " * (MAX_SPEC_BYTES + 1))
+    with pytest.raises(InputError, match="larger than the limit"):
+        read_intent_spec(huge)

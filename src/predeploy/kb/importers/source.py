@@ -9,15 +9,25 @@ from typing import Any
 
 from predeploy.kb.importers.problems import ImportFileError
 
+#: Largest import file read (bytes): GuideLLM reports with per-request samples run to tens of
+#: megabytes; past this the file is not a report (or a device such as /dev/zero).
+MAX_IMPORT_BYTES = 256 * 2**20
+
 
 def read_text(path: Path) -> tuple[str, str]:
-    """The file's text and SHA-256; unreadable or non-UTF-8 files are :class:`ImportFileError`."""
+    """The file's text and SHA-256; unreadable, oversized or non-UTF-8 files are
+    :class:`ImportFileError`."""
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_IMPORT_BYTES + 1)
     except OSError as exc:
         raise ImportFileError(
             path.name, None, None, f"cannot read the file: {exc.strerror}"
         ) from None
+    if len(raw) > MAX_IMPORT_BYTES:
+        raise ImportFileError(
+            path.name, None, None, f"larger than the limit of {MAX_IMPORT_BYTES:,} bytes; split it"
+        )
     try:
         return raw.decode("utf-8"), hashlib.sha256(raw).hexdigest()
     except UnicodeDecodeError:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from tests.unit.kb import samples
 
+from predeploy.kb.importers import source
 from predeploy.kb.importers.benchmark_file import read_benchmark_file
 from predeploy.kb.importers.canonical import NameResolver
 from predeploy.kb.importers.problems import ImportFileError
@@ -116,3 +117,12 @@ def test_truncation_is_called_out(tmp_path: Path) -> None:
     path = _write(tmp_path, [_line(), json.dumps(_line(id="z"))[:-9]])
     with pytest.raises(ImportFileError, match=r"truncated file\?\)$"):
         read_benchmark_file(path, NAMES)
+
+
+def test_oversized_and_unreadable_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _write(tmp_path, [_line()])
+    monkeypatch.setattr(source, "MAX_IMPORT_BYTES", 100)
+    with pytest.raises(ImportFileError, match=r"runs\.jsonl: larger than the limit of 100 bytes"):
+        read_benchmark_file(path, NAMES)
+    with pytest.raises(ImportFileError, match="cannot read the file: Is a directory"):
+        read_benchmark_file(tmp_path, NAMES)

@@ -93,6 +93,9 @@ def test_plan_from_words_renders_a_table_and_a_chart(cli: Cli, tmp_path: Path) -
         ({"gpus": ["H900"]}, "unknown GPU 'H900'"),
         ({"use_case": "poetry"}, "use_case"),
         ({"userz": 3}, "userz"),
+        ({"gpus": 5}, "constraints.gpus"),
+        ({"constraints": 5}, "constraints: Input should be a valid dictionary"),
+        ({"preferences": {"providers": ["\x1b[2J"]}}, "control character '\\x1b'"),
     ],
 )
 def test_bad_specs_get_one_clear_line(

@@ -30,7 +30,7 @@ _PUNCTUATION = {
     "\u202f": " ",
     "\u00d7": "x",
 }
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # C0, DEL and C1 controls
 _SPACES = re.compile(r"[ \t\r\n]+")
 
 

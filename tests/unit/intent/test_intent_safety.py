@@ -46,8 +46,10 @@ def test_names_and_labels_come_from_the_catalog_only(
 def test_description_has_no_control_characters(
     rules: RuleExtractor, catalog: InMemoryCatalog
 ) -> None:
-    intent = understand("chatbot\x00 for\x1b[2J 30 users\r\n", rules, catalog).intent
-    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f]", intent.description)
+    result = understand("chatbot\x00 for\x1b[2J 30\x9b users\r\n", rules, catalog)
+    assert not re.search(r"[\x00-\x1f\x7f-\x9f]", result.intent.description)
+    assert not any(re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", s.evidence or "")
+                   for s in result.intent.sources.values())
 
 
 def test_long_input_is_truncated_with_a_note(

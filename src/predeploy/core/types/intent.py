@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, computed_field, model_validator
+from pydantic import AfterValidator, Field, computed_field, model_validator
 
 from predeploy.core.types.base import (
     Fraction,
@@ -26,6 +27,25 @@ MAX_TEXT_CHARS = 20_000
 
 UserKind = Literal["concurrent", "total", "daily"]
 FieldOrigin = Literal["stated", "default", "derived", "assumed"]
+
+
+def _printable(value: str, allowed: str) -> str:
+    """``value`` unless it holds a control character other than those ``allowed``."""
+    for char in value:
+        if unicodedata.category(char) == "Cc" and char not in allowed:
+            raise ValueError(f"contains the control character {char!r}")
+    return value
+
+
+#: Free text from the user (a request, an evidence span, an assumption): any line breaks and
+#: tabs, no other control characters (escape sequences would reach terminals and logs).
+UserText = Annotated[str, AfterValidator(lambda v: _printable(v, "\t\n"))]
+#: A short name the user gives (a provider, a language, a license): one line, 1–100 characters.
+UserName = Annotated[
+    str, Field(min_length=1, max_length=100), AfterValidator(lambda v: _printable(v, ""))
+]
+#: A dotted intent field path, e.g. ``slo.ttft_ms.p90``.
+FieldPath = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.]+$")]
 
 
 class Budget(FrozenModel):
@@ -58,7 +78,7 @@ class Constraints(FrozenModel):
     precisions: tuple[Precision, ...] = ()
     max_tensor_parallel: PositiveInt = Field(default=MAX_TENSOR_PARALLEL, le=MAX_TENSOR_PARALLEL)
     #: Licenses to exclude (e.g. non-commercial) and a cap on total GPUs.
-    excluded_licenses: tuple[str, ...] = ()
+    excluded_licenses: tuple[UserName, ...] = ()
     max_total_gpus: PositiveInt | None = Field(default=None, le=100_000)
 
 
@@ -66,8 +86,8 @@ class Preferences(FrozenModel):
     """Soft wishes that shape ranking, not feasibility."""
 
     allow_spot: bool = False
-    providers: tuple[str, ...] = ()
-    languages: tuple[str, ...] = ()
+    providers: tuple[UserName, ...] = ()
+    languages: tuple[UserName, ...] = ()
     #: Minimum relative SLO headroom the planner keeps at peak (0.1 = 10 % margin).
     headroom: Fraction = 0.1
     min_context_tokens: PositiveInt | None = None
@@ -78,7 +98,7 @@ class FieldSource(FrozenModel):
 
     origin: FieldOrigin
     confidence: Fraction = 1.0
-    evidence: str | None = Field(default=None, max_length=500)
+    evidence: UserText | None = Field(default=None, max_length=500)
 
 
 class DeploymentIntent(FrozenModel):
@@ -89,8 +109,8 @@ class DeploymentIntent(FrozenModel):
     """
 
     use_case: UseCase
-    description: str = Field(default="", max_length=MAX_TEXT_CHARS)
-    subject_matter: str | None = Field(default=None, max_length=200)
+    description: UserText = Field(default="", max_length=MAX_TEXT_CHARS)
+    subject_matter: UserText | None = Field(default=None, max_length=200)
     users: PositiveInt | None = Field(default=None, le=MAX_USERS)
     user_kind: UserKind = "total"
     #: Average request rate the user stated (requests/s); derived from users when absent.
@@ -107,9 +127,9 @@ class DeploymentIntent(FrozenModel):
     constraints: Constraints = Constraints()
     preferences: Preferences = Preferences()
     #: Per-field origin and confidence, keyed by dotted field path (``slo.ttft_ms.p90``).
-    sources: dict[str, FieldSource] = Field(default_factory=dict)
+    sources: dict[FieldPath, FieldSource] = Field(default_factory=dict)
     #: Assumptions the extractor made, in words, to show the user.
-    assumptions: tuple[str, ...] = ()
+    assumptions: tuple[UserText, ...] = ()
 
     @model_validator(mode="before")
     @classmethod
@@ -119,14 +139,17 @@ class DeploymentIntent(FrozenModel):
             return data
         data = dict(data)
         data.pop("stated", None)
-        constraints = dict(data.get("constraints") or {})
+        constraints = data.get("constraints") or {}
+        if not isinstance(constraints, dict):
+            return data  # validation names `constraints` as the field to fix
+        constraints = dict(constraints)
         if "budget" in data:
             constraints.setdefault("budget", data.pop("budget"))
         if "gpus" in data:
-            gpus = data.pop("gpus")
-            constraints.setdefault(
-                "gpus", [{"gpu": g} if isinstance(g, str) else g for g in gpus or []]
-            )
+            gpus = data.pop("gpus") or []
+            if isinstance(gpus, list | tuple):
+                gpus = [{"gpu": g} if isinstance(g, str) else g for g in gpus]
+            constraints.setdefault("gpus", gpus)
         if "models" in data:
             constraints.setdefault("models", data.pop("models"))
         if constraints:

@@ -74,3 +74,33 @@ def test_slo_flat_targets() -> None:
 def test_field_source_confidence_bounds() -> None:
     with pytest.raises(ValidationError):
         FieldSource(origin="stated", confidence=1.5)
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"gpus": 5}, "constraints.gpus"),
+        ({"constraints": 5}, "constraints"),
+        ({"constraints": "abc"}, "constraints"),
+        ({"description": "chat\x1b[2J"}, "description"),
+        ({"preferences": {"providers": ["aws\nlambda"]}}, "preferences.providers.0"),
+        ({"preferences": {"providers": [""]}}, "preferences.providers.0"),
+        ({"sources": {"users; rm": {"origin": "stated"}}}, "sources.users; rm.[key]"),
+        ({"assumptions": ["\x07"]}, "assumptions.0"),
+    ],
+)
+def test_wrong_shapes_and_control_characters_name_the_field(
+    data: dict[str, object], field: str
+) -> None:
+    with pytest.raises(ValidationError) as info:
+        DeploymentIntent.model_validate({"use_case": "chatbot", **data})
+    assert describe_validation_error(info.value).startswith(f"{field}: ")
+
+
+def test_free_text_keeps_line_breaks() -> None:
+    intent = DeploymentIntent.model_validate(
+        {"use_case": "chatbot", "description": "line one\n\tline two",
+         "preferences": {"providers": ["Lambda Labs"], "languages": ["de"]}}
+    )
+    assert intent.description == "line one\n\tline two"
+    assert intent.preferences.providers == ("Lambda Labs",)

@@ -6,20 +6,25 @@ Only entry points and services read settings; the core never does.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from predeploy.core.errors import InputError
 
 LlmBackendKind = Literal["none", "ollama", "openai"]
+ENV_PREFIX = "PREDEPLOY_"
 
 
 def _default_home() -> Path:
-    return Path(os.environ.get("PREDEPLOY_HOME", Path.home() / ".predeploy"))
+    return Path.home() / ".predeploy"
 
 
 class Settings(BaseModel):
-    """Runtime configuration. Every field maps to ``PREDEPLOY_<FIELD_NAME_UPPERCASE>``."""
+    """Runtime configuration. Every field maps to ``PREDEPLOY_<FIELD_NAME_UPPERCASE>`` (read by
+    :func:`load_settings`; building ``Settings()`` directly reads no environment)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -40,12 +45,21 @@ class Settings(BaseModel):
         return f"sqlite:///{self.home / 'predeploy.sqlite3'}"
 
 
-def load_settings(environ: dict[str, str] | None = None) -> Settings:
-    """Build :class:`Settings` from the environment (``PREDEPLOY_*``), validating every value."""
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Build :class:`Settings` from the environment (``PREDEPLOY_*``; empty values count as
+    unset). A bad value is an :class:`InputError` naming the variable."""
     env = os.environ if environ is None else environ
     values: dict[str, str] = {}
     for name in Settings.model_fields:
-        key = f"PREDEPLOY_{name.upper()}"
-        if key in env and env[key] != "":
+        key = ENV_PREFIX + name.upper()
+        if env.get(key):
             values[name] = env[key]
-    return Settings.model_validate(values)
+    try:
+        return Settings.model_validate(values)
+    except ValidationError as exc:
+        problems = [
+            f"{ENV_PREFIX}{str(item['loc'][0]).upper()}: {item['msg']}" if item["loc"]
+            else item["msg"]
+            for item in exc.errors(include_url=False)
+        ]
+        raise InputError("; ".join(problems)) from None

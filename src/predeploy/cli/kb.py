@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
+from rich import box
 from rich.table import Table
 
 from predeploy.cli.common import console, fail, plain, print_json
@@ -49,14 +50,23 @@ def register(app: typer.Typer) -> None:
 
 #: Characters of a source shown in a table cell; ``--json`` has the full provenance.
 SOURCE_CELL_CHARS = 40
+#: Console width (characters) from which listings show each fact's source; narrower (80 in a
+#: pipe), the source column holds the kind of fact alone (measured, published-spec, estimated).
+FULL_SOURCE_WIDTH = 140
+#: Longest names a listing keeps on one line whatever the width (GPU names, use cases,
+#: template ids; model ids run to 45 characters and fold instead).
+WHOLE_NAME_CHARS = 28
+BRIEF_SOURCE_CAPTION = "source: the kind of each figure; --json (or a wider terminal) names it"
 
 
 def _fmt(value: float | None, digits: int = 2) -> str:
     return "—" if value is None else f"{value:,.{digits}f}"
 
 
-def _source(provenance: Provenance) -> str:
-    """``kind · date · source`` with the source shortened for a table cell."""
+def _source(provenance: Provenance, full: bool) -> str:
+    """``kind · date · source`` (the source cut for a table cell), or the kind alone."""
+    if not full:
+        return provenance.kind.value
     source = provenance.source
     if len(source) > SOURCE_CELL_CHARS:
         source = source[: SOURCE_CELL_CHARS - 1] + "…"
@@ -65,19 +75,38 @@ def _source(provenance: Provenance) -> str:
 
 
 def _add_row(table: Table, *cells: str) -> None:
-    """A row of values shown as they are (names and sources can come from user imports)."""
-    table.add_row(*(plain(cell) for cell in cells))
+    """A row of values shown as they are (names and sources can come from user imports); a
+    ``source`` cell stays on one line, cut with "…" when the table is narrow."""
+    texts = [plain(cell) for cell in cells]
+    for text, column in zip(texts, table.columns, strict=True):
+        if column.header == "source":
+            text.no_wrap, text.overflow = True, "ellipsis"
+    table.add_row(*texts)
 
 
-def _table(title: str, columns: Sequence[str], right: set[str]) -> Table:
-    """A table whose values keep their width; the last column (source) takes what is left."""
-    table = Table(title=title)
-    last = len(columns) - 1
+def _table(
+    title: str,
+    columns: Sequence[str],
+    right: set[str],
+    caption: str | None = None,
+    names: Sequence[str] = (),
+) -> Table:
+    """A listing that stays readable at any width (80 columns in a pipe): numbers (``right``)
+    keep their width, text wraps at spaces and folds long names onto more lines, a ``source``
+    column takes one line of what is left (cut with "…"), or keeps a brief kind whole. The
+    first column's ``names`` stay whole when they are short (GPU names, not model ids)."""
+    table = Table(title=title, box=box.SIMPLE_HEAD, header_style="bold", title_justify="left",
+                  caption=caption, caption_justify="left")
+    whole_names = max(map(len, names), default=0) <= WHOLE_NAME_CHARS
     for index, column in enumerate(columns):
-        table.add_column(
-            column, justify="right" if column in right else "left", no_wrap=index < last,
-            min_width=None if index == last else min(len(column), 12), overflow="ellipsis",
-        )
+        if index == 0 and whole_names:
+            table.add_column(column, no_wrap=True)
+        elif column in right:  # a number is one word: the header wraps, a figure is never cut
+            table.add_column(column, justify="right", overflow="fold")
+        elif column == "source":  # one line (see _add_row); the kind alone is never cut
+            table.add_column(column, overflow="ellipsis", no_wrap=caption is not None)
+        else:
+            table.add_column(column, overflow="fold")
     return table
 
 
@@ -238,7 +267,7 @@ def models(json_out: bool = JSON_OPTION) -> None:
     if json_out:
         print_json([m.model_dump(mode="json") for m in found])
         return
-    console.print(_models_table(found))
+    console.print(_models_table(found, _full_sources()))
 
 
 @kb_app.command("gpus")
@@ -250,7 +279,7 @@ def gpus(json_out: bool = JSON_OPTION) -> None:
     if json_out:
         print_json([g.model_dump(mode="json") for g in found])
         return
-    console.print(_gpus_table(found))
+    console.print(_gpus_table(found, _full_sources()))
 
 
 @kb_app.command("prices")
@@ -270,7 +299,7 @@ def prices(
     if json_out:
         print_json([p.model_dump(mode="json") for p in found])
         return
-    console.print(_prices_table(found))
+    console.print(_prices_table(found, _full_sources()))
 
 
 @kb_app.command("templates")
@@ -316,57 +345,74 @@ def outcomes(
     console.print(table)
 
 
-def _models_table(found: Sequence[ModelCard]) -> Table:
-    table = _table(f"Models ({len(found)})",
-                   ("id", "params (B)", "active (B)", "context", "license", "source"),
-                   right={"params (B)", "active (B)", "context"})
+def _full_sources() -> bool:
+    return console.width >= FULL_SOURCE_WIDTH
+
+
+def _sourced_table(
+    title: str, columns: Sequence[str], right: set[str], full_sources: bool, names: Sequence[str]
+) -> Table:
+    caption = None if full_sources else BRIEF_SOURCE_CAPTION
+    return _table(title, (*columns, "source"), right, caption, names)
+
+
+def _models_table(found: Sequence[ModelCard], full_sources: bool) -> Table:
+    numbers = ("params", "active", "context")
+    table = _sourced_table(f"Models ({len(found)}; parameters in billions, context in tokens)",
+                           ("id", *numbers, "license"),
+                           set(numbers), full_sources, [m.id for m in found])
     for m in found:
         arch = m.architecture
         _add_row(table, m.id, _fmt(arch.total_params_b, 1), _fmt(arch.active_params_b, 1),
-                      f"{arch.max_context_tokens:,}", m.license, _source(m.provenance))
+                 f"{arch.max_context_tokens:,}", m.license, _source(m.provenance, full_sources))
     return table
 
 
-def _gpus_table(found: Sequence[GpuSpec]) -> Table:
+def _gpus_table(found: Sequence[GpuSpec], full_sources: bool) -> Table:
     numbers = ("memory GB", "HBM GB/s", "BF16 TFLOPS", "FP8 TFLOPS")
-    table = _table(f"GPUs ({len(found)})", ("name", *numbers, "interconnect", "source"),
-                   right=set(numbers))
+    table = _sourced_table(f"GPUs ({len(found)})", ("name", *numbers, "interconnect"),
+                           set(numbers), full_sources, [g.name for g in found])
     for g in found:
         _add_row(table, g.name, _fmt(g.memory_gb, 0), _fmt(g.memory_bandwidth_gb_s, 0),
-                      _fmt(g.bf16_tflops, 0), _fmt(g.fp8_tflops, 0),
-                      f"{g.interconnect} {g.interconnect_gb_s:,.0f} GB/s", _source(g.provenance))
+                 _fmt(g.bf16_tflops, 0), _fmt(g.fp8_tflops, 0),
+                 f"{g.interconnect} {g.interconnect_gb_s:,.0f} GB/s",
+                 _source(g.provenance, full_sources))
     return table
 
 
-def _prices_table(found: Sequence[PriceQuote]) -> Table:
-    table = _table(f"Prices, USD per GPU-hour ({len(found)})",
-                   ("gpu", "provider", "instance", "region", "on-demand", "spot", "source"),
-                   right={"on-demand", "spot"})
+def _prices_table(found: Sequence[PriceQuote], full_sources: bool) -> Table:
+    numbers = ("on demand", "spot")
+    table = _sourced_table(f"Prices, USD per GPU-hour ({len(found)})",
+                           ("gpu", "provider", "instance", "region", *numbers), set(numbers),
+                           full_sources, [p.gpu for p in found])
     for p in found:
         _add_row(table, p.gpu, p.provider, f"{p.instance_type} ({p.gpu_count}x)", p.region,
-                      _fmt(p.usd_per_gpu_hour_on_demand, 3), _fmt(p.usd_per_gpu_hour_spot, 3),
-                      _source(p.provenance))
+                 _fmt(p.usd_per_gpu_hour_on_demand, 3), _fmt(p.usd_per_gpu_hour_spot, 3),
+                 _source(p.provenance, full_sources))
     return table
 
 
 def _slo_table(found: Sequence[SloTemplate]) -> Table:
-    table = _table(f"Use-case SLO templates ({len(found)})",
-                   ("use case", "TTFT ms p50/p90/p99", "ITL ms p90", "E2E ms p95", "priority"),
-                   right=set())
+    kinds = ", ".join(sorted({t.provenance.kind.value for t in found}))
+    numbers = ("TTFT ms p50 / p90 / p99", "ITL ms p90", "E2E ms p95")
+    table = _table(f"Use-case SLO templates ({len(found)}; {kinds})",
+                   ("use case", *numbers, "priority"), right=set(numbers),
+                   names=[t.id.value for t in found])
     for t in found:
         ttft = t.slo.ttft_ms
-        _add_row(table, t.id.value, "/".join(_fmt(v, 0) for v in (ttft.p50, ttft.p90, ttft.p99)),
-                      _fmt(t.slo.itl_ms.p90, 0), _fmt(t.slo.e2e_ms.p95, 0),
-                      t.default_priority.value)
+        _add_row(table, t.id.value, " / ".join(_fmt(v, 0) for v in (ttft.p50, ttft.p90, ttft.p99)),
+                 _fmt(t.slo.itl_ms.p90, 0), _fmt(t.slo.e2e_ms.p95, 0),
+                 t.default_priority.value)
     return table
 
 
 def _deployment_table(found: Sequence[DeploymentTemplate]) -> Table:
     table = _table(f"Deployment templates ({len(found)})",
-                   ("id", "mode", "runtime", "autoscaling", "use cases"), right=set())
+                   ("id", "mode", "runtime", "autoscaling", "use cases"), right=set(),
+                   names=[t.id for t in found])
     for t in found:
         scaling = t.autoscaling
         _add_row(table, t.id, t.kserve_deployment_mode, t.runtime,
-                      f"{scaling.kind} {scaling.min_replicas}-{scaling.max_replicas}",
-                      ", ".join(u.value for u in t.use_cases))
+                 f"{scaling.kind} {scaling.min_replicas}-{scaling.max_replicas}",
+                 ", ".join(u.value for u in t.use_cases))
     return table

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -67,15 +66,6 @@ def register(app: typer.Typer) -> None:
     app.command("plan")(plan_command)
     app.command("whatif")(whatif_command)
     app.command("compare")(compare_command)
-
-
-#: Width used when stdout is not a terminal (a file or a pipe): the plan table needs ~100.
-PIPE_WIDTH = 110
-
-
-def _wide(out: Console) -> Console:
-    """``out`` on a terminal; a wider console of the same stream when writing to a pipe."""
-    return out if out.is_terminal else Console(width=PIPE_WIDTH, file=out.file)
 
 
 #: Chart formats ``--plot`` writes, by file suffix (matplotlib's Agg canvas renders them all).
@@ -151,7 +141,7 @@ def plan_command(
     if json_out:
         print_json(result)
         return
-    out = _wide(console)
+    out = console
     render_plan_result(result, out, details=details)
     if plot is not None:
         out.print(plain(f"chart written to {plot}"))
@@ -194,7 +184,7 @@ def whatif_command(
     if json_out:
         print_json(result)
         return
-    out = _wide(console)
+    out = console
     out.print(sweep_table(result))
     if plot is not None:
         out.print(plain(f"chart written to {plot}"))
@@ -217,7 +207,7 @@ def compare_command(
     if json_out:
         print_json(comparison)
         return
-    out = _wide(console)
+    out = console
     out.print(comparison_table(comparison))
     for line in comparison.summary:
         out.print(plain(f"• {line}"))

@@ -84,15 +84,17 @@ def _check_chart_path(plot: Path | None) -> None:
         fail(f"--plot {plot}: the folder {plot.parent} does not exist")
 
 
-def _intent(text: str | None, spec: Path | None) -> DeploymentIntent:
+def _request(text: str | None, spec: Path | None) -> DeploymentIntent | str:
+    """The intent read from ``--spec``, or the words (read by the planning service against the
+    catalog it plans with)."""
     if (text is None) == (spec is None):
         fail("give the request either in words (predeploy plan \"...\") or as --spec SPEC.json")
-    from predeploy.services import planning
-
     if spec is not None:
+        from predeploy.services import planning
+
         return planning.read_intent_spec(spec)
     assert text is not None
-    return planning.intent_from_text(text, load_settings())
+    return text
 
 
 @contextmanager
@@ -129,11 +131,11 @@ def plan_command(
     from predeploy.services import planning
 
     _check_chart_path(plot)
-    intent = _intent(text, spec)
+    request = _request(text, spec)
     settings = load_settings()
     options = PlannerOptions(max_plans=plans, seed=settings.seed if seed is None else seed)
     with _progress(not json_out) as progress:
-        result = planning.plan_request(intent, settings, options, progress)
+        result = planning.plan_request(request, settings, options, progress)
     if plot is not None:
         from predeploy.cli.plot import plot_tradeoffs
 
@@ -170,12 +172,12 @@ def whatif_command(
         fail(f"unknown --vary {vary!r}; valid: {', '.join(_SWEEP_VARIABLES)}")
     variable: SweepVariable = vary  # type: ignore[assignment]
     _check_chart_path(plot)
-    intent = _intent(text, spec)
+    request = _request(text, spec)
     settings = load_settings()
     parsed = [v.strip() for v in (values or "").split(",") if v.strip()]
     options = PlannerOptions(seed=settings.seed if seed is None else seed)
     with _progress(not json_out) as progress:
-        result = planning.sweep_request(intent, settings, variable, parsed, target, options,
+        result = planning.sweep_request(request, settings, variable, parsed, target, options,
                                         progress)
     if plot is not None:
         from predeploy.cli.plot import plot_sweep

@@ -118,6 +118,17 @@ def planning_catalog(settings: Settings) -> Catalog:
     return open_catalog(settings)
 
 
+#: What the planner is asked: a DeploymentIntent, or a request in plain words.
+Request = DeploymentIntent | str
+
+
+def _understood(request: Request, catalog: Catalog, settings: Settings) -> DeploymentIntent:
+    """The intent of ``request``; words are read against the same catalog the plan uses."""
+    if isinstance(request, DeploymentIntent):
+        return request
+    return extract_intent(request, catalog, settings)
+
+
 def intent_from_text(text: str, settings: Settings) -> DeploymentIntent:
     """The DeploymentIntent for a request in plain words (the intent engine)."""
     return extract_intent(text, planning_catalog(settings), settings)
@@ -136,18 +147,20 @@ def plan(
 
 
 def plan_request(
-    intent: DeploymentIntent,
+    request: Request,
     settings: Settings,
     options: PlannerOptions | None = None,
     progress: ProgressCallback | None = None,
 ) -> PlanResult:
-    """Plans for ``intent`` on the configured knowledge base and the calibrated engine."""
-    return plan_with_engine(intent, planning_catalog(settings), calibrated_engine(), options,
-                            progress)
+    """Plans for an intent or words on the configured knowledge base (opened once) and the
+    calibrated engine."""
+    catalog = planning_catalog(settings)
+    intent = _understood(request, catalog, settings)
+    return plan_with_engine(intent, catalog, calibrated_engine(), options, progress)
 
 
 def sweep_request(
-    intent: DeploymentIntent,
+    request: Request,
     settings: Settings,
     variable: SweepVariable,
     values: Sequence[float | str],
@@ -155,9 +168,11 @@ def sweep_request(
     options: PlannerOptions | None = None,
     progress: ProgressCallback | None = None,
 ) -> SweepResult:
-    """A what-if sweep on the configured knowledge base."""
-    return sweep_with_engine(intent, planning_catalog(settings), calibrated_engine(), variable,
-                             values, target, options, progress)
+    """A what-if sweep of an intent or words on the configured knowledge base."""
+    catalog = planning_catalog(settings)
+    intent = _understood(request, catalog, settings)
+    return sweep_with_engine(intent, catalog, calibrated_engine(), variable, values, target,
+                             options, progress)
 
 
 def compare_request(

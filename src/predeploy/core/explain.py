@@ -14,8 +14,8 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from predeploy.core.capacity import Configuration, PerformanceEngine, Screen
 from predeploy.core.catalog import Catalog
+from predeploy.core.sizing import Configuration, PerformanceEngine, Screen
 from predeploy.core.slo_check import METRIC_LABELS
 from predeploy.core.types import (
     Budget,

@@ -23,17 +23,12 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from predeploy.core.capacity import (
-    Configuration,
-    Evaluator,
-    Screen,
-    Sizing,
-    SizingShortfall,
-)
+from predeploy.core.capacity import Evaluator
 from predeploy.core.configurations import Accelerator, SearchState
 from predeploy.core.cost import HOURS_PER_MONTH, budget_excesses, estimate_cost
 from predeploy.core.ranking import Point, dominates, weight_fidelity
 from predeploy.core.rationale import plan_point
+from predeploy.core.sizing import Configuration, Screen, Sizing, SizingShortfall
 from predeploy.core.slo_check import describe_check, percentile_value
 from predeploy.core.types import (
     Budget,

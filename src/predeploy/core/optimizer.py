@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from predeploy.core.capacity import Evaluator, PerformanceEngine, SizingShortfall, Workload
+from predeploy.core.capacity import Evaluator
 from predeploy.core.catalog import Catalog
 from predeploy.core.configurations import (
     TP_SPREAD,
@@ -40,6 +40,7 @@ from predeploy.core.frontier import (
 from predeploy.core.ranking import pareto_front, rank, select_diverse
 from predeploy.core.rationale import build_plan, recommendation_summary
 from predeploy.core.recommend import shortlist_models
+from predeploy.core.sizing import PerformanceEngine, SizingShortfall, Workload
 from predeploy.core.slo_check import effective_slo, percentile_value
 from predeploy.core.traffic import context_tokens, plan_traffic
 from predeploy.core.types import (

@@ -12,9 +12,9 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from predeploy.core.capacity import PerformanceEngine
 from predeploy.core.catalog import Catalog
 from predeploy.core.errors import InputError
+from predeploy.core.sizing import PerformanceEngine
 from predeploy.core.slo_check import METRIC_LABELS, percentile_value
 from predeploy.core.traffic import plan_traffic, scale_rate
 from predeploy.core.types import (

@@ -14,12 +14,12 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from predeploy.core.capacity import PerformanceEngine
 from predeploy.core.catalog import Catalog
 from predeploy.core.efficiency import ParameterSet
 from predeploy.core.errors import InputError, describe_validation_error
 from predeploy.core.optimizer import ProgressCallback, plan_deployment
 from predeploy.core.perf_engine import CalibratedEngine
+from predeploy.core.sizing import PerformanceEngine
 from predeploy.core.types import (
     DeploymentIntent,
     PlannerOptions,

@@ -32,6 +32,7 @@ from predeploy.core.whatif import compare, sweep
 from predeploy.services.intent import extract_intent
 from predeploy.services.knowledge import open_catalog
 from predeploy.services.perf import load_parameters
+from predeploy.services.user_files import read_text
 from predeploy.settings import Settings
 
 #: Largest spec file accepted (a DeploymentIntent is a few kB).
@@ -40,17 +41,9 @@ MAX_SPEC_BYTES = 1_000_000
 
 def read_intent_spec(path: Path) -> DeploymentIntent:
     """A DeploymentIntent from a JSON file; errors name the file and the field."""
+    text = read_text(path, MAX_SPEC_BYTES, "the spec")
     try:
-        with path.open("rb") as handle:  # at most one byte past the limit (a device, a pipe)
-            raw = handle.read(MAX_SPEC_BYTES + 1)
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read the spec ({exc.strerror or exc})") from None
-    if len(raw) > MAX_SPEC_BYTES:
-        raise InputError(f"{path}: the spec is larger than the limit of {MAX_SPEC_BYTES:,} bytes")
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: the spec is not UTF-8 text") from None
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
     if isinstance(data, dict) and "intent" in data and "plans" in data:

@@ -62,6 +62,9 @@ MIN_SIM_REQUESTS = 400
 #: bisecting back down once a count passes.
 VERIFY_GROWTH_RUNS = 2
 VERIFY_BISECT_RUNS = 2
+#: First growth step of a plan the simulation rejects, as a fraction of its replicas (at
+#: least one replica).
+VERIFY_GROWTH_FRACTION = 0.25
 #: First screening load as a fraction of the sizing rate (re-done at IDLE_UTILIZATION of the
 #: saturation rate when that turns out not to be idle for this configuration).
 SCREEN_RATE_FRACTION = 1e-4
@@ -273,7 +276,7 @@ class Evaluator:
         for run in range(VERIFY_GROWTH_RUNS):
             if failed.replicas >= most:
                 break
-            step = max(1, math.ceil(failed.replicas * 0.25))
+            step = max(1, math.ceil(failed.replicas * VERIFY_GROWTH_FRACTION))
             target = most if run == VERIFY_GROWTH_RUNS - 1 else failed.replicas + step
             attempt = self.evaluate(config, min(most, target), rate_rps, "simulate")
             if attempt.ok:

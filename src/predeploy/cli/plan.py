@@ -56,7 +56,7 @@ PlotOpt = Annotated[
                               show_default=False),
 ]
 SeedOpt = Annotated[
-    int | None, typer.Option("--seed", help="Simulation seed (default: PREDEPLOY_SEED).",
+    int | None, typer.Option("--seed", min=0, help="Simulation seed (default: PREDEPLOY_SEED).",
                              show_default=False),
 ]
 
@@ -94,6 +94,8 @@ def _request(text: str | None, spec: Path | None) -> DeploymentIntent | str:
 
         return planning.read_intent_spec(spec)
     assert text is not None
+    if not text.strip():
+        fail('the request is empty; describe it, e.g. predeploy plan "support bot for 5k users"')
     return text
 
 

@@ -117,9 +117,9 @@ def _parse_target(target: str | None) -> tuple[str, str]:
     parts = (target or "").removeprefix("slo.").split(".")
     if len(parts) != 2 or parts[0] not in LATENCY_METRICS or parts[1] not in PERCENTILE_NAMES:
         valid = ", ".join(f"{m}.p90" for m in LATENCY_METRICS)
+        got = "" if target is None else f", got {target!r}"
         raise InputError(
-            f"an SLO sweep needs a target like ttft_ms.p90 (metric.percentile; e.g. {valid}), "
-            f"got {target!r}"
+            f"an SLO sweep needs a target like ttft_ms.p90 (metric.percentile; e.g. {valid}){got}"
         )
     return parts[0], parts[1]
 

@@ -24,7 +24,7 @@ from predeploy.intent.draft import DraftResult, Evidence, GpuMention, IntentDraf
 from predeploy.intent.explain import explain_intent, intent_lines
 from predeploy.intent.load import TIME_UNITS
 from predeploy.intent.rules import RuleExtractor
-from predeploy.intent.text import clean_text
+from predeploy.intent.text import CONTROL_CHARACTERS, clean_text
 
 LlmKind = Literal["ollama", "openai"]
 #: Longest explanation accepted from an LLM (characters); longer answers are cut.
@@ -369,9 +369,6 @@ class Explanation(FrozenModel):
     fallback_reason: str | None = None
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-
-
 def explain(intent: DeploymentIntent, client: ChatClient | None = None) -> Explanation:
     """Explain the intent in words: by the LLM when one is configured, else deterministically."""
     fallback = explain_intent(intent)
@@ -385,7 +382,7 @@ def explain(intent: DeploymentIntent, client: ChatClient | None = None) -> Expla
         text = client.complete(EXPLAIN_PROMPT, facts, None)
     except LlmError as exc:
         return Explanation(text=fallback, by="rules", fallback_reason=f"{client.name}: {exc}")
-    text = _CONTROL.sub(" ", text).strip()
+    text = CONTROL_CHARACTERS.sub(" ", text).strip()
     if not text:
         return Explanation(text=fallback, by="rules", fallback_reason=f"{client.name}: empty")
     return Explanation(text=text[:MAX_EXPLANATION_CHARS], by=client.name)

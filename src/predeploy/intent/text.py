@@ -30,7 +30,8 @@ _PUNCTUATION = {
     "\u202f": " ",
     "\u00d7": "x",
 }
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # C0, DEL and C1 controls
+#: Control characters removed from any text we keep: C0 (but tab and newline), DEL and C1.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SPACES = re.compile(r"[ \t\r\n]+")
 
 
@@ -47,7 +48,7 @@ def clean_text(raw: str, max_chars: int = MAX_TEXT_CHARS) -> CleanText:
     """Strip control characters, unify punctuation and whitespace, cut to ``max_chars``."""
     text = unicodedata.normalize("NFKC", raw)
     text = "".join(_PUNCTUATION.get(ch, ch) for ch in text)
-    text = _CONTROL.sub(" ", text)
+    text = CONTROL_CHARACTERS.sub(" ", text)
     text = _SPACES.sub(" ", text).strip()
     truncated = len(text) > max_chars
     if truncated:

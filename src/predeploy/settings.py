@@ -36,7 +36,7 @@ class Settings(BaseModel):
     llm_model: str | None = None
     llm_api_key: str | None = None
     llm_timeout_s: float = Field(default=20.0, gt=0, le=600)
-    seed: int = 20261130
+    seed: int = Field(default=20261130, ge=0, lt=2**63)
 
     @property
     def resolved_database_url(self) -> str:

@@ -180,3 +180,20 @@ def test_console_script_prints_contract_json(tmp_path: Path) -> None:
                            text=True, check=False)
     document = json.loads(stats.stdout)
     assert all(isinstance(document[k], int) for k in CONTRACT_KEYS)
+
+
+def test_listings_stay_readable_in_80_columns(
+    cli: Cli, seed: SeedData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    narrow = cli("kb", "gpus")
+    assert narrow.code == 0, narrow.err
+    assert max(len(line) for line in narrow.out.splitlines()) <= 80
+    for gpu in seed.gpus:  # every name whole, every figure's kind shown, never cut
+        assert gpu.name in narrow.out
+    assert narrow.out.count("estimated") == sum(
+        g.provenance.kind.value == "estimated" for g in seed.gpus)
+    assert "--json (or a wider terminal)" in narrow.out
+    monkeypatch.setenv("COLUMNS", "160")
+    wide = cli("kb", "gpus")
+    assert "published-spec · NVIDIA L4 datasheet" in wide.out

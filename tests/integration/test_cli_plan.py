@@ -116,6 +116,10 @@ def test_unreadable_specs_name_the_file(cli: Cli, tmp_path: Path) -> None:
     assert missing.code == 2 and "nope.json" in missing.err
     neither = cli("plan")
     assert neither.code == 2 and "--spec" in neither.err
+    empty = cli("plan", "  ")
+    assert empty.code == 2 and "the request is empty" in empty.err
+    seed = cli("plan", "--spec", str(_spec(tmp_path)), "--seed", "-1")
+    assert seed.code == 2 and "--seed" in seed.err
 
 
 def test_budget_below_any_plan_is_an_answer_not_an_error(cli: Cli, tmp_path: Path) -> None:

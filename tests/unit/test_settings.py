@@ -33,3 +33,5 @@ def test_bad_values_name_the_variable() -> None:
     assert "PREDEPLOY_LLM_TIMEOUT_S: Input should be greater than 0" in message
     with pytest.raises(InputError, match="PREDEPLOY_LLM_BACKEND: Input should be 'none'"):
         load_settings({"PREDEPLOY_LLM_BACKEND": "gpt"})
+    with pytest.raises(InputError, match="PREDEPLOY_SEED: Input should be greater than or"):
+        load_settings({"PREDEPLOY_SEED": "-1"})  # numpy seeds are non-negative

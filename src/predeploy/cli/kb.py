@@ -8,25 +8,14 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
-from rich.table import Table
 
+from predeploy.cli import kb_view
 from predeploy.cli.common import console, fail, plain, print_json
-from predeploy.core.types import (
-    DeploymentTemplate,
-    Engine,
-    GpuSpec,
-    KvCacheDtype,
-    ModelCard,
-    Precision,
-    PriceQuote,
-    Provenance,
-    SloTemplate,
-)
+from predeploy.core.types import Engine, KvCacheDtype, Precision
 from predeploy.settings import load_settings
 
 if TYPE_CHECKING:
@@ -47,40 +36,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(kb_app, name="kb")
 
 
-#: Characters of a source shown in a table cell; ``--json`` has the full provenance.
-SOURCE_CELL_CHARS = 40
-
-
-def _fmt(value: float | None, digits: int = 2) -> str:
-    return "—" if value is None else f"{value:,.{digits}f}"
-
-
-def _source(provenance: Provenance) -> str:
-    """``kind · date · source`` with the source shortened for a table cell."""
-    source = provenance.source
-    if len(source) > SOURCE_CELL_CHARS:
-        source = source[: SOURCE_CELL_CHARS - 1] + "…"
-    date = f" · {provenance.date.isoformat()}" if provenance.date else ""
-    return f"{provenance.kind.value}{date} · {source}"
-
-
-def _add_row(table: Table, *cells: str) -> None:
-    """A row of values shown as they are (names and sources can come from user imports)."""
-    table.add_row(*(plain(cell) for cell in cells))
-
-
-def _table(title: str, columns: Sequence[str], right: set[str]) -> Table:
-    """A table whose values keep their width; the last column (source) takes what is left."""
-    table = Table(title=title)
-    last = len(columns) - 1
-    for index, column in enumerate(columns):
-        table.add_column(
-            column, justify="right" if column in right else "left", no_wrap=index < last,
-            min_width=None if index == last else min(len(column), 12), overflow="ellipsis",
-        )
-    return table
-
-
 @kb_app.command("init")
 def init(json_out: bool = JSON_OPTION) -> None:
     """Create or migrate the database and load the facts shipped with predeploy (idempotent)."""
@@ -90,28 +45,7 @@ def init(json_out: bool = JSON_OPTION) -> None:
     if json_out:
         print_json(result)
         return
-    seed = result.seed
-    console.print(plain(f"Knowledge base {result.database} at schema revision "
-                        f"{result.schema_revision}"), soft_wrap=True, highlight=False)
-    table = Table()
-    for column in ("collection", "inserted", "updated", "unchanged", "removed", "total"):
-        table.add_column(column, justify="left" if column == "collection" else "right")
-    counts = result.counts
-    rows = [
-        ("models", seed.models, counts.models),
-        ("gpus", seed.gpus, counts.gpus),
-        ("prices", seed.prices, counts.prices),
-        ("slo_templates", seed.slo_templates, counts.slo_templates),
-        ("deployment_templates", seed.deployment_templates, counts.deployment_templates),
-        ("benchmark scenarios", seed.benchmarks.scenarios, counts.benchmark_scenarios),
-    ]
-    for name, sync, total in rows:
-        _add_row(table, name, str(sync.inserted), str(sync.updated), str(sync.unchanged),
-                      str(sync.removed), str(total))
-    console.print(table)
-    console.print(
-        f"{counts.benchmarks:,} measured benchmark values, {counts.outcomes} deployment outcomes"
-    )
+    kb_view.render_init(result, console)
 
 
 @kb_app.command("stats")
@@ -123,25 +57,7 @@ def stats(json_out: bool = JSON_OPTION) -> None:
     if json_out:
         print_json(result.contract())
         return
-    counts = result.counts
-    console.print(plain(f"Knowledge base: {result.database}"), soft_wrap=True, highlight=False)
-    table = Table()
-    table.add_column("collection")
-    table.add_column("count", justify="right")
-    for name, value in counts.model_dump().items():
-        _add_row(table, name, f"{value:,}")
-    console.print(table)
-    if result.benchmark_sources:
-        sources = Table(title="Benchmarks by source")
-        for column in ("source_key", "scenarios", "metric values"):
-            sources.add_column(column, justify="left" if column == "source_key" else "right")
-        for source in result.benchmark_sources:
-            _add_row(sources, source.source_key, f"{source.scenarios:,}",
-                            f"{source.metric_values:,}")
-        console.print(sources)
-    if result.backend == "seed-files":
-        console.print("Not initialized: showing the package's seed files. "
-                      "Run `predeploy kb init` to create the database.")
+    kb_view.render_stats(result, console)
 
 
 @kb_app.command("import-guidellm")
@@ -196,14 +112,7 @@ def _render_import(summary: ImportSummary, json_out: bool) -> None:
     if json_out:
         print_json(summary)
         return
-    counts = summary.scenarios
-    console.print(plain(
-        f"Imported {', '.join(summary.files)}: {counts.inserted} new, {counts.updated} updated, "
-        f"{counts.unchanged} unchanged benchmark scenarios; "
-        f"{summary.metric_values_written} metric values written."
-    ))
-    for line in summary.skipped:
-        console.print(plain(f"skipped {line}"))
+    kb_view.render_import(summary, console)
 
 
 @kb_app.command("export")
@@ -238,7 +147,7 @@ def models(json_out: bool = JSON_OPTION) -> None:
     if json_out:
         print_json([m.model_dump(mode="json") for m in found])
         return
-    console.print(_models_table(found))
+    console.print(kb_view.models_table(found, kb_view.full_sources(console)))
 
 
 @kb_app.command("gpus")
@@ -250,7 +159,7 @@ def gpus(json_out: bool = JSON_OPTION) -> None:
     if json_out:
         print_json([g.model_dump(mode="json") for g in found])
         return
-    console.print(_gpus_table(found))
+    console.print(kb_view.gpus_table(found, kb_view.full_sources(console)))
 
 
 @kb_app.command("prices")
@@ -270,7 +179,7 @@ def prices(
     if json_out:
         print_json([p.model_dump(mode="json") for p in found])
         return
-    console.print(_prices_table(found))
+    console.print(kb_view.prices_table(found, kb_view.full_sources(console)))
 
 
 @kb_app.command("templates")
@@ -286,8 +195,8 @@ def templates(json_out: bool = JSON_OPTION) -> None:
             "deployment_templates": [t.model_dump(mode="json") for t in deployment],
         })
         return
-    console.print(_slo_table(slo))
-    console.print(_deployment_table(deployment))
+    console.print(kb_view.slo_table(slo))
+    console.print(kb_view.deployment_table(deployment))
 
 
 @kb_app.command("outcomes")
@@ -302,71 +211,4 @@ def outcomes(
     if json_out:
         print_json([o.model_dump(mode="json") for o in found])
         return
-    table = _table(f"Deployment outcomes ({len(found)})",
-                   ("id", "deployment", "model", "hardware", "period", "TTFT ms p90",
-                    "output tok/s", "source"),
-                   right={"TTFT ms p90", "output tok/s"})
-    for o in found:
-        plan = o.plan
-        _add_row(table, o.id, o.deployment_name, plan.model,
-                      f"{plan.replicas}x {plan.configuration}",
-                      f"{o.period_start:%Y-%m-%d} → {o.period_end:%Y-%m-%d}",
-                      _fmt(o.observed.ttft_ms.p90, 0), _fmt(o.observed.output_tokens_per_s, 0),
-                      o.source)
-    console.print(table)
-
-
-def _models_table(found: Sequence[ModelCard]) -> Table:
-    table = _table(f"Models ({len(found)})",
-                   ("id", "params (B)", "active (B)", "context", "license", "source"),
-                   right={"params (B)", "active (B)", "context"})
-    for m in found:
-        arch = m.architecture
-        _add_row(table, m.id, _fmt(arch.total_params_b, 1), _fmt(arch.active_params_b, 1),
-                      f"{arch.max_context_tokens:,}", m.license, _source(m.provenance))
-    return table
-
-
-def _gpus_table(found: Sequence[GpuSpec]) -> Table:
-    numbers = ("memory GB", "HBM GB/s", "BF16 TFLOPS", "FP8 TFLOPS")
-    table = _table(f"GPUs ({len(found)})", ("name", *numbers, "interconnect", "source"),
-                   right=set(numbers))
-    for g in found:
-        _add_row(table, g.name, _fmt(g.memory_gb, 0), _fmt(g.memory_bandwidth_gb_s, 0),
-                      _fmt(g.bf16_tflops, 0), _fmt(g.fp8_tflops, 0),
-                      f"{g.interconnect} {g.interconnect_gb_s:,.0f} GB/s", _source(g.provenance))
-    return table
-
-
-def _prices_table(found: Sequence[PriceQuote]) -> Table:
-    table = _table(f"Prices, USD per GPU-hour ({len(found)})",
-                   ("gpu", "provider", "instance", "region", "on-demand", "spot", "source"),
-                   right={"on-demand", "spot"})
-    for p in found:
-        _add_row(table, p.gpu, p.provider, f"{p.instance_type} ({p.gpu_count}x)", p.region,
-                      _fmt(p.usd_per_gpu_hour_on_demand, 3), _fmt(p.usd_per_gpu_hour_spot, 3),
-                      _source(p.provenance))
-    return table
-
-
-def _slo_table(found: Sequence[SloTemplate]) -> Table:
-    table = _table(f"Use-case SLO templates ({len(found)})",
-                   ("use case", "TTFT ms p50/p90/p99", "ITL ms p90", "E2E ms p95", "priority"),
-                   right=set())
-    for t in found:
-        ttft = t.slo.ttft_ms
-        _add_row(table, t.id.value, "/".join(_fmt(v, 0) for v in (ttft.p50, ttft.p90, ttft.p99)),
-                      _fmt(t.slo.itl_ms.p90, 0), _fmt(t.slo.e2e_ms.p95, 0),
-                      t.default_priority.value)
-    return table
-
-
-def _deployment_table(found: Sequence[DeploymentTemplate]) -> Table:
-    table = _table(f"Deployment templates ({len(found)})",
-                   ("id", "mode", "runtime", "autoscaling", "use cases"), right=set())
-    for t in found:
-        scaling = t.autoscaling
-        _add_row(table, t.id, t.kserve_deployment_mode, t.runtime,
-                      f"{scaling.kind} {scaling.min_replicas}-{scaling.max_replicas}",
-                      ", ".join(u.value for u in t.use_cases))
-    return table
+    console.print(kb_view.outcomes_table(found))

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -57,7 +56,7 @@ PlotOpt = Annotated[
                               show_default=False),
 ]
 SeedOpt = Annotated[
-    int | None, typer.Option("--seed", help="Simulation seed (default: PREDEPLOY_SEED).",
+    int | None, typer.Option("--seed", min=0, help="Simulation seed (default: PREDEPLOY_SEED).",
                              show_default=False),
 ]
 
@@ -67,15 +66,6 @@ def register(app: typer.Typer) -> None:
     app.command("plan")(plan_command)
     app.command("whatif")(whatif_command)
     app.command("compare")(compare_command)
-
-
-#: Width used when stdout is not a terminal (a file or a pipe): the plan table needs ~100.
-PIPE_WIDTH = 110
-
-
-def _wide(out: Console) -> Console:
-    """``out`` on a terminal; a wider console of the same stream when writing to a pipe."""
-    return out if out.is_terminal else Console(width=PIPE_WIDTH, file=out.file)
 
 
 #: Chart formats ``--plot`` writes, by file suffix (matplotlib's Agg canvas renders them all).
@@ -94,15 +84,19 @@ def _check_chart_path(plot: Path | None) -> None:
         fail(f"--plot {plot}: the folder {plot.parent} does not exist")
 
 
-def _intent(text: str | None, spec: Path | None) -> DeploymentIntent:
+def _request(text: str | None, spec: Path | None) -> DeploymentIntent | str:
+    """The intent read from ``--spec``, or the words (read by the planning service against the
+    catalog it plans with)."""
     if (text is None) == (spec is None):
         fail("give the request either in words (predeploy plan \"...\") or as --spec SPEC.json")
-    from predeploy.services import planning
-
     if spec is not None:
+        from predeploy.services import planning
+
         return planning.read_intent_spec(spec)
     assert text is not None
-    return planning.intent_from_text(text, load_settings())
+    if not text.strip():
+        fail('the request is empty; describe it, e.g. predeploy plan "support bot for 5k users"')
+    return text
 
 
 @contextmanager
@@ -139,11 +133,11 @@ def plan_command(
     from predeploy.services import planning
 
     _check_chart_path(plot)
-    intent = _intent(text, spec)
+    request = _request(text, spec)
     settings = load_settings()
     options = PlannerOptions(max_plans=plans, seed=settings.seed if seed is None else seed)
     with _progress(not json_out) as progress:
-        result = planning.plan_request(intent, settings, options, progress)
+        result = planning.plan_request(request, settings, options, progress)
     if plot is not None:
         from predeploy.cli.plot import plot_tradeoffs
 
@@ -151,7 +145,7 @@ def plan_command(
     if json_out:
         print_json(result)
         return
-    out = _wide(console)
+    out = console
     render_plan_result(result, out, details=details)
     if plot is not None:
         out.print(plain(f"chart written to {plot}"))
@@ -180,12 +174,12 @@ def whatif_command(
         fail(f"unknown --vary {vary!r}; valid: {', '.join(_SWEEP_VARIABLES)}")
     variable: SweepVariable = vary  # type: ignore[assignment]
     _check_chart_path(plot)
-    intent = _intent(text, spec)
+    request = _request(text, spec)
     settings = load_settings()
     parsed = [v.strip() for v in (values or "").split(",") if v.strip()]
     options = PlannerOptions(seed=settings.seed if seed is None else seed)
     with _progress(not json_out) as progress:
-        result = planning.sweep_request(intent, settings, variable, parsed, target, options,
+        result = planning.sweep_request(request, settings, variable, parsed, target, options,
                                         progress)
     if plot is not None:
         from predeploy.cli.plot import plot_sweep
@@ -194,7 +188,7 @@ def whatif_command(
     if json_out:
         print_json(result)
         return
-    out = _wide(console)
+    out = console
     out.print(sweep_table(result))
     if plot is not None:
         out.print(plain(f"chart written to {plot}"))
@@ -217,7 +211,7 @@ def compare_command(
     if json_out:
         print_json(comparison)
         return
-    out = _wide(console)
+    out = console
     out.print(comparison_table(comparison))
     for line in comparison.summary:
         out.print(plain(f"• {line}"))

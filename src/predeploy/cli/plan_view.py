@@ -24,7 +24,7 @@ from predeploy.core.types import (
     ScenarioComparison,
     SweepResult,
 )
-from predeploy.core.wording import format_ms, format_number, format_usd
+from predeploy.core.wording import format_ms, format_number, format_percent, format_usd
 
 _METRIC = {"ttft_ms": "TTFT", "itl_ms": "ITL", "tpot_ms": "TPOT", "e2e_ms": "E2E"}
 
@@ -63,7 +63,8 @@ def render_request(result: PlanResult, console: Console) -> None:
             slo_parts.append(
                 f"{label} " + " / ".join(f"{p} {format_ms(v)}" for p, v in targets)
             )
-    lines.append(f"SLOs: {' · '.join(slo_parts)} (met with {result.headroom:.0%} headroom)")
+    headroom = format_percent(result.headroom)
+    lines.append(f"SLOs: {' · '.join(slo_parts)} (met with {headroom} headroom)")
     limits = _constraint_words(result)
     if limits:
         lines.append(plain("Constraints: " + " · ".join(limits)))
@@ -99,38 +100,49 @@ def _constraint_words(result: PlanResult) -> list[str]:
     return out
 
 
-def plans_table(plans: Sequence[DeploymentPlan]) -> Table:
+#: Console width (characters) from which the plan table gets one line per plan; below it each
+#: plan's model, hardware and labels share one column on three lines (the numbers stay whole).
+WIDE_PLAN_TABLE_CHARS = 110
+
+
+def plans_table(plans: Sequence[DeploymentPlan], width: int = WIDE_PLAN_TABLE_CHARS) -> Table:
     """One row per plan: model, GPUs × replicas, latency at peak, cost, quality, why."""
+    wide = width >= WIDE_PLAN_TABLE_CHARS
     table = Table(title="Plans — latency p90 at peak load (estimates, simulation-verified)",
                   title_justify="left", header_style="bold", box=box.SIMPLE_HEAD,
                   pad_edge=False)
     table.add_column("#", justify="right", no_wrap=True)
-    table.add_column("model · precision")
-    table.add_column("GPUs × replicas", no_wrap=True)
-    table.add_column("TTFT", justify="right", no_wrap=True)
-    table.add_column("ITL", justify="right", no_wrap=True)
-    table.add_column("E2E", justify="right", no_wrap=True)
-    table.add_column("$/month", justify="right", no_wrap=True)
-    table.add_column("quality", justify="right", no_wrap=True)
-    table.add_column("why")
+    if wide:
+        table.add_column("model · precision")
+        table.add_column("GPUs × replicas", no_wrap=True)
+    else:
+        table.add_column("plan", overflow="fold")
+    for metric in ("TTFT", "ITL", "E2E", "$/month", "quality"):
+        table.add_column(metric, justify="right", no_wrap=True)
+    if wide:
+        table.add_column("why")
     for index, plan in enumerate(plans, 1):
         mark = "★" if "recommended" in plan.labels else ""
         scale = plan.autoscaling
         replicas = (f"{scale.min_replicas}–{scale.max_replicas}"
                     if scale.min_replicas < scale.max_replicas else str(plan.replicas))
-        table.add_row(
-            f"{index}{mark}",
-            Text.assemble(plain(plan.model_name or plan.model), " ",
-                          (plan.precision.value, "dim")),
-            plain(f"{_hardware(plan)} × {replicas}"),
+        model = Text.assemble(plain(plan.model_name or plan.model), " ",
+                              (plan.precision.value, "dim"))
+        hardware = plain(f"{_hardware(plan)} × {replicas}")
+        why = plain(", ".join(label for label in plan.labels if label != "recommended")
+                    or ("best balance" if mark else "trade-off"))
+        numbers = (
             _ms(plan.predicted.ttft_ms),
             _ms(plan.predicted.itl_ms),
             _ms(plan.predicted.e2e_ms),
             format_usd(plan.cost.monthly_usd),
             "–" if plan.quality_score is None else format_number(plan.quality_score),
-            plain(", ".join(label for label in plan.labels if label != "recommended")
-                  or ("best balance" if mark else "trade-off")),
         )
+        if wide:
+            table.add_row(f"{index}{mark}", model, hardware, *numbers, why)
+        else:
+            why.stylize("dim")
+            table.add_row(f"{index}{mark}", Text("\n").join([model, hardware, why]), *numbers)
     return table
 
 
@@ -166,7 +178,7 @@ def render_plan_result(result: PlanResult, console: Console, details: int = 1) -
     """The whole answer: request, plans table, details of the top plans, rejections."""
     render_request(result, console)
     if result.plans:
-        console.print(plans_table(result.plans))
+        console.print(plans_table(result.plans, console.width))
         for index, plan in enumerate(result.plans[:details], 1):
             console.print(plan_details(plan, f"Plan {index}" + (
                 " — recommended" if "recommended" in plan.labels else "")))
@@ -206,11 +218,13 @@ def render_rejections(result: PlanResult, console: Console, limit: int = 5) -> N
 def sweep_table(result: SweepResult) -> Table:
     """The cost/latency curve of a sweep, one row per value."""
     name = result.target or result.variable
-    table = Table(title=plain(f"What if: {name}"), title_justify="left", header_style="bold")
-    for column, justify in (("value", "left"), ("peak req/s", "right"), ("plan", "left"),
-                            ("replicas", "right"), ("TTFT p90", "right"),
-                            ("E2E p90", "right"), ("$/month", "right")):
-        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    table = Table(title=plain(f"What if: {name}"), title_justify="left", header_style="bold",
+                  box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("value", overflow="fold")
+    table.add_column("peak req/s", justify="right", no_wrap=True)
+    table.add_column("plan", overflow="fold")
+    for column in ("replicas", "TTFT p90", "E2E p90", "$/month"):
+        table.add_column(column, justify="right", no_wrap=True)
     for point in result.points:
         plan = point.plan
         if plan is None:

@@ -17,10 +17,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from predeploy.core.capacity import Configuration, PerformanceEngine, Screen, Workload
 from predeploy.core.catalog import Catalog
 from predeploy.core.cost import cheapest_gpu_hour
 from predeploy.core.recommend import ModelCandidate
+from predeploy.core.sizing import Configuration, PerformanceEngine, Screen, Workload
 from predeploy.core.types import (
     DeploymentIntent,
     GpuSpec,

@@ -24,6 +24,17 @@ TOKENS_PER_MILLION = 1_000_000.0
 SECONDS_PER_HOUR = 3_600.0
 
 
+def usd_per_million_output_tokens(
+    hourly_usd: float, avg_output_tokens_per_s: float
+) -> float | None:
+    """``hourly_usd`` over the millions of output tokens produced per hour at the average load
+    (``avg_output_tokens_per_s × 3600 / 10⁶``); ``None`` when no tokens are produced."""
+    tokens_per_hour = avg_output_tokens_per_s * SECONDS_PER_HOUR
+    if tokens_per_hour <= 0:
+        return None
+    return hourly_usd / (tokens_per_hour / TOKENS_PER_MILLION)
+
+
 @dataclass(frozen=True, slots=True)
 class InstanceChoice:
     """One way to rent the GPUs of a plan from one quote."""
@@ -114,8 +125,7 @@ def estimate_cost(
     hourly = primary.hourly_usd()
     at_min = choose_instances([primary.quote], gpus_per_replica, min_replicas, primary.pricing)
     hourly_min = at_min.hourly_usd() if at_min is not None else None
-    tokens_per_hour = avg_output_tokens_per_s * SECONDS_PER_HOUR
-    per_million = hourly / (tokens_per_hour / TOKENS_PER_MILLION) if tokens_per_hour > 0 else None
+    per_million = usd_per_million_output_tokens(hourly, avg_output_tokens_per_s)
     quote = primary.quote
     kind = "spot" if primary.pricing == "spot" else "on-demand"
     where = f"{quote.provider} {quote.instance_type}" + (

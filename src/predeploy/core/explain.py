@@ -14,8 +14,8 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from predeploy.core.capacity import Configuration, PerformanceEngine, Screen
 from predeploy.core.catalog import Catalog
+from predeploy.core.sizing import Configuration, PerformanceEngine, Screen
 from predeploy.core.slo_check import METRIC_LABELS
 from predeploy.core.types import (
     Budget,
@@ -38,6 +38,8 @@ STAGE_ORDER: tuple[RejectionKind, ...] = (
     "simulation",
 )
 _STAGE = {kind: i for i, kind in enumerate(STAGE_ORDER)}
+#: Plans each relaxed re-plan behind a suggestion returns (the suggestion quotes the best).
+RELAXED_MAX_PLANS = 3
 
 Replanner = Callable[..., PlanResult]
 
@@ -80,7 +82,7 @@ def explain_infeasible(
     out.extend(_simulated_slo_suggestions(result))
     if not options.suggest:
         return out
-    relaxed = options.model_copy(update={"suggest": False, "max_plans": 3})
+    relaxed = options.model_copy(update={"suggest": False, "max_plans": RELAXED_MAX_PLANS})
 
     def search(changed: DeploymentIntent) -> list[DeploymentPlan]:
         return list(replan(changed, catalog, engine, relaxed, traffic=result.traffic).plans)

@@ -23,17 +23,17 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from predeploy.core.capacity import (
-    Configuration,
-    Evaluator,
-    Screen,
-    Sizing,
-    SizingShortfall,
-)
+from predeploy.core.capacity import Evaluator
 from predeploy.core.configurations import Accelerator, SearchState
-from predeploy.core.cost import HOURS_PER_MONTH, budget_excesses, estimate_cost
+from predeploy.core.cost import (
+    HOURS_PER_MONTH,
+    budget_excesses,
+    estimate_cost,
+    usd_per_million_output_tokens,
+)
 from predeploy.core.ranking import Point, dominates, weight_fidelity
 from predeploy.core.rationale import plan_point
+from predeploy.core.sizing import Configuration, Screen, Sizing, SizingShortfall
 from predeploy.core.slo_check import describe_check, percentile_value
 from predeploy.core.types import (
     Budget,
@@ -252,10 +252,10 @@ def _cost_bound(
         )
     hourly = acc.gpu_hour_floor * config.gpus_per_replica * replicas
     traffic = evaluator.workload.traffic
-    tokens_per_hour_m = traffic.avg_requests_per_s * traffic.output_tokens.mean * 3600 / 1e6
     bound_cost = CostEstimate(
         hourly_usd=hourly, monthly_usd=hourly * HOURS_PER_MONTH,
-        per_million_output_tokens_usd=hourly / tokens_per_hour_m,
+        per_million_output_tokens_usd=usd_per_million_output_tokens(
+            hourly, traffic.avg_requests_per_s * traffic.output_tokens.mean),
         usd_per_gpu_hour=acc.gpu_hour_floor,
         provider="(bound)", price_provenance=acc.quotes[0].provenance,
     )

@@ -20,8 +20,9 @@ Search, cheapest checks first:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from predeploy.core.capacity import Evaluator, PerformanceEngine, SizingShortfall, Workload
+from predeploy.core.capacity import Evaluator
 from predeploy.core.catalog import Catalog
 from predeploy.core.configurations import (
     TP_SPREAD,
@@ -40,6 +41,7 @@ from predeploy.core.frontier import (
 from predeploy.core.ranking import pareto_front, rank, select_diverse
 from predeploy.core.rationale import build_plan, recommendation_summary
 from predeploy.core.recommend import shortlist_models
+from predeploy.core.sizing import PerformanceEngine, SizingShortfall, Workload
 from predeploy.core.slo_check import effective_slo, percentile_value
 from predeploy.core.traffic import context_tokens, plan_traffic
 from predeploy.core.types import (
@@ -93,8 +95,8 @@ def plan_deployment(
     accelerators = allowed_accelerators(intent, catalog)
     state = SearchState(rejected=list(shortlist.rejected))
     evaluator = Evaluator(engine, workload, options)
-    configs = enumerate_configurations(shortlist.candidates, accelerators, intent, options, engine,
-                              workload, state)
+    configs = enumerate_configurations(shortlist.candidates, accelerators, intent, options,
+                                       engine, workload, state)
     if state.stats.get("tp_beyond_spread"):
         notes.append(
             f"tensor parallelism above {TP_SPREAD[intent.priority]}× the smallest size that fits "
@@ -107,15 +109,16 @@ def plan_deployment(
             f"the cost of the cheapest plan meeting the SLOs were not searched "
             f"({intent.priority.value} priority; {state.stats['beyond_scope']} configurations)"
         )
-    plans_drafts, tradeoffs = _finalize(drafts, intent, evaluator, state, progress)
-    others = [(i, d.point()) for i, (d, _, _) in enumerate(plans_drafts, 1) if i > 1]
+    selected, tradeoffs = _finalize(drafts, intent, evaluator, state, progress)
+    others = [(i, s.draft.point()) for i, s in enumerate(selected, 1) if i > 1]
     plans = [
-        build_plan(d.config, d.screen, d.sizing, d.cost, workload, options, labels, d.min_replicas,
-                   d.added_by_simulation, shortlist.quality_scale,
-                   None if ref is None else ("the recommended plan", ref.point()),
-                   recommendation_summary(intent.priority, d.point(), others)
-                   if ref is None else None)
-        for d, labels, ref in plans_drafts
+        build_plan(s.draft.config, s.draft.screen, s.draft.sizing, s.draft.cost, workload,
+                   options, s.labels, s.draft.min_replicas, s.draft.added_by_simulation,
+                   shortlist.quality_scale,
+                   None if s.reference is None else ("the recommended plan", s.reference.point()),
+                   recommendation_summary(intent.priority, s.draft.point(), others)
+                   if s.reference is None else None)
+        for s in selected
     ]
     stats = SearchStats(
         models_considered=len(shortlist.candidates),
@@ -156,17 +159,26 @@ def _sizing_rate(
     return rate
 
 
+@dataclass(frozen=True, slots=True)
+class Selected:
+    """A verified plan chosen for the answer: its labels and the plan it is compared with
+    (``None`` for the recommended plan itself)."""
+
+    draft: Draft
+    labels: tuple[str, ...]
+    reference: Draft | None
+
+
 def _finalize(
     drafts: list[Draft],
     intent: DeploymentIntent,
     evaluator: Evaluator,
     state: SearchState,
     progress: ProgressCallback | None,
-) -> tuple[list[tuple[Draft, tuple[str, ...], Draft | None]], list[TradeoffPoint]]:
+) -> tuple[list[Selected], list[TradeoffPoint]]:
     """Verify a diverse selection of the Pareto front by simulation, until it is stable.
 
-    Returns the selected plans (with labels and the plan they are compared with) and the
-    trade-off map of every sized configuration.
+    Returns the selected plans and the trade-off map of every sized configuration.
     """
     options = evaluator.options
     priority = intent.priority
@@ -187,7 +199,7 @@ def _finalize(
     selection = _select(verified, priority, options.max_plans)
     labelled = _labels(selection, verified, priority)
     reference = selection[0] if selection else None
-    chosen = [(d, labels, None if d is reference else reference) for d, labels in labelled]
+    chosen = [Selected(d, labels, None if d is reference else reference) for d, labels in labelled]
     everything = verified + list(remaining.values())
     front = {id(d) for d in pareto_front(everything, Draft.point)}
     returned = {id(d) for d in selection}

@@ -1,6 +1,6 @@
 """The planner's performance engine: ``predeploy.core.perf`` with a calibrated parameter set.
 
-Adapts the performance façade to :class:`predeploy.core.capacity.PerformanceEngine`: memory
+Adapts the performance façade to :class:`predeploy.core.sizing.PerformanceEngine`: memory
 fit and vLLM settings for vLLM's defaults on the accelerator (batch limits, memory share), and
 analytic or simulated predictions. No performance model of its own lives here.
 """
@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from predeploy.core import perf
-from predeploy.core.capacity import PredictMode
 from predeploy.core.efficiency import ParameterSet
 from predeploy.core.engines import engine_profile, scheduler_defaults
 from predeploy.core.memory import fit_memory
+from predeploy.core.sizing import PredictMode
 from predeploy.core.types import (
     Engine,
     GpuSpec,
@@ -27,7 +27,7 @@ from predeploy.core.types import (
 
 
 class CalibratedEngine:
-    """:class:`~predeploy.core.capacity.PerformanceEngine` over the façade for vLLM."""
+    """:class:`~predeploy.core.sizing.PerformanceEngine` over the façade for vLLM."""
 
     def __init__(self, params: ParameterSet) -> None:
         self.params = params

@@ -43,6 +43,9 @@ PRIORITY_WEIGHTS: dict[Priority, tuple[float, float, float]] = {
 }
 #: Quality floor used in log-ratios so that a missing or zero score stays finite.
 _QUALITY_EPS = 1e-3
+#: A model without a score on the scale in use counts as this fraction of the lowest known
+#: score: below every scored model, but not infinitely far (a ranking convention, not a fact).
+UNSCORED_QUALITY_FRACTION = 0.9
 
 
 #: Precisions whose weights count as full fidelity (see the module docstring).
@@ -115,7 +118,7 @@ def priority_scores(points: Sequence[Point], priority: Priority) -> list[float]:
         score = w_cost * _log_ratio(p.hourly_usd, min_cost)
         score += w_lat * _log_ratio(p.latency_ms, min_lat)
         if max_q is not None and floor_q is not None:
-            q = p.quality if p.quality is not None else floor_q * 0.9
+            q = p.quality if p.quality is not None else floor_q * UNSCORED_QUALITY_FRACTION
             score += w_q * _log_ratio(max_q, max(q, _QUALITY_EPS))
         scores.append(score)
     return scores

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from predeploy.core.capacity import Configuration, Screen, Sizing, Workload
 from predeploy.core.cost import HOURS_PER_MONTH
 from predeploy.core.ranking import REDUCED, Point, weight_fidelity
+from predeploy.core.sizing import Configuration, Screen, Sizing, Workload
 from predeploy.core.slo_check import check_throughput, describe_check, percentile_value
 from predeploy.core.types import (
     Autoscaling,

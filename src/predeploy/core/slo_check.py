@@ -113,16 +113,6 @@ def misses(checks: dict[str, LatencyCheck], headroom: float) -> list[tuple[str, 
     return sorted(out, key=lambda kc: kc[1].margin)
 
 
-def worst_ratio(checks: dict[str, LatencyCheck]) -> float:
-    """max(predicted / target) over the latency checks: 1.0 = exactly on the tightest target."""
-    ratios = [
-        (c.predicted / c.target if c.margin > -1 or c.predicted else float("inf"))
-        for c in checks.values()
-        if c.metric in METRIC_LABELS
-    ]
-    return max(ratios, default=0.0)
-
-
 def describe_check(key: str, check: SLOCheck | LatencyCheck, headroom: float = 0.0) -> str:
     """``TTFT p90 180 ms vs 200 ms target`` (+ the headroom when a miss is only on it)."""
     if check.metric in METRIC_LABELS:

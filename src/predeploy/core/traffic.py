@@ -34,6 +34,7 @@ from predeploy.core.wording import format_number, format_percent, format_tokens
 SECONDS_PER_DAY = 86_400.0
 SECONDS_PER_HOUR = 3_600.0
 SECONDS_PER_MINUTE = 60.0
+HOURS_PER_DAY = 24.0
 #: Percentile of prompt and output length a deployment must accept without truncation.
 CONTEXT_QUANTILE = 0.99
 #: vLLM allocates KV cache in blocks; max_model_len is rounded up to this many tokens.
@@ -120,9 +121,9 @@ def _rates(
     if avg is not None:
         return avg, peak, active
     if intent.requests_per_day is not None:
-        hours = intent.active_hours_per_day or 24.0
+        hours = intent.active_hours_per_day or HOURS_PER_DAY
         avg = intent.requests_per_day / (hours * SECONDS_PER_HOUR)
-        window = "the day" if hours == 24 else f"a {format_number(hours)} h window"
+        window = "the day" if hours == HOURS_PER_DAY else f"a {format_number(hours)} h window"
         lines.append(
             f"{format_number(intent.requests_per_day)} requests/day over {window} = "
             f"{format_number(avg)} req/s average"

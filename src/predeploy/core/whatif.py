@@ -12,9 +12,9 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from predeploy.core.capacity import PerformanceEngine
 from predeploy.core.catalog import Catalog
 from predeploy.core.errors import InputError
+from predeploy.core.sizing import PerformanceEngine
 from predeploy.core.slo_check import METRIC_LABELS, percentile_value
 from predeploy.core.traffic import plan_traffic, scale_rate
 from predeploy.core.types import (
@@ -117,9 +117,9 @@ def _parse_target(target: str | None) -> tuple[str, str]:
     parts = (target or "").removeprefix("slo.").split(".")
     if len(parts) != 2 or parts[0] not in LATENCY_METRICS or parts[1] not in PERCENTILE_NAMES:
         valid = ", ".join(f"{m}.p90" for m in LATENCY_METRICS)
+        got = "" if target is None else f", got {target!r}"
         raise InputError(
-            f"an SLO sweep needs a target like ttft_ms.p90 (metric.percentile; e.g. {valid}), "
-            f"got {target!r}"
+            f"an SLO sweep needs a target like ttft_ms.p90 (metric.percentile; e.g. {valid}){got}"
         )
     return parts[0], parts[1]
 

@@ -65,17 +65,14 @@ class NameIndex:
     """Lookup of catalog GPU and model names by normalized key."""
 
     def __init__(self, catalog: Catalog) -> None:
-        self.gpu_names = tuple(g.name for g in catalog.gpus())
-        self.model_ids = tuple(m.id for m in catalog.models())
-        self._gpus = tuple(catalog.gpus())
-        self.gpu_specs: tuple[GpuSpec, ...] = self._gpus
+        self.gpu_specs: tuple[GpuSpec, ...] = tuple(catalog.gpus())
         self._models = tuple(catalog.models())
         self.gpu_keys: dict[str, tuple[str, ...]] = {}
-        for gpu in self._gpus:
+        for gpu in self.gpu_specs:
             for raw in (gpu.name, gpu.label, *gpu.aliases):
                 self._add(self.gpu_keys, name_key(raw), gpu.name)
         self.gpu_family: dict[str, tuple[str, ...]] = {}
-        for gpu in self._gpus:
+        for gpu in self.gpu_specs:
             family = name_key(re.split(r"[- (]", gpu.name, maxsplit=1)[0])
             if family and family not in self.gpu_keys:
                 self._add(self.gpu_family, family, gpu.name)
@@ -108,7 +105,7 @@ class NameIndex:
             if candidate in self.gpu_family:
                 return self.gpu_family[candidate]
         try:
-            return (resolve_gpu(raw, self._gpus).name,)
+            return (resolve_gpu(raw, self.gpu_specs).name,)
         except UnknownNameError:
             return ()
 
@@ -124,7 +121,7 @@ class NameIndex:
 
     def suggest_gpu(self, raw: str) -> UnknownNameError:
         try:
-            resolve_gpu(raw, self._gpus)
+            resolve_gpu(raw, self.gpu_specs)
         except UnknownNameError as exc:
             return exc
         return UnknownNameError("GPU", raw, [])

@@ -268,13 +268,3 @@ class SeedCatalog(InMemoryCatalog):
             self._benchmarks = tuple(read_benchmarks(self._data_dir))
             self._benchmarks_read = True
         return self._benchmarks
-
-
-def data_files(data_dir: Path | None = None) -> Sequence[Path]:
-    """The data files the readers use (for checksums, staleness checks and docs)."""
-    base = _dir(data_dir)
-    names = (MODELS_FILE, QUALITY_FILE, GPUS_FILE, PRICES_FILE, SLO_TEMPLATES_FILE,
-             DEPLOYMENT_TEMPLATES_FILE)
-    bench = sorted((base / BENCHMARKS_DIR).glob("*.jsonl")) if (base / BENCHMARKS_DIR).is_dir() \
-        else []
-    return [base / n for n in names] + bench

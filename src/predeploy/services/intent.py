@@ -8,8 +8,6 @@ openai), ``PREDEPLOY_LLM_URL``, ``PREDEPLOY_LLM_MODEL``, ``PREDEPLOY_LLM_API_KEY
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import weakref
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,6 +25,7 @@ from predeploy.intent.llm import explain as explain_with
 from predeploy.intent.names import NameIndex
 from predeploy.intent.rules import RuleExtractor
 from predeploy.kb.seed_files import seed_catalog
+from predeploy.services.user_files import read_text, write_text_atomically
 from predeploy.settings import Settings
 
 #: Longest line accepted in a JSONL cases file (characters): a request plus its id and labels.
@@ -116,20 +115,7 @@ def explain(intent: DeploymentIntent, settings: Settings) -> Explanation:
 
 def _read_cases(path: Path) -> Iterator[tuple[str | int, str]]:
     """(id, text) per non-empty line; an invalid line fails naming the file and line."""
-    try:
-        with path.open("rb") as handle:  # at most one byte past the limit (a device, a pipe)
-            raw = handle.read(MAX_CASES_FILE_BYTES + 1)
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    if len(raw) > MAX_CASES_FILE_BYTES:
-        raise InputError(
-            f"{path}: larger than the limit of {MAX_CASES_FILE_BYTES:,} bytes; split it"
-        )
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        bad_line = raw[: exc.start].count(b"\n") + 1
-        raise InputError(f"{path}:{bad_line}: not UTF-8 text") from None
+    text = read_text(path, MAX_CASES_FILE_BYTES, "the cases file")
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -172,30 +158,5 @@ def extract_file(input_path: Path, output_path: Path, catalog: Catalog, settings
                 ensure_ascii=False,
             )
         )
-    _write_atomically(output_path, "".join(line + "\n" for line in lines))
+    write_text_atomically(output_path, "".join(line + "\n" for line in lines))
     return len(lines)
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """``text`` into ``path`` via a temporary file and a rename (never half-written); a path
-    that cannot be written is an :class:`InputError` naming it."""
-    if path.is_dir():
-        raise InputError(f"{path}: is a directory; give a file name for the output")
-    folder = next((p for p in path.parents if p.exists()), None)
-    if folder is not None and not folder.is_dir():
-        raise InputError(f"{path}: {folder} is a file, not a folder")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot write ({exc.strerror or exc})") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise InputError(f"{path}: cannot write ({exc.strerror or exc})") from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -14,12 +14,12 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from predeploy.core.capacity import PerformanceEngine
 from predeploy.core.catalog import Catalog
 from predeploy.core.efficiency import ParameterSet
 from predeploy.core.errors import InputError, describe_validation_error
 from predeploy.core.optimizer import ProgressCallback, plan_deployment
 from predeploy.core.perf_engine import CalibratedEngine
+from predeploy.core.sizing import PerformanceEngine
 from predeploy.core.types import (
     DeploymentIntent,
     PlannerOptions,
@@ -32,6 +32,7 @@ from predeploy.core.whatif import compare, sweep
 from predeploy.services.intent import extract_intent
 from predeploy.services.knowledge import open_catalog
 from predeploy.services.perf import load_parameters
+from predeploy.services.user_files import read_text
 from predeploy.settings import Settings
 
 #: Largest spec file accepted (a DeploymentIntent is a few kB).
@@ -40,17 +41,9 @@ MAX_SPEC_BYTES = 1_000_000
 
 def read_intent_spec(path: Path) -> DeploymentIntent:
     """A DeploymentIntent from a JSON file; errors name the file and the field."""
+    text = read_text(path, MAX_SPEC_BYTES, "the spec")
     try:
-        with path.open("rb") as handle:  # at most one byte past the limit (a device, a pipe)
-            raw = handle.read(MAX_SPEC_BYTES + 1)
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read the spec ({exc.strerror or exc})") from None
-    if len(raw) > MAX_SPEC_BYTES:
-        raise InputError(f"{path}: the spec is larger than the limit of {MAX_SPEC_BYTES:,} bytes")
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: the spec is not UTF-8 text") from None
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
     if isinstance(data, dict) and "intent" in data and "plans" in data:
@@ -118,6 +111,17 @@ def planning_catalog(settings: Settings) -> Catalog:
     return open_catalog(settings)
 
 
+#: What the planner is asked: a DeploymentIntent, or a request in plain words.
+Request = DeploymentIntent | str
+
+
+def _understood(request: Request, catalog: Catalog, settings: Settings) -> DeploymentIntent:
+    """The intent of ``request``; words are read against the same catalog the plan uses."""
+    if isinstance(request, DeploymentIntent):
+        return request
+    return extract_intent(request, catalog, settings)
+
+
 def intent_from_text(text: str, settings: Settings) -> DeploymentIntent:
     """The DeploymentIntent for a request in plain words (the intent engine)."""
     return extract_intent(text, planning_catalog(settings), settings)
@@ -136,18 +140,20 @@ def plan(
 
 
 def plan_request(
-    intent: DeploymentIntent,
+    request: Request,
     settings: Settings,
     options: PlannerOptions | None = None,
     progress: ProgressCallback | None = None,
 ) -> PlanResult:
-    """Plans for ``intent`` on the configured knowledge base and the calibrated engine."""
-    return plan_with_engine(intent, planning_catalog(settings), calibrated_engine(), options,
-                            progress)
+    """Plans for an intent or words on the configured knowledge base (opened once) and the
+    calibrated engine."""
+    catalog = planning_catalog(settings)
+    intent = _understood(request, catalog, settings)
+    return plan_with_engine(intent, catalog, calibrated_engine(), options, progress)
 
 
 def sweep_request(
-    intent: DeploymentIntent,
+    request: Request,
     settings: Settings,
     variable: SweepVariable,
     values: Sequence[float | str],
@@ -155,9 +161,11 @@ def sweep_request(
     options: PlannerOptions | None = None,
     progress: ProgressCallback | None = None,
 ) -> SweepResult:
-    """A what-if sweep on the configured knowledge base."""
-    return sweep_with_engine(intent, planning_catalog(settings), calibrated_engine(), variable,
-                             values, target, options, progress)
+    """A what-if sweep of an intent or words on the configured knowledge base."""
+    catalog = planning_catalog(settings)
+    intent = _understood(request, catalog, settings)
+    return sweep_with_engine(intent, catalog, calibrated_engine(), variable, values, target,
+                             options, progress)
 
 
 def compare_request(

@@ -7,11 +7,18 @@ from pathlib import Path
 from rich.console import Console
 from tests.planning_facts import ToyEngine, small_catalog
 
-from predeploy.cli.plan_view import comparison_table, render_plan_result, sweep_table
+from predeploy.cli.plan_view import (
+    WIDE_PLAN_TABLE_CHARS,
+    comparison_table,
+    plans_table,
+    render_plan_result,
+    sweep_table,
+)
 from predeploy.cli.plot import plot_sweep, plot_tradeoffs
 from predeploy.core.optimizer import plan_deployment
 from predeploy.core.types import DeploymentIntent, PlannerOptions
 from predeploy.core.whatif import compare, sweep
+from predeploy.core.wording import format_usd
 
 OPTIONS = PlannerOptions(num_requests=500)
 
@@ -68,3 +75,21 @@ def test_charts_are_written(tmp_path: Path) -> None:
     curve = sweep(intent, small_catalog(), ToyEngine(), plan_deployment, "rate", [1, 2],
                   options=OPTIONS)
     assert plot_sweep(curve, tmp_path / "sweep.png").stat().st_size > 1000
+
+
+def test_plan_table_keeps_every_figure_in_80_columns() -> None:
+    result = _result(users=2_000)
+    assert len(result.plans) >= 2
+    for width in (80, 120):
+        console = Console(record=True, width=width)
+        console.print(plans_table(result.plans, width))
+        text = console.export_text()
+        assert max(len(line) for line in text.splitlines()) <= width
+        for plan in result.plans:
+            assert (plan.model_name or plan.model) in text
+            assert format_usd(plan.cost.monthly_usd) in text
+            assert f"{plan.gpus_per_replica}x {plan.gpu_label}" in text
+        first = result.plans[0]
+        row = next(line for line in text.splitlines() if (first.model_name or "") in line)
+        one_line = f"{first.gpus_per_replica}x {first.gpu_label}" in row
+        assert one_line == (width >= WIDE_PLAN_TABLE_CHARS)  # wide: one line per plan

@@ -9,6 +9,7 @@ from predeploy.core.cost import (
     cheapest_gpu_hour,
     choose_instances,
     estimate_cost,
+    usd_per_million_output_tokens,
 )
 from predeploy.core.types import Budget, Preferences
 
@@ -69,3 +70,9 @@ def test_budget_limits_are_each_checked() -> None:
     fields = {e.field for e in budget_excesses(
         cost, Budget(monthly_usd=100, hourly_usd=1, per_million_tokens_usd=0.01))}
     assert fields == {"budget.monthly_usd", "budget.hourly_usd", "budget.per_million_tokens_usd"}
+
+
+def test_cost_per_million_output_tokens_at_the_average_load() -> None:
+    # $1/hour at 1,000 output tokens/s = 3.6 M tokens/hour → $0.2778 per million
+    assert usd_per_million_output_tokens(1.0, 1000.0) == pytest.approx(1 / 3.6)
+    assert usd_per_million_output_tokens(1.0, 0.0) is None

@@ -60,7 +60,11 @@ def test_v100_price_rows_split_by_memory() -> None:
 
 def test_benchmarks_empty_or_valid(tmp_path: Path) -> None:
     assert read_benchmarks(tmp_path) == []
-    assert isinstance(read_benchmarks(), list)
+    shipped = read_benchmarks()
+    lines = sum(1 for path in (DEFAULT_DATA_DIR / BENCHMARKS_DIR).glob("*.jsonl")
+                for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
+    assert len(shipped) == lines > 0  # every line read, none skipped
+    assert all(r.metrics and r.provenance.kind is FactKind.MEASURED for r in shipped)
 
 
 def test_seed_catalog_is_cached() -> None:

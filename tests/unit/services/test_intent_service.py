@@ -82,6 +82,6 @@ def test_unwritable_outputs_and_unreadable_inputs_name_the_path(tmp_path: Path) 
         svc.extract_file(tmp_path, tmp_path / "o.jsonl", intent_catalog(), SETTINGS)
     binary = tmp_path / "binary.jsonl"
     binary.write_bytes(b'{"id": 1, "text": "ok"}\n\xff\xfe\n')
-    with pytest.raises(InputError, match=r"binary.jsonl:2: not UTF-8 text"):
+    with pytest.raises(InputError, match=r"binary.jsonl:2: the cases file is not UTF-8 text"):
         svc.extract_file(binary, tmp_path / "o.jsonl", intent_catalog(), SETTINGS)
     assert not (tmp_path / "o.jsonl").exists()

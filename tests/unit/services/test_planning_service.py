@@ -6,9 +6,14 @@ import json
 from pathlib import Path
 
 import pytest
+from tests.planning_facts import ToyEngine, small_catalog
 
+from predeploy.core.catalog import Catalog
 from predeploy.core.errors import InputError
+from predeploy.core.types import PlannerOptions
+from predeploy.services import planning
 from predeploy.services.planning import MAX_SPEC_BYTES, read_intent_spec
+from predeploy.settings import Settings
 
 
 def test_reads_an_intent_and_a_saved_plan_answer(tmp_path: Path) -> None:
@@ -54,3 +59,23 @@ def test_directories_and_oversized_specs(tmp_path: Path) -> None:
     huge.write_text(" " * (MAX_SPEC_BYTES + 1))
     with pytest.raises(InputError, match="larger than the limit"):
         read_intent_spec(huge)
+
+
+def test_words_are_read_against_the_catalog_the_plan_uses(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    opened: list[Catalog] = []
+
+    def open_catalog(settings: Settings) -> Catalog:
+        opened.append(small_catalog())
+        return opened[-1]
+
+    monkeypatch.setattr(planning, "open_catalog", open_catalog)
+    monkeypatch.setattr(planning, "calibrated_engine", ToyEngine)
+    options = PlannerOptions(max_plans=1, num_requests=500)
+    result = planning.plan_request("support chatbot for 2000 users", Settings(), options)
+    assert len(opened) == 1  # one knowledge-base read per command
+    assert result.intent.users == 2000 and result.plans
+    sweep = planning.sweep_request("support chatbot for 2000 users", Settings(), "rate", [1, 2],
+                                   options=options)
+    assert len(opened) == 2 and len(sweep.points) == 2

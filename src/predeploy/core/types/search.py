@@ -96,7 +96,7 @@ class PlannerOptions(FrozenModel):
     max_plans: PositiveInt = Field(default=5, le=50)
     #: Requests per simulation run that verifies a finalist, and the seed of its random streams.
     num_requests: PositiveInt = Field(default=2000, ge=100, le=100_000)
-    seed: int = 0
+    seed: int = Field(default=0, ge=0, lt=2**63)
     #: Largest replica count considered when the user states no GPU limit.
     max_replicas: PositiveInt = Field(default=512, le=100_000)
     #: Simulation runs allowed for verification, all finalists together.

@@ -34,6 +34,12 @@ from predeploy.core.types import (
 #: no output): one token, so the other side dominates.
 EMPTY_SIDE_TOKENS = 1
 
+#: Requests a closed-loop benchmark sends per client when it does not state how many: serving
+#: benchmarks scale the request count with the concurrency (InferenceMAX runs ``num_prompts =
+#: 10 × concurrency``; genai-perf/AIPerf sweeps likewise), so the first wave of ``c`` requests
+#: that arrive together is a tenth of the run. Estimated (benchmark convention).
+CLOSED_LOOP_PROMPTS_PER_CLIENT = 10
+
 #: MLPerf datasets are run by MLPerf LoadGen inside the benchmark process, not over HTTP.
 IN_PROCESS_DATASET_PREFIX = "mlperf-"
 
@@ -142,11 +148,11 @@ def _load(scenario: CaseScenario) -> LoadSpec:
         cv = 0.05 if load.arrival == "constant" else 1.0
         return LoadSpec(kind="gamma", rate_rps=load.value, cv=cv, num_prompts=load.num_prompts)
     if load.kind == "concurrency":
-        return LoadSpec(
-            kind="concurrency",
-            concurrency=max(round(load.value or 1), 1),
-            num_prompts=load.num_prompts,
-        )
+        clients = max(round(load.value or 1), 1)
+        prompts = load.num_prompts
+        if prompts is None:
+            prompts = CLOSED_LOOP_PROMPTS_PER_CLIENT * clients
+        return LoadSpec(kind="concurrency", concurrency=clients, num_prompts=prompts)
     if load.kind == "static_batch":
         return LoadSpec(kind="static_batch", batch_size=max(round(load.value or 1), 1))
     if load.kind == "burst":

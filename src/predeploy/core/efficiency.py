@@ -27,11 +27,14 @@ from predeploy.core.types.perf import ParameterBasis
 ParamName = Literal[
     "bandwidth_efficiency",
     "compute_efficiency",
+    "moe_compute_efficiency",
     "attention_efficiency",
     "comm_efficiency",
+    "allreduce_latency_s",
     "step_overhead_s",
     "layer_overhead_s",
     "moe_layer_overhead_s",
+    "prefill_layer_overhead_s",
     "seq_overhead_s",
     "request_overhead_s",
     "frontend_s_per_request",
@@ -41,11 +44,14 @@ ParamName = Literal[
 PARAM_NAMES: tuple[ParamName, ...] = (
     "bandwidth_efficiency",
     "compute_efficiency",
+    "moe_compute_efficiency",
     "attention_efficiency",
     "comm_efficiency",
+    "allreduce_latency_s",
     "step_overhead_s",
     "layer_overhead_s",
     "moe_layer_overhead_s",
+    "prefill_layer_overhead_s",
     "seq_overhead_s",
     "request_overhead_s",
     "frontend_s_per_request",
@@ -54,7 +60,13 @@ PARAM_NAMES: tuple[ParamName, ...] = (
 
 #: Which parameters live in (0, 1] (logit coordinate); the rest are positive (log coordinate).
 BOUNDED_PARAMS = frozenset(
-    {"bandwidth_efficiency", "compute_efficiency", "attention_efficiency", "comm_efficiency"}
+    {
+        "bandwidth_efficiency",
+        "compute_efficiency",
+        "moe_compute_efficiency",
+        "attention_efficiency",
+        "comm_efficiency",
+    }
 )
 
 Efficiency = Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
@@ -68,12 +80,22 @@ class EfficiencyParams(FrozenModel):
       KV cache (memory-bound kernels).
     * ``compute_efficiency``: achieved share of peak dense tensor FLOP/s in the matmuls of
       large batches (compute-bound kernels).
+    * ``moe_compute_efficiency``: the same for the routed experts of mixture-of-experts layers
+      (grouped GEMMs over ``T·k/E`` tokens per expert, token permutation, load imbalance between
+      experts): lower than a dense GEMM of the same FLOPs.
     * ``attention_efficiency``: achieved share of 16-bit tensor peak in prefill attention.
     * ``comm_efficiency``: achieved share of link bandwidth in tensor-parallel all-reduces.
+    * ``allreduce_latency_s``: synchronisation latency of one small tensor-parallel
+      all-reduce between two GPUs over NVLink (kernel launch, barrier, flag polling);
+      other links and more GPUs scale it (``core.roofline.allreduce_time_s``).
     * ``step_overhead_s``: fixed time per iteration (scheduling, launches, synchronisation).
     * ``layer_overhead_s``: fixed time per layer per iteration (minimum kernel durations).
     * ``moe_layer_overhead_s``: extra fixed time per mixture-of-experts layer per iteration
       (routing, top-k, token permutation and the grouped-GEMM launches of the expert layer).
+    * ``prefill_layer_overhead_s``: fixed time per layer of an iteration that carries prompt
+      tokens. Decode-only iterations replay captured CUDA graphs; iterations with prefill run
+      (partly) eagerly, paying host-side launch and synchronisation costs per layer (MoE
+      dispatch, variable-length attention metadata).
     * ``seq_overhead_s``: time per running sequence per iteration (sampling, output handling).
     * ``request_overhead_s``: added once to each served request's TTFT (API server, tokenizer,
       first streamed chunk); 0 for offline benchmarks.
@@ -88,11 +110,14 @@ class EfficiencyParams(FrozenModel):
 
     bandwidth_efficiency: Efficiency = 0.75
     compute_efficiency: Efficiency = 0.55
+    moe_compute_efficiency: Efficiency = 0.35
     attention_efficiency: Efficiency = 0.35
     comm_efficiency: Efficiency = 0.6
+    allreduce_latency_s: Seconds = 1e-5
     step_overhead_s: Seconds = 2e-3
     layer_overhead_s: Seconds = 2e-5
     moe_layer_overhead_s: Seconds = 5e-5
+    prefill_layer_overhead_s: Seconds = 2e-4
     seq_overhead_s: Seconds = 1e-5
     request_overhead_s: Seconds = 0.01
     frontend_s_per_request: Seconds = 0.005

@@ -44,7 +44,7 @@ from predeploy.core.fluid_stats import (
     grid,
     grid_normal,
     lognormal_factor,
-    two_point_quantile,
+    three_point_quantile,
 )
 from predeploy.core.fluid_steady import (
     FluidInputs,
@@ -217,7 +217,7 @@ def evaluate(inp: FluidInputs, grid_points: int | None = None) -> FluidResult:
         col(st.prefill_share * (1 - st.prefill_share)) / np.maximum(out_k - 1.0, 1.0)
     ) * col(st.t_mix - st.t_dec)
     tpot_k = np.maximum(col(st.t_mean) + spread * grid_normal(4, points), col(st.t_dec))
-    # Synchronised first wave (burst, closed loop, offline): the j-th of W requests prefilled
+    # First wave (burst, closed loop, offline): the j-th of W requests prefilled
     # decodes through the rest of its wave's prefill, (1 − j/W) of the wave's n_p budget-sized
     # prefill steps, plus the next wave's first j/W when one follows.
     waved = (kind == BURST) | (kind == CLOSED_LOOP) | (kind == MAX_THROUGHPUT)
@@ -239,8 +239,10 @@ def evaluate(inp: FluidInputs, grid_points: int | None = None) -> FluidResult:
     has_next = (kb + col(wave_size)) < col(run_length)
     extra = col(wave_steps * (t_wave - st.t_dec)) * ((1.0 - frac) + frac * has_next)
     tpot_wave = col(st.t_dec) + extra / np.maximum(out_k - 1.0, 1.0)
+    # The first wave arrived together whatever the output lengths: it is synchronised by
+    # construction (``sync`` only describes how later waves stay in step).
     first_wave = (kb < col(wave_size)) & waved[:, None]
-    tpot_k = np.where(first_wave, col(sync) * tpot_wave + (1.0 - col(sync)) * tpot_k, tpot_k)
+    tpot_k = np.where(first_wave, tpot_wave, tpot_k)
     tpot_k = np.where(kind[:, None] == STATIC_BATCH, col(static_mid), tpot_k)
     e2e = ttft + np.maximum(out_k - 1.0, 0.0) * tpot_k
 
@@ -248,15 +250,24 @@ def evaluate(inp: FluidInputs, grid_points: int | None = None) -> FluidResult:
     _latency_stats("ttft_ms", ttft * 1e3, metrics)
     _latency_stats("tpot_ms", tpot_k * 1e3, metrics)
     _latency_stats("e2e_ms", e2e * 1e3, metrics)
-    # ITL: every gap of every request; the share of long (prefill-carrying) gaps is what the
-    # requests' TPOTs imply, weighted by their gaps.
+    # ITL: every gap of every request, a three-point mixture: decode-only steps, steady
+    # prefill-carrying steps and the first wave's budget-sized prefill steps. The first wave's
+    # share is the gaps its requests spend stalled; the steady share is what the mean implies.
     gaps = np.maximum(out_k - 1.0, 1.0)
-    itl_mean = (gaps * tpot_k).sum(axis=1) / gaps.sum(axis=1)
-    t_high = np.where(waved, sync * t_wave + (1.0 - sync) * st.t_mix, st.t_mix)
-    long_share = np.clip((itl_mean - st.t_dec) / np.maximum(t_high - st.t_dec, 1e-12), 0.0, 1.0)
+    total_gaps = gaps.sum(axis=1)
+    itl_mean = (gaps * tpot_k).sum(axis=1) / total_gaps
+    stalled = np.minimum(col(wave_steps) * ((1.0 - frac) + frac * has_next), gaps)
+    wave_share = np.where(first_wave, stalled, 0.0).sum(axis=1) / total_gaps
+    wave_share = np.where(kind == STATIC_BATCH, 0.0, wave_share)
+    wave_excess = wave_share * np.maximum(t_wave - st.t_dec, 0.0)
+    mix_share = np.clip(
+        (itl_mean - st.t_dec - wave_excess) / np.maximum(st.t_mix - st.t_dec, 1e-12),
+        0.0,
+        1.0 - wave_share,
+    )
     metrics["itl_ms_mean"] = np.where(kind == STATIC_BATCH, static_mid, itl_mean) * 1e3
     for (label, q), static_q in zip(PERCENTILES.items(), static_itl, strict=True):
-        mix = two_point_quantile(q / 100.0, st.t_dec, t_high, long_share)
+        mix = three_point_quantile(q / 100.0, st.t_dec, (st.t_mix, mix_share), (t_wave, wave_share))
         metrics[f"itl_ms_{label}"] = np.where(kind == STATIC_BATCH, static_q, mix) * 1e3
 
     # Throughput per replica, then over all replicas.

@@ -115,3 +115,21 @@ def two_point_quantile(
     band = 0.025
     weight = np.clip((q - (1.0 - high_share) + band) / (2 * band), 0.0, 1.0)
     return np.asarray(low + (high - low) * weight, dtype=float)
+
+
+def three_point_quantile(
+    q: float,
+    low: np.ndarray,
+    mid: tuple[np.ndarray, np.ndarray],
+    high: tuple[np.ndarray, np.ndarray],
+) -> np.ndarray:
+    """Quantile ``q`` (0-1) of a mixture of ``low`` and two higher values, each given with its
+    share (``low`` takes the rest). The two are ordered first; each switch is smoothed like
+    :func:`two_point_quantile`, so the quantile is continuous in the shares."""
+    (a, share_a), (b, share_b) = mid, high
+    swap = a > b
+    first, first_share = np.where(swap, b, a), np.where(swap, share_b, share_a)
+    second, second_share = np.where(swap, a, b), np.where(swap, share_a, share_b)
+    to_first = two_point_quantile(q, low, first, first_share + second_share) - low
+    to_second = two_point_quantile(q, first, second, second_share) - first
+    return np.asarray(low + to_first + to_second, dtype=float)

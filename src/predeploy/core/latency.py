@@ -4,9 +4,10 @@ One step of a batch with ``P`` prefill tokens (``A`` prefill attention pairs), `
 sequences and ``K`` KV tokens read takes, per pipeline round (each of ``pp`` stages runs
 ``1/pp`` of the batch, ``pp`` micro-batches in flight)::
 
-    t_linear = smoothmax(weight bytes / (HBM × η_bw), matmul FLOPs / (peak × η_compute))
+    t_linear = smoothmax(weight bytes / (HBM × η_bw),
+                         dense FLOPs / (peak × η_compute) + expert FLOPs / (peak × η_moe))
     t_attn   = smoothmax(KV bytes / (HBM × η_bw), attention FLOPs / (peak16 × η_attn))
-    t_stage  = t_linear + t_attn + all-reduces + layers × t_layer
+    t_stage  = t_linear + t_attn + all-reduces + layers × (t_layer + [P > 0] t_eager)
     step     = pp × t_stage + (pp − 1) × t_hop + t_step + D × t_seq
 
 Linear layers and attention are separate kernels, so their times add; inside each the
@@ -17,7 +18,10 @@ maximum is ≥ the maximum.
 
 from __future__ import annotations
 
+import math
 from typing import Protocol
+
+import numpy as np
 
 from predeploy.core.efficiency import (
     PARAM_NAMES,
@@ -91,10 +95,11 @@ def step_time(
     hbm = hw.hbm_bytes_per_s * eff.bandwidth_efficiency
     experts = expected_experts(tokens, shape.num_experts, shape.experts_per_token)
     weight_bytes = shape.dense_bytes + experts * shape.expert_bytes
-    linear_flops = shape.linear_flops_per_token * tokens + shape.head_flops_per_token * d
-    t_linear = smooth_max(
-        weight_bytes / hbm, linear_flops / (hw.gemm_flops_per_s * eff.compute_efficiency), n
-    )
+    dense_flops = shape.dense_flops_per_token * tokens + shape.head_flops_per_token * d
+    t_gemm = dense_flops / (hw.gemm_flops_per_s * eff.compute_efficiency) + (
+        shape.expert_flops_per_token * tokens
+    ) / (hw.gemm_flops_per_s * eff.moe_compute_efficiency)
+    t_linear = smooth_max(weight_bytes / hbm, t_gemm, n)
     # Sliding-window layers attend to at most `window` cached tokens per new token.
     window_share = shape.kv_window_bytes_per_context_token / (
         shape.kv_bytes_per_context_token + shape.kv_window_bytes_per_context_token
@@ -108,13 +113,14 @@ def step_time(
         n,
     )
     t_comm = shape.allreduces_per_stage * allreduce_time_s(
-        tokens * shape.allreduce_bytes_per_token, hw, eff.comm_efficiency
+        tokens * shape.allreduce_bytes_per_token, hw, eff.comm_efficiency, eff.allreduce_latency_s
     )
+    eager = np.greater(p, 0.0) * eff.prefill_layer_overhead_s
     stage = (
         t_linear
         + t_attn
         + t_comm
-        + shape.layers_per_stage * eff.layer_overhead_s
+        + shape.layers_per_stage * (eff.layer_overhead_s + eager)
         + shape.moe_layers_per_stage * eff.moe_layer_overhead_s
     )
     return (
@@ -133,15 +139,21 @@ class ParamArrays(Protocol):
     @property
     def compute_efficiency(self) -> Num: ...
     @property
+    def moe_compute_efficiency(self) -> Num: ...
+    @property
     def attention_efficiency(self) -> Num: ...
     @property
     def comm_efficiency(self) -> Num: ...
+    @property
+    def allreduce_latency_s(self) -> Num: ...
     @property
     def step_overhead_s(self) -> Num: ...
     @property
     def layer_overhead_s(self) -> Num: ...
     @property
     def moe_layer_overhead_s(self) -> Num: ...
+    @property
+    def prefill_layer_overhead_s(self) -> Num: ...
     @property
     def seq_overhead_s(self) -> Num: ...
     @property
@@ -153,7 +165,12 @@ class ParamArrays(Protocol):
 
 
 class RooflineStepCost:
-    """The :class:`StepCostModel` of one configuration: roofline × fitted efficiencies."""
+    """The :class:`StepCostModel` of one configuration: roofline × fitted efficiencies.
+
+    :meth:`step_time_s` is :func:`step_time` for plain floats with every per-configuration
+    constant folded in once (the simulator calls it for every engine step); a test checks the
+    two agree.
+    """
 
     def __init__(
         self,
@@ -166,9 +183,57 @@ class RooflineStepCost:
         pp: int = 1,
         kv_cache_dtype: KvCacheDtype = KvCacheDtype.AUTO,
     ) -> None:
-        self.shape = step_shape(model, precision, tp, pp, kv_cache_dtype)
-        self.hardware = hardware_rates(gpu, precision, tp)
-        self.params = params
+        self.shape = shape = step_shape(model, precision, tp, pp, kv_cache_dtype)
+        self.hardware = hw = hardware_rates(gpu, precision, tp)
+        self.params = eff = params
+        f = float
+        hbm = f(hw.hbm_bytes_per_s) * eff.bandwidth_efficiency
+        gemm = f(hw.gemm_flops_per_s)
+        self._pp = f(shape.pp)
+        self._n = eff.overlap_exponent
+        self._inv_n = 1.0 / eff.overlap_exponent
+        self._num_experts = f(shape.num_experts)
+        self._keep = 1.0 - f(shape.experts_per_token) / f(shape.num_experts)
+        self._dense_s = f(shape.dense_bytes) / hbm
+        self._expert_s = f(shape.expert_bytes) / hbm
+        self._dense_flop_s = f(shape.dense_flops_per_token) / (gemm * eff.compute_efficiency)
+        self._head_flop_s = f(shape.head_flops_per_token) / (gemm * eff.compute_efficiency)
+        self._expert_flop_s = f(shape.expert_flops_per_token) / (gemm * eff.moe_compute_efficiency)
+        kv_global = f(shape.kv_bytes_per_context_token)
+        kv_window = f(shape.kv_window_bytes_per_context_token)
+        self._window_share = kv_window / (kv_global + kv_window)
+        self._window_tokens = f(shape.window_tokens)
+        self._kv_global_s = kv_global / hbm
+        self._kv_window_s = kv_window / hbm
+        attn = f(hw.attention_flops_per_s) * eff.attention_efficiency
+        self._pair_s = f(shape.prefill_flops_per_pair) / attn
+        self._context_s = f(shape.decode_flops_per_context_token) / attn
+        tp_f = max(f(hw.tp), 1.0)
+        self._comm_token_s = (
+            f(shape.allreduces_per_stage)
+            * 2.0
+            * (tp_f - 1.0)
+            / tp_f
+            * f(shape.allreduce_bytes_per_token)
+            / f(hw.link_bytes_per_s)
+            / eff.comm_efficiency
+        )
+        self._comm_fixed_s = (
+            f(shape.allreduces_per_stage)
+            * eff.allreduce_latency_s
+            * f(hw.link_latency_factor)
+            * (1.0 + math.log2(tp_f))
+            / 2.0
+        )
+        if tp_f <= 1.0:
+            self._comm_token_s = self._comm_fixed_s = 0.0
+        layers = f(shape.layers_per_stage)
+        self._layer_s = layers * eff.layer_overhead_s + f(shape.moe_layers_per_stage) * (
+            eff.moe_layer_overhead_s
+        )
+        self._eager_s = layers * eff.prefill_layer_overhead_s
+        self._fixed_s = (self._pp - 1.0) * PIPELINE_HOP_LATENCY_S + eff.step_overhead_s
+        self._seq_s = eff.seq_overhead_s
 
     def step_time_s(
         self,
@@ -177,14 +242,34 @@ class RooflineStepCost:
         decode_seqs: int,
         decode_kv_tokens: int,
     ) -> float:
-        return float(
-            step_time(
-                self.shape,
-                self.hardware,
-                self.params,
-                float(prefill_tokens),
-                float(prefill_attn_tokens),
-                float(decode_seqs),
-                float(decode_kv_tokens),
-            )
+        pp = self._pp
+        p = prefill_tokens / pp
+        d = decode_seqs / pp
+        kv = decode_kv_tokens / pp
+        tokens = p + d
+        n = self._n
+        experts = self._num_experts * (1.0 - self._keep**tokens)
+        t_memory = self._dense_s + experts * self._expert_s
+        t_compute = (
+            self._dense_flop_s * tokens + self._head_flop_s * d + self._expert_flop_s * tokens
         )
+        t_linear = _smooth_max(t_memory, t_compute, n, self._inv_n)
+        pairs = prefill_attn_tokens / pp
+        share = self._window_share
+        if share:
+            window_pairs = min(pairs, p * self._window_tokens)
+            pairs = pairs * (1.0 - share) + window_pairs * share
+        window_kv = min(kv, d * self._window_tokens)
+        t_kv = kv * self._kv_global_s + window_kv * self._kv_window_s
+        t_attn = _smooth_max(t_kv, self._pair_s * pairs + self._context_s * kv, n, self._inv_n)
+        stage = t_linear + t_attn + self._comm_token_s * tokens + self._comm_fixed_s
+        stage += self._layer_s + (self._eager_s if p > 0.0 else 0.0)
+        return pp * stage + self._fixed_s + decode_seqs * self._seq_s
+
+
+def _smooth_max(a: float, b: float, n: float, inv_n: float) -> float:
+    """:func:`~predeploy.core.roofline.smooth_max` for two floats."""
+    hi, lo = (a, b) if a >= b else (b, a)
+    if hi <= 0.0:
+        return 0.0
+    return float(hi * (1.0 + (lo / hi) ** n) ** inv_n)

@@ -7,7 +7,8 @@ decoding sequences through every layer. Per GPU of one pipeline stage it
   (MoE): with ``k`` of ``E`` experts per token the expected number of distinct experts is
   ``E × (1 − (1 − k/E)^T)`` per layer;
 * reads the KV cache of the decoding sequences (``K`` = Σ context tokens, window layers capped);
-* does ``2 × active linear params × T`` FLOPs of matmuls plus attention FLOPs: prefill pairs
+* does ``2 × active linear params × T`` FLOPs of matmuls (dense layers and routed experts
+  counted apart: they run as different kernels) plus attention FLOPs: prefill pairs
   ``A`` (Σ chunk × (cached context + chunk / 2)) and decode context tokens ``K``;
 * all-reduces the hidden state twice per layer under tensor parallelism (ring algorithm:
   ``2 (tp − 1)/tp × bytes`` over the link plus ``2 (tp − 1)`` hop latencies).
@@ -42,15 +43,17 @@ ACTIVATION_BYTES = 2.0
 #: after the MLP (down_proj) — Megatron-LM tensor parallelism (Shoeybi et al. 2019, §3).
 ALLREDUCES_PER_LAYER = 2
 
-#: Latency of one all-reduce stage. Small all-reduces (decode) use latency-optimised
-#: algorithms (NCCL tree/NVLS, vLLM's custom one-shot all-reduce) with ~2·log2(tp) stages.
-#: NVLink: ~3 µs per stage (vLLM custom all-reduce ~8-10 µs at 8 GPUs); PCIe: ~10 µs through
-#: the host bridge. Estimated from NCCL tests and vLLM custom all-reduce benchmarks.
-LINK_HOP_LATENCY_S: dict[str, float] = {
-    "nvlink": 3e-6,
-    "infinity-fabric": 4e-6,
-    "pcie": 10e-6,
-    "none": 10e-6,
+#: Latency of one small all-reduce relative to an NVLink/NVSwitch system (the fitted
+#: ``allreduce_latency_s`` is the NVLink figure). Decode all-reduces are latency-bound and run
+#: as one-shot/two-shot kernels that write to every peer directly over the switch (vLLM custom
+#: all-reduce ~8-10 µs at 2-8 GPUs, TensorRT-LLM's fused NVLS all-reduce less); Infinity
+#: Fabric meshes are similar; over PCIe each step goes through the host bridge (NCCL ring,
+#: ~3x slower). Estimated from NCCL tests and vLLM custom all-reduce benchmarks.
+LINK_LATENCY_FACTOR: dict[str, float] = {
+    "nvlink": 1.0,
+    "infinity-fabric": 1.33,
+    "pcie": 3.3,
+    "none": 3.3,
 }
 
 #: PCIe Gen4 x16 unidirectional bandwidth, GB/s (PCI-SIG), used when a GPU states no link.
@@ -123,7 +126,8 @@ class StepShape:
     expert_bytes: Num
     num_experts: Num
     experts_per_token: Num
-    linear_flops_per_token: Num
+    dense_flops_per_token: Num
+    expert_flops_per_token: Num
     head_flops_per_token: Num
     prefill_flops_per_pair: Num
     decode_flops_per_context_token: Num
@@ -140,13 +144,14 @@ class StepShape:
 @dataclass(frozen=True, slots=True)
 class HardwareRates:
     """Peak rates of one GPU: HBM bytes/s, matmul and attention FLOP/s, link bytes/s and the
-    latency of one all-reduce hop. ``tp`` is how many GPUs share each all-reduce."""
+    relative latency of an all-reduce over its link (``LINK_LATENCY_FACTOR``). ``tp`` is how
+    many GPUs share each all-reduce."""
 
     hbm_bytes_per_s: Num
     gemm_flops_per_s: Num
     attention_flops_per_s: Num
     link_bytes_per_s: Num
-    link_latency_s: Num
+    link_latency_factor: Num
     tp: Num
 
 
@@ -165,7 +170,8 @@ def step_shape(
     dense_bytes = (linear_bytes + lm_head_bytes) / split
     expert_bytes = parts.one_expert * BYTES_PER_WEIGHT[precision] / split
     active_expert_params = parts.one_expert * model.experts_per_token
-    linear_flops = 2.0 * (parts.linear + active_expert_params) / split
+    dense_flops = 2.0 * parts.linear / split
+    expert_flops = 2.0 * active_expert_params / split
     head_flops = 2.0 * float(model.hidden_size * model.vocab_size) / tp / pp
     layers = model.num_layers / pp
     attn_layers = (model.num_layers - model.linear_attention_layers) / pp
@@ -185,7 +191,8 @@ def step_shape(
         expert_bytes=expert_bytes,
         num_experts=float(model.num_experts) if model.is_moe else 1.0,
         experts_per_token=float(model.experts_per_token) if model.is_moe else 1.0,
-        linear_flops_per_token=linear_flops,
+        dense_flops_per_token=dense_flops,
+        expert_flops_per_token=expert_flops,
         head_flops_per_token=head_flops,
         prefill_flops_per_pair=prefill_pair,
         decode_flops_per_context_token=decode_ctx,
@@ -209,7 +216,7 @@ def hardware_rates(gpu: GpuSpec, precision: Precision, tp: int) -> HardwareRates
         gemm_flops_per_s=compute_tflops(gpu, precision) * 1e12,
         attention_flops_per_s=gpu.bf16_tflops * 1e12,
         link_bytes_per_s=link_bytes_per_s(gpu),
-        link_latency_s=LINK_HOP_LATENCY_S.get(gpu.interconnect, LINK_HOP_LATENCY_S["pcie"]),
+        link_latency_factor=LINK_LATENCY_FACTOR.get(gpu.interconnect, LINK_LATENCY_FACTOR["pcie"]),
         tp=float(tp),
     )
 
@@ -220,13 +227,17 @@ def expected_experts(tokens: Num, num_experts: Num, experts_per_token: Num) -> N
     return num_experts * (1.0 - (1.0 - experts_per_token / num_experts) ** tokens)
 
 
-def allreduce_time_s(bytes_per_rank: Num, hw: HardwareRates, efficiency: Num) -> Num:
+def allreduce_time_s(
+    bytes_per_rank: Num, hw: HardwareRates, efficiency: Num, latency_s: Num
+) -> Num:
     """All-reduce of ``bytes_per_rank`` over ``tp`` GPUs: the ring's bandwidth term
-    ``2 (tp−1)/tp × bytes / link`` plus ``2·log2(tp)`` latency stages, divided by the achieved
-    ``efficiency``. Zero for ``tp = 1``."""
-    bandwidth_s = 2.0 * (hw.tp - 1.0) / hw.tp * bytes_per_rank / hw.link_bytes_per_s
-    stages = 2.0 * np.log2(np.maximum(hw.tp, 1.0))
-    return (bandwidth_s + stages * hw.link_latency_s) / efficiency
+    ``2 (tp−1)/tp × bytes / link`` at the achieved ``efficiency``, plus the synchronisation
+    latency ``latency_s × link factor × (1 + log2 tp) / 2`` (one-shot kernels: one barrier at
+    two GPUs, a little more with more peers). Zero for ``tp = 1``."""
+    tp = np.maximum(hw.tp, 1.0)
+    bandwidth_s = 2.0 * (tp - 1.0) / tp * bytes_per_rank / hw.link_bytes_per_s / efficiency
+    sync_s = latency_s * hw.link_latency_factor * (1.0 + np.log2(tp)) / 2.0
+    return (bandwidth_s + sync_s) * np.greater(tp, 1.0)
 
 
 def roofline_floor_s(shape: StepShape, hw: HardwareRates, decode_seqs: Num, kv_tokens: Num) -> Num:

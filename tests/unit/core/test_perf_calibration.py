@@ -111,3 +111,13 @@ def test_problem_weights_balance_sources() -> None:
     assert by_source["big"] / by_source["small"] < 3.5
     theta, report = fit(problem, max_iterations=1)
     assert math.isfinite(report.loss) and len(theta) > 9
+
+
+def test_every_source_contributes_its_ttft() -> None:
+    # AIConfigurator's fixed-concurrency TTFT is fitted like any other source's.
+    data = [
+        Measurement(m.scenario, m.metrics, "aiconfigurator-silicon", m.id)
+        for m in _measurements()
+    ]
+    problem = build_problem(data)
+    assert any(metric.startswith("ttft_ms") for metric in problem.obs_metric)

@@ -1,0 +1,190 @@
+"""Load semantics of the fluid model: first waves, closed-loop request counts, offline harnesses,
+and the inter-token-latency mixture."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from tests.perf_fixtures import h100, llama_8b
+
+from predeploy.core.benchmarks import (
+    CLOSED_LOOP_PROMPTS_PER_CLIENT,
+    case_from_record,
+    scenario_from_case,
+)
+from predeploy.core.cases import architecture_from_model_config
+from predeploy.core.catalog import InMemoryCatalog
+from predeploy.core.efficiency import ParameterSet
+from predeploy.core.fluid_stats import three_point_quantile, two_point_quantile
+from predeploy.core.perf import predict, predict_many
+from predeploy.core.types import (
+    BenchmarkRecord,
+    FactKind,
+    LoadSpec,
+    Precision,
+    Provenance,
+    ServingScenario,
+    TokenDistribution,
+)
+from predeploy.core.workload import TUNED_HARNESS_MAX_NUM_SEQS, prepare
+
+PARAMS = ParameterSet()
+CONFIG = {
+    "num_hidden_layers": 32,
+    "hidden_size": 4096,
+    "num_attention_heads": 32,
+    "num_key_value_heads": 8,
+    "head_dim": 128,
+    "intermediate_size": 14336,
+    "vocab_size": 128256,
+    "total_params_b": 8.03,
+}
+
+
+def _scenario(load: dict[str, object], dataset: str = "fixed") -> ServingScenario:
+    record = BenchmarkRecord(
+        id="r",
+        model="m/m",
+        gpu="H100-SXM",
+        gpu_count=1,
+        tp=1,
+        precision="bf16",
+        engine="vllm",
+        input_tokens=1024,
+        output_tokens=256,
+        dataset=dataset,
+        load=load,
+        metrics={"ttft_ms_mean": 100.0},
+        source_key="s",
+        provenance=Provenance(source="test", kind=FactKind.MEASURED),
+    )
+    case = case_from_record(record)
+    case = case.model_copy(
+        update={
+            "scenario": case.scenario.model_copy(
+                update={"model_config_": architecture_from_model_config(CONFIG)}
+            )
+        }
+    )
+    return scenario_from_case(case, InMemoryCatalog(gpus=[h100()]))
+
+
+def test_a_closed_loop_without_a_request_count_runs_ten_per_client() -> None:
+    sc = _scenario({"kind": "concurrency", "value": 32})
+    assert sc.load.num_prompts == CLOSED_LOOP_PROMPTS_PER_CLIENT * 32
+    stated = _scenario({"kind": "concurrency", "value": 32, "num_prompts": 100})
+    assert stated.load.num_prompts == 100
+
+
+def test_the_first_wave_raises_closed_loop_ttft() -> None:
+    def ttft(prompts: int) -> float:
+        sc = ServingScenario(
+            model_id="m",
+            model=llama_8b(),
+            gpu=h100(),
+            precision=Precision.BF16,
+            prompt_tokens=TokenDistribution.fixed(4096),
+            output_tokens=TokenDistribution.fixed(256),
+            load=LoadSpec(kind="concurrency", concurrency=64, num_prompts=prompts),
+        )
+        mean = predict(sc, PARAMS).metrics.ttft_ms.mean
+        assert mean is not None
+        return mean
+
+    # 64 requests arriving together queue for their prefill: the shorter the run, the larger
+    # the first wave's share of the mean.
+    assert ttft(640) > ttft(6400) > 0.0
+
+
+def test_only_an_offline_in_process_harness_batches_to_the_memory_limit() -> None:
+    offline = _scenario({"kind": "max_throughput"}, dataset="mlperf-llama2-70b")
+    server = _scenario(
+        {"kind": "request_rate", "value": 5.0, "arrival": "poisson"}, dataset="mlperf-llama2-70b"
+    )
+    served = _scenario({"kind": "max_throughput"})
+    assert not offline.served_over_api
+    assert prepare(offline).settings.max_num_seqs == TUNED_HARNESS_MAX_NUM_SEQS
+    assert prepare(server).settings.max_num_seqs < TUNED_HARNESS_MAX_NUM_SEQS
+    assert prepare(served).settings.max_num_seqs < TUNED_HARNESS_MAX_NUM_SEQS
+
+
+def test_a_burst_with_varied_outputs_keeps_its_first_wave_stall() -> None:
+    def tpot_p99(cv: float) -> float:
+        output = (
+            TokenDistribution.fixed(200)
+            if cv == 0
+            else TokenDistribution(kind="lognormal", mean=200, stdev=200 * cv, max=4000)
+        )
+        sc = ServingScenario(
+            model_id="m",
+            model=llama_8b(),
+            gpu=h100(),
+            precision=Precision.BF16,
+            prompt_tokens=TokenDistribution.fixed(2000),
+            output_tokens=output,
+            load=LoadSpec(kind="burst", num_prompts=500),
+        )
+        p99 = predict(sc, PARAMS).metrics.tpot_ms.p99
+        assert p99 is not None
+        return p99
+
+    steady = predict_many(
+        [
+            ServingScenario(
+                model_id="m",
+                model=llama_8b(),
+                gpu=h100(),
+                precision=Precision.BF16,
+                prompt_tokens=TokenDistribution.fixed(2000),
+                output_tokens=TokenDistribution.fixed(200),
+                load=LoadSpec(kind="poisson", rate_rps=1.0),
+            )
+        ],
+        PARAMS,
+    )[0].metrics.tpot_ms.p99
+    assert steady is not None
+    # Requests that arrived together all wait for the wave's prefill, varied outputs or not.
+    assert tpot_p99(1.0) > 1.5 * steady
+    assert tpot_p99(0.0) > 1.5 * steady
+
+
+@given(
+    q=st.floats(min_value=0.0, max_value=1.0),
+    share_mid=st.floats(min_value=0.0, max_value=0.5),
+    share_high=st.floats(min_value=0.0, max_value=0.5),
+)
+def test_three_point_quantile_stays_between_its_values(
+    q: float, share_mid: float, share_high: float
+) -> None:
+    low, mid, high = np.array([1.0]), np.array([3.0]), np.array([10.0])
+    value = three_point_quantile(
+        q, low, (mid, np.array([share_mid])), (high, np.array([share_high]))
+    )
+    assert 1.0 - 1e-12 <= float(value[0]) <= 10.0 + 1e-12
+    # Either order of the two higher values gives the same mixture.
+    swapped = three_point_quantile(
+        q, low, (high, np.array([share_high])), (mid, np.array([share_mid]))
+    )
+    assert float(swapped[0]) == pytest.approx(float(value[0]))
+
+
+@given(share=st.floats(min_value=0.0, max_value=1.0))
+def test_three_point_quantile_reduces_to_two_points(share: float) -> None:
+    low, high = np.array([2.0]), np.array([7.0])
+    for q in (0.5, 0.9, 0.99):
+        three = three_point_quantile(q, low, (high, np.array([share])), (high, np.array([0.0])))
+        assert float(three[0]) == pytest.approx(
+            float(two_point_quantile(q, low, high, np.array([share]))[0])
+        )
+
+
+def test_three_point_quantile_is_monotone_in_q() -> None:
+    low, mid, high = np.array([1.0]), np.array([4.0]), np.array([9.0])
+    values = [
+        float(three_point_quantile(q, low, (mid, np.array([0.2])), (high, np.array([0.03])))[0])
+        for q in np.linspace(0.0, 1.0, 201)
+    ]
+    assert values == sorted(values)
+    assert values[0] == 1.0 and values[-1] == 9.0

@@ -104,8 +104,9 @@ def _engine(settings: Settings, *, create_dirs: bool = False) -> Iterator[Engine
         engine.dispose()
 
 
-def _require_current(engine: Engine) -> None:
-    state = schema_state(engine)
+def _require_current(engine: Engine, state: SchemaState | None = None) -> None:
+    """Refuse a database that is not at the newest revision (``state``: when already read)."""
+    state = schema_state(engine) if state is None else state
     if state is SchemaState.CURRENT:
         return
     where = display_url(engine.url)
@@ -189,7 +190,7 @@ def kb_stats(settings: Settings) -> KbStats:
             return stats.model_copy(
                 update={"database": f"{display_url(engine.url)} (not initialized)"}
             )
-        _require_current(engine)
+        _require_current(engine, state)
         with Session(engine) as session:
             return KbStats(
                 database=display_url(engine.url), backend="database",
@@ -205,11 +206,17 @@ def open_catalog(settings: Settings) -> Catalog:
     (``predeploy kb init``); an unreachable configured database is an error too, never a silent
     fall-back.
     """
-    with _engine(settings) as engine:
-        if schema_state(engine) is SchemaState.MISSING:
-            return seed_files.seed_catalog()
-        _require_current(engine)
-        return SqlCatalog(create_kb_engine(settings.resolved_database_url))
+    engine = create_kb_engine(settings.resolved_database_url)
+    try:
+        state = schema_state(engine)
+        if state is not SchemaState.MISSING:
+            _require_current(engine, state)
+            return SqlCatalog(engine)  # keeps the engine: benchmarks are queried on demand
+    except BaseException:
+        engine.dispose()
+        raise
+    engine.dispose()
+    return seed_files.seed_catalog()
 
 
 def _resolver(engine: Engine, *, strict: bool) -> NameResolver:
@@ -295,9 +302,10 @@ def list_outcomes(
 ) -> list[DeploymentOutcome]:
     """Recorded deployment outcomes, oldest first (none before ``kb init``)."""
     with _engine(settings) as engine:
-        if schema_state(engine) is SchemaState.MISSING:
+        state = schema_state(engine)
+        if state is SchemaState.MISSING:
             return []
-        _require_current(engine)
+        _require_current(engine, state)
         with Session(engine) as session:
             return OutcomeRepository(session).list(deployment_name=deployment_name, model=model)
 

@@ -218,7 +218,8 @@ def render_rejections(result: PlanResult, console: Console, limit: int = 5) -> N
 def sweep_table(result: SweepResult) -> Table:
     """The cost/latency curve of a sweep, one row per value."""
     name = result.target or result.variable
-    table = Table(title=plain(f"What if: {name}"), title_justify="left", header_style="bold",
+    table = Table(title=plain(f"What if: {name} — recommended plan, latency at peak (estimates)"),
+                  title_justify="left", header_style="bold",
                   box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("value", overflow="fold")
     table.add_column("peak req/s", justify="right", no_wrap=True)
@@ -243,7 +244,8 @@ def sweep_table(result: SweepResult) -> Table:
 
 def comparison_table(comparison: ScenarioComparison) -> Table:
     """Scenario A vs B with deltas."""
-    table = Table(title="Scenario A vs B", title_justify="left", header_style="bold")
+    table = Table(title="Scenario A vs B — recommended plans (latency: estimates)",
+                  title_justify="left", header_style="bold")
     for column in ("figure", "A", "B", "B − A"):
         table.add_column(column, justify="left" if column == "figure" else "right")
     for delta in comparison.deltas:

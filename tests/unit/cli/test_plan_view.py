@@ -61,10 +61,10 @@ def test_sweep_and_comparison_tables() -> None:
     result = sweep(intent, small_catalog(), ToyEngine(), plan_deployment, "rate", [1, 4],
                    options=OPTIONS)
     text = _render(sweep_table(result))
-    assert "× 4" in text and "$" in text
+    assert "× 4" in text and "$" in text and "(estimates)" in text
     a, b = _result(qps=5), _result(qps=20)
     text = _render(comparison_table(compare(a, b)))
-    assert "monthly cost" in text and "B − A" in text
+    assert "monthly cost" in text and "B − A" in text and "latency: estimates" in text
 
 
 def test_charts_are_written(tmp_path: Path) -> None:

@@ -116,7 +116,7 @@ def test_import_guidellm_then_list_and_export(
     document = json.loads(target.read_text())
     assert len(document["benchmarks"]) == after["benchmark_scenarios"]
     unwritable = cli("kb", "export", "--output", str(tmp_path))
-    assert unwritable.code == 2 and "cannot write (Is a directory)" in unwritable.err
+    assert unwritable.code == 2 and "is a directory" in unwritable.err
 
 
 def test_imported_names_are_shown_as_text(cli: Cli, seed: SeedData) -> None:

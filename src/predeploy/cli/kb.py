@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from predeploy.cli import kb_view
-from predeploy.cli.common import console, fail, plain, print_json
+from predeploy.cli.common import console, plain, print_json
 from predeploy.core.types import Engine, KvCacheDtype, Precision
 from predeploy.settings import load_settings
 
@@ -122,16 +122,14 @@ def export(
 ) -> None:
     """Write every collection, with provenance, as one JSON document."""
     from predeploy.services import knowledge
+    from predeploy.services.user_files import write_text_atomically
 
     document = knowledge.export_kb(load_settings())
     text = json.dumps(document.model_dump(mode="json"), indent=1) + "\n"
     if output is None:
         sys.stdout.write(text)
         return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        fail(f"--output {output}: cannot write ({exc.strerror or exc})")
+    write_text_atomically(output, text)
     console.print(plain(
         f"Wrote {output} ({len(document.models)} models, {len(document.gpus)} GPUs, "
         f"{len(document.prices)} prices, {len(document.benchmarks)} benchmark scenarios)"

@@ -194,6 +194,17 @@ def edit_intent(
     if index is None and catalog is not None:
         index = NameIndex(catalog)
     shown = path.strip()
+    try:
+        return _edited(intent, shown, value, index)
+    except ValidationError as exc:  # a value no field accepts (e.g. 1e309 ms, a control char)
+        raise InputError(
+            f"{shown} = {value!r} is invalid: {describe_validation_error(exc)}"
+        ) from None
+
+
+def _edited(
+    intent: DeploymentIntent, shown: str, value: str, index: NameIndex | None
+) -> DeploymentIntent:
     target = PATH_ALIASES.get(shown, shown)
     data = _plain(intent)
     parts = target.split(".")
@@ -241,12 +252,7 @@ def edit_intent(
             origin="stated", confidence=1.0, evidence=f"edited: {value}"[:500]
         )
     data["sources"] = {k: s.model_dump(mode="json") for k, s in sources.items()}
-    try:
-        return DeploymentIntent.model_validate(data)
-    except ValidationError as exc:
-        raise InputError(
-            f"{shown} = {value!r} is invalid: {describe_validation_error(exc)}"
-        ) from None
+    return DeploymentIntent.model_validate(data)
 
 
 def _unknown_path(path: str, intent: DeploymentIntent) -> InputError:

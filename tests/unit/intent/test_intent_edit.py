@@ -80,6 +80,9 @@ def test_name_edits_go_through_the_catalog(
         ("slo", "3", "slo: pick one of its fields"),
         ("stated", "x", "not editable"),
         ("models_required", "maybe", "models_required: expected true or false"),
+        ("slo.ttft_ms.p90", "1e309ms", "slo.ttft_ms.p90 = '1e309ms' is invalid"),
+        ("description", "a\x1b[2J", "description = 'a\\x1b[2J' is invalid"),
+        ("languages", "de\x07", "control character"),
     ],
 )
 def test_invalid_edits_name_the_field(

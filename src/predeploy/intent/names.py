@@ -31,7 +31,10 @@ _REQUIRED = re.compile(
     r"|stuck with|no other|exclusively|standardi[sz]ed on)\b"
 )
 _EXCLUDED = re.compile(r"\b(?:no|not|without|avoid|except|excluding|never|don't|cannot|can't)\b")
-_GPU_COUNT = re.compile(r"(?:(?P<n>\d{1,5})\s*(?:x|×|\*)?\s*|(?P<n2>\d{1,5})\s+)$")
+_COUNT = r"\d{1,3}(?:,\d{3})+|\d{1,6}"  # 1,000 or 1000: a whole number, never a longer one's tail
+_GPU_COUNT = re.compile(
+    rf"(?:(?<![\d.,])(?P<n>{_COUNT})\s*(?:x|×|\*)?\s*|(?<![\d.,])(?P<n2>{_COUNT})\s+)$"
+)
 _GPU_COUNT_AFTER = re.compile(r"^\s*(?:x|×)\s*(?P<n>\d{1,5})\b")
 #: Longest span of text tokens tried as one name.
 MAX_NAME_TOKENS = 6
@@ -185,13 +188,14 @@ def gpu_mentions(doc: Doc, hits: list[NameHit]) -> list[GpuMention]:
         count: int | None = None
         m = _GPU_COUNT.search(before)
         if m is not None:
-            count = int(m.group("n") or m.group("n2"))
+            count = int((m.group("n") or m.group("n2")).replace(",", ""))
             doc.consume(hit.start - (len(before) - m.start()), hit.start)
         else:
             m2 = _GPU_COUNT_AFTER.match(after)
             if m2 is not None:
                 count = int(m2.group("n"))
                 doc.consume(hit.end, hit.end + m2.end())
+        count = count or None  # "0 A100s" states no count we can plan with
         lo, _ = doc.clause_bounds(hit.start)
         lead = doc.text[max(lo, hit.start - 25) : hit.start]
         excluded = bool(_EXCLUDED.search(lead)) and not re.search(r"\bonly\b", lead)

@@ -38,6 +38,10 @@ from predeploy.intent.usecase import classify, refine_summary
 
 #: Score added to batch processing when a rate counts items ("500k invoices per day").
 ITEM_RATE_BATCH_BONUS = 2.0
+#: Latency targets read from text (ms) outside (MIN, MAX] are ignored with a note: nothing
+#: serves a token in under 10 µs, and a bound above one day is a typo, not a latency target.
+MIN_TARGET_MS = 0.01
+MAX_TARGET_MS = 86_400_000.0
 
 _UNKNOWN_ANSWER = re.compile(
     r"^\W*(?:i\s+)?(?:(?:do\s*n[o']?t|dont|really don't) know|not sure|no idea|dunno|unknown"
@@ -177,7 +181,7 @@ class RuleExtractor:
             ev["users"] = _ev(doc, users.start, users.end, users.confidence)
 
         self._rates(doc, rates, users.value if users else None, values, ev, notes)
-        targets = self._targets(doc, raw_targets, guess.use_case)
+        targets = self._targets(doc, raw_targets, guess.use_case, notes)
 
         priority = find_priority(doc.text)
         if priority is not None:
@@ -240,10 +244,17 @@ class RuleExtractor:
         doc: Doc,
         raw: Iterable[TargetFound],
         use_case: UseCase,
+        notes: list[str],
     ) -> tuple[StatedTarget, ...]:
         out: list[StatedTarget] = []
         streaming = self._streaming.get(use_case, True)
         for t in raw:
+            if not MIN_TARGET_MS < t.value_ms <= MAX_TARGET_MS:
+                notes.append(
+                    f"ignored latency target {t.value_ms:,.6g} ms: outside the accepted range "
+                    f"(> {MIN_TARGET_MS:g} and ≤ {MAX_TARGET_MS:,.0f} ms)"
+                )
+                continue
             metric = t.metric
             if metric is None:
                 metric = "ttft_ms" if streaming and t.value_ms <= GENERIC_TTFT_MAX_MS else "e2e_ms"

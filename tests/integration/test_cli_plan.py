@@ -180,6 +180,17 @@ def test_bad_sweeps_get_one_clear_line(cli: Cli, tmp_path: Path) -> None:
         assert result.err.count("\n") == 1  # one line, no empty progress line before it
 
 
+def test_plan_draws_the_recommended_plans_load_curve(cli: Cli, tmp_path: Path) -> None:
+    chart = tmp_path / "load.png"
+    result = cli("plan", "--spec", str(_spec(tmp_path)), "--load-curve", str(chart))
+    assert result.code == 0, result.err
+    assert chart.read_bytes()[:4] == b"\x89PNG"
+    text = " ".join(result.out.split())
+    assert f"load curve written to {chart}" in text and "saturates at" in text
+    refused = cli("plan", "--spec", str(_spec(tmp_path)), "--load-curve", str(tmp_path / "x.txt"))
+    assert refused.code == 2 and "--load-curve" in refused.err and refused.out == ""
+
+
 def test_chart_paths_are_checked_before_planning(cli: Cli, tmp_path: Path) -> None:
     spec = str(_spec(tmp_path))
     for plot, expected in (

@@ -22,7 +22,12 @@ from rich.progress import (
 )
 
 from predeploy.cli.common import console, err_console, fail, plain, print_json
-from predeploy.cli.plan_view import comparison_table, render_plan_result, sweep_table
+from predeploy.cli.plan_view import (
+    comparison_table,
+    describe_load_curve,
+    render_plan_result,
+    sweep_table,
+)
 from predeploy.core.types import DeploymentIntent, PlannerOptions, SweepVariable
 from predeploy.settings import load_settings
 
@@ -72,16 +77,16 @@ def register(app: typer.Typer) -> None:
 CHART_SUFFIXES = (".png", ".svg", ".pdf")
 
 
-def _check_chart_path(plot: Path | None) -> None:
-    """Refuse a ``--plot`` path that cannot be written before any planning is done."""
+def _check_chart_path(plot: Path | None, option: str = "--plot") -> None:
+    """Refuse a chart path that cannot be written before any planning is done."""
     if plot is None:
         return
     if plot.suffix.lower() not in CHART_SUFFIXES:
-        fail(f"--plot {plot}: the file name must end in {', '.join(CHART_SUFFIXES)}")
+        fail(f"{option} {plot}: the file name must end in {', '.join(CHART_SUFFIXES)}")
     if plot.is_dir():
-        fail(f"--plot {plot}: is a directory; give a file name")
+        fail(f"{option} {plot}: is a directory; give a file name")
     if not plot.parent.is_dir():
-        fail(f"--plot {plot}: the folder {plot.parent} does not exist")
+        fail(f"{option} {plot}: the folder {plot.parent} does not exist")
 
 
 def _request(text: str | None, spec: Path | None) -> DeploymentIntent | str:
@@ -127,12 +132,16 @@ def plan_command(
                                        help="How many plans to return.")] = 5,
     details: Annotated[int, typer.Option("--details", min=0, max=50,
                                          help="Plans shown in full below the table.")] = 1,
+    load_curve: Annotated[Path | None, typer.Option(
+        "--load-curve", show_default=False,
+        help="Also draw the recommended plan's latency-vs-load curve to this PNG file.")] = None,
     seed: SeedOpt = None,
 ) -> None:
     """Plan model, GPUs, replicas and vLLM settings that meet the SLOs at peak load."""
     from predeploy.services import planning
 
     _check_chart_path(plot)
+    _check_chart_path(load_curve, "--load-curve")
     request = _request(text, spec)
     settings = load_settings()
     options = PlannerOptions(max_plans=plans, seed=settings.seed if seed is None else seed)
@@ -142,6 +151,12 @@ def plan_command(
         from predeploy.cli.plot import plot_tradeoffs
 
         plot_tradeoffs(result, plot)
+    curve = None
+    if load_curve is not None and result.plans:
+        from predeploy.cli.plot import plot_load_curve
+
+        curve = planning.load_curve_request(result, settings, seed=options.seed)
+        plot_load_curve(curve, load_curve)
     if json_out:
         print_json(result)
         return
@@ -149,6 +164,8 @@ def plan_command(
     render_plan_result(result, out, details=details)
     if plot is not None:
         out.print(plain(f"chart written to {plot}"))
+    if load_curve is not None:
+        out.print(plain(describe_load_curve(curve, load_curve)))
 
 
 def whatif_command(

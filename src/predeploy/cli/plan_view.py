@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from pathlib import Path
 
 from rich import box
 from rich.console import Console, Group
@@ -19,6 +20,7 @@ from rich.text import Text
 from predeploy.cli.common import plain
 from predeploy.core.types import (
     DeploymentPlan,
+    LoadCurve,
     Percentiles,
     PlanResult,
     ScenarioComparison,
@@ -266,3 +268,18 @@ def comparison_table(comparison: ScenarioComparison) -> Table:
                 change += f" ({sign}{abs(delta.relative):.0%})"
         table.add_row(f"{delta.name} ({delta.unit})", show(delta.a), show(delta.b), change)
     return table
+
+
+def describe_load_curve(curve: LoadCurve | None, path: Path) -> str:
+    """One line on the chart: how far the recommended plan's load can grow within its SLOs."""
+    if curve is None:
+        return f"no load curve drawn to {path}: no plan to draw"
+    peak = curve.peak_requests_per_s
+    limit = curve.max_requests_per_s_meeting_slo
+    within = (
+        f"meets the SLOs up to ~{format_number(limit)} req/s ({limit / peak:.1f}× the peak)"
+        if limit is not None else "misses an SLO even at light load (estimate)"
+    )
+    return (f"load curve written to {path}: {curve.plan} × {curve.replicas} {within}, "
+            f"saturates at ~{format_number(curve.saturation_requests_per_s)} req/s "
+            "(analytic estimate; dots are simulated)")

@@ -1,4 +1,5 @@
-"""Charts for the CLI: the cost-vs-latency Pareto chart and what-if curves.
+"""Charts for the CLI: the cost-vs-latency Pareto chart, what-if curves and a plan's
+latency-vs-load curve.
 
 Figures are drawn on a bare :class:`matplotlib.figure.Figure` rendered by the Agg canvas, so no
 GUI backend or pyplot global state is involved.
@@ -12,7 +13,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from predeploy.core.errors import InputError
-from predeploy.core.types import PlanResult, SweepResult
+from predeploy.core.types import LatencyMetric, LoadCurve, PlanResult, SweepResult
+from predeploy.core.types.base import PercentileName
 
 
 def _figure(width: float, height: float) -> Figure:
@@ -93,3 +95,52 @@ def plot_sweep(result: SweepResult, path: Path) -> Path:
     ax_cost.set_title(f"What if: {result.target or result.variable}")
     ax_cost.grid(True, alpha=0.3)
     return _save(fig, path)
+
+
+#: Percentiles drawn per metric on the load curve, with their line styles.
+_CURVE_PERCENTILES: tuple[tuple[PercentileName, str], ...] = (
+    ("p50", ":"), ("p90", "-"), ("p99", "--"),
+)
+_CURVE_METRICS: tuple[tuple[LatencyMetric, str], ...] = (
+    ("ttft_ms", "TTFT"), ("itl_ms", "ITL"), ("e2e_ms", "E2E"),
+)
+
+
+def plot_load_curve(curve: LoadCurve, path: Path) -> Path:
+    """TTFT, ITL and E2E percentiles against the deployment's request rate: the analytic
+    curve (lines), the simulated points (markers), the SLO targets (red), the peak the plan
+    was sized for and the saturation rate (vertical lines)."""
+    fig = _figure(13, 4.5)
+    axes = fig.subplots(1, 3)
+    for ax, (metric, name) in zip(axes, _CURVE_METRICS, strict=True):
+        xs = [p.requests_per_s for p in curve.points]
+        for pct, style in _CURVE_PERCENTILES:
+            ys = [_value(getattr(p, metric).get(pct)) for p in curve.points]
+            ax.plot(xs, ys, style, color="tab:blue", label=f"{pct} (analytic)")
+            ax.scatter([p.requests_per_s for p in curve.simulated],
+                       [_value(getattr(p, metric).get(pct)) for p in curve.simulated],
+                       s=22, color="tab:orange", zorder=3,
+                       label="simulated" if pct == "p50" else None)
+            target = dict(getattr(curve.slo, metric).items()).get(pct)
+            if target is not None:
+                ax.axhline(target, color="tab:red", linewidth=0.8, linestyle=style,
+                           label=f"SLO {pct}")
+        ax.axvline(curve.peak_requests_per_s, color="0.3", linewidth=0.8)
+        ax.axvline(curve.saturation_requests_per_s, color="0.6", linewidth=0.8, linestyle="--")
+        ax.annotate("peak", (curve.peak_requests_per_s, 1), xycoords=("data", "axes fraction"),
+                    fontsize=7, ha="right", va="top", rotation=90)
+        ax.annotate("saturation", (curve.saturation_requests_per_s, 1),
+                    xycoords=("data", "axes fraction"), fontsize=7, ha="right", va="top",
+                    rotation=90)
+        ax.set_yscale("log")
+        ax.set_xlabel("requests per second (all replicas)")
+        ax.set_ylabel(f"{name} (ms) — estimate")
+        ax.set_title(name)
+        ax.grid(True, which="both", alpha=0.3)
+    axes[0].legend(fontsize=7, loc="upper left")
+    fig.suptitle(f"{curve.plan} × {curve.replicas}: latency vs load", fontsize=10)
+    return _save(fig, path)
+
+
+def _value(value: float | None) -> float:
+    return float("nan") if value is None else value

@@ -167,7 +167,9 @@ def evaluate(inp: FluidInputs, grid_points: int | None = None) -> FluidResult:
             k / col(mu) - k / col(np.maximum(rate, 1e-12)) - col(b_max / mu), 0.0
         )
         rho_front = np.minimum(rate * frontend, MAX_STOCHASTIC_UTILISATION)
-        front_wait = rho_front * frontend / (2.0 * (1.0 - rho_front))  # M/D/1 at the API server
+        # Kingman at the API server (deterministic service): M/D/1 for Poisson arrivals,
+        # longer for bursty ones.
+        front_wait = rho_front * frontend * inp.arrival_cv**2 / (2.0 * (1.0 - rho_front))
         ttft_open = svc + stoch + backlog + col(front_wait)
     else:
         ttft_open = svc

@@ -25,7 +25,7 @@ from predeploy.core.errors import InputError
 from predeploy.core.fluid import FluidResult, evaluate
 from predeploy.core.latency import RooflineStepCost
 from predeploy.core.roofline import roofline_floor_s
-from predeploy.core.simulator import simulate
+from predeploy.core.simulator import ApiServer, simulate
 from predeploy.core.types import (
     LoadSpec,
     Percentiles,
@@ -35,6 +35,7 @@ from predeploy.core.types import (
     ServingScenario,
 )
 from predeploy.core.workload import (
+    SERVED_LOADS,
     EfficiencyArrays,
     PreparedScenario,
     default_vllm_settings,
@@ -258,6 +259,9 @@ def _simulate(
         num_requests,
         seed,
         warmup_fraction=OPEN_LOOP_WARMUP_FRACTION if load.kind in ("poisson", "gamma") else 0.0,
+        api=ApiServer(eff.request_overhead_s, eff.frontend_s_per_request)
+        if scenario.served_over_api and load.kind in SERVED_LOADS
+        else None,
     )
     provenance = PredictionProvenance(
         method="simulation",

@@ -37,6 +37,34 @@ from predeploy.core.metrics import (
 from predeploy.core.sampling import sample_requests
 from predeploy.core.types import LoadSpec, TokenDistribution
 
+
+class ApiServer:
+    """The API server in front of the engine (vLLM's OpenAI-compatible front end).
+
+    Each request pays ``request_overhead_s`` outside the engine (HTTP, tokenization, the
+    first streamed chunk), and the server handles requests one after another, each for
+    ``s_per_request`` (a D/1 queue: no more than ``1 / s_per_request`` requests per second reach
+    the engine). A request reaches the engine after its wait for the server plus the overhead;
+    its own handling overlaps the engine's work. Both are the performance engine's fitted
+    ``request_overhead_s`` and ``frontend_s_per_request``.
+    """
+
+    __slots__ = ("_free_at", "request_overhead_s", "s_per_request")
+
+    def __init__(self, request_overhead_s: float = 0.0, s_per_request: float = 0.0) -> None:
+        if not (request_overhead_s >= 0.0 and s_per_request >= 0.0):
+            raise ValueError("API server times must be non-negative")
+        self.request_overhead_s = request_overhead_s
+        self.s_per_request = s_per_request
+        self._free_at = -math.inf
+
+    def admit(self, sent_s: float) -> float:
+        """When the engine sees a request sent at ``sent_s`` (calls in sending order)."""
+        start = max(sent_s, self._free_at)
+        self._free_at = start + self.s_per_request
+        return start + self.request_overhead_s
+
+
 #: Decode stretches expected to run at least this many more steps are priced in vectorised
 #: chunks of at most STRETCH_CHUNK_STEPS: one numpy call costs ~50 µs against ~3 µs per step
 #: one by one (measured with bench/sim_speed.py on the dev machine), so shorter stretches
@@ -96,6 +124,7 @@ def simulate(
     seed: int,
     *,
     warmup_fraction: float = 0.0,
+    api: ApiServer | None = None,
 ) -> SimulationResult:
     """Simulate ``num_requests`` requests (``burst``: ``num_prompts``; ``static_batch``:
     ``batch_size``) and summarize them. ``warmup_fraction`` of an open-loop run's first
@@ -109,6 +138,7 @@ def simulate(
         num_requests,
         seed,
         warmup_fraction=warmup_fraction,
+        api=api,
     )
     return summarize_trace(trace)
 
@@ -123,12 +153,14 @@ def run_simulation(
     seed: int,
     *,
     warmup_fraction: float = 0.0,
+    api: ApiServer | None = None,
     check_invariants: bool = False,
 ) -> SimulationTrace:
     """Run the simulation and return its full trace (see :func:`simulate`).
 
-    ``check_invariants`` re-verifies the scheduler's bookkeeping after every event (slow;
-    for tests).
+    ``api``: the API server in front of the engine (none: requests reach the engine when they
+    are sent, as an in-process benchmark does). ``check_invariants`` re-verifies the
+    scheduler's bookkeeping after every event (slow; for tests).
     """
     if not 0.0 <= warmup_fraction < 0.5:
         raise ValueError(f"warmup_fraction must be in [0, 0.5), got {warmup_fraction}")
@@ -145,9 +177,13 @@ def run_simulation(
     )
 
     inf = math.inf
+    front = api or ApiServer()
     arrival = [inf] * n
     known = requests.arrival_s.tolist()
     arrival[: len(known)] = known
+    # When the engine sees each request (``arrival`` is when its client sent it).
+    entry = [inf] * n
+    entry[: len(known)] = [front.admit(a) for a in known]
     pending: deque[int] = deque(range(len(known)))
     next_release = len(known) if isinstance(process, ConcurrencyArrivals) else n
     first_token = [math.nan] * n
@@ -168,19 +204,19 @@ def run_simulation(
     decode_times = decode_step_times(step)
     t = 0.0
     while batcher.num_finished < n:
-        while pending and arrival[pending[0]] <= t:
+        while pending and entry[pending[0]] <= t:
             batcher.enqueue(pending.popleft())
         if batcher.is_idle:
             if not pending:
                 raise RuntimeError("simulation stalled: nothing running, waiting or pending")
-            t = arrival[pending[0]]
+            t = entry[pending[0]]
             continue
 
         finished: list[int]
         limit = batcher.decode_stretch_limit()
         if limit:
             # Decode-only stretch: same batch every step, only time and KV length advance.
-            stop_at = arrival[pending[0]] if pending and not batcher.waiting else inf
+            stop_at = entry[pending[0]] if pending and not batcher.waiting else inf
             n_dec = batcher.num_decoding
             kv = batcher.decode_kv_tokens()
             demand = np.array(batcher.decode_block_demand(limit), dtype=np.int64)
@@ -253,6 +289,7 @@ def run_simulation(
             finish[r] = t
             if next_release < n:
                 arrival[next_release] = t
+                entry[next_release] = front.admit(t)
                 pending.append(next_release)
                 next_release += 1
         if check_invariants:

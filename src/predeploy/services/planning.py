@@ -17,14 +17,17 @@ from pydantic import ValidationError
 from predeploy.core.catalog import Catalog
 from predeploy.core.efficiency import ParameterSet
 from predeploy.core.errors import InputError, describe_validation_error
+from predeploy.core.loadcurve import load_curve
 from predeploy.core.optimizer import ProgressCallback, plan_deployment
 from predeploy.core.perf_engine import CalibratedEngine
-from predeploy.core.sizing import PerformanceEngine
+from predeploy.core.sizing import PerformanceEngine, Workload
 from predeploy.core.types import (
     DeploymentIntent,
+    LoadCurve,
     PlannerOptions,
     PlanResult,
     ScenarioComparison,
+    ServingScenario,
     SweepResult,
     SweepVariable,
 )
@@ -100,6 +103,41 @@ def compare_with_engine(
     )
 
 
+def plan_load_curve(
+    result: PlanResult,
+    catalog: Catalog,
+    engine: PerformanceEngine,
+    *,
+    index: int = 0,
+    seed: int = 0,
+) -> LoadCurve:
+    """Latency against load for plan ``index`` (0: the recommended one) of ``result``: the
+    same replica, traffic shape and SLOs the planner sized it with."""
+    if not 0 <= index < len(result.plans):
+        raise InputError(f"no plan {index + 1} to draw: the answer has {len(result.plans)}")
+    plan = result.plans[index]
+    sizing_rps = (plan.per_replica_peak_rps or 0.0) * plan.replicas
+    workload = Workload(
+        result.traffic, result.slo, result.headroom,
+        sizing_rps or result.traffic.peak_requests_per_s, plan.vllm.max_model_len,
+    )
+    scenario = ServingScenario(
+        model_id=plan.model,
+        model=catalog.model(plan.model).architecture,
+        gpu=catalog.gpu(plan.gpu),
+        precision=plan.precision,
+        tp=plan.tp,
+        pp=plan.vllm.pipeline_parallel_size,
+        kv_cache_dtype=plan.vllm.kv_cache_dtype,
+        prompt_tokens=result.traffic.prompt_tokens,
+        output_tokens=result.traffic.output_tokens,
+        load=workload.load(workload.sizing_rps / plan.replicas),
+        vllm=plan.vllm,
+    )
+    label = f"{plan.model_name or plan.model} {plan.precision.value} on {plan.configuration}"
+    return load_curve(scenario, plan.replicas, workload, engine, label=label, seed=seed)
+
+
 @lru_cache(maxsize=1)
 def calibrated_engine() -> CalibratedEngine:
     """The performance engine with the shipped fitted parameters (read once per process)."""
@@ -166,6 +204,14 @@ def sweep_request(
     intent = _understood(request, catalog, settings)
     return sweep_with_engine(intent, catalog, calibrated_engine(), variable, values, target,
                              options, progress)
+
+
+def load_curve_request(
+    result: PlanResult, settings: Settings, *, index: int = 0, seed: int = 0
+) -> LoadCurve:
+    """:func:`plan_load_curve` on the configured knowledge base and the calibrated engine."""
+    return plan_load_curve(result, planning_catalog(settings), calibrated_engine(), index=index,
+                           seed=seed)
 
 
 def compare_request(

@@ -13,6 +13,7 @@ from predeploy.core.batching import SchedulerConfig
 from predeploy.core.efficiency import EfficiencyParams
 from predeploy.core.latency import DecodeStretchCost, RooflineStepCost
 from predeploy.core.simulator import (
+    ApiServer,
     SimulationTrace,
     request_latencies_s,
     run_simulation,
@@ -258,3 +259,31 @@ def test_vectorised_decode_stretches_match_the_scalar_loop(load: LoadSpec) -> No
     np.testing.assert_allclose(fast.finish_s, slow.finish_s, rtol=1e-9)
     np.testing.assert_array_equal(fast.step_kv_blocks, slow.step_kv_blocks)
     np.testing.assert_array_equal(fast.step_decode_seqs, slow.step_decode_seqs)
+
+
+def test_the_api_server_queues_requests_and_adds_its_overhead() -> None:
+    server = ApiServer(request_overhead_s=0.05, s_per_request=0.01)
+    # Three sent at once: handled one after another, each reaching the engine after its wait.
+    assert [server.admit(0.0) for _ in range(3)] == pytest.approx([0.05, 0.06, 0.07])
+    assert server.admit(1.0) == pytest.approx(1.05)  # an idle server: no wait
+    with pytest.raises(ValueError, match="non-negative"):
+        ApiServer(request_overhead_s=-1.0)
+
+
+def test_requests_through_an_api_server_pay_its_time() -> None:
+    step, cfg = SHAPES["small-on-big"]
+    load = LoadSpec(kind="poisson", rate_rps=2.0)
+    direct = run_simulation(step, cfg, load, PROMPTS, OUTPUTS, 200, 5)
+    served = run_simulation(step, cfg, load, PROMPTS, OUTPUTS, 200, 5,
+                            api=ApiServer(request_overhead_s=0.08))
+    check_trace(served)
+    ttft_direct, e2e_direct = request_latencies_s(direct)
+    ttft_served, e2e_served = request_latencies_s(served)
+    # A constant overhead at light load delays every request by about that much.
+    assert np.median(ttft_served - ttft_direct) == pytest.approx(0.08, abs=0.01)
+    assert np.median(e2e_served) > np.median(e2e_direct)
+    # A server handling one request per 50 ms caps a burst at 20 requests per second.
+    capped = run_simulation(step, cfg, LoadSpec(kind="burst", num_prompts=60), PROMPTS, OUTPUTS,
+                            60, 5, api=ApiServer(s_per_request=0.05))
+    first_tokens = np.sort(capped.first_token_s)
+    assert first_tokens[-1] - first_tokens[0] >= 0.9 * 59 * 0.05

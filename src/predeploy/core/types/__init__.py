@@ -48,6 +48,8 @@ from predeploy.core.types.plan import (
 )
 from predeploy.core.types.search import (
     Candidate,
+    LoadCurve,
+    LoadPoint,
     MetricDelta,
     PlannerOptions,
     PlanResult,
@@ -96,7 +98,9 @@ __all__ = [
     "GpuSpec",
     "KvCacheDtype",
     "LatencyMetric",
+    "LoadCurve",
     "LoadDescription",
+    "LoadPoint",
     "LoadSpec",
     "MemoryFit",
     "MetricDelta",

@@ -10,6 +10,7 @@ from predeploy.core.types.base import (
     FrozenModel,
     NonNegativeFloat,
     NonNegativeInt,
+    Percentiles,
     PositiveFloat,
     PositiveInt,
     Precision,
@@ -209,3 +210,34 @@ class ScenarioComparison(FrozenModel):
     b: PlanResult
     deltas: tuple[MetricDelta, ...]
     summary: tuple[str, ...] = ()
+
+
+class LoadPoint(FrozenModel):
+    """One plan's predicted latencies at one request rate (a point of its load curve)."""
+
+    #: Rate of the whole deployment and of each replica (the router spreads evenly).
+    requests_per_s: PositiveFloat
+    per_replica_rps: PositiveFloat
+    #: ``per_replica_rps`` as a share of one replica's saturation rate.
+    utilization: NonNegativeFloat
+    ttft_ms: Percentiles
+    itl_ms: Percentiles
+    e2e_ms: Percentiles
+    #: Every latency SLO met at this rate (no headroom asked).
+    meets_slo: bool
+    method: Literal["analytic", "simulation"]
+
+
+class LoadCurve(FrozenModel):
+    """How one plan's latencies grow with load, up to its saturation: the analytic curve and
+    a few simulation-checked points (``predeploy plan --load-curve``)."""
+
+    plan: str
+    replicas: PositiveInt
+    peak_requests_per_s: PositiveFloat
+    saturation_requests_per_s: PositiveFloat
+    #: Highest analytic point meeting every latency SLO (None: not even the lightest load).
+    max_requests_per_s_meeting_slo: PositiveFloat | None
+    slo: SLOTargets
+    points: tuple[LoadPoint, ...]
+    simulated: tuple[LoadPoint, ...]

@@ -33,6 +33,14 @@ def _rate(rules: RuleExtractor, text: str) -> float | None:
         ("Chatbot. Users: 2500. TTFT: 250ms.", 2500, None),
         ("our 40,000-student university", 40000, None),
         ("chatbot for a 300-employee company", 300, None),
+        # the count after the people it counts
+        ("code gen for our devs (about 1k), cost efficient", 1000, None),
+        ("QA for field technicians (~700 of them), answers within 2 s", 700, None),
+        ("assistant for our engineers, 250 of them", 250, None),
+        # people nouns outside the list, by their agent-noun ending after "for"/"used by"
+        ("summaries for 200 investors; under $3,000 a month", 200, None),
+        ("a coding agent used by 40 economists", 40, None),
+        ("two hundred and fifty engineers", 250, None),
     ],
 )
 def test_users(rules: RuleExtractor, text: str, users: int, kind: str | None) -> None:
@@ -48,6 +56,8 @@ def test_users(rules: RuleExtractor, text: str, users: int, kind: str | None) ->
         "we have 4 H100s",
         "50-page filings",
         "2 million case documents",
+        "a cache for 20 servers",
+        "chatbot (about 2 s per answer)",
         "budget $600 per month",
         "TTFT under 200 ms",
         "Llama 3.1 70B",
@@ -236,6 +246,19 @@ def test_daily_budget_becomes_monthly(rules: RuleExtractor) -> None:
         ("actually latency matters more", Priority.LATENCY),
         ("low-latency chatbot", Priority.LATENCY),
         ("money is no object, we want the best answers", Priority.QUALITY),
+        # "<aspect> is king / non-negotiable"
+        ("chatbot, 3000 users, speed is king", Priority.LATENCY),
+        ("accuracy is non-negotiable", Priority.QUALITY),
+        # modal requirements on an aspect
+        ("response latency must be low", Priority.LATENCY),
+        ("costs should stay low", Priority.COST),
+        # "<aspect>-oriented / -first / -focused"
+        ("blog post generator, throughput-oriented", Priority.THROUGHPUT),
+        ("a cost-focused setup", Priority.COST),
+        ("latency-first design", Priority.LATENCY),
+        # money said plainly
+        ("we don't have a lot of money, maybe 500 dollars a month", Priority.COST),
+        ("small startup on a budget", Priority.COST),
     ],
 )
 def test_priority(rules: RuleExtractor, text: str, priority: Priority) -> None:
@@ -260,6 +283,14 @@ def test_no_priority_when_unsaid(rules: RuleExtractor, text: str) -> None:
         ("Blog and newsletter drafting tool", UseCase.CONTENT_GENERATION),
         ("Generate SQL and Python snippets from natural language", UseCase.CODE_GENERATION),
         ("General purpose chat assistant", UseCase.CHATBOT),
+        # "questions about <topic>" is the topic; a bot for customers is customer service
+        (
+            "an AI agent that answers customer questions about billing",
+            UseCase.CUSTOMER_SERVICE,
+        ),
+        ("Chatbot for customers of our telco", UseCase.CUSTOMER_SERVICE),
+        ("answers questions from our wiki", UseCase.RAG_QA),
+        ("chat w/ our docs", UseCase.RAG_QA),
     ],
 )
 def test_use_case(rules: RuleExtractor, text: str, use_case: UseCase) -> None:

@@ -118,7 +118,7 @@ USER_NOUNS = (
     "clerks", "cashiers", "dispatchers", "inspectors", "lecturers", "educators", "graduates",
     "alumni", "applicants", "candidates", "attendees", "participants", "respondents",
     "travelers", "travellers", "riders", "executives", "leaders", "directors", "vps", "ceos",
-    "founders", "supervisors", "operatives",
+    "founders", "supervisors", "operatives", "ppl", "peeps", "investors", "economists",
 )
 # fmt: on
 #: Nouns that count as users only with a concurrency word ("400 concurrent calls").
@@ -222,7 +222,8 @@ _CONCURRENT_USERS = re.compile(
 )
 _TEAM = re.compile(
     rf"\b(?:team|group|staff|company|lab|department|org(?:anization|anisation)?|firm|office"
-    rf"|workforce|class|cohort|community|user ?base|audience) of {_APPROX}{_NUM}\b(?!\s*[a-z]*\s*(?:{_ITEMS}))"  # noqa: E501
+    rf"|workforce|class|cohort|community|user ?base|audience|clan|guild|crew|squad|club|society"
+    rf"|association|network|server|union|congregation|fleet) of {_APPROX}{_NUM}\b(?!\s*[a-z]*\s*(?:{_ITEMS}))"  # noqa: E501
 )
 _SINGULAR_USER = "|".join(
     sorted({u[:-1] for u in USER_NOUNS if u.endswith("s") and " " not in u}, key=len, reverse=True)

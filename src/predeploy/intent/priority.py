@@ -51,6 +51,30 @@ PRIORITY_PHRASES: tuple[tuple[str, Priority, float], ...] = (
         P.THROUGHPUT,
         4,
     ),
+    # "we care (most) about <aspect>"
+    (
+        r"care (?:most |mostly |a lot |deeply |more |much more )?about (?:the )?(?:answer |output"
+        r" |code )?(?:quality|accuracy|correctness)",
+        P.QUALITY,
+        3,
+    ),
+    (
+        r"care (?:most |mostly |a lot |deeply |more |much more )?about (?:the )?(?:latency|speed"
+        r"|response times?)",
+        P.LATENCY,
+        3,
+    ),
+    (
+        r"care (?:most |mostly |a lot |deeply |more |much more )?about (?:the )?(?:cost|costs"
+        r"|price|spend(?:ing)?|the bill)",
+        P.COST,
+        3,
+    ),
+    (
+        r"care (?:most |mostly |a lot |deeply |more |much more )?about throughput",
+        P.THROUGHPUT,
+        3,
+    ),
     # latency
     (
         r"low[- ]latency|latency[- ](?:sensitive|critical)|real[- ]?time|instant(?:ly|aneous)?"
@@ -117,7 +141,8 @@ PRIORITY_PHRASES: tuple[tuple[str, Priority, float], ...] = (
         4,
     ),
     (
-        r"(?:cost|money|price|budget) (?:is (?:not|no)|isn't)(?: an?)? (?:issue|concern|object"
+        r"(?:cost|money|price|budget) (?:is (?:not|no)|isn't)"
+        r"(?: really| much| that much| too much)?(?: of)?(?: an?)? (?:issue|concern|object"
         r"|problem|constraint)|money is no object|regardless of cost|whatever it costs",
         P.COST,
         -5,
@@ -215,6 +240,7 @@ _COMPARISONS = (
     re.compile(
         rf"(?P<a>{_ASPECT}) (?:over|before|rather than|above|more than|ahead of) (?P<b>{_ASPECT})"
     ),
+    re.compile(rf"(?P<a>{_ASPECT})\s*(?:>+|beats|trumps|wins over)\s*(?P<b>{_ASPECT})"),
     re.compile(rf"(?:prefer|favou?r|prioriti[sz]e) (?P<a>{_ASPECT}) (?:over|to) (?P<b>{_ASPECT})"),
     re.compile(
         rf"(?:sacrifice|trade|give up) (?:some )?(?P<b>{_ASPECT}) for (?:better |more |lower )?"

@@ -224,8 +224,10 @@ USE_CASE_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
         3,
     ),
     (
-        r"(?:writ\w*|draft\w*|generat\w*|compos\w*|creat\w*|produc\w*) (?:\w+ ){0,3}?"
+        r"(?:(?:re-?)?writ\w*|draft\w*|generat\w*|compos\w*|creat\w*|produc\w*|paraphras\w*"
+        r"|rephras\w*|polish\w*) (?:\w+ ){0,3}?"
         r"(?:emails?|posts?|articles?|copy|descriptions?|texts?|content|stories|newsletters?"
+        r"|replies|responses|ads|job (?:ads|postings|descriptions|listings)"
         r"|captions?|ads|memos?|letters?|briefs?|announcements?|headlines?|bios)",
         U.CONTENT_GENERATION,
         3,
@@ -256,7 +258,12 @@ USE_CASE_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
         U.BATCH_PROCESSING,
         2,
     ),
-    (r"pipeline|process(?:es|ing)?|job", U.BATCH_PROCESSING, 1),
+    (
+        r"pipeline|process(?:es|ing)?|job(?! (?:ads?|postings?|descriptions?|listings?|offers?"
+        r"|titles?|seekers?|candidates?|applicants?))",
+        U.BATCH_PROCESSING,
+        1,
+    ),
 )
 
 _COMPILED = tuple(

@@ -41,6 +41,9 @@ def _rate(rules: RuleExtractor, text: str) -> float | None:
         ("summaries for 200 investors; under $3,000 a month", 200, None),
         ("a coding agent used by 40 economists", 40, None),
         ("two hundred and fifty engineers", 250, None),
+        # chat shorthand and more group words
+        ("our research group (~45 ppl) wants to chat", 45, None),
+        ("Discord bot for our gaming clan of 250", 250, None),
     ],
 )
 def test_users(rules: RuleExtractor, text: str, users: int, kind: str | None) -> None:
@@ -136,6 +139,12 @@ def test_users_per_day_is_not_a_rate(rules: RuleExtractor) -> None:
         ("summarize a 10-page report into a one-page brief", 10 * 500 * 4 / 3, 500 * 4 / 3),
         ("prompts between 2k and 4k tokens", 3000, None),
         ("prompts average 3,000 tokens and responses 300 tokens", 3000, 300),
+        # a parenthesised length before a transformation is the input; tokens beat pages
+        ("summarize ~5 page docs (approx 3k tokens) -> 250 token summary", 3000, 250),
+        ("Summarise discharge notes (around 1,200 tokens) into 150-token summaries", 1200, 150),
+        ("summarize news (~1.2k tokens each) into 3 bullet points", 1200, None),
+        # "30k+" and a plural noun whose singular is a cue ("histories" -> "history")
+        ("Summaries of long patient histories (often 30k+ tokens)", 30000, None),
     ],
 )
 def test_lengths(
@@ -259,6 +268,13 @@ def test_daily_budget_becomes_monthly(rules: RuleExtractor) -> None:
         # money said plainly
         ("we don't have a lot of money, maybe 500 dollars a month", Priority.COST),
         ("small startup on a budget", Priority.COST),
+        # "we care about <aspect>", a softened relaxation, and ">" as a comparison
+        (
+            "Money isn't really an issue; we care about answer quality.",
+            Priority.QUALITY,
+        ),
+        ("draft replies, quality > speed", Priority.QUALITY),
+        ("we care most about latency", Priority.LATENCY),
     ],
 )
 def test_priority(rules: RuleExtractor, text: str, priority: Priority) -> None:
@@ -291,6 +307,9 @@ def test_no_priority_when_unsaid(rules: RuleExtractor, text: str) -> None:
         ("Chatbot for customers of our telco", UseCase.CUSTOMER_SERVICE),
         ("answers questions from our wiki", UseCase.RAG_QA),
         ("chat w/ our docs", UseCase.RAG_QA),
+        # rewriting verbs and "job ads" are writing, not a batch job
+        ("LLM for rewriting job ads", UseCase.CONTENT_GENERATION),
+        ("Draft replies to customer reviews on our app store page", UseCase.CONTENT_GENERATION),
     ],
 )
 def test_use_case(rules: RuleExtractor, text: str, use_case: UseCase) -> None:

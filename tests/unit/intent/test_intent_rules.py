@@ -177,6 +177,11 @@ def test_tokens_per_second_is_not_a_length(rules: RuleExtractor) -> None:
         ("ITL < 50ms", "itl_ms", None, 50),
         ("first token in half a second", "ttft_ms", None, 500),
         ("99.9% of requests under 2 s end-to-end", "e2e_ms", "p99", 2000),
+        # a share of anything counted is a percentile, and bounds it even with no latency word
+        ("95% of requests under 80ms", "ttft_ms", "p95", 80),
+        ("99% of requests within 2 s", "e2e_ms", "p99", 2000),
+        ("90 percent of answers in under 3 seconds", "e2e_ms", "p90", 3000),
+        ("TTFT below 300 ms in 95 % of cases", "ttft_ms", "p95", 300),
     ],
 )
 def test_targets(rules: RuleExtractor, text: str, metric: str, pct: str | None, ms: float) -> None:

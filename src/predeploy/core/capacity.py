@@ -84,6 +84,9 @@ class Evaluator:
         self._targets = workload.slo.latency_targets()
         self._scenarios: dict[int, ServingScenario] = {}
         self._configs: list[Configuration] = []
+        #: Simulated predictions by scenario and request count: several drafts can share one
+        #: configuration (the same accelerator priced by different providers).
+        self._simulated: dict[tuple[str, int], PerfPrediction] = {}
 
     def scenario(self, config: Configuration, per_replica_rps: float) -> ServingScenario:
         """One replica of ``config`` loaded with ``per_replica_rps`` of the traffic."""
@@ -128,12 +131,17 @@ class Evaluator:
         analytic = self.evaluate_many([(config, replicas, rate_rps)])[0]
         if mode == "analytic":
             return analytic
-        self.simulations += 1
         per_replica = rate_rps / replicas
-        prediction = self.engine.predict(
-            self.scenario(config, per_replica), mode,
-            num_requests=self.simulated_requests(config, analytic), seed=self.options.seed,
-        )
+        scenario = self.scenario(config, per_replica)
+        num_requests = self.simulated_requests(config, analytic)
+        key = (scenario.model_dump_json(), num_requests)
+        prediction = self._simulated.get(key)
+        if prediction is None:
+            self.simulations += 1
+            prediction = self.engine.predict(
+                scenario, mode, num_requests=num_requests, seed=self.options.seed
+            )
+            self._simulated[key] = prediction
         return self._checked(replicas, per_replica, mode, prediction)
 
     def simulated_requests(self, config: Configuration, analytic: Evaluation) -> int:

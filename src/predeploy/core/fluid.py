@@ -136,16 +136,22 @@ def evaluate(inp: FluidInputs, grid_points: int | None = None) -> FluidResult:
     col = _columns
     # Service TTFT of one request: residual of the running step + its own prefill steps.
     per_token_mix = (col(st.t_mix) - col(st.t_dec)) / col(st.prefill_step_tokens)
+    # Attention grows with the square of the prompt: a prompt of x tokens attends to x/2
+    # cached tokens per token on average, the step times above to I/2.
+    pair_s = _prefill_pair_s(inp, st, prompt)
     svc = (
         0.5 * col(st.t_mean)
         + np.maximum(1.0, prompt_k / col(st.budget)) * col(st.t_dec)
         + prompt_k * per_token_mix
+        + col(pair_s) * prompt_k * (prompt_k - col(prompt)) / 2.0
         + col(overhead)
     )
     # Open loop: Kingman wait at the prefill budget plus the fluid backlog when λ > μ.
-    service_prefill = prompt * sat.full_prefill_s_per_token
+    service_prefill, service_cv2 = _prefill_service_moments(
+        prompt, inp.prompt_cv, sat.full_prefill_s_per_token, pair_s
+    )
     rho = np.minimum(rate * service_prefill, MAX_STOCHASTIC_UTILISATION)
-    kingman = rho / (1 - rho) * (inp.arrival_cv**2 + inp.prompt_cv**2) / 2 * service_prefill
+    kingman = rho / (1 - rho) * (inp.arrival_cv**2 + service_cv2) / 2 * service_prefill
     k = u_pos * col(n_prompts)
     if np.any(kind == OPEN_LOOP):
         wait_share = np.maximum(rho, 1e-9)
@@ -305,6 +311,36 @@ def evaluate(inp: FluidInputs, grid_points: int | None = None) -> FluidResult:
         kv_usage=np.clip(kv_used, 0.0, 1.0),
         queue_length=queue,
     )
+
+
+def _prefill_pair_s(inp: FluidInputs, st: SteadyState, prompt: np.ndarray) -> np.ndarray:
+    """Seconds one more prefill attention pair (query token × cached token) adds to a
+    budget-sized prefill step: the step time's finite difference between ``I/2`` and ``I``
+    cached tokens per prompt token."""
+    kv = st.batch * (prompt + 0.5 * inp.output_tokens)
+    pairs = st.budget * prompt / 2.0
+    base, doubled = steps_s(
+        inp, (st.budget, pairs, st.batch, kv), (st.budget, 2.0 * pairs, st.batch, kv)
+    )
+    return np.asarray(np.maximum(doubled - base, 0.0) / pairs, dtype=float)
+
+
+def _prefill_service_moments(
+    prompt: np.ndarray, prompt_cv: np.ndarray, s_per_token: np.ndarray, pair_s: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and squared coefficient of variation of one prompt's prefill time at the full
+    budget, ``S(x) = a·x + b·x²`` with ``b = pair_s / 2`` and ``a`` such that ``S(I) =
+    I × s_per_token``, over lognormal prompt lengths (``E[x^k] = I^k (1 + cv²)^(k(k−1)/2)``).
+    Linear in ``x`` (no attention), ``cv²`` is the prompt's; attention makes long prompts
+    disproportionately slow and the service time more variable."""
+    b = pair_s / 2.0
+    a = s_per_token - b * prompt
+    w = 1.0 + prompt_cv**2
+    m1, m2, m3, m4 = prompt, prompt**2 * w, prompt**3 * w**3, prompt**4 * w**6
+    mean = a * m1 + b * m2
+    second = a * a * m2 + 2.0 * a * b * m3 + b * b * m4
+    safe = np.maximum(mean, 1e-30)
+    return mean, np.maximum(second / safe**2 - 1.0, 0.0)
 
 
 def _columns(values: np.ndarray) -> np.ndarray:

@@ -19,9 +19,10 @@ maximum is ≥ the maximum.
 from __future__ import annotations
 
 import math
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import numpy as np
+from numpy.typing import NDArray
 
 from predeploy.core.efficiency import (
     PARAM_NAMES,
@@ -74,6 +75,16 @@ class StepCostModel(Protocol):
         decode_seqs: int,
         decode_kv_tokens: int,
     ) -> float: ...
+
+
+@runtime_checkable
+class DecodeStretchCost(Protocol):
+    """A step model that also prices many decode-only steps in one vectorised call (the
+    simulator's decode stretches: same decoders, growing context)."""
+
+    def decode_step_times_s(
+        self, decode_seqs: int, decode_kv_tokens: NDArray[np.float64]
+    ) -> NDArray[np.float64]: ...
 
 
 def step_time(
@@ -265,6 +276,17 @@ class RooflineStepCost:
         stage = t_linear + t_attn + self._comm_token_s * tokens + self._comm_fixed_s
         stage += self._layer_s + (self._eager_s if p > 0.0 else 0.0)
         return pp * stage + self._fixed_s + decode_seqs * self._seq_s
+
+    def decode_step_times_s(
+        self, decode_seqs: int, decode_kv_tokens: NDArray[np.float64]
+    ) -> NDArray[np.float64]:
+        """:func:`step_time` of decode-only steps, one per KV total (a test checks it matches
+        :meth:`step_time_s` step by step)."""
+        times = step_time(
+            self.shape, self.hardware, self.params, 0.0, 0.0, float(decode_seqs),
+            decode_kv_tokens,
+        )
+        return np.asarray(times, dtype=np.float64)
 
 
 def _smooth_max(a: float, b: float, n: float, inv_n: float) -> float:

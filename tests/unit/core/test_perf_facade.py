@@ -218,3 +218,22 @@ def test_a_synchronised_burst_spreads_tpot_and_keeps_itl_p50_at_a_decode_step() 
     assert m.tpot_ms.p99 > 1.3 * m.tpot_ms.p50
     # Most gaps are plain decode steps, a minority carry a full prefill budget.
     assert m.itl_ms.p50 < m.itl_ms.mean < m.itl_ms.p99
+
+
+def test_long_variable_prompts_keep_the_ttft_tail_of_the_simulation() -> None:
+    """Attention grows with the square of the prompt: with 30k-token lognormal prompts the
+    analytic TTFT tail follows the simulation's (it was 45 % low before long prompts were
+    priced by their own length)."""
+    base = scenario(LoadSpec(kind="gamma", rate_rps=0.05, cv=1.5), prompt=30_000, output=500)
+    rag = base.model_copy(update={
+        "prompt_tokens": TokenDistribution(kind="lognormal", mean=30_000, stdev=15_000,
+                                           max=120_000),
+        "output_tokens": TokenDistribution(kind="lognormal", mean=500, stdev=300, max=2_500),
+    })
+    analytic = predict(rag, PARAMS, mode="analytic").metrics.ttft_ms
+    simulated = predict(rag, PARAMS, mode="simulate", num_requests=400, seed=0).metrics.ttft_ms
+    for q in ("p50", "p90", "p99"):
+        a, s = getattr(analytic, q), getattr(simulated, q)
+        assert a == pytest.approx(s, rel=0.3), q
+    fixed = predict(base, PARAMS, mode="analytic").metrics.ttft_ms
+    assert analytic.p99 > 1.5 * fixed.p99  # the longest prompts dominate the tail

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -119,3 +120,20 @@ def test_no_parameter_lets_a_decode_step_beat_its_bytes(
         kv = decode * 2000
         floor = roofline_floor_s(cost.shape, cost.hardware, float(decode), float(kv))
         assert cost.step_time_s(prefill, prefill * 500.0, decode, kv) >= floor * (1 - 1e-9)
+
+
+@settings(max_examples=30)
+@given(
+    model=st.sampled_from(sorted(MODELS)),
+    tp=st.sampled_from([1, 2, 8]),
+    decode=st.integers(min_value=1, max_value=512),
+    context=st.integers(min_value=1, max_value=200_000),
+)
+def test_decode_stretch_times_equal_one_step_at_a_time(
+    model: str, tp: int, decode: int, context: int
+) -> None:
+    cost = RooflineStepCost(MODELS[model](), h100(), Precision.BF16, EfficiencyParams(), tp=tp)
+    kv = context + decode * np.arange(40, dtype=np.float64)
+    vectorised = cost.decode_step_times_s(decode, kv)
+    one_by_one = [cost.step_time_s(0, 0.0, decode, int(k)) for k in kv]
+    assert vectorised == pytest.approx(one_by_one, rel=1e-12)

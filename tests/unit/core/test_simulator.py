@@ -7,15 +7,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from stepmodels import SHAPES, LinearStep
+from tests.perf_fixtures import h100, llama_8b
 
 from predeploy.core.batching import SchedulerConfig
+from predeploy.core.efficiency import EfficiencyParams
+from predeploy.core.latency import DecodeStretchCost, RooflineStepCost
 from predeploy.core.simulator import (
     SimulationTrace,
     request_latencies_s,
     run_simulation,
     simulate,
 )
-from predeploy.core.types import LoadSpec, PredictionProvenance, TokenDistribution
+from predeploy.core.types import LoadSpec, Precision, PredictionProvenance, TokenDistribution
 
 PROMPTS = TokenDistribution(kind="lognormal", mean=300, stdev=250, max=3000)
 OUTPUTS = TokenDistribution(kind="lognormal", mean=150, stdev=120, max=1000)
@@ -220,3 +223,38 @@ def test_enough_kv_cache_means_no_preemption() -> None:
     roomy = TIGHT.model_copy(update={"kv_capacity_tokens": 64 * 4000})
     result = simulate(LinearStep(), roomy, LOADS[-1], PROMPTS, OUTPUTS, 300, 0)
     assert result.num_preemptions == 0
+
+
+class OneStepAtATime:
+    """A step model without the vectorised decode-stretch method (the scalar path)."""
+
+    def __init__(self, inner: RooflineStepCost) -> None:
+        self.inner = inner
+
+    def step_time_s(self, p: int, a: float, d: int, k: int) -> float:
+        return self.inner.step_time_s(p, a, d, k)
+
+
+@pytest.mark.parametrize(
+    "load",
+    [LoadSpec(kind="poisson", rate_rps=0.5), LoadSpec(kind="gamma", rate_rps=3.0, cv=1.5),
+     LoadSpec(kind="concurrency", concurrency=8)],
+    ids=lambda load: load.kind,
+)
+def test_vectorised_decode_stretches_match_the_scalar_loop(load: LoadSpec) -> None:
+    """Long decode stretches are priced in numpy chunks: the same run as step by step."""
+    cost = RooflineStepCost(llama_8b(), h100(), Precision.BF16, EfficiencyParams())
+    assert isinstance(cost, DecodeStretchCost)
+    scheduler = SchedulerConfig(
+        max_num_seqs=64, max_num_batched_tokens=2048, kv_capacity_tokens=200_000,
+        max_model_len=8192,
+    )
+    long_out = TokenDistribution(kind="lognormal", mean=600, stdev=300, max=3000)
+    fast = run_simulation(cost, scheduler, load, PROMPTS, long_out, 120, 3)
+    slow = run_simulation(OneStepAtATime(cost), scheduler, load, PROMPTS, long_out, 120, 3)
+    check_trace(fast)
+    assert fast.step_start_s.size == slow.step_start_s.size
+    np.testing.assert_allclose(fast.step_duration_s, slow.step_duration_s, rtol=1e-9)
+    np.testing.assert_allclose(fast.finish_s, slow.finish_s, rtol=1e-9)
+    np.testing.assert_array_equal(fast.step_kv_blocks, slow.step_kv_blocks)
+    np.testing.assert_array_equal(fast.step_decode_seqs, slow.step_decode_seqs)

@@ -3,7 +3,8 @@
 Usage: python bench/intent_bench.py [--repeat N]
 
 Prints the development-set score (../shared/intent, when present) with the scorer's own
-check function, the score on our own test requests, and milliseconds per request.
+check function, the scores on our own test requests and blind rounds, and milliseconds per
+request.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from predeploy.intent.rules import RuleExtractor  # noqa: E402
 from predeploy.kb.seed_files import seed_catalog  # noqa: E402
 
 SHARED_INTENT = REPO.parent / "shared" / "intent"
+#: Our blind rounds: requests labelled before the extractor was tuned on them.
+BLIND_DIR = REPO / "tests" / "data" / "intent"
 
 
 def _predict(rules: RuleExtractor, cases: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -67,7 +70,8 @@ def main() -> int:
     setup_ms = (time.perf_counter() - t0) * 1000
 
     own = read_cases(OWN_CASES)
-    texts = [c["text"] for c in own]
+    blind = {path.stem: read_cases(path) for path in sorted(BLIND_DIR.glob("blind_round*.jsonl"))}
+    texts = [c["text"] for c in own] + [c["text"] for cases in blind.values() for c in cases]
     dev: list[dict[str, Any]] = []
     if (SHARED_INTENT / "dev_cases.jsonl").exists():
         dev = read_cases(SHARED_INTENT / "dev_cases.jsonl")
@@ -102,6 +106,12 @@ def main() -> int:
     )
     for miss in own_score.misses:
         print("  miss", miss)
+    for name, cases in blind.items():
+        result = score(cases, _predict(rules, cases))
+        print(
+            f"{name} ({len(cases)} requests): field accuracy {result.field_accuracy:.3f}"
+            f", case accuracy {result.case_accuracy:.3f}"
+        )
     return 0
 
 

@@ -84,7 +84,7 @@ _NUM = number_pattern("num")
 _NUM2 = number_pattern("num2")
 _UNIT_RE = r"(?P<unit>tokens?|toks?|words?|pages?)"
 _LENGTH = re.compile(
-    rf"(?:{_NUM2}\s*(?:-|to|and)\s*)?{_NUM}\s*(?:-\s*)?{_UNIT_RE}\b(?!\s*(?:per|/|a|an)\s"
+    rf"(?:{_NUM2}\s*(?:-|to|and)\s*)?{_NUM}\+?\s*(?:-\s*)?{_UNIT_RE}\b(?!\s*(?:per|/|a|an)\s"
     rf"*(?:second|sec|s|minute|min|hour|day)\b)"
 )
 _CONTEXT_WINDOW = re.compile(
@@ -92,6 +92,9 @@ _CONTEXT_WINDOW = re.compile(
     rf"(?:about |around |~)?{_NUM}\s*(?:-\s*)?(?:tokens?|toks?)\b(?:\s*(?:of )?context)?"
 )
 _WORD = re.compile(r"[a-z_][a-z'_-]*")
+#: A length in parentheses before a transformation is the input: "(~1,200 tokens) into
+#: 150-token summaries", "(approx 3k tokens) -> 250 token summary".
+_INTO_AFTER_PAREN = re.compile(r"[^()]{0,20}\)\s*(?:into|->|=>|\u2192)(?![\w-])")
 #: Words after a length that end its noun phrase.
 _JOINERS = frozenset({"and", "or", "but", "while", "with", "for", "per", "to", "than", "vs"})
 #: Words between a cue and a number that do not change its meaning.
@@ -108,8 +111,17 @@ class LengthFound:
     confidence: float
 
 
+def _singular(word: str) -> str:
+    """A plural noun as its singular: "histories" → "history", "chats" → "chat"."""
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    return word[:-1] if word.endswith("s") and not word.endswith("ss") else word
+
+
 def _role_of_word(word: str, use_case: UseCase) -> Role | None:
     word = word.strip("'-")
+    if word not in OUTPUT_CUES and word not in PROMPT_CUES and word not in AMBIGUOUS_NOUNS:
+        word = _singular(word)
     if word in OUTPUT_CUES:
         return "output"
     if word in PROMPT_CUES:
@@ -121,7 +133,8 @@ def _role_of_word(word: str, use_case: UseCase) -> Role | None:
 
 def _role(doc: Doc, start: int, end: int, use_case: UseCase) -> tuple[Role, float]:
     """The role of the length at ``[start, end)``, with a confidence."""
-    tail = re.split(r"[,;.(]", doc.text[end : end + 40], maxsplit=1)[0]
+    # a closing parenthesis ends the phrase too: "(approx 3k tokens) -> 250 token summary"
+    tail = re.split(r"[,;.()]", doc.text[end : end + 40], maxsplit=1)[0]
     after = _WORD.findall(tail)[:2]
     if len(after) == 2 and after[0] in _JOINERS:
         after = after[:1]  # "3k tokens and responses 300": the next noun is someone else's
@@ -129,7 +142,7 @@ def _role(doc: Doc, start: int, end: int, use_case: UseCase) -> tuple[Role, floa
     before = _WORD.findall(doc.text[max(clause_start, start - 60) : start])[-6:]
     # 1. the word right after the length: "3k tokens in", "(30k tokens) into abstracts",
     #    "100-token notes", "120k token inputs"
-    if after[:1] == ["in"] or after[:1] == ["into"]:
+    if after[:1] == ["in"] or after[:1] == ["into"] or _INTO_AFTER_PAREN.match(doc.text, end):
         return "prompt", 0.85
     if after[:1] == ["out"]:
         return "output", 0.85

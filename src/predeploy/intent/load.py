@@ -118,7 +118,7 @@ USER_NOUNS = (
     "clerks", "cashiers", "dispatchers", "inspectors", "lecturers", "educators", "graduates",
     "alumni", "applicants", "candidates", "attendees", "participants", "respondents",
     "travelers", "travellers", "riders", "executives", "leaders", "directors", "vps", "ceos",
-    "founders", "supervisors", "operatives",
+    "founders", "supervisors", "operatives", "ppl", "peeps", "investors", "economists",
 )
 # fmt: on
 #: Nouns that count as users only with a concurrency word ("400 concurrent calls").
@@ -222,7 +222,8 @@ _CONCURRENT_USERS = re.compile(
 )
 _TEAM = re.compile(
     rf"\b(?:team|group|staff|company|lab|department|org(?:anization|anisation)?|firm|office"
-    rf"|workforce|class|cohort|community|user ?base|audience) of {_APPROX}{_NUM}\b(?!\s*[a-z]*\s*(?:{_ITEMS}))"  # noqa: E501
+    rf"|workforce|class|cohort|community|user ?base|audience|clan|guild|crew|squad|club|society"
+    rf"|association|network|server|union|congregation|fleet) of {_APPROX}{_NUM}\b(?!\s*[a-z]*\s*(?:{_ITEMS}))"  # noqa: E501
 )
 _SINGULAR_USER = "|".join(
     sorted({u[:-1] for u in USER_NOUNS if u.endswith("s") and " " not in u}, key=len, reverse=True)
@@ -237,6 +238,35 @@ _USERS_LABEL = re.compile(
     rf"\b(?:users|user count|number of users|employees|headcount|head count|staff|seats"
     rf"|audience|user ?base)\s*(?::|=|is|are|of|around|about|~|approx(?:imately)?)\s*"
     rf"{_APPROX}{_NUM}\b(?!\s*[a-z]*\s*(?:{_ITEMS}))"
+)
+#: The count after the people it counts: "our devs (about 1k)", "technicians (~700 of them)",
+#: "engineers, 700 of them".
+_USERS_AFTER_NOUN = re.compile(
+    rf"\b(?:{_USER})\s*(?:\(|,|-)?\s*{_APPROX}{_NUM}\+?\s*(?:of them\b\)?|(?:in total|total"
+    rf"|or so|people|strong)?\s*\))"
+)
+#: Agent nouns outside :data:`USER_NOUNS` ("200 investors", "40 pharmacists") after "for",
+#: "used by" or "serving": the endings of nouns for people, less the things that share them.
+_AGENT_NOUN = re.compile(r"[a-z]{2,}(?:ers|ors|ists|ians|ees|ants|ives)")
+# fmt: off
+_NOT_PEOPLE = frozenset(
+    [
+        "servers", "containers", "parameters", "characters", "letters", "papers", "numbers",
+        "orders", "headers", "layers", "clusters", "centers", "computers", "printers", "filters",
+        "folders", "chapters", "registers", "quarters", "meters", "liters", "markers", "answers",
+        "sensors", "monitors", "processors", "vectors", "tensors", "factors", "errors", "others",
+        "files", "variants", "restaurants", "plants", "grants", "warrants", "adapters",
+        "transformers", "routers", "trackers", "archives", "incentives",
+        "initiatives", "derivatives", "alternatives", "lookers", "buckets", "shelters",
+        "offers", "trailers", "covers", "corridors", "doors", "floors", "colors", "colours",
+        "mirrors", "actuators", "simulators", "generators", "connectors", "detectors",
+        "indicators", "selectors", "calculators", "accelerators", "controllers", "loaders",
+    ]
+)
+# fmt: on
+_FOR_AGENT = re.compile(
+    rf"\b(?:for|used by|shared by|serving|serve|serves|supporting|support) (?:our |their |the )?"
+    rf"{_APPROX}{_NUM}\+?\s+(?:[a-z-]+\s+)?(?P<noun>[a-z]+)\b"
 )
 _BARE_CONCURRENT = re.compile(rf"{_APPROX}{_NUM}\+?\s*(?:concurrent|simultaneous)\b")
 _FOR_BARE = re.compile(rf"\bfor {_APPROX}{_NUM}\s*(?=[,;.)]|$| and\b| with\b)")
@@ -372,11 +402,18 @@ def find_users(doc: Doc) -> UsersFound | None:
             (_N_PERSON, 0.85),
             (_USERS_LABEL, 0.85),
             (_TEAM, 0.8),
+            (_USERS_AFTER_NOUN, 0.8),
             (_BARE_CONCURRENT, 0.7),
         ):
             found = pattern.search(doc.work)
             if found is not None:
                 candidates.append(_users(doc, found, found.group(0), conf))
+                break
+    if not candidates:
+        for m in _FOR_AGENT.finditer(doc.work):
+            noun = m.group("noun")
+            if _AGENT_NOUN.fullmatch(noun) and noun not in _NOT_PEOPLE:
+                candidates.append(_users(doc, m, m.group(0), 0.6))
                 break
     if not candidates:
         bare = _FOR_BARE.search(doc.work)

@@ -31,6 +31,13 @@ _REQUIRED = re.compile(
     r"|stuck with|no other|exclusively|standardi[sz]ed on)\b"
 )
 _EXCLUDED = re.compile(r"\b(?:no|not|without|avoid|except|excluding|never|don't|cannot|can't)\b")
+#: Where a negation stops reaching forward: a contrast ("but", "instead") or a new clause
+#: about what the user has ("no H100s, we have L40S"; "not A10G and we run L4"). A list
+#: ("no A10G, L4 or L40S") and "we don't have H100s" keep the negation.
+_SCOPE_BREAK = re.compile(
+    r"\b(?:but|instead|however|rather|though)\b"
+    r"|(?:[,:;]|\s-\s|\band\b)\s*(?:(?:we|i|they)(?:'ve|'re|'d)?|there(?:'s| is| are))\b"
+)
 _COUNT = r"\d{1,3}(?:,\d{3})+|\d{1,6}"  # 1,000 or 1000: a whole number, never a longer one's tail
 _GPU_COUNT = re.compile(
     rf"(?:(?<![\d.,])(?P<n>{_COUNT})\s*(?:x|×|\*)?\s*|(?<![\d.,])(?P<n2>{_COUNT})\s+)$"
@@ -197,7 +204,7 @@ def gpu_mentions(doc: Doc, hits: list[NameHit]) -> list[GpuMention]:
                 doc.consume(hit.end, hit.end + m2.end())
         count = count or None  # "0 A100s" states no count we can plan with
         lo, _ = doc.clause_bounds(hit.start)
-        lead = doc.text[max(lo, hit.start - 25) : hit.start]
+        lead = _exclusion_scope(doc.text[max(lo, hit.start - 25) : hit.start])
         excluded = bool(_EXCLUDED.search(lead)) and not re.search(r"\bonly\b", lead)
         for name in hit.names:
             out.append(
@@ -215,6 +222,14 @@ _VENDOR_EXCLUDED = re.compile(
 _VENDOR_ONLY = re.compile(
     rf"\b(?:only\s+(?P<a>{'|'.join(_VENDORS)})|(?P<b>{'|'.join(_VENDORS)})\s+only)\b"
 )
+
+
+def _exclusion_scope(lead: str) -> str:
+    """The part of the words before a name that a negation in them can still reach."""
+    cut = 0
+    for m in _SCOPE_BREAK.finditer(lead):
+        cut = m.end()
+    return lead[cut:]
 
 
 def vendor_exclusions(text: str, catalog_gpus: Sequence[GpuSpec]) -> list[GpuMention]:

@@ -15,6 +15,14 @@ from predeploy.core.types import Priority
 
 P = Priority
 
+#: What people say an aspect "is" when it decides: "speed is king", "cost is non-negotiable".
+_DECIDES = (
+    r"critical|crucial|key|essential|paramount|everything|king|all that matters|what counts"
+    r"|non-negotiable|number one|#1|the name of the game|a must|vital"
+)
+#: "<aspect>-oriented", "<aspect>-first" and the like.
+_ORIENTED = r"[- ](?:oriented|focused|first|optimi[sz]ed|driven|centric|bound)"
+
 #: (phrase regex, priority, weight); negative weights are relaxations of that aspect.
 PRIORITY_PHRASES: tuple[tuple[str, Priority, float], ...] = (
     # "<aspect> is the main concern / our top priority / the key factor"
@@ -43,6 +51,30 @@ PRIORITY_PHRASES: tuple[tuple[str, Priority, float], ...] = (
         P.THROUGHPUT,
         4,
     ),
+    # "we care (most) about <aspect>"
+    (
+        r"care (?:most |mostly |a lot |deeply |more |much more )?about (?:the )?(?:answer |output"
+        r" |code )?(?:quality|accuracy|correctness)",
+        P.QUALITY,
+        3,
+    ),
+    (
+        r"care (?:most |mostly |a lot |deeply |more |much more )?about (?:the )?(?:latency|speed"
+        r"|response times?)",
+        P.LATENCY,
+        3,
+    ),
+    (
+        r"care (?:most |mostly |a lot |deeply |more |much more )?about (?:the )?(?:cost|costs"
+        r"|price|spend(?:ing)?|the bill)",
+        P.COST,
+        3,
+    ),
+    (
+        r"care (?:most |mostly |a lot |deeply |more |much more )?about throughput",
+        P.THROUGHPUT,
+        3,
+    ),
     # latency
     (
         r"low[- ]latency|latency[- ](?:sensitive|critical)|real[- ]?time|instant(?:ly|aneous)?"
@@ -52,9 +84,17 @@ PRIORITY_PHRASES: tuple[tuple[str, Priority, float], ...] = (
         3,
     ),
     (
-        r"(?:latency|speed|response time|responsiveness|fast responses?|being fast)"
-        r"(?: \w+){0,2} (?:is|are) (?:critical|crucial|key|essential|paramount|everything"
+        rf"(?:latency|speed|response time|responsiveness|fast responses?|being fast)"
+        rf"(?: \w+){{0,2}} (?:is|are) (?:{_DECIDES}"
         r"|the (?:top |main |first |highest )?priority|what matters|most important|important)",
+        P.LATENCY,
+        4,
+    ),
+    (
+        r"(?:latency|response times?|responses?|speed|ttft|wait(?:ing)? times?|replies)"
+        r"(?: \w+)? (?:must|should|needs? to|has to|have to) (?:be |stay |remain |feel )?"
+        r"(?:very |really |super )?(?:low|minimal|fast|quick|short|snappy|instant|tiny|small)"
+        rf"|(?:latency|speed){_ORIENTED}",
         P.LATENCY,
         4,
     ),
@@ -80,20 +120,29 @@ PRIORITY_PHRASES: tuple[tuple[str, Priority, float], ...] = (
         r"|efficient|effective|optimi[sz]ed)|budget[- ](?:friendly|conscious|sensitive|constrained)"
         r"|affordable|economical|frugal|tight budget|limited budget|shoestring|save money"
         r"|(?:minimi[sz]e|reduce|keep down|lower|cut)(?: the)? (?:cost|costs|spend|spending|bill)"
+        r"|(?:don't|do not|doesn't|does not|don't really) have (?:a lot of|lots of|much|a big"
+        r"|a large|big|deep) (?:money|budget|cash|funds?|funding|pockets)|not (?:a lot of|much)"
+        r" (?:money|budget|cash|funding)|limited (?:funds|funding|money|cash|means)"
+        r"|(?:small|low|modest|tiny|lean|strict) budget|on a budget|money is tight"
+        r"|cash[- ]strapped|(?:can't|cannot|can not) afford|tight on (?:money|budget|cash)"
         r"|keep (?:the )?(?:costs?|spend(?:ing)?|bill) (?:down|low)",
         P.COST,
         3,
     ),
     (
-        r"(?:cost|price|money|spend(?:ing)?|budget) (?:is|are) (?:critical|crucial|key|the (?:top"
-        r" |main |first )?priority|what matters|most important|everything|tight)"
+        rf"(?:cost|price|money|spend(?:ing)?|budget) (?:is|are) (?:{_DECIDES}|the (?:top"
+        r" |main |first )?priority|what matters|most important|tight)"
+        r"|(?:cost|costs|spend(?:ing)?|bill|price)s? (?:must|should|needs? to|has to|have to)"
+        r" (?:be |stay |remain )?(?:low|minimal|small|down|modest)"
+        rf"|(?:cost|budget){_ORIENTED}"
         r"|(?:cost|price) (?:matters|counts)(?: the)? most|cost first|prioriti[sz]e cost"
         r"|optimi[sz]e for cost",
         P.COST,
         4,
     ),
     (
-        r"(?:cost|money|price|budget) (?:is (?:not|no)|isn't)(?: an?)? (?:issue|concern|object"
+        r"(?:cost|money|price|budget) (?:is (?:not|no)|isn't)"
+        r"(?: really| much| that much| too much)?(?: of)?(?: an?)? (?:issue|concern|object"
         r"|problem|constraint)|money is no object|regardless of cost|whatever it costs",
         P.COST,
         -5,
@@ -107,12 +156,13 @@ PRIORITY_PHRASES: tuple[tuple[str, Priority, float], ...] = (
         3,
     ),
     (
-        r"(?:quality|accuracy|correctness|precision|reasoning) (?:\w+ )?(?:is|are) (?:critical"
-        r"|crucial|key|essential|paramount|the (?:top |main |first |highest )?priority"
-        r"|what matters|most important|everything|important)|(?:quality|accuracy|correctness)"
+        rf"(?:quality|accuracy|correctness|precision|reasoning) (?:\w+ )?(?:is|are) (?:{_DECIDES}"
+        r"|the (?:top |main |first |highest )?priority"
+        r"|what matters|most important|important)|(?:quality|accuracy|correctness)"
         r" (?:matters|counts|comes)(?: the)? (?:most|first)|(?:quality|accuracy|correctness)"
         r" first|prioriti[sz]e (?:quality|accuracy)|optimi[sz]e for (?:quality|accuracy)"
-        r"|(?:quality|accuracy) over everything",
+        r"|(?:quality|accuracy) over everything"
+        rf"|(?:quality|accuracy){_ORIENTED}",
         P.QUALITY,
         4,
     ),
@@ -138,8 +188,9 @@ PRIORITY_PHRASES: tuple[tuple[str, Priority, float], ...] = (
         3,
     ),
     (
-        r"throughput(?: \w+){0,2} (?:is|are) (?:critical|key|what matters|the (?:top |main )?"
-        r"priority|most important|everything)|throughput (?:matters|counts)(?: the)? most",
+        rf"throughput(?: \w+){{0,2}} (?:is|are) (?:{_DECIDES}|what matters|the (?:top |main )?"
+        r"priority|most important)|throughput (?:matters|counts)(?: the)? most"
+        rf"|throughput{_ORIENTED}",
         P.THROUGHPUT,
         4,
     ),
@@ -189,6 +240,7 @@ _COMPARISONS = (
     re.compile(
         rf"(?P<a>{_ASPECT}) (?:over|before|rather than|above|more than|ahead of) (?P<b>{_ASPECT})"
     ),
+    re.compile(rf"(?P<a>{_ASPECT})\s*(?:>+|beats|trumps|wins over)\s*(?P<b>{_ASPECT})"),
     re.compile(rf"(?:prefer|favou?r|prioriti[sz]e) (?P<a>{_ASPECT}) (?:over|to) (?P<b>{_ASPECT})"),
     re.compile(
         rf"(?:sacrifice|trade|give up) (?:some )?(?P<b>{_ASPECT}) for (?:better |more |lower )?"

@@ -160,6 +160,7 @@ def merge_targets(template: SLOTargets | None, stated: tuple[StatedTarget, ...])
     for metric in LATENCY_METRICS:
         mine = [t for t in stated if t.metric == metric]
         merged[metric] = _merge_metric(metric, getattr(base, metric), mine, sources, notes)
+    merged["ttft_ms"] = _ttft_not_above_stated_e2e(merged, sources, notes)
     merged["e2e_ms"] = _e2e_not_below_ttft(merged, sources, notes)
     slo = SLOTargets(
         **merged,
@@ -167,6 +168,51 @@ def merge_targets(template: SLOTargets | None, stated: tuple[StatedTarget, ...])
         min_output_tokens_per_s=base.min_output_tokens_per_s,
     )
     return MergedSlo(slo, sources, notes)
+
+
+def _stated(sources: dict[str, FieldSource], metric: str, pct: PercentileName) -> bool:
+    source = sources.get(f"slo.{metric}.{pct}")
+    return (
+        source is not None
+        and source.origin in ("stated", "derived")
+        and (source.evidence is None or not source.evidence.startswith(("template", "raised")))
+    )
+
+
+def _ttft_not_above_stated_e2e(
+    merged: dict[str, PercentileTargets], sources: dict[str, FieldSource], notes: list[str]
+) -> PercentileTargets:
+    """Lower template TTFT bounds above a stated E2E bound: TTFT(p) ≤ E2E(p) for every request,
+    so "95% of completions under 80 ms" also bounds the time to the first token."""
+    e2e: dict[PercentileName, float] = dict(merged["e2e_ms"].items())
+    stated_ranks = [_RANK[p] for p in e2e if _stated(sources, "e2e_ms", p)]
+    ttft: dict[PercentileName, float] = dict(merged["ttft_ms"].items())
+    if not stated_ranks or not ttft:
+        return merged["ttft_ms"]
+    lowered = False
+    for pct, bound in ttft.items():
+        if _stated(sources, "ttft_ms", pct) or _RANK[pct] > max(stated_ranks):
+            continue  # only a stated E2E bound at this percentile or above caps the TTFT
+        cap = template_value_at(e2e, pct)
+        if cap is not None and bound > cap:
+            ttft[pct] = cap
+            sources[f"slo.ttft_ms.{pct}"] = FieldSource(
+                origin="derived", confidence=0.7, evidence=f"lowered to the stated E2E {pct} bound"
+            )
+            lowered = True
+    if lowered:
+        notes.append("template TTFT targets lowered to the stated end-to-end targets")
+        previous = 0.0
+        for pct in _ORDER:  # never below a stated TTFT of a lower percentile
+            if pct in ttft:
+                ttft[pct] = max(ttft[pct], previous)
+                previous = ttft[pct]
+    return PercentileTargets(**{p: round(v, 3) for p, v in ttft.items()})
+
+
+def _origin_stated(sources: dict[str, FieldSource], pct: PercentileName) -> bool:
+    source = sources.get(f"slo.e2e_ms.{pct}")
+    return source is not None and source.origin == "stated"
 
 
 def _e2e_not_below_ttft(
@@ -199,8 +245,12 @@ def _e2e_not_below_ttft(
     if raised:
         notes.append("template E2E targets raised to at least the TTFT targets")
         previous = 0.0
-        for pct in _ORDER:
-            if pct in e2e:
-                e2e[pct] = max(e2e[pct], previous)
-                previous = e2e[pct]
+        for i, pct in enumerate(_ORDER):
+            if pct not in e2e:
+                continue
+            if not _origin_stated(sources, pct):
+                # keep the order, but never above a stated bound of a higher percentile
+                caps = [e2e[q] for q in _ORDER[i + 1 :] if q in e2e and _origin_stated(sources, q)]
+                e2e[pct] = min(max(e2e[pct], previous), min(caps, default=math.inf))
+            previous = e2e[pct]
     return PercentileTargets(**{p: round(v, 3) for p, v in e2e.items()})

@@ -48,22 +48,18 @@ GENERIC_LATENCY = (
 #: A generic target at or below this bound (ms) on a streaming use case is read as TTFT.
 GENERIC_TTFT_MAX_MS = 1000.0
 
+#: "95% of requests", "90 percent of answers", "in 99 % of cases": a share of anything counted.
+_SHARE_OF = r"\s?(?:%|percent|pct) of (?:the |all |our )?[a-z]+"
 PERCENTILE_PHRASES: tuple[tuple[str, PercentileName], ...] = (
-    (r"p\s?50|50(?:th)?[- ]?(?:percentile|pct)|median|average|mean|avg|typical", "p50"),
     (
-        r"p\s?90|90(?:th)?[- ]?(?:percentile|pct)|90\s?% of (?:the )?(?:requests|queries|time"
-        r"|calls|users)",
-        "p90",
+        rf"p\s?50|50(?:th)?[- ]?(?:percentile|pct)|median|average|mean|avg|typical|50{_SHARE_OF}",
+        "p50",
     ),
+    (rf"p\s?90|90(?:th)?[- ]?(?:percentile|pct)|90{_SHARE_OF}", "p90"),
+    (rf"p\s?95|95(?:th)?[- ]?(?:percentile|pct)|95{_SHARE_OF}", "p95"),
     (
-        r"p\s?95|95(?:th)?[- ]?(?:percentile|pct)|95\s?% of (?:the )?(?:requests|queries|time"
-        r"|calls|users)",
-        "p95",
-    ),
-    (
-        r"p\s?99(?:\.9+)?|99(?:\.9+)?(?:th)?[- ]?(?:percentile|pct)|99(?:\.9+)?\s?% of (?:the )?"
-        r"(?:requests|queries|time|calls|users)|tail(?: latency)?|worst[- ]case|always"
-        r"|never (?:more|longer) than",
+        rf"p\s?99(?:\.9+)?|99(?:\.9+)?(?:th)?[- ]?(?:percentile|pct)|99(?:\.9+)?{_SHARE_OF}"
+        r"|tail(?: latency)?|worst[- ]case|always|never (?:more|longer) than",
         "p99",
     ),
 )
@@ -86,6 +82,10 @@ _METRICS = tuple(
 _GENERIC = re.compile(rf"(?<![\w-])(?:{GENERIC_LATENCY})(?![\w-])")
 _PERCENTILES = tuple(
     (re.compile(rf"(?<![\w.-])(?:{p})(?![\w-])"), pct) for p, pct in PERCENTILE_PHRASES
+)
+#: Words that make the duration after them an upper bound ("under 80 ms", "within 2 s").
+_BOUND_BEFORE = re.compile(
+    r"(?:under|below|within|in|less than|at most|no more than|<=?|max(?:imum)?|faster than)\s*$"
 )
 _CLAUSE_SPLIT = re.compile(r"[;,]|\band\b|\bbut\b|\bwhile\b")
 
@@ -162,7 +162,12 @@ def find_targets(doc: Doc) -> tuple[list[TargetFound], float | None]:
             metric = cast(LatencyMetric, metric_hit[0])
         elif percentile is not None and previous_metric is not None:
             metric, confidence = previous_metric, 0.75
-        elif _GENERIC.search(segment) or _GENERIC.search(doc.text[seg_hi : seg_hi + 25]):
+        elif (
+            _GENERIC.search(segment)
+            or _GENERIC.search(doc.text[seg_hi : seg_hi + 25])
+            or (percentile is not None and _BOUND_BEFORE.search(doc.text, seg_lo, start))
+        ):
+            # a bound on "95% of requests" is a latency target even without a latency word
             metric, confidence = None, 0.7
         else:
             continue  # a duration that is no latency target ("runs for 5 s")

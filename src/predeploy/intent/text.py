@@ -94,48 +94,103 @@ _WORD_UNITS = {
     "a pair of": 2,
     "a single": 1,
     "single": 1,
-    "a hundred": 100,
-    "a thousand": 1000,
-    "a million": 1_000_000,
     "half a million": 500_000,
-    "a billion": 1_000_000_000,
 }
 _WORD_SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000, "billion": 1_000_000_000}
-_NUMBER_WORDS = re.compile(
-    r"\b(half a million|a (?:dozen|hundred|thousand|million|billion)|a couple(?: of)?|a pair of"
-    r"|a single|dozen|(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
-    r"(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?"
-    r"|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen"
-    r"|fifteen|sixteen|seventeen|eighteen|nineteen)(?: hundred)?)\b"
+#: Fixed phrases that are numbers but not compounds of number words.
+_WORD_PHRASES = "half a million|a dozen|a couple of|a couple|a pair of|a single|dozen|single"
+_UNIT_WORD = (
+    r"zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen"
+    r"|fifteen|sixteen|seventeen|eighteen|nineteen"
 )
+_TENS_WORD = r"twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
+_SCALE_WORD = r"hundred|thousand|million|billion"
+_FIRST_WORD = rf"(?:(?:{_TENS_WORD})(?:-(?:{_UNIT_WORD}))?|{_UNIT_WORD})"
+_ONE_WORD = rf"(?:{_FIRST_WORD}|{_SCALE_WORD})"
+#: A fixed phrase, or a run of number words: "two hundred and fifty", "twenty-five thousand",
+#: "a hundred and twenty", "three thousand five hundred". "and" only joins after a scale word.
+_NUMBER_WORDS = re.compile(
+    rf"\b(?P<phrase>{_WORD_PHRASES})\b"
+    rf"|\b(?P<run>(?:a (?=(?:{_SCALE_WORD})\b)|(?={_FIRST_WORD}\b)){_ONE_WORD}"
+    rf"(?:(?:\s+|-|\s+and\s+){_ONE_WORD})*)\b"
+)
+_SMALL_KIND = {
+    **dict.fromkeys(_UNIT_WORD.split("|"), "unit"),
+    **dict.fromkeys(_TENS_WORD.split("|"), "tens"),
+}
+
+
+def _compound_groups(words: list[str]) -> list[list[str]]:
+    """Split a run of number words into the numbers it writes.
+
+    A unit or teen may follow only a tens word or a scale word, and a tens word only a scale
+    word: "five ten" is two numbers, "two hundred fifty" one.
+    """
+    groups: list[list[str]] = []
+    for word in words:
+        kind = "scale" if word in _WORD_SCALES else _SMALL_KIND.get(word, "unit")
+        prev = groups[-1][-1] if groups else None
+        prev_kind = (
+            None
+            if prev is None
+            else ("scale" if prev in _WORD_SCALES else _SMALL_KIND.get(prev, "unit"))
+        )
+        joins = prev is not None and (
+            kind == "scale"
+            or prev_kind == "scale"
+            or (prev_kind == "tens" and kind == "unit" and int(_WORD_UNITS[word]) < 10)
+        )
+        if joins:
+            groups[-1].append(word)
+        else:
+            groups.append([word])
+    return groups
 
 
 def _word_number(phrase: str) -> int:
-    words = phrase.replace("-", " ").split()
+    """Value of number words: total += current · scale at each thousand/million/billion."""
     if phrase in _WORD_UNITS:
         return _WORD_UNITS[phrase]
-    total = 0
-    for word in words:
-        if word in _WORD_SCALES:
-            total = max(total, 1) * _WORD_SCALES[word]
+    total = current = 0
+    for word in phrase.replace("-", " ").split():
+        if word == "hundred":
+            current = max(current, 1) * 100
+        elif word in _WORD_SCALES:
+            total += max(current, 1) * _WORD_SCALES[word]
+            current = 0
         else:
-            total += _WORD_UNITS.get(word, 0)
-    return total
+            current += _WORD_UNITS.get(word, 0)
+    return total + current
 
 
 def spell_out_numbers(text: str) -> str:
-    """Replace number words by digits: "two hundred" → "200", "a dozen" → "12".
+    """Replace number words by digits: "two hundred and fifty" → "250", "a dozen" → "12".
 
     "one" stays a word before "of" ("one of our teams") and in "no one"/"anyone".
     """
 
     def repl(m: re.Match[str]) -> str:
-        phrase = m.group(1)
+        if m.group("phrase"):
+            return str(_WORD_UNITS[m.group("phrase")])
+        run = m.group("run")
         after = text[m.end() : m.end() + 4]
         before = text[max(0, m.start() - 3) : m.start()]
-        if phrase == "one" and (after.startswith(" of") or before.endswith("no ")):
-            return phrase
-        return str(_word_number(phrase))
+        if run == "one" and (after.startswith(" of") or before.endswith("no ")):
+            return run
+        words = re.split(r"[\s-]+", run)
+        if words[0] == "a":
+            words = ["one", *words[1:]]
+        # "and" joins only after a scale word ("two hundred and fifty"), else it separates.
+        parts: list[list[str]] = [[]]
+        for i, word in enumerate(words):
+            if word != "and":
+                parts[-1].append(word)
+            elif words[i - 1] not in _WORD_SCALES:
+                parts.append([])
+        return " and ".join(
+            " ".join(str(_word_number(" ".join(g))) for g in _compound_groups(part))
+            for part in parts
+        )
 
     return _NUMBER_WORDS.sub(repl, text)
 
@@ -256,8 +311,21 @@ def _sentence_dot_forward(text: str, pos: int) -> int:
     return m.start() if m else len(text)
 
 
+#: "8xh100", "4*a100": a count glued to a name that starts with letters and has a digit.
+_COUNT_GLUED_TO_NAME = re.compile(r"(?<![\w.])(\d{1,4})\s*([x*])(?=[a-z]{1,5}\d)")
+#: Chat shorthand: "w/" = with, "w/o" = without.
+_SHORTHAND = (
+    (re.compile(r"(?<![\w/])w/o(?![\w/])"), "without"),
+    (re.compile(r"(?<![\w/])w/\s*(?=\w)"), "with "),
+)
+
+
 def normalize(text: str) -> str:
-    """Lower-case working form: number words as digits, space thousands joined."""
+    """Lower-case working form: number words as digits, space thousands joined, "8xh100" as
+    "8x h100", "w/" as "with"."""
     lowered = text.lower()
+    for pattern, words in _SHORTHAND:
+        lowered = pattern.sub(words, lowered)
+    lowered = _COUNT_GLUED_TO_NAME.sub(r"\1\2 ", lowered)
     lowered = spell_out_numbers(lowered)
     return join_space_thousands(lowered)

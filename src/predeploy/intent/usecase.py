@@ -49,15 +49,29 @@ USE_CASE_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
     (r"customers|policyholders|subscribers|clients|passengers|guests", U.CUSTOMER_SERVICE, 1.5),
     (r"(?:call|contact)[- ]?(?:cent(?:er|re)|line)|support line", U.CUSTOMER_SERVICE, 2),
     (
-        r"(?:billing|account|order|shipping|warranty) (?:questions|status|issues|inquiries)"
-        r"|refunds?|returns|complaints",
+        r"(?:billing|account|order|shipping|warranty|delivery|payment|subscription|booking"
+        r"|reservation)s? (?:questions|status|issues|inquiries|problems)|(?:questions|issues"
+        r"|inquiries|problems|help) (?:about|with|on|regarding) (?:their |the |an? )?(?:billing"
+        r"|accounts?|orders?|shipping|warrant(?:y|ies)|deliver(?:y|ies)|payments?|invoices?"
+        r"|subscriptions?|bookings?|reservations?|plans?|bills?)|refunds?|returns|complaints",
         U.CUSTOMER_SERVICE,
         2,
     ),
     (r"faq (?:bot|assistant|chat ?bot)", U.CUSTOMER_SERVICE, 3),
+    (
+        r"(?:bot|chat ?bot|assistant|agent|chat)s? (?:for|serving|that (?:helps|serves|talks to))"
+        r" (?:our |the |its |their )?(?:\w+ )?(?:customers|clients|shoppers|subscribers"
+        r"|policyholders|passengers|guests|buyers)",
+        U.CUSTOMER_SERVICE,
+        3,
+    ),
     (r"(?:voice|phone) (?:agent|bot|assistant)s?|callers", U.CUSTOMER_SERVICE, 2),
     (r"virtual (?:assistant|agent)|visitors", U.CUSTOMER_SERVICE, 1.5),
-    (r"(?:bank|airline|telecom|utility|insurance|retail|hotel)(?:'s)?\b", U.CUSTOMER_SERVICE, 1),
+    (
+        r"(?:bank|airline|telecom|telco|isp|utility|insurance|insurer|retail|retailer|hotel)(?:'s)?\b",
+        U.CUSTOMER_SERVICE,
+        1,
+    ),
     # chatbot
     (r"chat ?bots?", U.CHATBOT, 2.5),
     (r"chat (?:assistant|app|interface)|(?:general|multi)[- ]purpose", U.CHATBOT, 3),
@@ -137,9 +151,11 @@ USE_CASE_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
         U.RAG_QA,
         3,
     ),
+    # "questions about X" names the topic, not a source: only "from/over/using" a source is
+    # the strong retrieval cue.
     (
         r"(?:answer(?:s|ing)?|respond(?:s|ing)?(?: to)?) (?:\w+ ){0,2}questions? "
-        r"(?:from|over|about|using|based on|against)",
+        r"(?:from|over|using|based on|against)",
         U.RAG_QA,
         4,
     ),
@@ -208,8 +224,10 @@ USE_CASE_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
         3,
     ),
     (
-        r"(?:writ\w*|draft\w*|generat\w*|compos\w*|creat\w*|produc\w*) (?:\w+ ){0,3}?"
+        r"(?:(?:re-?)?writ\w*|draft\w*|generat\w*|compos\w*|creat\w*|produc\w*|paraphras\w*"
+        r"|rephras\w*|polish\w*) (?:\w+ ){0,3}?"
         r"(?:emails?|posts?|articles?|copy|descriptions?|texts?|content|stories|newsletters?"
+        r"|replies|responses|ads|job (?:ads|postings|descriptions|listings)"
         r"|captions?|ads|memos?|letters?|briefs?|announcements?|headlines?|bios)",
         U.CONTENT_GENERATION,
         3,
@@ -240,7 +258,12 @@ USE_CASE_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
         U.BATCH_PROCESSING,
         2,
     ),
-    (r"pipeline|process(?:es|ing)?|job", U.BATCH_PROCESSING, 1),
+    (
+        r"pipeline|process(?:es|ing)?|job(?! (?:ads?|postings?|descriptions?|listings?|offers?"
+        r"|titles?|seekers?|candidates?|applicants?))",
+        U.BATCH_PROCESSING,
+        1,
+    ),
 )
 
 _COMPILED = tuple(

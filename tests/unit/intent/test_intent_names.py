@@ -48,6 +48,32 @@ def test_gpu_counts_and_exclusions(rules: RuleExtractor) -> None:
     assert got == {("H200", 4, False), ("A100-80GB", 8, False), ("L4", None, True)}
 
 
+@pytest.mark.parametrize(
+    ("text", "allowed", "excluded"),
+    [
+        # a negation stops at a clause mark followed by new words, or at a contrast
+        ("no H100s, we have L40S", {"L40S"}, {"H100-SXM", "H100-PCIe", "H100-NVL"}),
+        ("not the A10G but L4", {"L4"}, {"A10G"}),
+        ("without L4 - we use H200", {"H200"}, {"L4"}),
+        # a bare list keeps it
+        ("no A10G, L4 or L40S", set(), {"A10G", "L4", "L40S"}),
+        ("we don't have H200s, only L4", {"L4"}, {"H200"}),
+    ],
+)
+def test_negation_scope(
+    rules: RuleExtractor, text: str, allowed: set[str], excluded: set[str]
+) -> None:
+    gpus = rules.read("chatbot, " + text).gpus
+    assert {g.name for g in gpus if not g.excluded} == allowed
+    assert {g.name for g in gpus if g.excluded} == excluded
+
+
+def test_count_glued_to_gpu_name(rules: RuleExtractor) -> None:
+    draft = rules.read("RAG, 100 qps, 8xH200")
+    assert [(g.name, g.count) for g in draft.gpus] == [("H200", 8)]
+    assert draft.requests_per_s == 100
+
+
 def test_excluded_gpus_reach_the_intent(rules: RuleExtractor, catalog: InMemoryCatalog) -> None:
     intent = understand("chatbot for 300 users on L40S, not A10G", rules, catalog).intent
     assert intent.gpus == ["L40S"]

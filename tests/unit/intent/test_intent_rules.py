@@ -33,6 +33,17 @@ def _rate(rules: RuleExtractor, text: str) -> float | None:
         ("Chatbot. Users: 2500. TTFT: 250ms.", 2500, None),
         ("our 40,000-student university", 40000, None),
         ("chatbot for a 300-employee company", 300, None),
+        # the count after the people it counts
+        ("code gen for our devs (about 1k), cost efficient", 1000, None),
+        ("QA for field technicians (~700 of them), answers within 2 s", 700, None),
+        ("assistant for our engineers, 250 of them", 250, None),
+        # people nouns outside the list, by their agent-noun ending after "for"/"used by"
+        ("summaries for 200 investors; under $3,000 a month", 200, None),
+        ("a coding agent used by 40 economists", 40, None),
+        ("two hundred and fifty engineers", 250, None),
+        # chat shorthand and more group words
+        ("our research group (~45 ppl) wants to chat", 45, None),
+        ("Discord bot for our gaming clan of 250", 250, None),
     ],
 )
 def test_users(rules: RuleExtractor, text: str, users: int, kind: str | None) -> None:
@@ -48,6 +59,8 @@ def test_users(rules: RuleExtractor, text: str, users: int, kind: str | None) ->
         "we have 4 H100s",
         "50-page filings",
         "2 million case documents",
+        "a cache for 20 servers",
+        "chatbot (about 2 s per answer)",
         "budget $600 per month",
         "TTFT under 200 ms",
         "Llama 3.1 70B",
@@ -126,6 +139,12 @@ def test_users_per_day_is_not_a_rate(rules: RuleExtractor) -> None:
         ("summarize a 10-page report into a one-page brief", 10 * 500 * 4 / 3, 500 * 4 / 3),
         ("prompts between 2k and 4k tokens", 3000, None),
         ("prompts average 3,000 tokens and responses 300 tokens", 3000, 300),
+        # a parenthesised length before a transformation is the input; tokens beat pages
+        ("summarize ~5 page docs (approx 3k tokens) -> 250 token summary", 3000, 250),
+        ("Summarise discharge notes (around 1,200 tokens) into 150-token summaries", 1200, 150),
+        ("summarize news (~1.2k tokens each) into 3 bullet points", 1200, None),
+        # "30k+" and a plural noun whose singular is a cue ("histories" -> "history")
+        ("Summaries of long patient histories (often 30k+ tokens)", 30000, None),
     ],
 )
 def test_lengths(
@@ -158,6 +177,11 @@ def test_tokens_per_second_is_not_a_length(rules: RuleExtractor) -> None:
         ("ITL < 50ms", "itl_ms", None, 50),
         ("first token in half a second", "ttft_ms", None, 500),
         ("99.9% of requests under 2 s end-to-end", "e2e_ms", "p99", 2000),
+        # a share of anything counted is a percentile, and bounds it even with no latency word
+        ("95% of requests under 80ms", "ttft_ms", "p95", 80),
+        ("99% of requests within 2 s", "e2e_ms", "p99", 2000),
+        ("90 percent of answers in under 3 seconds", "e2e_ms", "p90", 3000),
+        ("TTFT below 300 ms in 95 % of cases", "ttft_ms", "p95", 300),
     ],
 )
 def test_targets(rules: RuleExtractor, text: str, metric: str, pct: str | None, ms: float) -> None:
@@ -236,6 +260,26 @@ def test_daily_budget_becomes_monthly(rules: RuleExtractor) -> None:
         ("actually latency matters more", Priority.LATENCY),
         ("low-latency chatbot", Priority.LATENCY),
         ("money is no object, we want the best answers", Priority.QUALITY),
+        # "<aspect> is king / non-negotiable"
+        ("chatbot, 3000 users, speed is king", Priority.LATENCY),
+        ("accuracy is non-negotiable", Priority.QUALITY),
+        # modal requirements on an aspect
+        ("response latency must be low", Priority.LATENCY),
+        ("costs should stay low", Priority.COST),
+        # "<aspect>-oriented / -first / -focused"
+        ("blog post generator, throughput-oriented", Priority.THROUGHPUT),
+        ("a cost-focused setup", Priority.COST),
+        ("latency-first design", Priority.LATENCY),
+        # money said plainly
+        ("we don't have a lot of money, maybe 500 dollars a month", Priority.COST),
+        ("small startup on a budget", Priority.COST),
+        # "we care about <aspect>", a softened relaxation, and ">" as a comparison
+        (
+            "Money isn't really an issue; we care about answer quality.",
+            Priority.QUALITY,
+        ),
+        ("draft replies, quality > speed", Priority.QUALITY),
+        ("we care most about latency", Priority.LATENCY),
     ],
 )
 def test_priority(rules: RuleExtractor, text: str, priority: Priority) -> None:
@@ -260,6 +304,17 @@ def test_no_priority_when_unsaid(rules: RuleExtractor, text: str) -> None:
         ("Blog and newsletter drafting tool", UseCase.CONTENT_GENERATION),
         ("Generate SQL and Python snippets from natural language", UseCase.CODE_GENERATION),
         ("General purpose chat assistant", UseCase.CHATBOT),
+        # "questions about <topic>" is the topic; a bot for customers is customer service
+        (
+            "an AI agent that answers customer questions about billing",
+            UseCase.CUSTOMER_SERVICE,
+        ),
+        ("Chatbot for customers of our telco", UseCase.CUSTOMER_SERVICE),
+        ("answers questions from our wiki", UseCase.RAG_QA),
+        ("chat w/ our docs", UseCase.RAG_QA),
+        # rewriting verbs and "job ads" are writing, not a batch job
+        ("LLM for rewriting job ads", UseCase.CONTENT_GENERATION),
+        ("Draft replies to customer reviews on our app store page", UseCase.CONTENT_GENERATION),
     ],
 )
 def test_use_case(rules: RuleExtractor, text: str, use_case: UseCase) -> None:

@@ -54,6 +54,19 @@ def test_own_cases_accuracy(catalog_name: str) -> None:
     assert result.case_accuracy >= MIN_CASE_ACCURACY, result.misses
 
 
+#: Blind rounds: requests written and labelled before the extractor was tuned on them.
+BLIND_ROUNDS = sorted((Path(__file__).parents[2] / "data" / "intent").glob("blind_round*.jsonl"))
+
+
+@pytest.mark.parametrize("path", BLIND_ROUNDS, ids=lambda p: p.stem)
+def test_blind_rounds_accuracy(path: Path) -> None:
+    """Labels name shipped catalog models (Kimi K2, Codestral): read with the seed catalog."""
+    cases = read_cases(path)
+    result = score(cases, _predict(cases, seed_catalog()))
+    assert result.field_accuracy >= MIN_FIELD_ACCURACY, result.misses
+    assert result.case_accuracy >= MIN_CASE_ACCURACY, result.misses
+
+
 def test_dev_set_with_the_shared_scorer(shared_dir: Path, tmp_path: Path) -> None:
     """The development set through score_intent.py's own check function."""
     spec = importlib.util.spec_from_file_location(

@@ -42,6 +42,18 @@ def test_looser_unqualified_target_relaxes_the_rest_with_the_template_shape() ->
     assert merged.sources["slo.ttft_ms.p50"].origin == "derived"
 
 
+def test_stated_e2e_below_template_ttft_is_kept_and_caps_the_ttft() -> None:
+    """TTFT ≤ E2E for every request: "95% of completions under 80 ms" bounds both."""
+    merged = merge_targets(
+        TEMPLATE, (StatedTarget(metric="e2e_ms", percentile="p95", value_ms=80),)
+    )
+    assert merged.slo.e2e_ms.p95 == 80  # stated: never raised to the template TTFT
+    assert merged.slo.ttft_ms.p50 == 80 and merged.slo.ttft_ms.p90 == 80
+    assert merged.slo.ttft_ms.p99 == 1000  # above the stated percentile: template kept
+    assert merged.sources["slo.ttft_ms.p90"].origin == "derived"
+    assert any("lowered" in n for n in merged.notes)
+
+
 def test_interpolation_is_geometric() -> None:
     value = template_value_at({"p90": 100, "p99": 1000}, "p95")
     assert value is not None

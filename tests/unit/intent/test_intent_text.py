@@ -40,6 +40,17 @@ def test_clean_text_truncates_long_input() -> None:
         ("one of our teams", "one of our teams"),
         ("no one waits", "no one waits"),
         ("a single l4", "1 l4"),
+        # compounds: "and" after a scale word, scales after hundreds
+        ("two hundred and fifty engineers", "250 engineers"),
+        ("a hundred and twenty devs", "120 devs"),
+        ("three thousand five hundred users", "3500 users"),
+        ("twenty-five thousand members", "25000 members"),
+        ("two thousand staff", "2000 staff"),
+        ("one million two hundred thousand requests", "1200000 requests"),
+        # not compounds: two numbers, or a scale word after digits (read by the number parser)
+        ("between two and three hundred users", "between 2 and 300 users"),
+        ("five ten-minute calls", "5 10-minute calls"),
+        ("1.5 million users", "1.5 million users"),
     ],
 )
 def test_spell_out_numbers(text: str, expected: str) -> None:
@@ -62,6 +73,21 @@ def test_space_thousands_joined_but_not_lists() -> None:
 
 def test_normalize_lowercases() -> None:
     assert normalize("Team of Twelve") == "team of 12"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("RAG, 8xH100", "rag, 8x h100"),
+        ("4*A100 80GB", "4* a100 80gb"),
+        ("mixtral 8x7b", "mixtral 8x7b"),  # a model name, not a count
+        ("p4d.24xlarge", "p4d.24xlarge"),
+        ("chat w/ our docs", "chat with our docs"),
+        ("w/o H100", "without h100"),
+    ],
+)
+def test_normalize_splits_glued_counts_and_chat_shorthand(text: str, expected: str) -> None:
+    assert normalize(text) == expected
 
 
 def test_doc_consume_keeps_offsets() -> None:

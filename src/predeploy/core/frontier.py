@@ -13,8 +13,8 @@ cheapest accepted $/GPU-hour) and handled in chunks:
    alternatives than a cost-minded one);
 3. *price* each sized plan on whole instances and drop those over budget.
 
-Once a chunk's cheapest configuration is beyond the scope, every later one is too: the search
-stops.
+Models the user named are searched past the scope and pruned only by their own plans: their
+best plan is always shown.
 """
 
 from __future__ import annotations
@@ -94,21 +94,40 @@ class Draft:
 
 @dataclass(slots=True)
 class _Frontier:
-    """Sized plans, the Pareto front of their points, and the cheapest cost so far."""
+    """Sized plans, the Pareto front of their points, and the cheapest cost so far; each model
+    the user named also keeps its own front (its best plan is always shown, so it is searched
+    past the scope and pruned only by its own plans)."""
 
     drafts: list[Draft] = field(default_factory=list)
     front: list[Point] = field(default_factory=list)
+    named_fronts: dict[str, list[Point]] = field(default_factory=dict)
     cheapest_usd_per_hour: float = math.inf
 
     def add(self, draft: Draft) -> None:
         self.drafts.append(draft)
         point = draft.point()
         self.cheapest_usd_per_hour = min(self.cheapest_usd_per_hour, point.hourly_usd)
-        if not any(dominates(p, point) for p in self.front):
-            self.front = [p for p in self.front if not dominates(point, p)] + [point]
+        self.front = _with_point(self.front, point)
+        if draft.config.model.preferred:
+            model = draft.config.model.card.id
+            self.named_fronts[model] = _with_point(self.named_fronts.get(model, []), point)
 
-    def dominated(self, best_case: Point) -> bool:
-        return any(dominates(p, best_case) for p in self.front)
+    def dominated(self, best_case: Point, config: Configuration) -> bool:
+        if config.model.preferred:
+            front = self.named_fronts.get(config.model.card.id, [])
+        else:
+            front = self.front
+        return any(dominates(p, best_case) for p in front)
+
+    def beyond_scope(self, cost_bound: float, factor: float, config: Configuration) -> bool:
+        return cost_bound > factor * self.cheapest_usd_per_hour and not config.model.preferred
+
+
+def _with_point(front: list[Point], point: Point) -> list[Point]:
+    """``front`` with ``point`` added (unless dominated) and the points it dominates removed."""
+    if any(dominates(p, point) for p in front):
+        return front
+    return [p for p in front if not dominates(point, p)] + [point]
 
 
 def search_frontier(
@@ -133,12 +152,12 @@ def search_frontier(
     for start in range(0, len(ordered), SCREEN_BATCH):
         if progress is not None:
             progress("screen", start, len(ordered))
-        scope = factor * frontier.cheapest_usd_per_hour
-        chunk = [(c, a) for bound, c, a in ordered[start:start + SCREEN_BATCH] if bound <= scope]
-        state.count("beyond_scope", min(SCREEN_BATCH, len(ordered) - start) - len(chunk))
+        window = ordered[start:start + SCREEN_BATCH]
+        chunk = [(c, a) for bound, c, a in window
+                 if not frontier.beyond_scope(bound, factor, c)]
+        state.count("beyond_scope", len(window) - len(chunk))
         if not chunk:
-            state.count("beyond_scope", max(0, len(ordered) - start - SCREEN_BATCH))
-            break
+            continue
         screened = _screen(chunk, evaluator, state, budget)
         _size(screened, intent, evaluator, state, frontier, factor)
     if progress is not None:
@@ -179,13 +198,13 @@ def _size(
         while position < len(screened) and len(batch) < SIZE_BATCH:
             cost_bound, floor, config, screen, acc, limit = screened[position]
             position += 1
-            if cost_bound > factor * frontier.cheapest_usd_per_hour:
+            if frontier.beyond_scope(cost_bound, factor, config):
                 state.count("beyond_scope")
                 continue
             best_case = Point(cost_bound, floor, config.model.quality, math.inf,
                               weight_fidelity(config.precision,
                                               config.model.card.architecture.native_precision))
-            if frontier.dominated(best_case):
+            if frontier.dominated(best_case, config):
                 state.count("pruned_by_bound")
                 continue
             batch.append((config, screen, acc, limit))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from predeploy.core.types import UseCase
-from predeploy.intent.text import Doc, number_from, number_pattern
+from predeploy.intent.text import Doc, number_from, number_pattern, range_low
 
 #: Words per printed page (single-spaced manuscript page); publishing rule of thumb,
 #: e.g. the "about 500 words" figure quoted by Wordcounter.net's words-per-page guide.
@@ -87,10 +87,21 @@ _LENGTH = re.compile(
     rf"(?:{_NUM2}\s*(?:-|to|and)\s*)?{_NUM}\+?\s*(?:-\s*)?{_UNIT_RE}\b(?!\s*(?:per|/|a|an)\s"
     rf"*(?:second|sec|s|minute|min|hour|day)\b)"
 )
+#: A context requirement: "context window of 32k tokens", "up to 100k tokens", "max 8k tokens
+#: of context". A bare "max 500 tokens" is a length (a cap on the answer), not a context.
 _CONTEXT_WINDOW = re.compile(
-    rf"(?:context(?: window| length)?(?: of)?|up to|as long as|max(?:imum)?(?: of)?)\s*"
+    rf"(?:context(?: window| length)?(?: of)?|up to|as long as)\s*"
     rf"(?:about |around |~)?{_NUM}\s*(?:-\s*)?(?:tokens?|toks?)\b(?:\s*(?:of )?context)?"
+    rf"|max(?:imum)?(?: of)?\s*(?:about |around |~)?{_NUM2}\s*(?:-\s*)?(?:tokens?|toks?)\b"
+    rf"\s*(?:of )?context"
 )
+#: A token count of a whole collection, not of one request: "our knowledge base is 3M tokens
+#: in total", "a corpus of 40M tokens".
+_COLLECTION_BEFORE = re.compile(
+    r"\b(?:corpus|corpora|knowledge ?base|kb|dataset|data set|archive|collection|library"
+    r"|total of|in total|altogether|all (?:our|the) (?:docs|documents|data))\b[^,;.]{0,25}$"
+)
+_COLLECTION_AFTER = re.compile(r"^\s*(?:in total|total|overall|altogether|combined|in all)\b")
 _WORD = re.compile(r"[a-z_][a-z'_-]*")
 #: A length in parentheses before a transformation is the input: "(~1,200 tokens) into
 #: 150-token summaries", "(approx 3k tokens) -> 250 token summary".
@@ -180,14 +191,19 @@ def find_lengths(doc: Doc, use_case: UseCase) -> tuple[dict[Role, LengthFound], 
     """Prompt/output lengths (tokens, one per role) and a minimum context if stated."""
     context: float | None = None
     for m in list(_CONTEXT_WINDOW.finditer(doc.work)):
-        context = number_from(m)
+        context = number_from(m) if m.group("num") else number_from(m, "num2")
         doc.consume(m.start(), m.end())
     best: dict[Role, LengthFound] = {}
     for m in list(_LENGTH.finditer(doc.work)):
         unit = m.group("unit")
         value = number_from(m)
+        if _COLLECTION_AFTER.match(doc.text, m.end()) or _COLLECTION_BEFORE.search(
+            doc.text, max(0, m.start() - 60), m.start()
+        ):
+            doc.consume(m.start(), m.end())
+            continue  # the size of a whole collection, not of one request
         if m.group("num2"):
-            value = (value + number_from(m, "num2")) / 2.0  # a range: its midpoint
+            value = (value + range_low(m)) / 2.0  # a range: its midpoint
         tokens = value * UNIT_TOKENS[unit]
         role, conf = _role(doc, m.start(), m.end(), use_case)
         found = LengthFound(role, tokens, unit.rstrip("s"), m.start(), m.end(), conf)

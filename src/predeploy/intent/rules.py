@@ -33,7 +33,7 @@ from predeploy.intent.names import (
 from predeploy.intent.priority import find_priority
 from predeploy.intent.spelling import correct_typos
 from predeploy.intent.targets import GENERIC_TTFT_MAX_MS, TargetFound, find_targets
-from predeploy.intent.text import Doc, clean_text, normalize
+from predeploy.intent.text import Doc, clean_text, mark_list_lines, normalize
 from predeploy.intent.usecase import classify, refine_summary
 
 #: Score added to batch processing when a rate counts items ("500k invoices per day").
@@ -110,7 +110,7 @@ class RuleExtractor:
 
     def read(self, text: str) -> IntentDraft:
         """Everything ``text`` states, as an :class:`IntentDraft`."""
-        cleaned = clean_text(text)
+        cleaned = clean_text(mark_list_lines(text))
         notes: list[str] = []
         if cleaned.truncated:
             notes.append(

@@ -35,7 +35,8 @@ METRIC_PHRASES: tuple[tuple[str, LatencyMetric], ...] = (
     (
         r"e2e|end[- ]to[- ]end|end to end|total (?:latency|response time|time)|full (?:response"
         r"|answer|completion)|complete (?:response|answer)|whole (?:response|answer)"
-        r"|overall latency|request latency",
+        r"|overall latency|request latency|finish(?:es|ed)?|(?:be |are |is )?done"
+        r"|complete[ds]?(?! (?:response|answer))|completion time",
         "e2e_ms",
     ),
 )
@@ -65,6 +66,7 @@ PERCENTILE_PHRASES: tuple[tuple[str, PercentileName], ...] = (
 )
 
 _NUM = number_pattern("num")
+_NUM2 = number_pattern("num2")
 _DURATION = re.compile(
     rf"(?P<sub>sub-)?{_NUM}\s*-?\s*(?P<unit>ms|msec|millis(?:econds?)?|milliseconds?|s|secs?"
     rf"|seconds?)(?![\w/])"
@@ -74,6 +76,9 @@ _SUB_SECOND = re.compile(r"\bsub-?second\b")
 _TOKENS_PER_S_PER_USER = re.compile(
     rf"{_NUM}\s*(?:tokens?|tok)\s*(?:/|per)\s*(?:s|sec|second)\b\s*(?:per|for each|each)?\s*"
     rf"(?:user|stream|request|session|conversation)"
+    # a streaming speed: "tokens streaming at least 30 tok/s", "stream at 40 tokens/s"
+    rf"|(?<=stream)(?:ing|s|ed)?(?:\s+(?:at|of|by|to))?(?:\s+(?:at least|>=?|over|above|min(?:imum)?"
+    rf"|about|around|~))?\s*{_NUM2}\s*(?:tokens?|tok)\s*(?:/|per)\s*(?:s|sec|second)\b"
 )
 _THROUGHPUT = re.compile(rf"{_NUM}\s*(?:output )?(?:tokens?|tok)\s*(?:/|per)\s*(?:s|sec|second)\b")
 _METRICS = tuple(
@@ -128,7 +133,7 @@ def find_targets(doc: Doc) -> tuple[list[TargetFound], float | None]:
     """Latency targets (ms) and a minimum output throughput (tokens/s), consuming them."""
     found: list[TargetFound] = []
     for m in list(_TOKENS_PER_S_PER_USER.finditer(doc.work)):
-        speed = number_from(m)
+        speed = number_from(m) if m.group("num") else number_from(m, "num2")
         if speed > 0:
             found.append(
                 TargetFound("itl_ms", None, 1000.0 / speed, m.start(), m.end(), 0.75, derived=True)

@@ -20,6 +20,7 @@ SECONDS_PER_DAY = 86_400.0
 SECONDS_PER_WEEK = 7 * SECONDS_PER_DAY
 #: Mean Gregorian month: 365.25 / 12 days.
 SECONDS_PER_MONTH = 365.25 / 12 * SECONDS_PER_DAY
+SECONDS_PER_QUARTER = 3 * SECONDS_PER_MONTH
 SECONDS_PER_YEAR = 365.25 * SECONDS_PER_DAY
 
 #: Time-unit words and their length in seconds. A nightly job runs once per day.

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from predeploy.core.catalog import Catalog
 from predeploy.core.errors import InputError
 from predeploy.core.types import UseCase
-from predeploy.intent.budget import find_budgets
+from predeploy.intent.budget import find_budgets, limit_first
 from predeploy.intent.domain import find_languages, find_subject_matter
 from predeploy.intent.draft import (
     ClearableField,
@@ -135,7 +135,7 @@ class RuleExtractor:
         if models:
             ev["models"] = _ev(doc, model_hits[0].start, model_hits[-1].end, 0.9)
 
-        for b in find_budgets(doc):
+        for b in limit_first(find_budgets(doc)):
             key = {
                 "month": "budget_monthly_usd",
                 "hour": "budget_hourly_usd",

@@ -5,9 +5,10 @@ a budget word ("budget 600 monthly"). Its period is the nearest period phrase af
 month", "an hour", "/mo") or before it ("monthly budget of $5k"). Daily, weekly and yearly
 amounts become monthly: ``monthly = amount × seconds(month) / seconds(period)``. An amount with
 no period is read as monthly when ≥ :data:`HOURLY_MAX_USD` and hourly below (an assumption the
-intent records). Quarterly amounts are a third of a quarter's worth per month. When several
-amounts share a period, one stated as a limit ("stay under $45k a year") is preferred to one
-that is not ("our last vendor quoted $90,000 per year"): see :func:`limit_first`. Other currencies are kept at face value with a note (no exchange rate).
+intent records). Other currencies are kept at face value with a note (no exchange rate).
+Quarterly amounts are spread over the quarter's three months. When several amounts share a
+period, one stated as a limit ("stay under $45k a year") is preferred to one that is not ("our
+last vendor quoted $90,000 per year"): see :func:`limit_first`.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from predeploy.intent.load import (
+from predeploy.intent.periods import (
     SECONDS_PER_DAY,
     SECONDS_PER_HOUR,
     SECONDS_PER_MONTH,
@@ -118,8 +119,9 @@ _LIMIT_BEFORE = re.compile(
 _LIMIT_AFTER = re.compile(r"^\s*(?:max(?:imum)?|tops|at most|cap|budget|limit|ceiling)\b")
 #: ... and words that make it something else: a quote, a current bill, a past spend.
 _NOT_LIMIT_BEFORE = re.compile(
-    r"\b(?:quoted?|quotes|currently (?:pay|spend)|(?:we |i )?(?:pay|paid|spent|spending) (?:now|today"
-    r"|currently)?|last (?:vendor|year|provider)|was|costs? us|charged?)\b[^$\d,;.]{0,20}$"
+    r"\b(?:quoted?|quotes|currently (?:pay|spend)|(?:we |i )?(?:pay|paid|spent|spending)"
+    r"(?: now| today| currently)?|last (?:vendor|year|provider)|was|costs? us|charged?)\b"
+    r"[^$\d,;.]{0,20}$"
 )
 
 
@@ -190,9 +192,7 @@ def find_budgets(doc: Doc) -> list[BudgetFound]:
                 0.6 if assumed else 0.9,
                 assumed,
                 note,
-                limit=bool(
-                    _LIMIT_BEFORE.search(before_text) or _LIMIT_AFTER.match(doc.text, end)
-                ),
+                limit=bool(_LIMIT_BEFORE.search(before_text) or _LIMIT_AFTER.match(doc.text, end)),
                 not_limit=bool(_NOT_LIMIT_BEFORE.search(before_text)),
             )
         )

@@ -23,7 +23,7 @@ from predeploy.intent.draft import (
     StatedTarget,
 )
 from predeploy.intent.lengths import find_lengths
-from predeploy.intent.load import RateFound, find_rates, find_users
+from predeploy.intent.load import find_users
 from predeploy.intent.names import (
     NameIndex,
     gpu_mentions,
@@ -31,6 +31,7 @@ from predeploy.intent.names import (
     vendor_exclusions,
 )
 from predeploy.intent.priority import find_priority
+from predeploy.intent.rates import RateFound, find_rates
 from predeploy.intent.spelling import correct_typos
 from predeploy.intent.targets import GENERIC_TTFT_MAX_MS, TargetFound, find_targets
 from predeploy.intent.text import Doc, clean_text, mark_list_lines, normalize

@@ -77,8 +77,9 @@ _TOKENS_PER_S_PER_USER = re.compile(
     rf"{_NUM}\s*(?:tokens?|tok)\s*(?:/|per)\s*(?:s|sec|second)\b\s*(?:per|for each|each)?\s*"
     rf"(?:user|stream|request|session|conversation)"
     # a streaming speed: "tokens streaming at least 30 tok/s", "stream at 40 tokens/s"
-    rf"|(?<=stream)(?:ing|s|ed)?(?:\s+(?:at|of|by|to))?(?:\s+(?:at least|>=?|over|above|min(?:imum)?"
-    rf"|about|around|~))?\s*{_NUM2}\s*(?:tokens?|tok)\s*(?:/|per)\s*(?:s|sec|second)\b"
+    rf"|(?<=stream)(?:ing|s|ed)?(?:\s+(?:at|of|by|to))?"
+    rf"(?:\s+(?:at least|>=?|over|above|min(?:imum)?|about|around|~))?"
+    rf"\s*{_NUM2}\s*(?:tokens?|tok)\s*(?:/|per)\s*(?:s|sec|second)\b"
 )
 _THROUGHPUT = re.compile(rf"{_NUM}\s*(?:output )?(?:tokens?|tok)\s*(?:/|per)\s*(?:s|sec|second)\b")
 _METRICS = tuple(

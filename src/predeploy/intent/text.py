@@ -276,9 +276,9 @@ def range_low(match: re.Match[str], low: str = "num2", high: str = "num") -> flo
     1.5M–2M; "500-2k" keeps 500 (a low end above the high end's digits has no scale)."""
     value = number_from(match, low)
     scale = match.group(f"{high}_scale")
-    if match.group(f"{low}_scale") is None and scale:
-        if value <= float(match.group(high).replace(",", "")):
-            value *= _SCALES[scale]
+    high_digits = float(match.group(high).replace(",", ""))
+    if match.group(f"{low}_scale") is None and scale and value <= high_digits:
+        value *= _SCALES[scale]
     return value
 
 

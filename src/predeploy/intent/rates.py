@@ -1,0 +1,185 @@
+"""Request rates: how many requests per second, from any unit, cadence or job size.
+
+Rates in any unit become requests/s: ``rate_per_s = count / seconds(unit)``. A job size with a
+cadence ("tag 50k tickets in an overnight batch") becomes a derived daily rate.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from predeploy.intent.load import (
+    ITEMS_PATTERN,
+    NOUN_WORDS,
+    USER_PATTERN,
+    Found,
+    has_user_noun,
+    noun_phrase_ok,
+)
+from predeploy.intent.periods import (
+    CADENCE_WORDS,
+    SECONDS_PER_DAY,
+    SECONDS_PER_HOUR,
+    SECONDS_PER_MINUTE,
+    TIME_UNITS,
+)
+from predeploy.intent.text import Doc, number_from, number_pattern
+
+#: Abbreviated rate units and their period in seconds.
+RATE_ABBREVIATIONS: dict[str, float] = {
+    "qps": 1.0,
+    "rps": 1.0,
+    "req/s": 1.0,
+    "reqs/s": 1.0,
+    "requests/s": 1.0,
+    "queries/s": 1.0,
+    "req/sec": 1.0,
+    "requests/sec": 1.0,
+    "rpm": SECONDS_PER_MINUTE,
+    "req/min": SECONDS_PER_MINUTE,
+    "rph": SECONDS_PER_HOUR,
+    "req/h": SECONDS_PER_HOUR,
+    "req/hr": SECONDS_PER_HOUR,
+    "rpd": SECONDS_PER_DAY,
+    "req/day": SECONDS_PER_DAY,
+}
+
+
+_NUM = number_pattern("num")
+_UNIT = "|".join(sorted((re.escape(u) for u in TIME_UNITS), key=len, reverse=True))
+_CADENCE = "|".join(sorted((re.escape(c) for c in CADENCE_WORDS), key=len, reverse=True))
+_ABBR = "|".join(sorted((re.escape(a) for a in RATE_ABBREVIATIONS), key=len, reverse=True))
+_RATE_ABBR = re.compile(rf"{_NUM}\+?\s*(?P<abbr>{_ABBR})(?![\w/])")
+#: "per day", "a second", "/min", "/s": a word separator needs a space and a unit word; the
+#: slash also takes single-letter units.
+_WORD_UNIT = "|".join(
+    sorted((re.escape(u) for u in TIME_UNITS if len(u) > 1), key=len, reverse=True)
+)
+_RATE_PER = re.compile(
+    rf"{_NUM}\+?\s*{NOUN_WORDS}(?:(?:per|a|an|each|every)\s+(?P<unit>{_WORD_UNIT})"
+    rf"|/\s*(?P<slash_unit>{_UNIT}))(?![\w/])"
+)
+_RATE_CADENCE = re.compile(rf"{_NUM}\+?\s*{NOUN_WORDS}(?P<cadence>{_CADENCE})\b")
+_PER_USER_TAIL = re.compile(
+    rf"^\s*(?:each|per (?:{USER_PATTERN}|head|person|user)|for each (?:{USER_PATTERN}|user))\b"
+)
+_PER_USER_RATE = re.compile(
+    rf"{_NUM}\s*{NOUN_WORDS}per (?:{USER_PATTERN}|head|person)\s*(?:per|/|a|an|each|every)\s*"
+    rf"(?P<unit>{_UNIT})\b"
+)
+_JOB_SIZE = re.compile(
+    rf"{_NUM}\+?\s*(?P<words>(?:[a-z][a-z'-]*\s+){{0,3}}?)(?P<item>[a-z][a-z-]*s)\b"
+)
+#: Plural nouns that are never the items of a batch job.
+_NOT_ITEMS = frozenset(
+    {
+        "tokens",
+        "languages",
+        "gpus",
+        "dollars",
+        "seconds",
+        "minutes",
+        "hours",
+        "days",
+        "weeks",
+        "months",
+        "years",
+        "nights",
+        "percents",
+        "times",
+        "cards",
+        "nodes",
+        "replicas",
+        "models",
+    }
+)
+_PEAK_WORDS = re.compile(r"\b(?:peak|at (?:the )?busiest|burst(?:s|y)?|spikes?|max(?:imum)?)\b")
+_AVERAGE_WORDS = re.compile(r"\b(?:average|avg|on average|mean|sustained|steady|typical)\b")
+
+
+@dataclass(frozen=True)
+class RateFound(Found):
+    peak: bool
+    average: bool
+    derived: bool
+    item_noun: bool
+    per_user: bool = False
+
+
+def _rate_flags(doc: Doc, start: int, end: int) -> tuple[bool, bool]:
+    lo, hi = doc.clause_bounds(start)
+    window = doc.text[max(lo, start - 30) : min(hi, end + 25)]
+    return bool(_PEAK_WORDS.search(window)), bool(_AVERAGE_WORDS.search(window))
+
+
+def find_rates(doc: Doc) -> list[RateFound]:
+    """Every request rate the text states, in requests/s; consumes their spans."""
+    found: list[RateFound] = []
+
+    def add(m: re.Match[str], period_s: float, *, derived: bool, conf: float) -> None:
+        words = m.groupdict().get("words") or ""
+        item = bool(re.search(rf"\b(?:{ITEMS_PATTERN})\b", words))
+        item = item or bool(m.groupdict().get("item"))
+        peak, average = _rate_flags(doc, m.start(), m.end())
+        tail = doc.work[m.end() : m.end() + 30]
+        per_user = bool(_PER_USER_TAIL.match(tail))
+        found.append(
+            RateFound(
+                value=number_from(m) / period_s,
+                start=m.start(),
+                end=m.end(),
+                confidence=conf,
+                peak=peak and not average,
+                average=average,
+                derived=derived,
+                item_noun=item,
+                per_user=per_user,
+            )
+        )
+        doc.consume(m.start(), m.end())
+
+    for m in list(_PER_USER_RATE.finditer(doc.work)):
+        if "token" in m.group("words"):
+            continue
+        peak, average = _rate_flags(doc, m.start(), m.end())
+        found.append(
+            RateFound(
+                value=number_from(m) / TIME_UNITS[m.group("unit")],
+                start=m.start(),
+                end=m.end(),
+                confidence=0.8,
+                peak=peak,
+                average=average,
+                derived=False,
+                item_noun=False,
+                per_user=True,
+            )
+        )
+        doc.consume(m.start(), m.end())
+    for m in list(_RATE_ABBR.finditer(doc.work)):
+        add(m, RATE_ABBREVIATIONS[m.group("abbr")], derived=False, conf=0.95)
+    for m in list(_RATE_PER.finditer(doc.work)):
+        words = m.group("words")
+        if not noun_phrase_ok(words) or has_user_noun(words) or "token" in words:
+            continue
+        add(m, TIME_UNITS[m.group("unit") or m.group("slash_unit")], derived=False, conf=0.9)
+    for m in list(_RATE_CADENCE.finditer(doc.work)):
+        words = m.group("words")
+        if not words.strip() or not noun_phrase_ok(words) or has_user_noun(words):
+            continue
+        if "token" in words:
+            continue
+        add(m, CADENCE_WORDS[m.group("cadence")], derived=False, conf=0.8)
+    if not found:
+        cadence = re.search(rf"\b(?:{_CADENCE})\b", doc.text)
+        if cadence is not None:
+            for m in list(_JOB_SIZE.finditer(doc.work)):
+                item = m.group("item")
+                if not noun_phrase_ok(m.group("words")) or item in _NOT_ITEMS:
+                    continue
+                if re.fullmatch(USER_PATTERN, item) or has_user_noun(m.group("words")):
+                    continue
+                add(m, CADENCE_WORDS[cadence.group(0)], derived=True, conf=0.6)
+                break
+    return found

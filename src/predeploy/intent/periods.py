@@ -39,9 +39,12 @@ TIME_UNITS: dict[str, float] = {
     "month": SECONDS_PER_MONTH,
     "months": SECONDS_PER_MONTH,
     "mo": SECONDS_PER_MONTH,
+    "quarter": SECONDS_PER_QUARTER,
+    "quarters": SECONDS_PER_QUARTER,
     "year": SECONDS_PER_YEAR,
     "years": SECONDS_PER_YEAR,
     "yr": SECONDS_PER_YEAR,
+    "annum": SECONDS_PER_YEAR,
 }
 #: Adverbs and phrases of cadence ("300k documents daily", "every night").
 CADENCE_WORDS: dict[str, float] = {
@@ -61,4 +64,11 @@ CADENCE_WORDS: dict[str, float] = {
     "each week": SECONDS_PER_WEEK,
     "monthly": SECONDS_PER_MONTH,
     "every month": SECONDS_PER_MONTH,
+    "quarterly": SECONDS_PER_QUARTER,
+    "every quarter": SECONDS_PER_QUARTER,
+    "annually": SECONDS_PER_YEAR,
+    "yearly": SECONDS_PER_YEAR,
+    "every year": SECONDS_PER_YEAR,
+    "each year": SECONDS_PER_YEAR,
+    "per annum": SECONDS_PER_YEAR,
 }

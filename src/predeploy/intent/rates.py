@@ -1,7 +1,10 @@
 """Request rates: how many requests per second, from any unit, cadence or job size.
 
 Rates in any unit become requests/s: ``rate_per_s = count / seconds(unit)``. A job size with a
-cadence ("tag 50k tickets in an overnight batch") becomes a derived daily rate.
+cadence ("tag 50k tickets in an overnight batch") becomes a derived daily rate, and one with a
+span ("2M abstracts over the next month") a derived rate over that span. Frequencies are
+rates too: "twice a second" = 2 / s, "a request every 5 seconds" = 1 / 5 s (per user when
+"each" user fires it: "each fires a completion every ~3 s").
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ RATE_ABBREVIATIONS: dict[str, float] = {
 
 
 _NUM = number_pattern("num")
+_NUM2 = number_pattern("num2")
 _UNIT = "|".join(sorted((re.escape(u) for u in TIME_UNITS), key=len, reverse=True))
 _CADENCE = "|".join(sorted((re.escape(c) for c in CADENCE_WORDS), key=len, reverse=True))
 _ABBR = "|".join(sorted((re.escape(a) for a in RATE_ABBREVIATIONS), key=len, reverse=True))
@@ -93,6 +97,33 @@ _NOT_ITEMS = frozenset(
         "replicas",
         "models",
     }
+)
+#: Multiples of a short period: "twice a second", "5 times a minute" (longer periods are the
+#: cadence of a job, not a request rate).
+_TIMES = {"once": 1.0, "twice": 2.0, "thrice": 3.0}
+_FREQUENCY = re.compile(
+    rf"(?:(?P<word>once|twice|thrice)|{_NUM}\s*(?:times|x))\s+(?:a|an|per|each|every)\s+"
+    rf"(?P<unit>second|sec|minute|min)\b"
+)
+#: Things one request is called.
+_REQUEST_NOUN = (
+    r"requests?|quer(?:y|ies)|calls?|completions?|messages?|questions?|prompts?|generations?"
+    r"|suggestions?|lookups?|hits?|api calls?|inferences?"
+)
+#: "a request every 5 seconds", "2 queries every minute", "a completion every ~3s".
+_EVERY = re.compile(
+    rf"(?:(?P<a>an?|one)|{_NUM})\s+(?:new\s+)?(?:{_REQUEST_NOUN})\s+every\s*"
+    rf"(?:~|about|around|roughly|approx(?:imately)?\s)?\s*(?:{_NUM2}\s*)?(?P<unit>{_UNIT})(?![\w/])"
+)
+#: Who fires the request just before it: "each fires", "every developer sends", "per user".
+_EACH_BEFORE = re.compile(
+    rf"\b(?:each|every|per)(?:\s+(?:{USER_PATTERN}|user|person|one|session|client|tab))?"
+    rf"(?:\s+[a-z]+){{0,2}}\s*$"
+)
+#: A job done over a span: "over the next month", "within 2 weeks", "in a day".
+_SPAN = re.compile(
+    rf"[^;.!?]{{0,60}}?\b(?:over|within|in|during|across)\s+(?:the\s+(?:next|coming|first"
+    rf"|following)\s+|a\s+|an\s+|one\s+)?(?:{_NUM2}\s+)?(?P<unit>{_WORD_UNIT})\b"
 )
 _PEAK_WORDS = re.compile(r"\b(?:peak|at (?:the )?busiest|burst(?:s|y)?|spikes?|max(?:imum)?)\b")
 _AVERAGE_WORDS = re.compile(r"\b(?:average|avg|on average|mean|sustained|steady|typical)\b")
@@ -171,15 +202,66 @@ def find_rates(doc: Doc) -> list[RateFound]:
         if "token" in words:
             continue
         add(m, CADENCE_WORDS[m.group("cadence")], derived=False, conf=0.8)
+    for m in list(_FREQUENCY.finditer(doc.work)):
+        count = _TIMES[m.group("word")] if m.group("word") else number_from(m)
+        _add_frequency(doc, found, m, count, TIME_UNITS[m.group("unit")], per_user=False)
+    for m in list(_EVERY.finditer(doc.work)):
+        count = 1.0 if m.group("a") else number_from(m)
+        period = TIME_UNITS[m.group("unit")] * (number_from(m, "num2") if m.group("num2") else 1)
+        lo, _ = doc.clause_bounds(m.start())
+        each = _EACH_BEFORE.search(doc.text, max(lo, m.start() - 40), m.start()) is not None
+        _add_frequency(doc, found, m, count, period, per_user=each)
+    if not found:
+        for m in list(_JOB_SIZE.finditer(doc.work)):
+            span = _SPAN.match(doc.text, m.end())
+            if span is None or not _is_job_size(m):
+                continue
+            many = number_from(span, "num2") if span.group("num2") else 1.0
+            add(m, TIME_UNITS[span.group("unit")] * many, derived=True, conf=0.6)
+            break
     if not found:
         cadence = re.search(rf"\b(?:{_CADENCE})\b", doc.text)
         if cadence is not None:
             for m in list(_JOB_SIZE.finditer(doc.work)):
-                item = m.group("item")
-                if not noun_phrase_ok(m.group("words")) or item in _NOT_ITEMS:
-                    continue
-                if re.fullmatch(USER_PATTERN, item) or has_user_noun(m.group("words")):
+                if not _is_job_size(m):
                     continue
                 add(m, CADENCE_WORDS[cadence.group(0)], derived=True, conf=0.6)
                 break
     return found
+
+
+def _is_job_size(m: re.Match[str]) -> bool:
+    """Whether a :data:`_JOB_SIZE` match counts items (not tokens, users or time)."""
+    item = m.group("item")
+    if not noun_phrase_ok(m.group("words")) or item in _NOT_ITEMS:
+        return False
+    return not (re.fullmatch(USER_PATTERN, item) or has_user_noun(m.group("words")))
+
+
+def _add_frequency(
+    doc: Doc,
+    found: list[RateFound],
+    m: re.Match[str],
+    count: float,
+    period_s: float,
+    *,
+    per_user: bool,
+) -> None:
+    """Record ``count`` requests per ``period_s`` seconds read at ``m``; consumes it."""
+    if period_s <= 0:
+        return
+    peak, average = _rate_flags(doc, m.start(), m.end())
+    found.append(
+        RateFound(
+            value=count / period_s,
+            start=m.start(),
+            end=m.end(),
+            confidence=0.75,
+            peak=peak and not average,
+            average=average,
+            derived=False,
+            item_noun=False,
+            per_user=per_user,
+        )
+    )
+    doc.consume(m.start(), m.end())

@@ -93,6 +93,8 @@ _PERCENTILES = tuple(
 _BOUND_BEFORE = re.compile(
     r"(?:under|below|within|in|less than|at most|no more than|<=?|max(?:imum)?|faster than)\s*$"
 )
+#: A duration after "every" is a period ("a request every 5 s"), never a latency bound.
+_PERIOD_BEFORE = re.compile(r"\bevery\s*(?:~|about|around|roughly|approx(?:imately)?)?\s*$")
 _CLAUSE_SPLIT = re.compile(r"[;,]|\band\b|\bbut\b|\bwhile\b")
 
 
@@ -146,6 +148,8 @@ def find_targets(doc: Doc) -> tuple[list[TargetFound], float | None]:
         doc.consume(m.start(), m.end())
     durations: list[tuple[int, int, float]] = []
     for m in _DURATION.finditer(doc.work):
+        if _PERIOD_BEFORE.search(doc.text, max(0, m.start() - 25), m.start()):
+            continue  # "a request every 3 s" is a rate, read in rates.py
         unit = m.group("unit")
         factor = 1.0 if unit.startswith("m") else 1000.0
         durations.append((m.start(), m.end(), number_from(m) * factor))

@@ -8,7 +8,7 @@ team size ("team of 30", "10-person team"); concurrency and daily counts are rec
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from predeploy.core.types.intent import UserKind
 from predeploy.intent.text import Doc, number_from, number_pattern
@@ -40,6 +40,7 @@ USER_NOUNS = (
     "alumni", "applicants", "candidates", "attendees", "participants", "respondents",
     "travelers", "travellers", "riders", "executives", "leaders", "directors", "vps", "ceos",
     "founders", "supervisors", "operatives", "ppl", "peeps", "investors", "economists",
+    "postdocs", "phds", "fellows", "academics", "ccu", "pccu", "ccus",
 )
 # fmt: on
 #: Nouns that count as users only with a concurrency word ("400 concurrent calls").
@@ -60,8 +61,8 @@ _STOP_WORDS = frozenset(
 )
 # fmt: on
 _CONCURRENT_WORDS = re.compile(
-    r"\b(?:concurrent(?:ly)?|simultaneous(?:ly)?|parallel|at once|at the same time|online"
-    r"|active at once|live|in parallel|at peak|peak)\b"
+    r"\b(?:ccus?|pccu|concurrent(?:ly)?|simultaneous(?:ly)?|parallel|at once|at the same time"
+    r"|online|active at once|live|in parallel|at peak|peak)\b"
 )
 _TOTAL_WORDS = re.compile(
     r"\b(?:total|registered|monthly|mau|maus|in total|overall|all|named|licensed)\b"
@@ -85,8 +86,35 @@ ITEM_NOUNS = (
 # fmt: on
 ITEMS_PATTERN = "|".join(ITEM_NOUNS)
 
+#: Compound nouns for people ending in a people noun: "caseworkers", "salespeople",
+#: "policyholders", "co-owners".
+_COMPOUND_USER = (
+    r"[a-z]+-?(?:workers|holders|keepers|people|folks|users|members|owners|managers|makers"
+    r"|writers|leaders|agents|staff)"
+)
 _USERS = re.compile(
-    rf"{_APPROX}{_NUM}\+?\s*(?P<words>(?:[a-z][a-z'-]*\s+){{0,3}}?)(?P<noun>{USER_PATTERN})\b"
+    rf"{_APPROX}{_NUM}\+?\s*(?P<words>(?:[a-z][a-z'-]*\s+){{0,3}}?)"
+    rf"(?P<noun>{USER_PATTERN}|{_COMPOUND_USER})\b"
+)
+#: A second count joined to the first: "8 PhD students + 2 postdocs", "30k students and 5k
+#: staff" (both counts are users of the same service).
+_JOINED_USERS = re.compile(
+    rf"\s*(?:\+|plus|and|&)\s*{_APPROX}{_NUM}\+?\s*(?:[a-z][a-z'-]*\s+){{0,2}}?"
+    rf"(?:{USER_PATTERN}|{_COMPOUND_USER})\b"
+)
+#: A share of the users that is active: "only ~2% ever open the help panel", "~3% active at
+#: peak hour", "10 percent of them online at once".
+_SHARE_ACTIVE = re.compile(
+    r"(?:~|about|around|roughly|only|maybe|perhaps|approx(?:imately)?|\s)*"
+    r"(?P<pct>\d{1,2}(?:\.\d+)?)\s*(?:%|percent|pct)\s+(?:of (?:them|those|these|whom|users"
+    r"|the users) )?(?:are |will |would |ever |actually |really |at most |be )*"
+    r"(?P<act>active|online|concurrent(?:ly)?|use (?:it|the|this)|using|open|engage|log in"
+    r"|logged in|at (?:peak|once|the same time))\b"
+)
+#: A concurrency stated beside a total: "2,400 nurses ..., perhaps 300 concurrent at peak".
+_CONCURRENT_BESIDE = re.compile(
+    rf"{_APPROX}{_NUM}\+?\s*(?:concurrent|simultaneous)(?:ly)?(?:\s+(?:users|sessions|at peak"
+    rf"|{USER_PATTERN}))?(?=\s*(?:[,;.)]|$|at\b|during\b|on\b|online\b|users\b))"
 )
 _CONCURRENT_USERS = re.compile(
     rf"{_APPROX}{_NUM}\+?\s*(?P<words>(?:[a-z][a-z'-]*\s+){{0,2}}?)(?P<noun>{_CONC})\b"
@@ -206,9 +234,51 @@ def find_users(doc: Doc) -> UsersFound | None:
             candidates.append(_users(doc, bare, "", 0.5))
     if not candidates:
         return None
-    best = candidates[0]
+    best = _joined(doc, candidates[0])
     doc.consume(best.start, best.end)
+    return _concurrent_beside(doc, _active_share(doc, best))
+
+
+def _joined(doc: Doc, best: UsersFound) -> UsersFound:
+    """``best`` plus the counts joined to it with "+", "plus" or "and"."""
+    while (m := _JOINED_USERS.match(doc.work, best.end)) is not None:
+        best = replace(best, value=best.value + number_from(m), end=m.end())
     return best
+
+
+def _active_share(doc: Doc, best: UsersFound) -> UsersFound:
+    """The active part of a user base when a share follows it in the same or next sentence:
+    ``users × share / 100`` ("120k players but only ~2% ever open the help panel")."""
+    _, clause_end = doc.clause_bounds(best.end)
+    window_end = min(len(doc.text), max(clause_end, best.end) + 80)
+    for m in re.finditer(r"\d{1,2}(?:\.\d+)?\s*(?:%|percent|pct)", doc.work[:window_end]):
+        if m.start() < best.end:
+            continue
+        share = _SHARE_ACTIVE.match(doc.work, m.start())
+        if share is None:
+            continue
+        concurrent = share.group("act").startswith(("concurrent", "online", "at "))
+        doc.consume(m.start(), share.end())
+        return replace(
+            best,
+            value=max(1.0, round(best.value * float(share.group("pct")) / 100.0)),
+            kind="concurrent" if concurrent else best.kind,
+            confidence=min(best.confidence, 0.7),
+        )
+    return best
+
+
+def _concurrent_beside(doc: Doc, best: UsersFound) -> UsersFound:
+    """A smaller concurrent count stated beside a total one is the load to plan for."""
+    if best.kind == "concurrent":
+        return best
+    m = _CONCURRENT_BESIDE.search(doc.work)
+    if m is None or number_from(m) >= best.value:
+        return best
+    doc.consume(m.start(), m.end())
+    return UsersFound(
+        value=number_from(m), start=m.start(), end=m.end(), confidence=0.75, kind="concurrent"
+    )
 
 
 def _users(

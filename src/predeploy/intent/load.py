@@ -109,12 +109,21 @@ _SHARE_ACTIVE = re.compile(
     r"(?P<pct>\d{1,2}(?:\.\d+)?)\s*(?:%|percent|pct)\s+(?:of (?:them|those|these|whom|users"
     r"|the users) )?(?:are |will |would |ever |actually |really |at most |be )*"
     r"(?P<act>active|online|concurrent(?:ly)?|use (?:it|the|this)|using|open|engage|log in"
-    r"|logged in|at (?:peak|once|the same time))\b"
+    r"|logged in|chatting|talking|playing|at (?:peak|once|the same time|any (?:one |given )?"
+    r"(?:moment|time)))\b"
 )
-#: A concurrency stated beside a total: "2,400 nurses ..., perhaps 300 concurrent at peak".
-_CONCURRENT_BESIDE = re.compile(
-    rf"{_APPROX}{_NUM}\+?\s*(?:concurrent|simultaneous)(?:ly)?(?:\s+(?:users|sessions|at peak"
-    rf"|{USER_PATTERN}))?(?=\s*(?:[,;.)]|$|at\b|during\b|on\b|online\b|users\b))"
+_CONCURRENT_SHARE = re.compile(r"\b(?:concurrent|online|at (?:peak|once|the same|any))")
+#: A concurrency stated beside a total: "2,400 nurses ..., perhaps 300 concurrent at peak",
+#: "250k MAU, peak concurrency ~4k".
+_CONCURRENT_BESIDE = (
+    re.compile(
+        rf"{_APPROX}{_NUM}\+?\s*(?:concurrent|simultaneous)(?:ly)?(?:\s+(?:users|sessions"
+        rf"|at peak|{USER_PATTERN}))?(?=\s*(?:[,;.)]|$|at\b|during\b|on\b|online\b|users\b))"
+    ),
+    re.compile(
+        rf"\b(?:peak )?(?:concurrency|concurrent users|ccu)\s*"
+        rf"(?:(?::|=|is|of|at|around|about|~)\s*)?{_APPROX}{_NUM}\b"
+    ),
 )
 _CONCURRENT_USERS = re.compile(
     rf"{_APPROX}{_NUM}\+?\s*(?P<words>(?:[a-z][a-z'-]*\s+){{0,2}}?)(?P<noun>{_CONC})\b"
@@ -136,6 +145,13 @@ _N_PERSON = re.compile(
 _USERS_LABEL = re.compile(
     rf"\b(?:users|user count|number of users|employees|headcount|head count|staff|seats"
     rf"|audience|user ?base)\s*(?::|=|is|are|of|around|about|~|approx(?:imately)?)\s*"
+    rf"{_APPROX}{_NUM}\b(?!\s*[a-z]*\s*(?:{ITEMS_PATTERN}))"
+)
+#: Metric names read before their value, with or without a separator: "DAU 300k", "MAU: 2M",
+#: "peak concurrency ~4k", "CCU 20k".
+_USERS_METRIC = re.compile(
+    rf"\b(?:(?:daily|monthly|weekly) active users|active users|dau|daus|mau|maus|wau|ccu|pccu"
+    rf"|(?:peak )?concurrency|concurrent users)\s*(?:(?::|=|is|are|of|at|around|about|~)\s*)?"
     rf"{_APPROX}{_NUM}\b(?!\s*[a-z]*\s*(?:{ITEMS_PATTERN}))"
 )
 #: The count after the people it counts: "our devs (about 1k)", "technicians (~700 of them)",
@@ -214,6 +230,7 @@ def find_users(doc: Doc) -> UsersFound | None:
         for pattern, conf in (
             (_N_PERSON, 0.85),
             (_USERS_LABEL, 0.85),
+            (_USERS_METRIC, 0.85),
             (_TEAM, 0.8),
             (_USERS_AFTER_NOUN, 0.8),
             (_BARE_CONCURRENT, 0.7),
@@ -257,7 +274,10 @@ def _active_share(doc: Doc, best: UsersFound) -> UsersFound:
         share = _SHARE_ACTIVE.match(doc.work, m.start())
         if share is None:
             continue
-        concurrent = share.group("act").startswith(("concurrent", "online", "at "))
+        window = doc.text[share.start() : share.end() + 25]
+        concurrent = bool(
+            re.search(r"\b(?:concurrent|online|at (?:peak|once|the same|any))", window)
+        )
         doc.consume(m.start(), share.end())
         return replace(
             best,
@@ -272,7 +292,7 @@ def _concurrent_beside(doc: Doc, best: UsersFound) -> UsersFound:
     """A smaller concurrent count stated beside a total one is the load to plan for."""
     if best.kind == "concurrent":
         return best
-    m = _CONCURRENT_BESIDE.search(doc.work)
+    m = next((f for p in _CONCURRENT_BESIDE if (f := p.search(doc.work)) is not None), None)
     if m is None or number_from(m) >= best.value:
         return best
     doc.consume(m.start(), m.end())

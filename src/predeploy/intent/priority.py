@@ -84,6 +84,14 @@ PRIORITY_PHRASES: tuple[tuple[str, Priority, float], ...] = (
         P.LATENCY,
         3,
     ),
+    # a latency bound the product cannot live without: "sub-200ms or it's useless"
+    (
+        r"or (?:it's|it is|they're|they are|that's|it becomes|it'?ll be) (?:useless|pointless"
+        r"|worthless|unusable|a deal-?breaker|dead on arrival)"
+        r"|(?:latency|speed) is a deal-?breaker",
+        P.LATENCY,
+        3,
+    ),
     (
         rf"(?:latency|speed|response time|responsiveness|fast responses?|being fast)"
         rf"(?: \w+){{0,2}} (?:is|are) (?:{_DECIDES}"
@@ -126,7 +134,9 @@ PRIORITY_PHRASES: tuple[tuple[str, Priority, float], ...] = (
         r" (?:money|budget|cash|funding)|limited (?:funds|funding|money|cash|means)"
         r"|(?:small|low|modest|tiny|lean|strict) budget|on a budget|money is tight"
         r"|cash[- ]strapped|(?:can't|cannot|can not) afford|tight on (?:money|budget|cash)"
-        r"|keep(?:ing|s)? (?:the |our )?(?:costs?|spend(?:ing)?|bills?) (?:down|low)",
+        r"|keep(?:ing|s)? (?:the |our )?(?:costs?|spend(?:ing)?|bills?) (?:down|low)"
+        r"|(?:almost|practically|virtually|basically|next to|very little) (?:no )?(?:money|budget"
+        r"|funds|funding|cash)|no money",
         P.COST,
         3,
     ),

@@ -98,6 +98,11 @@ _NOT_ITEMS = frozenset(
         "models",
     }
 )
+#: Items of something per period: "200k PDFs of customs paperwork per day".
+_RATE_OF_PER = re.compile(
+    rf"{_NUM}\+?\s*(?P<words>)(?P<item>[a-z][a-z-]*s)\s+of\s+(?P<words2>(?:[a-z][a-z'-]*\s+)"
+    rf"{{1,3}}?)(?:per|a|an|each|every)\s+(?P<unit>{_WORD_UNIT})(?![\w/])"
+)
 #: Multiples of a short period: "twice a second", "5 times a minute" (longer periods are the
 #: cadence of a job, not a request rate).
 _TIMES = {"once": 1.0, "twice": 2.0, "thrice": 3.0}
@@ -195,10 +200,16 @@ def find_rates(doc: Doc) -> list[RateFound]:
         if not noun_phrase_ok(words) or has_user_noun(words) or "token" in words:
             continue
         add(m, TIME_UNITS[m.group("unit") or m.group("slash_unit")], derived=False, conf=0.9)
+    for m in list(_RATE_OF_PER.finditer(doc.work)):
+        if not _is_job_size(m) or "token" in m.group("words2"):
+            continue
+        add(m, TIME_UNITS[m.group("unit")], derived=False, conf=0.85)
     for m in list(_RATE_CADENCE.finditer(doc.work)):
         words = m.group("words")
         if not words.strip() or not noun_phrase_ok(words) or has_user_noun(words):
             continue
+        if words.split()[0] in TIME_UNITS:
+            continue  # "a 6 hour overnight window" is a duration, not 6 items a night
         if "token" in words:
             continue
         add(m, CADENCE_WORDS[m.group("cadence")], derived=False, conf=0.8)

@@ -132,6 +132,12 @@ def _nearest(
     return best
 
 
+def _clause_lead(doc: Doc, seg_lo: int) -> str:
+    """The part of the clause before the segment that starts at ``seg_lo``."""
+    lo, _ = doc.clause_bounds(seg_lo)
+    return doc.text[lo:seg_lo]
+
+
 def find_targets(doc: Doc) -> tuple[list[TargetFound], float | None]:
     """Latency targets (ms) and a minimum output throughput (tokens/s), consuming them."""
     found: list[TargetFound] = []
@@ -179,6 +185,14 @@ def find_targets(doc: Doc) -> tuple[list[TargetFound], float | None]:
         ):
             # a bound on "95% of requests" is a latency target even without a latency word
             metric, confidence = None, 0.7
+        elif _BOUND_BEFORE.search(doc.text, seg_lo, start) and (lead := _clause_lead(doc, seg_lo)):
+            # "Answer must come fast, maximum 2 second": a bare bound after a comma continues
+            # the latency named earlier in its clause
+            metric_hit = _nearest(_METRICS, lead, len(lead))
+            metric = cast(LatencyMetric, metric_hit[0]) if metric_hit else None
+            if metric is None and not _GENERIC.search(lead):
+                continue
+            confidence = 0.7
         else:
             continue  # a duration that is no latency target ("runs for 5 s")
         found.append(TargetFound(metric, percentile, value, start, end, confidence))

@@ -369,10 +369,25 @@ _SHORTHAND = (
 )
 
 
+#: Units that end a field name in structured requests ("p95_e2e_ms: 1500", "peak_rps: 35",
+#: "monthly_budget_usd: 12000"): the value is read with the unit after it.
+_FIELD_UNITS = r"ms|msec|s|sec|secs|seconds|rps|qps|rpm|rph|usd|dollars|users"
+_KEY_UNIT_VALUE = re.compile(
+    rf"(?<![\w-])(?P<key>[a-z][a-z0-9]*(?:[_-][a-z0-9]+)*?[_-])?(?P<unit>{_FIELD_UNITS})"
+    r"\s*(?::|=)\s*(?P<value>\d[\d,]*(?:\.\d+)?\s*(?:k|m)?)(?![\w.])"
+)
+
+
+def _key_unit_value(m: re.Match[str]) -> str:
+    key = (m.group("key") or "").replace("_", " ").replace("-", " ").strip()
+    return f"{key} {m.group('value')} {m.group('unit')}".strip()
+
+
 def normalize(text: str) -> str:
     """Lower-case working form: number words as digits, space thousands joined, "8xh100" as
-    "8x h100", "w/" as "with"."""
-    lowered = text.lower()
+    "8x h100", "w/" as "with", structured fields as phrases ("p95_e2e_ms: 1500" as
+    "p95 e2e 1500 ms")."""
+    lowered = _KEY_UNIT_VALUE.sub(_key_unit_value, text.lower())
     for pattern, words in _SHORTHAND:
         lowered = pattern.sub(words, lowered)
     lowered = _COUNT_GLUED_TO_NAME.sub(r"\1\2 ", lowered)

@@ -36,7 +36,8 @@ USE_CASE_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
         3,
     ),
     (
-        r"(?:support|service|care|helpdesk|help desk) (?:bot|chat ?bot|assistant|agent|chat)s?",
+        r"(?:support|service|care|helpdesk|help desk) (?:bot|chat ?bot|assistant|agent|chat"
+        r"|widget|portal|inbox|queue|desk|copilot)s?|(?:help|chat|support) widgets?",
         U.CUSTOMER_SERVICE,
         3,
     ),

@@ -108,6 +108,8 @@ _WORD = re.compile(r"[a-z_][a-z'_-]*")
 _INTO_AFTER_PAREN = re.compile(r"[^()]{0,20}\)\s*(?:into|->|=>|\u2192)(?![\w-])")
 #: Words after a length that end its noun phrase.
 _JOINERS = frozenset({"and", "or", "but", "while", "with", "for", "per", "to", "than", "vs"})
+#: Words that cap a length with nothing else said: a cap is what max_tokens limits, the output.
+_CAP_WORDS = frozenset({"max", "maximum", "capped", "cap"})
 #: Words between a cue and a number that do not change its meaning.
 _HEDGES = frozenset({"about", "around", "approximately", "roughly", "approx", "some", "up", "to"})
 
@@ -173,17 +175,20 @@ def _role(doc: Doc, start: int, end: int, use_case: UseCase) -> tuple[Role, floa
         if role is None:
             role = "output" if use_case in GENERATIVE_USE_CASES else "prompt"
         return role, 0.8
-    # 4. the nearest cue before the length ("inputs of 10k tokens", "producing 700 tokens")
+    # 4. a cap right before the length is the answer's limit: "(max 500 tokens)"
+    if lead and lead[-1] in _CAP_WORDS:
+        return "output", 0.7
+    # 5. the nearest cue before the length ("inputs of 10k tokens", "producing 700 tokens")
     for word in reversed(before):
         role = _role_of_word(word, use_case)
         if role is not None:
             return role, 0.8
-    # 5. an ambiguous noun after, resolved by the use case ("400-token emails")
+    # 6. an ambiguous noun after, resolved by the use case ("400-token emails")
     for word in after:
         role = _role_of_word(word, use_case)
         if role is not None:
             return role, 0.7
-    # 6. the use case alone
+    # 7. the use case alone
     return ("output" if use_case in GENERATIVE_USE_CASES else "prompt"), 0.5
 
 

@@ -283,7 +283,7 @@ def test_no_budget_limit_is_not_a_cost_priority(rules: RuleExtractor) -> None:
         ("text-to-sql for our BI tool", UseCase.CODE_GENERATION),
         ("NL2SQL over the warehouse for analysts", UseCase.CODE_GENERATION),
         ("maths reasoning Q&A for researchers", UseCase.CHATBOT),
-        ("QA scoring of recorded calls against a rubric, results next day", UseCase.BATCH_PROCESSING),
+        ("QA scoring of calls against a rubric, results next day", UseCase.BATCH_PROCESSING),
         ("rewrites release notes into customer-friendly language", UseCase.CONTENT_GENERATION),
         ("editors need headline and standfirst suggestions", UseCase.CONTENT_GENERATION),
         ("batch-annotate abstracts with labels", UseCase.BATCH_PROCESSING),

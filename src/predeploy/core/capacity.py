@@ -84,8 +84,9 @@ class Evaluator:
         self._targets = workload.slo.latency_targets()
         self._scenarios: dict[int, ServingScenario] = {}
         self._configs: list[Configuration] = []
-        #: Simulated predictions by scenario and request count: several drafts can share one
-        #: configuration (the same accelerator priced by different providers).
+        #: Simulated predictions by scenario (less the model's name) and request count: drafts
+        #: can share one configuration (an accelerator priced by several providers) or one
+        #: architecture (a distill and its base model).
         self._simulated: dict[tuple[str, int], PerfPrediction] = {}
 
     def scenario(self, config: Configuration, per_replica_rps: float) -> ServingScenario:
@@ -134,7 +135,8 @@ class Evaluator:
         per_replica = rate_rps / replicas
         scenario = self.scenario(config, per_replica)
         num_requests = self.simulated_requests(config, analytic)
-        key = (scenario.model_dump_json(), num_requests)
+        # The model's name does not change the physics (distills share their base's shape).
+        key = (scenario.model_dump_json(exclude={"model_id"}), num_requests)
         prediction = self._simulated.get(key)
         if prediction is None:
             self.simulations += 1
@@ -290,10 +292,15 @@ class Evaluator:
             if attempt.ok:
                 passed = attempt
                 break
+            futile = _futile(failed, attempt, headroom)
             failed = attempt
+            if futile:
+                break
         if passed is None:
             detail = (f"simulation still finds {_first_miss(failed, headroom)} at "
                       f"{failed.replicas} replicas")
+            if failed.replicas > start and _futile(first, failed, headroom):
+                detail += " (more replicas barely help: one request's own latency is the limit)"
             if failed.replicas >= limit and limit < start + max(1, start // 2):
                 detail += f" (at most {limit} replicas fit the GPUs allowed)"
             return SizingShortfall(limit, failed.replicas + 1, detail, failed)
@@ -311,6 +318,27 @@ class Evaluator:
             f"{failed.replicas} found {_first_miss(failed, headroom)}"
         )
         return Sizing(passed, reason), passed.replicas - start
+
+
+#: A growth step that closes less than this share of the binding miss's gap is futile: the
+#: latency hardly depends on the load (one request's own prefill or decode is the limit), and
+#: more replicas would not meet the SLO within any sensible count.
+FUTILE_PROGRESS_FRACTION = 0.25
+
+
+def _futile(before: Evaluation, after: Evaluation, headroom: float) -> bool:
+    """``after`` (more replicas) improved the worst miss by less than
+    :data:`FUTILE_PROGRESS_FRACTION` of what is still missing."""
+    if not after.missed:
+        return False
+    key, miss = after.missed[0]
+    previous = before.checks.get(key)
+    if previous is None:
+        return False
+    bound = miss.target * (1.0 - headroom)
+    gap = miss.predicted - bound
+    gained = previous.predicted - miss.predicted
+    return gap > 0 and gained < FUTILE_PROGRESS_FRACTION * gap
 
 
 #: Counts tried per configuration and round: an engine call costs milliseconds of fixed

@@ -18,7 +18,7 @@ import datetime as dt
 import math
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 
 from predeploy.core.types import Engine, FrozenModel, GpuSpec
 from predeploy.core.types.perf import ParameterBasis
@@ -197,6 +197,9 @@ class ParameterSet(FrozenModel):
     fitted_on: str = "not fitted: neutral default parameters (estimated)"
     fitted_date: dt.date | None = None
     method: str = ""
+    _composed: dict[tuple[str, str, str], tuple[EfficiencyParams, ParameterChoice]] = (
+        PrivateAttr(default_factory=dict)
+    )
 
     def _effect(self, level: EffectLevel, key: str) -> ParameterEffect | None:
         for effect in self.effects:
@@ -209,17 +212,27 @@ class ParameterSet(FrozenModel):
 
         ``fitted`` when this accelerator and engine were measured together; otherwise a
         ``fallback`` composed of the effects that exist (engine, accelerator class,
-        accelerator), each named in the source text.
+        accelerator), each named in the source text. Composed once per (accelerator, class,
+        engine): a plan asks thousands of times.
         """
+        engine_key = Engine(engine).value
+        key = (gpu.name, gpu_class(gpu), engine_key)
+        chosen = self._composed.get(key)
+        if chosen is None:
+            chosen = self._compose(gpu.name, key[1], engine_key)
+            self._composed[key] = chosen
+        return chosen
+
+    def _compose(
+        self, gpu_name: str, cls: str, engine_key: str
+    ) -> tuple[EfficiencyParams, ParameterChoice]:
         coords = self.base.to_coordinates()
         used: list[str] = []
-        engine_key = Engine(engine).value
-        cls = gpu_class(gpu)
-        pair = f"{gpu.name}/{engine_key}"
+        pair = f"{gpu_name}/{engine_key}"
         chain: list[tuple[EffectLevel, str, str]] = [
             ("engine", engine_key, f"{engine_key} engine effect"),
             ("class", cls, f"{cls} class effect"),
-            ("gpu", gpu.name, f"{gpu.name} effect"),
+            ("gpu", gpu_name, f"{gpu_name} effect"),
             ("gpu_engine", pair, f"{pair} effect"),
         ]
         points = 0
@@ -236,12 +249,12 @@ class ParameterSet(FrozenModel):
         if points > 0:
             return params, ParameterChoice(
                 basis="fitted",
-                source=f"fitted on {points} measurements ({gpu.name}, {engine_key}); "
+                source=f"fitted on {points} measurements ({gpu_name}, {engine_key}); "
                 f"{self.fitted_on}",
             )
         if not self.effects:
             return params, ParameterChoice(basis="fallback", source=self.fitted_on)
-        missing = f"no measurements of {engine_key} on {gpu.name}"
+        missing = f"no measurements of {engine_key} on {gpu_name}"
         parts = ", ".join(used) if used else "global parameters only"
         return params, ParameterChoice(
             basis="fallback", source=f"fallback: {missing}; composed of {parts}"

@@ -280,13 +280,26 @@ class RooflineStepCost:
     def decode_step_times_s(
         self, decode_seqs: int, decode_kv_tokens: NDArray[np.float64]
     ) -> NDArray[np.float64]:
-        """:func:`step_time` of decode-only steps, one per KV total (a test checks it matches
-        :meth:`step_time_s` step by step)."""
-        times = step_time(
-            self.shape, self.hardware, self.params, 0.0, 0.0, float(decode_seqs),
-            decode_kv_tokens,
-        )
-        return np.asarray(times, dtype=np.float64)
+        """:meth:`step_time_s` of decode-only steps (``P = A = 0``) at each KV total, as arrays:
+        only the attention term depends on the context (a test checks it step by step)."""
+        pp = self._pp
+        n, inv_n = self._n, self._inv_n
+        d = decode_seqs / pp
+        experts = self._num_experts * (1.0 - self._keep**d)
+        t_memory = self._dense_s + experts * self._expert_s
+        t_compute = self._dense_flop_s * d + self._head_flop_s * d + self._expert_flop_s * d
+        t_linear = _smooth_max(t_memory, t_compute, n, inv_n)
+        kv = decode_kv_tokens / pp
+        t_kv = kv * self._kv_global_s
+        if self._kv_window_s:
+            t_kv = t_kv + np.minimum(kv, d * self._window_tokens) * self._kv_window_s
+        t_ctx = self._context_s * kv
+        hi = np.maximum(t_kv, t_ctx)
+        lo = np.minimum(t_kv, t_ctx)
+        safe = np.where(hi > 0.0, hi, 1.0)
+        t_attn = np.where(hi > 0.0, hi * (1.0 + (lo / safe) ** n) ** inv_n, 0.0)
+        stage = t_linear + t_attn + self._comm_token_s * d + self._comm_fixed_s + self._layer_s
+        return np.asarray(pp * stage + self._fixed_s + decode_seqs * self._seq_s, dtype=np.float64)
 
 
 def _smooth_max(a: float, b: float, n: float, inv_n: float) -> float:

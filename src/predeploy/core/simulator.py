@@ -219,7 +219,8 @@ def run_simulation(
             stop_at = entry[pending[0]] if pending and not batcher.waiting else inf
             n_dec = batcher.num_decoding
             kv = batcher.decode_kv_tokens()
-            demand = np.array(batcher.decode_block_demand(limit), dtype=np.int64)
+            demand = batcher.decode_block_demand(limit)
+            demand_array: NDArray[np.int64] | None = None
             period = len(demand)
             used = batcher.used_blocks
             k = 0
@@ -230,7 +231,7 @@ def run_simulation(
                 # Steps likely left before the next arrival (steps only grow longer).
                 ahead = min(limit - k, (stop_at - t) / dt)
                 if ahead < STRETCH_VECTOR_MIN_STEPS:
-                    used += int(demand[k % period])
+                    used += demand[k % period]
                     starts.append(t)
                     durations.append(dt)
                     kv_blocks.append(used)
@@ -247,7 +248,9 @@ def run_simulation(
                 # Sequential sums, exactly as a step-by-step clock adds them.
                 clock = np.add.accumulate(np.concatenate(([t], dts)))
                 j = max(1, int(np.searchsorted(clock[:m], stop_at, side="left")))
-                blocks = used + np.cumsum(demand[np.arange(k, k + j) % period])
+                if demand_array is None:
+                    demand_array = np.array(demand, dtype=np.int64)
+                blocks = used + np.cumsum(demand_array[np.arange(k, k + j) % period])
                 starts.extend(clock[:j].tolist())
                 durations.extend(dts[:j].tolist())
                 kv_blocks.extend(blocks.tolist())

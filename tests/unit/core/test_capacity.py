@@ -63,3 +63,40 @@ def test_limits_and_idle_floors() -> None:
     (screen,) = evaluator.screen_many([slow])
     assert screen.floor.missed  # no replica count can fix an idle miss
     assert screen.floor.per_replica_rps <= 0.02 * screen.saturation_rps + 1e-12
+
+
+def test_one_simulation_per_distinct_scenario() -> None:
+    engine, evaluator = _setup(4.0, {"ttft_ms": {"p90": 2000}})
+    config = _config(engine)
+    twin = Configuration(
+        ModelCandidate(LLAMA_70B.model_copy(update={"id": "someone/llama-70b-distill"}), None,
+                       None, False),
+        config.gpu, config.precision, config.tp, config.memory, config.vllm,
+    )
+    first = evaluator.evaluate(config, 2, 4.0, "simulate")
+    again = evaluator.evaluate(config, 2, 4.0, "simulate")
+    same_shape = evaluator.evaluate(twin, 2, 4.0, "simulate")
+    assert evaluator.simulations == 1
+    assert first.prediction == again.prediction == same_shape.prediction
+    evaluator.evaluate(config, 3, 4.0, "simulate")
+    assert evaluator.simulations == 2
+
+
+def test_verification_stops_growing_when_replicas_cannot_fix_the_miss() -> None:
+    """A simulation 25 % slower than the analytic mode at light load: the miss is one
+    request's own latency, so after one growth step that barely helps, verification gives up."""
+    probe_engine, probe = _setup(0.05, {"ttft_ms": {"p90": 10_000}})
+    light = probe.evaluate(_config(probe_engine), 4, 0.05, "analytic")
+    target = (light.prediction.metrics.ttft_ms.p90 or 0.0) / 0.85
+    engine = ToyEngine(sim_slowdown=1.25)
+    intent = DeploymentIntent(use_case="chatbot", peak_qps=0.05, qps=0.05)
+    workload = Workload(plan_traffic(intent, chat_template()),
+                        SLOTargets.model_validate({"ttft_ms": {"p90": target}}), 0.1, 0.05, 2304)
+    evaluator = Evaluator(engine, workload, PlannerOptions(num_requests=200))
+    config = _config(engine)
+    analytic = evaluator.evaluate(config, 4, 0.05, "analytic")
+    assert analytic.ok
+    outcome = evaluator.verify(config, Sizing(analytic, "test"), 0.05, limit=100)
+    assert isinstance(outcome, SizingShortfall)
+    assert "more replicas barely help" in outcome.detail
+    assert engine.calls.count("simulate") == 2  # the first check and one growth step

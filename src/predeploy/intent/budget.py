@@ -6,6 +6,9 @@ month", "an hour", "/mo") or before it ("monthly budget of $5k"). Daily, weekly 
 amounts become monthly: ``monthly = amount × seconds(month) / seconds(period)``. An amount with
 no period is read as monthly when ≥ :data:`HOURLY_MAX_USD` and hourly below (an assumption the
 intent records). Other currencies are kept at face value with a note (no exchange rate).
+Quarterly amounts are spread over the quarter's three months. When several amounts share a
+period, one stated as a limit ("stay under $45k a year") is preferred to one that is not ("our
+last vendor quoted $90,000 per year"): see :func:`limit_first`.
 """
 
 from __future__ import annotations
@@ -14,10 +17,11 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from predeploy.intent.load import (
+from predeploy.intent.periods import (
     SECONDS_PER_DAY,
     SECONDS_PER_HOUR,
     SECONDS_PER_MONTH,
+    SECONDS_PER_QUARTER,
     SECONDS_PER_WEEK,
     SECONDS_PER_YEAR,
 )
@@ -35,7 +39,7 @@ _CURRENCY_AFTER = r"(?P<cur_post>dollars?|bucks|usd|\$|euros?|eur|€|pounds?|gb
 _MONEY_PRE = re.compile(rf"{_CURRENCY_BEFORE}\s*{_NUM}(?:\s*{_CURRENCY_AFTER})?")
 _MONEY_POST = re.compile(rf"{_NUM}\s*{_CURRENCY_AFTER}")
 _BUDGET_WORD = re.compile(
-    r"\b(?:budget(?:ed)?|spend(?:ing)?|cost(?:s)?|pay|afford|cap(?:ped)?|limit|ceiling)\b"
+    r"\b(?:budget(?:ed|'s)?|spend(?:ing)?|cost(?:s)?|pay|afford|cap(?:ped)?|limit|ceiling)\b"
     r"(?:\s+(?:is|of|at|around|about|under|below|up to|max(?:imum)?|at most|no more than"
     r"|limit|cap|:|~))*\s*$"
 )
@@ -70,7 +74,12 @@ _PERIODS: tuple[tuple[str, Period, float], ...] = (
         SECONDS_PER_MONTH / SECONDS_PER_WEEK,
     ),
     (
-        r"(?:(?:per|a|each|every)\s+|/\s*)(?:year|yr|annum)\b|yearly|annual(?:ly)?",
+        r"(?:(?:per|a|each|every)\s+|/\s*)(?:quarter|qtr|q)\b|quarterly",
+        "month",
+        SECONDS_PER_MONTH / SECONDS_PER_QUARTER,
+    ),
+    (
+        r"(?:(?:per|a|each|every)\s+|/\s*)(?:year|yr|annum)\b|yearly|annual(?:ly)?|p\.?a\.",
         "month",
         SECONDS_PER_MONTH / SECONDS_PER_YEAR,
     ),
@@ -79,7 +88,8 @@ _PERIODS_AFTER = tuple(
     (re.compile(rf"^\s*(?:in total\s*)?(?:{p})"), kind, f) for p, kind, f in _PERIODS
 )
 _PERIOD_BEFORE = re.compile(
-    r"\b(?P<word>monthly|hourly|daily|weekly|yearly|annual|per[- ]month|per[- ]hour)\s+"
+    r"\b(?P<word>monthly|hourly|daily|weekly|quarterly|yearly|annual|per[- ]month"
+    r"|per[- ]hour)\s+"
     r"(?:gpu\s+)?(?:budget|spend(?:ing)?|cost|cap|limit)\b[^$\d]{0,20}$"
 )
 _BEFORE_FACTORS: dict[str, tuple[Period, float]] = {
@@ -91,12 +101,28 @@ _BEFORE_FACTORS: dict[str, tuple[Period, float]] = {
     "per-hour": ("hour", 1.0),
     "daily": ("month", SECONDS_PER_MONTH / SECONDS_PER_DAY),
     "weekly": ("month", SECONDS_PER_MONTH / SECONDS_PER_WEEK),
+    "quarterly": ("month", SECONDS_PER_MONTH / SECONDS_PER_QUARTER),
     "yearly": ("month", SECONDS_PER_MONTH / SECONDS_PER_YEAR),
     "annual": ("month", SECONDS_PER_MONTH / SECONDS_PER_YEAR),
 }
 _NON_USD = {"€", "eur", "euro", "euros", "£", "gbp", "pound", "pounds"}
 # SECONDS_PER_HOUR is imported for readers of the period table; hourly amounts stay hourly.
 _ = SECONDS_PER_HOUR
+
+
+#: Words that make an amount a limit ("stay under $45k a year", "$6,000/month max") ...
+_LIMIT_BEFORE = re.compile(
+    r"\b(?:under|below|within|at most|max(?:imum)?|up to|no more than|not more than|less than"
+    r"|cap(?:ped)?(?: at)?|budget(?:ed|'s)?|spend|afford|limit|ceiling|allow|allowed|<=?)\b"
+    r"[^$\d,;.]{0,20}$"
+)
+_LIMIT_AFTER = re.compile(r"^\s*(?:max(?:imum)?|tops|at most|cap|budget|limit|ceiling)\b")
+#: ... and words that make it something else: a quote, a current bill, a past spend.
+_NOT_LIMIT_BEFORE = re.compile(
+    r"\b(?:quoted?|quotes|currently (?:pay|spend)|(?:we |i )?(?:pay|paid|spent|spending)"
+    r"(?: now| today| currently)?|last (?:vendor|year|provider)|was|costs? us|charged?)\b"
+    r"[^$\d,;.]{0,20}$"
+)
 
 
 @dataclass(frozen=True)
@@ -108,6 +134,10 @@ class BudgetFound:
     confidence: float
     assumed_period: bool
     note: str | None = None
+    #: Stated as a limit ("under", "max", "budget") rather than a quote or a current bill.
+    limit: bool = False
+    #: Stated as something other than a limit ("quoted $90,000 per year").
+    not_limit: bool = False
 
 
 def _period_after(doc: Doc, end: int) -> tuple[Period, float, int] | None:
@@ -152,8 +182,24 @@ def find_budgets(doc: Doc) -> list[BudgetFound]:
         note = None
         if currency is not None and currency.rstrip("s") in _NON_USD | {"euro", "pound"}:
             note = f"amount {m.group(0).strip()!r} taken as USD (no exchange rate applied)"
+        before_text = doc.text[max(0, m.start() - 40) : m.start()]
         found.append(
-            BudgetFound(period, usd, m.start(), end, 0.6 if assumed else 0.9, assumed, note)
+            BudgetFound(
+                period,
+                usd,
+                m.start(),
+                end,
+                0.6 if assumed else 0.9,
+                assumed,
+                note,
+                limit=bool(_LIMIT_BEFORE.search(before_text) or _LIMIT_AFTER.match(doc.text, end)),
+                not_limit=bool(_NOT_LIMIT_BEFORE.search(before_text)),
+            )
         )
         doc.consume(m.start(), end)
     return found
+
+
+def limit_first(found: list[BudgetFound]) -> list[BudgetFound]:
+    """The budgets in reading order, limits first and quotes or current bills last."""
+    return sorted(found, key=lambda b: (b.not_limit or not b.limit, b.not_limit, b.start))

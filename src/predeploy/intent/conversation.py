@@ -26,8 +26,8 @@ from predeploy.intent.extractor import (
     IntentExtractor,
     load_question,
 )
-from predeploy.intent.load import SECONDS_PER_DAY
 from predeploy.intent.names import NameIndex
+from predeploy.intent.periods import SECONDS_PER_DAY
 from predeploy.intent.slo_merge import DEFAULT_STATED_PERCENTILE
 from predeploy.intent.text import clean_text, normalize, number_from, number_pattern
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from predeploy.core.types import UseCase
-from predeploy.intent.text import Doc, number_from, number_pattern
+from predeploy.intent.text import Doc, number_from, number_pattern, range_low
 
 #: Words per printed page (single-spaced manuscript page); publishing rule of thumb,
 #: e.g. the "about 500 words" figure quoted by Wordcounter.net's words-per-page guide.
@@ -87,16 +87,29 @@ _LENGTH = re.compile(
     rf"(?:{_NUM2}\s*(?:-|to|and)\s*)?{_NUM}\+?\s*(?:-\s*)?{_UNIT_RE}\b(?!\s*(?:per|/|a|an)\s"
     rf"*(?:second|sec|s|minute|min|hour|day)\b)"
 )
+#: A context requirement: "context window of 32k tokens", "up to 100k tokens", "max 8k tokens
+#: of context". A bare "max 500 tokens" is a length (a cap on the answer), not a context.
 _CONTEXT_WINDOW = re.compile(
-    rf"(?:context(?: window| length)?(?: of)?|up to|as long as|max(?:imum)?(?: of)?)\s*"
+    rf"(?:context(?: window| length)?(?: of)?|up to|as long as)\s*"
     rf"(?:about |around |~)?{_NUM}\s*(?:-\s*)?(?:tokens?|toks?)\b(?:\s*(?:of )?context)?"
+    rf"|max(?:imum)?(?: of)?\s*(?:about |around |~)?{_NUM2}\s*(?:-\s*)?(?:tokens?|toks?)\b"
+    rf"\s*(?:of )?context"
 )
+#: A token count of a whole collection, not of one request: "our knowledge base is 3M tokens
+#: in total", "a corpus of 40M tokens".
+_COLLECTION_BEFORE = re.compile(
+    r"\b(?:corpus|corpora|knowledge ?base|kb|dataset|data set|archive|collection|library"
+    r"|total of|in total|altogether|all (?:our|the) (?:docs|documents|data))\b[^,;.]{0,25}$"
+)
+_COLLECTION_AFTER = re.compile(r"^\s*(?:in total|total|overall|altogether|combined|in all)\b")
 _WORD = re.compile(r"[a-z_][a-z'_-]*")
 #: A length in parentheses before a transformation is the input: "(~1,200 tokens) into
 #: 150-token summaries", "(approx 3k tokens) -> 250 token summary".
 _INTO_AFTER_PAREN = re.compile(r"[^()]{0,20}\)\s*(?:into|->|=>|\u2192)(?![\w-])")
 #: Words after a length that end its noun phrase.
 _JOINERS = frozenset({"and", "or", "but", "while", "with", "for", "per", "to", "than", "vs"})
+#: Words that cap a length with nothing else said: a cap is what max_tokens limits, the output.
+_CAP_WORDS = frozenset({"max", "maximum", "capped", "cap"})
 #: Words between a cue and a number that do not change its meaning.
 _HEDGES = frozenset({"about", "around", "approximately", "roughly", "approx", "some", "up", "to"})
 
@@ -162,17 +175,20 @@ def _role(doc: Doc, start: int, end: int, use_case: UseCase) -> tuple[Role, floa
         if role is None:
             role = "output" if use_case in GENERATIVE_USE_CASES else "prompt"
         return role, 0.8
-    # 4. the nearest cue before the length ("inputs of 10k tokens", "producing 700 tokens")
+    # 4. a cap right before the length is the answer's limit: "(max 500 tokens)"
+    if lead and lead[-1] in _CAP_WORDS:
+        return "output", 0.7
+    # 5. the nearest cue before the length ("inputs of 10k tokens", "producing 700 tokens")
     for word in reversed(before):
         role = _role_of_word(word, use_case)
         if role is not None:
             return role, 0.8
-    # 5. an ambiguous noun after, resolved by the use case ("400-token emails")
+    # 6. an ambiguous noun after, resolved by the use case ("400-token emails")
     for word in after:
         role = _role_of_word(word, use_case)
         if role is not None:
             return role, 0.7
-    # 6. the use case alone
+    # 7. the use case alone
     return ("output" if use_case in GENERATIVE_USE_CASES else "prompt"), 0.5
 
 
@@ -180,14 +196,19 @@ def find_lengths(doc: Doc, use_case: UseCase) -> tuple[dict[Role, LengthFound], 
     """Prompt/output lengths (tokens, one per role) and a minimum context if stated."""
     context: float | None = None
     for m in list(_CONTEXT_WINDOW.finditer(doc.work)):
-        context = number_from(m)
+        context = number_from(m) if m.group("num") else number_from(m, "num2")
         doc.consume(m.start(), m.end())
     best: dict[Role, LengthFound] = {}
     for m in list(_LENGTH.finditer(doc.work)):
         unit = m.group("unit")
         value = number_from(m)
+        if _COLLECTION_AFTER.match(doc.text, m.end()) or _COLLECTION_BEFORE.search(
+            doc.text, max(0, m.start() - 60), m.start()
+        ):
+            doc.consume(m.start(), m.end())
+            continue  # the size of a whole collection, not of one request
         if m.group("num2"):
-            value = (value + number_from(m, "num2")) / 2.0  # a range: its midpoint
+            value = (value + range_low(m)) / 2.0  # a range: its midpoint
         tokens = value * UNIT_TOKENS[unit]
         role, conf = _role(doc, m.start(), m.end(), use_case)
         found = LengthFound(role, tokens, unit.rstrip("s"), m.start(), m.end(), conf)

@@ -22,7 +22,7 @@ from predeploy.core.types.intent import UserKind
 from predeploy.intent.domain import find_subject_matter
 from predeploy.intent.draft import DraftResult, Evidence, GpuMention, IntentDraft, StatedTarget
 from predeploy.intent.explain import explain_intent, intent_lines
-from predeploy.intent.load import TIME_UNITS
+from predeploy.intent.periods import TIME_UNITS
 from predeploy.intent.rules import RuleExtractor
 from predeploy.intent.text import CONTROL_CHARACTERS, clean_text
 

@@ -1,96 +1,17 @@
-"""Load: how many users (and of which kind) and how many requests per second.
+"""Users: how many people use the service, and of which kind (concurrent, daily, total).
 
-Rates in any unit become requests/s: ``rate_per_s = count / seconds(unit)``. A job size with a
-cadence ("tag 50k tickets in an overnight batch") becomes a derived daily rate. Users are a
-number followed by a user noun ("1,200 engineers", "2.5k concurrent visitors") or a team size
-("team of 30", "10-person team"); concurrency and daily counts are recorded as ``user_kind``.
+Users are a number followed by a user noun ("1,200 engineers", "2.5k concurrent visitors") or a
+team size ("team of 30", "10-person team"); concurrency and daily counts are recorded as
+``user_kind``. Request rates are read in :mod:`predeploy.intent.rates`.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from predeploy.core.types.intent import UserKind
 from predeploy.intent.text import Doc, number_from, number_pattern
-
-SECONDS_PER_MINUTE = 60.0
-SECONDS_PER_HOUR = 3600.0
-SECONDS_PER_DAY = 86_400.0
-SECONDS_PER_WEEK = 7 * SECONDS_PER_DAY
-#: Mean Gregorian month: 365.25 / 12 days.
-SECONDS_PER_MONTH = 365.25 / 12 * SECONDS_PER_DAY
-SECONDS_PER_YEAR = 365.25 * SECONDS_PER_DAY
-
-#: Time-unit words and their length in seconds. A nightly job runs once per day.
-TIME_UNITS: dict[str, float] = {
-    "second": 1.0,
-    "seconds": 1.0,
-    "sec": 1.0,
-    "secs": 1.0,
-    "s": 1.0,
-    "minute": SECONDS_PER_MINUTE,
-    "minutes": SECONDS_PER_MINUTE,
-    "min": SECONDS_PER_MINUTE,
-    "mins": SECONDS_PER_MINUTE,
-    "m": SECONDS_PER_MINUTE,
-    "hour": SECONDS_PER_HOUR,
-    "hours": SECONDS_PER_HOUR,
-    "hr": SECONDS_PER_HOUR,
-    "hrs": SECONDS_PER_HOUR,
-    "h": SECONDS_PER_HOUR,
-    "day": SECONDS_PER_DAY,
-    "days": SECONDS_PER_DAY,
-    "d": SECONDS_PER_DAY,
-    "night": SECONDS_PER_DAY,
-    "nights": SECONDS_PER_DAY,
-    "week": SECONDS_PER_WEEK,
-    "weeks": SECONDS_PER_WEEK,
-    "wk": SECONDS_PER_WEEK,
-    "month": SECONDS_PER_MONTH,
-    "months": SECONDS_PER_MONTH,
-    "mo": SECONDS_PER_MONTH,
-    "year": SECONDS_PER_YEAR,
-    "years": SECONDS_PER_YEAR,
-    "yr": SECONDS_PER_YEAR,
-}
-#: Adverbs and phrases of cadence ("300k documents daily", "every night").
-CADENCE_WORDS: dict[str, float] = {
-    "hourly": SECONDS_PER_HOUR,
-    "daily": SECONDS_PER_DAY,
-    "nightly": SECONDS_PER_DAY,
-    "every night": SECONDS_PER_DAY,
-    "each night": SECONDS_PER_DAY,
-    "a night": SECONDS_PER_DAY,
-    "per night": SECONDS_PER_DAY,
-    "every day": SECONDS_PER_DAY,
-    "each day": SECONDS_PER_DAY,
-    "overnight": SECONDS_PER_DAY,
-    "every evening": SECONDS_PER_DAY,
-    "weekly": SECONDS_PER_WEEK,
-    "every week": SECONDS_PER_WEEK,
-    "each week": SECONDS_PER_WEEK,
-    "monthly": SECONDS_PER_MONTH,
-    "every month": SECONDS_PER_MONTH,
-}
-#: Abbreviated rate units and their period in seconds.
-RATE_ABBREVIATIONS: dict[str, float] = {
-    "qps": 1.0,
-    "rps": 1.0,
-    "req/s": 1.0,
-    "reqs/s": 1.0,
-    "requests/s": 1.0,
-    "queries/s": 1.0,
-    "req/sec": 1.0,
-    "requests/sec": 1.0,
-    "rpm": SECONDS_PER_MINUTE,
-    "req/min": SECONDS_PER_MINUTE,
-    "rph": SECONDS_PER_HOUR,
-    "req/h": SECONDS_PER_HOUR,
-    "req/hr": SECONDS_PER_HOUR,
-    "rpd": SECONDS_PER_DAY,
-    "req/day": SECONDS_PER_DAY,
-}
 
 #: Nouns that name people using the service (the count is a user count).
 # fmt: off
@@ -119,6 +40,7 @@ USER_NOUNS = (
     "alumni", "applicants", "candidates", "attendees", "participants", "respondents",
     "travelers", "travellers", "riders", "executives", "leaders", "directors", "vps", "ceos",
     "founders", "supervisors", "operatives", "ppl", "peeps", "investors", "economists",
+    "postdocs", "phds", "fellows", "academics", "ccu", "pccu", "ccus",
 )
 # fmt: on
 #: Nouns that count as users only with a concurrency word ("400 concurrent calls").
@@ -139,8 +61,8 @@ _STOP_WORDS = frozenset(
 )
 # fmt: on
 _CONCURRENT_WORDS = re.compile(
-    r"\b(?:concurrent(?:ly)?|simultaneous(?:ly)?|parallel|at once|at the same time|online"
-    r"|active at once|live|in parallel|at peak|peak)\b"
+    r"\b(?:ccus?|pccu|concurrent(?:ly)?|simultaneous(?:ly)?|parallel|at once|at the same time"
+    r"|online|active at once|live|in parallel|at peak|peak)\b"
 )
 _TOTAL_WORDS = re.compile(
     r"\b(?:total|registered|monthly|mau|maus|in total|overall|all|named|licensed)\b"
@@ -149,31 +71,9 @@ _DAILY_WORDS = re.compile(r"\b(?:daily|per day|a day|each day|every day|dau|daus
 
 _NUM = number_pattern("num")
 _APPROX = r"(?:(?:about|around|approx(?:imately|\.)?|roughly|~|up to|over|more than|nearly|almost|some|>|at least|circa|ca\.)\s*)?"  # noqa: E501
-_NOUN_WORDS = r"(?P<words>(?:[a-z][a-z'-]*(?:\s+|(?=/))){0,3}?)"
-_UNIT = "|".join(sorted((re.escape(u) for u in TIME_UNITS), key=len, reverse=True))
-_CADENCE = "|".join(sorted((re.escape(c) for c in CADENCE_WORDS), key=len, reverse=True))
-_ABBR = "|".join(sorted((re.escape(a) for a in RATE_ABBREVIATIONS), key=len, reverse=True))
-_USER = "|".join(sorted((re.escape(u) for u in USER_NOUNS), key=len, reverse=True))
+NOUN_WORDS = r"(?P<words>(?:[a-z][a-z'-]*(?:\s+|(?=/))){0,3}?)"
+USER_PATTERN = "|".join(sorted((re.escape(u) for u in USER_NOUNS), key=len, reverse=True))
 _CONC = "|".join(CONCURRENT_NOUNS)
-
-_RATE_ABBR = re.compile(rf"{_NUM}\+?\s*(?P<abbr>{_ABBR})(?![\w/])")
-#: "per day", "a second", "/min", "/s": a word separator needs a space and a unit word; the
-#: slash also takes single-letter units.
-_WORD_UNIT = "|".join(
-    sorted((re.escape(u) for u in TIME_UNITS if len(u) > 1), key=len, reverse=True)
-)
-_RATE_PER = re.compile(
-    rf"{_NUM}\+?\s*{_NOUN_WORDS}(?:(?:per|a|an|each|every)\s+(?P<unit>{_WORD_UNIT})"
-    rf"|/\s*(?P<slash_unit>{_UNIT}))(?![\w/])"
-)
-_RATE_CADENCE = re.compile(rf"{_NUM}\+?\s*{_NOUN_WORDS}(?P<cadence>{_CADENCE})\b")
-_PER_USER_TAIL = re.compile(
-    rf"^\s*(?:each|per (?:{_USER}|head|person|user)|for each (?:{_USER}|user))\b"
-)
-_PER_USER_RATE = re.compile(
-    rf"{_NUM}\s*{_NOUN_WORDS}per (?:{_USER}|head|person)\s*(?:per|/|a|an|each|every)\s*"
-    rf"(?P<unit>{_UNIT})\b"
-)
 #: Things a batch job processes; "50k tickets" with a cadence word is a job size.
 # fmt: off
 ITEM_NOUNS = (
@@ -184,38 +84,46 @@ ITEM_NOUNS = (
     "orders", "logs", "summaries", "translations", "descriptions", "prompts",
 )
 # fmt: on
-_ITEMS = "|".join(ITEM_NOUNS)
-_JOB_SIZE = re.compile(
-    rf"{_NUM}\+?\s*(?P<words>(?:[a-z][a-z'-]*\s+){{0,3}}?)(?P<item>[a-z][a-z-]*s)\b"
-)
-#: Plural nouns that are never the items of a batch job.
-_NOT_ITEMS = frozenset(
-    {
-        "tokens",
-        "languages",
-        "gpus",
-        "dollars",
-        "seconds",
-        "minutes",
-        "hours",
-        "days",
-        "weeks",
-        "months",
-        "years",
-        "nights",
-        "percents",
-        "times",
-        "cards",
-        "nodes",
-        "replicas",
-        "models",
-    }
-)
-_PEAK_WORDS = re.compile(r"\b(?:peak|at (?:the )?busiest|burst(?:s|y)?|spikes?|max(?:imum)?)\b")
-_AVERAGE_WORDS = re.compile(r"\b(?:average|avg|on average|mean|sustained|steady|typical)\b")
+ITEMS_PATTERN = "|".join(ITEM_NOUNS)
 
+#: Compound nouns for people ending in a people noun: "caseworkers", "salespeople",
+#: "policyholders", "co-owners".
+_COMPOUND_USER = (
+    r"[a-z]+-?(?:workers|holders|keepers|people|folks|users|members|owners|managers|makers"
+    r"|writers|leaders|agents|staff)"
+)
 _USERS = re.compile(
-    rf"{_APPROX}{_NUM}\+?\s*(?P<words>(?:[a-z][a-z'-]*\s+){{0,3}}?)(?P<noun>{_USER})\b"
+    rf"{_APPROX}{_NUM}\+?\s*(?P<words>(?:[a-z][a-z'-]*\s+){{0,3}}?)"
+    rf"(?P<noun>{USER_PATTERN}|{_COMPOUND_USER})\b"
+)
+#: A second count joined to the first: "8 PhD students + 2 postdocs", "30k students and 5k
+#: staff" (both counts are users of the same service).
+_JOINED_USERS = re.compile(
+    rf"\s*(?:\+|plus|and|&)\s*{_APPROX}{_NUM}\+?\s*(?:[a-z][a-z'-]*\s+){{0,2}}?"
+    rf"(?:{USER_PATTERN}|{_COMPOUND_USER})\b"
+)
+#: A share of the users that is active: "only ~2% ever open the help panel", "~3% active at
+#: peak hour", "10 percent of them online at once".
+_SHARE_ACTIVE = re.compile(
+    r"(?:~|about|around|roughly|only|maybe|perhaps|approx(?:imately)?|\s)*"
+    r"(?P<pct>\d{1,2}(?:\.\d+)?)\s*(?:%|percent|pct)\s+(?:of (?:them|those|these|whom|users"
+    r"|the users) )?(?:are |will |would |ever |actually |really |at most |be )*"
+    r"(?P<act>active|online|concurrent(?:ly)?|use (?:it|the|this)|using|open|engage|log in"
+    r"|logged in|chatting|talking|playing|at (?:peak|once|the same time|any (?:one |given )?"
+    r"(?:moment|time)))\b"
+)
+_CONCURRENT_SHARE = re.compile(r"\b(?:concurrent|online|at (?:peak|once|the same|any))")
+#: A concurrency stated beside a total: "2,400 nurses ..., perhaps 300 concurrent at peak",
+#: "250k MAU, peak concurrency ~4k".
+_CONCURRENT_BESIDE = (
+    re.compile(
+        rf"{_APPROX}{_NUM}\+?\s*(?:concurrent|simultaneous)(?:ly)?(?:\s+(?:users|sessions"
+        rf"|at peak|{USER_PATTERN}))?(?=\s*(?:[,;.)]|$|at\b|during\b|on\b|online\b|users\b))"
+    ),
+    re.compile(
+        rf"\b(?:peak )?(?:concurrency|concurrent users|ccu)\s*"
+        rf"(?:(?::|=|is|of|at|around|about|~)\s*)?{_APPROX}{_NUM}\b"
+    ),
 )
 _CONCURRENT_USERS = re.compile(
     rf"{_APPROX}{_NUM}\+?\s*(?P<words>(?:[a-z][a-z'-]*\s+){{0,2}}?)(?P<noun>{_CONC})\b"
@@ -223,7 +131,7 @@ _CONCURRENT_USERS = re.compile(
 _TEAM = re.compile(
     rf"\b(?:team|group|staff|company|lab|department|org(?:anization|anisation)?|firm|office"
     rf"|workforce|class|cohort|community|user ?base|audience|clan|guild|crew|squad|club|society"
-    rf"|association|network|server|union|congregation|fleet) of {_APPROX}{_NUM}\b(?!\s*[a-z]*\s*(?:{_ITEMS}))"  # noqa: E501
+    rf"|association|network|server|union|congregation|fleet) of {_APPROX}{_NUM}\b(?!\s*[a-z]*\s*(?:{ITEMS_PATTERN}))"  # noqa: E501
 )
 _SINGULAR_USER = "|".join(
     sorted({u[:-1] for u in USER_NOUNS if u.endswith("s") and " " not in u}, key=len, reverse=True)
@@ -237,12 +145,19 @@ _N_PERSON = re.compile(
 _USERS_LABEL = re.compile(
     rf"\b(?:users|user count|number of users|employees|headcount|head count|staff|seats"
     rf"|audience|user ?base)\s*(?::|=|is|are|of|around|about|~|approx(?:imately)?)\s*"
-    rf"{_APPROX}{_NUM}\b(?!\s*[a-z]*\s*(?:{_ITEMS}))"
+    rf"{_APPROX}{_NUM}\b(?!\s*[a-z]*\s*(?:{ITEMS_PATTERN}))"
+)
+#: Metric names read before their value, with or without a separator: "DAU 300k", "MAU: 2M",
+#: "peak concurrency ~4k", "CCU 20k".
+_USERS_METRIC = re.compile(
+    rf"\b(?:(?:daily|monthly|weekly) active users|active users|dau|daus|mau|maus|wau|ccu|pccu"
+    rf"|(?:peak )?concurrency|concurrent users)\s*(?:(?::|=|is|are|of|at|around|about|~)\s*)?"
+    rf"{_APPROX}{_NUM}\b(?!\s*[a-z]*\s*(?:{ITEMS_PATTERN}))"
 )
 #: The count after the people it counts: "our devs (about 1k)", "technicians (~700 of them)",
 #: "engineers, 700 of them".
 _USERS_AFTER_NOUN = re.compile(
-    rf"\b(?:{_USER})\s*(?:\(|,|-)?\s*{_APPROX}{_NUM}\+?\s*(?:of them\b\)?|(?:in total|total"
+    rf"\b(?:{USER_PATTERN})\s*(?:\(|,|-)?\s*{_APPROX}{_NUM}\+?\s*(?:of them\b\)?|(?:in total|total"
     rf"|or so|people|strong)?\s*\))"
 )
 #: Agent nouns outside :data:`USER_NOUNS` ("200 investors", "40 pharmacists") after "for",
@@ -288,98 +203,12 @@ class UsersFound(Found):
     kind: UserKind | None
 
 
-@dataclass(frozen=True)
-class RateFound(Found):
-    peak: bool
-    average: bool
-    derived: bool
-    item_noun: bool
-    per_user: bool = False
-
-
-def _noun_phrase_ok(words: str) -> bool:
+def noun_phrase_ok(words: str) -> bool:
     return not any(w in _STOP_WORDS for w in words.split())
 
 
-def _has_user_noun(words: str) -> bool:
-    return any(re.fullmatch(_USER, w) for w in words.split())
-
-
-def _rate_flags(doc: Doc, start: int, end: int) -> tuple[bool, bool]:
-    lo, hi = doc.clause_bounds(start)
-    window = doc.text[max(lo, start - 30) : min(hi, end + 25)]
-    return bool(_PEAK_WORDS.search(window)), bool(_AVERAGE_WORDS.search(window))
-
-
-def find_rates(doc: Doc) -> list[RateFound]:
-    """Every request rate the text states, in requests/s; consumes their spans."""
-    found: list[RateFound] = []
-
-    def add(m: re.Match[str], period_s: float, *, derived: bool, conf: float) -> None:
-        words = m.groupdict().get("words") or ""
-        item = bool(re.search(rf"\b(?:{_ITEMS})\b", words)) or bool(m.groupdict().get("item"))
-        peak, average = _rate_flags(doc, m.start(), m.end())
-        tail = doc.work[m.end() : m.end() + 30]
-        per_user = bool(_PER_USER_TAIL.match(tail))
-        found.append(
-            RateFound(
-                value=number_from(m) / period_s,
-                start=m.start(),
-                end=m.end(),
-                confidence=conf,
-                peak=peak and not average,
-                average=average,
-                derived=derived,
-                item_noun=item,
-                per_user=per_user,
-            )
-        )
-        doc.consume(m.start(), m.end())
-
-    for m in list(_PER_USER_RATE.finditer(doc.work)):
-        if "token" in m.group("words"):
-            continue
-        peak, average = _rate_flags(doc, m.start(), m.end())
-        found.append(
-            RateFound(
-                value=number_from(m) / TIME_UNITS[m.group("unit")],
-                start=m.start(),
-                end=m.end(),
-                confidence=0.8,
-                peak=peak,
-                average=average,
-                derived=False,
-                item_noun=False,
-                per_user=True,
-            )
-        )
-        doc.consume(m.start(), m.end())
-    for m in list(_RATE_ABBR.finditer(doc.work)):
-        add(m, RATE_ABBREVIATIONS[m.group("abbr")], derived=False, conf=0.95)
-    for m in list(_RATE_PER.finditer(doc.work)):
-        words = m.group("words")
-        if not _noun_phrase_ok(words) or _has_user_noun(words) or "token" in words:
-            continue
-        add(m, TIME_UNITS[m.group("unit") or m.group("slash_unit")], derived=False, conf=0.9)
-    for m in list(_RATE_CADENCE.finditer(doc.work)):
-        words = m.group("words")
-        if not words.strip() or not _noun_phrase_ok(words) or _has_user_noun(words):
-            continue
-        if "token" in words:
-            continue
-        add(m, CADENCE_WORDS[m.group("cadence")], derived=False, conf=0.8)
-    if not found:
-        cadence = re.search(rf"\b(?:{_CADENCE})\b", doc.text)
-        if cadence is not None:
-            for m in list(_JOB_SIZE.finditer(doc.work)):
-                item = m.group("item")
-                if not _noun_phrase_ok(m.group("words")) or item in _NOT_ITEMS:
-                    continue
-                if re.fullmatch(_USER, item) or _has_user_noun(m.group("words")):
-                    continue
-                add(m, CADENCE_WORDS[cadence.group(0)], derived=True, conf=0.6)
-                break
-    return found
+def has_user_noun(words: str) -> bool:
+    return any(re.fullmatch(USER_PATTERN, w) for w in words.split())
 
 
 def find_users(doc: Doc) -> UsersFound | None:
@@ -387,20 +216,21 @@ def find_users(doc: Doc) -> UsersFound | None:
     candidates: list[UsersFound] = []
     for m in _USERS.finditer(doc.work):
         words = m.group("words")
-        if not _noun_phrase_ok(words):
+        if not noun_phrase_ok(words):
             continue
         candidates.append(_users(doc, m, words + m.group("noun"), 0.9))
         break
     if not candidates:
         for m in _CONCURRENT_USERS.finditer(doc.work):
             words = m.group("words")
-            if _noun_phrase_ok(words) and _CONCURRENT_WORDS.search(words):
+            if noun_phrase_ok(words) and _CONCURRENT_WORDS.search(words):
                 candidates.append(_users(doc, m, words, 0.85, kind="concurrent"))
                 break
     if not candidates:
         for pattern, conf in (
             (_N_PERSON, 0.85),
             (_USERS_LABEL, 0.85),
+            (_USERS_METRIC, 0.85),
             (_TEAM, 0.8),
             (_USERS_AFTER_NOUN, 0.8),
             (_BARE_CONCURRENT, 0.7),
@@ -421,9 +251,54 @@ def find_users(doc: Doc) -> UsersFound | None:
             candidates.append(_users(doc, bare, "", 0.5))
     if not candidates:
         return None
-    best = candidates[0]
+    best = _joined(doc, candidates[0])
     doc.consume(best.start, best.end)
+    return _concurrent_beside(doc, _active_share(doc, best))
+
+
+def _joined(doc: Doc, best: UsersFound) -> UsersFound:
+    """``best`` plus the counts joined to it with "+", "plus" or "and"."""
+    while (m := _JOINED_USERS.match(doc.work, best.end)) is not None:
+        best = replace(best, value=best.value + number_from(m), end=m.end())
     return best
+
+
+def _active_share(doc: Doc, best: UsersFound) -> UsersFound:
+    """The active part of a user base when a share follows it in the same or next sentence:
+    ``users × share / 100`` ("120k players but only ~2% ever open the help panel")."""
+    _, clause_end = doc.clause_bounds(best.end)
+    window_end = min(len(doc.text), max(clause_end, best.end) + 80)
+    for m in re.finditer(r"\d{1,2}(?:\.\d+)?\s*(?:%|percent|pct)", doc.work[:window_end]):
+        if m.start() < best.end:
+            continue
+        share = _SHARE_ACTIVE.match(doc.work, m.start())
+        if share is None:
+            continue
+        window = doc.text[share.start() : share.end() + 25]
+        concurrent = bool(
+            re.search(r"\b(?:concurrent|online|at (?:peak|once|the same|any))", window)
+        )
+        doc.consume(m.start(), share.end())
+        return replace(
+            best,
+            value=max(1.0, round(best.value * float(share.group("pct")) / 100.0)),
+            kind="concurrent" if concurrent else best.kind,
+            confidence=min(best.confidence, 0.7),
+        )
+    return best
+
+
+def _concurrent_beside(doc: Doc, best: UsersFound) -> UsersFound:
+    """A smaller concurrent count stated beside a total one is the load to plan for."""
+    if best.kind == "concurrent":
+        return best
+    m = next((f for p in _CONCURRENT_BESIDE if (f := p.search(doc.work)) is not None), None)
+    if m is None or number_from(m) >= best.value:
+        return best
+    doc.consume(m.start(), m.end())
+    return UsersFound(
+        value=number_from(m), start=m.start(), end=m.end(), confidence=0.75, kind="concurrent"
+    )
 
 
 def _users(

@@ -23,31 +23,32 @@ _DECIDES = (
 #: "<aspect>-oriented", "<aspect>-first" and the like.
 _ORIENTED = r"[- ](?:oriented|focused|first|optimi[sz]ed|driven|centric|bound)"
 
+#: "the main", "our top", "the only" … before :data:`_CONCERN`.
+_MAIN = r"(?:the |our )?(?:main |primary |biggest |key |top |only |first )?"
+#: What an aspect "is" when it leads: "cost efficiency is the primary consideration".
+_CONCERN = r"(?:concern|priority|focus|goal|factor|requirement|consideration|driver|objective)"
+
 #: (phrase regex, priority, weight); negative weights are relaxations of that aspect.
 PRIORITY_PHRASES: tuple[tuple[str, Priority, float], ...] = (
     # "<aspect> is the main concern / our top priority / the key factor"
     (
-        r"(?:latency|speed|response times?|responsiveness) (?:is|are) (?:the |our )?"
-        r"(?:main |primary |biggest |key |top |only |first )?"
-        r"(?:concern|priority|focus|goal|factor|requirement)",
+        rf"(?:latency|speed|response times?|responsiveness) (?:is|are) {_MAIN}{_CONCERN}",
         P.LATENCY,
         4,
     ),
     (
-        r"(?:cost|costs|price|money|spend(?:ing)?|budget) (?:is|are) (?:the |our )?(?:main |primary"
-        r" |biggest |key |top |only |first )?(?:concern|priority|focus|goal|factor|constraint)",
+        r"(?:cost|costs|price|money|spend(?:ing)?|budget)(?:[- ]efficiency| control)?"
+        rf" (?:is|are) {_MAIN}(?:{_CONCERN}|constraint)",
         P.COST,
         4,
     ),
     (
-        r"(?:quality|accuracy|correctness) (?:is|are) (?:the |our )?(?:main |primary |biggest |key"
-        r" |top |only |first )?(?:concern|priority|focus|goal|factor|requirement)",
+        rf"(?:quality|accuracy|correctness) (?:is|are) {_MAIN}{_CONCERN}",
         P.QUALITY,
         4,
     ),
     (
-        r"throughput (?:is|are) (?:the |our )?(?:main |primary |biggest |key |top |only |first )?"
-        r"(?:concern|priority|focus|goal|factor|requirement)",
+        rf"throughput (?:is|are) {_MAIN}{_CONCERN}",
         P.THROUGHPUT,
         4,
     ),
@@ -80,6 +81,14 @@ PRIORITY_PHRASES: tuple[tuple[str, Priority, float], ...] = (
         r"low[- ]latency|latency[- ](?:sensitive|critical)|real[- ]?time|instant(?:ly|aneous)?"
         r"|snappy|responsive|ultra[- ]fast|blazing|as fast as possible|minimal latency"
         r"|lowest latency",
+        P.LATENCY,
+        3,
+    ),
+    # a latency bound the product cannot live without: "sub-200ms or it's useless"
+    (
+        r"or (?:it's|it is|they're|they are|that's|it becomes|it'?ll be) (?:useless|pointless"
+        r"|worthless|unusable|a deal-?breaker|dead on arrival)"
+        r"|(?:latency|speed) is a deal-?breaker",
         P.LATENCY,
         3,
     ),
@@ -125,7 +134,9 @@ PRIORITY_PHRASES: tuple[tuple[str, Priority, float], ...] = (
         r" (?:money|budget|cash|funding)|limited (?:funds|funding|money|cash|means)"
         r"|(?:small|low|modest|tiny|lean|strict) budget|on a budget|money is tight"
         r"|cash[- ]strapped|(?:can't|cannot|can not) afford|tight on (?:money|budget|cash)"
-        r"|keep (?:the )?(?:costs?|spend(?:ing)?|bill) (?:down|low)",
+        r"|keep(?:ing|s)? (?:the |our )?(?:costs?|spend(?:ing)?|bills?) (?:down|low)"
+        r"|(?:almost|practically|virtually|basically|next to|very little) (?:no )?(?:money|budget"
+        r"|funds|funding|cash)|no money",
         P.COST,
         3,
     ),
@@ -234,7 +245,7 @@ _COMPARISONS = (
         rf"(?: else)?)|(?P<a2>{_ASPECT}) first and foremost"
     ),
     re.compile(
-        rf"(?P<a>{_ASPECT}) (?:matters|counts|is) (?:much |far |a lot )?more(?: important)?"
+        rf"(?P<a>{_ASPECT}) (?:(?:matters|counts|is) )?(?:much |far |a lot )?more(?: important)?"
         rf"(?: to us)? than (?P<b>{_ASPECT})"
     ),
     re.compile(

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from predeploy.core.catalog import Catalog
 from predeploy.core.errors import InputError
 from predeploy.core.types import UseCase
-from predeploy.intent.budget import find_budgets
+from predeploy.intent.budget import find_budgets, limit_first
 from predeploy.intent.domain import find_languages, find_subject_matter
 from predeploy.intent.draft import (
     ClearableField,
@@ -23,7 +23,7 @@ from predeploy.intent.draft import (
     StatedTarget,
 )
 from predeploy.intent.lengths import find_lengths
-from predeploy.intent.load import RateFound, find_rates, find_users
+from predeploy.intent.load import find_users
 from predeploy.intent.names import (
     NameIndex,
     gpu_mentions,
@@ -31,9 +31,10 @@ from predeploy.intent.names import (
     vendor_exclusions,
 )
 from predeploy.intent.priority import find_priority
+from predeploy.intent.rates import RateFound, find_rates
 from predeploy.intent.spelling import correct_typos
 from predeploy.intent.targets import GENERIC_TTFT_MAX_MS, TargetFound, find_targets
-from predeploy.intent.text import Doc, clean_text, normalize
+from predeploy.intent.text import Doc, clean_text, mark_list_lines, normalize
 from predeploy.intent.usecase import classify, refine_summary
 
 #: Score added to batch processing when a rate counts items ("500k invoices per day").
@@ -110,7 +111,7 @@ class RuleExtractor:
 
     def read(self, text: str) -> IntentDraft:
         """Everything ``text`` states, as an :class:`IntentDraft`."""
-        cleaned = clean_text(text)
+        cleaned = clean_text(mark_list_lines(text))
         notes: list[str] = []
         if cleaned.truncated:
             notes.append(
@@ -135,7 +136,7 @@ class RuleExtractor:
         if models:
             ev["models"] = _ev(doc, model_hits[0].start, model_hits[-1].end, 0.9)
 
-        for b in find_budgets(doc):
+        for b in limit_first(find_budgets(doc)):
             key = {
                 "month": "budget_monthly_usd",
                 "hour": "budget_hourly_usd",

@@ -35,7 +35,8 @@ METRIC_PHRASES: tuple[tuple[str, LatencyMetric], ...] = (
     (
         r"e2e|end[- ]to[- ]end|end to end|total (?:latency|response time|time)|full (?:response"
         r"|answer|completion)|complete (?:response|answer)|whole (?:response|answer)"
-        r"|overall latency|request latency",
+        r"|overall latency|request latency|finish(?:es|ed)?|(?:be |are |is )?done"
+        r"|complete[ds]?(?! (?:response|answer))|completion time",
         "e2e_ms",
     ),
 )
@@ -65,6 +66,7 @@ PERCENTILE_PHRASES: tuple[tuple[str, PercentileName], ...] = (
 )
 
 _NUM = number_pattern("num")
+_NUM2 = number_pattern("num2")
 _DURATION = re.compile(
     rf"(?P<sub>sub-)?{_NUM}\s*-?\s*(?P<unit>ms|msec|millis(?:econds?)?|milliseconds?|s|secs?"
     rf"|seconds?)(?![\w/])"
@@ -74,6 +76,10 @@ _SUB_SECOND = re.compile(r"\bsub-?second\b")
 _TOKENS_PER_S_PER_USER = re.compile(
     rf"{_NUM}\s*(?:tokens?|tok)\s*(?:/|per)\s*(?:s|sec|second)\b\s*(?:per|for each|each)?\s*"
     rf"(?:user|stream|request|session|conversation)"
+    # a streaming speed: "tokens streaming at least 30 tok/s", "stream at 40 tokens/s"
+    rf"|(?<=stream)(?:ing|s|ed)?(?:\s+(?:at|of|by|to))?"
+    rf"(?:\s+(?:at least|>=?|over|above|min(?:imum)?|about|around|~))?"
+    rf"\s*{_NUM2}\s*(?:tokens?|tok)\s*(?:/|per)\s*(?:s|sec|second)\b"
 )
 _THROUGHPUT = re.compile(rf"{_NUM}\s*(?:output )?(?:tokens?|tok)\s*(?:/|per)\s*(?:s|sec|second)\b")
 _METRICS = tuple(
@@ -87,6 +93,8 @@ _PERCENTILES = tuple(
 _BOUND_BEFORE = re.compile(
     r"(?:under|below|within|in|less than|at most|no more than|<=?|max(?:imum)?|faster than)\s*$"
 )
+#: A duration after "every" is a period ("a request every 5 s"), never a latency bound.
+_PERIOD_BEFORE = re.compile(r"\bevery\s*(?:~|about|around|roughly|approx(?:imately)?)?\s*$")
 _CLAUSE_SPLIT = re.compile(r"[;,]|\band\b|\bbut\b|\bwhile\b")
 
 
@@ -124,11 +132,17 @@ def _nearest(
     return best
 
 
+def _clause_lead(doc: Doc, seg_lo: int) -> str:
+    """The part of the clause before the segment that starts at ``seg_lo``."""
+    lo, _ = doc.clause_bounds(seg_lo)
+    return doc.text[lo:seg_lo]
+
+
 def find_targets(doc: Doc) -> tuple[list[TargetFound], float | None]:
     """Latency targets (ms) and a minimum output throughput (tokens/s), consuming them."""
     found: list[TargetFound] = []
     for m in list(_TOKENS_PER_S_PER_USER.finditer(doc.work)):
-        speed = number_from(m)
+        speed = number_from(m) if m.group("num") else number_from(m, "num2")
         if speed > 0:
             found.append(
                 TargetFound("itl_ms", None, 1000.0 / speed, m.start(), m.end(), 0.75, derived=True)
@@ -140,6 +154,8 @@ def find_targets(doc: Doc) -> tuple[list[TargetFound], float | None]:
         doc.consume(m.start(), m.end())
     durations: list[tuple[int, int, float]] = []
     for m in _DURATION.finditer(doc.work):
+        if _PERIOD_BEFORE.search(doc.text, max(0, m.start() - 25), m.start()):
+            continue  # "a request every 3 s" is a rate, read in rates.py
         unit = m.group("unit")
         factor = 1.0 if unit.startswith("m") else 1000.0
         durations.append((m.start(), m.end(), number_from(m) * factor))
@@ -169,6 +185,14 @@ def find_targets(doc: Doc) -> tuple[list[TargetFound], float | None]:
         ):
             # a bound on "95% of requests" is a latency target even without a latency word
             metric, confidence = None, 0.7
+        elif _BOUND_BEFORE.search(doc.text, seg_lo, start) and (lead := _clause_lead(doc, seg_lo)):
+            # "Answer must come fast, maximum 2 second": a bare bound after a comma continues
+            # the latency named earlier in its clause
+            metric_hit = _nearest(_METRICS, lead, len(lead))
+            metric = cast(LatencyMetric, metric_hit[0]) if metric_hit else None
+            if metric is None and not _GENERIC.search(lead):
+                continue
+            confidence = 0.7
         else:
             continue  # a duration that is no latency target ("runs for 5 s")
         found.append(TargetFound(metric, percentile, value, start, end, confidence))

@@ -44,6 +44,23 @@ class CleanText:
     original_chars: int
 
 
+#: A line that starts a list item ("- TTFT < 400 ms", "* 7.5k users", "2) budget") or a
+#: labelled field ("Users: 75"): the line break before it ends a clause.
+_LIST_LINE = re.compile(
+    r"[ \t]*(?:\r?\n[ \t]*)+(?:[-*\u2022\u00b7\u25aa\u2023>]+|\d{1,2}[.)](?!\d))[ \t]+"
+    r"|[ \t]*(?:\r?\n[ \t]*)+(?=[A-Za-z][\w /&()-]{0,30}:\s)"
+)
+
+
+def mark_list_lines(raw: str) -> str:
+    """List items and "Label: value" lines as clauses: the break before each becomes "; ".
+
+    Line breaks are spaces after cleaning, so without this "TTFT p99 < 1.5s" on one bullet
+    and "ITL p95 < 60ms" on the next would read as one clause.
+    """
+    return _LIST_LINE.sub("; ", raw)
+
+
 def clean_text(raw: str, max_chars: int = MAX_TEXT_CHARS) -> CleanText:
     """Strip control characters, unify punctuation and whitespace, cut to ``max_chars``."""
     text = unicodedata.normalize("NFKC", raw)
@@ -163,11 +180,32 @@ def _word_number(phrase: str) -> int:
     return total + current
 
 
+#: Loose quantities of a scale: "a couple hundred" = 2 × 100, "a few thousand" = 3 × 1000,
+#: "half a dozen" = 0.5 × 12. "A few" is read as three (its usual lower reading).
+_QUANTITY_OF_SCALE = re.compile(
+    r"\b(?P<q>a couple(?: of)?|couple of|a few|half an?)\s+(?P<s1>hundred|thousand|million|dozen)"
+    r"(?:\s+(?P<s2>thousand|million))?\b"
+)
+_QUANTITY = {"a couple": 2.0, "a couple of": 2.0, "couple of": 2.0, "a few": 3.0}
+_DOZEN = 12
+
+
+def _quantity_of_scale(m: re.Match[str]) -> str:
+    q = m.group("q")
+    factor = 0.5 if q.startswith("half") else _QUANTITY[q]
+    value = factor * (_DOZEN if m.group("s1") == "dozen" else _WORD_SCALES[m.group("s1")])
+    if m.group("s2"):
+        value *= _WORD_SCALES[m.group("s2")]
+    return f"{value:.0f}"
+
+
 def spell_out_numbers(text: str) -> str:
-    """Replace number words by digits: "two hundred and fifty" → "250", "a dozen" → "12".
+    """Replace number words by digits: "two hundred and fifty" → "250", "a dozen" → "12",
+    "a couple hundred" → "200", "half a dozen" → "6".
 
     "one" stays a word before "of" ("one of our teams") and in "no one"/"anyone".
     """
+    text = _QUANTITY_OF_SCALE.sub(_quantity_of_scale, text)
 
     def repl(m: re.Match[str]) -> str:
         if m.group("phrase"):
@@ -231,6 +269,17 @@ def parse_number(digits: str, scale: str | None) -> float:
 def number_from(match: re.Match[str], name: str = "num") -> float:
     """The number a :func:`number_pattern` group matched."""
     return parse_number(match.group(name), match.group(f"{name}_scale"))
+
+
+def range_low(match: re.Match[str], low: str = "num2", high: str = "num") -> float:
+    """The low end of a range whose scale is written once: "30-40k" = 30k–40k, "1.5-2m" =
+    1.5M–2M; "500-2k" keeps 500 (a low end above the high end's digits has no scale)."""
+    value = number_from(match, low)
+    scale = match.group(f"{high}_scale")
+    high_digits = float(match.group(high).replace(",", ""))
+    if match.group(f"{low}_scale") is None and scale and value <= high_digits:
+        value *= _SCALES[scale]
+    return value
 
 
 _SPACE_THOUSANDS = re.compile(r"(?<![\d.,])(\d{1,3})((?: \d{3})+)(?![\d.,]|\s*(?:k|m)\b)")
@@ -320,10 +369,25 @@ _SHORTHAND = (
 )
 
 
+#: Units that end a field name in structured requests ("p95_e2e_ms: 1500", "peak_rps: 35",
+#: "monthly_budget_usd: 12000"): the value is read with the unit after it.
+_FIELD_UNITS = r"ms|msec|s|sec|secs|seconds|rps|qps|rpm|rph|usd|dollars|users"
+_KEY_UNIT_VALUE = re.compile(
+    rf"(?<![\w-])(?P<key>[a-z][a-z0-9]*(?:[_-][a-z0-9]+)*?[_-])?(?P<unit>{_FIELD_UNITS})"
+    r"\s*(?::|=)\s*(?P<value>\d[\d,]*(?:\.\d+)?\s*(?:k|m)?)(?![\w.])"
+)
+
+
+def _key_unit_value(m: re.Match[str]) -> str:
+    key = (m.group("key") or "").replace("_", " ").replace("-", " ").strip()
+    return f"{key} {m.group('value')} {m.group('unit')}".strip()
+
+
 def normalize(text: str) -> str:
     """Lower-case working form: number words as digits, space thousands joined, "8xh100" as
-    "8x h100", "w/" as "with"."""
-    lowered = text.lower()
+    "8x h100", "w/" as "with", structured fields as phrases ("p95_e2e_ms: 1500" as
+    "p95 e2e 1500 ms")."""
+    lowered = _KEY_UNIT_VALUE.sub(_key_unit_value, text.lower())
     for pattern, words in _SHORTHAND:
         lowered = pattern.sub(words, lowered)
     lowered = _COUNT_GLUED_TO_NAME.sub(r"\1\2 ", lowered)

@@ -36,7 +36,8 @@ USE_CASE_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
         3,
     ),
     (
-        r"(?:support|service|care|helpdesk|help desk) (?:bot|chat ?bot|assistant|agent|chat)s?",
+        r"(?:support|service|care|helpdesk|help desk) (?:bot|chat ?bot|assistant|agent|chat"
+        r"|widget|portal|inbox|queue|desk|copilot)s?|(?:help|chat|support) widgets?",
         U.CUSTOMER_SERVICE,
         3,
     ),
@@ -83,6 +84,12 @@ USE_CASE_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
     ),
     (r"(?:internal|personal|employee|company|general) (?:chat )?assistant", U.CHATBOT, 2),
     (r"discord|gaming community|community|chatgpt-like|chatgpt", U.CHATBOT, 2),
+    (
+        r"(?:math|maths|mathematical|reasoning|logic|general[- ]knowledge|trivia|homework)"
+        r"(?: \w+)? (?:q ?& ?a|qa|questions|problems|puzzles|help)",
+        U.CHATBOT,
+        4,
+    ),
     (r"chat(?:ting|s)?", U.CHATBOT, 1),
     (r"assistant", U.CHATBOT, 0.5),
     # code completion
@@ -112,6 +119,12 @@ USE_CASE_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
         r"coding (?:assistant|copilot|agent|help|tool)|(?:programming|developer|dev) assistant",
         U.CODE_GENERATION,
         4,
+    ),
+    (
+        r"text[- ]to[- ](?:sql|code|python|queries)|nl[- ]?(?:2|to)[- ]?sql"
+        r"|natural[- ]language (?:to|into) (?:sql|code|queries)",
+        U.CODE_GENERATION,
+        5,
     ),
     (
         r"(?:generat\w*|writ\w*|produc\w*|turn\w*) (?:\w+ )?(?:sql|python|code|scripts|queries"
@@ -147,7 +160,8 @@ USE_CASE_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
         5,
     ),
     (
-        r"question[- ]answering|q ?& ?a|qa|ask[- ]our[- ]docs|doc(?:s|ument)? (?:q&a|qa|search)",
+        r"question[- ]answering|q ?& ?a|qa(?! (?:scor|review|check|test|process|team|audit)\w*)"
+        r"|ask[- ]our[- ]docs|doc(?:s|ument)? (?:q&a|qa|search)",
         U.RAG_QA,
         3,
     ),
@@ -238,6 +252,14 @@ USE_CASE_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
         1.5,
     ),
     (r"marketers|content creators|copywriters|writers|creators", U.CONTENT_GENERATION, 1.5),
+    (
+        r"(?:rewrit|rephras|paraphras|proofread|copy-?edit)\w*"
+        r"(?! (?:\w+ )?(?:code|functions?|scripts?|sql|queries|modules?|classes|tests?))"
+        r"|release notes|changelogs?|headlines?|standfirsts?|subheads?",
+        U.CONTENT_GENERATION,
+        3,
+    ),
+    (r"newspapers?|newsroom|editorial|journalists?|editors|publishers?", U.CONTENT_GENERATION, 1.5),
     (r"generat(?:e|es|ing|or|ion)", U.CONTENT_GENERATION, 0.5),
     # translation
     (r"translat(?:e|es|ed|ing|ion|ions|or|ors)|locali[sz](?:e|es|ed|ing|ation)", U.TRANSLATION, 5),
@@ -246,13 +268,16 @@ USE_CASE_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
     # batch processing
     (
         r"batch(?:es|ed)?|in bulk|bulk|offline|overnight|nightly|every night|backfill"
-        r"|asynchronous|async|etl|cron|over the weekend|no latency requirement"
+        r"|asynchronous|async|etl|cron|over the weekend|no latency requirement|batch-\w+"
+        r"|rubric|scor(?:e|es|ed|ing) against|qa scoring|quality assurance|next[- ]day"
+        r"|(?:by|before) (?:the )?(?:next )?morning"
         r"|not time[- ]sensitive|no one is waiting|throughput job",
         U.BATCH_PROCESSING,
         3,
     ),
     (
         r"classif(?:y|ies|ying|ication)|tag(?:s|ging)?|label(?:s|ling|ing)?|extract(?:s|ing|ion)?"
+        r"|annotat(?:e|es|ed|ing|ion)"
         r"|categori[sz](?:e|es|ing|ation)|moderat(?:e|ion)|sentiment|entities|ner|dedup(?:e)?"
         r"|enrich(?:ment)?|pull out|parse|parsing|structured fields|analy[sz]e",
         U.BATCH_PROCESSING,

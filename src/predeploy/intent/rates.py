@@ -1,0 +1,278 @@
+"""Request rates: how many requests per second, from any unit, cadence or job size.
+
+Rates in any unit become requests/s: ``rate_per_s = count / seconds(unit)``. A job size with a
+cadence ("tag 50k tickets in an overnight batch") becomes a derived daily rate, and one with a
+span ("2M abstracts over the next month") a derived rate over that span. Frequencies are
+rates too: "twice a second" = 2 / s, "a request every 5 seconds" = 1 / 5 s (per user when
+"each" user fires it: "each fires a completion every ~3 s").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from predeploy.intent.load import (
+    ITEMS_PATTERN,
+    NOUN_WORDS,
+    USER_PATTERN,
+    Found,
+    has_user_noun,
+    noun_phrase_ok,
+)
+from predeploy.intent.periods import (
+    CADENCE_WORDS,
+    SECONDS_PER_DAY,
+    SECONDS_PER_HOUR,
+    SECONDS_PER_MINUTE,
+    TIME_UNITS,
+)
+from predeploy.intent.text import Doc, number_from, number_pattern
+
+#: Abbreviated rate units and their period in seconds.
+RATE_ABBREVIATIONS: dict[str, float] = {
+    "qps": 1.0,
+    "rps": 1.0,
+    "req/s": 1.0,
+    "reqs/s": 1.0,
+    "requests/s": 1.0,
+    "queries/s": 1.0,
+    "req/sec": 1.0,
+    "requests/sec": 1.0,
+    "rpm": SECONDS_PER_MINUTE,
+    "req/min": SECONDS_PER_MINUTE,
+    "rph": SECONDS_PER_HOUR,
+    "req/h": SECONDS_PER_HOUR,
+    "req/hr": SECONDS_PER_HOUR,
+    "rpd": SECONDS_PER_DAY,
+    "req/day": SECONDS_PER_DAY,
+}
+
+
+_NUM = number_pattern("num")
+_NUM2 = number_pattern("num2")
+_UNIT = "|".join(sorted((re.escape(u) for u in TIME_UNITS), key=len, reverse=True))
+_CADENCE = "|".join(sorted((re.escape(c) for c in CADENCE_WORDS), key=len, reverse=True))
+_ABBR = "|".join(sorted((re.escape(a) for a in RATE_ABBREVIATIONS), key=len, reverse=True))
+_RATE_ABBR = re.compile(rf"{_NUM}\+?\s*(?P<abbr>{_ABBR})(?![\w/])")
+#: "per day", "a second", "/min", "/s": a word separator needs a space and a unit word; the
+#: slash also takes single-letter units.
+_WORD_UNIT = "|".join(
+    sorted((re.escape(u) for u in TIME_UNITS if len(u) > 1), key=len, reverse=True)
+)
+_RATE_PER = re.compile(
+    rf"{_NUM}\+?\s*{NOUN_WORDS}(?:(?:per|a|an|each|every)\s+(?P<unit>{_WORD_UNIT})"
+    rf"|/\s*(?P<slash_unit>{_UNIT}))(?![\w/])"
+)
+_RATE_CADENCE = re.compile(rf"{_NUM}\+?\s*{NOUN_WORDS}(?P<cadence>{_CADENCE})\b")
+_PER_USER_TAIL = re.compile(
+    rf"^\s*(?:each|per (?:{USER_PATTERN}|head|person|user)|for each (?:{USER_PATTERN}|user))\b"
+)
+_PER_USER_RATE = re.compile(
+    rf"{_NUM}\s*{NOUN_WORDS}per (?:{USER_PATTERN}|head|person)\s*(?:per|/|a|an|each|every)\s*"
+    rf"(?P<unit>{_UNIT})\b"
+)
+_JOB_SIZE = re.compile(
+    rf"{_NUM}\+?\s*(?P<words>(?:[a-z][a-z'-]*\s+){{0,3}}?)(?P<item>[a-z][a-z-]*s)\b"
+)
+#: Plural nouns that are never the items of a batch job.
+_NOT_ITEMS = frozenset(
+    {
+        "tokens",
+        "languages",
+        "gpus",
+        "dollars",
+        "seconds",
+        "minutes",
+        "hours",
+        "days",
+        "weeks",
+        "months",
+        "years",
+        "nights",
+        "percents",
+        "times",
+        "cards",
+        "nodes",
+        "replicas",
+        "models",
+    }
+)
+#: Items of something per period: "200k PDFs of customs paperwork per day".
+_RATE_OF_PER = re.compile(
+    rf"{_NUM}\+?\s*(?P<words>)(?P<item>[a-z][a-z-]*s)\s+of\s+(?P<words2>(?:[a-z][a-z'-]*\s+)"
+    rf"{{1,3}}?)(?:per|a|an|each|every)\s+(?P<unit>{_WORD_UNIT})(?![\w/])"
+)
+#: Multiples of a short period: "twice a second", "5 times a minute" (longer periods are the
+#: cadence of a job, not a request rate).
+_TIMES = {"once": 1.0, "twice": 2.0, "thrice": 3.0}
+_FREQUENCY = re.compile(
+    rf"(?:(?P<word>once|twice|thrice)|{_NUM}\s*(?:times|x))\s+(?:a|an|per|each|every)\s+"
+    rf"(?P<unit>second|sec|minute|min)\b"
+)
+#: Things one request is called.
+_REQUEST_NOUN = (
+    r"requests?|quer(?:y|ies)|calls?|completions?|messages?|questions?|prompts?|generations?"
+    r"|suggestions?|lookups?|hits?|api calls?|inferences?"
+)
+#: "a request every 5 seconds", "2 queries every minute", "a completion every ~3s".
+_EVERY = re.compile(
+    rf"(?:(?P<a>an?|one)|{_NUM})\s+(?:new\s+)?(?:{_REQUEST_NOUN})\s+every\s*"
+    rf"(?:~|about|around|roughly|approx(?:imately)?\s)?\s*(?:{_NUM2}\s*)?(?P<unit>{_UNIT})(?![\w/])"
+)
+#: Who fires the request just before it: "each fires", "every developer sends", "per user".
+_EACH_BEFORE = re.compile(
+    rf"\b(?:each|every|per)(?:\s+(?:{USER_PATTERN}|user|person|one|session|client|tab))?"
+    rf"(?:\s+[a-z]+){{0,2}}\s*$"
+)
+#: A job done over a span: "over the next month", "within 2 weeks", "in a day".
+_SPAN = re.compile(
+    rf"[^;.!?]{{0,60}}?\b(?:over|within|in|during|across)\s+(?:the\s+(?:next|coming|first"
+    rf"|following)\s+|a\s+|an\s+|one\s+)?(?:{_NUM2}\s+)?(?P<unit>{_WORD_UNIT})\b"
+)
+_PEAK_WORDS = re.compile(r"\b(?:peak|at (?:the )?busiest|burst(?:s|y)?|spikes?|max(?:imum)?)\b")
+_AVERAGE_WORDS = re.compile(r"\b(?:average|avg|on average|mean|sustained|steady|typical)\b")
+
+
+@dataclass(frozen=True)
+class RateFound(Found):
+    peak: bool
+    average: bool
+    derived: bool
+    item_noun: bool
+    per_user: bool = False
+
+
+def _rate_flags(doc: Doc, start: int, end: int) -> tuple[bool, bool]:
+    lo, hi = doc.clause_bounds(start)
+    window = doc.text[max(lo, start - 30) : min(hi, end + 25)]
+    return bool(_PEAK_WORDS.search(window)), bool(_AVERAGE_WORDS.search(window))
+
+
+def find_rates(doc: Doc) -> list[RateFound]:
+    """Every request rate the text states, in requests/s; consumes their spans."""
+    found: list[RateFound] = []
+
+    def add(m: re.Match[str], period_s: float, *, derived: bool, conf: float) -> None:
+        words = m.groupdict().get("words") or ""
+        item = bool(re.search(rf"\b(?:{ITEMS_PATTERN})\b", words))
+        item = item or bool(m.groupdict().get("item"))
+        peak, average = _rate_flags(doc, m.start(), m.end())
+        tail = doc.work[m.end() : m.end() + 30]
+        per_user = bool(_PER_USER_TAIL.match(tail))
+        found.append(
+            RateFound(
+                value=number_from(m) / period_s,
+                start=m.start(),
+                end=m.end(),
+                confidence=conf,
+                peak=peak and not average,
+                average=average,
+                derived=derived,
+                item_noun=item,
+                per_user=per_user,
+            )
+        )
+        doc.consume(m.start(), m.end())
+
+    for m in list(_PER_USER_RATE.finditer(doc.work)):
+        if "token" in m.group("words"):
+            continue
+        peak, average = _rate_flags(doc, m.start(), m.end())
+        found.append(
+            RateFound(
+                value=number_from(m) / TIME_UNITS[m.group("unit")],
+                start=m.start(),
+                end=m.end(),
+                confidence=0.8,
+                peak=peak,
+                average=average,
+                derived=False,
+                item_noun=False,
+                per_user=True,
+            )
+        )
+        doc.consume(m.start(), m.end())
+    for m in list(_RATE_ABBR.finditer(doc.work)):
+        add(m, RATE_ABBREVIATIONS[m.group("abbr")], derived=False, conf=0.95)
+    for m in list(_RATE_PER.finditer(doc.work)):
+        words = m.group("words")
+        if not noun_phrase_ok(words) or has_user_noun(words) or "token" in words:
+            continue
+        add(m, TIME_UNITS[m.group("unit") or m.group("slash_unit")], derived=False, conf=0.9)
+    for m in list(_RATE_OF_PER.finditer(doc.work)):
+        if not _is_job_size(m) or "token" in m.group("words2"):
+            continue
+        add(m, TIME_UNITS[m.group("unit")], derived=False, conf=0.85)
+    for m in list(_RATE_CADENCE.finditer(doc.work)):
+        words = m.group("words")
+        if not words.strip() or not noun_phrase_ok(words) or has_user_noun(words):
+            continue
+        if words.split()[0] in TIME_UNITS:
+            continue  # "a 6 hour overnight window" is a duration, not 6 items a night
+        if "token" in words:
+            continue
+        add(m, CADENCE_WORDS[m.group("cadence")], derived=False, conf=0.8)
+    for m in list(_FREQUENCY.finditer(doc.work)):
+        count = _TIMES[m.group("word")] if m.group("word") else number_from(m)
+        _add_frequency(doc, found, m, count, TIME_UNITS[m.group("unit")], per_user=False)
+    for m in list(_EVERY.finditer(doc.work)):
+        count = 1.0 if m.group("a") else number_from(m)
+        period = TIME_UNITS[m.group("unit")] * (number_from(m, "num2") if m.group("num2") else 1)
+        lo, _ = doc.clause_bounds(m.start())
+        each = _EACH_BEFORE.search(doc.text, max(lo, m.start() - 40), m.start()) is not None
+        _add_frequency(doc, found, m, count, period, per_user=each)
+    if not found:
+        for m in list(_JOB_SIZE.finditer(doc.work)):
+            span = _SPAN.match(doc.text, m.end())
+            if span is None or not _is_job_size(m):
+                continue
+            many = number_from(span, "num2") if span.group("num2") else 1.0
+            add(m, TIME_UNITS[span.group("unit")] * many, derived=True, conf=0.6)
+            break
+    if not found:
+        cadence = re.search(rf"\b(?:{_CADENCE})\b", doc.text)
+        if cadence is not None:
+            for m in list(_JOB_SIZE.finditer(doc.work)):
+                if not _is_job_size(m):
+                    continue
+                add(m, CADENCE_WORDS[cadence.group(0)], derived=True, conf=0.6)
+                break
+    return found
+
+
+def _is_job_size(m: re.Match[str]) -> bool:
+    """Whether a :data:`_JOB_SIZE` match counts items (not tokens, users or time)."""
+    item = m.group("item")
+    if not noun_phrase_ok(m.group("words")) or item in _NOT_ITEMS:
+        return False
+    return not (re.fullmatch(USER_PATTERN, item) or has_user_noun(m.group("words")))
+
+
+def _add_frequency(
+    doc: Doc,
+    found: list[RateFound],
+    m: re.Match[str],
+    count: float,
+    period_s: float,
+    *,
+    per_user: bool,
+) -> None:
+    """Record ``count`` requests per ``period_s`` seconds read at ``m``; consumes it."""
+    if period_s <= 0:
+        return
+    peak, average = _rate_flags(doc, m.start(), m.end())
+    found.append(
+        RateFound(
+            value=count / period_s,
+            start=m.start(),
+            end=m.end(),
+            confidence=0.75,
+            peak=peak and not average,
+            average=average,
+            derived=False,
+            item_noun=False,
+            per_user=per_user,
+        )
+    )
+    doc.consume(m.start(), m.end())

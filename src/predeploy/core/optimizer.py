@@ -250,11 +250,13 @@ def _verify(
 
 
 def _select(pool: Sequence[Draft], priority: Priority, limit: int) -> list[Draft]:
-    """A diverse selection of the Pareto front within the search scope, best-ranked first."""
+    """A diverse selection of the Pareto front within the search scope (models the user named
+    are always in scope), best-ranked first."""
     if pool:
         cheapest = min(d.cost.hourly_usd for d in pool)
         scope = SCOPE_COST_FACTOR[priority] * cheapest
-        pool = [d for d in pool if d.cost.hourly_usd <= scope * (1 + 1e-9)]
+        pool = [d for d in pool
+                if d.cost.hourly_usd <= scope * (1 + 1e-9) or d.config.model.preferred]
     ranked = rank(pareto_front(pool, Draft.point), Draft.point, priority)
     return select_diverse(ranked, limit, _kinds, _extremes(ranked))
 

@@ -13,8 +13,9 @@ Speed: decode-only stretches -- no arrival into an empty queue, no completion, n
 shortage -- are run by a tight loop that only evaluates step times (long ones in vectorised
 chunks when the step model offers :class:`~predeploy.core.latency.DecodeStretchCost`); the
 batch is not touched per token. Served loads pass an :class:`ApiServer` first: requests reach
-the engine after its queue and overhead, and latencies count from when they were sent. Inter-token latency is kept as (step duration, decoders in that step) pairs, from
-which percentiles are exact (:func:`~predeploy.core.metrics.weighted_percentiles_ms`).
+the engine after its queue and overhead, and latencies count from when they were sent.
+Inter-token latency is kept as (step duration, decoders in that step) pairs, from which
+percentiles are exact (:func:`~predeploy.core.metrics.weighted_percentiles_ms`).
 """
 
 from __future__ import annotations

@@ -156,3 +156,14 @@ def test_excluded_gpus_are_never_planned() -> None:
     assert {p.gpu for p in result.plans} == {"A100-80GB"}
     with pytest.raises(UnknownNameError):
         _plan(users=20_000, constraints={"excluded_gpus": ["H900"]})
+
+
+def test_a_named_model_is_searched_past_the_cost_scope() -> None:
+    """A cost-minded search skips plans above 3x the cheapest one, but never the best plan of a
+    model the user named (here a 70B model far pricier than an 8B on an L4)."""
+    result = _plan(users=2_000, priority="cost", models=[LLAMA_70B.id],
+                   slo={"itl_ms": {"p90": 400}, "e2e_ms": {"p90": 60_000}})
+    cheapest = min(p.cost.hourly_usd for p in result.plans)
+    named = [p for p in result.plans if p.model == LLAMA_70B.id]
+    assert named and "requested model" in named[0].labels
+    assert named[0].cost.hourly_usd > 3 * cheapest

@@ -108,7 +108,7 @@ def percentile_rows(samples: np.ndarray, q: float) -> np.ndarray:
 #: Half-width of the band a mixture quantile is smoothed over (share of requests), and its
 #: narrowing in the tail (share of ``1 − q``).
 QUANTILE_SMOOTHING_BAND = 0.025
-QUANTILE_SMOOTHING_TAIL_SHARE = 0.25
+QUANTILE_SMOOTHING_TAIL_SHARE = 1.0
 QUANTILE_SMOOTHING_MIN_BAND = 1e-4
 
 
@@ -118,8 +118,9 @@ def two_point_quantile(
     """Quantile ``q`` (0-1) of a mixture: ``low`` with probability ``1 − share``, else ``high``.
 
     Smoothed around the switching point so it is continuous in the share (the calibration fit
-    needs it), over a band of ±2.5 percentage points, narrowed in the tail to a quarter of the
-    distance ``1 − q`` (±0.25 points at p99): a 0.04 % share of slow steps cannot move a p99.
+    needs it), over a band of ±2.5 percentage points, narrowed in the tail to the distance
+    ``1 − q`` (±1 point at p99): a 0.04 % share of slow steps moved a p99 31 % of the way to
+    them with ±2.5 points, 2 % with ±1.
     """
     band = max(
         min(QUANTILE_SMOOTHING_BAND, QUANTILE_SMOOTHING_TAIL_SHARE * (1.0 - q)),

@@ -250,14 +250,25 @@ def _verify(
 
 
 def _select(pool: Sequence[Draft], priority: Priority, limit: int) -> list[Draft]:
-    """A diverse selection of the Pareto front within the search scope (models the user named
-    are always in scope), best-ranked first."""
+    """A diverse selection of the Pareto front within the search scope, best-ranked first.
+
+    Models the user named are always in scope, and one dominated by other models still comes
+    with its own best plans (the answer shows what the named model would take)."""
     if pool:
         cheapest = min(d.cost.hourly_usd for d in pool)
         scope = SCOPE_COST_FACTOR[priority] * cheapest
         pool = [d for d in pool
                 if d.cost.hourly_usd <= scope * (1 + 1e-9) or d.config.model.preferred]
-    ranked = rank(pareto_front(pool, Draft.point), Draft.point, priority)
+    front = pareto_front(pool, Draft.point)
+    on_front = {d.config.model.card.id for d in front}
+    named: dict[str, list[Draft]] = {}
+    for draft in pool:
+        model = draft.config.model.card.id
+        if draft.config.model.preferred and model not in on_front:
+            named.setdefault(model, []).append(draft)
+    for drafts in named.values():  # a named model dominated by others: its own best plans
+        front += pareto_front(drafts, Draft.point)
+    ranked = rank(front, Draft.point, priority)
     return select_diverse(ranked, limit, _kinds, _extremes(ranked))
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from tests.planning_facts import LLAMA_70B, QWEN_7B, ToyEngine, small_catalog
+from tests.planning_facts import LLAMA_8B, LLAMA_70B, QWEN_7B, ToyEngine, small_catalog
 
 from predeploy.core.errors import UnknownNameError
 from predeploy.core.optimizer import plan_deployment
@@ -167,3 +167,24 @@ def test_a_named_model_is_searched_past_the_cost_scope() -> None:
     named = [p for p in result.plans if p.model == LLAMA_70B.id]
     assert named and "requested model" in named[0].labels
     assert named[0].cost.hourly_usd > 3 * cheapest
+
+
+def test_a_named_model_dominated_by_others_still_shows_its_best_plan() -> None:
+    """A slower, lower-quality twin of Llama 8B is dominated on every accelerator; named, its
+    own best plan is still shown (what the named model would take)."""
+    twin = LLAMA_8B.model_copy(update={
+        "id": "test/slow-twin", "name": "slow-twin",
+        "architecture": LLAMA_8B.architecture.model_copy(
+            update={"num_layers": 40, "total_params_b": 9.9, "active_params_b": 9.9}),
+        "quality": tuple(q.model_copy(update={"score": 15.0}) for q in LLAMA_8B.quality),
+    })
+    catalog = small_catalog(models=(LLAMA_8B, LLAMA_70B, twin))
+    engine = ToyEngine()
+
+    def plan(**fields: object) -> PlanResult:
+        intent = DeploymentIntent.model_validate({"use_case": "chatbot", "users": 2_000, **fields})
+        return plan_deployment(intent, catalog, engine, OPTIONS)
+
+    assert twin.id not in {p.model for p in plan().plans}
+    shown = [p for p in plan(models=[twin.id]).plans if p.model == twin.id]
+    assert shown and "requested model" in shown[0].labels

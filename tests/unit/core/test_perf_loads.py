@@ -212,9 +212,9 @@ def test_prefill_service_moments_reduce_to_the_linear_case() -> None:
 
 def test_a_rare_slow_step_does_not_move_the_p99() -> None:
     """0.04 % of gaps at 1.25 s (another request's prefill chunk) among 27 ms decode gaps: the
-    p99 is a decode gap; at 2 % of gaps it is the slow step."""
+    p99 stays near a decode gap (smoothing moves it 2 % of the way); at 2 % it is the slow step."""
     low, slow = np.array([0.027]), np.array([1.25])
     rare = three_point_quantile(0.99, low, (slow, np.array([0.0004])), (slow, np.array([0.0])))
     common = three_point_quantile(0.99, low, (slow, np.array([0.02])), (slow, np.array([0.0])))
-    assert rare[0] == pytest.approx(0.027)
+    assert rare[0] - 0.027 < 0.03 * (1.25 - 0.027)
     assert common[0] == pytest.approx(1.25)

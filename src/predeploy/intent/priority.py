@@ -113,7 +113,12 @@ PRIORITY_PHRASES: tuple[tuple[str, Priority, float], ...] = (
         P.LATENCY,
         4,
     ),
-    (r"fast|quick(?:ly)?|speedy|rapid|low wait|no lag|without lag|sub-second", P.LATENCY, 2),
+    (
+        r"fast|quick(?:ly)?|speedy|rapid|low wait|no lag|without lag|sub-second"
+        r"|(?:fast|quick|rapid)[- ](?:respon\w+|answer\w*|reacting|replying)",
+        P.LATENCY,
+        2,
+    ),
     (
         r"(?:tolerate|accept|fine with|ok with|okay with) (?:a )?(?:bit )?(?:higher|more|some"
         r"|slower|longer|extra)(?: \w+)? (?:latency|wait|response times?|responses)"

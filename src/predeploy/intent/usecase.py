@@ -37,7 +37,7 @@ USE_CASE_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
     ),
     (
         r"(?:support|service|care|helpdesk|help desk) (?:bot|chat ?bot|assistant|agent|chat"
-        r"|widget|portal|inbox|queue|desk|copilot)s?|(?:help|chat|support) widgets?",
+        r"|widget|portal|inbox|queue|desk|copilot)s?|(?:help|support) widgets?",
         U.CUSTOMER_SERVICE,
         3,
     ),
@@ -75,15 +75,22 @@ USE_CASE_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
     ),
     # chatbot
     (r"chat ?bots?", U.CHATBOT, 2.5),
-    (r"chat (?:assistant|app|interface)|(?:general|multi)[- ]purpose", U.CHATBOT, 3),
+    (r"chat (?:assistant|app|interface|widget)|(?:general|multi)[- ]purpose", U.CHATBOT, 3),
     (r"conversational (?:agent|assistant|ai|bot|interface)", U.CHATBOT, 3),
     (
-        r"companion|tutor(?:ing)?|small talk|role[- ]?play|persona|ask (?:me )?anything",
+        r"companion|tutor(?:ing)?|coach(?:es|ing)?|small talk|role[- ]?play|persona"
+        r"|ask (?:me )?anything",
         U.CHATBOT,
         3,
     ),
     (r"(?:internal|personal|employee|company|general) (?:chat )?assistant", U.CHATBOT, 2),
     (r"discord|gaming community|community|chatgpt-like|chatgpt", U.CHATBOT, 2),
+    (
+        r"(?:gives?|giving|provides?|providing|offers?|offering) (?:\w+ )?feedback"
+        r"|feedback on (?:their|students'?|learners'?|the learner's|the student's)",
+        U.CHATBOT,
+        2,
+    ),
     (
         r"(?:math|maths|mathematical|reasoning|logic|general[- ]knowledge|trivia|homework)"
         r"(?: \w+)? (?:q ?& ?a|qa|questions|problems|puzzles|help)",
@@ -155,7 +162,8 @@ USE_CASE_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
     # retrieval-augmented question answering
     (r"rag|retrieval[- ]augmented|retrieval", U.RAG_QA, 5),
     (
-        r"chat with (?:your |our |the |their )?(?:pdfs?|docs|documents|data|files|manuals?)",
+        r"chat with (?:your |our |the |their )?(?:[a-z-]+ ){0,2}?(?:pdfs?|docs|documents|data"
+        r"|files|manuals?)",
         U.RAG_QA,
         5,
     ),

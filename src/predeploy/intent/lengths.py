@@ -48,7 +48,8 @@ OUTPUT_CUES = frozenset(
         "briefs", "completion", "completions", "suggestion", "suggestions", "result", "results",
         "max_tokens", "generation", "generations", "draft", "drafts", "caption", "captions",
         "slogan", "slogans", "description", "descriptions", "story", "stories", "essay", "essays",
-        "poem", "poems", "memo", "memos", "digest", "digests",
+        "poem", "poems", "memo", "memos", "digest", "digests", "headline", "headlines",
+        "title", "titles", "tagline", "taglines", "bullet", "bullets",
     ]
 )
 # fmt: on

@@ -199,7 +199,8 @@ PRIORITY_PHRASES: tuple[tuple[str, Priority, float], ...] = (
     (
         r"(?:high|max(?:imum|imi[sz]e)?|maximal|more) throughput|throughput (?:is|matters)"
         r"|throughput over|throughput first|as many (?:\w+ )?as possible|(?:huge|high|large)"
-        r" volumes?|tokens per dollar",
+        r" volumes?|tokens per dollar|prioriti[sz](?:e|es|ing) (?:the )?throughput"
+        r"|optimi[sz](?:e|es|ing) for throughput",
         P.THROUGHPUT,
         3,
     ),

@@ -169,7 +169,8 @@ USE_CASE_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
     ),
     (
         r"question[- ]answering|q ?& ?a|qa(?! (?:scor|review|check|test|process|team|audit)\w*)"
-        r"|ask[- ]our[- ]docs|doc(?:s|ument)? (?:q&a|qa|search)",
+        r"|ask[- ](?:our|your|the|my|their)[- ](?:docs|documents|data|pdfs|files|manuals|wiki)"
+        r"|doc(?:s|ument)? (?:q&a|qa|search)",
         U.RAG_QA,
         3,
     ),
@@ -219,9 +220,19 @@ USE_CASE_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
     ),
     (
         r"abstracts?|digests?|tl;?dr|recaps?|condens(?:e|es|ing)|synops(?:is|es)|key points"
-        r"|meeting notes|minutes|highlights",
+        r"|meeting notes|minutes|highlights|compress(?:es|ing)?|shorten(?:s|ing)?",
         U.SUMMARIZATION,
         2,
+    ),
+    # a reduction of a source into something shorter: "compress articles into headlines",
+    # "executive briefs from due diligence packs"
+    (
+        r"(?:condens|compress|shorten|distil|boil(?:s|ing)? down|reduc)\w* "
+        r"(?:(?:[^\s,;.]|(?<=\d)[,.](?=\d))+ ){0,5}?into"
+        r"|(?:exec(?:utive)?|management|board) (?:briefs?|briefings?|overviews?|summar\w*)"
+        r"|(?:briefs?|briefings?|overviews?|synops(?:is|es)) (?:from|of) ",
+        U.SUMMARIZATION,
+        5,
     ),
     (
         r"long[- ](?:documents?|docs?|contracts?|reports?|forms?|texts?|context|papers?|files?)"

@@ -47,3 +47,42 @@ def test_use_case_families_6a(rules: RuleExtractor, text: str, use_case: UseCase
 )
 def test_hyphenated_speed_adjectives_are_latency(rules: RuleExtractor, text: str) -> None:
     assert rules.read(text).priority == Priority.LATENCY
+
+
+# --- 6b ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "use_case"),
+    [
+        # a reduction of a source into something shorter is a summary
+        ("compress support threads into 3-bullet recaps", UseCase.SUMMARIZATION),
+        ("shorten product reviews into one-line takeaways", UseCase.SUMMARIZATION),
+        ("boil down call transcripts into action items", UseCase.SUMMARIZATION),
+        ("executive briefs from quarterly board packs", UseCase.SUMMARIZATION),
+        ("a synopsis of each research grant application", UseCase.SUMMARIZATION),
+        # near misses: writing headlines or briefs from nothing is content generation
+        ("editors need headline and standfirst suggestions", UseCase.CONTENT_GENERATION),
+        ("draft creative briefs for our agency", UseCase.CONTENT_GENERATION),
+        # "ask-your-<source>" tools are retrieval
+        ("an ask-your-documents tool for 600 staff", UseCase.RAG_QA),
+        ("ask-the-wiki bot for engineers", UseCase.RAG_QA),
+    ],
+)
+def test_use_case_families_6b(rules: RuleExtractor, text: str, use_case: UseCase) -> None:
+    assert rules.read(text).use_case == use_case
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["prioritize throughput", "we are prioritising throughput", "optimize for throughput"],
+)
+def test_prioritize_throughput(rules: RuleExtractor, text: str) -> None:
+    assert rules.read(f"batch translation of manuals; {text}").priority == Priority.THROUGHPUT
+
+
+def test_reduction_into_shorter_outputs_reads_both_lengths(rules: RuleExtractor) -> None:
+    draft = rules.read("compress ~1,100-token press articles into 40-token headlines, 8 rps")
+    assert draft.use_case == UseCase.SUMMARIZATION
+    assert draft.prompt_tokens == 1100
+    assert draft.output_tokens == 40

@@ -40,7 +40,8 @@ USER_NOUNS = (
     "alumni", "applicants", "candidates", "attendees", "participants", "respondents",
     "travelers", "travellers", "riders", "executives", "leaders", "directors", "vps", "ceos",
     "founders", "supervisors", "operatives", "ppl", "peeps", "investors", "economists",
-    "postdocs", "phds", "fellows", "academics", "ccu", "pccu", "ccus",
+    "postdocs", "phds", "fellows", "academics", "ccu", "pccu", "ccus", "hires", "new hires",
+    "recruits", "joiners", "new joiners", "newcomers", "personnel",
 )
 # fmt: on
 #: Nouns that count as users only with a concurrency word ("400 concurrent calls").
@@ -160,9 +161,10 @@ _USERS_AFTER_NOUN = re.compile(
     rf"\b(?:{USER_PATTERN})\s*(?:\(|,|-)?\s*{_APPROX}{_NUM}\+?\s*(?:of them\b\)?|(?:in total|total"
     rf"|or so|people|strong)?\s*\))"
 )
-#: Agent nouns outside :data:`USER_NOUNS` ("200 investors", "40 pharmacists") after "for",
-#: "used by" or "serving": the endings of nouns for people, less the things that share them.
-_AGENT_NOUN = re.compile(r"[a-z]{2,}(?:ers|ors|ists|ians|ees|ants|ives)")
+#: Agent nouns outside :data:`USER_NOUNS` ("200 investors", "40 pharmacists", "90 freshmen")
+#: after "for", "used by" or "serving": the endings of nouns for people, less the things that
+#: share them.
+_AGENT_NOUN = re.compile(r"[a-z]{2,}(?:ers|ors|ists|ians|ees|ants|ives|men)")
 # fmt: off
 _NOT_PEOPLE = frozenset(
     [
@@ -181,7 +183,7 @@ _NOT_PEOPLE = frozenset(
 # fmt: on
 _FOR_AGENT = re.compile(
     rf"\b(?:for|used by|shared by|serving|serve|serves|supporting|support) (?:our |their |the )?"
-    rf"{_APPROX}{_NUM}\+?\s+(?:[a-z-]+\s+)?(?P<noun>[a-z]+)\b"
+    rf"{_APPROX}{_NUM}\+?\s+(?:(?P<mod>[a-z-]+)\s+)?(?P<noun>[a-z]+)\b"
 )
 _BARE_CONCURRENT = re.compile(rf"{_APPROX}{_NUM}\+?\s*(?:concurrent|simultaneous)\b")
 _FOR_BARE = re.compile(rf"\bfor {_APPROX}{_NUM}\s*(?=[,;.)]|$| and\b| with\b)")
@@ -241,8 +243,10 @@ def find_users(doc: Doc) -> UsersFound | None:
                 break
     if not candidates:
         for m in _FOR_AGENT.finditer(doc.work):
-            noun = m.group("noun")
-            if _AGENT_NOUN.fullmatch(noun) and noun not in _NOT_PEOPLE:
+            # the noun is the last word ("40 senior pharmacists") or the first when a
+            # preposition follows it ("300 women in tech")
+            nouns = [m.group("noun")] + ([m.group("mod")] if m.group("mod") else [])
+            if any(_AGENT_NOUN.fullmatch(n) and n not in _NOT_PEOPLE for n in nouns):
                 candidates.append(_users(doc, m, m.group(0), 0.6))
                 break
     if not candidates:

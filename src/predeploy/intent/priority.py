@@ -133,6 +133,8 @@ PRIORITY_PHRASES: tuple[tuple[str, Priority, float], ...] = (
         r"cheap(?:est|er|ly)?|inexpensive|low[- ]cost|lowest cost|cost[- ](?:sensitive|conscious"
         r"|efficient|effective|optimi[sz]ed)|budget[- ](?:friendly|conscious|sensitive|constrained)"
         r"|affordable|economical|frugal|tight budget|limited budget|shoestring|save money"
+        r"|lowest (?:possible )?(?:price|prices|spend|bill|cost)s?|least expensive"
+        r"|(?:price|cost|spend|bill)s? as low as possible"
         r"|(?:minimi[sz]e|reduce|keep down|lower|cut)(?: the)? (?:cost|costs|spend|spending|bill)"
         r"|(?:don't|do not|doesn't|does not|don't really) have (?:a lot of|lots of|much|a big"
         r"|a large|big|deep) (?:money|budget|cash|funds?|funding|pockets)|not (?:a lot of|much)"

@@ -234,8 +234,10 @@ def spell_out_numbers(text: str) -> str:
 
 
 #: A number as people write it: "1,200", "5 000" (after cleaning), "1.5k", "2.5 million", "20k".
+#: A match never stops inside a number (before a thousands group or a decimal part), so a
+#: pattern that fails on "1,000 freshmen" cannot backtrack into reading "1" before ",000".
 NUMBER = (
-    r"(?<![\w.])(?P<{name}>(?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.\d+)?)"
+    r"(?<![\w.])(?P<{name}>(?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.\d+)?)(?!,\d{{3}}(?!\d)|\.\d)"
     r"(?:\s*(?P<{name}_scale>k|m|mm|mn|b|bn|thousand|million|mil|billion|trillion)\b)?"
 )
 _SCALES = {

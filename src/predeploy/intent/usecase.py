@@ -174,6 +174,13 @@ USE_CASE_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
         U.RAG_QA,
         3,
     ),
+    # chat over a source of documents: "document chat", "PDF chat", "knowledge-base chatbot"
+    (
+        r"(?:documents?|docs?|pdfs?|files?|manuals?|wiki|knowledge[- ]?base|handbook)"
+        r" chat(?: ?bots?)?",
+        U.RAG_QA,
+        5,
+    ),
     # "questions about X" names the topic, not a source: only "from/over/using" a source is
     # the strong retrieval cue.
     (
@@ -220,7 +227,7 @@ USE_CASE_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
     ),
     (
         r"abstracts?|digests?|tl;?dr|recaps?|condens(?:e|es|ing)|synops(?:is|es)|key points"
-        r"|meeting notes|minutes|highlights|compress(?:es|ing)?|shorten(?:s|ing)?",
+        r"|meeting notes|minutes|highlights|compress(?:es|ing)?|shorten(?:s|ing)?|takeaways",
         U.SUMMARIZATION,
         2,
     ),
@@ -230,7 +237,8 @@ USE_CASE_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
         r"(?:condens|compress|shorten|distil|boil(?:s|ing)? down|reduc)\w* "
         r"(?:(?:[^\s,;.]|(?<=\d)[,.](?=\d))+ ){0,5}?into"
         r"|(?:exec(?:utive)?|management|board) (?:briefs?|briefings?|overviews?|summar\w*)"
-        r"|(?:briefs?|briefings?|overviews?|synops(?:is|es)) (?:from|of) ",
+        r"|(?:briefs?|briefings?|overviews?|synops(?:is|es)) (?:from|of) "
+        r"|(?:the |a )?(?:gist|pr[eé]cis|short version|cliff ?notes) of",
         U.SUMMARIZATION,
         5,
     ),
@@ -271,6 +279,13 @@ USE_CASE_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
         1.5,
     ),
     (r"marketers|content creators|copywriters|writers|creators", U.CONTENT_GENERATION, 1.5),
+    # the kind of message names what is written: "personalized sales emails", "cold outreach"
+    (
+        r"(?:sales|outreach|cold|follow-?up|promotional|nurture|welcome|campaign|newsletter"
+        r"|fundraising|recruiting) (?:e-?mails?|messages?|letters?|dms?|sequences?)",
+        U.CONTENT_GENERATION,
+        3,
+    ),
     (
         r"(?:rewrit|rephras|paraphras|proofread|copy-?edit)\w*"
         r"(?! (?:\w+ )?(?:code|functions?|scripts?|sql|queries|modules?|classes|tests?))"

@@ -86,3 +86,60 @@ def test_reduction_into_shorter_outputs_reads_both_lengths(rules: RuleExtractor)
     assert draft.use_case == UseCase.SUMMARIZATION
     assert draft.prompt_tokens == 1100
     assert draft.output_tokens == 40
+
+
+# --- 6c ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "use_case"),
+    [
+        # "the gist / précis of X" asks for a summary
+        ("the gist of each support thread for 12 team leads", UseCase.SUMMARIZATION),
+        ("a precis of every board paper", UseCase.SUMMARIZATION),
+        # "<source> chat" is retrieval over that source
+        ("document chat for 300 paralegals", UseCase.RAG_QA),
+        ("PDF chatbot for the sales team", UseCase.RAG_QA),
+        ("knowledge-base chat for field engineers", UseCase.RAG_QA),
+        # the kind of message names what is written, even when a rate counts the messages
+        ("personalized sales emails, 30 emails a minute", UseCase.CONTENT_GENERATION),
+        ("cold outreach messages for 20 SDRs", UseCase.CONTENT_GENERATION),
+        # near miss: a pile of emails to sort stays a batch job
+        ("classify 50k support emails per day", UseCase.BATCH_PROCESSING),
+    ],
+)
+def test_use_case_families_6c(rules: RuleExtractor, text: str, use_case: UseCase) -> None:
+    assert rules.read(text).use_case == use_case
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "lowest price possible",
+        "the lowest possible cost",
+        "least expensive option",
+        "spend as low as possible",
+    ],
+)
+def test_lowest_price_is_cost(rules: RuleExtractor, text: str) -> None:
+    assert rules.read(f"chatbot for 200 users, {text}").priority == Priority.COST
+
+
+@pytest.mark.parametrize(
+    ("text", "users"),
+    [
+        ("handbook Q&A for 1,000 new hires", 1000),
+        ("onboarding bot for 250 recruits", 250),
+        ("orientation assistant for 1,500 freshmen", 1500),
+        ("tutor for 300 women in tech", 300),
+    ],
+)
+def test_more_people_nouns(rules: RuleExtractor, text: str, users: int) -> None:
+    assert rules.read(text).users == users
+
+
+def test_a_failed_match_never_reads_part_of_a_number(rules: RuleExtractor) -> None:
+    """ "for 1,000 <unknown noun>," must not fall back to "for 1" before ",000"."""
+    assert rules.read("wiki Q&A for 1,000 widgets, fast").users is None
+    assert rules.read("wiki Q&A for 1,000, fast").users == 1000
+    assert rules.read("answers in 2.5 s for 40 analysts").users == 40

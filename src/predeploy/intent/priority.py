@@ -80,6 +80,8 @@ PRIORITY_PHRASES: tuple[tuple[str, Priority, float], ...] = (
     (
         r"low[- ]latency|latency[- ](?:sensitive|critical)|real[- ]?time|instant(?:ly|aneous)?"
         r"|snappy|responsive|ultra[- ]fast|blazing|as fast as possible|minimal latency"
+        r"|(?:super|ultra|hyper|extra|very)[- ](?:responsive|fast|quick|snappy|speedy"
+        r"|low[- ]latency)"
         r"|lowest latency",
         P.LATENCY,
         3,
@@ -185,6 +187,13 @@ PRIORITY_PHRASES: tuple[tuple[str, Priority, float], ...] = (
         4,
     ),
     (r"accurate|high[- ]quality|hallucinat\w*|reliable answers", P.QUALITY, 1.5),
+    # "getting the answers right matters most", "it has to get the facts right"
+    (
+        r"(?:get|gets|getting) (?:the |our |its |their )?(?:answers?|facts?|it|things|details"
+        r"|results?|code|outputs?)(?: \w+)? right|(?:right|correct) answers (?:matter|count|first)",
+        P.QUALITY,
+        4,
+    ),
     (
         r"(?:but|while|whereas) (?:answer |code |output )?(?:quality|accuracy|correctness)"
         r" (?:is|does|matters|counts)",

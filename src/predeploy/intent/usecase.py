@@ -16,16 +16,22 @@ import re
 from dataclasses import dataclass
 
 from predeploy.core.types import UseCase
+from predeploy.intent.domain import LANGUAGES
 
 U = UseCase
+
+_LANGS = "|".join(LANGUAGES)
+
+#: One word of a phrase with its trailing space; digits keep their separators ("1,200-token").
+_WORD = r"(?:(?:[^\s,;.]|(?<=\d)[,.](?=\d))+ )"
 
 #: (phrase regex, use case, weight). Weights: 5 = names the use case, 3-4 = strong cue,
 #: 1-2 = supporting cue. Tuned on our own test requests, not on the development set.
 USE_CASE_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
     # customer service
     (
-        r"customer[- ](?:service|support|care|success|experience|helpdesk|facing|inquiries"
-        r"|questions|queries)",
+        r"customer[- ](?:service|support|care|success|experience|helpdesk|helpline|hotline"
+        r"|facing|inquiries|questions|queries)",
         U.CUSTOMER_SERVICE,
         4,
     ),
@@ -41,7 +47,7 @@ USE_CASE_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
         U.CUSTOMER_SERVICE,
         3,
     ),
-    (r"help ?desk", U.CUSTOMER_SERVICE, 2.5),
+    (r"help ?desk|help ?lines?|hotlines?", U.CUSTOMER_SERVICE, 2.5),
     (
         r"(?:shoppers?|shopping assistant|online (?:store|shop)|e-?commerce (?:site|store|shop))",
         U.CUSTOMER_SERVICE,
@@ -139,6 +145,15 @@ USE_CASE_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
         U.CODE_GENERATION,
         3,
     ),
+    # software artifacts written: "generate React components", "writes data pipelines in Spark"
+    (
+        r"(?:generat\w*|writ\w*|produc\w*|build\w*|scaffold\w*|implement\w*) (?:[\w-]+ ){0,2}?"
+        r"(?:components|classes|modules|endpoints|apis|microservices|(?:data|etl|elt) pipelines"
+        r"|dags|dockerfiles|migrations|regex(?:es)?|test (?:cases|suites)|frontends?|backends?"
+        r"|sdks?|cli tools|helm charts|manifests)",
+        U.CODE_GENERATION,
+        3,
+    ),
     (
         r"code (?:explanation|assistance|help|questions|search)|monorepo|codebase"
         r"|repositor(?:y|ies)",
@@ -153,7 +168,8 @@ USE_CASE_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
     ),
     (
         r"sql|python|typescript|javascript|java|golang|rust|c\+\+|c#|kotlin|bash scripts?"
-        r"|terraform|snippets?|scripts",
+        r"|terraform|snippets?|scripts|react|vue|angular|svelte|pyspark|spark|scala|swift|php"
+        r"|ruby|rails|django|html|css|graphql|dbt|ansible|kubernetes|helm|cobol|fortran|matlab",
         U.CODE_GENERATION,
         1.5,
     ),
@@ -201,6 +217,15 @@ USE_CASE_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
     ),
     (r"(?:answer(?:s|ing)?|respond(?:s|ing)?) (?:only )?(?:from|using|based on|over)", U.RAG_QA, 3),
     (r"look(?:s|ing)? up|find answers|search(?:es|ing)? (?:through|across|in)", U.RAG_QA, 2),
+    # asking a body of documents: "query our internal papers archive", "search the case library"
+    (
+        r"(?:query|querying|search|searching|interrogate|interrogating|ask|asking|explore)"
+        r" (?:our |the |their |its |your )?(?:[a-z&-]+ ){0,2}?(?:archives?|corpus|corpora"
+        r"|librar(?:y|ies)|repositor(?:y|ies)|docs|documents|documentation|knowledge ?base|wiki"
+        r"|papers|manuals|records|pdfs|data ?rooms?|handbooks?|policies|contracts)",
+        U.RAG_QA,
+        4,
+    ),
     (
         r"(?:ask|asking|answer|answers|answering) (?:\w+ )?questions? "
         r"(?:about|on|over|from|against)|faq answering|help ?cent(?:er|re)",
@@ -235,10 +260,15 @@ USE_CASE_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
     # "executive briefs from due diligence packs"
     (
         r"(?:condens|compress|shorten|distil|boil(?:s|ing)? down|reduc)\w* "
-        r"(?:(?:[^\s,;.]|(?<=\d)[,.](?=\d))+ ){0,5}?into"
+        rf"{_WORD}{{0,5}}?into"
         r"|(?:exec(?:utive)?|management|board) (?:briefs?|briefings?|overviews?|summar\w*)"
         r"|(?:briefs?|briefings?|overviews?|synops(?:is|es)) (?:from|of) "
-        r"|(?:the |a )?(?:gist|pr[eé]cis|short version|cliff ?notes) of",
+        r"|(?:the |a )?(?:gist|pr[eé]cis|short version|cliff ?notes) of"
+        r"|(?:turn\w*|convert\w*|transform\w*|distill?\w*) "
+        rf"{_WORD}{{1,5}}?into {_WORD}{{0,2}}?"
+        r"(?:briefs?|briefings?|summar\w+|notes"
+        r"|bullets|bullet points|abstracts?|recaps?|takeaways|highlights|tl;?drs?|one-liners"
+        r"|synops\w+|digests?|action items)",
         U.SUMMARIZATION,
         5,
     ),
@@ -298,6 +328,13 @@ USE_CASE_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
     # translation
     (r"translat(?:e|es|ed|ing|ion|ions|or|ors)|locali[sz](?:e|es|ed|ing|ation)", U.TRANSLATION, 5),
     (r"interpret(?:er|ers|ing|ation)|subtitles?|\d+ languages", U.TRANSLATION, 2),
+    # a change of language: "turn our English manuals into German", "Japanese-to-English"
+    (
+        rf"(?:into|to) (?:{_LANGS})(?! (?:speakers|users|customers|summar\w+))"
+        rf"|(?:{_LANGS})[- ](?:to|into)[- ](?:{_LANGS})",
+        U.TRANSLATION,
+        3,
+    ),
     (r"multilingual", U.TRANSLATION, 0.5),
     # batch processing
     (

@@ -143,3 +143,48 @@ def test_a_failed_match_never_reads_part_of_a_number(rules: RuleExtractor) -> No
     assert rules.read("wiki Q&A for 1,000 widgets, fast").users is None
     assert rules.read("wiki Q&A for 1,000, fast").users == 1000
     assert rules.read("answers in 2.5 s for 40 analysts").users == 40
+
+
+# --- 6d ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "use_case"),
+    [
+        # software artifacts and frameworks name code generation
+        ("generate Vue components from Figma mocks for 40 developers", UseCase.CODE_GENERATION),
+        (
+            "an assistant that writes ETL pipelines in Spark for 20 engineers",
+            UseCase.CODE_GENERATION,
+        ),
+        ("scaffold REST endpoints and Dockerfiles for our platform team", UseCase.CODE_GENERATION),
+        # near miss: an ETL job that processes records stays a batch job
+        ("nightly ETL pipeline that tags 2M records", UseCase.BATCH_PROCESSING),
+        # querying a body of documents is retrieval
+        ("let 300 lawyers query our case archive", UseCase.RAG_QA),
+        ("search the engineering library for answers, 20 rps", UseCase.RAG_QA),
+        # turning a source into a short form is a summary; into code or a language is not
+        ("turn 4k-token call transcripts into 200-token action items", UseCase.SUMMARIZATION),
+        ("convert board minutes into bullet points", UseCase.SUMMARIZATION),
+        ("turn English descriptions into SQL for analysts", UseCase.CODE_GENERATION),
+        ("turn our English manuals into German", UseCase.TRANSLATION),
+        # helplines and hotlines are customer service
+        ("customer helpline bot in 4 languages for 14k users", UseCase.CUSTOMER_SERVICE),
+        ("24/7 hotline assistant for a utility company", UseCase.CUSTOMER_SERVICE),
+    ],
+)
+def test_use_case_families_6d(rules: RuleExtractor, text: str, use_case: UseCase) -> None:
+    assert rules.read(text).use_case == use_case
+
+
+@pytest.mark.parametrize(
+    ("text", "priority"),
+    [
+        ("super-responsive chatbot for gamers", Priority.LATENCY),
+        ("an ultra-snappy autocomplete", Priority.LATENCY),
+        ("getting the answers right matters most", Priority.QUALITY),
+        ("it has to get the facts right", Priority.QUALITY),
+    ],
+)
+def test_priority_families_6d(rules: RuleExtractor, text: str, priority: Priority) -> None:
+    assert rules.read(text).priority == priority

@@ -67,6 +67,22 @@ PROMPT_CUES = frozenset(
     ]
 )
 # fmt: on
+#: Words that name the role itself, which a following noun cannot override ("input documents").
+# fmt: off
+_ROLE_WORDS = frozenset(
+    [
+        "input", "inputs", "output", "outputs", "prompt", "prompts", "context", "contexts",
+        "response", "responses", "completion", "completions", "answer", "answers", "reply",
+        "replies", "in", "out",
+    ]
+)
+# fmt: on
+#: Cue words that are prepositions, never the head of a noun phrase ("a 10-page report into").
+_PREPOSITIONS = frozenset(["in", "into", "out"])
+_CUE_ROLES: dict[str, Role] = {
+    **dict.fromkeys(PROMPT_CUES, "prompt"),
+    **dict.fromkeys(OUTPUT_CUES, "output"),
+}
 #: Nouns whose role depends on the use case: written by generators, read by the others.
 # fmt: off
 AMBIGUOUS_NOUNS = frozenset(
@@ -160,11 +176,20 @@ def _role(doc: Doc, start: int, end: int, use_case: UseCase) -> tuple[Role, floa
         return "prompt", 0.85
     if after[:1] == ["out"]:
         return "output", 0.85
-    for word in after:
-        if word in OUTPUT_CUES:
-            return "output", 0.9
-        if word in PROMPT_CUES:
-            return "prompt", 0.9
+    cues = [_CUE_ROLES.get(word) for word in after]
+    if (
+        len(cues) == 2
+        and cues[0] is not None
+        and cues[1] is not None
+        and cues[0] != cues[1]
+        and after[0] not in _ROLE_WORDS
+        and after[1] not in _PREPOSITIONS
+    ):
+        # a compound noun's head is its last word: "80-token ticket notes" are notes
+        return cues[1], 0.85
+    for cue in cues:
+        if cue is not None:
+            return cue, 0.9
     # 2. "… 2,500 summaries per day, each about 3,000 tokens" / "(20k tokens each)": the
     #    length of the items just counted, which generators write and the others read
     lead = [w for w in before if w not in _HEDGES]

@@ -41,7 +41,8 @@ USER_NOUNS = (
     "travelers", "travellers", "riders", "executives", "leaders", "directors", "vps", "ceos",
     "founders", "supervisors", "operatives", "ppl", "peeps", "investors", "economists",
     "postdocs", "phds", "fellows", "academics", "ccu", "pccu", "ccus", "hires", "new hires",
-    "recruits", "joiners", "new joiners", "newcomers", "personnel",
+    "recruits", "joiners", "new joiners", "newcomers", "personnel", "undergraduates",
+    "undergrads", "postgraduates", "postgrads", "grad students", "sophomores",
 )
 # fmt: on
 #: Nouns that count as users only with a concurrency word ("400 concurrent calls").
@@ -161,6 +162,9 @@ _USERS_AFTER_NOUN = re.compile(
     rf"\b(?:{USER_PATTERN})\s*(?:\(|,|-)?\s*{_APPROX}{_NUM}\+?\s*(?:of them\b\)?|(?:in total|total"
     rf"|or so|people|strong)?\s*\))"
 )
+#: A count of people named earlier in the text: "let students chat …: 10,000 of them".
+_N_OF_THEM = re.compile(rf"{_APPROX}{_NUM}\+?\s+of them\b")
+_USER_NOUN_WORD = re.compile(rf"\b(?:{USER_PATTERN})\b")
 #: Agent nouns outside :data:`USER_NOUNS` ("200 investors", "40 pharmacists", "90 freshmen")
 #: after "for", "used by" or "serving": the endings of nouns for people, less the things that
 #: share them.
@@ -241,6 +245,10 @@ def find_users(doc: Doc) -> UsersFound | None:
             if found is not None:
                 candidates.append(_users(doc, found, found.group(0), conf))
                 break
+    if not candidates:
+        them = _N_OF_THEM.search(doc.work)
+        if them is not None and _USER_NOUN_WORD.search(doc.text, 0, them.start()):
+            candidates.append(_users(doc, them, them.group(0), 0.7))
     if not candidates:
         for m in _FOR_AGENT.finditer(doc.work):
             # the noun is the last word ("40 senior pharmacists") or the first when a

@@ -126,7 +126,9 @@ PRIORITY_PHRASES: tuple[tuple[str, Priority, float], ...] = (
         r"|slower|longer|extra)(?: \w+)? (?:latency|wait|response times?|responses)"
         r"|latency (?:is not|isn't) (?:a )?(?:big |major )?(?:concern|issue|priority|critical)"
         r"|no latency requirement|not latency[- ]sensitive|not time[- ]sensitive|can wait"
-        r"|slower is fine|don't need real[- ]?time|doesn't need to be fast",
+        r"|slower is fine|don't need real[- ]?time|doesn't need to be fast"
+        r"|(?:rather|happy to|willing to|can|could|don't mind|do not mind|ok to|okay to|fine to)"
+        r" (?:\w+ )?wait(?:ing)? (?:a (?:bit|little) )?(?:longer|more|a bit|a while)",
         P.LATENCY,
         -5,
     ),
@@ -170,7 +172,8 @@ PRIORITY_PHRASES: tuple[tuple[str, Priority, float], ...] = (
     # quality
     (
         r"(?:best|high(?:est)?|top|better|maximum|max) (?:possible )?(?:\w+ )?(?:quality|accuracy"
-        r"|answers|results|outputs?)|most (?:accurate|capable|intelligent)|smartest"
+        r"|answers|results|outputs?|suggestions|completions|code|summaries|translations)"
+        r"|most (?:accurate|capable|intelligent)|smartest"
         r"|state[- ]of[- ]the[- ]art|frontier",
         P.QUALITY,
         3,
@@ -187,6 +190,23 @@ PRIORITY_PHRASES: tuple[tuple[str, Priority, float], ...] = (
         4,
     ),
     (r"accurate|high[- ]quality|hallucinat\w*|reliable answers", P.QUALITY, 1.5),
+    # "correct explanations are non-negotiable", "accurate answers are what matters"
+    (
+        r"(?:correct|accurate|precise|right|factual|reliable|exact) (?:\w+ )?(?:answers?"
+        r"|explanations?|outputs?|results?|responses?|information|facts|code|translations?"
+        rf"|summaries|solutions?) (?:is|are) (?:{_DECIDES}|the (?:top |main |first |highest )?"
+        r"priority|what matters|most important)",
+        P.QUALITY,
+        4,
+    ),
+    # a relaxation bought with quality: "fine with slower responses if the code is right"
+    (
+        r"(?:if|as long as|provided) (?:the )?(?:code|answers?|outputs?|results?|suggestions"
+        r"|summaries|translations|quality) (?:is|are|gets?) (?:\w+ )?(?:right|correct|better"
+        r"|accurate|good)",
+        P.QUALITY,
+        3,
+    ),
     # "getting the answers right matters most", "it has to get the facts right"
     (
         r"(?:get|gets|getting) (?:the |our |its |their )?(?:answers?|facts?|it|things|details"
@@ -211,6 +231,8 @@ PRIORITY_PHRASES: tuple[tuple[str, Priority, float], ...] = (
         r"(?:high|max(?:imum|imi[sz]e)?|maximal|more) throughput|throughput (?:is|matters)"
         r"|throughput over|throughput first|as many (?:\w+ )?as possible|(?:huge|high|large)"
         r" volumes?|tokens per dollar|prioriti[sz](?:e|es|ing) (?:the )?throughput"
+        r"|(?:aggregate|total|overall|cluster[- ]wide) (?:throughput|tokens? per (?:second|sec|s)"
+        r"|tok/s|tokens/s)"
         r"|optimi[sz](?:e|es|ing) for throughput",
         P.THROUGHPUT,
         3,

@@ -28,7 +28,8 @@ METRIC_PHRASES: tuple[tuple[str, LatencyMetric], ...] = (
     ),
     (
         r"itl|inter[- ]?token(?: latency)?|token[- ]to[- ]token|between tokens|per[- ]token"
-        r"(?: latency)?|token latency",
+        r"(?: latency)?|token latency|token[- ]level(?: latency)?|time between (?:output )?tokens"
+        r"|(?:inter-?)?token gaps?",
         "itl_ms",
     ),
     (r"tpot|time per output token", "tpot_ms"),

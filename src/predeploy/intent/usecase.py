@@ -65,6 +65,13 @@ USE_CASE_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
         2,
     ),
     (r"faq (?:bot|assistant|chat ?bot)", U.CUSTOMER_SERVICE, 3),
+    # "answering customer order questions", "client billing inquiries"
+    (
+        r"(?:customer|client|shopper|guest|patient|member)(?:s'|'s)? (?:[a-z-]+ )?(?:questions"
+        r"|queries|inquiries|enquiries|issues|requests|complaints)",
+        U.CUSTOMER_SERVICE,
+        3,
+    ),
     (
         r"(?:bot|chat ?bot|assistant|agent|chat)s? (?:for|serving|that (?:helps|serves|talks to))"
         r" (?:our |the |its |their )?(?:\w+ )?(?:customers|clients|shoppers|subscribers"
@@ -129,7 +136,8 @@ USE_CASE_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
         4,
     ),
     (
-        r"coding (?:assistant|copilot|agent|help|tool)|(?:programming|developer|dev) assistant",
+        r"coding (?:assistant|copilot|agent|help|tool)|(?:programming|developer|dev) assistant"
+        r"|pair[- ]programm(?:ing|er)",
         U.CODE_GENERATION,
         4,
     ),
@@ -178,7 +186,9 @@ USE_CASE_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
     # retrieval-augmented question answering
     (r"rag|retrieval[- ]augmented|retrieval", U.RAG_QA, 5),
     (
-        r"chat with (?:your |our |the |their )?(?:[a-z-]+ ){0,2}?(?:pdfs?|docs|documents|data"
+        r"chat with (?:your |our |the |their |my )?(?:[a-z-]+ ){0,2}?(?:pdfs?|docs|documents|data"
+        r"|textbooks?|books?|slides|papers|reports|contracts|records|policies|handbooks?"
+        r"|knowledge ?base|wiki|spreadsheets|codebase|notes"
         r"|files|manuals?)",
         U.RAG_QA,
         5,
@@ -228,7 +238,7 @@ USE_CASE_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
     ),
     (
         r"(?:ask|asking|answer|answers|answering) (?:\w+ )?questions? "
-        r"(?:about|on|over|from|against)|faq answering|help ?cent(?:er|re)",
+        r"(?:about|on|over|from|against)|faq answering|help[- ]?cent(?:er|re)",
         U.RAG_QA,
         3,
     ),

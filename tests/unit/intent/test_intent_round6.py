@@ -188,3 +188,85 @@ def test_use_case_families_6d(rules: RuleExtractor, text: str, use_case: UseCase
 )
 def test_priority_families_6d(rules: RuleExtractor, text: str, priority: Priority) -> None:
     assert rules.read(text).priority == priority
+
+
+# --- 6e ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "use_case"),
+    [
+        ("pair-programming assistant for 300 engineers", UseCase.CODE_GENERATION),
+        ("let employees chat with their benefits handbook", UseCase.RAG_QA),
+        ("chat with my lecture slides", UseCase.RAG_QA),
+        ("help-center bot over our product docs", UseCase.RAG_QA),
+        # customer <noun> questions are customer service, even in a "chatbot"
+        ("chatbot answering customer billing questions for a utility", UseCase.CUSTOMER_SERVICE),
+        ("assistant for client account inquiries at a bank", UseCase.CUSTOMER_SERVICE),
+    ],
+)
+def test_use_case_families_6e(rules: RuleExtractor, text: str, use_case: UseCase) -> None:
+    assert rules.read(text).use_case == use_case
+
+
+@pytest.mark.parametrize(
+    ("text", "priority"),
+    [
+        ("we'd rather wait longer for better suggestions", Priority.QUALITY),
+        ("happy to wait a bit longer if the code is right", Priority.QUALITY),
+        ("correct explanations are non-negotiable", Priority.QUALITY),
+        ("accurate answers are what matters", Priority.QUALITY),
+        ("aggregate tokens per second across the cluster is what we optimize", Priority.THROUGHPUT),
+        ("total throughput is key", Priority.THROUGHPUT),
+    ],
+)
+def test_priority_families_6e(rules: RuleExtractor, text: str, priority: Priority) -> None:
+    assert rules.read(f"coding assistant for 80 devs; {text}").priority == priority
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "token-level latency of 20 ms or less",
+        "time between tokens under 20 ms",
+        "token gaps below 20 ms",
+    ],
+)
+def test_token_level_latency_is_itl(rules: RuleExtractor, text: str) -> None:
+    targets = rules.read(f"chat assistant, {text}").targets
+    assert [(t.metric, t.value_ms) for t in targets] == [("itl_ms", 20.0)]
+
+
+@pytest.mark.parametrize(
+    ("text", "prompt", "output"),
+    [
+        # the head of a compound noun is its last word
+        ("support emails (~700 tokens) summarized into 80-token ticket notes", 700, 80),
+        ("summarize 3k-token call transcripts into 120-token case notes", 3000, 120),
+        # a role word keeps its role; a preposition is no head
+        ("summaries of 2k-token input documents, 200 tokens out", 2000, 200),
+        ("summarize a 10-page report into a 300-token brief", 6666.667, 300),
+    ],
+)
+def test_compound_noun_heads_decide_length_roles(
+    rules: RuleExtractor, text: str, prompt: float, output: float
+) -> None:
+    draft = rules.read(text)
+    assert draft.prompt_tokens == pytest.approx(prompt, rel=1e-3)
+    assert draft.output_tokens == pytest.approx(output, rel=1e-3)
+
+
+@pytest.mark.parametrize(
+    ("text", "users"),
+    [
+        ("let students chat with their textbooks: 10,000 of them", 10000),
+        ("chemistry tutor for 2,000 undergraduates", 2000),
+        ("our nurses use it, about 900 of them", 900),
+    ],
+)
+def test_people_counted_after_their_noun(rules: RuleExtractor, text: str, users: int) -> None:
+    assert rules.read(text).users == users
+
+
+def test_of_them_without_people_is_no_user_count(rules: RuleExtractor) -> None:
+    assert rules.read("tag our invoices, 10,000 of them, overnight").users is None

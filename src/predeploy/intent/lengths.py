@@ -49,7 +49,8 @@ OUTPUT_CUES = frozenset(
         "max_tokens", "generation", "generations", "draft", "drafts", "caption", "captions",
         "slogan", "slogans", "description", "descriptions", "story", "stories", "essay", "essays",
         "poem", "poems", "memo", "memos", "digest", "digests", "headline", "headlines",
-        "title", "titles", "tagline", "taglines", "bullet", "bullets",
+        "title", "titles", "tagline", "taglines", "bullet", "bullets", "recap", "recaps",
+        "overview", "overviews", "synopsis", "takeaways", "highlights", "tldr",
     ]
 )
 # fmt: on

@@ -86,6 +86,14 @@ PRIORITY_PHRASES: tuple[tuple[str, Priority, float], ...] = (
         P.LATENCY,
         3,
     ),
+    # "lag is unacceptable", "delays are not an option"
+    (
+        r"(?:lag|lags|delays?|latency|waiting|slowness|slow (?:answers|responses|replies))"
+        r" (?:is|are) (?:unacceptable|not acceptable|not an option|a no-?go|not ok(?:ay)?)"
+        r"|(?:no|zero|without) (?:noticeable |perceptible |visible )?(?:lag|delay)",
+        P.LATENCY,
+        4,
+    ),
     # a latency bound the product cannot live without: "sub-200ms or it's useless"
     (
         r"or (?:it's|it is|they're|they are|that's|it becomes|it'?ll be) (?:useless|pointless"
@@ -138,6 +146,7 @@ PRIORITY_PHRASES: tuple[tuple[str, Priority, float], ...] = (
         r"|efficient|effective|optimi[sz]ed)|budget[- ](?:friendly|conscious|sensitive|constrained)"
         r"|affordable|economical|frugal|tight budget|limited budget|shoestring|save money"
         r"|lowest (?:possible )?(?:price|prices|spend|bill|cost)s?|least expensive"
+        r"|(?:spend|spending|pay|paying|cost|costs|costing) as little as (?:possible|we can)"
         r"|(?:price|cost|spend|bill)s? as low as possible"
         r"|(?:minimi[sz]e|reduce|keep down|lower|cut)(?: the)? (?:cost|costs|spend|spending|bill)"
         r"|(?:don't|do not|doesn't|does not|don't really) have (?:a lot of|lots of|much|a big"
@@ -231,6 +240,8 @@ PRIORITY_PHRASES: tuple[tuple[str, Priority, float], ...] = (
         r"(?:high|max(?:imum|imi[sz]e)?|maximal|more) throughput|throughput (?:is|matters)"
         r"|throughput over|throughput first|as many (?:\w+ )?as possible|(?:huge|high|large)"
         r" volumes?|tokens per dollar|prioriti[sz](?:e|es|ing) (?:the )?throughput"
+        r"|(?:max(?:imum|imi[sz]e)?|most) tokens per (?:gpu[- ]?hours?|gpu|dollar|second)"
+        r"|tokens per gpu[- ]?hours?"
         r"|(?:aggregate|total|overall|cluster[- ]wide) (?:throughput|tokens? per (?:second|sec|s)"
         r"|tok/s|tokens/s)"
         r"|optimi[sz](?:e|es|ing) for throughput",
@@ -278,6 +289,22 @@ _ASPECTS: dict[str, Priority] = {
     "volume": P.THROUGHPUT,
 }
 _ASPECT = "|".join(sorted((re.escape(a) for a in _ASPECTS), key=len, reverse=True))
+#: Adjectives that name an aspect in "we'd rather be right than fast", "correct over quick".
+_ADJECTIVE_ASPECTS: dict[str, Priority] = {
+    "right": P.QUALITY,
+    "correct": P.QUALITY,
+    "accurate": P.QUALITY,
+    "precise": P.QUALITY,
+    "good": P.QUALITY,
+    "fast": P.LATENCY,
+    "quick": P.LATENCY,
+    "snappy": P.LATENCY,
+    "instant": P.LATENCY,
+    "cheap": P.COST,
+    "inexpensive": P.COST,
+}
+_ADJ = "|".join(_ADJECTIVE_ASPECTS)
+_ALL_ASPECTS = {**_ADJECTIVE_ASPECTS, **_ASPECTS}
 _COMPARISONS = (
     re.compile(
         rf"(?P<a>{_ASPECT}) (?:above|over|before) (?:all(?: else)?|everything(?: else)?|anything"
@@ -298,6 +325,10 @@ _COMPARISONS = (
     ),
     re.compile(rf"(?:more|most) important(?: \w+)? (?:is|than) (?P<a>{_ASPECT})"),
     re.compile(rf"(?P<a>{_ASPECT}) (?:matters|counts) more"),
+    re.compile(
+        rf"(?:rather|prefer to|better to) (?:be |get it |get things )?(?P<a>{_ADJ})(?: and slow)?"
+        rf" than (?:be )?(?P<b>{_ADJ})|(?P<a3>{_ADJ}) (?:rather than|over|beats) (?P<b3>{_ADJ})\b"
+    ),
 )
 _COMPILED = tuple(
     (re.compile(rf"(?<![\w-])(?:{p})(?![\w-])"), prio, w) for p, prio, w in PRIORITY_PHRASES
@@ -318,15 +349,14 @@ def find_priority(text: str) -> PriorityGuess | None:
     compared = set()
     for pattern in _COMPARISONS:
         for m in pattern.finditer(text):
-            a = (
-                _ASPECTS[m.group("a") or m.group("a2")]
-                if "a2" in pattern.groupindex
-                else (_ASPECTS[m.group("a")])
-            )
+            groups = m.groupdict()
+            first = next(groups[g] for g in ("a", "a2", "a3") if groups.get(g))
+            a = _ALL_ASPECTS[first]
             scores[a] += 4
             hits[a].append(m.group(0))
-            if "b" in pattern.groupindex and m.group("b"):
-                b = _ASPECTS[m.group("b")]
+            second = next((groups[g] for g in ("b", "b3") if groups.get(g)), None)
+            if second is not None:
+                b = _ALL_ASPECTS[second]
                 if b != a:
                     scores[b] -= 2
             compared.add((m.start(), m.end()))

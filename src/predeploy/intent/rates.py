@@ -130,7 +130,12 @@ _SPAN = re.compile(
     rf"[^;.!?]{{0,60}}?\b(?:over|within|in|during|across)\s+(?:the\s+(?:next|coming|first"
     rf"|following)\s+|a\s+|an\s+|one\s+)?(?:{_NUM2}\s+)?(?P<unit>{_WORD_UNIT})\b"
 )
-_PEAK_WORDS = re.compile(r"\b(?:peak|at (?:the )?busiest|burst(?:s|y)?|spikes?|max(?:imum)?)\b")
+#: "max"/"maximum" marks a peak rate only next to a number or a word for load ("max 60 rps",
+#: "60 rps max"), not in "maximum tokens per GPU-hour" or "maximum quality".
+_PEAK_WORDS = re.compile(
+    r"\b(?:peak|at (?:the )?busiest|burst(?:s|y)?|spikes?|max(?:imum)?(?=\s*(?:of\s*)?(?:[\d~]"
+    r"|$|[,;.)]|rps|qps|load|rate|traffic|requests?|concurren)))\b"
+)
 _AVERAGE_WORDS = re.compile(r"\b(?:average|avg|on average|mean|sustained|steady|typical)\b")
 
 

@@ -224,7 +224,12 @@ class RuleExtractor:
         per_user = [r for r in rates if r.per_user]
         plain = [r for r in rates if not r.per_user]
         if plain:
-            average = [r for r in plain if not r.peak]
+            # a rate stated as such beats one derived from a job size, and a rate of requests
+            # ("60 requests per second", "25 QPS") one of items with a cadence ("3M macros
+            # overnight"): the readers' confidences rank them
+            average = sorted(
+                (r for r in plain if not r.peak), key=lambda r: (r.derived, -r.confidence)
+            )
             chosen = average[0] if average else plain[0]
             values["requests_per_s"] = chosen.value
             values["rate_is_peak"] = not average

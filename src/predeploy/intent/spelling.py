@@ -72,6 +72,9 @@ KNOWN_WORDS = frozenset(
 #: Shorter words are too easily another real word to be repaired.
 MIN_WORD_CHARS = 5
 _WORD = re.compile(r"[a-z]+")
+#: Plural nouns for people ("regulators", "litigators", "dermatologists"): a repair that
+#: changes their ending makes another word ("regulatory"), not a fixed typo.
+_PEOPLE_PLURAL = re.compile(r"[a-z]{3,}(?:ors|ers|ists|ians|ants|ents|ees)")
 
 
 def _deletes(word: str) -> set[str]:
@@ -127,7 +130,9 @@ def correct_word(word: str) -> str:
         # "write"/"writer", "member"/"members": an ending, not a typo
         and not (c.startswith(word) or word.startswith(c))
     )
-    if len(matches) == 1:
+    if len(matches) == 1 and not (
+        _PEOPLE_PLURAL.fullmatch(word) and matches[0][-2:] != word[-2:]
+    ):
         return matches[0]
     # "usres"/"users": a transposition shares a deletion key but is found above; several
     # equally close keywords mean the word is ambiguous and stays.

@@ -29,7 +29,7 @@ METRIC_PHRASES: tuple[tuple[str, LatencyMetric], ...] = (
     (
         r"itl|inter[- ]?token(?: latency)?|token[- ]to[- ]token|between tokens|per[- ]token"
         r"(?: latency)?|token latency|token[- ]level(?: latency)?|time between (?:output )?tokens"
-        r"|(?:inter-?)?token gaps?",
+        r"|(?:inter-?)?token gaps?|(?<=\btokens )[^;,.]{0,60}?between (?:them|each(?: one)?)",
         "itl_ms",
     ),
     (r"tpot|time per output token", "tpot_ms"),

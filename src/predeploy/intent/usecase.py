@@ -351,6 +351,8 @@ USE_CASE_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
         r"batch(?:es|ed)?|in bulk|bulk|offline|overnight|nightly|every night|backfill"
         r"|asynchronous|async|etl|cron|over the weekend|no latency requirement|batch-\w+"
         r"|rubric|scor(?:e|es|ed|ing) against|qa scoring|quality assurance|next[- ]day"
+        r"|re-?(?:scor|rank|classif|tag|label|process|index|categori[sz])\w*"
+        r"|(?:each|every) (?:weekend|night|sunday|saturday)|weekends"
         r"|(?:by|before) (?:the )?(?:next )?morning"
         r"|not time[- ]sensitive|no one is waiting|throughput job",
         U.BATCH_PROCESSING,

@@ -270,3 +270,64 @@ def test_people_counted_after_their_noun(rules: RuleExtractor, text: str, users:
 
 def test_of_them_without_people_is_no_user_count(rules: RuleExtractor) -> None:
     assert rules.read("tag our invoices, 10,000 of them, overnight").users is None
+
+
+# --- 6g ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "priority"),
+    [
+        ("we'd rather be right than fast", Priority.QUALITY),
+        ("better to be correct than quick", Priority.QUALITY),
+        ("fast rather than accurate", Priority.LATENCY),
+        ("lag is unacceptable", Priority.LATENCY),
+        ("delays are not an option for our players", Priority.LATENCY),
+        ("spend as little as possible", Priority.COST),
+        ("we want maximum tokens per GPU-hour", Priority.THROUGHPUT),
+    ],
+)
+def test_priority_families_6g(rules: RuleExtractor, text: str, priority: Priority) -> None:
+    assert rules.read(f"assistant for 300 staff; {text}").priority == priority
+
+
+@pytest.mark.parametrize(
+    ("text", "use_case"),
+    [
+        ("each weekend we re-score 12M search queries for relevance", UseCase.BATCH_PROCESSING),
+        ("re-rank 5M product listings every sunday", UseCase.BATCH_PROCESSING),
+        ("re-tag the whole photo archive captions", UseCase.BATCH_PROCESSING),
+    ],
+)
+def test_reprocessing_jobs_are_batch(rules: RuleExtractor, text: str, use_case: UseCase) -> None:
+    assert rules.read(text).use_case == use_case
+
+
+def test_people_plurals_are_not_repaired_into_other_words(rules: RuleExtractor) -> None:
+    draft = rules.read("summaries of 150k-token impact statements for 9 regulators")
+    assert draft.users == 9
+    assert not draft.notes
+
+
+def test_a_stated_request_rate_beats_a_job_cadence(rules: RuleExtractor) -> None:
+    draft = rules.read("translate 3M support macros overnight, 60 requests per second")
+    assert draft.requests_per_s == 60
+    # "maximum" about something else does not make the rate a peak
+    draft = rules.read("60 requests per second, we want maximum tokens per GPU-hour")
+    assert draft.requests_per_s == 60
+    assert draft.rate_is_peak is False
+
+
+def test_max_next_to_a_rate_is_a_peak(rules: RuleExtractor) -> None:
+    assert rules.read("chatbot, 60 rps max").rate_is_peak is True
+    assert rules.read("chatbot, max 60 rps").rate_is_peak is True
+
+
+def test_ms_between_streamed_tokens_is_itl(rules: RuleExtractor) -> None:
+    draft = rules.read("chat app: tokens should stream with no more than 40 ms between them")
+    assert [(t.metric, t.value_ms) for t in draft.targets] == [("itl_ms", 40.0)]
+
+
+def test_recaps_are_outputs(rules: RuleExtractor) -> None:
+    draft = rules.read("meeting transcripts of ~2,500 tokens boiled down to 120-token recaps")
+    assert (draft.prompt_tokens, draft.output_tokens) == (2500, 120)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from predeploy.core.ranking import Point, dominates, pareto_front, rank, select_diverse
+from predeploy.core.rationale import recommendation_summary
 from predeploy.core.types import Priority
 
 CHEAP = Point(1.0, 900.0, 20.0, 10.0)
@@ -45,9 +46,6 @@ def test_diverse_selection_prefers_new_models_and_gpus() -> None:
 
 
 def test_recommendation_summary_reads_as_percent_or_multiple() -> None:
-    from predeploy.core.rationale import recommendation_summary
-    from predeploy.core.types import Priority
-
     def point(cost: float, latency: float) -> Point:
         return Point(cost, latency, 50.0, 0.0, 1.0)
 

@@ -22,8 +22,15 @@ After the step, every request whose tokens are all computed samples one token: a
 request its next token, a request finishing its prefill its first token (or, after a
 preemption, its next one). A request with all its output tokens finishes and frees its blocks.
 
-Simplifications, stated: no prefix-cache hits (random prompts share no prefix), no speculative
-decoding, no ``long_prefill_token_threshold``; vLLM's reserved null block is not modelled.
+Prefix caching (``enable_prefix_caching``, vLLM V1's default) matters here only after a
+preemption: the preempted request's freed blocks join the free queue behind those already there
+(vLLM's ``FreeKVCacheBlockQueue`` evicts least recently freed first, a request's tail blocks
+before its head), so when it is scheduled again the full blocks of its context that no
+allocation has reused since are cache hits and only the rest is recomputed (at least the last
+token always is). Random prompts share no prefix with each other.
+
+Simplifications, stated: no speculative decoding, no ``long_prefill_token_threshold``; vLLM's
+reserved null block is not modelled.
 
 Speed: a decoding request is not stepped one by one. Every decoding request runs in every step
 (``max_num_batched_tokens ≥ max_num_seqs``, see :class:`SchedulerConfig`), so its computed length
@@ -123,6 +130,11 @@ class ContinuousBatcher:
         self.step_index = 0
         self.num_blocks = config.num_blocks
         self.free_blocks = config.num_blocks
+        #: Blocks allocated so far (each takes the least recently freed block); a preempted
+        #: request's cached blocks are reused from ``_evicted_from[r]`` allocations on.
+        self._allocated = 0
+        self._evicted_from: dict[int, tuple[int, int]] = {}  # r -> (allocation, full blocks)
+        self.prefix_tokens_reused = 0
         # Decoder aggregates: count, Σ(computed_at_join − join_step), block-phase histogram.
         self.num_decoding = 0
         self.num_decoding_tracked = 0
@@ -183,7 +195,7 @@ class ContinuousBatcher:
 
         demand = self._phase[-s % bs] if self.num_decoding else 0
         if demand <= self.free_blocks:
-            self.free_blocks -= demand
+            self._allocate(demand)
         else:
             preempted = self._schedule_decoders_with_preemption()
         budget -= self.num_decoding
@@ -194,7 +206,7 @@ class ContinuousBatcher:
             chunk = min(self.prompt[r] + self.generated[r] - c, budget)
             need = -(-(c + chunk) // bs) - (-(-c // bs))
             if need <= self.free_blocks:
-                self.free_blocks -= need
+                self._allocate(need)
                 chunks.append((r, c, chunk))
                 budget -= chunk
             else:  # the partial prefill is the tail of ``running``: it preempts itself
@@ -210,20 +222,24 @@ class ContinuousBatcher:
             while waiting and budget > 0 and len(running) < max_seqs:
                 r = waiting[0]
                 tokens = self.prompt[r] + self.generated[r]
-                if not chunked and tokens > budget:
+                cached = self._cached_tokens(r, tokens)
+                if not chunked and tokens - cached > budget:
                     break
-                chunk = min(tokens, budget)
-                need = -(-chunk // bs)
-                if need > self.free_blocks:
+                chunk = min(tokens - cached, budget)
+                need = -(-(cached + chunk) // bs) - cached // bs
+                if cached // bs + need > self.free_blocks:
                     break
                 waiting.popleft()
                 running.append(r)
                 self.state[r] = PREFILLING
-                self.computed[r] = 0
-                self.free_blocks -= need
+                self.computed[r] = cached
+                self._evicted_from.pop(r, None)
+                self.prefix_tokens_reused += cached
+                self.free_blocks -= cached // bs  # cache hits leave the free queue
+                self._allocate(need)
                 budget -= chunk
-                chunks.append((r, 0, chunk))
-                if chunk < tokens:
+                chunks.append((r, cached, chunk))
+                if cached + chunk < tokens:
                     self.partial = r
 
         prefill = 0
@@ -306,7 +322,7 @@ class ContinuousBatcher:
         demand = full * n + sum(self.decode_block_demand(rest))
         if demand > self.free_blocks:
             raise ValueError(f"{steps} decode steps need {demand} blocks, {self.free_blocks} free")
-        self.free_blocks -= demand
+        self._allocate(demand)
         self.tokens_generated += steps * n
         self.step_index += steps
         finished: list[int] = []
@@ -342,9 +358,10 @@ class ContinuousBatcher:
             return True
         r = self.waiting[0]
         tokens = self.prompt[r] + self.generated[r]
-        if not self.config.enable_chunked_prefill and tokens > budget:
+        cached = self._cached_tokens(r, tokens)
+        if not self.config.enable_chunked_prefill and tokens - cached > budget:
             return True
-        need = -(-min(tokens, budget) // self._bs)
+        need = -(-(cached + min(tokens - cached, budget)) // self._bs)
         demand = self._phase[-self.step_index % self._bs]
         return need > self.free_blocks - demand
 
@@ -370,7 +387,7 @@ class ContinuousBatcher:
                     break
             if self_preempted:
                 break
-            self.free_blocks -= need
+            self._allocate(need)
             i += 1
         return preempted
 
@@ -385,12 +402,31 @@ class ContinuousBatcher:
             c = self.computed[r]
             if self.partial == r:
                 self.partial = -1
+        if self.config.enable_prefix_caching:
+            # Its blocks go behind the free ones: reused once those are gone.
+            self._evicted_from[r] = (self._allocated + self.free_blocks, c // self._bs)
         self.free_blocks += -(-c // self._bs)
         self.computed[r] = 0
         self.state[r] = WAITING
         self.waiting.appendleft(r)
         self.preemptions[r] += 1
         self.num_preemptions += 1
+
+    def _allocate(self, blocks: int) -> None:
+        """Take ``blocks`` new blocks from the head of the free queue."""
+        self.free_blocks -= blocks
+        self._allocated += blocks
+
+    def _cached_tokens(self, r: int, tokens: int) -> int:
+        """Tokens of a preempted ``r`` still in the prefix cache: its full blocks that no
+        allocation has reused since (the tail ones go first), never its last token."""
+        entry = self._evicted_from.get(r)
+        if entry is None:
+            return 0
+        start, full = entry
+        reused = min(max(self._allocated - start, 0), full)
+        bs = self._bs
+        return min((full - reused) * bs, (tokens - 1) // bs * bs)
 
     def _start_decoding(self, r: int, computed: int, generated: int) -> None:
         join = self.step_index

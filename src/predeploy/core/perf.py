@@ -231,6 +231,7 @@ def scheduler_config(prepared: PreparedScenario) -> SchedulerConfig:
         kv_capacity_tokens=capacity,
         block_size=s.block_size,
         max_model_len=max_len,
+        enable_prefix_caching=s.enable_prefix_caching,
     )
 
 

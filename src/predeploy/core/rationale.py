@@ -166,6 +166,10 @@ def build_plan(
     )
 
 
+#: From this ratio on, a slower latency reads as a multiple ("3.5× that of") not a percentage.
+SLOWER_AS_MULTIPLE = 2.0
+
+
 def recommendation_summary(
     priority: Priority, mine: Point, others: Sequence[tuple[int, Point]]
 ) -> str:
@@ -177,8 +181,11 @@ def recommendation_summary(
     best = max(others, key=lambda ip: ip[1].quality_value, default=None)
     if fastest is not None and fastest[1].latency_ms < mine.latency_ms:
         n, p = fastest
+        ratio = mine.latency_ms / p.latency_ms
+        slower = (f"{format_percent(ratio - 1)} above" if ratio < SLOWER_AS_MULTIPLE
+                  else f"{format_number(ratio)}× that of")
         parts.append(
-            f"E2E p90 {format_percent(mine.latency_ms / p.latency_ms - 1)} above plan {n} "
+            f"E2E p90 {slower} plan {n} "
             f"(the fastest) at {format_percent(mine.hourly_usd / p.hourly_usd)} of its cost")
     if cheapest is not None and cheapest[1].hourly_usd < mine.hourly_usd:
         n, p = cheapest

@@ -27,6 +27,9 @@ class SchedulerConfig(FrozenModel):
     kv_capacity_tokens: PositiveInt
     block_size: PositiveInt = 16
     max_model_len: PositiveInt
+    #: ``--enable-prefix-caching`` (vLLM V1's default): a preempted request finds the blocks
+    #: of its context that nothing has reused since, and recomputes only the rest.
+    enable_prefix_caching: bool = False
 
     @model_validator(mode="after")
     def _startable(self) -> SchedulerConfig:
@@ -72,4 +75,5 @@ class SchedulerConfig(FrozenModel):
             kv_capacity_tokens=kv_capacity_tokens,
             block_size=settings.block_size,
             max_model_len=max_model_len,
+            enable_prefix_caching=settings.enable_prefix_caching,
         )

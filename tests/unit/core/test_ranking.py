@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from predeploy.core.ranking import Point, dominates, pareto_front, rank, select_diverse
+from predeploy.core.rationale import recommendation_summary
 from predeploy.core.types import Priority
 
 CHEAP = Point(1.0, 900.0, 20.0, 10.0)
@@ -42,3 +43,13 @@ def test_diverse_selection_prefers_new_models_and_gpus() -> None:
     assert select_diverse(items, 3, kinds) == ["a-x", "c-z", "a-y"]
     assert select_diverse(items, 3, kinds, extremes=["b-x"]) == ["a-x", "b-x", "c-z"]
     assert select_diverse(items, 10, kinds) == ["a-x", "c-z", "a-y", "b-x", "a-x2"]
+
+
+def test_recommendation_summary_reads_as_percent_or_multiple() -> None:
+    def point(cost: float, latency: float) -> Point:
+        return Point(cost, latency, 50.0, 0.0, 1.0)
+
+    close = recommendation_summary(Priority.BALANCED, point(1.0, 1200.0), [(3, point(4.0, 1000.0))])
+    assert "E2E p90 20 % above plan 3 (the fastest) at 25 % of its cost" in close
+    far = recommendation_summary(Priority.BALANCED, point(1.0, 8600.0), [(3, point(4.0, 1000.0))])
+    assert "E2E p90 8.6× that of plan 3 (the fastest)" in far

@@ -1,6 +1,6 @@
 """Latency targets: metric, percentile and bound from phrases like "TTFT p90 under 400 ms".
 
-Each duration ("150ms", "5 s", "half a second") is attached to the nearest metric phrase in
+Each duration ("150ms", "5 s", "half a second", "2 minutes", "within a minute") is attached to the nearest metric phrase in
 its clause (before it, else after it). A clause with a percentile but no metric continues the
 previous target's metric ("median TTFT under 250 ms; p99 under 1 s"). A bare "latency" or
 "response time" is the time to first token when answers stream and the bound is under a
@@ -70,9 +70,17 @@ _NUM = number_pattern("num")
 _NUM2 = number_pattern("num2")
 _DURATION = re.compile(
     rf"(?P<sub>sub-)?{_NUM}\s*-?\s*(?P<unit>ms|msec|millis(?:econds?)?|milliseconds?|s|secs?"
-    rf"|seconds?)(?![\w/])"
+    rf"|seconds?|mins?|minutes?)(?![\w/])"
 )
-_HALF_SECOND = re.compile(r"\b(?:half a second|a half second)\b")
+MS_PER_SECOND = 1000.0
+MS_PER_MINUTE = 60_000.0
+_HALF_UNIT = re.compile(r"\b(?:half an? |an? half )(?P<unit>second|minute)\b")
+#: "within a minute", "under a second": one unit after a bound word. Elsewhere "a minute" is
+#: a period ("300 requests a minute", "twice a minute"), read in rates.py.
+_ONE_UNIT = re.compile(
+    r"\b(?:under|below|within|inside|in|than|most) (?:about |around |roughly |just )?"
+    r"(?P<one>(?:a|one) (?P<unit>second|minute))\b"
+)
 _SUB_SECOND = re.compile(r"\bsub-?second\b")
 _TOKENS_PER_S_PER_USER = re.compile(
     rf"{_NUM}\s*(?:tokens?|tok)\s*(?:/|per)\s*(?:s|sec|second)\b\s*(?:per|for each|each)?\s*"
@@ -108,6 +116,13 @@ class TargetFound:
     end: int
     confidence: float
     derived: bool = False
+
+
+def unit_ms(unit: str) -> float:
+    """Milliseconds in one ``unit`` ("ms", "millis", "s", "secs", "min", "minutes")."""
+    if unit.startswith(("ms", "milli")):
+        return 1.0
+    return MS_PER_MINUTE if unit.startswith("min") else MS_PER_SECOND
 
 
 def _segment(doc: Doc, start: int, end: int) -> tuple[int, int]:
@@ -157,13 +172,15 @@ def find_targets(doc: Doc) -> tuple[list[TargetFound], float | None]:
     for m in _DURATION.finditer(doc.work):
         if _PERIOD_BEFORE.search(doc.text, max(0, m.start() - 25), m.start()):
             continue  # "a request every 3 s" is a rate, read in rates.py
-        unit = m.group("unit")
-        factor = 1.0 if unit.startswith("m") else 1000.0
-        durations.append((m.start(), m.end(), number_from(m) * factor))
-    for pattern, value in ((_HALF_SECOND, 500.0), (_SUB_SECOND, 1000.0)):
-        for m in pattern.finditer(doc.work):
-            if not any(s <= m.start() < e for s, e, _ in durations):
-                durations.append((m.start(), m.end(), value))
+        durations.append((m.start(), m.end(), number_from(m) * unit_ms(m.group("unit"))))
+    for m in _ONE_UNIT.finditer(doc.work):
+        durations.append((m.start("one"), m.end("one"), unit_ms(m.group("unit"))))
+    for m in _HALF_UNIT.finditer(doc.work):
+        if not any(s <= m.start() < e for s, e, _ in durations):
+            durations.append((m.start(), m.end(), unit_ms(m.group("unit")) / 2.0))
+    for m in _SUB_SECOND.finditer(doc.work):
+        if not any(s <= m.start() < e for s, e, _ in durations):
+            durations.append((m.start(), m.end(), MS_PER_SECOND))
     durations.sort()
     previous_metric: LatencyMetric | None = None
     for start, end, value in durations:

@@ -130,9 +130,7 @@ def correct_word(word: str) -> str:
         # "write"/"writer", "member"/"members": an ending, not a typo
         and not (c.startswith(word) or word.startswith(c))
     )
-    if len(matches) == 1 and not (
-        _PEOPLE_PLURAL.fullmatch(word) and matches[0][-2:] != word[-2:]
-    ):
+    if len(matches) == 1 and not (_PEOPLE_PLURAL.fullmatch(word) and matches[0][-2:] != word[-2:]):
         return matches[0]
     # "usres"/"users": a transposition shares a deletion key but is found above; several
     # equally close keywords mean the word is ambiguous and stays.

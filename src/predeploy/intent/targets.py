@@ -1,11 +1,12 @@
 """Latency targets: metric, percentile and bound from phrases like "TTFT p90 under 400 ms".
 
-Each duration ("150ms", "5 s", "half a second", "2 minutes", "within a minute") is attached to the nearest metric phrase in
-its clause (before it, else after it). A clause with a percentile but no metric continues the
-previous target's metric ("median TTFT under 250 ms; p99 under 1 s"). A bare "latency" or
-"response time" is the time to first token when answers stream and the bound is under a
-second, otherwise end-to-end time (:data:`GENERIC_TTFT_MAX_MS`). A per-user streaming speed
-("at least 20 tokens/s per user") is an ITL bound of 1000 / speed ms.
+Each duration ("150ms", "5 s", "half a second", "2 minutes", "within a minute") is attached
+to the nearest metric phrase in its clause (before it, else after it). A clause with a
+percentile but no metric continues the previous target's metric ("median TTFT under 250 ms;
+p99 under 1 s"). A bare "latency" or "response time" is the time to first token when answers
+stream and the bound is under a second, otherwise end-to-end time
+(:data:`GENERIC_TTFT_MAX_MS`). A per-user streaming speed ("at least 20 tokens/s per user")
+is an ITL bound of 1000 / speed ms.
 """
 
 from __future__ import annotations

@@ -263,7 +263,8 @@ USE_CASE_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
     (
         r"abstracts?|digests?|tl;?dr|recaps?|condens(?:e|es|ing)|synops(?:is|es)|key points"
         # "minutes" of a meeting, not a count of minutes ("every 2 minutes", "a few minutes")
-        r"|meeting notes|(?<!\d )(?<!\d)(?<!few )(?<!of )(?<!every )minutes|highlights|compress(?:es|ing)?|shorten(?:s|ing)?|takeaways",
+        r"|meeting notes|(?<!\d )(?<!\d)(?<!few )(?<!of )(?<!every )minutes"
+        r"|highlights|compress(?:es|ing)?|shorten(?:s|ing)?|takeaways",
         U.SUMMARIZATION,
         2,
     ),

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from predeploy.core.types import Priority
+from predeploy.intent.text import phrase_views
 
 P = Priority
 
@@ -346,9 +347,15 @@ def find_priority(text: str) -> PriorityGuess | None:
     """The priority the text states, or ``None`` when it states none."""
     scores: dict[Priority, float] = dict.fromkeys(Priority, 0.0)
     hits: dict[Priority, list[str]] = {p: [] for p in Priority}
-    compared = set()
+    compared: set[tuple[int, int]] = set()
+    views = phrase_views(text)
     for pattern in _COMPARISONS:
-        for m in pattern.finditer(text):
+        seen = list(pattern.finditer(text))
+        spans = {(m.start(), m.end()) for m in seen}
+        seen += [
+            m for v in views[1:] for m in pattern.finditer(v) if (m.start(), m.end()) not in spans
+        ]
+        for m in seen:
             groups = m.groupdict()
             first = next(groups[g] for g in ("a", "a2", "a3") if groups.get(g))
             a = _ALL_ASPECTS[first]
@@ -361,7 +368,7 @@ def find_priority(text: str) -> PriorityGuess | None:
                     scores[b] -= 2
             compared.add((m.start(), m.end()))
     for pattern, prio, weight in _COMPILED:
-        for m in pattern.finditer(text):
+        for m in (m for view in views for m in pattern.finditer(view)):
             if any(lo <= m.start() < hi for lo, hi in compared) and weight > 0:
                 continue  # the word is part of a comparison already counted
             scores[prio] += weight

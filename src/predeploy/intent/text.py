@@ -292,6 +292,57 @@ def join_space_thousands(text: str) -> str:
     return _SPACE_THOUSANDS.sub(lambda m: m.group(1) + m.group(2).replace(" ", ""), text)
 
 
+# --- hyphenated compounds --------------------------------------------------------------------
+
+#: Compounds whose meaning is not that of their parts: a "fast-growing" company says nothing
+#: about speed of answers, a "long-term" plan nothing about long documents. They stay whole
+#: when compounds are split into words.
+# fmt: off
+LEXICAL_COMPOUNDS = frozenset(
+    [
+        "fast-food", "fast-paced", "fast-growing", "fast-moving", "fast-track", "fast-forward",
+        "fast-changing", "fast-evolving", "quick-service", "quick-and-dirty", "quick-start",
+        "real-estate", "high-school", "long-term", "short-term", "long-running", "long-lived",
+        "long-standing", "long-time", "low-code", "no-code", "cost-plus", "top-down",
+        "well-known", "first-class", "first-time", "high-end", "low-end", "best-selling",
+    ]
+)
+# fmt: on
+#: First parts that negate the rest: "non-real-time" is not real time, "un-cheap" not cheap.
+NEGATING_PREFIXES = frozenset(["non", "un", "anti", "not", "never", "no", "semi", "pseudo"])
+#: Last parts that hedge the rest: "cheap-ish" is not a plain "cheap".
+HEDGING_SUFFIXES = frozenset(["ish", "esque"])
+_COMPOUND = re.compile(r"(?<![\w-])[a-z]+(?:-[a-z]+)+(?![\w-])")
+
+
+def split_compounds(text: str) -> str:
+    """``text`` with the hyphens inside letter compounds read as spaces, same length.
+
+    Phrase tables match whole words, so a cue inside a compound ("super-responsive",
+    "fast-responding", "pair-programming", "cost-driven") would be missed; in this view each
+    part is a word. Compounds that are lexical units (:data:`LEXICAL_COMPOUNDS`), start with
+    a negation (:data:`NEGATING_PREFIXES`) or end in a hedge (:data:`HEDGING_SUFFIXES`) stay
+    whole. Offsets match ``text``.
+    """
+
+    def repl(m: re.Match[str]) -> str:
+        word = m.group(0)
+        parts = word.split("-")
+        if parts[0] in NEGATING_PREFIXES or parts[-1] in HEDGING_SUFFIXES:
+            return word
+        if any(f"-{c}-" in f"-{word}-" for c in LEXICAL_COMPOUNDS):
+            return word  # a lexical unit, alone or inside a longer compound
+        return word.replace("-", " ")
+
+    return _COMPOUND.sub(repl, text)
+
+
+def phrase_views(text: str) -> tuple[str, ...]:
+    """The texts a phrase table reads: ``text``, and its compounds split when it has any."""
+    split = split_compounds(text)
+    return (text,) if split == text else (text, split)
+
+
 # --- the working document --------------------------------------------------------------------
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from predeploy.core.types import UseCase
 from predeploy.intent.domain import LANGUAGES
+from predeploy.intent.text import phrase_views
 
 U = UseCase
 
@@ -416,8 +417,9 @@ class UseCaseGuess:
 def score_use_cases(text: str, extra: dict[UseCase, float] | None = None) -> dict[UseCase, float]:
     """Sum of the weights of the distinct phrases of each use case found in ``text``."""
     scores: dict[UseCase, float] = dict.fromkeys(UseCase, 0.0)
+    views = phrase_views(text)
     for pattern, use_case, weight in _COMPILED:
-        if pattern.search(text):
+        if any(pattern.search(view) for view in views):
             scores[use_case] += weight
     for use_case, weight in (extra or {}).items():
         scores[use_case] += weight
@@ -425,11 +427,12 @@ def score_use_cases(text: str, extra: dict[UseCase, float] | None = None) -> dic
 
 
 def _evidence(text: str, use_case: UseCase) -> str:
+    views = phrase_views(text)
     hits = [
         m.group(0)
         for pattern, uc, weight in _COMPILED
         if uc == use_case and weight >= 1
-        for m in [pattern.search(text)]
+        for m in [next(filter(None, (pattern.search(view) for view in views)), None)]
         if m is not None
     ]
     return ", ".join(dict.fromkeys(hits))[:200]

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from predeploy.core.types import Priority
+from predeploy.intent.priority_idioms import idiom_phrases
 from predeploy.intent.text import phrase_views
 
 P = Priority
@@ -154,7 +155,9 @@ PRIORITY_PHRASES: tuple[tuple[str, Priority, float], ...] = (
         r"|a large|big|deep) (?:money|budget|cash|funds?|funding|pockets)|not (?:a lot of|much)"
         r" (?:money|budget|cash|funding)|limited (?:funds|funding|money|cash|means)"
         r"|(?:small|low|modest|tiny|lean|strict) budget|on a budget|money is tight"
-        r"|cash[- ]strapped|(?:can't|cannot|can not) afford|tight on (?:money|budget|cash)"
+        r"|cash[- ]strapped|(?:can't|cannot|can not) afford(?! (?:to (?:get|have|give|make|ship"
+        r"|send|show|be|wait)|any |mistakes|errors|wrong|hallucinat|inaccura|lag|delays?|slow))"
+        r"|tight on (?:money|budget|cash)"
         r"|keep(?:ing|s)? (?:the |our )?(?:costs?|spend(?:ing)?|bills?) (?:down|low)"
         r"|(?:almost|practically|virtually|basically|next to|very little) (?:no )?(?:money|budget"
         r"|funds|funding|cash)|no money",
@@ -332,7 +335,8 @@ _COMPARISONS = (
     ),
 )
 _COMPILED = tuple(
-    (re.compile(rf"(?<![\w-])(?:{p})(?![\w-])"), prio, w) for p, prio, w in PRIORITY_PHRASES
+    (re.compile(rf"(?<![\w-])(?:{p})(?![\w-])"), prio, w)
+    for p, prio, w in (*PRIORITY_PHRASES, *idiom_phrases())
 )
 
 

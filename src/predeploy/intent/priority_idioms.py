@@ -1,0 +1,127 @@
+"""Idiom families for the priority: one grammar per family, filled with each aspect's words.
+
+A priority is said in a handful of shapes, whatever the aspect: a verdict on an aspect noun
+("accuracy is king", "the cloud bill is our top priority"), a devotion to it ("obsessed with
+accuracy", "it's all about speed"), a direction applied to it ("minimize latency", "maximize
+throughput"), "every millisecond counts" / "every penny counts", and the cost of getting one
+aspect wrong ("we can't afford wrong answers", "no room for error"). Each family below is
+generated from :data:`ASPECT_NOUNS`, so a new noun for an aspect works in every shape.
+
+Weights follow :mod:`predeploy.intent.priority`: 4 = states the priority outright, 3 = a
+strong cue.
+"""
+
+from __future__ import annotations
+
+from predeploy.core.types import Priority
+
+P = Priority
+
+#: Nouns that name each aspect (regex alternatives, longest first where they overlap).
+ASPECT_NOUNS: dict[Priority, str] = {
+    P.LATENCY: (
+        r"latency|latencies|speed|response[- ]times?|responsiveness|snappiness|turnaround"
+        r"|wait(?:ing)? times?|time to first token|ttft|(?:fast|quick|instant) (?:answers"
+        r"|responses|replies)|being (?:fast|quick|snappy)"
+    ),
+    P.COST: (
+        r"cost|costs|price|prices|pricing|money|budget|spend(?:ing)?|(?:the |our |monthly"
+        r" |cloud |gpu |hosting |inference )?bills?|(?:hosting|gpu|cloud|inference) costs?"
+        r"|cost efficiency|being cheap|the bottom line|savings"
+    ),
+    P.QUALITY: (
+        r"quality|accuracy|correctness|precision|factuality|faithfulness|fidelity"
+        r"|(?:answer|output|code|translation|summary) quality|(?:factual )?accuracy"
+        r"|(?:correct|accurate|right) answers|getting (?:it|things|the answers?) right"
+        r"|being (?:right|correct|accurate)"
+    ),
+    P.THROUGHPUT: (r"throughput|volume|capacity|tokens per (?:second|dollar|gpu)"),
+}
+
+#: What one says an aspect is, or does, when it decides.
+_VERDICT = (
+    r"(?:is|are|'s) (?:(?:absolutely|really|truly|clearly|simply) )?(?:king|queen|paramount"
+    r"|critical|crucial|key|essential|vital|everything|non-negotiable|sacred|priority (?:one"
+    r"|number one|#1|1)|(?:the |our )?(?:top|main|first|highest|number one|#1|biggest|overriding"
+    r"|primary) (?:priority|concern|goal|focus)|what (?:really )?(?:matters|counts)(?: most)?"
+    r"|all that (?:matters|counts)|(?:the )?most important(?: thing)?|(?:our|the) north star"
+    r"|the (?:only )?thing (?:that matters|we care about)|top of (?:the|our) list"
+    r"|front and cent(?:er|re)|the whole point|make[- ]or[- ]break)"
+    r"|(?:matters|counts|comes) (?:most|first|above all(?: else)?|before anything(?: else)?)"
+    r"|above all(?: else)?|first and foremost|over everything(?: else)?|trumps everything"
+    r"|wins every time"
+)
+#: What one says before an aspect noun when it decides.
+_DEVOTION = (
+    r"(?:obsess(?:ed|ing)?|fixated|laser[- ]focused) (?:with|on|about|over) (?:the |our |its )?"
+    r"|(?:focus(?:ed|ing)?|concentrat(?:e|ed|ing)) (?:mainly |mostly |entirely )?on"
+    r" (?:the |our |its )?"
+    r"|(?:top|main|number one|#1|first|only|overriding|primary) (?:priority|concern|goal) is"
+    r" (?:the |our )?"
+    r"|(?:what|all) (?:really )?(?:we care about|matters(?: most)?|counts(?: most)?) is"
+    r" (?:the |our )?"
+    r"|(?:it's|it is) all about (?:the |our )?"
+)
+#: Directions that decide an aspect: the verb and the aspects it points at.
+_DIRECTIONS: tuple[tuple[str, Priority], ...] = (
+    (r"(?:minimi[sz]e|reduce|cut|slash|shave)(?: the| our)?", P.LATENCY),
+    (r"(?:minimi[sz]e|reduce|cut|slash|trim)(?: the| our)?", P.COST),
+    (r"(?:maximi[sz]e|max out|improve|boost)(?: the| our)?", P.QUALITY),
+    (r"(?:maximi[sz]e|max out|boost|push)(?: the| our)?", P.THROUGHPUT),
+)
+#: Units whose every instance matters: "every millisecond counts", "every penny counts".
+_EVERY_UNIT: dict[Priority, str] = {
+    P.LATENCY: r"millisecond|ms|second|tick",
+    P.COST: r"penny|cent|dollar|euro|buck|pound",
+}
+
+#: The cost of getting one aspect wrong: "can't afford wrong answers", "no room for error".
+_QUALITY_STAKES = (
+    r"(?:can't|cannot|can not|couldn't) afford (?:to (?:get|have|give|make|ship|send|show)"
+    r" (?:\w+ ){0,2}?(?:wrong|mistakes?|errors?|bad)\w*|(?:any )?(?:mistakes|errors|wrong"
+    r" (?:answers|results|numbers|translations)|hallucinations|inaccura\w+))"
+    r"|(?:no|zero|little) (?:room|margin|tolerance) for (?:error|errors|mistakes"
+    r"|hallucinations|inaccura\w+)"
+    r"|(?:mistakes|errors|wrong answers|hallucinations|inaccuracies) (?:are|would be)"
+    r" (?:costly|expensive|unacceptable|not an option|dangerous|a disaster)"
+    r"|(?:must|should|can) (?:never|not) (?:hallucinate|make (?:things|stuff) up|be wrong)"
+)
+#: People who will not wait: "nobody wants to wait", "users won't wait".
+_LATENCY_STAKES = (
+    r"(?:nobody|no one|no-one) (?:wants|likes|will|is going) to wait|(?:users|customers"
+    r"|people|players|agents|developers|devs|shoppers) (?:won't|will not|don't|do not|hate to"
+    r"|hate) wait(?:ing)?|(?:can't|cannot) keep (?:\w+ )?waiting|(?:can't|cannot|can not)"
+    r" afford (?:any )?(?:lag|delays?|slow (?:answers|responses|replies)|to be slow|to wait"
+    r"|waiting)"
+    r"|in the blink of an eye|feels? (?:instant|immediate|live|instantaneous)"
+)
+#: Spending carefully: "without breaking the bank", "pinching pennies".
+_COST_STAKES = (
+    r"without breaking the bank|(?:pinch|pinching|count|counting) (?:every )?pennies"
+    r"|watch(?:ing)? (?:every|each) (?:dollar|penny|cent)|on a (?:tight |strict |shoestring )?"
+    r"budget|(?:don't|do not|can't|cannot) (?:overspend|blow the budget)"
+)
+#: Pushing volume: "chew through the backlog", "as much as we can per GPU".
+_THROUGHPUT_STAKES = (
+    r"(?:chew|chewing|crunch|crunching|plough|plow|ploughing|plowing|burn|burning)"
+    r" through|(?:as much|as many \w+) as (?:possible|we can) per (?:gpu|hour|dollar|node)"
+    r"|(?:maximum|max|most) volume|(?:just|only|pure) throughput"
+)
+
+
+def idiom_phrases() -> tuple[tuple[str, Priority, float], ...]:
+    """(regex, priority, weight) for every idiom family and aspect."""
+    out: list[tuple[str, Priority, float]] = []
+    for prio, nouns in ASPECT_NOUNS.items():
+        out.append((rf"(?:{nouns})(?: \w+){{0,2}} (?:{_VERDICT})", prio, 4))
+        out.append((rf"(?:{_DEVOTION})(?:{nouns})", prio, 4))
+        out.append((rf"(?:{nouns})[- ]obsess(?:ed|ive)", prio, 4))
+    for verb, prio in _DIRECTIONS:
+        out.append((rf"{verb} (?:{ASPECT_NOUNS[prio]})", prio, 3))
+    for prio, units in _EVERY_UNIT.items():
+        out.append((rf"every (?:single )?(?:{units}) (?:counts|matters)", prio, 4))
+    out.append((_QUALITY_STAKES, P.QUALITY, 4))
+    out.append((_LATENCY_STAKES, P.LATENCY, 4))
+    out.append((_COST_STAKES, P.COST, 3))
+    out.append((_THROUGHPUT_STAKES, P.THROUGHPUT, 3))
+    return tuple(out)

@@ -105,6 +105,12 @@ _BOUND_BEFORE = re.compile(
 )
 #: A duration after "every" is a period ("a request every 5 s"), never a latency bound.
 _PERIOD_BEFORE = re.compile(r"\bevery\s*(?:~|about|around|roughly|approx(?:imately)?)?\s*$")
+#: A bound per request needs no latency word: "under two seconds per message".
+_PER_REQUEST_AFTER = re.compile(
+    r"\s*(?:per|for each|for every|for any|each|a|an) (?:single |individual )?(?:message"
+    r"|request|query|quer(?:y|ies)|question|translation|reply|answer|response|turn|call|item"
+    r"|completion|suggestion|prompt|lookup|generation|chat turn|interaction)s?\b"
+)
 _CLAUSE_SPLIT = re.compile(r"[;,]|\band\b|\bbut\b|\bwhile\b")
 
 
@@ -200,9 +206,13 @@ def find_targets(doc: Doc) -> tuple[list[TargetFound], float | None]:
         elif (
             _GENERIC.search(segment)
             or _GENERIC.search(doc.text[seg_hi : seg_hi + 25])
-            or (percentile is not None and _BOUND_BEFORE.search(doc.text, seg_lo, start))
+            or (
+                (percentile is not None or _PER_REQUEST_AFTER.match(doc.text, end))
+                and _BOUND_BEFORE.search(doc.text, seg_lo, start)
+            )
         ):
-            # a bound on "95% of requests" is a latency target even without a latency word
+            # a bound on "95% of requests" or "under 2 s per message" is a latency target
+            # even without a latency word
             metric, confidence = None, 0.7
         elif _BOUND_BEFORE.search(doc.text, seg_lo, start) and (lead := _clause_lead(doc, seg_lo)):
             # "Answer must come fast, maximum 2 second": a bare bound after a comma continues

@@ -116,6 +116,14 @@ USE_CASE_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
     # code completion
     (r"auto-?complet(?:e|es|ion|ions|ing)|autocompletion", U.CODE_COMPLETION, 5),
     (r"code[- ]complet(?:e|ion|ions)|tab[- ]complet(?:e|ion|ions)", U.CODE_COMPLETION, 5),
+    # what is completed names the unit of code: "line completion", "multi-line completions",
+    # "completes whole functions as you type" is caught by "as you type" below
+    (
+        r"(?:(?:single|multi|whole|next|full)[- ])?(?:line|lines|function|method|statement"
+        r"|snippet|argument|import|block|symbol|identifier|sql|query)[- ]complet(?:e|ion|ions)",
+        U.CODE_COMPLETION,
+        5,
+    ),
     (
         r"fill[- ]in[- ]the[- ]middle|fim|inline (?:code )?(?:suggestions?|completions?)"
         r"|ghost text|as (?:they|you|developers|devs|users) type|keystrokes?",
@@ -124,7 +132,9 @@ USE_CASE_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
     ),
     (r"complet(?:e|ion|ions) in (?:the|our|their) (?:ide|editor)", U.CODE_COMPLETION, 4),
     (
-        r"ide|editor|vs ?code|jetbrains|intellij|neovim|vim|jupyter|notebooks?",
+        # paper notebooks ("lab notebooks") are records, not an editor
+        r"ide|editor|vs ?code|jetbrains|intellij|neovim|vim|jupyter"
+        r"|(?<!lab )(?<!field )(?<!paper )(?<!research )notebooks?",
         U.CODE_COMPLETION,
         1.5,
     ),
@@ -231,9 +241,12 @@ USE_CASE_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
     # asking a body of documents: "query our internal papers archive", "search the case library"
     (
         r"(?:query|querying|search|searching|interrogate|interrogating|ask|asking|explore)"
-        r" (?:our |the |their |its |your )?(?:[a-z&-]+ ){0,2}?(?:archives?|corpus|corpora"
+        r" (?:our |the |their |its |your )?(?:(?:\d+|many|several) (?:years|decades|months)"
+        r" of )?(?:[a-z&-]+ ){0,2}?(?:archives?|corpus|corpora"
         r"|librar(?:y|ies)|repositor(?:y|ies)|docs|documents|documentation|knowledge ?base|wiki"
-        r"|papers|manuals|records|pdfs|data ?rooms?|handbooks?|policies|contracts)",
+        r"|papers|manuals|records|pdfs|data ?rooms?|handbooks?|policies|contracts"
+        r"|(?:lab|field|research|case) notebooks|case files|reports|transcripts|filings"
+        r"|patents|studies|literature|notes|logs)",
         U.RAG_QA,
         4,
     ),

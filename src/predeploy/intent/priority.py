@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from predeploy.core.types import Priority
-from predeploy.intent.priority_idioms import idiom_phrases
+from predeploy.intent.priority_idioms import hedged_aspects, idiom_phrases
 from predeploy.intent.text import phrase_views
 
 P = Priority
@@ -340,6 +340,33 @@ _COMPILED = tuple(
 )
 
 
+#: A score at or above this states a priority outright ("cost is our top priority").
+DECISIVE_SCORE = 4.0
+#: Weight of a trade-off read from an aspect named as a floor beside another aspect's cue.
+FLOOR_TRADE_OFF_WEIGHT = 4.0
+_SUPERLATIVE = re.compile(r"\b(?:\w+est|most|least|as \w+ as possible)\b")
+
+
+def _weigh_floors(
+    text: str, scores: dict[Priority, float], hits: dict[Priority, list[str]]
+) -> None:
+    """A trade-off: one aspect as a floor ("keep it reasonably quick") beside a mild cue for
+    another ("don't overspend") is balanced; beside an outright or superlative one ("cost is
+    our top priority", "cheapest possible") it leaves that one standing."""
+    for floor in hedged_aspects(text):
+        others = [
+            p
+            for p in (P.LATENCY, P.COST, P.QUALITY, P.THROUGHPUT)
+            if p != floor
+            and 0 < scores[p] < DECISIVE_SCORE
+            and not _SUPERLATIVE.search(" ".join(hits[p]))
+        ]
+        if others:
+            scores[P.BALANCED] += FLOOR_TRADE_OFF_WEIGHT
+            hits[P.BALANCED].append(f"{floor.value} as a floor beside {others[0].value}")
+            return
+
+
 @dataclass(frozen=True)
 class PriorityGuess:
     priority: Priority
@@ -379,6 +406,7 @@ def find_priority(text: str) -> PriorityGuess | None:
             if weight > 0:
                 hits[prio].append(m.group(0))
             break
+    _weigh_floors(text, scores, hits)
     best = max(scores, key=lambda p: scores[p])
     if scores[best] <= 0:
         return None

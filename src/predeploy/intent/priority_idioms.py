@@ -13,6 +13,8 @@ strong cue.
 
 from __future__ import annotations
 
+import re
+
 from predeploy.core.types import Priority
 
 P = Priority
@@ -69,6 +71,26 @@ _DIRECTIONS: tuple[tuple[str, Priority], ...] = (
     (r"(?:maximi[sz]e|max out|improve|boost)(?: the| our)?", P.QUALITY),
     (r"(?:maximi[sz]e|max out|boost|push)(?: the| our)?", P.THROUGHPUT),
 )
+#: Adjectives that name each aspect: "correct above all", "fast at all costs".
+ASPECT_ADJECTIVES: dict[Priority, str] = {
+    P.LATENCY: r"fast|quick|snappy|instant|responsive|speedy|low[- ]latency",
+    P.COST: r"cheap|inexpensive|affordable|economical|low[- ]cost",
+    P.QUALITY: r"right|correct|accurate|precise|reliable|trustworthy|factual|faithful",
+}
+#: What makes an adjective decide: "(needs to be) correct above all", "fast, no matter what".
+_ADJECTIVE_VERDICT = (
+    r",? (?:above all(?: else)?|first and foremost|more than anything(?: else)?|before anything"
+    r"(?: else)?|at all costs|no matter what|whatever (?:else|it takes))"
+)
+#: Words that hedge an adjective into a floor rather than a goal: "reasonably quick".
+HEDGES = (
+    r"reasonably|fairly|decently|moderately|acceptably|relatively|somewhat|sufficiently"
+    r"|adequately|not too|not overly|not terribly|still"
+)
+_HEDGED = tuple(
+    (re.compile(rf"(?<![\w-])(?:{HEDGES}) (?:{adjectives})(?![\w-])"), prio)
+    for prio, adjectives in ASPECT_ADJECTIVES.items()
+)
 #: Units whose every instance matters: "every millisecond counts", "every penny counts".
 _EVERY_UNIT: dict[Priority, str] = {
     P.LATENCY: r"millisecond|ms|second|tick",
@@ -109,6 +131,11 @@ _THROUGHPUT_STAKES = (
 )
 
 
+def hedged_aspects(text: str) -> list[Priority]:
+    """Aspects named only as a floor ("keep it reasonably quick", "fairly cheap")."""
+    return [prio for pattern, prio in _HEDGED if pattern.search(text)]
+
+
 def idiom_phrases() -> tuple[tuple[str, Priority, float], ...]:
     """(regex, priority, weight) for every idiom family and aspect."""
     out: list[tuple[str, Priority, float]] = []
@@ -116,6 +143,9 @@ def idiom_phrases() -> tuple[tuple[str, Priority, float], ...]:
         out.append((rf"(?:{nouns})(?: \w+){{0,2}} (?:{_VERDICT})", prio, 4))
         out.append((rf"(?:{_DEVOTION})(?:{nouns})", prio, 4))
         out.append((rf"(?:{nouns})[- ]obsess(?:ed|ive)", prio, 4))
+    for prio, adjectives in ASPECT_ADJECTIVES.items():
+        out.append((rf"(?:{adjectives}){_ADJECTIVE_VERDICT}", prio, 4))
+        out.append((rf"(?:{ASPECT_NOUNS[prio]}) at all costs", prio, 4))
     for verb, prio in _DIRECTIONS:
         out.append((rf"{verb} (?:{ASPECT_NOUNS[prio]})", prio, 3))
     for prio, units in _EVERY_UNIT.items():

@@ -128,6 +128,21 @@ _INTO_AFTER_PAREN = re.compile(r"[^()]{0,20}\)\s*(?:into|->|=>|\u2192)(?![\w-])"
 _JOINERS = frozenset({"and", "or", "but", "while", "with", "for", "per", "to", "than", "vs"})
 #: Words that cap a length with nothing else said: a cap is what max_tokens limits, the output.
 _CAP_WORDS = frozenset({"max", "maximum", "capped", "cap"})
+#: Prepositions that introduce the source read: "briefs from 5k-token feeds".
+_SOURCE_PREPOSITIONS = frozenset(["from"])
+#: Output nouns that are also verbs of reading: as verbs their object is the source.
+_READING_VERBS = frozenset(["digest", "digests", "recap", "recaps"])
+#: Words after which such a word is a verb ("we digest", "to recap", "and then digest"); a
+#: clause that starts with it is an imperative ("Digest about 3k tokens of logs").
+# fmt: off
+_VERB_LEADERS = frozenset(
+    [
+        "we", "they", "i", "you", "it", "that", "which", "who", "to", "will", "would",
+        "should", "must", "can", "could", "and", "then", "please", "also", "automatically",
+        "need", "needs", "want", "wants", "helps", "help", "tool", "model", "bot", "assistant",
+    ]
+)
+# fmt: on
 #: Words between a cue and a number that do not change its meaning.
 _HEDGES = frozenset({"about", "around", "approximately", "roughly", "approx", "some", "up", "to"})
 
@@ -202,13 +217,20 @@ def _role(doc: Doc, start: int, end: int, use_case: UseCase) -> tuple[Role, floa
         if role is None:
             role = "output" if use_case in GENERATIVE_USE_CASES else "prompt"
         return role, 0.8
+    # 3b. what something is made "from" is its source: "a digest from 5k-token news feeds"
+    #     (a length heading a noun; "from 500 to 800 tokens" is a range)
+    if lead and lead[-1] in _SOURCE_PREPOSITIONS and after and after[0] not in _JOINERS:
+        return "prompt", 0.75
     # 4. a cap right before the length is the answer's limit: "(max 500 tokens)"
     if lead and lead[-1] in _CAP_WORDS:
         return "output", 0.7
-    # 5. the nearest cue before the length ("inputs of 10k tokens", "producing 700 tokens")
-    for word in reversed(before):
-        role = _role_of_word(word, use_case)
+    # 5. the nearest cue before the length ("inputs of 10k tokens", "producing 700 tokens");
+    #    "digest"/"recap" as a verb take the source as object ("digest 3k tokens of logs")
+    for i in range(len(before) - 1, -1, -1):
+        role = _role_of_word(before[i], use_case)
         if role is not None:
+            if before[i] in _READING_VERBS and (i == 0 or before[i - 1] in _VERB_LEADERS):
+                return "prompt", 0.75
             return role, 0.8
     # 6. an ambiguous noun after, resolved by the use case ("400-token emails")
     for word in after:

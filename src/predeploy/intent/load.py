@@ -93,6 +93,14 @@ ITEMS_PATTERN = "|".join(ITEM_NOUNS)
 _COMPOUND_USER = (
     r"[a-z]+-?(?:workers|holders|keepers|people|folks|users|members|owners|managers|makers"
     r"|writers|leaders|agents|staff)"
+    # agent nouns by suffix: "linguists", "librarians", "pediatricians"; lists of things
+    # ("checklists", "playlists") are no people
+    r"|(?!(?:check|play|wish|short|black|white|allow|deny|block|price|long)lists\b)"
+    r"[a-z]{3,}(?:ists|ians)"
+    # people by their role: "secretaries", "notaries", "retirees", "franchisees"
+    r"|(?:secret|not|dignit|benefici|mission|emiss|function|vision|intermedi|adversi)aries"
+    r"|(?:retir|franchis|licens|appoint|nomin|ment|interview|pay|enroll|detain|trust|grant"
+    r"|assign|refug|evacu|invit|address|escap|devot)ees"
 )
 _USERS = re.compile(
     rf"{_APPROX}{_NUM}\+?\s*(?P<words>(?:[a-z][a-z'-]*\s+){{0,3}}?)"

@@ -2,7 +2,9 @@
 
 A word is corrected only when it is not a known word, is at least :data:`MIN_WORD_CHARS` long,
 and is one edit (insertion, deletion, substitution or adjacent transposition) from exactly one
-keyword that starts with the same letter. Lookup uses single-deletion keys (the symmetric
+keyword that starts with the same letter; a substituted letter must be a neighbouring key or
+another vowel (:func:`plausible_substitution`), else the word is more likely another real word
+("waiting" is no typo of "writing"). Lookup uses single-deletion keys (the symmetric
 delete method of SymSpell), so a correction costs a few dictionary lookups per word.
 """
 
@@ -77,6 +79,38 @@ _WORD = re.compile(r"[a-z]+")
 _PEOPLE_PLURAL = re.compile(r"[a-z]{3,}(?:ors|ers|ists|ians|ants|ents|ees)")
 
 
+#: QWERTY rows: a substituted letter is a typo when its key neighbours the intended one.
+_KEY_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+_VOWELS = frozenset("aeiouy")
+#: Consonants written for one another by sound: "budjet", "sumarise", "kwery".
+_SOUND_ALIKE = frozenset(frozenset(pair) for pair in ("gj", "cs", "ck", "sz", "kq", "fv", "xz"))
+
+
+def _key_neighbours() -> dict[str, frozenset[str]]:
+    """Letters whose keys touch, on the same row or the rows above and below."""
+    pos = {ch: (r, c + 0.5 * r) for r, row in enumerate(_KEY_ROWS) for c, ch in enumerate(row)}
+    return {
+        a: frozenset(
+            b for b, (rb, cb) in pos.items() if b != a and abs(rb - ra) <= 1 and abs(cb - ca) <= 1
+        )
+        for a, (ra, ca) in pos.items()
+    }
+
+
+_NEIGHBOURS = _key_neighbours()
+
+
+def plausible_substitution(typed: str, meant: str) -> bool:
+    """Whether typing ``typed`` for ``meant`` is a slip: neighbouring keys ("suppory") or
+    one vowel for another ("latancy") or a consonant that sounds alike ("budjet"). "waiting"
+    for "writing" (a for r) is another word."""
+    return (
+        typed in _NEIGHBOURS.get(meant, frozenset())
+        or (typed in _VOWELS and meant in _VOWELS)
+        or frozenset((typed, meant)) in _SOUND_ALIKE
+    )
+
+
 def _deletes(word: str) -> set[str]:
     return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
@@ -103,7 +137,7 @@ def _one_edit(a: str, b: str) -> bool:
     if la == lb:
         diff = [i for i in range(la) if a[i] != b[i]]
         if len(diff) == 1:
-            return True
+            return plausible_substitution(a[diff[0]], b[diff[0]])
         return (
             len(diff) == 2
             and diff[1] == diff[0] + 1
@@ -127,8 +161,9 @@ def correct_word(word: str) -> str:
         for c in candidates
         if c[0] == word[0]
         and _one_edit(word, c)
-        # "write"/"writer", "member"/"members": an ending, not a typo
-        and not (c.startswith(word) or word.startswith(c))
+        # "write"/"writer", "member"/"members": an ending, not a typo; a doubled last letter
+        # ("chatbott") is a slip
+        and (word == c + c[-1] or not (c.startswith(word) or word.startswith(c)))
     )
     if len(matches) == 1 and not (_PEOPLE_PLURAL.fullmatch(word) and matches[0][-2:] != word[-2:]):
         return matches[0]

@@ -308,8 +308,40 @@ _ADJECTIVE_ASPECTS: dict[str, Priority] = {
     "inexpensive": P.COST,
 }
 _ADJ = "|".join(_ADJECTIVE_ASPECTS)
-_ALL_ASPECTS = {**_ADJECTIVE_ASPECTS, **_ASPECTS}
+#: Adjectives for failing an aspect: preferring "slow" to "wrong" puts quality first.
+_NEGATIVE_ASPECTS: dict[str, Priority] = {
+    "slow": P.LATENCY,
+    "slower": P.LATENCY,
+    "sluggish": P.LATENCY,
+    "laggy": P.LATENCY,
+    "expensive": P.COST,
+    "pricey": P.COST,
+    "costly": P.COST,
+    "wrong": P.QUALITY,
+    "inaccurate": P.QUALITY,
+    "sloppy": P.QUALITY,
+    "dumb": P.QUALITY,
+    "mediocre": P.QUALITY,
+}
+_NEG = "|".join(_NEGATIVE_ASPECTS)
+_ALL_ASPECTS = {**_ADJECTIVE_ASPECTS, **_ASPECTS, **_NEGATIVE_ASPECTS}
 _COMPARISONS = (
+    # the failure one accepts names the aspect given up: "we'd rather be slow than wrong",
+    # "I'll take expensive over inaccurate"
+    re.compile(
+        rf"(?:rather|better|prefer to|happier to) (?:be |get it |have it |go )?(?P<b>{_NEG})"
+        rf" than (?:be |get it |have it )?(?P<a>{_NEG})\b"
+        rf"|(?:take|accept|prefer) (?P<b3>{_NEG}) (?:over|to) (?P<a3>{_NEG})\b"
+    ),
+    # an elliptical contrast: "speed per request doesn't matter, volume does", "not cost
+    # but accuracy"
+    re.compile(
+        rf"(?P<b>{_ASPECT})(?: [\w-]+){{0,3}} (?:doesn't|does not|don't|do not|isn't|is not"
+        r"|aren't|are not) (?:really |much |that )?(?:matter|count|important|critical"
+        r"|a (?:concern|priority|factor))[,;]? (?:but |only |just )?(?:the |our )?"
+        rf"(?P<a>{_ASPECT})(?: [\w-]+)? (?:does|do|is|are|matters|counts)\b"
+        rf"|\bnot (?P<b3>{_ASPECT}),? but (?P<a3>{_ASPECT})\b"
+    ),
     re.compile(
         rf"(?P<a>{_ASPECT}) (?:above|over|before) (?:all(?: else)?|everything(?: else)?|anything"
         rf"(?: else)?)|(?P<a2>{_ASPECT}) first and foremost"

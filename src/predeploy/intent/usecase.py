@@ -54,14 +54,22 @@ USE_CASE_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
         U.CUSTOMER_SERVICE,
         3,
     ),
-    (r"customers|policyholders|subscribers|clients|passengers|guests", U.CUSTOMER_SERVICE, 1.5),
+    (
+        r"customers|policyholders|subscribers|clients|passengers|guests"
+        # owners of what a business sells or services: "pet owners", "car owners"
+        r"|(?:pet|car|vehicle|home|card|account|device|phone|policy|business) ?owners",
+        U.CUSTOMER_SERVICE,
+        1.5,
+    ),
     (r"(?:call|contact)[- ]?(?:cent(?:er|re)|line)|support line", U.CUSTOMER_SERVICE, 2),
     (
         r"(?:billing|account|order|shipping|warranty|delivery|payment|subscription|booking"
-        r"|reservation)s? (?:questions|status|issues|inquiries|problems)|(?:questions|issues"
-        r"|inquiries|problems|help) (?:about|with|on|regarding) (?:their |the |an? )?(?:billing"
-        r"|accounts?|orders?|shipping|warrant(?:y|ies)|deliver(?:y|ies)|payments?|invoices?"
-        r"|subscriptions?|bookings?|reservations?|plans?|bills?)|refunds?|returns|complaints",
+        r"|reservation|appointment)s? (?:questions|status|issues|inquiries|problems)|(?:questions"
+        r"|issues|inquiries|problems|help|ask(?:s|ing)?|check(?:s|ing)?) (?:about|with|on"
+        r"|regarding) (?:their |the |an? |my |our )?(?:billing|accounts?|orders?|shipping"
+        r"|warrant(?:y|ies)|deliver(?:y|ies)|payments?|invoices?|subscriptions?|bookings?"
+        r"|reservations?|plans?|bills?|appointments?|prescriptions?|refills?|claims?"
+        r"|opening hours|parcels?|tracking)|refunds?|returns|complaints",
         U.CUSTOMER_SERVICE,
         2,
     ),

@@ -10,6 +10,7 @@ import pytest
 
 from predeploy.core.types import Priority, UseCase
 from predeploy.intent.rules import RuleExtractor
+from predeploy.intent.spelling import correct_word
 from predeploy.intent.text import phrase_views, split_compounds
 
 # --- durations -----------------------------------------------------------------------------------
@@ -201,3 +202,75 @@ def test_reading_verbs_and_sources(
 ) -> None:
     draft = rules.read(text)
     assert (draft.prompt_tokens, draft.output_tokens) == (prompt_tokens, output_tokens)
+
+
+# --- 7c: typo repair, people nouns, preferences between failures, service questions -----------
+
+
+@pytest.mark.parametrize(
+    ("word", "fixed"),
+    [
+        ("suppory", "support"),  # a neighbouring key
+        ("budjet", "budget"),  # a sound-alike consonant
+        ("chatbott", "chatbot"),  # a doubled last letter
+        ("waiting", "waiting"),  # a for r is another word, not a slip ("writing")
+        ("writer", "writer"),  # an ending, not a typo
+    ],
+)
+def test_typo_repair_needs_a_plausible_slip(word: str, fixed: str) -> None:
+    assert correct_word(word) == fixed
+
+
+def test_waiting_is_not_read_as_writing(rules: RuleExtractor) -> None:
+    draft = rules.read(
+        "Patient intake assistant: 6k patients a day chat with it; we're fine waiting longer."
+    )
+    assert draft.use_case != UseCase.CONTENT_GENERATION
+    assert not draft.notes
+
+
+@pytest.mark.parametrize(
+    ("text", "users"),
+    [
+        ("one-page minutes for 15 company secretaries", 15),
+        ("Q&A for 40 librarians over our catalogue", 40),
+        ("chatbot for 300 retirees", 300),
+        # near miss: lists of things are no people
+        ("a tool that writes 25 checklists", None),
+    ],
+)
+def test_people_nouns_by_suffix(rules: RuleExtractor, text: str, users: int | None) -> None:
+    assert rules.read(text).users == users
+
+
+@pytest.mark.parametrize(
+    ("text", "priority"),
+    [
+        ("math tutor; we'd rather be slow than wrong", Priority.QUALITY),
+        ("we'd rather be expensive than slow", Priority.LATENCY),
+        ("i'll take slow over inaccurate", Priority.QUALITY),
+        ("nightly job: speed per request doesn't matter, volume does", Priority.THROUGHPUT),
+        ("support bot: cost doesn't matter, accuracy does", Priority.QUALITY),
+        ("not speed but accuracy", Priority.QUALITY),
+        # near miss: a positive comparison keeps its reading
+        ("we'd rather be right than fast", Priority.QUALITY),
+    ],
+)
+def test_preferences_between_failures_and_ellipses(
+    rules: RuleExtractor, text: str, priority: Priority
+) -> None:
+    assert rules.read(text).priority == priority
+
+
+@pytest.mark.parametrize(
+    ("text", "use_case"),
+    [
+        ("pet owners ask about appointments, bills and meds", UseCase.CUSTOMER_SERVICE),
+        ("a bot that helps car owners check on their claims", UseCase.CUSTOMER_SERVICE),
+        # near misses: product owners are staff; policies in a handbook are documents
+        ("chatbot for 300 product owners in our agile teams", UseCase.CHATBOT),
+        ("employees ask about our policies in the handbook", UseCase.RAG_QA),
+    ],
+)
+def test_service_questions(rules: RuleExtractor, text: str, use_case: UseCase) -> None:
+    assert rules.read(text).use_case == use_case

@@ -51,6 +51,7 @@ from predeploy.core.fluid_steady import (
     SteadyState,
     decode_step_count,
     max_batch,
+    prefill_context_tokens,
     prompt_tokens,
     single_stream,
     solve_open_loop_batch,
@@ -137,13 +138,14 @@ def evaluate(inp: FluidInputs, grid_points: int | None = None) -> FluidResult:
     # Service TTFT of one request: residual of the running step + its own prefill steps.
     per_token_mix = (col(st.t_mix) - col(st.t_dec)) / col(st.prefill_step_tokens)
     # Attention grows with the square of the prompt: a prompt of x tokens attends to x/2
-    # cached tokens per token on average, the step times above to I/2.
+    # cached tokens per token on average, the mixed step above to E[x²]/(2E[x]).
     pair_s = _prefill_pair_s(inp, st, prompt)
+    mix_context = col(prefill_context_tokens(inp))
     svc = (
         0.5 * col(st.t_mean)
         + np.maximum(1.0, prompt_k / col(st.budget)) * col(st.t_dec)
         + prompt_k * per_token_mix
-        + col(pair_s) * prompt_k * (prompt_k - col(prompt)) / 2.0
+        + col(pair_s) * prompt_k * (prompt_k / 2.0 - mix_context)
         + col(overhead)
     )
     # Open loop: Kingman wait at the prefill budget plus the fluid backlog when λ > μ.

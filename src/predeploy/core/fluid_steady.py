@@ -192,7 +192,7 @@ def steady_state(
     t_dec, t_mix, t_full = steps_s(
         inp,
         (zero, zero, seen, kv),
-        (chunk, chunk * prompt / 2.0, seen, kv),
+        (chunk, chunk * prefill_context_tokens(inp), seen, kv),
         (budget, budget * prompt / 2.0, seen, kv),
     )
     t_mean = share * t_mix + (1.0 - share) * t_dec
@@ -210,6 +210,17 @@ def steady_state(
         full_prefill_s_per_token=t_full / budget,
         slot_time=slot,
     )
+
+
+def prefill_context_tokens(inp: FluidInputs) -> np.ndarray:
+    """Cached tokens a prompt token attends to on average in the steady state's prefill steps:
+    token ``j`` of an ``x``-token prompt attends to ``j`` earlier ones, ``x²/2`` pairs per
+    prompt, so per prompt token ``E[x²] / (2 E[x]) = I (1 + cv²) / 2`` over lognormal lengths
+    (long prompts bring more tokens, each attending further back; ``I/2`` for fixed lengths).
+    The full-budget step (``full_prefill_s_per_token``) stays at ``I/2``: the Kingman service
+    time adds each prompt's own quadratic term to it (``core.fluid``)."""
+    prompt = prompt_tokens(inp)
+    return np.asarray(prompt * (1.0 + inp.prompt_cv**2) / 2.0, dtype=float)
 
 
 def kv_batch_limit(inp: FluidInputs) -> np.ndarray:
@@ -247,7 +258,8 @@ def _slot_time(inp: FluidInputs, batch: np.ndarray) -> np.ndarray:
     share = np.clip(mean_prefill / chunk, 0.0, 1.0)
     kv = seen * (prompt + 0.5 * inp.output_tokens)
     zero = np.zeros_like(batch)
-    t_dec, t_mix = steps_s(inp, (zero, zero, seen, kv), (chunk, chunk * prompt / 2.0, seen, kv))
+    pairs = chunk * prefill_context_tokens(inp)
+    t_dec, t_mix = steps_s(inp, (zero, zero, seen, kv), (chunk, pairs, seen, kv))
     steps = np.maximum(np.ceil(prompt / budget - 1e-9), 1.0)
     return np.asarray(
         steps * t_mix + decode_step_count(inp) * (share * t_mix + (1.0 - share) * t_dec),

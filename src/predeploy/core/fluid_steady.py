@@ -119,30 +119,48 @@ def seen_batch(inp: FluidInputs, batch: np.ndarray | float) -> np.ndarray:
     lognormal service times (``σ² = ln(1 + CV_out²)``; 1 for fixed, ½ for exponential: Whitt's
     peakedness of G/GI/∞). Bounded to ``[1, max(B_max, B)]``: the engine runs at most ``B_max``.
     """
-    b = np.asarray(batch, dtype=float)
-    open_loop = inp.load_kind == OPEN_LOOP_LOAD
-    if not np.any(open_loop):
-        return b
-    w = RENEWAL_EXCESS_HALF_WINDOW
-    safe = np.maximum(b, 1e-9)
-    window_share = np.where(b > 1e-6, 1.0 - (w / safe) * np.log1p(safe / w), 0.0)
-    sigma = np.sqrt(np.log1p(inp.output_cv**2))
-    overlap = 2.0 * (1.0 - _normal_cdf(sigma / np.sqrt(2.0)))
-    excess = (inp.arrival_cv**2 - 1.0) * overlap * window_share
-    cap = np.maximum(max_batch(inp), b)
-    seen = np.clip(b + 1.0 + excess, 1.0, cap)
-    return np.asarray(np.where(open_loop, np.maximum(seen, b), b), dtype=float)
+    return _request_view(RequestView.of(inp), np.asarray(batch, dtype=float))[0]
 
 
-def _request_view(inp: FluidInputs, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+@dataclass(frozen=True, slots=True)
+class RequestView:
+    """Per-scenario constants of :func:`seen_batch`, computed once per evaluation (the
+    open-loop solver prices many batches)."""
+
+    open_loop: np.ndarray
+    any_open_loop: bool
+    #: ``(c² − 1)·h``: the excess others met over a long service.
+    excess: np.ndarray
+    max_batch: np.ndarray
+
+    @classmethod
+    def of(cls, inp: FluidInputs) -> RequestView:
+        open_loop = inp.load_kind == OPEN_LOOP_LOAD
+        sigma = np.sqrt(np.log1p(inp.output_cv**2))
+        overlap = 2.0 * (1.0 - _normal_cdf(sigma / np.sqrt(2.0)))
+        return cls(
+            open_loop=open_loop,
+            any_open_loop=bool(np.any(open_loop)),
+            excess=(inp.arrival_cv**2 - 1.0) * overlap,
+            max_batch=max_batch(inp),
+        )
+
+
+def _request_view(view: RequestView, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``(B_seen, others)``: the batch a decoding request runs in (:func:`seen_batch`) and the
     others in it whose prompts it shares steps with: ``B_seen − 1`` for an open loop (``B`` for
     Poisson arrivals, more for clustered ones), but never below the prefill rate Little's law
     implies at the batch cap (``min(B, B_seen)``); ``B`` for fixed populations."""
-    seen = seen_batch(inp, batch)
-    open_loop = inp.load_kind == OPEN_LOOP_LOAD
-    others = np.where(open_loop, np.maximum(seen - 1.0, np.minimum(batch, seen)), batch)
-    return seen, np.asarray(others, dtype=float)
+    if not view.any_open_loop:
+        return batch, batch
+    w = RENEWAL_EXCESS_HALF_WINDOW
+    safe = np.maximum(batch, 1e-9)
+    window_share = np.where(batch > 1e-6, 1.0 - (w / safe) * np.log1p(safe / w), 0.0)
+    cap = np.maximum(view.max_batch, batch)
+    seen = np.maximum(np.clip(batch + 1.0 + view.excess * window_share, 1.0, cap), batch)
+    seen = np.where(view.open_loop, seen, batch)
+    others = np.where(view.open_loop, np.maximum(seen - 1.0, np.minimum(batch, seen)), batch)
+    return seen, others
 
 
 def _normal_cdf(x: np.ndarray) -> np.ndarray:
@@ -180,7 +198,7 @@ def steady_state(
     # SGLang) preempts/retracts and recomputes: ~0.8 prompt tokens per output token.
     kv_full = (~inp.reserve_full_context) & (batch >= 0.98 * kv_batch_limit(inp))
     recompute = np.where(kv_full, KV_BOUND_RECOMPUTE_PER_OUTPUT_TOKEN * batch, 0.0)
-    seen, others = _request_view(inp, batch)
+    seen, others = _request_view(RequestView.of(inp), np.asarray(batch, dtype=float))
     mean_prefill = others * prompt / out + recompute
     chunk_async = np.minimum(budget, np.maximum(prompt, mean_prefill))
     chunk_sync = np.minimum(budget, np.maximum(batch * prompt, prompt))
@@ -242,7 +260,7 @@ def max_batch(inp: FluidInputs) -> np.ndarray:
     return np.asarray(np.maximum(limit, 1.0), dtype=float)
 
 
-def _slot_time(inp: FluidInputs, batch: np.ndarray) -> np.ndarray:
+def _slot_time(inp: FluidInputs, batch: np.ndarray, view: RequestView) -> np.ndarray:
     """``steady_state(inp, batch).slot_time`` with only the two step times it needs."""
     prompt = prompt_tokens(inp)
     out = np.maximum(inp.output_tokens, 1.0)
@@ -252,7 +270,7 @@ def _slot_time(inp: FluidInputs, batch: np.ndarray) -> np.ndarray:
         np.maximum(budget_tokens - batch, 0.25 * budget_tokens),
         np.maximum(budget_tokens, prompt),
     )
-    seen, others = _request_view(inp, batch)
+    seen, others = _request_view(view, batch)
     mean_prefill = others * prompt / out
     chunk = np.minimum(budget, np.maximum(prompt, mean_prefill))
     share = np.clip(mean_prefill / chunk, 0.0, 1.0)
@@ -278,15 +296,16 @@ def solve_open_loop_batch(inp: FluidInputs, rate: np.ndarray, b_max: np.ndarray)
     if not np.any(rate > 0):
         return np.asarray(np.maximum(b_max, 1e-3), dtype=float)
     floor = 1e-3
+    view = RequestView.of(inp)
     a = np.full_like(b_max, floor)
-    fa = rate * _slot_time(inp, a) - a
+    fa = rate * _slot_time(inp, a, view) - a
     b = np.maximum(b_max, floor)
-    fb = rate * _slot_time(inp, b) - b
+    fb = rate * _slot_time(inp, b, view) - b
     saturated = fb >= 0
     for _ in range(OPEN_LOOP_SOLVER_ITERATIONS):
         denom = np.where(np.abs(fb - fa) > 1e-300, fb - fa, 1e-300)
         c = np.clip(b - fb * (b - a) / denom, floor, b_max)
-        fc = rate * _slot_time(inp, c) - c
+        fc = rate * _slot_time(inp, c, view) - c
         swap = fc * fb < 0
         a, fa = np.where(swap, b, a), np.where(swap, fb, fa * 0.5)
         b, fb = c, fc

@@ -14,7 +14,10 @@ chunked prefill), so a share ``f = P̄/p`` of steps carries prefill::
     t̄ = f·t_mix + (1 − f)·t_dec           (mean ITL = mean TPOT)
 
 ITL percentiles are those of the two-point mixture; a request occupies its slot for
-``n_pf·t_mix + (O − 1)·t̄`` (``n_pf = ⌈I/budget⌉`` prefill steps).
+``n_pf·t_mix + (O − 1)·t̄`` (``n_pf = ⌈I/budget⌉`` prefill steps). In an open loop the
+decode steps run at the batch a decoding request sees, itself included (``B + 1`` for Poisson
+arrivals, more for clustered ones: ``fluid_steady.seen_batch``), and a prefill step's
+attention context is length-biased (``E[x²]/(2E[x])`` cached tokens per prompt token).
 
 **Capacity.** ``B_max = min(S, C / (I + O/2), M·O/(I + O))`` (slots, KV cache — the whole
 ``I + O`` for engines that reserve it — and the token budget). The saturated request rate is
@@ -22,9 +25,10 @@ ITL percentiles are those of the two-point mixture; a request occupies its slot 
 
 **Loads.** Open-loop arrivals at ``λ``: ``B`` solves Little's law ``B = λ·slot_time(B)``;
 TTFT = residual step + own prefill + Kingman wait at the prefill budget
-(``ρ = λ·I·t_full/budget``) + a fluid backlog ``max(0, k/μ − k/λ − B_max/μ)`` for the k-th of
-``N`` requests when ``λ > μ``. Burst (``N`` at once): the first ``B_max`` are prefilled at
-the full budget one after another, each later one starts when a slot frees:
+(``ρ = λ·I·t_full/budget``) + for clustered (gamma, CV > 1) arrivals the excess light-traffic
+wait behind the predecessor's prefill + a fluid backlog ``max(0, k/μ − k/λ − B_max/μ)``
+for the k-th of ``N`` requests when ``λ > μ``. Burst (``N`` at once): the first ``B_max`` are
+prefilled at the full budget one after another, each later one starts when a slot frees:
 ``TTFT_k = (k mod B + 1)·s_burst + ⌊k/B⌋·slot_time``. Closed loop with ``c`` clients: ``B = min(c,
 B_max)``, the first ``c`` requests are a burst, later ones wait ``(c − B)/μ``. Static batch:
 one prefill pass of ``b·I`` tokens, then ``O − 1`` decode steps with growing context.

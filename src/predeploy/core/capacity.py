@@ -89,8 +89,11 @@ class Evaluator:
         #: architecture (a distill and its base model).
         self._simulated: dict[tuple[str, int], PerfPrediction] = {}
 
-    def scenario(self, config: Configuration, per_replica_rps: float) -> ServingScenario:
-        """One replica of ``config`` loaded with ``per_replica_rps`` of the traffic."""
+    def scenario(
+        self, config: Configuration, per_replica_rps: float, replicas: int = 1
+    ) -> ServingScenario:
+        """One of ``replicas`` replicas of ``config`` loaded with ``per_replica_rps`` of the
+        traffic."""
         base = self._scenarios.get(id(config))
         if base is None:
             base = ServingScenario(
@@ -104,13 +107,13 @@ class Evaluator:
                 kv_cache_dtype=config.vllm.kv_cache_dtype,
                 prompt_tokens=self.workload.traffic.prompt_tokens,
                 output_tokens=self.workload.traffic.output_tokens,
-                load=self.workload.load(per_replica_rps),
+                load=self.workload.load(per_replica_rps, replicas),
                 vllm=config.vllm,
             )
             self._scenarios[id(config)] = base
             self._configs.append(config)  # keeps id(config) unique while cached
             return base
-        return base.model_copy(update={"load": self.workload.load(per_replica_rps)})
+        return base.model_copy(update={"load": self.workload.load(per_replica_rps, replicas)})
 
     def _checked(
         self, replicas: int, per_replica: float, mode: PredictMode, prediction: PerfPrediction
@@ -133,7 +136,7 @@ class Evaluator:
         if mode == "analytic":
             return analytic
         per_replica = rate_rps / replicas
-        scenario = self.scenario(config, per_replica)
+        scenario = self.scenario(config, per_replica, replicas)
         num_requests = self.simulated_requests(config, analytic)
         # The model's name does not change the physics (distills share their base's shape).
         key = (scenario.model_dump_json(exclude={"model_id"}), num_requests)
@@ -168,7 +171,7 @@ class Evaluator:
         """Analytic predictions of many (configuration, replicas, rate) in one engine call."""
         if not requests:
             return []
-        scenarios = [self.scenario(c, rate / n) for c, n, rate in requests]
+        scenarios = [self.scenario(c, rate / n, n) for c, n, rate in requests]
         self.analytic_calls += len(scenarios)
         predictions = self.engine.predict_many(scenarios)
         return [

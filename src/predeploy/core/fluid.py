@@ -14,7 +14,10 @@ chunked prefill), so a share ``f = P̄/p`` of steps carries prefill::
     t̄ = f·t_mix + (1 − f)·t_dec           (mean ITL = mean TPOT)
 
 ITL percentiles are those of the two-point mixture; a request occupies its slot for
-``n_pf·t_mix + (O − 1)·t̄`` (``n_pf = ⌈I/budget⌉`` prefill steps).
+``n_pf·t_mix + (O − 1)·t̄`` (``n_pf = ⌈I/budget⌉`` prefill steps). In an open loop the
+decode steps run at the batch a decoding request sees, itself included (``B + 1`` for Poisson
+arrivals, more for clustered ones: ``fluid_steady.seen_batch``), and a prefill step's
+attention context is length-biased (``E[x²]/(2E[x])`` cached tokens per prompt token).
 
 **Capacity.** ``B_max = min(S, C / (I + O/2), M·O/(I + O))`` (slots, KV cache — the whole
 ``I + O`` for engines that reserve it — and the token budget). The saturated request rate is
@@ -22,9 +25,10 @@ ITL percentiles are those of the two-point mixture; a request occupies its slot 
 
 **Loads.** Open-loop arrivals at ``λ``: ``B`` solves Little's law ``B = λ·slot_time(B)``;
 TTFT = residual step + own prefill + Kingman wait at the prefill budget
-(``ρ = λ·I·t_full/budget``) + a fluid backlog ``max(0, k/μ − k/λ − B_max/μ)`` for the k-th of
-``N`` requests when ``λ > μ``. Burst (``N`` at once): the first ``B_max`` are prefilled at
-the full budget one after another, each later one starts when a slot frees:
+(``ρ = λ·I·t_full/budget``) + for clustered (gamma, CV > 1) arrivals the excess light-traffic
+wait behind the predecessor's prefill + a fluid backlog ``max(0, k/μ − k/λ − B_max/μ)``
+for the k-th of ``N`` requests when ``λ > μ``. Burst (``N`` at once): the first ``B_max`` are
+prefilled at the full budget one after another, each later one starts when a slot frees:
 ``TTFT_k = (k mod B + 1)·s_burst + ⌊k/B⌋·slot_time``. Closed loop with ``c`` clients: ``B = min(c,
 B_max)``, the first ``c`` requests are a burst, later ones wait ``(c − B)/μ``. Static batch:
 one prefill pass of ``b·I`` tokens, then ``O − 1`` decode steps with growing context.
@@ -35,6 +39,7 @@ output length (lognormal with the dataset's coefficient of variation) and queuei
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,6 +56,7 @@ from predeploy.core.fluid_steady import (
     SteadyState,
     decode_step_count,
     max_batch,
+    prefill_context_tokens,
     prompt_tokens,
     single_stream,
     solve_open_loop_batch,
@@ -137,13 +143,14 @@ def evaluate(inp: FluidInputs, grid_points: int | None = None) -> FluidResult:
     # Service TTFT of one request: residual of the running step + its own prefill steps.
     per_token_mix = (col(st.t_mix) - col(st.t_dec)) / col(st.prefill_step_tokens)
     # Attention grows with the square of the prompt: a prompt of x tokens attends to x/2
-    # cached tokens per token on average, the step times above to I/2.
+    # cached tokens per token on average, the mixed step above to E[x²]/(2E[x]).
     pair_s = _prefill_pair_s(inp, st, prompt)
+    mix_context = col(prefill_context_tokens(inp))
     svc = (
         0.5 * col(st.t_mean)
         + np.maximum(1.0, prompt_k / col(st.budget)) * col(st.t_dec)
         + prompt_k * per_token_mix
-        + col(pair_s) * prompt_k * (prompt_k - col(prompt)) / 2.0
+        + col(pair_s) * prompt_k * (prompt_k / 2.0 - mix_context)
         + col(overhead)
     )
     # Open loop: Kingman wait at the prefill budget plus the fluid backlog when λ > μ.
@@ -160,6 +167,7 @@ def evaluate(inp: FluidInputs, grid_points: int | None = None) -> FluidResult:
             col(kingman / wait_share) * np.log(col(wait_share) / np.maximum(1 - u_wait, 1e-12)),
             0.0,
         )
+        stoch = stoch + _cluster_wait(inp, st, prompt, rate, points)
         # A backlog only builds in a finite run that states its size; an open-ended run above
         # capacity has no steady state, and measured ones are by construction sustainable.
         finite = col(np.isfinite(inp.num_prompts).astype(float))
@@ -313,6 +321,73 @@ def evaluate(inp: FluidInputs, grid_points: int | None = None) -> FluidResult:
         kv_usage=np.clip(kv_used, 0.0, 1.0),
         queue_length=queue,
     )
+
+
+#: Terms of the series for the regularized lower incomplete gamma function. Used for shapes
+#: ``k ≤ 1`` (inter-arrival CV ≥ 1) with ``x = k·λS < k ≤ 1``: term ``n`` is below ``1/n!``,
+#: so 12 terms leave a relative error under 1e-9.
+INCOMPLETE_GAMMA_TERMS = 12
+
+
+def _cluster_wait(
+    inp: FluidInputs, st: SteadyState, prompt: np.ndarray, rate: np.ndarray, points: int
+) -> np.ndarray:
+    """Extra wait of clustered arrivals behind their predecessor's prefill (s, per sample).
+
+    Kingman's wait at the prefill budget prices a prompt's share of budget-sized steps; a
+    request that arrives right after another waits for that one's whole prefill, steps and
+    their fixed cost included (``S = max(1, I/budget)·t_dec + I·(t_mix − t_dec)/p``). Gamma
+    arrivals with CV ``c > 1`` do so far more often than Poisson ones: the excess of the
+    light-traffic wait (:func:`_light_traffic_wait`) over Poisson's, ``W_c − W_1`` with
+    probability ``P_c − P_1``, spread exponentially over that share of requests (an
+    independent sample dimension). Zero for Poisson or smoother arrivals."""
+    col = _columns
+    if not np.any(inp.arrival_cv > 1.0):
+        return np.zeros((prompt.shape[0], points))
+    lone_s = np.maximum(1.0, prompt / st.budget) * st.t_dec + prompt * (
+        st.t_mix - st.t_dec
+    ) / np.maximum(st.prefill_step_tokens, 1.0)
+    wait_c, share_c = _light_traffic_wait(rate, np.maximum(inp.arrival_cv, 1.0), lone_s)
+    wait_1, share_1 = _light_traffic_wait(rate, np.ones_like(rate), lone_s)
+    extra = np.maximum(wait_c - wait_1, 0.0)
+    share = np.clip(share_c - share_1, 1e-9, 1.0)
+    u = grid(5, points)[None, :]
+    tail = col(extra / share) * np.log(col(share) / np.maximum(1.0 - u, 1e-12))
+    return np.where((u > 1.0 - col(share)) & (extra > 0)[:, None], tail, 0.0)
+
+
+def _light_traffic_wait(
+    rate: np.ndarray, arrival_cv: np.ndarray, service_s: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Light-traffic GI/G/1 wait at the prefill budget: ``(E[W], P(W > 0))`` for a request
+    that only meets its predecessor's prefill (Lindley, ``W = (S − A)⁺``).
+
+    Inter-arrival times ``A`` are gamma (shape ``k = 1/c²``, mean ``1/λ``), ``S`` the mean
+    prefill service time: ``P(W > 0) = P(k, λkS)`` and ``E[W] = S·P(k, λkS) − P(k + 1,
+    λkS)/λ`` (``P`` the regularized lower incomplete gamma). For Poisson arrivals both are
+    below Kingman's (``1 − e^(−ρ) ≤ ρ``; ``E[W] ≤ λS²/2``)."""
+    shape = 1.0 / np.maximum(arrival_cv, 0.05) ** 2
+    lam = np.maximum(rate, 1e-12)
+    x = np.minimum(lam * shape * service_s, shape * MAX_STOCHASTIC_UTILISATION)
+    p0 = _regularized_lower_gamma(shape, x)
+    p1 = _regularized_lower_gamma(shape + 1.0, x)
+    wait = np.maximum(service_s * p0 - p1 / lam, 0.0)
+    return np.where(rate > 0, wait, 0.0), np.where(rate > 0, p0, 0.0)
+
+
+def _regularized_lower_gamma(a: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """``P(a, x) = γ(a, x)/Γ(a) = x^a e^(−x)/Γ(a + 1) · Σₙ xⁿ/((a + 1)…(a + n))`` (series,
+    for ``x < a + 1``)."""
+    order = np.asarray(a, dtype=float)
+    log_gamma = np.array([math.lgamma(v) for v in (order + 1.0).ravel()]).reshape(order.shape)
+    safe_x = np.maximum(x, 1e-300)
+    lead = np.exp(order * np.log(safe_x) - x - log_gamma)
+    term = np.ones_like(x)
+    total = np.ones_like(x)
+    for n in range(1, INCOMPLETE_GAMMA_TERMS):
+        term = term * x / (a + n)
+        total = total + term
+    return np.asarray(np.where(x > 0, np.minimum(lead * total, 1.0), 0.0), dtype=float)
 
 
 def _prefill_pair_s(inp: FluidInputs, st: SteadyState, prompt: np.ndarray) -> np.ndarray:

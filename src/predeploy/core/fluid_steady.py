@@ -19,6 +19,17 @@ from predeploy.core.roofline import HardwareRates, StepShape
 #: 0.8, the value ``core.analytic`` derives from this package's simulator (observed 0.5-1.4).
 KV_BOUND_RECOMPUTE_PER_OUTPUT_TOKEN = 0.8
 
+#: Load code of open-loop arrivals (``core.fluid.OPEN_LOOP``; defined here, where the
+#: request-perspective batch needs it).
+OPEN_LOOP_LOAD = 1
+
+#: Window (in mean inter-arrival times) at which the excess of a gamma renewal process's
+#: renewal function, ``m(t) − λt``, reaches half its limit ``(c² − 1)/2``: the excess behaves
+#: like ``(c² − 1)/2 · λt/(λt + w)``. Estimated: Monte Carlo of gamma renewal processes with
+#: CV 1.2-2.0 (two million arrivals each) gives 0.41-0.42 of the limit at λt = 0.1, 0.54-0.60 at
+#: 0.25, 0.65-0.75 at 0.5, 0.77-0.89 at 1, 0.88-0.97 at 2; this form is within 0.07 of them.
+RENEWAL_EXCESS_HALF_WINDOW = 0.15
+
 
 @dataclass(frozen=True, slots=True)
 class FluidInputs:
@@ -93,6 +104,75 @@ def decode_step_count(inp: FluidInputs) -> np.ndarray:
     return np.asarray(np.maximum(inp.output_tokens - 1.0, 0.0), dtype=float)
 
 
+def seen_batch(inp: FluidInputs, batch: np.ndarray | float) -> np.ndarray:
+    """Running sequences a decoding request of an open loop sees, ``B_seen`` (``batch`` = the
+    time-average ``B`` of Little's law; other loads run a fixed population: ``B``).
+
+    A decoding request is always in its own step: it sees itself plus the others in service
+    at a random instant of its own service, the size-biased batch ``E[N²]/E[N] = B + z``
+    (``z`` = Var N / E N). Poisson arrivals (M/G/∞): ``z = 1``. Renewal arrivals with
+    inter-arrival CV ``c`` cluster: from an arrival epoch, ``m(t) − λt`` more arrivals than
+    average follow within ``t`` and, by reversal, preceded it, so the others met over a
+    service of ``B`` inter-arrival times exceed ``B`` by ``(c² − 1)·R(B)·h``, with
+    ``R(B) = (1/B)∫₀ᴮ x/(x + w) dx = 1 − (w/B)·ln(1 + B/w)`` (``w`` =
+    ``RENEWAL_EXCESS_HALF_WINDOW``) and ``h = E[min(S₁, S₂)]/E[S] = 2(1 − Φ(σ/√2))`` for
+    lognormal service times (``σ² = ln(1 + CV_out²)``; 1 for fixed, ½ for exponential: Whitt's
+    peakedness of G/GI/∞). Bounded to ``[1, max(B_max, B)]``: the engine runs at most ``B_max``.
+    """
+    return _request_view(RequestView.of(inp), np.asarray(batch, dtype=float))[0]
+
+
+@dataclass(frozen=True, slots=True)
+class RequestView:
+    """Per-scenario constants of :func:`seen_batch`, computed once per evaluation (the
+    open-loop solver prices many batches)."""
+
+    open_loop: np.ndarray
+    any_open_loop: bool
+    #: ``(c² − 1)·h``: the excess others met over a long service.
+    excess: np.ndarray
+    max_batch: np.ndarray
+
+    @classmethod
+    def of(cls, inp: FluidInputs) -> RequestView:
+        open_loop = inp.load_kind == OPEN_LOOP_LOAD
+        sigma = np.sqrt(np.log1p(inp.output_cv**2))
+        overlap = 2.0 * (1.0 - _normal_cdf(sigma / np.sqrt(2.0)))
+        return cls(
+            open_loop=open_loop,
+            any_open_loop=bool(np.any(open_loop)),
+            excess=(inp.arrival_cv**2 - 1.0) * overlap,
+            max_batch=max_batch(inp),
+        )
+
+
+def _request_view(view: RequestView, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(B_seen, others)``: the batch a decoding request runs in (:func:`seen_batch`) and the
+    others in it whose prompts it shares steps with: ``B_seen − 1`` for an open loop (``B`` for
+    Poisson arrivals, more for clustered ones), but never below the prefill rate Little's law
+    implies at the batch cap (``min(B, B_seen)``); ``B`` for fixed populations."""
+    if not view.any_open_loop:
+        return batch, batch
+    w = RENEWAL_EXCESS_HALF_WINDOW
+    safe = np.maximum(batch, 1e-9)
+    window_share = np.where(batch > 1e-6, 1.0 - (w / safe) * np.log1p(safe / w), 0.0)
+    cap = np.maximum(view.max_batch, batch)
+    seen = np.maximum(np.clip(batch + 1.0 + view.excess * window_share, 1.0, cap), batch)
+    seen = np.where(view.open_loop, seen, batch)
+    others = np.where(view.open_loop, np.maximum(seen - 1.0, np.minimum(batch, seen)), batch)
+    return seen, others
+
+
+def _normal_cdf(x: np.ndarray) -> np.ndarray:
+    """Standard normal CDF, Φ(x) = ½·erfc(−x/√2) (Abramowitz-Stegun 7.1.26, |error| < 1.5e-7)."""
+    z = np.abs(x) / np.sqrt(2.0)
+    t = 1.0 / (1.0 + 0.3275911 * z)
+    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027
+                + t * 1.061405429))))
+    erfc = poly * np.exp(-z * z)
+    return np.asarray(np.where(x >= 0, 1.0 - 0.5 * erfc, 0.5 * erfc), dtype=float)
+
+
 def steady_state(
     inp: FluidInputs,
     batch: np.ndarray,
@@ -118,19 +198,20 @@ def steady_state(
     # SGLang) preempts/retracts and recomputes: ~0.8 prompt tokens per output token.
     kv_full = (~inp.reserve_full_context) & (batch >= 0.98 * kv_batch_limit(inp))
     recompute = np.where(kv_full, KV_BOUND_RECOMPUTE_PER_OUTPUT_TOKEN * batch, 0.0)
-    mean_prefill = batch * prompt / out + recompute
+    seen, others = _request_view(RequestView.of(inp), np.asarray(batch, dtype=float))
+    mean_prefill = others * prompt / out + recompute
     chunk_async = np.minimum(budget, np.maximum(prompt, mean_prefill))
     chunk_sync = np.minimum(budget, np.maximum(batch * prompt, prompt))
     chunk = sync * chunk_sync + (1.0 - sync) * chunk_async
     chunk = np.where(inp.separate_prefill_batches & (np.asarray(backlog) > 0), budget, chunk)
     share = np.clip(mean_prefill / chunk, 0.0, 1.0)
-    kv = batch * (prompt + 0.5 * inp.output_tokens)
+    kv = seen * (prompt + 0.5 * inp.output_tokens)
     zero = np.zeros_like(batch)
     t_dec, t_mix, t_full = steps_s(
         inp,
-        (zero, zero, batch, kv),
-        (chunk, chunk * prompt / 2.0, batch, kv),
-        (budget, budget * prompt / 2.0, batch, kv),
+        (zero, zero, seen, kv),
+        (chunk, chunk * prefill_context_tokens(inp), seen, kv),
+        (budget, budget * prompt / 2.0, seen, kv),
     )
     t_mean = share * t_mix + (1.0 - share) * t_dec
     steps = np.maximum(np.ceil(prompt / budget - 1e-9), 1.0)
@@ -147,6 +228,17 @@ def steady_state(
         full_prefill_s_per_token=t_full / budget,
         slot_time=slot,
     )
+
+
+def prefill_context_tokens(inp: FluidInputs) -> np.ndarray:
+    """Cached tokens a prompt token attends to on average in the steady state's prefill steps:
+    token ``j`` of an ``x``-token prompt attends to ``j`` earlier ones, ``x²/2`` pairs per
+    prompt, so per prompt token ``E[x²] / (2 E[x]) = I (1 + cv²) / 2`` over lognormal lengths
+    (long prompts bring more tokens, each attending further back; ``I/2`` for fixed lengths).
+    The full-budget step (``full_prefill_s_per_token``) stays at ``I/2``: the Kingman service
+    time adds each prompt's own quadratic term to it (``core.fluid``)."""
+    prompt = prompt_tokens(inp)
+    return np.asarray(prompt * (1.0 + inp.prompt_cv**2) / 2.0, dtype=float)
 
 
 def kv_batch_limit(inp: FluidInputs) -> np.ndarray:
@@ -168,7 +260,7 @@ def max_batch(inp: FluidInputs) -> np.ndarray:
     return np.asarray(np.maximum(limit, 1.0), dtype=float)
 
 
-def _slot_time(inp: FluidInputs, batch: np.ndarray) -> np.ndarray:
+def _slot_time(inp: FluidInputs, batch: np.ndarray, view: RequestView) -> np.ndarray:
     """``steady_state(inp, batch).slot_time`` with only the two step times it needs."""
     prompt = prompt_tokens(inp)
     out = np.maximum(inp.output_tokens, 1.0)
@@ -178,12 +270,14 @@ def _slot_time(inp: FluidInputs, batch: np.ndarray) -> np.ndarray:
         np.maximum(budget_tokens - batch, 0.25 * budget_tokens),
         np.maximum(budget_tokens, prompt),
     )
-    mean_prefill = batch * prompt / out
+    seen, others = _request_view(view, batch)
+    mean_prefill = others * prompt / out
     chunk = np.minimum(budget, np.maximum(prompt, mean_prefill))
     share = np.clip(mean_prefill / chunk, 0.0, 1.0)
-    kv = batch * (prompt + 0.5 * inp.output_tokens)
+    kv = seen * (prompt + 0.5 * inp.output_tokens)
     zero = np.zeros_like(batch)
-    t_dec, t_mix = steps_s(inp, (zero, zero, batch, kv), (chunk, chunk * prompt / 2.0, batch, kv))
+    pairs = chunk * prefill_context_tokens(inp)
+    t_dec, t_mix = steps_s(inp, (zero, zero, seen, kv), (chunk, pairs, seen, kv))
     steps = np.maximum(np.ceil(prompt / budget - 1e-9), 1.0)
     return np.asarray(
         steps * t_mix + decode_step_count(inp) * (share * t_mix + (1.0 - share) * t_dec),
@@ -202,15 +296,16 @@ def solve_open_loop_batch(inp: FluidInputs, rate: np.ndarray, b_max: np.ndarray)
     if not np.any(rate > 0):
         return np.asarray(np.maximum(b_max, 1e-3), dtype=float)
     floor = 1e-3
+    view = RequestView.of(inp)
     a = np.full_like(b_max, floor)
-    fa = rate * _slot_time(inp, a) - a
+    fa = rate * _slot_time(inp, a, view) - a
     b = np.maximum(b_max, floor)
-    fb = rate * _slot_time(inp, b) - b
+    fb = rate * _slot_time(inp, b, view) - b
     saturated = fb >= 0
     for _ in range(OPEN_LOOP_SOLVER_ITERATIONS):
         denom = np.where(np.abs(fb - fa) > 1e-300, fb - fa, 1e-300)
         c = np.clip(b - fb * (b - a) / denom, floor, b_max)
-        fc = rate * _slot_time(inp, c) - c
+        fc = rate * _slot_time(inp, c, view) - c
         swap = fc * fb < 0
         a, fa = np.where(swap, b, a), np.where(swap, fb, fa * 0.5)
         b, fb = c, fc

@@ -50,12 +50,12 @@ def load_curve(
     if replicas < 1:
         raise ValueError(f"replicas must be at least 1, got {replicas}")
     peak_per_replica = workload.sizing_rps / replicas
-    idle = _at(scenario, workload, peak_per_replica * 1e-3)
+    idle = _at(scenario, workload, peak_per_replica * 1e-3, replicas)
     saturation = engine.predict_many([idle])[0].saturation_rps
     if saturation is None or not saturation > 0 or not math.isfinite(saturation):
         raise ValueError(f"{label}: the analytic mode gave no saturation rate")
     rates = sorted({*(u * saturation for u in CURVE_UTILIZATIONS), peak_per_replica})
-    predictions = engine.predict_many([_at(scenario, workload, r) for r in rates])
+    predictions = engine.predict_many([_at(scenario, workload, r, replicas) for r in rates])
     points = [
         _point(r, p, replicas, saturation, workload.slo, "analytic")
         for r, p in zip(rates, predictions, strict=True)
@@ -63,8 +63,11 @@ def load_curve(
     simulated_rates = sorted({*(u * saturation for u in SIMULATED_UTILIZATIONS),
                               peak_per_replica})
     simulated = [
-        _point(r, _predict(engine, _at(scenario, workload, r), "simulate", num_requests, seed),
-               replicas, saturation, workload.slo, "simulation")
+        _point(
+            r,
+            _predict(engine, _at(scenario, workload, r, replicas), "simulate", num_requests, seed),
+            replicas, saturation, workload.slo, "simulation",
+        )
         for r in simulated_rates
     ]
     meeting = [p.requests_per_s for p in points if p.meets_slo]
@@ -80,8 +83,12 @@ def load_curve(
     )
 
 
-def _at(scenario: ServingScenario, workload: Workload, rate_rps: float) -> ServingScenario:
-    return scenario.model_copy(update={"load": workload.load(rate_rps), "replicas": 1})
+def _at(
+    scenario: ServingScenario, workload: Workload, rate_rps: float, replicas: int
+) -> ServingScenario:
+    """One of ``replicas`` replicas at ``rate_rps`` (the traffic's burstiness spread over them)."""
+    load = workload.load(rate_rps, replicas)
+    return scenario.model_copy(update={"load": load, "replicas": 1})
 
 
 def _predict(

@@ -87,6 +87,17 @@ class Configuration:
         return f"{self.model.card.name} {self.precision.value} on {self.gpu.display(self.tp)}"
 
 
+def replica_burstiness_cv(cv: float, replicas: int) -> float:
+    """Inter-arrival CV one of ``replicas`` replicas sees when the router spreads a renewal
+    stream of CV ``c`` over them at random (Kubernetes Services' kube-proxy picks a backend at
+    random): a ``p``-thinned renewal process (``p = 1/R``), whose interval is a geometric sum
+    of the stream's, has ``c_R² = 1 + p·(c² − 1)``. Bursts spread over the replicas; Poisson
+    stays Poisson."""
+    if replicas <= 1:
+        return cv
+    return math.sqrt(1.0 + (cv * cv - 1.0) / replicas)
+
+
 @dataclass(frozen=True, slots=True)
 class Workload:
     """What every configuration is held to."""
@@ -98,15 +109,16 @@ class Workload:
     sizing_rps: float
     context_tokens: int
 
-    def load(self, rate_rps: float) -> LoadSpec:
-        """Open-loop arrivals at ``rate_rps``: Poisson, or gamma with the traffic's CV.
+    def load(self, rate_rps: float, replicas: int = 1) -> LoadSpec:
+        """Open-loop arrivals at ``rate_rps`` on one of ``replicas`` replicas: Poisson, or gamma
+        with the traffic's CV spread over the replicas (:func:`replica_burstiness_cv`).
 
         Built unvalidated (``model_construct``): on the search's hot path, and valid by
         construction (a positive rate, the profile's validated CV).
         """
         if not rate_rps > 0:
             raise ValueError(f"a request rate must be positive, got {rate_rps}")
-        cv = self.traffic.burstiness_cv
+        cv = replica_burstiness_cv(self.traffic.burstiness_cv, replicas)
         if math.isclose(cv, 1.0):
             return LoadSpec.model_construct(kind="poisson", rate_rps=rate_rps, cv=1.0)
         return LoadSpec.model_construct(kind="gamma", rate_rps=rate_rps, cv=cv)

@@ -131,7 +131,7 @@ def plan_load_curve(
         kv_cache_dtype=plan.vllm.kv_cache_dtype,
         prompt_tokens=result.traffic.prompt_tokens,
         output_tokens=result.traffic.output_tokens,
-        load=workload.load(workload.sizing_rps / plan.replicas),
+        load=workload.load(workload.sizing_rps / plan.replicas, plan.replicas),
         vllm=plan.vllm,
     )
     label = f"{plan.model_name or plan.model} {plan.precision.value} on {plan.configuration}"

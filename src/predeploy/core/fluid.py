@@ -278,7 +278,8 @@ def evaluate(inp: FluidInputs, grid_points: int | None = None) -> FluidResult:
         metrics[f"itl_ms_{label}"] = np.where(kind == STATIC_BATCH, static_q, mix) * 1e3
 
     # Throughput per replica, then over all replicas.
-    last_finish = _drain_end_s(inp, ttft, decode_steps, st.t_mean, n_prompts)
+    finite_run = (kind == BURST) | ((kind == MAX_THROUGHPUT) & np.isfinite(inp.num_prompts))
+    last_finish = _drain_end_s(inp, ttft, decode_steps, st.t_mean, n_prompts, finite_run)
     rps_burst = n_prompts / np.maximum(last_finish, 1e-9)
     rps_closed = np.where(
         conc > b_max, mu, conc / np.maximum(ttft.mean(axis=1) + decode_steps * st.t_mean, 1e-9)
@@ -320,6 +321,7 @@ def _drain_end_s(
     decode_steps: np.ndarray,
     t_mean: np.ndarray,
     n_prompts: np.ndarray,
+    finite_run: np.ndarray,
 ) -> np.ndarray:
     """When a finite run of ``N`` requests (burst, finite offline run) completes, seconds.
 
@@ -335,12 +337,15 @@ def _drain_end_s(
 
     Benchmark clients (``vllm bench serve``, ``trtllm-bench``) divide the tokens by this
     duration, so the drain tail lowers the measured throughput of variable-length bursts;
-    fixed-length runs (CV 0) have ``O_max = O`` and end with the bulk.
+    fixed-length runs (CV 0) have ``O_max = O`` and end with the bulk. Only scenarios with
+    ``finite_run`` set get the tail (the others' throughput does not use the run's end).
     """
     bulk = np.asarray(ttft.max(axis=1) + decode_steps * t_mean, dtype=float)
+    if not np.any(finite_run & (inp.output_cv > 0.0)):
+        return bulk
     quantile = 1.0 - 1.0 / (np.maximum(n_prompts, 1.0) + 1.0)
     factor = np.minimum(lognormal_factor(quantile, inp.output_cv), MAX_OUTPUT_FACTOR)
-    longest = np.maximum(inp.output_tokens * factor, inp.output_tokens)
+    longest = np.where(finite_run, np.maximum(inp.output_tokens * factor, inp.output_tokens), 0.0)
     if not np.any(longest > inp.output_tokens):
         return bulk
     one = np.ones_like(longest)

@@ -268,6 +268,7 @@ def merge_drafts(old: IntentDraft, new: IntentDraft, *, first: bool, also: bool)
             requests_per_s=new.requests_per_s,
             rate_is_peak=new.rate_is_peak,
             rate_derived=new.rate_derived,
+            peak_requests_per_s=new.peak_requests_per_s,
         )
     budget = ("budget_monthly_usd", "budget_hourly_usd", "budget_per_million_tokens_usd")
     if any(getattr(new, b) is not None for b in budget):

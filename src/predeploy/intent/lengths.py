@@ -51,6 +51,8 @@ OUTPUT_CUES = frozenset(
         "poem", "poems", "memo", "memos", "digest", "digests", "headline", "headlines",
         "title", "titles", "tagline", "taglines", "bullet", "bullets", "recap", "recaps",
         "overview", "overviews", "synopsis", "takeaways", "highlights", "tldr",
+        # what comes back: "gets back ~1k tokens", "returns 300 tokens", "emits 1.2k tokens"
+        "back", "returns", "returning", "emit", "emits", "emitting", "spits",
     ]
 )
 # fmt: on
@@ -65,6 +67,12 @@ PROMPT_CUES = frozenset(
         "question", "questions", "query", "queries", "source", "sources", "chapter", "chapters",
         "thread", "threads", "call", "calls", "reading", "read", "reads", "log", "logs",
         "recording", "recordings", "codebase", "repository", "repo", "case", "cases", "notes_in",
+        # what is sent: "sends ~8k tokens of context", "feeds 3k tokens", "pastes 2k tokens"
+        "send", "sends", "sending", "feed", "feeds", "feeding", "pass", "passes", "submits",
+        "uploads", "pastes", "ingest", "ingests",
+        # the code a review reads: "diffs ~4k tokens", "PRs of 2k tokens"
+        "diff", "diffs", "patch", "patches", "pr", "prs", "commit", "commits", "changeset",
+        "changesets", "traceback", "tracebacks", "stacktrace", "stacktraces",
     ]
 )
 # fmt: on

@@ -25,6 +25,22 @@ _DECIDES = (
 #: "<aspect>-oriented", "<aspect>-first" and the like.
 _ORIENTED = r"[- ](?:oriented|focused|first|optimi[sz]ed|driven|centric|bound)"
 
+#: Degree words before a comparative: "matters way more than", "far more important".
+_INTENSIFIER = (
+    r"(?:(?:much|far|way|a lot|lots|a bit|a little|slightly|significantly|considerably"
+    r"|substantially|vastly|a great deal|even|so much|by far) )?"
+)
+#: Symbols written for "over": "quality > speed", "accuracy >> cost".
+_OVER_SYMBOL = r"\s*>+\s*"
+#: A negator right before a cue turns it into a relaxation: "don't care about latency",
+#: "we do not need it fast", "never cheap".
+_NEGATED_CUE = re.compile(
+    r"\b(?:don'?t|do not|doesn'?t|does not|didn'?t|won'?t|couldn'?t|never|not|no need to)"
+    r"(?: really| much| even| necessarily| particularly| that| too)?\s+$"
+)
+#: Weight of a cue under a negator (a relaxation of its aspect).
+NEGATED_CUE_WEIGHT = -2.0
+
 #: "the main", "our top", "the only" … before :data:`_CONCERN`.
 _MAIN = r"(?:the |our )?(?:main |primary |biggest |key |top |only |first )?"
 #: What an aspect "is" when it leads: "cost efficiency is the primary consideration".
@@ -343,11 +359,12 @@ _COMPARISONS = (
         rf"|\bnot (?P<b3>{_ASPECT}),? but (?P<a3>{_ASPECT})\b"
     ),
     re.compile(
-        rf"(?P<a>{_ASPECT}) (?:above|over|before) (?:all(?: else)?|everything(?: else)?|anything"
+        rf"(?P<a>{_ASPECT})(?: (?:above|over|before) |{_OVER_SYMBOL})(?:all(?: else)?"
+        rf"|everything(?: else)?|anything"
         rf"(?: else)?)|(?P<a2>{_ASPECT}) first and foremost"
     ),
     re.compile(
-        rf"(?P<a>{_ASPECT}) (?:(?:matters|counts|is) )?(?:much |far |a lot )?more(?: important)?"
+        rf"(?P<a>{_ASPECT}) (?:(?:matters|counts|is) )?{_INTENSIFIER}more(?: important)?"
         rf"(?: to us)? than (?P<b>{_ASPECT})"
     ),
     re.compile(
@@ -360,7 +377,7 @@ _COMPARISONS = (
         rf"(?P<a>{_ASPECT})"
     ),
     re.compile(rf"(?:more|most) important(?: \w+)? (?:is|than) (?P<a>{_ASPECT})"),
-    re.compile(rf"(?P<a>{_ASPECT}) (?:matters|counts) more"),
+    re.compile(rf"(?P<a>{_ASPECT}) (?:matters|counts) {_INTENSIFIER}more"),
     re.compile(
         rf"(?:rather|prefer to|better to) (?:be |get it |get things )?(?P<a>{_ADJ})(?: and slow)?"
         rf" than (?:be )?(?P<b>{_ADJ})|(?P<a3>{_ADJ}) (?:rather than|over|beats) (?P<b3>{_ADJ})\b"
@@ -431,9 +448,11 @@ def find_priority(text: str) -> PriorityGuess | None:
                     scores[b] -= 2
             compared.add((m.start(), m.end()))
     for pattern, prio, weight in _COMPILED:
-        for m in (m for view in views for m in pattern.finditer(view)):
+        for view, m in ((v, m) for v in views for m in pattern.finditer(v)):
             if any(lo <= m.start() < hi for lo, hi in compared) and weight > 0:
                 continue  # the word is part of a comparison already counted
+            if weight > 0 and _NEGATED_CUE.search(view, max(0, m.start() - 30), m.start()):
+                weight = NEGATED_CUE_WEIGHT  # "don't care about latency": a relaxation
             scores[prio] += weight
             if weight > 0:
                 hits[prio].append(m.group(0))

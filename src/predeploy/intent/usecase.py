@@ -120,6 +120,8 @@ USE_CASE_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
         4,
     ),
     (r"chat(?:ting|s)?", U.CHATBOT, 1),
+    # open-ended thinking with the model: "doing long reasoning", "brainstorming"
+    (r"reasoning|brainstorm(?:ing|s)?|thinking partner|sparring partner", U.CHATBOT, 1),
     (r"assistant", U.CHATBOT, 0.5),
     # code completion
     (r"auto-?complet(?:e|es|ion|ions|ing)|autocompletion", U.CODE_COMPLETION, 5),
@@ -510,6 +512,11 @@ def refine_summary(guess: UseCaseGuess, prompt_tokens: float | None) -> UseCaseG
         if rest:
             best = max(rest, key=lambda k: (rest[k], -_TIE_ORDER.index(k)))
             return UseCaseGuess(best, 0.4, _evidence_keys(guess, best), guess.scores)
+        weak = guess.scores[U.LONG_DOCUMENT_SUMMARIZATION] < LONG_DOCUMENT_CUE_SCORE
+        if weak and (prompt_tokens or 0) < LONG_DOCUMENT_MIN_PROMPT_TOKENS:
+            # a weak long cue alone ("long reasoning"), without a long prompt, names no
+            # use case at all
+            return UseCaseGuess(FALLBACK_USE_CASE, 0.2, "", guess.scores, fallback=True)
     long_cue = guess.scores[U.LONG_DOCUMENT_SUMMARIZATION]
     if prompt_tokens is not None:
         is_long = prompt_tokens >= LONG_DOCUMENT_MIN_PROMPT_TOKENS or (

@@ -127,6 +127,9 @@ _COLLECTION_BEFORE = re.compile(
     r"\b(?:corpus|corpora|knowledge ?base|kb|dataset|data set|archive|collection|library"
     r"|total of|in total|altogether|all (?:our|the) (?:docs|documents|data))\b[^,;.]{0,25}$"
 )
+#: Characters between a page or word count and an "up to N tokens" that restates it.
+RESTATED_LENGTH_MAX_GAP_CHARS = 12
+_CONTEXT_WORD = re.compile(r"\b(?:context|window)\b")
 _COLLECTION_AFTER = re.compile(r"^\s*(?:in total|total|overall|altogether|combined|in all)\b")
 _WORD = re.compile(r"[a-z_][a-z'_-]*")
 #: A length in parentheses before a transformation is the input: "(~1,200 tokens) into
@@ -252,8 +255,10 @@ def _role(doc: Doc, start: int, end: int, use_case: UseCase) -> tuple[Role, floa
 def find_lengths(doc: Doc, use_case: UseCase) -> tuple[dict[Role, LengthFound], float | None]:
     """Prompt/output lengths (tokens, one per role) and a minimum context if stated."""
     context: float | None = None
+    context_at: tuple[int, int] | None = None
     for m in list(_CONTEXT_WINDOW.finditer(doc.work)):
         context = number_from(m) if m.group("num") else number_from(m, "num2")
+        context_at = (m.start(), m.end())
         doc.consume(m.start(), m.end())
     best: dict[Role, LengthFound] = {}
     for m in list(_LENGTH.finditer(doc.work)):
@@ -273,4 +278,17 @@ def find_lengths(doc: Doc, use_case: UseCase) -> tuple[dict[Role, LengthFound], 
         if current is None or _UNIT_RANK[found.unit] > _UNIT_RANK[current.unit]:
             best[role] = found
         doc.consume(m.start(), m.end())
+    prompt = best.get("prompt")
+    if (
+        prompt is not None
+        and prompt.unit != "token"
+        and context is not None
+        and context_at is not None
+        and not _CONTEXT_WORD.search(doc.text, context_at[0], context_at[1])
+        and 0 <= context_at[0] - prompt.end <= RESTATED_LENGTH_MAX_GAP_CHARS
+    ):
+        # "(30-80 pages, up to 40k tokens)": the token count restates the pages' length, and
+        # tokens outrank pages
+        best["prompt"] = LengthFound("prompt", context, "token", *context_at, prompt.confidence)
+        context = None
     return best, context

@@ -135,6 +135,11 @@ _CONCURRENT_BESIDE = (
         rf"(?:(?::|=|is|of|at|around|about|~)\s*)?{_APPROX}{_NUM}\b"
     ),
 )
+#: A concurrency word right after the noun: "60 sessions concurrently", "300 calls at once".
+_CONCURRENT_AFTER = re.compile(
+    r"\s*(?:running |open |live )?(?:concurrent(?:ly)?|simultaneous(?:ly)?|in parallel|at once"
+    r"|at the same time)\b"
+)
 _CONCURRENT_USERS = re.compile(
     rf"{_APPROX}{_NUM}\+?\s*(?P<words>(?:[a-z][a-z'-]*\s+){{0,2}}?)(?P<noun>{_CONC})\b"
 )
@@ -247,7 +252,10 @@ def find_users(doc: Doc) -> UsersFound | None:
     if not candidates:
         for m in _CONCURRENT_USERS.finditer(doc.work):
             words = m.group("words")
-            if noun_phrase_ok(words) and _CONCURRENT_WORDS.search(words):
+            tail = doc.text[m.end() : m.end() + 20]
+            if noun_phrase_ok(words) and (
+                _CONCURRENT_WORDS.search(words) or _CONCURRENT_AFTER.match(tail)
+            ):
                 candidates.append(_users(doc, m, words, 0.85, kind="concurrent"))
                 break
     if not candidates:

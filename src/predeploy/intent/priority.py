@@ -42,9 +42,13 @@ _NEGATED_CUE = re.compile(
 NEGATED_CUE_WEIGHT = -2.0
 
 #: "the main", "our top", "the only" … before :data:`_CONCERN`.
-_MAIN = r"(?:the |our )?(?:main |primary |biggest |key |top |only |first )?"
+_RANK = r"(?:main |primary |biggest |key |top |only |first )?"
+_MAIN = rf"(?:the |our )?{_RANK}"
 #: What an aspect "is" when it leads: "cost efficiency is the primary consideration".
-_CONCERN = r"(?:concern|priority|focus|goal|factor|requirement|consideration|driver|objective)"
+_CONCERN = (
+    r"(?:concern|priority|focus|goal|factor|requirement|consideration|driver|objective|thing"
+    r"|worry|issue|constraint)"
+)
 
 #: (phrase regex, priority, weight); negative weights are relaxations of that aspect.
 PRIORITY_PHRASES: tuple[tuple[str, Priority, float], ...] = (
@@ -354,9 +358,16 @@ _COMPARISONS = (
     re.compile(
         rf"(?P<b>{_ASPECT})(?: [\w-]+){{0,3}} (?:doesn't|does not|don't|do not|isn't|is not"
         r"|aren't|are not) (?:really |much |that )?(?:matter|count|important|critical"
-        r"|a (?:concern|priority|factor))[,;]? (?:but |only |just )?(?:the |our )?"
+        rf"|(?:a|the|our|my) {_RANK}{_CONCERN})[,;]? "
+        r"(?:but |only |just )?(?:the |our )?"
         rf"(?P<a>{_ASPECT})(?: [\w-]+)? (?:does|do|is|are|matters|counts)\b"
         rf"|\bnot (?P<b3>{_ASPECT}),? but (?P<a3>{_ASPECT})\b"
+    ),
+    # what the request is after: "looking for throughput:", "optimizing for cost"
+    re.compile(
+        r"(?:looking|optimi[sz]ing|optimi[sz]ed|aiming|going|shooting|tuned|tuning) for "
+        r"(?:max(?:imum)? |high |low |the (?:best|lowest|highest|most) |raw |pure |great )?"
+        rf"(?P<a>{_ASPECT})\b"
     ),
     re.compile(
         rf"(?P<a>{_ASPECT})(?: (?:above|over|before) |{_OVER_SYMBOL})(?:all(?: else)?"

@@ -62,6 +62,17 @@ USE_CASE_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
         1.5,
     ),
     (r"(?:call|contact)[- ]?(?:cent(?:er|re)|line)|support line", U.CUSTOMER_SERVICE, 2),
+    # a generic helper for the people who do support: "copilot for our support reps",
+    # "assistant for care specialists" (a named function, "search for support agents", decides
+    # by itself)
+    (
+        r"(?:copilot|co-pilot|assistant|helper|sidekick|tool)s? for (?:our |the |their )?"
+        r"(?:[\d,.]+k? )?(?:customer )?(?:support|service|care|helpdesk|help desk|cx|cs) (?:reps?"
+        r"|representatives?|agents?|staff|teams?|specialists?|associates?|advisors?|advisers?"
+        r"|workers|operators?)",
+        U.CUSTOMER_SERVICE,
+        3,
+    ),
     (
         r"(?:billing|account|order|shipping|warranty|delivery|payment|subscription|booking"
         r"|reservation|appointment)s? (?:questions|status|issues|inquiries|problems)|(?:questions"

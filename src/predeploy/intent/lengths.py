@@ -131,7 +131,7 @@ _LENGTH = re.compile(
 #: A vague answer size: "one-line answers", "1-2 short paragraphs", "a paragraph or 2",
 #: "a few sentences" (normalized text writes number words as digits).
 _VAGUE_LENGTH = re.compile(
-    rf"(?:(?P<low>\d+)\s*(?:-|to|or)\s*)?(?P<count>\d+(?:\.\d+)?|a single|a few|a couple of|an?)"
+    r"(?:(?P<low>\d+)\s*(?:-|to|or)\s*)?(?P<count>\d+(?:\.\d+)?|a single|a few|a couple of|an?)"
     r"\s*(?:-\s*)?(?:short |brief |concise |long |full |small )?"
     r"(?P<unit>sentence|line|paragraph)s?\b(?:\s+or\s+(?P<high>\d+)\b)?"
     r"(?![\w-]|\s*(?:per|/|a|an)\s*(?:second|sec|s|minute|min|hour|day)\b)"

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from predeploy.intent.numerals import number_from, number_pattern
 from predeploy.intent.periods import (
     SECONDS_PER_DAY,
     SECONDS_PER_HOUR,
@@ -25,7 +26,7 @@ from predeploy.intent.periods import (
     SECONDS_PER_WEEK,
     SECONDS_PER_YEAR,
 )
-from predeploy.intent.text import Doc, number_from, number_pattern
+from predeploy.intent.text import Doc
 
 Period = Literal["month", "hour", "million_tokens"]
 

@@ -27,9 +27,10 @@ from predeploy.intent.extractor import (
     load_question,
 )
 from predeploy.intent.names import NameIndex
+from predeploy.intent.numerals import number_from, number_pattern
 from predeploy.intent.periods import SECONDS_PER_DAY
 from predeploy.intent.slo_merge import DEFAULT_STATED_PERCENTILE
-from predeploy.intent.text import clean_text, normalize, number_from, number_pattern
+from predeploy.intent.text import clean_text, normalize
 
 PendingQuestion = Literal["use_case", "load"]
 #: In a follow-up message a use case must be named this clearly to replace the current one.

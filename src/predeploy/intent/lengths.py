@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from predeploy.core.types import UseCase
-from predeploy.intent.text import Doc, number_from, number_pattern, range_low
+from predeploy.intent.numerals import number_from, number_pattern, range_low
+from predeploy.intent.text import Doc
 
 #: Words per printed page (single-spaced manuscript page); publishing rule of thumb,
 #: e.g. the "about 500 words" figure quoted by Wordcounter.net's words-per-page guide.

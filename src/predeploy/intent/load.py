@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass, replace
 
 from predeploy.core.types.intent import UserKind
-from predeploy.intent.text import Doc, number_from, number_pattern
+from predeploy.intent.numerals import number_from, number_pattern
+from predeploy.intent.text import Doc
 
 #: Nouns that name people using the service (the count is a user count).
 # fmt: off

@@ -21,6 +21,7 @@ from predeploy.intent.load import (
     has_user_noun,
     noun_phrase_ok,
 )
+from predeploy.intent.numerals import number_from, number_pattern
 from predeploy.intent.periods import (
     CADENCE_WORDS,
     SECONDS_PER_DAY,
@@ -28,7 +29,7 @@ from predeploy.intent.periods import (
     SECONDS_PER_MINUTE,
     TIME_UNITS,
 )
-from predeploy.intent.text import Doc, number_from, number_pattern
+from predeploy.intent.text import Doc
 
 #: Abbreviated rate units and their period in seconds.
 RATE_ABBREVIATIONS: dict[str, float] = {

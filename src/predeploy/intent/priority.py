@@ -3,8 +3,8 @@
 Phrases add or subtract weight per priority (the table in :mod:`.priority_phrases`, the idiom
 families in :mod:`.priority_idioms`); comparisons ("accuracy matters more than speed", "cost
 over latency") give the first aspect +4 and the second −2; a cue under a negator ("don't care
-about latency") and relaxations ("we can tolerate higher latency", "cost is no concern") subtract. The
-highest positive score wins; none positive means the user did not say.
+about latency") and relaxations ("we can tolerate higher latency", "cost is no concern")
+subtract. The highest positive score wins; none positive means the user did not say.
 """
 
 from __future__ import annotations

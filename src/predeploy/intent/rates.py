@@ -76,10 +76,11 @@ _PER_USER_RATE = re.compile(
     rf"{_NUM}\s*{NOUN_WORDS}per (?:{PERSON_PATTERN}|head|person)\s*(?:per|/|a|an|each|every)\s*"
     rf"(?P<unit>{_UNIT})\b"
 )
-#: The subject of a rate that each user fires, just before it: "10 analysts, each runs maybe 5
-#: per hour", "every developer sends 20 a day", "each of them does ~8 calls/day".
+#: Who fires a rate, just before it: "10 analysts, each runs maybe 5 per hour", "every
+#: developer sends 20 a day", "each of them does ~8 calls/day", "each fires a completion
+#: every ~3 s" ("each day" is a cadence, no subject).
 _EACH_SUBJECT = re.compile(
-    rf"\b(?:each|every (?:{PERSON_PATTERN}|user|one)|per (?:{PERSON_PATTERN}|user|person|head))"
+    rf"\b(?:each|(?:every|per) (?:{PERSON_PATTERN}|user|person|head|one|session|client|tab))"
     rf"(?: of (?:them|those|these|us))?(?:\s+(?!per\b|every\b|each\b|(?:{_UNIT})\b)[a-z]+)"
     rf"{{0,2}}"
     rf"\s*(?:~|about|around|roughly|maybe|perhaps|approx(?:imately)?)?\s*$"
@@ -140,11 +141,6 @@ _EVERY = re.compile(
     rf"{_APPROX_WORD}\s*(?:{_NUM2}\s*)?(?P<unit>{_UNIT})(?![\w/])"
 )
 _REQUEST_NOUN_END = re.compile(rf"(?:^|\s)(?:{_REQUEST_NOUN})$")
-#: Who fires the request just before it: "each fires", "every developer sends", "per user".
-_EACH_BEFORE = re.compile(
-    rf"\b(?:each|every|per)(?:\s+(?:{PERSON_PATTERN}|user|person|one|session|client|tab))?"
-    rf"(?:\s+[a-z]+){{0,2}}\s*$"
-)
 #: A job done over a span: "over the next month", "within 2 weeks", "in a day".
 _SPAN = re.compile(
     rf"[^;.!?]{{0,60}}?\b(?:over|within|in|during|across)\s+(?:the\s+(?:next|coming|first"
@@ -260,7 +256,7 @@ def find_rates(doc: Doc) -> list[RateFound]:
         count = 1.0 if m.group("a") else number_from(m)
         period = TIME_UNITS[m.group("unit")] * (number_from(m, "num2") if m.group("num2") else 1)
         lo, _ = doc.clause_bounds(m.start())
-        each = _EACH_BEFORE.search(doc.text, max(lo, m.start() - 40), m.start()) is not None
+        each = _EACH_SUBJECT.search(doc.text, max(lo, m.start() - 40), m.start()) is not None
         each = each or _PER_USER_TAIL.match(doc.work, m.end()) is not None
         _add_frequency(doc, found, m, count, period, per_user=each)
     found = _with_elided_peaks(doc, found)

@@ -5,11 +5,15 @@ parameters on all other measurements (AIConfigurator rows included) and predict 
 source. Leave-one-GPU-out: the same per accelerator. Each measured value is scored against
 a model that never saw its source (or accelerator).
 
+AIConfigurator by GPU (``--aiconfigurator-by-gpu``): the AIConfigurator silicon rows of one
+accelerator held out at a time, everything else fitted (fixed-concurrency TTFT/TPOT of vLLM,
+SGLang and TensorRT-LLM on a known GPU: the closest analogue of unseen serving benchmarks).
+
 Usage: ``.venv/bin/python bench/perf_validate.py [--split source|gpu|both]
-[--include-aiconfigurator] [--markdown docs/perf-validation.md]``. ``--markdown`` replaces
-the tables between the ``<!-- tables:start -->``/``<!-- tables:end -->`` markers of that
-file. The metrics are ``predeploy.core.scoring``'s, which a test checks against
-../shared/calibration/score_perf.py.
+[--include-aiconfigurator] [--aiconfigurator-by-gpu] [--jobs 2] [--markdown
+docs/perf-validation.md]``. ``--markdown`` replaces the tables between the
+``<!-- tables:start -->``/``<!-- tables:end -->`` markers of that file. The metrics are
+``predeploy.core.scoring``'s, which a test checks against ../shared/calibration/score_perf.py.
 """
 
 from __future__ import annotations
@@ -19,25 +23,43 @@ import sys
 import time
 from pathlib import Path
 
-from predeploy.core.scoring import Score, render
+from perf_residuals import AIC, measurements, run_split
+from predeploy.core.scoring import Score, render, score
+from predeploy.core.validation import scored_cases
 from predeploy.services.perf import validate_parameters
 
 REPO = Path(__file__).resolve().parents[1]
 START, END = "<!-- tables:start -->", "<!-- tables:end -->"
 
 
+TITLES = {
+    "source": "Leave one source out",
+    "gpu": "Leave one GPU out",
+    "aiconfigurator-gpu": "AIConfigurator rows held out by GPU",
+}
+
+
 def _markdown(results: dict[str, Score]) -> str:
     parts = [START]
     for split, result in results.items():
-        parts += [f"\n### Leave one {split} out\n", "```", render(result), "```"]
+        parts += [f"\n### {TITLES[split]}\n", "```", render(result), "```"]
     parts.append(END)
     return "\n".join(parts)
+
+
+def aiconfigurator_by_gpu(iterations: int, jobs: int) -> Score:
+    """AIConfigurator rows of each GPU predicted by a fit without them."""
+    held = run_split("aic-gpu", iterations=iterations, jobs=jobs, params_file=None)
+    rows = [m for m in measurements() if m.source_key == AIC]
+    return score(scored_cases(rows), held)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", default="both", choices=["source", "gpu", "both"])
     parser.add_argument("--include-aiconfigurator", action="store_true")
+    parser.add_argument("--aiconfigurator-by-gpu", action="store_true")
+    parser.add_argument("--jobs", type=int, default=1, help="parallel fits (AIConfigurator split)")
     parser.add_argument("--iterations", type=int, default=20)
     parser.add_argument("--markdown", type=Path)
     args = parser.parse_args()
@@ -51,8 +73,13 @@ def main() -> None:
             max_iterations=args.iterations,
             progress=lambda line: print(f"  {line}", file=sys.stderr),
         )
-        print(f"\n## Leave one {split} out ({time.perf_counter() - started:.0f} s)\n")
+        print(f"\n## {TITLES[split]} ({time.perf_counter() - started:.0f} s)\n")
         print(render(results[split]))
+    if args.aiconfigurator_by_gpu:
+        started = time.perf_counter()
+        results["aiconfigurator-gpu"] = aiconfigurator_by_gpu(args.iterations, args.jobs)
+        print(f"\n## {TITLES['aiconfigurator-gpu']} ({time.perf_counter() - started:.0f} s)\n")
+        print(render(results["aiconfigurator-gpu"]))
     if args.markdown:
         text = args.markdown.read_text(encoding="utf-8")
         if START not in text or END not in text:

@@ -29,9 +29,11 @@ TTFT = residual step + own prefill + Kingman wait at the prefill budget
 wait behind the predecessor's prefill + a fluid backlog ``max(0, k/μ − k/λ − B_max/μ)``
 for the k-th of ``N`` requests when ``λ > μ``. Burst (``N`` at once): the first ``B_max`` are
 prefilled at the full budget one after another, each later one starts when a slot frees:
-``TTFT_k = (k mod B + 1)·s_burst + ⌊k/B⌋·slot_time``. Closed loop with ``c`` clients: ``B = min(c,
-B_max)``, the first ``c`` requests are a burst, later ones wait ``(c − B)/μ``. Static batch:
-one prefill pass of ``b·I`` tokens, then ``O − 1`` decode steps with growing context.
+``TTFT_k = (k mod B + 1)·s_burst + ⌊k/B⌋·slot_time``; the run lasts until its longest
+request ends (the drain tail of variable output lengths, ``_drain_end_s``). Closed loop
+with ``c`` clients: ``B = min(c, B_max)``, the first ``c`` requests are a burst, later ones
+wait ``(c − B)/μ``. Static batch: one prefill pass of ``b·I`` tokens, then ``O − 1`` decode
+steps with growing context.
 
 Request-level percentiles come from a fixed stratified grid over queue position, prompt and
 output length (lognormal with the dataset's coefficient of variation) and queueing delay.
@@ -79,6 +81,11 @@ PERCENTILES = {"p50": 50.0, "p90": 90.0, "p95": 95.0, "p99": 99.0}
 #: How fast output-length variation desynchronises waves of requests that started together:
 #: ``sync = exp(−SYNC_DECAY × CV(output))`` (1 for fixed lengths). Estimated.
 SYNC_DECAY = 3.0
+
+#: Cap on an output length as a multiple of the dataset mean, as the request sampler's
+#: (``core.datasets.token_distribution`` truncates its lognormal at 20 × the mean, or at the
+#: dataset's ``max_tokens`` when that is larger).
+MAX_OUTPUT_FACTOR = 20.0
 
 #: Open-loop utilisation at which the stochastic (Kingman) wait stops growing and the fluid
 #: backlog takes over.
@@ -287,7 +294,8 @@ def evaluate(inp: FluidInputs, grid_points: int | None = None) -> FluidResult:
         metrics[f"itl_ms_{label}"] = np.where(kind == STATIC_BATCH, static_q, mix) * 1e3
 
     # Throughput per replica, then over all replicas.
-    last_finish = ttft.max(axis=1) + decode_steps * st.t_mean
+    finite_run = (kind == BURST) | ((kind == MAX_THROUGHPUT) & np.isfinite(inp.num_prompts))
+    last_finish = _drain_end_s(inp, ttft, decode_steps, st.t_mean, n_prompts, finite_run)
     rps_burst = n_prompts / np.maximum(last_finish, 1e-9)
     rps_closed = np.where(
         conc > b_max, mu, conc / np.maximum(ttft.mean(axis=1) + decode_steps * st.t_mean, 1e-9)
@@ -418,6 +426,45 @@ def _prefill_service_moments(
     second = a * a * m2 + 2.0 * a * b * m3 + b * b * m4
     safe = np.maximum(mean, 1e-30)
     return mean, np.maximum(second / safe**2 - 1.0, 0.0)
+
+
+def _drain_end_s(
+    inp: FluidInputs,
+    ttft: np.ndarray,
+    decode_steps: np.ndarray,
+    t_mean: np.ndarray,
+    n_prompts: np.ndarray,
+    finite_run: np.ndarray,
+) -> np.ndarray:
+    """When a finite run of ``N`` requests (burst, finite offline run) completes, seconds.
+
+    The bulk ends at ``T_bulk = max TTFT + (O − 1)·t̄`` (the last request started, decoding
+    the mean output at the running batch's step time ``t̄``). With variable output lengths
+    the run ends later, with its longest request: ``O_max`` = the lognormal output quantile
+    ``1 − 1/(N + 1)`` (expected maximum of ``N`` draws; capped at ``MAX_OUTPUT_FACTOR`` × the
+    mean like the sampler). It starts at the mean TTFT (its queue position is uniform),
+    decodes ``(T_bulk − mean TTFT)/t̄`` tokens while the batch is full, and the rest alone
+    at the single-sequence step time ``t_1 = t(0, 0, 1, I + O_max/2)``::
+
+        T_end = T_bulk + max(0, O_max − 1 − (T_bulk − mean TTFT)/t̄) · t_1
+
+    Benchmark clients (``vllm bench serve``, ``trtllm-bench``) divide the tokens by this
+    duration, so the drain tail lowers the measured throughput of variable-length bursts;
+    fixed-length runs (CV 0) have ``O_max = O`` and end with the bulk. Only scenarios with
+    ``finite_run`` set get the tail (the others' throughput does not use the run's end).
+    """
+    bulk = np.asarray(ttft.max(axis=1) + decode_steps * t_mean, dtype=float)
+    if not np.any(finite_run & (inp.output_cv > 0.0)):
+        return bulk
+    quantile = 1.0 - 1.0 / (np.maximum(n_prompts, 1.0) + 1.0)
+    factor = np.minimum(lognormal_factor(quantile, inp.output_cv), MAX_OUTPUT_FACTOR)
+    longest = np.where(finite_run, np.maximum(inp.output_tokens * factor, inp.output_tokens), 0.0)
+    if not np.any(longest > inp.output_tokens):
+        return bulk
+    one = np.ones_like(longest)
+    t_one = step_s(inp, 0.0 * one, 0.0 * one, one, prompt_tokens(inp) + 0.5 * longest)
+    done_in_bulk = (bulk - ttft.mean(axis=1)) / np.maximum(t_mean, 1e-12)
+    return np.asarray(bulk + np.maximum(longest - 1.0 - done_in_bulk, 0.0) * t_one, dtype=float)
 
 
 def _columns(values: np.ndarray) -> np.ndarray:

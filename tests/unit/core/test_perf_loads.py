@@ -17,8 +17,10 @@ from predeploy.core.benchmarks import (
 from predeploy.core.cases import architecture_from_model_config
 from predeploy.core.catalog import InMemoryCatalog
 from predeploy.core.efficiency import ParameterSet
-from predeploy.core.fluid_stats import three_point_quantile, two_point_quantile
+from predeploy.core.fluid_stats import lognormal_factor, three_point_quantile, two_point_quantile
+from predeploy.core.latency import RooflineStepCost
 from predeploy.core.perf import predict, predict_many
+from predeploy.core.roofline import roofline_floor_s
 from predeploy.core.types import (
     BenchmarkRecord,
     FactKind,
@@ -148,6 +150,41 @@ def test_a_burst_with_varied_outputs_keeps_its_first_wave_stall() -> None:
     # Requests that arrived together all wait for the wave's prefill, varied outputs or not.
     assert tpot_p99(1.0) > 1.5 * steady
     assert tpot_p99(0.0) > 1.5 * steady
+
+
+def _burst(cv: float, prompts: int) -> ServingScenario:
+    output = (
+        TokenDistribution.fixed(200)
+        if cv == 0
+        else TokenDistribution(kind="lognormal", mean=200, stdev=200 * cv, max=4000)
+    )
+    return ServingScenario(
+        model_id="m",
+        model=llama_8b(),
+        gpu=h100(),
+        precision=Precision.BF16,
+        prompt_tokens=TokenDistribution.fixed(200),
+        output_tokens=output,
+        load=LoadSpec(kind="burst", num_prompts=prompts),
+    )
+
+
+def test_a_burst_with_varied_outputs_drains_slower_than_a_fixed_one() -> None:
+    fixed, varied = predict_many([_burst(0.0, 1000), _burst(1.0, 1000)], PARAMS)
+    # Same work, but the varied run ends with its longest request decoding almost alone.
+    assert varied.metrics.output_tokens_per_s < 0.95 * fixed.metrics.output_tokens_per_s
+
+
+@pytest.mark.parametrize("prompts", [100, 1000])
+def test_a_burst_lasts_at_least_as_long_as_its_longest_request_at_the_roofline(
+    prompts: int,
+) -> None:
+    prediction = predict(_burst(1.0, prompts), PARAMS)
+    duration_s = prompts * 200 / prediction.metrics.output_tokens_per_s
+    cost = RooflineStepCost(llama_8b(), h100(), Precision.BF16, PARAMS.base)
+    longest = 200 * float(lognormal_factor(np.array(1 - 1 / (prompts + 1)), 1.0))
+    floor_s = roofline_floor_s(cost.shape, cost.hardware, 1.0, 200.0 + longest / 2)
+    assert duration_s >= longest * floor_s
 
 
 @given(

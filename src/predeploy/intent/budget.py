@@ -17,15 +17,15 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from predeploy.intent.numerals import number_from, number_pattern
 from predeploy.intent.periods import (
     SECONDS_PER_DAY,
-    SECONDS_PER_HOUR,
     SECONDS_PER_MONTH,
     SECONDS_PER_QUARTER,
     SECONDS_PER_WEEK,
     SECONDS_PER_YEAR,
 )
-from predeploy.intent.text import Doc, number_from, number_pattern
+from predeploy.intent.text import Doc
 
 Period = Literal["month", "hour", "million_tokens"]
 
@@ -106,8 +106,6 @@ _BEFORE_FACTORS: dict[str, tuple[Period, float]] = {
     "annual": ("month", SECONDS_PER_MONTH / SECONDS_PER_YEAR),
 }
 _NON_USD = {"€", "eur", "euro", "euros", "£", "gbp", "pound", "pounds"}
-# SECONDS_PER_HOUR is imported for readers of the period table; hourly amounts stay hourly.
-_ = SECONDS_PER_HOUR
 
 
 #: Words that make an amount a limit ("stay under $45k a year", "$6,000/month max") ...

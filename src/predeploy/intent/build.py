@@ -107,6 +107,10 @@ def build_intent(
     users = round(users_f) if users_f is not None else None
     qps = _bounded(draft.requests_per_s, "request rate", 0, MAX_REQUESTS_PER_S, "req/s", notes)
     peak = qps if draft.rate_is_peak and qps is not None else None
+    if qps is not None and not draft.rate_is_peak and draft.peak_requests_per_s is not None:
+        peak = _bounded(
+            draft.peak_requests_per_s, "peak request rate", qps, MAX_REQUESTS_PER_S, "req/s", notes
+        )
     if users is not None:
         sources["users"] = _src(ev.get("users"))
         if draft.user_kind is not None:
@@ -119,11 +123,13 @@ def build_intent(
         sources["qps"] = _src(
             ev.get("requests_per_s"), "derived" if draft.rate_derived else "stated"
         )
-        if peak is not None:
+        if peak is not None and draft.rate_is_peak:
             sources["peak_qps"] = sources["qps"]
             assumptions.append(
                 f"the stated peak of {peak:g} requests/s is used as the design rate (qps)"
             )
+        elif peak is not None:
+            sources["peak_qps"] = _src(ev.get("peak_requests_per_s"))
         elif draft.rate_derived:
             assumptions.append(
                 f"request rate {qps:.4g}/s derived from the stated job size and cadence"

@@ -27,9 +27,10 @@ from predeploy.intent.extractor import (
     load_question,
 )
 from predeploy.intent.names import NameIndex
+from predeploy.intent.numerals import number_from, number_pattern
 from predeploy.intent.periods import SECONDS_PER_DAY
 from predeploy.intent.slo_merge import DEFAULT_STATED_PERCENTILE
-from predeploy.intent.text import clean_text, normalize, number_from, number_pattern
+from predeploy.intent.text import clean_text, normalize
 
 PendingQuestion = Literal["use_case", "load"]
 #: In a follow-up message a use case must be named this clearly to replace the current one.
@@ -268,6 +269,7 @@ def merge_drafts(old: IntentDraft, new: IntentDraft, *, first: bool, also: bool)
             requests_per_s=new.requests_per_s,
             rate_is_peak=new.rate_is_peak,
             rate_derived=new.rate_derived,
+            peak_requests_per_s=new.peak_requests_per_s,
         )
     budget = ("budget_monthly_usd", "budget_hourly_usd", "budget_per_million_tokens_usd")
     if any(getattr(new, b) is not None for b in budget):

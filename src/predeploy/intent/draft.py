@@ -60,6 +60,9 @@ class IntentDraft(FrozenModel):
     user_kind: UserKind | None = None
     requests_per_s: float | None = None
     rate_is_peak: bool = False
+    #: A peak stated beside an average ("20 req/s sustained, 45 peak"): the average is
+    #: ``requests_per_s``, this the peak.
+    peak_requests_per_s: float | None = None
     #: How the rate was obtained: stated as a rate, or derived from a job size and cadence.
     rate_derived: bool = False
     prompt_tokens: float | None = None
@@ -97,6 +100,7 @@ class IntentDraft(FrozenModel):
                 "use_case_confidence",
                 "rate_is_peak",
                 "rate_derived",
+                "peak_requests_per_s",
                 "models_required",
             }:
                 continue

@@ -19,8 +19,8 @@ from predeploy.core.errors import InputError, describe_validation_error
 from predeploy.core.types import DeploymentIntent, FieldSource, PercentileTargets
 from predeploy.intent.draft import StatedTarget
 from predeploy.intent.names import NameIndex
+from predeploy.intent.numerals import parse_number
 from predeploy.intent.slo_merge import merge_targets
-from predeploy.intent.text import parse_number
 
 #: Short paths users type, mapped to where the field lives.
 PATH_ALIASES: dict[str, str] = {

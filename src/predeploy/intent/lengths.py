@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from predeploy.core.types import UseCase
-from predeploy.intent.text import Doc, number_from, number_pattern, range_low
+from predeploy.intent.numerals import number_from, number_pattern, range_low
+from predeploy.intent.text import Doc
 
 #: Words per printed page (single-spaced manuscript page); publishing rule of thumb,
 #: e.g. the "about 500 words" figure quoted by Wordcounter.net's words-per-page guide.
@@ -22,6 +23,18 @@ WORDS_PER_PAGE = 500.0
 #: Tokens per English word: OpenAI's tokenizer guide, "1 token ≈ ¾ of a word".
 TOKENS_PER_WORD = 4.0 / 3.0
 TOKENS_PER_PAGE = WORDS_PER_PAGE * TOKENS_PER_WORD
+#: Words per sentence, an estimate: plain-language guides put the average English sentence at
+#: 15-20 words (e.g. the UK GDS style guide's "25 words or fewer"); we take 20. A "line" of an
+#: answer ("one-line answers") is one sentence.
+WORDS_PER_SENTENCE = 20.0
+#: Sentences per paragraph, an estimate (the school rule of thumb of about five).
+SENTENCES_PER_PARAGRAPH = 5.0
+TOKENS_PER_SENTENCE = WORDS_PER_SENTENCE * TOKENS_PER_WORD
+TOKENS_PER_PARAGRAPH = SENTENCES_PER_PARAGRAPH * TOKENS_PER_SENTENCE
+#: Vague sizes ("a paragraph", "1-2 sentences") above this count are no answer size.
+MAX_VAGUE_COUNT = 10.0
+#: Counts written as words before a vague size.
+_VAGUE_WORD_COUNTS = {"a": 1.0, "an": 1.0, "a single": 1.0, "a few": 3.0, "a couple of": 2.0}
 
 Role = Literal["prompt", "output"]
 UNIT_TOKENS: dict[str, float] = {
@@ -33,9 +46,12 @@ UNIT_TOKENS: dict[str, float] = {
     "words": TOKENS_PER_WORD,
     "page": TOKENS_PER_PAGE,
     "pages": TOKENS_PER_PAGE,
+    "sentence": TOKENS_PER_SENTENCE,
+    "line": TOKENS_PER_SENTENCE,
+    "paragraph": TOKENS_PER_PARAGRAPH,
 }
 #: How much a unit is trusted when two lengths fight over one role (higher wins).
-_UNIT_RANK = {"token": 3, "word": 2, "page": 1}
+_UNIT_RANK = {"token": 3, "word": 2, "page": 1, "sentence": 0, "line": 0, "paragraph": 0}
 
 #: Nouns (and cue words) that mark a length as the prompt or the output.
 # fmt: off
@@ -51,6 +67,8 @@ OUTPUT_CUES = frozenset(
         "poem", "poems", "memo", "memos", "digest", "digests", "headline", "headlines",
         "title", "titles", "tagline", "taglines", "bullet", "bullets", "recap", "recaps",
         "overview", "overviews", "synopsis", "takeaways", "highlights", "tldr",
+        # what comes back: "gets back ~1k tokens", "returns 300 tokens", "emits 1.2k tokens"
+        "back", "returns", "returning", "emit", "emits", "emitting", "spits",
     ]
 )
 # fmt: on
@@ -65,6 +83,12 @@ PROMPT_CUES = frozenset(
         "question", "questions", "query", "queries", "source", "sources", "chapter", "chapters",
         "thread", "threads", "call", "calls", "reading", "read", "reads", "log", "logs",
         "recording", "recordings", "codebase", "repository", "repo", "case", "cases", "notes_in",
+        # what is sent: "sends ~8k tokens of context", "feeds 3k tokens", "pastes 2k tokens"
+        "send", "sends", "sending", "feed", "feeds", "feeding", "pass", "passes", "submit",
+        "submits", "upload", "uploads", "paste", "pastes", "ingest", "ingests",
+        # the code a review reads: "diffs ~4k tokens", "PRs of 2k tokens"
+        "diff", "diffs", "patch", "patches", "pr", "prs", "commit", "commits", "changeset",
+        "changesets", "traceback", "tracebacks", "stacktrace", "stacktraces",
     ]
 )
 # fmt: on
@@ -105,6 +129,14 @@ _LENGTH = re.compile(
     rf"(?:{_NUM2}\s*(?:-|to|and)\s*)?{_NUM}\+?\s*(?:-\s*)?{_UNIT_RE}\b(?!\s*(?:per|/|a|an)\s"
     rf"*(?:second|sec|s|minute|min|hour|day)\b)"
 )
+#: A vague answer size: "one-line answers", "1-2 short paragraphs", "a paragraph or 2",
+#: "a few sentences" (normalized text writes number words as digits).
+_VAGUE_LENGTH = re.compile(
+    r"(?:(?P<low>\d+)\s*(?:-|to|or)\s*)?(?P<count>\d+(?:\.\d+)?|a single|a few|a couple of|an?)"
+    r"\s*(?:-\s*)?(?:short |brief |concise |long |full |small )?"
+    r"(?P<unit>sentence|line|paragraph)s?\b(?:\s+or\s+(?P<high>\d+)\b)?"
+    r"(?![\w-]|\s*(?:per|/|a|an)\s*(?:second|sec|s|minute|min|hour|day)\b)"
+)
 #: A context requirement: "context window of 32k tokens", "up to 100k tokens", "max 8k tokens
 #: of context". A bare "max 500 tokens" is a length (a cap on the answer), not a context.
 _CONTEXT_WINDOW = re.compile(
@@ -119,6 +151,9 @@ _COLLECTION_BEFORE = re.compile(
     r"\b(?:corpus|corpora|knowledge ?base|kb|dataset|data set|archive|collection|library"
     r"|total of|in total|altogether|all (?:our|the) (?:docs|documents|data))\b[^,;.]{0,25}$"
 )
+#: Characters between a page or word count and an "up to N tokens" that restates it.
+RESTATED_LENGTH_MAX_GAP_CHARS = 12
+_CONTEXT_WORD = re.compile(r"\b(?:context|window)\b")
 _COLLECTION_AFTER = re.compile(r"^\s*(?:in total|total|overall|altogether|combined|in all)\b")
 _WORD = re.compile(r"[a-z_][a-z'_-]*")
 #: A length in parentheses before a transformation is the input: "(~1,200 tokens) into
@@ -145,6 +180,10 @@ _VERB_LEADERS = frozenset(
 # fmt: on
 #: Words between a cue and a number that do not change its meaning.
 _HEDGES = frozenset({"about", "around", "approximately", "roughly", "approx", "some", "up", "to"})
+
+
+#: Confidence of a role read from the use case alone (no cue around the length).
+FALLBACK_ROLE_CONFIDENCE = 0.5
 
 
 @dataclass(frozen=True)
@@ -238,14 +277,39 @@ def _role(doc: Doc, start: int, end: int, use_case: UseCase) -> tuple[Role, floa
         if role is not None:
             return role, 0.7
     # 7. the use case alone
-    return ("output" if use_case in GENERATIVE_USE_CASES else "prompt"), 0.5
+    return ("output" if use_case in GENERATIVE_USE_CASES else "prompt"), FALLBACK_ROLE_CONFIDENCE
+
+
+def _vague_lengths(doc: Doc, use_case: UseCase, best: dict[Role, LengthFound]) -> None:
+    """Vague sizes ("a paragraph", "one-line answers") for roles no count in tokens, words
+    or pages filled: ``count × tokens per unit``, a range at its midpoint. The role comes from
+    the words around them; with no cue they describe the answer."""
+    for m in list(_VAGUE_LENGTH.finditer(doc.work)):
+        count_text = m.group("count")
+        count = _VAGUE_WORD_COUNTS.get(count_text) or float(count_text)
+        other = m.group("low") or m.group("high")
+        if other is not None:
+            count = (count + float(other)) / 2.0
+        if not 0 < count <= MAX_VAGUE_COUNT:
+            continue
+        role, conf = _role(doc, m.start(), m.end(), use_case)
+        if conf <= FALLBACK_ROLE_CONFIDENCE:
+            role = "output"
+        if role not in best:
+            unit = m.group("unit")
+            best[role] = LengthFound(
+                role, count * UNIT_TOKENS[unit], unit, m.start(), m.end(), min(conf, 0.6)
+            )
+        doc.consume(m.start(), m.end())
 
 
 def find_lengths(doc: Doc, use_case: UseCase) -> tuple[dict[Role, LengthFound], float | None]:
     """Prompt/output lengths (tokens, one per role) and a minimum context if stated."""
     context: float | None = None
+    context_at: tuple[int, int] | None = None
     for m in list(_CONTEXT_WINDOW.finditer(doc.work)):
         context = number_from(m) if m.group("num") else number_from(m, "num2")
+        context_at = (m.start(), m.end())
         doc.consume(m.start(), m.end())
     best: dict[Role, LengthFound] = {}
     for m in list(_LENGTH.finditer(doc.work)):
@@ -265,4 +329,18 @@ def find_lengths(doc: Doc, use_case: UseCase) -> tuple[dict[Role, LengthFound], 
         if current is None or _UNIT_RANK[found.unit] > _UNIT_RANK[current.unit]:
             best[role] = found
         doc.consume(m.start(), m.end())
+    _vague_lengths(doc, use_case, best)
+    prompt = best.get("prompt")
+    if (
+        prompt is not None
+        and prompt.unit != "token"
+        and context is not None
+        and context_at is not None
+        and not _CONTEXT_WORD.search(doc.text, context_at[0], context_at[1])
+        and 0 <= context_at[0] - prompt.end <= RESTATED_LENGTH_MAX_GAP_CHARS
+    ):
+        # "(30-80 pages, up to 40k tokens)": the token count restates the pages' length, and
+        # tokens outrank pages
+        best["prompt"] = LengthFound("prompt", context, "token", *context_at, prompt.confidence)
+        context = None
     return best, context

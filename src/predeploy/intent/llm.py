@@ -144,18 +144,37 @@ def _post(url: str, body: dict[str, Any], headers: dict[str, str], timeout_s: fl
         raise LlmError("the server's answer is not JSON") from None
 
 
-class OllamaClient:
-    """Ollama's ``POST /api/chat`` with ``format`` set to the JSON schema."""
+class _HttpChatClient:
+    """What both HTTP clients share: the config and the chat messages of one request."""
 
-    name = "ollama"
+    name = ""
 
     def __init__(self, config: LlmConfig) -> None:
         self.config = config
 
+    @staticmethod
+    def _messages(system: str, user: str) -> list[dict[str, str]]:
+        return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+
+    def complete(self, system: str, user: str, schema: dict[str, Any] | None) -> str:
+        raise NotImplementedError  # each backend posts its own request shape
+
+    @staticmethod
+    def _text(content: object, where: str) -> str:
+        if not isinstance(content, str):
+            raise LlmError(f"{where} is not text")
+        return content
+
+
+class OllamaClient(_HttpChatClient):
+    """Ollama's ``POST /api/chat`` with ``format`` set to the JSON schema."""
+
+    name = "ollama"
+
     def complete(self, system: str, user: str, schema: dict[str, Any] | None) -> str:
         body: dict[str, Any] = {
             "model": self.config.model,
-            "messages": [{"role": "system", "content": system}, {"role": "user", "content": user}],
+            "messages": self._messages(system, user),
             "stream": False,
             "options": {"temperature": 0},
         }
@@ -167,23 +186,18 @@ class OllamaClient:
             content = data["message"]["content"]
         except (KeyError, TypeError):
             raise LlmError("Ollama answer has no message.content") from None
-        if not isinstance(content, str):
-            raise LlmError("Ollama message.content is not text")
-        return content
+        return self._text(content, "Ollama message.content")
 
 
-class OpenAIClient:
+class OpenAIClient(_HttpChatClient):
     """OpenAI-compatible ``POST /v1/chat/completions`` with a ``json_schema`` response format."""
 
     name = "openai"
 
-    def __init__(self, config: LlmConfig) -> None:
-        self.config = config
-
     def complete(self, system: str, user: str, schema: dict[str, Any] | None) -> str:
         body: dict[str, Any] = {
             "model": self.config.model,
-            "messages": [{"role": "system", "content": system}, {"role": "user", "content": user}],
+            "messages": self._messages(system, user),
             "temperature": 0,
         }
         if schema is not None:
@@ -199,12 +213,10 @@ class OpenAIClient:
             content = data["choices"][0]["message"]["content"]
         except (KeyError, IndexError, TypeError):
             raise LlmError("OpenAI-compatible answer has no choices[0].message.content") from None
-        if not isinstance(content, str):
-            raise LlmError("choices[0].message.content is not text")
-        return content
+        return self._text(content, "choices[0].message.content")
 
 
-CLIENTS: dict[str, type[OllamaClient] | type[OpenAIClient]] = {
+CLIENTS: dict[str, type[_HttpChatClient]] = {
     "ollama": OllamaClient,
     "openai": OpenAIClient,
 }

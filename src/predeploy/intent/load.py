@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass, replace
 
 from predeploy.core.types.intent import UserKind
-from predeploy.intent.text import Doc, number_from, number_pattern
+from predeploy.intent.numerals import number_from, number_pattern
+from predeploy.intent.text import Doc
 
 #: Nouns that name people using the service (the count is a user count).
 # fmt: off
@@ -135,6 +136,11 @@ _CONCURRENT_BESIDE = (
         rf"(?:(?::|=|is|of|at|around|about|~)\s*)?{_APPROX}{_NUM}\b"
     ),
 )
+#: A concurrency word right after the noun: "60 sessions concurrently", "300 calls at once".
+_CONCURRENT_AFTER = re.compile(
+    r"\s*(?:running |open |live )?(?:concurrent(?:ly)?|simultaneous(?:ly)?|in parallel|at once"
+    r"|at the same time)\b"
+)
 _CONCURRENT_USERS = re.compile(
     rf"{_APPROX}{_NUM}\+?\s*(?P<words>(?:[a-z][a-z'-]*\s+){{0,2}}?)(?P<noun>{_CONC})\b"
 )
@@ -146,6 +152,8 @@ _TEAM = re.compile(
 _SINGULAR_USER = "|".join(
     sorted({u[:-1] for u in USER_NOUNS if u.endswith("s") and " " not in u}, key=len, reverse=True)
 )
+#: One user noun, plural or singular ("per developer", "each analyst").
+PERSON_PATTERN = rf"(?:{USER_PATTERN}|{_SINGULAR_USER})"
 _N_PERSON = re.compile(
     rf"{_NUM}[- ](?:(?:person|people|member|strong|seat|{_SINGULAR_USER})\b|[a-z]+[- ]?(?:team"
     rf"|group|department|firm|office|class|company|startup|org|organi[sz]ation|practice|agency"
@@ -197,6 +205,14 @@ _FOR_AGENT = re.compile(
     rf"\b(?:for|used by|shared by|serving|serve|serves|supporting|support) (?:our |their |the )?"
     rf"{_APPROX}{_NUM}\+?\s+(?:(?P<mod>[a-z-]+)\s+)?(?P<noun>[a-z]+)\b"
 )
+#: Any plural noun is people when a people context follows it: "30 pilots in our flight-ops
+#: team", "12 chefs who …", "40 cadets on the squad".
+_IN_PEOPLE_CONTEXT = re.compile(
+    rf"{_APPROX}{_NUM}\+?\s+(?:[a-z-]+\s+)?(?P<noun>[a-z]{{3,}}s)\s+(?:who\b|that (?:work|use|need)"
+    rf"|(?:in|on|from|at|across|of) (?:our|the|their|my|its|a|an) (?:[a-z-]+\s+){{0,2}}?"
+    rf"(?:team|department|dept|unit|crew|staff|org|organi[sz]ation|office|group|squad"
+    rf"|division|company|firm|hospital|clinic|school|fleet|airline|workforce)s?\b)"
+)
 _BARE_CONCURRENT = re.compile(rf"{_APPROX}{_NUM}\+?\s*(?:concurrent|simultaneous)\b")
 _FOR_BARE = re.compile(rf"\bfor {_APPROX}{_NUM}\s*(?=[,;.)]|$| and\b| with\b)")
 
@@ -237,7 +253,10 @@ def find_users(doc: Doc) -> UsersFound | None:
     if not candidates:
         for m in _CONCURRENT_USERS.finditer(doc.work):
             words = m.group("words")
-            if noun_phrase_ok(words) and _CONCURRENT_WORDS.search(words):
+            tail = doc.text[m.end() : m.end() + 20]
+            if noun_phrase_ok(words) and (
+                _CONCURRENT_WORDS.search(words) or _CONCURRENT_AFTER.match(tail)
+            ):
                 candidates.append(_users(doc, m, words, 0.85, kind="concurrent"))
                 break
     if not candidates:
@@ -263,6 +282,12 @@ def find_users(doc: Doc) -> UsersFound | None:
             # preposition follows it ("300 women in tech")
             nouns = [m.group("noun")] + ([m.group("mod")] if m.group("mod") else [])
             if any(_AGENT_NOUN.fullmatch(n) and n not in _NOT_PEOPLE for n in nouns):
+                candidates.append(_users(doc, m, m.group(0), 0.6))
+                break
+    if not candidates:
+        for m in _IN_PEOPLE_CONTEXT.finditer(doc.work):
+            noun = m.group("noun")
+            if noun not in _NOT_PEOPLE and not re.fullmatch(ITEMS_PATTERN, noun):
                 candidates.append(_users(doc, m, m.group(0), 0.6))
                 break
     if not candidates:

@@ -10,16 +10,18 @@ rates too: "twice a second" = 2 / s, "a request every 5 seconds" = 1 / 5 s (per 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from predeploy.intent.load import (
     ITEMS_PATTERN,
     NOUN_WORDS,
+    PERSON_PATTERN,
     USER_PATTERN,
     Found,
     has_user_noun,
     noun_phrase_ok,
 )
+from predeploy.intent.numerals import number_from, number_pattern
 from predeploy.intent.periods import (
     CADENCE_WORDS,
     SECONDS_PER_DAY,
@@ -27,7 +29,7 @@ from predeploy.intent.periods import (
     SECONDS_PER_MINUTE,
     TIME_UNITS,
 )
-from predeploy.intent.text import Doc, number_from, number_pattern
+from predeploy.intent.text import Doc
 
 #: Abbreviated rate units and their period in seconds.
 RATE_ABBREVIATIONS: dict[str, float] = {
@@ -51,6 +53,7 @@ RATE_ABBREVIATIONS: dict[str, float] = {
 
 _NUM = number_pattern("num")
 _NUM2 = number_pattern("num2")
+_NUM3 = number_pattern("num3")
 _UNIT = "|".join(sorted((re.escape(u) for u in TIME_UNITS), key=len, reverse=True))
 _CADENCE = "|".join(sorted((re.escape(c) for c in CADENCE_WORDS), key=len, reverse=True))
 _ABBR = "|".join(sorted((re.escape(a) for a in RATE_ABBREVIATIONS), key=len, reverse=True))
@@ -66,11 +69,21 @@ _RATE_PER = re.compile(
 )
 _RATE_CADENCE = re.compile(rf"{_NUM}\+?\s*{NOUN_WORDS}(?P<cadence>{_CADENCE})\b")
 _PER_USER_TAIL = re.compile(
-    rf"^\s*(?:each|per (?:{USER_PATTERN}|head|person|user)|for each (?:{USER_PATTERN}|user))\b"
+    rf"\s*(?:each|apiece|per (?:{PERSON_PATTERN}|head|person|user|seat)|for each"
+    rf" (?:{PERSON_PATTERN}|user))\b"
 )
 _PER_USER_RATE = re.compile(
-    rf"{_NUM}\s*{NOUN_WORDS}per (?:{USER_PATTERN}|head|person)\s*(?:per|/|a|an|each|every)\s*"
+    rf"{_NUM}\s*{NOUN_WORDS}per (?:{PERSON_PATTERN}|head|person)\s*(?:per|/|a|an|each|every)\s*"
     rf"(?P<unit>{_UNIT})\b"
+)
+#: Who fires a rate, just before it: "10 analysts, each runs maybe 5 per hour", "every
+#: developer sends 20 a day", "each of them does ~8 calls/day", "each fires a completion
+#: every ~3 s" ("each day" is a cadence, no subject).
+_EACH_SUBJECT = re.compile(
+    rf"\b(?:each|(?:every|per) (?:{PERSON_PATTERN}|user|person|head|one|session|client|tab))"
+    rf"(?: of (?:them|those|these|us))?(?:\s+(?!per\b|every\b|each\b|(?:{_UNIT})\b)[a-z]+)"
+    rf"{{0,2}}"
+    rf"\s*(?:~|about|around|roughly|maybe|perhaps|approx(?:imately)?)?\s*$"
 )
 _JOB_SIZE = re.compile(
     rf"{_NUM}\+?\s*(?P<words>(?:[a-z][a-z'-]*\s+){{0,3}}?)(?P<item>[a-z][a-z-]*s)\b"
@@ -116,15 +129,18 @@ _REQUEST_NOUN = (
     r"|suggestions?|lookups?|hits?|api calls?|inferences?"
 )
 #: "a request every 5 seconds", "2 queries every minute", "a completion every ~3s".
+#: Verbs of firing a request: after one, any noun is the request ("sends a chunk every 5 s").
+_FIRE_VERB = (
+    r"(?:sends?|sending|fires?(?: off)?|firing(?: off)?|makes?|making|submits?|submitting"
+    r"|asks?|asking|posts?|posting|triggers?|triggering|issues?|issuing|pushes|pushing|hits?)"
+)
+_APPROX_WORD = r"(?:(?:~|about|around|roughly|approx(?:imately)?|maybe|perhaps)\s*)?"
 _EVERY = re.compile(
-    rf"(?:(?P<a>an?|one)|{_NUM})\s+(?:new\s+)?(?:{_REQUEST_NOUN})\s+every\s*"
-    rf"(?:~|about|around|roughly|approx(?:imately)?\s)?\s*(?:{_NUM2}\s*)?(?P<unit>{_UNIT})(?![\w/])"
+    rf"(?:(?P<verb>{_FIRE_VERB})\s+)?(?:(?P<a>an?|one)|{_NUM})\s+(?:new\s+)?"
+    rf"(?P<noun>(?:[a-z-]+\s+)?[a-z-]+)\s+{_APPROX_WORD}every\s*"
+    rf"{_APPROX_WORD}\s*(?:{_NUM2}\s*)?(?P<unit>{_UNIT})(?![\w/])"
 )
-#: Who fires the request just before it: "each fires", "every developer sends", "per user".
-_EACH_BEFORE = re.compile(
-    rf"\b(?:each|every|per)(?:\s+(?:{USER_PATTERN}|user|person|one|session|client|tab))?"
-    rf"(?:\s+[a-z]+){{0,2}}\s*$"
-)
+_REQUEST_NOUN_END = re.compile(rf"(?:^|\s)(?:{_REQUEST_NOUN})$")
 #: A job done over a span: "over the next month", "within 2 weeks", "in a day".
 _SPAN = re.compile(
     rf"[^;.!?]{{0,60}}?\b(?:over|within|in|during|across)\s+(?:the\s+(?:next|coming|first"
@@ -136,6 +152,16 @@ _PEAK_WORDS = re.compile(
     r"\b(?:peak|at (?:the )?busiest|burst(?:s|y)?|spikes?|max(?:imum)?(?=\s*(?:of\s*)?(?:[\d~]"
     r"|$|[,;.)]|rps|qps|load|rate|traffic|requests?|concurren)))\b"
 )
+#: A peak that leaves the unit of the rate before it unsaid: "20 req/s sustained, 45 peak",
+#: "~30 rps, peaks of 80", "12 qps (spikes to 40)".
+_ELIDED_PEAK = re.compile(
+    r"(?:\s*(?:sustained|average|avg|steady|typical(?:ly)?|normal(?:ly)?|on average|baseline"
+    r"|usually))?"
+    rf"[\s,;(]*(?:and |with |but |up to |~|about |around )*(?:{_NUM2}\s*(?:at )?"
+    rf"(?:peak|max(?:imum)?|at (?:the )?busiest)\b|(?:peaks?|peaking|spikes?|spiking|bursts?"
+    rf"|bursting)(?: of| at| to| up to)?\s*(?:~|about |around )?{_NUM3}(?![\w.]|\s*%))"
+)
+_LEADING_NUMBER = re.compile(_NUM)
 _AVERAGE_WORDS = re.compile(r"\b(?:average|avg|on average|mean|sustained|steady|typical)\b")
 
 
@@ -164,7 +190,10 @@ def find_rates(doc: Doc) -> list[RateFound]:
         item = item or bool(m.groupdict().get("item"))
         peak, average = _rate_flags(doc, m.start(), m.end())
         tail = doc.work[m.end() : m.end() + 30]
-        per_user = bool(_PER_USER_TAIL.match(tail))
+        lo, _ = doc.clause_bounds(m.start())
+        per_user = bool(_PER_USER_TAIL.match(tail)) or bool(
+            _EACH_SUBJECT.search(doc.text, max(lo, m.start() - 40), m.start())
+        )
         found.append(
             RateFound(
                 value=number_from(m) / period_s,
@@ -222,11 +251,15 @@ def find_rates(doc: Doc) -> list[RateFound]:
         count = _TIMES[m.group("word")] if m.group("word") else number_from(m)
         _add_frequency(doc, found, m, count, TIME_UNITS[m.group("unit")], per_user=False)
     for m in list(_EVERY.finditer(doc.work)):
+        if not (m.group("verb") or _REQUEST_NOUN_END.search(m.group("noun"))):
+            continue
         count = 1.0 if m.group("a") else number_from(m)
         period = TIME_UNITS[m.group("unit")] * (number_from(m, "num2") if m.group("num2") else 1)
         lo, _ = doc.clause_bounds(m.start())
-        each = _EACH_BEFORE.search(doc.text, max(lo, m.start() - 40), m.start()) is not None
+        each = _EACH_SUBJECT.search(doc.text, max(lo, m.start() - 40), m.start()) is not None
+        each = each or _PER_USER_TAIL.match(doc.work, m.end()) is not None
         _add_frequency(doc, found, m, count, period, per_user=each)
+    found = _with_elided_peaks(doc, found)
     if not found:
         for m in list(_JOB_SIZE.finditer(doc.work)):
             span = _SPAN.match(doc.text, m.end())
@@ -244,6 +277,38 @@ def find_rates(doc: Doc) -> list[RateFound]:
                 add(m, CADENCE_WORDS[cadence.group(0)], derived=True, conf=0.6)
                 break
     return found
+
+
+def _with_elided_peaks(doc: Doc, found: list[RateFound]) -> list[RateFound]:
+    """``found`` plus the peaks written as a bare number after a rate ("20 req/s sustained,
+    45 peak"): ``peak_per_s = rate_per_s × peak_count / rate_count``. The rate they follow is
+    then the base rate, not itself a peak. Consumes them."""
+    out: list[RateFound] = []
+    for rate in found:
+        m = None if rate.per_user or rate.derived else _ELIDED_PEAK.match(doc.work, rate.end)
+        stated = _LEADING_NUMBER.match(doc.text, rate.start)
+        if m is None or stated is None or number_from(stated) <= 0:
+            out.append(rate)
+            continue
+        peak_per_s = rate.value * _peak_count(m) / number_from(stated)
+        out.append(replace(rate, peak=False))
+        out.append(
+            replace(
+                rate,
+                value=peak_per_s,
+                start=m.start(),
+                end=m.end(),
+                confidence=0.75,
+                peak=True,
+                average=False,
+            )
+        )
+        doc.consume(m.start(), m.end())
+    return out
+
+
+def _peak_count(m: re.Match[str]) -> float:
+    return number_from(m, "num2") if m.group("num2") else number_from(m, "num3")
 
 
 def _is_job_size(m: re.Match[str]) -> bool:

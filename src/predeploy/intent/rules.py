@@ -235,6 +235,10 @@ class RuleExtractor:
             values["rate_is_peak"] = not average
             values["rate_derived"] = chosen.derived
             ev["requests_per_s"] = _ev(doc, chosen.start, chosen.end, chosen.confidence)
+            peaks = [r for r in plain if r.peak and r.value > chosen.value]
+            if average and peaks:
+                values["peak_requests_per_s"] = peaks[0].value
+                ev["peak_requests_per_s"] = _ev(doc, peaks[0].start, peaks[0].end, 0.8)
         elif per_user:
             r = per_user[0]
             if users is not None:

@@ -17,7 +17,8 @@ from typing import cast
 
 from predeploy.core.types.base import PercentileName
 from predeploy.core.types.slo import LatencyMetric
-from predeploy.intent.text import Doc, number_from, number_pattern
+from predeploy.intent.numerals import number_from, number_pattern
+from predeploy.intent.text import Doc
 
 #: Metric phrases, most specific first.
 METRIC_PHRASES: tuple[tuple[str, LatencyMetric], ...] = (

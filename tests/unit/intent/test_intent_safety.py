@@ -48,8 +48,10 @@ def test_description_has_no_control_characters(
 ) -> None:
     result = understand("chatbot\x00 for\x1b[2J 30\x9b users\r\n", rules, catalog)
     assert not re.search(r"[\x00-\x1f\x7f-\x9f]", result.intent.description)
-    assert not any(re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", s.evidence or "")
-                   for s in result.intent.sources.values())
+    assert not any(
+        re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", s.evidence or "")
+        for s in result.intent.sources.values()
+    )
 
 
 def test_long_input_is_truncated_with_a_note(
@@ -94,14 +96,20 @@ def test_conversation_injection_cannot_reach_other_fields(
         ("chatbot for 50 users on 0 L4s", [("L4", None)], None),
         ("chatbot for 50 users on 99999999999 L4s", [("L4", None)], None),
         ("chatbot for 50 users on 1,000 L4s", [("L4", 1000)], None),
-        ("chatbot for 50 users on 4 L4s, latency under 0 ms", [("L4", 4)],
-         "ignored latency target 0 ms"),
+        (
+            "chatbot for 50 users on 4 L4s, latency under 0 ms",
+            [("L4", 4)],
+            "ignored latency target 0 ms",
+        ),
         ("chatbot for 50 users, ttft under 0.0001 ms", [], "ignored latency target 0.0001 ms"),
     ],
 )
 def test_impossible_counts_and_targets_are_dropped_not_fatal(
-    rules: RuleExtractor, catalog: InMemoryCatalog, text: str,
-    gpus: list[tuple[str, int | None]], note: str | None,
+    rules: RuleExtractor,
+    catalog: InMemoryCatalog,
+    text: str,
+    gpus: list[tuple[str, int | None]],
+    note: str | None,
 ) -> None:
     intent = understand(text, rules, catalog).intent
     assert [(g.gpu, g.count) for g in intent.constraints.gpus] == gpus

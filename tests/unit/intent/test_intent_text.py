@@ -5,15 +5,9 @@ from __future__ import annotations
 import pytest
 
 from predeploy.core.types.intent import MAX_TEXT_CHARS
+from predeploy.intent.numerals import join_space_thousands, parse_number, spell_out_numbers
 from predeploy.intent.spelling import correct_typos, correct_word
-from predeploy.intent.text import (
-    Doc,
-    clean_text,
-    join_space_thousands,
-    normalize,
-    parse_number,
-    spell_out_numbers,
-)
+from predeploy.intent.text import Doc, clean_text, normalize
 
 
 def test_clean_text_strips_controls_and_unifies_punctuation() -> None:

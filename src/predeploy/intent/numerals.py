@@ -1,0 +1,226 @@
+"""Numbers as people write them: digits with separators and scales ("1,200", "1.5k",
+"2.5 million"), number words ("two hundred and fifty", "a dozen", "a couple hundred").
+
+:func:`spell_out_numbers` turns number words into digits before the finders run;
+:data:`NUMBER` / :func:`number_pattern` match what they read and :func:`number_from` parses it.
+"""
+
+from __future__ import annotations
+
+import re
+
+_WORD_UNITS = {
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+    "a dozen": 12,
+    "dozen": 12,
+    "a couple": 2,
+    "a couple of": 2,
+    "a pair of": 2,
+    "a single": 1,
+    "single": 1,
+    "half a million": 500_000,
+}
+_WORD_SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000, "billion": 1_000_000_000}
+#: Fixed phrases that are numbers but not compounds of number words.
+_WORD_PHRASES = "half a million|a dozen|a couple of|a couple|a pair of|a single|dozen|single"
+_UNIT_WORD = (
+    r"zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen"
+    r"|fifteen|sixteen|seventeen|eighteen|nineteen"
+)
+_TENS_WORD = r"twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
+_SCALE_WORD = r"hundred|thousand|million|billion"
+_FIRST_WORD = rf"(?:(?:{_TENS_WORD})(?:-(?:{_UNIT_WORD}))?|{_UNIT_WORD})"
+_ONE_WORD = rf"(?:{_FIRST_WORD}|{_SCALE_WORD})"
+#: A fixed phrase, or a run of number words: "two hundred and fifty", "twenty-five thousand",
+#: "a hundred and twenty", "three thousand five hundred". "and" only joins after a scale word.
+_NUMBER_WORDS = re.compile(
+    rf"\b(?P<phrase>{_WORD_PHRASES})\b"
+    rf"|\b(?P<run>(?:a (?=(?:{_SCALE_WORD})\b)|(?={_FIRST_WORD}\b)){_ONE_WORD}"
+    rf"(?:(?:\s+|-|\s+and\s+){_ONE_WORD})*)\b"
+)
+_SMALL_KIND = {
+    **dict.fromkeys(_UNIT_WORD.split("|"), "unit"),
+    **dict.fromkeys(_TENS_WORD.split("|"), "tens"),
+}
+
+
+def _compound_groups(words: list[str]) -> list[list[str]]:
+    """Split a run of number words into the numbers it writes.
+
+    A unit or teen may follow only a tens word or a scale word, and a tens word only a scale
+    word: "five ten" is two numbers, "two hundred fifty" one.
+    """
+    groups: list[list[str]] = []
+    for word in words:
+        kind = "scale" if word in _WORD_SCALES else _SMALL_KIND.get(word, "unit")
+        prev = groups[-1][-1] if groups else None
+        prev_kind = (
+            None
+            if prev is None
+            else ("scale" if prev in _WORD_SCALES else _SMALL_KIND.get(prev, "unit"))
+        )
+        joins = prev is not None and (
+            kind == "scale"
+            or prev_kind == "scale"
+            or (prev_kind == "tens" and kind == "unit" and int(_WORD_UNITS[word]) < 10)
+        )
+        if joins:
+            groups[-1].append(word)
+        else:
+            groups.append([word])
+    return groups
+
+
+def _word_number(phrase: str) -> int:
+    """Value of number words: total += current · scale at each thousand/million/billion."""
+    if phrase in _WORD_UNITS:
+        return _WORD_UNITS[phrase]
+    total = current = 0
+    for word in phrase.replace("-", " ").split():
+        if word == "hundred":
+            current = max(current, 1) * 100
+        elif word in _WORD_SCALES:
+            total += max(current, 1) * _WORD_SCALES[word]
+            current = 0
+        else:
+            current += _WORD_UNITS.get(word, 0)
+    return total + current
+
+
+#: Loose quantities of a scale: "a couple hundred" = 2 × 100, "a few thousand" = 3 × 1000,
+#: "half a dozen" = 0.5 × 12. "A few" is read as three (its usual lower reading).
+_QUANTITY_OF_SCALE = re.compile(
+    r"\b(?P<q>a couple(?: of)?|couple of|a few|half an?)\s+(?P<s1>hundred|thousand|million|dozen)"
+    r"(?:\s+(?P<s2>thousand|million))?\b"
+)
+_QUANTITY = {"a couple": 2.0, "a couple of": 2.0, "couple of": 2.0, "a few": 3.0}
+_DOZEN = 12
+
+
+def _quantity_of_scale(m: re.Match[str]) -> str:
+    q = m.group("q")
+    factor = 0.5 if q.startswith("half") else _QUANTITY[q]
+    value = factor * (_DOZEN if m.group("s1") == "dozen" else _WORD_SCALES[m.group("s1")])
+    if m.group("s2"):
+        value *= _WORD_SCALES[m.group("s2")]
+    return f"{value:.0f}"
+
+
+def spell_out_numbers(text: str) -> str:
+    """Replace number words by digits: "two hundred and fifty" → "250", "a dozen" → "12",
+    "a couple hundred" → "200", "half a dozen" → "6".
+
+    "one" stays a word before "of" ("one of our teams") and in "no one"/"anyone".
+    """
+    text = _QUANTITY_OF_SCALE.sub(_quantity_of_scale, text)
+
+    def repl(m: re.Match[str]) -> str:
+        if m.group("phrase"):
+            return str(_WORD_UNITS[m.group("phrase")])
+        run = m.group("run")
+        after = text[m.end() : m.end() + 4]
+        before = text[max(0, m.start() - 3) : m.start()]
+        if run == "one" and (after.startswith(" of") or before.endswith("no ")):
+            return run
+        words = re.split(r"[\s-]+", run)
+        if words[0] == "a":
+            words = ["one", *words[1:]]
+        # "and" joins only after a scale word ("two hundred and fifty"), else it separates.
+        parts: list[list[str]] = [[]]
+        for i, word in enumerate(words):
+            if word != "and":
+                parts[-1].append(word)
+            elif words[i - 1] not in _WORD_SCALES:
+                parts.append([])
+        return " and ".join(
+            " ".join(str(_word_number(" ".join(g))) for g in _compound_groups(part))
+            for part in parts
+        )
+
+    return _NUMBER_WORDS.sub(repl, text)
+
+
+#: A number as people write it: "1,200", "5 000" (after cleaning), "1.5k", "2.5 million", "20k".
+#: A match never stops inside a number (before a thousands group or a decimal part), so a
+#: pattern that fails on "1,000 freshmen" cannot backtrack into reading "1" before ",000".
+NUMBER = (
+    r"(?<![\w.])(?P<{name}>(?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.\d+)?)(?!,\d{{3}}(?!\d)|\.\d)"
+    r"(?:\s*(?P<{name}_scale>k|m|mm|mn|b|bn|thousand|million|mil|billion|trillion)\b)?"
+)
+_SCALES = {
+    "k": 1e3,
+    "thousand": 1e3,
+    "m": 1e6,
+    "mm": 1e6,
+    "mn": 1e6,
+    "mil": 1e6,
+    "million": 1e6,
+    "b": 1e9,
+    "bn": 1e9,
+    "billion": 1e9,
+    "trillion": 1e12,
+}
+
+
+def number_pattern(name: str = "num") -> str:
+    """Regex fragment for :data:`NUMBER` with named groups ``name`` and ``name_scale``."""
+    return NUMBER.format(name=name)
+
+
+def parse_number(digits: str, scale: str | None) -> float:
+    """``("1.5", "k")`` → 1500.0; ``("12,000", None)`` → 12000.0."""
+    value = float(digits.replace(",", ""))
+    if scale:
+        value *= _SCALES[scale]
+    return value
+
+
+def number_from(match: re.Match[str], name: str = "num") -> float:
+    """The number a :func:`number_pattern` group matched."""
+    return parse_number(match.group(name), match.group(f"{name}_scale"))
+
+
+def range_low(match: re.Match[str], low: str = "num2", high: str = "num") -> float:
+    """The low end of a range whose scale is written once: "30-40k" = 30k–40k, "1.5-2m" =
+    1.5M–2M; "500-2k" keeps 500 (a low end above the high end's digits has no scale)."""
+    value = number_from(match, low)
+    scale = match.group(f"{high}_scale")
+    high_digits = float(match.group(high).replace(",", ""))
+    if match.group(f"{low}_scale") is None and scale and value <= high_digits:
+        value *= _SCALES[scale]
+    return value
+
+
+_SPACE_THOUSANDS = re.compile(r"(?<![\d.,])(\d{1,3})((?: \d{3})+)(?![\d.,]|\s*(?:k|m)\b)")
+
+
+def join_space_thousands(text: str) -> str:
+    """ "5 000 employees" → "5000 employees" (space as a thousands separator)."""
+    return _SPACE_THOUSANDS.sub(lambda m: m.group(1) + m.group(2).replace(" ", ""), text)

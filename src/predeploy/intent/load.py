@@ -44,6 +44,8 @@ USER_NOUNS = (
     "postdocs", "phds", "fellows", "academics", "ccu", "pccu", "ccus", "hires", "new hires",
     "recruits", "joiners", "new joiners", "newcomers", "personnel", "undergraduates",
     "undergrads", "postgraduates", "postgrads", "grad students", "sophomores",
+    # short forms of people nouns: "maintenance techs", "our execs"
+    "techs", "execs", "profs", "medics", "paramedics", "mechanics", "vets", "mgrs", "temps",
 )
 # fmt: on
 #: Nouns that count as users only with a concurrency word ("400 concurrent calls").
@@ -180,6 +182,9 @@ _USERS_AFTER_NOUN = re.compile(
 )
 #: A count of people named earlier in the text: "let students chat …: 10,000 of them".
 _N_OF_THEM = re.compile(rf"{_APPROX}{_NUM}\+?\s+of them\b")
+#: The plural noun right before a parenthesised or appended "N of them": "welders (roughly
+#: 300 of them)", "inspectors, 40 of them".
+_NOUN_BEFORE_COUNT = re.compile(r"\b(?P<noun>[a-z]{3,}s)\s*[(,:-]?\s*$")
 _USER_NOUN_WORD = re.compile(rf"\b(?:{USER_PATTERN})\b")
 #: Agent nouns outside :data:`USER_NOUNS` ("200 investors", "40 pharmacists", "90 freshmen")
 #: after "for", "used by" or "serving": the endings of nouns for people, less the things that
@@ -274,7 +279,10 @@ def find_users(doc: Doc) -> UsersFound | None:
                 break
     if not candidates:
         them = _N_OF_THEM.search(doc.work)
-        if them is not None and _USER_NOUN_WORD.search(doc.text, 0, them.start()):
+        if them is not None and (
+            _USER_NOUN_WORD.search(doc.text, 0, them.start())
+            or _people_right_before(doc.text[max(0, them.start() - 40) : them.start()])
+        ):
             candidates.append(_users(doc, them, them.group(0), 0.7))
     if not candidates:
         for m in _FOR_AGENT.finditer(doc.work):
@@ -299,6 +307,20 @@ def find_users(doc: Doc) -> UsersFound | None:
     best = _joined(doc, candidates[0])
     doc.consume(best.start, best.end)
     return _concurrent_beside(doc, _active_share(doc, best))
+
+
+def _people_right_before(before: str) -> bool:
+    """Whether ``before`` ends in a plural agent noun for people ("welders (", "auditors,"):
+    the noun an "N of them" right after it counts."""
+    m = _NOUN_BEFORE_COUNT.search(before)
+    if m is None:
+        return False
+    noun = m.group("noun")
+    return (
+        bool(_AGENT_NOUN.fullmatch(noun) or re.fullmatch(_COMPOUND_USER, noun))
+        and noun not in _NOT_PEOPLE
+        and not re.fullmatch(ITEMS_PATTERN, noun)
+    )
 
 
 def _joined(doc: Doc, best: UsersFound) -> UsersFound:

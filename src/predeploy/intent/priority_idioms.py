@@ -91,6 +91,31 @@ _HEDGED = tuple(
     (re.compile(rf"(?<![\w-])(?:{HEDGES}) (?:{adjectives})(?![\w-])"), prio)
     for prio, adjectives in ASPECT_ADJECTIVES.items()
 )
+#: Adjectives for failing an aspect: refusing one names that aspect as a floor.
+FAILURE_ADJECTIVES: dict[Priority, str] = {
+    P.LATENCY: r"slow|sluggish|laggy|unresponsive",
+    P.COST: r"expensive|pricey|costly|overpriced",
+    P.QUALITY: r"sloppy|mediocre|unreliable|inaccurate",
+}
+#: A refused failure is a floor, not a goal: "we can't have it sluggish (either)", "it
+#: mustn't be too pricey", "without being slow", "shouldn't feel laggy".
+_REFUSALS = (
+    r"(?:can't|cannot|can not|mustn't|must not|shouldn't|should not|won't|will not|can't"
+    r" afford to|don't want (?:it|them|answers|replies) to|do not want (?:it|them) to)"
+    r" (?:have (?:it|them|answers|replies) |let (?:it|them) )?(?:be |get |feel |look |seem )?"
+    r"|without (?:it |them )?(?:being |getting |feeling )"
+    r"|(?:but|and|while) not "
+)
+_REFUSED = tuple(
+    (
+        re.compile(
+            rf"(?<![\w-])(?:{_REFUSALS})(?:too |overly |painfully |noticeably |horribly )?"
+            rf"(?:{adjectives})(?![\w-])"
+        ),
+        prio,
+    )
+    for prio, adjectives in FAILURE_ADJECTIVES.items()
+)
 #: Units whose every instance matters: "every millisecond counts", "every penny counts".
 _EVERY_UNIT: dict[Priority, str] = {
     P.LATENCY: r"millisecond|ms|second|tick",
@@ -132,8 +157,10 @@ _THROUGHPUT_STAKES = (
 
 
 def hedged_aspects(text: str) -> list[Priority]:
-    """Aspects named only as a floor ("keep it reasonably quick", "fairly cheap")."""
-    return [prio for pattern, prio in _HEDGED if pattern.search(text)]
+    """Aspects named only as a floor: hedged ("keep it reasonably quick", "fairly cheap") or
+    as a refused failure ("we can't have it sluggish either", "without being pricey")."""
+    found = [prio for pattern, prio in (*_HEDGED, *_REFUSED) if pattern.search(text)]
+    return list(dict.fromkeys(found))
 
 
 def idiom_phrases() -> tuple[tuple[str, Priority, float], ...]:

@@ -122,6 +122,18 @@ PRIORITY_PHRASES: tuple[tuple[str, Priority, float], ...] = (
         P.LATENCY,
         4,
     ),
+    # a reply verb with a speed adverb: "has to reply snappily", "answers promptly" (adds to
+    # the adverb's own weight below, so "reply quickly" is a strong cue, "quickly" a mild one)
+    (
+        r"(?:reply|replies|replied|replying|respond|responds|responded|responding|answer|answers"
+        r"|answering|react|reacts|reacting|come back|comes back|get back|gets back|load|loads"
+        r"|appear|appears|show up|shows up|stream|streams)"
+        r" (?:\w+ )?(?:snappily|swiftly|promptly|speedily|rapidly|instantly|immediately"
+        r"|quickly|fast|right away|straight away|without delay|in a flash|in no time)",
+        P.LATENCY,
+        1,
+    ),
+    (r"snappily|swiftly|speedily|promptly", P.LATENCY, 2),
     (
         r"fast|quick(?:ly)?|speedy|rapid|low wait|no lag|without lag|sub-second"
         r"|(?:fast|quick|rapid)[- ](?:respon\w+|answer\w*|reacting|replying)",
@@ -246,6 +258,20 @@ PRIORITY_PHRASES: tuple[tuple[str, Priority, float], ...] = (
         r"|(?:aggregate|total|overall|cluster[- ]wide) (?:throughput|tokens? per (?:second|sec|s)"
         r"|tok/s|tokens/s)"
         r"|optimi[sz](?:e|es|ing) for throughput",
+        P.THROUGHPUT,
+        3,
+    ),
+    # a goal on a volume rate: "optimise for tokens per second", "maximize documents per
+    # hour"; a rate per user or per stream is a speed each user sees, not volume
+    (
+        r"(?:optimi[sz](?:e|es|ed|ing) for|maximi[sz](?:e|es|ing)|max(?:ing)? out|tuned? for"
+        r"|aim(?:ing)? for|prioriti[sz](?:e|es|ing)|care (?:most )?about|all about|push(?:ing)?)"
+        r" (?:the |our |raw |total |aggregate |overall |max(?:imum)? |more |most |high )?"
+        r"(?:tokens|tok|requests|items|documents|docs|jobs|records|pages|rows|completions"
+        r"|generations|files|tickets|emails) ?(?:per|/|an?) ?(?:second|sec|s|minute|min|hour"
+        r"|hr|day|dollar|gpu[- ]?hours?|gpu|node)"
+        r"(?! (?:per|for|each|of) (?:each |every |a |one )?(?:user|stream|request|session"
+        r"|person|client|reader))",
         P.THROUGHPUT,
         3,
     ),

@@ -68,7 +68,12 @@ USE_CASE_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
         r"|regarding) (?:their |the |an? |my |our )?(?:billing|accounts?|orders?|shipping"
         r"|warrant(?:y|ies)|deliver(?:y|ies)|payments?|invoices?|subscriptions?|bookings?"
         r"|reservations?|plans?|bills?|appointments?|prescriptions?|refills?|claims?"
-        r"|opening hours|parcels?|tracking)|refunds?|returns|complaints",
+        r"|opening hours|parcels?|tracking"
+        # what a public or utility service is asked about: "ask about trash pickup, permits"
+        r"|permits?|fines?|licen[cs]es?|benefits|taxes|tax returns|(?:trash|garbage|waste"
+        r"|recycling|bulk)(?: pickups?| collections?)?|parking(?: tickets| fines| permits)?"
+        r"|outages?|fees|renewals?|registrations?|passports?|visas?|rent|repairs?|leases?)"
+        r"|refunds?|returns|complaints",
         U.CUSTOMER_SERVICE,
         2,
     ),
@@ -88,6 +93,21 @@ USE_CASE_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
         3,
     ),
     (r"(?:voice|phone) (?:agent|bot|assistant)s?|callers", U.CUSTOMER_SERVICE, 2),
+    # the people a public or utility service answers: "residents ask about permits",
+    # "taxpayers with questions", "311 service"
+    (
+        r"residents|citizens|taxpayers|constituents|tenants|ratepayers|claimants|beneficiaries"
+        r"|(?:members of )?the public",
+        U.CUSTOMER_SERVICE,
+        1.5,
+    ),
+    (
+        r"311 (?:service|line|hotline|app|calls|requests|system)s?|(?:city|municipal) 311"
+        r"|(?:city|citizen|public|government|council"
+        r"|municipal|county|state) services",
+        U.CUSTOMER_SERVICE,
+        3,
+    ),
     (r"virtual (?:assistant|agent)|visitors", U.CUSTOMER_SERVICE, 1.5),
     (
         r"(?:bank|airline|telecom|telco|isp|utility|insurance|insurer|retail|retailer|hotel)(?:'s)?\b",
@@ -303,6 +323,7 @@ USE_CASE_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
         rf"{_WORD}{{1,5}}?into {_WORD}{{0,2}}?"
         r"(?:briefs?|briefings?|summar\w+|notes"
         r"|bullets|bullet points|abstracts?|recaps?|takeaways|highlights|tl;?drs?|one-liners"
+        r"|blurbs?"
         r"|synops\w+|digests?|action items)",
         U.SUMMARIZATION,
         5,
@@ -325,7 +346,10 @@ USE_CASE_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
         r"|taglines?|captions?|product descriptions?|description (?:writer|generator)"
         r"|social media(?: posts)?|linkedin posts?|press releases?|creative writing|stories"
         r"|story (?:generator|writer)|poems?|essays?|outreach emails|cover letters|seo"
-        r"|marketing (?:copy|content|emails?|texts?)|landing pages?",
+        r"|marketing (?:copy|content|emails?|texts?)|landing pages?"
+        # promotional writing: "promotional blurbs", "episode teasers", "loglines"
+        r"|loglines?|promos|promotional (?:copy|texts?|materials?|content"
+        r"|blurbs?|emails?|descriptions?)|ad scripts|video scripts|microcopy",
         U.CONTENT_GENERATION,
         3,
     ),
@@ -334,7 +358,9 @@ USE_CASE_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
         r"|rephras\w*|polish\w*) (?:\w+ ){0,3}?"
         r"(?:emails?|posts?|articles?|copy|descriptions?|texts?|content|stories|newsletters?"
         r"|replies|responses|ads|job (?:ads|postings|descriptions|listings)"
-        r"|captions?|ads|memos?|letters?|briefs?|announcements?|headlines?|bios)",
+        r"|captions?|ads|memos?|letters?|briefs?|announcements?|headlines?|bios"
+        # a synopsis or blurb that is written, not a source reduced ("synopses of X" is)
+        r"|synops(?:is|es)(?! (?:of|from))|blurbs?|teasers?|loglines?)",
         U.CONTENT_GENERATION,
         3,
     ),
@@ -344,6 +370,9 @@ USE_CASE_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
         1.5,
     ),
     (r"marketers|content creators|copywriters|writers|creators", U.CONTENT_GENERATION, 1.5),
+    # short texts that are written or cut down alike ("3-sentence blurbs" of an article is a
+    # summary): a supporting cue only
+    (r"blurbs?|teasers?", U.CONTENT_GENERATION, 1.5),
     # the kind of message names what is written: "personalized sales emails", "cold outreach"
     (
         r"(?:sales|outreach|cold|follow-?up|promotional|nurture|welcome|campaign|newsletter"
@@ -379,7 +408,17 @@ USE_CASE_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
         r"|re-?(?:scor|rank|classif|tag|label|process|index|categori[sz])\w*"
         r"|(?:each|every) (?:weekend|night|sunday|saturday)|weekends"
         r"|(?:by|before) (?:the )?(?:next )?morning"
-        r"|not time[- ]sensitive|no one is waiting|throughput job",
+        r"|not time[- ]sensitive|throughput job",
+        U.BATCH_PROCESSING,
+        3,
+    ),
+    # nobody waits on the answer: "nobody is waiting on it", "no one's waiting",
+    # "not user-facing", "non-interactive"
+    (
+        r"(?:no ?one|no-one|nobody|no user|no human|no person|no customer)(?:'s| is| will be"
+        r"| are)? (?:actually |really |ever )?(?:waiting|sitting there|watching|in the loop)"
+        r"|(?:not|nothing is|isn't|is not) (?:user|customer|client)[- ]facing"
+        r"|non-?interactive(?:ly)?|not interactive(?:ly)?|no (?:live|interactive) users",
         U.BATCH_PROCESSING,
         3,
     ),

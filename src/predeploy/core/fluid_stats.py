@@ -69,8 +69,14 @@ def normal_quantile(p: np.ndarray) -> np.ndarray:
 def lognormal_factor(u: np.ndarray, cv: np.ndarray | float) -> np.ndarray:
     """Quantile ``u`` of a lognormal with mean 1 and coefficient of variation ``cv``:
     ``exp(σ z_u − σ²/2)`` with ``σ² = ln(1 + cv²)``; exactly 1 when ``cv`` is 0."""
+    return lognormal_at(normal_quantile(u), cv)
+
+
+def lognormal_at(z: np.ndarray, cv: np.ndarray | float) -> np.ndarray:
+    """:func:`lognormal_factor` at standard normal quantiles ``z`` (e.g. :func:`grid_normal`'s,
+    computed once)."""
     sigma = np.sqrt(np.log1p(np.asarray(cv, dtype=float) ** 2))
-    return np.asarray(np.exp(sigma * normal_quantile(u) - 0.5 * sigma**2), dtype=float)
+    return np.asarray(np.exp(sigma * z - 0.5 * sigma**2), dtype=float)
 
 
 def _strata(points: int) -> np.ndarray:

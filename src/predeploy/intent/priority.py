@@ -13,7 +13,8 @@ import re
 from dataclasses import dataclass
 
 from predeploy.core.types import Priority
-from predeploy.intent.priority_idioms import hedged_aspects, idiom_phrases
+from predeploy.intent.priority_consequences import CONSEQUENCE_WEIGHT, find_consequences
+from predeploy.intent.priority_idioms import hedged_aspects, idiom_phrases, refused_aspects
 from predeploy.intent.priority_phrases import CONCERN, PRIORITY_PHRASES, RANK
 from predeploy.intent.text import phrase_views
 
@@ -149,6 +150,8 @@ _COMPILED = tuple(
 
 #: A score at or above this states a priority outright ("cost is our top priority").
 DECISIVE_SCORE = 4.0
+#: Weight of a refused failure that stands alone ("it can't be slow"): a strong cue.
+REFUSED_ALONE_WEIGHT = 3.0
 #: Weight of a trade-off read from an aspect named as a floor beside another aspect's cue.
 FLOOR_TRADE_OFF_WEIGHT = 4.0
 _SUPERLATIVE = re.compile(r"\b(?:\w+est|most|least|as \w+ as possible)\b")
@@ -159,8 +162,15 @@ def _weigh_floors(
 ) -> None:
     """A trade-off: one aspect as a floor ("keep it reasonably quick") beside a mild cue for
     another ("don't overspend") is balanced; beside an outright or superlative one ("cost is
-    our top priority", "cheapest possible") it leaves that one standing."""
-    for floor in hedged_aspects(text):
+    our top priority", "cheapest possible") it leaves that one standing. A refused failure
+    with no other cue at all ("it can't be slow") is what the request insists on: that aspect."""
+    floors = hedged_aspects(text)
+    refused = refused_aspects(text)
+    if refused and all(v <= 0 for v in scores.values()):
+        scores[refused[0]] += REFUSED_ALONE_WEIGHT
+        hits[refused[0]].append(f"refuses a {refused[0].value} failure")
+        return
+    for floor in floors:
         others = [
             p
             for p in (P.LATENCY, P.COST, P.QUALITY, P.THROUGHPUT)
@@ -215,6 +225,10 @@ def find_priority(text: str) -> PriorityGuess | None:
             if weight > 0:
                 hits[prio].append(m.group(0))
             break
+    consequences = find_consequences(text)
+    for aspect in dict.fromkeys(c.priority for c in consequences):
+        scores[aspect] += CONSEQUENCE_WEIGHT
+        hits[aspect].extend(c.evidence for c in consequences if c.priority == aspect)
     _weigh_floors(text, scores, hits)
     best = max(scores, key=lambda p: scores[p])
     if scores[best] <= 0:

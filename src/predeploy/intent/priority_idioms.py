@@ -163,6 +163,13 @@ def hedged_aspects(text: str) -> list[Priority]:
     return list(dict.fromkeys(found))
 
 
+def refused_aspects(text: str) -> list[Priority]:
+    """Aspects whose failure the text refuses outright ("it can't be slow", "mustn't get
+    pricey"), without a hedge."""
+    found = [prio for pattern, prio in _REFUSED if pattern.search(text)]
+    return list(dict.fromkeys(found))
+
+
 def idiom_phrases() -> tuple[tuple[str, Priority, float], ...]:
     """(regex, priority, weight) for every idiom family and aspect."""
     out: list[tuple[str, Priority, float]] = []

@@ -13,7 +13,11 @@ import re
 from dataclasses import dataclass
 
 from predeploy.core.types import Priority
-from predeploy.intent.priority_consequences import CONSEQUENCE_WEIGHT, find_consequences
+from predeploy.intent.priority_consequences import (
+    CONSEQUENCE_WEIGHT,
+    clause_aspect,
+    find_consequences,
+)
 from predeploy.intent.priority_idioms import hedged_aspects, idiom_phrases, refused_aspects
 from predeploy.intent.priority_phrases import CONCERN, PRIORITY_PHRASES, RANK
 from predeploy.intent.text import phrase_views
@@ -43,6 +47,8 @@ _ASPECTS: dict[str, Priority] = {
     "speed": P.LATENCY,
     "response time": P.LATENCY,
     "responsiveness": P.LATENCY,
+    "turnaround": P.LATENCY,
+    "turnaround time": P.LATENCY,
     "being fast": P.LATENCY,
     "fast answers": P.LATENCY,
     "cost": P.COST,
@@ -54,6 +60,9 @@ _ASPECTS: dict[str, Priority] = {
     "quality": P.QUALITY,
     "accuracy": P.QUALITY,
     "correctness": P.QUALITY,
+    "completeness": P.QUALITY,
+    "thoroughness": P.QUALITY,
+    "faithfulness": P.QUALITY,
     "precision": P.QUALITY,
     "answer quality": P.QUALITY,
     "code quality": P.QUALITY,
@@ -92,7 +101,28 @@ _NEGATIVE_ASPECTS: dict[str, Priority] = {
     "mediocre": P.QUALITY,
 }
 _NEG = "|".join(_NEGATIVE_ASPECTS)
-_ALL_ASPECTS = {**_ADJECTIVE_ASPECTS, **_ASPECTS, **_NEGATIVE_ASPECTS}
+#: Failures one would go a long way to avoid, by aspect: "rather wait than ship sloppy code",
+#: "pay more to avoid keeping clients waiting".
+_AVOIDED_FAILURES: dict[str, Priority] = {
+    **_NEGATIVE_ASPECTS,
+    "lag": P.LATENCY,
+    "lagging": P.LATENCY,
+    "delays": P.LATENCY,
+    "waiting": P.LATENCY,
+    "late": P.LATENCY,
+    "bad": P.QUALITY,
+    "mistakes": P.QUALITY,
+    "errors": P.QUALITY,
+    "hallucinations": P.QUALITY,
+    "incorrect": P.QUALITY,
+    "buggy": P.QUALITY,
+    "broken": P.QUALITY,
+    "garbage": P.QUALITY,
+    "overspending": P.COST,
+    "overpaying": P.COST,
+}
+_AVOIDED = "|".join(_AVOIDED_FAILURES)
+_ALL_ASPECTS = {**_ADJECTIVE_ASPECTS, **_ASPECTS, **_AVOIDED_FAILURES}
 _COMPARISONS = (
     # the failure one accepts names the aspect given up: "we'd rather be slow than wrong",
     # "I'll take expensive over inaccurate"
@@ -100,6 +130,14 @@ _COMPARISONS = (
         rf"(?:rather|better|prefer to|happier to) (?:be |get it |have it |go )?(?P<b>{_NEG})"
         rf" than (?:be |get it |have it )?(?P<a>{_NEG})\b"
         rf"|(?:take|accept|prefer) (?P<b3>{_NEG}) (?:over|to) (?P<a3>{_NEG})\b"
+    ),
+    # what one would rather do than fail, or pay to avoid: "they'd rather wait a bit longer
+    # than fix sloppy translations", "we'd pay more to avoid keeping clients waiting"
+    re.compile(
+        rf"(?:rather|sooner|prefer to) (?!(?:be |get it |have it |go )?(?:{_NEG}) than)"
+        rf"[^.;:]{{0,50}}? than (?:[\w'-]+ ){{0,3}}?(?P<a>{_AVOIDED})\b"
+        r"|(?:pay|spend|wait|invest) (?:[\w'-]+ ){0,3}?(?:to avoid|so as not to|rather than|instead"
+        rf" of) (?:[\w'-]+ ){{0,3}}?(?P<a3>{_AVOIDED})\b"
     ),
     # an elliptical contrast: "speed per request doesn't matter, volume does", "not cost
     # but accuracy"
@@ -146,6 +184,36 @@ _COMPILED = tuple(
     (re.compile(rf"(?<![\w-])(?:{p})(?![\w-])"), prio, w)
     for p, prio, w in (*PRIORITY_PHRASES, *idiom_phrases())
 )
+
+
+#: A comparison between two phrases rather than two aspect names: "keeping the monthly
+#: invoice under $10k matters more than shaving milliseconds"; each side's aspect is read from
+#: its words (:func:`clause_aspect`).
+_PHRASE_COMPARISON = re.compile(
+    r"(?P<left>[^.;:,!?]{3,70}?) (?:matters?|counts?|is|are|comes?) "
+    rf"{_INTENSIFIER}(?:more(?: important)?|higher)(?: to us| for us)? (?:than|over) "
+    r"(?P<right>[^.;:,!?]{3,50})"
+)
+
+
+def _weigh_phrase_comparisons(
+    text: str,
+    scores: dict[Priority, float],
+    hits: dict[Priority, list[str]],
+    compared: set[tuple[int, int]],
+) -> None:
+    """Comparisons of whole phrases (+4 to the left side's aspect, −2 to the right's) where
+    no aspect-name comparison already read the same words."""
+    for m in _PHRASE_COMPARISON.finditer(text):
+        if any(lo < m.end() and m.start() < hi for lo, hi in compared):
+            continue
+        a, b = clause_aspect(m.group("left")), clause_aspect(m.group("right"))
+        if a is None or b is None or a == b:
+            continue
+        scores[a] += 4
+        scores[b] -= 2
+        hits[a].append(m.group(0).strip())
+        compared.add((m.start(), m.end()))
 
 
 #: A score at or above this states a priority outright ("cost is our top priority").
@@ -215,6 +283,7 @@ def find_priority(text: str) -> PriorityGuess | None:
                 if b != a:
                     scores[b] -= 2
             compared.add((m.start(), m.end()))
+    _weigh_phrase_comparisons(text, scores, hits, compared)
     for pattern, prio, weight in _COMPILED:
         for view, m in ((v, m) for v in views for m in pattern.finditer(v)):
             if any(lo <= m.start() < hi for lo, hi in compared) and weight > 0:

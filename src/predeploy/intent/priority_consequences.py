@@ -114,7 +114,7 @@ def _clauses(text: str) -> list[tuple[int, int]]:
     return [(a, b) for a, b in spans if text[a:b].strip()]
 
 
-def _aspect_of(clause: str) -> Priority | None:
+def clause_aspect(clause: str) -> Priority | None:
     """The aspect a clause names most strongly (failures count double), if any."""
     scores: dict[Priority, float] = {}
     for pattern, prio, weight in _ASPECT_WORDS:
@@ -135,9 +135,9 @@ def find_consequences(text: str) -> list[Consequence]:
     for i, (lo, hi) in enumerate(clauses):
         for m in _OUTCOME.finditer(text, lo, hi):
             rest = text[lo : m.start()] + " " + text[m.end() : hi]
-            aspect = _aspect_of(rest)
+            aspect = clause_aspect(rest)
             if aspect is None and i > 0:
-                aspect = _aspect_of(text[clauses[i - 1][0] : clauses[i - 1][1]])
+                aspect = clause_aspect(text[clauses[i - 1][0] : clauses[i - 1][1]])
             if aspect is None:
                 if m.group("imp") or m.group("imp2"):
                     aspect = P.LATENCY

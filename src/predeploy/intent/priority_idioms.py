@@ -145,14 +145,28 @@ _LATENCY_STAKES = (
 #: Spending carefully: "without breaking the bank", "pinching pennies".
 _COST_STAKES = (
     r"without breaking the bank|(?:pinch|pinching|count|counting) (?:every )?pennies"
-    r"|watch(?:ing)? (?:every|each) (?:dollar|penny|cent)|on a (?:tight |strict |shoestring )?"
+    r"|watch(?:es|ing)? (?:every|each) (?:dollar|penny|cent|line item|invoice|expense)"
+    r"|on a (?:tight |strict |shoestring )?"
     r"budget|(?:don't|do not|can't|cannot) (?:overspend|blow the budget)"
+    # the people who police the spend: "finance watches every line item", "the CFO will kill
+    # it if the bill grows"
+    r"|(?:finance|our cfo|the cfo|procurement|accounting|the board|management)(?: team)?"
+    r" (?:watch(?:es)?|scrutini[sz]es?|audits?|questions?|pushes back on|will kill|would kill"
+    r"|kills|balks? at|will balk|is watching|tracks?|counts?) "
 )
 #: Pushing volume: "chew through the backlog", "as much as we can per GPU".
 _THROUGHPUT_STAKES = (
     r"(?:chew|chewing|crunch|crunching|plough|plow|ploughing|plowing|burn|burning)"
     r" through|(?:as much|as many \w+) as (?:possible|we can) per (?:gpu|hour|dollar|node)"
     r"|(?:maximum|max|most) volume|(?:just|only|pure) throughput"
+    # volume out of each piece of hardware: "as much volume through each GPU as possible",
+    # "squeeze the most out of every card"
+    r"|as (?:much|many)(?: [\w-]+){0,2} (?:through|per|out of|from|on) (?:each|every|a single"
+    r"|one|our|the) (?:gpus?|cards?|nodes?|servers?|boxe?s?|machines?|accelerators?)"
+    r"(?: as (?:possible|we can))?"
+    r"|squeez(?:e|ing) (?:the most|every (?:last )?(?:\w+ )?(?:token|request|drop|bit)|as much"
+    r"(?: \w+)? as (?:possible|we can)) (?:out of|from) (?:each|every|our|the) (?:gpus?|cards?"
+    r"|hardware|nodes?|servers?|accelerators?)"
 )
 
 

@@ -141,8 +141,14 @@ PRIORITY_PHRASES: tuple[tuple[str, Priority, float], ...] = (
         2,
     ),
     (
-        r"(?:tolerate|accept|fine with|ok with|okay with) (?:a )?(?:bit )?(?:higher|more|some"
-        r"|slower|longer|extra)(?: \w+)? (?:latency|wait|response times?|responses)"
+        r"(?:tolerate|accept|fine with|ok with|okay with|live with) (?:a )?(?:bit |little "
+        r"|slightly |somewhat |marginally |a bit |a little )?(?:higher|more|some"
+        r"|slower|longer|extra)(?: \w+)? (?:latency|wait|response times?|responses|replies"
+        r"|answers|turnaround)"
+        # a quantity of delay that is fine: "a minute of delay is fine", "some lag is okay"
+        r"|(?<!no )(?<!zero )(?:an? (?:few )?[\w-]+ of |some |a bit of |a little )(?:delay|latency"
+        r"|waiting|lag|wait) (?:is|would be) (?:fine|ok|okay|acceptable|tolerable|no problem"
+        r"|not a problem)"
         r"|latency (?:is not|isn't) (?:a )?(?:big |major )?(?:concern|issue|priority|critical)"
         r"|no latency requirement|not latency[- ]sensitive|not time[- ]sensitive|can wait"
         r"|slower is fine|don't need real[- ]?time|doesn't need to be fast"
@@ -167,7 +173,8 @@ PRIORITY_PHRASES: tuple[tuple[str, Priority, float], ...] = (
         r"|cash[- ]strapped|(?:can't|cannot|can not) afford(?! (?:to (?:get|have|give|make|ship"
         r"|send|show|be|wait)|any |mistakes|errors|wrong|hallucinat|inaccura|lag|delays?|slow))"
         r"|tight on (?:money|budget|cash)"
-        r"|keep(?:ing|s)? (?:the |our )?(?:costs?|spend(?:ing)?|bills?) (?:down|low)"
+        r"|keep(?:ing|s)? (?:the |our )?(?:costs?|spend(?:ing)?|bills?) (?:down|low|sane"
+        r"|reasonable|in check|under control|manageable|predictable|modest|lean)"
         r"|(?:almost|practically|virtually|basically|next to|very little) (?:no )?(?:money|budget"
         r"|funds|funding|cash)|no money",
         P.COST,

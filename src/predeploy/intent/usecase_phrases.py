@@ -63,7 +63,9 @@ USE_CASE_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
     ),
     (
         r"(?:billing|account|order|shipping|warranty|delivery|payment|subscription|booking"
-        r"|reservation|appointment)s? (?:questions|status|issues|inquiries|problems)|(?:questions"
+        r"|reservation|appointment|rebooking|baggage|luggage|check-?in|cancellation|flight"
+        r"|upgrade|loyalty|return|exchange)s? (?:questions|status|issues|inquiries|problems)"
+        r"|(?:questions"
         r"|issues|inquiries|problems|help|ask(?:s|ing)?|check(?:s|ing)?) (?:about|with|on"
         r"|regarding) (?:their |the |an? |my |our )?(?:billing|accounts?|orders?|shipping"
         r"|warrant(?:y|ies)|deliver(?:y|ies)|payments?|invoices?|subscriptions?|bookings?"
@@ -261,7 +263,10 @@ USE_CASE_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
         r"(?:docs|documentation|manuals?|wiki|handbook|knowledge ?base|kb|confluence|jira"
         r"|sharepoint|notion|runbooks?|policies|guidelines|pdfs?|documents|contracts|intranet"
         r"|knowledge|knowledge-base|case law|regulations|codebase|articles|filings|papers"
-        r"|data ?sheets|specs|procedures|sops|notes|records|files)",
+        r"|data ?sheets|specs|procedures|sops|notes|records|files"
+        # clinical and reference sources: "drug interactions from our formulary"
+        r"|formular(?:y|ies)|pharmacop(?:o)?eias?|(?:clinical |care )?protocols|monographs"
+        r"|care pathways|reference (?:guides?|manuals?|material))",
         U.RAG_QA,
         3,
     ),

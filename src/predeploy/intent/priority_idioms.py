@@ -150,9 +150,9 @@ _COST_STAKES = (
     r"budget|(?:don't|do not|can't|cannot) (?:overspend|blow the budget)"
     # the people who police the spend: "finance watches every line item", "the CFO will kill
     # it if the bill grows"
-    r"|(?:finance|our cfo|the cfo|procurement|accounting|the board|management)(?: team)?"
-    r" (?:watch(?:es)?|scrutini[sz]es?|audits?|questions?|pushes back on|will kill|would kill"
-    r"|kills|balks? at|will balk|is watching|tracks?|counts?) "
+    r"|(?:finance|our cfo|the cfo|procurement|accounting)(?: team)?"
+    r" (?:watch(?:es)?|scrutini[sz]es?|pushes back on|will kill|would kill|kills|balks? at"
+    r"|will balk|is watching)"
 )
 #: Pushing volume: "chew through the backlog", "as much as we can per GPU".
 _THROUGHPUT_STAKES = (

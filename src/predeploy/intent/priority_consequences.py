@@ -47,13 +47,17 @@ _HARMFUL = (
     r"|hurts? (?:a |the )?(?:patient|customer|user|person|someone)s?|harm(?:s)? (?:a |the )?"
     r"(?:patient|customer|user|person|someone)s?|take(?:s)? (?:\w+ ){0,2}down"
     r"|erod(?:e|es|ing) (?:\w+ )?trust|los(?:e|es|ing) (?:\w+ )?trust|compliance (?:issues?"
-    r"|violations?)|regulatory (?:trouble|fines?)"
+    r"|violations?|breach(?:es)?|problems?)|regulatory (?:trouble|fines?|breach(?:es)?)"
+    r"|(?:legal|regulatory) (?:risk|exposure|liability)"
 )
 #: Outcomes that need the clause around them to say which aspect failed.
 _GENERIC = (
     rf"{_ACTOR} ?(?:churn|leave|quit|complain|roast us|uninstall|stop using (?:it|us|the \w+)"
     r"|switch(?: to (?:a )?competitors?)?|get (?:angry|annoyed|frustrated)|hate (?:it|us))"
-    r"|cost(?:s)? us (?:\w+ )?(?:conversions|customers|users|sales|deals|revenue|money|business)"
+    r"|(?:is|are|means?) (?:a )?lost (?:sales?|customers?|deals?|users?|revenue|business"
+    r"|bookings?|orders?|conversions?)"
+    r"|(?:cost|lose)(?:s)? us (?:\w+ )?(?:conversions|customers|users|sales|deals|revenue"
+    r"|money|business)"
     r"|(?:is|are|becomes?|would be|'s) (?:completely |totally )?(?:worthless|useless|pointless"
     r"|no good|of no use)"
 )

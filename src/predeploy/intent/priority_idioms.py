@@ -170,6 +170,24 @@ _THROUGHPUT_STAKES = (
 )
 
 
+#: Failures named as nouns, by aspect: "made-up facts", "lag", "surprise bills".
+_FAILURE_NOUNS: dict[Priority, str] = {
+    P.QUALITY: (
+        r"made[- ]up (?:facts|answers|citations|numbers|references)|hallucinations?"
+        r"|wrong (?:answers|numbers|facts|results|advice)|errors|mistakes|inaccuracies"
+        r"|fabricat\w+"
+    ),
+    P.LATENCY: r"lag|delays?|pauses|stalls|dead air|slow (?:answers|responses|replies)|waiting",
+    P.COST: r"(?:cost|budget) overruns|surprise bills|overspend\w*|runaway (?:costs|bills)",
+}
+#: Refusing a failure outright: "what we can't have is made-up facts", "we won't tolerate lag".
+_REFUSE_VERB = (
+    r"(?:can't|cannot|can not|won't|will not|mustn't|must not) (?:have|tolerate|accept|allow"
+    r"|live with|stand|risk)(?: is| are)? (?:any |even one |a single )?(?:[\w-]+ )?"
+)
+_REFUSED_NOUN_WEIGHT: dict[Priority, float] = {P.QUALITY: 4, P.LATENCY: 4, P.COST: 3}
+
+
 def hedged_aspects(text: str) -> list[Priority]:
     """Aspects named only as a floor: hedged ("keep it reasonably quick", "fairly cheap") or
     as a refused failure ("we can't have it sluggish either", "without being pricey")."""
@@ -198,6 +216,8 @@ def idiom_phrases() -> tuple[tuple[str, Priority, float], ...]:
         out.append((rf"{verb} (?:{ASPECT_NOUNS[prio]})", prio, 3))
     for prio, units in _EVERY_UNIT.items():
         out.append((rf"every (?:single )?(?:{units}) (?:counts|matters)", prio, 4))
+    for prio, nouns in _FAILURE_NOUNS.items():
+        out.append((rf"{_REFUSE_VERB}(?:{nouns})", prio, _REFUSED_NOUN_WEIGHT[prio]))
     out.append((_QUALITY_STAKES, P.QUALITY, 4))
     out.append((_LATENCY_STAKES, P.LATENCY, 4))
     out.append((_COST_STAKES, P.COST, 3))

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from predeploy.core.types import UseCase
 from predeploy.intent.text import phrase_views
-from predeploy.intent.usecase_phrases import USE_CASE_PHRASES
+from predeploy.intent.usecase_phrases import NOBODY_WAITS, USE_CASE_PHRASES
 
 U = UseCase
 
@@ -40,6 +40,14 @@ _TIE_ORDER = (
     U.CONTENT_GENERATION,
     U.CHATBOT,
 )
+
+#: Use cases whose templates serve a person at the keyboard: when the text says nobody waits on
+#: the output ("generate 30k product descriptions; nobody is waiting on them") the serving mode
+#: outranks the kind of text, and the request is a batch job.
+_INTERACTIVE_WRITING = frozenset({U.CONTENT_GENERATION, U.CODE_GENERATION})
+_NOBODY_WAITS = re.compile(rf"(?<![\w-])(?:{NOBODY_WAITS})(?![\w-])")
+#: Confidence of a batch reading decided by the serving mode over the content cues.
+SERVING_MODE_CONFIDENCE = 0.7
 
 #: Score below which the classification is shown as a guess (one weak cue only).
 WEAK_SCORE = 3.0
@@ -96,6 +104,9 @@ def classify(text: str, extra: dict[UseCase, float] | None = None) -> UseCaseGue
         ranking[U.SUMMARIZATION] = ranking[U.LONG_DOCUMENT_SUMMARIZATION] = together
     ranked = sorted(ranking.items(), key=lambda kv: (-kv[1], _TIE_ORDER.index(kv[0])))
     best, s1 = ranked[0]
+    if best in _INTERACTIVE_WRITING and any(_NOBODY_WAITS.search(v) for v in phrase_views(text)):
+        evidence = f"nobody waits on the output (over {best.value} cues)"
+        return UseCaseGuess(U.BATCH_PROCESSING, SERVING_MODE_CONFIDENCE, evidence, scores)
     family = _SUMMARY_FAMILY if best in _SUMMARY_FAMILY else {best}
     s2 = max(v for k, v in ranked if k not in family)
     if s1 <= 0:

@@ -9,6 +9,17 @@ from predeploy.intent.domain import LANGUAGES
 
 U = UseCase
 
+#: Nobody waits on the answer: "nobody is waiting on it", "no one's waiting", "no human waits
+#: for the results", "nobody reads them until morning", "not user-facing", "non-interactive".
+NOBODY_WAITS = (
+    r"(?:no ?one|no-one|nobody|no user|no human|no person|no customer)(?:'s| is| will be"
+    r"| are)? (?:actually |really |ever )?(?:waiting|waits?|will wait|sitting there|watching"
+    r"|in the loop|(?:needs?|reads?|sees?|looks? at|opens?|checks?) (?:it|them|the \w+)"
+    r" (?:until|before|till|right away|immediately|live))"
+    r"|(?:not|nothing is|isn't|is not) (?:user|customer|client)[- ]facing"
+    r"|non-?interactive(?:ly)?|not interactive(?:ly)?|no (?:live|interactive) users"
+)
+
 _LANGS = "|".join(LANGUAGES)
 
 #: One word of a phrase with its trailing space; digits keep their separators ("1,200-token").
@@ -419,14 +430,7 @@ USE_CASE_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
     ),
     # nobody waits on the answer: "nobody is waiting on it", "no one's waiting",
     # "not user-facing", "non-interactive"
-    (
-        r"(?:no ?one|no-one|nobody|no user|no human|no person|no customer)(?:'s| is| will be"
-        r"| are)? (?:actually |really |ever )?(?:waiting|sitting there|watching|in the loop)"
-        r"|(?:not|nothing is|isn't|is not) (?:user|customer|client)[- ]facing"
-        r"|non-?interactive(?:ly)?|not interactive(?:ly)?|no (?:live|interactive) users",
-        U.BATCH_PROCESSING,
-        3,
-    ),
+    (NOBODY_WAITS, U.BATCH_PROCESSING, 3),
     (
         r"classif(?:y|ies|ying|ication)|tag(?:s|ging)?|label(?:s|ling|ing)?|extract(?:s|ing|ion)?"
         r"|annotat(?:e|es|ed|ing|ion)"

@@ -152,3 +152,62 @@ def test_volume_spend_and_relaxation_near_misses(rules: RuleExtractor, text: str
 )
 def test_use_case_topics_and_sources(rules: RuleExtractor, text: str, use_case: UseCase) -> None:
     assert rules.read(text).use_case == use_case
+
+
+# --- use case: nobody waits outranks the kind of text -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "use_case"),
+    [
+        (
+            "Generate 30k product descriptions in a weekend job; nobody is waiting on them.",
+            UseCase.BATCH_PROCESSING,
+        ),
+        (
+            "write ad copy variants for 2M SKUs - no human waits for the results",
+            UseCase.BATCH_PROCESSING,
+        ),
+        (
+            "generate unit tests for the monorepo; nobody reads them until Monday",
+            UseCase.BATCH_PROCESSING,
+        ),
+        # near misses: people do wait, or nobody-waits is not said
+        ("a blog drafting tool; nobody wants to wait for drafts", UseCase.CONTENT_GENERATION),
+        (
+            "product description writer for 5 copywriters who review drafts live",
+            UseCase.CONTENT_GENERATION,
+        ),
+    ],
+)
+def test_nobody_waits_outranks_content(rules: RuleExtractor, text: str, use_case: UseCase) -> None:
+    assert rules.read(text).use_case == use_case
+
+
+# --- priority: refused failure nouns, lost sales, compliance -----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "priority"),
+    [
+        ("answers can take a while; what we can't have is made-up facts", P.QUALITY),
+        ("we won't tolerate lag in the live captions", P.LATENCY),
+        ("we cannot risk surprise bills", P.COST),
+        ("a late answer is a lost sale", P.LATENCY),
+        ("wrong answers here mean a compliance breach", P.QUALITY),
+    ],
+)
+def test_refused_nouns_and_losses(rules: RuleExtractor, text: str, priority: Priority) -> None:
+    assert rules.read(text).priority == priority
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "summarize lost sales reports for the regional managers",
+        "a report on why delays happen in our shipping, for 20 planners",
+        "we can't have the same model for both teams",
+    ],
+)
+def test_refused_noun_near_misses(rules: RuleExtractor, text: str) -> None:
+    assert rules.read(text).priority is None

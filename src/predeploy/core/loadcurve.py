@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-from predeploy.core.sizing import PerformanceEngine, PredictMode, Workload
+from predeploy.core.sizing import PerformanceEngine, Workload
 from predeploy.core.slo_check import check_latency
 from predeploy.core.types import (
     LoadCurve,
@@ -65,7 +65,8 @@ def load_curve(
     simulated = [
         _point(
             r,
-            _predict(engine, _at(scenario, workload, r, replicas), "simulate", num_requests, seed),
+            engine.predict(_at(scenario, workload, r, replicas), "simulate",
+                           num_requests=num_requests, seed=seed),
             replicas, saturation, workload.slo, "simulation",
         )
         for r in simulated_rates
@@ -89,12 +90,6 @@ def _at(
     """One of ``replicas`` replicas at ``rate_rps`` (the traffic's burstiness spread over them)."""
     load = workload.load(rate_rps, replicas)
     return scenario.model_copy(update={"load": load, "replicas": 1})
-
-
-def _predict(
-    engine: PerformanceEngine, scenario: ServingScenario, mode: PredictMode, n: int, seed: int
-) -> PerfPrediction:
-    return engine.predict(scenario, mode, num_requests=n, seed=seed)
 
 
 def _point(

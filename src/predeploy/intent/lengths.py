@@ -159,6 +159,16 @@ _WORD = re.compile(r"[a-z_][a-z'_-]*")
 #: A length in parentheses before a transformation is the input: "(~1,200 tokens) into
 #: 150-token summaries", "(approx 3k tokens) -> 250 token summary".
 _INTO_AFTER_PAREN = re.compile(r"[^()]{0,20}\)\s*(?:into|->|=>|\u2192)(?![\w-])")
+#: A bare count right after a length, in the other direction, that shares its unit: "2.5k
+#: tokens in, 200 out", "3k tokens of input and ~250 back", "800 words in / 100 out".
+_UNITLESS_PARTNER = re.compile(
+    rf"\s*(?:in|input|of input|prompt|out|output|back)?\s*(?:,|and|/|;|->|=>|\u2192)\s*"
+    rf"(?:about |around |roughly |approx\.? |~)?{_NUM}\s*(?P<dir>in|input|out|output|back)\b"
+    rf"(?![\w-]|\s+(?:total|all|parallel|a row|flight|progress|use|production)\b)"
+)
+_PARTNER_ROLES: dict[str, Role] = {
+    "in": "prompt", "input": "prompt", "out": "output", "output": "output", "back": "output",
+}
 #: Words after a length that end its noun phrase.
 _JOINERS = frozenset({"and", "or", "but", "while", "with", "for", "per", "to", "than", "vs"})
 #: Words that cap a length with nothing else said: a cap is what max_tokens limits, the output.
@@ -280,6 +290,21 @@ def _role(doc: Doc, start: int, end: int, use_case: UseCase) -> tuple[Role, floa
     return ("output" if use_case in GENERATIVE_USE_CASES else "prompt"), FALLBACK_ROLE_CONFIDENCE
 
 
+def _unitless_partners(doc: Doc, best: dict[Role, LengthFound]) -> None:
+    """A bare count beside a length that names the other direction takes the length's unit:
+    "2.5k tokens in, 200 out" gives 200 output tokens (``count × tokens per unit``)."""
+    for found in list(best.values()):
+        m = _UNITLESS_PARTNER.match(doc.work, found.end)
+        if m is None:
+            continue
+        role = _PARTNER_ROLES[m.group("dir")]
+        if role == found.role or role in best:
+            continue
+        tokens = number_from(m) * UNIT_TOKENS[found.unit]
+        best[role] = LengthFound(role, tokens, found.unit, m.start(), m.end(), 0.75)
+        doc.consume(m.start(), m.end())
+
+
 def _vague_lengths(doc: Doc, use_case: UseCase, best: dict[Role, LengthFound]) -> None:
     """Vague sizes ("a paragraph", "one-line answers") for roles no count in tokens, words
     or pages filled: ``count × tokens per unit``, a range at its midpoint. The role comes from
@@ -329,6 +354,7 @@ def find_lengths(doc: Doc, use_case: UseCase) -> tuple[dict[Role, LengthFound], 
         if current is None or _UNIT_RANK[found.unit] > _UNIT_RANK[current.unit]:
             best[role] = found
         doc.consume(m.start(), m.end())
+    _unitless_partners(doc, best)
     _vague_lengths(doc, use_case, best)
     prompt = best.get("prompt")
     if (

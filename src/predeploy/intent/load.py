@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, replace
 
 from predeploy.core.types.intent import UserKind
+from predeploy.intent.groups import group_multiplier
 from predeploy.intent.numerals import number_from, number_pattern
 from predeploy.intent.text import Doc
 
@@ -304,7 +305,7 @@ def find_users(doc: Doc) -> UsersFound | None:
             candidates.append(_users(doc, bare, "", 0.5))
     if not candidates:
         return None
-    best = _joined(doc, candidates[0])
+    best = _times_groups(doc, _joined(doc, candidates[0]))
     doc.consume(best.start, best.end)
     return _concurrent_beside(doc, _active_share(doc, best))
 
@@ -328,6 +329,14 @@ def _joined(doc: Doc, best: UsersFound) -> UsersFound:
     while (m := _JOINED_USERS.match(doc.work, best.end)) is not None:
         best = replace(best, value=best.value + number_from(m), end=m.end())
     return best
+
+
+def _times_groups(doc: Doc, best: UsersFound) -> UsersFound:
+    """``best`` times the number of groups it counts per group ("3 shifts of 200 agents")."""
+    found = group_multiplier(doc.work, best.start, best.end)
+    if found is None:
+        return best
+    return replace(best, value=best.value * found.groups, start=found.start)
 
 
 def _active_share(doc: Doc, best: UsersFound) -> UsersFound:

@@ -167,6 +167,14 @@ _COMPARISONS = (
     re.compile(
         rf"(?P<a>{_ASPECT}) (?:over|before|rather than|above|more than|ahead of) (?P<b>{_ASPECT})"
     ),
+    # the aspect ranked below comes first: "latency is secondary to answer quality", "cost
+    # matters less than accuracy", "speed takes a back seat to correctness"
+    re.compile(
+        rf"(?P<b>{_ASPECT}) (?:is|are|comes?|remains?|stays?) (?:\w+ )?(?:secondary|subordinate"
+        rf"|second) to (?:the |our )?(?P<a>{_ASPECT})"
+        rf"|(?P<b3>{_ASPECT}) (?:(?:matters|counts|is|are) {_INTENSIFIER}less(?: important)?"
+        rf"|takes? a back ?seat) (?:than|to) (?:the |our )?(?P<a3>{_ASPECT})"
+    ),
     re.compile(rf"(?P<a>{_ASPECT})\s*(?:>+|beats|trumps|wins over)\s*(?P<b>{_ASPECT})"),
     re.compile(rf"(?:prefer|favou?r|prioriti[sz]e) (?P<a>{_ASPECT}) (?:over|to) (?P<b>{_ASPECT})"),
     re.compile(

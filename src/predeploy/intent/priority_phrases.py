@@ -176,9 +176,21 @@ PRIORITY_PHRASES: tuple[tuple[str, Priority, float], ...] = (
         r"|keep(?:ing|s)? (?:the |our )?(?:costs?|spend(?:ing)?|bills?) (?:down|low|sane"
         r"|reasonable|in check|under control|manageable|predictable|modest|lean)"
         r"|(?:almost|practically|virtually|basically|next to|very little) (?:no )?(?:money|budget"
-        r"|funds|funding|cash)|no money",
+        r"|funds|funding|cash)|no money"
+        # spending less, or the least money: "we'd rather spend less", "for the least money
+        # possible", "as little money as we can"
+        r"|(?:spend|spending|pay|paying) less"
+        r"|(?:the )?(?:least|smallest|minimum|minimal) (?:amount of )?(?:money|spend|spending"
+        r"|dollars|cash)(?: possible)?|as little (?:money|cash) as (?:possible|we can)",
         P.COST,
         3,
+    ),
+    # giving up speed to get something else: "even if it takes longer", "even if slower"
+    (
+        r"even if (?:it |that |they |answers |responses |results |jobs )?(?:'s |is |are |takes? "
+        r"|runs? |gets? )?(?:a (?:bit|little) |much |way )?(?:longer|slower)",
+        P.LATENCY,
+        -3,
     ),
     (
         rf"(?:cost|price|money|spend(?:ing)?|budget) (?:is|are) (?:{_DECIDES}|the (?:top"
@@ -259,6 +271,10 @@ PRIORITY_PHRASES: tuple[tuple[str, Priority, float], ...] = (
     (
         r"(?:high|max(?:imum|imi[sz]e)?|maximal|more) throughput|throughput (?:is|matters)"
         r"|throughput over|throughput first|as many (?:\w+ )?as possible|(?:huge|high|large)"
+        # work pushed through: "push as many tokens per second through the cluster as possible"
+        r" volumes?|as many (?:tokens|requests|queries|documents|docs|items|jobs|messages"
+        r"|completions|generations|records|pages|calls)(?: [\w/-]+){0,6}? as (?:possible|we can)"
+        r"|(?:huge|high|large)"
         r" volumes?|tokens per dollar|prioriti[sz](?:e|es|ing) (?:the )?throughput"
         r"|(?:max(?:imum|imi[sz]e)?|most) tokens per (?:gpu[- ]?hours?|gpu|dollar|second)"
         r"|tokens per gpu[- ]?hours?"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from predeploy.intent.groups import GROUP_NOUNS
 from predeploy.intent.load import (
     ITEMS_PATTERN,
     NOUN_WORDS,
@@ -109,7 +110,14 @@ _NOT_ITEMS = frozenset(
         "nodes",
         "replicas",
         "models",
+        # groups of people ("5 regional teams") are counted, never processed
+        *GROUP_NOUNS,
     }
+)
+#: A cadence word that dates money, not work: "monthly cap", "a monthly budget of $2k".
+_MONEY_CADENCE = re.compile(
+    rf"\b(?:{_CADENCE})\s+(?:cap|budget|spend(?:ing)?|limit|ceiling|bill|cost|costs|fee"
+    rf"|allowance|max(?:imum)?|target)\b"
 )
 #: Items of something per period: "200k PDFs of customs paperwork per day".
 _RATE_OF_PER = re.compile(
@@ -269,7 +277,14 @@ def find_rates(doc: Doc) -> list[RateFound]:
             add(m, TIME_UNITS[span.group("unit")] * many, derived=True, conf=0.6)
             break
     if not found:
-        cadence = re.search(rf"\b(?:{_CADENCE})\b", doc.text)
+        cadence = next(
+            (
+                c
+                for c in re.finditer(rf"\b(?:{_CADENCE})\b", doc.text)
+                if not _MONEY_CADENCE.match(doc.text, c.start())
+            ),
+            None,
+        )
         if cadence is not None:
             for m in list(_JOB_SIZE.finditer(doc.work)):
                 if not _is_job_size(m):

@@ -91,6 +91,16 @@ USE_CASE_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
         2,
     ),
     (r"faq (?:bot|assistant|chat ?bot)", U.CUSTOMER_SERVICE, 3),
+    # agent assist: replies written to customers or their tickets ("drafts replies to customer
+    # tickets", "suggest responses to client emails")
+    (
+        r"(?:replies|responses|answers|reply|response) (?:to|for) (?:our |the |their |incoming )?"
+        r"(?:customers?|clients?|shoppers|guests|callers|(?:customer|client|support|helpdesk"
+        r"|service) (?:tickets?|emails?|messages?|chats?|complaints|inquiries|enquiries|queries))"
+        r"|(?:customer|client) tickets?",
+        U.CUSTOMER_SERVICE,
+        3,
+    ),
     # "answering customer order questions", "client billing inquiries"
     (
         r"(?:customer|client|shopper|guest|patient|member)(?:s'|'s)? (?:[a-z-]+ )?(?:questions"
@@ -138,6 +148,12 @@ USE_CASE_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
         3,
     ),
     (r"(?:internal|personal|employee|company|general) (?:chat )?assistant", U.CHATBOT, 2),
+    # an open-domain helper: "a general Q&A chatbot", "general questions bot"
+    (
+        r"general (?:q ?& ?a|qa|questions?|knowledge|chat|conversation)(?: ?bots?| assistants?)?",
+        U.CHATBOT,
+        3,
+    ),
     (r"discord|gaming community|community|chatgpt-like|chatgpt", U.CHATBOT, 2),
     (
         r"(?:gives?|giving|provides?|providing|offers?|offering) (?:\w+ )?feedback"

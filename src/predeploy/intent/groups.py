@@ -1,0 +1,60 @@
+"""Composed user counts: a number of groups times the people in each group.
+
+"12 squads of 15 developers" = 12 × 15 = 180 users; "3 shifts of 200 agents" = 600 people
+(everyone who uses the service); "2 call centers of 350 reps each", "5 regional teams of 8
+writers", "3 labs with 20 people each". The group count must sit right before the people
+count, joined by "of" or "with"; "in total" after the people count means the count is already
+the whole ("4 teams with 60 engineers in total" = 60).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from predeploy.intent.numerals import number_pattern, parse_number
+
+#: Plural nouns for groups of people that a count multiplies.
+# fmt: off
+GROUP_NOUNS = (
+    "teams", "squads", "groups", "shifts", "crews", "labs", "departments", "depts", "offices",
+    "branches", "stores", "shops", "sites", "centers", "centres", "locations", "clinics",
+    "hospitals", "schools", "classes", "cohorts", "units", "divisions", "regions", "warehouses",
+    "factories", "restaurants", "outlets", "franchises", "pods", "tribes", "chapters", "wards",
+    "campuses", "studios", "agencies", "subsidiaries", "plants", "floors",
+)
+# fmt: on
+_GROUP_PATTERN = "|".join(GROUP_NOUNS)
+#: "<N> [modifier] <groups> of|with [about]" ending right where the people count starts.
+_GROUPS_BEFORE = re.compile(
+    rf"(?<![\w.,]){number_pattern('groups')}\s+(?:[a-z-]+\s+)?(?:{_GROUP_PATTERN})\s+"
+    rf"(?:of|with)\s+(?:(?:about|around|roughly|approximately|approx\.?|~|up to)\s*)?$"
+)
+#: The people count is already a total: "... 60 engineers in total", "... overall".
+_TOTAL_AFTER = re.compile(r"\s*(?:in total|total|overall|altogether|combined|between them)\b")
+#: How far before the people count the group phrase may start (characters).
+_LOOKBACK_CHARS = 60
+
+
+@dataclass(frozen=True)
+class GroupCount:
+    """A number of groups read before a per-group people count, and where it starts."""
+
+    groups: float
+    start: int
+
+
+def group_multiplier(text: str, start: int, end: int) -> GroupCount | None:
+    """The groups when the people count at ``text[start:end]`` is per group
+    ("12 squads of" before "15 developers"), else ``None``.
+
+    ``text`` is the normalized lower-case request; the users are then ``groups × count``.
+    """
+    before = text[max(0, start - _LOOKBACK_CHARS) : start]
+    m = _GROUPS_BEFORE.search(before)
+    if m is None or _TOTAL_AFTER.match(text, end):
+        return None
+    groups = parse_number(m.group("groups"), m.group("groups_scale"))
+    if groups < 2:
+        return None
+    return GroupCount(groups=groups, start=max(0, start - _LOOKBACK_CHARS) + m.start())

@@ -92,14 +92,14 @@ USE_CASE_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
     ),
     (r"faq (?:bot|assistant|chat ?bot)", U.CUSTOMER_SERVICE, 3),
     # agent assist: replies written to customers or their tickets ("drafts replies to customer
-    # tickets", "suggest responses to client emails")
+    # tickets", "suggest responses to client emails") name the use case, over the writing cue
     (
         r"(?:replies|responses|answers|reply|response) (?:to|for) (?:our |the |their |incoming )?"
         r"(?:customers?|clients?|shoppers|guests|callers|(?:customer|client|support|helpdesk"
         r"|service) (?:tickets?|emails?|messages?|chats?|complaints|inquiries|enquiries|queries))"
         r"|(?:customer|client) tickets?",
         U.CUSTOMER_SERVICE,
-        3,
+        5,
     ),
     # "answering customer order questions", "client billing inquiries"
     (

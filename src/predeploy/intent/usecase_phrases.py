@@ -95,7 +95,7 @@ USE_CASE_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
     # tickets", "suggest responses to client emails") name the use case, over the writing cue
     (
         r"(?:replies|responses|answers|reply|response) (?:to|for) (?:our |the |their |incoming )?"
-        r"(?:customers?|clients?|shoppers|guests|callers|(?:customer|client|support|helpdesk"
+        r"(?:customers|clients|shoppers|guests|callers|(?:customer|client|support|helpdesk"
         r"|service) (?:tickets?|emails?|messages?|chats?|complaints|inquiries|enquiries|queries))"
         r"|(?:customer|client) tickets?",
         U.CUSTOMER_SERVICE,

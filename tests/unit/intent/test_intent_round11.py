@@ -158,3 +158,11 @@ def test_priority_families(text: str, priority: Priority) -> None:
 )
 def test_priority_near_misses(text: str) -> None:
     assert find_priority(text) is None
+
+
+def test_replies_to_customer_reviews_stay_writing(rules: RuleExtractor) -> None:
+    # public replies to reviews are content, not answers to a customer's own case
+    assert rules.read("draft replies to customer reviews").use_case == U.CONTENT_GENERATION
+    assert rules.read("draft replies to customers for the support team").use_case == (
+        U.CUSTOMER_SERVICE
+    )

@@ -44,6 +44,11 @@ _BUDGET_WORD = re.compile(
     r"|limit|cap|:|~))*\s*$"
 )
 _BARE_AMOUNT = re.compile(_NUM)
+#: A budget noun right after an amount's period: "60k/yr budget", "5k a month spend cap".
+_BUDGET_WORD_AFTER = re.compile(
+    r"\s*(?:(?:total|gpu|compute|cloud|hosting|infra(?:structure)?)\s+)?(?:budget|spend(?:ing)?"
+    r"(?:\s+(?:cap|limit))?|cap|ceiling|allowance)\b"
+)
 
 #: Period phrases → (kind, multiplier to USD per month, or to USD per hour / per 1M tokens).
 _PERIODS: tuple[tuple[str, Period, float], ...] = (
@@ -160,6 +165,10 @@ def find_budgets(doc: Doc) -> list[BudgetFound]:
         if any(s.start() <= m.start() < s.end() for s, _ in spans):
             continue
         if _BUDGET_WORD.search(doc.work[max(0, m.start() - 40) : m.start()]) is not None:
+            spans.append((m, None))
+        elif (period := _period_after(doc, m.end())) is not None and _BUDGET_WORD_AFTER.match(
+            doc.work, period[2]
+        ):
             spans.append((m, None))
     for m, currency in sorted(spans, key=lambda s: s[0].start()):
         amount = number_from(m)

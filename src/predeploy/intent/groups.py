@@ -2,8 +2,9 @@
 
 "12 squads of 15 developers" = 12 × 15 = 180 users; "3 shifts of 200 agents" = 600 people
 (everyone who uses the service); "2 call centers of 350 reps each", "5 regional teams of 8
-writers", "3 labs with 20 people each". The group count must sit right before the people
-count, joined by "of" or "with"; "in total" after the people count means the count is already
+writers", "3 labs with 20 people each", "3 x 200 agents", "200 agents per shift, 3 shifts".
+The group count must sit right before the people count, joined by "of", "with" or "x", or
+follow it after "per <group>"; "in total" after the people count means the count is already
 the whole ("4 teams with 60 engineers in total" = 60).
 """
 
@@ -30,6 +31,28 @@ _GROUPS_BEFORE = re.compile(
     rf"(?<![\w.,]){number_pattern('groups')}\s+(?:[a-z-]+\s+)?(?:{_GROUP_PATTERN})\s+"
     rf"(?:of|with)\s+(?:(?:about|around|roughly|approximately|approx\.?|~|up to)\s*)?$"
 )
+#: "<N> x|×|*" right before the people count: "3 x 200 agents" (the number before is the
+#: number of groups).
+_TIMES_BEFORE = re.compile(rf"(?<![\w.,]){number_pattern('groups')}\s*(?:x|×|\*)\s+$")
+
+
+def _singular(noun: str) -> str:
+    """ "branches" → "branch", "factories" → "factory", "teams" → "team"."""
+    if noun.endswith("ies"):
+        return noun[:-3] + "y"
+    if noun.endswith(("ches", "shes", "sses", "uses")):
+        return noun[:-2]
+    return noun[:-1]
+
+
+_GROUP_SINGULAR = "|".join(sorted({_singular(g) for g in GROUP_NOUNS}, key=len, reverse=True))
+#: The groups after a per-group count: "200 agents per shift, 3 shifts a day", "25 staff in
+#: each store across 10 stores", "40 reps per team and 6 teams".
+_GROUPS_AFTER = re.compile(
+    rf"\s*(?:each\s+)?(?:per|a|an|in each|on each|for each|at each|every)\s+"
+    rf"(?:{_GROUP_SINGULAR})\b\s*(?:,|;|and|with|across|over|in|times|x|×|\*|\s)*\s*"
+    rf"{number_pattern('groups')}\s+(?:[a-z-]+\s+)?(?:{_GROUP_PATTERN})\b"
+)
 #: The people count is already a total: "... 60 engineers in total", "... overall".
 _TOTAL_AFTER = re.compile(r"\s*(?:in total|total|overall|altogether|combined|between them)\b")
 #: How far before the people count the group phrase may start (characters).
@@ -38,10 +61,11 @@ _LOOKBACK_CHARS = 60
 
 @dataclass(frozen=True)
 class GroupCount:
-    """A number of groups read before a per-group people count, and where it starts."""
+    """A number of groups read around a per-group people count, and the span of both."""
 
     groups: float
     start: int
+    end: int
 
 
 def group_multiplier(text: str, start: int, end: int) -> GroupCount | None:
@@ -50,11 +74,21 @@ def group_multiplier(text: str, start: int, end: int) -> GroupCount | None:
 
     ``text`` is the normalized lower-case request; the users are then ``groups × count``.
     """
-    before = text[max(0, start - _LOOKBACK_CHARS) : start]
-    m = _GROUPS_BEFORE.search(before)
-    if m is None or _TOTAL_AFTER.match(text, end):
+    if _TOTAL_AFTER.match(text, end):
         return None
-    groups = parse_number(m.group("groups"), m.group("groups_scale"))
+    lo = max(0, start - _LOOKBACK_CHARS)
+    before = text[lo:start]
+    m = _GROUPS_BEFORE.search(before) or _TIMES_BEFORE.search(before)
+    if m is not None:
+        groups, group_start, group_end = _groups_of(m), lo + m.start(), end
+    elif (after := _GROUPS_AFTER.match(text, end)) is not None:
+        groups, group_start, group_end = _groups_of(after), start, after.end()
+    else:
+        return None
     if groups < 2:
         return None
-    return GroupCount(groups=groups, start=max(0, start - _LOOKBACK_CHARS) + m.start())
+    return GroupCount(groups=groups, start=group_start, end=group_end)
+
+
+def _groups_of(m: re.Match[str]) -> float:
+    return parse_number(m.group("groups"), m.group("groups_scale"))

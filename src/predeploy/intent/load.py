@@ -336,7 +336,7 @@ def _times_groups(doc: Doc, best: UsersFound) -> UsersFound:
     found = group_multiplier(doc.work, best.start, best.end)
     if found is None:
         return best
-    return replace(best, value=best.value * found.groups, start=found.start)
+    return replace(best, value=best.value * found.groups, start=found.start, end=found.end)
 
 
 def _active_share(doc: Doc, best: UsersFound) -> UsersFound:

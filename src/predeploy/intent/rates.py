@@ -114,6 +114,7 @@ _NOT_ITEMS = frozenset(
         *GROUP_NOUNS,
     }
 )
+_GROUP_WORD = re.compile(rf"\b(?:{'|'.join(GROUP_NOUNS)})\b")
 #: A cadence word that dates money, not work: "monthly cap", "a monthly budget of $2k".
 _MONEY_CADENCE = re.compile(
     rf"\b(?:{_CADENCE})\s+(?:cap|budget|spend(?:ing)?|limit|ceiling|bill|cost|costs|fee"
@@ -241,6 +242,8 @@ def find_rates(doc: Doc) -> list[RateFound]:
         words = m.group("words")
         if not noun_phrase_ok(words) or has_user_noun(words) or "token" in words:
             continue
+        if _GROUP_WORD.search(words):
+            continue  # "3 shifts a day" counts groups of people, not requests
         add(m, TIME_UNITS[m.group("unit") or m.group("slash_unit")], derived=False, conf=0.9)
     for m in list(_RATE_OF_PER.finditer(doc.work)):
         if not _is_job_size(m) or "token" in m.group("words2"):
@@ -252,7 +255,7 @@ def find_rates(doc: Doc) -> list[RateFound]:
             continue
         if words.split()[0] in TIME_UNITS:
             continue  # "a 6 hour overnight window" is a duration, not 6 items a night
-        if "token" in words:
+        if "token" in words or _GROUP_WORD.search(words):
             continue
         add(m, CADENCE_WORDS[m.group("cadence")], derived=False, conf=0.8)
     for m in list(_FREQUENCY.finditer(doc.work)):

@@ -166,3 +166,66 @@ def test_replies_to_customer_reviews_stay_writing(rules: RuleExtractor) -> None:
     assert rules.read("draft replies to customers for the support team").use_case == (
         U.CUSTOMER_SERVICE
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "users"),
+    [
+        # "x" between the group count and the people count
+        ("an assistant for 3 x 200 agents", 600),
+        # the groups after a per-group count
+        ("support copilot, 200 agents per shift and 3 shifts a day", 600),
+        ("25 staff in each store across 10 stores", 250),
+        ("40 reps per team, 6 teams", 240),
+    ],
+)
+def test_group_counts_other_orders(rules: RuleExtractor, text: str, users: int) -> None:
+    draft = rules.read(text)
+    assert draft.users == users
+    assert draft.requests_per_s is None  # "3 shifts a day" is no request rate
+
+
+def test_per_group_count_without_groups_stays(rules: RuleExtractor) -> None:
+    assert rules.read("50 users per team").users == 50
+    # a request rate next to groups is still a rate
+    draft = rules.read("rag for 40 teams, 500 questions per day")
+    assert draft.requests_per_s == pytest.approx(500 / 86_400)
+
+
+# --- budget: a bare amount named a budget after its period -------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "monthly"),
+    [
+        ("chatbot for 500 users, 60k/yr budget", 5000.0),
+        ("chatbot for 500 users, 5k a month budget", 5000.0),
+        ("chatbot for 500 users, 2,000/month spend cap", 2000.0),
+    ],
+)
+def test_amount_period_budget_word(rules: RuleExtractor, text: str, monthly: float) -> None:
+    draft = rules.read(text)
+    assert draft.budget_monthly_usd == pytest.approx(monthly)
+    assert draft.requests_per_s is None
+
+
+def test_item_rate_before_budget_word_stays_rate(rules: RuleExtractor) -> None:
+    draft = rules.read("50k docs/day, budget approval pending")
+    assert draft.budget_monthly_usd is None
+    assert draft.requests_per_s == pytest.approx(50_000 / 86_400)
+
+
+@pytest.mark.parametrize(
+    ("text", "priority"),
+    [
+        ("we want to keep the gpu bill in check", P.COST),
+        ("keeping our cloud spend low matters", P.COST),
+    ],
+)
+def test_keep_named_bill_down(text: str, priority: Priority) -> None:
+    found = find_priority(text)
+    assert found is not None and found.priority == priority
+
+
+def test_keep_other_things_is_no_priority() -> None:
+    assert find_priority("keep the users happy and the logs tidy") is None

@@ -152,6 +152,12 @@ def _period_after(doc: Doc, end: int) -> tuple[Period, float, int] | None:
     return None
 
 
+def _budget_word_after_period(doc: Doc, end: int) -> bool:
+    """Whether a period and then a budget noun follow an amount ("60k/yr budget")."""
+    period = _period_after(doc, end)
+    return period is not None and _BUDGET_WORD_AFTER.match(doc.work, period[2]) is not None
+
+
 def find_budgets(doc: Doc) -> list[BudgetFound]:
     """Every spending limit stated, consuming the amounts and their periods."""
     found: list[BudgetFound] = []
@@ -164,11 +170,9 @@ def find_budgets(doc: Doc) -> list[BudgetFound]:
     for m in _BARE_AMOUNT.finditer(doc.work):
         if any(s.start() <= m.start() < s.end() for s, _ in spans):
             continue
-        if _BUDGET_WORD.search(doc.work[max(0, m.start() - 40) : m.start()]) is not None:
-            spans.append((m, None))
-        elif (period := _period_after(doc, m.end())) is not None and _BUDGET_WORD_AFTER.match(
-            doc.work, period[2]
-        ):
+        if _BUDGET_WORD.search(
+            doc.work[max(0, m.start() - 40) : m.start()]
+        ) is not None or _budget_word_after_period(doc, m.end()):
             spans.append((m, None))
     for m, currency in sorted(spans, key=lambda s: s[0].start()):
         amount = number_from(m)

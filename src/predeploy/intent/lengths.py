@@ -167,7 +167,11 @@ _UNITLESS_PARTNER = re.compile(
     rf"(?![\w-]|\s+(?:total|all|parallel|a row|flight|progress|use|production)\b)"
 )
 _PARTNER_ROLES: dict[str, Role] = {
-    "in": "prompt", "input": "prompt", "out": "output", "output": "output", "back": "output",
+    "in": "prompt",
+    "input": "prompt",
+    "out": "output",
+    "output": "output",
+    "back": "output",
 }
 #: Words after a length that end its noun phrase.
 _JOINERS = frozenset({"and", "or", "but", "while", "with", "for", "per", "to", "than", "vs"})

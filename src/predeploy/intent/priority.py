@@ -167,6 +167,13 @@ _COMPARISONS = (
     re.compile(
         rf"(?P<a>{_ASPECT}) (?:over|before|rather than|above|more than|ahead of) (?P<b>{_ASPECT})"
     ),
+    # the aspect named as what binds: "the real constraint is the budget", "our main concern
+    # is latency"
+    re.compile(
+        r"(?:real|main|biggest|key|binding|hard|only|primary|overriding) (?:constraint|concern"
+        r"|worry|limit|limitation|bottleneck) (?:here )?(?:is|are) (?:the |our )?"
+        rf"(?P<a>{_ASPECT})\b"
+    ),
     # the aspect ranked below comes first: "latency is secondary to answer quality", "cost
     # matters less than accuracy", "speed takes a back seat to correctness"
     re.compile(

@@ -182,9 +182,29 @@ PRIORITY_PHRASES: tuple[tuple[str, Priority, float], ...] = (
         # spending less, or the least money: "we'd rather spend less", "for the least money
         # possible", "as little money as we can"
         r"|(?:spend|spending|pay|paying) less"
+        # "the smallest possible invoice", "the leanest bill"
+        r"|(?:smallest|lowest|leanest|cheapest) (?:possible )?(?:invoices?|bills?|spend|price"
+        r"|costs?)"
         r"|(?:the )?(?:least|smallest|minimum|minimal) (?:amount of )?(?:money|spend|spending"
         r"|dollars|cash)(?: possible)?|as little (?:money|cash) as (?:possible|we can)",
         P.COST,
+        3,
+    ),
+    # each moment of delay does harm: "every second of delay hurts", "each millisecond counts",
+    # "delays cost us sales"
+    (
+        r"(?:every|each) (?:single )?(?:second|millisecond|ms)"
+        r"(?: of (?:delay|latency|waiting|lag))? (?:hurts|counts|matters|costs(?: us)?)|(?:delays?|latency|lag|waiting) (?:hurts|kills"
+        r"|costs us)",
+        P.LATENCY,
+        3,
+    ),
+    # how much work gets through: "how many documents we can process per hour"
+    (
+        r"how many (?:documents|docs|requests|queries|items|jobs|records|pages|tokens|files"
+        r"|messages|tickets) (?:we |it |the (?:cluster|system) )?(?:can )?(?:process|handle"
+        r"|serve|push|get through|churn through|crunch)",
+        P.THROUGHPUT,
         3,
     ),
     # giving up speed to get something else: "even if it takes longer", "even if slower"

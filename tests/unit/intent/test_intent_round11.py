@@ -229,3 +229,32 @@ def test_keep_named_bill_down(text: str, priority: Priority) -> None:
 
 def test_keep_other_things_is_no_priority() -> None:
     assert find_priority("keep the users happy and the logs tidy") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "priority"),
+    [
+        ("agents are on the phone, so every second of delay hurts", P.LATENCY),
+        ("each millisecond counts in the trading desk", P.LATENCY),
+        ("speed is nice to have, but the real constraint is the budget", P.COST),
+        ("our main concern is latency", P.LATENCY),
+        ("we care most about how many documents we can process per hour", P.THROUGHPUT),
+        ("our cfo wants the smallest possible invoice", P.COST),
+    ],
+)
+def test_indirect_priority_families(text: str, priority: Priority) -> None:
+    found = find_priority(text)
+    assert found is not None and found.priority == priority
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the smallest possible team of 3 people",
+        "every second user asks twice",
+        "how many users we have is unknown",
+        "the only limit is the context window",
+    ],
+)
+def test_indirect_priority_near_misses(text: str) -> None:
+    assert find_priority(text) is None

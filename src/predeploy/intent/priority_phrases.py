@@ -194,8 +194,8 @@ PRIORITY_PHRASES: tuple[tuple[str, Priority, float], ...] = (
     # "delays cost us sales"
     (
         r"(?:every|each) (?:single )?(?:second|millisecond|ms)"
-        r"(?: of (?:delay|latency|waiting|lag))? (?:hurts|counts|matters|costs(?: us)?)|(?:delays?|latency|lag|waiting) (?:hurts|kills"
-        r"|costs us)",
+        r"(?: of (?:delay|latency|waiting|lag))? (?:hurts|counts|matters|costs(?: us)?)"
+        r"|(?:delays?|latency|lag|waiting) (?:hurts|kills|costs us)",
         P.LATENCY,
         3,
     ),

@@ -256,3 +256,33 @@ def models_required(doc: Doc, hits: list[NameHit]) -> bool:
         if _REQUIRED.search(lead) or re.match(r"\s*only\b", tail):
             return True
     return False
+
+
+#: A token shaped like an accelerator model number (H900, B400, MI450, L80S, RTX 7090) said
+#: where a GPU is meant: after "only/have/own/rent/use/on/prefer/need", after a count
+#: ("4 x", "8"), or before "gpu(s)/card(s)", or as a plural ("H900s").
+_GPU_SHAPED = re.compile(
+    r"(?:(?<=\bonly )|(?<=\bhave )|(?<=\bown )|(?<=\brent )|(?<=\buse )|(?<=\busing )"
+    r"|(?<=\bon )|(?<=\bprefer )|(?<=\bneed )|(?<=\d)|(?<=\dx)|(?<=\d x )|(?<=\d ))"
+    r"(?P<name>(?:rtx ?|mi|gh|gb|[abhlt])\d{2,4}[a-rt-z]?)s?\b"
+    r"|\b(?P<name2>(?:rtx ?|mi|gh|gb|[abhlt])\d{2,4}[a-rt-z]?)s?"
+    r"(?= (?:gpus?|cards?|accelerators?)\b)"
+)
+
+
+def unknown_gpu_notes(doc: Doc, hits: Sequence[NameHit], gpus: Sequence[GpuSpec]) -> list[str]:
+    """A note for each GPU-shaped name the catalog does not know, with "did you mean" (the
+    request is planned without it; a silent drop would look like "any GPU")."""
+    notes: list[str] = []
+    for m in _GPU_SHAPED.finditer(doc.text):
+        start = m.start("name") if m.group("name") else m.start("name2")
+        if any(hit.start <= start < hit.end for hit in hits):
+            continue
+        name = (m.group("name") or m.group("name2")).upper()
+        try:
+            resolve_gpu(name, gpus)
+        except UnknownNameError as error:
+            hint = (f" (did you mean {' or '.join(error.suggestions)}?)"
+                    if error.suggestions else "")
+            notes.append(f"'{name}' is not a GPU in the catalog{hint}; planned without it")
+    return list(dict.fromkeys(notes))

@@ -28,6 +28,7 @@ from predeploy.intent.names import (
     NameIndex,
     gpu_mentions,
     models_required,
+    unknown_gpu_notes,
     vendor_exclusions,
 )
 from predeploy.intent.priority import find_priority
@@ -128,6 +129,7 @@ class RuleExtractor:
         # names first: "Llama 3.1 8B", "4 H100s" hold numbers other finders must not read
         gpu_hits, model_hits = self.index.scan(doc)
         gpus = gpu_mentions(doc, gpu_hits) + vendor_exclusions(doc.text, self.index.gpu_specs)
+        notes += unknown_gpu_notes(doc, gpu_hits, self.index.gpu_specs)
         if gpu_hits:
             ev["gpus"] = _ev(doc, gpu_hits[0].start, gpu_hits[-1].end, 0.9)
         elif gpus:

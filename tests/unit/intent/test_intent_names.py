@@ -107,3 +107,28 @@ def test_only_catalog_names_leave_the_extractor(
 ) -> None:
     intent = understand("chatbot on MyCustomGPU-9000 running SuperLLM-70B", rules, catalog).intent
     assert intent.gpus == [] and intent.models == []
+
+
+@pytest.mark.parametrize(
+    ("text", "note"),
+    [
+        ("chatbot for 100 users, only H900", "'H900' is not a GPU in the catalog"),
+        ("support bot on 4 H900s", "'H900' is not a GPU in the catalog"),
+        ("we have B400 gpus for a chatbot", "'B400' is not a GPU in the catalog"),
+    ],
+)
+def test_an_unknown_gpu_name_is_noted_with_suggestions(
+    rules: RuleExtractor, text: str, note: str
+) -> None:
+    draft = rules.read(text)
+    assert not draft.gpus
+    assert any(note in n and "did you mean" in n for n in draft.notes)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["chatbot on 2 H100s", "chatbot answering vitamin b12 questions", "chatbot with h264 videos",
+     "we own 8 L40S for a chatbot"],
+)
+def test_known_or_non_gpu_tokens_get_no_unknown_gpu_note(rules: RuleExtractor, text: str) -> None:
+    assert not any("is not a GPU" in n for n in rules.read(text).notes)

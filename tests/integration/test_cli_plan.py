@@ -206,3 +206,10 @@ def test_chart_paths_are_checked_before_planning(cli: Cli, tmp_path: Path) -> No
     svg = tmp_path / "chart.svg"
     assert cli("whatif", "--spec", spec, "--values", "1,2", "--plot", str(svg)).code == 0
     assert svg.read_text().lstrip().startswith("<?xml")
+
+
+def test_the_request_panel_shows_what_the_intent_engine_noted(cli: Cli) -> None:
+    result = cli("plan", "chatbot for 100 users, only H900", "--details", "0")
+    assert result.code == 0, result.err
+    text = " ".join(result.out.split())
+    assert "Noted: 'H900' is not a GPU in the catalog (did you mean" in text

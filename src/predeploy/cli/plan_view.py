@@ -70,6 +70,8 @@ def render_request(result: PlanResult, console: Console) -> None:
     limits = _constraint_words(result)
     if limits:
         lines.append(plain("Constraints: " + " · ".join(limits)))
+    for note in intent.assumptions:  # what the intent engine assumed or could not use
+        lines.append(plain(f"Noted: {note}", style="dim"))
     console.print(Panel(Group(*lines), title="Request", title_align="left"))
 
 

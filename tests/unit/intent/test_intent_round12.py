@@ -10,6 +10,7 @@ import pytest
 
 from predeploy.core.types import Priority
 from predeploy.intent.priority import find_priority
+from predeploy.intent.rules import RuleExtractor
 
 P = Priority
 
@@ -95,3 +96,30 @@ def test_completeness_is_quality(text: str) -> None:
 
 def test_completeness_near_miss() -> None:
     assert _priority("nothing else is needed, it is a plain chatbot") is None
+
+
+# --- users: the speakers counting themselves ("12 of us") ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "users"),
+    [
+        ("we're a tiny agency (9 of us) and want a copywriting assistant", 9),
+        ("there are about 40 of us in the research group; we need a chatbot", 40),
+        ("all 25 of us would use a coding assistant", 25),
+        ("a chatbot for our lab (roughly 60 of us)", 60),
+    ],
+)
+def test_speakers_counting_themselves(rules: RuleExtractor, text: str, users: int) -> None:
+    assert rules.read(text).users == users
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "three of us built the prototype chatbot last year",
+        "all 4 of us maintain the current support bot",
+    ],
+)
+def test_builders_are_not_users(rules: RuleExtractor, text: str) -> None:
+    assert rules.read(text).users not in (3, 4)

@@ -123,3 +123,27 @@ def test_speakers_counting_themselves(rules: RuleExtractor, text: str, users: in
 )
 def test_builders_are_not_users(rules: RuleExtractor, text: str) -> None:
     assert rules.read(text).users not in (3, 4)
+
+
+# --- lengths: the length before "<transformed> into/to" is the input --------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "prompt", "output"),
+    [
+        ("summarize reports of about 4k tokens compressed into 200 tokens", 4000, 200),
+        ("call notes: 2,500 tokens condensed into a 120 token recap", 2500, 120),
+        ("articles of ~1,800 tokens shortened to 300 tokens for the app", 1800, 300),
+    ],
+)
+def test_transformed_length_is_input(
+    rules: RuleExtractor, text: str, prompt: int, output: int
+) -> None:
+    intent = rules.read(text)
+    assert (intent.prompt_tokens, intent.output_tokens) == (prompt, output)
+
+
+def test_length_after_transformation_stays_output(rules: RuleExtractor) -> None:
+    # the verb comes before the length: the length is the result
+    intent = rules.read("summarize support tickets into 150 tokens")
+    assert intent.output_tokens == 150

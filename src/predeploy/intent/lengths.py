@@ -156,6 +156,17 @@ RESTATED_LENGTH_MAX_GAP_CHARS = 12
 _CONTEXT_WORD = re.compile(r"\b(?:context|window)\b")
 _COLLECTION_AFTER = re.compile(r"^\s*(?:in total|total|overall|altogether|combined|in all)\b")
 _WORD = re.compile(r"[a-z_][a-z'_-]*")
+#: Participles of a transformation: the length right before "<verb> into/to/down" is what is
+#: transformed, the input ("transcripts of ~3k tokens condensed into 150 tokens").
+_TRANSFORM_VERBS = frozenset(
+    [
+        "condensed", "condense", "distilled", "distill", "distil", "boiled", "boil", "compressed",
+        "compress", "shortened", "shorten", "reduced", "reduce", "cut", "trimmed", "turned",
+        "turn", "converted", "convert", "summarized", "summarised", "summarize", "summarise",
+        "rewritten", "rewrite", "translated", "translate", "squeezed", "whittled", "collapsed",
+    ]
+)  # fmt: skip
+_TRANSFORM_LINKS = frozenset(["into", "to", "down"])
 #: A length in parentheses before a transformation is the input: "(~1,200 tokens) into
 #: 150-token summaries", "(approx 3k tokens) -> 250 token summary".
 _INTO_AFTER_PAREN = re.compile(r"[^()]{0,20}\)\s*(?:into|->|=>|\u2192)(?![\w-])")
@@ -245,6 +256,8 @@ def _role(doc: Doc, start: int, end: int, use_case: UseCase) -> tuple[Role, floa
         return "prompt", 0.85
     if after[:1] == ["out"]:
         return "output", 0.85
+    if len(after) == 2 and after[0] in _TRANSFORM_VERBS and after[1] in _TRANSFORM_LINKS:
+        return "prompt", 0.85
     cues = [_CUE_ROLES.get(word) for word in after]
     if (
         len(cues) == 2
@@ -262,6 +275,10 @@ def _role(doc: Doc, start: int, end: int, use_case: UseCase) -> tuple[Role, floa
     # 2. "… 2,500 summaries per day, each about 3,000 tokens" / "(20k tokens each)": the
     #    length of the items just counted, which generators write and the others read
     lead = [w for w in before if w not in _HEDGES]
+    # 1b. the length right after "<transformed> into/to/down to" is the result
+    links = lead[-3:] if lead[-2:-1] == ["down"] else lead[-2:]
+    if len(links) >= 2 and links[0] in _TRANSFORM_VERBS and links[-1] in ("into", "to"):
+        return "output", 0.85
     if (lead and lead[-1] == "each") or after[:1] == ["each"]:
         return ("output" if use_case in GENERATIVE_USE_CASES else "prompt"), 0.75
     # 3. "<noun> of ~N tokens": the length of that noun

@@ -181,6 +181,12 @@ _USERS_AFTER_NOUN = re.compile(
     rf"\b(?:{USER_PATTERN})\s*(?:\(|,|-)?\s*{_APPROX}{_NUM}\+?\s*(?:of them\b\)?|(?:in total|total"
     rf"|or so|people|strong)?\s*\))"
 )
+#: The speakers counting themselves: "a small startup (12 of us)", "there are 40 of us", "all
+#: 25 of us use it"; a bare "three of us built it" names the builders, not the users.
+_N_OF_US = re.compile(
+    rf"(?:\(\s*|\bthere (?:are|'re) |\ball ){_APPROX}{_NUM}\s+of us\b"
+    rf"(?!\s+(?:built|wrote|made|maintain|run|manage|develop))"
+)
 #: A count of people named earlier in the text: "let students chat …: 10,000 of them".
 _N_OF_THEM = re.compile(rf"{_APPROX}{_NUM}\+?\s+of them\b")
 #: The plural noun right before a parenthesised or appended "N of them": "welders (roughly
@@ -272,6 +278,7 @@ def find_users(doc: Doc) -> UsersFound | None:
             (_USERS_METRIC, 0.85),
             (_TEAM, 0.8),
             (_USERS_AFTER_NOUN, 0.8),
+            (_N_OF_US, 0.75),
             (_BARE_CONCURRENT, 0.7),
         ):
             found = pattern.search(doc.work)

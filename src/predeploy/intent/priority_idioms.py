@@ -132,6 +132,18 @@ _QUALITY_STAKES = (
     r"|(?:mistakes|errors|wrong answers|hallucinations|inaccuracies) (?:are|would be)"
     r" (?:costly|expensive|unacceptable|not an option|dangerous|a disaster)"
     r"|(?:must|should|can) (?:never|not) (?:hallucinate|make (?:things|stuff) up|be wrong)"
+    # completeness at stake: "care that nothing important gets dropped", "can't miss a clause"
+    r"|nothing (?:important |essential |critical |relevant |key )?(?:gets |is |should be |must"
+    r" be |can be )?(?:dropped|missed|lost|left out|omitted|overlooked)"
+    r"|(?:can't|cannot|can not|mustn't|must not|shouldn't) (?:afford to )?(?:miss|drop|lose"
+    r"|omit|skip) (?:anything|a single|any) ?(?:important|critical|relevant|detail|clause"
+    r"|fact)?"
+)
+#: Keeping a cost noun low: "keep the GPU bill as low as humanly possible", "hold spend down".
+_COST_KEPT_LOW = (
+    r"(?:keep|keeping|hold|holding|keeps|get|getting) (?:the |our |its |their )?(?:{nouns})"
+    r" (?:as low as (?:\w+ )?possible|as small as (?:\w+ )?possible|low|down|minimal|to a"
+    r" minimum|in check|under control|lean|tight)"
 )
 #: People who will not wait: "nobody wants to wait", "users won't wait".
 _LATENCY_STAKES = (
@@ -147,7 +159,11 @@ _COST_STAKES = (
     r"without breaking the bank|(?:pinch|pinching|count|counting) (?:every )?pennies"
     r"|watch(?:es|ing)? (?:every|each) (?:dollar|penny|cent|line item|invoice|expense)"
     r"|on a (?:tight |strict |shoestring )?"
-    r"budget|(?:don't|do not|can't|cannot) (?:overspend|blow the budget)"
+    r"budget|(?:don't|do not|can't|cannot|won't|will not)(?: want to| afford to)?"
+    r" (?:overspend|blow the budget|break the bank)"
+    # value for money: "the most bang for the buck", "more bang for our buck"
+    r"|(?:the most |more |the best |the biggest |max(?:imum)? )?bang for (?:the|our|your|each)"
+    r" (?:buck|dollar)"
     # the people who police the spend: "finance watches every line item", "the CFO will kill
     # it if the bill grows"
     r"|(?:finance|our cfo|the cfo|procurement|accounting)(?: team)?"
@@ -164,6 +180,13 @@ _THROUGHPUT_STAKES = (
     r"|as (?:much|many)(?: [\w-]+){0,2} (?:through|per|out of|from|on) (?:each|every|a single"
     r"|one|our|the) (?:gpus?|cards?|nodes?|servers?|boxe?s?|machines?|accelerators?)"
     r"(?: as (?:possible|we can))?"
+    # a rate pushed to its maximum: "as many articles per hour as we can", "the maximum
+    # number of lines translated per GPU-hour"
+    r"|as (?:much|many)(?: [\w-]+){0,2} (?:per|an|a|each) (?:gpu[- ]hours?|hour|minute|second"
+    r"|day|night|dollar|gpu|card|node) as (?:possible|we can|it can|we could|the hardware"
+    r" (?:allows|can take))"
+    r"|(?:the )?(?:maximum|max|most|highest|largest) (?:possible )?(?:number|count|amount)"
+    r" of(?: [\w-]+){1,3}? per (?:gpu[- ]hours?|hour|minute|second|day|gpu|card|dollar)"
     r"|squeez(?:e|ing) (?:the most|every (?:last )?(?:\w+ )?(?:token|request|drop|bit)|as much"
     r"(?: \w+)? as (?:possible|we can)) (?:out of|from) (?:each|every|our|the) (?:gpus?|cards?"
     r"|hardware|nodes?|servers?|accelerators?)"
@@ -221,5 +244,6 @@ def idiom_phrases() -> tuple[tuple[str, Priority, float], ...]:
     out.append((_QUALITY_STAKES, P.QUALITY, 4))
     out.append((_LATENCY_STAKES, P.LATENCY, 4))
     out.append((_COST_STAKES, P.COST, 3))
+    out.append((_COST_KEPT_LOW.format(nouns=ASPECT_NOUNS[P.COST]), P.COST, 3))
     out.append((_THROUGHPUT_STAKES, P.THROUGHPUT, 3))
     return tuple(out)

@@ -270,10 +270,12 @@ PRIORITY_PHRASES: tuple[tuple[str, Priority, float], ...] = (
         P.QUALITY,
         3,
     ),
-    # "getting the answers right matters most", "it has to get the facts right"
+    # "getting the answers right matters most", "it has to get the facts right", "getting
+    # clauses right" (any plural noun: what is produced has to be right)
     (
-        r"(?:get|gets|getting) (?:the |our |its |their )?(?:answers?|facts?|it|things|details"
-        r"|results?|code|outputs?)(?: \w+)? right|(?:right|correct) answers (?:matter|count|first)",
+        r"(?:get|gets|getting) (?:the |our |its |their |every )?(?:answers?|facts?|it|things"
+        r"|details|results?|code|outputs?|[a-z]{3,}s)(?: \w+)? right"
+        r"|(?:right|correct) answers (?:matter|count|first)",
         P.QUALITY,
         4,
     ),

@@ -233,7 +233,10 @@ USE_CASE_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
     ),
     (
         r"code (?:explanation|assistance|help|questions|search)|monorepo|codebase"
-        r"|repositor(?:y|ies)",
+        # a repository of documents is not code ("our contract repository")
+        r"|(?<!contract )(?<!contracts )(?<!document )(?<!documents )(?<!policy )(?<!legal )"
+        r"(?<!case )(?<!paper )(?<!research )(?<!knowledge )(?<!content )(?<!records )"
+        r"repositor(?:y|ies)",
         U.CODE_GENERATION,
         2,
     ),
@@ -299,9 +302,11 @@ USE_CASE_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
     ),
     (r"(?:answer(?:s|ing)?|respond(?:s|ing)?) (?:only )?(?:from|using|based on|over)", U.RAG_QA, 3),
     (r"look(?:s|ing)? up|find answers|search(?:es|ing)? (?:through|across|in)", U.RAG_QA, 2),
-    # asking a body of documents: "query our internal papers archive", "search the case library"
+    # asking a body of documents: "query our internal papers archive", "search the case library",
+    # "chat with our contract repository"
     (
-        r"(?:query|querying|search|searching|interrogate|interrogating|ask|asking|explore)"
+        r"(?:query|querying|search|searching|interrogate|interrogating|ask|asking|explore"
+        r"|chat(?:ting)? with|talk(?:ing)? to)"
         r" (?:our |the |their |its |your )?(?:(?:\d+|many|several) (?:years|decades|months)"
         r" of )?(?:[a-z&-]+ ){0,2}?(?:archives?|corpus|corpora"
         r"|librar(?:y|ies)|repositor(?:y|ies)|docs|documents|documentation|knowledge ?base|wiki"

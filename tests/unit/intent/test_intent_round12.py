@@ -147,3 +147,32 @@ def test_length_after_transformation_stays_output(rules: RuleExtractor) -> None:
     # the verb comes before the length: the length is the result
     intent = rules.read("summarize support tickets into 150 tokens")
     assert intent.output_tokens == 150
+
+
+@pytest.mark.parametrize(
+    ("text", "use_case"),
+    [
+        ("chat with our policy repository, 200 analysts", "rag_qa"),
+        ("talk to our handbooks and manuals, 300 staff", "rag_qa"),
+        ("explain our code repository to 50 new developers", "code_generation"),
+        ("a chatbot to chat with our customers, 500 users", "chatbot"),
+    ],
+)
+def test_a_repository_of_documents_is_retrieval_not_code(
+    text: str, use_case: str, rules: RuleExtractor
+) -> None:
+    assert rules.read(text).use_case == use_case
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["speed matters less than getting clauses right", "we have to get diagnoses right",
+     "getting summaries right matters most"],
+)
+def test_getting_what_is_produced_right_is_quality(text: str) -> None:
+    guess = find_priority(text)
+    assert guess is not None and guess.priority == Priority.QUALITY
+
+
+def test_getting_rights_is_not_about_quality() -> None:
+    assert find_priority("getting rights cleared for 30 editors") is None

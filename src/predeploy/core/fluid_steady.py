@@ -188,12 +188,7 @@ def steady_state(
     waiting; an engine with separate prefill batches then fills the whole budget."""
     prompt = prompt_tokens(inp)
     out = np.maximum(inp.output_tokens, 1.0)
-    budget_tokens = inp.max_num_batched_tokens
-    budget = np.where(
-        inp.chunked_prefill,
-        np.maximum(budget_tokens - batch, 0.25 * budget_tokens),
-        np.maximum(budget_tokens, prompt),
-    )
+    budget = prefill_budget(inp, batch, prompt)
     # A running batch that fills the KV cache of an engine that grows KV on demand (vLLM,
     # SGLang) preempts/retracts and recomputes: ~0.8 prompt tokens per output token.
     kv_full = (~inp.reserve_full_context) & (batch >= 0.98 * kv_batch_limit(inp))
@@ -241,6 +236,26 @@ def prefill_context_tokens(inp: FluidInputs) -> np.ndarray:
     return np.asarray(prompt * (1.0 + inp.prompt_cv**2) / 2.0, dtype=float)
 
 
+#: Least share of the token budget left to prefill chunks however many decoders run (a
+#: modelling floor, estimated: the budget is what decoders leave, but a prompt always advances).
+MIN_PREFILL_BUDGET_SHARE = 0.25
+
+
+def prefill_budget(inp: FluidInputs, batch: np.ndarray, prompt: np.ndarray) -> np.ndarray:
+    """Prompt tokens one step can prefill at ``batch`` running sequences: with chunked prefill
+    what the decoders leave of ``max_num_batched_tokens`` (at least
+    :data:`MIN_PREFILL_BUDGET_SHARE` of it); without, the whole prompt at once."""
+    budget_tokens = inp.max_num_batched_tokens
+    return np.asarray(
+        np.where(
+            inp.chunked_prefill,
+            np.maximum(budget_tokens - batch, MIN_PREFILL_BUDGET_SHARE * budget_tokens),
+            np.maximum(budget_tokens, prompt),
+        ),
+        dtype=float,
+    )
+
+
 def kv_batch_limit(inp: FluidInputs) -> np.ndarray:
     """Running sequences the KV cache holds (prompt + half the output each, or the whole
     output where the engine reserves it at admission)."""
@@ -264,12 +279,7 @@ def _slot_time(inp: FluidInputs, batch: np.ndarray, view: RequestView) -> np.nda
     """``steady_state(inp, batch).slot_time`` with only the two step times it needs."""
     prompt = prompt_tokens(inp)
     out = np.maximum(inp.output_tokens, 1.0)
-    budget_tokens = inp.max_num_batched_tokens
-    budget = np.where(
-        inp.chunked_prefill,
-        np.maximum(budget_tokens - batch, 0.25 * budget_tokens),
-        np.maximum(budget_tokens, prompt),
-    )
+    budget = prefill_budget(inp, batch, prompt)
     seen, others = _request_view(view, batch)
     mean_prefill = others * prompt / out
     chunk = np.minimum(budget, np.maximum(prompt, mean_prefill))

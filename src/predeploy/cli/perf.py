@@ -54,6 +54,14 @@ def predict_command(
     ] = "vllm",
     input_tokens: Annotated[int, typer.Option(min=1, help="Prompt tokens per request.")] = 512,
     output_tokens: Annotated[int, typer.Option(min=1, help="Output tokens per request.")] = 256,
+    engine_args: Annotated[
+        str | None,
+        typer.Option(
+            "--engine-args",
+            help="The engine's command line, e.g. 'vllm serve M --max-num-seqs 64'; the "
+            "batch limit, token budget, memory share, chunking and KV dtype it states are used.",
+        ),
+    ] = None,
     qps: Annotated[float | None, typer.Option(min=0.0, help="Poisson arrival rate, req/s.")] = None,
     concurrency: Annotated[int | None, typer.Option(min=1, help="Requests in flight.")] = None,
     mode: Annotated[str, typer.Option(help="analytic or simulate.")] = "analytic",
@@ -89,6 +97,7 @@ def predict_command(
         output_tokens=output_tokens,
         qps=qps,
         concurrency=concurrency,
+        engine_args=engine_args,
     )
     prediction = perf_service.predict_one(
         scenario, mode="simulate" if mode == "simulate" else "analytic"

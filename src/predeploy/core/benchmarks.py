@@ -14,6 +14,7 @@ import re
 from predeploy.core.cases import CalibrationCase, CaseScenario
 from predeploy.core.catalog import Catalog
 from predeploy.core.datasets import DATASETS, dataset_profile, token_distribution
+from predeploy.core.engine_args import parse_engine_args
 from predeploy.core.engines import default_kv_cache_dtype, engine_profile, vllm_batch_defaults
 from predeploy.core.errors import InputError, PredeployError
 from predeploy.core.memory import smallest_fitting_tp
@@ -84,6 +85,7 @@ def case_from_record(record: BenchmarkRecord) -> CalibrationCase:
         precision=record.precision,
         engine=_engine(record.engine),
         engine_version=record.engine_version,
+        engine_args=record.engine_args,
         input_tokens=record.input_tokens,
         output_tokens=record.output_tokens,
         dataset=record.dataset,
@@ -176,7 +178,12 @@ def scenario_from_case(case: CalibrationCase | CaseScenario, catalog: Catalog) -
         raise InputError(str(exc)) from None
     arch, precision = _architecture(sc, catalog)
     prompt, output = _lengths(sc)
-    kv_dtype = sc.kv_cache_dtype or default_kv_cache_dtype(sc.engine, precision)
+    stated = parse_engine_args(sc.engine_args) if sc.engine_args else None
+    kv_dtype = (
+        sc.kv_cache_dtype
+        or (stated.kv_cache_dtype if stated else None)
+        or default_kv_cache_dtype(sc.engine, precision)
+    )
     in_process = sc.dataset.startswith(IN_PROCESS_DATASET_PREFIX)
     if sc.kv_cache_dtype is None and in_process and precision in QUANTIZED_KV_PRECISIONS:
         kv_dtype = KvCacheDtype.FP8
@@ -213,6 +220,7 @@ def scenario_from_case(case: CalibrationCase | CaseScenario, catalog: Catalog) -
         load=_load(sc),
         served_over_api=not sc.dataset.startswith(IN_PROCESS_DATASET_PREFIX),
         vllm=vllm,
+        engine_settings=stated.model_copy(update={"kv_cache_dtype": kv_dtype}) if stated else None,
     )
 
 

@@ -20,7 +20,7 @@ from typing import Literal
 import numpy as np
 
 from predeploy.core.batching import SchedulerConfig
-from predeploy.core.efficiency import ParameterChoice, ParameterSet
+from predeploy.core.efficiency import ParameterSet
 from predeploy.core.errors import InputError
 from predeploy.core.fluid import FluidResult, evaluate
 from predeploy.core.latency import RooflineStepCost
@@ -114,12 +114,8 @@ def _percentiles(metrics: dict[str, np.ndarray], name: str, i: int) -> Percentil
     )
 
 
-def _provenance(
-    choice: ParameterChoice, method: Literal["analytic", "simulation"]
-) -> PredictionProvenance:
-    return PredictionProvenance(
-        method=method, parameters=choice.basis, parameter_source=choice.source
-    )
+def _unmodelled(scenario: ServingScenario) -> tuple[str, ...]:
+    return scenario.engine_settings.unmodelled if scenario.engine_settings else ()
 
 
 def _enforce_decode_cap(prepared: PreparedScenario, result: FluidResult, i: int) -> None:
@@ -151,7 +147,9 @@ def predict_many(
     chosen = [params.for_gpu(s.gpu, s.engine) for s in scenarios]
     result = evaluate(stack(prepared, EfficiencyArrays.from_params([c[0] for c in chosen])))
     out: list[PerfPrediction] = []
-    for i, (prep, (_, choice)) in enumerate(zip(prepared, chosen, strict=True)):
+    for i, (scenario, prep, (_, choice)) in enumerate(
+        zip(scenarios, prepared, chosen, strict=True)
+    ):
         _enforce_decode_cap(prep, result, i)
         m = result.metrics
         metrics = PerfMetrics(
@@ -162,7 +160,12 @@ def predict_many(
             kv_cache_usage=float(result.kv_usage[i]),
             mean_queue_length=float(result.queue_length[i]),
             mean_batch_size=float(result.batch[i]),
-            provenance=_provenance(choice, "analytic"),
+            provenance=PredictionProvenance(
+                method="analytic",
+                parameters=choice.basis,
+                parameter_source=choice.source,
+                unmodelled_settings=_unmodelled(scenario),
+            ),
         )
         out.append(
             PerfPrediction(
@@ -270,6 +273,7 @@ def _simulate(
         parameter_source=choice.source,
         seed=seed,
         num_requests_simulated=result.num_requests,
+        unmodelled_settings=_unmodelled(scenario),
     )
     r = float(scenario.replicas)
     metrics = result.to_perf_metrics(provenance).model_copy(

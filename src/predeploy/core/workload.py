@@ -33,6 +33,7 @@ from predeploy.core.memory import (
 from predeploy.core.roofline import HardwareRates, StepShape, hardware_rates, step_shape
 from predeploy.core.types import (
     QUANTIZATION_METHOD,
+    EngineSettings,
     GpuSpec,
     KvCacheDtype,
     MemoryFit,
@@ -132,18 +133,23 @@ class PreparedScenario:
 
 
 def _memory_utilization(scenario: ServingScenario, context: int, seqs: int, tokens: int) -> float:
-    """The engine's memory share, as a share of the whole device (for ``fit_memory``)."""
+    """The engine's memory share, as a share of the whole device (for ``fit_memory``): a
+    stated share of the device or of the memory the weights leave, else the engine's."""
     profile = engine_profile(scenario.engine)
-    if scenario.vllm is not None:
+    stated = scenario.engine_settings or EngineSettings()
+    if stated.gpu_memory_utilization is not None:
+        return stated.gpu_memory_utilization
+    if scenario.vllm is not None and stated.free_memory_fraction is None:
         return scenario.vllm.gpu_memory_utilization
-    if not profile.kv_share_of_free:
+    if stated.free_memory_fraction is None and not profile.kv_share_of_free:
         return profile.gpu_memory_utilization
+    share_of_free = stated.free_memory_fraction or profile.gpu_memory_utilization
     total = device_bytes(scenario.gpu)
     taken = weight_bytes_per_gpu(
         scenario.model, scenario.precision, scenario.tp, scenario.pp
     ) + reserve_bytes_per_gpu(scenario.model, scenario.tp, tokens, seqs)
     free = max(total - taken, 0.0)
-    return min(max((taken + profile.gpu_memory_utilization * free) / total, 0.05), 1.0)
+    return min(max((taken + share_of_free * free) / total, 0.05), 1.0)
 
 
 def prepare(scenario: ServingScenario) -> PreparedScenario:
@@ -160,6 +166,11 @@ def prepare(scenario: ServingScenario) -> PreparedScenario:
         chunked = profile.chunked_prefill
         if not scenario.served_over_api and scenario.load.kind == "max_throughput":
             seqs = max(seqs, TUNED_HARNESS_MAX_NUM_SEQS)
+    stated = scenario.engine_settings or EngineSettings()
+    seqs = stated.max_num_seqs or seqs
+    tokens = stated.max_num_batched_tokens or tokens
+    chunked = chunked if stated.chunked_prefill is None else stated.chunked_prefill
+    kv_dtype = stated.kv_cache_dtype or scenario.kv_cache_dtype
     utilization = _memory_utilization(scenario, context, seqs, tokens)
     memory = fit_memory(
         scenario.model,
@@ -167,30 +178,46 @@ def prepare(scenario: ServingScenario) -> PreparedScenario:
         scenario.precision,
         scenario.tp,
         scenario.pp,
-        scenario.kv_cache_dtype,
+        kv_dtype,
         utilization,
         context_tokens=context,
         max_num_batched_tokens=tokens,
         max_num_seqs=seqs,
     )
-    settings = scenario.vllm or default_vllm_settings(
-        scenario.model,
-        scenario.gpu,
-        scenario.precision,
-        scenario.tp,
-        memory,
-        context,
-        pp=scenario.pp,
-        kv_cache_dtype=scenario.kv_cache_dtype,
-        max_num_seqs=seqs,
-        max_num_batched_tokens=tokens,
-        gpu_memory_utilization=round(utilization, 4),
-    )
+    if scenario.vllm is not None:
+        settings = scenario.vllm
+        if scenario.engine_settings is not None:
+            settings = settings.model_copy(
+                update={
+                    "max_num_seqs": seqs,
+                    "max_num_batched_tokens": tokens,
+                    "enable_chunked_prefill": chunked,
+                    "gpu_memory_utilization": round(utilization, 4),
+                }
+            )
+    else:
+        settings = default_vllm_settings(
+            scenario.model,
+            scenario.gpu,
+            scenario.precision,
+            scenario.tp,
+            memory,
+            context,
+            pp=scenario.pp,
+            kv_cache_dtype=kv_dtype,
+            max_num_seqs=seqs,
+            max_num_batched_tokens=tokens,
+            gpu_memory_utilization=round(utilization, 4),
+        )
     load = scenario.load
     replicas = float(scenario.replicas)
     return PreparedScenario(
         shape=step_shape(
-            scenario.model, scenario.precision, scenario.tp, scenario.pp, scenario.kv_cache_dtype
+            scenario.model,
+            scenario.precision,
+            scenario.tp,
+            scenario.pp,
+            kv_dtype,
         ),
         hw=hardware_rates(scenario.gpu, scenario.precision, scenario.tp),
         memory=memory,
@@ -201,7 +228,9 @@ def prepare(scenario: ServingScenario) -> PreparedScenario:
         output_cv=_coefficient_of_variation(output.mean, output.stdev),
         kv_capacity_tokens=float(max(memory.kv_capacity_tokens, 1)),
         chunked_prefill=chunked,
-        separate_prefill_batches=profile.separate_prefill_batches,
+        separate_prefill_batches=profile.separate_prefill_batches
+        if stated.separate_prefill_batches is None
+        else stated.separate_prefill_batches,
         reserve_full_context=profile.reserve_full_context,
         load_code=LOAD_CODES[load.kind],
         rate_rps=(load.rate_rps or 0.0) / replicas,

@@ -199,6 +199,7 @@ class BenchmarkScenarioRow(ProvenanceColumns, TrackedColumns, Base):
     kv_cache_dtype: Mapped[str | None] = mapped_column(String(20))
     engine: Mapped[str] = mapped_column(String(50), index=True)
     engine_version: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
+    engine_args: Mapped[str | None] = mapped_column(Text)
     input_tokens: Mapped[int | None] = mapped_column(Integer)
     output_tokens: Mapped[int | None] = mapped_column(Integer)
     dataset: Mapped[str] = mapped_column(String(NAME_LENGTH))

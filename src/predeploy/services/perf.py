@@ -28,6 +28,7 @@ from predeploy.core.calibration import FitReport, Measurement, calibrate
 from predeploy.core.cases import CalibrationCase, CaseScenario, parse_case
 from predeploy.core.catalog import Catalog, InMemoryCatalog
 from predeploy.core.efficiency import ParameterSet
+from predeploy.core.engine_args import parse_engine_args
 from predeploy.core.engines import default_kv_cache_dtype
 from predeploy.core.errors import InputError, PredeployError, describe_validation_error
 from predeploy.core.perf import PredictMode, contract_metrics, predict, predict_many
@@ -225,9 +226,11 @@ def scenario_from_request(
     qps: float | None = None,
     concurrency: int | None = None,
     kv_cache_dtype: str | None = None,
+    engine_args: str | None = None,
 ) -> ServingScenario:
     """A scenario from command-line style values (fixed lengths; Poisson ``qps`` or closed
-    loop ``concurrency``, else the saturated max-throughput load)."""
+    loop ``concurrency``, else the saturated max-throughput load); ``engine_args``, the
+    engine's command line, states settings that replace the engine's defaults."""
     if qps is not None and concurrency is not None:
         raise InputError("give either qps or concurrency, not both")
     card = catalog.model(model)
@@ -243,7 +246,13 @@ def scenario_from_request(
         load = LoadSpec(kind="concurrency", concurrency=concurrency)
     else:
         load = LoadSpec(kind="max_throughput")
-    kv = KvCacheDtype(kv_cache_dtype) if kv_cache_dtype else default_kv_cache_dtype(eng, prec)
+    stated = parse_engine_args(engine_args) if engine_args else None
+    if kv_cache_dtype:
+        kv = KvCacheDtype(kv_cache_dtype)
+    elif stated and stated.kv_cache_dtype:
+        kv = stated.kv_cache_dtype
+    else:
+        kv = default_kv_cache_dtype(eng, prec)
     try:
         return ServingScenario(
             model_id=card.id,
@@ -258,6 +267,7 @@ def scenario_from_request(
             prompt_tokens=TokenDistribution.fixed(input_tokens),
             output_tokens=TokenDistribution.fixed(output_tokens),
             load=load,
+            engine_settings=stated,
         )
     except ValidationError as exc:
         raise InputError(describe_validation_error(exc, "scenario")) from None

@@ -100,3 +100,12 @@ def test_large_batches_cross_the_chunk_size(kb_engine: Engine) -> None:
         repo = BenchmarkRepository(session)
         assert repo.count_metric_values() == 1203
         assert repo.get("bulk/0700").metrics == {"ttft_ms_p50": 701.0}
+
+
+def test_the_engine_command_line_is_kept(kb_engine: Engine) -> None:
+    args = "vllm serve meta-llama/Llama-3.1-8B-Instruct --max-num-seqs 64"
+    record = samples.benchmark("args/1", engine_args=args)
+    _add(kb_engine, [record])
+    with Session(kb_engine) as session:
+        assert BenchmarkRepository(session).query() == [record]
+        assert record.engine_args == args

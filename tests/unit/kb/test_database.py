@@ -84,3 +84,16 @@ def test_display_url_hides_the_password() -> None:
     shown = display_url("postgresql+psycopg://user:secret@host:5432/db")
     assert "secret" not in shown
     assert "user" in shown
+
+
+def test_an_older_knowledge_base_gains_the_engine_args_column(bare_engine: Engine) -> None:
+    upgrade(bare_engine, "0001")
+    assert schema_state(bare_engine) is SchemaState.OUTDATED
+    columns = {c["name"] for c in inspect(bare_engine).get_columns("benchmark_scenarios")}
+    assert "engine_args" not in columns
+    upgrade(bare_engine)
+    columns = {c["name"] for c in inspect(bare_engine).get_columns("benchmark_scenarios")}
+    assert "engine_args" in columns and schema_state(bare_engine) is SchemaState.CURRENT
+    downgrade(bare_engine, "0001")
+    columns = {c["name"] for c in inspect(bare_engine).get_columns("benchmark_scenarios")}
+    assert "engine_args" not in columns

@@ -73,7 +73,7 @@ from predeploy.core.types.templates import (
     TrafficDefaults,
 )
 from predeploy.core.types.traffic import TokenDistribution, TrafficProfile
-from predeploy.core.types.vllm import QUANTIZATION_METHOD, VllmSettings
+from predeploy.core.types.vllm import QUANTIZATION_METHOD, EngineSettings, VllmSettings
 
 __all__ = [
     "LATENCY_METRICS",
@@ -91,6 +91,7 @@ __all__ = [
     "DeploymentPlan",
     "DeploymentTemplate",
     "Engine",
+    "EngineSettings",
     "FactKind",
     "FieldSource",
     "FrozenModel",

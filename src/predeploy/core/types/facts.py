@@ -237,6 +237,10 @@ class LoadDescription(FrozenModel):
     arrival: Literal["poisson", "constant", "gamma"] | None = None
 
 
+#: Longest engine command line a benchmark record keeps (characters).
+ENGINE_ARGS_MAX_CHARS = 2000
+
+
 class BenchmarkRecord(FrozenModel):
     """One measured serving scenario and the metrics measured for it.
 
@@ -255,6 +259,9 @@ class BenchmarkRecord(FrozenModel):
     kv_cache_dtype: str | None = None
     engine: str
     engine_version: str | None = None
+    #: The engine's command line as the source states it (``vllm serve M --max-num-seqs 64``);
+    #: the settings it states are honoured (``core.engine_args``).
+    engine_args: Annotated[str, Field(max_length=ENGINE_ARGS_MAX_CHARS)] | None = None
     input_tokens: NonNegativeInt | None
     output_tokens: NonNegativeInt | None
     dataset: str = "fixed"

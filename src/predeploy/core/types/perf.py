@@ -20,7 +20,7 @@ from predeploy.core.types.base import (
 )
 from predeploy.core.types.facts import GpuSpec, ModelArchitecture
 from predeploy.core.types.traffic import TokenDistribution
-from predeploy.core.types.vllm import VllmSettings
+from predeploy.core.types.vllm import EngineSettings, VllmSettings
 
 PredictionMethod = Literal["simulation", "analytic", "roofline"]
 ParameterBasis = Literal["fitted", "fallback"]
@@ -35,10 +35,17 @@ class PredictionProvenance(FrozenModel):
     parameter_source: str
     seed: int | None = None
     num_requests_simulated: int | None = None
+    #: Stated engine flags the prediction could not account for (``--speculative-*``, ...).
+    unmodelled_settings: tuple[str, ...] = ()
 
     def label(self) -> str:
         basis = "estimate" if self.parameters == "fallback" else "calibrated estimate"
-        return f"{basis} ({self.method}; {self.parameter_source})"
+        ignored = (
+            f"; not modelled: {', '.join(self.unmodelled_settings)}"
+            if self.unmodelled_settings
+            else ""
+        )
+        return f"{basis} ({self.method}; {self.parameter_source}{ignored})"
 
 
 class PerfMetrics(FrozenModel):
@@ -111,6 +118,8 @@ class ServingScenario(FrozenModel):
     output_tokens: TokenDistribution
     load: LoadSpec
     vllm: VllmSettings | None = None
+    #: Settings stated for the engine (any engine) on top of its defaults or ``vllm``.
+    engine_settings: EngineSettings | None = None
     #: Requests come through the engine's HTTP API (tokenization, streaming, client overhead
     #: on every TTFT); ``False`` for in-process harnesses such as MLPerf LoadGen.
     served_over_api: bool = True

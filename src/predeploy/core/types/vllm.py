@@ -56,10 +56,16 @@ class VllmSettings(FrozenModel):
             args["--quantization"] = self.quantization
         if self.kv_cache_dtype != KvCacheDtype.AUTO:
             args["--kv-cache-dtype"] = self.kv_cache_dtype.value
-        args["--enable-chunked-prefill" if self.enable_chunked_prefill
-             else "--no-enable-chunked-prefill"] = True
-        args["--enable-prefix-caching" if self.enable_prefix_caching
-             else "--no-enable-prefix-caching"] = True
+        args[
+            "--enable-chunked-prefill"
+            if self.enable_chunked_prefill
+            else "--no-enable-chunked-prefill"
+        ] = True
+        args[
+            "--enable-prefix-caching"
+            if self.enable_prefix_caching
+            else "--no-enable-prefix-caching"
+        ] = True
         return args
 
     def to_cli(self) -> list[str]:
@@ -68,3 +74,25 @@ class VllmSettings(FrozenModel):
         for flag, value in self.to_args().items():
             out.append(flag) if value is True else out.extend([flag, str(value)])
         return out
+
+
+class EngineSettings(FrozenModel):
+    """Scheduler and memory settings a deployment or benchmark stated for its engine (any
+    engine), overriding the engine's defaults; ``None`` keeps the default.
+
+    ``gpu_memory_utilization`` is a share of the whole device (vLLM
+    ``--gpu-memory-utilization``, SGLang ``--mem-fraction-static``);
+    ``free_memory_fraction`` a share of what the weights leave (TensorRT-LLM
+    ``--kv_cache_free_gpu_memory_fraction``). ``unmodelled``: stated flags that change
+    performance in ways the model does not represent (speculative decoding, data-parallel
+    attention, attention backends, ...), so a prediction can say what it did not account for.
+    """
+
+    max_num_seqs: PositiveInt | None = None
+    max_num_batched_tokens: PositiveInt | None = None
+    gpu_memory_utilization: Fraction | None = None
+    free_memory_fraction: Fraction | None = None
+    chunked_prefill: bool | None = None
+    separate_prefill_batches: bool | None = None
+    kv_cache_dtype: KvCacheDtype | None = None
+    unmodelled: tuple[str, ...] = ()

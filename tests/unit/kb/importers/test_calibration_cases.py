@@ -116,3 +116,11 @@ def test_malformed_cases_name_file_line_and_field(
     with pytest.raises(ImportFileError) as caught:
         read_benchmark_file(_write(tmp_path, [good, case]), NAMES)
     assert str(caught.value).startswith(message), str(caught.value)
+
+
+def test_the_engine_command_line_becomes_a_field(tmp_path: Path) -> None:
+    args = "vllm serve meta-llama/Llama-3.1-8B-Instruct --max-num-batched-tokens 4096"
+    case = {**CASE, "scenario": {**CASE["scenario"], "engine_args": args}}
+    record = read_benchmark_file(_write(tmp_path, [case]), NAMES).records[0]
+    assert record.engine_args == args
+    assert "engine_args" not in (record.provenance.notes or "")

@@ -1,0 +1,150 @@
+"""Read a serving engine's command line into the settings the performance engine honours.
+
+A benchmark that says how its engine was started (``vllm serve M --max-num-batched-tokens
+4096``, ``python3 -m sglang.launch_server --chunked-prefill-size 4096 --mem-fraction-static 0.8``,
+``trtllm-serve M --max_num_tokens 16384``) ran with those settings, not the defaults; a
+deployment whose flags are known should be predicted with them too. :func:`parse_engine_args`
+turns such a command line into :class:`EngineSettings`.
+
+Flags are matched by name whatever the spelling (``--max_num_tokens`` = ``--max-num-tokens``,
+``--flag=value`` = ``--flag value``), across vLLM, SGLang and TensorRT-LLM, since a name means
+the same thing wherever it appears. Tensor/pipeline parallelism, the model and the precision are
+fields of the scenario itself; flags the model does not represent but which change performance
+(speculative decoding, data-parallel attention, attention backends, torch.compile, expert
+parallelism, eager mode) are listed in ``unmodelled``; anything else (ports, parsers, paths) is
+ignored. Bracketed notes (``[result variant: ...]``) are not part of the command line.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from typing import Literal
+
+from predeploy.core.errors import InputError
+from predeploy.core.types import EngineSettings, KvCacheDtype
+
+ValueKind = Literal["int", "fraction", "kv_dtype", "switch", "budget"]
+
+#: Flag name (dashes, lower case) → (``EngineSettings`` field, kind of value). ``switch`` flags
+#: take no value and set the field to the given boolean; ``budget`` is SGLang's
+#: ``--chunked-prefill-size``, where ``-1`` turns chunking off.
+SETTING_FLAGS: dict[str, tuple[str, ValueKind]] = {
+    # vLLM
+    "max-num-seqs": ("max_num_seqs", "int"),
+    "max-num-batched-tokens": ("max_num_batched_tokens", "int"),
+    "gpu-memory-utilization": ("gpu_memory_utilization", "fraction"),
+    "kv-cache-dtype": ("kv_cache_dtype", "kv_dtype"),
+    # SGLang
+    "max-running-requests": ("max_num_seqs", "int"),
+    "chunked-prefill-size": ("max_num_batched_tokens", "budget"),
+    "mem-fraction-static": ("gpu_memory_utilization", "fraction"),
+    # TensorRT-LLM (trtllm-serve / trtllm-bench)
+    "max-batch-size": ("max_num_seqs", "int"),
+    "max-num-tokens": ("max_num_batched_tokens", "int"),
+    "kv-cache-free-gpu-memory-fraction": ("free_memory_fraction", "fraction"),
+    "free-gpu-memory-fraction": ("free_memory_fraction", "fraction"),
+}
+
+#: Value-less flags → (field, value they set).
+SWITCH_FLAGS: dict[str, tuple[str, bool]] = {
+    "enable-chunked-prefill": ("chunked_prefill", True),
+    "no-enable-chunked-prefill": ("chunked_prefill", False),
+    "enable-mixed-chunk": ("separate_prefill_batches", False),
+}
+
+#: Flags (or flag-name prefixes) that change performance in ways the model does not represent.
+UNMODELLED_FLAG_PREFIXES: tuple[str, ...] = (
+    "speculative-",
+    "enable-dp-attention",
+    "attention-backend",
+    "enable-torch-compile",
+    "enforce-eager",
+    "ep-size",
+    "enable-expert-parallel",
+    "enable-ep-moe",
+    "async-scheduling",
+    "cuda-graph-max-bs",
+    "compilation-config",
+    "disable-cuda-graph",
+    "disable-radix-cache",
+    "no-enable-prefix-caching",
+)
+
+#: ``--kv-cache-dtype`` values meaning an 8-bit float KV cache (vLLM/SGLang spellings).
+FP8_KV_VALUES = frozenset({"fp8", "fp8_e4m3", "fp8_e5m2", "fp8_inc", "fp8-e4m3"})
+
+_BRACKETED = re.compile(r"\[[^\]]*\]")
+
+
+def _flag_name(token: str) -> str:
+    return token.lstrip("-").split("=", 1)[0].replace("_", "-").lower()
+
+
+def _value(flag: str, kind: ValueKind, raw: str) -> int | float | KvCacheDtype | bool | None:
+    """The typed value of ``--flag raw`` (``None``: the flag turns chunking off)."""
+    try:
+        if kind in ("int", "budget"):
+            number = int(raw)
+            if kind == "budget" and number <= 0:
+                return None
+            if number <= 0:
+                raise ValueError
+            return number
+        if kind == "fraction":
+            share = float(raw)
+            if not 0.0 < share <= 1.0:
+                raise ValueError
+            return share
+    except ValueError:
+        expected = "a positive whole number" if kind in ("int", "budget") else "a share in (0, 1]"
+        raise InputError(f"engine_args: --{flag} {raw!r} is not {expected}") from None
+    lowered = raw.lower()
+    if lowered == "auto":
+        return KvCacheDtype.AUTO
+    if lowered in FP8_KV_VALUES:
+        return KvCacheDtype.FP8
+    raise InputError(
+        f"engine_args: --{flag} {raw!r} is not a KV-cache dtype the model knows "
+        f"(auto, {', '.join(sorted(FP8_KV_VALUES))})"
+    )
+
+
+def parse_engine_args(text: str) -> EngineSettings:
+    """The settings an engine command line states (module docstring); errors name the flag."""
+    try:
+        tokens = shlex.split(_BRACKETED.sub(" ", text))
+    except ValueError as exc:
+        raise InputError(f"engine_args: cannot split {text!r} into arguments ({exc})") from None
+    fields: dict[str, object] = {}
+    unmodelled: list[str] = []
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        i += 1
+        if not token.startswith("--"):
+            continue
+        name = _flag_name(token)
+        inline = token.split("=", 1)[1] if "=" in token else None
+        if name in SWITCH_FLAGS:
+            field, value = SWITCH_FLAGS[name]
+            fields[field] = value
+        elif name in SETTING_FLAGS:
+            field, kind = SETTING_FLAGS[name]
+            raw = inline
+            if raw is None:
+                if i >= len(tokens) or tokens[i].startswith("--"):
+                    raise InputError(f"engine_args: --{name} needs a value")
+                raw = tokens[i]
+                i += 1
+            typed = _value(name, kind, raw)
+            if typed is None:
+                fields["chunked_prefill"] = False
+            else:
+                fields[field] = typed
+        elif name.startswith(UNMODELLED_FLAG_PREFIXES):
+            prefix = next(p for p in UNMODELLED_FLAG_PREFIXES if name.startswith(p))
+            label = f"--{name}" if name == prefix else f"--{prefix}*"
+            if label not in unmodelled:
+                unmodelled.append(label)
+    return EngineSettings.model_validate({**fields, "unmodelled": tuple(unmodelled)})

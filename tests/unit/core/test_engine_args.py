@@ -1,0 +1,112 @@
+"""Engine command lines → the settings the performance engine honours."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from tests.perf_fixtures import h100
+from tests.unit.core.test_perf_cases import LLAMA_8B_CONFIG
+
+from predeploy.core.benchmarks import scenario_from_case
+from predeploy.core.cases import parse_case
+from predeploy.core.catalog import InMemoryCatalog
+from predeploy.core.engine_args import parse_engine_args
+from predeploy.core.errors import InputError
+from predeploy.core.types import KvCacheDtype
+from predeploy.core.workload import prepare
+
+
+def test_vllm_flags_in_both_spellings() -> None:
+    s = parse_engine_args(
+        "vllm serve openai/gpt-oss-120b --max-model-len 32768 --max-num-batched-tokens 4096 "
+        "--max_num_seqs=64 --gpu-memory-utilization 0.85 --kv-cache-dtype fp8_e4m3 "
+        "--no-enable-chunked-prefill --async-scheduling  [result variant: ShareGPT batch size 4]"
+    )
+    assert (s.max_num_batched_tokens, s.max_num_seqs, s.gpu_memory_utilization) == (4096, 64, 0.85)
+    assert s.kv_cache_dtype == KvCacheDtype.FP8 and s.chunked_prefill is False
+    assert s.unmodelled == ("--async-scheduling",)
+
+
+def test_sglang_and_trtllm_flags() -> None:
+    s = parse_engine_args(
+        "python3 -m sglang.launch_server --model-path Qwen/Qwen3-14B-FP8 --chunked-prefill-size -1 "
+        "--max-running-requests 128 --mem-fraction-static 0.8 --enable-mixed-chunk "
+        "--enable-dp-attention --speculative-algorithm EAGLE --speculative-num-steps 1"
+    )
+    assert s.chunked_prefill is False and s.max_num_batched_tokens is None  # -1: no chunking
+    assert (s.max_num_seqs, s.gpu_memory_utilization) == (128, 0.8)
+    assert s.separate_prefill_batches is False
+    assert s.unmodelled == ("--enable-dp-attention", "--speculative-*")
+    t = parse_engine_args(
+        "trtllm-serve Qwen/Qwen3-14B --max_num_tokens=16384 --max_batch_size 256 "
+        "--kv_cache_free_gpu_memory_fraction 0.95 --enable_chunked_prefill"
+    )
+    assert (t.max_num_batched_tokens, t.max_num_seqs, t.free_memory_fraction) == (16384, 256, 0.95)
+    assert t.chunked_prefill is True
+
+
+def test_nothing_stated_changes_nothing() -> None:
+    s = parse_engine_args("vllm serve Qwen/Qwen3-14B --host 0.0.0.0 --port 8000 -tp 2")
+    assert s.model_dump(exclude_defaults=True) == {}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ("vllm serve m --max-num-seqs lots", "--max-num-seqs 'lots' is not a positive whole"),
+        ("vllm serve m --max-num-seqs 0", "--max-num-seqs '0' is not a positive whole"),
+        ("vllm serve m --gpu-memory-utilization 1.5", "is not a share in (0, 1]"),
+        ("vllm serve m --kv-cache-dtype int3", "--kv-cache-dtype 'int3' is not a KV-cache"),
+        ("vllm serve m --max-num-batched-tokens", "--max-num-batched-tokens needs a value"),
+        ("vllm serve 'unclosed", "cannot split"),
+    ],
+)
+def test_bad_values_name_the_flag(args: str, message: str) -> None:
+    with pytest.raises(InputError, match="engine_args: .*" + re.escape(message)):
+        parse_engine_args(args)
+
+
+def _case(engine_args: str | None) -> dict[str, object]:
+    scenario: dict[str, object] = {
+        "model": "m/llama-8b", "model_config": LLAMA_8B_CONFIG, "precision": "bf16",
+        "gpu": "H100-SXM", "gpu_count": 1, "tp": 1, "engine": "vllm",
+        "engine_version": "v0.11.0", "input_tokens": 1000, "output_tokens": 100,
+        "load": {"kind": "burst", "num_prompts": 500},
+    }
+    if engine_args is not None:
+        scenario["engine_args"] = engine_args
+    return {"id": "c", "scenario": scenario}
+
+
+def test_a_case_is_predicted_with_the_settings_it_states() -> None:
+    catalog = InMemoryCatalog(gpus=[h100()])
+    default = prepare(scenario_from_case(parse_case(_case(None)), catalog))
+    stated = prepare(
+        scenario_from_case(
+            parse_case(
+                _case(
+                    "vllm serve m --max-num-batched-tokens 2048 --max-num-seqs 64 "
+                    "--gpu-memory-utilization 0.5 --kv-cache-dtype fp8"
+                )
+            ),
+            catalog,
+        )
+    )
+    assert (default.settings.max_num_seqs, default.settings.max_num_batched_tokens) == (1024, 8192)
+    assert (stated.settings.max_num_seqs, stated.settings.max_num_batched_tokens) == (64, 2048)
+    assert stated.settings.gpu_memory_utilization == 0.5
+    assert stated.settings.kv_cache_dtype == KvCacheDtype.FP8
+    # Half the memory share (weights take the same) outweighs the halved bytes per token.
+    assert stated.kv_capacity_tokens < default.kv_capacity_tokens
+
+
+def test_a_share_of_free_memory_is_read_as_such() -> None:
+    catalog = InMemoryCatalog(gpus=[h100()])
+    case = _case("trtllm-serve m --kv_cache_free_gpu_memory_fraction 0.5")
+    case["scenario"]["engine"] = "trtllm"  # type: ignore[index]
+    half = prepare(scenario_from_case(parse_case(case), catalog))
+    case["scenario"]["engine_args"] = "trtllm-serve m"  # type: ignore[index]
+    default = prepare(scenario_from_case(parse_case(case), catalog))
+    # TensorRT-LLM's default is 0.9 of what the weights leave: 0.5 holds ~5/9 of the tokens.
+    assert half.kv_capacity_tokens / default.kv_capacity_tokens == pytest.approx(5 / 9, rel=0.03)

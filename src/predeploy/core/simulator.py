@@ -278,7 +278,7 @@ def run_simulation(
         step_running=ints(running),
         step_kv_blocks=ints(kv_blocks),
         resumed_gap_s=floats(resumed_gaps),
-        num_blocks=batcher.num_blocks,
+        num_blocks=batcher.blocks.num_blocks,
         final_used_blocks=batcher.used_blocks,
         prefill_tokens_computed=batcher.prefill_tokens_computed,
         tokens_generated=batcher.tokens_generated,

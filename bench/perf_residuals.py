@@ -36,7 +36,8 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from predeploy.core.calibration import Measurement, build_problem, fit, to_parameter_set
+from predeploy.core.calibration import fit, to_parameter_set
+from predeploy.core.calibration_problem import Measurement, build_problem
 from predeploy.core.scoring import family
 from predeploy.core.validation import predictions
 from predeploy.services.perf import (

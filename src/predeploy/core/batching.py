@@ -22,39 +22,27 @@ After the step, every request whose tokens are all computed samples one token: a
 request its next token, a request finishing its prefill its first token (or, after a
 preemption, its next one). A request with all its output tokens finishes and frees its blocks.
 
-Prefix caching (``enable_prefix_caching``, vLLM V1's default) matters here only after a
-preemption: the preempted request's freed blocks join the free queue behind those already there
-(vLLM's ``FreeKVCacheBlockQueue`` evicts least recently freed first, a request's tail blocks
-before its head), so when it is scheduled again the full blocks of its context that no
-allocation has reused since are cache hits and only the rest is recomputed (at least the last
-token always is). Random prompts share no prefix with each other.
-
+KV blocks, and with prefix caching the blocks of a preempted context that are still cached
+when it is scheduled again, are kept by :class:`~predeploy.core.block_pool.BlockPool`.
 Simplifications, stated: no speculative decoding, no ``long_prefill_token_threshold``; vLLM's
 reserved null block is not modelled.
 
-Speed: a decoding request is not stepped one by one. Every decoding request runs in every step
-(``max_num_batched_tokens ≥ max_num_seqs``, see :class:`SchedulerConfig`), so its computed length
-is ``computed_at_join + (step − join_step)``; the batcher keeps aggregates over decoders (count,
-Σ computed, how many cross a block boundary at each step phase) and a heap of finishing steps.
-A decode-only stretch of k steps is then O(1) bookkeeping (:meth:`advance_decode`).
+Speed: decoding requests are not stepped one by one but kept as aggregates
+(:class:`~predeploy.core.decode_cohort.DecodeCohort`), so a decode-only stretch of k steps is
+O(1) bookkeeping (:meth:`ContinuousBatcher.advance_decode`).
 """
 
 from __future__ import annotations
 
-import heapq
 from collections import deque
 from typing import NamedTuple
 
+from predeploy.core.block_pool import BlockPool
+from predeploy.core.decode_cohort import DecodeCohort
 from predeploy.core.latency import StepCostModel
 from predeploy.core.scheduler_limits import SchedulerConfig
 
-__all__ = [
-    "ContinuousBatcher",
-    "SchedulerConfig",
-    "StepCostModel",
-    "StepOutcome",
-    "StepWork",
-]
+__all__ = ["ContinuousBatcher", "SchedulerConfig", "StepCostModel", "StepOutcome", "StepWork"]
 
 
 class StepWork(NamedTuple):
@@ -116,7 +104,6 @@ class ContinuousBatcher:
         #: Prefilling/waiting: tokens computed. Decoding: tokens computed at ``join_step``.
         self.computed = [0] * n
         self.join_step = [0] * n
-        self.finish_step = [0] * n
         self.state = [PENDING] * n
         self.preemptions = [0] * n
         #: Requests counted in :attr:`num_decoding_tracked` (e.g. the measured ones).
@@ -128,19 +115,10 @@ class ContinuousBatcher:
         #: The request part-way through its prefill (always last in ``running``), or −1.
         self.partial = -1
         self.step_index = 0
-        self.num_blocks = config.num_blocks
-        self.free_blocks = config.num_blocks
-        #: Blocks allocated so far (each takes the least recently freed block); a preempted
-        #: request's cached blocks are reused from ``_evicted_from[r]`` allocations on.
-        self._allocated = 0
-        self._evicted_from: dict[int, tuple[int, int]] = {}  # r -> (allocation, full blocks)
-        self.prefix_tokens_reused = 0
-        # Decoder aggregates: count, Σ(computed_at_join − join_step), block-phase histogram.
-        self.num_decoding = 0
-        self.num_decoding_tracked = 0
-        self._kv_base = 0
-        self._phase = [0] * self._bs
-        self._finish_heap: list[tuple[int, int]] = []
+        #: The KV-cache blocks: free queue and prefix cache.
+        self.blocks = BlockPool(config.num_blocks, self._bs, config.enable_prefix_caching)
+        #: Aggregates over the decoding requests.
+        self.decoders = DecodeCohort(self._bs)
         self._chunks: list[tuple[int, int, int]] = []  # (request, computed before, chunk)
         #: Requests preempted by the last :meth:`schedule` while they were decoding.
         self.preempted_decoding: list[int] = []
@@ -157,11 +135,20 @@ class ContinuousBatcher:
 
     @property
     def used_blocks(self) -> int:
-        return self.num_blocks - self.free_blocks
+        return self.blocks.used_blocks
+
+    @property
+    def num_decoding(self) -> int:
+        return self.decoders.count
+
+    @property
+    def num_decoding_tracked(self) -> int:
+        """Decoding requests that are tracked (see ``tracked``)."""
+        return self.decoders.tracked_count
 
     def decode_kv_tokens(self) -> int:
         """Σ context (computed tokens + the one being computed) over decoders this step."""
-        return self._kv_base + self.num_decoding * (self.step_index + 1)
+        return self.decoders.kv_tokens(self.step_index)
 
     def computed_tokens(self, request: int) -> int:
         """Tokens of ``request`` whose KV is in the cache now."""
@@ -193,20 +180,22 @@ class ContinuousBatcher:
         self.preempted_decoding = []
         preempted = False
 
-        demand = self._phase[-s % bs] if self.num_decoding else 0
-        if demand <= self.free_blocks:
-            self._allocate(demand)
+        blocks = self.blocks
+        decoders = self.decoders
+        demand = decoders.block_demand(s) if decoders.count else 0
+        if demand <= blocks.free_blocks:
+            blocks.allocate(demand)
         else:
             preempted = self._schedule_decoders_with_preemption()
-        budget -= self.num_decoding
+        budget -= decoders.count
 
         r = self.partial
         if r >= 0:
             c = self.computed[r]
             chunk = min(self.prompt[r] + self.generated[r] - c, budget)
             need = -(-(c + chunk) // bs) - (-(-c // bs))
-            if need <= self.free_blocks:
-                self._allocate(need)
+            if need <= blocks.free_blocks:
+                blocks.allocate(need)
                 chunks.append((r, c, chunk))
                 budget -= chunk
             else:  # the partial prefill is the tail of ``running``: it preempts itself
@@ -222,21 +211,19 @@ class ContinuousBatcher:
             while waiting and budget > 0 and len(running) < max_seqs:
                 r = waiting[0]
                 tokens = self.prompt[r] + self.generated[r]
-                cached = self._cached_tokens(r, tokens)
+                cached = blocks.cached_tokens(r, tokens)
                 if not chunked and tokens - cached > budget:
                     break
                 chunk = min(tokens - cached, budget)
                 need = -(-(cached + chunk) // bs) - cached // bs
-                if cached // bs + need > self.free_blocks:
+                if cached // bs + need > blocks.free_blocks:
                     break
                 waiting.popleft()
                 running.append(r)
                 self.state[r] = PREFILLING
                 self.computed[r] = cached
-                self._evicted_from.pop(r, None)
-                self.prefix_tokens_reused += cached
-                self.free_blocks -= cached // bs  # cache hits leave the free queue
-                self._allocate(need)
+                blocks.reuse(r, cached)
+                blocks.allocate(need)
                 budget -= chunk
                 chunks.append((r, cached, chunk))
                 if cached + chunk < tokens:
@@ -247,13 +234,13 @@ class ContinuousBatcher:
         for _, c, chunk in chunks:
             prefill += chunk
             attn += chunk * (c + chunk / 2.0)
-        return StepWork(prefill, attn, self.num_decoding, self.decode_kv_tokens())
+        return StepWork(prefill, attn, decoders.count, self.decode_kv_tokens())
 
     def complete(self) -> StepOutcome:
         """The scheduled step has run: advance progress, sample tokens, finish requests."""
         s = self.step_index
         self.step_index = s + 1
-        self.tokens_generated += self.num_decoding
+        self.tokens_generated += self.decoders.count
         first: list[int] = []
         resumed: list[int] = []
         finished: list[int] = []
@@ -271,7 +258,7 @@ class ContinuousBatcher:
             self.tokens_generated += 1
             (first if g == 1 else resumed).append(r)
             if g >= self.output[r]:
-                self._finish_prefilled(r)
+                self._finish(r, done)
                 finished.append(r)
             else:
                 self._start_decoding(r, done, g)
@@ -289,25 +276,19 @@ class ContinuousBatcher:
         finishing step itself is included) and their block allocations fit the free blocks.
         New arrivals are the caller's business: they end a stretch when the queue is empty.
         """
-        if self.partial >= 0 or not self.num_decoding:
+        if self.partial >= 0 or not self.decoders.count:
             return 0
-        heap = self._finish_heap
-        while heap and not self._heap_entry_live(heap[0]):
-            heapq.heappop(heap)
-        limit = heap[0][0] - self.step_index + 1
+        limit = self.decoders.next_finish_step() - self.step_index + 1
         if self.waiting and not self._waiting_head_blocked():
             return 0
-        return self._steps_within_free_blocks(limit)
+        return self.decoders.steps_within(self.blocks.free_blocks, limit, self.step_index)
 
     def decode_block_demand(self, steps: int) -> list[int]:
         """Blocks the decoders allocate in each of the next ``min(steps, block_size)`` steps.
 
         The pattern repeats with period ``block_size``.
         """
-        bs = self._bs
-        s = self.step_index
-        phase = self._phase
-        return [phase[-(s + j) % bs] for j in range(min(steps, bs))]
+        return self.decoders.block_demands(self.step_index, steps)
 
     def advance_decode(self, steps: int) -> list[int]:
         """Commit ``steps`` decode-only steps (at most :meth:`decode_stretch_limit`).
@@ -316,60 +297,41 @@ class ContinuousBatcher:
         """
         if steps <= 0:
             return []
-        bs = self._bs
-        n = self.num_decoding
-        full, rest = divmod(steps, bs)
-        demand = full * n + sum(self.decode_block_demand(rest))
-        if demand > self.free_blocks:
-            raise ValueError(f"{steps} decode steps need {demand} blocks, {self.free_blocks} free")
-        self._allocate(demand)
-        self.tokens_generated += steps * n
+        blocks = self.blocks
+        demand = self.decoders.blocks_over(self.step_index, steps)
+        if demand > blocks.free_blocks:
+            free = blocks.free_blocks
+            raise ValueError(f"{steps} decode steps need {demand} blocks, {free} free")
+        blocks.allocate(demand)
+        self.tokens_generated += steps * self.decoders.count
         self.step_index += steps
         finished: list[int] = []
         self._pop_finished(self.step_index - 1, finished)
         return finished
 
     # ----------------------------------------------------------------- internals
-    def _steps_within_free_blocks(self, limit: int) -> int:
-        """Largest k ≤ limit whose cumulative decoder block demand fits the free blocks."""
-        n = self.num_decoding
-        bs = self._bs
-        free = self.free_blocks
-        cycles = min(limit // bs, free // n)
-        k = cycles * bs
-        free -= cycles * n
-        phase = self._phase
-        s = self.step_index + k
-        while k < limit:
-            d = phase[-s % bs]
-            if d > free:
-                break
-            free -= d
-            k += 1
-            s += 1
-        return k
-
     def _waiting_head_blocked(self) -> bool:
         """The head of the waiting queue cannot be admitted in the next (decode-only) step."""
         if len(self.running) >= self.config.max_num_seqs:
             return True
-        budget = self._budget - self.num_decoding
+        budget = self._budget - self.decoders.count
         if budget <= 0:
             return True
         r = self.waiting[0]
         tokens = self.prompt[r] + self.generated[r]
-        cached = self._cached_tokens(r, tokens)
+        cached = self.blocks.cached_tokens(r, tokens)
         if not self.config.enable_chunked_prefill and tokens - cached > budget:
             return True
         need = -(-(cached + min(tokens - cached, budget)) // self._bs)
-        demand = self._phase[-self.step_index % self._bs]
-        return need > self.free_blocks - demand
+        demand = self.decoders.block_demand(self.step_index)
+        return need > self.blocks.free_blocks - demand
 
     def _schedule_decoders_with_preemption(self) -> bool:
         """The running loop when decoders need more blocks than are free (rare: exact order)."""
         bs = self._bs
         s = self.step_index
         running = self.running
+        blocks = self.blocks
         preempted = False
         i = 0
         while i < len(running):
@@ -378,7 +340,7 @@ class ContinuousBatcher:
                 break  # the partial prefill (last) is handled by the caller
             need = 1 if (self.computed[r] + s - self.join_step[r]) % bs == 0 else 0
             self_preempted = False
-            while need > self.free_blocks:
+            while need > blocks.free_blocks:
                 victim = running.pop()
                 self._preempt(victim)
                 preempted = True
@@ -387,7 +349,7 @@ class ContinuousBatcher:
                     break
             if self_preempted:
                 break
-            self._allocate(need)
+            blocks.allocate(need)
             i += 1
         return preempted
 
@@ -397,36 +359,17 @@ class ContinuousBatcher:
             self.preempted_decoding.append(r)
             c = self.computed[r] + self.step_index - self.join_step[r]
             self.generated[r] = c + 1 - self.prompt[r]  # computed = prompt + generated − 1
-            self._remove_decoder(r)
+            self.decoders.leave(r)
         else:
             c = self.computed[r]
             if self.partial == r:
                 self.partial = -1
-        if self.config.enable_prefix_caching:
-            # Its blocks go behind the free ones: reused once those are gone.
-            self._evicted_from[r] = (self._allocated + self.free_blocks, c // self._bs)
-        self.free_blocks += -(-c // self._bs)
+        self.blocks.preempt(r, c)
         self.computed[r] = 0
         self.state[r] = WAITING
         self.waiting.appendleft(r)
         self.preemptions[r] += 1
         self.num_preemptions += 1
-
-    def _allocate(self, blocks: int) -> None:
-        """Take ``blocks`` new blocks from the head of the free queue."""
-        self.free_blocks -= blocks
-        self._allocated += blocks
-
-    def _cached_tokens(self, r: int, tokens: int) -> int:
-        """Tokens of a preempted ``r`` still in the prefix cache: its full blocks that no
-        allocation has reused since (the tail ones go first), never its last token."""
-        entry = self._evicted_from.get(r)
-        if entry is None:
-            return 0
-        start, full = entry
-        reused = min(max(self._allocated - start, 0), full)
-        bs = self._bs
-        return min((full - reused) * bs, (tokens - 1) // bs * bs)
 
     def _start_decoding(self, r: int, computed: int, generated: int) -> None:
         join = self.step_index
@@ -434,47 +377,22 @@ class ContinuousBatcher:
         self.computed[r] = computed
         self.join_step[r] = join
         self.state[r] = DECODING
-        self._kv_base += key
-        self._phase[key % self._bs] += 1
-        self.num_decoding += 1
-        self.num_decoding_tracked += self.tracked[r]
         finish = join + self.output[r] - generated - 1
-        self.finish_step[r] = finish
-        heapq.heappush(self._finish_heap, (finish, r))
+        self.decoders.join(r, key, finish, self.tracked[r])
 
-    def _remove_decoder(self, r: int) -> None:
-        key = self.computed[r] - self.join_step[r]
-        self._kv_base -= key
-        self._phase[key % self._bs] -= 1
-        self.num_decoding -= 1
-        self.num_decoding_tracked -= self.tracked[r]
-
-    def _finish_prefilled(self, r: int) -> None:
-        self.free_blocks += -(-self.computed[r] // self._bs)
+    def _finish(self, r: int, computed: int) -> None:
+        """``r`` has sampled its last token with ``computed`` tokens cached: free its blocks."""
+        self.computed[r] = computed
+        self.blocks.release(-(-computed // self._bs))
         self.running.remove(r)
+        self.generated[r] = self.output[r]
         self.state[r] = FINISHED
         self.num_finished += 1
 
-    def _heap_entry_live(self, entry: tuple[int, int]) -> bool:
-        step, r = entry
-        return self.state[r] == DECODING and self.finish_step[r] == step
-
     def _pop_finished(self, last_step: int, finished: list[int]) -> None:
         """Finish the decoders whose last token came out in a step ≤ ``last_step``."""
-        heap = self._finish_heap
-        while heap and heap[0][0] <= last_step:
-            entry = heapq.heappop(heap)
-            if not self._heap_entry_live(entry):
-                continue
-            r = entry[1]
-            computed = self.computed[r] + self.step_index - self.join_step[r]
-            self._remove_decoder(r)
-            self.computed[r] = computed
-            self.free_blocks += -(-computed // self._bs)
-            self.running.remove(r)
-            self.generated[r] = self.output[r]
-            self.state[r] = FINISHED
-            self.num_finished += 1
+        for r in self.decoders.pop_finished(last_step):
+            self._finish(r, self.computed[r] + self.step_index - self.join_step[r])
             finished.append(r)
 
     def check_invariants(self) -> None:
@@ -482,8 +400,9 @@ class ContinuousBatcher:
         held = sum(self.blocks_held(r) for r in self.running)
         if held != self.used_blocks:
             raise AssertionError(f"blocks held {held} != used {self.used_blocks}")
-        if not 0 <= self.free_blocks <= self.num_blocks:
-            raise AssertionError(f"free blocks {self.free_blocks} outside [0, {self.num_blocks}]")
+        free, total = self.blocks.free_blocks, self.blocks.num_blocks
+        if not 0 <= free <= total:
+            raise AssertionError(f"free blocks {free} outside [0, {total}]")
         if len(self.running) > self.config.max_num_seqs:
             raise AssertionError(f"{len(self.running)} running > max_num_seqs")
         decoders = [r for r in self.running if self.state[r] == DECODING]

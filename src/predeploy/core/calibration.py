@@ -11,8 +11,9 @@ falls back to the levels above it.
 
 The loss is Σ w_i ρ(log(pred_i / measured_i)) + priors, with ``ρ`` the Huber function
 (quadratic within ``HUBER_SCALE``, linear beyond: a few wrong or unrepresentative
-measurements cannot drag the fit), and weights ``w_i = 1/√n`` within each (source, metric
-family) group, so a large source does not drown a small one. It is minimised by
+measurements cannot drag the fit), and the observations and weights ``w_i`` of a
+:class:`~predeploy.core.calibration_problem.CalibrationProblem` (``1/√n`` within each (source,
+metric family) group, so a large source does not drown a small one). It is minimised by
 Levenberg–Marquardt with iteratively reweighted residuals; the Jacobian is computed by finite
 differences with column grouping (each scenario depends on one effect per level, so
 perturbing one parameter of every effect of a level at once yields all their columns).
@@ -23,13 +24,18 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from predeploy.core.calibration_problem import (
+    LEVELS,
+    CalibrationProblem,
+    Measurement,
+    build_problem,
+)
 from predeploy.core.efficiency import (
     BOUNDED_PARAMS,
     PARAM_NAMES,
@@ -38,11 +44,9 @@ from predeploy.core.efficiency import (
     ParameterEffect,
     ParameterSet,
     ParamName,
-    gpu_class,
 )
-from predeploy.core.fluid import FluidInputs, evaluate
-from predeploy.core.types import ServingScenario
-from predeploy.core.workload import EfficiencyArrays, PreparedScenario, prepare, stack
+from predeploy.core.fluid import evaluate
+from predeploy.core.workload import EfficiencyArrays
 
 #: Scale of the Huber loss on log errors: errors beyond ~22 % count linearly.
 HUBER_SCALE = 0.2
@@ -75,7 +79,6 @@ LEVEL_PARAMS: dict[EffectLevel, tuple[tuple[ParamName, ...], float]] = {
         0.4,
     ),
 }
-LEVELS: tuple[EffectLevel, ...] = ("engine", "class", "gpu", "gpu_engine")
 
 #: Prior standard deviation of the base parameters around the neutral defaults; tighter for
 #: the all-reduce efficiency, which the data constrain only through tensor-parallel cases
@@ -90,118 +93,6 @@ PRIOR_SCALE: dict[ParamName, float] = {"comm_efficiency": 0.5, "allreduce_latenc
 
 #: Finite-difference step in fitting coordinates.
 FD_STEP = 1e-3
-
-
-def metric_family(metric: str) -> str:
-    """The scorer's metric families (../shared/calibration/score_perf.py)."""
-    if metric.endswith("_single_stream"):
-        return "single_stream"
-    if metric.endswith("_tokens_per_s") or metric == "requests_per_s":
-        return "throughput"
-    for prefix, name in (("ttft_ms", "ttft"), ("itl_ms", "itl_tpot"), ("tpot_ms", "itl_tpot")):
-        if metric.startswith(prefix):
-            return name
-    return "e2e" if metric.startswith("e2e_ms") else "other"
-
-
-@dataclass(frozen=True, slots=True)
-class Measurement:
-    """One measured scenario: what ran, what was measured, and where it was published."""
-
-    scenario: ServingScenario
-    metrics: dict[str, float]
-    source_key: str
-    id: str = ""
-    #: The source's load kind name (``request_rate``, ``burst``, ...), for reporting.
-    load_kind: str = ""
-    #: Contract flags: report batch-1 speeds; only TTFT is predictable (output unknown).
-    single_stream: bool = False
-    ttft_only: bool = False
-
-
-@dataclass(frozen=True)
-class CalibrationProblem:
-    """Measurements prepared for fitting: per-scenario constants and per-value indices."""
-
-    measurements: tuple[Measurement, ...]
-    prepared: tuple[PreparedScenario, ...]
-    inputs: FluidInputs
-    keys: dict[EffectLevel, tuple[str, ...]]
-    key_index: dict[EffectLevel, np.ndarray]
-    obs_case: np.ndarray
-    obs_metric: tuple[str, ...]
-    obs_value: np.ndarray
-    obs_weight: np.ndarray
-
-
-def _keys(scenario: ServingScenario) -> dict[EffectLevel, str]:
-    engine = scenario.engine.value
-    return {
-        "engine": engine,
-        "class": gpu_class(scenario.gpu),
-        "gpu": scenario.gpu.name,
-        "gpu_engine": f"{scenario.gpu.name}/{engine}",
-    }
-
-
-#: Metrics the fluid model predicts (everything else in a measurement is ignored).
-FITTED_METRICS = frozenset(
-    {"output_tokens_per_s", "total_tokens_per_s", "requests_per_s"}
-    | {
-        f"{n}_{s}"
-        for n in ("ttft_ms", "itl_ms", "tpot_ms", "e2e_ms")
-        for s in ("mean", "p50", "p90", "p95", "p99")
-    }
-    | {"decode_tokens_per_s_single_stream", "prefill_tokens_per_s_single_stream"}
-)
-
-#: Measurement groups left out of the fit, with the reason (they are still validated). None at
-#: present: AIConfigurator's fixed-concurrency TTFT is fitted. Its rise with the output length
-#: is confined to one early TensorRT-LLM collection (Llama-3.1-8B on H100, v1.0.0rc3, e.g. TP1
-#: c=8: 191/318/550 ms for 128/256/512 output tokens); the other ~700 series keep TTFT flat
-#: in the output length, and the Huber loss bounds what the odd series can pull.
-EXCLUDED_FROM_FIT: dict[tuple[str, str], str] = {}
-
-#: Metrics whose value is set by the load itself, not by the engine (an open-loop run's
-#: throughput equals its offered rate): not informative for the efficiencies.
-LOAD_DETERMINED = {"poisson": {"output_tokens_per_s", "total_tokens_per_s", "requests_per_s"}}
-
-
-def build_problem(measurements: Sequence[Measurement]) -> CalibrationProblem:
-    """Prepare measurements for :func:`fit` (sorted by id, so order does not matter)."""
-    ordered = tuple(sorted(measurements, key=lambda m: (m.id, m.source_key)))
-    prepared = tuple(prepare(m.scenario) for m in ordered)
-    defaults = EfficiencyArrays.from_params([EfficiencyParams()] * len(prepared))
-    inputs = stack(prepared, defaults)
-    keys: dict[EffectLevel, tuple[str, ...]] = {}
-    key_index: dict[EffectLevel, np.ndarray] = {}
-    case_keys = [_keys(m.scenario) for m in ordered]
-    for level in LEVELS:
-        names = tuple(sorted({k[level] for k in case_keys}))
-        lookup = {n: i for i, n in enumerate(names)}
-        keys[level] = names
-        key_index[level] = np.array([lookup[k[level]] for k in case_keys], dtype=int)
-    obs: list[tuple[int, str, float, str]] = []
-    for i, m in enumerate(ordered):
-        skip = LOAD_DETERMINED.get(m.scenario.load.kind, set())
-        for metric, value in sorted(m.metrics.items()):
-            excluded = (m.source_key, metric_family(metric)) in EXCLUDED_FROM_FIT
-            if metric in FITTED_METRICS and metric not in skip and value > 0 and not excluded:
-                obs.append((i, metric, float(value), f"{m.source_key}|{metric_family(metric)}"))
-    groups = Counter(o[3] for o in obs)
-    weights = np.array([1.0 / math.sqrt(groups[o[3]]) for o in obs])
-    weights *= len(obs) / max(weights.sum(), 1e-12)
-    return CalibrationProblem(
-        measurements=ordered,
-        prepared=prepared,
-        inputs=inputs,
-        keys=keys,
-        key_index=key_index,
-        obs_case=np.array([o[0] for o in obs], dtype=int),
-        obs_metric=tuple(o[1] for o in obs),
-        obs_value=np.array([o[2] for o in obs]),
-        obs_weight=weights,
-    )
 
 
 @dataclass

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Literal
 
-from predeploy.core.calibration import Measurement, build_problem, fit, to_parameter_set
+from predeploy.core.calibration import fit, to_parameter_set
+from predeploy.core.calibration_problem import Measurement, build_problem
 from predeploy.core.efficiency import ParameterSet
 from predeploy.core.perf import contract_metrics, predict_many
 from predeploy.core.scoring import Score, ScoredCase, score

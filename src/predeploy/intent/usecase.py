@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 from predeploy.core.types import UseCase
 from predeploy.intent.text import phrase_views
-from predeploy.intent.usecase_phrases import NOBODY_WAITS, USE_CASE_PHRASES
+from predeploy.intent.usecase_phrases import USE_CASE_PHRASES
+from predeploy.intent.usecase_phrases.batch import NOBODY_WAITS
 
 U = UseCase
 

@@ -24,7 +24,8 @@ from predeploy.core.benchmarks import (
     scenario_from_case,
     wants_single_stream,
 )
-from predeploy.core.calibration import FitReport, Measurement, calibrate
+from predeploy.core.calibration import FitReport, calibrate
+from predeploy.core.calibration_problem import Measurement
 from predeploy.core.cases import CalibrationCase, CaseScenario, parse_case
 from predeploy.core.catalog import Catalog, InMemoryCatalog
 from predeploy.core.efficiency import ParameterSet

@@ -7,7 +7,8 @@ import math
 import pytest
 from tests.perf_fixtures import h100, l4, llama_8b, llama_70b, mixtral
 
-from predeploy.core.calibration import Measurement, build_problem, calibrate, fit, metric_family
+from predeploy.core.calibration import calibrate, fit
+from predeploy.core.calibration_problem import Measurement, build_problem, metric_family
 from predeploy.core.efficiency import EfficiencyParams, ParameterSet
 from predeploy.core.perf import predict_many
 from predeploy.core.types import LoadSpec, Precision, ServingScenario, TokenDistribution

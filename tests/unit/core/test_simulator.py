@@ -12,13 +12,8 @@ from tests.perf_fixtures import h100, llama_8b
 from predeploy.core.batching import SchedulerConfig
 from predeploy.core.efficiency import EfficiencyParams
 from predeploy.core.latency import DecodeStretchCost, RooflineStepCost
-from predeploy.core.simulator import (
-    ApiServer,
-    SimulationTrace,
-    request_latencies_s,
-    run_simulation,
-    simulate,
-)
+from predeploy.core.simulation_trace import SimulationTrace, request_latencies_s
+from predeploy.core.simulator import ApiServer, run_simulation, simulate
 from predeploy.core.types import LoadSpec, Precision, PredictionProvenance, TokenDistribution
 
 PROMPTS = TokenDistribution(kind="lognormal", mean=300, stdev=250, max=3000)

@@ -13,6 +13,23 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DIR = REPO_ROOT.parent / "shared"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def private_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Tests never read or write the user's ``~/.predeploy``: ``PREDEPLOY_HOME`` points at an
+    empty folder (no knowledge base yet: the shipped seed files serve), and the database and LLM
+    settings of the environment are ignored. Tests that need a database set their own URL."""
+    home = tmp_path_factory.mktemp("predeploy-home")
+    saved = {k: v for k, v in os.environ.items() if k.startswith("PREDEPLOY_")}
+    kept = ("PREDEPLOY_TEST_POSTGRES_URL", "PREDEPLOY_REQUIRE_POSTGRES")
+    for key in saved:
+        if key not in kept:
+            del os.environ[key]
+    os.environ["PREDEPLOY_HOME"] = str(home)
+    yield home
+    os.environ.pop("PREDEPLOY_HOME", None)
+    os.environ.update(saved)
+
+
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
     """The read-only ../shared folder; skips the test when it is absent."""

@@ -164,6 +164,20 @@ def _load(scenario: CaseScenario) -> LoadSpec:
     return LoadSpec(kind="max_throughput", num_prompts=load.num_prompts)
 
 
+def _wide_ep_harness(sc: CaseScenario, arch: ModelArchitecture, tp: int) -> bool:
+    """NVIDIA's published ``trtllm-bench`` max-throughput configurations of MoE models on
+    several GPUs run attention data-parallel with the experts spread over the GPUs
+    (``enable_attention_dp`` with EP = the GPU count; TensorRT-LLM perf-overview pages, v1.0):
+    a TensorRT-LLM max-throughput run of an MoE model outside MLPerf is read that way."""
+    return (
+        sc.engine == Engine.TRTLLM
+        and arch.is_moe
+        and tp > 1
+        and sc.load.kind == "max_throughput"
+        and not sc.dataset.startswith(IN_PROCESS_DATASET_PREFIX)
+    )
+
+
 def scenario_from_case(case: CalibrationCase | CaseScenario, catalog: Catalog) -> ServingScenario:
     """The :class:`ServingScenario` a calibration case describes.
 
@@ -204,6 +218,7 @@ def scenario_from_case(case: CalibrationCase | CaseScenario, catalog: Catalog) -
             or per_node
         )
     replicas = max(sc.gpu_count // (tp * pp), 1)
+    wide_ep = _wide_ep_harness(sc, arch, tp)
     vllm = _historical_vllm_settings(sc, gpu, arch, tp, pp, prompt, output, kv_dtype)
     return ServingScenario(
         model_id=sc.model,
@@ -220,6 +235,7 @@ def scenario_from_case(case: CalibrationCase | CaseScenario, catalog: Catalog) -
         load=_load(sc),
         served_over_api=not sc.dataset.startswith(IN_PROCESS_DATASET_PREFIX),
         vllm=vllm,
+        expert_parallel=wide_ep,
         engine_settings=stated.model_copy(update={"kv_cache_dtype": kv_dtype}) if stated else None,
     )
 

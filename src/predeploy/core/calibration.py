@@ -59,6 +59,7 @@ LEVEL_PARAMS: dict[EffectLevel, tuple[tuple[ParamName, ...], float]] = {
             "bandwidth_efficiency",
             "compute_efficiency",
             "moe_compute_efficiency",
+            "expert_parallel_efficiency",
             "attention_efficiency",
             "comm_efficiency",
             "allreduce_latency_s",

@@ -39,6 +39,7 @@ ParamName = Literal[
     "request_overhead_s",
     "frontend_s_per_request",
     "overlap_exponent",
+    "expert_parallel_efficiency",
 ]
 
 PARAM_NAMES: tuple[ParamName, ...] = (
@@ -56,6 +57,7 @@ PARAM_NAMES: tuple[ParamName, ...] = (
     "request_overhead_s",
     "frontend_s_per_request",
     "overlap_exponent",
+    "expert_parallel_efficiency",
 )
 
 #: Which parameters live in (0, 1] (logit coordinate); the rest are positive (log coordinate).
@@ -66,6 +68,7 @@ BOUNDED_PARAMS = frozenset(
         "moe_compute_efficiency",
         "attention_efficiency",
         "comm_efficiency",
+        "expert_parallel_efficiency",
     }
 )
 
@@ -104,6 +107,9 @@ class EfficiencyParams(FrozenModel):
       the engine no faster than ``1 / frontend_s_per_request`` per replica.
     * ``overlap_exponent``: sharpness ``n`` of the roofline corner
       ``(t_memory^n + t_compute^n)^(1/n)``.
+    * ``expert_parallel_efficiency``: with data-parallel attention and experts spread over the
+      GPUs, the share of the balanced per-GPU time achieved: every GPU waits at the
+      dispatch/combine all-to-all for the one with the most tokens and hottest experts.
 
     The defaults are neutral starting points (estimated), not measurements.
     """
@@ -122,6 +128,7 @@ class EfficiencyParams(FrozenModel):
     request_overhead_s: Seconds = 0.01
     frontend_s_per_request: Seconds = 0.005
     overlap_exponent: Annotated[float, Field(ge=1, le=50)] = 3.0
+    expert_parallel_efficiency: Efficiency = 0.75
 
     def to_coordinates(self) -> dict[ParamName, float]:
         """The unbounded fitting coordinates (logit or log of each value)."""

@@ -1,7 +1,7 @@
 """Read a serving engine's command line into the settings the performance engine honours.
 
 A benchmark that says how its engine was started (``vllm serve M --max-num-batched-tokens
-4096``, ``python3 -m sglang.launch_server --chunked-prefill-size 4096 --mem-fraction-static 0.8``,
+4096``, ``python3 -m sglang.launch_server --chunked-prefill-size 4096 --enable-dp-attention``,
 ``trtllm-serve M --max_num_tokens 16384``) ran with those settings, not the defaults; a
 deployment whose flags are known should be predicted with them too. :func:`parse_engine_args`
 turns such a command line into :class:`EngineSettings`.
@@ -10,9 +10,10 @@ Flags are matched by name whatever the spelling (``--max_num_tokens`` = ``--max-
 ``--flag=value`` = ``--flag value``), across vLLM, SGLang and TensorRT-LLM, since a name means
 the same thing wherever it appears. Tensor/pipeline parallelism, the model and the precision are
 fields of the scenario itself; flags the model does not represent but which change performance
-(speculative decoding, data-parallel attention, attention backends, torch.compile, expert
-parallelism, eager mode) are listed in ``unmodelled``; anything else (ports, parsers, paths) is
-ignored. Bracketed notes (``[result variant: ...]``) are not part of the command line.
+(speculative decoding, attention backends, torch.compile, expert parallelism under
+tensor-parallel attention, eager mode) are listed in ``unmodelled``; anything else (ports,
+parsers, paths) is ignored. Bracketed notes (``[result variant: ...]``) are not part of the
+command line.
 """
 
 from __future__ import annotations
@@ -51,12 +52,14 @@ SWITCH_FLAGS: dict[str, tuple[str, bool]] = {
     "enable-chunked-prefill": ("chunked_prefill", True),
     "no-enable-chunked-prefill": ("chunked_prefill", False),
     "enable-mixed-chunk": ("separate_prefill_batches", False),
+    # Data-parallel attention with the experts spread over the GPUs (SGLang, TensorRT-LLM).
+    "enable-dp-attention": ("expert_parallel", True),
+    "enable-attention-dp": ("expert_parallel", True),
 }
 
 #: Flags (or flag-name prefixes) that change performance in ways the model does not represent.
 UNMODELLED_FLAG_PREFIXES: tuple[str, ...] = (
     "speculative-",
-    "enable-dp-attention",
     "attention-backend",
     "enable-torch-compile",
     "enforce-eager",

@@ -123,13 +123,14 @@ def step_time(
         attn_flops / (hw.attention_flops_per_s * eff.attention_efficiency),
         n,
     )
+    # Data-parallel attention with spread experts waits for its slowest GPU.
+    imbalance = 1.0 + shape.expert_parallel * (1.0 / eff.expert_parallel_efficiency - 1.0)
     t_comm = shape.allreduces_per_stage * allreduce_time_s(
         tokens * shape.allreduce_bytes_per_token, hw, eff.comm_efficiency, eff.allreduce_latency_s
     )
     eager = np.greater(p, 0.0) * eff.prefill_layer_overhead_s
     stage = (
-        t_linear
-        + t_attn
+        (t_linear + t_attn) * imbalance
         + t_comm
         + shape.layers_per_stage * (eff.layer_overhead_s + eager)
         + shape.moe_layers_per_stage * eff.moe_layer_overhead_s
@@ -138,7 +139,7 @@ def step_time(
         pp * stage
         + (pp - 1.0) * PIPELINE_HOP_LATENCY_S
         + eff.step_overhead_s
-        + decode_seqs * eff.seq_overhead_s
+        + decode_seqs * shape.sequence_share * eff.seq_overhead_s
     )
 
 
@@ -151,6 +152,8 @@ class ParamArrays(Protocol):
     def compute_efficiency(self) -> Num: ...
     @property
     def moe_compute_efficiency(self) -> Num: ...
+    @property
+    def expert_parallel_efficiency(self) -> Num: ...
     @property
     def attention_efficiency(self) -> Num: ...
     @property
@@ -193,8 +196,11 @@ class RooflineStepCost:
         tp: int = 1,
         pp: int = 1,
         kv_cache_dtype: KvCacheDtype = KvCacheDtype.AUTO,
+        expert_parallel: bool = False,
     ) -> None:
-        self.shape = shape = step_shape(model, precision, tp, pp, kv_cache_dtype)
+        self.shape = shape = step_shape(
+            model, precision, tp, pp, kv_cache_dtype, expert_parallel=expert_parallel
+        )
         self.hardware = hw = hardware_rates(gpu, precision, tp)
         self.params = eff = params
         f = float
@@ -244,7 +250,10 @@ class RooflineStepCost:
         )
         self._eager_s = layers * eff.prefill_layer_overhead_s
         self._fixed_s = (self._pp - 1.0) * PIPELINE_HOP_LATENCY_S + eff.step_overhead_s
-        self._seq_s = eff.seq_overhead_s
+        self._seq_s = eff.seq_overhead_s * f(shape.sequence_share)
+        self._imbalance = 1.0 + f(shape.expert_parallel) * (
+            1.0 / eff.expert_parallel_efficiency - 1.0
+        )
 
     def step_time_s(
         self,
@@ -273,8 +282,9 @@ class RooflineStepCost:
         window_kv = min(kv, d * self._window_tokens)
         t_kv = kv * self._kv_global_s + window_kv * self._kv_window_s
         t_attn = _smooth_max(t_kv, self._pair_s * pairs + self._context_s * kv, n, self._inv_n)
-        stage = t_linear + t_attn + self._comm_token_s * tokens + self._comm_fixed_s
-        stage += self._layer_s + (self._eager_s if p > 0.0 else 0.0)
+        stage = (t_linear + t_attn) * self._imbalance
+        stage += self._comm_token_s * tokens + self._comm_fixed_s + self._layer_s
+        stage += self._eager_s if p > 0.0 else 0.0
         return pp * stage + self._fixed_s + decode_seqs * self._seq_s
 
     def decode_step_times_s(
@@ -298,7 +308,8 @@ class RooflineStepCost:
         lo = np.minimum(t_kv, t_ctx)
         safe = np.where(hi > 0.0, hi, 1.0)
         t_attn = np.where(hi > 0.0, hi * (1.0 + (lo / safe) ** n) ** inv_n, 0.0)
-        stage = t_linear + t_attn + self._comm_token_s * d + self._comm_fixed_s + self._layer_s
+        stage = (t_linear + t_attn) * self._imbalance
+        stage = stage + self._comm_token_s * d + self._comm_fixed_s + self._layer_s
         return np.asarray(pp * stage + self._fixed_s + decode_seqs * self._seq_s, dtype=np.float64)
 
 

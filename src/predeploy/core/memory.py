@@ -171,12 +171,23 @@ def weight_bytes(model: ModelArchitecture, precision: Precision) -> float:
 
 
 def weight_bytes_per_gpu(
-    model: ModelArchitecture, precision: Precision, tp: int, pp: int = 1
+    model: ModelArchitecture,
+    precision: Precision,
+    tp: int,
+    pp: int = 1,
+    *,
+    expert_parallel: bool = False,
 ) -> float:
     """Weight bytes on each GPU: linear layers and the vocabulary are split ``tp`` ways and the
     layers ``pp`` ways (vLLM ``VocabParallelEmbedding``/``ParallelLMHead``, column/row parallel
-    linears; experts split by TP or EP hold the same bytes per GPU on average)."""
-    return weight_bytes(model, precision) / (tp * pp)
+    linears; experts split by TP or EP hold the same bytes per GPU on average). With
+    ``expert_parallel`` (attention data-parallel, experts spread over the ``tp`` GPUs) every GPU
+    holds all non-expert weights and ``1/tp`` of the experts."""
+    if not (expert_parallel and model.is_moe):
+        return weight_bytes(model, precision) / (tp * pp)
+    parts = param_breakdown(model)
+    experts = parts.experts * BYTES_PER_WEIGHT[precision]
+    return (weight_bytes(model, precision) - experts + experts / tp) / pp
 
 
 def kv_element_bytes(kv_cache_dtype: KvCacheDtype, precision: Precision) -> float:
@@ -239,15 +250,21 @@ def kv_layout(
     pp: int = 1,
     kv_cache_dtype: KvCacheDtype = KvCacheDtype.AUTO,
     precision: Precision = Precision.BF16,
+    *,
+    expert_parallel: bool = False,
 ) -> KvLayout:
-    """Per-GPU KV bytes per token.
+    """Per-GPU KV bytes per token, averaged over the GPUs of a replica.
 
     KV heads are split ``tp`` ways; when ``tp > kv_heads`` each GPU keeps a replica of one head
     (vLLM replicates KV heads). MLA latents are not split by TP at all (every rank caches the
-    full latent). Layers split ``pp`` ways.
+    full latent). With data-parallel attention (``expert_parallel`` on an MoE model) each GPU
+    caches whole tokens of its own requests: ``1/tp`` of a token's KV per GPU on average, with
+    no replication. Layers split ``pp`` ways.
     """
     elem = kv_element_bytes(kv_cache_dtype, precision)
-    if model.mla_kv_lora_rank is not None:
+    if expert_parallel and model.is_moe:
+        per_layer = _kv_elements_per_token_per_layer(model) * elem / tp
+    elif model.mla_kv_lora_rank is not None:
         per_layer = _kv_elements_per_token_per_layer(model) * elem
     else:
         heads_per_gpu = max(model.num_kv_heads / tp, 1.0)
@@ -322,6 +339,7 @@ def fit_memory(
     context_tokens: int,
     max_num_batched_tokens: int = 8192,
     max_num_seqs: int = 256,
+    expert_parallel: bool = False,
 ) -> MemoryFit:
     """Does the model fit on ``tp × pp`` GPUs, and how many tokens does the KV cache hold?
 
@@ -335,14 +353,18 @@ def fit_memory(
         raise ValueError(f"gpu_memory_utilization must be in (0, 1], got {gpu_memory_utilization}")
     context = max(int(context_tokens), 1)
     usable = gpu_memory_utilization * device_bytes(gpu)
-    weights = weight_bytes_per_gpu(model, precision, tp, pp)
+    weights = weight_bytes_per_gpu(model, precision, tp, pp, expert_parallel=expert_parallel)
     batched = max(max_num_batched_tokens, 1)
     reserve = reserve_bytes_per_gpu(model, tp, batched, max(max_num_seqs, 1))
     kv_budget = usable - weights - reserve
-    layout = kv_layout(model, tp, pp, kv_cache_dtype, precision)
+    layout = kv_layout(model, tp, pp, kv_cache_dtype, precision, expert_parallel=expert_parallel)
     per_token = layout.bytes_per_token_at(context)
     capacity = max(int(kv_budget / per_token), 0) if kv_budget > 0 else 0
-    max_len = _longest_sequence(layout, kv_budget, model.max_context_tokens)
+    # One sequence lives on one GPU under data-parallel attention: its length is bounded by
+    # that GPU's share of the cache.
+    wide = expert_parallel and model.is_moe
+    one_gpu = kv_layout(model, 1, pp, kv_cache_dtype, precision) if wide else layout
+    max_len = _longest_sequence(one_gpu, kv_budget, model.max_context_tokens)
     max_len = min(max_len, model.max_context_tokens)
     concurrent = capacity // context if capacity else 0
     where = f"{tp * pp}x {gpu.name}" + (f" (TP{tp} x PP{pp})" if pp > 1 else "")

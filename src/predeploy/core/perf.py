@@ -251,7 +251,8 @@ def _simulate(
         eff,
         tp=scenario.tp,
         pp=scenario.pp,
-        kv_cache_dtype=scenario.kv_cache_dtype,
+        kv_cache_dtype=prepared.kv_cache_dtype,
+        expert_parallel=prepared.expert_parallel,
     )
     load = per_replica_load(scenario.load, scenario.replicas)
     result = simulate(

@@ -139,6 +139,11 @@ class StepShape:
     layers_per_stage: Num
     moe_layers_per_stage: Num
     pp: Num
+    #: Share of the batch's sequences each GPU's host loop handles (1, or ``1/tp`` when
+    #: attention is data-parallel and every rank schedules its own requests).
+    sequence_share: Num = 1.0
+    #: 1 when attention is data-parallel with the experts spread over the GPUs, else 0.
+    expert_parallel: Num = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,13 +166,26 @@ def step_shape(
     tp: int,
     pp: int = 1,
     kv_cache_dtype: KvCacheDtype = KvCacheDtype.AUTO,
+    *,
+    expert_parallel: bool = False,
 ) -> StepShape:
-    """The per-GPU, per-stage step constants of a configuration (see module docstring)."""
+    """The per-GPU, per-stage step constants of a configuration (see module docstring).
+
+    ``expert_parallel`` (MoE models only; "wide EP"): attention runs data-parallel over the
+    ``tp`` GPUs and the routed experts are spread over them whole. Per GPU, in the batch-global
+    terms of :func:`~predeploy.core.latency.step_time`: the non-expert weights are read whole
+    (every GPU holds them), FLOPs per token are unchanged (each GPU runs all heads and whole
+    experts for ``1/tp`` of the tokens), the KV cache is read for the GPU's own requests only
+    (``1/tp`` of a token's KV, no head replication), the two all-reduces per layer give way to
+    one dispatch and one combine all-to-all per MoE layer (each token's hidden state to its
+    ``k`` experts' GPUs: ``k × hidden / tp`` bytes per token per GPU, in the ring's
+    ``2 (tp−1)/tp`` form), and each GPU's host loop handles ``1/tp`` of the sequences."""
+    wide = expert_parallel and model.is_moe and tp > 1
     parts = param_breakdown(model)
     split = float(tp * pp)
     linear_bytes = parts.linear * linear_bytes_per_weight(model, precision)
     lm_head_bytes = (parts.lm_head or parts.embedding) * UNQUANTIZED_BYTES_PER_WEIGHT
-    dense_bytes = (linear_bytes + lm_head_bytes) / split
+    dense_bytes = (linear_bytes + lm_head_bytes) / (float(pp) if wide else split)
     expert_bytes = parts.one_expert * BYTES_PER_WEIGHT[precision] / split
     active_expert_params = parts.one_expert * model.experts_per_token
     dense_flops = 2.0 * parts.linear / split
@@ -185,7 +203,14 @@ def step_shape(
     else:
         prefill_pair = 4.0 * heads_per_gpu * model.head_dim * attn_layers
         decode_ctx = prefill_pair
-    layout = kv_layout(model, tp, pp, kv_cache_dtype, precision)
+    layout = kv_layout(model, tp, pp, kv_cache_dtype, precision, expert_parallel=wide)
+    moe_layers = (model.num_layers - model.num_dense_layers) / pp if model.is_moe else 0.0
+    if wide:
+        allreduce_bytes = model.experts_per_token * model.hidden_size * ACTIVATION_BYTES / tp
+        allreduces = float(moe_layers)
+    else:
+        allreduce_bytes = float(model.hidden_size) * ACTIVATION_BYTES
+        allreduces = float(ALLREDUCES_PER_LAYER * layers) if tp > 1 else 0.0
     return StepShape(
         dense_bytes=dense_bytes,
         expert_bytes=expert_bytes,
@@ -199,13 +224,13 @@ def step_shape(
         kv_bytes_per_context_token=layout.global_bytes_per_token,
         kv_window_bytes_per_context_token=layout.window_bytes_per_token,
         window_tokens=float(layout.window_tokens or 0),
-        allreduce_bytes_per_token=float(model.hidden_size) * ACTIVATION_BYTES,
-        allreduces_per_stage=float(ALLREDUCES_PER_LAYER * layers) if tp > 1 else 0.0,
+        allreduce_bytes_per_token=allreduce_bytes,
+        allreduces_per_stage=allreduces,
         layers_per_stage=layers,
-        moe_layers_per_stage=(model.num_layers - model.num_dense_layers) / pp
-        if model.is_moe
-        else 0.0,
+        moe_layers_per_stage=moe_layers,
         pp=float(pp),
+        sequence_share=1.0 / tp if wide else 1.0,
+        expert_parallel=1.0 if wide else 0.0,
     )
 
 

@@ -130,6 +130,9 @@ class PreparedScenario:
     num_prompts: float
     replicas: float
     served: bool
+    #: The KV-cache dtype and parallel layout in effect (stated settings over the scenario's).
+    kv_cache_dtype: KvCacheDtype
+    expert_parallel: bool
 
 
 def _memory_utilization(scenario: ServingScenario, context: int, seqs: int, tokens: int) -> float:
@@ -145,8 +148,9 @@ def _memory_utilization(scenario: ServingScenario, context: int, seqs: int, toke
         return profile.gpu_memory_utilization
     share_of_free = stated.free_memory_fraction or profile.gpu_memory_utilization
     total = device_bytes(scenario.gpu)
+    wide_ep = bool(scenario.expert_parallel or stated.expert_parallel)
     taken = weight_bytes_per_gpu(
-        scenario.model, scenario.precision, scenario.tp, scenario.pp
+        scenario.model, scenario.precision, scenario.tp, scenario.pp, expert_parallel=wide_ep
     ) + reserve_bytes_per_gpu(scenario.model, scenario.tp, tokens, seqs)
     free = max(total - taken, 0.0)
     return min(max((taken + share_of_free * free) / total, 0.05), 1.0)
@@ -171,6 +175,7 @@ def prepare(scenario: ServingScenario) -> PreparedScenario:
     tokens = stated.max_num_batched_tokens or tokens
     chunked = chunked if stated.chunked_prefill is None else stated.chunked_prefill
     kv_dtype = stated.kv_cache_dtype or scenario.kv_cache_dtype
+    wide_ep = bool(scenario.expert_parallel or stated.expert_parallel) and scenario.model.is_moe
     utilization = _memory_utilization(scenario, context, seqs, tokens)
     memory = fit_memory(
         scenario.model,
@@ -183,6 +188,7 @@ def prepare(scenario: ServingScenario) -> PreparedScenario:
         context_tokens=context,
         max_num_batched_tokens=tokens,
         max_num_seqs=seqs,
+        expert_parallel=wide_ep,
     )
     if scenario.vllm is not None:
         settings = scenario.vllm
@@ -218,6 +224,7 @@ def prepare(scenario: ServingScenario) -> PreparedScenario:
             scenario.tp,
             scenario.pp,
             kv_dtype,
+            expert_parallel=wide_ep,
         ),
         hw=hardware_rates(scenario.gpu, scenario.precision, scenario.tp),
         memory=memory,
@@ -240,6 +247,8 @@ def prepare(scenario: ServingScenario) -> PreparedScenario:
         num_prompts=load.num_prompts / replicas if load.num_prompts else math.inf,
         replicas=replicas,
         served=scenario.served_over_api and load.kind in SERVED_LOADS,
+        kv_cache_dtype=kv_dtype,
+        expert_parallel=wide_ep,
     )
 
 
@@ -250,6 +259,7 @@ class EfficiencyArrays:
     bandwidth_efficiency: np.ndarray
     compute_efficiency: np.ndarray
     moe_compute_efficiency: np.ndarray
+    expert_parallel_efficiency: np.ndarray
     attention_efficiency: np.ndarray
     comm_efficiency: np.ndarray
     allreduce_latency_s: np.ndarray

@@ -36,14 +36,14 @@ def test_sglang_and_trtllm_flags() -> None:
     )
     assert s.chunked_prefill is False and s.max_num_batched_tokens is None  # -1: no chunking
     assert (s.max_num_seqs, s.gpu_memory_utilization) == (128, 0.8)
-    assert s.separate_prefill_batches is False
-    assert s.unmodelled == ("--enable-dp-attention", "--speculative-*")
+    assert s.separate_prefill_batches is False and s.expert_parallel is True
+    assert s.unmodelled == ("--speculative-*",)
     t = parse_engine_args(
         "trtllm-serve Qwen/Qwen3-14B --max_num_tokens=16384 --max_batch_size 256 "
-        "--kv_cache_free_gpu_memory_fraction 0.95 --enable_chunked_prefill"
+        "--kv_cache_free_gpu_memory_fraction 0.95 --enable_chunked_prefill --ep_size 8"
     )
     assert (t.max_num_batched_tokens, t.max_num_seqs, t.free_memory_fraction) == (16384, 256, 0.95)
-    assert t.chunked_prefill is True
+    assert t.chunked_prefill is True and t.unmodelled == ("--ep-size",)
 
 
 def test_nothing_stated_changes_nothing() -> None:
@@ -110,3 +110,42 @@ def test_a_share_of_free_memory_is_read_as_such() -> None:
     default = prepare(scenario_from_case(parse_case(case), catalog))
     # TensorRT-LLM's default is 0.9 of what the weights leave: 0.5 holds ~5/9 of the tokens.
     assert half.kv_capacity_tokens / default.kv_capacity_tokens == pytest.approx(5 / 9, rel=0.03)
+
+
+MIXTRAL_CONFIG = {
+    "num_hidden_layers": 32, "hidden_size": 4096, "num_attention_heads": 32,
+    "num_key_value_heads": 8, "intermediate_size": 14336, "moe_intermediate_size": 14336,
+    "vocab_size": 32000, "total_params_b": 46.7, "active_params_b": 12.9, "num_experts": 8,
+    "experts_per_tok": 2, "max_position_embeddings": 32768,
+}
+
+
+def _moe_case(engine: str, load: dict[str, object], args: str | None) -> dict[str, object]:
+    case = _case(args)
+    case["scenario"].update(  # type: ignore[union-attr]
+        {"model": "m/mixtral", "model_config": MIXTRAL_CONFIG, "engine": engine, "tp": 4,
+         "gpu_count": 4, "load": load}
+    )
+    return case
+
+
+def test_data_parallel_attention_spreads_the_experts() -> None:
+    catalog = InMemoryCatalog(gpus=[h100()])
+    burst = {"kind": "burst", "num_prompts": 500}
+    dp = prepare(scenario_from_case(parse_case(_moe_case(
+        "sglang", burst, "python3 -m sglang.launch_server --tp 4 --enable-dp-attention")), catalog))
+    tp = prepare(scenario_from_case(parse_case(_moe_case("sglang", burst, None)), catalog))
+    assert dp.expert_parallel and not tp.expert_parallel
+    assert dp.shape.sequence_share == 0.25 and dp.shape.allreduces_per_stage == 32
+
+
+def test_trtllm_bench_moe_throughput_runs_are_read_as_wide_ep() -> None:
+    catalog = InMemoryCatalog(gpus=[h100()])
+    offline = {"kind": "max_throughput"}
+    assert prepare(scenario_from_case(parse_case(_moe_case("trtllm", offline, None)), catalog)
+                   ).expert_parallel
+    burst = {"kind": "burst", "num_prompts": 500}
+    assert not prepare(scenario_from_case(parse_case(_moe_case("trtllm", burst, None)), catalog)
+                       ).expert_parallel
+    assert not prepare(scenario_from_case(parse_case(_moe_case("vllm", offline, None)), catalog)
+                       ).expert_parallel

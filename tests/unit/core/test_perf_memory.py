@@ -146,3 +146,34 @@ def test_bigger_tp_never_needs_more_memory_per_gpu(
     )
     assert big.kv_capacity_tokens >= small.kv_capacity_tokens
     assert big.fits or not small.fits
+
+
+def test_expert_parallel_holds_all_dense_weights_and_a_share_of_the_experts() -> None:
+    model = mixtral()
+    parts = param_breakdown(model)
+    experts = parts.experts * BYTES_PER_WEIGHT[Precision.BF16]
+    total = weight_bytes(model, Precision.BF16)
+    wide = weight_bytes_per_gpu(model, Precision.BF16, 4, expert_parallel=True)
+    assert wide == pytest.approx(total - experts + experts / 4)
+    assert wide > weight_bytes_per_gpu(model, Precision.BF16, 4)  # TP splits the dense part too
+    # A dense model has no experts to spread: the flag changes nothing.
+    assert weight_bytes_per_gpu(llama_70b(), Precision.BF16, 4, expert_parallel=True) == (
+        weight_bytes_per_gpu(llama_70b(), Precision.BF16, 4)
+    )
+
+
+def test_data_parallel_attention_caches_whole_tokens_without_replication() -> None:
+    # MLA under TP: every rank caches the full latent; data-parallel: 1/tp of it on average.
+    assert kv_layout(deepseek_v3(), tp=8, expert_parallel=True).global_bytes_per_token == (
+        pytest.approx(61 * 576 * 2 / 8)
+    )
+    big = h100().model_copy(update={"memory_gb": 141.0})  # an H200-sized device
+    fit_tp = fit_memory(deepseek_v3(), big, Precision.FP8, 8, context_tokens=4096)
+    fit_dp = fit_memory(
+        deepseek_v3(), big, Precision.FP8, 8, context_tokens=4096, expert_parallel=True
+    )
+    # More weights per GPU, but eight times less KV per token: more tokens fit overall, while
+    # one sequence stays bounded by one GPU's share.
+    assert fit_tp.fits and fit_dp.fits
+    assert fit_dp.kv_capacity_tokens > 3 * fit_tp.kv_capacity_tokens
+    assert fit_dp.max_model_len < fit_dp.kv_capacity_tokens

@@ -114,3 +114,31 @@ def test_moe_decode_reads_only_touched_experts() -> None:
     extra = (expected_experts(256.0, 256.0, 8.0) - 8.0) * cost.shape.expert_bytes
     hbm = cost.hardware.hbm_bytes_per_s * params.bandwidth_efficiency
     assert many - one == pytest.approx(extra / hbm, rel=0.15)
+
+
+def test_expert_parallel_shape() -> None:
+    tp_shape = step_shape(mixtral(), Precision.BF16, tp=4)
+    ep_shape = step_shape(mixtral(), Precision.BF16, tp=4, expert_parallel=True)
+    # Every GPU reads the whole non-expert part; the experts are spread as before.
+    assert ep_shape.dense_bytes == pytest.approx(4 * tp_shape.dense_bytes)
+    assert ep_shape.expert_bytes == tp_shape.expert_bytes
+    assert ep_shape.expert_flops_per_token == tp_shape.expert_flops_per_token
+    # One dispatch/combine all-to-all per MoE layer, k hidden states per token over tp GPUs.
+    assert ep_shape.allreduces_per_stage == 32
+    assert ep_shape.allreduce_bytes_per_token == pytest.approx(2 * 4096 * 2 / 4)
+    assert (ep_shape.sequence_share, ep_shape.expert_parallel) == (0.25, 1.0)
+    assert step_shape(llama_70b(), Precision.BF16, tp=4, expert_parallel=True) == step_shape(
+        llama_70b(), Precision.BF16, tp=4
+    )
+
+
+def test_expert_parallel_waits_for_the_slowest_gpu() -> None:
+    balanced = EfficiencyParams(expert_parallel_efficiency=1.0)
+    skewed = EfficiencyParams(expert_parallel_efficiency=0.5)
+    fast = RooflineStepCost(mixtral(), h100(), Precision.BF16, balanced, tp=4, expert_parallel=True)
+    slow = RooflineStepCost(mixtral(), h100(), Precision.BF16, skewed, tp=4, expert_parallel=True)
+    assert slow.step_time_s(0, 0.0, 256, 256_000) > fast.step_time_s(0, 0.0, 256, 256_000)
+    # The tensor-parallel layout does not pay it.
+    tp_bal = RooflineStepCost(mixtral(), h100(), Precision.BF16, balanced, tp=4)
+    tp_skew = RooflineStepCost(mixtral(), h100(), Precision.BF16, skewed, tp=4)
+    assert tp_bal.step_time_s(0, 0.0, 256, 256_000) == tp_skew.step_time_s(0, 0.0, 256, 256_000)

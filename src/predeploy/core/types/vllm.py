@@ -83,9 +83,11 @@ class EngineSettings(FrozenModel):
     ``gpu_memory_utilization`` is a share of the whole device (vLLM
     ``--gpu-memory-utilization``, SGLang ``--mem-fraction-static``);
     ``free_memory_fraction`` a share of what the weights leave (TensorRT-LLM
-    ``--kv_cache_free_gpu_memory_fraction``). ``unmodelled``: stated flags that change
-    performance in ways the model does not represent (speculative decoding, data-parallel
-    attention, attention backends, ...), so a prediction can say what it did not account for.
+    ``--kv_cache_free_gpu_memory_fraction``). ``expert_parallel``: data-parallel attention
+    with the experts spread over the GPUs (``ServingScenario.expert_parallel``).
+    ``unmodelled``: stated flags that change performance in ways the model does not represent
+    (speculative decoding, attention backends, ...), so a prediction can say what it did not
+    account for.
     """
 
     max_num_seqs: PositiveInt | None = None
@@ -95,4 +97,5 @@ class EngineSettings(FrozenModel):
     chunked_prefill: bool | None = None
     separate_prefill_batches: bool | None = None
     kv_cache_dtype: KvCacheDtype | None = None
+    expert_parallel: bool | None = None
     unmodelled: tuple[str, ...] = ()

@@ -167,14 +167,16 @@ def _load(scenario: CaseScenario) -> LoadSpec:
 def _wide_ep_harness(sc: CaseScenario, arch: ModelArchitecture, tp: int) -> bool:
     """NVIDIA's published ``trtllm-bench`` max-throughput configurations of MoE models on
     several GPUs run attention data-parallel with the experts spread over the GPUs
-    (``enable_attention_dp`` with EP = the GPU count; TensorRT-LLM perf-overview pages, v1.0):
-    a TensorRT-LLM max-throughput run of an MoE model outside MLPerf is read that way."""
+    (``enable_attention_dp`` with EP = the GPU count; TensorRT-LLM perf-overview pages, v1.0),
+    and so do its MLPerf DeepSeek-R1 submissions; a TensorRT-LLM MoE run on several GPUs in
+    those two harnesses is read that way (for MLPerf, which does not disclose the layout, an
+    assumption: one wide-EP group per node)."""
+    in_process = sc.dataset.startswith(IN_PROCESS_DATASET_PREFIX)
     return (
         sc.engine == Engine.TRTLLM
         and arch.is_moe
         and tp > 1
-        and sc.load.kind == "max_throughput"
-        and not sc.dataset.startswith(IN_PROCESS_DATASET_PREFIX)
+        and (sc.load.kind == "max_throughput" or in_process)
     )
 
 
@@ -217,6 +219,8 @@ def scenario_from_case(case: CalibrationCase | CaseScenario, catalog: Catalog) -
             )
             or per_node
         )
+    if sc.tp is None and sc.engine == Engine.TRTLLM and arch.is_moe and in_process:
+        tp = max(min(gpu.gpus_per_node, sc.gpu_count) // pp, 1)  # one wide-EP group per node
     replicas = max(sc.gpu_count // (tp * pp), 1)
     wide_ep = _wide_ep_harness(sc, arch, tp)
     vllm = _historical_vllm_settings(sc, gpu, arch, tp, pp, prompt, output, kv_dtype)

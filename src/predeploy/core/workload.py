@@ -215,6 +215,14 @@ def prepare(scenario: ServingScenario) -> PreparedScenario:
             max_num_batched_tokens=tokens,
             gpu_memory_utilization=round(utilization, 4),
         )
+    if wide_ep and scenario.tp > 1:
+        # Every data-parallel attention rank schedules its own batch: the limits are per GPU.
+        settings = settings.model_copy(
+            update={
+                "max_num_seqs": seqs * scenario.tp,
+                "max_num_batched_tokens": tokens * scenario.tp,
+            }
+        )
     load = scenario.load
     replicas = float(scenario.replicas)
     return PreparedScenario(

@@ -137,6 +137,9 @@ def test_data_parallel_attention_spreads_the_experts() -> None:
     tp = prepare(scenario_from_case(parse_case(_moe_case("sglang", burst, None)), catalog))
     assert dp.expert_parallel and not tp.expert_parallel
     assert dp.shape.sequence_share == 0.25 and dp.shape.allreduces_per_stage == 32
+    # Every attention rank schedules its own batch: the replica's limits are four times a GPU's.
+    assert dp.settings.max_num_seqs == 4 * tp.settings.max_num_seqs
+    assert dp.settings.max_num_batched_tokens == 4 * tp.settings.max_num_batched_tokens
 
 
 def test_trtllm_bench_moe_throughput_runs_are_read_as_wide_ep() -> None:

@@ -3,6 +3,27 @@
 The scenario arrays (:class:`FluidInputs`), the step times of a steady state at a running batch
 (:func:`steady_state`), the largest batch the scheduler allows (:func:`max_batch`), the open-loop
 operating batch (Little's law, :func:`solve_open_loop_batch`) and batch-1 speeds.
+
+Given the step time ``t(P, A, D, K)`` of one iteration (``core.latency``), a scheduler
+(max running sequences ``S``, token budget ``M``, KV capacity ``C`` tokens) and a workload
+(mean prompt ``I``, output ``O`` tokens):
+
+**Steady state at ``B`` running sequences.** Each step decodes ``B`` tokens and, on average,
+``P̄ = B·I/O`` prompt tokens (each request brings ``I`` prompt tokens per ``O`` generated).
+Prompt tokens come in chunks of ``p = min(budget, max(I, P̄))`` (``budget = M − B`` with
+chunked prefill), so a share ``f = P̄/p`` of steps carries prefill::
+
+    t_dec = t(0, 0, B, K̄)     t_mix = t(p, p·I/2, B, K̄)     K̄ = B (I + O/2)
+    t̄ = f·t_mix + (1 − f)·t_dec           (mean ITL = mean TPOT)
+
+ITL percentiles are those of the two-point mixture; a request occupies its slot for
+``n_pf·t_mix + (O − 1)·t̄`` (``n_pf = ⌈I/budget⌉`` prefill steps). In an open loop the
+decode steps run at the batch a decoding request sees, itself included (``B + 1`` for Poisson
+arrivals, more for clustered ones: :func:`seen_batch`), and a prefill step's attention context
+is length-biased (``E[x²]/(2E[x])`` cached tokens per prompt token).
+
+**Capacity.** ``B_max = min(S, C / (I + O/2), M·O/(I + O))`` (slots, KV cache — the whole
+``I + O`` for engines that reserve it — and the token budget).
 """
 
 from __future__ import annotations
@@ -19,9 +40,8 @@ from predeploy.core.roofline import HardwareRates, StepShape
 #: 0.8, the value ``core.analytic`` derives from this package's simulator (observed 0.5-1.4).
 KV_BOUND_RECOMPUTE_PER_OUTPUT_TOKEN = 0.8
 
-#: Load code of open-loop arrivals (``core.fluid.OPEN_LOOP``; defined here, where the
-#: request-perspective batch needs it).
-OPEN_LOOP_LOAD = 1
+#: Load kinds as integer codes (:attr:`FluidInputs.load_kind`; vectorized selection).
+MAX_THROUGHPUT, OPEN_LOOP, CLOSED_LOOP, BURST, STATIC_BATCH = 0, 1, 2, 3, 4
 
 #: Window (in mean inter-arrival times) at which the excess of a gamma renewal process's
 #: renewal function, ``m(t) − λt``, reaches half its limit ``(c² − 1)/2``: the excess behaves
@@ -33,7 +53,7 @@ RENEWAL_EXCESS_HALF_WINDOW = 0.15
 
 @dataclass(frozen=True, slots=True)
 class FluidInputs:
-    """Arrays (one element per scenario) describing scenarios for :func:`evaluate`.
+    """Arrays (one element per scenario) describing scenarios for ``core.fluid.evaluate``.
 
     Rates, concurrencies and prompt counts are per replica; ``replicas`` multiplies the
     throughputs back. ``served`` adds the per-request API overhead to TTFT (online benchmarks).
@@ -135,7 +155,7 @@ class RequestView:
 
     @classmethod
     def of(cls, inp: FluidInputs) -> RequestView:
-        open_loop = inp.load_kind == OPEN_LOOP_LOAD
+        open_loop = inp.load_kind == OPEN_LOOP
         sigma = np.sqrt(np.log1p(inp.output_cv**2))
         overlap = 2.0 * (1.0 - _normal_cdf(sigma / np.sqrt(2.0)))
         return cls(
@@ -231,7 +251,7 @@ def prefill_context_tokens(inp: FluidInputs) -> np.ndarray:
     prompt, so per prompt token ``E[x²] / (2 E[x]) = I (1 + cv²) / 2`` over lognormal lengths
     (long prompts bring more tokens, each attending further back; ``I/2`` for fixed lengths).
     The full-budget step (``full_prefill_s_per_token``) stays at ``I/2``: the Kingman service
-    time adds each prompt's own quadratic term to it (``core.fluid``)."""
+    time adds each prompt's own quadratic term to it (``core.fluid_queueing``)."""
     prompt = prompt_tokens(inp)
     return np.asarray(prompt * (1.0 + inp.prompt_cv**2) / 2.0, dtype=float)
 

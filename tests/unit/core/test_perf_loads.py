@@ -227,26 +227,6 @@ def test_three_point_quantile_is_monotone_in_q() -> None:
     assert values[0] == 1.0 and values[-1] == 9.0
 
 
-def test_prefill_service_moments_reduce_to_the_linear_case() -> None:
-    from predeploy.core.fluid import _prefill_service_moments
-
-    prompt = np.array([1000.0, 30_000.0])
-    s_per_token = np.array([1e-4, 2e-4])
-    # No attention cost: the service time is linear and varies as the prompt does.
-    mean, cv2 = _prefill_service_moments(prompt, np.array([0.5, 0.5]), s_per_token, np.zeros(2))
-    assert mean == pytest.approx(prompt * s_per_token)
-    assert cv2 == pytest.approx([0.25, 0.25])
-    # Fixed prompts: the mean is I × s whatever the attention cost, and nothing varies.
-    mean, cv2 = _prefill_service_moments(prompt, np.zeros(2), s_per_token, np.full(2, 1e-9))
-    assert mean == pytest.approx(prompt * s_per_token)
-    assert cv2 == pytest.approx([0.0, 0.0], abs=1e-12)
-    # Variable prompts with attention: longer on average and more variable than linear.
-    mean, cv2 = _prefill_service_moments(
-        prompt, np.array([0.5, 0.5]), s_per_token, np.full(2, 5e-9)
-    )
-    assert np.all(mean > prompt * s_per_token) and np.all(cv2 > 0.25)
-
-
 def test_a_rare_slow_step_does_not_move_the_p99() -> None:
     """0.04 % of gaps at 1.25 s (another request's prefill chunk) among 27 ms decode gaps: the
     p99 stays near a decode gap (smoothing moves it 2 % of the way); at 2 % it is the slow step."""

@@ -75,14 +75,3 @@ def test_clustered_arrivals_wait_behind_their_predecessor_s_prefill() -> None:
     smooth = predict(_scenario(LoadSpec(kind="gamma", rate_rps=rate, cv=0.5)), PARAMS)
     assert bursty.metrics.ttft_ms.p50 > 1.05 * poisson.metrics.ttft_ms.p50
     assert smooth.metrics.ttft_ms.p50 <= poisson.metrics.ttft_ms.p50 + 1e-9
-
-
-def test_light_traffic_wait_of_poisson_arrivals_stays_below_m_d_1() -> None:
-    from predeploy.core.fluid import _light_traffic_wait
-
-    rate, service = np.array([0.5, 2.0]), np.array([0.4, 0.1])
-    wait, share = _light_traffic_wait(rate, np.ones(2), service)
-    rho = rate * service
-    assert np.allclose(share, 1.0 - np.exp(-rho), rtol=1e-6)
-    assert np.all(wait <= rate * service**2 / 2.0 + 1e-12)
-    assert np.allclose(wait, service - (1.0 - np.exp(-rho)) / rate, rtol=1e-6)

@@ -1,0 +1,192 @@
+"""Decode-side metrics of the fluid serving model (see ``core.fluid``): TPOT per request
+sample, the ITL mixture, and the end of a finite run.
+
+**TPOT spread.** A request decoding ``n = O − 1`` tokens meets a prefill-carrying step with
+probability ``f`` each step, so its TPOT is ``t̄`` with standard deviation
+``√(f(1 − f)/n)·(t_mix − t_dec)`` (normal across the grid), never below ``t_dec``.
+
+**First wave.** Requests that start together (burst, closed loop, max throughput) are prefilled
+in ``n_w = max(W·I/p_w, 1)`` budget-sized steps of ``p_w = min(budget, W·I)`` tokens, each
+taking ``t_w``. The ``j``-th of the ``W`` decodes through the rest of its wave's prefill,
+``(1 − j/W)·n_w`` steps, plus the next wave's first ``(j/W)·n_w`` when one follows::
+
+    TPOT_j = t_dec + n_w (t_w − t_dec) ((1 − j/W) + (j/W)·next) / (O − 1)
+
+**ITL** is every gap of every request, a three-point mixture: decode-only steps ``t_dec``,
+steady prefill-carrying steps ``t_mix`` and the first wave's budget-sized prefill steps
+``t_w``. The first wave's share is the gaps its requests spend stalled; the steady share is
+what the mean (the gap-weighted mean TPOT) implies.
+
+**Drain tail.** A finite run ends with its longest request (:func:`drain_end_s`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from predeploy.core.fluid_load import OperatingPoint, RequestGrid, StaticBatch
+from predeploy.core.fluid_stats import (
+    PERCENTILES,
+    columns,
+    grid_normal,
+    lognormal_factor,
+    three_point_quantile,
+)
+from predeploy.core.fluid_steady import (
+    BURST,
+    CLOSED_LOOP,
+    MAX_THROUGHPUT,
+    STATIC_BATCH,
+    FluidInputs,
+    prompt_tokens,
+    step_s,
+)
+
+#: Cap on an output length as a multiple of the dataset mean, as the request sampler's
+#: (``core.datasets.token_distribution`` truncates its lognormal at 20 × the mean, or at the
+#: dataset's ``max_tokens`` when that is larger).
+MAX_OUTPUT_FACTOR = 20.0
+
+
+@dataclass(frozen=True, slots=True)
+class FirstWave:
+    """The first wave of requests that start together (module docstring)."""
+
+    #: ``t_w``: seconds of one of the wave's budget-sized prefill steps (per scenario).
+    step_s: np.ndarray
+    #: ``n_w``: the wave's prefill steps (per scenario).
+    steps: np.ndarray
+    #: ``(1 − j/W) + (j/W)·next``: the share of ``n_w`` each sample decodes through.
+    stall_share: np.ndarray
+    #: Samples in a first wave (of a load that has waves).
+    member: np.ndarray
+
+
+def first_wave(inp: FluidInputs, op: OperatingPoint, req: RequestGrid) -> FirstWave:
+    """The first wave of burst, closed-loop and max-throughput runs (module docstring)."""
+    kind, st, prompt, kb, col = op.kind, op.steady, op.prompt, req.index, columns
+    waved = (kind == BURST) | (kind == CLOSED_LOOP) | (kind == MAX_THROUGHPUT)
+    wave_size = np.where(
+        kind == BURST, op.burst_wave, np.where(kind == CLOSED_LOOP, op.closed_wave, op.max_batch)
+    )
+    wave_tokens = np.minimum(st.budget, np.maximum(wave_size * prompt, prompt))
+    kv_now = op.batch * (prompt + 0.5 * inp.output_tokens)
+    t_wave = (
+        step_s(inp, wave_tokens, wave_tokens * prompt / 2.0, op.batch, kv_now)
+        if np.any(waved)
+        else st.t_mix
+    )
+    frac = np.mod(kb, col(wave_size)) / col(wave_size)
+    n_prompts = op.num_prompts
+    run_length = np.where(
+        kind == CLOSED_LOOP, np.where(np.isfinite(inp.num_prompts), n_prompts, np.inf), n_prompts
+    )
+    has_next = (kb + col(wave_size)) < col(run_length)
+    # The first wave arrived together whatever the output lengths: it is synchronised by
+    # construction (``sync`` only describes how later waves stay in step).
+    return FirstWave(
+        step_s=t_wave,
+        steps=np.maximum(wave_size * prompt / wave_tokens, 1.0),
+        stall_share=(1.0 - frac) + frac * has_next,
+        member=(kb < col(wave_size)) & waved[:, None],
+    )
+
+
+def tpot_samples(
+    op: OperatingPoint, req: RequestGrid, wave: FirstWave, static: StaticBatch
+) -> np.ndarray:
+    """TPOT (s) of every request sample: the steady spread, the first wave's stalls, a static
+    batch's mean decode step (module docstring)."""
+    st, out_k, col = op.steady, req.output_tokens, columns
+    spread = np.sqrt(
+        col(st.prefill_share * (1 - st.prefill_share)) / np.maximum(out_k - 1.0, 1.0)
+    ) * col(st.t_mix - st.t_dec)
+    tpot_k = np.maximum(col(st.t_mean) + spread * grid_normal(4, req.points), col(st.t_dec))
+    extra = col(wave.steps * (wave.step_s - st.t_dec)) * wave.stall_share
+    tpot_wave = col(st.t_dec) + extra / np.maximum(out_k - 1.0, 1.0)
+    tpot_k = np.where(wave.member, tpot_wave, tpot_k)
+    return np.asarray(
+        np.where(op.kind[:, None] == STATIC_BATCH, col(static.decode_mean_s), tpot_k), dtype=float
+    )
+
+
+def itl_stats(
+    op: OperatingPoint,
+    req: RequestGrid,
+    tpot: np.ndarray,
+    wave: FirstWave,
+    static: StaticBatch,
+    out: dict[str, np.ndarray],
+) -> None:
+    """``itl_ms_mean`` and ``itl_ms_<percentile>`` per scenario into ``out``: the three-point
+    mixture of the module docstring (a static batch's decode steps at its contexts)."""
+    kind, st = op.kind, op.steady
+    gaps = np.maximum(req.output_tokens - 1.0, 1.0)
+    total_gaps = gaps.sum(axis=1)
+    itl_mean = (gaps * tpot).sum(axis=1) / total_gaps
+    stalled = np.minimum(columns(wave.steps) * wave.stall_share, gaps)
+    wave_share = np.where(wave.member, stalled, 0.0).sum(axis=1) / total_gaps
+    wave_share = np.where(kind == STATIC_BATCH, 0.0, wave_share)
+    wave_excess = wave_share * np.maximum(wave.step_s - st.t_dec, 0.0)
+    mix_share = np.clip(
+        (itl_mean - st.t_dec - wave_excess) / np.maximum(st.t_mix - st.t_dec, 1e-12),
+        0.0,
+        1.0 - wave_share,
+    )
+    out["itl_ms_mean"] = np.where(kind == STATIC_BATCH, static.decode_mean_s, itl_mean) * 1e3
+    for (label, q), static_q in zip(PERCENTILES.items(), static.decode_quantile_s, strict=True):
+        mix = three_point_quantile(
+            q / 100.0, st.t_dec, (st.t_mix, mix_share), (wave.step_s, wave_share)
+        )
+        out[f"itl_ms_{label}"] = np.where(kind == STATIC_BATCH, static_q, mix) * 1e3
+
+
+def drain_end_s(
+    inp: FluidInputs,
+    ttft: np.ndarray,
+    decode_steps: np.ndarray,
+    t_mean: np.ndarray,
+    n_prompts: np.ndarray,
+    finite_run: np.ndarray,
+) -> np.ndarray:
+    """When a finite run of ``N`` requests (burst, finite offline run) completes, seconds.
+
+    The bulk ends at ``T_bulk = max TTFT + (O − 1)·t̄`` (the last request started, decoding
+    the mean output at the running batch's step time ``t̄``). With variable output lengths
+    the run ends later, with its longest request: ``O_max`` = the lognormal output quantile
+    ``1 − 1/(N + 1)`` (expected maximum of ``N`` draws; capped at ``MAX_OUTPUT_FACTOR`` × the
+    mean like the sampler). It starts at the mean TTFT (its queue position is uniform),
+    decodes ``(T_bulk − mean TTFT)/t̄`` tokens while the batch is full, and the rest alone
+    at the single-sequence step time ``t_1 = t(0, 0, 1, I + O_max/2)``::
+
+        T_end = T_bulk + max(0, O_max − 1 − (T_bulk − mean TTFT)/t̄) · t_1
+
+    Benchmark clients (``vllm bench serve``, ``trtllm-bench``) divide the tokens by this
+    duration, so the drain tail lowers the measured throughput of variable-length bursts;
+    fixed-length runs (CV 0) have ``O_max = O`` and end with the bulk. Only scenarios with
+    ``finite_run`` set get the tail (the others' throughput does not use the run's end).
+    """
+    bulk = np.asarray(ttft.max(axis=1) + decode_steps * t_mean, dtype=float)
+    if not np.any(finite_run & (inp.output_cv > 0.0)):
+        return bulk
+    quantile = 1.0 - 1.0 / (np.maximum(n_prompts, 1.0) + 1.0)
+    factor = np.minimum(lognormal_factor(quantile, inp.output_cv), MAX_OUTPUT_FACTOR)
+    longest = np.where(finite_run, np.maximum(inp.output_tokens * factor, inp.output_tokens), 0.0)
+    if not np.any(longest > inp.output_tokens):
+        return bulk
+    one = np.ones_like(longest)
+    t_one = step_s(inp, 0.0 * one, 0.0 * one, one, prompt_tokens(inp) + 0.5 * longest)
+    done_in_bulk = (bulk - ttft.mean(axis=1)) / np.maximum(t_mean, 1e-12)
+    return np.asarray(bulk + np.maximum(longest - 1.0 - done_in_bulk, 0.0) * t_one, dtype=float)
+
+
+__all__ = [
+    "MAX_OUTPUT_FACTOR",
+    "FirstWave",
+    "drain_end_s",
+    "first_wave",
+    "itl_stats",
+    "tpot_samples",
+]

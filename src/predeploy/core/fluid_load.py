@@ -1,0 +1,199 @@
+"""The operating point of each load kind in the fluid serving model (see ``core.fluid``).
+
+**Capacity.** At the largest batch the scheduler allows, ``B_max`` (``fluid_steady.max_batch``),
+the saturated request rate is ``μ = B_max / slot_time(B_max)``, and no more than ``1/f``
+per second when a served replica's API server takes requests one at a time (``f`` seconds
+each).
+
+**Running batch per load.** Open-loop arrivals at ``λ``: ``B`` solves Little's law
+``B = λ·slot_time(B)`` (``fluid_steady.solve_open_loop_batch``). Burst of ``N``:
+``B = min(N, B_max)``. Closed loop with ``c`` clients: ``B = min(c, B_max)``. Static batch
+of ``b``: ``B = b``. Max throughput: ``B_max``. Loads other than the open loop start
+requests together, so their requests stay in step to a degree
+``sync = exp(−SYNC_DECAY × CV(output))``; prompts are waiting (a backlog) for bursts and
+closed loops larger than ``B_max`` and for max-throughput runs.
+
+**Request samples.** Request-level percentiles come from a fixed stratified grid
+(``fluid_stats.grid``) over queue position ``k`` (of the run's ``N`` requests), prompt and
+output length (lognormal with the dataset's coefficient of variation) and queueing delay.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from predeploy.core.fluid_stats import (
+    PERCENTILES,
+    columns,
+    grid,
+    grid_normal,
+    lognormal_at,
+)
+from predeploy.core.fluid_steady import (
+    BURST,
+    CLOSED_LOOP,
+    MAX_THROUGHPUT,
+    OPEN_LOOP,
+    STATIC_BATCH,
+    FluidInputs,
+    SteadyState,
+    decode_step_count,
+    max_batch,
+    prompt_tokens,
+    solve_open_loop_batch,
+    steady_state,
+    steps_s,
+)
+
+#: Requests assumed in an open-loop or max-throughput run that states no ``num_prompts``
+#: (benchmark defaults: vLLM ``bench serve`` 1000 prompts, trtllm-bench/gptManagerBenchmark
+#: 1000-3000). Only matters when the load exceeds capacity.
+DEFAULT_NUM_PROMPTS = 2000.0
+
+#: How fast output-length variation desynchronises waves of requests that started together:
+#: ``sync = exp(−SYNC_DECAY × CV(output))`` (1 for fixed lengths). Estimated.
+SYNC_DECAY = 3.0
+
+
+@dataclass(frozen=True, slots=True)
+class OperatingPoint:
+    """Per-scenario quantities of a load at its operating point (seconds, tokens, per replica)."""
+
+    kind: np.ndarray
+    #: Mean prompt tokens ``I`` (at least 1) and decode steps ``O − 1`` per request.
+    prompt: np.ndarray
+    decode_steps: np.ndarray
+    max_batch: np.ndarray
+    #: The steady state at ``B_max`` (capacity) and at the running batch ``B``.
+    saturated: SteadyState
+    steady: SteadyState
+    batch: np.ndarray
+    #: Seconds the API server spends per request, and the fixed per-request overhead (served
+    #: loads only).
+    frontend_s: np.ndarray
+    overhead_s: np.ndarray
+    #: ``μ``: the saturated request rate; ``rate_rps``: the offered (open loop) or saturated one.
+    saturation_rps: np.ndarray
+    rate_rps: np.ndarray
+    #: Requests in the run (``DEFAULT_NUM_PROMPTS`` when unstated) and closed-loop clients.
+    num_prompts: np.ndarray
+    concurrency: np.ndarray
+    #: Requests that start together: a burst's first wave, a closed loop's first wave.
+    burst_wave: np.ndarray
+    closed_wave: np.ndarray
+
+
+def operating_point(inp: FluidInputs) -> OperatingPoint:
+    """Capacity, running batch and steady state of every scenario's load (module docstring)."""
+    kind = inp.load_kind
+    prompt = prompt_tokens(inp)
+    b_max = max_batch(inp)
+    sat = steady_state(inp, b_max, np.where(kind == OPEN_LOOP, 0.0, 1.0), 1.0)
+    # The API server takes requests one at a time: no more than 1/f per second per replica.
+    frontend = np.where(inp.served, inp.eff.frontend_s_per_request, 0.0)
+    mu = np.minimum(b_max / sat.slot_time, 1.0 / np.maximum(frontend, 1e-12))
+    n_prompts = np.where(np.isfinite(inp.num_prompts), inp.num_prompts, DEFAULT_NUM_PROMPTS)
+    rate = np.where(kind == OPEN_LOOP, inp.rate_rps, mu)
+    batch = np.where(kind == STATIC_BATCH, inp.batch_size, b_max)
+    batch = np.where(kind == CLOSED_LOOP, np.minimum(inp.concurrency, b_max), batch)
+    batch = np.where(kind == BURST, np.minimum(n_prompts, b_max), batch)
+    open_batch = solve_open_loop_batch(inp, np.where(kind == OPEN_LOOP, rate, 0.0), b_max)
+    batch = np.where(kind == OPEN_LOOP, open_batch, batch)
+    sync = np.where(kind == OPEN_LOOP, 0.0, np.exp(-SYNC_DECAY * inp.output_cv))
+    waiting = np.select(
+        [kind == BURST, kind == CLOSED_LOOP, kind == MAX_THROUGHPUT],
+        [n_prompts > b_max, inp.concurrency > b_max, np.ones_like(b_max, dtype=bool)],
+        False,
+    )
+    conc = np.maximum(inp.concurrency, 1.0)
+    return OperatingPoint(
+        kind=kind,
+        prompt=prompt,
+        decode_steps=decode_step_count(inp),
+        max_batch=b_max,
+        saturated=sat,
+        steady=steady_state(inp, batch, sync, waiting.astype(float)),
+        batch=batch,
+        frontend_s=frontend,
+        overhead_s=np.where(inp.served, inp.eff.request_overhead_s, 0.0),
+        saturation_rps=mu,
+        rate_rps=rate,
+        num_prompts=n_prompts,
+        concurrency=conc,
+        burst_wave=np.maximum(np.minimum(n_prompts, b_max), 1.0),
+        closed_wave=np.maximum(np.minimum(conc, b_max), 1.0),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class RequestGrid:
+    """Request samples per scenario (rows) on the stratified grid (columns)."""
+
+    points: int
+    #: Uniforms of the queueing-delay dimension (a row).
+    wait_u: np.ndarray
+    #: Queue position ``k`` in the run and the request's index ``⌊k⌋``.
+    position: np.ndarray
+    index: np.ndarray
+    #: Prompt tokens and output tokens (at least 1) of each sample.
+    prompt_tokens: np.ndarray
+    output_tokens: np.ndarray
+
+
+def request_grid(inp: FluidInputs, op: OperatingPoint, points: int) -> RequestGrid:
+    """``points`` request samples per scenario (module docstring)."""
+    position = grid(0, points)[None, :] * columns(op.num_prompts)
+    return RequestGrid(
+        points=points,
+        wait_u=grid(2, points)[None, :],
+        position=position,
+        index=np.floor(position),
+        prompt_tokens=op.prompt[:, None]
+        * lognormal_at(grid_normal(1, points), inp.prompt_cv[:, None]),
+        output_tokens=np.maximum(
+            inp.output_tokens[:, None]
+            * lognormal_at(grid_normal(3, points), inp.output_cv[:, None]),
+            1.0,
+        ),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class StaticBatch:
+    """Step times of a static batch (s): its one prefill pass, a decode step at the mean
+    context and at the context of each of :data:`PERCENTILES`."""
+
+    prefill_s: np.ndarray
+    decode_mean_s: np.ndarray
+    decode_quantile_s: list[np.ndarray]
+
+
+def static_batch(inp: FluidInputs, op: OperatingPoint) -> StaticBatch:
+    """A static batch of ``b`` requests: one prefill pass of ``b·I`` tokens (``b·I²/2``
+    attention pairs), then ``O − 1`` decode steps of ``b`` sequences with growing context
+    ``b (I + j)``. Zeros where no scenario is a static batch."""
+    b = np.maximum(inp.batch_size, 1.0)
+    zero = np.zeros_like(b)
+    prompt = op.prompt
+    points = [(b * prompt, b * prompt**2 / 2.0, zero, zero)]
+    points.append((zero, zero, b, b * (prompt + 0.5 * inp.output_tokens)))
+    points += [
+        (zero, zero, b, b * (prompt + q / 100.0 * op.decode_steps)) for q in PERCENTILES.values()
+    ]
+    times = steps_s(inp, *points) if np.any(op.kind == STATIC_BATCH) else [zero] * len(points)
+    prefill_s, decode_mean_s, *decode_quantile_s = times
+    return StaticBatch(prefill_s, decode_mean_s, decode_quantile_s)
+
+
+__all__ = [
+    "DEFAULT_NUM_PROMPTS",
+    "SYNC_DECAY",
+    "OperatingPoint",
+    "RequestGrid",
+    "StaticBatch",
+    "operating_point",
+    "request_grid",
+    "static_batch",
+]

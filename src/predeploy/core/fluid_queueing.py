@@ -1,0 +1,156 @@
+"""Queueing waits of the fluid serving model (see ``core.fluid``): seconds, vectorized.
+
+A prompt waits for the prefill budget, which the engine spends on one prompt after another.
+With ``S`` the prefill service time of a prompt at the full budget (mean and squared CV from
+:func:`prefill_service_moments`, attention making long prompts disproportionately slow) and
+``ρ = λ·S`` (capped at :data:`MAX_STOCHASTIC_UTILISATION`), Kingman's G/G/1 wait::
+
+    W = ρ/(1 − ρ) · (c_a² + c_s²)/2 · S          (:func:`kingman_wait`)
+
+sampled per request as zero with probability ``1 − ρ`` and exponential with mean ``W/ρ``
+otherwise (:func:`exponential_wait`). Clustered (gamma, CV > 1) arrivals also meet their
+predecessor's whole prefill far more often than Poisson ones: the excess light-traffic wait
+(Lindley, ``W = (S − A)⁺``) over Poisson's, :func:`cluster_wait`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from predeploy.core.fluid_stats import columns, grid
+from predeploy.core.fluid_steady import FluidInputs, SteadyState, steps_s
+
+#: Open-loop utilisation at which the stochastic (Kingman) wait stops growing and the fluid
+#: backlog takes over.
+MAX_STOCHASTIC_UTILISATION = 0.97
+
+#: Terms of the series for the regularized lower incomplete gamma function. Used for shapes
+#: ``k ≤ 1`` (inter-arrival CV ≥ 1) with ``x = k·λS < k ≤ 1``: term ``n`` is below ``1/n!``,
+#: so 12 terms leave a relative error under 1e-9.
+INCOMPLETE_GAMMA_TERMS = 12
+
+
+def kingman_wait(
+    rho: np.ndarray, arrival_cv2: np.ndarray | float, service_cv2: np.ndarray, service_s: np.ndarray
+) -> np.ndarray:
+    """Kingman's mean G/G/1 wait, ``ρ/(1 − ρ) · (c_a² + c_s²)/2 · S`` (s), at utilisation
+    ``rho`` with squared coefficients of variation of inter-arrival and service times."""
+    return np.asarray(rho / (1 - rho) * (arrival_cv2 + service_cv2) / 2 * service_s, dtype=float)
+
+
+def exponential_wait(mean_s: np.ndarray, share: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Per-sample waits (s) with mean ``mean_s`` of which a ``share`` of requests wait at all,
+    exponentially (the M/M/1 shape): zero for ``u ≤ 1 − q``, else ``(W/q)·ln(q/(1 − u))`` at
+    the grid's uniforms ``u`` (a row) for per-scenario ``W`` and ``q``."""
+    return np.asarray(
+        np.where(
+            u > 1 - columns(share),
+            columns(mean_s / share) * np.log(columns(share) / np.maximum(1 - u, 1e-12)),
+            0.0,
+        ),
+        dtype=float,
+    )
+
+
+def prefill_pair_s(inp: FluidInputs, st: SteadyState, prompt: np.ndarray) -> np.ndarray:
+    """Seconds one more prefill attention pair (query token × cached token) adds to a
+    budget-sized prefill step: the step time's finite difference between ``I/2`` and ``I``
+    cached tokens per prompt token."""
+    kv = st.batch * (prompt + 0.5 * inp.output_tokens)
+    pairs = st.budget * prompt / 2.0
+    base, doubled = steps_s(
+        inp, (st.budget, pairs, st.batch, kv), (st.budget, 2.0 * pairs, st.batch, kv)
+    )
+    return np.asarray(np.maximum(doubled - base, 0.0) / pairs, dtype=float)
+
+
+def prefill_service_moments(
+    prompt: np.ndarray, prompt_cv: np.ndarray, s_per_token: np.ndarray, pair_s: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and squared coefficient of variation of one prompt's prefill time at the full
+    budget, ``S(x) = a·x + b·x²`` with ``b = pair_s / 2`` and ``a`` such that ``S(I) =
+    I × s_per_token``, over lognormal prompt lengths (``E[x^k] = I^k (1 + cv²)^(k(k−1)/2)``).
+    Linear in ``x`` (no attention), ``cv²`` is the prompt's; attention makes long prompts
+    disproportionately slow and the service time more variable."""
+    b = pair_s / 2.0
+    a = s_per_token - b * prompt
+    w = 1.0 + prompt_cv**2
+    m1, m2, m3, m4 = prompt, prompt**2 * w, prompt**3 * w**3, prompt**4 * w**6
+    mean = a * m1 + b * m2
+    second = a * a * m2 + 2.0 * a * b * m3 + b * b * m4
+    safe = np.maximum(mean, 1e-30)
+    return mean, np.maximum(second / safe**2 - 1.0, 0.0)
+
+
+def cluster_wait(
+    inp: FluidInputs, st: SteadyState, prompt: np.ndarray, rate: np.ndarray, points: int
+) -> np.ndarray:
+    """Extra wait of clustered arrivals behind their predecessor's prefill (s, per sample).
+
+    Kingman's wait at the prefill budget prices a prompt's share of budget-sized steps; a
+    request that arrives right after another waits for that one's whole prefill, steps and
+    their fixed cost included (``S = max(1, I/budget)·t_dec + I·(t_mix − t_dec)/p``). Gamma
+    arrivals with CV ``c > 1`` do so far more often than Poisson ones: the excess of the
+    light-traffic wait (:func:`light_traffic_wait`) over Poisson's, ``W_c − W_1`` with
+    probability ``P_c − P_1``, spread exponentially over that share of requests (an
+    independent sample dimension). Zero for Poisson or smoother arrivals."""
+    if not np.any(inp.arrival_cv > 1.0):
+        return np.zeros((prompt.shape[0], points))
+    lone_s = np.maximum(1.0, prompt / st.budget) * st.t_dec + prompt * (
+        st.t_mix - st.t_dec
+    ) / np.maximum(st.prefill_step_tokens, 1.0)
+    wait_c, share_c = light_traffic_wait(rate, np.maximum(inp.arrival_cv, 1.0), lone_s)
+    wait_1, share_1 = light_traffic_wait(rate, np.ones_like(rate), lone_s)
+    extra = np.maximum(wait_c - wait_1, 0.0)
+    share = np.clip(share_c - share_1, 1e-9, 1.0)
+    tail = exponential_wait(extra, share, grid(5, points)[None, :])
+    return np.where((extra > 0)[:, None], tail, 0.0)
+
+
+def light_traffic_wait(
+    rate: np.ndarray, arrival_cv: np.ndarray, service_s: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Light-traffic GI/G/1 wait at the prefill budget: ``(E[W], P(W > 0))`` for a request
+    that only meets its predecessor's prefill (Lindley, ``W = (S − A)⁺``).
+
+    Inter-arrival times ``A`` are gamma (shape ``k = 1/c²``, mean ``1/λ``), ``S`` the mean
+    prefill service time: ``P(W > 0) = P(k, λkS)`` and ``E[W] = S·P(k, λkS) − P(k + 1,
+    λkS)/λ`` (``P`` the regularized lower incomplete gamma). For Poisson arrivals both are
+    below Kingman's (``1 − e^(−ρ) ≤ ρ``; ``E[W] ≤ λS²/2``)."""
+    shape = 1.0 / np.maximum(arrival_cv, 0.05) ** 2
+    lam = np.maximum(rate, 1e-12)
+    x = np.minimum(lam * shape * service_s, shape * MAX_STOCHASTIC_UTILISATION)
+    p0 = regularized_lower_gamma(shape, x)
+    p1 = regularized_lower_gamma(shape + 1.0, x)
+    wait = np.maximum(service_s * p0 - p1 / lam, 0.0)
+    return np.where(rate > 0, wait, 0.0), np.where(rate > 0, p0, 0.0)
+
+
+def regularized_lower_gamma(a: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """``P(a, x) = γ(a, x)/Γ(a) = x^a e^(−x)/Γ(a + 1) · Σₙ xⁿ/((a + 1)…(a + n))`` (series,
+    for ``x < a + 1``)."""
+    order = np.asarray(a, dtype=float)
+    log_gamma = np.array([math.lgamma(v) for v in (order + 1.0).ravel()]).reshape(order.shape)
+    safe_x = np.maximum(x, 1e-300)
+    lead = np.exp(order * np.log(safe_x) - x - log_gamma)
+    term = np.ones_like(x)
+    total = np.ones_like(x)
+    for n in range(1, INCOMPLETE_GAMMA_TERMS):
+        term = term * x / (a + n)
+        total = total + term
+    return np.asarray(np.where(x > 0, np.minimum(lead * total, 1.0), 0.0), dtype=float)
+
+
+__all__ = [
+    "INCOMPLETE_GAMMA_TERMS",
+    "MAX_STOCHASTIC_UTILISATION",
+    "cluster_wait",
+    "exponential_wait",
+    "kingman_wait",
+    "light_traffic_wait",
+    "prefill_pair_s",
+    "prefill_service_moments",
+    "regularized_lower_gamma",
+]

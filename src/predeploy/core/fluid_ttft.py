@@ -1,0 +1,181 @@
+"""Time to first token per load kind in the fluid serving model (see ``core.fluid``), seconds
+per request sample.
+
+**Service.** A request's own TTFT without queueing: the residual of the running step plus its
+own prefill steps, ``t̄/2 + max(1, x/budget)·t_dec + x·(t_mix − t_dec)/p`` for an ``x``-token
+prompt, plus its own quadratic attention: a prompt of ``x`` tokens attends to ``x/2`` cached
+tokens per token on average, the mixed step to ``E[x²]/(2E[x])``; plus the per-request
+overhead of served loads.
+
+**Open loop** at ``λ``: service + Kingman wait at the prefill budget
+(``ρ = λ·S``, ``fluid_queueing``) + for clustered (gamma, CV > 1) arrivals the excess
+light-traffic wait behind the predecessor's prefill + a fluid backlog
+``max(0, k/μ − k/λ − B_max/μ)`` for the k-th of ``N`` requests when ``λ > μ`` + the wait at
+the API server (deterministic service ``f``: ``ρ_f·f·c_a²/(2(1 − ρ_f))``).
+
+**Burst** (``N`` at once): the first ``W = min(N, B_max)`` are prefilled at the full budget one
+after another, each later one starts when a slot frees, and the API server admits one request
+per ``f``::
+
+    TTFT_k = max((k mod W + 1)·s_burst + ⌊k/W⌋·slot_time, (k + 1)·f + s_burst)
+
+**Closed loop** with ``c`` clients: the first ``c`` requests are a burst of waves of
+``min(c, B_max)``; later ones wait ``(c − B)/μ`` for a slot plus Kingman's wait (Poisson-like
+arrivals) at the prefill budget at the load the clients offer, ``c/(svc + slot_time)``.
+
+**Static batch**: one prefill pass of ``b·I`` tokens (``fluid_load.static_batch``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from predeploy.core.fluid_load import OperatingPoint, RequestGrid, StaticBatch
+from predeploy.core.fluid_queueing import (
+    MAX_STOCHASTIC_UTILISATION,
+    cluster_wait,
+    exponential_wait,
+    kingman_wait,
+    prefill_pair_s,
+    prefill_service_moments,
+)
+from predeploy.core.fluid_stats import columns
+from predeploy.core.fluid_steady import (
+    CLOSED_LOOP,
+    OPEN_LOOP,
+    STATIC_BATCH,
+    FluidInputs,
+    prefill_context_tokens,
+)
+
+
+def time_to_first_token(
+    inp: FluidInputs, op: OperatingPoint, req: RequestGrid, static: StaticBatch
+) -> np.ndarray:
+    """TTFT (s) of every request sample, by each scenario's load kind (module docstring)."""
+    kind = op.kind
+    pair_s = prefill_pair_s(inp, op.steady, op.prompt)
+    svc = service_ttft(inp, op, req, pair_s)
+    service_prefill, service_cv2 = prefill_service_moments(
+        op.prompt, inp.prompt_cv, op.saturated.full_prefill_s_per_token, pair_s
+    )
+    if np.any(kind == OPEN_LOOP):
+        ttft_open = open_loop_ttft(inp, op, req, svc, (service_prefill, service_cv2))
+    else:
+        ttft_open = svc
+    ttft_burst = wave_ttft(op, req, op.burst_wave)
+    if np.any(kind == CLOSED_LOOP):
+        ttft_closed = closed_loop_ttft(inp, op, req, svc, service_prefill)
+    else:
+        ttft_closed = svc
+    ttft_static = np.broadcast_to(columns(static.prefill_s), svc.shape)
+    return np.asarray(
+        np.select(
+            [
+                kind[:, None] == OPEN_LOOP,
+                kind[:, None] == CLOSED_LOOP,
+                kind[:, None] == STATIC_BATCH,
+            ],
+            [ttft_open, ttft_closed, ttft_static],
+            ttft_burst,
+        ),
+        dtype=float,
+    )
+
+
+def service_ttft(
+    inp: FluidInputs, op: OperatingPoint, req: RequestGrid, pair_s: np.ndarray
+) -> np.ndarray:
+    """TTFT without queueing (s per sample): residual step, own prefill steps, own quadratic
+    attention beyond the mixed step's (``pair_s`` seconds per attention pair), overhead."""
+    st, prompt_k, col = op.steady, req.prompt_tokens, columns
+    per_token_mix = (col(st.t_mix) - col(st.t_dec)) / col(st.prefill_step_tokens)
+    mix_context = col(prefill_context_tokens(inp))
+    return np.asarray(
+        0.5 * col(st.t_mean)
+        + np.maximum(1.0, prompt_k / col(st.budget)) * col(st.t_dec)
+        + prompt_k * per_token_mix
+        + col(pair_s) * prompt_k * (prompt_k / 2.0 - mix_context)
+        + col(op.overhead_s),
+        dtype=float,
+    )
+
+
+def open_loop_ttft(
+    inp: FluidInputs,
+    op: OperatingPoint,
+    req: RequestGrid,
+    svc: np.ndarray,
+    service: tuple[np.ndarray, np.ndarray],
+) -> np.ndarray:
+    """Open-loop TTFT (s per sample): service + Kingman wait at the prefill budget (``service``
+    = mean and squared CV of a prompt's prefill time) + clustered arrivals' excess wait + the
+    backlog of a finite run above capacity + the wait at the API server."""
+    col, rate, mu = columns, op.rate_rps, op.saturation_rps
+    service_prefill, service_cv2 = service
+    rho = np.minimum(rate * service_prefill, MAX_STOCHASTIC_UTILISATION)
+    kingman = kingman_wait(rho, inp.arrival_cv**2, service_cv2, service_prefill)
+    stoch = exponential_wait(kingman, np.maximum(rho, 1e-9), req.wait_u)
+    stoch = stoch + cluster_wait(inp, op.steady, op.prompt, rate, req.points)
+    # A backlog only builds in a finite run that states its size; an open-ended run above
+    # capacity has no steady state, and measured ones are by construction sustainable.
+    finite = col(np.isfinite(inp.num_prompts).astype(float))
+    k = req.position
+    backlog = finite * np.maximum(
+        k / col(mu) - k / col(np.maximum(rate, 1e-12)) - col(op.max_batch / mu), 0.0
+    )
+    frontend = op.frontend_s
+    rho_front = np.minimum(rate * frontend, MAX_STOCHASTIC_UTILISATION)
+    # Kingman at the API server (deterministic service): M/D/1 for Poisson arrivals,
+    # longer for bursty ones.
+    front_wait = rho_front * frontend * inp.arrival_cv**2 / (2.0 * (1.0 - rho_front))
+    return np.asarray(svc + stoch + backlog + col(front_wait), dtype=float)
+
+
+def wave_ttft(op: OperatingPoint, req: RequestGrid, wave: np.ndarray) -> np.ndarray:
+    """TTFT (s per sample) of requests that arrive together in waves of ``wave``: prefilled
+    back to back at the full budget, later waves one slot time apart, no faster than the API
+    server admits them."""
+    col, kb, st = columns, req.index, op.steady
+    wave_col = col(wave)
+    s_burst = col(op.prompt * st.full_prefill_s_per_token)
+    return np.asarray(
+        np.maximum(
+            (np.mod(kb, wave_col) + 1.0) * s_burst + np.floor(kb / wave_col) * col(st.slot_time),
+            (kb + 1.0) * col(op.frontend_s) + s_burst,
+        )
+        + col(op.overhead_s),
+        dtype=float,
+    )
+
+
+def closed_loop_ttft(
+    inp: FluidInputs,
+    op: OperatingPoint,
+    req: RequestGrid,
+    svc: np.ndarray,
+    service_prefill: np.ndarray,
+) -> np.ndarray:
+    """Closed-loop TTFT (s per sample): the first ``c`` requests arrive together (waves), later
+    ones queue for a slot and for the prefill budget."""
+    conc, b_max, st = op.concurrency, op.max_batch, op.steady
+    first = req.index < columns(conc)
+    ttft_first = wave_ttft(op, req, op.closed_wave)
+    queue_wait = np.maximum(conc - b_max, 0.0) / op.saturation_rps
+    contention = np.minimum(
+        conc / np.maximum(svc.mean(axis=1) + st.slot_time, 1e-9) * service_prefill,
+        MAX_STOCHASTIC_UTILISATION,
+    )
+    closed_wait = kingman_wait(contention, 1, inp.prompt_cv**2, service_prefill)
+    return np.asarray(
+        np.where(first, ttft_first, svc + columns(queue_wait + closed_wait)), dtype=float
+    )
+
+
+__all__ = [
+    "closed_loop_ttft",
+    "open_loop_ttft",
+    "service_ttft",
+    "time_to_first_token",
+    "wave_ttft",
+]

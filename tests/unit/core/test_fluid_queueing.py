@@ -1,0 +1,71 @@
+"""Queueing waits of the fluid model (core.fluid_queueing): closed forms against known cases."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from predeploy.core.fluid_queueing import (
+    exponential_wait,
+    kingman_wait,
+    light_traffic_wait,
+    prefill_service_moments,
+    regularized_lower_gamma,
+)
+from predeploy.core.fluid_stats import grid
+
+
+def test_kingman_wait_is_m_m_1_and_m_d_1_in_their_cases() -> None:
+    rho, service = np.array([0.2, 0.5, 0.9]), np.array([0.1, 0.1, 0.1])
+    # M/M/1: W = ρ/(1 − ρ)·S; M/D/1 half of it.
+    assert kingman_wait(rho, 1.0, np.ones(3), service) == pytest.approx(rho / (1 - rho) * service)
+    assert kingman_wait(rho, 1.0, np.zeros(3), service) == pytest.approx(
+        rho / (1 - rho) * service / 2
+    )
+
+
+def test_exponential_wait_has_its_mean_and_its_share_of_waiting_requests() -> None:
+    u = grid(2, 4096)[None, :]
+    mean, share = np.array([0.3, 2.0]), np.array([0.25, 0.9])
+    samples = exponential_wait(mean, share, u)
+    assert samples.mean(axis=1) == pytest.approx(mean, rel=0.01)
+    assert (samples > 0).mean(axis=1) == pytest.approx(share, abs=1e-3)
+    assert np.all(samples >= 0.0)
+
+
+def test_regularized_lower_gamma_matches_closed_forms() -> None:
+    x = np.array([0.01, 0.1, 0.5, 0.9])
+    # P(1, x) = 1 − e^(−x); P(1/2, x) = erf(√x); P(2, x) = 1 − (1 + x) e^(−x).
+    assert regularized_lower_gamma(np.ones(4), x) == pytest.approx(1.0 - np.exp(-x), rel=1e-9)
+    erf = np.array([math.erf(math.sqrt(v)) for v in x])
+    assert regularized_lower_gamma(np.full(4, 0.5), x) == pytest.approx(erf, rel=1e-9)
+    two = 1.0 - (1.0 + x) * np.exp(-x)
+    assert regularized_lower_gamma(np.full(4, 2.0), x) == pytest.approx(two, rel=1e-9)
+    assert regularized_lower_gamma(np.ones(1), np.zeros(1))[0] == 0.0
+
+
+def test_light_traffic_wait_of_poisson_arrivals_stays_below_m_d_1() -> None:
+    rate, service = np.array([0.5, 2.0]), np.array([0.4, 0.1])
+    wait, share = light_traffic_wait(rate, np.ones(2), service)
+    rho = rate * service
+    assert np.allclose(share, 1.0 - np.exp(-rho), rtol=1e-6)
+    assert np.all(wait <= rate * service**2 / 2.0 + 1e-12)
+    assert np.allclose(wait, service - (1.0 - np.exp(-rho)) / rate, rtol=1e-6)
+
+
+def test_prefill_service_moments_reduce_to_the_linear_case() -> None:
+    prompt = np.array([1000.0, 30_000.0])
+    s_per_token = np.array([1e-4, 2e-4])
+    # No attention cost: the service time is linear and varies as the prompt does.
+    mean, cv2 = prefill_service_moments(prompt, np.array([0.5, 0.5]), s_per_token, np.zeros(2))
+    assert mean == pytest.approx(prompt * s_per_token)
+    assert cv2 == pytest.approx([0.25, 0.25])
+    # Fixed prompts: the mean is I × s whatever the attention cost, and nothing varies.
+    mean, cv2 = prefill_service_moments(prompt, np.zeros(2), s_per_token, np.full(2, 1e-9))
+    assert mean == pytest.approx(prompt * s_per_token)
+    assert cv2 == pytest.approx([0.0, 0.0], abs=1e-12)
+    # Variable prompts with attention: longer on average and more variable than linear.
+    mean, cv2 = prefill_service_moments(prompt, np.array([0.5, 0.5]), s_per_token, np.full(2, 5e-9))
+    assert np.all(mean > prompt * s_per_token) and np.all(cv2 > 0.25)

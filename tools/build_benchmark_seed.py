@@ -12,8 +12,10 @@ JSON Lines format (one measured scenario per line, with its source, source key a
 * ``aiconfigurator_silicon.jsonl`` — the aggregated-serving (``agg``) rows of NVIDIA
   AIConfigurator's ``systems/silicon_sample.csv`` (aiconfigurator-core 0.12.0 on PyPI,
   Apache-2.0): measured TTFT and TPOT at fixed concurrency for TensorRT-LLM, SGLang and vLLM on
-  H100/H200/B200/B300/GB200. Rows with attention data parallelism or pipeline parallelism are
-  left out (our model serves TP replicas); checkpoint names are mapped to the catalog's models.
+  H100/H200/B200/B300/GB200. Rows with pipeline parallelism, or with attention data parallelism
+  other than pure wide expert parallelism (attention DP over ``n`` GPUs with the experts spread
+  over the same ``n``, recorded with ``engine_args`` ``--enable_attention_dp`` and the
+  concurrency of all ranks), are left out; checkpoint names are mapped to the catalog's models.
   The file does not name the statistic of ``silicon_ttft_ms``/``silicon_tpot_ms``: they are
   recorded as means; the load is closed-loop concurrency = the row's ``batch_size``.
 
@@ -110,19 +112,41 @@ def _engine_version(row: dict[str, str]) -> str | None:
     return match.group(1) if match else None
 
 
+def _wide_ep(row: dict[str, str]) -> bool:
+    """A row of pure wide expert parallelism: attention data-parallel over ``n`` GPUs (no
+    attention TP) and the experts spread over the same ``n`` (no expert TP)."""
+    adp, ep = row["attention_dp_size"], row["moe_ep_size"]
+    return (
+        row["tp_size"] in ("", "1")
+        and row["moe_tp_size"] in ("", "1")
+        and adp not in ("", "0", "1")
+        and adp == ep
+    )
+
+
 def aiconfigurator_records(csv_path: Path) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     with csv_path.open(newline="", encoding="utf-8") as f:
         for n, row in enumerate(csv.DictReader(f), 2):
             if row["mode"] != "agg" or row["pp_size"] not in ("", "1"):
                 continue
-            if row["attention_dp_size"] not in ("", "0", "1") or row["system"] not in AIC_SYSTEMS:
+            wide_ep = _wide_ep(row)
+            if row["system"] not in AIC_SYSTEMS:
+                continue
+            if row["attention_dp_size"] not in ("", "0", "1") and not wide_ep:
                 continue
             model, implied = AIC_MODELS.get(row["model_path"], (row["model_path"], None))
             precision = (
                 implied or AIC_PRECISION.get(row["gemm_quant_mode"]) or (row["precision"] or None)
             )
             tp = int(row["tp_size"])
+            concurrency = float(row["batch_size"])
+            extra: dict[str, Any] = {}
+            if wide_ep:
+                # batch_size is per attention rank; the run's concurrency is all ranks' together.
+                tp = int(row["attention_dp_size"])
+                concurrency *= tp
+                extra["engine_args"] = f"{row['backend']} --enable_attention_dp"
             notes = [
                 f"row {row['id']}",
                 f"checkpoint {row['model_path']}",
@@ -130,6 +154,12 @@ def aiconfigurator_records(csv_path: Path) -> list[dict[str, Any]]:
                 f"moe_tp {row['moe_tp_size'] or '-'}, moe_ep {row['moe_ep_size'] or '-'}",
                 row["silicon_data_source"],
             ]
+            if wide_ep:
+                notes.append(
+                    f"attention_dp {tp} with moe_ep {tp}: engine_args composed from these columns "
+                    f"(data-parallel attention, experts spread over the GPUs); concurrency = "
+                    f"batch_size {row['batch_size']} per attention rank x {tp}"
+                )
             raw = {
                 "id": f"{AIC_SOURCE_KEY}/{row['id']}",
                 "model": model,
@@ -143,7 +173,7 @@ def aiconfigurator_records(csv_path: Path) -> list[dict[str, Any]]:
                 "input_tokens": int(row["isl"]),
                 "output_tokens": int(row["osl"]),
                 "dataset": "fixed",
-                "load": {"kind": "concurrency", "value": float(row["batch_size"])},
+                "load": {"kind": "concurrency", "value": concurrency},
                 "metrics": {
                     "ttft_ms_mean": round(float(row["silicon_ttft_ms"]), 4),
                     "tpot_ms_mean": round(float(row["silicon_tpot_ms"]), 4),
@@ -156,6 +186,7 @@ def aiconfigurator_records(csv_path: Path) -> list[dict[str, Any]]:
                     "date": _measured_date(row["silicon_data_source"]),
                     "notes": "; ".join(notes),
                 },
+                **extra,
             }
             out.append(_record(raw, f"{csv_path}:{n}"))
     return out

@@ -197,9 +197,13 @@ def predict(
     raise InputError(f"unknown prediction mode {mode!r}; valid: analytic, simulate")
 
 
-#: Share of an open-loop simulation's first requests left out of its statistics (the run
-#: starts from an empty server; MLPerf and ``vllm bench`` measure a warm server).
+#: Share of an open-loop simulation's first requests left out of its statistics at least (the
+#: run starts from an empty server; MLPerf and ``vllm bench`` measure a warm server).
 OPEN_LOOP_WARMUP_FRACTION = 0.1
+#: An open-loop server reaches its steady batch ``B = λ·E2E`` after about one request lifetime:
+#: the warm-up (and, so that the last measured requests still see the full load, the
+#: cool-down) lasts this many mean E2E times of the analytic prediction, in arrivals.
+OPEN_LOOP_WARMUP_E2E = 1.5
 
 
 def per_replica_load(load: LoadSpec, replicas: int) -> LoadSpec:
@@ -255,15 +259,25 @@ def _simulate(
         expert_parallel=prepared.expert_parallel,
     )
     load = per_replica_load(scenario.load, scenario.replicas)
+    analytic = predict_many([scenario], params)[0]
+    warmup = cooldown = 0
+    if load.kind in ("poisson", "gamma"):
+        lifetime_s = analytic.metrics.e2e_ms.mean or 0.0
+        warmup = max(
+            math.ceil(num_requests * OPEN_LOOP_WARMUP_FRACTION),
+            math.ceil((load.rate_rps or 0.0) * lifetime_s / 1e3 * OPEN_LOOP_WARMUP_E2E),
+        )
+        cooldown = warmup
     result = simulate(
         step,
         scheduler_config(prepared),
         load,
         scenario.prompt_tokens,
         scenario.output_tokens,
-        num_requests,
+        num_requests + warmup + cooldown,
         seed,
-        warmup_fraction=OPEN_LOOP_WARMUP_FRACTION if load.kind in ("poisson", "gamma") else 0.0,
+        warmup_requests=warmup,
+        cooldown_requests=cooldown,
         api=ApiServer(eff.request_overhead_s, eff.frontend_s_per_request)
         if scenario.served_over_api and load.kind in SERVED_LOADS
         else None,
@@ -284,7 +298,6 @@ def _simulate(
             "requests_per_s": result.requests_per_s * r,
         }
     )
-    analytic = predict_many([scenario], params)[0]
     return PerfPrediction(
         metrics=metrics,
         memory=prepared.memory,

@@ -80,7 +80,8 @@ def summarize_trace(trace: SimulationTrace) -> SimulationResult:
 
     Measurement window: without warm-up, the whole run from the first arrival to the last
     token (as serving benchmarks report it). With warm-up (w requests): for an open-loop run,
-    from the first measured arrival to the last arrival (steady state, before the drain); for
+    from the first measured arrival to the last measured one (steady state: requests keep
+    arriving through the cool-down, before the drain); for
     any other load, from the w-th completion to the w-th last (the ramp-up and the drain of a
     queue served all at once are left out).
     """
@@ -101,7 +102,7 @@ def summarize_trace(trace: SimulationTrace) -> SimulationResult:
     start, end = run_start, run_end
     w = trace.warmup_requests
     if w and trace.open_loop:
-        start, end = float(trace.arrival_s[m].min()), float(trace.arrival_s.max())
+        start, end = float(trace.arrival_s[m].min()), float(trace.arrival_s[m].max())
     elif w:
         done = np.sort(trace.finish_s)
         start, end = float(done[w - 1]), float(done[-w])

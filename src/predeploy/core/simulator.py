@@ -81,11 +81,14 @@ def simulate(
     seed: int,
     *,
     warmup_fraction: float = 0.0,
+    warmup_requests: int | None = None,
+    cooldown_requests: int = 0,
     api: ApiServer | None = None,
 ) -> SimulationResult:
     """Simulate ``num_requests`` requests (``burst``: ``num_prompts``; ``static_batch``:
-    ``batch_size``) and summarize them. ``warmup_fraction`` of an open-loop run's first
-    requests are left out of the statistics (the run starts empty)."""
+    ``batch_size``) and summarize them. An open-loop run's first requests are left out of the
+    statistics (the run starts empty): ``warmup_requests`` of them, else ``warmup_fraction``
+    of the run; so are its last ``cooldown_requests`` (they see the load fall away)."""
     trace = run_simulation(
         step,
         scheduler,
@@ -95,6 +98,8 @@ def simulate(
         num_requests,
         seed,
         warmup_fraction=warmup_fraction,
+        warmup_requests=warmup_requests,
+        cooldown_requests=cooldown_requests,
         api=api,
     )
     return summarize_trace(trace)
@@ -110,6 +115,8 @@ def run_simulation(
     seed: int,
     *,
     warmup_fraction: float = 0.0,
+    warmup_requests: int | None = None,
+    cooldown_requests: int = 0,
     api: ApiServer | None = None,
     check_invariants: bool = False,
 ) -> SimulationTrace:
@@ -127,8 +134,14 @@ def run_simulation(
     n = requests.count
     process = requests.process
     open_loop = process.open_loop
-    warmup = int(n * warmup_fraction)
-    measured = [i >= warmup or not open_loop for i in range(n)]
+    warmup = int(n * warmup_fraction) if warmup_requests is None else warmup_requests
+    cooldown = cooldown_requests if open_loop else 0
+    if warmup < 0 or cooldown < 0 or warmup + cooldown >= n:
+        raise ValueError(
+            f"warm-up ({warmup}) and cool-down ({cooldown}) requests must leave some of the "
+            f"{n} requests measured"
+        )
+    measured = [not open_loop or warmup <= i < n - cooldown for i in range(n)]
     batcher = ContinuousBatcher(
         scheduler, requests.prompt_tokens.tolist(), requests.output_tokens.tolist(), measured
     )

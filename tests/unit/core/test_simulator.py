@@ -305,3 +305,16 @@ def test_requests_through_an_api_server_pay_its_time() -> None:
                             60, 5, api=ApiServer(s_per_request=0.05))
     first_tokens = np.sort(capped.first_token_s)
     assert first_tokens[-1] - first_tokens[0] >= 0.9 * 59 * 0.05
+
+
+def test_open_loop_statistics_leave_out_the_ramp_up_and_the_drain() -> None:
+    # 300 requests; the first and last 100 are warm-up and cool-down: 100 are measured, and
+    # the throughput window runs from the first to the last measured arrival.
+    load = LoadSpec(kind="poisson", rate_rps=8.0)
+    result = simulate(LinearStep(), TIGHT, load, PROMPTS, OUTPUTS, 300, 0,
+                      warmup_requests=100, cooldown_requests=100)
+    assert result.num_measured_requests == 100 and result.num_requests == 300
+    assert result.requests_per_s == pytest.approx(8.0, rel=0.35)
+    with pytest.raises(ValueError, match="warm-up"):
+        simulate(LinearStep(), TIGHT, load, PROMPTS, OUTPUTS, 100, 0,
+                 warmup_requests=60, cooldown_requests=40)

@@ -20,9 +20,10 @@ from predeploy.core.metrics import (
     flat_percentiles_ms,
     percentiles_ms,
 )
+from predeploy.core.poisson_counts import poisson_quantiles
 from predeploy.core.quasirandom import POINTS, U, Z
 from predeploy.core.saturation import LoadContext, kv_usage, recompute_per_request
-from predeploy.core.stepmix import StepMix, poisson_quantiles
+from predeploy.core.stepmix import StepMix
 
 
 def _running_mix(ctx: LoadContext, running: float) -> StepMix:

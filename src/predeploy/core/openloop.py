@@ -3,7 +3,7 @@
 **Operating point.** The mean step τ̄ solves τ = τ̄(D = λ(o − 1)τ/β, arrivals λ) by safeguarded
 secant steps (Little's law for the decoders; β = 1 − e^(−λoτ) the busy fraction). Around it, the
 batch size is distributed as a processor-sharing queue (:mod:`~predeploy.core.occupancy`),
-with its own step mix at each batch size (:class:`~predeploy.core.stepmix.StateMixes`).
+with its own step mix at each batch size (:class:`~predeploy.core.state_mixes.StateMixes`).
 
 **Latencies.** ITL: the step durations, token-weighted over batch sizes (every decoder sees
 every step). TPOT: a request's o − 1 gaps average the token-weighted step, shifted by the batch
@@ -28,14 +28,11 @@ from predeploy.core.occupancy import (
     prefill_dispersion,
     representative_states,
 )
+from predeploy.core.poisson_counts import poisson_quantiles
 from predeploy.core.quasirandom import POINTS, U, Z
 from predeploy.core.saturation import LoadContext, kv_usage
-from predeploy.core.stepmix import (
-    StateMixes,
-    StepMix,
-    poisson_mean_step_s,
-    poisson_quantiles,
-)
+from predeploy.core.state_mixes import StateMixes
+from predeploy.core.stepmix import StepMix, poisson_mean_step_s
 
 _SOLVER_ITERATIONS = 40
 _SOLVER_TOLERANCE = 1e-4

@@ -24,15 +24,14 @@ from typing import TypeAlias
 
 import numpy as np
 
-from predeploy.core.memory import (
+from predeploy.core.kv_cache import DEFAULT_MLA_ROPE_DIM, kv_layout
+from predeploy.core.types import GpuSpec, KvCacheDtype, ModelArchitecture, Precision
+from predeploy.core.weights import (
     BYTES_PER_WEIGHT,
-    DEFAULT_MLA_ROPE_DIM,
     UNQUANTIZED_BYTES_PER_WEIGHT,
-    kv_layout,
     linear_bytes_per_weight,
     param_breakdown,
 )
-from predeploy.core.types import GpuSpec, KvCacheDtype, ModelArchitecture, Precision
 
 Num: TypeAlias = float | np.ndarray
 

@@ -1,4 +1,4 @@
-"""The mix of engine steps at an operating point, and the queueing formulas the analytic mode uses.
+"""The mix of engine steps at an operating point: prefill cycles of Poisson prompt groups.
 
 **Prefill cycles.** Prompts that arrive during a stretch of steps are prefilled together in
 the next one (vLLM admits every waiting request that fits the token budget). A *cycle* is the
@@ -13,62 +13,26 @@ iterations from Poisson(λτ)) gives the steps: each cycle contributes its n_k s
 **Step times** are the step model's: f(prefill tokens, prefill tokens · E[p²]/(2p), D, D·c̄),
 where E[p²]/(2p) is the attention context per prefill token of whole prompts and c̄ the
 token-weighted mean context of a decoding sequence.
+
+The Poisson counts are :mod:`~predeploy.core.poisson_counts`; the mixes at many batch sizes at
+once, interpolated between two of these, are :mod:`~predeploy.core.state_mixes`.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
 from predeploy.core.batching import StepCostModel
 from predeploy.core.lengths import LengthStats
+from predeploy.core.poisson_counts import MAX_PROMPTS_PER_CYCLE, poisson_pmf, poisson_support
 
-#: Largest group of prompts per cycle the chain tracks; beyond, the Poisson tail is dropped.
-MAX_PROMPTS_PER_CYCLE = 64
 #: Poisson tail mass the operating-point solver leaves out of its step mix.
 SOLVER_TAIL_MASS = 1e-3
 #: Power iterations of the prefill-cycle chain (converges geometrically; 6 is ample).
 CHAIN_ITERATIONS = 6
-#: Power iterations per batch-size row, started from the operating point's distribution.
-STATE_CHAIN_ITERATIONS = 3
-#: Batch sizes at which the per-row chain is solved (rows in between interpolate).
-STATE_ANCHORS = 5
-
-
-_INVERSE_K = np.concatenate([[1.0], 1.0 / np.arange(1, MAX_PROMPTS_PER_CYCLE + 1)])
-
-
-def poisson_pmf(mean: NDArray[np.float64] | float, size: int) -> NDArray[np.float64]:
-    """P(K = k), k = 0..size−1, for each mean (last axis = k): e^(−m)·Π_{j≤k} m/j."""
-    m = np.asarray(mean, dtype=np.float64)[..., None]
-    terms = m * _INVERSE_K[:size]
-    terms[..., 0] = 1.0
-    return np.asarray(np.exp(-m) * np.cumprod(terms, axis=-1), dtype=np.float64)
-
-
-def poisson_quantiles(means: NDArray[np.float64], u: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Inverse CDF of Poisson(means[i]) at u[i] (k with F(k−1) < u ≤ F(k))."""
-    prob = np.exp(-means)
-    cdf = prob.copy()
-    k = np.zeros_like(means)
-    for j in range(1, MAX_PROMPTS_PER_CYCLE + 1):
-        below = cdf < u
-        if not below.any():
-            break
-        k += below
-        prob = prob * means / j
-        cdf += prob
-    return k
-
-
-def poisson_support(mean: float) -> int:
-    """How many k (0..K) to track so the dropped tail of Poisson(mean) is negligible."""
-    if mean <= 0.0:
-        return 2
-    return min(int(mean + 5.0 * math.sqrt(mean) + 3.0), MAX_PROMPTS_PER_CYCLE + 1)
 
 
 def step_times_s(
@@ -356,80 +320,3 @@ class StepMix:
         self._table = (self.last_step_s.size, grid, table)
         return grid, table
 
-
-@dataclass(frozen=True)
-class StateMixes:
-    """Step mixes at several batch sizes m (rows), interpolated between two computed mixes.
-
-    Step durations move linearly in m between the mix at n₀ and the one at n₁ (the step model
-    is close to linear in the batch over that range); each row's prefill-cycle distribution is
-    the stationary chain at its own durations, so larger batches -- longer steps -- also see
-    more prompts per step.
-    """
-
-    #: Duration of the last (or only) step of a cycle of k prompts, per state (S × K).
-    last_s: NDArray[np.float64]
-    #: Duration of a full chunk step, per state (S).
-    full_s: NDArray[np.float64]
-    #: Cycle durations (S × K) and steps per cycle (K).
-    cycle_s: NDArray[np.float64]
-    cycle_steps: NDArray[np.float64]
-    #: Stationary cycle distribution per state (S × K).
-    weights: NDArray[np.float64]
-
-    @classmethod
-    def between(
-        cls,
-        low: StepMix,
-        high: StepMix,
-        n_low: float,
-        n_high: float,
-        states: NDArray[np.float64],
-        rate: float,
-    ) -> StateMixes:
-        share = ((states - n_low) / max(n_high - n_low, 1e-9))[:, None]
-        last = np.maximum(low.last_step_s + share * (high.last_step_s - low.last_step_s), 1e-9)
-        full = np.maximum(
-            low.full_step_s + share[:, 0] * (high.full_step_s - low.full_step_s), 1e-9
-        )
-        extra = low.cycle_steps - 1.0
-        cycle = last + extra[None, :] * full[:, None]
-        # The chain at a few anchor batch sizes (started from the low mix's stationary
-        # distribution, a few steps reach each one's own), interpolated between them.
-        lo, hi = float(states.min()), float(states.max())
-        anchors = np.linspace(lo, hi, STATE_ANCHORS) if hi > lo else np.array([lo])
-        a_share = ((anchors - n_low) / max(n_high - n_low, 1e-9))[:, None]
-        a_last = np.maximum(low.last_step_s + a_share * (high.last_step_s - low.last_step_s), 1e-9)
-        a_full = np.maximum(
-            low.full_step_s + a_share[:, 0] * (high.full_step_s - low.full_step_s), 1e-9
-        )
-        a_cycle = a_last + extra[None, :] * a_full[:, None]
-        size = low.size
-        a_weights = np.broadcast_to(low.cycle_weights, (anchors.size, size))
-        transition = poisson_pmf(rate * a_cycle, size)  # anchors × K × K
-        transition /= transition.sum(axis=2, keepdims=True)
-        for _ in range(STATE_CHAIN_ITERATIONS):
-            a_weights = np.einsum("si,sij->sj", a_weights, transition)
-        if anchors.size > 1:
-            position = (states - lo) / (hi - lo) * (anchors.size - 1)
-            left = np.minimum(position.astype(int), anchors.size - 2)
-            frac = (position - left)[:, None]
-            weights = a_weights[left] * (1.0 - frac) + a_weights[left + 1] * frac
-        else:
-            weights = np.broadcast_to(a_weights[0], (states.size, size)).copy()
-        weights /= weights.sum(axis=1, keepdims=True)
-        return cls(last, full, cycle, low.cycle_steps, weights)
-
-    def step_atoms(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        """(durations, probabilities), S × (K + 1): a random step of each state (rows sum to 1)."""
-        w = self.weights
-        steps = w @ self.cycle_steps
-        full = (w * (self.cycle_steps - 1.0)).sum(axis=1)
-        values = np.concatenate([self.last_s, self.full_s[:, None]], axis=1)
-        probs = np.concatenate([w, full[:, None]], axis=1) / steps[:, None]
-        return values, probs
-
-    def mean_step_s(self) -> NDArray[np.float64]:
-        """Mean step duration per state."""
-        w = self.weights
-        return np.asarray((w * self.cycle_s).sum(axis=1) / (w @ self.cycle_steps))

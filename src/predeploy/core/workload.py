@@ -24,12 +24,7 @@ from predeploy.core.fluid import (
     STATIC_BATCH,
     FluidInputs,
 )
-from predeploy.core.memory import (
-    device_bytes,
-    fit_memory,
-    reserve_bytes_per_gpu,
-    weight_bytes_per_gpu,
-)
+from predeploy.core.memory import device_bytes, fit_memory, reserve_bytes_per_gpu
 from predeploy.core.roofline import HardwareRates, StepShape, hardware_rates, step_shape
 from predeploy.core.types import (
     QUANTIZATION_METHOD,
@@ -42,6 +37,7 @@ from predeploy.core.types import (
     ServingScenario,
     VllmSettings,
 )
+from predeploy.core.weights import weight_bytes_per_gpu
 
 LOAD_CODES: dict[str, int] = {
     "max_throughput": MAX_THROUGHPUT,

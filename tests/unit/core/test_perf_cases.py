@@ -12,7 +12,7 @@ from predeploy.core.benchmarks import case_from_record, output_unknown, scenario
 from predeploy.core.cases import architecture_from_model_config, parse_case
 from predeploy.core.catalog import InMemoryCatalog
 from predeploy.core.errors import InputError
-from predeploy.core.memory import kv_bytes_per_token
+from predeploy.core.kv_cache import kv_bytes_per_token
 from predeploy.core.types import BenchmarkRecord, FactKind, Provenance
 
 LLAMA_8B_CONFIG = {

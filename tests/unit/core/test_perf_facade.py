@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from tests.perf_fixtures import gpt_oss_120b, h100, l4, llama_8b, llama_70b, mixtral
 
 from predeploy.core.efficiency import EfficiencyParams, ParameterSet
-from predeploy.core.memory import fit_memory, weight_bytes_per_gpu
+from predeploy.core.memory import fit_memory
 from predeploy.core.perf import default_vllm_settings, predict, predict_many, single_stream_rates
 from predeploy.core.types import (
     LoadSpec,
@@ -17,6 +17,7 @@ from predeploy.core.types import (
     ServingScenario,
     TokenDistribution,
 )
+from predeploy.core.weights import weight_bytes_per_gpu
 
 PARAMS = ParameterSet()
 

@@ -7,18 +7,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 from tests.perf_fixtures import deepseek_v3, gpt_oss_120b, h100, l4, llama_8b, llama_70b, mixtral
 
-from predeploy.core.memory import (
+from predeploy.core.kv_cache import kv_bytes_per_token, kv_layout
+from predeploy.core.memory import DEVICE_BYTES_PER_DATASHEET_GB, fit_memory, smallest_fitting_tp
+from predeploy.core.types import KvCacheDtype, Precision
+from predeploy.core.weights import (
     BYTES_PER_WEIGHT,
-    DEVICE_BYTES_PER_DATASHEET_GB,
-    fit_memory,
-    kv_bytes_per_token,
-    kv_layout,
     param_breakdown,
-    smallest_fitting_tp,
     weight_bytes,
     weight_bytes_per_gpu,
 )
-from predeploy.core.types import KvCacheDtype, Precision
 
 
 def test_llama_8b_kv_bytes_per_token_bf16() -> None:

@@ -22,6 +22,11 @@ After the step, every request whose tokens are all computed samples one token: a
 request its next token, a request finishing its prefill its first token (or, after a
 preemption, its next one). A request with all its output tokens finishes and frees its blocks.
 
+With ``reserve_full_context`` (TensorRT-LLM's guaranteed-no-evict admission) a waiting request
+is admitted only when the free blocks, less those promised to running requests, hold its whole
+context (prompt plus output); what it does not allocate at once stays promised to it, so the
+running requests never run out of blocks and nothing is preempted.
+
 KV blocks, and with prefix caching the blocks of a preempted context that are still cached
 when it is scheduled again, are kept by :class:`~predeploy.core.block_pool.BlockPool`.
 Simplifications, stated: no speculative decoding, no ``long_prefill_token_threshold``; vLLM's
@@ -120,6 +125,9 @@ class ContinuousBatcher:
         #: Aggregates over the decoding requests.
         self.decoders = DecodeCohort(self._bs)
         self._chunks: list[tuple[int, int, int]] = []  # (request, computed before, chunk)
+        #: Free blocks promised to admitted requests (``reserve_full_context``), not yet used.
+        self.reserved_blocks = 0
+        self._reserve = config.reserve_full_context
         #: Requests preempted by the last :meth:`schedule` while they were decoding.
         self.preempted_decoding: list[int] = []
         self.prefill_tokens_computed = 0
@@ -185,6 +193,7 @@ class ContinuousBatcher:
         demand = decoders.block_demand(s) if decoders.count else 0
         if demand <= blocks.free_blocks:
             blocks.allocate(demand)
+            self._use_reservation(demand)
         else:
             preempted = self._schedule_decoders_with_preemption()
         budget -= decoders.count
@@ -196,6 +205,7 @@ class ContinuousBatcher:
             need = -(-(c + chunk) // bs) - (-(-c // bs))
             if need <= blocks.free_blocks:
                 blocks.allocate(need)
+                self._use_reservation(need)
                 chunks.append((r, c, chunk))
                 budget -= chunk
             else:  # the partial prefill is the tail of ``running``: it preempts itself
@@ -216,7 +226,8 @@ class ContinuousBatcher:
                     break
                 chunk = min(tokens - cached, budget)
                 need = -(-(cached + chunk) // bs) - cached // bs
-                if cached // bs + need > blocks.free_blocks:
+                promise = self._full_blocks(r) - cached // bs if self._reserve else need
+                if cached // bs + promise > blocks.free_blocks - self.reserved_blocks:
                     break
                 waiting.popleft()
                 running.append(r)
@@ -224,6 +235,7 @@ class ContinuousBatcher:
                 self.computed[r] = cached
                 blocks.reuse(r, cached)
                 blocks.allocate(need)
+                self.reserved_blocks += promise - need
                 budget -= chunk
                 chunks.append((r, cached, chunk))
                 if cached + chunk < tokens:
@@ -303,6 +315,7 @@ class ContinuousBatcher:
             free = blocks.free_blocks
             raise ValueError(f"{steps} decode steps need {demand} blocks, {free} free")
         blocks.allocate(demand)
+        self._use_reservation(demand)
         self.tokens_generated += steps * self.decoders.count
         self.step_index += steps
         finished: list[int] = []
@@ -322,6 +335,8 @@ class ContinuousBatcher:
         cached = self.blocks.cached_tokens(r, tokens)
         if not self.config.enable_chunked_prefill and tokens - cached > budget:
             return True
+        if self._reserve:  # decoders draw on their own promises: what is left stays left
+            return self._full_blocks(r) > self.blocks.free_blocks - self.reserved_blocks
         need = -(-(cached + min(tokens - cached, budget)) // self._bs)
         demand = self.decoders.block_demand(self.step_index)
         return need > self.blocks.free_blocks - demand
@@ -350,6 +365,7 @@ class ContinuousBatcher:
             if self_preempted:
                 break
             blocks.allocate(need)
+            self._use_reservation(need)
             i += 1
         return preempted
 
@@ -364,12 +380,28 @@ class ContinuousBatcher:
             c = self.computed[r]
             if self.partial == r:
                 self.partial = -1
+        self._release_promise(r, c)
         self.blocks.preempt(r, c)
         self.computed[r] = 0
         self.state[r] = WAITING
         self.waiting.appendleft(r)
         self.preemptions[r] += 1
         self.num_preemptions += 1
+
+    def _full_blocks(self, r: int) -> int:
+        """Blocks of ``r``'s whole context (prompt plus every output token)."""
+        return -(-(self.prompt[r] + self.output[r]) // self._bs)
+
+    def _use_reservation(self, blocks: int) -> None:
+        """Allocations of admitted requests come out of their promises (reserve mode)."""
+        if self._reserve:
+            self.reserved_blocks = max(self.reserved_blocks - blocks, 0)
+
+    def _release_promise(self, r: int, computed: int) -> None:
+        """``r`` leaves holding ``⌈computed / block⌉`` blocks: its unused promise is freed."""
+        if self._reserve:
+            unused = self._full_blocks(r) - (-(-computed // self._bs))
+            self.reserved_blocks = max(self.reserved_blocks - max(unused, 0), 0)
 
     def _start_decoding(self, r: int, computed: int, generated: int) -> None:
         join = self.step_index
@@ -383,6 +415,7 @@ class ContinuousBatcher:
     def _finish(self, r: int, computed: int) -> None:
         """``r`` has sampled its last token with ``computed`` tokens cached: free its blocks."""
         self.computed[r] = computed
+        self._release_promise(r, computed)
         self.blocks.release(-(-computed // self._bs))
         self.running.remove(r)
         self.generated[r] = self.output[r]
@@ -403,6 +436,12 @@ class ContinuousBatcher:
         free, total = self.blocks.free_blocks, self.blocks.num_blocks
         if not 0 <= free <= total:
             raise AssertionError(f"free blocks {free} outside [0, {total}]")
+        if self._reserve:
+            promised = sum(self._full_blocks(r) - self.blocks_held(r) for r in self.running)
+            if promised != self.reserved_blocks or promised > free:
+                raise AssertionError(
+                    f"promised {promised} != reserved {self.reserved_blocks} (free {free})"
+                )
         if len(self.running) > self.config.max_num_seqs:
             raise AssertionError(f"{len(self.running)} running > max_num_seqs")
         decoders = [r for r in self.running if self.state[r] == DECODING]

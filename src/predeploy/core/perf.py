@@ -239,6 +239,7 @@ def scheduler_config(prepared: PreparedScenario) -> SchedulerConfig:
         block_size=s.block_size,
         max_model_len=max_len,
         enable_prefix_caching=s.enable_prefix_caching,
+        reserve_full_context=prepared.reserve_full_context,
     )
 
 

@@ -30,6 +30,11 @@ class SchedulerConfig(FrozenModel):
     #: ``--enable-prefix-caching`` (vLLM V1's default): a preempted request finds the blocks
     #: of its context that nothing has reused since, and recomputes only the rest.
     enable_prefix_caching: bool = False
+    #: Admission reserves the blocks of the whole context, prompt plus every output token
+    #: (TensorRT-LLM's ``GUARANTEED_NO_EVICT`` capacity scheduler; SGLang reserves room for the
+    #: requested new tokens likewise): a running request never needs a block that is not
+    #: there, so nothing is ever preempted, and fewer requests run at once.
+    reserve_full_context: bool = False
 
     @model_validator(mode="after")
     def _startable(self) -> SchedulerConfig:

@@ -318,3 +318,24 @@ def test_open_loop_statistics_leave_out_the_ramp_up_and_the_drain() -> None:
     with pytest.raises(ValueError, match="warm-up"):
         simulate(LinearStep(), TIGHT, load, PROMPTS, OUTPUTS, 100, 0,
                  warmup_requests=60, cooldown_requests=40)
+
+
+@pytest.mark.parametrize("load", LOADS, ids=lambda load: load.kind)
+def test_reserving_the_whole_context_never_preempts(load: LoadSpec) -> None:
+    """Guaranteed-no-evict admission (TensorRT-LLM): the tight cache that makes vLLM's
+    scheduler preempt admits fewer requests instead, and the promises always add up."""
+    reserving = TIGHT.model_copy(update={"reserve_full_context": True})
+    trace = run_simulation(LinearStep(), reserving, load, PROMPTS, OUTPUTS, 200, 3,
+                           check_invariants=True)
+    check_trace(trace)
+    assert trace.num_preemptions == 0
+    assert trace.prefill_tokens_computed == trace.prompt_tokens.sum()
+
+
+def test_reserving_runs_fewer_requests_at_once() -> None:
+    load = LoadSpec(kind="max_throughput")
+    grow = simulate(LinearStep(), TIGHT, load, PROMPTS, OUTPUTS, 300, 1)
+    reserve = simulate(LinearStep(), TIGHT.model_copy(update={"reserve_full_context": True}),
+                       load, PROMPTS, OUTPUTS, 300, 1)
+    assert reserve.num_preemptions == 0 < grow.num_preemptions
+    assert reserve.mean_batch_size < grow.mean_batch_size

@@ -85,6 +85,29 @@ def test_predict_one_scenario_table() -> None:
     assert "ttft_ms" in result.output and "memory:" in result.output
 
 
+def test_an_overloaded_scenario_says_so() -> None:
+    args = ["predict", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "H100-SXM"]
+    over = RUNNER.invoke(app, [*args, "--qps", "500"])
+    assert over.exit_code == 0, over.output
+    assert "overloaded" in over.output and "queue without bound" in over.output
+    fine = RUNNER.invoke(app, [*args, "--qps", "2"])
+    assert fine.exit_code == 0 and "overloaded" not in fine.output
+
+
+def test_stated_engine_arguments_are_used_and_checked() -> None:
+    args = ["predict", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "H100-SXM",
+            "--qps", "2", "--json"]
+    base = json.loads(RUNNER.invoke(app, args).output)
+    stated = RUNNER.invoke(app, [*args, "--engine-args",
+                                 "vllm serve m --max-num-seqs 8 --speculative-config '{}'"])
+    assert stated.exit_code == 0, stated.output
+    data = json.loads(stated.output)
+    assert data["saturation_rps"] < base["saturation_rps"]  # eight running sequences at most
+    assert data["metrics"]["provenance"]["unmodelled_settings"] == ["--speculative-*"]
+    bad = RUNNER.invoke(app, [*args, "--engine-args", "vllm serve m --max-num-seqs many"])
+    assert bad.exit_code != 0 and "--max-num-seqs 'many'" in str(bad.exception)
+
+
 def test_predict_needs_input_and_output_together(tmp_path: Path) -> None:
     result = RUNNER.invoke(app, ["predict", "--input", str(tmp_path / "x.jsonl")])
     assert result.exit_code == 2

@@ -106,6 +106,14 @@ def predict_command(
         print_json(prediction)
         return
     load = f"{qps} req/s" if qps else f"concurrency {concurrency}" if concurrency else "max load"
+    saturation = prediction.saturation_rps
+    if qps and saturation and qps > saturation:
+        console.print(
+            f"[bold red]overloaded:[/] {qps:,.2f} req/s is more than this deployment sustains "
+            f"({saturation:,.2f} req/s); requests queue without bound, so TTFT and E2E grow "
+            "with the run's length. The figures below are those of a full batch, the queue "
+            "left out."
+        )
     _render(
         prediction,
         f"{scenario.model_id} on {scenario.gpu_count}x {scenario.gpu.name} "

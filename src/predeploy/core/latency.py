@@ -10,6 +10,11 @@ sequences and ``K`` KV tokens read takes, per pipeline round (each of ``pp`` sta
     t_stage  = t_linear + t_attn + all-reduces + layers × (t_layer + [P > 0] t_eager)
     step     = pp × t_stage + (pp − 1) × t_hop + t_step + D × t_seq
 
+With wide expert parallelism (data-parallel attention, experts spread over the GPUs; MoE
+models) ``t_linear + t_attn`` is divided by the fitted ``η_ep`` (every GPU waits at the
+all-to-all for the slowest), the all-reduces are the dispatch/combine all-to-alls of
+``core.roofline.step_shape`` and ``D × t_seq`` counts one GPU's ``1/tp`` of the sequences.
+
 Linear layers and attention are separate kernels, so their times add; inside each the
 memory and compute times overlap (the soft maximum). The step never beats the physical
 floor of reading its bytes at peak bandwidth, because every efficiency is ≤ 1 and the soft

@@ -131,6 +131,11 @@ class PreparedScenario:
     expert_parallel: bool
 
 
+def _wide_ep(scenario: ServingScenario, stated: EngineSettings) -> bool:
+    """Data-parallel attention with the experts spread over the GPUs (MoE models only)."""
+    return bool(scenario.expert_parallel or stated.expert_parallel) and scenario.model.is_moe
+
+
 def _memory_utilization(scenario: ServingScenario, context: int, seqs: int, tokens: int) -> float:
     """The engine's memory share, as a share of the whole device (for ``fit_memory``): a
     stated share of the device or of the memory the weights leave, else the engine's."""
@@ -144,9 +149,12 @@ def _memory_utilization(scenario: ServingScenario, context: int, seqs: int, toke
         return profile.gpu_memory_utilization
     share_of_free = stated.free_memory_fraction or profile.gpu_memory_utilization
     total = device_bytes(scenario.gpu)
-    wide_ep = bool(scenario.expert_parallel or stated.expert_parallel)
     taken = weight_bytes_per_gpu(
-        scenario.model, scenario.precision, scenario.tp, scenario.pp, expert_parallel=wide_ep
+        scenario.model,
+        scenario.precision,
+        scenario.tp,
+        scenario.pp,
+        expert_parallel=_wide_ep(scenario, stated),
     ) + reserve_bytes_per_gpu(scenario.model, scenario.tp, tokens, seqs)
     free = max(total - taken, 0.0)
     return min(max((taken + share_of_free * free) / total, 0.05), 1.0)
@@ -171,7 +179,7 @@ def prepare(scenario: ServingScenario) -> PreparedScenario:
     tokens = stated.max_num_batched_tokens or tokens
     chunked = chunked if stated.chunked_prefill is None else stated.chunked_prefill
     kv_dtype = stated.kv_cache_dtype or scenario.kv_cache_dtype
-    wide_ep = bool(scenario.expert_parallel or stated.expert_parallel) and scenario.model.is_moe
+    wide_ep = _wide_ep(scenario, stated)
     utilization = _memory_utilization(scenario, context, seqs, tokens)
     memory = fit_memory(
         scenario.model,

@@ -3,7 +3,9 @@
 An amount is money when it carries a currency ("$8000", "20k dollars", "2500 USD") or follows
 a budget word ("budget 600 monthly"). Its period is the nearest period phrase after it ("per
 month", "an hour", "/mo") or before it ("monthly budget of $5k"). Daily, weekly and yearly
-amounts become monthly: ``monthly = amount × seconds(month) / seconds(period)``. An amount with
+amounts become monthly: ``monthly = amount × seconds(month) / seconds(period)``; daily and
+weekly ones, whose periods have a fixed number of hours, also give the exact hourly limit
+``amount / hours(period)`` (used when no hourly limit is stated). An amount with
 no period is read as monthly when ≥ :data:`HOURLY_MAX_USD` and hourly below (an assumption the
 intent records). Other currencies are kept at face value with a note (no exchange rate).
 Quarterly amounts are spread over the quarter's three months. When several amounts share a
@@ -20,6 +22,7 @@ from typing import Literal
 from predeploy.intent.numerals import number_from, number_pattern
 from predeploy.intent.periods import (
     SECONDS_PER_DAY,
+    SECONDS_PER_HOUR,
     SECONDS_PER_MONTH,
     SECONDS_PER_QUARTER,
     SECONDS_PER_WEEK,
@@ -110,6 +113,11 @@ _BEFORE_FACTORS: dict[str, tuple[Period, float]] = {
     "yearly": ("month", SECONDS_PER_MONTH / SECONDS_PER_YEAR),
     "annual": ("month", SECONDS_PER_MONTH / SECONDS_PER_YEAR),
 }
+#: Periods of a fixed length in hours, by their factor to a month: a day and a week.
+_FIXED_PERIOD_HOURS: dict[float, float] = {
+    SECONDS_PER_MONTH / SECONDS_PER_DAY: SECONDS_PER_DAY / SECONDS_PER_HOUR,
+    SECONDS_PER_MONTH / SECONDS_PER_WEEK: SECONDS_PER_WEEK / SECONDS_PER_HOUR,
+}
 _NON_USD = {"€", "eur", "euro", "euros", "£", "gbp", "pound", "pounds"}
 
 
@@ -141,6 +149,9 @@ class BudgetFound:
     limit: bool = False
     #: Stated as something other than a limit ("quoted $90,000 per year").
     not_limit: bool = False
+    #: The same limit per hour when its period has a fixed number of hours (a day, a week):
+    #: "$200 a day" is exactly $8.33/hour, while its monthly figure rests on the mean month.
+    hourly_usd: float | None = None
 
 
 def _period_after(doc: Doc, end: int) -> tuple[Period, float, int] | None:
@@ -190,6 +201,7 @@ def find_budgets(doc: Doc) -> list[BudgetFound]:
             period, factor = ("hour", 1.0) if amount < HOURLY_MAX_USD else ("month", 1.0)
             assumed = True
         usd = amount * factor
+        fixed_hours = _FIXED_PERIOD_HOURS.get(factor) if period == "month" else None
         note = None
         if currency is not None and currency.rstrip("s") in _NON_USD | {"euro", "pound"}:
             note = f"amount {m.group(0).strip()!r} taken as USD (no exchange rate applied)"
@@ -205,6 +217,7 @@ def find_budgets(doc: Doc) -> list[BudgetFound]:
                 note,
                 limit=bool(_LIMIT_BEFORE.search(before_text) or _LIMIT_AFTER.match(doc.text, end)),
                 not_limit=bool(_NOT_LIMIT_BEFORE.search(before_text)),
+                hourly_usd=amount / fixed_hours if fixed_hours else None,
             )
         )
         doc.consume(m.start(), end)

@@ -4,8 +4,10 @@
 (everyone who uses the service); "2 call centers of 350 reps each", "5 regional teams of 8
 writers", "3 labs with 20 people each", "3 x 200 agents", "200 agents per shift, 3 shifts".
 The group count must sit right before the people count, joined by "of", "with" or "x", or
-follow it after "per <group>"; "in total" after the people count means the count is already
-the whole ("4 teams with 60 engineers in total" = 60).
+follow it after "per <group>", or, when "each <group> is/has" heads the people count, name the
+same groups later in that sentence or the next ("each cohort is 35 students and we have 6
+cohorts"); "in total" after the people count means the count is already the whole ("4 teams
+with 60 engineers in total" = 60).
 """
 
 from __future__ import annotations
@@ -53,6 +55,22 @@ _GROUPS_AFTER = re.compile(
     rf"(?:{_GROUP_SINGULAR})\b\s*(?:,|;|and|with|across|over|in|times|x|×|\*|\s)*\s*"
     rf"{number_pattern('groups')}\s+(?:[a-z-]+\s+)?(?:{_GROUP_PATTERN})\b"
 )
+#: The size of one group stated before its people count, the number of groups later in the
+#: sentence: "each cohort is 35 students and we have 6 cohorts going at once", "a typical
+#: store has 25 staff; there are 40 stores".
+_EACH_GROUP_BEFORE = re.compile(
+    rf"\b(?:each|every|one|1|a|the average|an average|a typical|the typical)\s+"
+    rf"(?:(?:typical|average|normal|single)\s+)?(?P<group>{_GROUP_SINGULAR})\s+(?:is|has|have|holds"
+    rf"|contains|includes|counts|seats|consists of|is made up of|of|with|=|:)\s+"
+    rf"(?:(?:about|around|roughly|approximately|approx\.?|~|up to|some)\s*)?$"
+)
+#: The number of groups after such a per-group count, in the same or the next sentence
+#: ("each store has 25 staff. We have 40 stores.").
+_GROUPS_LATER = re.compile(
+    rf"[^!?]{{0,80}}?(?<![\w.,]){number_pattern('groups')}\s+(?:[a-z-]+\s+)?"
+    rf"(?P<groups_noun>{_GROUP_PATTERN})\b"
+)
+_SENTENCE_END = re.compile(r"[.!?](?:\s|$)")
 #: The people count is already a total: "... 60 engineers in total", "... overall".
 _TOTAL_AFTER = re.compile(r"\s*(?:in total|total|overall|altogether|combined|between them)\b")
 #: How far before the people count the group phrase may start (characters).
@@ -83,11 +101,25 @@ def group_multiplier(text: str, start: int, end: int) -> GroupCount | None:
         groups, group_start, group_end = _groups_of(m), lo + m.start(), end
     elif (after := _GROUPS_AFTER.match(text, end)) is not None:
         groups, group_start, group_end = _groups_of(after), start, after.end()
+    elif (later := _groups_later(text, before, end)) is not None:
+        groups, group_start, group_end = _groups_of(later), start, later.end()
     else:
         return None
     if groups < 2:
         return None
     return GroupCount(groups=groups, start=group_start, end=group_end)
+
+
+def _groups_later(text: str, before: str, end: int) -> re.Match[str] | None:
+    """The count of the same groups that "each <group> is/has" (in ``before``) sizes, in the
+    rest of its sentence or the next one."""
+    each = _EACH_GROUP_BEFORE.search(before)
+    later = _GROUPS_LATER.match(text, end) if each is not None else None
+    if each is None or later is None:
+        return None
+    if _singular(later.group("groups_noun")) != each.group("group"):
+        return None  # "each team has 8 engineers across 3 regions": other groups
+    return later if len(_SENTENCE_END.findall(text, end, later.start("groups"))) <= 1 else None
 
 
 def _groups_of(m: re.Match[str]) -> float:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from predeploy.core.catalog import Catalog
 from predeploy.core.errors import UnknownNameError
@@ -27,7 +28,7 @@ _PACKAGING_SUFFIX = re.compile(
 _TOKEN = re.compile(r"[a-z0-9][a-z0-9.+]*(?:-[a-z0-9.+]+)*")
 #: Words before a model name that make it a requirement rather than a wish.
 _REQUIRED = re.compile(
-    r"\b(?:must|has to|have to|needs? to|required?|requirement|only|mandated|locked (?:in|to)"
+    r"\b(?:must|has to|have to|needs? to|require[sd]?|requirement|only|mandated|locked (?:in|to)"
     r"|stuck with|no other|exclusively|standardi[sz]ed on)\b"
 )
 _EXCLUDED = re.compile(r"\b(?:no|not|without|avoid|except|excluding|never|don't|cannot|can't)\b")
@@ -45,6 +46,13 @@ _GPU_COUNT = re.compile(
 _GPU_COUNT_AFTER = re.compile(r"^\s*(?:x|×)\s*(?P<n>\d{1,5})\b")
 #: Longest span of text tokens tried as one name.
 MAX_NAME_TOKENS = 6
+#: A parameter count in a model name: "70b", "8x7b", "1.5b".
+_SIZE_TOKEN = re.compile(r"^\d+(?:\.\d+)?(?:x\d+)?b$")
+#: A parameter count said apart from the family: "the 70B one", "its 8x7B variant", "the
+#: 70-billion-parameter version".
+_SIZE_IN_TEXT = re.compile(r"(?<![\w.-])(?P<size>\d+(?:\.\d+)?(?:x\d+)?)\s?(?:b|[- ]?billion)\b")
+#: Longest family name tried ("deepseek r1 distill llama"), in text tokens.
+MAX_FAMILY_TOKENS = 4
 
 
 @dataclass(frozen=True)
@@ -55,6 +63,9 @@ class NameHit:
     start: int
     end: int
     family: bool = False
+    #: Where the mention begins when a part of it comes first ("the 70B one from the Llama
+    #: 3.1 family" begins at "70B").
+    said_from: int | None = None
 
 
 def _model_keys(model_id: str, name: str, aliases: Sequence[str]) -> tuple[set[str], set[str]]:
@@ -69,6 +80,17 @@ def _model_keys(model_id: str, name: str, aliases: Sequence[str]) -> tuple[set[s
             derived.add(name_key("-".join(parts)))
     # Keys of two characters ("r1") are too ambiguous to find in free text.
     return {k for k in exact if len(k) >= 3}, {k for k in derived - exact if len(k) >= 3}
+
+
+def _family_and_size(base: str) -> tuple[str, str] | None:
+    """ "Llama 3.1 70B Instruct" → ("llama31", "70b"): the words before the parameter count
+    and the count, as name keys; ``None`` without a count."""
+    parts = re.split(r"[- ]", base.lower())
+    at = next((i for i, p in enumerate(parts) if _SIZE_TOKEN.match(p)), None)
+    if at is None or at == 0:
+        return None
+    family = name_key(" ".join(parts[:at]))
+    return (family, parts[at]) if len(family) >= 3 else None
 
 
 class NameIndex:
@@ -98,11 +120,24 @@ class NameIndex:
             # A derived key only counts when it is not an exact key and names one model.
             if key not in self.model_keys and len(ids) == 1:
                 self.model_keys[key] = ids
+        # family → size → ids, for a size said apart from the family ("the 70B one from the
+        # Llama 3.1 family"); a (family, size) pair counts when it names one model
+        sized: dict[tuple[str, str], tuple[str, ...]] = {}
+        for model in self._models:
+            for base in (model.id.split("/", 1)[-1], model.name):
+                pair = _family_and_size(base)
+                if pair is not None:
+                    self._add(sized, pair, model.id)
+        self.family_sizes: dict[str, dict[str, tuple[str, ...]]] = {}
+        for (family, size), ids in sized.items():
+            if len(ids) == 1:
+                self.family_sizes.setdefault(family, {})[size] = ids
+        self._family_first_chars = {k[:2] for k in self.family_sizes}
         # Words that start a name: only spans starting with one of them are tried.
         self._first_chars = {k[:2] for k in (*self.gpu_keys, *self.gpu_family, *self.model_keys)}
 
     @staticmethod
-    def _add(table: dict[str, tuple[str, ...]], key: str, name: str) -> None:
+    def _add(table: dict[Any, tuple[str, ...]], key: Any, name: str) -> None:
         if key and name not in table.get(key, ()):
             table[key] = (*table.get(key, ()), name)
 
@@ -159,9 +194,49 @@ class NameIndex:
             target = gpu_hits if kind == "gpu" else model_hits
             target.append(NameHit(names, start, end, family))
             i = j
+        taken = [(h.start, h.end) for h in (*gpu_hits, *model_hits)]
+        model_hits += self._family_hits(doc, tokens, taken)
+        model_hits.sort(key=lambda h: h.start)
         for h in (*gpu_hits, *model_hits):
             doc.consume(h.start, h.end)
         return gpu_hits, model_hits
+
+    def _family_hits(
+        self, doc: Doc, tokens: list[tuple[int, int, str]], taken: list[tuple[int, int]]
+    ) -> list[NameHit]:
+        """Models named by family and size apart: "the 70B one from the Llama 3.1 family",
+        "Qwen3, at 32B". The size is the nearest one in the same clause that, with the
+        family, names one catalog model; the hit spans both and consumes them."""
+        hits: list[NameHit] = []
+        if _SIZE_IN_TEXT.search(doc.work) is None:
+            return hits  # no parameter count anywhere: nothing to pair a family with
+        for i in range(len(tokens)):
+            if name_key(tokens[i][2])[:2] not in self._family_first_chars:
+                continue
+            if any(lo <= tokens[i][0] < hi for lo, hi in taken):
+                continue
+            for j in range(min(len(tokens), i + MAX_FAMILY_TOKENS), i, -1):
+                if any(tokens[k + 1][0] - tokens[k][1] > 1 for k in range(i, j - 1)):
+                    continue
+                sizes = self.family_sizes.get(name_key(doc.work[tokens[i][0] : tokens[j - 1][1]]))
+                if sizes is None:
+                    continue
+                start, end = tokens[i][0], tokens[j - 1][1]
+                lo, hi = doc.clause_bounds(start)
+                near = [
+                    m
+                    for m in _SIZE_IN_TEXT.finditer(doc.work, lo, hi)
+                    if f"{m.group('size')}b" in sizes
+                    and not any(a <= m.start() < b for a, b in taken)
+                ]
+                if near:
+                    m = min(near, key=lambda m: min(abs(m.start() - end), abs(start - m.end())))
+                    first = min(start, m.start())
+                    hits.append(NameHit(sizes[f"{m.group('size')}b"], start, end, said_from=first))
+                    taken += [(start, end), (m.start(), m.end())]
+                    doc.consume(m.start(), m.end())
+                break
+        return hits
 
     def _match_at(
         self, doc: Doc, tokens: list[tuple[int, int, str]], i: int
@@ -250,8 +325,9 @@ def vendor_exclusions(text: str, catalog_gpus: Sequence[GpuSpec]) -> list[GpuMen
 def models_required(doc: Doc, hits: list[NameHit]) -> bool:
     """Whether the text makes the named models a requirement ("must run X", "only X")."""
     for hit in hits:
-        lo, _ = doc.clause_bounds(hit.start)
-        lead = doc.text[max(lo, hit.start - 30) : hit.start]
+        at = hit.start if hit.said_from is None else hit.said_from
+        lo, _ = doc.clause_bounds(at)
+        lead = doc.text[max(lo, at - 30) : at]
         tail = doc.text[hit.end : hit.end + 12]
         if _REQUIRED.search(lead) or re.match(r"\s*only\b", tail):
             return True

@@ -4,7 +4,9 @@ Phrases add or subtract weight per priority (the table in :mod:`.priority_phrase
 families in :mod:`.priority_idioms`); comparisons ("accuracy matters more than speed", "cost
 over latency") give the first aspect +4 and the second −2; a cue under a negator ("don't care
 about latency") and relaxations ("we can tolerate higher latency", "cost is no concern")
-subtract. The highest positive score wins; none positive means the user did not say.
+subtract; equal weights, relaxed lists and speed asked of a job come from
+:mod:`.priority_tradeoffs`. The highest positive score wins; none positive means the user did
+not say.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from predeploy.intent.priority_consequences import (
 )
 from predeploy.intent.priority_idioms import hedged_aspects, idiom_phrases, refused_aspects
 from predeploy.intent.priority_phrases import CONCERN, PRIORITY_PHRASES, RANK
+from predeploy.intent.priority_tradeoffs import find_tradeoffs
 from predeploy.intent.text import phrase_views
 
 P = Priority
@@ -299,6 +302,12 @@ def find_priority(text: str) -> PriorityGuess | None:
                     scores[b] -= 2
             compared.add((m.start(), m.end()))
     _weigh_phrase_comparisons(text, scores, hits, compared)
+    for t in find_tradeoffs(text):
+        scores[t.priority] += t.weight
+        if t.weight > 0:
+            hits[t.priority].append(t.evidence)
+        if t.masks:
+            compared.add((t.start, t.end))
     for pattern, prio, weight in _COMPILED:
         for view, m in ((v, m) for v in views for m in pattern.finditer(v)):
             if any(lo <= m.start() < hi for lo, hi in compared) and weight > 0:

@@ -60,6 +60,17 @@ _GENERIC = (
     r"|money|business)"
     r"|(?:is|are|becomes?|would be|'s) (?:completely |totally )?(?:worthless|useless|pointless"
     r"|no good|of no use)"
+    # damage to a party: "could cost a client millions", "costs the bank a fortune"
+    r"|(?:cost|costs|costing) (?:us|them|(?:a|the|our|their|one) \w+|\w+s) (?:\w+ )?(?:millions"
+    r"|billions|thousands|a fortune|dearly|a lot|big|real money)"
+    # damage to how the product is used: "kills engagement", "ruins the experience"
+    r"|(?:kill|kills|killing|ruin|ruins|ruining|tank|tanks|tanking|wreck|wrecks|hurts?"
+    r"|destroys?) (?:the |our |their )?(?:\w+ )?(?:engagement|experience|retention|conversions?"
+    r"|immersion|flow|mood|session|conversation|trust)"
+    # what the audience perceives: "players notice any lag immediately", "users notice every
+    # mistake"
+    rf"|{_ACTOR} ?notices? (?:any|every|each|even (?:a|the|one)|the (?:slightest|smallest)"
+    r"|immediately|right away|instantly)"
 )
 _OUTCOME = re.compile(
     rf"(?<![\w-])(?:{_ACTOR} ?(?P<imp>{_IMPATIENT})|(?P<imp2>{_IMPATIENT})"
@@ -73,7 +84,8 @@ _ASPECT_WORDS: tuple[tuple[re.Pattern[str], Priority, float], ...] = tuple(
     for words, prio, weight in (
         (
             r"slow\w*|sluggish|lag\w*|late|delays?|delayed|pauses?|stall\w*|wait\w*|dead air"
-            r"|spinners?|hangs|freez\w+|takes? (?:too |so )?(?:long|forever|ages)",
+            r"|spinners?|hangs|freez\w+|takes? (?:too |so )?(?:long|forever|ages)|stutter\w*"
+            r"|hiccups?|jank\w*|choppy",
             P.LATENCY,
             2.0,
         ),

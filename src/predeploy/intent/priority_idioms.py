@@ -116,6 +116,30 @@ _REFUSED = tuple(
     )
     for prio, adjectives in FAILURE_ADJECTIVES.items()
 )
+#: Adjectives (and comparatives) that make a result worth waiting or paying for: "wait longer
+#: for a careful answer", "pay more for faster replies", "wait a day for cheaper runs".
+_WORTH_ADJECTIVES: dict[Priority, str] = {
+    P.LATENCY: rf"{ASPECT_ADJECTIVES[P.LATENCY]}|faster|quicker|snappier|speedier",
+    P.COST: rf"{ASPECT_ADJECTIVES[P.COST]}|cheaper|less expensive",
+    P.QUALITY: (
+        rf"{ASPECT_ADJECTIVES[P.QUALITY]}|careful|thorough|thoughtful|rigorous|solid|better"
+        r"|higher[- ]quality|high[- ]quality|more (?:accurate|reliable|precise|careful|thorough)"
+        r"|well[- ](?:reasoned|researched|written)"
+    ),
+}
+#: What is waited or paid for: the result nouns.
+_RESULT_NOUNS = (
+    r"answers?|results?|outputs?|responses?|replies|reply|summar(?:y|ies)|translations?|code"
+    r"|suggestions?|completions?|drafts?|analys[ie]s|reviews?|work|quality|job|one|runs?"
+)
+#: Giving time or money for a better result names what is bought: "we'd rather wait longer
+#: for a careful answer", "happy to pay extra for more accurate results".
+_WORTH_IT = (
+    r"(?:wait|waiting|pay|paying|spend|spending)(?: (?:a (?:bit|little|lot)|somewhat|much|way))?"
+    r"(?: (?:longer|more|extra|a while|a bit|a day|a few (?:seconds|minutes)|seconds|minutes))?"
+    r" for (?:a |an |the )?(?:much |far |a bit |slightly )?(?:{adjectives}) (?:[\w-]+ )?"
+    rf"(?:{_RESULT_NOUNS})\b"
+)
 #: Units whose every instance matters: "every millisecond counts", "every penny counts".
 _EVERY_UNIT: dict[Priority, str] = {
     P.LATENCY: r"millisecond|ms|second|tick",
@@ -158,6 +182,11 @@ _LATENCY_STAKES = (
 _COST_STAKES = (
     r"without breaking the bank|(?:pinch|pinching|count|counting) (?:every )?pennies"
     r"|watch(?:es|ing)? (?:every|each) (?:dollar|penny|cent|line item|invoice|expense)"
+    # the spend bounded by the price of one small thing: "has to fit in what one L4 costs",
+    # "must stay within the price of a single GPU"
+    r"|(?:fit|fits|stay|stays|live|lives|stick) (?:in|into|within|inside|under) (?:what (?:one"
+    r"|1|a single|a|an) (?:[\w-]+ ){1,2}costs?|the (?:price|cost) of (?:one|1|a single|a|an)"
+    r" [\w-]+)"
     r"|on a (?:tight |strict |shoestring )?"
     r"budget|(?:don't|do not|can't|cannot|won't|will not)(?: want to| afford to)?"
     r" (?:overspend|blow the budget|break the bank)"
@@ -173,7 +202,13 @@ _COST_STAKES = (
 #: Pushing volume: "chew through the backlog", "as much as we can per GPU".
 _THROUGHPUT_STAKES = (
     r"(?:chew|chewing|crunch|crunching|plough|plow|ploughing|plowing|burn|burning)"
-    r" through|(?:as much|as many \w+) as (?:possible|we can) per (?:gpu|hour|dollar|node)"
+    r" through|"
+    # a queue worked off: "what matters is getting through the queue", "clear the backlog"
+    r"(?:(?:get|gets|getting|work|works|working|grind|grinding|power|powering|blast|blasting)"
+    r" through|(?:clear|clears|clearing|drain|drains|draining|empty|emptying|burn down"
+    r"|burning down|work off|working off)) (?:the |our |this |that |a |its )?(?:[\w-]+ )?"
+    r"(?:queue|backlog|pile|workload)s?\b"
+    r"|(?:as much|as many \w+) as (?:possible|we can) per (?:gpu|hour|dollar|node)"
     r"|(?:maximum|max|most) volume|(?:just|only|pure) throughput"
     # volume out of each piece of hardware: "as much volume through each GPU as possible",
     # "squeeze the most out of every card"
@@ -241,6 +276,8 @@ def idiom_phrases() -> tuple[tuple[str, Priority, float], ...]:
         out.append((rf"every (?:single )?(?:{units}) (?:counts|matters)", prio, 4))
     for prio, nouns in _FAILURE_NOUNS.items():
         out.append((rf"{_REFUSE_VERB}(?:{nouns})", prio, _REFUSED_NOUN_WEIGHT[prio]))
+    for prio, adjectives in _WORTH_ADJECTIVES.items():
+        out.append((_WORTH_IT.format(adjectives=adjectives), prio, 4))
     out.append((_QUALITY_STAKES, P.QUALITY, 4))
     out.append((_LATENCY_STAKES, P.LATENCY, 4))
     out.append((_COST_STAKES, P.COST, 3))

@@ -152,6 +152,9 @@ PRIORITY_PHRASES: tuple[tuple[str, Priority, float], ...] = (
         r"|latency (?:is not|isn't) (?:a )?(?:big |major )?(?:concern|issue|priority|critical)"
         r"|no latency requirement|not latency[- ]sensitive|not time[- ]sensitive|can wait"
         r"|slower is fine|don't need real[- ]?time|doesn't need to be fast"
+        # nobody waits on the result: "nobody is waiting on the other end"
+        r"|(?:nobody|no one|no-one|no human|no user|no person)(?: is|'s)? (?:actually |really )?"
+        r"(?:waiting|waits|sitting) (?:on|for|around)"
         r"|(?:rather|happy to|willing to|can|could|don't mind|do not mind|ok to|okay to|fine to)"
         r" (?:\w+ )?wait(?:ing)? (?:a (?:bit|little) )?(?:longer|more|a bit|a while)",
         P.LATENCY,

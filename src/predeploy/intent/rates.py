@@ -1,6 +1,8 @@
 """Request rates: how many requests per second, from any unit, cadence or job size.
 
-Rates in any unit become requests/s: ``rate_per_s = count / seconds(unit)``. A job size with a
+Rates in any unit become requests/s: ``rate_per_s = count / seconds(unit)``; a day shrinks
+to its active window when the text states one (:mod:`.windows`: "across a 10-hour opening
+window"). A job size with a
 cadence ("tag 50k tickets in an overnight batch") becomes a derived daily rate, and one with a
 span ("2M abstracts over the next month") a derived rate over that span. Frequencies are
 rates too: "twice a second" = 2 / s, "a request every 5 seconds" = 1 / 5 s (per user when
@@ -31,6 +33,7 @@ from predeploy.intent.periods import (
     TIME_UNITS,
 )
 from predeploy.intent.text import Doc
+from predeploy.intent.windows import find_active_window
 
 #: Abbreviated rate units and their period in seconds.
 RATE_ABBREVIATIONS: dict[str, float] = {
@@ -64,8 +67,14 @@ _RATE_ABBR = re.compile(rf"{_NUM}\+?\s*(?P<abbr>{_ABBR})(?![\w/])")
 _WORD_UNIT = "|".join(
     sorted((re.escape(u) for u in TIME_UNITS if len(u) > 1), key=len, reverse=True)
 )
+#: A period named by an example of it: "5,000 calls on a typical day", "in an average week".
+_TYPICAL_PERIOD = (
+    r"(?:on|in|during|over)\s+(?:a|an|any|the)\s+(?:typical|normal|average|regular|usual|busy"
+    r"|given|standard|ordinary|good|slow|quiet|single|busier|quieter)"
+)
 _RATE_PER = re.compile(
-    rf"{_NUM}\+?\s*{NOUN_WORDS}(?:(?:per|a|an|each|every)\s+(?P<unit>{_WORD_UNIT})"
+    rf"{_NUM}\+?\s*{NOUN_WORDS}(?:(?:per|a|an|each|every|{_TYPICAL_PERIOD})\s+"
+    rf"(?P<unit>{_WORD_UNIT})"
     rf"|/\s*(?P<slash_unit>{_UNIT}))(?![\w/])"
 )
 _RATE_CADENCE = re.compile(rf"{_NUM}\+?\s*{NOUN_WORDS}(?P<cadence>{_CADENCE})\b")
@@ -181,6 +190,8 @@ class RateFound(Found):
     derived: bool
     item_noun: bool
     per_user: bool = False
+    #: Hours of the stated active window a daily volume was spread over, if any.
+    window_hours: float | None = None
 
 
 def _rate_flags(doc: Doc, start: int, end: int) -> tuple[bool, bool]:
@@ -192,8 +203,22 @@ def _rate_flags(doc: Doc, start: int, end: int) -> tuple[bool, bool]:
 def find_rates(doc: Doc) -> list[RateFound]:
     """Every request rate the text states, in requests/s; consumes their spans."""
     found: list[RateFound] = []
+    window = find_active_window(doc.work)
+    if window is not None:
+        doc.consume(window.start, window.end)
+
+    def active(period_s: float) -> float:
+        """A day shrinks to its active window ("5,000 calls a day across a 10-hour window")."""
+        if window is None or period_s != SECONDS_PER_DAY:
+            return period_s
+        return window.hours * SECONDS_PER_HOUR
+
+    def windowed(period_s: float) -> float | None:
+        return window.hours if window is not None and period_s == SECONDS_PER_DAY else None
 
     def add(m: re.Match[str], period_s: float, *, derived: bool, conf: float) -> None:
+        window_hours = windowed(period_s)
+        period_s = active(period_s)
         words = m.groupdict().get("words") or ""
         item = bool(re.search(rf"\b(?:{ITEMS_PATTERN})\b", words))
         item = item or bool(m.groupdict().get("item"))
@@ -214,6 +239,7 @@ def find_rates(doc: Doc) -> list[RateFound]:
                 derived=derived,
                 item_noun=item,
                 per_user=per_user,
+                window_hours=window_hours,
             )
         )
         doc.consume(m.start(), m.end())
@@ -224,7 +250,7 @@ def find_rates(doc: Doc) -> list[RateFound]:
         peak, average = _rate_flags(doc, m.start(), m.end())
         found.append(
             RateFound(
-                value=number_from(m) / TIME_UNITS[m.group("unit")],
+                value=number_from(m) / active(TIME_UNITS[m.group("unit")]),
                 start=m.start(),
                 end=m.end(),
                 confidence=0.8,
@@ -233,6 +259,7 @@ def find_rates(doc: Doc) -> list[RateFound]:
                 derived=False,
                 item_noun=False,
                 per_user=True,
+                window_hours=windowed(TIME_UNITS[m.group("unit")]),
             )
         )
         doc.consume(m.start(), m.end())

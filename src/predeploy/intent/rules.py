@@ -138,7 +138,8 @@ class RuleExtractor:
         if models:
             ev["models"] = _ev(doc, model_hits[0].start, model_hits[-1].end, 0.9)
 
-        for b in limit_first(find_budgets(doc)):
+        budgets = limit_first(find_budgets(doc))
+        for b in budgets:
             key = {
                 "month": "budget_monthly_usd",
                 "hour": "budget_hourly_usd",
@@ -154,6 +155,11 @@ class RuleExtractor:
                     )
             if b.note:
                 notes.append(b.note)
+        per_hour = next((b for b in budgets if b.hourly_usd is not None), None)
+        if per_hour is not None and "budget_hourly_usd" not in values:
+            # "$200 a day" is also exactly $8.33 an hour
+            values["budget_hourly_usd"] = per_hour.hourly_usd
+            ev["budget_hourly_usd"] = _ev(doc, per_hour.start, per_hour.end, per_hour.confidence)
 
         raw_targets, min_tps = find_targets(doc)
         rates = find_rates(doc)
@@ -223,6 +229,12 @@ class RuleExtractor:
         ev: dict[str, Evidence],
         notes: list[str],
     ) -> None:
+        for r in rates:
+            if r.window_hours is not None:
+                notes.append(
+                    f"daily volume spread over the stated {r.window_hours:g}-hour active window"
+                )
+                break
         per_user = [r for r in rates if r.per_user]
         plain = [r for r in rates if not r.per_user]
         if plain:

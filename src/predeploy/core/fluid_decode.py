@@ -15,7 +15,13 @@ taking ``t_w``. The ``j``-th of the ``W`` decodes through the rest of its wave's
 **ITL** is every gap of every request, a three-point mixture: decode-only steps ``t_dec``,
 steady prefill-carrying steps ``t_mix`` and the first wave's budget-sized prefill steps
 ``t_w``. The first wave's share is the gaps its requests spend stalled; the steady share is
-what the mean (the gap-weighted mean TPOT) implies.
+what the mean (the gap-weighted mean TPOT) implies. In an open loop the decode steps are not
+all alike: a request meets ``K`` others, ``K`` Poisson with mean ``B`` (M/G/∞; more spread for
+clustered arrivals), each with its own context, so the KV a step reads is a compound sum with
+variance ``B·E[ctx²]`` (``E[ctx²] = I²(1 + cv_I²) + I·O + O²/3``: lognormal prompts, a uniform
+position in the output). The decode part's quantile ``q'`` prices a step at
+``B_seen + z·√(B·(1 + x))`` sequences and ``KV + z·σ_KV`` tokens (``z = Φ⁻¹(q')``, ``x`` the
+arrivals' excess clustering): long, variable contexts at a small batch spread the ITL tail.
 
 **Drain tail.** A finite run ends with its longest request (:func:`drain_end_s`).
 """
@@ -23,6 +29,7 @@ what the mean (the gap-weighted mean TPOT) implies.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import numpy as np
 
@@ -38,11 +45,17 @@ from predeploy.core.fluid_steady import (
     BURST,
     CLOSED_LOOP,
     MAX_THROUGHPUT,
+    OPEN_LOOP,
     STATIC_BATCH,
     FluidInputs,
     prompt_tokens,
+    seen_batch,
     step_s,
 )
+
+#: Standard normal quantiles of the upper half (levels 0.5-0.999), interpolated (vectorised).
+_UPPER_LEVELS = np.linspace(0.5, 0.999, 999)
+_UPPER_Z = np.array([NormalDist().inv_cdf(float(p)) for p in _UPPER_LEVELS])
 
 #: Cap on an output length as a multiple of the dataset mean, as the request sampler's
 #: (``core.datasets.token_distribution`` truncates its lognormal at 20 × the mean, or at the
@@ -113,6 +126,7 @@ def tpot_samples(
 
 
 def itl_stats(
+    inp: FluidInputs,
     op: OperatingPoint,
     req: RequestGrid,
     tpot: np.ndarray,
@@ -136,11 +150,37 @@ def itl_stats(
         1.0 - wave_share,
     )
     out["itl_ms_mean"] = np.where(kind == STATIC_BATCH, static.decode_mean_s, itl_mean) * 1e3
+    decode_share = np.maximum(1.0 - mix_share - wave_share, 1e-9)
     for (label, q), static_q in zip(PERCENTILES.items(), static.decode_quantile_s, strict=True):
+        low = _open_loop_decode_quantile(inp, op, np.minimum(q / 100.0 / decode_share, 0.999))
         mix = three_point_quantile(
-            q / 100.0, st.t_dec, (st.t_mix, mix_share), (wave.step_s, wave_share)
+            q / 100.0, low, (st.t_mix, mix_share), (wave.step_s, wave_share)
         )
         out[f"itl_ms_{label}"] = np.where(kind == STATIC_BATCH, static_q, mix) * 1e3
+
+
+def _open_loop_decode_quantile(
+    inp: FluidInputs, op: OperatingPoint, level: np.ndarray
+) -> np.ndarray:
+    """Decode-step time at quantile ``level`` of the batch an open-loop request meets (module
+    docstring); ``t_dec`` for other loads and at the median."""
+    st = op.steady
+    open_loop = op.kind == OPEN_LOOP
+    if not np.any(open_loop):
+        return st.t_dec
+    prompt = prompt_tokens(inp)
+    out_tokens = np.maximum(inp.output_tokens, 1.0)
+    others = np.maximum(op.batch, 0.0)
+    seen = seen_batch(inp, op.batch)
+    context = prompt + 0.5 * out_tokens
+    ctx_sq = prompt**2 * (1.0 + inp.prompt_cv**2) + prompt * out_tokens + out_tokens**2 / 3.0
+    clustering = np.maximum(inp.arrival_cv**2, 1.0)
+    z = np.interp(level, _UPPER_LEVELS, _UPPER_Z)
+    count = np.maximum(seen + z * np.sqrt(others * clustering), 1.0)
+    kv = np.maximum(seen * context + z * np.sqrt(others * clustering * ctx_sq), context)
+    zero = np.zeros_like(count)
+    spread = step_s(inp, zero, zero, count, kv)
+    return np.asarray(np.where(open_loop, np.maximum(spread, st.t_dec), st.t_dec), dtype=float)
 
 
 def drain_end_s(

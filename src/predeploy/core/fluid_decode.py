@@ -20,8 +20,10 @@ all alike: a request meets ``K`` others, ``K`` Poisson with mean ``B`` (M/G/∞;
 clustered arrivals), each with its own context, so the KV a step reads is a compound sum with
 variance ``B·E[ctx²]`` (``E[ctx²] = I²(1 + cv_I²) + I·O + O²/3``: lognormal prompts, a uniform
 position in the output). The decode part's quantile ``q'`` prices a step at
-``B_seen + z·√(B·(1 + x))`` sequences and ``KV + z·σ_KV`` tokens (``z = Φ⁻¹(q')``, ``x`` the
-arrivals' excess clustering): long, variable contexts at a small batch spread the ITL tail.
+``B_seen + z·√(B·c²)`` sequences and ``KV + z·σ_KV`` tokens (``z = Φ⁻¹(q')``, ``c²`` ≥ 1 the
+arrivals' clustering): long, variable contexts at a small batch spread the ITL tail. Likewise a
+prefill-carrying step carries one arriving prompt's chunk: its quantile prices the chunk at the
+prompts' lognormal quantile (most prompts are shorter than the mean, a few much longer).
 
 **Drain tail.** A finite run ends with its longest request (:func:`drain_end_s`).
 """
@@ -29,7 +31,6 @@ arrivals' excess clustering): long, variable contexts at a small batch spread th
 from __future__ import annotations
 
 from dataclasses import dataclass
-from statistics import NormalDist
 
 import numpy as np
 
@@ -39,6 +40,7 @@ from predeploy.core.fluid_stats import (
     columns,
     grid_normal,
     lognormal_factor,
+    normal_quantile,
     three_point_quantile,
 )
 from predeploy.core.fluid_steady import (
@@ -52,10 +54,6 @@ from predeploy.core.fluid_steady import (
     seen_batch,
     step_s,
 )
-
-#: Standard normal quantiles of the upper half (levels 0.5-0.999), interpolated (vectorised).
-_UPPER_LEVELS = np.linspace(0.5, 0.999, 999)
-_UPPER_Z = np.array([NormalDist().inv_cdf(float(p)) for p in _UPPER_LEVELS])
 
 #: Cap on an output length as a multiple of the dataset mean, as the request sampler's
 #: (``core.datasets.token_distribution`` truncates its lognormal at 20 × the mean, or at the
@@ -153,10 +151,31 @@ def itl_stats(
     decode_share = np.maximum(1.0 - mix_share - wave_share, 1e-9)
     for (label, q), static_q in zip(PERCENTILES.items(), static.decode_quantile_s, strict=True):
         low = _open_loop_decode_quantile(inp, op, np.minimum(q / 100.0 / decode_share, 0.999))
+        mid_level = (q / 100.0 - decode_share) / np.maximum(mix_share, 1e-9)
+        mid = _open_loop_mixed_quantile(inp, op, mid_level)
         mix = three_point_quantile(
-            q / 100.0, low, (st.t_mix, mix_share), (wave.step_s, wave_share)
+            q / 100.0, low, (mid, mix_share), (wave.step_s, wave_share)
         )
         out[f"itl_ms_{label}"] = np.where(kind == STATIC_BATCH, static_q, mix) * 1e3
+
+
+def _open_loop_mixed_quantile(
+    inp: FluidInputs, op: OperatingPoint, level: np.ndarray
+) -> np.ndarray:
+    """Prefill-carrying step time at quantile ``level`` of the prompts it carries (open loops):
+    a step carries one arriving prompt's chunk, lognormal like the prompts (most are shorter
+    than the mean), at most the token budget; ``t_mix`` for other loads and fixed prompts."""
+    st = op.steady
+    open_loop = (op.kind == OPEN_LOOP) & (inp.prompt_cv > 0)
+    if not np.any(open_loop):
+        return st.t_mix
+    prompt = prompt_tokens(inp)
+    size = prompt * lognormal_factor(np.clip(level, 0.001, 0.999), inp.prompt_cv)
+    chunk = np.clip(st.prefill_step_tokens * size / np.maximum(prompt, 1.0), 1.0, st.budget)
+    seen = seen_batch(inp, op.batch)
+    kv = seen * (prompt + 0.5 * inp.output_tokens)
+    step = step_s(inp, chunk, chunk * size / 2.0, seen, kv)
+    return np.asarray(np.where(open_loop, step, st.t_mix), dtype=float)
 
 
 def _open_loop_decode_quantile(
@@ -175,7 +194,7 @@ def _open_loop_decode_quantile(
     context = prompt + 0.5 * out_tokens
     ctx_sq = prompt**2 * (1.0 + inp.prompt_cv**2) + prompt * out_tokens + out_tokens**2 / 3.0
     clustering = np.maximum(inp.arrival_cv**2, 1.0)
-    z = np.interp(level, _UPPER_LEVELS, _UPPER_Z)
+    z = normal_quantile(np.clip(level, 0.5, 0.999))
     count = np.maximum(seen + z * np.sqrt(others * clustering), 1.0)
     kv = np.maximum(seen * context + z * np.sqrt(others * clustering * ctx_sq), context)
     zero = np.zeros_like(count)

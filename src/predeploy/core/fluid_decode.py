@@ -3,7 +3,9 @@ sample, the ITL mixture, and the end of a finite run.
 
 **TPOT spread.** A request decoding ``n = O − 1`` tokens meets a prefill-carrying step with
 probability ``f`` each step, so its TPOT is ``t̄`` with standard deviation
-``√(f(1 − f)/n)·(t_mix − t_dec)`` (normal across the grid), never below ``t_dec``.
+``√(f(1 − f)/n)·(t_mix − t_dec)`` (normal across the grid), never below ``t_dec``. In an open
+loop those steps come in bursts, one per prompt arriving while the request decodes
+(:func:`_open_loop_tpot`): a Poisson count, skewed when a lifetime sees few arrivals.
 
 **First wave.** Requests that start together (burst, closed loop, max throughput) are prefilled
 in ``n_w = max(W·I/p_w, 1)`` budget-sized steps of ``p_w = min(budget, W·I)`` tokens, each
@@ -50,10 +52,12 @@ from predeploy.core.fluid_steady import (
     OPEN_LOOP,
     STATIC_BATCH,
     FluidInputs,
+    normal_cdf,
     prompt_tokens,
     seen_batch,
     step_s,
 )
+from predeploy.core.poisson_counts import poisson_quantiles
 
 #: Cap on an output length as a multiple of the dataset mean, as the request sampler's
 #: (``core.datasets.token_distribution`` truncates its lognormal at 20 × the mean, or at the
@@ -111,15 +115,47 @@ def tpot_samples(
     """TPOT (s) of every request sample: the steady spread, the first wave's stalls, a static
     batch's mean decode step (module docstring)."""
     st, out_k, col = op.steady, req.output_tokens, columns
-    spread = np.sqrt(
-        col(st.prefill_share * (1 - st.prefill_share)) / np.maximum(out_k - 1.0, 1.0)
-    ) * col(st.t_mix - st.t_dec)
-    tpot_k = np.maximum(col(st.t_mean) + spread * grid_normal(4, req.points), col(st.t_dec))
+    gaps = np.maximum(out_k - 1.0, 1.0)
+    z = grid_normal(4, req.points)
+    spread = np.sqrt(col(st.prefill_share * (1 - st.prefill_share)) / gaps) * col(
+        st.t_mix - st.t_dec
+    )
+    tpot_k = np.maximum(col(st.t_mean) + spread * z, col(st.t_dec))
+    open_rows = np.flatnonzero(op.kind == OPEN_LOOP)
+    if open_rows.size:
+        tpot_k[open_rows] = _open_loop_tpot(op, open_rows, gaps[open_rows], z, tpot_k[open_rows])
     extra = col(wave.steps * (wave.step_s - st.t_dec)) * wave.stall_share
     tpot_wave = col(st.t_dec) + extra / np.maximum(out_k - 1.0, 1.0)
     tpot_k = np.where(wave.member, tpot_wave, tpot_k)
     return np.asarray(
         np.where(op.kind[:, None] == STATIC_BATCH, col(static.decode_mean_s), tpot_k), dtype=float
+    )
+
+
+#: Mean prompt arrivals per request lifetime above which their count is taken as normal.
+POISSON_EVENTS_NORMAL_ABOVE = 30.0
+
+
+def _open_loop_tpot(
+    op: OperatingPoint, rows: np.ndarray, gaps: np.ndarray, z: np.ndarray, normal: np.ndarray
+) -> np.ndarray:
+    """TPOT of open-loop request samples: the prefill-carrying steps a request meets come in
+    bursts, one per prompt arriving while it decodes (``s = max(I / chunk, 1)`` steps each),
+    so their number is ``s·K`` with ``K`` Poisson of mean ``n·f/s`` (``n`` gaps, ``f`` the
+    prefill share): ``TPOT = t_dec + s·K·(t_mix − t_dec)/n``, the mean of the binomial
+    spread but skewed: with few, long prefills most requests meet fewer than average and the
+    median is below the mean. Many arrivals per lifetime keep the normal spread."""
+    st = op.steady
+    f = st.prefill_share[rows, None]
+    per_event = np.maximum(op.prompt[rows] / np.maximum(st.prefill_step_tokens[rows], 1.0), 1.0)
+    s = per_event[:, None]
+    mean_events = gaps * f / s
+    u = normal_cdf(np.broadcast_to(z, gaps.shape))
+    events = poisson_quantiles(mean_events.ravel(), u.ravel()).reshape(gaps.shape)
+    delta = (st.t_mix[rows] - st.t_dec[rows])[:, None]
+    poisson = st.t_dec[rows, None] + s * events * delta / gaps
+    return np.asarray(
+        np.where(mean_events > POISSON_EVENTS_NORMAL_ABOVE, normal, poisson), dtype=float
     )
 
 

@@ -92,7 +92,7 @@ def evaluate(inp: FluidInputs, grid_points: int | None = None) -> FluidResult:
     latency_stats("ttft_ms", ttft * 1e3, metrics)
     latency_stats("tpot_ms", tpot * 1e3, metrics)
     latency_stats("e2e_ms", e2e * 1e3, metrics)
-    itl_stats(op, req, tpot, wave, static, metrics)
+    itl_stats(inp, op, req, tpot, wave, static, metrics)
     total_rps = _requests_per_s(inp, op, ttft, metrics["e2e_ms_mean"]) * inp.replicas
     metrics["requests_per_s"] = total_rps
     metrics["output_tokens_per_s"] = total_rps * inp.output_tokens

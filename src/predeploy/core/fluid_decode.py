@@ -3,7 +3,9 @@ sample, the ITL mixture, and the end of a finite run.
 
 **TPOT spread.** A request decoding ``n = O − 1`` tokens meets a prefill-carrying step with
 probability ``f`` each step, so its TPOT is ``t̄`` with standard deviation
-``√(f(1 − f)/n)·(t_mix − t_dec)`` (normal across the grid), never below ``t_dec``.
+``√(f(1 − f)/n)·(t_mix − t_dec)`` (normal across the grid), never below ``t_dec``. In an open
+loop those steps come in bursts, one per prompt arriving while the request decodes
+(:func:`_open_loop_tpot`): a Poisson count, skewed when a lifetime sees few arrivals.
 
 **First wave.** Requests that start together (burst, closed loop, max throughput) are prefilled
 in ``n_w = max(W·I/p_w, 1)`` budget-sized steps of ``p_w = min(budget, W·I)`` tokens, each
@@ -15,7 +17,15 @@ taking ``t_w``. The ``j``-th of the ``W`` decodes through the rest of its wave's
 **ITL** is every gap of every request, a three-point mixture: decode-only steps ``t_dec``,
 steady prefill-carrying steps ``t_mix`` and the first wave's budget-sized prefill steps
 ``t_w``. The first wave's share is the gaps its requests spend stalled; the steady share is
-what the mean (the gap-weighted mean TPOT) implies.
+what the mean (the gap-weighted mean TPOT) implies. In an open loop the decode steps are not
+all alike: a request meets ``K`` others, ``K`` Poisson with mean ``B`` (M/G/∞; more spread for
+clustered arrivals), each with its own context, so the KV a step reads is a compound sum with
+variance ``B·E[ctx²]`` (``E[ctx²] = I²(1 + cv_I²) + I·O + O²/3``: lognormal prompts, a uniform
+position in the output). The decode part's quantile ``q'`` prices a step at
+``B_seen + z·√(B·c²)`` sequences and ``KV + z·σ_KV`` tokens (``z = Φ⁻¹(q')``, ``c²`` ≥ 1 the
+arrivals' clustering): long, variable contexts at a small batch spread the ITL tail. Likewise a
+prefill-carrying step carries one arriving prompt's chunk: its quantile prices the chunk at the
+prompts' lognormal quantile (most prompts are shorter than the mean, a few much longer).
 
 **Drain tail.** A finite run ends with its longest request (:func:`drain_end_s`).
 """
@@ -32,17 +42,22 @@ from predeploy.core.fluid_stats import (
     columns,
     grid_normal,
     lognormal_factor,
+    normal_quantile,
     three_point_quantile,
 )
 from predeploy.core.fluid_steady import (
     BURST,
     CLOSED_LOOP,
     MAX_THROUGHPUT,
+    OPEN_LOOP,
     STATIC_BATCH,
     FluidInputs,
+    normal_cdf,
     prompt_tokens,
+    seen_batch,
     step_s,
 )
+from predeploy.core.poisson_counts import poisson_quantiles
 
 #: Cap on an output length as a multiple of the dataset mean, as the request sampler's
 #: (``core.datasets.token_distribution`` truncates its lognormal at 20 × the mean, or at the
@@ -100,10 +115,15 @@ def tpot_samples(
     """TPOT (s) of every request sample: the steady spread, the first wave's stalls, a static
     batch's mean decode step (module docstring)."""
     st, out_k, col = op.steady, req.output_tokens, columns
-    spread = np.sqrt(
-        col(st.prefill_share * (1 - st.prefill_share)) / np.maximum(out_k - 1.0, 1.0)
-    ) * col(st.t_mix - st.t_dec)
-    tpot_k = np.maximum(col(st.t_mean) + spread * grid_normal(4, req.points), col(st.t_dec))
+    gaps = np.maximum(out_k - 1.0, 1.0)
+    z = grid_normal(4, req.points)
+    spread = np.sqrt(col(st.prefill_share * (1 - st.prefill_share)) / gaps) * col(
+        st.t_mix - st.t_dec
+    )
+    tpot_k = np.maximum(col(st.t_mean) + spread * z, col(st.t_dec))
+    open_rows = np.flatnonzero(op.kind == OPEN_LOOP)
+    if open_rows.size:
+        tpot_k[open_rows] = _open_loop_tpot(op, open_rows, gaps[open_rows], z, tpot_k[open_rows])
     extra = col(wave.steps * (wave.step_s - st.t_dec)) * wave.stall_share
     tpot_wave = col(st.t_dec) + extra / np.maximum(out_k - 1.0, 1.0)
     tpot_k = np.where(wave.member, tpot_wave, tpot_k)
@@ -112,7 +132,35 @@ def tpot_samples(
     )
 
 
+#: Mean prompt arrivals per request lifetime above which their count is taken as normal.
+POISSON_EVENTS_NORMAL_ABOVE = 30.0
+
+
+def _open_loop_tpot(
+    op: OperatingPoint, rows: np.ndarray, gaps: np.ndarray, z: np.ndarray, normal: np.ndarray
+) -> np.ndarray:
+    """TPOT of open-loop request samples: the prefill-carrying steps a request meets come in
+    bursts, one per prompt arriving while it decodes (``s = max(I / chunk, 1)`` steps each),
+    so their number is ``s·K`` with ``K`` Poisson of mean ``n·f/s`` (``n`` gaps, ``f`` the
+    prefill share): ``TPOT = t_dec + s·K·(t_mix − t_dec)/n``, the mean of the binomial
+    spread but skewed: with few, long prefills most requests meet fewer than average and the
+    median is below the mean. Many arrivals per lifetime keep the normal spread."""
+    st = op.steady
+    f = st.prefill_share[rows, None]
+    per_event = np.maximum(op.prompt[rows] / np.maximum(st.prefill_step_tokens[rows], 1.0), 1.0)
+    s = per_event[:, None]
+    mean_events = gaps * f / s
+    u = normal_cdf(np.broadcast_to(z, gaps.shape))
+    events = poisson_quantiles(mean_events.ravel(), u.ravel()).reshape(gaps.shape)
+    delta = (st.t_mix[rows] - st.t_dec[rows])[:, None]
+    poisson = st.t_dec[rows, None] + s * events * delta / gaps
+    return np.asarray(
+        np.where(mean_events > POISSON_EVENTS_NORMAL_ABOVE, normal, poisson), dtype=float
+    )
+
+
 def itl_stats(
+    inp: FluidInputs,
     op: OperatingPoint,
     req: RequestGrid,
     tpot: np.ndarray,
@@ -136,11 +184,58 @@ def itl_stats(
         1.0 - wave_share,
     )
     out["itl_ms_mean"] = np.where(kind == STATIC_BATCH, static.decode_mean_s, itl_mean) * 1e3
+    decode_share = np.maximum(1.0 - mix_share - wave_share, 1e-9)
     for (label, q), static_q in zip(PERCENTILES.items(), static.decode_quantile_s, strict=True):
+        low = _open_loop_decode_quantile(inp, op, np.minimum(q / 100.0 / decode_share, 0.999))
+        mid_level = (q / 100.0 - decode_share) / np.maximum(mix_share, 1e-9)
+        mid = _open_loop_mixed_quantile(inp, op, mid_level)
         mix = three_point_quantile(
-            q / 100.0, st.t_dec, (st.t_mix, mix_share), (wave.step_s, wave_share)
+            q / 100.0, low, (mid, mix_share), (wave.step_s, wave_share)
         )
         out[f"itl_ms_{label}"] = np.where(kind == STATIC_BATCH, static_q, mix) * 1e3
+
+
+def _open_loop_mixed_quantile(
+    inp: FluidInputs, op: OperatingPoint, level: np.ndarray
+) -> np.ndarray:
+    """Prefill-carrying step time at quantile ``level`` of the prompts it carries (open loops):
+    a step carries one arriving prompt's chunk, lognormal like the prompts (most are shorter
+    than the mean), at most the token budget; ``t_mix`` for other loads and fixed prompts."""
+    st = op.steady
+    open_loop = (op.kind == OPEN_LOOP) & (inp.prompt_cv > 0)
+    if not np.any(open_loop):
+        return st.t_mix
+    prompt = prompt_tokens(inp)
+    size = prompt * lognormal_factor(np.clip(level, 0.001, 0.999), inp.prompt_cv)
+    chunk = np.clip(st.prefill_step_tokens * size / np.maximum(prompt, 1.0), 1.0, st.budget)
+    seen = seen_batch(inp, op.batch)
+    kv = seen * (prompt + 0.5 * inp.output_tokens)
+    step = step_s(inp, chunk, chunk * size / 2.0, seen, kv)
+    return np.asarray(np.where(open_loop, step, st.t_mix), dtype=float)
+
+
+def _open_loop_decode_quantile(
+    inp: FluidInputs, op: OperatingPoint, level: np.ndarray
+) -> np.ndarray:
+    """Decode-step time at quantile ``level`` of the batch an open-loop request meets (module
+    docstring); ``t_dec`` for other loads and at the median."""
+    st = op.steady
+    open_loop = op.kind == OPEN_LOOP
+    if not np.any(open_loop):
+        return st.t_dec
+    prompt = prompt_tokens(inp)
+    out_tokens = np.maximum(inp.output_tokens, 1.0)
+    others = np.maximum(op.batch, 0.0)
+    seen = seen_batch(inp, op.batch)
+    context = prompt + 0.5 * out_tokens
+    ctx_sq = prompt**2 * (1.0 + inp.prompt_cv**2) + prompt * out_tokens + out_tokens**2 / 3.0
+    clustering = np.maximum(inp.arrival_cv**2, 1.0)
+    z = normal_quantile(np.clip(level, 0.5, 0.999))
+    count = np.maximum(seen + z * np.sqrt(others * clustering), 1.0)
+    kv = np.maximum(seen * context + z * np.sqrt(others * clustering * ctx_sq), context)
+    zero = np.zeros_like(count)
+    spread = step_s(inp, zero, zero, count, kv)
+    return np.asarray(np.where(open_loop, np.maximum(spread, st.t_dec), st.t_dec), dtype=float)
 
 
 def drain_end_s(

@@ -157,7 +157,7 @@ class RequestView:
     def of(cls, inp: FluidInputs) -> RequestView:
         open_loop = inp.load_kind == OPEN_LOOP
         sigma = np.sqrt(np.log1p(inp.output_cv**2))
-        overlap = 2.0 * (1.0 - _normal_cdf(sigma / np.sqrt(2.0)))
+        overlap = 2.0 * (1.0 - normal_cdf(sigma / np.sqrt(2.0)))
         return cls(
             open_loop=open_loop,
             any_open_loop=bool(np.any(open_loop)),
@@ -183,7 +183,7 @@ def _request_view(view: RequestView, batch: np.ndarray) -> tuple[np.ndarray, np.
     return seen, others
 
 
-def _normal_cdf(x: np.ndarray) -> np.ndarray:
+def normal_cdf(x: np.ndarray) -> np.ndarray:
     """Standard normal CDF, Φ(x) = ½·erfc(−x/√2) (Abramowitz-Stegun 7.1.26, |error| < 1.5e-7)."""
     z = np.abs(x) / np.sqrt(2.0)
     t = 1.0 / (1.0 + 0.3275911 * z)

@@ -255,3 +255,45 @@ def test_open_loop_simulation_is_measured_in_steady_state() -> None:
     assert simulated >= 400 + 2 * rate * lifetime_s * 1.5 - 2
     assert sim.metrics.requests_per_s == pytest.approx(rate, rel=0.1)
     assert sim.metrics.mean_batch_size == pytest.approx(rate * lifetime_s, rel=0.25)
+
+
+def test_long_variable_contexts_spread_the_open_loop_itl_tail() -> None:
+    """At a small running batch of 30k-token lognormal prompts, the KV a decode step reads
+    depends on which requests it meets: the ITL p90 sits above the median decode step, and
+    more so than for short fixed prompts."""
+    load = LoadSpec(kind="poisson", rate_rps=0.05)
+    rag = scenario(load, prompt=30_000, output=500).model_copy(
+        update={"prompt_tokens": TokenDistribution(kind="lognormal", mean=30_000,
+                                                   stdev=15_000, max=120_000)}
+    )
+    short = scenario(LoadSpec(kind="poisson", rate_rps=2.0), prompt=256, output=500)
+    rag_itl = predict(rag, PARAMS).metrics.itl_ms
+    short_itl = predict(short, PARAMS).metrics.itl_ms
+    assert rag_itl.p90 is not None and rag_itl.p50 is not None
+    assert short_itl.p90 is not None and short_itl.p50 is not None
+    assert rag_itl.p90 / rag_itl.p50 > 1.1 * (short_itl.p90 / short_itl.p50)
+
+
+def test_prefill_carrying_steps_follow_the_prompt_sizes() -> None:
+    """An open loop's prefill-carrying steps carry one arriving prompt's chunk each: with
+    lognormal prompts most are shorter than the mean and a few much longer, so the ITL
+    quantiles that fall on such steps spread both ways from those of fixed-length prompts
+    (at half load on this H100: p95 lower, p99 higher)."""
+    load = LoadSpec(kind="poisson", rate_rps=5.0)
+    fixed = scenario(load, prompt=2000, output=200)
+    variable = fixed.model_copy(update={"prompt_tokens": TokenDistribution(
+        kind="lognormal", mean=2000, stdev=2000, max=20_000)})
+    a = predict(fixed, PARAMS).metrics.itl_ms
+    b = predict(variable, PARAMS).metrics.itl_ms
+    assert a.p95 is not None and a.p99 is not None and b.p95 is not None and b.p99 is not None
+    assert b.p95 < a.p95 and b.p99 > a.p99
+
+
+def test_few_long_prefills_skew_the_open_loop_tpot() -> None:
+    """With 30k-token prompts arriving rarely, a request meets a prefill burst or two, or none:
+    the TPOT median sits below the mean (which stays the step-weighted mean)."""
+    load = LoadSpec(kind="poisson", rate_rps=0.05)
+    rag = scenario(load, prompt=30_000, output=500)
+    tpot = predict(rag, PARAMS).metrics.tpot_ms
+    assert tpot.p50 is not None and tpot.p99 is not None
+    assert tpot.p50 < 0.97 * tpot.mean < tpot.p99

@@ -235,3 +235,4 @@ def test_a_rare_slow_step_does_not_move_the_p99() -> None:
     common = three_point_quantile(0.99, low, (slow, np.array([0.02])), (slow, np.array([0.0])))
     assert rare[0] - 0.027 < 0.03 * (1.25 - 0.027)
     assert common[0] == pytest.approx(1.25)
+

@@ -40,6 +40,26 @@ def kingman_wait(
     return np.asarray(rho / (1 - rho) * (arrival_cv2 + service_cv2) / 2 * service_s, dtype=float)
 
 
+#: Fixed-point iterations for the waiting probability of gamma arrivals (contracting: a few
+#: dozen reach float precision for utilisations below 0.97).
+WAITING_PROBABILITY_ITERATIONS = 40
+
+
+def waiting_probability(rho: np.ndarray, arrival_cv2: np.ndarray | float) -> np.ndarray:
+    """Share of arrivals that wait, ``σ``, for gamma-renewal arrivals of squared CV ``c²`` at
+    utilisation ``ρ``: the GI/M/1 root ``σ = A*(μ(1 − σ))`` with the gamma transform
+    ``A*(s) = (1 + s/(kλ))^(−k)``, ``k = 1/c²``, i.e. ``σ = (1 + (1 − σ)/(kρ))^(−k)``.
+    Poisson arrivals (``k = 1``) give ``σ = ρ``; clustered ones (``c > 1``) find the server
+    busy more often than ``ρ`` (``c = 1.5``, ``ρ = 0.3``: σ ≈ 0.51), so more of them wait, for
+    the same Kingman mean."""
+    rho = np.clip(np.asarray(rho, dtype=float), 1e-9, 0.999)
+    k = 1.0 / np.maximum(np.asarray(arrival_cv2, dtype=float), 1e-6)
+    sigma = rho.copy()
+    for _ in range(WAITING_PROBABILITY_ITERATIONS):
+        sigma = (1.0 + (1.0 - sigma) / (k * rho)) ** (-k)
+    return np.asarray(np.clip(np.maximum(sigma, rho), rho, 0.999), dtype=float)
+
+
 def exponential_wait(mean_s: np.ndarray, share: np.ndarray, u: np.ndarray) -> np.ndarray:
     """Per-sample waits (s) with mean ``mean_s`` of which a ``share`` of requests wait at all,
     exponentially (the M/M/1 shape): zero for ``u ≤ 1 − q``, else ``(W/q)·ln(q/(1 − u))`` at

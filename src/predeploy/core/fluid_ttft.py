@@ -7,8 +7,10 @@ prompt, plus its own quadratic attention: a prompt of ``x`` tokens attends to ``
 tokens per token on average, the mixed step to ``E[x²]/(2E[x])``; plus the per-request
 overhead of served loads.
 
-**Open loop** at ``λ``: service + Kingman wait at the prefill budget
-(``ρ = λ·S``, ``fluid_queueing``) + for clustered (gamma, CV > 1) arrivals the excess
+**Open loop** at ``λ``: service + the wait at the prefill budget (``ρ = λ·S``,
+``fluid_queueing``): Kingman's mean, exponential over the share ``ρ`` that waits, for Poisson
+arrivals; for clustered (gamma, CV > 1) ones the GI/M/1 picture, a share ``σ > ρ`` waiting
+``S/(1 − σ)·(1 + c_s²)/2`` on average; + for clustered arrivals the excess
 light-traffic wait behind the predecessor's prefill + a fluid backlog
 ``max(0, k/μ − k/λ − B_max/μ)`` for the k-th of ``N`` requests when ``λ > μ`` + the wait at
 the API server (deterministic service ``f``: ``ρ_f·f·c_a²/(2(1 − ρ_f))``).
@@ -38,6 +40,7 @@ from predeploy.core.fluid_queueing import (
     kingman_wait,
     prefill_pair_s,
     prefill_service_moments,
+    waiting_probability,
 )
 from predeploy.core.fluid_stats import columns
 from predeploy.core.fluid_steady import (
@@ -115,7 +118,13 @@ def open_loop_ttft(
     service_prefill, service_cv2 = service
     rho = np.minimum(rate * service_prefill, MAX_STOCHASTIC_UTILISATION)
     kingman = kingman_wait(rho, inp.arrival_cv**2, service_cv2, service_prefill)
-    stoch = exponential_wait(kingman, np.maximum(rho, 1e-9), req.wait_u)
+    # The GI/M/1 picture for gamma arrivals: a share σ of requests wait (σ = ρ for Poisson
+    # arrivals, more when they cluster), each an exponential time of mean S/(1 − σ), scaled
+    # by (1 + c_s²)/2 for the service's own variability (Pollaczek-Khinchine for Poisson
+    # arrivals, where it equals Kingman's mean).
+    sigma = waiting_probability(rho, inp.arrival_cv**2)
+    waiting = sigma * service_prefill / (1.0 - sigma) * (1.0 + service_cv2) / 2.0
+    stoch = exponential_wait(np.where(inp.arrival_cv > 1.0, waiting, kingman), sigma, req.wait_u)
     stoch = stoch + cluster_wait(inp, op.steady, op.prompt, rate, req.points)
     # A backlog only builds in a finite run that states its size; an open-ended run above
     # capacity has no steady state, and measured ones are by construction sustainable.

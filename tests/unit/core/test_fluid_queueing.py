@@ -13,6 +13,7 @@ from predeploy.core.fluid_queueing import (
     light_traffic_wait,
     prefill_service_moments,
     regularized_lower_gamma,
+    waiting_probability,
 )
 from predeploy.core.fluid_stats import grid
 
@@ -69,3 +70,15 @@ def test_prefill_service_moments_reduce_to_the_linear_case() -> None:
     # Variable prompts with attention: longer on average and more variable than linear.
     mean, cv2 = prefill_service_moments(prompt, np.array([0.5, 0.5]), s_per_token, np.full(2, 5e-9))
     assert np.all(mean > prompt * s_per_token) and np.all(cv2 > 0.25)
+
+
+def test_clustered_arrivals_wait_more_often() -> None:
+    """GI/M/1: Poisson arrivals wait with probability ρ; gamma arrivals with CV 1.5 at ρ = 0.3
+    find the server busy about half the time. Smoother arrivals (CV < 1) would wait less
+    often than ρ; that is not modelled (the share never falls below ρ)."""
+    rho = np.array([0.1, 0.3, 0.6, 0.9])
+    assert waiting_probability(rho, 1.0) == pytest.approx(rho, rel=1e-6)
+    bursty = waiting_probability(rho, 2.25)
+    assert bursty[1] == pytest.approx(0.50, abs=0.01)
+    assert np.all(bursty > rho) and np.all(np.diff(bursty) > 0)
+    assert waiting_probability(np.array([0.3]), 0.5)[0] == pytest.approx(0.3)

@@ -128,7 +128,7 @@ DOCUMENT_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
     (
         r"(?:1|2|single|half|half a)[- ]pages? (?:[a-z-]+ )?(?:briefs?|briefings?|guides?"
         r"|overviews?|memos?|outlines?|notes|reports?|write-?ups?|sheets?|handouts?|digests?"
-        r"|versions?|recaps?)|study guides?|cheat ?sheets?|crib sheets?|one[- ]pagers?"
+        r"|versions?|recaps?)|study guides?|cheat ?sheets?|crib sheets?|(?:one|1)[- ]pagers?"
         r"|(?:briefs?|briefings?|recaps?|digests?) (?:out|back)",
         U.SUMMARIZATION,
         3,

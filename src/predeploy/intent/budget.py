@@ -53,6 +53,12 @@ _BUDGET_WORD_AFTER = re.compile(
     r"(?:\s+(?:cap|limit))?|cap|ceiling|allowance)\b"
 )
 
+#: What introduces a period after an amount: "per month", "a day", "each week", and a span
+#: the amount covers: "for the (whole) year", "over the entire quarter", "in a month".
+_PER = (
+    r"(?:(?:per|a|each|every)\s+|(?:for|over|across|in) (?:the|a|one) (?:(?:whole|entire|full"
+    r"|coming|next|fiscal|calendar) )?)"
+)
 #: Period phrases → (kind, multiplier to USD per month, or to USD per hour / per 1M tokens).
 _PERIODS: tuple[tuple[str, Period, float], ...] = (
     (
@@ -69,25 +75,25 @@ _PERIODS: tuple[tuple[str, Period, float], ...] = (
         "million_tokens",
         1000.0,
     ),
-    (r"(?:(?:per|an?|each|every)\s+|/\s*)(?:gpu[- ])?(?:hour|hr|h)\b|hourly", "hour", 1.0),
-    (r"(?:(?:per|a|each|every)\s+|/\s*)(?:month|mo|mth)\b|monthly|month\b", "month", 1.0),
+    (rf"(?:{_PER}|an\s+|/\s*)(?:gpu[- ])?(?:hour|hr|h)\b|hourly", "hour", 1.0),
+    (rf"(?:{_PER}|/\s*)(?:month|mo|mth)\b|monthly|month\b", "month", 1.0),
     (
-        r"(?:(?:per|a|each|every)\s+|/\s*)(?:day|d)\b|daily",
+        rf"(?:{_PER}|/\s*)(?:day|d)\b|daily",
         "month",
         SECONDS_PER_MONTH / SECONDS_PER_DAY,
     ),
     (
-        r"(?:(?:per|a|each|every)\s+|/\s*)(?:week|wk)\b|weekly",
+        rf"(?:{_PER}|/\s*)(?:week|wk)\b|weekly",
         "month",
         SECONDS_PER_MONTH / SECONDS_PER_WEEK,
     ),
     (
-        r"(?:(?:per|a|each|every)\s+|/\s*)(?:quarter|qtr|q)\b|quarterly",
+        rf"(?:{_PER}|/\s*)(?:quarter|qtr|q)\b|quarterly",
         "month",
         SECONDS_PER_MONTH / SECONDS_PER_QUARTER,
     ),
     (
-        r"(?:(?:per|a|each|every)\s+|/\s*)(?:year|yr|annum)\b|yearly|annual(?:ly)?|p\.?a\.",
+        rf"(?:{_PER}|/\s*)(?:year|yr|annum)\b|yearly|annual(?:ly)?|p\.?a\.",
         "month",
         SECONDS_PER_MONTH / SECONDS_PER_YEAR,
     ),

@@ -123,6 +123,36 @@ _VERB_LEADERS = frozenset(
     ]
 )
 # fmt: on
+#: Verbs of sending something to the model: an output noun that is their object ("students
+#: upload lecture notes", "we paste meeting notes of 3k tokens") is what is read, the prompt.
+_SENDING_VERBS = frozenset(
+    ["send", "sends", "sending", "feed", "feeds", "feeding", "pass", "passes", "submit",
+     "submits", "upload", "uploads", "paste", "pastes", "ingest", "ingests", "drop", "drops",
+     "forward", "forwards", "attach", "attaches", "give", "gives", "hand", "hands", "provide",
+     "provides", "share", "shares"]
+)  # fmt: skip
+#: Output cues that are verbs or role words, never a thing sent: "send ... that generate 500
+#: tokens" is still the output.
+_OUTPUT_VERB_CUES = frozenset(
+    ["respond", "generate", "generates", "generating", "generated", "produce", "produces",
+     "producing", "produced", "write", "writes", "writing", "into", "out", "back", "returns",
+     "returning", "emit", "emits", "emitting", "spits"]
+)  # fmt: skip
+_NOT_SENT = _OUTPUT_VERB_CUES | _ROLE_WORDS
+#: Words looked back over from a noun for a sending verb whose object it is.
+SENT_OBJECT_LOOKBACK_WORDS = 3
+
+
+def _sent(words: list[str], i: int) -> bool:
+    """Whether the word at ``i`` is the object of a sending verb a few words before it
+    ("upload lecture notes"), not of one that sends back ("sends back notes")."""
+    lo = max(0, i - SENT_OBJECT_LOOKBACK_WORDS)
+    for j in range(i - 1, lo - 1, -1):
+        if words[j] in _SENDING_VERBS:
+            return j + 1 >= len(words) or words[j + 1] not in ("back", "out")
+    return False
+
+
 #: Words between a cue and a number that do not change its meaning.
 _HEDGES = frozenset({"about", "around", "approximately", "roughly", "approx", "some", "up", "to"})
 
@@ -181,6 +211,8 @@ def length_role(doc: Doc, start: int, end: int, use_case: UseCase) -> tuple[Role
         return cues[1], 0.85
     for cue in cues:
         if cue is not None:
+            if cue == "output" and after[0] not in _NOT_SENT and _sent(before, len(before)):
+                return "prompt", 0.85  # "upload 2k-token notes": the notes are sent
             return cue, 0.9
     # 2. "… 2,500 summaries per day, each about 3,000 tokens" / "(20k tokens each)": the
     #    length of the items just counted, which generators write and the others read
@@ -196,6 +228,8 @@ def length_role(doc: Doc, start: int, end: int, use_case: UseCase) -> tuple[Role
     #    takes the role of the nearest cue before it in the clause
     if len(lead) >= 2 and lead[-1] == "of":
         role = _role_of_word(lead[-2], use_case) or _role_before(doc, start, use_case)
+        if role == "output" and _sent(lead, len(lead) - 2):
+            role = "prompt"  # "we paste meeting notes of 3k tokens": the notes are sent
         if role is None:
             role = "output" if use_case in GENERATIVE_USE_CASES else "prompt"
         return role, 0.8
@@ -213,6 +247,8 @@ def length_role(doc: Doc, start: int, end: int, use_case: UseCase) -> tuple[Role
         if role is not None:
             if before[i] in _READING_VERBS and (i == 0 or before[i - 1] in _VERB_LEADERS):
                 return "prompt", 0.75
+            if role == "output" and before[i] not in _OUTPUT_VERB_CUES and _sent(before, i):
+                return "prompt", 0.75  # "students upload lecture notes, 10 pages apiece"
             return role, 0.8
     # 6. an ambiguous noun after, resolved by the use case ("400-token emails")
     for word in after:

@@ -139,10 +139,12 @@ _CONCURRENT_BESIDE = (
         rf"(?:(?::|=|is|of|at|around|about|~)\s*)?{_APPROX}{_NUM}\b"
     ),
 )
-#: A concurrency word right after the noun: "60 sessions concurrently", "300 calls at once".
+#: A concurrency word right after the noun: "60 sessions concurrently", "300 calls at once",
+#: "120 calls going at once", "40 chats active at any one time".
 _CONCURRENT_AFTER = re.compile(
-    r"\s*(?:running |open |live )?(?:concurrent(?:ly)?|simultaneous(?:ly)?|in parallel|at once"
-    r"|at the same time)\b"
+    r"\s*(?:(?:running|open|live|going|active|ongoing|happening|in progress|under ?way"
+    r"|taking place|in flight)\s+)?(?:concurrent(?:ly)?|simultaneous(?:ly)?|in parallel|at once"
+    r"|at the same time|at a time|at any (?:one |1 |given )?(?:time|moment))\b"
 )
 _CONCURRENT_USERS = re.compile(
     rf"{_APPROX}{_NUM}\+?\s*(?P<words>(?:[a-z][a-z'-]*\s+){{0,2}}?)(?P<noun>{_CONC})\b"
@@ -265,7 +267,7 @@ def find_users(doc: Doc) -> UsersFound | None:
     if not candidates:
         for m in _CONCURRENT_USERS.finditer(doc.work):
             words = m.group("words")
-            tail = doc.text[m.end() : m.end() + 20]
+            tail = doc.text[m.end() : m.end() + 32]
             if noun_phrase_ok(words) and (
                 _CONCURRENT_WORDS.search(words) or _CONCURRENT_AFTER.match(tail)
             ):

@@ -117,11 +117,60 @@ def _word_number(phrase: str) -> int:
 #: Loose quantities of a scale: "a couple hundred" = 2 × 100, "a few thousand" = 3 × 1000,
 #: "half a dozen" = 0.5 × 12. "A few" is read as three (its usual lower reading).
 _QUANTITY_OF_SCALE = re.compile(
-    r"\b(?P<q>a couple(?: of)?|couple of|a few|half an?)\s+(?P<s1>hundred|thousand|million|dozen)"
-    r"(?:\s+(?P<s2>thousand|million))?\b"
+    r"\b(?P<q>a couple(?: of)?|couple of|a few|half an?)\s+"
+    r"(?P<s1>hundred|thousand|million|billion|dozen)(?:\s+(?P<s2>thousand|million))?\b"
 )
 _QUANTITY = {"a couple": 2.0, "a couple of": 2.0, "couple of": 2.0, "a few": 3.0}
 _DOZEN = 12
+#: Fractions written as words, read before a scale or a time unit.
+FRACTION_WORDS = {
+    "half": 0.5,
+    "halves": 0.5,
+    "third": 1 / 3,
+    "thirds": 1 / 3,
+    "quarter": 0.25,
+    "quarters": 0.25,
+    "fifth": 0.2,
+    "fifths": 0.2,
+    "tenth": 0.1,
+    "tenths": 0.1,
+    "hundredth": 0.01,
+    "hundredths": 0.01,
+}
+_FRACTION_COUNT = {"a": 1.0, "an": 1.0, "one": 1.0, "two": 2.0, "three": 3.0, "four": 4.0}
+#: A fraction of a scale or of a time unit: "a quarter of a million" = 250000, "three
+#: quarters of a million" = 750000, "a fifth of a second" = "0.2 seconds", "a quarter
+#: second", "a tenth of an hour". "Half a second" stays words (read in targets.py); "a
+#: quarter of our users", "a third of the traffic" name no scale or unit and stay as they are.
+_FRACTION_OF = re.compile(
+    r"\b(?P<count>an?|one|two|three|four)[ -](?P<frac>half|halves|thirds?|quarters?|fifths?"
+    r"|tenths?|hundredths?)(?: of)?(?: an?| one)? (?P<what>hundred|thousand|million|billion"
+    r"|seconds?|minutes?|hours?)\b"
+)
+#: A count of dozens: "two dozen" = 24, "3 dozen" = 36 ("a dozen" alone is 12).
+_COUNT_OF_DOZENS = re.compile(
+    r"(?<![\w.,])(?P<count>\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
+    r"\s+dozens?\b"
+)
+#: Informal thousands of dollars: "eight grand", "10 grand", "2.5 grand" = "$8k", "$10k",
+#: "$2.5k" (a number right before "grand" is always money).
+_GRAND = re.compile(r"(?:\$\s*)?(?<![\w.,])(?P<num>\d+(?:\.\d+)?)\s*(?:k\s+)?grand\b")
+
+
+def _fraction_of(m: re.Match[str]) -> str:
+    count = _FRACTION_COUNT[m.group("count")]
+    value = count * FRACTION_WORDS[m.group("frac")]
+    what = m.group("what")
+    if what in _WORD_SCALES:
+        return f"{value * _WORD_SCALES[what]:.0f}"
+    unit = what if what.endswith("s") else what + "s"
+    return f"{value:.4g} {unit}"
+
+
+def _count_of_dozens(m: re.Match[str]) -> str:
+    count = m.group("count")
+    n = int(count) if count.isdigit() else _WORD_UNITS[count]
+    return str(n * _DOZEN)
 
 
 def _quantity_of_scale(m: re.Match[str]) -> str:
@@ -135,10 +184,13 @@ def _quantity_of_scale(m: re.Match[str]) -> str:
 
 def spell_out_numbers(text: str) -> str:
     """Replace number words by digits: "two hundred and fifty" → "250", "a dozen" → "12",
-    "a couple hundred" → "200", "half a dozen" → "6".
+    "a couple hundred" → "200", "half a dozen" → "6", "two dozen" → "24", "a quarter of a
+    million" → "250000", "a fifth of a second" → "0.2 seconds", "eight grand" → "$8k".
 
     "one" stays a word before "of" ("one of our teams") and in "no one"/"anyone".
     """
+    text = _FRACTION_OF.sub(_fraction_of, text)
+    text = _COUNT_OF_DOZENS.sub(_count_of_dozens, text)
     text = _QUANTITY_OF_SCALE.sub(_quantity_of_scale, text)
 
     def repl(m: re.Match[str]) -> str:
@@ -164,7 +216,8 @@ def spell_out_numbers(text: str) -> str:
             for part in parts
         )
 
-    return _NUMBER_WORDS.sub(repl, text)
+    text = _NUMBER_WORDS.sub(repl, text)
+    return _GRAND.sub(lambda m: f"${m.group('num')}k", text)
 
 
 #: A number as people write it: "1,200", "5 000" (after cleaning), "1.5k", "2.5 million", "20k".

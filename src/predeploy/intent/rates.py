@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from predeploy.intent.cadence import described_items
 from predeploy.intent.groups import GROUP_NOUNS
 from predeploy.intent.load import (
     ITEMS_PATTERN,
@@ -316,8 +317,9 @@ def find_rates(doc: Doc) -> list[RateFound]:
             None,
         )
         if cadence is not None:
+            described = described_items(doc.text, cadence.end())
             for m in list(_JOB_SIZE.finditer(doc.work)):
-                if not _is_job_size(m):
+                if not _is_job_size(m) or (described and m.group("item") not in described):
                     continue
                 add(m, CADENCE_WORDS[cadence.group(0)], derived=True, conf=0.6)
                 break

@@ -24,8 +24,10 @@ from predeploy.intent.text import Doc
 METRIC_PHRASES: tuple[tuple[str, LatencyMetric], ...] = (
     (
         r"ttft|time[- ]to[- ]first[- ]token|time to the first token|first[- ]token(?: latency"
-        r"| time)?|first tokens?|first byte|ttfb|initial (?:response|token)|start (?:streaming"
-        r"|responding|answering)|begins? (?:streaming|responding)|first words?",
+        r"| time)?|first tokens?|first byte|ttfb|initial (?:response|token)|first words?"
+        # the moment output starts: "starts talking", "begin to speak", "start streaming"
+        r"|(?:start|begin)(?:s|ning|ing)?(?: to)? (?:stream|respond|answer|reply"
+        r"|talk|speak|typ|writ|generat|output|show|produc)\w*",
         "ttft_ms",
     ),
     (
@@ -47,7 +49,7 @@ METRIC_PHRASES: tuple[tuple[str, LatencyMetric], ...] = (
 GENERIC_LATENCY = (
     r"latency|latencies|response times?|respond(?:s|ing)?|responses?|answers?|answered|replies"
     r"|reply|returns?|turnaround|appear|show up|suggestions?|completions?|wait(?:ing)?"
-    r"|results?|delay|speed"
+    r"|results?|delay|speed|pauses?|lag|lags|silences?|hangs?"
 )
 #: A generic target at or below this bound (ms) on a streaming use case is read as TTFT.
 GENERIC_TTFT_MAX_MS = 1000.0
@@ -106,6 +108,8 @@ _BOUND_BEFORE = re.compile(
 )
 #: A duration after "every" is a period ("a request every 5 s"), never a latency bound.
 _PERIOD_BEFORE = re.compile(r"\bevery\s*(?:~|about|around|roughly|approx(?:imately)?)?\s*$")
+#: A duration before "ago" or "later" is a point in time ("started 2 minutes ago").
+_AGO_AFTER = re.compile(r"\s*(?:ago|earlier|later|before that|after that)\b")
 #: A bound per request needs no latency word: "under two seconds per message".
 _PER_REQUEST_AFTER = re.compile(
     r"\s*(?:per|for each|for every|for any|each|a|an) (?:single |individual )?(?:message"
@@ -180,6 +184,8 @@ def find_targets(doc: Doc) -> tuple[list[TargetFound], float | None]:
     for m in _DURATION.finditer(doc.work):
         if _PERIOD_BEFORE.search(doc.text, max(0, m.start() - 25), m.start()):
             continue  # "a request every 3 s" is a rate, read in rates.py
+        if _AGO_AFTER.match(doc.text, m.end()):
+            continue  # "2 minutes ago" dates something, it bounds nothing
         durations.append((m.start(), m.end(), number_from(m) * unit_ms(m.group("unit"))))
     for m in _ONE_UNIT.finditer(doc.work):
         durations.append((m.start("one"), m.end("one"), unit_ms(m.group("unit"))))

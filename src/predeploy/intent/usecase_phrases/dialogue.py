@@ -8,6 +8,13 @@ from predeploy.core.types import UseCase
 
 U = UseCase
 
+#: Consumer devices with a built-in assistant.
+_DEVICE = (
+    r"smart ?speakers?|speakers?|smart ?(?:home|displays?|glasses|watch(?:es)?|tvs?|phones?)"
+    r"|in[- ](?:car|vehicle|cabin)|cars?|vehicles?|wearables?|headsets?|earbuds|headphones"
+    r"|tvs?|set[- ]top boxes|(?:consumer )?devices?|gadgets?|appliances?|robots?"
+)
+
 DIALOGUE_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
     # customer service
     (
@@ -97,6 +104,16 @@ DIALOGUE_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
         3,
     ),
     (r"(?:voice|phone) (?:agent|bot|assistant)s?|callers", U.CUSTOMER_SERVICE, 2),
+    # an assistant built into a consumer device answers its owner about anything: "voice
+    # assistant for a smart-speaker line", "in-car assistant", "assistant on our smart TVs"
+    (
+        rf"(?:{_DEVICE}) (?:[a-z-]+ )?(?:voice )?assistants?"
+        rf"|(?:voice )?assistants? (?:for|in|on|inside|built into|running on) (?:an? |our |the"
+        rf" |their |its )?(?:[a-z-]+ )?(?:{_DEVICE})"
+        r"|(?:alexa|siri|google assistant)(?:[- ]?(?:like|style))?",
+        U.CHATBOT,
+        3,
+    ),
     # the people a public or utility service answers: "residents ask about permits",
     # "taxpayers with questions", "311 service"
     (

@@ -123,6 +123,16 @@ DOCUMENT_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
         U.SUMMARIZATION,
         5,
     ),
+    # a short written product made from a source: "get back a one-page study guide", "want
+    # a two-page brief out", "cheat sheets", "one-pagers" (number words arrive as digits)
+    (
+        r"(?:1|2|single|half|half a)[- ]pages? (?:[a-z-]+ )?(?:briefs?|briefings?|guides?"
+        r"|overviews?|memos?|outlines?|notes|reports?|write-?ups?|sheets?|handouts?|digests?"
+        r"|versions?|recaps?)|study guides?|cheat ?sheets?|crib sheets?|(?:one|1)[- ]pagers?"
+        r"|(?:briefs?|briefings?|recaps?|digests?) (?:out|back)",
+        U.SUMMARIZATION,
+        3,
+    ),
     (
         r"long[- ](?:documents?|docs?|contracts?|reports?|forms?|texts?|context|papers?|files?)"
         r"|book-length|lengthy",

@@ -23,8 +23,9 @@ def _figure(width: float, height: float) -> Figure:
     return fig
 
 
-def _save(fig: Figure, path: Path) -> Path:
-    fig.tight_layout()
+def _save(fig: Figure, path: Path, *, layout: bool = True) -> Path:
+    if layout:
+        fig.tight_layout()
     try:
         fig.savefig(path)
     except OSError as exc:
@@ -137,9 +138,12 @@ def plot_load_curve(curve: LoadCurve, path: Path) -> Path:
         ax.set_ylabel(f"{name} (ms) — estimate")
         ax.set_title(name)
         ax.grid(True, which="both", alpha=0.3)
-    axes[0].legend(fontsize=7, loc="upper left")
+    # One legend under the panels, where it hides no curve and no marker label.
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=7, frameon=False)
     fig.suptitle(f"{curve.plan} × {curve.replicas}: latency vs load", fontsize=10)
-    return _save(fig, path)
+    fig.tight_layout(rect=(0.0, 0.06, 1.0, 1.0))
+    return _save(fig, path, layout=False)
 
 
 def _value(value: float | None) -> float:

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.transforms import Bbox
 
 from predeploy.core.errors import InputError
 from predeploy.core.types import LatencyMetric, LoadCurve, PlanResult, SweepResult
@@ -57,13 +59,14 @@ def plot_tradeoffs(result: PlanResult, path: Path) -> Path:
         ys = [y for _, y in staircase]
         ax.step(xs, ys, where="post", color="tab:blue", linewidth=1,
                 label="cost–latency frontier")
+    placed: list[Bbox] = []
     for index, plan in enumerate(result.plans, 1):
         latency = (plan.predicted.e2e_ms.p90 or 0) / 1000
         ax.scatter([latency], [plan.cost.monthly_usd], s=70, color="tab:red", zorder=3)
         name = (plan.model_name or plan.model).split("/")[-1]
-        ax.annotate(f"{index}. {name} {plan.precision.value}\n{plan.configuration} × "
-                    f"{plan.replicas}", (latency, plan.cost.monthly_usd), fontsize=7,
-                    xytext=(6, 4 if index % 2 else -16), textcoords="offset points")
+        _label_without_overlap(
+            ax, placed, f"{index}. {name} {plan.precision.value}\n{plan.configuration} × "
+            f"{plan.replicas}", (latency, plan.cost.monthly_usd))
     ax.set_xlabel("E2E latency p90 at peak (s) — estimate")
     ax.set_ylabel("cost (USD per month)")
     ax.set_yscale("log")
@@ -72,6 +75,33 @@ def plot_tradeoffs(result: PlanResult, path: Path) -> Path:
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(loc="upper right", fontsize=8)
     return _save(fig, path)
+
+
+#: Where a plan's label may go relative to its point (points; horizontal alignment), in
+#: order of preference: right above, right below, left above, left below, further out.
+LABEL_OFFSETS: tuple[tuple[float, float, str], ...] = (
+    (6, 4, "left"), (6, -16, "left"), (-6, 4, "right"), (-6, -16, "right"),
+    (6, 18, "left"), (6, -30, "left"), (-6, 18, "right"), (-6, -30, "right"),
+)
+
+
+def _label_without_overlap(
+    ax: Axes, placed: list[Bbox], text: str, point: tuple[float, float]
+) -> None:
+    """Annotate ``point`` at the first offset whose text box overlaps no label placed before
+    (the last candidate when all do)."""
+    renderer = ax.figure.canvas.get_renderer()  # type: ignore[attr-defined]
+    label = None
+    for dx, dy, align in LABEL_OFFSETS:
+        if label is not None:
+            label.remove()
+        label = ax.annotate(text, point, fontsize=7, xytext=(dx, dy), ha=align,
+                            textcoords="offset points")
+        box = label.get_window_extent(renderer)
+        if not any(box.overlaps(other) for other in placed):
+            break
+    assert label is not None
+    placed.append(label.get_window_extent(renderer))
 
 
 def plot_sweep(result: SweepResult, path: Path) -> Path:

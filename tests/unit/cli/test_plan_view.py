@@ -93,3 +93,23 @@ def test_plan_table_keeps_every_figure_in_80_columns() -> None:
         row = next(line for line in text.splitlines() if (first.model_name or "") in line)
         one_line = f"{first.gpus_per_replica}x {first.gpu_label}" in row
         assert one_line == (width >= WIDE_PLAN_TABLE_CHARS)  # wide: one line per plan
+
+
+def test_chart_labels_do_not_overlap() -> None:
+    """Plans at the same point get their labels at different offsets."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.transforms import Bbox
+
+    from predeploy.cli.plot import _label_without_overlap
+
+    fig = Figure(figsize=(6, 4), dpi=100)
+    FigureCanvasAgg(fig)
+    ax = fig.subplots()
+    ax.set_xlim(0, 10)
+    ax.set_ylim(0, 10)
+    placed: list[Bbox] = []
+    for i in range(4):
+        _label_without_overlap(ax, placed, f"{i}. some model fp8\n1x H100-SXM × 2", (5.0, 5.0))
+    assert len(placed) == 4
+    assert not any(a.overlaps(b) for i, a in enumerate(placed) for b in placed[i + 1:])

@@ -80,9 +80,11 @@ _LOOKBACK_CHARS = 60
 #: Groups of people whose size may be given without a people noun: "three teams of forty",
 #: "2 shifts of 25" (places such as "stores" or "sites" need the noun: "3 sites of 40" is
 #: no headcount).
+# fmt: off
 PEOPLE_GROUP_NOUNS = (
     "teams", "squads", "shifts", "crews", "classes", "cohorts", "pods", "tribes", "groups",
 )
+# fmt: on
 #: "<N> [modifier] <people groups> of [about] <M>" with nothing countable after M: N × M users.
 _BARE_GROUPS = re.compile(
     rf"(?<![\w.,]){number_pattern('groups')}\s+(?:[a-z-]+\s+)?(?:{'|'.join(PEOPLE_GROUP_NOUNS)})"

@@ -175,7 +175,11 @@ _WHOLE_FRACTIONS = {
 }
 #: "forty-odd pages", "20-odd engineers": a round number and some more, read as the number
 #: (the lower reading; only round numbers: "3 odd requests" is no approximation).
-_ROUND_ODD = re.compile(r"(?<![\w.,])(?P<num>\d*[1-9]0)(?:-| )odd\b")
+_ROUND_ODD = re.compile(r"(?<![\w.,])(?P<num>\d*[1-9]0+)(?:-| )odd\b")
+
+
+#: A plural fraction after a small number word: "two thirds", "three quarters" (kept as words).
+_FRACTION_AFTER = re.compile(r"[ -](?:halves|thirds|quarters|fifths|tenths)\b")
 
 
 def _whole_and_fraction(m: re.Match[str]) -> str:
@@ -240,6 +244,8 @@ def spell_out_numbers(text: str) -> str:
         before = text[max(0, m.start() - 3) : m.start()]
         if run == "one" and (after.startswith(" of") or before.endswith("no ")):
             return run
+        if _FRACTION_AFTER.match(text, m.end()) and run in _WORD_UNITS:
+            return run  # "two thirds of the nurses": a share, never a count of thirds
         words = re.split(r"[\s-]+", run)
         if words[0] == "a":
             words = ["one", *words[1:]]

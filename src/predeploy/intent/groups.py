@@ -77,6 +77,23 @@ _TOTAL_AFTER = re.compile(r"\s*(?:in total|total|overall|altogether|combined|bet
 _LOOKBACK_CHARS = 60
 
 
+#: Groups of people whose size may be given without a people noun: "three teams of forty",
+#: "2 shifts of 25" (places such as "stores" or "sites" need the noun: "3 sites of 40" is
+#: no headcount).
+# fmt: off
+PEOPLE_GROUP_NOUNS = (
+    "teams", "squads", "shifts", "crews", "classes", "cohorts", "pods", "tribes", "groups",
+)
+# fmt: on
+#: "<N> [modifier] <people groups> of [about] <M>" with nothing countable after M: N × M users.
+_BARE_GROUPS = re.compile(
+    rf"(?<![\w.,]){number_pattern('groups')}\s+(?:[a-z-]+\s+)?(?:{'|'.join(PEOPLE_GROUP_NOUNS)})"
+    rf"\s+(?:of|with)\s+(?:(?:about|around|roughly|approximately|approx\.?|~|up to)\s*)?"
+    rf"{number_pattern('size')}(?:\s+(?:each|apiece|people|persons|members|folks))?"
+    r"(?=\s*(?:[,;.:)!?]|$|and\b|but\b|who\b|that\b|working\b|using\b|plus\b))"
+)
+
+
 @dataclass(frozen=True)
 class GroupCount:
     """A number of groups read around a per-group people count, and the span of both."""
@@ -124,3 +141,24 @@ def _groups_later(text: str, before: str, end: int) -> re.Match[str] | None:
 
 def _groups_of(m: re.Match[str]) -> float:
     return parse_number(m.group("groups"), m.group("groups_scale"))
+
+
+@dataclass(frozen=True)
+class BareGroups:
+    """People in groups sized without a people noun ("three teams of forty" = 120)."""
+
+    people: float
+    start: int
+    end: int
+
+
+def bare_groups(text: str) -> BareGroups | None:
+    """The people of "<N> teams of <M>" when no noun follows M (``None`` below 2 groups)."""
+    m = _BARE_GROUPS.search(text)
+    if m is None:
+        return None
+    groups = _groups_of(m)
+    if groups < 2:
+        return None
+    size = parse_number(m.group("size"), m.group("size_scale"))
+    return BareGroups(people=groups * size, start=m.start(), end=m.end())

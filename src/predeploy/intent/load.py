@@ -11,8 +11,9 @@ import re
 from dataclasses import dataclass, replace
 
 from predeploy.core.types.intent import UserKind
-from predeploy.intent.groups import group_multiplier
+from predeploy.intent.groups import bare_groups, group_multiplier
 from predeploy.intent.numerals import number_from, number_pattern
+from predeploy.intent.shares import share_after, share_before
 from predeploy.intent.text import Doc
 
 #: Nouns that name people using the service (the count is a user count).
@@ -96,7 +97,10 @@ ITEMS_PATTERN = "|".join(ITEM_NOUNS)
 #: "policyholders", "co-owners".
 _COMPOUND_USER = (
     r"[a-z]+-?(?:workers|holders|keepers|people|folks|users|members|owners|managers|makers"
-    r"|writers|leaders|agents|staff)"
+    r"|writers|leaders|agents|staff|seekers|takers|givers|goers|dwellers)"
+    # "high-schoolers", "middle schoolers", "homeschoolers", "5th-graders", "ninth graders"
+    r"|(?:[a-z]+-?)?schoolers|(?:\d+(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth"
+    r"|seventh|eighth|ninth|tenth|eleventh|twelfth)[- ]graders"
     # agent nouns by suffix: "linguists", "librarians", "pediatricians"; lists of things
     # ("checklists", "playlists") are no people
     r"|(?!(?:check|play|wish|short|black|white|allow|deny|block|price|long)lists\b)"
@@ -116,17 +120,6 @@ _JOINED_USERS = re.compile(
     rf"\s*(?:\+|plus|and|&)\s*{_APPROX}{_NUM}\+?\s*(?:[a-z][a-z'-]*\s+){{0,2}}?"
     rf"(?:{USER_PATTERN}|{_COMPOUND_USER})\b"
 )
-#: A share of the users that is active: "only ~2% ever open the help panel", "~3% active at
-#: peak hour", "10 percent of them online at once".
-_SHARE_ACTIVE = re.compile(
-    r"(?:~|about|around|roughly|only|maybe|perhaps|approx(?:imately)?|\s)*"
-    r"(?P<pct>\d{1,2}(?:\.\d+)?)\s*(?:%|percent|pct)\s+(?:of (?:them|those|these|whom|users"
-    r"|the users) )?(?:are |will |would |ever |actually |really |at most |be )*"
-    r"(?P<act>active|online|concurrent(?:ly)?|use (?:it|the|this)|using|open|engage|log in"
-    r"|logged in|chatting|talking|playing|at (?:peak|once|the same time|any (?:one |given )?"
-    r"(?:moment|time)))\b"
-)
-_CONCURRENT_SHARE = re.compile(r"\b(?:concurrent|online|at (?:peak|once|the same|any))")
 #: A concurrency stated beside a total: "2,400 nurses ..., perhaps 300 concurrent at peak",
 #: "250k MAU, peak concurrency ~4k".
 _CONCURRENT_BESIDE = (
@@ -287,6 +280,10 @@ def find_users(doc: Doc) -> UsersFound | None:
             if found is not None:
                 candidates.append(_users(doc, found, found.group(0), conf))
                 break
+    if not candidates and (groups := bare_groups(doc.work)) is not None:
+        # "three teams of forty": the group size is a headcount without a people noun
+        doc.consume(groups.start, groups.end)
+        return UsersFound(groups.people, groups.start, groups.end, 0.75, kind=None)
     if not candidates:
         them = _N_OF_THEM.search(doc.work)
         if them is not None and (
@@ -349,28 +346,18 @@ def _times_groups(doc: Doc, best: UsersFound) -> UsersFound:
 
 
 def _active_share(doc: Doc, best: UsersFound) -> UsersFound:
-    """The active part of a user base when a share follows it in the same or next sentence:
-    ``users × share / 100`` ("120k players but only ~2% ever open the help panel")."""
-    _, clause_end = doc.clause_bounds(best.end)
-    window_end = min(len(doc.text), max(clause_end, best.end) + 80)
-    for m in re.finditer(r"\d{1,2}(?:\.\d+)?\s*(?:%|percent|pct)", doc.work[:window_end]):
-        if m.start() < best.end:
-            continue
-        share = _SHARE_ACTIVE.match(doc.work, m.start())
-        if share is None:
-            continue
-        window = doc.text[share.start() : share.end() + 25]
-        concurrent = bool(
-            re.search(r"\b(?:concurrent|online|at (?:peak|once|the same|any))", window)
-        )
-        doc.consume(m.start(), share.end())
-        return replace(
-            best,
-            value=max(1.0, round(best.value * float(share.group("pct")) / 100.0)),
-            kind="concurrent" if concurrent else best.kind,
-            confidence=min(best.confidence, 0.7),
-        )
-    return best
+    """The active part of a user base when a share is stated before or after the count:
+    ``users × share`` ("half of our 6,000 staff … use it", "120k players, ~2% active";
+    :mod:`.shares`)."""
+    share = share_before(doc, best.start, best.end) or share_after(doc, best.end)
+    if share is None:
+        return best
+    return replace(
+        best,
+        value=max(1.0, round(best.value * share.factor)),
+        kind="concurrent" if share.concurrent else best.kind,
+        confidence=min(best.confidence, 0.7),
+    )
 
 
 def _concurrent_beside(doc: Doc, best: UsersFound) -> UsersFound:

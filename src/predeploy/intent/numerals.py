@@ -157,6 +157,47 @@ _COUNT_OF_DOZENS = re.compile(
 _GRAND = re.compile(r"(?:\$\s*)?(?<![\w.,])(?P<num>\d+(?:\.\d+)?)\s*(?:k\s+)?grand\b")
 
 
+#: A whole number and a fraction of a scale, "grand", a dozen or a time unit: "one and a half
+#: thousand" = 1500, "two and a half grand" = "$2.5k", "3 and a quarter million", "one and a
+#: half seconds" = "1.5 seconds". Read before :data:`_FRACTION_OF`, which would take "a half
+#: thousand" alone.
+_WHOLE_AND_FRACTION = re.compile(
+    rf"(?<![\w.,-])(?P<whole>\d+|{_FIRST_WORD}) and (?:a |one )?"
+    r"(?P<frac>half|quarter|third|three quarters|three-quarters) (?:of an? )?"
+    r"(?P<what>hundred|thousand|million|billion|grand|dozen|seconds?|minutes?|hours?)\b"
+)
+_WHOLE_FRACTIONS = {
+    "half": 0.5,
+    "quarter": 0.25,
+    "third": 1 / 3,
+    "three quarters": 0.75,
+    "three-quarters": 0.75,
+}
+#: "forty-odd pages", "20-odd engineers": a round number and some more, read as the number
+#: (the lower reading; only round numbers: "3 odd requests" is no approximation).
+_ROUND_ODD = re.compile(r"(?<![\w.,])(?P<num>\d*[1-9]0+)(?:-| )odd\b")
+
+
+#: A plural fraction after a small number word: "two thirds", "three quarters" (kept as words).
+_FRACTION_AFTER = re.compile(r"[ -](?:halves|thirds|quarters|fifths|tenths)\b")
+
+
+def _whole_and_fraction(m: re.Match[str]) -> str:
+    whole = m.group("whole")
+    value = (int(whole) if whole.isdigit() else _word_number(whole)) + _WHOLE_FRACTIONS[
+        m.group("frac")
+    ]
+    what = m.group("what")
+    if what in _WORD_SCALES:
+        return f"{value * _WORD_SCALES[what]:.0f}"
+    if what == "dozen":
+        return f"{value * _DOZEN:.0f}"
+    if what == "grand":
+        return f"{value:.4g} grand"
+    unit = what if what.endswith("s") else what + "s"
+    return f"{value:.4g} {unit}"
+
+
 def _fraction_of(m: re.Match[str]) -> str:
     count = _FRACTION_COUNT[m.group("count")]
     value = count * FRACTION_WORDS[m.group("frac")]
@@ -185,10 +226,12 @@ def _quantity_of_scale(m: re.Match[str]) -> str:
 def spell_out_numbers(text: str) -> str:
     """Replace number words by digits: "two hundred and fifty" → "250", "a dozen" → "12",
     "a couple hundred" → "200", "half a dozen" → "6", "two dozen" → "24", "a quarter of a
-    million" → "250000", "a fifth of a second" → "0.2 seconds", "eight grand" → "$8k".
+    million" → "250000", "a fifth of a second" → "0.2 seconds", "eight grand" → "$8k",
+    "one and a half thousand" → "1500", "two and a half grand" → "$2.5k", "forty-odd" → "40".
 
     "one" stays a word before "of" ("one of our teams") and in "no one"/"anyone".
     """
+    text = _WHOLE_AND_FRACTION.sub(_whole_and_fraction, text)
     text = _FRACTION_OF.sub(_fraction_of, text)
     text = _COUNT_OF_DOZENS.sub(_count_of_dozens, text)
     text = _QUANTITY_OF_SCALE.sub(_quantity_of_scale, text)
@@ -201,6 +244,8 @@ def spell_out_numbers(text: str) -> str:
         before = text[max(0, m.start() - 3) : m.start()]
         if run == "one" and (after.startswith(" of") or before.endswith("no ")):
             return run
+        if _FRACTION_AFTER.match(text, m.end()) and run in _WORD_UNITS:
+            return run  # "two thirds of the nurses": a share, never a count of thirds
         words = re.split(r"[\s-]+", run)
         if words[0] == "a":
             words = ["one", *words[1:]]
@@ -217,6 +262,7 @@ def spell_out_numbers(text: str) -> str:
         )
 
     text = _NUMBER_WORDS.sub(repl, text)
+    text = _ROUND_ODD.sub(lambda m: m.group("num"), text)
     return _GRAND.sub(lambda m: f"${m.group('num')}k", text)
 
 

@@ -123,6 +123,11 @@ DOCUMENT_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
         U.SUMMARIZATION,
         5,
     ),
+    # a reduction verb that names the summary by itself, however long its object ("boils down
+    # contracts that usually run to 40 pages into a short brief", "boil each thread down to two
+    # lines"); "it boils down to cost" (no object) is an idiom, no summary
+    (r"boil(?:s|ed|ing)? down(?! to\b)|boil(?:s|ed|ing)? (?:[a-z'-]+ ){1,4}?down\b",
+     U.SUMMARIZATION, 5),
     # a short written product made from a source: "get back a one-page study guide", "want
     # a two-page brief out", "cheat sheets", "one-pagers" (number words arrive as digits)
     (

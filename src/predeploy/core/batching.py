@@ -226,7 +226,7 @@ class ContinuousBatcher:
                     break
                 chunk = min(tokens - cached, budget)
                 need = -(-(cached + chunk) // bs) - cached // bs
-                promise = self._full_blocks(r) - cached // bs if self._reserve else need
+                promise = self.full_blocks(r) - cached // bs if self._reserve else need
                 if cached // bs + promise > blocks.free_blocks - self.reserved_blocks:
                     break
                 waiting.popleft()
@@ -336,7 +336,7 @@ class ContinuousBatcher:
         if not self.config.enable_chunked_prefill and tokens - cached > budget:
             return True
         if self._reserve:  # decoders draw on their own promises: what is left stays left
-            return self._full_blocks(r) > self.blocks.free_blocks - self.reserved_blocks
+            return self.full_blocks(r) > self.blocks.free_blocks - self.reserved_blocks
         need = -(-(cached + min(tokens - cached, budget)) // self._bs)
         demand = self.decoders.block_demand(self.step_index)
         return need > self.blocks.free_blocks - demand
@@ -388,7 +388,7 @@ class ContinuousBatcher:
         self.preemptions[r] += 1
         self.num_preemptions += 1
 
-    def _full_blocks(self, r: int) -> int:
+    def full_blocks(self, r: int) -> int:
         """Blocks of ``r``'s whole context (prompt plus every output token)."""
         return -(-(self.prompt[r] + self.output[r]) // self._bs)
 
@@ -400,7 +400,7 @@ class ContinuousBatcher:
     def _release_promise(self, r: int, computed: int) -> None:
         """``r`` leaves holding ``⌈computed / block⌉`` blocks: its unused promise is freed."""
         if self._reserve:
-            unused = self._full_blocks(r) - (-(-computed // self._bs))
+            unused = self.full_blocks(r) - (-(-computed // self._bs))
             self.reserved_blocks = max(self.reserved_blocks - max(unused, 0), 0)
 
     def _start_decoding(self, r: int, computed: int, generated: int) -> None:
@@ -429,27 +429,8 @@ class ContinuousBatcher:
             finished.append(r)
 
     def check_invariants(self) -> None:
-        """Raise if the bookkeeping is inconsistent (used by tests; O(n))."""
-        held = sum(self.blocks_held(r) for r in self.running)
-        if held != self.used_blocks:
-            raise AssertionError(f"blocks held {held} != used {self.used_blocks}")
-        free, total = self.blocks.free_blocks, self.blocks.num_blocks
-        if not 0 <= free <= total:
-            raise AssertionError(f"free blocks {free} outside [0, {total}]")
-        if self._reserve:
-            promised = sum(self._full_blocks(r) - self.blocks_held(r) for r in self.running)
-            if promised != self.reserved_blocks or promised > free:
-                raise AssertionError(
-                    f"promised {promised} != reserved {self.reserved_blocks} (free {free})"
-                )
-        if len(self.running) > self.config.max_num_seqs:
-            raise AssertionError(f"{len(self.running)} running > max_num_seqs")
-        decoders = [r for r in self.running if self.state[r] == DECODING]
-        if len(decoders) != self.num_decoding:
-            raise AssertionError("decoder count out of sync")
-        prefilling = [r for r in self.running if self.state[r] == PREFILLING]
-        if len(prefilling) > 1 or (prefilling and self.running[-1] != prefilling[0]):
-            raise AssertionError(f"part-way prefills {prefilling} not last in running")
-        kv = sum(self.computed_tokens(r) + 1 for r in decoders)
-        if kv != self.decode_kv_tokens():
-            raise AssertionError(f"decode kv {self.decode_kv_tokens()} != {kv}")
+        """Raise if the bookkeeping is inconsistent (used by tests; O(n);
+        :func:`predeploy.core.batching_invariants.check_bookkeeping`)."""
+        from predeploy.core.batching_invariants import check_bookkeeping
+
+        check_bookkeeping(self)

@@ -40,37 +40,23 @@ O(1) bookkeeping (:meth:`ContinuousBatcher.advance_decode`).
 from __future__ import annotations
 
 from collections import deque
-from typing import NamedTuple
 
+from predeploy.core.batching_invariants import check_bookkeeping
 from predeploy.core.block_pool import BlockPool
 from predeploy.core.decode_cohort import DecodeCohort
 from predeploy.core.latency import StepCostModel
-from predeploy.core.scheduler_limits import SchedulerConfig
+from predeploy.core.scheduler_limits import (
+    DECODING,
+    FINISHED,
+    PENDING,
+    PREFILLING,
+    WAITING,
+    SchedulerConfig,
+    StepOutcome,
+    StepWork,
+)
 
 __all__ = ["ContinuousBatcher", "SchedulerConfig", "StepCostModel", "StepOutcome", "StepWork"]
-
-
-class StepWork(NamedTuple):
-    """What one scheduled step computes: the arguments of :meth:`StepCostModel.step_time_s`."""
-
-    prefill_tokens: int
-    prefill_attn_tokens: float
-    decode_seqs: int
-    decode_kv_tokens: int
-
-
-class StepOutcome(NamedTuple):
-    """Requests whose state changed when a step completed (request ids)."""
-
-    #: Sampled their first output token.
-    first_token: list[int]
-    #: Sampled a token after recomputing a preempted context (an irregular inter-token gap).
-    resumed_token: list[int]
-    finished: list[int]
-
-
-# Request states.
-PENDING, WAITING, PREFILLING, DECODING, FINISHED = range(5)
 
 
 class ContinuousBatcher:
@@ -431,6 +417,4 @@ class ContinuousBatcher:
     def check_invariants(self) -> None:
         """Raise if the bookkeeping is inconsistent (used by tests; O(n);
         :func:`predeploy.core.batching_invariants.check_bookkeeping`)."""
-        from predeploy.core.batching_invariants import check_bookkeeping
-
         check_bookkeeping(self)

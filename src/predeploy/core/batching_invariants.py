@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from predeploy.core.batching import DECODING, PREFILLING
+from predeploy.core.scheduler_limits import DECODING, PREFILLING
 
 if TYPE_CHECKING:
     from predeploy.core.batching import ContinuousBatcher

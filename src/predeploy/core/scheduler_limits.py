@@ -1,11 +1,16 @@
-"""The limits one vLLM replica schedules under (``SchedulerConfig``).
+"""The scheduler's interface: the limits one replica schedules under (``SchedulerConfig``),
+what one scheduled step computes (``StepWork``) and what changed when it completed
+(``StepOutcome``), and the request states.
 
-``vllm serve`` arguments (``--max-num-seqs``, ``--max-num-batched-tokens``,
-``--enable-chunked-prefill``, ``--block-size``, ``--max-model-len``) plus the KV-cache capacity
-the memory fit leaves. Re-exported by :mod:`predeploy.core.batching`, which uses it.
+``SchedulerConfig``: ``vllm serve`` arguments (``--max-num-seqs``,
+``--max-num-batched-tokens``, ``--enable-chunked-prefill``, ``--block-size``,
+``--max-model-len``) plus the KV-cache capacity the memory fit leaves, and whether admission
+reserves whole contexts. Re-exported by :mod:`predeploy.core.batching`, which uses them.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 from pydantic import model_validator
 
@@ -82,3 +87,26 @@ class SchedulerConfig(FrozenModel):
             max_model_len=max_model_len,
             enable_prefix_caching=settings.enable_prefix_caching,
         )
+
+
+class StepWork(NamedTuple):
+    """What one scheduled step computes: the arguments of :meth:`StepCostModel.step_time_s`."""
+
+    prefill_tokens: int
+    prefill_attn_tokens: float
+    decode_seqs: int
+    decode_kv_tokens: int
+
+
+class StepOutcome(NamedTuple):
+    """Requests whose state changed when a step completed (request ids)."""
+
+    #: Sampled their first output token.
+    first_token: list[int]
+    #: Sampled a token after recomputing a preempted context (an irregular inter-token gap).
+    resumed_token: list[int]
+    finished: list[int]
+
+
+# Request states.
+PENDING, WAITING, PREFILLING, DECODING, FINISHED = range(5)

@@ -190,9 +190,9 @@ PRIORITY_PHRASES: tuple[tuple[str, Priority, float], ...] = (
         # stays small"
         r"|(?:keep(?:ing|s)?|as long as|so long as|provided|if) (?:the |our )?(?:(?:gpu|cloud"
         r"|compute|hosting|infra|inference|monthly|aws|azure|gcp|serving|api) )?(?:costs?"
-        r"|spend(?:ing)?|bills?)(?: (?:stays?|remains?|is|are|keeps?))? (?:down|low|sane"
-        r"|reasonable|in check|under control|manageable|predictable|modest|lean|small|tiny"
-        r"|minimal)"
+        r"|spend(?:ing)?|bills?)(?: (?:stays?|remains?|is kept|are kept|is|are|keeps?))?"
+        r" (?:down|low|sane|reasonable|in check|under control|manageable|predictable|modest"
+        r"|lean|small|tiny|minimal)"
         r"|(?:almost|practically|virtually|basically|next to|very little) (?:no )?(?:money|budget"
         r"|funds|funding|cash)|no money"
         # spending less, or the least money: "we'd rather spend less", "for the least money

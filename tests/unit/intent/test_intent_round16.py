@@ -79,11 +79,16 @@ def test_harm_as_an_outcome_still_reads_quality(rules: RuleExtractor) -> None:
         "we want to run 2M support tickets through an LLM to find duplicates",
         "feed last month's invoices through the model to pull out totals",
         "every Sunday night, re-check the catalog descriptions for banned words",
-        "on Tuesday evenings we pipe the week's reviews through a model",
+        "each Tuesday evening we pipe the week's reviews through a model",
     ],
 )
 def test_items_through_a_model_are_batch(rules: RuleExtractor, text: str) -> None:
     assert rules.read(text).use_case == U.BATCH_PROCESSING
+
+
+def test_peak_weekday_nights_are_no_schedule(rules: RuleExtractor) -> None:
+    text = "phone agent for a taxi firm, 900 concurrent callers on Saturday nights"
+    assert rules.read(text).use_case == U.CUSTOMER_SERVICE
 
 
 @pytest.mark.parametrize(

@@ -27,8 +27,10 @@ BATCH_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
         r"|rubric|scor(?:e|es|ed|ing) against|qa scoring|quality assurance|next[- ]day"
         r"|re-?(?:scor|rank|classif|tag|label|process|index|categori[sz])\w*"
         r"|(?:each|every) (?:weekend|night|sunday|saturday)|weekends"
-        # a weekday's night: "every Friday night", "on Tuesday evenings"
-        r"|(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)s? (?:nights?|evenings?)"
+        # a weekday's night as a schedule: "every Friday night", "each Tuesday evening" ("calls
+        # on Friday nights" is when people come, not a job)
+        r"|(?:each|every) (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+        r" (?:night|evening)"
         # items pushed through a model: "push the week's chat logs through a model", "run
         # 2M rows through the LLM"
         r"|(?:push|pushes|pushing|run|runs|running|feed|feeds|feeding|pipe|pipes|piping|put"

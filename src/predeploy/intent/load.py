@@ -177,10 +177,13 @@ _USERS_AFTER_NOUN = re.compile(
     rf"|or so|people|strong)?\s*\))"
 )
 #: The speakers counting themselves: "a small startup (12 of us)", "there are 40 of us", "all
-#: 25 of us use it"; a bare "three of us built it" names the builders, not the users.
+#: 25 of us use it", "there'll be about forty of us", "some 40 of us using it"; a bare "three
+#: of us built it" names the builders, not the users.
 _N_OF_US = re.compile(
-    rf"(?:\(\s*|\bthere (?:are|'re) |\ball ){_APPROX}{_NUM}\s+of us\b"
-    rf"(?!\s+(?:built|wrote|made|maintain|run|manage|develop))"
+    rf"(?:(?P<us_pre>\(\s*|\bthere (?:are|'re|will be|'ll be|would be|'d be) |\ball )|\b)"
+    rf"{_APPROX}{_NUM}\s+of us\b(?!\s+(?:built|wrote|made|maintain|run|manage|develop))"
+    r"(?(us_pre)|(?= (?:will |would |are |'ll )?(?:be )?(?:using|use|uses|who use|on it"
+    r"|working with it|relying on it)\b))"
 )
 #: A count of people named earlier in the text: "let students chat …: 10,000 of them".
 _N_OF_THEM = re.compile(rf"{_APPROX}{_NUM}\+?\s+of them\b")

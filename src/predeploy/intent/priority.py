@@ -126,11 +126,17 @@ _AVOIDED_FAILURES: dict[str, Priority] = {
 }
 _AVOIDED = "|".join(_AVOIDED_FAILURES)
 _ALL_ASPECTS = {**_ADJECTIVE_ASPECTS, **_ASPECTS, **_AVOIDED_FAILURES}
+#: What comes between "rather" and the adjective: nothing, "be", "get it", or a subject with
+#: "be"/"were" ("we'd rather it be right than fast", "rather the answers were slow than wrong").
+_SUBJECT_BE = (
+    r"(?:(?:(?:it|they|things|(?:the|our) [\w-]+) )?(?:be|were|was) |get it |have it |go "
+    r"|get things )?"
+)
 _COMPARISONS = (
     # the failure one accepts names the aspect given up: "we'd rather be slow than wrong",
     # "I'll take expensive over inaccurate"
     re.compile(
-        rf"(?:rather|better|prefer to|happier to) (?:be |get it |have it |go )?(?P<b>{_NEG})"
+        rf"(?:rather|better|prefer to|happier to) {_SUBJECT_BE}(?P<b>{_NEG})"
         rf" than (?:be |get it |have it )?(?P<a>{_NEG})\b"
         rf"|(?:take|accept|prefer) (?P<b3>{_NEG}) (?:over|to) (?P<a3>{_NEG})\b"
     ),
@@ -194,7 +200,7 @@ _COMPARISONS = (
     re.compile(rf"(?:more|most) important(?: \w+)? (?:is|than) (?P<a>{_ASPECT})"),
     re.compile(rf"(?P<a>{_ASPECT}) (?:matters|counts) {_INTENSIFIER}more"),
     re.compile(
-        rf"(?:rather|prefer to|better to) (?:be |get it |get things )?(?P<a>{_ADJ})(?: and slow)?"
+        rf"(?:rather|prefer to|better to) {_SUBJECT_BE}(?P<a>{_ADJ})(?: and slow)?"
         rf" than (?:be )?(?P<b>{_ADJ})|(?P<a3>{_ADJ}) (?:rather than|over|beats) (?P<b3>{_ADJ})\b"
     ),
 )

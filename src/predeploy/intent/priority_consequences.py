@@ -112,6 +112,17 @@ _ASPECT_WORDS: tuple[tuple[re.Pattern[str], Priority, float], ...] = tuple(
 )
 
 
+#: A harm noun that is what the job looks for is the task, not an outcome: "flag compliance
+#: issues", "detect potential regulatory breaches", "screen chats for compliance violations".
+_SOUGHT = re.compile(
+    r"(?<![\w-])(?:flag|flags|flagging|detect|detects|detecting|spot|spots|spotting|catch"
+    r"|catches|catching|find|finds|finding|identify|identifies|identifying|surface|surfaces"
+    r"|screen|screens|screening|check|checks|checking|scan|scans|scanning"
+    r"|audit|audits|auditing)"
+    r"(?: [\w'-]+){0,2}? (?:for )?(?:any |possible |potential |likely |all |the )?$"
+)
+
+
 @dataclass(frozen=True)
 class Consequence:
     """One outcome read as a priority, with the words that showed it."""
@@ -150,6 +161,8 @@ def find_consequences(text: str) -> list[Consequence]:
     found: list[Consequence] = []
     for i, (lo, hi) in enumerate(clauses):
         for m in _OUTCOME.finditer(text, lo, hi):
+            if m.group("harm") and _SOUGHT.search(text, lo, m.start()):
+                continue  # "flag compliance issues": what the job looks for
             rest = text[lo : m.start()] + " " + text[m.end() : hi]
             aspect = clause_aspect(rest)
             if aspect is None and i > 0:

@@ -93,6 +93,16 @@ PRIORITY_PHRASES: tuple[tuple[str, Priority, float], ...] = (
         P.LATENCY,
         4,
     ),
+    # an obligation to answer within a fraction of a second: "has to spit out a line within a
+    # tenth of a second", "must reply in under 300 ms" (a mild cue: stated bounds beside
+    # another priority are only constraints)
+    (
+        r"(?:must|has to|have to|needs? to|got to|gotta) (?:[\w'-]+ ){1,5}?(?:within|in under"
+        r"|under|in less than|below|inside(?: of)?) (?:0?\.\d+ ?(?:s|secs?|seconds?)"
+        r"|[1-9]\d{0,2} ?(?:ms|milliseconds?))",
+        P.LATENCY,
+        2,
+    ),
     # a latency bound the product cannot live without: "sub-200ms or it's useless"
     (
         r"or (?:it's|it is|they're|they are|that's|it becomes|it'?ll be) (?:useless|pointless"
@@ -176,10 +186,13 @@ PRIORITY_PHRASES: tuple[tuple[str, Priority, float], ...] = (
         r"|cash[- ]strapped|(?:can't|cannot|can not) afford(?! (?:to (?:get|have|give|make|ship"
         r"|send|show|be|wait)|any |mistakes|errors|wrong|hallucinat|inaccura|lag|delays?|slow))"
         r"|tight on (?:money|budget|cash)"
-        # "keep the GPU bill in check", "keeping our cloud spend low"
-        r"|keep(?:ing|s)? (?:the |our )?(?:(?:gpu|cloud|compute|hosting|infra|inference|monthly"
-        r"|aws|azure|gcp|serving|api) )?(?:costs?|spend(?:ing)?|bills?) (?:down|low|sane"
-        r"|reasonable|in check|under control|manageable|predictable|modest|lean)"
+        # "keep the GPU bill in check", "keeping our cloud spend low", "as long as the bill
+        # stays small"
+        r"|(?:keep(?:ing|s)?|as long as|so long as|provided|if) (?:the |our )?(?:(?:gpu|cloud"
+        r"|compute|hosting|infra|inference|monthly|aws|azure|gcp|serving|api) )?(?:costs?"
+        r"|spend(?:ing)?|bills?)(?: (?:stays?|remains?|is kept|are kept|is|are|keeps?))?"
+        r" (?:down|low|sane|reasonable|in check|under control|manageable|predictable|modest"
+        r"|lean|small|tiny|minimal)"
         r"|(?:almost|practically|virtually|basically|next to|very little) (?:no )?(?:money|budget"
         r"|funds|funding|cash)|no money"
         # spending less, or the least money: "we'd rather spend less", "for the least money

@@ -27,6 +27,15 @@ BATCH_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
         r"|rubric|scor(?:e|es|ed|ing) against|qa scoring|quality assurance|next[- ]day"
         r"|re-?(?:scor|rank|classif|tag|label|process|index|categori[sz])\w*"
         r"|(?:each|every) (?:weekend|night|sunday|saturday)|weekends"
+        # a weekday's night as a schedule: "every Friday night", "each Tuesday evening" ("calls
+        # on Friday nights" is when people come, not a job)
+        r"|(?:each|every) (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+        r" (?:night|evening)"
+        # items pushed through a model: "push the week's chat logs through a model", "run
+        # 2M rows through the LLM"
+        r"|(?:push|pushes|pushing|run|runs|running|feed|feeds|feeding|pipe|pipes|piping|put"
+        r"|send|sends|sending|pass|passes|passing) (?:[\w'-]+ ){1,6}?through (?:a|the|an|our"
+        r"|some) (?:\w+ )?(?:models?|llms?|pipeline)"
         r"|(?:by|before) (?:the )?(?:next )?morning"
         r"|not time[- ]sensitive|throughput job",
         U.BATCH_PROCESSING,
@@ -37,7 +46,7 @@ BATCH_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
     (NOBODY_WAITS, U.BATCH_PROCESSING, 3),
     (
         r"classif(?:y|ies|ying|ication)|tag(?:s|ging)?|label(?:s|ling|ing)?|extract(?:s|ing|ion)?"
-        r"|annotat(?:e|es|ed|ing|ion)"
+        r"|annotat(?:e|es|ed|ing|ion)|flag(?:s|ging)?"
         r"|categori[sz](?:e|es|ing|ation)|moderat(?:e|ion)|sentiment|entities|ner|dedup(?:e)?"
         r"|enrich(?:ment)?|pull out|parse|parsing|structured fields|analy[sz]e",
         U.BATCH_PROCESSING,

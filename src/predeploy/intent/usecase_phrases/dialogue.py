@@ -165,6 +165,14 @@ DIALOGUE_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
         U.CHATBOT,
         4,
     ),
+    # people talking with a bot (the kind of talk, not who pays, names the product): "fans chat
+    # with a bot about the match", "players talk to an AI companion"
+    (
+        r"(?:chat|chats|chatting|talk|talks|talking|banter|chit-?chat) (?:with|to) (?:a|an|the"
+        r"|our) (?:[a-z-]+ )?(?:bot|chat ?bot|ai|assistant|llm)",
+        U.CHATBOT,
+        2,
+    ),
     (r"chat(?:ting|s)?", U.CHATBOT, 1),
     # open-ended thinking with the model: "doing long reasoning", "brainstorming"
     (r"reasoning|brainstorm(?:ing|s)?|thinking partner|sparring partner", U.CHATBOT, 1),

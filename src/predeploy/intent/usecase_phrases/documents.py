@@ -60,6 +60,16 @@ DOCUMENT_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
     ),
     (r"(?:answer(?:s|ing)?|respond(?:s|ing)?) (?:only )?(?:from|using|based on|over)", U.RAG_QA, 3),
     (r"look(?:s|ing)? up|find answers|search(?:es|ing)? (?:through|across|in)", U.RAG_QA, 2),
+    # answers taken out of a source: "pull answers out of the policy wordings", "dig the answer
+    # out of our contracts", "get answers from the fine print"
+    (
+        r"(?:pull|pulls|pulling|get|gets|getting|dig|digs|digging|fish|fishes|fishing|extract"
+        r"|extracts|extracting|find|finds|finding|grab|grabs|draw|draws|dredge|dredges)"
+        r" (?:the |their |our )?answers? (?:out of|from|in)"
+        r"(?= (?!(?:the |a |an )?(?:model|llm|ai|bot|gpt)\b))",
+        U.RAG_QA,
+        4,
+    ),
     # asking a body of documents: "query our internal papers archive", "search the case library",
     # "chat with our contract repository"
     (
@@ -146,7 +156,7 @@ DOCUMENT_PHRASES: tuple[tuple[str, UseCase, float], ...] = (
     ),
     (
         r"contracts?|filings?|books?|manuscripts?|annual reports?|research papers?|10-k"
-        r"|theses|legal documents|case files|depositions?|long",
+        r"|theses|legal documents|case files|depositions?|(?<!as )(?<!so )long(?! as\b)",
         U.LONG_DOCUMENT_SUMMARIZATION,
         1.5,
     ),

@@ -23,6 +23,7 @@ from predeploy.core.perf import predict, predict_many
 from predeploy.core.roofline import roofline_floor_s
 from predeploy.core.types import (
     BenchmarkRecord,
+    EngineSettings,
     FactKind,
     LoadSpec,
     Precision,
@@ -152,6 +153,36 @@ def test_a_burst_with_varied_outputs_keeps_its_first_wave_stall() -> None:
     assert tpot_p99(0.0) > 1.5 * steady
 
 
+def _skewed_burst(*, separate_prefill: bool) -> ServingScenario:
+    return ServingScenario(
+        model_id="m",
+        model=llama_8b(),
+        gpu=h100(),
+        precision=Precision.BF16,
+        prompt_tokens=TokenDistribution.fixed(2000),
+        output_tokens=TokenDistribution(kind="lognormal", mean=200, stdev=400, max=4000),
+        load=LoadSpec(kind="burst", num_prompts=500),
+        engine_settings=EngineSettings(separate_prefill_batches=separate_prefill),
+    )
+
+
+def test_a_short_request_of_a_burst_is_stalled_by_separate_prefill_batches_only() -> None:
+    mixed, separate = predict_many(
+        [_skewed_burst(separate_prefill=False), _skewed_burst(separate_prefill=True)], PARAMS
+    )
+    mixed_tpot, separate_tpot = mixed.metrics.tpot_ms, separate.metrics.tpot_ms
+    mixed_itl = mixed.metrics.itl_ms
+    assert mixed_tpot.p99 is not None and separate_tpot.p99 is not None
+    assert mixed_itl.p99 is not None
+    # Piggy-backed prefill yields a token every step: no request averages more than the
+    # wave's prefill-carrying step (the ITL's top). Separate prefill batches yield none, so
+    # a short answer that waits out the wave's prefill averages far more per token.
+    assert mixed_tpot.p99 <= mixed_itl.p99 * 1.01
+    assert separate_tpot.p99 > 2.0 * mixed_tpot.p99
+    assert separate_tpot.mean is not None and mixed_tpot.mean is not None
+    assert separate_tpot.mean > mixed_tpot.mean
+
+
 def _burst(cv: float, prompts: int) -> ServingScenario:
     output = (
         TokenDistribution.fixed(200)
@@ -235,4 +266,3 @@ def test_a_rare_slow_step_does_not_move_the_p99() -> None:
     common = three_point_quantile(0.99, low, (slow, np.array([0.02])), (slow, np.array([0.0])))
     assert rare[0] - 0.027 < 0.03 * (1.25 - 0.027)
     assert common[0] == pytest.approx(1.25)
-

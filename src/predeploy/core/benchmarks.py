@@ -137,7 +137,8 @@ def _lengths(scenario: CaseScenario) -> tuple[TokenDistribution, TokenDistributi
     p_cv = 0.0 if fixed or profile is None else profile.prompt_cv
     o_cv = 0.0 if fixed or profile is None else profile.output_cv
     cap = None if profile is None else profile.max_tokens
-    return token_distribution(p_mean, p_cv, cap), token_distribution(o_mean, o_cv, cap)
+    out_cap = None if profile is None else profile.output_max_tokens
+    return token_distribution(p_mean, p_cv, cap), token_distribution(o_mean, o_cv, cap, out_cap)
 
 
 def _load(scenario: CaseScenario) -> LoadSpec:

@@ -25,6 +25,9 @@ class DatasetProfile(FrozenModel):
     output_mean: Annotated[float, Field(gt=0)]
     output_cv: Annotated[float, Field(ge=0)] = 0.0
     max_tokens: Annotated[int, Field(gt=0)] | None = None
+    #: The longest output the benchmark client lets through (a hard cap on the sampled
+    #: lengths; ``None``: 20 × the mean or ``max_tokens``, whichever is larger).
+    output_max_tokens: Annotated[int, Field(gt=0)] | None = None
     kind: FactKind
     source: str
 
@@ -38,13 +41,16 @@ DATASETS: dict[str, DatasetProfile] = {
             prompt_cv=1.2,
             output_mean=205,
             output_cv=2.0,
+            output_max_tokens=2044,
             kind=FactKind.DERIVED,
             source="means of the stated input/output totals of GPUStack performance-lab ShareGPT "
             "runs (vllm bench serve, ShareGPT_V3_unfiltered_cleaned_split: 219-229 prompt, "
             "201-217 output tokens per request); CVs estimated: the prompt's for conversational "
             "turns; the output's 2.0 because ShareGPT answers are heavily skewed, many under 20 "
             "tokens (CentML flexible-inference-bench PR #103), which a lognormal of this mean "
-            "reaches at CV 2 (11 % under 20 tokens; at CV 1, 0.8 %)",
+            "reaches at CV 2 (11 % under 20 tokens; at CV 1, 0.8 %); vllm bench serve keeps "
+            "only prompts of 4-1,024 tokens with prompt + output <= 2,048 (vllm/benchmarks/"
+            "datasets.py is_valid_sequence), so no output exceeds 2,044 tokens",
         ),
         DatasetProfile(
             name="mlperf-llama2-70b",
@@ -129,11 +135,16 @@ def dataset_profile(name: str) -> DatasetProfile:
         raise InputError(f"no length knowledge for dataset {name!r}; known: {known}") from None
 
 
-def token_distribution(mean: float, cv: float, max_tokens: int | None = None) -> TokenDistribution:
+def token_distribution(
+    mean: float, cv: float, max_tokens: int | None = None, hard_max: int | None = None
+) -> TokenDistribution:
     """A lognormal length distribution with ``mean`` and coefficient of variation ``cv``
-    (``fixed`` when ``cv`` is 0)."""
+    (``fixed`` when ``cv`` is 0), truncated at 20 × the mean or ``max_tokens`` (the larger),
+    and never above ``hard_max`` (nor below the mean)."""
     mean = max(float(mean), 1.0)
     if cv <= 0:
         return TokenDistribution(kind="fixed", mean=mean, stdev=0.0, max=math.ceil(mean))
     cap = max(max_tokens or 0, round(mean * 20))
+    if hard_max is not None:
+        cap = max(min(cap, hard_max), math.ceil(mean))
     return TokenDistribution(kind="lognormal", mean=mean, stdev=mean * cv, max=cap)

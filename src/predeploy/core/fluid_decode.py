@@ -207,9 +207,7 @@ def itl_stats(
         low = _open_loop_decode_quantile(inp, op, np.minimum(q / 100.0 / decode_share, 0.999))
         mid_level = (q / 100.0 - decode_share) / np.maximum(mix_share, 1e-9)
         mid = _open_loop_mixed_quantile(inp, op, mid_level)
-        mix = three_point_quantile(
-            q / 100.0, low, (mid, mix_share), (wave.step_s, wave_share)
-        )
+        mix = three_point_quantile(q / 100.0, low, (mid, mix_share), (wave.step_s, wave_share))
         out[f"itl_ms_{label}"] = np.where(kind == STATIC_BATCH, static_q, mix) * 1e3
 
 
@@ -270,9 +268,10 @@ def drain_end_s(
     the mean output at the running batch's step time ``t̄``). With variable output lengths
     the run ends later, with its longest request: ``O_max`` = the lognormal output quantile
     ``1 − 1/(N + 1)`` (expected maximum of ``N`` draws; capped at ``MAX_OUTPUT_FACTOR`` × the
-    mean like the sampler). It starts at the mean TTFT (its queue position is uniform),
-    decodes ``(T_bulk − mean TTFT)/t̄`` tokens while the batch is full, and the rest alone
-    at the single-sequence step time ``t_1 = t(0, 0, 1, I + O_max/2)``::
+    mean like the sampler, and at the workload's longest allowed output). It starts at the
+    mean TTFT (its queue position is uniform), decodes ``(T_bulk − mean TTFT)/t̄`` tokens
+    while the batch is full, and the rest alone at the single-sequence step time
+    ``t_1 = t(0, 0, 1, I + O_max/2)``::
 
         T_end = T_bulk + max(0, O_max − 1 − (T_bulk − mean TTFT)/t̄) · t_1
 
@@ -286,7 +285,8 @@ def drain_end_s(
         return bulk
     quantile = 1.0 - 1.0 / (np.maximum(n_prompts, 1.0) + 1.0)
     factor = np.minimum(lognormal_factor(quantile, inp.output_cv), MAX_OUTPUT_FACTOR)
-    longest = np.where(finite_run, np.maximum(inp.output_tokens * factor, inp.output_tokens), 0.0)
+    longest_drawn = np.minimum(inp.output_tokens * factor, inp.output_max)
+    longest = np.where(finite_run, np.maximum(longest_drawn, inp.output_tokens), 0.0)
     if not np.any(longest > inp.output_tokens):
         return bulk
     one = np.ones_like(longest)

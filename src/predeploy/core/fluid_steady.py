@@ -68,6 +68,7 @@ class FluidInputs:
     output_tokens: np.ndarray
     prompt_cv: np.ndarray
     output_cv: np.ndarray
+    output_max: np.ndarray
     max_num_seqs: np.ndarray
     max_num_batched_tokens: np.ndarray
     kv_capacity_tokens: np.ndarray

@@ -114,6 +114,8 @@ class PreparedScenario:
     prompt_cv: float
     output_mean: float
     output_cv: float
+    #: The longest output the workload allows (its distribution's ``max``; inf if none).
+    output_max: float
     kv_capacity_tokens: float
     chunked_prefill: bool
     separate_prefill_batches: bool
@@ -245,6 +247,7 @@ def prepare(scenario: ServingScenario) -> PreparedScenario:
         prompt_cv=_coefficient_of_variation(prompt.mean, prompt.stdev),
         output_mean=output.mean,
         output_cv=_coefficient_of_variation(output.mean, output.stdev),
+        output_max=float(output.max) if output.max is not None else math.inf,
         kv_capacity_tokens=float(max(memory.kv_capacity_tokens, 1)),
         chunked_prefill=chunked,
         separate_prefill_batches=profile.separate_prefill_batches
@@ -320,6 +323,7 @@ def stack(prepared: Sequence[PreparedScenario], eff: EfficiencyArrays) -> FluidI
         output_tokens=column("output_mean"),
         prompt_cv=column("prompt_cv"),
         output_cv=column("output_cv"),
+        output_max=column("output_max"),
         max_num_seqs=np.array([p.settings.max_num_seqs for p in prepared], dtype=float),
         max_num_batched_tokens=np.array(
             [p.settings.max_num_batched_tokens for p in prepared], dtype=float

@@ -11,8 +11,10 @@ from tests.perf_fixtures import h100
 from predeploy.core.benchmarks import case_from_record, output_unknown, scenario_from_case
 from predeploy.core.cases import architecture_from_model_config, parse_case
 from predeploy.core.catalog import InMemoryCatalog
+from predeploy.core.datasets import token_distribution
 from predeploy.core.errors import InputError
 from predeploy.core.kv_cache import kv_bytes_per_token
+from predeploy.core.lengths import token_length_grid
 from predeploy.core.types import BenchmarkRecord, FactKind, Provenance
 
 LLAMA_8B_CONFIG = {
@@ -185,3 +187,43 @@ def test_older_vllm_versions_use_their_memory_default() -> None:
     assert (old.vllm.max_num_seqs, old.vllm.max_num_batched_tokens) == (1024, 8192)
     assert scenario_of("0.33.0").vllm is None
     assert scenario_of(None).vllm is None
+
+
+def test_sharegpt_outputs_are_skewed_and_capped_like_vllm_bench_serve() -> None:
+    record = BenchmarkRecord(
+        id="r",
+        model="m/m",
+        gpu="H100-SXM",
+        gpu_count=1,
+        tp=1,
+        precision="bf16",
+        engine="vllm",
+        input_tokens=217,
+        output_tokens=201,
+        dataset="sharegpt",
+        load={"kind": "burst", "num_prompts": 1000},
+        metrics={"ttft_ms_mean": 100.0},
+        source_key="s",
+        provenance=Provenance(source="test", kind=FactKind.MEASURED),
+    )
+    case = case_from_record(record)
+    case = case.model_copy(
+        update={
+            "scenario": case.scenario.model_copy(
+                update={"model_config_": architecture_from_model_config(LLAMA_8B_CONFIG)}
+            )
+        }
+    )
+    out = scenario_from_case(case, InMemoryCatalog(gpus=[h100()])).output_tokens
+    assert out.kind == "lognormal" and out.mean == 201
+    # Many answers are short (a heavy lower tail), none longer than the client keeps.
+    assert out.max == 2044
+    grid = token_length_grid(out)
+    assert (grid < 20).mean() > 0.05 and grid.max() <= 2044
+
+
+def test_token_distribution_hard_cap_never_cuts_below_the_mean() -> None:
+    assert token_distribution(200, 1.0).max == 4000
+    assert token_distribution(200, 1.0, hard_max=1000).max == 1000
+    assert token_distribution(200, 1.0, hard_max=100).max == 200
+    assert token_distribution(200, 0.0, hard_max=100).kind == "fixed"

@@ -266,3 +266,13 @@ def test_a_rare_slow_step_does_not_move_the_p99() -> None:
     common = three_point_quantile(0.99, low, (slow, np.array([0.02])), (slow, np.array([0.0])))
     assert rare[0] - 0.027 < 0.03 * (1.25 - 0.027)
     assert common[0] == pytest.approx(1.25)
+
+
+def test_a_burst_drains_no_longer_than_its_longest_allowed_output() -> None:
+    def burst(max_tokens: int) -> ServingScenario:
+        output = TokenDistribution(kind="lognormal", mean=200, stdev=400, max=max_tokens)
+        return _burst(1.0, 1000).model_copy(update={"output_tokens": output})
+
+    capped, uncapped = predict_many([burst(600), burst(4000)], PARAMS)
+    # The longest request of 1,000 draws would be ~20 × the mean; the cap ends the run sooner.
+    assert capped.metrics.output_tokens_per_s > 1.05 * uncapped.metrics.output_tokens_per_s

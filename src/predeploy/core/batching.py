@@ -27,6 +27,10 @@ is admitted only when the free blocks, less those promised to running requests, 
 context (prompt plus output); what it does not allocate at once stays promised to it, so the
 running requests never run out of blocks and nothing is preempted.
 
+With ``scheduler_steps`` N > 1 (multi-step scheduling: vLLM V0 ``--num-scheduler-steps``,
+SGLang ``--num-continuous-decode-steps``) step 3 runs only on every N-th step (or when nothing
+runs): an arrival waits for the next admission step.
+
 KV blocks, and with prefix caching the blocks of a preempted context that are still cached
 when it is scheduled again, are kept by :class:`~predeploy.core.block_pool.BlockPool`.
 Simplifications, stated: no speculative decoding, no ``long_prefill_token_threshold``; vLLM's
@@ -114,6 +118,7 @@ class ContinuousBatcher:
         #: Free blocks promised to admitted requests (``reserve_full_context``), not yet used.
         self.reserved_blocks = 0
         self._reserve = config.reserve_full_context
+        self._admission_period = config.scheduler_steps
         #: Requests preempted by the last :meth:`schedule` while they were decoding.
         self.preempted_decoding: list[int] = []
         self.prefill_tokens_computed = 0
@@ -199,7 +204,7 @@ class ContinuousBatcher:
                 self._preempt(r)
                 preempted = True
 
-        if not preempted:
+        if not preempted and self._admitting():
             waiting = self.waiting
             running = self.running
             max_seqs = self.config.max_num_seqs
@@ -278,7 +283,11 @@ class ContinuousBatcher:
             return 0
         limit = self.decoders.next_finish_step() - self.step_index + 1
         if self.waiting and not self._waiting_head_blocked():
-            return 0
+            # Multi-step scheduling: nobody is admitted before the next admission step.
+            to_admission = -self.step_index % self._admission_period
+            if not to_admission:
+                return 0
+            limit = min(limit, to_admission)
         return self.decoders.steps_within(self.blocks.free_blocks, limit, self.step_index)
 
     def decode_block_demand(self, steps: int) -> list[int]:
@@ -309,6 +318,11 @@ class ContinuousBatcher:
         return finished
 
     # ----------------------------------------------------------------- internals
+    def _admitting(self) -> bool:
+        """New requests may join this step: every step, or every ``scheduler_steps``-th (and
+        whenever nothing runs) under multi-step scheduling."""
+        return not self.step_index % self._admission_period or not self.running
+
     def _waiting_head_blocked(self) -> bool:
         """The head of the waiting queue cannot be admitted in the next (decode-only) step."""
         if len(self.running) >= self.config.max_num_seqs:

@@ -36,10 +36,12 @@ SETTING_FLAGS: dict[str, tuple[str, ValueKind]] = {
     "max-num-batched-tokens": ("max_num_batched_tokens", "int"),
     "gpu-memory-utilization": ("gpu_memory_utilization", "fraction"),
     "kv-cache-dtype": ("kv_cache_dtype", "kv_dtype"),
+    "num-scheduler-steps": ("scheduler_steps", "int"),
     # SGLang
     "max-running-requests": ("max_num_seqs", "int"),
     "chunked-prefill-size": ("max_num_batched_tokens", "budget"),
     "mem-fraction-static": ("gpu_memory_utilization", "fraction"),
+    "num-continuous-decode-steps": ("scheduler_steps", "int"),
     # TensorRT-LLM (trtllm-serve / trtllm-bench)
     "max-batch-size": ("max_num_seqs", "int"),
     "max-num-tokens": ("max_num_batched_tokens", "int"),

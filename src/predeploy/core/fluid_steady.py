@@ -75,6 +75,7 @@ class FluidInputs:
     chunked_prefill: np.ndarray
     separate_prefill_batches: np.ndarray
     reserve_full_context: np.ndarray
+    scheduler_steps: np.ndarray
     load_kind: np.ndarray
     rate_rps: np.ndarray
     arrival_cv: np.ndarray
@@ -216,7 +217,8 @@ def steady_state(
     recompute = np.where(kv_full, KV_BOUND_RECOMPUTE_PER_OUTPUT_TOKEN * batch, 0.0)
     seen, others = _request_view(RequestView.of(inp), np.asarray(batch, dtype=float))
     mean_prefill = others * prompt / out + recompute
-    chunk_async = np.minimum(budget, np.maximum(prompt, mean_prefill))
+    # Multi-step scheduling admits the prompts of ``N`` steps together.
+    chunk_async = np.minimum(budget, np.maximum(prompt, inp.scheduler_steps * mean_prefill))
     chunk_sync = np.minimum(budget, np.maximum(batch * prompt, prompt))
     chunk = sync * chunk_sync + (1.0 - sync) * chunk_async
     chunk = np.where(inp.separate_prefill_batches & (np.asarray(backlog) > 0), budget, chunk)

@@ -5,7 +5,10 @@ per request sample.
 own prefill steps, ``t̄/2 + max(1, x/budget)·t_dec + x·(t_mix − t_dec)/p`` for an ``x``-token
 prompt, plus its own quadratic attention: a prompt of ``x`` tokens attends to ``x/2`` cached
 tokens per token on average, the mixed step to ``E[x²]/(2E[x])``; plus the per-request
-overhead of served loads.
+overhead of served loads. A scheduler that admits new requests only once every ``N`` steps
+(multi-step scheduling) holds an arrival until the next admission: a further ``U·(N − 1)``
+decode steps, ``U`` uniform (the first of the ``N`` is the residual step already counted),
+and is prefilled with the prompts of the ``N − 1`` other steps of its group.
 
 **Open loop** at ``λ``: service + the wait at the prefill budget (``ρ = λ·S``,
 ``fluid_queueing``): Kingman's mean, exponential over the share ``ρ`` that waits, for Poisson
@@ -42,7 +45,7 @@ from predeploy.core.fluid_queueing import (
     prefill_service_moments,
     waiting_probability,
 )
-from predeploy.core.fluid_stats import columns
+from predeploy.core.fluid_stats import columns, grid
 from predeploy.core.fluid_steady import (
     CLOSED_LOOP,
     OPEN_LOOP,
@@ -50,6 +53,10 @@ from predeploy.core.fluid_steady import (
     FluidInputs,
     prefill_context_tokens,
 )
+
+#: Sample dimension (``fluid_stats.grid``) of an arrival's phase within a multi-step group
+#: (0-4 are the queue position, prompt, wait, output and TPOT spread).
+SCHEDULER_PHASE_DIMENSION = 5
 
 
 def time_to_first_token(
@@ -94,8 +101,14 @@ def service_ttft(
     st, prompt_k, col = op.steady, req.prompt_tokens, columns
     per_token_mix = (col(st.t_mix) - col(st.t_dec)) / col(st.prefill_step_tokens)
     mix_context = col(prefill_context_tokens(inp))
+    extra_steps = col(inp.scheduler_steps - 1.0)
+    admission_steps = grid(SCHEDULER_PHASE_DIMENSION, req.points)[None, :] * extra_steps
+    # The prompts that arrived over the other steps of its group share its prefill step.
+    group_tokens = extra_steps * col(st.prefill_share * st.prefill_step_tokens)
     return np.asarray(
         0.5 * col(st.t_mean)
+        + admission_steps * col(st.t_dec)
+        + group_tokens * per_token_mix
         + np.maximum(1.0, prompt_k / col(st.budget)) * col(st.t_dec)
         + prompt_k * per_token_mix
         + col(pair_s) * prompt_k * (prompt_k / 2.0 - mix_context)

@@ -240,6 +240,7 @@ def scheduler_config(prepared: PreparedScenario) -> SchedulerConfig:
         max_model_len=max_len,
         enable_prefix_caching=s.enable_prefix_caching,
         reserve_full_context=prepared.reserve_full_context,
+        scheduler_steps=prepared.scheduler_steps,
     )
 
 

@@ -40,6 +40,10 @@ class SchedulerConfig(FrozenModel):
     #: requested new tokens likewise): a running request never needs a block that is not
     #: there, so nothing is ever preempted, and fewer requests run at once.
     reserve_full_context: bool = False
+    #: New requests are admitted only on every this-many-th step (multi-step scheduling:
+    #: vLLM V0 ``--num-scheduler-steps``, SGLang ``--num-continuous-decode-steps``), or when
+    #: nothing runs.
+    scheduler_steps: PositiveInt = 1
 
     @model_validator(mode="after")
     def _startable(self) -> SchedulerConfig:

@@ -120,6 +120,8 @@ class PreparedScenario:
     chunked_prefill: bool
     separate_prefill_batches: bool
     reserve_full_context: bool
+    #: Steps between the scheduler's admissions of new requests (1: every step).
+    scheduler_steps: int
     load_code: int
     rate_rps: float
     arrival_cv: float
@@ -254,6 +256,7 @@ def prepare(scenario: ServingScenario) -> PreparedScenario:
         if stated.separate_prefill_batches is None
         else stated.separate_prefill_batches,
         reserve_full_context=profile.reserve_full_context,
+        scheduler_steps=stated.scheduler_steps or 1,
         load_code=LOAD_CODES[load.kind],
         rate_rps=(load.rate_rps or 0.0) / replicas,
         arrival_cv=load.cv if load.kind == "gamma" else 1.0,
@@ -334,6 +337,7 @@ def stack(prepared: Sequence[PreparedScenario], eff: EfficiencyArrays) -> FluidI
             [p.separate_prefill_batches for p in prepared], dtype=bool
         ),
         reserve_full_context=np.array([p.reserve_full_context for p in prepared], dtype=bool),
+        scheduler_steps=column("scheduler_steps"),
         load_kind=np.array([p.load_code for p in prepared], dtype=int),
         rate_rps=column("rate_rps"),
         arrival_cv=column("arrival_cv"),

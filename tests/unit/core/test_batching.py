@@ -213,3 +213,21 @@ def test_tight_cache_with_prefix_caching_reuses_preempted_blocks() -> None:
             b.check_invariants()
     assert plain.num_preemptions > 0 and cached.blocks.prefix_tokens_reused > 0
     assert cached.prefill_tokens_computed < plain.prefill_tokens_computed
+
+
+def test_multi_step_scheduling_admits_only_every_nth_step() -> None:
+    b = ContinuousBatcher(config(scheduler_steps=4), [8, 8], [20, 20])
+    b.enqueue(0)
+    assert run_steps(b, 1)[0][0] == 8  # nothing running: admitted at once
+    b.enqueue(1)
+    steps = run_steps(b, 4)  # steps 1-3 decode only; step 4 is the next admission
+    assert [prefill for prefill, _, _ in steps] == [0, 0, 0, 8]
+    assert b.state[1] == DECODING
+
+
+def test_a_decode_stretch_ends_at_the_next_admission_step() -> None:
+    b = ContinuousBatcher(config(scheduler_steps=4), [8, 8], [20, 20])
+    b.enqueue(0)
+    run_steps(b, 1)
+    b.enqueue(1)
+    assert b.decode_stretch_limit() == 3

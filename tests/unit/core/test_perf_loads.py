@@ -276,3 +276,38 @@ def test_a_burst_drains_no_longer_than_its_longest_allowed_output() -> None:
     capped, uncapped = predict_many([burst(600), burst(4000)], PARAMS)
     # The longest request of 1,000 draws would be ~20 × the mean; the cap ends the run sooner.
     assert capped.metrics.output_tokens_per_s > 1.05 * uncapped.metrics.output_tokens_per_s
+
+
+def _stepped(steps: int) -> ServingScenario:
+    return ServingScenario(
+        model_id="m",
+        model=llama_8b(),
+        gpu=h100(),
+        precision=Precision.BF16,
+        prompt_tokens=TokenDistribution(kind="lognormal", mean=1000, stdev=500, max=4000),
+        output_tokens=TokenDistribution(kind="lognormal", mean=200, stdev=100, max=2000),
+        load=LoadSpec(kind="poisson", rate_rps=8.0),
+        engine_settings=EngineSettings(scheduler_steps=steps),
+    )
+
+
+def test_multi_step_scheduling_holds_arrivals_until_the_next_admission() -> None:
+    every, tenth = predict_many([_stepped(1), _stepped(10)], PARAMS)
+    e, t = every.metrics, tenth.metrics
+    assert e.ttft_ms.p50 is not None and t.ttft_ms.p50 is not None
+    assert e.tpot_ms.p50 is not None and t.tpot_ms.p50 is not None
+    # An arrival waits on average ~4.5 more decode steps (~13 ms each here) and shares its
+    # prefill step with the prompts of the other steps of its group.
+    assert t.ttft_ms.p50 > e.ttft_ms.p50 + 4.0 * e.tpot_ms.p50
+    assert t.tpot_ms.p50 == pytest.approx(e.tpot_ms.p50, rel=0.1)
+    assert t.output_tokens_per_s == pytest.approx(e.output_tokens_per_s, rel=0.01)
+
+
+@pytest.mark.parametrize("steps", [1, 10])
+def test_multi_step_scheduling_analytic_median_ttft_agrees_with_the_simulation(
+    steps: int,
+) -> None:
+    analytic = predict(_stepped(steps), PARAMS).metrics.ttft_ms.p50
+    simulated = predict(_stepped(steps), PARAMS, mode="simulate", num_requests=2000)
+    assert analytic is not None and simulated.metrics.ttft_ms.p50 is not None
+    assert analytic == pytest.approx(simulated.metrics.ttft_ms.p50, rel=0.15)

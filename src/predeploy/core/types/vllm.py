@@ -85,6 +85,8 @@ class EngineSettings(FrozenModel):
     ``free_memory_fraction`` a share of what the weights leave (TensorRT-LLM
     ``--kv_cache_free_gpu_memory_fraction``). ``expert_parallel``: data-parallel attention
     with the experts spread over the GPUs (``ServingScenario.expert_parallel``).
+    ``scheduler_steps``: the scheduler admits new requests once every this many steps (vLLM
+    V0 ``--num-scheduler-steps``, SGLang ``--num-continuous-decode-steps``); 1 = every step.
     ``unmodelled``: stated flags that change performance in ways the model does not represent
     (speculative decoding, attention backends, ...), so a prediction can say what it did not
     account for.
@@ -98,4 +100,5 @@ class EngineSettings(FrozenModel):
     separate_prefill_batches: bool | None = None
     kv_cache_dtype: KvCacheDtype | None = None
     expert_parallel: bool | None = None
+    scheduler_steps: PositiveInt | None = None
     unmodelled: tuple[str, ...] = ()

@@ -21,7 +21,6 @@ from predeploy.core.memory import smallest_fitting_tp
 from predeploy.core.types import (
     BenchmarkRecord,
     Engine,
-    EngineSettings,
     GpuSpec,
     KvCacheDtype,
     LoadSpec,
@@ -182,32 +181,6 @@ def _wide_ep_harness(sc: CaseScenario, arch: ModelArchitecture, tp: int) -> bool
     )
 
 
-#: AMD's MLPerf Inference v5.1 harness (``harness_llm``, used by AMD and the partners that
-#: submitted on its code) runs vLLM in process with multi-step scheduling and chunked prefill
-#: off: ``num_scheduler_steps`` 7-11 and ``max_num_batched_tokens`` 32,000-65,536 in its
-#: published configs (mixtral-8x7b ``server_mi325x.yaml``: 10 and 32,000; llama2-70b
-#: ``offline_mi325x.yaml``: 7 and 65,536, ``offline_mi300x.yaml``: 11 and 40,960;
-#: mlcommons/inference_results_v5.1 ``closed/AMD/code/*/harness_llm/models/``). The Server
-#: config's values are used for every AMD vLLM MLPerf case (its llama2-70b Server and
-#: Interactive configs are not published; its custom decode-batch scheduler is not modelled).
-AMD_MLPERF_VLLM_SETTINGS = EngineSettings(
-    scheduler_steps=10, chunked_prefill=False, max_num_batched_tokens=32000
-)
-
-
-def _harness_settings(
-    sc: CaseScenario, gpu: GpuSpec, stated: EngineSettings | None
-) -> EngineSettings | None:
-    """Engine settings a known benchmark harness runs with, under any the case states."""
-    in_process = sc.dataset.startswith(IN_PROCESS_DATASET_PREFIX)
-    if not (sc.engine == Engine.VLLM and in_process and gpu.vendor == "amd"):
-        return stated
-    if stated is None:
-        return AMD_MLPERF_VLLM_SETTINGS
-    given = stated.model_dump(exclude_defaults=True)
-    return AMD_MLPERF_VLLM_SETTINGS.model_copy(update=given)
-
-
 def scenario_from_case(case: CalibrationCase | CaseScenario, catalog: Catalog) -> ServingScenario:
     """The :class:`ServingScenario` a calibration case describes.
 
@@ -222,9 +195,7 @@ def scenario_from_case(case: CalibrationCase | CaseScenario, catalog: Catalog) -
         raise InputError(str(exc)) from None
     arch, precision = _architecture(sc, catalog)
     prompt, output = _lengths(sc)
-    stated = _harness_settings(
-        sc, gpu, parse_engine_args(sc.engine_args) if sc.engine_args else None
-    )
+    stated = parse_engine_args(sc.engine_args) if sc.engine_args else None
     kv_dtype = (
         sc.kv_cache_dtype
         or (stated.kv_cache_dtype if stated else None)

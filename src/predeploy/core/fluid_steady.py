@@ -305,7 +305,7 @@ def _slot_time(inp: FluidInputs, batch: np.ndarray, view: RequestView) -> np.nda
     budget = prefill_budget(inp, batch, prompt)
     seen, others = _request_view(view, batch)
     mean_prefill = others * prompt / out
-    chunk = np.minimum(budget, np.maximum(prompt, mean_prefill))
+    chunk = np.minimum(budget, np.maximum(prompt, inp.scheduler_steps * mean_prefill))
     share = np.clip(mean_prefill / chunk, 0.0, 1.0)
     kv = seen * (prompt + 0.5 * inp.output_tokens)
     zero = np.zeros_like(batch)

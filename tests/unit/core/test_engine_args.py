@@ -160,31 +160,3 @@ def test_multi_step_scheduling_flags() -> None:
     assert parse_engine_args(sglang).scheduler_steps == 4
     with pytest.raises(InputError, match="num-scheduler-steps"):
         parse_engine_args("vllm serve m --num-scheduler-steps 0")
-
-
-def _mlperf_case(gpu: str, engine: str) -> dict[str, object]:
-    return {
-        "id": "x",
-        "scenario": {
-            "model": "m/m",
-            "model_config": LLAMA_8B_CONFIG,
-            "gpu": gpu,
-            "gpu_count": 8,
-            "engine": engine,
-            "output_tokens": 300,
-            "dataset": "mlperf-llama2-70b",
-            "load": {"kind": "request_rate", "value": 100.0, "arrival": "poisson"},
-        },
-        "expected": {"ttft_ms_p99": 1000.0},
-    }
-
-
-def test_amd_mlperf_vllm_runs_are_read_with_the_harness_multi_step_settings() -> None:
-    mi300x = h100().model_copy(update={"name": "MI300X", "vendor": "amd"})
-    catalog = InMemoryCatalog(gpus=[h100(), mi300x])
-    amd = scenario_from_case(parse_case(_mlperf_case("MI300X", "vllm")), catalog)
-    assert amd.engine_settings is not None
-    assert amd.engine_settings.scheduler_steps == 10
-    assert amd.engine_settings.chunked_prefill is False
-    nvidia = scenario_from_case(parse_case(_mlperf_case("H100-SXM", "vllm")), catalog)
-    assert nvidia.engine_settings is None or nvidia.engine_settings.scheduler_steps is None

@@ -19,6 +19,9 @@ from predeploy.kb.seed_files import seed_catalog
 #: Targets for unseen requests (the issue's acceptance numbers).
 MIN_FIELD_ACCURACY = 0.95
 MIN_CASE_ACCURACY = 0.85
+#: Requests the extractor has been fixed on (own cases, blind rounds after their fixes, the
+#: development set) are regression tests: every field of every one must stay right.
+REGRESSION_ACCURACY = 1.0
 
 
 def _predict(cases: list[dict[str, Any]], catalog: Catalog) -> dict[str, dict[str, Any]]:
@@ -48,10 +51,11 @@ def test_own_cases_are_varied() -> None:
 @pytest.mark.parametrize("catalog_name", ["fixture", "seed"])
 def test_own_cases_accuracy(catalog_name: str) -> None:
     catalog = intent_catalog() if catalog_name == "fixture" else seed_catalog()
-    cases = read_cases(OWN_CASES)
+    known = {m.id for m in catalog.models()}
+    # A request naming a model only the shipped catalog has cannot resolve in the small one.
+    cases = [c for c in read_cases(OWN_CASES) if c["expect"].get("model") in (None, *known)]
     result = score(cases, _predict(cases, catalog))
-    assert result.field_accuracy >= MIN_FIELD_ACCURACY, result.misses
-    assert result.case_accuracy >= MIN_CASE_ACCURACY, result.misses
+    assert result.case_accuracy >= REGRESSION_ACCURACY, result.misses
 
 
 #: Blind rounds: requests written and labelled before the extractor was tuned on them.
@@ -63,8 +67,7 @@ def test_blind_rounds_accuracy(path: Path) -> None:
     """Labels name shipped catalog models (Kimi K2, Codestral): read with the seed catalog."""
     cases = read_cases(path)
     result = score(cases, _predict(cases, seed_catalog()))
-    assert result.field_accuracy >= MIN_FIELD_ACCURACY, result.misses
-    assert result.case_accuracy >= MIN_CASE_ACCURACY, result.misses
+    assert result.case_accuracy >= REGRESSION_ACCURACY, result.misses
 
 
 def test_dev_set_with_the_shared_scorer(shared_dir: Path, tmp_path: Path) -> None:
@@ -87,3 +90,4 @@ def test_dev_set_with_the_shared_scorer(shared_dir: Path, tmp_path: Path) -> Non
         cases_ok += all(results)
     assert ok / fields >= MIN_FIELD_ACCURACY
     assert cases_ok / len(cases) >= MIN_CASE_ACCURACY
+    assert cases_ok == len(cases), "the development set is a regression test too"

@@ -142,7 +142,7 @@ QUANTILE_SMOOTHING_MIN_BAND = 1e-4
 
 
 def two_point_quantile(
-    q: float, low: np.ndarray, high: np.ndarray, high_share: np.ndarray
+    q: float | np.ndarray, low: np.ndarray, high: np.ndarray, high_share: np.ndarray
 ) -> np.ndarray:
     """Quantile ``q`` (0-1) of a mixture: ``low`` with probability ``1 − share``, else ``high``.
 
@@ -151,8 +151,8 @@ def two_point_quantile(
     ``1 − q`` (±1 point at p99): a 0.04 % share of slow steps moved a p99 31 % of the way to
     them with ±2.5 points, 2 % with ±1.
     """
-    band = max(
-        min(QUANTILE_SMOOTHING_BAND, QUANTILE_SMOOTHING_TAIL_SHARE * (1.0 - q)),
+    band = np.maximum(
+        np.minimum(QUANTILE_SMOOTHING_BAND, QUANTILE_SMOOTHING_TAIL_SHARE * (1.0 - q)),
         QUANTILE_SMOOTHING_MIN_BAND,
     )
     weight = np.clip((q - (1.0 - high_share) + band) / (2 * band), 0.0, 1.0)
@@ -160,7 +160,7 @@ def two_point_quantile(
 
 
 def three_point_quantile(
-    q: float,
+    q: float | np.ndarray,
     low: np.ndarray,
     mid: tuple[np.ndarray, np.ndarray],
     high: tuple[np.ndarray, np.ndarray],

@@ -321,6 +321,8 @@ def _slot_time(inp: FluidInputs, batch: np.ndarray, view: RequestView) -> np.nda
 #: Regula-falsi (Illinois) steps for the open-loop operating batch; the residual
 #: ``λ·slot_time(B) − B`` is nearly linear in ``B``, so a few steps reach float precision.
 OPEN_LOOP_SOLVER_ITERATIONS = 10
+#: Residual (in sequences, relative to ``B_max``) at which every scenario's batch is solved.
+OPEN_LOOP_SOLVER_TOLERANCE = 1e-9
 
 
 def solve_open_loop_batch(inp: FluidInputs, rate: np.ndarray, b_max: np.ndarray) -> np.ndarray:
@@ -342,6 +344,8 @@ def solve_open_loop_batch(inp: FluidInputs, rate: np.ndarray, b_max: np.ndarray)
         swap = fc * fb < 0
         a, fa = np.where(swap, b, a), np.where(swap, fb, fa * 0.5)
         b, fb = c, fc
+        if np.all(np.abs(fc) <= OPEN_LOOP_SOLVER_TOLERANCE * np.maximum(b_max, 1.0)):
+            break
     return np.asarray(np.where(saturated | (rate <= 0), b_max, np.maximum(b, floor)), dtype=float)
 
 

@@ -150,8 +150,10 @@ def tpot_samples(
     )
 
 
-#: Mean prompt arrivals per request lifetime above which their count is taken as normal.
-POISSON_EVENTS_NORMAL_ABOVE = 30.0
+#: Mean prompt arrivals per request lifetime over which the skewed Poisson count hands over to
+#: the normal spread (linearly, so TPOT stays continuous in the load).
+POISSON_EVENTS_NORMAL_FROM = 20.0
+POISSON_EVENTS_NORMAL_TO = 40.0
 
 
 def _open_loop_tpot(
@@ -162,7 +164,8 @@ def _open_loop_tpot(
     so their number is ``s·K`` with ``K`` Poisson of mean ``n·f/s`` (``n`` gaps, ``f`` the
     prefill share): ``TPOT = t_dec + s·K·(t_mix − t_dec)/n``, the mean of the binomial
     spread but skewed: with few, long prefills most requests meet fewer than average and the
-    median is below the mean. Many arrivals per lifetime keep the normal spread."""
+    median is below the mean. Many arrivals per lifetime keep the normal spread; in between
+    the two are blended, so a little more load never lowers a TPOT percentile."""
     st = op.steady
     f = st.prefill_share[rows, None]
     per_event = np.maximum(op.prompt[rows] / np.maximum(st.prefill_step_tokens[rows], 1.0), 1.0)
@@ -172,9 +175,9 @@ def _open_loop_tpot(
     events = poisson_quantiles(mean_events.ravel(), u.ravel()).reshape(gaps.shape)
     delta = (st.t_mix[rows] - st.t_dec[rows])[:, None]
     poisson = st.t_dec[rows, None] + s * events * delta / gaps
-    return np.asarray(
-        np.where(mean_events > POISSON_EVENTS_NORMAL_ABOVE, normal, poisson), dtype=float
-    )
+    span = POISSON_EVENTS_NORMAL_TO - POISSON_EVENTS_NORMAL_FROM
+    weight = np.clip((mean_events - POISSON_EVENTS_NORMAL_FROM) / span, 0.0, 1.0)
+    return np.asarray(poisson + weight * (normal - poisson), dtype=float)
 
 
 def itl_stats(

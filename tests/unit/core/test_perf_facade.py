@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -106,6 +107,21 @@ def test_more_qps_never_lowers_latency(
             a = getattr(getattr(low.metrics, name), stat)
             b = getattr(getattr(high.metrics, name), stat)
             assert b >= a * (1 - 1e-6), (name, stat, a, b)
+
+
+@pytest.mark.parametrize("model", [llama_8b(), llama_70b(), mixtral()], ids=["8b", "70b", "8x7b"])
+def test_latency_rises_with_load_on_a_dense_grid_of_rates(model: ModelArchitecture) -> None:
+    """Hypothesis samples a few pairs of rates; this walks 600 of them, where a jump (e.g. the
+    TPOT spread switching from the Poisson count to the normal at 30 arrivals) would show."""
+    tp = 4 if model.total_params_b > 40 else 1
+    rates = np.geomspace(0.05, 40.0, 600)
+    loads = [LoadSpec(kind="poisson", rate_rps=float(r), num_prompts=2000) for r in rates]
+    preds = predict_many([scenario(load, model=model, tp=tp) for load in loads], PARAMS)
+    for name in ("ttft_ms", "tpot_ms", "e2e_ms", "itl_ms"):
+        for stat in ("mean", "p50", "p99"):
+            values = np.array([getattr(getattr(p.metrics, name), stat) for p in preds])
+            drops = np.flatnonzero(values[1:] < values[:-1] * (1 - 1e-6))
+            assert drops.size == 0, (name, stat, rates[drops[:3]])
 
 
 @settings(max_examples=30, deadline=None)

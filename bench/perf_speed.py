@@ -61,6 +61,9 @@ def main() -> None:
         single.append((time.perf_counter() - started) / 5 * 1e3)
     print(f"analytic predict, one scenario per call ({len(items)} scenarios x 5):")
     print(f"  median {statistics.median(single):.2f} ms, max {max(single):.2f} ms per scenario")
+    for kind in dict.fromkeys(s.load.kind for s in items):
+        times = [t for s, t in zip(items, single, strict=True) if s.load.kind == kind]
+        print(f"  {kind:>15}: median {statistics.median(times):.2f} ms")
     batch = items * 40
     started = time.perf_counter()
     predict_many(batch, params)

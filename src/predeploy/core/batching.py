@@ -27,6 +27,11 @@ is admitted only when the free blocks, less those promised to running requests, 
 context (prompt plus output); what it does not allocate at once stays promised to it, so the
 running requests never run out of blocks and nothing is preempted.
 
+With ``separate_prefill_batches`` (SGLang's scheduler without ``--enable-mixed-chunk``) a step
+either prefills or decodes: whenever a prefill is part-way or a waiting request can be
+admitted, the step is a prefill batch with the whole token budget (step 2's part-way prefill,
+then step 3) and the decoders pause; otherwise it is a decode step of every running request.
+
 With ``scheduler_steps`` N > 1 (multi-step scheduling: vLLM V0 ``--num-scheduler-steps``,
 SGLang ``--num-continuous-decode-steps``) step 3 runs only on every N-th step (or when nothing
 runs): an arrival waits for the next admission step.
@@ -110,6 +115,11 @@ class ContinuousBatcher:
         #: The request part-way through its prefill (always last in ``running``), or −1.
         self.partial = -1
         self.step_index = 0
+        #: Steps in which the decoders advanced (every step, except prefill-only batches).
+        self.decode_step = 0
+        self._separate = config.separate_prefill_batches
+        #: The scheduled step is a prefill batch with the decoders paused.
+        self.prefill_only = False
         #: The KV-cache blocks: free queue and prefix cache.
         self.blocks = BlockPool(config.num_blocks, self._bs, config.enable_prefix_caching)
         #: Aggregates over the decoding requests.
@@ -147,12 +157,12 @@ class ContinuousBatcher:
 
     def decode_kv_tokens(self) -> int:
         """Σ context (computed tokens + the one being computed) over decoders this step."""
-        return self.decoders.kv_tokens(self.step_index)
+        return self.decoders.kv_tokens(self.decode_step)
 
     def computed_tokens(self, request: int) -> int:
         """Tokens of ``request`` whose KV is in the cache now."""
         if self.state[request] == DECODING:
-            return self.computed[request] + self.step_index - self.join_step[request]
+            return self.computed[request] + self.decode_step - self.join_step[request]
         if self.state[request] == PREFILLING:
             return self.computed[request]
         return 0
@@ -172,7 +182,6 @@ class ContinuousBatcher:
     def schedule(self) -> StepWork:
         """Decide the next step (vLLM V1 ``Scheduler.schedule``) and allocate its KV blocks."""
         bs = self._bs
-        s = self.step_index
         budget = self._budget
         chunks = self._chunks
         chunks.clear()
@@ -181,13 +190,15 @@ class ContinuousBatcher:
 
         blocks = self.blocks
         decoders = self.decoders
-        demand = decoders.block_demand(s) if decoders.count else 0
-        if demand <= blocks.free_blocks:
-            blocks.allocate(demand)
-            self._use_reservation(demand)
-        else:
-            preempted = self._schedule_decoders_with_preemption()
-        budget -= decoders.count
+        self.prefill_only = self._separate and self._prefill_ready()
+        if not self.prefill_only:
+            demand = decoders.block_demand(self.decode_step) if decoders.count else 0
+            if demand <= blocks.free_blocks:
+                blocks.allocate(demand)
+                self._use_reservation(demand)
+            else:
+                preempted = self._schedule_decoders_with_preemption()
+            budget -= decoders.count
 
         r = self.partial
         if r >= 0:
@@ -237,13 +248,17 @@ class ContinuousBatcher:
         for _, c, chunk in chunks:
             prefill += chunk
             attn += chunk * (c + chunk / 2.0)
+        if self.prefill_only:
+            return StepWork(prefill, attn, 0, 0)
         return StepWork(prefill, attn, decoders.count, self.decode_kv_tokens())
 
     def complete(self) -> StepOutcome:
         """The scheduled step has run: advance progress, sample tokens, finish requests."""
-        s = self.step_index
-        self.step_index = s + 1
-        self.tokens_generated += self.decoders.count
+        self.step_index += 1
+        decoded = not self.prefill_only
+        if decoded:
+            self.decode_step += 1
+            self.tokens_generated += self.decoders.count
         first: list[int] = []
         resumed: list[int] = []
         finished: list[int] = []
@@ -266,7 +281,9 @@ class ContinuousBatcher:
             else:
                 self._start_decoding(r, done, g)
         self._chunks.clear()
-        self._pop_finished(s, finished)
+        if decoded:
+            self._pop_finished(self.decode_step - 1, finished)
+        self.prefill_only = False
         return StepOutcome(first, resumed, finished)
 
     # ----------------------------------------------------------------- decode stretches
@@ -281,21 +298,21 @@ class ContinuousBatcher:
         """
         if self.partial >= 0 or not self.decoders.count:
             return 0
-        limit = self.decoders.next_finish_step() - self.step_index + 1
+        limit = self.decoders.next_finish_step() - self.decode_step + 1
         if self.waiting and not self._waiting_head_blocked():
             # Multi-step scheduling: nobody is admitted before the next admission step.
             to_admission = -self.step_index % self._admission_period
             if not to_admission:
                 return 0
             limit = min(limit, to_admission)
-        return self.decoders.steps_within(self.blocks.free_blocks, limit, self.step_index)
+        return self.decoders.steps_within(self.blocks.free_blocks, limit, self.decode_step)
 
     def decode_block_demand(self, steps: int) -> list[int]:
         """Blocks the decoders allocate in each of the next ``min(steps, block_size)`` steps.
 
         The pattern repeats with period ``block_size``.
         """
-        return self.decoders.block_demands(self.step_index, steps)
+        return self.decoders.block_demands(self.decode_step, steps)
 
     def advance_decode(self, steps: int) -> list[int]:
         """Commit ``steps`` decode-only steps (at most :meth:`decode_stretch_limit`).
@@ -305,7 +322,7 @@ class ContinuousBatcher:
         if steps <= 0:
             return []
         blocks = self.blocks
-        demand = self.decoders.blocks_over(self.step_index, steps)
+        demand = self.decoders.blocks_over(self.decode_step, steps)
         if demand > blocks.free_blocks:
             free = blocks.free_blocks
             raise ValueError(f"{steps} decode steps need {demand} blocks, {free} free")
@@ -313,8 +330,9 @@ class ContinuousBatcher:
         self._use_reservation(demand)
         self.tokens_generated += steps * self.decoders.count
         self.step_index += steps
+        self.decode_step += steps
         finished: list[int] = []
-        self._pop_finished(self.step_index - 1, finished)
+        self._pop_finished(self.decode_step - 1, finished)
         return finished
 
     # ----------------------------------------------------------------- internals
@@ -323,11 +341,18 @@ class ContinuousBatcher:
         whenever nothing runs) under multi-step scheduling."""
         return not self.step_index % self._admission_period or not self.running
 
+    def _prefill_ready(self) -> bool:
+        """A prefill batch can run now: a prefill is part-way, or the head of the waiting
+        queue can be admitted on this step."""
+        if self.partial >= 0:
+            return True
+        return bool(self.waiting) and self._admitting() and not self._waiting_head_blocked()
+
     def _waiting_head_blocked(self) -> bool:
         """The head of the waiting queue cannot be admitted in the next (decode-only) step."""
         if len(self.running) >= self.config.max_num_seqs:
             return True
-        budget = self._budget - self.decoders.count
+        budget = self._budget if self._separate else self._budget - self.decoders.count
         if budget <= 0:
             return True
         r = self.waiting[0]
@@ -338,13 +363,15 @@ class ContinuousBatcher:
         if self._reserve:  # decoders draw on their own promises: what is left stays left
             return self.full_blocks(r) > self.blocks.free_blocks - self.reserved_blocks
         need = -(-(cached + min(tokens - cached, budget)) // self._bs)
-        demand = self.decoders.block_demand(self.step_index)
+        if self._separate:  # a prefill batch runs without the decoders' allocations
+            return need > self.blocks.free_blocks
+        demand = self.decoders.block_demand(self.decode_step)
         return need > self.blocks.free_blocks - demand
 
     def _schedule_decoders_with_preemption(self) -> bool:
         """The running loop when decoders need more blocks than are free (rare: exact order)."""
         bs = self._bs
-        s = self.step_index
+        s = self.decode_step
         running = self.running
         blocks = self.blocks
         preempted = False
@@ -373,7 +400,7 @@ class ContinuousBatcher:
         """Free ``r``'s blocks, reset its progress, put it at the front of the queue."""
         if self.state[r] == DECODING:
             self.preempted_decoding.append(r)
-            c = self.computed[r] + self.step_index - self.join_step[r]
+            c = self.computed[r] + self.decode_step - self.join_step[r]
             self.generated[r] = c + 1 - self.prompt[r]  # computed = prompt + generated − 1
             self.decoders.leave(r)
         else:
@@ -404,7 +431,7 @@ class ContinuousBatcher:
             self.reserved_blocks = max(self.reserved_blocks - max(unused, 0), 0)
 
     def _start_decoding(self, r: int, computed: int, generated: int) -> None:
-        join = self.step_index
+        join = self.decode_step
         key = computed - join
         self.computed[r] = computed
         self.join_step[r] = join
@@ -425,7 +452,7 @@ class ContinuousBatcher:
     def _pop_finished(self, last_step: int, finished: list[int]) -> None:
         """Finish the decoders whose last token came out in a step ≤ ``last_step``."""
         for r in self.decoders.pop_finished(last_step):
-            self._finish(r, self.computed[r] + self.step_index - self.join_step[r])
+            self._finish(r, self.computed[r] + self.decode_step - self.join_step[r])
             finished.append(r)
 
     def check_invariants(self) -> None:

@@ -241,6 +241,7 @@ def scheduler_config(prepared: PreparedScenario) -> SchedulerConfig:
         enable_prefix_caching=s.enable_prefix_caching,
         reserve_full_context=prepared.reserve_full_context,
         scheduler_steps=prepared.scheduler_steps,
+        separate_prefill_batches=prepared.separate_prefill_batches,
     )
 
 

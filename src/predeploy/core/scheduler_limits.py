@@ -44,6 +44,9 @@ class SchedulerConfig(FrozenModel):
     #: vLLM V0 ``--num-scheduler-steps``, SGLang ``--num-continuous-decode-steps``), or when
     #: nothing runs.
     scheduler_steps: PositiveInt = 1
+    #: A step either prefills or decodes (SGLang's scheduler without ``--enable-mixed-chunk``):
+    #: prompts run as their own batches with the whole token budget while the decoders pause.
+    separate_prefill_batches: bool = False
 
     @model_validator(mode="after")
     def _startable(self) -> SchedulerConfig:

@@ -39,7 +39,8 @@ class SimulationTrace:
     step_start_s: NDArray[np.float64]
     step_duration_s: NDArray[np.float64]
     step_decode_seqs: NDArray[np.int64]
-    #: Measured requests decoding in the step: each saw one inter-token gap = the duration.
+    #: Measured requests decoding in the step whose inter-token gap is the step's duration
+    #: (those paused by prefill-only batches before it are in ``stalled_gap_s``).
     step_itl_weight: NDArray[np.int64]
     step_prefill_tokens: NDArray[np.int64]
     #: Tokens sampled at the end of the step (decodes plus prefills that completed).
@@ -50,6 +51,10 @@ class SimulationTrace:
     step_kv_blocks: NDArray[np.int64]
     #: Inter-token gaps of measured requests across a preemption (recompute included).
     resumed_gap_s: NDArray[np.float64]
+    #: Inter-token gaps that span prefill-only batches (separate prefill batches), with the
+    #: measured decoders that saw each: the paused steps plus the next decode step.
+    stalled_gap_s: NDArray[np.float64]
+    stalled_gap_weight: NDArray[np.int64]
     # Totals.
     num_blocks: int
     final_used_blocks: int
@@ -92,8 +97,14 @@ def summarize_trace(trace: SimulationTrace) -> SimulationResult:
     multi = out > 1
     tpot = (e2e[multi] - ttft[multi]) / (out[multi] - 1)
     itl = weighted_percentiles_ms(
-        np.concatenate([trace.step_duration_s, trace.resumed_gap_s]),
-        np.concatenate([trace.step_itl_weight, np.ones(trace.resumed_gap_s.size, np.int64)]),
+        np.concatenate([trace.step_duration_s, trace.resumed_gap_s, trace.stalled_gap_s]),
+        np.concatenate(
+            [
+                trace.step_itl_weight,
+                np.ones(trace.resumed_gap_s.size, np.int64),
+                trace.stalled_gap_weight,
+            ]
+        ),
     )
 
     ends = trace.step_start_s + trace.step_duration_s

@@ -105,6 +105,37 @@ def simulate(
     return summarize_trace(trace)
 
 
+class PausedDecoders:
+    """Measured decoders paused by prefill-only batches (separate prefill batches), grouped by
+    how long they have waited: their next token's gap is that wait plus the next decode step."""
+
+    def __init__(self) -> None:
+        self.groups: list[list[float]] = []  # [decoders, seconds paused]
+        self.count = 0
+        self.gap_s: list[float] = []
+        self.weight: list[int] = []
+
+    def pause(self, decoders: int, dt: float) -> None:
+        """A prefill-only step of ``dt`` seconds ran while ``decoders`` measured ones waited
+        (those that joined since the last pause form a new group)."""
+        for group in self.groups:
+            group[1] += dt
+        if decoders > self.count:
+            self.groups.append([float(decoders - self.count), dt])
+            self.count = decoders
+
+    def resume(self, dt: float) -> int:
+        """A decode step of ``dt`` seconds ends the pause: record each group's gap and return
+        how many of the step's decoders were paused."""
+        paused = self.count
+        for decoders, waited in self.groups:
+            self.gap_s.append(waited + dt)
+            self.weight.append(int(decoders))
+        self.groups.clear()
+        self.count = 0
+        return paused
+
+
 def run_simulation(
     step: StepCostModel,
     scheduler: SchedulerConfig,
@@ -160,6 +191,7 @@ def run_simulation(
     finish = [math.nan] * n
     last_token = [math.nan] * n
     resumed_gaps: list[float] = []
+    paused = PausedDecoders()
 
     starts: list[float] = []
     durations: list[float] = []
@@ -229,6 +261,8 @@ def run_simulation(
                 k += j
             decode_seqs.extend(repeat(n_dec, k))
             itl_weight.extend(repeat(batcher.num_decoding_tracked, k))
+            if k and paused.count:
+                itl_weight[-k] = max(itl_weight[-k] - paused.resume(durations[-k]), 0)
             prefill.extend(repeat(0, k))
             outputs.extend(repeat(n_dec, k))
             running.extend(repeat(len(batcher.running), k))
@@ -244,7 +278,11 @@ def run_simulation(
             durations.append(dt)
             kv_blocks.append(batcher.used_blocks)
             decode_seqs.append(work.decode_seqs)
-            itl_weight.append(batcher.num_decoding_tracked)
+            if batcher.prefill_only:
+                paused.pause(batcher.num_decoding_tracked, dt)
+                itl_weight.append(0)
+            else:
+                itl_weight.append(max(batcher.num_decoding_tracked - paused.resume(dt), 0))
             prefill.append(work.prefill_tokens)
             running.append(len(batcher.running))
             t += dt
@@ -291,6 +329,8 @@ def run_simulation(
         step_running=ints(running),
         step_kv_blocks=ints(kv_blocks),
         resumed_gap_s=floats(resumed_gaps),
+        stalled_gap_s=floats(paused.gap_s),
+        stalled_gap_weight=ints(paused.weight),
         num_blocks=batcher.blocks.num_blocks,
         final_used_blocks=batcher.used_blocks,
         prefill_tokens_computed=batcher.prefill_tokens_computed,

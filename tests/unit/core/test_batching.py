@@ -231,3 +231,43 @@ def test_a_decode_stretch_ends_at_the_next_admission_step() -> None:
     run_steps(b, 1)
     b.enqueue(1)
     assert b.decode_stretch_limit() == 3
+
+
+def test_separate_prefill_batches_pause_the_decoders() -> None:
+    """SGLang's default scheduler: an admissible prompt runs as its own batch with the whole
+    budget while the decoders wait; they advance again on the next decode step."""
+    b = ContinuousBatcher(config(separate_prefill_batches=True), [8, 8], [20, 20])
+    b.enqueue(0)
+    run_steps(b, 3)  # prefill, then two decode steps
+    context = b.computed_tokens(0)
+    generated = b.tokens_generated
+    b.enqueue(1)
+    assert run_steps(b, 1) == [(8, 0, 0)]  # a prefill batch: no decoders in it
+    assert b.computed_tokens(0) == context  # request 0 waited
+    assert b.tokens_generated == generated + 1  # only request 1's first token
+    assert run_steps(b, 1) == [(0, 2, context + 1 + 9)]  # both decode again
+
+
+def test_separate_prefill_batches_chunk_a_long_prompt_back_to_back() -> None:
+    b = ContinuousBatcher(config(separate_prefill_batches=True), [8, 150], [30, 5])
+    b.enqueue(0)
+    run_steps(b, 2)
+    b.enqueue(1)
+    steps = run_steps(b, 4)  # 64 + 64 + 22 tokens with the decoder paused, then decode
+    assert steps[:3] == [(64, 0, 0), (64, 0, 0), (22, 0, 0)]
+    assert steps[3][0] == 0 and steps[3][1] == 2
+    assert b.decode_stretch_limit() > 0
+
+
+def test_separate_prefill_batches_finish_everything() -> None:
+    prompts = [30, 90, 12, 70, 44, 100]
+    outputs = [20, 3, 40, 1, 25, 9]
+    b = ContinuousBatcher(config(separate_prefill_batches=True), prompts, outputs)
+    for r in range(len(prompts)):
+        b.enqueue(r)
+    while b.num_finished < len(prompts):
+        b.schedule()
+        b.complete()
+        b.check_invariants()
+    assert b.tokens_generated == sum(outputs)
+    assert b.prefill_tokens_computed == sum(prompts)

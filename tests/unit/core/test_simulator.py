@@ -12,7 +12,7 @@ from tests.perf_fixtures import h100, llama_8b
 from predeploy.core.batching import SchedulerConfig
 from predeploy.core.efficiency import EfficiencyParams
 from predeploy.core.latency import DecodeStretchCost, RooflineStepCost
-from predeploy.core.simulation_trace import SimulationTrace, request_latencies_s
+from predeploy.core.simulation_trace import SimulationTrace, request_latencies_s, summarize_trace
 from predeploy.core.simulator import ApiServer, run_simulation, simulate
 from predeploy.core.types import LoadSpec, Precision, PredictionProvenance, TokenDistribution
 
@@ -339,3 +339,47 @@ def test_reserving_runs_fewer_requests_at_once() -> None:
                        load, PROMPTS, OUTPUTS, 300, 1)
     assert reserve.num_preemptions == 0 < grow.num_preemptions
     assert reserve.mean_batch_size < grow.mean_batch_size
+
+
+def decode_time_s(trace: SimulationTrace) -> tuple[float, float]:
+    """(Σ measured requests' first-to-last-token times, Σ of their ITL samples): equal when
+    every gap is counted once."""
+    m = trace.measured & (trace.preemptions == 0)
+    lived = float(np.sum(trace.finish_s[m] - trace.first_token_s[m]))
+    gaps = float(np.dot(trace.step_duration_s, trace.step_itl_weight))
+    gaps += float(np.dot(trace.stalled_gap_s, trace.stalled_gap_weight))
+    return lived, gaps
+
+
+@pytest.mark.parametrize("load", LOADS, ids=lambda load: load.kind)
+def test_separate_prefill_batches_keep_the_invariants(load: LoadSpec) -> None:
+    separate = TIGHT.model_copy(
+        update={"separate_prefill_batches": True, "reserve_full_context": True}
+    )
+    trace = run_simulation(LinearStep(), separate, load, PROMPTS, OUTPUTS, 200, 3,
+                           check_invariants=True)
+    check_trace(trace)
+    lived, gaps = decode_time_s(trace)
+    assert gaps == pytest.approx(lived, rel=1e-9), "every inter-token gap counted once"
+
+
+def test_separate_prefill_batches_stall_the_decoders() -> None:
+    """Prompts prefilled in their own batches pause every decoder: the ITL tail holds whole
+    prefill batches plus a decode step, and decode-only steps are no longer slowed."""
+    load = LoadSpec(kind="poisson", rate_rps=6.0)
+    cfg = TIGHT.model_copy(update={"reserve_full_context": True})
+    mixed = run_simulation(LinearStep(), cfg, load, PROMPTS, OUTPUTS, 300, 2)
+    separate = run_simulation(
+        LinearStep(), cfg.model_copy(update={"separate_prefill_batches": True}), load,
+        PROMPTS, OUTPUTS, 300, 2,
+    )
+    assert mixed.stalled_gap_s.size == 0 < separate.stalled_gap_s.size
+    assert decode_time_s(mixed)[1] == pytest.approx(decode_time_s(mixed)[0], rel=1e-9)
+    def mixed_steps(trace: SimulationTrace) -> int:
+        both = (trace.step_prefill_tokens > 0) & (trace.step_decode_seqs > 0)
+        return int(np.count_nonzero(both))
+
+    assert mixed_steps(separate) == 0 < mixed_steps(mixed)
+    decode_only = separate.step_prefill_tokens == 0
+    assert separate.stalled_gap_s.max() > separate.step_duration_s[decode_only].max()
+    assert summarize_trace(separate).itl_ms.p99 > summarize_trace(mixed).itl_ms.p99

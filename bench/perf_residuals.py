@@ -10,6 +10,8 @@ Splits (``--split``, several allowed):
 * ``insample`` — one fit on everything (``--params FILE`` uses a parameter file instead);
 * ``source`` — leave one source out (AIConfigurator included as a source);
 * ``gpu`` — leave one accelerator out (all sources of it);
+* ``config`` — the public (source, model, GPU) configurations in five folds, each predicted
+  by a fit without it (AIConfigurator rows always fitted);
 * ``aic-gpu`` — the AIConfigurator rows of one accelerator held out, everything else (the
   public cases of that accelerator included) fitted: the closest analogue of unseen
   fixed-concurrency measurements of vLLM/SGLang/TensorRT-LLM on a known GPU.
@@ -39,7 +41,7 @@ from pathlib import Path
 from predeploy.core.calibration import fit, to_parameter_set
 from predeploy.core.calibration_problem import Measurement, build_problem
 from predeploy.core.scoring import family
-from predeploy.core.validation import predictions
+from predeploy.core.validation import config_fold, predictions
 from predeploy.services.perf import (
     default_catalog,
     load_parameters,
@@ -48,7 +50,7 @@ from predeploy.services.perf import (
 )
 
 AIC = "aiconfigurator-silicon"
-SPLITS = ("insample", "source", "gpu", "aic-gpu")
+SPLITS = ("insample", "source", "gpu", "aic-gpu", "config")
 
 _MEASUREMENTS: list[Measurement] | None = None
 
@@ -92,6 +94,8 @@ def _test_selector(split: str, group: str) -> Callable[[Measurement], bool]:
         return lambda m: m.scenario.gpu.name == group
     if split == "aic-gpu":
         return lambda m: m.source_key == AIC and m.scenario.gpu.name == group
+    if split == "config":
+        return lambda m: m.source_key != AIC and config_fold(m) == group
     raise ValueError(f"unknown split {split!r}; valid: {', '.join(SPLITS)}")
 
 
@@ -102,6 +106,8 @@ def _groups(split: str, ms: Sequence[Measurement]) -> list[str]:
         return sorted({m.scenario.gpu.name for m in ms})
     if split == "aic-gpu":
         return sorted({m.scenario.gpu.name for m in ms if m.source_key == AIC})
+    if split == "config":
+        return sorted({config_fold(m) for m in ms if m.source_key != AIC})
     return ["all"]
 
 

@@ -3,13 +3,15 @@
 Leave-one-source-out: for every source of the public calibration set, fit the efficiency
 parameters on all other measurements (AIConfigurator rows included) and predict the held-out
 source. Leave-one-GPU-out: the same per accelerator. Each measured value is scored against
-a model that never saw its source (or accelerator).
+a model that never saw its source (or accelerator). Configuration folds (``--split config``):
+the public (source, model, GPU) configurations dealt into five folds, each predicted by a fit
+without it: new measurements from known harnesses, models and accelerators.
 
 AIConfigurator by GPU (``--aiconfigurator-by-gpu``): the AIConfigurator silicon rows of one
 accelerator held out at a time, everything else fitted (fixed-concurrency TTFT/TPOT of vLLM,
 SGLang and TensorRT-LLM on a known GPU: the closest analogue of unseen serving benchmarks).
 
-Usage: ``.venv/bin/python bench/perf_validate.py [--split source|gpu|both]
+Usage: ``.venv/bin/python bench/perf_validate.py [--split source|gpu|config|both|all]
 [--include-aiconfigurator] [--aiconfigurator-by-gpu] [--jobs 2] [--markdown
 docs/perf-validation.md]``. ``--markdown`` replaces the tables between the
 ``<!-- tables:start -->``/``<!-- tables:end -->`` markers of that file. The metrics are
@@ -35,6 +37,7 @@ START, END = "<!-- tables:start -->", "<!-- tables:end -->"
 TITLES = {
     "source": "Leave one source out",
     "gpu": "Leave one GPU out",
+    "config": "Configurations (source, model, GPU) held out in five folds",
     "aiconfigurator-gpu": "AIConfigurator rows held out by GPU",
 }
 
@@ -56,14 +59,18 @@ def aiconfigurator_by_gpu(iterations: int, jobs: int) -> Score:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--split", default="both", choices=["source", "gpu", "both"])
+    parser.add_argument(
+        "--split", default="both", choices=["source", "gpu", "config", "both", "all"]
+    )
     parser.add_argument("--include-aiconfigurator", action="store_true")
     parser.add_argument("--aiconfigurator-by-gpu", action="store_true")
     parser.add_argument("--jobs", type=int, default=1, help="parallel fits (AIConfigurator split)")
     parser.add_argument("--iterations", type=int, default=20)
     parser.add_argument("--markdown", type=Path)
     args = parser.parse_args()
-    splits = ["source", "gpu"] if args.split == "both" else [args.split]
+    splits = {"both": ["source", "gpu"], "all": ["source", "gpu", "config"]}.get(
+        args.split, [args.split]
+    )
     results: dict[str, Score] = {}
     for split in splits:
         started = time.perf_counter()

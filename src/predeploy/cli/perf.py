@@ -155,7 +155,11 @@ def fit_command(
 @perf_app.command("validate")
 def validate_command(
     split: Annotated[
-        str, typer.Option(help="Hold out one 'source' or one 'gpu' at a time, or 'both'.")
+        str,
+        typer.Option(
+            help="Hold out one 'source' or one 'gpu' at a time, 'both', or 'config': five "
+            "folds of (source, model, GPU) configurations."
+        ),
     ] = "both",
     include_aiconfigurator: Annotated[
         bool, typer.Option(help="Also score the AIConfigurator silicon rows.")
@@ -165,8 +169,8 @@ def validate_command(
 ) -> None:
     """Held-out accuracy of the calibrated model, scored like score_perf.py."""
     splits = ("source", "gpu") if split == "both" else (split,)
-    if any(s not in ("source", "gpu") for s in splits):
-        fail(f"unknown split {split!r}; valid: source, gpu, both")
+    if any(s not in ("source", "gpu", "config") for s in splits):
+        fail(f"unknown split {split!r}; valid: source, gpu, both, config")
     results = {}
     for name in splits:
         results[name] = perf_service.validate_parameters(
@@ -179,7 +183,10 @@ def validate_command(
         print_json({name: dataclasses.asdict(result) for name, result in results.items()})
         return
     for name, result in results.items():
-        console.print(f"\n[bold]Leave one {name} out[/]")
+        title = f"Leave one {name} out"
+        if name == "config":
+            title = "Configurations (source, model, GPU) held out in five folds"
+        console.print(f"\n[bold]{title}[/]")
         console.print(render(result), highlight=False, markup=False)
 
 

@@ -4,10 +4,17 @@
 ``leave-one-gpu-out`` does the same per accelerator. Each measurement is then predicted by a
 model that never saw its source (or accelerator): the honest estimate of accuracy on
 measurements the project has not seen.
+
+``config`` folds: the (source, model, accelerator) configurations of the scored sources are
+dealt into :data:`CONFIG_FOLDS` folds by a stable hash; each fold is fitted without its
+configurations and predicts them. Each measurement is then predicted by a model that knows its
+source, model and accelerator from other measurements but never saw that model on that
+accelerator in that source: new measurements from known harnesses.
 """
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable, Sequence
 from typing import Literal
 
@@ -17,11 +24,23 @@ from predeploy.core.efficiency import ParameterSet
 from predeploy.core.perf import contract_metrics, predict_many
 from predeploy.core.scoring import Score, ScoredCase, score
 
-Split = Literal["source", "gpu"]
+Split = Literal["source", "gpu", "config"]
+
+#: Folds of the ``config`` split.
+CONFIG_FOLDS = 5
+
+
+def config_fold(m: Measurement) -> str:
+    """The fold of a measurement's (source, model, accelerator) configuration (stable CRC-32
+    of the three names, so every run deals the same folds)."""
+    key = f"{m.source_key}|{m.scenario.model_id}|{m.scenario.gpu.name}".encode()
+    return f"fold {zlib.crc32(key) % CONFIG_FOLDS + 1}"
+
 
 SPLITS: dict[Split, Callable[[Measurement], str]] = {
     "source": lambda m: m.source_key,
     "gpu": lambda m: m.scenario.gpu.name,
+    "config": config_fold,
 }
 
 
@@ -44,12 +63,14 @@ def held_out_predictions(
     split: Split,
     *,
     only: set[str] | None = None,
+    always_train: Callable[[Measurement], bool] | None = None,
     max_iterations: int = 20,
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, dict[str, object]]:
     """Every measurement predicted by a model fitted without its group (``split``).
 
-    ``only`` restricts which groups are held out (the others are still used for fitting).
+    ``only`` restricts which groups are held out (the others are still used for fitting);
+    measurements ``always_train`` accepts are fitted in every fold and never held out.
     """
     key = SPLITS[split]
     groups = sorted({key(m) for m in measurements})
@@ -57,8 +78,12 @@ def held_out_predictions(
     for group in groups:
         if only is not None and group not in only:
             continue
-        train = [m for m in measurements if key(m) != group]
-        test = [m for m in measurements if key(m) == group]
+
+        def held(m: Measurement, group: str = group) -> bool:
+            return key(m) == group and not (always_train is not None and always_train(m))
+
+        train = [m for m in measurements if not held(m)]
+        test = [m for m in measurements if held(m)]
         if not train or not test:
             continue
         problem = build_problem(train)
@@ -94,8 +119,15 @@ def validate(
     max_iterations: int = 20,
     progress: Callable[[str], None] | None = None,
 ) -> Score:
-    """Held-out score of the measurements of ``score_sources`` (all when ``None``)."""
-    scored = [m for m in measurements if score_sources is None or m.source_key in score_sources]
+    """Held-out score of the measurements of ``score_sources`` (all when ``None``).
+
+    Under the ``config`` split the unscored sources' measurements are fitted in every fold
+    (as the other splits fit them in every fold that holds out a scored group)."""
+
+    def scored_source(m: Measurement) -> bool:
+        return score_sources is None or m.source_key in score_sources
+
+    scored = [m for m in measurements if scored_source(m)]
     key = SPLITS[split]
     held = held_out_predictions(
         measurements,
@@ -103,5 +135,6 @@ def validate(
         max_iterations=max_iterations,
         progress=progress,
         only={key(m) for m in scored},
+        always_train=(lambda m: not scored_source(m)) if split == "config" else None,
     )
     return score(scored_cases(scored), held)

@@ -348,6 +348,10 @@ def solve_open_loop_batch(inp: FluidInputs, rate: np.ndarray, b_max: np.ndarray)
     cols = np.arange(grid.shape[1])
     a, fa = grid[upper - 1, cols], residual[upper - 1, cols]
     b, fb = grid[upper, cols], residual[upper, cols]
+    # Nothing to refine where the load exceeds capacity (B_max) or barely registers (the floor).
+    settled = saturated | (residual[0] <= 0)
+    b = np.where(residual[0] <= 0, floor, b)
+    fb = np.where(settled, 0.0, fb)
     for _ in range(OPEN_LOOP_SOLVER_ITERATIONS):
         if np.all(np.abs(fb) <= OPEN_LOOP_SOLVER_TOLERANCE * np.maximum(b_max, 1.0)):
             break

@@ -31,6 +31,8 @@ With ``separate_prefill_batches`` (SGLang's scheduler without ``--enable-mixed-c
 either prefills or decodes: whenever a prefill is part-way or a waiting request can be
 admitted, the step is a prefill batch with the whole token budget (step 2's part-way prefill,
 then step 3) and the decoders pause; otherwise it is a decode step of every running request.
+A prompt is admitted only when the free blocks hold all of it, as SGLang's admission counts
+the whole input, so a chunked prompt never waits for blocks mid-way.
 
 With ``scheduler_steps`` N > 1 (multi-step scheduling: vLLM V0 ``--num-scheduler-steps``,
 SGLang ``--num-continuous-decode-steps``) step 3 runs only on every N-th step (or when nothing
@@ -229,7 +231,11 @@ class ContinuousBatcher:
                 chunk = min(tokens - cached, budget)
                 need = -(-(cached + chunk) // bs) - cached // bs
                 promise = self.full_blocks(r) - cached // bs if self._reserve else need
-                if cached // bs + promise > blocks.free_blocks - self.reserved_blocks:
+                # Separate prefill batches admit a prompt only when all of it fits (SGLang's
+                # PrefillAdder counts the whole input): its later chunks then never stall
+                # behind decoders that cannot run until it is done.
+                whole = -(-tokens // bs) - cached // bs if self._separate else promise
+                if cached // bs + max(promise, whole) > blocks.free_blocks - self.reserved_blocks:
                     break
                 waiting.popleft()
                 running.append(r)
@@ -363,8 +369,8 @@ class ContinuousBatcher:
         if self._reserve:  # decoders draw on their own promises: what is left stays left
             return self.full_blocks(r) > self.blocks.free_blocks - self.reserved_blocks
         need = -(-(cached + min(tokens - cached, budget)) // self._bs)
-        if self._separate:  # a prefill batch runs without the decoders' allocations
-            return need > self.blocks.free_blocks
+        if self._separate:  # the whole prompt, and no decoder allocates in a prefill batch
+            return -(-tokens // self._bs) > self.blocks.free_blocks
         demand = self.decoders.block_demand(self.decode_step)
         return need > self.blocks.free_blocks - demand
 

@@ -383,3 +383,41 @@ def test_separate_prefill_batches_stall_the_decoders() -> None:
     decode_only = separate.step_prefill_tokens == 0
     assert separate.stalled_gap_s.max() > separate.step_duration_s[decode_only].max()
     assert summarize_trace(separate).itl_ms.p99 > summarize_trace(mixed).itl_ms.p99
+
+
+@settings(max_examples=15, deadline=None, derandomize=True)
+@given(
+    budget=st.integers(min_value=64, max_value=2048),
+    capacity=st.integers(min_value=4_000, max_value=40_000),
+    reserve=st.booleans(),
+    chunked=st.booleans(),
+    seed=st.integers(min_value=0, max_value=10_000),
+    kind=st.sampled_from(["poisson", "concurrency", "burst", "max_throughput"]),
+)
+def test_separate_prefill_batches_hold_for_any_limits(
+    budget: int, capacity: int, reserve: bool, chunked: bool, seed: int, kind: str
+) -> None:
+    """Whatever the budget, cache and admission rule: every request finishes (a prompt that
+    must be chunked next to stalled decoders once livelocked here), tokens are conserved, no
+    step mixes prefill and decode, and every gap is counted once."""
+    cfg = TIGHT.model_copy(
+        update={
+            "separate_prefill_batches": True,
+            "max_num_batched_tokens": budget if chunked else 4000,
+            "max_num_seqs": min(64, budget),
+            "enable_chunked_prefill": chunked,
+            "kv_capacity_tokens": capacity,
+            "reserve_full_context": reserve,
+        }
+    )
+    load = LoadSpec.model_validate(
+        {"kind": kind, "rate_rps": 6.0, "concurrency": 24, "num_prompts": 120}
+    )
+    trace = run_simulation(LinearStep(), cfg, load, PROMPTS, OUTPUTS, 120, seed,
+                           check_invariants=True)
+    check_trace(trace)
+    both = (trace.step_prefill_tokens > 0) & (trace.step_decode_seqs > 0)
+    assert not np.any(both)
+    if trace.num_preemptions == 0:  # a preempted request's gaps include its recomputation
+        lived, gaps = decode_time_s(trace)
+        assert gaps == pytest.approx(lived, rel=1e-9)

@@ -111,3 +111,10 @@ def test_stated_engine_arguments_are_used_and_checked() -> None:
 def test_predict_needs_input_and_output_together(tmp_path: Path) -> None:
     result = RUNNER.invoke(app, ["predict", "--input", str(tmp_path / "x.jsonl")])
     assert result.exit_code == 2
+
+
+def test_validate_names_the_splits_it_knows() -> None:
+    result = RUNNER.invoke(app, ["perf", "validate", "--split", "model"])
+    assert result.exit_code != 0
+    message = result.output + str(result.exception or "")
+    assert "unknown split 'model'" in message and "config" in message

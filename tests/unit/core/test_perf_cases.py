@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tests.perf_fixtures import h100
@@ -15,7 +16,7 @@ from predeploy.core.datasets import token_distribution
 from predeploy.core.errors import InputError
 from predeploy.core.kv_cache import kv_bytes_per_token
 from predeploy.core.lengths import token_length_grid
-from predeploy.core.types import BenchmarkRecord, FactKind, Provenance
+from predeploy.core.types import BenchmarkRecord, FactKind, Provenance, ServingScenario
 
 LLAMA_8B_CONFIG = {
     "num_hidden_layers": 32,
@@ -29,6 +30,41 @@ LLAMA_8B_CONFIG = {
     "max_position_embeddings": 131072,
     "kv_cache_bytes_per_token_bf16": 131072,
 }
+
+
+def record_of(**fields: object) -> BenchmarkRecord:
+    """A vLLM burst record on one H100, with ``fields`` replacing any of its values."""
+    base: dict[str, object] = {
+        "id": "r",
+        "model": "m/m",
+        "gpu": "H100-SXM",
+        "gpu_count": 1,
+        "tp": 1,
+        "precision": "bf16",
+        "engine": "vllm",
+        "input_tokens": 200,
+        "output_tokens": 200,
+        "load": {"kind": "burst", "num_prompts": 100},
+        "metrics": {"ttft_ms_mean": 100.0},
+        "source_key": "s",
+        "provenance": Provenance(source="test", kind=FactKind.MEASURED),
+    }
+    return BenchmarkRecord.model_validate({**base, **fields})
+
+
+def scenario_of_record(
+    record: BenchmarkRecord, config: dict[str, Any] = LLAMA_8B_CONFIG
+) -> ServingScenario:
+    """The record's scenario on an H100 catalog, the model described by ``config``."""
+    case = case_from_record(record)
+    case = case.model_copy(
+        update={
+            "scenario": case.scenario.model_copy(
+                update={"model_config_": architecture_from_model_config(config)}
+            )
+        }
+    )
+    return scenario_from_case(case, InMemoryCatalog(gpus=[h100()]))
 
 
 def test_architecture_from_model_config() -> None:
@@ -110,10 +146,7 @@ def test_every_shared_case_parses(shared_dir: Path) -> None:
 
 
 def test_record_to_scenario_uses_dataset_knowledge_and_chooses_tp() -> None:
-    record = BenchmarkRecord(
-        id="r",
-        model="m/m",
-        gpu="H100-SXM",
+    record = record_of(
         gpu_count=8,
         tp=None,
         precision="fp8",
@@ -124,9 +157,7 @@ def test_record_to_scenario_uses_dataset_knowledge_and_chooses_tp() -> None:
         load={"kind": "request_rate", "value": 10.0, "arrival": "poisson"},
         metrics={"ttft_ms_p99": 100.0},
         source_key="mlperf",
-        provenance=Provenance(source="test", kind=FactKind.MEASURED),
     )
-    case = case_from_record(record)
     config = {
         **LLAMA_8B_CONFIG,
         "num_hidden_layers": 80,
@@ -135,14 +166,7 @@ def test_record_to_scenario_uses_dataset_knowledge_and_chooses_tp() -> None:
         "intermediate_size": 28672,
         "total_params_b": 70.55,
     }
-    case = case.model_copy(
-        update={
-            "scenario": case.scenario.model_copy(
-                update={"model_config_": architecture_from_model_config(config)}
-            )
-        }
-    )
-    sc = scenario_from_case(case, InMemoryCatalog(gpus=[h100()]))
+    sc = scenario_of_record(record, config)
     assert sc.tp == 2 and sc.replicas == 4  # 70B fp8 on 80 GB: TP2 leaves the KV cache room
     assert sc.prompt_tokens.mean == 400 and sc.prompt_tokens.kind == "lognormal"
     assert sc.load.kind == "poisson" and sc.load.rate_rps == 10.0
@@ -151,36 +175,9 @@ def test_record_to_scenario_uses_dataset_knowledge_and_chooses_tp() -> None:
 
 
 def test_older_vllm_versions_use_their_memory_default() -> None:
-    def record(version: str | None) -> BenchmarkRecord:
-        return BenchmarkRecord(
-            id="v",
-            model="m/m",
-            gpu="H100-SXM",
-            gpu_count=1,
-            tp=1,
-            precision="bf16",
-            engine="vllm",
-            engine_version=version,
-            input_tokens=200,
-            output_tokens=200,
-            load={"kind": "burst", "num_prompts": 100},
-            metrics={"output_tokens_per_s": 1.0},
-            source_key="s",
-            provenance=Provenance(source="test", kind=FactKind.MEASURED),
-        )
-
-    catalog = InMemoryCatalog(gpus=[h100()])
-
-    def scenario_of(version: str | None):  # type: ignore[no-untyped-def]
-        case = case_from_record(record(version))
-        case = case.model_copy(
-            update={
-                "scenario": case.scenario.model_copy(
-                    update={"model_config_": architecture_from_model_config(LLAMA_8B_CONFIG)}
-                )
-            }
-        )
-        return scenario_from_case(case, catalog)
+    def scenario_of(version: str | None) -> ServingScenario:
+        record = record_of(engine_version=version, metrics={"output_tokens_per_s": 1.0})
+        return scenario_of_record(record)
 
     old = scenario_of("v0.11.0")
     assert old.vllm is not None and old.vllm.gpu_memory_utilization == 0.9
@@ -190,31 +187,13 @@ def test_older_vllm_versions_use_their_memory_default() -> None:
 
 
 def test_sharegpt_outputs_are_skewed_and_capped_like_vllm_bench_serve() -> None:
-    record = BenchmarkRecord(
-        id="r",
-        model="m/m",
-        gpu="H100-SXM",
-        gpu_count=1,
-        tp=1,
-        precision="bf16",
-        engine="vllm",
+    record = record_of(
         input_tokens=217,
         output_tokens=201,
         dataset="sharegpt",
         load={"kind": "burst", "num_prompts": 1000},
-        metrics={"ttft_ms_mean": 100.0},
-        source_key="s",
-        provenance=Provenance(source="test", kind=FactKind.MEASURED),
     )
-    case = case_from_record(record)
-    case = case.model_copy(
-        update={
-            "scenario": case.scenario.model_copy(
-                update={"model_config_": architecture_from_model_config(LLAMA_8B_CONFIG)}
-            )
-        }
-    )
-    out = scenario_from_case(case, InMemoryCatalog(gpus=[h100()])).output_tokens
+    out = scenario_of_record(record).output_tokens
     assert out.kind == "lognormal" and out.mean == 201
     # Many answers are short (a heavy lower tail), none longer than the client keeps.
     assert out.max == 2044

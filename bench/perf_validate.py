@@ -13,9 +13,12 @@ SGLang and TensorRT-LLM on a known GPU: the closest analogue of unseen serving b
 
 Usage: ``.venv/bin/python bench/perf_validate.py [--split source|gpu|config|both|all]
 [--include-aiconfigurator] [--aiconfigurator-by-gpu] [--jobs 2] [--markdown
-docs/perf-validation.md]``. ``--markdown`` replaces the tables between the
-``<!-- tables:start -->``/``<!-- tables:end -->`` markers of that file. The metrics are
-``predeploy.core.scoring``'s, which a test checks against ../shared/calibration/score_perf.py.
+docs/perf-validation.md] [--accuracy-out src/predeploy/data/perf_accuracy.json]``.
+``--markdown`` replaces the tables between the ``<!-- tables:start -->``/``<!-- tables:end
+-->`` markers of that file. ``--accuracy-out`` writes the error bands predictions are shown
+with (``services.perf_accuracy``) from the config and GPU splits (run with ``--split all``).
+The metrics are ``predeploy.core.scoring``'s, which a test checks against
+../shared/calibration/score_perf.py.
 """
 
 from __future__ import annotations
@@ -27,8 +30,9 @@ from pathlib import Path
 
 from perf_residuals import AIC, measurements, run_split
 from predeploy.core.scoring import Score, render, score
-from predeploy.core.validation import scored_cases
-from predeploy.services.perf import validate_parameters
+from predeploy.core.validation import Split, held_out_scored, scored_cases
+from predeploy.services.perf import validation_inputs
+from predeploy.services.perf_accuracy import measure_accuracy, write_accuracy
 
 REPO = Path(__file__).resolve().parents[1]
 START, END = "<!-- tables:start -->", "<!-- tables:end -->"
@@ -67,19 +71,26 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=1, help="parallel fits (AIConfigurator split)")
     parser.add_argument("--iterations", type=int, default=20)
     parser.add_argument("--markdown", type=Path)
+    parser.add_argument("--accuracy-out", type=Path, help="write the error bands here")
     args = parser.parse_args()
     splits = {"both": ["source", "gpu"], "all": ["source", "gpu", "config"]}.get(
         args.split, [args.split]
     )
+    if args.accuracy_out and not {"config", "gpu"} <= set(splits):
+        sys.exit("--accuracy-out needs the config and gpu splits (--split all)")
+    ms, sources = validation_inputs(include_aiconfigurator=args.include_aiconfigurator)
     results: dict[str, Score] = {}
+    held: dict[Split, dict[str, dict[str, object]]] = {}
     for split in splits:
         started = time.perf_counter()
-        results[split] = validate_parameters(
+        scored, held[split] = held_out_scored(  # type: ignore[index]
+            ms,
             split,  # type: ignore[arg-type]
-            include_aiconfigurator=args.include_aiconfigurator,
+            score_sources=sources,
             max_iterations=args.iterations,
             progress=lambda line: print(f"  {line}", file=sys.stderr),
         )
+        results[split] = score(scored_cases(scored), held[split])  # type: ignore[index]
         print(f"\n## {TITLES[split]} ({time.perf_counter() - started:.0f} s)\n")
         print(render(results[split]))
     if args.aiconfigurator_by_gpu:
@@ -87,6 +98,9 @@ def main() -> None:
         results["aiconfigurator-gpu"] = aiconfigurator_by_gpu(args.iterations, args.jobs)
         print(f"\n## {TITLES['aiconfigurator-gpu']} ({time.perf_counter() - started:.0f} s)\n")
         print(render(results["aiconfigurator-gpu"]))
+    if args.accuracy_out:
+        accuracy = measure_accuracy(ms, score_sources=sources, held=held)
+        print(f"\nwrote {write_accuracy(accuracy, args.accuracy_out)}")
     if args.markdown:
         text = args.markdown.read_text(encoding="utf-8")
         if START not in text or END not in text:

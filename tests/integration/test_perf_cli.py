@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from predeploy.cli import app
+from predeploy.core.types.accuracy import AccuracyBand, AccuracyTable, PerfAccuracy
+from predeploy.services import perf_accuracy
 
 RUNNER = CliRunner()
 
@@ -118,3 +122,31 @@ def test_validate_names_the_splits_it_knows() -> None:
     assert result.exit_code != 0
     message = result.output + str(result.exception or "")
     assert "unknown split 'model'" in message and "config" in message
+
+
+def test_a_prediction_is_shown_with_its_held_out_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    band = AccuracyBand(
+        family="ttft", statistic="p99", values=40, median_ape=0.37, within_25=0.35,
+        ratio_low=0.5, ratio_high=1.25,
+    )
+    tables = tuple(
+        AccuracyTable(basis=b, split=f"{b} split", date=dt.date(2026, 11, 30), measurements=40,
+                      bands=(band,))
+        for b in ("fitted", "fallback")
+    )
+    bands = tmp_path / "bands.json"
+    bands.write_text(PerfAccuracy(source="test", tables=tables).model_dump_json())
+    monkeypatch.setattr(perf_accuracy, "ACCURACY_FILE", bands)
+    args = ["predict", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "L4", "--qps", "1"]
+    shown = RUNNER.invoke(app, args)
+    assert shown.exit_code == 0, shown.output
+    words = " ".join(shown.output.split())
+    assert "Held-out error of analytic predictions (fallback parameters: fallback split" in words
+    assert "±37 %" in words and "0.8–2×" in words
+    data = json.loads(RUNNER.invoke(app, [*args, "--json"]).output)
+    assert data["metrics"]["provenance"]["accuracy"]["basis"] == "fallback"
+    monkeypatch.setattr(perf_accuracy, "ACCURACY_FILE", tmp_path / "absent.json")
+    bare = RUNNER.invoke(app, args)
+    assert bare.exit_code == 0 and "Held-out error" not in bare.output

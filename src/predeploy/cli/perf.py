@@ -12,20 +12,53 @@ from rich.table import Table
 from predeploy.cli.common import console, err_console, fail, print_json
 from predeploy.core.scoring import render
 from predeploy.core.types import PerfPrediction
+from predeploy.core.types.accuracy import AccuracyBand, AccuracyTable
 from predeploy.services import perf as perf_service
 
 perf_app = typer.Typer(help="Performance engine: validation of the calibrated model.")
+
+
+STATISTICS = ("mean", "p50", "p90", "p99")
+LATENCIES = ("ttft_ms", "itl_ms", "tpot_ms", "e2e_ms")
+
+
+def _band_cell(band: AccuracyBand | None) -> str:
+    if band is None:
+        return "–"
+    return (
+        f"±{100 * band.median_ape:.0f} %\n"
+        f"[dim]{1 / band.ratio_high:.2g}–{1 / band.ratio_low:.2g}×[/]"
+    )
+
+
+def _accuracy_table(accuracy: AccuracyTable) -> Table:
+    """Held-out error of each number above: median error, and the measured ÷ predicted
+    range that held 80 % of held-out values."""
+    table = Table(
+        title=f"Held-out error of analytic predictions ({accuracy.basis} parameters: "
+        f"{accuracy.split}, {accuracy.date.isoformat()})",
+        caption="± median error on measurements the fit never saw; below it, the range of "
+        "measured ÷ predicted that held 80 % of them",
+    )
+    table.add_column("metric")
+    for stat in STATISTICS:
+        table.add_column(stat, justify="right")
+    for name in LATENCIES:
+        table.add_row(name, *(_band_cell(accuracy.band(f"{name}_{s}")) for s in STATISTICS))
+    throughput = accuracy.band("output_tokens_per_s")
+    table.add_row("throughput", _band_cell(throughput), "", "", "")
+    return table
 
 
 def _render(prediction: PerfPrediction, title: str) -> None:
     m = prediction.metrics
     table = Table(title=title)
     table.add_column("metric")
-    for stat in ("mean", "p50", "p90", "p99"):
+    for stat in STATISTICS:
         table.add_column(stat, justify="right")
-    for name in ("ttft_ms", "itl_ms", "tpot_ms", "e2e_ms"):
+    for name in LATENCIES:
         values = getattr(m, name)
-        table.add_row(name, *(f"{getattr(values, s):,.1f}" for s in ("mean", "p50", "p90", "p99")))
+        table.add_row(name, *(f"{getattr(values, s):,.1f}" for s in STATISTICS))
     console.print(table)
     console.print(
         f"output {m.output_tokens_per_s:,.0f} tok/s · {m.requests_per_s:,.2f} req/s · "
@@ -34,6 +67,8 @@ def _render(prediction: PerfPrediction, title: str) -> None:
     )
     console.print(f"memory: {prediction.memory.reason}")
     console.print(f"[dim]{m.provenance.label()}[/]")
+    if m.provenance.accuracy is not None:
+        console.print(_accuracy_table(m.provenance.accuracy))
 
 
 def predict_command(

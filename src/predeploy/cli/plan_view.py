@@ -152,20 +152,37 @@ def plans_table(plans: Sequence[DeploymentPlan], width: int = WIDE_PLAN_TABLE_CH
 
 def plan_details(plan: DeploymentPlan, title: str) -> Panel:
     """Rationale, SLO checks, vLLM arguments and provenance of one plan."""
+    accuracy = plan.predicted.provenance.accuracy
     checks = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
     checks.add_column("SLO")
     checks.add_column("target", justify="right")
     checks.add_column("predicted", justify="right")
+    if accuracy is not None:
+        checks.add_column("80 % range", justify="right")
     checks.add_column("", justify="left")
     for key, check in plan.slo_checks.items():
-        if check.metric in _METRIC:
+        latency = check.metric in _METRIC
+        if latency:
             name = f"{_METRIC[check.metric]} {check.percentile}"
             target, value = format_ms(check.target), format_ms(check.predicted)
         else:
             name = key.replace("_", " ")
             target, value = format_number(check.target), format_number(check.predicted)
-        checks.add_row(plain(name), target, value,
-                       Text("met", "green") if check.met else Text("missed", "red"))
+        row: list[Text | str] = [plain(name), target, value]
+        verdict = Text("met", "green") if check.met else Text("missed", "red")
+        if accuracy is not None:
+            metric = f"{check.metric}_{check.percentile}" if latency else check.metric
+            band = accuracy.band(metric)
+            low, high = band.measured_range(check.predicted) if band else (None, None)
+            fmt = format_ms if latency else format_number
+            row.append("–" if low is None or high is None else f"{fmt(low)}–{fmt(high)}")
+            # Met at the prediction but not across the range held-out values fell in.
+            worst = high if latency else low
+            if check.met and worst is not None and (
+                worst > check.target if latency else worst < check.target
+            ):
+                verdict = Text("met · at risk", "yellow")
+        checks.add_row(*row, verdict)
     args = " ".join(plan.vllm.to_cli())
     body: list[Text | Table] = [
         plain(f"{_hardware(plan)} × {_count(plan.replicas, 'replica')} = "
@@ -175,6 +192,14 @@ def plan_details(plan: DeploymentPlan, title: str) -> Panel:
     body.append(checks)
     body.append(plain(f"vllm serve {plan.model} {args}", style="cyan"))
     body += [plain(f"source: {line}", style="dim") for line in plan.provenance]
+    if accuracy is not None:
+        body.append(plain(
+            "80 % range: where the measured value fell for 80 % of held-out measurements "
+            f"of analytic predictions ({accuracy.basis} parameters: {accuracy.split}, "
+            f"{accuracy.date.isoformat()}); "
+            "'at risk': met at the prediction, missed at the range's far end",
+            style="dim",
+        ))
     return Panel(Group(*body), title=title, title_align="left")
 
 

@@ -21,6 +21,7 @@ from typing import Annotated, Literal
 from pydantic import Field, PrivateAttr
 
 from predeploy.core.types import Engine, FrozenModel, GpuSpec
+from predeploy.core.types.accuracy import PerfAccuracy
 from predeploy.core.types.perf import ParameterBasis
 
 #: Parameter name → the transform between its value and the unbounded fitting coordinate.
@@ -204,6 +205,9 @@ class ParameterSet(FrozenModel):
     fitted_on: str = "not fitted: neutral default parameters (estimated)"
     fitted_date: dt.date | None = None
     method: str = ""
+    #: Held-out error bands of predictions on these parameters (shipped separately,
+    #: ``data/perf_accuracy.json``; not part of a fit's output).
+    accuracy: PerfAccuracy | None = Field(default=None, exclude=True)
     _composed: dict[tuple[str, str, str], tuple[EfficiencyParams, ParameterChoice]] = (
         PrivateAttr(default_factory=dict)
     )

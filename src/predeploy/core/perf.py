@@ -145,6 +145,7 @@ def predict_many(
         return []
     prepared = [prepare(s) for s in scenarios]
     chosen = [params.for_gpu(s.gpu, s.engine) for s in scenarios]
+    accuracy = params.accuracy
     result = evaluate(stack(prepared, EfficiencyArrays.from_params([c[0] for c in chosen])))
     out: list[PerfPrediction] = []
     for i, (scenario, prep, (_, choice)) in enumerate(
@@ -165,6 +166,7 @@ def predict_many(
                 parameters=choice.basis,
                 parameter_source=choice.source,
                 unmodelled_settings=_unmodelled(scenario),
+                accuracy=accuracy.for_basis(choice.basis) if accuracy else None,
             ),
         )
         out.append(
@@ -292,6 +294,7 @@ def _simulate(
         seed=seed,
         num_requests_simulated=result.num_requests,
         unmodelled_settings=_unmodelled(scenario),
+        accuracy=params.accuracy.for_basis(choice.basis) if params.accuracy else None,
     )
     r = float(scenario.replicas)
     metrics = result.to_perf_metrics(provenance).model_copy(

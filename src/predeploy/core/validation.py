@@ -111,15 +111,16 @@ def scored_cases(measurements: Sequence[Measurement]) -> list[ScoredCase]:
     ]
 
 
-def validate(
+def held_out_scored(
     measurements: Sequence[Measurement],
     split: Split,
     *,
     score_sources: set[str] | None = None,
     max_iterations: int = 20,
     progress: Callable[[str], None] | None = None,
-) -> Score:
-    """Held-out score of the measurements of ``score_sources`` (all when ``None``).
+) -> tuple[list[Measurement], dict[str, dict[str, object]]]:
+    """The measurements of ``score_sources`` (all when ``None``) and their held-out
+    predictions.
 
     Under the ``config`` split the unscored sources' measurements are fitted in every fold
     (as the other splits fit them in every fold that holds out a scored group)."""
@@ -136,5 +137,25 @@ def validate(
         progress=progress,
         only={key(m) for m in scored},
         always_train=(lambda m: not scored_source(m)) if split == "config" else None,
+    )
+    return scored, held
+
+
+def validate(
+    measurements: Sequence[Measurement],
+    split: Split,
+    *,
+    score_sources: set[str] | None = None,
+    max_iterations: int = 20,
+    progress: Callable[[str], None] | None = None,
+) -> Score:
+    """Held-out score of the measurements of ``score_sources`` (all when ``None``); see
+    :func:`held_out_scored`."""
+    scored, held = held_out_scored(
+        measurements,
+        split,
+        score_sources=score_sources,
+        max_iterations=max_iterations,
+        progress=progress,
     )
     return score(scored_cases(scored), held)

@@ -45,6 +45,7 @@ from predeploy.core.types import (
     TokenDistribution,
 )
 from predeploy.core.validation import Split, validate
+from predeploy.services.perf_accuracy import load_accuracy
 
 #: The fitted parameters shipped with the package.
 PARAMS_FILE = Path(__file__).resolve().parents[1] / "data" / "perf_params.json"
@@ -59,9 +60,12 @@ def load_parameters(path: Path | None = None) -> ParameterSet:
             raise InputError(f"{target}: parameter file not found")
         return ParameterSet()
     try:
-        return ParameterSet.model_validate_json(target.read_text(encoding="utf-8"))
+        params = ParameterSet.model_validate_json(target.read_text(encoding="utf-8"))
     except ValidationError as exc:
         raise InputError(describe_validation_error(exc, str(target))) from None
+    if path is None:  # the shipped parameters come with their held-out error bands
+        params = params.model_copy(update={"accuracy": load_accuracy()})
+    return params
 
 
 def default_catalog() -> Catalog:
@@ -361,6 +365,23 @@ def fit_parameters(
     return params, report, skipped
 
 
+def validation_inputs(
+    *,
+    catalog: Catalog | None = None,
+    records: Sequence[BenchmarkRecord] | None = None,
+    include_aiconfigurator: bool = False,
+) -> tuple[list[Measurement], set[str]]:
+    """Every usable benchmark record as a measurement, and the sources validation scores
+    (the public calibration sources; AIConfigurator's rows only when asked)."""
+    catalog = catalog or default_catalog()
+    records = list(records if records is not None else read_benchmark_records())
+    measurements, _ = measurements_from_records(records, catalog)
+    sources = {m.source_key for m in measurements}
+    if not include_aiconfigurator:
+        sources.discard(VALIDATION_SOURCE)
+    return measurements, sources
+
+
 def validate_parameters(
     split: Split,
     *,
@@ -372,12 +393,9 @@ def validate_parameters(
 ) -> Score:
     """Held-out accuracy: fit without each source (``split='source'``) or accelerator
     (``'gpu'``), predict what was held out, score it like ../shared/calibration/score_perf.py."""
-    catalog = catalog or default_catalog()
-    records = list(records if records is not None else read_benchmark_records())
-    measurements, _ = measurements_from_records(records, catalog)
-    sources = {m.source_key for m in measurements}
-    if not include_aiconfigurator:
-        sources.discard(VALIDATION_SOURCE)
+    measurements, sources = validation_inputs(
+        catalog=catalog, records=records, include_aiconfigurator=include_aiconfigurator
+    )
     return validate(
         measurements,
         split,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from rich.console import Console
@@ -10,6 +11,7 @@ from tests.planning_facts import ToyEngine, small_catalog
 from predeploy.cli.plan_view import (
     WIDE_PLAN_TABLE_CHARS,
     comparison_table,
+    plan_details,
     plans_table,
     render_plan_result,
     sweep_table,
@@ -17,6 +19,7 @@ from predeploy.cli.plan_view import (
 from predeploy.cli.plot import plot_sweep, plot_tradeoffs
 from predeploy.core.optimizer import plan_deployment
 from predeploy.core.types import DeploymentIntent, PlannerOptions
+from predeploy.core.types.accuracy import AccuracyBand, AccuracyTable
 from predeploy.core.whatif import compare, sweep
 from predeploy.core.wording import format_usd
 
@@ -113,3 +116,24 @@ def test_chart_labels_do_not_overlap() -> None:
         _label_without_overlap(ax, placed, f"{i}. some model fp8\n1x H100-SXM × 2", (5.0, 5.0))
     assert len(placed) == 4
     assert not any(a.overlaps(b) for i, a in enumerate(placed) for b in placed[i + 1:])
+
+
+def test_plan_details_show_where_held_out_values_fell_and_what_is_at_risk() -> None:
+    plan = _result(users=20_000).plans[0]
+    ttft = next(c for c in plan.slo_checks.values() if c.metric == "ttft_ms")
+    wide = AccuracyBand(
+        family="ttft", statistic=ttft.percentile or "p50", values=50, median_ape=0.4,
+        within_25=0.3, ratio_low=ttft.predicted / ttft.target * 0.9, ratio_high=2.0,
+    )
+    table = AccuracyTable(
+        basis="fitted", split="test folds", date=dt.date(2026, 11, 30), measurements=50,
+        bands=(wide,),
+    )
+    provenance = plan.predicted.provenance.model_copy(update={"accuracy": table})
+    shown = plan.model_copy(
+        update={"predicted": plan.predicted.model_copy(update={"provenance": provenance})}
+    )
+    text = _render(plan_details(shown, "Plan 1"))
+    assert "80 % range" in text and "test folds" in text
+    assert "met · at risk" in text  # the range's far end is past the TTFT target
+    assert "80 % range" not in _render(plan_details(plan, "Plan 1"))  # no bands, no column

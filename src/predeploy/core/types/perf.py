@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import model_validator
 
+from predeploy.core.types.accuracy import AccuracyTable
 from predeploy.core.types.base import (
     Engine,
     Fraction,
@@ -37,6 +38,11 @@ class PredictionProvenance(FrozenModel):
     num_requests_simulated: int | None = None
     #: Stated engine flags the prediction could not account for (``--speculative-*``, ...).
     unmodelled_settings: tuple[str, ...] = ()
+    #: How far off analytic predictions on this parameter basis were on held-out
+    #: measurements (``None`` when no validation shipped). A simulation shares the step
+    #: model and the parameters (and scores within a few points of the analytic mode on the
+    #: calibration cases), so it is shown with the same bands.
+    accuracy: AccuracyTable | None = None
 
     def label(self) -> str:
         basis = "estimate" if self.parameters == "fallback" else "calibrated estimate"

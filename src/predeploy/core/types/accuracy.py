@@ -1,0 +1,74 @@
+"""Held-out error bands of performance predictions (built by ``core.accuracy``).
+
+A band keeps, for one metric family and statistic (TTFT p99, ITL/TPOT p50, throughput, ...),
+what held-out validation measured: the median absolute percentage error and the 10th and
+90th percentiles of ``predicted / measured``, so a prediction can be shown with the range its
+measured value fell in for 80 % of held-out values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import Field, NonNegativeInt, PositiveFloat
+
+from predeploy.core.scoring import family
+from predeploy.core.types.base import FrozenModel
+
+#: Statistics of the latency families; throughput has one value per scenario (``-``).
+BAND_STATISTICS = ("mean", "p50", "p90", "p99")
+
+
+def statistic(metric: str) -> str:
+    """``ttft_ms_p99`` → ``p99``; ``tpot_ms_mean`` → ``mean``; throughputs → ``-``."""
+    tail = metric.rsplit("_", 1)[-1]
+    return tail if tail in BAND_STATISTICS else "-"
+
+
+class AccuracyBand(FrozenModel):
+    """Held-out error of one metric family and statistic."""
+
+    family: str
+    statistic: str
+    values: Annotated[int, Field(ge=1)]
+    #: Median |predicted − measured| / measured.
+    median_ape: Annotated[float, Field(ge=0)]
+    #: Share of values within 25 % of the measurement.
+    within_25: Annotated[float, Field(ge=0, le=1)]
+    #: 10th and 90th percentiles of predicted / measured.
+    ratio_low: PositiveFloat
+    ratio_high: PositiveFloat
+
+    def measured_range(self, predicted: float) -> tuple[float, float]:
+        """Where the measured value fell for 80 % of held-out values like this one."""
+        return predicted / self.ratio_high, predicted / self.ratio_low
+
+
+class AccuracyTable(FrozenModel):
+    """Held-out error bands of predictions resting on one parameter basis."""
+
+    basis: Literal["fitted", "fallback"]
+    #: Which held-out split measured it, in words.
+    split: Annotated[str, Field(min_length=1)]
+    date: dt.date
+    measurements: NonNegativeInt
+    bands: tuple[AccuracyBand, ...]
+
+    def band(self, metric: str) -> AccuracyBand | None:
+        """The band of a contract metric name (``ttft_ms_p99``, ``output_tokens_per_s``)."""
+        fam, stat = family(metric), statistic(metric)
+        for b in self.bands:
+            if b.family == fam and b.statistic == stat:
+                return b
+        return None
+
+
+class PerfAccuracy(FrozenModel):
+    """The shipped accuracy tables (one per basis) and how they were produced."""
+
+    source: Annotated[str, Field(min_length=1)]
+    tables: tuple[AccuracyTable, ...]
+
+    def for_basis(self, basis: Literal["fitted", "fallback"]) -> AccuracyTable | None:
+        return next((t for t in self.tables if t.basis == basis), None)

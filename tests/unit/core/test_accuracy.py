@@ -1,0 +1,114 @@
+"""Held-out error bands: built from held-out predictions, looked up by metric name, and
+attached to predictions on the matching parameter basis."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from tests.perf_fixtures import h100, llama_8b
+
+from predeploy.core.accuracy import MIN_BAND_VALUES, accuracy_table
+from predeploy.core.calibration_problem import Measurement
+from predeploy.core.efficiency import ParameterSet
+from predeploy.core.perf import predict
+from predeploy.core.types import LoadSpec, Precision, ServingScenario, TokenDistribution
+from predeploy.core.types.accuracy import AccuracyBand, AccuracyTable, PerfAccuracy, statistic
+
+DAY = dt.date(2026, 11, 30)
+
+
+def scenario() -> ServingScenario:
+    return ServingScenario(
+        model_id="test/8b",
+        model=llama_8b(),
+        gpu=h100(),
+        precision=Precision.BF16,
+        prompt_tokens=TokenDistribution.fixed(512),
+        output_tokens=TokenDistribution.fixed(128),
+        load=LoadSpec(kind="poisson", rate_rps=1.0),
+    )
+
+
+def held_out(ratios: list[float]) -> tuple[list[Measurement], dict[str, dict[str, object]]]:
+    """One measurement per ratio: TTFT p99 100 ms and 1,000 tok/s measured, predicted at
+    ``ratio`` times that."""
+    ms, held = [], {}
+    for i, r in enumerate(ratios):
+        metrics = {"ttft_ms_p99": 100.0, "output_tokens_per_s": 1000.0, "itl_ms_p50": 10.0}
+        ms.append(Measurement(scenario(), metrics, "src", f"m{i}"))
+        held[f"m{i}"] = {
+            "metrics": {"ttft_ms_p99": 100.0 * r, "output_tokens_per_s": 1000.0 * r},
+            "fits": True,
+        }
+    return ms, held
+
+
+def test_statistic_of_metric_names() -> None:
+    assert statistic("ttft_ms_p99") == "p99"
+    assert statistic("tpot_ms_mean") == "mean"
+    assert statistic("output_tokens_per_s") == "-"
+    assert statistic("requests_per_s") == "-"
+
+
+def test_bands_hold_the_median_error_and_the_middle_80_percent_of_ratios() -> None:
+    ratios = [0.5 + i / 99 for i in range(100)]  # predicted / measured from 0.5 to 1.5
+    ms, held = held_out(ratios)
+    table = accuracy_table(ms, held, basis="fitted", split="test folds", date=DAY)
+    assert table.measurements == 100
+    ttft = table.band("ttft_ms_p99")
+    assert ttft is not None and ttft.values == 100
+    assert ttft.median_ape == pytest.approx(0.25, abs=0.01)
+    assert ttft.ratio_low == pytest.approx(0.6, abs=0.01)
+    assert ttft.ratio_high == pytest.approx(1.4, abs=0.01)
+    assert ttft.within_25 == pytest.approx(0.5, abs=0.02)
+    low, high = ttft.measured_range(140.0)
+    assert low == pytest.approx(100.0, rel=0.01) and high == pytest.approx(233.0, rel=0.01)
+    # throughput bands are one per family; a metric never predicted gets no band
+    assert table.band("requests_per_s") == table.band("output_tokens_per_s")
+    assert table.band("itl_ms_p50") is None
+    assert table.band("ttft_ms_p50") is None
+
+
+def test_thin_groups_and_unusable_values_are_left_out() -> None:
+    ms, held = held_out([1.0] * (MIN_BAND_VALUES - 1))
+    held["m0"] = {"metrics": {"ttft_ms_p99": float("nan"), "output_tokens_per_s": 0.0}}
+    table = accuracy_table(ms, held, basis="fallback", split="test", date=DAY)
+    assert table.bands == ()
+    ms, held = held_out([1.0] * MIN_BAND_VALUES)
+    del held["m3"]  # a measurement without a held-out prediction is not counted
+    table = accuracy_table(ms, held, basis="fallback", split="test", date=DAY)
+    assert table.measurements == MIN_BAND_VALUES - 1 and table.bands == ()
+
+
+def test_analytic_predictions_carry_the_table_of_their_basis() -> None:
+    band = AccuracyBand(
+        family="ttft", statistic="p99", values=30, median_ape=0.3, within_25=0.4,
+        ratio_low=0.5, ratio_high=1.8,
+    )
+    tables = tuple(
+        AccuracyTable(basis=b, split=b, date=DAY, measurements=30, bands=(band,))
+        for b in ("fitted", "fallback")
+    )
+    params = ParameterSet(accuracy=PerfAccuracy(source="test", tables=tables))
+    analytic = predict(scenario(), params)
+    assert analytic.metrics.provenance.parameters == "fallback"  # neutral parameters
+    assert analytic.metrics.provenance.accuracy == tables[1]
+    simulated = predict(scenario(), params, mode="simulate", num_requests=200, seed=1)
+    assert simulated.metrics.provenance.accuracy == tables[1]
+    assert predict(scenario(), ParameterSet()).metrics.provenance.accuracy is None
+    # the bands ship apart from the fitted parameters
+    assert "accuracy" not in params.model_dump()
+
+
+def test_a_band_rejects_impossible_values() -> None:
+    with pytest.raises(ValueError):
+        AccuracyBand(
+            family="ttft", statistic="p50", values=0, median_ape=0.1, within_25=0.5,
+            ratio_low=0.5, ratio_high=2.0,
+        )
+    with pytest.raises(ValueError):
+        AccuracyBand(
+            family="ttft", statistic="p50", values=5, median_ape=0.1, within_25=1.5,
+            ratio_low=0.5, ratio_high=2.0,
+        )

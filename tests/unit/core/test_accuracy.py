@@ -47,6 +47,7 @@ def held_out(ratios: list[float]) -> tuple[list[Measurement], dict[str, dict[str
 def test_statistic_of_metric_names() -> None:
     assert statistic("ttft_ms_p99") == "p99"
     assert statistic("tpot_ms_mean") == "mean"
+    assert statistic("e2e_ms_p95") == "p95"
     assert statistic("output_tokens_per_s") == "-"
     assert statistic("requests_per_s") == "-"
 
@@ -67,7 +68,9 @@ def test_bands_hold_the_median_error_and_the_middle_80_percent_of_ratios() -> No
     # throughput bands are one per family; a metric never predicted gets no band
     assert table.band("requests_per_s") == table.band("output_tokens_per_s")
     assert table.band("itl_ms_p50") is None
-    assert table.band("ttft_ms_p50") is None
+    # a percentile without its own band takes the nearest above, else below
+    assert table.band("ttft_ms_p95") == ttft and table.band("ttft_ms_p50") == ttft
+    assert table.band("ttft_ms_mean") is None
 
 
 def test_thin_groups_and_unusable_values_are_left_out() -> None:

@@ -21,9 +21,14 @@ BAND_STATISTICS = ("mean", "p50", "p90", "p99")
 
 
 def statistic(metric: str) -> str:
-    """``ttft_ms_p99`` → ``p99``; ``tpot_ms_mean`` → ``mean``; throughputs → ``-``."""
+    """``ttft_ms_p99`` → ``p99``; ``tpot_ms_mean`` → ``mean``; ``e2e_ms_p95`` → ``p95``;
+    throughputs → ``-``."""
     tail = metric.rsplit("_", 1)[-1]
-    return tail if tail in BAND_STATISTICS else "-"
+    return tail if tail == "mean" or (tail[:1] == "p" and tail[1:].isdigit()) else "-"
+
+
+def _percentile(stat: str) -> int | None:
+    return int(stat[1:]) if stat[:1] == "p" and stat[1:].isdigit() else None
 
 
 class AccuracyBand(FrozenModel):
@@ -56,12 +61,23 @@ class AccuracyTable(FrozenModel):
     bands: tuple[AccuracyBand, ...]
 
     def band(self, metric: str) -> AccuracyBand | None:
-        """The band of a contract metric name (``ttft_ms_p99``, ``output_tokens_per_s``)."""
+        """The band of a contract metric name (``ttft_ms_p99``, ``output_tokens_per_s``).
+
+        A percentile without a band of its own (p95: no source reports it) takes the family's
+        nearest percentile above it (p99), else the nearest below."""
         fam, stat = family(metric), statistic(metric)
-        for b in self.bands:
-            if b.family == fam and b.statistic == stat:
-                return b
-        return None
+        same = [b for b in self.bands if b.family == fam]
+        exact = next((b for b in same if b.statistic == stat), None)
+        wanted = _percentile(stat)
+        if exact is not None or wanted is None:
+            return exact
+        ranked = sorted(
+            ((p, b) for b in same if (p := _percentile(b.statistic)) is not None),
+            key=lambda item: item[0],
+        )
+        above = [b for p, b in ranked if p > wanted]
+        below = [b for p, b in ranked if p < wanted]
+        return above[0] if above else below[-1] if below else None
 
 
 class PerfAccuracy(FrozenModel):

@@ -150,3 +150,14 @@ def test_a_prediction_is_shown_with_its_held_out_error(
     monkeypatch.setattr(perf_accuracy, "ACCURACY_FILE", tmp_path / "absent.json")
     bare = RUNNER.invoke(app, args)
     assert bare.exit_code == 0 and "Held-out error" not in bare.output
+
+
+def test_perf_accuracy_shows_the_shipped_bands(tmp_path: Path) -> None:
+    shown = RUNNER.invoke(app, ["perf", "accuracy"])
+    assert shown.exit_code == 0, shown.output
+    words = " ".join(shown.output.split())
+    assert "fitted parameters" in words and "fallback parameters" in words
+    data = json.loads(RUNNER.invoke(app, ["perf", "accuracy", "--json"]).output)
+    assert {t["basis"] for t in data["tables"]} == {"fitted", "fallback"}
+    missing = RUNNER.invoke(app, ["perf", "accuracy", "--file", str(tmp_path / "none.json")])
+    assert missing.exit_code != 0 and "accuracy file not found" in str(missing.exception)

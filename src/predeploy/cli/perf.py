@@ -9,11 +9,12 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from predeploy.cli.common import console, err_console, fail, print_json
+from predeploy.cli.common import console, err_console, fail, plain, print_json
 from predeploy.core.scoring import render
 from predeploy.core.types import PerfPrediction
 from predeploy.core.types.accuracy import AccuracyBand, AccuracyTable
 from predeploy.services import perf as perf_service
+from predeploy.services import perf_accuracy as perf_accuracy_service
 
 perf_app = typer.Typer(help="Performance engine: validation of the calibrated model.")
 
@@ -223,6 +224,45 @@ def validate_command(
             title = "Configurations (source, model, GPU) held out in five folds"
         console.print(f"\n[bold]{title}[/]")
         console.print(render(result), highlight=False, markup=False)
+
+
+@perf_app.command("accuracy")
+def accuracy_command(
+    rebuild: Annotated[
+        bool,
+        typer.Option(
+            help="Measure the bands again on the knowledge base's records (about 20 fits; "
+            "minutes) and write them."
+        ),
+    ] = False,
+    file: Annotated[
+        Path | None,
+        typer.Option(help="The bands file to show, or with --rebuild to write (default: the "
+                     "shipped one)."),
+    ] = None,
+    iterations: Annotated[int, typer.Option(min=1, help="Iterations per fit.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """The held-out error bands every prediction is shown with."""
+    if rebuild:
+        accuracy, path = perf_service.rebuild_accuracy(
+            output=file,
+            max_iterations=iterations,
+            progress=lambda line: err_console.print(f"[dim]{line}[/]"),
+        )
+        err_console.print(f"wrote {path}")
+    else:
+        found = perf_accuracy_service.load_accuracy(file)
+        if found is None:
+            fail("no error bands shipped; run predeploy perf accuracy --rebuild")
+            return
+        accuracy = found
+    if as_json:
+        print_json(accuracy)
+        return
+    for table in accuracy.tables:
+        console.print(_accuracy_table(table))
+    console.print(plain(f"source: {accuracy.source}", style="dim"))
 
 
 def register(app: typer.Typer) -> None:

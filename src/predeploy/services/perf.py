@@ -44,8 +44,9 @@ from predeploy.core.types import (
     ServingScenario,
     TokenDistribution,
 )
+from predeploy.core.types.accuracy import PerfAccuracy
 from predeploy.core.validation import Split, validate
-from predeploy.services.perf_accuracy import load_accuracy
+from predeploy.services.perf_accuracy import load_accuracy, measure_accuracy, write_accuracy
 
 #: The fitted parameters shipped with the package.
 PARAMS_FILE = Path(__file__).resolve().parents[1] / "data" / "perf_params.json"
@@ -403,3 +404,19 @@ def validate_parameters(
         max_iterations=max_iterations,
         progress=progress,
     )
+
+
+def rebuild_accuracy(
+    *,
+    output: Path | None = None,
+    records: Sequence[BenchmarkRecord] | None = None,
+    max_iterations: int = 20,
+    progress: Callable[[str], None] | None = None,
+) -> tuple[PerfAccuracy, Path]:
+    """Measure the held-out error bands on the knowledge base's records (or ``records``) and
+    write them (``data/perf_accuracy.json`` unless ``output``): about twenty fits, minutes."""
+    measurements, sources = validation_inputs(records=records)
+    accuracy = measure_accuracy(
+        measurements, score_sources=sources, max_iterations=max_iterations, progress=progress
+    )
+    return accuracy, write_accuracy(accuracy, output)

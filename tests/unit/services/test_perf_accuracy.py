@@ -12,7 +12,7 @@ from tests.unit.core.test_accuracy import held_out
 from predeploy.core.errors import InputError
 from predeploy.core.types.accuracy import PerfAccuracy
 from predeploy.services import perf_accuracy
-from predeploy.services.perf import load_parameters
+from predeploy.services.perf import load_parameters, read_benchmark_records, rebuild_accuracy
 from predeploy.services.perf_accuracy import (
     ACCURACY_FILE,
     load_accuracy,
@@ -69,3 +69,20 @@ def test_shipped_bands_come_with_the_shipped_parameters() -> None:
     assert load_parameters().accuracy == shipped
     params_file = Path(perf_accuracy.__file__).resolve().parents[1] / "data" / "perf_params.json"
     assert load_parameters(params_file).accuracy is None  # a named file is taken as it is
+
+
+def test_rebuilt_from_a_few_records(tmp_path: Path) -> None:
+    """Two sources on two GPUs: every fold holds a configuration (or GPU) out and predicts it."""
+    records = [
+        r
+        for r in read_benchmark_records()
+        if r.source_key in ("lmdeploy-a100-fp16", "trtllm-perf-overview-v0.9")
+    ]
+    accuracy, path = rebuild_accuracy(
+        output=tmp_path / "bands.json", records=records, max_iterations=3
+    )
+    assert path == tmp_path / "bands.json" and load_accuracy(path) == accuracy
+    fitted = accuracy.for_basis("fitted")
+    assert fitted is not None and fitted.measurements > 0
+    assert "lmdeploy-a100-fp16" in accuracy.source
+    assert fitted.band("output_tokens_per_s") is not None

@@ -7,12 +7,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich import box
 from rich.table import Table
 
 from predeploy.cli.common import console, err_console, fail, plain, print_json
 from predeploy.core.scoring import render
 from predeploy.core.types import PerfPrediction
-from predeploy.core.types.accuracy import AccuracyBand, AccuracyTable
+from predeploy.core.types.accuracy import AccuracyBand, AccuracyTable, PerfAccuracy
 from predeploy.services import perf as perf_service
 from predeploy.services import perf_accuracy as perf_accuracy_service
 
@@ -35,8 +36,9 @@ def _band_cell(band: AccuracyBand | None) -> str:
 def _accuracy_table(accuracy: AccuracyTable) -> Table:
     """Held-out error of each number above: median error, and the measured ÷ predicted
     range that held 80 % of held-out values."""
+    engine = f"{accuracy.engine} " if accuracy.engine else ""
     table = Table(
-        title=f"Held-out error of analytic predictions ({accuracy.basis} parameters: "
+        title=f"Held-out error of analytic {engine}predictions ({accuracy.basis} parameters: "
         f"{accuracy.split}, {accuracy.date.isoformat()})",
         caption="± median error on measurements the fit never saw; below it, the range of "
         "measured ÷ predicted that held 80 % of them",
@@ -261,8 +263,42 @@ def accuracy_command(
         print_json(accuracy)
         return
     for table in accuracy.tables:
-        console.print(_accuracy_table(table))
+        if table.engine is None:
+            console.print(_accuracy_table(table))
+    console.print(_engine_summary(accuracy))
     console.print(plain(f"source: {accuracy.source}", style="dim"))
+
+
+#: Columns of the per-engine summary: (heading, contract metric).
+SUMMARY_METRICS = (
+    ("TTFT p50", "ttft_ms_p50"),
+    ("TTFT p99", "ttft_ms_p99"),
+    ("TPOT p50", "tpot_ms_p50"),
+    ("E2E p50", "e2e_ms_p50"),
+    ("tok/s", "output_tokens_per_s"),
+)
+
+
+def _engine_summary(accuracy: PerfAccuracy) -> Table:
+    """Median held-out error by engine and basis (a prediction uses its engine's bands)."""
+    table = Table(
+        title="Median held-out error by engine",
+        caption="cases: held-out scenarios; ITL/TPOT share one band; –: too few values",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
+    table.add_column("engine", no_wrap=True)
+    table.add_column("basis", no_wrap=True)
+    table.add_column("cases", justify="right", no_wrap=True)
+    for heading, _ in SUMMARY_METRICS:
+        table.add_column(heading, justify="right", no_wrap=True)
+    for t in sorted(accuracy.tables, key=lambda t: (t.engine or "", t.basis)):
+        cells = []
+        for _, metric in SUMMARY_METRICS:
+            band = t.band(metric)
+            cells.append("–" if band is None else f"{100 * band.median_ape:.0f} %")
+        table.add_row(t.engine or "all", t.basis, str(t.measurements), *cells)
+    return table
 
 
 def register(app: typer.Typer) -> None:

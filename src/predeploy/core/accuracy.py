@@ -8,10 +8,11 @@ percentiles of ``predicted / measured``, so a prediction can be shown with the r
 measured value fell in for 80 % of held-out values: ``[predicted / ratio_high, predicted /
 ratio_low]``.
 
-There is one table per parameter basis: ``fitted`` predictions (the accelerator and engine
-were measured) are judged on configurations held out in folds (new measurements from known
-harnesses); ``fallback`` predictions (an accelerator without measurements) on accelerators
-held out one at a time.
+There is a table per parameter basis, over every engine and for each engine with enough
+held-out values (errors differ by engine: SGLang's are about twice TensorRT-LLM's):
+``fitted`` predictions (the accelerator and engine were measured) are judged on
+configurations held out in folds (new measurements from known harnesses); ``fallback``
+predictions (an accelerator without measurements) on accelerators held out one at a time.
 """
 
 from __future__ import annotations
@@ -48,12 +49,16 @@ def accuracy_table(
     basis: ParameterBasis,
     split: str,
     date: dt.date,
+    engine: str | None = None,
 ) -> AccuracyTable:
     """Bands from held-out predictions (id → contract output object, as
-    ``core.validation.held_out_predictions`` returns them) of ``measurements``."""
+    ``core.validation.held_out_predictions`` returns them) of ``measurements`` (those run on
+    ``engine`` only, when given)."""
     ratios: dict[tuple[str, str], list[float]] = defaultdict(list)
     used = 0
     for m in measurements:
+        if engine is not None and m.scenario.engine.value != engine:
+            continue
         pred = held.get(m.id)
         got = pred.get("metrics") if pred else None
         if not isinstance(got, Mapping):
@@ -88,7 +93,7 @@ def accuracy_table(
                 )
             )
     return AccuracyTable(
-        basis=basis, split=split, date=date, measurements=used, bands=tuple(bands)
+        basis=basis, engine=engine, split=split, date=date, measurements=used, bands=tuple(bands)
     )
 
 

@@ -166,7 +166,9 @@ def predict_many(
                 parameters=choice.basis,
                 parameter_source=choice.source,
                 unmodelled_settings=_unmodelled(scenario),
-                accuracy=accuracy.for_basis(choice.basis) if accuracy else None,
+                accuracy=accuracy.for_prediction(choice.basis, scenario.engine.value)
+                if accuracy
+                else None,
             ),
         )
         out.append(
@@ -294,7 +296,9 @@ def _simulate(
         seed=seed,
         num_requests_simulated=result.num_requests,
         unmodelled_settings=_unmodelled(scenario),
-        accuracy=params.accuracy.for_basis(choice.basis) if params.accuracy else None,
+        accuracy=params.accuracy.for_prediction(choice.basis, scenario.engine.value)
+        if params.accuracy
+        else None,
     )
     r = float(scenario.replicas)
     metrics = result.to_perf_metrics(provenance).model_copy(

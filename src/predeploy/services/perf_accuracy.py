@@ -68,7 +68,13 @@ def measure_accuracy(
                 max_iterations=max_iterations,
                 progress=progress,
             )
-        tables.append(accuracy_table(scored, predictions, basis=basis, split=words, date=day))
+        engines = sorted({m.scenario.engine.value for m in scored})
+        for engine in (None, *engines):
+            table = accuracy_table(
+                scored, predictions, basis=basis, split=words, date=day, engine=engine
+            )
+            if engine is None or table.bands:
+                tables.append(table)
     return PerfAccuracy(
         source=(
             "predeploy held-out validation (core.validation) of the knowledge base's public "

@@ -73,6 +73,14 @@ def test_bands_hold_the_median_error_and_the_middle_80_percent_of_ratios() -> No
     assert table.band("ttft_ms_mean") is None
 
 
+def test_an_engine_table_keeps_that_engine_only() -> None:
+    ms, held = held_out([0.8] * 30)
+    vllm = accuracy_table(ms, held, basis="fitted", split="t", date=DAY, engine="vllm")
+    sglang = accuracy_table(ms, held, basis="fitted", split="t", date=DAY, engine="sglang")
+    assert vllm.engine == "vllm" and vllm.measurements == 30 and vllm.bands
+    assert sglang.measurements == 0 and sglang.bands == ()
+
+
 def test_thin_groups_and_unusable_values_are_left_out() -> None:
     ms, held = held_out([1.0] * (MIN_BAND_VALUES - 1))
     held["m0"] = {"metrics": {"ttft_ms_p99": float("nan"), "output_tokens_per_s": 0.0}}

@@ -29,12 +29,16 @@ def test_bands_of_both_bases_from_their_splits(tmp_path: Path) -> None:
     accuracy = measure_accuracy(
         ms, score_sources={"src"}, held={"config": near, "gpu": far}, date=DAY
     )
-    fitted, fallback = accuracy.for_basis("fitted"), accuracy.for_basis("fallback")
+    fitted, fallback = accuracy.for_prediction("fitted"), accuracy.for_prediction("fallback")
     assert fitted is not None and fallback is not None
     assert "five folds" in fitted.split and "one at a time" in fallback.split
     fitted_band, fallback_band = fitted.band("ttft_ms_p99"), fallback.band("ttft_ms_p99")
     assert fitted_band is not None and fallback_band is not None
     assert fitted_band.median_ape < fallback_band.median_ape
+    # each engine with enough values gets its own table; others use the all-engine one
+    assert accuracy.for_prediction("fitted", "vllm") is not None
+    assert accuracy.for_prediction("fitted", "vllm").engine == "vllm"  # type: ignore[union-attr]
+    assert accuracy.for_prediction("fitted", "sglang") == fitted and fitted.engine is None
     path = write_accuracy(accuracy, tmp_path / "bands.json")
     assert load_accuracy(path) == accuracy
     assert not (tmp_path / "bands.json.tmp").exists()
@@ -63,6 +67,7 @@ def test_shipped_bands_come_with_the_shipped_parameters() -> None:
     shipped = load_accuracy()
     assert isinstance(shipped, PerfAccuracy)
     assert {t.basis for t in shipped.tables} == {"fitted", "fallback"}
+    assert {t.engine for t in shipped.tables} >= {None, "vllm", "sglang", "trtllm"}
     for table in shipped.tables:
         assert table.measurements > 0
         assert all(band.ratio_low <= band.ratio_high for band in table.bands)
@@ -82,7 +87,7 @@ def test_rebuilt_from_a_few_records(tmp_path: Path) -> None:
         output=tmp_path / "bands.json", records=records, max_iterations=3
     )
     assert path == tmp_path / "bands.json" and load_accuracy(path) == accuracy
-    fitted = accuracy.for_basis("fitted")
+    fitted = accuracy.for_prediction("fitted")
     assert fitted is not None and fitted.measurements > 0
     assert "lmdeploy-a100-fp16" in accuracy.source
     assert fitted.band("output_tokens_per_s") is not None

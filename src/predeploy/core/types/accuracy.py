@@ -51,9 +51,12 @@ class AccuracyBand(FrozenModel):
 
 
 class AccuracyTable(FrozenModel):
-    """Held-out error bands of predictions resting on one parameter basis."""
+    """Held-out error bands of predictions resting on one parameter basis (of one engine, or
+    of all)."""
 
     basis: Literal["fitted", "fallback"]
+    #: The engine the measurements ran on; ``None``: every engine.
+    engine: str | None = None
     #: Which held-out split measured it, in words.
     split: Annotated[str, Field(min_length=1)]
     date: dt.date
@@ -81,10 +84,16 @@ class AccuracyTable(FrozenModel):
 
 
 class PerfAccuracy(FrozenModel):
-    """The shipped accuracy tables (one per basis) and how they were produced."""
+    """The shipped accuracy tables (per basis: all engines, and each engine with enough
+    held-out values) and how they were produced."""
 
     source: Annotated[str, Field(min_length=1)]
     tables: tuple[AccuracyTable, ...]
 
-    def for_basis(self, basis: Literal["fitted", "fallback"]) -> AccuracyTable | None:
-        return next((t for t in self.tables if t.basis == basis), None)
+    def for_prediction(
+        self, basis: Literal["fitted", "fallback"], engine: str | None = None
+    ) -> AccuracyTable | None:
+        """The engine's table on this basis, else the all-engine one."""
+        tables = [t for t in self.tables if t.basis == basis]
+        own = next((t for t in tables if engine is not None and t.engine == engine), None)
+        return own or next((t for t in tables if t.engine is None), None)

@@ -38,8 +38,10 @@ def _accuracy_table(accuracy: AccuracyTable) -> Table:
     range that held 80 % of held-out values."""
     engine = f"{accuracy.engine} " if accuracy.engine else ""
     table = Table(
-        title=f"Held-out error of analytic {engine}predictions ({accuracy.basis} parameters: "
-        f"{accuracy.split}, {accuracy.date.isoformat()})",
+        title=plain(
+            f"Held-out error of analytic {engine}predictions ({accuracy.basis} parameters: "
+            f"{accuracy.split}, {accuracy.date.isoformat()})"
+        ),
         caption="± median error on measurements the fit never saw; below it, the range of "
         "measured ÷ predicted that held 80 % of them",
     )
@@ -297,7 +299,7 @@ def _engine_summary(accuracy: PerfAccuracy) -> Table:
         for _, metric in SUMMARY_METRICS:
             band = t.band(metric)
             cells.append("–" if band is None else f"{100 * band.median_ape:.0f} %")
-        table.add_row(t.engine or "all", t.basis, str(t.measurements), *cells)
+        table.add_row(plain(t.engine or "all"), t.basis, str(t.measurements), *cells)
     return table
 
 

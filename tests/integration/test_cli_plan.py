@@ -71,6 +71,9 @@ def test_plan_json_contract(cli: Cli, tmp_path: Path) -> None:
         check = next(iter(plan["slo_checks"].values()))
         assert {"target", "predicted", "met"} <= set(check)
         assert plan["total_gpus"] == plan["gpus_per_replica"] * plan["replicas"]
+        # every prediction carries the held-out error bands of its basis and engine
+        accuracy = plan["predicted"]["provenance"]["accuracy"]
+        assert accuracy["engine"] == "vllm" and accuracy["bands"]
     assert doc["elapsed_ms"] > 0
 
 
@@ -82,6 +85,7 @@ def test_plan_from_words_renders_a_table_and_a_chart(cli: Cli, tmp_path: Path) -
     assert "x H100 SXM" in result.out
     assert "estimate" in result.out
     assert "vllm serve" in result.out
+    assert "80 % range" in result.out  # the SLO checks show the held-out error band
     assert chart.read_bytes()[:4] == b"\x89PNG"
 
 

@@ -135,6 +135,11 @@ def plan_command(
     load_curve: Annotated[Path | None, typer.Option(
         "--load-curve", show_default=False,
         help="Also draw the recommended plan's latency-vs-load curve to this PNG file.")] = None,
+    robust: Annotated[bool, typer.Option(
+        "--robust",
+        help="Judge plans at the far end of the engine's held-out error (latencies at the "
+        "90th percentile of measured ÷ predicted, capacity at the 10th) instead of at the "
+        "prediction.")] = False,
     seed: SeedOpt = None,
 ) -> None:
     """Plan model, GPUs, replicas and vLLM settings that meet the SLOs at peak load."""
@@ -144,7 +149,8 @@ def plan_command(
     _check_chart_path(load_curve, "--load-curve")
     request = _request(text, spec)
     settings = load_settings()
-    options = PlannerOptions(max_plans=plans, seed=settings.seed if seed is None else seed)
+    options = PlannerOptions(max_plans=plans, seed=settings.seed if seed is None else seed,
+                             held_out_bound=robust)
     with _progress(not json_out) as progress:
         result = planning.plan_request(request, settings, options, progress)
     if plot is not None:

@@ -152,11 +152,13 @@ def plans_table(plans: Sequence[DeploymentPlan], width: int = WIDE_PLAN_TABLE_CH
 
 def plan_details(plan: DeploymentPlan, title: str) -> Panel:
     """Rationale, SLO checks, vLLM arguments and provenance of one plan."""
-    accuracy = plan.predicted.provenance.accuracy
+    bounded = plan.predicted.provenance.held_out_bound
+    # A plan judged at the held-out bound already shows the range's far end.
+    accuracy = None if bounded else plan.predicted.provenance.accuracy
     checks = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
     checks.add_column("SLO")
     checks.add_column("target", justify="right")
-    checks.add_column("predicted", justify="right")
+    checks.add_column("90 % bound" if bounded else "predicted", justify="right")
     if accuracy is not None:
         checks.add_column("80 % range", justify="right")
     checks.add_column("", justify="left")

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from predeploy.core.accuracy import HeldOutBoundEngine
 from predeploy.core.capacity import Evaluator
 from predeploy.core.catalog import Catalog
 from predeploy.core.configurations import (
@@ -70,6 +71,8 @@ def plan_deployment(
 ) -> PlanResult:
     """Plans for ``intent``: simulation-verified, within budget, non-dominated, ranked."""
     options = options or PlannerOptions()
+    if options.held_out_bound:
+        engine = HeldOutBoundEngine(engine)
     template = catalog.slo_template(intent.use_case)
     traffic = traffic or plan_traffic(intent, template)
     slo, notes = effective_slo(intent.slo, template.slo)
@@ -92,6 +95,12 @@ def plan_deployment(
         "each replica gets peak ÷ replicas requests/s: the router spreads requests evenly; "
         f"SLOs are met with {format_number(workload.headroom * 100)} % headroom"
     )
+    if options.held_out_bound:
+        notes.append(
+            "judged at the held-out 90 % bound: each latency at the 90th percentile of "
+            "measured ÷ predicted and each replica's capacity at the 10th, from the engine's "
+            "held-out validation, so each target held for 90 % of held-out measurements"
+        )
     accelerators = allowed_accelerators(intent, catalog)
     state = SearchState(rejected=list(shortlist.rejected))
     evaluator = Evaluator(engine, workload, options)

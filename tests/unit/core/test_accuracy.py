@@ -1,5 +1,5 @@
-"""Held-out error bands: built from held-out predictions, looked up by metric name, and
-attached to predictions on the matching parameter basis."""
+"""Held-out error bands: built from held-out predictions, looked up by metric name, attached
+to predictions on the matching parameter basis, and the bound a robust plan is judged at."""
 
 from __future__ import annotations
 
@@ -8,10 +8,16 @@ import datetime as dt
 import pytest
 from tests.perf_fixtures import h100, llama_8b
 
-from predeploy.core.accuracy import MIN_BAND_VALUES, accuracy_table
+from predeploy.core.accuracy import (
+    MIN_BAND_VALUES,
+    HeldOutBoundEngine,
+    accuracy_table,
+    held_out_bound,
+)
 from predeploy.core.calibration_problem import Measurement
 from predeploy.core.efficiency import ParameterSet
 from predeploy.core.perf import predict
+from predeploy.core.perf_engine import CalibratedEngine
 from predeploy.core.types import LoadSpec, Precision, ServingScenario, TokenDistribution
 from predeploy.core.types.accuracy import AccuracyBand, AccuracyTable, PerfAccuracy, statistic
 
@@ -123,3 +129,45 @@ def test_a_band_rejects_impossible_values() -> None:
             family="ttft", statistic="p50", values=5, median_ape=0.1, within_25=1.5,
             ratio_low=0.5, ratio_high=2.0,
         )
+
+
+def _bands() -> PerfAccuracy:
+    def band(fam: str, stat: str, low: float, high: float) -> AccuracyBand:
+        return AccuracyBand(family=fam, statistic=stat, values=30, median_ape=0.3,
+                            within_25=0.4, ratio_low=low, ratio_high=high)
+
+    table = AccuracyTable(
+        basis="fallback", split="t", date=DAY, measurements=30,
+        bands=(band("ttft", "p50", 0.5, 1.5), band("ttft", "p90", 0.2, 1.5),
+               band("ttft", "p99", 0.5, 1.5), band("throughput", "-", 0.8, 1.25)),
+    )
+    return PerfAccuracy(source="test", tables=(table,))
+
+
+def test_the_held_out_bound_moves_latencies_up_and_capacity_down() -> None:
+    pred = predict(scenario(), ParameterSet(accuracy=_bands()))
+    bound = held_out_bound(pred)
+    ttft, raw = bound.metrics.ttft_ms, pred.metrics.ttft_ms
+    assert ttft.p50 == pytest.approx(raw.p50 / 0.5)  # type: ignore[operator]
+    assert ttft.p90 == pytest.approx(raw.p90 / 0.2)  # type: ignore[operator]
+    # p95 takes p99's band; bounds never decrease with rank even where bands cross
+    assert ttft.p95 is not None and ttft.p99 is not None and ttft.p90 is not None
+    assert ttft.p90 <= ttft.p95 <= ttft.p99
+    assert ttft.mean == raw.mean  # no band for the mean: kept
+    assert bound.metrics.itl_ms == pred.metrics.itl_ms  # no ITL bands: kept
+    assert bound.saturation_rps == pytest.approx(pred.saturation_rps / 1.25)  # type: ignore[operator]
+    assert bound.metrics.output_tokens_per_s == pred.metrics.output_tokens_per_s
+    assert bound.metrics.provenance.held_out_bound
+    assert "held-out 90 % bound" in bound.metrics.provenance.label()
+    assert held_out_bound(bound) == bound  # applied once
+    plain = predict(scenario(), ParameterSet())
+    assert held_out_bound(plain) == plain  # nothing to bound without bands
+
+
+def test_the_bound_engine_bounds_every_prediction() -> None:
+    engine = HeldOutBoundEngine(CalibratedEngine(ParameterSet(accuracy=_bands())))
+    one = engine.predict(scenario(), "analytic", num_requests=100, seed=0)
+    many = engine.predict_many([scenario(), scenario()])
+    assert one.metrics.provenance.held_out_bound
+    assert all(p.metrics.provenance.held_out_bound for p in many)
+    assert many[0] == one

@@ -43,6 +43,9 @@ class PredictionProvenance(FrozenModel):
     #: model and the parameters (and scores within a few points of the analytic mode on the
     #: calibration cases), so it is shown with the same bands.
     accuracy: AccuracyTable | None = None
+    #: The figures were moved to the far end of ``accuracy`` (latencies at the 90th percentile
+    #: of measured ÷ predicted, saturation at the 10th): a bound, not the prediction.
+    held_out_bound: bool = False
 
     def label(self) -> str:
         basis = "estimate" if self.parameters == "fallback" else "calibrated estimate"
@@ -51,7 +54,10 @@ class PredictionProvenance(FrozenModel):
             if self.unmodelled_settings
             else ""
         )
-        return f"{basis} ({self.method}; {self.parameter_source}{ignored})"
+        bound = (
+            "; latencies and capacity at the held-out 90 % bound" if self.held_out_bound else ""
+        )
+        return f"{basis} ({self.method}; {self.parameter_source}{ignored}{bound})"
 
 
 class PerfMetrics(FrozenModel):

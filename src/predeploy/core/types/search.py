@@ -109,6 +109,11 @@ class PlannerOptions(FrozenModel):
     tensor_parallel: tuple[PositiveInt, ...] = (1, 2, 4, 8)
     #: Search again with relaxed constraints to say what would make an infeasible request work.
     suggest: bool = True
+    #: Judge every plan at the far end of the engine's held-out error instead of at its
+    #: prediction: latencies at the 90th percentile of measured ÷ predicted, capacity at the
+    #: 10th (``core.accuracy.held_out_bound``), so each target held for 90 % of held-out
+    #: measurements.
+    held_out_bound: bool = False
 
 
 class SearchStats(FrozenModel):

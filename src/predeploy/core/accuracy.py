@@ -119,8 +119,8 @@ def held_out_bound(prediction: PerfPrediction) -> PerfPrediction:
     """The prediction moved to the far end of its held-out error: every latency percentile
     divided by its band's ``ratio_low`` (the 90th percentile of measured ÷ predicted) and the
     saturation rate divided by the throughput band's ``ratio_high`` (its 10th percentile), so
-    each figure held for 90 % of held-out measurements. Unchanged without bands; a latency
-    without a band keeps its value."""
+    each figure held for 90 % of held-out measurements. Never more optimistic than the
+    prediction; unchanged without bands; a latency without a band keeps its value."""
     metrics = prediction.metrics
     accuracy = metrics.provenance.accuracy
     if accuracy is None or metrics.provenance.held_out_bound:
@@ -132,7 +132,7 @@ def held_out_bound(prediction: PerfPrediction) -> PerfPrediction:
         floor = 0.0  # each band is its own; the bounds must still not decrease with rank
         for stat, value in values.model_dump().items():
             band = accuracy.band(f"{name}_{stat}")
-            bound = value if value is None or band is None else value / band.ratio_low
+            bound = value if value is None or band is None else value / min(band.ratio_low, 1.0)
             if bound is not None and stat != "mean":
                 bound = floor = max(bound, floor)
             scaled[stat] = bound

@@ -164,6 +164,14 @@ def test_the_held_out_bound_moves_latencies_up_and_capacity_down() -> None:
     assert held_out_bound(plain) == plain  # nothing to bound without bands
 
 
+def test_the_bound_is_never_more_optimistic_than_the_prediction() -> None:
+    over = AccuracyBand(family="ttft", statistic="p50", values=30, median_ape=0.5,
+                        within_25=0.1, ratio_low=1.2, ratio_high=2.0)  # always over-predicted
+    table = AccuracyTable(basis="fallback", split="t", date=DAY, measurements=30, bands=(over,))
+    pred = predict(scenario(), ParameterSet(accuracy=PerfAccuracy(source="t", tables=(table,))))
+    assert held_out_bound(pred).metrics.ttft_ms.p50 == pred.metrics.ttft_ms.p50
+
+
 def test_the_bound_engine_bounds_every_prediction() -> None:
     engine = HeldOutBoundEngine(CalibratedEngine(ParameterSet(accuracy=_bands())))
     one = engine.predict(scenario(), "analytic", num_requests=100, seed=0)

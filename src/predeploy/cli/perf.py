@@ -11,6 +11,7 @@ from rich import box
 from rich.table import Table
 
 from predeploy.cli.common import console, err_console, fail, plain, print_json
+from predeploy.core.perf import LATENCY_NAMES
 from predeploy.core.scoring import render
 from predeploy.core.types import PerfPrediction
 from predeploy.core.types.accuracy import AccuracyBand, AccuracyTable, PerfAccuracy
@@ -21,7 +22,6 @@ perf_app = typer.Typer(help="Performance engine: validation of the calibrated mo
 
 
 STATISTICS = ("mean", "p50", "p90", "p99")
-LATENCIES = ("ttft_ms", "itl_ms", "tpot_ms", "e2e_ms")
 
 
 def _band_cell(band: AccuracyBand | None) -> str:
@@ -48,7 +48,7 @@ def _accuracy_table(accuracy: AccuracyTable) -> Table:
     table.add_column("metric")
     for stat in STATISTICS:
         table.add_column(stat, justify="right")
-    for name in LATENCIES:
+    for name in LATENCY_NAMES:
         table.add_row(name, *(_band_cell(accuracy.band(f"{name}_{s}")) for s in STATISTICS))
     throughput = accuracy.band("output_tokens_per_s")
     table.add_row("throughput", _band_cell(throughput), "", "", "")
@@ -61,7 +61,7 @@ def _render(prediction: PerfPrediction, title: str) -> None:
     table.add_column("metric")
     for stat in STATISTICS:
         table.add_column(stat, justify="right")
-    for name in LATENCIES:
+    for name in LATENCY_NAMES:
         values = getattr(m, name)
         table.add_row(name, *(f"{getattr(values, s):,.1f}" for s in STATISTICS))
     console.print(table)

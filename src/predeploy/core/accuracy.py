@@ -25,6 +25,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from predeploy.core.calibration_problem import Measurement
+from predeploy.core.perf import LATENCY_NAMES
 from predeploy.core.scoring import family
 from predeploy.core.sizing import PerformanceEngine, PredictMode
 from predeploy.core.types import (
@@ -111,10 +112,6 @@ def accuracy_table(
 
 
 
-#: Latency fields of a prediction and the statistics a band may cover.
-_LATENCIES = ("ttft_ms", "itl_ms", "tpot_ms", "e2e_ms")
-
-
 def held_out_bound(prediction: PerfPrediction) -> PerfPrediction:
     """The prediction moved to the far end of its held-out error: every latency percentile
     divided by its band's ``ratio_low`` (the 90th percentile of measured ÷ predicted) and the
@@ -126,7 +123,7 @@ def held_out_bound(prediction: PerfPrediction) -> PerfPrediction:
     if accuracy is None or metrics.provenance.held_out_bound:
         return prediction
     update: dict[str, object] = {}
-    for name in _LATENCIES:
+    for name in LATENCY_NAMES:
         values = getattr(metrics, name)
         scaled: dict[str, float | None] = {}
         floor = 0.0  # each band is its own; the bounds must still not decrease with rank

@@ -57,9 +57,9 @@ def measure_accuracy(
     measurements (computed here unless ``held`` already has the split's predictions)."""
     day = date or dt.date.today()
     tables = []
+    scored_public = [m for m in measurements if m.source_key in score_sources]
     for basis, (split, words) in BASIS_SPLITS.items():
-        scored = [m for m in measurements if m.source_key in score_sources]
-        predictions = (held or {}).get(split)
+        scored, predictions = scored_public, (held or {}).get(split)
         if predictions is None:
             scored, predictions = held_out_scored(
                 measurements,

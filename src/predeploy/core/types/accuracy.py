@@ -14,21 +14,21 @@ from typing import Annotated, Literal
 from pydantic import Field, NonNegativeInt, PositiveFloat
 
 from predeploy.core.scoring import family
-from predeploy.core.types.base import FrozenModel
+from predeploy.core.types.base import PERCENTILE_NAMES, FrozenModel
 
 #: Statistics of the latency families; throughput has one value per scenario (``-``).
 BAND_STATISTICS = ("mean", "p50", "p90", "p99")
+
+
+#: Rank of each percentile name (p50 < p90 < p95 < p99).
+_RANK: dict[str, int] = {name: i for i, name in enumerate(PERCENTILE_NAMES)}
 
 
 def statistic(metric: str) -> str:
     """``ttft_ms_p99`` → ``p99``; ``tpot_ms_mean`` → ``mean``; ``e2e_ms_p95`` → ``p95``;
     throughputs → ``-``."""
     tail = metric.rsplit("_", 1)[-1]
-    return tail if tail == "mean" or (tail[:1] == "p" and tail[1:].isdigit()) else "-"
-
-
-def _percentile(stat: str) -> int | None:
-    return int(stat[1:]) if stat[:1] == "p" and stat[1:].isdigit() else None
+    return tail if tail == "mean" or tail in _RANK else "-"
 
 
 class AccuracyBand(FrozenModel):
@@ -71,15 +71,11 @@ class AccuracyTable(FrozenModel):
         fam, stat = family(metric), statistic(metric)
         same = [b for b in self.bands if b.family == fam]
         exact = next((b for b in same if b.statistic == stat), None)
-        wanted = _percentile(stat)
-        if exact is not None or wanted is None:
+        if exact is not None or stat not in _RANK:
             return exact
-        ranked = sorted(
-            ((p, b) for b in same if (p := _percentile(b.statistic)) is not None),
-            key=lambda item: item[0],
-        )
-        above = [b for p, b in ranked if p > wanted]
-        below = [b for p, b in ranked if p < wanted]
+        ranked = sorted((b for b in same if b.statistic in _RANK), key=lambda b: _RANK[b.statistic])
+        above = [b for b in ranked if _RANK[b.statistic] > _RANK[stat]]
+        below = [b for b in ranked if _RANK[b.statistic] < _RANK[stat]]
         return above[0] if above else below[-1] if below else None
 
 

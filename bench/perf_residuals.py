@@ -17,7 +17,10 @@ Splits (``--split``, several allowed):
   fixed-concurrency measurements of vLLM/SGLang/TensorRT-LLM on a known GPU.
 
 Each table row shows the count, the median absolute percentage error, the median signed
-log error as a percentage (``bias``: + means over-prediction) and the share within 25 %.
+log error as a percentage (``bias``: + means over-prediction), the share within 25 % and the
+10th–90th percentile range of measured ÷ predicted (what the shipped error bands keep). Rows
+by predicted utilisation (offered or served request rate ÷ the predicted saturation rate) show
+whether the error grows near saturation.
 
 Usage: ``.venv/bin/python bench/perf_residuals.py --split insample source gpu aic-gpu
 [--jobs 2] [--cache DIR] [--worst 25] [--only-public]``. ``--cache DIR`` stores each split's
@@ -151,6 +154,8 @@ class Residual:
     stat: str
     expected: float
     predicted: float
+    #: Offered (open loop) or served request rate ÷ predicted saturation rate.
+    utilization: float | None = None
 
     @property
     def ape(self) -> float:
@@ -176,6 +181,7 @@ def residuals(ms: Iterable[Measurement], preds: Predictions) -> list[Residual]:
             continue
         metrics = pred["metrics"]
         assert isinstance(metrics, dict)
+        utilization = pred.get("load_utilization")
         sc = m.scenario
         for metric, value in m.metrics.items():
             if metric not in metrics or value <= 0:
@@ -196,6 +202,7 @@ def residuals(ms: Iterable[Measurement], preds: Predictions) -> list[Residual]:
                     stat=_stat(metric),
                     expected=float(value),
                     predicted=float(metrics[metric]),
+                    utilization=utilization if isinstance(utilization, float) else None,
                 )
             )
     return out
@@ -205,13 +212,34 @@ def _row(label: str, items: Sequence[Residual]) -> str:
     apes = [r.ape for r in items]
     bias = math.expm1(statistics.median(r.log_error for r in items))
     within = sum(a <= 0.25 + 1e-9 for a in apes) / len(apes)
+    spread = "" if len(items) < 10 else "{:5.2f}–{:<5.2f}".format(*_measured_range(items))
     return (
         f"  {label:<44} {len(items):>6} {100 * statistics.median(apes):6.1f}% "
-        f"{100 * bias:+7.1f}% {100 * within:6.1f}%"
+        f"{100 * bias:+7.1f}% {100 * within:6.1f}%  {spread}"
     )
 
 
-HEADER = f"  {'group':<44} {'count':>6} {'medAPE':>7} {'bias':>8} {'<=25%':>7}"
+def _measured_range(items: Sequence[Residual]) -> tuple[float, float]:
+    """10th and 90th percentiles of measured ÷ predicted (the error bands' 80 % range)."""
+    ratios = sorted(r.expected / r.predicted for r in items)
+    deciles = statistics.quantiles(ratios, n=10, method="inclusive")
+    return deciles[0], deciles[-1]
+
+
+#: Buckets of predicted utilisation (offered or served rate ÷ predicted saturation rate).
+UTILIZATION_BUCKETS = ((0.5, "0.00–0.50"), (0.85, "0.50–0.85"), (1.0, "0.85–1.00"))
+
+
+def _utilization_bucket(r: Residual) -> str:
+    if r.utilization is None:
+        return "unknown"
+    return next((label for edge, label in UTILIZATION_BUCKETS if r.utilization < edge), "≥ 1.00")
+
+
+HEADER = (
+    f"  {'group':<44} {'count':>6} {'medAPE':>7} {'bias':>8} {'<=25%':>7}  "
+    "meas/pred 10–90 %"
+)
 
 DIMENSIONS: dict[str, Callable[[Residual], str]] = {
     "source": lambda r: r.source,
@@ -227,6 +255,10 @@ DIMENSIONS: dict[str, Callable[[Residual], str]] = {
     "family x model kind": lambda r: f"{r.family} {'MoE' if r.moe else 'dense'}",
     "precision": lambda r: r.precision,
     "tensor parallel": lambda r: f"tp{r.tp}",
+    "predicted utilisation": _utilization_bucket,
+    "family x statistic x predicted utilisation": lambda r: (
+        f"{r.family} {r.stat} {_utilization_bucket(r)}"
+    ),
 }
 
 

@@ -65,10 +65,12 @@ def _render(prediction: PerfPrediction, title: str) -> None:
         values = getattr(m, name)
         table.add_row(name, *(f"{getattr(values, s):,.1f}" for s in STATISTICS))
     console.print(table)
+    load = prediction.load_utilization
     console.print(
         f"output {m.output_tokens_per_s:,.0f} tok/s · {m.requests_per_s:,.2f} req/s · "
         f"mean batch {m.mean_batch_size or 0:,.1f} · saturation "
         f"{prediction.saturation_rps or 0:,.2f} req/s"
+        + ("" if load is None else f" (load at {100 * load:,.0f} % of it)")
     )
     console.print(f"memory: {prediction.memory.reason}")
     console.print(f"[dim]{m.provenance.label()}[/]")

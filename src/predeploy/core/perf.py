@@ -50,6 +50,7 @@ __all__ = [
     "SingleStreamRates",
     "contract_metrics",
     "default_vllm_settings",
+    "load_utilization",
     "predict",
     "predict_many",
     "single_stream_rates",
@@ -137,6 +138,19 @@ def _enforce_decode_cap(prepared: PreparedScenario, result: FluidResult, i: int)
     )
 
 
+def load_utilization(
+    load: LoadSpec, requests_per_s: float, saturation_rps: float | None
+) -> float | None:
+    """Offered (open loops: Poisson, gamma) or served (other loads) request rate ÷ the
+    saturation rate: about 1 for bursts and offline runs, above 1 for an overloaded open
+    loop; ``None`` without a positive saturation rate."""
+    if saturation_rps is None or saturation_rps <= 0 or not math.isfinite(saturation_rps):
+        return None
+    offered = load.rate_rps if load.kind in ("poisson", "gamma") else None
+    rate = requests_per_s if offered is None else offered
+    return round(rate / saturation_rps, 6) if math.isfinite(rate) else None
+
+
 def predict_many(
     scenarios: Sequence[ServingScenario], params: ParameterSet
 ) -> list[PerfPrediction]:
@@ -176,6 +190,9 @@ def predict_many(
                 metrics=metrics,
                 memory=prep.memory,
                 saturation_rps=float(result.saturation_rps[i]),
+                load_utilization=load_utilization(
+                    scenario.load, metrics.requests_per_s, float(result.saturation_rps[i])
+                ),
                 decode_tokens_per_s_single_stream=float(m["decode_tokens_per_s_single_stream"][i]),
                 prefill_tokens_per_s_single_stream=float(
                     m["prefill_tokens_per_s_single_stream"][i]
@@ -312,6 +329,9 @@ def _simulate(
         metrics=metrics,
         memory=prepared.memory,
         saturation_rps=analytic.saturation_rps,
+        load_utilization=load_utilization(
+            scenario.load, metrics.requests_per_s, analytic.saturation_rps
+        ),
         decode_tokens_per_s_single_stream=analytic.decode_tokens_per_s_single_stream,
         prefill_tokens_per_s_single_stream=analytic.prefill_tokens_per_s_single_stream,
     )

@@ -54,7 +54,11 @@ def predictions(
         metrics = contract_metrics(
             m.scenario, pred, single_stream=m.single_stream, ttft_only=m.ttft_only
         )
-        out[m.id] = {"metrics": metrics, "fits": pred.memory.fits}
+        out[m.id] = {
+            "metrics": metrics,
+            "fits": pred.memory.fits,
+            "load_utilization": pred.load_utilization,
+        }
     return out
 
 

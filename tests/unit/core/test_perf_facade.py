@@ -10,7 +10,13 @@ from tests.perf_fixtures import gpt_oss_120b, h100, l4, llama_8b, llama_70b, mix
 
 from predeploy.core.efficiency import EfficiencyParams, ParameterSet
 from predeploy.core.memory import fit_memory
-from predeploy.core.perf import default_vllm_settings, predict, predict_many, single_stream_rates
+from predeploy.core.perf import (
+    default_vllm_settings,
+    load_utilization,
+    predict,
+    predict_many,
+    single_stream_rates,
+)
 from predeploy.core.types import (
     LoadSpec,
     ModelArchitecture,
@@ -83,6 +89,27 @@ def test_open_loop_throughput_equals_the_offered_rate_below_saturation() -> None
     pred = predict(scenario(LoadSpec(kind="poisson", rate_rps=1.0)), PARAMS)
     assert pred.metrics.requests_per_s == pytest.approx(1.0)
     assert pred.saturation_rps is not None and pred.saturation_rps > 1.0
+    assert pred.load_utilization == pytest.approx(1.0 / pred.saturation_rps, rel=1e-5)
+
+
+def test_load_utilization_is_offered_over_saturation_rate() -> None:
+    sat = predict(scenario(LoadSpec(kind="poisson", rate_rps=1.0)), PARAMS).saturation_rps
+    assert sat is not None
+    over, burst, batch = predict_many(
+        [
+            scenario(LoadSpec(kind="poisson", rate_rps=2 * sat)),
+            scenario(LoadSpec(kind="burst", num_prompts=2000)),
+            scenario(LoadSpec(kind="static_batch", batch_size=1)),
+        ],
+        PARAMS,
+    )
+    # An overloaded open loop is offered twice what it can serve.
+    assert over.load_utilization == pytest.approx(2.0, rel=1e-5)
+    # A long burst runs at about its capacity; one request alone far below it.
+    assert burst.load_utilization is not None and 0.8 < burst.load_utilization <= 1.0 + 1e-6
+    assert batch.load_utilization is not None and batch.load_utilization < 0.1
+    assert load_utilization(LoadSpec(kind="poisson", rate_rps=1.0), 1.0, None) is None
+    assert load_utilization(LoadSpec(kind="poisson", rate_rps=1.0), 1.0, 0.0) is None
 
 
 @settings(max_examples=40, deadline=None)

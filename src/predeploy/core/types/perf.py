@@ -172,6 +172,9 @@ class PerfPrediction(FrozenModel):
     memory: MemoryFit
     #: Highest sustainable request rate of the whole scenario (all replicas), req/s.
     saturation_rps: NonNegativeFloat | None = None
+    #: How close to saturation the load runs: the offered request rate (open loops) or the
+    #: served one (other loads) ÷ ``saturation_rps``; ``None`` without a saturation rate.
+    load_utilization: NonNegativeFloat | None = None
     #: One sequence alone (llama-bench ``tg``/``pp``): generated and prompt tokens per second.
     decode_tokens_per_s_single_stream: NonNegativeFloat | None = None
     prefill_tokens_per_s_single_stream: NonNegativeFloat | None = None

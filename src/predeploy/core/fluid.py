@@ -85,7 +85,7 @@ def evaluate(inp: FluidInputs, grid_points: int | None = None) -> FluidResult:
     static = static_batch(inp, op)
     ttft = time_to_first_token(inp, op, req, static)
     wave = first_wave(inp, op, req)
-    tpot = tpot_samples(op, req, wave, static)
+    tpot = tpot_samples(inp, op, req, wave, static, ttft)
     e2e = ttft + np.maximum(req.output_tokens - 1.0, 0.0) * tpot
 
     metrics: dict[str, np.ndarray] = {}

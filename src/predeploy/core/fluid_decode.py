@@ -3,9 +3,27 @@ sample, the ITL mixture, and the end of a finite run.
 
 **TPOT spread.** A request decoding ``n = O − 1`` tokens meets a prefill-carrying step with
 probability ``f`` each step, so its TPOT is ``t̄`` with standard deviation
-``√(f(1 − f)/n)·(t_mix − t_dec)`` (normal across the grid), never below ``t_dec``. In an open
-loop those steps come in bursts, one per prompt arriving while the request decodes
-(:func:`_open_loop_tpot`): a Poisson count, skewed when a lifetime sees few arrivals.
+``√(f(1 − f)/n)·(t_mix − t_dec)`` (normal across the grid), never below ``t_dec``.
+
+**Open-loop TPOT.** In an open loop those steps come in bursts, one per prompt prefilled while
+the request decodes (``s = max(I / chunk, 1)`` steps each), and each burst stretches the
+request's life by ``σ = s·(t_mix − t_dec)``, during which ``r = λ·σ`` more prompts arrive on
+average, which stretch it further: the count ``K`` of bursts a request meets is a Poisson
+cluster (Galton-Watson) count, Consul's generalized Poisson with mean ``n·f/s`` (the steady
+state's) and variance ``1/(1 − r)²`` times larger than Poisson's. Served first come, first
+served, the prompts that arrived while a request waited are prefilled while it decodes, so a
+request whose TTFT ``T`` exceeds the average ``T̄`` expects ``λ·(T − T̄)`` more (TTFT and
+TPOT correlate; the mean is kept). With long prompts at
+moderate load (30k-token RAG prompts at 30-60 % of capacity: ``r`` ≈ 0.3-0.5, two to four
+bursts per life) most requests meet fewer bursts than average and a few many more, so the
+median TPOT is well below the mean and the tail long, as the simulation shows. Prompts
+differ in length, so ``k ≥ 1`` bursts stretch a life by about ``k·σ``: the quantile spreads
+evenly over ``(k ± ½)·σ`` inside each count, which keeps every TPOT percentile continuous and
+non-decreasing in the load. Clustered (gamma) arrivals spread the count more: it is counted
+in groups of ``c`` (the arrival CV; a renewal process's count dispersion over a few
+inter-arrival times lies between Poisson's and its long-run ``c²``). ``TPOT = t_dec + K·σ/n``
+(:func:`_open_loop_tpot`). Lifetimes that see many arrivals (over 40) keep the normal spread
+above; between 20 and 40 the two are blended.
 
 **First wave.** Requests that start together (burst, closed loop, max throughput) are prefilled
 in ``n_w = max(W·I/p_w, 1)`` budget-sized steps of ``p_w = min(budget, W·I)`` tokens, each
@@ -64,7 +82,7 @@ from predeploy.core.fluid_steady import (
     seen_batch,
     step_s,
 )
-from predeploy.core.poisson_counts import poisson_quantiles
+from predeploy.core.poisson_counts import MAX_CLUSTER_RATIO, cluster_count_quantiles
 
 #: Cap on an output length as a multiple of the dataset mean, as the request sampler's
 #: (``core.datasets.token_distribution`` truncates its lognormal at 20 × the mean, or at the
@@ -120,10 +138,15 @@ def first_wave(inp: FluidInputs, op: OperatingPoint, req: RequestGrid) -> FirstW
 
 
 def tpot_samples(
-    op: OperatingPoint, req: RequestGrid, wave: FirstWave, static: StaticBatch
+    inp: FluidInputs,
+    op: OperatingPoint,
+    req: RequestGrid,
+    wave: FirstWave,
+    static: StaticBatch,
+    ttft: np.ndarray,
 ) -> np.ndarray:
-    """TPOT (s) of every request sample: the steady spread, the first wave's stalls, a static
-    batch's mean decode step (module docstring)."""
+    """TPOT (s) of every request sample (``ttft``: its TTFT, s): the steady spread, the first
+    wave's stalls, a static batch's mean decode step (module docstring)."""
     st, out_k, col = op.steady, req.output_tokens, columns
     gaps = np.maximum(out_k - 1.0, 1.0)
     z = grid_normal(4, req.points)
@@ -133,7 +156,9 @@ def tpot_samples(
     tpot_k = np.maximum(col(st.t_mean) + spread * z, col(st.t_dec))
     open_rows = np.flatnonzero(op.kind == OPEN_LOOP)
     if open_rows.size:
-        tpot_k[open_rows] = _open_loop_tpot(op, open_rows, gaps[open_rows], z, tpot_k[open_rows])
+        tpot_k[open_rows] = _open_loop_tpot(
+            inp, op, open_rows, gaps[open_rows], z, tpot_k[open_rows], ttft[open_rows]
+        )
     stall_steps = col(wave.steps) * wave.stall_share
     # Piggy-backed prefill: each stalled step still yields a token, so a request is stalled
     # for at most its own gaps, each ``t_w − t_dec`` longer. Separate prefill batches yield
@@ -150,34 +175,58 @@ def tpot_samples(
     )
 
 
-#: Mean prompt arrivals per request lifetime over which the skewed Poisson count hands over to
-#: the normal spread (linearly, so TPOT stays continuous in the load).
+#: Mean prompt arrivals per request lifetime over which the skewed count hands over to the
+#: normal spread (linearly, so TPOT stays continuous in the load).
 POISSON_EVENTS_NORMAL_FROM = 20.0
 POISSON_EVENTS_NORMAL_TO = 40.0
+#: Least arrival clustering a cluster count is scaled by (the arrival CV; 0 would be a
+#: perfectly regular arrival stream).
+MIN_CLUSTER_SCALE = 0.2
+#: Fewest prefill bursts a request that waited less than average expects, as a share of the
+#: steady state's mean (its TTFT excess is negative; the count's mean stays positive).
+MIN_EVENT_SHARE = 0.05
 
 
 def _open_loop_tpot(
-    op: OperatingPoint, rows: np.ndarray, gaps: np.ndarray, z: np.ndarray, normal: np.ndarray
+    inp: FluidInputs,
+    op: OperatingPoint,
+    rows: np.ndarray,
+    gaps: np.ndarray,
+    z: np.ndarray,
+    normal: np.ndarray,
+    ttft: np.ndarray,
 ) -> np.ndarray:
-    """TPOT of open-loop request samples: the prefill-carrying steps a request meets come in
-    bursts, one per prompt arriving while it decodes (``s = max(I / chunk, 1)`` steps each),
-    so their number is ``s·K`` with ``K`` Poisson of mean ``n·f/s`` (``n`` gaps, ``f`` the
-    prefill share): ``TPOT = t_dec + s·K·(t_mix − t_dec)/n``, the mean of the binomial
-    spread but skewed: with few, long prefills most requests meet fewer than average and the
-    median is below the mean. Many arrivals per lifetime keep the normal spread; in between
+    """TPOT of open-loop request samples with few prompt arrivals per lifetime (module
+    docstring, **Open-loop TPOT**); many arrivals keep the ``normal`` spread, and in between
     the two are blended, so a little more load never lowers a TPOT percentile."""
     st = op.steady
-    f = st.prefill_share[rows, None]
     per_event = np.maximum(op.prompt[rows] / np.maximum(st.prefill_step_tokens[rows], 1.0), 1.0)
-    s = per_event[:, None]
-    mean_events = gaps * f / s
-    u = normal_cdf(np.broadcast_to(z, gaps.shape))
-    events = poisson_quantiles(mean_events.ravel(), u.ravel()).reshape(gaps.shape)
-    delta = (st.t_mix[rows] - st.t_dec[rows])[:, None]
-    poisson = st.t_dec[rows, None] + s * events * delta / gaps
+    # Seconds one arriving prompt adds to a decoding request's life: s steps, each longer.
+    stall = np.broadcast_to((per_event * (st.t_mix[rows] - st.t_dec[rows]))[:, None], gaps.shape)
+    mean_events = gaps * st.prefill_share[rows, None] / per_event[:, None]
+    few_events = mean_events < POISSON_EVENTS_NORMAL_TO
+    if not np.any(few_events):
+        return normal
+    # Only the samples with few events are counted; the others keep the normal spread.
+    cols = np.broadcast_to(np.asarray(rows)[:, None], gaps.shape)[few_events]
+    stall_f, mean_f = stall[few_events], mean_events[few_events]
+    ratio = np.clip(op.rate_rps[cols] * stall_f, 0.0, MAX_CLUSTER_RATIO)
+    scale = np.maximum(np.asarray(inp.arrival_cv, dtype=float)[cols], MIN_CLUSTER_SCALE)
+    u = normal_cdf(np.broadcast_to(z, gaps.shape)[few_events])
+    # Served first come, first served, the prompts that arrived during a request's TTFT are
+    # prefilled while it decodes: one that waited longer than average meets λ·(T − T̄) more.
+    queued = (op.rate_rps[rows, None] * (ttft - ttft.mean(axis=1, keepdims=True)))[few_events]
+    expected = np.maximum(mean_f + queued, MIN_EVENT_SHARE * mean_f)
+    count, within = cluster_count_quantiles(expected * (1.0 - ratio) / scale, ratio, u)
+    # Prompts differ in length: k ≥ 1 events add k mean stalls, give or take; spread evenly
+    # over k ± ½ the quantile stays monotone and continuous in the level and the load.
+    events = scale * np.where(count > 0, count - 0.5 + within, 0.0)
+    few = st.t_dec[cols] + events * stall_f / gaps[few_events]
     span = POISSON_EVENTS_NORMAL_TO - POISSON_EVENTS_NORMAL_FROM
-    weight = np.clip((mean_events - POISSON_EVENTS_NORMAL_FROM) / span, 0.0, 1.0)
-    return np.asarray(poisson + weight * (normal - poisson), dtype=float)
+    weight = np.clip((mean_f - POISSON_EVENTS_NORMAL_FROM) / span, 0.0, 1.0)
+    out = np.array(normal, dtype=float)
+    out[few_events] = few + weight * (normal[few_events] - few)
+    return out
 
 
 def itl_stats(

@@ -3,7 +3,9 @@
 Prompts arriving at λ req/s during a stretch of τ seconds number K ~ Poisson(λτ):
 P(K = k) = e^(−λτ)·(λτ)^k / k!. The analytic mode tracks k = 0..``MAX_PROMPTS_PER_CYCLE``
 (the prefill-cycle chain of :mod:`~predeploy.core.stepmix`, the requests ahead of and behind a
-prompt in the open and fixed loads) and drops the tail beyond.
+prompt in the open and fixed loads) and drops the tail beyond. When each prompt's prefill
+stretches the stretch and more prompts arrive meanwhile, the count is a Poisson cluster count
+(:func:`cluster_count_quantiles`: the TPOT of long-prompt open loops).
 """
 
 from __future__ import annotations
@@ -48,3 +50,39 @@ def poisson_support(mean: float) -> int:
         return 2
     return min(int(mean + 5.0 * math.sqrt(mean) + 3.0), MAX_PROMPTS_PER_CYCLE + 1)
 
+
+#: Offspring mean above which a cluster count is treated as at this ratio (the process is
+#: critical at 1: the count has no finite mean).
+MAX_CLUSTER_RATIO = 0.95
+
+
+def cluster_count_quantiles(
+    means: NDArray[np.float64], ratio: NDArray[np.float64], u: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Inverse CDF at u[i] of the total count of a Poisson cluster process: Poisson(means[i])
+    first events, each bringing Poisson(ratio[i]) more, which bring more in turn (the total
+    progeny of a Galton-Watson process with Poisson offspring). The count is Consul's
+    generalized Poisson: P(K = k) = θ(θ + kr)^(k−1)·e^(−θ−kr)/k! (θ = mean, r = ratio < 1),
+    mean θ/(1 − r), variance θ/(1 − r)³: over-dispersed, a Poisson count at r = 0.
+
+    Returns the count ``k`` and where ``u`` falls inside its atom, ``(u − F(k − 1))/P(k)``
+    (uniform on (0, 1] for uniform ``u``), for spreading events of varying sizes."""
+    theta = np.maximum(np.asarray(means, dtype=np.float64), 1e-12)
+    r = np.clip(ratio, 0.0, MAX_CLUSTER_RATIO)
+    cdf = np.exp(-theta)
+    k = np.zeros_like(theta)
+    within = np.minimum(u / np.maximum(cdf, 1e-300), 1.0)
+    # Only the levels not yet reached are carried on (most stop within a few counts).
+    active = np.flatnonzero(cdf < u)
+    for j in range(1, MAX_PROMPTS_PER_CYCLE + 1):
+        if not active.size:
+            break
+        th, rr = theta[active], r[active]
+        prob = np.exp(
+            np.log(th) + (j - 1) * np.log(th + j * rr) - th - j * rr - math.lgamma(j + 1)
+        )
+        k[active] += 1.0
+        within[active] = (u[active] - cdf[active]) / np.maximum(prob, 1e-300)
+        cdf[active] += prob
+        active = active[cdf[active] < u[active]]
+    return k, np.clip(within, 0.0, 1.0)

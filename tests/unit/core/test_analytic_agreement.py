@@ -75,16 +75,16 @@ KNOWN_PLANNER_GAPS: dict[tuple[str, str], dict[str, str]] = {
         "itl_p90": "the decode steps' spread with the batch met and its 30k-token contexts is "
         "priced (compound Poisson KV) but still narrower than simulated at 30-60 % load "
         "(-4..-35 %; it was -15..-51 % at one batch)",
-        "tpot_p50": "the prefill steps a request meets come in Poisson bursts (priced), but the "
-        "simulation's bursts are rarer still at 30-60 % load (+1..+27 %; +13..+37 % before)",
-        "e2e_p50": "TPOT median, as tpot_p50 (+4..+10 %)",
-        "e2e_p90": "TPOT tail, as tpot_p50 (-4..-26 %)",
+        "e2e_p90": "TPOT tail: the cluster count of prefill bursts (generalized Poisson, "
+        "correlated with the wait) spreads TPOT, but E2E's tail is still narrower than "
+        "simulated at 60 % load (-1..-14 %; -4..-26 % with a Poisson count)",
     },
     ("rag 30k lognormal", "gamma cv1.5"): {
         "itl_p90": "as for Poisson arrivals (-8..-22 %)",
-        "tpot_p50": "as for Poisson arrivals (-5..+38 %)",
-        "e2e_p50": "as for Poisson arrivals (+4..+15 %)",
-        "e2e_p90": "as for Poisson arrivals (-8..-27 %)",
+        "tpot_p50": "clustered arrivals: the prefill bursts are counted in groups of the arrival "
+        "CV, a dispersion between Poisson's and the long-run c², too much at 30 % load "
+        "(-7..+19 %; -5..+38 % with a Poisson count)",
+        "e2e_p90": "as for Poisson arrivals (+2..-16 %)",
         "ttft_p50": "as for chat (-4..+8 %)",
         "ttft_p90": "as for chat; the 70B's 30k-token prompts at 60 % load queue longer "
         "still (-22 %; +2..+8 % elsewhere)",

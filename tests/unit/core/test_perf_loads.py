@@ -311,3 +311,47 @@ def test_multi_step_scheduling_analytic_median_ttft_agrees_with_the_simulation(
     simulated = predict(_stepped(steps), PARAMS, mode="simulate", num_requests=2000)
     assert analytic is not None and simulated.metrics.ttft_ms.p50 is not None
     assert analytic == pytest.approx(simulated.metrics.ttft_ms.p50, rel=0.15)
+
+
+def _long_prompt_open_loop(rate_rps: float, cv: float = 1.0) -> ServingScenario:
+    load = (
+        LoadSpec(kind="poisson", rate_rps=rate_rps)
+        if cv == 1.0
+        else LoadSpec(kind="gamma", rate_rps=rate_rps, cv=cv)
+    )
+    return ServingScenario(
+        model_id="test/8b",
+        model=llama_8b(),
+        gpu=h100(),
+        precision=Precision.BF16,
+        prompt_tokens=TokenDistribution(kind="lognormal", mean=30000, stdev=15000, max=100000),
+        output_tokens=TokenDistribution(kind="lognormal", mean=300, stdev=150, max=2000),
+        load=load,
+    )
+
+
+def test_long_prompts_skew_open_loop_tpot() -> None:
+    """30k-token prompts at 60 % load: each prefill burst stretches a decoding life, more
+    prompts arrive meanwhile, so the bursts a request meets are over-dispersed: most meet
+    fewer than average (median well below the mean), a few many (a long tail)."""
+    saturation = predict(_long_prompt_open_loop(1e-3), PARAMS).saturation_rps
+    assert saturation is not None
+    tpot = predict(_long_prompt_open_loop(0.6 * saturation), PARAMS).metrics.tpot_ms
+    assert tpot.p50 is not None and tpot.mean is not None and tpot.p90 is not None
+    assert tpot.p50 < 0.9 * tpot.mean
+    assert tpot.p90 - tpot.mean > 1.5 * (tpot.mean - tpot.p50)
+    # Clustered arrivals spread the count further.
+    bursty = predict(_long_prompt_open_loop(0.6 * saturation, cv=1.5), PARAMS).metrics.tpot_ms
+    assert bursty.p90 is not None and bursty.p90 > tpot.p90
+
+
+@given(fraction=st.floats(min_value=0.05, max_value=0.7))
+def test_open_loop_tpot_percentiles_rise_with_the_load(fraction: float) -> None:
+    saturation = predict(_long_prompt_open_loop(1e-3), PARAMS).saturation_rps
+    assert saturation is not None
+    low, high = predict_many(
+        [_long_prompt_open_loop(r * saturation) for r in (fraction, fraction * 1.2)], PARAMS
+    )
+    for stat in ("p50", "p90", "p99"):
+        a, b = getattr(low.metrics.tpot_ms, stat), getattr(high.metrics.tpot_ms, stat)
+        assert b >= a * (1 - 1e-6), (stat, a, b)

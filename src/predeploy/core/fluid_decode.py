@@ -44,11 +44,12 @@ steady prefill-carrying steps ``t_mix`` and the first wave's budget-sized prefil
 ``t_w``. The first wave's share is the gaps its requests spend stalled; the steady share is
 what the mean (the gap-weighted mean TPOT) implies. In an open loop the decode steps are not
 all alike: a request meets ``K`` others, ``K`` Poisson with mean ``B`` (M/G/∞; more spread for
-clustered arrivals), each with its own context, so the KV a step reads is a compound sum with
-variance ``B·E[ctx²]`` (``E[ctx²] = I²(1 + cv_I²) + I·O + O²/3``: lognormal prompts, a uniform
-position in the output). The decode part's quantile ``q'`` prices a step at
-``B_seen + z·√(B·c²)`` sequences and ``KV + z·σ_KV`` tokens (``z = Φ⁻¹(q')``, ``c²`` ≥ 1 the
-arrivals' clustering): long, variable contexts at a small batch spread the ITL tail. Likewise a
+clustered arrivals, and ``1/(1 − r)²`` times the variance: prefill stalls keep more requests
+decoding after many arrive, ``r`` as for TPOT), each with its own context, so the KV a step
+reads is a compound sum with variance ``B·E[ctx²]`` (``E[ctx²] = I²(1 + cv_I²) + I·O +
+O²/3``: lognormal prompts, a uniform position in the output). The decode part's quantile
+``q'`` prices a step at ``B_seen + z·√(B·c²)`` sequences and ``KV + z·σ_KV`` tokens (``z =
+Φ⁻¹(q')``, ``c² = max(CV_a², 1)/(1 − r)²`` the arrivals' clustering): long, variable contexts at a small batch spread the ITL tail. Likewise a
 prefill-carrying step carries one arriving prompt's chunk: its quantile prices the chunk at the
 prompts' lognormal quantile (most prompts are shorter than the mean, a few much longer).
 
@@ -187,6 +188,16 @@ MIN_CLUSTER_SCALE = 0.2
 MIN_EVENT_SHARE = 0.05
 
 
+def _prefill_stall(op: OperatingPoint) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per scenario: the steps one arriving prompt's prefill takes (``s = max(I / chunk, 1)``),
+    the seconds it adds to a decoding request's life (``σ = s·(t_mix − t_dec)``) and the
+    prompts that arrive meanwhile (``r = λ·σ``, at most :data:`MAX_CLUSTER_RATIO`)."""
+    st = op.steady
+    steps = np.maximum(op.prompt / np.maximum(st.prefill_step_tokens, 1.0), 1.0)
+    stall = steps * (st.t_mix - st.t_dec)
+    return steps, stall, np.clip(op.rate_rps * stall, 0.0, MAX_CLUSTER_RATIO)
+
+
 def _open_loop_tpot(
     inp: FluidInputs,
     op: OperatingPoint,
@@ -200,17 +211,16 @@ def _open_loop_tpot(
     docstring, **Open-loop TPOT**); many arrivals keep the ``normal`` spread, and in between
     the two are blended, so a little more load never lowers a TPOT percentile."""
     st = op.steady
-    per_event = np.maximum(op.prompt[rows] / np.maximum(st.prefill_step_tokens[rows], 1.0), 1.0)
-    # Seconds one arriving prompt adds to a decoding request's life: s steps, each longer.
-    stall = np.broadcast_to((per_event * (st.t_mix[rows] - st.t_dec[rows]))[:, None], gaps.shape)
-    mean_events = gaps * st.prefill_share[rows, None] / per_event[:, None]
+    steps, stall_s, ratio_s = (x[rows] for x in _prefill_stall(op))
+    stall = np.broadcast_to(stall_s[:, None], gaps.shape)
+    mean_events = gaps * st.prefill_share[rows, None] / steps[:, None]
     few_events = mean_events < POISSON_EVENTS_NORMAL_TO
     if not np.any(few_events):
         return normal
     # Only the samples with few events are counted; the others keep the normal spread.
     cols = np.broadcast_to(np.asarray(rows)[:, None], gaps.shape)[few_events]
     stall_f, mean_f = stall[few_events], mean_events[few_events]
-    ratio = np.clip(op.rate_rps[cols] * stall_f, 0.0, MAX_CLUSTER_RATIO)
+    ratio = np.broadcast_to(ratio_s[:, None], gaps.shape)[few_events]
     scale = np.maximum(np.asarray(inp.arrival_cv, dtype=float)[cols], MIN_CLUSTER_SCALE)
     u = normal_cdf(np.broadcast_to(z, gaps.shape)[few_events])
     # Served first come, first served, the prompts that arrived during a request's TTFT are
@@ -298,7 +308,10 @@ def _open_loop_decode_quantile(
     seen = seen_batch(inp, op.batch)
     context = prompt + 0.5 * out_tokens
     ctx_sq = prompt**2 * (1.0 + inp.prompt_cv**2) + prompt * out_tokens + out_tokens**2 / 3.0
-    clustering = np.maximum(inp.arrival_cv**2, 1.0)
+    # Clustered arrivals, and the prefill stalls that keep more requests decoding at once
+    # after many arrive (the cluster process of the TPOT count), spread the batch met.
+    _, _, ratio = _prefill_stall(op)
+    clustering = np.maximum(inp.arrival_cv**2, 1.0) / (1.0 - ratio) ** 2
     z = normal_quantile(np.clip(level, 0.5, 0.999))
     count = np.maximum(seen + z * np.sqrt(others * clustering), 1.0)
     kv = np.maximum(seen * context + z * np.sqrt(others * clustering * ctx_sq), context)

@@ -73,14 +73,16 @@ KNOWN_PLANNER_GAPS: dict[tuple[str, str], dict[str, str]] = {
     },
     ("rag 30k lognormal", "poisson"): {
         "itl_p90": "the decode steps' spread with the batch met and its 30k-token contexts is "
-        "priced (compound Poisson KV) but still narrower than simulated at 30-60 % load "
-        "(-4..-35 %; it was -15..-51 % at one batch)",
+        "priced (compound Poisson KV, over-dispersed by the prefill stalls) but still "
+        "narrower than simulated for the 8B at 60 % load (-2..-25 %; -4..-35 % with a "
+        "Poisson batch, -15..-51 % at one batch)",
         "e2e_p90": "TPOT tail: the cluster count of prefill bursts (generalized Poisson, "
         "correlated with the wait) spreads TPOT, but E2E's tail is still narrower than "
         "simulated at 60 % load (-1..-14 %; -4..-26 % with a Poisson count)",
     },
     ("rag 30k lognormal", "gamma cv1.5"): {
-        "itl_p90": "as for Poisson arrivals (-8..-22 %)",
+        "itl_p90": "as for Poisson arrivals, and over-dispersed twice (the arrivals' CV² and "
+        "the stalls') for the 70B at 60 % load (-17..+24 %)",
         "tpot_p50": "clustered arrivals: the prefill bursts are counted in groups of the arrival "
         "CV, a dispersion between Poisson's and the long-run c², too much at 30 % load "
         "(-7..+19 %; -5..+38 % with a Poisson count)",

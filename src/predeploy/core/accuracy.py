@@ -136,11 +136,17 @@ def held_out_bound(prediction: PerfPrediction) -> PerfPrediction:
         update[name] = Percentiles.model_validate(scaled)
     update["provenance"] = metrics.provenance.model_copy(update={"held_out_bound": True})
     throughput = accuracy.band("output_tokens_per_s")
-    saturation = prediction.saturation_rps
-    if saturation is not None and throughput is not None:
-        saturation = saturation / max(throughput.ratio_high, 1.0)
+    saturation, utilization = prediction.saturation_rps, prediction.load_utilization
+    if throughput is not None:
+        capacity = max(throughput.ratio_high, 1.0)
+        saturation = None if saturation is None else saturation / capacity
+        utilization = None if utilization is None else utilization * capacity
     return prediction.model_copy(
-        update={"metrics": metrics.model_copy(update=update), "saturation_rps": saturation}
+        update={
+            "metrics": metrics.model_copy(update=update),
+            "saturation_rps": saturation,
+            "load_utilization": utilization,
+        }
     )
 
 

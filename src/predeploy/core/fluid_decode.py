@@ -49,9 +49,10 @@ decoding after many arrive, ``r`` as for TPOT), each with its own context, so th
 reads is a compound sum with variance ``B·E[ctx²]`` (``E[ctx²] = I²(1 + cv_I²) + I·O +
 O²/3``: lognormal prompts, a uniform position in the output). The decode part's quantile
 ``q'`` prices a step at ``B_seen + z·√(B·c²)`` sequences and ``KV + z·σ_KV`` tokens (``z =
-Φ⁻¹(q')``, ``c² = max(CV_a², 1)/(1 − r)²`` the arrivals' clustering): long, variable contexts at a small batch spread the ITL tail. Likewise a
-prefill-carrying step carries one arriving prompt's chunk: its quantile prices the chunk at the
-prompts' lognormal quantile (most prompts are shorter than the mean, a few much longer).
+Φ⁻¹(q')``, ``c² = max(CV_a², 1)/(1 − r)²`` the arrivals' clustering): long, variable
+contexts at a small batch spread the ITL tail. Likewise a prefill-carrying step carries one
+arriving prompt's chunk: its quantile prices the chunk at the prompts' lognormal quantile (most
+prompts are shorter than the mean, a few much longer).
 
 **Drain tail.** A finite run ends with its longest request (:func:`drain_end_s`).
 """

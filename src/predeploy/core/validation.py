@@ -47,7 +47,8 @@ SPLITS: dict[Split, Callable[[Measurement], str]] = {
 def predictions(
     measurements: Sequence[Measurement], params: ParameterSet
 ) -> dict[str, dict[str, object]]:
-    """Contract output objects (id → {metrics, fits}) for measurements under ``params``."""
+    """Contract output objects (id → {metrics, fits}, with the prediction's
+    ``load_utilization``) for measurements under ``params``."""
     out: dict[str, dict[str, object]] = {}
     preds = predict_many([m.scenario for m in measurements], params)
     for m, pred in zip(measurements, preds, strict=True):

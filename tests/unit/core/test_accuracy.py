@@ -156,6 +156,8 @@ def test_the_held_out_bound_moves_latencies_up_and_capacity_down() -> None:
     assert ttft.mean == raw.mean  # no band for the mean: kept
     assert bound.metrics.itl_ms == pred.metrics.itl_ms  # no ITL bands: kept
     assert bound.saturation_rps == pytest.approx(pred.saturation_rps / 1.25)  # type: ignore[operator]
+    # The same load runs closer to the lower capacity.
+    assert bound.load_utilization == pytest.approx(pred.load_utilization * 1.25)  # type: ignore[operator]
     assert bound.metrics.output_tokens_per_s == pred.metrics.output_tokens_per_s
     assert bound.metrics.provenance.held_out_bound
     assert "held-out 90 % bound" in bound.metrics.provenance.label()

@@ -278,16 +278,30 @@ def test_a_burst_drains_no_longer_than_its_longest_allowed_output() -> None:
     assert capped.metrics.output_tokens_per_s > 1.05 * uncapped.metrics.output_tokens_per_s
 
 
-def _stepped(steps: int) -> ServingScenario:
+def _open_loop_8b(
+    prompt: TokenDistribution,
+    output: TokenDistribution,
+    load: LoadSpec,
+    settings: EngineSettings | None = None,
+) -> ServingScenario:
     return ServingScenario(
         model_id="m",
         model=llama_8b(),
         gpu=h100(),
         precision=Precision.BF16,
-        prompt_tokens=TokenDistribution(kind="lognormal", mean=1000, stdev=500, max=4000),
-        output_tokens=TokenDistribution(kind="lognormal", mean=200, stdev=100, max=2000),
-        load=LoadSpec(kind="poisson", rate_rps=8.0),
-        engine_settings=EngineSettings(scheduler_steps=steps),
+        prompt_tokens=prompt,
+        output_tokens=output,
+        load=load,
+        engine_settings=settings,
+    )
+
+
+def _stepped(steps: int) -> ServingScenario:
+    return _open_loop_8b(
+        TokenDistribution(kind="lognormal", mean=1000, stdev=500, max=4000),
+        TokenDistribution(kind="lognormal", mean=200, stdev=100, max=2000),
+        LoadSpec(kind="poisson", rate_rps=8.0),
+        EngineSettings(scheduler_steps=steps),
     )
 
 
@@ -319,14 +333,10 @@ def _long_prompt_open_loop(rate_rps: float, cv: float = 1.0) -> ServingScenario:
         if cv == 1.0
         else LoadSpec(kind="gamma", rate_rps=rate_rps, cv=cv)
     )
-    return ServingScenario(
-        model_id="test/8b",
-        model=llama_8b(),
-        gpu=h100(),
-        precision=Precision.BF16,
-        prompt_tokens=TokenDistribution(kind="lognormal", mean=30000, stdev=15000, max=100000),
-        output_tokens=TokenDistribution(kind="lognormal", mean=300, stdev=150, max=2000),
-        load=load,
+    return _open_loop_8b(
+        TokenDistribution(kind="lognormal", mean=30000, stdev=15000, max=100000),
+        TokenDistribution(kind="lognormal", mean=300, stdev=150, max=2000),
+        load,
     )
 
 

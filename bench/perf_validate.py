@@ -30,7 +30,13 @@ from pathlib import Path
 
 from perf_residuals import AIC, measurements, run_split
 from predeploy.core.scoring import Score, render, score
-from predeploy.core.validation import Split, held_out_scored, scored_cases
+from predeploy.core.validation import (
+    SPLIT_CHOICES,
+    SPLIT_TITLES,
+    Split,
+    held_out_scored,
+    scored_cases,
+)
 from predeploy.services.perf import validation_inputs
 from predeploy.services.perf_accuracy import measure_accuracy, write_accuracy
 
@@ -38,19 +44,8 @@ REPO = Path(__file__).resolve().parents[1]
 START, END = "<!-- tables:start -->", "<!-- tables:end -->"
 
 
-#: ``--split`` values and the splits each runs.
-SPLIT_CHOICES: dict[str, list[Split]] = {
-    "source": ["source"],
-    "gpu": ["gpu"],
-    "config": ["config"],
-    "both": ["source", "gpu"],
-    "all": ["source", "gpu", "config"],
-}
-
 TITLES = {
-    "source": "Leave one source out",
-    "gpu": "Leave one GPU out",
-    "config": "Configurations (source, model, GPU) held out in five folds",
+    **SPLIT_TITLES,
     "aiconfigurator-gpu": "AIConfigurator rows held out by GPU",
 }
 

@@ -14,14 +14,21 @@ from predeploy.cli.common import console, err_console, fail, plain, print_json
 from predeploy.core.perf import LATENCY_NAMES
 from predeploy.core.scoring import render
 from predeploy.core.types import PerfPrediction
-from predeploy.core.types.accuracy import AccuracyBand, AccuracyTable, PerfAccuracy
+from predeploy.core.types.accuracy import (
+    BAND_STATISTICS,
+    AccuracyBand,
+    AccuracyTable,
+    PerfAccuracy,
+)
+from predeploy.core.validation import SPLIT_CHOICES, SPLIT_TITLES
 from predeploy.services import perf as perf_service
 from predeploy.services import perf_accuracy as perf_accuracy_service
 
 perf_app = typer.Typer(help="Performance engine: validation of the calibrated model.")
 
 
-STATISTICS = ("mean", "p50", "p90", "p99")
+#: Statistics shown per latency (those the error bands keep).
+STATISTICS = BAND_STATISTICS
 
 
 def _band_cell(band: AccuracyBand | None) -> str:
@@ -199,8 +206,8 @@ def validate_command(
     split: Annotated[
         str,
         typer.Option(
-            help="Hold out one 'source' or one 'gpu' at a time, 'both', or 'config': five "
-            "folds of (source, model, GPU) configurations."
+            help="Hold out one 'source' or one 'gpu' at a time, 'both', 'config' (five "
+            "folds of (source, model, GPU) configurations), or 'all' three."
         ),
     ] = "both",
     include_aiconfigurator: Annotated[
@@ -210,13 +217,14 @@ def validate_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Held-out accuracy of the calibrated model, scored like score_perf.py."""
-    splits = ("source", "gpu") if split == "both" else (split,)
-    if any(s not in ("source", "gpu", "config") for s in splits):
-        fail(f"unknown split {split!r}; valid: source, gpu, both, config")
+    splits = SPLIT_CHOICES.get(split)
+    if splits is None:
+        fail(f"unknown split {split!r}; valid: {', '.join(SPLIT_CHOICES)}")
+        return
     results = {}
     for name in splits:
         results[name] = perf_service.validate_parameters(
-            name,  # type: ignore[arg-type]
+            name,
             include_aiconfigurator=include_aiconfigurator,
             max_iterations=iterations,
             progress=lambda line: err_console.print(f"[dim]{line}[/]"),
@@ -225,10 +233,7 @@ def validate_command(
         print_json({name: dataclasses.asdict(result) for name, result in results.items()})
         return
     for name, result in results.items():
-        title = f"Leave one {name} out"
-        if name == "config":
-            title = "Configurations (source, model, GPU) held out in five folds"
-        console.print(f"\n[bold]{title}[/]")
+        console.print(f"\n[bold]{SPLIT_TITLES[name]}[/]")
         console.print(render(result), highlight=False, markup=False)
 
 

@@ -109,9 +109,6 @@ def accuracy_table(
     )
 
 
-
-
-
 def held_out_bound(prediction: PerfPrediction) -> PerfPrediction:
     """The prediction moved to the far end of its held-out error: every latency percentile
     divided by its band's ``ratio_low`` (the 90th percentile of measured ÷ predicted) and the

@@ -60,6 +60,7 @@ prompts are shorter than the mean, a few much longer).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -189,14 +190,23 @@ MIN_CLUSTER_SCALE = 0.2
 MIN_EVENT_SHARE = 0.05
 
 
-def _prefill_stall(op: OperatingPoint) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per scenario: the steps one arriving prompt's prefill takes (``s = max(I / chunk, 1)``),
-    the seconds it adds to a decoding request's life (``σ = s·(t_mix − t_dec)``) and the
-    prompts that arrive meanwhile (``r = λ·σ``, at most :data:`MAX_CLUSTER_RATIO`)."""
+class PrefillStall(NamedTuple):
+    """Per scenario, what one arriving prompt's prefill does to a decoding request."""
+
+    #: Steps the prefill takes, ``s = max(I / chunk, 1)``.
+    steps: np.ndarray
+    #: Seconds it adds to the request's life, ``σ = s·(t_mix − t_dec)``.
+    stall_s: np.ndarray
+    #: Prompts arriving meanwhile, ``r = λ·σ`` (at most :data:`MAX_CLUSTER_RATIO`).
+    ratio: np.ndarray
+
+
+def _prefill_stall(op: OperatingPoint) -> PrefillStall:
+    """What one arriving prompt's prefill does to a decoding request (per scenario)."""
     st = op.steady
     steps = np.maximum(op.prompt / np.maximum(st.prefill_step_tokens, 1.0), 1.0)
     stall = steps * (st.t_mix - st.t_dec)
-    return steps, stall, np.clip(op.rate_rps * stall, 0.0, MAX_CLUSTER_RATIO)
+    return PrefillStall(steps, stall, np.clip(op.rate_rps * stall, 0.0, MAX_CLUSTER_RATIO))
 
 
 def _open_loop_tpot(
@@ -212,16 +222,16 @@ def _open_loop_tpot(
     docstring, **Open-loop TPOT**); many arrivals keep the ``normal`` spread, and in between
     the two are blended, so a little more load never lowers a TPOT percentile."""
     st = op.steady
-    steps, stall_s, ratio_s = (x[rows] for x in _prefill_stall(op))
-    stall = np.broadcast_to(stall_s[:, None], gaps.shape)
-    mean_events = gaps * st.prefill_share[rows, None] / steps[:, None]
+    prefill = _prefill_stall(op)
+    stall = np.broadcast_to(prefill.stall_s[rows, None], gaps.shape)
+    mean_events = gaps * st.prefill_share[rows, None] / prefill.steps[rows, None]
     few_events = mean_events < POISSON_EVENTS_NORMAL_TO
     if not np.any(few_events):
         return normal
     # Only the samples with few events are counted; the others keep the normal spread.
     cols = np.broadcast_to(np.asarray(rows)[:, None], gaps.shape)[few_events]
     stall_f, mean_f = stall[few_events], mean_events[few_events]
-    ratio = np.broadcast_to(ratio_s[:, None], gaps.shape)[few_events]
+    ratio = np.broadcast_to(prefill.ratio[rows, None], gaps.shape)[few_events]
     scale = np.maximum(np.asarray(inp.arrival_cv, dtype=float)[cols], MIN_CLUSTER_SCALE)
     u = normal_cdf(np.broadcast_to(z, gaps.shape)[few_events])
     # Served first come, first served, the prompts that arrived during a request's TTFT are
@@ -311,8 +321,7 @@ def _open_loop_decode_quantile(
     ctx_sq = prompt**2 * (1.0 + inp.prompt_cv**2) + prompt * out_tokens + out_tokens**2 / 3.0
     # Clustered arrivals, and the prefill stalls that keep more requests decoding at once
     # after many arrive (the cluster process of the TPOT count), spread the batch met.
-    _, _, ratio = _prefill_stall(op)
-    clustering = np.maximum(inp.arrival_cv**2, 1.0) / (1.0 - ratio) ** 2
+    clustering = np.maximum(inp.arrival_cv**2, 1.0) / (1.0 - _prefill_stall(op).ratio) ** 2
     z = normal_quantile(np.clip(level, 0.5, 0.999))
     count = np.maximum(seen + z * np.sqrt(others * clustering), 1.0)
     kv = np.maximum(seen * context + z * np.sqrt(others * clustering * ctx_sq), context)

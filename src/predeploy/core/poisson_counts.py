@@ -11,6 +11,7 @@ stretches the stretch and more prompts arrive meanwhile, the count is a Poisson 
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -56,17 +57,25 @@ def poisson_support(mean: float) -> int:
 MAX_CLUSTER_RATIO = 0.95
 
 
+class ClusterCount(NamedTuple):
+    """Quantiles of a cluster count: the count, and where the level falls inside its atom."""
+
+    events: NDArray[np.float64]
+    #: ``(u − F(k − 1))/P(k)``, uniform on (0, 1] for uniform levels.
+    within: NDArray[np.float64]
+
+
 def cluster_count_quantiles(
     means: NDArray[np.float64], ratio: NDArray[np.float64], u: NDArray[np.float64]
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+) -> ClusterCount:
     """Inverse CDF at u[i] of the total count of a Poisson cluster process: Poisson(means[i])
     first events, each bringing Poisson(ratio[i]) more, which bring more in turn (the total
     progeny of a Galton-Watson process with Poisson offspring). The count is Consul's
     generalized Poisson: P(K = k) = θ(θ + kr)^(k−1)·e^(−θ−kr)/k! (θ = mean, r = ratio < 1),
     mean θ/(1 − r), variance θ/(1 − r)³: over-dispersed, a Poisson count at r = 0.
 
-    Returns the count ``k`` and where ``u`` falls inside its atom, ``(u − F(k − 1))/P(k)``
-    (uniform on (0, 1] for uniform ``u``), for spreading events of varying sizes."""
+    Returns the count ``k`` and where ``u`` falls inside its atom (for spreading events of
+    varying sizes)."""
     theta = np.maximum(np.asarray(means, dtype=np.float64), 1e-12)
     r = np.clip(ratio, 0.0, MAX_CLUSTER_RATIO)
     cdf = np.exp(-theta)
@@ -85,4 +94,4 @@ def cluster_count_quantiles(
         within[active] = (u[active] - cdf[active]) / np.maximum(prob, 1e-300)
         cdf[active] += prob
         active = active[cdf[active] < u[active]]
-    return k, np.clip(within, 0.0, 1.0)
+    return ClusterCount(k, np.clip(within, 0.0, 1.0))

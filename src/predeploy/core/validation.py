@@ -37,6 +37,22 @@ def config_fold(m: Measurement) -> str:
     return f"fold {zlib.crc32(key) % CONFIG_FOLDS + 1}"
 
 
+#: Each split's title in reports.
+SPLIT_TITLES: dict[Split, str] = {
+    "source": "Leave one source out",
+    "gpu": "Leave one GPU out",
+    "config": "Configurations (source, model, GPU) held out in five folds",
+}
+
+#: Split choices of the validation commands and the splits each runs.
+SPLIT_CHOICES: dict[str, tuple[Split, ...]] = {
+    "source": ("source",),
+    "gpu": ("gpu",),
+    "config": ("config",),
+    "both": ("source", "gpu"),
+    "all": ("source", "gpu", "config"),
+}
+
 SPLITS: dict[Split, Callable[[Measurement], str]] = {
     "source": lambda m: m.source_key,
     "gpu": lambda m: m.scenario.gpu.name,

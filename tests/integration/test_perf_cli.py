@@ -98,6 +98,36 @@ def test_an_overloaded_scenario_says_so() -> None:
     assert fine.exit_code == 0 and "overloaded" not in fine.output
 
 
+def test_a_configuration_that_does_not_fit_gets_what_would_fit_instead_of_latency() -> None:
+    args = ["predict", "--model", "meta-llama/Llama-3.1-70B-Instruct", "--gpu", "L4",
+            "--qps", "1"]
+    result = RUNNER.invoke(app, args)
+    assert result.exit_code == 1, result.output
+    assert "does not fit" in result.output and "ttft_ms" not in result.output
+    assert "8x L4 (TP8, bf16)" in result.output and "4x L4 (TP4, fp8)" in result.output
+    as_json = RUNNER.invoke(app, [*args, "--json"])
+    assert as_json.exit_code == 1
+    data = json.loads(as_json.output)
+    assert data["fits"] is False and data["memory"]["fits"] is False
+    assert all(a["memory"]["fits"] for a in data["alternatives"])
+    assert {a["change"] for a in data["alternatives"]} >= {"tensor_parallel", "precision"}
+    # The simulation has nothing to run either: the same answer, no traceback.
+    simulated = RUNNER.invoke(app, [*args, "--mode", "simulate"])
+    assert simulated.exit_code == 1 and "does not fit" in simulated.output
+
+
+def test_an_fp8_kv_cache_is_offered_and_can_be_asked_for() -> None:
+    args = ["predict", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "L4",
+            "--input-tokens", "60000", "--qps", "0.01"]
+    short = RUNNER.invoke(app, args)
+    assert short.exit_code == 1 and "1x L4 (TP1, bf16, fp8 KV)" in short.output
+    fp8 = RUNNER.invoke(app, [*args, "--kv-cache-dtype", "fp8"])
+    assert fp8.exit_code == 0, fp8.output
+    assert "fp8 KV" in " ".join(fp8.output.split()) and "ttft_ms" in fp8.output
+    bad = RUNNER.invoke(app, [*args, "--kv-cache-dtype", "fp9"])
+    assert bad.exit_code != 0 and "valid: auto, fp8" in str(bad.exception)
+
+
 def test_stated_engine_arguments_are_used_and_checked() -> None:
     args = ["predict", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "H100-SXM",
             "--qps", "2", "--json"]

@@ -11,9 +11,10 @@ from rich import box
 from rich.table import Table
 
 from predeploy.cli.common import console, err_console, fail, plain, print_json
+from predeploy.core.fit_advice import FitAlternative, FitChange
 from predeploy.core.perf import LATENCY_NAMES
 from predeploy.core.scoring import render
-from predeploy.core.types import PerfPrediction
+from predeploy.core.types import KvCacheDtype, MemoryFit, PerfPrediction, ServingScenario
 from predeploy.core.types.accuracy import (
     BAND_STATISTICS,
     AccuracyBand,
@@ -85,6 +86,68 @@ def _render(prediction: PerfPrediction, title: str) -> None:
         console.print(_accuracy_table(m.provenance.accuracy))
 
 
+#: Exit status of ``predict`` for a configuration that does not fit in memory (no latency
+#: to predict; what would fit is printed instead).
+EXIT_DOES_NOT_FIT = 1
+
+CHANGE_LABELS = {
+    FitChange.TENSOR_PARALLEL: "wider TP",
+    FitChange.PRECISION: "precision",
+    FitChange.KV_CACHE_DTYPE: "KV dtype",
+    FitChange.ACCELERATOR: "accelerator",
+}
+
+
+def _does_not_fit(
+    scenario: ServingScenario,
+    memory: MemoryFit,
+    alternatives: list[FitAlternative],
+    *,
+    as_json: bool,
+) -> None:
+    """A configuration that does not fit: why, and the ones a single change away that do."""
+    if as_json:
+        print_json(
+            {
+                "fits": False,
+                "memory": memory.model_dump(mode="json"),
+                "alternatives": [
+                    {"label": a.label, **a.model_dump(mode="json")} for a in alternatives
+                ],
+            }
+        )
+        return
+    console.print(f"[bold red]does not fit:[/] {plain(memory.reason)}")
+    console.print(
+        "No latency is predicted for a configuration that cannot load."
+        + ("" if scenario.replicas == 1 else " (Per replica.)")
+    )
+    if not alternatives:
+        console.print(
+            "Nothing one change away fits: no wider TP within a node, smaller weight format "
+            "or catalogued accelerator holds it."
+        )
+        return
+    table = Table(
+        title="What would fit (memory only; predict one for its latency)",
+        box=box.SIMPLE_HEAD,
+    )
+    table.add_column("change")
+    table.add_column("configuration", no_wrap=True)
+    table.add_column("weights/GPU", justify="right")
+    table.add_column("KV/GPU", justify="right")
+    table.add_column("sequences", justify="right")
+    for alt in alternatives:
+        table.add_row(
+            CHANGE_LABELS[alt.change],
+            alt.label,
+            f"{alt.memory.weight_bytes_per_gpu / 1e9:,.1f} GB",
+            f"{alt.memory.kv_cache_bytes_per_gpu / 1e9:,.1f} GB",
+            f"{alt.memory.max_concurrent_seqs:,}",
+        )
+    console.print(table)
+
+
 def predict_command(
     input: Annotated[
         Path | None, typer.Option("--input", help="Calibration-format cases (JSON Lines).")
@@ -103,6 +166,10 @@ def predict_command(
     ] = "vllm",
     input_tokens: Annotated[int, typer.Option(min=1, help="Prompt tokens per request.")] = 512,
     output_tokens: Annotated[int, typer.Option(min=1, help="Output tokens per request.")] = 256,
+    kv_cache_dtype: Annotated[
+        str | None,
+        typer.Option(help="auto (the model's 16-bit dtype) or fp8; default: the engine's."),
+    ] = None,
     engine_args: Annotated[
         str | None,
         typer.Option(
@@ -116,7 +183,10 @@ def predict_command(
     mode: Annotated[str, typer.Option(help="analytic or simulate.")] = "analytic",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Predict serving metrics: a case file (--input/--output) or one scenario (--model ...)."""
+    """Predict serving metrics: a case file (--input/--output) or one scenario (--model ...).
+
+    A scenario that does not fit in memory gets no latency: the reason and what one change
+    would make fit (wider TP, smaller format, FP8 KV cache, another accelerator); exit 1."""
     if input is not None or output is not None:
         if input is None or output is None:
             fail("--input and --output go together")
@@ -146,8 +216,13 @@ def predict_command(
         output_tokens=output_tokens,
         qps=qps,
         concurrency=concurrency,
+        kv_cache_dtype=kv_cache_dtype,
         engine_args=engine_args,
     )
+    memory = perf_service.memory_fit(scenario)
+    if not memory.fits:
+        _does_not_fit(scenario, memory, perf_service.fit_alternatives(scenario), as_json=as_json)
+        raise typer.Exit(EXIT_DOES_NOT_FIT)
     prediction = perf_service.predict_one(
         scenario, mode="simulate" if mode == "simulate" else "analytic"
     )
@@ -166,7 +241,9 @@ def predict_command(
     _render(
         prediction,
         f"{scenario.model_id} on {scenario.gpu_count}x {scenario.gpu.name} "
-        f"(TP{tp}, {scenario.precision.value}, {scenario.engine.value}), "
+        f"(TP{tp}, {scenario.precision.value}"
+        f"{', fp8 KV' if scenario.kv_cache_dtype == KvCacheDtype.FP8 else ''}, "
+        f"{scenario.engine.value}), "
         f"{input_tokens}→{output_tokens} tokens, {load}",
     )
 

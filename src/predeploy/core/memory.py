@@ -157,8 +157,8 @@ def fit_memory(
         fits = True
         reason = (
             f"weights {_gb(weights)} + reserve {_gb(reserve)} per GPU on {where} leave "
-            f"{_gb(kv_budget)} of KV cache: {capacity:,} tokens, {concurrent:,} sequences of "
-            f"{context:,} tokens"
+            f"{_gb(kv_budget)} of KV cache: {capacity:,} tokens, {concurrent:,} "
+            f"sequence{'' if concurrent == 1 else 's'} of {context:,} tokens"
         )
     return MemoryFit(
         fits=fits,

@@ -269,8 +269,13 @@ def scheduler_config(prepared: PreparedScenario) -> SchedulerConfig:
 def _simulate(
     scenario: ServingScenario, params: ParameterSet, *, num_requests: int, seed: int
 ) -> PerfPrediction:
-    """The discrete-event simulation of one replica under its share of the load."""
+    """The discrete-event simulation of one replica under its share of the load (a
+    configuration that does not fit in memory has nothing to simulate: InputError)."""
     prepared = prepare(scenario)
+    if not prepared.memory.fits:
+        raise InputError(
+            f"cannot simulate a configuration that does not fit: {prepared.memory.reason}"
+        )
     eff, choice = params.for_gpu(scenario.gpu, scenario.engine)
     step = RooflineStepCost(
         scenario.model,

@@ -13,8 +13,9 @@ import importlib
 import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
@@ -32,6 +33,7 @@ from predeploy.core.efficiency import ParameterSet
 from predeploy.core.engine_args import parse_engine_args
 from predeploy.core.engines import default_kv_cache_dtype
 from predeploy.core.errors import InputError, PredeployError, describe_validation_error
+from predeploy.core.fit_advice import FitAlternative, fitting_alternatives
 from predeploy.core.perf import PredictMode, contract_metrics, predict, predict_many
 from predeploy.core.scoring import Score
 from predeploy.core.types import (
@@ -39,6 +41,7 @@ from predeploy.core.types import (
     Engine,
     KvCacheDtype,
     LoadSpec,
+    MemoryFit,
     PerfPrediction,
     Precision,
     ServingScenario,
@@ -46,7 +49,10 @@ from predeploy.core.types import (
 )
 from predeploy.core.types.accuracy import PerfAccuracy
 from predeploy.core.validation import Split, validate
+from predeploy.core.workload import prepare
 from predeploy.services.perf_accuracy import load_accuracy, measure_accuracy, write_accuracy
+
+_Choice = TypeVar("_Choice", bound=StrEnum)
 
 #: The fitted parameters shipped with the package.
 PARAMS_FILE = Path(__file__).resolve().parents[1] / "data" / "perf_params.json"
@@ -202,6 +208,24 @@ def predict_one(
     )
 
 
+def memory_fit(scenario: ServingScenario) -> MemoryFit:
+    """Does ``scenario`` fit in memory, as the prediction computes it (no latency)."""
+    return prepare(scenario).memory
+
+
+def fit_alternatives(
+    scenario: ServingScenario, catalog: Catalog | None = None
+) -> list[FitAlternative]:
+    """Configurations one change away from a non-fitting ``scenario`` that fit: wider TP, a
+    smaller weight format the model ships, an FP8 KV cache, other catalogued accelerators."""
+    catalog = catalog or default_catalog()
+    try:
+        precisions: Sequence[Precision] = catalog.model(scenario.model_id).precisions
+    except PredeployError:  # a model described by its config only: its stated precision
+        precisions = (scenario.precision,)
+    return fitting_alternatives(scenario, precisions, catalog.gpus())
+
+
 def cases_from_lines(lines: Iterable[str]) -> list[CalibrationCase]:
     """Parse calibration cases (with ``expected``) from JSON lines; errors name the line."""
     out: list[CalibrationCase] = []
@@ -241,11 +265,8 @@ def scenario_from_request(
         raise InputError("give either qps or concurrency, not both")
     card = catalog.model(model)
     spec = catalog.gpu(gpu)
-    try:
-        prec = Precision(precision) if precision else card.architecture.native_precision
-        eng = Engine(engine)
-    except ValueError as exc:
-        raise InputError(str(exc)) from None
+    prec = _choice(Precision, precision, "precision") or card.architecture.native_precision
+    eng = _choice(Engine, engine, "engine") or Engine.VLLM
     if qps is not None:
         load = LoadSpec(kind="poisson", rate_rps=qps)
     elif concurrency is not None:
@@ -254,7 +275,7 @@ def scenario_from_request(
         load = LoadSpec(kind="max_throughput")
     stated = parse_engine_args(engine_args) if engine_args else None
     if kv_cache_dtype:
-        kv = KvCacheDtype(kv_cache_dtype)
+        kv = _choice(KvCacheDtype, kv_cache_dtype, "KV-cache dtype") or KvCacheDtype.AUTO
     elif stated and stated.kv_cache_dtype:
         kv = stated.kv_cache_dtype
     else:
@@ -277,6 +298,18 @@ def scenario_from_request(
         )
     except ValidationError as exc:
         raise InputError(describe_validation_error(exc, "scenario")) from None
+
+
+def _choice(kind: type[_Choice], value: str | None, what: str) -> _Choice | None:
+    """``value`` as a member of ``kind`` (``None`` when not given); InputError naming the
+    valid values otherwise."""
+    if not value:
+        return None
+    try:
+        return kind(value)
+    except ValueError:
+        valid = ", ".join(m.value for m in kind)
+        raise InputError(f"unknown {what} {value!r}; valid: {valid}") from None
 
 
 def read_benchmark_records(data_dir: Path | None = None) -> list[BenchmarkRecord]:

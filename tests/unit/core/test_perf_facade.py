@@ -244,6 +244,15 @@ def test_unknown_mode_is_an_error() -> None:
         predict(scenario(LoadSpec(kind="poisson", rate_rps=1.0)), PARAMS, mode="fast")  # type: ignore[arg-type]
 
 
+def test_a_configuration_that_does_not_fit_cannot_be_simulated() -> None:
+    from predeploy.core.errors import InputError
+
+    too_big = scenario(LoadSpec(kind="poisson", rate_rps=1.0), model=llama_70b())  # 141 GB, 1 GPU
+    assert not predict(too_big, PARAMS).memory.fits
+    with pytest.raises(InputError, match=r"does not fit: weights 141\.1 GB"):
+        predict(too_big, PARAMS, mode="simulate", num_requests=50)
+
+
 def test_api_front_end_caps_the_request_rate_of_tiny_requests() -> None:
     params = ParameterSet(base=EfficiencyParams(frontend_s_per_request=0.02))
     sc = scenario(LoadSpec(kind="burst", num_prompts=1000), prompt=128, output=4)

@@ -128,6 +128,35 @@ def test_an_fp8_kv_cache_is_offered_and_can_be_asked_for() -> None:
     assert bad.exit_code != 0 and "valid: auto, fp8" in str(bad.exception)
 
 
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--tp", "3"], "TP 3 does not divide"),
+        (["--tp", "16"], "spans more than one node of 8 H100-SXM"),
+        (["--pp", "64"], "PP 64 exceeds"),
+        (["--input-tokens", "200000"], "context window of 131,072 tokens"),
+        (["--precision", "fp9"], "valid: bf16, fp16, fp8, int8, int4, fp4"),
+        (["--engine", "tgi"], "unknown engine 'tgi'"),
+    ],
+)
+def test_a_layout_the_engines_cannot_serve_is_a_clear_error(
+    extra: list[str], message: str
+) -> None:
+    args = ["predict", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "H100-SXM"]
+    result = RUNNER.invoke(app, [*args, *extra])
+    assert result.exit_code != 0 and message in str(result.exception)
+
+
+def test_a_one_token_answer_has_no_gaps_to_show() -> None:
+    result = RUNNER.invoke(
+        app,
+        ["predict", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "H100-SXM",
+         "--concurrency", "1", "--output-tokens", "1", "--mode", "simulate"],
+    )
+    assert result.exit_code == 0, result.output
+    assert "│ tpot_ms │    – │" in result.output
+
+
 def test_stated_engine_arguments_are_used_and_checked() -> None:
     args = ["predict", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "H100-SXM",
             "--qps", "2", "--json"]

@@ -63,6 +63,11 @@ def _accuracy_table(accuracy: AccuracyTable) -> Table:
     return table
 
 
+def _number(value: float | None) -> str:
+    """A latency cell: ``–`` where there is none (ITL and TPOT of one-token outputs)."""
+    return "–" if value is None else f"{value:,.1f}"
+
+
 def _render(prediction: PerfPrediction, title: str) -> None:
     m = prediction.metrics
     table = Table(title=title)
@@ -71,7 +76,7 @@ def _render(prediction: PerfPrediction, title: str) -> None:
         table.add_column(stat, justify="right")
     for name in LATENCY_NAMES:
         values = getattr(m, name)
-        table.add_row(name, *(f"{getattr(values, s):,.1f}" for s in STATISTICS))
+        table.add_row(name, *(_number(getattr(values, s)) for s in STATISTICS))
     console.print(table)
     load = prediction.load_utilization
     console.print(

@@ -39,9 +39,11 @@ from predeploy.core.scoring import Score
 from predeploy.core.types import (
     BenchmarkRecord,
     Engine,
+    GpuSpec,
     KvCacheDtype,
     LoadSpec,
     MemoryFit,
+    ModelArchitecture,
     PerfPrediction,
     Precision,
     ServingScenario,
@@ -265,6 +267,7 @@ def scenario_from_request(
         raise InputError("give either qps or concurrency, not both")
     card = catalog.model(model)
     spec = catalog.gpu(gpu)
+    _check_layout(card.id, card.architecture, spec, tp, pp, input_tokens + output_tokens)
     prec = _choice(Precision, precision, "precision") or card.architecture.native_precision
     eng = _choice(Engine, engine, "engine") or Engine.VLLM
     if qps is not None:
@@ -298,6 +301,34 @@ def scenario_from_request(
         )
     except ValidationError as exc:
         raise InputError(describe_validation_error(exc, "scenario")) from None
+
+
+def _check_layout(
+    name: str, arch: ModelArchitecture, gpu: GpuSpec, tp: int, pp: int, context_tokens: int
+) -> None:
+    """InputError when the engine could not serve ``arch`` this way: TP must divide the
+    attention heads (vLLM, SGLang and TensorRT-LLM shard them evenly) and stay within one node
+    (its all-reduces are priced on the node's GPU links), PP cannot exceed the layers, and a
+    sequence must fit the model's context window."""
+    heads, layers = arch.num_attention_heads, arch.num_layers
+    if tp > gpu.gpus_per_node:
+        raise InputError(
+            f"TP {tp} spans more than one node of {gpu.gpus_per_node} {gpu.name}; tensor "
+            "parallelism stays within a node's GPU links: use --pp for more GPUs per replica, "
+            "or --replicas"
+        )
+    if heads % tp:
+        raise InputError(
+            f"TP {tp} does not divide {name}'s {heads} attention heads (the engines shard "
+            "heads evenly across tensor-parallel GPUs)"
+        )
+    if pp > layers:
+        raise InputError(f"PP {pp} exceeds {name}'s {layers} layers (one or more per stage)")
+    if context_tokens > arch.max_context_tokens:
+        raise InputError(
+            f"{context_tokens:,} prompt + output tokens exceed {name}'s context window of "
+            f"{arch.max_context_tokens:,} tokens"
+        )
 
 
 def _choice(kind: type[_Choice], value: str | None, what: str) -> _Choice | None:

@@ -17,10 +17,13 @@ TPOT correlate; the mean is kept). With long prompts at
 moderate load (30k-token RAG prompts at 30-60 % of capacity: ``r`` ≈ 0.3-0.5, two to four
 bursts per life) most requests meet fewer bursts than average and a few many more, so the
 median TPOT is well below the mean and the tail long, as the simulation shows. Prompts
-differ in length, so ``k ≥ 1`` bursts stretch a life by about ``k·σ``: the quantile spreads
-evenly over ``(k ± ½)·σ`` inside each count, which keeps every TPOT percentile continuous and
-non-decreasing in the load. Clustered (gamma) arrivals spread the count more: it is counted
-in groups of ``c`` (the arrival CV; a renewal process's count dispersion over a few
+differ in length, so ``k ≥ 2`` bursts stretch a life by about ``k·σ``: the quantile spreads
+evenly over ``(k ± ½)·σ`` inside each count; one burst costs anywhere from a sliver (it
+straddles the start or the end of the request's decode) to ``1½·σ``, evenly over
+``(0, 1½)·σ``, and the count rises to keep the steady state's mean (:func:`_stall_units`).
+Every TPOT percentile is then continuous and non-decreasing in the load, with no jump from
+none to one. Clustered (gamma) arrivals spread the count more: it is counted in groups of
+``c`` (the arrival CV; a renewal process's count dispersion over a few
 inter-arrival times lies between Poisson's and its long-run ``c²``). ``TPOT = t_dec + K·σ/n``
 (:func:`_open_loop_tpot`). Lifetimes that see many arrivals (over 40) keep the normal spread
 above; between 20 and 40 the two are blended.
@@ -238,16 +241,36 @@ def _open_loop_tpot(
     # prefilled while it decodes: one that waited longer than average meets λ·(T − T̄) more.
     queued = (op.rate_rps[rows, None] * (ttft - ttft.mean(axis=1, keepdims=True)))[few_events]
     expected = np.maximum(mean_f + queued, MIN_EVENT_SHARE * mean_f)
-    count, within = cluster_count_quantiles(expected * (1.0 - ratio) / scale, ratio, u)
-    # Prompts differ in length: k ≥ 1 events add k mean stalls, give or take; spread evenly
-    # over k ± ½ the quantile stays monotone and continuous in the level and the load.
-    events = scale * np.where(count > 0, count - 0.5 + within, 0.0)
+    theta = _mean_keeping_theta(expected * (1.0 - ratio) / scale, ratio)
+    count, within = cluster_count_quantiles(theta, ratio, u)
+    events = scale * _stall_units(count, within)
     few = st.t_dec[cols] + events * stall_f / gaps[few_events]
     span = POISSON_EVENTS_NORMAL_TO - POISSON_EVENTS_NORMAL_FROM
     weight = np.clip((mean_f - POISSON_EVENTS_NORMAL_FROM) / span, 0.0, 1.0)
     out = np.array(normal, dtype=float)
     out[few_events] = few + weight * (normal[few_events] - few)
     return out
+
+
+def _mean_keeping_theta(theta: np.ndarray, ratio: np.ndarray) -> np.ndarray:
+    """The cluster count's first parameter raised so its mean stall stays ``θ/(1 − r)``
+    units although a single burst costs ¾ of one (:func:`_stall_units`): one step of
+    ``θ' = θ / (1 − ¼·(1 − r)·e^(−θ−r))``, since ``P(K = 1) = θ·e^(−θ−r)``."""
+    return np.asarray(theta / (1.0 - 0.25 * (1.0 - ratio) * np.exp(-theta - ratio)), dtype=float)
+
+
+def _stall_units(count: np.ndarray, within: np.ndarray) -> np.ndarray:
+    """Mean stalls a request loses to ``count`` prefill bursts, at the level ``within`` its
+    quantile falls inside that count.
+
+    Prompts differ in length, so ``k ≥ 2`` bursts cost ``k`` mean stalls give or take half
+    of one, spread evenly over ``k ± ½``; a single burst costs anything from a sliver (one
+    that straddles the start or the end of the request's decode, or a short prompt) to
+    ``1½``, spread evenly over ``(0, 1½)``. So the quantile is monotone and continuous in the
+    level and the load, with no jump from no burst to one. A single burst thus costs ¾ of a
+    stall on average; :func:`_mean_keeping_theta` raises the count to keep the mean."""
+    whole = np.where(count > 0, count - 0.5 + within, 0.0)
+    return np.asarray(np.where(count > 1, whole, 1.5 * within * (count > 0)), dtype=float)
 
 
 def itl_stats(

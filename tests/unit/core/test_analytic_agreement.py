@@ -83,9 +83,6 @@ KNOWN_PLANNER_GAPS: dict[tuple[str, str], dict[str, str]] = {
     ("rag 30k lognormal", "gamma cv1.5"): {
         "itl_p90": "as for Poisson arrivals, and over-dispersed twice (the arrivals' CV² and "
         "the stalls') for the 70B at 60 % load (-17..+24 %)",
-        "tpot_p50": "clustered arrivals: the prefill bursts are counted in groups of the arrival "
-        "CV, a dispersion between Poisson's and the long-run c², too much at 30 % load "
-        "(-7..+19 %; -5..+38 % with a Poisson count)",
         "e2e_p90": "as for Poisson arrivals (+2..-16 %)",
         "ttft_p50": "as for chat (-4..+8 %)",
         "ttft_p90": "as for chat; the 70B's 30k-token prompts at 60 % load queue longer "

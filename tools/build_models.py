@@ -7,11 +7,12 @@ source) or ``config_ref: aic:<file stem>``, a ``config.json`` bundled in the PyP
 ``aiconfigurator_core/model_configs/<stem>_config.json``.
 
 Parameter counts are computed from the config with the per-architecture formulas in
-``tools/model_params.py`` (every weight matrix, bias and norm vector of the language model; vision
-towers and multi-token-prediction modules are not counted). ``active`` = total minus the routed
-experts a token does not use, so it includes the embedding table and LM head (model cards usually
-exclude the embedding, hence card "active" figures are smaller). Where ``params: card`` is set the
-card figures are used instead and the provenance says so.
+``predeploy.core.hf_config``, the code that also reads a user's ``config.json`` at run time
+(every weight matrix, bias and norm vector of the language model; vision towers and
+multi-token-prediction modules are not counted). ``active`` = total minus the routed experts a
+token does not use, so it includes the embedding table and LM head (model cards usually exclude
+the embedding, hence card "active" figures are smaller). Where ``params: card`` is set the card
+figures are used instead and the provenance says so.
 
 Rerun (from the repository root)::
 
@@ -31,7 +32,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from model_params import Config, Dims, _g, count_params, granite_layer_counts, nas_blocks
+
+from predeploy.core.hf_config import Config, architecture_fields, count_params, text_config
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCES = REPO / "tools" / "model_sources.yaml"
@@ -47,73 +49,10 @@ def _load_config(entry: dict[str, Any], aic_dir: Path) -> tuple[Config, str]:
         if kind != "aic":
             raise SystemExit(f"{entry['id']}: unknown config_ref kind {kind!r}")
         raw = json.loads((aic_dir / f"{stem}_config.json").read_text())
-        merged = {**raw, **raw.get("text_config", {})}
+        merged = text_config(raw)
         source = f"{AIC_WHEEL} aiconfigurator_core/model_configs/{stem}_config.json"
         return {**merged, **entry.get("config", {})}, source
     return dict(entry["config"]), entry["config_source"]
-
-
-def architecture(c: Config, overrides: dict[str, Any]) -> dict[str, Any]:
-    """The ``ModelArchitecture`` fields for config ``c`` (before parameter counts)."""
-    d = Dims(c)
-    t = d.type
-    arch: dict[str, Any] = {
-        "num_layers": d.layers,
-        "hidden_size": d.hidden,
-        "num_attention_heads": d.heads,
-        "num_kv_heads": d.kv_heads,
-        "head_dim": d.head_dim,
-        "intermediate_size": d.inter,
-        "vocab_size": d.vocab,
-        "max_context_tokens": int(_g(c, "max_position_embeddings", "n_positions")),
-        "tie_word_embeddings": d.tied,
-    }
-    if d.kv_heads == d.heads:
-        arch["attention_type"] = "mha"
-    elif d.kv_heads == 1:
-        arch["attention_type"] = "mqa"
-    else:
-        arch["attention_type"] = "gqa"
-    if d.experts:
-        arch.update(num_experts=d.experts, experts_per_token=d.top_k,
-                    moe_intermediate_size=d.moe_inter)
-    if c.get("kv_lora_rank"):
-        arch.update(attention_type="mla", mla_kv_lora_rank=int(c["kv_lora_rank"]),
-                    mla_qk_rope_head_dim=int(c["qk_rope_head_dim"]),
-                    head_dim=int(c["qk_nope_head_dim"]) + int(c["qk_rope_head_dim"]))
-    if c.get("n_shared_experts"):
-        arch["n_shared_experts"] = int(c["n_shared_experts"])
-    if c.get("first_k_dense_replace"):
-        arch["num_dense_layers"] = int(c["first_k_dense_replace"])
-    if t == "llama4_text":
-        step = int(c.get("interleave_moe_layer_step", 1))
-        arch["n_shared_experts"] = 1
-        arch["num_dense_layers"] = d.layers - sum(
-            1 for i in range(d.layers) if (i + 1) % step == 0)
-    if t == "qwen3_5_moe_text":
-        arch["n_shared_experts"] = 1
-        arch["attention_type"] = "hybrid"
-        arch["linear_attention_layers"] = sum(
-            1 for k in c["layer_types"] if k == "linear_attention")
-    if t == "granitemoehybrid":  # Mamba-2 layers keep a fixed-size state, no per-token KV
-        arch.update(attention_type="hybrid", linear_attention_layers=granite_layer_counts(c)[0])
-        if d.experts and c.get("shared_intermediate_size"):
-            arch["n_shared_experts"] = 1
-    if t == "nemotron-nas":  # no-op attention layers hold no KV cache at all
-        blocks = nas_blocks(c)
-        kv_heads = {kv for kv, _ in blocks if kv}
-        if len(kv_heads) != 1:
-            raise SystemExit("nemotron-nas: mixed KV head counts are not representable")
-        arch.update(num_kv_heads=kv_heads.pop(), intermediate_size=max(w for _, w in blocks),
-                    attention_type="hybrid",
-                    linear_attention_layers=sum(1 for kv, _ in blocks if not kv))
-    layer_types = c.get("layer_types")
-    if (c.get("sliding_window") and layer_types
-            and t not in {"qwen3_5_moe_text", "granitemoehybrid"}):
-        arch["sliding_window"] = int(c["sliding_window"])
-        arch["sliding_window_layers"] = sum(1 for k in layer_types if "sliding" in k)
-    arch.update(overrides)
-    return arch
 
 
 def build(aic_dir: Path) -> list[dict[str, Any]]:
@@ -123,7 +62,7 @@ def build(aic_dir: Path) -> list[dict[str, Any]]:
     for entry in sources["models"]:
         config, config_source = _load_config(entry, aic_dir)
         total, active = count_params(config)
-        arch = architecture(config, entry.get("overrides", {}))
+        arch = architecture_fields(config, entry.get("overrides", {}))
         card = entry.get("card_params_b") or {}
         print(f"{entry['id']:52} {total / 1e9:9.2f} {active / 1e9:8.2f}  "
               f"{card.get('total', '')}/{card.get('active', '')}")

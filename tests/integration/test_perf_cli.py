@@ -157,6 +157,46 @@ def test_a_one_token_answer_has_no_gaps_to_show() -> None:
     assert "│ tpot_ms │    – │" in result.output
 
 
+#: A private 13B model's config.json: Llama layout, AWQ 4-bit weights.
+CUSTOM_CONFIG = {
+    "_name_or_path": "acme/support-13b", "architectures": ["LlamaForCausalLM"],
+    "model_type": "llama", "hidden_size": 5120, "intermediate_size": 13824,
+    "num_attention_heads": 40, "num_hidden_layers": 40, "num_key_value_heads": 8,
+    "vocab_size": 32000, "max_position_embeddings": 16384, "torch_dtype": "bfloat16",
+    "quantization_config": {"quant_method": "awq", "bits": 4, "group_size": 128},
+}
+
+
+def test_a_model_outside_the_catalog_is_predicted_from_its_config_json(tmp_path: Path) -> None:
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps(CUSTOM_CONFIG))
+    args = ["predict", "--model-config", str(config), "--gpu", "L4", "--qps", "1", "--json"]
+    result = RUNNER.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["memory"]["fits"] is True and data["metrics"]["requests_per_s"] > 0.9
+    # 13.0B parameters at AWQ's 4.16 bits (embeddings and LM head in 16 bits): about 7 GB.
+    assert 5e9 < data["memory"]["weight_bytes_per_gpu"] < 8e9
+    table = RUNNER.invoke(app, [*args[:-1], "--model", "my-bot"])
+    assert "my-bot on 1x L4 (TP1, int4" in " ".join(table.output.split())
+    bf16 = RUNNER.invoke(app, [*args, "--precision", "bf16"])
+    assert json.loads(bf16.output)["memory"]["weight_bytes_per_gpu"] > 20e9
+
+
+def test_a_config_json_that_cannot_be_used_is_a_clear_error(tmp_path: Path) -> None:
+    config = tmp_path / "config.json"
+    base = ["predict", "--model-config", str(config), "--gpu", "L4"]
+    odd = {**CUSTOM_CONFIG, "quantization_config": {"quant_method": "hqq"}}
+    config.write_text(json.dumps(odd))
+    unknown = RUNNER.invoke(app, base)
+    assert unknown.exit_code != 0 and "'hqq'" in str(unknown.exception)
+    assert RUNNER.invoke(app, [*base, "--precision", "int4"]).exit_code == 0
+    config.write_text(json.dumps({**CUSTOM_CONFIG, "model_type": "rwkv"}))
+    assert "no parameter formula" in str(RUNNER.invoke(app, base).exception)
+    config.write_text("{not json")
+    assert "is not JSON" in str(RUNNER.invoke(app, base).exception)
+
+
 def test_stated_engine_arguments_are_used_and_checked() -> None:
     args = ["predict", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "H100-SXM",
             "--qps", "2", "--json"]

@@ -70,7 +70,7 @@ def _number(value: float | None) -> str:
 
 def _render(prediction: PerfPrediction, title: str) -> None:
     m = prediction.metrics
-    table = Table(title=title)
+    table = Table(title=plain(title))
     table.add_column("metric")
     for stat in STATISTICS:
         table.add_column(stat, justify="right")
@@ -160,7 +160,18 @@ def predict_command(
     output: Annotated[
         Path | None, typer.Option("--output", help="Where to write one prediction per case.")
     ] = None,
-    model: Annotated[str | None, typer.Option(help="Model id or name from the catalog.")] = None,
+    model: Annotated[
+        str | None,
+        typer.Option(help="Model id or name from the catalog (with --model-config: its name)."),
+    ] = None,
+    model_config: Annotated[
+        Path | None,
+        typer.Option(
+            "--model-config",
+            help="A Hugging Face config.json: predict a model outside the catalog (its "
+            "parameter counts, KV layout and checkpoint precision are read from it).",
+        ),
+    ] = None,
     gpu: Annotated[str | None, typer.Option(help="Accelerator name, e.g. H100-SXM.")] = None,
     tp: Annotated[int, typer.Option(min=1, help="Tensor parallel size.")] = 1,
     pp: Annotated[int, typer.Option(min=1, help="Pipeline parallel size.")] = 1,
@@ -203,8 +214,8 @@ def predict_command(
         )
         err_console.print(f"wrote {cases} predictions to {output} ({errors} with an error)")
         return
-    if model is None or gpu is None:
-        fail("give --input/--output, or --model and --gpu for one scenario")
+    if (model is None and model_config is None) or gpu is None:
+        fail("give --input/--output, or --model (or --model-config) and --gpu for one scenario")
         return
     if mode not in ("analytic", "simulate"):
         fail(f"unknown mode {mode!r}; valid: analytic, simulate")
@@ -212,6 +223,7 @@ def predict_command(
         perf_service.default_catalog(),
         model=model,
         gpu=gpu,
+        model_config=perf_service.read_model_config(model_config) if model_config else None,
         tp=tp,
         pp=pp,
         replicas=replicas,

@@ -12,7 +12,7 @@ import datetime as dt
 import importlib
 import json
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
@@ -34,6 +34,7 @@ from predeploy.core.engine_args import parse_engine_args
 from predeploy.core.engines import default_kv_cache_dtype
 from predeploy.core.errors import InputError, PredeployError, describe_validation_error
 from predeploy.core.fit_advice import FitAlternative, fitting_alternatives
+from predeploy.core.hf_config import architecture_from_hf_config, checkpoint_precision
 from predeploy.core.perf import PredictMode, contract_metrics, predict, predict_many
 from predeploy.core.scoring import Score
 from predeploy.core.types import (
@@ -246,8 +247,9 @@ def cases_from_lines(lines: Iterable[str]) -> list[CalibrationCase]:
 def scenario_from_request(
     catalog: Catalog,
     *,
-    model: str,
+    model: str | None,
     gpu: str,
+    model_config: Mapping[str, Any] | None = None,
     tp: int = 1,
     pp: int = 1,
     replicas: int = 1,
@@ -262,13 +264,21 @@ def scenario_from_request(
 ) -> ServingScenario:
     """A scenario from command-line style values (fixed lengths; Poisson ``qps`` or closed
     loop ``concurrency``, else the saturated max-throughput load); ``engine_args``, the
-    engine's command line, states settings that replace the engine's defaults."""
+    engine's command line, states settings that replace the engine's defaults. The model is
+    the catalog's ``model``, or the one a Hugging Face ``model_config`` (config.json)
+    describes, named ``model`` when given."""
     if qps is not None and concurrency is not None:
         raise InputError("give either qps or concurrency, not both")
-    card = catalog.model(model)
+    model_id, arch, native = _model(catalog, model, model_config)
     spec = catalog.gpu(gpu)
-    _check_layout(card.id, card.architecture, spec, tp, pp, input_tokens + output_tokens)
-    prec = _choice(Precision, precision, "precision") or card.architecture.native_precision
+    _check_layout(model_id, arch, spec, tp, pp, input_tokens + output_tokens)
+    prec = _choice(Precision, precision, "precision") or native
+    if prec is None:
+        method = (model_config or {}).get("quantization_config", {}).get("quant_method")
+        raise InputError(
+            f"config.json's quantization method {method!r} is not one predeploy recognises; "
+            "state the weights' precision with --precision"
+        )
     eng = _choice(Engine, engine, "engine") or Engine.VLLM
     if qps is not None:
         load = LoadSpec(kind="poisson", rate_rps=qps)
@@ -285,8 +295,8 @@ def scenario_from_request(
         kv = default_kv_cache_dtype(eng, prec)
     try:
         return ServingScenario(
-            model_id=card.id,
-            model=card.architecture,
+            model_id=model_id,
+            model=arch,
             gpu=spec,
             precision=prec,
             tp=tp,
@@ -301,6 +311,34 @@ def scenario_from_request(
         )
     except ValidationError as exc:
         raise InputError(describe_validation_error(exc, "scenario")) from None
+
+
+def _model(
+    catalog: Catalog, model: str | None, config: Mapping[str, Any] | None
+) -> tuple[str, ModelArchitecture, Precision | None]:
+    """``(id, architecture, checkpoint precision)`` of the catalog's ``model``, or of the model
+    a config.json describes (named ``model``, else its ``_name_or_path``)."""
+    if config is None:
+        if not model:
+            raise InputError("name a catalog model, or give its config.json")
+        card = catalog.model(model)
+        return card.id, card.architecture, card.architecture.native_precision
+    arch = architecture_from_hf_config(config)
+    name = model or str(config.get("_name_or_path") or "") or "model from config.json"
+    return name, arch, checkpoint_precision(config)
+
+
+def read_model_config(path: Path) -> dict[str, Any]:
+    """A Hugging Face ``config.json`` (a JSON object), or InputError saying why not."""
+    try:
+        value = json.loads(path.read_text())
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror}") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path} is not JSON: {exc.msg} (line {exc.lineno})") from None
+    if not isinstance(value, dict):
+        raise InputError(f"{path} holds a JSON {type(value).__name__}, not a config object")
+    return value
 
 
 def _check_layout(

@@ -1,13 +1,25 @@
-"""Parameter-count formulas for ``tools/build_models.py``: (total, active) from a ``config.json``.
+"""A Hugging Face ``config.json`` → :class:`ModelArchitecture`: dimensions and parameter counts.
 
-Every weight matrix, bias and norm vector of the language model is counted (vision towers and
-multi-token-prediction modules are not). ``active`` = total minus the routed experts a token does
-not use, so it includes the embedding table and LM head.
+For a model outside the catalog (a private fine-tune, a new release) the performance engine
+needs only its ``config.json``: ``predeploy predict --model-config config.json`` and the
+catalog builder (``tools/build_models.py``) both use :func:`architecture_from_hf_config`.
+
+Parameter counts (:func:`count_params`) come from per-architecture formulas: every weight
+matrix, bias and norm vector of the language model (vision towers and multi-token-prediction
+modules are not counted). ``active`` = total minus the routed experts a token does not use, so
+it includes the embedding table and LM head. A multimodal config's ``text_config`` is the
+language model's. The weight precision a checkpoint ships in follows its
+``quantization_config`` (FP8, AWQ/GPTQ 4/8-bit, MXFP4/NVFP4, compressed-tensors), else
+``torch_dtype``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
+
+from predeploy.core.errors import InputError
+from predeploy.core.types import ModelArchitecture, Precision
 
 Config = dict[str, Any]
 
@@ -82,6 +94,16 @@ def _gated_mlp(hidden: int, inter: int) -> int:
 
 def _embeddings(d: Dims) -> int:
     return d.vocab * d.hidden * (1 if d.tied else 2)
+
+
+#: ``model_type`` values :func:`count_params` has a formula for (the text model's, after a
+#: multimodal config's ``text_config`` is merged in).
+MODEL_TYPES = frozenset({
+    "llama", "mistral", "granite", "phi3", "qwen2", "qwen3", "gemma2", "gemma3_text", "falcon",
+    "gptj", "mixtral", "qwen3_moe", "minimax_m2", "gpt_oss", "llama4_text", "deepseek_v2",
+    "deepseek_v3", "deepseek_v32", "kimi_k2", "glm_moe_dsa", "glm4_moe", "qwen3_5_moe_text",
+    "granitemoehybrid", "nemotron-nas",
+})
 
 
 def count_params(c: Config) -> tuple[int, int]:
@@ -172,7 +194,9 @@ def count_params(c: Config) -> tuple[int, int]:
         return _granite_hybrid(c, d)
     if t == "nemotron-nas":
         return _nemotron_nas(c, d)
-    raise SystemExit(f"no parameter formula for model_type {t!r}")
+    raise InputError(
+        f"no parameter formula for model_type {t!r}; known: {', '.join(sorted(MODEL_TYPES))}"
+    )
 
 
 def granite_layer_counts(c: Config) -> tuple[int, int]:
@@ -197,7 +221,7 @@ def _granite_hybrid(c: Config, d: Dims) -> tuple[int, int]:
     """
     n_mamba, n_attn = granite_layer_counts(c)
     if n_mamba + n_attn != d.layers:
-        raise SystemExit("layer_types do not add up to num_hidden_layers")
+        raise InputError("layer_types do not add up to num_hidden_layers")
     d_inner = int(c["mamba_expand"]) * d.hidden
     m_heads, groups = int(c["mamba_n_heads"]), int(c["mamba_n_groups"])
     d_state, kernel = int(c["mamba_d_state"]), int(c["mamba_d_conv"])
@@ -225,7 +249,7 @@ def nas_blocks(c: Config) -> list[tuple[int, int]]:
     for block in c["block_configs"]:
         attn, ffn = block["attention"], block["ffn"]
         if attn.get("replace_with_linear") or ffn.get("replace_with_linear"):
-            raise SystemExit("nemotron-nas: replace_with_linear blocks are not supported")
+            raise InputError("nemotron-nas: replace_with_linear blocks are not supported")
         kv = 0 if attn["no_op"] else heads // int(attn["n_heads_in_group"])
         width = 0
         if not ffn["no_op"]:
@@ -249,3 +273,163 @@ def _nemotron_nas(c: Config, d: Dims) -> tuple[int, int]:
         if width:
             total += _gated_mlp(d.hidden, width) + d.hidden
     return total, total
+
+
+def text_config(raw: Mapping[str, Any]) -> Config:
+    """The language model's config: a multimodal config's ``text_config`` over its top level
+    (which keeps ``quantization_config`` and ``torch_dtype``)."""
+    text = raw.get("text_config")
+    return {**raw, **text} if isinstance(text, Mapping) else dict(raw)
+
+
+def architecture_fields(c: Config, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The :class:`ModelArchitecture` fields of config ``c`` except the parameter counts and
+    the precision."""
+    d = Dims(c)
+    t = d.type
+    arch: dict[str, Any] = {
+        "num_layers": d.layers,
+        "hidden_size": d.hidden,
+        "num_attention_heads": d.heads,
+        "num_kv_heads": d.kv_heads,
+        "head_dim": d.head_dim,
+        "intermediate_size": d.inter,
+        "vocab_size": d.vocab,
+        "max_context_tokens": int(_g(c, "max_position_embeddings", "n_positions")),
+        "tie_word_embeddings": d.tied,
+    }
+    if d.kv_heads == d.heads:
+        arch["attention_type"] = "mha"
+    elif d.kv_heads == 1:
+        arch["attention_type"] = "mqa"
+    else:
+        arch["attention_type"] = "gqa"
+    if d.experts:
+        arch.update(num_experts=d.experts, experts_per_token=d.top_k,
+                    moe_intermediate_size=d.moe_inter)
+    if c.get("kv_lora_rank"):
+        arch.update(attention_type="mla", mla_kv_lora_rank=int(c["kv_lora_rank"]),
+                    mla_qk_rope_head_dim=int(c["qk_rope_head_dim"]),
+                    head_dim=int(c["qk_nope_head_dim"]) + int(c["qk_rope_head_dim"]))
+    if c.get("n_shared_experts"):
+        arch["n_shared_experts"] = int(c["n_shared_experts"])
+    if c.get("first_k_dense_replace"):
+        arch["num_dense_layers"] = int(c["first_k_dense_replace"])
+    if t == "llama4_text":
+        step = int(c.get("interleave_moe_layer_step", 1))
+        arch["n_shared_experts"] = 1
+        arch["num_dense_layers"] = d.layers - sum(
+            1 for i in range(d.layers) if (i + 1) % step == 0)
+    if t == "qwen3_5_moe_text":
+        arch["n_shared_experts"] = 1
+        arch["attention_type"] = "hybrid"
+        arch["linear_attention_layers"] = sum(
+            1 for k in c["layer_types"] if k == "linear_attention")
+    if t == "granitemoehybrid":  # Mamba-2 layers keep a fixed-size state, no per-token KV
+        arch.update(attention_type="hybrid", linear_attention_layers=granite_layer_counts(c)[0])
+        if d.experts and c.get("shared_intermediate_size"):
+            arch["n_shared_experts"] = 1
+    if t == "nemotron-nas":  # no-op attention layers hold no KV cache at all
+        blocks = nas_blocks(c)
+        kv_heads = {kv for kv, _ in blocks if kv}
+        if len(kv_heads) != 1:
+            raise InputError("nemotron-nas: mixed KV head counts are not representable")
+        arch.update(num_kv_heads=kv_heads.pop(), intermediate_size=max(w for _, w in blocks),
+                    attention_type="hybrid",
+                    linear_attention_layers=sum(1 for kv, _ in blocks if not kv))
+    arch.update(_windowed_layers(c, d))
+    arch.update(overrides or {})
+    return arch
+
+
+def _windowed_layers(c: Config, d: Dims) -> dict[str, int]:
+    """``sliding_window`` and ``sliding_window_layers`` of config ``c`` (none when every layer
+    attends globally). ``layer_types`` names the sliding layers when present; otherwise the
+    architecture's convention: Gemma 2 alternates (half the layers), Gemma 3 keeps one global
+    layer per ``sliding_window_pattern`` (6), Llama 4's chunked attention skips every fourth
+    layer (``attention_chunk_size`` as the window), and other models with a window shorter
+    than their context (Mistral 7B v0.1, Phi-3) apply it to every layer unless
+    ``use_sliding_window`` is false (Qwen2)."""
+    t = d.type
+    if t == "llama4_text" and c.get("attention_chunk_size"):
+        return {"sliding_window": int(c["attention_chunk_size"]),
+                "sliding_window_layers": d.layers - d.layers // 4}
+    window = int(c.get("sliding_window") or 0)
+    context = int(_g(c, "max_position_embeddings", "n_positions", default=0) or 0)
+    if not window or t in {"qwen3_5_moe_text", "granitemoehybrid"}:
+        return {}
+    layer_types = c.get("layer_types")
+    if layer_types:
+        return {"sliding_window": window,
+                "sliding_window_layers": sum(1 for k in layer_types if "sliding" in k)}
+    if c.get("use_sliding_window") is False or (context and window >= context):
+        return {}
+    if t == "gemma2":
+        layers = d.layers // 2
+    elif t == "gemma3_text":
+        layers = d.layers - d.layers // int(c.get("sliding_window_pattern") or 6)
+    else:
+        layers = d.layers
+    return {"sliding_window": window, "sliding_window_layers": layers}
+
+
+#: ``quantization_config.quant_method`` values whose weights are 8-bit floats.
+FP8_METHODS = frozenset({"fp8", "fbgemm_fp8"})
+#: Integer weight-only methods: the bit width picks INT4 or INT8.
+INTEGER_METHODS = frozenset({"awq", "gptq", "awq_marlin", "gptq_marlin", "bitsandbytes"})
+
+
+def checkpoint_precision(c: Mapping[str, Any]) -> Precision | None:
+    """The weight precision a checkpoint ships in: its ``quantization_config`` (``None`` for a
+    method not recognised), else ``torch_dtype`` (FP16 for float16, BF16 otherwise)."""
+    q = c.get("quantization_config")
+    if not isinstance(q, Mapping):
+        dtype = str(c.get("torch_dtype") or c.get("dtype") or "bfloat16")
+        return Precision.FP16 if dtype in ("float16", "torch.float16") else Precision.BF16
+    method = str(q.get("quant_method", "")).lower()
+    if method in FP8_METHODS:
+        return Precision.FP8
+    if method == "mxfp4":
+        return Precision.FP4
+    if method in INTEGER_METHODS:
+        four = q.get("load_in_4bit") or int(q.get("bits") or q.get("w_bit") or 4) <= 4
+        return Precision.INT4 if four else Precision.INT8
+    if method == "modelopt":
+        algo = str(q.get("quant_algo", "")).upper()
+        return {"FP8": Precision.FP8, "NVFP4": Precision.FP4, "W4A16_AWQ": Precision.INT4,
+                "W4A8_AWQ": Precision.INT4}.get(algo)
+    if method == "compressed-tensors":
+        for group in (q.get("config_groups") or {}).values():
+            weights = group.get("weights") or {}
+            bits, kind = int(weights.get("num_bits") or 0), str(weights.get("type", "int"))
+            if kind == "float":
+                return {8: Precision.FP8, 4: Precision.FP4}.get(bits)
+            return {8: Precision.INT8, 4: Precision.INT4}.get(bits)
+    return None
+
+
+def architecture_from_hf_config(raw: Mapping[str, Any]) -> ModelArchitecture:
+    """The :class:`ModelArchitecture` of a Hugging Face ``config.json`` (parameter counts by
+    :func:`count_params`, rounded to 0.01 B as the catalog's; the checkpoint's precision as
+    its native one, BF16 when its quantization method is not recognised)."""
+    c = text_config(raw)
+    if not c.get("model_type"):
+        raise InputError("config.json has no model_type")
+    try:
+        total, active = count_params(c)
+        fields = architecture_fields(c)
+    except KeyError as exc:
+        raise InputError(
+            f"config.json (model_type {c['model_type']!r}) lacks {exc.args[0]!r}"
+        ) from None
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"config.json has a value of the wrong type: {exc}") from None
+    fields.update(
+        total_params_b=round(total / 1e9, 2),
+        active_params_b=round(active / 1e9, 2),
+        native_precision=checkpoint_precision(raw) or Precision.BF16,
+    )
+    try:
+        return ModelArchitecture.model_validate(fields)
+    except ValueError as exc:
+        raise InputError(f"config.json describes an inconsistent model: {exc}") from None

@@ -1,0 +1,118 @@
+"""A Hugging Face config.json → ModelArchitecture (core.hf_config)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from predeploy.core.errors import InputError
+from predeploy.core.hf_config import (
+    architecture_fields,
+    architecture_from_hf_config,
+    checkpoint_precision,
+    count_params,
+)
+from predeploy.core.types import ModelArchitecture, Precision
+from predeploy.kb.seed_files import seed_catalog
+
+REPO = Path(__file__).resolve().parents[3]
+SOURCES = yaml.safe_load((REPO / "tools" / "model_sources.yaml").read_text())["models"]
+#: Catalog entries whose config.json keys are transcribed in the sources (the others come from
+#: a wheel not shipped here) and whose parameter counts are computed, not the card's.
+INLINE = [e for e in SOURCES if e.get("config") and not e.get("config_ref")
+          and e.get("params") != "card"]
+
+LLAMA_31_8B: dict[str, Any] = {
+    "architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 4096,
+    "intermediate_size": 14336, "num_attention_heads": 32, "num_hidden_layers": 32,
+    "num_key_value_heads": 8, "vocab_size": 128256, "max_position_embeddings": 131072,
+    "rope_theta": 500000.0, "tie_word_embeddings": False, "torch_dtype": "bfloat16",
+}
+
+
+def test_there_are_transcribed_configs_to_check() -> None:
+    assert len(INLINE) >= 30
+
+
+@pytest.mark.parametrize("entry", INLINE, ids=[e["id"] for e in INLINE])
+def test_a_transcribed_config_gives_the_catalog_architecture(entry: dict[str, Any]) -> None:
+    """The code that reads a user's config.json is the code that built the catalog."""
+    card = seed_catalog().model(entry["id"])
+    config = entry["config"]
+    total, active = count_params(config)
+    fields = architecture_fields(config, entry.get("overrides", {}))
+    fields.update(total_params_b=round(total / 1e9, 2), active_params_b=round(active / 1e9, 2),
+                  native_precision=card.architecture.native_precision)
+    assert ModelArchitecture.model_validate(fields) == card.architecture
+    # Given the window a real config.json states (the transcriptions keep it in the
+    # overrides), the conventions infer the catalog's windowed layers without them.
+    window = entry.get("overrides", {}).get("sliding_window")
+    inferred = architecture_from_hf_config({**config, "sliding_window": window})
+    assert inferred.total_params_b == card.architecture.total_params_b
+    assert inferred.sliding_window_layers == card.architecture.sliding_window_layers
+
+
+def test_llama_31_8b_from_its_config_json() -> None:
+    arch = architecture_from_hf_config(LLAMA_31_8B)
+    assert arch.total_params_b == 8.03 and arch.active_params_b == 8.03
+    assert (arch.num_kv_heads, arch.head_dim, arch.attention_type) == (8, 128, "gqa")
+    assert arch.native_precision == Precision.BF16 and arch.max_context_tokens == 131072
+
+
+def test_a_multimodal_config_is_read_through_its_text_config() -> None:
+    wrapped = {"model_type": "llava", "torch_dtype": "float16",
+               "text_config": {k: v for k, v in LLAMA_31_8B.items() if k != "torch_dtype"}}
+    arch = architecture_from_hf_config(wrapped)
+    assert arch.total_params_b == 8.03 and arch.native_precision == Precision.FP16
+
+
+@pytest.mark.parametrize(
+    ("quantization", "precision"),
+    [
+        ({"quant_method": "fp8", "weight_block_size": [128, 128]}, Precision.FP8),
+        ({"quant_method": "awq", "bits": 4, "group_size": 128}, Precision.INT4),
+        ({"quant_method": "gptq", "bits": 8}, Precision.INT8),
+        ({"quant_method": "mxfp4"}, Precision.FP4),
+        ({"quant_method": "modelopt", "quant_algo": "NVFP4"}, Precision.FP4),
+        ({"quant_method": "compressed-tensors",
+          "config_groups": {"group_0": {"weights": {"num_bits": 8, "type": "float"}}}},
+         Precision.FP8),
+        ({"quant_method": "compressed-tensors",
+          "config_groups": {"group_0": {"weights": {"num_bits": 4, "type": "int"}}}},
+         Precision.INT4),
+        ({"quant_method": "something-new"}, None),
+    ],
+)
+def test_the_checkpoint_precision_follows_its_quantization_config(
+    quantization: dict[str, Any], precision: Precision | None
+) -> None:
+    assert checkpoint_precision({**LLAMA_31_8B, "quantization_config": quantization}) == precision
+
+
+def test_sliding_windows_follow_the_architecture_conventions() -> None:
+    mistral = {**LLAMA_31_8B, "model_type": "mistral", "sliding_window": 4096,
+               "max_position_embeddings": 32768}
+    assert architecture_from_hf_config(mistral).sliding_window_layers == 32
+    qwen2 = {**mistral, "model_type": "qwen2", "use_sliding_window": False}
+    assert architecture_from_hf_config(qwen2).sliding_window_layers == 0
+    gemma2 = {**mistral, "model_type": "gemma2", "num_hidden_layers": 42}
+    assert architecture_from_hf_config(gemma2).sliding_window_layers == 21
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ({"hidden_size": 4096}, "no model_type"),
+        ({**LLAMA_31_8B, "model_type": "rwkv"}, "no parameter formula for model_type 'rwkv'"),
+        ({k: v for k, v in LLAMA_31_8B.items() if k != "vocab_size"}, "lacks 'vocab_size'"),
+        ({**LLAMA_31_8B, "num_key_value_heads": 5}, "inconsistent model"),
+    ],
+)
+def test_a_config_that_cannot_be_read_is_a_clear_error(
+    config: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(InputError, match=message):
+        architecture_from_hf_config(config)

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from pydantic import Field, ValidationError
 
 from predeploy.core.errors import InputError, describe_validation_error
+from predeploy.core.hf_config import architecture_from_hf_config
 from predeploy.core.types import (
     Engine,
     FrozenModel,
@@ -95,7 +96,13 @@ def architecture_from_model_config(config: dict[str, Any]) -> ModelArchitecture:
     ``num_key_value_heads = num_attention_heads``, ``active = total`` for dense models,
     ``intermediate_size = 4 × hidden``. A ``sliding_window`` is taken to apply to every other
     layer, as in gemma-2 and gpt-oss (the models in the calibration set that have one).
+
+    A whole Hugging Face ``config.json`` (a ``model_type`` and no ``total_params_b``) is read
+    by :func:`~predeploy.core.hf_config.architecture_from_hf_config`, which counts the
+    parameters itself.
     """
+    if "total_params_b" not in config and config.get("model_type"):
+        return architecture_from_hf_config(config)
     try:
         layers = int(config["num_hidden_layers"])
         hidden = int(config["hidden_size"])

@@ -99,6 +99,17 @@ def test_bad_model_config_names_the_field() -> None:
         architecture_from_model_config({"hidden_size": 1})
 
 
+def test_a_whole_hugging_face_config_is_a_model_config_too() -> None:
+    """No ``total_params_b`` but a ``model_type``: the parameters are counted from it."""
+    raw = {
+        "model_type": "llama", "hidden_size": 4096, "intermediate_size": 14336,
+        "num_attention_heads": 32, "num_hidden_layers": 32, "num_key_value_heads": 8,
+        "vocab_size": 128256, "max_position_embeddings": 131072, "torch_dtype": "bfloat16",
+    }
+    arch = architecture_from_model_config(raw)
+    assert arch.total_params_b == 8.03 and arch.num_kv_heads == 8
+
+
 def test_parse_case_and_errors() -> None:
     case = parse_case(
         {

@@ -243,3 +243,36 @@ def test_robust_plans_are_judged_at_the_held_out_bound(cli: Cli, tmp_path: Path)
     shown = cli("plan", "--spec", loose, "--robust")
     assert shown.code == 0, shown.err
     assert "90 % bound" in shown.out and "80 % range" not in shown.out
+
+
+#: A private 13B model's config.json (Llama layout, 16-bit weights).
+OWN_CONFIG = {
+    "_name_or_path": "acme/support 13b", "model_type": "llama", "hidden_size": 5120,
+    "intermediate_size": 13824, "num_attention_heads": 40, "num_hidden_layers": 40,
+    "num_key_value_heads": 8, "vocab_size": 32000, "max_position_embeddings": 16384,
+    "torch_dtype": "bfloat16",
+}
+
+
+def test_plan_your_own_model_from_its_config_json(cli: Cli, tmp_path: Path) -> None:
+    config = tmp_path / "support-13b" / "config.json"
+    config.parent.mkdir()
+    config.write_text(json.dumps(OWN_CONFIG), encoding="utf-8")
+    spec = _spec(tmp_path, models=[], constraints={})
+    chart = tmp_path / "load.png"
+    result = cli("plan", "--spec", str(spec), "--model-config", str(config), "--json",
+                 "--load-curve", str(chart))
+    assert result.code == 0, result.err
+    data = json.loads(result.out)
+    # The name is made safe for manifests and labels; only this model is planned.
+    assert data["plans"] and {p["model"] for p in data["plans"]} == {"acme/support-13b"}
+    assert {p["precision"] for p in data["plans"]} <= {"bf16", "fp8"}
+    assert chart.read_bytes()[:4] == b"\x89PNG"
+    named = cli("plan", "--spec", str(spec), "--model-config", str(config), "--model-name",
+                "my-bot", "--json", "--plans", "1")
+    assert json.loads(named.out)["plans"][0]["model"] == "custom/my-bot"
+    alone = cli("plan", "--spec", str(spec), "--model-name", "my-bot")
+    assert alone.code == 2 and "--model-config" in alone.err
+    config.write_text("{}", encoding="utf-8")
+    broken = cli("plan", "--spec", str(spec), "--model-config", str(config))
+    assert broken.code == 2 and "no model_type" in broken.err

@@ -140,6 +140,14 @@ def plan_command(
         help="Judge plans at the far end of the engine's held-out error (latencies at the "
         "90th percentile of measured ÷ predicted, capacity at the 10th) instead of at the "
         "prediction.")] = False,
+    model_config: Annotated[Path | None, typer.Option(
+        "--model-config", show_default=False,
+        help="Plan your own model from its Hugging Face config.json (sizes, KV layout and "
+        "checkpoint precision are read from it); only this model is planned.")] = None,
+    model_name: Annotated[str | None, typer.Option(
+        "--model-name", show_default=False,
+        help="The name of the --model-config model (default: its _name_or_path, else its "
+        "folder).")] = None,
     seed: SeedOpt = None,
 ) -> None:
     """Plan model, GPUs, replicas and vLLM settings that meet the SLOs at peak load."""
@@ -147,12 +155,15 @@ def plan_command(
 
     _check_chart_path(plot)
     _check_chart_path(load_curve, "--load-curve")
+    if model_name is not None and model_config is None:
+        fail("--model-name names the model of --model-config; give both")
+    own = (planning.read_own_model(model_config, model_name),) if model_config else ()
     request = _request(text, spec)
     settings = load_settings()
     options = PlannerOptions(max_plans=plans, seed=settings.seed if seed is None else seed,
                              held_out_bound=robust)
     with _progress(not json_out) as progress:
-        result = planning.plan_request(request, settings, options, progress)
+        result = planning.plan_request(request, settings, options, progress, own_models=own)
     if plot is not None:
         from predeploy.cli.plot import plot_tradeoffs
 
@@ -161,7 +172,8 @@ def plan_command(
     if load_curve is not None and result.plans:
         from predeploy.cli.plot import plot_load_curve
 
-        curve = planning.load_curve_request(result, settings, seed=options.seed)
+        curve = planning.load_curve_request(result, settings, seed=options.seed,
+                                            own_models=own)
         plot_load_curve(curve, load_curve)
     if json_out:
         print_json(result)

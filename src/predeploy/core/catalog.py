@@ -101,3 +101,46 @@ class InMemoryCatalog:
         except (KeyError, ValueError):
             valid = ", ".join(u.value for u in UseCase)
             raise InputError(f"no SLO template for use case {use_case!r}; valid: {valid}") from None
+
+
+class CatalogWithModels:
+    """A :class:`Catalog` plus models it does not hold (a user's own, from their config.json):
+    those are listed first and found first by name; every other fact is the base catalog's."""
+
+    def __init__(self, base: Catalog, models: Sequence[ModelCard]) -> None:
+        self._base = base
+        self._extra = tuple(models)
+
+    def models(self) -> Sequence[ModelCard]:
+        return (*self._extra, *self._base.models())
+
+    def gpus(self) -> Sequence[GpuSpec]:
+        return self._base.gpus()
+
+    def prices(self, gpu: str | None = None) -> Sequence[PriceQuote]:
+        return self._base.prices(gpu)
+
+    def slo_templates(self) -> Sequence[SloTemplate]:
+        return self._base.slo_templates()
+
+    def deployment_templates(self) -> Sequence[DeploymentTemplate]:
+        return self._base.deployment_templates()
+
+    def benchmarks(
+        self, model: str | None = None, gpu: str | None = None
+    ) -> Sequence[BenchmarkRecord]:
+        return self._base.benchmarks(model, gpu)
+
+    def model(self, name: str) -> ModelCard:
+        if self._extra:
+            try:
+                return resolve_model(name, self._extra)
+            except InputError:
+                pass
+        return self._base.model(name)
+
+    def gpu(self, name: str) -> GpuSpec:
+        return self._base.gpu(name)
+
+    def slo_template(self, use_case: UseCase) -> SloTemplate:
+        return self._base.slo_template(use_case)

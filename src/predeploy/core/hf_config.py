@@ -15,11 +15,12 @@ language model's. The weight precision a checkpoint ships in follows its
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from predeploy.core.errors import InputError
-from predeploy.core.types import ModelArchitecture, Precision
+from predeploy.core.types import FactKind, ModelArchitecture, ModelCard, Precision, Provenance
 
 Config = dict[str, Any]
 
@@ -433,3 +434,47 @@ def architecture_from_hf_config(raw: Mapping[str, Any]) -> ModelArchitecture:
         return ModelArchitecture.model_validate(fields)
     except ValueError as exc:
         raise InputError(f"config.json describes an inconsistent model: {exc}") from None
+
+
+#: Characters a catalog model id keeps besides ``/``; anything else becomes ``-``.
+_UNSAFE_ID = re.compile(r"[^\w.\-/]+")
+
+
+def model_id_for(name: str) -> str:
+    """A catalog-style ``owner/name`` id for a user's model name (the id reaches manifests and
+    labels): characters outside letters, digits and ``_ . -`` become ``-``; a path keeps its
+    last two parts; ``custom/`` is the owner when there is none."""
+    parts = [p.strip("-.")[:100] for p in _UNSAFE_ID.sub("-", name).split("/")]
+    parts = [p for p in parts if p]
+    if not parts:
+        raise InputError(f"model name {name!r} has no usable characters")
+    owner, model = (["custom", *parts])[-2:]
+    return f"{owner}/{model}"
+
+
+def model_card_from_hf_config(raw: Mapping[str, Any], *, name: str, source: str) -> ModelCard:
+    """A catalog card for a model known only by its ``config.json`` (``source``: where it was
+    read). Its precisions: the checkpoint's, plus FP8 quantized on the fly (vLLM
+    ``--quantization fp8``) for a 16-bit checkpoint; its tasks and quality are unknown, so the
+    planner plans it only when it is named."""
+    arch = architecture_from_hf_config(raw)
+    native = arch.native_precision
+    precisions = (native, Precision.FP8) if native in (Precision.BF16, Precision.FP16) else (
+        native,
+    )
+    model_id = model_id_for(name)
+    return ModelCard(
+        id=model_id,
+        name=model_id.split("/", 1)[1],
+        family=str(text_config(raw).get("model_type")),
+        license="unknown (the user's model)",
+        tasks=(),
+        architecture=arch,
+        precisions=precisions,
+        provenance=Provenance(
+            source=source,
+            kind=FactKind.DERIVED,
+            notes="architecture and parameter counts computed from the config.json by "
+            "predeploy.core.hf_config",
+        ),
+    )

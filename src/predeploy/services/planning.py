@@ -14,9 +14,10 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from predeploy.core.catalog import Catalog
+from predeploy.core.catalog import Catalog, CatalogWithModels
 from predeploy.core.efficiency import ParameterSet
 from predeploy.core.errors import InputError, describe_validation_error
+from predeploy.core.hf_config import model_card_from_hf_config
 from predeploy.core.loadcurve import load_curve
 from predeploy.core.optimizer import ProgressCallback, plan_deployment
 from predeploy.core.perf_engine import CalibratedEngine
@@ -24,6 +25,7 @@ from predeploy.core.sizing import PerformanceEngine, Workload
 from predeploy.core.types import (
     DeploymentIntent,
     LoadCurve,
+    ModelCard,
     PlannerOptions,
     PlanResult,
     ScenarioComparison,
@@ -34,7 +36,7 @@ from predeploy.core.types import (
 from predeploy.core.whatif import compare, sweep
 from predeploy.services.intent import extract_intent
 from predeploy.services.knowledge import open_catalog
-from predeploy.services.perf import load_parameters
+from predeploy.services.perf import load_parameters, read_model_config
 from predeploy.services.user_files import read_text
 from predeploy.settings import Settings
 
@@ -144,9 +146,11 @@ def calibrated_engine() -> CalibratedEngine:
     return CalibratedEngine(load_parameters())
 
 
-def planning_catalog(settings: Settings) -> Catalog:
-    """The knowledge-base catalog: the database when initialized, else the shipped facts."""
-    return open_catalog(settings)
+def planning_catalog(settings: Settings, own_models: Sequence[ModelCard] = ()) -> Catalog:
+    """The knowledge-base catalog: the database when initialized, else the shipped facts;
+    with ``own_models`` added (a user's models, from their config.json)."""
+    catalog = open_catalog(settings)
+    return CatalogWithModels(catalog, own_models) if own_models else catalog
 
 
 #: What the planner is asked: a DeploymentIntent, or a request in plain words.
@@ -182,12 +186,28 @@ def plan_request(
     settings: Settings,
     options: PlannerOptions | None = None,
     progress: ProgressCallback | None = None,
+    own_models: Sequence[ModelCard] = (),
 ) -> PlanResult:
     """Plans for an intent or words on the configured knowledge base (opened once) and the
-    calibrated engine."""
-    catalog = planning_catalog(settings)
+    calibrated engine. ``own_models`` (a user's models, from their config.json) are added to
+    the catalog and become the only models planned."""
+    catalog = planning_catalog(settings, own_models)
     intent = _understood(request, catalog, settings)
+    if own_models:
+        constraints = intent.constraints.model_copy(
+            update={"models": tuple(m.id for m in own_models), "models_required": True}
+        )
+        intent = intent.model_copy(update={"constraints": constraints})
     return plan_with_engine(intent, catalog, calibrated_engine(), options, progress)
+
+
+def read_own_model(path: Path, name: str | None = None) -> ModelCard:
+    """A model card for the model a Hugging Face ``config.json`` at ``path`` describes, named
+    ``name``, else its ``_name_or_path``, else its folder's name."""
+    config = read_model_config(path)
+    fallback = path.resolve().parent.name or "model"
+    label = name or str(config.get("_name_or_path") or "") or fallback
+    return model_card_from_hf_config(config, name=label, source=f"config.json at {path}")
 
 
 def sweep_request(
@@ -207,11 +227,17 @@ def sweep_request(
 
 
 def load_curve_request(
-    result: PlanResult, settings: Settings, *, index: int = 0, seed: int = 0
+    result: PlanResult,
+    settings: Settings,
+    *,
+    index: int = 0,
+    seed: int = 0,
+    own_models: Sequence[ModelCard] = (),
 ) -> LoadCurve:
-    """:func:`plan_load_curve` on the configured knowledge base and the calibrated engine."""
-    return plan_load_curve(result, planning_catalog(settings), calibrated_engine(), index=index,
-                           seed=seed)
+    """:func:`plan_load_curve` on the configured knowledge base (with ``own_models``) and the
+    calibrated engine."""
+    return plan_load_curve(result, planning_catalog(settings, own_models), calibrated_engine(),
+                           index=index, seed=seed)
 
 
 def compare_request(

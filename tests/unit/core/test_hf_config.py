@@ -14,6 +14,8 @@ from predeploy.core.hf_config import (
     architecture_from_hf_config,
     checkpoint_precision,
     count_params,
+    model_card_from_hf_config,
+    model_id_for,
 )
 from predeploy.core.types import ModelArchitecture, Precision
 from predeploy.kb.seed_files import seed_catalog
@@ -116,3 +118,29 @@ def test_a_config_that_cannot_be_read_is_a_clear_error(
 ) -> None:
     with pytest.raises(InputError, match=message):
         architecture_from_hf_config(config)
+
+
+@pytest.mark.parametrize(
+    ("name", "model_id"),
+    [
+        ("acme/support-13b", "acme/support-13b"),
+        ("support bot v2", "custom/support-bot-v2"),
+        ("/models/acme/$(rm -rf)/x", "rm--rf/x"),
+        ("acme/[bold]x[/]", "acme/bold-x"),
+    ],
+)
+def test_a_users_model_name_becomes_a_safe_catalog_id(name: str, model_id: str) -> None:
+    assert model_id_for(name) == model_id
+
+
+def test_a_name_with_nothing_usable_is_an_error() -> None:
+    with pytest.raises(InputError, match="no usable characters"):
+        model_id_for("$$$")
+
+
+def test_a_users_model_card_offers_its_checkpoint_precision() -> None:
+    card = model_card_from_hf_config(LLAMA_31_8B, name="acme/bot", source="config.json at x")
+    assert card.precisions == (Precision.BF16, Precision.FP8) and card.tasks == ()
+    assert card.provenance.kind.value == "derived" and card.family == "llama"
+    awq = {**LLAMA_31_8B, "quantization_config": {"quant_method": "awq", "bits": 4}}
+    assert model_card_from_hf_config(awq, name="b", source="s").precisions == (Precision.INT4,)

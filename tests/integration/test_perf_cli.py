@@ -197,6 +197,27 @@ def test_a_config_json_that_cannot_be_used_is_a_clear_error(tmp_path: Path) -> N
     assert "is not JSON" in str(RUNNER.invoke(app, base).exception)
 
 
+def test_length_spreads_bursty_arrivals_and_bursts_can_be_stated() -> None:
+    args = ["predict", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "H100-SXM",
+            "--input-tokens", "1200", "--output-tokens", "200", "--json"]
+    fixed = json.loads(RUNNER.invoke(app, [*args, "--qps", "8"]).output)["metrics"]
+    spread = json.loads(RUNNER.invoke(app, [*args, "--qps", "8", "--input-stdev", "900",
+                                            "--output-stdev", "150"]).output)["metrics"]
+    bursty = json.loads(RUNNER.invoke(app, [*args, "--qps", "8", "--input-stdev", "900",
+                                            "--output-stdev", "150", "--arrival-cv", "2"]
+                                      ).output)["metrics"]
+    # Varied lengths widen the E2E spread; clustered arrivals queue longer.
+    assert spread["e2e_ms"]["p99"] / spread["e2e_ms"]["p50"] > (
+        fixed["e2e_ms"]["p99"] / fixed["e2e_ms"]["p50"])
+    assert bursty["ttft_ms"]["p99"] > spread["ttft_ms"]["p99"]
+    burst = RUNNER.invoke(app, [*args[:-1], "--burst", "500"])
+    assert burst.exit_code == 0 and "a burst of 500 prompts" in " ".join(burst.output.split())
+    both = RUNNER.invoke(app, [*args, "--burst", "5", "--qps", "3"])
+    assert both.exit_code != 0 and "give one load, not qps and burst" in str(both.exception)
+    lone_cv = RUNNER.invoke(app, [*args, "--arrival-cv", "3"])
+    assert lone_cv.exit_code != 0 and "give it with qps" in str(lone_cv.exception)
+
+
 def test_stated_engine_arguments_are_used_and_checked() -> None:
     args = ["predict", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "H100-SXM",
             "--qps", "2", "--json"]

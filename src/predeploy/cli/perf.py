@@ -63,6 +63,18 @@ def _accuracy_table(accuracy: AccuracyTable) -> Table:
     return table
 
 
+def _load_label(qps: float | None, cv: float, concurrency: int | None, burst: int | None) -> str:
+    if qps:
+        return f"{qps:g} req/s" + ("" if cv == 1.0 else f" (arrival CV {cv:g})")
+    if burst:
+        return f"a burst of {burst:,} prompts"
+    return f"concurrency {concurrency}" if concurrency else "max load"
+
+
+def _length_label(mean: int, stdev: float) -> str:
+    return f"{mean}" if stdev <= 0 else f"{mean}±{stdev:g}"
+
+
 def _number(value: float | None) -> str:
     """A latency cell: ``–`` where there is none (ITL and TPOT of one-token outputs)."""
     return "–" if value is None else f"{value:,.1f}"
@@ -194,8 +206,17 @@ def predict_command(
             "batch limit, token budget, memory share, chunking and KV dtype it states are used.",
         ),
     ] = None,
-    qps: Annotated[float | None, typer.Option(min=0.0, help="Poisson arrival rate, req/s.")] = None,
+    input_stdev: Annotated[float, typer.Option(
+        min=0.0, help="Prompt length standard deviation (lognormal lengths; 0: fixed).")] = 0.0,
+    output_stdev: Annotated[float, typer.Option(
+        min=0.0, help="Output length standard deviation (lognormal lengths; 0: fixed).")] = 0.0,
+    qps: Annotated[float | None, typer.Option(min=0.0, help="Arrival rate, req/s.")] = None,
+    arrival_cv: Annotated[float, typer.Option(
+        min=0.01, help="With --qps: inter-arrival coefficient of variation (1: Poisson, "
+        "above 1: bursty gamma arrivals).")] = 1.0,
     concurrency: Annotated[int | None, typer.Option(min=1, help="Requests in flight.")] = None,
+    burst: Annotated[int | None, typer.Option(
+        min=1, help="This many prompts arrive at once (a burst).")] = None,
     mode: Annotated[str, typer.Option(help="analytic or simulate.")] = "analytic",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
@@ -235,6 +256,10 @@ def predict_command(
         concurrency=concurrency,
         kv_cache_dtype=kv_cache_dtype,
         engine_args=engine_args,
+        input_stdev=input_stdev,
+        output_stdev=output_stdev,
+        arrival_cv=arrival_cv,
+        burst=burst,
     )
     memory = perf_service.memory_fit(scenario)
     if not memory.fits:
@@ -246,7 +271,7 @@ def predict_command(
     if as_json:
         print_json(prediction)
         return
-    load = f"{qps} req/s" if qps else f"concurrency {concurrency}" if concurrency else "max load"
+    load = _load_label(qps, arrival_cv, concurrency, burst)
     saturation = prediction.saturation_rps
     if qps and saturation and qps > saturation:
         console.print(
@@ -261,7 +286,8 @@ def predict_command(
         f"(TP{tp}, {scenario.precision.value}"
         f"{', fp8 KV' if scenario.kv_cache_dtype == KvCacheDtype.FP8 else ''}, "
         f"{scenario.engine.value}), "
-        f"{input_tokens}→{output_tokens} tokens, {load}",
+        f"{_length_label(input_tokens, input_stdev)}→{_length_label(output_tokens, output_stdev)}"
+        f" tokens, {load}",
     )
 
 

@@ -261,14 +261,22 @@ def scenario_from_request(
     concurrency: int | None = None,
     kv_cache_dtype: str | None = None,
     engine_args: str | None = None,
+    input_stdev: float = 0.0,
+    output_stdev: float = 0.0,
+    arrival_cv: float = 1.0,
+    burst: int | None = None,
 ) -> ServingScenario:
     """A scenario from command-line style values (fixed lengths; Poisson ``qps`` or closed
     loop ``concurrency``, else the saturated max-throughput load); ``engine_args``, the
     engine's command line, states settings that replace the engine's defaults. The model is
     the catalog's ``model``, or the one a Hugging Face ``model_config`` (config.json)
     describes, named ``model`` when given."""
-    if qps is not None and concurrency is not None:
-        raise InputError("give either qps or concurrency, not both")
+    given = [n for n, v in (("qps", qps), ("concurrency", concurrency), ("burst", burst))
+             if v is not None]
+    if len(given) > 1:
+        raise InputError(f"give one load, not {' and '.join(given)}")
+    if arrival_cv != 1.0 and qps is None:
+        raise InputError("an arrival CV describes open-loop arrivals: give it with qps")
     model_id, arch, native = _model(catalog, model, model_config)
     spec = catalog.gpu(gpu)
     _check_layout(model_id, arch, spec, tp, pp, input_tokens + output_tokens)
@@ -281,7 +289,13 @@ def scenario_from_request(
         )
     eng = _choice(Engine, engine, "engine") or Engine.VLLM
     if qps is not None:
-        load = LoadSpec(kind="poisson", rate_rps=qps)
+        load = (
+            LoadSpec(kind="poisson", rate_rps=qps)
+            if arrival_cv == 1.0
+            else LoadSpec(kind="gamma", rate_rps=qps, cv=arrival_cv)
+        )
+    elif burst is not None:
+        load = LoadSpec(kind="burst", num_prompts=burst)
     elif concurrency is not None:
         load = LoadSpec(kind="concurrency", concurrency=concurrency)
     else:
@@ -304,13 +318,20 @@ def scenario_from_request(
             replicas=replicas,
             engine=eng,
             kv_cache_dtype=kv,
-            prompt_tokens=TokenDistribution.fixed(input_tokens),
-            output_tokens=TokenDistribution.fixed(output_tokens),
+            prompt_tokens=_lengths(input_tokens, input_stdev),
+            output_tokens=_lengths(output_tokens, output_stdev),
             load=load,
             engine_settings=stated,
         )
     except ValidationError as exc:
         raise InputError(describe_validation_error(exc, "scenario")) from None
+
+
+def _lengths(mean: int, stdev: float) -> TokenDistribution:
+    """Token lengths of ``mean``: fixed, or lognormal with ``stdev`` when it is positive."""
+    if stdev <= 0:
+        return TokenDistribution.fixed(mean)
+    return TokenDistribution(kind="lognormal", mean=mean, stdev=stdev)
 
 
 def _model(

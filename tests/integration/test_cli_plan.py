@@ -271,6 +271,11 @@ def test_plan_your_own_model_from_its_config_json(cli: Cli, tmp_path: Path) -> N
     named = cli("plan", "--spec", str(spec), "--model-config", str(config), "--model-name",
                 "my-bot", "--json", "--plans", "1")
     assert json.loads(named.out)["plans"][0]["model"] == "custom/my-bot"
+    sweep = cli("whatif", "--spec", str(spec), "--model-config", str(config), "--vary", "rate",
+                "--values", "1,2", "--json")
+    assert sweep.code == 0, sweep.err
+    assert {p["plan"]["model"] for p in json.loads(sweep.out)["points"] if p["plan"]} == {
+        "acme/support-13b"}
     alone = cli("plan", "--spec", str(spec), "--model-name", "my-bot")
     assert alone.code == 2 and "--model-config" in alone.err
     config.write_text("{}", encoding="utf-8")

@@ -28,7 +28,7 @@ from predeploy.cli.plan_view import (
     render_plan_result,
     sweep_table,
 )
-from predeploy.core.types import DeploymentIntent, PlannerOptions, SweepVariable
+from predeploy.core.types import DeploymentIntent, ModelCard, PlannerOptions, SweepVariable
 from predeploy.settings import load_settings
 
 if TYPE_CHECKING:
@@ -123,6 +123,24 @@ def _progress(enabled: bool) -> Iterator[ProgressCallback | None]:
         yield update
 
 
+ModelConfigOpt = Annotated[Path | None, typer.Option(
+    "--model-config", show_default=False,
+    help="Plan your own model from its Hugging Face config.json (sizes, KV layout and "
+    "checkpoint precision are read from it); only this model is planned.")]
+ModelNameOpt = Annotated[str | None, typer.Option(
+    "--model-name", show_default=False,
+    help="The name of the --model-config model (default: its _name_or_path, else its folder).")]
+
+
+def _own_models(config: Path | None, name: str | None) -> tuple[ModelCard, ...]:
+    """The card of the model ``--model-config`` describes (none without it)."""
+    from predeploy.services import planning
+
+    if name is not None and config is None:
+        fail("--model-name names the model of --model-config; give both")
+    return (planning.read_own_model(config, name),) if config else ()
+
+
 def plan_command(
     text: TextArg = None,
     spec: SpecOpt = None,
@@ -140,14 +158,8 @@ def plan_command(
         help="Judge plans at the far end of the engine's held-out error (latencies at the "
         "90th percentile of measured ÷ predicted, capacity at the 10th) instead of at the "
         "prediction.")] = False,
-    model_config: Annotated[Path | None, typer.Option(
-        "--model-config", show_default=False,
-        help="Plan your own model from its Hugging Face config.json (sizes, KV layout and "
-        "checkpoint precision are read from it); only this model is planned.")] = None,
-    model_name: Annotated[str | None, typer.Option(
-        "--model-name", show_default=False,
-        help="The name of the --model-config model (default: its _name_or_path, else its "
-        "folder).")] = None,
+    model_config: ModelConfigOpt = None,
+    model_name: ModelNameOpt = None,
     seed: SeedOpt = None,
 ) -> None:
     """Plan model, GPUs, replicas and vLLM settings that meet the SLOs at peak load."""
@@ -155,9 +167,7 @@ def plan_command(
 
     _check_chart_path(plot)
     _check_chart_path(load_curve, "--load-curve")
-    if model_name is not None and model_config is None:
-        fail("--model-name names the model of --model-config; give both")
-    own = (planning.read_own_model(model_config, model_name),) if model_config else ()
+    own = _own_models(model_config, model_name)
     request = _request(text, spec)
     settings = load_settings()
     options = PlannerOptions(max_plans=plans, seed=settings.seed if seed is None else seed,
@@ -200,6 +210,8 @@ def whatif_command(
         show_default=False)] = None,
     json_out: JsonOpt = False,
     plot: PlotOpt = None,
+    model_config: ModelConfigOpt = None,
+    model_name: ModelNameOpt = None,
     seed: SeedOpt = None,
 ) -> None:
     """Re-plan across values of one variable and show the cost/latency curve."""
@@ -209,13 +221,14 @@ def whatif_command(
         fail(f"unknown --vary {vary!r}; valid: {', '.join(_SWEEP_VARIABLES)}")
     variable: SweepVariable = vary  # type: ignore[assignment]
     _check_chart_path(plot)
+    own = _own_models(model_config, model_name)
     request = _request(text, spec)
     settings = load_settings()
     parsed = [v.strip() for v in (values or "").split(",") if v.strip()]
     options = PlannerOptions(seed=settings.seed if seed is None else seed)
     with _progress(not json_out) as progress:
         result = planning.sweep_request(request, settings, variable, parsed, target, options,
-                                        progress)
+                                        progress, own_models=own)
     if plot is not None:
         from predeploy.cli.plot import plot_sweep
 

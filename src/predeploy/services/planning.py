@@ -192,13 +192,18 @@ def plan_request(
     calibrated engine. ``own_models`` (a user's models, from their config.json) are added to
     the catalog and become the only models planned."""
     catalog = planning_catalog(settings, own_models)
-    intent = _understood(request, catalog, settings)
-    if own_models:
-        constraints = intent.constraints.model_copy(
-            update={"models": tuple(m.id for m in own_models), "models_required": True}
-        )
-        intent = intent.model_copy(update={"constraints": constraints})
+    intent = _only(_understood(request, catalog, settings), own_models)
     return plan_with_engine(intent, catalog, calibrated_engine(), options, progress)
+
+
+def _only(intent: DeploymentIntent, own_models: Sequence[ModelCard]) -> DeploymentIntent:
+    """``intent`` planning only ``own_models`` (unchanged without them)."""
+    if not own_models:
+        return intent
+    constraints = intent.constraints.model_copy(
+        update={"models": tuple(m.id for m in own_models), "models_required": True}
+    )
+    return intent.model_copy(update={"constraints": constraints})
 
 
 def read_own_model(path: Path, name: str | None = None) -> ModelCard:
@@ -218,10 +223,12 @@ def sweep_request(
     target: str | None = None,
     options: PlannerOptions | None = None,
     progress: ProgressCallback | None = None,
+    own_models: Sequence[ModelCard] = (),
 ) -> SweepResult:
-    """A what-if sweep of an intent or words on the configured knowledge base."""
-    catalog = planning_catalog(settings)
-    intent = _understood(request, catalog, settings)
+    """A what-if sweep of an intent or words on the configured knowledge base (planning only
+    ``own_models`` when given, as :func:`plan_request`)."""
+    catalog = planning_catalog(settings, own_models)
+    intent = _only(_understood(request, catalog, settings), own_models)
     return sweep_with_engine(intent, catalog, calibrated_engine(), variable, values, target,
                              options, progress)
 

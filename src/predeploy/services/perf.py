@@ -34,7 +34,11 @@ from predeploy.core.engine_args import parse_engine_args
 from predeploy.core.engines import default_kv_cache_dtype
 from predeploy.core.errors import InputError, PredeployError, describe_validation_error
 from predeploy.core.fit_advice import FitAlternative, fitting_alternatives
-from predeploy.core.hf_config import architecture_from_hf_config, checkpoint_precision
+from predeploy.core.hf_config import (
+    architecture_from_hf_config,
+    checkpoint_precision,
+    model_id_for,
+)
 from predeploy.core.perf import PredictMode, contract_metrics, predict, predict_many
 from predeploy.core.scoring import Score
 from predeploy.core.types import (
@@ -223,9 +227,12 @@ def fit_alternatives(
     smaller weight format the model ships, an FP8 KV cache, other catalogued accelerators."""
     catalog = catalog or default_catalog()
     try:
-        precisions: Sequence[Precision] = catalog.model(scenario.model_id).precisions
-    except PredeployError:  # a model described by its config only: its stated precision
-        precisions = (scenario.precision,)
+        card = catalog.model(scenario.model_id)
+    except PredeployError:
+        card = None
+    # A model described by its config.json only: the precision it was stated at.
+    same = card is not None and card.architecture == scenario.model
+    precisions = card.precisions if card is not None and same else (scenario.precision,)
     return fitting_alternatives(scenario, precisions, catalog.gpus())
 
 
@@ -266,11 +273,12 @@ def scenario_from_request(
     arrival_cv: float = 1.0,
     burst: int | None = None,
 ) -> ServingScenario:
-    """A scenario from command-line style values (fixed lengths; Poisson ``qps`` or closed
-    loop ``concurrency``, else the saturated max-throughput load); ``engine_args``, the
-    engine's command line, states settings that replace the engine's defaults. The model is
-    the catalog's ``model``, or the one a Hugging Face ``model_config`` (config.json)
-    describes, named ``model`` when given."""
+    """A scenario from command-line style values: token lengths fixed, or lognormal with a
+    stated standard deviation; one load: open-loop ``qps`` (Poisson, or gamma with
+    ``arrival_cv``), a closed loop of ``concurrency``, a ``burst`` of prompts, else the
+    saturated max-throughput load. ``engine_args``, the engine's command line, states
+    settings that replace the engine's defaults. The model is the catalog's ``model``, or the
+    one a Hugging Face ``model_config`` (config.json) describes, named ``model`` when given."""
     given = [n for n, v in (("qps", qps), ("concurrency", concurrency), ("burst", burst))
              if v is not None]
     if len(given) > 1:
@@ -345,7 +353,7 @@ def _model(
         card = catalog.model(model)
         return card.id, card.architecture, card.architecture.native_precision
     arch = architecture_from_hf_config(config)
-    name = model or str(config.get("_name_or_path") or "") or "model from config.json"
+    name = model_id_for(model or str(config.get("_name_or_path") or "") or "model")
     return name, arch, checkpoint_precision(config)
 
 

@@ -197,3 +197,41 @@ def test_listings_stay_readable_in_80_columns(
     monkeypatch.setenv("COLUMNS", "160")
     wide = cli("kb", "gpus")
     assert "published-spec · NVIDIA L4 datasheet" in wide.out
+
+
+#: A private model's config.json (Llama layout with GQA).
+OWN_CONFIG = {
+    "_name_or_path": "acme/support-13b", "model_type": "llama", "hidden_size": 5120,
+    "intermediate_size": 13824, "num_attention_heads": 40, "num_hidden_layers": 40,
+    "num_key_value_heads": 8, "vocab_size": 32000, "max_position_embeddings": 16384,
+    "torch_dtype": "bfloat16",
+}
+
+
+def test_import_your_own_model_then_predict_and_plan_it(cli: Cli, tmp_path: Path) -> None:
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps(OWN_CONFIG), encoding="utf-8")
+    assert cli("kb", "init").code == 0
+    first = cli("kb", "import-model", str(config), "--json")
+    assert first.code == 0, first.err
+    assert json.loads(first.out)["outcome"] == "inserted"
+    assert json.loads(cli("kb", "import-model", str(config), "--json").out)["outcome"] == (
+        "unchanged")
+    # Another init keeps it (the seed never touches imports); listings and plans see it.
+    assert cli("kb", "init").code == 0
+    ids = {m["id"] for m in json.loads(cli("kb", "models", "--json").out)}
+    assert "acme/support-13b" in ids
+    predicted = cli("predict", "--model", "acme/support-13b", "--gpu", "L40S", "--qps", "1",
+                    "--json")
+    assert predicted.code == 0, predicted.err
+    assert json.loads(predicted.out)["memory"]["fits"] is True
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps({"use_case": "chatbot", "peak_qps": 5, "gpus": ["L40S"],
+                                "models": ["acme/support-13b"],
+                                "constraints": {"models_required": True}}), encoding="utf-8")
+    planned = cli("plan", "--spec", str(spec), "--json", "--plans", "1")
+    assert planned.code == 0, planned.err
+    assert json.loads(planned.out)["plans"][0]["model"] == "acme/support-13b"
+    # A shipped model's id is refused, and nothing is written.
+    taken = cli("kb", "import-model", str(config), "--name", "meta-llama/Llama-3.1-8B-Instruct")
+    assert taken.code == 2 and "a model the catalog ships" in taken.err

@@ -108,6 +108,32 @@ def import_benchmarks(
     _render_import(summary, json_out)
 
 
+@kb_app.command("import-model")
+def import_model(
+    config: Path = typer.Argument(..., help="The model's Hugging Face config.json."),
+    name: str | None = typer.Option(
+        None, "--name", help="The model's id, owner/name (default: the config's _name_or_path, "
+        "else its folder)."),
+    json_out: bool = JSON_OPTION,
+) -> None:
+    """Add your own model to the catalog from its config.json (plans, intents and predictions
+    can then name it)."""
+    from predeploy.services import knowledge
+
+    card, outcome = knowledge.import_model(load_settings(), config, name=name)
+    if json_out:
+        print_json({"model": card.model_dump(mode="json"), "outcome": outcome})
+        return
+    arch = card.architecture
+    console.print(plain(
+        f"{outcome} {card.id}: {card.family}, {arch.total_params_b:g}B parameters"
+        + ("" if arch.active_params_b == arch.total_params_b
+           else f" ({arch.active_params_b:g}B active)")
+        + f", {arch.num_layers} layers, context {arch.max_context_tokens:,} tokens, "
+        f"precisions {'/'.join(p.value for p in card.precisions)}"
+    ))
+
+
 def _render_import(summary: ImportSummary, json_out: bool) -> None:
     if json_out:
         print_json(summary)

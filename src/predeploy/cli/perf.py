@@ -24,6 +24,7 @@ from predeploy.core.types.accuracy import (
 from predeploy.core.validation import SPLIT_CHOICES, SPLIT_TITLES
 from predeploy.services import perf as perf_service
 from predeploy.services import perf_accuracy as perf_accuracy_service
+from predeploy.services.own_models import read_model_config
 
 perf_app = typer.Typer(help="Performance engine: validation of the calibrated model.")
 
@@ -244,7 +245,7 @@ def predict_command(
         perf_service.default_catalog(),
         model=model,
         gpu=gpu,
-        model_config=perf_service.read_model_config(model_config) if model_config else None,
+        model_config=read_model_config(model_config) if model_config else None,
         tp=tp,
         pp=pp,
         replicas=replicas,

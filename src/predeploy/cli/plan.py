@@ -134,11 +134,11 @@ ModelNameOpt = Annotated[str | None, typer.Option(
 
 def _own_models(config: Path | None, name: str | None) -> tuple[ModelCard, ...]:
     """The card of the model ``--model-config`` describes (none without it)."""
-    from predeploy.services import planning
+    from predeploy.services.own_models import read_own_model
 
     if name is not None and config is None:
         fail("--model-name names the model of --model-config; give both")
-    return (planning.read_own_model(config, name),) if config else ()
+    return (read_own_model(config, name),) if config else ()
 
 
 def plan_command(

@@ -24,6 +24,7 @@ from predeploy.core.types import (
     FactKind,
     FrozenModel,
     KvCacheDtype,
+    ModelCard,
     Precision,
 )
 from predeploy.core.types import Engine as ServingEngine
@@ -45,8 +46,10 @@ from predeploy.kb.importers.canonical import NameResolver
 from predeploy.kb.importers.guidellm import GuidellmRun, read_guidellm_report
 from predeploy.kb.imports import ImportBatch, ImportSummary, store_import
 from predeploy.kb.outcomes import OutcomeRepository
+from predeploy.kb.own_models import StoreOutcome, store_own_model
 from predeploy.kb.seed import SeedData, SeedReport, load_seed
 from predeploy.kb.stats import KbCounts, count_kb
+from predeploy.services.own_models import read_own_model
 from predeploy.settings import Settings
 
 __all__ = [
@@ -287,6 +290,19 @@ def import_benchmarks(
         kind = "calibration-cases" if parsed.cases else "benchmarks"
         with Session(db) as session, session.begin():
             return store_import(session, kind, [batch])
+
+
+def import_model(
+    settings: Settings, config: Path, *, name: str | None = None
+) -> tuple[ModelCard, StoreOutcome]:
+    """Add the model a Hugging Face ``config.json`` describes to the knowledge base's catalog
+    (named ``name``, else its ``_name_or_path``, else its folder); importing it again updates
+    it. Every later plan, intent and prediction can name it."""
+    card = read_own_model(config, name)
+    with _engine(settings) as db:
+        _require_current(db)
+        with Session(db) as session, session.begin():
+            return card, store_own_model(session, card)
 
 
 def record_outcome(settings: Settings, outcome: DeploymentOutcome) -> None:

@@ -357,19 +357,6 @@ def _model(
     return name, arch, checkpoint_precision(config)
 
 
-def read_model_config(path: Path) -> dict[str, Any]:
-    """A Hugging Face ``config.json`` (a JSON object), or InputError saying why not."""
-    try:
-        value = json.loads(path.read_text())
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror}") from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path} is not JSON: {exc.msg} (line {exc.lineno})") from None
-    if not isinstance(value, dict):
-        raise InputError(f"{path} holds a JSON {type(value).__name__}, not a config object")
-    return value
-
-
 def _check_layout(
     name: str, arch: ModelArchitecture, gpu: GpuSpec, tp: int, pp: int, context_tokens: int
 ) -> None:

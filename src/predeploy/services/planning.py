@@ -17,7 +17,6 @@ from pydantic import ValidationError
 from predeploy.core.catalog import Catalog, CatalogWithModels
 from predeploy.core.efficiency import ParameterSet
 from predeploy.core.errors import InputError, describe_validation_error
-from predeploy.core.hf_config import model_card_from_hf_config
 from predeploy.core.loadcurve import load_curve
 from predeploy.core.optimizer import ProgressCallback, plan_deployment
 from predeploy.core.perf_engine import CalibratedEngine
@@ -36,7 +35,7 @@ from predeploy.core.types import (
 from predeploy.core.whatif import compare, sweep
 from predeploy.services.intent import extract_intent
 from predeploy.services.knowledge import open_catalog
-from predeploy.services.perf import load_parameters, read_model_config
+from predeploy.services.perf import load_parameters
 from predeploy.services.user_files import read_text
 from predeploy.settings import Settings
 
@@ -204,15 +203,6 @@ def _only(intent: DeploymentIntent, own_models: Sequence[ModelCard]) -> Deployme
         update={"models": tuple(m.id for m in own_models), "models_required": True}
     )
     return intent.model_copy(update={"constraints": constraints})
-
-
-def read_own_model(path: Path, name: str | None = None) -> ModelCard:
-    """A model card for the model a Hugging Face ``config.json`` at ``path`` describes, named
-    ``name``, else its ``_name_or_path``, else its folder's name."""
-    config = read_model_config(path)
-    fallback = path.resolve().parent.name or "model"
-    label = name or str(config.get("_name_or_path") or "") or fallback
-    return model_card_from_hf_config(config, name=label, source=f"config.json at {path}")
 
 
 def sweep_request(

@@ -393,20 +393,37 @@ def checkpoint_precision(c: Mapping[str, Any]) -> Precision | None:
     if method == "mxfp4":
         return Precision.FP4
     if method in INTEGER_METHODS:
-        four = q.get("load_in_4bit") or int(q.get("bits") or q.get("w_bit") or 4) <= 4
-        return Precision.INT4 if four else Precision.INT8
+        if q.get("load_in_4bit"):
+            return Precision.INT4
+        return _BY_BITS["int"].get(_bits(q.get("bits") or q.get("w_bit") or 4))
     if method == "modelopt":
         algo = str(q.get("quant_algo", "")).upper()
         return {"FP8": Precision.FP8, "NVFP4": Precision.FP4, "W4A16_AWQ": Precision.INT4,
                 "W4A8_AWQ": Precision.INT4}.get(algo)
     if method == "compressed-tensors":
-        for group in (q.get("config_groups") or {}).values():
-            weights = group.get("weights") or {}
-            bits, kind = int(weights.get("num_bits") or 0), str(weights.get("type", "int"))
-            if kind == "float":
-                return {8: Precision.FP8, 4: Precision.FP4}.get(bits)
-            return {8: Precision.INT8, 4: Precision.INT4}.get(bits)
+        groups = q.get("config_groups")
+        for group in groups.values() if isinstance(groups, Mapping) else ():
+            weights = group.get("weights") if isinstance(group, Mapping) else None
+            if not isinstance(weights, Mapping):
+                continue
+            kind = "float" if weights.get("type") == "float" else "int"
+            return _BY_BITS[kind].get(_bits(weights.get("num_bits")))
     return None
+
+
+#: Weight precision by number format and bit width (quantization configs).
+_BY_BITS: dict[str, dict[int, Precision]] = {
+    "int": {8: Precision.INT8, 4: Precision.INT4},
+    "float": {8: Precision.FP8, 4: Precision.FP4},
+}
+
+
+def _bits(value: Any) -> int:
+    """A config's bit width (0, matching no format, when it is not a whole number)."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
 
 
 def architecture_from_hf_config(raw: Mapping[str, Any]) -> ModelArchitecture:

@@ -86,6 +86,10 @@ def test_a_multimodal_config_is_read_through_its_text_config() -> None:
           "config_groups": {"group_0": {"weights": {"num_bits": 4, "type": "int"}}}},
          Precision.INT4),
         ({"quant_method": "something-new"}, None),
+        # Malformed or unsupported widths: no guess, the user states --precision.
+        ({"quant_method": "gptq", "bits": "four"}, None),
+        ({"quant_method": "gptq", "bits": 3}, None),
+        ({"quant_method": "compressed-tensors", "config_groups": {"g": "x"}}, None),
     ],
 )
 def test_the_checkpoint_precision_follows_its_quantization_config(

@@ -440,8 +440,8 @@ def architecture_from_hf_config(raw: Mapping[str, Any]) -> ModelArchitecture:
         raise InputError(
             f"config.json (model_type {c['model_type']!r}) lacks {exc.args[0]!r}"
         ) from None
-    except (TypeError, ValueError) as exc:
-        raise InputError(f"config.json has a value of the wrong type: {exc}") from None
+    except (TypeError, ValueError, ZeroDivisionError) as exc:
+        raise InputError(f"config.json has a value of the wrong type or size: {exc}") from None
     fields.update(
         total_params_b=round(total / 1e9, 2),
         active_params_b=round(active / 1e9, 2),

@@ -115,6 +115,8 @@ def test_sliding_windows_follow_the_architecture_conventions() -> None:
         ({**LLAMA_31_8B, "model_type": "rwkv"}, "no parameter formula for model_type 'rwkv'"),
         ({k: v for k, v in LLAMA_31_8B.items() if k != "vocab_size"}, "lacks 'vocab_size'"),
         ({**LLAMA_31_8B, "num_key_value_heads": 5}, "inconsistent model"),
+        ({**LLAMA_31_8B, "num_attention_heads": 0}, "wrong type or size"),
+        ({**LLAMA_31_8B, "hidden_size": "big"}, "wrong type or size"),
     ],
 )
 def test_a_config_that_cannot_be_read_is_a_clear_error(

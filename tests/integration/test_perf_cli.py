@@ -218,6 +218,25 @@ def test_length_spreads_bursty_arrivals_and_bursts_can_be_stated() -> None:
     assert lone_cv.exit_code != 0 and "give it with qps" in str(lone_cv.exception)
 
 
+def test_slo_targets_are_checked_and_the_load_curve_drawn(tmp_path: Path) -> None:
+    chart = tmp_path / "load.png"
+    args = ["predict", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "L4", "--qps",
+            "1", "--input-tokens", "1000", "--slo", "ttft_ms.p90=800,itl_ms.p90=60"]
+    result = RUNNER.invoke(app, [*args, "--load-curve", str(chart)])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "SLO ttft_ms.p90 ≤ 800 ms: predicted" in text and "SLO itl_ms.p90 ≤ 60 ms" in text
+    assert f"load curve written to {chart}: saturates at" in text
+    assert chart.read_bytes()[:4] == b"\x89PNG"
+    data = json.loads(RUNNER.invoke(app, [*args, "--json"]).output)
+    assert set(data["slo_checks"]) == {"ttft_ms.p90", "itl_ms.p90"}
+    assert data["slo_checks"]["itl_ms.p90"]["met"] is False  # one L4 decodes 8B at ~70 ms+
+    no_rate = RUNNER.invoke(app, [*args[:5], "--load-curve", str(chart)])
+    assert no_rate.exit_code != 0 and "give --qps" in no_rate.output
+    bad = RUNNER.invoke(app, [*args[:7], "--slo", "ttft_ms.p91=3"])
+    assert bad.exit_code != 0 and "unknown SLO target" in str(bad.exception)
+
+
 def test_stated_engine_arguments_are_used_and_checked() -> None:
     args = ["predict", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "H100-SXM",
             "--qps", "2", "--json"]

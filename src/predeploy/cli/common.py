@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -82,3 +83,19 @@ def run_guarded(app: typer.Typer) -> int:
             return int(code)
         raise
     return status if isinstance(status, int) else 0
+
+
+#: Chart formats ``--plot`` writes, by file suffix (matplotlib's Agg canvas renders them all).
+CHART_SUFFIXES = (".png", ".svg", ".pdf")
+
+
+def check_chart_path(plot: Path | None, option: str = "--plot") -> None:
+    """Refuse a chart path that cannot be written before any planning is done."""
+    if plot is None:
+        return
+    if plot.suffix.lower() not in CHART_SUFFIXES:
+        fail(f"{option} {plot}: the file name must end in {', '.join(CHART_SUFFIXES)}")
+    if plot.is_dir():
+        fail(f"{option} {plot}: is a directory; give a file name")
+    if not plot.parent.is_dir():
+        fail(f"{option} {plot}: the folder {plot.parent} does not exist")

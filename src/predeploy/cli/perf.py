@@ -10,11 +10,25 @@ import typer
 from rich import box
 from rich.table import Table
 
-from predeploy.cli.common import console, err_console, fail, plain, print_json
+from predeploy.cli.common import (
+    check_chart_path,
+    console,
+    err_console,
+    fail,
+    plain,
+    print_json,
+)
 from predeploy.core.fit_advice import FitAlternative, FitChange
 from predeploy.core.perf import LATENCY_NAMES
 from predeploy.core.scoring import render
-from predeploy.core.types import KvCacheDtype, MemoryFit, PerfPrediction, ServingScenario
+from predeploy.core.slo_check import LatencyCheck, check_latency, parse_latency_targets
+from predeploy.core.types import (
+    KvCacheDtype,
+    LoadCurve,
+    MemoryFit,
+    PerfPrediction,
+    ServingScenario,
+)
 from predeploy.core.types.accuracy import (
     BAND_STATISTICS,
     AccuracyBand,
@@ -62,6 +76,31 @@ def _accuracy_table(accuracy: AccuracyTable) -> Table:
     throughput = accuracy.band("output_tokens_per_s")
     table.add_row("throughput", _band_cell(throughput), "", "", "")
     return table
+
+
+def _check_json(check: LatencyCheck) -> dict[str, object]:
+    return {"target_ms": check.target, "predicted_ms": check.predicted, "met": check.met}
+
+
+def _render_checks(checks: dict[str, LatencyCheck]) -> None:
+    """Each latency target against the prediction (met or missed, and by how much)."""
+    for key, check in checks.items():
+        verdict = "[green]met[/]" if check.met else "[bold red]missed[/]"
+        console.print(
+            f"SLO {key} ≤ {check.target:,.0f} ms: predicted {check.predicted:,.1f} ms, {verdict}"
+        )
+
+
+def _describe_curve(curve: LoadCurve, path: Path) -> str:
+    """One line on the chart: saturation, and how far the load can grow within the SLOs."""
+    within = ""
+    if curve.slo.latency_targets():
+        limit = curve.max_requests_per_s_meeting_slo
+        within = (f", meets the SLOs up to ~{limit:,.2f} req/s" if limit is not None
+                  else ", misses an SLO even at light load")
+    return (f"load curve written to {path}: saturates at ~"
+            f"{curve.saturation_requests_per_s:,.2f} req/s{within} (analytic estimate; dots are "
+            "simulated)")
 
 
 def _load_label(qps: float | None, cv: float, concurrency: int | None, burst: int | None) -> str:
@@ -219,6 +258,12 @@ def predict_command(
     burst: Annotated[int | None, typer.Option(
         min=1, help="This many prompts arrive at once (a burst).")] = None,
     mode: Annotated[str, typer.Option(help="analytic or simulate.")] = "analytic",
+    load_curve: Annotated[Path | None, typer.Option(
+        "--load-curve", show_default=False,
+        help="With --qps: draw latency against load, up to saturation, to this PNG file.")] = None,
+    slo: Annotated[str | None, typer.Option(
+        "--slo", show_default=False,
+        help="Latency targets to check and draw, e.g. 'ttft_ms.p90=500,itl_ms.p90=50'.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Predict serving metrics: a case file (--input/--output) or one scenario (--model ...).
@@ -241,6 +286,10 @@ def predict_command(
         return
     if mode not in ("analytic", "simulate"):
         fail(f"unknown mode {mode!r}; valid: analytic, simulate")
+    check_chart_path(load_curve, "--load-curve")
+    if load_curve is not None and qps is None:
+        fail("--load-curve draws latency around an arrival rate: give --qps")
+    targets = parse_latency_targets(slo) if slo is not None else None
     scenario = perf_service.scenario_from_request(
         perf_service.default_catalog(),
         model=model,
@@ -269,8 +318,21 @@ def predict_command(
     prediction = perf_service.predict_one(
         scenario, mode="simulate" if mode == "simulate" else "analytic"
     )
+    curve = None
+    if load_curve is not None:
+        from predeploy.cli.plot import plot_load_curve
+        from predeploy.services.planning import scenario_load_curve
+
+        curve = scenario_load_curve(scenario, targets)
+        plot_load_curve(curve, load_curve)
     if as_json:
-        print_json(prediction)
+        out = prediction.model_dump(mode="json")
+        if targets is not None:
+            out["slo_checks"] = {k: _check_json(c) for k, c in
+                                 check_latency(prediction.metrics, targets).items()}
+        if curve is not None:
+            out["load_curve"] = curve.model_dump(mode="json")
+        print_json(out)
         return
     load = _load_label(qps, arrival_cv, concurrency, burst)
     saturation = prediction.saturation_rps
@@ -290,6 +352,10 @@ def predict_command(
         f"{_length_label(input_tokens, input_stdev)}→{_length_label(output_tokens, output_stdev)}"
         f" tokens, {load}",
     )
+    if targets is not None:
+        _render_checks(check_latency(prediction.metrics, targets))
+    if curve is not None and load_curve is not None:
+        console.print(plain(_describe_curve(curve, load_curve)))
 
 
 @perf_app.command("fit")

@@ -21,7 +21,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from predeploy.cli.common import console, err_console, fail, plain, print_json
+from predeploy.cli.common import check_chart_path, console, err_console, fail, plain, print_json
 from predeploy.cli.plan_view import (
     comparison_table,
     describe_load_curve,
@@ -71,22 +71,6 @@ def register(app: typer.Typer) -> None:
     app.command("plan")(plan_command)
     app.command("whatif")(whatif_command)
     app.command("compare")(compare_command)
-
-
-#: Chart formats ``--plot`` writes, by file suffix (matplotlib's Agg canvas renders them all).
-CHART_SUFFIXES = (".png", ".svg", ".pdf")
-
-
-def _check_chart_path(plot: Path | None, option: str = "--plot") -> None:
-    """Refuse a chart path that cannot be written before any planning is done."""
-    if plot is None:
-        return
-    if plot.suffix.lower() not in CHART_SUFFIXES:
-        fail(f"{option} {plot}: the file name must end in {', '.join(CHART_SUFFIXES)}")
-    if plot.is_dir():
-        fail(f"{option} {plot}: is a directory; give a file name")
-    if not plot.parent.is_dir():
-        fail(f"{option} {plot}: the folder {plot.parent} does not exist")
 
 
 def _request(text: str | None, spec: Path | None) -> DeploymentIntent | str:
@@ -165,8 +149,8 @@ def plan_command(
     """Plan model, GPUs, replicas and vLLM settings that meet the SLOs at peak load."""
     from predeploy.services import planning
 
-    _check_chart_path(plot)
-    _check_chart_path(load_curve, "--load-curve")
+    check_chart_path(plot)
+    check_chart_path(load_curve, "--load-curve")
     own = _own_models(model_config, model_name)
     request = _request(text, spec)
     settings = load_settings()
@@ -220,7 +204,7 @@ def whatif_command(
     if vary not in _SWEEP_VARIABLES:
         fail(f"unknown --vary {vary!r}; valid: {', '.join(_SWEEP_VARIABLES)}")
     variable: SweepVariable = vary  # type: ignore[assignment]
-    _check_chart_path(plot)
+    check_chart_path(plot)
     own = _own_models(model_config, model_name)
     request = _request(text, spec)
     settings = load_settings()

@@ -7,9 +7,11 @@ target is met with the requested headroom, i.e. ``predicted ≤ target × (1 −
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from predeploy.core.errors import InputError
 from predeploy.core.types import (
     PERCENTILE_NAMES,
     LatencyMetric,
@@ -152,3 +154,27 @@ def effective_slo(stated: SLOTargets, template: SLOTargets) -> tuple[SLOTargets,
     if from_template:
         notes.append(f"SLO targets from the use-case template: {', '.join(from_template)}")
     return SLOTargets.model_validate(values), notes
+
+
+def parse_latency_targets(text: str) -> SLOTargets:
+    """Latency targets written ``metric.percentile=ms`` and separated by commas, e.g.
+    ``ttft_ms.p90=500,itl_ms.p90=50``; InputError naming what is wrong."""
+    values: dict[str, dict[str, float]] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, _, raw = item.partition("=")
+        metric, _, pct = name.strip().partition(".")
+        if metric not in METRIC_LABELS or pct not in PERCENTILE_NAMES:
+            valid = ", ".join(f"{m}.p90" for m in METRIC_LABELS)
+            raise InputError(f"unknown SLO target {name.strip()!r}; write metric.percentile=ms "
+                             f"(e.g. {valid})")
+        try:
+            bound = float(raw)
+        except ValueError:
+            bound = math.nan
+        if not bound > 0 or not math.isfinite(bound):
+            raise InputError(f"SLO target {name.strip()} needs a positive number of ms, "
+                             f"got {raw.strip()!r}")
+        values.setdefault(metric, {})[pct] = bound
+    if not values:
+        raise InputError("no SLO target given; write e.g. ttft_ms.p90=500,itl_ms.p90=50")
+    return SLOTargets.model_validate(values)

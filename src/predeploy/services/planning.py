@@ -7,6 +7,7 @@ the calibrated performance engine and the intent extractor.
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Sequence
 from functools import lru_cache
@@ -29,8 +30,10 @@ from predeploy.core.types import (
     PlanResult,
     ScenarioComparison,
     ServingScenario,
+    SLOTargets,
     SweepResult,
     SweepVariable,
+    TrafficProfile,
 )
 from predeploy.core.whatif import compare, sweep
 from predeploy.services.intent import extract_intent
@@ -137,6 +140,32 @@ def plan_load_curve(
     )
     label = f"{plan.model_name or plan.model} {plan.precision.value} on {plan.configuration}"
     return load_curve(scenario, plan.replicas, workload, engine, label=label, seed=seed)
+
+
+def scenario_load_curve(
+    scenario: ServingScenario, slo: SLOTargets | None = None, *, seed: int = 0
+) -> LoadCurve:
+    """Latency against load for one scenario (``predict --load-curve``): its open-loop rate as
+    the peak, the analytic curve up to saturation and simulated points, checked against
+    ``slo`` (none: every point meets it)."""
+    load = scenario.load
+    if load.kind not in ("poisson", "gamma") or load.rate_rps is None:
+        raise InputError("a load curve is drawn around an arrival rate: give --qps")
+    traffic = TrafficProfile(
+        prompt_tokens=scenario.prompt_tokens,
+        output_tokens=scenario.output_tokens,
+        avg_requests_per_s=load.rate_rps,
+        peak_requests_per_s=load.rate_rps,
+        burstiness_cv=load.cv,
+        derivation=("the predicted scenario's arrival rate",),
+    )
+    context = math.ceil(scenario.prompt_tokens.mean + scenario.output_tokens.mean)
+    workload = Workload(traffic, slo or SLOTargets(), 0.0, load.rate_rps, context)
+    per_replica = scenario.tp * scenario.pp
+    label = (f"{scenario.model_id} {scenario.precision.value} on {per_replica}x "
+             f"{scenario.gpu.name}")
+    return load_curve(scenario, scenario.replicas, workload, calibrated_engine(), label=label,
+                      seed=seed)
 
 
 @lru_cache(maxsize=1)

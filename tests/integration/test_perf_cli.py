@@ -218,6 +218,28 @@ def test_length_spreads_bursty_arrivals_and_bursts_can_be_stated() -> None:
     assert lone_cv.exit_code != 0 and "give it with qps" in str(lone_cv.exception)
 
 
+def test_observed_lengths_are_sampled_as_they_are(tmp_path: Path) -> None:
+    lengths = tmp_path / "prompts.txt"
+    lengths.write_text("\n".join(["200"] * 90 + ["6000"] * 10))  # a long tail: p99 is 6,000
+    args = ["predict", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "H100-SXM",
+            "--qps", "4", "--output-tokens", "200", "--json"]
+    observed = json.loads(RUNNER.invoke(app, [*args, "--input-lengths", str(lengths)]).output)
+    mean = json.loads(RUNNER.invoke(app, [*args, "--input-tokens", "780"]).output)
+    # Same mean prompt (780 tokens); the observed tail makes the slowest first tokens slower.
+    assert observed["metrics"]["ttft_ms"]["p99"] > 2 * mean["metrics"]["ttft_ms"]["p99"]
+    as_json = tmp_path / "outputs.json"
+    as_json.write_text("[100, 300, 200]")
+    both = RUNNER.invoke(app, [*args, "--input-lengths", str(lengths),
+                               "--output-lengths", str(as_json)])
+    assert both.exit_code == 0, both.output
+    lengths.write_text("12, x, 5")
+    bad = RUNNER.invoke(app, [*args, "--input-lengths", str(lengths)])
+    assert bad.exit_code != 0 and "'x' is not a token length" in str(bad.exception)
+    lengths.write_text("")
+    empty = RUNNER.invoke(app, [*args, "--input-lengths", str(lengths)])
+    assert "holds no token lengths" in str(empty.exception)
+
+
 def test_slo_targets_are_checked_and_the_load_curve_drawn(tmp_path: Path) -> None:
     chart = tmp_path / "load.png"
     args = ["predict", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "L4", "--qps",

@@ -28,6 +28,7 @@ from predeploy.core.types import (
     MemoryFit,
     PerfPrediction,
     ServingScenario,
+    TokenDistribution,
 )
 from predeploy.core.types.accuracy import (
     BAND_STATISTICS,
@@ -111,8 +112,11 @@ def _load_label(qps: float | None, cv: float, concurrency: int | None, burst: in
     return f"concurrency {concurrency}" if concurrency else "max load"
 
 
-def _length_label(mean: int, stdev: float) -> str:
-    return f"{mean}" if stdev <= 0 else f"{mean}±{stdev:g}"
+def _length_label(lengths: TokenDistribution) -> str:
+    if lengths.kind == "fixed":
+        return f"{lengths.mean:g}"
+    shown = f"{lengths.mean:,.0f}±{lengths.stdev:,.0f}"
+    return f"{shown} (observed, n={len(lengths.values):,})" if lengths.values else shown
 
 
 def _number(value: float | None) -> str:
@@ -250,6 +254,13 @@ def predict_command(
         min=0.0, help="Prompt length standard deviation (lognormal lengths; 0: fixed).")] = 0.0,
     output_stdev: Annotated[float, typer.Option(
         min=0.0, help="Output length standard deviation (lognormal lengths; 0: fixed).")] = 0.0,
+    input_lengths: Annotated[Path | None, typer.Option(
+        "--input-lengths", show_default=False,
+        help="Prompt lengths observed, one per request (a JSON list, or numbers separated by "
+        "newlines, spaces or commas): sampled as they are, instead of --input-tokens.")] = None,
+    output_lengths: Annotated[Path | None, typer.Option(
+        "--output-lengths", show_default=False,
+        help="Output lengths observed, as --input-lengths, instead of --output-tokens.")] = None,
     qps: Annotated[float | None, typer.Option(min=0.0, help="Arrival rate, req/s.")] = None,
     arrival_cv: Annotated[float, typer.Option(
         min=0.01, help="With --qps: inter-arrival coefficient of variation (1: Poisson, "
@@ -310,6 +321,8 @@ def predict_command(
         output_stdev=output_stdev,
         arrival_cv=arrival_cv,
         burst=burst,
+        input_lengths=perf_service.read_lengths(input_lengths) if input_lengths else None,
+        output_lengths=perf_service.read_lengths(output_lengths) if output_lengths else None,
     )
     memory = perf_service.memory_fit(scenario)
     if not memory.fits:
@@ -349,7 +362,7 @@ def predict_command(
         f"(TP{tp}, {scenario.precision.value}"
         f"{', fp8 KV' if scenario.kv_cache_dtype == KvCacheDtype.FP8 else ''}, "
         f"{scenario.engine.value}), "
-        f"{_length_label(input_tokens, input_stdev)}→{_length_label(output_tokens, output_stdev)}"
+        f"{_length_label(scenario.prompt_tokens)}→{_length_label(scenario.output_tokens)}"
         f" tokens, {load}",
     )
     if targets is not None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import json
+import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import StrEnum
@@ -55,6 +56,7 @@ from predeploy.core.types import (
     TokenDistribution,
 )
 from predeploy.core.types.accuracy import PerfAccuracy
+from predeploy.core.types.traffic import MAX_TOKENS_PER_REQUEST
 from predeploy.core.validation import Split, validate
 from predeploy.core.workload import prepare
 from predeploy.services.perf_accuracy import load_accuracy, measure_accuracy, write_accuracy
@@ -272,6 +274,8 @@ def scenario_from_request(
     output_stdev: float = 0.0,
     arrival_cv: float = 1.0,
     burst: int | None = None,
+    input_lengths: Sequence[int] | None = None,
+    output_lengths: Sequence[int] | None = None,
 ) -> ServingScenario:
     """A scenario from command-line style values: token lengths fixed, or lognormal with a
     stated standard deviation; one load: open-loop ``qps`` (Poisson, or gamma with
@@ -287,7 +291,11 @@ def scenario_from_request(
         raise InputError("an arrival CV describes open-loop arrivals: give it with qps")
     model_id, arch, native = _model(catalog, model, model_config)
     spec = catalog.gpu(gpu)
-    _check_layout(model_id, arch, spec, tp, pp, input_tokens + output_tokens)
+    prompt = (TokenDistribution.empirical(input_lengths) if input_lengths
+              else _lengths(input_tokens, input_stdev))
+    answer = (TokenDistribution.empirical(output_lengths) if output_lengths
+              else _lengths(output_tokens, output_stdev))
+    _check_layout(model_id, arch, spec, tp, pp, math.ceil(prompt.mean + answer.mean))
     prec = _choice(Precision, precision, "precision") or native
     if prec is None:
         method = (model_config or {}).get("quantization_config", {}).get("quant_method")
@@ -326,13 +334,45 @@ def scenario_from_request(
             replicas=replicas,
             engine=eng,
             kv_cache_dtype=kv,
-            prompt_tokens=_lengths(input_tokens, input_stdev),
-            output_tokens=_lengths(output_tokens, output_stdev),
+            prompt_tokens=prompt,
+            output_tokens=answer,
             load=load,
             engine_settings=stated,
         )
     except ValidationError as exc:
         raise InputError(describe_validation_error(exc, "scenario")) from None
+
+
+def read_lengths(path: Path) -> tuple[int, ...]:
+    """Token lengths observed, one per request: a JSON list, or integers separated by
+    newlines, spaces or commas; InputError naming the file and the first bad value."""
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror}") from None
+    stripped = text.strip()
+    items: list[object]
+    if stripped.startswith("["):
+        try:
+            parsed = json.loads(stripped)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{path} is not a JSON list: {exc.msg}") from None
+        items = parsed if isinstance(parsed, list) else [parsed]
+    else:
+        items = [t for t in stripped.replace(",", " ").split() if t]
+    out: list[int] = []
+    for item in items:
+        try:
+            value = int(str(item))
+        except ValueError:
+            value = 0
+        if not 1 <= value <= MAX_TOKENS_PER_REQUEST:
+            raise InputError(f"{path}: {item!r} is not a token length (a whole number, "
+                             f"1 to {MAX_TOKENS_PER_REQUEST:,})")
+        out.append(value)
+    if not out:
+        raise InputError(f"{path} holds no token lengths")
+    return tuple(out)
 
 
 def _lengths(mean: int, stdev: float) -> TokenDistribution:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -46,6 +48,18 @@ class TokenDistribution(FrozenModel):
     @classmethod
     def fixed(cls, tokens: int) -> TokenDistribution:
         return cls(kind="fixed", mean=tokens, stdev=0.0, p95=tokens, max=tokens)
+
+    @classmethod
+    def empirical(cls, values: Sequence[int]) -> TokenDistribution:
+        """The lengths observed, sampled as they are (mean, spread and p95 computed)."""
+        if not values:
+            raise ValueError("an empirical token distribution needs values")
+        ordered = sorted(values)
+        mean = sum(ordered) / len(ordered)
+        variance = sum((v - mean) ** 2 for v in ordered) / len(ordered)
+        return cls(kind="empirical", mean=mean, stdev=math.sqrt(variance),
+                   p95=ordered[min(len(ordered) - 1, math.ceil(0.95 * len(ordered)) - 1)],
+                   max=ordered[-1], values=tuple(ordered))
 
     def upper_tokens(self) -> int:
         """A length that nearly every request stays under: ``max``, else p95, else mean+3σ."""

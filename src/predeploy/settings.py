@@ -16,6 +16,8 @@ from predeploy.core.errors import InputError
 
 LlmBackendKind = Literal["none", "ollama", "openai"]
 ENV_PREFIX = "PREDEPLOY_"
+#: The knowledge base file under PREDEPLOY_HOME when no database URL is configured.
+DEFAULT_DATABASE_FILE = "predeploy.sqlite3"
 
 
 def _default_home() -> Path:
@@ -42,7 +44,7 @@ class Settings(BaseModel):
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url
-        return f"sqlite:///{self.home / 'predeploy.sqlite3'}"
+        return f"sqlite:///{self.home / DEFAULT_DATABASE_FILE}"
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:

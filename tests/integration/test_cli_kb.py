@@ -229,6 +229,8 @@ def test_import_your_own_model_then_predict_and_plan_it(cli: Cli, tmp_path: Path
     spec.write_text(json.dumps({"use_case": "chatbot", "peak_qps": 5, "gpus": ["L40S"],
                                 "models": ["acme/support-13b"],
                                 "constraints": {"models_required": True}}), encoding="utf-8")
+    understood = cli("intent", "support bot for 100 users on acme/support-13b", "--json")
+    assert json.loads(understood.out)["constraints"]["models"] == ["acme/support-13b"]
     planned = cli("plan", "--spec", str(spec), "--json", "--plans", "1")
     assert planned.code == 0, planned.err
     assert json.loads(planned.out)["plans"][0]["model"] == "acme/support-13b"

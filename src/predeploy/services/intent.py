@@ -26,7 +26,7 @@ from predeploy.intent.names import NameIndex
 from predeploy.intent.rules import RuleExtractor
 from predeploy.kb.seed_files import seed_catalog
 from predeploy.services.user_files import read_text, write_text_atomically
-from predeploy.settings import Settings
+from predeploy.settings import DEFAULT_DATABASE_FILE, Settings
 
 #: Longest line accepted in a JSONL cases file (characters): a request plus its id and labels.
 MAX_CASE_LINE_CHARS = 4 * MAX_TEXT_CHARS
@@ -37,9 +37,15 @@ _RULES: weakref.WeakKeyDictionary[Any, RuleExtractor] = weakref.WeakKeyDictionar
 
 
 def open_intent_catalog(settings: Settings) -> Catalog:
-    """The catalog names are normalized against (the shipped seed facts)."""
-    del settings  # the seed files need no configuration
-    return seed_catalog()
+    """The catalog names are normalized against: the knowledge base's once one exists (it holds
+    the models a user imported, ``kb import-model``), else the shipped seed facts. Without a
+    configured database or the default SQLite file, the database stack is not even loaded:
+    ``intent`` stays a light command."""
+    if settings.database_url is None and not (settings.home / DEFAULT_DATABASE_FILE).exists():
+        return seed_catalog()
+    from predeploy.services.knowledge import open_catalog
+
+    return open_catalog(settings)
 
 
 def rule_extractor(catalog: Catalog) -> RuleExtractor:

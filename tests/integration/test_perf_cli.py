@@ -181,6 +181,15 @@ def test_a_model_outside_the_catalog_is_predicted_from_its_config_json(tmp_path:
     assert "my-bot on 1x L4 (TP1, int4" in " ".join(table.output.split())
     bf16 = RUNNER.invoke(app, [*args, "--precision", "bf16"])
     assert json.loads(bf16.output)["memory"]["weight_bytes_per_gpu"] > 20e9
+    # A model folder stands for its config.json; without _name_or_path the folder names it.
+    folder = tmp_path / "support-bot-v2"
+    folder.mkdir()
+    (folder / "config.json").write_text(
+        json.dumps({k: v for k, v in CUSTOM_CONFIG.items() if k != "_name_or_path"}))
+    by_folder = RUNNER.invoke(app, ["predict", "--model-config", str(folder), "--gpu", "L4",
+                                    "--qps", "1"])
+    assert by_folder.exit_code == 0, by_folder.output
+    assert "custom/support-bot-v2 on 1x L4" in " ".join(by_folder.output.split())
 
 
 def test_a_config_json_that_cannot_be_used_is_a_clear_error(tmp_path: Path) -> None:

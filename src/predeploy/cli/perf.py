@@ -39,7 +39,7 @@ from predeploy.core.types.accuracy import (
 from predeploy.core.validation import SPLIT_CHOICES, SPLIT_TITLES
 from predeploy.services import perf as perf_service
 from predeploy.services import perf_accuracy as perf_accuracy_service
-from predeploy.services.own_models import read_model_config
+from predeploy.services.own_models import own_model_name, read_model_config
 
 perf_app = typer.Typer(help="Performance engine: validation of the calibrated model.")
 
@@ -301,11 +301,14 @@ def predict_command(
     if load_curve is not None and qps is None:
         fail("--load-curve draws latency around an arrival rate: give --qps")
     targets = parse_latency_targets(slo) if slo is not None else None
+    config = read_model_config(model_config) if model_config else None
+    if config is not None and model_config is not None:
+        model = own_model_name(model_config, config, model)
     scenario = perf_service.scenario_from_request(
         perf_service.default_catalog(),
         model=model,
         gpu=gpu,
-        model_config=read_model_config(model_config) if model_config else None,
+        model_config=config,
         tp=tp,
         pp=pp,
         replicas=replicas,

@@ -301,8 +301,9 @@ def predict_command(
     if load_curve is not None and qps is None:
         fail("--load-curve draws latency around an arrival rate: give --qps")
     targets = parse_latency_targets(slo) if slo is not None else None
-    config = read_model_config(model_config) if model_config else None
-    if config is not None and model_config is not None:
+    config = None
+    if model_config is not None:
+        config = read_model_config(model_config)
         model = own_model_name(model_config, config, model)
     scenario = perf_service.scenario_from_request(
         perf_service.default_catalog(),
@@ -341,11 +342,11 @@ def predict_command(
 
         curve = scenario_load_curve(scenario, targets)
         plot_load_curve(curve, load_curve)
+    checks = check_latency(prediction.metrics, targets) if targets is not None else None
     if as_json:
         out = prediction.model_dump(mode="json")
-        if targets is not None:
-            out["slo_checks"] = {k: _check_json(c) for k, c in
-                                 check_latency(prediction.metrics, targets).items()}
+        if checks is not None:
+            out["slo_checks"] = {k: _check_json(c) for k, c in checks.items()}
         if curve is not None:
             out["load_curve"] = curve.model_dump(mode="json")
         print_json(out)
@@ -368,8 +369,8 @@ def predict_command(
         f"{_length_label(scenario.prompt_tokens)}→{_length_label(scenario.output_tokens)}"
         f" tokens, {load}",
     )
-    if targets is not None:
-        _render_checks(check_latency(prediction.metrics, targets))
+    if checks is not None:
+        _render_checks(checks)
     if curve is not None and load_curve is not None:
         console.print(plain(_describe_curve(curve, load_curve)))
 

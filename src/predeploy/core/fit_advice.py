@@ -75,31 +75,31 @@ def fitting_alternatives(
     if _memory(scenario).fits:
         return []
     out: list[FitAlternative] = []
-    wider = _smallest_fitting_tp(scenario, above=scenario.tp)
+    wider = _smallest_fitting_tp(FitChange.TENSOR_PARALLEL, scenario, above=scenario.tp)
     if wider is not None:
-        out.append(_alternative(FitChange.TENSOR_PARALLEL, wider))
+        out.append(wider)
     for precision in _smaller_formats(scenario, precisions):
-        fitted = _smallest_fitting_tp(
-            scenario.model_copy(update={"precision": precision}), above=scenario.tp - 1
-        )
+        smaller = scenario.model_copy(update={"precision": precision})
+        fitted = _smallest_fitting_tp(FitChange.PRECISION, smaller, above=scenario.tp - 1)
         if fitted is not None:
-            out.append(_alternative(FitChange.PRECISION, fitted))
+            out.append(fitted)
             if fitted.tp == scenario.tp:
                 break  # a smaller format at the stated TP: smaller ones only cost quality
     if _kv_dtype(scenario) == KvCacheDtype.AUTO:
-        fp8_kv = _with_kv(scenario, KvCacheDtype.FP8)
-        if _memory(fp8_kv).fits:
-            out.append(_alternative(FitChange.KV_CACHE_DTYPE, fp8_kv))
-    others = []
+        fp8_kv = _if_fits(FitChange.KV_CACHE_DTYPE, _with_kv(scenario, KvCacheDtype.FP8))
+        if fp8_kv is not None:
+            out.append(fp8_kv)
+    memory_gb = {gpu.name: gpu.memory_gb for gpu in accelerators}
+    others: list[FitAlternative] = []
     for gpu in accelerators:
         if gpu.name == scenario.gpu.name or not gpu.serves(scenario.precision):
             continue
-        fitted = _smallest_fitting_tp(scenario.model_copy(update={"gpu": gpu}), above=0)
+        moved = scenario.model_copy(update={"gpu": gpu})
+        fitted = _smallest_fitting_tp(FitChange.ACCELERATOR, moved, above=0)
         if fitted is not None:
             others.append(fitted)
-    others.sort(key=lambda s: (s.tp * s.pp, s.gpu.memory_gb, s.gpu.name))
-    out.extend(_alternative(FitChange.ACCELERATOR, s) for s in others[:MAX_OTHER_ACCELERATORS])
-    return out
+    others.sort(key=lambda a: (a.tp * a.pp, memory_gb[a.gpu], a.gpu))
+    return out + others[:MAX_OTHER_ACCELERATORS]
 
 
 def _smaller_formats(scenario: ServingScenario, precisions: Sequence[Precision]) -> list[Precision]:
@@ -137,21 +137,27 @@ def _with_kv(scenario: ServingScenario, dtype: KvCacheDtype) -> ServingScenario:
     return scenario.model_copy(update=update)
 
 
-def _smallest_fitting_tp(scenario: ServingScenario, *, above: int) -> ServingScenario | None:
+def _smallest_fitting_tp(
+    change: FitChange, scenario: ServingScenario, *, above: int
+) -> FitAlternative | None:
     """``scenario`` at the smallest power-of-two TP above ``above`` (TP stays within one node;
     it divides the attention heads) at which it fits; ``None`` when none does."""
     heads = scenario.model.num_attention_heads
     tp = 2 ** max(math.floor(math.log2(above)) + 1, 0) if above >= 1 else 1
     while tp <= scenario.gpu.gpus_per_node:
         if heads % tp == 0:
-            candidate = scenario.model_copy(update={"tp": tp})
-            if _memory(candidate).fits:
-                return candidate
+            fitted = _if_fits(change, scenario.model_copy(update={"tp": tp}))
+            if fitted is not None:
+                return fitted
         tp *= 2
     return None
 
 
-def _alternative(change: FitChange, scenario: ServingScenario) -> FitAlternative:
+def _if_fits(change: FitChange, scenario: ServingScenario) -> FitAlternative | None:
+    """``scenario`` as an alternative when it fits (its memory computed once)."""
+    memory = _memory(scenario)
+    if not memory.fits:
+        return None
     return FitAlternative(
         change=change,
         gpu=scenario.gpu.name,
@@ -159,5 +165,5 @@ def _alternative(change: FitChange, scenario: ServingScenario) -> FitAlternative
         pp=scenario.pp,
         precision=scenario.precision,
         kv_cache_dtype=_kv_dtype(scenario),
-        memory=_memory(scenario),
+        memory=memory,
     )

@@ -79,10 +79,6 @@ def _accuracy_table(accuracy: AccuracyTable) -> Table:
     return table
 
 
-def _check_json(check: LatencyCheck) -> dict[str, object]:
-    return {"target_ms": check.target, "predicted_ms": check.predicted, "met": check.met}
-
-
 def _render_checks(checks: dict[str, LatencyCheck]) -> None:
     """Each latency target against the prediction (met or missed, and by how much)."""
     for key, check in checks.items():
@@ -346,7 +342,8 @@ def predict_command(
     if as_json:
         out = prediction.model_dump(mode="json")
         if checks is not None:
-            out["slo_checks"] = {k: _check_json(c) for k, c in checks.items()}
+            out["slo_checks"] = {k: c.to_model().model_dump(mode="json")
+                                 for k, c in checks.items()}
         if curve is not None:
             out["load_curve"] = curve.model_dump(mode="json")
         print_json(out)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from predeploy.core.types import FactKind, GpuSpec, ModelArchitecture, Precision, Provenance
 
 _SPEC = Provenance(source="test fixture (datasheet figures)", kind=FactKind.PUBLISHED_SPEC)
@@ -137,3 +139,25 @@ def l4() -> GpuSpec:
         architecture="ada",
         provenance=_SPEC,
     )
+
+
+def llama_31_8b_config() -> dict[str, Any]:
+    """Llama 3.1 8B's Hugging Face config.json (the keys predeploy reads)."""
+    return {
+        "architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 4096,
+        "intermediate_size": 14336, "num_attention_heads": 32, "num_hidden_layers": 32,
+        "num_key_value_heads": 8, "vocab_size": 128256, "max_position_embeddings": 131072,
+        "rope_theta": 500000.0, "tie_word_embeddings": False, "torch_dtype": "bfloat16",
+    }
+
+
+def support_13b_config(**changes: Any) -> dict[str, Any]:
+    """A private 13B model's config.json (Llama layout with GQA, 16-bit weights), changed by
+    ``changes``: a model outside the catalog."""
+    return {
+        "_name_or_path": "acme/support-13b", "architectures": ["LlamaForCausalLM"],
+        "model_type": "llama", "hidden_size": 5120, "intermediate_size": 13824,
+        "num_attention_heads": 40, "num_hidden_layers": 40, "num_key_value_heads": 8,
+        "vocab_size": 32000, "max_position_embeddings": 16384, "torch_dtype": "bfloat16",
+        **changes,
+    }

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from tests.perf_fixtures import support_13b_config
 
 from predeploy.cli import app
 from predeploy.cli.common import run_guarded
@@ -199,18 +200,9 @@ def test_listings_stay_readable_in_80_columns(
     assert "published-spec · NVIDIA L4 datasheet" in wide.out
 
 
-#: A private model's config.json (Llama layout with GQA).
-OWN_CONFIG = {
-    "_name_or_path": "acme/support-13b", "model_type": "llama", "hidden_size": 5120,
-    "intermediate_size": 13824, "num_attention_heads": 40, "num_hidden_layers": 40,
-    "num_key_value_heads": 8, "vocab_size": 32000, "max_position_embeddings": 16384,
-    "torch_dtype": "bfloat16",
-}
-
-
 def test_import_your_own_model_then_predict_and_plan_it(cli: Cli, tmp_path: Path) -> None:
     config = tmp_path / "config.json"
-    config.write_text(json.dumps(OWN_CONFIG), encoding="utf-8")
+    config.write_text(json.dumps(support_13b_config()), encoding="utf-8")
     assert cli("kb", "init").code == 0
     first = cli("kb", "import-model", str(config), "--json")
     assert first.code == 0, first.err

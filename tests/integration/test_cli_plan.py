@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from tests.perf_fixtures import support_13b_config
 
 from predeploy.cli import app
 from predeploy.cli.common import run_guarded
@@ -245,19 +246,12 @@ def test_robust_plans_are_judged_at_the_held_out_bound(cli: Cli, tmp_path: Path)
     assert "90 % bound" in shown.out and "80 % range" not in shown.out
 
 
-#: A private 13B model's config.json (Llama layout, 16-bit weights).
-OWN_CONFIG = {
-    "_name_or_path": "acme/support 13b", "model_type": "llama", "hidden_size": 5120,
-    "intermediate_size": 13824, "num_attention_heads": 40, "num_hidden_layers": 40,
-    "num_key_value_heads": 8, "vocab_size": 32000, "max_position_embeddings": 16384,
-    "torch_dtype": "bfloat16",
-}
-
-
 def test_plan_your_own_model_from_its_config_json(cli: Cli, tmp_path: Path) -> None:
     config = tmp_path / "support-13b" / "config.json"
     config.parent.mkdir()
-    config.write_text(json.dumps(OWN_CONFIG), encoding="utf-8")
+    # A name with a space: the id made from it must be safe for manifests and labels.
+    own = support_13b_config(_name_or_path="acme/support 13b")
+    config.write_text(json.dumps(own), encoding="utf-8")
     spec = _spec(tmp_path, models=[], constraints={})
     chart = tmp_path / "load.png"
     result = cli("plan", "--spec", str(spec), "--model-config", str(config), "--json",

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from tests.perf_fixtures import support_13b_config
 from typer.testing import CliRunner
 
 from predeploy.cli import app
@@ -158,13 +159,9 @@ def test_a_one_token_answer_has_no_gaps_to_show() -> None:
 
 
 #: A private 13B model's config.json: Llama layout, AWQ 4-bit weights.
-CUSTOM_CONFIG = {
-    "_name_or_path": "acme/support-13b", "architectures": ["LlamaForCausalLM"],
-    "model_type": "llama", "hidden_size": 5120, "intermediate_size": 13824,
-    "num_attention_heads": 40, "num_hidden_layers": 40, "num_key_value_heads": 8,
-    "vocab_size": 32000, "max_position_embeddings": 16384, "torch_dtype": "bfloat16",
-    "quantization_config": {"quant_method": "awq", "bits": 4, "group_size": 128},
-}
+CUSTOM_CONFIG = support_13b_config(
+    quantization_config={"quant_method": "awq", "bits": 4, "group_size": 128}
+)
 
 
 def test_a_model_outside_the_catalog_is_predicted_from_its_config_json(tmp_path: Path) -> None:

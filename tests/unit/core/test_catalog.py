@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from tests.perf_fixtures import llama_31_8b_config
 
 from predeploy.core.catalog import CatalogWithModels
 from predeploy.core.errors import UnknownNameError
 from predeploy.core.hf_config import model_card_from_hf_config
 from predeploy.kb.seed_files import seed_catalog
 
-CONFIG = {
-    "model_type": "llama", "hidden_size": 4096, "intermediate_size": 14336,
-    "num_attention_heads": 32, "num_hidden_layers": 32, "num_key_value_heads": 8,
-    "vocab_size": 128256, "max_position_embeddings": 131072,
-}
+CONFIG = llama_31_8b_config()
 
 
 def test_own_models_come_first_and_everything_else_is_the_base_catalogs() -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 import yaml
+from tests.perf_fixtures import llama_31_8b_config
 
 from predeploy.core.errors import InputError
 from predeploy.core.hf_config import (
@@ -27,12 +28,7 @@ SOURCES = yaml.safe_load((REPO / "tools" / "model_sources.yaml").read_text())["m
 INLINE = [e for e in SOURCES if e.get("config") and not e.get("config_ref")
           and e.get("params") != "card"]
 
-LLAMA_31_8B: dict[str, Any] = {
-    "architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 4096,
-    "intermediate_size": 14336, "num_attention_heads": 32, "num_hidden_layers": 32,
-    "num_key_value_heads": 8, "vocab_size": 128256, "max_position_embeddings": 131072,
-    "rope_theta": 500000.0, "tie_word_embeddings": False, "torch_dtype": "bfloat16",
-}
+LLAMA_31_8B = llama_31_8b_config()
 
 
 def test_there_are_transcribed_configs_to_check() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.perf_fixtures import h100
+from tests.perf_fixtures import h100, llama_31_8b_config
 
 from predeploy.core.benchmarks import case_from_record, output_unknown, scenario_from_case
 from predeploy.core.cases import architecture_from_model_config, parse_case
@@ -101,11 +101,7 @@ def test_bad_model_config_names_the_field() -> None:
 
 def test_a_whole_hugging_face_config_is_a_model_config_too() -> None:
     """No ``total_params_b`` but a ``model_type``: the parameters are counted from it."""
-    raw = {
-        "model_type": "llama", "hidden_size": 4096, "intermediate_size": 14336,
-        "num_attention_heads": 32, "num_hidden_layers": 32, "num_key_value_heads": 8,
-        "vocab_size": 128256, "max_position_embeddings": 131072, "torch_dtype": "bfloat16",
-    }
+    raw = {k: v for k, v in llama_31_8b_config().items() if k != "architectures"}
     arch = architecture_from_model_config(raw)
     assert arch.total_params_b == 8.03 and arch.num_kv_heads == 8
 

@@ -85,8 +85,8 @@ from predeploy.core.fluid_steady import (
     FluidInputs,
     normal_cdf,
     prompt_tokens,
-    seen_batch,
     step_s,
+    steps_s,
 )
 from predeploy.core.poisson_counts import MAX_CLUSTER_RATIO, cluster_count_quantiles
 
@@ -301,56 +301,61 @@ def itl_stats(
     decode_share = np.maximum(1.0 - mix_share - wave_share, 1e-9)
     # Every percentile at once: levels are rows (one per percentile) against the scenarios.
     q = np.array(list(PERCENTILES.values()))[:, None] / 100.0
-    low = _open_loop_decode_quantile(inp, op, np.minimum(q / decode_share, 0.999))
-    mid = _open_loop_mixed_quantile(inp, op, (q - decode_share) / np.maximum(mix_share, 1e-9))
+    low, mid = _open_loop_step_quantiles(
+        inp,
+        op,
+        np.minimum(q / decode_share, 0.999),
+        (q - decode_share) / np.maximum(mix_share, 1e-9),
+    )
     mix = three_point_quantile(q, low, (mid, mix_share), (wave.step_s, wave_share))
     for i, (label, static_q) in enumerate(zip(PERCENTILES, static.decode_quantile_s, strict=True)):
         out[f"itl_ms_{label}"] = np.where(kind == STATIC_BATCH, static_q, mix[i]) * 1e3
 
 
-def _open_loop_mixed_quantile(
-    inp: FluidInputs, op: OperatingPoint, level: np.ndarray
-) -> np.ndarray:
-    """Prefill-carrying step time at quantile ``level`` of the prompts it carries (open loops):
-    a step carries one arriving prompt's chunk, lognormal like the prompts (most are shorter
-    than the mean), at most the token budget; ``t_mix`` for other loads and fixed prompts."""
-    st = op.steady
-    open_loop = (op.kind == OPEN_LOOP) & (inp.prompt_cv > 0)
-    if not np.any(open_loop):
-        return st.t_mix
-    prompt = prompt_tokens(inp)
-    size = prompt * lognormal_factor(np.clip(level, 0.001, 0.999), inp.prompt_cv)
-    chunk = np.clip(st.prefill_step_tokens * size / np.maximum(prompt, 1.0), 1.0, st.budget)
-    seen = seen_batch(inp, op.batch)
-    kv = seen * (prompt + 0.5 * inp.output_tokens)
-    step = step_s(inp, chunk, chunk * size / 2.0, seen, kv)
-    return np.asarray(np.where(open_loop, step, st.t_mix), dtype=float)
+def _open_loop_step_quantiles(
+    inp: FluidInputs, op: OperatingPoint, decode_level: np.ndarray, mixed_level: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The decode-step and prefill-carrying-step times of open loops at quantiles
+    ``decode_level`` and ``mixed_level`` (rows of levels against the scenarios; both step
+    kinds priced in one call); ``t_dec`` and ``t_mix`` for other loads.
 
-
-def _open_loop_decode_quantile(
-    inp: FluidInputs, op: OperatingPoint, level: np.ndarray
-) -> np.ndarray:
-    """Decode-step time at quantile ``level`` of the batch an open-loop request meets (module
-    docstring); ``t_dec`` for other loads and at the median."""
+    **Decode step** at a quantile of the batch an open-loop request meets (module docstring):
+    ``t_dec`` at the median and below. **Prefill-carrying step** at a quantile of the prompts
+    it carries: a step carries one arriving prompt's chunk, lognormal like the prompts (most
+    are shorter than the mean), at most the token budget; ``t_mix`` for fixed prompts."""
     st = op.steady
     open_loop = op.kind == OPEN_LOOP
     if not np.any(open_loop):
-        return st.t_dec
+        return st.t_dec, st.t_mix
     prompt = prompt_tokens(inp)
     out_tokens = np.maximum(inp.output_tokens, 1.0)
     others = np.maximum(op.batch, 0.0)
-    seen = seen_batch(inp, op.batch)
+    seen = st.seen
     context = prompt + 0.5 * out_tokens
     ctx_sq = prompt**2 * (1.0 + inp.prompt_cv**2) + prompt * out_tokens + out_tokens**2 / 3.0
     # Clustered arrivals, and the prefill stalls that keep more requests decoding at once
     # after many arrive (the cluster process of the TPOT count), spread the batch met.
     clustering = np.maximum(inp.arrival_cv**2, 1.0) / (1.0 - _prefill_stall(op).ratio) ** 2
-    z = normal_quantile(np.clip(level, 0.5, 0.999))
+    z = normal_quantile(np.clip(decode_level, 0.5, 0.999))
     count = np.maximum(seen + z * np.sqrt(others * clustering), 1.0)
-    kv = np.maximum(seen * context + z * np.sqrt(others * clustering * ctx_sq), context)
-    zero = np.zeros_like(count)
-    spread = step_s(inp, zero, zero, count, kv)
-    return np.asarray(np.where(open_loop, np.maximum(spread, st.t_dec), st.t_dec), dtype=float)
+    kv_spread = np.maximum(seen * context + z * np.sqrt(others * clustering * ctx_sq), context)
+    size = prompt * lognormal_factor(np.clip(mixed_level, 0.001, 0.999), inp.prompt_cv)
+    chunk = np.clip(st.prefill_step_tokens * size / np.maximum(prompt, 1.0), 1.0, st.budget)
+    shape = np.broadcast_shapes(count.shape, chunk.shape)
+    zero = np.zeros(shape)
+    spread, mixed = steps_s(
+        inp,
+        (zero, zero, np.broadcast_to(count, shape), np.broadcast_to(kv_spread, shape)),
+        (
+            np.broadcast_to(chunk, shape),
+            np.broadcast_to(chunk * size / 2.0, shape),
+            np.broadcast_to(seen, shape),
+            np.broadcast_to(seen * context, shape),
+        ),
+    )
+    low = np.where(open_loop, np.maximum(spread, st.t_dec), st.t_dec)
+    mid = np.where(open_loop & (inp.prompt_cv > 0), mixed, st.t_mix)
+    return np.asarray(low, dtype=float), np.asarray(mid, dtype=float)
 
 
 def drain_end_s(

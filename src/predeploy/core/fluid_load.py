@@ -38,6 +38,7 @@ from predeploy.core.fluid_steady import (
     OPEN_LOOP,
     STATIC_BATCH,
     FluidInputs,
+    RequestView,
     SteadyState,
     decode_step_count,
     max_batch,
@@ -90,23 +91,32 @@ def operating_point(inp: FluidInputs) -> OperatingPoint:
     kind = inp.load_kind
     prompt = prompt_tokens(inp)
     b_max = max_batch(inp)
-    sat = steady_state(inp, b_max, np.where(kind == OPEN_LOOP, 0.0, 1.0), 1.0)
-    # The API server takes requests one at a time: no more than 1/f per second per replica.
-    frontend = np.where(inp.served, inp.eff.frontend_s_per_request, 0.0)
-    mu = np.minimum(b_max / sat.slot_time, 1.0 / np.maximum(frontend, 1e-12))
     n_prompts = np.where(np.isfinite(inp.num_prompts), inp.num_prompts, DEFAULT_NUM_PROMPTS)
-    rate = np.where(kind == OPEN_LOOP, inp.rate_rps, mu)
     batch = np.where(kind == STATIC_BATCH, inp.batch_size, b_max)
     batch = np.where(kind == CLOSED_LOOP, np.minimum(inp.concurrency, b_max), batch)
     batch = np.where(kind == BURST, np.minimum(n_prompts, b_max), batch)
-    open_batch = solve_open_loop_batch(inp, np.where(kind == OPEN_LOOP, rate, 0.0), b_max)
-    batch = np.where(kind == OPEN_LOOP, open_batch, batch)
+    view = RequestView.of(inp)
+    open_rate = np.where(kind == OPEN_LOOP, inp.rate_rps, 0.0)
+    batch = np.where(kind == OPEN_LOOP, solve_open_loop_batch(inp, open_rate, b_max, view), batch)
     sync = np.where(kind == OPEN_LOOP, 0.0, np.exp(-SYNC_DECAY * inp.output_cv))
     waiting = np.select(
         [kind == BURST, kind == CLOSED_LOOP, kind == MAX_THROUGHPUT],
         [n_prompts > b_max, inp.concurrency > b_max, np.ones_like(b_max, dtype=bool)],
         False,
     )
+    # Capacity (the steady state at B_max, prompts always waiting) and the running batch's
+    # steady state, priced in one call.
+    sat, steady = steady_state(
+        inp,
+        np.stack([b_max, batch]),
+        np.stack([np.where(kind == OPEN_LOOP, 0.0, 1.0), sync]),
+        np.stack([np.ones_like(b_max), waiting.astype(float)]),
+        view,
+    ).rows()
+    # The API server takes requests one at a time: no more than 1/f per second per replica.
+    frontend = np.where(inp.served, inp.eff.frontend_s_per_request, 0.0)
+    mu = np.minimum(b_max / sat.slot_time, 1.0 / np.maximum(frontend, 1e-12))
+    rate = np.where(kind == OPEN_LOOP, inp.rate_rps, mu)
     conc = np.maximum(inp.concurrency, 1.0)
     return OperatingPoint(
         kind=kind,
@@ -114,7 +124,7 @@ def operating_point(inp: FluidInputs) -> OperatingPoint:
         decode_steps=decode_step_count(inp),
         max_batch=b_max,
         saturated=sat,
-        steady=steady_state(inp, batch, sync, waiting.astype(float)),
+        steady=steady,
         batch=batch,
         frontend_s=frontend,
         overhead_s=np.where(inp.served, inp.eff.request_overhead_s, 0.0),

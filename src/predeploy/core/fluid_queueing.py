@@ -20,7 +20,7 @@ import math
 import numpy as np
 
 from predeploy.core.fluid_stats import columns, grid
-from predeploy.core.fluid_steady import FluidInputs, SteadyState, steps_s
+from predeploy.core.fluid_steady import FluidInputs, SteadyState
 
 #: Open-loop utilisation at which the stochastic (Kingman) wait stops growing and the fluid
 #: backlog takes over.
@@ -54,6 +54,8 @@ def waiting_probability(rho: np.ndarray, arrival_cv2: np.ndarray | float) -> np.
     the same Kingman mean."""
     rho = np.clip(np.asarray(rho, dtype=float), 1e-9, 0.999)
     k = 1.0 / np.maximum(np.asarray(arrival_cv2, dtype=float), 1e-6)
+    if np.all(k == 1.0):
+        return rho
     sigma = rho.copy()
     for _ in range(WAITING_PROBABILITY_ITERATIONS):
         sigma = (1.0 + (1.0 - sigma) / (k * rho)) ** (-k)
@@ -72,18 +74,6 @@ def exponential_wait(mean_s: np.ndarray, share: np.ndarray, u: np.ndarray) -> np
         ),
         dtype=float,
     )
-
-
-def prefill_pair_s(inp: FluidInputs, st: SteadyState, prompt: np.ndarray) -> np.ndarray:
-    """Seconds one more prefill attention pair (query token × cached token) adds to a
-    budget-sized prefill step: the step time's finite difference between ``I/2`` and ``I``
-    cached tokens per prompt token."""
-    kv = st.batch * (prompt + 0.5 * inp.output_tokens)
-    pairs = st.budget * prompt / 2.0
-    base, doubled = steps_s(
-        inp, (st.budget, pairs, st.batch, kv), (st.budget, 2.0 * pairs, st.batch, kv)
-    )
-    return np.asarray(np.maximum(doubled - base, 0.0) / pairs, dtype=float)
 
 
 def prefill_service_moments(
@@ -170,7 +160,6 @@ __all__ = [
     "exponential_wait",
     "kingman_wait",
     "light_traffic_wait",
-    "prefill_pair_s",
     "prefill_service_moments",
     "regularized_lower_gamma",
 ]

@@ -41,7 +41,6 @@ from predeploy.core.fluid_queueing import (
     cluster_wait,
     exponential_wait,
     kingman_wait,
-    prefill_pair_s,
     prefill_service_moments,
     waiting_probability,
 )
@@ -64,7 +63,7 @@ def time_to_first_token(
 ) -> np.ndarray:
     """TTFT (s) of every request sample, by each scenario's load kind (module docstring)."""
     kind = op.kind
-    pair_s = prefill_pair_s(inp, op.steady, op.prompt)
+    pair_s = op.steady.prefill_pair_s
     svc = service_ttft(inp, op, req, pair_s)
     service_prefill, service_cv2 = prefill_service_moments(
         op.prompt, inp.prompt_cv, op.saturated.full_prefill_s_per_token, pair_s

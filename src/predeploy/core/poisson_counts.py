@@ -52,6 +52,12 @@ def poisson_support(mean: float) -> int:
     return min(int(mean + 5.0 * math.sqrt(mean) + 3.0), MAX_PROMPTS_PER_CYCLE + 1)
 
 
+#: Array elements (levels × counts) a cluster-count quantile aims to price per vectorised
+#: call: it takes up to 16 counts at once for few levels, one at a time for many.
+CLUSTER_COUNT_BLOCK_ELEMENTS = 2048
+_COUNTS = np.arange(1, MAX_PROMPTS_PER_CYCLE + 1, dtype=np.float64)
+_LOG_FACTORIAL_OF_COUNTS = np.array([math.lgamma(k + 1.0) for k in _COUNTS])
+
 #: Offspring mean above which a cluster count is treated as at this ratio (the process is
 #: critical at 1: the count has no finite mean).
 MAX_CLUSTER_RATIO = 0.95
@@ -78,20 +84,31 @@ def cluster_count_quantiles(
     varying sizes)."""
     theta = np.maximum(np.asarray(means, dtype=np.float64), 1e-12)
     r = np.clip(ratio, 0.0, MAX_CLUSTER_RATIO)
+    level = np.asarray(u, dtype=np.float64)
     cdf = np.exp(-theta)
     k = np.zeros_like(theta)
-    within = np.minimum(u / np.maximum(cdf, 1e-300), 1.0)
-    # Only the levels not yet reached are carried on (most stop within a few counts).
-    active = np.flatnonzero(cdf < u)
-    for j in range(1, MAX_PROMPTS_PER_CYCLE + 1):
-        if not active.size:
+    within = np.minimum(level / np.maximum(cdf, 1e-300), 1.0)
+    # Only the levels not yet reached are carried on, several counts per vectorised call:
+    # many when there are few levels (the call overhead dominates), one at a time when
+    # there are many (most stop within a few counts).
+    block = int(np.clip(CLUSTER_COUNT_BLOCK_ELEMENTS // max(theta.size, 1), 1, 16))
+    open_rows = np.flatnonzero(cdf < level)
+    for start in range(1, MAX_PROMPTS_PER_CYCLE + 1, block):
+        if not open_rows.size:
             break
-        th, rr = theta[active], r[active]
-        prob = np.exp(
-            np.log(th) + (j - 1) * np.log(th + j * rr) - th - j * rr - math.lgamma(j + 1)
-        )
-        k[active] += 1.0
-        within[active] = (u[active] - cdf[active]) / np.maximum(prob, 1e-300)
-        cdf[active] += prob
-        active = active[cdf[active] < u[active]]
+        counts = slice(start - 1, start - 1 + block)
+        j, log_factorial = _COUNTS[counts], _LOG_FACTORIAL_OF_COUNTS[counts]
+        th, rr = theta[open_rows, None], r[open_rows, None]
+        prob = np.exp(np.log(th) + (j - 1.0) * np.log(th + j * rr) - th - j * rr - log_factorial)
+        # Each row's CDF carried on from where the last block left it.
+        cum = cdf[open_rows, None] + np.cumsum(prob, axis=1)
+        short = cum < level[open_rows, None]
+        # The count: the first k whose CDF reaches the level (the block's last if none does).
+        at = np.minimum(short.sum(axis=1), j.size - 1)[:, None]
+        p_at = np.take_along_axis(prob, at, axis=1)[:, 0]
+        cum_at = np.take_along_axis(cum, at, axis=1)[:, 0]
+        k[open_rows] = j[at[:, 0]]
+        within[open_rows] = (level[open_rows] - (cum_at - p_at)) / np.maximum(p_at, 1e-300)
+        cdf[open_rows] = cum[:, -1]
+        open_rows = open_rows[short[:, -1]]
     return ClusterCount(k, np.clip(within, 0.0, 1.0))

@@ -292,29 +292,52 @@ class EfficiencyArrays:
 
     @classmethod
     def from_params(cls, params: Sequence[EfficiencyParams]) -> EfficiencyArrays:
-        return cls(
-            **{
-                name: np.array([getattr(p, name) for p in params], dtype=float)
-                for name in PARAM_NAMES
-            }
-        )
+        return cls(**_float_rows(params, PARAM_NAMES))
+
+
+def _float_rows(items: Sequence[object], names: Sequence[str]) -> dict[str, np.ndarray]:
+    """``{name: array of getattr(item, name) over items}``, built as one 2-D array (one
+    contiguous row per name: a single conversion instead of one per name)."""
+    table = np.array([[getattr(item, name) for name in names] for item in items], dtype=float)
+    rows = np.ascontiguousarray(table.reshape(len(items), len(names)).T)
+    return dict(zip(names, rows, strict=True))
 
 
 def _stack_dataclass(cls: type, items: Sequence[object]) -> object:
-    return cls(
-        **{
-            f.name: np.array([getattr(item, f.name) for item in items], dtype=float)
-            for f in fields(cls)
-        }
-    )
+    return cls(**_float_rows(items, [f.name for f in fields(cls)]))
+
+
+#: The float fields of :class:`PreparedScenario` that :func:`stack` passes through.
+_STACKED_FLOATS = (
+    "prompt_mean",
+    "output_mean",
+    "prompt_cv",
+    "output_cv",
+    "output_max",
+    "kv_capacity_tokens",
+    "scheduler_steps",
+    "rate_rps",
+    "arrival_cv",
+    "concurrency",
+    "batch_size",
+    "num_prompts",
+    "replicas",
+)
 
 
 def stack(prepared: Sequence[PreparedScenario], eff: EfficiencyArrays) -> FluidInputs:
     """Many prepared scenarios and their parameters as one :class:`FluidInputs`."""
-
-    def column(name: str) -> np.ndarray:
-        return np.array([getattr(p, name) for p in prepared], dtype=float)
-
+    floats = _float_rows(prepared, _STACKED_FLOATS)
+    settings = _float_rows(
+        [p.settings for p in prepared], ("max_num_seqs", "max_num_batched_tokens")
+    )
+    flags = np.array(
+        [
+            (p.chunked_prefill, p.separate_prefill_batches, p.reserve_full_context, p.served)
+            for p in prepared
+        ],
+        dtype=bool,
+    ).reshape(len(prepared), 4)
     shape = _stack_dataclass(StepShape, [p.shape for p in prepared])
     hw = _stack_dataclass(HardwareRates, [p.hw for p in prepared])
     assert isinstance(shape, StepShape) and isinstance(hw, HardwareRates)
@@ -322,28 +345,24 @@ def stack(prepared: Sequence[PreparedScenario], eff: EfficiencyArrays) -> FluidI
         shape=shape,
         hw=hw,
         eff=eff,
-        prompt_tokens=column("prompt_mean"),
-        output_tokens=column("output_mean"),
-        prompt_cv=column("prompt_cv"),
-        output_cv=column("output_cv"),
-        output_max=column("output_max"),
-        max_num_seqs=np.array([p.settings.max_num_seqs for p in prepared], dtype=float),
-        max_num_batched_tokens=np.array(
-            [p.settings.max_num_batched_tokens for p in prepared], dtype=float
-        ),
-        kv_capacity_tokens=column("kv_capacity_tokens"),
-        chunked_prefill=np.array([p.chunked_prefill for p in prepared], dtype=bool),
-        separate_prefill_batches=np.array(
-            [p.separate_prefill_batches for p in prepared], dtype=bool
-        ),
-        reserve_full_context=np.array([p.reserve_full_context for p in prepared], dtype=bool),
-        scheduler_steps=column("scheduler_steps"),
+        prompt_tokens=floats["prompt_mean"],
+        output_tokens=floats["output_mean"],
+        prompt_cv=floats["prompt_cv"],
+        output_cv=floats["output_cv"],
+        output_max=floats["output_max"],
+        max_num_seqs=settings["max_num_seqs"],
+        max_num_batched_tokens=settings["max_num_batched_tokens"],
+        kv_capacity_tokens=floats["kv_capacity_tokens"],
+        chunked_prefill=np.ascontiguousarray(flags[:, 0]),
+        separate_prefill_batches=np.ascontiguousarray(flags[:, 1]),
+        reserve_full_context=np.ascontiguousarray(flags[:, 2]),
+        scheduler_steps=floats["scheduler_steps"],
         load_kind=np.array([p.load_code for p in prepared], dtype=int),
-        rate_rps=column("rate_rps"),
-        arrival_cv=column("arrival_cv"),
-        concurrency=column("concurrency"),
-        batch_size=column("batch_size"),
-        num_prompts=column("num_prompts"),
-        replicas=column("replicas"),
-        served=np.array([p.served for p in prepared], dtype=bool),
+        rate_rps=floats["rate_rps"],
+        arrival_cv=floats["arrival_cv"],
+        concurrency=floats["concurrency"],
+        batch_size=floats["batch_size"],
+        num_prompts=floats["num_prompts"],
+        replicas=floats["replicas"],
+        served=np.ascontiguousarray(flags[:, 3]),
     )

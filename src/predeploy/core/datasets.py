@@ -54,7 +54,7 @@ DATASETS: dict[str, DatasetProfile] = {
         ),
         DatasetProfile(
             name="mlperf-llama2-70b",
-            prompt_mean=400,
+            prompt_mean=5_463_976 / 24_576,
             prompt_cv=0.6,
             output_mean=294.45,
             output_cv=0.7,
@@ -62,10 +62,12 @@ DATASETS: dict[str, DatasetProfile] = {
             kind=FactKind.ESTIMATED,
             source="MLPerf llama2-70b OpenOrca GPT-4 subset (24,576 samples drawn equally from "
             "the cot/flan/niv/t0 origins, Llama-2 chat template, inputs and outputs under 1,024 "
-            "tokens: mlcommons/inference language/llama2-70b/processorca.py); reference output "
-            "294.45 tokens/sample (language/llama2-70b/README.md); mean input estimated at 400 "
-            "(short instruction prompts; an input mean above ~500 would need more FP8 FLOP/s "
-            "than an H100 has for the published offline results)",
+            "tokens: mlcommons/inference language/llama2-70b/processorca.py); mean input "
+            "222.3 tokens: 5,463,976 input tokens over the 24,576 rows, 48-1,021 each, of "
+            "open_orca_gpt4_tokenized_llama.sampled_24576.pkl (sha256 ec34d70f..., as recorded "
+            "by FlashLab-MBZUAI/HBFSim validation/calibration/"
+            "h100-llama2-70b-calibration-protocol.json); reference output 294.45 tokens/sample "
+            "(language/llama2-70b/README.md); the CVs are estimated",
         ),
         DatasetProfile(
             name="mlperf-mixtral-8x7b",

@@ -54,6 +54,9 @@ SWITCH_FLAGS: dict[str, tuple[str, bool]] = {
     "enable-chunked-prefill": ("chunked_prefill", True),
     "no-enable-chunked-prefill": ("chunked_prefill", False),
     "enable-mixed-chunk": ("separate_prefill_batches", False),
+    # Scheduling the next batch while the GPU runs the current one (one step later replies).
+    "async-scheduling": ("overlap_scheduling", True),
+    "disable-overlap-schedule": ("overlap_scheduling", False),
     # Data-parallel attention with the experts spread over the GPUs (SGLang, TensorRT-LLM).
     "enable-dp-attention": ("expert_parallel", True),
     "enable-attention-dp": ("expert_parallel", True),
@@ -68,7 +71,6 @@ UNMODELLED_FLAG_PREFIXES: tuple[str, ...] = (
     "ep-size",
     "enable-expert-parallel",
     "enable-ep-moe",
-    "async-scheduling",
     "cuda-graph-max-bs",
     "compilation-config",
     "disable-cuda-graph",

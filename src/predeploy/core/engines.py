@@ -40,6 +40,10 @@ class EngineProfile(FrozenModel):
     #: scheduler without ``--enable-mixed-chunk``).
     separate_prefill_batches: bool = False
     reserve_full_context: bool = False
+    #: The next batch is scheduled while the GPU runs the current one, so every response
+    #: reaches the client one step later (TensorRT-LLM's overlap scheduler, SGLang's
+    #: zero-overhead batch scheduler, vLLM's ``--async-scheduling``).
+    overlap_scheduling: bool = False
     fp8_kv_for_quantized: bool = False
     source: str
 
@@ -58,9 +62,12 @@ ENGINE_PROFILES: dict[Engine, EngineProfile] = {
         gpu_memory_utilization=0.88,
         separate_prefill_batches=True,
         reserve_full_context=True,
+        overlap_scheduling=True,
         source="SGLang 0.5 defaults (estimated): mem_fraction_static ~0.88, chunked_prefill_size "
         "8192, max_running_requests bounded by the KV pool; admission reserves room for the "
-        "requested new tokens (new_token_ratio), prefill runs as separate batches",
+        "requested new tokens (new_token_ratio), prefill runs as separate batches; the "
+        "zero-overhead (overlap) batch scheduler is on by default since v0.4 "
+        "(--disable-overlap-schedule; lmsys.org/blog/2024-12-04-sglang-v0-4)",
     ),
     Engine.TRTLLM: EngineProfile(
         engine=Engine.TRTLLM,
@@ -69,10 +76,13 @@ ENGINE_PROFILES: dict[Engine, EngineProfile] = {
         gpu_memory_utilization=0.9,
         kv_share_of_free=True,
         reserve_full_context=True,
+        overlap_scheduling=True,
         fp8_kv_for_quantized=True,
         source="TensorRT-LLM 1.x defaults: max_batch_size 2048, max_num_tokens 8192, "
         "free_gpu_memory_fraction 0.9, GUARANTEED_NO_EVICT capacity scheduler; ModelOpt "
-        "fp8/fp4 checkpoints carry an fp8 KV cache",
+        "fp8/fp4 checkpoints carry an fp8 KV cache; the overlap scheduler is enabled by "
+        "default and 'introduces one extra decoding step' (TensorRT-LLM docs, Overlap "
+        "Scheduler; disable_overlap_scheduler)",
     ),
     Engine.LMDEPLOY: EngineProfile(
         engine=Engine.LMDEPLOY,

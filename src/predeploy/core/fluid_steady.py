@@ -84,6 +84,8 @@ class FluidInputs:
     num_prompts: np.ndarray
     replicas: np.ndarray
     served: np.ndarray
+    #: Every response reaches the client one step late (the engine's overlap scheduler).
+    overlap_scheduling: np.ndarray
 
 
 @dataclass(frozen=True, slots=True)

@@ -78,18 +78,19 @@ def time_to_first_token(
     else:
         ttft_closed = svc
     ttft_static = np.broadcast_to(columns(static.prefill_s), svc.shape)
-    return np.asarray(
-        np.select(
-            [
-                kind[:, None] == OPEN_LOOP,
-                kind[:, None] == CLOSED_LOOP,
-                kind[:, None] == STATIC_BATCH,
-            ],
-            [ttft_open, ttft_closed, ttft_static],
-            ttft_burst,
-        ),
-        dtype=float,
+    ttft = np.select(
+        [
+            kind[:, None] == OPEN_LOOP,
+            kind[:, None] == CLOSED_LOOP,
+            kind[:, None] == STATIC_BATCH,
+        ],
+        [ttft_open, ttft_closed, ttft_static],
+        ttft_burst,
     )
+    # An overlap scheduler hands each token to the client a step late: after the step that
+    # was launched while the token's own step ran.
+    late = inp.overlap_scheduling & (kind != STATIC_BATCH)
+    return np.asarray(ttft + columns(late * op.steady.t_mean), dtype=float)
 
 
 def service_ttft(

@@ -263,6 +263,7 @@ def scheduler_config(prepared: PreparedScenario) -> SchedulerConfig:
         reserve_full_context=prepared.reserve_full_context,
         scheduler_steps=prepared.scheduler_steps,
         separate_prefill_batches=prepared.separate_prefill_batches,
+        overlap_scheduling=prepared.overlap_scheduling,
     )
 
 

@@ -47,6 +47,9 @@ class SchedulerConfig(FrozenModel):
     #: A step either prefills or decodes (SGLang's scheduler without ``--enable-mixed-chunk``):
     #: prompts run as their own batches with the whole token budget while the decoders pause.
     separate_prefill_batches: bool = False
+    #: The next batch is scheduled while the GPU runs the current one: every token reaches
+    #: the client when the following step ends, one step late.
+    overlap_scheduling: bool = False
 
     @model_validator(mode="after")
     def _startable(self) -> SchedulerConfig:

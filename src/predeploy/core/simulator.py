@@ -136,6 +136,22 @@ class PausedDecoders:
         return paused
 
 
+def delivered_s(
+    produced_s: NDArray[np.float64],
+    step_start_s: NDArray[np.float64],
+    step_end_s: NDArray[np.float64],
+) -> NDArray[np.float64]:
+    """When tokens produced by steps ending at ``produced_s`` reach the client under an overlap
+    scheduler: the engine hands a step's tokens over while the GPU runs the step it launched
+    next, so they go out when that step ends; a step followed by no other (the engine then
+    idles) hands them over at once."""
+    following = np.searchsorted(step_start_s, produced_s, side="left")
+    known = following < step_start_s.size
+    index = np.minimum(following, max(step_start_s.size - 1, 0))
+    back_to_back = known & (np.abs(step_start_s[index] - produced_s) <= 1e-9)
+    return np.where(back_to_back, step_end_s[index], produced_s)
+
+
 def run_simulation(
     step: StepCostModel,
     scheduler: SchedulerConfig,
@@ -312,15 +328,21 @@ def run_simulation(
     def ints(values: list[int]) -> NDArray[np.int64]:
         return np.array(values, dtype=np.int64)
 
+    step_start = floats(starts)
+    step_end = step_start + floats(durations)
+    first_token_s, finish_s = floats(first_token), floats(finish)
+    if scheduler.overlap_scheduling:
+        first_token_s = delivered_s(first_token_s, step_start, step_end)
+        finish_s = delivered_s(finish_s, step_start, step_end)
     return SimulationTrace(
         arrival_s=floats(arrival),
-        first_token_s=floats(first_token),
-        finish_s=floats(finish),
+        first_token_s=first_token_s,
+        finish_s=finish_s,
         prompt_tokens=requests.prompt_tokens,
         output_tokens=requests.output_tokens,
         preemptions=ints(batcher.preemptions),
         measured=np.array(measured, dtype=np.bool_),
-        step_start_s=floats(starts),
+        step_start_s=step_start,
         step_duration_s=floats(durations),
         step_decode_seqs=ints(decode_seqs),
         step_itl_weight=ints(itl_weight),

@@ -120,6 +120,8 @@ class PreparedScenario:
     chunked_prefill: bool
     separate_prefill_batches: bool
     reserve_full_context: bool
+    #: Every response reaches the client one step late (``EngineProfile.overlap_scheduling``).
+    overlap_scheduling: bool
     #: Steps between the scheduler's admissions of new requests (1: every step).
     scheduler_steps: int
     load_code: int
@@ -256,6 +258,9 @@ def prepare(scenario: ServingScenario) -> PreparedScenario:
         if stated.separate_prefill_batches is None
         else stated.separate_prefill_batches,
         reserve_full_context=profile.reserve_full_context,
+        overlap_scheduling=profile.overlap_scheduling
+        if stated.overlap_scheduling is None
+        else stated.overlap_scheduling,
         scheduler_steps=stated.scheduler_steps or 1,
         load_code=LOAD_CODES[load.kind],
         rate_rps=(load.rate_rps or 0.0) / replicas,
@@ -333,11 +338,17 @@ def stack(prepared: Sequence[PreparedScenario], eff: EfficiencyArrays) -> FluidI
     )
     flags = np.array(
         [
-            (p.chunked_prefill, p.separate_prefill_batches, p.reserve_full_context, p.served)
+            (
+                p.chunked_prefill,
+                p.separate_prefill_batches,
+                p.reserve_full_context,
+                p.served,
+                p.overlap_scheduling,
+            )
             for p in prepared
         ],
         dtype=bool,
-    ).reshape(len(prepared), 4)
+    ).reshape(len(prepared), 5)
     shape = _stack_dataclass(StepShape, [p.shape for p in prepared])
     hw = _stack_dataclass(HardwareRates, [p.hw for p in prepared])
     assert isinstance(shape, StepShape) and isinstance(hw, HardwareRates)
@@ -365,4 +376,5 @@ def stack(prepared: Sequence[PreparedScenario], eff: EfficiencyArrays) -> FluidI
         num_prompts=floats["num_prompts"],
         replicas=floats["replicas"],
         served=np.ascontiguousarray(flags[:, 3]),
+        overlap_scheduling=np.ascontiguousarray(flags[:, 4]),
     )

@@ -25,18 +25,21 @@ def test_vllm_flags_in_both_spellings() -> None:
     )
     assert (s.max_num_batched_tokens, s.max_num_seqs, s.gpu_memory_utilization) == (4096, 64, 0.85)
     assert s.kv_cache_dtype == KvCacheDtype.FP8 and s.chunked_prefill is False
-    assert s.unmodelled == ("--async-scheduling",)
+    # vLLM's async scheduling is an overlap scheduler: modelled (replies one step late).
+    assert s.overlap_scheduling is True and s.unmodelled == ()
 
 
 def test_sglang_and_trtllm_flags() -> None:
     s = parse_engine_args(
         "python3 -m sglang.launch_server --model-path Qwen/Qwen3-14B-FP8 --chunked-prefill-size -1 "
         "--max-running-requests 128 --mem-fraction-static 0.8 --enable-mixed-chunk "
-        "--enable-dp-attention --speculative-algorithm EAGLE --speculative-num-steps 1"
+        "--enable-dp-attention --speculative-algorithm EAGLE --speculative-num-steps 1 "
+        "--disable-overlap-schedule"
     )
     assert s.chunked_prefill is False and s.max_num_batched_tokens is None  # -1: no chunking
     assert (s.max_num_seqs, s.gpu_memory_utilization) == (128, 0.8)
     assert s.separate_prefill_batches is False and s.expert_parallel is True
+    assert s.overlap_scheduling is False
     assert s.unmodelled == ("--speculative-*",)
     t = parse_engine_args(
         "trtllm-serve Qwen/Qwen3-14B --max_num_tokens=16384 --max_batch_size 256 "

@@ -23,6 +23,7 @@ from predeploy.core.perf import predict, predict_many
 from predeploy.core.roofline import roofline_floor_s
 from predeploy.core.types import (
     BenchmarkRecord,
+    Engine,
     EngineSettings,
     FactKind,
     LoadSpec,
@@ -325,6 +326,49 @@ def test_multi_step_scheduling_analytic_median_ttft_agrees_with_the_simulation(
     simulated = predict(_stepped(steps), PARAMS, mode="simulate", num_requests=2000)
     assert analytic is not None and simulated.metrics.ttft_ms.p50 is not None
     assert analytic == pytest.approx(simulated.metrics.ttft_ms.p50, rel=0.15)
+
+
+def _overlapped(overlap: bool | None, engine: Engine = Engine.TRTLLM) -> ServingScenario:
+    scenario = _open_loop_8b(
+        TokenDistribution(kind="lognormal", mean=1000, stdev=500, max=4000),
+        TokenDistribution(kind="lognormal", mean=200, stdev=100, max=2000),
+        LoadSpec(kind="poisson", rate_rps=8.0),
+        EngineSettings(overlap_scheduling=overlap),
+    )
+    return scenario.model_copy(update={"engine": engine})
+
+
+def test_an_overlap_scheduler_hands_every_reply_over_one_step_late() -> None:
+    default, off = predict_many([_overlapped(None), _overlapped(False)], PARAMS)
+    vllm, vllm_async = predict_many(
+        [_overlapped(None, Engine.VLLM), _overlapped(True, Engine.VLLM)], PARAMS
+    )
+    for late, eager in ((default, off), (vllm_async, vllm)):
+        step_ms = eager.metrics.tpot_ms.mean
+        assert late.metrics.ttft_ms.p50 is not None and eager.metrics.ttft_ms.p50 is not None
+        assert step_ms is not None and late.metrics.tpot_ms.mean == pytest.approx(step_ms)
+        assert late.metrics.ttft_ms.p50 - eager.metrics.ttft_ms.p50 == pytest.approx(
+            step_ms, rel=0.05
+        )
+        assert late.metrics.e2e_ms.mean is not None and eager.metrics.e2e_ms.mean is not None
+        assert late.metrics.e2e_ms.mean - eager.metrics.e2e_ms.mean == pytest.approx(
+            step_ms, rel=0.05
+        )
+        assert late.metrics.output_tokens_per_s == pytest.approx(
+            eager.metrics.output_tokens_per_s
+        )
+
+
+def test_the_simulated_overlap_scheduler_delays_replies_like_the_analytic_mode() -> None:
+    late = predict(_overlapped(None), PARAMS, mode="simulate", num_requests=1500).metrics
+    eager = predict(_overlapped(False), PARAMS, mode="simulate", num_requests=1500).metrics
+    analytic = predict(_overlapped(None), PARAMS).metrics
+    assert late.ttft_ms.p50 is not None and eager.ttft_ms.p50 is not None
+    assert eager.tpot_ms.mean is not None and analytic.ttft_ms.p50 is not None
+    # Same requests, same steps: each reply goes out when the following step ends.
+    assert late.ttft_ms.p50 - eager.ttft_ms.p50 == pytest.approx(eager.tpot_ms.mean, rel=0.25)
+    assert late.tpot_ms.p50 == pytest.approx(eager.tpot_ms.p50, rel=0.02)
+    assert analytic.ttft_ms.p50 == pytest.approx(late.ttft_ms.p50, rel=0.15)
 
 
 def _long_prompt_open_loop(rate_rps: float, cv: float = 1.0) -> ServingScenario:

@@ -13,7 +13,7 @@ from predeploy.core.batching import SchedulerConfig
 from predeploy.core.efficiency import EfficiencyParams
 from predeploy.core.latency import DecodeStretchCost, RooflineStepCost
 from predeploy.core.simulation_trace import SimulationTrace, request_latencies_s, summarize_trace
-from predeploy.core.simulator import ApiServer, run_simulation, simulate
+from predeploy.core.simulator import ApiServer, delivered_s, run_simulation, simulate
 from predeploy.core.types import LoadSpec, Precision, PredictionProvenance, TokenDistribution
 
 PROMPTS = TokenDistribution(kind="lognormal", mean=300, stdev=250, max=3000)
@@ -421,3 +421,15 @@ def test_separate_prefill_batches_hold_for_any_limits(
     if trace.num_preemptions == 0:  # a preempted request's gaps include its recomputation
         lived, gaps = decode_time_s(trace)
         assert gaps == pytest.approx(lived, rel=1e-9)
+
+
+def test_overlap_delivery_waits_for_the_step_launched_meanwhile() -> None:
+    # Three back-to-back steps, then an idle gap and a last step.
+    start = np.array([0.0, 1.0, 3.0, 10.0])
+    end = np.array([1.0, 3.0, 6.0, 11.0])
+    produced = np.array([1.0, 3.0, 6.0, 11.0, np.nan])
+    delivered = delivered_s(produced, start, end)
+    # A token of step 1 goes out when step 2 ends; one before an idle gap or after the last
+    # step goes out at once.
+    np.testing.assert_array_equal(delivered[:4], [3.0, 6.0, 6.0, 11.0])
+    assert np.isnan(delivered[4])

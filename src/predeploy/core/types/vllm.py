@@ -87,6 +87,8 @@ class EngineSettings(FrozenModel):
     with the experts spread over the GPUs (``ServingScenario.expert_parallel``).
     ``scheduler_steps``: the scheduler admits new requests once every this many steps (vLLM
     V0 ``--num-scheduler-steps``, SGLang ``--num-continuous-decode-steps``); 1 = every step.
+    ``overlap_scheduling``: the next batch is scheduled while the GPU runs the current one
+    (vLLM ``--async-scheduling``; SGLang's default, off with ``--disable-overlap-schedule``).
     ``unmodelled``: stated flags that change performance in ways the model does not represent
     (speculative decoding, attention backends, ...), so a prediction can say what it did not
     account for.
@@ -101,4 +103,5 @@ class EngineSettings(FrozenModel):
     kv_cache_dtype: KvCacheDtype | None = None
     expert_parallel: bool | None = None
     scheduler_steps: PositiveInt | None = None
+    overlap_scheduling: bool | None = None
     unmodelled: tuple[str, ...] = ()

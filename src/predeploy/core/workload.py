@@ -301,9 +301,14 @@ class EfficiencyArrays:
 
 
 def _float_rows(items: Sequence[object], names: Sequence[str]) -> dict[str, np.ndarray]:
+    return _rows(items, names, float)
+
+
+def _rows(items: Sequence[object], names: Sequence[str], dtype: type) -> dict[str, np.ndarray]:
     """``{name: array of getattr(item, name) over items}``, built as one 2-D array (one
     contiguous row per name: a single conversion instead of one per name)."""
-    table = np.array([[getattr(item, name) for name in names] for item in items], dtype=float)
+    values = [[getattr(item, name) for name in names] for item in items]
+    table: np.ndarray = np.array(values, dtype=dtype)
     rows = np.ascontiguousarray(table.reshape(len(items), len(names)).T)
     return dict(zip(names, rows, strict=True))
 
@@ -312,7 +317,8 @@ def _stack_dataclass(cls: type, items: Sequence[object]) -> object:
     return cls(**_float_rows(items, [f.name for f in fields(cls)]))
 
 
-#: The float fields of :class:`PreparedScenario` that :func:`stack` passes through.
+#: The fields of :class:`PreparedScenario` that :func:`stack` passes through (its numbers are
+#: named as :class:`FluidInputs` names them but for the two length means).
 _STACKED_FLOATS = (
     "prompt_mean",
     "output_mean",
@@ -328,27 +334,18 @@ _STACKED_FLOATS = (
     "num_prompts",
     "replicas",
 )
+_STACKED_FLAGS = (
+    "chunked_prefill",
+    "separate_prefill_batches",
+    "reserve_full_context",
+    "served",
+    "overlap_scheduling",
+)
 
 
 def stack(prepared: Sequence[PreparedScenario], eff: EfficiencyArrays) -> FluidInputs:
     """Many prepared scenarios and their parameters as one :class:`FluidInputs`."""
     floats = _float_rows(prepared, _STACKED_FLOATS)
-    settings = _float_rows(
-        [p.settings for p in prepared], ("max_num_seqs", "max_num_batched_tokens")
-    )
-    flags = np.array(
-        [
-            (
-                p.chunked_prefill,
-                p.separate_prefill_batches,
-                p.reserve_full_context,
-                p.served,
-                p.overlap_scheduling,
-            )
-            for p in prepared
-        ],
-        dtype=bool,
-    ).reshape(len(prepared), 5)
     shape = _stack_dataclass(StepShape, [p.shape for p in prepared])
     hw = _stack_dataclass(HardwareRates, [p.hw for p in prepared])
     assert isinstance(shape, StepShape) and isinstance(hw, HardwareRates)
@@ -356,25 +353,10 @@ def stack(prepared: Sequence[PreparedScenario], eff: EfficiencyArrays) -> FluidI
         shape=shape,
         hw=hw,
         eff=eff,
-        prompt_tokens=floats["prompt_mean"],
-        output_tokens=floats["output_mean"],
-        prompt_cv=floats["prompt_cv"],
-        output_cv=floats["output_cv"],
-        output_max=floats["output_max"],
-        max_num_seqs=settings["max_num_seqs"],
-        max_num_batched_tokens=settings["max_num_batched_tokens"],
-        kv_capacity_tokens=floats["kv_capacity_tokens"],
-        chunked_prefill=np.ascontiguousarray(flags[:, 0]),
-        separate_prefill_batches=np.ascontiguousarray(flags[:, 1]),
-        reserve_full_context=np.ascontiguousarray(flags[:, 2]),
-        scheduler_steps=floats["scheduler_steps"],
+        prompt_tokens=floats.pop("prompt_mean"),
+        output_tokens=floats.pop("output_mean"),
         load_kind=np.array([p.load_code for p in prepared], dtype=int),
-        rate_rps=floats["rate_rps"],
-        arrival_cv=floats["arrival_cv"],
-        concurrency=floats["concurrency"],
-        batch_size=floats["batch_size"],
-        num_prompts=floats["num_prompts"],
-        replicas=floats["replicas"],
-        served=np.ascontiguousarray(flags[:, 3]),
-        overlap_scheduling=np.ascontiguousarray(flags[:, 4]),
+        **floats,
+        **_float_rows([p.settings for p in prepared], ("max_num_seqs", "max_num_batched_tokens")),
+        **_rows(prepared, _STACKED_FLAGS, bool),
     )

@@ -53,8 +53,10 @@ def poisson_support(mean: float) -> int:
 
 
 #: Array elements (levels × counts) a cluster-count quantile aims to price per vectorised
-#: call: it takes up to 16 counts at once for few levels, one at a time for many.
+#: call: up to :data:`CLUSTER_COUNT_MAX_BLOCK` counts at once for few levels, one at a time
+#: for many.
 CLUSTER_COUNT_BLOCK_ELEMENTS = 2048
+CLUSTER_COUNT_MAX_BLOCK = 16
 _COUNTS = np.arange(1, MAX_PROMPTS_PER_CYCLE + 1, dtype=np.float64)
 _LOG_FACTORIAL_OF_COUNTS = np.array([math.lgamma(k + 1.0) for k in _COUNTS])
 
@@ -91,7 +93,9 @@ def cluster_count_quantiles(
     # Only the levels not yet reached are carried on, several counts per vectorised call:
     # many when there are few levels (the call overhead dominates), one at a time when
     # there are many (most stop within a few counts).
-    block = int(np.clip(CLUSTER_COUNT_BLOCK_ELEMENTS // max(theta.size, 1), 1, 16))
+    block = int(
+        np.clip(CLUSTER_COUNT_BLOCK_ELEMENTS // max(theta.size, 1), 1, CLUSTER_COUNT_MAX_BLOCK)
+    )
     open_rows = np.flatnonzero(cdf < level)
     for start in range(1, MAX_PROMPTS_PER_CYCLE + 1, block):
         if not open_rows.size:

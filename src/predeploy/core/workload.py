@@ -297,14 +297,12 @@ class EfficiencyArrays:
 
     @classmethod
     def from_params(cls, params: Sequence[EfficiencyParams]) -> EfficiencyArrays:
-        return cls(**_float_rows(params, PARAM_NAMES))
+        return cls(**_rows(params, PARAM_NAMES))
 
 
-def _float_rows(items: Sequence[object], names: Sequence[str]) -> dict[str, np.ndarray]:
-    return _rows(items, names, float)
-
-
-def _rows(items: Sequence[object], names: Sequence[str], dtype: type) -> dict[str, np.ndarray]:
+def _rows(
+    items: Sequence[object], names: Sequence[str], dtype: type = float
+) -> dict[str, np.ndarray]:
     """``{name: array of getattr(item, name) over items}``, built as one 2-D array (one
     contiguous row per name: a single conversion instead of one per name)."""
     values = [[getattr(item, name) for name in names] for item in items]
@@ -314,7 +312,7 @@ def _rows(items: Sequence[object], names: Sequence[str], dtype: type) -> dict[st
 
 
 def _stack_dataclass(cls: type, items: Sequence[object]) -> object:
-    return cls(**_float_rows(items, [f.name for f in fields(cls)]))
+    return cls(**_rows(items, [f.name for f in fields(cls)]))
 
 
 #: The fields of :class:`PreparedScenario` that :func:`stack` passes through (its numbers are
@@ -345,7 +343,7 @@ _STACKED_FLAGS = (
 
 def stack(prepared: Sequence[PreparedScenario], eff: EfficiencyArrays) -> FluidInputs:
     """Many prepared scenarios and their parameters as one :class:`FluidInputs`."""
-    floats = _float_rows(prepared, _STACKED_FLOATS)
+    floats = _rows(prepared, _STACKED_FLOATS)
     shape = _stack_dataclass(StepShape, [p.shape for p in prepared])
     hw = _stack_dataclass(HardwareRates, [p.hw for p in prepared])
     assert isinstance(shape, StepShape) and isinstance(hw, HardwareRates)
@@ -357,6 +355,6 @@ def stack(prepared: Sequence[PreparedScenario], eff: EfficiencyArrays) -> FluidI
         output_tokens=floats.pop("output_mean"),
         load_kind=np.array([p.load_code for p in prepared], dtype=int),
         **floats,
-        **_float_rows([p.settings for p in prepared], ("max_num_seqs", "max_num_batched_tokens")),
+        **_rows([p.settings for p in prepared], ("max_num_seqs", "max_num_batched_tokens")),
         **_rows(prepared, _STACKED_FLAGS, bool),
     )

@@ -55,3 +55,16 @@ def test_within_atom_position_is_uniform_and_ratio_is_capped() -> None:
     capped, _ = cluster_count_quantiles(means[:3], np.full(3, 5.0), LEVELS[:3])
     at_cap, _ = cluster_count_quantiles(means[:3], np.full(3, MAX_CLUSTER_RATIO), LEVELS[:3])
     assert np.array_equal(capped, at_cap)
+
+
+def test_cluster_count_quantiles_do_not_depend_on_how_many_levels_are_priced_together() -> None:
+    # Thousands of levels are counted one count per call, a few levels many counts per call.
+    rng = np.random.default_rng(3)
+    theta = rng.exponential(6.0, 4000)
+    ratio = rng.uniform(0.0, 0.9, 4000)
+    level = rng.uniform(0.0, 1.0, 4000)
+    together = cluster_count_quantiles(theta, ratio, level)
+    for chunk in np.array_split(np.arange(4000), 400):
+        alone = cluster_count_quantiles(theta[chunk], ratio[chunk], level[chunk])
+        np.testing.assert_array_equal(alone.events, together.events[chunk])
+        np.testing.assert_allclose(alone.within, together.within[chunk], rtol=1e-9, atol=1e-12)

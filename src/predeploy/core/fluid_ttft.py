@@ -89,8 +89,7 @@ def time_to_first_token(
     )
     # An overlap scheduler hands each token to the client a step late: after the step that
     # was launched while the token's own step ran.
-    late = inp.overlap_scheduling & (kind != STATIC_BATCH)
-    return np.asarray(ttft + columns(late * op.steady.t_mean), dtype=float)
+    return np.asarray(ttft + columns(inp.overlap_scheduling * op.steady.t_mean), dtype=float)
 
 
 def service_ttft(

@@ -136,6 +136,27 @@ class PausedDecoders:
         return paused
 
 
+def _release(
+    count: int,
+    at_s: float,
+    next_release: int,
+    n: int,
+    arrival: list[float],
+    entry: list[float],
+    pending: deque[int],
+    front: ApiServer,
+) -> int:
+    """A closed loop's clients send ``count`` more requests at ``at_s`` (while any are left);
+    returns the index of the next request to release."""
+    while count and next_release < n:
+        arrival[next_release] = at_s
+        entry[next_release] = front.admit(at_s)
+        pending.append(next_release)
+        next_release += 1
+        count -= 1
+    return next_release
+
+
 def delivered_s(
     produced_s: NDArray[np.float64],
     step_start_s: NDArray[np.float64],
@@ -203,6 +224,9 @@ def run_simulation(
     entry[: len(known)] = [front.admit(a) for a in known]
     pending: deque[int] = deque(range(len(known)))
     next_release = len(known) if isinstance(process, ConcurrencyArrivals) else n
+    # Closed-loop clients finished by the last step: under an overlap scheduler they see their
+    # last token, and send their next request, when the step launched meanwhile ends.
+    deferred = 0
     first_token = [math.nan] * n
     finish = [math.nan] * n
     last_token = [math.nan] * n
@@ -224,6 +248,11 @@ def run_simulation(
     while batcher.num_finished < n:
         while pending and entry[pending[0]] <= t:
             batcher.enqueue(pending.popleft())
+        if deferred and batcher.is_idle:
+            # Nothing was launched meanwhile: the last tokens go out at once.
+            next_release = _release(deferred, t, next_release, n, arrival, entry, pending, front)
+            deferred = 0
+            continue
         if batcher.is_idle:
             if not pending:
                 raise RuntimeError("simulation stalled: nothing running, waiting or pending")
@@ -231,7 +260,7 @@ def run_simulation(
             continue
 
         finished: list[int]
-        limit = batcher.decode_stretch_limit()
+        limit = 0 if deferred else batcher.decode_stretch_limit()
         if limit:
             # Decode-only stretch: same batch every step, only time and KV length advance.
             stop_at = entry[pending[0]] if pending and not batcher.waiting else inf
@@ -312,13 +341,17 @@ def run_simulation(
                 if measured[r]:
                     resumed_gaps.append(t - last_token[r])
             finished = outcome.finished
+        if deferred:
+            next_release = _release(deferred, t, next_release, n, arrival, entry, pending, front)
+            deferred = 0
         for r in finished:
             finish[r] = t
-            if next_release < n:
-                arrival[next_release] = t
-                entry[next_release] = front.admit(t)
-                pending.append(next_release)
-                next_release += 1
+        if scheduler.overlap_scheduling and next_release < n:
+            deferred = len(finished)
+        else:
+            next_release = _release(
+                len(finished), t, next_release, n, arrival, entry, pending, front
+            )
         if check_invariants:
             batcher.check_invariants()
 

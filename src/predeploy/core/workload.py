@@ -258,9 +258,13 @@ def prepare(scenario: ServingScenario) -> PreparedScenario:
         if stated.separate_prefill_batches is None
         else stated.separate_prefill_batches,
         reserve_full_context=profile.reserve_full_context,
-        overlap_scheduling=profile.overlap_scheduling
-        if stated.overlap_scheduling is None
-        else stated.overlap_scheduling,
+        # A static batch is timed by the engine's batch benchmark, which runs no serving loop.
+        overlap_scheduling=load.kind != "static_batch"
+        and (
+            profile.overlap_scheduling
+            if stated.overlap_scheduling is None
+            else stated.overlap_scheduling
+        ),
         scheduler_steps=stated.scheduler_steps or 1,
         load_code=LOAD_CODES[load.kind],
         rate_rps=(load.rate_rps or 0.0) / replicas,

@@ -156,6 +156,23 @@ def test_closed_loop_keeps_the_concurrency() -> None:
     assert result.mean_batch_size == pytest.approx(10, rel=0.15)
 
 
+@pytest.mark.parametrize("load", LOADS, ids=lambda load: load.kind)
+def test_overlap_scheduling_keeps_the_invariants_and_replies_a_step_late(load: LoadSpec) -> None:
+    step, cfg = SHAPES["small-on-big"]
+    late = cfg.model_copy(update={"overlap_scheduling": True})
+    trace = run_simulation(step, late, load, PROMPTS, OUTPUTS, 120, 0, check_invariants=True)
+    assert np.all(np.isfinite(trace.finish_s)) and np.all(np.isfinite(trace.first_token_s))
+    assert trace.tokens_generated == int(trace.output_tokens.sum())
+    ends = trace.step_start_s + trace.step_duration_s
+    # Every reply goes out when some step ends, after its own step: never before it was made.
+    assert np.all(np.isin(trace.first_token_s, ends)) and np.all(np.isin(trace.finish_s, ends))
+    assert np.all(trace.first_token_s > trace.arrival_s)
+    if load.kind == "concurrency":
+        # A client sends its next request when it sees the last token of its previous one.
+        later = np.sort(trace.arrival_s)[40:]
+        assert np.all(np.isin(later, trace.finish_s))
+
+
 def test_result_summary() -> None:
     step, cfg = SHAPES["large-on-big"]
     load = LoadSpec(kind="poisson", rate_rps=3.0)

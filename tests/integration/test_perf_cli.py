@@ -90,6 +90,21 @@ def test_predict_one_scenario_table() -> None:
     assert "ttft_ms" in result.output and "memory:" in result.output
 
 
+def test_predict_states_the_scheduler_it_assumed() -> None:
+    args = ["predict", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "H100-SXM"]
+    trtllm = RUNNER.invoke(app, [*args, "--qps", "2", "--engine", "trtllm", "--json"])
+    assert trtllm.exit_code == 0, trtllm.output
+    scheduler = json.loads(trtllm.output)["scheduler"]
+    assert scheduler["overlap_scheduling"] is True and scheduler["reserve_full_context"] is True
+    shown = RUNNER.invoke(app, [*args, "--qps", "2", "--engine", "sglang"])
+    text = " ".join(shown.output.split())  # the console wraps long lines
+    assert "scheduler: up to 2,048 sequences" in text
+    assert "separate prefill batches" in text and "one step late" in text
+    engine_args = "vllm serve m --async-scheduling"
+    vllm = RUNNER.invoke(app, [*args, "--qps", "2", "--engine-args", engine_args])
+    assert "chunked prefill; replies one step late" in " ".join(vllm.output.split())
+
+
 def test_an_overloaded_scenario_says_so() -> None:
     args = ["predict", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "H100-SXM"]
     over = RUNNER.invoke(app, [*args, "--qps", "500"])

@@ -138,6 +138,8 @@ def _render(prediction: PerfPrediction, title: str) -> None:
         + ("" if load is None else f" (load at {100 * load:,.0f} % of it)")
     )
     console.print(f"memory: {prediction.memory.reason}")
+    if prediction.scheduler is not None:
+        console.print(f"scheduler: {prediction.scheduler.label()}")
     console.print(f"[dim]{m.provenance.label()}[/]")
     if m.provenance.accuracy is not None:
         console.print(_accuracy_table(m.provenance.accuracy))

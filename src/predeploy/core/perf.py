@@ -32,6 +32,7 @@ from predeploy.core.types import (
     PerfMetrics,
     PerfPrediction,
     PredictionProvenance,
+    SchedulerAssumed,
     ServingScenario,
 )
 from predeploy.core.workload import (
@@ -115,6 +116,19 @@ def _percentiles(metrics: dict[str, np.ndarray], name: str, i: int) -> Percentil
     )
 
 
+def scheduler_assumed(prepared: PreparedScenario) -> SchedulerAssumed:
+    """The scheduler a prediction assumed, as the prepared scenario has it."""
+    return SchedulerAssumed(
+        max_num_seqs=prepared.settings.max_num_seqs,
+        max_num_batched_tokens=prepared.settings.max_num_batched_tokens,
+        chunked_prefill=prepared.chunked_prefill,
+        separate_prefill_batches=prepared.separate_prefill_batches,
+        reserve_full_context=prepared.reserve_full_context,
+        overlap_scheduling=prepared.overlap_scheduling,
+        scheduler_steps=prepared.scheduler_steps,
+    )
+
+
 def _unmodelled(scenario: ServingScenario) -> tuple[str, ...]:
     return scenario.engine_settings.unmodelled if scenario.engine_settings else ()
 
@@ -189,6 +203,7 @@ def predict_many(
             PerfPrediction(
                 metrics=metrics,
                 memory=prep.memory,
+                scheduler=scheduler_assumed(prep),
                 saturation_rps=float(result.saturation_rps[i]),
                 load_utilization=load_utilization(
                     scenario.load, metrics.requests_per_s, float(result.saturation_rps[i])
@@ -334,6 +349,7 @@ def _simulate(
     return PerfPrediction(
         metrics=metrics,
         memory=prepared.memory,
+        scheduler=scheduler_assumed(prepared),
         saturation_rps=analytic.saturation_rps,
         load_utilization=load_utilization(
             scenario.load, metrics.requests_per_s, analytic.saturation_rps

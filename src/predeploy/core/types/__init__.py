@@ -37,6 +37,7 @@ from predeploy.core.types.perf import (
     PerfMetrics,
     PerfPrediction,
     PredictionProvenance,
+    SchedulerAssumed,
     ServingScenario,
 )
 from predeploy.core.types.plan import (
@@ -130,6 +131,7 @@ __all__ = [
     "SLOCheck",
     "SLOTargets",
     "ScenarioComparison",
+    "SchedulerAssumed",
     "SearchStats",
     "ServingScenario",
     "SloTemplate",

@@ -165,11 +165,47 @@ class MemoryFit(FrozenModel):
     max_concurrent_seqs: NonNegativeInt
 
 
+class SchedulerAssumed(FrozenModel):
+    """How the engine was assumed to schedule (its defaults, or the stated engine arguments)."""
+
+    #: Running sequences at most, and tokens per step (the chunked-prefill budget).
+    max_num_seqs: PositiveInt
+    max_num_batched_tokens: PositiveInt
+    chunked_prefill: bool
+    #: A step either prefills or decodes (SGLang's default scheduler).
+    separate_prefill_batches: bool = False
+    #: KV for prompt + output is reserved at admission (TensorRT-LLM, SGLang).
+    reserve_full_context: bool = False
+    #: The next batch is scheduled while the GPU runs the current one: replies one step late.
+    overlap_scheduling: bool = False
+    #: New requests are admitted once every this many steps.
+    scheduler_steps: PositiveInt = 1
+
+    def label(self) -> str:
+        """In words, e.g. "up to 2,048 sequences, 8,192 tokens per step, chunked prefill;
+        replies one step late (overlap scheduler)"."""
+        parts = [
+            f"up to {self.max_num_seqs:,} sequences",
+            f"{self.max_num_batched_tokens:,} tokens per step",
+            "separate prefill batches"
+            if self.separate_prefill_batches
+            else ("chunked prefill" if self.chunked_prefill else "whole-prompt prefill"),
+        ]
+        if self.reserve_full_context:
+            parts.append("KV reserved for prompt + output at admission")
+        if self.scheduler_steps > 1:
+            parts.append(f"new requests every {self.scheduler_steps} steps")
+        late = "; replies one step late (overlap scheduler)" if self.overlap_scheduling else ""
+        return ", ".join(parts) + late
+
+
 class PerfPrediction(FrozenModel):
     """The engine's answer for one :class:`ServingScenario`."""
 
     metrics: PerfMetrics
     memory: MemoryFit
+    #: The scheduler the prediction assumed.
+    scheduler: SchedulerAssumed | None = None
     #: Highest sustainable request rate of the whole scenario (all replicas), req/s.
     saturation_rps: NonNegativeFloat | None = None
     #: How close to saturation the load runs: the offered request rate (open loops) or the

@@ -56,6 +56,7 @@ SWITCH_FLAGS: dict[str, tuple[str, bool]] = {
     "enable-mixed-chunk": ("separate_prefill_batches", False),
     # Scheduling the next batch while the GPU runs the current one (one step later replies).
     "async-scheduling": ("overlap_scheduling", True),
+    "no-async-scheduling": ("overlap_scheduling", False),
     "disable-overlap-schedule": ("overlap_scheduling", False),
     # Data-parallel attention with the experts spread over the GPUs (SGLang, TensorRT-LLM).
     "enable-dp-attention": ("expert_parallel", True),

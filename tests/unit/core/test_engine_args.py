@@ -27,6 +27,7 @@ def test_vllm_flags_in_both_spellings() -> None:
     assert s.kv_cache_dtype == KvCacheDtype.FP8 and s.chunked_prefill is False
     # vLLM's async scheduling is an overlap scheduler: modelled (replies one step late).
     assert s.overlap_scheduling is True and s.unmodelled == ()
+    assert parse_engine_args("vllm serve m --no-async-scheduling").overlap_scheduling is False
 
 
 def test_sglang_and_trtllm_flags() -> None:

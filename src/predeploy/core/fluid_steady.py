@@ -28,12 +28,12 @@ is length-biased (``E[x²]/(2E[x])`` cached tokens per prompt token).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass, field, fields, is_dataclass
 
 import numpy as np
 
-from predeploy.core.latency import ParamArrays, step_time
-from predeploy.core.roofline import HardwareRates, StepShape
+from predeploy.core.latency import ParamArrays, StepCoefficients
+from predeploy.core.roofline import HardwareRates, Num, StepShape
 
 #: Prompt tokens recomputed per output token when the KV cache limits the running batch of an
 #: engine that admits greedily and preempts (vLLM recompute preemption, SGLang retraction):
@@ -86,6 +86,11 @@ class FluidInputs:
     served: np.ndarray
     #: Every response reaches the client one step late (the engine's overlap scheduler).
     overlap_scheduling: np.ndarray
+    #: ``step_time``'s constants for these scenarios, folded once (derived, not passed).
+    step: StepCoefficients[Num] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "step", StepCoefficients.of(self.shape, self.hw, self.eff))
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +125,7 @@ class SteadyState:
 def step_s(
     inp: FluidInputs, p: np.ndarray, a: np.ndarray, d: np.ndarray, k: np.ndarray
 ) -> np.ndarray:
-    return np.asarray(step_time(inp.shape, inp.hw, inp.eff, p, a, d, k), dtype=float)
+    return np.asarray(inp.step.time_s(p, a, d, k), dtype=float)
 
 
 def steps_s(
@@ -391,7 +396,8 @@ def take_rows(inp: FluidInputs, rows: np.ndarray) -> FluidInputs:
 
 
 def _take(item: object, rows: np.ndarray) -> object:
-    values = {f.name: getattr(item, f.name) for f in fields(item)}  # type: ignore[arg-type]
+    init_fields = [f for f in fields(item) if f.init]  # type: ignore[arg-type]
+    values = {f.name: getattr(item, f.name) for f in init_fields}
     return type(item)(
         **{name: _take(v, rows) if is_dataclass(v) else v[rows] for name, v in values.items()}
     )

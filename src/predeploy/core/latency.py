@@ -23,8 +23,8 @@ maximum is ≥ the maximum.
 
 from __future__ import annotations
 
-import math
-from typing import Protocol, runtime_checkable
+from dataclasses import dataclass, fields
+from typing import Generic, Protocol, TypeVar, runtime_checkable
 
 import numpy as np
 from numpy.typing import NDArray
@@ -43,11 +43,8 @@ from predeploy.core.roofline import (
     Num,
     StepShape,
     allreduce_time_s,
-    expected_experts,
     fmin,
     hardware_rates,
-    kv_read_bytes,
-    smooth_max,
     step_shape,
 )
 from predeploy.core.types import GpuSpec, KvCacheDtype, ModelArchitecture, Precision
@@ -102,50 +99,147 @@ def step_time(
     decode_kv_tokens: Num,
 ) -> Num:
     """Seconds of one step (module docstring); floats or numpy arrays, elementwise."""
-    pp = shape.pp
-    p = prefill_tokens / pp
-    d = decode_seqs / pp
-    kv = decode_kv_tokens / pp
-    tokens = p + d
-    n = eff.overlap_exponent
-    hbm = hw.hbm_bytes_per_s * eff.bandwidth_efficiency
-    experts = expected_experts(tokens, shape.num_experts, shape.experts_per_token)
-    weight_bytes = shape.dense_bytes + experts * shape.expert_bytes
-    dense_flops = shape.dense_flops_per_token * tokens + shape.head_flops_per_token * d
-    t_gemm = dense_flops / (hw.gemm_flops_per_s * eff.compute_efficiency) + (
-        shape.expert_flops_per_token * tokens
-    ) / (hw.gemm_flops_per_s * eff.moe_compute_efficiency)
-    t_linear = smooth_max(weight_bytes / hbm, t_gemm, n)
-    # Sliding-window layers attend to at most `window` cached tokens per new token.
-    window_share = shape.kv_window_bytes_per_context_token / (
-        shape.kv_bytes_per_context_token + shape.kv_window_bytes_per_context_token
+    return StepCoefficients.of(shape, hw, eff).time_s(
+        prefill_tokens, prefill_attn_tokens, decode_seqs, decode_kv_tokens
     )
-    pairs = prefill_attn_tokens / pp
-    pairs = pairs * (1.0 - window_share) + fmin(pairs, p * shape.window_tokens) * window_share
-    attn_flops = shape.prefill_flops_per_pair * pairs + shape.decode_flops_per_context_token * kv
-    t_attn = smooth_max(
-        kv_read_bytes(shape, d, kv) / hbm,
-        attn_flops / (hw.attention_flops_per_s * eff.attention_efficiency),
-        n,
-    )
-    # Data-parallel attention with spread experts waits for its slowest GPU.
-    imbalance = 1.0 + shape.expert_parallel * (1.0 / eff.expert_parallel_efficiency - 1.0)
-    t_comm = shape.allreduces_per_stage * allreduce_time_s(
-        tokens * shape.allreduce_bytes_per_token, hw, eff.comm_efficiency, eff.allreduce_latency_s
-    )
-    eager = np.greater(p, 0.0) * eff.prefill_layer_overhead_s
-    stage = (
-        (t_linear + t_attn) * imbalance
-        + t_comm
-        + shape.layers_per_stage * (eff.layer_overhead_s + eager)
-        + shape.moe_layers_per_stage * eff.moe_layer_overhead_s
-    )
-    return (
-        pp * stage
-        + (pp - 1.0) * PIPELINE_HOP_LATENCY_S
-        + eff.step_overhead_s
-        + decode_seqs * shape.sequence_share * eff.seq_overhead_s
-    )
+
+
+#: A coefficient's type: floats for one configuration, arrays for many scenarios.
+N = TypeVar("N", bound=float | np.ndarray)
+
+
+@dataclass(frozen=True, slots=True)
+class StepCoefficients(Generic[N]):
+    """:func:`step_time`'s per-configuration constants, folded once: floats for one
+    configuration (the simulator's :class:`RooflineStepCost`) or arrays with one element per
+    scenario (the analytic mode prices every step of a batch of scenarios with them).
+
+    Seconds per unit: ``dense_s``/``expert_s`` per step (dense weights, one expert's weights),
+    ``token_flop_s`` per token (dense and expert matmuls), ``head_flop_s`` per decoding
+    sequence (the LM head), ``kv_*_s`` per KV token read, ``pair_s`` per prefill attention
+    pair, ``context_s`` per decode context token; ``comm_token_s`` per token all-reduced and
+    ``comm_fixed_s`` per step (zero for ``tp = 1``); ``layer_s`` the per-stage layer overheads,
+    ``eager_s`` those added when a step carries prefill; ``fixed_s`` the pipeline hops plus the
+    step overhead; ``seq_s`` per decoding sequence. ``keep`` is ``1 − k/E``: an expert's
+    chance to be missed by one token.
+    """
+
+    pp: N
+    n: N
+    inv_n: N
+    num_experts: N
+    keep: N
+    dense_s: N
+    expert_s: N
+    token_flop_s: N
+    head_flop_s: N
+    window_share: N
+    window_tokens: N
+    kv_global_s: N
+    kv_window_s: N
+    pair_s: N
+    context_s: N
+    imbalance: N
+    comm_token_s: N
+    comm_fixed_s: N
+    layer_s: N
+    eager_s: N
+    fixed_s: N
+    seq_s: N
+
+    @staticmethod
+    def of(
+        shape: StepShape, hw: HardwareRates, eff: EfficiencyParams | ParamArrays
+    ) -> StepCoefficients[Num]:
+        hbm = hw.hbm_bytes_per_s * eff.bandwidth_efficiency
+        gemm = hw.gemm_flops_per_s * eff.compute_efficiency
+        attn = hw.attention_flops_per_s * eff.attention_efficiency
+        kv_global = shape.kv_bytes_per_context_token
+        kv_window = shape.kv_window_bytes_per_context_token
+        tp = np.maximum(hw.tp, 1.0)
+        sharded = np.greater(tp, 1.0)
+        comm_token_s = (
+            shape.allreduces_per_stage
+            * allreduce_time_s(shape.allreduce_bytes_per_token, hw, eff.comm_efficiency, 0.0)
+        )
+        comm_fixed_s = (
+            shape.allreduces_per_stage
+            * eff.allreduce_latency_s
+            * hw.link_latency_factor
+            * (1.0 + np.log2(tp))
+            / 2.0
+            * sharded
+        )
+        layers = shape.layers_per_stage
+        coefficients: StepCoefficients[Num] = StepCoefficients(
+            pp=shape.pp,
+            n=eff.overlap_exponent,
+            inv_n=1.0 / eff.overlap_exponent,
+            num_experts=shape.num_experts,
+            keep=1.0 - shape.experts_per_token / shape.num_experts,
+            dense_s=shape.dense_bytes / hbm,
+            expert_s=shape.expert_bytes / hbm,
+            token_flop_s=shape.dense_flops_per_token / gemm
+            + shape.expert_flops_per_token / (hw.gemm_flops_per_s * eff.moe_compute_efficiency),
+            head_flop_s=shape.head_flops_per_token / gemm,
+            window_share=kv_window / (kv_global + kv_window),
+            window_tokens=shape.window_tokens,
+            kv_global_s=kv_global / hbm,
+            kv_window_s=kv_window / hbm,
+            pair_s=shape.prefill_flops_per_pair / attn,
+            context_s=shape.decode_flops_per_context_token / attn,
+            # Data-parallel attention with spread experts waits for its slowest GPU.
+            imbalance=1.0 + shape.expert_parallel * (1.0 / eff.expert_parallel_efficiency - 1.0),
+            comm_token_s=comm_token_s,
+            comm_fixed_s=comm_fixed_s,
+            layer_s=layers * eff.layer_overhead_s
+            + shape.moe_layers_per_stage * eff.moe_layer_overhead_s,
+            eager_s=layers * eff.prefill_layer_overhead_s,
+            fixed_s=(shape.pp - 1.0) * PIPELINE_HOP_LATENCY_S + eff.step_overhead_s,
+            seq_s=shape.sequence_share * eff.seq_overhead_s,
+        )
+        return coefficients
+
+    def floats(self) -> StepCoefficients[float]:
+        """The same coefficients as plain floats (one configuration)."""
+        return StepCoefficients(*(float(getattr(self, f.name)) for f in fields(self)))
+
+    def time_s(
+        self,
+        prefill_tokens: Num,
+        prefill_attn_tokens: Num,
+        decode_seqs: Num,
+        decode_kv_tokens: Num,
+    ) -> Num:
+        """Seconds of one step, elementwise (:func:`step_time`)."""
+        pp = self.pp
+        p = prefill_tokens / pp
+        d = decode_seqs / pp
+        kv = decode_kv_tokens / pp
+        tokens = p + d
+        experts = self.num_experts * (1.0 - self.keep**tokens)
+        t_compute = self.token_flop_s * tokens + self.head_flop_s * d
+        t_linear = _soft_max(self.dense_s + experts * self.expert_s, t_compute, self.n, self.inv_n)
+        pairs = prefill_attn_tokens / pp
+        # Sliding-window layers attend to at most `window` cached tokens per new token.
+        pairs = pairs + self.window_share * (fmin(pairs, p * self.window_tokens) - pairs)
+        t_kv = kv * self.kv_global_s + fmin(kv, d * self.window_tokens) * self.kv_window_s
+        t_attn = _soft_max(t_kv, self.pair_s * pairs + self.context_s * kv, self.n, self.inv_n)
+        stage = (
+            (t_linear + t_attn) * self.imbalance
+            + self.comm_token_s * tokens
+            + self.comm_fixed_s
+            + self.layer_s
+            + np.greater(p, 0.0) * self.eager_s
+        )
+        return np.asarray(pp * stage + self.fixed_s + decode_seqs * self.seq_s)
+
+
+def _soft_max(a: Num, b: Num, n: Num, inv_n: Num) -> Num:
+    """:func:`~predeploy.core.roofline.smooth_max` with the exponent's inverse precomputed."""
+    hi = np.maximum(a, b)
+    lo = np.minimum(a, b)
+    return np.asarray(hi * (1.0 + (lo / np.maximum(hi, 1e-30)) ** n) ** inv_n)
 
 
 class ParamArrays(Protocol):
@@ -207,58 +301,8 @@ class RooflineStepCost:
             model, precision, tp, pp, kv_cache_dtype, expert_parallel=expert_parallel
         )
         self.hardware = hw = hardware_rates(gpu, precision, tp)
-        self.params = eff = params
-        f = float
-        hbm = f(hw.hbm_bytes_per_s) * eff.bandwidth_efficiency
-        gemm = f(hw.gemm_flops_per_s)
-        self._pp = f(shape.pp)
-        self._n = eff.overlap_exponent
-        self._inv_n = 1.0 / eff.overlap_exponent
-        self._num_experts = f(shape.num_experts)
-        self._keep = 1.0 - f(shape.experts_per_token) / f(shape.num_experts)
-        self._dense_s = f(shape.dense_bytes) / hbm
-        self._expert_s = f(shape.expert_bytes) / hbm
-        self._dense_flop_s = f(shape.dense_flops_per_token) / (gemm * eff.compute_efficiency)
-        self._head_flop_s = f(shape.head_flops_per_token) / (gemm * eff.compute_efficiency)
-        self._expert_flop_s = f(shape.expert_flops_per_token) / (gemm * eff.moe_compute_efficiency)
-        kv_global = f(shape.kv_bytes_per_context_token)
-        kv_window = f(shape.kv_window_bytes_per_context_token)
-        self._window_share = kv_window / (kv_global + kv_window)
-        self._window_tokens = f(shape.window_tokens)
-        self._kv_global_s = kv_global / hbm
-        self._kv_window_s = kv_window / hbm
-        attn = f(hw.attention_flops_per_s) * eff.attention_efficiency
-        self._pair_s = f(shape.prefill_flops_per_pair) / attn
-        self._context_s = f(shape.decode_flops_per_context_token) / attn
-        tp_f = max(f(hw.tp), 1.0)
-        self._comm_token_s = (
-            f(shape.allreduces_per_stage)
-            * 2.0
-            * (tp_f - 1.0)
-            / tp_f
-            * f(shape.allreduce_bytes_per_token)
-            / f(hw.link_bytes_per_s)
-            / eff.comm_efficiency
-        )
-        self._comm_fixed_s = (
-            f(shape.allreduces_per_stage)
-            * eff.allreduce_latency_s
-            * f(hw.link_latency_factor)
-            * (1.0 + math.log2(tp_f))
-            / 2.0
-        )
-        if tp_f <= 1.0:
-            self._comm_token_s = self._comm_fixed_s = 0.0
-        layers = f(shape.layers_per_stage)
-        self._layer_s = layers * eff.layer_overhead_s + f(shape.moe_layers_per_stage) * (
-            eff.moe_layer_overhead_s
-        )
-        self._eager_s = layers * eff.prefill_layer_overhead_s
-        self._fixed_s = (self._pp - 1.0) * PIPELINE_HOP_LATENCY_S + eff.step_overhead_s
-        self._seq_s = eff.seq_overhead_s * f(shape.sequence_share)
-        self._imbalance = 1.0 + f(shape.expert_parallel) * (
-            1.0 / eff.expert_parallel_efficiency - 1.0
-        )
+        self.params = params
+        self.coefficients = StepCoefficients.of(shape, hw, params).floats()
 
     def step_time_s(
         self,
@@ -267,55 +311,55 @@ class RooflineStepCost:
         decode_seqs: int,
         decode_kv_tokens: int,
     ) -> float:
-        pp = self._pp
+        c = self.coefficients
+        pp = c.pp
         p = prefill_tokens / pp
         d = decode_seqs / pp
         kv = decode_kv_tokens / pp
         tokens = p + d
-        n = self._n
-        experts = self._num_experts * (1.0 - self._keep**tokens)
-        t_memory = self._dense_s + experts * self._expert_s
-        t_compute = (
-            self._dense_flop_s * tokens + self._head_flop_s * d + self._expert_flop_s * tokens
-        )
-        t_linear = _smooth_max(t_memory, t_compute, n, self._inv_n)
+        n = c.n
+        experts = c.num_experts * (1.0 - c.keep**tokens)
+        t_memory = c.dense_s + experts * c.expert_s
+        t_compute = c.token_flop_s * tokens + c.head_flop_s * d
+        t_linear = _smooth_max(t_memory, t_compute, n, c.inv_n)
         pairs = prefill_attn_tokens / pp
-        share = self._window_share
+        share = c.window_share
         if share:
-            window_pairs = min(pairs, p * self._window_tokens)
+            window_pairs = min(pairs, p * c.window_tokens)
             pairs = pairs * (1.0 - share) + window_pairs * share
-        window_kv = min(kv, d * self._window_tokens)
-        t_kv = kv * self._kv_global_s + window_kv * self._kv_window_s
-        t_attn = _smooth_max(t_kv, self._pair_s * pairs + self._context_s * kv, n, self._inv_n)
-        stage = (t_linear + t_attn) * self._imbalance
-        stage += self._comm_token_s * tokens + self._comm_fixed_s + self._layer_s
-        stage += self._eager_s if p > 0.0 else 0.0
-        return pp * stage + self._fixed_s + decode_seqs * self._seq_s
+        window_kv = min(kv, d * c.window_tokens)
+        t_kv = kv * c.kv_global_s + window_kv * c.kv_window_s
+        t_attn = _smooth_max(t_kv, c.pair_s * pairs + c.context_s * kv, n, c.inv_n)
+        stage = (t_linear + t_attn) * c.imbalance
+        stage += c.comm_token_s * tokens + c.comm_fixed_s + c.layer_s
+        stage += c.eager_s if p > 0.0 else 0.0
+        return pp * stage + c.fixed_s + decode_seqs * c.seq_s
 
     def decode_step_times_s(
         self, decode_seqs: int, decode_kv_tokens: NDArray[np.float64]
     ) -> NDArray[np.float64]:
         """:meth:`step_time_s` of decode-only steps (``P = A = 0``) at each KV total, as arrays:
         only the attention term depends on the context (a test checks it step by step)."""
-        pp = self._pp
-        n, inv_n = self._n, self._inv_n
+        c = self.coefficients
+        pp = c.pp
+        n, inv_n = c.n, c.inv_n
         d = decode_seqs / pp
-        experts = self._num_experts * (1.0 - self._keep**d)
-        t_memory = self._dense_s + experts * self._expert_s
-        t_compute = self._dense_flop_s * d + self._head_flop_s * d + self._expert_flop_s * d
+        experts = c.num_experts * (1.0 - c.keep**d)
+        t_memory = c.dense_s + experts * c.expert_s
+        t_compute = (c.token_flop_s + c.head_flop_s) * d
         t_linear = _smooth_max(t_memory, t_compute, n, inv_n)
         kv = decode_kv_tokens / pp
-        t_kv = kv * self._kv_global_s
-        if self._kv_window_s:
-            t_kv = t_kv + np.minimum(kv, d * self._window_tokens) * self._kv_window_s
-        t_ctx = self._context_s * kv
+        t_kv = kv * c.kv_global_s
+        if c.kv_window_s:
+            t_kv = t_kv + np.minimum(kv, d * c.window_tokens) * c.kv_window_s
+        t_ctx = c.context_s * kv
         hi = np.maximum(t_kv, t_ctx)
         lo = np.minimum(t_kv, t_ctx)
         safe = np.where(hi > 0.0, hi, 1.0)
         t_attn = np.where(hi > 0.0, hi * (1.0 + (lo / safe) ** n) ** inv_n, 0.0)
-        stage = (t_linear + t_attn) * self._imbalance
-        stage = stage + self._comm_token_s * d + self._comm_fixed_s + self._layer_s
-        return np.asarray(pp * stage + self._fixed_s + decode_seqs * self._seq_s, dtype=np.float64)
+        stage = (t_linear + t_attn) * c.imbalance
+        stage = stage + c.comm_token_s * d + c.comm_fixed_s + c.layer_s
+        return np.asarray(pp * stage + c.fixed_s + decode_seqs * c.seq_s, dtype=np.float64)
 
 
 def _smooth_max(a: float, b: float, n: float, inv_n: float) -> float:

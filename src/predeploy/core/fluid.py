@@ -47,7 +47,7 @@ from predeploy.core.fluid_load import (
     static_batch,
 )
 from predeploy.core.fluid_queueing import INCOMPLETE_GAMMA_TERMS, MAX_STOCHASTIC_UTILISATION
-from predeploy.core.fluid_stats import GRID_POINTS, PERCENTILES, latency_stats
+from predeploy.core.fluid_stats import GRID_POINTS, PERCENTILES, first_match, latency_stats
 from predeploy.core.fluid_steady import (
     BURST,
     CLOSED_LOOP,
@@ -128,7 +128,7 @@ def _requests_per_s(
         conc / np.maximum(ttft.mean(axis=1) + op.decode_steps * op.steady.t_mean, 1e-9),
     )
     return np.asarray(
-        np.select(
+        first_match(
             [kind == MAX_THROUGHPUT, kind == OPEN_LOOP, kind == CLOSED_LOOP, kind == STATIC_BATCH],
             [
                 np.where(np.isfinite(inp.num_prompts), rps_burst, mu),

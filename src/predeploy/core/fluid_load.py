@@ -27,6 +27,7 @@ import numpy as np
 from predeploy.core.fluid_stats import (
     PERCENTILES,
     columns,
+    first_match,
     grid,
     grid_normal,
     lognormal_at,
@@ -95,11 +96,11 @@ def operating_point(inp: FluidInputs) -> OperatingPoint:
     batch = np.where(kind == STATIC_BATCH, inp.batch_size, b_max)
     batch = np.where(kind == CLOSED_LOOP, np.minimum(inp.concurrency, b_max), batch)
     batch = np.where(kind == BURST, np.minimum(n_prompts, b_max), batch)
-    view = RequestView.of(inp)
+    view = RequestView.of(inp, b_max)
     open_rate = np.where(kind == OPEN_LOOP, inp.rate_rps, 0.0)
     batch = np.where(kind == OPEN_LOOP, solve_open_loop_batch(inp, open_rate, b_max, view), batch)
     sync = np.where(kind == OPEN_LOOP, 0.0, np.exp(-SYNC_DECAY * inp.output_cv))
-    waiting = np.select(
+    waiting = first_match(
         [kind == BURST, kind == CLOSED_LOOP, kind == MAX_THROUGHPUT],
         [n_prompts > b_max, inp.concurrency > b_max, np.ones_like(b_max, dtype=bool)],
         False,

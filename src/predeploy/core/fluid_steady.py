@@ -174,18 +174,23 @@ class RequestView:
     any_open_loop: bool
     #: ``(c² − 1)·h``: the excess others met over a long service.
     excess: np.ndarray
+    #: Whether any open loop has an excess (none for Poisson arrivals).
+    any_excess: bool
     max_batch: np.ndarray
 
     @classmethod
-    def of(cls, inp: FluidInputs) -> RequestView:
+    def of(cls, inp: FluidInputs, b_max: np.ndarray | None = None) -> RequestView:
+        """The view of ``inp`` (``b_max``: :func:`max_batch` of ``inp``, when the caller has it)."""
         open_loop = inp.load_kind == OPEN_LOOP
         sigma = np.sqrt(np.log1p(inp.output_cv**2))
         overlap = 2.0 * (1.0 - normal_cdf(sigma / np.sqrt(2.0)))
+        excess = (inp.arrival_cv**2 - 1.0) * overlap
         return cls(
             open_loop=open_loop,
             any_open_loop=bool(np.any(open_loop)),
-            excess=(inp.arrival_cv**2 - 1.0) * overlap,
-            max_batch=max_batch(inp),
+            excess=excess,
+            any_excess=bool(np.any(open_loop & (excess != 0.0))),
+            max_batch=max_batch(inp) if b_max is None else b_max,
         )
 
 
@@ -196,11 +201,14 @@ def _request_view(view: RequestView, batch: np.ndarray) -> tuple[np.ndarray, np.
     implies at the batch cap (``min(B, B_seen)``); ``B`` for fixed populations."""
     if not view.any_open_loop:
         return batch, batch
-    w = RENEWAL_EXCESS_HALF_WINDOW
-    safe = np.maximum(batch, 1e-9)
-    window_share = np.where(batch > 1e-6, 1.0 - (w / safe) * np.log1p(safe / w), 0.0)
+    seen = batch + 1.0
+    if view.any_excess:
+        w = RENEWAL_EXCESS_HALF_WINDOW
+        safe = np.maximum(batch, 1e-9)
+        window_share = np.where(batch > 1e-6, 1.0 - (w / safe) * np.log1p(safe / w), 0.0)
+        seen = seen + view.excess * window_share
     cap = np.maximum(view.max_batch, batch)
-    seen = np.maximum(np.clip(batch + 1.0 + view.excess * window_share, 1.0, cap), batch)
+    seen = np.maximum(np.minimum(np.maximum(seen, 1.0), cap), batch)
     seen = np.where(view.open_loop, seen, batch)
     others = np.where(view.open_loop, np.maximum(seen - 1.0, np.minimum(batch, seen)), batch)
     return seen, others
@@ -355,6 +363,10 @@ def _slot_time(inp: FluidInputs, batch: np.ndarray, view: RequestView) -> np.nda
 OPEN_LOOP_GRID_POINTS = 129
 
 
+_OPEN_LOOP_UNIT_GRID = np.linspace(0.0, 1.0, OPEN_LOOP_GRID_POINTS)[:, None]
+_OPEN_LOOP_UNIT_GRID.setflags(write=False)
+
+
 def solve_open_loop_batch(
     inp: FluidInputs, rate: np.ndarray, b_max: np.ndarray, view: RequestView | None = None
 ) -> np.ndarray:
@@ -375,7 +387,7 @@ def solve_open_loop_batch(
         return out
     floor = 1e-3
     top = np.maximum(b_max, floor)
-    grid = floor + (top - floor) * np.linspace(0.0, 1.0, OPEN_LOOP_GRID_POINTS)[:, None]
+    grid = floor + (top - floor) * _OPEN_LOOP_UNIT_GRID
     residual = rate * _slot_time(inp, grid, view or RequestView.of(inp)) - grid
     saturated = residual[-1] >= 0
     # First grid batch where the residual turns non-positive (the last cell when saturated).

@@ -44,7 +44,7 @@ from predeploy.core.fluid_queueing import (
     prefill_service_moments,
     waiting_probability,
 )
-from predeploy.core.fluid_stats import columns, grid
+from predeploy.core.fluid_stats import columns, first_match, grid
 from predeploy.core.fluid_steady import (
     CLOSED_LOOP,
     OPEN_LOOP,
@@ -78,7 +78,7 @@ def time_to_first_token(
     else:
         ttft_closed = svc
     ttft_static = np.broadcast_to(columns(static.prefill_s), svc.shape)
-    ttft = np.select(
+    ttft = first_match(
         [
             kind[:, None] == OPEN_LOOP,
             kind[:, None] == CLOSED_LOOP,

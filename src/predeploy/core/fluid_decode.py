@@ -71,6 +71,7 @@ from predeploy.core.fluid_load import OperatingPoint, RequestGrid, StaticBatch
 from predeploy.core.fluid_stats import (
     PERCENTILES,
     columns,
+    grid,
     grid_normal,
     lognormal_factor,
     normal_quantile,
@@ -83,7 +84,6 @@ from predeploy.core.fluid_steady import (
     OPEN_LOOP,
     STATIC_BATCH,
     FluidInputs,
-    normal_cdf,
     prompt_tokens,
     step_s,
     steps_s,
@@ -155,7 +155,7 @@ def tpot_samples(
     wave's stalls, a static batch's mean decode step (module docstring)."""
     st, out_k, col = op.steady, req.output_tokens, columns
     gaps = np.maximum(out_k - 1.0, 1.0)
-    z = grid_normal(4, req.points)
+    u, z = grid(4, req.points), grid_normal(4, req.points)
     spread = np.sqrt(col(st.prefill_share * (1 - st.prefill_share)) / gaps) * col(
         st.t_mix - st.t_dec
     )
@@ -163,7 +163,7 @@ def tpot_samples(
     open_rows = np.flatnonzero(op.kind == OPEN_LOOP)
     if open_rows.size:
         tpot_k[open_rows] = _open_loop_tpot(
-            inp, op, open_rows, gaps[open_rows], z, tpot_k[open_rows], ttft[open_rows]
+            inp, op, open_rows, gaps[open_rows], (u, z), tpot_k[open_rows], ttft[open_rows]
         )
     stall_steps = col(wave.steps) * wave.stall_share
     # Piggy-backed prefill: each stalled step still yields a token, so a request is stalled
@@ -217,13 +217,14 @@ def _open_loop_tpot(
     op: OperatingPoint,
     rows: np.ndarray,
     gaps: np.ndarray,
-    z: np.ndarray,
+    levels: tuple[np.ndarray, np.ndarray],
     normal: np.ndarray,
     ttft: np.ndarray,
 ) -> np.ndarray:
     """TPOT of open-loop request samples with few prompt arrivals per lifetime (module
     docstring, **Open-loop TPOT**); many arrivals keep the ``normal`` spread, and in between
-    the two are blended, so a little more load never lowers a TPOT percentile."""
+    the two are blended, so a little more load never lowers a TPOT percentile. ``levels``:
+    the samples' uniform levels and their standard normal quantiles."""
     st = op.steady
     prefill = _prefill_stall(op)
     stall = np.broadcast_to(prefill.stall_s[rows, None], gaps.shape)
@@ -236,7 +237,7 @@ def _open_loop_tpot(
     stall_f, mean_f = stall[few_events], mean_events[few_events]
     ratio = np.broadcast_to(prefill.ratio[rows, None], gaps.shape)[few_events]
     scale = np.maximum(np.asarray(inp.arrival_cv, dtype=float)[cols], MIN_CLUSTER_SCALE)
-    u = normal_cdf(np.broadcast_to(z, gaps.shape)[few_events])
+    u = np.broadcast_to(levels[0], gaps.shape)[few_events]
     # Served first come, first served, the prompts that arrived during a request's TTFT are
     # prefilled while it decodes: one that waited longer than average meets λ·(T − T̄) more.
     queued = (op.rate_rps[rows, None] * (ttft - ttft.mean(axis=1, keepdims=True)))[few_events]

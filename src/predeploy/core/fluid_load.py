@@ -187,14 +187,15 @@ def static_batch(inp: FluidInputs, op: OperatingPoint) -> StaticBatch:
     ``b (I + j)``. Zeros where no scenario is a static batch."""
     b = np.maximum(inp.batch_size, 1.0)
     zero = np.zeros_like(b)
+    if not np.any(op.kind == STATIC_BATCH):
+        return StaticBatch(zero, zero, [zero] * len(PERCENTILES))
     prompt = op.prompt
     points = [(b * prompt, b * prompt**2 / 2.0, zero, zero)]
     points.append((zero, zero, b, b * (prompt + 0.5 * inp.output_tokens)))
     points += [
         (zero, zero, b, b * (prompt + q / 100.0 * op.decode_steps)) for q in PERCENTILES.values()
     ]
-    times = steps_s(inp, *points) if np.any(op.kind == STATIC_BATCH) else [zero] * len(points)
-    prefill_s, decode_mean_s, *decode_quantile_s = times
+    prefill_s, decode_mean_s, *decode_quantile_s = steps_s(inp, *points)
     return StaticBatch(prefill_s, decode_mean_s, decode_quantile_s)
 
 

@@ -187,15 +187,23 @@ def columns(values: np.ndarray) -> np.ndarray:
 def latency_stats(name: str, samples: np.ndarray, out: dict[str, np.ndarray]) -> None:
     """Mean and :data:`PERCENTILES` per row, by linear interpolation between order statistics
     (``np.percentile``'s default method, without its per-call overhead)."""
-    out[f"{name}_mean"] = samples.mean(axis=1)
+    out[f"{name}_mean"] = samples.sum(axis=1) / samples.shape[1]
     ordered = np.sort(samples, axis=1)
-    last = samples.shape[1] - 1
-    for label, q in PERCENTILES.items():
-        position = q / 100.0 * last
-        low = int(position)
-        high = min(low + 1, last)
-        share = position - low
-        out[f"{name}_{label}"] = ordered[:, low] + (ordered[:, high] - ordered[:, low]) * share
+    low, high, share = _order_statistics(samples.shape[1])
+    below = ordered[:, low]
+    values = below + (ordered[:, high] - below) * share
+    for i, label in enumerate(PERCENTILES):
+        out[f"{name}_{label}"] = values[:, i]
+
+
+@functools.lru_cache(maxsize=16)
+def _order_statistics(points: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each of :data:`PERCENTILES`: the order statistics below and above it among
+    ``points`` sorted samples, and its share of the way between them."""
+    last = points - 1
+    position = np.array([q / 100.0 * last for q in PERCENTILES.values()])
+    low = position.astype(int)
+    return low, np.minimum(low + 1, last), position - low
 
 
 def percentile_rows(samples: np.ndarray, q: float) -> np.ndarray:

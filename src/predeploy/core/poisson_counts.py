@@ -97,22 +97,24 @@ def cluster_count_quantiles(
         np.clip(CLUSTER_COUNT_BLOCK_ELEMENTS // max(theta.size, 1), 1, CLUSTER_COUNT_MAX_BLOCK)
     )
     open_rows = np.flatnonzero(cdf < level)
+    # Counts run down the first axis, rows across (numpy's cumulative sums are fastest so).
+    log_head = np.log(theta) - theta
     for start in range(1, MAX_PROMPTS_PER_CYCLE + 1, block):
         if not open_rows.size:
             break
         counts = slice(start - 1, start - 1 + block)
-        j, log_factorial = _COUNTS[counts], _LOG_FACTORIAL_OF_COUNTS[counts]
-        th, rr = theta[open_rows, None], r[open_rows, None]
-        prob = np.exp(np.log(th) + (j - 1.0) * np.log(th + j * rr) - th - j * rr - log_factorial)
+        j, log_factorial = _COUNTS[counts, None], _LOG_FACTORIAL_OF_COUNTS[counts, None]
+        th, jr = theta[open_rows], j * r[open_rows]
+        prob = np.exp(log_head[open_rows] + (j - 1.0) * np.log(th + jr) - jr - log_factorial)
         # Each row's CDF carried on from where the last block left it.
-        cum = cdf[open_rows, None] + np.cumsum(prob, axis=1)
-        short = cum < level[open_rows, None]
+        cum = cdf[open_rows] + np.cumsum(prob, axis=0)
+        short = cum < level[open_rows]
         # The count: the first k whose CDF reaches the level (the block's last if none does).
-        at = np.minimum(short.sum(axis=1), j.size - 1)[:, None]
-        p_at = np.take_along_axis(prob, at, axis=1)[:, 0]
-        cum_at = np.take_along_axis(cum, at, axis=1)[:, 0]
-        k[open_rows] = j[at[:, 0]]
+        at = np.minimum(short.sum(axis=0), j.size - 1)
+        columns = np.arange(open_rows.size)
+        p_at, cum_at = prob[at, columns], cum[at, columns]
+        k[open_rows] = j[at, 0]
         within[open_rows] = (level[open_rows] - (cum_at - p_at)) / np.maximum(p_at, 1e-300)
-        cdf[open_rows] = cum[:, -1]
-        open_rows = open_rows[short[:, -1]]
+        cdf[open_rows] = cum[-1]
+        open_rows = open_rows[short[-1]]
     return ClusterCount(k, np.clip(within, 0.0, 1.0))

@@ -47,7 +47,7 @@ from predeploy.core.fluid_load import (
     static_batch,
 )
 from predeploy.core.fluid_queueing import INCOMPLETE_GAMMA_TERMS, MAX_STOCHASTIC_UTILISATION
-from predeploy.core.fluid_stats import GRID_POINTS, PERCENTILES, first_match, latency_stats
+from predeploy.core.fluid_stats import GRID_POINTS, PERCENTILES, clamp, first_match, latency_stats
 from predeploy.core.fluid_steady import (
     BURST,
     CLOSED_LOOP,
@@ -107,7 +107,7 @@ def evaluate(inp: FluidInputs, grid_points: int | None = None) -> FluidResult:
         batch=op.batch,
         max_batch=op.max_batch,
         saturation_rps=op.saturation_rps * inp.replicas,
-        kv_usage=np.clip(kv_used, 0.0, 1.0),
+        kv_usage=clamp(kv_used, 0.0, 1.0),
         queue_length=queue,
     )
 

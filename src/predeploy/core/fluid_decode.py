@@ -70,6 +70,7 @@ import numpy as np
 from predeploy.core.fluid_load import OperatingPoint, RequestGrid, StaticBatch
 from predeploy.core.fluid_stats import (
     PERCENTILES,
+    clamp,
     columns,
     grid,
     grid_normal,
@@ -209,7 +210,7 @@ def _prefill_stall(op: OperatingPoint) -> PrefillStall:
     st = op.steady
     steps = np.maximum(op.prompt / np.maximum(st.prefill_step_tokens, 1.0), 1.0)
     stall = steps * (st.t_mix - st.t_dec)
-    return PrefillStall(steps, stall, np.clip(op.rate_rps * stall, 0.0, MAX_CLUSTER_RATIO))
+    return PrefillStall(steps, stall, clamp(op.rate_rps * stall, 0.0, MAX_CLUSTER_RATIO))
 
 
 def _open_loop_tpot(
@@ -247,7 +248,7 @@ def _open_loop_tpot(
     events = scale * _stall_units(count, within)
     few = st.t_dec[cols] + events * stall_f / gaps[few_events]
     span = POISSON_EVENTS_NORMAL_TO - POISSON_EVENTS_NORMAL_FROM
-    weight = np.clip((mean_f - POISSON_EVENTS_NORMAL_FROM) / span, 0.0, 1.0)
+    weight = clamp((mean_f - POISSON_EVENTS_NORMAL_FROM) / span, 0.0, 1.0)
     out = np.array(normal, dtype=float)
     out[few_events] = few + weight * (normal[few_events] - few)
     return out
@@ -293,7 +294,7 @@ def itl_stats(
     wave_share = np.where(wave.member, stalled, 0.0).sum(axis=1) / total_gaps
     wave_share = np.where(kind == STATIC_BATCH, 0.0, wave_share)
     wave_excess = wave_share * np.maximum(wave.step_s - st.t_dec, 0.0)
-    mix_share = np.clip(
+    mix_share = clamp(
         (itl_mean - st.t_dec - wave_excess) / np.maximum(st.t_mix - st.t_dec, 1e-12),
         0.0,
         1.0 - wave_share,
@@ -337,22 +338,17 @@ def _open_loop_step_quantiles(
     # Clustered arrivals, and the prefill stalls that keep more requests decoding at once
     # after many arrive (the cluster process of the TPOT count), spread the batch met.
     clustering = np.maximum(inp.arrival_cv**2, 1.0) / (1.0 - _prefill_stall(op).ratio) ** 2
-    z = normal_quantile(np.clip(decode_level, 0.5, 0.999))
+    z = normal_quantile(clamp(decode_level, 0.5, 0.999))
     count = np.maximum(seen + z * np.sqrt(others * clustering), 1.0)
     kv_spread = np.maximum(seen * context + z * np.sqrt(others * clustering * ctx_sq), context)
-    size = prompt * lognormal_factor(np.clip(mixed_level, 0.001, 0.999), inp.prompt_cv)
-    chunk = np.clip(st.prefill_step_tokens * size / np.maximum(prompt, 1.0), 1.0, st.budget)
-    shape = np.broadcast_shapes(count.shape, chunk.shape)
-    zero = np.zeros(shape)
+    size = prompt * lognormal_factor(clamp(mixed_level, 0.001, 0.999), inp.prompt_cv)
+    chunk = clamp(st.prefill_step_tokens * size / np.maximum(prompt, 1.0), 1.0, st.budget)
+    # Adding zeros of the common shape broadcasts (cheaper than np.broadcast_to here).
+    zero = np.zeros(np.broadcast_shapes(count.shape, chunk.shape))
     spread, mixed = steps_s(
         inp,
-        (zero, zero, np.broadcast_to(count, shape), np.broadcast_to(kv_spread, shape)),
-        (
-            np.broadcast_to(chunk, shape),
-            np.broadcast_to(chunk * size / 2.0, shape),
-            np.broadcast_to(seen, shape),
-            np.broadcast_to(seen * context, shape),
-        ),
+        (zero, zero, count + zero, kv_spread + zero),
+        (chunk + zero, chunk * size / 2.0 + zero, seen + zero, seen * context + zero),
     )
     low = np.where(open_loop, np.maximum(spread, st.t_dec), st.t_dec)
     mid = np.where(open_loop & (inp.prompt_cv > 0), mixed, st.t_mix)

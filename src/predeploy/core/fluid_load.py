@@ -109,9 +109,9 @@ def operating_point(inp: FluidInputs) -> OperatingPoint:
     # steady state, priced in one call.
     sat, steady = steady_state(
         inp,
-        np.stack([b_max, batch]),
-        np.stack([np.where(kind == OPEN_LOOP, 0.0, 1.0), sync]),
-        np.stack([np.ones_like(b_max), waiting.astype(float)]),
+        np.array([b_max, batch]),
+        np.array([np.where(kind == OPEN_LOOP, 0.0, 1.0), sync]),
+        np.array([np.ones_like(b_max), waiting.astype(float)]),
         view,
     ).rows()
     # The API server takes requests one at a time: no more than 1/f per second per replica.

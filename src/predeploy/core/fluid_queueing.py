@@ -19,7 +19,7 @@ import math
 
 import numpy as np
 
-from predeploy.core.fluid_stats import columns, grid
+from predeploy.core.fluid_stats import clamp, columns, grid
 from predeploy.core.fluid_steady import FluidInputs, SteadyState
 
 #: Open-loop utilisation at which the stochastic (Kingman) wait stops growing and the fluid
@@ -52,14 +52,14 @@ def waiting_probability(rho: np.ndarray, arrival_cv2: np.ndarray | float) -> np.
     Poisson arrivals (``k = 1``) give ``σ = ρ``; clustered ones (``c > 1``) find the server
     busy more often than ``ρ`` (``c = 1.5``, ``ρ = 0.3``: σ ≈ 0.51), so more of them wait, for
     the same Kingman mean."""
-    rho = np.clip(np.asarray(rho, dtype=float), 1e-9, 0.999)
+    rho = clamp(np.asarray(rho, dtype=float), 1e-9, 0.999)
     k = 1.0 / np.maximum(np.asarray(arrival_cv2, dtype=float), 1e-6)
     if np.all(k == 1.0):
         return rho
     sigma = rho.copy()
     for _ in range(WAITING_PROBABILITY_ITERATIONS):
         sigma = (1.0 + (1.0 - sigma) / (k * rho)) ** (-k)
-    return np.asarray(np.clip(np.maximum(sigma, rho), rho, 0.999), dtype=float)
+    return np.asarray(clamp(np.maximum(sigma, rho), rho, 0.999), dtype=float)
 
 
 def exponential_wait(mean_s: np.ndarray, share: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -114,7 +114,7 @@ def cluster_wait(
     wait_c, share_c = light_traffic_wait(rate, np.maximum(inp.arrival_cv, 1.0), lone_s)
     wait_1, share_1 = light_traffic_wait(rate, np.ones_like(rate), lone_s)
     extra = np.maximum(wait_c - wait_1, 0.0)
-    share = np.clip(share_c - share_1, 1e-9, 1.0)
+    share = clamp(share_c - share_1, 1e-9, 1.0)
     tail = exponential_wait(extra, share, grid(5, points)[None, :])
     return np.where((extra > 0)[:, None], tail, 0.0)
 

@@ -104,7 +104,7 @@ def normal_quantile(p: np.ndarray) -> np.ndarray:
     """Standard normal quantile Φ⁻¹(p), elementwise (Wichura's AS241; ``p`` clipped to
     ``[1e-12, 1 − 1e-12]``). Small arrays go through ``statistics.NormalDist.inv_cdf``, the
     same algorithm compiled; both forms agree to rounding."""
-    p = np.clip(np.asarray(p, dtype=float), 1e-12, 1 - 1e-12)
+    p = clamp(np.asarray(p, dtype=float), 1e-12, 1 - 1e-12)
     if p.size <= SCALAR_QUANTILE_MAX_VALUES:
         inv_cdf = _STANDARD_NORMAL.inv_cdf
         return np.array([inv_cdf(x) for x in p.ravel().tolist()], dtype=float).reshape(p.shape)
@@ -166,6 +166,11 @@ def _grid(dimension: int, points: int) -> np.ndarray:
         base = base[np.random.default_rng(7919 * dimension).permutation(points)]
     base.setflags(write=False)
     return base
+
+
+def clamp(values: np.ndarray, low: np.ndarray | float, high: np.ndarray | float) -> np.ndarray:
+    """``np.clip`` (``min(max(values, low), high)``) without its per-call overhead."""
+    return np.asarray(np.minimum(np.maximum(values, low), high))
 
 
 def first_match(
@@ -232,7 +237,7 @@ def two_point_quantile(
         np.minimum(QUANTILE_SMOOTHING_BAND, QUANTILE_SMOOTHING_TAIL_SHARE * (1.0 - q)),
         QUANTILE_SMOOTHING_MIN_BAND,
     )
-    weight = np.clip((q - (1.0 - high_share) + band) / (2 * band), 0.0, 1.0)
+    weight = clamp((q - (1.0 - high_share) + band) / (2 * band), 0.0, 1.0)
     return np.asarray(low + (high - low) * weight, dtype=float)
 
 

@@ -134,7 +134,7 @@ def steps_s(
     """Several step times per scenario in one vectorized call: each point is ``(P, A, D,
     K)``, arrays of one shape whose last axis is the scenarios (rows of batches or quantile
     levels before it are priced alike)."""
-    stacked = [np.stack([pt[i] for pt in points]) for i in range(4)]
+    stacked = [np.array([pt[i] for pt in points], dtype=float) for i in range(4)]
     times = step_s(inp, *stacked)
     return [times[i] for i in range(len(points))]
 

@@ -24,7 +24,7 @@ maximum is ≥ the maximum.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from typing import Generic, Protocol, TypeVar, runtime_checkable
+from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
 import numpy as np
 from numpy.typing import NDArray
@@ -146,6 +146,10 @@ class StepCoefficients(Generic[N]):
     eager_s: N
     fixed_s: N
     seq_s: N
+    #: Whether any configuration routes to experts, or has sliding-window layers: their
+    #: terms are skipped (they would add zeros) when none does.
+    moe: bool = True
+    windowed: bool = True
 
     @staticmethod
     def of(
@@ -197,12 +201,18 @@ class StepCoefficients(Generic[N]):
             eager_s=layers * eff.prefill_layer_overhead_s,
             fixed_s=(shape.pp - 1.0) * PIPELINE_HOP_LATENCY_S + eff.step_overhead_s,
             seq_s=shape.sequence_share * eff.seq_overhead_s,
+            moe=bool(np.any(np.greater(shape.expert_bytes, 0.0))),
+            windowed=bool(np.any(np.greater(kv_window, 0.0))),
         )
         return coefficients
 
     def floats(self) -> StepCoefficients[float]:
         """The same coefficients as plain floats (one configuration)."""
-        return StepCoefficients(*(float(getattr(self, f.name)) for f in fields(self)))
+        flags = {"moe", "windowed"}
+        values: dict[str, Any] = {
+            f.name: float(getattr(self, f.name)) for f in fields(self) if f.name not in flags
+        }
+        return StepCoefficients(**values, moe=self.moe, windowed=self.windowed)
 
     def time_s(
         self,
@@ -217,13 +227,18 @@ class StepCoefficients(Generic[N]):
         d = decode_seqs / pp
         kv = decode_kv_tokens / pp
         tokens = p + d
-        experts = self.num_experts * (1.0 - self.keep**tokens)
+        t_memory = self.dense_s
+        if self.moe:
+            experts = self.num_experts * (1.0 - self.keep**tokens)
+            t_memory = t_memory + experts * self.expert_s
         t_compute = self.token_flop_s * tokens + self.head_flop_s * d
-        t_linear = _soft_max(self.dense_s + experts * self.expert_s, t_compute, self.n, self.inv_n)
+        t_linear = _soft_max(t_memory, t_compute, self.n, self.inv_n)
         pairs = prefill_attn_tokens / pp
-        # Sliding-window layers attend to at most `window` cached tokens per new token.
-        pairs = pairs + self.window_share * (fmin(pairs, p * self.window_tokens) - pairs)
-        t_kv = kv * self.kv_global_s + fmin(kv, d * self.window_tokens) * self.kv_window_s
+        t_kv = kv * self.kv_global_s
+        if self.windowed:
+            # Sliding-window layers attend to at most `window` cached tokens per new token.
+            pairs = pairs + self.window_share * (fmin(pairs, p * self.window_tokens) - pairs)
+            t_kv = t_kv + fmin(kv, d * self.window_tokens) * self.kv_window_s
         t_attn = _soft_max(t_kv, self.pair_s * pairs + self.context_s * kv, self.n, self.inv_n)
         stage = (
             (t_linear + t_attn) * self.imbalance

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.perf_fixtures import deepseek_v3, gpt_oss_120b, h100, l4, llama_8b, llama_70b, mixtral
 
-from predeploy.core.latency import EfficiencyParams, RooflineStepCost, step_time
-from predeploy.core.roofline import allreduce_time_s, hardware_rates, roofline_floor_s
+from predeploy.core.latency import EfficiencyParams, RooflineStepCost, StepCoefficients, step_time
+from predeploy.core.roofline import (
+    PIPELINE_HOP_LATENCY_S,
+    HardwareRates,
+    StepShape,
+    allreduce_time_s,
+    expected_experts,
+    hardware_rates,
+    kv_read_bytes,
+    roofline_floor_s,
+    smooth_max,
+)
 from predeploy.core.types import ModelArchitecture, Precision
+from predeploy.core.workload import EfficiencyArrays
 
 MODELS = {
     "llama_8b": llama_8b,
@@ -137,3 +150,92 @@ def test_decode_stretch_times_equal_one_step_at_a_time(
     vectorised = cost.decode_step_times_s(decode, kv)
     one_by_one = [cost.step_time_s(0, 0.0, decode, int(k)) for k in kv]
     assert vectorised == pytest.approx(one_by_one, rel=1e-12)
+
+
+def _formula(cost: RooflineStepCost, p: float, a: float, d: float, k: float) -> float:
+    """The module docstring's step time, term by term from the roofline primitives (an
+    independent check of the folded coefficients both fast paths share)."""
+    shape, hw, eff = cost.shape, cost.hardware, cost.params
+    pp = shape.pp
+    pf, df, kv = p / pp, d / pp, k / pp
+    tokens = pf + df
+    n = eff.overlap_exponent
+    hbm = hw.hbm_bytes_per_s * eff.bandwidth_efficiency
+    experts = expected_experts(tokens, shape.num_experts, shape.experts_per_token)
+    t_gemm = (
+        shape.dense_flops_per_token * tokens + shape.head_flops_per_token * df
+    ) / (hw.gemm_flops_per_s * eff.compute_efficiency) + shape.expert_flops_per_token * tokens / (
+        hw.gemm_flops_per_s * eff.moe_compute_efficiency
+    )
+    t_linear = smooth_max((shape.dense_bytes + experts * shape.expert_bytes) / hbm, t_gemm, n)
+    window = shape.kv_window_bytes_per_context_token
+    share = window / (shape.kv_bytes_per_context_token + window)
+    pairs = a / pp
+    pairs = pairs * (1.0 - share) + min(pairs, pf * shape.window_tokens) * share
+    attn_flops = shape.prefill_flops_per_pair * pairs + shape.decode_flops_per_context_token * kv
+    t_attn = smooth_max(
+        kv_read_bytes(shape, df, kv) / hbm,
+        attn_flops / (hw.attention_flops_per_s * eff.attention_efficiency),
+        n,
+    )
+    imbalance = 1.0 + shape.expert_parallel * (1.0 / eff.expert_parallel_efficiency - 1.0)
+    t_comm = shape.allreduces_per_stage * allreduce_time_s(
+        tokens * shape.allreduce_bytes_per_token, hw, eff.comm_efficiency, eff.allreduce_latency_s
+    )
+    eager = eff.prefill_layer_overhead_s if pf > 0 else 0.0
+    stage = (
+        (t_linear + t_attn) * imbalance
+        + t_comm
+        + shape.layers_per_stage * (eff.layer_overhead_s + eager)
+        + shape.moe_layers_per_stage * eff.moe_layer_overhead_s
+    )
+    return float(
+        pp * stage
+        + (pp - 1.0) * PIPELINE_HOP_LATENCY_S
+        + eff.step_overhead_s
+        + d * shape.sequence_share * eff.seq_overhead_s
+    )
+
+
+@settings(max_examples=40)
+@given(
+    model=st.sampled_from(sorted(MODELS)),
+    tp=st.sampled_from([1, 2, 8]),
+    pp=st.sampled_from([1, 2]),
+    prefill=st.integers(min_value=0, max_value=16_384),
+    decode=st.integers(min_value=0, max_value=1024),
+    context=st.integers(min_value=1, max_value=32_768),
+)
+def test_folded_coefficients_give_the_documented_formula(
+    model: str, tp: int, pp: int, prefill: int, decode: int, context: int
+) -> None:
+    params = EfficiencyParams(prefill_layer_overhead_s=2e-5, allreduce_latency_s=1e-5)
+    cost = RooflineStepCost(MODELS[model](), h100(), Precision.FP8, params, tp=tp, pp=pp)
+    args = (prefill, prefill * context / 2.0, decode, decode * context)
+    assert _reference(cost, *args) == pytest.approx(_formula(cost, *args), rel=1e-12)
+
+
+def _stacked(items: list[object]) -> dict[str, np.ndarray]:
+    return {f.name: np.array([getattr(i, f.name) for i in items]) for f in fields(items[0])}  # type: ignore[arg-type]
+
+
+def test_terms_skipped_for_dense_full_attention_models_change_nothing() -> None:
+    """Priced alone, a dense model without sliding windows skips the expert and window terms;
+    priced alongside a MoE and a windowed model it does not; the times are identical."""
+    costs = [
+        RooflineStepCost(model(), h100(), Precision.FP8, EfficiencyParams(), tp=2)
+        for model in (llama_8b, mixtral, gpt_oss_120b)
+    ]
+    alone = StepCoefficients.of(costs[0].shape, costs[0].hardware, EfficiencyParams())
+    assert not alone.moe and not alone.windowed
+    together = StepCoefficients.of(
+        StepShape(**_stacked([c.shape for c in costs])),
+        HardwareRates(**_stacked([c.hardware for c in costs])),
+        EfficiencyArrays.from_params([EfficiencyParams()] * 3),
+    )
+    assert together.moe and together.windowed
+    work = (np.full(3, 512.0), np.full(3, 512.0 * 900), np.full(3, 48.0), np.full(3, 48.0 * 1500))
+    mixed = np.asarray(together.time_s(*work))
+    assert float(alone.time_s(*(w[0] for w in work))) == mixed[0]
+    for i, cost in enumerate(costs):
+        assert cost.step_time_s(512, 512.0 * 900, 48, 48 * 1500) == pytest.approx(mixed[i])

@@ -1,0 +1,77 @@
+"""Distribution helpers of the fluid model: Φ⁻¹, selection, clamping and percentiles."""
+
+from __future__ import annotations
+
+import statistics
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from predeploy.core.fluid_stats import (
+    PERCENTILES,
+    SCALAR_QUANTILE_MAX_VALUES,
+    clamp,
+    first_match,
+    latency_stats,
+    normal_quantile,
+)
+
+
+def test_normal_quantile_known_values() -> None:
+    p = np.array([0.5, 0.975, 0.99, 0.025, 1e-10])
+    expected = [0.0, 1.959963984540054, 2.326347874040841, -1.959963984540054, -6.361340902404]
+    assert normal_quantile(p) == pytest.approx(expected, rel=1e-12, abs=1e-15)
+
+
+def test_normal_quantile_small_and_large_arrays_agree_exactly() -> None:
+    """Small arrays take the standard library's compiled AS241, large ones the vectorised
+    form: the same algorithm, the same values, whatever the batch size."""
+    p = np.concatenate([np.linspace(1e-12, 1 - 1e-12, 4001), [0.075, 0.925, 0.5, 1e-300]])
+    large = normal_quantile(p)
+    assert p.size > SCALAR_QUANTILE_MAX_VALUES
+    small = np.concatenate(
+        [normal_quantile(chunk) for chunk in np.array_split(p, p.size // 8)]
+    )
+    assert np.array_equal(large, small)
+    inv_cdf = statistics.NormalDist().inv_cdf
+    assert large[:-1] == pytest.approx([inv_cdf(x) for x in p[:-1]], rel=1e-15, abs=1e-15)
+    assert np.all(np.diff(large[:4001]) > 0)
+
+
+def test_normal_quantile_keeps_the_shape() -> None:
+    levels = np.array([[0.5], [0.9], [0.99]])
+    assert normal_quantile(levels).shape == (3, 1)
+    assert normal_quantile(np.full((2, 100), 0.9)).shape == (2, 100)
+
+
+@given(
+    st.lists(st.floats(min_value=-5, max_value=5), min_size=1, max_size=12),
+    st.floats(min_value=-2, max_value=0),
+    st.floats(min_value=0, max_value=2),
+)
+def test_clamp_is_clip(values: list[float], low: float, high: float) -> None:
+    x = np.array(values)
+    assert np.array_equal(clamp(x, low, high), np.clip(x, low, high))
+
+
+def test_first_match_is_select() -> None:
+    rng = np.random.default_rng(3)
+    kinds = rng.integers(0, 4, size=50)
+    choices = [rng.normal(size=50) for _ in range(3)]
+    conditions = [kinds == 0, kinds <= 1, kinds == 2]
+    assert np.array_equal(
+        first_match(conditions, choices, -1.0), np.select(conditions, choices, -1.0)
+    )
+
+
+def test_latency_stats_are_numpy_percentiles() -> None:
+    samples = np.random.default_rng(5).lognormal(size=(7, 128))
+    out: dict[str, np.ndarray] = {}
+    latency_stats("ttft_ms", samples, out)
+    assert out["ttft_ms_mean"] == pytest.approx(samples.mean(axis=1), rel=1e-14)
+    for label, q in PERCENTILES.items():
+        assert out[f"ttft_ms_{label}"] == pytest.approx(
+            np.percentile(samples, q, axis=1), rel=1e-12
+        )

@@ -55,8 +55,8 @@ def poisson_support(mean: float) -> int:
 #: Array elements (levels × counts) a cluster-count quantile aims to price per vectorised
 #: call: up to :data:`CLUSTER_COUNT_MAX_BLOCK` counts at once for few levels, one at a time
 #: for many.
-CLUSTER_COUNT_BLOCK_ELEMENTS = 2048
-CLUSTER_COUNT_MAX_BLOCK = 16
+CLUSTER_COUNT_BLOCK_ELEMENTS = 4096
+CLUSTER_COUNT_MAX_BLOCK = 32
 _COUNTS = np.arange(1, MAX_PROMPTS_PER_CYCLE + 1, dtype=np.float64)
 _LOG_FACTORIAL_OF_COUNTS = np.array([math.lgamma(k + 1.0) for k in _COUNTS])
 

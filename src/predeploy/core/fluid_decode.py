@@ -117,16 +117,18 @@ def first_wave(inp: FluidInputs, op: OperatingPoint, req: RequestGrid) -> FirstW
     """The first wave of burst, closed-loop and max-throughput runs (module docstring)."""
     kind, st, prompt, kb, col = op.kind, op.steady, op.prompt, req.index, columns
     waved = (kind == BURST) | (kind == CLOSED_LOOP) | (kind == MAX_THROUGHPUT)
+    separate = np.asarray(inp.separate_prefill_batches, dtype=bool)
+    if not np.any(waved):
+        # Open loops and static batches only: no sample is in a first wave.
+        ones = np.ones_like(st.t_mix)
+        member = np.zeros(kb.shape, dtype=bool)
+        return FirstWave(st.t_mix, ones, np.ones(kb.shape), member, separate)
     wave_size = np.where(
         kind == BURST, op.burst_wave, np.where(kind == CLOSED_LOOP, op.closed_wave, op.max_batch)
     )
     wave_tokens = np.minimum(st.budget, np.maximum(wave_size * prompt, prompt))
     kv_now = op.batch * (prompt + 0.5 * inp.output_tokens)
-    t_wave = (
-        step_s(inp, wave_tokens, wave_tokens * prompt / 2.0, op.batch, kv_now)
-        if np.any(waved)
-        else st.t_mix
-    )
+    t_wave = step_s(inp, wave_tokens, wave_tokens * prompt / 2.0, op.batch, kv_now)
     frac = np.mod(kb, col(wave_size)) / col(wave_size)
     n_prompts = op.num_prompts
     run_length = np.where(
@@ -140,7 +142,7 @@ def first_wave(inp: FluidInputs, op: OperatingPoint, req: RequestGrid) -> FirstW
         steps=np.maximum(wave_size * prompt / wave_tokens, 1.0),
         stall_share=(1.0 - frac) + frac * has_next,
         member=(kb < col(wave_size)) & waved[:, None],
-        separate=np.asarray(inp.separate_prefill_batches, dtype=bool),
+        separate=separate,
     )
 
 
@@ -165,6 +167,11 @@ def tpot_samples(
     if open_rows.size:
         tpot_k[open_rows] = _open_loop_tpot(
             inp, op, open_rows, gaps[open_rows], (u, z), tpot_k[open_rows], ttft[open_rows]
+        )
+    if not np.any(wave.member):
+        return np.asarray(
+            np.where(op.kind[:, None] == STATIC_BATCH, col(static.decode_mean_s), tpot_k),
+            dtype=float,
         )
     stall_steps = col(wave.steps) * wave.stall_share
     # Piggy-backed prefill: each stalled step still yields a token, so a request is stalled

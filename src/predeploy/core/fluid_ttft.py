@@ -46,7 +46,9 @@ from predeploy.core.fluid_queueing import (
 )
 from predeploy.core.fluid_stats import columns, first_match, grid
 from predeploy.core.fluid_steady import (
+    BURST,
     CLOSED_LOOP,
+    MAX_THROUGHPUT,
     OPEN_LOOP,
     STATIC_BATCH,
     FluidInputs,
@@ -72,7 +74,9 @@ def time_to_first_token(
         ttft_open = open_loop_ttft(inp, op, req, svc, (service_prefill, service_cv2))
     else:
         ttft_open = svc
-    ttft_burst = wave_ttft(op, req, op.burst_wave)
+    # Bursts and offline runs (the loads ``first_match`` leaves to its default) in waves.
+    waved = (kind == BURST) | (kind == MAX_THROUGHPUT)
+    ttft_burst = wave_ttft(op, req, op.burst_wave) if np.any(waved) else svc
     if np.any(kind == CLOSED_LOOP):
         ttft_closed = closed_loop_ttft(inp, op, req, svc, service_prefill)
     else:

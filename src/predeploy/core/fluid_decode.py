@@ -168,22 +168,19 @@ def tpot_samples(
         tpot_k[open_rows] = _open_loop_tpot(
             inp, op, open_rows, gaps[open_rows], (u, z), tpot_k[open_rows], ttft[open_rows]
         )
-    if not np.any(wave.member):
-        return np.asarray(
-            np.where(op.kind[:, None] == STATIC_BATCH, col(static.decode_mean_s), tpot_k),
-            dtype=float,
+    if np.any(wave.member):
+        stall_steps = col(wave.steps) * wave.stall_share
+        # Piggy-backed prefill: each stalled step still yields a token, so a request is
+        # stalled for at most its own gaps, each ``t_w − t_dec`` longer. Separate prefill
+        # batches yield none: the stall is one long gap of ``stall_steps · t_w`` on top of
+        # the decode steps.
+        extra = np.where(
+            col(wave.separate),
+            stall_steps * col(wave.step_s),
+            np.minimum(stall_steps, gaps) * col(wave.step_s - st.t_dec),
         )
-    stall_steps = col(wave.steps) * wave.stall_share
-    # Piggy-backed prefill: each stalled step still yields a token, so a request is stalled
-    # for at most its own gaps, each ``t_w − t_dec`` longer. Separate prefill batches yield
-    # none: the stall is one long gap of ``stall_steps · t_w`` on top of the decode steps.
-    extra = np.where(
-        col(wave.separate),
-        stall_steps * col(wave.step_s),
-        np.minimum(stall_steps, gaps) * col(wave.step_s - st.t_dec),
-    )
-    tpot_wave = col(st.t_dec) + extra / gaps
-    tpot_k = np.where(wave.member, tpot_wave, tpot_k)
+        tpot_wave = col(st.t_dec) + extra / gaps
+        tpot_k = np.where(wave.member, tpot_wave, tpot_k)
     return np.asarray(
         np.where(op.kind[:, None] == STATIC_BATCH, col(static.decode_mean_s), tpot_k), dtype=float
     )

@@ -34,20 +34,23 @@ MODELS = {
 }
 
 
+#: Configurations and batches the step-time formulas are checked on.
+STEP_CASES = {
+    "model": st.sampled_from(sorted(MODELS)),
+    "tp": st.sampled_from([1, 2, 8]),
+    "pp": st.sampled_from([1, 2]),
+    "prefill": st.integers(min_value=0, max_value=16_384),
+    "decode": st.integers(min_value=0, max_value=1024),
+    "context": st.integers(min_value=1, max_value=32_768),
+}
+
+
 def _reference(cost: RooflineStepCost, p: int, a: float, d: int, k: int) -> float:
     return float(step_time(cost.shape, cost.hardware, cost.params, p, a, d, k))
 
 
 @settings(max_examples=60)
-@given(
-    model=st.sampled_from(sorted(MODELS)),
-    tp=st.sampled_from([1, 2, 8]),
-    pp=st.sampled_from([1, 2]),
-    prefill=st.integers(min_value=0, max_value=16_384),
-    decode=st.integers(min_value=0, max_value=1024),
-    context=st.integers(min_value=1, max_value=32_768),
-    overlap=st.floats(min_value=1.0, max_value=50.0),
-)
+@given(**STEP_CASES, overlap=st.floats(min_value=1.0, max_value=50.0))
 def test_fast_step_time_equals_the_vectorised_formula(
     model: str, tp: int, pp: int, prefill: int, decode: int, context: int, overlap: float
 ) -> None:
@@ -198,14 +201,7 @@ def _formula(cost: RooflineStepCost, p: float, a: float, d: float, k: float) -> 
 
 
 @settings(max_examples=40)
-@given(
-    model=st.sampled_from(sorted(MODELS)),
-    tp=st.sampled_from([1, 2, 8]),
-    pp=st.sampled_from([1, 2]),
-    prefill=st.integers(min_value=0, max_value=16_384),
-    decode=st.integers(min_value=0, max_value=1024),
-    context=st.integers(min_value=1, max_value=32_768),
-)
+@given(**STEP_CASES)
 def test_folded_coefficients_give_the_documented_formula(
     model: str, tp: int, pp: int, prefill: int, decode: int, context: int
 ) -> None:

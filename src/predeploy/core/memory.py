@@ -112,12 +112,15 @@ def fit_memory(
     max_num_batched_tokens: int = 8192,
     max_num_seqs: int = 256,
     expert_parallel: bool = False,
+    expert_factor: float = 1.0,
 ) -> MemoryFit:
     """Does the model fit on ``tp × pp`` GPUs, and how many tokens does the KV cache hold?
 
     It fits when weights + reserve leave room in ``gpu_memory_utilization × device memory`` for
     the KV cache of at least one sequence of ``context_tokens``. ``kv_capacity_tokens`` counts
     tokens of sequences of ``context_tokens`` each (sliding-window layers hold only the window).
+    ``expert_factor``: bytes the engine holds per checkpoint byte of routed experts
+    (:func:`~predeploy.core.weights.expert_load_factor`).
     """
     if tp < 1 or pp < 1:
         raise ValueError(f"tp and pp must be >= 1, got tp={tp}, pp={pp}")
@@ -125,7 +128,9 @@ def fit_memory(
         raise ValueError(f"gpu_memory_utilization must be in (0, 1], got {gpu_memory_utilization}")
     context = max(int(context_tokens), 1)
     usable = gpu_memory_utilization * device_bytes(gpu)
-    weights = weight_bytes_per_gpu(model, precision, tp, pp, expert_parallel=expert_parallel)
+    weights = weight_bytes_per_gpu(
+        model, precision, tp, pp, expert_parallel=expert_parallel, expert_factor=expert_factor
+    )
     batched = max(max_num_batched_tokens, 1)
     reserve = reserve_bytes_per_gpu(model, tp, batched, max(max_num_seqs, 1))
     kv_budget = usable - weights - reserve

@@ -24,6 +24,7 @@ from predeploy.core.types import (
     ServingScenario,
     VllmSettings,
 )
+from predeploy.core.weights import expert_load_factor
 
 
 class CalibratedEngine:
@@ -39,10 +40,12 @@ class CalibratedEngine:
         self, model: ModelCard, gpu: GpuSpec, precision: Precision, tp: int, context_tokens: int
     ) -> MemoryFit:
         seqs, tokens = scheduler_defaults(Engine.VLLM, gpu)
+        arch = model.architecture
         return fit_memory(
-            model.architecture, gpu, precision, tp,
+            arch, gpu, precision, tp,
             gpu_memory_utilization=self.gpu_memory_utilization,
             context_tokens=context_tokens, max_num_batched_tokens=tokens, max_num_seqs=seqs,
+            expert_factor=expert_load_factor(arch, precision, Engine.VLLM, gpu),
         )
 
     def vllm_settings(

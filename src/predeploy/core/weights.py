@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from predeploy.core.kv_cache import DEFAULT_MLA_ROPE_DIM
-from predeploy.core.types import ModelArchitecture, Precision
+from predeploy.core.types import Engine, GpuSpec, ModelArchitecture, Precision
 
 #: Bytes per weight element for each stored precision, including quantization scales.
 #: bf16/fp16: 2 B. fp8/int8: 1 B plus per-channel or 128×128-block scales (< 0.1 %, ignored).
@@ -29,6 +29,18 @@ BYTES_PER_WEIGHT: dict[Precision, float] = {
     Precision.INT4: (128 * 4 + 20) / 128 / 8,
     Precision.FP4: 4.25 / 8,
 }
+
+#: Bytes vLLM holds per checkpoint byte of routed experts for four-bit MoE checkpoints on
+#: NVIDIA GPUs that serve FP4 weight-only (no FP4 tensor cores: Ampere, Ada, Hopper; vLLM 0.11's
+#: Marlin/Triton MXFP4 MoE kernels lay the experts out padded). Measured from vLLM's startup line
+#: "Model loading took X GiB memory", less the 16-bit layers, over the checkpoint's expert bytes:
+#: gpt-oss-20b on A100-80GB, 13.72 GiB against a 12.8 GiB checkpoint (experts 9.455 GiB →
+#: ×1.097; myoceane.fr post 10289, "vLLM 部署地端模型系統訊息記錄 A100", 2026-04-18);
+#: gpt-oss-120b on one 80 GB GPU, vLLM 0.11.2, 65.9651 GiB against 60.8 GiB (experts
+#: 56.73 GiB → ×1.092; blog.huikang.dev, "vLLM logs", 2025-12-28; the same figure in
+#: ovg-project/kvcached#187). Their mean. Not known for FP4 tensor-core GPUs (Blackwell) or
+#: for other engines: 1 there.
+VLLM_WEIGHT_ONLY_FP4_EXPERT_FACTOR = 1.094
 
 #: Embedding table and LM head stay in 16 bits under fp8/int/fp4 quantization (vLLM's fp8 and
 #: AWQ/GPTQ methods, and NVIDIA ModelOpt checkpoints, quantize only the transformer linear layers).
@@ -113,13 +125,33 @@ def linear_bytes_per_weight(model: ModelArchitecture, precision: Precision) -> f
     return BYTES_PER_WEIGHT[precision]
 
 
-def weight_bytes(model: ModelArchitecture, precision: Precision) -> float:
-    """All weight bytes of the model at ``precision`` (before any split)."""
+def expert_load_factor(
+    model: ModelArchitecture, precision: Precision, engine: Engine, gpu: GpuSpec
+) -> float:
+    """Bytes ``engine`` holds on ``gpu`` per checkpoint byte of routed experts:
+    :data:`VLLM_WEIGHT_ONLY_FP4_EXPERT_FACTOR` for vLLM serving a four-bit MoE checkpoint
+    weight-only on an NVIDIA GPU, else 1 (the checkpoint's bytes)."""
+    if (
+        engine == Engine.VLLM
+        and model.is_moe
+        and precision == Precision.FP4
+        and gpu.vendor == "nvidia"
+        and Precision.FP4 in gpu.weight_only_precisions
+    ):
+        return VLLM_WEIGHT_ONLY_FP4_EXPERT_FACTOR
+    return 1.0
+
+
+def weight_bytes(
+    model: ModelArchitecture, precision: Precision, expert_factor: float = 1.0
+) -> float:
+    """All weight bytes of the model at ``precision`` (before any split); ``expert_factor``:
+    :func:`expert_load_factor`, the bytes held per checkpoint byte of routed experts."""
     parts = param_breakdown(model)
     return (
         (parts.embedding + parts.lm_head) * UNQUANTIZED_BYTES_PER_WEIGHT
         + parts.linear * linear_bytes_per_weight(model, precision)
-        + parts.experts * BYTES_PER_WEIGHT[precision]
+        + parts.experts * BYTES_PER_WEIGHT[precision] * expert_factor
     )
 
 
@@ -130,15 +162,18 @@ def weight_bytes_per_gpu(
     pp: int = 1,
     *,
     expert_parallel: bool = False,
+    expert_factor: float = 1.0,
 ) -> float:
     """Weight bytes on each GPU: linear layers and the vocabulary are split ``tp`` ways and the
     layers ``pp`` ways (vLLM ``VocabParallelEmbedding``/``ParallelLMHead``, column/row parallel
     linears; experts split by TP or EP hold the same bytes per GPU on average). With
     ``expert_parallel`` (attention data-parallel, experts spread over the ``tp`` GPUs) every GPU
-    holds all non-expert weights and ``1/tp`` of the experts."""
+    holds all non-expert weights and ``1/tp`` of the experts. ``expert_factor``: as for
+    :func:`weight_bytes`."""
+    total = weight_bytes(model, precision, expert_factor)
     if not (expert_parallel and model.is_moe):
-        return weight_bytes(model, precision) / (tp * pp)
+        return total / (tp * pp)
     parts = param_breakdown(model)
-    experts = parts.experts * BYTES_PER_WEIGHT[precision]
-    return (weight_bytes(model, precision) - experts + experts / tp) / pp
+    experts = parts.experts * BYTES_PER_WEIGHT[precision] * expert_factor
+    return (total - experts + experts / tp) / pp
 

@@ -37,7 +37,7 @@ from predeploy.core.types import (
     ServingScenario,
     VllmSettings,
 )
-from predeploy.core.weights import weight_bytes_per_gpu
+from predeploy.core.weights import expert_load_factor, weight_bytes_per_gpu
 
 LOAD_CODES: dict[str, int] = {
     "max_throughput": MAX_THROUGHPUT,
@@ -142,6 +142,10 @@ def _wide_ep(scenario: ServingScenario, stated: EngineSettings) -> bool:
     return bool(scenario.expert_parallel or stated.expert_parallel) and scenario.model.is_moe
 
 
+def _expert_factor(scenario: ServingScenario) -> float:
+    return expert_load_factor(scenario.model, scenario.precision, scenario.engine, scenario.gpu)
+
+
 def _memory_utilization(scenario: ServingScenario, context: int, seqs: int, tokens: int) -> float:
     """The engine's memory share, as a share of the whole device (for ``fit_memory``): a
     stated share of the device or of the memory the weights leave, else the engine's."""
@@ -161,6 +165,7 @@ def _memory_utilization(scenario: ServingScenario, context: int, seqs: int, toke
         scenario.tp,
         scenario.pp,
         expert_parallel=_wide_ep(scenario, stated),
+        expert_factor=_expert_factor(scenario),
     ) + reserve_bytes_per_gpu(scenario.model, scenario.tp, tokens, seqs)
     free = max(total - taken, 0.0)
     return min(max((taken + share_of_free * free) / total, 0.05), 1.0)
@@ -199,6 +204,7 @@ def prepare(scenario: ServingScenario) -> PreparedScenario:
         max_num_batched_tokens=tokens,
         max_num_seqs=seqs,
         expert_parallel=wide_ep,
+        expert_factor=_expert_factor(scenario),
     )
     if scenario.vllm is not None:
         settings = scenario.vllm

@@ -9,9 +9,11 @@ from tests.perf_fixtures import deepseek_v3, gpt_oss_120b, h100, l4, llama_8b, l
 
 from predeploy.core.kv_cache import kv_bytes_per_token, kv_layout
 from predeploy.core.memory import DEVICE_BYTES_PER_DATASHEET_GB, fit_memory, smallest_fitting_tp
-from predeploy.core.types import KvCacheDtype, Precision
+from predeploy.core.types import Engine, GpuSpec, KvCacheDtype, Precision
 from predeploy.core.weights import (
     BYTES_PER_WEIGHT,
+    VLLM_WEIGHT_ONLY_FP4_EXPERT_FACTOR,
+    expert_load_factor,
     param_breakdown,
     weight_bytes,
     weight_bytes_per_gpu,
@@ -80,6 +82,47 @@ def test_fp4_moe_quantizes_experts_only() -> None:
     expected = parts.experts * 4.25 / 8 + (parts.linear + parts.embedding + parts.lm_head) * 2
     assert weight_bytes(model, Precision.FP4) == pytest.approx(expected)
     assert 60e9 < expected < 70e9  # the released MXFP4 checkpoint is ~65 GB
+
+
+def _weight_only_fp4(gpu: GpuSpec) -> GpuSpec:
+    return gpu.model_copy(update={"weight_only_precisions": (Precision.FP4,)})
+
+
+def test_vllm_holds_weight_only_fp4_experts_as_its_logs_say() -> None:
+    """vLLM's "Model loading took 65.9651 GiB" for gpt-oss-120b on an 80 GB Hopper GPU."""
+    model, hopper = gpt_oss_120b(), _weight_only_fp4(h100())
+    factor = expert_load_factor(model, Precision.FP4, Engine.VLLM, hopper)
+    assert factor == VLLM_WEIGHT_ONLY_FP4_EXPERT_FACTOR
+    loaded_gib = weight_bytes(model, Precision.FP4, factor) / 2**30
+    assert loaded_gib == pytest.approx(65.9651, rel=0.005)
+    assert weight_bytes(model, Precision.FP4) / 2**30 == pytest.approx(60.8, rel=0.005)
+
+
+def test_expert_factor_only_where_it_was_measured() -> None:
+    model, hopper = gpt_oss_120b(), _weight_only_fp4(h100())
+    blackwell = h100().model_copy(update={"supported_precisions": (Precision.FP4,)})
+    assert expert_load_factor(model, Precision.FP4, Engine.SGLANG, hopper) == 1.0
+    assert expert_load_factor(model, Precision.FP4, Engine.VLLM, blackwell) == 1.0
+    assert expert_load_factor(llama_70b(), Precision.FP4, Engine.VLLM, hopper) == 1.0
+    assert expert_load_factor(model, Precision.FP8, Engine.VLLM, hopper) == 1.0
+
+
+def test_the_expert_factor_leaves_less_kv_cache() -> None:
+    model, hopper = gpt_oss_120b(), _weight_only_fp4(h100())
+    plain = fit_memory(model, hopper, Precision.FP4, 1, context_tokens=4096)
+    held = fit_memory(
+        model, hopper, Precision.FP4, 1, context_tokens=4096,
+        expert_factor=VLLM_WEIGHT_ONLY_FP4_EXPERT_FACTOR,
+    )
+    extra = held.weight_bytes_per_gpu - plain.weight_bytes_per_gpu
+    assert extra == pytest.approx(
+        param_breakdown(model).experts * BYTES_PER_WEIGHT[Precision.FP4] * 0.094
+    )
+    assert held.kv_capacity_tokens < plain.kv_capacity_tokens
+    wide = weight_bytes_per_gpu(
+        model, Precision.FP4, 4, expert_parallel=True, expert_factor=1.5
+    ) - weight_bytes_per_gpu(model, Precision.FP4, 4, expert_parallel=True)
+    assert wide == pytest.approx(extra / 0.094 * 0.5 / 4)
 
 
 def test_weights_split_evenly_over_tp_and_pp() -> None:

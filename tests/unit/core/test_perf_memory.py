@@ -98,6 +98,19 @@ def test_vllm_holds_weight_only_fp4_experts_as_its_logs_say() -> None:
     assert weight_bytes(model, Precision.FP4) / 2**30 == pytest.approx(60.8, rel=0.005)
 
 
+def test_kv_memory_of_a_published_vllm_startup() -> None:
+    """vLLM 0.11.2 serving gpt-oss-120b on one 80 GB Hopper GPU at gpu_memory_utilization 0.96,
+    max_num_batched_tokens 2,048, max_num_seqs 6: "Available KV cache memory: 8.99 GiB"
+    (blog.huikang.dev, "vLLM logs", 2025-12-28)."""
+    model, hopper = gpt_oss_120b(), _weight_only_fp4(h100())
+    fit = fit_memory(
+        model, hopper, Precision.FP4, 1, gpu_memory_utilization=0.96, context_tokens=98_304,
+        max_num_batched_tokens=2048, max_num_seqs=6,
+        expert_factor=expert_load_factor(model, Precision.FP4, Engine.VLLM, hopper),
+    )
+    assert fit.kv_cache_bytes_per_gpu / 2**30 == pytest.approx(8.99, rel=0.06)
+
+
 def test_expert_factor_only_where_it_was_measured() -> None:
     model, hopper = gpt_oss_120b(), _weight_only_fp4(h100())
     blackwell = h100().model_copy(update={"supported_precisions": (Precision.FP4,)})

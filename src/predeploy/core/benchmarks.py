@@ -14,7 +14,7 @@ import re
 from predeploy.core.cases import CalibrationCase, CaseScenario
 from predeploy.core.catalog import Catalog
 from predeploy.core.datasets import DATASETS, dataset_profile, token_distribution
-from predeploy.core.engine_args import parse_engine_args
+from predeploy.core.engine_args import parse_engine_args, served_checkpoint
 from predeploy.core.engines import default_kv_cache_dtype, engine_profile, vllm_batch_defaults
 from predeploy.core.errors import InputError, PredeployError
 from predeploy.core.memory import smallest_fitting_tp
@@ -199,7 +199,9 @@ def scenario_from_case(case: CalibrationCase | CaseScenario, catalog: Catalog) -
     kv_dtype = (
         sc.kv_cache_dtype
         or (stated.kv_cache_dtype if stated else None)
-        or default_kv_cache_dtype(sc.engine, precision)
+        or default_kv_cache_dtype(
+            sc.engine, precision, served_checkpoint(sc.engine_args) if sc.engine_args else None
+        )
     )
     in_process = sc.dataset.startswith(IN_PROCESS_DATASET_PREFIX)
     if sc.kv_cache_dtype is None and in_process and precision in QUANTIZED_KV_PRECISIONS:

@@ -118,6 +118,31 @@ def _value(flag: str, kind: ValueKind, raw: str) -> int | float | KvCacheDtype |
     )
 
 
+#: Commands whose first argument is the served checkpoint (``vllm serve X``, ``trtllm-serve X``).
+_SERVE_COMMANDS = frozenset({"serve", "trtllm-serve"})
+#: Flags naming the served checkpoint (SGLang ``--model-path``, vLLM/SGLang ``--model``).
+_MODEL_FLAGS = frozenset({"model", "model-path"})
+
+
+def served_checkpoint(text: str) -> str | None:
+    """The checkpoint an engine command line serves (``vllm serve X``, ``trtllm-serve X``,
+    ``--model X``, ``--model-path X``), or ``None`` when it names none."""
+    try:
+        tokens = shlex.split(_BRACKETED.sub(" ", text))
+    except ValueError:
+        return None
+    for i, token in enumerate(tokens):
+        following = tokens[i + 1] if i + 1 < len(tokens) else None
+        if token in _SERVE_COMMANDS and following and not following.startswith("-"):
+            return following
+        if token.startswith("--") and _flag_name(token) in _MODEL_FLAGS:
+            if "=" in token:
+                return token.split("=", 1)[1]
+            if following and not following.startswith("-"):
+                return following
+    return None
+
+
 def parse_engine_args(text: str) -> EngineSettings:
     """The settings an engine command line states (module docstring); errors name the flag."""
     try:

@@ -125,6 +125,10 @@ def vllm_batch_defaults(gpu: GpuSpec) -> tuple[int, int]:
     return 256, 2048
 
 
+#: Hugging Face organisation of NVIDIA's ModelOpt-quantized checkpoints.
+MODELOPT_CHECKPOINT_PREFIX = "nvidia/"
+
+
 def scheduler_defaults(engine: Engine | str, gpu: GpuSpec) -> tuple[int, int]:
     """``(max running sequences, token budget per step)`` of ``engine`` on ``gpu``."""
     profile = engine_profile(engine)
@@ -132,9 +136,18 @@ def scheduler_defaults(engine: Engine | str, gpu: GpuSpec) -> tuple[int, int]:
     return profile.max_num_seqs or seqs, profile.max_num_batched_tokens or tokens
 
 
-def default_kv_cache_dtype(engine: Engine | str, precision: Precision) -> KvCacheDtype:
-    """The KV-cache dtype a benchmark of ``engine`` at ``precision`` used unless it says."""
+def default_kv_cache_dtype(
+    engine: Engine | str, precision: Precision, checkpoint: str | None = None
+) -> KvCacheDtype:
+    """The KV-cache dtype a benchmark of ``engine`` at ``precision`` used unless it says.
+
+    ``checkpoint``: the checkpoint the benchmark served, when it names one. The fp8 KV cache
+    of quantized TensorRT-LLM runs comes with NVIDIA's ModelOpt checkpoints (``nvidia/...``,
+    and the unnamed ones of NVIDIA's own tables and MLPerf); a quantized checkpoint from
+    elsewhere (Qwen's block-FP8, OpenAI's MXFP4, DeepSeek's FP8) keeps a 16-bit KV cache.
+    """
     quantized = precision in (Precision.FP8, Precision.FP4)
-    if engine_profile(engine).fp8_kv_for_quantized and quantized:
+    modelopt = checkpoint is None or checkpoint.lower().startswith(MODELOPT_CHECKPOINT_PREFIX)
+    if engine_profile(engine).fp8_kv_for_quantized and quantized and modelopt:
         return KvCacheDtype.FP8
     return KvCacheDtype.AUTO

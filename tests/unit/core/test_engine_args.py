@@ -11,7 +11,7 @@ from tests.unit.core.test_perf_cases import LLAMA_8B_CONFIG
 from predeploy.core.benchmarks import scenario_from_case
 from predeploy.core.cases import parse_case
 from predeploy.core.catalog import InMemoryCatalog
-from predeploy.core.engine_args import parse_engine_args
+from predeploy.core.engine_args import parse_engine_args, served_checkpoint
 from predeploy.core.errors import InputError
 from predeploy.core.types import KvCacheDtype
 from predeploy.core.workload import prepare
@@ -164,3 +164,33 @@ def test_multi_step_scheduling_flags() -> None:
     assert parse_engine_args(sglang).scheduler_steps == 4
     with pytest.raises(InputError, match="num-scheduler-steps"):
         parse_engine_args("vllm serve m --num-scheduler-steps 0")
+
+
+@pytest.mark.parametrize(
+    ("command", "checkpoint"),
+    [
+        ("trtllm-serve Qwen/Qwen3-32B-FP8 --max_seq_len=40960", "Qwen/Qwen3-32B-FP8"),
+        ("vllm serve openai/gpt-oss-120b -tp 2", "openai/gpt-oss-120b"),
+        ("sglang.launch_server --model-path deepseek-ai/DeepSeek-R1", "deepseek-ai/DeepSeek-R1"),
+        ("python3 -m sglang.launch_server --model=zai-org/GLM-4.5-Air", "zai-org/GLM-4.5-Air"),
+        ("vllm serve --help", None),
+        ("--max-num-seqs 8", None),
+    ],
+)
+def test_served_checkpoint(command: str, checkpoint: str | None) -> None:
+    assert served_checkpoint(command) == checkpoint
+
+
+def test_quantized_trtllm_runs_get_an_fp8_kv_cache_only_from_modelopt_checkpoints() -> None:
+    """NVIDIA's ModelOpt checkpoints carry an fp8 KV cache; Qwen's block-FP8 one does not."""
+    catalog = InMemoryCatalog(gpus=[h100()])
+
+    def kv(args: str | None) -> KvCacheDtype:
+        case = _case(args)
+        case["scenario"].update({"engine": "trtllm", "precision": "fp8"})  # type: ignore[union-attr]
+        return scenario_from_case(parse_case(case), catalog).kv_cache_dtype
+
+    assert kv(None) == KvCacheDtype.FP8
+    assert kv("trtllm-serve nvidia/Llama-3.1-8B-Instruct-FP8") == KvCacheDtype.FP8
+    assert kv("trtllm-serve Qwen/Qwen3-8B-FP8") == KvCacheDtype.AUTO
+    assert kv("trtllm-serve Qwen/Qwen3-8B-FP8 --kv_cache_dtype fp8") == KvCacheDtype.FP8

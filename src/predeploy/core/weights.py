@@ -32,7 +32,8 @@ BYTES_PER_WEIGHT: dict[Precision, float] = {
 
 #: Bytes vLLM holds per checkpoint byte of routed experts for four-bit MoE checkpoints on
 #: NVIDIA GPUs that serve FP4 weight-only (no FP4 tensor cores: Ampere, Ada, Hopper; vLLM 0.11's
-#: Marlin/Triton MXFP4 MoE kernels lay the experts out padded). Measured from vLLM's startup line
+#: Marlin/Triton MXFP4 MoE kernels, whose weight layout is larger; why is not documented, a
+#: padded layout being the likely cause). Measured from vLLM's startup line
 #: "Model loading took X GiB memory", less the 16-bit layers, over the checkpoint's expert bytes:
 #: gpt-oss-20b on A100-80GB, 13.72 GiB against a 12.8 GiB checkpoint (experts 9.455 GiB →
 #: ×1.097; myoceane.fr post 10289, "vLLM 部署地端模型系統訊息記錄 A100", 2026-04-18);

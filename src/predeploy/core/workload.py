@@ -142,11 +142,14 @@ def _wide_ep(scenario: ServingScenario, stated: EngineSettings) -> bool:
     return bool(scenario.expert_parallel or stated.expert_parallel) and scenario.model.is_moe
 
 
-def _expert_factor(scenario: ServingScenario) -> float:
-    return expert_load_factor(scenario.model, scenario.precision, scenario.engine, scenario.gpu)
-
-
-def _memory_utilization(scenario: ServingScenario, context: int, seqs: int, tokens: int) -> float:
+def _memory_utilization(
+    scenario: ServingScenario,
+    seqs: int,
+    tokens: int,
+    *,
+    expert_parallel: bool,
+    expert_factor: float,
+) -> float:
     """The engine's memory share, as a share of the whole device (for ``fit_memory``): a
     stated share of the device or of the memory the weights leave, else the engine's."""
     profile = engine_profile(scenario.engine)
@@ -164,8 +167,8 @@ def _memory_utilization(scenario: ServingScenario, context: int, seqs: int, toke
         scenario.precision,
         scenario.tp,
         scenario.pp,
-        expert_parallel=_wide_ep(scenario, stated),
-        expert_factor=_expert_factor(scenario),
+        expert_parallel=expert_parallel,
+        expert_factor=expert_factor,
     ) + reserve_bytes_per_gpu(scenario.model, scenario.tp, tokens, seqs)
     free = max(total - taken, 0.0)
     return min(max((taken + share_of_free * free) / total, 0.05), 1.0)
@@ -191,7 +194,12 @@ def prepare(scenario: ServingScenario) -> PreparedScenario:
     chunked = chunked if stated.chunked_prefill is None else stated.chunked_prefill
     kv_dtype = stated.kv_cache_dtype or scenario.kv_cache_dtype
     wide_ep = _wide_ep(scenario, stated)
-    utilization = _memory_utilization(scenario, context, seqs, tokens)
+    expert_factor = expert_load_factor(
+        scenario.model, scenario.precision, scenario.engine, scenario.gpu
+    )
+    utilization = _memory_utilization(
+        scenario, seqs, tokens, expert_parallel=wide_ep, expert_factor=expert_factor
+    )
     memory = fit_memory(
         scenario.model,
         scenario.gpu,
@@ -204,7 +212,7 @@ def prepare(scenario: ServingScenario) -> PreparedScenario:
         max_num_batched_tokens=tokens,
         max_num_seqs=seqs,
         expert_parallel=wide_ep,
-        expert_factor=_expert_factor(scenario),
+        expert_factor=expert_factor,
     )
     if scenario.vllm is not None:
         settings = scenario.vllm

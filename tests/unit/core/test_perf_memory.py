@@ -128,14 +128,15 @@ def test_the_expert_factor_leaves_less_kv_cache() -> None:
         expert_factor=VLLM_WEIGHT_ONLY_FP4_EXPERT_FACTOR,
     )
     extra = held.weight_bytes_per_gpu - plain.weight_bytes_per_gpu
+    excess = VLLM_WEIGHT_ONLY_FP4_EXPERT_FACTOR - 1.0
     assert extra == pytest.approx(
-        param_breakdown(model).experts * BYTES_PER_WEIGHT[Precision.FP4] * 0.094
+        param_breakdown(model).experts * BYTES_PER_WEIGHT[Precision.FP4] * excess
     )
     assert held.kv_capacity_tokens < plain.kv_capacity_tokens
     wide = weight_bytes_per_gpu(
         model, Precision.FP4, 4, expert_parallel=True, expert_factor=1.5
     ) - weight_bytes_per_gpu(model, Precision.FP4, 4, expert_parallel=True)
-    assert wide == pytest.approx(extra / 0.094 * 0.5 / 4)
+    assert wide == pytest.approx(extra / excess * 0.5 / 4)
 
 
 def test_weights_split_evenly_over_tp_and_pp() -> None:

@@ -18,9 +18,11 @@ from predeploy.core.engine_args import parse_engine_args, served_checkpoint
 from predeploy.core.engines import default_kv_cache_dtype, engine_profile, vllm_batch_defaults
 from predeploy.core.errors import InputError, PredeployError
 from predeploy.core.memory import smallest_fitting_tp
+from predeploy.core.sglang_defaults import sglang_defaults, sglang_uses_legacy_rule
 from predeploy.core.types import (
     BenchmarkRecord,
     Engine,
+    EngineSettings,
     GpuSpec,
     KvCacheDtype,
     LoadSpec,
@@ -227,6 +229,7 @@ def scenario_from_case(case: CalibrationCase | CaseScenario, catalog: Catalog) -
     replicas = max(sc.gpu_count // (tp * pp), 1)
     wide_ep = _wide_ep_harness(sc, arch, tp)
     vllm = _historical_vllm_settings(sc, gpu, arch, tp, pp, prompt, output, kv_dtype)
+    settings = stated.model_copy(update={"kv_cache_dtype": kv_dtype}) if stated else None
     return ServingScenario(
         model_id=sc.model,
         model=arch,
@@ -243,8 +246,29 @@ def scenario_from_case(case: CalibrationCase | CaseScenario, catalog: Catalog) -
         served_over_api=not sc.dataset.startswith(IN_PROCESS_DATASET_PREFIX),
         vllm=vllm,
         expert_parallel=wide_ep,
-        engine_settings=stated.model_copy(update={"kv_cache_dtype": kv_dtype}) if stated else None,
+        engine_settings=_sglang_release_settings(sc, gpu, tp, pp, settings),
     )
+
+
+def _sglang_release_settings(
+    sc: CaseScenario, gpu: GpuSpec, tp: int, pp: int, stated: EngineSettings | None
+) -> EngineSettings | None:
+    """An SGLang release before 0.5.3 derived its memory share by an older rule
+    (:mod:`~predeploy.core.sglang_defaults`): that share, unless the command stated one."""
+    if sc.engine != Engine.SGLANG or not sglang_uses_legacy_rule(sc.engine_version):
+        return stated
+    stated = stated or EngineSettings()
+    legacy = sglang_defaults(
+        gpu,
+        tp,
+        pp,
+        dp_attention=bool(stated.expert_parallel),
+        chunked_prefill_size=stated.max_num_batched_tokens,
+        legacy=True,
+    )
+    if stated.gpu_memory_utilization is not None:
+        return stated
+    return stated.model_copy(update={"gpu_memory_utilization": legacy.mem_fraction_static})
 
 
 #: vLLM releases before this one defaulted ``gpu_memory_utilization`` to 0.90 (``EngineArgs``

@@ -11,6 +11,7 @@ from typing import Annotated
 
 from pydantic import Field
 
+from predeploy.core.sglang_defaults import sglang_defaults
 from predeploy.core.types import Engine, FrozenModel, GpuSpec, KvCacheDtype, Precision
 
 #: vLLM 0.33 device-size thresholds (GiB) of ``get_batch_defaults``.
@@ -45,6 +46,10 @@ class EngineProfile(FrozenModel):
     #: zero-overhead batch scheduler, vLLM's ``--async-scheduling``).
     overlap_scheduling: bool = False
     fp8_kv_for_quantized: bool = False
+    #: The memory share holds the weights and the KV pool only; activations and CUDA graphs
+    #: live in the rest, so the KV budget loses no profiled activation peak (SGLang's
+    #: ``mem_fraction_static``, derived from the device by :mod:`~predeploy.core.sglang_defaults`).
+    static_memory_share: bool = False
     source: str
 
 
@@ -63,8 +68,12 @@ ENGINE_PROFILES: dict[Engine, EngineProfile] = {
         separate_prefill_batches=True,
         reserve_full_context=True,
         overlap_scheduling=True,
-        source="SGLang 0.5 defaults (estimated): mem_fraction_static ~0.88, chunked_prefill_size "
-        "8192, max_running_requests bounded by the KV pool; admission reserves room for the "
+        static_memory_share=True,
+        source="SGLang 0.5 defaults: mem_fraction_static derived from the device memory "
+        "(server_args.py, core.sglang_defaults; 0.88 when the memory is unknown); "
+        "chunked_prefill_size 8192 (its default on 60-160 GiB devices; smaller and larger "
+        "devices get 2048-16384, not applied: see core.sglang_defaults); max_running_requests "
+        "bounded by the KV pool (estimated 2048 at most); admission reserves room for the "
         "requested new tokens (new_token_ratio), prefill runs as separate batches; the "
         "zero-overhead (overlap) batch scheduler is on by default since v0.4 "
         "(--disable-overlap-schedule; lmsys.org/blog/2024-12-04-sglang-v0-4)",
@@ -134,6 +143,26 @@ def scheduler_defaults(engine: Engine | str, gpu: GpuSpec) -> tuple[int, int]:
     profile = engine_profile(engine)
     seqs, tokens = vllm_batch_defaults(gpu)
     return profile.max_num_seqs or seqs, profile.max_num_batched_tokens or tokens
+
+
+def default_memory_share(
+    engine: Engine | str,
+    gpu: GpuSpec,
+    tp: int,
+    pp: int = 1,
+    *,
+    dp_attention: bool = False,
+    token_budget: int | None = None,
+) -> float:
+    """The share of device memory ``engine`` takes on ``tp × pp`` of ``gpu`` unless told
+    (SGLang's derived ``mem_fraction_static``; the profile's share otherwise).
+    ``token_budget``: the prefill chunk in effect, which sets SGLang's activation reserve."""
+    profile = engine_profile(engine)
+    if profile.engine != Engine.SGLANG:
+        return profile.gpu_memory_utilization
+    return sglang_defaults(
+        gpu, tp, pp, dp_attention=dp_attention, chunked_prefill_size=token_budget
+    ).mem_fraction_static
 
 
 def default_kv_cache_dtype(

@@ -74,11 +74,20 @@ def activation_bytes_per_gpu(
 
 
 def reserve_bytes_per_gpu(
-    model: ModelArchitecture, tp: int, max_num_batched_tokens: int, max_num_seqs: int
+    model: ModelArchitecture,
+    tp: int,
+    max_num_batched_tokens: int,
+    max_num_seqs: int,
+    *,
+    profiled_activations: bool = True,
 ) -> float:
     """What the KV budget loses besides weights: profiled peak activations and non-torch
-    memory (CUDA graphs come out of the headroom above ``gpu_memory_utilization``)."""
+    memory (CUDA graphs come out of the headroom above ``gpu_memory_utilization``).
+    ``profiled_activations=False``: the engine keeps activations outside its memory share
+    (SGLang), so only the non-torch memory counts."""
     non_torch = NON_TORCH_BYTES_TENSOR_PARALLEL if tp > 1 else NON_TORCH_BYTES
+    if not profiled_activations:
+        return non_torch
     return activation_bytes_per_gpu(model, tp, max_num_batched_tokens, max_num_seqs) + non_torch
 
 
@@ -113,6 +122,7 @@ def fit_memory(
     max_num_seqs: int = 256,
     expert_parallel: bool = False,
     expert_factor: float = 1.0,
+    profiled_activations: bool = True,
 ) -> MemoryFit:
     """Does the model fit on ``tp × pp`` GPUs, and how many tokens does the KV cache hold?
 
@@ -120,7 +130,8 @@ def fit_memory(
     the KV cache of at least one sequence of ``context_tokens``. ``kv_capacity_tokens`` counts
     tokens of sequences of ``context_tokens`` each (sliding-window layers hold only the window).
     ``expert_factor``: bytes the engine holds per checkpoint byte of routed experts
-    (:func:`~predeploy.core.weights.expert_load_factor`).
+    (:func:`~predeploy.core.weights.expert_load_factor`). ``profiled_activations``: whether
+    the share must also hold the peak activations (:func:`reserve_bytes_per_gpu`).
     """
     if tp < 1 or pp < 1:
         raise ValueError(f"tp and pp must be >= 1, got tp={tp}, pp={pp}")
@@ -132,7 +143,9 @@ def fit_memory(
         model, precision, tp, pp, expert_parallel=expert_parallel, expert_factor=expert_factor
     )
     batched = max(max_num_batched_tokens, 1)
-    reserve = reserve_bytes_per_gpu(model, tp, batched, max(max_num_seqs, 1))
+    reserve = reserve_bytes_per_gpu(
+        model, tp, batched, max(max_num_seqs, 1), profiled_activations=profiled_activations
+    )
     kv_budget = usable - weights - reserve
     layout = kv_layout(model, tp, pp, kv_cache_dtype, precision, expert_parallel=expert_parallel)
     per_token = layout.bytes_per_token_at(context)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from predeploy.core.efficiency import PARAM_NAMES, EfficiencyParams
-from predeploy.core.engines import engine_profile, scheduler_defaults
+from predeploy.core.engines import default_memory_share, engine_profile, scheduler_defaults
 from predeploy.core.fluid import (
     BURST,
     CLOSED_LOOP,
@@ -159,7 +159,14 @@ def _memory_utilization(
     if scenario.vllm is not None and stated.free_memory_fraction is None:
         return scenario.vllm.gpu_memory_utilization
     if stated.free_memory_fraction is None and not profile.kv_share_of_free:
-        return profile.gpu_memory_utilization
+        return default_memory_share(
+            scenario.engine,
+            scenario.gpu,
+            scenario.tp,
+            scenario.pp,
+            dp_attention=expert_parallel,
+            token_budget=tokens,
+        )
     share_of_free = stated.free_memory_fraction or profile.gpu_memory_utilization
     total = device_bytes(scenario.gpu)
     taken = weight_bytes_per_gpu(
@@ -213,6 +220,7 @@ def prepare(scenario: ServingScenario) -> PreparedScenario:
         max_num_seqs=seqs,
         expert_parallel=wide_ep,
         expert_factor=expert_factor,
+        profiled_activations=not profile.static_memory_share,
     )
     if scenario.vllm is not None:
         settings = scenario.vllm

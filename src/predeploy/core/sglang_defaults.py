@@ -1,0 +1,153 @@
+"""SGLang's memory and prefill defaults, which it derives from the device's memory.
+
+SGLang sizes three things from the device memory ``M`` (MiB) unless they are stated
+(``python/sglang/srt/server_args.py``, ``_handle_gpu_memory_settings``):
+
+* ``chunked_prefill_size``: the token budget of one prefill batch;
+* ``cuda_graph_max_bs``: the largest decode batch captured as a CUDA graph;
+* ``mem_fraction_static``: the share of memory for weights and the KV pool,
+  ``(M − reserved) / M``. Activations and CUDA graphs live in the reserved rest, so unlike vLLM
+  the KV pool loses no profiled activation peak (``ModelRunner.profile_max_num_token``:
+  KV = free memory after loading − (1 − fraction) × memory before loading).
+
+Two generations of the rule, both transcribed from the source:
+
+* **v0.5.3 and later** (sgl-project/sglang#10975, merged 2025-09-27, and #11076): by device
+  memory, ``(chunked_prefill_size, cuda_graph_max_bs)`` is (2048, 8) below 20 GiB,
+  (2048, 24 | 80 from TP4) below 35 GiB, (4096, 32 | 160) below 60 GiB, (8192, 256 | 512)
+  below 160 GiB and (16384, 512) above; ``reserved = 512 + 1.5 × max(chunk, 2048) +
+  2 × cuda_graph_max_bs + 1024 × tp × pp / 8`` MiB, plus ``3 × bs × dp`` (and ``1.5 × bs × dp``
+  more when ``bs > 300``) with data-parallel attention. (Later releases add a 10 GiB floor on
+  devices over 60 GiB; the buckets already reserve more than that there.)
+* **v0.4.8 to v0.5.2** (sgl-project/sglang#7054, merged 2025-06-10): ``reserved`` is
+  ``(2.8 + tp·pp/10)`` GiB below 35 GiB, ``(9.5 + tp·pp/2)`` GiB below 90 GiB,
+  ``(12 + tp·pp/2)`` GiB below 160 GiB and 32 GiB above, plus 4 GiB with data-parallel
+  attention; the chunk is 2048 below 35 GiB, 8192 below 160 GiB and 16384 above.
+
+Issue sgl-project/sglang#29092 reports the resulting 0.828 on an H100 serving Qwen3-32B.
+
+predeploy applies the memory share (with the prefill chunk in effect in its activation term),
+not the chunk buckets: the engine profile keeps SGLang's 8192-token chunk on every device.
+The public SGLang measurements all ran on 80-141 GB devices, where the rule gives 8192 too;
+only AIConfigurator's B200/B300 rows, whose launch arguments are not published, would move
+to 16384, and with that the held-out error rose (leave one source out 22.5 → 23.1 %,
+configuration folds 21.9 → 22.2 %; docs/perf-validation.md).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from predeploy.core.memory import device_bytes
+from predeploy.core.types import GpuSpec
+
+MIB = 2**20
+
+#: ``(device memory below, MiB) → (chunked_prefill_size, cuda_graph_max_bs below TP4,
+#: cuda_graph_max_bs from TP4)`` of SGLang ≥ 0.5.3; above the last bound: (16384, 512, 512).
+SGLANG_BUCKETS: tuple[tuple[int, int, int, int], ...] = (
+    (20 * 1024, 2048, 8, 8),
+    (35 * 1024, 2048, 24, 80),
+    (60 * 1024, 4096, 32, 160),
+    (160 * 1024, 8192, 256, 512),
+)
+SGLANG_LARGEST_BUCKET = (16384, 512, 512)
+#: TP size from which SGLang captures the larger CUDA-graph batch range.
+SGLANG_WIDE_TP = 4
+
+#: Reserved-memory terms of SGLang ≥ 0.5.3 (MiB): constant metadata, activation MiB per
+#: prefill token (of at least 2048), MiB per captured CUDA-graph batch slot, MiB per 8 GPUs
+#: of the parallel layout, and with data-parallel attention MiB per slot per rank (1.5 more
+#: above 300 slots).
+SGLANG_RESERVED_BASE_MIB = 512
+SGLANG_ACTIVATION_MIB_PER_TOKEN = 1.5
+SGLANG_ACTIVATION_MIN_TOKENS = 2048
+SGLANG_GRAPH_MIB_PER_SLOT = 2
+SGLANG_PARALLEL_MIB_PER_8_GPUS = 1024
+SGLANG_DP_MIB_PER_SLOT = 3
+SGLANG_DP_EXTRA_MIB_PER_SLOT = 1.5
+SGLANG_DP_EXTRA_ABOVE_SLOTS = 300
+
+#: SGLang v0.4.8-v0.5.2: ``(device memory below, MiB) → (reserved GiB, reserved GiB per GPU
+#: of tp·pp, chunked_prefill_size)``; above the last bound 32 GiB flat and a 16384 chunk; 4 GiB
+#: more with data-parallel attention.
+SGLANG_LEGACY_BUCKETS: tuple[tuple[int, float, float, int], ...] = (
+    (35 * 1024, 2.8, 0.1, 2048),
+    (90 * 1024, 9.5, 0.5, 8192),
+    (160 * 1024, 12.0, 0.5, 8192),
+)
+SGLANG_LEGACY_LARGEST = (32.0, 16384)
+SGLANG_LEGACY_DP_GIB = 4.0
+#: The first release with the current rule (sgl-project/sglang#10975).
+SGLANG_CURRENT_RULE_SINCE = (0, 5, 3)
+
+
+@dataclass(frozen=True, slots=True)
+class SglangDefaults:
+    """What SGLang derives from the device when the launch command does not say."""
+
+    chunked_prefill_size: int
+    mem_fraction_static: float
+
+
+def device_mib(gpu: GpuSpec) -> float:
+    return device_bytes(gpu) / MIB
+
+
+def sglang_defaults(
+    gpu: GpuSpec,
+    tp: int,
+    pp: int = 1,
+    *,
+    dp_attention: bool = False,
+    chunked_prefill_size: int | None = None,
+    legacy: bool = False,
+) -> SglangDefaults:
+    """SGLang's ``chunked_prefill_size`` and ``mem_fraction_static`` on ``tp × pp`` of ``gpu``.
+
+    ``chunked_prefill_size``: a stated chunk (it then sets the activation reserve);
+    ``dp_attention``: data-parallel attention over the ``tp`` ranks; ``legacy``: the rule of
+    v0.4.8-v0.5.2 (see the module docstring).
+    """
+    mem = device_mib(gpu)
+    gpus = tp * pp
+    if legacy:
+        base_gib, per_gpu_gib, chunk = next(
+            ((b, g, c) for bound, b, g, c in SGLANG_LEGACY_BUCKETS if mem < bound),
+            (SGLANG_LEGACY_LARGEST[0], 0.0, SGLANG_LEGACY_LARGEST[1]),
+        )
+        reserved = (base_gib + per_gpu_gib * gpus) * 1024
+        reserved += SGLANG_LEGACY_DP_GIB * 1024 if dp_attention else 0.0
+        return _defaults(mem, reserved, chunked_prefill_size or chunk)
+    chunk, narrow_bs, wide_bs = next(
+        ((c, n, w) for bound, c, n, w in SGLANG_BUCKETS if mem < bound), SGLANG_LARGEST_BUCKET
+    )
+    chunk = chunked_prefill_size or chunk
+    graph_bs = wide_bs if tp >= SGLANG_WIDE_TP else narrow_bs
+    reserved = (
+        SGLANG_RESERVED_BASE_MIB
+        + SGLANG_ACTIVATION_MIB_PER_TOKEN * max(chunk, SGLANG_ACTIVATION_MIN_TOKENS)
+        + SGLANG_GRAPH_MIB_PER_SLOT * graph_bs
+        + SGLANG_PARALLEL_MIB_PER_8_GPUS * gpus / 8
+    )
+    if dp_attention:
+        reserved += SGLANG_DP_MIB_PER_SLOT * graph_bs * tp
+        if graph_bs > SGLANG_DP_EXTRA_ABOVE_SLOTS:
+            reserved += SGLANG_DP_EXTRA_MIB_PER_SLOT * graph_bs * tp
+    return _defaults(mem, reserved, chunk)
+
+
+def _defaults(mem_mib: float, reserved_mib: float, chunk: int) -> SglangDefaults:
+    fraction = round((mem_mib - reserved_mib) / mem_mib, 3)
+    return SglangDefaults(chunked_prefill_size=chunk, mem_fraction_static=max(fraction, 0.05))
+
+
+def sglang_uses_legacy_rule(version: str | None) -> bool:
+    """Whether an SGLang release predates the current rule (``None``/unparsed: current)."""
+    if not version:
+        return False
+    match = re.match(r"v?(\d+)\.(\d+)\.(\d+)", version.strip())
+    if match is None:
+        return False
+    return tuple(int(part) for part in match.groups()) < SGLANG_CURRENT_RULE_SINCE

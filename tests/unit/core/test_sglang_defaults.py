@@ -1,0 +1,170 @@
+"""SGLang's device-derived prefill chunk and memory share, against the source's arithmetic."""
+
+from __future__ import annotations
+
+import pytest
+from tests.perf_fixtures import h100, l4, llama_8b
+from tests.unit.core.test_perf_cases import record_of, scenario_of_record
+
+from predeploy.core.engines import default_memory_share, scheduler_defaults
+from predeploy.core.memory import NON_TORCH_BYTES, fit_memory
+from predeploy.core.sglang_defaults import (
+    device_mib,
+    sglang_defaults,
+    sglang_uses_legacy_rule,
+)
+from predeploy.core.types import (
+    Engine,
+    EngineSettings,
+    GpuSpec,
+    LoadSpec,
+    MemoryFit,
+    Precision,
+    ServingScenario,
+    TokenDistribution,
+)
+from predeploy.core.workload import prepare
+
+
+def _with_memory(gpu: GpuSpec, memory_gb: float) -> GpuSpec:
+    return gpu.model_copy(update={"memory_gb": memory_gb})
+
+
+def test_h100_share_is_the_source_arithmetic() -> None:
+    mem = device_mib(h100())
+    # 512 metadata + 1.5 x 8192 activation + 2 x 256 graph slots + 1024 x 1/8 parallel (MiB)
+    reserved = 512 + 1.5 * 8192 + 2 * 256 + 1024 / 8
+    defaults = sglang_defaults(h100(), tp=1)
+    assert defaults.chunked_prefill_size == 8192
+    assert defaults.mem_fraction_static == round((mem - reserved) / mem, 3)
+    # sgl-project/sglang#29092 reports 0.828 for Qwen3-32B on one H100 (a later release).
+    assert defaults.mem_fraction_static == pytest.approx(0.828, abs=0.01)
+
+
+def test_buckets_by_device_memory() -> None:
+    assert sglang_defaults(l4(), tp=1).chunked_prefill_size == 2048
+    assert sglang_defaults(_with_memory(h100(), 48), tp=1).chunked_prefill_size == 4096
+    assert sglang_defaults(_with_memory(h100(), 141), tp=1).chunked_prefill_size == 8192
+    assert sglang_defaults(_with_memory(h100(), 180), tp=1).chunked_prefill_size == 16384
+
+
+def test_wider_layouts_and_dp_attention_reserve_more() -> None:
+    one = sglang_defaults(h100(), tp=1).mem_fraction_static
+    eight = sglang_defaults(h100(), tp=8).mem_fraction_static
+    dp = sglang_defaults(h100(), tp=8, dp_attention=True).mem_fraction_static
+    assert one > eight > dp
+    mem = device_mib(h100())
+    # TP8 captures 512 graph slots; DP attention adds 3 + 1.5 MiB per slot per rank.
+    reserved = 512 + 1.5 * 8192 + 2 * 512 + 1024 + (3 + 1.5) * 512 * 8
+    assert dp == round((mem - reserved) / mem, 3)
+
+
+def test_a_stated_chunk_sets_the_activation_reserve() -> None:
+    stated = sglang_defaults(h100(), tp=1, chunked_prefill_size=16384)
+    assert stated.chunked_prefill_size == 16384
+    assert stated.mem_fraction_static < sglang_defaults(h100(), tp=1).mem_fraction_static
+
+
+def test_legacy_rule() -> None:
+    mem = device_mib(h100())
+    legacy = sglang_defaults(h100(), tp=2, legacy=True)
+    assert legacy.chunked_prefill_size == 8192
+    assert legacy.mem_fraction_static == round((mem - (9.5 + 2 / 2) * 1024) / mem, 3)
+    big = _with_memory(h100(), 180)
+    assert sglang_defaults(big, tp=8, legacy=True).mem_fraction_static == round(
+        (device_mib(big) - 32 * 1024) / device_mib(big), 3
+    )
+
+
+@pytest.mark.parametrize(
+    ("version", "legacy"),
+    [
+        ("v0.5.1.post1", True),
+        ("0.4.10", True),
+        ("0.5.2", True),
+        ("0.5.3rc0", False),
+        ("v0.5.4.post2", False),
+        ("0.5.9", False),
+        ("nightly-dev", False),
+        (None, False),
+    ],
+)
+def test_release_rule(version: str | None, legacy: bool) -> None:
+    assert sglang_uses_legacy_rule(version) is legacy
+
+
+def test_engine_defaults_use_the_share_rule_for_sglang_only() -> None:
+    big = _with_memory(h100(), 180)
+    assert scheduler_defaults(Engine.SGLANG, big)[1] == 8192  # the chunk buckets: not applied
+    assert default_memory_share(Engine.SGLANG, h100(), 1) == pytest.approx(0.834, abs=1e-3)
+    # The chunk in effect sets the activation reserve.
+    assert default_memory_share(Engine.SGLANG, big, 1, token_budget=8192) == (
+        sglang_defaults(big, 1, chunked_prefill_size=8192).mem_fraction_static
+    )
+    assert default_memory_share(Engine.VLLM, h100(), 1) == 0.92
+
+
+def test_static_share_leaves_activations_outside() -> None:
+    def fit(profiled: bool) -> MemoryFit:
+        return fit_memory(
+            llama_8b(),
+            h100(),
+            Precision.BF16,
+            1,
+            gpu_memory_utilization=0.83,
+            context_tokens=4096,
+            max_num_batched_tokens=8192,
+            max_num_seqs=2048,
+            profiled_activations=profiled,
+        )
+
+    vllm_like, static = fit(True), fit(False)
+    assert static.reserve_bytes_per_gpu == NON_TORCH_BYTES
+    assert static.kv_capacity_tokens > vllm_like.kv_capacity_tokens
+
+
+def _sglang_burst(settings: EngineSettings | None = None) -> ServingScenario:
+    return ServingScenario(
+        model_id="m",
+        model=llama_8b(),
+        gpu=h100(),
+        precision=Precision.BF16,
+        engine=Engine.SGLANG,
+        prompt_tokens=TokenDistribution.fixed(1000),
+        output_tokens=TokenDistribution.fixed(200),
+        load=LoadSpec(kind="burst", num_prompts=100),
+        engine_settings=settings,
+    )
+
+
+def test_prepare_applies_the_derived_share_and_chunk() -> None:
+    prepared = prepare(_sglang_burst())
+    assert prepared.settings.gpu_memory_utilization == pytest.approx(0.834, abs=1e-3)
+    assert prepared.settings.max_num_batched_tokens == 8192
+    assert prepared.memory.reserve_bytes_per_gpu == NON_TORCH_BYTES
+    stated = prepare(_sglang_burst(EngineSettings(gpu_memory_utilization=0.7)))
+    assert stated.settings.gpu_memory_utilization == 0.7
+    assert stated.kv_capacity_tokens < prepared.kv_capacity_tokens
+
+
+def test_old_sglang_releases_get_their_rule_unless_stated() -> None:
+    def scenario_of(version: str, args: str | None = None) -> ServingScenario:
+        record = record_of(
+            engine="sglang",
+            engine_version=version,
+            engine_args=args,
+            metrics={"output_tokens_per_s": 1.0},
+        )
+        return scenario_of_record(record)
+
+    old = scenario_of("0.5.1.post1")
+    assert old.engine_settings is not None
+    assert old.engine_settings.gpu_memory_utilization == sglang_defaults(
+        h100(), 1, legacy=True
+    ).mem_fraction_static
+    assert scenario_of("0.5.4").engine_settings is None
+    stated = scenario_of(
+        "0.5.1", "python3 -m sglang.launch_server --model-path m/m --mem-fraction-static 0.8"
+    )
+    assert stated.engine_settings is not None
+    assert stated.engine_settings.gpu_memory_utilization == 0.8

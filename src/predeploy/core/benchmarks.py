@@ -258,16 +258,9 @@ def _sglang_release_settings(
     if sc.engine != Engine.SGLANG or not sglang_uses_legacy_rule(sc.engine_version):
         return stated
     stated = stated or EngineSettings()
-    legacy = sglang_defaults(
-        gpu,
-        tp,
-        pp,
-        dp_attention=bool(stated.expert_parallel),
-        chunked_prefill_size=stated.max_num_batched_tokens,
-        legacy=True,
-    )
     if stated.gpu_memory_utilization is not None:
         return stated
+    legacy = sglang_defaults(gpu, tp, pp, dp_attention=bool(stated.expert_parallel), legacy=True)
     return stated.model_copy(update={"gpu_memory_utilization": legacy.mem_fraction_static})
 
 

@@ -36,23 +36,43 @@ configuration folds 21.9 → 22.2 %; docs/perf-validation.md).
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from predeploy.core.memory import device_bytes
 from predeploy.core.types import GpuSpec
 
-MIB = 2**20
+BYTES_PER_MIB = 2**20
+MIB_PER_GIB = 1024
 
-#: ``(device memory below, MiB) → (chunked_prefill_size, cuda_graph_max_bs below TP4,
-#: cuda_graph_max_bs from TP4)`` of SGLang ≥ 0.5.3; above the last bound: (16384, 512, 512).
-SGLANG_BUCKETS: tuple[tuple[int, int, int, int], ...] = (
-    (20 * 1024, 2048, 8, 8),
-    (35 * 1024, 2048, 24, 80),
-    (60 * 1024, 4096, 32, 160),
-    (160 * 1024, 8192, 256, 512),
+
+class _Bucket(NamedTuple):
+    """SGLang ≥ 0.5.3 on devices with less than ``below_mib`` of memory."""
+
+    below_mib: float
+    chunked_prefill_size: int
+    graph_bs_below_wide_tp: int
+    graph_bs_from_wide_tp: int
+
+
+class _LegacyBucket(NamedTuple):
+    """SGLang v0.4.8-v0.5.2 on devices with less than ``below_mib`` of memory."""
+
+    below_mib: float
+    reserved_gib: float
+    reserved_gib_per_gpu: float
+    chunked_prefill_size: int
+
+
+SGLANG_BUCKETS: tuple[_Bucket, ...] = (
+    _Bucket(20 * MIB_PER_GIB, 2048, 8, 8),
+    _Bucket(35 * MIB_PER_GIB, 2048, 24, 80),
+    _Bucket(60 * MIB_PER_GIB, 4096, 32, 160),
+    _Bucket(160 * MIB_PER_GIB, 8192, 256, 512),
+    _Bucket(math.inf, 16384, 512, 512),
 )
-SGLANG_LARGEST_BUCKET = (16384, 512, 512)
 #: TP size from which SGLang captures the larger CUDA-graph batch range.
 SGLANG_WIDE_TP = 4
 
@@ -69,18 +89,20 @@ SGLANG_DP_MIB_PER_SLOT = 3
 SGLANG_DP_EXTRA_MIB_PER_SLOT = 1.5
 SGLANG_DP_EXTRA_ABOVE_SLOTS = 300
 
-#: SGLang v0.4.8-v0.5.2: ``(device memory below, MiB) → (reserved GiB, reserved GiB per GPU
-#: of tp·pp, chunked_prefill_size)``; above the last bound 32 GiB flat and a 16384 chunk; 4 GiB
-#: more with data-parallel attention.
-SGLANG_LEGACY_BUCKETS: tuple[tuple[int, float, float, int], ...] = (
-    (35 * 1024, 2.8, 0.1, 2048),
-    (90 * 1024, 9.5, 0.5, 8192),
-    (160 * 1024, 12.0, 0.5, 8192),
+SGLANG_LEGACY_BUCKETS: tuple[_LegacyBucket, ...] = (
+    _LegacyBucket(35 * MIB_PER_GIB, 2.8, 0.1, 2048),
+    _LegacyBucket(90 * MIB_PER_GIB, 9.5, 0.5, 8192),
+    _LegacyBucket(160 * MIB_PER_GIB, 12.0, 0.5, 8192),
+    _LegacyBucket(math.inf, 32.0, 0.0, 16384),
 )
-SGLANG_LEGACY_LARGEST = (32.0, 16384)
+#: Extra reserve of v0.4.8-v0.5.2 with data-parallel attention (GiB).
 SGLANG_LEGACY_DP_GIB = 4.0
 #: The first release with the current rule (sgl-project/sglang#10975).
 SGLANG_CURRENT_RULE_SINCE = (0, 5, 3)
+
+#: Smallest share predeploy passes on (a guard, not SGLang's): a device smaller than the reserve
+#: still gets a positive share, so the memory fit reports "does not fit" with its reason.
+MIN_MEMORY_SHARE = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +114,7 @@ class SglangDefaults:
 
 
 def device_mib(gpu: GpuSpec) -> float:
-    return device_bytes(gpu) / MIB
+    return device_bytes(gpu) / BYTES_PER_MIB
 
 
 def sglang_defaults(
@@ -113,18 +135,15 @@ def sglang_defaults(
     mem = device_mib(gpu)
     gpus = tp * pp
     if legacy:
-        base_gib, per_gpu_gib, chunk = next(
-            ((b, g, c) for bound, b, g, c in SGLANG_LEGACY_BUCKETS if mem < bound),
-            (SGLANG_LEGACY_LARGEST[0], 0.0, SGLANG_LEGACY_LARGEST[1]),
-        )
-        reserved = (base_gib + per_gpu_gib * gpus) * 1024
-        reserved += SGLANG_LEGACY_DP_GIB * 1024 if dp_attention else 0.0
-        return _defaults(mem, reserved, chunked_prefill_size or chunk)
-    chunk, narrow_bs, wide_bs = next(
-        ((c, n, w) for bound, c, n, w in SGLANG_BUCKETS if mem < bound), SGLANG_LARGEST_BUCKET
-    )
-    chunk = chunked_prefill_size or chunk
-    graph_bs = wide_bs if tp >= SGLANG_WIDE_TP else narrow_bs
+        old = next(b for b in SGLANG_LEGACY_BUCKETS if mem < b.below_mib)
+        reserved_gib = old.reserved_gib + old.reserved_gib_per_gpu * gpus
+        reserved_gib += SGLANG_LEGACY_DP_GIB if dp_attention else 0.0
+        chunk = chunked_prefill_size or old.chunked_prefill_size
+        return _defaults(mem, reserved_gib * MIB_PER_GIB, chunk)
+    bucket = next(b for b in SGLANG_BUCKETS if mem < b.below_mib)
+    chunk = chunked_prefill_size or bucket.chunked_prefill_size
+    wide = tp >= SGLANG_WIDE_TP
+    graph_bs = bucket.graph_bs_from_wide_tp if wide else bucket.graph_bs_below_wide_tp
     reserved = (
         SGLANG_RESERVED_BASE_MIB
         + SGLANG_ACTIVATION_MIB_PER_TOKEN * max(chunk, SGLANG_ACTIVATION_MIN_TOKENS)
@@ -140,7 +159,9 @@ def sglang_defaults(
 
 def _defaults(mem_mib: float, reserved_mib: float, chunk: int) -> SglangDefaults:
     fraction = round((mem_mib - reserved_mib) / mem_mib, 3)
-    return SglangDefaults(chunked_prefill_size=chunk, mem_fraction_static=max(fraction, 0.05))
+    return SglangDefaults(
+        chunked_prefill_size=chunk, mem_fraction_static=max(fraction, MIN_MEMORY_SHARE)
+    )
 
 
 def sglang_uses_legacy_rule(version: str | None) -> bool:

@@ -137,7 +137,7 @@ def _sglang_burst(settings: EngineSettings | None = None) -> ServingScenario:
     )
 
 
-def test_prepare_applies_the_derived_share_and_chunk() -> None:
+def test_prepare_applies_the_derived_share() -> None:
     prepared = prepare(_sglang_burst())
     assert prepared.settings.gpu_memory_utilization == pytest.approx(0.834, abs=1e-3)
     assert prepared.settings.max_num_batched_tokens == 8192

@@ -10,6 +10,10 @@ calibration scorer, on exactly the same values:
 * **predeploy held out** — with ``--held-out DIR``, the cached predictions of
   ``bench/perf_residuals.py --cache DIR`` for each split found there (source, gpu, config).
 
+It also lists the knowledge base's contradictory copies: measurements identical, metric for
+metric, to one of a different scenario, which the fit leaves out
+(``core.calibration_problem.contradictory_copies``).
+
 Usage: ``.venv/bin/python bench/perf_repeatability.py [--cases PATH] [--held-out DIR]
 [--details]``. Needs ../shared/calibration/perf_cases.jsonl (or ``--cases``).
 """
@@ -22,6 +26,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from predeploy.core.calibration_problem import contradictory_copies
 from predeploy.core.cases import CalibrationCase
 from predeploy.core.repeatability import replicate_predictions
 from predeploy.core.scoring import FAMILIES, Score, ScoredCase, render, score
@@ -29,7 +34,9 @@ from predeploy.services.perf import (
     cases_from_lines,
     default_catalog,
     load_parameters,
+    measurements_from_records,
     predict_cases,
+    read_benchmark_records,
 )
 
 REPO = Path(__file__).resolve().parents[1]
@@ -98,6 +105,11 @@ def main() -> int:
     print(f"\n  {'predictor':<28} {'values':>6}  {'all':>6}  {head}  {'<=25%':>6}")
     for label, result in results.items():
         print(line(label, result))
+    measurements, _ = measurements_from_records(read_benchmark_records(), default_catalog())
+    copies = sorted(contradictory_copies(measurements))
+    print(f"\n{len(copies)} measurements copy one of a different scenario (left out of the fit):")
+    for case_id in copies:
+        print(f"  {case_id}")
     if args.details:
         for label, result in results.items():
             print(f"\n== {label} ==\n{render(result, splits=False)}")

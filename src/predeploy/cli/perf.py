@@ -392,6 +392,7 @@ def fit_command(
                 "scenarios": report.scenarios,
                 "median_abs_log_error": report.median_abs_log_error,
                 "skipped": len(skipped),
+                "copies_left_out": list(report.copies_left_out),
                 "fitted_on": params.fitted_on,
             }
         )
@@ -401,6 +402,12 @@ def fit_command(
         f"{report.iterations} iterations; median |log error| {report.median_abs_log_error:.3f}"
     )
     console.print(f"{len(skipped)} records skipped (unknown model or GPU, or unknown lengths)")
+    if report.copies_left_out:
+        console.print(
+            f"{len(report.copies_left_out)} measurements left out of the fit: each repeats, "
+            "value for value, a measurement of a different scenario, so one label is wrong "
+            "(still validated)"
+        )
     console.print(f"base parameters: {params.base.model_dump()}")
 
 

@@ -214,6 +214,8 @@ class FitReport:
     median_abs_log_error: float
     observations: int
     scenarios: int
+    #: Measurements left out as copies of a different scenario's (one label is wrong).
+    copies_left_out: tuple[str, ...] = ()
 
 
 def _huber_weights(r: np.ndarray) -> np.ndarray:
@@ -279,6 +281,7 @@ def fit(
         median_abs_log_error=float(np.median(np.abs(r))) if len(r) else 0.0,
         observations=len(r),
         scenarios=len(problem.prepared),
+        copies_left_out=problem.copies_left_out,
     )
     return theta, report
 

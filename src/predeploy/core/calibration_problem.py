@@ -70,6 +70,8 @@ class CalibrationProblem:
     obs_metric: tuple[str, ...]
     obs_value: np.ndarray
     obs_weight: np.ndarray
+    #: Ids of measurements left out as contradictory copies (:func:`contradictory_copies`).
+    copies_left_out: tuple[str, ...] = ()
 
 
 def _keys(scenario: ServingScenario) -> dict[EffectLevel, str]:
@@ -100,6 +102,29 @@ FITTED_METRICS = frozenset(
 #: in the output length, and the Huber loss bounds what the odd series can pull.
 EXCLUDED_FROM_FIT: dict[tuple[str, str], str] = {}
 
+#: Fewest metrics two measurements must share, value for value, to be copies of one run: a
+#: single figure (a throughput, a rate) can coincide by chance, a full latency table cannot.
+MIN_METRICS_OF_A_COPY = 3
+
+
+def contradictory_copies(measurements: Sequence[Measurement]) -> set[str]:
+    """Ids of measurements identical, metric for metric, to one of a different scenario.
+
+    Different hardware or settings cannot measure the same latency table to the last digit,
+    so one of the labels is wrong (GPUStack's GLM-4.5-Air H100 page repeats eight A100 runs
+    of its A100 page). The fit cannot tell which, so it uses neither; validation still
+    scores both."""
+    groups: dict[tuple[tuple[str, float], ...], list[Measurement]] = {}
+    for m in measurements:
+        if len(m.metrics) >= MIN_METRICS_OF_A_COPY:
+            groups.setdefault(tuple(sorted(m.metrics.items())), []).append(m)
+    out: set[str] = set()
+    for group in groups.values():
+        if any(m.scenario != group[0].scenario for m in group[1:]):
+            out.update(m.id for m in group)
+    return out
+
+
 #: Metrics whose value is set by the load itself, not by the engine (an open-loop run's
 #: throughput equals its offered rate): not informative for the efficiencies.
 LOAD_DETERMINED = {"poisson": {"output_tokens_per_s", "total_tokens_per_s", "requests_per_s"}}
@@ -120,7 +145,10 @@ def build_problem(measurements: Sequence[Measurement]) -> CalibrationProblem:
         keys[level] = names
         key_index[level] = np.array([lookup[k[level]] for k in case_keys], dtype=int)
     obs: list[tuple[int, str, float, str]] = []
+    copies = contradictory_copies(ordered)
     for i, m in enumerate(ordered):
+        if m.id in copies:
+            continue
         skip = LOAD_DETERMINED.get(m.scenario.load.kind, set())
         for metric, value in sorted(m.metrics.items()):
             excluded = (m.source_key, metric_family(metric)) in EXCLUDED_FROM_FIT
@@ -139,4 +167,5 @@ def build_problem(measurements: Sequence[Measurement]) -> CalibrationProblem:
         obs_metric=tuple(o[1] for o in obs),
         obs_value=np.array([o[2] for o in obs]),
         obs_weight=weights,
+        copies_left_out=tuple(sorted(copies)),
     )

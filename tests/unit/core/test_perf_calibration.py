@@ -8,7 +8,12 @@ import pytest
 from tests.perf_fixtures import h100, l4, llama_8b, llama_70b, mixtral
 
 from predeploy.core.calibration import calibrate, fit
-from predeploy.core.calibration_problem import Measurement, build_problem, metric_family
+from predeploy.core.calibration_problem import (
+    Measurement,
+    build_problem,
+    contradictory_copies,
+    metric_family,
+)
 from predeploy.core.efficiency import EfficiencyParams, ParameterSet
 from predeploy.core.perf import predict_many
 from predeploy.core.types import LoadSpec, Precision, ServingScenario, TokenDistribution
@@ -122,3 +127,35 @@ def test_every_source_contributes_its_ttft() -> None:
     ]
     problem = build_problem(data)
     assert any(metric.startswith("ttft_ms") for metric in problem.obs_metric)
+
+
+def _with_latencies() -> list[Measurement]:
+    return [m for m in _measurements() if len(m.metrics) == 3]
+
+
+def test_a_latency_table_copied_under_another_scenario_is_left_out_of_the_fit() -> None:
+    # GPUStack's GLM-4.5-Air H100 page repeats A100 runs to the last digit: one label is
+    # wrong, and the fit cannot tell which.
+    data = _with_latencies()
+    original, other = data[0], data[1]
+    assert original.scenario != other.scenario
+    copy = Measurement(other.scenario, dict(original.metrics), "synthetic", "copy")
+    assert contradictory_copies([*data, copy]) == {original.id, "copy"}
+    problem = build_problem([*data, copy])
+    fitted = {problem.measurements[i].id for i in problem.obs_case}
+    assert original.id not in fitted and "copy" not in fitted
+    assert other.id in fitted
+
+
+def test_the_same_run_filed_twice_is_no_contradiction() -> None:
+    data = _with_latencies()
+    again = Measurement(data[0].scenario, dict(data[0].metrics), "synthetic", "again")
+    assert contradictory_copies([*data, again]) == set()
+
+
+def test_a_single_coinciding_figure_is_no_copy() -> None:
+    data = _measurements()
+    short = [m for m in data if len(m.metrics) == 1]
+    twin = Measurement(short[1].scenario, dict(short[0].metrics), "synthetic", "twin")
+    assert short[0].scenario != twin.scenario
+    assert contradictory_copies([short[0], twin]) == set()

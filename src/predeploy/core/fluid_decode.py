@@ -43,9 +43,13 @@ A short answer in a burst therefore averages at most ``t_w`` per token in the fi
 far more in the second: SGLang's TPOT mean and p99 on ShareGPT bursts are 2–3× its ITL's.
 
 **ITL** is every gap of every request, a three-point mixture: decode-only steps ``t_dec``,
-steady prefill-carrying steps ``t_mix`` and the first wave's budget-sized prefill steps
-``t_w``. The first wave's share is the gaps its requests spend stalled; the steady share is
-what the mean (the gap-weighted mean TPOT) implies. In an open loop the decode steps are not
+steady prefill-carrying steps ``t_mix`` and the first wave's stalled gaps. Piggy-backed, a
+wave request's stall is ``min(s_j, O − 1)`` gaps of one budget-sized step ``t_w`` each; with
+separate prefill batches it is one gap of ``t_dec + s_j·t_w`` (the batches run back to back
+while the request waits for its next token), spread over the wave's requests as their
+``s_j`` are (:func:`_stall_gap_quantiles`): short answers of a burst then have a long ITL
+tail, as SGLang's do. The steady share is what the mean (the gap-weighted mean TPOT) implies
+beyond the wave's. In an open loop the decode steps are not
 all alike: a request meets ``K`` others, ``K`` Poisson with mean ``B`` (M/G/∞; more spread for
 clustered arrivals, and ``1/(1 − r)²`` times the variance: prefill stalls keep more requests
 decoding after many arrive, ``r`` as for TPOT), each with its own context, so the KV a step
@@ -290,14 +294,23 @@ def itl_stats(
 ) -> None:
     """``itl_ms_mean`` and ``itl_ms_<percentile>`` per scenario into ``out``: the three-point
     mixture of the module docstring (a static batch's decode steps at its contexts)."""
-    kind, st = op.kind, op.steady
+    kind, st, col = op.kind, op.steady, columns
     gaps = np.maximum(req.output_tokens - 1.0, 1.0)
     total_gaps = gaps.sum(axis=1)
     itl_mean = (gaps * tpot).sum(axis=1) / total_gaps
-    stalled = np.minimum(columns(wave.steps) * wave.stall_share, gaps)
-    wave_share = np.where(wave.member, stalled, 0.0).sum(axis=1) / total_gaps
-    wave_share = np.where(kind == STATIC_BATCH, 0.0, wave_share)
-    wave_excess = wave_share * np.maximum(wave.step_s - st.t_dec, 0.0)
+    stall_steps = col(wave.steps) * wave.stall_share
+    separate = np.asarray(wave.separate, dtype=bool)[:, None]
+    member = wave.member & (kind != STATIC_BATCH)[:, None]
+    # Piggy-backed prefill stalls ``min(s, O − 1)`` gaps, each ``t_w − t_dec`` longer; a
+    # separate prefill batch run stalls one gap by all of it (``s·t_w``).
+    stalled = np.where(separate, (stall_steps > 0).astype(float), np.minimum(stall_steps, gaps))
+    added = np.where(
+        separate,
+        stall_steps * col(wave.step_s),
+        stalled * col(np.maximum(wave.step_s - st.t_dec, 0.0)),
+    )
+    wave_share = np.where(member, stalled, 0.0).sum(axis=1) / total_gaps
+    wave_excess = np.where(member, added, 0.0).sum(axis=1) / total_gaps
     mix_share = clamp(
         (itl_mean - st.t_dec - wave_excess) / np.maximum(st.t_mix - st.t_dec, 1e-12),
         0.0,
@@ -313,9 +326,35 @@ def itl_stats(
         np.minimum(q / decode_share, 0.999),
         (q - decode_share) / np.maximum(mix_share, 1e-9),
     )
-    mix = three_point_quantile(q, low, (mid, mix_share), (wave.step_s, wave_share))
+    stall_gap = _stall_gap_quantiles(
+        (q - (1.0 - wave_share)) / np.maximum(wave_share, 1e-12),
+        np.where(member & separate & (stall_steps > 0), 1.0, 0.0),
+        col(st.t_dec) + stall_steps * col(wave.step_s),
+        wave.step_s,
+    )
+    mix = three_point_quantile(q, low, (mid, mix_share), (stall_gap, wave_share))
     for i, (label, static_q) in enumerate(zip(PERCENTILES, static.decode_quantile_s, strict=True)):
         out[f"itl_ms_{label}"] = np.where(kind == STATIC_BATCH, static_q, mix[i]) * 1e3
+
+
+def _stall_gap_quantiles(
+    level: np.ndarray, weight: np.ndarray, gap_s: np.ndarray, default_s: np.ndarray
+) -> np.ndarray:
+    """The first wave's stalled gaps at ``level`` (rows of levels against the scenarios): with
+    separate prefill batches, each stalled sample's one long gap (``gap_s``, weighted by
+    ``weight``), as an empirical quantile; ``default_s`` (one prefill step) where no sample
+    has such a gap."""
+    order = np.argsort(gap_s, axis=1)
+    sorted_gap = np.take_along_axis(gap_s, order, axis=1)
+    cum = np.cumsum(np.take_along_axis(weight, order, axis=1), axis=1)
+    total = cum[:, -1]
+    cum = cum / np.maximum(total, 1e-12)[:, None]
+    out = np.empty(np.broadcast_shapes(level.shape, default_s.shape))
+    for i, row_level in enumerate(np.atleast_2d(level)):
+        pick = (cum < clamp(row_level, 0.0, 1.0)[:, None]).sum(axis=1)
+        at = np.take_along_axis(sorted_gap, np.minimum(pick, gap_s.shape[1] - 1)[:, None], 1)
+        out[i] = np.where(total > 0, at[:, 0], default_s)
+    return out
 
 
 def _open_loop_step_quantiles(

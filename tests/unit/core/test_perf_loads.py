@@ -409,3 +409,30 @@ def test_open_loop_tpot_percentiles_rise_with_the_load(fraction: float) -> None:
     for stat in ("p50", "p90", "p99"):
         a, b = getattr(low.metrics.tpot_ms, stat), getattr(high.metrics.tpot_ms, stat)
         assert b >= a * (1 - 1e-6), (stat, a, b)
+
+
+def _short_answer_burst(*, separate_prefill: bool) -> ServingScenario:
+    return ServingScenario(
+        model_id="m",
+        model=llama_8b(),
+        gpu=h100(),
+        precision=Precision.BF16,
+        prompt_tokens=TokenDistribution.fixed(128),
+        output_tokens=TokenDistribution.fixed(4),
+        load=LoadSpec(kind="burst", num_prompts=1000),
+        engine_settings=EngineSettings(separate_prefill_batches=separate_prefill),
+    )
+
+
+def test_separate_prefill_batches_stall_a_burst_in_one_long_gap() -> None:
+    mixed, separate = predict_many(
+        [_short_answer_burst(separate_prefill=False), _short_answer_burst(separate_prefill=True)],
+        PARAMS,
+    )
+    mixed_itl, itl, tpot = mixed.metrics.itl_ms, separate.metrics.itl_ms, separate.metrics.tpot_ms
+    assert mixed_itl.p99 is not None and itl.p99 is not None and tpot.p99 is not None
+    # The wave's prefill batches run back to back while a prefilled request waits for its
+    # second token: one gap spans all of them, longer than its request's average gap, and
+    # far longer than any step of an engine that piggy-backs prefill on decode steps.
+    assert itl.p99 > tpot.p99
+    assert itl.p99 > 2.0 * mixed_itl.p99

@@ -326,11 +326,16 @@ def itl_stats(
         np.minimum(q / decode_share, 0.999),
         (q - decode_share) / np.maximum(mix_share, 1e-9),
     )
-    stall_gap = _stall_gap_quantiles(
-        (q - (1.0 - wave_share)) / np.maximum(wave_share, 1e-12),
-        np.where(member & separate & (stall_steps > 0), 1.0, 0.0),
-        col(st.t_dec) + stall_steps * col(wave.step_s),
-        wave.step_s,
+    long_gaps = member & separate & (stall_steps > 0)
+    stall_gap = (
+        _stall_gap_quantiles(
+            (q - (1.0 - wave_share)) / np.maximum(wave_share, 1e-12),
+            long_gaps.astype(float),
+            col(st.t_dec) + stall_steps * col(wave.step_s),
+            wave.step_s,
+        )
+        if np.any(long_gaps)
+        else wave.step_s
     )
     mix = three_point_quantile(q, low, (mid, mix_share), (stall_gap, wave_share))
     for i, (label, static_q) in enumerate(zip(PERCENTILES, static.decode_quantile_s, strict=True)):

@@ -46,6 +46,7 @@ SETTING_FLAGS: dict[str, tuple[str, ValueKind]] = {
     "max-batch-size": ("max_num_seqs", "int"),
     "max-num-tokens": ("max_num_batched_tokens", "int"),
     "kv-cache-free-gpu-memory-fraction": ("free_memory_fraction", "fraction"),
+    "kv-cache-free-gpu-mem-fraction": ("free_memory_fraction", "fraction"),
     "free-gpu-memory-fraction": ("free_memory_fraction", "fraction"),
 }
 

@@ -1,0 +1,91 @@
+"""The shipped performance model on public measurements it was never fitted on.
+
+``bench/data/unseen_trtllm_cases.jsonl`` transcribes two tables of NVIDIA's TensorRT-LLM
+performance overview (``docs/source/performance/perf-overview.md`` at commit 258c754, each case
+with its source, URL and notes) that are not in the calibration set:
+
+* ``trtllm-perf-overview-v0.17`` — TensorRT-LLM 0.17 maximum throughput (``trtllm-bench``) of
+  Llama 3.1 8B/70B/405B, Mistral 7B and Mixtral 8x7B/8x22B on H200, H100, GH200, L40S and
+  A100 at nine input/output lengths (373 values);
+* ``trtllm-online-serving-v0.14`` — TensorRT-LLM 0.14 behind Triton at 2–32 requests/s and
+  all at once: request and token throughput, mean TTFT and mean ITL of Llama 3.1 8B and 70B
+  on H100 and H200 (72 points, 360 values).
+
+Every case is predicted with the shipped parameters exactly as ``predeploy predict`` does and
+scored with the calibration scorer: the closest thing here to the issue's "public measurements
+this project has not seen". ``--by`` adds the median predicted ÷ measured ratio per GPU,
+model, lengths and load.
+
+Usage: ``.venv/bin/python bench/perf_unseen.py [--cases PATH] [--details] [--by]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+from predeploy.core.scoring import ScoredCase, family, render, score
+from predeploy.services.perf import (
+    cases_from_lines,
+    default_catalog,
+    load_parameters,
+    predict_cases,
+)
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_CASES = REPO / "bench" / "data" / "unseen_trtllm_cases.jsonl"
+
+
+def ratios(
+    lines: list[str], predictions: dict[str, dict[str, object]]
+) -> dict[str, dict[str, list[float]]]:
+    """Predicted ÷ measured per (grouping → group), over every scored value."""
+    out: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for text in lines:
+        case = json.loads(text)
+        sc, got = case["scenario"], predictions[case["id"]].get("metrics") or {}
+        assert isinstance(got, dict)
+        load = sc["load"]["kind"]
+        for metric, value in case["expected"].items():
+            if metric not in got or value <= 0:
+                continue
+            r = float(got[metric]) / value
+            fam = family(metric)
+            out["source"][f"{case['source_key']} {fam}"].append(r)
+            out["gpu"][f"{sc['gpu']} {fam}"].append(r)
+            out["model"][f"{sc['model'].split('/')[-1]} {fam}"].append(r)
+            out["lengths"][f"{sc['input_tokens']}/{sc['output_tokens']} {fam}"].append(r)
+            out["load"][f"{load} {fam}"].append(r)
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=Path, default=DEFAULT_CASES)
+    parser.add_argument("--details", action="store_true", help="splits by engine, load, source")
+    parser.add_argument("--by", action="store_true", help="predicted/measured by group")
+    args = parser.parse_args()
+    lines = [t for t in args.cases.read_text().splitlines() if t.strip()]
+    cases = cases_from_lines(lines)
+    rows = predict_cases([json.loads(t) for t in lines], default_catalog(), load_parameters())
+    predictions = {str(r["id"]): r for r in rows}
+    table = [
+        ScoredCase(c.id, c.scenario.engine.value, c.scenario.load.kind, c.source_key, c.expected)
+        for c in cases
+    ]
+    print(f"{len(cases)} cases from {args.cases.relative_to(REPO)}; never fitted")
+    print(render(score(table, predictions), splits=args.details))
+    if args.by:
+        for grouping, groups in ratios(lines, predictions).items():
+            print(f"\npredicted / measured by {grouping} (median, count)")
+            for key, values in sorted(groups.items()):
+                print(f"  {key:<52} {statistics.median(values):5.2f}  {len(values):4d}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -88,6 +88,7 @@ def test_predict_one_scenario_table() -> None:
     )
     assert result.exit_code == 0, result.output
     assert "ttft_ms" in result.output and "memory:" in result.output
+    assert "of fitted front-end time per request" in " ".join(result.output.split())
 
 
 def test_predict_states_the_scheduler_it_assumed() -> None:

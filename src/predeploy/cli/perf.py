@@ -141,6 +141,12 @@ def _render(prediction: PerfPrediction, title: str) -> None:
     if prediction.scheduler is not None:
         console.print(f"scheduler: {prediction.scheduler.label()}")
     console.print(f"[dim]{m.provenance.label()}[/]")
+    if m.provenance.front_end_ms >= 1.0:
+        console.print(
+            f"[dim]TTFT includes {m.provenance.front_end_ms:,.0f} ms of fitted front-end time per "
+            "request (HTTP, tokenizer, first streamed chunk): it varies tenfold between serving "
+            "front ends (docs/perf-validation.md)[/]"
+        )
     if m.provenance.accuracy is not None:
         console.print(_accuracy_table(m.provenance.accuracy))
 

@@ -176,7 +176,7 @@ def predict_many(
     accuracy = params.accuracy
     result = evaluate(stack(prepared, EfficiencyArrays.from_params([c[0] for c in chosen])))
     out: list[PerfPrediction] = []
-    for i, (scenario, prep, (_, choice)) in enumerate(
+    for i, (scenario, prep, (eff, choice)) in enumerate(
         zip(scenarios, prepared, chosen, strict=True)
     ):
         _enforce_decode_cap(prep, result, i)
@@ -197,6 +197,7 @@ def predict_many(
                 accuracy=accuracy.for_prediction(choice.basis, scenario.engine.value)
                 if accuracy
                 else None,
+                front_end_ms=eff.request_overhead_s * 1e3 if prep.served else 0.0,
             ),
         )
         out.append(
@@ -334,6 +335,7 @@ def _simulate(
         seed=seed,
         num_requests_simulated=result.num_requests,
         unmodelled_settings=_unmodelled(scenario),
+        front_end_ms=analytic.metrics.provenance.front_end_ms,
         accuracy=params.accuracy.for_prediction(choice.basis, scenario.engine.value)
         if params.accuracy
         else None,

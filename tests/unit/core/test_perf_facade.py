@@ -262,6 +262,18 @@ def test_api_front_end_caps_the_request_rate_of_tiny_requests() -> None:
     assert pred.metrics.ttft_ms.p99 > 0.9 * 0.99 * 1000 * 20
 
 
+def test_the_front_end_time_every_ttft_includes_is_stated() -> None:
+    params = ParameterSet(base=EfficiencyParams(request_overhead_s=0.25))
+    served = scenario(LoadSpec(kind="concurrency", concurrency=1))
+    analytic = predict(served, params)
+    assert analytic.metrics.provenance.front_end_ms == pytest.approx(250.0)
+    assert (analytic.metrics.ttft_ms.p50 or 0.0) > 250.0
+    simulated = predict(served, params, mode="simulate", num_requests=50)
+    assert simulated.metrics.provenance.front_end_ms == pytest.approx(250.0)
+    in_process = served.model_copy(update={"served_over_api": False})
+    assert predict(in_process, params).metrics.provenance.front_end_ms == 0.0
+
+
 def test_a_synchronised_burst_spreads_tpot_and_keeps_itl_p50_at_a_decode_step() -> None:
     pred = predict(
         scenario(LoadSpec(kind="burst", num_prompts=200), prompt=2000, output=100), PARAMS

@@ -46,6 +46,10 @@ class PredictionProvenance(FrozenModel):
     #: The figures were moved to the far end of ``accuracy`` (latencies at the 90th percentile
     #: of measured ÷ predicted, saturation at the 10th): a bound, not the prediction.
     held_out_bound: bool = False
+    #: Fitted time per request in front of the engine (HTTP, tokenizer, first streamed chunk)
+    #: that every TTFT includes; 0 for in-process runs. It differs tenfold between serving
+    #: front ends (docs/perf-validation.md), so it is shown with the prediction.
+    front_end_ms: NonNegativeFloat = 0.0
 
     def label(self) -> str:
         basis = "estimate" if self.parameters == "fallback" else "calibrated estimate"

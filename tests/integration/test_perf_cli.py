@@ -91,6 +91,21 @@ def test_predict_one_scenario_table() -> None:
     assert "of fitted front-end time per request" in " ".join(result.output.split())
 
 
+def test_predict_takes_a_stated_front_end_time() -> None:
+    args = ["predict", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "H100-SXM",
+            "--concurrency", "1", "--json"]
+    fitted = json.loads(RUNNER.invoke(app, args).output)
+    result = RUNNER.invoke(app, [*args, "--front-end-ms", "5"])
+    assert result.exit_code == 0, result.output
+    stated = json.loads(result.output)
+    assert stated["metrics"]["provenance"]["front_end_ms"] == pytest.approx(5.0)
+    assert stated["metrics"]["ttft_ms"]["p50"] < fitted["metrics"]["ttft_ms"]["p50"]
+    table = RUNNER.invoke(app, [*args[:-1], "--front-end-ms", "5"])
+    assert "5 ms of stated front-end time" in " ".join(table.output.split())
+    bad = RUNNER.invoke(app, [*args, "--front-end-ms", "-1"])
+    assert bad.exit_code != 0
+
+
 def test_predict_states_the_scheduler_it_assumed() -> None:
     args = ["predict", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "H100-SXM"]
     trtllm = RUNNER.invoke(app, [*args, "--qps", "2", "--engine", "trtllm", "--json"])

@@ -141,11 +141,16 @@ def _render(prediction: PerfPrediction, title: str) -> None:
     if prediction.scheduler is not None:
         console.print(f"scheduler: {prediction.scheduler.label()}")
     console.print(f"[dim]{m.provenance.label()}[/]")
-    if m.provenance.front_end_ms >= 1.0:
+    if m.provenance.front_end_stated:
+        console.print(
+            f"[dim]TTFT includes {m.provenance.front_end_ms:,.0f} ms of stated front-end time "
+            "per request (--front-end-ms)[/]"
+        )
+    elif m.provenance.front_end_ms >= 1.0:
         console.print(
             f"[dim]TTFT includes {m.provenance.front_end_ms:,.0f} ms of fitted front-end time per "
             "request (HTTP, tokenizer, first streamed chunk): it varies tenfold between serving "
-            "front ends (docs/perf-validation.md)[/]"
+            "front ends (docs/perf-validation.md); state yours with --front-end-ms[/]"
         )
     if m.provenance.accuracy is not None:
         console.print(_accuracy_table(m.provenance.accuracy))
@@ -272,6 +277,10 @@ def predict_command(
     concurrency: Annotated[int | None, typer.Option(min=1, help="Requests in flight.")] = None,
     burst: Annotated[int | None, typer.Option(
         min=1, help="This many prompts arrive at once (a burst).")] = None,
+    front_end_ms: Annotated[float | None, typer.Option(
+        "--front-end-ms", min=0.0, show_default=False,
+        help="Time each request spends in front of the engine (HTTP, tokenizer, first streamed "
+        "chunk), ms, instead of the fitted one (it differs tenfold between front ends).")] = None,
     mode: Annotated[str, typer.Option(help="analytic or simulate.")] = "analytic",
     load_curve: Annotated[Path | None, typer.Option(
         "--load-curve", show_default=False,
@@ -331,6 +340,7 @@ def predict_command(
         burst=burst,
         input_lengths=perf_service.read_lengths(input_lengths) if input_lengths else None,
         output_lengths=perf_service.read_lengths(output_lengths) if output_lengths else None,
+        front_end_ms=front_end_ms,
     )
     memory = perf_service.memory_fit(scenario)
     if not memory.fits:

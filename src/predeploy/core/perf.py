@@ -20,7 +20,7 @@ from typing import Literal
 import numpy as np
 
 from predeploy.core.batching import SchedulerConfig
-from predeploy.core.efficiency import ParameterSet
+from predeploy.core.efficiency import EfficiencyParams, ParameterChoice, ParameterSet
 from predeploy.core.errors import InputError
 from predeploy.core.fluid import FluidResult, evaluate
 from predeploy.core.latency import RooflineStepCost
@@ -129,6 +129,16 @@ def scheduler_assumed(prepared: PreparedScenario) -> SchedulerAssumed:
     )
 
 
+def _efficiency(
+    params: ParameterSet, scenario: ServingScenario
+) -> tuple[EfficiencyParams, ParameterChoice]:
+    """The scenario's parameters, with its stated front-end time when it states one."""
+    eff, choice = params.for_gpu(scenario.gpu, scenario.engine)
+    if scenario.front_end_s is not None:
+        eff = eff.model_copy(update={"request_overhead_s": scenario.front_end_s})
+    return eff, choice
+
+
 def _unmodelled(scenario: ServingScenario) -> tuple[str, ...]:
     return scenario.engine_settings.unmodelled if scenario.engine_settings else ()
 
@@ -172,7 +182,7 @@ def predict_many(
     if not scenarios:
         return []
     prepared = [prepare(s) for s in scenarios]
-    chosen = [params.for_gpu(s.gpu, s.engine) for s in scenarios]
+    chosen = [_efficiency(params, s) for s in scenarios]
     accuracy = params.accuracy
     result = evaluate(stack(prepared, EfficiencyArrays.from_params([c[0] for c in chosen])))
     out: list[PerfPrediction] = []
@@ -198,6 +208,7 @@ def predict_many(
                 if accuracy
                 else None,
                 front_end_ms=eff.request_overhead_s * 1e3 if prep.served else 0.0,
+                front_end_stated=scenario.front_end_s is not None,
             ),
         )
         out.append(
@@ -293,7 +304,7 @@ def _simulate(
         raise InputError(
             f"cannot simulate a configuration that does not fit: {prepared.memory.reason}"
         )
-    eff, choice = params.for_gpu(scenario.gpu, scenario.engine)
+    eff, choice = _efficiency(params, scenario)
     step = RooflineStepCost(
         scenario.model,
         scenario.gpu,
@@ -336,6 +347,7 @@ def _simulate(
         num_requests_simulated=result.num_requests,
         unmodelled_settings=_unmodelled(scenario),
         front_end_ms=analytic.metrics.provenance.front_end_ms,
+        front_end_stated=scenario.front_end_s is not None,
         accuracy=params.accuracy.for_prediction(choice.basis, scenario.engine.value)
         if params.accuracy
         else None,

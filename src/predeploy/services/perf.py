@@ -276,12 +276,14 @@ def scenario_from_request(
     burst: int | None = None,
     input_lengths: Sequence[int] | None = None,
     output_lengths: Sequence[int] | None = None,
+    front_end_ms: float | None = None,
 ) -> ServingScenario:
     """A scenario from command-line style values: token lengths fixed, or lognormal with a
     stated standard deviation; one load: open-loop ``qps`` (Poisson, or gamma with
     ``arrival_cv``), a closed loop of ``concurrency``, a ``burst`` of prompts, else the
     saturated max-throughput load. ``engine_args``, the engine's command line, states
-    settings that replace the engine's defaults. The model is the catalog's ``model``, or the
+    settings that replace the engine's defaults; ``front_end_ms`` the time each request spends
+    in front of the engine, instead of the fitted one. The model is the catalog's ``model``, or the
     one a Hugging Face ``model_config`` (config.json) describes, named ``model`` when given."""
     given = [n for n, v in (("qps", qps), ("concurrency", concurrency), ("burst", burst))
              if v is not None]
@@ -338,6 +340,7 @@ def scenario_from_request(
             output_tokens=answer,
             load=load,
             engine_settings=stated,
+            front_end_s=None if front_end_ms is None else front_end_ms / 1e3,
         )
     except ValidationError as exc:
         raise InputError(describe_validation_error(exc, "scenario")) from None

@@ -274,6 +274,21 @@ def test_the_front_end_time_every_ttft_includes_is_stated() -> None:
     assert predict(in_process, params).metrics.provenance.front_end_ms == 0.0
 
 
+def test_a_stated_front_end_time_replaces_the_fitted_one() -> None:
+    params = ParameterSet(base=EfficiencyParams(request_overhead_s=0.25))
+    fitted = predict(scenario(LoadSpec(kind="concurrency", concurrency=1)), params)
+    stated_scenario = scenario(LoadSpec(kind="concurrency", concurrency=1)).model_copy(
+        update={"front_end_s": 0.01}
+    )
+    for mode in ("analytic", "simulate"):
+        stated = predict(stated_scenario, params, mode=mode, num_requests=50)  # type: ignore[arg-type]
+        assert stated.metrics.provenance.front_end_ms == pytest.approx(10.0)
+        assert stated.metrics.provenance.front_end_stated
+        saved = (fitted.metrics.ttft_ms.p50 or 0.0) - (stated.metrics.ttft_ms.p50 or 0.0)
+        assert saved == pytest.approx(240.0, rel=0.05)
+    assert not fitted.metrics.provenance.front_end_stated
+
+
 def test_a_synchronised_burst_spreads_tpot_and_keeps_itl_p50_at_a_decode_step() -> None:
     pred = predict(
         scenario(LoadSpec(kind="burst", num_prompts=200), prompt=2000, output=100), PARAMS

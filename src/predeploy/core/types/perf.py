@@ -50,6 +50,8 @@ class PredictionProvenance(FrozenModel):
     #: that every TTFT includes; 0 for in-process runs. It differs tenfold between serving
     #: front ends (docs/perf-validation.md), so it is shown with the prediction.
     front_end_ms: NonNegativeFloat = 0.0
+    #: ``front_end_ms`` was stated with the scenario, not fitted.
+    front_end_stated: bool = False
 
     def label(self) -> str:
         basis = "estimate" if self.parameters == "fallback" else "calibrated estimate"
@@ -144,6 +146,9 @@ class ServingScenario(FrozenModel):
     #: Requests come through the engine's HTTP API (tokenization, streaming, client overhead
     #: on every TTFT); ``False`` for in-process harnesses such as MLPerf LoadGen.
     served_over_api: bool = True
+    #: Stated time per request in front of the engine (HTTP, tokenizer, first streamed chunk),
+    #: replacing the fitted one, which differs tenfold between serving front ends.
+    front_end_s: NonNegativeFloat | None = None
 
     @property
     def gpu_count(self) -> int:

@@ -1,7 +1,8 @@
 """How well public measurements agree with each other: the accuracy floor of any predictor.
 
 Some calibration scenarios were measured more than once: several MLPerf submitters ran the same
-benchmark on the same accelerators at the same request rate, and GPUStack repeated some runs.
+benchmark on the same accelerators at the same request rate (GPUStack's apparent repeats differ
+in their engine arguments, so they are different scenarios).
 Whatever a performance model does, it gives one prediction per scenario, so the spread between
 such repeats is error no model of the scenario can remove.
 

@@ -154,17 +154,24 @@ def test_a_burst_with_varied_outputs_keeps_its_first_wave_stall() -> None:
     assert tpot_p99(0.0) > 1.5 * steady
 
 
-def _skewed_burst(*, separate_prefill: bool) -> ServingScenario:
+def _separate_prefill_burst(
+    prompt: int, output: TokenDistribution, prompts: int, *, separate_prefill: bool
+) -> ServingScenario:
     return ServingScenario(
         model_id="m",
         model=llama_8b(),
         gpu=h100(),
         precision=Precision.BF16,
-        prompt_tokens=TokenDistribution.fixed(2000),
-        output_tokens=TokenDistribution(kind="lognormal", mean=200, stdev=400, max=4000),
-        load=LoadSpec(kind="burst", num_prompts=500),
+        prompt_tokens=TokenDistribution.fixed(prompt),
+        output_tokens=output,
+        load=LoadSpec(kind="burst", num_prompts=prompts),
         engine_settings=EngineSettings(separate_prefill_batches=separate_prefill),
     )
+
+
+def _skewed_burst(*, separate_prefill: bool) -> ServingScenario:
+    skewed = TokenDistribution(kind="lognormal", mean=200, stdev=400, max=4000)
+    return _separate_prefill_burst(2000, skewed, 500, separate_prefill=separate_prefill)
 
 
 def test_a_short_request_of_a_burst_is_stalled_by_separate_prefill_batches_only() -> None:
@@ -412,15 +419,8 @@ def test_open_loop_tpot_percentiles_rise_with_the_load(fraction: float) -> None:
 
 
 def _short_answer_burst(*, separate_prefill: bool) -> ServingScenario:
-    return ServingScenario(
-        model_id="m",
-        model=llama_8b(),
-        gpu=h100(),
-        precision=Precision.BF16,
-        prompt_tokens=TokenDistribution.fixed(128),
-        output_tokens=TokenDistribution.fixed(4),
-        load=LoadSpec(kind="burst", num_prompts=1000),
-        engine_settings=EngineSettings(separate_prefill_batches=separate_prefill),
+    return _separate_prefill_burst(
+        128, TokenDistribution.fixed(4), 1000, separate_prefill=separate_prefill
     )
 
 

@@ -234,7 +234,7 @@ class ToyEngine:
         rho = min(rate / saturation, 0.999)
         slow = self.sim_slowdown if mode == "simulate" else 1.0
         queue = rho / (1 - rho)
-        ttft = (prefill_s * (1 + queue) + itl_s) * 1000 * slow
+        ttft = (prefill_s * (1 + queue) + itl_s) * 1000 * slow + (scenario.front_end_s or 0) * 1e3
         itl = itl_s * (1 + 1.5 * rho) * 1000 * slow
         e2e = ttft + out * itl
 

@@ -246,6 +246,18 @@ def test_robust_plans_are_judged_at_the_held_out_bound(cli: Cli, tmp_path: Path)
     assert "90 % bound" in shown.out and "80 % range" not in shown.out
 
 
+def test_plan_takes_a_stated_front_end_time(cli: Cli, tmp_path: Path) -> None:
+    loose = str(_spec(tmp_path, "loose.json",
+                      slo={"ttft_ms": {"p50": 2000, "p90": 4000, "p99": 8000}}))
+    run = cli("plan", "--spec", loose, "--json", "--plans", "1", "--front-end-ms", "5")
+    assert run.code == 0, run.err
+    doc = json.loads(run.out)
+    assert doc["front_end_s"] == pytest.approx(0.005)
+    assert doc["plans"][0]["predicted"]["provenance"]["front_end_stated"] is True
+    assert any("stated front-end time of 5 ms" in note for note in doc["notes"])
+    assert cli("plan", "--spec", loose, "--front-end-ms", "-1").code != 0
+
+
 def test_plan_your_own_model_from_its_config_json(cli: Cli, tmp_path: Path) -> None:
     config = tmp_path / "support-13b" / "config.json"
     config.parent.mkdir()

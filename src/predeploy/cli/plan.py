@@ -142,6 +142,10 @@ def plan_command(
         help="Judge plans at the far end of the engine's held-out error (latencies at the "
         "90th percentile of measured ÷ predicted, capacity at the 10th) instead of at the "
         "prediction.")] = False,
+    front_end_ms: Annotated[float | None, typer.Option(
+        "--front-end-ms", min=0.0, show_default=False,
+        help="Time each request spends in front of vLLM (gateway, HTTP, tokenizer, first "
+        "streamed chunk), ms, instead of the fitted one.")] = None,
     model_config: ModelConfigOpt = None,
     model_name: ModelNameOpt = None,
     seed: SeedOpt = None,
@@ -155,7 +159,8 @@ def plan_command(
     request = _request(text, spec)
     settings = load_settings()
     options = PlannerOptions(max_plans=plans, seed=settings.seed if seed is None else seed,
-                             held_out_bound=robust)
+                             held_out_bound=robust,
+                             front_end_s=None if front_end_ms is None else front_end_ms / 1e3)
     with _progress(not json_out) as progress:
         result = planning.plan_request(request, settings, options, progress, own_models=own)
     if plot is not None:

@@ -109,6 +109,7 @@ class Evaluator:
                 output_tokens=self.workload.traffic.output_tokens,
                 load=self.workload.load(per_replica_rps, replicas),
                 vllm=config.vllm,
+                front_end_s=self.options.front_end_s,
             )
             self._scenarios[id(config)] = base
             self._configs.append(config)  # keeps id(config) unique while cached

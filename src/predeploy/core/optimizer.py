@@ -101,6 +101,11 @@ def plan_deployment(
             "measured ÷ predicted and each replica's capacity at the 10th, from the engine's "
             "held-out validation, so each target held for 90 % of held-out measurements"
         )
+    if options.front_end_s is not None:
+        notes.append(
+            f"every TTFT includes a stated front-end time of "
+            f"{format_number(options.front_end_s * 1e3)} ms per request instead of the fitted one"
+        )
     accelerators = allowed_accelerators(intent, catalog)
     state = SearchState(rejected=list(shortlist.rejected))
     evaluator = Evaluator(engine, workload, options)
@@ -140,6 +145,7 @@ def plan_deployment(
         intent=intent, traffic=traffic, slo=slo, headroom=workload.headroom, plans=tuple(plans),
         infeasible=tuple(aggregate_rejections(state.rejected)), notes=tuple(notes),
         quality_scale=shortlist.quality_scale, stats=stats, tradeoffs=tuple(tradeoffs),
+        front_end_s=options.front_end_s,
     )
     if not plans:
         suggestions = explain_infeasible(

@@ -137,6 +137,7 @@ def plan_load_curve(
         output_tokens=result.traffic.output_tokens,
         load=workload.load(workload.sizing_rps / plan.replicas, plan.replicas),
         vllm=plan.vllm,
+        front_end_s=result.front_end_s,
     )
     label = f"{plan.model_name or plan.model} {plan.precision.value} on {plan.configuration}"
     return load_curve(scenario, plan.replicas, workload, engine, label=label, seed=seed)

@@ -188,3 +188,17 @@ def test_a_named_model_dominated_by_others_still_shows_its_best_plan() -> None:
     assert twin.id not in {p.model for p in plan().plans}
     shown = [p for p in plan(models=[twin.id]).plans if p.model == twin.id]
     assert shown and "requested model" in shown[0].labels
+
+
+def test_a_stated_front_end_time_is_in_every_plans_ttft_and_said() -> None:
+    intent = DeploymentIntent.model_validate({"use_case": "chatbot", "users": 2000})
+    fitted = plan_deployment(intent, small_catalog(), ToyEngine(), OPTIONS)
+    options = OPTIONS.model_copy(update={"front_end_s": 0.05})
+    stated = plan_deployment(intent, small_catalog(), ToyEngine(), options)
+    assert fitted.plans and stated.plans and fitted.front_end_s is None
+    assert stated.front_end_s == 0.05
+    assert any("stated front-end time of 50 ms" in n for n in stated.notes)
+    best = {p.configuration: p.predicted.ttft_ms.p50 or 0.0 for p in fitted.plans}
+    for plan in stated.plans:
+        if plan.configuration in best:
+            assert (plan.predicted.ttft_ms.p50 or 0.0) > best[plan.configuration]

@@ -114,6 +114,9 @@ class PlannerOptions(FrozenModel):
     #: 10th (``core.accuracy.held_out_bound``), so each target held for 90 % of held-out
     #: measurements.
     held_out_bound: bool = False
+    #: Stated time per request in front of the engine (HTTP, tokenizer, first streamed chunk),
+    #: seconds, instead of the fitted one (``ServingScenario.front_end_s``).
+    front_end_s: NonNegativeFloat | None = None
 
 
 class SearchStats(FrozenModel):
@@ -170,6 +173,8 @@ class PlanResult(FrozenModel):
     #: Every configuration sized during the search, for trade-off charts.
     tradeoffs: tuple[TradeoffPoint, ...] = ()
     elapsed_ms: NonNegativeFloat = 0.0
+    #: The stated front-end time the plans were sized with (``PlannerOptions.front_end_s``).
+    front_end_s: NonNegativeFloat | None = None
 
 
 SweepVariable = Literal["rate", "slo", "prompt_tokens", "output_tokens", "gpu"]

@@ -27,9 +27,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from predeploy.core.calibration_problem import contradictory_copies
-from predeploy.core.cases import CalibrationCase
 from predeploy.core.repeatability import replicate_predictions
-from predeploy.core.scoring import FAMILIES, Score, ScoredCase, render, score
+from predeploy.core.scoring import FAMILIES, Score, render, score
 from predeploy.services.perf import (
     cases_from_lines,
     default_catalog,
@@ -42,13 +41,6 @@ from predeploy.services.perf import (
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_CASES = REPO.parent / "shared" / "calibration" / "perf_cases.jsonl"
 HELD_OUT_SPLITS = ("source", "gpu", "config")
-
-
-def scored(cases: Sequence[CalibrationCase]) -> list[ScoredCase]:
-    return [
-        ScoredCase(c.id, c.scenario.engine.value, c.scenario.load.kind, c.source_key, c.expected)
-        for c in cases
-    ]
 
 
 def line(label: str, result: Score) -> str:
@@ -95,7 +87,7 @@ def main() -> int:
         f"({len(reps.cases)} runs); {reps.duplicate_copies} cases are copies of a run "
         "already counted (MLPerf results filed under both accuracy targets), left out"
     )
-    table = scored(reps.cases)
+    table = [c.scored() for c in reps.cases]
     results = {"repeat runs": score(table, reps.predictions)}
     results["predeploy in sample"] = score(table, in_sample(lines, {c.id for c in reps.cases}))
     if args.held_out:

@@ -28,7 +28,8 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-from predeploy.core.scoring import ScoredCase, family, render, score
+from predeploy.core.cases import CalibrationCase
+from predeploy.core.scoring import family, render, score
 from predeploy.services.perf import (
     cases_from_lines,
     default_catalog,
@@ -41,25 +42,23 @@ DEFAULT_CASES = REPO / "bench" / "data" / "unseen_trtllm_cases.jsonl"
 
 
 def ratios(
-    lines: list[str], predictions: dict[str, dict[str, object]]
+    cases: list[CalibrationCase], predictions: dict[str, dict[str, object]]
 ) -> dict[str, dict[str, list[float]]]:
     """Predicted ÷ measured per (grouping → group), over every scored value."""
     out: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
-    for text in lines:
-        case = json.loads(text)
-        sc, got = case["scenario"], predictions[case["id"]].get("metrics") or {}
+    for case in cases:
+        sc, got = case.scenario, predictions[case.id].get("metrics") or {}
         assert isinstance(got, dict)
-        load = sc["load"]["kind"]
-        for metric, value in case["expected"].items():
+        for metric, value in case.expected.items():
             if metric not in got or value <= 0:
                 continue
             r = float(got[metric]) / value
             fam = family(metric)
-            out["source"][f"{case['source_key']} {fam}"].append(r)
-            out["gpu"][f"{sc['gpu']} {fam}"].append(r)
-            out["model"][f"{sc['model'].split('/')[-1]} {fam}"].append(r)
-            out["lengths"][f"{sc['input_tokens']}/{sc['output_tokens']} {fam}"].append(r)
-            out["load"][f"{load} {fam}"].append(r)
+            out["source"][f"{case.source_key} {fam}"].append(r)
+            out["gpu"][f"{sc.gpu} {fam}"].append(r)
+            out["model"][f"{sc.model.split('/')[-1]} {fam}"].append(r)
+            out["lengths"][f"{sc.input_tokens}/{sc.output_tokens} {fam}"].append(r)
+            out["load"][f"{sc.load.kind} {fam}"].append(r)
     return out
 
 
@@ -73,14 +72,10 @@ def main() -> int:
     cases = cases_from_lines(lines)
     rows = predict_cases([json.loads(t) for t in lines], default_catalog(), load_parameters())
     predictions = {str(r["id"]): r for r in rows}
-    table = [
-        ScoredCase(c.id, c.scenario.engine.value, c.scenario.load.kind, c.source_key, c.expected)
-        for c in cases
-    ]
     print(f"{len(cases)} cases from {args.cases.relative_to(REPO)}; never fitted")
-    print(render(score(table, predictions), splits=args.details))
+    print(render(score([c.scored() for c in cases], predictions), splits=args.details))
     if args.by:
-        for grouping, groups in ratios(lines, predictions).items():
+        for grouping, groups in ratios(cases, predictions).items():
             print(f"\npredicted / measured by {grouping} (median, count)")
             for key, values in sorted(groups.items()):
                 print(f"  {key:<52} {statistics.median(values):5.2f}  {len(values):4d}")

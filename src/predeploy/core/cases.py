@@ -12,6 +12,7 @@ from pydantic import Field, ValidationError
 
 from predeploy.core.errors import InputError, describe_validation_error
 from predeploy.core.hf_config import architecture_from_hf_config
+from predeploy.core.scoring import ScoredCase
 from predeploy.core.types import (
     Engine,
     FrozenModel,
@@ -79,6 +80,13 @@ class CalibrationCase(FrozenModel):
     notes: tuple[str, ...] = ()
     constraints: dict[str, Any] | None = None
     conversions: dict[str, str] | None = None
+
+    def scored(self) -> ScoredCase:
+        """The case as the calibration scorer reads it."""
+        return ScoredCase(
+            self.id, self.scenario.engine.value, self.scenario.load.kind, self.source_key,
+            self.expected,
+        )
 
 
 def _attention_type(config: dict[str, Any], heads: int, kv_heads: int) -> AttentionType:

@@ -106,7 +106,9 @@ def test_a_single_run_is_no_replicate() -> None:
 def test_the_scorer_scores_the_replicate_predictions() -> None:
     cases = [_mlperf("a", 100.0, "Dell", "X"), _mlperf("b", 125.0, "Google", "Y")]
     reps = replicate_predictions(cases)
-    table = [ScoredCase(c.id, "trtllm", "request_rate", c.source_key, c.expected) for c in cases]
+    table = [c.scored() for c in cases]
+    expected = {"ttft_ms_p50": 100.0, "requests_per_s": 10.0}
+    assert table[0] == ScoredCase("a", "trtllm", "request_rate", "mlperf-inference-v5.1", expected)
     result = score(table, reps.predictions)
     assert result.by_family["throughput"].median_ape == 0.0
     assert result.by_family["ttft"].median_ape == pytest.approx((0.25 + 0.2) / 2)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from predeploy.core.benchmarks import scenario_from_case
 from predeploy.services.perf import (
     cases_from_lines,
     default_catalog,
@@ -40,9 +39,6 @@ def test_the_cases_are_not_in_the_fitted_records() -> None:
 
 
 def test_every_case_is_predicted() -> None:
-    catalog = default_catalog()
     objects = [json.loads(t) for t in _lines()]
-    for case in cases_from_lines(_lines()):
-        scenario_from_case(case, catalog)
-    rows = predict_cases(objects, catalog, load_parameters())
+    rows = predict_cases(objects, default_catalog(), load_parameters())
     assert all(not r.get("error") and r["metrics"] for r in rows)

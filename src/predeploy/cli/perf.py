@@ -120,6 +120,10 @@ def _number(value: float | None) -> str:
     return "–" if value is None else f"{value:,.1f}"
 
 
+#: Smallest fitted front-end time (ms) worth a line under the prediction.
+FRONT_END_SHOWN_FROM_MS = 1.0
+
+
 def _render(prediction: PerfPrediction, title: str) -> None:
     m = prediction.metrics
     table = Table(title=plain(title))
@@ -146,7 +150,7 @@ def _render(prediction: PerfPrediction, title: str) -> None:
             f"[dim]TTFT includes {m.provenance.front_end_ms:,.0f} ms of stated front-end time "
             "per request (--front-end-ms)[/]"
         )
-    elif m.provenance.front_end_ms >= 1.0:
+    elif m.provenance.front_end_ms >= FRONT_END_SHOWN_FROM_MS:
         console.print(
             f"[dim]TTFT includes {m.provenance.front_end_ms:,.0f} ms of fitted front-end time per "
             "request (HTTP, tokenizer, first streamed chunk): it varies tenfold between serving "

@@ -301,9 +301,11 @@ def itl_stats(
     stall_steps = col(wave.steps) * wave.stall_share
     separate = np.asarray(wave.separate, dtype=bool)[:, None]
     member = wave.member & (kind != STATIC_BATCH)[:, None]
+    has_stall = stall_steps > 0
+    long_gaps = member & separate & has_stall
     # Piggy-backed prefill stalls ``min(s, O − 1)`` gaps, each ``t_w − t_dec`` longer; a
     # separate prefill batch run stalls one gap by all of it (``s·t_w``).
-    stalled = np.where(separate, (stall_steps > 0).astype(float), np.minimum(stall_steps, gaps))
+    stalled = np.where(separate, has_stall.astype(float), np.minimum(stall_steps, gaps))
     added = np.where(
         separate,
         stall_steps * col(wave.step_s),
@@ -326,7 +328,6 @@ def itl_stats(
         np.minimum(q / decode_share, 0.999),
         (q - decode_share) / np.maximum(mix_share, 1e-9),
     )
-    long_gaps = member & separate & (stall_steps > 0)
     stall_gap = (
         _stall_gap_quantiles(
             (q - (1.0 - wave_share)) / np.maximum(wave_share, 1e-12),

@@ -347,7 +347,7 @@ def _simulate(
         num_requests_simulated=result.num_requests,
         unmodelled_settings=_unmodelled(scenario),
         front_end_ms=analytic.metrics.provenance.front_end_ms,
-        front_end_stated=scenario.front_end_s is not None,
+        front_end_stated=analytic.metrics.provenance.front_end_stated,
         accuracy=params.accuracy.for_prediction(choice.basis, scenario.engine.value)
         if params.accuracy
         else None,

@@ -11,6 +11,7 @@ from tests.perf_fixtures import gpt_oss_120b, h100, l4, llama_8b, llama_70b, mix
 from predeploy.core.efficiency import EfficiencyParams, ParameterSet
 from predeploy.core.memory import fit_memory
 from predeploy.core.perf import (
+    PredictMode,
     default_vllm_settings,
     load_utilization,
     predict,
@@ -280,8 +281,9 @@ def test_a_stated_front_end_time_replaces_the_fitted_one() -> None:
     stated_scenario = scenario(LoadSpec(kind="concurrency", concurrency=1)).model_copy(
         update={"front_end_s": 0.01}
     )
-    for mode in ("analytic", "simulate"):
-        stated = predict(stated_scenario, params, mode=mode, num_requests=50)  # type: ignore[arg-type]
+    modes: tuple[PredictMode, ...] = ("analytic", "simulate")
+    for mode in modes:
+        stated = predict(stated_scenario, params, mode=mode, num_requests=50)
         assert stated.metrics.provenance.front_end_ms == pytest.approx(10.0)
         assert stated.metrics.provenance.front_end_stated
         saved = (fitted.metrics.ttft_ms.p50 or 0.0) - (stated.metrics.ttft_ms.p50 or 0.0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from pathlib import Path
 from typing import Annotated
 
@@ -404,6 +405,12 @@ def fit_command(
 ) -> None:
     """Fit the efficiency parameters on the knowledge base's benchmark records."""
     params, report, skipped = perf_service.fit_parameters(output=output, max_iterations=iterations)
+    # How many times the default set-up's front-end time each other set-up pays per request.
+    set_ups = {
+        e.key: round(math.exp(e.offsets["request_overhead_s"]), 2)
+        for e in params.effects
+        if e.level == "harness"
+    }
     if as_json:
         print_json(
             {
@@ -413,6 +420,7 @@ def fit_command(
                 "median_abs_log_error": report.median_abs_log_error,
                 "skipped": len(skipped),
                 "copies_left_out": list(report.copies_left_out),
+                "front_end_factor_by_set_up": set_ups,
                 "fitted_on": params.fitted_on,
             }
         )
@@ -427,6 +435,12 @@ def fit_command(
             f"{len(report.copies_left_out)} measurements left out of the fit: each repeats, "
             "value for value, a measurement of a different scenario, so one label is wrong "
             "(still validated)"
+        )
+    if set_ups:
+        factors = ", ".join(f"{key} ×{factor:g}" for key, factor in sorted(set_ups.items()))
+        console.print(
+            "front-end time per request against the default measurement set-up (predictions "
+            f"assume the default): {factors}"
         )
     console.print(f"base parameters: {params.base.model_dump()}")
 

@@ -24,6 +24,7 @@ from predeploy.core.types import (
     Engine,
     EngineSettings,
     GpuSpec,
+    Harness,
     KvCacheDtype,
     LoadSpec,
     ModelArchitecture,
@@ -76,6 +77,10 @@ def _dataset(scenario: CaseScenario) -> str:
     return scenario.dataset
 
 
+#: Sources measured through a set-up other than the default (see :class:`Harness`).
+HARNESS_OF_SOURCE: dict[str, Harness] = {"aiconfigurator-silicon": Harness.AICONFIGURATOR}
+
+
 def case_from_record(record: BenchmarkRecord) -> CalibrationCase:
     """A benchmark record as a calibration case (the same scenario fields)."""
     scenario = CaseScenario(
@@ -93,6 +98,7 @@ def case_from_record(record: BenchmarkRecord) -> CalibrationCase:
         dataset=record.dataset,
         load=record.load,
         kv_cache_dtype=record.kv_cache_dtype or None,
+        harness=HARNESS_OF_SOURCE.get(record.source_key, Harness.DEFAULT),
     )
     return CalibrationCase(
         id=record.id,
@@ -247,6 +253,7 @@ def scenario_from_case(case: CalibrationCase | CaseScenario, catalog: Catalog) -
         vllm=vllm,
         expert_parallel=wide_ep,
         engine_settings=_sglang_release_settings(sc, gpu, tp, pp, settings),
+        harness=sc.harness,
     )
 
 

@@ -8,7 +8,7 @@ fluid model predicts are fitted (:data:`FITTED_METRICS`), not those the load its
 each (source, metric family) group of n observations, rescaled so that Σ w_i equals the
 number of observations: a source's total weight grows as √n, so a large source does not drown
 a small one. Each scenario also gets its key at every effect level (engine, accelerator
-class, accelerator, accelerator/engine) for the mixed-effects fit of
+class, accelerator, accelerator/engine, measurement set-up/engine) for the mixed-effects fit of
 :mod:`predeploy.core.calibration`.
 """
 
@@ -23,11 +23,11 @@ import numpy as np
 
 from predeploy.core.efficiency import EffectLevel, EfficiencyParams, gpu_class
 from predeploy.core.fluid import FluidInputs
-from predeploy.core.types import ServingScenario
+from predeploy.core.types import Harness, ServingScenario
 from predeploy.core.workload import EfficiencyArrays, PreparedScenario, prepare, stack
 
 #: The effect levels, from the broadest to the narrowest (see ``core.efficiency``).
-LEVELS: tuple[EffectLevel, ...] = ("engine", "class", "gpu", "gpu_engine")
+LEVELS: tuple[EffectLevel, ...] = ("engine", "class", "gpu", "gpu_engine", "harness")
 
 
 def metric_family(metric: str) -> str:
@@ -74,6 +74,12 @@ class CalibrationProblem:
     copies_left_out: tuple[str, ...] = ()
 
 
+def is_reference(level: EffectLevel, key: str) -> bool:
+    """Whether an effect is held at zero: the default measurement set-up is the reference
+    the other set-ups' offsets are measured from (what predictions assume)."""
+    return level == "harness" and key.split("/", 1)[0] == Harness.DEFAULT.value
+
+
 def _keys(scenario: ServingScenario) -> dict[EffectLevel, str]:
     engine = scenario.engine.value
     return {
@@ -81,6 +87,7 @@ def _keys(scenario: ServingScenario) -> dict[EffectLevel, str]:
         "class": gpu_class(scenario.gpu),
         "gpu": scenario.gpu.name,
         "gpu_engine": f"{scenario.gpu.name}/{engine}",
+        "harness": f"{scenario.harness.value}/{engine}",
     }
 
 

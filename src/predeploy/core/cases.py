@@ -16,6 +16,7 @@ from predeploy.core.scoring import ScoredCase
 from predeploy.core.types import (
     Engine,
     FrozenModel,
+    Harness,
     KvCacheDtype,
     LoadDescription,
     ModelArchitecture,
@@ -59,6 +60,8 @@ class CaseScenario(FrozenModel):
     mlperf_submitter: str | None = None
     mlperf_system: str | None = None
     virtualized: bool = False
+    #: Who measured; not part of the shared case format (its cases are all ``default``).
+    harness: Harness = Harness.DEFAULT
 
     model_config = FrozenModel.model_config | {"populate_by_name": True}
 

@@ -20,7 +20,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, PrivateAttr
 
-from predeploy.core.types import Engine, FrozenModel, GpuSpec
+from predeploy.core.types import Engine, FrozenModel, GpuSpec, Harness
 from predeploy.core.types.accuracy import PerfAccuracy
 from predeploy.core.types.perf import ParameterBasis
 
@@ -164,14 +164,14 @@ def from_coordinate(name: ParamName, coord: float) -> float:
     return math.exp(coord)
 
 
-EffectLevel = Literal["engine", "class", "gpu", "gpu_engine"]
+EffectLevel = Literal["engine", "class", "gpu", "gpu_engine", "harness"]
 
 
 class ParameterEffect(FrozenModel):
     """One additive offset (in fitting coordinates) of the mixed-effects parameter model."""
 
     level: EffectLevel
-    #: Engine name, accelerator class, accelerator name, or ``GPU/engine``.
+    #: Engine name, accelerator class, accelerator name, ``GPU/engine`` or ``harness/engine``.
     key: Annotated[str, Field(min_length=1)]
     offsets: dict[ParamName, float]
     #: Measured values this effect was fitted on.
@@ -208,7 +208,7 @@ class ParameterSet(FrozenModel):
     #: Held-out error bands of predictions on these parameters (shipped separately,
     #: ``data/perf_accuracy.json``; not part of a fit's output).
     accuracy: PerfAccuracy | None = Field(default=None, exclude=True)
-    _composed: dict[tuple[str, str, str], tuple[EfficiencyParams, ParameterChoice]] = (
+    _composed: dict[tuple[str, str, str, str], tuple[EfficiencyParams, ParameterChoice]] = (
         PrivateAttr(default_factory=dict)
     )
 
@@ -218,24 +218,27 @@ class ParameterSet(FrozenModel):
                 return effect
         return None
 
-    def for_gpu(self, gpu: GpuSpec, engine: Engine) -> tuple[EfficiencyParams, ParameterChoice]:
+    def for_gpu(
+        self, gpu: GpuSpec, engine: Engine, harness: Harness = Harness.DEFAULT
+    ) -> tuple[EfficiencyParams, ParameterChoice]:
         """The parameters for ``engine`` on ``gpu`` and the basis they rest on.
 
         ``fitted`` when this accelerator and engine were measured together; otherwise a
         ``fallback`` composed of the effects that exist (engine, accelerator class,
-        accelerator), each named in the source text. Composed once per (accelerator, class,
-        engine): a plan asks thousands of times.
+        accelerator), each named in the source text; a measurement set-up other than the
+        default adds its own effect (:class:`Harness`). Composed once per (accelerator, class,
+        engine, set-up): a plan asks thousands of times.
         """
         engine_key = Engine(engine).value
-        key = (gpu.name, gpu_class(gpu), engine_key)
+        key = (gpu.name, gpu_class(gpu), engine_key, Harness(harness).value)
         chosen = self._composed.get(key)
         if chosen is None:
-            chosen = self._compose(gpu.name, key[1], engine_key)
+            chosen = self._compose(gpu.name, key[1], engine_key, key[3])
             self._composed[key] = chosen
         return chosen
 
     def _compose(
-        self, gpu_name: str, cls: str, engine_key: str
+        self, gpu_name: str, cls: str, engine_key: str, harness: str
     ) -> tuple[EfficiencyParams, ParameterChoice]:
         coords = self.base.to_coordinates()
         used: list[str] = []
@@ -245,6 +248,7 @@ class ParameterSet(FrozenModel):
             ("class", cls, f"{cls} class effect"),
             ("gpu", gpu_name, f"{gpu_name} effect"),
             ("gpu_engine", pair, f"{pair} effect"),
+            ("harness", f"{harness}/{engine_key}", f"{harness} measurement set-up effect"),
         ]
         points = 0
         for level, key, label in chain:

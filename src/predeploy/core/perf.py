@@ -133,7 +133,7 @@ def _efficiency(
     params: ParameterSet, scenario: ServingScenario
 ) -> tuple[EfficiencyParams, ParameterChoice]:
     """The scenario's parameters, with its stated front-end time when it states one."""
-    eff, choice = params.for_gpu(scenario.gpu, scenario.engine)
+    eff, choice = params.for_gpu(scenario.gpu, scenario.engine, scenario.harness)
     if scenario.front_end_s is not None:
         eff = eff.model_copy(update={"request_overhead_s": scenario.front_end_s})
     return eff, choice

@@ -16,7 +16,13 @@ from predeploy.core.calibration_problem import (
 )
 from predeploy.core.efficiency import EfficiencyParams, ParameterSet
 from predeploy.core.perf import predict_many
-from predeploy.core.types import LoadSpec, Precision, ServingScenario, TokenDistribution
+from predeploy.core.types import (
+    Harness,
+    LoadSpec,
+    Precision,
+    ServingScenario,
+    TokenDistribution,
+)
 
 TRUE = EfficiencyParams(
     bandwidth_efficiency=0.7,
@@ -127,6 +133,38 @@ def test_every_source_contributes_its_ttft() -> None:
     ]
     problem = build_problem(data)
     assert any(metric.startswith("ttft_ms") for metric in problem.obs_metric)
+
+
+def test_a_measurement_set_ups_own_front_end_time_stays_with_it() -> None:
+    # A second set-up measures the same scenarios through a front end that adds 300 ms to
+    # every first token. The fit gives that time to the set-up, not to the engine: default
+    # predictions keep the default set-up's time, the slow set-up's get its own.
+    data = _measurements()
+    slow = [
+        Measurement(
+            m.scenario.model_copy(update={"harness": Harness.AICONFIGURATOR}),
+            {k: v + 300.0 if k.startswith("ttft") else v for k, v in m.metrics.items()},
+            "slow-harness",
+            "slow-" + m.id,
+        )
+        for m in data
+    ]
+    params, report = calibrate([*data, *slow], fitted_on="synthetic", max_iterations=30)
+    assert report.median_abs_log_error < 0.05
+    assert {(e.level, e.key) for e in params.effects if e.level == "harness"} == {
+        ("harness", "aiconfigurator/vllm")
+    }
+    default, _ = params.for_gpu(h100(), "vllm")
+    slow_params, _ = params.for_gpu(h100(), "vllm", Harness.AICONFIGURATOR)
+    assert default.request_overhead_s == pytest.approx(TRUE.request_overhead_s, rel=0.3)
+    assert slow_params.request_overhead_s == pytest.approx(TRUE.request_overhead_s + 0.3, rel=0.1)
+
+
+def test_a_set_up_without_an_effect_gets_the_default_front_end() -> None:
+    params, _ = calibrate(_measurements()[:8], fitted_on="synthetic", max_iterations=5)
+    default, choice = params.for_gpu(h100(), "vllm")
+    other, other_choice = params.for_gpu(h100(), "vllm", Harness.AICONFIGURATOR)
+    assert other == default and other_choice == choice
 
 
 def _with_latencies() -> list[Measurement]:

@@ -16,7 +16,7 @@ from predeploy.core.datasets import token_distribution
 from predeploy.core.errors import InputError
 from predeploy.core.kv_cache import kv_bytes_per_token
 from predeploy.core.lengths import token_length_grid
-from predeploy.core.types import BenchmarkRecord, FactKind, Provenance, ServingScenario
+from predeploy.core.types import BenchmarkRecord, FactKind, Harness, Provenance, ServingScenario
 
 LLAMA_8B_CONFIG = {
     "num_hidden_layers": 32,
@@ -180,6 +180,12 @@ def test_record_to_scenario_uses_dataset_knowledge_and_chooses_tp() -> None:
     assert sc.load.kind == "poisson" and sc.load.rate_rps == 10.0
     assert not sc.served_over_api  # MLPerf LoadGen runs in process
     assert sc.kv_cache_dtype.value == "fp8"  # TensorRT-LLM fp8 checkpoints
+
+
+def test_aiconfigurator_rows_carry_their_measurement_set_up() -> None:
+    aic = scenario_of_record(record_of(source_key="aiconfigurator-silicon"))
+    assert aic.harness == Harness.AICONFIGURATOR
+    assert scenario_of_record(record_of()).harness == Harness.DEFAULT
 
 
 def test_older_vllm_versions_use_their_memory_default() -> None:

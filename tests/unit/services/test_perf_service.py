@@ -13,7 +13,12 @@ from tests.perf_fixtures import h100, llama_8b
 
 from predeploy.core.catalog import InMemoryCatalog
 from predeploy.core.efficiency import ParameterSet
-from predeploy.services.perf import predict_cases, predict_file
+from predeploy.services.perf import (
+    fit_parameters,
+    predict_cases,
+    predict_file,
+    read_benchmark_records,
+)
 
 MODEL_CONFIG = {
     "num_hidden_layers": 32,
@@ -138,3 +143,17 @@ def test_contract_on_shared_cases(shared_dir: Path, tmp_path: Path) -> None:
             assert set(case["expected"]) <= set(row["metrics"]), case["id"]
         else:
             assert row["fits"] is None and row["error"]
+
+
+def test_fit_gives_aiconfigurators_set_up_its_own_front_end(tmp_path: Path) -> None:
+    # A few shipped records of each kind: AIConfigurator's rows are measured through their
+    # own set-up, whose front-end time the fit keeps apart from the default one.
+    records = [r for r in read_benchmark_records() if r.gpu == "H100-SXM" and r.engine == "vllm"]
+    aic = [r for r in records if r.source_key == "aiconfigurator-silicon"][:40]
+    public = [r for r in records if r.source_key != "aiconfigurator-silicon"][:40]
+    assert aic and public
+    out = tmp_path / "params.json"
+    params, report, _ = fit_parameters(records=aic + public, output=out, max_iterations=2)
+    assert report.scenarios == len(aic) + len(public)
+    assert [e.key for e in params.effects if e.level == "harness"] == ["aiconfigurator/vllm"]
+    assert ParameterSet.model_validate_json(out.read_text()) == params

@@ -132,3 +132,17 @@ class Engine(StrEnum):
     LMDEPLOY = "lmdeploy"
     LLAMA_CPP = "llama.cpp"
     OTHER = "other"
+
+
+class Harness(StrEnum):
+    """The measurement set-up in front of the engine (HTTP server, tokenizer, benchmark
+    client), whose time per request every measured TTFT includes. It differs several-fold
+    between set-ups, so the fit gives each non-default set-up its own offset
+    (``core.calibration``) and predictions assume ``DEFAULT``."""
+
+    #: The public benchmarks' set-ups: an engine's own server with its benchmark client
+    #: (GPUStack, LMDeploy), trtllm-bench, MLPerf LoadGen (in process).
+    DEFAULT = "default"
+    #: AIConfigurator's silicon measurements (``aiconfigurator-core``,
+    #: ``systems/silicon_sample.csv``): several times the default's time per request.
+    AICONFIGURATOR = "aiconfigurator"

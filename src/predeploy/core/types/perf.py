@@ -11,6 +11,7 @@ from predeploy.core.types.base import (
     Engine,
     Fraction,
     FrozenModel,
+    Harness,
     KvCacheDtype,
     NonNegativeFloat,
     NonNegativeInt,
@@ -149,6 +150,8 @@ class ServingScenario(FrozenModel):
     #: Stated time per request in front of the engine (HTTP, tokenizer, first streamed chunk),
     #: replacing the fitted one, which differs tenfold between serving front ends.
     front_end_s: NonNegativeFloat | None = None
+    #: Who measured (a calibration measurement's set-up); predictions assume the default.
+    harness: Harness = Harness.DEFAULT
 
     @property
     def gpu_count(self) -> int:

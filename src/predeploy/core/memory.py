@@ -27,6 +27,11 @@ from predeploy.core.weights import weight_bytes_per_gpu
 #: 24 GiB). vLLM applies ``gpu_memory_utilization`` to this total. Estimated: 2**30 × 0.99.
 DEVICE_BYTES_PER_DATASHEET_GB = 2**30 * 0.99
 
+#: Smallest memory share of the device predeploy passes on (a guard, not an engine's): a device
+#: smaller than the engine's reserve still gets a positive share, so the memory fit reports
+#: "does not fit" with its reason.
+MIN_MEMORY_SHARE = 0.05
+
 #: CUDA context, cuBLAS workspaces and NCCL buffers outside PyTorch's allocator
 #: ("non_torch_memory" in vLLM's memory profile log: ~0.1-0.5 GiB on one GPU, more with tensor
 #: parallelism because of NCCL and custom all-reduce buffers). Estimated from vLLM 0.6-0.11

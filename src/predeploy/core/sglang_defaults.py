@@ -41,7 +41,7 @@ import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from predeploy.core.memory import device_bytes
+from predeploy.core.memory import MIN_MEMORY_SHARE, device_bytes
 from predeploy.core.types import GpuSpec
 
 BYTES_PER_MIB = 2**20
@@ -99,10 +99,6 @@ SGLANG_LEGACY_BUCKETS: tuple[_LegacyBucket, ...] = (
 SGLANG_LEGACY_DP_GIB = 4.0
 #: The first release with the current rule (sgl-project/sglang#10975).
 SGLANG_CURRENT_RULE_SINCE = (0, 5, 3)
-
-#: Smallest share predeploy passes on (a guard, not SGLang's): a device smaller than the reserve
-#: still gets a positive share, so the memory fit reports "does not fit" with its reason.
-MIN_MEMORY_SHARE = 0.05
 
 
 @dataclass(frozen=True, slots=True)

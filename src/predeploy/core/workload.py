@@ -24,7 +24,12 @@ from predeploy.core.fluid import (
     STATIC_BATCH,
     FluidInputs,
 )
-from predeploy.core.memory import device_bytes, fit_memory, reserve_bytes_per_gpu
+from predeploy.core.memory import (
+    MIN_MEMORY_SHARE,
+    device_bytes,
+    fit_memory,
+    reserve_bytes_per_gpu,
+)
 from predeploy.core.roofline import HardwareRates, StepShape, hardware_rates, step_shape
 from predeploy.core.types import (
     QUANTIZATION_METHOD,
@@ -178,7 +183,7 @@ def _memory_utilization(
         expert_factor=expert_factor,
     ) + reserve_bytes_per_gpu(scenario.model, scenario.tp, tokens, seqs)
     free = max(total - taken, 0.0)
-    return min(max((taken + share_of_free * free) / total, 0.05), 1.0)
+    return min(max((taken + share_of_free * free) / total, MIN_MEMORY_SHARE), 1.0)
 
 
 def prepare(scenario: ServingScenario) -> PreparedScenario:

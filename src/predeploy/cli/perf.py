@@ -405,9 +405,9 @@ def fit_command(
 ) -> None:
     """Fit the efficiency parameters on the knowledge base's benchmark records."""
     params, report, skipped = perf_service.fit_parameters(output=output, max_iterations=iterations)
-    # How many times the default set-up's front-end time each other set-up pays per request.
+    # How many times the default set-up's value each other set-up has, per parameter it shifts.
     set_ups = {
-        e.key: round(math.exp(e.offsets["request_overhead_s"]), 2)
+        e.key: {name: round(math.exp(offset), 2) for name, offset in e.offsets.items()}
         for e in params.effects
         if e.level == "harness"
     }
@@ -420,7 +420,7 @@ def fit_command(
                 "median_abs_log_error": report.median_abs_log_error,
                 "skipped": len(skipped),
                 "copies_left_out": list(report.copies_left_out),
-                "front_end_factor_by_set_up": set_ups,
+                "set_up_factors": set_ups,
                 "fitted_on": params.fitted_on,
             }
         )
@@ -437,10 +437,13 @@ def fit_command(
             "(still validated)"
         )
     if set_ups:
-        factors = ", ".join(f"{key} ×{factor:g}" for key, factor in sorted(set_ups.items()))
+        factors = ", ".join(
+            f"{key} {name} ×{factor:g}"
+            for key, shifts in sorted(set_ups.items())
+            for name, factor in shifts.items()
+        )
         console.print(
-            "front-end time per request against the default measurement set-up (predictions "
-            f"assume the default): {factors}"
+            f"measurement set-ups against the default (predictions assume the default): {factors}"
         )
     console.print(f"base parameters: {params.base.model_dump()}")
 

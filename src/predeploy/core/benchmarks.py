@@ -253,8 +253,20 @@ def scenario_from_case(case: CalibrationCase | CaseScenario, catalog: Catalog) -
         vllm=vllm,
         expert_parallel=wide_ep,
         engine_settings=_sglang_release_settings(sc, gpu, tp, pp, settings),
-        harness=sc.harness,
+        harness=_harness(sc, gpu),
     )
+
+
+def _harness(sc: CaseScenario, gpu: GpuSpec) -> Harness:
+    """The case's measurement set-up: as stated, or MLPerf's AMD harness for vLLM on AMD."""
+    if (
+        sc.harness == Harness.DEFAULT
+        and sc.engine == Engine.VLLM
+        and gpu.vendor == "amd"
+        and sc.dataset.startswith(IN_PROCESS_DATASET_PREFIX)
+    ):
+        return Harness.MLPERF_AMD
+    return sc.harness
 
 
 def _sglang_release_settings(

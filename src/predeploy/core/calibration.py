@@ -35,7 +35,7 @@ from predeploy.core.calibration_problem import (
     CalibrationProblem,
     Measurement,
     build_problem,
-    is_reference,
+    held_at_zero,
 )
 from predeploy.core.efficiency import (
     BOUNDED_PARAMS,
@@ -80,13 +80,13 @@ LEVEL_PARAMS: dict[EffectLevel, tuple[tuple[ParamName, ...], float]] = {
         ("bandwidth_efficiency", "compute_efficiency", "step_overhead_s", "request_overhead_s"),
         0.4,
     ),
-    # What a measurement set-up adds in front of the engine (core.types.Harness): loose, so
-    # the set-up's own time stays with it instead of leaking into the engine's. The default
-    # set-up is the reference, held at zero.
-    "harness": (("request_overhead_s",), 3.0),
+    # What a measurement set-up changes (core.types.Harness; each shifts only what
+    # calibration_problem.HARNESS_SHIFTS lists, the default set-up nothing): loose, so the
+    # set-up's own times stay with it instead of leaking into the engine's.
+    "harness": (("request_overhead_s", "prefill_layer_overhead_s"), 3.0),
 }
 
-#: Prior standard deviation that holds a reference effect (``is_reference``) at zero.
+#: Prior standard deviation that holds an offset at zero (``held_at_zero``).
 REFERENCE_SIGMA = 1e-4
 
 #: Prior standard deviation of the base parameters around the neutral defaults; tighter for
@@ -111,7 +111,7 @@ class _Layout:
     base: np.ndarray
     blocks: dict[EffectLevel, np.ndarray]  # (n_keys, n_free) → θ indices
     size: int
-    #: θ indices of the reference effects, held at zero.
+    #: θ indices of the offsets held at zero (``held_at_zero``).
     reference: np.ndarray
 
 
@@ -121,13 +121,16 @@ def _layout(problem: CalibrationProblem) -> _Layout:
     blocks: dict[EffectLevel, np.ndarray] = {}
     reference: list[int] = []
     for level in LEVELS:
-        free = len(LEVEL_PARAMS[level][0])
+        names = LEVEL_PARAMS[level][0]
         n = len(problem.keys[level])
-        blocks[level] = np.arange(pos, pos + n * free).reshape(n, free)
+        blocks[level] = np.arange(pos, pos + n * len(names)).reshape(n, len(names))
         for k, key in enumerate(problem.keys[level]):
-            if is_reference(level, key):
-                reference.extend(blocks[level][k].tolist())
-        pos += n * free
+            reference.extend(
+                int(blocks[level][k, j])
+                for j, name in enumerate(names)
+                if held_at_zero(level, key, name)
+            )
+        pos += n * len(names)
     return _Layout(base=base, blocks=blocks, size=pos, reference=np.array(reference, dtype=int))
 
 
@@ -319,12 +322,13 @@ def to_parameter_set(
         names, _ = LEVEL_PARAMS[level]
         counts = Counter(problem.key_index[level][problem.obs_case].tolist())
         for k, key in enumerate(problem.keys[level]):
-            if is_reference(level, key):
-                continue
             offsets = {
                 name: round(float(theta[layout.blocks[level][k, j]]), 6)
                 for j, name in enumerate(names)
+                if not held_at_zero(level, key, name)
             }
+            if not offsets:
+                continue
             effects.append(
                 ParameterEffect(level=level, key=key, offsets=offsets, points=counts.get(k, 0))
             )

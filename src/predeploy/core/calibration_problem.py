@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from predeploy.core.efficiency import EffectLevel, EfficiencyParams, gpu_class
+from predeploy.core.efficiency import EffectLevel, EfficiencyParams, ParamName, gpu_class
 from predeploy.core.fluid import FluidInputs
 from predeploy.core.types import Harness, ServingScenario
 from predeploy.core.workload import EfficiencyArrays, PreparedScenario, prepare, stack
@@ -74,10 +74,23 @@ class CalibrationProblem:
     copies_left_out: tuple[str, ...] = ()
 
 
-def is_reference(level: EffectLevel, key: str) -> bool:
-    """Whether an effect is held at zero: the default measurement set-up is the reference
-    the other set-ups' offsets are measured from (what predictions assume)."""
-    return level == "harness" and key.split("/", 1)[0] == Harness.DEFAULT.value
+#: What each measurement set-up (``core.types.Harness``) may shift from the default set-up's
+#: parameters, which predictions assume. AIConfigurator's set-up pays its own time in front of
+#: the engine; AMD's MLPerf harness schedules prefill its own way (batched by a custom scheduler
+#: between multi-step decode runs), so its time per prefill step is its own.
+HARNESS_SHIFTS: dict[Harness, tuple[ParamName, ...]] = {
+    Harness.DEFAULT: (),
+    Harness.AICONFIGURATOR: ("request_overhead_s",),
+    Harness.MLPERF_AMD: ("prefill_layer_overhead_s",),
+}
+
+
+def held_at_zero(level: EffectLevel, key: str, name: ParamName) -> bool:
+    """Whether an effect's offset of ``name`` is held at zero: a measurement set-up shifts only
+    what :data:`HARNESS_SHIFTS` lists (the default set-up nothing, it is the reference)."""
+    if level != "harness":
+        return False
+    return name not in HARNESS_SHIFTS[Harness(key.split("/", 1)[0])]
 
 
 def _keys(scenario: ServingScenario) -> dict[EffectLevel, str]:

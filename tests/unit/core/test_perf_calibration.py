@@ -151,9 +151,10 @@ def test_a_measurement_set_ups_own_front_end_time_stays_with_it() -> None:
     ]
     params, report = calibrate([*data, *slow], fitted_on="synthetic", max_iterations=30)
     assert report.median_abs_log_error < 0.05
-    assert {(e.level, e.key) for e in params.effects if e.level == "harness"} == {
-        ("harness", "aiconfigurator/vllm")
-    }
+    set_ups = [e for e in params.effects if e.level == "harness"]
+    assert [(e.key, set(e.offsets)) for e in set_ups] == [
+        ("aiconfigurator/vllm", {"request_overhead_s"})  # its front end, nothing else
+    ]
     default, _ = params.for_gpu(h100(), "vllm")
     slow_params, _ = params.for_gpu(h100(), "vllm", Harness.AICONFIGURATOR)
     assert default.request_overhead_s == pytest.approx(TRUE.request_overhead_s, rel=0.3)

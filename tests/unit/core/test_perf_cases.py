@@ -182,10 +182,31 @@ def test_record_to_scenario_uses_dataset_knowledge_and_chooses_tp() -> None:
     assert sc.kv_cache_dtype.value == "fp8"  # TensorRT-LLM fp8 checkpoints
 
 
-def test_aiconfigurator_rows_carry_their_measurement_set_up() -> None:
+def test_records_carry_their_measurement_set_up() -> None:
     aic = scenario_of_record(record_of(source_key="aiconfigurator-silicon"))
     assert aic.harness == Harness.AICONFIGURATOR
     assert scenario_of_record(record_of()).harness == Harness.DEFAULT
+    # MLPerf's vLLM runs on AMD GPUs use AMD's harness; on NVIDIA GPUs, stock vLLM.
+    amd = h100().model_copy(update={"name": "MI300X", "vendor": "amd"})
+    mlperf = record_of(
+        gpu="MI300X",
+        dataset="mlperf-llama2-70b",
+        input_tokens=None,
+        output_tokens=294,
+        load={"kind": "request_rate", "value": 10.0, "arrival": "poisson"},
+    )
+    case = case_from_record(mlperf)
+    case = case.model_copy(
+        update={
+            "scenario": case.scenario.model_copy(
+                update={"model_config_": architecture_from_model_config(LLAMA_8B_CONFIG)}
+            )
+        }
+    )
+    on_amd = scenario_from_case(case, InMemoryCatalog(gpus=[amd]))
+    assert on_amd.harness == Harness.MLPERF_AMD
+    on_nvidia = scenario_of_record(mlperf.model_copy(update={"gpu": "H100-SXM"}))
+    assert on_nvidia.harness == Harness.DEFAULT
 
 
 def test_older_vllm_versions_use_their_memory_default() -> None:

@@ -146,3 +146,7 @@ class Harness(StrEnum):
     #: AIConfigurator's silicon measurements (``aiconfigurator-core``,
     #: ``systems/silicon_sample.csv``): several times the default's time per request.
     AICONFIGURATOR = "aiconfigurator"
+    #: MLPerf Inference submissions of vLLM on AMD Instinct GPUs: AMD's harness (and its
+    #: partners' and MangoBoost's builds of it) runs vLLM with multi-step decoding, prefill
+    #: batched by a custom scheduler and chunked prefill off.
+    MLPERF_AMD = "mlperf-amd"

@@ -135,10 +135,11 @@ class Engine(StrEnum):
 
 
 class Harness(StrEnum):
-    """The measurement set-up in front of the engine (HTTP server, tokenizer, benchmark
-    client), whose time per request every measured TTFT includes. It differs several-fold
-    between set-ups, so the fit gives each non-default set-up its own offset
-    (``core.calibration``) and predictions assume ``DEFAULT``."""
+    """The measurement set-up around the engine (HTTP server, tokenizer, benchmark client, a
+    harness's own scheduling). Some set-ups add several times the default's time per request
+    to every TTFT, some schedule the engine their own way, so the fit gives each non-default
+    set-up its own offsets of what it changes (``core.calibration_problem.HARNESS_SHIFTS``)
+    and predictions assume ``DEFAULT``."""
 
     #: The public benchmarks' set-ups: an engine's own server with its benchmark client
     #: (GPUStack, LMDeploy), trtllm-bench, MLPerf LoadGen (in process).
@@ -146,7 +147,7 @@ class Harness(StrEnum):
     #: AIConfigurator's silicon measurements (``aiconfigurator-core``,
     #: ``systems/silicon_sample.csv``): several times the default's time per request.
     AICONFIGURATOR = "aiconfigurator"
-    #: MLPerf Inference submissions of vLLM on AMD Instinct GPUs: AMD's harness (and its
-    #: partners' and MangoBoost's builds of it) runs vLLM with multi-step decoding, prefill
-    #: batched by a custom scheduler and chunked prefill off.
+    #: MLPerf Inference submissions of vLLM on AMD Instinct GPUs: AMD's harness (also run by
+    #: its partners: multi-step decoding, prefill batched by a custom scheduler, chunked
+    #: prefill off) and MangoBoost's vLLM-based platform, neither stock vLLM scheduling.
     MLPERF_AMD = "mlperf-amd"

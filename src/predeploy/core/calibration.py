@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from predeploy.core.calibration_problem import (
+    HARNESS_PARAMS,
     LEVELS,
     CalibrationProblem,
     Measurement,
@@ -83,7 +84,7 @@ LEVEL_PARAMS: dict[EffectLevel, tuple[tuple[ParamName, ...], float]] = {
     # What a measurement set-up changes (core.types.Harness; each shifts only what
     # calibration_problem.HARNESS_SHIFTS lists, the default set-up nothing): loose, so the
     # set-up's own times stay with it instead of leaking into the engine's.
-    "harness": (("request_overhead_s", "prefill_layer_overhead_s"), 3.0),
+    "harness": (HARNESS_PARAMS, 3.0),
 }
 
 #: Prior standard deviation that holds an offset at zero (``held_at_zero``).

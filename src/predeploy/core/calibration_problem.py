@@ -21,7 +21,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from predeploy.core.efficiency import EffectLevel, EfficiencyParams, ParamName, gpu_class
+from predeploy.core.efficiency import (
+    PARAM_NAMES,
+    EffectLevel,
+    EfficiencyParams,
+    ParamName,
+    gpu_class,
+)
 from predeploy.core.fluid import FluidInputs
 from predeploy.core.types import Harness, ServingScenario
 from predeploy.core.workload import EfficiencyArrays, PreparedScenario, prepare, stack
@@ -83,6 +89,11 @@ HARNESS_SHIFTS: dict[Harness, tuple[ParamName, ...]] = {
     Harness.AICONFIGURATOR: ("request_overhead_s",),
     Harness.MLPERF_AMD: ("prefill_layer_overhead_s",),
 }
+
+#: Every parameter some set-up shifts: the harness level's columns (``core.calibration``).
+HARNESS_PARAMS: tuple[ParamName, ...] = tuple(
+    n for n in PARAM_NAMES if any(n in shifts for shifts in HARNESS_SHIFTS.values())
+)
 
 
 def held_at_zero(level: EffectLevel, key: str, name: ParamName) -> bool:

@@ -11,12 +11,19 @@ with its source, URL and notes) that are not in the calibration set:
   all at once: request and token throughput, mean TTFT and mean ITL of Llama 3.1 8B and 70B
   on H100 and H200 (72 points, 360 values).
 
+``bench/data/unseen_serving_cases.jsonl`` transcribes serving benchmarks at a finite request
+rate (open loop) or a fixed concurrency from 16 public sources (vLLM and SGLang issues, pull
+requests and benchmark READMEs, the SGLang cookbook, dstack's DeepSeek-R1 raw data, blogs and
+gists; 132 cases, each with its URL and notes): the load a plan is sized for, which the
+calibration set measures mostly as bursts and fixed concurrencies.
+
 Every case is predicted with the shipped parameters exactly as ``predeploy predict`` does and
 scored with the calibration scorer: the closest thing here to the issue's "public measurements
 this project has not seen". ``--by`` adds the median predicted ÷ measured ratio per GPU,
 model, lengths and load.
 
-Usage: ``.venv/bin/python bench/perf_unseen.py [--cases PATH] [--details] [--by]``.
+Usage: ``.venv/bin/python bench/perf_unseen.py [--cases PATH ...] [--details] [--by]`` (by
+default both files, each scored on its own).
 """
 
 from __future__ import annotations
@@ -29,6 +36,8 @@ from collections import defaultdict
 from pathlib import Path
 
 from predeploy.core.cases import CalibrationCase
+from predeploy.core.catalog import Catalog
+from predeploy.core.efficiency import ParameterSet
 from predeploy.core.scoring import family, render, score
 from predeploy.services.perf import (
     cases_from_lines,
@@ -38,7 +47,10 @@ from predeploy.services.perf import (
 )
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_CASES = REPO / "bench" / "data" / "unseen_trtllm_cases.jsonl"
+DEFAULT_CASES = (
+    REPO / "bench" / "data" / "unseen_trtllm_cases.jsonl",
+    REPO / "bench" / "data" / "unseen_serving_cases.jsonl",
+)
 
 
 def ratios(
@@ -64,22 +76,31 @@ def ratios(
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cases", type=Path, default=DEFAULT_CASES)
+    parser.add_argument("--cases", type=Path, nargs="+", default=list(DEFAULT_CASES))
     parser.add_argument("--details", action="store_true", help="splits by engine, load, source")
     parser.add_argument("--by", action="store_true", help="predicted/measured by group")
     args = parser.parse_args()
-    lines = [t for t in args.cases.read_text().splitlines() if t.strip()]
+    catalog, params = default_catalog(), load_parameters()
+    for path in args.cases:
+        report(path, catalog, params, details=args.details, by=args.by)
+    return 0
+
+
+def report(path: Path, catalog: Catalog, params: ParameterSet, *, details: bool, by: bool) -> None:
+    """Score the shipped parameters on one file of never-fitted cases."""
+    lines = [t for t in path.read_text().splitlines() if t.strip()]
     cases = cases_from_lines(lines)
-    rows = predict_cases([json.loads(t) for t in lines], default_catalog(), load_parameters())
+    rows = predict_cases([json.loads(t) for t in lines], catalog, params)
     predictions = {str(r["id"]): r for r in rows}
-    print(f"{len(cases)} cases from {args.cases.relative_to(REPO)}; never fitted")
-    print(render(score([c.scored() for c in cases], predictions), splits=args.details))
-    if args.by:
+    shown = path.relative_to(REPO) if path.is_relative_to(REPO) else path
+    print(f"{len(cases)} cases from {shown}; never fitted")
+    print(render(score([c.scored() for c in cases], predictions), splits=details))
+    if by:
         for grouping, groups in ratios(cases, predictions).items():
             print(f"\npredicted / measured by {grouping} (median, count)")
             for key, values in sorted(groups.items()):
                 print(f"  {key:<52} {statistics.median(values):5.2f}  {len(values):4d}")
-    return 0
+    print()
 
 
 if __name__ == "__main__":

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from predeploy.services.perf import (
     cases_from_lines,
     default_catalog,
@@ -13,16 +15,18 @@ from predeploy.services.perf import (
     read_benchmark_records,
 )
 
-CASES = Path(__file__).resolve().parents[2] / "bench" / "data" / "unseen_trtllm_cases.jsonl"
+DATA = Path(__file__).resolve().parents[2] / "bench" / "data"
+TRTLLM_CASES = DATA / "unseen_trtllm_cases.jsonl"
+SERVING_CASES = DATA / "unseen_serving_cases.jsonl"
 COMMIT = "258c7540c03517def55d9a5aadfa9288af474e1b"
 
 
-def _lines() -> list[str]:
-    return [t for t in CASES.read_text().splitlines() if t.strip()]
+def _lines(path: Path) -> list[str]:
+    return [t for t in path.read_text().splitlines() if t.strip()]
 
 
-def test_every_case_parses_with_its_provenance() -> None:
-    cases = cases_from_lines(_lines())
+def test_every_trtllm_case_parses_with_its_provenance() -> None:
+    cases = cases_from_lines(_lines(TRTLLM_CASES))
     assert len(cases) == 445
     assert len({c.id for c in cases}) == len(cases)
     for case in cases:
@@ -31,14 +35,29 @@ def test_every_case_parses_with_its_provenance() -> None:
         assert all(v > 0 for v in case.expected.values())
 
 
+def test_every_serving_case_parses_with_its_provenance() -> None:
+    cases = cases_from_lines(_lines(SERVING_CASES))
+    assert len(cases) == 132
+    assert len({c.id for c in cases}) == len(cases)
+    assert len({c.source_key for c in cases}) == 16
+    for case in cases:
+        assert case.source and case.source_url.startswith("https://")
+        assert case.notes and case.expected
+        assert all(v > 0 for v in case.expected.values())
+        # Loads a plan is sized for: open loops and fixed concurrencies, never bursts.
+        assert case.scenario.load.kind in ("request_rate", "concurrency")
+
+
 def test_the_cases_are_not_in_the_fitted_records() -> None:
     fitted = {r.source_key for r in read_benchmark_records()}
-    sources = {c.source_key for c in cases_from_lines(_lines())}
+    sources = {c.source_key for c in cases_from_lines(_lines(TRTLLM_CASES))}
     assert sources == {"trtllm-perf-overview-v0.17", "trtllm-online-serving-v0.14"}
-    assert not sources & fitted
+    serving = {c.source_key for c in cases_from_lines(_lines(SERVING_CASES))}
+    assert not (sources | serving) & fitted
 
 
-def test_every_case_is_predicted() -> None:
-    objects = [json.loads(t) for t in _lines()]
+@pytest.mark.parametrize("path", [TRTLLM_CASES, SERVING_CASES], ids=lambda p: p.stem)
+def test_every_case_is_predicted(path: Path) -> None:
+    objects = [json.loads(t) for t in _lines(path)]
     rows = predict_cases(objects, default_catalog(), load_parameters())
     assert all(not r.get("error") and r["metrics"] for r in rows)

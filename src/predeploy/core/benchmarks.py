@@ -272,15 +272,19 @@ def _harness(sc: CaseScenario, gpu: GpuSpec) -> Harness:
 def _sglang_release_settings(
     sc: CaseScenario, gpu: GpuSpec, tp: int, pp: int, stated: EngineSettings | None
 ) -> EngineSettings | None:
-    """An SGLang release before 0.5.3 derived its memory share by an older rule
-    (:mod:`~predeploy.core.sglang_defaults`): that share, unless the command stated one."""
+    """An SGLang release before 0.5.3 derived its memory share and its CUDA-graph batch limit
+    by an older rule (:mod:`~predeploy.core.sglang_defaults`): those, unless the command
+    stated them."""
     if sc.engine != Engine.SGLANG or not sglang_uses_legacy_rule(sc.engine_version):
         return stated
     stated = stated or EngineSettings()
-    if stated.gpu_memory_utilization is not None:
-        return stated
     legacy = sglang_defaults(gpu, tp, pp, dp_attention=bool(stated.expert_parallel), legacy=True)
-    return stated.model_copy(update={"gpu_memory_utilization": legacy.mem_fraction_static})
+    update: dict[str, float | int] = {}
+    if stated.gpu_memory_utilization is None:
+        update["gpu_memory_utilization"] = legacy.mem_fraction_static
+    if stated.cuda_graph_max_batch is None:
+        update["cuda_graph_max_batch"] = legacy.cuda_graph_max_bs
+    return stated.model_copy(update=update)
 
 
 #: vLLM releases before this one defaulted ``gpu_memory_utilization`` to 0.90 (``EngineArgs``

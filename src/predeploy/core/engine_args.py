@@ -9,10 +9,11 @@ turns such a command line into :class:`EngineSettings`.
 Flags are matched by name whatever the spelling (``--max_num_tokens`` = ``--max-num-tokens``,
 ``--flag=value`` = ``--flag value``), across vLLM, SGLang and TensorRT-LLM, since a name means
 the same thing wherever it appears. Tensor/pipeline parallelism, the model and the precision are
-fields of the scenario itself; flags the model does not represent but which change performance
+fields of the scenario itself; CUDA-graph limits (``--cuda-graph-max-bs``, ``--enforce-eager``)
+say which steps run eagerly; flags the model does not represent but which change performance
 (speculative decoding, attention backends, torch.compile, expert parallelism under
-tensor-parallel attention, eager mode) are listed in ``unmodelled``; anything else (ports,
-parsers, paths) is ignored. Bracketed notes (``[result variant: ...]``) are not part of the
+tensor-parallel attention) are listed in ``unmodelled``; anything else (ports, parsers, paths)
+is ignored. Bracketed notes (``[result variant: ...]``) are not part of the
 command line.
 """
 
@@ -37,11 +38,13 @@ SETTING_FLAGS: dict[str, tuple[str, ValueKind]] = {
     "gpu-memory-utilization": ("gpu_memory_utilization", "fraction"),
     "kv-cache-dtype": ("kv_cache_dtype", "kv_dtype"),
     "num-scheduler-steps": ("scheduler_steps", "int"),
+    "max-cudagraph-capture-size": ("cuda_graph_max_batch", "int"),
     # SGLang
     "max-running-requests": ("max_num_seqs", "int"),
     "chunked-prefill-size": ("max_num_batched_tokens", "budget"),
     "mem-fraction-static": ("gpu_memory_utilization", "fraction"),
     "num-continuous-decode-steps": ("scheduler_steps", "int"),
+    "cuda-graph-max-bs": ("cuda_graph_max_batch", "int"),
     # TensorRT-LLM (trtllm-serve / trtllm-bench)
     "max-batch-size": ("max_num_seqs", "int"),
     "max-num-tokens": ("max_num_batched_tokens", "int"),
@@ -51,7 +54,7 @@ SETTING_FLAGS: dict[str, tuple[str, ValueKind]] = {
 }
 
 #: Value-less flags → (field, value they set).
-SWITCH_FLAGS: dict[str, tuple[str, bool]] = {
+SWITCH_FLAGS: dict[str, tuple[str, bool | int]] = {
     "enable-chunked-prefill": ("chunked_prefill", True),
     "no-enable-chunked-prefill": ("chunked_prefill", False),
     "enable-mixed-chunk": ("separate_prefill_batches", False),
@@ -62,6 +65,9 @@ SWITCH_FLAGS: dict[str, tuple[str, bool]] = {
     # Data-parallel attention with the experts spread over the GPUs (SGLang, TensorRT-LLM).
     "enable-dp-attention": ("expert_parallel", True),
     "enable-attention-dp": ("expert_parallel", True),
+    # No CUDA graphs: every step launches its kernels one by one.
+    "enforce-eager": ("cuda_graph_max_batch", 0),
+    "disable-cuda-graph": ("cuda_graph_max_batch", 0),
 }
 
 #: Flags (or flag-name prefixes) that change performance in ways the model does not represent.
@@ -69,13 +75,10 @@ UNMODELLED_FLAG_PREFIXES: tuple[str, ...] = (
     "speculative-",
     "attention-backend",
     "enable-torch-compile",
-    "enforce-eager",
     "ep-size",
     "enable-expert-parallel",
     "enable-ep-moe",
-    "cuda-graph-max-bs",
     "compilation-config",
-    "disable-cuda-graph",
     "disable-radix-cache",
     "no-enable-prefix-caching",
 )

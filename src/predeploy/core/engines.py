@@ -7,6 +7,7 @@ values are their documented defaults where known and estimates otherwise (each s
 
 from __future__ import annotations
 
+import math
 from typing import Annotated
 
 from pydantic import Field
@@ -143,6 +144,35 @@ def scheduler_defaults(engine: Engine | str, gpu: GpuSpec) -> tuple[int, int]:
     profile = engine_profile(engine)
     seqs, tokens = vllm_batch_defaults(gpu)
     return profile.max_num_seqs or seqs, profile.max_num_batched_tokens or tokens
+
+
+#: vLLM's largest captured CUDA-graph batch unless told: ``min(2 × max_num_seqs, 512,
+#: max_num_batched_tokens)`` (``VllmConfig._set_cudagraph_sizes``, V1 engine); larger batches
+#: run without a graph (``cudagraph_dispatcher``: ``CUDAGraphMode.NONE``).
+VLLM_MAX_CUDAGRAPH_CAPTURE_SIZE = 512
+
+
+def default_cuda_graph_max_batch(
+    engine: Engine | str,
+    gpu: GpuSpec,
+    tp: int,
+    pp: int = 1,
+    *,
+    max_num_seqs: int,
+    max_num_batched_tokens: int,
+) -> float:
+    """The largest decode batch ``engine`` replays as a CUDA graph unless told (larger ones
+    run eagerly): vLLM's capture rule, SGLang's ``cuda_graph_max_bs`` by device memory and TP
+    (:mod:`~predeploy.core.sglang_defaults`); unbounded (``inf``) for the other engines, whose
+    per-step launch costs the fitted overheads carry."""
+    engine = Engine(engine)
+    if engine == Engine.VLLM:
+        return float(
+            min(2 * max_num_seqs, VLLM_MAX_CUDAGRAPH_CAPTURE_SIZE, max_num_batched_tokens)
+        )
+    if engine == Engine.SGLANG:
+        return float(sglang_defaults(gpu, tp, pp).cuda_graph_max_bs)
+    return math.inf
 
 
 def default_memory_share(

@@ -76,6 +76,8 @@ class FluidInputs:
     separate_prefill_batches: np.ndarray
     reserve_full_context: np.ndarray
     scheduler_steps: np.ndarray
+    #: The largest decode batch replayed as a CUDA graph (larger ones run eagerly; inf: none).
+    graph_max_batch: np.ndarray
     load_kind: np.ndarray
     rate_rps: np.ndarray
     arrival_cv: np.ndarray
@@ -90,7 +92,9 @@ class FluidInputs:
     step: StepCoefficients[Num] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "step", StepCoefficients.of(self.shape, self.hw, self.eff))
+        object.__setattr__(
+            self, "step", StepCoefficients.of(self.shape, self.hw, self.eff, self.graph_max_batch)
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,8 +7,12 @@ sequences and ``K`` KV tokens read takes, per pipeline round (each of ``pp`` sta
     t_linear = smoothmax(weight bytes / (HBM × η_bw),
                          dense FLOPs / (peak × η_compute) + expert FLOPs / (peak × η_moe))
     t_attn   = smoothmax(KV bytes / (HBM × η_bw), attention FLOPs / (peak16 × η_attn))
-    t_stage  = t_linear + t_attn + all-reduces + layers × (t_layer + [P > 0] t_eager)
+    t_stage  = t_linear + t_attn + all-reduces + layers × (t_layer + [eager] t_eager)
     step     = pp × t_stage + (pp − 1) × t_hop + t_step + D × t_seq
+
+A step runs eagerly (launching its kernels one by one instead of replaying a captured CUDA
+graph) when it carries prefill or when its decode batch exceeds the engine's largest captured
+graph (``graph_max_batch``: vLLM's capture sizes, SGLang's ``cuda_graph_max_bs``).
 
 With wide expert parallelism (data-parallel attention, experts spread over the GPUs; MoE
 models) ``t_linear + t_attn`` is divided by the fitted ``η_ep`` (every GPU waits at the
@@ -23,6 +27,7 @@ maximum is ≥ the maximum.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, fields
 from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
@@ -119,7 +124,8 @@ class StepCoefficients(Generic[N]):
     sequence (the LM head), ``kv_*_s`` per KV token read, ``pair_s`` per prefill attention
     pair, ``context_s`` per decode context token; ``comm_token_s`` per token all-reduced and
     ``comm_fixed_s`` per step (zero for ``tp = 1``); ``layer_s`` the per-stage layer overheads,
-    ``eager_s`` those added when a step carries prefill; ``fixed_s`` the pipeline hops plus the
+    ``eager_s`` those added when a step runs eagerly: it carries prefill, or decodes more than
+    ``graph_bs`` sequences (the largest captured CUDA graph); ``fixed_s`` the pipeline hops plus the
     step overhead; ``seq_s`` per decoding sequence. ``keep`` is ``1 − k/E``: an expert's
     chance to be missed by one token.
     """
@@ -146,6 +152,7 @@ class StepCoefficients(Generic[N]):
     eager_s: N
     fixed_s: N
     seq_s: N
+    graph_bs: N
     #: Whether any configuration routes to experts, or has sliding-window layers: their
     #: terms are skipped (they would add zeros) when none does.
     moe: bool = True
@@ -153,7 +160,10 @@ class StepCoefficients(Generic[N]):
 
     @staticmethod
     def of(
-        shape: StepShape, hw: HardwareRates, eff: EfficiencyParams | ParamArrays
+        shape: StepShape,
+        hw: HardwareRates,
+        eff: EfficiencyParams | ParamArrays,
+        graph_max_batch: Num = np.inf,
     ) -> StepCoefficients[Num]:
         hbm = hw.hbm_bytes_per_s * eff.bandwidth_efficiency
         gemm = hw.gemm_flops_per_s * eff.compute_efficiency
@@ -201,6 +211,8 @@ class StepCoefficients(Generic[N]):
             eager_s=layers * eff.prefill_layer_overhead_s,
             fixed_s=(shape.pp - 1.0) * PIPELINE_HOP_LATENCY_S + eff.step_overhead_s,
             seq_s=shape.sequence_share * eff.seq_overhead_s,
+            # With data-parallel attention each GPU runs (and captures) its own share.
+            graph_bs=graph_max_batch / shape.sequence_share,
             moe=bool(np.any(np.greater(shape.expert_bytes, 0.0))),
             windowed=bool(np.any(np.greater(kv_window, 0.0))),
         )
@@ -245,7 +257,7 @@ class StepCoefficients(Generic[N]):
             + self.comm_token_s * tokens
             + self.comm_fixed_s
             + self.layer_s
-            + np.greater(p, 0.0) * self.eager_s
+            + np.logical_or(np.greater(p, 0.0), np.greater(d, self.graph_bs)) * self.eager_s
         )
         return np.asarray(pp * stage + self.fixed_s + decode_seqs * self.seq_s)
 
@@ -311,13 +323,14 @@ class RooflineStepCost:
         pp: int = 1,
         kv_cache_dtype: KvCacheDtype = KvCacheDtype.AUTO,
         expert_parallel: bool = False,
+        graph_max_batch: float = math.inf,
     ) -> None:
         self.shape = shape = step_shape(
             model, precision, tp, pp, kv_cache_dtype, expert_parallel=expert_parallel
         )
         self.hardware = hw = hardware_rates(gpu, precision, tp)
         self.params = params
-        self.coefficients = StepCoefficients.of(shape, hw, params).floats()
+        self.coefficients = StepCoefficients.of(shape, hw, params, graph_max_batch).floats()
 
     def step_time_s(
         self,
@@ -347,7 +360,7 @@ class RooflineStepCost:
         t_attn = _smooth_max(t_kv, c.pair_s * pairs + c.context_s * kv, n, c.inv_n)
         stage = (t_linear + t_attn) * c.imbalance
         stage += c.comm_token_s * tokens + c.comm_fixed_s + c.layer_s
-        stage += c.eager_s if p > 0.0 else 0.0
+        stage += c.eager_s if p > 0.0 or d > c.graph_bs else 0.0
         return pp * stage + c.fixed_s + decode_seqs * c.seq_s
 
     def decode_step_times_s(
@@ -374,6 +387,8 @@ class RooflineStepCost:
         t_attn = np.where(hi > 0.0, hi * (1.0 + (lo / safe) ** n) ** inv_n, 0.0)
         stage = (t_linear + t_attn) * c.imbalance
         stage = stage + c.comm_token_s * d + c.comm_fixed_s + c.layer_s
+        if d > c.graph_bs:
+            stage = stage + c.eager_s
         return np.asarray(pp * stage + c.fixed_s + decode_seqs * c.seq_s, dtype=np.float64)
 
 

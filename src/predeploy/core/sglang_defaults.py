@@ -95,6 +95,12 @@ SGLANG_LEGACY_BUCKETS: tuple[_LegacyBucket, ...] = (
     _LegacyBucket(160 * MIB_PER_GIB, 12.0, 0.5, 8192),
     _LegacyBucket(math.inf, 32.0, 0.0, 16384),
 )
+#: ``cuda_graph_max_bs`` before v0.5.3 (server_args.py): 160, and on devices under 25,000 MiB
+#: 8 (80 from TP4, "half of the default value 160").
+SGLANG_LEGACY_GRAPH_BS = 160
+SGLANG_LEGACY_SMALL_DEVICE_MIB = 25_000
+SGLANG_LEGACY_SMALL_GRAPH_BS = 8
+SGLANG_LEGACY_SMALL_GRAPH_BS_WIDE = 80
 #: Extra reserve of v0.4.8-v0.5.2 with data-parallel attention (GiB).
 SGLANG_LEGACY_DP_GIB = 4.0
 #: The first release with the current rule (sgl-project/sglang#10975).
@@ -107,6 +113,8 @@ class SglangDefaults:
 
     chunked_prefill_size: int
     mem_fraction_static: float
+    #: The largest decode batch captured as a CUDA graph (``cuda_graph_max_bs``).
+    cuda_graph_max_bs: int
 
 
 def device_mib(gpu: GpuSpec) -> float:
@@ -135,7 +143,7 @@ def sglang_defaults(
         reserved_gib = old.reserved_gib + old.reserved_gib_per_gpu * gpus
         reserved_gib += SGLANG_LEGACY_DP_GIB if dp_attention else 0.0
         chunk = chunked_prefill_size or old.chunked_prefill_size
-        return _defaults(mem, reserved_gib * MIB_PER_GIB, chunk)
+        return _defaults(mem, reserved_gib * MIB_PER_GIB, chunk, _legacy_graph_bs(mem, tp))
     bucket = next(b for b in SGLANG_BUCKETS if mem < b.below_mib)
     chunk = chunked_prefill_size or bucket.chunked_prefill_size
     wide = tp >= SGLANG_WIDE_TP
@@ -150,13 +158,23 @@ def sglang_defaults(
         reserved += SGLANG_DP_MIB_PER_SLOT * graph_bs * tp
         if graph_bs > SGLANG_DP_EXTRA_ABOVE_SLOTS:
             reserved += SGLANG_DP_EXTRA_MIB_PER_SLOT * graph_bs * tp
-    return _defaults(mem, reserved, chunk)
+    return _defaults(mem, reserved, chunk, graph_bs)
 
 
-def _defaults(mem_mib: float, reserved_mib: float, chunk: int) -> SglangDefaults:
+def _legacy_graph_bs(mem_mib: float, tp: int) -> int:
+    """``cuda_graph_max_bs`` before v0.5.3: 160, or 8 (80 from TP4) below 25,000 MiB."""
+    if mem_mib < SGLANG_LEGACY_SMALL_DEVICE_MIB:
+        wide = tp >= SGLANG_WIDE_TP
+        return SGLANG_LEGACY_SMALL_GRAPH_BS_WIDE if wide else SGLANG_LEGACY_SMALL_GRAPH_BS
+    return SGLANG_LEGACY_GRAPH_BS
+
+
+def _defaults(mem_mib: float, reserved_mib: float, chunk: int, graph_bs: int) -> SglangDefaults:
     fraction = round((mem_mib - reserved_mib) / mem_mib, 3)
     return SglangDefaults(
-        chunked_prefill_size=chunk, mem_fraction_static=max(fraction, MIN_MEMORY_SHARE)
+        chunked_prefill_size=chunk,
+        mem_fraction_static=max(fraction, MIN_MEMORY_SHARE),
+        cuda_graph_max_bs=graph_bs,
     )
 
 

@@ -15,7 +15,12 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from predeploy.core.efficiency import PARAM_NAMES, EfficiencyParams
-from predeploy.core.engines import default_memory_share, engine_profile, scheduler_defaults
+from predeploy.core.engines import (
+    default_cuda_graph_max_batch,
+    default_memory_share,
+    engine_profile,
+    scheduler_defaults,
+)
 from predeploy.core.fluid import (
     BURST,
     CLOSED_LOOP,
@@ -129,6 +134,9 @@ class PreparedScenario:
     overlap_scheduling: bool
     #: Steps between the scheduler's admissions of new requests (1: every step).
     scheduler_steps: int
+    #: The largest decode batch replayed as a CUDA graph (``inf``: every one); larger decode
+    #: steps run eagerly, as prefill steps do (``EngineSettings.cuda_graph_max_batch``).
+    graph_max_batch: float
     load_code: int
     rate_rps: float
     arrival_cv: float
@@ -293,6 +301,16 @@ def prepare(scenario: ServingScenario) -> PreparedScenario:
             else stated.overlap_scheduling
         ),
         scheduler_steps=stated.scheduler_steps or 1,
+        graph_max_batch=float(stated.cuda_graph_max_batch)
+        if stated.cuda_graph_max_batch is not None
+        else default_cuda_graph_max_batch(
+            scenario.engine,
+            scenario.gpu,
+            scenario.tp,
+            scenario.pp,
+            max_num_seqs=seqs,
+            max_num_batched_tokens=tokens,
+        ),
         load_code=LOAD_CODES[load.kind],
         rate_rps=(load.rate_rps or 0.0) / replicas,
         arrival_cv=load.cv if load.kind == "gamma" else 1.0,
@@ -356,6 +374,7 @@ _STACKED_FLOATS = (
     "output_max",
     "kv_capacity_tokens",
     "scheduler_steps",
+    "graph_max_batch",
     "rate_rps",
     "arrival_cv",
     "concurrency",

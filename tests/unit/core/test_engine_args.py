@@ -53,6 +53,22 @@ def test_sglang_and_trtllm_flags() -> None:
     assert bench.free_memory_fraction == 0.9
 
 
+@pytest.mark.parametrize(
+    ("command", "limit"),
+    [
+        ("python3 -m sglang.launch_server --model-path m --cuda-graph-max-bs 512", 512),
+        ("python3 -m sglang.launch_server --model-path m --disable-cuda-graph", 0),
+        ("vllm serve m --enforce-eager", 0),
+        ("vllm serve m --max-cudagraph-capture-size 128", 128),
+        ("vllm serve m", None),
+    ],
+)
+def test_cuda_graph_limits_are_read_not_left_unmodelled(command: str, limit: int | None) -> None:
+    settings = parse_engine_args(command)
+    assert settings.cuda_graph_max_batch == limit
+    assert settings.unmodelled == ()
+
+
 def test_nothing_stated_changes_nothing() -> None:
     s = parse_engine_args("vllm serve Qwen/Qwen3-14B --host 0.0.0.0 --port 8000 -tp 2")
     assert s.model_dump(exclude_defaults=True) == {}

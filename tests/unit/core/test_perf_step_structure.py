@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import fields
 
 import numpy as np
@@ -93,6 +94,52 @@ def test_eager_layer_overhead_is_paid_only_by_prefill_steps(overhead: float, dec
     assert cost.step_time_s(0, 0.0, decode, kv) == plain.step_time_s(0, 0.0, decode, kv)
     extra = cost.step_time_s(1, 0.5, decode, kv) - plain.step_time_s(1, 0.5, decode, kv)
     assert extra == pytest.approx(80 * overhead, rel=1e-9, abs=1e-15)
+
+
+@given(
+    overhead=st.floats(min_value=1e-6, max_value=2e-3),
+    limit=st.integers(min_value=0, max_value=512),
+    decode=st.integers(min_value=1, max_value=1024),
+)
+def test_decode_batches_beyond_the_captured_graphs_run_eagerly(
+    overhead: float, limit: int, decode: int
+) -> None:
+    params = EfficiencyParams(prefill_layer_overhead_s=overhead)
+    graphs = RooflineStepCost(llama_8b(), h100(), Precision.FP8, params, graph_max_batch=limit)
+    always = RooflineStepCost(llama_8b(), h100(), Precision.FP8, params)
+    kv = np.array([decode * 500.0, decode * 900.0])
+    extra = graphs.step_time_s(0, 0.0, decode, int(kv[0])) - always.step_time_s(
+        0, 0.0, decode, int(kv[0])
+    )
+    assert extra == pytest.approx(32 * overhead if decode > limit else 0.0, abs=1e-12)
+    # The decode stretches (simulator) and the vectorised formula (analytic mode) agree.
+    stretch = graphs.decode_step_times_s(decode, kv)
+    assert stretch == pytest.approx([graphs.step_time_s(0, 0.0, decode, int(k)) for k in kv])
+    folded = StepCoefficients.of(graphs.shape, graphs.hardware, params, float(limit))
+    assert float(folded.time_s(0, 0.0, decode, kv[0])) == pytest.approx(stretch[0], rel=1e-12)
+    # A prefill step is eager whatever its decode batch.
+    assert graphs.step_time_s(64, 2048.0, decode, int(kv[0])) == pytest.approx(
+        always.step_time_s(64, 2048.0, decode, int(kv[0])), rel=1e-12
+    )
+
+
+def test_data_parallel_attention_captures_graphs_per_rank() -> None:
+    params = EfficiencyParams(prefill_layer_overhead_s=1e-3)
+
+    def extra_s(wide: bool) -> float:
+        """What a 256-sequence graph limit adds to a decode step of 1,024 sequences."""
+        times = [
+            RooflineStepCost(
+                deepseek_v3(), h100(), Precision.FP8, params, tp=8, expert_parallel=wide,
+                graph_max_batch=limit,
+            ).step_time_s(0, 0.0, 1024, 1024 * 500)
+            for limit in (256, math.inf)
+        ]
+        return times[0] - times[1]
+
+    # Over 8 data-parallel ranks the batch is 128 per rank: within each rank's graphs.
+    assert extra_s(wide=True) == 0.0
+    assert extra_s(wide=False) == pytest.approx(61 * 1e-3, rel=1e-9)
 
 
 @given(latency=st.floats(min_value=1e-7, max_value=1e-4), tokens=st.integers(0, 16_384))

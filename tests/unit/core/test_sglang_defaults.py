@@ -76,6 +76,32 @@ def test_legacy_rule() -> None:
     )
 
 
+def test_cuda_graph_batch_limit_by_release_device_and_tp() -> None:
+    # v0.5.3 on: 256 below TP4 and 512 from TP4 on 60-160 GiB devices, 8 below 20 GiB.
+    assert sglang_defaults(h100(), tp=1).cuda_graph_max_bs == 256
+    assert sglang_defaults(h100(), tp=4).cuda_graph_max_bs == 512
+    assert sglang_defaults(l4(), tp=1).cuda_graph_max_bs == 24
+    assert sglang_defaults(_with_memory(h100(), 16), tp=1).cuda_graph_max_bs == 8
+    # Before v0.5.3: 160, or 8 (80 from TP4) under 25,000 MiB.
+    assert sglang_defaults(h100(), tp=8, legacy=True).cuda_graph_max_bs == 160
+    small = _with_memory(h100(), 20)
+    assert sglang_defaults(small, tp=1, legacy=True).cuda_graph_max_bs == 8
+    assert sglang_defaults(small, tp=4, legacy=True).cuda_graph_max_bs == 80
+
+
+def test_prepared_scenarios_carry_each_engines_graph_limit() -> None:
+    assert prepare(_sglang_burst()).graph_max_batch == 256
+    stated = EngineSettings(cuda_graph_max_batch=64)
+    assert prepare(_sglang_burst(stated)).graph_max_batch == 64
+    vllm = _sglang_burst().model_copy(update={"engine": Engine.VLLM})
+    # vLLM captures up to min(2 x max_num_seqs, 512, token budget): 512 on an H100.
+    assert prepare(vllm).graph_max_batch == 512
+    few = vllm.model_copy(update={"engine_settings": EngineSettings(max_num_seqs=100)})
+    assert prepare(few).graph_max_batch == 200
+    trtllm = _sglang_burst().model_copy(update={"engine": Engine.TRTLLM})
+    assert prepare(trtllm).graph_max_batch == float("inf")
+
+
 @pytest.mark.parametrize(
     ("version", "legacy"),
     [
@@ -162,6 +188,7 @@ def test_old_sglang_releases_get_their_rule_unless_stated() -> None:
     assert old.engine_settings.gpu_memory_utilization == sglang_defaults(
         h100(), 1, legacy=True
     ).mem_fraction_static
+    assert old.engine_settings.cuda_graph_max_batch == 160
     assert scenario_of("0.5.4").engine_settings is None
     stated = scenario_of(
         "0.5.1", "python3 -m sglang.launch_server --model-path m/m --mem-fraction-static 0.8"

@@ -8,6 +8,7 @@ from predeploy.core.types.base import (
     Fraction,
     FrozenModel,
     KvCacheDtype,
+    NonNegativeInt,
     PositiveInt,
     Precision,
 )
@@ -89,6 +90,9 @@ class EngineSettings(FrozenModel):
     V0 ``--num-scheduler-steps``, SGLang ``--num-continuous-decode-steps``); 1 = every step.
     ``overlap_scheduling``: the next batch is scheduled while the GPU runs the current one
     (vLLM ``--async-scheduling``; SGLang's default, off with ``--disable-overlap-schedule``).
+    ``cuda_graph_max_batch``: the largest decode batch the engine replays as a CUDA graph (SGLang
+    ``--cuda-graph-max-bs``, vLLM ``--max-cudagraph-capture-size``); larger batches run
+    eagerly, and 0 means every step does (``--disable-cuda-graph``, ``--enforce-eager``).
     ``unmodelled``: stated flags that change performance in ways the model does not represent
     (speculative decoding, attention backends, ...), so a prediction can say what it did not
     account for.
@@ -104,4 +108,5 @@ class EngineSettings(FrozenModel):
     expert_parallel: bool | None = None
     scheduler_steps: PositiveInt | None = None
     overlap_scheduling: bool | None = None
+    cuda_graph_max_batch: NonNegativeInt | None = None
     unmodelled: tuple[str, ...] = ()

@@ -86,8 +86,23 @@ def main() -> int:
     return 0
 
 
+#: Sources of the serving file that measure DeepSeek-R1/V3 as served in early 2025 (vLLM's ROCm
+#: staging image, SGLang 0.4, TensorRT-LLM with expert parallelism), whose MLA and FP8-MoE
+#: kernels were new: scored apart from the current engines.
+EARLY_DEEPSEEK_SOURCES = frozenset(
+    {
+        "dstack-r1-2025-03",
+        "bbuf-blog-shared-experts-fusion",
+        "sglang-bench-dsv3-h200",
+        "llm-ie-benchmarks",
+        "vllm-issue-12568",
+    }
+)
+
+
 def report(path: Path, catalog: Catalog, params: ParameterSet, *, details: bool, by: bool) -> None:
-    """Score the shipped parameters on one file of never-fitted cases."""
+    """Score the shipped parameters on one file of never-fitted cases (and on its current-engine
+    and early-DeepSeek groups when it has both)."""
     lines = [t for t in path.read_text().splitlines() if t.strip()]
     cases = cases_from_lines(lines)
     rows = predict_cases([json.loads(t) for t in lines], catalog, params)
@@ -95,6 +110,12 @@ def report(path: Path, catalog: Catalog, params: ParameterSet, *, details: bool,
     shown = path.relative_to(REPO) if path.is_relative_to(REPO) else path
     print(f"{len(cases)} cases from {shown}; never fitted")
     print(render(score([c.scored() for c in cases], predictions), splits=details))
+    early = [c for c in cases if c.source_key in EARLY_DEEPSEEK_SOURCES]
+    if early and len(early) < len(cases):
+        current = [c for c in cases if c.source_key not in EARLY_DEEPSEEK_SOURCES]
+        for label, group in (("current engines", current), ("early-2025 DeepSeek", early)):
+            print(f"\n{label}: {len(group)} cases")
+            print(render(score([c.scored() for c in group], predictions), splits=False))
     if by:
         for grouping, groups in ratios(cases, predictions).items():
             print(f"\npredicted / measured by {grouping} (median, count)")

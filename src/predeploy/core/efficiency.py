@@ -96,10 +96,11 @@ class EfficiencyParams(FrozenModel):
     * ``layer_overhead_s``: fixed time per layer per iteration (minimum kernel durations).
     * ``moe_layer_overhead_s``: extra fixed time per mixture-of-experts layer per iteration
       (routing, top-k, token permutation and the grouped-GEMM launches of the expert layer).
-    * ``prefill_layer_overhead_s``: fixed time per layer of an iteration that carries prompt
-      tokens. Decode-only iterations replay captured CUDA graphs; iterations with prefill run
-      (partly) eagerly, paying host-side launch and synchronisation costs per layer (MoE
-      dispatch, variable-length attention metadata).
+    * ``prefill_layer_overhead_s``: fixed time per layer of an iteration that runs eagerly:
+      one that carries prompt tokens, or decodes a batch larger than the engine's largest
+      captured CUDA graph (``PreparedScenario.graph_max_batch``). Other decode-only iterations
+      replay captured graphs; eager ones pay host-side launch and synchronisation costs per
+      layer (MoE dispatch, variable-length attention metadata).
     * ``seq_overhead_s``: time per running sequence per iteration (sampling, output handling).
     * ``request_overhead_s``: added once to each served request's TTFT (API server, tokenizer,
       first streamed chunk); 0 for offline benchmarks.

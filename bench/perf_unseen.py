@@ -53,6 +53,20 @@ DEFAULT_CASES = (
 )
 
 
+#: Sources of the serving file that measure DeepSeek-R1/V3 as served in early 2025 (vLLM's ROCm
+#: staging image, SGLang 0.4, TensorRT-LLM with expert parallelism), whose MLA and FP8-MoE
+#: kernels were new: scored apart from the current engines.
+EARLY_DEEPSEEK_SOURCES = frozenset(
+    {
+        "dstack-r1-2025-03",
+        "bbuf-blog-shared-experts-fusion",
+        "sglang-bench-dsv3-h200",
+        "llm-ie-benchmarks",
+        "vllm-issue-12568",
+    }
+)
+
+
 def ratios(
     cases: list[CalibrationCase], predictions: dict[str, dict[str, object]]
 ) -> dict[str, dict[str, list[float]]]:
@@ -84,20 +98,6 @@ def main() -> int:
     for path in args.cases:
         report(path, catalog, params, details=args.details, by=args.by)
     return 0
-
-
-#: Sources of the serving file that measure DeepSeek-R1/V3 as served in early 2025 (vLLM's ROCm
-#: staging image, SGLang 0.4, TensorRT-LLM with expert parallelism), whose MLA and FP8-MoE
-#: kernels were new: scored apart from the current engines.
-EARLY_DEEPSEEK_SOURCES = frozenset(
-    {
-        "dstack-r1-2025-03",
-        "bbuf-blog-shared-experts-fusion",
-        "sglang-bench-dsv3-h200",
-        "llm-ie-benchmarks",
-        "vllm-issue-12568",
-    }
-)
 
 
 def report(path: Path, catalog: Catalog, params: ParameterSet, *, details: bool, by: bool) -> None:

@@ -13,8 +13,7 @@ fields of the scenario itself; CUDA-graph limits (``--cuda-graph-max-bs``, ``--e
 say which steps run eagerly; flags the model does not represent but which change performance
 (speculative decoding, attention backends, torch.compile, expert parallelism under
 tensor-parallel attention) are listed in ``unmodelled``; anything else (ports, parsers, paths)
-is ignored. Bracketed notes (``[result variant: ...]``) are not part of the
-command line.
+is ignored. Bracketed notes (``[result variant: ...]``) are not part of the command line.
 """
 
 from __future__ import annotations

@@ -19,6 +19,18 @@ from agreement import (
     compare_saturation,
 )
 from stepmodels import SHAPES
+from tests.perf_fixtures import h100, llama_8b
+
+from predeploy.core.perf import predict
+from predeploy.core.types import (
+    Engine,
+    EngineSettings,
+    LoadSpec,
+    Precision,
+    ServingScenario,
+    TokenDistribution,
+)
+from predeploy.services.perf import load_parameters
 
 TOLERANCE = 0.10
 
@@ -115,3 +127,29 @@ def test_planner_workloads(shape: str, mix: str, arrivals: str, fraction: float)
     missed = {m: e for m, e in errors.items() if abs(e) > TOLERANCE}
     if missed:
         pytest.xfail("; ".join(f"{m} {e:+.0%}: {known[m]}" for m, e in missed.items()))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("limit", "rate_rps"), [(16, 4.0), (16, 12.0), (0, 4.0)])
+def test_decode_batches_beyond_the_cuda_graphs_agree(limit: int, rate_rps: float) -> None:
+    """With a small CUDA-graph limit the running batch crosses it (at 4 req/s it hovers near
+    it, at 12 req/s it is far above); with none every step is eager. The analytic mode prices
+    the eager steps as the simulation runs them."""
+    scenario = ServingScenario(
+        model_id="meta-llama/Llama-3.1-8B-Instruct",
+        model=llama_8b(),
+        gpu=h100(),
+        precision=Precision.BF16,
+        engine=Engine.VLLM,
+        prompt_tokens=TokenDistribution.fixed(512),
+        output_tokens=TokenDistribution.fixed(256),
+        load=LoadSpec(kind="poisson", rate_rps=rate_rps),
+        engine_settings=EngineSettings(cuda_graph_max_batch=limit),
+    )
+    params = load_parameters()
+    analytic = predict(scenario, params).metrics
+    simulated = predict(scenario, params, mode="simulate", num_requests=1500, seed=1).metrics
+    for name in ("ttft_ms", "tpot_ms", "e2e_ms"):
+        a, s = getattr(analytic, name).p50, getattr(simulated, name).p50
+        assert a is not None and s is not None
+        assert abs(a / s - 1.0) <= TOLERANCE, (name, a, s)

@@ -195,3 +195,5 @@ def test_old_sglang_releases_get_their_rule_unless_stated() -> None:
     )
     assert stated.engine_settings is not None
     assert stated.engine_settings.gpu_memory_utilization == 0.8
+    # The stated share leaves the release's graph limit in place.
+    assert stated.engine_settings.cuda_graph_max_batch == 160

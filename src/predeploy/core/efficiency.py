@@ -103,7 +103,9 @@ class EfficiencyParams(FrozenModel):
       layer (MoE dispatch, variable-length attention metadata).
     * ``seq_overhead_s``: time per running sequence per iteration (sampling, output handling).
     * ``request_overhead_s``: added once to each served request's TTFT (API server, tokenizer,
-      first streamed chunk); 0 for offline benchmarks.
+      first streamed chunk); 0 for offline benchmarks. The calibration data barely identify
+      the default set-up's, so the fit holds its base near this default
+      (``core.calibration.BASE_PRIOR_SIGMAS``).
     * ``frontend_s_per_request``: time the API server spends on each request one after
       another (HTTP, tokenization, detokenization, streaming in one process): requests enter
       the engine no faster than ``1 / frontend_s_per_request`` per replica.

@@ -198,3 +198,34 @@ def test_a_single_coinciding_figure_is_no_copy() -> None:
     twin = Measurement(short[1].scenario, dict(short[0].metrics), "synthetic", "twin")
     assert short[0].scenario != twin.scenario
     assert contradictory_copies([short[0], twin]) == set()
+
+
+def test_the_default_front_end_stays_an_estimate_when_only_another_set_up_measures_it() -> None:
+    # Default-set-up measurements without a TTFT say nothing about the time in front of the
+    # engine; a slow set-up's TTFTs measure its own (300 ms more). The default keeps the
+    # estimate instead of taking a share of the slow set-up's time.
+    data = _measurements()
+    untimed = [
+        Measurement(
+            m.scenario,
+            {k: v for k, v in m.metrics.items() if not k.startswith("ttft")},
+            m.source_key,
+            m.id,
+        )
+        for m in data
+    ]
+    slow = [
+        Measurement(
+            m.scenario.model_copy(update={"harness": Harness.AICONFIGURATOR}),
+            {k: v + 300.0 if k.startswith("ttft") else v for k, v in m.metrics.items()},
+            "slow-harness",
+            "slow-" + m.id,
+        )
+        for m in data
+    ]
+    params, _ = calibrate([*untimed, *slow], fitted_on="synthetic", max_iterations=30)
+    default, _ = params.for_gpu(h100(), "vllm")
+    slow_params, _ = params.for_gpu(h100(), "vllm", Harness.AICONFIGURATOR)
+    estimate = EfficiencyParams().request_overhead_s
+    assert default.request_overhead_s == pytest.approx(estimate, rel=0.5)
+    assert slow_params.request_overhead_s == pytest.approx(TRUE.request_overhead_s + 0.3, rel=0.1)

@@ -124,12 +124,47 @@ def _wide_ep(row: dict[str, str]) -> bool:
     )
 
 
+def recode_squared_ep(row: dict[str, str]) -> tuple[dict[str, str], str | None]:
+    """AIConfigurator's database dump codes an ``--tp k --ep k`` run (attention over ``k``
+    GPUs, the experts spread over the same ``k``) as ``tp_size`` (or, with attention data
+    parallelism, ``attention_dp_size``) ``k²`` with ``moe_tp_size = moe_ep_size = k``: its
+    ids say ``tp8_ep8`` and 71 of its measurements appear a second time coded as ``tp k,
+    moe_ep k``. Such a row is recoded to the ``k`` GPUs it ran on (with a note saying so)."""
+    moe_tp, moe_ep = row["moe_tp_size"], row["moe_ep_size"]
+    if not (moe_tp.isdigit() and moe_tp == moe_ep and int(moe_tp) > 1):
+        return row, None
+    k = int(moe_tp)
+    squared = str(k * k)
+    if row["tp_size"] == squared and row["attention_dp_size"] in ("", "0", "1"):
+        recoded = {**row, "tp_size": str(k), "moe_tp_size": "1"}
+    elif row["attention_dp_size"] == squared and row["tp_size"] in ("", "1"):
+        recoded = {**row, "attention_dp_size": str(k), "moe_tp_size": "1"}
+    else:
+        return row, None
+    return recoded, (
+        f"recoded from tp_size {row['tp_size']}, attention_dp_size "
+        f"{row['attention_dp_size'] or '-'}, moe_tp {k}, moe_ep {k}: AIConfigurator's "
+        f"coding of a --tp {k} --ep {k} run on {k} GPUs"
+    )
+
+
+def _measurement_key(raw: dict[str, Any]) -> tuple[Any, ...]:
+    """What one run measured: the same scenario and figures filed under two ids is one run."""
+    return (
+        raw["model"], raw["gpu"], raw["gpu_count"], raw["tp"], raw["precision"], raw["engine"],
+        raw["input_tokens"], raw["output_tokens"], raw["load"]["value"],
+        raw.get("engine_args"), tuple(sorted(raw["metrics"].items())),
+    )
+
+
 def aiconfigurator_records(csv_path: Path) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
+    seen: set[tuple[Any, ...]] = set()
     with csv_path.open(newline="", encoding="utf-8") as f:
-        for n, row in enumerate(csv.DictReader(f), 2):
-            if row["mode"] != "agg" or row["pp_size"] not in ("", "1"):
+        for n, raw_row in enumerate(csv.DictReader(f), 2):
+            if raw_row["mode"] != "agg" or raw_row["pp_size"] not in ("", "1"):
                 continue
+            row, recoded = recode_squared_ep(raw_row)
             wide_ep = _wide_ep(row)
             if row["system"] not in AIC_SYSTEMS:
                 continue
@@ -154,6 +189,8 @@ def aiconfigurator_records(csv_path: Path) -> list[dict[str, Any]]:
                 f"moe_tp {row['moe_tp_size'] or '-'}, moe_ep {row['moe_ep_size'] or '-'}",
                 row["silicon_data_source"],
             ]
+            if recoded:
+                notes.append(recoded)
             if wide_ep:
                 notes.append(
                     f"attention_dp {tp} with moe_ep {tp}: engine_args composed from these columns "
@@ -188,6 +225,10 @@ def aiconfigurator_records(csv_path: Path) -> list[dict[str, Any]]:
                 },
                 **extra,
             }
+            key = _measurement_key(raw)
+            if key in seen:
+                continue  # the same run under a second id
+            seen.add(key)
             out.append(_record(raw, f"{csv_path}:{n}"))
     return out
 

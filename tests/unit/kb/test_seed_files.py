@@ -364,3 +364,31 @@ def test_models_with_quality_and_tasks(catalog: InMemoryCatalog) -> None:
     assert len(with_scores) >= 55
     base_only = catalog.model("EleutherAI/gpt-j-6b")
     assert base_only.tasks == ()
+
+
+def _aiconfigurator_records() -> list[dict[str, object]]:
+    path = DEFAULT_DATA_DIR / BENCHMARKS_DIR / "aiconfigurator_silicon.jsonl"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_no_aiconfigurator_run_is_filed_twice() -> None:
+    # The CSV lists many runs under two ids (a dated file and a database dump); one run is
+    # one record, or the fit would weigh it twice.
+    fields = ("model", "gpu", "gpu_count", "engine", "precision", "input_tokens")
+    fields += ("output_tokens", "load", "metrics")
+    runs = Counter(
+        json.dumps({k: r[k] for k in fields}, sort_keys=True) for r in _aiconfigurator_records()
+    )
+    assert max(runs.values()) == 1
+
+
+def test_tp_k_ep_k_runs_keep_their_k_gpus() -> None:
+    # AIConfigurator's dump codes `--tp 8 --ep 8` as tp_size 64 with moe_tp 8, moe_ep 8; the
+    # seed records the 8 GPUs its id names and says it recoded the row.
+    records = {str(r["id"]).rsplit("/", 1)[1]: r for r in _aiconfigurator_records()}
+    recoded = [r for r in records.values() if "recoded from" in str(r["provenance"])]
+    assert len(recoded) > 200
+    for run_id, record in records.items():
+        for k in (4, 8):
+            if f"_tp{k}_ep{k}_" in run_id:
+                assert record["gpu_count"] == record["tp"] == k, run_id

@@ -124,6 +124,17 @@ def _wide_ep(row: dict[str, str]) -> bool:
     )
 
 
+def _expert_parallel_flag(row: dict[str, str]) -> str | None:
+    """The engine flag of a row whose experts are spread whole over ``moe_ep`` groups of the
+    tensor-parallel GPUs (attention stays tensor-parallel), in the engine's own spelling."""
+    ep = row["moe_ep_size"]
+    if not ep.isdigit() or int(ep) < 2:
+        return None
+    if row["backend"] == "vllm":
+        return "--enable-expert-parallel" if ep == row["tp_size"] else None
+    return f"--ep_size {ep}" if row["backend"] == "trtllm" else f"--ep-size {ep}"
+
+
 def recode_squared_ep(row: dict[str, str]) -> tuple[dict[str, str], str | None]:
     """AIConfigurator's database dump codes an ``--tp k --ep k`` run (attention over ``k``
     GPUs, the experts spread over the same ``k``) as ``tp_size`` (or, with attention data
@@ -182,6 +193,8 @@ def aiconfigurator_records(csv_path: Path) -> list[dict[str, Any]]:
                 tp = int(row["attention_dp_size"])
                 concurrency *= tp
                 extra["engine_args"] = f"{row['backend']} --enable_attention_dp"
+            elif (ep_flag := _expert_parallel_flag(row)) is not None:
+                extra["engine_args"] = f"{row['backend']} {ep_flag}"
             notes = [
                 f"row {row['id']}",
                 f"checkpoint {row['model_path']}",

@@ -44,13 +44,22 @@ SETTING_FLAGS: dict[str, tuple[str, ValueKind]] = {
     "mem-fraction-static": ("gpu_memory_utilization", "fraction"),
     "num-continuous-decode-steps": ("scheduler_steps", "int"),
     "cuda-graph-max-bs": ("cuda_graph_max_batch", "int"),
+    "ep-size": ("expert_parallel_size", "int"),
+    "ep": ("expert_parallel_size", "int"),
+    "expert-parallel-size": ("expert_parallel_size", "int"),
     # TensorRT-LLM (trtllm-serve / trtllm-bench)
     "max-batch-size": ("max_num_seqs", "int"),
     "max-num-tokens": ("max_num_batched_tokens", "int"),
     "kv-cache-free-gpu-memory-fraction": ("free_memory_fraction", "fraction"),
     "kv-cache-free-gpu-mem-fraction": ("free_memory_fraction", "fraction"),
     "free-gpu-memory-fraction": ("free_memory_fraction", "fraction"),
+    "moe-expert-parallel-size": ("expert_parallel_size", "int"),
 }
+
+#: ``expert_parallel_size`` of a flag that spreads the experts over every GPU of the tensor-
+#: parallel group (vLLM ``--enable-expert-parallel``, SGLang's older ``--enable-ep-moe``): the
+#: size is capped at ``tp`` when the scenario is prepared.
+EXPERTS_OVER_EVERY_GPU = 1 << 16
 
 #: Value-less flags → (field, value they set).
 SWITCH_FLAGS: dict[str, tuple[str, bool | int]] = {
@@ -67,6 +76,8 @@ SWITCH_FLAGS: dict[str, tuple[str, bool | int]] = {
     # No CUDA graphs: every step launches its kernels one by one.
     "enforce-eager": ("cuda_graph_max_batch", 0),
     "disable-cuda-graph": ("cuda_graph_max_batch", 0),
+    "enable-expert-parallel": ("expert_parallel_size", EXPERTS_OVER_EVERY_GPU),
+    "enable-ep-moe": ("expert_parallel_size", EXPERTS_OVER_EVERY_GPU),
 }
 
 #: Flags (or flag-name prefixes) that change performance in ways the model does not represent.
@@ -74,9 +85,6 @@ UNMODELLED_FLAG_PREFIXES: tuple[str, ...] = (
     "speculative-",
     "attention-backend",
     "enable-torch-compile",
-    "ep-size",
-    "enable-expert-parallel",
-    "enable-ep-moe",
     "compilation-config",
     "disable-radix-cache",
     "no-enable-prefix-caching",

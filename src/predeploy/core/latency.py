@@ -127,7 +127,8 @@ class StepCoefficients(Generic[N]):
     ``eager_s`` those added when a step runs eagerly: it carries prefill, or decodes more than
     ``graph_bs`` sequences (the largest captured CUDA graph); ``fixed_s`` the pipeline hops plus the
     step overhead; ``seq_s`` per decoding sequence. ``keep`` is ``1 − k/E``: an expert's
-    chance to be missed by one token.
+    chance to be missed by one token; ``spread`` the busiest expert group's excess
+    (``StepShape.expert_spread``, 0 unless the experts are spread over groups).
     """
 
     pp: N
@@ -135,6 +136,7 @@ class StepCoefficients(Generic[N]):
     inv_n: N
     num_experts: N
     keep: N
+    spread: N
     dense_s: N
     expert_s: N
     token_flop_s: N
@@ -191,6 +193,7 @@ class StepCoefficients(Generic[N]):
             inv_n=1.0 / eff.overlap_exponent,
             num_experts=shape.num_experts,
             keep=1.0 - shape.experts_per_token / shape.num_experts,
+            spread=shape.expert_spread,
             dense_s=shape.dense_bytes / hbm,
             expert_s=shape.expert_bytes / hbm,
             token_flop_s=shape.dense_flops_per_token / gemm
@@ -239,10 +242,9 @@ class StepCoefficients(Generic[N]):
         d = decode_seqs / pp
         kv = decode_kv_tokens / pp
         tokens = p + d
-        t_memory = self.dense_s
+        t_memory: Num = self.dense_s
         if self.moe:
-            experts = self.num_experts * (1.0 - self.keep**tokens)
-            t_memory = t_memory + experts * self.expert_s
+            t_memory = t_memory + touched_experts(self, tokens) * self.expert_s
         t_compute = self.token_flop_s * tokens + self.head_flop_s * d
         t_linear = _soft_max(t_memory, t_compute, self.n, self.inv_n)
         pairs = prefill_attn_tokens / pp
@@ -260,6 +262,26 @@ class StepCoefficients(Generic[N]):
             + np.logical_or(np.greater(p, 0.0), np.greater(d, self.graph_bs)) * self.eager_s
         )
         return np.asarray(pp * stage + self.fixed_s + decode_seqs * self.seq_s)
+
+
+def touched_experts(c: StepCoefficients[Any], tokens: Num) -> Num:
+    """Experts' worth of weights the busiest GPU reads for ``tokens`` tokens: the expected
+    distinct experts ``E q`` (``q = 1 − keep^T``), plus the busiest group's excess when the
+    experts are spread over groups (:mod:`~predeploy.core.roofline`)."""
+    touched = 1.0 - c.keep**tokens
+    experts = c.num_experts * touched
+    if np.any(np.greater(c.spread, 0.0)):
+        experts = experts + c.spread * np.sqrt(np.maximum(touched * (1.0 - touched), 0.0))
+    return np.asarray(experts)
+
+
+def _touched_experts(c: StepCoefficients[float], tokens: float) -> float:
+    """:func:`touched_experts` for one configuration's floats (the simulator's hot path)."""
+    touched = 1.0 - c.keep**tokens
+    experts = c.num_experts * touched
+    if c.spread:
+        experts += c.spread * math.sqrt(max(touched * (1.0 - touched), 0.0))
+    return float(experts)
 
 
 def _soft_max(a: Num, b: Num, n: Num, inv_n: Num) -> Num:
@@ -323,10 +345,17 @@ class RooflineStepCost:
         pp: int = 1,
         kv_cache_dtype: KvCacheDtype = KvCacheDtype.AUTO,
         expert_parallel: bool = False,
+        expert_groups: int = 1,
         graph_max_batch: float = math.inf,
     ) -> None:
         self.shape = shape = step_shape(
-            model, precision, tp, pp, kv_cache_dtype, expert_parallel=expert_parallel
+            model,
+            precision,
+            tp,
+            pp,
+            kv_cache_dtype,
+            expert_parallel=expert_parallel,
+            expert_groups=expert_groups,
         )
         self.hardware = hw = hardware_rates(gpu, precision, tp)
         self.params = params
@@ -346,8 +375,7 @@ class RooflineStepCost:
         kv = decode_kv_tokens / pp
         tokens = p + d
         n = c.n
-        experts = c.num_experts * (1.0 - c.keep**tokens)
-        t_memory = c.dense_s + experts * c.expert_s
+        t_memory = c.dense_s + _touched_experts(c, tokens) * c.expert_s
         t_compute = c.token_flop_s * tokens + c.head_flop_s * d
         t_linear = _smooth_max(t_memory, t_compute, n, c.inv_n)
         pairs = prefill_attn_tokens / pp
@@ -372,8 +400,7 @@ class RooflineStepCost:
         pp = c.pp
         n, inv_n = c.n, c.inv_n
         d = decode_seqs / pp
-        experts = c.num_experts * (1.0 - c.keep**d)
-        t_memory = c.dense_s + experts * c.expert_s
+        t_memory = c.dense_s + _touched_experts(c, d) * c.expert_s
         t_compute = (c.token_flop_s + c.head_flop_s) * d
         t_linear = _smooth_max(t_memory, t_compute, n, inv_n)
         kv = decode_kv_tokens / pp

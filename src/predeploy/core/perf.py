@@ -314,6 +314,7 @@ def _simulate(
         pp=scenario.pp,
         kv_cache_dtype=prepared.kv_cache_dtype,
         expert_parallel=prepared.expert_parallel,
+        expert_groups=prepared.expert_groups,
         graph_max_batch=prepared.graph_max_batch,
     )
     load = per_replica_load(scenario.load, scenario.replicas)

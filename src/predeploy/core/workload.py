@@ -148,6 +148,8 @@ class PreparedScenario:
     #: The KV-cache dtype and parallel layout in effect (stated settings over the scenario's).
     kv_cache_dtype: KvCacheDtype
     expert_parallel: bool
+    #: Groups the experts are spread over under tensor-parallel attention (1: sharded).
+    expert_groups: int
 
 
 def _wide_ep(scenario: ServingScenario, stated: EngineSettings) -> bool:
@@ -214,6 +216,7 @@ def prepare(scenario: ServingScenario) -> PreparedScenario:
     chunked = chunked if stated.chunked_prefill is None else stated.chunked_prefill
     kv_dtype = stated.kv_cache_dtype or scenario.kv_cache_dtype
     wide_ep = _wide_ep(scenario, stated)
+    expert_groups = 1 if wide_ep else min(stated.expert_parallel_size or 1, scenario.tp)
     expert_factor = expert_load_factor(
         scenario.model, scenario.precision, scenario.engine, scenario.gpu
     )
@@ -278,6 +281,7 @@ def prepare(scenario: ServingScenario) -> PreparedScenario:
             scenario.pp,
             kv_dtype,
             expert_parallel=wide_ep,
+            expert_groups=expert_groups,
         ),
         hw=hardware_rates(scenario.gpu, scenario.precision, scenario.tp),
         memory=memory,
@@ -321,6 +325,7 @@ def prepare(scenario: ServingScenario) -> PreparedScenario:
         served=scenario.served_over_api and load.kind in SERVED_LOADS,
         kv_cache_dtype=kv_dtype,
         expert_parallel=wide_ep,
+        expert_groups=expert_groups,
     )
 
 

@@ -47,7 +47,8 @@ def test_sglang_and_trtllm_flags() -> None:
         "--kv_cache_free_gpu_memory_fraction 0.95 --enable_chunked_prefill --ep_size 8"
     )
     assert (t.max_num_batched_tokens, t.max_num_seqs, t.free_memory_fraction) == (16384, 256, 0.95)
-    assert t.chunked_prefill is True and t.unmodelled == ("--ep-size",)
+    assert t.chunked_prefill is True and t.unmodelled == ()
+    assert t.expert_parallel_size == 8
     # trtllm-bench throughput and gptManagerBenchmark spell it ``mem``.
     bench = parse_engine_args("trtllm-bench throughput --kv_cache_free_gpu_mem_fraction 0.9")
     assert bench.free_memory_fraction == 0.9
@@ -163,6 +164,30 @@ def test_data_parallel_attention_spreads_the_experts() -> None:
     # Every attention rank schedules its own batch: the replica's limits are four times a GPU's.
     assert dp.settings.max_num_seqs == 4 * tp.settings.max_num_seqs
     assert dp.settings.max_num_batched_tokens == 4 * tp.settings.max_num_batched_tokens
+
+
+@pytest.mark.parametrize(
+    ("engine", "command", "groups"),
+    [
+        ("sglang", "python3 -m sglang.launch_server --tp 4 --ep 4", 4),
+        ("sglang", "python3 -m sglang.launch_server --tp 4 --ep-size 2", 2),
+        ("sglang", "python3 -m sglang.launch_server --tp 4 --expert-parallel-size=4", 4),
+        ("vllm", "vllm serve m/mixtral -tp 4 --enable-expert-parallel", 4),
+        ("trtllm", "trtllm-serve m/mixtral --tp_size 4 --ep_size 8", 4),  # capped at tp
+        ("sglang", "python3 -m sglang.launch_server --tp 4", 1),
+        # Data-parallel attention spreads the experts its own way (wide EP).
+        ("sglang", "python3 -m sglang.launch_server --tp 4 --ep 4 --enable-dp-attention", 1),
+    ],
+)
+def test_expert_parallel_flags_spread_the_experts_over_groups(
+    engine: str, command: str, groups: int
+) -> None:
+    catalog = InMemoryCatalog(gpus=[h100()])
+    burst = {"kind": "burst", "num_prompts": 500}
+    prepared = prepare(scenario_from_case(parse_case(_moe_case(engine, burst, command)), catalog))
+    assert prepared.expert_groups == groups
+    assert (prepared.shape.expert_spread > 0.0) == (groups > 1)
+    assert parse_engine_args(command).unmodelled == ()
 
 
 def test_trtllm_bench_moe_throughput_runs_are_read_as_wide_ep() -> None:

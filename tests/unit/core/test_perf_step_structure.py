@@ -11,13 +11,20 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.perf_fixtures import deepseek_v3, gpt_oss_120b, h100, l4, llama_8b, llama_70b, mixtral
 
-from predeploy.core.latency import EfficiencyParams, RooflineStepCost, StepCoefficients, step_time
+from predeploy.core.latency import (
+    EfficiencyParams,
+    RooflineStepCost,
+    StepCoefficients,
+    step_time,
+    touched_experts,
+)
 from predeploy.core.roofline import (
     PIPELINE_HOP_LATENCY_S,
     HardwareRates,
     StepShape,
     allreduce_time_s,
     expected_experts,
+    expected_max_of_normals,
     hardware_rates,
     kv_read_bytes,
     roofline_floor_s,
@@ -43,6 +50,8 @@ STEP_CASES = {
     "prefill": st.integers(min_value=0, max_value=16_384),
     "decode": st.integers(min_value=0, max_value=1024),
     "context": st.integers(min_value=1, max_value=32_768),
+    # Expert parallelism under tensor-parallel attention (capped at tp; none for dense models).
+    "groups": st.sampled_from([1, 2, 8]),
 }
 
 
@@ -53,10 +62,19 @@ def _reference(cost: RooflineStepCost, p: int, a: float, d: int, k: int) -> floa
 @settings(max_examples=60)
 @given(**STEP_CASES, overlap=st.floats(min_value=1.0, max_value=50.0))
 def test_fast_step_time_equals_the_vectorised_formula(
-    model: str, tp: int, pp: int, prefill: int, decode: int, context: int, overlap: float
+    model: str,
+    tp: int,
+    pp: int,
+    prefill: int,
+    decode: int,
+    context: int,
+    groups: int,
+    overlap: float,
 ) -> None:
     params = EfficiencyParams(overlap_exponent=overlap)
-    cost = RooflineStepCost(MODELS[model](), h100(), Precision.FP8, params, tp=tp, pp=pp)
+    cost = RooflineStepCost(
+        MODELS[model](), h100(), Precision.FP8, params, tp=tp, pp=pp, expert_groups=groups
+    )
     args = (prefill, prefill * context / 2.0, decode, decode * context)
     assert cost.step_time_s(*args) == pytest.approx(_reference(cost, *args), rel=1e-12)
 
@@ -191,11 +209,14 @@ def test_no_parameter_lets_a_decode_step_beat_its_bytes(
     tp=st.sampled_from([1, 2, 8]),
     decode=st.integers(min_value=1, max_value=512),
     context=st.integers(min_value=1, max_value=200_000),
+    groups=st.sampled_from([1, 8]),
 )
 def test_decode_stretch_times_equal_one_step_at_a_time(
-    model: str, tp: int, decode: int, context: int
+    model: str, tp: int, decode: int, context: int, groups: int
 ) -> None:
-    cost = RooflineStepCost(MODELS[model](), h100(), Precision.BF16, EfficiencyParams(), tp=tp)
+    cost = RooflineStepCost(
+        MODELS[model](), h100(), Precision.BF16, EfficiencyParams(), tp=tp, expert_groups=groups
+    )
     kv = context + decode * np.arange(40, dtype=np.float64)
     vectorised = cost.decode_step_times_s(decode, kv)
     one_by_one = [cost.step_time_s(0, 0.0, decode, int(k)) for k in kv]
@@ -212,6 +233,8 @@ def _formula(cost: RooflineStepCost, p: float, a: float, d: float, k: float) -> 
     n = eff.overlap_exponent
     hbm = hw.hbm_bytes_per_s * eff.bandwidth_efficiency
     experts = expected_experts(tokens, shape.num_experts, shape.experts_per_token)
+    touched = experts / shape.num_experts
+    experts += shape.expert_spread * math.sqrt(touched * (1.0 - touched))
     t_gemm = (
         shape.dense_flops_per_token * tokens + shape.head_flops_per_token * df
     ) / (hw.gemm_flops_per_s * eff.compute_efficiency) + shape.expert_flops_per_token * tokens / (
@@ -250,10 +273,12 @@ def _formula(cost: RooflineStepCost, p: float, a: float, d: float, k: float) -> 
 @settings(max_examples=40)
 @given(**STEP_CASES)
 def test_folded_coefficients_give_the_documented_formula(
-    model: str, tp: int, pp: int, prefill: int, decode: int, context: int
+    model: str, tp: int, pp: int, prefill: int, decode: int, context: int, groups: int
 ) -> None:
     params = EfficiencyParams(prefill_layer_overhead_s=2e-5, allreduce_latency_s=1e-5)
-    cost = RooflineStepCost(MODELS[model](), h100(), Precision.FP8, params, tp=tp, pp=pp)
+    cost = RooflineStepCost(
+        MODELS[model](), h100(), Precision.FP8, params, tp=tp, pp=pp, expert_groups=groups
+    )
     args = (prefill, prefill * context / 2.0, decode, decode * context)
     assert _reference(cost, *args) == pytest.approx(_formula(cost, *args), rel=1e-12)
 
@@ -282,3 +307,46 @@ def test_terms_skipped_for_dense_full_attention_models_change_nothing() -> None:
     assert float(alone.time_s(*(w[0] for w in work))) == mixed[0]
     for i, cost in enumerate(costs):
         assert cost.step_time_s(512, 512.0 * 900, 48, 48 * 1500) == pytest.approx(mixed[i])
+
+
+def test_experts_spread_over_groups_wait_for_the_busiest_group() -> None:
+    # DeepSeek-V3 routes each token to 8 of 256 experts. Sharded over 8 GPUs, one token makes
+    # every GPU read 1/8 of 8 experts; spread whole over 8 groups of 32, each GPU reads the
+    # experts its group was picked for, and the step waits for the busiest: on average
+    # 1 + z_8 · √(32 q (1 − q)) of them with q = 8/256 (z_8 = 1.424, E[max] of 8 normals).
+    cost = RooflineStepCost(deepseek_v3(), h100(), Precision.FP8, EfficiencyParams(), tp=8)
+    spread = RooflineStepCost(
+        deepseek_v3(), h100(), Precision.FP8, EfficiencyParams(), tp=8, expert_groups=8
+    )
+    q = 8 / 256
+    busiest = 1.0 + expected_max_of_normals(8) * math.sqrt(32 * q * (1 - q))
+    assert busiest == pytest.approx(2.40, abs=0.01)
+    c = spread.coefficients
+    assert touched_experts(c, 1.0) / 8.0 == pytest.approx(busiest, rel=1e-9)
+    assert touched_experts(cost.coefficients, 1.0) == pytest.approx(8.0)
+    # The excess fades as the batch touches nearly every expert; it never makes a step faster.
+    ratios = [float(touched_experts(c, t) / expected_experts(t, 256, 8)) for t in (1, 16, 4096)]
+    assert ratios[0] > ratios[1] > ratios[2] and ratios[2] == pytest.approx(1.0, abs=0.01)
+    for decode in (1, 16, 256):
+        assert spread.step_time_s(0, 0.0, decode, decode * 1000) >= cost.step_time_s(
+            0, 0.0, decode, decode * 1000
+        )
+
+
+def test_expert_groups_apply_only_to_moe_layers_under_tensor_parallel_attention() -> None:
+    params = EfficiencyParams()
+    dense = RooflineStepCost(llama_70b(), h100(), Precision.FP8, params, tp=8, expert_groups=8)
+    wide = RooflineStepCost(
+        deepseek_v3(), h100(), Precision.FP8, params, tp=8, expert_parallel=True, expert_groups=8
+    )
+    capped = RooflineStepCost(mixtral(), h100(), Precision.FP8, params, tp=2, expert_groups=8)
+    assert dense.shape.expert_spread == wide.shape.expert_spread == 0.0
+    assert capped.shape.expert_spread == pytest.approx(
+        expected_max_of_normals(2) * math.sqrt(2 * 8)
+    )
+
+
+def test_expected_max_of_normals() -> None:
+    assert expected_max_of_normals(1) == 0.0
+    assert expected_max_of_normals(2) == pytest.approx(1 / math.sqrt(math.pi), rel=1e-6)
+    assert expected_max_of_normals(8) == pytest.approx(1.42360, abs=1e-4)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -374,8 +375,8 @@ def _aiconfigurator_records() -> list[dict[str, object]]:
 def test_no_aiconfigurator_run_is_filed_twice() -> None:
     # The CSV lists many runs under two ids (a dated file and a database dump); one run is
     # one record, or the fit would weigh it twice.
-    fields = ("model", "gpu", "gpu_count", "engine", "precision", "input_tokens")
-    fields += ("output_tokens", "load", "metrics")
+    fields = ["model", "gpu", "gpu_count", "engine", "precision", "input_tokens"]
+    fields += ["output_tokens", "load", "metrics"]
     runs = Counter(
         json.dumps({k: r[k] for k in fields}, sort_keys=True) for r in _aiconfigurator_records()
     )
@@ -392,3 +393,6 @@ def test_tp_k_ep_k_runs_keep_their_k_gpus() -> None:
         for k in (4, 8):
             if f"_tp{k}_ep{k}_" in run_id:
                 assert record["gpu_count"] == record["tp"] == k, run_id
+                # ... and that its experts are spread over the k GPUs (an engine flag).
+                spread = r"--(ep[_-]size|enable-expert-parallel|enable_attention_dp)"
+                assert re.search(spread, str(record["engine_args"])), run_id

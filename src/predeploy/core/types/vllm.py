@@ -93,6 +93,10 @@ class EngineSettings(FrozenModel):
     ``cuda_graph_max_batch``: the largest decode batch the engine replays as a CUDA graph (SGLang
     ``--cuda-graph-max-bs``, vLLM ``--max-cudagraph-capture-size``); larger batches run
     eagerly, and 0 means every step does (``--disable-cuda-graph``, ``--enforce-eager``).
+    ``expert_parallel_size``: with attention tensor-parallel, the routed experts are spread whole
+    over this many groups of the ``tp`` GPUs instead of sharded over all of them (SGLang
+    ``--ep-size``, TensorRT-LLM ``--ep_size``, vLLM ``--enable-expert-parallel`` = all of
+    them); capped at ``tp``.
     ``unmodelled``: stated flags that change performance in ways the model does not represent
     (speculative decoding, attention backends, ...), so a prediction can say what it did not
     account for.
@@ -109,4 +113,5 @@ class EngineSettings(FrozenModel):
     scheduler_steps: PositiveInt | None = None
     overlap_scheduling: bool | None = None
     cuda_graph_max_batch: NonNegativeInt | None = None
+    expert_parallel_size: PositiveInt | None = None
     unmodelled: tuple[str, ...] = ()

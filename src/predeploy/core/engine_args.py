@@ -37,6 +37,7 @@ SETTING_FLAGS: dict[str, tuple[str, ValueKind]] = {
     "gpu-memory-utilization": ("gpu_memory_utilization", "fraction"),
     "kv-cache-dtype": ("kv_cache_dtype", "kv_dtype"),
     "num-scheduler-steps": ("scheduler_steps", "int"),
+    "stream-interval": ("stream_interval", "int"),
     "max-cudagraph-capture-size": ("cuda_graph_max_batch", "int"),
     # SGLang
     "max-running-requests": ("max_num_seqs", "int"),

@@ -9,6 +9,8 @@ simulator records inter-token gaps as (gap, number of requests that saw it) per 
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -84,6 +86,28 @@ def flat_percentiles_ms(value_s: float) -> Percentiles:
     """Every statistic equal to ``value_s`` (a deterministic latency), in ms."""
     v = value_s * MS_PER_S
     return Percentiles(mean=v, p50=v, p90=v, p95=v, p99=v)
+
+
+def streamed_chunk_gaps(itl: Percentiles, tokens_per_chunk: int) -> Percentiles:
+    """The gaps between streamed chunks of ``n`` tokens, from the gaps between tokens: a
+    chunk's gap is the sum of ``n`` consecutive token gaps, so its mean is ``n·μ`` and, the
+    token gaps taken as independent, its spread ``√n`` times theirs: a percentile ``q`` becomes
+    ``n·μ + √n·(q − μ)`` (at least 0). The last, shorter chunk of a request is not counted."""
+    if tokens_per_chunk <= 1 or itl.mean is None:
+        return itl
+    n = float(tokens_per_chunk)
+    mean = itl.mean
+
+    def chunk(q: float | None) -> float | None:
+        return None if q is None else max(n * mean + math.sqrt(n) * (q - mean), 0.0)
+
+    return Percentiles(
+        mean=n * mean,
+        p50=chunk(itl.p50),
+        p90=chunk(itl.p90),
+        p95=chunk(itl.p95),
+        p99=chunk(itl.p99),
+    )
 
 
 def _build(mean_ms: float, qs_ms: NDArray[np.float64]) -> Percentiles:

@@ -24,6 +24,7 @@ from predeploy.core.efficiency import EfficiencyParams, ParameterChoice, Paramet
 from predeploy.core.errors import InputError
 from predeploy.core.fluid import FluidResult, evaluate
 from predeploy.core.latency import RooflineStepCost
+from predeploy.core.metrics import streamed_chunk_gaps
 from predeploy.core.roofline import roofline_floor_s
 from predeploy.core.simulator import ApiServer, simulate
 from predeploy.core.types import (
@@ -191,8 +192,10 @@ def predict_many(
     ):
         _enforce_decode_cap(prep, result, i)
         m = result.metrics
+        latencies = {name: _percentiles(m, name, i) for name in LATENCY_NAMES}
+        latencies["itl_ms"] = streamed_chunk_gaps(latencies["itl_ms"], prep.stream_interval)
         metrics = PerfMetrics(
-            **{name: _percentiles(m, name, i) for name in LATENCY_NAMES},
+            **latencies,
             output_tokens_per_s=float(m["output_tokens_per_s"][i]),
             total_tokens_per_s=float(m["total_tokens_per_s"][i]),
             requests_per_s=float(m["requests_per_s"][i]),
@@ -361,6 +364,9 @@ def _simulate(
             "total_tokens_per_s": result.total_tokens_per_s * r,
             "requests_per_s": result.requests_per_s * r,
         }
+    )
+    metrics = metrics.model_copy(
+        update={"itl_ms": streamed_chunk_gaps(metrics.itl_ms, prepared.stream_interval)}
     )
     return PerfPrediction(
         metrics=metrics,

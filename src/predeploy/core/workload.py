@@ -150,6 +150,8 @@ class PreparedScenario:
     expert_parallel: bool
     #: Groups the experts are spread over under tensor-parallel attention (1: sharded).
     expert_groups: int
+    #: Tokens per streamed chunk (``EngineSettings.stream_interval``; 1: every token).
+    stream_interval: int
 
 
 def _wide_ep(scenario: ServingScenario, stated: EngineSettings) -> bool:
@@ -326,6 +328,7 @@ def prepare(scenario: ServingScenario) -> PreparedScenario:
         kv_cache_dtype=kv_dtype,
         expert_parallel=wide_ep,
         expert_groups=expert_groups,
+        stream_interval=stated.stream_interval or 1,
     )
 
 

@@ -49,6 +49,8 @@ def test_sglang_and_trtllm_flags() -> None:
     assert (t.max_num_batched_tokens, t.max_num_seqs, t.free_memory_fraction) == (16384, 256, 0.95)
     assert t.chunked_prefill is True and t.unmodelled == ()
     assert t.expert_parallel_size == 8
+    streamed = parse_engine_args("vllm serve m --stream-interval 10")
+    assert streamed.stream_interval == 10 and streamed.unmodelled == ()
     # trtllm-bench throughput and gptManagerBenchmark spell it ``mem``.
     bench = parse_engine_args("trtllm-bench throughput --kv_cache_free_gpu_mem_fraction 0.9")
     assert bench.free_memory_fraction == 0.9

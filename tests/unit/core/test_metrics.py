@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from predeploy.core.metrics import percentiles_ms, weighted_percentiles_ms
+from predeploy.core.metrics import percentiles_ms, streamed_chunk_gaps, weighted_percentiles_ms
 from predeploy.core.types import Percentiles
 
 
@@ -40,3 +40,14 @@ def test_weighted_percentiles_equal_the_expanded_list(items: list[tuple[float, i
     want = percentiles_ms(expanded)
     for name in ("mean", "p50", "p90", "p95", "p99"):
         assert got.get(name) == pytest.approx(want.get(name), rel=1e-9, abs=1e-9)
+
+
+def test_streamed_chunks_sum_their_token_gaps() -> None:
+    itl = Percentiles(mean=10.0, p50=9.0, p90=14.0, p95=18.0, p99=40.0)
+    assert streamed_chunk_gaps(itl, 1) == itl
+    chunks = streamed_chunk_gaps(itl, 4)
+    # 4 token gaps per chunk: 4× the mean, each percentile √4 = 2× as far from it.
+    assert chunks == Percentiles(mean=40.0, p50=38.0, p90=48.0, p95=56.0, p99=100.0)
+    # Never below zero, whatever the spread.
+    wide = streamed_chunk_gaps(Percentiles(mean=10.0, p50=0.5, p90=11.0, p95=12.0, p99=13.0), 2)
+    assert wide.p50 is not None and wide.p50 >= 0.0

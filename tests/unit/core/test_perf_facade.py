@@ -19,6 +19,7 @@ from predeploy.core.perf import (
     single_stream_rates,
 )
 from predeploy.core.types import (
+    EngineSettings,
     LoadSpec,
     ModelArchitecture,
     Precision,
@@ -378,3 +379,16 @@ def test_few_long_prefills_skew_the_open_loop_tpot() -> None:
     tpot = predict(rag, PARAMS).metrics.tpot_ms
     assert tpot.p50 is not None and tpot.p99 is not None
     assert tpot.p50 < 0.97 * tpot.mean < tpot.p99
+
+
+@pytest.mark.parametrize("mode", ["analytic", "simulate"])
+def test_a_stream_interval_streams_chunks_of_tokens(mode: PredictMode) -> None:
+    # With --stream-interval 8 a client sees one gap per 8 tokens: 8× the mean ITL, the same
+    # TTFT (the first token goes at once), TPOT and throughput.
+    every = scenario(LoadSpec(kind="poisson", rate_rps=2.0))
+    chunked = every.model_copy(update={"engine_settings": EngineSettings(stream_interval=8)})
+    a = predict(every, PARAMS, mode=mode, num_requests=300)
+    b = predict(chunked, PARAMS, mode=mode, num_requests=300)
+    assert b.metrics.itl_ms.mean == pytest.approx(8 * (a.metrics.itl_ms.mean or 0.0))
+    assert b.metrics.ttft_ms == a.metrics.ttft_ms and b.metrics.tpot_ms == a.metrics.tpot_ms
+    assert b.metrics.output_tokens_per_s == a.metrics.output_tokens_per_s

@@ -97,6 +97,8 @@ class EngineSettings(FrozenModel):
     over this many groups of the ``tp`` GPUs instead of sharded over all of them (SGLang
     ``--ep-size``, TensorRT-LLM ``--ep_size``, vLLM ``--enable-expert-parallel`` = all of
     them); capped at ``tp``.
+    ``stream_interval``: tokens per streamed chunk (vLLM and SGLang ``--stream-interval``; the
+    first token is sent at once): a client sees one inter-chunk gap per this many tokens.
     ``unmodelled``: stated flags that change performance in ways the model does not represent
     (speculative decoding, attention backends, ...), so a prediction can say what it did not
     account for.
@@ -114,4 +116,5 @@ class EngineSettings(FrozenModel):
     overlap_scheduling: bool | None = None
     cuda_graph_max_batch: NonNegativeInt | None = None
     expert_parallel_size: PositiveInt | None = None
+    stream_interval: PositiveInt | None = None
     unmodelled: tuple[str, ...] = ()

@@ -17,7 +17,11 @@ JSON Lines format (one measured scenario per line, with its source, source key a
   over the same ``n``, recorded with ``engine_args`` ``--enable_attention_dp`` and the
   concurrency of all ranks), are left out; checkpoint names are mapped to the catalog's models.
   The file does not name the statistic of ``silicon_ttft_ms``/``silicon_tpot_ms``: they are
-  recorded as means; the load is closed-loop concurrency = the row's ``batch_size``.
+  recorded as means; the load is closed-loop concurrency = the row's ``batch_size``. A run the
+  CSV lists under two ids is recorded once; ``--tp k --ep k`` runs, which its database dump
+  codes as ``k²`` GPUs, are recoded to their ``k`` (:func:`recode_squared_ep`); rows whose
+  experts are spread over ``moe_ep_size`` groups under tensor-parallel attention get the
+  engine's expert-parallel flag in ``engine_args``.
 
 Rerun::
 
@@ -161,10 +165,12 @@ def recode_squared_ep(row: dict[str, str]) -> tuple[dict[str, str], str | None]:
 
 def _measurement_key(raw: dict[str, Any]) -> tuple[Any, ...]:
     """What one run measured: the same scenario and figures filed under two ids is one run."""
+    fields: tuple[str, ...] = ("model", "gpu", "gpu_count", "tp", "precision", "engine")
+    fields += ("input_tokens", "output_tokens", "engine_args")
     return (
-        raw["model"], raw["gpu"], raw["gpu_count"], raw["tp"], raw["precision"], raw["engine"],
-        raw["input_tokens"], raw["output_tokens"], raw["load"]["value"],
-        raw.get("engine_args"), tuple(sorted(raw["metrics"].items())),
+        *(raw.get(f) for f in fields),
+        raw["load"]["value"],
+        tuple(sorted(raw["metrics"].items())),
     )
 
 

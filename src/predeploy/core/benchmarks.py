@@ -252,7 +252,9 @@ def scenario_from_case(case: CalibrationCase | CaseScenario, catalog: Catalog) -
         served_over_api=not sc.dataset.startswith(IN_PROCESS_DATASET_PREFIX),
         vllm=vllm,
         expert_parallel=wide_ep,
-        engine_settings=_sglang_release_settings(sc, gpu, tp, pp, settings),
+        engine_settings=_vllm_multi_step_chunks(
+            sc, _sglang_release_settings(sc, gpu, tp, pp, settings)
+        ),
         harness=_harness(sc, gpu),
     )
 
@@ -291,6 +293,30 @@ def _sglang_release_settings(
 #: in v0.4-v0.11); 0.33.0 uses 0.92 (../shared/ecosystem/vllm.md).
 VLLM_092_FIRST_MINOR = 20
 OLD_VLLM_MEMORY_UTILIZATION = 0.9
+
+
+#: The first vLLM release that streams every token of a multi-step run as it is decoded
+#: (``--multi-step-stream-outputs`` on by default, vLLM pull request 9047, 0.6.3); earlier
+#: releases sent a request's ``--num-scheduler-steps`` tokens in one chunk.
+VLLM_MULTI_STEP_STREAMING_SINCE = (0, 6, 3)
+
+
+def _vllm_multi_step_chunks(
+    sc: CaseScenario, stated: EngineSettings | None
+) -> EngineSettings | None:
+    """A vLLM release before 0.6.3 run with ``--num-scheduler-steps N`` streams ``N`` tokens
+    per chunk (``EngineSettings.stream_interval``), unless the command states an interval."""
+    if (
+        sc.engine != Engine.VLLM
+        or stated is None
+        or (stated.scheduler_steps or 1) <= 1
+        or stated.stream_interval is not None
+    ):
+        return stated
+    match = re.match(r"v?(\d+)\.(\d+)\.(\d+)", (sc.engine_version or "").strip())
+    if match is None or tuple(int(p) for p in match.groups()) >= VLLM_MULTI_STEP_STREAMING_SINCE:
+        return stated
+    return stated.model_copy(update={"stream_interval": stated.scheduler_steps})
 
 
 def _vllm_minor(version: str | None) -> int | None:

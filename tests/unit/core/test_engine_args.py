@@ -213,6 +213,27 @@ def test_multi_step_scheduling_flags() -> None:
 
 
 @pytest.mark.parametrize(
+    ("version", "command", "interval"),
+    [
+        # Before 0.6.3 (vLLM pull request 9047) a multi-step run streamed its steps' tokens in
+        # one chunk; from 0.6.3 every token as decoded; a stated interval wins.
+        ("0.6.0", "vllm serve m --num-scheduler-steps 10", 10),
+        ("0.6.3", "vllm serve m --num-scheduler-steps 10", 1),
+        ("0.6.0", "vllm serve m", 1),
+        ("0.6.0", "vllm serve m --num-scheduler-steps 10 --stream-interval 2", 2),
+        (None, "vllm serve m --num-scheduler-steps 10", 1),
+    ],
+)
+def test_early_multi_step_vllm_streams_its_steps_in_one_chunk(
+    version: str | None, command: str, interval: int
+) -> None:
+    case = _case(command)
+    case["scenario"]["engine_version"] = version  # type: ignore[index]
+    scenario = scenario_from_case(parse_case(case), InMemoryCatalog(gpus=[h100()]))
+    assert prepare(scenario).stream_interval == interval
+
+
+@pytest.mark.parametrize(
     ("command", "checkpoint"),
     [
         ("trtllm-serve Qwen/Qwen3-32B-FP8 --max_seq_len=40960", "Qwen/Qwen3-32B-FP8"),

@@ -38,7 +38,7 @@ from pathlib import Path
 from predeploy.core.cases import CalibrationCase
 from predeploy.core.catalog import Catalog
 from predeploy.core.efficiency import ParameterSet
-from predeploy.core.scoring import family, render, score
+from predeploy.core.scoring import Score, family, render, score
 from predeploy.services.perf import (
     cases_from_lines,
     default_catalog,
@@ -100,6 +100,20 @@ def main() -> int:
     return 0
 
 
+def source_median_line(scored: Score) -> str:
+    """The median over sources of each source's overall median APE: every source one vote,
+    however many values it has."""
+    errors = [
+        stats["all"].median_ape
+        for stats in scored.by_source.values()
+        if stats["all"].median_ape is not None
+    ]
+    if not errors:
+        return "  median of the sources' overall errors: -"
+    middle = statistics.median(errors)
+    return f"  median of the {len(errors)} sources' overall errors: {100 * middle:.1f}%"
+
+
 def report(path: Path, catalog: Catalog, params: ParameterSet, *, details: bool, by: bool) -> None:
     """Score the shipped parameters on one file of never-fitted cases (and on its current-engine
     and early-DeepSeek groups when it has both)."""
@@ -115,7 +129,9 @@ def report(path: Path, catalog: Catalog, params: ParameterSet, *, details: bool,
         current = [c for c in cases if c.source_key not in EARLY_DEEPSEEK_SOURCES]
         for label, group in (("current engines", current), ("early-2025 DeepSeek", early)):
             print(f"\n{label}: {len(group)} cases")
-            print(render(score([c.scored() for c in group], predictions), splits=False))
+            scored = score([c.scored() for c in group], predictions)
+            print(render(scored, splits=False))
+            print(source_median_line(scored))
     if by:
         for grouping, groups in ratios(cases, predictions).items():
             print(f"\npredicted / measured by {grouping} (median, count)")

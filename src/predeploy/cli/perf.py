@@ -62,9 +62,11 @@ def _accuracy_table(accuracy: AccuracyTable) -> Table:
     """Held-out error of each number above: median error, and the measured ÷ predicted
     range that held 80 % of held-out values."""
     engine = f"{accuracy.engine} " if accuracy.engine else ""
+    kinds = {"moe": "mixture-of-experts ", "dense": "dense-model "}
+    kind = kinds.get(accuracy.model_kind or "", "")
     table = Table(
         title=plain(
-            f"Held-out error of analytic {engine}predictions ({accuracy.basis} parameters: "
+            f"Held-out error of analytic {engine}{kind}predictions ({accuracy.basis} parameters: "
             f"{accuracy.split}, {accuracy.date.isoformat()})"
         ),
         caption="± median error on measurements the fit never saw; below it, the range of "
@@ -519,7 +521,7 @@ def accuracy_command(
         print_json(accuracy)
         return
     for table in accuracy.tables:
-        if table.engine is None:
+        if table.engine is None and table.model_kind is None:
             console.print(_accuracy_table(table))
     console.print(_engine_summary(accuracy))
     console.print(plain(f"source: {accuracy.source}", style="dim"))
@@ -536,24 +538,28 @@ SUMMARY_METRICS = (
 
 
 def _engine_summary(accuracy: PerfAccuracy) -> Table:
-    """Median held-out error by engine and basis (a prediction uses its engine's bands)."""
+    """Median held-out error by engine, model kind and basis (a prediction uses the bands of
+    its engine and model kind)."""
     table = Table(
-        title="Median held-out error by engine",
+        title="Median held-out error by engine and model kind",
         caption="cases: held-out scenarios; ITL/TPOT share one band; –: too few values",
         box=box.SIMPLE_HEAD,
         pad_edge=False,
     )
     table.add_column("engine", no_wrap=True)
+    table.add_column("models", no_wrap=True)
     table.add_column("basis", no_wrap=True)
     table.add_column("cases", justify="right", no_wrap=True)
     for heading, _ in SUMMARY_METRICS:
         table.add_column(heading, justify="right", no_wrap=True)
-    for t in sorted(accuracy.tables, key=lambda t: (t.engine or "", t.basis)):
+    for t in sorted(accuracy.tables, key=lambda t: (t.engine or "", t.model_kind or "", t.basis)):
         cells = []
         for _, metric in SUMMARY_METRICS:
             band = t.band(metric)
             cells.append("–" if band is None else f"{100 * band.median_ape:.0f} %")
-        table.add_row(plain(t.engine or "all"), t.basis, str(t.measurements), *cells)
+        table.add_row(
+            plain(t.engine or "all"), t.model_kind or "all", t.basis, str(t.measurements), *cells
+        )
     return table
 
 

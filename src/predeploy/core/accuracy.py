@@ -42,6 +42,8 @@ from predeploy.core.types.accuracy import (
     BAND_STATISTICS,
     AccuracyBand,
     AccuracyTable,
+    ModelKind,
+    model_kind,
     statistic,
 )
 from predeploy.core.types.perf import ParameterBasis
@@ -62,14 +64,17 @@ def accuracy_table(
     split: str,
     date: dt.date,
     engine: str | None = None,
+    kind: ModelKind | None = None,
 ) -> AccuracyTable:
     """Bands from held-out predictions (id → contract output object, as
     ``core.validation.held_out_predictions`` returns them) of ``measurements`` (those run on
-    ``engine`` only, when given)."""
+    ``engine`` only, and of models of ``kind`` only, when given)."""
     ratios: dict[tuple[str, str], list[float]] = defaultdict(list)
     used = 0
     for m in measurements:
         if engine is not None and m.scenario.engine.value != engine:
+            continue
+        if kind is not None and model_kind(m.scenario.model.is_moe) != kind:
             continue
         pred = held.get(m.id)
         got = pred.get("metrics") if pred else None
@@ -105,7 +110,13 @@ def accuracy_table(
                 )
             )
     return AccuracyTable(
-        basis=basis, engine=engine, split=split, date=date, measurements=used, bands=tuple(bands)
+        basis=basis,
+        engine=engine,
+        model_kind=kind,
+        split=split,
+        date=date,
+        measurements=used,
+        bands=tuple(bands),
     )
 
 

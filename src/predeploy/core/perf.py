@@ -36,6 +36,7 @@ from predeploy.core.types import (
     SchedulerAssumed,
     ServingScenario,
 )
+from predeploy.core.types.accuracy import model_kind
 from predeploy.core.workload import (
     SERVED_LOADS,
     EfficiencyArrays,
@@ -207,7 +208,9 @@ def predict_many(
                 parameters=choice.basis,
                 parameter_source=choice.source,
                 unmodelled_settings=_unmodelled(scenario),
-                accuracy=accuracy.for_prediction(choice.basis, scenario.engine.value)
+                accuracy=accuracy.for_prediction(
+                    choice.basis, scenario.engine.value, model_kind(scenario.model.is_moe)
+                )
                 if accuracy
                 else None,
                 front_end_ms=eff.request_overhead_s * 1e3 if prep.served else 0.0,
@@ -353,7 +356,9 @@ def _simulate(
         unmodelled_settings=_unmodelled(scenario),
         front_end_ms=analytic.metrics.provenance.front_end_ms,
         front_end_stated=analytic.metrics.provenance.front_end_stated,
-        accuracy=params.accuracy.for_prediction(choice.basis, scenario.engine.value)
+        accuracy=params.accuracy.for_prediction(
+            choice.basis, scenario.engine.value, model_kind(scenario.model.is_moe)
+        )
         if params.accuracy
         else None,
     )

@@ -87,6 +87,62 @@ def test_an_engine_table_keeps_that_engine_only() -> None:
     assert sglang.measurements == 0 and sglang.bands == ()
 
 
+def test_a_model_kind_table_keeps_that_kind_only() -> None:
+    ms, held = held_out([0.8] * 30)  # a dense 8B model
+    dense = accuracy_table(ms, held, basis="fitted", split="t", date=DAY, kind="dense")
+    moe = accuracy_table(ms, held, basis="fitted", split="t", date=DAY, kind="moe")
+    assert dense.model_kind == "dense" and dense.measurements == 30 and dense.bands
+    assert moe.measurements == 0 and moe.bands == ()
+
+
+def test_a_prediction_takes_the_most_specific_table() -> None:
+    def table(engine: str | None, kind: str | None) -> AccuracyTable:
+        return AccuracyTable.model_validate(
+            {"basis": "fitted", "engine": engine, "model_kind": kind, "split": "t",
+             "date": DAY, "measurements": 30, "bands": ()}
+        )
+
+    every, vllm, moe, vllm_moe = (
+        table(None, None), table("vllm", None), table(None, "moe"), table("vllm", "moe")
+    )
+    full = PerfAccuracy(source="t", tables=(every, vllm, moe, vllm_moe))
+    assert full.for_prediction("fitted", "vllm", "moe") == vllm_moe
+    # the model kind before the engine: MoE predictions err more than engines differ
+    assert full.for_prediction("fitted", "sglang", "moe") == moe
+    assert full.for_prediction("fitted", "vllm", "dense") == vllm
+    assert full.for_prediction("fitted", "sglang", "dense") == every
+    assert full.for_prediction("fitted") == every
+    assert full.for_prediction("fallback", "vllm", "moe") is None
+
+
+def test_a_metric_without_a_band_of_its_own_takes_the_next_tables() -> None:
+    def band(family: str, statistic: str, ape: float) -> AccuracyBand:
+        return AccuracyBand(
+            family=family,
+            statistic=statistic,
+            values=30,
+            median_ape=ape,
+            within_25=0.5,
+            ratio_low=0.5,
+            ratio_high=1.5,
+        )
+
+    # Too few MoE latencies for a band: throughput from the MoE table, TTFT from the engine's.
+    common = {"basis": "fitted", "engine": "trtllm", "split": "t", "date": DAY}
+    moe_bands = (band("throughput", "-", 0.2),)
+    engine_bands = (band("throughput", "-", 0.1), band("ttft", "p99", 0.3))
+    moe = AccuracyTable.model_validate(
+        {**common, "model_kind": "moe", "measurements": 30, "bands": moe_bands}
+    )
+    engine = AccuracyTable.model_validate({**common, "measurements": 90, "bands": engine_bands})
+    chosen = PerfAccuracy(source="t", tables=(moe, engine)).for_prediction(
+        "fitted", "trtllm", "moe"
+    )
+    assert chosen is not None and chosen.model_kind == "moe"
+    assert chosen.band("output_tokens_per_s") == moe.bands[0]
+    assert chosen.band("ttft_ms_p99") == engine.bands[1]
+
+
 def test_thin_groups_and_unusable_values_are_left_out() -> None:
     ms, held = held_out([1.0] * (MIN_BAND_VALUES - 1))
     held["m0"] = {"metrics": {"ttft_ms_p99": float("nan"), "output_tokens_per_s": 0.0}}

@@ -50,13 +50,23 @@ class AccuracyBand(FrozenModel):
         return predicted / self.ratio_high, predicted / self.ratio_low
 
 
+#: The model kinds a table can be restricted to.
+ModelKind = Literal["moe", "dense"]
+
+
+def model_kind(is_moe: bool) -> ModelKind:
+    return "moe" if is_moe else "dense"
+
+
 class AccuracyTable(FrozenModel):
     """Held-out error bands of predictions resting on one parameter basis (of one engine, or
-    of all)."""
+    of all; of one model kind, or of all)."""
 
     basis: Literal["fitted", "fallback"]
     #: The engine the measurements ran on; ``None``: every engine.
     engine: str | None = None
+    #: Mixture-of-experts or dense models only; ``None``: both.
+    model_kind: ModelKind | None = None
     #: Which held-out split measured it, in words.
     split: Annotated[str, Field(min_length=1)]
     date: dt.date
@@ -80,16 +90,30 @@ class AccuracyTable(FrozenModel):
 
 
 class PerfAccuracy(FrozenModel):
-    """The shipped accuracy tables (per basis: all engines, and each engine with enough
-    held-out values) and how they were produced."""
+    """The shipped accuracy tables (per basis: all engines, each engine with enough held-out
+    values, and each of those per model kind) and how they were produced."""
 
     source: Annotated[str, Field(min_length=1)]
     tables: tuple[AccuracyTable, ...]
 
     def for_prediction(
-        self, basis: Literal["fitted", "fallback"], engine: str | None = None
+        self,
+        basis: Literal["fitted", "fallback"],
+        engine: str | None = None,
+        kind: ModelKind | None = None,
     ) -> AccuracyTable | None:
-        """The engine's table on this basis, else the all-engine one."""
-        tables = [t for t in self.tables if t.basis == basis]
-        own = next((t for t in tables if engine is not None and t.engine == engine), None)
-        return own or next((t for t in tables if t.engine is None), None)
+        """The most specific table on this basis: the engine's for the model kind, then all
+        engines' for the kind (mixture-of-experts predictions err about 1.6× as much as
+        dense ones, more than engines differ once the kind is fixed), then the engine's, then
+        all engines'. A metric the chosen table has no band for (too few held-out values)
+        takes the band of the next table in that order that has one."""
+        tables = {(t.engine, t.model_kind): t for t in self.tables if t.basis == basis}
+        order = ((engine, kind), (None, kind), (engine, None), (None, None))
+        chosen = [tables[key] for key in dict.fromkeys(order) if key in tables]
+        if not chosen:
+            return None
+        bands: dict[tuple[str, str], AccuracyBand] = {}
+        for table in chosen:
+            for band in table.bands:
+                bands.setdefault((band.family, band.statistic), band)
+        return chosen[0].model_copy(update={"bands": tuple(bands.values())})

@@ -33,6 +33,7 @@ from predeploy.core.types import (
     TokenDistribution,
     VllmSettings,
 )
+from predeploy.core.versions import release
 
 #: Length used for a side of a llama-bench run that has none (``tg N`` has no prompt, ``pp N``
 #: no output): one token, so the other side dominates.
@@ -313,8 +314,8 @@ def _vllm_multi_step_chunks(
         or stated.stream_interval is not None
     ):
         return stated
-    match = re.match(r"v?(\d+)\.(\d+)\.(\d+)", (sc.engine_version or "").strip())
-    if match is None or tuple(int(p) for p in match.groups()) >= VLLM_MULTI_STEP_STREAMING_SINCE:
+    parsed = release(sc.engine_version)
+    if parsed is None or parsed >= VLLM_MULTI_STEP_STREAMING_SINCE:
         return stated
     return stated.model_copy(update={"stream_interval": stated.scheduler_steps})
 

@@ -155,10 +155,11 @@ class StepCoefficients(Generic[N]):
     fixed_s: N
     seq_s: N
     graph_bs: N
-    #: Whether any configuration routes to experts, or has sliding-window layers: their
-    #: terms are skipped (they would add zeros) when none does.
+    #: Whether any configuration routes to experts, has sliding-window layers, or spreads its
+    #: experts over groups: their terms are skipped (they would add zeros) when none does.
     moe: bool = True
     windowed: bool = True
+    grouped: bool = True
 
     @staticmethod
     def of(
@@ -218,16 +219,19 @@ class StepCoefficients(Generic[N]):
             graph_bs=graph_max_batch / shape.sequence_share,
             moe=bool(np.any(np.greater(shape.expert_bytes, 0.0))),
             windowed=bool(np.any(np.greater(kv_window, 0.0))),
+            grouped=bool(np.any(np.greater(shape.expert_spread, 0.0))),
         )
         return coefficients
 
     def floats(self) -> StepCoefficients[float]:
         """The same coefficients as plain floats (one configuration)."""
-        flags = {"moe", "windowed"}
+        flags = {"moe", "windowed", "grouped"}
         values: dict[str, Any] = {
             f.name: float(getattr(self, f.name)) for f in fields(self) if f.name not in flags
         }
-        return StepCoefficients(**values, moe=self.moe, windowed=self.windowed)
+        return StepCoefficients(
+            **values, moe=self.moe, windowed=self.windowed, grouped=self.grouped
+        )
 
     def time_s(
         self,
@@ -270,7 +274,7 @@ def touched_experts(c: StepCoefficients[Any], tokens: Num) -> Num:
     experts are spread over groups (:mod:`~predeploy.core.roofline`)."""
     touched = 1.0 - c.keep**tokens
     experts = c.num_experts * touched
-    if np.any(np.greater(c.spread, 0.0)):
+    if c.grouped:
         experts = experts + c.spread * np.sqrt(np.maximum(touched * (1.0 - touched), 0.0))
     return np.asarray(experts)
 

@@ -368,10 +368,8 @@ def _simulate(
             "output_tokens_per_s": result.output_tokens_per_s * r,
             "total_tokens_per_s": result.total_tokens_per_s * r,
             "requests_per_s": result.requests_per_s * r,
+            "itl_ms": streamed_chunk_gaps(result.itl_ms, prepared.stream_interval),
         }
-    )
-    metrics = metrics.model_copy(
-        update={"itl_ms": streamed_chunk_gaps(metrics.itl_ms, prepared.stream_interval)}
     )
     return PerfPrediction(
         metrics=metrics,

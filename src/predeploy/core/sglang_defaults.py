@@ -37,12 +37,12 @@ configuration folds 21.9 → 22.2 %; docs/perf-validation.md).
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from predeploy.core.memory import MIN_MEMORY_SHARE, device_bytes
 from predeploy.core.types import GpuSpec
+from predeploy.core.versions import release
 
 BYTES_PER_MIB = 2**20
 MIB_PER_GIB = 1024
@@ -180,9 +180,5 @@ def _defaults(mem_mib: float, reserved_mib: float, chunk: int, graph_bs: int) ->
 
 def sglang_uses_legacy_rule(version: str | None) -> bool:
     """Whether an SGLang release predates the current rule (``None``/unparsed: current)."""
-    if not version:
-        return False
-    match = re.match(r"v?(\d+)\.(\d+)\.(\d+)", version.strip())
-    if match is None:
-        return False
-    return tuple(int(part) for part in match.groups()) < SGLANG_CURRENT_RULE_SINCE
+    parsed = release(version)
+    return parsed is not None and parsed < SGLANG_CURRENT_RULE_SINCE

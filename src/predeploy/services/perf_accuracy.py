@@ -17,15 +17,12 @@ from pydantic import ValidationError
 from predeploy.core.accuracy import accuracy_table
 from predeploy.core.calibration_problem import Measurement
 from predeploy.core.errors import InputError, describe_validation_error
-from predeploy.core.types.accuracy import ModelKind, PerfAccuracy
+from predeploy.core.types.accuracy import MODEL_KINDS, PerfAccuracy
 from predeploy.core.types.perf import ParameterBasis
 from predeploy.core.validation import Split, held_out_scored
 
 #: The error bands shipped with the package.
 ACCURACY_FILE = Path(__file__).resolve().parents[1] / "data" / "perf_accuracy.json"
-
-#: The model kinds that get tables of their own (mixture-of-experts predictions err more).
-MODEL_KINDS: tuple[ModelKind, ...] = ("moe", "dense")
 
 #: Which held-out split judges predictions of each parameter basis, and its words.
 BASIS_SPLITS: dict[ParameterBasis, tuple[Split, str]] = {

@@ -9,7 +9,7 @@ measured value fell in for 80 % of held-out values.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import Field, NonNegativeInt, PositiveFloat
 
@@ -52,9 +52,11 @@ class AccuracyBand(FrozenModel):
 
 #: The model kinds a table can be restricted to.
 ModelKind = Literal["moe", "dense"]
+MODEL_KINDS: tuple[ModelKind, ...] = get_args(ModelKind)
 
 
 def model_kind(is_moe: bool) -> ModelKind:
+    """The kind of a model: mixture-of-experts or dense."""
     return "moe" if is_moe else "dense"
 
 

@@ -1,0 +1,230 @@
+"""The hardware facts and the fitted step model against measured GEMM kernels.
+
+AIConfigurator (aiconfigurator-core 0.12.0 on PyPI, Apache-2.0, NVIDIA ai-dynamo) ships the
+latencies of the GEMM kernels that vLLM, SGLang and TensorRT-LLM run, measured on each GPU it
+supports (``systems/data/<gpu>/gemm/<engine>/<version>/gemm_perf.parquet``: M × N × K, dtype,
+milliseconds). They are kernel microbenchmarks, not serving measurements, and predeploy never
+fits on them. This script reads them straight from the wheel and reports two things:
+
+1. **The GPU facts** (``data/gpus.yaml``): the fastest measured GEMM must not beat the
+   catalogue's dense tensor peak, nor a weight-streaming GEMV (weights ≥ 256 MiB, more than any
+   L2 cache, so it streams from HBM) the catalogue's HBM bandwidth. A violation is a wrong
+   fact. The medians say what share of the peaks real kernels reach.
+2. **The fitted step model's linear-layer term** for one GEMM — the soft maximum of the
+   weight bytes over HBM × ``bandwidth_efficiency`` and the FLOPs over the peak ×
+   ``compute_efficiency``, with the shipped parameters for that GPU and engine (``core.latency``)
+   — divided by the measured kernel time, by batch size. Above 1 means the fitted
+   efficiencies carry more than the GEMM itself (the engine's other per-token work); below 1
+   at small M means the per-layer overhead terms, not this term, carry the kernel's fixed
+   latency.
+
+Usage::
+
+    make kernel-check
+    # or, by hand:
+    .venv/bin/pip install pyarrow
+    .venv/bin/pip download aiconfigurator-core==0.12.0 --no-deps -d .cache/aic
+    .venv/bin/python bench/kernel_check.py   # reads .cache/aic/, or --wheel PATH
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import io
+import re
+import statistics
+import zipfile
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from predeploy.core.roofline import compute_tflops, hardware_rates, smooth_max
+from predeploy.core.types import Engine, GpuSpec, Precision
+from predeploy.core.versions import release
+from predeploy.services.perf import default_catalog, load_parameters
+
+#: AIConfigurator's system names → the catalogue's (systems/<name>.yaml: memory, bandwidth).
+AIC_GPUS = {
+    "a100_sxm": "A100-80GB",
+    "h100_sxm": "H100-SXM",
+    "h200_sxm": "H200",
+    "b200_sxm": "B200",
+    "b300_sxm": "B300",
+    "gb200": "GB200",
+    "l40s": "L40S",
+    "rtx_pro_6000_server": "RTX-PRO-6000",
+}
+
+#: AIConfigurator's GEMM dtypes → the precision whose tensor peak they run at, and the bytes
+#: per weight. Block-scaled FP8, weight-only integer and SmoothQuant kernels are left out.
+DTYPES = {
+    "bfloat16": (Precision.BF16, 2.0),
+    "fp8": (Precision.FP8, 1.0),
+    "nvfp4": (Precision.FP4, 0.5),
+}
+
+#: A GEMV whose weights exceed every L2 cache (126 MB on B200) streams them from HBM.
+STREAMING_WEIGHT_BYTES = 256 * 2**20
+#: "Large" GEMMs, whose throughput is compute-bound: every dimension at least this.
+LARGE_DIM = 4096
+#: Batch sizes (M) of the step-model comparison, by band.
+M_BANDS = {"M 1-16": (1, 16), "M 64-512": (64, 512), "M 1024-8192": (1024, 8192)}
+
+#: Where `make kernel-check` downloads the wheel.
+DEFAULT_WHEELS = Path(__file__).resolve().parents[1] / ".cache" / "aic"
+WHEEL_GLOB = "aiconfigurator_core-0.12.0-*.whl"
+
+PATH = re.compile(r"systems/data/([^/]+)/gemm/([^/]+)/([^/]+)/gemm_perf\.parquet$")
+
+
+@dataclass(frozen=True)
+class Kernel:
+    gpu: str
+    engine: str
+    version: str
+    dtype: str
+    m: int
+    n: int
+    k: int
+    latency_s: float
+
+
+def newest_collections(names: Iterable[str]) -> list[tuple[str, str, str]]:
+    """``(catalogue GPU, engine, member name)`` of the newest GEMM collection per GPU and
+    engine among a wheel's member ``names`` (GPUs outside the catalogue left out)."""
+    newest: dict[tuple[str, str], tuple[tuple[int, int, int], str]] = {}
+    for name in names:
+        found = PATH.search(name)
+        if found is None or found.group(1) not in AIC_GPUS:
+            continue
+        key = (AIC_GPUS[found.group(1)], found.group(2))
+        version = release(found.group(3)) or (0, 0, 0)
+        if key not in newest or version > newest[key][0]:
+            newest[key] = (version, name)
+    return [(gpu, engine, name) for (gpu, engine), (_, name) in sorted(newest.items())]
+
+
+def read_kernels(wheel: Path) -> Iterator[Kernel]:
+    """Every GEMM measurement of the newest collection per (GPU, engine) in the wheel."""
+    import pyarrow.parquet as pq
+
+    with zipfile.ZipFile(wheel) as zf:
+        for gpu, engine, name in newest_collections(zf.namelist()):
+            table = pq.read_table(io.BytesIO(zf.read(name))).to_pydict()
+            version = name.split("/")[-2]
+            columns = (table[c] for c in ("gemm_dtype", "m", "n", "k", "latency"))
+            for dtype, m, n, k, latency_ms in zip(*columns, strict=True):
+                if dtype in DTYPES and latency_ms > 0:
+                    yield Kernel(gpu, engine, version, dtype, m, n, k, latency_ms * 1e-3)
+
+
+def _median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def facts_table(kernels: list[Kernel], gpus: dict[str, GpuSpec]) -> list[str]:
+    """Measured GEMM throughput and GEMV bandwidth against the catalogue's peaks."""
+    flops: dict[tuple[str, str], list[float]] = defaultdict(list)
+    large: dict[tuple[str, str], list[float]] = defaultdict(list)
+    stream: dict[str, list[float]] = defaultdict(list)
+    for kn in kernels:
+        precision, weight_bytes = DTYPES[kn.dtype]
+        tflops = 2.0 * kn.m * kn.n * kn.k / kn.latency_s / 1e12
+        flops[kn.gpu, kn.dtype].append(tflops)
+        if min(kn.m, kn.n, kn.k) >= LARGE_DIM:
+            large[kn.gpu, kn.dtype].append(tflops)
+        weights = kn.n * kn.k * weight_bytes
+        if kn.m <= 4 and weights >= STREAMING_WEIGHT_BYTES:
+            stream[kn.gpu].append(weights / kn.latency_s / 1e9)
+    lines = [
+        "| GPU | dtype | catalogue peak TFLOPS | fastest measured | median, large GEMMs | share "
+        "of peak |",
+        "| --- | --- | ---: | ---: | ---: | ---: |",
+    ]
+    violations: list[str] = []
+    for (gpu, dtype), values in sorted(flops.items()):
+        precision, _ = DTYPES[dtype]
+        peak = compute_tflops(gpus[gpu], precision)
+        best, typical = max(values), _median(large[gpu, dtype])
+        if best > peak:
+            violations.append(f"{gpu} {dtype}: measured {best:.0f} TFLOPS > catalogue {peak:.0f}")
+        lines.append(
+            f"| {gpu} | {dtype} | {peak:,.0f} | {best:,.0f} | {typical:,.0f} | "
+            f"{typical / peak:.2f} |"
+        )
+    lines += [
+        "",
+        "| GPU | catalogue HBM GB/s | fastest weight-streaming GEMV | median | share |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    for gpu, values in sorted(stream.items()):
+        hbm = gpus[gpu].memory_bandwidth_gb_s
+        best, typical = max(values), _median(values)
+        if best > hbm:
+            violations.append(f"{gpu}: streamed {best:.0f} GB/s > catalogue {hbm:.0f}")
+        lines.append(f"| {gpu} | {hbm:,.0f} | {best:,.0f} | {typical:,.0f} | {typical / hbm:.2f} |")
+    lines += ["", "Facts the kernels contradict: " + ("; ".join(violations) or "none")]
+    return lines
+
+
+def step_model_table(kernels: list[Kernel], gpus: dict[str, GpuSpec]) -> list[str]:
+    """The fitted linear-layer term ÷ the measured kernel time, median by batch band."""
+    params = load_parameters()
+    ratios: dict[tuple[str, str, str, str], list[float]] = defaultdict(list)
+    for kn in kernels:
+        if min(kn.n, kn.k) < 2048 or kn.engine not in {e.value for e in Engine}:
+            continue
+        band = next((b for b, (lo, hi) in M_BANDS.items() if lo <= kn.m <= hi), None)
+        if band is None:
+            continue
+        precision, weight_bytes = DTYPES[kn.dtype]
+        gpu = gpus[kn.gpu]
+        eff, _ = params.for_gpu(gpu, Engine(kn.engine))
+        hw = hardware_rates(gpu, precision, 1)
+        t_memory = kn.n * kn.k * weight_bytes / (hw.hbm_bytes_per_s * eff.bandwidth_efficiency)
+        t_compute = 2.0 * kn.m * kn.n * kn.k / (hw.gemm_flops_per_s * eff.compute_efficiency)
+        predicted = float(smooth_max(t_memory, t_compute, eff.overlap_exponent))
+        ratios[kn.gpu, kn.engine, kn.dtype, band].append(predicted / kn.latency_s)
+    header = " | ".join(M_BANDS)
+    lines = [
+        f"| GPU | engine | dtype | {header} |",
+        "| --- | --- | --- |" + " ---: |" * len(M_BANDS),
+    ]
+    groups = sorted({key[:3] for key in ratios})
+    for gpu, engine, dtype in groups:
+        cells = " | ".join(
+            f"{_median(ratios[gpu, engine, dtype, band]):.2f}" for band in M_BANDS
+        )
+        lines.append(f"| {gpu} | {engine} | {dtype} | {cells} |")
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--wheel", type=Path, help=f"aiconfigurator-core wheel (default: {DEFAULT_WHEELS}/...)"
+    )
+    args = parser.parse_args()
+    wheel = args.wheel or next(iter(sorted(DEFAULT_WHEELS.glob(WHEEL_GLOB))), None)
+    if wheel is None or not wheel.is_file():
+        # Not an error under `make bench`: the wheel is an optional download.
+        print(f"skipped: no aiconfigurator-core 0.12.0 wheel ({wheel or DEFAULT_WHEELS}); "
+              "`make kernel-check` downloads it")
+        return
+    if importlib.util.find_spec("pyarrow") is None:
+        print("skipped: pyarrow is not installed; `make kernel-check` installs it")
+        return
+    catalog = default_catalog()
+    gpus = {name: catalog.gpu(name) for name in AIC_GPUS.values()}
+    kernels = list(read_kernels(wheel))
+    versions = sorted({f"{k.gpu} {k.engine} {k.version}" for k in kernels})
+    print(f"{len(kernels):,} GEMM measurements from {wheel.name}: {', '.join(versions)}\n")
+    print("\n".join(facts_table(kernels, gpus)))
+    print("\nFitted linear-layer term ÷ measured GEMM time (median; N, K ≥ 2048):\n")
+    print("\n".join(step_model_table(kernels, gpus)))
+
+
+if __name__ == "__main__":
+    main()

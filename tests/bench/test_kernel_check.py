@@ -1,0 +1,83 @@
+"""bench/kernel_check.py: the newest kernel collection per GPU and engine, fact violations
+named, the step-model ratio by batch band (synthetic kernels; the real tables need the
+aiconfigurator-core wheel, which tests never download)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from predeploy.services.perf import default_catalog
+
+SCRIPT = Path(__file__).resolve().parents[2] / "bench" / "kernel_check.py"
+
+
+@pytest.fixture(scope="module")
+def kc() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("kernel_check", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["kernel_check"] = module  # dataclasses resolve their module by name
+    spec.loader.exec_module(module)
+    return module
+
+
+def _gpus(kc: ModuleType) -> dict[str, object]:
+    catalog = default_catalog()
+    return {name: catalog.gpu(name) for name in kc.AIC_GPUS.values()}
+
+
+def test_the_newest_collection_per_gpu_and_engine_is_read(kc: ModuleType) -> None:
+    root = "aiconfigurator_core/systems/data"
+    names = [
+        f"{root}/h100_sxm/gemm/trtllm/1.3.0rc20/gemm_perf.parquet",
+        f"{root}/h100_sxm/gemm/trtllm/1.0.0/gemm_perf.parquet",
+        f"{root}/h100_sxm/gemm/sglang/0.5.6.post2/gemm_perf.parquet",
+        f"{root}/h100_sxm/gemm/sglang/0.5.14/gemm_perf.parquet",
+        f"{root}/h100_sxm/attention/sglang/0.5.14/context_attention_perf.parquet",
+        f"{root}/b60/gemm/vllm/0.26.0/gemm_perf.parquet",  # not in the catalogue
+    ]
+    assert kc.newest_collections(names) == [
+        ("H100-SXM", "sglang", names[3]),
+        ("H100-SXM", "trtllm", names[0]),
+    ]
+
+
+def test_a_kernel_faster_than_the_catalogue_peak_is_named(kc: ModuleType) -> None:
+    m = n = k = 8192
+    flops = 2.0 * m * n * k
+    plausible = kc.Kernel("H100-SXM", "vllm", "0.24.0", "bfloat16", m, n, k, flops / 750e12)
+    lines = kc.facts_table([plausible], _gpus(kc))
+    assert lines[-1] == "Facts the kernels contradict: none"
+    assert any("| H100-SXM | bfloat16 | 989 | 750 | 750 | 0.76 |" in line for line in lines)
+    too_fast = kc.Kernel("H100-SXM", "vllm", "0.24.0", "bfloat16", m, n, k, flops / 1200e12)
+    assert "H100-SXM bfloat16: measured 1200 TFLOPS > catalogue 989" in kc.facts_table(
+        [too_fast], _gpus(kc)
+    )[-1]
+
+
+def test_a_weight_streaming_gemv_faster_than_hbm_is_named(kc: ModuleType) -> None:
+    n = k = 16384  # 512 MiB of bf16 weights: more than any L2 cache
+    weights = 2.0 * n * k
+    too_fast = kc.Kernel("A100-80GB", "vllm", "0.14.0", "bfloat16", 1, n, k, weights / 2500e9)
+    assert "A100-80GB: streamed 2500 GB/s > catalogue 2039" in kc.facts_table(
+        [too_fast], _gpus(kc)
+    )[-1]
+
+
+def test_the_step_model_ratio_is_reported_by_batch_band(kc: ModuleType) -> None:
+    kernels = [
+        kc.Kernel("H100-SXM", "trtllm", "1.3.0rc20", "bfloat16", m, 8192, 8192, 1e-3)
+        for m in (1, 256, 4096, 20000)  # 20000 is outside every band
+    ]
+    lines = kc.step_model_table(kernels, _gpus(kc))
+    assert lines[0] == "| GPU | engine | dtype | M 1-16 | M 64-512 | M 1024-8192 |"
+    [row] = lines[2:]
+    cells = [float(c) for c in row.strip("|").split("|")[3:]]
+    # One millisecond is longer than the fitted time of each GEMM, and a larger M takes longer.
+    assert all(0.0 < c < 1.0 for c in cells)
+    assert cells == sorted(cells)

@@ -13,6 +13,11 @@ held-out values (errors differ by engine: SGLang's are about twice TensorRT-LLM'
 ``fitted`` predictions (the accelerator and engine were measured) are judged on
 configurations held out in folds (new measurements from known harnesses); ``fallback``
 predictions (an accelerator without measurements) on accelerators held out one at a time.
+
+Only measurements taken through the default set-up count (``core.types.Harness``): every
+prediction a user gets assumes it, and a set-up the fit models separately (MLPerf's vLLM
+submissions on AMD GPUs run AMD's harness, whose batching makes TTFTs four times the engine's)
+would otherwise make a stock engine's bands describe that harness.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from predeploy.core.scoring import family
 from predeploy.core.sizing import PerformanceEngine, PredictMode
 from predeploy.core.types import (
     GpuSpec,
+    Harness,
     MemoryFit,
     ModelCard,
     Percentiles,
@@ -67,11 +73,14 @@ def accuracy_table(
     kind: ModelKind | None = None,
 ) -> AccuracyTable:
     """Bands from held-out predictions (id → contract output object, as
-    ``core.validation.held_out_predictions`` returns them) of ``measurements`` (those run on
-    ``engine`` only, and of models of ``kind`` only, when given)."""
+    ``core.validation.held_out_predictions`` returns them) of ``measurements`` taken through
+    the default set-up (those run on ``engine`` only, and of models of ``kind`` only, when
+    given)."""
     ratios: dict[tuple[str, str], list[float]] = defaultdict(list)
     used = 0
     for m in measurements:
+        if m.scenario.harness != Harness.DEFAULT:
+            continue
         if engine is not None and m.scenario.engine.value != engine:
             continue
         if kind is not None and model_kind(m.scenario.model.is_moe) != kind:

@@ -18,7 +18,13 @@ from predeploy.core.calibration_problem import Measurement
 from predeploy.core.efficiency import ParameterSet
 from predeploy.core.perf import predict
 from predeploy.core.perf_engine import CalibratedEngine
-from predeploy.core.types import LoadSpec, Precision, ServingScenario, TokenDistribution
+from predeploy.core.types import (
+    Harness,
+    LoadSpec,
+    Precision,
+    ServingScenario,
+    TokenDistribution,
+)
 from predeploy.core.types.accuracy import AccuracyBand, AccuracyTable, PerfAccuracy, statistic
 
 DAY = dt.date(2026, 11, 30)
@@ -93,6 +99,26 @@ def test_a_model_kind_table_keeps_that_kind_only() -> None:
     moe = accuracy_table(ms, held, basis="fitted", split="t", date=DAY, kind="moe")
     assert dense.model_kind == "dense" and dense.measurements == 30 and dense.bands
     assert moe.measurements == 0 and moe.bands == ()
+
+
+def test_measurements_through_another_set_up_are_left_out() -> None:
+    # Predictions assume the default set-up: a harness the fit models separately (AMD's
+    # MLPerf harness) must not widen the bands of the stock engine.
+    ms, held = held_out([1.0] * 30)
+    amd = [
+        Measurement(
+            m.scenario.model_copy(update={"harness": Harness.MLPERF_AMD}),
+            m.metrics,
+            "src",
+            "amd-" + m.id,
+        )
+        for m in ms
+    ]
+    held |= {"amd-" + k: {"metrics": {"ttft_ms_p99": 400.0}, "fits": True} for k in held}
+    table = accuracy_table([*ms, *amd], held, basis="fitted", split="t", date=DAY)
+    assert table.measurements == 30
+    band = table.band("ttft_ms_p99")
+    assert band is not None and band.ratio_high == pytest.approx(1.0)
 
 
 def test_a_prediction_takes_the_most_specific_table() -> None:

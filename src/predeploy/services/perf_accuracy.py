@@ -85,8 +85,8 @@ def measure_accuracy(
     return PerfAccuracy(
         source=(
             "predeploy held-out validation (core.validation) of the knowledge base's public "
-            f"calibration measurements ({', '.join(sorted(score_sources))}); the fits also "
-            "use the other benchmark records"
+            f"calibration measurements ({', '.join(sorted(score_sources))}) taken through the "
+            "default set-up; the fits also use the other benchmark records"
         ),
         tables=tuple(tables),
     )

@@ -94,13 +94,14 @@ class Kernel:
 def newest_collections(names: Iterable[str]) -> list[tuple[str, str, str]]:
     """``(catalogue GPU, engine, member name)`` of the newest GEMM collection per GPU and
     engine among a wheel's member ``names`` (GPUs outside the catalogue left out)."""
-    newest: dict[tuple[str, str], tuple[tuple[int, int, int], str]] = {}
+    newest: dict[tuple[str, str], tuple[tuple[tuple[int, int, int], str], str]] = {}
     for name in names:
         found = PATH.search(name)
         if found is None or found.group(1) not in AIC_GPUS:
             continue
         key = (AIC_GPUS[found.group(1)], found.group(2))
-        version = release(found.group(3)) or (0, 0, 0)
+        # The release, then the full string for release candidates (1.3.0rc23 > 1.3.0rc20).
+        version = (release(found.group(3)) or (0, 0, 0), found.group(3))
         if key not in newest or version > newest[key][0]:
             newest[key] = (version, name)
     return [(gpu, engine, name) for (gpu, engine), (_, name) in sorted(newest.items())]
@@ -130,7 +131,7 @@ def facts_table(kernels: list[Kernel], gpus: dict[str, GpuSpec]) -> list[str]:
     large: dict[tuple[str, str], list[float]] = defaultdict(list)
     stream: dict[str, list[float]] = defaultdict(list)
     for kn in kernels:
-        precision, weight_bytes = DTYPES[kn.dtype]
+        _, weight_bytes = DTYPES[kn.dtype]
         tflops = 2.0 * kn.m * kn.n * kn.k / kn.latency_s / 1e12
         flops[kn.gpu, kn.dtype].append(tflops)
         if min(kn.m, kn.n, kn.k) >= LARGE_DIM:

@@ -34,6 +34,7 @@ def _gpus(kc: ModuleType) -> dict[str, object]:
 def test_the_newest_collection_per_gpu_and_engine_is_read(kc: ModuleType) -> None:
     root = "aiconfigurator_core/systems/data"
     names = [
+        f"{root}/h100_sxm/gemm/trtllm/1.3.0rc23/gemm_perf.parquet",
         f"{root}/h100_sxm/gemm/trtllm/1.3.0rc20/gemm_perf.parquet",
         f"{root}/h100_sxm/gemm/trtllm/1.0.0/gemm_perf.parquet",
         f"{root}/h100_sxm/gemm/sglang/0.5.6.post2/gemm_perf.parquet",
@@ -42,7 +43,7 @@ def test_the_newest_collection_per_gpu_and_engine_is_read(kc: ModuleType) -> Non
         f"{root}/b60/gemm/vllm/0.26.0/gemm_perf.parquet",  # not in the catalogue
     ]
     assert kc.newest_collections(names) == [
-        ("H100-SXM", "sglang", names[3]),
+        ("H100-SXM", "sglang", names[4]),
         ("H100-SXM", "trtllm", names[0]),
     ]
 

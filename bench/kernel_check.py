@@ -1,10 +1,10 @@
-"""The hardware facts and the fitted step model against measured GEMM kernels.
+"""The hardware facts and the fitted step model against measured GEMM and attention kernels.
 
 AIConfigurator (aiconfigurator-core 0.12.0 on PyPI, Apache-2.0, NVIDIA ai-dynamo) ships the
 latencies of the GEMM kernels that vLLM, SGLang and TensorRT-LLM run, measured on each GPU it
 supports (``systems/data/<gpu>/gemm/<engine>/<version>/gemm_perf.parquet``: M × N × K, dtype,
 milliseconds). They are kernel microbenchmarks, not serving measurements, and predeploy never
-fits on them. This script reads them straight from the wheel and reports two things:
+fits on them. This script reads them straight from the wheel and reports three things:
 
 1. **The GPU facts** (``data/gpus.yaml``): the fastest measured GEMM must not beat the
    catalogue's dense tensor peak, nor a weight-streaming GEMV (weights ≥ 256 MiB, more than any
@@ -17,6 +17,9 @@ fits on them. This script reads them straight from the wheel and reports two thi
    efficiencies carry more than the GEMM itself (the engine's other per-token work); below 1
    at small M means the per-layer overhead terms, not this term, carry the kernel's fixed
    latency.
+3. **Prefill attention** (``systems/data/<gpu>/attention/<engine>/<version>/
+   context_attention_perf.parquet``): the causal kernels' share of the BF16 peak, and the
+   fitted attention term (FLOPs over the peak × ``attention_efficiency``) ÷ the kernel.
 
 Usage::
 
@@ -77,6 +80,9 @@ DEFAULT_WHEELS = Path(__file__).resolve().parents[1] / ".cache" / "aic"
 WHEEL_GLOB = "aiconfigurator_core-0.12.0-*.whl"
 
 PATH = re.compile(r"systems/data/([^/]+)/gemm/([^/]+)/([^/]+)/gemm_perf\.parquet$")
+ATTENTION_PATH = re.compile(
+    r"systems/data/([^/]+)/attention/([^/]+)/([^/]+)/context_attention_perf\.parquet$"
+)
 
 
 @dataclass(frozen=True)
@@ -91,20 +97,24 @@ class Kernel:
     latency_s: float
 
 
-def newest_collections(names: Iterable[str]) -> list[tuple[str, str, str]]:
-    """``(catalogue GPU, engine, member name)`` of the newest GEMM collection per GPU and
-    engine among a wheel's member ``names`` (GPUs outside the catalogue left out)."""
-    newest: dict[tuple[str, str], tuple[tuple[tuple[int, int, int], str], str]] = {}
+def newest_collections(
+    names: Iterable[str], pattern: re.Pattern[str] = PATH
+) -> list[tuple[str, str, str]]:
+    """``(catalogue GPU, engine, member name)`` of the newest collection per GPU and engine
+    (and per table, for a pattern with more groups) among a wheel's member ``names`` that match
+    ``pattern`` (groups: AIConfigurator's GPU, engine, version[, table]); GPUs outside the
+    catalogue are left out."""
+    newest: dict[tuple[str, ...], tuple[tuple[tuple[int, int, int], str], str]] = {}
     for name in names:
-        found = PATH.search(name)
+        found = pattern.search(name)
         if found is None or found.group(1) not in AIC_GPUS:
             continue
-        key = (AIC_GPUS[found.group(1)], found.group(2))
+        key = (AIC_GPUS[found.group(1)], found.group(2), *found.groups()[3:])
         # The release, then the full string for release candidates (1.3.0rc23 > 1.3.0rc20).
         version = (release(found.group(3)) or (0, 0, 0), found.group(3))
         if key not in newest or version > newest[key][0]:
             newest[key] = (version, name)
-    return [(gpu, engine, name) for (gpu, engine), (_, name) in sorted(newest.items())]
+    return [(key[0], key[1], name) for key, (_, name) in sorted(newest.items())]
 
 
 def read_kernels(wheel: Path) -> Iterator[Kernel]:
@@ -119,6 +129,77 @@ def read_kernels(wheel: Path) -> Iterator[Kernel]:
             for dtype, m, n, k, latency_ms in zip(*columns, strict=True):
                 if dtype in DTYPES and latency_ms > 0:
                     yield Kernel(gpu, engine, version, dtype, m, n, k, latency_ms * 1e-3)
+
+
+@dataclass(frozen=True)
+class Attention:
+    """One prefill attention kernel (one layer, causal): ``batch`` prompts of ``isl`` tokens."""
+
+    gpu: str
+    engine: str
+    batch: int
+    isl: int
+    heads: int
+    head_dim: int
+    latency_s: float
+
+    @property
+    def flops(self) -> float:
+        """QKᵀ and PV, 2 FLOPs per multiply-add: ``4·h·d`` per attended pair, ``isl²/2``
+        pairs per prompt."""
+        return 4.0 * self.heads * self.head_dim * self.batch * self.isl * self.isl / 2.0
+
+
+def read_attention(wheel: Path) -> Iterator[Attention]:
+    """Every full-attention (no window, one beam, BF16) prefill measurement of the newest
+    collection per GPU and engine. (Generation kernels are left out: their tables mix kernel
+    sources whose cache-length convention differs, some implying 70 TB/s.)"""
+    import pyarrow.parquet as pq
+
+    with zipfile.ZipFile(wheel) as zf:
+        for gpu, engine, name in newest_collections(zf.namelist(), ATTENTION_PATH):
+            table = pq.read_table(io.BytesIO(zf.read(name))).to_pydict()
+            # Older collections have no sliding-window column: full attention throughout.
+            table.setdefault("window_size", [0] * len(table["latency"]))
+            columns = (
+                "batch_size", "isl", "num_heads", "head_dim", "attn_dtype", "beam_width",
+                "window_size", "latency",
+            )
+            for batch, isl, heads, dim, dtype, beams, window, ms in zip(
+                *(table[c] for c in columns), strict=True
+            ):
+                if dtype == "bfloat16" and beams == 1 and not window and ms > 0:
+                    yield Attention(gpu, engine, batch, isl, heads, dim, ms * 1e-3)
+
+
+#: Prefills long enough for the attention kernel to run at its sustained rate.
+LONG_PREFILL_TOKENS = 4096
+
+
+def attention_table(kernels: list[Attention], gpus: dict[str, GpuSpec]) -> list[str]:
+    """Prefill attention's share of the BF16 peak and the fitted attention term (FLOPs over
+    the peak × ``attention_efficiency``) ÷ the kernel, medians over long prefills."""
+    params = load_parameters()
+    share: dict[tuple[str, str], list[float]] = defaultdict(list)
+    ratio: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for kn in kernels:
+        if kn.isl < LONG_PREFILL_TOKENS:
+            continue
+        gpu = gpus[kn.gpu]
+        eff, _ = params.for_gpu(gpu, Engine(kn.engine))
+        peak = hardware_rates(gpu, Precision.BF16, 1).attention_flops_per_s
+        share[kn.gpu, kn.engine].append(kn.flops / kn.latency_s / peak)
+        ratio[kn.gpu, kn.engine].append(kn.flops / (peak * eff.attention_efficiency) / kn.latency_s)
+    lines = [
+        "| GPU | engine | share of the BF16 peak | fitted ÷ kernel |",
+        "| --- | --- | ---: | ---: |",
+    ]
+    for gpu, engine in sorted(share):
+        lines.append(
+            f"| {gpu} | {engine} | {_median(share[gpu, engine]):.2f} | "
+            f"{_median(ratio[gpu, engine]):.2f} |"
+        )
+    return lines
 
 
 def _median(values: list[float]) -> float:
@@ -225,6 +306,12 @@ def main() -> None:
     print("\n".join(facts_table(kernels, gpus)))
     print("\nFitted linear-layer term ÷ measured GEMM time (median; N, K ≥ 2048):\n")
     print("\n".join(step_model_table(kernels, gpus)))
+    attention = list(read_attention(wheel))
+    print(
+        f"\nPrefill attention ({len(attention):,} kernels; medians over prompts of "
+        f"≥ {LONG_PREFILL_TOKENS:,} tokens):\n"
+    )
+    print("\n".join(attention_table(attention, gpus)))
 
 
 if __name__ == "__main__":

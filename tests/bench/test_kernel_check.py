@@ -82,3 +82,28 @@ def test_the_step_model_ratio_is_reported_by_batch_band(kc: ModuleType) -> None:
     # One millisecond is longer than the fitted time of each GEMM, and a larger M takes longer.
     assert all(0.0 < c < 1.0 for c in cells)
     assert cells == sorted(cells)
+
+
+def test_prefill_attention_is_reported_against_the_peak_and_the_fitted_term(
+    kc: ModuleType,
+) -> None:
+    # One 8,192-token causal prefill of 64 heads of 128 at 500 TFLOPS on an H100 (989 peak);
+    # a short prompt is left out (kernels that small do not run at their sustained rate).
+    flops = 4.0 * 64 * 128 * 8192 * 8192 / 2.0
+    long = kc.Attention("H100-SXM", "vllm", 1, 8192, 64, 128, flops / 500e12)
+    short = kc.Attention("H100-SXM", "vllm", 1, 512, 64, 128, 1.0)
+    assert long.flops == pytest.approx(flops)
+    [row] = kc.attention_table([long, short], _gpus(kc))[2:]
+    cells = row.strip("|").split("|")
+    assert cells[0].strip() == "H100-SXM" and float(cells[2]) == pytest.approx(500 / 989, abs=0.01)
+    assert float(cells[3]) > 0.0
+
+
+def test_attention_collections_are_found_by_their_own_pattern(kc: ModuleType) -> None:
+    root = "aiconfigurator_core/systems/data/h200_sxm/attention/sglang"
+    names = [
+        f"{root}/0.5.14/context_attention_perf.parquet",
+        f"{root}/0.5.14/generation_attention_perf.parquet",
+        f"{root}/0.5.9/context_attention_perf.parquet",
+    ]
+    assert kc.newest_collections(names, kc.ATTENTION_PATH) == [("H200", "sglang", names[0])]

@@ -42,6 +42,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from predeploy.core.roofline import compute_tflops, hardware_rates, smooth_max
 from predeploy.core.types import Engine, GpuSpec, Precision
@@ -75,6 +76,9 @@ LARGE_DIM = 4096
 #: Batch sizes (M) of the step-model comparison, by band.
 M_BANDS = {"M 1-16": (1, 16), "M 64-512": (64, 512), "M 1024-8192": (1024, 8192)}
 
+#: The engines the step model has parameters for (AIConfigurator's directory names).
+ENGINES = frozenset(e.value for e in Engine)
+
 #: Where `make kernel-check` downloads the wheel.
 DEFAULT_WHEELS = Path(__file__).resolve().parents[1] / ".cache" / "aic"
 WHEEL_GLOB = "aiconfigurator_core-0.12.0-*.whl"
@@ -103,11 +107,11 @@ def newest_collections(
     """``(catalogue GPU, engine, member name)`` of the newest collection per GPU and engine
     (and per table, for a pattern with more groups) among a wheel's member ``names`` that match
     ``pattern`` (groups: AIConfigurator's GPU, engine, version[, table]); GPUs outside the
-    catalogue are left out."""
+    catalogue and engines predeploy does not model are left out."""
     newest: dict[tuple[str, ...], tuple[tuple[tuple[int, int, int], str], str]] = {}
     for name in names:
         found = pattern.search(name)
-        if found is None or found.group(1) not in AIC_GPUS:
+        if found is None or found.group(1) not in AIC_GPUS or found.group(2) not in ENGINES:
             continue
         key = (AIC_GPUS[found.group(1)], found.group(2), *found.groups()[3:])
         # The release, then the full string for release candidates (1.3.0rc23 > 1.3.0rc20).
@@ -117,18 +121,25 @@ def newest_collections(
     return [(key[0], key[1], name) for key, (_, name) in sorted(newest.items())]
 
 
-def read_kernels(wheel: Path) -> Iterator[Kernel]:
-    """Every GEMM measurement of the newest collection per (GPU, engine) in the wheel."""
+def _tables(
+    wheel: Path, pattern: re.Pattern[str]
+) -> Iterator[tuple[str, str, str, dict[str, list[Any]]]]:
+    """``(GPU, engine, version, columns)`` of each newest collection matching ``pattern``."""
     import pyarrow.parquet as pq
 
     with zipfile.ZipFile(wheel) as zf:
-        for gpu, engine, name in newest_collections(zf.namelist()):
+        for gpu, engine, name in newest_collections(zf.namelist(), pattern):
             table = pq.read_table(io.BytesIO(zf.read(name))).to_pydict()
-            version = name.split("/")[-2]
-            columns = (table[c] for c in ("gemm_dtype", "m", "n", "k", "latency"))
-            for dtype, m, n, k, latency_ms in zip(*columns, strict=True):
-                if dtype in DTYPES and latency_ms > 0:
-                    yield Kernel(gpu, engine, version, dtype, m, n, k, latency_ms * 1e-3)
+            yield gpu, engine, name.split("/")[-2], table
+
+
+def read_kernels(wheel: Path) -> Iterator[Kernel]:
+    """Every GEMM measurement of the newest collection per (GPU, engine) in the wheel."""
+    for gpu, engine, version, table in _tables(wheel, PATH):
+        columns = (table[c] for c in ("gemm_dtype", "m", "n", "k", "latency"))
+        for dtype, m, n, k, latency_ms in zip(*columns, strict=True):
+            if dtype in DTYPES and latency_ms > 0:
+                yield Kernel(gpu, engine, version, dtype, m, n, k, latency_ms * 1e-3)
 
 
 @dataclass(frozen=True)
@@ -154,22 +165,18 @@ def read_attention(wheel: Path) -> Iterator[Attention]:
     """Every full-attention (no window, one beam, BF16) prefill measurement of the newest
     collection per GPU and engine. (Generation kernels are left out: their tables mix kernel
     sources whose cache-length convention differs, some implying 70 TB/s.)"""
-    import pyarrow.parquet as pq
-
-    with zipfile.ZipFile(wheel) as zf:
-        for gpu, engine, name in newest_collections(zf.namelist(), ATTENTION_PATH):
-            table = pq.read_table(io.BytesIO(zf.read(name))).to_pydict()
-            # Older collections have no sliding-window column: full attention throughout.
-            table.setdefault("window_size", [0] * len(table["latency"]))
-            columns = (
-                "batch_size", "isl", "num_heads", "head_dim", "attn_dtype", "beam_width",
-                "window_size", "latency",
-            )
-            for batch, isl, heads, dim, dtype, beams, window, ms in zip(
-                *(table[c] for c in columns), strict=True
-            ):
-                if dtype == "bfloat16" and beams == 1 and not window and ms > 0:
-                    yield Attention(gpu, engine, batch, isl, heads, dim, ms * 1e-3)
+    for gpu, engine, _, table in _tables(wheel, ATTENTION_PATH):
+        # Older collections have no sliding-window column: full attention throughout.
+        table.setdefault("window_size", [0] * len(table["latency"]))
+        columns = (
+            "batch_size", "isl", "num_heads", "head_dim", "attn_dtype", "beam_width",
+            "window_size", "latency",
+        )
+        for batch, isl, heads, dim, dtype, beams, window, ms in zip(
+            *(table[c] for c in columns), strict=True
+        ):
+            if dtype == "bfloat16" and beams == 1 and not window and ms > 0:
+                yield Attention(gpu, engine, batch, isl, heads, dim, ms * 1e-3)
 
 
 #: Prefills long enough for the attention kernel to run at its sustained rate.
@@ -256,7 +263,7 @@ def step_model_table(kernels: list[Kernel], gpus: dict[str, GpuSpec]) -> list[st
     params = load_parameters()
     ratios: dict[tuple[str, str, str, str], list[float]] = defaultdict(list)
     for kn in kernels:
-        if min(kn.n, kn.k) < 2048 or kn.engine not in {e.value for e in Engine}:
+        if min(kn.n, kn.k) < 2048:
             continue
         band = next((b for b, (lo, hi) in M_BANDS.items() if lo <= kn.m <= hi), None)
         if band is None:

@@ -41,6 +41,7 @@ def test_the_newest_collection_per_gpu_and_engine_is_read(kc: ModuleType) -> Non
         f"{root}/h100_sxm/gemm/sglang/0.5.14/gemm_perf.parquet",
         f"{root}/h100_sxm/attention/sglang/0.5.14/context_attention_perf.parquet",
         f"{root}/b60/gemm/vllm/0.26.0/gemm_perf.parquet",  # not in the catalogue
+        f"{root}/h100_sxm/gemm/other_engine/1.0/gemm_perf.parquet",  # not a modelled engine
     ]
     assert kc.newest_collections(names) == [
         ("H100-SXM", "sglang", names[4]),

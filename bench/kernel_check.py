@@ -42,8 +42,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
+from predeploy.core.efficiency import ParameterSet
 from predeploy.core.roofline import compute_tflops, hardware_rates, smooth_max
 from predeploy.core.types import Engine, GpuSpec, Precision
 from predeploy.core.versions import release
@@ -101,13 +102,47 @@ class Kernel:
     latency_s: float
 
 
+class Collection(NamedTuple):
+    """One kernel table of the wheel: the catalogue GPU and engine it was measured on, and
+    its member name (``.../<engine>/<version>/<table>.parquet``)."""
+
+    gpu: str
+    engine: str
+    member: str
+
+    @property
+    def version(self) -> str:
+        return self.member.split("/")[-2]
+
+
+class FittedRates(NamedTuple):
+    """The shipped parameters' effective rates for one GPU, engine and precision: the peaks
+    times the fitted efficiencies (bytes/s, FLOP/s) and the roofline corner's exponent."""
+
+    weight_bytes_per_s: float
+    gemm_flops_per_s: float
+    attention_flops_per_s: float
+    overlap_exponent: float
+
+    @staticmethod
+    def of(params: ParameterSet, gpu: GpuSpec, engine: str, precision: Precision) -> FittedRates:
+        eff, _ = params.for_gpu(gpu, Engine(engine))
+        hw = hardware_rates(gpu, precision, 1)
+        return FittedRates(
+            weight_bytes_per_s=hw.hbm_bytes_per_s * eff.bandwidth_efficiency,
+            gemm_flops_per_s=hw.gemm_flops_per_s * eff.compute_efficiency,
+            attention_flops_per_s=hw.attention_flops_per_s * eff.attention_efficiency,
+            overlap_exponent=eff.overlap_exponent,
+        )
+
+
 def newest_collections(
     names: Iterable[str], pattern: re.Pattern[str] = PATH
-) -> list[tuple[str, str, str]]:
-    """``(catalogue GPU, engine, member name)`` of the newest collection per GPU and engine
-    (and per table, for a pattern with more groups) among a wheel's member ``names`` that match
-    ``pattern`` (groups: AIConfigurator's GPU, engine, version[, table]); GPUs outside the
-    catalogue and engines predeploy does not model are left out."""
+) -> list[Collection]:
+    """The newest collection per GPU and engine (and per table, for a pattern with more
+    groups) among a wheel's member ``names`` that match ``pattern`` (groups: AIConfigurator's
+    GPU, engine, version[, table]); GPUs outside the catalogue and engines predeploy does not
+    model are left out."""
     newest: dict[tuple[str, ...], tuple[tuple[tuple[int, int, int], str], str]] = {}
     for name in names:
         found = pattern.search(name)
@@ -118,28 +153,29 @@ def newest_collections(
         version = (release(found.group(3)) or (0, 0, 0), found.group(3))
         if key not in newest or version > newest[key][0]:
             newest[key] = (version, name)
-    return [(key[0], key[1], name) for key, (_, name) in sorted(newest.items())]
+    return [Collection(key[0], key[1], name) for key, (_, name) in sorted(newest.items())]
 
 
 def _tables(
     wheel: Path, pattern: re.Pattern[str]
-) -> Iterator[tuple[str, str, str, dict[str, list[Any]]]]:
-    """``(GPU, engine, version, columns)`` of each newest collection matching ``pattern``."""
+) -> Iterator[tuple[Collection, dict[str, list[Any]]]]:
+    """Each newest collection matching ``pattern`` with its columns."""
     import pyarrow.parquet as pq
 
     with zipfile.ZipFile(wheel) as zf:
-        for gpu, engine, name in newest_collections(zf.namelist(), pattern):
-            table = pq.read_table(io.BytesIO(zf.read(name))).to_pydict()
-            yield gpu, engine, name.split("/")[-2], table
+        for found in newest_collections(zf.namelist(), pattern):
+            yield found, pq.read_table(io.BytesIO(zf.read(found.member))).to_pydict()
 
 
 def read_kernels(wheel: Path) -> Iterator[Kernel]:
     """Every GEMM measurement of the newest collection per (GPU, engine) in the wheel."""
-    for gpu, engine, version, table in _tables(wheel, PATH):
+    for found, table in _tables(wheel, PATH):
         columns = (table[c] for c in ("gemm_dtype", "m", "n", "k", "latency"))
         for dtype, m, n, k, latency_ms in zip(*columns, strict=True):
             if dtype in DTYPES and latency_ms > 0:
-                yield Kernel(gpu, engine, version, dtype, m, n, k, latency_ms * 1e-3)
+                yield Kernel(
+                    found.gpu, found.engine, found.version, dtype, m, n, k, latency_ms * 1e-3
+                )
 
 
 @dataclass(frozen=True)
@@ -165,7 +201,7 @@ def read_attention(wheel: Path) -> Iterator[Attention]:
     """Every full-attention (no window, one beam, BF16) prefill measurement of the newest
     collection per GPU and engine. (Generation kernels are left out: their tables mix kernel
     sources whose cache-length convention differs, some implying 70 TB/s.)"""
-    for gpu, engine, _, table in _tables(wheel, ATTENTION_PATH):
+    for found, table in _tables(wheel, ATTENTION_PATH):
         # Older collections have no sliding-window column: full attention throughout.
         table.setdefault("window_size", [0] * len(table["latency"]))
         columns = (
@@ -176,27 +212,32 @@ def read_attention(wheel: Path) -> Iterator[Attention]:
             *(table[c] for c in columns), strict=True
         ):
             if dtype == "bfloat16" and beams == 1 and not window and ms > 0:
-                yield Attention(gpu, engine, batch, isl, heads, dim, ms * 1e-3)
+                yield Attention(found.gpu, found.engine, batch, isl, heads, dim, ms * 1e-3)
 
 
 #: Prefills long enough for the attention kernel to run at its sustained rate.
 LONG_PREFILL_TOKENS = 4096
 
 
-def attention_table(kernels: list[Attention], gpus: dict[str, GpuSpec]) -> list[str]:
+def attention_table(
+    kernels: list[Attention], gpus: dict[str, GpuSpec], params: ParameterSet
+) -> list[str]:
     """Prefill attention's share of the BF16 peak and the fitted attention term (FLOPs over
     the peak × ``attention_efficiency``) ÷ the kernel, medians over long prefills."""
-    params = load_parameters()
     share: dict[tuple[str, str], list[float]] = defaultdict(list)
     ratio: dict[tuple[str, str], list[float]] = defaultdict(list)
+    rates: dict[tuple[str, str], tuple[float, FittedRates]] = {}
     for kn in kernels:
         if kn.isl < LONG_PREFILL_TOKENS:
             continue
-        gpu = gpus[kn.gpu]
-        eff, _ = params.for_gpu(gpu, Engine(kn.engine))
-        peak = hardware_rates(gpu, Precision.BF16, 1).attention_flops_per_s
-        share[kn.gpu, kn.engine].append(kn.flops / kn.latency_s / peak)
-        ratio[kn.gpu, kn.engine].append(kn.flops / (peak * eff.attention_efficiency) / kn.latency_s)
+        key = (kn.gpu, kn.engine)
+        if key not in rates:
+            gpu = gpus[kn.gpu]
+            peak = hardware_rates(gpu, Precision.BF16, 1).attention_flops_per_s
+            rates[key] = peak, FittedRates.of(params, gpu, kn.engine, Precision.BF16)
+        peak, fitted = rates[key]
+        share[key].append(kn.flops / kn.latency_s / peak)
+        ratio[key].append(kn.flops / fitted.attention_flops_per_s / kn.latency_s)
     lines = [
         "| GPU | engine | share of the BF16 peak | fitted ÷ kernel |",
         "| --- | --- | ---: | ---: |",
@@ -258,10 +299,12 @@ def facts_table(kernels: list[Kernel], gpus: dict[str, GpuSpec]) -> list[str]:
     return lines
 
 
-def step_model_table(kernels: list[Kernel], gpus: dict[str, GpuSpec]) -> list[str]:
+def step_model_table(
+    kernels: list[Kernel], gpus: dict[str, GpuSpec], params: ParameterSet
+) -> list[str]:
     """The fitted linear-layer term ÷ the measured kernel time, median by batch band."""
-    params = load_parameters()
     ratios: dict[tuple[str, str, str, str], list[float]] = defaultdict(list)
+    rates: dict[tuple[str, str, str], FittedRates] = {}
     for kn in kernels:
         if min(kn.n, kn.k) < 2048:
             continue
@@ -269,12 +312,13 @@ def step_model_table(kernels: list[Kernel], gpus: dict[str, GpuSpec]) -> list[st
         if band is None:
             continue
         precision, weight_bytes = DTYPES[kn.dtype]
-        gpu = gpus[kn.gpu]
-        eff, _ = params.for_gpu(gpu, Engine(kn.engine))
-        hw = hardware_rates(gpu, precision, 1)
-        t_memory = kn.n * kn.k * weight_bytes / (hw.hbm_bytes_per_s * eff.bandwidth_efficiency)
-        t_compute = 2.0 * kn.m * kn.n * kn.k / (hw.gemm_flops_per_s * eff.compute_efficiency)
-        predicted = float(smooth_max(t_memory, t_compute, eff.overlap_exponent))
+        key = (kn.gpu, kn.engine, kn.dtype)
+        if key not in rates:
+            rates[key] = FittedRates.of(params, gpus[kn.gpu], kn.engine, precision)
+        fitted = rates[key]
+        t_memory = kn.n * kn.k * weight_bytes / fitted.weight_bytes_per_s
+        t_compute = 2.0 * kn.m * kn.n * kn.k / fitted.gemm_flops_per_s
+        predicted = float(smooth_max(t_memory, t_compute, fitted.overlap_exponent))
         ratios[kn.gpu, kn.engine, kn.dtype, band].append(predicted / kn.latency_s)
     header = " | ".join(M_BANDS)
     lines = [
@@ -312,13 +356,14 @@ def main() -> None:
     print(f"{len(kernels):,} GEMM measurements from {wheel.name}: {', '.join(versions)}\n")
     print("\n".join(facts_table(kernels, gpus)))
     print("\nFitted linear-layer term ÷ measured GEMM time (median; N, K ≥ 2048):\n")
-    print("\n".join(step_model_table(kernels, gpus)))
+    params = load_parameters()
+    print("\n".join(step_model_table(kernels, gpus, params)))
     attention = list(read_attention(wheel))
     print(
         f"\nPrefill attention ({len(attention):,} kernels; medians over prompts of "
         f"≥ {LONG_PREFILL_TOKENS:,} tokens):\n"
     )
-    print("\n".join(attention_table(attention, gpus)))
+    print("\n".join(attention_table(attention, gpus, params)))
 
 
 if __name__ == "__main__":

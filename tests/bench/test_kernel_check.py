@@ -76,7 +76,7 @@ def test_the_step_model_ratio_is_reported_by_batch_band(kc: ModuleType) -> None:
         kc.Kernel("H100-SXM", "trtllm", "1.3.0rc20", "bfloat16", m, 8192, 8192, 1e-3)
         for m in (1, 256, 4096, 20000)  # 20000 is outside every band
     ]
-    lines = kc.step_model_table(kernels, _gpus(kc))
+    lines = kc.step_model_table(kernels, _gpus(kc), kc.load_parameters())
     assert lines[0] == "| GPU | engine | dtype | M 1-16 | M 64-512 | M 1024-8192 |"
     [row] = lines[2:]
     cells = [float(c) for c in row.strip("|").split("|")[3:]]
@@ -94,7 +94,7 @@ def test_prefill_attention_is_reported_against_the_peak_and_the_fitted_term(
     long = kc.Attention("H100-SXM", "vllm", 1, 8192, 64, 128, flops / 500e12)
     short = kc.Attention("H100-SXM", "vllm", 1, 512, 64, 128, 1.0)
     assert long.flops == pytest.approx(flops)
-    [row] = kc.attention_table([long, short], _gpus(kc))[2:]
+    [row] = kc.attention_table([long, short], _gpus(kc), kc.load_parameters())[2:]
     cells = row.strip("|").split("|")
     assert cells[0].strip() == "H100-SXM" and float(cells[2]) == pytest.approx(500 / 989, abs=0.01)
     assert float(cells[3]) > 0.0

@@ -127,8 +127,10 @@ def first_wave(inp: FluidInputs, op: OperatingPoint, req: RequestGrid) -> FirstW
         ones = np.ones_like(st.t_mix)
         member = np.zeros(kb.shape, dtype=bool)
         return FirstWave(st.t_mix, ones, np.ones(kb.shape), member, separate)
+    # An offline run of unstated length keeps its batch full: its wave is the largest batch.
+    unsized = (kind == MAX_THROUGHPUT) & ~np.isfinite(inp.num_prompts)
     wave_size = np.where(
-        kind == BURST, op.burst_wave, np.where(kind == CLOSED_LOOP, op.closed_wave, op.max_batch)
+        kind == CLOSED_LOOP, op.closed_wave, np.where(unsized, op.max_batch, op.burst_wave)
     )
     wave_tokens = np.minimum(st.budget, np.maximum(wave_size * prompt, prompt))
     kv_now = op.batch * (prompt + 0.5 * inp.output_tokens)

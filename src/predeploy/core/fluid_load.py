@@ -8,10 +8,11 @@ each).
 **Running batch per load.** Open-loop arrivals at ``λ``: ``B`` solves Little's law
 ``B = λ·slot_time(B)`` (``fluid_steady.solve_open_loop_batch``). Burst of ``N``:
 ``B = min(N, B_max)``. Closed loop with ``c`` clients: ``B = min(c, B_max)``. Static batch
-of ``b``: ``B = b``. Max throughput: ``B_max``. Loads other than the open loop start
-requests together, so their requests stay in step to a degree
-``sync = exp(−SYNC_DECAY × CV(output))``; prompts are waiting (a backlog) for bursts and
-closed loops larger than ``B_max`` and for max-throughput runs.
+of ``b``: ``B = b``. Max throughput: ``B_max``, or ``min(N, B_max)`` for a run of ``N``
+stated prompts (an offline run never batches more prompts than it has). Loads other than
+the open loop start requests together, so their requests stay in step to a degree
+``sync = exp(−SYNC_DECAY × CV(output))``; prompts are waiting (a backlog) for bursts, closed
+loops and stated offline runs larger than ``B_max`` and for unsized max-throughput runs.
 
 **Request samples.** Request-level percentiles come from a fixed stratified grid
 (``fluid_stats.grid``) over queue position ``k`` (of the run's ``N`` requests), prompt and
@@ -95,14 +96,16 @@ def operating_point(inp: FluidInputs) -> OperatingPoint:
     n_prompts = np.where(np.isfinite(inp.num_prompts), inp.num_prompts, DEFAULT_NUM_PROMPTS)
     batch = np.where(kind == STATIC_BATCH, inp.batch_size, b_max)
     batch = np.where(kind == CLOSED_LOOP, np.minimum(inp.concurrency, b_max), batch)
-    batch = np.where(kind == BURST, np.minimum(n_prompts, b_max), batch)
+    # A burst, and an offline run of a stated number of prompts, never runs more than it has.
+    finite_offline = (kind == MAX_THROUGHPUT) & np.isfinite(inp.num_prompts)
+    batch = np.where((kind == BURST) | finite_offline, np.minimum(n_prompts, b_max), batch)
     view = RequestView.of(inp, b_max)
     open_rate = np.where(kind == OPEN_LOOP, inp.rate_rps, 0.0)
     batch = np.where(kind == OPEN_LOOP, solve_open_loop_batch(inp, open_rate, b_max, view), batch)
     sync = np.where(kind == OPEN_LOOP, 0.0, np.exp(-SYNC_DECAY * inp.output_cv))
     waiting = first_match(
         [kind == BURST, kind == CLOSED_LOOP, kind == MAX_THROUGHPUT],
-        [n_prompts > b_max, inp.concurrency > b_max, np.ones_like(b_max, dtype=bool)],
+        [n_prompts > b_max, inp.concurrency > b_max, ~finite_offline | (n_prompts > b_max)],
         False,
     )
     # Capacity (the steady state at B_max, prompts always waiting) and the running batch's

@@ -114,6 +114,33 @@ def test_only_an_offline_in_process_harness_batches_to_the_memory_limit() -> Non
     assert prepare(served).settings.max_num_seqs < TUNED_HARNESS_MAX_NUM_SEQS
 
 
+def test_an_offline_run_never_batches_more_prompts_than_it_has() -> None:
+    """trtllm-bench-style runs of 500 prompts under a 4,096-sequence limit: the running batch
+    is the 500 prompts, and the run is timed like a burst of them (one wave, no backlog)."""
+
+    def scenario(kind: str) -> ServingScenario:
+        return ServingScenario(
+            model_id="m",
+            model=llama_8b(),
+            gpu=h100(),
+            precision=Precision.BF16,
+            prompt_tokens=TokenDistribution.fixed(128),
+            output_tokens=TokenDistribution.fixed(128),
+            load=LoadSpec(kind=kind, num_prompts=500),
+            served_over_api=False,
+            engine_settings=EngineSettings(max_num_seqs=4096),
+        )
+
+    offline, burst = predict_many([scenario("max_throughput"), scenario("burst")], PARAMS)
+    assert offline.metrics.mean_batch_size == pytest.approx(500.0)
+    assert offline.metrics.output_tokens_per_s == pytest.approx(
+        burst.metrics.output_tokens_per_s, rel=1e-6
+    )
+    unsized = predict(scenario("max_throughput").model_copy(
+        update={"load": LoadSpec(kind="max_throughput")}), PARAMS)
+    assert unsized.metrics.mean_batch_size > 500.0
+
+
 def test_a_burst_with_varied_outputs_keeps_its_first_wave_stall() -> None:
     def tpot_p99(cv: float) -> float:
         output = (

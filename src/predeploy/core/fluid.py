@@ -36,6 +36,7 @@ from predeploy.core.fluid_decode import (
     drain_end_s,
     first_wave,
     itl_stats,
+    tail_step_s,
     tpot_samples,
 )
 from predeploy.core.fluid_load import (
@@ -119,7 +120,7 @@ def _requests_per_s(
     kind, mu, rate, conc = op.kind, op.saturation_rps, op.rate_rps, op.concurrency
     finite_run = (kind == BURST) | ((kind == MAX_THROUGHPUT) & np.isfinite(inp.num_prompts))
     last_finish = drain_end_s(
-        inp, ttft, op.decode_steps, op.steady.t_mean, op.num_prompts, finite_run
+        inp, ttft, op.decode_steps, tail_step_s(op), op.num_prompts, finite_run
     )
     rps_burst = op.num_prompts / np.maximum(last_finish, 1e-9)
     rps_closed = np.where(

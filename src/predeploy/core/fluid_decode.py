@@ -187,9 +187,23 @@ def tpot_samples(
         )
         tpot_wave = col(st.t_dec) + extra / gaps
         tpot_k = np.where(wave.member, tpot_wave, tpot_k)
+    # The last wave of a run in several waves decodes in step (as far as ``sync``) with only
+    # its own requests.
+    late = (req.index >= col((op.waves - 1.0) * op.batch)) & (op.waves > 1.0)[:, None]
+    if np.any(late):
+        sync = col(op.wave_sync)
+        tpot_k = np.where(late, sync * col(op.last_wave_step_s) + (1.0 - sync) * tpot_k, tpot_k)
     return np.asarray(
         np.where(op.kind[:, None] == STATIC_BATCH, col(static.decode_mean_s), tpot_k), dtype=float
     )
+
+
+def tail_step_s(op: OperatingPoint) -> np.ndarray:
+    """Seconds per decode step of a run's last requests: the running batch's mean step, or
+    for a run in several waves, the last wave's own step as far as its requests stay in step."""
+    t_mean = op.steady.t_mean
+    last = op.wave_sync * op.last_wave_step_s + (1.0 - op.wave_sync) * t_mean
+    return np.asarray(np.where(op.waves > 1.0, last, t_mean), dtype=float)
 
 
 #: Mean prompt arrivals per request lifetime over which the skewed count hands over to the
@@ -453,5 +467,6 @@ __all__ = [
     "drain_end_s",
     "first_wave",
     "itl_stats",
+    "tail_step_s",
     "tpot_samples",
 ]

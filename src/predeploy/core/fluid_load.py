@@ -47,6 +47,7 @@ from predeploy.core.fluid_steady import (
     prompt_tokens,
     solve_open_loop_batch,
     steady_state,
+    step_s,
     steps_s,
 )
 
@@ -86,6 +87,14 @@ class OperatingPoint:
     #: Requests that start together: a burst's first wave, a closed loop's first wave.
     burst_wave: np.ndarray
     closed_wave: np.ndarray
+    #: How far the requests of a wave stay in step: ``sync`` (module docstring), less the
+    #: share of their decoding over which their prefill spreads their starts.
+    wave_sync: np.ndarray
+    #: A finite run (burst, offline run of stated length) in ``W`` waves of ``B`` requests
+    #: ends with a wave of ``r = N − (W − 1)·B`` (``W = 1``, ``r = N`` for other loads), whose
+    #: decode step runs ``r`` sequences: ``last_wave_step_s``.
+    waves: np.ndarray
+    last_wave_step_s: np.ndarray
 
 
 def operating_point(inp: FluidInputs) -> OperatingPoint:
@@ -117,6 +126,15 @@ def operating_point(inp: FluidInputs) -> OperatingPoint:
         np.array([np.ones_like(b_max), waiting.astype(float)]),
         view,
     ).rows()
+    finite = (kind == BURST) | finite_offline
+    waves = np.where(finite, np.ceil(n_prompts / np.maximum(batch, 1.0) - 1e-9), 1.0)
+    # A wave whose prompts take a share of its decoding to prefill starts (and ends) spread
+    # over that share: it stays in step only for the rest.
+    wave_prefill_steps = batch * prompt / np.maximum(steady.budget, 1.0)
+    spread = np.clip(wave_prefill_steps / np.maximum(decode_step_count(inp), 1.0), 0.0, 1.0)
+    last = np.where(finite, n_prompts - (waves - 1.0) * batch, batch)
+    zero = np.zeros_like(last)
+    last_step = step_s(inp, zero, zero, last, last * (prompt + 0.5 * inp.output_tokens))
     # The API server takes requests one at a time: no more than 1/f per second per replica.
     frontend = np.where(inp.served, inp.eff.frontend_s_per_request, 0.0)
     mu = np.minimum(b_max / sat.slot_time, 1.0 / np.maximum(frontend, 1e-12))
@@ -138,6 +156,9 @@ def operating_point(inp: FluidInputs) -> OperatingPoint:
         concurrency=conc,
         burst_wave=np.maximum(np.minimum(n_prompts, b_max), 1.0),
         closed_wave=np.maximum(np.minimum(conc, b_max), 1.0),
+        wave_sync=sync * (1.0 - spread),
+        waves=waves,
+        last_wave_step_s=last_step,
     )
 
 

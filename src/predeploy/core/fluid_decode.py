@@ -431,10 +431,11 @@ def drain_end_s(
     """When a finite run of ``N`` requests (burst, finite offline run) completes, seconds.
 
     The bulk ends at ``T_bulk = max TTFT + (O − 1)·t̄`` (the last request started, decoding
-    the mean output at the running batch's step time ``t̄``). With variable output lengths
-    the run ends later, with its longest request: ``O_max`` = the lognormal output quantile
-    ``1 − 1/(N + 1)`` (expected maximum of ``N`` draws; capped at ``MAX_OUTPUT_FACTOR`` × the
-    mean like the sampler, and at the workload's longest allowed output). It starts at the
+    the mean output at the step time ``t̄`` of the run's last requests, :func:`tail_step_s`).
+    With variable output lengths the run ends later, with its longest request: ``O_max`` =
+    the lognormal output quantile ``1 − 1/(N + 1)`` (expected maximum of ``N`` draws; capped
+    at ``MAX_OUTPUT_FACTOR`` × the mean like the sampler, and at the workload's longest
+    allowed output). It starts at the
     mean TTFT (its queue position is uniform), decodes ``(T_bulk − mean TTFT)/t̄`` tokens
     while the batch is full, and the rest alone at the single-sequence step time
     ``t_1 = t(0, 0, 1, I + O_max/2)``::

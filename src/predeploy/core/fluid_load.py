@@ -14,6 +14,12 @@ the open loop start requests together, so their requests stay in step to a degre
 ``sync = exp(−SYNC_DECAY × CV(output))``; prompts are waiting (a backlog) for bursts, closed
 loops and stated offline runs larger than ``B_max`` and for unsized max-throughput runs.
 
+**Last wave.** A finite run of ``N`` requests in ``W = ⌈N/B⌉`` waves ends with a wave of
+``r = N − (W − 1)·B``, which decodes ``r`` sequences per step: its requests' TPOT and the
+run's end take that step (``last_wave_step_s``) as far as the wave stays in step,
+``wave_sync = sync·(1 − min(1, (B·I/budget)/(O − 1)))`` — a wave whose prompts take a share
+of its decoding to prefill starts, and finishes, spread over that share.
+
 **Request samples.** Request-level percentiles come from a fixed stratified grid
 (``fluid_stats.grid``) over queue position ``k`` (of the run's ``N`` requests), prompt and
 output length (lognormal with the dataset's coefficient of variation) and queueing delay.

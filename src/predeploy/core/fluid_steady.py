@@ -331,22 +331,12 @@ def kv_batch_limit(inp: FluidInputs) -> np.ndarray:
 
 def max_batch(inp: FluidInputs) -> np.ndarray:
     """``B_max``: running sequences the slots, the KV cache and the token budget allow."""
-    return np.asarray(
-        np.maximum(np.minimum(held_batch_limit(inp), token_batch_limit(inp)), 1.0), dtype=float
-    )
-
-
-def held_batch_limit(inp: FluidInputs) -> np.ndarray:
-    """Sequences the engine can hold at once: its slots and its KV cache."""
-    return np.asarray(np.minimum(inp.max_num_seqs, kv_batch_limit(inp)), dtype=float)
-
-
-def token_batch_limit(inp: FluidInputs) -> np.ndarray:
-    """The running batch the token budget sustains: each request needs its prompt prefilled
-    once per ``O`` output tokens, ``max_num_batched_tokens·O/(I + O)``."""
     prompt = prompt_tokens(inp)
     out = np.maximum(inp.output_tokens, 1.0)
-    return np.asarray(inp.max_num_batched_tokens * out / (prompt + out), dtype=float)
+    kv_limit = kv_batch_limit(inp)
+    token_limit = inp.max_num_batched_tokens * out / (prompt + out)
+    limit = np.minimum(np.minimum(inp.max_num_seqs, kv_limit), token_limit)
+    return np.asarray(np.maximum(limit, 1.0), dtype=float)
 
 
 def _slot_time(inp: FluidInputs, batch: np.ndarray, view: RequestView) -> np.ndarray:

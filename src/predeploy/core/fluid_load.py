@@ -138,9 +138,11 @@ def operating_point(inp: FluidInputs) -> OperatingPoint:
     # over that share: it stays in step only for the rest.
     wave_prefill_steps = batch * prompt / np.maximum(steady.budget, 1.0)
     spread = np.clip(wave_prefill_steps / np.maximum(decode_step_count(inp), 1.0), 0.0, 1.0)
-    last = np.where(finite, n_prompts - (waves - 1.0) * batch, batch)
-    zero = np.zeros_like(last)
-    last_step = step_s(inp, zero, zero, last, last * (prompt + 0.5 * inp.output_tokens))
+    last_step = steady.t_dec
+    if np.any(waves > 1.0):
+        last = np.where(finite, n_prompts - (waves - 1.0) * batch, batch)
+        zero = np.zeros_like(last)
+        last_step = step_s(inp, zero, zero, last, last * (prompt + 0.5 * inp.output_tokens))
     # The API server takes requests one at a time: no more than 1/f per second per replica.
     frontend = np.where(inp.served, inp.eff.frontend_s_per_request, 0.0)
     mu = np.minimum(b_max / sat.slot_time, 1.0 / np.maximum(frontend, 1e-12))

@@ -174,20 +174,34 @@ def _load(scenario: CaseScenario) -> LoadSpec:
     return LoadSpec(kind="max_throughput", num_prompts=load.num_prompts)
 
 
+#: The first TensorRT-LLM release whose published max-throughput configurations run MoE models
+#: with attention data-parallel and the experts spread (the perf-overview pages from v1.0 on);
+#: the v0.x pages (``gptManagerBenchmark`` in v0.9/v0.10, ``trtllm-bench`` in v0.17) ran them
+#: tensor-parallel, Mixtral included.
+TRTLLM_WIDE_EP_SINCE = (1, 0)
+
+
 def _wide_ep_harness(sc: CaseScenario, arch: ModelArchitecture, tp: int) -> bool:
     """NVIDIA's published ``trtllm-bench`` max-throughput configurations of MoE models on
     several GPUs run attention data-parallel with the experts spread over the GPUs
     (``enable_attention_dp`` with EP = the GPU count; TensorRT-LLM perf-overview pages, v1.0),
     and so do its MLPerf DeepSeek-R1 submissions; a TensorRT-LLM MoE run on several GPUs in
     those two harnesses is read that way (for MLPerf, which does not disclose the layout, an
-    assumption: one wide-EP group per node)."""
+    assumption: one wide-EP group per node), unless its release predates
+    :data:`TRTLLM_WIDE_EP_SINCE`."""
     in_process = sc.dataset.startswith(IN_PROCESS_DATASET_PREFIX)
-    return (
-        sc.engine == Engine.TRTLLM
-        and arch.is_moe
-        and tp > 1
-        and (sc.load.kind == "max_throughput" or in_process)
-    )
+    if not (sc.engine == Engine.TRTLLM and arch.is_moe and tp > 1):
+        return False
+    if not (sc.load.kind == "max_throughput" or in_process):
+        return False
+    version = _major_minor(sc.engine_version)
+    return version is None or version >= TRTLLM_WIDE_EP_SINCE
+
+
+def _major_minor(version: str | None) -> tuple[int, int] | None:
+    """``(major, minor)`` of a release string that starts with one (``0.17``, ``v1.0 docs``)."""
+    match = re.match(r"v?(\d+)\.(\d+)", (version or "").strip())
+    return (int(match.group(1)), int(match.group(2))) if match else None
 
 
 def scenario_from_case(case: CalibrationCase | CaseScenario, catalog: Catalog) -> ServingScenario:

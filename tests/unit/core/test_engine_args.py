@@ -192,16 +192,28 @@ def test_expert_parallel_flags_spread_the_experts_over_groups(
     assert parse_engine_args(command).unmodelled == ()
 
 
-def test_trtllm_bench_moe_throughput_runs_are_read_as_wide_ep() -> None:
+def _wide_ep(engine: str, load: dict[str, object], version: str) -> bool:
+    case = _moe_case(engine, load, None)
+    case["scenario"]["engine_version"] = version  # type: ignore[index]
     catalog = InMemoryCatalog(gpus=[h100()])
-    offline = {"kind": "max_throughput"}
-    assert prepare(scenario_from_case(parse_case(_moe_case("trtllm", offline, None)), catalog)
-                   ).expert_parallel
-    burst = {"kind": "burst", "num_prompts": 500}
-    assert not prepare(scenario_from_case(parse_case(_moe_case("trtllm", burst, None)), catalog)
-                       ).expert_parallel
-    assert not prepare(scenario_from_case(parse_case(_moe_case("vllm", offline, None)), catalog)
-                       ).expert_parallel
+    return prepare(scenario_from_case(parse_case(case), catalog)).expert_parallel
+
+
+def test_trtllm_bench_moe_throughput_runs_are_read_as_wide_ep() -> None:
+    offline: dict[str, object] = {"kind": "max_throughput"}
+    burst: dict[str, object] = {"kind": "burst", "num_prompts": 500}
+    assert _wide_ep("trtllm", offline, "1.0.0")
+    assert not _wide_ep("trtllm", burst, "1.0.0")
+    assert not _wide_ep("vllm", offline, "v0.11.0")
+
+
+@pytest.mark.parametrize(
+    ("version", "wide"), [("0.10.0", False), ("0.17", False), ("v1.0 docs", True), ("1.2.0", True)]
+)
+def test_trtllm_releases_before_1_0_ran_moe_throughput_tensor_parallel(
+    version: str, wide: bool
+) -> None:
+    assert _wide_ep("trtllm", {"kind": "max_throughput"}, version) is wide
 
 
 def test_multi_step_scheduling_flags() -> None:

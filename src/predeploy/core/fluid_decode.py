@@ -187,8 +187,8 @@ def tpot_samples(
         )
         tpot_wave = col(st.t_dec) + extra / gaps
         tpot_k = np.where(wave.member, tpot_wave, tpot_k)
-    # The last wave of a run in several waves decodes in step (as far as ``sync``) with only
-    # its own requests.
+    # The last wave of a run in several waves decodes with only its own requests, as far as
+    # it stays in step (``wave_sync``).
     late = (req.index >= col((op.waves - 1.0) * op.batch)) & (op.waves > 1.0)[:, None]
     if np.any(late):
         sync = col(op.wave_sync)
@@ -435,10 +435,9 @@ def drain_end_s(
     With variable output lengths the run ends later, with its longest request: ``O_max`` =
     the lognormal output quantile ``1 − 1/(N + 1)`` (expected maximum of ``N`` draws; capped
     at ``MAX_OUTPUT_FACTOR`` × the mean like the sampler, and at the workload's longest
-    allowed output). It starts at the
-    mean TTFT (its queue position is uniform), decodes ``(T_bulk − mean TTFT)/t̄`` tokens
-    while the batch is full, and the rest alone at the single-sequence step time
-    ``t_1 = t(0, 0, 1, I + O_max/2)``::
+    allowed output). It starts at the mean TTFT (its queue position is uniform), decodes
+    ``(T_bulk − mean TTFT)/t̄`` tokens while the batch is full, and the rest alone at the
+    single-sequence step time ``t_1 = t(0, 0, 1, I + O_max/2)``::
 
         T_end = T_bulk + max(0, O_max − 1 − (T_bulk − mean TTFT)/t̄) · t_1
 

@@ -113,7 +113,8 @@ def operating_point(inp: FluidInputs) -> OperatingPoint:
     batch = np.where(kind == CLOSED_LOOP, np.minimum(inp.concurrency, b_max), batch)
     # A burst, and an offline run of a stated number of prompts, never runs more than it has.
     finite_offline = (kind == MAX_THROUGHPUT) & np.isfinite(inp.num_prompts)
-    batch = np.where((kind == BURST) | finite_offline, np.minimum(n_prompts, b_max), batch)
+    finite = (kind == BURST) | finite_offline
+    batch = np.where(finite, np.minimum(n_prompts, b_max), batch)
     view = RequestView.of(inp, b_max)
     open_rate = np.where(kind == OPEN_LOOP, inp.rate_rps, 0.0)
     batch = np.where(kind == OPEN_LOOP, solve_open_loop_batch(inp, open_rate, b_max, view), batch)
@@ -132,7 +133,6 @@ def operating_point(inp: FluidInputs) -> OperatingPoint:
         np.array([np.ones_like(b_max), waiting.astype(float)]),
         view,
     ).rows()
-    finite = (kind == BURST) | finite_offline
     waves = np.where(finite, np.ceil(n_prompts / np.maximum(batch, 1.0) - 1e-9), 1.0)
     # A wave whose prompts take a share of its decoding to prefill starts (and ends) spread
     # over that share: it stays in step only for the rest.

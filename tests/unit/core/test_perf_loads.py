@@ -75,6 +75,28 @@ def _scenario(load: dict[str, object], dataset: str = "fixed") -> ServingScenari
     return scenario_from_case(case, InMemoryCatalog(gpus=[h100()]))
 
 
+def _llama_8b_on_h100(
+    prompt: int | TokenDistribution,
+    output: int | TokenDistribution,
+    load: LoadSpec,
+    *,
+    settings: EngineSettings | None = None,
+    served: bool = True,
+) -> ServingScenario:
+    """Llama 3.1 8B in BF16 on one H100 (lengths given as numbers are fixed)."""
+    return ServingScenario(
+        model_id="m",
+        model=llama_8b(),
+        gpu=h100(),
+        precision=Precision.BF16,
+        prompt_tokens=TokenDistribution.fixed(prompt) if isinstance(prompt, int) else prompt,
+        output_tokens=TokenDistribution.fixed(output) if isinstance(output, int) else output,
+        load=load,
+        engine_settings=settings,
+        served_over_api=served,
+    )
+
+
 def test_a_closed_loop_without_a_request_count_runs_ten_per_client() -> None:
     sc = _scenario({"kind": "concurrency", "value": 32})
     assert sc.load.num_prompts == CLOSED_LOOP_PROMPTS_PER_CLIENT * 32
@@ -84,14 +106,8 @@ def test_a_closed_loop_without_a_request_count_runs_ten_per_client() -> None:
 
 def test_the_first_wave_raises_closed_loop_ttft() -> None:
     def ttft(prompts: int) -> float:
-        sc = ServingScenario(
-            model_id="m",
-            model=llama_8b(),
-            gpu=h100(),
-            precision=Precision.BF16,
-            prompt_tokens=TokenDistribution.fixed(4096),
-            output_tokens=TokenDistribution.fixed(256),
-            load=LoadSpec(kind="concurrency", concurrency=64, num_prompts=prompts),
+        sc = _llama_8b_on_h100(
+            4096, 256, LoadSpec(kind="concurrency", concurrency=64, num_prompts=prompts)
         )
         mean = predict(sc, PARAMS).metrics.ttft_ms.mean
         assert mean is not None
@@ -119,16 +135,9 @@ def test_an_offline_run_never_batches_more_prompts_than_it_has() -> None:
     is the 500 prompts, and the run is timed like a burst of them (one wave, no backlog)."""
 
     def scenario(kind: str) -> ServingScenario:
-        return ServingScenario(
-            model_id="m",
-            model=llama_8b(),
-            gpu=h100(),
-            precision=Precision.BF16,
-            prompt_tokens=TokenDistribution.fixed(128),
-            output_tokens=TokenDistribution.fixed(128),
-            load=LoadSpec(kind=kind, num_prompts=500),
-            served_over_api=False,
-            engine_settings=EngineSettings(max_num_seqs=4096),
+        return _llama_8b_on_h100(
+            128, 128, LoadSpec(kind=kind, num_prompts=500),
+            settings=EngineSettings(max_num_seqs=4096), served=False,
         )
 
     offline, burst = predict_many([scenario("max_throughput"), scenario("burst")], PARAMS)
@@ -146,15 +155,9 @@ def test_the_last_wave_of_a_burst_decodes_with_its_own_batch() -> None:
     """300 fixed-length prompts on 256 slots: the last 44 start when the first wave ends and
     decode in a batch of 44, so the run (throughput, E2E p99) ends as the simulator's does;
     priced at the full batch's step, the throughput was 25 % low."""
-    sc = ServingScenario(
-        model_id="m",
-        model=llama_8b(),
-        gpu=h100(),
-        precision=Precision.BF16,
-        prompt_tokens=TokenDistribution.fixed(128),
-        output_tokens=TokenDistribution.fixed(512),
-        load=LoadSpec(kind="burst", num_prompts=300),
-        engine_settings=EngineSettings(max_num_seqs=256),
+    sc = _llama_8b_on_h100(
+        128, 512, LoadSpec(kind="burst", num_prompts=300),
+        settings=EngineSettings(max_num_seqs=256),
     )
     analytic = predict(sc, PARAMS).metrics
     simulated = predict(sc, PARAMS, mode="simulate", num_requests=300, seed=1).metrics
@@ -170,30 +173,14 @@ def test_a_burst_with_varied_outputs_keeps_its_first_wave_stall() -> None:
             if cv == 0
             else TokenDistribution(kind="lognormal", mean=200, stdev=200 * cv, max=4000)
         )
-        sc = ServingScenario(
-            model_id="m",
-            model=llama_8b(),
-            gpu=h100(),
-            precision=Precision.BF16,
-            prompt_tokens=TokenDistribution.fixed(2000),
-            output_tokens=output,
-            load=LoadSpec(kind="burst", num_prompts=500),
-        )
+        sc = _llama_8b_on_h100(2000, output, LoadSpec(kind="burst", num_prompts=500))
         p99 = predict(sc, PARAMS).metrics.tpot_ms.p99
         assert p99 is not None
         return p99
 
     steady = predict_many(
         [
-            ServingScenario(
-                model_id="m",
-                model=llama_8b(),
-                gpu=h100(),
-                precision=Precision.BF16,
-                prompt_tokens=TokenDistribution.fixed(2000),
-                output_tokens=TokenDistribution.fixed(200),
-                load=LoadSpec(kind="poisson", rate_rps=1.0),
-            )
+            _llama_8b_on_h100(2000, 200, LoadSpec(kind="poisson", rate_rps=1.0))
         ],
         PARAMS,
     )[0].metrics.tpot_ms.p99
@@ -206,15 +193,9 @@ def test_a_burst_with_varied_outputs_keeps_its_first_wave_stall() -> None:
 def _separate_prefill_burst(
     prompt: int, output: TokenDistribution, prompts: int, *, separate_prefill: bool
 ) -> ServingScenario:
-    return ServingScenario(
-        model_id="m",
-        model=llama_8b(),
-        gpu=h100(),
-        precision=Precision.BF16,
-        prompt_tokens=TokenDistribution.fixed(prompt),
-        output_tokens=output,
-        load=LoadSpec(kind="burst", num_prompts=prompts),
-        engine_settings=EngineSettings(separate_prefill_batches=separate_prefill),
+    return _llama_8b_on_h100(
+        prompt, output, LoadSpec(kind="burst", num_prompts=prompts),
+        settings=EngineSettings(separate_prefill_batches=separate_prefill),
     )
 
 
@@ -246,15 +227,7 @@ def _burst(cv: float, prompts: int) -> ServingScenario:
         if cv == 0
         else TokenDistribution(kind="lognormal", mean=200, stdev=200 * cv, max=4000)
     )
-    return ServingScenario(
-        model_id="m",
-        model=llama_8b(),
-        gpu=h100(),
-        precision=Precision.BF16,
-        prompt_tokens=TokenDistribution.fixed(200),
-        output_tokens=output,
-        load=LoadSpec(kind="burst", num_prompts=prompts),
-    )
+    return _llama_8b_on_h100(200, output, LoadSpec(kind="burst", num_prompts=prompts))
 
 
 def test_a_burst_with_varied_outputs_drains_slower_than_a_fixed_one() -> None:
@@ -335,30 +308,12 @@ def test_a_burst_drains_no_longer_than_its_longest_allowed_output() -> None:
     assert capped.metrics.output_tokens_per_s > 1.05 * uncapped.metrics.output_tokens_per_s
 
 
-def _open_loop_8b(
-    prompt: TokenDistribution,
-    output: TokenDistribution,
-    load: LoadSpec,
-    settings: EngineSettings | None = None,
-) -> ServingScenario:
-    return ServingScenario(
-        model_id="m",
-        model=llama_8b(),
-        gpu=h100(),
-        precision=Precision.BF16,
-        prompt_tokens=prompt,
-        output_tokens=output,
-        load=load,
-        engine_settings=settings,
-    )
-
-
 def _stepped(steps: int) -> ServingScenario:
-    return _open_loop_8b(
+    return _llama_8b_on_h100(
         TokenDistribution(kind="lognormal", mean=1000, stdev=500, max=4000),
         TokenDistribution(kind="lognormal", mean=200, stdev=100, max=2000),
         LoadSpec(kind="poisson", rate_rps=8.0),
-        EngineSettings(scheduler_steps=steps),
+        settings=EngineSettings(scheduler_steps=steps),
     )
 
 
@@ -385,11 +340,11 @@ def test_multi_step_scheduling_analytic_median_ttft_agrees_with_the_simulation(
 
 
 def _overlapped(overlap: bool | None, engine: Engine = Engine.TRTLLM) -> ServingScenario:
-    scenario = _open_loop_8b(
+    scenario = _llama_8b_on_h100(
         TokenDistribution(kind="lognormal", mean=1000, stdev=500, max=4000),
         TokenDistribution(kind="lognormal", mean=200, stdev=100, max=2000),
         LoadSpec(kind="poisson", rate_rps=8.0),
-        EngineSettings(overlap_scheduling=overlap),
+        settings=EngineSettings(overlap_scheduling=overlap),
     )
     return scenario.model_copy(update={"engine": engine})
 
@@ -433,7 +388,7 @@ def _long_prompt_open_loop(rate_rps: float, cv: float = 1.0) -> ServingScenario:
         if cv == 1.0
         else LoadSpec(kind="gamma", rate_rps=rate_rps, cv=cv)
     )
-    return _open_loop_8b(
+    return _llama_8b_on_h100(
         TokenDistribution(kind="lognormal", mean=30000, stdev=15000, max=100000),
         TokenDistribution(kind="lognormal", mean=300, stdev=150, max=2000),
         load,

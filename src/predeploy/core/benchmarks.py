@@ -245,8 +245,11 @@ def scenario_from_case(case: CalibrationCase | CaseScenario, catalog: Catalog) -
             )
             or per_node
         )
-    if sc.tp is None and sc.engine == Engine.TRTLLM and arch.is_moe and in_process:
-        tp = max(min(gpu.gpus_per_node, sc.gpu_count) // pp, 1)  # one wide-EP group per node
+    if sc.tp is None and sc.engine == Engine.TRTLLM and arch.is_moe and in_process and tp > 1:
+        # A MoE model that needs several GPUs: one wide-EP group per node (NVIDIA's MLPerf
+        # DeepSeek-R1 layout); one that fits a GPU runs as data-parallel replicas, as every
+        # other undisclosed MLPerf layout is read.
+        tp = max(min(gpu.gpus_per_node, sc.gpu_count) // pp, 1)
     replicas = max(sc.gpu_count // (tp * pp), 1)
     wide_ep = _wide_ep_harness(sc, arch, tp)
     vllm = _historical_vllm_settings(sc, gpu, arch, tp, pp, prompt, output, kv_dtype)

@@ -182,6 +182,33 @@ def test_record_to_scenario_uses_dataset_knowledge_and_chooses_tp() -> None:
     assert sc.kv_cache_dtype.value == "fp8"  # TensorRT-LLM fp8 checkpoints
 
 
+@pytest.mark.parametrize(("total_params_b", "tp", "wide_ep"), [(14.0, 1, False), (300.0, 8, True)])
+def test_an_mlperf_moe_layout_is_one_wide_ep_group_per_node_only_when_one_gpu_is_not_enough(
+    total_params_b: float, tp: int, wide_ep: bool
+) -> None:
+    record = record_of(
+        gpu_count=8,
+        tp=None,
+        precision="fp8",
+        engine="trtllm",
+        input_tokens=None,
+        output_tokens=145,
+        dataset="mlperf-mixtral-8x7b",
+        load={"kind": "max_throughput"},
+        metrics={"output_tokens_per_s": 1.0},
+        source_key="mlperf",
+    )
+    config = {
+        **LLAMA_8B_CONFIG,
+        "total_params_b": total_params_b,
+        "active_params_b": 4.0,
+        "num_experts": 8,
+        "experts_per_tok": 2,
+    }
+    sc = scenario_of_record(record, config)
+    assert (sc.tp, sc.replicas, sc.expert_parallel) == (tp, 8 // tp, wide_ep)
+
+
 def test_records_carry_their_measurement_set_up() -> None:
     aic = scenario_of_record(record_of(source_key="aiconfigurator-silicon"))
     assert aic.harness == Harness.AICONFIGURATOR

@@ -9,7 +9,6 @@ smallest power of two on one node that leaves the KV cache a working share of me
 from __future__ import annotations
 
 import math
-import re
 
 from predeploy.core.cases import CalibrationCase, CaseScenario
 from predeploy.core.catalog import Catalog
@@ -33,7 +32,7 @@ from predeploy.core.types import (
     TokenDistribution,
     VllmSettings,
 )
-from predeploy.core.versions import release
+from predeploy.core.versions import minor_release, release
 
 #: Length used for a side of a llama-bench run that has none (``tg N`` has no prompt, ``pp N``
 #: no output): one token, so the other side dominates.
@@ -194,14 +193,8 @@ def _wide_ep_harness(sc: CaseScenario, arch: ModelArchitecture, tp: int) -> bool
         return False
     if not (sc.load.kind == "max_throughput" or in_process):
         return False
-    version = _major_minor(sc.engine_version)
+    version = minor_release(sc.engine_version)
     return version is None or version >= TRTLLM_WIDE_EP_SINCE
-
-
-def _major_minor(version: str | None) -> tuple[int, int] | None:
-    """``(major, minor)`` of a release string that starts with one (``0.17``, ``v1.0 docs``)."""
-    match = re.match(r"v?(\d+)\.(\d+)", (version or "").strip())
-    return (int(match.group(1)), int(match.group(2))) if match else None
 
 
 def scenario_from_case(case: CalibrationCase | CaseScenario, catalog: Catalog) -> ServingScenario:
@@ -339,10 +332,8 @@ def _vllm_multi_step_chunks(
 
 def _vllm_minor(version: str | None) -> int | None:
     """Minor version of a ``0.x`` vLLM version string (``v0.11.0`` → 11), else ``None``."""
-    if not version:
-        return None
-    match = re.match(r"v?0\.(\d+)", version.strip())
-    return int(match.group(1)) if match else None
+    parsed = minor_release(version)
+    return parsed[1] if parsed is not None and parsed[0] == 0 else None
 
 
 def _historical_vllm_settings(

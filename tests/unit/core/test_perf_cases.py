@@ -52,6 +52,20 @@ def record_of(**fields: object) -> BenchmarkRecord:
     return BenchmarkRecord.model_validate({**base, **fields})
 
 
+def mlperf_trtllm_record(**fields: object) -> BenchmarkRecord:
+    """An MLPerf-style TensorRT-LLM FP8 record on 8 GPUs: layout undisclosed (``tp`` None),
+    input lengths from the dataset; ``fields`` add to or replace any of its values."""
+    base: dict[str, object] = {
+        "gpu_count": 8,
+        "tp": None,
+        "precision": "fp8",
+        "engine": "trtllm",
+        "input_tokens": None,
+        "source_key": "mlperf",
+    }
+    return record_of(**{**base, **fields})
+
+
 def scenario_of_record(
     record: BenchmarkRecord, config: dict[str, Any] = LLAMA_8B_CONFIG
 ) -> ServingScenario:
@@ -153,17 +167,11 @@ def test_every_shared_case_parses(shared_dir: Path) -> None:
 
 
 def test_record_to_scenario_uses_dataset_knowledge_and_chooses_tp() -> None:
-    record = record_of(
-        gpu_count=8,
-        tp=None,
-        precision="fp8",
-        engine="trtllm",
-        input_tokens=None,
+    record = mlperf_trtllm_record(
         output_tokens=294,
         dataset="mlperf-llama2-70b",
         load={"kind": "request_rate", "value": 10.0, "arrival": "poisson"},
         metrics={"ttft_ms_p99": 100.0},
-        source_key="mlperf",
     )
     config = {
         **LLAMA_8B_CONFIG,
@@ -186,17 +194,11 @@ def test_record_to_scenario_uses_dataset_knowledge_and_chooses_tp() -> None:
 def test_an_mlperf_moe_layout_is_one_wide_ep_group_per_node_only_when_one_gpu_is_not_enough(
     total_params_b: float, tp: int, wide_ep: bool
 ) -> None:
-    record = record_of(
-        gpu_count=8,
-        tp=None,
-        precision="fp8",
-        engine="trtllm",
-        input_tokens=None,
+    record = mlperf_trtllm_record(
         output_tokens=145,
         dataset="mlperf-mixtral-8x7b",
         load={"kind": "max_throughput"},
         metrics={"output_tokens_per_s": 1.0},
-        source_key="mlperf",
     )
     config = {
         **LLAMA_8B_CONFIG,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from predeploy.core.versions import release
+from predeploy.core.versions import minor_release, release
 
 
 @pytest.mark.parametrize(
@@ -22,3 +22,18 @@ from predeploy.core.versions import release
 )
 def test_release(text: str | None, parsed: tuple[int, int, int] | None) -> None:
     assert release(text) == parsed
+
+
+@pytest.mark.parametrize(
+    ("text", "parsed"),
+    [
+        ("0.17", (0, 17)),
+        ("v1.0 docs", (1, 0)),
+        ("v0.11.0", (0, 11)),
+        ("1.2.0rc1", (1, 2)),
+        ("TensorRT 10.11, CUDA 12.9", None),
+        (None, None),
+    ],
+)
+def test_minor_release(text: str | None, parsed: tuple[int, int] | None) -> None:
+    assert minor_release(text) == parsed

@@ -5,10 +5,13 @@ sequences and ``K`` KV tokens read takes, per pipeline round (each of ``pp`` sta
 ``1/pp`` of the batch, ``pp`` micro-batches in flight)::
 
     t_linear = smoothmax(weight bytes / (HBM × η_bw),
-                         dense FLOPs / (peak × η_compute) + expert FLOPs / (peak × η_moe))
+                         dense FLOPs / (peak × η_compute) + expert FLOPs / (peak × η_moe(w)))
     t_attn   = smoothmax(KV bytes / (HBM × η_bw), attention FLOPs / (peak16 × η_attn))
     t_stage  = t_linear + t_attn + all-reduces + layers × (t_layer + [eager] t_eager)
     step     = pp × t_stage + (pp − 1) × t_hop + t_step + D × t_seq
+
+The routed experts' matmuls run at ``η_moe(w) = min(1, η_moe · (w / 2048)^0.25)`` for experts
+``w`` intermediate columns wide on one GPU (:func:`expert_gemm_efficiency`).
 
 A step runs eagerly (launching its kernels one by one instead of replaying a captured CUDA
 graph) when it carries prefill or when its decode batch exceeds the engine's largest captured
@@ -198,7 +201,11 @@ class StepCoefficients(Generic[N]):
             dense_s=shape.dense_bytes / hbm,
             expert_s=shape.expert_bytes / hbm,
             token_flop_s=shape.dense_flops_per_token / gemm
-            + shape.expert_flops_per_token / (hw.gemm_flops_per_s * eff.moe_compute_efficiency),
+            + shape.expert_flops_per_token
+            / (
+                hw.gemm_flops_per_s
+                * expert_gemm_efficiency(eff.moe_compute_efficiency, shape.expert_width)
+            ),
             head_flop_s=shape.head_flops_per_token / gemm,
             window_share=kv_window / (kv_global + kv_window),
             window_tokens=shape.window_tokens,
@@ -266,6 +273,26 @@ class StepCoefficients(Generic[N]):
             + np.logical_or(np.greater(p, 0.0), np.greater(d, self.graph_bs)) * self.eager_s
         )
         return np.asarray(pp * stage + self.fixed_s + decode_seqs * self.seq_s)
+
+
+#: Per-GPU width (intermediate columns) of one routed expert's slice at which
+#: ``moe_compute_efficiency`` holds: DeepSeek-V3's 2,048, the fine-grained MoE layout most of
+#: the calibration set's MoE measurements share.
+EXPERT_WIDTH_REFERENCE = 2048.0
+#: Exponent of the expert matmuls' efficiency in that width, ``(w / 2048)^0.25``: a narrow
+#: slice (fine-grained experts, or experts sharded over many GPUs) fills the tensor cores'
+#: tiles worse and spends more of its time permuting tokens than a wide one; Mixtral's
+#: 14,336-column experts run 1.6× as efficiently as DeepSeek's 2,048, a 256-column TP8 shard
+#: 0.59×. Chosen by held-out validation among 0.15, 0.25 and 0.4 (docs/perf-validation.md,
+#: session 23).
+EXPERT_WIDTH_EXPONENT = 0.25
+
+
+def expert_gemm_efficiency(moe_compute_efficiency: Num, expert_width: Num) -> Num:
+    """Share of the tensor peak the routed-expert matmuls reach for experts ``expert_width``
+    columns wide on one GPU (never above 1)."""
+    scale = (np.maximum(expert_width, 1.0) / EXPERT_WIDTH_REFERENCE) ** EXPERT_WIDTH_EXPONENT
+    return np.asarray(np.minimum(moe_compute_efficiency * scale, 1.0))
 
 
 def touched_experts(c: StepCoefficients[Any], tokens: Num) -> Num:

@@ -157,6 +157,9 @@ class StepShape:
     #: (module docstring; the busiest group's excess of touched experts is this times
     #: ``√(q (1 − q))``), 0 when the experts are sharded over every GPU.
     expert_spread: Num = 0.0
+    #: Intermediate width of one routed expert's slice on one GPU (columns of its gate/up
+    #: matmul; 0 for dense models): the full width over the GPUs that shard each expert.
+    expert_width: Num = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,6 +228,9 @@ def step_shape(
         prefill_pair = 4.0 * heads_per_gpu * model.head_dim * attn_layers
         decode_ctx = prefill_pair
     layout = kv_layout(model, tp, pp, kv_cache_dtype, precision, expert_parallel=wide)
+    # Wide EP keeps every expert whole on one GPU; otherwise each is sharded over the tp/g
+    # GPUs of its group.
+    expert_shards = 1 if wide else tp // groups
     moe_layers = (model.num_layers - model.num_dense_layers) / pp if model.is_moe else 0.0
     if wide:
         allreduce_bytes = model.experts_per_token * model.hidden_size * ACTIVATION_BYTES / tp
@@ -255,7 +261,16 @@ def step_shape(
         expert_spread=expected_max_of_normals(groups) * math.sqrt(groups * model.num_experts)
         if groups > 1
         else 0.0,
+        expert_width=expert_width(model) / expert_shards if model.is_moe else 0.0,
     )
+
+
+def expert_width(model: ModelArchitecture) -> float:
+    """Intermediate width of one routed expert (its gate/up matmul's columns):
+    ``moe_intermediate_size``, or what :func:`~predeploy.core.weights.param_breakdown` derives
+    for one expert (``3 × hidden × width`` parameters per MoE layer)."""
+    moe_layers = max(model.num_layers - model.num_dense_layers, 1)
+    return param_breakdown(model).one_expert / (3.0 * model.hidden_size * moe_layers)
 
 
 def hardware_rates(gpu: GpuSpec, precision: Precision, tp: int) -> HardwareRates:

@@ -15,6 +15,7 @@ from predeploy.core.latency import (
     EfficiencyParams,
     RooflineStepCost,
     StepCoefficients,
+    expert_gemm_efficiency,
     step_time,
     touched_experts,
 )
@@ -97,6 +98,51 @@ def test_routed_experts_run_at_their_own_efficiency() -> None:
     # Expert GEMMs slow a MoE prefill down and leave a dense one untouched.
     assert _prefill_s(deepseek_v3(), slow) > 1.2 * _prefill_s(deepseek_v3(), fast)
     assert _prefill_s(llama_70b(), slow) == _prefill_s(llama_70b(), fast)
+
+
+def test_expert_width_is_one_experts_slice_on_one_gpu() -> None:
+    def width(
+        model: ModelArchitecture, tp: int, expert_parallel: bool = False, expert_groups: int = 1
+    ) -> float:
+        cost = RooflineStepCost(
+            model,
+            h100(),
+            Precision.FP8,
+            EfficiencyParams(),
+            tp=tp,
+            expert_parallel=expert_parallel,
+            expert_groups=expert_groups,
+        )
+        return float(cost.shape.expert_width)
+
+    # Mixtral's experts are 14,336 columns wide (here derived from its parameter counts);
+    # tensor parallelism shards each of them.
+    assert width(mixtral(), 1) == pytest.approx(14_336, rel=1e-3)
+    assert width(mixtral(), 2) == pytest.approx(7_168, rel=1e-3)
+    # DeepSeek-V3's 2,048: sharded over 8 GPUs, whole under wide EP or spread over 8 groups.
+    assert width(deepseek_v3(), 8) == pytest.approx(256)
+    assert width(deepseek_v3(), 8, expert_parallel=True) == pytest.approx(2_048)
+    assert width(deepseek_v3(), 8, expert_groups=8) == pytest.approx(2_048)
+    assert width(deepseek_v3(), 8, expert_groups=2) == pytest.approx(512)
+    assert width(llama_70b(), 8) == 0.0
+
+
+def test_wider_experts_run_their_matmuls_closer_to_peak() -> None:
+    # The fitted efficiency holds at DeepSeek's 2,048 columns; it grows as the fourth root of
+    # the width and never passes 1.
+    assert expert_gemm_efficiency(0.3, 2048.0) == pytest.approx(0.3)
+    assert expert_gemm_efficiency(0.3, 14_336.0) == pytest.approx(0.3 * 7**0.25)
+    assert expert_gemm_efficiency(0.3, 256.0) == pytest.approx(0.3 / 8**0.25)
+    assert expert_gemm_efficiency(0.9, 1e6) == 1.0
+    params = EfficiencyParams()
+    prefill = [
+        RooflineStepCost(mixtral(), h100(), Precision.FP8, params, tp=tp).step_time_s(
+            8192, 8192 * 4096.0, 0, 0
+        )
+        for tp in (1, 8)
+    ]
+    # Eight GPUs share the work, but their 1,792-column slices run less efficiently.
+    assert prefill[0] / 8 < prefill[1] < prefill[0]
 
 
 @given(
@@ -238,7 +284,7 @@ def _formula(cost: RooflineStepCost, p: float, a: float, d: float, k: float) -> 
     t_gemm = (
         shape.dense_flops_per_token * tokens + shape.head_flops_per_token * df
     ) / (hw.gemm_flops_per_s * eff.compute_efficiency) + shape.expert_flops_per_token * tokens / (
-        hw.gemm_flops_per_s * eff.moe_compute_efficiency
+        hw.gemm_flops_per_s * expert_gemm_efficiency(eff.moe_compute_efficiency, shape.expert_width)
     )
     t_linear = smooth_max((shape.dense_bytes + experts * shape.expert_bytes) / hbm, t_gemm, n)
     window = shape.kv_window_bytes_per_context_token

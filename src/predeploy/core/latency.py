@@ -180,7 +180,14 @@ class StepCoefficients(Generic[N]):
         sharded = np.greater(tp, 1.0)
         comm_token_s = (
             shape.allreduces_per_stage
-            * allreduce_time_s(shape.allreduce_bytes_per_token, hw, eff.comm_efficiency, 0.0)
+            * allreduce_time_s(
+                shape.allreduce_bytes_per_token,
+                hw,
+                eff.comm_efficiency,
+                0.0,
+                # Wide EP's dispatch/combine are all-to-alls: nothing to reduce in the switch.
+                hw.switch_reduction * (1.0 - shape.expert_parallel),
+            )
         )
         comm_fixed_s = (
             shape.allreduces_per_stage

@@ -65,6 +65,19 @@ LINK_LATENCY_FACTOR: dict[str, float] = {
     "none": 3.3,
 }
 
+#: GPUs whose NVLink switches can reduce all-reduce data in the switch (NVLink SHARP, "NVLS":
+#: third-generation NVSwitch with Hopper and later, within one NVLink domain; NCCL uses it for
+#: all-reduce by default where supported: NVIDIA/nccl#1031, #1286). H200-NVL's bridges and
+#: GH200 have no NVSwitch; A100's second-generation NVSwitch cannot reduce.
+SWITCH_REDUCTION_GPUS = frozenset({"H100-SXM", "H200", "B200", "GB200", "B300"})
+
+#: All-reduce bus bandwidth of NVLink SHARP over the ring's, by GPU count, measured with
+#: nccl-tests on 8x H100 SXM (NVIDIA/nccl#1455, 2-4 GB messages): the ring reaches 365-370 GB/s
+#: at 2-8 GPUs; NVLS the same at 2-4 GPUs and 420, 440, 460, 480 GB/s at 5-8 (NCCL's
+#: maintainer: "On 8 GPUs, you should reach a peak busBw of ~480GB/s", nccl-tests#212).
+#: Assumed the same on Blackwell's NVSwitch (not measured here).
+SWITCH_REDUCTION_GAIN: dict[int, float] = {5: 420 / 370, 6: 440 / 370, 7: 460 / 370, 8: 480 / 370}
+
 #: PCIe Gen4 x16 unidirectional bandwidth, GB/s (PCI-SIG), used when a GPU states no link.
 PCIE_GEN4_GB_S = 32.0
 
@@ -174,6 +187,8 @@ class HardwareRates:
     link_bytes_per_s: Num
     link_latency_factor: Num
     tp: Num
+    #: An all-reduce's speed-up from reduction in the NVLink switch, less 1 (0 without it).
+    switch_reduction: Num = 0.0
 
 
 def step_shape(
@@ -273,6 +288,15 @@ def expert_width(model: ModelArchitecture) -> float:
     return param_breakdown(model).one_expert / (3.0 * model.hidden_size * moe_layers)
 
 
+def switch_reduction_gain(gpu: GpuSpec, tp: int) -> float:
+    """How much faster an all-reduce over ``tp`` GPUs runs with NVLink SHARP than as a ring
+    (1 where the switch cannot reduce, and at GPU counts not measured: up to 4 it gains
+    nothing, beyond one 8-GPU node it is not measured)."""
+    if gpu.name not in SWITCH_REDUCTION_GPUS:
+        return 1.0
+    return SWITCH_REDUCTION_GAIN.get(tp, 1.0)
+
+
 def hardware_rates(gpu: GpuSpec, precision: Precision, tp: int) -> HardwareRates:
     """Peak rates of ``gpu`` for matmuls at ``precision`` (attention runs in 16 bits)."""
     return HardwareRates(
@@ -282,6 +306,7 @@ def hardware_rates(gpu: GpuSpec, precision: Precision, tp: int) -> HardwareRates
         link_bytes_per_s=link_bytes_per_s(gpu),
         link_latency_factor=LINK_LATENCY_FACTOR.get(gpu.interconnect, LINK_LATENCY_FACTOR["pcie"]),
         tp=float(tp),
+        switch_reduction=switch_reduction_gain(gpu, tp) - 1.0,
     )
 
 
@@ -308,14 +333,21 @@ def expected_experts(tokens: Num, num_experts: Num, experts_per_token: Num) -> N
 
 
 def allreduce_time_s(
-    bytes_per_rank: Num, hw: HardwareRates, efficiency: Num, latency_s: Num
+    bytes_per_rank: Num,
+    hw: HardwareRates,
+    efficiency: Num,
+    latency_s: Num,
+    switch_reduction: Num | None = None,
 ) -> Num:
     """All-reduce of ``bytes_per_rank`` over ``tp`` GPUs: the ring's bandwidth term
-    ``2 (tp−1)/tp × bytes / link`` at the achieved ``efficiency``, plus the synchronisation
+    ``2 (tp−1)/tp × bytes / link`` at the achieved ``efficiency``, divided by the speed-up of
+    reduction in the NVLink switch (``HardwareRates.switch_reduction``, or
+    ``switch_reduction`` for collectives it does not apply to), plus the synchronisation
     latency ``latency_s × link factor × (1 + log2 tp) / 2`` (one-shot kernels: one barrier at
     two GPUs, a little more with more peers). Zero for ``tp = 1``."""
     tp = np.maximum(hw.tp, 1.0)
-    bandwidth_s = 2.0 * (tp - 1.0) / tp * bytes_per_rank / hw.link_bytes_per_s / efficiency
+    gain = 1.0 + (hw.switch_reduction if switch_reduction is None else switch_reduction)
+    bandwidth_s = 2.0 * (tp - 1.0) / tp * bytes_per_rank / hw.link_bytes_per_s / efficiency / gain
     sync_s = latency_s * hw.link_latency_factor * (1.0 + np.log2(tp)) / 2.0
     return (bandwidth_s + sync_s) * np.greater(tp, 1.0)
 

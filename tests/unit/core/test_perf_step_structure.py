@@ -30,8 +30,9 @@ from predeploy.core.roofline import (
     kv_read_bytes,
     roofline_floor_s,
     smooth_max,
+    switch_reduction_gain,
 )
-from predeploy.core.types import ModelArchitecture, Precision
+from predeploy.core.types import GpuSpec, ModelArchitecture, Precision
 from predeploy.core.workload import EfficiencyArrays
 
 MODELS = {
@@ -211,8 +212,10 @@ def test_allreduce_time_grows_with_tensor_parallelism_and_slower_links(
     latency: float, tokens: int
 ) -> None:
     nbytes = tokens * 8192 * 2.0
+    # A ring all-reduce (no reduction in the switch: an H100 renamed out of the NVLS set).
+    ring = h100().model_copy(update={"name": "H100-ring"})
     times = [
-        allreduce_time_s(nbytes, hardware_rates(h100(), Precision.BF16, tp), 0.7, latency)
+        allreduce_time_s(nbytes, hardware_rates(ring, Precision.BF16, tp), 0.7, latency)
         for tp in (1, 2, 4, 8)
     ]
     assert times[0] == 0.0
@@ -220,6 +223,32 @@ def test_allreduce_time_grows_with_tensor_parallelism_and_slower_links(
     nvlink = allreduce_time_s(0.0, hardware_rates(h100(), Precision.BF16, 4), 0.7, latency)
     pcie = allreduce_time_s(0.0, hardware_rates(l4(), Precision.BF16, 4), 0.7, latency)
     assert pcie > nvlink > 0.0
+
+
+def test_nvlink_sharp_speeds_up_all_reduces_of_five_to_eight_gpus() -> None:
+    ring = h100().model_copy(update={"name": "H100-ring"})
+    nbytes = 8192 * 8192 * 2.0
+
+    def bandwidth_s(gpu: GpuSpec, tp: int) -> float:
+        return float(allreduce_time_s(nbytes, hardware_rates(gpu, Precision.BF16, tp), 0.7, 0.0))
+
+    # NCCL's measured bus bandwidths on 8x H100: the ring's 370 GB/s at 2-8 GPUs, NVLS the
+    # same up to 4 GPUs and 480 GB/s at 8.
+    assert switch_reduction_gain(h100(), 4) == 1.0 == switch_reduction_gain(l4(), 8)
+    assert switch_reduction_gain(h100(), 8) == pytest.approx(480 / 370)
+    assert bandwidth_s(h100(), 4) == pytest.approx(bandwidth_s(ring, 4))
+    assert bandwidth_s(h100(), 8) == pytest.approx(bandwidth_s(ring, 8) * 370 / 480)
+    # So 8 GPUs reduce the same bytes faster than 4 (algorithm bandwidth 274 against 247 GB/s).
+    assert bandwidth_s(h100(), 8) < bandwidth_s(h100(), 4)
+    # Wide EP's dispatch and combine are all-to-alls, which the switch cannot reduce.
+    def comm_token_s(model: ModelArchitecture, gpu: GpuSpec, wide: bool) -> float:
+        cost = RooflineStepCost(
+            model, gpu, Precision.FP8, EfficiencyParams(), tp=8, expert_parallel=wide
+        )
+        return float(cost.coefficients.comm_token_s)
+
+    assert comm_token_s(deepseek_v3(), h100(), True) == comm_token_s(deepseek_v3(), ring, True)
+    assert comm_token_s(llama_70b(), h100(), False) < comm_token_s(llama_70b(), ring, False)
 
 
 @given(

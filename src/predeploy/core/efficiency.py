@@ -86,7 +86,9 @@ class EfficiencyParams(FrozenModel):
       large batches (compute-bound kernels).
     * ``moe_compute_efficiency``: the same for the routed experts of mixture-of-experts layers
       (grouped GEMMs over ``T·k/E`` tokens per expert, token permutation, load imbalance between
-      experts): lower than a dense GEMM of the same FLOPs.
+      experts): lower than a dense GEMM of the same FLOPs. Stated for a 2,048-column slice of an
+      expert on one GPU; :func:`~predeploy.core.latency.expert_gemm_efficiency` scales it by
+      the slice's width.
     * ``attention_efficiency``: achieved share of 16-bit tensor peak in prefill attention.
     * ``comm_efficiency``: achieved share of link bandwidth in tensor-parallel all-reduces.
     * ``allreduce_latency_s``: synchronisation latency of one small tensor-parallel

@@ -276,16 +276,13 @@ def step_shape(
         expert_spread=expected_max_of_normals(groups) * math.sqrt(groups * model.num_experts)
         if groups > 1
         else 0.0,
-        expert_width=expert_width(model) / expert_shards if model.is_moe else 0.0,
+        # One expert's parameters per MoE layer are 3 × hidden × width (gate, up, down).
+        expert_width=parts.one_expert
+        / (3.0 * model.hidden_size * max(model.num_layers - model.num_dense_layers, 1))
+        / expert_shards
+        if model.is_moe
+        else 0.0,
     )
-
-
-def expert_width(model: ModelArchitecture) -> float:
-    """Intermediate width of one routed expert (its gate/up matmul's columns):
-    ``moe_intermediate_size``, or what :func:`~predeploy.core.weights.param_breakdown` derives
-    for one expert (``3 × hidden × width`` parameters per MoE layer)."""
-    moe_layers = max(model.num_layers - model.num_dense_layers, 1)
-    return param_breakdown(model).one_expert / (3.0 * model.hidden_size * moe_layers)
 
 
 def switch_reduction_gain(gpu: GpuSpec, tp: int) -> float:

@@ -61,6 +61,19 @@ contexts at a small batch spread the ITL tail. Likewise a prefill-carrying step 
 arriving prompt's chunk: its quantile prices the chunk at the prompts' lognormal quantile (most
 prompts are shorter than the mean, a few much longer).
 
+**Drain.** A burst's batch is full only while its queue lasts. Once the queue is empty the
+batch drains as its requests finish: with dispersed outputs (ShareGPT's CV 2) most of a
+burst's decode steps run small batches, and its ITL median is a small batch's step (the
+simulation of GPUStack's Qwen3-14B SGLang burst: median decode batch 25 of 597 slots). A
+random token of lognormal outputs (mean 1, CV ``c``) at position ``p`` (density ``S(p)``)
+sees the share ``S(p)`` of its wave still decoding, so ``P(share ≤ S(k)) = E[(X − k)⁺] =
+Φ(σ − z) − e^{σz − σ²/2}·(1 − Φ(z))`` at ``k = e^{σz − σ²/2}``
+(:func:`~predeploy.core.fluid_stats.drain_seen_share`). Tokens decoded before the queue
+empties see the full wave ``B``: all but ``1 − B·s*/N`` of them, where ``B·F(s*) = N − B``
+(``N < 2B``), or all but the last wave's residual outputs, ``B(1 + c²)/(2N)``, for many
+waves. The decode part of a burst's ITL takes its quantiles from that mixture; its mean, and
+the TPOT and throughput, are unchanged.
+
 **Drain tail.** A finite run ends with its longest request (:func:`drain_end_s`).
 """
 
@@ -76,6 +89,7 @@ from predeploy.core.fluid_stats import (
     PERCENTILES,
     clamp,
     columns,
+    drain_seen_share,
     grid,
     grid_normal,
     lognormal_factor,
@@ -94,6 +108,10 @@ from predeploy.core.fluid_steady import (
     steps_s,
 )
 from predeploy.core.poisson_counts import MAX_CLUSTER_RATIO, cluster_count_quantiles
+
+#: Largest share of a first wave's slots a burst's queue may need refilled for the
+#: single-drain form (beyond, ``N ≥ 2B``, the many-wave form applies).
+MAX_REFILL_SHARE = 0.999
 
 #: Cap on an output length as a multiple of the dataset mean, as the request sampler's
 #: (``core.datasets.token_distribution`` truncates its lognormal at 20 × the mean, or at the
@@ -392,7 +410,10 @@ def _open_loop_step_quantiles(
     are shorter than the mean), at most the token budget; ``t_mix`` for fixed prompts."""
     st = op.steady
     open_loop = op.kind == OPEN_LOOP
+    draining = (op.kind == BURST) & (inp.output_cv > 0)
     if not np.any(open_loop):
+        if np.any(draining):
+            return _drain_decode_quantiles(inp, op, decode_level, draining), st.t_mix
         return st.t_dec, st.t_mix
     prompt = prompt_tokens(inp)
     out_tokens = np.maximum(inp.output_tokens, 1.0)
@@ -416,8 +437,42 @@ def _open_loop_step_quantiles(
         (chunk + zero, chunk * size / 2.0 + zero, seen + zero, seen * context + zero),
     )
     low = np.where(open_loop, np.maximum(spread, st.t_dec), st.t_dec)
+    if np.any(draining):
+        low = np.where(draining, _drain_decode_quantiles(inp, op, decode_level, draining), low)
     mid = np.where(open_loop & (inp.prompt_cv > 0), mixed, st.t_mix)
     return np.asarray(low, dtype=float), np.asarray(mid, dtype=float)
+
+
+def _drain_decode_quantiles(
+    inp: FluidInputs, op: OperatingPoint, decode_level: np.ndarray, draining: np.ndarray
+) -> np.ndarray:
+    """A burst's decode-step time at ``decode_level`` of its decode gaps (module docstring,
+    "Drain"): the step of the batch a gap at that level sees, never above ``t_dec``."""
+    st = op.steady
+    wave = np.maximum(op.burst_wave, 1.0)
+    n = np.maximum(op.num_prompts, 1.0)
+    # The queue empties at step s* (in mean outputs), when the first wave's completions have
+    # freed the N − B slots the rest need: B·F(s*) = N − B; until then every step decodes B.
+    refill = np.clip((n - wave) / wave, 0.0, MAX_REFILL_SHARE)
+    s_star = lognormal_factor(refill, inp.output_cv) * (refill > 0)
+    drain_share = np.where(
+        n < 2.0 * wave,
+        np.clip(1.0 - wave * s_star / n, 0.0, 1.0),
+        # Many waves: the last wave's residual outputs, E[X²]/(2E[X]) each, of N·E[X].
+        np.minimum(1.0, wave * (1.0 + inp.output_cv**2) / (2.0 * n)),
+    )
+    levels = np.atleast_2d(decode_level)
+    share = np.ones(np.broadcast_shapes(levels.shape, wave.shape))
+    for j in np.flatnonzero(draining):
+        level = levels[:, j] if levels.shape[1] > 1 else levels[:, 0]
+        share[:, j] = drain_seen_share(
+            np.minimum(level / max(drain_share[j], 1e-12), 1.0), float(inp.output_cv[j])
+        )
+    count = np.maximum(wave * share, 1.0)
+    context = prompt_tokens(inp) + 0.5 * np.maximum(inp.output_tokens, 1.0)
+    zero = np.zeros_like(count)
+    decode, _ = steps_s(inp, (zero, zero, count, count * context), (zero, zero, zero, zero))
+    return np.asarray(np.where(draining, np.minimum(decode, st.t_dec), st.t_dec), dtype=float)
 
 
 def drain_end_s(

@@ -13,8 +13,10 @@ from predeploy.core.fluid_stats import (
     PERCENTILES,
     SCALAR_QUANTILE_MAX_VALUES,
     clamp,
+    drain_seen_share,
     first_match,
     latency_stats,
+    normal_cdf,
     normal_quantile,
 )
 
@@ -75,3 +77,26 @@ def test_latency_stats_are_numpy_percentiles() -> None:
         assert out[f"ttft_ms_{label}"] == pytest.approx(
             np.percentile(samples, q, axis=1), rel=1e-12
         )
+
+
+def test_normal_cdf_matches_the_standard_library() -> None:
+    xs = np.linspace(-6.0, 6.0, 97)
+    expected = [statistics.NormalDist().cdf(float(x)) for x in xs]
+    assert normal_cdf(xs) == pytest.approx(expected, abs=2e-7)
+
+
+@pytest.mark.parametrize("cv", [0.5, 1.0, 2.0])
+def test_a_draining_wave_is_seen_as_a_sampled_one_is(cv: float) -> None:
+    """A random token of a wave of lognormal outputs sees the share S(p) still decoding:
+    the closed form against a seeded sample of the same (length-biased) tokens."""
+    rng = np.random.default_rng(7)
+    sigma = np.sqrt(np.log1p(cv * cv))
+    outputs = np.sort(np.exp(sigma * rng.standard_normal(200_000) - sigma * sigma / 2))
+    token = rng.choice(outputs.size, 100_000, p=outputs / outputs.sum())
+    position = rng.random(100_000) * outputs[token]
+    seen = 1.0 - np.searchsorted(outputs, position) / outputs.size
+    levels = np.array([0.1, 0.25, 0.5, 0.75, 0.9])
+    assert drain_seen_share(levels, cv) == pytest.approx(np.quantile(seen, levels), abs=0.02)
+    shares = drain_seen_share(np.linspace(0.0, 1.0, 11), cv)
+    assert np.all(np.diff(shares) >= 0) and shares[-1] == pytest.approx(1.0, abs=1e-3)
+    assert np.all(drain_seen_share(levels, 0.0) == 1.0)

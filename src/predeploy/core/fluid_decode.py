@@ -69,10 +69,10 @@ random token of lognormal outputs (mean 1, CV ``c``) at position ``p`` (density 
 sees the share ``S(p)`` of its wave still decoding, so ``P(share ≤ S(k)) = E[(X − k)⁺] =
 Φ(σ − z) − e^{σz − σ²/2}·(1 − Φ(z))`` at ``k = e^{σz − σ²/2}``
 (:func:`~predeploy.core.fluid_stats.drain_seen_share`). Tokens decoded before the queue
-empties see the full wave ``B``: all but ``1 − B·s*/N`` of them, where ``B·F(s*) = N − B``
-(``N < 2B``), or all but the last wave's residual outputs, ``B(1 + c²)/(2N)``, for many
-waves. The decode part of a burst's ITL takes its quantiles from that mixture; its mean, and
-the TPOT and throughput, are unchanged.
+empties see the full wave ``B``; the drain's share of the tokens is ``1 − B·s*/N``, where
+``B·F(s*) = N − B`` (``N < 2B``), or the last wave's residual outputs, ``B(1 + c²)/(2N)``,
+for many waves. The decode part of a burst's ITL takes its quantiles from that mixture; its
+mean, and the TPOT and throughput, are unchanged.
 
 **Drain tail.** A finite run ends with its longest request (:func:`drain_end_s`).
 """

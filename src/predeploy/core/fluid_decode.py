@@ -412,9 +412,10 @@ def _open_loop_step_quantiles(
     open_loop = op.kind == OPEN_LOOP
     draining = (op.kind == BURST) & (inp.output_cv > 0)
     if not np.any(open_loop):
+        low = st.t_dec
         if np.any(draining):
-            return _drain_decode_quantiles(inp, op, decode_level, draining), st.t_mix
-        return st.t_dec, st.t_mix
+            low = np.where(draining, _drain_decode_quantiles(inp, op, decode_level, draining), low)
+        return np.asarray(low, dtype=float), st.t_mix
     prompt = prompt_tokens(inp)
     out_tokens = np.maximum(inp.output_tokens, 1.0)
     others = np.maximum(op.batch, 0.0)
@@ -447,7 +448,8 @@ def _drain_decode_quantiles(
     inp: FluidInputs, op: OperatingPoint, decode_level: np.ndarray, draining: np.ndarray
 ) -> np.ndarray:
     """A burst's decode-step time at ``decode_level`` of its decode gaps (module docstring,
-    "Drain"): the step of the batch a gap at that level sees, never above ``t_dec``."""
+    "Drain"): the step of the batch a gap at that level sees, never above ``t_dec`` (callers
+    take it where ``draining``)."""
     st = op.steady
     wave = np.maximum(op.burst_wave, 1.0)
     n = np.maximum(op.num_prompts, 1.0)
@@ -462,17 +464,17 @@ def _drain_decode_quantiles(
         np.minimum(1.0, wave * (1.0 + inp.output_cv**2) / (2.0 * n)),
     )
     levels = np.atleast_2d(decode_level)
-    share = np.ones(np.broadcast_shapes(levels.shape, wave.shape))
+    shape = np.broadcast_shapes(levels.shape, wave.shape)
+    levels = np.broadcast_to(levels, shape)
+    share = np.ones(shape)
     for j in np.flatnonzero(draining):
-        level = levels[:, j] if levels.shape[1] > 1 else levels[:, 0]
         share[:, j] = drain_seen_share(
-            np.minimum(level / max(drain_share[j], 1e-12), 1.0), float(inp.output_cv[j])
+            np.minimum(levels[:, j] / max(drain_share[j], 1e-12), 1.0), float(inp.output_cv[j])
         )
     count = np.maximum(wave * share, 1.0)
     context = prompt_tokens(inp) + 0.5 * np.maximum(inp.output_tokens, 1.0)
-    zero = np.zeros_like(count)
-    decode, _ = steps_s(inp, (zero, zero, count, count * context), (zero, zero, zero, zero))
-    return np.asarray(np.where(draining, np.minimum(decode, st.t_dec), st.t_dec), dtype=float)
+    decode = step_s(inp, np.zeros(shape), np.zeros(shape), count, count * context)
+    return np.asarray(np.minimum(decode, st.t_dec), dtype=float)
 
 
 def drain_end_s(

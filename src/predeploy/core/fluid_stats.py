@@ -16,6 +16,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from predeploy.core.occupancy import normal_cdf
+
 #: Samples per scenario for request-level distributions (TTFT/E2E percentiles).
 GRID_POINTS = 128
 
@@ -128,22 +130,10 @@ def normal_quantile(p: np.ndarray) -> np.ndarray:
     return out
 
 
-#: Abramowitz & Stegun 7.1.26: erf(x) ≈ 1 − (a1 t + … + a5 t⁵) e^(−x²), t = 1/(1 + p x),
-#: absolute error under 1.5e-7 (Handbook of Mathematical Functions, 1964).
-_ERF_P = 0.3275911
-_ERF_A = (1.061405429, -1.453152027, 1.421413741, -0.284496736, 0.254829592, 0.0)
-
-
-def normal_cdf(x: np.ndarray) -> np.ndarray:
-    """Standard normal Φ(x), elementwise (:data:`_ERF_A`'s erf)."""
-    u = np.abs(np.asarray(x, dtype=float)) / np.sqrt(2.0)
-    t = 1.0 / (1.0 + _ERF_P * u)
-    erf = 1.0 - np.polyval(_ERF_A, t) * np.exp(-u * u)
-    return np.asarray(0.5 * (1.0 + np.sign(x) * erf), dtype=float)
-
-
-#: Standard normal quantiles on which :func:`drain_seen_share` tabulates a drain.
+#: Standard normal quantiles on which :func:`drain_seen_share` tabulates a drain, and the
+#: share of a wave still decoding at each, ``1 − Φ(z)``.
 _DRAIN_Z = np.linspace(-6.0, 6.0, 241)
+_DRAIN_SEEN = 1.0 - normal_cdf(_DRAIN_Z)
 
 
 def drain_seen_share(level: np.ndarray, cv: float) -> np.ndarray:
@@ -156,8 +146,7 @@ def drain_seen_share(level: np.ndarray, cv: float) -> np.ndarray:
     if cv <= 0:
         return np.ones_like(np.asarray(level, dtype=float))
     sigma = float(np.sqrt(np.log1p(cv * cv)))
-    z = _DRAIN_Z
-    seen = 1.0 - normal_cdf(z)
+    z, seen = _DRAIN_Z, _DRAIN_SEEN
     below = normal_cdf(sigma - z) - np.exp(sigma * z - 0.5 * sigma * sigma) * seen
     # ``below`` falls as z rises: interpolate on the reversed grid.
     return np.asarray(np.interp(level, below[::-1], seen[::-1]), dtype=float)

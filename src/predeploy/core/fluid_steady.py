@@ -33,6 +33,7 @@ from dataclasses import dataclass, field, fields, is_dataclass
 import numpy as np
 
 from predeploy.core.latency import ParamArrays, StepCoefficients
+from predeploy.core.occupancy import normal_cdf
 from predeploy.core.roofline import HardwareRates, Num, StepShape
 
 #: Prompt tokens recomputed per output token when the KV cache limits the running batch of an
@@ -216,16 +217,6 @@ def _request_view(view: RequestView, batch: np.ndarray) -> tuple[np.ndarray, np.
     seen = np.where(view.open_loop, seen, batch)
     others = np.where(view.open_loop, np.maximum(seen - 1.0, np.minimum(batch, seen)), batch)
     return seen, others
-
-
-def normal_cdf(x: np.ndarray) -> np.ndarray:
-    """Standard normal CDF, Φ(x) = ½·erfc(−x/√2) (Abramowitz-Stegun 7.1.26, |error| < 1.5e-7)."""
-    z = np.abs(x) / np.sqrt(2.0)
-    t = 1.0 / (1.0 + 0.3275911 * z)
-    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027
-                + t * 1.061405429))))
-    erfc = poly * np.exp(-z * z)
-    return np.asarray(np.where(x >= 0, 1.0 - 0.5 * erfc, 0.5 * erfc), dtype=float)
 
 
 def steady_state(

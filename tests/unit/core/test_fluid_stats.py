@@ -16,9 +16,9 @@ from predeploy.core.fluid_stats import (
     drain_seen_share,
     first_match,
     latency_stats,
-    normal_cdf,
     normal_quantile,
 )
+from predeploy.core.occupancy import normal_cdf
 
 
 def test_normal_quantile_known_values() -> None:

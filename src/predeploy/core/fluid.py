@@ -57,6 +57,7 @@ from predeploy.core.fluid_steady import (
     STATIC_BATCH,
     FluidInputs,
     SteadyState,
+    decode_context,
     max_batch,
     single_stream,
     steady_state,
@@ -99,9 +100,8 @@ def evaluate(inp: FluidInputs, grid_points: int | None = None) -> FluidResult:
     metrics["output_tokens_per_s"] = total_rps * inp.output_tokens
     metrics["total_tokens_per_s"] = total_rps * (inp.output_tokens + inp.prompt_tokens)
     metrics.update(single_stream(inp))
-    kv_used = (
-        op.batch * (op.prompt + 0.5 * inp.output_tokens) / np.maximum(inp.kv_capacity_tokens, 1.0)
-    )
+    kv_tokens = op.batch * decode_context(op.prompt, inp.output_tokens)
+    kv_used = kv_tokens / np.maximum(inp.kv_capacity_tokens, 1.0)
     queue = np.where(op.kind == CLOSED_LOOP, np.maximum(op.concurrency - op.max_batch, 0.0), 0.0)
     return FluidResult(
         metrics=metrics,

@@ -103,6 +103,7 @@ from predeploy.core.fluid_steady import (
     OPEN_LOOP,
     STATIC_BATCH,
     FluidInputs,
+    decode_context,
     prompt_tokens,
     step_s,
     steps_s,
@@ -151,7 +152,7 @@ def first_wave(inp: FluidInputs, op: OperatingPoint, req: RequestGrid) -> FirstW
         kind == CLOSED_LOOP, op.closed_wave, np.where(unsized, op.max_batch, op.burst_wave)
     )
     wave_tokens = np.minimum(st.budget, np.maximum(wave_size * prompt, prompt))
-    kv_now = op.batch * (prompt + 0.5 * inp.output_tokens)
+    kv_now = op.batch * decode_context(prompt, inp.output_tokens)
     t_wave = step_s(inp, wave_tokens, wave_tokens * prompt / 2.0, op.batch, kv_now)
     frac = np.mod(kb, col(wave_size)) / col(wave_size)
     n_prompts = op.num_prompts
@@ -472,7 +473,7 @@ def _drain_decode_quantiles(
             np.minimum(levels[:, j] / max(drain_share[j], 1e-12), 1.0), float(inp.output_cv[j])
         )
     count = np.maximum(wave * share, 1.0)
-    context = prompt_tokens(inp) + 0.5 * np.maximum(inp.output_tokens, 1.0)
+    context = decode_context(prompt_tokens(inp), np.maximum(inp.output_tokens, 1.0))
     decode = step_s(inp, np.zeros(shape), np.zeros(shape), count, count * context)
     return np.asarray(np.minimum(decode, st.t_dec), dtype=float)
 

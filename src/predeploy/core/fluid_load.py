@@ -48,6 +48,7 @@ from predeploy.core.fluid_steady import (
     FluidInputs,
     RequestView,
     SteadyState,
+    decode_context,
     decode_step_count,
     max_batch,
     prompt_tokens,
@@ -142,7 +143,7 @@ def operating_point(inp: FluidInputs) -> OperatingPoint:
     if np.any(waves > 1.0):
         last = np.where(finite, n_prompts - (waves - 1.0) * batch, batch)
         zero = np.zeros_like(last)
-        last_step = step_s(inp, zero, zero, last, last * (prompt + 0.5 * inp.output_tokens))
+        last_step = step_s(inp, zero, zero, last, last * decode_context(prompt, inp.output_tokens))
     # The API server takes requests one at a time: no more than 1/f per second per replica.
     frontend = np.where(inp.served, inp.eff.frontend_s_per_request, 0.0)
     mu = np.minimum(b_max / sat.slot_time, 1.0 / np.maximum(frontend, 1e-12))
@@ -223,7 +224,7 @@ def static_batch(inp: FluidInputs, op: OperatingPoint) -> StaticBatch:
         return StaticBatch(zero, zero, [zero] * len(PERCENTILES))
     prompt = op.prompt
     points = [(b * prompt, b * prompt**2 / 2.0, zero, zero)]
-    points.append((zero, zero, b, b * (prompt + 0.5 * inp.output_tokens)))
+    points.append((zero, zero, b, b * decode_context(prompt, inp.output_tokens)))
     points += [
         (zero, zero, b, b * (prompt + q / 100.0 * op.decode_steps)) for q in PERCENTILES.values()
     ]

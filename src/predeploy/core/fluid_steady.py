@@ -148,6 +148,12 @@ def prompt_tokens(inp: FluidInputs) -> np.ndarray:
     return np.asarray(np.maximum(inp.prompt_tokens, 1.0), dtype=float)
 
 
+def decode_context(prompt: np.ndarray | float, output_tokens: np.ndarray) -> np.ndarray:
+    """Mean tokens of context a decoding request reads: its prompt and, at a uniform position
+    in its output, half its output."""
+    return np.asarray(prompt + 0.5 * output_tokens, dtype=float)
+
+
 def decode_step_count(inp: FluidInputs) -> np.ndarray:
     return np.asarray(np.maximum(inp.output_tokens - 1.0, 0.0), dtype=float)
 
@@ -249,8 +255,8 @@ def steady_state(
     chunk = sync * chunk_sync + (1.0 - sync) * chunk_async
     chunk = np.where(inp.separate_prefill_batches & (np.asarray(backlog) > 0), budget, chunk)
     share = np.clip(mean_prefill / chunk, 0.0, 1.0)
-    kv = seen * (prompt + 0.5 * inp.output_tokens)
-    kv_running = batch * (prompt + 0.5 * inp.output_tokens)
+    kv = seen * decode_context(prompt, inp.output_tokens)
+    kv_running = batch * decode_context(prompt, inp.output_tokens)
     zero = np.zeros_like(batch)
     pairs = budget * prompt / 2.0
     t_dec, t_mix, t_full, t_pairs, t_pairs_doubled = steps_s(
@@ -339,7 +345,7 @@ def _slot_time(inp: FluidInputs, batch: np.ndarray, view: RequestView) -> np.nda
     mean_prefill = others * prompt / out
     chunk = np.minimum(budget, np.maximum(prompt, inp.scheduler_steps * mean_prefill))
     share = np.clip(mean_prefill / chunk, 0.0, 1.0)
-    kv = seen * (prompt + 0.5 * inp.output_tokens)
+    kv = seen * decode_context(prompt, inp.output_tokens)
     zero = np.zeros_like(batch)
     pairs = chunk * prefill_context_tokens(inp)
     t_dec, t_mix = steps_s(inp, (zero, zero, seen, kv), (chunk, pairs, seen, kv))
@@ -420,7 +426,7 @@ def single_stream(inp: FluidInputs) -> dict[str, np.ndarray]:
     size = prompt / chunks
     decode_s, chunk_s = steps_s(
         inp,
-        (zero, zero, one, prompt + 0.5 * inp.output_tokens),
+        (zero, zero, one, decode_context(prompt, inp.output_tokens)),
         (size, prompt * size / 2.0, zero, zero),
     )
     prefill_s = chunks * chunk_s

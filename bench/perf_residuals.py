@@ -41,7 +41,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from predeploy.core.calibration import fit, to_parameter_set
+from predeploy.core.calibration import MAX_ITERATIONS, fit, to_parameter_set
 from predeploy.core.calibration_problem import Measurement, build_problem
 from predeploy.core.scoring import family
 from predeploy.core.validation import config_fold, predictions
@@ -301,7 +301,7 @@ def summary(title: str, items: Sequence[Residual]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", nargs="+", default=["insample"], choices=SPLITS)
-    parser.add_argument("--iterations", type=int, default=20)
+    parser.add_argument("--iterations", type=int, default=MAX_ITERATIONS)
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--params", type=Path, help="in-sample: use this parameter file")
     parser.add_argument("--cache", type=Path, help="directory for each split's predictions")

@@ -29,6 +29,7 @@ import time
 from pathlib import Path
 
 from perf_residuals import AIC, measurements, run_split
+from predeploy.core.calibration import MAX_ITERATIONS
 from predeploy.core.scoring import Score, render, score
 from predeploy.core.validation import (
     SPLIT_CHOICES,
@@ -71,7 +72,7 @@ def main() -> None:
     parser.add_argument("--include-aiconfigurator", action="store_true")
     parser.add_argument("--aiconfigurator-by-gpu", action="store_true")
     parser.add_argument("--jobs", type=int, default=1, help="parallel fits (AIConfigurator split)")
-    parser.add_argument("--iterations", type=int, default=20)
+    parser.add_argument("--iterations", type=int, default=MAX_ITERATIONS)
     parser.add_argument("--markdown", type=Path)
     parser.add_argument("--accuracy-out", type=Path, help="write the error bands here")
     args = parser.parse_args()

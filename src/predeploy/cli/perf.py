@@ -19,6 +19,7 @@ from predeploy.cli.common import (
     plain,
     print_json,
 )
+from predeploy.core.calibration import MAX_ITERATIONS
 from predeploy.core.fit_advice import FitAlternative, FitChange
 from predeploy.core.perf import LATENCY_NAMES
 from predeploy.core.scoring import render
@@ -402,7 +403,9 @@ def fit_command(
     output: Annotated[
         Path | None, typer.Option(help="Where to write the parameters (default: shipped file).")
     ] = None,
-    iterations: Annotated[int, typer.Option(min=1, help="Levenberg-Marquardt iterations.")] = 30,
+    iterations: Annotated[
+        int, typer.Option(min=1, help="Levenberg-Marquardt iterations at most.")
+    ] = MAX_ITERATIONS,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Fit the efficiency parameters on the knowledge base's benchmark records."""
@@ -462,7 +465,7 @@ def validate_command(
     include_aiconfigurator: Annotated[
         bool, typer.Option(help="Also score the AIConfigurator silicon rows.")
     ] = False,
-    iterations: Annotated[int, typer.Option(min=1, help="Iterations per fit.")] = 20,
+    iterations: Annotated[int, typer.Option(min=1, help="Iterations per fit.")] = MAX_ITERATIONS,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Held-out accuracy of the calibrated model, scored like score_perf.py."""
@@ -500,7 +503,7 @@ def accuracy_command(
         typer.Option(help="The bands file to show, or with --rebuild to write (default: the "
                      "shipped one)."),
     ] = None,
-    iterations: Annotated[int, typer.Option(min=1, help="Iterations per fit.")] = 20,
+    iterations: Annotated[int, typer.Option(min=1, help="Iterations per fit.")] = MAX_ITERATIONS,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """The held-out error bands every prediction is shown with."""

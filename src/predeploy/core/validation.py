@@ -18,7 +18,7 @@ import zlib
 from collections.abc import Callable, Sequence
 from typing import Literal
 
-from predeploy.core.calibration import fit, to_parameter_set
+from predeploy.core.calibration import MAX_ITERATIONS, fit, to_parameter_set
 from predeploy.core.calibration_problem import Measurement, build_problem
 from predeploy.core.efficiency import ParameterSet
 from predeploy.core.perf import contract_metrics, predict_many
@@ -85,7 +85,7 @@ def held_out_predictions(
     *,
     only: set[str] | None = None,
     always_train: Callable[[Measurement], bool] | None = None,
-    max_iterations: int = 20,
+    max_iterations: int = MAX_ITERATIONS,
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, dict[str, object]]:
     """Every measurement predicted by a model fitted without its group (``split``).
@@ -137,7 +137,7 @@ def held_out_scored(
     split: Split,
     *,
     score_sources: set[str] | None = None,
-    max_iterations: int = 20,
+    max_iterations: int = MAX_ITERATIONS,
     progress: Callable[[str], None] | None = None,
 ) -> tuple[list[Measurement], dict[str, dict[str, object]]]:
     """The measurements of ``score_sources`` (all when ``None``) and their held-out
@@ -167,7 +167,7 @@ def validate(
     split: Split,
     *,
     score_sources: set[str] | None = None,
-    max_iterations: int = 20,
+    max_iterations: int = MAX_ITERATIONS,
     progress: Callable[[str], None] | None = None,
 ) -> Score:
     """Held-out score of the measurements of ``score_sources`` (all when ``None``); see

@@ -26,7 +26,7 @@ from predeploy.core.benchmarks import (
     scenario_from_case,
     wants_single_stream,
 )
-from predeploy.core.calibration import FitReport, calibrate
+from predeploy.core.calibration import MAX_ITERATIONS, FitReport, calibrate
 from predeploy.core.calibration_problem import Measurement
 from predeploy.core.cases import CalibrationCase, CaseScenario, parse_case
 from predeploy.core.catalog import Catalog, InMemoryCatalog
@@ -502,7 +502,7 @@ def fit_parameters(
     records: Sequence[BenchmarkRecord] | None = None,
     output: Path | None = None,
     fitted_date: dt.date | None = None,
-    max_iterations: int = 30,
+    max_iterations: int = MAX_ITERATIONS,
 ) -> tuple[ParameterSet, FitReport, list[str]]:
     """Fit the efficiency parameters on the knowledge base's benchmark records and write them
     (``data/perf_params.json`` unless ``output``). Returns the set, the fit report and the
@@ -550,7 +550,7 @@ def validate_parameters(
     catalog: Catalog | None = None,
     records: Sequence[BenchmarkRecord] | None = None,
     include_aiconfigurator: bool = False,
-    max_iterations: int = 20,
+    max_iterations: int = MAX_ITERATIONS,
     progress: Callable[[str], None] | None = None,
 ) -> Score:
     """Held-out accuracy: fit without each source (``split='source'``) or accelerator
@@ -571,7 +571,7 @@ def rebuild_accuracy(
     *,
     output: Path | None = None,
     records: Sequence[BenchmarkRecord] | None = None,
-    max_iterations: int = 20,
+    max_iterations: int = MAX_ITERATIONS,
     progress: Callable[[str], None] | None = None,
 ) -> tuple[PerfAccuracy, Path]:
     """Measure the held-out error bands on the knowledge base's records (or ``records``) and

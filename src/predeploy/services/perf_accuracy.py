@@ -15,6 +15,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from predeploy.core.accuracy import accuracy_table
+from predeploy.core.calibration import MAX_ITERATIONS
 from predeploy.core.calibration_problem import Measurement
 from predeploy.core.errors import InputError, describe_validation_error
 from predeploy.core.types.accuracy import MODEL_KINDS, PerfAccuracy
@@ -49,7 +50,7 @@ def measure_accuracy(
     *,
     score_sources: set[str],
     held: dict[Split, dict[str, dict[str, object]]] | None = None,
-    max_iterations: int = 20,
+    max_iterations: int = MAX_ITERATIONS,
     date: dt.date | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> PerfAccuracy:

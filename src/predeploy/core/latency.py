@@ -172,8 +172,11 @@ class StepCoefficients(Generic[N]):
         graph_max_batch: Num = np.inf,
     ) -> StepCoefficients[Num]:
         hbm = hw.hbm_bytes_per_s * eff.bandwidth_efficiency
-        gemm = hw.gemm_flops_per_s * eff.compute_efficiency
-        attn = hw.attention_flops_per_s * eff.attention_efficiency
+        # A GPU that sustains more of its peak than its vendor's median (sustained_factor > 1)
+        # runs every matmul more efficiently, never beyond the peak.
+        clock = hw.sustained_factor
+        gemm = hw.gemm_flops_per_s * np.minimum(eff.compute_efficiency * clock, 1.0)
+        attn = hw.attention_flops_per_s * np.minimum(eff.attention_efficiency * clock, 1.0)
         kv_global = shape.kv_bytes_per_context_token
         kv_window = shape.kv_window_bytes_per_context_token
         tp = np.maximum(hw.tp, 1.0)
@@ -211,7 +214,10 @@ class StepCoefficients(Generic[N]):
             + shape.expert_flops_per_token
             / (
                 hw.gemm_flops_per_s
-                * expert_gemm_efficiency(eff.moe_compute_efficiency, shape.expert_width)
+                * np.minimum(
+                    expert_gemm_efficiency(eff.moe_compute_efficiency, shape.expert_width) * clock,
+                    1.0,
+                )
             ),
             head_flop_s=shape.head_flops_per_token / gemm,
             window_share=kv_window / (kv_global + kv_window),

@@ -130,6 +130,24 @@ def compute_tflops(gpu: GpuSpec, precision: Precision) -> float:
     return bf16
 
 
+#: Median sustained matmul share (``GpuSpec.sustained_matmul_share``) of each vendor's measured
+#: accelerators in the catalogue; the fitted compute efficiencies are relative to it. NVIDIA:
+#: A100 SXM 0.87, GH200 0.84, H100/H200 SXM 0.80, B300 0.79, B200 0.78, GB200 0.73 (median
+#: 0.80); AMD: MI325X 0.60, MI300X 0.51 (geometric mean 0.557). Source: stas00/ml-engineering,
+#: compute/accelerator/README.md, "Maximum Achievable Matmul FLOPS comparison table" (BF16).
+VENDOR_SUSTAINED_MATMUL_SHARE: dict[str, float] = {"nvidia": 0.80, "amd": 0.557}
+
+
+def sustained_clock_factor(gpu: GpuSpec) -> float:
+    """How much more of its peak ``gpu`` sustains under dense matmuls than its vendor's median
+    measured accelerator (1 where not measured): an A100, which holds its clock, 1.09; a GB200,
+    0.91. It scales the fitted compute efficiencies, never beyond the peak."""
+    reference = VENDOR_SUSTAINED_MATMUL_SHARE.get(gpu.vendor)
+    if gpu.sustained_matmul_share is None or reference is None:
+        return 1.0
+    return gpu.sustained_matmul_share / reference
+
+
 def link_bytes_per_s(gpu: GpuSpec) -> float:
     """Per-GPU unidirectional bandwidth to its tensor-parallel peers, bytes/s."""
     gb_s = gpu.interconnect_gb_s if gpu.interconnect_gb_s else PCIE_GEN4_GB_S
@@ -189,6 +207,8 @@ class HardwareRates:
     tp: Num
     #: An all-reduce's speed-up from reduction in the NVLink switch, less 1 (0 without it).
     switch_reduction: Num = 0.0
+    #: The GPU's sustained matmul share relative to its vendor's (:func:`sustained_clock_factor`).
+    sustained_factor: Num = 1.0
 
 
 def step_shape(
@@ -304,6 +324,7 @@ def hardware_rates(gpu: GpuSpec, precision: Precision, tp: int) -> HardwareRates
         link_latency_factor=LINK_LATENCY_FACTOR.get(gpu.interconnect, LINK_LATENCY_FACTOR["pcie"]),
         tp=float(tp),
         switch_reduction=switch_reduction_gain(gpu, tp) - 1.0,
+        sustained_factor=sustained_clock_factor(gpu),
     )
 
 

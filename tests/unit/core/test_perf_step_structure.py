@@ -30,6 +30,7 @@ from predeploy.core.roofline import (
     kv_read_bytes,
     roofline_floor_s,
     smooth_max,
+    sustained_clock_factor,
     switch_reduction_gain,
 )
 from predeploy.core.types import GpuSpec, ModelArchitecture, Precision
@@ -250,6 +251,23 @@ def test_nvlink_sharp_speeds_up_all_reduces_of_five_to_eight_gpus() -> None:
 
     assert comm_token_s(deepseek_v3(), h100(), True) == comm_token_s(deepseek_v3(), ring, True)
     assert comm_token_s(llama_70b(), h100(), False) < comm_token_s(llama_70b(), ring, False)
+
+
+def test_a_gpu_that_holds_its_clock_runs_matmuls_faster_but_never_beyond_its_peak() -> None:
+    # MAMF: an A100 SXM sustains 0.869 of its BF16 peak, NVIDIA's median GPU 0.80; unmeasured
+    # GPUs run at the fitted efficiency unchanged.
+    held = h100().model_copy(update={"sustained_matmul_share": 0.869})
+    assert sustained_clock_factor(held) == pytest.approx(0.869 / 0.80)
+    assert sustained_clock_factor(h100()) == 1.0 == sustained_clock_factor(l4())
+
+    def prefill_s(gpu: GpuSpec, efficiency: float) -> float:
+        eff = EfficiencyParams(compute_efficiency=efficiency, attention_efficiency=efficiency)
+        cost = RooflineStepCost(llama_70b(), gpu, Precision.BF16, eff, tp=1)
+        return cost.step_time_s(8192, 8192 * 4096, 0, 0)
+
+    assert prefill_s(held, 0.5) < prefill_s(h100(), 0.5)
+    # At an efficiency of 1 the sustained clock cannot lift the matmuls beyond the peak.
+    assert prefill_s(held, 1.0) == pytest.approx(prefill_s(h100(), 1.0))
 
 
 @given(

@@ -163,6 +163,10 @@ class GpuSpec(FrozenModel):
     supported_precisions: tuple[Precision, ...]
     architecture: str
     tdp_w: PositiveFloat | None = None
+    #: Measured share of the dense BF16 peak that a large matmul sustains (maximum achievable
+    #: matmul FLOP/s ÷ ``bf16_tflops``): power and thermal limits hold the clock below the boost
+    #: clock the peak assumes. ``None`` where not measured.
+    sustained_matmul_share: Annotated[float, Field(gt=0, le=1)] | None = None
     aliases: tuple[str, ...] = ()
     provenance: Provenance
     #: Weight precisions served weight-only: the kernel dequantizes to BF16/FP16, so weights take

@@ -133,9 +133,9 @@ def compute_tflops(gpu: GpuSpec, precision: Precision) -> float:
 #: Median sustained matmul share (``GpuSpec.sustained_matmul_share``) of each vendor's measured
 #: accelerators in the catalogue; the fitted compute efficiencies are relative to it. NVIDIA:
 #: A100 SXM 0.87, GH200 0.84, H100/H200 SXM 0.80, B300 0.79, B200 0.78, GB200 0.73 (median
-#: 0.80); AMD: MI325X 0.60, MI300X 0.51 (geometric mean 0.557). Source: stas00/ml-engineering,
-#: compute/accelerator/README.md, "Maximum Achievable Matmul FLOPS comparison table" (BF16).
-VENDOR_SUSTAINED_MATMUL_SHARE: dict[str, float] = {"nvidia": 0.80, "amd": 0.557}
+#: 0.80). Source: stas00/ml-engineering, compute/accelerator/README.md, "Maximum Achievable
+#: Matmul FLOPS comparison table" (BF16). AMD's shares are not used (see data/gpus.yaml).
+VENDOR_SUSTAINED_MATMUL_SHARE: dict[str, float] = {"nvidia": 0.80}
 
 
 def sustained_clock_factor(gpu: GpuSpec) -> float:

@@ -401,9 +401,25 @@ def _stall_gap_quantiles(
 def _open_loop_step_quantiles(
     inp: FluidInputs, op: OperatingPoint, decode_level: np.ndarray, mixed_level: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The decode-step and prefill-carrying-step times of open loops at quantiles
-    ``decode_level`` and ``mixed_level`` (rows of levels against the scenarios; both step
-    kinds priced in one call); ``t_dec`` and ``t_mix`` for other loads.
+    """The decode-step and prefill-carrying-step times at quantiles ``decode_level`` and
+    ``mixed_level`` (rows of levels against the scenarios; both step kinds priced in one call):
+    an open loop's spread (:func:`_open_loop_spread`), a burst's draining decode steps
+    (:func:`_drain_decode_quantiles`), ``t_dec`` and ``t_mix`` for other loads."""
+    st = op.steady
+    low: np.ndarray = st.t_dec
+    mid: np.ndarray = st.t_mix
+    if np.any(op.kind == OPEN_LOOP):
+        low, mid = _open_loop_spread(inp, op, decode_level, mixed_level)
+    draining = (op.kind == BURST) & (inp.output_cv > 0)
+    if np.any(draining):
+        low = np.where(draining, _drain_decode_quantiles(inp, op, decode_level, draining), low)
+    return np.asarray(low, dtype=float), np.asarray(mid, dtype=float)
+
+
+def _open_loop_spread(
+    inp: FluidInputs, op: OperatingPoint, decode_level: np.ndarray, mixed_level: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Open loops' step times at those quantiles (``t_dec`` and ``t_mix`` for other loads).
 
     **Decode step** at a quantile of the batch an open-loop request meets (module docstring):
     ``t_dec`` at the median and below. **Prefill-carrying step** at a quantile of the prompts
@@ -411,17 +427,11 @@ def _open_loop_step_quantiles(
     are shorter than the mean), at most the token budget; ``t_mix`` for fixed prompts."""
     st = op.steady
     open_loop = op.kind == OPEN_LOOP
-    draining = (op.kind == BURST) & (inp.output_cv > 0)
-    if not np.any(open_loop):
-        low = st.t_dec
-        if np.any(draining):
-            low = np.where(draining, _drain_decode_quantiles(inp, op, decode_level, draining), low)
-        return np.asarray(low, dtype=float), st.t_mix
     prompt = prompt_tokens(inp)
     out_tokens = np.maximum(inp.output_tokens, 1.0)
     others = np.maximum(op.batch, 0.0)
     seen = st.seen
-    context = prompt + 0.5 * out_tokens
+    context = decode_context(prompt, out_tokens)
     ctx_sq = prompt**2 * (1.0 + inp.prompt_cv**2) + prompt * out_tokens + out_tokens**2 / 3.0
     # Clustered arrivals, and the prefill stalls that keep more requests decoding at once
     # after many arrive (the cluster process of the TPOT count), spread the batch met.
@@ -439,10 +449,8 @@ def _open_loop_step_quantiles(
         (chunk + zero, chunk * size / 2.0 + zero, seen + zero, seen * context + zero),
     )
     low = np.where(open_loop, np.maximum(spread, st.t_dec), st.t_dec)
-    if np.any(draining):
-        low = np.where(draining, _drain_decode_quantiles(inp, op, decode_level, draining), low)
     mid = np.where(open_loop & (inp.prompt_cv > 0), mixed, st.t_mix)
-    return np.asarray(low, dtype=float), np.asarray(mid, dtype=float)
+    return low, mid
 
 
 def _drain_decode_quantiles(

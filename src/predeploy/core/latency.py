@@ -214,10 +214,7 @@ class StepCoefficients(Generic[N]):
             + shape.expert_flops_per_token
             / (
                 hw.gemm_flops_per_s
-                * np.minimum(
-                    expert_gemm_efficiency(eff.moe_compute_efficiency, shape.expert_width) * clock,
-                    1.0,
-                )
+                * expert_gemm_efficiency(eff.moe_compute_efficiency * clock, shape.expert_width)
             ),
             head_flop_s=shape.head_flops_per_token / gemm,
             window_share=kv_window / (kv_global + kv_window),

@@ -40,6 +40,35 @@ def kingman_wait(
     return np.asarray(rho / (1 - rho) * (arrival_cv2 + service_cv2) / 2 * service_s, dtype=float)
 
 
+def closed_loop_wait(
+    clients: np.ndarray, think_s: np.ndarray, service_s: np.ndarray, service_cv2: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mean wait (s) of a closed loop's requests at the prefill budget, and the share of them
+    that find it busy: ``N`` clients alternate between ``Z = think_s`` away from it (decoding,
+    the front end) and a prefill of mean ``S = service_s`` (squared CV ``c_s²``), served one
+    after another. Schweitzer's approximate mean-value analysis: an arrival sees the queue of
+    the other ``N − 1`` clients, ``Q' = Q·(N − 1)/N`` at the budget of which ``U' = U·(N −
+    1)/N`` in service with ``R = S·(1 + c_s²)/2`` left (the M/G/1 residual)::
+
+        W = (Q' − U')·S + U'·R,   X = N/(Z + S + W),   Q = X·(S + W),   U = X·S
+
+    which gives ``W = a·R/(1 − a)`` for the busy share ``a = U'``, the root in [0, 1) of
+    ``(R − Z − S)·a² + (Z + S + k)·a − k = 0`` with ``k = (N − 1)·S``. Many clients give
+    Pollaczek-Khinchine's wait (Kingman's for Poisson arrivals); a few have at most ``N − 1``
+    prompts ahead, which an open queue's formula ignores (it grows without bound as the
+    utilisation nears 1)."""
+    others = np.maximum(np.asarray(clients, dtype=float) - 1.0, 0.0)
+    residual = service_s * (1.0 + service_cv2) / 2.0
+    k = others * service_s
+    away = think_s + service_s
+    # The quadratic's root in its cancellation-free form; the discriminant is
+    # (Z + S − k)² + 4·R·k ≥ 0, and the root lies in [0, 1) (the quadratic is −k at 0, R at 1).
+    root = np.sqrt((away - k) ** 2 + 4.0 * residual * k)
+    busy = np.where(k > 0.0, 2.0 * k / np.maximum(away + k + root, 1e-300), 0.0)
+    wait = busy * residual / np.maximum(1.0 - busy, 1e-12)
+    return np.asarray(wait, dtype=float), np.asarray(busy, dtype=float)
+
+
 #: Fixed-point iterations for the waiting probability of gamma arrivals (contracting: a few
 #: dozen reach float precision for utilisations below 0.97).
 WAITING_PROBABILITY_ITERATIONS = 40

@@ -25,8 +25,11 @@ per ``f``::
     TTFT_k = max((k mod W + 1)·s_burst + ⌊k/W⌋·slot_time, (k + 1)·f + s_burst)
 
 **Closed loop** with ``c`` clients: the first ``c`` requests are a burst of waves of
-``min(c, B_max)``; later ones wait ``(c − B)/μ`` for a slot plus Kingman's wait (Poisson-like
-arrivals) at the prefill budget at the load the clients offer, ``c/(svc + slot_time)``.
+``min(c, B_max)``; later ones wait ``(c − B)/μ`` for a slot plus their wait at the prefill
+budget: a closed queue of the ``min(c, B_max)`` admitted clients, each away from the budget
+for the rest of its request's lifetime (``fluid_queueing.closed_loop_wait``: mean-value
+analysis, Pollaczek-Khinchine's wait for many clients, at most ``N − 1`` prompts ahead for
+few); those that find it busy wait exponentially, as in the open loop.
 
 **Static batch**: one prefill pass of ``b·I`` tokens (``fluid_load.static_batch``).
 """
@@ -38,6 +41,7 @@ import numpy as np
 from predeploy.core.fluid_load import OperatingPoint, RequestGrid, StaticBatch
 from predeploy.core.fluid_queueing import (
     MAX_STOCHASTIC_UTILISATION,
+    closed_loop_wait,
     cluster_wait,
     exponential_wait,
     kingman_wait,
@@ -78,7 +82,7 @@ def time_to_first_token(
     waved = (kind == BURST) | (kind == MAX_THROUGHPUT)
     ttft_burst = wave_ttft(op, req, op.burst_wave) if np.any(waved) else svc
     if np.any(kind == CLOSED_LOOP):
-        ttft_closed = closed_loop_ttft(inp, op, req, svc, service_prefill)
+        ttft_closed = closed_loop_ttft(inp, op, req, svc, (service_prefill, service_cv2))
     else:
         ttft_closed = svc
     ttft_static = np.broadcast_to(columns(static.prefill_s), svc.shape)
@@ -179,21 +183,24 @@ def closed_loop_ttft(
     op: OperatingPoint,
     req: RequestGrid,
     svc: np.ndarray,
-    service_prefill: np.ndarray,
+    service: tuple[np.ndarray, np.ndarray],
 ) -> np.ndarray:
     """Closed-loop TTFT (s per sample): the first ``c`` requests arrive together (waves), later
-    ones queue for a slot and for the prefill budget."""
+    ones queue for a slot and for the prefill budget (``service`` = mean and squared CV of a
+    prompt's prefill time)."""
     conc, b_max, st = op.concurrency, op.max_batch, op.steady
+    service_prefill, service_cv2 = service
     first = req.index < columns(conc)
     ttft_first = wave_ttft(op, req, op.closed_wave)
     queue_wait = np.maximum(conc - b_max, 0.0) / op.saturation_rps
-    contention = np.minimum(
-        conc / np.maximum(svc.mean(axis=1) + st.slot_time, 1e-9) * service_prefill,
-        MAX_STOCHASTIC_UTILISATION,
-    )
-    closed_wait = kingman_wait(contention, 1, inp.prompt_cv**2, service_prefill)
+    # The admitted clients cycle through the prefill budget: a closed queue of ``min(c,
+    # B_max)`` of them, away from it for the rest of each request's lifetime.
+    think = np.maximum(svc.mean(axis=1) + st.slot_time - service_prefill, 0.0)
+    wait, busy = closed_loop_wait(np.minimum(conc, b_max), think, service_prefill, service_cv2)
+    # Those that find it busy wait exponentially (the open loop's M/M/1 shape).
+    stoch = exponential_wait(wait, np.maximum(busy, 1e-9), req.wait_u)
     return np.asarray(
-        np.where(first, ttft_first, svc + columns(queue_wait + closed_wait)), dtype=float
+        np.where(first, ttft_first, svc + stoch + columns(queue_wait)), dtype=float
     )
 
 

@@ -172,3 +172,24 @@ def compare_planner(shape: str, mix: str, arrivals: str, fraction: float) -> Agr
         scenario, PLANNER_PARAMS, mode="simulate", num_requests=PLANNER_REQUESTS, seed=SEED
     )
     return Agreement(_prediction_values(a), _prediction_values(s))
+
+
+# Closed loops: the planner's shapes and mixes under a fixed number of clients (``predict
+# --concurrency``), run for CLOSED_REQUESTS_PER_CLIENT requests each so that the first wave,
+# which both modes price, is a tenth of the run as in serving benchmarks.
+CLOSED_CLIENTS = (4, 16, 64)
+CLOSED_METRICS = ("ttft_p50", "itl_p50", "tpot_p50", "e2e_p50", "throughput")
+CLOSED_REQUESTS_PER_CLIENT = 10
+#: Requests simulated at least: the medians of a short run wander (a few clients' lognormal
+#: outputs).
+CLOSED_MIN_REQUESTS = 800
+
+
+def compare_closed(shape: str, mix: str, clients: int) -> Agreement:
+    """Fluid analytic vs simulation of ``clients`` closed-loop clients."""
+    requests = max(CLOSED_REQUESTS_PER_CLIENT * clients, CLOSED_MIN_REQUESTS)
+    load = LoadSpec(kind="concurrency", concurrency=clients, num_prompts=requests)
+    scenario = planner_scenario(shape, mix, "poisson", 1.0).model_copy(update={"load": load})
+    a = predict(scenario, PLANNER_PARAMS)
+    s = predict(scenario, PLANNER_PARAMS, mode="simulate", num_requests=requests, seed=SEED)
+    return Agreement(_prediction_values(a), _prediction_values(s))

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import pytest
 from agreement import (
+    CLOSED_CLIENTS,
+    CLOSED_METRICS,
     LOADS,
     METRICS,
     MIXES,
@@ -14,6 +16,8 @@ from agreement import (
     PLANNER_METRICS,
     PLANNER_MIXES,
     PLANNER_SHAPES,
+    Agreement,
+    compare_closed,
     compare_load,
     compare_planner,
     compare_saturation,
@@ -120,13 +124,64 @@ def test_planner_workloads(shape: str, mix: str, arrivals: str, fraction: float)
     """The planner's workloads: every metric within the tolerance except the known gaps,
     which make the point an expected failure when they miss."""
     agreement = compare_planner(shape, mix, arrivals, fraction)
-    errors = {m: round(agreement.error(m), 3) for m in PLANNER_METRICS}
-    known = KNOWN_PLANNER_GAPS.get((mix, arrivals), {})
+    _check_with_known_gaps(agreement, PLANNER_METRICS, KNOWN_PLANNER_GAPS.get((mix, arrivals), {}))
+
+
+def _check_with_known_gaps(
+    agreement: Agreement, metrics: tuple[str, ...], known: dict[str, str]
+) -> None:
+    """Every metric within the tolerance but the ``known`` gaps, whose misses make the point
+    an expected failure (with the reasons)."""
+    errors = {m: round(agreement.error(m), 3) for m in metrics}
     unexpected = {m: e for m, e in errors.items() if abs(e) > TOLERANCE and m not in known}
     assert not unexpected, (unexpected, agreement)
     missed = {m: e for m, e in errors.items() if abs(e) > TOLERANCE}
     if missed:
         pytest.xfail("; ".join(f"{m} {e:+.0%}: {known[m]}" for m, e in missed.items()))
+
+
+#: Closed-loop metrics known to miss by more than the tolerance, per (mix, clients).
+#: "own prefill": the fluid steady state stalls a closed-loop request's decode with the
+#: prefills of all B clients, its own included, where the simulation stalls it with the other
+#: B − 1; with 30k-token prompts that is a long stall too many per lifetime. Counting B − 1
+#: closes most of it, but the refit then moves the API server's per-request time and the
+#: never-fitted TensorRT-LLM bursts lose (docs/perf-validation.md, session 25).
+KNOWN_CLOSED_GAPS: dict[tuple[str, int], dict[str, str]] = {
+    ("chat lognormal", 64): {
+        "ttft_p50": "prompts arriving in the same step share it (+4..+10 %)",
+        "throughput": "as ttft_p50 (+9..+10 %)",
+        "e2e_p50": "as ttft_p50 (+9..+10 %)",
+    },
+    ("rag 30k lognormal", 4): {
+        "ttft_p50": "own prefill (+25..+28 %)",
+        "tpot_p50": "own prefill (+24..+30 %)",
+        "e2e_p50": "own prefill (+25..+31 %)",
+        "throughput": "own prefill (-19..-21 %)",
+    },
+    ("rag 30k lognormal", 16): {
+        "ttft_p50": "own prefill (+6..+11 %)",
+        "tpot_p50": "own prefill (+12..+20 %)",
+        "e2e_p50": "own prefill (+13..+16 %)",
+        "throughput": "own prefill (-6..-10 %)",
+    },
+    ("rag 30k lognormal", 64): {
+        "ttft_p50": "own prefill (+8..+13 %)",
+        "tpot_p50": "own prefill (+10..+20 %)",
+        "e2e_p50": "own prefill (+7..+13 %)",
+        "throughput": "own prefill (-6..-10 %)",
+    },
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("clients", CLOSED_CLIENTS)
+@pytest.mark.parametrize("mix", list(PLANNER_MIXES))
+@pytest.mark.parametrize("shape", list(PLANNER_SHAPES))
+def test_closed_loops(shape: str, mix: str, clients: int) -> None:
+    """A fixed number of clients (``predict --concurrency``): medians and throughput within
+    the tolerance except the known gaps, which make the point an expected failure."""
+    agreement = compare_closed(shape, mix, clients)
+    _check_with_known_gaps(agreement, CLOSED_METRICS, KNOWN_CLOSED_GAPS.get((mix, clients), {}))
 
 
 @pytest.mark.slow

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from predeploy.core.fluid_queueing import (
+    closed_loop_wait,
     exponential_wait,
     kingman_wait,
     light_traffic_wait,
@@ -82,3 +83,39 @@ def test_clustered_arrivals_wait_more_often() -> None:
     assert bursty[1] == pytest.approx(0.50, abs=0.01)
     assert np.all(bursty > rho) and np.all(np.diff(bursty) > 0)
     assert waiting_probability(np.array([0.3]), 0.5)[0] == pytest.approx(0.3)
+
+
+def test_a_closed_loop_of_one_client_never_waits() -> None:
+    wait, busy = closed_loop_wait(np.array([1.0]), np.array([2.0]), np.array([0.5]), np.zeros(1))
+    assert wait[0] == 0.0
+    assert busy[0] == 0.0
+
+
+def test_many_clients_wait_as_poisson_arrivals_do() -> None:
+    # 10,000 clients away for 10,000 prefill times each: Poisson arrivals at ρ ≈ 0.5, whose
+    # wait is Pollaczek-Khinchine's (Kingman's with c_a² = 1).
+    service, cv2 = np.array([0.1, 0.1]), np.array([0.0, 1.0])
+    clients, think = np.full(2, 10_000.0), np.full(2, 0.1 * 20_000.0)
+    wait, busy = closed_loop_wait(clients, think, service, cv2)
+    rho = clients / (think + service + wait) * service
+    assert rho == pytest.approx([0.5, 0.5], abs=0.01)
+    assert wait == pytest.approx(kingman_wait(rho, 1.0, cv2, service), rel=0.02)
+    assert busy == pytest.approx(rho, rel=1e-3)
+
+
+def test_a_few_clients_wait_less_than_an_open_queue_at_their_load() -> None:
+    # Four clients at high load: at most three prompts ahead, so below (N − 1)·S and below the
+    # open queue's wait at the same utilisation, which grows without bound as ρ → 1.
+    service, cv2 = np.array([1.0]), np.array([0.25])
+    wait, busy = closed_loop_wait(np.array([4.0]), np.array([0.5]), service, cv2)
+    rho = 4.0 / (0.5 + 1.0 + wait) * service
+    assert 0.0 < wait[0] < 3.0 * service[0]
+    assert wait[0] < kingman_wait(np.minimum(rho, 0.97), 1.0, cv2, service)[0]
+    assert 0.0 < busy[0] < 1.0
+
+
+def test_more_clients_never_wait_less() -> None:
+    clients = np.arange(1.0, 200.0)
+    n = clients.size
+    wait, _ = closed_loop_wait(clients, np.full(n, 5.0), np.full(n, 0.2), np.full(n, 0.5))
+    assert np.all(np.diff(wait) >= -1e-9)

@@ -144,8 +144,9 @@ def _check_with_known_gaps(
 #: "own prefill": the fluid steady state stalls a closed-loop request's decode with the
 #: prefills of all B clients, its own included, where the simulation stalls it with the other
 #: B − 1; with 30k-token prompts that is a long stall too many per lifetime. Counting B − 1
-#: closes most of it, but the refit then moves the API server's per-request time and the
-#: never-fitted TensorRT-LLM bursts lose (docs/perf-validation.md, session 25).
+#: closes most of it, but the refit then puts the time back into TensorRT-LLM's API server and
+#: the attention efficiency, and the never-fitted TensorRT-LLM bursts lose
+#: (docs/perf-validation.md, session 25).
 KNOWN_CLOSED_GAPS: dict[tuple[str, int], dict[str, str]] = {
     ("chat lognormal", 64): {
         "ttft_p50": "prompts arriving in the same step share it (+4..+10 %)",

@@ -189,6 +189,16 @@ def test_a_one_token_answer_has_no_gaps_to_show() -> None:
     assert "│ tpot_ms │    – │" in result.output
 
 
+def test_a_simulated_fixed_length_closed_loop_is_shown_with_its_lock_step_caveat() -> None:
+    args = ["predict", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "H100-SXM",
+            "--concurrency", "8", "--input-tokens", "256", "--output-tokens", "64"]
+    simulated = RUNNER.invoke(app, [*args, "--mode", "simulate"])
+    assert simulated.exit_code == 0, simulated.output
+    assert "lock step" in " ".join(simulated.output.split())
+    analytic = RUNNER.invoke(app, args)
+    assert analytic.exit_code == 0 and "lock step" not in " ".join(analytic.output.split())
+
+
 #: A private 13B model's config.json: Llama layout, AWQ 4-bit weights.
 CUSTOM_CONFIG = support_13b_config(
     quantization_config={"quant_method": "awq", "bits": 4, "group_size": 128}

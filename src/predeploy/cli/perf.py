@@ -160,6 +160,8 @@ def _render(prediction: PerfPrediction, title: str) -> None:
             "request (HTTP, tokenizer, first streamed chunk): it varies tenfold between serving "
             "front ends (docs/perf-validation.md); state yours with --front-end-ms[/]"
         )
+    for caveat in m.provenance.caveats:
+        console.print(plain(f"note: {caveat}", style="dim"))
     if m.provenance.accuracy is not None:
         console.print(_accuracy_table(m.provenance.accuracy))
 

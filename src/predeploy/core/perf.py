@@ -300,6 +300,23 @@ def scheduler_config(prepared: PreparedScenario) -> SchedulerConfig:
     )
 
 
+#: A simulated closed loop of requests that are all alike: what its TTFT can mean.
+LOCK_STEP_CAVEAT = (
+    "every prompt and every answer the same length: the simulated clients start together and "
+    "stay in lock step (a group's prompts share each prefill step, every cycle), so TTFT can "
+    "come out several times the analytic mode's; measured vLLM servers at a few dozen clients "
+    "mostly lose the lock step (docs/perf-validation.md, session 25)"
+)
+
+
+def simulation_caveats(scenario: ServingScenario) -> tuple[str, ...]:
+    """What the simulation of ``scenario`` is known to get unlike a real server."""
+    uniform = scenario.prompt_tokens.stdev == 0 and scenario.output_tokens.stdev == 0
+    if scenario.load.kind == "concurrency" and uniform:
+        return (LOCK_STEP_CAVEAT,)
+    return ()
+
+
 def _simulate(
     scenario: ServingScenario, params: ParameterSet, *, num_requests: int, seed: int
 ) -> PerfPrediction:
@@ -356,6 +373,7 @@ def _simulate(
         unmodelled_settings=_unmodelled(scenario),
         front_end_ms=analytic.metrics.provenance.front_end_ms,
         front_end_stated=analytic.metrics.provenance.front_end_stated,
+        caveats=simulation_caveats(scenario),
         accuracy=params.accuracy.for_prediction(
             choice.basis, scenario.engine.value, model_kind(scenario.model.is_moe)
         )

@@ -11,6 +11,7 @@ from tests.perf_fixtures import gpt_oss_120b, h100, l4, llama_8b, llama_70b, mix
 from predeploy.core.efficiency import EfficiencyParams, ParameterSet
 from predeploy.core.memory import fit_memory
 from predeploy.core.perf import (
+    LOCK_STEP_CAVEAT,
     PredictMode,
     default_vllm_settings,
     load_utilization,
@@ -392,3 +393,19 @@ def test_a_stream_interval_streams_chunks_of_tokens(mode: PredictMode) -> None:
     assert b.metrics.itl_ms.mean == pytest.approx(8 * (a.metrics.itl_ms.mean or 0.0))
     assert b.metrics.ttft_ms == a.metrics.ttft_ms and b.metrics.tpot_ms == a.metrics.tpot_ms
     assert b.metrics.output_tokens_per_s == a.metrics.output_tokens_per_s
+
+
+def test_a_simulated_closed_loop_of_alike_requests_says_it_runs_in_lock_step() -> None:
+    closed = scenario(LoadSpec(kind="concurrency", concurrency=8))
+    simulated = predict(closed, PARAMS, mode="simulate", num_requests=80)
+    assert simulated.metrics.provenance.caveats == (LOCK_STEP_CAVEAT,)
+    # The analytic mode assumes the clients' phases spread; lengths that vary spread them.
+    assert predict(closed, PARAMS).metrics.provenance.caveats == ()
+    varied = closed.model_copy(
+        update={"output_tokens": TokenDistribution(kind="lognormal", mean=256, stdev=128)}
+    )
+    varied_sim = predict(varied, PARAMS, mode="simulate", num_requests=80)
+    assert varied_sim.metrics.provenance.caveats == ()
+    poisson = scenario(LoadSpec(kind="poisson", rate_rps=2.0))
+    open_sim = predict(poisson, PARAMS, mode="simulate", num_requests=80)
+    assert open_sim.metrics.provenance.caveats == ()

@@ -53,6 +53,8 @@ class PredictionProvenance(FrozenModel):
     front_end_ms: NonNegativeFloat = 0.0
     #: ``front_end_ms`` was stated with the scenario, not fitted.
     front_end_stated: bool = False
+    #: Known limits of the method for this scenario, in words (shown with the prediction).
+    caveats: tuple[str, ...] = ()
 
     def label(self) -> str:
         basis = "estimate" if self.parameters == "fallback" else "calibrated estimate"

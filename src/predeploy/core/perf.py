@@ -304,8 +304,9 @@ def scheduler_config(prepared: PreparedScenario) -> SchedulerConfig:
 LOCK_STEP_CAVEAT = (
     "every prompt and every answer the same length: the simulated clients start together and "
     "stay in lock step (a group's prompts share each prefill step, every cycle), so TTFT can "
-    "come out several times the analytic mode's; measured vLLM servers at a few dozen clients "
-    "mostly lose the lock step (docs/perf-validation.md, session 25)"
+    "come out several times the analytic mode's, which assumes the clients' phases spread; "
+    "measured vLLM servers mostly lose the lock step, but not always (docs/perf-validation.md, "
+    "session 25)"
 )
 
 

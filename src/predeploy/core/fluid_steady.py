@@ -118,6 +118,10 @@ class SteadyState:
     #: budget-sized prefill step at ``B`` running sequences: the step time's finite
     #: difference between ``I/2`` and ``I`` cached tokens per prompt token.
     prefill_pair_s: np.ndarray
+    #: Seconds per prompt token of a request's own prefill: the prefill-carrying step of
+    #: requests that arrive on their own (``t_mix`` when they do; requests in step share a
+    #: larger one, cheaper per token, but each still waits for its own prompt's step).
+    own_prefill_s_per_token: np.ndarray
 
     def rows(self) -> list[SteadyState]:
         """One steady state per leading row, for states priced at several batch rows at once."""
@@ -259,10 +263,11 @@ def steady_state(
     kv_running = batch * decode_context(prompt, inp.output_tokens)
     zero = np.zeros_like(batch)
     pairs = budget * prompt / 2.0
-    t_dec, t_mix, t_full, t_pairs, t_pairs_doubled = steps_s(
+    t_dec, t_mix, t_own, t_full, t_pairs, t_pairs_doubled = steps_s(
         inp,
         (zero, zero, seen, kv),
         (chunk, chunk * prefill_context_tokens(inp), seen, kv),
+        (chunk_async, chunk_async * prefill_context_tokens(inp), seen, kv),
         (budget, pairs, seen, kv),
         (budget, pairs, batch, kv_running),
         (budget, 2.0 * pairs, batch, kv_running),
@@ -283,6 +288,7 @@ def steady_state(
         slot_time=slot,
         seen=seen,
         prefill_pair_s=np.maximum(t_pairs_doubled - t_pairs, 0.0) / pairs,
+        own_prefill_s_per_token=np.maximum(t_own - t_dec, 0.0) / chunk_async,
     )
 
 

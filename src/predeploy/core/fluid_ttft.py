@@ -3,7 +3,9 @@ per request sample.
 
 **Service.** A request's own TTFT without queueing: the residual of the running step plus its
 own prefill steps, ``t̄/2 + max(1, x/budget)·t_dec + x·(t_mix − t_dec)/p`` for an ``x``-token
-prompt, plus its own quadratic attention: a prompt of ``x`` tokens attends to ``x/2`` cached
+prompt (``(t_mix − t_dec)/p`` no less than the per-token cost of a prompt that arrives alone:
+requests in step share larger steps, but each waits for the whole of its own), plus its own
+quadratic attention: a prompt of ``x`` tokens attends to ``x/2`` cached
 tokens per token on average, the mixed step to ``E[x²]/(2E[x])``; plus the per-request
 overhead of served loads. A scheduler that admits new requests only once every ``N`` steps
 (multi-step scheduling) holds an arrival until the next admission: a further ``U·(N − 1)``
@@ -106,7 +108,11 @@ def service_ttft(
     """TTFT without queueing (s per sample): residual step, own prefill steps, own quadratic
     attention beyond the mixed step's (``pair_s`` seconds per attention pair), overhead."""
     st, prompt_k, col = op.steady, req.prompt_tokens, columns
-    per_token_mix = (col(st.t_mix) - col(st.t_dec)) / col(st.prefill_step_tokens)
+    # A request's own prompt costs no less than when it arrives on its own: requests in step
+    # share a larger prefill step, cheaper per token, but each waits for the whole of it.
+    per_token_mix = col(
+        np.maximum((st.t_mix - st.t_dec) / st.prefill_step_tokens, st.own_prefill_s_per_token)
+    )
     mix_context = col(prefill_context_tokens(inp))
     extra_steps = col(inp.scheduler_steps - 1.0)
     admission_steps = grid(SCHEDULER_PHASE_DIMENSION, req.points)[None, :] * extra_steps

@@ -154,6 +154,22 @@ def test_latency_rises_with_load_on_a_dense_grid_of_rates(model: ModelArchitectu
             assert drops.size == 0, (name, stat, rates[drops[:3]])
 
 
+@pytest.mark.parametrize("model", [llama_8b(), llama_70b(), mixtral()], ids=["8b", "70b", "8x7b"])
+def test_a_client_more_never_lowers_the_ttft_of_a_closed_loop(model: ModelArchitecture) -> None:
+    """Clients with prompts and answers all alike run in step and share larger prefill steps,
+    cheaper per token; a request still waits for its own prompt's step, so one client more
+    never shortens its TTFT (it did from one client to two: the shared step was priced per
+    token). The KV cache holds every client here (no queue for a slot)."""
+    tp = 4 if model.total_params_b > 40 else 1
+    clients = range(1, 41)
+    loads = [LoadSpec(kind="concurrency", concurrency=c, num_prompts=10 * c) for c in clients]
+    preds = predict_many([scenario(load, model=model, tp=tp) for load in loads], PARAMS)
+    for stat in ("mean", "p50"):
+        values = np.array([getattr(p.metrics.ttft_ms, stat) for p in preds])
+        drops = np.flatnonzero(values[1:] < values[:-1] * (1 - 1e-6))
+        assert drops.size == 0, (stat, [clients[i] for i in drops[:3]], values[:4])
+
+
 @settings(max_examples=30, deadline=None)
 @given(
     load=st.sampled_from(

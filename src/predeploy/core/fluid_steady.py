@@ -122,6 +122,9 @@ class SteadyState:
     #: requests that arrive on their own (``t_mix`` when they do; requests in step share a
     #: larger one, cheaper per token, but each still waits for its own prompt's step).
     own_prefill_s_per_token: np.ndarray
+    #: Prompt tokens recomputed per step (preempted or retracted requests) when the running
+    #: batch fills the KV cache of an engine that grows KV on demand; 0 otherwise.
+    recompute_tokens: np.ndarray
 
     def rows(self) -> list[SteadyState]:
         """One steady state per leading row, for states priced at several batch rows at once."""
@@ -289,6 +292,7 @@ def steady_state(
         seen=seen,
         prefill_pair_s=np.maximum(t_pairs_doubled - t_pairs, 0.0) / pairs,
         own_prefill_s_per_token=np.maximum(t_own - t_dec, 0.0) / chunk_async,
+        recompute_tokens=recompute,
     )
 
 

@@ -31,7 +31,9 @@ per ``f``::
 budget: a closed queue of the ``min(c, B_max)`` admitted clients, each away from the budget
 for the rest of its request's lifetime (``fluid_queueing.closed_loop_wait``: mean-value
 analysis, Pollaczek-Khinchine's wait for many clients, at most ``N − 1`` prompts ahead for
-few); those that find it busy wait exponentially, as in the open loop.
+few), each bringing its prompt and, where the running batch fills the KV cache, its share of
+the prompts recomputed after preemptions; those that find it busy wait exponentially, as in
+the open loop.
 
 **Static batch**: one prefill pass of ``b·I`` tokens (``fluid_load.static_batch``).
 """
@@ -201,8 +203,15 @@ def closed_loop_ttft(
     queue_wait = np.maximum(conc - b_max, 0.0) / op.saturation_rps
     # The admitted clients cycle through the prefill budget: a closed queue of ``min(c,
     # B_max)`` of them, away from it for the rest of each request's lifetime.
-    think = np.maximum(svc.mean(axis=1) + st.slot_time - service_prefill, 0.0)
-    wait, busy = closed_loop_wait(np.minimum(conc, b_max), think, service_prefill, service_cv2)
+    # A request's demand on the budget: its prompt, and its share of the prompts recomputed
+    # when the running batch fills the KV cache (preemptions), over its decode steps.
+    recompute_s = (
+        st.recompute_tokens / np.maximum(st.batch, 1.0) * op.decode_steps
+        * op.saturated.full_prefill_s_per_token
+    )
+    demand = service_prefill + recompute_s
+    think = np.maximum(svc.mean(axis=1) + st.slot_time - demand, 0.0)
+    wait, busy = closed_loop_wait(np.minimum(conc, b_max), think, demand, service_cv2)
     # Those that find it busy wait exponentially (the open loop's M/M/1 shape).
     stoch = exponential_wait(wait, np.maximum(busy, 1e-9), req.wait_u)
     return np.asarray(

@@ -467,7 +467,8 @@ def validate_command(
     include_aiconfigurator: Annotated[
         bool, typer.Option(help="Also score the AIConfigurator silicon rows.")
     ] = False,
-    iterations: Annotated[int, typer.Option(min=1, help="Iterations per fit.")] = MAX_ITERATIONS,
+    iterations: Annotated[int, typer.Option(
+        min=1, help="Levenberg-Marquardt iterations per fit at most.")] = MAX_ITERATIONS,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Held-out accuracy of the calibrated model, scored like score_perf.py."""
@@ -505,7 +506,8 @@ def accuracy_command(
         typer.Option(help="The bands file to show, or with --rebuild to write (default: the "
                      "shipped one)."),
     ] = None,
-    iterations: Annotated[int, typer.Option(min=1, help="Iterations per fit.")] = MAX_ITERATIONS,
+    iterations: Annotated[int, typer.Option(
+        min=1, help="Levenberg-Marquardt iterations per fit at most.")] = MAX_ITERATIONS,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """The held-out error bands every prediction is shown with."""

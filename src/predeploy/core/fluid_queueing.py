@@ -16,6 +16,7 @@ predecessor's whole prefill far more often than Poisson ones: the excess light-t
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 
@@ -40,9 +41,18 @@ def kingman_wait(
     return np.asarray(rho / (1 - rho) * (arrival_cv2 + service_cv2) / 2 * service_s, dtype=float)
 
 
+class ClosedLoopWait(NamedTuple):
+    """A closed loop's wait at the prefill budget (:func:`closed_loop_wait`)."""
+
+    #: Mean wait of a request, seconds.
+    wait_s: np.ndarray
+    #: Share of requests that find the budget busy.
+    busy_share: np.ndarray
+
+
 def closed_loop_wait(
     clients: np.ndarray, think_s: np.ndarray, service_s: np.ndarray, service_cv2: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+) -> ClosedLoopWait:
     """Mean wait (s) of a closed loop's requests at the prefill budget, and the share of them
     that find it busy: ``N`` clients alternate between ``Z = think_s`` away from it (decoding,
     the front end) and a prefill of mean ``S = service_s`` (squared CV ``c_s²``), served one
@@ -66,7 +76,7 @@ def closed_loop_wait(
     root = np.sqrt((away - k) ** 2 + 4.0 * residual * k)
     busy = np.where(k > 0.0, 2.0 * k / np.maximum(away + k + root, 1e-300), 0.0)
     wait = busy * residual / np.maximum(1.0 - busy, 1e-12)
-    return np.asarray(wait, dtype=float), np.asarray(busy, dtype=float)
+    return ClosedLoopWait(np.asarray(wait, dtype=float), np.asarray(busy, dtype=float))
 
 
 #: Fixed-point iterations for the waiting probability of gamma arrivals (contracting: a few

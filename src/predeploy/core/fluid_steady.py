@@ -124,7 +124,7 @@ class SteadyState:
     own_prefill_s_per_token: np.ndarray
     #: Prompt tokens recomputed per step (preempted or retracted requests) when the running
     #: batch fills the KV cache of an engine that grows KV on demand; 0 otherwise.
-    recompute_tokens: np.ndarray
+    recompute_tokens_per_step: np.ndarray
 
     def rows(self) -> list[SteadyState]:
         """One steady state per leading row, for states priced at several batch rows at once."""
@@ -155,7 +155,7 @@ def prompt_tokens(inp: FluidInputs) -> np.ndarray:
     return np.asarray(np.maximum(inp.prompt_tokens, 1.0), dtype=float)
 
 
-def decode_context(prompt: np.ndarray | float, output_tokens: np.ndarray) -> np.ndarray:
+def decode_context(prompt: np.ndarray | float, output_tokens: np.ndarray | float) -> np.ndarray:
     """Mean tokens of context a decoding request reads: its prompt and, at a uniform position
     in its output, half its output."""
     return np.asarray(prompt + 0.5 * output_tokens, dtype=float)
@@ -262,8 +262,9 @@ def steady_state(
     chunk = sync * chunk_sync + (1.0 - sync) * chunk_async
     chunk = np.where(inp.separate_prefill_batches & (np.asarray(backlog) > 0), budget, chunk)
     share = np.clip(mean_prefill / chunk, 0.0, 1.0)
-    kv = seen * decode_context(prompt, inp.output_tokens)
-    kv_running = batch * decode_context(prompt, inp.output_tokens)
+    context = decode_context(prompt, inp.output_tokens)
+    kv = seen * context
+    kv_running = batch * context
     zero = np.zeros_like(batch)
     pairs = budget * prompt / 2.0
     t_dec, t_mix, t_own, t_full, t_pairs, t_pairs_doubled = steps_s(
@@ -292,7 +293,7 @@ def steady_state(
         seen=seen,
         prefill_pair_s=np.maximum(t_pairs_doubled - t_pairs, 0.0) / pairs,
         own_prefill_s_per_token=np.maximum(t_own - t_dec, 0.0) / chunk_async,
-        recompute_tokens=recompute,
+        recompute_tokens_per_step=recompute,
     )
 
 
@@ -332,7 +333,7 @@ def kv_batch_limit(inp: FluidInputs) -> np.ndarray:
     output where the engine reserves it at admission)."""
     prompt = prompt_tokens(inp)
     out = np.maximum(inp.output_tokens, 1.0)
-    context = np.where(inp.reserve_full_context, prompt + out, prompt + 0.5 * out)
+    context = np.where(inp.reserve_full_context, prompt + out, decode_context(prompt, out))
     return np.asarray(inp.kv_capacity_tokens / context, dtype=float)
 
 

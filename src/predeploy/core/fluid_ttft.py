@@ -201,19 +201,19 @@ def closed_loop_ttft(
     first = req.index < columns(conc)
     ttft_first = wave_ttft(op, req, op.closed_wave)
     queue_wait = np.maximum(conc - b_max, 0.0) / op.saturation_rps
-    # The admitted clients cycle through the prefill budget: a closed queue of ``min(c,
-    # B_max)`` of them, away from it for the rest of each request's lifetime.
-    # A request's demand on the budget: its prompt, and its share of the prompts recomputed
-    # when the running batch fills the KV cache (preemptions), over its decode steps.
+    # The admitted clients cycle through the prefill budget, a closed queue of ``min(c, B_max)``
+    # of them, each away from it for the rest of its request's lifetime. A request's demand on
+    # it: its prompt, and its share of the prompts recomputed over its decode steps when the
+    # running batch fills the KV cache (preemptions).
     recompute_s = (
-        st.recompute_tokens / np.maximum(st.batch, 1.0) * op.decode_steps
+        st.recompute_tokens_per_step / np.maximum(st.batch, 1.0) * op.decode_steps
         * op.saturated.full_prefill_s_per_token
     )
     demand = service_prefill + recompute_s
     think = np.maximum(svc.mean(axis=1) + st.slot_time - demand, 0.0)
-    wait, busy = closed_loop_wait(np.minimum(conc, b_max), think, demand, service_cv2)
+    queue = closed_loop_wait(np.minimum(conc, b_max), think, demand, service_cv2)
     # Those that find it busy wait exponentially (the open loop's M/M/1 shape).
-    stoch = exponential_wait(wait, np.maximum(busy, 1e-9), req.wait_u)
+    stoch = exponential_wait(queue.wait_s, np.maximum(queue.busy_share, 1e-9), req.wait_u)
     return np.asarray(
         np.where(first, ttft_first, svc + stoch + columns(queue_wait)), dtype=float
     )

@@ -23,6 +23,7 @@ from predeploy.core.batching import SchedulerConfig
 from predeploy.core.efficiency import EfficiencyParams, ParameterChoice, ParameterSet
 from predeploy.core.errors import InputError
 from predeploy.core.fluid import FluidResult, evaluate
+from predeploy.core.fluid_steady import decode_context
 from predeploy.core.latency import RooflineStepCost
 from predeploy.core.metrics import streamed_chunk_gaps
 from predeploy.core.roofline import roofline_floor_s
@@ -152,7 +153,7 @@ def _enforce_decode_cap(prepared: PreparedScenario, result: FluidResult, i: int)
     model never beats it, this keeps the guarantee explicit for every published number.
     """
     batch = float(result.batch[i])
-    context = prepared.prompt_mean + 0.5 * prepared.output_mean
+    context = float(decode_context(prepared.prompt_mean, prepared.output_mean))
     floor_ms = float(roofline_floor_s(prepared.shape, prepared.hw, batch, batch * context)) * 1e3
     for name in ("tpot_ms", "itl_ms"):
         for stat in ("mean", "p50", "p90", "p95", "p99"):

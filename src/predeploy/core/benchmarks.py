@@ -144,9 +144,13 @@ def _lengths(scenario: CaseScenario) -> tuple[TokenDistribution, TokenDistributi
         o_mean = max(o_mean, EMPTY_SIDE_TOKENS)
     p_cv = 0.0 if fixed or profile is None else profile.prompt_cv
     o_cv = 0.0 if fixed or profile is None else profile.output_cv
-    cap = None if profile is None else profile.max_tokens
-    out_cap = None if profile is None else profile.output_max_tokens
-    return token_distribution(p_mean, p_cv, cap), token_distribution(o_mean, o_cv, cap, out_cap)
+    if profile is None:
+        return token_distribution(p_mean, p_cv), token_distribution(o_mean, o_cv)
+    cap, relative = profile.max_tokens, profile.max_to_mean
+    return (
+        token_distribution(p_mean, p_cv, cap, max_to_mean=relative),
+        token_distribution(o_mean, o_cv, cap, profile.output_max_tokens, relative),
+    )
 
 
 def _load(scenario: CaseScenario) -> LoadSpec:

@@ -28,6 +28,9 @@ class DatasetProfile(FrozenModel):
     #: The longest output the benchmark client lets through (a hard cap on the sampled
     #: lengths; ``None``: 20 × the mean or ``max_tokens``, whichever is larger).
     output_max_tokens: Annotated[int, Field(gt=0)] | None = None
+    #: Lengths drawn up to a multiple of their mean (uniform lengths reach twice it); ``None``:
+    #: the caps above.
+    max_to_mean: Annotated[float, Field(ge=1)] | None = None
     kind: FactKind
     source: str
 
@@ -130,6 +133,22 @@ DATASETS: dict[str, DatasetProfile] = {
             "a lognormal of σ about 1.07 (reasoning traces: many short, a long tail)",
         ),
         DatasetProfile(
+            name="sglang-random",
+            prompt_mean=512,
+            prompt_cv=1.0 / math.sqrt(3.0),
+            output_mean=512,
+            output_cv=1.0 / math.sqrt(3.0),
+            max_to_mean=2.0,
+            kind=FactKind.DERIVED,
+            source="sglang.bench_serving --dataset-name random with its default "
+            "--random-range-ratio 0 draws each length uniformly from 1 to the nominal length L "
+            "(sglang python/sglang/bench_serving.py sample_random_requests: "
+            "np.random.randint(max(int(L * range_ratio), 1), L + 1)): mean about L/2, CV "
+            "1/sqrt(3), none above twice the mean; modelled as a lognormal of that CV cut at "
+            "twice the mean; the nominal means stand in only when a case gives none (vLLM's "
+            "random dataset keeps fixed lengths at its default range ratio 0: 'fixed')",
+        ),
+        DatasetProfile(
             name="llama-bench",
             prompt_mean=512,
             output_mean=128,
@@ -150,15 +169,23 @@ def dataset_profile(name: str) -> DatasetProfile:
 
 
 def token_distribution(
-    mean: float, cv: float, max_tokens: int | None = None, hard_max: int | None = None
+    mean: float,
+    cv: float,
+    max_tokens: int | None = None,
+    hard_max: int | None = None,
+    max_to_mean: float | None = None,
 ) -> TokenDistribution:
     """A lognormal length distribution with ``mean`` and coefficient of variation ``cv``
-    (``fixed`` when ``cv`` is 0), truncated at 20 × the mean or ``max_tokens`` (the larger),
-    and never above ``hard_max`` (nor below the mean)."""
+    (``fixed`` when ``cv`` is 0), truncated at 20 × the mean or ``max_tokens`` (the larger) —
+    at ``max_to_mean`` × the mean when given — and never above ``hard_max`` (nor below the
+    mean)."""
     mean = max(float(mean), 1.0)
     if cv <= 0:
         return TokenDistribution(kind="fixed", mean=mean, stdev=0.0, max=math.ceil(mean))
-    cap = max(max_tokens or 0, round(mean * 20))
+    if max_to_mean is not None:
+        cap = math.ceil(mean * max_to_mean)
+    else:
+        cap = max(max_tokens or 0, round(mean * 20))
     if hard_max is not None:
         cap = max(min(cap, hard_max), math.ceil(mean))
     return TokenDistribution(kind="lognormal", mean=mean, stdev=mean * cv, max=cap)

@@ -19,10 +19,13 @@ scenarios at once (numpy arrays; calibration fits on thousands of measurements w
 * ``fluid_stats`` — the sample grid, lognormal quantiles, mixture quantiles, percentiles.
 
 **Throughput** per replica: the offered rate ``λ`` of a sustainable open loop (above capacity
-``μ``, or ``min(λ, N/duration)`` for a finite run); ``c/(mean TTFT + (O − 1)·t̄)`` for a
-closed loop within capacity (``μ`` above it); ``N`` over the run's duration, which ends with its
-longest request, for bursts and finite max-throughput runs (``μ`` for open-ended ones); ``b``
-per mean E2E for a static batch. Totals multiply by the replicas.
+``μ``, or ``min(λ, N/duration)`` for a finite run); for a closed loop the steady rate
+``c/(mean TTFT + (O − 1)·t̄)`` within capacity (``μ`` above it), and for a finite one ``N``
+over ``N`` ÷ that rate plus its tail, the longest request still in flight once the last has
+started (:func:`~predeploy.core.fluid_decode.closed_loop_tail_s`); ``N`` over the run's
+duration, which ends with its longest request, for bursts and finite max-throughput runs
+(``μ`` for open-ended ones); ``b`` per mean E2E for a static batch. Totals multiply by the
+replicas.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ import numpy as np
 
 from predeploy.core.fluid_decode import (
     MAX_OUTPUT_FACTOR,
+    closed_loop_tail_s,
     drain_end_s,
     first_wave,
     itl_stats,
@@ -123,10 +127,15 @@ def _requests_per_s(
         inp, ttft, op.decode_steps, tail_step_s(op), op.num_prompts, finite_run
     )
     rps_burst = op.num_prompts / np.maximum(last_finish, 1e-9)
-    rps_closed = np.where(
+    steady_closed = np.where(
         conc > op.max_batch,
         mu,
         conc / np.maximum(ttft.mean(axis=1) + op.decode_steps * op.steady.t_mean, 1e-9),
+    )
+    finite_closed = (kind == CLOSED_LOOP) & np.isfinite(inp.num_prompts)
+    closed_tail = closed_loop_tail_s(inp, np.minimum(conc, op.max_batch), finite_closed)
+    rps_closed = op.num_prompts / (
+        op.num_prompts / np.maximum(steady_closed, 1e-9) + closed_tail
     )
     return np.asarray(
         first_match(

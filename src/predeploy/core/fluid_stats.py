@@ -152,6 +152,28 @@ def drain_seen_share(level: np.ndarray, cv: float) -> np.ndarray:
     return np.asarray(np.interp(level, below[::-1], seen[::-1]), dtype=float)
 
 
+def longest_residual_excess(cv: float, count: float, cap: float) -> float:
+    """How much longer the longest of ``count`` residual lengths is than one on average, in
+    units of the mean length: ``E[min(max R_i, cap)] − E[min(R, cap)]``, where ``R`` is the
+    residual (the part still to come) of a lognormal length with mean 1 and coefficient of
+    variation ``cv`` seen at a random time, as the requests in flight of a closed loop are.
+    ``R``'s distribution is ``G(u) = ∫₀ᵘ (1 − F)`` = ``Φ(z − σ) + u·(1 − Φ(z))`` at ``u =
+    e^{σz − σ²/2}``, so the excess is ``∫₀^cap (G − Gⁿ) du``. 0 for fixed lengths or one
+    request."""
+    if cv <= 0 or count <= 1:
+        return 0.0
+    sigma = float(np.sqrt(np.log1p(cv * cv)))
+    z = _DRAIN_Z
+    u = np.exp(sigma * z - 0.5 * sigma * sigma)
+    below = normal_cdf(z - sigma) + u * _DRAIN_SEEN
+    gap = below - below**count
+    width = np.diff(np.minimum(u, cap))
+    # Below the grid's shortest length no length has ended yet: G(u) = u there.
+    start = min(float(u[0]), cap)
+    head = start * start / 2.0 - float(start ** (count + 1.0)) / (count + 1.0)
+    return head + float(np.sum(0.5 * (gap[1:] + gap[:-1]) * width))
+
+
 def lognormal_factor(u: np.ndarray, cv: np.ndarray | float) -> np.ndarray:
     """Quantile ``u`` of a lognormal with mean 1 and coefficient of variation ``cv``:
     ``exp(σ z_u − σ²/2)`` with ``σ² = ln(1 + cv²)``; exactly 1 when ``cv`` is 0."""

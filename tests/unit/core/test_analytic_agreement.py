@@ -150,8 +150,6 @@ def _check_with_known_gaps(
 KNOWN_CLOSED_GAPS: dict[tuple[str, int], dict[str, str]] = {
     ("chat lognormal", 64): {
         "ttft_p50": "not explained yet: above the simulated at 64 clients (+4..+12 %)",
-        "throughput": "the simulation's N ÷ duration includes the run's tail; the analytic "
-        "mode gives the steady rate (+9..+10 %)",
         "e2e_p50": "not explained yet (+9..+10 %)",
     },
     ("rag 30k lognormal", 4): {

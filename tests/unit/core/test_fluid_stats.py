@@ -16,6 +16,7 @@ from predeploy.core.fluid_stats import (
     drain_seen_share,
     first_match,
     latency_stats,
+    longest_residual_excess,
     normal_quantile,
 )
 from predeploy.core.occupancy import normal_cdf
@@ -100,3 +101,29 @@ def test_a_draining_wave_is_seen_as_a_sampled_one_is(cv: float) -> None:
     shares = drain_seen_share(np.linspace(0.0, 1.0, 11), cv)
     assert np.all(np.diff(shares) >= 0) and shares[-1] == pytest.approx(1.0, abs=1e-3)
     assert np.all(drain_seen_share(levels, 0.0) == 1.0)
+
+
+@pytest.mark.parametrize(("cv", "count"), [(0.5, 4), (0.8, 64), (2.0, 100)])
+def test_the_longest_residual_is_a_sampled_one(cv: float, count: int) -> None:
+    """The longest of ``count`` requests in flight against a seeded sample: lengths seen at a
+    random time are length-biased, and the part still to come is a uniform share of one."""
+    rng = np.random.default_rng(11)
+    sigma = np.sqrt(np.log1p(cv * cv))
+    lengths = np.exp(sigma * rng.standard_normal(400_000) - sigma * sigma / 2)
+    cap = 10.0
+    seen = rng.choice(lengths, (4000, count), p=lengths / lengths.sum())
+    residual = np.minimum(rng.random(seen.shape) * seen, cap)
+    sampled = residual.max(axis=1).mean() - residual.mean()
+    assert longest_residual_excess(cv, count, cap) == pytest.approx(sampled, rel=0.03)
+
+
+def test_the_longest_residual_limits() -> None:
+    # Fixed lengths stay in step, one request has no longer one.
+    assert longest_residual_excess(0.0, 64, 20.0) == 0.0
+    assert longest_residual_excess(1.0, 1, 20.0) == 0.0
+    # Nearly fixed lengths seen at random times are uniformly far along: E[max of 2] − E = 1/6.
+    assert longest_residual_excess(0.02, 2, 20.0) == pytest.approx(1.0 / 6.0, abs=0.01)
+    rising = [longest_residual_excess(1.0, n, 20.0) for n in (2, 8, 32, 128, 512)]
+    assert np.all(np.diff(rising) > 0)
+    # No residual exceeds the longest length.
+    assert longest_residual_excess(2.0, 10_000, 3.0) < 3.0

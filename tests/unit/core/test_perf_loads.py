@@ -118,6 +118,26 @@ def test_the_first_wave_raises_closed_loop_ttft() -> None:
     assert ttft(640) > ttft(6400) > 0.0
 
 
+def test_a_finite_closed_loop_ends_with_its_longest_request() -> None:
+    """``vllm bench serve`` divides N requests by the run's duration, which ends with the
+    longest request still in flight once the last has started: varied outputs lower the
+    measured rate below the steady one, more so for a short run; fixed ones finish together."""
+
+    def rate(output: TokenDistribution, prompts: int | None) -> float:
+        load = LoadSpec(kind="concurrency", concurrency=64, num_prompts=prompts)
+        rps = predict(_llama_8b_on_h100(800, output, load), PARAMS).metrics.requests_per_s
+        assert rps is not None
+        return rps
+
+    varied = TokenDistribution(kind="lognormal", mean=250, stdev=200, max=2000)
+    steady = rate(varied, None)
+    assert rate(varied, 640) < rate(varied, 6400) < steady
+    assert rate(varied, 640) < 0.95 * steady
+    fixed = TokenDistribution.fixed(250)
+    # (only the first wave's longer TTFT, a tenth of the run, costs it a little)
+    assert rate(fixed, 640) == pytest.approx(rate(fixed, None), rel=0.02)
+
+
 def test_only_an_offline_in_process_harness_batches_to_the_memory_limit() -> None:
     offline = _scenario({"kind": "max_throughput"}, dataset="mlperf-llama2-70b")
     server = _scenario(

@@ -270,3 +270,20 @@ def test_token_distribution_hard_cap_never_cuts_below_the_mean() -> None:
     assert token_distribution(200, 1.0, hard_max=1000).max == 1000
     assert token_distribution(200, 1.0, hard_max=100).max == 200
     assert token_distribution(200, 0.0, hard_max=100).kind == "fixed"
+
+
+def test_sglang_random_lengths_are_spread_up_to_twice_the_mean() -> None:
+    """SGLang's random dataset draws lengths uniformly up to the nominal one (its default
+    range ratio 0): the case's realized means, CV 1/√3, none beyond twice the mean."""
+    record = record_of(
+        input_tokens=500,
+        output_tokens=504,
+        dataset="sglang-random",
+        load={"kind": "concurrency", "value": 100, "num_prompts": 500},
+    )
+    scenario = scenario_of_record(record)
+    for dist, mean in ((scenario.prompt_tokens, 500), (scenario.output_tokens, 504)):
+        assert dist.kind == "lognormal" and dist.mean == mean
+        assert dist.stdev / dist.mean == pytest.approx(1 / 3**0.5)
+        assert dist.max == 2 * mean
+    assert token_distribution(504, 0.5, max_to_mean=2.0).max == 1008

@@ -18,8 +18,10 @@ scenarios at once (numpy arrays; calibration fits on thousands of measurements w
   tail of a finite run;
 * ``fluid_stats`` — the sample grid, lognormal quantiles, mixture quantiles, percentiles.
 
-**Throughput** per replica: the offered rate ``λ`` of a sustainable open loop (above capacity
-``μ``, or ``min(λ, N/duration)`` for a finite run); for a closed loop the steady rate
+**Throughput** per replica: the offered rate ``λ`` of a sustainable open loop, and for one of
+``N`` requests ``N/((N − 1)/λ + mean E2E)``, the run as a benchmark times it
+(:func:`finite_open_loop_rps`; above capacity ``μ``, or ``min(λ, N/duration)`` for a finite
+run); for a closed loop the steady rate
 ``c/(mean TTFT + (O − 1)·t̄)`` within capacity (``μ`` above it), and for a finite one ``N``
 over ``N`` ÷ that rate plus its tail, the longest request still in flight once the last has
 started (:func:`~predeploy.core.fluid_decode.closed_loop_tail_s`); ``N`` over the run's
@@ -117,6 +119,18 @@ def evaluate(inp: FluidInputs, grid_points: int | None = None) -> FluidResult:
     )
 
 
+def finite_open_loop_rps(
+    num_prompts: np.ndarray | float, rate_rps: np.ndarray | float, e2e_mean_s: np.ndarray | float
+) -> np.ndarray:
+    """Requests per second a benchmark reports for a sustainable open loop of ``N`` requests
+    (``vllm bench serve --num-prompts N --request-rate λ``): ``N`` over the run's duration,
+    from the first arrival to the last request's finish, the last arriving ``(N − 1)/λ`` after
+    the first and finishing a mean E2E later."""
+    n = np.asarray(num_prompts, dtype=float)
+    spread_s = np.maximum(n - 1.0, 0.0) / np.maximum(rate_rps, 1e-12)
+    return np.asarray(n / np.maximum(spread_s + e2e_mean_s, 1e-12), dtype=float)
+
+
 def _requests_per_s(
     inp: FluidInputs, op: OperatingPoint, ttft: np.ndarray, e2e_ms_mean: np.ndarray
 ) -> np.ndarray:
@@ -132,6 +146,7 @@ def _requests_per_s(
         mu,
         conc / np.maximum(ttft.mean(axis=1) + op.decode_steps * op.steady.t_mean, 1e-9),
     )
+    rps_open_run = finite_open_loop_rps(op.num_prompts, rate, e2e_ms_mean / 1e3)
     finite_closed = (kind == CLOSED_LOOP) & np.isfinite(inp.num_prompts)
     closed_tail = closed_loop_tail_s(inp, np.minimum(conc, op.max_batch), finite_closed)
     rps_closed = op.num_prompts / (
@@ -145,7 +160,7 @@ def _requests_per_s(
                 np.where(
                     rate > mu,
                     np.where(np.isfinite(inp.num_prompts), np.minimum(rate, rps_burst), mu),
-                    rate,
+                    np.where(np.isfinite(inp.num_prompts), rps_open_run, rate),
                 ),
                 rps_closed,
                 np.maximum(inp.batch_size, 1.0) / np.maximum(e2e_ms_mean / 1e3, 1e-9),
@@ -173,6 +188,7 @@ __all__ = [
     "FluidResult",
     "SteadyState",
     "evaluate",
+    "finite_open_loop_rps",
     "max_batch",
     "steady_state",
 ]

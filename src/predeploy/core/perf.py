@@ -22,7 +22,7 @@ import numpy as np
 from predeploy.core.batching import SchedulerConfig
 from predeploy.core.efficiency import EfficiencyParams, ParameterChoice, ParameterSet
 from predeploy.core.errors import InputError
-from predeploy.core.fluid import FluidResult, evaluate
+from predeploy.core.fluid import FluidResult, evaluate, finite_open_loop_rps
 from predeploy.core.fluid_steady import decode_context
 from predeploy.core.latency import RooflineStepCost
 from predeploy.core.metrics import streamed_chunk_gaps
@@ -382,7 +382,14 @@ def _simulate(
         if params.accuracy
         else None,
     )
-    r = float(scenario.replicas)
+    # The simulation measures an open loop in steady state; a run that states its size is
+    # reported as the benchmark reports it, over the whole run (as the analytic mode does).
+    run_share = 1.0
+    if warmup and load.num_prompts is not None and result.requests_per_s > 0:
+        e2e_mean_s = (result.e2e_ms.mean or 0.0) / 1e3
+        run_rps = float(finite_open_loop_rps(load.num_prompts, result.requests_per_s, e2e_mean_s))
+        run_share = min(run_rps / result.requests_per_s, 1.0)
+    r = float(scenario.replicas) * run_share
     metrics = result.to_perf_metrics(provenance).model_copy(
         update={
             "output_tokens_per_s": result.output_tokens_per_s * r,

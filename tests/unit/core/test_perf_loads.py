@@ -138,6 +138,29 @@ def test_a_finite_closed_loop_ends_with_its_longest_request() -> None:
     assert rate(fixed, 640) == pytest.approx(rate(fixed, None), rel=0.02)
 
 
+def test_a_finite_open_loop_is_timed_from_its_first_arrival_to_its_last_finish() -> None:
+    """``vllm bench serve --num-prompts N --request-rate λ`` divides N by the time from the
+    first arrival to the last finish, (N − 1)/λ + an E2E: below λ for a short run, λ for an
+    open-ended one; the simulation reports a stated run the same way."""
+
+    def rates(prompts: int | None) -> tuple[float, float, float]:
+        load = LoadSpec(kind="poisson", rate_rps=4.0, num_prompts=prompts)
+        sc = _llama_8b_on_h100(512, 256, load)
+        analytic = predict(sc, PARAMS).metrics
+        simulated = predict(sc, PARAMS, mode="simulate", num_requests=prompts or 400, seed=1)
+        rps_a, rps_s, e2e = (
+            analytic.requests_per_s, simulated.metrics.requests_per_s, analytic.e2e_ms.mean
+        )
+        assert rps_a is not None and rps_s is not None and e2e is not None
+        return rps_a, rps_s, e2e
+
+    rps, simulated, e2e_ms = rates(40)
+    assert rps == pytest.approx(40 / (39 / 4.0 + e2e_ms / 1e3))
+    assert rps < 4.0 and simulated == pytest.approx(rps, rel=0.1)
+    assert rates(4000)[0] > rps
+    assert rates(None)[0] == pytest.approx(4.0)
+
+
 def test_only_an_offline_in_process_harness_batches_to_the_memory_limit() -> None:
     offline = _scenario({"kind": "max_throughput"}, dataset="mlperf-llama2-70b")
     server = _scenario(

@@ -136,7 +136,8 @@ def _requests_per_s(
 ) -> np.ndarray:
     """Requests per second per replica by load kind (module docstring)."""
     kind, mu, rate, conc = op.kind, op.saturation_rps, op.rate_rps, op.concurrency
-    finite_run = (kind == BURST) | ((kind == MAX_THROUGHPUT) & np.isfinite(inp.num_prompts))
+    finite = np.isfinite(inp.num_prompts)
+    finite_run = (kind == BURST) | ((kind == MAX_THROUGHPUT) & finite)
     last_finish = drain_end_s(
         inp, ttft, op.decode_steps, tail_step_s(op), op.num_prompts, finite_run
     )
@@ -146,21 +147,25 @@ def _requests_per_s(
         mu,
         conc / np.maximum(ttft.mean(axis=1) + op.decode_steps * op.steady.t_mean, 1e-9),
     )
-    rps_open_run = finite_open_loop_rps(op.num_prompts, rate, e2e_ms_mean / 1e3)
-    finite_closed = (kind == CLOSED_LOOP) & np.isfinite(inp.num_prompts)
-    closed_tail = closed_loop_tail_s(inp, np.minimum(conc, op.max_batch), finite_closed)
-    rps_closed = op.num_prompts / (
-        op.num_prompts / np.maximum(steady_closed, 1e-9) + closed_tail
-    )
+    rps_open_run = rate
+    if np.any(finite & (kind == OPEN_LOOP)):
+        rps_open_run = finite_open_loop_rps(op.num_prompts, rate, e2e_ms_mean / 1e3)
+    rps_closed = steady_closed
+    if np.any(finite & (kind == CLOSED_LOOP)):
+        in_flight = np.minimum(conc, op.max_batch)
+        closed_tail = closed_loop_tail_s(inp, in_flight, finite & (kind == CLOSED_LOOP))
+        rps_closed = op.num_prompts / (
+            op.num_prompts / np.maximum(steady_closed, 1e-9) + closed_tail
+        )
     return np.asarray(
         first_match(
             [kind == MAX_THROUGHPUT, kind == OPEN_LOOP, kind == CLOSED_LOOP, kind == STATIC_BATCH],
             [
-                np.where(np.isfinite(inp.num_prompts), rps_burst, mu),
+                np.where(finite, rps_burst, mu),
                 np.where(
                     rate > mu,
-                    np.where(np.isfinite(inp.num_prompts), np.minimum(rate, rps_burst), mu),
-                    np.where(np.isfinite(inp.num_prompts), rps_open_run, rate),
+                    np.where(finite, np.minimum(rate, rps_burst), mu),
+                    np.where(finite, rps_open_run, rate),
                 ),
                 rps_closed,
                 np.maximum(inp.batch_size, 1.0) / np.maximum(e2e_ms_mean / 1e3, 1e-9),

@@ -130,8 +130,9 @@ def normal_quantile(p: np.ndarray) -> np.ndarray:
     return out
 
 
-#: Standard normal quantiles on which :func:`drain_seen_share` tabulates a drain, and the
-#: share of a wave still decoding at each, ``1 − Φ(z)``.
+#: Standard normal quantiles on which :func:`drain_seen_share` tabulates a drain (and
+#: :func:`longest_residual_excess` integrates a residual length), and the share of a wave
+#: still decoding at each, ``1 − Φ(z)``.
 _DRAIN_Z = np.linspace(-6.0, 6.0, 241)
 _DRAIN_SEEN = 1.0 - normal_cdf(_DRAIN_Z)
 

@@ -151,9 +151,10 @@ def _requests_per_s(
     if np.any(finite & (kind == OPEN_LOOP)):
         rps_open_run = finite_open_loop_rps(op.num_prompts, rate, e2e_ms_mean / 1e3)
     rps_closed = steady_closed
-    if np.any(finite & (kind == CLOSED_LOOP)):
+    finite_closed = finite & (kind == CLOSED_LOOP)
+    if np.any(finite_closed):
         in_flight = np.minimum(conc, op.max_batch)
-        closed_tail = closed_loop_tail_s(inp, in_flight, finite & (kind == CLOSED_LOOP))
+        closed_tail = closed_loop_tail_s(inp, in_flight, finite_closed)
         rps_closed = op.num_prompts / (
             op.num_prompts / np.maximum(steady_closed, 1e-9) + closed_tail
         )

@@ -65,6 +65,9 @@ LATENCY_NAMES = ("ttft_ms", "itl_ms", "tpot_ms", "e2e_ms")
 #: Loads whose latencies are meaningful to report (offline max-throughput runs are not).
 LATENCY_LOADS = frozenset({"poisson", "gamma", "concurrency", "burst", "static_batch"})
 
+#: Open-loop loads: requests arrive at an offered rate, whatever the server does.
+OPEN_LOOP_LOADS = frozenset({"poisson", "gamma"})
+
 STATS = ("mean", "p50", "p90", "p95", "p99")
 
 
@@ -173,7 +176,7 @@ def load_utilization(
     loop; ``None`` without a positive saturation rate."""
     if saturation_rps is None or saturation_rps <= 0 or not math.isfinite(saturation_rps):
         return None
-    offered = load.rate_rps if load.kind in ("poisson", "gamma") else None
+    offered = load.rate_rps if load.kind in OPEN_LOOP_LOADS else None
     rate = requests_per_s if offered is None else offered
     return round(rate / saturation_rps, 6) if math.isfinite(rate) else None
 
@@ -344,8 +347,9 @@ def _simulate(
     )
     load = per_replica_load(scenario.load, scenario.replicas)
     analytic = predict_many([scenario], params)[0]
+    open_loop = load.kind in OPEN_LOOP_LOADS
     warmup = cooldown = 0
-    if load.kind in ("poisson", "gamma"):
+    if open_loop:
         lifetime_s = analytic.metrics.e2e_ms.mean or 0.0
         warmup = max(
             math.ceil(num_requests * OPEN_LOOP_WARMUP_FRACTION),
@@ -385,7 +389,7 @@ def _simulate(
     # The simulation measures an open loop in steady state; a run that states its size is
     # reported as the benchmark reports it, over the whole run (as the analytic mode does).
     run_share = 1.0
-    if warmup and load.num_prompts is not None and result.requests_per_s > 0:
+    if open_loop and load.num_prompts is not None and result.requests_per_s > 0:
         e2e_mean_s = (result.e2e_ms.mean or 0.0) / 1e3
         run_rps = float(finite_open_loop_rps(load.num_prompts, result.requests_per_s, e2e_mean_s))
         run_share = min(run_rps / result.requests_per_s, 1.0)

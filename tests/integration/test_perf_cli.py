@@ -376,8 +376,9 @@ def test_fit_reports_what_each_measurement_set_up_shifts(tmp_path: Path) -> None
     args = ["perf", "fit", "--output", str(out), "--iterations", "1"]
     doc = json.loads(RUNNER.invoke(app, [*args, "--json"]).output)
     assert doc["scenarios"] > 1000 and out.exists()
-    # AIConfigurator's rows pay their own front-end time, AMD's MLPerf harness its own time
-    # per prefill step; predictions assume the default set-up, the reference of the factors.
+    # AIConfigurator's rows pay their own front-end time, AMD's MLPerf harness (its own vLLM
+    # build) its own time per layer of an eager or prefill step; predictions assume the
+    # default set-up, the reference of the factors.
     factors = doc["set_up_factors"]
     assert {key: set(shifts) for key, shifts in factors.items()} == {
         "aiconfigurator/sglang": {"request_overhead_s"},

@@ -17,6 +17,7 @@ from predeploy.core.engine_args import parse_engine_args, served_checkpoint
 from predeploy.core.engines import default_kv_cache_dtype, engine_profile, vllm_batch_defaults
 from predeploy.core.errors import InputError, PredeployError
 from predeploy.core.memory import smallest_fitting_tp
+from predeploy.core.mlperf_harness import published_engine_args
 from predeploy.core.sglang_defaults import sglang_defaults, sglang_uses_legacy_rule
 from predeploy.core.types import (
     BenchmarkRecord,
@@ -215,12 +216,13 @@ def scenario_from_case(case: CalibrationCase | CaseScenario, catalog: Catalog) -
         raise InputError(str(exc)) from None
     arch, precision = _architecture(sc, catalog)
     prompt, output = _lengths(sc)
-    stated = parse_engine_args(sc.engine_args) if sc.engine_args else None
+    engine_args = published_engine_args(sc)
+    stated = parse_engine_args(engine_args) if engine_args else None
     kv_dtype = (
         sc.kv_cache_dtype
         or (stated.kv_cache_dtype if stated else None)
         or default_kv_cache_dtype(
-            sc.engine, precision, served_checkpoint(sc.engine_args) if sc.engine_args else None
+            sc.engine, precision, served_checkpoint(engine_args) if engine_args else None
         )
     )
     in_process = sc.dataset.startswith(IN_PROCESS_DATASET_PREFIX)

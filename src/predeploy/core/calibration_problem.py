@@ -82,8 +82,10 @@ class CalibrationProblem:
 
 #: What each measurement set-up (``core.types.Harness``) may shift from the default set-up's
 #: parameters, which predictions assume. AIConfigurator's set-up pays its own time in front of
-#: the engine; AMD's MLPerf harness schedules prefill its own way (batched by a custom scheduler
-#: between multi-step decode runs), so its time per prefill step is its own.
+#: the engine. AMD's MLPerf harness is predicted with the engine settings its published code
+#: states (``core.mlperf_harness``: multi-step decoding, whole-prompt prefill, eager execution),
+#: and runs AMD's own vLLM build: its time per layer of a step that runs eagerly or carries
+#: prefill is its own.
 HARNESS_SHIFTS: dict[Harness, tuple[ParamName, ...]] = {
     Harness.DEFAULT: (),
     Harness.AICONFIGURATOR: ("request_overhead_s",),

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from predeploy.core.cases import parse_case
 from predeploy.core.errors import InputError, describe_validation_error
+from predeploy.core.mlperf_harness import amd_harness_config
 from predeploy.core.types import BenchmarkRecord, FactKind, Provenance
 from predeploy.kb.importers.problems import ImportFileError
 
@@ -64,6 +65,11 @@ def record_from_case(obj: dict[str, Any], file: str, line: int) -> BenchmarkReco
     if case.constraints:
         notes.append(f"latency constraints: {json.dumps(case.constraints, sort_keys=True)}")
     notes += [f"{m} converted: {how}" for m, how in sorted((case.conversions or {}).items())]
+    engine_args = scenario.engine_args
+    harness = None if engine_args else amd_harness_config(scenario)
+    if harness is not None:
+        engine_args = harness.engine_args
+        notes.append(f"engine_args: AMD's MLPerf harness configuration {harness.source_url}")
     values = {
         "id": case.id,
         "model": scenario.model,
@@ -75,7 +81,7 @@ def record_from_case(obj: dict[str, Any], file: str, line: int) -> BenchmarkReco
         "kv_cache_dtype": scenario.kv_cache_dtype.value if scenario.kv_cache_dtype else None,
         "engine": scenario.engine.value,
         "engine_version": scenario.engine_version,
-        "engine_args": scenario.engine_args,
+        "engine_args": engine_args,
         "input_tokens": scenario.input_tokens,
         "output_tokens": scenario.output_tokens,
         "dataset": scenario.dataset,

@@ -124,3 +124,22 @@ def test_the_engine_command_line_becomes_a_field(tmp_path: Path) -> None:
     record = read_benchmark_file(_write(tmp_path, [case]), NAMES).records[0]
     assert record.engine_args == args
     assert "engine_args" not in (record.provenance.notes or "")
+
+
+def test_an_amd_mlperf_case_gets_its_harness_settings_with_their_source(tmp_path: Path) -> None:
+    scenario = {
+        **CASE["scenario"], "gpu": "MI325X", "tp": None, "input_tokens": None,
+        "dataset": "mlperf-llama2-70b", "load": {"kind": "request_rate", "value": 109.0},
+        "mlperf_benchmark": "llama2-70b-99.9", "mlperf_scenario": "Server",
+    }
+    mi325x = samples.h100().model_copy(update={"name": "MI325X"})
+    names = NameResolver([samples.llama_8b()], [mi325x])
+    case = {**CASE, "scenario": scenario}
+    record = read_benchmark_file(_write(tmp_path, [case]), names).records[0]
+    assert record.engine_args is not None and "--num-scheduler-steps 9" in record.engine_args
+    assert "engine_args: AMD's MLPerf harness configuration https://" in (
+        record.provenance.notes or ""
+    )
+    stated = {**scenario, "engine_args": "vllm serve m --max-num-seqs 64"}
+    own = read_benchmark_file(_write(tmp_path, [{**CASE, "scenario": stated}]), names).records[0]
+    assert own.engine_args == "vllm serve m --max-num-seqs 64"

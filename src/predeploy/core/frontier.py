@@ -92,16 +92,22 @@ class Draft:
         return self.sizing.replicas
 
 
+_Screened = tuple[float, float, Configuration, Screen, Accelerator, int]
+
+
 @dataclass(slots=True)
-class _Frontier:
+class Frontier:
     """Sized plans, the Pareto front of their points, and the cheapest cost so far; each model
     the user named also keeps its own front (its best plan is always shown, so it is searched
-    past the scope and pruned only by its own plans)."""
+    past the scope and pruned only by its own plans). ``pruned``: the screened configurations
+    skipped because a sized plan dominated their best case, kept so they can be sized if
+    simulation makes that plan dearer or rejects it (:func:`reopen_pruned`)."""
 
     drafts: list[Draft] = field(default_factory=list)
     front: list[Point] = field(default_factory=list)
     named_fronts: dict[str, list[Point]] = field(default_factory=dict)
     cheapest_usd_per_hour: float = math.inf
+    pruned: list[_Screened] = field(default_factory=list)
 
     def add(self, draft: Draft) -> None:
         self.drafts.append(draft)
@@ -136,7 +142,7 @@ def search_frontier(
     evaluator: Evaluator,
     state: SearchState,
     progress: ProgressCallback | None,
-) -> list[Draft]:
+) -> Frontier:
     """Every configuration worth sizing, sized and priced (see the module docstring)."""
     budget = intent.constraints.budget
     factor = SCOPE_COST_FACTOR[intent.priority]
@@ -148,7 +154,7 @@ def search_frontier(
         else:
             ordered.append((bound, config, acc))
     ordered.sort(key=lambda item: item[0])
-    frontier = _Frontier()
+    frontier = Frontier()
     for start in range(0, len(ordered), SCREEN_BATCH):
         if progress is not None:
             progress("screen", start, len(ordered))
@@ -162,10 +168,32 @@ def search_frontier(
         _size(screened, intent, evaluator, state, frontier, factor)
     if progress is not None:
         progress("screen", len(ordered), len(ordered))
-    return frontier.drafts
+    return frontier
 
 
-_Screened = tuple[float, float, Configuration, Screen, Accelerator, int]
+def reopen_pruned(
+    frontier: Frontier,
+    drafts: Sequence[Draft],
+    intent: DeploymentIntent,
+    evaluator: Evaluator,
+    state: SearchState,
+) -> list[Draft]:
+    """Size and price the pruned configurations that ``drafts`` (the plans as simulation has
+    left them: some a replica dearer, some rejected) no longer dominate; the rest stay pruned.
+
+    Without this, a plan pruned because a cheaper one dominated it analytically would be lost
+    when simulation adds a replica to that cheaper one, and the planner would call a dearer
+    plan "cheapest"."""
+    if not frontier.pruned:
+        return []
+    current = Frontier()
+    for draft in drafts:
+        current.add(draft)
+    pending, frontier.pruned = sorted(frontier.pruned, key=lambda s: (s[0], s[1])), []
+    _size(pending, intent, evaluator, state, current, SCOPE_COST_FACTOR[intent.priority],
+          recount=False)
+    frontier.pruned = current.pruned
+    return current.drafts[len(drafts):]
 
 
 def _screen(
@@ -190,8 +218,11 @@ def _screen(
 
 def _size(
     screened: Sequence[_Screened], intent: DeploymentIntent, evaluator: Evaluator,
-    state: SearchState, frontier: _Frontier, factor: float,
+    state: SearchState, frontier: Frontier, factor: float, *, recount: bool = True,
 ) -> None:
+    """Size and price ``screened`` in ascending cost bound into ``frontier``, skipping what its
+    plans dominate or put beyond the scope (``recount``: count those skips in the search
+    statistics; a second pass over configurations already counted does not)."""
     position = 0
     while position < len(screened):
         batch: list[tuple[Configuration, Screen, Accelerator, int]] = []
@@ -199,13 +230,16 @@ def _size(
             cost_bound, floor, config, screen, acc, limit = screened[position]
             position += 1
             if frontier.beyond_scope(cost_bound, factor, config):
-                state.count("beyond_scope")
+                if recount:
+                    state.count("beyond_scope")
                 continue
             best_case = Point(cost_bound, floor, config.model.quality, math.inf,
                               weight_fidelity(config.precision,
                                               config.model.card.architecture.native_precision))
             if frontier.dominated(best_case, config):
-                state.count("pruned_by_bound")
+                if recount:
+                    state.count("pruned_by_bound")
+                frontier.pruned.append((cost_bound, floor, config, screen, acc, limit))
                 continue
             batch.append((config, screen, acc, limit))
         state.count("sized_analytic", len(batch))

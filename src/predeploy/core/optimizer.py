@@ -35,8 +35,10 @@ from predeploy.core.explain import aggregate_rejections, explain_infeasible
 from predeploy.core.frontier import (
     SCOPE_COST_FACTOR,
     Draft,
+    Frontier,
     ProgressCallback,
     price_draft,
+    reopen_pruned,
     search_frontier,
 )
 from predeploy.core.ranking import pareto_front, rank, select_diverse
@@ -55,7 +57,7 @@ from predeploy.core.types import (
     TradeoffPoint,
     TrafficProfile,
 )
-from predeploy.core.wording import format_number
+from predeploy.core.wording import format_number, format_usd
 
 __all__ = ["ProgressCallback", "plan_deployment"]
 
@@ -116,14 +118,23 @@ def plan_deployment(
             f"tensor parallelism above {TP_SPREAD[intent.priority]}× the smallest size that fits "
             f"was not searched ({state.stats['tp_beyond_spread']} configurations)"
         )
-    drafts = search_frontier(configs, intent, evaluator, state, progress)
+    frontier = search_frontier(configs, intent, evaluator, state, progress)
     if state.stats.get("beyond_scope"):
         notes.append(
             f"search scope: plans above {format_number(SCOPE_COST_FACTOR[intent.priority])}× "
             f"the cost of the cheapest plan meeting the SLOs were not searched "
             f"({intent.priority.value} priority; {state.stats['beyond_scope']} configurations)"
         )
-    selected, tradeoffs = _finalize(drafts, intent, evaluator, state, progress)
+    selected, tradeoffs, unverified = _finalize(frontier, intent, evaluator, state, progress)
+    if unverified:
+        cheapest = min(unverified, key=lambda d: d.cost.hourly_usd)
+        notes.append(
+            f"the simulation budget ({options.max_simulations} runs) was spent before "
+            f"{len(unverified)} more candidate plan(s) could be verified, the cheapest "
+            f"{cheapest.config.model.card.name} on {cheapest.config.gpu.name} at "
+            f"{format_usd(cheapest.cost.monthly_usd)}/month (analytic); raising "
+            "PlannerOptions.max_simulations verifies them"
+        )
     others = [(i, s.draft.point()) for i, s in enumerate(selected, 1) if i > 1]
     plans = [
         build_plan(s.draft.config, s.draft.screen, s.draft.sizing, s.draft.cost, workload,
@@ -185,19 +196,22 @@ class Selected:
 
 
 def _finalize(
-    drafts: list[Draft],
+    frontier: Frontier,
     intent: DeploymentIntent,
     evaluator: Evaluator,
     state: SearchState,
     progress: ProgressCallback | None,
-) -> tuple[list[Selected], list[TradeoffPoint]]:
+) -> tuple[list[Selected], list[TradeoffPoint], list[Draft]]:
     """Verify a diverse selection of the Pareto front by simulation, until it is stable.
+    When simulation adds a replica to a plan or rejects it, the configurations that plan had
+    pruned as dominated are reconsidered (:func:`~predeploy.core.frontier.reopen_pruned`).
 
-    Returns the selected plans and the trade-off map of every sized configuration.
+    Returns the selected plans, the trade-off map of every sized configuration, and the
+    plans the selection still wanted verified when the simulation budget ran out.
     """
     options = evaluator.options
     priority = intent.priority
-    remaining = {id(d): d for d in drafts}
+    remaining = {id(d): d for d in frontier.drafts}
     verified: list[Draft] = []
     while remaining and evaluator.simulations < options.max_simulations:
         pool = verified + list(remaining.values())
@@ -211,6 +225,12 @@ def _finalize(
         outcome = _verify(draft, evaluator, state, intent)
         if outcome is not None:
             verified.append(outcome)
+        if outcome is None or outcome.added_by_simulation:
+            current = verified + list(remaining.values())
+            for reopened in reopen_pruned(frontier, current, intent, evaluator, state):
+                remaining[id(reopened)] = reopened
+    wanted = _select(verified + list(remaining.values()), priority, options.max_plans)
+    unverified = [d for d in wanted if not d.verified]
     selection = _select(verified, priority, options.max_plans)
     labelled = _labels(selection, verified, priority)
     reference = selection[0] if selection else None
@@ -219,7 +239,7 @@ def _finalize(
     front = {id(d) for d in pareto_front(everything, Draft.point)}
     returned = {id(d) for d in selection}
     tradeoffs = [_tradeoff_point(d, id(d) in front, id(d) in returned) for d in everything]
-    return chosen, tradeoffs
+    return chosen, tradeoffs, unverified
 
 
 def _tradeoff_point(draft: Draft, pareto: bool, returned: bool) -> TradeoffPoint:

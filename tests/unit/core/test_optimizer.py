@@ -7,6 +7,7 @@ tests/integration/test_planning_real.py.
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import pytest
 from tests.planning_facts import LLAMA_8B, LLAMA_70B, QWEN_7B, ToyEngine, small_catalog
@@ -203,3 +204,39 @@ def test_a_stated_front_end_time_is_in_every_plans_ttft_and_said() -> None:
     assert compared  # the same configurations are planned either way
     for plan in compared:
         assert (plan.predicted.ttft_ms.p50 or 0.0) > best[plan.configuration]
+
+
+def test_plans_pruned_by_a_plan_simulation_rejects_are_searched_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Sized one at a time, the search prunes configurations that a sized plan dominates. If
+    # simulation then rejects every plan sized first, the pruned ones must be sized after all.
+    import predeploy.core.frontier as frontier_module
+    import predeploy.core.optimizer as optimizer_module
+
+    monkeypatch.setattr(frontier_module, "SIZE_BATCH", 1)
+    first: set[int] = set()
+    pruned: set[tuple[str, str, int]] = set()
+    search, verify = optimizer_module.search_frontier, optimizer_module._verify
+
+    def searched(*args: Any, **kwargs: Any) -> frontier_module.Frontier:
+        found = search(*args, **kwargs)
+        first.update(id(d.config) for d in found.drafts)
+        pruned.update((c.gpu.name, c.precision.value, c.tp) for _, _, c, *_ in found.pruned)
+        return found
+
+    def rejecting(draft: Any, *args: Any, **kwargs: Any) -> Any:
+        return None if id(draft.config) in first else verify(draft, *args, **kwargs)
+
+    monkeypatch.setattr(optimizer_module, "search_frontier", searched)
+    monkeypatch.setattr(optimizer_module, "_verify", rejecting)
+    result = _plan(qps=20, priority="cost")
+    assert pruned and result.plans
+    assert {(p.gpu, p.precision.value, p.tp) for p in result.plans} <= pruned
+
+
+def test_a_spent_simulation_budget_is_said() -> None:
+    intent = DeploymentIntent.model_validate({"use_case": "chatbot", "qps": 20})
+    options = OPTIONS.model_copy(update={"max_simulations": 1})
+    result = plan_deployment(intent, small_catalog(), ToyEngine(), options)
+    assert any("simulation budget (1 runs) was spent" in note for note in result.notes)

@@ -101,7 +101,7 @@ class PlannerOptions(FrozenModel):
     #: Largest replica count considered when the user states no GPU limit.
     max_replicas: PositiveInt = Field(default=512, le=100_000)
     #: Simulation runs allowed for verification, all finalists together.
-    max_simulations: PositiveInt = Field(default=16, le=1000)
+    max_simulations: PositiveInt = Field(default=24, le=1000)
     #: Extra replicas simulation may add to an analytic plan before it is dropped (at least
     #: this many; up to half the analytic count for large deployments).
     max_extra_replicas: NonNegativeInt = Field(default=4, le=64)

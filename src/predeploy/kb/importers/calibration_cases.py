@@ -4,7 +4,9 @@ A case is ``{id, source, source_key, source_url, scenario, expected, notes, conv
 constraints}``; it becomes a :class:`BenchmarkRecord` whose metrics are ``expected`` (measured
 values, kind ``measured``) and whose provenance notes keep what the record has no field for: the
 case notes, the source's own labels (model, GPU, engine, precision, MLPerf system), latency
-constraints and unit conversions. ``tools/build_benchmark_seed.py`` builds the shipped seed with
+constraints and unit conversions. An MLPerf vLLM run on AMD's harness that states no command line
+gets, as ``engine_args``, the one the harness's published yaml states (``core.mlperf_harness``),
+with the yaml named in the notes. ``tools/build_benchmark_seed.py`` builds the shipped seed with
 this same function, so importing the shared file reproduces the seed's records.
 """
 

@@ -187,6 +187,9 @@ class ToyEngine:
 
     sim_slowdown: float = 1.0
     calls: list[str] = field(default_factory=list)
+    #: Milliseconds a simulated decode gap gains per 1,000 tokens of the prefill token budget
+    #: (a prefill chunk riding on the step), which the analytic mode here ignores.
+    sim_stall_ms_per_1k_budget: float = 0.0
 
     def fit_memory(self, model: ModelCard, gpu: GpuSpec, precision: Precision, tp: int,
                    context_tokens: int) -> MemoryFit:
@@ -236,6 +239,8 @@ class ToyEngine:
         queue = rho / (1 - rho)
         ttft = (prefill_s * (1 + queue) + itl_s) * 1000 * slow + (scenario.front_end_s or 0) * 1e3
         itl = itl_s * (1 + 1.5 * rho) * 1000 * slow
+        if mode == "simulate" and scenario.vllm is not None:
+            itl += self.sim_stall_ms_per_1k_budget * scenario.vllm.max_num_batched_tokens / 1000
         e2e = ttft + out * itl
 
         def pct(x: float) -> Percentiles:

@@ -75,6 +75,8 @@ class Draft:
     verified: bool = False
     added_by_simulation: int = 0
     min_replicas: int = 1
+    #: Why the plan's engine settings differ from the engine's defaults (a rationale line).
+    settings_note: str | None = None
     latency_ms: float = field(init=False)
     _point: Point = field(init=False)
 

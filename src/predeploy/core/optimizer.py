@@ -20,7 +20,7 @@ Search, cheapest checks first:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from predeploy.core.accuracy import HeldOutBoundEngine
 from predeploy.core.capacity import Evaluator
@@ -44,7 +44,14 @@ from predeploy.core.frontier import (
 from predeploy.core.ranking import pareto_front, rank, select_diverse
 from predeploy.core.rationale import build_plan, recommendation_summary
 from predeploy.core.recommend import shortlist_models
-from predeploy.core.sizing import PerformanceEngine, SizingShortfall, Workload
+from predeploy.core.sizing import (
+    Configuration,
+    PerformanceEngine,
+    Screen,
+    Sizing,
+    SizingShortfall,
+    Workload,
+)
 from predeploy.core.slo_check import effective_slo, percentile_value
 from predeploy.core.traffic import context_tokens, plan_traffic
 from predeploy.core.types import (
@@ -142,7 +149,7 @@ def plan_deployment(
                    shortlist.quality_scale,
                    None if s.reference is None else ("the recommended plan", s.reference.point()),
                    recommendation_summary(intent.priority, s.draft.point(), others)
-                   if s.reference is None else None)
+                   if s.reference is None else None, s.draft.settings_note)
         for s in selected
     ]
     stats = SearchStats(
@@ -254,11 +261,27 @@ def _tradeoff_point(draft: Draft, pareto: bool, returned: bool) -> TradeoffPoint
     )
 
 
+#: Prefill token budgets per step (vLLM ``--max-num-batched-tokens``) tried, largest first,
+#: when simulation adds replicas to a plan or rejects it: a step that carries less prefill is
+#: shorter, so ITL and TPOT percentiles hold at fewer replicas (vLLM's performance tuning guide:
+#: smaller values give better inter-token latency, larger ones better TTFT). Only below the
+#: plan's own budget, with chunked prefill on, and never below ``max_num_seqs`` (vLLM requires
+#: at least that many).
+SMALLER_TOKEN_BUDGETS = (8192, 4096, 2048)
+#: The SLO metrics a step's prefill chunk lengthens (the gaps between a request's tokens).
+DECODE_GAP_METRICS = ("itl_ms", "tpot_ms")
+
+
 def _verify(
     draft: Draft, evaluator: Evaluator, state: SearchState, intent: DeploymentIntent
 ) -> Draft | None:
     workload = evaluator.workload
     checked = evaluator.verify(draft.config, draft.sizing, workload.sizing_rps, draft.limit)
+    config, screen, note = draft.config, draft.screen, None
+    if isinstance(checked, SizingShortfall) or checked[1]:
+        tuned = _smaller_token_budget(draft, evaluator, checked)
+        if tuned is not None:
+            config, screen, checked, note = tuned
     if isinstance(checked, SizingShortfall):
         miss = checked.last.missed[0] if checked.last and checked.last.missed else None
         state.rejected.append(RejectedOption(
@@ -271,17 +294,64 @@ def _verify(
         return None
     sizing, added = checked
     low_rate = min(workload.traffic.avg_requests_per_s, workload.sizing_rps)
-    at_avg = evaluator.size(draft.config, draft.screen, low_rate, sizing.replicas)
+    at_avg = evaluator.size(config, screen, low_rate, sizing.replicas)
     min_replicas = sizing.replicas if isinstance(at_avg, SizingShortfall) else min(
         at_avg.replicas, sizing.replicas)
-    priced = price_draft(draft.config, draft.screen, sizing, draft.accelerator, evaluator,
+    priced = price_draft(config, screen, sizing, draft.accelerator, evaluator,
                          draft.limit, state, intent, min_replicas)
     if priced is None:
         return None
     priced.verified = True
     priced.added_by_simulation = added
     priced.min_replicas = min_replicas
+    priced.settings_note = note
     return priced
+
+
+def _smaller_token_budget(
+    draft: Draft, evaluator: Evaluator, checked: tuple[Sizing, int] | SizingShortfall
+) -> tuple[Configuration, Screen, tuple[Sizing, int], str] | None:
+    """The plan with a smaller prefill token budget (:data:`SMALLER_TOKEN_BUDGETS`, the
+    largest first: a larger budget prefills long prompts sooner) when simulation verifies it
+    with fewer replicas than the engine's default budget needs (or at all, where the default
+    was rejected): its configuration, screen, verified sizing and the rationale line that says
+    so; ``None`` when no smaller budget does better. Tried only when the simulation missed a
+    decode-gap SLO (ITL, TPOT), the one a step's prefill chunk lengthens."""
+    vllm = draft.config.vllm
+    if not vllm.enable_chunked_prefill:
+        return None
+    rate = evaluator.workload.sizing_rps
+    # The simulation at the analytic count is cached: this is no new run.
+    first = evaluator.evaluate(draft.config, draft.sizing.replicas, rate, "simulate")
+    if not any(key.startswith(DECODE_GAP_METRICS) for key, _ in first.missed):
+        return None
+    needed = draft.limit + 1 if isinstance(checked, SizingShortfall) else checked[0].replicas
+    limit = min(draft.limit, needed - 1)
+    for budget in SMALLER_TOKEN_BUDGETS:
+        if not vllm.max_num_seqs <= budget < vllm.max_num_batched_tokens:
+            continue
+        config = replace(draft.config, vllm=vllm.model_copy(
+            update={"max_num_batched_tokens": budget}))
+        screen = evaluator.screen_many([config])[0]
+        sized = evaluator.size(config, screen, rate, limit)
+        if isinstance(sized, SizingShortfall):
+            continue
+        verified = evaluator.verify(config, sized, rate, limit)
+        if isinstance(verified, SizingShortfall):
+            continue
+        replicas = verified[0].replicas
+        default = (
+            "was rejected" if isinstance(checked, SizingShortfall)
+            else f"needs {needed} replica{'s' if needed > 1 else ''}"
+        )
+        note = (
+            f"--max-num-batched-tokens {budget} instead of the engine's "
+            f"{vllm.max_num_batched_tokens}: smaller prefill chunks keep the decode steps short, "
+            f"so {replicas} replica{' meets' if replicas == 1 else 's meet'} the SLOs in "
+            f"simulation; with {vllm.max_num_batched_tokens} the plan {default}"
+        )
+        return config, screen, verified, note
+    return None
 
 
 def _select(pool: Sequence[Draft], priority: Priority, limit: int) -> list[Draft]:

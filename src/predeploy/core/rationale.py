@@ -55,6 +55,7 @@ def build_plan(
     quality_scale: str | None,
     reference: tuple[str, Point] | None,
     summary: str | None = None,
+    settings_note: str | None = None,
 ) -> DeploymentPlan:
     """The plan, its SLO checks, autoscaling bounds, provenance and rationale."""
     evaluation = sizing.evaluation
@@ -89,6 +90,8 @@ def build_plan(
         f"{format_number(evaluation.per_replica_rps)} req/s per replica"
     )
     lines.append(f"memory: {config.memory.reason}")
+    if settings_note:
+        lines.append(settings_note)
     native = card.architecture.native_precision
     if config.precision != native:
         method = config.vllm.quantization or config.precision.value

@@ -240,3 +240,25 @@ def test_a_spent_simulation_budget_is_said() -> None:
     options = OPTIONS.model_copy(update={"max_simulations": 1})
     result = plan_deployment(intent, small_catalog(), ToyEngine(), options)
     assert any("simulation budget (1 runs) was spent" in note for note in result.notes)
+
+
+def test_a_smaller_prefill_token_budget_is_tried_before_more_replicas(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Simulated decode gaps grow with the prefill chunk a step carries: at vLLM's default
+    # budget no plan holds ITL p99, at a smaller one the cheapest plan needs no extra replica.
+    import predeploy.core.optimizer as optimizer_module
+
+    engine = ToyEngine(sim_stall_ms_per_1k_budget=4.0)
+    fields = {"qps": 5, "priority": "cost", "slo": {"itl_ms": {"p99": 60}}}
+    tuned = _plan(engine, **fields)
+    assert tuned.plans
+    cheapest = tuned.plans[0]
+    assert cheapest.vllm.max_num_batched_tokens < 8192  # the test double's default
+    assert any(
+        line.startswith(f"--max-num-batched-tokens {cheapest.vllm.max_num_batched_tokens} ")
+        for line in cheapest.rationale
+    )
+    assert cheapest.vllm_args["--max-num-batched-tokens"] == cheapest.vllm.max_num_batched_tokens
+    monkeypatch.setattr(optimizer_module, "SMALLER_TOKEN_BUDGETS", ())
+    assert not _plan(ToyEngine(sim_stall_ms_per_1k_budget=4.0), **fields).plans

@@ -557,9 +557,9 @@ def closed_loop_tail_s(
         tail[j] = longest_residual_excess(
             float(inp.output_cv[j]), float(in_flight[j]), float(cap[j])
         )
-    one = np.ones_like(in_flight)
+    none, one = np.zeros_like(in_flight), np.ones_like(in_flight)
     context = decode_context(prompt_tokens(inp), inp.output_tokens)
-    t_one = step_s(inp, 0.0 * one, 0.0 * one, one, context)
+    t_one = step_s(inp, none, none, one, context)
     return np.asarray(tail * inp.output_tokens * t_one, dtype=float)
 
 

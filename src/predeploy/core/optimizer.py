@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from predeploy.core.accuracy import HeldOutBoundEngine
 from predeploy.core.capacity import Evaluator
@@ -132,7 +133,8 @@ def plan_deployment(
             f"the cost of the cheapest plan meeting the SLOs were not searched "
             f"({intent.priority.value} priority; {state.stats['beyond_scope']} configurations)"
         )
-    selected, tradeoffs, unverified = _finalize(frontier, intent, evaluator, state, progress)
+    final = _finalize(frontier, intent, evaluator, state, progress)
+    selected, unverified = final.selected, final.unverified
     if unverified:
         cheapest = min(unverified, key=lambda d: d.cost.hourly_usd)
         notes.append(
@@ -162,7 +164,7 @@ def plan_deployment(
     result = PlanResult(
         intent=intent, traffic=traffic, slo=slo, headroom=workload.headroom, plans=tuple(plans),
         infeasible=tuple(aggregate_rejections(state.rejected)), notes=tuple(notes),
-        quality_scale=shortlist.quality_scale, stats=stats, tradeoffs=tuple(tradeoffs),
+        quality_scale=shortlist.quality_scale, stats=stats, tradeoffs=tuple(final.tradeoffs),
         front_end_s=options.front_end_s,
     )
     if not plans:
@@ -192,6 +194,28 @@ def _sizing_rate(
     return rate
 
 
+class Finalized(NamedTuple):
+    """What verification leaves (:func:`_finalize`)."""
+
+    #: The plans chosen for the answer, best-ranked first.
+    selected: list[Selected]
+    #: The trade-off map of every sized configuration.
+    tradeoffs: list[TradeoffPoint]
+    #: Plans the selection still wanted verified when the simulation budget ran out.
+    unverified: list[Draft]
+
+
+class RetunedPlan(NamedTuple):
+    """A plan verified with a smaller prefill token budget (:func:`_smaller_token_budget`)."""
+
+    config: Configuration
+    screen: Screen
+    #: The verified sizing and the replicas simulation added to its analytic estimate.
+    verified: tuple[Sizing, int]
+    #: The rationale line that says why the budget differs from the engine's.
+    note: str
+
+
 @dataclass(frozen=True, slots=True)
 class Selected:
     """A verified plan chosen for the answer: its labels and the plan it is compared with
@@ -208,14 +232,10 @@ def _finalize(
     evaluator: Evaluator,
     state: SearchState,
     progress: ProgressCallback | None,
-) -> tuple[list[Selected], list[TradeoffPoint], list[Draft]]:
+) -> Finalized:
     """Verify a diverse selection of the Pareto front by simulation, until it is stable.
     When simulation adds a replica to a plan or rejects it, the configurations that plan had
-    pruned as dominated are reconsidered (:func:`~predeploy.core.frontier.reopen_pruned`).
-
-    Returns the selected plans, the trade-off map of every sized configuration, and the
-    plans the selection still wanted verified when the simulation budget ran out.
-    """
+    pruned as dominated are reconsidered (:func:`~predeploy.core.frontier.reopen_pruned`)."""
     options = evaluator.options
     priority = intent.priority
     remaining = {id(d): d for d in frontier.drafts}
@@ -246,7 +266,7 @@ def _finalize(
     front = {id(d) for d in pareto_front(everything, Draft.point)}
     returned = {id(d) for d in selection}
     tradeoffs = [_tradeoff_point(d, id(d) in front, id(d) in returned) for d in everything]
-    return chosen, tradeoffs, unverified
+    return Finalized(chosen, tradeoffs, unverified)
 
 
 def _tradeoff_point(draft: Draft, pareto: bool, returned: bool) -> TradeoffPoint:
@@ -310,13 +330,12 @@ def _verify(
 
 def _smaller_token_budget(
     draft: Draft, evaluator: Evaluator, checked: tuple[Sizing, int] | SizingShortfall
-) -> tuple[Configuration, Screen, tuple[Sizing, int], str] | None:
+) -> RetunedPlan | None:
     """The plan with a smaller prefill token budget (:data:`SMALLER_TOKEN_BUDGETS`, the
     largest first: a larger budget prefills long prompts sooner) when simulation verifies it
     with fewer replicas than the engine's default budget needs (or at all, where the default
-    was rejected): its configuration, screen, verified sizing and the rationale line that says
-    so; ``None`` when no smaller budget does better. Tried only when the simulation missed a
-    decode-gap SLO (ITL, TPOT), the one a step's prefill chunk lengthens."""
+    was rejected); ``None`` when no smaller budget does better. Tried only when the simulation
+    missed a decode-gap SLO (ITL, TPOT), the one a step's prefill chunk lengthens."""
     vllm = draft.config.vllm
     if not vllm.enable_chunked_prefill:
         return None
@@ -350,7 +369,7 @@ def _smaller_token_budget(
             f"so {replicas} replica{' meets' if replicas == 1 else 's meet'} the SLOs in "
             f"simulation; with {vllm.max_num_batched_tokens} the plan {default}"
         )
-        return config, screen, verified, note
+        return RetunedPlan(config, screen, verified, note)
     return None
 
 

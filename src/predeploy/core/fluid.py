@@ -148,11 +148,11 @@ def _requests_per_s(
         conc / np.maximum(ttft.mean(axis=1) + op.decode_steps * op.steady.t_mean, 1e-9),
     )
     rps_open_run = rate
-    if np.any(finite & (kind == OPEN_LOOP)):
+    if (finite & (kind == OPEN_LOOP)).any():
         rps_open_run = finite_open_loop_rps(op.num_prompts, rate, e2e_ms_mean / 1e3)
     rps_closed = steady_closed
     finite_closed = finite & (kind == CLOSED_LOOP)
-    if np.any(finite_closed):
+    if finite_closed.any():
         in_flight = np.minimum(conc, op.max_batch)
         closed_tail = closed_loop_tail_s(inp, in_flight, finite_closed)
         rps_closed = op.num_prompts / (

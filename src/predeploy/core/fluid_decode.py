@@ -146,7 +146,7 @@ def first_wave(inp: FluidInputs, op: OperatingPoint, req: RequestGrid) -> FirstW
     kind, st, prompt, kb, col = op.kind, op.steady, op.prompt, req.index, columns
     waved = (kind == BURST) | (kind == CLOSED_LOOP) | (kind == MAX_THROUGHPUT)
     separate = np.asarray(inp.separate_prefill_batches, dtype=bool)
-    if not np.any(waved):
+    if not waved.any():
         # Open loops and static batches only: no sample is in a first wave.
         ones = np.ones_like(st.t_mix)
         member = np.zeros(kb.shape, dtype=bool)
@@ -199,7 +199,7 @@ def tpot_samples(
         tpot_k[open_rows] = _open_loop_tpot(
             inp, op, open_rows, gaps[open_rows], (u, z), tpot_k[open_rows], ttft[open_rows]
         )
-    if np.any(wave.member):
+    if wave.member.any():
         stall_steps = col(wave.steps) * wave.stall_share
         # Piggy-backed prefill: each stalled step still yields a token, so a request is
         # stalled for at most its own gaps, each ``t_w − t_dec`` longer. Separate prefill
@@ -215,7 +215,7 @@ def tpot_samples(
     # The last wave of a run in several waves decodes with only its own requests, as far as
     # it stays in step (``wave_sync``).
     late = (req.index >= col((op.waves - 1.0) * op.batch)) & (op.waves > 1.0)[:, None]
-    if np.any(late):
+    if late.any():
         sync = col(op.wave_sync)
         tpot_k = np.where(late, sync * col(op.last_wave_step_s) + (1.0 - sync) * tpot_k, tpot_k)
     return np.asarray(
@@ -250,7 +250,7 @@ class PrefillStall(NamedTuple):
     steps: np.ndarray
     #: Seconds it adds to the request's life, ``σ = s·(t_mix − t_dec)``.
     stall_s: np.ndarray
-    #: Prompts arriving meanwhile, ``r = λ·σ`` (at most :data:`MAX_CLUSTER_RATIO`).
+    #: Prompts admitted meanwhile, ``r = min(λ, μ)·σ`` (at most :data:`MAX_CLUSTER_RATIO`).
     ratio: np.ndarray
 
 
@@ -259,7 +259,7 @@ def _prefill_stall(op: OperatingPoint) -> PrefillStall:
     st = op.steady
     steps = np.maximum(op.prompt / np.maximum(st.prefill_step_tokens, 1.0), 1.0)
     stall = steps * (st.t_mix - st.t_dec)
-    return PrefillStall(steps, stall, clamp(op.rate_rps * stall, 0.0, MAX_CLUSTER_RATIO))
+    return PrefillStall(steps, stall, clamp(op.admitted_rps * stall, 0.0, MAX_CLUSTER_RATIO))
 
 
 def _open_loop_tpot(
@@ -280,7 +280,7 @@ def _open_loop_tpot(
     stall = np.broadcast_to(prefill.stall_s[rows, None], gaps.shape)
     mean_events = gaps * st.prefill_share[rows, None] / prefill.steps[rows, None]
     few_events = mean_events < POISSON_EVENTS_NORMAL_TO
-    if not np.any(few_events):
+    if not few_events.any():
         return normal
     # Only the samples with few events are counted; the others keep the normal spread.
     cols = np.broadcast_to(np.asarray(rows)[:, None], gaps.shape)[few_events]
@@ -290,7 +290,7 @@ def _open_loop_tpot(
     u = np.broadcast_to(levels[0], gaps.shape)[few_events]
     # Served first come, first served, the prompts that arrived during a request's TTFT are
     # prefilled while it decodes: one that waited longer than average meets λ·(T − T̄) more.
-    queued = (op.rate_rps[rows, None] * (ttft - ttft.mean(axis=1, keepdims=True)))[few_events]
+    queued = (op.admitted_rps[rows, None] * (ttft - ttft.mean(axis=1, keepdims=True)))[few_events]
     expected = np.maximum(mean_f + queued, MIN_EVENT_SHARE * mean_f)
     theta = _mean_keeping_theta(expected * (1.0 - ratio) / scale, ratio)
     count, within = cluster_count_quantiles(theta, ratio, u)
@@ -376,7 +376,7 @@ def itl_stats(
             col(st.t_dec) + stall_steps * col(wave.step_s),
             wave.step_s,
         )
-        if np.any(long_gaps)
+        if long_gaps.any()
         else wave.step_s
     )
     mix = three_point_quantile(q, low, (mid, mix_share), (stall_gap, wave_share))
@@ -414,10 +414,10 @@ def _open_loop_step_quantiles(
     st = op.steady
     low: np.ndarray = st.t_dec
     mid: np.ndarray = st.t_mix
-    if np.any(op.kind == OPEN_LOOP):
+    if (op.kind == OPEN_LOOP).any():
         low, mid = _open_loop_spread(inp, op, decode_level, mixed_level)
     draining = (op.kind == BURST) & (inp.output_cv > 0)
-    if np.any(draining):
+    if draining.any():
         low = np.where(draining, _drain_decode_quantiles(inp, op, decode_level, draining), low)
     return np.asarray(low, dtype=float), np.asarray(mid, dtype=float)
 
@@ -470,11 +470,11 @@ def _drain_decode_quantiles(
     n = np.maximum(op.num_prompts, 1.0)
     # The queue empties at step s* (in mean outputs), when the first wave's completions have
     # freed the N − B slots the rest need: B·F(s*) = N − B; until then every step decodes B.
-    refill = np.clip((n - wave) / wave, 0.0, MAX_REFILL_SHARE)
+    refill = clamp((n - wave) / wave, 0.0, MAX_REFILL_SHARE)
     s_star = lognormal_factor(refill, inp.output_cv) * (refill > 0)
     drain_share = np.where(
         n < 2.0 * wave,
-        np.clip(1.0 - wave * s_star / n, 0.0, 1.0),
+        clamp(1.0 - wave * s_star / n, 0.0, 1.0),
         # Many waves: the last wave's residual outputs, E[X²]/(2E[X]) each, of N·E[X].
         np.minimum(1.0, wave * (1.0 + inp.output_cv**2) / (2.0 * n)),
     )
@@ -519,13 +519,13 @@ def drain_end_s(
     ``finite_run`` set get the tail (the others' throughput does not use the run's end).
     """
     bulk = np.asarray(ttft.max(axis=1) + decode_steps * t_mean, dtype=float)
-    if not np.any(finite_run & (inp.output_cv > 0.0)):
+    if not (finite_run & (inp.output_cv > 0.0)).any():
         return bulk
     quantile = 1.0 - 1.0 / (np.maximum(n_prompts, 1.0) + 1.0)
     factor = np.minimum(lognormal_factor(quantile, inp.output_cv), MAX_OUTPUT_FACTOR)
     longest_drawn = np.minimum(inp.output_tokens * factor, inp.output_max)
     longest = np.where(finite_run, np.maximum(longest_drawn, inp.output_tokens), 0.0)
-    if not np.any(longest > inp.output_tokens):
+    if not (longest > inp.output_tokens).any():
         return bulk
     one = np.ones_like(longest)
     t_one = step_s(inp, 0.0 * one, 0.0 * one, one, prompt_tokens(inp) + 0.5 * longest)

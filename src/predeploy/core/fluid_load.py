@@ -33,6 +33,7 @@ import numpy as np
 
 from predeploy.core.fluid_stats import (
     PERCENTILES,
+    clamp,
     columns,
     first_match,
     grid,
@@ -88,6 +89,10 @@ class OperatingPoint:
     #: ``μ``: the saturated request rate; ``rate_rps``: the offered (open loop) or saturated one.
     saturation_rps: np.ndarray
     rate_rps: np.ndarray
+    #: Prompts admitted per second, ``min(rate, μ)``: above capacity the rest wait in the
+    #: queue, so the running batch meets prefills at the saturated rate however much more
+    #: is offered.
+    admitted_rps: np.ndarray
     #: Requests in the run (``DEFAULT_NUM_PROMPTS`` when unstated) and closed-loop clients.
     num_prompts: np.ndarray
     concurrency: np.ndarray
@@ -117,7 +122,11 @@ def operating_point(inp: FluidInputs) -> OperatingPoint:
     finite = (kind == BURST) | finite_offline
     batch = np.where(finite, np.minimum(n_prompts, b_max), batch)
     view = RequestView.of(inp, b_max)
-    open_rate = np.where(kind == OPEN_LOOP, inp.rate_rps, 0.0)
+    # The API server takes requests one at a time: no more than 1/f per second per replica
+    # reach the engine, however many more are offered.
+    frontend = np.where(inp.served, inp.eff.frontend_s_per_request, 0.0)
+    front_cap = 1.0 / np.maximum(frontend, 1e-12)
+    open_rate = np.where(kind == OPEN_LOOP, np.minimum(inp.rate_rps, front_cap), 0.0)
     batch = np.where(kind == OPEN_LOOP, solve_open_loop_batch(inp, open_rate, b_max, view), batch)
     sync = np.where(kind == OPEN_LOOP, 0.0, np.exp(-SYNC_DECAY * inp.output_cv))
     waiting = first_match(
@@ -138,15 +147,13 @@ def operating_point(inp: FluidInputs) -> OperatingPoint:
     # A wave whose prompts take a share of its decoding to prefill starts (and ends) spread
     # over that share: it stays in step only for the rest.
     wave_prefill_steps = batch * prompt / np.maximum(steady.budget, 1.0)
-    spread = np.clip(wave_prefill_steps / np.maximum(decode_step_count(inp), 1.0), 0.0, 1.0)
+    spread = clamp(wave_prefill_steps / np.maximum(decode_step_count(inp), 1.0), 0.0, 1.0)
     last_step = steady.t_dec
-    if np.any(waves > 1.0):
+    if (waves > 1.0).any():
         last = np.where(finite, n_prompts - (waves - 1.0) * batch, batch)
         zero = np.zeros_like(last)
         last_step = step_s(inp, zero, zero, last, last * decode_context(prompt, inp.output_tokens))
-    # The API server takes requests one at a time: no more than 1/f per second per replica.
-    frontend = np.where(inp.served, inp.eff.frontend_s_per_request, 0.0)
-    mu = np.minimum(b_max / sat.slot_time, 1.0 / np.maximum(frontend, 1e-12))
+    mu = np.minimum(b_max / sat.slot_time, front_cap)
     rate = np.where(kind == OPEN_LOOP, inp.rate_rps, mu)
     conc = np.maximum(inp.concurrency, 1.0)
     return OperatingPoint(
@@ -161,6 +168,7 @@ def operating_point(inp: FluidInputs) -> OperatingPoint:
         overhead_s=np.where(inp.served, inp.eff.request_overhead_s, 0.0),
         saturation_rps=mu,
         rate_rps=rate,
+        admitted_rps=np.minimum(rate, mu),
         num_prompts=n_prompts,
         concurrency=conc,
         burst_wave=np.maximum(np.minimum(n_prompts, b_max), 1.0),
@@ -220,7 +228,7 @@ def static_batch(inp: FluidInputs, op: OperatingPoint) -> StaticBatch:
     ``b (I + j)``. Zeros where no scenario is a static batch."""
     b = np.maximum(inp.batch_size, 1.0)
     zero = np.zeros_like(b)
-    if not np.any(op.kind == STATIC_BATCH):
+    if not (op.kind == STATIC_BATCH).any():
         return StaticBatch(zero, zero, [zero] * len(PERCENTILES))
     prompt = op.prompt
     points = [(b * prompt, b * prompt**2 / 2.0, zero, zero)]

@@ -145,7 +145,7 @@ def cluster_wait(
     light-traffic wait (:func:`light_traffic_wait`) over Poisson's, ``W_c − W_1`` with
     probability ``P_c − P_1``, spread exponentially over that share of requests (an
     independent sample dimension). Zero for Poisson or smoother arrivals."""
-    if not np.any(inp.arrival_cv > 1.0):
+    if not (inp.arrival_cv > 1.0).any():
         return np.zeros((prompt.shape[0], points))
     lone_s = np.maximum(1.0, prompt / st.budget) * st.t_dec + prompt * (
         st.t_mix - st.t_dec

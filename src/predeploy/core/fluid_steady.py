@@ -32,6 +32,7 @@ from dataclasses import dataclass, field, fields, is_dataclass
 
 import numpy as np
 
+from predeploy.core.fluid_stats import clamp
 from predeploy.core.latency import ParamArrays, StepCoefficients
 from predeploy.core.occupancy import normal_cdf
 from predeploy.core.roofline import HardwareRates, Num, StepShape
@@ -205,9 +206,9 @@ class RequestView:
         excess = (inp.arrival_cv**2 - 1.0) * overlap
         return cls(
             open_loop=open_loop,
-            any_open_loop=bool(np.any(open_loop)),
+            any_open_loop=bool(open_loop.any()),
             excess=excess,
-            any_excess=bool(np.any(open_loop & (excess != 0.0))),
+            any_excess=bool((open_loop & (excess != 0.0)).any()),
             max_batch=max_batch(inp) if b_max is None else b_max,
         )
 
@@ -261,7 +262,7 @@ def steady_state(
     chunk_sync = np.minimum(budget, np.maximum(batch * prompt, prompt))
     chunk = sync * chunk_sync + (1.0 - sync) * chunk_async
     chunk = np.where(inp.separate_prefill_batches & (np.asarray(backlog) > 0), budget, chunk)
-    share = np.clip(mean_prefill / chunk, 0.0, 1.0)
+    share = clamp(mean_prefill / chunk, 0.0, 1.0)
     context = decode_context(prompt, inp.output_tokens)
     kv = seen * context
     kv_running = batch * context
@@ -355,7 +356,7 @@ def _slot_time(inp: FluidInputs, batch: np.ndarray, view: RequestView) -> np.nda
     seen, others = _request_view(view, batch)
     mean_prefill = others * prompt / out
     chunk = np.minimum(budget, np.maximum(prompt, inp.scheduler_steps * mean_prefill))
-    share = np.clip(mean_prefill / chunk, 0.0, 1.0)
+    share = clamp(mean_prefill / chunk, 0.0, 1.0)
     kv = seen * decode_context(prompt, inp.output_tokens)
     zero = np.zeros_like(batch)
     pairs = chunk * prefill_context_tokens(inp)

@@ -181,6 +181,32 @@ def load_utilization(
     return round(rate / saturation_rps, 6) if math.isfinite(rate) else None
 
 
+def overload_caveats(
+    load: LoadSpec, utilization: float | None, *, simulated_requests: int | None = None
+) -> tuple[str, ...]:
+    """What an open loop offered more than the saturation rate, with no stated run length,
+    can mean: no steady state. ``simulated_requests``: the length of the simulated run."""
+    if load.kind not in OPEN_LOOP_LOADS or load.num_prompts is not None:
+        return ()
+    if utilization is None or utilization <= 1.0:
+        return ()
+    head = (
+        f"the offered load is {utilization:,.1f}x the saturation rate: requests arrive faster "
+        "than they finish, so the queue, TTFT and E2E grow for as long as the load lasts"
+    )
+    if simulated_requests is None:
+        tail = (
+            "; TTFT and E2E shown are those of the saturated server, a lower bound, and the "
+            "throughput is its capacity"
+        )
+    else:
+        tail = (
+            f"; TTFT and E2E shown are those of a run of {simulated_requests:,} requests "
+            "and grow with its length"
+        )
+    return (head + tail,)
+
+
 def predict_many(
     scenarios: Sequence[ServingScenario], params: ParameterSet
 ) -> list[PerfPrediction]:
@@ -199,6 +225,10 @@ def predict_many(
         m = result.metrics
         latencies = {name: _percentiles(m, name, i) for name in LATENCY_NAMES}
         latencies["itl_ms"] = streamed_chunk_gaps(latencies["itl_ms"], prep.stream_interval)
+        saturation_rps = float(result.saturation_rps[i])
+        utilization = load_utilization(
+            scenario.load, float(m["requests_per_s"][i]), saturation_rps
+        )
         metrics = PerfMetrics(
             **latencies,
             output_tokens_per_s=float(m["output_tokens_per_s"][i]),
@@ -219,6 +249,7 @@ def predict_many(
                 else None,
                 front_end_ms=eff.request_overhead_s * 1e3 if prep.served else 0.0,
                 front_end_stated=scenario.front_end_s is not None,
+                caveats=overload_caveats(scenario.load, utilization),
             ),
         )
         out.append(
@@ -226,10 +257,8 @@ def predict_many(
                 metrics=metrics,
                 memory=prep.memory,
                 scheduler=scheduler_assumed(prep),
-                saturation_rps=float(result.saturation_rps[i]),
-                load_utilization=load_utilization(
-                    scenario.load, metrics.requests_per_s, float(result.saturation_rps[i])
-                ),
+                saturation_rps=saturation_rps,
+                load_utilization=utilization,
                 decode_tokens_per_s_single_stream=float(m["decode_tokens_per_s_single_stream"][i]),
                 prefill_tokens_per_s_single_stream=float(
                     m["prefill_tokens_per_s_single_stream"][i]
@@ -379,7 +408,10 @@ def _simulate(
         unmodelled_settings=_unmodelled(scenario),
         front_end_ms=analytic.metrics.provenance.front_end_ms,
         front_end_stated=analytic.metrics.provenance.front_end_stated,
-        caveats=simulation_caveats(scenario),
+        caveats=simulation_caveats(scenario)
+        + overload_caveats(
+            scenario.load, analytic.load_utilization, simulated_requests=num_requests
+        ),
         accuracy=params.accuracy.for_prediction(
             choice.basis, scenario.engine.value, model_kind(scenario.model.is_moe)
         )

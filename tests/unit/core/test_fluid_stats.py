@@ -69,15 +69,29 @@ def test_first_match_is_select() -> None:
     )
 
 
-def test_latency_stats_are_numpy_percentiles() -> None:
+def test_latency_stats_are_numpy_hazen_percentiles() -> None:
     samples = np.random.default_rng(5).lognormal(size=(7, 128))
     out: dict[str, np.ndarray] = {}
     latency_stats("ttft_ms", samples, out)
     assert out["ttft_ms_mean"] == pytest.approx(samples.mean(axis=1), rel=1e-14)
     for label, q in PERCENTILES.items():
         assert out[f"ttft_ms_{label}"] == pytest.approx(
-            np.percentile(samples, q, axis=1), rel=1e-12
+            np.percentile(samples, q, axis=1, method="hazen"), rel=1e-12
         )
+
+
+def test_latency_stats_read_the_grid_at_its_strata() -> None:
+    # Samples at the midpoints of 48 equal strata of an exponential: each percentile comes
+    # out within the strata's resolution, where np.percentile's default put p99 at the 98th.
+    points = 48
+    levels = (np.arange(points) + 0.5) / points
+    samples = -np.log(1.0 - levels)[None, :]
+    out: dict[str, np.ndarray] = {}
+    latency_stats("ttft_ms", samples, out)
+    assert out["ttft_ms_p50"][0] == pytest.approx(np.log(2.0), rel=1e-3)
+    assert out["ttft_ms_p90"][0] == pytest.approx(-np.log(0.1), rel=0.02)
+    assert out["ttft_ms_p99"][0] == pytest.approx(-np.log(1.0 - 47.5 / 48), rel=1e-9)
+    assert np.percentile(samples, 99) < 0.9 * out["ttft_ms_p99"][0]
 
 
 def test_normal_cdf_matches_the_standard_library() -> None:

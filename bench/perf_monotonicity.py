@@ -1,0 +1,94 @@
+"""More load never lowers a latency: the analytic mode swept over the whole seed catalog.
+
+Every catalogued model on every catalogued GPU that it fits (TP 1/2/4/8, BF16 and FP8, vLLM's
+defaults), chat-like lognormal requests (1,000 ± 500 prompt tokens, 300 ± 150 output), Poisson
+arrivals at 0.5–64 requests/s, past saturation included. Counts the steps where a TTFT, TPOT
+or E2E median fell by more than 2 % (a p99 by more than 5 %) or the throughput fell as the rate
+rose, and lists the first of them. The unit tests check the same property on a few scenarios
+with hypothesis; this is the catalogue-wide census (about a minute).
+
+    .venv/bin/python bench/perf_monotonicity.py [--show N]
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections import Counter
+
+from predeploy.core.perf import predict_many
+from predeploy.core.types import LoadSpec, PerfPrediction, ServingScenario, TokenDistribution
+from predeploy.kb.seed_files import seed_catalog
+from predeploy.services.perf import load_parameters
+
+RATES_RPS = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0)
+TP_SIZES = (1, 2, 4, 8)
+PRECISIONS = ("bf16", "fp8")
+#: Relative falls tolerated between neighbouring rates (float noise of the sample grid).
+MEDIAN_TOLERANCE = 0.02
+TAIL_TOLERANCE = 0.05
+LATENCIES = ("ttft_ms", "tpot_ms", "e2e_ms")
+
+
+def falls(rate: float, before: PerfPrediction, after: PerfPrediction) -> list[str]:
+    """What got better between two neighbouring rates (it should not)."""
+    out = []
+    for name in LATENCIES:
+        for stat, tolerance in (("p50", MEDIAN_TOLERANCE), ("p99", TAIL_TOLERANCE)):
+            a = getattr(getattr(before.metrics, name), stat)
+            b = getattr(getattr(after.metrics, name), stat)
+            if b < a * (1 - tolerance):
+                out.append(f"{name} {stat} {a:,.1f} -> {b:,.1f} ms at {rate:g} req/s")
+    if after.metrics.requests_per_s < before.metrics.requests_per_s * (1 - MEDIAN_TOLERANCE):
+        out.append(f"throughput falls at {rate:g} req/s")
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--show", type=int, default=20, help="falls to list")
+    args = parser.parse_args()
+    catalog, params = seed_catalog(), load_parameters()
+    found: list[str] = []
+    kinds: Counter[str] = Counter()
+    swept = 0
+    for model in catalog.models():
+        for gpu in catalog.gpus():
+            for tp in TP_SIZES:
+                for precision in PRECISIONS:
+                    try:
+                        scenarios = [
+                            ServingScenario(
+                                model_id=model.id,
+                                model=model.architecture,
+                                gpu=gpu,
+                                precision=precision,
+                                tp=tp,
+                                prompt_tokens=TokenDistribution(
+                                    kind="lognormal", mean=1000, stdev=500
+                                ),
+                                output_tokens=TokenDistribution(
+                                    kind="lognormal", mean=300, stdev=150
+                                ),
+                                load=LoadSpec(kind="poisson", rate_rps=rate),
+                            )
+                            for rate in RATES_RPS
+                        ]
+                    except ValueError:  # a layout the model does not allow (heads, TP)
+                        continue
+                    predictions = predict_many(scenarios, params)
+                    if not predictions[0].memory.fits:
+                        continue
+                    swept += 1
+                    for rate, before, after in zip(
+                        RATES_RPS[1:], predictions, predictions[1:], strict=False
+                    ):
+                        for fall in falls(rate, before, after):
+                            kinds[fall.split(" ")[0]] += 1
+                            found.append(f"{model.id} {tp}x {gpu.name} {precision}: {fall}")
+    print(f"{swept:,} configurations x {len(RATES_RPS)} rates; {len(found)} falls {dict(kinds)}")
+    for line in found[: args.show]:
+        print(f"  {line}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,102 @@
+"""The open-loop step cycle of ``core.fluid_ttft``: when it applies, its limits, its mean."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from tests.perf_fixtures import h100, llama_8b
+
+from predeploy.core.efficiency import ParameterSet
+from predeploy.core.fluid_load import OperatingPoint, operating_point, request_grid
+from predeploy.core.fluid_steady import FluidInputs
+from predeploy.core.fluid_ttft import (
+    CYCLE_ONLY_BELOW,
+    cycle_share,
+    prefill_step_costs,
+    step_cycle_wait,
+)
+from predeploy.core.types import (
+    EngineSettings,
+    LoadSpec,
+    Precision,
+    ServingScenario,
+    TokenDistribution,
+)
+from predeploy.core.workload import EfficiencyArrays, prepare, stack
+
+PARAMS = ParameterSet()
+
+
+def _inputs(
+    prompt: float, rate_rps: float, settings: EngineSettings | None = None
+) -> tuple[FluidInputs, OperatingPoint]:
+    scenario = ServingScenario(
+        model_id="m",
+        model=llama_8b(),
+        gpu=h100(),
+        precision=Precision.BF16,
+        prompt_tokens=TokenDistribution(kind="lognormal", mean=prompt, stdev=prompt / 2),
+        output_tokens=TokenDistribution(kind="lognormal", mean=300, stdev=150),
+        load=LoadSpec(kind="poisson", rate_rps=rate_rps),
+        engine_settings=settings,
+    )
+    eff, _ = PARAMS.for_gpu(scenario.gpu, scenario.engine)
+    inp = stack([prepare(scenario)], EfficiencyArrays.from_params([eff]))
+    return inp, operating_point(inp)
+
+
+def test_the_cycle_applies_to_prompts_well_inside_the_budget_only() -> None:
+    inp, op = _inputs(1000, 4.0)  # vLLM's 8,192-token budget
+    assert float(op.prompt[0]) < CYCLE_ONLY_BELOW * float(op.steady.budget[0])
+    assert cycle_share(inp, op)[0] == 1.0
+    inp, op = _inputs(30000, 0.2)  # each prompt spans steps: Kingman's queue alone
+    assert cycle_share(inp, op)[0] == 0.0
+    inp, op = _inputs(4000, 1.0)  # in between: a blend
+    assert 0.0 < cycle_share(inp, op)[0] < 1.0
+
+
+def test_multi_step_scheduling_keeps_its_own_admission_model() -> None:
+    inp, op = _inputs(1000, 4.0, EngineSettings(scheduler_steps=8))
+    assert cycle_share(inp, op)[0] == 0.0
+
+
+def test_a_prefill_step_costs_its_slope_per_token_plus_a_fixed_extra() -> None:
+    _, op = _inputs(1000, 4.0)
+    per_token, extra = prefill_step_costs(op)
+    st = op.steady
+    chunk = float(st.prefill_step_tokens[0])
+    # Rebuilt from the parts: the mixed step, and the full-budget step on the same slope.
+    assert float(st.t_dec[0] + extra[0] + per_token[0] * chunk) == pytest.approx(
+        float(st.t_mix[0]), rel=1e-9
+    )
+    t_full = float(st.full_prefill_s_per_token[0] * st.budget[0])
+    assert float(st.t_dec[0] + extra[0] + per_token[0] * st.budget[0]) == pytest.approx(
+        t_full, rel=1e-9
+    )
+    assert per_token[0] > 0.0 and extra[0] >= 0.0
+
+
+def test_at_a_vanishing_load_the_wait_is_the_decode_steps_residual() -> None:
+    inp, op = _inputs(1000, 1e-4)
+    req = request_grid(inp, op, 128)
+    wait = step_cycle_wait(inp, op, req)
+    # Uniform over one decode step, less the service time's own t̄/2 (t̄ = t_dec here).
+    st = op.steady
+    assert float(wait.mean()) == pytest.approx(
+        float(0.5 * st.t_dec[0] - 0.5 * st.t_mean[0]), abs=1e-4
+    )
+    assert float(wait.max()) <= float(st.t_dec[0] - 0.5 * st.t_mean[0]) + 1e-9
+
+
+@pytest.mark.parametrize("rate_rps", [2.0, 6.0, 10.0])
+def test_the_wait_grows_with_the_load_and_has_a_long_tail(rate_rps: float) -> None:
+    waits = []
+    for rate in (rate_rps, 1.2 * rate_rps):
+        inp, op = _inputs(1000, rate)
+        # The wait itself, (U + ρ)·C*, without the service time's residual it replaces.
+        wait = step_cycle_wait(inp, op, request_grid(inp, op, 128))
+        waits.append(wait + 0.5 * op.steady.t_mean[0])
+    low, high = (np.sort(w[0]) for w in waits)
+    assert np.all(high >= low - 1e-12)
+    # Long steps are met more than their share: the tail stretches well past the mean.
+    assert float(np.percentile(high, 99)) > 3.0 * float(high.mean())

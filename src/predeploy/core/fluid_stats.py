@@ -262,7 +262,7 @@ def _order_statistics(points: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     last = points - 1
     levels = np.array(list(PERCENTILES.values())) / 100.0
     position = np.clip(levels * points - 0.5, 0.0, last)
-    low = np.minimum(position.astype(int), last)
+    low = position.astype(int)
     return low, np.minimum(low + 1, last), position - low
 
 

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from predeploy.core.types import FactKind, GpuSpec, ModelArchitecture, Precision, Provenance
+from predeploy.core.types import (
+    EngineSettings,
+    FactKind,
+    GpuSpec,
+    LoadSpec,
+    ModelArchitecture,
+    Precision,
+    Provenance,
+    ServingScenario,
+    TokenDistribution,
+)
 
 _SPEC = Provenance(source="test fixture (datasheet figures)", kind=FactKind.PUBLISHED_SPEC)
 
@@ -161,3 +171,20 @@ def support_13b_config(**changes: Any) -> dict[str, Any]:
         "vocab_size": 32000, "max_position_embeddings": 16384, "torch_dtype": "bfloat16",
         **changes,
     }
+
+
+def llama_8b_h100_lognormal(
+    load: LoadSpec, prompt: float, settings: EngineSettings | None = None
+) -> ServingScenario:
+    """Llama-3.1-8B in BF16 on one H100, lognormal lengths: ``prompt`` ± half of it prompt
+    tokens, 300 ± 150 output tokens."""
+    return ServingScenario(
+        model_id="test/model",
+        model=llama_8b(),
+        gpu=h100(),
+        precision=Precision.BF16,
+        prompt_tokens=TokenDistribution(kind="lognormal", mean=prompt, stdev=prompt / 2),
+        output_tokens=TokenDistribution(kind="lognormal", mean=300, stdev=150),
+        load=load,
+        engine_settings=settings,
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tests.perf_fixtures import h100, llama_8b
+from tests.perf_fixtures import llama_8b_h100_lognormal
 
 from predeploy.core.efficiency import ParameterSet
 from predeploy.core.fluid_load import OperatingPoint, operating_point, request_grid
@@ -15,13 +15,7 @@ from predeploy.core.fluid_ttft import (
     prefill_step_costs,
     step_cycle_wait,
 )
-from predeploy.core.types import (
-    EngineSettings,
-    LoadSpec,
-    Precision,
-    ServingScenario,
-    TokenDistribution,
-)
+from predeploy.core.types import EngineSettings, LoadSpec
 from predeploy.core.workload import EfficiencyArrays, prepare, stack
 
 PARAMS = ParameterSet()
@@ -30,16 +24,8 @@ PARAMS = ParameterSet()
 def _inputs(
     prompt: float, rate_rps: float, settings: EngineSettings | None = None
 ) -> tuple[FluidInputs, OperatingPoint]:
-    scenario = ServingScenario(
-        model_id="m",
-        model=llama_8b(),
-        gpu=h100(),
-        precision=Precision.BF16,
-        prompt_tokens=TokenDistribution(kind="lognormal", mean=prompt, stdev=prompt / 2),
-        output_tokens=TokenDistribution(kind="lognormal", mean=300, stdev=150),
-        load=LoadSpec(kind="poisson", rate_rps=rate_rps),
-        engine_settings=settings,
-    )
+    load = LoadSpec(kind="poisson", rate_rps=rate_rps)
+    scenario = llama_8b_h100_lognormal(load, prompt, settings)
     eff, _ = PARAMS.for_gpu(scenario.gpu, scenario.engine)
     inp = stack([prepare(scenario)], EfficiencyArrays.from_params([eff]))
     return inp, operating_point(inp)

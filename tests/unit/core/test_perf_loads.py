@@ -3,6 +3,8 @@ and the inter-token-latency mixture."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -486,16 +488,31 @@ def test_long_prompts_skew_open_loop_tpot() -> None:
     assert bursty.p90 is not None and bursty.p90 > tpot.p90
 
 
-@given(fraction=st.floats(min_value=0.05, max_value=0.7))
-def test_open_loop_tpot_percentiles_rise_with_the_load(fraction: float) -> None:
-    saturation = predict(_long_prompt_open_loop(1e-3), PARAMS).saturation_rps
+def _assert_rises_with_the_load(
+    open_loop: Callable[[float], ServingScenario],
+    fraction: float,
+    factor: float,
+    metric: str,
+    stats: tuple[str, ...],
+) -> None:
+    """``metric``'s ``stats`` at ``factor`` times the load ``fraction`` of the saturation
+    rate are no lower than at ``fraction``."""
+    saturation = predict(open_loop(1e-3), PARAMS).saturation_rps
     assert saturation is not None
     low, high = predict_many(
-        [_long_prompt_open_loop(r * saturation) for r in (fraction, fraction * 1.2)], PARAMS
+        [open_loop(r * saturation) for r in (fraction, fraction * factor)], PARAMS
     )
-    for stat in ("p50", "p90", "p99"):
-        a, b = getattr(low.metrics.tpot_ms, stat), getattr(high.metrics.tpot_ms, stat)
+    for stat in stats:
+        a = getattr(getattr(low.metrics, metric), stat)
+        b = getattr(getattr(high.metrics, metric), stat)
         assert b >= a * (1 - 1e-6), (stat, a, b)
+
+
+@given(fraction=st.floats(min_value=0.05, max_value=0.7))
+def test_open_loop_tpot_percentiles_rise_with_the_load(fraction: float) -> None:
+    _assert_rises_with_the_load(
+        _long_prompt_open_loop, fraction, 1.2, "tpot_ms", ("p50", "p90", "p99")
+    )
 
 
 def _short_answer_burst(*, separate_prefill: bool) -> ServingScenario:
@@ -609,11 +626,6 @@ def test_open_loop_ttft_tail_agrees_with_a_long_simulation(fraction: float) -> N
 
 @given(fraction=st.floats(min_value=0.05, max_value=0.9))
 def test_open_loop_ttft_percentiles_rise_with_the_load(fraction: float) -> None:
-    saturation = predict(_chat_open_loop(1e-3), PARAMS).saturation_rps
-    assert saturation is not None
-    low, high = predict_many(
-        [_chat_open_loop(r * saturation) for r in (fraction, fraction * 1.1)], PARAMS
+    _assert_rises_with_the_load(
+        _chat_open_loop, fraction, 1.1, "ttft_ms", ("mean", "p50", "p90", "p99")
     )
-    for stat in ("mean", "p50", "p90", "p99"):
-        a, b = getattr(low.metrics.ttft_ms, stat), getattr(high.metrics.ttft_ms, stat)
-        assert b >= a * (1 - 1e-6), (stat, a, b)

@@ -3,27 +3,19 @@
 from __future__ import annotations
 
 import numpy as np
-from tests.perf_fixtures import h100, llama_8b
+from tests.perf_fixtures import llama_8b_h100_lognormal
 
 from predeploy.core.efficiency import ParameterSet
 from predeploy.core.fluid_steady import FluidInputs, max_batch, seen_batch
 from predeploy.core.perf import predict
-from predeploy.core.types import LoadSpec, Precision, ServingScenario, TokenDistribution
+from predeploy.core.types import LoadSpec, ServingScenario
 from predeploy.core.workload import EfficiencyArrays, prepare, stack
 
 PARAMS = ParameterSet()
 
 
 def _scenario(load: LoadSpec, prompt: int = 30000) -> ServingScenario:
-    return ServingScenario(
-        model_id="test/model",
-        model=llama_8b(),
-        gpu=h100(),
-        precision=Precision.BF16,
-        prompt_tokens=TokenDistribution(kind="lognormal", mean=prompt, stdev=prompt / 2),
-        output_tokens=TokenDistribution(kind="lognormal", mean=300, stdev=150),
-        load=load,
-    )
+    return llama_8b_h100_lognormal(load, prompt)
 
 
 def _inputs(load: LoadSpec) -> FluidInputs:

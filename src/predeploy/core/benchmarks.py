@@ -269,8 +269,8 @@ def scenario_from_case(case: CalibrationCase | CaseScenario, catalog: Catalog) -
         served_over_api=not sc.dataset.startswith(IN_PROCESS_DATASET_PREFIX),
         vllm=vllm,
         expert_parallel=wide_ep,
-        engine_settings=_vllm_multi_step_chunks(
-            sc, _sglang_release_settings(sc, gpu, tp, pp, settings)
+        engine_settings=_trtllm_backend_settings(
+            sc, _vllm_multi_step_chunks(sc, _sglang_release_settings(sc, gpu, tp, pp, settings))
         ),
         harness=_harness(sc, gpu),
     )
@@ -304,6 +304,28 @@ def _sglang_release_settings(
     if stated.cuda_graph_max_batch is None:
         update["cuda_graph_max_batch"] = legacy.cuda_graph_max_bs
     return stated.model_copy(update=update)
+
+
+#: The first TensorRT-LLM release whose ``trtllm-serve``/``trtllm-bench`` run its PyTorch backend
+#: by default. The overlap scheduler is a feature of that backend (``PyExecutor``, from 0.17,
+#: where it was opt-in: ``--enable_overlap_scheduler``): earlier releases ran TensorRT engines
+#: on the C++ executor (also Triton's ``tensorrtllm`` backend), which returns each token at
+#: the end of the step that computed it (TensorRT-LLM docs, PyTorch Backend and Overlap
+#: Scheduler).
+TRTLLM_PYTORCH_DEFAULT_SINCE = (1, 0)
+
+
+def _trtllm_backend_settings(
+    sc: CaseScenario, stated: EngineSettings | None
+) -> EngineSettings | None:
+    """A TensorRT-LLM release before :data:`TRTLLM_PYTORCH_DEFAULT_SINCE` ran TensorRT engines:
+    no overlap scheduler, unless the command states one."""
+    if sc.engine != Engine.TRTLLM or (stated and stated.overlap_scheduling is not None):
+        return stated
+    version = minor_release(sc.engine_version)
+    if version is None or version >= TRTLLM_PYTORCH_DEFAULT_SINCE:
+        return stated
+    return (stated or EngineSettings()).model_copy(update={"overlap_scheduling": False})
 
 
 #: vLLM releases before this one defaulted ``gpu_memory_utilization`` to 0.90 (``EngineArgs``

@@ -25,7 +25,7 @@ from typing import Literal
 from predeploy.core.errors import InputError
 from predeploy.core.types import EngineSettings, KvCacheDtype
 
-ValueKind = Literal["int", "fraction", "kv_dtype", "switch", "budget"]
+ValueKind = Literal["int", "fraction", "kv_dtype", "switch", "budget", "backend"]
 
 #: Flag name (dashes, lower case) → (``EngineSettings`` field, kind of value). ``switch`` flags
 #: take no value and set the field to the given boolean; ``budget`` is SGLang's
@@ -55,7 +55,13 @@ SETTING_FLAGS: dict[str, tuple[str, ValueKind]] = {
     "kv-cache-free-gpu-mem-fraction": ("free_memory_fraction", "fraction"),
     "free-gpu-memory-fraction": ("free_memory_fraction", "fraction"),
     "moe-expert-parallel-size": ("expert_parallel_size", "int"),
+    # ``--backend tensorrt`` runs TensorRT engines on the C++ executor: no overlap scheduler
+    # (a feature of the PyTorch backend, the default since 1.0).
+    "backend": ("overlap_scheduling", "backend"),
 }
+
+#: ``trtllm-serve``/``trtllm-bench --backend`` values that run TensorRT engines.
+TRTLLM_ENGINE_BACKENDS = frozenset({"tensorrt", "trt"})
 
 #: ``expert_parallel_size`` of a flag that spreads the experts over every GPU of the tensor-
 #: parallel group (vLLM ``--enable-expert-parallel``, SGLang's older ``--enable-ep-moe``): the
@@ -182,6 +188,10 @@ def parse_engine_args(text: str) -> EngineSettings:
                     raise InputError(f"engine_args: --{name} needs a value")
                 raw = tokens[i]
                 i += 1
+            if kind == "backend":
+                if raw.lower() in TRTLLM_ENGINE_BACKENDS:
+                    fields[field] = False
+                continue
             typed = _value(name, kind, raw)
             if typed is None:
                 fields["chunked_prefill"] = False

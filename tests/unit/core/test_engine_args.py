@@ -246,6 +246,36 @@ def test_early_multi_step_vllm_streams_its_steps_in_one_chunk(
 
 
 @pytest.mark.parametrize(
+    ("version", "command", "overlap"),
+    [
+        # The overlap scheduler belongs to TensorRT-LLM's PyTorch backend, the default from 1.0;
+        # earlier releases (Triton's tensorrtllm backend, gptManagerBenchmark) ran TensorRT
+        # engines; ``--backend`` says which whatever the release.
+        ("0.14.0", "trtllm-serve m", False),
+        ("0.17", "trtllm-serve m", False),
+        ("1.0.0", "trtllm-serve m", True),
+        (None, "trtllm-serve m", True),
+        ("1.2.0", "trtllm-serve m --backend tensorrt", False),
+        ("1.2.0", "trtllm-serve m --backend pytorch", True),
+        ("0.17", "trtllm-serve m --backend pytorch", False),
+        ("0.14.0", "trtllm-serve m --disable-overlap-schedule", False),
+    ],
+)
+def test_trtllm_runs_on_tensorrt_engines_reply_in_the_step_that_computed(
+    version: str | None, command: str, overlap: bool
+) -> None:
+    case = _case(command)
+    case["scenario"]["engine"] = "trtllm"  # type: ignore[index]
+    case["scenario"]["engine_version"] = version  # type: ignore[index]
+    scenario = scenario_from_case(parse_case(case), InMemoryCatalog(gpus=[h100()]))
+    assert prepare(scenario).overlap_scheduling is overlap
+
+
+def test_backend_of_another_engine_changes_nothing() -> None:
+    assert parse_engine_args("vllm serve m --backend vllm").overlap_scheduling is None
+
+
+@pytest.mark.parametrize(
     ("command", "checkpoint"),
     [
         ("trtllm-serve Qwen/Qwen3-32B-FP8 --max_seq_len=40960", "Qwen/Qwen3-32B-FP8"),

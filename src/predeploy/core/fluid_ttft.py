@@ -15,12 +15,13 @@ and is prefilled with the prompts of the ``N − 1`` other steps of its group.
 **Open loop** at ``λ``: service + the wait. Prompts well inside the prefill budget all join
 the next step: the wait is the rest of the step in progress, picked by its length, plus the
 prompts that arrived during it, which the request's own step prefills too
-(:func:`step_cycle_wait`). Prompts that span steps queue at the budget (``ρ = λ·S``,
+(:func:`step_cycle_wait`; clustered arrivals counted as a gamma renewal process,
+``core.renewal_counts``). Prompts that span steps queue at the budget (``ρ = λ·S``,
 ``fluid_queueing``): Kingman's mean, exponential over the share ``ρ`` that waits, for Poisson
 arrivals; for clustered (gamma, CV > 1) ones the GI/M/1 picture, a share ``σ > ρ`` waiting
-``S/(1 − σ)·(1 + c_s²)/2`` on average (between a quarter of the budget and a whole one, a
-linear blend of the two, :func:`cycle_share`); + for clustered arrivals the excess
-light-traffic wait behind the predecessor's prefill + a fluid backlog
+``S/(1 − σ)·(1 + c_s²)/2`` on average, + the excess light-traffic wait behind the
+predecessor's prefill (between a quarter of the budget and a whole one, a linear blend of
+the two, :func:`cycle_share`) + a fluid backlog
 ``max(0, k/μ − k/λ − B_max/μ)`` for the k-th of ``N`` requests when ``λ > μ`` + the wait at
 the API server (deterministic service ``f``: ``ρ_f·f·c_a²/(2(1 − ρ_f))``).
 
@@ -56,7 +57,15 @@ from predeploy.core.fluid_queueing import (
     prefill_service_moments,
     waiting_probability,
 )
-from predeploy.core.fluid_stats import clamp, columns, first_match, grid, normal_quantile
+from predeploy.core.fluid_stats import (
+    clamp,
+    columns,
+    first_match,
+    grid,
+    normal_quantile,
+    tail_refined_levels,
+    weighted_quantile_rows,
+)
 from predeploy.core.fluid_steady import (
     BURST,
     CLOSED_LOOP,
@@ -66,6 +75,7 @@ from predeploy.core.fluid_steady import (
     FluidInputs,
     prefill_context_tokens,
 )
+from predeploy.core.renewal_counts import NeighbourCounts, empty_window_probability
 
 #: Sample dimension (``fluid_stats.grid``) of an arrival's phase within a multi-step group
 #: (0-4 are the queue position, prompt, wait, output and TPOT spread).
@@ -160,7 +170,11 @@ def open_loop_ttft(
     stoch = budget_queue_wait(inp, op, req, service) if (cycle < 1.0).any() else 0.0
     if (cycle > 0.0).any():
         stoch = col(cycle) * step_cycle_wait(inp, op, req) + col(1.0 - cycle) * stoch
-    stoch = stoch + cluster_wait(inp, op.steady, op.prompt, rate, req.points)
+    # Clustered arrivals meet their predecessor's prefill (the cycle counts it in its step).
+    if (cycle < 1.0).any():
+        stoch = stoch + col(1.0 - cycle) * cluster_wait(
+            inp, op.steady, op.prompt, rate, req.points
+        )
     # A backlog only builds in a finite run that states its size; an open-ended run above
     # capacity has no steady state, and measured ones are by construction sustainable.
     finite = col(np.isfinite(inp.num_prompts).astype(float))
@@ -181,26 +195,20 @@ def open_loop_ttft(
 #: the budget alone (each prompt spans steps, served one after another); linear between.
 CYCLE_ONLY_BELOW = 0.25
 QUEUE_ONLY_FROM = 1.0
-#: Inter-arrival CV from which clustered arrivals keep the GI/M/1 wait alone (linear from
-#: Poisson's 1): the cycle takes its chance of an empty step and its count's spread from
-#: Poisson arrivals, and with gamma arrivals of CV 1.5 its median TTFT came out 12-17 % under
-#: the simulated (the GI/M/1 wait's: -7..+3 %).
-CLUSTERED_FROM_CV = 1.25
 
 
 def cycle_share(inp: FluidInputs, op: OperatingPoint) -> np.ndarray:
-    """Weight of :func:`step_cycle_wait` in an open loop's wait (the rest is Kingman's):
-    1 for Poisson arrivals of prompts well inside the budget, 0 for prompts that span steps,
-    for clustered arrivals, for schedulers that admit only every ``N`` steps (whose groups
+    """Weight of :func:`step_cycle_wait` in an open loop's wait (the rest is the queue at the
+    budget, :func:`budget_queue_wait`): 1 for prompts well inside the budget, 0 for prompts
+    that span steps, for schedulers that admit only every ``N`` steps (whose groups
     the service time already prices) and for engines that reserve a request's whole context
     at admission (TensorRT-LLM): near capacity their requests wait for cache to be reserved,
     a queue this cycle does not have, and with it MLPerf's TensorRT-LLM TTFTs came out
     further off held out (docs/perf-validation.md, session 28)."""
     ratio = op.prompt / np.maximum(op.steady.budget, 1.0)
     share = clamp((QUEUE_ONLY_FROM - ratio) / (QUEUE_ONLY_FROM - CYCLE_ONLY_BELOW), 0.0, 1.0)
-    poisson = clamp((CLUSTERED_FROM_CV - inp.arrival_cv) / (CLUSTERED_FROM_CV - 1.0), 0.0, 1.0)
     own_queue = (inp.scheduler_steps > 1) | inp.reserve_full_context
-    return np.asarray(np.where(own_queue, 0.0, share * poisson), dtype=float)
+    return np.asarray(np.where(own_queue, 0.0, share), dtype=float)
 
 
 #: Fixed-point iterations of a step's mean length and its chance of carrying no prompt
@@ -243,25 +251,33 @@ def step_cycle_wait(inp: FluidInputs, op: OperatingPoint, req: RequestGrid) -> n
     the law of ``C`` weighted by ``C``: a weighted lognormal is lognormal, its log mean
     shifted by ``σ²``), waits a uniform share ``U`` of it, and its own step prefills the
     ``λ·C*`` prompts that arrived meanwhile: ``W = (U + ρ)·C* − t̄/2`` (``t̄/2`` is the
-    service time's own residual, :func:`service_ttft`). Against the simulator (Llama 3.1 8B
-    on an H100, lognormal 1,000/300-token requests at 8 requests/s): mean step 13.4 ms and
-    ``E[C*]`` 29 ms simulated, 13.5 and 31 from these formulas; 6,000 simulated requests'
-    mean TTFT within 1 % over 15-70 % load (tests/unit/core/test_perf_loads.py)."""
+    service time's own residual, :func:`service_ttft`). Clustered (gamma-renewal) arrivals
+    find more steps empty (``p₀`` from :func:`~predeploy.core.renewal_counts.
+    empty_window_probability`) and a random number of close neighbours in their step
+    (:func:`_clustered_cycle_samples`).
+
+    Against the simulator (Llama 3.1 8B on an H100, lognormal 1,000/300-token requests at 8
+    requests/s): mean step 13.4 ms and ``E[C*]`` 29 ms simulated, 13.5 and 31 from these
+    formulas; 6,000 simulated requests' mean TTFT within 1 % over 15-70 % load; with gamma
+    arrivals of CV 1.5, 20,000 requests' TTFT mean, p50 and p90 within 9 % and p99 within
+    -8..+17 % (8B and 70B, 16-79 % load; tests/unit/core/test_perf_loads.py)."""
     st, col = op.steady, columns
     decode_s = st.t_dec
     per_token, step_extra = prefill_step_costs(op)
     service, service_cv2 = prefill_service_moments(
         op.prompt, inp.prompt_cv, per_token, st.prefill_pair_s
     )
-    rate = op.admitted_rps
+    rate, cv = op.admitted_rps, inp.arrival_cv
+    # Arrivals no more variable than Poisson ones are priced as Poisson (conservatively).
+    clustered = bool((cv > 1.0).any())
     rho = np.minimum(rate * service, MAX_STOCHASTIC_UTILISATION)
     idle = np.exp(-rate * decode_s / (1.0 - rho))
     for _ in range(CYCLE_ITERATIONS):
         cycle = (decode_s + (1.0 - idle) * step_extra) / (1.0 - rho)
-        idle = np.exp(-rate * cycle)
+        idle = empty_window_probability(rate * cycle, cv) if clustered else np.exp(-rate * cycle)
     arrivals = rate * cycle
     variance = (
-        arrivals * service**2 * (service_cv2 + inp.arrival_cv**2)
+        arrivals * service**2 * (service_cv2 + cv**2)
         + idle * (1.0 - idle) * step_extra**2
         + 2.0 * idle * step_extra * arrivals * service
     ) / (1.0 - rho**2)
@@ -284,19 +300,70 @@ def step_cycle_wait(inp: FluidInputs, op: OperatingPoint, req: RequestGrid) -> n
     second = (w_plain * spread + w_biased * spread**3) / w_busy
     merged2 = np.log(np.maximum(second / first**2, 1.0))
     merged_log_mean = log_mean + 0.5 * sigma2 + np.log(first) - 0.5 * merged2
-    # The wait ``(U + ρ)·C*`` is sampled on a fine grid of both and read back at the
-    # request grid's wait levels: one sample dimension, as Kingman's wait has (independent
-    # dimensions would leave the request grid's upper percentiles coarse).
-    v = _FINE_LEVELS[None, :]
-    level = (v - col(w_idle)) / col(np.maximum(1.0 - w_idle, 1e-12))
-    z = normal_quantile(clamp(level, 1e-9, 1.0 - 1e-9))
-    prefill_part = np.exp(col(merged_log_mean) + col(np.sqrt(merged2)) * z)
-    in_progress = col(decode_s) + np.where(level > 0.0, prefill_part, 0.0)
-    share_left = _FINE_LEVELS[:, None, None]
-    samples = (share_left + rho[None, :, None]) * in_progress[None, :, :]
-    wait = np.sort(samples.transpose(1, 0, 2).reshape(rho.shape[0], -1), axis=1)
-    at = np.minimum((req.wait_u[0] * wait.shape[1]).astype(int), wait.shape[1] - 1)
-    return np.asarray(wait[:, at] - 0.5 * col(st.t_mean), dtype=float)
+    # The wait is sampled on a fine grid and read back at the request grid's wait levels:
+    # one sample dimension, as Kingman's wait has (independent dimensions would leave the
+    # request grid's upper percentiles coarse).
+    def in_progress(levels: np.ndarray) -> np.ndarray:
+        """The step in progress at ``levels`` of its law (scenarios × levels)."""
+        level = (levels[None, :] - col(w_idle)) / col(np.maximum(1.0 - w_idle, 1e-12))
+        z = normal_quantile(clamp(level, 1e-9, 1.0 - 1e-9))
+        prefill_part = np.exp(col(merged_log_mean) + col(np.sqrt(merged2)) * z)
+        return np.asarray(col(decode_s) + np.where(level > 0.0, prefill_part, 0.0), dtype=float)
+
+    poisson = cv <= 1.0
+    wait = np.zeros((rho.shape[0], req.wait_u.shape[1]))
+    if poisson.any():
+        samples = np.sort(_poisson_cycle_samples(in_progress(_FINE_LEVELS), rho), axis=1)
+        at = np.minimum((req.wait_u[0] * samples.shape[1]).astype(int), samples.shape[1] - 1)
+        wait = samples[:, at]
+    if not poisson.all():
+        samples = _clustered_cycle_samples(
+            in_progress(_STEP_LEVELS.levels), rate, cycle, service, cv
+        )
+        clustered_wait = weighted_quantile_rows(samples, _CLUSTER_WEIGHTS, req.wait_u[0])
+        wait = np.where(col(poisson), wait, clustered_wait)
+    return np.asarray(wait - 0.5 * col(st.t_mean), dtype=float)
+
+
+def _poisson_cycle_samples(in_progress: np.ndarray, rho: np.ndarray) -> np.ndarray:
+    """``(U + ρ)·C*`` on the fine grid of ``U`` and the step in progress ``C*`` (scenarios ×
+    samples): the arrival waits the rest of ``C*``, and its own step prefills the ``λ·C*``
+    prompts that arrived during it."""
+    share_left = _FINE_LEVELS[None, :, None]
+    samples = (share_left + columns(rho)[:, :, None]) * in_progress[:, None, :]
+    return np.asarray(samples.reshape(rho.shape[0], -1), dtype=float)
+
+
+def _clustered_cycle_samples(
+    in_progress: np.ndarray,
+    rate: np.ndarray,
+    cycle: np.ndarray,
+    service: np.ndarray,
+    arrival_cv: np.ndarray,
+) -> np.ndarray:
+    """The step cycle's wait for gamma-renewal arrivals (scenarios × samples, on the grid
+    of ``U``, ``C*`` and the neighbours' count level): the rest ``U·C*`` of the step in
+    progress, plus the prefills of the other prompts its own step takes. Those are its
+    neighbours within the step in progress, before it (``U·C*``) and after it
+    (``(1 − U)·C*``): a renewal count each (:class:`~predeploy.core.renewal_counts.
+    NeighbourCounts`, drawn at the same level, for an arrival inside a cluster has
+    neighbours on both sides), most often none, sometimes several. And the step in progress
+    prefills those of the step before (``C̄``), which the step's law counts at their mean
+    ``λC̄``: an arrival's close neighbours add the renewal function's excess ``H(λ(U·C* +
+    C̄)) − H(λ·U·C*) − λC̄`` to it."""
+    col, rows = columns, rate.shape[0]
+    before = _SHARE_LEVELS[None, :, None] * in_progress[:, None, :]
+    m_before = (col(rate)[:, :, None] * before).reshape(rows, -1)
+    m_step = np.broadcast_to(col(rate)[:, :, None] * in_progress[:, None, :], before.shape)
+    m_after = m_step.reshape(rows, -1) - m_before
+    counts = NeighbourCounts.of(arrival_cv, _COUNT_LEVELS.levels)
+    mean_step = col(rate * cycle)
+    earlier = counts.mean(m_before + mean_step) - counts.mean(m_before) - mean_step
+    waited = before.reshape(rows, -1) + col(service) * earlier
+    near = counts.quantiles(m_after) + counts.quantiles(m_before)
+    return np.asarray(
+        (waited[:, None, :] + col(service)[:, :, None] * near).reshape(rows, -1), dtype=float
+    )
 
 
 #: Levels per dimension of the fine grid :func:`step_cycle_wait` samples its wait on
@@ -304,6 +371,22 @@ def step_cycle_wait(inp: FluidInputs, op: OperatingPoint, req: RequestGrid) -> n
 #: Llama 3.1 8B and 70B and Qwen3 30B-A3B on H100s at 15-70 % load).
 FINE_GRID_LEVELS = 32
 _FINE_LEVELS = (np.arange(FINE_GRID_LEVELS) + 0.5) / FINE_GRID_LEVELS
+#: Levels on which clustered arrivals' wait is sampled: ``U`` at equal levels, the step in
+#: progress and the neighbours' count at levels refined toward their upper tails
+#: (:func:`~predeploy.core.fluid_stats.tail_refined_levels`), weighted by the share each
+#: stands for; 8 × 12 × 6 points per scenario (TTFT percentiles within 2.5 % of a
+#: 64 × 64 × 16 equal-level grid's, itself within 3 % of a 96 × 96 × 24 one, for Llama 3.1
+#: 8B at 2 and 8 requests/s and 70B at 6 on H100s, at CV 1.5 and 2).
+SHARE_LEVELS = 8
+_SHARE_LEVELS = (np.arange(SHARE_LEVELS) + 0.5) / SHARE_LEVELS
+_STEP_LEVELS = tail_refined_levels(8, 5)
+_COUNT_LEVELS = tail_refined_levels(4, 3)
+#: Weight of each clustered sample (share × step in progress × count, in that order).
+_CLUSTER_WEIGHTS = (
+    _COUNT_LEVELS.weights[:, None, None]
+    * np.full(SHARE_LEVELS, 1.0 / SHARE_LEVELS)[None, :, None]
+    * _STEP_LEVELS.weights[None, None, :]
+).ravel()
 
 
 def budget_queue_wait(

@@ -84,9 +84,6 @@ KNOWN_PLANNER_GAPS: dict[tuple[str, str], dict[str, str]] = {
         "itl_p90": "clustered arrivals bunch prefill-carrying steps, which the mixture of one "
         "prompt per step (lognormal sizes) does not (+6..+26 % at 60 % load; +34..+88 % "
         "before the prompt sizes were priced)",
-        "ttft_p50": "clustered arrivals: the GI/M/1 waiting probability and wait (-7..+3 %; "
-        "-12..-23 % with Kingman's mean alone)",
-        "ttft_p90": "as ttft_p50 (-7..+13 %)",
     },
     ("rag 30k lognormal", "poisson"): {
         "itl_p90": "the decode steps' spread with the batch met and its 30k-token contexts is "
@@ -101,8 +98,9 @@ KNOWN_PLANNER_GAPS: dict[tuple[str, str], dict[str, str]] = {
         "itl_p90": "as for Poisson arrivals, and over-dispersed twice (the arrivals' CV² and "
         "the stalls') for the 70B at 60 % load (-17..+24 %)",
         "e2e_p90": "as for Poisson arrivals (+2..-16 %)",
-        "ttft_p50": "as for chat (-4..+8 %)",
-        "ttft_p90": "as for chat; the 70B's 30k-token prompts at 60 % load queue longer "
+        "ttft_p50": "prompts that span steps queue at the prefill budget: the GI/M/1 "
+        "waiting probability and wait (-4..+8 %)",
+        "ttft_p90": "as ttft_p50; the 70B's 30k-token prompts at 60 % load queue longer "
         "still (-22 %; +2..+8 % elsewhere)",
     },
 }

@@ -543,6 +543,14 @@ def _chat_open_loop(rate_rps: float) -> ServingScenario:
     )
 
 
+def _bursty_chat_open_loop(rate_rps: float) -> ServingScenario:
+    """The chat open loop with clustered arrivals (gamma inter-arrival times, CV 1.5: the
+    bursty traffic of the planner's support and chat templates)."""
+    return _chat_open_loop(rate_rps).model_copy(
+        update={"load": LoadSpec(kind="gamma", rate_rps=rate_rps, cv=1.5)}
+    )
+
+
 def _mha_on_l4(rate_rps: float) -> ServingScenario:
     """A Llama 2 7B-like model (full multi-head attention) in BF16 on an L4: a KV cache of 13
     sequences, so a decoding request meets few prefills in its life."""
@@ -624,8 +632,52 @@ def test_open_loop_ttft_tail_agrees_with_a_long_simulation(fraction: float) -> N
         ), stat
 
 
+@pytest.mark.parametrize("fraction", [0.15, 0.6])
+def test_bursty_open_loop_ttft_agrees_with_a_long_simulation(fraction: float) -> None:
+    """Clustered arrivals in the step cycle (renewal counts, ``core.renewal_counts``): the
+    analytic TTFT's mean, median and 90th percentile within 10 % of 20,000 simulated
+    requests, the 99th within 20 % (+15 % at 60 % load: the conservative side). Priced as a
+    queue at the budget, as before, the 99th came out 21 % short there."""
+    saturation = predict(_bursty_chat_open_loop(1e-3), PARAMS).saturation_rps
+    assert saturation is not None
+    scenario = _bursty_chat_open_loop(fraction * saturation)
+    analytic = predict(scenario, PARAMS).metrics.ttft_ms
+    simulated = predict(scenario, PARAMS, mode="simulate", num_requests=20000).metrics.ttft_ms
+    for stat, tolerance in (("mean", 0.1), ("p50", 0.1), ("p90", 0.1), ("p99", 0.2)):
+        assert getattr(analytic, stat) == pytest.approx(
+            getattr(simulated, stat), rel=tolerance
+        ), stat
+
+
 @given(fraction=st.floats(min_value=0.05, max_value=0.9))
 def test_open_loop_ttft_percentiles_rise_with_the_load(fraction: float) -> None:
     _assert_rises_with_the_load(
         _chat_open_loop, fraction, 1.1, "ttft_ms", ("mean", "p50", "p90", "p99")
     )
+
+
+@given(fraction=st.floats(min_value=0.05, max_value=0.9))
+def test_bursty_open_loop_ttft_percentiles_rise_with_the_load(fraction: float) -> None:
+    _assert_rises_with_the_load(
+        _bursty_chat_open_loop, fraction, 1.1, "ttft_ms", ("mean", "p50", "p90", "p99")
+    )
+
+
+@given(cv=st.floats(min_value=1.0, max_value=3.0))
+def test_burstier_arrivals_never_shorten_the_ttft_tail(cv: float) -> None:
+    saturation = predict(_chat_open_loop(1e-3), PARAMS).saturation_rps
+    assert saturation is not None
+    rate = 0.4 * saturation
+    smooth, bursty = predict_many(
+        [
+            _chat_open_loop(rate).model_copy(
+                update={"load": LoadSpec(kind="gamma", rate_rps=rate, cv=c)}
+            )
+            for c in (cv, 1.2 * cv)
+        ],
+        PARAMS,
+    )
+    for stat in ("mean", "p90", "p99"):
+        a = getattr(smooth.metrics.ttft_ms, stat)
+        b = getattr(bursty.metrics.ttft_ms, stat)
+        assert b >= a * (1 - 1e-6), (stat, a, b)

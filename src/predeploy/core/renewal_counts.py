@@ -109,8 +109,13 @@ def _read(table: np.ndarray, expected: np.ndarray) -> np.ndarray:
     position = np.log(within * (1.0 / TABLE_MIN_COUNT)) * _INVERSE_LOG_STEP
     low = np.minimum(position.astype(int), TABLE_POINTS - 2)
     weight = (position - low)[:, None, :]
-    lower = np.take_along_axis(table, low[:, None, :], axis=2)
-    upper = np.take_along_axis(table, low[:, None, :] + 1, axis=2)
+    rows, levels, points = table.shape
+    # Flat indices into the table: a plain take is several times faster than take_along_axis.
+    start = (np.arange(rows)[:, None] * levels + np.arange(levels)[None, :]) * points
+    index = start[:, :, None] + low[:, None, :]
+    flat = table.ravel()
+    lower = flat.take(index)
+    upper = flat.take(index + 1)
     return np.asarray(lower + (upper - lower) * weight + (m - within)[:, None, :], dtype=float)
 
 

@@ -242,11 +242,12 @@ def weighted_quantile_rows(
     rows, count = samples.shape
     order = np.argsort(samples, axis=1)
     ordered = np.take_along_axis(samples, order, axis=1)
-    offset = np.arange(rows)[:, None]
-    # Each row's cumulative weights shifted by the row index: one sorted array to search.
-    cumulative = np.cumsum(weights[order], axis=1) + offset
-    index = np.searchsorted(cumulative.ravel(), (offset + levels[None, :]).ravel(), "right")
-    index = np.minimum(index.reshape(rows, -1) - offset * count, count - 1)
+    row = np.arange(rows)[:, None]
+    # Each row's cumulative weights (in [0, 1]) shifted by twice the row index: one sorted
+    # array to search, rows apart whatever the rounding of the sums.
+    cumulative = np.cumsum(weights[order], axis=1) + 2.0 * row
+    index = np.searchsorted(cumulative.ravel(), (2.0 * row + levels[None, :]).ravel(), "right")
+    index = clamp(index.reshape(rows, -1) - row * count, 0, count - 1)
     return np.asarray(np.take_along_axis(ordered, index, axis=1), dtype=float)
 
 

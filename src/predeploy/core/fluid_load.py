@@ -51,6 +51,7 @@ from predeploy.core.fluid_steady import (
     SteadyState,
     decode_context,
     decode_step_count,
+    kv_batch_limit,
     max_batch,
     prompt_tokens,
     solve_open_loop_batch,
@@ -171,12 +172,21 @@ def operating_point(inp: FluidInputs) -> OperatingPoint:
         admitted_rps=np.minimum(rate, mu),
         num_prompts=n_prompts,
         concurrency=conc,
-        burst_wave=np.maximum(np.minimum(n_prompts, b_max), 1.0),
+        burst_wave=np.maximum(np.minimum(n_prompts, _burst_wave_limit(inp, b_max)), 1.0),
         closed_wave=np.maximum(np.minimum(conc, b_max), 1.0),
         wave_sync=sync * (1.0 - spread),
         waves=waves,
         last_wave_step_s=last_step,
     )
+
+
+def _burst_wave_limit(inp: FluidInputs, b_max: np.ndarray) -> np.ndarray:
+    """Requests a burst's first wave admits. Where prefill runs as its own batches (SGLang)
+    every waiting prompt is prefilled while the slots and the KV cache allow, before the
+    batch decodes: the wave is all of them, not the running batch the token budget can keep
+    fed in steady state (``B_max``, :func:`~predeploy.core.fluid_steady.max_batch`)."""
+    slots = np.maximum(np.minimum(inp.max_num_seqs, kv_batch_limit(inp)), 1.0)
+    return np.asarray(np.where(inp.separate_prefill_batches, slots, b_max), dtype=float)
 
 
 @dataclass(frozen=True, slots=True)

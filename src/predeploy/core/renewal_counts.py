@@ -97,7 +97,10 @@ def _tables(arrival_cv: float, levels: tuple[float, ...]) -> tuple[np.ndarray, n
     k = float(_shape(np.asarray(arrival_cv)))
     reach = regularized_lower_gamma(_ARRIVALS[:, None] * k, k * _TABLE_COUNTS[None, :])
     at_least = reach[None, :, :] > (1.0 - np.asarray(levels))[:, None, None]
-    return reach.sum(axis=0), at_least.sum(axis=1).astype(float)
+    mean, quantiles = reach.sum(axis=0), at_least.sum(axis=1).astype(float)
+    mean.setflags(write=False)  # cached: shared by every caller
+    quantiles.setflags(write=False)
+    return mean, quantiles
 
 
 def _read(table: np.ndarray, expected: np.ndarray) -> np.ndarray:

@@ -41,6 +41,20 @@ def test_the_cycle_applies_to_prompts_well_inside_the_budget_only() -> None:
     assert 0.0 < cycle_share(inp, op)[0] < 1.0
 
 
+def test_the_cycle_applies_to_clustered_arrivals_too() -> None:
+    load = LoadSpec(kind="gamma", rate_rps=4.0, cv=1.5)
+    scenario = llama_8b_h100_lognormal(load, 1000, None)
+    eff, _ = PARAMS.for_gpu(scenario.gpu, scenario.engine)
+    inp = stack([prepare(scenario)], EfficiencyArrays.from_params([eff]))
+    op = operating_point(inp)
+    assert cycle_share(inp, op)[0] == 1.0
+    # Clustered arrivals wait longer in their tail than Poisson ones at the same rate.
+    poisson_inp, poisson_op = _inputs(1000, 4.0)
+    clustered = step_cycle_wait(inp, op, request_grid(inp, op, 128))
+    poisson = step_cycle_wait(poisson_inp, poisson_op, request_grid(poisson_inp, poisson_op, 128))
+    assert np.percentile(clustered, 99) > np.percentile(poisson, 99)
+
+
 def test_multi_step_scheduling_keeps_its_own_admission_model() -> None:
     inp, op = _inputs(1000, 4.0, EngineSettings(scheduler_steps=8))
     assert cycle_share(inp, op)[0] == 0.0

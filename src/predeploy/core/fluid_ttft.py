@@ -346,8 +346,12 @@ def _clustered_cycle_samples(
     progress, plus the prefills of the other prompts its own step takes. Those are its
     neighbours within the step in progress, before it (``U·C*``) and after it
     (``(1 − U)·C*``): a renewal count each (:class:`~predeploy.core.renewal_counts.
-    NeighbourCounts`, drawn at the same level, for an arrival inside a cluster has
-    neighbours on both sides), most often none, sometimes several. And the step in progress
+    NeighbourCounts`), most often none, sometimes several. The two are drawn at the same
+    level. For a renewal process they are independent (the gaps before and after an arrival
+    are), but the step in progress is taken as a random time sees it, while an arrival in a
+    cluster more often finds it carrying the cluster's prefill: the common level stands in
+    for that. Drawn independently, the TTFT scored the same against the simulation at CV 1.25
+    to 2 overall, but its p90 came out 2-14 % short at CV 1.5. And the step in progress
     prefills those of the step before (``C̄``), which the step's law counts at their mean
     ``λC̄``: an arrival's close neighbours add the renewal function's excess ``H(λ(U·C* +
     C̄)) − H(λ·U·C*) − λC̄`` to it."""

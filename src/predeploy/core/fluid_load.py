@@ -51,9 +51,9 @@ from predeploy.core.fluid_steady import (
     SteadyState,
     decode_context,
     decode_step_count,
-    kv_batch_limit,
     max_batch,
     prompt_tokens,
+    slot_batch_limit,
     solve_open_loop_batch,
     steady_state,
     step_s,
@@ -185,8 +185,9 @@ def _burst_wave_limit(inp: FluidInputs, b_max: np.ndarray) -> np.ndarray:
     every waiting prompt is prefilled while the slots and the KV cache allow, before the
     batch decodes: the wave is all of them, not the running batch the token budget can keep
     fed in steady state (``B_max``, :func:`~predeploy.core.fluid_steady.max_batch`)."""
-    slots = np.maximum(np.minimum(inp.max_num_seqs, kv_batch_limit(inp)), 1.0)
-    return np.asarray(np.where(inp.separate_prefill_batches, slots, b_max), dtype=float)
+    return np.asarray(
+        np.where(inp.separate_prefill_batches, slot_batch_limit(inp), b_max), dtype=float
+    )
 
 
 @dataclass(frozen=True, slots=True)

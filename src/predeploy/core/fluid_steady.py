@@ -338,14 +338,17 @@ def kv_batch_limit(inp: FluidInputs) -> np.ndarray:
     return np.asarray(inp.kv_capacity_tokens / context, dtype=float)
 
 
+def slot_batch_limit(inp: FluidInputs) -> np.ndarray:
+    """Running sequences the slots and the KV cache allow (at least one)."""
+    return np.asarray(np.maximum(np.minimum(inp.max_num_seqs, kv_batch_limit(inp)), 1.0))
+
+
 def max_batch(inp: FluidInputs) -> np.ndarray:
     """``B_max``: running sequences the slots, the KV cache and the token budget allow."""
     prompt = prompt_tokens(inp)
     out = np.maximum(inp.output_tokens, 1.0)
-    kv_limit = kv_batch_limit(inp)
     token_limit = inp.max_num_batched_tokens * out / (prompt + out)
-    limit = np.minimum(np.minimum(inp.max_num_seqs, kv_limit), token_limit)
-    return np.asarray(np.maximum(limit, 1.0), dtype=float)
+    return np.asarray(np.maximum(np.minimum(slot_batch_limit(inp), token_limit), 1.0), dtype=float)
 
 
 def _slot_time(inp: FluidInputs, batch: np.ndarray, view: RequestView) -> np.ndarray:

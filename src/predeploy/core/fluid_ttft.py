@@ -166,15 +166,17 @@ def open_loop_ttft(
     above capacity + the wait at the API server."""
     col, rate, mu = columns, op.rate_rps, op.saturation_rps
     cycle = cycle_share(inp, op)
-    # Kingman's wait only where some scenario still takes a share of it.
-    stoch = budget_queue_wait(inp, op, req, service) if (cycle < 1.0).any() else 0.0
-    if (cycle > 0.0).any():
-        stoch = col(cycle) * step_cycle_wait(inp, op, req) + col(1.0 - cycle) * stoch
-    # Clustered arrivals meet their predecessor's prefill (the cycle counts it in its step).
+    stoch: np.ndarray | float = 0.0
+    # The queue at the budget only where some scenario still takes a share of it; there
+    # clustered arrivals also meet their predecessor's prefill (the cycle counts it in its
+    # step).
     if (cycle < 1.0).any():
-        stoch = stoch + col(1.0 - cycle) * cluster_wait(
+        queue = budget_queue_wait(inp, op, req, service) + cluster_wait(
             inp, op.steady, op.prompt, rate, req.points
         )
+        stoch = col(1.0 - cycle) * queue
+    if (cycle > 0.0).any():
+        stoch = stoch + col(cycle) * step_cycle_wait(inp, op, req)
     # A backlog only builds in a finite run that states its size; an open-ended run above
     # capacity has no steady state, and measured ones are by construction sustainable.
     finite = col(np.isfinite(inp.num_prompts).astype(float))

@@ -269,7 +269,7 @@ def scenario_from_case(case: CalibrationCase | CaseScenario, catalog: Catalog) -
         served_over_api=not sc.dataset.startswith(IN_PROCESS_DATASET_PREFIX),
         vllm=vllm,
         expert_parallel=wide_ep,
-        engine_settings=_trtllm_backend_settings(
+        engine_settings=_overlap_release_settings(
             sc, _vllm_multi_step_chunks(sc, _sglang_release_settings(sc, gpu, tp, pp, settings))
         ),
         harness=_harness(sc, gpu),
@@ -315,15 +315,30 @@ def _sglang_release_settings(
 TRTLLM_PYTORCH_DEFAULT_SINCE = (1, 0)
 
 
-def _trtllm_backend_settings(
+#: The first SGLang release whose scheduler overlaps the next batch's scheduling with the
+#: current one by default (sgl-project/sglang pull request 2067, "Enable overlap by default",
+#: merged 2024-11-19; the "zero-overhead batch scheduler" of v0.4). Earlier releases ran it
+#: only with ``--enable-overlap-schedule``.
+SGLANG_OVERLAP_DEFAULT_SINCE = (0, 3, 6)
+
+
+def _overlap_release_settings(
     sc: CaseScenario, stated: EngineSettings | None
 ) -> EngineSettings | None:
-    """A TensorRT-LLM release before :data:`TRTLLM_PYTORCH_DEFAULT_SINCE` ran TensorRT engines:
-    no overlap scheduler, unless the command states one."""
-    if sc.engine != Engine.TRTLLM or (stated and stated.overlap_scheduling is not None):
+    """No overlap scheduler for a release older than its engine's default one, unless the
+    command states it: TensorRT-LLM before :data:`TRTLLM_PYTORCH_DEFAULT_SINCE` ran TensorRT
+    engines, SGLang before :data:`SGLANG_OVERLAP_DEFAULT_SINCE` had it off by default."""
+    if stated and stated.overlap_scheduling is not None:
         return stated
-    version = minor_release(sc.engine_version)
-    if version is None or version >= TRTLLM_PYTORCH_DEFAULT_SINCE:
+    if sc.engine == Engine.TRTLLM:
+        version = minor_release(sc.engine_version)
+        older = version is not None and version < TRTLLM_PYTORCH_DEFAULT_SINCE
+    elif sc.engine == Engine.SGLANG:
+        full = release(sc.engine_version)
+        older = full is not None and full < SGLANG_OVERLAP_DEFAULT_SINCE
+    else:
+        older = False
+    if not older:
         return stated
     return (stated or EngineSettings()).model_copy(update={"overlap_scheduling": False})
 

@@ -77,6 +77,7 @@ SWITCH_FLAGS: dict[str, tuple[str, bool | int]] = {
     "async-scheduling": ("overlap_scheduling", True),
     "no-async-scheduling": ("overlap_scheduling", False),
     "disable-overlap-schedule": ("overlap_scheduling", False),
+    "enable-overlap-schedule": ("overlap_scheduling", True),
     # Data-parallel attention with the experts spread over the GPUs (SGLang, TensorRT-LLM).
     "enable-dp-attention": ("expert_parallel", True),
     "enable-attention-dp": ("expert_parallel", True),

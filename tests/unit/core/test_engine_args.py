@@ -271,6 +271,29 @@ def test_trtllm_runs_on_tensorrt_engines_reply_in_the_step_that_computed(
     assert prepare(scenario).overlap_scheduling is overlap
 
 
+@pytest.mark.parametrize(
+    ("version", "command", "overlap"),
+    [
+        # SGLang's overlap scheduler became the default in 0.3.6 (pull request 2067); earlier
+        # releases ran it only when asked.
+        ("0.3.0", "python -m sglang.launch_server --model-path m --tp 4", False),
+        ("0.3.5", "python -m sglang.launch_server --model-path m --enable-overlap-schedule", True),
+        ("0.3.6", "python -m sglang.launch_server --model-path m", True),
+        ("v0.5.4.post2", "python -m sglang.launch_server --model-path m", True),
+        ("v0.5.4", "sglang.launch_server --model-path m --disable-overlap-schedule", False),
+        (None, "python -m sglang.launch_server --model-path m", True),
+    ],
+)
+def test_early_sglang_replies_in_the_step_that_computed(
+    version: str | None, command: str, overlap: bool
+) -> None:
+    case = _case(command)
+    case["scenario"]["engine"] = "sglang"  # type: ignore[index]
+    case["scenario"]["engine_version"] = version  # type: ignore[index]
+    scenario = scenario_from_case(parse_case(case), InMemoryCatalog(gpus=[h100()]))
+    assert prepare(scenario).overlap_scheduling is overlap
+
+
 def test_backend_of_another_engine_changes_nothing() -> None:
     assert parse_engine_args("vllm serve m --backend vllm").overlap_scheduling is None
 

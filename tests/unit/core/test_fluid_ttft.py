@@ -13,6 +13,7 @@ from predeploy.core.fluid_ttft import (
     CYCLE_ONLY_BELOW,
     cycle_share,
     prefill_step_costs,
+    slot_free_s,
     step_cycle_wait,
 )
 from predeploy.core.types import EngineSettings, LoadSpec
@@ -100,3 +101,45 @@ def test_the_wait_grows_with_the_load_and_has_a_long_tail(rate_rps: float) -> No
     assert np.all(high >= low - 1e-12)
     # Long steps are met more than their share: the tail stretches well past the mean.
     assert float(np.percentile(high, 99)) > 3.0 * float(high.mean())
+
+
+def _slot_free(q: np.ndarray, *, cv: float, span_s: float = 0.0) -> np.ndarray:
+    """When the later requests of a burst at ``q = (k − W + 1)/W`` find a slot, in lifetimes
+    (one scenario, ``W = 1000``, mean lifetime 1 s, lifetimes of CV ``cv``)."""
+    wave = 1000.0
+    index = (q * wave + wave - 1.0)[None, :]
+    one = np.ones(1)
+    return slot_free_s(index, wave * one, one, cv**2 * one, span_s * one)[0]
+
+
+def test_fixed_lifetimes_free_the_slots_in_waves() -> None:
+    q = np.array([0.25, 0.5, 0.75, 1.25, 1.75, 2.5])
+    # Within the time grid's resolution (a step is read back between two of its points).
+    assert _slot_free(q, cv=0.0) == pytest.approx(np.ceil(q), rel=0.05)
+
+
+@pytest.mark.parametrize("cv", [0.5, 1.0, 2.0])
+def test_varied_lifetimes_free_slots_as_a_simulated_renewal_process_does(cv: float) -> None:
+    """1,000 slots each serving lognormal lifetimes one after another (seeded): the time of
+    the ``q·W``-th completion, against the Fenton-Wilkinson renewal function."""
+    rng = np.random.default_rng(7)
+    sigma2 = np.log1p(cv**2)
+    lifetimes = np.exp(-sigma2 / 2 + np.sqrt(sigma2) * rng.standard_normal((1000, 40)))
+    completions = np.sort(np.cumsum(lifetimes, axis=1).ravel())
+    q = np.array([0.05, 0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0])
+    simulated = completions[(q * 1000).astype(int) - 1]
+    analytic = _slot_free(q, cv=cv)
+    assert analytic == pytest.approx(simulated, rel=0.12)
+    assert np.all(np.diff(_slot_free(np.linspace(0.01, 6.0, 200), cv=cv)) >= 0.0)
+    if cv == 2.0:
+        # A quarter of the first requests are done within a fifth of the mean lifetime: the
+        # next quarter of a burst starts that early, not a whole lifetime later.
+        assert analytic[2] < 0.2
+
+
+def test_the_first_waves_prefill_delays_the_first_slots_freed() -> None:
+    q = np.array([0.1, 0.5, 0.9])
+    spread = _slot_free(q, cv=0.0, span_s=0.5)
+    # A request's slot frees one lifetime after it was prefilled, its place in the wave's
+    # prefill uniform over the span.
+    assert spread == pytest.approx(1.0 + 0.5 * q, rel=0.05)

@@ -246,49 +246,34 @@ def test_early_multi_step_vllm_streams_its_steps_in_one_chunk(
 
 
 @pytest.mark.parametrize(
-    ("version", "command", "overlap"),
+    ("engine", "version", "command", "overlap"),
     [
         # The overlap scheduler belongs to TensorRT-LLM's PyTorch backend, the default from 1.0;
         # earlier releases (Triton's tensorrtllm backend, gptManagerBenchmark) ran TensorRT
         # engines; ``--backend`` says which whatever the release.
-        ("0.14.0", "trtllm-serve m", False),
-        ("0.17", "trtllm-serve m", False),
-        ("1.0.0", "trtllm-serve m", True),
-        (None, "trtllm-serve m", True),
-        ("1.2.0", "trtllm-serve m --backend tensorrt", False),
-        ("1.2.0", "trtllm-serve m --backend pytorch", True),
-        ("0.17", "trtllm-serve m --backend pytorch", False),
-        ("0.14.0", "trtllm-serve m --disable-overlap-schedule", False),
-    ],
-)
-def test_trtllm_runs_on_tensorrt_engines_reply_in_the_step_that_computed(
-    version: str | None, command: str, overlap: bool
-) -> None:
-    case = _case(command)
-    case["scenario"]["engine"] = "trtllm"  # type: ignore[index]
-    case["scenario"]["engine_version"] = version  # type: ignore[index]
-    scenario = scenario_from_case(parse_case(case), InMemoryCatalog(gpus=[h100()]))
-    assert prepare(scenario).overlap_scheduling is overlap
-
-
-@pytest.mark.parametrize(
-    ("version", "command", "overlap"),
-    [
+        ("trtllm", "0.14.0", "trtllm-serve m", False),
+        ("trtllm", "0.17", "trtllm-serve m", False),
+        ("trtllm", "1.0.0", "trtllm-serve m", True),
+        ("trtllm", None, "trtllm-serve m", True),
+        ("trtllm", "1.2.0", "trtllm-serve m --backend tensorrt", False),
+        ("trtllm", "1.2.0", "trtllm-serve m --backend pytorch", True),
+        ("trtllm", "0.17", "trtllm-serve m --backend pytorch", False),
+        ("trtllm", "0.14.0", "trtllm-serve m --disable-overlap-schedule", False),
         # SGLang's overlap scheduler became the default in 0.3.6 (pull request 2067); earlier
         # releases ran it only when asked.
-        ("0.3.0", "python -m sglang.launch_server --model-path m --tp 4", False),
-        ("0.3.5", "python -m sglang.launch_server --model-path m --enable-overlap-schedule", True),
-        ("0.3.6", "python -m sglang.launch_server --model-path m", True),
-        ("v0.5.4.post2", "python -m sglang.launch_server --model-path m", True),
-        ("v0.5.4", "sglang.launch_server --model-path m --disable-overlap-schedule", False),
-        (None, "python -m sglang.launch_server --model-path m", True),
+        ("sglang", "0.3.0", "sglang.launch_server --model-path m --tp 4", False),
+        ("sglang", "0.3.5", "sglang.launch_server --model-path m --enable-overlap-schedule", True),
+        ("sglang", "0.3.6", "sglang.launch_server --model-path m", True),
+        ("sglang", "v0.5.4.post2", "sglang.launch_server --model-path m", True),
+        ("sglang", "v0.5.4", "sglang.launch_server --disable-overlap-schedule", False),
+        ("sglang", None, "sglang.launch_server --model-path m", True),
     ],
 )
-def test_early_sglang_replies_in_the_step_that_computed(
-    version: str | None, command: str, overlap: bool
+def test_releases_before_the_overlap_default_reply_in_the_step_that_computed(
+    engine: str, version: str | None, command: str, overlap: bool
 ) -> None:
     case = _case(command)
-    case["scenario"]["engine"] = "sglang"  # type: ignore[index]
+    case["scenario"]["engine"] = engine  # type: ignore[index]
     case["scenario"]["engine_version"] = version  # type: ignore[index]
     scenario = scenario_from_case(parse_case(case), InMemoryCatalog(gpus=[h100()]))
     assert prepare(scenario).overlap_scheduling is overlap

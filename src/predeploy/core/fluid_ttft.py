@@ -450,8 +450,8 @@ def wave_ttft(
 
 
 #: Time points per scenario on which :func:`slot_free_s` counts the requests completed so far
-#: (denser early, where a burst of varied requests frees most slots), and the most requests
-#: through one slot it counts.
+#: (denser early, where a burst of varied requests frees most slots), and the requests through
+#: one slot it counts (beyond, slots free at the long-run rate).
 SLOT_TIME_POINTS = 64
 MAX_SLOT_GENERATIONS = 24
 
@@ -477,11 +477,14 @@ def slot_free_s(
     requests of a burst of chat requests leave within a fraction of the mean lifetime."""
     col = columns
     w = np.maximum(wave, 1.0)
-    q = np.maximum((index - col(w) + 1.0) / col(w), 0.0)
-    q_max = float(q.max())
-    generations = int(min(max(np.ceil(q_max) + 3.0, 2.0), MAX_SLOT_GENERATIONS))
+    q_all = np.maximum((index - col(w) + 1.0) / col(w), 0.0)
+    # Beyond the generations counted, the slots free at their long-run rate, ``W`` per mean
+    # lifetime: those samples are read at the last counted level and moved on from there.
+    q_far = float(MAX_SLOT_GENERATIONS - 3)
+    q = np.minimum(q_all, q_far)
+    q_max = q.max(axis=1)  # each scenario's own, so a batch prices it as it would alone
     offset, offset_var = 0.5 * prefill_span_s, prefill_span_s**2 / 12.0
-    g = np.arange(1, generations + 1, dtype=float)[:, None]  # generations × scenarios
+    g = np.arange(1, MAX_SLOT_GENERATIONS + 1, dtype=float)[:, None]  # generations × scenarios
     mean = np.maximum(offset + g * lifetime_s, 1e-12)
     sigma2 = np.maximum(np.log1p((offset_var + g * lifetime_var_s2) / mean**2), 1e-8)
     log_median = np.log(mean) - 0.5 * sigma2
@@ -497,7 +500,8 @@ def slot_free_s(
     t = times.T
     t_below, t_above = (np.take_along_axis(t, at + d, axis=1) for d in (-1, 0))
     share = clamp((q - below) / np.maximum(above - below, 1e-12), 0.0, 1.0)
-    return np.asarray(t_below + share * (t_above - t_below), dtype=float)
+    beyond = (q_all - q) * col(lifetime_s)
+    return np.asarray(t_below + share * (t_above - t_below) + beyond, dtype=float)
 
 
 def closed_loop_ttft(

@@ -116,6 +116,12 @@ def test_fixed_lifetimes_free_the_slots_in_waves() -> None:
     q = np.array([0.25, 0.5, 0.75, 1.25, 1.75, 2.5])
     # Within the time grid's resolution (a step is read back between two of its points).
     assert _slot_free(q, cv=0.0) == pytest.approx(np.ceil(q), rel=0.05)
+    # Far beyond the generations counted (a long burst on a few slots), one lifetime per
+    # wave still.
+    far = np.array([30.5, 60.5, 120.5])
+    assert _slot_free(far, cv=0.0) == pytest.approx(np.ceil(far), rel=0.03)
+    varied = _slot_free(np.linspace(0.01, 200.0, 400), cv=2.0)
+    assert np.all(np.diff(varied) >= 0.0)
 
 
 @pytest.mark.parametrize("cv", [0.5, 1.0, 2.0])

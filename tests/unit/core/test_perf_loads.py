@@ -721,3 +721,17 @@ def test_a_separate_prefill_burst_of_varied_answers_starts_its_later_requests_ea
         assert getattr(mixed_varied.metrics.ttft_ms, stat) == pytest.approx(
             getattr(mixed_fixed.metrics.ttft_ms, stat), rel=0.15
         )
+
+
+def test_a_burst_is_priced_alike_alone_and_in_a_batch() -> None:
+    """The slot renewal's grid is each scenario's own: a long SGLang burst in the same batch
+    does not move a short one's percentiles."""
+    short = _chat_burst(2.0, separate_prefill=True).model_copy(
+        update={"load": LoadSpec(kind="burst", num_prompts=600)}
+    )
+    long = _chat_burst(2.0, separate_prefill=True).model_copy(
+        update={"load": LoadSpec(kind="burst", num_prompts=20000)}
+    )
+    alone = predict(short, PARAMS).metrics.ttft_ms
+    batched = predict_many([short, long], PARAMS)[0].metrics.ttft_ms
+    assert batched == alone

@@ -429,7 +429,8 @@ def wave_ttft(
     frees (:func:`slot_free_s`); none faster than the API server admits them."""
     col, kb, st = columns, req.index, op.steady
     wave_col = col(wave)
-    s_burst = col(op.prompt * st.full_prefill_s_per_token)
+    prompt_s = op.prompt * st.full_prefill_s_per_token  # one prompt at the full budget
+    s_burst = col(prompt_s)
     ttft = (np.mod(kb, wave_col) + 1.0) * s_burst + np.floor(kb / wave_col) * col(st.slot_time)
     renewal = (kb >= wave_col) & np.asarray(inp.separate_prefill_batches, dtype=bool)[:, None]
     rows = np.flatnonzero(renewal.any(axis=1))
@@ -440,7 +441,7 @@ def wave_ttft(
             wave[rows],
             st.slot_time[rows],
             (decode_s * inp.output_cv[rows]) ** 2,
-            (wave * s_burst[:, 0])[rows],
+            (wave * prompt_s)[rows],
         )
         ttft[rows] = np.where(renewal[rows], freed + s_burst[rows], ttft[rows])
     return np.asarray(
@@ -454,6 +455,11 @@ def wave_ttft(
 #: one slot it counts (beyond, slots free at the long-run rate).
 SLOT_TIME_POINTS = 64
 MAX_SLOT_GENERATIONS = 24
+#: Generations counted past the last level read (``q``, in lifetimes), so that the count there
+#: includes every slot's next requests; and the standard deviations of the completion time the
+#: time grid reaches past them.
+SLOT_GENERATION_MARGIN = 3.0
+SLOT_HORIZON_SPREADS = 4.0
 
 
 def slot_free_s(
@@ -480,16 +486,16 @@ def slot_free_s(
     q_all = np.maximum((index - col(w) + 1.0) / col(w), 0.0)
     # Beyond the generations counted, the slots free at their long-run rate, ``W`` per mean
     # lifetime: those samples are read at the last counted level and moved on from there.
-    q_far = float(MAX_SLOT_GENERATIONS - 3)
-    q = np.minimum(q_all, q_far)
+    q = np.minimum(q_all, MAX_SLOT_GENERATIONS - SLOT_GENERATION_MARGIN)
     q_max = q.max(axis=1)  # each scenario's own, so a batch prices it as it would alone
     offset, offset_var = 0.5 * prefill_span_s, prefill_span_s**2 / 12.0
     g = np.arange(1, MAX_SLOT_GENERATIONS + 1, dtype=float)[:, None]  # generations × scenarios
     mean = np.maximum(offset + g * lifetime_s, 1e-12)
     sigma2 = np.maximum(np.log1p((offset_var + g * lifetime_var_s2) / mean**2), 1e-8)
     log_median = np.log(mean) - 0.5 * sigma2
-    horizon = 2.0 * offset + (q_max + 3.0) * lifetime_s
-    horizon = horizon + 4.0 * np.sqrt(offset_var + (q_max + 3.0) * lifetime_var_s2)
+    reach = q_max + SLOT_GENERATION_MARGIN
+    spread = np.sqrt(offset_var + reach * lifetime_var_s2)
+    horizon = prefill_span_s + reach * lifetime_s + SLOT_HORIZON_SPREADS * spread
     times = horizon[None, :] * (np.arange(SLOT_TIME_POINTS) / (SLOT_TIME_POINTS - 1))[:, None] ** 2
     z = (np.log(np.maximum(times, 1e-300))[:, None, :] - log_median) / np.sqrt(sigma2)
     completed = np.maximum.accumulate(normal_cdf(z).sum(axis=1).T, axis=1)  # scenarios × times

@@ -23,7 +23,7 @@ from predeploy.core.batching import SchedulerConfig
 from predeploy.core.efficiency import EfficiencyParams, ParameterChoice, ParameterSet
 from predeploy.core.errors import InputError
 from predeploy.core.fluid import FluidResult, evaluate, finite_open_loop_rps
-from predeploy.core.fluid_steady import decode_context
+from predeploy.core.fluid_steady import FluidInputs, decode_context
 from predeploy.core.latency import RooflineStepCost
 from predeploy.core.metrics import streamed_chunk_gaps
 from predeploy.core.roofline import roofline_floor_s
@@ -106,19 +106,18 @@ def contract_metrics(
     return {k: round(float(v), 6) for k, v in out.items() if math.isfinite(v)}
 
 
-def _percentiles(metrics: dict[str, np.ndarray], name: str, i: int) -> Percentiles:
-    values = {
-        stat: float(metrics[f"{name}_{stat}"][i]) for stat in ("mean", "p50", "p90", "p95", "p99")
-    }
-    ordered = [values["p50"], values["p90"], values["p95"], values["p99"]]
-    for j in range(1, 4):  # guard float noise in monotonicity
-        ordered[j] = max(ordered[j], ordered[j - 1])
+def _percentiles(columns: dict[str, list[float]], name: str, i: int) -> Percentiles:
+    """One scenario's percentiles of ``name`` (``columns``: each metric's values as floats)."""
+    p50, p90, p95, p99 = (columns[f"{name}_{stat}"][i] for stat in ("p50", "p90", "p95", "p99"))
+    # Guard float noise in monotonicity.
+    p90 = max(p90, p50)
+    p95 = max(p95, p90)
     return Percentiles(
-        mean=max(values["mean"], 0.0),
-        p50=max(ordered[0], 0.0),
-        p90=ordered[1],
-        p95=ordered[2],
-        p99=ordered[3],
+        mean=max(columns[f"{name}_mean"][i], 0.0),
+        p50=max(p50, 0.0),
+        p90=p90,
+        p95=p95,
+        p99=max(p99, p95),
     )
 
 
@@ -149,23 +148,23 @@ def _unmodelled(scenario: ServingScenario) -> tuple[str, ...]:
     return scenario.engine_settings.unmodelled if scenario.engine_settings else ()
 
 
-def _enforce_decode_cap(prepared: PreparedScenario, result: FluidResult, i: int) -> None:
-    """Raise TPOT/ITL to the physical floor of the operating batch if they fall below it.
+def _enforce_decode_cap(inp: FluidInputs, result: FluidResult) -> None:
+    """Raise TPOT/ITL to the physical floor of the operating batch where they fall below it,
+    and cap the output rate at what that floor allows (every scenario at once).
 
     ``floor = bytes a decode step must read / peak HBM bandwidth``; by construction the step
     model never beats it, this keeps the guarantee explicit for every published number.
     """
-    batch = float(result.batch[i])
-    context = float(decode_context(prepared.prompt_mean, prepared.output_mean))
-    floor_ms = float(roofline_floor_s(prepared.shape, prepared.hw, batch, batch * context)) * 1e3
+    batch = result.batch
+    context = decode_context(inp.prompt_tokens, inp.output_tokens)
+    floor_ms = np.asarray(roofline_floor_s(inp.shape, inp.hw, batch, batch * context)) * 1e3
+    m = result.metrics
     for name in ("tpot_ms", "itl_ms"):
         for stat in ("mean", "p50", "p90", "p95", "p99"):
             key = f"{name}_{stat}"
-            result.metrics[key][i] = max(float(result.metrics[key][i]), floor_ms)
-    cap = batch * prepared.replicas * 1e3 / floor_ms
-    result.metrics["output_tokens_per_s"][i] = min(
-        float(result.metrics["output_tokens_per_s"][i]), cap
-    )
+            m[key] = np.maximum(m[key], floor_ms)
+    cap = batch * inp.replicas * 1e3 / floor_ms
+    m["output_tokens_per_s"] = np.minimum(m["output_tokens_per_s"], cap)
 
 
 def load_utilization(
@@ -216,27 +215,31 @@ def predict_many(
     prepared = [prepare(s) for s in scenarios]
     chosen = [_efficiency(params, s) for s in scenarios]
     accuracy = params.accuracy
-    result = evaluate(stack(prepared, EfficiencyArrays.from_params([c[0] for c in chosen])))
+    inputs = stack(prepared, EfficiencyArrays.from_params([c[0] for c in chosen]))
+    result = evaluate(inputs)
+    _enforce_decode_cap(inputs, result)
+    # Plain floats, read once: per-element numpy indexing is the slow part of a large batch.
+    columns = {key: values.tolist() for key, values in result.metrics.items()}
+    saturation = result.saturation_rps.tolist()
+    kv_usage, queue, batch = (
+        a.tolist() for a in (result.kv_usage, result.queue_length, result.batch)
+    )
     out: list[PerfPrediction] = []
     for i, (scenario, prep, (eff, choice)) in enumerate(
         zip(scenarios, prepared, chosen, strict=True)
     ):
-        _enforce_decode_cap(prep, result, i)
-        m = result.metrics
-        latencies = {name: _percentiles(m, name, i) for name in LATENCY_NAMES}
+        latencies = {name: _percentiles(columns, name, i) for name in LATENCY_NAMES}
         latencies["itl_ms"] = streamed_chunk_gaps(latencies["itl_ms"], prep.stream_interval)
-        saturation_rps = float(result.saturation_rps[i])
-        utilization = load_utilization(
-            scenario.load, float(m["requests_per_s"][i]), saturation_rps
-        )
+        saturation_rps = saturation[i]
+        utilization = load_utilization(scenario.load, columns["requests_per_s"][i], saturation_rps)
         metrics = PerfMetrics(
             **latencies,
-            output_tokens_per_s=float(m["output_tokens_per_s"][i]),
-            total_tokens_per_s=float(m["total_tokens_per_s"][i]),
-            requests_per_s=float(m["requests_per_s"][i]),
-            kv_cache_usage=float(result.kv_usage[i]),
-            mean_queue_length=float(result.queue_length[i]),
-            mean_batch_size=float(result.batch[i]),
+            output_tokens_per_s=columns["output_tokens_per_s"][i],
+            total_tokens_per_s=columns["total_tokens_per_s"][i],
+            requests_per_s=columns["requests_per_s"][i],
+            kv_cache_usage=kv_usage[i],
+            mean_queue_length=queue[i],
+            mean_batch_size=batch[i],
             provenance=PredictionProvenance(
                 method="analytic",
                 parameters=choice.basis,
@@ -259,10 +262,8 @@ def predict_many(
                 scheduler=scheduler_assumed(prep),
                 saturation_rps=saturation_rps,
                 load_utilization=utilization,
-                decode_tokens_per_s_single_stream=float(m["decode_tokens_per_s_single_stream"][i]),
-                prefill_tokens_per_s_single_stream=float(
-                    m["prefill_tokens_per_s_single_stream"][i]
-                ),
+                decode_tokens_per_s_single_stream=columns["decode_tokens_per_s_single_stream"][i],
+                prefill_tokens_per_s_single_stream=columns["prefill_tokens_per_s_single_stream"][i],
             )
         )
     return out

@@ -17,13 +17,19 @@ requests and benchmark READMEs, the SGLang cookbook, dstack's DeepSeek-R1 raw da
 gists; 132 cases, each with its URL and notes): the load a plan is sized for, which the
 calibration set measures mostly as bursts and fixed concurrencies.
 
+``bench/data/unseen_gpustack_cases.jsonl`` transcribes the GPUStack performance-lab pages added
+after the calibration set's snapshot of that lab (commit 47277d79f4a5): DeepSeek-V3.2, GLM-4.6,
+gpt-oss-20b, Qwen3-235B-A22B and Qwen3-8B on A100, H100 and H200 with vLLM, SGLang and
+TensorRT-LLM, measured by ``vllm bench serve`` as the fitted pages are (100 cases, 1,200 values;
+each case names its page and commit). The same harness on models and pages the fit never saw.
+
 Every case is predicted with the shipped parameters exactly as ``predeploy predict`` does and
 scored with the calibration scorer: the closest thing here to the issue's "public measurements
 this project has not seen". ``--by`` adds the median predicted ÷ measured ratio per GPU,
 model, lengths and load.
 
 Usage: ``.venv/bin/python bench/perf_unseen.py [--cases PATH ...] [--details] [--by]`` (by
-default both files, each scored on its own).
+default all three files, each scored on its own).
 """
 
 from __future__ import annotations
@@ -50,6 +56,7 @@ REPO = Path(__file__).resolve().parents[1]
 DEFAULT_CASES = (
     REPO / "bench" / "data" / "unseen_trtllm_cases.jsonl",
     REPO / "bench" / "data" / "unseen_serving_cases.jsonl",
+    REPO / "bench" / "data" / "unseen_gpustack_cases.jsonl",
 )
 
 
@@ -81,6 +88,7 @@ def ratios(
             r = float(got[metric]) / value
             fam = family(metric)
             out["source"][f"{case.source_key} {fam}"].append(r)
+            out["engine"][f"{sc.engine.value} {fam}"].append(r)
             out["gpu"][f"{sc.gpu} {fam}"].append(r)
             out["model"][f"{sc.model.split('/')[-1]} {fam}"].append(r)
             out["lengths"][f"{sc.input_tokens}/{sc.output_tokens} {fam}"].append(r)

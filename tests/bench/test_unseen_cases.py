@@ -18,6 +18,8 @@ from predeploy.services.perf import (
 DATA = Path(__file__).resolve().parents[2] / "bench" / "data"
 TRTLLM_CASES = DATA / "unseen_trtllm_cases.jsonl"
 SERVING_CASES = DATA / "unseen_serving_cases.jsonl"
+GPUSTACK_CASES = DATA / "unseen_gpustack_cases.jsonl"
+GPUSTACK_PAGES = "https://github.com/gpustack/gpustack/blob/"
 COMMIT = "258c7540c03517def55d9a5aadfa9288af474e1b"
 
 
@@ -41,11 +43,39 @@ def test_every_serving_case_parses_with_its_provenance() -> None:
     assert len({c.id for c in cases}) == len(cases)
     assert len({c.source_key for c in cases}) == 16
     for case in cases:
-        assert case.source and case.source_url.startswith("https://")
+        assert case.source and (case.source_url or "").startswith("https://")
         assert case.notes and case.expected
         assert all(v > 0 for v in case.expected.values())
         # Loads a plan is sized for: open loops and fixed concurrencies, never bursts.
         assert case.scenario.load.kind in ("request_rate", "concurrency")
+
+
+def test_every_gpustack_case_names_its_page_and_commit() -> None:
+    cases = cases_from_lines(_lines(GPUSTACK_CASES))
+    assert len(cases) == 100
+    assert len({c.id for c in cases}) == len(cases)
+    for case in cases:
+        url = case.source_url or ""
+        assert case.source_key == "gpustack-performance-lab-later"
+        assert url.startswith(GPUSTACK_PAGES) and "/docs/performance-lab/" in url
+        commit = url.removeprefix(GPUSTACK_PAGES).split("/")[0]
+        assert len(commit) == 40 and commit[:12] in case.source
+        assert case.notes and case.expected
+        assert all(v > 0 for v in case.expected.values())
+
+
+def test_the_gpustack_pages_are_not_the_fitted_ones() -> None:
+    """Other pages of the lab than the fitted ones, and no run equal to a fitted run."""
+    records = read_benchmark_records()
+    fitted_pages = {_page(r.provenance.url or "") for r in records if "gpustack" in r.source_key}
+    fitted_runs = {tuple(sorted(r.metrics.items())) for r in records}
+    cases = cases_from_lines(_lines(GPUSTACK_CASES))
+    assert fitted_pages and not {_page(c.source_url or "") for c in cases} & fitted_pages
+    assert not {tuple(sorted(c.expected.items())) for c in cases} & fitted_runs
+
+
+def _page(url: str) -> str:
+    return url.split("/docs/performance-lab/")[-1]
 
 
 def test_the_cases_are_not_in_the_fitted_records() -> None:
@@ -53,10 +83,13 @@ def test_the_cases_are_not_in_the_fitted_records() -> None:
     sources = {c.source_key for c in cases_from_lines(_lines(TRTLLM_CASES))}
     assert sources == {"trtllm-perf-overview-v0.17", "trtllm-online-serving-v0.14"}
     serving = {c.source_key for c in cases_from_lines(_lines(SERVING_CASES))}
-    assert not (sources | serving) & fitted
+    gpustack = {c.source_key for c in cases_from_lines(_lines(GPUSTACK_CASES))}
+    assert not (sources | serving | gpustack) & fitted
 
 
-@pytest.mark.parametrize("path", [TRTLLM_CASES, SERVING_CASES], ids=lambda p: p.stem)
+@pytest.mark.parametrize(
+    "path", [TRTLLM_CASES, SERVING_CASES, GPUSTACK_CASES], ids=lambda p: p.stem
+)
 def test_every_case_is_predicted(path: Path) -> None:
     objects = [json.loads(t) for t in _lines(path)]
     rows = predict_cases(objects, default_catalog(), load_parameters())

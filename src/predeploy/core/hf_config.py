@@ -102,9 +102,13 @@ def _embeddings(d: Dims) -> int:
 MODEL_TYPES = frozenset({
     "llama", "mistral", "granite", "phi3", "qwen2", "qwen3", "gemma2", "gemma3_text", "falcon",
     "gptj", "mixtral", "qwen3_moe", "minimax_m2", "gpt_oss", "llama4_text", "deepseek_v2",
-    "deepseek_v3", "deepseek_v32", "kimi_k2", "glm_moe_dsa", "glm4_moe", "qwen3_5_moe_text",
-    "granitemoehybrid", "nemotron-nas",
+    "deepseek_v3", "deepseek_v32", "kimi_k2", "glm_moe_dsa", "glm4_moe", "qwen3_5_text",
+    "qwen3_5_moe_text", "granitemoehybrid", "nemotron-nas",
 })
+
+
+#: Qwen3.5's text models: DeltaNet and full-attention layers, no sliding window.
+QWEN3_5_TYPES = frozenset({"qwen3_5_text", "qwen3_5_moe_text"})
 
 
 def count_params(c: Config) -> tuple[int, int]:
@@ -175,20 +179,15 @@ def count_params(c: Config) -> tuple[int, int]:
                  + _embeddings(d))
         active = total - moe_n * (d.experts - d.top_k) * expert
         return total, active
+    if t == "qwen3_5_text":  # dense Qwen3.5: the MoE variant's attention, a gated MLP
+        total = (_qwen3_5_attention(c, d) + d.layers * _gated_mlp(d.hidden, d.inter)
+                 + _norms(d, 2) + _embeddings(d))
+        return total, total
     if t == "qwen3_5_moe_text":
-        kinds = c["layer_types"]
-        nk, dk = int(c["linear_num_key_heads"]), int(c["linear_key_head_dim"])
-        nv, dv = int(c["linear_num_value_heads"]), int(c["linear_value_head_dim"])
-        kernel = int(c["linear_conv_kernel_dim"])
-        linear = (d.hidden * (2 * nk * dk + 2 * nv * dv) + d.hidden * 2 * nv
-                  + (2 * nk * dk + nv * dv) * kernel + 2 * nv + dv + nv * dv * d.hidden)
-        full = (d.hidden * d.heads * d.head_dim * 2 + 2 * d.hidden * d.kv_heads * d.head_dim
-                + d.heads * d.head_dim * d.hidden + 2 * d.head_dim)
         expert = _gated_mlp(d.hidden, d.moe_inter)
         shared = _gated_mlp(d.hidden, int(c["shared_expert_intermediate_size"])) + d.hidden
         moe = d.experts * expert + shared + d.hidden * d.experts
-        attn_total = sum(linear if k == "linear_attention" else full for k in kinds)
-        total = attn_total + d.layers * moe + _norms(d, 2) + _embeddings(d)
+        total = _qwen3_5_attention(c, d) + d.layers * moe + _norms(d, 2) + _embeddings(d)
         active = total - d.layers * (d.experts - d.top_k) * expert
         return total, active
     if t == "granitemoehybrid":
@@ -198,6 +197,20 @@ def count_params(c: Config) -> tuple[int, int]:
     raise InputError(
         f"no parameter formula for model_type {t!r}; known: {', '.join(sorted(MODEL_TYPES))}"
     )
+
+
+def _qwen3_5_attention(c: Config, d: Dims) -> int:
+    """Qwen3.5's token mixers over all layers: gated DeltaNet (linear attention: q/k/v, the
+    z and the a/b gates, the causal convolution, the decay, a gated norm, the output) or gated
+    full attention (q doubled for its output gate, q/k norms), as ``layer_types`` lists them."""
+    nk, dk = int(c["linear_num_key_heads"]), int(c["linear_key_head_dim"])
+    nv, dv = int(c["linear_num_value_heads"]), int(c["linear_value_head_dim"])
+    kernel = int(c["linear_conv_kernel_dim"])
+    linear = (d.hidden * (2 * nk * dk + 2 * nv * dv) + d.hidden * 2 * nv
+              + (2 * nk * dk + nv * dv) * kernel + 2 * nv + dv + nv * dv * d.hidden)
+    full = (d.hidden * d.heads * d.head_dim * 2 + 2 * d.hidden * d.kv_heads * d.head_dim
+            + d.heads * d.head_dim * d.hidden + 2 * d.head_dim)
+    return sum(linear if k == "linear_attention" else full for k in c["layer_types"])
 
 
 def granite_layer_counts(c: Config) -> tuple[int, int]:
@@ -323,6 +336,7 @@ def architecture_fields(c: Config, overrides: Mapping[str, Any] | None = None) -
             1 for i in range(d.layers) if (i + 1) % step == 0)
     if t == "qwen3_5_moe_text":
         arch["n_shared_experts"] = 1
+    if t in QWEN3_5_TYPES:
         arch["attention_type"] = "hybrid"
         arch["linear_attention_layers"] = sum(
             1 for k in c["layer_types"] if k == "linear_attention")
@@ -357,7 +371,7 @@ def _windowed_layers(c: Config, d: Dims) -> dict[str, int]:
                 "sliding_window_layers": d.layers - d.layers // 4}
     window = int(c.get("sliding_window") or 0)
     context = int(_g(c, "max_position_embeddings", "n_positions", default=0) or 0)
-    if not window or t in {"qwen3_5_moe_text", "granitemoehybrid"}:
+    if not window or t in QWEN3_5_TYPES | {"granitemoehybrid"}:
         return {}
     layer_types = c.get("layer_types")
     if layer_types:

@@ -18,6 +18,7 @@ from predeploy.core.hf_config import (
     model_card_from_hf_config,
     model_id_for,
 )
+from predeploy.core.memory import kv_bytes_per_token
 from predeploy.core.types import ModelArchitecture, Precision
 from predeploy.kb.seed_files import seed_catalog
 
@@ -65,6 +66,29 @@ def test_a_multimodal_config_is_read_through_its_text_config() -> None:
                "text_config": {k: v for k, v in LLAMA_31_8B.items() if k != "torch_dtype"}}
     arch = architecture_from_hf_config(wrapped)
     assert arch.total_params_b == 8.03 and arch.native_precision == Precision.FP16
+
+
+#: The language-model keys of Qwen/Qwen3.5-9B's config.json (its ``text_config``; the vision
+#: tower is not counted), 24 gated-DeltaNet and 8 full-attention layers.
+QWEN35_9B_TEXT = {
+    "model_type": "qwen3_5_text", "hidden_size": 4096, "intermediate_size": 12288,
+    "num_hidden_layers": 32, "num_attention_heads": 16, "num_key_value_heads": 4,
+    "head_dim": 256, "vocab_size": 248320, "max_position_embeddings": 262144,
+    "tie_word_embeddings": False, "linear_conv_kernel_dim": 4, "linear_key_head_dim": 128,
+    "linear_num_key_heads": 16, "linear_num_value_heads": 32, "linear_value_head_dim": 128,
+    "layer_types": ["linear_attention"] * 3 + ["full_attention"],
+}
+QWEN35_9B_TEXT["layer_types"] = QWEN35_9B_TEXT["layer_types"] * 8
+
+
+def test_a_dense_qwen3_5_config_counts_its_deltanet_and_attention_layers() -> None:
+    wrapped = {"model_type": "qwen3_5", "text_config": QWEN35_9B_TEXT}
+    arch = architecture_from_hf_config(wrapped)
+    assert arch.total_params_b == arch.active_params_b == 8.95
+    assert (arch.attention_type, arch.linear_attention_layers) == ("hybrid", 24)
+    assert not arch.is_moe and arch.sliding_window_layers == 0
+    # Only the 8 full-attention layers keep a KV cache: 8 × 2 × 4 heads × 256 × 2 bytes.
+    assert kv_bytes_per_token(arch) == 32768
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,11 @@ after the calibration set's snapshot of that lab (commit 47277d79f4a5): DeepSeek
 gpt-oss-20b, Qwen3-235B-A22B and Qwen3-8B on A100, H100 and H200 with vLLM, SGLang and
 TensorRT-LLM, measured by ``vllm bench serve`` as the fitted pages are (100 cases, 1,200 values;
 each case names its page and commit). The same harness on models and pages the fit never saw.
+``bench/data/unseen_gpustack_guidellm_cases.jsonl``: the lab's two Qwen3.5-9B pages on an
+H100 (vLLM 0.17, SGLang 0.5.9; a hybrid DeltaNet model, its config.json in each case), measured
+by GPUStack's guidellm-based runner at constant rates of 1-16 requests/s and with up to 512
+requests in flight (28 cases; TTFT, end-to-end latency and throughput: the runner's TPOT and
+ITL are left out, its printout puts them below one decode step).
 
 Every case is predicted with the shipped parameters exactly as ``predeploy predict`` does and
 scored with the calibration scorer: the closest thing here to the issue's "public measurements
@@ -29,7 +34,7 @@ this project has not seen". ``--by`` adds the median predicted ÷ measured ratio
 model, lengths and load.
 
 Usage: ``.venv/bin/python bench/perf_unseen.py [--cases PATH ...] [--details] [--by]`` (by
-default all three files, each scored on its own).
+default all four files, each scored on its own).
 """
 
 from __future__ import annotations
@@ -57,6 +62,7 @@ DEFAULT_CASES = (
     REPO / "bench" / "data" / "unseen_trtllm_cases.jsonl",
     REPO / "bench" / "data" / "unseen_serving_cases.jsonl",
     REPO / "bench" / "data" / "unseen_gpustack_cases.jsonl",
+    REPO / "bench" / "data" / "unseen_gpustack_guidellm_cases.jsonl",
 )
 
 

@@ -19,6 +19,7 @@ DATA = Path(__file__).resolve().parents[2] / "bench" / "data"
 TRTLLM_CASES = DATA / "unseen_trtllm_cases.jsonl"
 SERVING_CASES = DATA / "unseen_serving_cases.jsonl"
 GPUSTACK_CASES = DATA / "unseen_gpustack_cases.jsonl"
+GUIDELLM_CASES = DATA / "unseen_gpustack_guidellm_cases.jsonl"
 GPUSTACK_PAGES = "https://github.com/gpustack/gpustack/blob/"
 COMMIT = "258c7540c03517def55d9a5aadfa9288af474e1b"
 
@@ -64,12 +65,27 @@ def test_every_gpustack_case_names_its_page_and_commit() -> None:
         assert all(v > 0 for v in case.expected.values())
 
 
-def test_the_gpustack_pages_are_not_the_fitted_ones() -> None:
+def test_the_guidellm_cases_carry_their_model_config_and_no_client_tpot() -> None:
+    """Qwen3.5-9B is not in the catalog: each case brings its config.json. The runner's TPOT
+    and ITL (below one decode step) are left out."""
+    cases = cases_from_lines(_lines(GUIDELLM_CASES))
+    assert len(cases) == 28 and len({c.id for c in cases}) == len(cases)
+    for case in cases:
+        assert case.source_key == "gpustack-performance-lab-guidellm"
+        assert (case.source_url or "").startswith(GPUSTACK_PAGES)
+        arch = case.scenario.architecture
+        assert arch is not None and arch.linear_attention_layers == 24
+        assert case.expected and all(v > 0 for v in case.expected.values())
+        assert not any(m.startswith(("tpot", "itl")) for m in case.expected)
+
+
+@pytest.mark.parametrize("path", [GPUSTACK_CASES, GUIDELLM_CASES], ids=lambda p: p.stem)
+def test_the_gpustack_pages_are_not_the_fitted_ones(path: Path) -> None:
     """Other pages of the lab than the fitted ones, and no run equal to a fitted run."""
     records = read_benchmark_records()
     fitted_pages = {_page(r.provenance.url or "") for r in records if "gpustack" in r.source_key}
     fitted_runs = {tuple(sorted(r.metrics.items())) for r in records}
-    cases = cases_from_lines(_lines(GPUSTACK_CASES))
+    cases = cases_from_lines(_lines(path))
     assert fitted_pages and not {_page(c.source_url or "") for c in cases} & fitted_pages
     assert not {tuple(sorted(c.expected.items())) for c in cases} & fitted_runs
 
@@ -83,12 +99,14 @@ def test_the_cases_are_not_in_the_fitted_records() -> None:
     sources = {c.source_key for c in cases_from_lines(_lines(TRTLLM_CASES))}
     assert sources == {"trtllm-perf-overview-v0.17", "trtllm-online-serving-v0.14"}
     serving = {c.source_key for c in cases_from_lines(_lines(SERVING_CASES))}
-    gpustack = {c.source_key for c in cases_from_lines(_lines(GPUSTACK_CASES))}
+    gpustack = {
+        c.source_key for p in (GPUSTACK_CASES, GUIDELLM_CASES) for c in cases_from_lines(_lines(p))
+    }
     assert not (sources | serving | gpustack) & fitted
 
 
 @pytest.mark.parametrize(
-    "path", [TRTLLM_CASES, SERVING_CASES, GPUSTACK_CASES], ids=lambda p: p.stem
+    "path", [TRTLLM_CASES, SERVING_CASES, GPUSTACK_CASES, GUIDELLM_CASES], ids=lambda p: p.stem
 )
 def test_every_case_is_predicted(path: Path) -> None:
     objects = [json.loads(t) for t in _lines(path)]

@@ -29,10 +29,12 @@ from predeploy.core.metrics import streamed_chunk_gaps
 from predeploy.core.roofline import roofline_floor_s
 from predeploy.core.simulator import ApiServer, simulate
 from predeploy.core.types import (
+    Engine,
     LoadSpec,
     Percentiles,
     PerfMetrics,
     PerfPrediction,
+    Precision,
     PredictionProvenance,
     SchedulerAssumed,
     ServingScenario,
@@ -252,7 +254,7 @@ def predict_many(
                 else None,
                 front_end_ms=eff.request_overhead_s * 1e3 if prep.served else 0.0,
                 front_end_stated=scenario.front_end_s is not None,
-                caveats=overload_caveats(scenario.load, utilization),
+                caveats=kernel_caveats(scenario) + overload_caveats(scenario.load, utilization),
             ),
         )
         out.append(
@@ -344,6 +346,30 @@ LOCK_STEP_CAVEAT = (
 )
 
 
+#: Engines whose 4-bit weights ran far slower than predicted on GPUs without FP4 tensor cores.
+SLOW_FP4_ENGINES = frozenset({Engine.SGLANG, Engine.TRTLLM})
+#: The architectures those runs were on (Ampere: A100; Hopper: H100).
+SLOW_FP4_ARCHITECTURES = frozenset({"ampere", "hopper"})
+#: What such a prediction can mean, from the runs that showed it.
+SLOW_FP4_CAVEAT = (
+    "4-bit weights on a GPU without FP4 tensor cores: measured SGLang 0.5.3-0.5.4 and "
+    "TensorRT-LLM 1.0-1.2 runs of gpt-oss-20b and gpt-oss-120b (MXFP4) on A100 and H100 were "
+    "2-10x slower than predicted, vLLM's on the same GPUs about as predicted (GPUStack "
+    "performance lab; docs/perf-validation.md, session 31): these engines' 4-bit kernels there, "
+    "which the model does not represent"
+)
+
+
+def kernel_caveats(scenario: ServingScenario) -> tuple[str, ...]:
+    """Known engine kernels far slower than the step model on this GPU and precision."""
+    slow_fp4 = (
+        scenario.precision == Precision.FP4
+        and scenario.engine in SLOW_FP4_ENGINES
+        and scenario.gpu.architecture.strip().lower() in SLOW_FP4_ARCHITECTURES
+    )
+    return (SLOW_FP4_CAVEAT,) if slow_fp4 else ()
+
+
 def simulation_caveats(scenario: ServingScenario) -> tuple[str, ...]:
     """What the simulation of ``scenario`` is known to get unlike a real server."""
     uniform = scenario.prompt_tokens.stdev == 0 and scenario.output_tokens.stdev == 0
@@ -410,6 +436,7 @@ def _simulate(
         front_end_ms=analytic.metrics.provenance.front_end_ms,
         front_end_stated=analytic.metrics.provenance.front_end_stated,
         caveats=simulation_caveats(scenario)
+        + kernel_caveats(scenario)
         + overload_caveats(
             scenario.load, analytic.load_utilization, simulated_requests=num_requests
         ),

@@ -20,7 +20,7 @@ calibration set measures mostly as bursts and fixed concurrencies.
 ``bench/data/unseen_gpustack_cases.jsonl`` transcribes the GPUStack performance-lab pages added
 after the calibration set's snapshot of that lab (commit 47277d79f4a5): DeepSeek-V3.2, GLM-4.6,
 gpt-oss-20b, Qwen3-235B-A22B and Qwen3-8B on A100, H100 and H200 with vLLM, SGLang and
-TensorRT-LLM, measured by ``vllm bench serve`` as the fitted pages are (100 cases, 1,200 values;
+TensorRT-LLM, measured by ``vllm bench serve`` as the fitted pages are (101 cases, 1,212 values;
 each case names its page and commit). The same harness on models and pages the fit never saw.
 ``bench/data/unseen_gpustack_guidellm_cases.jsonl``: the lab's two Qwen3.5-9B pages on an
 H100 (vLLM 0.17, SGLang 0.5.9; a hybrid DeltaNet model, its config.json in each case), measured

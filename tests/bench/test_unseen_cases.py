@@ -53,7 +53,7 @@ def test_every_serving_case_parses_with_its_provenance() -> None:
 
 def test_every_gpustack_case_names_its_page_and_commit() -> None:
     cases = cases_from_lines(_lines(GPUSTACK_CASES))
-    assert len(cases) == 100
+    assert len(cases) == 101
     assert len({c.id for c in cases}) == len(cases)
     for case in cases:
         url = case.source_url or ""

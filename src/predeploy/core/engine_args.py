@@ -38,6 +38,7 @@ SETTING_FLAGS: dict[str, tuple[str, ValueKind]] = {
     "kv-cache-dtype": ("kv_cache_dtype", "kv_dtype"),
     "num-scheduler-steps": ("scheduler_steps", "int"),
     "stream-interval": ("stream_interval", "int"),
+    "data-parallel-size": ("data_parallel_size", "int"),
     "max-cudagraph-capture-size": ("cuda_graph_max_batch", "int"),
     # SGLang
     "max-running-requests": ("max_num_seqs", "int"),
@@ -45,6 +46,8 @@ SETTING_FLAGS: dict[str, tuple[str, ValueKind]] = {
     "mem-fraction-static": ("gpu_memory_utilization", "fraction"),
     "num-continuous-decode-steps": ("scheduler_steps", "int"),
     "cuda-graph-max-bs": ("cuda_graph_max_batch", "int"),
+    "dp-size": ("data_parallel_size", "int"),
+    "dp": ("data_parallel_size", "int"),
     "ep-size": ("expert_parallel_size", "int"),
     "ep": ("expert_parallel_size", "int"),
     "expert-parallel-size": ("expert_parallel_size", "int"),
@@ -59,6 +62,11 @@ SETTING_FLAGS: dict[str, tuple[str, ValueKind]] = {
     # (a feature of the PyTorch backend, the default since 1.0).
     "backend": ("overlap_scheduling", "backend"),
 }
+
+#: Single-dash short forms read as their long flag (vLLM's ``-dp``). Other single-dash tokens
+#: are skipped: ``-tp``/``-pp`` are the scenario's own fields, and a value such as ``-1`` must
+#: stay a value.
+SHORT_FLAGS: dict[str, str] = {"dp": "data-parallel-size"}
 
 #: ``trtllm-serve``/``trtllm-bench --backend`` values that run TensorRT engines.
 TRTLLM_ENGINE_BACKENDS = frozenset({"tensorrt", "trt"})
@@ -174,9 +182,12 @@ def parse_engine_args(text: str) -> EngineSettings:
     while i < len(tokens):
         token = tokens[i]
         i += 1
-        if not token.startswith("--"):
+        if token.startswith("--"):
+            name = _flag_name(token)
+        elif token.startswith("-") and _flag_name(token) in SHORT_FLAGS:
+            name = SHORT_FLAGS[_flag_name(token)]
+        else:
             continue
-        name = _flag_name(token)
         inline = token.split("=", 1)[1] if "=" in token else None
         if name in SWITCH_FLAGS:
             field, value = SWITCH_FLAGS[name]

@@ -169,6 +169,33 @@ def test_data_parallel_attention_spreads_the_experts() -> None:
 
 
 @pytest.mark.parametrize(
+    ("command", "tp", "wide", "replicas"),
+    [
+        # vLLM's data-parallel ranks sharing their experts: one group of tp × dp GPUs.
+        ("vllm serve m/mixtral -tp 1 -dp 4 --enable-expert-parallel", 4, True, 1),
+        ("vllm serve m/mixtral --data-parallel-size=2 -tp 2 --enable-expert-parallel", 4, True, 1),
+        # Without expert parallelism the ranks are replicas of the tp group.
+        ("vllm serve m/mixtral -tp 1 -dp 4", 1, False, 4),
+    ],
+)
+def test_vllm_data_parallel_ranks_with_expert_parallelism_are_one_wide_ep_group(
+    command: str, tp: int, wide: bool, replicas: int
+) -> None:
+    case = _moe_case("vllm", {"kind": "burst", "num_prompts": 500}, command)
+    stated_tp = 2 if "-tp 2" in command else 1
+    case["scenario"].update({"tp": stated_tp})  # type: ignore[union-attr]
+    scenario = scenario_from_case(parse_case(case), InMemoryCatalog(gpus=[h100()]))
+    assert (scenario.tp, scenario.expert_parallel, scenario.replicas) == (tp, wide, replicas)
+    assert parse_engine_args(command).data_parallel_size in (2, 4)
+
+
+def test_short_flags_other_than_dp_stay_unread() -> None:
+    """``-tp``/``-pp`` are the scenario's fields; a value like ``-1`` stays a value."""
+    stated = parse_engine_args("vllm serve m -tp 8 -pp 2 --chunked-prefill-size -1")
+    assert stated.data_parallel_size is None and stated.chunked_prefill is False
+
+
+@pytest.mark.parametrize(
     ("engine", "command", "groups"),
     [
         ("sglang", "python3 -m sglang.launch_server --tp 4 --ep 4", 4),

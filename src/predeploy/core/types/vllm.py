@@ -97,6 +97,11 @@ class EngineSettings(FrozenModel):
     over this many groups of the ``tp`` GPUs instead of sharded over all of them (SGLang
     ``--ep-size``, TensorRT-LLM ``--ep_size``, vLLM ``--enable-expert-parallel`` = all of
     them); capped at ``tp``.
+    ``data_parallel_size``: data-parallel ranks (vLLM ``--data-parallel-size``/``-dp``, SGLang
+    ``--dp-size``). vLLM's ranks with ``--enable-expert-parallel`` form one expert-parallel
+    group of ``tp × dp`` GPUs with attention data-parallel (read as ``expert_parallel`` over
+    that many GPUs); without it they are replicas. SGLang's ranks with
+    ``--enable-dp-attention`` split the attention of the ``tp`` GPUs (no more GPUs).
     ``stream_interval``: tokens per streamed chunk (vLLM and SGLang ``--stream-interval``; the
     first token is sent at once): a client sees one inter-chunk gap per this many tokens.
     ``unmodelled``: stated flags that change performance in ways the model does not represent
@@ -116,5 +121,6 @@ class EngineSettings(FrozenModel):
     overlap_scheduling: bool | None = None
     cuda_graph_max_batch: NonNegativeInt | None = None
     expert_parallel_size: PositiveInt | None = None
+    data_parallel_size: PositiveInt | None = None
     stream_interval: PositiveInt | None = None
     unmodelled: tuple[str, ...] = ()

@@ -320,6 +320,17 @@ def test_stated_engine_arguments_are_used_and_checked() -> None:
     assert bad.exit_code != 0 and "--max-num-seqs 'many'" in str(bad.exception)
 
 
+def test_vllm_data_parallel_ranks_sharing_their_experts_are_one_group() -> None:
+    """`-dp 8 --enable-expert-parallel` at TP1: eight GPUs, attention data-parallel, the
+    experts spread over all eight (it fits where eight single-GPU copies could not)."""
+    args = ["predict", "--model", "deepseek-ai/DeepSeek-V3.2", "--gpu", "H200", "--tp", "1",
+            "--precision", "fp8", "--concurrency", "64", "--engine-args",
+            "vllm serve deepseek-ai/DeepSeek-V3.2 -dp 8 --enable-expert-parallel"]
+    result = RUNNER.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "8x H200 (TP1×DP8 EP, fp8" in " ".join(result.output.split())
+
+
 def test_predict_needs_input_and_output_together(tmp_path: Path) -> None:
     result = RUNNER.invoke(app, ["predict", "--input", str(tmp_path / "x.jsonl")])
     assert result.exit_code == 2

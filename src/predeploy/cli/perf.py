@@ -112,6 +112,13 @@ def _load_label(qps: float | None, cv: float, concurrency: int | None, burst: in
     return f"concurrency {concurrency}" if concurrency else "max load"
 
 
+def _layout_label(scenario: ServingScenario, tp: int) -> str:
+    """``TP4``, or ``TP1×DP8 EP`` when data-parallel ranks share their experts."""
+    if scenario.expert_parallel and scenario.tp != tp:
+        return f"TP{tp}×DP{scenario.tp // max(tp, 1)} EP"
+    return f"TP{tp}"
+
+
 def _length_label(lengths: TokenDistribution) -> str:
     if lengths.kind == "fixed":
         return f"{lengths.mean:g}"
@@ -388,7 +395,7 @@ def predict_command(
     _render(
         prediction,
         f"{scenario.model_id} on {scenario.gpu_count}x {scenario.gpu.name} "
-        f"(TP{tp}, {scenario.precision.value}"
+        f"({_layout_label(scenario, tp)}, {scenario.precision.value}"
         f"{', fp8 KV' if scenario.kv_cache_dtype == KvCacheDtype.FP8 else ''}, "
         f"{scenario.engine.value}), "
         f"{_length_label(scenario.prompt_tokens)}→{_length_label(scenario.output_tokens)}"

@@ -13,7 +13,11 @@ import math
 from predeploy.core.cases import CalibrationCase, CaseScenario
 from predeploy.core.catalog import Catalog
 from predeploy.core.datasets import DATASETS, dataset_profile, token_distribution
-from predeploy.core.engine_args import parse_engine_args, served_checkpoint
+from predeploy.core.engine_args import (
+    expert_sharing_ranks,
+    parse_engine_args,
+    served_checkpoint,
+)
 from predeploy.core.engines import default_kv_cache_dtype, engine_profile, vllm_batch_defaults
 from predeploy.core.errors import InputError, PredeployError
 from predeploy.core.memory import smallest_fitting_tp
@@ -202,19 +206,6 @@ def _wide_ep_harness(sc: CaseScenario, arch: ModelArchitecture, tp: int) -> bool
     return version is None or version >= TRTLLM_WIDE_EP_SINCE
 
 
-def _vllm_data_parallel_experts(
-    sc: CaseScenario, arch: ModelArchitecture, stated: EngineSettings
-) -> bool:
-    """A vLLM MoE run whose data-parallel ranks share their experts
-    (``--data-parallel-size D --enable-expert-parallel``)."""
-    return (
-        sc.engine == Engine.VLLM
-        and arch.is_moe
-        and (stated.data_parallel_size or 1) > 1
-        and stated.expert_parallel_size is not None
-    )
-
-
 def scenario_from_case(case: CalibrationCase | CaseScenario, catalog: Catalog) -> ServingScenario:
     """The :class:`ServingScenario` a calibration case describes.
 
@@ -263,10 +254,9 @@ def scenario_from_case(case: CalibrationCase | CaseScenario, catalog: Catalog) -
         # other undisclosed MLPerf layout is read.
         tp = max(min(gpu.gpus_per_node, sc.gpu_count) // pp, 1)
     wide_ep = _wide_ep_harness(sc, arch, tp)
-    if stated is not None and _vllm_data_parallel_experts(sc, arch, stated):
-        # vLLM's `-dp D --enable-expert-parallel`: one group of tp × D GPUs, attention
-        # data-parallel, experts spread over all of them.
-        tp *= stated.data_parallel_size or 1
+    ranks = expert_sharing_ranks(sc.engine, arch, stated)
+    if ranks > 1:
+        tp *= ranks
         wide_ep = True
     replicas = max(sc.gpu_count // (tp * pp), 1)
     vllm = _historical_vllm_settings(sc, gpu, arch, tp, pp, prompt, output, kv_dtype)

@@ -23,7 +23,7 @@ import shlex
 from typing import Literal
 
 from predeploy.core.errors import InputError
-from predeploy.core.types import EngineSettings, KvCacheDtype
+from predeploy.core.types import Engine, EngineSettings, KvCacheDtype, ModelArchitecture
 
 ValueKind = Literal["int", "fraction", "kv_dtype", "switch", "budget", "backend"]
 
@@ -168,6 +168,20 @@ def served_checkpoint(text: str) -> str | None:
             if following and not following.startswith("-"):
                 return following
     return None
+
+
+def expert_sharing_ranks(
+    engine: Engine, model: ModelArchitecture, stated: EngineSettings | None
+) -> int:
+    """Data-parallel ranks that share their experts: vLLM's ``--data-parallel-size D
+    --enable-expert-parallel`` for a MoE model is one group of ``tp × D`` GPUs with attention
+    data-parallel and the experts spread over all of them (the layout
+    ``ServingScenario.expert_parallel`` describes); 1 otherwise (plain ranks are replicas)."""
+    if stated is None or engine != Engine.VLLM or not model.is_moe:
+        return 1
+    if stated.expert_parallel_size is None:
+        return 1
+    return stated.data_parallel_size or 1
 
 
 def parse_engine_args(text: str) -> EngineSettings:

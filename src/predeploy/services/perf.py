@@ -31,7 +31,7 @@ from predeploy.core.calibration_problem import Measurement
 from predeploy.core.cases import CalibrationCase, CaseScenario, parse_case
 from predeploy.core.catalog import Catalog, InMemoryCatalog
 from predeploy.core.efficiency import ParameterSet
-from predeploy.core.engine_args import parse_engine_args
+from predeploy.core.engine_args import expert_sharing_ranks, parse_engine_args
 from predeploy.core.engines import default_kv_cache_dtype
 from predeploy.core.errors import InputError, PredeployError, describe_validation_error
 from predeploy.core.fit_advice import FitAlternative, fitting_alternatives
@@ -293,6 +293,10 @@ def scenario_from_request(
         raise InputError("an arrival CV describes open-loop arrivals: give it with qps")
     model_id, arch, native = _model(catalog, model, model_config)
     spec = catalog.gpu(gpu)
+    eng = _choice(Engine, engine, "engine") or Engine.VLLM
+    stated = parse_engine_args(engine_args) if engine_args else None
+    ranks = expert_sharing_ranks(eng, arch, stated)
+    tp *= ranks
     prompt = (TokenDistribution.empirical(input_lengths) if input_lengths
               else _lengths(input_tokens, input_stdev))
     answer = (TokenDistribution.empirical(output_lengths) if output_lengths
@@ -305,7 +309,6 @@ def scenario_from_request(
             f"config.json's quantization method {method!r} is not one predeploy recognises; "
             "state the weights' precision with --precision"
         )
-    eng = _choice(Engine, engine, "engine") or Engine.VLLM
     if qps is not None:
         load = (
             LoadSpec(kind="poisson", rate_rps=qps)
@@ -318,7 +321,6 @@ def scenario_from_request(
         load = LoadSpec(kind="concurrency", concurrency=concurrency)
     else:
         load = LoadSpec(kind="max_throughput")
-    stated = parse_engine_args(engine_args) if engine_args else None
     if kv_cache_dtype:
         kv = _choice(KvCacheDtype, kv_cache_dtype, "KV-cache dtype") or KvCacheDtype.AUTO
     elif stated and stated.kv_cache_dtype:
@@ -340,6 +342,7 @@ def scenario_from_request(
             output_tokens=answer,
             load=load,
             engine_settings=stated,
+            expert_parallel=ranks > 1,
             front_end_s=None if front_end_ms is None else front_end_ms / 1e3,
         )
     except ValidationError as exc:

@@ -44,6 +44,14 @@ where prefill runs as separate batches (SGLang) the stall yields none and is one
 
 A short answer in a burst therefore averages at most ``t_w`` per token in the first case and
 far more in the second: SGLang's TPOT mean and p99 on ShareGPT bursts are 2–3× its ITL's.
+With separate prefill batches a wave decodes only once all its prompts are prefilled, so its
+requests end together as far as their lengths agree (``sync``, below) and the next wave's
+prefill follows them: the next-wave term is weighted by ``1 − sync``. Each later wave of a
+burst (or stated offline run) then repeats the first's stall, weighted by ``sync``: the
+``k``-th request decodes through ``(end − k)/W`` of ``n_w`` (``end``: its wave's last
+request, ``N`` for the last wave, which decodes at its own batch's step). Fixed lengths:
+half a wave's prefill per request, as the simulation has it; the steady state's spread
+(every request meeting a whole wave's prefill) gave 1.5–1.8× its TPOT.
 
 **ITL** is every gap of every request, a three-point mixture: decode-only steps ``t_dec``,
 steady prefill-carrying steps ``t_mix`` and the first wave's stalled gaps. Piggy-backed, a
@@ -88,7 +96,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from predeploy.core.fluid_load import OperatingPoint, RequestGrid, StaticBatch
+from predeploy.core.fluid_load import SYNC_DECAY, OperatingPoint, RequestGrid, StaticBatch
 from predeploy.core.fluid_stats import (
     PERCENTILES,
     clamp,
@@ -127,7 +135,8 @@ MAX_OUTPUT_FACTOR = 20.0
 
 @dataclass(frozen=True, slots=True)
 class FirstWave:
-    """The first wave of requests that start together (module docstring)."""
+    """The first wave of requests that start together, and with separate prefill batches the
+    waves after it as far as they stay in step (module docstring)."""
 
     #: ``t_w``: seconds of one of the wave's budget-sized prefill steps (per scenario).
     step_s: np.ndarray
@@ -135,10 +144,17 @@ class FirstWave:
     steps: np.ndarray
     #: ``(1 − j/W) + (j/W)·next``: the share of ``n_w`` each sample decodes through.
     stall_share: np.ndarray
-    #: Samples in a first wave (of a load that has waves).
+    #: Samples in a wave (of a load that has waves): every first-wave sample, and with
+    #: separate prefill batches a later wave's samples as far as the waves stay in step.
     member: np.ndarray
     #: Whether decoding pauses during prefill batches (per scenario; SGLang's default).
     separate: np.ndarray
+    #: How far each sample follows its wave's stall (1 in the first wave, ``sync`` in a later
+    #: wave of separate prefill batches, 0 elsewhere).
+    weight: np.ndarray
+    #: Seconds per decode step of each sample's wave: the running batch's, or the last
+    #: wave's own where a later wave is weighted.
+    decode_s: np.ndarray
 
 
 def first_wave(inp: FluidInputs, op: OperatingPoint, req: RequestGrid) -> FirstWave:
@@ -150,7 +166,10 @@ def first_wave(inp: FluidInputs, op: OperatingPoint, req: RequestGrid) -> FirstW
         # Open loops and static batches only: no sample is in a first wave.
         ones = np.ones_like(st.t_mix)
         member = np.zeros(kb.shape, dtype=bool)
-        return FirstWave(st.t_mix, ones, np.ones(kb.shape), member, separate)
+        return FirstWave(
+            st.t_mix, ones, np.ones(kb.shape), member, separate, np.zeros(kb.shape),
+            np.broadcast_to(col(st.t_dec), kb.shape),
+        )
     # An offline run of unstated length keeps its batch full: its wave is the largest batch.
     unsized = (kind == MAX_THROUGHPUT) & ~np.isfinite(inp.num_prompts)
     wave_size = np.where(
@@ -165,14 +184,32 @@ def first_wave(inp: FluidInputs, op: OperatingPoint, req: RequestGrid) -> FirstW
         kind == CLOSED_LOOP, np.where(np.isfinite(inp.num_prompts), n_prompts, np.inf), n_prompts
     )
     has_next = (kb + col(wave_size)) < col(run_length)
+    first = (kb < col(wave_size)) & waved[:, None]
     # The first wave arrived together whatever the output lengths: it is synchronised by
-    # construction (``sync`` only describes how later waves stay in step).
+    # construction (``sync`` only describes how later waves stay in step). Piggy-backed,
+    # a wave's requests start decoding as their chunks finish, so its first finish early and
+    # its last decode through the next wave's prefill. With separate prefill batches the wave
+    # decodes only once all of its prompts are prefilled: its requests end together as far as
+    # their lengths agree (``sync``), and the next wave's prefill follows them; each later
+    # wave repeats the first's stall, a request decoding through the prefill of the prompts
+    # after it in its own wave (``(end − k)/W`` of ``n_w``, the last wave ending at ``N``).
+    sync = col(np.exp(-SYNC_DECAY * inp.output_cv))
+    steps = np.maximum(wave_size * prompt / wave_tokens, 1.0)
+    ordinary = (1.0 - frac) + frac * has_next
+    start = np.floor(kb / col(wave_size)) * col(wave_size)
+    own = (np.minimum(start + col(wave_size), col(run_length)) - kb) / col(wave_size)
+    in_step = own + frac * has_next * (1.0 - sync)
+    stepped = (separate & waved & ((kind == BURST) | (kind == MAX_THROUGHPUT)))[:, None]
+    later = stepped & ~first & (kb < col(run_length))
+    last_wave = (kb >= col((op.waves - 1.0) * op.batch)) & (op.waves > 1.0)[:, None]
     return FirstWave(
         step_s=t_wave,
-        steps=np.maximum(wave_size * prompt / wave_tokens, 1.0),
-        stall_share=(1.0 - frac) + frac * has_next,
-        member=(kb < col(wave_size)) & waved[:, None],
+        steps=steps,
+        stall_share=np.where(stepped, np.maximum(in_step, 0.0), ordinary),
+        member=first | (later & (sync > 0.0)),
         separate=separate,
+        weight=np.where(first, 1.0, np.where(later, sync, 0.0)),
+        decode_s=np.where(later & last_wave, col(op.last_wave_step_s), col(st.t_dec)),
     )
 
 
@@ -210,11 +247,13 @@ def tpot_samples(
             stall_steps * col(wave.step_s),
             np.minimum(stall_steps, gaps) * col(wave.step_s - st.t_dec),
         )
-        tpot_wave = col(st.t_dec) + extra / gaps
-        tpot_k = np.where(wave.member, tpot_wave, tpot_k)
+        tpot_wave = wave.decode_s + extra / gaps
+        tpot_k = wave.weight * tpot_wave + (1.0 - wave.weight) * tpot_k
     # The last wave of a run in several waves decodes with only its own requests, as far as
-    # it stays in step (``wave_sync``).
+    # it stays in step (``wave_sync``); later waves of separate prefill batches have it in
+    # their wave's own decode step already.
     late = (req.index >= col((op.waves - 1.0) * op.batch)) & (op.waves > 1.0)[:, None]
+    late &= wave.weight == 0.0
     if late.any():
         sync = col(op.wave_sync)
         tpot_k = np.where(late, sync * col(op.last_wave_step_s) + (1.0 - sync) * tpot_k, tpot_k)
@@ -341,9 +380,9 @@ def itl_stats(
     itl_mean = (gaps * tpot).sum(axis=1) / total_gaps
     stall_steps = col(wave.steps) * wave.stall_share
     separate = np.asarray(wave.separate, dtype=bool)[:, None]
-    member = wave.member & (kind != STATIC_BATCH)[:, None]
+    weight = np.where(kind[:, None] != STATIC_BATCH, wave.weight, 0.0)
     has_stall = stall_steps > 0
-    long_gaps = member & separate & has_stall
+    long_gaps = np.where(separate & has_stall, weight, 0.0)
     # Piggy-backed prefill stalls ``min(s, O − 1)`` gaps, each ``t_w − t_dec`` longer; a
     # separate prefill batch run stalls one gap by all of it (``s·t_w``).
     stalled = np.where(separate, has_stall.astype(float), np.minimum(stall_steps, gaps))
@@ -352,8 +391,8 @@ def itl_stats(
         stall_steps * col(wave.step_s),
         stalled * col(np.maximum(wave.step_s - st.t_dec, 0.0)),
     )
-    wave_share = np.where(member, stalled, 0.0).sum(axis=1) / total_gaps
-    wave_excess = np.where(member, added, 0.0).sum(axis=1) / total_gaps
+    wave_share = (weight * stalled).sum(axis=1) / total_gaps
+    wave_excess = (weight * added).sum(axis=1) / total_gaps
     mix_share = clamp(
         (itl_mean - st.t_dec - wave_excess) / np.maximum(st.t_mix - st.t_dec, 1e-12),
         0.0,
@@ -372,11 +411,11 @@ def itl_stats(
     stall_gap = (
         _stall_gap_quantiles(
             (q - (1.0 - wave_share)) / np.maximum(wave_share, 1e-12),
-            long_gaps.astype(float),
-            col(st.t_dec) + stall_steps * col(wave.step_s),
+            long_gaps,
+            wave.decode_s + stall_steps * col(wave.step_s),
             wave.step_s,
         )
-        if long_gaps.any()
+        if (long_gaps > 0).any()
         else wave.step_s
     )
     mix = three_point_quantile(q, low, (mid, mix_share), (stall_gap, wave_share))

@@ -9,7 +9,9 @@ turns such a command line into :class:`EngineSettings`.
 Flags are matched by name whatever the spelling (``--max_num_tokens`` = ``--max-num-tokens``,
 ``--flag=value`` = ``--flag value``), across vLLM, SGLang and TensorRT-LLM, since a name means
 the same thing wherever it appears. Tensor/pipeline parallelism, the model and the precision are
-fields of the scenario itself; CUDA-graph limits (``--cuda-graph-max-bs``, ``--enforce-eager``)
+fields of the scenario itself (vLLM's data-parallel ranks that share their experts, ``-dp D
+--enable-expert-parallel``, widen its tensor-parallel group: :func:`expert_sharing_ranks`);
+CUDA-graph limits (``--cuda-graph-max-bs``, ``--enforce-eager``)
 say which steps run eagerly; flags the model does not represent but which change performance
 (speculative decoding, attention backends, torch.compile, expert parallelism under
 tensor-parallel attention) are listed in ``unmodelled``; anything else (ports, parsers, paths)

@@ -144,13 +144,10 @@ class FirstWave:
     steps: np.ndarray
     #: ``(1 − j/W) + (j/W)·next``: the share of ``n_w`` each sample decodes through.
     stall_share: np.ndarray
-    #: Samples in a wave (of a load that has waves): every first-wave sample, and with
-    #: separate prefill batches a later wave's samples as far as the waves stay in step.
-    member: np.ndarray
     #: Whether decoding pauses during prefill batches (per scenario; SGLang's default).
     separate: np.ndarray
-    #: How far each sample follows its wave's stall (1 in the first wave, ``sync`` in a later
-    #: wave of separate prefill batches, 0 elsewhere).
+    #: How far each sample follows its wave's stall: 1 in the first wave (of a load that has
+    #: waves), ``sync`` in a later wave of separate prefill batches, 0 elsewhere.
     weight: np.ndarray
     #: Seconds per decode step of each sample's wave: the running batch's, or the last
     #: wave's own where a later wave is weighted.
@@ -165,9 +162,8 @@ def first_wave(inp: FluidInputs, op: OperatingPoint, req: RequestGrid) -> FirstW
     if not waved.any():
         # Open loops and static batches only: no sample is in a first wave.
         ones = np.ones_like(st.t_mix)
-        member = np.zeros(kb.shape, dtype=bool)
         return FirstWave(
-            st.t_mix, ones, np.ones(kb.shape), member, separate, np.zeros(kb.shape),
+            st.t_mix, ones, np.ones(kb.shape), separate, np.zeros(kb.shape),
             np.broadcast_to(col(st.t_dec), kb.shape),
         )
     # An offline run of unstated length keeps its batch full: its wave is the largest batch.
@@ -206,7 +202,6 @@ def first_wave(inp: FluidInputs, op: OperatingPoint, req: RequestGrid) -> FirstW
         step_s=t_wave,
         steps=steps,
         stall_share=np.where(stepped, np.maximum(in_step, 0.0), ordinary),
-        member=first | (later & (sync > 0.0)),
         separate=separate,
         weight=np.where(first, 1.0, np.where(later, sync, 0.0)),
         decode_s=np.where(later & last_wave, col(op.last_wave_step_s), col(st.t_dec)),
@@ -236,7 +231,7 @@ def tpot_samples(
         tpot_k[open_rows] = _open_loop_tpot(
             inp, op, open_rows, gaps[open_rows], (u, z), tpot_k[open_rows], ttft[open_rows]
         )
-    if wave.member.any():
+    if (wave.weight > 0.0).any():
         stall_steps = col(wave.steps) * wave.stall_share
         # Piggy-backed prefill: each stalled step still yields a token, so a request is
         # stalled for at most its own gaps, each ``t_w − t_dec`` longer. Separate prefill

@@ -18,7 +18,8 @@ loops and stated offline runs larger than ``B_max`` and for unsized max-throughp
 ``r = N − (W − 1)·B``, which decodes ``r`` sequences per step: its requests' TPOT and the
 run's end take that step (``last_wave_step_s``) as far as the wave stays in step,
 ``wave_sync = sync·(1 − min(1, (B·I/budget)/(O − 1)))`` — a wave whose prompts take a share
-of its decoding to prefill starts, and finishes, spread over that share.
+of its decoding to prefill starts, and finishes, spread over that share (``sync`` alone where
+prefill runs as separate batches: the wave decodes only once all of it is prefilled).
 
 **Request samples.** Request-level percentiles come from a fixed stratified grid
 (``fluid_stats.grid``) over queue position ``k`` (of the run's ``N`` requests), prompt and
@@ -146,9 +147,11 @@ def operating_point(inp: FluidInputs) -> OperatingPoint:
     ).rows()
     waves = np.where(finite, np.ceil(n_prompts / np.maximum(batch, 1.0) - 1e-9), 1.0)
     # A wave whose prompts take a share of its decoding to prefill starts (and ends) spread
-    # over that share: it stays in step only for the rest.
+    # over that share: it stays in step only for the rest. Separate prefill batches run the
+    # whole wave's prefill before it decodes: it starts, and ends, together.
     wave_prefill_steps = batch * prompt / np.maximum(steady.budget, 1.0)
     spread = clamp(wave_prefill_steps / np.maximum(decode_step_count(inp), 1.0), 0.0, 1.0)
+    spread = np.where(inp.separate_prefill_batches, 0.0, spread)
     last_step = steady.t_dec
     if (waves > 1.0).any():
         last = np.where(finite, n_prompts - (waves - 1.0) * batch, batch)

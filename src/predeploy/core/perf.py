@@ -220,7 +220,7 @@ def predict_many(
     inputs = stack(prepared, EfficiencyArrays.from_params([c[0] for c in chosen]))
     result = evaluate(inputs)
     _enforce_decode_cap(inputs, result)
-    # Plain floats, read once: per-element numpy indexing is the slow part of a large batch.
+    # Each metric's values as plain floats, read once per metric rather than element by element.
     columns = {key: values.tolist() for key, values in result.metrics.items()}
     saturation = result.saturation_rps.tolist()
     kv_usage, queue, batch = (

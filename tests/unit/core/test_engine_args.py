@@ -169,20 +169,19 @@ def test_data_parallel_attention_spreads_the_experts() -> None:
 
 
 @pytest.mark.parametrize(
-    ("command", "tp", "wide", "replicas"),
+    ("command", "stated_tp", "tp", "wide", "replicas"),
     [
         # vLLM's data-parallel ranks sharing their experts: one group of tp × dp GPUs.
-        ("vllm serve m/mixtral -tp 1 -dp 4 --enable-expert-parallel", 4, True, 1),
-        ("vllm serve m/mixtral --data-parallel-size=2 -tp 2 --enable-expert-parallel", 4, True, 1),
+        ("vllm serve m/mixtral -tp 1 -dp 4 --enable-expert-parallel", 1, 4, True, 1),
+        ("vllm serve m/mixtral --data-parallel-size=2 --enable-expert-parallel", 2, 4, True, 1),
         # Without expert parallelism the ranks are replicas of the tp group.
-        ("vllm serve m/mixtral -tp 1 -dp 4", 1, False, 4),
+        ("vllm serve m/mixtral -tp 1 -dp 4", 1, 1, False, 4),
     ],
 )
 def test_vllm_data_parallel_ranks_with_expert_parallelism_are_one_wide_ep_group(
-    command: str, tp: int, wide: bool, replicas: int
+    command: str, stated_tp: int, tp: int, wide: bool, replicas: int
 ) -> None:
     case = _moe_case("vllm", {"kind": "burst", "num_prompts": 500}, command)
-    stated_tp = 2 if "-tp 2" in command else 1
     case["scenario"].update({"tp": stated_tp})  # type: ignore[union-attr]
     scenario = scenario_from_case(parse_case(case), InMemoryCatalog(gpus=[h100()]))
     assert (scenario.tp, scenario.expert_parallel, scenario.replicas) == (tp, wide, replicas)

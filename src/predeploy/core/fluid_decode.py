@@ -96,7 +96,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from predeploy.core.fluid_load import SYNC_DECAY, OperatingPoint, RequestGrid, StaticBatch
+from predeploy.core.fluid_load import OperatingPoint, RequestGrid, StaticBatch
 from predeploy.core.fluid_stats import (
     PERCENTILES,
     clamp,
@@ -189,7 +189,8 @@ def first_wave(inp: FluidInputs, op: OperatingPoint, req: RequestGrid) -> FirstW
     # their lengths agree (``sync``), and the next wave's prefill follows them; each later
     # wave repeats the first's stall, a request decoding through the prefill of the prompts
     # after it in its own wave (``(end − k)/W`` of ``n_w``, the last wave ending at ``N``).
-    sync = col(np.exp(-SYNC_DECAY * inp.output_cv))
+    # (Where prefill runs as separate batches, a wave's ``wave_sync`` is its ``sync``.)
+    sync = col(op.wave_sync)
     steps = np.maximum(wave_size * prompt / wave_tokens, 1.0)
     ordinary = (1.0 - frac) + frac * has_next
     start = np.floor(kb / col(wave_size)) * col(wave_size)

@@ -91,6 +91,14 @@ def deepseek_v3() -> ModelArchitecture:
     )
 
 
+def deepseek_v32() -> ModelArchitecture:
+    """DeepSeek V3.2: V3's layout with DeepSeek Sparse Attention (config.json: index_topk 2048,
+    index_n_heads 64, index_head_dim 128)."""
+    return deepseek_v3().model_copy(
+        update={"sparse_attention_topk": 2048, "indexer_heads": 64, "indexer_head_dim": 128}
+    )
+
+
 def gpt_oss_120b() -> ModelArchitecture:
     return ModelArchitecture(
         num_layers=36,

@@ -352,6 +352,10 @@ def architecture_fields(c: Config, overrides: Mapping[str, Any] | None = None) -
         arch.update(num_kv_heads=kv_heads.pop(), intermediate_size=max(w for _, w in blocks),
                     attention_type="hybrid",
                     linear_attention_layers=sum(1 for kv, _ in blocks if not kv))
+    if c.get("index_topk") and c.get("index_n_heads"):  # DeepSeek Sparse Attention
+        arch.update(sparse_attention_topk=int(c["index_topk"]),
+                    indexer_heads=int(c["index_n_heads"]),
+                    indexer_head_dim=int(c["index_head_dim"]))
     arch.update(_windowed_layers(c, d))
     arch.update(overrides or {})
     return arch

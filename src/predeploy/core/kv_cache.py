@@ -2,8 +2,9 @@
 
 A token caches K and V in every attention layer (one compressed latent per layer under MLA);
 linear-attention layers keep a fixed-size state instead, sliding-window layers keep at most the
-window. Tensor parallelism splits KV heads (replicating them past one head per GPU), pipeline
-parallelism splits the layers.
+window; DeepSeek Sparse Attention adds its indexer's FP8 key per token and layer. Tensor
+parallelism splits KV heads (replicating them past one head per GPU), pipeline parallelism
+splits the layers.
 """
 
 from __future__ import annotations
@@ -19,6 +20,22 @@ KV_ELEMENT_BYTES: dict[KvCacheDtype, float] = {KvCacheDtype.AUTO: 2.0, KvCacheDt
 #: Default decoupled RoPE key width of MLA models when the config does not say (DeepSeek V2/V3
 #: ``qk_rope_head_dim`` = 64).
 DEFAULT_MLA_ROPE_DIM = 64
+
+
+#: DeepSeek Sparse Attention's indexer caches each token's key in FP8 with one FP32 scale per
+#: block of this many elements (vLLM's and SGLang's DeepSeek V3.2 indexer cache: 128 FP8 bytes
+#: + 4 scale bytes = 132 bytes per token and layer for ``index_head_dim`` 128).
+INDEXER_KEY_SCALE_BLOCK = 128
+INDEXER_KEY_SCALE_BYTES = 4.0
+
+
+def indexer_key_bytes(model: ModelArchitecture) -> float:
+    """Bytes of one token's indexer key in one layer (0 without sparse attention); always
+    FP8 with block scales, whatever the KV-cache dtype."""
+    if model.indexer_head_dim is None:
+        return 0.0
+    blocks = -(-model.indexer_head_dim // INDEXER_KEY_SCALE_BLOCK)
+    return float(model.indexer_head_dim) + blocks * INDEXER_KEY_SCALE_BYTES
 
 
 def kv_element_bytes(kv_cache_dtype: KvCacheDtype, precision: Precision) -> float:
@@ -46,20 +63,23 @@ def kv_bytes_per_token(
     Standard/GQA attention: ``2 (K and V) × layers × kv_heads × head_dim × element bytes`` over
     the layers that attend (linear-attention layers keep a fixed state instead) —
     Llama-3.1-8B in bf16: 2 × 32 × 8 × 128 × 2 = 131,072 B. MLA (DeepSeek V2/V3) caches one
-    compressed latent per layer: ``layers × (kv_lora_rank + qk_rope_head_dim) × bytes``.
+    compressed latent per layer: ``layers × (kv_lora_rank + qk_rope_head_dim) × bytes``, plus
+    the sparse-attention indexer's key where there is one (:func:`indexer_key_bytes`).
     """
     elem = kv_element_bytes(kv_cache_dtype, precision)
-    per_layer = _kv_elements_per_token_per_layer(model) * elem
+    per_layer = _kv_elements_per_token_per_layer(model) * elem + indexer_key_bytes(model)
     return per_layer * (model.num_layers - model.linear_attention_layers)
 
 
 @dataclass(frozen=True, slots=True)
 class KvLayout:
-    """KV bytes per token on one GPU, split into full-attention and sliding-window layers."""
+    """KV bytes per token on one GPU, split into full-attention and sliding-window layers, and
+    the sparse-attention indexer's keys (every context token, like full attention)."""
 
     global_bytes_per_token: float
     window_bytes_per_token: float
     window_tokens: int | None
+    index_bytes_per_token: float = 0.0
 
     def bytes_for_sequence(self, context_tokens: float) -> float:
         """Bytes one sequence of ``context_tokens`` holds: window layers keep at most the window."""
@@ -68,7 +88,12 @@ class KvLayout:
             if self.window_tokens is None
             else min(context_tokens, float(self.window_tokens))
         )
-        return self.global_bytes_per_token * context_tokens + self.window_bytes_per_token * window
+        return self.full_bytes_per_token * context_tokens + self.window_bytes_per_token * window
+
+    @property
+    def full_bytes_per_token(self) -> float:
+        """Bytes every context token keeps: full-attention layers and indexer keys."""
+        return self.global_bytes_per_token + self.index_bytes_per_token
 
     def bytes_per_token_at(self, context_tokens: float) -> float:
         """Average bytes per cached token for sequences of ``context_tokens``."""
@@ -90,10 +115,13 @@ def kv_layout(
     (vLLM replicates KV heads). MLA latents are not split by TP at all (every rank caches the
     full latent). With data-parallel attention (``expert_parallel`` on an MoE model) each GPU
     caches whole tokens of its own requests: ``1/tp`` of a token's KV per GPU on average, with
-    no replication. Layers split ``pp`` ways.
+    no replication. Layers split ``pp`` ways. The sparse-attention indexer's keys are cached
+    like the MLA latent (whole on every rank, ``1/tp`` under data-parallel attention).
     """
     elem = kv_element_bytes(kv_cache_dtype, precision)
-    if expert_parallel and model.is_moe:
+    data_parallel = expert_parallel and model.is_moe
+    index_per_layer = indexer_key_bytes(model) / (tp if data_parallel else 1)
+    if data_parallel:
         per_layer = _kv_elements_per_token_per_layer(model) * elem / tp
     elif model.mla_kv_lora_rank is not None:
         per_layer = _kv_elements_per_token_per_layer(model) * elem
@@ -107,5 +135,6 @@ def kv_layout(
         global_bytes_per_token=per_layer * (layers - window_layers),
         window_bytes_per_token=per_layer * window_layers,
         window_tokens=model.sliding_window if window_layers else None,
+        index_bytes_per_token=index_per_layer * layers,
     )
 

@@ -10,6 +10,10 @@ sequences and ``K`` KV tokens read takes, per pipeline round (each of ``pp`` sta
     t_stage  = t_linear + t_attn + all-reduces + layers × (t_layer + [eager] t_eager)
     step     = pp × t_stage + (pp − 1) × t_hop + t_step + D × t_seq
 
+Under DeepSeek Sparse Attention each query's attention reads and computes at most ``k``
+cached tokens (``A`` capped at ``k P``, ``K`` at ``k D``), while the indexer reads every cached
+token's key and scores every (query, cached token) pair, in the attention term.
+
 The routed experts' matmuls run at ``η_moe(w) = min(1, η_moe · (w / 2048)^0.25)`` for experts
 ``w`` intermediate columns wide on one GPU (:func:`expert_gemm_efficiency`).
 
@@ -53,6 +57,7 @@ from predeploy.core.roofline import (
     allreduce_time_s,
     fmin,
     hardware_rates,
+    sparse_attended,
     step_shape,
 )
 from predeploy.core.types import GpuSpec, KvCacheDtype, ModelArchitecture, Precision
@@ -150,6 +155,9 @@ class StepCoefficients(Generic[N]):
     kv_window_s: N
     pair_s: N
     context_s: N
+    sparse_tokens: N
+    index_kv_s: N
+    index_pair_s: N
     imbalance: N
     comm_token_s: N
     comm_fixed_s: N
@@ -163,6 +171,7 @@ class StepCoefficients(Generic[N]):
     moe: bool = True
     windowed: bool = True
     grouped: bool = True
+    sparse: bool = True
 
     @staticmethod
     def of(
@@ -223,6 +232,9 @@ class StepCoefficients(Generic[N]):
             kv_window_s=kv_window / hbm,
             pair_s=shape.prefill_flops_per_pair / attn,
             context_s=shape.decode_flops_per_context_token / attn,
+            sparse_tokens=shape.sparse_tokens,
+            index_kv_s=shape.index_bytes_per_context_token / hbm,
+            index_pair_s=shape.index_flops_per_pair / attn,
             # Data-parallel attention with spread experts waits for its slowest GPU.
             imbalance=1.0 + shape.expert_parallel * (1.0 / eff.expert_parallel_efficiency - 1.0),
             comm_token_s=comm_token_s,
@@ -237,17 +249,22 @@ class StepCoefficients(Generic[N]):
             moe=bool(np.any(np.greater(shape.expert_bytes, 0.0))),
             windowed=bool(np.any(np.greater(kv_window, 0.0))),
             grouped=bool(np.any(np.greater(shape.expert_spread, 0.0))),
+            sparse=bool(np.any(np.greater(shape.sparse_tokens, 0.0))),
         )
         return coefficients
 
     def floats(self) -> StepCoefficients[float]:
         """The same coefficients as plain floats (one configuration)."""
-        flags = {"moe", "windowed", "grouped"}
+        flags = {"moe", "windowed", "grouped", "sparse"}
         values: dict[str, Any] = {
             f.name: float(getattr(self, f.name)) for f in fields(self) if f.name not in flags
         }
         return StepCoefficients(
-            **values, moe=self.moe, windowed=self.windowed, grouped=self.grouped
+            **values,
+            moe=self.moe,
+            windowed=self.windowed,
+            grouped=self.grouped,
+            sparse=self.sparse,
         )
 
     def time_s(
@@ -269,12 +286,22 @@ class StepCoefficients(Generic[N]):
         t_compute = self.token_flop_s * tokens + self.head_flop_s * d
         t_linear = _soft_max(t_memory, t_compute, self.n, self.inv_n)
         pairs = prefill_attn_tokens / pp
-        t_kv = kv * self.kv_global_s
+        attended = kv
+        if self.sparse:
+            # Sparse attention reads and computes only the top k cached tokens per query.
+            attended = sparse_attended(kv, d, self.sparse_tokens)
+            pairs = sparse_attended(pairs, p, self.sparse_tokens)
+        t_kv = attended * self.kv_global_s
         if self.windowed:
             # Sliding-window layers attend to at most `window` cached tokens per new token.
             pairs = pairs + self.window_share * (fmin(pairs, p * self.window_tokens) - pairs)
             t_kv = t_kv + fmin(kv, d * self.window_tokens) * self.kv_window_s
-        t_attn = _soft_max(t_kv, self.pair_s * pairs + self.context_s * kv, self.n, self.inv_n)
+        t_flops = self.pair_s * pairs + self.context_s * attended
+        if self.sparse:
+            # Its indexer reads every cached token's key and scores every pair.
+            t_kv = t_kv + kv * self.index_kv_s
+            t_flops = t_flops + self.index_pair_s * (prefill_attn_tokens / pp + kv)
+        t_attn = _soft_max(t_kv, t_flops, self.n, self.inv_n)
         stage = (
             (t_linear + t_attn) * self.imbalance
             + self.comm_token_s * tokens
@@ -425,8 +452,19 @@ class RooflineStepCost:
             window_pairs = min(pairs, p * c.window_tokens)
             pairs = pairs * (1.0 - share) + window_pairs * share
         window_kv = min(kv, d * c.window_tokens)
-        t_kv = kv * c.kv_global_s + window_kv * c.kv_window_s
-        t_attn = _smooth_max(t_kv, c.pair_s * pairs + c.context_s * kv, n, c.inv_n)
+        if c.sparse_tokens:
+            # Sparse attention: the top k tokens per query; its indexer reads and scores all.
+            attended = min(kv, d * c.sparse_tokens)
+            t_kv = attended * c.kv_global_s + window_kv * c.kv_window_s + kv * c.index_kv_s
+            flops = (
+                c.pair_s * min(pairs, p * c.sparse_tokens)
+                + c.context_s * attended
+                + c.index_pair_s * (pairs + kv)
+            )
+        else:
+            t_kv = kv * c.kv_global_s + window_kv * c.kv_window_s
+            flops = c.pair_s * pairs + c.context_s * kv
+        t_attn = _smooth_max(t_kv, flops, n, c.inv_n)
         stage = (t_linear + t_attn) * c.imbalance
         stage += c.comm_token_s * tokens + c.comm_fixed_s + c.layer_s
         stage += c.eager_s if p > 0.0 or d > c.graph_bs else 0.0
@@ -445,10 +483,15 @@ class RooflineStepCost:
         t_compute = (c.token_flop_s + c.head_flop_s) * d
         t_linear = _smooth_max(t_memory, t_compute, n, inv_n)
         kv = decode_kv_tokens / pp
-        t_kv = kv * c.kv_global_s
+        if c.sparse_tokens:
+            attended = np.minimum(kv, d * c.sparse_tokens)
+            t_kv = attended * c.kv_global_s + kv * c.index_kv_s
+            t_ctx = c.context_s * attended + c.index_pair_s * kv
+        else:
+            t_kv = kv * c.kv_global_s
+            t_ctx = c.context_s * kv
         if c.kv_window_s:
             t_kv = t_kv + np.minimum(kv, d * c.window_tokens) * c.kv_window_s
-        t_ctx = c.context_s * kv
         hi = np.maximum(t_kv, t_ctx)
         lo = np.minimum(t_kv, t_ctx)
         safe = np.where(hi > 0.0, hi, 1.0)

@@ -100,13 +100,13 @@ def _longest_sequence(layout: KvLayout, kv_budget: float, model_limit: int) -> i
     """Largest context whose KV fits in ``kv_budget`` (bytes_for_sequence is piecewise linear)."""
     if kv_budget <= 0:
         return 0
-    full = layout.global_bytes_per_token + layout.window_bytes_per_token
+    full = layout.full_bytes_per_token + layout.window_bytes_per_token
     window = layout.window_tokens
     if window is None or kv_budget <= full * window:
         return int(kv_budget / full) if full > 0 else model_limit
-    if layout.global_bytes_per_token <= 0:
+    if layout.full_bytes_per_token <= 0:
         return model_limit
-    return int((kv_budget - layout.window_bytes_per_token * window) / layout.global_bytes_per_token)
+    return int((kv_budget - layout.window_bytes_per_token * window) / layout.full_bytes_per_token)
 
 
 def _gb(value: float) -> str:

@@ -191,6 +191,12 @@ class StepShape:
     #: Intermediate width of one routed expert's slice on one GPU (columns of its gate/up
     #: matmul; 0 for dense models): the full width over the GPUs that shard each expert.
     expert_width: Num = 0.0
+    #: DeepSeek Sparse Attention: cached tokens each query's attention reads (0: dense), the
+    #: indexer's key bytes per context token and its FLOPs per (query, cached token) pair
+    #: (FP8, counted in BF16-equivalent FLOPs: :data:`INDEXER_FP8_SPEEDUP`).
+    sparse_tokens: Num = 0.0
+    index_bytes_per_context_token: Num = 0.0
+    index_flops_per_pair: Num = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,6 +215,12 @@ class HardwareRates:
     switch_reduction: Num = 0.0
     #: The GPU's sustained matmul share relative to its vendor's (:func:`sustained_clock_factor`).
     sustained_factor: Num = 1.0
+
+
+#: DeepSeek Sparse Attention's indexer computes its logits in FP8 (DeepGEMM's
+#: ``fp8_mqa_logits``): twice the BF16 tensor rate on Hopper and Blackwell, the only GPUs its
+#: kernels support; its FLOPs are counted at half weight against the BF16 attention peak.
+INDEXER_FP8_SPEEDUP = 2.0
 
 
 def step_shape(
@@ -273,6 +285,13 @@ def step_shape(
     else:
         allreduce_bytes = float(model.hidden_size) * ACTIVATION_BYTES
         allreduces = float(ALLREDUCES_PER_LAYER * layers) if tp > 1 else 0.0
+    # The sparse-attention indexer runs whole on every tensor-parallel rank (its projections
+    # are replicated), on each GPU's own tokens under data-parallel attention.
+    index_flops = (
+        2.0 * (model.indexer_heads or 0) * (model.indexer_head_dim or 0) * attn_layers
+        / (tp if wide else 1)
+        / INDEXER_FP8_SPEEDUP
+    )
     return StepShape(
         dense_bytes=dense_bytes,
         expert_bytes=expert_bytes,
@@ -302,6 +321,9 @@ def step_shape(
         / expert_shards
         if model.is_moe
         else 0.0,
+        sparse_tokens=float(model.sparse_attention_topk or 0),
+        index_bytes_per_context_token=layout.index_bytes_per_token,
+        index_flops_per_pair=index_flops,
     )
 
 
@@ -388,9 +410,22 @@ def roofline_floor_s(shape: StepShape, hw: HardwareRates, decode_seqs: Num, kv_t
 
 def kv_read_bytes(shape: StepShape, decode_seqs: Num, kv_tokens: Num) -> Num:
     """KV bytes a decode step reads on one GPU of one stage: full-attention layers read every
-    context token, sliding-window layers at most ``window`` tokens per sequence."""
+    context token, sliding-window layers at most ``window`` tokens per sequence; under sparse
+    attention the indexer reads every token's key and the attention the top-k tokens'."""
     window_tokens = fmin(kv_tokens, decode_seqs * shape.window_tokens)
+    attended = sparse_attended(kv_tokens, decode_seqs, shape.sparse_tokens)
     return (
-        kv_tokens * shape.kv_bytes_per_context_token
+        attended * shape.kv_bytes_per_context_token
         + window_tokens * shape.kv_window_bytes_per_context_token
+        + kv_tokens * shape.index_bytes_per_context_token
     )
+
+
+def sparse_attended(tokens: Num, queries: Num, sparse_tokens: Num) -> Num:
+    """Of ``tokens`` (query, cached token) pairs of ``queries`` queries, those the attention
+    computes: all of them for dense attention (``sparse_tokens`` 0), at most the top-k per
+    query under sparse attention."""
+    if isinstance(sparse_tokens, np.ndarray):
+        capped = fmin(tokens, queries * sparse_tokens)
+        return np.asarray(np.where(sparse_tokens > 0.0, capped, tokens))
+    return fmin(tokens, queries * sparse_tokens) if sparse_tokens > 0.0 else tokens

@@ -170,3 +170,28 @@ def test_a_users_model_card_offers_its_checkpoint_precision() -> None:
     assert card.provenance.kind.value == "derived" and card.family == "llama"
     awq = {**LLAMA_31_8B, "quantization_config": {"quant_method": "awq", "bits": 4}}
     assert model_card_from_hf_config(awq, name="b", source="s").precisions == (Precision.INT4,)
+
+
+#: DeepSeek-V3.2's config.json (deepseek-ai/DeepSeek-V3.2), the keys the architecture reads.
+DEEPSEEK_V32: dict[str, Any] = {
+    "model_type": "deepseek_v32", "hidden_size": 7168, "num_hidden_layers": 61,
+    "num_attention_heads": 128, "num_key_value_heads": 128, "intermediate_size": 18432,
+    "moe_intermediate_size": 2048, "n_routed_experts": 256, "num_experts_per_tok": 8,
+    "n_shared_experts": 1, "first_k_dense_replace": 3, "q_lora_rank": 1536,
+    "kv_lora_rank": 512, "qk_nope_head_dim": 128, "qk_rope_head_dim": 64, "v_head_dim": 128,
+    "vocab_size": 129280, "max_position_embeddings": 163840, "tie_word_embeddings": False,
+    "index_topk": 2048, "index_n_heads": 64, "index_head_dim": 128,
+    "quantization_config": {"quant_method": "fp8", "weight_block_size": [128, 128]},
+}
+
+
+def test_a_sparse_attention_config_gives_the_catalog_indexer() -> None:
+    arch = architecture_from_hf_config(DEEPSEEK_V32)
+    card = seed_catalog().model("deepseek-ai/DeepSeek-V3.2").architecture
+    sparse = ("sparse_attention_topk", "indexer_heads", "indexer_head_dim")
+    assert [getattr(arch, f) for f in sparse] == [2048, 64, 128]
+    assert [getattr(card, f) for f in sparse] == [2048, 64, 128]
+    assert arch.total_params_b == pytest.approx(card.total_params_b, rel=2e-3)
+    # Per token and layer: the bf16 latent (512 + 64) × 2 plus the FP8 indexer key, 128
+    # bytes and one 4-byte scale.
+    assert kv_bytes_per_token(arch) == 61 * (576 * 2 + 132)

@@ -5,7 +5,16 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from tests.perf_fixtures import deepseek_v3, gpt_oss_120b, h100, l4, llama_8b, llama_70b, mixtral
+from tests.perf_fixtures import (
+    deepseek_v3,
+    deepseek_v32,
+    gpt_oss_120b,
+    h100,
+    l4,
+    llama_8b,
+    llama_70b,
+    mixtral,
+)
 
 from predeploy.core.kv_cache import kv_bytes_per_token, kv_layout
 from predeploy.core.memory import DEVICE_BYTES_PER_DATASHEET_GB, fit_memory, smallest_fitting_tp
@@ -231,3 +240,22 @@ def test_data_parallel_attention_caches_whole_tokens_without_replication() -> No
     assert fit_tp.fits and fit_dp.fits
     assert fit_dp.kv_capacity_tokens > 3 * fit_tp.kv_capacity_tokens
     assert fit_dp.max_model_len < fit_dp.kv_capacity_tokens
+
+
+def test_sparse_attention_caches_the_indexer_key_beside_the_latent() -> None:
+    model = deepseek_v32()
+    # Whole on every TP rank like the latent; FP8 whatever the KV-cache dtype.
+    layout = kv_layout(model, tp=8, kv_cache_dtype=KvCacheDtype.FP8)
+    assert (layout.global_bytes_per_token, layout.index_bytes_per_token) == (61 * 576, 61 * 132)
+    assert layout.bytes_for_sequence(10_000) == 10_000 * 61 * (576 + 132)
+    # Under data-parallel attention each GPU caches its own requests' tokens.
+    wide = kv_layout(model, tp=8, expert_parallel=True)
+    assert wide.index_bytes_per_token == pytest.approx(61 * 132 / 8)
+    # The fit counts the keys: fewer tokens fit than for the same model without them.
+    big = h100().model_copy(update={"memory_gb": 141.0})  # an H200's memory
+    dense = fit_memory(deepseek_v3(), big, Precision.FP8, 8, context_tokens=32_768)
+    sparse = fit_memory(model, big, Precision.FP8, 8, context_tokens=32_768)
+    assert sparse.kv_capacity_tokens == pytest.approx(
+        dense.kv_capacity_tokens * 576 * 2 / (576 * 2 + 132), rel=1e-3
+    )
+    assert sparse.max_concurrent_seqs < dense.max_concurrent_seqs

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import fields
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.perf_fixtures import deepseek_v3, gpt_oss_120b, h100, l4, llama_8b, llama_70b, mixtral
+from tests.perf_fixtures import (
+    deepseek_v3,
+    deepseek_v32,
+    gpt_oss_120b,
+    h100,
+    l4,
+    llama_8b,
+    llama_70b,
+    mixtral,
+)
 
 from predeploy.core.latency import (
     EfficiencyParams,
@@ -42,6 +52,7 @@ MODELS = {
     "mixtral": mixtral,
     "deepseek_v3": deepseek_v3,
     "gpt_oss_120b": gpt_oss_120b,  # sliding-window layers
+    "deepseek_v32": deepseek_v32,  # sparse attention
 }
 
 
@@ -337,9 +348,16 @@ def _formula(cost: RooflineStepCost, p: float, a: float, d: float, k: float) -> 
     t_linear = smooth_max((shape.dense_bytes + experts * shape.expert_bytes) / hbm, t_gemm, n)
     window = shape.kv_window_bytes_per_context_token
     share = window / (shape.kv_bytes_per_context_token + window)
-    pairs = a / pp
-    pairs = pairs * (1.0 - share) + min(pairs, pf * shape.window_tokens) * share
-    attn_flops = shape.prefill_flops_per_pair * pairs + shape.decode_flops_per_context_token * kv
+    all_pairs = a / pp
+    pairs = all_pairs * (1.0 - share) + min(all_pairs, pf * shape.window_tokens) * share
+    attended = kv
+    if shape.sparse_tokens:  # each query attends to its top k; the indexer scores every pair
+        pairs, attended = min(pairs, pf * shape.sparse_tokens), min(kv, df * shape.sparse_tokens)
+    attn_flops = (
+        shape.prefill_flops_per_pair * pairs
+        + shape.decode_flops_per_context_token * attended
+        + shape.index_flops_per_pair * (all_pairs + kv)
+    )
     t_attn = smooth_max(
         kv_read_bytes(shape, df, kv) / hbm,
         attn_flops / (hw.attention_flops_per_s * eff.attention_efficiency),
@@ -444,3 +462,47 @@ def test_expected_max_of_normals() -> None:
     assert expected_max_of_normals(1) == 0.0
     assert expected_max_of_normals(2) == pytest.approx(1 / math.sqrt(math.pi), rel=1e-6)
     assert expected_max_of_normals(8) == pytest.approx(1.42360, abs=1e-4)
+
+
+def test_sparse_attention_reads_the_top_k_and_indexes_everything() -> None:
+    """DeepSeek V3.2 is V3 with a lightning indexer: at short contexts every cached token is
+    attended anyway and the indexer only adds work; at 32k tokens the attention reads 2,048
+    tokens per query instead of 32,768, and the step is far shorter."""
+    gpu = h100().model_copy(update={"memory_gb": 141.0})
+
+    def step(model: Callable[[], ModelArchitecture], p: int, a: float, d: int, k: int) -> float:
+        cost = RooflineStepCost(model(), gpu, Precision.FP8, EfficiencyParams(), tp=8)
+        return cost.step_time_s(p, a, d, k)
+
+    for p, a, d, k in ((0, 0.0, 64, 64 * 1_500), (1_000, 1_000 * 500.0, 0, 0)):
+        dense, sparse = step(deepseek_v3, p, a, d, k), step(deepseek_v32, p, a, d, k)
+        assert dense < sparse < 1.05 * dense
+    assert step(deepseek_v32, 0, 0.0, 64, 64 * 32_768) < 0.6 * step(
+        deepseek_v3, 0, 0.0, 64, 64 * 32_768
+    )
+    # A chunk of a 32k prompt, 24k tokens cached. The indexer's projections are replicated on
+    # every tensor-parallel rank: under TP8 it costs most of what the sparsity saves; under
+    # data-parallel attention each GPU indexes only its own tokens.
+    chunk = 8_192 * (24_000 + 8_192 / 2.0)
+    for wide, at_most in ((False, 0.95), (True, 0.5)):
+        dense, sparse = (
+            RooflineStepCost(
+                model(), gpu, Precision.FP8, EfficiencyParams(), tp=8, expert_parallel=wide
+            ).step_time_s(8_192, chunk, 0, 0)
+            for model in (deepseek_v3, deepseek_v32)
+        )
+        assert sparse < at_most * dense
+    # Its physical floor reads the top-k latents and every indexer key, never above the step.
+    cost = RooflineStepCost(deepseek_v32(), gpu, Precision.FP8, EfficiencyParams(), tp=8)
+    shape = cost.shape
+    assert kv_read_bytes(shape, 64, 64 * 32_768) == pytest.approx(
+        64 * 2_048 * shape.kv_bytes_per_context_token
+        + 64 * 32_768 * shape.index_bytes_per_context_token
+    )
+    floor = roofline_floor_s(shape, cost.hardware, 64, 64 * 32_768)
+    assert floor < cost.step_time_s(0, 0.0, 64, 64 * 32_768)
+
+
+def test_a_partial_sparse_attention_description_is_an_error() -> None:
+    with pytest.raises(ValueError, match="sparse attention needs all of"):
+        ModelArchitecture.model_validate({**deepseek_v3().model_dump(), "sparse_attention_topk": 1})

@@ -60,6 +60,13 @@ class ModelArchitecture(FrozenModel):
     #: state per sequence instead of a per-token KV cache. Only the remaining
     #: ``num_layers - linear_attention_layers`` layers hold a growing KV cache.
     linear_attention_layers: NonNegativeInt = 0
+    #: DeepSeek Sparse Attention (DeepSeek V3.2, GLM-5; ``index_topk``, ``index_n_heads``,
+    #: ``index_head_dim`` in ``config.json``): a lightning indexer of ``indexer_heads`` heads
+    #: of ``indexer_head_dim`` scores every cached token (FP8 keys, cached per token and
+    #: layer) and each query attends only to the ``sparse_attention_topk`` best. None: dense.
+    sparse_attention_topk: PositiveInt | None = None
+    indexer_heads: PositiveInt | None = None
+    indexer_head_dim: PositiveInt | None = None
     tie_word_embeddings: bool = False
     #: The precision the released checkpoint ships in (gpt-oss is MXFP4, DeepSeek V3 is FP8).
     native_precision: Precision = Precision.BF16
@@ -97,7 +104,19 @@ class ModelArchitecture(FrozenModel):
             )
         if self.num_dense_layers > self.num_layers:
             raise ValueError("num_dense_layers exceeds num_layers")
+        sparse = (self.sparse_attention_topk, self.indexer_heads, self.indexer_head_dim)
+        if any(v is not None for v in sparse) and any(v is None for v in sparse):
+            raise ValueError(
+                "sparse attention needs all of sparse_attention_topk, indexer_heads and "
+                "indexer_head_dim"
+            )
+        if self.sparse_attention_topk is not None and self.sliding_window_layers:
+            raise ValueError("sparse attention with sliding-window layers is not modelled")
         return self
+
+    @property
+    def is_sparse_attention(self) -> bool:
+        return self.sparse_attention_topk is not None
 
 
 class QualityScore(FrozenModel):

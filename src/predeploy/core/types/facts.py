@@ -114,10 +114,6 @@ class ModelArchitecture(FrozenModel):
             raise ValueError("sparse attention with sliding-window layers is not modelled")
         return self
 
-    @property
-    def is_sparse_attention(self) -> bool:
-        return self.sparse_attention_topk is not None
-
 
 class QualityScore(FrozenModel):
     """One sourced quality signal for one task. Scores of different sources are never mixed."""

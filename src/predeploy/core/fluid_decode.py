@@ -154,6 +154,14 @@ class FirstWave:
     decode_s: np.ndarray
 
 
+def in_last_wave(op: OperatingPoint, index: np.ndarray) -> np.ndarray:
+    """Which request samples (by index in the run) fall in the last wave of a run in several
+    waves (:class:`~predeploy.core.fluid_load.OperatingPoint`'s ``waves`` of ``batch``)."""
+    return np.asarray(
+        (index >= columns((op.waves - 1.0) * op.batch)) & (op.waves > 1.0)[:, None], dtype=bool
+    )
+
+
 def first_wave(inp: FluidInputs, op: OperatingPoint, req: RequestGrid) -> FirstWave:
     """The first wave of burst, closed-loop and max-throughput runs (module docstring)."""
     kind, st, prompt, kb, col = op.kind, op.steady, op.prompt, req.index, columns
@@ -198,14 +206,13 @@ def first_wave(inp: FluidInputs, op: OperatingPoint, req: RequestGrid) -> FirstW
     in_step = own + frac * has_next * (1.0 - sync)
     stepped = (separate & waved & ((kind == BURST) | (kind == MAX_THROUGHPUT)))[:, None]
     later = stepped & ~first & (kb < col(run_length))
-    last_wave = (kb >= col((op.waves - 1.0) * op.batch)) & (op.waves > 1.0)[:, None]
     return FirstWave(
         step_s=t_wave,
         steps=steps,
         stall_share=np.where(stepped, np.maximum(in_step, 0.0), ordinary),
         separate=separate,
         weight=np.where(first, 1.0, np.where(later, sync, 0.0)),
-        decode_s=np.where(later & last_wave, col(op.last_wave_step_s), col(st.t_dec)),
+        decode_s=np.where(later & in_last_wave(op, kb), col(op.last_wave_step_s), col(st.t_dec)),
     )
 
 
@@ -248,8 +255,7 @@ def tpot_samples(
     # The last wave of a run in several waves decodes with only its own requests, as far as
     # it stays in step (``wave_sync``); later waves of separate prefill batches have it in
     # their wave's own decode step already.
-    late = (req.index >= col((op.waves - 1.0) * op.batch)) & (op.waves > 1.0)[:, None]
-    late &= wave.weight == 0.0
+    late = in_last_wave(op, req.index) & (wave.weight == 0.0)
     if late.any():
         sync = col(op.wave_sync)
         tpot_k = np.where(late, sync * col(op.last_wave_step_s) + (1.0 - sync) * tpot_k, tpot_k)

@@ -285,8 +285,8 @@ class StepCoefficients(Generic[N]):
             t_memory = t_memory + touched_experts(self, tokens) * self.expert_s
         t_compute = self.token_flop_s * tokens + self.head_flop_s * d
         t_linear = _soft_max(t_memory, t_compute, self.n, self.inv_n)
-        pairs = prefill_attn_tokens / pp
-        attended = kv
+        all_pairs = prefill_attn_tokens / pp
+        pairs, attended = all_pairs, kv
         if self.sparse:
             # Sparse attention reads and computes only the top k cached tokens per query.
             attended = sparse_attended(kv, d, self.sparse_tokens)
@@ -300,7 +300,7 @@ class StepCoefficients(Generic[N]):
         if self.sparse:
             # Its indexer reads every cached token's key and scores every pair.
             t_kv = t_kv + kv * self.index_kv_s
-            t_flops = t_flops + self.index_pair_s * (prefill_attn_tokens / pp + kv)
+            t_flops = t_flops + self.index_pair_s * (all_pairs + kv)
         t_attn = _soft_max(t_kv, t_flops, self.n, self.inv_n)
         stage = (
             (t_linear + t_attn) * self.imbalance

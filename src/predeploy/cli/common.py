@@ -5,15 +5,16 @@ from __future__ import annotations
 import json
 import re
 import sys
+import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import typer
 from pydantic import BaseModel, ValidationError
 from rich.console import Console
 from rich.text import Text
 
-from predeploy.core.errors import PredeployError, describe_validation_error
+from predeploy.core.errors import PredeployError, PredeployWarning, describe_validation_error
 
 console = Console()
 err_console = Console(stderr=True)
@@ -46,6 +47,12 @@ def print_error(message: object) -> None:
                       highlight=False, soft_wrap=True)
 
 
+def print_warning(message: object) -> None:
+    """One ``warning: …`` line on stderr."""
+    err_console.print(Text.assemble(("warning:", "bold yellow"), " ", plain(message)),
+                      highlight=False, soft_wrap=True)
+
+
 def print_json(value: Any) -> None:
     """Write a value as JSON to stdout (pydantic models through their JSON mode)."""
     if isinstance(value, BaseModel):
@@ -60,10 +67,24 @@ def fail(message: str) -> None:
 
 
 def run_guarded(app: typer.Typer) -> int:
-    """Run the Typer app; domain and validation errors become one line on stderr, exit 2."""
+    """Run the Typer app; domain and validation errors become one line on stderr, exit 2, and
+    :class:`PredeployWarning` one ``warning:`` line."""
     try:
-        # Without standalone mode click returns a command's exit status instead of exiting.
-        status = app(standalone_mode=False)
+        with warnings.catch_warnings():
+            fallback = warnings.showwarning
+
+            def show_warning(
+                message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                file: TextIO | None = None, line: str | None = None,
+            ) -> None:
+                if issubclass(category, PredeployWarning):
+                    print_warning(message)
+                else:
+                    fallback(message, category, filename, lineno, file, line)
+
+            warnings.showwarning = show_warning
+            # Without standalone mode click returns a command's exit status instead of exiting.
+            status = app(standalone_mode=False)
     except PredeployError as exc:
         print_error(exc)
         return EXIT_INPUT_ERROR

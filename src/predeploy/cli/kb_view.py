@@ -223,6 +223,9 @@ def render_stats(result: KbStats, console: Console) -> None:
     if result.backend == "seed-files":
         console.print("Not initialized: showing the package's seed files. "
                       "Run `predeploy kb init` to create the database.")
+    elif result.seed_current is False:
+        console.print("[yellow]The shipped facts are another predeploy version's.[/yellow] "
+                      "Run `predeploy kb init` to bring them up to date.")
 
 
 def render_import(summary: ImportSummary, console: Console) -> None:

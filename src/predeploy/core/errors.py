@@ -9,6 +9,11 @@ class PredeployError(Exception):
     """Base class: the message is meant for the user, never a traceback."""
 
 
+class PredeployWarning(UserWarning):
+    """Something the user should know and can act on, though the command goes on; the CLI
+    prints it as one ``warning: …`` line."""
+
+
 class InputError(PredeployError):
     """The user's input (spec, file, name) is invalid; the message names what and where."""
 

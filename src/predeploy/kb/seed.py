@@ -12,6 +12,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from predeploy.core.types import (
@@ -34,9 +35,11 @@ from predeploy.kb.records import (
     now_utc,
 )
 from predeploy.kb.sync import SyncCounts, sync_collection
-from predeploy.kb.tables import ImportRow
+from predeploy.kb.tables import ImportRow, KbSettingRow
 
 SEED_ORIGIN = "seed"
+#: The ``kb_settings`` key holding :attr:`SeedData.files_sha256` of the last seeding.
+SEED_FILES_KEY = "seed_files_sha256"
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,9 @@ class SeedData:
     slo_templates: Sequence[SloTemplate]
     deployment_templates: Sequence[DeploymentTemplate]
     benchmarks: Sequence[BenchmarkRecord]
+    #: The digest of the files these facts were read from (``seed_files.seed_files_sha256``);
+    #: ``None`` for facts built in code.
+    files_sha256: str | None = None
 
     def fingerprint(self) -> str:
         """SHA-256 over every fact's content hash, in order."""
@@ -108,5 +114,13 @@ def load_seed(session: Session, seed: SeedData) -> SeedReport:
     )
     if not report.changed:
         session.delete(log)  # the log lists seedings that changed something
+    if seed.files_sha256 is not None:
+        session.merge(KbSettingRow(key=SEED_FILES_KEY, value=seed.files_sha256,
+                                   updated_at=now_utc()))
     session.flush()
     return report
+
+
+def seeded_files_sha256(session: Session) -> str | None:
+    """The digest of the package data files the last seeding read, when it recorded one."""
+    return session.scalar(select(KbSettingRow.value).where(KbSettingRow.key == SEED_FILES_KEY))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -238,6 +239,26 @@ def read_benchmarks(data_dir: Path | None = None) -> list[BenchmarkRecord]:
 
 
 # ---------------------------------------------------------------- everything
+def seed_files_sha256(data_dir: Path | None = None) -> str:
+    """SHA-256 over the name and bytes of every file the readers above read.
+
+    ``kb init`` records it; a knowledge base recording another digest was seeded from other
+    package data (an older or newer predeploy). Reading the bytes (a few MB) takes milliseconds,
+    parsing them a quarter of a second, so this is the cheap staleness check.
+    """
+    folder = _dir(data_dir)
+    names = (MODELS_FILE, QUALITY_FILE, GPUS_FILE, PRICES_FILE, SLO_TEMPLATES_FILE,
+             DEPLOYMENT_TEMPLATES_FILE)
+    paths = [folder / name for name in names]
+    paths += sorted((folder / BENCHMARKS_DIR).glob("*.jsonl"))
+    digest = hashlib.sha256()
+    for path in paths:
+        if path.is_file():
+            content = hashlib.sha256(path.read_bytes()).hexdigest()
+            digest.update(f"{path.relative_to(folder).as_posix()}\0{content}\n".encode())
+    return digest.hexdigest()
+
+
 def seed_catalog(data_dir: Path | None = None) -> InMemoryCatalog:
     """An in-memory catalog over all shipped facts (cached per data directory)."""
     return _seed_catalog(_dir(data_dir).resolve())

@@ -1,4 +1,4 @@
-"""The knowledge base's tables: the seven collections plus an import log.
+"""The knowledge base's tables: the seven collections, an import log and a few settings.
 
 Every fact row carries its provenance in columns (``source``, ``source_url``, ``source_date``,
 ``fact_kind``, ``source_notes``), where ``fact_kind`` is one of measured / published-spec /
@@ -276,3 +276,13 @@ class ImportRow(Base):
     scenarios: Mapped[int] = mapped_column(Integer)
     metric_values: Mapped[int] = mapped_column(Integer)
     imported_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class KbSettingRow(Base):
+    """One named value about the database itself (e.g. which package data seeded it)."""
+
+    __tablename__ = "kb_settings"
+
+    key: Mapped[str] = mapped_column(String(NAME_LENGTH), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

@@ -8,6 +8,7 @@ without a database.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,7 +18,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from predeploy.core.catalog import Catalog
-from predeploy.core.errors import InputError, UnknownNameError
+from predeploy.core.errors import InputError, PredeployWarning, UnknownNameError
 from predeploy.core.types import (
     BenchmarkRecord,
     DeploymentOutcome,
@@ -47,7 +48,7 @@ from predeploy.kb.importers.guidellm import GuidellmRun, read_guidellm_report
 from predeploy.kb.imports import ImportBatch, ImportSummary, store_import
 from predeploy.kb.outcomes import OutcomeRepository
 from predeploy.kb.own_models import StoreOutcome, store_own_model
-from predeploy.kb.seed import SeedData, SeedReport, load_seed
+from predeploy.kb.seed import SeedData, SeedReport, load_seed, seeded_files_sha256
 from predeploy.kb.stats import KbCounts, count_kb
 from predeploy.services.own_models import read_own_model
 from predeploy.settings import Settings
@@ -86,6 +87,10 @@ class KbStats(FrozenModel):
     schema_revision: str | None
     counts: KbCounts
     benchmark_sources: tuple[SourceCount, ...]
+    #: Whether the shipped facts are this predeploy's package data: always for ``seed-files``;
+    #: ``False`` for a database another version seeded (``kb init`` updates it); ``None`` when
+    #: the seeding recorded no digest.
+    seed_current: bool | None = True
 
     def contract(self) -> dict[str, object]:
         """The ``kb stats --json`` document (DESIGN.md §6): the counts first, then the rest."""
@@ -94,6 +99,7 @@ class KbStats(FrozenModel):
             "backend": self.backend,
             "database": self.database,
             "schema_revision": self.schema_revision,
+            "seed_current": self.seed_current,
             "benchmark_sources": [s.model_dump() for s in self.benchmark_sources],
         }
 
@@ -132,7 +138,15 @@ def read_seed() -> SeedData:
         slo_templates=seed_files.read_slo_templates(),
         deployment_templates=seed_files.read_deployment_templates(),
         benchmarks=seed_files.read_benchmarks(),
+        files_sha256=seed_files.seed_files_sha256(),
     )
+
+
+def _seed_current(engine: Engine) -> bool | None:
+    """Whether an initialized database was seeded from this package's data files."""
+    with Session(engine) as session:
+        recorded = seeded_files_sha256(session)
+    return None if recorded is None else recorded == seed_files.seed_files_sha256()
 
 
 def init_kb(settings: Settings, seed: SeedData | None = None) -> InitResult:
@@ -199,6 +213,7 @@ def kb_stats(settings: Settings) -> KbStats:
                 database=display_url(engine.url), backend="database",
                 schema_revision=current_revision(engine), counts=count_kb(session),
                 benchmark_sources=tuple(BenchmarkRepository(session).counts_by_source()),
+                seed_current=_seed_current(engine),
             )
 
 
@@ -207,13 +222,20 @@ def open_catalog(settings: Settings) -> Catalog:
 
     An initialized database at an older schema revision is an error naming the fix
     (``predeploy kb init``); an unreachable configured database is an error too, never a silent
-    fall-back.
+    fall-back. A database seeded from another predeploy's package data is used, with a
+    :class:`PredeployWarning` naming the same fix.
     """
     engine = create_kb_engine(settings.resolved_database_url)
     try:
         state = schema_state(engine)
         if state is not SchemaState.MISSING:
             _require_current(engine, state)
+            if _seed_current(engine) is False:
+                warnings.warn(PredeployWarning(
+                    f"the knowledge base at {display_url(engine.url)} holds the shipped facts "
+                    "of another predeploy version (models, GPUs, prices, benchmarks); run "
+                    "`predeploy kb init` to bring them up to date"
+                ), stacklevel=1)  # one place: shown once per process
             return SqlCatalog(engine)  # keeps the engine: benchmarks are queried on demand
     except BaseException:
         engine.dispose()

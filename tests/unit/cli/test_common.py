@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import sys
+import warnings
 
 import pytest
 import typer
 from rich.console import Console
 
 from predeploy.cli.common import plain, print_error, run_guarded
-from predeploy.core.errors import InputError
+from predeploy.core.errors import InputError, PredeployWarning
 
 
 def test_plain_text_is_never_markup_and_never_drives_the_terminal() -> None:
@@ -41,3 +42,17 @@ def test_run_guarded_turns_errors_and_interrupts_into_exit_codes(
         monkeypatch.setattr(sys, "argv", ["predeploy", what])
         assert run_guarded(app) == code
         assert capsys.readouterr().err == message
+
+
+def test_run_guarded_prints_predeploy_warnings_as_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = typer.Typer()
+
+    @app.command()
+    def go() -> None:
+        warnings.warn(PredeployWarning("stale facts [/x]; run `predeploy kb init`"), stacklevel=1)
+
+    monkeypatch.setattr(sys, "argv", ["predeploy"])
+    assert run_guarded(app) == 0
+    assert capsys.readouterr().err == "warning: stale facts [/x]; run `predeploy kb init`\n"

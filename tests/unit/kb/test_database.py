@@ -26,6 +26,7 @@ from predeploy.kb.tables import Base
 KB_TABLES = {
     "models", "gpus", "prices", "slo_templates", "deployment_templates",
     "benchmark_scenarios", "benchmark_metrics", "deployment_outcomes", "kb_imports",
+    "kb_settings",
 }
 
 
@@ -97,3 +98,13 @@ def test_an_older_knowledge_base_gains_the_engine_args_column(bare_engine: Engin
     downgrade(bare_engine, "0001")
     columns = {c["name"] for c in inspect(bare_engine).get_columns("benchmark_scenarios")}
     assert "engine_args" not in columns
+
+
+def test_an_older_knowledge_base_gains_the_settings_table(bare_engine: Engine) -> None:
+    upgrade(bare_engine, "0002")
+    assert schema_state(bare_engine) is SchemaState.OUTDATED
+    assert "kb_settings" not in _tables(bare_engine)
+    upgrade(bare_engine)
+    assert "kb_settings" in _tables(bare_engine)
+    downgrade(bare_engine, "0002")
+    assert _tables(bare_engine) == KB_TABLES - {"kb_settings"}

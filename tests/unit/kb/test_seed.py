@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
@@ -9,7 +11,7 @@ from tests.unit.kb import samples
 
 from predeploy.core.errors import InputError
 from predeploy.kb.benchmarks import BenchmarkRepository
-from predeploy.kb.seed import SeedData, SeedReport, load_seed
+from predeploy.kb.seed import SeedData, SeedReport, load_seed, seeded_files_sha256
 from predeploy.kb.stats import KbCounts, count_kb
 from predeploy.kb.tables import ImportRow, ModelRow, PriceRow
 
@@ -45,6 +47,17 @@ def test_seeding_twice_changes_nothing(kb_engine: Engine) -> None:
     assert _counts(kb_engine) == first
     with Session(kb_engine) as session:  # the import log lists only seedings that changed rows
         assert session.scalar(select(func.count()).select_from(ImportRow)) == 1
+
+
+def test_seeding_records_the_files_digest_it_was_given(kb_engine: Engine) -> None:
+    _seed(kb_engine, samples.seed_data())
+    with Session(kb_engine) as session:
+        assert seeded_files_sha256(session) is None  # facts built in code: nothing to record
+    for digest in ("a" * 64, "b" * 64):  # every seeding records it, changed or not
+        report = _seed(kb_engine, dataclasses.replace(samples.seed_data(), files_sha256=digest))
+        assert not report.changed
+        with Session(kb_engine) as session:
+            assert seeded_files_sha256(session) == digest
 
 
 def test_changed_facts_are_updated_in_place(kb_engine: Engine) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from predeploy.kb.seed_files import (
     read_prices,
     read_slo_templates,
     seed_catalog,
+    seed_files_sha256,
 )
 
 
@@ -66,6 +68,24 @@ def test_benchmarks_empty_or_valid(tmp_path: Path) -> None:
                 for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
     assert len(shipped) == lines > 0  # every line read, none skipped
     assert all(r.metrics and r.provenance.kind is FactKind.MEASURED for r in shipped)
+
+
+def test_the_files_digest_follows_the_seed_files_only(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(DEFAULT_DATA_DIR, data)
+    shipped = seed_files_sha256(data)
+    assert shipped == seed_files_sha256() and len(shipped) == 64
+    (data / "README.md").write_text("not a fact\n", encoding="utf-8")  # read by no reader
+    (data / "perf_params.json").write_text("{}\n", encoding="utf-8")
+    assert seed_files_sha256(data) == shipped
+    for name in ("gpus.yaml", f"{BENCHMARKS_DIR}/public_serving.jsonl"):
+        copy = tmp_path / name.replace("/", "_")
+        shutil.copytree(data, copy)
+        with (copy / name).open("a", encoding="utf-8") as handle:
+            handle.write("\n")
+        assert seed_files_sha256(copy) != shipped, name
+    (data / BENCHMARKS_DIR / "extra.jsonl").write_text("", encoding="utf-8")
+    assert seed_files_sha256(data) != shipped  # a new benchmark file counts too
 
 
 def test_seed_catalog_is_cached() -> None:

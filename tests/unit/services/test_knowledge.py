@@ -3,15 +3,17 @@ and the catalog fall-back before initialization."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
+import warnings
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 from tests.unit.kb import samples
 
-from predeploy.core.errors import InputError
+from predeploy.core.errors import InputError, PredeployWarning
 from predeploy.kb import seed_files
 from predeploy.kb.catalog import SqlCatalog
 from predeploy.kb.database import create_kb_engine
@@ -63,6 +65,29 @@ def test_catalog_falls_back_to_the_seed_files_until_init(settings: Settings) -> 
     catalog = knowledge.open_catalog(settings)
     assert isinstance(catalog, SqlCatalog)
     assert {m.id for m in catalog.models()} == {LLAMA, "Qwen/Qwen2.5-7B-Instruct"}
+
+
+def test_a_database_seeded_by_another_version_warns_until_init(settings: Settings) -> None:
+    old = dataclasses.replace(samples.seed_data(), files_sha256="0" * 64)
+    knowledge.init_kb(settings, seed=old)
+    with pytest.warns(PredeployWarning, match=r"another predeploy version.*predeploy kb init"):
+        catalog = knowledge.open_catalog(settings)
+    assert isinstance(catalog, SqlCatalog)  # still served: the warning names the fix
+    assert knowledge.kb_stats(settings).seed_current is False
+    assert knowledge.kb_stats(settings).contract()["seed_current"] is False
+    current = dataclasses.replace(old, files_sha256=seed_files.seed_files_sha256())
+    knowledge.init_kb(settings, seed=current)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        knowledge.open_catalog(settings)
+    assert knowledge.kb_stats(settings).seed_current is True
+
+
+def test_a_seeding_without_a_digest_is_neither_current_nor_stale(initialized: Settings) -> None:
+    assert knowledge.kb_stats(initialized).seed_current is None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        knowledge.open_catalog(initialized)
 
 
 def test_a_database_from_a_newer_predeploy_is_refused(initialized: Settings) -> None:

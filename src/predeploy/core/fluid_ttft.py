@@ -16,9 +16,10 @@ and is prefilled with the prompts of the ``N − 1`` other steps of its group.
 the next step: the wait is the rest of the step in progress, picked by its length, plus the
 prompts that arrived during it, which the request's own step prefills too
 (:func:`step_cycle_wait`; clustered arrivals counted as a gamma renewal process,
-``core.renewal_counts``). Prompts that span steps queue at the budget (``ρ = λ·S``,
-``fluid_queueing``): Kingman's mean, exponential over the share ``ρ`` that waits, for Poisson
-arrivals; for clustered (gamma, CV > 1) ones the GI/M/1 picture, a share ``σ > ρ`` waiting
+``core.renewal_counts``). Prompts that span steps queue at the budget (``ρ = λ·S``, ``S`` a
+prompt's prefill in what the running batch leaves of the budget, ``fluid_queueing``):
+Kingman's mean, exponential over the share ``ρ`` that waits, for Poisson arrivals; for
+clustered (gamma, CV > 1) ones the GI/M/1 picture, a share ``σ > ρ`` waiting
 ``S/(1 − σ)·(1 + c_s²)/2`` on average, + the excess light-traffic wait behind the
 predecessor's prefill (between a quarter of the budget and a whole one, a linear blend of
 the two, :func:`cycle_share`) + a fluid backlog
@@ -97,8 +98,11 @@ def time_to_first_token(
     kind = op.kind
     pair_s = op.steady.prefill_pair_s
     svc = service_ttft(inp, op, req, pair_s)
+    # Prompts queue for what the running batch leaves of the budget, not what the saturated
+    # one would: with a budget the decoders nearly fill at capacity (TensorRT-LLM's small
+    # max_num_tokens), pricing them at saturation put the queue near 100 % busy at 60 % load.
     service_prefill, service_cv2 = prefill_service_moments(
-        op.prompt, inp.prompt_cv, op.saturated.full_prefill_s_per_token, pair_s
+        op.prompt, inp.prompt_cv, op.steady.full_prefill_s_per_token, pair_s
     )
     if np.any(kind == OPEN_LOOP):
         ttft_open = open_loop_ttft(inp, op, req, svc, (service_prefill, service_cv2))

@@ -16,7 +16,8 @@ from predeploy.core.fluid_ttft import (
     slot_free_s,
     step_cycle_wait,
 )
-from predeploy.core.types import EngineSettings, LoadSpec
+from predeploy.core.perf import predict
+from predeploy.core.types import Engine, EngineSettings, LoadSpec
 from predeploy.core.workload import EfficiencyArrays, prepare, stack
 
 PARAMS = ParameterSet()
@@ -101,6 +102,25 @@ def test_the_wait_grows_with_the_load_and_has_a_long_tail(rate_rps: float) -> No
     assert np.all(high >= low - 1e-12)
     # Long steps are met more than their share: the tail stretches well past the mean.
     assert float(np.percentile(high, 99)) > 3.0 * float(high.mean())
+
+
+@pytest.mark.parametrize("load_share", [0.3, 0.6, 0.8])
+def test_the_queue_at_a_small_budget_is_priced_at_the_running_batch(load_share: float) -> None:
+    """A TensorRT-LLM-like engine (whole context reserved: Kingman's queue at the budget) with a
+    768-token budget the decoders nearly fill at capacity: the prompts queue for what the
+    running batch leaves of the budget, not for what the saturated one would. The analytic TTFT
+    agrees with the simulated one (priced at the saturated batch, its p90 was 35-180 % high)."""
+    settings = EngineSettings(max_num_batched_tokens=768, max_num_seqs=2048)
+    base = llama_8b_h100_lognormal(LoadSpec(kind="poisson", rate_rps=1.0), 220, settings)
+    base = base.model_copy(update={"engine": Engine.TRTLLM})
+    saturation_rps = predict(base, PARAMS).saturation_rps
+    scenario = base.model_copy(
+        update={"load": LoadSpec(kind="poisson", rate_rps=load_share * saturation_rps)}
+    )
+    analytic = predict(scenario, PARAMS).metrics.ttft_ms
+    simulated = predict(scenario, PARAMS, mode="simulate", num_requests=3000).metrics.ttft_ms
+    assert analytic.p50 == pytest.approx(simulated.p50, rel=0.10)
+    assert analytic.p90 == pytest.approx(simulated.p90, rel=0.15)
 
 
 def _slot_free(q: np.ndarray, *, cv: float, span_s: float = 0.0) -> np.ndarray:

@@ -100,7 +100,7 @@ def time_to_first_token(
     svc = service_ttft(inp, op, req, pair_s)
     # Prompts queue for what the running batch leaves of the budget, not what the saturated
     # one would: with a budget the decoders nearly fill at capacity (TensorRT-LLM's small
-    # max_num_tokens), pricing them at saturation put the queue near 100 % busy at 60 % load.
+    # max_num_tokens), pricing them at saturation made the queue 85-90 % busy at 60 % load.
     service_prefill, service_cv2 = prefill_service_moments(
         op.prompt, inp.prompt_cv, op.steady.full_prefill_s_per_token, pair_s
     )

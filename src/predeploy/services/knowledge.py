@@ -142,10 +142,9 @@ def read_seed() -> SeedData:
     )
 
 
-def _seed_current(engine: Engine) -> bool | None:
+def _seed_current(session: Session) -> bool | None:
     """Whether an initialized database was seeded from this package's data files."""
-    with Session(engine) as session:
-        recorded = seeded_files_sha256(session)
+    recorded = seeded_files_sha256(session)
     return None if recorded is None else recorded == seed_files.seed_files_sha256()
 
 
@@ -213,7 +212,7 @@ def kb_stats(settings: Settings) -> KbStats:
                 database=display_url(engine.url), backend="database",
                 schema_revision=current_revision(engine), counts=count_kb(session),
                 benchmark_sources=tuple(BenchmarkRepository(session).counts_by_source()),
-                seed_current=_seed_current(engine),
+                seed_current=_seed_current(session),
             )
 
 
@@ -230,7 +229,9 @@ def open_catalog(settings: Settings) -> Catalog:
         state = schema_state(engine)
         if state is not SchemaState.MISSING:
             _require_current(engine, state)
-            if _seed_current(engine) is False:
+            with Session(engine) as session:
+                stale = _seed_current(session) is False
+            if stale:
                 warnings.warn(PredeployWarning(
                     f"the knowledge base at {display_url(engine.url)} holds the shipped facts "
                     "of another predeploy version (models, GPUs, prices, benchmarks); run "

@@ -51,6 +51,8 @@ class EngineProfile(FrozenModel):
     #: live in the rest, so the KV budget loses no profiled activation peak (SGLang's
     #: ``mem_fraction_static``, derived from the device by :mod:`~predeploy.core.sglang_defaults`).
     static_memory_share: bool = False
+    #: GEMMs accumulate in FP16 (:func:`~predeploy.core.roofline.compute_tflops`).
+    fp16_accumulate: bool = False
     source: str
 
 
@@ -109,7 +111,10 @@ ENGINE_PROFILES: dict[Engine, EngineProfile] = {
         max_num_seqs=1,
         max_num_batched_tokens=512,
         gpu_memory_utilization=0.95,
-        source="llama.cpp defaults: one sequence, prompt in micro-batches of 512 (n_ubatch)",
+        fp16_accumulate=True,
+        source="llama.cpp defaults: one sequence, prompt in micro-batches of 512 (n_ubatch); "
+        "FP16 GEMMs through cuBLAS with CUBLAS_COMPUTE_16F on NVIDIA GPUs (ggml-cuda "
+        "ggml_cuda_op_mul_mat_cublas), quantized weights through int8 MMA (MMQ) kernels",
     ),
     Engine.OTHER: EngineProfile(
         engine=Engine.OTHER,

@@ -415,6 +415,7 @@ class RooflineStepCost:
         expert_parallel: bool = False,
         expert_groups: int = 1,
         graph_max_batch: float = math.inf,
+        fp16_accumulate: bool = False,
     ) -> None:
         self.shape = shape = step_shape(
             model,
@@ -425,7 +426,7 @@ class RooflineStepCost:
             expert_parallel=expert_parallel,
             expert_groups=expert_groups,
         )
-        self.hardware = hw = hardware_rates(gpu, precision, tp)
+        self.hardware = hw = hardware_rates(gpu, precision, tp, fp16_accumulate=fp16_accumulate)
         self.params = params
         self.coefficients = StepCoefficients.of(shape, hw, params, graph_max_batch).floats()
 

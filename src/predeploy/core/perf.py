@@ -21,6 +21,7 @@ import numpy as np
 
 from predeploy.core.batching import SchedulerConfig
 from predeploy.core.efficiency import EfficiencyParams, ParameterChoice, ParameterSet
+from predeploy.core.engines import engine_profile
 from predeploy.core.errors import InputError
 from predeploy.core.fluid import FluidResult, evaluate, finite_open_loop_rps
 from predeploy.core.fluid_steady import FluidInputs, decode_context
@@ -400,6 +401,7 @@ def _simulate(
         expert_parallel=prepared.expert_parallel,
         expert_groups=prepared.expert_groups,
         graph_max_batch=prepared.graph_max_batch,
+        fp16_accumulate=engine_profile(scenario.engine).fp16_accumulate,
     )
     load = per_replica_load(scenario.load, scenario.replicas)
     analytic = predict_many([scenario], params)[0]

@@ -111,13 +111,23 @@ def smooth_max(a: Num, b: Num, exponent: Num) -> Num:
     return hi * (1.0 + (lo / safe) ** exponent) ** (1.0 / exponent)
 
 
-def compute_tflops(gpu: GpuSpec, precision: Precision) -> float:
+def compute_tflops(gpu: GpuSpec, precision: Precision, *, fp16_accumulate: bool = False) -> float:
     """Dense tensor throughput the matmuls of ``precision`` run at.
 
     fp8 weights use fp8 tensor cores where the GPU has them (W8A8), else 16-bit (W8A16, vLLM
     Marlin); int8 uses int8 tensor ops where stated; fp4 uses fp4 tensor cores on Blackwell,
     else 16-bit (W4A16); int4 is weight-only (W4A16) everywhere.
+
+    ``fp16_accumulate`` (an engine whose GEMMs accumulate in FP16, llama.cpp): every precision
+    but BF16 runs at the FP16-accumulate rate, twice the FP32-accumulate one on GeForce cards
+    (:attr:`GpuSpec.fp16_accumulate_tflops`). Its FP16 GEMMs call cuBLAS with
+    ``CUBLAS_COMPUTE_16F``; its quantized weights run int8 MMA kernels whose peak is twice the
+    FP16-accumulate rate on GeForce and data-center parts alike, so that rate is their common
+    reference and their lower share of it is the engine's fitted efficiency. BF16 GEMMs
+    accumulate in FP32 (ggml-cuda ``ggml_cuda_op_mul_mat_cublas``).
     """
+    if fp16_accumulate and precision != Precision.BF16:
+        return gpu.fp16_accumulate_tflops or gpu.fp16_tflops
     bf16 = gpu.bf16_tflops
     if precision == Precision.FP16:
         return gpu.fp16_tflops
@@ -336,11 +346,15 @@ def switch_reduction_gain(gpu: GpuSpec, tp: int) -> float:
     return SWITCH_REDUCTION_GAIN.get(tp, 1.0)
 
 
-def hardware_rates(gpu: GpuSpec, precision: Precision, tp: int) -> HardwareRates:
-    """Peak rates of ``gpu`` for matmuls at ``precision`` (attention runs in 16 bits)."""
+def hardware_rates(
+    gpu: GpuSpec, precision: Precision, tp: int, *, fp16_accumulate: bool = False
+) -> HardwareRates:
+    """Peak rates of ``gpu`` for matmuls at ``precision`` (attention runs in 16 bits);
+    ``fp16_accumulate``: the engine's GEMMs accumulate in FP16 (:func:`compute_tflops`)."""
     return HardwareRates(
         hbm_bytes_per_s=gpu.memory_bandwidth_gb_s * 1e9,
-        gemm_flops_per_s=compute_tflops(gpu, precision) * 1e12,
+        gemm_flops_per_s=compute_tflops(gpu, precision, fp16_accumulate=fp16_accumulate)
+        * 1e12,
         attention_flops_per_s=gpu.bf16_tflops * 1e12,
         link_bytes_per_s=link_bytes_per_s(gpu),
         link_latency_factor=LINK_LATENCY_FACTOR.get(gpu.interconnect, LINK_LATENCY_FACTOR["pcie"]),

@@ -285,7 +285,9 @@ def prepare(scenario: ServingScenario) -> PreparedScenario:
             expert_parallel=wide_ep,
             expert_groups=expert_groups,
         ),
-        hw=hardware_rates(scenario.gpu, scenario.precision, scenario.tp),
+        hw=hardware_rates(
+            scenario.gpu, scenario.precision, scenario.tp, fp16_accumulate=profile.fp16_accumulate
+        ),
         memory=memory,
         settings=settings,
         prompt_mean=prompt.mean,

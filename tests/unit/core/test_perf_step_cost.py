@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from tests.perf_fixtures import deepseek_v3, h100, llama_8b, llama_70b, mixtral
+from tests.perf_fixtures import deepseek_v3, h100, l4, llama_8b, llama_70b, mixtral
 
 from predeploy.core.latency import EfficiencyParams, RooflineStepCost
 from predeploy.core.roofline import (
+    compute_tflops,
     expected_experts,
     hardware_rates,
     roofline_floor_s,
@@ -103,6 +104,33 @@ def test_tensor_parallel_adds_allreduce_time() -> None:
 def test_fp8_matmuls_use_fp8_tensor_cores_on_hopper() -> None:
     assert hardware_rates(h100(), Precision.FP8, 1).gemm_flops_per_s == 1979e12
     assert hardware_rates(h100(), Precision.INT4, 1).gemm_flops_per_s == 989e12
+
+
+def test_fp16_accumulating_engines_get_the_geforce_fp16_accumulate_rate() -> None:
+    rates = {"bf16_tflops": 165.2, "fp16_tflops": 165.2, "fp16_accumulate_tflops": 330.3}
+    geforce = l4().model_copy(update={"name": "RTX-4090", **rates})
+    for precision in (Precision.FP16, Precision.INT4, Precision.INT8):
+        assert compute_tflops(geforce, precision, fp16_accumulate=True) == 330.3
+    # BF16 GEMMs accumulate in FP32 even there; other engines accumulate in FP32 throughout.
+    assert compute_tflops(geforce, Precision.BF16, fp16_accumulate=True) == 165.2
+    assert compute_tflops(geforce, Precision.FP16) == 165.2
+    # A data-center part runs both at one rate (no separate figure).
+    assert compute_tflops(h100(), Precision.FP16, fp16_accumulate=True) == 989
+    assert hardware_rates(geforce, Precision.FP16, 1, fp16_accumulate=True).gemm_flops_per_s == (
+        pytest.approx(330.3e12)
+    )
+
+
+def test_the_simulated_step_uses_the_engines_accumulation_rate() -> None:
+    geforce = l4().model_copy(update={"fp16_accumulate_tflops": 242.0})
+    params = EfficiencyParams(step_overhead_s=0.0, layer_overhead_s=0.0, seq_overhead_s=0.0)
+    fp32 = RooflineStepCost(llama_8b(), geforce, Precision.FP16, params)
+    fp16 = RooflineStepCost(llama_8b(), geforce, Precision.FP16, params, fp16_accumulate=True)
+    assert fp16.hardware.gemm_flops_per_s == 2 * fp32.hardware.gemm_flops_per_s
+    # A compute-bound prefill runs faster; a one-token decode step (bandwidth-bound) does not.
+    pairs = 4096.0**2 / 2
+    assert fp16.step_time_s(4096, pairs, 0, 0) < fp32.step_time_s(4096, pairs, 0, 0)
+    assert fp16.step_time_s(0, 0.0, 1, 512) == pytest.approx(fp32.step_time_s(0, 0.0, 1, 512))
 
 
 def test_moe_decode_reads_only_touched_experts() -> None:

@@ -242,9 +242,21 @@ def test_rtx_4090_records_fp32_accumulate_rates(catalog: InMemoryCatalog) -> Non
     # Ada whitepaper Appendix A: FP16/BF16 with FP32 accumulate 165.2 (FP16-accumulate 330.3);
     # FP8 with FP32 accumulate 330.3 (FP16-accumulate 660.6) - vLLM accumulates in FP32.
     assert (gpu.bf16_tflops, gpu.fp16_tflops, gpu.fp8_tflops) == (165.2, 165.2, 330.3)
+    assert gpu.fp16_accumulate_tflops == 330.3  # what llama.cpp's FP16 GEMMs run at
     assert gpu.interconnect == "pcie" and gpu.interconnect_gb_s == 32  # no NVLink
     quotes = [p for p in read_prices() if p.gpu == "RTX-4090"]
     assert quotes and all(q.provenance.kind is FactKind.ESTIMATED for q in quotes)
+
+
+def test_only_geforce_cards_state_a_separate_fp16_accumulate_rate(
+    catalog: InMemoryCatalog,
+) -> None:
+    # GeForce halves the FP32-accumulate rate (GA102 and Ada whitepapers, Appendix A); the
+    # data-center and workstation parts run both at one rate and leave the field unset.
+    separate = {g.name: g for g in catalog.gpus() if g.fp16_accumulate_tflops is not None}
+    assert set(separate) == {"RTX-3090", "RTX-4090"}
+    for gpu in separate.values():
+        assert gpu.fp16_accumulate_tflops == pytest.approx(2 * gpu.fp16_tflops, rel=1e-3)
 
 
 def test_v100_and_t4_serve_bf16_checkpoints_as_fp16(catalog: InMemoryCatalog) -> None:

@@ -166,6 +166,10 @@ class GpuSpec(FrozenModel):
     #: rate and must equal ``fp16_tflops``; see :attr:`half_precision`.
     bf16_tflops: PositiveFloat
     fp16_tflops: PositiveFloat
+    #: Dense FP16 tensor rate with FP16 accumulation where it differs from ``fp16_tflops``
+    #: (GeForce cards run FP32-accumulate at half of it; data-center and workstation parts run
+    #: both at one rate, so ``None``). Engines whose GEMMs accumulate in FP16 (llama.cpp) get it.
+    fp16_accumulate_tflops: PositiveFloat | None = None
     fp8_tflops: PositiveFloat | None = None
     int8_tops: PositiveFloat | None = None
     fp4_tflops: PositiveFloat | None = None

@@ -251,9 +251,11 @@ def step_shape(
     (every GPU holds them), FLOPs per token are unchanged (each GPU runs all heads and whole
     experts for ``1/tp`` of the tokens), the KV cache is read for the GPU's own requests only
     (``1/tp`` of a token's KV, no head replication), the two all-reduces per layer give way to
-    one dispatch and one combine all-to-all per MoE layer (each token's hidden state to its
-    ``k`` experts' GPUs: ``k × hidden / tp`` bytes per token per GPU, in the ring's
-    ``2 (tp−1)/tp`` form), and each GPU's host loop handles ``1/tp`` of the sequences.
+    one dispatch and one combine all-to-all per MoE layer, and each GPU's host loop handles
+    ``1/tp`` of the sequences. The all-to-alls send a token's hidden state once to every other
+    GPU that holds at least one of its ``k`` experts (each of the ``tp − 1`` with probability
+    ``q``, :func:`rank_hit_probability`), not once per expert: ``2 (tp−1)/tp × hidden × q``
+    per token, written in the ring all-reduce's form with ``hidden × q`` bytes.
 
     ``expert_groups`` ``g`` (MoE models under tensor-parallel attention): the experts are
     spread whole over ``g`` groups of ``tp/g`` GPUs (expert parallelism ``g``; capped at
@@ -290,7 +292,11 @@ def step_shape(
     expert_shards = 1 if wide else tp // groups
     moe_layers = (model.num_layers - model.num_dense_layers) / pp if model.is_moe else 0.0
     if wide:
-        allreduce_bytes = model.experts_per_token * model.hidden_size * ACTIVATION_BYTES / tp
+        allreduce_bytes = (
+            model.hidden_size
+            * ACTIVATION_BYTES
+            * rank_hit_probability(model.num_experts, model.experts_per_token, tp)
+        )
         allreduces = float(moe_layers)
     else:
         allreduce_bytes = float(model.hidden_size) * ACTIVATION_BYTES
@@ -384,6 +390,22 @@ def expected_experts(tokens: Num, num_experts: Num, experts_per_token: Num) -> N
     """Expected distinct experts (per layer) that ``tokens`` tokens route to, each picking
     ``k`` of ``E`` uniformly: ``E × (1 − (1 − k/E)^tokens)``."""
     return num_experts * (1.0 - (1.0 - experts_per_token / num_experts) ** tokens)
+
+
+def rank_hit_probability(num_experts: int, experts_per_token: int, ranks: int) -> float:
+    """Probability that a token's ``k`` distinct experts, drawn uniformly from ``E`` spread
+    evenly over ``ranks`` GPUs, include at least one on a given GPU: ``1 − C(E − E/r, k) /
+    C(E, k)`` (1 for one GPU; 0.997 for 8 of 128 experts over 2 GPUs, 0.66 for 8 of 256 over
+    8). Routing that limits a token to a few expert groups (DeepSeek-V3's ``topk_group``) hits
+    fewer GPUs; this is its unrestricted bound."""
+    if ranks <= 1:
+        return 1.0
+    others = num_experts - num_experts / ranks
+    k = min(experts_per_token, num_experts)
+    miss = 1.0
+    for i in range(k):
+        miss *= max(others - i, 0.0) / (num_experts - i)
+    return 1.0 - miss
 
 
 def allreduce_time_s(

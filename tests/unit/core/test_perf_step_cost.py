@@ -12,6 +12,7 @@ from predeploy.core.roofline import (
     compute_tflops,
     expected_experts,
     hardware_rates,
+    rank_hit_probability,
     roofline_floor_s,
     smooth_max,
     step_shape,
@@ -151,13 +152,26 @@ def test_expert_parallel_shape() -> None:
     assert ep_shape.dense_bytes == pytest.approx(4 * tp_shape.dense_bytes)
     assert ep_shape.expert_bytes == tp_shape.expert_bytes
     assert ep_shape.expert_flops_per_token == tp_shape.expert_flops_per_token
-    # One dispatch/combine all-to-all per MoE layer, k hidden states per token over tp GPUs.
+    # One dispatch/combine all-to-all per MoE layer: a token's hidden state goes once to each
+    # other GPU holding one of its 2 experts (of 8, two per GPU): 1 - C(6,2)/C(8,2) = 13/28.
     assert ep_shape.allreduces_per_stage == 32
-    assert ep_shape.allreduce_bytes_per_token == pytest.approx(2 * 4096 * 2 / 4)
+    assert ep_shape.allreduce_bytes_per_token == pytest.approx(4096 * 2 * 13 / 28)
     assert (ep_shape.sequence_share, ep_shape.expert_parallel) == (0.25, 1.0)
     assert step_shape(llama_70b(), Precision.BF16, tp=4, expert_parallel=True) == step_shape(
         llama_70b(), Precision.BF16, tp=4
     )
+
+
+def test_a_token_is_sent_once_to_each_gpu_holding_its_experts() -> None:
+    assert rank_hit_probability(128, 8, 1) == 1.0
+    assert rank_hit_probability(8, 2, 4) == pytest.approx(13 / 28)
+    # Eight of 128 experts over two GPUs: nearly always one on the other GPU, so the
+    # all-to-all moves one hidden state per token, not eight (the old k x hidden / tp).
+    assert rank_hit_probability(128, 8, 2) == pytest.approx(0.9969, abs=1e-4)
+    assert rank_hit_probability(256, 8, 8) == pytest.approx(0.6618, abs=1e-4)
+    # More GPUs: each is hit less often; more experts per token: more often.
+    assert rank_hit_probability(256, 8, 16) < rank_hit_probability(256, 8, 8)
+    assert rank_hit_probability(256, 8, 8) < rank_hit_probability(256, 16, 8)
 
 
 def test_expert_parallel_waits_for_the_slowest_gpu() -> None:

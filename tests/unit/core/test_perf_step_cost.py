@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from tests.perf_fixtures import deepseek_v3, h100, l4, llama_8b, llama_70b, mixtral
+from tests.perf_fixtures import (
+    deepseek_v3,
+    h100,
+    l4,
+    llama_8b,
+    llama_8b_h100_lognormal,
+    llama_70b,
+    mixtral,
+)
 
 from predeploy.core.latency import EfficiencyParams, RooflineStepCost
 from predeploy.core.roofline import (
@@ -17,7 +25,8 @@ from predeploy.core.roofline import (
     smooth_max,
     step_shape,
 )
-from predeploy.core.types import Precision
+from predeploy.core.types import Engine, LoadSpec, Precision
+from predeploy.core.workload import prepare
 
 
 def test_expected_experts() -> None:
@@ -132,6 +141,18 @@ def test_the_simulated_step_uses_the_engines_accumulation_rate() -> None:
     pairs = 4096.0**2 / 2
     assert fp16.step_time_s(4096, pairs, 0, 0) < fp32.step_time_s(4096, pairs, 0, 0)
     assert fp16.step_time_s(0, 0.0, 1, 512) == pytest.approx(fp32.step_time_s(0, 0.0, 1, 512))
+
+
+def test_prepared_scenarios_take_the_rate_from_their_engine() -> None:
+    geforce = l4().model_copy(update={"fp16_tflops": 121.0, "fp16_accumulate_tflops": 242.0})
+    base = llama_8b_h100_lognormal(LoadSpec(kind="concurrency", concurrency=1), 512.0)
+    rates = {
+        engine: prepare(
+            base.model_copy(update={"gpu": geforce, "precision": Precision.FP16, "engine": engine})
+        ).hw.gemm_flops_per_s
+        for engine in (Engine.LLAMA_CPP, Engine.VLLM)
+    }
+    assert rates == {Engine.LLAMA_CPP: pytest.approx(242e12), Engine.VLLM: pytest.approx(121e12)}
 
 
 def test_moe_decode_reads_only_touched_experts() -> None:

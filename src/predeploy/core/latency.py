@@ -417,18 +417,46 @@ class RooflineStepCost:
         graph_max_batch: float = math.inf,
         fp16_accumulate: bool = False,
     ) -> None:
-        self.shape = shape = step_shape(
-            model,
-            precision,
-            tp,
-            pp,
-            kv_cache_dtype,
-            expert_parallel=expert_parallel,
-            expert_groups=expert_groups,
+        self._bind(
+            step_shape(
+                model,
+                precision,
+                tp,
+                pp,
+                kv_cache_dtype,
+                expert_parallel=expert_parallel,
+                expert_groups=expert_groups,
+            ),
+            hardware_rates(gpu, precision, tp, fp16_accumulate=fp16_accumulate),
+            params,
+            graph_max_batch,
         )
-        self.hardware = hw = hardware_rates(gpu, precision, tp, fp16_accumulate=fp16_accumulate)
+
+    @classmethod
+    def of(
+        cls,
+        shape: StepShape,
+        hardware: HardwareRates,
+        params: EfficiencyParams,
+        graph_max_batch: float = math.inf,
+    ) -> RooflineStepCost:
+        """The step cost of constants already derived (a prepared scenario's ``shape`` and
+        ``hw``), so the simulation prices the configuration the analytic mode does."""
+        cost = cls.__new__(cls)
+        cost._bind(shape, hardware, params, graph_max_batch)
+        return cost
+
+    def _bind(
+        self,
+        shape: StepShape,
+        hardware: HardwareRates,
+        params: EfficiencyParams,
+        graph_max_batch: float,
+    ) -> None:
+        self.shape = shape
+        self.hardware = hardware
         self.params = params
-        self.coefficients = StepCoefficients.of(shape, hw, params, graph_max_batch).floats()
+        self.coefficients = StepCoefficients.of(shape, hardware, params, graph_max_batch).floats()
 
     def step_time_s(
         self,

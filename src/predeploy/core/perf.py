@@ -21,7 +21,6 @@ import numpy as np
 
 from predeploy.core.batching import SchedulerConfig
 from predeploy.core.efficiency import EfficiencyParams, ParameterChoice, ParameterSet
-from predeploy.core.engines import engine_profile
 from predeploy.core.errors import InputError
 from predeploy.core.fluid import FluidResult, evaluate, finite_open_loop_rps
 from predeploy.core.fluid_steady import FluidInputs, decode_context
@@ -390,19 +389,7 @@ def _simulate(
             f"cannot simulate a configuration that does not fit: {prepared.memory.reason}"
         )
     eff, choice = _efficiency(params, scenario)
-    step = RooflineStepCost(
-        scenario.model,
-        scenario.gpu,
-        scenario.precision,
-        eff,
-        tp=scenario.tp,
-        pp=scenario.pp,
-        kv_cache_dtype=prepared.kv_cache_dtype,
-        expert_parallel=prepared.expert_parallel,
-        expert_groups=prepared.expert_groups,
-        graph_max_batch=prepared.graph_max_batch,
-        fp16_accumulate=engine_profile(scenario.engine).fp16_accumulate,
-    )
+    step = RooflineStepCost.of(prepared.shape, prepared.hw, eff, prepared.graph_max_batch)
     load = per_replica_load(scenario.load, scenario.replicas)
     analytic = predict_many([scenario], params)[0]
     open_loop = load.kind in OPEN_LOOP_LOADS

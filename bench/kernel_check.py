@@ -35,6 +35,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import io
+import math
 import re
 import statistics
 import zipfile
@@ -44,7 +45,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import numpy as np
+
 from predeploy.core.efficiency import ParameterSet
+from predeploy.core.latency import LINEAR_OVERLAP_EXPONENT
 from predeploy.core.roofline import compute_tflops, hardware_rates, smooth_max
 from predeploy.core.types import Engine, GpuSpec, Precision
 from predeploy.core.versions import release
@@ -318,7 +322,7 @@ def step_model_table(
         fitted = rates[key]
         t_memory = kn.n * kn.k * weight_bytes / fitted.weight_bytes_per_s
         t_compute = 2.0 * kn.m * kn.n * kn.k / fitted.gemm_flops_per_s
-        predicted = float(smooth_max(t_memory, t_compute, fitted.overlap_exponent))
+        predicted = float(smooth_max(t_memory, t_compute, LINEAR_OVERLAP_EXPONENT))
         ratios[kn.gpu, kn.engine, kn.dtype, band].append(predicted / kn.latency_s)
     header = " | ".join(M_BANDS)
     lines = [
@@ -331,6 +335,70 @@ def step_model_table(
             f"{_median(ratios[gpu, engine, dtype, band]):.2f}" for band in M_BANDS
         )
         lines.append(f"| {gpu} | {engine} | {dtype} | {cells} |")
+    return lines
+
+
+#: Corner sharpnesses compared, and the grids of the per-group fit's other unknowns: the
+#: shares of the HBM and tensor peaks, and a fixed time per kernel (launch and tail).
+CORNER_EXPONENTS = (1.0, 1.24, 1.5, 2.0, 3.0, 5.0)
+_BANDWIDTH_SHARES = np.linspace(0.5, 1.0, 11)
+_COMPUTE_SHARES = np.linspace(0.3, 1.0, 15)
+_FIXED_S = (0.0, 4e-6, 8e-6, 15e-6, 25e-6)
+#: The GEMMs the corner is fitted on: weights that stream from HBM (over every L2 cache of
+#: the Hopper and Ada parts) and batches around the ridge.
+CORNER_MIN_WEIGHT_BYTES = 32e6
+CORNER_M = (8, 4096)
+
+
+def corner_rms(memory_s: np.ndarray, compute_s: np.ndarray, measured_s: np.ndarray,
+               exponent: float) -> float:
+    """The smallest log-RMS of ``c + softmax_n(memory/η_b, compute/η_c)`` against the
+    measured kernel times over the grids of ``η_b``, ``η_c`` and ``c``."""
+    best = math.inf
+    log_measured = np.log(measured_s)
+    for eta_b in _BANDWIDTH_SHARES:
+        for eta_c in _COMPUTE_SHARES:
+            x, y = memory_s / eta_b, compute_s / eta_c
+            hi, lo = np.maximum(x, y), np.minimum(x, y)
+            soft = hi * (1.0 + (lo / hi) ** exponent) ** (1.0 / exponent)
+            for fixed in _FIXED_S:
+                residual = np.log(fixed + soft) - log_measured
+                best = min(best, float(np.mean(residual * residual)))
+    return math.sqrt(best)
+
+
+def corner_table(kernels: list[Kernel], gpus: dict[str, GpuSpec]) -> list[str]:
+    """Which roofline corner sharpness ``n`` fits the measured GEMMs best (TensorRT-LLM's
+    kernels on the Hopper and Ada parts; Blackwell's FP4/FP8 kernels reach too small a share
+    of their peaks for the corner to show): log-RMS by ``n``."""
+    groups: dict[tuple[str, str], list[Kernel]] = defaultdict(list)
+    for kn in kernels:
+        weight_bytes = kn.n * kn.k * DTYPES[kn.dtype][1]
+        if (
+            kn.engine == "trtllm"
+            and kn.gpu in ("H100-SXM", "H200", "L40S", "A100-80GB")
+            and weight_bytes >= CORNER_MIN_WEIGHT_BYTES
+            and CORNER_M[0] <= kn.m <= CORNER_M[1]
+        ):
+            groups[kn.gpu, kn.dtype].append(kn)
+    header = " | ".join(f"n = {n:g}" for n in CORNER_EXPONENTS)
+    lines = [
+        f"| GPU | dtype | kernels | {header} | best |",
+        "| --- | --- | ---: |" + " ---: |" * (len(CORNER_EXPONENTS) + 1),
+    ]
+    for (gpu, dtype), items in sorted(groups.items()):
+        precision, bytes_per_weight = DTYPES[dtype]
+        hw = hardware_rates(gpus[gpu], precision, 1)
+        m, n, k = (np.array([getattr(kn, a) for kn in items], dtype=float) for a in "mnk")
+        measured = np.array([kn.latency_s for kn in items])
+        # Weights, activations in and out (16-bit outputs) over HBM; the GEMM's FLOPs.
+        memory = (n * k * bytes_per_weight + m * k * bytes_per_weight + 2.0 * m * n)
+        memory_s = memory / hw.hbm_bytes_per_s
+        compute_s = 2.0 * m * n * k / hw.gemm_flops_per_s
+        rms = [corner_rms(memory_s, compute_s, measured, e) for e in CORNER_EXPONENTS]
+        best = CORNER_EXPONENTS[int(np.argmin(rms))]
+        cells = " | ".join(f"{r:.3f}" for r in rms)
+        lines.append(f"| {gpu} | {dtype} | {len(items):,} | {cells} | {best:g} |")
     return lines
 
 
@@ -358,6 +426,13 @@ def main() -> None:
     print("\nFitted linear-layer term ÷ measured GEMM time (median; N, K ≥ 2048):\n")
     params = load_parameters()
     print("\n".join(step_model_table(kernels, gpus, params)))
+    print(
+        "\nRoofline corner: log-RMS of c + softmax_n(bytes/(HBM·η_b), FLOPs/(peak·η_c)) "
+        f"against TensorRT-LLM's GEMMs (weights ≥ {CORNER_MIN_WEIGHT_BYTES / 1e6:.0f} MB, "
+        f"M {CORNER_M[0]}-{CORNER_M[1]:,}); the linear layers use n = "
+        f"{LINEAR_OVERLAP_EXPONENT:g}:\n"
+    )
+    print("\n".join(corner_table(kernels, gpus)))
     attention = list(read_attention(wheel))
     print(
         f"\nPrefill attention ({len(attention):,} kernels; medians over prompts of "

@@ -111,8 +111,9 @@ class EfficiencyParams(FrozenModel):
     * ``frontend_s_per_request``: time the API server spends on each request one after
       another (HTTP, tokenization, detokenization, streaming in one process): requests enter
       the engine no faster than ``1 / frontend_s_per_request`` per replica.
-    * ``overlap_exponent``: sharpness ``n`` of the roofline corner
-      ``(t_memory^n + t_compute^n)^(1/n)``.
+    * ``overlap_exponent``: sharpness ``n`` of the attention term's roofline corner
+      ``(t_memory^n + t_compute^n)^(1/n)`` (the linear layers' corner is measured on GEMM
+      kernels: ``core.latency.LINEAR_OVERLAP_EXPONENT``).
     * ``expert_parallel_efficiency``: with data-parallel attention and experts spread over the
       GPUs, the share of the balanced per-GPU time achieved: every GPU waits at the
       dispatch/combine all-to-all for the one with the most tokens and hottest experts.

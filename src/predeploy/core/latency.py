@@ -27,9 +27,11 @@ all-to-all for the slowest), the all-reduces are the dispatch/combine all-to-all
 ``core.roofline.step_shape`` and ``D × t_seq`` counts one GPU's ``1/tp`` of the sequences.
 
 Linear layers and attention are separate kernels, so their times add; inside each the
-memory and compute times overlap (the soft maximum). The step never beats the physical
-floor of reading its bytes at peak bandwidth, because every efficiency is ≤ 1 and the soft
-maximum is ≥ the maximum.
+memory and compute times overlap (the soft maximum, ``(a^n + b^n)^(1/n)``). The linear
+layers' corner is :data:`LINEAR_OVERLAP_EXPONENT`, the sharpness that fits measured GEMM
+kernels best; attention's is the fitted ``overlap_exponent``. The step never beats the
+physical floor of reading its bytes at peak bandwidth, because every efficiency is ≤ 1 and
+the soft maximum is ≥ the maximum.
 """
 
 from __future__ import annotations
@@ -284,7 +286,7 @@ class StepCoefficients(Generic[N]):
         if self.moe:
             t_memory = t_memory + touched_experts(self, tokens) * self.expert_s
         t_compute = self.token_flop_s * tokens + self.head_flop_s * d
-        t_linear = _soft_max(t_memory, t_compute, self.n, self.inv_n)
+        t_linear = _soft_max(t_memory, t_compute, LINEAR_OVERLAP_EXPONENT, _LINEAR_INV_N)
         all_pairs = prefill_attn_tokens / pp
         pairs, attended = all_pairs, kv
         if self.sparse:
@@ -311,6 +313,18 @@ class StepCoefficients(Generic[N]):
         )
         return np.asarray(pp * stage + self.fixed_s + decode_seqs * self.seq_s)
 
+
+#: Sharpness ``n`` of the linear layers' roofline corner: their time is
+#: ``(t_memory^n + t_compute^n)^(1/n)``, √2 = 1.41× the larger term where the two are equal.
+#: Source: the GEMM kernels AIConfigurator measured (aiconfigurator-core 0.12.0,
+#: ``gemm_perf.parquet``; ``bench/kernel_check.py``, "Roofline corner"): fitting
+#: ``c + softmax_n(bytes / (HBM·η_b), FLOPs / (peak·η_c))`` to TensorRT-LLM's GEMMs of M 8-4,096
+#: whose weights stream from HBM, the best ``n`` is 2 for A100 BF16 and H100/H200 FP8, 3 for
+#: H100/H200 BF16 and 1.5 for L40S, and ``n`` = 2 is within 0.004 of every group's best
+#: log-RMS (the fitted 1.24 was up to 0.039 worse: 0.108 against 0.069 on H100 BF16). The
+#: fitted ``overlap_exponent`` stays attention's corner.
+LINEAR_OVERLAP_EXPONENT = 2.0
+_LINEAR_INV_N = 1.0 / LINEAR_OVERLAP_EXPONENT
 
 #: Per-GPU width (intermediate columns) of one routed expert's slice at which
 #: ``moe_compute_efficiency`` holds: DeepSeek-V3's 2,048, the fine-grained MoE layout most of
@@ -474,7 +488,7 @@ class RooflineStepCost:
         n = c.n
         t_memory = c.dense_s + _touched_experts(c, tokens) * c.expert_s
         t_compute = c.token_flop_s * tokens + c.head_flop_s * d
-        t_linear = _smooth_max(t_memory, t_compute, n, c.inv_n)
+        t_linear = _smooth_max(t_memory, t_compute, LINEAR_OVERLAP_EXPONENT, _LINEAR_INV_N)
         pairs = prefill_attn_tokens / pp
         share = c.window_share
         if share:
@@ -510,7 +524,7 @@ class RooflineStepCost:
         d = decode_seqs / pp
         t_memory = c.dense_s + _touched_experts(c, d) * c.expert_s
         t_compute = (c.token_flop_s + c.head_flop_s) * d
-        t_linear = _smooth_max(t_memory, t_compute, n, inv_n)
+        t_linear = _smooth_max(t_memory, t_compute, LINEAR_OVERLAP_EXPONENT, _LINEAR_INV_N)
         kv = decode_kv_tokens / pp
         if c.sparse_tokens:
             attended = np.minimum(kv, d * c.sparse_tokens)

@@ -478,8 +478,11 @@ def test_the_simulated_overlap_scheduler_delays_replies_like_the_analytic_mode()
     analytic = predict(_overlapped(None), PARAMS).metrics
     assert late.ttft_ms.p50 is not None and eager.ttft_ms.p50 is not None
     assert eager.tpot_ms.mean is not None and analytic.ttft_ms.p50 is not None
-    # Same requests, same steps: each reply goes out when the following step ends.
-    assert late.ttft_ms.p50 - eager.ttft_ms.p50 == pytest.approx(eager.tpot_ms.mean, rel=0.25)
+    # Same requests, same steps: each reply goes out when the following step ends, a step at
+    # least as long as the mean decode gap (it often prefills the prompts that arrived
+    # meanwhile), well short of two.
+    delay = late.ttft_ms.p50 - eager.ttft_ms.p50
+    assert 0.9 * eager.tpot_ms.mean <= delay <= 1.5 * eager.tpot_ms.mean
     assert late.tpot_ms.p50 == pytest.approx(eager.tpot_ms.p50, rel=0.02)
     assert analytic.ttft_ms.p50 == pytest.approx(late.ttft_ms.p50, rel=0.15)
 

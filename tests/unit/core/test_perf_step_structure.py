@@ -22,6 +22,7 @@ from tests.perf_fixtures import (
 )
 
 from predeploy.core.latency import (
+    LINEAR_OVERLAP_EXPONENT,
     EfficiencyParams,
     RooflineStepCost,
     StepCoefficients,
@@ -345,7 +346,9 @@ def _formula(cost: RooflineStepCost, p: float, a: float, d: float, k: float) -> 
     ) / (hw.gemm_flops_per_s * eff.compute_efficiency) + shape.expert_flops_per_token * tokens / (
         hw.gemm_flops_per_s * expert_gemm_efficiency(eff.moe_compute_efficiency, shape.expert_width)
     )
-    t_linear = smooth_max((shape.dense_bytes + experts * shape.expert_bytes) / hbm, t_gemm, n)
+    t_linear = smooth_max(
+        (shape.dense_bytes + experts * shape.expert_bytes) / hbm, t_gemm, LINEAR_OVERLAP_EXPONENT
+    )
     window = shape.kv_window_bytes_per_context_token
     share = window / (shape.kv_bytes_per_context_token + window)
     all_pairs = a / pp

@@ -108,3 +108,33 @@ def test_attention_collections_are_found_by_their_own_pattern(kc: ModuleType) ->
         f"{root}/0.5.9/context_attention_perf.parquet",
     ]
     assert kc.newest_collections(names, kc.ATTENTION_PATH) == [("H200", "sglang", names[0])]
+
+
+def test_the_roofline_corner_of_synthetic_gemms_is_recovered(kc: ModuleType) -> None:
+    # GEMMs timed exactly as (t_mem³ + t_compute³)^⅓ at 80 % of H100's HBM and 60 % of its
+    # BF16 peak, plus 4 µs: the table's best corner is 3; kernels outside its filter (vLLM's,
+    # a small weight, an M past the ridge band) are left out.
+    hw = kc.hardware_rates(_gpus(kc)["H100-SXM"], kc.Precision.BF16, 1)
+    n = k = 8192
+
+    def timed(m: int) -> float:
+        memory = (n * k * 2.0 + m * k * 2.0 + 2.0 * m * n) / (hw.hbm_bytes_per_s * 0.8)
+        compute = 2.0 * m * n * k / (hw.gemm_flops_per_s * 0.6)
+        return 4e-6 + float(kc.smooth_max(memory, compute, 3.0))
+
+    kernels = [
+        kc.Kernel("H100-SXM", "trtllm", "1.3.0rc20", "bfloat16", m, n, k, timed(m))
+        for m in (8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096)
+    ]
+    left_out = [
+        kc.Kernel("H100-SXM", "vllm", "0.24.0", "bfloat16", 256, n, k, 1.0),
+        kc.Kernel("H100-SXM", "trtllm", "1.3.0rc20", "bfloat16", 256, 1024, 1024, 1.0),
+        kc.Kernel("H100-SXM", "trtllm", "1.3.0rc20", "bfloat16", 8192, n, k, 1.0),
+    ]
+    lines = kc.corner_table(kernels + left_out, _gpus(kc))
+    [row] = lines[2:]
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[:3] == ["H100-SXM", "bfloat16", "10"]
+    rms = dict(zip(kc.CORNER_EXPONENTS, map(float, cells[3:-1]), strict=True))
+    assert cells[-1] == "3" and rms[3.0] == pytest.approx(0.0, abs=1e-9)
+    assert rms[1.24] > 0.05

@@ -322,8 +322,7 @@ class StepCoefficients(Generic[N]):
 #: whose weights stream from HBM, the best ``n`` is 2 for A100 BF16 and H100/H200 FP8, 3 for
 #: H100/H200 BF16 and 1.5 for L40S, and ``n`` = 2 is within 0.004 of every group's best
 #: log-RMS (1.24, the corner fitted until session 34, is up to 0.039 worse: 0.108 against 0.069
-#: on H100 BF16). The
-#: fitted ``overlap_exponent`` stays attention's corner.
+#: on H100 BF16). The fitted ``overlap_exponent`` stays attention's corner.
 LINEAR_OVERLAP_EXPONENT = 2.0
 _LINEAR_INV_N = 1.0 / LINEAR_OVERLAP_EXPONENT
 

@@ -138,7 +138,9 @@ class StepCoefficients(Generic[N]):
     ``graph_bs`` sequences (the largest captured CUDA graph); ``fixed_s`` the pipeline hops plus the
     step overhead; ``seq_s`` per decoding sequence. ``keep`` is ``1 − k/E``: an expert's
     chance to be missed by one token; ``spread`` the busiest expert group's excess
-    (``StepShape.expert_spread``, 0 unless the experts are spread over groups).
+    (``StepShape.expert_spread``, 0 unless the experts are spread over groups). ``n`` and
+    ``inv_n`` are the attention term's roofline corner (the fitted ``overlap_exponent``; the
+    linear layers' is :data:`LINEAR_OVERLAP_EXPONENT`).
     """
 
     pp: N

@@ -21,7 +21,7 @@ from predeploy.core.engine_args import (
 from predeploy.core.engines import default_kv_cache_dtype, engine_profile, vllm_batch_defaults
 from predeploy.core.errors import InputError, PredeployError
 from predeploy.core.memory import smallest_fitting_tp
-from predeploy.core.mlperf_harness import published_engine_args
+from predeploy.core.published_harness import published_engine_args
 from predeploy.core.sglang_defaults import sglang_defaults, sglang_uses_legacy_rule
 from predeploy.core.types import (
     BenchmarkRecord,

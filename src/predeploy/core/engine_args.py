@@ -27,7 +27,7 @@ from typing import Literal
 from predeploy.core.errors import InputError
 from predeploy.core.types import Engine, EngineSettings, KvCacheDtype, ModelArchitecture
 
-ValueKind = Literal["int", "fraction", "kv_dtype", "switch", "budget", "backend"]
+ValueKind = Literal["int", "fraction", "kv_dtype", "switch", "budget", "backend", "policy"]
 
 #: Flag name (dashes, lower case) → (``EngineSettings`` field, kind of value). ``switch`` flags
 #: take no value and set the field to the given boolean; ``budget`` is SGLang's
@@ -60,6 +60,10 @@ SETTING_FLAGS: dict[str, tuple[str, ValueKind]] = {
     "kv-cache-free-gpu-mem-fraction": ("free_memory_fraction", "fraction"),
     "free-gpu-memory-fraction": ("free_memory_fraction", "fraction"),
     "moe-expert-parallel-size": ("expert_parallel_size", "int"),
+    # Capacity scheduler (gptManagerBenchmark ``--scheduler_policy``, LLM API
+    # ``capacity_scheduler_policy``): whether admission reserves the whole context.
+    "scheduler-policy": ("reserve_full_context", "policy"),
+    "capacity-scheduler-policy": ("reserve_full_context", "policy"),
     # ``--backend tensorrt`` runs TensorRT engines on the C++ executor: no overlap scheduler
     # (a feature of the PyTorch backend, the default since 1.0).
     "backend": ("overlap_scheduling", "backend"),
@@ -69,6 +73,13 @@ SETTING_FLAGS: dict[str, tuple[str, ValueKind]] = {
 #: are skipped: ``-tp``/``-pp`` are the scenario's own fields, and a value such as ``-1`` must
 #: stay a value.
 SHORT_FLAGS: dict[str, str] = {"dp": "data-parallel-size"}
+
+#: TensorRT-LLM capacity-scheduler policies → whether admission reserves KV for the whole
+#: prompt + output (``GUARANTEED_NO_EVICT``) or admits while blocks are free and pauses requests
+#: when the cache fills (``MAX_UTILIZATION``, like vLLM's preemption). ``STATIC_BATCH`` (admit
+#: only into an empty batch) is not modelled: listed in ``unmodelled``, the reservation kept.
+SCHEDULER_POLICIES: dict[str, bool] = {"guaranteed_no_evict": True, "max_utilization": False}
+UNMODELLED_SCHEDULER_POLICIES = frozenset({"static_batch"})
 
 #: ``trtllm-serve``/``trtllm-bench --backend`` values that run TensorRT engines.
 TRTLLM_ENGINE_BACKENDS = frozenset({"tensorrt", "trt"})
@@ -219,6 +230,19 @@ def parse_engine_args(text: str) -> EngineSettings:
             if kind == "backend":
                 if raw.lower() in TRTLLM_ENGINE_BACKENDS:
                     fields[field] = False
+                continue
+            if kind == "policy":
+                policy = raw.lower()
+                if policy in UNMODELLED_SCHEDULER_POLICIES:
+                    unmodelled.append(f"--{name} {policy}")
+                elif policy in SCHEDULER_POLICIES:
+                    fields[field] = SCHEDULER_POLICIES[policy]
+                else:
+                    known = ", ".join(sorted({*SCHEDULER_POLICIES, *UNMODELLED_SCHEDULER_POLICIES}))
+                    raise InputError(
+                        f"engine_args: --{name} {raw!r} is not a capacity-scheduler policy "
+                        f"(valid: {known})"
+                    )
                 continue
             typed = _value(name, kind, raw)
             if typed is None:

@@ -13,8 +13,9 @@ gives at the same load (the MI325X Interactive yaml alone runs vLLM's V1 engine:
 chunked prefill). The fit still gives the harness its own time per layer of an eager or
 prefill step (``core.calibration_problem.HARNESS_SHIFTS``): it runs AMD's own vLLM build.
 
-:func:`published_engine_args` gives the command line equivalent to a submission's yaml, so a case
-without its own ``engine_args`` is predicted (and fitted) with them. The table covers vLLM on
+:func:`~predeploy.core.published_harness.published_engine_args` gives the command line equivalent
+to a submission's yaml, so a case without its own ``engine_args`` is predicted (and fitted) with
+them. The table covers vLLM on
 MI300X and MI325X for Llama 2 70B and Mixtral 8x7B, the benchmarks and GPUs AMD's v5.1 code has
 yamls for. Submitters whose yaml is not transcribed here (AMD's own Llama 2 Server yaml, Dell,
 MangoBoost's vLLM-based platform) are read with the same yaml, an assumption; the imported
@@ -39,10 +40,12 @@ _REPO = (
 
 
 class HarnessConfig(NamedTuple):
-    """One yaml's engine settings as a vLLM command line, and where the yaml is."""
+    """A published method's engine settings as a command line, where it is published, and its
+    name (for a record's provenance)."""
 
     engine_args: str
     source_url: str
+    name: str = "AMD's MLPerf harness configuration"
 
 
 def _llama(steps: int, seqs: int, tokens: int, memory: float, chunked: bool = False) -> str:
@@ -120,10 +123,3 @@ def amd_harness_config(scenario: CaseScenario) -> HarnessConfig | None:
         benchmark = benchmark.removesuffix(suffix)
     return AMD_HARNESS_CONFIGS.get((benchmark, scenario.mlperf_scenario or "", scenario.gpu))
 
-
-def published_engine_args(scenario: CaseScenario) -> str | None:
-    """The engine command line a case ran with: its own, else the AMD harness's published one."""
-    if scenario.engine_args:
-        return scenario.engine_args
-    config = amd_harness_config(scenario)
-    return config.engine_args if config else None

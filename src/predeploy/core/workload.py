@@ -300,7 +300,9 @@ def prepare(scenario: ServingScenario) -> PreparedScenario:
         separate_prefill_batches=profile.separate_prefill_batches
         if stated.separate_prefill_batches is None
         else stated.separate_prefill_batches,
-        reserve_full_context=profile.reserve_full_context,
+        reserve_full_context=profile.reserve_full_context
+        if stated.reserve_full_context is None
+        else stated.reserve_full_context,
         # A static batch is timed by the engine's batch benchmark, which runs no serving loop.
         overlap_scheduling=load.kind != "static_batch"
         and (

@@ -86,11 +86,38 @@ def test_nothing_stated_changes_nothing() -> None:
         ("vllm serve m --kv-cache-dtype int3", "--kv-cache-dtype 'int3' is not a KV-cache"),
         ("vllm serve m --max-num-batched-tokens", "--max-num-batched-tokens needs a value"),
         ("vllm serve 'unclosed", "cannot split"),
+        ("m --scheduler_policy fifo", "--scheduler-policy 'fifo' is not a capacity-scheduler"),
     ],
 )
 def test_bad_values_name_the_flag(args: str, message: str) -> None:
     with pytest.raises(InputError, match="engine_args: .*" + re.escape(message)):
         parse_engine_args(args)
+
+
+@pytest.mark.parametrize(
+    ("args", "reserve", "unmodelled"),
+    [
+        ("gptManagerBenchmark --scheduler_policy max_utilization", False, ()),
+        ("gptManagerBenchmark --scheduler_policy=guaranteed_no_evict", True, ()),
+        ("m --capacity_scheduler_policy MAX_UTILIZATION", False, ()),
+        ("m --scheduler_policy static_batch", None, ("--scheduler-policy static_batch",)),
+    ],
+)
+def test_the_capacity_scheduler_policy_says_whether_admission_reserves_the_context(
+    args: str, reserve: bool | None, unmodelled: tuple[str, ...]
+) -> None:
+    settings = parse_engine_args(args)
+    assert settings.reserve_full_context is reserve and settings.unmodelled == unmodelled
+
+
+def test_a_max_utilization_trtllm_run_grows_its_kv_instead_of_reserving_it() -> None:
+    catalog = InMemoryCatalog(gpus=[h100()])
+    case = _case("trtllm-serve m")
+    case["scenario"]["engine"] = "trtllm"  # type: ignore[index]
+    default = prepare(scenario_from_case(parse_case(case), catalog))
+    case["scenario"]["engine_args"] = "trtllm-serve m --scheduler_policy max_utilization"  # type: ignore[index]
+    growing = prepare(scenario_from_case(parse_case(case), catalog))
+    assert default.reserve_full_context is True and growing.reserve_full_context is False
 
 
 def _case(engine_args: str | None) -> dict[str, object]:

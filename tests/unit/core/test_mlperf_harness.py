@@ -12,11 +12,8 @@ from predeploy.core.benchmarks import scenario_from_case
 from predeploy.core.cases import parse_case
 from predeploy.core.catalog import InMemoryCatalog
 from predeploy.core.engine_args import parse_engine_args
-from predeploy.core.mlperf_harness import (
-    AMD_HARNESS_CONFIGS,
-    amd_harness_config,
-    published_engine_args,
-)
+from predeploy.core.mlperf_harness import AMD_HARNESS_CONFIGS, amd_harness_config
+from predeploy.core.published_harness import published_engine_args
 from predeploy.core.types import Harness
 
 CITED_COMMIT = "965182b03376a00fcae415c54e560e1c83937932"
@@ -101,3 +98,4 @@ def test_an_amd_server_case_is_predicted_with_the_harness_settings() -> None:
         1024,
     )
     assert settings.cuda_graph_max_batch == 0  # --enforce-eager
+

@@ -104,6 +104,10 @@ class EngineSettings(FrozenModel):
     ``--enable-dp-attention`` split the attention of the ``tp`` GPUs (no more GPUs).
     ``stream_interval``: tokens per streamed chunk (vLLM and SGLang ``--stream-interval``; the
     first token is sent at once): a client sees one inter-chunk gap per this many tokens.
+    ``reserve_full_context``: admission reserves KV for the whole prompt + output (TensorRT-LLM's
+    ``GUARANTEED_NO_EVICT`` capacity scheduler, its default) rather than growing it and
+    pausing requests when the cache fills (``MAX_UTILIZATION``; ``--scheduler_policy`` of
+    ``gptManagerBenchmark``, ``capacity_scheduler_policy`` of the LLM API).
     ``unmodelled``: stated flags that change performance in ways the model does not represent
     (speculative decoding, attention backends, ...), so a prediction can say what it did not
     account for.
@@ -123,4 +127,5 @@ class EngineSettings(FrozenModel):
     expert_parallel_size: PositiveInt | None = None
     data_parallel_size: PositiveInt | None = None
     stream_interval: PositiveInt | None = None
+    reserve_full_context: bool | None = None
     unmodelled: tuple[str, ...] = ()

@@ -4,9 +4,10 @@ A case is ``{id, source, source_key, source_url, scenario, expected, notes, conv
 constraints}``; it becomes a :class:`BenchmarkRecord` whose metrics are ``expected`` (measured
 values, kind ``measured``) and whose provenance notes keep what the record has no field for: the
 case notes, the source's own labels (model, GPU, engine, precision, MLPerf system), latency
-constraints and unit conversions. An MLPerf vLLM run on AMD's harness that states no command line
-gets, as ``engine_args``, the one the harness's published yaml states (``core.mlperf_harness``),
-with the yaml named in the notes. ``tools/build_benchmark_seed.py`` builds the shipped seed with
+constraints and unit conversions. A case that states no command line but whose source publishes
+its method (an MLPerf vLLM run on AMD's harness, a TensorRT-LLM 0.10 performance-overview entry)
+gets, as ``engine_args``, the one that method states (``core.published_harness``), with the
+method named in the notes. ``tools/build_benchmark_seed.py`` builds the shipped seed with
 this same function, so importing the shared file reproduces the seed's records.
 """
 
@@ -19,7 +20,7 @@ from pydantic import ValidationError
 
 from predeploy.core.cases import parse_case
 from predeploy.core.errors import InputError, describe_validation_error
-from predeploy.core.mlperf_harness import amd_harness_config
+from predeploy.core.published_harness import published_harness_config
 from predeploy.core.types import BenchmarkRecord, FactKind, Provenance
 from predeploy.kb.importers.problems import ImportFileError
 
@@ -68,10 +69,10 @@ def record_from_case(obj: dict[str, Any], file: str, line: int) -> BenchmarkReco
         notes.append(f"latency constraints: {json.dumps(case.constraints, sort_keys=True)}")
     notes += [f"{m} converted: {how}" for m, how in sorted((case.conversions or {}).items())]
     engine_args = scenario.engine_args
-    harness = None if engine_args else amd_harness_config(scenario)
+    harness = None if engine_args else published_harness_config(scenario)
     if harness is not None:
         engine_args = harness.engine_args
-        notes.append(f"engine_args: AMD's MLPerf harness configuration {harness.source_url}")
+        notes.append(f"engine_args: {harness.name} {harness.source_url}")
     values = {
         "id": case.id,
         "model": scenario.model,

@@ -143,3 +143,16 @@ def test_an_amd_mlperf_case_gets_its_harness_settings_with_their_source(tmp_path
     stated = {**scenario, "engine_args": "vllm serve m --max-num-seqs 64"}
     own = read_benchmark_file(_write(tmp_path, [{**CASE, "scenario": stated}]), names).records[0]
     assert own.engine_args == "vllm serve m --max-num-seqs 64"
+
+
+def test_a_trtllm_0_10_throughput_case_gets_the_published_method(tmp_path: Path) -> None:
+    scenario = {
+        **CASE["scenario"], "engine": "trtllm", "engine_version": "0.10.0",
+        "load": {"kind": "max_throughput", "num_prompts": 2000},
+    }
+    record = read_benchmark_file(_write(tmp_path, [{**CASE, "scenario": scenario}]), NAMES)
+    args = record.records[0].engine_args
+    assert args is not None and "--scheduler_policy max_utilization" in args
+    assert "performance overview (revision 'generated using version 0.10.0')" in (
+        record.records[0].provenance.notes or ""
+    )

@@ -49,7 +49,7 @@ from pathlib import Path
 from predeploy.core.cases import CalibrationCase
 from predeploy.core.catalog import Catalog
 from predeploy.core.efficiency import ParameterSet
-from predeploy.core.scoring import Score, family, render, score
+from predeploy.core.scoring import Score, Stats, family, render, score
 from predeploy.services.perf import (
     cases_from_lines,
     default_catalog,
@@ -107,11 +107,54 @@ def main() -> int:
     parser.add_argument("--cases", type=Path, nargs="+", default=list(DEFAULT_CASES))
     parser.add_argument("--details", action="store_true", help="splits by engine, load, source")
     parser.add_argument("--by", action="store_true", help="predicted/measured by group")
+    parser.add_argument(
+        "--by-page", action="store_true", help="a markdown row per (page, engine) of a source"
+    )
     args = parser.parse_args()
     catalog, params = default_catalog(), load_parameters()
     for path in args.cases:
-        report(path, catalog, params, details=args.details, by=args.by)
+        report(path, catalog, params, details=args.details, by=args.by, by_page=args.by_page)
     return 0
+
+
+def page_of(case: CalibrationCase) -> str:
+    """The page a case comes from: its source URL's path below ``performance-lab/`` (GPUStack)
+    without ``.md``, else its source key."""
+    url = case.source_url or ""
+    marker = "performance-lab/"
+    if marker in url:
+        return url.split(marker, 1)[1].removesuffix(".md")
+    return case.source_key
+
+
+def _cell(stats: Stats) -> str:
+    return "–" if stats.median_ape is None else f"{100 * stats.median_ape:.1f} %"
+
+
+def page_rows(cases: list[CalibrationCase], predictions: dict[str, dict[str, object]]) -> str:
+    """A markdown table: per (page, engine) the cases, values, overall and per-family median
+    APE and the share within 25 %, then all pages together."""
+    groups: dict[tuple[str, str], list[CalibrationCase]] = defaultdict(list)
+    for case in cases:
+        groups[(page_of(case), case.scenario.engine.value)].append(case)
+    lines = [
+        "| page | engine | cases | values | overall | throughput | TTFT | ITL/TPOT | E2E "
+        "| within 25 % |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    everything = [((page, engine), group) for (page, engine), group in sorted(groups.items())]
+    everything.append((("**all**", ""), cases))
+    for (page, engine), group in everything:
+        scored = score([c.scored() for c in group], predictions)
+        fam = scored.by_family
+        share = scored.overall.within_25
+        lines.append(
+            f"| {page} | {engine} | {len(group)} | {scored.overall.count:,} "
+            f"| {_cell(scored.overall)} | {_cell(fam['throughput'])} | {_cell(fam['ttft'])} "
+            f"| {_cell(fam['itl_tpot'])} | {_cell(fam['e2e'])} "
+            f"| {'–' if share is None else f'{100 * share:.1f} %'} |"
+        )
+    return "\n".join(lines)
 
 
 def source_median_line(scored: Score) -> str:
@@ -128,7 +171,15 @@ def source_median_line(scored: Score) -> str:
     return f"  median of the {len(errors)} sources' overall errors: {100 * middle:.1f}%"
 
 
-def report(path: Path, catalog: Catalog, params: ParameterSet, *, details: bool, by: bool) -> None:
+def report(
+    path: Path,
+    catalog: Catalog,
+    params: ParameterSet,
+    *,
+    details: bool,
+    by: bool,
+    by_page: bool = False,
+) -> None:
     """Score the shipped parameters on one file of never-fitted cases (and on its current-engine
     and early-DeepSeek groups when it has both)."""
     lines = [t for t in path.read_text().splitlines() if t.strip()]
@@ -146,6 +197,8 @@ def report(path: Path, catalog: Catalog, params: ParameterSet, *, details: bool,
             scored = score([c.scored() for c in group], predictions)
             print(render(scored, splits=False))
             print(source_median_line(scored))
+    if by_page:
+        print(page_rows(cases, predictions))
     if by:
         for grouping, groups in ratios(cases, predictions).items():
             print(f"\npredicted / measured by {grouping} (median, count)")

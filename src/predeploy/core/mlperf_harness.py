@@ -15,11 +15,10 @@ prefill step (``core.calibration_problem.HARNESS_SHIFTS``): it runs AMD's own vL
 
 :func:`~predeploy.core.published_harness.published_engine_args` gives the command line equivalent
 to a submission's yaml, so a case without its own ``engine_args`` is predicted (and fitted) with
-them. The table covers vLLM on
-MI300X and MI325X for Llama 2 70B and Mixtral 8x7B, the benchmarks and GPUs AMD's v5.1 code has
-yamls for. Submitters whose yaml is not transcribed here (AMD's own Llama 2 Server yaml, Dell,
-MangoBoost's vLLM-based platform) are read with the same yaml, an assumption; the imported
-record's provenance names the yaml used.
+them. The table covers vLLM on MI300X and MI325X for Llama 2 70B and Mixtral 8x7B, the benchmarks
+and GPUs AMD's v5.1 code has yamls for. Submitters whose yaml is not transcribed here (AMD's own
+Llama 2 Server yaml, Dell, MangoBoost's vLLM-based platform) are read with the same yaml, an
+assumption; the imported record's provenance names the yaml used.
 
 Not represented: the harness's own admission rule (``VLLM_LLAMA2_MLPERF_SCHED``: prefill
 held back until 8-13 prompts wait while the decode batch is above a target), whose code is in

@@ -38,6 +38,7 @@ import numpy as np
 
 from predeploy.core.fluid_decode import (
     MAX_OUTPUT_FACTOR,
+    budget_run_s,
     closed_loop_tail_s,
     drain_end_s,
     first_wave,
@@ -139,7 +140,13 @@ def _requests_per_s(
     finite = np.isfinite(inp.num_prompts)
     finite_run = (kind == BURST) | ((kind == MAX_THROUGHPUT) & finite)
     last_finish = drain_end_s(
-        inp, ttft, op.decode_steps, tail_step_s(op), op.num_prompts, finite_run
+        inp,
+        ttft,
+        op.decode_steps,
+        tail_step_s(op),
+        op.num_prompts,
+        finite_run,
+        budget_run_s(inp, op, finite_run),
     )
     rps_burst = op.num_prompts / np.maximum(last_finish, 1e-9)
     steady_closed = np.where(

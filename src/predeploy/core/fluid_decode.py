@@ -87,6 +87,13 @@ mean, and the TPOT and throughput, are unchanged.
 
 **Drain tail.** A finite run ends with its longest request (:func:`drain_end_s`; a closed
 loop's, :func:`closed_loop_tail_s`).
+
+**A run the token budget paces.** On an engine whose token budget ``M`` counts decode tokens
+too (chunked prefill into decode steps: vLLM, TensorRT-LLM), a finite run of ``N`` requests
+in several waves is a pipeline of budget-full steps, not a train of waves: it ramps up while
+the first prompts are prefilled into a still small decode batch, runs full steps of
+``M − B`` prompt tokens and ``B`` decodes, and drains over the last ``O − 1`` steps
+(:func:`budget_run_s`).
 """
 
 from __future__ import annotations
@@ -533,6 +540,84 @@ def _drain_decode_quantiles(
     return np.asarray(np.minimum(decode, st.t_dec), dtype=float)
 
 
+#: Share of the token budget's batch limit ``M·O/(I + O)`` at or above which a run's batch is
+#: the budget's (:func:`budget_run_s`); below, the slots or the KV cache bound it.
+BUDGET_BOUND_SHARE = 0.99
+
+
+def budget_run_s(inp: FluidInputs, op: OperatingPoint, finite_run: np.ndarray) -> np.ndarray:
+    """Seconds a finite run of ``N`` requests in several waves takes to produce every request's
+    mean output where the token budget ``M`` paces it (chunked prefill into the decode steps,
+    the budget counting decode tokens: vLLM, TensorRT-LLM); NaN elsewhere.
+
+    Where the budget bounds the running batch ``B`` (``B = M·O/(I + O)``, below the slots and
+    the KV cache), such a run is a pipeline of steps that each carry ``M`` tokens, not waves
+    one slot time apart: every prompt is admitted as soon as the budget has room. With ``I``
+    the prompt and ``O`` the output:
+
+    * **Ramp.** The first prompts are prefilled into a decode batch that grows from 0 to
+      ``B``: with ``d`` decoding, a step takes ``(M − d)/I`` prompts, so ``d`` reaches ``B``
+      after ``n_r = I·ln(M/(M − B))`` steps. A step's time along the way is interpolated
+      linearly between the prompt-only step ``A = t(M, 0)`` and the full step at ``B``
+      (``t_full``): ``t(d) = A + C·d``, ``C = (t_full − A)/B``, so the ramp takes
+      ``I·((A + C·M)·ln(M/(M − B)) − C·B)``.
+    * **Full steps.** Of the run's ``N·(I + O − 1)`` budget tokens (prompts, and every output
+      token but the one a prefill step yields), the ramp and the drain leave the rest to
+      steps of ``M − B`` prompt tokens and ``B`` decodes, each taking ``t_full``.
+    * **Drain.** Once the last prompt is in, the batch empties over ``O − 1`` steps as its
+      requests, at every stage of their outputs, finish: on average half the batch, priced
+      at ``t(0, B/2)``, carrying ``B·(O − 1)/2`` decode tokens.
+
+    No faster than the API server admits ``N`` prompts, plus a served request's overhead.
+    Against this package's simulation, which runs the same schedule step by step, for
+    TensorRT-LLM 0.10's published runs (2,000 requests, ``M`` = 2,048; 128/128 tokens, 62
+    configurations): the run's throughput was 0.6× the simulated with the waves, and is within
+    5 % with this pipeline."""
+    budget_tokens = inp.max_num_batched_tokens
+    batch = op.batch
+    prompt = op.prompt
+    room = budget_tokens - batch
+    # The budget, not the slots or the KV cache, must be what bounds the batch (B_max's
+    # token limit ``M·O/(I + O)``): a batch the slots bound refills only as its requests
+    # finish, in waves.
+    out_tokens = np.maximum(inp.output_tokens, 1.0)
+    token_limit = budget_tokens * out_tokens / (prompt + out_tokens)
+    applicable = (
+        finite_run
+        & np.asarray(inp.chunked_prefill, dtype=bool)
+        & ~np.asarray(inp.separate_prefill_batches, dtype=bool)
+        & (op.waves > 1.0)
+        & (room >= 1.0)
+        & (batch >= BUDGET_BOUND_SHARE * token_limit)
+    )
+    out = np.full_like(batch, np.nan)
+    if not applicable.any():
+        return out
+    st = op.steady
+    zero = np.zeros_like(batch)
+    half = 0.5 * batch
+    context = decode_context(prompt, inp.output_tokens)
+    prompt_only, half_decode = steps_s(
+        inp,
+        (budget_tokens, budget_tokens * prompt / 2.0, zero, zero),
+        (zero, zero, half, half * context),
+    )
+    t_full = st.full_prefill_s_per_token * st.budget
+    slope = (t_full - prompt_only) / np.maximum(batch, 1.0)
+    log_room = np.log(budget_tokens / np.maximum(room, 1.0))
+    ramp_steps = prompt * log_room
+    ramp_s = prompt * ((prompt_only + slope * budget_tokens) * log_room - slope * batch)
+    decode_steps = np.maximum(inp.output_tokens - 1.0, 0.0)
+    drain_tokens = half * decode_steps
+    total_tokens = op.num_prompts * (prompt + decode_steps)
+    full_tokens = np.maximum(total_tokens - ramp_steps * budget_tokens - drain_tokens, 0.0)
+    full_s = full_tokens / np.maximum(st.budget + batch, 1.0) * t_full
+    run_s = ramp_s + full_s + decode_steps * half_decode
+    # No faster than the API server admits the prompts; a served request's overhead once.
+    run_s = np.maximum(run_s, op.num_prompts * op.frontend_s) + op.overhead_s
+    return np.asarray(np.where(applicable, run_s, np.nan), dtype=float)
+
+
 def drain_end_s(
     inp: FluidInputs,
     ttft: np.ndarray,
@@ -540,6 +625,7 @@ def drain_end_s(
     t_mean: np.ndarray,
     n_prompts: np.ndarray,
     finite_run: np.ndarray,
+    paced_s: np.ndarray | None = None,
 ) -> np.ndarray:
     """When a finite run of ``N`` requests (burst, finite offline run) completes, seconds.
 
@@ -558,8 +644,12 @@ def drain_end_s(
     duration, so the drain tail lowers the measured throughput of variable-length bursts;
     fixed-length runs (CV 0) have ``O_max = O`` and end with the bulk. Only scenarios with
     ``finite_run`` set get the tail (the others' throughput does not use the run's end).
+    ``paced_s``: the bulk where the token budget paces the run (:func:`budget_run_s`; NaN
+    where it does not).
     """
     bulk = np.asarray(ttft.max(axis=1) + decode_steps * t_mean, dtype=float)
+    if paced_s is not None:
+        bulk = np.where(np.isnan(paced_s), bulk, paced_s)
     if not (finite_run & (inp.output_cv > 0.0)).any():
         return bulk
     quantile = 1.0 - 1.0 / (np.maximum(n_prompts, 1.0) + 1.0)
@@ -607,6 +697,7 @@ def closed_loop_tail_s(
 __all__ = [
     "MAX_OUTPUT_FACTOR",
     "FirstWave",
+    "budget_run_s",
     "closed_loop_tail_s",
     "drain_end_s",
     "first_wave",

@@ -1,12 +1,25 @@
-"""The open-loop TPOT count of prefill bursts (core.fluid_decode): stall units per count."""
+"""core.fluid_decode: the open-loop TPOT count of prefill bursts (stall units per count), and
+finite runs the token budget paces."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from tests.perf_fixtures import h100, llama_8b
 
-from predeploy.core.fluid_decode import _mean_keeping_theta, _stall_units
+from predeploy.core.fluid_decode import _mean_keeping_theta, _stall_units, budget_run_s
+from predeploy.core.fluid_load import operating_point
+from predeploy.core.perf import _efficiency
 from predeploy.core.poisson_counts import cluster_count_quantiles
+from predeploy.core.types import (
+    EngineSettings,
+    LoadSpec,
+    Precision,
+    ServingScenario,
+    TokenDistribution,
+)
+from predeploy.core.workload import EfficiencyArrays, prepare, stack
+from predeploy.services.perf import load_parameters
 
 #: A fine, even grid of probability levels (mid-points of 20,000 strata).
 LEVELS = (np.arange(20_000) + 0.5) / 20_000
@@ -43,3 +56,48 @@ def test_the_raised_count_keeps_the_mean_stall(theta: float, ratio: float) -> No
     assert _units(raised, ratio).mean() == pytest.approx(theta / (1 - ratio), rel=0.02)
     # Without the correction the single bursts' lost quarter shows.
     assert _units(theta, ratio).mean() < theta / (1 - ratio)
+
+
+def _paced(**changes: object) -> float:
+    """``budget_run_s`` of 2,000 fixed 128/128 requests at once on an H100 (budget 2,048)."""
+    fields: dict[str, object] = {
+        "model_id": "meta-llama/Llama-3.1-8B-Instruct",
+        "model": llama_8b(),
+        "gpu": h100(),
+        "precision": Precision.FP8,
+        "engine": "trtllm",
+        "prompt_tokens": TokenDistribution.fixed(128),
+        "output_tokens": TokenDistribution.fixed(128),
+        "load": LoadSpec(kind="max_throughput", num_prompts=2000),
+        "served_over_api": False,
+        "engine_settings": EngineSettings(max_num_seqs=2048, max_num_batched_tokens=2048),
+    }
+    scenario = ServingScenario.model_validate({**fields, **changes})
+    eff, _ = _efficiency(load_parameters(), scenario)
+    inp = stack([prepare(scenario)], EfficiencyArrays.from_params([eff]))
+    op = operating_point(inp)
+    return float(budget_run_s(inp, op, np.array([True]))[0])
+
+
+def test_a_run_the_budget_paces_is_timed_as_a_pipeline() -> None:
+    paced = _paced()
+    assert np.isfinite(paced) and paced > 0.0
+    # More prompts take longer; a bigger budget lets the same run through faster.
+    assert _paced(load={"kind": "max_throughput", "num_prompts": 4000}) > paced
+    bigger = {"max_num_seqs": 2048, "max_num_batched_tokens": 3072}
+    assert _paced(engine_settings=bigger) < paced
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        # The slots bound the batch (64 < the budget's 1,024): it refills in waves.
+        {"engine_settings": {"max_num_seqs": 64, "max_num_batched_tokens": 2048}},
+        # One wave: every request is admitted at once.
+        {"load": {"kind": "max_throughput", "num_prompts": 500}},
+        # Separate prefill batches (SGLang): the budget does not count decodes.
+        {"engine": "sglang"},
+    ],
+)
+def test_other_runs_keep_their_waves(changes: dict[str, object]) -> None:
+    assert np.isnan(_paced(**changes))

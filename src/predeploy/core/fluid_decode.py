@@ -541,7 +541,8 @@ def _drain_decode_quantiles(
 
 
 #: Share of the token budget's batch limit ``M·O/(I + O)`` at or above which a run's batch is
-#: the budget's (:func:`budget_run_s`); below, the slots or the KV cache bound it.
+#: the budget's (:func:`budget_run_s`); below, the slots or the KV cache bound it. A tolerance
+#: for rounding: a batch the budget bounds equals the limit.
 BUDGET_BOUND_SHARE = 0.99
 
 

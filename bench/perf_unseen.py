@@ -142,8 +142,7 @@ def page_rows(cases: list[CalibrationCase], predictions: dict[str, dict[str, obj
         "| within 25 % |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
-    everything = [((page, engine), group) for (page, engine), group in sorted(groups.items())]
-    everything.append((("**all**", ""), cases))
+    everything = [*sorted(groups.items()), (("**all**", ""), cases)]
     for (page, engine), group in everything:
         scored = score([c.scored() for c in group], predictions)
         fam = scored.by_family

@@ -14,7 +14,7 @@ from predeploy.core.catalog import InMemoryCatalog
 from predeploy.core.engine_args import parse_engine_args, served_checkpoint
 from predeploy.core.errors import InputError
 from predeploy.core.types import KvCacheDtype
-from predeploy.core.workload import prepare
+from predeploy.core.workload import PreparedScenario, prepare
 
 
 def test_vllm_flags_in_both_spellings() -> None:
@@ -110,16 +110,6 @@ def test_the_capacity_scheduler_policy_says_whether_admission_reserves_the_conte
     assert settings.reserve_full_context is reserve and settings.unmodelled == unmodelled
 
 
-def test_a_max_utilization_trtllm_run_grows_its_kv_instead_of_reserving_it() -> None:
-    catalog = InMemoryCatalog(gpus=[h100()])
-    case = _case("trtllm-serve m")
-    case["scenario"]["engine"] = "trtllm"  # type: ignore[index]
-    default = prepare(scenario_from_case(parse_case(case), catalog))
-    case["scenario"]["engine_args"] = "trtllm-serve m --scheduler_policy max_utilization"  # type: ignore[index]
-    growing = prepare(scenario_from_case(parse_case(case), catalog))
-    assert default.reserve_full_context is True and growing.reserve_full_context is False
-
-
 def _case(engine_args: str | None) -> dict[str, object]:
     scenario: dict[str, object] = {
         "model": "m/llama-8b", "model_config": LLAMA_8B_CONFIG, "precision": "bf16",
@@ -154,15 +144,24 @@ def test_a_case_is_predicted_with_the_settings_it_states() -> None:
     assert stated.kv_capacity_tokens < default.kv_capacity_tokens
 
 
-def test_a_share_of_free_memory_is_read_as_such() -> None:
-    catalog = InMemoryCatalog(gpus=[h100()])
-    case = _case("trtllm-serve m --kv_cache_free_gpu_memory_fraction 0.5")
+def _trtllm(engine_args: str) -> PreparedScenario:
+    """The ``_case`` burst on TensorRT-LLM with ``engine_args``, prepared."""
+    case = _case(engine_args)
     case["scenario"]["engine"] = "trtllm"  # type: ignore[index]
-    half = prepare(scenario_from_case(parse_case(case), catalog))
-    case["scenario"]["engine_args"] = "trtllm-serve m"  # type: ignore[index]
-    default = prepare(scenario_from_case(parse_case(case), catalog))
+    return prepare(scenario_from_case(parse_case(case), InMemoryCatalog(gpus=[h100()])))
+
+
+def test_a_share_of_free_memory_is_read_as_such() -> None:
+    half = _trtllm("trtllm-serve m --kv_cache_free_gpu_memory_fraction 0.5")
+    default = _trtllm("trtllm-serve m")
     # TensorRT-LLM's default is 0.9 of what the weights leave: 0.5 holds ~5/9 of the tokens.
     assert half.kv_capacity_tokens / default.kv_capacity_tokens == pytest.approx(5 / 9, rel=0.03)
+
+
+def test_a_max_utilization_trtllm_run_grows_its_kv_instead_of_reserving_it() -> None:
+    default = _trtllm("trtllm-serve m")
+    growing = _trtllm("trtllm-serve m --scheduler_policy max_utilization")
+    assert default.reserve_full_context is True and growing.reserve_full_context is False
 
 
 MIXTRAL_CONFIG = {

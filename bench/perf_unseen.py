@@ -28,13 +28,24 @@ by GPUStack's guidellm-based runner at constant rates of 1-16 requests/s and wit
 requests in flight (28 cases; TTFT, end-to-end latency and throughput: the runner's TPOT and
 ITL are left out, its printout puts them below one decode step).
 
+``bench/data/unseen_nim_cases.jsonl`` transcribes the two tables of NVIDIA's NIM LLM
+benchmarking guide (1.0.0, Performance page) that the search index shows with their headings:
+Llama 3.3 70B on 2× H100 in FP8 (NIM 1.8.0, TensorRT-LLM profile assumed), 5,000/500 and
+500/2,000 tokens at 1-250 clients, measured by AIPerf (10 cases; its "ITL" is per-request
+TPOT). ``bench/data/unseen_vultr_cases.jsonl`` transcribes Vultr's HGX B200 vLLM cookbook
+(concurrency-tuning page): Nemotron Super 49B FP8 on one B200 (vLLM 0.16) and MiniMax M2.5
+FP8 on four (vLLM 0.12) at 1-32 clients, 2,048/512 tokens (8 cases). Its Nemotron rows at 64
+clients and more are left out: the methodology sends about 50 prompts at every level, so those
+rows are bursts of 50 × 2,048 tokens, which need at least 2.2 s of prefill at the B200's dense
+FP8 peak, where the page's mean TTFT is 0.2-0.3 s (and alternates with 5.5 s).
+
 Every case is predicted with the shipped parameters exactly as ``predeploy predict`` does and
 scored with the calibration scorer: the closest thing here to the issue's "public measurements
 this project has not seen". ``--by`` adds the median predicted ÷ measured ratio per GPU,
 model, lengths and load.
 
 Usage: ``.venv/bin/python bench/perf_unseen.py [--cases PATH ...] [--details] [--by]`` (by
-default all four files, each scored on its own).
+default all six files, each scored on its own).
 """
 
 from __future__ import annotations
@@ -63,6 +74,8 @@ DEFAULT_CASES = (
     REPO / "bench" / "data" / "unseen_serving_cases.jsonl",
     REPO / "bench" / "data" / "unseen_gpustack_cases.jsonl",
     REPO / "bench" / "data" / "unseen_gpustack_guidellm_cases.jsonl",
+    REPO / "bench" / "data" / "unseen_nim_cases.jsonl",
+    REPO / "bench" / "data" / "unseen_vultr_cases.jsonl",
 )
 
 

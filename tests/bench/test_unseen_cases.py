@@ -20,6 +20,8 @@ TRTLLM_CASES = DATA / "unseen_trtllm_cases.jsonl"
 SERVING_CASES = DATA / "unseen_serving_cases.jsonl"
 GPUSTACK_CASES = DATA / "unseen_gpustack_cases.jsonl"
 GUIDELLM_CASES = DATA / "unseen_gpustack_guidellm_cases.jsonl"
+NIM_CASES = DATA / "unseen_nim_cases.jsonl"
+VULTR_CASES = DATA / "unseen_vultr_cases.jsonl"
 GPUSTACK_PAGES = "https://github.com/gpustack/gpustack/blob/"
 COMMIT = "258c7540c03517def55d9a5aadfa9288af474e1b"
 
@@ -79,6 +81,34 @@ def test_the_guidellm_cases_carry_their_model_config_and_no_client_tpot() -> Non
         assert not any(m.startswith(("tpot", "itl")) for m in case.expected)
 
 
+@pytest.mark.parametrize(
+    ("path", "source_key", "count"),
+    [(NIM_CASES, "nim-benchmarking-perf", 10), (VULTR_CASES, "vultr-b200-cookbook", 8)],
+    ids=["nim", "vultr"],
+)
+def test_every_concurrency_sweep_case_parses_with_its_provenance(
+    path: Path, source_key: str, count: int
+) -> None:
+    """NVIDIA's NIM and Vultr's B200 cookbook sweeps: fixed concurrencies of fixed lengths,
+    each with its page and the statistic it assumed for unnamed columns."""
+    cases = cases_from_lines(_lines(path))
+    assert len(cases) == count and len({c.id for c in cases}) == count
+    for case in cases:
+        assert case.source_key == source_key
+        assert (case.source_url or "").startswith("https://docs.")
+        assert case.scenario.load.kind == "concurrency" and case.scenario.dataset == "fixed"
+        assert case.notes and case.expected and all(v > 0 for v in case.expected.values())
+        assert set(case.conversions or {}) <= set(case.expected)
+
+
+def test_the_vultr_bursts_of_fifty_prompts_are_left_out() -> None:
+    """Nemotron Super's rows above 50 clients ran about 50 prompts (a burst) yet measure a
+    TTFT no B200 can prefill 50 × 2,048 tokens in: not transcribed."""
+    cases = cases_from_lines(_lines(VULTR_CASES))
+    nemotron = [c for c in cases if "Nemotron" in c.scenario.model]
+    assert nemotron and all(c.scenario.load.value < 64 for c in nemotron)
+
+
 @pytest.mark.parametrize("path", [GPUSTACK_CASES, GUIDELLM_CASES], ids=lambda p: p.stem)
 def test_the_gpustack_pages_are_not_the_fitted_ones(path: Path) -> None:
     """Other pages of the lab than the fitted ones, and no run equal to a fitted run."""
@@ -99,14 +129,18 @@ def test_the_cases_are_not_in_the_fitted_records() -> None:
     sources = {c.source_key for c in cases_from_lines(_lines(TRTLLM_CASES))}
     assert sources == {"trtllm-perf-overview-v0.17", "trtllm-online-serving-v0.14"}
     serving = {c.source_key for c in cases_from_lines(_lines(SERVING_CASES))}
-    gpustack = {
-        c.source_key for p in (GPUSTACK_CASES, GUIDELLM_CASES) for c in cases_from_lines(_lines(p))
+    others = {
+        c.source_key
+        for p in (GPUSTACK_CASES, GUIDELLM_CASES, NIM_CASES, VULTR_CASES)
+        for c in cases_from_lines(_lines(p))
     }
-    assert not (sources | serving | gpustack) & fitted
+    assert not (sources | serving | others) & fitted
 
 
 @pytest.mark.parametrize(
-    "path", [TRTLLM_CASES, SERVING_CASES, GPUSTACK_CASES, GUIDELLM_CASES], ids=lambda p: p.stem
+    "path",
+    [TRTLLM_CASES, SERVING_CASES, GPUSTACK_CASES, GUIDELLM_CASES, NIM_CASES, VULTR_CASES],
+    ids=lambda p: p.stem,
 )
 def test_every_case_is_predicted(path: Path) -> None:
     objects = [json.loads(t) for t in _lines(path)]

@@ -83,10 +83,16 @@ class GammaArrivals(ArrivalProcess):
 
 
 class ConcurrencyArrivals(ArrivalProcess):
-    """Closed loop: ``concurrency`` requests in flight; each completion releases the next."""
+    """Closed loop: ``concurrency`` requests in flight; each completion releases the next. A
+    run that states its size (``num_prompts``, as ``vllm bench serve --num-prompts``) has that
+    many requests."""
 
     kind: Literal["concurrency"] = "concurrency"
     concurrency: PositiveInt
+    num_prompts: PositiveInt | None = None
+
+    def request_count(self, requested: int) -> int:
+        return requested if self.num_prompts is None else self.num_prompts
 
     def initial_in_flight(self, count: int) -> int:
         return min(self.concurrency, count)

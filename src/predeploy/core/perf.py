@@ -390,7 +390,7 @@ def _simulate(
         )
     eff, choice = _efficiency(params, scenario)
     step = RooflineStepCost.of(prepared.shape, prepared.hw, eff, prepared.graph_max_batch)
-    load = per_replica_load(scenario.load, scenario.replicas)
+    load = per_replica_load(scenario.load.as_run(), scenario.replicas)
     analytic = predict_many([scenario], params)[0]
     open_loop = load.kind in OPEN_LOOP_LOADS
     warmup = cooldown = 0

@@ -273,7 +273,7 @@ def prepare(scenario: ServingScenario) -> PreparedScenario:
                 "max_num_batched_tokens": tokens * scenario.tp,
             }
         )
-    load = scenario.load
+    load = scenario.load.as_run()
     replicas = float(scenario.replicas)
     return PreparedScenario(
         shape=step_shape(

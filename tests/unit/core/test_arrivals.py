@@ -72,6 +72,14 @@ def test_closed_loop_and_batch_loads() -> None:
     assert not static.arrival_times_s(16, np.random.default_rng(0)).any()
 
 
+def test_a_closed_loop_runs_its_stated_number_of_requests() -> None:
+    """``--num-prompts 40 --max-concurrency 8`` is a run of 40 requests, 8 at a time; without
+    a stated size the caller's count holds."""
+    stated = arrival_process(LoadSpec(kind="concurrency", concurrency=8, num_prompts=40))
+    assert stated.request_count(1000) == 40 and stated.initial_in_flight(40) == 8
+    assert ConcurrencyArrivals(concurrency=8).request_count(1000) == 1000
+
+
 def test_length_samplers_by_kind() -> None:
     rng = np.random.default_rng(4)
     assert set(LENGTH_SAMPLERS) == {"fixed", "normal", "lognormal", "empirical"}

@@ -106,6 +106,30 @@ def test_a_closed_loop_without_a_request_count_runs_ten_per_client() -> None:
     assert stated.load.num_prompts == 100
 
 
+@pytest.mark.parametrize("clients", [50, 512])
+def test_a_closed_loop_with_no_more_prompts_than_clients_is_a_burst(clients: int) -> None:
+    """Every one of the 50 prompts is sent at t = 0 and none follows: both modes price it as
+    the burst of 50 it is, not as ``clients`` requests in flight."""
+    closed = LoadSpec(kind="concurrency", concurrency=clients, num_prompts=50)
+    burst = LoadSpec(kind="burst", num_prompts=50)
+    assert closed.as_run() == burst
+    for mode in ("analytic", "simulate"):
+        got, want = (
+            predict(_llama_8b_on_h100(2048, 512, load), PARAMS, mode=mode).metrics
+            for load in (closed, burst)
+        )
+        assert got.model_copy(update={"provenance": None}) == want.model_copy(
+            update={"provenance": None}
+        )
+
+
+def test_a_simulated_closed_loop_runs_the_stated_prompts() -> None:
+    load = LoadSpec(kind="concurrency", concurrency=8, num_prompts=24)
+    got = predict(_llama_8b_on_h100(512, 64, load), PARAMS, mode="simulate", num_requests=500)
+    assert got.metrics.provenance.num_requests_simulated == 24
+    assert LoadSpec(kind="concurrency", concurrency=8, num_prompts=9).as_run().kind == "concurrency"
+
+
 def test_the_first_wave_raises_closed_loop_ttft() -> None:
     def ttft(prompts: int) -> float:
         sc = _llama_8b_on_h100(

@@ -118,6 +118,20 @@ class LoadSpec(FrozenModel):
             raise ValueError(f"load kind {self.kind!r} needs {needed[0]}")
         return self
 
+    def as_run(self) -> LoadSpec:
+        """The load as the run it describes: a closed loop of ``num_prompts`` requests with
+        at least as many clients sends every request at t = 0 and none after, which is a burst
+        of ``num_prompts`` (``vllm bench serve --num-prompts 50 --max-concurrency 512``).
+        Every other load as it is."""
+        if (
+            self.kind == "concurrency"
+            and self.num_prompts is not None
+            and self.concurrency is not None
+            and self.num_prompts <= self.concurrency
+        ):
+            return LoadSpec(kind="burst", num_prompts=self.num_prompts)
+        return self
+
 
 class ServingScenario(FrozenModel):
     """One configuration under one load: everything the performance engine needs.

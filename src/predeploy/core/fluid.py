@@ -143,7 +143,7 @@ def _requests_per_s(
         inp,
         ttft,
         op.decode_steps,
-        tail_step_s(op),
+        tail_step_s(op, finite_run),
         op.num_prompts,
         finite_run,
         budget_run_s(inp, op, finite_run),

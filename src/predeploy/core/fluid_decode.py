@@ -271,12 +271,16 @@ def tpot_samples(
     )
 
 
-def tail_step_s(op: OperatingPoint) -> np.ndarray:
-    """Seconds per decode step of a run's last requests: the running batch's mean step, or
-    for a run in several waves, the last wave's own step as far as its requests stay in step."""
-    t_mean = op.steady.t_mean
-    last = op.wave_sync * op.last_wave_step_s + (1.0 - op.wave_sync) * t_mean
-    return np.asarray(np.where(op.waves > 1.0, last, t_mean), dtype=float)
+def tail_step_s(op: OperatingPoint, finite_run: np.ndarray) -> np.ndarray:
+    """Seconds per decode step of a run's last requests. A finite run (burst, offline run of
+    stated length) in one wave has prefilled every prompt by its last TTFT: from then on its
+    steps decode only (``t_dec``, no share of prefill). One in several waves takes the last
+    wave's own step as far as its requests stay in step; other loads, whose prompts keep
+    arriving, the running batch's mean step."""
+    st = op.steady
+    last = op.wave_sync * op.last_wave_step_s + (1.0 - op.wave_sync) * st.t_mean
+    one_wave = np.where(finite_run, st.t_dec, st.t_mean)
+    return np.asarray(np.where(op.waves > 1.0, last, one_wave), dtype=float)
 
 
 #: Mean prompt arrivals per request lifetime over which the skewed count hands over to the

@@ -123,6 +123,28 @@ def test_a_closed_loop_with_no_more_prompts_than_clients_is_a_burst(clients: int
         )
 
 
+@pytest.mark.parametrize(
+    ("prompt", "output", "prompts"),
+    [
+        (2048, TokenDistribution.fixed(512), 50),
+        (512, TokenDistribution(kind="lognormal", mean=256, stdev=205), 200),
+    ],
+    ids=["fixed", "lognormal"],
+)
+def test_a_one_wave_burst_decodes_its_tail_without_prefill(
+    prompt: int, output: TokenDistribution, prompts: int
+) -> None:
+    """Every prompt of a burst that fits one wave is prefilled by the last TTFT; its last
+    requests then decode in steps that carry no prompt, so the run ends as simulated (it was
+    priced at the steady mix of prefill and decode: 27 % and 28 % slow)."""
+    load = LoadSpec(kind="burst", num_prompts=prompts)
+    analytic, simulated = (
+        predict(_llama_8b_on_h100(prompt, output, load), PARAMS, mode=mode).metrics
+        for mode in ("analytic", "simulate")
+    )
+    assert analytic.output_tokens_per_s == pytest.approx(simulated.output_tokens_per_s, rel=0.06)
+
+
 def test_a_simulated_closed_loop_runs_the_stated_prompts() -> None:
     load = LoadSpec(kind="concurrency", concurrency=8, num_prompts=24)
     got = predict(_llama_8b_on_h100(512, 64, load), PARAMS, mode="simulate", num_requests=500)

@@ -147,6 +147,19 @@ def test_a_one_wave_burst_decodes_its_tail_without_prefill(
     assert analytic.output_tokens_per_s == pytest.approx(simulated.output_tokens_per_s, rel=0.06)
 
 
+def test_no_request_of_a_burst_ends_after_the_run() -> None:
+    """A burst of dispersed answers ends with its longest request; a sample's E2E, which
+    prices each of its tokens at its TPOT, is held to that end (an E2E p99 of 2.1× the run's
+    duration before) and never falls below its TTFT."""
+    output = TokenDistribution(kind="lognormal", mean=200, stdev=200)
+    load = LoadSpec(kind="burst", num_prompts=1000)
+    m = predict(_llama_8b_on_h100(220, output, load), PARAMS).metrics
+    assert m.requests_per_s and m.e2e_ms.p99 and m.ttft_ms.p99
+    duration_ms = 1000 / m.requests_per_s * 1e3
+    assert m.e2e_ms.p99 <= duration_ms * (1 + 1e-9)
+    assert m.ttft_ms.p99 <= m.e2e_ms.p99
+
+
 def test_a_simulated_closed_loop_runs_the_stated_prompts() -> None:
     load = LoadSpec(kind="concurrency", concurrency=8, num_prompts=24)
     got = predict(_llama_8b_on_h100(512, 64, load), PARAMS, mode="simulate", num_requests=500)

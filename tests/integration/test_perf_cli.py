@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tests.perf_fixtures import support_13b_config
@@ -263,6 +264,27 @@ def test_length_spreads_bursty_arrivals_and_bursts_can_be_stated() -> None:
     assert both.exit_code != 0 and "give one load, not qps and burst" in str(both.exception)
     lone_cv = RUNNER.invoke(app, [*args, "--arrival-cv", "3"])
     assert lone_cv.exit_code != 0 and "give it with qps" in str(lone_cv.exception)
+
+
+def test_a_run_of_stated_length_is_predicted_as_the_benchmark_runs_it() -> None:
+    """``--num-prompts``: 50 prompts at 512 clients are a burst of 50 (not 512 in flight); a
+    short finite open loop reports its requests over the whole run, below the offered rate."""
+    args = ["predict", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "H100-SXM",
+            "--input-tokens", "2048", "--output-tokens", "512", "--json"]
+
+    def metrics(*extra: str) -> dict[str, Any]:
+        result = RUNNER.invoke(app, [*args, *extra])
+        assert result.exit_code == 0, result.output
+        return dict(json.loads(result.output)["metrics"])
+
+    closed = metrics("--concurrency", "512", "--num-prompts", "50")
+    assert closed == metrics("--burst", "50") != metrics("--concurrency", "512")
+    short = metrics("--qps", "2", "--num-prompts", "20")["requests_per_s"]
+    assert short < 0.9 * metrics("--qps", "2")["requests_per_s"]
+    table = RUNNER.invoke(app, [*args[:-1], "--concurrency", "8", "--num-prompts", "80"])
+    assert "a run of 80 prompts" in " ".join(table.output.split())
+    both = RUNNER.invoke(app, [*args, "--burst", "5", "--num-prompts", "5"])
+    assert both.exit_code != 0 and "give burst, not num_prompts" in str(both.exception)
 
 
 def test_observed_lengths_are_sampled_as_they_are(tmp_path: Path) -> None:

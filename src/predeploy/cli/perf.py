@@ -294,6 +294,11 @@ def predict_command(
     concurrency: Annotated[int | None, typer.Option(min=1, help="Requests in flight.")] = None,
     burst: Annotated[int | None, typer.Option(
         min=1, help="This many prompts arrive at once (a burst).")] = None,
+    num_prompts: Annotated[int | None, typer.Option(
+        "--num-prompts", min=1, show_default=False,
+        help="With --qps, --concurrency or no load: the run's length, as vllm bench serve's "
+        "--num-prompts (throughput over the whole run; a closed loop's first wave counts).")]
+    = None,
     front_end_ms: Annotated[float | None, typer.Option(
         "--front-end-ms", min=0.0, show_default=False,
         help="Time each request spends in front of the engine (HTTP, tokenizer, first streamed "
@@ -358,6 +363,7 @@ def predict_command(
         input_lengths=perf_service.read_lengths(input_lengths) if input_lengths else None,
         output_lengths=perf_service.read_lengths(output_lengths) if output_lengths else None,
         front_end_ms=front_end_ms,
+        num_prompts=num_prompts,
     )
     memory = perf_service.memory_fit(scenario)
     if not memory.fits:
@@ -384,6 +390,8 @@ def predict_command(
         print_json(out)
         return
     load = _load_label(qps, arrival_cv, concurrency, burst)
+    if num_prompts is not None:
+        load += f", a run of {num_prompts:,} prompts"
     saturation = prediction.saturation_rps
     if qps and saturation and qps > saturation:
         console.print(

@@ -277,11 +277,15 @@ def scenario_from_request(
     input_lengths: Sequence[int] | None = None,
     output_lengths: Sequence[int] | None = None,
     front_end_ms: float | None = None,
+    num_prompts: int | None = None,
 ) -> ServingScenario:
     """A scenario from command-line style values: token lengths fixed, or lognormal with a
     stated standard deviation; one load: open-loop ``qps`` (Poisson, or gamma with
     ``arrival_cv``), a closed loop of ``concurrency``, a ``burst`` of prompts, else the
-    saturated max-throughput load. ``engine_args``, the engine's command line, states
+    saturated max-throughput load; ``num_prompts``, the run's length for any load but a burst
+    (``vllm bench serve --num-prompts``: a finite run's throughput is its requests over its
+    duration, a closed loop's first wave weighs in, and a closed loop of no more prompts than
+    clients is a burst). ``engine_args``, the engine's command line, states
     settings that replace the engine's defaults; ``front_end_ms`` the time each request spends
     in front of the engine, instead of the fitted one. The model is the catalog's ``model``, or the
     one a Hugging Face ``model_config`` (config.json) describes, named ``model`` when given."""
@@ -291,6 +295,8 @@ def scenario_from_request(
         raise InputError(f"give one load, not {' and '.join(given)}")
     if arrival_cv != 1.0 and qps is None:
         raise InputError("an arrival CV describes open-loop arrivals: give it with qps")
+    if num_prompts is not None and burst is not None:
+        raise InputError("a burst's size is its number of prompts: give burst, not num_prompts")
     model_id, arch, native = _model(catalog, model, model_config)
     spec = catalog.gpu(gpu)
     eng = _choice(Engine, engine, "engine") or Engine.VLLM
@@ -311,16 +317,16 @@ def scenario_from_request(
         )
     if qps is not None:
         load = (
-            LoadSpec(kind="poisson", rate_rps=qps)
+            LoadSpec(kind="poisson", rate_rps=qps, num_prompts=num_prompts)
             if arrival_cv == 1.0
-            else LoadSpec(kind="gamma", rate_rps=qps, cv=arrival_cv)
+            else LoadSpec(kind="gamma", rate_rps=qps, cv=arrival_cv, num_prompts=num_prompts)
         )
     elif burst is not None:
         load = LoadSpec(kind="burst", num_prompts=burst)
     elif concurrency is not None:
-        load = LoadSpec(kind="concurrency", concurrency=concurrency)
+        load = LoadSpec(kind="concurrency", concurrency=concurrency, num_prompts=num_prompts)
     else:
-        load = LoadSpec(kind="max_throughput")
+        load = LoadSpec(kind="max_throughput", num_prompts=num_prompts)
     if kv_cache_dtype:
         kv = _choice(KvCacheDtype, kv_cache_dtype, "KV-cache dtype") or KvCacheDtype.AUTO
     elif stated and stated.kv_cache_dtype:

@@ -104,12 +104,19 @@ def _describe_curve(curve: LoadCurve, path: Path) -> str:
             "simulated)")
 
 
-def _load_label(qps: float | None, cv: float, concurrency: int | None, burst: int | None) -> str:
+def _load_label(
+    qps: float | None,
+    cv: float,
+    concurrency: int | None,
+    burst: int | None,
+    num_prompts: int | None = None,
+) -> str:
+    run = "" if num_prompts is None else f", a run of {num_prompts:,} prompts"
     if qps:
-        return f"{qps:g} req/s" + ("" if cv == 1.0 else f" (arrival CV {cv:g})")
+        return f"{qps:g} req/s" + ("" if cv == 1.0 else f" (arrival CV {cv:g})") + run
     if burst:
         return f"a burst of {burst:,} prompts"
-    return f"concurrency {concurrency}" if concurrency else "max load"
+    return (f"concurrency {concurrency}" if concurrency else "max load") + run
 
 
 def _layout_label(scenario: ServingScenario, tp: int) -> str:
@@ -389,9 +396,7 @@ def predict_command(
             out["load_curve"] = curve.model_dump(mode="json")
         print_json(out)
         return
-    load = _load_label(qps, arrival_cv, concurrency, burst)
-    if num_prompts is not None:
-        load += f", a run of {num_prompts:,} prompts"
+    load = _load_label(qps, arrival_cv, concurrency, burst, num_prompts)
     saturation = prediction.saturation_rps
     if qps and saturation and qps > saturation:
         console.print(

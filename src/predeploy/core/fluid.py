@@ -43,7 +43,6 @@ from predeploy.core.fluid_decode import (
     drain_end_s,
     first_wave,
     itl_stats,
-    tail_step_s,
     tpot_samples,
 )
 from predeploy.core.fluid_load import (
@@ -102,15 +101,12 @@ def evaluate(inp: FluidInputs, grid_points: int | None = None) -> FluidResult:
     ttft = time_to_first_token(inp, op, req, static)
     wave = first_wave(inp, op, req)
     tpot = tpot_samples(inp, op, req, wave, static, ttft)
-    finite_run = (op.kind == BURST) | ((op.kind == MAX_THROUGHPUT) & np.isfinite(inp.num_prompts))
-    paced = budget_run_s(inp, op, finite_run)
-    last_finish = drain_end_s(
-        inp, ttft, op.decode_steps, tail_step_s(op, finite_run), op.num_prompts, finite_run, paced
-    )
+    paced = budget_run_s(inp, op)
+    last_finish = drain_end_s(inp, op, ttft, paced)
     e2e = _within_run(
         ttft + np.maximum(req.output_tokens - 1.0, 0.0) * tpot,
         ttft,
-        np.where(finite_run & np.isnan(paced), last_finish, np.inf),
+        np.where(op.finite_run & np.isnan(paced), last_finish, np.inf),
     )
 
     metrics: dict[str, np.ndarray] = {}

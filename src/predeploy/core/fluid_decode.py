@@ -271,7 +271,7 @@ def tpot_samples(
     )
 
 
-def tail_step_s(op: OperatingPoint, finite_run: np.ndarray) -> np.ndarray:
+def tail_step_s(op: OperatingPoint) -> np.ndarray:
     """Seconds per decode step of a run's last requests. A finite run (burst, offline run of
     stated length) in one wave has prefilled every prompt by its last TTFT: from then on its
     steps decode only (``t_dec``, no share of prefill). One in several waves takes the last
@@ -279,7 +279,7 @@ def tail_step_s(op: OperatingPoint, finite_run: np.ndarray) -> np.ndarray:
     arriving, the running batch's mean step."""
     st = op.steady
     last = op.wave_sync * op.last_wave_step_s + (1.0 - op.wave_sync) * st.t_mean
-    one_wave = np.where(finite_run, st.t_dec, st.t_mean)
+    one_wave = np.where(op.finite_run, st.t_dec, st.t_mean)
     return np.asarray(np.where(op.waves > 1.0, last, one_wave), dtype=float)
 
 
@@ -550,7 +550,7 @@ def _drain_decode_quantiles(
 BUDGET_BOUND_SHARE = 0.99
 
 
-def budget_run_s(inp: FluidInputs, op: OperatingPoint, finite_run: np.ndarray) -> np.ndarray:
+def budget_run_s(inp: FluidInputs, op: OperatingPoint) -> np.ndarray:
     """Seconds a finite run of ``N`` requests in several waves takes to produce every request's
     mean output where the token budget ``M`` paces it (chunked prefill into the decode steps,
     the budget counting decode tokens: vLLM, TensorRT-LLM); NaN elsewhere.
@@ -588,7 +588,7 @@ def budget_run_s(inp: FluidInputs, op: OperatingPoint, finite_run: np.ndarray) -
     out_tokens = np.maximum(inp.output_tokens, 1.0)
     token_limit = budget_tokens * out_tokens / (prompt + out_tokens)
     applicable = (
-        finite_run
+        op.finite_run
         & np.asarray(inp.chunked_prefill, dtype=bool)
         & ~np.asarray(inp.separate_prefill_batches, dtype=bool)
         & (op.waves > 1.0)
@@ -624,13 +624,7 @@ def budget_run_s(inp: FluidInputs, op: OperatingPoint, finite_run: np.ndarray) -
 
 
 def drain_end_s(
-    inp: FluidInputs,
-    ttft: np.ndarray,
-    decode_steps: np.ndarray,
-    t_mean: np.ndarray,
-    n_prompts: np.ndarray,
-    finite_run: np.ndarray,
-    paced_s: np.ndarray | None = None,
+    inp: FluidInputs, op: OperatingPoint, ttft: np.ndarray, paced_s: np.ndarray
 ) -> np.ndarray:
     """When a finite run of ``N`` requests (burst, finite offline run) completes, seconds.
 
@@ -652,9 +646,9 @@ def drain_end_s(
     ``paced_s``: the bulk where the token budget paces the run (:func:`budget_run_s`; NaN
     where it does not).
     """
-    bulk = np.asarray(ttft.max(axis=1) + decode_steps * t_mean, dtype=float)
-    if paced_s is not None:
-        bulk = np.where(np.isnan(paced_s), bulk, paced_s)
+    finite_run, n_prompts, t_mean = op.finite_run, op.num_prompts, tail_step_s(op)
+    bulk = np.asarray(ttft.max(axis=1) + op.decode_steps * t_mean, dtype=float)
+    bulk = np.where(np.isnan(paced_s), bulk, paced_s)
     if not (finite_run & (inp.output_cv > 0.0)).any():
         return bulk
     quantile = 1.0 - 1.0 / (np.maximum(n_prompts, 1.0) + 1.0)

@@ -104,6 +104,8 @@ class OperatingPoint:
     #: How far the requests of a wave stay in step: ``sync`` (module docstring), less the
     #: share of their decoding over which their prefill spreads their starts.
     wave_sync: np.ndarray
+    #: Whether the load is a finite run: a burst, or an offline run of stated length.
+    finite_run: np.ndarray
     #: A finite run (burst, offline run of stated length) in ``W`` waves of ``B`` requests
     #: ends with a wave of ``r = N − (W − 1)·B`` (``W = 1``, ``r = N`` for other loads), whose
     #: decode step runs ``r`` sequences: ``last_wave_step_s``.
@@ -178,6 +180,7 @@ def operating_point(inp: FluidInputs) -> OperatingPoint:
         burst_wave=np.maximum(np.minimum(n_prompts, _burst_wave_limit(inp, b_max)), 1.0),
         closed_wave=np.maximum(np.minimum(conc, b_max), 1.0),
         wave_sync=sync * (1.0 - spread),
+        finite_run=finite,
         waves=waves,
         last_wave_step_s=last_step,
     )

@@ -76,7 +76,7 @@ def _paced(**changes: object) -> float:
     eff, _ = _efficiency(load_parameters(), scenario)
     inp = stack([prepare(scenario)], EfficiencyArrays.from_params([eff]))
     op = operating_point(inp)
-    return float(budget_run_s(inp, op, np.array([True]))[0])
+    return float(budget_run_s(inp, op)[0])
 
 
 def test_a_run_the_budget_paces_is_timed_as_a_pipeline() -> None:

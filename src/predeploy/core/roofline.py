@@ -143,15 +143,19 @@ def compute_tflops(gpu: GpuSpec, precision: Precision, *, fp16_accumulate: bool 
 #: Median sustained matmul share (``GpuSpec.sustained_matmul_share``) of each vendor's measured
 #: accelerators in the catalogue; the fitted compute efficiencies are relative to it. NVIDIA:
 #: A100 SXM 0.87, GH200 0.84, H100/H200 SXM 0.80, B300 0.79, B200 0.78, GB200 0.73 (median
-#: 0.80). Source: stas00/ml-engineering, compute/accelerator/README.md, "Maximum Achievable
-#: Matmul FLOPS comparison table" (BF16). AMD's shares are not used (see data/gpus.yaml).
-VENDOR_SUSTAINED_MATMUL_SHARE: dict[str, float] = {"nvidia": 0.80}
+#: 0.80). AMD: MI325X 0.604, MI300X 0.514 (median 0.559; the MI325X's 1,000 W hold a higher
+#: clock than the MI300X's 750 W at the same peak; AMD's own hipBLASLt figures give the same
+#: 1.19x: ROCm blog "Measuring Max-Achievable FLOPs - Part 2", BF16 843 against 708 TFLOP/s).
+#: Source: stas00/ml-engineering, compute/accelerator/README.md, "Maximum Achievable Matmul
+#: FLOPS comparison table" (BF16).
+VENDOR_SUSTAINED_MATMUL_SHARE: dict[str, float] = {"nvidia": 0.80, "amd": 0.559}
 
 
 def sustained_clock_factor(gpu: GpuSpec) -> float:
     """How much more of its peak ``gpu`` sustains under dense matmuls than its vendor's median
     measured accelerator (1 where not measured): an A100, which holds its clock, 1.09; a GB200,
-    0.91. It scales the fitted compute efficiencies, never beyond the peak."""
+    0.91; an MI325X 1.08 and an MI300X 0.92. It scales the fitted compute efficiencies, never
+    beyond the peak."""
     reference = VENDOR_SUSTAINED_MATMUL_SHARE.get(gpu.vendor)
     if gpu.sustained_matmul_share is None or reference is None:
         return 1.0

@@ -282,6 +282,22 @@ def test_a_gpu_that_holds_its_clock_runs_matmuls_faster_but_never_beyond_its_pea
     assert prefill_s(held, 1.0) == pytest.approx(prefill_s(h100(), 1.0))
 
 
+def test_an_accelerators_sustained_share_counts_against_its_own_vendors_median() -> None:
+    # AMD's software stack reaches a different share of peak than NVIDIA's: an MI325X (0.604)
+    # is compared with AMD's median (0.559), not with NVIDIA's 0.80, and an MI300X's 0.514
+    # puts it below that median by the ratio the two measured shares have.
+    def amd(share: float) -> GpuSpec:
+        return h100().model_copy(update={"vendor": "amd", "sustained_matmul_share": share})
+
+    assert sustained_clock_factor(amd(0.604)) == pytest.approx(0.604 / 0.559)
+    assert sustained_clock_factor(amd(0.604)) / sustained_clock_factor(amd(0.514)) == (
+        pytest.approx(0.604 / 0.514)
+    )
+    # A vendor none of whose accelerators is measured has no median: no correction.
+    intel = h100().model_copy(update={"vendor": "intel", "sustained_matmul_share": 0.6})
+    assert sustained_clock_factor(intel) == 1.0
+
+
 @given(
     prefill=st.integers(min_value=0, max_value=8192),
     decode=st.integers(min_value=1, max_value=512),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import statistics
 from collections import Counter
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 
 from predeploy.core.catalog import InMemoryCatalog
 from predeploy.core.names import name_key
+from predeploy.core.roofline import VENDOR_SUSTAINED_MATMUL_SHARE
 from predeploy.core.types import FactKind, Precision, UseCase
 from predeploy.kb.seed_files import (
     BENCHMARKS_DIR,
@@ -178,6 +180,21 @@ def test_h100_sxm_spec(catalog: InMemoryCatalog) -> None:
     assert gpu.memory_bandwidth_gb_s == 3350
     assert gpu.bf16_tflops == 989
     assert gpu.interconnect_gb_s == 450  # NVLink 4, per direction
+
+
+def test_vendor_sustained_share_references_are_the_catalogue_medians() -> None:
+    # A GPU's sustained matmul share counts relative to its vendor's median measured share
+    # (core.roofline): the reference constants must follow the shares gpus.yaml records, and
+    # every vendor with a measured share needs one, or its shares would be ignored.
+    shares: dict[str, list[float]] = {}
+    for gpu in read_gpus():
+        if gpu.sustained_matmul_share is not None:
+            shares.setdefault(gpu.vendor, []).append(gpu.sustained_matmul_share)
+    assert set(shares) == set(VENDOR_SUSTAINED_MATMUL_SHARE)
+    for vendor, values in shares.items():
+        assert VENDOR_SUSTAINED_MATMUL_SHARE[vendor] == pytest.approx(
+            statistics.median(values), abs=0.005
+        ), vendor
 
 
 def test_architecture_spot_checks(catalog: InMemoryCatalog) -> None:

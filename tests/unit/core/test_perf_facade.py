@@ -156,6 +156,39 @@ def test_latency_rises_with_load_on_a_dense_grid_of_rates(model: ModelArchitectu
             assert drops.size == 0, (name, stat, rates[drops[:3]])
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="known: a long prompt's prefill is priced per token from the mean chunk, whose fixed "
+    "part (a fine-grained MoE model's expert weights) the decoders take over as the load grows; "
+    "pricing it as its own step fixes this but scored worse held out (docs/perf-validation.md, "
+    "session 39)",
+)
+def test_long_prompts_ttft_tail_rises_with_load_on_a_fine_grained_moe() -> None:
+    """The longest prompts' TTFT (p90, p99) of gpt-oss-120b on one H100 never falls as the
+    Poisson rate rises (lognormal 1,000 ± 500-token prompts, 0.5-8 requests/s)."""
+    rates = np.geomspace(0.5, 8.0, 60)
+    preds = predict_many(
+        [
+            scenario(
+                LoadSpec(kind="poisson", rate_rps=float(r)),
+                model=gpt_oss_120b(),
+                precision=Precision.FP4,
+            ).model_copy(
+                update={
+                    "prompt_tokens": TokenDistribution(kind="lognormal", mean=1000, stdev=500),
+                    "output_tokens": TokenDistribution(kind="lognormal", mean=300, stdev=150),
+                }
+            )
+            for r in rates
+        ],
+        PARAMS,
+    )
+    for stat in ("mean", "p50", "p90", "p99"):
+        values = np.array([getattr(p.metrics.ttft_ms, stat) for p in preds])
+        drops = np.flatnonzero(values[1:] < values[:-1] * (1 - 1e-6))
+        assert drops.size == 0, (stat, rates[drops[:3]])
+
+
 @pytest.mark.parametrize("model", [llama_8b(), llama_70b(), mixtral()], ids=["8b", "70b", "8x7b"])
 def test_a_client_more_never_lowers_the_ttft_of_a_closed_loop(model: ModelArchitecture) -> None:
     """Clients with prompts and answers all alike run in step and share larger prefill steps,

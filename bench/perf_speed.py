@@ -3,7 +3,9 @@
 Prints the wall time of ``predict(mode="analytic")`` for single scenarios (the planner's
 per-candidate call), of ``predict_many`` per scenario when scenarios are batched (calibration
 and case files), and of one ``predict(mode="simulate")`` run. Target: analytic ≤ 1 ms per
-scenario.
+scenario. Each single call's CPU time and the machine's speed before and after
+(``support.machine``: a reference workload's time) are printed too: on a shared virtual
+machine the same code's times change with the host's other work by half or more.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from predeploy.core.perf import predict, predict_many
 from predeploy.core.types import LoadSpec, ServingScenario, TokenDistribution
 from predeploy.kb.seed_files import seed_catalog
 from predeploy.services.perf import load_parameters
+from support.machine import describe
 
 #: Calls timed per scenario; each scenario reports its median call (and its fastest).
 REPEATS = 20
@@ -56,27 +59,31 @@ def main() -> None:
     params = load_parameters()
     items = scenarios()
     predict(items[0], params)  # warm caches and imports
+    print(f"before: {describe()}")
     # Each scenario's median (and best) over REPEATS calls: robust to a busy machine's pauses.
-    single, best = [], []
+    single, best, cpu = [], [], []
     for scenario in items:
-        calls = []
+        calls, cpu_calls = [], []
         for _ in range(REPEATS):
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             predict(scenario, params)
             calls.append((time.perf_counter() - started) * 1e3)
+            cpu_calls.append((time.process_time() - cpu_started) * 1e3)
         single.append(statistics.median(calls))
         best.append(min(calls))
+        cpu.append(statistics.median(cpu_calls))
     print(f"analytic predict, one scenario per call ({len(items)} scenarios x {REPEATS}):")
     print(
-        f"  median {statistics.median(single):.2f} ms (best {statistics.median(best):.2f}), "
-        f"max {max(single):.2f} ms per scenario"
+        f"  median {statistics.median(single):.2f} ms (best {statistics.median(best):.2f}, "
+        f"CPU {statistics.median(cpu):.2f}), max {max(single):.2f} ms per scenario"
     )
     for kind in dict.fromkeys(s.load.kind for s in items):
         times = [t for s, t in zip(items, single, strict=True) if s.load.kind == kind]
         fastest = [t for s, t in zip(items, best, strict=True) if s.load.kind == kind]
+        cpu_times = [t for s, t in zip(items, cpu, strict=True) if s.load.kind == kind]
         print(
             f"  {kind:>15}: median {statistics.median(times):.2f} ms "
-            f"(best {statistics.median(fastest):.2f})"
+            f"(best {statistics.median(fastest):.2f}, CPU {statistics.median(cpu_times):.2f})"
         )
     batch = items * 40
     started = time.perf_counter()
@@ -92,6 +99,7 @@ def main() -> None:
         f"simulate, 2,000 requests (Llama-3.1-8B, H100, 4 req/s): "
         f"{(time.perf_counter() - started) * 1e3:.0f} ms"
     )
+    print(f"after: {describe()}")
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from predeploy.core.analytic import analyze, saturation_rps
 from predeploy.core.simulator import simulate
 from predeploy.core.types import LoadSpec, TokenDistribution
 from support.load_cases import engine_cases, shape_cases
+from support.machine import describe
 
 REQUESTS = 10_000
 LOAD_FRACTION = 0.8
@@ -25,6 +26,7 @@ ANALYTIC_CALLS = 200
 
 def main() -> None:
     prompt, output = TokenDistribution.fixed(512), TokenDistribution.fixed(256)
+    print(describe())
     print(f"{REQUESTS} requests, 512 in / 256 out, Poisson at {LOAD_FRACTION:.0%} of saturation")
     print(
         f"{'case':<22}{'req/s':>8}{'steps':>9}{'preempt':>9}{'sim s':>8}{'sim cpu s':>10}"

@@ -1,0 +1,36 @@
+"""The benchmarks' machine-speed line (bench/support/machine.py): what it reports, not how fast."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+
+SCRIPT = Path(__file__).resolve().parents[2] / "bench" / "support" / "machine.py"
+
+
+def _machine() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("bench_machine", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_reference_round_is_a_fixed_computation() -> None:
+    machine = _machine()
+    a, b = np.linspace(1.0, 2.0, 128), np.linspace(0.5, 1.5, 128)
+    assert machine._reference_round(a, b) == machine._reference_round(a, b)
+    assert np.isfinite(machine._reference_round(a, b))
+
+
+def test_describe_names_the_load_the_cpus_and_the_reference_time() -> None:
+    line = _machine().describe()
+    match = re.fullmatch(
+        r"load average (\d+\.\d\d) on (\d+) CPUs; reference workload (\d+\.\d\d) ms .*", line
+    )
+    assert match is not None, line
+    assert float(match.group(3)) > 0.0

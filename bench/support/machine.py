@@ -2,8 +2,8 @@
 
 On a shared virtual machine the same code's wall time and CPU time both change with what
 the host runs next to it (the guest's load average and steal time do not show it: session
-38's analytic calls took 1.45-1.70 ms, session 39's 0.86-0.91 ms at one hour and
-1.34-1.68 ms at the next, same code, same machine). :func:`reference_ms` times a fixed
+38's analytic calls took 1.45-1.70 ms, session 39's 0.86-0.91 ms and, half an hour later,
+1.34-1.68 ms, same code, same machine). :func:`reference_ms` times a fixed
 workload shaped like the performance engine's (small numpy arrays, many calls), so a
 benchmark's timings can be read in units of it.
 """

@@ -4,12 +4,11 @@ aiconfigurator-core wheel, which tests never download)."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+from tests.script_loading import load_script
 
 from predeploy.services.perf import default_catalog
 
@@ -18,12 +17,7 @@ SCRIPT = Path(__file__).resolve().parents[2] / "bench" / "kernel_check.py"
 
 @pytest.fixture(scope="module")
 def kc() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("kernel_check", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["kernel_check"] = module  # dataclasses resolve their module by name
-    spec.loader.exec_module(module)
-    return module
+    return load_script("kernel_check", SCRIPT)
 
 
 def _gpus(kc: ModuleType) -> dict[str, object]:

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from pathlib import Path
 from types import ModuleType
 
 import numpy as np
+from tests.script_loading import load_script
 
 SCRIPT = Path(__file__).resolve().parents[2] / "bench" / "support" / "machine.py"
 
 
 def _machine() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_machine", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("bench_machine", SCRIPT)
 
 
 def test_the_reference_round_is_a_fixed_computation() -> None:

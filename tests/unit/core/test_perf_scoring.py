@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import random
 from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.script_loading import load_script
 
 from predeploy.core.scoring import ScoredCase, family, render, score
 
 
 def _shared_scorer(shared_dir: Path) -> Any:
-    path = shared_dir / "calibration" / "score_perf.py"
-    spec = importlib.util.spec_from_file_location("score_perf", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("score_perf", shared_dir / "calibration" / "score_perf.py")
 
 
 def test_families() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 import pytest
 from tests.intent_fixtures import OWN_CASES, intent_catalog, read_cases
 from tests.intent_scoring import score
+from tests.script_loading import load_script
 
 from predeploy.core.catalog import Catalog
 from predeploy.intent.extractor import understand
@@ -72,12 +72,7 @@ def test_blind_rounds_accuracy(path: Path) -> None:
 
 def test_dev_set_with_the_shared_scorer(shared_dir: Path, tmp_path: Path) -> None:
     """The development set through score_intent.py's own check function."""
-    spec = importlib.util.spec_from_file_location(
-        "score_intent", shared_dir / "intent/score_intent.py"
-    )
-    assert spec is not None and spec.loader is not None
-    scorer = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(scorer)
+    scorer = load_script("score_intent", shared_dir / "intent/score_intent.py")
     cases = read_cases(shared_dir / "intent/dev_cases.jsonl")
     intents = _predict(cases, seed_catalog())
     # round-trip through JSON exactly as `predeploy intent --output` writes it

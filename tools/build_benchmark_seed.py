@@ -9,8 +9,9 @@ JSON Lines format (one measured scenario per line, with its source, source key a
   import-benchmarks`` (:func:`predeploy.kb.importers.calibration_cases.record_from_case`):
   scenario fields map one to one; the labels, MLPerf scenario, constraints and unit conversions
   go into the provenance notes; AMD's MLPerf vLLM runs get the engine settings their harness
-  yaml states as ``engine_args``, TensorRT-LLM 0.10's performance-overview runs the commands of
-  that page's Methodology section (``predeploy.core.published_harness``).
+  yaml states as ``engine_args``, Red Hat's those of its harness README, TensorRT-LLM 0.10's
+  performance-overview runs the commands of that page's Methodology section
+  (``predeploy.core.published_harness``).
 * ``aiconfigurator_silicon.jsonl`` — the aggregated-serving (``agg``) rows of NVIDIA
   AIConfigurator's ``systems/silicon_sample.csv`` (aiconfigurator-core 0.12.0 on PyPI,
   Apache-2.0): measured TTFT and TPOT at fixed concurrency for TensorRT-LLM, SGLang and vLLM on

@@ -27,7 +27,9 @@ from typing import Literal
 from predeploy.core.errors import InputError
 from predeploy.core.types import Engine, EngineSettings, KvCacheDtype, ModelArchitecture
 
-ValueKind = Literal["int", "fraction", "kv_dtype", "switch", "budget", "backend", "policy"]
+ValueKind = Literal[
+    "int", "fraction", "kv_dtype", "switch", "budget", "backend", "policy", "sizes"
+]
 
 #: Flag name (dashes, lower case) → (``EngineSettings`` field, kind of value). ``switch`` flags
 #: take no value and set the field to the given boolean; ``budget`` is SGLang's
@@ -42,6 +44,8 @@ SETTING_FLAGS: dict[str, tuple[str, ValueKind]] = {
     "stream-interval": ("stream_interval", "int"),
     "data-parallel-size": ("data_parallel_size", "int"),
     "max-cudagraph-capture-size": ("cuda_graph_max_batch", "int"),
+    # vLLM 0.9-0.10's capture list: one size N captures up to N, several are the sizes.
+    "cuda-graph-sizes": ("cuda_graph_max_batch", "sizes"),
     # SGLang
     "max-running-requests": ("max_num_seqs", "int"),
     "chunked-prefill-size": ("max_num_batched_tokens", "budget"),
@@ -117,6 +121,9 @@ UNMODELLED_FLAG_PREFIXES: tuple[str, ...] = (
     "compilation-config",
     "disable-radix-cache",
     "no-enable-prefix-caching",
+    # vLLM's cap on one prompt's chunk per step, and V0's limit on prompts prefilled at once.
+    "long-prefill-token-threshold",
+    "max-num-partial-prefills",
 )
 
 #: ``--kv-cache-dtype`` values meaning an 8-bit float KV cache (vLLM/SGLang spellings).
@@ -156,6 +163,12 @@ def _value(flag: str, kind: ValueKind, raw: str) -> int | float | KvCacheDtype |
         f"engine_args: --{flag} {raw!r} is not a KV-cache dtype the model knows "
         f"(auto, {', '.join(sorted(FP8_KV_VALUES))})"
     )
+
+
+def _whole_number(flag: str, raw: str) -> int:
+    value = _value(flag, "int", raw)
+    assert isinstance(value, int)
+    return value
 
 
 #: Commands whose first argument is the served checkpoint (``vllm serve X``, ``trtllm-serve X``).
@@ -230,6 +243,14 @@ def parse_engine_args(text: str) -> EngineSettings:
             if kind == "backend":
                 if raw.lower() in TRTLLM_ENGINE_BACKENDS:
                     fields[field] = False
+                continue
+            if kind == "sizes":
+                # Every whole number that follows belongs to the list; the largest is the cap.
+                sizes = [raw]
+                while i < len(tokens) and tokens[i].isdigit():
+                    sizes.append(tokens[i])
+                    i += 1
+                fields[field] = max(_whole_number(name, size) for size in sizes)
                 continue
             if kind == "policy":
                 policy = raw.lower()

@@ -1,4 +1,5 @@
-"""The engine settings AMD's MLPerf Inference harness runs vLLM with, as its published code states.
+"""The engine settings MLPerf Inference harnesses run vLLM with, as their published code states:
+AMD's (Instinct GPUs) and Red Hat's (Llama 3.1 8B on an H100 and an L40S).
 
 MLPerf results do not say how the engine was configured, but a closed submission ships its code.
 AMD's harness (``closed/<submitter>/code/<benchmark>/harness_llm/models/<model>/
@@ -20,7 +21,13 @@ and GPUs AMD's v5.1 code has yamls for. Submitters whose yaml is not transcribed
 Llama 2 Server yaml, Dell, MangoBoost's vLLM-based platform) are read with the same yaml, an
 assumption; the imported record's provenance names the yaml used.
 
-Not represented: the harness's own admission rule (``VLLM_LLAMA2_MLPERF_SCHED``: prefill
+Red Hat's harness (``closed/RedHat/code``, the Llama 3.1 8B README's "optimized configuration
+used during final submission") serves the Server scenario from ``vllm serve`` 0.10.0 and runs
+the Offline one in process (vLLM's ``LLM`` class); :data:`REDHAT_HARNESS_CONFIGS` transcribes
+its command lines. Their ``--long-prefill-token-threshold 256`` (a prompt prefills at most 256
+tokens per step) is not represented: it is listed among a prediction's unmodelled settings.
+
+Not represented in AMD's: the harness's own admission rule (``VLLM_LLAMA2_MLPERF_SCHED``: prefill
 held back until 8-13 prompts wait while the decode batch is above a target), whose code is in
 AMD's vLLM fork and not published with the results.
 """
@@ -109,6 +116,36 @@ AMD_HARNESS_CONFIGS: dict[tuple[str, str, str], HarnessConfig] = {
     ),
 }
 
+#: Red Hat's MLPerf Inference v5.1 submissions (XE8640_4xH100_vLLM,
+#: IBM_Cloud_gx3-48x240x2l40s_vLLM): the command lines of the harness README in
+#: ``closed/RedHat/code`` (the Server runs ``vllm serve``, the Offline runs the harness in process).
+_REDHAT_CODE = f"{_REPO}/RedHat/code"
+
+
+def _redhat(engine_args: str) -> HarnessConfig:
+    return HarnessConfig(engine_args, _REDHAT_CODE, "Red Hat's MLPerf harness configuration")
+
+
+REDHAT_HARNESS_CONFIGS: dict[tuple[str, str, str], HarnessConfig] = {
+    ("llama3.1-8b", "Server", "H100-SXM"): _redhat(
+        "vllm serve --max-model-len 131072 --max_seq_len_to_capture 1024 --block-size 16 "
+        "--gpu-memory-utilization 0.91 --max-num-batched-tokens 1024 --max-num-seqs 512 "
+        "--cuda-graph-sizes 4232 --long-prefill-token-threshold 256"
+    ),
+    ("llama3.1-8b", "Offline", "H100-SXM"): _redhat(
+        "SUT_VLLM_SingleReplica.py --max-model-len 131072 --max-num-seqs 1024 "
+        "--kv-cache-dtype fp8 --max-num-batched-tokens 4096"
+    ),
+    ("llama3.1-8b", "Server", "L40S"): _redhat(
+        "vllm serve --kv-cache-dtype fp8 --max-model-len 2668 --gpu-memory-utilization 0.96"
+    ),
+    ("llama3.1-8b", "Offline", "L40S"): _redhat(
+        "SUT_VLLM_SingleReplica.py --max-model-len 2668 --kv-cache-dtype fp8 --max-num-seqs 512 "
+        "--long-prefill-token-threshold 256 --max-num-partial-prefills 1 "
+        "--max-num-batched-tokens 16384 --cuda-graph-sizes 3000 --gpu-memory-utilization 0.95"
+    ),
+}
+
 _ACCURACY_SUFFIXES = ("-99.9", "-99")
 
 
@@ -122,3 +159,10 @@ def amd_harness_config(scenario: CaseScenario) -> HarnessConfig | None:
         benchmark = benchmark.removesuffix(suffix)
     return AMD_HARNESS_CONFIGS.get((benchmark, scenario.mlperf_scenario or "", scenario.gpu))
 
+
+def redhat_harness_config(scenario: CaseScenario) -> HarnessConfig | None:
+    """Red Hat's published vLLM settings for its MLPerf submissions (``None`` otherwise)."""
+    if scenario.engine != Engine.VLLM or scenario.mlperf_submitter != "RedHat":
+        return None
+    key = (scenario.mlperf_benchmark or "", scenario.mlperf_scenario or "", scenario.gpu)
+    return REDHAT_HARNESS_CONFIGS.get(key)

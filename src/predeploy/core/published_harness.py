@@ -1,15 +1,20 @@
 """The engine settings a published benchmark ran with, when its cases do not state them.
 
 A case that states its own ``engine_args`` keeps them. Otherwise its source's published method
-supplies the command line it ran: AMD's MLPerf harness yamls (:mod:`~predeploy.core.
-mlperf_harness`) and TensorRT-LLM 0.10's performance overview, whose Methodology section gives
-one build and one run command for every table entry (:data:`TRTLLM_V010_PERF_OVERVIEW`).
+supplies the command line it ran: AMD's MLPerf harness yamls and Red Hat's harness README
+(:mod:`~predeploy.core.mlperf_harness`), and TensorRT-LLM 0.10's performance overview, whose
+Methodology section gives one build and one run command for every table entry
+(:data:`TRTLLM_V010_PERF_OVERVIEW`).
 """
 
 from __future__ import annotations
 
 from predeploy.core.cases import CaseScenario
-from predeploy.core.mlperf_harness import HarnessConfig, amd_harness_config
+from predeploy.core.mlperf_harness import (
+    HarnessConfig,
+    amd_harness_config,
+    redhat_harness_config,
+)
 from predeploy.core.types import Engine
 from predeploy.core.versions import minor_release
 
@@ -51,7 +56,11 @@ def trtllm_perf_overview_config(scenario: CaseScenario) -> HarnessConfig | None:
 
 def published_harness_config(scenario: CaseScenario) -> HarnessConfig | None:
     """The published method a case without its own command line ran with, if one is known."""
-    return amd_harness_config(scenario) or trtllm_perf_overview_config(scenario)
+    return (
+        amd_harness_config(scenario)
+        or redhat_harness_config(scenario)
+        or trtllm_perf_overview_config(scenario)
+    )
 
 
 def published_engine_args(scenario: CaseScenario) -> str | None:

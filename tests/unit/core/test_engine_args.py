@@ -63,6 +63,10 @@ def test_sglang_and_trtllm_flags() -> None:
         ("python3 -m sglang.launch_server --model-path m --disable-cuda-graph", 0),
         ("vllm serve m --enforce-eager", 0),
         ("vllm serve m --max-cudagraph-capture-size 128", 128),
+        # vLLM 0.9-0.10: one size captures up to it; a list's largest size is the cap.
+        ("vllm serve m --cuda-graph-sizes 4232", 4232),
+        ("vllm serve m --cuda-graph-sizes 1 2 4 8 512 --max-num-seqs 64", 512),
+        ("vllm serve m --cuda_graph_sizes=256", 256),
         ("vllm serve m", None),
     ],
 )
@@ -70,6 +74,18 @@ def test_cuda_graph_limits_are_read_not_left_unmodelled(command: str, limit: int
     settings = parse_engine_args(command)
     assert settings.cuda_graph_max_batch == limit
     assert settings.unmodelled == ()
+
+
+def test_a_list_of_capture_sizes_keeps_the_flags_after_it() -> None:
+    s = parse_engine_args("vllm serve m --cuda-graph-sizes 8 16 --max-num-seqs 64")
+    assert (s.cuda_graph_max_batch, s.max_num_seqs) == (16, 64)
+
+
+def test_prefill_chunking_limits_per_request_are_listed_as_unmodelled() -> None:
+    s = parse_engine_args(
+        "vllm serve m --long-prefill-token-threshold 256 --max-num-partial-prefills 1"
+    )
+    assert s.unmodelled == ("--long-prefill-token-threshold", "--max-num-partial-prefills")
 
 
 def test_nothing_stated_changes_nothing() -> None:
@@ -86,6 +102,7 @@ def test_nothing_stated_changes_nothing() -> None:
         ("vllm serve m --kv-cache-dtype int3", "--kv-cache-dtype 'int3' is not a KV-cache"),
         ("vllm serve m --max-num-batched-tokens", "--max-num-batched-tokens needs a value"),
         ("vllm serve 'unclosed", "cannot split"),
+        ("vllm serve m --cuda-graph-sizes 0", "--cuda-graph-sizes '0' is not a positive whole"),
         ("m --scheduler_policy fifo", "--scheduler-policy 'fifo' is not a capacity-scheduler"),
     ],
 )

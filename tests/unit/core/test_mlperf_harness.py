@@ -1,4 +1,4 @@
-"""AMD's MLPerf harness settings: transcribed from its yamls, applied to the cases they describe."""
+"""MLPerf harness settings (AMD's yamls, Red Hat's README): transcribed, applied to their cases."""
 
 from __future__ import annotations
 
@@ -12,7 +12,12 @@ from predeploy.core.benchmarks import scenario_from_case
 from predeploy.core.cases import parse_case
 from predeploy.core.catalog import InMemoryCatalog
 from predeploy.core.engine_args import parse_engine_args
-from predeploy.core.mlperf_harness import AMD_HARNESS_CONFIGS, amd_harness_config
+from predeploy.core.mlperf_harness import (
+    AMD_HARNESS_CONFIGS,
+    REDHAT_HARNESS_CONFIGS,
+    amd_harness_config,
+    redhat_harness_config,
+)
 from predeploy.core.published_harness import published_engine_args
 from predeploy.core.types import Harness
 
@@ -99,3 +104,63 @@ def test_an_amd_server_case_is_predicted_with_the_harness_settings() -> None:
     )
     assert settings.cuda_graph_max_batch == 0  # --enforce-eager
 
+
+
+def _redhat_case(gpu: str, mlperf_scenario: str, **scenario: Any) -> dict[str, Any]:
+    load = (
+        {"kind": "request_rate", "value": 39.5, "arrival": "poisson"}
+        if mlperf_scenario == "Server"
+        else {"kind": "max_throughput"}
+    )
+    return _case(
+        model="meta-llama/Llama-3.1-8B-Instruct",
+        gpu=gpu,
+        gpu_count=1,
+        output_tokens=None,
+        dataset="mlperf-llama3.1-8b",
+        load=load,
+        mlperf_benchmark="llama3.1-8b",
+        mlperf_scenario=mlperf_scenario,
+        mlperf_submitter="RedHat",
+        **scenario,
+    )
+
+
+@pytest.mark.parametrize("key", sorted(REDHAT_HARNESS_CONFIGS))
+def test_every_redhat_configuration_names_its_source_and_reads_cleanly(
+    key: tuple[str, str, str],
+) -> None:
+    config = REDHAT_HARNESS_CONFIGS[key]
+    settings = parse_engine_args(config.engine_args)
+    assert CITED_COMMIT in config.source_url and config.source_url.endswith("/RedHat/code")
+    assert "Red Hat" in config.name
+    assert set(settings.unmodelled) <= {
+        "--long-prefill-token-threshold",
+        "--max-num-partial-prefills",
+    }
+
+
+def test_redhat_h100_server_runs_its_published_scheduler_settings() -> None:
+    case = parse_case(_redhat_case("H100-SXM", "Server"))
+    config = redhat_harness_config(case.scenario)
+    assert config is not None and published_engine_args(case.scenario) == config.engine_args
+    settings = parse_engine_args(config.engine_args)
+    # vllm serve --max-num-batched-tokens 1024 --max-num-seqs 512 --cuda-graph-sizes 4232 ...
+    assert (settings.max_num_batched_tokens, settings.max_num_seqs) == (1024, 512)
+    assert settings.gpu_memory_utilization == 0.91 and settings.cuda_graph_max_batch == 4232
+    assert settings.unmodelled == ("--long-prefill-token-threshold",)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"mlperf_submitter": "Dell"},
+        {"engine": "trtllm"},
+        {"gpu": "H200"},
+        {"mlperf_scenario": "Interactive"},
+    ],
+)
+def test_redhat_settings_apply_to_its_own_submissions_only(change: dict[str, Any]) -> None:
+    case = _redhat_case("H100-SXM", "Server")
+    case["scenario"].update(change)
+    assert redhat_harness_config(parse_case(case).scenario) is None

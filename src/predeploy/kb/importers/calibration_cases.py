@@ -5,9 +5,9 @@ constraints}``; it becomes a :class:`BenchmarkRecord` whose metrics are ``expect
 values, kind ``measured``) and whose provenance notes keep what the record has no field for: the
 case notes, the source's own labels (model, GPU, engine, precision, MLPerf system), latency
 constraints and unit conversions. A case that states no command line but whose source publishes
-its method (an MLPerf vLLM run on AMD's harness, a TensorRT-LLM 0.10 performance-overview entry)
-gets, as ``engine_args``, the one that method states (``core.published_harness``), with the
-method named in the notes. ``tools/build_benchmark_seed.py`` builds the shipped seed with
+its method (an MLPerf vLLM run on AMD's or Red Hat's harness, a TensorRT-LLM 0.10
+performance-overview entry) gets, as ``engine_args``, the one that method states
+(``core.published_harness``), with the method named in the notes. ``tools/build_benchmark_seed.py`` builds the shipped seed with
 this same function, so importing the shared file reproduces the seed's records.
 """
 

@@ -7,8 +7,9 @@ case notes, the source's own labels (model, GPU, engine, precision, MLPerf syste
 constraints and unit conversions. A case that states no command line but whose source publishes
 its method (an MLPerf vLLM run on AMD's or Red Hat's harness, a TensorRT-LLM 0.10
 performance-overview entry) gets, as ``engine_args``, the one that method states
-(``core.published_harness``), with the method named in the notes. ``tools/build_benchmark_seed.py`` builds the shipped seed with
-this same function, so importing the shared file reproduces the seed's records.
+(``core.published_harness``), with the method named in the notes.
+``tools/build_benchmark_seed.py`` builds the shipped seed with this same function, so importing
+the shared file reproduces the seed's records.
 """
 
 from __future__ import annotations

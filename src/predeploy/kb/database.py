@@ -18,6 +18,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.pool import NullPool
 
 from predeploy.core.errors import InputError
 
@@ -74,17 +75,22 @@ def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def create_kb_engine(url: str, *, create_dirs: bool = False) -> Engine:
-    """An engine for ``url``; with ``create_dirs`` an SQLite file's folder is created too."""
+def create_kb_engine(url: str, *, create_dirs: bool = False, pooled: bool = True) -> Engine:
+    """An engine for ``url``; with ``create_dirs`` an SQLite file's folder is created too.
+
+    ``pooled=False``: every session opens its own connection and closes it when done, so an
+    object that keeps the engine (a catalog queried on demand) holds no idle connection and
+    needs no ``dispose()`` when it is dropped."""
     parsed = parse_url(url)
     path = sqlite_path(parsed)
     if path is not None and create_dirs:
         path.parent.mkdir(parents=True, exist_ok=True)
+    pool: dict[str, Any] = {} if pooled else {"poolclass": NullPool}
     if parsed.get_backend_name() == "sqlite":
-        engine = create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
+        engine = create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S}, **pool)
         event.listen(engine, "connect", _enable_sqlite_foreign_keys)
         return engine
-    return create_engine(parsed, pool_pre_ping=True)
+    return create_engine(parsed, pool_pre_ping=True, **pool)
 
 
 def alembic_config() -> Config:

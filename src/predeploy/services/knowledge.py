@@ -224,7 +224,9 @@ def open_catalog(settings: Settings) -> Catalog:
     fall-back. A database seeded from another predeploy's package data is used, with a
     :class:`PredeployWarning` naming the same fix.
     """
-    engine = create_kb_engine(settings.resolved_database_url)
+    # Unpooled: the catalog keeps the engine for on-demand queries and is dropped by whoever
+    # holds it, which must not leave a database connection open (one per planning call).
+    engine = create_kb_engine(settings.resolved_database_url, pooled=False)
     try:
         state = schema_state(engine)
         if state is not SchemaState.MISSING:

@@ -4,6 +4,7 @@ and the catalog fall-back before initialization."""
 from __future__ import annotations
 
 import dataclasses
+import gc
 import json
 import shutil
 import warnings
@@ -65,6 +66,19 @@ def test_catalog_falls_back_to_the_seed_files_until_init(settings: Settings) -> 
     catalog = knowledge.open_catalog(settings)
     assert isinstance(catalog, SqlCatalog)
     assert {m.id for m in catalog.models()} == {LLAMA, "Qwen/Qwen2.5-7B-Instruct"}
+
+
+def test_a_dropped_catalog_leaves_no_database_connection_open(initialized: Settings) -> None:
+    # Every planning call opens the catalog and drops it; a pooled engine kept a connection
+    # open until the garbage collector closed it (psycopg: "deleted while still open").
+    catalog = knowledge.open_catalog(initialized)
+    assert isinstance(catalog, SqlCatalog)
+    catalog.benchmarks(model=LLAMA)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        del catalog
+        gc.collect()
+    assert not [w for w in caught if issubclass(w.category, ResourceWarning)]
 
 
 def test_a_database_seeded_by_another_version_warns_until_init(settings: Settings) -> None:

@@ -130,14 +130,15 @@ def summarize_trace(trace: SimulationTrace) -> SimulationResult:
     window = max(end - start, 1e-12)
     in_window = (trace.step_start_s >= start) & (ends <= end)
     durations = trace.step_duration_s[in_window]
-    out_tokens = float(trace.step_output_tokens[in_window].sum())
     first_in = (trace.first_token_s >= start) & (trace.first_token_s <= end)
     prompt_tokens = float(trace.prompt_tokens[first_in].sum())
-    finished_in = int(np.count_nonzero((trace.finish_s >= start) & (trace.finish_s <= end)))
     if w and trace.open_loop:
         # A steady open loop is counted by the requests it starts (docstring).
-        finished_in = int(np.count_nonzero(first_in))
+        requests = int(np.count_nonzero(first_in))
         out_tokens = float(trace.output_tokens[first_in].sum())
+    else:
+        requests = int(np.count_nonzero((trace.finish_s >= start) & (trace.finish_s <= end)))
+        out_tokens = float(trace.step_output_tokens[in_window].sum())
     blocks = max(trace.num_blocks, 1)
     kv = trace.step_kv_blocks[in_window]
     # Time-averaged requests in the system (arrived, not finished) minus those running.
@@ -152,7 +153,7 @@ def summarize_trace(trace: SimulationTrace) -> SimulationResult:
         e2e_ms=percentiles_ms(e2e),
         output_tokens_per_s=out_tokens / window,
         total_tokens_per_s=(out_tokens + prompt_tokens) / window,
-        requests_per_s=finished_in / window,
+        requests_per_s=requests / window,
         kv_cache_usage=min(1.0, float(np.dot(kv, durations)) / (blocks * window)),
         kv_cache_usage_peak=float(kv.max()) / blocks if kv.size else 0.0,
         mean_queue_length=max(0.0, in_system - batch),

@@ -95,8 +95,8 @@ def summarize_trace(trace: SimulationTrace) -> SimulationResult:
     they finish, and an overloaded server starts them only as fast as it finishes others
     (its capacity). Finishes counted over the window carry the change in the running batch,
     which near capacity is a fair share of the window's requests: MLPerf's Llama 3.1 8B on
-    one H100 at 39.5 requests/s simulated at 35.6-45.0 requests/s over eight seeds of 1,000
-    measured requests counted by finishes, 37.8-39.6 counted by starts.
+    one H100 at 39.5 requests/s (vLLM's default settings) simulated at 35.6-45.0 requests/s
+    over eight seeds of 1,000 measured requests counted by finishes, 37.8-39.6 by starts.
     """
     m = trace.measured
     ttft_all, e2e_all = request_latencies_s(trace)

@@ -1,4 +1,5 @@
-"""Engine release strings (``v0.5.3``, ``0.6.0.post1``) as comparable release numbers."""
+"""Engine release strings (``v0.5.3``, ``0.6.0.post1``, ``vLLM 0.10.0, RHEL 9.6``) as comparable
+release numbers."""
 
 from __future__ import annotations
 
@@ -6,11 +7,20 @@ import re
 
 _RELEASE = re.compile(r"v?(\d+)\.(\d+)\.(\d+)")
 _MINOR_RELEASE = re.compile(r"v?(\d+)\.(\d+)")
+#: The engine's own name before its release (``vLLM 0.10.0, RHEL 9.6``); another product's
+#: (``TensorRT 10.11``, the compiler under TensorRT-LLM) does not name the engine's release.
+_ENGINE_NAME = re.compile(r"(?:vllm|sglang|lmdeploy|tensorrt-llm|trt-llm)[\s:/-]*", re.IGNORECASE)
+
+
+def _release_text(version: str | None) -> str:
+    text = (version or "").strip()
+    named = _ENGINE_NAME.match(text)
+    return text[named.end() :] if named else text
 
 
 def release(version: str | None) -> tuple[int, int, int] | None:
     """``(major, minor, patch)`` of a release string, ``None`` when absent or unparsed."""
-    match = _RELEASE.match((version or "").strip())
+    match = _RELEASE.match(_release_text(version))
     if match is None:
         return None
     major, minor, patch = (int(part) for part in match.groups())
@@ -20,7 +30,7 @@ def release(version: str | None) -> tuple[int, int, int] | None:
 def minor_release(version: str | None) -> tuple[int, int] | None:
     """``(major, minor)`` of a string that starts with one (``0.17``, ``v1.0 docs``,
     ``v0.11.0``), ``None`` when absent or unparsed."""
-    match = _MINOR_RELEASE.match((version or "").strip())
+    match = _MINOR_RELEASE.match(_release_text(version))
     if match is None:
         return None
     return int(match.group(1)), int(match.group(2))

@@ -15,7 +15,12 @@ from predeploy.core.versions import minor_release, release
         (" 0.5.3rc1 ", (0, 5, 3)),
         ("0.6.0.post1", (0, 6, 0)),
         ("0.10", None),
-        ("vLLM 0.10.0, RHEL 9.6", None),
+        # The engine's own name may come first; another product's release is not the engine's.
+        ("vLLM 0.10.0, RHEL 9.6", (0, 10, 0)),
+        ("vLLM 0.6.5.dev964+mlperf50, Pytorch 2.7", (0, 6, 5)),
+        ("SGLang v0.4.6.post1", (0, 4, 6)),
+        ("TensorRT 10.11, CUDA 12.9", None),
+        ("Mango LLMBoost AI Enterprise Platform", None),
         ("", None),
         (None, None),
     ],
@@ -32,6 +37,8 @@ def test_release(text: str | None, parsed: tuple[int, int, int] | None) -> None:
         ("v0.11.0", (0, 11)),
         ("1.2.0rc1", (1, 2)),
         ("TensorRT 10.11, CUDA 12.9", None),
+        ("vLLM 0.9.0.2.dev108+g71faa18", (0, 9)),
+        ("TensorRT-LLM 1.0.0rc4", (1, 0)),
         (None, None),
     ],
 )

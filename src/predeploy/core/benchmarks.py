@@ -18,7 +18,7 @@ from predeploy.core.engine_args import (
     parse_engine_args,
     served_checkpoint,
 )
-from predeploy.core.engines import default_kv_cache_dtype, engine_profile, vllm_batch_defaults
+from predeploy.core.engines import default_kv_cache_dtype, engine_profile, scheduler_defaults
 from predeploy.core.errors import InputError, PredeployError
 from predeploy.core.memory import smallest_fitting_tp
 from predeploy.core.published_harness import published_engine_args
@@ -32,6 +32,7 @@ from predeploy.core.types import (
     KvCacheDtype,
     LoadSpec,
     ModelArchitecture,
+    PerformanceMode,
     Precision,
     ServingScenario,
     TokenDistribution,
@@ -259,7 +260,9 @@ def scenario_from_case(case: CalibrationCase | CaseScenario, catalog: Catalog) -
         tp *= ranks
         wide_ep = True
     replicas = max(sc.gpu_count // (tp * pp), 1)
-    vllm = _historical_vllm_settings(sc, gpu, arch, tp, pp, prompt, output, kv_dtype)
+    vllm = _historical_vllm_settings(
+        sc, gpu, arch, tp, pp, prompt, output, kv_dtype, stated.performance_mode if stated else None
+    )
     settings = stated.model_copy(update={"kv_cache_dtype": kv_dtype}) if stated else None
     return ServingScenario(
         model_id=sc.model,
@@ -396,13 +399,14 @@ def _historical_vllm_settings(
     prompt: TokenDistribution,
     output: TokenDistribution,
     kv_dtype: KvCacheDtype,
+    performance_mode: PerformanceMode | None,
 ) -> VllmSettings | None:
     """The settings an older vLLM ran with when its defaults differ from 0.33's (memory
     utilisation 0.90 before 0.20); ``None`` means the current defaults apply."""
     minor = _vllm_minor(sc.engine_version)
     if sc.engine != Engine.VLLM or minor is None or minor >= VLLM_092_FIRST_MINOR:
         return None
-    seqs, tokens = vllm_batch_defaults(gpu)
+    seqs, tokens = scheduler_defaults(Engine.VLLM, gpu, performance_mode)
     context = math.ceil(prompt.mean + output.mean)
     return VllmSettings(
         tensor_parallel_size=tp,

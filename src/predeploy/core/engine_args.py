@@ -11,24 +11,31 @@ Flags are matched by name whatever the spelling (``--max_num_tokens`` = ``--max-
 the same thing wherever it appears. Tensor/pipeline parallelism, the model and the precision are
 fields of the scenario itself (vLLM's data-parallel ranks that share their experts, ``-dp D
 --enable-expert-parallel``, widen its tensor-parallel group: :func:`expert_sharing_ranks`);
-CUDA-graph limits (``--cuda-graph-max-bs``, ``--enforce-eager``)
-say which steps run eagerly; flags the model does not represent but which change performance
-(speculative decoding, attention backends, torch.compile, expert parallelism under
-tensor-parallel attention) are listed in ``unmodelled``; anything else (ports, parsers, paths)
-is ignored. Bracketed notes (``[result variant: ...]``) are not part of the command line.
+CUDA-graph limits (``--cuda-graph-max-bs``, ``--enforce-eager``) say which steps run eagerly;
+vLLM's ``--performance-mode throughput`` doubles its default batch limits; flags the model does
+not represent but which change performance (speculative decoding, attention backends,
+torch.compile, expert parallelism under tensor-parallel attention) are listed in
+``unmodelled``; anything else (ports, parsers, paths) is ignored. Bracketed notes
+(``[result variant: ...]``) are not part of the command line.
 """
 
 from __future__ import annotations
 
 import re
 import shlex
-from typing import Literal
+from typing import Literal, get_args
 
 from predeploy.core.errors import InputError
-from predeploy.core.types import Engine, EngineSettings, KvCacheDtype, ModelArchitecture
+from predeploy.core.types import (
+    Engine,
+    EngineSettings,
+    KvCacheDtype,
+    ModelArchitecture,
+    PerformanceMode,
+)
 
 ValueKind = Literal[
-    "int", "fraction", "kv_dtype", "switch", "budget", "backend", "policy", "sizes"
+    "int", "fraction", "kv_dtype", "switch", "budget", "backend", "policy", "sizes", "mode"
 ]
 
 #: Flag name (dashes, lower case) → (``EngineSettings`` field, kind of value). ``switch`` flags
@@ -46,6 +53,7 @@ SETTING_FLAGS: dict[str, tuple[str, ValueKind]] = {
     "max-cudagraph-capture-size": ("cuda_graph_max_batch", "int"),
     # vLLM 0.9-0.10's capture list: one size N captures up to N, several are the sizes.
     "cuda-graph-sizes": ("cuda_graph_max_batch", "sizes"),
+    "performance-mode": ("performance_mode", "mode"),
     # SGLang
     "max-running-requests": ("max_num_seqs", "int"),
     "chunked-prefill-size": ("max_num_batched_tokens", "budget"),
@@ -84,6 +92,9 @@ SHORT_FLAGS: dict[str, str] = {"dp": "data-parallel-size"}
 #: only into an empty batch) is not modelled: listed in ``unmodelled``, the reservation kept.
 SCHEDULER_POLICIES: dict[str, bool] = {"guaranteed_no_evict": True, "max_utilization": False}
 UNMODELLED_SCHEDULER_POLICIES = frozenset({"static_batch"})
+
+#: vLLM ``--performance-mode`` values (``EngineSettings.performance_mode``).
+PERFORMANCE_MODES = frozenset(get_args(PerformanceMode))
 
 #: ``trtllm-serve``/``trtllm-bench --backend`` values that run TensorRT engines.
 TRTLLM_ENGINE_BACKENDS = frozenset({"tensorrt", "trt"})
@@ -251,6 +262,15 @@ def parse_engine_args(text: str) -> EngineSettings:
                     sizes.append(tokens[i])
                     i += 1
                 fields[field] = max(_whole_number(name, size) for size in sizes)
+                continue
+            if kind == "mode":
+                mode = raw.lower()
+                if mode not in PERFORMANCE_MODES:
+                    raise InputError(
+                        f"engine_args: --{name} {raw!r} is not a performance mode "
+                        f"(valid: {', '.join(sorted(PERFORMANCE_MODES))})"
+                    )
+                fields[field] = mode
                 continue
             if kind == "policy":
                 policy = raw.lower()

@@ -13,7 +13,14 @@ from typing import Annotated
 from pydantic import Field
 
 from predeploy.core.sglang_defaults import sglang_defaults
-from predeploy.core.types import Engine, FrozenModel, GpuSpec, KvCacheDtype, Precision
+from predeploy.core.types import (
+    Engine,
+    FrozenModel,
+    GpuSpec,
+    KvCacheDtype,
+    PerformanceMode,
+    Precision,
+)
 
 #: vLLM 0.33 device-size thresholds (GiB) of ``get_batch_defaults``.
 VLLM_LARGE_GPU_GIB = 160
@@ -144,11 +151,24 @@ def vllm_batch_defaults(gpu: GpuSpec) -> tuple[int, int]:
 MODELOPT_CHECKPOINT_PREFIX = "nvidia/"
 
 
-def scheduler_defaults(engine: Engine | str, gpu: GpuSpec) -> tuple[int, int]:
-    """``(max running sequences, token budget per step)`` of ``engine`` on ``gpu``."""
+#: vLLM's ``--performance-mode throughput`` multiplies both batch-limit defaults by this
+#: (``EngineArgs._set_default_max_num_seqs_and_batched_tokens_args``, vLLM 0.17+: "If
+#: throughput mode is set, double max_num_batched_tokens and max_num_seqs"; only limits the
+#: command line leaves unset).
+VLLM_THROUGHPUT_MODE_FACTOR = 2
+
+
+def scheduler_defaults(
+    engine: Engine | str, gpu: GpuSpec, performance_mode: PerformanceMode | None = None
+) -> tuple[int, int]:
+    """``(max running sequences, token budget per step)`` of ``engine`` on ``gpu``, under
+    vLLM's ``--performance-mode`` when stated (``throughput`` doubles both)."""
     profile = engine_profile(engine)
     seqs, tokens = vllm_batch_defaults(gpu)
-    return profile.max_num_seqs or seqs, profile.max_num_batched_tokens or tokens
+    seqs, tokens = profile.max_num_seqs or seqs, profile.max_num_batched_tokens or tokens
+    if Engine(engine) == Engine.VLLM and performance_mode == "throughput":
+        return seqs * VLLM_THROUGHPUT_MODE_FACTOR, tokens * VLLM_THROUGHPUT_MODE_FACTOR
+    return seqs, tokens
 
 
 #: vLLM's largest captured CUDA-graph batch unless told: ``min(2 × max_num_seqs, 512,

@@ -204,15 +204,15 @@ def prepare(scenario: ServingScenario) -> PreparedScenario:
     prompt = scenario.prompt_tokens
     output = scenario.output_tokens
     context = max(math.ceil(prompt.mean + output.mean), 1)
+    stated = scenario.engine_settings or EngineSettings()
     if scenario.vllm is not None:
         seqs, tokens = scenario.vllm.max_num_seqs, scenario.vllm.max_num_batched_tokens
         chunked = scenario.vllm.enable_chunked_prefill
     else:
-        seqs, tokens = scheduler_defaults(scenario.engine, scenario.gpu)
+        seqs, tokens = scheduler_defaults(scenario.engine, scenario.gpu, stated.performance_mode)
         chunked = profile.chunked_prefill
         if not scenario.served_over_api and scenario.load.kind == "max_throughput":
             seqs = max(seqs, TUNED_HARNESS_MAX_NUM_SEQS)
-    stated = scenario.engine_settings or EngineSettings()
     seqs = stated.max_num_seqs or seqs
     tokens = stated.max_num_batched_tokens or tokens
     chunked = chunked if stated.chunked_prefill is None else stated.chunked_prefill

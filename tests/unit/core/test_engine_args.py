@@ -104,6 +104,7 @@ def test_nothing_stated_changes_nothing() -> None:
         ("vllm serve 'unclosed", "cannot split"),
         ("vllm serve m --cuda-graph-sizes 0", "--cuda-graph-sizes '0' is not a positive whole"),
         ("m --scheduler_policy fifo", "--scheduler-policy 'fifo' is not a capacity-scheduler"),
+        ("vllm serve m --performance-mode fast", "--performance-mode 'fast' is not a performance"),
     ],
 )
 def test_bad_values_name_the_flag(args: str, message: str) -> None:
@@ -159,6 +160,42 @@ def test_a_case_is_predicted_with_the_settings_it_states() -> None:
     assert stated.settings.kv_cache_dtype == KvCacheDtype.FP8
     # Half the memory share (weights take the same) outweighs the halved bytes per token.
     assert stated.kv_capacity_tokens < default.kv_capacity_tokens
+
+
+def _limits(engine_args: str, engine: str = "vllm", version: str = "v0.17.1") -> tuple[int, int]:
+    case = _case(engine_args)
+    case["scenario"].update(engine=engine, engine_version=version)  # type: ignore[attr-defined]
+    catalog = InMemoryCatalog(gpus=[h100()])
+    settings = prepare(scenario_from_case(parse_case(case), catalog)).settings
+    return settings.max_num_seqs, settings.max_num_batched_tokens
+
+
+@pytest.mark.parametrize(
+    ("args", "limits"),
+    [
+        ("vllm serve m", (1024, 8192)),
+        ("vllm serve m --performance-mode balanced", (1024, 8192)),
+        ("vllm serve m --performance-mode interactivity", (1024, 8192)),
+        # Throughput mode doubles both defaults on the H100 (vLLM 0.17+)...
+        ("vllm serve m --performance-mode=throughput", (2048, 16384)),
+        # ... but never a limit the command line states.
+        ("vllm serve m --performance-mode throughput --max-num-seqs 512", (512, 16384)),
+        ("vllm serve m --performance-mode throughput --max-num-batched-tokens 4096", (2048, 4096)),
+    ],
+)
+def test_vllm_throughput_mode_doubles_the_batch_limits_it_is_not_told(
+    args: str, limits: tuple[int, int]
+) -> None:
+    settings = parse_engine_args(args)
+    assert settings.unmodelled == ()
+    # A current release, and one whose other defaults predate 0.20 (the flag is read alike).
+    assert _limits(args) == _limits(args, version="v0.11.0") == limits
+
+
+def test_throughput_mode_is_vllms_alone() -> None:
+    assert _limits("trtllm-serve m --performance-mode throughput", "trtllm") == _limits(
+        "trtllm-serve m", "trtllm"
+    )
 
 
 def _trtllm(engine_args: str) -> PreparedScenario:

@@ -75,7 +75,12 @@ from predeploy.core.types.templates import (
     TrafficDefaults,
 )
 from predeploy.core.types.traffic import TokenDistribution, TrafficProfile
-from predeploy.core.types.vllm import QUANTIZATION_METHOD, EngineSettings, VllmSettings
+from predeploy.core.types.vllm import (
+    QUANTIZATION_METHOD,
+    EngineSettings,
+    PerformanceMode,
+    VllmSettings,
+)
 
 __all__ = [
     "LATENCY_METRICS",
@@ -118,6 +123,7 @@ __all__ = [
     "Percentiles",
     "PerfMetrics",
     "PerfPrediction",
+    "PerformanceMode",
     "PlanPrediction",
     "PlanResult",
     "PlannerOptions",

@@ -24,6 +24,10 @@ QUANTIZATION_METHOD: dict[Precision, str | None] = {
 }
 
 
+#: vLLM's ``--performance-mode`` values (``EngineSettings.performance_mode``).
+PerformanceMode = Literal["balanced", "interactivity", "throughput"]
+
+
 class VllmSettings(FrozenModel):
     """The ``vllm serve`` capacity arguments a prediction assumed (always passed explicitly)."""
 
@@ -108,6 +112,11 @@ class EngineSettings(FrozenModel):
     ``GUARANTEED_NO_EVICT`` capacity scheduler, its default) rather than growing it and
     pausing requests when the cache fills (``MAX_UTILIZATION``; ``--scheduler_policy`` of
     ``gptManagerBenchmark``, ``capacity_scheduler_policy`` of the LLM API).
+    ``performance_mode``: vLLM's ``--performance-mode`` (0.17 and later): ``throughput`` doubles
+    the default ``max_num_seqs`` and ``max_num_batched_tokens`` (those not stated);
+    ``interactivity`` captures CUDA graphs for every batch of 1–32 instead of 1, 2, 4, 8, 16, …
+    (less padding at small batches, not represented: the step model has no padding);
+    ``balanced`` is the default.
     ``unmodelled``: stated flags that change performance in ways the model does not represent
     (speculative decoding, attention backends, ...), so a prediction can say what it did not
     account for.
@@ -128,4 +137,5 @@ class EngineSettings(FrozenModel):
     data_parallel_size: PositiveInt | None = None
     stream_interval: PositiveInt | None = None
     reserve_full_context: bool | None = None
+    performance_mode: PerformanceMode | None = None
     unmodelled: tuple[str, ...] = ()

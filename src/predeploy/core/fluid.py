@@ -20,7 +20,7 @@ scenarios at once (numpy arrays; calibration fits on thousands of measurements w
 
 **Throughput** per replica: the offered rate ``λ`` of a sustainable open loop, and for one of
 ``N`` requests ``N/((N − 1)/λ + mean E2E)``, the run as a benchmark times it
-(:func:`finite_open_loop_rps`; above capacity ``μ``, or ``min(λ, N/duration)`` for a finite
+(:func:`finite_open_loop_rps`; above capacity ``μ``, or ``min(μ, N/duration)`` for a finite
 run); for a closed loop the steady rate
 ``c/(mean TTFT + (O − 1)·t̄)`` within capacity (``μ`` above it), and for a finite one ``N``
 over ``N`` ÷ that rate plus its tail, the longest request still in flight once the last has
@@ -190,7 +190,7 @@ def _requests_per_s(
                 np.where(finite, rps_burst, mu),
                 np.where(
                     rate > mu,
-                    np.where(finite, np.minimum(rate, rps_burst), mu),
+                    np.where(finite, np.minimum(mu, rps_burst), mu),
                     np.where(finite, rps_open_run, rate),
                 ),
                 rps_closed,

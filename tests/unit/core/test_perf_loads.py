@@ -22,8 +22,9 @@ from predeploy.core.catalog import InMemoryCatalog
 from predeploy.core.efficiency import ParameterSet
 from predeploy.core.fluid_stats import lognormal_factor, three_point_quantile, two_point_quantile
 from predeploy.core.latency import RooflineStepCost
-from predeploy.core.perf import predict, predict_many
+from predeploy.core.perf import predict, predict_many, scheduler_config
 from predeploy.core.roofline import roofline_floor_s
+from predeploy.core.simulator import run_simulation
 from predeploy.core.types import (
     BenchmarkRecord,
     Engine,
@@ -225,6 +226,31 @@ def test_a_finite_open_loop_is_timed_from_its_first_arrival_to_its_last_finish()
     assert rps < 4.0 and simulated == pytest.approx(rps, rel=0.1)
     assert rates(4000)[0] > rps
     assert rates(None)[0] == pytest.approx(4.0)
+
+
+def test_a_finite_open_loop_offered_above_capacity_is_served_at_capacity() -> None:
+    """Offered twice what one replica serves, 500 requests of 4,000-token prompts wait their
+    turn at the prefill budget: the run is served at capacity, as the simulation of exactly
+    those requests serves it (the offered rate had been reported, 1.7x the simulated one)."""
+    capacity = predict_many(
+        [_llama_8b_on_h100(4000, 200, LoadSpec(kind="poisson", rate_rps=1.0))], PARAMS
+    )[0].saturation_rps
+    assert capacity is not None
+    prompts = 500
+    load = LoadSpec(kind="poisson", rate_rps=2.0 * capacity, num_prompts=prompts)
+    sc = _llama_8b_on_h100(4000, 200, load)
+    analytic = predict(sc, PARAMS).metrics.requests_per_s
+    assert analytic is not None and analytic <= capacity * (1 + 1e-9)
+    prepared = prepare(sc)
+    step = RooflineStepCost.of(prepared.shape, prepared.hw, PARAMS.base, prepared.graph_max_batch)
+    served = []
+    for seed in range(3):
+        trace = run_simulation(
+            step, scheduler_config(prepared), sc.load, sc.prompt_tokens, sc.output_tokens,
+            prompts, seed,
+        )
+        served.append(prompts / float(np.max(trace.finish_s) - np.min(trace.arrival_s)))
+    assert analytic == pytest.approx(statistics.median(served), rel=0.1)
 
 
 def test_only_an_offline_in_process_harness_batches_to_the_memory_limit() -> None:

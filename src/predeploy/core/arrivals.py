@@ -46,22 +46,32 @@ class ArrivalProcess(FrozenModel):
         return np.zeros(self.initial_in_flight(count), dtype=np.float64)
 
 
-class PoissonArrivals(ArrivalProcess):
-    """Exponential inter-arrival gaps at ``rate_rps``; the first request arrives at t = 0."""
+class OpenLoopArrivals(ArrivalProcess):
+    """Arrival times fixed in advance. A run that states its size (``num_prompts``, as
+    ``vllm bench serve --num-prompts``) has that many requests."""
 
-    kind: Literal["poisson"] = "poisson"
-    rate_rps: PositiveFloat
+    num_prompts: PositiveInt | None = None
 
     @property
     def open_loop(self) -> bool:
         return True
+
+    def request_count(self, requested: int) -> int:
+        return requested if self.num_prompts is None else self.num_prompts
+
+
+class PoissonArrivals(OpenLoopArrivals):
+    """Exponential inter-arrival gaps at ``rate_rps``; the first request arrives at t = 0."""
+
+    kind: Literal["poisson"] = "poisson"
+    rate_rps: PositiveFloat
 
     def arrival_times_s(self, count: int, rng: np.random.Generator) -> NDArray[np.float64]:
         gaps = rng.standard_exponential(count)
         return _times_from_gaps(gaps / self.rate_rps)
 
 
-class GammaArrivals(ArrivalProcess):
+class GammaArrivals(OpenLoopArrivals):
     """Gamma inter-arrival gaps: mean ``1 / rate_rps``, coefficient of variation ``cv``.
 
     Shape k = 1 / cv², scale θ = 1 / (rate · k): mean kθ = 1/rate, stdev √k θ = cv / rate.
@@ -71,10 +81,6 @@ class GammaArrivals(ArrivalProcess):
     kind: Literal["gamma"] = "gamma"
     rate_rps: PositiveFloat
     cv: PositiveFloat = 1.0
-
-    @property
-    def open_loop(self) -> bool:
-        return True
 
     def arrival_times_s(self, count: int, rng: np.random.Generator) -> NDArray[np.float64]:
         shape = 1.0 / (self.cv * self.cv)

@@ -22,7 +22,7 @@ import numpy as np
 from predeploy.core.batching import SchedulerConfig
 from predeploy.core.efficiency import EfficiencyParams, ParameterChoice, ParameterSet
 from predeploy.core.errors import InputError
-from predeploy.core.fluid import FluidResult, evaluate, finite_open_loop_rps
+from predeploy.core.fluid import FluidResult, evaluate
 from predeploy.core.fluid_steady import FluidInputs, decode_context
 from predeploy.core.latency import RooflineStepCost
 from predeploy.core.metrics import streamed_chunk_gaps
@@ -392,9 +392,10 @@ def _simulate(
     step = RooflineStepCost.of(prepared.shape, prepared.hw, eff, prepared.graph_max_batch)
     load = per_replica_load(scenario.load.as_run(), scenario.replicas)
     analytic = predict_many([scenario], params)[0]
-    open_loop = load.kind in OPEN_LOOP_LOADS
     warmup = cooldown = 0
-    if open_loop:
+    # A run that states its size is simulated as it is run, from an empty server; otherwise
+    # the steady state: warm-up and cool-down requests around the ``num_requests`` measured.
+    if load.kind in OPEN_LOOP_LOADS and load.num_prompts is None:
         lifetime_s = analytic.metrics.e2e_ms.mean or 0.0
         warmup = max(
             math.ceil(num_requests * OPEN_LOOP_WARMUP_FRACTION),
@@ -435,14 +436,7 @@ def _simulate(
         if params.accuracy
         else None,
     )
-    # The simulation measures an open loop in steady state; a run that states its size is
-    # reported as the benchmark reports it, over the whole run (as the analytic mode does).
-    run_share = 1.0
-    if open_loop and load.num_prompts is not None and result.requests_per_s > 0:
-        e2e_mean_s = (result.e2e_ms.mean or 0.0) / 1e3
-        run_rps = float(finite_open_loop_rps(load.num_prompts, result.requests_per_s, e2e_mean_s))
-        run_share = min(run_rps / result.requests_per_s, 1.0)
-    r = float(scenario.replicas) * run_share
+    r = float(scenario.replicas)
     metrics = result.to_perf_metrics(provenance).model_copy(
         update={
             "output_tokens_per_s": result.output_tokens_per_s * r,

@@ -36,6 +36,16 @@ def test_arrival_process_takes_the_fields_its_kind_uses() -> None:
     )
 
 
+@pytest.mark.parametrize("kind", ["poisson", "gamma", "concurrency"])
+def test_a_run_that_states_its_size_has_that_many_requests(kind: str) -> None:
+    stated = arrival_process(
+        LoadSpec(kind=kind, rate_rps=2.0, concurrency=4, num_prompts=120)  # type: ignore[arg-type]
+    )
+    assert stated.request_count(5000) == 120
+    unstated = arrival_process(LoadSpec(kind=kind, rate_rps=2.0, concurrency=4))  # type: ignore[arg-type]
+    assert unstated.request_count(5000) == 5000
+
+
 def test_unknown_kind_lists_the_valid_ones() -> None:
     bogus = LoadSpec.model_construct(kind="sinusoidal")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="valid kinds: burst, concurrency"):

@@ -241,16 +241,33 @@ def test_a_finite_open_loop_offered_above_capacity_is_served_at_capacity() -> No
     sc = _llama_8b_on_h100(4000, 200, load)
     analytic = predict(sc, PARAMS).metrics.requests_per_s
     assert analytic is not None and analytic <= capacity * (1 + 1e-9)
+    served = [
+        predict(sc, PARAMS, mode="simulate", seed=seed).metrics.requests_per_s
+        for seed in range(3)
+    ]
+    assert analytic == pytest.approx(statistics.median(served), rel=0.1)
+
+
+def test_a_stated_open_loop_run_is_simulated_as_it_is_run() -> None:
+    """``--num-prompts N``: the simulation runs those N requests from an empty server, all
+    of them measured, and times the run from the first arrival to the last finish, as the
+    benchmark does; ``num_requests`` (the length of an open-ended run) does not change it."""
+    prompts = 120
+    load = LoadSpec(kind="poisson", rate_rps=6.0, num_prompts=prompts)
+    sc = _llama_8b_on_h100(512, 256, load, served=False)
     prepared = prepare(sc)
     step = RooflineStepCost.of(prepared.shape, prepared.hw, PARAMS.base, prepared.graph_max_batch)
-    served = []
-    for seed in range(3):
-        trace = run_simulation(
-            step, scheduler_config(prepared), sc.load, sc.prompt_tokens, sc.output_tokens,
-            prompts, seed,
-        )
-        served.append(prompts / float(np.max(trace.finish_s) - np.min(trace.arrival_s)))
-    assert analytic == pytest.approx(statistics.median(served), rel=0.1)
+    trace = run_simulation(
+        step, scheduler_config(prepared), load, sc.prompt_tokens, sc.output_tokens, 10, seed=3
+    )
+    assert len(trace.finish_s) == prompts
+    duration_s = float(np.max(trace.finish_s) - np.min(trace.arrival_s))
+    short, long = (
+        predict(sc, PARAMS, mode="simulate", num_requests=n, seed=3).metrics
+        for n in (100, 5000)
+    )
+    assert short == long
+    assert short.requests_per_s == pytest.approx(prompts / duration_s, rel=1e-6)
 
 
 def test_only_an_offline_in_process_harness_batches_to_the_memory_limit() -> None:

@@ -18,10 +18,10 @@ scenarios at once (numpy arrays; calibration fits on thousands of measurements w
   tail of a finite run;
 * ``fluid_stats`` — the sample grid, lognormal quantiles, mixture quantiles, percentiles.
 
-**Throughput** per replica: the offered rate ``λ`` of a sustainable open loop, and for one of
-``N`` requests ``N/((N − 1)/λ + mean E2E)``, the run as a benchmark times it
-(:func:`finite_open_loop_rps`; above capacity ``μ``, or ``min(μ, N/duration)`` for a finite
-run); for a closed loop the steady rate
+**Throughput** per replica: the offered rate ``λ`` of a sustainable open loop (``μ`` above
+capacity), and for one of ``N`` requests ``N`` over the time from its first arrival to its
+last finish, as a benchmark times it (:func:`~predeploy.core.fluid_decode.open_loop_end_s`;
+no more than ``μ``); for a closed loop the steady rate
 ``c/(mean TTFT + (O − 1)·t̄)`` within capacity (``μ`` above it), and for a finite one ``N``
 over ``N`` ÷ that rate plus its tail, the longest request still in flight once the last has
 started (:func:`~predeploy.core.fluid_decode.closed_loop_tail_s`); ``N`` over the run's
@@ -43,6 +43,7 @@ from predeploy.core.fluid_decode import (
     drain_end_s,
     first_wave,
     itl_stats,
+    open_loop_end_s,
     tpot_samples,
 )
 from predeploy.core.fluid_load import (
@@ -133,18 +134,6 @@ def evaluate(inp: FluidInputs, grid_points: int | None = None) -> FluidResult:
     )
 
 
-def finite_open_loop_rps(
-    num_prompts: np.ndarray | float, rate_rps: np.ndarray | float, e2e_mean_s: np.ndarray | float
-) -> np.ndarray:
-    """Requests per second a benchmark reports for a sustainable open loop of ``N`` requests
-    (``vllm bench serve --num-prompts N --request-rate λ``): ``N`` over the run's duration,
-    from the first arrival to the last request's finish, the last arriving ``(N − 1)/λ`` after
-    the first and finishing a mean E2E later."""
-    n = np.asarray(num_prompts, dtype=float)
-    spread_s = np.maximum(n - 1.0, 0.0) / np.maximum(rate_rps, 1e-12)
-    return np.asarray(n / np.maximum(spread_s + e2e_mean_s, 1e-12), dtype=float)
-
-
 def _within_run(e2e: np.ndarray, ttft: np.ndarray, run_end_s: np.ndarray) -> np.ndarray:
     """E2E samples (s) of a finite run no later than the run's end (``run_end_s`` per
     scenario; ``inf`` for other loads): the run ends with its longest request
@@ -174,7 +163,8 @@ def _requests_per_s(
     )
     rps_open_run = rate
     if (finite & (kind == OPEN_LOOP)).any():
-        rps_open_run = finite_open_loop_rps(op.num_prompts, rate, e2e_ms_mean / 1e3)
+        end_s = open_loop_end_s(inp, op, ttft.mean(axis=1))
+        rps_open_run = op.num_prompts / np.maximum(end_s, 1e-9)
     rps_closed = steady_closed
     finite_closed = finite & (kind == CLOSED_LOOP)
     if finite_closed.any():
@@ -190,7 +180,7 @@ def _requests_per_s(
                 np.where(finite, rps_burst, mu),
                 np.where(
                     rate > mu,
-                    np.where(finite, np.minimum(mu, rps_burst), mu),
+                    np.where(finite, np.minimum(mu, rps_open_run), mu),
                     np.where(finite, rps_open_run, rate),
                 ),
                 rps_closed,
@@ -219,7 +209,6 @@ __all__ = [
     "FluidResult",
     "SteadyState",
     "evaluate",
-    "finite_open_loop_rps",
     "max_batch",
     "steady_state",
 ]

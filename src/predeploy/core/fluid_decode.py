@@ -103,7 +103,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from predeploy.core.fluid_load import OperatingPoint, RequestGrid, StaticBatch
+from predeploy.core.fluid_load import OperatingPoint, RequestGrid, StaticBatch, finite_run_wait_s
 from predeploy.core.fluid_stats import (
     PERCENTILES,
     clamp,
@@ -661,6 +661,59 @@ def drain_end_s(
     t_one = step_s(inp, 0.0 * one, 0.0 * one, one, prompt_tokens(inp) + 0.5 * longest)
     done_in_bulk = (bulk - ttft.mean(axis=1)) / np.maximum(t_mean, 1e-12)
     return np.asarray(bulk + np.maximum(longest - 1.0 - done_in_bulk, 0.0) * t_one, dtype=float)
+
+
+#: Shares of a finite open loop's arrivals, counted back from the last, among which
+#: :func:`open_loop_end_s` looks for the request that finishes last.
+LAST_ARRIVAL_SHARES = (0.02, 0.1, 0.3, 1.0)
+#: Positions in a run (shares of its ``N`` requests) over which the mean wait for a slot is
+#: taken (midpoints of equal cells).
+RUN_POSITIONS = (np.arange(32) + 0.5) / 32
+
+
+def open_loop_end_s(
+    inp: FluidInputs, op: OperatingPoint, ttft_mean_s: np.ndarray
+) -> np.ndarray:
+    """When a finite open loop of ``N`` requests at ``λ`` ends, seconds after its first
+    arrival (``vllm bench serve`` divides ``N`` by it).
+
+    The ``k``-th request arrives at ``k/λ``, above capacity waits for a slot
+    (:func:`~predeploy.core.fluid_load.finite_run_wait_s`; the mean TTFT carries its mean
+    over ``k``), and has its first token a service TTFT later. The last one then decodes its
+    ``O − 1`` tokens while the batch drains around it, at ``(t̄ + t_1)/2`` a step (``t̄`` the
+    running batch's mean step, ``t_1`` one sequence's): the bulk ends there. A long answer
+    that arrived a little earlier can end later: the last share ``s`` of the arrivals (``m =
+    s·N`` requests, starting on average at position ``N·(1 − s/2)``) holds a longest answer of
+    ``O_m`` tokens, the lognormal output quantile ``1 − 1/(m + 1)`` (capped as
+    :func:`drain_end_s` caps it), decoded at ``t̄`` until the bulk ends and at ``t_1`` after.
+    The run ends with the latest of these over :data:`LAST_ARRIVAL_SHARES` and the bulk (the
+    bulk itself for fixed lengths). Against the simulation of 100-1,000 chat requests
+    (lognormal outputs, CV 0.8) at 0.7-0.9 of capacity the rate is within 6 %; with the last
+    arrival plus a mean E2E it came out up to 50 % high."""
+    n, rate = op.num_prompts, np.maximum(op.rate_rps, 1e-12)
+    positions = n[:, None] * RUN_POSITIONS[None, :]
+    service_ttft_s = ttft_mean_s - finite_run_wait_s(op, positions).mean(axis=1)
+
+    def first_token_s(k: np.ndarray) -> np.ndarray:
+        """When the ``k``-th request has its first token, on average (``k``: one per
+        scenario, or rows of them)."""
+        rows = np.reshape(k, (-1, n.size))
+        wait_s = np.reshape(finite_run_wait_s(op, rows.T).T, np.shape(k))
+        return np.asarray(np.maximum(k - 1.0, 0.0) / rate + wait_s + service_ttft_s)
+
+    t_mean = np.maximum(op.steady.t_mean, 1e-12)
+    shares = np.array(LAST_ARRIVAL_SHARES)[:, None]
+    quantile = 1.0 - 1.0 / (np.maximum(shares * n, 1.0) + 1.0)
+    factor = np.minimum(lognormal_factor(quantile, inp.output_cv), MAX_OUTPUT_FACTOR)
+    longest = np.maximum(np.minimum(inp.output_tokens * factor, inp.output_max), 1.0)
+    one = np.ones_like(inp.output_tokens)
+    t_one = step_s(inp, 0.0 * one, 0.0 * one, one, prompt_tokens(inp) + 0.5 * longest[-1])
+    bulk_end = first_token_s(n) + op.decode_steps * 0.5 * (t_mean + t_one)
+    start = first_token_s(n * (1.0 - shares / 2.0))
+    decode = longest - 1.0
+    in_bulk = np.maximum(bulk_end - start, 0.0) / t_mean
+    end = start + np.minimum(decode, in_bulk) * t_mean + np.maximum(decode - in_bulk, 0.0) * t_one
+    return np.asarray(np.maximum(bulk_end, end.max(axis=0)), dtype=float)
 
 
 def closed_loop_tail_s(

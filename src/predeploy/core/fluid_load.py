@@ -6,7 +6,10 @@ per second when a served replica's API server takes requests one at a time (``f`
 each).
 
 **Running batch per load.** Open-loop arrivals at ``λ``: ``B`` solves Little's law
-``B = λ·slot_time(B)`` (``fluid_steady.solve_open_loop_batch``). Burst of ``N``:
+``B = λ·slot_time(B)`` (``fluid_steady.solve_open_loop_batch``); a run of ``N`` stated
+requests meets fewer on average, its first and last lifetimes short of ``B``
+(``fluid_steady.finite_run_batch``), and above capacity queues once ``B_max`` run
+(:func:`finite_run_wait_s`). Burst of ``N``:
 ``B = min(N, B_max)``. Closed loop with ``c`` clients: ``B = min(c, B_max)``. Static batch
 of ``b``: ``B = b``. Max throughput: ``B_max``, or ``min(N, B_max)`` for a run of ``N``
 stated prompts (an offline run never batches more prompts than it has). Loads other than
@@ -184,6 +187,24 @@ def operating_point(inp: FluidInputs) -> OperatingPoint:
         waves=waves,
         last_wave_step_s=last_step,
     )
+
+
+def finite_run_wait_s(op: OperatingPoint, k: np.ndarray) -> np.ndarray:
+    """The wait for a slot of the ``k``-th request of a finite open loop above capacity (``k``
+    per scenario as columns, seconds). Prompts are admitted as they arrive, no faster than
+    the prefill budget takes them (``λ_a = min(λ, 1/(I·c))``, ``c`` a prompt token's share of
+    a full-budget step), until ``B_max`` run; from then on one per completion, at ``μ``. So
+    the ``k``-th starts at ``min(k, B_max)/λ_a + max(k − B_max, 0)/μ`` and waits that less
+    its arrival ``k/λ``, if positive. Zero for a load within capacity."""
+    col = columns
+    rate = np.maximum(op.rate_rps, 1e-12)
+    prefill_rps = 1.0 / np.maximum(op.prompt * op.steady.full_prefill_s_per_token, 1e-12)
+    admit = np.minimum(rate, prefill_rps)
+    start = np.minimum(k, col(op.max_batch)) / col(admit) + np.maximum(
+        k - col(op.max_batch), 0.0
+    ) / col(op.saturation_rps)
+    overloaded = col((rate > op.saturation_rps).astype(float))
+    return np.asarray(overloaded * np.maximum(start - k / col(rate), 0.0), dtype=float)
 
 
 def _burst_wave_limit(inp: FluidInputs, b_max: np.ndarray) -> np.ndarray:

@@ -383,12 +383,28 @@ _OPEN_LOOP_UNIT_GRID = np.linspace(0.0, 1.0, OPEN_LOOP_GRID_POINTS)[:, None]
 _OPEN_LOOP_UNIT_GRID.setflags(write=False)
 
 
+def finite_run_batch(steady_batch: np.ndarray, num_prompts: np.ndarray) -> np.ndarray:
+    """The running batch a request of a finite open loop meets on average, for the batch
+    ``b = λ·τ`` an open-ended one would run (``τ`` a request's lifetime): ``N`` requests
+    arrive over ``T = N/λ`` and each overlaps those that arrive within ``τ`` of it, so the
+    mean over requests of the others in flight is ``(λ/T)∬(τ − |t − u|)⁺ dt du / τ``:
+    ``b·(1 − y/3)`` for ``y = b/N ≤ 1`` (the run outlasts a lifetime: only its first and last
+    lifetimes run short of ``b``) and ``N·(1 − 1/(3y))`` beyond (every request overlaps
+    most of the run, up to all ``N`` when they arrive together). ``b`` for ``N = ∞``."""
+    y = steady_batch / np.maximum(num_prompts, 1.0)
+    beyond = np.maximum(y, 1.0)
+    share = np.where(y <= 1.0, 1.0 - y / 3.0, 1.0 / beyond - 1.0 / (3.0 * beyond * beyond))
+    return np.asarray(steady_batch * share, dtype=float)
+
+
 def solve_open_loop_batch(
     inp: FluidInputs, rate: np.ndarray, b_max: np.ndarray, view: RequestView | None = None
 ) -> np.ndarray:
     """Batch ``B`` with ``B = λ·slot_time(B)`` on [0, B_max] (B_max when the load exceeds
-    capacity): the smallest root of the residual interpolated linearly between
-    :data:`OPEN_LOOP_GRID_POINTS` batches priced in one call.
+    capacity; for a run of ``N`` stated prompts ``B = finite_run_batch(λ·slot_time(B), N)``,
+    which stays below ``B_max`` however high the rate when ``N`` is small): the smallest
+    root of the residual interpolated linearly between :data:`OPEN_LOOP_GRID_POINTS` batches
+    priced in one call.
 
     Each grid point's residual grows with ``λ`` (and falls with faster hardware), so the root
     of the interpolant moves monotonically with the load, exactly like the true root."""
@@ -404,7 +420,8 @@ def solve_open_loop_batch(
     floor = 1e-3
     top = np.maximum(b_max, floor)
     grid = floor + (top - floor) * _OPEN_LOOP_UNIT_GRID
-    residual = rate * _slot_time(inp, grid, view or RequestView.of(inp)) - grid
+    offered = rate * _slot_time(inp, grid, view or RequestView.of(inp))
+    residual = finite_run_batch(offered, inp.num_prompts) - grid
     saturated = residual[-1] >= 0
     # First grid batch where the residual turns non-positive (the last cell when saturated).
     upper = np.maximum(np.where(saturated, grid.shape[0] - 1, np.argmax(residual <= 0, axis=0)), 1)

@@ -22,8 +22,8 @@ Kingman's mean, exponential over the share ``ρ`` that waits, for Poisson arriva
 clustered (gamma, CV > 1) ones the GI/M/1 picture, a share ``σ > ρ`` waiting
 ``S/(1 − σ)·(1 + c_s²)/2`` on average, + the excess light-traffic wait behind the
 predecessor's prefill (between a quarter of the budget and a whole one, a linear blend of
-the two, :func:`cycle_share`) + a fluid backlog
-``max(0, k/μ − k/λ − B_max/μ)`` for the k-th of ``N`` requests when ``λ > μ`` + the wait at
+the two, :func:`cycle_share`) + the k-th of ``N`` requests' wait for a slot when ``λ > μ``
+(``fluid_load.finite_run_wait_s``: the queue builds from when ``B_max`` run) + the wait at
 the API server (deterministic service ``f``: ``ρ_f·f·c_a²/(2(1 − ρ_f))``).
 
 **Burst** (``N`` at once): the first ``W = min(N, B_max)`` are prefilled at the full budget one
@@ -55,7 +55,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from predeploy.core.fluid_load import OperatingPoint, RequestGrid, StaticBatch
+from predeploy.core.fluid_load import (
+    OperatingPoint,
+    RequestGrid,
+    StaticBatch,
+    finite_run_wait_s,
+)
 from predeploy.core.fluid_queueing import (
     MAX_STOCHASTIC_UTILISATION,
     closed_loop_wait,
@@ -176,7 +181,7 @@ def open_loop_ttft(
     prefill budget, or a blend: :func:`cycle_share`; ``service`` = mean and squared CV of a
     prompt's prefill time) + clustered arrivals' excess wait + the backlog of a finite run
     above capacity + the wait at the API server."""
-    col, rate, mu = columns, op.rate_rps, op.saturation_rps
+    col, rate = columns, op.rate_rps
     cycle = cycle_share(inp, op)
     stoch: np.ndarray | float = 0.0
     # The queue at the budget only where some scenario still takes a share of it; there
@@ -192,10 +197,7 @@ def open_loop_ttft(
     # A backlog only builds in a finite run that states its size; an open-ended run above
     # capacity has no steady state, and measured ones are by construction sustainable.
     finite = col(np.isfinite(inp.num_prompts).astype(float))
-    k = req.position
-    backlog = finite * np.maximum(
-        k / col(mu) - k / col(np.maximum(rate, 1e-12)) - col(op.max_batch / mu), 0.0
-    )
+    backlog = finite * finite_run_wait_s(op, req.position)
     frontend = op.frontend_s
     rho_front = np.minimum(rate * frontend, MAX_STOCHASTIC_UTILISATION)
     # Kingman at the API server (deterministic service): M/D/1 for Poisson arrivals,

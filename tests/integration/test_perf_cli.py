@@ -287,6 +287,15 @@ def test_a_run_of_stated_length_is_predicted_as_the_benchmark_runs_it() -> None:
     assert both.exit_code != 0 and "give burst, not num_prompts" in str(both.exception)
 
 
+def test_an_overloaded_run_says_whether_its_queue_is_in_the_figures() -> None:
+    args = ["predict", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "H100-SXM",
+            "--input-tokens", "4000", "--output-tokens", "200", "--qps", "40"]
+    open_ended = " ".join(RUNNER.invoke(app, args).output.split())
+    assert "overloaded:" in open_ended and "the queue left out" in open_ended
+    stated = " ".join(RUNNER.invoke(app, [*args, "--num-prompts", "300"]).output.split())
+    assert "overloaded:" in stated and "its 300 prompts, the queue included" in stated
+
+
 def test_observed_lengths_are_sampled_as_they_are(tmp_path: Path) -> None:
     lengths = tmp_path / "prompts.txt"
     lengths.write_text("\n".join(["200"] * 90 + ["6000"] * 10))  # a long tail: p99 is 6,000

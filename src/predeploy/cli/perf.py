@@ -399,11 +399,16 @@ def predict_command(
     load = _load_label(qps, arrival_cv, concurrency, burst, num_prompts)
     saturation = prediction.saturation_rps
     if qps and saturation and qps > saturation:
+        queue = (
+            "requests queue without bound, so TTFT and E2E grow with the run's length. The "
+            "figures below are those of a full batch, the queue left out."
+            if num_prompts is None
+            else f"requests queue as the run goes on: the figures below are those of its "
+            f"{num_prompts:,} prompts, the queue included."
+        )
         console.print(
             f"[bold red]overloaded:[/] {qps:,.2f} req/s is more than this deployment sustains "
-            f"({saturation:,.2f} req/s); requests queue without bound, so TTFT and E2E grow "
-            "with the run's length. The figures below are those of a full batch, the queue "
-            "left out."
+            f"({saturation:,.2f} req/s); {queue}"
         )
     _render(
         prediction,

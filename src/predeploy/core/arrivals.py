@@ -125,9 +125,14 @@ class StaticBatchArrivals(ArrivalProcess):
 
 
 class MaxThroughputArrivals(ArrivalProcess):
-    """Every request queued at t = 0: the engine runs at its largest batch (offline throughput)."""
+    """Every request queued at t = 0: the engine runs at its largest batch (offline throughput).
+    A run that states its size (``num_prompts``) has that many requests."""
 
     kind: Literal["max_throughput"] = "max_throughput"
+    num_prompts: PositiveInt | None = None
+
+    def request_count(self, requested: int) -> int:
+        return requested if self.num_prompts is None else self.num_prompts
 
 
 #: Arrival process class per ``LoadSpec.kind``.

@@ -36,7 +36,7 @@ def test_arrival_process_takes_the_fields_its_kind_uses() -> None:
     )
 
 
-@pytest.mark.parametrize("kind", ["poisson", "gamma", "concurrency"])
+@pytest.mark.parametrize("kind", ["poisson", "gamma", "concurrency", "max_throughput"])
 def test_a_run_that_states_its_size_has_that_many_requests(kind: str) -> None:
     stated = arrival_process(
         LoadSpec(kind=kind, rate_rps=2.0, concurrency=4, num_prompts=120)  # type: ignore[arg-type]

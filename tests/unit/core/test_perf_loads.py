@@ -271,6 +271,16 @@ def test_a_stated_open_loop_run_is_simulated_as_it_is_run() -> None:
     assert short.requests_per_s == pytest.approx(prompts / duration_s, rel=1e-6)
 
 
+def test_an_offline_run_of_stated_length_is_simulated_as_it_is_run() -> None:
+    """``--num-prompts 50`` with no rate: 50 prompts queued at once, not ``num_requests`` of
+    them (the simulation had run 2,000 and reported 1.9x the stated run's rate)."""
+    short = _llama_8b_on_h100(512, 256, LoadSpec(kind="max_throughput", num_prompts=50))
+    analytic = predict(short, PARAMS).metrics.requests_per_s
+    simulated = predict(short, PARAMS, mode="simulate", num_requests=2000).metrics
+    assert analytic is not None and simulated.requests_per_s == pytest.approx(analytic, rel=0.1)
+    assert simulated == predict(short, PARAMS, mode="simulate", num_requests=300).metrics
+
+
 #: Finite open loops (``--num-prompts N --request-rate λ``) against the simulation of exactly
 #: those requests: (prompt, output, share of capacity, N, metrics, tolerance).
 _CHAT_LENGTHS = (

@@ -68,9 +68,11 @@ reads is a compound sum with variance ``B·E[ctx²]`` (``E[ctx²] = I²(1 + cv_I
 O²/3``: lognormal prompts, a uniform position in the output). The decode part's quantile
 ``q'`` prices a step at ``B_seen + z·√(B·c²)`` sequences and ``KV + z·σ_KV`` tokens (``z =
 Φ⁻¹(q')``, ``c² = max(CV_a², 1)/(1 − r)²`` the arrivals' clustering): long, variable
-contexts at a small batch spread the ITL tail. Likewise a prefill-carrying step carries one
+contexts at a small batch spread the ITL tail. Likewise a prefill-carrying step carries an
 arriving prompt's chunk: its quantile prices the chunk at the prompts' lognormal quantile (most
-prompts are shorter than the mean, a few much longer).
+prompts are shorter than the mean, a few much longer). Near capacity the prompts that arrive
+during one step are prefilled together in the next, so fewer steps carry prefill than the
+mean's prompts per step, and some carry two or three (:func:`_merged_prefill_steps`).
 
 **Drain.** A burst's batch is full only while its queue lasts. Once the queue is empty the
 batch drains as its requests finish: with dispersed outputs (ShareGPT's CV 2) most of a
@@ -128,6 +130,7 @@ from predeploy.core.fluid_steady import (
     step_s,
     steps_s,
 )
+from predeploy.core.fluid_ttft import CYCLE_ONLY_BELOW, prefill_step_costs
 from predeploy.core.poisson_counts import MAX_CLUSTER_RATIO, cluster_count_quantiles
 
 #: Largest share of a first wave's slots a burst's queue may need refilled for the
@@ -406,21 +409,26 @@ def itl_stats(
     )
     wave_share = (weight * stalled).sum(axis=1) / total_gaps
     wave_excess = (weight * added).sum(axis=1) / total_gaps
-    mix_share = clamp(
-        (itl_mean - st.t_dec - wave_excess) / np.maximum(st.t_mix - st.t_dec, 1e-12),
-        0.0,
-        1.0 - wave_share,
+    # Prompts per step the mean implies (one prompt's chunk each), and the share of gaps in
+    # prefill-carrying steps: no more than the gaps the first wave leaves.
+    prompts_per_step = np.maximum(
+        (itl_mean - st.t_dec - wave_excess) / np.maximum(st.t_mix - st.t_dec, 1e-12), 0.0
     )
+    mix_share = np.minimum(prompts_per_step, 1.0 - wave_share)
     out["itl_ms_mean"] = np.where(kind == STATIC_BATCH, static.decode_mean_s, itl_mean) * 1e3
+    merged = (kind == OPEN_LOOP).any()
+    if merged:
+        share, prompt_s, per_step = _merged_prefill_steps(inp, op, prompts_per_step)
+        mix_share = np.minimum(share, 1.0 - wave_share)
     decode_share = np.maximum(1.0 - mix_share - wave_share, 1e-9)
     # Every percentile at once: levels are rows (one per percentile) against the scenarios.
     q = np.array(list(PERCENTILES.values()))[:, None] / 100.0
+    mixed_level = (q - decode_share) / np.maximum(mix_share, 1e-9)
     low, mid = _open_loop_step_quantiles(
-        inp,
-        op,
-        np.minimum(q / decode_share, 0.999),
-        (q - decode_share) / np.maximum(mix_share, 1e-9),
+        inp, op, np.minimum(q / decode_share, 0.999), mixed_level
     )
+    if merged:
+        mid = mid + prompt_s * (_prompts_in_step(mixed_level, per_step) - 1.0)
     stall_gap = (
         _stall_gap_quantiles(
             (q - (1.0 - wave_share)) / np.maximum(wave_share, 1e-12),
@@ -431,9 +439,92 @@ def itl_stats(
         if (long_gaps > 0).any()
         else wave.step_s
     )
-    mix = three_point_quantile(q, low, (mid, mix_share), (stall_gap, wave_share))
+    mix = three_point_quantile(
+        q, low, (mid, mix_share), (stall_gap, wave_share)
+    )
     for i, (label, static_q) in enumerate(zip(PERCENTILES, static.decode_quantile_s, strict=True)):
         out[f"itl_ms_{label}"] = np.where(kind == STATIC_BATCH, static_q, mix[i]) * 1e3
+
+
+#: Fixed-point iterations of the share of an open loop's steps that carry prefill (3 settle
+#: it within 1 % for chat loads at 50-95 % of capacity).
+MERGED_SHARE_ITERATIONS = 3
+#: Newton steps for a zero-truncated Poisson's parameter, and the most prompts one step is
+#: priced with (the count's quantiles beyond it are capped).
+ZTP_NEWTON_STEPS = 6
+ZTP_MAX_PROMPTS = 8
+
+
+def _merged_prefill_steps(
+    inp: FluidInputs, op: OperatingPoint, prompts_per_step: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(share, extra_s)``: the share of an open loop's gaps that fall in prefill-carrying
+    steps, and what such a step takes beyond one prompt's chunk, when the prompts that arrive
+    during a step are all prefilled in the next (vLLM's scheduler, prompts well inside the
+    token budget). ``prompts_per_step`` (``a``, what the mean implies) counts prompts, not the
+    steps that carry them: at high load several share a step, so fewer steps carry prefill
+    and each carries more. With prompts arriving at ``λ = a/t̄`` (the rate the mean implies),
+    a step of ``d`` (decode only) or ``m`` (with prefill) seconds is followed by a
+    prefill-carrying one with probability ``1 − e^{−λd}`` or ``1 − e^{−λm}``, so
+    the chain's stationary share is ``f = p_d/(1 − p_m + p_d)``, where a prefill-carrying step
+    holds ``k = a/f`` prompts and takes ``m = d + E_p + c·k·chunk`` (``c`` a prompt token's
+    cost, ``E_p`` the fixed extra: :func:`~predeploy.core.fluid_ttft.prefill_step_costs`).
+    Blended to ``a`` as prompts fill the budget (they span steps then) and left at ``a`` for
+    other loads, separate prefill batches and multi-step schedulers. Only the ITL percentiles
+    use it; the mean (the mean TPOT) keeps ``a`` prefill steps' worth, so the mean and the
+    fitted TPOT and throughput do not change. Llama 3.1 8B on one H100 (default parameters),
+    chat lengths at 90 % of capacity: ITL p50 26.8 → 18.7 ms (simulated 18.9), p99 87 → 116
+    ms (117)."""
+    st = op.steady
+    per_token, fixed = prefill_step_costs(op)
+    chunk = np.maximum(st.prefill_step_tokens, 1.0)
+    # The prompt rate the mean implies (prompts per step over the mean step).
+    rate, d = prompts_per_step / np.maximum(st.t_mean, 1e-12), st.t_dec
+    share = 1.0 - np.exp(-rate * st.t_mean)
+    p_decode = 1.0 - np.exp(-rate * d)
+    for _ in range(MERGED_SHARE_ITERATIONS):
+        per_step = prompts_per_step / np.maximum(share, 1e-9)
+        m = d + fixed + per_token * chunk * per_step
+        p_mixed = 1.0 - np.exp(-rate * m)
+        share = p_decode / np.maximum(1.0 - p_mixed + p_decode, 1e-12)
+    ratio = op.prompt / np.maximum(inp.max_num_batched_tokens, 1.0)
+    within = clamp((1.0 - ratio) / (1.0 - CYCLE_ONLY_BELOW), 0.0, 1.0)
+    applies = (
+        (op.kind == OPEN_LOOP)
+        & ~np.asarray(inp.separate_prefill_batches, dtype=bool)
+        & (inp.scheduler_steps <= 1)
+    )
+    within = np.where(applies, within, 0.0)
+    merged = within * np.minimum(share, prompts_per_step) + (1.0 - within) * prompts_per_step
+    per_step = np.maximum(prompts_per_step / np.maximum(merged, 1e-9), 1.0)
+    return np.asarray(merged, dtype=float), np.asarray(per_token * chunk, dtype=float), per_step
+
+
+def _prompts_in_step(level: np.ndarray, per_step: np.ndarray) -> np.ndarray:
+    """The prompts a prefill-carrying step holds at quantile ``level`` (rows of levels against
+    the scenarios): a zero-truncated Poisson count of mean ``per_step`` (the arrivals during
+    the step before, given at least one), its parameter ``μ`` solving ``μ/(1 − e^{−μ}) =
+    per_step``. A count ``c ≥ 2`` rises evenly from ``c − 1`` to ``c`` over its share, so the
+    quantile is continuous in the level; that prices such a step half a prompt short on
+    average, which offsets taking the count and the prompts' lengths at one level (both at
+    their tails together): against the simulation of chat loads at 60-90 % of capacity the
+    ITL p99 comes out within 3 % this way and 7-17 % high with the counts' exact mean."""
+    target = np.maximum(per_step, 1.0 + 1e-9)
+    mu = 2.0 * (target - 1.0)
+    for _ in range(ZTP_NEWTON_STEPS):
+        e = np.exp(-mu)
+        mu = np.maximum(mu - (mu - target * (1.0 - e)) / np.maximum(1.0 - target * e, 1e-9), 1e-9)
+    counts = np.arange(1, ZTP_MAX_PROMPTS + 1, dtype=float)[:, None]
+    log_pmf = counts * np.log(mu) - mu - np.cumsum(np.log(counts), axis=0)
+    pmf = np.exp(log_pmf) / np.maximum(1.0 - np.exp(-mu), 1e-12)
+    cdf = np.cumsum(pmf, axis=0)
+    levels = np.atleast_2d(clamp(level, 0.0, 0.999)) + np.zeros_like(per_step)
+    k = np.minimum((cdf[None, :, :] < levels[:, None, :]).sum(axis=1), ZTP_MAX_PROMPTS - 1)
+    lo = np.where(k > 0, np.take_along_axis(cdf, np.maximum(k - 1, 0), axis=0), 0.0)
+    hi = np.take_along_axis(cdf, k, axis=0)
+    frac = clamp((levels - lo) / np.maximum(hi - lo, 1e-12), 0.0, 1.0)
+    # Count 1 over its whole share; a count c ≥ 2 rising evenly from c − 1 to c over its own.
+    return np.asarray(np.where((per_step > 1.0 + 1e-6) & (k > 0), k + frac, 1.0), dtype=float)
 
 
 def _stall_gap_quantiles(

@@ -7,7 +7,12 @@ import numpy as np
 import pytest
 from tests.perf_fixtures import h100, llama_8b
 
-from predeploy.core.fluid_decode import _mean_keeping_theta, _stall_units, budget_run_s
+from predeploy.core.fluid_decode import (
+    _mean_keeping_theta,
+    _prompts_in_step,
+    _stall_units,
+    budget_run_s,
+)
 from predeploy.core.fluid_load import operating_point
 from predeploy.core.perf import _efficiency
 from predeploy.core.poisson_counts import cluster_count_quantiles
@@ -101,3 +106,15 @@ def test_a_run_the_budget_paces_is_timed_as_a_pipeline() -> None:
 )
 def test_other_runs_keep_their_waves(changes: dict[str, object]) -> None:
     assert np.isnan(_paced(**changes))
+
+
+@pytest.mark.parametrize("per_step", [1.0, 1.2, 1.6, 2.5])
+def test_prompts_in_a_prefill_step_are_a_zero_truncated_poisson_count(per_step: float) -> None:
+    """At least one prompt, more at higher levels, continuous in the level, and on average
+    ``per_step`` less half a prompt for each step that holds two or more."""
+    levels = (np.arange(2000) + 0.5) / 2000
+    counts = _prompts_in_step(levels[:, None], np.array([per_step]))[:, 0]
+    assert counts.min() >= 1.0 and np.all(np.diff(counts) >= 0)
+    assert np.max(np.diff(counts[:1980])) < 0.05  # steep only in the last percent
+    several = np.mean(counts > 1.0)
+    assert counts.mean() == pytest.approx(per_step - 0.5 * several, abs=0.03)

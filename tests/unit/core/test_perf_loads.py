@@ -835,6 +835,30 @@ def test_a_stated_run_length_above_capacity_needs_no_caveat() -> None:
     assert predict(finite, PARAMS).metrics.provenance.caveats == ()
 
 
+def _fixed_open_loop(rate_rps: float) -> ServingScenario:
+    return _llama_8b_on_h100(512, 256, LoadSpec(kind="poisson", rate_rps=rate_rps))
+
+
+@pytest.mark.parametrize("open_loop", [_chat_open_loop, _fixed_open_loop])
+@pytest.mark.parametrize("fraction", [0.8, 0.9])
+def test_itl_near_capacity_agrees_with_a_long_simulation(
+    open_loop: Callable[[float], ServingScenario], fraction: float
+) -> None:
+    """Near capacity several prompts arrive during one step and are prefilled together in
+    the next: fewer steps carry prefill, some carry two or three prompts
+    (``fluid_decode._merged_prefill_steps``). ITL p50 within 10 % and p99 within 15 % of
+    4,000 simulated requests; counting one prompt per step, the median gap had been a
+    prefill-carrying one (2x the simulated at 90 % load, fixed lengths) and the p99 had
+    been 0.57-0.75x the simulated."""
+    saturation = predict(open_loop(1e-3), PARAMS).saturation_rps
+    assert saturation is not None
+    scenario = open_loop(fraction * saturation)
+    analytic = predict(scenario, PARAMS).metrics.itl_ms
+    simulated = predict(scenario, PARAMS, mode="simulate", num_requests=4000).metrics.itl_ms
+    assert analytic.p50 == pytest.approx(simulated.p50, rel=0.1)
+    assert analytic.p99 == pytest.approx(simulated.p99, rel=0.15)
+
+
 @pytest.mark.parametrize("fraction", [0.2, 0.6])
 def test_open_loop_ttft_tail_agrees_with_a_long_simulation(fraction: float) -> None:
     """The step in progress and the prompts that arrive during it (module docstring of

@@ -196,8 +196,10 @@ def open_loop_ttft(
         stoch = stoch + col(cycle) * step_cycle_wait(inp, op, req)
     # A backlog only builds in a finite run that states its size; an open-ended run above
     # capacity has no steady state, and measured ones are by construction sustainable.
-    finite = col(np.isfinite(inp.num_prompts).astype(float))
-    backlog = finite * finite_run_wait_s(op, req.position)
+    finite = np.isfinite(inp.num_prompts)
+    backlog: np.ndarray | float = 0.0
+    if finite.any():
+        backlog = col(finite.astype(float)) * finite_run_wait_s(op, req.position)
     frontend = op.frontend_s
     rho_front = np.minimum(rate * frontend, MAX_STOCHASTIC_UTILISATION)
     # Kingman at the API server (deterministic service): M/D/1 for Poisson arrivals,

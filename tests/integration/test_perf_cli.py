@@ -281,6 +281,9 @@ def test_a_run_of_stated_length_is_predicted_as_the_benchmark_runs_it() -> None:
     assert closed == metrics("--burst", "50") != metrics("--concurrency", "512")
     short = metrics("--qps", "2", "--num-prompts", "20")["requests_per_s"]
     assert short < 0.9 * metrics("--qps", "2")["requests_per_s"]
+    # The simulation runs those 20 requests, not an open-ended run scaled to them.
+    simulated = metrics("--qps", "2", "--num-prompts", "20", "--mode", "simulate")
+    assert simulated["requests_per_s"] == pytest.approx(short, rel=0.25)
     table = RUNNER.invoke(app, [*args[:-1], "--concurrency", "8", "--num-prompts", "80"])
     assert "a run of 80 prompts" in " ".join(table.output.split())
     both = RUNNER.invoke(app, [*args, "--burst", "5", "--num-prompts", "5"])

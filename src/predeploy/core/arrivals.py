@@ -46,18 +46,22 @@ class ArrivalProcess(FrozenModel):
         return np.zeros(self.initial_in_flight(count), dtype=np.float64)
 
 
-class OpenLoopArrivals(ArrivalProcess):
-    """Arrival times fixed in advance. A run that states its size (``num_prompts``, as
-    ``vllm bench serve --num-prompts``) has that many requests."""
+class StatedLengthArrivals(ArrivalProcess):
+    """A run that states its size (``num_prompts``, as ``vllm bench serve --num-prompts``)
+    has that many requests; otherwise as many as the caller asks for."""
 
     num_prompts: PositiveInt | None = None
+
+    def request_count(self, requested: int) -> int:
+        return requested if self.num_prompts is None else self.num_prompts
+
+
+class OpenLoopArrivals(StatedLengthArrivals):
+    """Arrival times fixed in advance."""
 
     @property
     def open_loop(self) -> bool:
         return True
-
-    def request_count(self, requested: int) -> int:
-        return requested if self.num_prompts is None else self.num_prompts
 
 
 class PoissonArrivals(OpenLoopArrivals):
@@ -88,17 +92,11 @@ class GammaArrivals(OpenLoopArrivals):
         return _times_from_gaps(gaps / self.rate_rps)
 
 
-class ConcurrencyArrivals(ArrivalProcess):
-    """Closed loop: ``concurrency`` requests in flight; each completion releases the next. A
-    run that states its size (``num_prompts``, as ``vllm bench serve --num-prompts``) has that
-    many requests."""
+class ConcurrencyArrivals(StatedLengthArrivals):
+    """Closed loop: ``concurrency`` requests in flight; each completion releases the next."""
 
     kind: Literal["concurrency"] = "concurrency"
     concurrency: PositiveInt
-    num_prompts: PositiveInt | None = None
-
-    def request_count(self, requested: int) -> int:
-        return requested if self.num_prompts is None else self.num_prompts
 
     def initial_in_flight(self, count: int) -> int:
         return min(self.concurrency, count)
@@ -124,15 +122,10 @@ class StaticBatchArrivals(ArrivalProcess):
         return self.batch_size
 
 
-class MaxThroughputArrivals(ArrivalProcess):
-    """Every request queued at t = 0: the engine runs at its largest batch (offline throughput).
-    A run that states its size (``num_prompts``) has that many requests."""
+class MaxThroughputArrivals(StatedLengthArrivals):
+    """Every request queued at t = 0: the engine runs at its largest batch (offline throughput)."""
 
     kind: Literal["max_throughput"] = "max_throughput"
-    num_prompts: PositiveInt | None = None
-
-    def request_count(self, requested: int) -> int:
-        return requested if self.num_prompts is None else self.num_prompts
 
 
 #: Arrival process class per ``LoadSpec.kind``.

@@ -416,10 +416,9 @@ def itl_stats(
     )
     mix_share = np.minimum(prompts_per_step, 1.0 - wave_share)
     out["itl_ms_mean"] = np.where(kind == STATIC_BATCH, static.decode_mean_s, itl_mean) * 1e3
-    merged = (kind == OPEN_LOOP).any()
-    if merged:
-        share, prompt_s, per_step = _merged_prefill_steps(inp, op, prompts_per_step)
-        mix_share = np.minimum(share, 1.0 - wave_share)
+    merged = _merged_prefill_steps(inp, op, prompts_per_step) if (kind == OPEN_LOOP).any() else None
+    if merged is not None:
+        mix_share = np.minimum(merged.share, 1.0 - wave_share)
     decode_share = np.maximum(1.0 - mix_share - wave_share, 1e-9)
     # Every percentile at once: levels are rows (one per percentile) against the scenarios.
     q = np.array(list(PERCENTILES.values()))[:, None] / 100.0
@@ -427,8 +426,8 @@ def itl_stats(
     low, mid = _open_loop_step_quantiles(
         inp, op, np.minimum(q / decode_share, 0.999), mixed_level
     )
-    if merged:
-        mid = mid + prompt_s * (_prompts_in_step(mixed_level, per_step) - 1.0)
+    if merged is not None:
+        mid = mid + merged.prompt_s * (_prompts_in_step(mixed_level, merged.per_step) - 1.0)
     stall_gap = (
         _stall_gap_quantiles(
             (q - (1.0 - wave_share)) / np.maximum(wave_share, 1e-12),
@@ -455,10 +454,21 @@ _ZTP_COUNTS = np.arange(1, ZTP_MAX_PROMPTS + 1, dtype=float)[:, None]
 _ZTP_LOG_FACTORIALS = np.cumsum(np.log(_ZTP_COUNTS), axis=0)
 
 
+class MergedPrefillSteps(NamedTuple):
+    """Per scenario, an open loop's prefill-carrying steps when prompts share them."""
+
+    #: Share of the gaps that fall in prefill-carrying steps.
+    share: np.ndarray
+    #: Seconds one more prompt's chunk adds to such a step.
+    prompt_s: np.ndarray
+    #: Prompts such a step holds on average (at least 1).
+    per_step: np.ndarray
+
+
 def _merged_prefill_steps(
     inp: FluidInputs, op: OperatingPoint, prompts_per_step: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(share, prompt_s, per_step)``: the share of an open loop's gaps that fall in
+) -> MergedPrefillSteps:
+    """:class:`MergedPrefillSteps`: the share of an open loop's gaps that fall in
     prefill-carrying steps, the seconds one more prompt's chunk adds to such a step, and the
     prompts it holds on average, when the prompts that arrive during a step are all
     prefilled in the next (vLLM's scheduler, prompts well inside the token budget).
@@ -498,7 +508,9 @@ def _merged_prefill_steps(
     within = np.where(applies, within, 0.0)
     merged = within * np.minimum(share, prompts_per_step) + (1.0 - within) * prompts_per_step
     per_step = np.maximum(prompts_per_step / np.maximum(merged, 1e-9), 1.0)
-    return np.asarray(merged, dtype=float), np.asarray(per_token * chunk, dtype=float), per_step
+    return MergedPrefillSteps(
+        np.asarray(merged, dtype=float), np.asarray(per_token * chunk, dtype=float), per_step
+    )
 
 
 def _prompts_in_step(level: np.ndarray, per_step: np.ndarray) -> np.ndarray:

@@ -46,12 +46,16 @@ class ClosedLoopWait(NamedTuple):
 
     #: Mean wait of a request, seconds.
     wait_s: np.ndarray
-    #: Share of requests that find the budget busy.
+    #: Share of requests that find the budget busy (arrivals' view, not the time average).
     busy_share: np.ndarray
 
 
 def closed_loop_wait(
-    clients: np.ndarray, think_s: np.ndarray, service_s: np.ndarray, service_cv2: np.ndarray
+    clients: np.ndarray,
+    think_s: np.ndarray,
+    service_s: np.ndarray,
+    service_cv2: np.ndarray,
+    arrival_thinning: np.ndarray | float = 1.0,
 ) -> ClosedLoopWait:
     """Mean wait (s) of a closed loop's requests at the prefill budget, and the share of them
     that find it busy: ``N`` clients alternate between ``Z = think_s`` away from it (decoding,
@@ -66,9 +70,17 @@ def closed_loop_wait(
     ``(R − Z − S)·a² + (Z + S + k)·a − k = 0`` with ``k = (N − 1)·S``. Many clients give
     Pollaczek-Khinchine's wait (Kingman's for Poisson arrivals); a few have at most ``N − 1``
     prompts ahead, which an open queue's formula ignores (it grows without bound as the
-    utilisation nears 1)."""
+    utilisation nears 1).
+
+    ``arrival_thinning`` ``f`` ∈ (0, 1]: the clients arrive ``f`` times as often per second
+    while the budget is busy as while it is idle (:func:`~predeploy.core.fluid_ttft.
+    closed_loop_ttft`: their decoding advances a token per step, and the steps that carry a
+    long prompt's prefill are long). An arrival then finds the budget busy with probability
+    ``q = f·a/(f·a + 1 − a)`` rather than ``a`` (the time-average share), and every busy
+    state it sees is tilted alike, so ``W = q·(W + R)``, i.e. ``W = a·f·R/(1 − a)``: the same
+    root with ``R`` replaced by ``f·R``. The busy share returned is ``q``, the arrivals'."""
     others = np.maximum(np.asarray(clients, dtype=float) - 1.0, 0.0)
-    residual = service_s * (1.0 + service_cv2) / 2.0
+    residual = arrival_thinning * service_s * (1.0 + service_cv2) / 2.0
     k = others * service_s
     away = think_s + service_s
     # The quadratic's root in its cancellation-free form; the discriminant is
@@ -76,7 +88,8 @@ def closed_loop_wait(
     root = np.sqrt((away - k) ** 2 + 4.0 * residual * k)
     busy = np.where(k > 0.0, 2.0 * k / np.maximum(away + k + root, 1e-300), 0.0)
     wait = busy * residual / np.maximum(1.0 - busy, 1e-12)
-    return ClosedLoopWait(np.asarray(wait, dtype=float), np.asarray(busy, dtype=float))
+    seen = arrival_thinning * busy / np.maximum(arrival_thinning * busy + 1.0 - busy, 1e-12)
+    return ClosedLoopWait(np.asarray(wait, dtype=float), np.asarray(seen, dtype=float))
 
 
 #: Fixed-point iterations for the waiting probability of gamma arrivals (contracting: a few

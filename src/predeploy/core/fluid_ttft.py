@@ -45,8 +45,10 @@ budget: a closed queue of the ``min(c, B_max)`` admitted clients, each away from
 for the rest of its request's lifetime (``fluid_queueing.closed_loop_wait``: mean-value
 analysis, Pollaczek-Khinchine's wait for many clients, at most ``N − 1`` prompts ahead for
 few), each bringing its prompt and, where the running batch fills the KV cache, its share of
-the prompts recomputed after preemptions; those that find it busy wait exponentially, as in
-the open loop.
+the prompts recomputed after preemptions. Fewer of them arrive while a long prompt holds the
+budget than the time average says: decoding advances a token per step, and those steps are
+long (:func:`busy_arrival_thinning`). Those that find it busy wait exponentially, as in the
+open loop.
 
 **Static batch**: one prefill pass of ``b·I`` tokens (``fluid_load.static_batch``).
 """
@@ -86,6 +88,7 @@ from predeploy.core.fluid_steady import (
     OPEN_LOOP,
     STATIC_BATCH,
     FluidInputs,
+    decode_context,
     prefill_context_tokens,
 )
 from predeploy.core.occupancy import normal_cdf
@@ -518,6 +521,28 @@ def slot_free_s(
     return np.asarray(t_below + share * (t_above - t_below) + beyond, dtype=float)
 
 
+def busy_arrival_thinning(op: OperatingPoint) -> np.ndarray:
+    """How much less often per second a closed loop's clients send a request while a prompt
+    that spans steps is being prefilled than while the budget is idle (``f`` of
+    :func:`~predeploy.core.fluid_queueing.closed_loop_wait`). A client sends its next request
+    when its decoding ends, and decoding advances one token per step: while a prompt takes the
+    budget, every step carries a budget's worth of prefill and lasts ``t_busy = t_dec + M·p``
+    (``M`` the budget's prompt tokens, ``p`` seconds per prompt token) instead of ``t_dec``,
+    so the others' requests come ``f = t_dec/t_busy`` times as often. With 4 clients of
+    30k-token prompts (Llama 3.1 8B, H100; ``f`` ≈ 0.03) few arrive during another's
+    prefill: the wait had been 0.8 s where the simulation's is under 0.2 s, TTFT p50
+    +30..+90 % above the simulated at 4-12 clients. Prompts well inside the budget do not
+    queue one after another (those that arrive at the same step share the next one): no
+    thinning below a quarter of the budget, full from a whole one, linear between (the open
+    loop's :func:`cycle_share` bounds); with it, chat loads' TTFT p90 had come out 14 % under
+    the simulated at 64 clients."""
+    st = op.steady
+    busy_step = st.t_dec + np.minimum(op.prompt, st.budget) * prefill_s_per_token(op)
+    ratio = op.prompt / np.maximum(st.budget, 1.0)
+    spans = clamp((ratio - CYCLE_ONLY_BELOW) / (QUEUE_ONLY_FROM - CYCLE_ONLY_BELOW), 0.0, 1.0)
+    return np.asarray(1.0 - spans * (1.0 - st.t_dec / np.maximum(busy_step, 1e-12)), dtype=float)
+
+
 def closed_loop_ttft(
     inp: FluidInputs,
     op: OperatingPoint,
@@ -543,15 +568,62 @@ def closed_loop_ttft(
     )
     demand = service_prefill + recompute_s
     think = np.maximum(svc.mean(axis=1) + st.slot_time - demand, 0.0)
-    queue = closed_loop_wait(np.minimum(conc, b_max), think, demand, service_cv2)
+    queue = closed_loop_wait(
+        np.minimum(conc, b_max), think, demand, service_cv2, busy_arrival_thinning(op)
+    )
     # Those that find it busy wait exponentially (the open loop's M/M/1 shape).
     stoch = exponential_wait(queue.wait_s, np.maximum(queue.busy_share, 1e-9), req.wait_u)
+    kv_wait = kv_block_wait(inp, op, req, np.minimum(conc, b_max) - 1.0)
     return np.asarray(
-        np.where(first, ttft_first, svc + stoch + columns(queue_wait)), dtype=float
+        np.where(first, ttft_first, svc + stoch + kv_wait + columns(queue_wait)), dtype=float
+    )
+
+
+#: Sample dimension (``fluid_stats.grid``) of the wait for KV blocks.
+KV_WAIT_DIMENSION = 6
+
+
+def kv_block_wait(
+    inp: FluidInputs, op: OperatingPoint, req: RequestGrid, others: np.ndarray
+) -> np.ndarray:
+    """Wait (s per sample) of a request for room in the KV cache, ``others`` requests running
+    beside it. Their contexts (prompt and the output so far, or the whole output where the
+    engine reserves it) sum to about normal ``n·m`` with variance ``n·v``; a prompt of ``x``
+    tokens finds too little room with probability ``P = 1 − Φ((C − x − n·m)/√(n·v))`` and then
+    waits for the next of the others to finish, exponentially with mean ``slot_time/n``
+    (one finished request frees a whole context, almost always enough). Until then its
+    prefill cannot complete: vLLM admits it a chunk at a time and preempts it, the newest
+    request, when the decoders need the blocks. Negligible below the cache's limit for fixed
+    lengths; with 30k-token lognormal prompts (CV 0.5) on one H100, which holds 15.3 of them
+    on average, 14 clients find too little room a fifth of the time."""
+    col = columns
+    prompt, out = op.prompt, np.maximum(inp.output_tokens, 1.0)
+    prompt_var = (prompt * inp.prompt_cv) ** 2
+    out_second = out**2 * (1.0 + inp.output_cv**2)
+    reserve = inp.reserve_full_context
+    mean = np.where(reserve, prompt + out, decode_context(prompt, out))
+    # The output so far of a request at a uniform point of its decoding: ``E[g²] = E[o²]/3``.
+    var = prompt_var + np.where(reserve, out_second - out**2, out_second / 3.0 - out**2 / 4.0)
+    n = np.maximum(others, 0.0)
+    room = inp.kv_capacity_tokens - n * mean
+    need = req.prompt_tokens + col(np.where(reserve, out, 0.0))
+    spread = col(np.sqrt(np.maximum(n * var, 1e-12)))
+    blocked = np.where(col(n) > 0.0, 1.0 - normal_cdf((col(room) - need) / spread), 0.0)
+    blocked = np.minimum(blocked, 1.0 - 1e-12)
+    mean_wait = col(op.steady.slot_time / np.maximum(n, 1.0))
+    u = grid(KV_WAIT_DIMENSION, req.points)[None, :]
+    return np.asarray(
+        np.where(
+            u > 1.0 - blocked,
+            mean_wait * np.log(np.maximum(blocked, 1e-300) / np.maximum(1.0 - u, 1e-12)),
+            0.0,
+        ),
+        dtype=float,
     )
 
 
 __all__ = [
+    "busy_arrival_thinning",
     "closed_loop_ttft",
     "open_loop_ttft",
     "service_ttft",

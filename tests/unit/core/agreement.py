@@ -178,7 +178,7 @@ def compare_planner(shape: str, mix: str, arrivals: str, fraction: float) -> Agr
 # --concurrency``), run for CLOSED_REQUESTS_PER_CLIENT requests per client as serving
 # benchmarks do (the first wave, which both modes price, a tenth of the run), at least
 # CLOSED_MIN_REQUESTS.
-CLOSED_CLIENTS = (4, 16, 64)
+CLOSED_CLIENTS = (4, 8, 16, 64)
 CLOSED_METRICS = ("ttft_p50", "itl_p50", "tpot_p50", "e2e_p50", "throughput")
 CLOSED_REQUESTS_PER_CLIENT = 10
 #: Requests simulated at least: the medians of a short run wander (a few clients' lognormal

@@ -119,3 +119,22 @@ def test_more_clients_never_wait_less() -> None:
     n = clients.size
     wait, _ = closed_loop_wait(clients, np.full(n, 5.0), np.full(n, 0.2), np.full(n, 0.5))
     assert np.all(np.diff(wait) >= -1e-9)
+
+
+def test_thinned_arrivals_see_the_budget_busy_less_often() -> None:
+    # Four clients of long prompts (S 1.66 s, away 11.1 s): with arrivals f times as frequent
+    # while the budget is busy, an arrival sees it busy with q = f·a/(f·a + 1 − a), the wait
+    # is q·(W + R) and the clients' cycle still satisfies X = N/(Z + S + W).
+    clients, think, service = np.full(4, 4.0), np.full(4, 11.1), np.full(4, 1.66)
+    cv2 = np.full(4, 0.72)
+    f = np.array([1.0, 0.5, 0.1, 0.0])
+    wait, seen = closed_loop_wait(clients, think, service, cv2, f)
+    plain = closed_loop_wait(clients[:1], think[:1], service[:1], cv2[:1])
+    assert (wait[0], seen[0]) == pytest.approx((plain.wait_s[0], plain.busy_share[0]))
+    assert np.all(np.diff(wait) < 0) and np.all(np.diff(seen) < 0)
+    assert (wait[-1], seen[-1]) == (0.0, 0.0)
+    residual = service * (1.0 + cv2) / 2.0
+    assert wait == pytest.approx(seen * (wait + residual))
+    # a: the time-average share the other three keep busy, from the cycle they run.
+    a = 3.0 * service / (think + service + wait)
+    assert seen == pytest.approx(f * a / (f * a + 1.0 - a))

@@ -1,4 +1,5 @@
-"""The open-loop step cycle of ``core.fluid_ttft``: when it applies, its limits, its mean."""
+"""``core.fluid_ttft``: the open-loop step cycle (when it applies, its limits, its mean), and
+a closed loop's thinned arrivals and wait for KV room."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from predeploy.core.fluid_load import OperatingPoint, operating_point, request_g
 from predeploy.core.fluid_steady import FluidInputs
 from predeploy.core.fluid_ttft import (
     CYCLE_ONLY_BELOW,
+    busy_arrival_thinning,
     cycle_share,
+    kv_block_wait,
     prefill_step_costs,
     slot_free_s,
     step_cycle_wait,
@@ -24,9 +27,12 @@ PARAMS = ParameterSet()
 
 
 def _inputs(
-    prompt: float, rate_rps: float, settings: EngineSettings | None = None
+    prompt: float,
+    rate_rps: float,
+    settings: EngineSettings | None = None,
+    load: LoadSpec | None = None,
 ) -> tuple[FluidInputs, OperatingPoint]:
-    load = LoadSpec(kind="poisson", rate_rps=rate_rps)
+    load = load or LoadSpec(kind="poisson", rate_rps=rate_rps)
     scenario = llama_8b_h100_lognormal(load, prompt, settings)
     eff, _ = PARAMS.for_gpu(scenario.gpu, scenario.engine)
     inp = stack([prepare(scenario)], EfficiencyArrays.from_params([eff]))
@@ -169,3 +175,39 @@ def test_the_first_waves_prefill_delays_the_first_slots_freed() -> None:
     # A request's slot frees one lifetime after it was prefilled, its place in the wave's
     # prefill uniform over the span.
     assert spread == pytest.approx(1.0 + 0.5 * q, rel=0.05)
+
+
+def _clients(prompt: float, clients: int) -> tuple[FluidInputs, OperatingPoint]:
+    return _inputs(prompt, 0.0, load=LoadSpec(kind="concurrency", concurrency=clients))
+
+
+def test_arrivals_thin_while_a_prompt_that_spans_steps_holds_the_budget() -> None:
+    # Chat prompts share a step with those that arrive with them: no thinning.
+    _, op = _clients(800, 16)
+    assert busy_arrival_thinning(op)[0] == 1.0
+    # 30k-token prompts: each step of their prefill is about a full budget's (its attention
+    # context aside), many times a decode step, so the decoding clients' requests come that
+    # much less often.
+    _, op = _clients(30000, 4)
+    st = op.steady
+    thinning = float(busy_arrival_thinning(op)[0])
+    full_step = float(st.full_prefill_s_per_token[0] * st.budget[0])
+    assert thinning == pytest.approx(float(st.t_dec[0]) / full_step, rel=0.2)
+    assert 0.0 < thinning < 0.1
+
+
+def test_a_request_waits_for_kv_room_only_near_the_caches_limit() -> None:
+    inp, op = _clients(30000, 8)
+    limit = float(op.max_batch[0])  # KV-bound: about 15 such requests fit on one H100
+    assert 14.0 < limit < 16.0
+    req = request_grid(inp, op, 4096)
+    far = kv_block_wait(inp, op, req, np.array([3.0]))
+    near = kv_block_wait(inp, op, req, np.array([13.0]))
+    assert far.mean() < 1e-3 * near.mean()
+    # Near it, the longer prompts are the ones that find too little room.
+    long_prompts = req.prompt_tokens[0] > np.median(req.prompt_tokens[0])
+    assert (near[0][long_prompts] > 0).mean() > 1.5 * (near[0][~long_prompts] > 0).mean()
+    # Those that wait, wait for one of the 13 others to finish: a thirteenth of a lifetime.
+    waits = near[0][near[0] > 0]
+    assert waits.mean() == pytest.approx(float(op.steady.slot_time[0]) / 13.0, rel=0.1)
+    assert kv_block_wait(inp, op, req, np.array([0.0])).max() == 0.0

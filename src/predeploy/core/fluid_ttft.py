@@ -581,6 +581,9 @@ def closed_loop_ttft(
 
 #: Sample dimension (``fluid_stats.grid``) of the wait for KV blocks.
 KV_WAIT_DIMENSION = 6
+#: Standard scores of the room left above which no request waits for KV blocks (a chance
+#: below 1e-15; the wait is then skipped, not computed).
+KV_WAIT_NEGLIGIBLE_Z = 8.0
 
 
 def kv_block_wait(
@@ -608,7 +611,10 @@ def kv_block_wait(
     room = inp.kv_capacity_tokens - n * mean
     need = req.prompt_tokens + col(np.where(reserve, out, 0.0))
     spread = col(np.sqrt(np.maximum(n * var, 1e-12)))
-    blocked = np.where(col(n) > 0.0, 1.0 - normal_cdf((col(room) - need) / spread), 0.0)
+    z = (col(room) - need) / spread
+    if not ((n > 0.0) & (z.min(axis=1) < KV_WAIT_NEGLIGIBLE_Z)).any():
+        return np.zeros((1, 1))
+    blocked = np.where(col(n) > 0.0, 1.0 - normal_cdf(z), 0.0)
     blocked = np.minimum(blocked, 1.0 - 1e-12)
     mean_wait = col(op.steady.slot_time / np.maximum(n, 1.0))
     u = grid(KV_WAIT_DIMENSION, req.points)[None, :]

@@ -226,10 +226,15 @@ def cycle_share(inp: FluidInputs, op: OperatingPoint) -> np.ndarray:
     at admission (TensorRT-LLM): near capacity their requests wait for cache to be reserved,
     a queue this cycle does not have, and with it MLPerf's TensorRT-LLM TTFTs came out
     further off held out (docs/perf-validation.md, session 28)."""
-    ratio = op.prompt / np.maximum(op.steady.budget, 1.0)
-    share = clamp((QUEUE_ONLY_FROM - ratio) / (QUEUE_ONLY_FROM - CYCLE_ONLY_BELOW), 0.0, 1.0)
     own_queue = (inp.scheduler_steps > 1) | inp.reserve_full_context
-    return np.asarray(np.where(own_queue, 0.0, share), dtype=float)
+    return np.asarray(np.where(own_queue, 0.0, 1.0 - spanning_share(op)), dtype=float)
+
+
+def spanning_share(op: OperatingPoint) -> np.ndarray:
+    """How far the mean prompt spans steps: 0 below :data:`CYCLE_ONLY_BELOW` of the prefill
+    budget, 1 from :data:`QUEUE_ONLY_FROM` of it, linear between."""
+    ratio = op.prompt / np.maximum(op.steady.budget, 1.0)
+    return clamp((ratio - CYCLE_ONLY_BELOW) / (QUEUE_ONLY_FROM - CYCLE_ONLY_BELOW), 0.0, 1.0)
 
 
 #: Fixed-point iterations of a step's mean length and its chance of carrying no prompt
@@ -533,14 +538,13 @@ def busy_arrival_thinning(op: OperatingPoint) -> np.ndarray:
     prefill: the wait had been 0.8 s where the simulation's is under 0.2 s, TTFT p50
     +30..+90 % above the simulated at 4-12 clients. Prompts well inside the budget do not
     queue one after another (those that arrive at the same step share the next one): no
-    thinning below a quarter of the budget, full from a whole one, linear between (the open
-    loop's :func:`cycle_share` bounds); with it, chat loads' TTFT p90 had come out 14 % under
-    the simulated at 64 clients."""
+    thinning below a quarter of the budget, full from a whole one, linear between
+    (:func:`spanning_share`, the open loop's :func:`cycle_share` bounds); with it, chat
+    loads' TTFT p90 had come out 14 % under the simulated at 64 clients."""
     st = op.steady
     busy_step = st.t_dec + np.minimum(op.prompt, st.budget) * prefill_s_per_token(op)
-    ratio = op.prompt / np.maximum(st.budget, 1.0)
-    spans = clamp((ratio - CYCLE_ONLY_BELOW) / (QUEUE_ONLY_FROM - CYCLE_ONLY_BELOW), 0.0, 1.0)
-    return np.asarray(1.0 - spans * (1.0 - st.t_dec / np.maximum(busy_step, 1e-12)), dtype=float)
+    thinned = 1.0 - st.t_dec / np.maximum(busy_step, 1e-12)
+    return np.asarray(1.0 - spanning_share(op) * thinned, dtype=float)
 
 
 def closed_loop_ttft(
@@ -629,7 +633,6 @@ def kv_block_wait(
 
 
 __all__ = [
-    "busy_arrival_thinning",
     "closed_loop_ttft",
     "open_loop_ttft",
     "service_ttft",

@@ -225,7 +225,7 @@ def _request_view(view: RequestView, batch: np.ndarray) -> tuple[np.ndarray, np.
     own next one only after it ends: with 4 clients of 30k-token prompts, ``B`` stalls had put
     TPOT 24-30 % above the simulated); ``B`` for the other fixed populations (bursts and
     offline runs, whose waves the first-wave and drain terms price)."""
-    fixed_others = np.where(view.closed_loop, np.maximum(batch - 1.0, 0.0), batch)
+    fixed_others = np.maximum(batch - 1.0, 0.0)
     if not view.any_open_loop:
         return batch, fixed_others
     seen = batch + 1.0

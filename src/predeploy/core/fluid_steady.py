@@ -190,8 +190,6 @@ class RequestView:
     open-loop solver prices many batches)."""
 
     open_loop: np.ndarray
-    #: Closed loops: a decoding request shares steps with the other ``B − 1`` clients' prompts.
-    closed_loop: np.ndarray
     any_open_loop: bool
     #: ``(c² − 1)·h``: the excess others met over a long service.
     excess: np.ndarray
@@ -208,7 +206,6 @@ class RequestView:
         excess = (inp.arrival_cv**2 - 1.0) * overlap
         return cls(
             open_loop=open_loop,
-            closed_loop=inp.load_kind == CLOSED_LOOP,
             any_open_loop=bool(open_loop.any()),
             excess=excess,
             any_excess=bool((open_loop & (excess != 0.0)).any()),
@@ -220,11 +217,12 @@ def _request_view(view: RequestView, batch: np.ndarray) -> tuple[np.ndarray, np.
     """``(B_seen, others)``: the batch a decoding request runs in (:func:`seen_batch`) and the
     others in it whose prompts it shares steps with: ``B_seen − 1`` for an open loop (``B`` for
     Poisson arrivals, more for clustered ones), but never below the prefill rate Little's law
-    implies at the batch cap (``min(B, B_seen)``); ``B − 1`` for a closed loop of ``B``
-    running clients (each other client's next prompt stalls its decode once per lifetime, its
-    own next one only after it ends: with 4 clients of 30k-token prompts, ``B`` stalls had put
-    TPOT 24-30 % above the simulated); ``B`` for the other fixed populations (bursts and
-    offline runs, whose waves the first-wave and drain terms price)."""
+    implies at the batch cap (``min(B, B_seen)``); ``B − 1`` for a fixed population of ``B``
+    running requests (a closed loop's clients, a burst's or an offline run's slots): each
+    other slot's next prompt stalls its decode once per lifetime, its own slot's next one
+    comes only after it ends. With ``B`` stalls, 4 clients of 30k-token prompts had a TPOT
+    24-30 % above the simulated (session 42), and a burst the KV cache limits to a few
+    requests more still: 100k-token prompts on one H100 (4.6 fit) +33 % (session 43)."""
     fixed_others = np.maximum(batch - 1.0, 0.0)
     if not view.any_open_loop:
         return batch, fixed_others

@@ -130,7 +130,7 @@ from predeploy.core.fluid_steady import (
     step_s,
     steps_s,
 )
-from predeploy.core.fluid_ttft import CYCLE_ONLY_BELOW, prefill_step_costs
+from predeploy.core.fluid_ttft import prefill_step_costs, spanning_share
 from predeploy.core.poisson_counts import MAX_CLUSTER_RATIO, cluster_count_quantiles
 
 #: Largest share of a first wave's slots a burst's queue may need refilled for the
@@ -498,8 +498,7 @@ def _merged_prefill_steps(
         m = d + fixed + per_token * chunk * per_step
         p_mixed = 1.0 - np.exp(-rate * m)
         share = p_decode / np.maximum(1.0 - p_mixed + p_decode, 1e-12)
-    ratio = op.prompt / np.maximum(inp.max_num_batched_tokens, 1.0)
-    within = clamp((1.0 - ratio) / (1.0 - CYCLE_ONLY_BELOW), 0.0, 1.0)
+    within = 1.0 - spanning_share(op, inp.max_num_batched_tokens)
     applies = (
         (op.kind == OPEN_LOOP)
         & ~np.asarray(inp.separate_prefill_batches, dtype=bool)
@@ -812,8 +811,8 @@ def open_loop_end_s(
     quantile = 1.0 - 1.0 / (np.maximum(shares * n, 1.0) + 1.0)
     factor = np.minimum(lognormal_factor(quantile, inp.output_cv), MAX_OUTPUT_FACTOR)
     longest = np.maximum(np.minimum(inp.output_tokens * factor, inp.output_max), 1.0)
-    one = np.ones_like(inp.output_tokens)
-    t_one = step_s(inp, 0.0 * one, 0.0 * one, one, prompt_tokens(inp) + 0.5 * longest[-1])
+    one, zero = np.ones_like(inp.output_tokens), np.zeros_like(inp.output_tokens)
+    t_one = step_s(inp, zero, zero, one, prompt_tokens(inp) + 0.5 * longest[-1])
     bulk_end = first_token_s(n) + op.decode_steps * 0.5 * (t_mean + t_one)
     start = first_token_s(n * (1.0 - shares / 2.0))
     decode = longest - 1.0

@@ -230,10 +230,12 @@ def cycle_share(inp: FluidInputs, op: OperatingPoint) -> np.ndarray:
     return np.asarray(np.where(own_queue, 0.0, 1.0 - spanning_share(op)), dtype=float)
 
 
-def spanning_share(op: OperatingPoint) -> np.ndarray:
+def spanning_share(op: OperatingPoint, budget: np.ndarray | None = None) -> np.ndarray:
     """How far the mean prompt spans steps: 0 below :data:`CYCLE_ONLY_BELOW` of the prefill
-    budget, 1 from :data:`QUEUE_ONLY_FROM` of it, linear between."""
-    ratio = op.prompt / np.maximum(op.steady.budget, 1.0)
+    budget (what the running batch leaves of it, unless ``budget`` is given), 1 from
+    :data:`QUEUE_ONLY_FROM` of it, linear between."""
+    tokens = op.steady.budget if budget is None else budget
+    ratio = op.prompt / np.maximum(tokens, 1.0)
     return clamp((ratio - CYCLE_ONLY_BELOW) / (QUEUE_ONLY_FROM - CYCLE_ONLY_BELOW), 0.0, 1.0)
 
 
@@ -572,12 +574,11 @@ def closed_loop_ttft(
     )
     demand = service_prefill + recompute_s
     think = np.maximum(svc.mean(axis=1) + st.slot_time - demand, 0.0)
-    queue = closed_loop_wait(
-        np.minimum(conc, b_max), think, demand, service_cv2, busy_arrival_thinning(op)
-    )
+    admitted = np.minimum(conc, b_max)
+    queue = closed_loop_wait(admitted, think, demand, service_cv2, busy_arrival_thinning(op))
     # Those that find it busy wait exponentially (the open loop's M/M/1 shape).
     stoch = exponential_wait(queue.wait_s, np.maximum(queue.busy_share, 1e-9), req.wait_u)
-    kv_wait = kv_block_wait(inp, op, req, np.minimum(conc, b_max) - 1.0)
+    kv_wait = kv_block_wait(inp, op, req, admitted - 1.0)
     return np.asarray(
         np.where(first, ttft_first, svc + stoch + kv_wait + columns(queue_wait)), dtype=float
     )

@@ -402,7 +402,9 @@ def _historical_vllm_settings(
     performance_mode: PerformanceMode | None,
 ) -> VllmSettings | None:
     """The settings an older vLLM ran with when its defaults differ from 0.33's (memory
-    utilisation 0.90 before 0.20); ``None`` means the current defaults apply."""
+    utilisation 0.90 before 0.20); ``None`` means the current defaults apply. Like a serve
+    command without ``--max-model-len``, it allows the model's whole context window (the
+    scheduler caps it at what the KV cache holds)."""
     minor = _vllm_minor(sc.engine_version)
     if sc.engine != Engine.VLLM or minor is None or minor >= VLLM_092_FIRST_MINOR:
         return None
@@ -411,7 +413,7 @@ def _historical_vllm_settings(
     return VllmSettings(
         tensor_parallel_size=tp,
         pipeline_parallel_size=pp,
-        max_model_len=max(min(arch.max_context_tokens, max(context, 1)), 1),
+        max_model_len=max(arch.max_context_tokens, context, 1),
         max_num_seqs=seqs,
         max_num_batched_tokens=tokens,
         gpu_memory_utilization=OLD_VLLM_MEMORY_UTILIZATION,

@@ -250,6 +250,25 @@ def test_older_vllm_versions_use_their_memory_default() -> None:
     assert scenario_of(None).vllm is None
 
 
+def test_older_vllm_versions_serve_the_models_whole_context() -> None:
+    # `vllm serve` without --max-model-len takes the model's context window; the mean prompt
+    # plus the mean answer (418 tokens here) would cut every dispersed ShareGPT request the
+    # simulation samples to that length (a 1,000-prompt burst had half its output tokens).
+    record = record_of(
+        engine_version="v0.11.0",
+        input_tokens=217,
+        output_tokens=201,
+        dataset="sharegpt",
+        load={"kind": "burst", "num_prompts": 1000},
+        metrics={"output_tokens_per_s": 1.0},
+    )
+    scenario = scenario_of_record(record)
+    assert scenario.vllm is not None
+    assert scenario.vllm.max_model_len == scenario.model.max_context_tokens
+    assert scenario.output_tokens.max is not None
+    assert scenario.vllm.max_model_len > scenario.prompt_tokens.max + scenario.output_tokens.max
+
+
 def test_sharegpt_outputs_are_skewed_and_capped_like_vllm_bench_serve() -> None:
     record = record_of(
         input_tokens=217,

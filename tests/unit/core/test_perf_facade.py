@@ -12,6 +12,7 @@ from predeploy.core.efficiency import EfficiencyParams, ParameterSet
 from predeploy.core.memory import fit_memory
 from predeploy.core.perf import (
     LOCK_STEP_CAVEAT,
+    OFFLINE_WINDOW_BATCHES,
     SLOW_FP4_CAVEAT,
     PredictMode,
     default_vllm_settings,
@@ -425,7 +426,7 @@ def test_an_offline_run_of_no_stated_length_is_simulated_at_its_steady_throughpu
     sim = predict(steady, PARAMS, mode="simulate", num_requests=400, seed=0)
     batch = analytic.metrics.mean_batch_size or 0.0
     simulated = sim.metrics.provenance.num_requests_simulated or 0
-    assert simulated >= 400 + 2 * batch * 1.5 - 2
+    assert simulated >= 400 + 2 * batch * OFFLINE_WINDOW_BATCHES - 2
     assert sim.metrics.output_tokens_per_s == pytest.approx(
         analytic.metrics.output_tokens_per_s, rel=0.1
     )

@@ -121,7 +121,7 @@ def evaluate(inp: FluidInputs, grid_points: int | None = None) -> FluidResult:
     metrics["output_tokens_per_s"] = total_rps * inp.output_tokens
     metrics["total_tokens_per_s"] = total_rps * (inp.output_tokens + inp.prompt_tokens)
     metrics.update(single_stream(inp))
-    kv_tokens = op.batch * decode_context(op.prompt, inp.output_tokens)
+    kv_tokens = op.batch * decode_context(op.prompt, inp.batch_output)
     kv_used = kv_tokens / np.maximum(inp.kv_capacity_tokens, 1.0)
     queue = np.where(op.kind == CLOSED_LOOP, np.maximum(op.concurrency - op.max_batch, 0.0), 0.0)
     return FluidResult(

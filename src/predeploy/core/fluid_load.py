@@ -50,9 +50,11 @@ from predeploy.core.fluid_steady import (
     MAX_THROUGHPUT,
     OPEN_LOOP,
     STATIC_BATCH,
+    SYNC_DECAY,
     FluidInputs,
     RequestView,
     SteadyState,
+    completion_sync,
     decode_context,
     decode_step_count,
     max_batch,
@@ -69,9 +71,6 @@ from predeploy.core.fluid_steady import (
 #: 1000-3000). Only matters when the load exceeds capacity.
 DEFAULT_NUM_PROMPTS = 2000.0
 
-#: How fast output-length variation desynchronises waves of requests that started together:
-#: ``sync = exp(−SYNC_DECAY × CV(output))`` (1 for fixed lengths). Estimated.
-SYNC_DECAY = 3.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +134,7 @@ def operating_point(inp: FluidInputs) -> OperatingPoint:
     front_cap = 1.0 / np.maximum(frontend, 1e-12)
     open_rate = np.where(kind == OPEN_LOOP, np.minimum(inp.rate_rps, front_cap), 0.0)
     batch = np.where(kind == OPEN_LOOP, solve_open_loop_batch(inp, open_rate, b_max, view), batch)
-    sync = np.where(kind == OPEN_LOOP, 0.0, np.exp(-SYNC_DECAY * inp.output_cv))
+    sync = completion_sync(inp)
     waiting = first_match(
         [kind == BURST, kind == CLOSED_LOOP, kind == MAX_THROUGHPUT],
         [n_prompts > b_max, inp.concurrency > b_max, ~finite_offline | (n_prompts > b_max)],

@@ -35,12 +35,22 @@ import numpy as np
 from predeploy.core.fluid_stats import clamp
 from predeploy.core.latency import ParamArrays, StepCoefficients
 from predeploy.core.occupancy import normal_cdf
+from predeploy.core.poisson_counts import MAX_PROMPTS_PER_CYCLE, poisson_pmf
 from predeploy.core.roofline import HardwareRates, Num, StepShape
 
 #: Prompt tokens recomputed per output token when the KV cache limits the running batch of an
-#: engine that admits greedily and preempts (vLLM recompute preemption, SGLang retraction):
-#: 0.8, the value ``core.analytic`` derives from this package's simulator (observed 0.5-1.4).
-KV_BOUND_RECOMPUTE_PER_OUTPUT_TOKEN = 0.8
+#: engine that admits greedily and preempts (vLLM recompute preemption, SGLang retraction)
+#: and every step is left short (:func:`kv_growth_deficit` scales it by the share of steps
+#: that are). Derived from this package's simulator (session 45, steady offline runs of
+#: Llama 3.1 8B/70B on L4 and H100 at the cache's limit): 0.43-0.68 for alike answers, and
+#: 0.55 the median of the ten runs' ratios of the recomputed tokens to the deficit's share
+#: (0.33-0.84; ``bench/kv_bound_agreement.py``). It had been 0.8 on every step at the limit:
+#: 1.2-1.9x the simulated recompute for alike answers, up to 8x for dispersed ones.
+KV_BOUND_RECOMPUTE_PER_OUTPUT_TOKEN = 0.55
+
+#: How fast output-length variation desynchronises waves of requests that started together:
+#: ``sync = exp(−SYNC_DECAY × CV(output))`` (1 for fixed lengths). Estimated.
+SYNC_DECAY = 3.0
 
 #: Load kinds as integer codes (:attr:`FluidInputs.load_kind`; vectorized selection).
 MAX_THROUGHPUT, OPEN_LOOP, CLOSED_LOOP, BURST, STATIC_BATCH = 0, 1, 2, 3, 4
@@ -70,6 +80,9 @@ class FluidInputs:
     output_tokens: np.ndarray
     prompt_cv: np.ndarray
     output_cv: np.ndarray
+    #: A running batch's mean output where finished requests are replaced (size-biased,
+    #: ``E[O²]/E[O]``; ``output_tokens`` for alike answers).
+    output_running: np.ndarray
     output_max: np.ndarray
     max_num_seqs: np.ndarray
     max_num_batched_tokens: np.ndarray
@@ -92,11 +105,14 @@ class FluidInputs:
     overlap_scheduling: np.ndarray
     #: ``step_time``'s constants for these scenarios, folded once (derived, not passed).
     step: StepCoefficients[Num] = field(init=False, repr=False, compare=False)
+    #: The mean output of the requests a running batch holds (:func:`running_output`; derived).
+    batch_output: np.ndarray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(
             self, "step", StepCoefficients.of(self.shape, self.hw, self.eff, self.graph_max_batch)
         )
+        object.__setattr__(self, "batch_output", running_output(self))
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,9 +276,9 @@ def steady_state(
     out = np.maximum(inp.output_tokens, 1.0)
     budget = prefill_budget(inp, batch, prompt)
     # A running batch that fills the KV cache of an engine that grows KV on demand (vLLM,
-    # SGLang) preempts/retracts and recomputes: ~0.8 prompt tokens per output token.
+    # SGLang) preempts/retracts and recomputes what completions leave short.
     kv_full = (~inp.reserve_full_context) & (batch >= 0.98 * kv_batch_limit(inp))
-    recompute = np.where(kv_full, KV_BOUND_RECOMPUTE_PER_OUTPUT_TOKEN * batch, 0.0)
+    recompute = np.where(kv_full, kv_growth_deficit(inp, batch, prompt, out), 0.0)
     seen, others = _request_view(view or RequestView.of(inp), np.asarray(batch, dtype=float))
     mean_prefill = others * prompt / out + recompute
     # Multi-step scheduling admits the prompts of ``N`` steps together.
@@ -271,7 +287,7 @@ def steady_state(
     chunk = sync * chunk_sync + (1.0 - sync) * chunk_async
     chunk = np.where(inp.separate_prefill_batches & (np.asarray(backlog) > 0), budget, chunk)
     share = clamp(mean_prefill / chunk, 0.0, 1.0)
-    context = decode_context(prompt, inp.output_tokens)
+    context = decode_context(prompt, inp.batch_output)
     kv = seen * context
     kv_running = batch * context
     zero = np.zeros_like(batch)
@@ -306,6 +322,42 @@ def steady_state(
     )
 
 
+def completion_sync(inp: FluidInputs) -> np.ndarray:
+    """How far a load's requests finish in step: ``exp(−SYNC_DECAY × CV(output))`` for the
+    loads that start requests together (1 for alike answers), 0 for an open loop."""
+    return np.asarray(
+        np.where(inp.load_kind == OPEN_LOOP, 0.0, np.exp(-SYNC_DECAY * inp.output_cv)),
+        dtype=float,
+    )
+
+
+def kv_growth_deficit(
+    inp: FluidInputs, batch: np.ndarray, prompt: np.ndarray, out: np.ndarray
+) -> np.ndarray:
+    """Prompt tokens recomputed per step by a running batch of ``B`` that fills the KV cache
+    of an engine that grows it on demand. Each step the batch grows by ``B`` tokens, which
+    the scheduler takes first from what the step's completions freed (a whole context, ``I +
+    O``, each); what they leave short it takes by preempting (vLLM) or retracting (SGLang)
+    running requests, whose contexts are computed again. Requests that finish independently
+    (an open loop's, or dispersed answers) complete as a Poisson stream of ``B/O`` per step
+    and leave a share ``E[(1 − K/m)⁺]`` of the growth short, ``m = B/(I + O)`` the
+    completions a step's growth needs: small once several finish per step. Alike answers
+    that started together finish in cohorts and leave the steps between short: all of it.
+    Blended by :func:`completion_sync`, the short share costs
+    :data:`KV_BOUND_RECOMPUTE_PER_OUTPUT_TOKEN` prompt tokens per output token."""
+    completions = batch / out
+    needed = np.maximum(batch / (prompt + out), 1e-9)
+    probability = poisson_pmf(completions, MAX_PROMPTS_PER_CYCLE + 1)
+    short = np.maximum(1.0 - _COMPLETION_COUNTS / needed[..., None], 0.0)
+    independent = (probability * short).sum(axis=-1)
+    sync = completion_sync(inp)
+    share = sync + (1.0 - sync) * independent
+    return np.asarray(KV_BOUND_RECOMPUTE_PER_OUTPUT_TOKEN * batch * share, dtype=float)
+
+
+_COMPLETION_COUNTS = np.arange(MAX_PROMPTS_PER_CYCLE + 1, dtype=float)
+
+
 def prefill_context_tokens(inp: FluidInputs) -> np.ndarray:
     """Cached tokens a prompt token attends to on average in the steady state's prefill steps:
     token ``j`` of an ``x``-token prompt attends to ``j`` earlier ones, ``x²/2`` pairs per
@@ -338,12 +390,33 @@ def prefill_budget(inp: FluidInputs, batch: np.ndarray, prompt: np.ndarray) -> n
 
 
 def kv_batch_limit(inp: FluidInputs) -> np.ndarray:
-    """Running sequences the KV cache holds (prompt + half the output each, or the whole
-    output where the engine reserves it at admission)."""
+    """Running sequences the KV cache holds: the prompt and half the running batch's output
+    each (``batch_output``, :func:`running_output`), or the whole output where the engine
+    reserves it at admission."""
     prompt = prompt_tokens(inp)
     out = np.maximum(inp.output_tokens, 1.0)
-    context = np.where(inp.reserve_full_context, prompt + out, decode_context(prompt, out))
+    context = np.where(
+        inp.reserve_full_context, prompt + out, decode_context(prompt, inp.batch_output)
+    )
     return np.asarray(inp.kv_capacity_tokens / context, dtype=float)
+
+
+def running_output(inp: FluidInputs) -> np.ndarray:
+    """Mean output (tokens) of the requests a running batch holds. Where finished requests
+    are replaced, each answer stays in proportion to its length: the size-biased mean
+    ``output_running`` (``E[O²]/E[O]``), so dispersed answers fill a cache that grows on
+    demand with fewer requests, and each step reads longer contexts, than their mean
+    suggests. A finite run's first wave starts together, sampled at its mean: of ``N``
+    requests only the ``N − W`` after the first wave of ``W`` (the slots and the KV cache
+    at the mean) replace others. A static batch replaces none."""
+    out = np.maximum(inp.output_tokens, 1.0)
+    biased = np.maximum(inp.output_running, out)
+    prompt = prompt_tokens(inp)
+    wave = np.minimum(inp.max_num_seqs, inp.kv_capacity_tokens / decode_context(prompt, out))
+    wave = np.where(inp.load_kind == CLOSED_LOOP, np.minimum(wave, inp.concurrency), wave)
+    replaced = clamp(1.0 - wave / np.maximum(inp.num_prompts, 1.0), 0.0, 1.0)
+    replaced = np.where(inp.load_kind == STATIC_BATCH, 0.0, replaced)
+    return np.asarray(out + (biased - out) * replaced, dtype=float)
 
 
 def slot_batch_limit(inp: FluidInputs) -> np.ndarray:
@@ -368,7 +441,7 @@ def _slot_time(inp: FluidInputs, batch: np.ndarray, view: RequestView) -> np.nda
     mean_prefill = others * prompt / out
     chunk = np.minimum(budget, np.maximum(prompt, inp.scheduler_steps * mean_prefill))
     share = clamp(mean_prefill / chunk, 0.0, 1.0)
-    kv = seen * decode_context(prompt, inp.output_tokens)
+    kv = seen * decode_context(prompt, inp.batch_output)
     zero = np.zeros_like(batch)
     pairs = chunk * prefill_context_tokens(inp)
     t_dec, t_mix = steps_s(inp, (zero, zero, seen, kv), (chunk, pairs, seen, kv))

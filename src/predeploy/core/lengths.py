@@ -209,6 +209,35 @@ class LengthStats:
         return self.p2 / (2.0 * self.p)
 
 
+def running_output_tokens(dist: TokenDistribution) -> float:
+    """Mean output length of the requests in a running batch that replaces each finished
+    request, ``E[O²]/E[O]`` (tokens): a request holds its slot for as many steps as it has
+    output tokens, so a batch sampled at a random step holds each answer in proportion to its
+    length (the size-biased mean, ``O·(1 + cv²)`` for an uncapped spread). The analytic mode's
+    own view of the distribution: its mean, and a log-normal of CV ``stdev/mean`` capped at
+    ``max`` (the values themselves for an empirical one; the mean for a fixed one)."""
+    if dist.kind == "empirical":
+        values = np.asarray(dist.values, dtype=np.float64)
+        if dist.max is not None:
+            values = np.minimum(values, dist.max)
+        return float((values**2).mean() / values.mean())
+    cv = dist.stdev / dist.mean
+    if cv <= 0.0:
+        return float(dist.mean)
+    sigma2 = math.log1p(cv * cv)
+    if dist.max is None:
+        return float(dist.mean * (1.0 + cv * cv))
+    sigma, mu = math.sqrt(sigma2), math.log(dist.mean) - sigma2 / 2.0
+    cap = float(dist.max)
+    unit = NormalDist()
+    at_cap = (math.log(cap) - mu) / sigma
+    beyond = 1.0 - unit.cdf(at_cap)
+    # Moments of min(X, cap): E[X^k; X ≤ cap] = e^(kμ + k²σ²/2)·Φ(z − kσ), plus cap^k·P(X > cap).
+    first = math.exp(mu + sigma2 / 2.0) * unit.cdf(at_cap - sigma) + cap * beyond
+    second = math.exp(2.0 * mu + 2.0 * sigma2) * unit.cdf(at_cap - 2.0 * sigma) + cap**2 * beyond
+    return float(dist.mean * second / first**2)
+
+
 def _footprint_cv(prompts: NDArray[np.float64], outputs: NDArray[np.float64]) -> float:
     """CV of p + a, a ~ Uniform(0, o) with o length-biased (a request is seen while running).
 

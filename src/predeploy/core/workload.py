@@ -29,6 +29,7 @@ from predeploy.core.fluid import (
     STATIC_BATCH,
     FluidInputs,
 )
+from predeploy.core.lengths import running_output_tokens
 from predeploy.core.memory import (
     MIN_MEMORY_SHARE,
     device_bytes,
@@ -124,6 +125,9 @@ class PreparedScenario:
     prompt_cv: float
     output_mean: float
     output_cv: float
+    #: A running batch's mean output, each answer held in proportion to its length
+    #: (:func:`~predeploy.core.lengths.running_output_tokens`; the mean for alike answers).
+    output_running: float
     #: The longest output the workload allows (its distribution's ``max``; inf if none).
     output_max: float
     kv_capacity_tokens: float
@@ -294,6 +298,7 @@ def prepare(scenario: ServingScenario) -> PreparedScenario:
         prompt_cv=_coefficient_of_variation(prompt.mean, prompt.stdev),
         output_mean=output.mean,
         output_cv=_coefficient_of_variation(output.mean, output.stdev),
+        output_running=running_output_tokens(output),
         output_max=float(output.max) if output.max is not None else math.inf,
         kv_capacity_tokens=float(max(memory.kv_capacity_tokens, 1)),
         chunked_prefill=chunked,
@@ -383,6 +388,7 @@ _STACKED_FLOATS = (
     "output_mean",
     "prompt_cv",
     "output_cv",
+    "output_running",
     "output_max",
     "kv_capacity_tokens",
     "scheduler_steps",

@@ -1,11 +1,22 @@
-"""The running batch of a finite open loop (``fluid_steady.finite_run_batch``)."""
+"""Steady-state pieces: the running batch of a finite open loop, the recompute of a KV-bound
+batch and the running batch's mean output (``fluid_steady``)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from tests.perf_fixtures import h100, llama_8b
 
-from predeploy.core.fluid_steady import finite_run_batch
+from predeploy.core.efficiency import EfficiencyParams
+from predeploy.core.fluid_steady import (
+    KV_BOUND_RECOMPUTE_PER_OUTPUT_TOKEN,
+    FluidInputs,
+    finite_run_batch,
+    kv_growth_deficit,
+    running_output,
+)
+from predeploy.core.types import LoadSpec, Precision, ServingScenario, TokenDistribution
+from predeploy.core.workload import EfficiencyArrays, prepare, stack
 
 
 def _overlap_batch(steady_batch: float, num_prompts: float) -> float:
@@ -44,3 +55,47 @@ def test_rises_with_the_steady_batch_and_the_run_length() -> None:
     assert np.all(np.diff(finite_run_batch(batches, np.full_like(batches, 300.0))) > 0)
     runs = np.linspace(1.0, 5000.0, 400)
     assert np.all(np.diff(finite_run_batch(np.full_like(runs, 300.0), runs)) > 0)
+
+
+def _inputs(output: TokenDistribution, load: LoadSpec) -> FluidInputs:
+    scenario = ServingScenario(
+        model_id="m",
+        model=llama_8b(),
+        gpu=h100(),
+        precision=Precision.BF16,
+        prompt_tokens=TokenDistribution.fixed(512),
+        output_tokens=output,
+        load=load,
+    )
+    return stack([prepare(scenario)], EfficiencyArrays.from_params([EfficiencyParams()]))
+
+
+def test_independent_completions_leave_a_growing_batch_short_only_when_none_finish() -> None:
+    """Poisson completions of ``B/O`` per step, each freeing ``I + O`` tokens, against ``B``
+    tokens of growth: with ``m = B/(I + O) < 1`` a step is short only when none finishes,
+    so the recompute is the full rate's share ``e^(−B/O)``."""
+    inp = _inputs(TokenDistribution.fixed(256), LoadSpec(kind="poisson", rate_rps=10.0))
+    batch, prompt, out = np.array([700.0]), np.array([512.0]), np.array([256.0])
+    got = kv_growth_deficit(inp, batch, prompt, out)[0]
+    full = KV_BOUND_RECOMPUTE_PER_OUTPUT_TOKEN * 700.0
+    assert got == pytest.approx(full * np.exp(-700.0 / 256.0), rel=1e-9)
+    # Many completions per step (long prompts freed, short answers): nothing is recomputed.
+    assert kv_growth_deficit(inp, np.array([2000.0]), np.array([4000.0]), np.array([20.0]))[
+        0
+    ] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_alike_answers_that_start_together_recompute_between_their_cohorts() -> None:
+    inp = _inputs(TokenDistribution.fixed(256), LoadSpec(kind="max_throughput"))
+    got = kv_growth_deficit(inp, np.array([700.0]), np.array([512.0]), np.array([256.0]))[0]
+    assert got == pytest.approx(KV_BOUND_RECOMPUTE_PER_OUTPUT_TOKEN * 700.0)
+
+
+def test_a_finite_run_replaces_only_the_requests_after_its_first_wave() -> None:
+    output = TokenDistribution(kind="lognormal", mean=1000, stdev=1000)
+    open_ended = _inputs(output, LoadSpec(kind="max_throughput"))
+    assert running_output(open_ended)[0] == pytest.approx(2000.0)
+    one_wave = _inputs(output, LoadSpec(kind="burst", num_prompts=10))
+    assert running_output(one_wave)[0] == pytest.approx(1000.0)
+    static = _inputs(output, LoadSpec(kind="static_batch", batch_size=8))
+    assert running_output(static)[0] == pytest.approx(1000.0)

@@ -1,0 +1,140 @@
+"""Analytic mode vs simulation where the KV cache limits the running batch.
+
+Two tables, no pass/fail:
+
+* **Throughput and batch** of offline runs and closed loops at the cache's limit (Llama 3.1
+  8B/70B, Qwen3 30B-A3B; alike, chat-like and long dispersed answers): analytic ÷ simulated
+  output tokens per second, with both running batches and KV-cache usages. A batch that
+  replaces its finished requests holds each answer in proportion to its length
+  (``lengths.running_output_tokens``), so dispersed answers fill the cache with fewer requests
+  than their mean suggests.
+* **Recompute** of a full cache: prompt tokens computed again per output token, the analytic
+  mode's (``fluid_steady.kv_growth_deficit``) against the simulation's (every prompt token it
+  prefilled beyond each request's own prompt, over the tokens it generated, whole run).
+
+    .venv/bin/python bench/kv_bound_agreement.py
+"""
+
+from __future__ import annotations
+
+from predeploy.core.fluid_load import operating_point
+from predeploy.core.latency import RooflineStepCost
+from predeploy.core.perf import per_replica_load, predict, scheduler_config
+from predeploy.core.simulator import run_simulation
+from predeploy.core.types import LoadSpec, ServingScenario, TokenDistribution
+from predeploy.core.workload import EfficiencyArrays, prepare, stack
+from predeploy.kb.seed_files import seed_catalog
+from predeploy.services.perf import load_parameters
+
+#: Requests per simulation (the throughput table measures offline runs in steady state).
+SIMULATED_REQUESTS = 2000
+#: Requests of a recompute run (counted whole, ramp-up and drain included).
+RECOMPUTE_REQUESTS = 3000
+
+LLAMA_8B = "meta-llama/Llama-3.1-8B-Instruct"
+LLAMA_70B = "meta-llama/Llama-3.1-70B-Instruct"
+QWEN_30B = "Qwen/Qwen3-30B-A3B"
+OFFLINE = LoadSpec(kind="max_throughput")
+
+
+def _lengths(mean: float, cv: float) -> TokenDistribution:
+    if cv == 0:
+        return TokenDistribution.fixed(mean)
+    return TokenDistribution(kind="lognormal", mean=mean, stdev=mean * cv)
+
+
+def scenario(
+    model: str, gpu: str, tp: int, precision: str, prompt: tuple[float, float],
+    output: tuple[float, float], load: LoadSpec,
+) -> ServingScenario:
+    catalog = seed_catalog()
+    card = catalog.model(model)
+    return ServingScenario(
+        model_id=card.id,
+        model=card.architecture,
+        gpu=catalog.gpu(gpu),
+        precision=precision,  # type: ignore[arg-type]
+        tp=tp,
+        prompt_tokens=_lengths(*prompt),
+        output_tokens=_lengths(*output),
+        load=load,
+    )
+
+
+THROUGHPUT_CASES = {
+    "8B H100, 512/256 alike, offline": (LLAMA_8B, "H100-SXM", 1, "bf16", (512, 0), (256, 0),
+                                        OFFLINE),
+    "8B H100, 1000/4000 CV 1, offline": (LLAMA_8B, "H100-SXM", 1, "bf16", (1000, 0),
+                                         (4000, 1.0), OFFLINE),
+    "8B L4 FP8, chat 800/300, offline": (LLAMA_8B, "L4", 1, "fp8", (800, 0.75), (300, 0.8),
+                                         OFFLINE),
+    "8B L4 FP8, chat, 256 clients": (LLAMA_8B, "L4", 1, "fp8", (800, 0.75), (300, 0.8),
+                                     LoadSpec(kind="concurrency", concurrency=256)),
+    "70B 4x H100 FP8, 2000/1000 CV 1, offline": (LLAMA_70B, "H100-SXM", 4, "fp8", (2000, 0.5),
+                                                 (1000, 1.0), OFFLINE),
+    "Qwen3 30B A100, 1000/3000 CV 1.2, 512 clients": (
+        QWEN_30B, "A100-80GB", 1, "bf16", (1000, 0.5), (3000, 1.2),
+        LoadSpec(kind="concurrency", concurrency=512),
+    ),
+}
+
+RECOMPUTE_CASES = {
+    "8B H100, 512/256 alike": (LLAMA_8B, "H100-SXM", 1, "bf16", (512, 0), (256, 0)),
+    "8B H100, 512/256 CV 0.3": (LLAMA_8B, "H100-SXM", 1, "bf16", (512, 0), (256, 0.3)),
+    "8B H100, 512/256 CV 0.6": (LLAMA_8B, "H100-SXM", 1, "bf16", (512, 0), (256, 0.6)),
+    "8B H100, 1000/4000 CV 1": (LLAMA_8B, "H100-SXM", 1, "bf16", (1000, 0), (4000, 1.0)),
+    "8B H100, 2000/200 alike": (LLAMA_8B, "H100-SXM", 1, "bf16", (2000, 0), (200, 0)),
+    "8B L4 FP8, 512/256 alike": (LLAMA_8B, "L4", 1, "fp8", (512, 0), (256, 0)),
+    "8B L4 FP8, 128/1024 alike": (LLAMA_8B, "L4", 1, "fp8", (128, 0), (1024, 0)),
+    "8B L4 FP8, chat 800/300": (LLAMA_8B, "L4", 1, "fp8", (800, 0.75), (300, 0.8)),
+    "70B 2x H100 FP8, 1000/500 alike": (LLAMA_70B, "H100-SXM", 2, "fp8", (1000, 0), (500, 0)),
+    "70B 2x H100 FP8, 1000/500 CV 0.5": (LLAMA_70B, "H100-SXM", 2, "fp8", (1000, 0),
+                                         (500, 0.5)),
+}
+
+
+def throughput_table() -> None:
+    params = load_parameters()
+    print(f"{'offline runs and closed loops':<48}{'analytic':>9}{'simulated':>10}{'ratio':>7}"
+          f"{'batch a/s':>15}{'KV a/s':>11}")
+    for name, args in THROUGHPUT_CASES.items():
+        s = scenario(*args)
+        a = predict(s, params).metrics
+        b = predict(s, params, mode="simulate", num_requests=SIMULATED_REQUESTS).metrics
+        print(
+            f"{name:<48}{a.output_tokens_per_s:>9,.0f}{b.output_tokens_per_s:>10,.0f}"
+            f"{a.output_tokens_per_s / b.output_tokens_per_s:>7.2f}"
+            f"{a.mean_batch_size:>8.0f}/{b.mean_batch_size:<6.0f}"
+            f"{a.kv_cache_usage:>6.2f}/{b.kv_cache_usage:<4.2f}"
+        )
+
+
+def recompute_table() -> None:
+    params = load_parameters()
+    print(f"\n{'recompute per output token, offline':<48}{'analytic':>9}{'simulated':>10}"
+          f"{'preemptions/request':>21}")
+    for name, args in RECOMPUTE_CASES.items():
+        s = scenario(*args, OFFLINE)
+        prepared = prepare(s)
+        eff, _ = params.for_gpu(s.gpu, s.engine, s.harness)
+        op = operating_point(stack([prepared], EfficiencyArrays.from_params([eff])))
+        analytic = float(op.steady.recompute_tokens_per_step[0] / op.batch[0])
+        step = RooflineStepCost.of(prepared.shape, prepared.hw, eff, prepared.graph_max_batch)
+        trace = run_simulation(
+            step, scheduler_config(prepared), per_replica_load(s.load.as_run(), s.replicas),
+            s.prompt_tokens, s.output_tokens, RECOMPUTE_REQUESTS, 0,
+        )
+        again = trace.prefill_tokens_computed - float(trace.prompt_tokens.sum())
+        print(
+            f"{name:<48}{analytic:>9.2f}{again / trace.tokens_generated:>10.2f}"
+            f"{trace.num_preemptions / len(trace.prompt_tokens):>21.2f}"
+        )
+
+
+def main() -> None:
+    throughput_table()
+    recompute_table()
+
+
+if __name__ == "__main__":
+    main()

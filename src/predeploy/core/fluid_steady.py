@@ -278,7 +278,9 @@ def steady_state(
     # A running batch that fills the KV cache of an engine that grows KV on demand (vLLM,
     # SGLang) preempts/retracts and recomputes what completions leave short.
     kv_full = (~inp.reserve_full_context) & (batch >= 0.98 * kv_batch_limit(inp))
-    recompute = np.where(kv_full, kv_growth_deficit(inp, batch, prompt, out), 0.0)
+    recompute = np.zeros_like(batch)
+    if kv_full.any():
+        recompute = np.where(kv_full, kv_growth_deficit(inp, batch, prompt, out), 0.0)
     seen, others = _request_view(view or RequestView.of(inp), np.asarray(batch, dtype=float))
     mean_prefill = others * prompt / out + recompute
     # Multi-step scheduling admits the prompts of ``N`` steps together.

@@ -92,6 +92,20 @@ def test_predict_one_scenario_table() -> None:
     assert "of fitted front-end time per request" in " ".join(result.output.split())
 
 
+def test_a_kv_bound_batch_says_the_cache_is_full() -> None:
+    """Long dispersed answers at many clients fill the KV cache: the summary says so next to
+    the batch it holds (and a light load shows how little of it is used)."""
+    base = ["predict", "--model", "Qwen/Qwen3-30B-A3B", "--gpu", "A100-80GB"]
+    lengths = ["--input-tokens", "1000", "--output-tokens", "3000", "--output-stdev", "3600"]
+    full = RUNNER.invoke(app, [*base, *lengths, "--concurrency", "512"])
+    assert full.exit_code == 0, full.output
+    assert "(KV cache 100 % full)" in " ".join(full.output.split())
+    light = RUNNER.invoke(app, [*base, "--input-tokens", "512", "--output-tokens", "128",
+                                "--qps", "0.5"])
+    assert light.exit_code == 0, light.output
+    assert "(KV cache 0 % full)" in " ".join(light.output.split())
+
+
 def test_predict_takes_a_stated_front_end_time() -> None:
     args = ["predict", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "H100-SXM",
             "--concurrency", "1", "--json"]

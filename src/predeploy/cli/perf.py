@@ -155,7 +155,9 @@ def _render(prediction: PerfPrediction, title: str) -> None:
     load = prediction.load_utilization
     console.print(
         f"output {m.output_tokens_per_s:,.0f} tok/s · {m.requests_per_s:,.2f} req/s · "
-        f"mean batch {m.mean_batch_size or 0:,.1f} · saturation "
+        f"mean batch {m.mean_batch_size or 0:,.1f}"
+        + ("" if m.kv_cache_usage is None else f" (KV cache {100 * m.kv_cache_usage:,.0f} % full)")
+        + " · saturation "
         f"{prediction.saturation_rps or 0:,.2f} req/s"
         + ("" if load is None else f" (load at {100 * load:,.0f} % of it)")
     )

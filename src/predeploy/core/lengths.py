@@ -215,7 +215,10 @@ def running_output_tokens(dist: TokenDistribution) -> float:
     output tokens, so a batch sampled at a random step holds each answer in proportion to its
     length (the size-biased mean, ``O·(1 + cv²)`` for an uncapped spread). The analytic mode's
     own view of the distribution: its mean, and a log-normal of CV ``stdev/mean`` capped at
-    ``max`` (the values themselves for an empirical one; the mean for a fixed one)."""
+    ``max`` (the values themselves for an empirical one; the mean for a fixed one). In closed
+    form rather than over :func:`token_length_grid`, whose top point (the 99.2nd percentile)
+    leaves out the tail that weighs most here: 9 % low at CV 1, 3 % at CV 1.45 capped at
+    33,000 tokens."""
     if dist.kind == "empirical":
         values = np.asarray(dist.values, dtype=np.float64)
         if dist.max is not None:

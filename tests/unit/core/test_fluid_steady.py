@@ -80,9 +80,8 @@ def test_independent_completions_leave_a_growing_batch_short_only_when_none_fini
     full = KV_BOUND_RECOMPUTE_PER_OUTPUT_TOKEN * 700.0
     assert got == pytest.approx(full * np.exp(-700.0 / 256.0), rel=1e-9)
     # Many completions per step (long prompts freed, short answers): nothing is recomputed.
-    assert kv_growth_deficit(inp, np.array([2000.0]), np.array([4000.0]), np.array([20.0]))[
-        0
-    ] == pytest.approx(0.0, abs=1e-6)
+    many = kv_growth_deficit(inp, np.array([2000.0]), np.array([4000.0]), np.array([20.0]))
+    assert many[0] == pytest.approx(0.0, abs=1e-6)
 
 
 def test_alike_answers_that_start_together_recompute_between_their_cohorts() -> None:

@@ -5,16 +5,23 @@ per-candidate call), of ``predict_many`` per scenario when scenarios are batched
 and case files), and of one ``predict(mode="simulate")`` run. Target: analytic ≤ 1 ms per
 scenario. Each single call's CPU time and the machine's speed before and after
 (``support.machine``: a reference workload's time) are printed too: on a shared virtual
-machine the same code's times change with the host's other work by half or more.
+machine the same code's times change with the host's other work by half or more. A single
+call's time is split into its stages too: preparing the scenario, stacking it into arrays, the
+fluid evaluation, and the rest of ``predict`` (the decode cap and the result objects).
 """
 
 from __future__ import annotations
 
 import statistics
 import time
+from collections.abc import Callable
+from functools import partial
 
+from predeploy.core.efficiency import ParameterSet
+from predeploy.core.fluid import evaluate
 from predeploy.core.perf import predict, predict_many
 from predeploy.core.types import LoadSpec, ServingScenario, TokenDistribution
+from predeploy.core.workload import EfficiencyArrays, prepare, stack
 from predeploy.kb.seed_files import seed_catalog
 from predeploy.services.perf import load_parameters
 from support.machine import describe
@@ -85,6 +92,7 @@ def main() -> None:
             f"  {kind:>15}: median {statistics.median(times):.2f} ms "
             f"(best {statistics.median(fastest):.2f}, CPU {statistics.median(cpu_times):.2f})"
         )
+    stages(items, params)
     batch = items * 40
     started = time.perf_counter()
     predict_many(batch, params)
@@ -100,6 +108,42 @@ def main() -> None:
         f"{(time.perf_counter() - started) * 1e3:.0f} ms"
     )
     print(f"after: {describe()}")
+
+
+def stages(items: list[ServingScenario], params: ParameterSet) -> None:
+    """Where one single call's time goes (median over the scenarios of each stage's median
+    over :data:`REPEATS` runs): preparing the scenario, stacking it into arrays, the fluid
+    model's evaluation, and the rest of ``predict`` (the decode cap and the result objects)."""
+    parts: dict[str, list[float]] = {"prepare": [], "stack": [], "evaluate": [], "rest": []}
+    for scenario in items:
+        prepared = [prepare(scenario)]
+        arrays = EfficiencyArrays.from_params([params.for_gpu(scenario.gpu, scenario.engine)[0]])
+        inputs = stack(prepared, arrays)
+        timed: dict[str, Callable[[], object]] = {
+            "prepare": partial(prepare, scenario),
+            "stack": partial(stack, prepared, arrays),
+            "evaluate": partial(evaluate, inputs),
+            "total": partial(predict, scenario, params),
+        }
+        medians = {name: _median_ms(call) for name, call in timed.items()}
+        for name in ("prepare", "stack", "evaluate"):
+            parts[name].append(medians[name])
+        parts["rest"].append(
+            medians["total"] - medians["prepare"] - medians["stack"] - medians["evaluate"]
+        )
+    print(
+        "  per single call: "
+        + ", ".join(f"{name} {statistics.median(v):.2f} ms" for name, v in parts.items())
+    )
+
+
+def _median_ms(call: Callable[[], object]) -> float:
+    runs = []
+    for _ in range(REPEATS):
+        started = time.perf_counter()
+        call()
+        runs.append((time.perf_counter() - started) * 1e3)
+    return statistics.median(runs)
 
 
 if __name__ == "__main__":

@@ -48,7 +48,6 @@ from predeploy.core.fluid_decode import (
 )
 from predeploy.core.fluid_load import (
     DEFAULT_NUM_PROMPTS,
-    SYNC_DECAY,
     OperatingPoint,
     operating_point,
     request_grid,
@@ -69,6 +68,7 @@ from predeploy.core.fluid_steady import (
     MAX_THROUGHPUT,
     OPEN_LOOP,
     STATIC_BATCH,
+    SYNC_DECAY,
     FluidInputs,
     SteadyState,
     decode_context,

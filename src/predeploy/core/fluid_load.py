@@ -50,7 +50,6 @@ from predeploy.core.fluid_steady import (
     MAX_THROUGHPUT,
     OPEN_LOOP,
     STATIC_BATCH,
-    SYNC_DECAY,
     FluidInputs,
     RequestView,
     SteadyState,
@@ -70,7 +69,6 @@ from predeploy.core.fluid_steady import (
 #: (benchmark defaults: vLLM ``bench serve`` 1000 prompts, trtllm-bench/gptManagerBenchmark
 #: 1000-3000). Only matters when the load exceeds capacity.
 DEFAULT_NUM_PROMPTS = 2000.0
-
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,7 +277,6 @@ def static_batch(inp: FluidInputs, op: OperatingPoint) -> StaticBatch:
 
 __all__ = [
     "DEFAULT_NUM_PROMPTS",
-    "SYNC_DECAY",
     "OperatingPoint",
     "RequestGrid",
     "StaticBatch",

@@ -227,9 +227,9 @@ def running_output_tokens(dist: TokenDistribution) -> float:
     cv = dist.stdev / dist.mean
     if cv <= 0.0:
         return float(dist.mean)
-    sigma2 = math.log1p(cv * cv)
     if dist.max is None:
         return float(dist.mean * (1.0 + cv * cv))
+    sigma2 = math.log1p(cv * cv)
     sigma, mu = math.sqrt(sigma2), math.log(dist.mean) - sigma2 / 2.0
     cap = float(dist.max)
     unit = NormalDist()

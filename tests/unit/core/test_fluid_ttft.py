@@ -16,6 +16,7 @@ from predeploy.core.fluid_ttft import (
     cycle_share,
     kv_block_wait,
     prefill_step_costs,
+    served_client_extra_wait_s,
     slot_free_s,
     step_cycle_wait,
 )
@@ -211,3 +212,23 @@ def test_a_request_waits_for_kv_room_only_near_the_caches_limit() -> None:
     waits = near[0][near[0] > 0]
     assert waits.mean() == pytest.approx(float(op.steady.slot_time[0]) / 13.0, rel=0.1)
     assert kv_block_wait(inp, op, req, np.array([0.0])).max() == 0.0
+
+
+def test_a_served_clients_next_request_waits_for_the_rest_of_the_step_in_progress() -> None:
+    """Sent as the previous request ends, at a step's end, it reaches the engine the request
+    overhead ``d`` later, while the next step runs, and waits ``t − d`` for it: ``t/2 − d``
+    more than the half step of an arrival at a random time. Without an API server (an
+    in-process benchmark) nothing is added."""
+    _, op = _clients(800, 256)
+    t, d = float(op.steady.t_mean[0]), float(op.overhead_s[0])
+    assert 0.0 < d < t / 2.0
+    assert served_client_extra_wait_s(op)[0] == pytest.approx(t / 2.0 - d)
+    scenario = llama_8b_h100_lognormal(LoadSpec(kind="concurrency", concurrency=256), 800)
+    scenario = scenario.model_copy(update={"served_over_api": False})
+    eff, _ = PARAMS.for_gpu(scenario.gpu, scenario.engine)
+    in_process = operating_point(stack([prepare(scenario)], EfficiencyArrays.from_params([eff])))
+    assert served_client_extra_wait_s(in_process)[0] == 0.0
+    # A step shorter than twice the overhead: the arrival's phase is the random one.
+    _, light = _clients(800, 2)
+    assert float(light.overhead_s[0]) >= float(light.steady.t_mean[0]) / 2.0
+    assert served_client_extra_wait_s(light)[0] == 0.0

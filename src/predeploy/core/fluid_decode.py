@@ -678,8 +678,8 @@ def _open_loop_spread(
         (chunk + zero, chunk * size / 2.0 + zero, seen + zero, seen * context + zero),
     )
     low = np.where(open_loop, np.maximum(spread, st.t_dec), st.t_dec)
-    apart = np.where(open_loop, mixed, unit.step_s + unit.apart * (mixed - unit.step_s))
-    mid = np.where(inp.prompt_cv > 0, apart, unit.step_s)
+    spread_mid = np.where(open_loop, mixed, unit.step_s + unit.apart * (mixed - unit.step_s))
+    mid = np.where(inp.prompt_cv > 0, spread_mid, unit.step_s)
     return low, mid
 
 

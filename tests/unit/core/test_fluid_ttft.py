@@ -17,6 +17,7 @@ from predeploy.core.fluid_ttft import (
     kv_block_wait,
     prefill_step_costs,
     served_client_extra_wait_s,
+    shared_step_prefill_s,
     slot_free_s,
     step_cycle_wait,
 )
@@ -232,3 +233,19 @@ def test_a_served_clients_next_request_waits_for_the_rest_of_the_step_in_progres
     _, light = _clients(800, 2)
     assert float(light.overhead_s[0]) >= float(light.steady.t_mean[0]) / 2.0
     assert served_client_extra_wait_s(light)[0] == 0.0
+
+
+def test_a_closed_loops_prefill_step_carries_the_prompts_sent_meanwhile() -> None:
+    """Its share of the steps' time that prefill takes, ``ρ = λ·E[S]`` at the clients' rate
+    ``B/slot_time``, times the mean step: more clients send more prompts per step, each
+    request's own prefill step carrying more of them."""
+    shared = []
+    for clients in (16, 64, 256):
+        inp, op = _clients(800, clients)
+        admitted = np.minimum(op.concurrency, op.max_batch)
+        value = float(shared_step_prefill_s(inp, op, admitted)[0])
+        rate = float(admitted[0] / op.steady.slot_time[0])
+        assert 0.0 < value < rate * float(op.steady.t_mean[0]) * 0.05  # < 50 ms per prompt
+        shared.append(value)
+    assert shared == sorted(shared)
+

@@ -6,7 +6,7 @@ import statistics
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from predeploy.core.fluid_stats import (
@@ -156,8 +156,11 @@ def test_tail_refined_levels_partition_the_unit_interval() -> None:
 
 @given(st.lists(st.floats(-1e3, 1e3), min_size=1, max_size=40), st.floats(0.0, 0.999))
 def test_equal_weights_read_the_sorted_samples_at_u_n(values: list[float], u: float) -> None:
-    samples = np.array([values, values[::-1]])
     n = len(values)
+    # At a level on a cell's edge (u·n whole) the summed weights decide by their rounding
+    # (0.1 + 0.1 + 0.1 > 0.3): either neighbour is right.
+    assume(abs(u * n - round(u * n)) > 1e-9)
+    samples = np.array([values, values[::-1]])
     read = weighted_quantile_rows(samples, np.full(n, 1.0 / n), np.array([u]))
     expected = np.sort(values)[min(int(u * n), n - 1)]
     assert read[:, 0] == pytest.approx([expected, expected])

@@ -48,7 +48,11 @@ few), each bringing its prompt and, where the running batch fills the KV cache, 
 the prompts recomputed after preemptions. Fewer of them arrive while a long prompt holds the
 budget than the time average says: decoding advances a token per step, and those steps are
 long (:func:`busy_arrival_thinning`). Those that find it busy wait exponentially, as in the
-open loop.
+open loop. As far as the clients' prompts come apart (dispersed answers) and fit the budget
+well, the step cycle's wait instead: the prompts sent during the step in progress join the
+same next step (:func:`shared_step_prefill_s`). A served client's request, sent at a step's
+end, reaches the engine while the next step runs and waits for the rest of it
+(:func:`served_client_extra_wait_s`).
 
 **Static batch**: one prefill pass of ``b·I`` tokens (``fluid_load.static_batch``).
 """
@@ -558,8 +562,8 @@ def closed_loop_ttft(
     service: tuple[np.ndarray, np.ndarray],
 ) -> np.ndarray:
     """Closed-loop TTFT (s per sample): the first ``c`` requests arrive together (waves), later
-    ones queue for a slot and for the prefill budget (``service`` = mean and squared CV of a
-    prompt's prefill time)."""
+    ones queue for a slot and for the prefill budget, or share the step cycle's next step
+    (module docstring; ``service`` = mean and squared CV of a prompt's prefill time)."""
     conc, b_max, st = op.concurrency, op.max_batch, op.steady
     service_prefill, service_cv2 = service
     first = req.index < columns(conc)

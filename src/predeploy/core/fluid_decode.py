@@ -417,15 +417,16 @@ def itl_stats(
     )
     wave_excess = (weight * added).sum(axis=1) / total_gaps
     # The gaps in the wave's stall. A closed loop has no prompts waiting: piggy-backed, its
-    # next wave's prefill stalls a sample only as far as the wave's answers end together
-    # (``sync``); dispersed ones bring their next prompts one at a time, in the steady
+    # next wave's prefill stalls a sample only as far as the wave's answers end together;
+    # dispersed ones bring their next prompts apart (``unit.apart``), in the steady
     # prefill-carrying steps (simulated: 0.45 % of the gaps stalled for 320 clients of chat
     # lengths, 1.03 % with the whole next wave). A burst's queue fills the budget of every
-    # step its slots allow, as a wave. (The mean keeps the whole stall: the fitted TPOT
-    # rests on it.)
-    apart = col(np.where(kind == CLOSED_LOOP, 1.0 - completion_sync(inp), 0.0)) * wave.next_share
+    # step its slots allow, as a wave (``apart`` 0); an open loop has no wave (weight 0).
+    # (The mean keeps the whole stall: the fitted TPOT rests on it.)
+    unit = _prefill_unit(inp, op)
+    next_wave = col(unit.apart) * wave.next_share
     stalled = np.where(
-        separate, stalled, np.minimum(col(wave.steps) * (wave.stall_share - apart), gaps)
+        separate, stalled, np.minimum(col(wave.steps) * (wave.stall_share - next_wave), gaps)
     )
     wave_share = (weight * stalled).sum(axis=1) / total_gaps
     # Prompts per step the mean implies (one prompt's chunk each), and the share of gaps in
@@ -435,9 +436,8 @@ def itl_stats(
     )
     mix_share = np.minimum(prompts_per_step, 1.0 - wave_share)
     out["itl_ms_mean"] = np.where(kind == STATIC_BATCH, static.decode_mean_s, itl_mean) * 1e3
-    unit = _prefill_unit(inp, op)
-    streamed = (kind == OPEN_LOOP) | (kind == CLOSED_LOOP)
-    merged = _merged_prefill_steps(inp, op, prompts_per_step, unit) if streamed.any() else None
+    apart = (unit.apart > 0.0).any()
+    merged = _merged_prefill_steps(inp, op, prompts_per_step, unit) if apart else None
     if merged is not None:
         mix_share = np.minimum(merged.share, 1.0 - wave_share)
     decode_share = np.maximum(1.0 - mix_share - wave_share, 1e-9)
@@ -492,6 +492,8 @@ class PrefillUnit(NamedTuple):
     #: Its prompt tokens, and its seconds.
     tokens: np.ndarray
     step_s: np.ndarray
+    #: Seconds one more prompt token adds to a large prefill step (:func:`prefill_step_costs`).
+    s_per_token: np.ndarray
     #: How far the prompts arrive apart, each its own chunk: 1 for an open loop, ``1 − sync``
     #: for a closed loop (:func:`~predeploy.core.fluid_steady.completion_sync`), 0 otherwise.
     apart: np.ndarray
@@ -514,6 +516,7 @@ def _prefill_unit(inp: FluidInputs, op: OperatingPoint) -> PrefillUnit:
     return PrefillUnit(
         tokens=st.prefill_step_tokens + closed * (own - st.prefill_step_tokens),
         step_s=st.t_mix + closed * (st.t_dec + fixed + per_token * own - st.t_mix),
+        s_per_token=per_token,
         apart=np.where(op.kind == OPEN_LOOP, 1.0, closed),
     )
 
@@ -540,7 +543,7 @@ def _merged_prefill_steps(
     lengths at 90 % of capacity: ITL p50 26.8 → 18.7 ms (simulated 18.9), p99 87 → 116 ms
     (117). A closed loop's prompts merge as far as they arrive apart (``unit.apart``)."""
     st = op.steady
-    per_token, _ = prefill_step_costs(op)
+    per_token = unit.s_per_token
     chunk = np.maximum(unit.tokens, 1.0)
     fixed = np.maximum(unit.step_s - st.t_dec - per_token * chunk, 0.0)
     # A closed loop's mean chunks, counted as its prompts (each the unit's chunk).

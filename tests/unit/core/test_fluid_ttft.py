@@ -248,4 +248,3 @@ def test_a_closed_loops_prefill_step_carries_the_prompts_sent_meanwhile() -> Non
         assert 0.0 < value < rate * float(op.steady.t_mean[0]) * 0.05  # < 50 ms per prompt
         shared.append(value)
     assert shared == sorted(shared)
-

@@ -428,10 +428,17 @@ def slot_batch_limit(inp: FluidInputs) -> np.ndarray:
 
 def max_batch(inp: FluidInputs) -> np.ndarray:
     """``B_max``: running sequences the slots, the KV cache and the token budget allow."""
+    return np.asarray(
+        np.maximum(np.minimum(slot_batch_limit(inp), token_batch_limit(inp)), 1.0), dtype=float
+    )
+
+
+def token_batch_limit(inp: FluidInputs) -> np.ndarray:
+    """Running sequences the token budget keeps fed: each brings its prompt once over its
+    lifetime of ``O`` decode tokens, ``M·O/(I + O)``."""
     prompt = prompt_tokens(inp)
     out = np.maximum(inp.output_tokens, 1.0)
-    token_limit = inp.max_num_batched_tokens * out / (prompt + out)
-    return np.asarray(np.maximum(np.minimum(slot_batch_limit(inp), token_limit), 1.0), dtype=float)
+    return np.asarray(inp.max_num_batched_tokens * out / (prompt + out), dtype=float)
 
 
 def _slot_time(inp: FluidInputs, batch: np.ndarray, view: RequestView) -> np.ndarray:

@@ -65,6 +65,7 @@ from predeploy.core.fluid_load import (
     OperatingPoint,
     RequestGrid,
     StaticBatch,
+    closed_loop_slot_wait_s,
     finite_run_wait_s,
 )
 from predeploy.core.fluid_queueing import (
@@ -568,7 +569,7 @@ def closed_loop_ttft(
     service_prefill, service_cv2 = service
     first = req.index < columns(conc)
     ttft_first = wave_ttft(inp, op, req, op.closed_wave)
-    queue_wait = np.maximum(conc - b_max, 0.0) / op.saturation_rps
+    slot_wait = closed_loop_slot_wait_s(inp, op, req.index)
     # The admitted clients cycle through the prefill budget, a closed queue of ``min(c, B_max)``
     # of them, each away from it for the rest of its request's lifetime. A request's demand on
     # it: its prompt, and its share of the prompts recomputed over its decode steps when the
@@ -596,7 +597,8 @@ def closed_loop_ttft(
             + (1.0 - cycle) * stoch
             + cycle * columns(shared_step_prefill_s(inp, op, admitted))
             + kv_wait
-            + columns(queue_wait + served_client_extra_wait_s(op)),
+            + slot_wait
+            + columns(served_client_extra_wait_s(op)),
         ),
         dtype=float,
     )

@@ -25,6 +25,7 @@ from statistics import NormalDist
 import numpy as np
 from numpy.typing import NDArray
 
+from predeploy.core.occupancy import normal_cdf
 from predeploy.core.types import TokenDistribution
 
 #: z-score of the 95th percentile of a standard normal distribution.
@@ -227,18 +228,105 @@ def running_output_tokens(dist: TokenDistribution) -> float:
     cv = dist.stdev / dist.mean
     if cv <= 0.0:
         return float(dist.mean)
-    if dist.max is None:
-        return float(dist.mean * (1.0 + cv * cv))
+    cap = math.inf if dist.max is None else float(dist.max)
+    first, second = capped_lognormal_moments(dist.mean, cv, cap)
+    return float(dist.mean * second / first**2)
+
+
+def capped_lognormal_moments(mean: float, cv: float, cap: float) -> tuple[float, float]:
+    """``(E[min(X, cap)], E[min(X, cap)²])`` of a log-normal ``X`` of ``mean`` and ``cv``:
+    ``E[X^k; X ≤ cap] = e^(kμ + k²σ²/2)·Φ(z − kσ)``, plus ``cap^k·P(X > cap)``."""
+    if cv <= 0.0:
+        value = min(mean, cap)
+        return value, value * value
     sigma2 = math.log1p(cv * cv)
-    sigma, mu = math.sqrt(sigma2), math.log(dist.mean) - sigma2 / 2.0
-    cap = float(dist.max)
+    if math.isinf(cap):
+        return mean, mean * mean * (1.0 + cv * cv)
+    sigma, mu = math.sqrt(sigma2), math.log(mean) - sigma2 / 2.0
     unit = NormalDist()
     at_cap = (math.log(cap) - mu) / sigma
     beyond = 1.0 - unit.cdf(at_cap)
-    # Moments of min(X, cap): E[X^k; X ≤ cap] = e^(kμ + k²σ²/2)·Φ(z − kσ), plus cap^k·P(X > cap).
     first = math.exp(mu + sigma2 / 2.0) * unit.cdf(at_cap - sigma) + cap * beyond
     second = math.exp(2.0 * mu + 2.0 * sigma2) * unit.cdf(at_cap - 2.0 * sigma) + cap**2 * beyond
-    return float(dist.mean * second / first**2)
+    return first, second
+
+
+#: Grid of :func:`started_run_age_share`'s renewal of answers: at least this many steps up
+#: to the time asked about, each no longer than 1/16 of a mean answer (a Monte Carlo of the
+#: renewal agrees within 0.005 then), at most 2,048 (128 mean answers; later times keep the
+#: last value, within 3 % of the steady age for answers of CV 2).
+RUN_AGE_GRID_STEPS = 256
+RUN_AGE_STEPS_PER_MEAN = 16
+RUN_AGE_MAX_STEPS = 2048
+
+
+def started_run_age_share(
+    mean: float, cv: float, cap: float, elapsed: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Mean age (tokens decoded) of a client's current answer ``elapsed`` decode steps after
+    every client started its first one together, as a share of the steady state's
+    ``E[O²]/(2E[O])`` (in [0, 1]; answers of ``mean`` and ``cv``, log-normal, capped at ``cap``).
+
+    Each client's answers are a renewal process started at 0: the age is ``t`` while the first
+    answer lasts and the time since the last completion after it, so ``E[A_t] = t·S(t) +
+    Σ_s u(s)·S(t − s)·(t − s)``, ``S`` the answers' survival and ``u = f + f∗u`` the density
+    of completions, solved on a grid up to the longest ``elapsed`` (:data:`RUN_AGE_GRID_STEPS`;
+    each length rounded to the nearest step). The long answers that weigh most in the steady state
+    take longest to reach it: ShareGPT-like answers (CV 2) hold 22 % of it one mean length into
+    the run and 48 % after four, answers of CV 0.8 71 % and 97 % (a Monte Carlo of 100,000
+    clients: 0.222, 0.479; 0.712, 0.967)."""
+    elapsed = np.asarray(elapsed, dtype=np.float64)
+    horizon = float(elapsed.max(initial=0.0))
+    if horizon <= 0.0:
+        return np.zeros_like(elapsed)
+    step = min(horizon / RUN_AGE_GRID_STEPS, mean / RUN_AGE_STEPS_PER_MEAN)
+    steps = min(math.ceil(horizon / step), RUN_AGE_MAX_STEPS)
+    x: NDArray[np.float64] = step * np.arange(steps + 1, dtype=np.float64)
+    survival = _lognormal_survival(x, mean, cv, cap)
+    # Each length rounded to the nearest step: P(O rounds to k·step), k ≥ 1.
+    halfway = _lognormal_survival(x + step / 2.0, mean, cv, cap)
+    ended = np.concatenate(([1.0 - halfway[1]], halfway[1:-1] - halfway[2:]))
+    completions = np.zeros_like(x)
+    for k in range(1, steps + 1):
+        completions[k] = ended[k - 1] + ended[: k - 1] @ completions[k - 1 : 0 : -1]
+    aged = survival * x
+    age = aged + np.convolve(completions, aged)[: steps + 1]
+    # The steady age of the lengths as rounded (those beyond the grid as they are), the limit
+    # the rounded renewal tends to: E[O²]/(2E[O]).
+    first, second = _moments_above(mean, cv, cap, x[-1] + step / 2.0)
+    first += float(ended @ x[1:])
+    second += float(ended @ x[1:] ** 2)
+    share = np.interp(elapsed, x, age) / (second / (2.0 * first))
+    return np.asarray(np.clip(share, 0.0, 1.0), dtype=np.float64)
+
+
+def _moments_above(mean: float, cv: float, cap: float, above: float) -> tuple[float, float]:
+    """``(E[O; O > y], E[O²; O > y])`` of ``O = min(X, cap)``, ``X`` log-normal, ``y`` =
+    ``above``: :func:`capped_lognormal_moments` less ``E[X^k; X ≤ y]`` (``y`` below the cap)."""
+    first, second = capped_lognormal_moments(mean, cv, cap)
+    if above >= min(cap, mean if cv <= 0.0 else math.inf):
+        return 0.0, 0.0
+    if cv <= 0.0:
+        return first, second
+    sigma2 = math.log1p(cv * cv)
+    sigma, mu = math.sqrt(sigma2), math.log(mean) - sigma2 / 2.0
+    at_y = (math.log(above) - mu) / sigma
+    unit = NormalDist()
+    below_1 = math.exp(mu + sigma2 / 2.0) * unit.cdf(at_y - sigma)
+    below_2 = math.exp(2.0 * mu + 2.0 * sigma2) * unit.cdf(at_y - 2.0 * sigma)
+    return first - below_1, second - below_2
+
+
+def _lognormal_survival(
+    x: NDArray[np.float64], mean: float, cv: float, cap: float
+) -> NDArray[np.float64]:
+    """``P(min(X, cap) > x)`` of a log-normal ``X`` (a step at the mean for ``cv`` 0)."""
+    if cv <= 0.0:
+        return np.asarray(x < min(mean, cap), dtype=np.float64)
+    sigma2 = math.log1p(cv * cv)
+    sigma, mu = math.sqrt(sigma2), math.log(mean) - sigma2 / 2.0
+    z = (np.log(np.maximum(x, 1e-300)) - mu) / sigma
+    return np.asarray(np.where(x < cap, 1.0 - normal_cdf(z), 0.0), dtype=np.float64)
 
 
 def _footprint_cv(prompts: NDArray[np.float64], outputs: NDArray[np.float64]) -> float:

@@ -1,11 +1,18 @@
-"""The running batch's mean output (``lengths.running_output_tokens``)."""
+"""The running batch's mean output (``lengths.running_output_tokens``), the capped moments
+it rests on, and the age of a started run's answers (``lengths.started_run_age_share``)."""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pytest
 
-from predeploy.core.lengths import running_output_tokens
+from predeploy.core.lengths import (
+    capped_lognormal_moments,
+    running_output_tokens,
+    started_run_age_share,
+)
 from predeploy.core.types import TokenDistribution
 
 
@@ -34,3 +41,45 @@ def test_a_capped_spread_matches_its_samples() -> None:
 def test_an_empirical_list_weighs_each_answer_by_its_length() -> None:
     dist = TokenDistribution(kind="empirical", mean=200, values=[100, 300])
     assert running_output_tokens(dist) == pytest.approx((100**2 + 300**2) / 400)
+
+
+def _started_run_age(mean: float, cv: float, elapsed: np.ndarray, clients: int) -> np.ndarray:
+    """Monte Carlo of ``clients`` renewal processes of log-normal answers started at 0: the
+    mean age of the current answer at each ``elapsed``."""
+    rng = np.random.default_rng(0)
+    sigma = np.sqrt(np.log1p(cv * cv))
+
+    def draw(n: int) -> np.ndarray:
+        return rng.lognormal(np.log(mean) - sigma**2 / 2.0, sigma, n)
+
+    start, length = np.zeros(clients), draw(clients)
+    ages = []
+    for t in elapsed:
+        while (done := start + length <= t).any():
+            start[done] += length[done]
+            length[done] = draw(int(done.sum()))
+        ages.append(float((t - start).mean()))
+    return np.array(ages)
+
+
+@pytest.mark.parametrize(("mean", "cv"), [(205.0, 2.0), (300.0, 0.8), (4000.0, 1.0)])
+def test_a_started_runs_answers_age_as_their_renewal_does(mean: float, cv: float) -> None:
+    elapsed = mean * np.array([0.25, 1.0, 4.0, 16.0])
+    got = started_run_age_share(mean, cv, math.inf, elapsed)
+    steady = mean * (1.0 + cv * cv) / 2.0
+    assert got == pytest.approx(_started_run_age(mean, cv, elapsed, 50_000) / steady, abs=0.015)
+    assert np.all(np.diff(got) > 0.0)
+
+
+def test_a_started_runs_capped_answers_reach_the_steady_age() -> None:
+    got = started_run_age_share(205.0, 2.0, 2044.0, np.array([0.0, 205.0, 20_000.0]))
+    assert got[0] == 0.0
+    assert 0.25 < got[1] < 0.35
+    assert got[2] == pytest.approx(1.0, abs=0.01)
+
+
+def test_capped_moments_of_alike_and_uncapped_lengths() -> None:
+    assert capped_lognormal_moments(256.0, 0.0, math.inf) == (256.0, 256.0**2)
+    assert capped_lognormal_moments(256.0, 0.0, 100.0) == (100.0, 100.0**2)
+    first, second = capped_lognormal_moments(205.0, 2.0, math.inf)
+    assert (first, second) == pytest.approx((205.0, 205.0**2 * 5.0))

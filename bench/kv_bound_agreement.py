@@ -1,6 +1,6 @@
 """Analytic mode vs simulation where the KV cache limits the running batch.
 
-Two tables, no pass/fail:
+Three tables, no pass/fail:
 
 * **Throughput and batch** of offline runs and closed loops at the cache's limit (Llama 3.1
   8B/70B, Qwen3 30B-A3B; alike, chat-like and long dispersed answers): analytic ÷ simulated
@@ -11,6 +11,10 @@ Two tables, no pass/fail:
 * **Recompute** of a full cache: prompt tokens computed again per output token, the analytic
   mode's (``fluid_steady.kv_growth_deficit``) against the simulation's (every prompt token it
   prefilled beyond each request's own prompt, over the tokens it generated, whole run).
+* **TTFT of finite closed loops** with more clients than the cache holds: analytic and
+  simulated mean/p50/p90, and the wait every later request would have for the steady batch
+  (``(c − B_max)/μ``). Early in a run the answers are young and the cache holds more of them
+  (``fluid_load.closed_loop_slot_wait_s``).
 
     .venv/bin/python bench/kv_bound_agreement.py
 """
@@ -131,9 +135,41 @@ def recompute_table() -> None:
         )
 
 
+FINITE_CLOSED_LOOPS = {
+    "8B L4 FP8, ShareGPT-like, 256 clients": (LLAMA_8B, "L4", 1, "fp8", (225, 1.2), (205, 2.0),
+                                              256),
+    "8B L4 FP8, ShareGPT-like, 512 clients": (LLAMA_8B, "L4", 1, "fp8", (225, 1.2), (205, 2.0),
+                                              512),
+    "8B L4 FP8, chat 800/300, 192 clients": (LLAMA_8B, "L4", 1, "fp8", (800, 0.75), (300, 0.8),
+                                             192),
+    "8B H100, 1000/4000 CV 1, 128 clients": (LLAMA_8B, "H100-SXM", 1, "bf16", (1000, 0),
+                                             (4000, 1.0), 128),
+}
+
+
+def finite_closed_loop_table() -> None:
+    params = load_parameters()
+    print(f"\n{'TTFT s, 2,000 requests: mean/p50/p90':<44}{'analytic':>20}{'simulated':>20}"
+          f"{'steady wait':>13}")
+    for name, (*args, clients) in FINITE_CLOSED_LOOPS.items():
+        load = LoadSpec(kind="concurrency", concurrency=clients, num_prompts=SIMULATED_REQUESTS)
+        s = scenario(*args, load)
+        a = predict(s, params).metrics.ttft_ms
+        b = predict(s, params, mode="simulate", num_requests=SIMULATED_REQUESTS).metrics.ttft_ms
+        prepared = prepare(s)
+        eff, _ = params.for_gpu(s.gpu, s.engine, s.harness)
+        op = operating_point(stack([prepared], EfficiencyArrays.from_params([eff])))
+        steady = float(((op.concurrency - op.max_batch) / op.saturation_rps)[0])
+        print(
+            f"{name:<44}{a.mean / 1e3:>8.1f}/{a.p50 / 1e3:.1f}/{a.p90 / 1e3:<5.1f}"
+            f"{b.mean / 1e3:>8.1f}/{b.p50 / 1e3:.1f}/{b.p90 / 1e3:<5.1f}{steady:>11.1f}"
+        )
+
+
 def main() -> None:
     throughput_table()
     recompute_table()
+    finite_closed_loop_table()
 
 
 if __name__ == "__main__":

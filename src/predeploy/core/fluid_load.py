@@ -181,7 +181,7 @@ def operating_point(inp: FluidInputs) -> OperatingPoint:
         num_prompts=n_prompts,
         concurrency=conc,
         burst_wave=np.maximum(np.minimum(n_prompts, _burst_wave_limit(inp, b_max)), 1.0),
-        closed_wave=np.maximum(np.minimum(conc, b_max), 1.0),
+        closed_wave=np.maximum(np.minimum(conc, _closed_wave_limit(inp, kind, conc, b_max)), 1.0),
         wave_sync=sync * (1.0 - spread),
         finite_run=finite,
         waves=waves,
@@ -234,14 +234,7 @@ def closed_loop_slot_wait_s(
     col = columns
     b_max, mu = op.max_batch, op.saturation_rps
     steady = col(np.maximum(op.concurrency - b_max, 0.0) / mu)
-    growing = (
-        (op.kind == CLOSED_LOOP)
-        & np.isfinite(inp.num_prompts)
-        & ~inp.reserve_full_context
-        & (inp.output_cv > 0.0)
-        & (op.concurrency > b_max)
-        & (kv_batch_limit(inp) <= b_max * (1.0 + 1e-9))
-    )
+    growing = _fills_its_cache(inp, op.kind, op.concurrency, b_max)
     if not growing.any():
         return steady
     # Each growing row's age curve, in decode steps, up to the slowest run's end (rate ≥ μ).
@@ -277,6 +270,39 @@ def closed_loop_slot_wait_s(
 
 #: Points of each growing run's age curve (:func:`closed_loop_slot_wait_s`), interpolated.
 RUN_AGE_CURVE_POINTS = 129
+
+
+def _fills_its_cache(
+    inp: FluidInputs, kind: np.ndarray, concurrency: np.ndarray, b_max: np.ndarray
+) -> np.ndarray:
+    """The finite closed loops of more clients than the steady batch whose KV cache sets that
+    batch, grows on demand and holds dispersed answers: their cache fills as the answers grow
+    (:func:`closed_loop_slot_wait_s`)."""
+    return np.asarray(
+        (kind == CLOSED_LOOP)
+        & np.isfinite(inp.num_prompts)
+        & ~inp.reserve_full_context
+        & (inp.output_cv > 0.0)
+        & (concurrency > b_max)
+        & (kv_batch_limit(inp) <= b_max * (1.0 + 1e-9)),
+        dtype=bool,
+    )
+
+
+def _closed_wave_limit(
+    inp: FluidInputs, kind: np.ndarray, concurrency: np.ndarray, b_max: np.ndarray
+) -> np.ndarray:
+    """Requests a closed loop's first wave admits: the running batch ``B_max``, or where the
+    cache fills as the answers grow (:func:`_fills_its_cache`) as many as the slots and the
+    cache hold with their prompts alone, the answers not begun (the simulation, 256 clients of
+    ShareGPT-like lengths on an L4 whose steady batch is 152: all 256 start at once)."""
+    fresh = np.minimum(inp.max_num_seqs, inp.kv_capacity_tokens / prompt_tokens(inp))
+    return np.asarray(
+        np.where(
+            _fills_its_cache(inp, kind, concurrency, b_max), np.maximum(fresh, b_max), b_max
+        ),
+        dtype=float,
+    )
 
 
 def _burst_wave_limit(inp: FluidInputs, b_max: np.ndarray) -> np.ndarray:

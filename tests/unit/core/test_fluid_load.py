@@ -81,15 +81,17 @@ def test_an_engine_that_reserves_whole_contexts_waits_as_in_steady_state() -> No
 
 
 def test_a_finite_kv_bound_closed_loops_ttft_nears_the_simulated() -> None:
-    """The simulation's 2,000 requests of 256 clients run all 256 at first and fewer as the
-    long answers grow; every request waiting for the steady batch had given 3.9x its mean
-    TTFT. Its tail stays longer (p90 1.6x the analytic): late in the run it keeps the old, long
-    answers, preempting the newest, and its batch sinks below the steady one."""
+    """The simulation's 2,000 requests of 256 clients start all 256 at once (their prompts
+    alone fill a fifth of the cache) and run fewer as the long answers grow; every request
+    waiting for the steady batch had given 3.9x its mean TTFT. Its late requests wait longer
+    still (p90 1.6x the analytic): late in the run it keeps the old, long answers, preempting
+    the newest, and its batch sinks below the steady one."""
     scenario = _chat_on_l4(256, 2000)
     analytic = predict(scenario, PARAMS).metrics.ttft_ms
     simulated = predict(scenario, PARAMS, mode="simulate", num_requests=2000).metrics.ttft_ms
     _, op = _operating_point(scenario)
     steady_ms = float(((op.concurrency - op.max_batch) / op.saturation_rps)[0]) * 1e3
-    assert analytic.mean == pytest.approx(simulated.mean, rel=0.15)
+    assert float(op.closed_wave[0]) == 256.0
+    assert analytic.mean == pytest.approx(simulated.mean, rel=0.25)
     assert analytic.p50 < 1.5 * simulated.p50
     assert analytic.p90 < simulated.p90 < steady_ms

@@ -74,8 +74,9 @@ def test_a_finite_runs_cache_fills_as_its_answers_grow() -> None:
 
 def test_an_engine_that_reserves_whole_contexts_waits_as_in_steady_state() -> None:
     inp, op = _operating_point(_chat_on_l4(256, 2000, Engine.TRTLLM))
-    if float(op.concurrency[0]) <= float(op.max_batch[0]):
-        pytest.skip("the reserved contexts leave room for every client")
+    assert float(op.concurrency[0]) > float(op.max_batch[0])
+    assert not op.fills_cache[0]
+    assert op.closed_wave[0] == op.max_batch[0]
     steady = (op.concurrency - op.max_batch) / op.saturation_rps
     assert np.allclose(closed_loop_slot_wait_s(inp, op, _index(op)), steady[0])
 

@@ -39,22 +39,22 @@ later requests early. Chunked-prefill engines keep the waves: their measured cha
 later still (vLLM's ShareGPT bursts: TTFT p50 0.83 of the measured with waves, 0.46 with the
 renewal; the API server, not the slots, paces them).
 
-**Closed loop** with ``c`` clients: the first ``c`` requests are a burst of waves of ``min(c,
-B_max)``; later ones wait ``(c − B)/μ`` for a slot (in a finite run whose KV cache fills as its
-answers grow, for the batch the run holds when they arrive, and the first wave all the clients
-the cache holds with their prompts alone: ``fluid_load.closed_loop_slot_wait_s``) plus their
-wait at the prefill budget: a closed queue of the ``min(c, B_max)`` admitted clients, each away
-from the budget for the rest of its request's lifetime (``fluid_queueing.closed_loop_wait``:
-mean-value analysis, Pollaczek-Khinchine's wait for many clients, at most ``N − 1`` prompts
-ahead for few), each bringing its prompt and, where the running batch fills the KV cache, its
-share of the prompts recomputed after preemptions. Fewer of them arrive while a long prompt
-holds the budget than the time average says: decoding advances a token per step, and those
-steps are long (:func:`busy_arrival_thinning`). Those that find it busy wait exponentially, as
-in the open loop. As far as the clients' prompts come apart (dispersed answers) and fit the
-budget well, the step cycle's wait instead: the prompts sent during the step in progress join
-the same next step (:func:`shared_step_prefill_s`). A served client's request, sent at a step's
-end, reaches the engine while the next step runs and waits for the rest of it
-(:func:`served_client_extra_wait_s`).
+**Closed loop** with ``c`` clients: the first ``c`` requests are a burst of waves of
+``min(c, B_max)``; later ones wait ``(c − B)/μ`` for a slot (in a finite run whose KV cache
+fills as its answers grow, for the batch the run holds when they arrive, and the first wave all
+the clients the cache holds with their prompts alone: ``fluid_load.closed_loop_slot_wait_s``)
+plus their wait at the prefill budget: a closed queue of the ``min(c, B_max)`` admitted
+clients, each away from the budget for the rest of its request's lifetime
+(``fluid_queueing.closed_loop_wait``: mean-value analysis, Pollaczek-Khinchine's wait for many
+clients, at most ``N − 1`` prompts ahead for few), each bringing its prompt and, where the
+running batch fills the KV cache, its share of the prompts recomputed after preemptions. Fewer
+of them arrive while a long prompt holds the budget than the time average says: decoding
+advances a token per step, and those steps are long (:func:`busy_arrival_thinning`). Those that
+find it busy wait exponentially, as in the open loop. As far as the clients' prompts come apart
+(dispersed answers) and fit the budget well, the step cycle's wait instead: the prompts sent
+during the step in progress join the same next step (:func:`shared_step_prefill_s`). A served
+client's request, sent at a step's end, reaches the engine while the next step runs and waits
+for the rest of it (:func:`served_client_extra_wait_s`).
 
 **Static batch**: one prefill pass of ``b·I`` tokens (``fluid_load.static_batch``).
 """

@@ -235,20 +235,36 @@ def running_output_tokens(dist: TokenDistribution) -> float:
 
 def capped_lognormal_moments(mean: float, cv: float, cap: float) -> tuple[float, float]:
     """``(E[min(X, cap)], E[min(X, cap)²])`` of a log-normal ``X`` of ``mean`` and ``cv``:
-    ``E[X^k; X ≤ cap] = e^(kμ + k²σ²/2)·Φ(z − kσ)``, plus ``cap^k·P(X > cap)``."""
+    ``E[X^k; X ≤ cap]`` (:func:`_moment_below`) plus ``cap^k·P(X > cap)``."""
     if cv <= 0.0:
         value = min(mean, cap)
         return value, value * value
-    sigma2 = math.log1p(cv * cv)
     if math.isinf(cap):
         return mean, mean * mean * (1.0 + cv * cv)
-    sigma, mu = math.sqrt(sigma2), math.log(mean) - sigma2 / 2.0
-    unit = NormalDist()
-    at_cap = (math.log(cap) - mu) / sigma
-    beyond = 1.0 - unit.cdf(at_cap)
-    first = math.exp(mu + sigma2 / 2.0) * unit.cdf(at_cap - sigma) + cap * beyond
-    second = math.exp(2.0 * mu + 2.0 * sigma2) * unit.cdf(at_cap - 2.0 * sigma) + cap**2 * beyond
+    beyond = 1.0 - NormalDist().cdf(_standard_score(cap, mean, cv))
+    first = _moment_below(1, mean, cv, cap) + cap * beyond
+    second = _moment_below(2, mean, cv, cap) + cap**2 * beyond
     return first, second
+
+
+def _lognormal_mu_sigma2(mean: float, cv: float) -> tuple[float, float]:
+    """``(μ, σ²)`` of the log-normal of ``mean`` and ``cv`` (``cv`` > 0)."""
+    sigma2 = math.log1p(cv * cv)
+    return math.log(mean) - sigma2 / 2.0, sigma2
+
+
+def _standard_score(y: float, mean: float, cv: float) -> float:
+    """``(ln y − μ)/σ`` of the log-normal of ``mean`` and ``cv``."""
+    mu, sigma2 = _lognormal_mu_sigma2(mean, cv)
+    return (math.log(y) - mu) / math.sqrt(sigma2)
+
+
+def _moment_below(k: int, mean: float, cv: float, y: float) -> float:
+    """``E[X^k; X ≤ y] = e^(kμ + k²σ²/2)·Φ(z − kσ)`` of the log-normal ``X`` of ``mean`` and
+    ``cv`` (``z`` the standard score of ``y``)."""
+    mu, sigma2 = _lognormal_mu_sigma2(mean, cv)
+    full = math.exp(k * mu + k * k * sigma2 / 2.0)
+    return full * NormalDist().cdf(_standard_score(y, mean, cv) - k * math.sqrt(sigma2))
 
 
 #: Grid of :func:`started_run_age_share`'s renewal of answers: at least this many steps up
@@ -308,13 +324,7 @@ def _moments_above(mean: float, cv: float, cap: float, above: float) -> tuple[fl
         return 0.0, 0.0
     if cv <= 0.0:
         return first, second
-    sigma2 = math.log1p(cv * cv)
-    sigma, mu = math.sqrt(sigma2), math.log(mean) - sigma2 / 2.0
-    at_y = (math.log(above) - mu) / sigma
-    unit = NormalDist()
-    below_1 = math.exp(mu + sigma2 / 2.0) * unit.cdf(at_y - sigma)
-    below_2 = math.exp(2.0 * mu + 2.0 * sigma2) * unit.cdf(at_y - 2.0 * sigma)
-    return first - below_1, second - below_2
+    return first - _moment_below(1, mean, cv, above), second - _moment_below(2, mean, cv, above)
 
 
 def _lognormal_survival(
@@ -323,9 +333,8 @@ def _lognormal_survival(
     """``P(min(X, cap) > x)`` of a log-normal ``X`` (a step at the mean for ``cv`` 0)."""
     if cv <= 0.0:
         return np.asarray(x < min(mean, cap), dtype=np.float64)
-    sigma2 = math.log1p(cv * cv)
-    sigma, mu = math.sqrt(sigma2), math.log(mean) - sigma2 / 2.0
-    z = (np.log(np.maximum(x, 1e-300)) - mu) / sigma
+    mu, sigma2 = _lognormal_mu_sigma2(mean, cv)
+    z = (np.log(np.maximum(x, 1e-300)) - mu) / math.sqrt(sigma2)
     return np.asarray(np.where(x < cap, 1.0 - normal_cdf(z), 0.0), dtype=np.float64)
 
 

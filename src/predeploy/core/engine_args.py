@@ -12,6 +12,8 @@ the same thing wherever it appears. Tensor/pipeline parallelism, the model and t
 fields of the scenario itself (vLLM's data-parallel ranks that share their experts, ``-dp D
 --enable-expert-parallel``, widen its tensor-parallel group: :func:`expert_sharing_ranks`);
 CUDA-graph limits (``--cuda-graph-max-bs``, ``--enforce-eager``) say which steps run eagerly;
+a speculative-decoding method (``--speculative-algorithm``, ``--speculative-config``) is noted,
+for what it does to SGLang's scheduler;
 vLLM's ``--performance-mode throughput`` doubles its default batch limits; flags the model does
 not represent but which change performance (speculative decoding, attention backends,
 torch.compile, expert parallelism under tensor-parallel attention) are listed in
@@ -135,6 +137,13 @@ UNMODELLED_FLAG_PREFIXES: tuple[str, ...] = (
     # vLLM's cap on one prompt's chunk per step, and V0's limit on prompts prefilled at once.
     "long-prefill-token-threshold",
     "max-num-partial-prefills",
+)
+
+#: Flags that turn speculative decoding on (SGLang ``--speculative-algorithm`` and the
+#: abbreviation its argument parser accepts, vLLM ``--speculative-config`` and its older
+#: ``--speculative-model``): ``EngineSettings.speculative_decoding``.
+SPECULATIVE_FLAGS = frozenset(
+    {"speculative-algorithm", "speculative-algo", "speculative-config", "speculative-model"}
 )
 
 #: ``--kv-cache-dtype`` values meaning an 8-bit float KV cache (vLLM/SGLang spellings).
@@ -291,6 +300,8 @@ def parse_engine_args(text: str) -> EngineSettings:
             else:
                 fields[field] = typed
         elif name.startswith(UNMODELLED_FLAG_PREFIXES):
+            if name in SPECULATIVE_FLAGS:
+                fields["speculative_decoding"] = True
             prefix = next(p for p in UNMODELLED_FLAG_PREFIXES if name.startswith(p))
             label = f"--{name}" if name == prefix else f"--{prefix}*"
             if label not in unmodelled:

@@ -83,7 +83,8 @@ ENGINE_PROFILES: dict[Engine, EngineProfile] = {
         "(server_args.py, core.sglang_defaults; 0.88 when the memory is unknown); "
         "chunked_prefill_size 8192 (its default on 60-160 GiB devices; smaller and larger "
         "devices get 2048-16384, not applied: see core.sglang_defaults); max_running_requests "
-        "bounded by the KV pool (estimated 2048 at most); admission reserves room for the "
+        "bounded by the KV pool (estimated 2048 at most; 48 with speculative decoding, "
+        "which also turns the overlap scheduler off); admission reserves room for the "
         "requested new tokens (new_token_ratio), prefill runs as separate batches; the "
         "zero-overhead (overlap) batch scheduler is on by default since v0.4 "
         "(--disable-overlap-schedule; lmsys.org/blog/2024-12-04-sglang-v0-4)",

@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from predeploy.core.memory import MIN_MEMORY_SHARE, device_bytes
-from predeploy.core.types import GpuSpec
+from predeploy.core.types import EngineSettings, GpuSpec
 from predeploy.core.versions import release
 
 BYTES_PER_MIB = 2**20
@@ -105,6 +105,13 @@ SGLANG_LEGACY_SMALL_GRAPH_BS_WIDE = 80
 SGLANG_LEGACY_DP_GIB = 4.0
 #: The first release with the current rule (sgl-project/sglang#10975).
 SGLANG_CURRENT_RULE_SINCE = (0, 5, 3)
+
+#: SGLang's ``max_running_requests`` when a speculative-decoding algorithm (EAGLE, EAGLE3, NEXTN,
+#: STANDALONE, NGRAM) is on and ``--max-running-requests`` is not stated: server_args.py,
+#: ``_handle_speculative_decoding`` (v0.4-0.5), which logs "Max running requests is reset to 48
+#: for speculative decoding" and also turns the overlap scheduler off (unless the beta
+#: ``SGLANG_ENABLE_SPEC_V2`` is set, which a command line does not show).
+SGLANG_SPECULATIVE_MAX_RUNNING_REQUESTS = 48
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,3 +189,27 @@ def sglang_uses_legacy_rule(version: str | None) -> bool:
     """Whether an SGLang release predates the current rule (``None``/unparsed: current)."""
     parsed = release(version)
     return parsed is not None and parsed < SGLANG_CURRENT_RULE_SINCE
+
+
+def sglang_running_requests(stated: EngineSettings, tp: int, *, dp_attention: bool) -> int | None:
+    """The running requests one SGLang scheduler admits when the command line sets them (stated
+    ``--max-running-requests``, or the speculative-decoding cap), ``None`` otherwise.
+
+    The setting covers the whole server: with data-parallel attention each of the ``tp``
+    attention ranks runs ``max_running_requests // tp`` (model_runner.py,
+    ``server_args.max_running_requests // dp_size``).
+    """
+    cap = stated.max_num_seqs
+    if cap is None and stated.speculative_decoding:
+        cap = SGLANG_SPECULATIVE_MAX_RUNNING_REQUESTS
+    if cap is None:
+        return None
+    return max(cap // tp, 1) if dp_attention else cap
+
+
+def sglang_overlap_scheduling(stated: EngineSettings) -> bool:
+    """Whether SGLang runs its overlap scheduler: stated, else on unless speculative decoding
+    turns it off (:data:`SGLANG_SPECULATIVE_MAX_RUNNING_REQUESTS`)."""
+    if stated.overlap_scheduling is not None:
+        return stated.overlap_scheduling
+    return not stated.speculative_decoding

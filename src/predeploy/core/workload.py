@@ -37,8 +37,10 @@ from predeploy.core.memory import (
     reserve_bytes_per_gpu,
 )
 from predeploy.core.roofline import HardwareRates, StepShape, hardware_rates, step_shape
+from predeploy.core.sglang_defaults import sglang_overlap_scheduling, sglang_running_requests
 from predeploy.core.types import (
     QUANTIZATION_METHOD,
+    Engine,
     EngineSettings,
     GpuSpec,
     KvCacheDtype,
@@ -222,6 +224,10 @@ def prepare(scenario: ServingScenario) -> PreparedScenario:
     chunked = chunked if stated.chunked_prefill is None else stated.chunked_prefill
     kv_dtype = stated.kv_cache_dtype or scenario.kv_cache_dtype
     wide_ep = _wide_ep(scenario, stated)
+    sglang = scenario.engine == Engine.SGLANG
+    if sglang:
+        # Per attention rank under data-parallel attention, like the other engines' limits.
+        seqs = sglang_running_requests(stated, scenario.tp, dp_attention=wide_ep) or seqs
     expert_groups = 1 if wide_ep else min(stated.expert_parallel_size or 1, scenario.tp)
     expert_factor = expert_load_factor(
         scenario.model, scenario.precision, scenario.engine, scenario.gpu
@@ -311,7 +317,9 @@ def prepare(scenario: ServingScenario) -> PreparedScenario:
         # A static batch is timed by the engine's batch benchmark, which runs no serving loop.
         overlap_scheduling=load.kind != "static_batch"
         and (
-            profile.overlap_scheduling
+            sglang_overlap_scheduling(stated)
+            if sglang
+            else profile.overlap_scheduling
             if stated.overlap_scheduling is None
             else stated.overlap_scheduling
         ),

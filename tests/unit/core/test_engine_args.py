@@ -30,6 +30,23 @@ def test_vllm_flags_in_both_spellings() -> None:
     assert parse_engine_args("vllm serve m --no-async-scheduling").overlap_scheduling is False
 
 
+@pytest.mark.parametrize(
+    ("command", "speculative"),
+    [
+        ("python3 -m sglang.launch_server --model-path m --speculative-algo NEXTN", True),
+        ("vllm serve m --speculative-config '{\"method\": \"eagle3\"}'", True),
+        ("python3 -m sglang.launch_server --model-path m --speculative-num-steps 2", None),
+        ("vllm serve m --max-num-seqs 64", None),
+    ],
+)
+def test_speculative_decoding_is_noted_by_its_method_flag(
+    command: str, speculative: bool | None
+) -> None:
+    settings = parse_engine_args(command)
+    assert settings.speculative_decoding is speculative
+    assert ("--speculative-*" in settings.unmodelled) is ("speculative" in command)
+
+
 def test_sglang_and_trtllm_flags() -> None:
     s = parse_engine_args(
         "python3 -m sglang.launch_server --model-path Qwen/Qwen3-14B-FP8 --chunked-prefill-size -1 "
@@ -41,6 +58,7 @@ def test_sglang_and_trtllm_flags() -> None:
     assert (s.max_num_seqs, s.gpu_memory_utilization) == (128, 0.8)
     assert s.separate_prefill_batches is False and s.expert_parallel is True
     assert s.overlap_scheduling is False
+    assert s.speculative_decoding is True
     assert s.unmodelled == ("--speculative-*",)
     t = parse_engine_args(
         "trtllm-serve Qwen/Qwen3-14B --max_num_tokens=16384 --max_batch_size 256 "

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from tests.perf_fixtures import h100, l4, llama_8b
+from tests.perf_fixtures import h100, l4, llama_8b, mixtral
 from tests.unit.core.test_perf_cases import record_of, scenario_of_record
 
 from predeploy.core.engines import default_memory_share, scheduler_defaults
 from predeploy.core.memory import NON_TORCH_BYTES, fit_memory
 from predeploy.core.sglang_defaults import (
+    SGLANG_SPECULATIVE_MAX_RUNNING_REQUESTS,
     device_mib,
     sglang_defaults,
     sglang_uses_legacy_rule,
@@ -197,3 +198,42 @@ def test_old_sglang_releases_get_their_rule_unless_stated() -> None:
     assert stated.engine_settings.gpu_memory_utilization == 0.8
     # The stated share leaves the release's graph limit in place.
     assert stated.engine_settings.cuda_graph_max_batch == 160
+
+
+def test_speculative_decoding_caps_running_requests_and_stops_overlap() -> None:
+    plain = prepare(_sglang_burst())
+    speculative = prepare(_sglang_burst(EngineSettings(speculative_decoding=True)))
+    assert plain.settings.max_num_seqs > SGLANG_SPECULATIVE_MAX_RUNNING_REQUESTS
+    assert plain.overlap_scheduling is True
+    assert speculative.settings.max_num_seqs == SGLANG_SPECULATIVE_MAX_RUNNING_REQUESTS == 48
+    assert speculative.overlap_scheduling is False
+    stated = prepare(
+        _sglang_burst(
+            EngineSettings(speculative_decoding=True, max_num_seqs=96, overlap_scheduling=True)
+        )
+    )
+    assert stated.settings.max_num_seqs == 96 and stated.overlap_scheduling is True
+
+
+def test_speculative_cap_is_vllms_own_business() -> None:
+    scenario = _sglang_burst(EngineSettings(speculative_decoding=True)).model_copy(
+        update={"engine": Engine.VLLM}
+    )
+    assert prepare(scenario).settings.max_num_seqs > SGLANG_SPECULATIVE_MAX_RUNNING_REQUESTS
+
+
+def test_running_requests_are_shared_by_data_parallel_attention_ranks() -> None:
+    """SGLang's ``--max-running-requests`` covers the server: with data-parallel attention each
+    of 8 ranks runs 48 // 8 = 6 (vLLM's ``--max-num-seqs`` is per rank)."""
+
+    def prepared(engine: Engine, settings: EngineSettings) -> int:
+        scenario = _sglang_burst(settings).model_copy(
+            update={"model": mixtral(), "tp": 8, "engine": engine}
+        )
+        return prepare(scenario).settings.max_num_seqs
+
+    dp_attention = EngineSettings(expert_parallel=True, speculative_decoding=True)
+    assert prepared(Engine.SGLANG, dp_attention) == SGLANG_SPECULATIVE_MAX_RUNNING_REQUESTS
+    stated = EngineSettings(expert_parallel=True, max_num_seqs=256)
+    assert prepared(Engine.SGLANG, stated) == 256
+    assert prepared(Engine.VLLM, stated) == 256 * 8

@@ -117,6 +117,11 @@ class EngineSettings(FrozenModel):
     ``interactivity`` captures CUDA graphs for every batch of 1–32 instead of 1, 2, 4, 8, 16, …
     (less padding at small batches, not represented: the step model has no padding);
     ``balanced`` is the default.
+    ``speculative_decoding``: a speculative-decoding method is stated (SGLang
+    ``--speculative-algorithm``, vLLM ``--speculative-config``). Its draft-and-verify speed-up is
+    not modelled (the flag is also in ``unmodelled``), but what it does to SGLang's scheduler is:
+    at most 48 running requests unless ``--max-running-requests`` says otherwise, and no overlap
+    scheduler (``core.sglang_defaults``).
     ``unmodelled``: stated flags that change performance in ways the model does not represent
     (speculative decoding, attention backends, ...), so a prediction can say what it did not
     account for.
@@ -138,4 +143,5 @@ class EngineSettings(FrozenModel):
     stream_interval: PositiveInt | None = None
     reserve_full_context: bool | None = None
     performance_mode: PerformanceMode | None = None
+    speculative_decoding: bool | None = None
     unmodelled: tuple[str, ...] = ()

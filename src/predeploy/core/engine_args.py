@@ -7,17 +7,19 @@ deployment whose flags are known should be predicted with them too. :func:`parse
 turns such a command line into :class:`EngineSettings`.
 
 Flags are matched by name whatever the spelling (``--max_num_tokens`` = ``--max-num-tokens``,
-``--flag=value`` = ``--flag value``), across vLLM, SGLang and TensorRT-LLM, since a name means
-the same thing wherever it appears. Tensor/pipeline parallelism, the model and the precision are
-fields of the scenario itself (vLLM's data-parallel ranks that share their experts, ``-dp D
---enable-expert-parallel``, widen its tensor-parallel group: :func:`expert_sharing_ranks`);
-CUDA-graph limits (``--cuda-graph-max-bs``, ``--enforce-eager``) say which steps run eagerly;
-a speculative-decoding method (``--speculative-algorithm``, ``--speculative-config``) is noted,
-for what it does to SGLang's scheduler;
-vLLM's ``--performance-mode throughput`` doubles its default batch limits; flags the model does
-not represent but which change performance (speculative decoding, attention backends,
-torch.compile, expert parallelism under tensor-parallel attention) are listed in
-``unmodelled``; anything else (ports, parsers, paths) is ignored. Bracketed notes
+``--flag=value`` = ``--flag value``, ``--mem-frac`` = ``--mem-fraction-static``: an
+unambiguous prefix, as SGLang's argument parser reads it), across vLLM, SGLang and
+TensorRT-LLM, since a name means the same thing wherever it appears. Tensor/pipeline
+parallelism, the model and the precision are fields of the scenario itself (vLLM's
+data-parallel ranks that share their experts, ``-dp D --enable-expert-parallel``, widen its
+tensor-parallel group: :func:`expert_sharing_ranks`); CUDA-graph limits
+(``--cuda-graph-max-bs``, ``--enforce-eager``) say which steps run eagerly; a
+speculative-decoding method (``--speculative-algorithm``, ``--speculative-config``) is noted
+for what it does to SGLang's scheduler; vLLM's ``--performance-mode throughput`` doubles its
+default batch limits; flags the model does not represent but which change performance
+(speculative decoding's speed-up, attention backends, torch.compile, expert parallelism under
+tensor-parallel attention) are listed in ``unmodelled``; anything else (ports, parsers, paths)
+is ignored. Bracketed notes
 (``[result variant: ...]``) are not part of the command line.
 """
 
@@ -156,6 +158,25 @@ def _flag_name(token: str) -> str:
     return token.lstrip("-").split("=", 1)[0].replace("_", "-").lower()
 
 
+#: Every flag name the parser reads a setting from (the targets of abbreviations).
+_KNOWN_FLAGS = tuple(sorted({*SETTING_FLAGS, *SWITCH_FLAGS, *SPECULATIVE_FLAGS}))
+#: The shortest abbreviation read as a flag: shorter ones (``--tp``, ``--ep``) are flags of
+#: their own or too ambiguous to guess.
+MIN_ABBREVIATION_CHARS = 4
+
+
+def _expanded(name: str) -> str:
+    """``name``, or the one known flag it abbreviates: SGLang's argument parser (Python's
+    ``argparse``, ``allow_abbrev`` on) accepts any unambiguous prefix of a flag, and its own
+    benchmark commands write ``--mem-frac`` for ``--mem-fraction-static``. A command that ran
+    had an unambiguous prefix, so a prefix of exactly one known flag is that flag; a prefix of
+    several is left alone."""
+    if name in SETTING_FLAGS or name in SWITCH_FLAGS or len(name) < MIN_ABBREVIATION_CHARS:
+        return name
+    matches = [flag for flag in _KNOWN_FLAGS if flag.startswith(name)]
+    return matches[0] if len(matches) == 1 else name
+
+
 def _value(flag: str, kind: ValueKind, raw: str) -> int | float | KvCacheDtype | bool | None:
     """The typed value of ``--flag raw`` (``None``: the flag turns chunking off)."""
     try:
@@ -243,7 +264,7 @@ def parse_engine_args(text: str) -> EngineSettings:
         token = tokens[i]
         i += 1
         if token.startswith("--"):
-            name = _flag_name(token)
+            name = _expanded(_flag_name(token))
         elif token.startswith("-") and _flag_name(token) in SHORT_FLAGS:
             name = SHORT_FLAGS[_flag_name(token)]
         else:

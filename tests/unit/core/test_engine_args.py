@@ -47,6 +47,18 @@ def test_speculative_decoding_is_noted_by_its_method_flag(
     assert ("--speculative-*" in settings.unmodelled) is ("speculative" in command)
 
 
+def test_an_unambiguous_abbreviation_is_read_as_its_flag() -> None:
+    """SGLang's own benchmark commands write ``--mem-frac``; argparse expands it."""
+    s = parse_engine_args(
+        "python3 -m sglang.launch_server --model-path m --tp-size 8 --mem-frac 0.87 "
+        "--max-running 64 --max 5 --chunked 4096"
+    )
+    assert s.gpu_memory_utilization == 0.87 and s.max_num_seqs == 64
+    # --max abbreviates several flags and is left alone, as is anything too short to guess.
+    assert s.max_num_batched_tokens == 4096
+    assert parse_engine_args("vllm serve m --max-num 8").max_num_seqs is None
+
+
 def test_sglang_and_trtllm_flags() -> None:
     s = parse_engine_args(
         "python3 -m sglang.launch_server --model-path Qwen/Qwen3-14B-FP8 --chunked-prefill-size -1 "

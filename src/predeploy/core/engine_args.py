@@ -19,8 +19,7 @@ for what it does to SGLang's scheduler; vLLM's ``--performance-mode throughput``
 default batch limits; flags the model does not represent but which change performance
 (speculative decoding's speed-up, attention backends, torch.compile, expert parallelism under
 tensor-parallel attention) are listed in ``unmodelled``; anything else (ports, parsers, paths)
-is ignored. Bracketed notes
-(``[result variant: ...]``) are not part of the command line.
+is ignored. Bracketed notes (``[result variant: ...]``) are not part of the command line.
 """
 
 from __future__ import annotations

@@ -254,7 +254,7 @@ def predict_many(
                 else None,
                 front_end_ms=eff.request_overhead_s * 1e3 if prep.served else 0.0,
                 front_end_stated=scenario.front_end_s is not None,
-                caveats=kernel_caveats(scenario) + overload_caveats(scenario.load, utilization),
+                caveats=engine_caveats(scenario) + overload_caveats(scenario.load, utilization),
             ),
         )
         out.append(
@@ -367,14 +367,27 @@ SLOW_FP4_CAVEAT = (
 )
 
 
-def kernel_caveats(scenario: ServingScenario) -> tuple[str, ...]:
-    """Known engine kernels far slower than the step model on this GPU and precision."""
+#: What a prediction of a server that decodes speculatively leaves out.
+SPECULATIVE_CAVEAT = (
+    "speculative decoding is stated: its draft-and-verify steps, which emit several tokens per "
+    "step when drafts are accepted, are not modelled, so TPOT and throughput are those of plain "
+    "decoding; a speculative server's TPOT can be much lower and its throughput higher "
+    "(DeepSeek-V3's one-token MTP drafts are accepted 85-90 % of the time for 1.8x the tokens "
+    "per second: its technical report, section 5.4.3); SGLang's cap of 48 running requests "
+    "under it is applied"
+)
+
+
+def engine_caveats(scenario: ServingScenario) -> tuple[str, ...]:
+    """What the scenario's engine does that the step model does not: kernels known to run far
+    slower than it on this GPU and precision, and speculative decoding."""
     slow_fp4 = (
         scenario.precision == Precision.FP4
         and scenario.engine in SLOW_FP4_ENGINES
         and scenario.gpu.architecture.strip().lower() in SLOW_FP4_ARCHITECTURES
     )
-    return (SLOW_FP4_CAVEAT,) if slow_fp4 else ()
+    speculative = bool(scenario.engine_settings and scenario.engine_settings.speculative_decoding)
+    return (SLOW_FP4_CAVEAT,) * slow_fp4 + (SPECULATIVE_CAVEAT,) * speculative
 
 
 def simulation_caveats(scenario: ServingScenario) -> tuple[str, ...]:
@@ -437,7 +450,7 @@ def _simulate(
         front_end_ms=analytic.metrics.provenance.front_end_ms,
         front_end_stated=analytic.metrics.provenance.front_end_stated,
         caveats=simulation_caveats(scenario)
-        + kernel_caveats(scenario)
+        + engine_caveats(scenario)
         + overload_caveats(
             scenario.load, analytic.load_utilization, simulated_requests=num_requests
         ),

@@ -8,6 +8,7 @@ from tests.unit.core.test_perf_cases import record_of, scenario_of_record
 
 from predeploy.core.engines import default_memory_share, scheduler_defaults
 from predeploy.core.memory import NON_TORCH_BYTES, fit_memory
+from predeploy.core.perf import SPECULATIVE_CAVEAT, engine_caveats
 from predeploy.core.sglang_defaults import (
     SGLANG_SPECULATIVE_MAX_RUNNING_REQUESTS,
     device_mib,
@@ -237,3 +238,9 @@ def test_running_requests_are_shared_by_data_parallel_attention_ranks() -> None:
     stated = EngineSettings(expert_parallel=True, max_num_seqs=256)
     assert prepared(Engine.SGLANG, stated) == 256
     assert prepared(Engine.VLLM, stated) == 256 * 8
+
+
+def test_a_speculative_prediction_says_what_it_leaves_out() -> None:
+    assert engine_caveats(_sglang_burst()) == ()
+    speculative = _sglang_burst(EngineSettings(speculative_decoding=True))
+    assert engine_caveats(speculative) == (SPECULATIVE_CAVEAT,)

@@ -454,6 +454,7 @@ def fit_command(
                 "median_abs_log_error": report.median_abs_log_error,
                 "skipped": len(skipped),
                 "copies_left_out": list(report.copies_left_out),
+                "unfit_left_out": list(report.unfit_left_out),
                 "set_up_factors": set_ups,
                 "fitted_on": params.fitted_on,
             }
@@ -469,6 +470,12 @@ def fit_command(
             f"{len(report.copies_left_out)} measurements left out of the fit: each repeats, "
             "value for value, a measurement of a different scenario, so one label is wrong "
             "(still validated)"
+        )
+    if report.unfit_left_out:
+        console.print(
+            f"{len(report.unfit_left_out)} measurements left out of the fit: the model does "
+            "not fit in memory on the layout they state, so it cannot be the one measured "
+            "(still validated, as fits=false)"
         )
     if set_ups:
         factors = ", ".join(

@@ -256,6 +256,8 @@ class FitReport:
     scenarios: int
     #: Measurements left out as copies of a different scenario's (one label is wrong).
     copies_left_out: tuple[str, ...] = ()
+    #: Measurements left out because the model does not fit on the layout they state.
+    unfit_left_out: tuple[str, ...] = ()
 
 
 def _huber_weights(r: np.ndarray) -> np.ndarray:
@@ -322,6 +324,7 @@ def fit(
         observations=len(r),
         scenarios=len(problem.prepared),
         copies_left_out=problem.copies_left_out,
+        unfit_left_out=problem.unfit_left_out,
     )
     return theta, report
 

@@ -78,6 +78,9 @@ class CalibrationProblem:
     obs_weight: np.ndarray
     #: Ids of measurements left out as contradictory copies (:func:`contradictory_copies`).
     copies_left_out: tuple[str, ...] = ()
+    #: Ids of measurements left out because the model does not fit in memory on the layout they
+    #: state (a label is wrong: the run cannot have used it; still validated, as fits=false).
+    unfit_left_out: tuple[str, ...] = ()
 
 
 #: What each measurement set-up (``core.types.Harness``) may shift from the default set-up's
@@ -179,8 +182,13 @@ def build_problem(measurements: Sequence[Measurement]) -> CalibrationProblem:
         key_index[level] = np.array([lookup[k[level]] for k in case_keys], dtype=int)
     obs: list[tuple[int, str, float, str]] = []
     copies = contradictory_copies(ordered)
+    # A stated layout the weights do not fit cannot be the one measured (AIConfigurator codes
+    # 19 vLLM runs of Qwen3-235B-A22B FP8 as TP1 on one H200 with the experts sharded over
+    # two GPUs; GPUStack labels two GLM-4.5-Air runs on 2x H100 as BF16): their predictions
+    # have no KV cache to speak of, and fitting them would bend every parameter they share.
+    unfit = {m.id for m, p in zip(ordered, prepared, strict=True) if not p.memory.fits}
     for i, m in enumerate(ordered):
-        if m.id in copies:
+        if m.id in copies or m.id in unfit:
             continue
         skip = LOAD_DETERMINED.get(m.scenario.load.kind, set())
         for metric, value in sorted(m.metrics.items()):
@@ -201,4 +209,5 @@ def build_problem(measurements: Sequence[Measurement]) -> CalibrationProblem:
         obs_value=np.array([o[2] for o in obs]),
         obs_weight=weights,
         copies_left_out=tuple(sorted(copies)),
+        unfit_left_out=tuple(sorted(unfit)),
     )

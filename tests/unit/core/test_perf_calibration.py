@@ -194,6 +194,22 @@ def test_a_latency_table_copied_under_another_scenario_is_left_out_of_the_fit() 
     assert other.id in fitted
 
 
+def test_a_measurement_whose_stated_layout_cannot_hold_the_model_is_left_out_of_the_fit() -> (
+    None
+):
+    # AIConfigurator codes runs of a 235B FP8 model as TP1 on one H200: the run cannot have
+    # used that layout, and its prediction (a KV cache of one token) says nothing.
+    data = _with_latencies()
+    seventy = next(m for m in data if m.scenario.model == llama_70b())
+    squeezed = seventy.scenario.model_copy(update={"tp": 1, "precision": Precision.BF16})
+    metrics = {k: 2.0 * v for k, v in seventy.metrics.items()}
+    impossible = Measurement(squeezed, metrics, "synthetic", "impossible")
+    problem = build_problem([*data, impossible])
+    assert problem.unfit_left_out == ("impossible",)
+    fitted = {problem.measurements[i].id for i in problem.obs_case}
+    assert "impossible" not in fitted and seventy.id in fitted
+
+
 def test_the_same_run_filed_twice_is_no_contradiction() -> None:
     data = _with_latencies()
     again = Measurement(data[0].scenario, dict(data[0].metrics), "synthetic", "again")

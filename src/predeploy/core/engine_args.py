@@ -239,15 +239,28 @@ def served_checkpoint(text: str) -> str | None:
 def expert_sharing_ranks(
     engine: Engine, model: ModelArchitecture, stated: EngineSettings | None
 ) -> int:
-    """Data-parallel ranks that share their experts: vLLM's ``--data-parallel-size D
-    --enable-expert-parallel`` for a MoE model is one group of ``tp × D`` GPUs with attention
-    data-parallel and the experts spread over all of them (the layout
-    ``ServingScenario.expert_parallel`` describes); 1 otherwise (plain ranks are replicas)."""
+    """Data-parallel ranks that share their experts: vLLM's ``--data-parallel-size D`` for a
+    MoE model is one group of ``tp × D`` GPUs with attention data-parallel, its experts spread
+    over all of them with ``--enable-expert-parallel`` (the layout
+    ``ServingScenario.expert_parallel`` describes) and sharded over all of them without it
+    ("by default, expert layers form a tensor parallel group of size DP × TP": vLLM's Data
+    Parallel Deployment guide; :func:`vllm_shards_experts`); 1 otherwise (a dense model's
+    ranks, and other engines' replicas, are replicas)."""
     if stated is None or engine != Engine.VLLM or not model.is_moe:
         return 1
-    if stated.expert_parallel_size is None:
-        return 1
     return stated.data_parallel_size or 1
+
+
+def vllm_shards_experts(engine: Engine, stated: EngineSettings | None) -> bool:
+    """Whether a vLLM group of data-parallel ranks shards its experts over all its GPUs
+    (``--data-parallel-size`` without ``--enable-expert-parallel``) rather than spreading
+    them whole."""
+    return (
+        engine == Engine.VLLM
+        and stated is not None
+        and (stated.data_parallel_size or 1) > 1
+        and stated.expert_parallel_size is None
+    )
 
 
 def parse_engine_args(text: str) -> EngineSettings:

@@ -246,6 +246,7 @@ def step_shape(
     *,
     expert_parallel: bool = False,
     expert_groups: int = 1,
+    sharded_experts: bool = False,
 ) -> StepShape:
     """The per-GPU, per-stage step constants of a configuration (see module docstring).
 
@@ -260,6 +261,12 @@ def step_shape(
     GPU that holds at least one of its ``k`` experts (each of the ``tp − 1`` with probability
     ``q``, :func:`rank_hit_probability`), not once per expert: ``2 (tp−1)/tp × hidden × q``
     per token, written in the ring all-reduce's form with ``hidden × q`` bytes.
+
+    ``sharded_experts`` (with ``expert_parallel``): the experts are sharded over the ``tp``
+    GPUs instead of spread whole (vLLM's data-parallel ranks without expert parallelism): each
+    GPU holds the same share of every expert's weights (narrow slices), and every token's hidden
+    state is gathered to all of them and its expert output reduced back, an all-reduce's bytes
+    per MoE layer in place of the dispatch and combine.
 
     ``expert_groups`` ``g`` (MoE models under tensor-parallel attention): the experts are
     spread whole over ``g`` groups of ``tp/g`` GPUs (expert parallelism ``g``; capped at
@@ -293,14 +300,16 @@ def step_shape(
     layout = kv_layout(model, tp, pp, kv_cache_dtype, precision, expert_parallel=wide)
     # Wide EP keeps every expert whole on one GPU; otherwise each is sharded over the tp/g
     # GPUs of its group.
-    expert_shards = 1 if wide else tp // groups
+    sharded = wide and sharded_experts
+    expert_shards = tp if sharded else 1 if wide else tp // groups
     moe_layers = (model.num_layers - model.num_dense_layers) / pp if model.is_moe else 0.0
     if wide:
-        allreduce_bytes = (
-            model.hidden_size
-            * ACTIVATION_BYTES
-            * rank_hit_probability(model.num_experts, model.experts_per_token, tp)
+        reached = (
+            1.0
+            if sharded
+            else rank_hit_probability(model.num_experts, model.experts_per_token, tp)
         )
+        allreduce_bytes = model.hidden_size * ACTIVATION_BYTES * reached
         allreduces = float(moe_layers)
     else:
         allreduce_bytes = float(model.hidden_size) * ACTIVATION_BYTES

@@ -15,6 +15,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from predeploy.core.efficiency import PARAM_NAMES, EfficiencyParams
+from predeploy.core.engine_args import vllm_shards_experts
 from predeploy.core.engines import (
     default_cuda_graph_max_batch,
     default_memory_share,
@@ -294,6 +295,7 @@ def prepare(scenario: ServingScenario) -> PreparedScenario:
             kv_dtype,
             expert_parallel=wide_ep,
             expert_groups=expert_groups,
+            sharded_experts=vllm_shards_experts(scenario.engine, scenario.engine_settings),
         ),
         hw=hardware_rates(
             scenario.gpu, scenario.precision, scenario.tp, fp16_accumulate=profile.fp16_accumulate

@@ -5,15 +5,21 @@ from __future__ import annotations
 import re
 
 import pytest
-from tests.perf_fixtures import h100
+from tests.perf_fixtures import h100, llama_8b, mixtral
 from tests.unit.core.test_perf_cases import LLAMA_8B_CONFIG
 
 from predeploy.core.benchmarks import scenario_from_case
 from predeploy.core.cases import parse_case
 from predeploy.core.catalog import InMemoryCatalog
-from predeploy.core.engine_args import parse_engine_args, served_checkpoint
+from predeploy.core.engine_args import (
+    expert_sharing_ranks,
+    parse_engine_args,
+    served_checkpoint,
+    vllm_shards_experts,
+)
 from predeploy.core.errors import InputError
-from predeploy.core.types import KvCacheDtype
+from predeploy.core.roofline import step_shape
+from predeploy.core.types import Engine, KvCacheDtype
 from predeploy.core.workload import PreparedScenario, prepare
 
 
@@ -284,18 +290,35 @@ def test_data_parallel_attention_spreads_the_experts() -> None:
         # vLLM's data-parallel ranks sharing their experts: one group of tp × dp GPUs.
         ("vllm serve m/mixtral -tp 1 -dp 4 --enable-expert-parallel", 1, 4, True, 1),
         ("vllm serve m/mixtral --data-parallel-size=2 --enable-expert-parallel", 2, 4, True, 1),
-        # Without expert parallelism the ranks are replicas of the tp group.
-        ("vllm serve m/mixtral -tp 1 -dp 4", 1, 1, False, 4),
+        # Without expert parallelism too: "by default, expert layers form a tensor parallel
+        # group of size DP x TP" (vLLM's Data Parallel Deployment guide), sharded, not spread.
+        ("vllm serve m/mixtral -tp 1 -dp 4", 1, 4, True, 1),
     ],
 )
-def test_vllm_data_parallel_ranks_with_expert_parallelism_are_one_wide_ep_group(
+def test_vllm_data_parallel_ranks_of_a_moe_model_are_one_wide_group(
     command: str, stated_tp: int, tp: int, wide: bool, replicas: int
 ) -> None:
     case = _moe_case("vllm", {"kind": "burst", "num_prompts": 500}, command)
     case["scenario"].update({"tp": stated_tp})  # type: ignore[union-attr]
     scenario = scenario_from_case(parse_case(case), InMemoryCatalog(gpus=[h100()]))
     assert (scenario.tp, scenario.expert_parallel, scenario.replicas) == (tp, wide, replicas)
-    assert parse_engine_args(command).data_parallel_size in (2, 4)
+    stated = parse_engine_args(command)
+    assert stated.data_parallel_size in (2, 4)
+    sharded = vllm_shards_experts(Engine.VLLM, stated)
+    assert sharded is ("--enable-expert-parallel" not in command)
+    shape = prepare(scenario).shape
+    # Sharded experts are a quarter as wide per GPU, and every token's hidden state goes to
+    # every GPU; spread ones stay whole and go only where a token's experts are.
+    spread = step_shape(scenario.model, scenario.precision, 4, expert_parallel=True)
+    assert shape.expert_width == pytest.approx(spread.expert_width / (4 if sharded else 1))
+    assert (shape.allreduce_bytes_per_token > spread.allreduce_bytes_per_token) is sharded
+    assert shape.dense_bytes == pytest.approx(spread.dense_bytes)
+
+
+def test_a_dense_models_data_parallel_ranks_are_replicas() -> None:
+    stated = parse_engine_args("vllm serve m -dp 4")
+    assert expert_sharing_ranks(Engine.VLLM, llama_8b(), stated) == 1
+    assert expert_sharing_ranks(Engine.SGLANG, mixtral(), stated) == 1
 
 
 def test_short_flags_other_than_dp_stay_unread() -> None:

@@ -183,9 +183,9 @@ def build_problem(measurements: Sequence[Measurement]) -> CalibrationProblem:
     obs: list[tuple[int, str, float, str]] = []
     copies = contradictory_copies(ordered)
     # A stated layout the weights do not fit cannot be the one measured (AIConfigurator codes
-    # 19 vLLM runs of Qwen3-235B-A22B FP8 as TP1 on one H200 with the experts sharded over
-    # two GPUs; GPUStack labels two GLM-4.5-Air runs on 2x H100 as BF16): their predictions
-    # have no KV cache to speak of, and fitting them would bend every parameter they share.
+    # vLLM runs of Qwen3-235B-A22B FP8 as TP1 on one H200 with the experts sharded over two
+    # GPUs; GPUStack labels two GLM-4.5-Air runs on 2x H100 as BF16): their predictions have
+    # no KV cache to speak of, and fitting them would bend every parameter they share.
     unfit = {m.id for m, p in zip(ordered, prepared, strict=True) if not p.memory.fits}
     for i, m in enumerate(ordered):
         if m.id in copies or m.id in unfit:

@@ -298,8 +298,8 @@ def step_shape(
         prefill_pair = 4.0 * heads_per_gpu * model.head_dim * attn_layers
         decode_ctx = prefill_pair
     layout = kv_layout(model, tp, pp, kv_cache_dtype, precision, expert_parallel=wide)
-    # Wide EP keeps every expert whole on one GPU; otherwise each is sharded over the tp/g
-    # GPUs of its group.
+    # Wide EP keeps every expert whole on one GPU (or, sharded, splits it over all tp);
+    # otherwise each is sharded over the tp/g GPUs of its group.
     sharded = wide and sharded_experts
     expert_shards = tp if sharded else 1 if wide else tp // groups
     moe_layers = (model.num_layers - model.num_dense_layers) / pp if model.is_moe else 0.0

@@ -286,6 +286,12 @@ def prepare(scenario: ServingScenario) -> PreparedScenario:
         )
     load = scenario.load.as_run()
     replicas = float(scenario.replicas)
+    if sglang:
+        overlap = sglang_overlap_scheduling(stated)
+    elif stated.overlap_scheduling is None:
+        overlap = profile.overlap_scheduling
+    else:
+        overlap = stated.overlap_scheduling
     return PreparedScenario(
         shape=step_shape(
             scenario.model,
@@ -317,14 +323,7 @@ def prepare(scenario: ServingScenario) -> PreparedScenario:
         if stated.reserve_full_context is None
         else stated.reserve_full_context,
         # A static batch is timed by the engine's batch benchmark, which runs no serving loop.
-        overlap_scheduling=load.kind != "static_batch"
-        and (
-            sglang_overlap_scheduling(stated)
-            if sglang
-            else profile.overlap_scheduling
-            if stated.overlap_scheduling is None
-            else stated.overlap_scheduling
-        ),
+        overlap_scheduling=load.kind != "static_batch" and overlap,
         scheduler_steps=stated.scheduler_steps or 1,
         graph_max_batch=float(stated.cuda_graph_max_batch)
         if stated.cuda_graph_max_batch is not None

@@ -386,8 +386,12 @@ def engine_caveats(scenario: ServingScenario) -> tuple[str, ...]:
         and scenario.engine in SLOW_FP4_ENGINES
         and scenario.gpu.architecture.strip().lower() in SLOW_FP4_ARCHITECTURES
     )
-    speculative = bool(scenario.engine_settings and scenario.engine_settings.speculative_decoding)
-    return (SLOW_FP4_CAVEAT,) * slow_fp4 + (SPECULATIVE_CAVEAT,) * speculative
+    caveats: list[str] = []
+    if slow_fp4:
+        caveats.append(SLOW_FP4_CAVEAT)
+    if scenario.engine_settings and scenario.engine_settings.speculative_decoding:
+        caveats.append(SPECULATIVE_CAVEAT)
+    return tuple(caveats)
 
 
 def simulation_caveats(scenario: ServingScenario) -> tuple[str, ...]:

@@ -107,12 +107,18 @@ class FluidInputs:
     step: StepCoefficients[Num] = field(init=False, repr=False, compare=False)
     #: The mean output of the requests a running batch holds (:func:`running_output`; derived).
     batch_output: np.ndarray = field(init=False, repr=False, compare=False)
+    #: Running sequences the KV cache holds, and ``B_max`` (:func:`kv_batch_limit`,
+    #: :func:`max_batch`; derived once, read throughout an evaluation).
+    kv_batch: np.ndarray = field(init=False, repr=False, compare=False)
+    b_max: np.ndarray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(
             self, "step", StepCoefficients.of(self.shape, self.hw, self.eff, self.graph_max_batch)
         )
         object.__setattr__(self, "batch_output", running_output(self))
+        object.__setattr__(self, "kv_batch", _kv_batch_limit(self))
+        object.__setattr__(self, "b_max", _max_batch(self))
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,8 +153,14 @@ class SteadyState:
         """One steady state per leading row, for states priced at several batch rows at once."""
         shape = self.batch.shape
         arrays = [getattr(self, f.name) for f in fields(self)]
-        arrays = [a if a.shape == shape else np.broadcast_to(a, shape) for a in arrays]
-        return [SteadyState(*(a[i] for a in arrays)) for i in range(self.batch.shape[0])]
+        # Each field per row: its row where it has one, itself where it is one row for all.
+        arrays = [
+            a if a.shape == shape else np.broadcast_to(a, shape)
+            if a.ndim == len(shape)
+            else (a,) * shape[0]
+            for a in arrays
+        ]
+        return [SteadyState(*(a[i] for a in arrays)) for i in range(shape[0])]
 
 
 def step_s(
@@ -217,14 +229,19 @@ class RequestView:
     def of(cls, inp: FluidInputs, b_max: np.ndarray | None = None) -> RequestView:
         """The view of ``inp`` (``b_max``: :func:`max_batch` of ``inp``, when the caller has it)."""
         open_loop = inp.load_kind == OPEN_LOOP
-        sigma = np.sqrt(np.log1p(inp.output_cv**2))
-        overlap = 2.0 * (1.0 - normal_cdf(sigma / np.sqrt(2.0)))
-        excess = (inp.arrival_cv**2 - 1.0) * overlap
+        # Poisson arrivals (c = 1) meet no excess: Φ is priced only where some has one.
+        any_excess = bool((open_loop & (inp.arrival_cv != 1.0)).any())
+        excess = np.zeros_like(inp.arrival_cv)
+        if any_excess:
+            sigma = np.sqrt(np.log1p(inp.output_cv**2))
+            overlap = 2.0 * (1.0 - normal_cdf(sigma / np.sqrt(2.0)))
+            excess = (inp.arrival_cv**2 - 1.0) * overlap
+            any_excess = bool((open_loop & (excess != 0.0)).any())
         return cls(
             open_loop=open_loop,
             any_open_loop=bool(open_loop.any()),
             excess=excess,
-            any_excess=bool((open_loop & (excess != 0.0)).any()),
+            any_excess=any_excess,
             max_batch=max_batch(inp) if b_max is None else b_max,
         )
 
@@ -395,6 +412,10 @@ def kv_batch_limit(inp: FluidInputs) -> np.ndarray:
     """Running sequences the KV cache holds: the prompt and half the running batch's output
     each (``batch_output``, :func:`running_output`), or the whole output where the engine
     reserves it at admission."""
+    return inp.kv_batch
+
+
+def _kv_batch_limit(inp: FluidInputs) -> np.ndarray:
     prompt = prompt_tokens(inp)
     out = np.maximum(inp.output_tokens, 1.0)
     context = np.where(
@@ -428,6 +449,10 @@ def slot_batch_limit(inp: FluidInputs) -> np.ndarray:
 
 def max_batch(inp: FluidInputs) -> np.ndarray:
     """``B_max``: running sequences the slots, the KV cache and the token budget allow."""
+    return inp.b_max
+
+
+def _max_batch(inp: FluidInputs) -> np.ndarray:
     return np.asarray(
         np.maximum(np.minimum(slot_batch_limit(inp), token_batch_limit(inp)), 1.0), dtype=float
     )

@@ -24,6 +24,12 @@ fits on them. This script reads them straight from the wheel and reports four th
 4. **Prefill attention** (``systems/data/<gpu>/attention/<engine>/<version>/
    context_attention_perf.parquet``): the causal kernels' share of the BF16 peak, and the
    fitted attention term (FLOPs over the peak × ``attention_efficiency``) ÷ the kernel.
+5. **Routed-expert matmuls** (``systems/data/<gpu>/moe/<engine>/<version>/moe_perf.parquet``:
+   one MoE layer's grouped GEMMs for ``num_tokens`` tokens, balanced over the experts): the
+   compute-bound layers' share of the tensor peak by expert width, the fitted expert term
+   (FLOPs over the peak × ``expert_gemm_efficiency``) ÷ the kernel, the width exponent the
+   kernels imply (against ``latency.EXPERT_WIDTH_EXPONENT``), and how much faster the same
+   layer runs in FP8 or NVFP4 than in BF16 at prefill sizes, as a share of the peaks' ratio.
 
 Usage::
 
@@ -52,7 +58,11 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from predeploy.core.efficiency import ParameterSet
-from predeploy.core.latency import LINEAR_OVERLAP_EXPONENT
+from predeploy.core.latency import (
+    EXPERT_WIDTH_EXPONENT,
+    LINEAR_OVERLAP_EXPONENT,
+    expert_gemm_efficiency,
+)
 from predeploy.core.roofline import compute_tflops, hardware_rates, smooth_max
 from predeploy.core.types import Engine, GpuSpec, Precision
 from predeploy.core.versions import release
@@ -225,6 +235,158 @@ def read_attention(wheel: Path) -> Iterator[Attention]:
 
 #: Prefills long enough for the attention kernel to run at its sustained rate.
 LONG_PREFILL_TOKENS = 4096
+
+MOE_PATH = re.compile(r"systems/data/([^/]+)/moe/([^/]+)/([^/]+)/moe_perf\.parquet$")
+#: AIConfigurator's MoE dtypes → the precision whose tensor peak they run at, and the bytes per
+#: weight (mixed-format and weight-only kernels are left out).
+MOE_DTYPES = {
+    "bfloat16": (Precision.BF16, 2.0),
+    "fp8": (Precision.FP8, 1.0),
+    "fp8_block": (Precision.FP8, 1.0),
+    "nvfp4": (Precision.FP4, 0.5),
+}
+#: A grouped GEMM counts as compute-bound when its FLOPs at the tensor peak take at least this
+#: many times its expert weights at the HBM peak.
+MOE_COMPUTE_BOUND_RATIO = 4.0
+#: Expert widths (intermediate columns of one expert on one GPU) of the table's bands.
+MOE_WIDTH_BANDS = {"w ≤ 256": (0, 256), "w 257-1024": (257, 1024), "w > 1024": (1025, 10**9)}
+
+
+@dataclass(frozen=True)
+class MoeKernel:
+    """One routed-expert layer (gate/up and down grouped GEMMs, tokens balanced over the
+    experts) of ``tokens`` tokens, each sent to ``topk`` of ``experts`` experts, the experts'
+    ``inter`` columns split over ``tp`` GPUs."""
+
+    gpu: str
+    engine: str
+    dtype: str
+    tokens: int
+    hidden: int
+    inter: int
+    topk: int
+    experts: int
+    tp: int
+    latency_s: float
+
+    @property
+    def width(self) -> float:
+        return self.inter / self.tp
+
+    @property
+    def flops(self) -> float:
+        """One GPU's FLOPs: three ``hidden × width`` matrices per routed token, 2 per MAC."""
+        return 6.0 * self.tokens * self.topk * self.hidden * self.width
+
+    def weight_bytes(self, bytes_per_weight: float) -> float:
+        """One GPU's expert weights (every expert touched at prefill sizes)."""
+        return 3.0 * self.experts * self.hidden * self.width * bytes_per_weight
+
+
+def read_moe(wheel: Path) -> Iterator[MoeKernel]:
+    """Every balanced, tensor-parallel (no expert parallelism) MoE measurement of the newest
+    collection per GPU and engine."""
+    for found, table in _tables(wheel, MOE_PATH):
+        columns = (
+            "moe_dtype", "num_tokens", "hidden_size", "inter_size", "topk", "num_experts",
+            "moe_tp_size", "moe_ep_size", "distribution", "latency",
+        )
+        for dtype, tokens, hidden, inter, topk, experts, tp, ep, spread, ms in zip(
+            *(table[c] for c in columns), strict=True
+        ):
+            if dtype in MOE_DTYPES and ep == 1 and spread == "balanced" and ms > 0:
+                yield MoeKernel(
+                    found.gpu, found.engine, dtype, tokens, hidden, inter, topk, experts, tp,
+                    ms * 1e-3,
+                )
+
+
+#: Tokens per MoE layer at prefill sizes: the speed-up table's kernels.
+MOE_PREFILL_TOKENS = 4096
+
+
+def moe_precision_table(kernels: list[MoeKernel]) -> tuple[list[str], dict[str, float]]:
+    """How much faster the same MoE layer runs in FP8 or NVFP4 than in BF16 at prefill sizes
+    (matched kernels: same GPU, engine, tokens and shape), medians per GPU and engine, and
+    the median over those groups of the speed-up as a share of the tensor peaks' ratio (the
+    low-precision rate the step model's expert term runs at)."""
+    by_shape: dict[tuple[Any, ...], dict[str, float]] = defaultdict(dict)
+    for kn in kernels:
+        if kn.tokens >= MOE_PREFILL_TOKENS:
+            shape = (kn.gpu, kn.engine, kn.tokens, kn.hidden, kn.inter, kn.topk, kn.experts, kn.tp)
+            by_shape[shape][kn.dtype] = kn.latency_s
+    speedups: dict[tuple[str, str, str], list[float]] = defaultdict(list)
+    for shape, latencies in by_shape.items():
+        if "bfloat16" in latencies:
+            for dtype, latency_s in latencies.items():
+                if dtype != "bfloat16":
+                    speedups[shape[0], shape[1], dtype].append(latencies["bfloat16"] / latency_s)
+    lines = [
+        "| GPU | engine | dtype | matched layers | speed-up over BF16 | peak ratio | share |",
+        "| --- | --- | --- | ---: | ---: | ---: | ---: |",
+    ]
+    shares: dict[Precision, list[float]] = defaultdict(list)
+    catalog = default_catalog()
+    for (gpu_name, engine, dtype), values in sorted(speedups.items()):
+        precision = MOE_DTYPES[dtype][0]
+        gpu = catalog.gpu(gpu_name)
+        ratio = compute_tflops(gpu, precision) / compute_tflops(gpu, Precision.BF16)
+        speedup = _median(values)
+        shares[precision].append(speedup / ratio)
+        lines.append(
+            f"| {gpu_name} | {engine} | {dtype} | {len(values):,} | {speedup:.2f} | "
+            f"{ratio:.2f} | {speedup / ratio:.2f} |"
+        )
+    return lines, {p.value: _median(v) for p, v in sorted(shares.items())}
+
+
+def moe_table(
+    kernels: list[MoeKernel], gpus: dict[str, GpuSpec], params: ParameterSet
+) -> tuple[list[str], float]:
+    """Compute-bound expert matmuls: their share of the precision's tensor peak and the fitted
+    expert term (FLOPs over the peak × ``expert_gemm_efficiency``) ÷ the kernel, medians by
+    expert width; and the width exponent the kernels imply (least squares of log share on log
+    width within each GPU, engine and dtype)."""
+    share: dict[tuple[str, str, str, str], list[float]] = defaultdict(list)
+    ratio: dict[tuple[str, str, str, str], list[float]] = defaultdict(list)
+    points: dict[tuple[str, str, str], list[tuple[float, float]]] = defaultdict(list)
+    for kn in kernels:
+        precision, bytes_per_weight = MOE_DTYPES[kn.dtype]
+        gpu = gpus[kn.gpu]
+        hw = hardware_rates(gpu, precision, 1)
+        compute_s = kn.flops / float(hw.gemm_flops_per_s)
+        memory_s = kn.weight_bytes(bytes_per_weight) / float(hw.hbm_bytes_per_s)
+        if compute_s < MOE_COMPUTE_BOUND_RATIO * memory_s:
+            continue
+        eff, _ = params.for_gpu(gpu, Engine(kn.engine))
+        fitted = float(
+            expert_gemm_efficiency(eff.moe_compute_efficiency * hw.sustained_factor, kn.width)
+        )
+        band = next(b for b, (lo, hi) in MOE_WIDTH_BANDS.items() if lo <= kn.width <= hi)
+        key = (kn.gpu, kn.engine, kn.dtype)
+        measured = compute_s / kn.latency_s
+        share[(*key, band)].append(measured)
+        ratio[(*key, band)].append(compute_s / fitted / kn.latency_s)
+        points[key].append((math.log(kn.width), math.log(measured)))
+    header = " | ".join(MOE_WIDTH_BANDS)
+    lines = [
+        f"| GPU | engine | dtype | kernels | share of peak: {header} | fitted ÷ kernel: "
+        f"{header} |",
+        "| --- | --- | --- | ---: |" + " ---: |" * (2 * len(MOE_WIDTH_BANDS)),
+    ]
+    for key in sorted(points):
+        shares = " | ".join(f"{_median(share[(*key, b)]):.2f}" for b in MOE_WIDTH_BANDS)
+        ratios = " | ".join(f"{_median(ratio[(*key, b)]):.2f}" for b in MOE_WIDTH_BANDS)
+        lines.append(f"| {' | '.join(key)} | {len(points[key]):,} | {shares} | {ratios} |")
+    # Within-group slope: both logs centred per group, then one least-squares line.
+    xs, ys = [np.zeros(0)], [np.zeros(0)]
+    for group in points.values():
+        x, y = (np.array(c) for c in zip(*group, strict=True))
+        xs.append(x - x.mean())
+        ys.append(y - y.mean())
+    x_all, y_all = np.concatenate(xs), np.concatenate(ys)
+    exponent = float(x_all @ y_all / (x_all @ x_all)) if x_all.any() else math.nan
+    return lines, exponent
 
 
 def attention_table(
@@ -442,6 +604,29 @@ def main() -> None:
         f"≥ {LONG_PREFILL_TOKENS:,} tokens):\n"
     )
     print("\n".join(attention_table(attention, gpus, params)))
+    moe = list(read_moe(wheel))
+    lines, exponent = moe_table(moe, gpus, params)
+    print(
+        f"\nRouted-expert matmuls ({len(moe):,} balanced MoE layers without expert "
+        f"parallelism; medians over the compute-bound ones, FLOPs at the peak ≥ "
+        f"{MOE_COMPUTE_BOUND_RATIO:g}× the weights at the HBM peak; w: one expert's columns on "
+        "one GPU):\n"
+    )
+    print("\n".join(lines))
+    print(
+        f"\nShare of peak ∝ w^{exponent:.2f} within each GPU, engine and dtype "
+        f"(the step model: w^{EXPERT_WIDTH_EXPONENT:g}, latency.EXPERT_WIDTH_EXPONENT)"
+    )
+    lines, shares = moe_precision_table(moe)
+    print(
+        f"\nLow-precision MoE layers against the same layer in BF16 (≥ {MOE_PREFILL_TOKENS:,} "
+        "tokens; share = speed-up ÷ the tensor peaks' ratio):\n"
+    )
+    print("\n".join(lines))
+    print(
+        "\nMedian share over the GPU × engine groups: "
+        + ", ".join(f"{name} {share:.2f}" for name, share in shares.items())
+    )
 
 
 if __name__ == "__main__":

@@ -132,3 +132,60 @@ def test_the_roofline_corner_of_synthetic_gemms_is_recovered(kc: ModuleType) -> 
     rms = dict(zip(kc.CORNER_EXPONENTS, map(float, cells[3:-1]), strict=True))
     assert cells[-1] == "3" and rms[3.0] == pytest.approx(0.0, abs=1e-9)
     assert rms[1.24] > 0.05
+
+
+def _moe(kc: ModuleType, dtype: str, tokens: int, inter: int, share: float) -> object:
+    """An H100 vLLM MoE layer (4,096 hidden, top 8 of 128 experts, TP1) timed at ``share`` of
+    the tensor peak of its dtype."""
+    precision = kc.MOE_DTYPES[dtype][0]
+    peak = kc.hardware_rates(_gpus(kc)["H100-SXM"], precision, 1).gemm_flops_per_s
+    flops = 6.0 * tokens * 8 * 4096 * inter
+    latency_s = flops / peak / share
+    return kc.MoeKernel("H100-SXM", "vllm", dtype, tokens, 4096, inter, 8, 128, 1, latency_s)
+
+
+def test_moe_layers_are_reported_by_expert_width_with_the_implied_exponent(
+    kc: ModuleType,
+) -> None:
+    # Shares growing as w^0.5 within the group: the table's exponent recovers 0.5. A layer too
+    # small to be compute-bound (its 128 experts' weights outweigh 16 tokens' FLOPs) is left out.
+    kernels = [
+        _moe(kc, "bfloat16", 65536, w, 0.2 * (w / 256) ** 0.5) for w in (256, 512, 1024, 2048)
+    ]
+    memory_bound = _moe(kc, "bfloat16", 16, 2048, 0.01)
+    lines, exponent = kc.moe_table([*kernels, memory_bound], _gpus(kc), kc.load_parameters())
+    assert exponent == pytest.approx(0.5)
+    [row] = lines[2:]
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[:4] == ["H100-SXM", "vllm", "bfloat16", "4"]
+    # w ≤ 256: 0.2; 257-1024: the median of 0.28 and 0.4; above 1024: 0.57.
+    assert [float(c) for c in cells[4:7]] == pytest.approx([0.2, 0.34, 0.57], abs=0.01)
+    assert all(float(c) > 0.0 for c in cells[7:])
+
+
+def test_low_precision_moe_layers_are_compared_with_the_same_layer_in_bf16(
+    kc: ModuleType,
+) -> None:
+    # The same layer at 50 % of the BF16 peak and at 35 % of the FP8 peak (twice BF16's): 1.4x
+    # faster, 0.7 of the peaks' ratio. Decode-sized layers are left out.
+    kernels = [
+        _moe(kc, "bfloat16", 8192, 1536, 0.5),
+        _moe(kc, "fp8_block", 8192, 1536, 0.35),
+        _moe(kc, "fp8_block", 64, 1536, 0.01),
+    ]
+    lines, shares = kc.moe_precision_table(kernels)
+    [row] = lines[2:]
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[:4] == ["H100-SXM", "vllm", "fp8_block", "1"]
+    assert float(cells[4]) == pytest.approx(1.4, abs=0.01)
+    assert shares == {"fp8": pytest.approx(0.7, abs=0.01)}
+
+
+def test_moe_collections_are_found_by_their_own_pattern(kc: ModuleType) -> None:
+    root = "aiconfigurator_core/systems/data/b200_sxm/moe/vllm"
+    names = [
+        f"{root}/0.24.0/moe_perf.parquet",
+        f"{root}/0.22.0/moe_perf.parquet",
+        "aiconfigurator_core/systems/data/b200_sxm/moe/sglang/0.5.10/wideep_context_moe_perf.parquet",
+    ]
+    assert kc.newest_collections(names, kc.MOE_PATH) == [("B200", "vllm", names[0])]

@@ -153,14 +153,8 @@ class SteadyState:
         """One steady state per leading row, for states priced at several batch rows at once."""
         shape = self.batch.shape
         arrays = [getattr(self, f.name) for f in fields(self)]
-        # Each field per row: its row where it has one, itself where it is one row for all.
-        arrays = [
-            a if a.shape == shape else np.broadcast_to(a, shape)
-            if a.ndim == len(shape)
-            else (a,) * shape[0]
-            for a in arrays
-        ]
-        return [SteadyState(*(a[i] for a in arrays)) for i in range(shape[0])]
+        arrays = [a if a.shape == shape else np.broadcast_to(a, shape) for a in arrays]
+        return [SteadyState(*(a[i] for a in arrays)) for i in range(self.batch.shape[0])]
 
 
 def step_s(

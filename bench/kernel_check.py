@@ -248,6 +248,8 @@ MOE_DTYPES = {
 #: A grouped GEMM counts as compute-bound when its FLOPs at the tensor peak take at least this
 #: many times its expert weights at the HBM peak.
 MOE_COMPUTE_BOUND_RATIO = 4.0
+#: Tokens per MoE layer at prefill sizes: the low-precision speed-up table's kernels.
+MOE_PREFILL_TOKENS = 4096
 #: Expert widths (intermediate columns of one expert on one GPU) of the table's bands.
 MOE_WIDTH_BANDS = {"w ≤ 256": (0, 256), "w 257-1024": (257, 1024), "w > 1024": (1025, 10**9)}
 
@@ -301,13 +303,11 @@ def read_moe(wheel: Path) -> Iterator[MoeKernel]:
                 )
 
 
-#: Tokens per MoE layer at prefill sizes: the speed-up table's kernels.
-MOE_PREFILL_TOKENS = 4096
-
-
-def moe_precision_table(kernels: list[MoeKernel]) -> tuple[list[str], dict[str, float]]:
+def moe_precision_table(
+    kernels: list[MoeKernel], gpus: dict[str, GpuSpec]
+) -> tuple[list[str], dict[str, float]]:
     """How much faster the same MoE layer runs in FP8 or NVFP4 than in BF16 at prefill sizes
-    (matched kernels: same GPU, engine, tokens and shape), medians per GPU and engine, and
+    (matched kernels: same GPU, engine, tokens and shape), medians per GPU, engine and dtype, and
     the median over those groups of the speed-up as a share of the tensor peaks' ratio (the
     low-precision rate the step model's expert term runs at)."""
     by_shape: dict[tuple[Any, ...], dict[str, float]] = defaultdict(dict)
@@ -326,10 +326,9 @@ def moe_precision_table(kernels: list[MoeKernel]) -> tuple[list[str], dict[str, 
         "| --- | --- | --- | ---: | ---: | ---: | ---: |",
     ]
     shares: dict[Precision, list[float]] = defaultdict(list)
-    catalog = default_catalog()
     for (gpu_name, engine, dtype), values in sorted(speedups.items()):
         precision = MOE_DTYPES[dtype][0]
-        gpu = catalog.gpu(gpu_name)
+        gpu = gpus[gpu_name]
         ratio = compute_tflops(gpu, precision) / compute_tflops(gpu, Precision.BF16)
         speedup = _median(values)
         shares[precision].append(speedup / ratio)
@@ -617,7 +616,7 @@ def main() -> None:
         f"\nShare of peak ∝ w^{exponent:.2f} within each GPU, engine and dtype "
         f"(the step model: w^{EXPERT_WIDTH_EXPONENT:g}, latency.EXPERT_WIDTH_EXPONENT)"
     )
-    lines, shares = moe_precision_table(moe)
+    lines, shares = moe_precision_table(moe, gpus)
     print(
         f"\nLow-precision MoE layers against the same layer in BF16 (≥ {MOE_PREFILL_TOKENS:,} "
         "tokens; share = speed-up ÷ the tensor peaks' ratio):\n"

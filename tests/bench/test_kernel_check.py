@@ -173,7 +173,7 @@ def test_low_precision_moe_layers_are_compared_with_the_same_layer_in_bf16(
         _moe(kc, "fp8_block", 8192, 1536, 0.35),
         _moe(kc, "fp8_block", 64, 1536, 0.01),
     ]
-    lines, shares = kc.moe_precision_table(kernels)
+    lines, shares = kc.moe_precision_table(kernels, _gpus(kc))
     [row] = lines[2:]
     cells = [c.strip() for c in row.strip("|").split("|")]
     assert cells[:4] == ["H100-SXM", "vllm", "fp8_block", "1"]

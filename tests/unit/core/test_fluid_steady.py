@@ -3,6 +3,8 @@ batch and the running batch's mean output (``fluid_steady``)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from tests.perf_fixtures import h100, llama_8b
@@ -12,7 +14,9 @@ from predeploy.core.fluid_steady import (
     KV_BOUND_RECOMPUTE_PER_OUTPUT_TOKEN,
     FluidInputs,
     finite_run_batch,
+    kv_batch_limit,
     kv_growth_deficit,
+    max_batch,
     running_output,
 )
 from predeploy.core.types import LoadSpec, Precision, ServingScenario, TokenDistribution
@@ -98,3 +102,18 @@ def test_a_finite_run_replaces_only_the_requests_after_its_first_wave() -> None:
     assert running_output(one_wave)[0] == pytest.approx(1000.0)
     static = _inputs(output, LoadSpec(kind="static_batch", batch_size=8))
     assert running_output(static)[0] == pytest.approx(1000.0)
+
+
+def test_the_batch_limits_are_derived_from_the_inputs_they_describe() -> None:
+    """``kv_batch_limit`` and ``max_batch`` are derived once per ``FluidInputs`` and again for a
+    copy with other inputs: half the KV cache holds half the sequences."""
+    inp = _inputs(TokenDistribution.fixed(256), LoadSpec(kind="max_throughput"))
+    assert not inp.reserve_full_context[0]  # vLLM grows each sequence's KV as it decodes
+    context = 512.0 + 256.0 / 2.0
+    assert kv_batch_limit(inp)[0] == pytest.approx(inp.kv_capacity_tokens[0] / context)
+    half = replace(inp, kv_capacity_tokens=inp.kv_capacity_tokens / 2.0)
+    assert kv_batch_limit(half)[0] == pytest.approx(kv_batch_limit(inp)[0] / 2.0)
+    for case in (inp, half):
+        slots = min(case.max_num_seqs[0], kv_batch_limit(case)[0])
+        tokens = case.max_num_batched_tokens[0] * 256.0 / (512.0 + 256.0)
+        assert max_batch(case)[0] == pytest.approx(max(min(slots, tokens), 1.0))

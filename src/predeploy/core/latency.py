@@ -337,7 +337,8 @@ EXPERT_WIDTH_REFERENCE = 2048.0
 #: tiles worse and spends more of its time permuting tokens than a wide one; Mixtral's
 #: 14,336-column experts run 1.6× as efficiently as DeepSeek's 2,048, a 256-column TP8 shard
 #: 0.59×. Chosen by held-out validation among 0.15, 0.25 and 0.4 (docs/perf-validation.md,
-#: session 23).
+#: session 23). AIConfigurator's measured MoE kernels grow as ``w^0.14`` within each GPU,
+#: engine and dtype (``bench/kernel_check.py``); 0.15 lost held out again in session 50.
 EXPERT_WIDTH_EXPONENT = 0.25
 
 

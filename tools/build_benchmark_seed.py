@@ -18,7 +18,10 @@ JSON Lines format (one measured scenario per line, with its source, source key a
   H100/H200/B200/B300/GB200. Rows with pipeline parallelism, or with attention data parallelism
   other than pure wide expert parallelism (attention DP over ``n`` GPUs with the experts spread
   over the same ``n``, recorded with ``engine_args`` ``--enable_attention_dp`` and the
-  concurrency of all ranks), are left out; checkpoint names are mapped to the catalog's models.
+  concurrency of all ranks), are left out, and so are rows whose experts span more GPUs than
+  their attention without attention data parallelism (vLLM data-parallel ranks sharing their
+  experts, whose rank count and per-rank load the dump does not state:
+  :func:`_experts_beyond_attention`); checkpoint names are mapped to the catalog's models.
   The file does not name the statistic of ``silicon_ttft_ms``/``silicon_tpot_ms``: they are
   recorded as means; the load is closed-loop concurrency = the row's ``batch_size``. A run the
   CSV lists under two ids is recorded once; ``--tp k --ep k`` runs, which its database dump
@@ -131,6 +134,16 @@ def _wide_ep(row: dict[str, str]) -> bool:
     )
 
 
+def _experts_beyond_attention(row: dict[str, str]) -> bool:
+    """A row whose experts are split over more GPUs (``moe_tp_size × moe_ep_size``) than its
+    tensor-parallel attention runs on, without attention data parallelism: vLLM data-parallel
+    ranks sharing their experts (``-dp D`` makes one expert group of ``tp × D`` GPUs). The dump
+    states neither ``D``'s ranks as GPUs nor whether ``batch_size`` is per rank or in all (its
+    wide-EP rows count per rank), so the run's layout and load are unknown."""
+    experts = int(row["moe_tp_size"] or 1) * int(row["moe_ep_size"] or 1)
+    return row["attention_dp_size"] in ("", "0", "1") and experts > int(row["tp_size"])
+
+
 def _expert_parallel_flag(row: dict[str, str]) -> str | None:
     """The engine flag of a row whose experts are spread whole over ``moe_ep`` groups of the
     tensor-parallel GPUs (attention stays tensor-parallel), in the engine's own spelling."""
@@ -189,6 +202,8 @@ def aiconfigurator_records(csv_path: Path) -> list[dict[str, Any]]:
             if row["system"] not in AIC_SYSTEMS:
                 continue
             if row["attention_dp_size"] not in ("", "0", "1") and not wide_ep:
+                continue
+            if _experts_beyond_attention(row):
                 continue
             model, implied = AIC_MODELS.get(row["model_path"], (row["model_path"], None))
             precision = (

@@ -223,19 +223,17 @@ class RequestView:
     def of(cls, inp: FluidInputs, b_max: np.ndarray | None = None) -> RequestView:
         """The view of ``inp`` (``b_max``: :func:`max_batch` of ``inp``, when the caller has it)."""
         open_loop = inp.load_kind == OPEN_LOOP
-        # Poisson arrivals (c = 1) meet no excess: Φ is priced only where some has one.
-        any_excess = bool((open_loop & (inp.arrival_cv != 1.0)).any())
+        # Poisson arrivals (c = 1) meet no excess: Φ is priced only where some open loop has one.
         excess = np.zeros_like(inp.arrival_cv)
-        if any_excess:
+        if (open_loop & (inp.arrival_cv != 1.0)).any():
             sigma = np.sqrt(np.log1p(inp.output_cv**2))
             overlap = 2.0 * (1.0 - normal_cdf(sigma / np.sqrt(2.0)))
             excess = (inp.arrival_cv**2 - 1.0) * overlap
-            any_excess = bool((open_loop & (excess != 0.0)).any())
         return cls(
             open_loop=open_loop,
             any_open_loop=bool(open_loop.any()),
             excess=excess,
-            any_excess=any_excess,
+            any_excess=bool((open_loop & (excess != 0.0)).any()),
             max_batch=max_batch(inp) if b_max is None else b_max,
         )
 

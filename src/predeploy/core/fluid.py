@@ -111,9 +111,7 @@ def evaluate(inp: FluidInputs, grid_points: int | None = None) -> FluidResult:
     )
 
     metrics: dict[str, np.ndarray] = {}
-    latency_stats("ttft_ms", ttft * 1e3, metrics)
-    latency_stats("tpot_ms", tpot * 1e3, metrics)
-    latency_stats("e2e_ms", e2e * 1e3, metrics)
+    latency_stats({"ttft_ms": ttft * 1e3, "tpot_ms": tpot * 1e3, "e2e_ms": e2e * 1e3}, metrics)
     itl_stats(inp, op, req, tpot, wave, static, metrics)
     total_rps = _requests_per_s(inp, op, ttft, metrics["e2e_ms_mean"], last_finish)
     total_rps = total_rps * inp.replicas

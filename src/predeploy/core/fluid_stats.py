@@ -272,16 +272,21 @@ def columns(values: np.ndarray) -> np.ndarray:
     return np.asarray(values, dtype=float)[:, None]
 
 
-def latency_stats(name: str, samples: np.ndarray, out: dict[str, np.ndarray]) -> None:
-    """Mean and :data:`PERCENTILES` per row, by linear interpolation between order statistics
-    at their plotting positions (:func:`_order_statistics`)."""
-    out[f"{name}_mean"] = samples.sum(axis=1) / samples.shape[1]
-    ordered = np.sort(samples, axis=1)
-    low, high, share = _order_statistics(samples.shape[1])
-    below = ordered[:, low]
-    values = below + (ordered[:, high] - below) * share
-    for i, label in enumerate(PERCENTILES):
-        out[f"{name}_{label}"] = values[:, i]
+def latency_stats(samples: dict[str, np.ndarray], out: dict[str, np.ndarray]) -> None:
+    """Mean and :data:`PERCENTILES` per row of each named sample array (all of one shape),
+    by linear interpolation between order statistics at their plotting positions
+    (:func:`_order_statistics`); the arrays are sorted together, in one call."""
+    stacked = np.stack(list(samples.values()))
+    points = stacked.shape[-1]
+    means = stacked.sum(axis=-1) / points
+    ordered = np.sort(stacked, axis=-1)
+    low, high, share = _order_statistics(points)
+    below = ordered[..., low]
+    values = below + (ordered[..., high] - below) * share
+    for k, name in enumerate(samples):
+        out[f"{name}_mean"] = means[k]
+        for i, label in enumerate(PERCENTILES):
+            out[f"{name}_{label}"] = values[k, :, i]
 
 
 @functools.lru_cache(maxsize=16)

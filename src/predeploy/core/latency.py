@@ -250,10 +250,10 @@ class StepCoefficients(Generic[N]):
             seq_s=shape.sequence_share * eff.seq_overhead_s,
             # With data-parallel attention each GPU runs (and captures) its own share.
             graph_bs=graph_max_batch / shape.sequence_share,
-            moe=bool(np.any(np.greater(shape.expert_bytes, 0.0))),
-            windowed=bool(np.any(np.greater(kv_window, 0.0))),
-            grouped=bool(np.any(np.greater(shape.expert_spread, 0.0))),
-            sparse=bool(np.any(np.greater(shape.sparse_tokens, 0.0))),
+            moe=bool(np.greater(shape.expert_bytes, 0.0).any()),
+            windowed=bool(np.greater(kv_window, 0.0).any()),
+            grouped=bool(np.greater(shape.expert_spread, 0.0).any()),
+            sparse=bool(np.greater(shape.sparse_tokens, 0.0).any()),
         )
         return coefficients
 

@@ -8,6 +8,7 @@ measurement once and re-stacks only the parameters while fitting.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
@@ -387,7 +388,12 @@ def _rows(
 
 
 def _stack_dataclass(cls: type, items: Sequence[object]) -> object:
-    return cls(**_rows(items, [f.name for f in fields(cls)]))
+    return cls(**_rows(items, _field_names(cls)))
+
+
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
 
 
 #: The fields of :class:`PreparedScenario` that :func:`stack` passes through (its numbers are

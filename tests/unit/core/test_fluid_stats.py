@@ -72,14 +72,17 @@ def test_first_match_is_select() -> None:
 
 
 def test_latency_stats_are_numpy_hazen_percentiles() -> None:
-    samples = np.random.default_rng(5).lognormal(size=(7, 128))
+    rng = np.random.default_rng(5)
+    samples = {"ttft_ms": rng.lognormal(size=(7, 128)), "e2e_ms": rng.exponential(size=(7, 128))}
     out: dict[str, np.ndarray] = {}
-    latency_stats("ttft_ms", samples, out)
-    assert out["ttft_ms_mean"] == pytest.approx(samples.mean(axis=1), rel=1e-14)
-    for label, q in PERCENTILES.items():
-        assert out[f"ttft_ms_{label}"] == pytest.approx(
-            np.percentile(samples, q, axis=1, method="hazen"), rel=1e-12
-        )
+    latency_stats(samples, out)
+    # Each named array's statistics are its own, though all are sorted in one call.
+    for name, values in samples.items():
+        assert out[f"{name}_mean"] == pytest.approx(values.mean(axis=1), rel=1e-14)
+        for label, q in PERCENTILES.items():
+            assert out[f"{name}_{label}"] == pytest.approx(
+                np.percentile(values, q, axis=1, method="hazen"), rel=1e-12
+            )
 
 
 def test_latency_stats_read_the_grid_at_its_strata() -> None:
@@ -89,7 +92,7 @@ def test_latency_stats_read_the_grid_at_its_strata() -> None:
     levels = (np.arange(points) + 0.5) / points
     samples = -np.log(1.0 - levels)[None, :]
     out: dict[str, np.ndarray] = {}
-    latency_stats("ttft_ms", samples, out)
+    latency_stats({"ttft_ms": samples}, out)
     assert out["ttft_ms_p50"][0] == pytest.approx(np.log(2.0), rel=1e-3)
     assert out["ttft_ms_p90"][0] == pytest.approx(-np.log(0.1), rel=0.02)
     assert out["ttft_ms_p99"][0] == pytest.approx(-np.log(1.0 - 47.5 / 48), rel=1e-9)

@@ -69,6 +69,7 @@ LEVEL_PARAMS: dict[EffectLevel, tuple[tuple[ParamName, ...], float]] = {
             "layer_overhead_s",
             "moe_layer_overhead_s",
             "prefill_layer_overhead_s",
+            "moe_prefill_layer_overhead_s",
             "seq_overhead_s",
             "request_overhead_s",
             "frontend_s_per_request",

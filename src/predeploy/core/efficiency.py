@@ -36,6 +36,7 @@ ParamName = Literal[
     "layer_overhead_s",
     "moe_layer_overhead_s",
     "prefill_layer_overhead_s",
+    "moe_prefill_layer_overhead_s",
     "seq_overhead_s",
     "request_overhead_s",
     "frontend_s_per_request",
@@ -54,6 +55,7 @@ PARAM_NAMES: tuple[ParamName, ...] = (
     "layer_overhead_s",
     "moe_layer_overhead_s",
     "prefill_layer_overhead_s",
+    "moe_prefill_layer_overhead_s",
     "seq_overhead_s",
     "request_overhead_s",
     "frontend_s_per_request",
@@ -103,6 +105,9 @@ class EfficiencyParams(FrozenModel):
       captured CUDA graph (``PreparedScenario.graph_max_batch``). Other decode-only iterations
       replay captured graphs; eager ones pay host-side launch and synchronisation costs per
       layer (MoE dispatch, variable-length attention metadata).
+    * ``moe_prefill_layer_overhead_s``: the extra fixed time per mixture-of-experts layer of
+      an eager iteration (routing, top-k, token permutation and the expert kernels launched
+      from the host, not replayed from a graph).
     * ``seq_overhead_s``: time per running sequence per iteration (sampling, output handling).
     * ``request_overhead_s``: added once to each served request's TTFT (API server, tokenizer,
       first streamed chunk); 0 for offline benchmarks. The calibration data barely identify
@@ -131,6 +136,7 @@ class EfficiencyParams(FrozenModel):
     layer_overhead_s: Seconds = 2e-5
     moe_layer_overhead_s: Seconds = 5e-5
     prefill_layer_overhead_s: Seconds = 2e-4
+    moe_prefill_layer_overhead_s: Seconds = 2e-4
     seq_overhead_s: Seconds = 1e-5
     request_overhead_s: Seconds = 0.01
     frontend_s_per_request: Seconds = 0.005

@@ -245,7 +245,8 @@ class StepCoefficients(Generic[N]):
             comm_fixed_s=comm_fixed_s,
             layer_s=layers * eff.layer_overhead_s
             + shape.moe_layers_per_stage * eff.moe_layer_overhead_s,
-            eager_s=layers * eff.prefill_layer_overhead_s,
+            eager_s=layers * eff.prefill_layer_overhead_s
+            + shape.moe_layers_per_stage * eff.moe_prefill_layer_overhead_s,
             fixed_s=(shape.pp - 1.0) * PIPELINE_HOP_LATENCY_S + eff.step_overhead_s,
             seq_s=shape.sequence_share * eff.seq_overhead_s,
             # With data-parallel attention each GPU runs (and captures) its own share.
@@ -277,8 +278,12 @@ class StepCoefficients(Generic[N]):
         prefill_attn_tokens: Num,
         decode_seqs: Num,
         decode_kv_tokens: Num,
+        eager_share: Num | None = None,
     ) -> Num:
-        """Seconds of one step, elementwise (:func:`step_time`)."""
+        """Seconds of one step, elementwise (:func:`step_time`). ``eager_share``: the share of
+        decode-only steps that run eagerly where the batch varies around ``decode_seqs``
+        (default: 1 above the largest captured CUDA graph, else 0); a step that carries
+        prefill always does."""
         pp = self.pp
         p = prefill_tokens / pp
         d = decode_seqs / pp
@@ -311,7 +316,11 @@ class StepCoefficients(Generic[N]):
             + self.comm_token_s * tokens
             + self.comm_fixed_s
             + self.layer_s
-            + np.logical_or(np.greater(p, 0.0), np.greater(d, self.graph_bs)) * self.eager_s
+            + np.maximum(
+                np.greater(p, 0.0),
+                np.greater(d, self.graph_bs) if eager_share is None else eager_share,
+            )
+            * self.eager_s
         )
         return np.asarray(pp * stage + self.fixed_s + decode_seqs * self.seq_s)
 
@@ -401,6 +410,8 @@ class ParamArrays(Protocol):
     def moe_layer_overhead_s(self) -> Num: ...
     @property
     def prefill_layer_overhead_s(self) -> Num: ...
+    @property
+    def moe_prefill_layer_overhead_s(self) -> Num: ...
     @property
     def seq_overhead_s(self) -> Num: ...
     @property

@@ -366,6 +366,7 @@ class EfficiencyArrays:
     layer_overhead_s: np.ndarray
     moe_layer_overhead_s: np.ndarray
     prefill_layer_overhead_s: np.ndarray
+    moe_prefill_layer_overhead_s: np.ndarray
     seq_overhead_s: np.ndarray
     request_overhead_s: np.ndarray
     frontend_s_per_request: np.ndarray

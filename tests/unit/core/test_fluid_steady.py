@@ -13,6 +13,8 @@ from predeploy.core.efficiency import EfficiencyParams
 from predeploy.core.fluid_steady import (
     KV_BOUND_RECOMPUTE_PER_OUTPUT_TOKEN,
     FluidInputs,
+    RequestView,
+    decode_eager_share,
     finite_run_batch,
     kv_batch_limit,
     kv_growth_deficit,
@@ -117,3 +119,28 @@ def test_the_batch_limits_are_derived_from_the_inputs_they_describe() -> None:
         slots = min(case.max_num_seqs[0], kv_batch_limit(case)[0])
         tokens = case.max_num_batched_tokens[0] * 256.0 / (512.0 + 256.0)
         assert max_batch(case)[0] == pytest.approx(max(min(slots, tokens), 1.0))
+
+
+def test_an_open_loops_decode_steps_turn_eager_gradually_around_the_graph_limit() -> None:
+    """A fixed population decodes eagerly all or never; an open loop's batch varies, so the
+    share of its decode steps beyond the largest captured graph rises smoothly with the batch,
+    and a batch at the limit runs half of them eagerly."""
+    output = TokenDistribution.fixed(256)
+    batch = np.linspace(300.0, 700.0, 401)
+    for load, smooth in ((LoadSpec(kind="poisson", rate_rps=10.0), True),
+                         (LoadSpec(kind="concurrency", concurrency=64), False)):
+        inp = replace(_inputs(output, load), graph_max_batch=np.array([512.0]))
+        view = RequestView.of(inp)
+        share = decode_eager_share(inp, batch[:, None], batch[:, None], view)[:, 0]
+        assert np.all(np.diff(share) >= 0.0) and share[0] < 1e-6 and share[-1] > 1 - 1e-6
+        at_limit = share[batch == 512.0][0]
+        if smooth:
+            assert at_limit == pytest.approx(0.5, abs=1e-6)
+            assert np.all(np.diff(share) < 0.02)  # no step: √512 sequences of spread
+        else:
+            assert set(np.unique(share)) == {0.0, 1.0} and at_limit == 0.0
+        # Without captured graphs every step is eager; with unlimited ones none.
+        for limit, expected in ((0.0, 1.0), (np.inf, 0.0)):
+            unlimited = replace(inp, graph_max_batch=np.array([limit]))
+            got = decode_eager_share(unlimited, batch[:, None], batch[:, None], view)
+            assert np.all(got == expected)

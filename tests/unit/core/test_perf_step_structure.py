@@ -203,7 +203,7 @@ def test_decode_batches_beyond_the_captured_graphs_run_eagerly(
 
 
 def test_data_parallel_attention_captures_graphs_per_rank() -> None:
-    params = EfficiencyParams(prefill_layer_overhead_s=1e-3)
+    params = EfficiencyParams(prefill_layer_overhead_s=1e-3, moe_prefill_layer_overhead_s=5e-4)
 
     def extra_s(wide: bool) -> float:
         """What a 256-sequence graph limit adds to a decode step of 1,024 sequences."""
@@ -218,7 +218,8 @@ def test_data_parallel_attention_captures_graphs_per_rank() -> None:
 
     # Over 8 data-parallel ranks the batch is 128 per rank: within each rank's graphs.
     assert extra_s(wide=True) == 0.0
-    assert extra_s(wide=False) == pytest.approx(61 * 1e-3, rel=1e-9)
+    # Otherwise every one of the 61 layers runs eagerly, and the 58 MoE layers pay more.
+    assert extra_s(wide=False) == pytest.approx(61 * 1e-3 + 58 * 5e-4, rel=1e-9)
 
 
 @given(latency=st.floats(min_value=1e-7, max_value=1e-4), tokens=st.integers(0, 16_384))
@@ -386,12 +387,13 @@ def _formula(cost: RooflineStepCost, p: float, a: float, d: float, k: float) -> 
     t_comm = shape.allreduces_per_stage * allreduce_time_s(
         tokens * shape.allreduce_bytes_per_token, hw, eff.comm_efficiency, eff.allreduce_latency_s
     )
-    eager = eff.prefill_layer_overhead_s if pf > 0 else 0.0
+    eager = pf > 0
     stage = (
         (t_linear + t_attn) * imbalance
         + t_comm
-        + shape.layers_per_stage * (eff.layer_overhead_s + eager)
-        + shape.moe_layers_per_stage * eff.moe_layer_overhead_s
+        + shape.layers_per_stage * (eff.layer_overhead_s + eager * eff.prefill_layer_overhead_s)
+        + shape.moe_layers_per_stage
+        * (eff.moe_layer_overhead_s + eager * eff.moe_prefill_layer_overhead_s)
     )
     return float(
         pp * stage
@@ -525,3 +527,22 @@ def test_sparse_attention_reads_the_top_k_and_indexes_everything() -> None:
 def test_a_partial_sparse_attention_description_is_an_error() -> None:
     with pytest.raises(ValueError, match="sparse attention needs all of"):
         ModelArchitecture.model_validate({**deepseek_v3().model_dump(), "sparse_attention_topk": 1})
+
+
+def test_an_eager_step_pays_more_per_moe_layer_than_per_dense_one() -> None:
+    """``moe_prefill_layer_overhead_s`` adds to every MoE layer of a step that runs eagerly
+    (prefill, or a batch beyond the captured graphs), and to nothing else."""
+    extra = 4e-4
+
+    def times(model: ModelArchitecture, value: float) -> tuple[float, float]:
+        cost = RooflineStepCost(
+            model, h100(), Precision.FP8, EfficiencyParams(moe_prefill_layer_overhead_s=value),
+            tp=8,
+        )
+        return cost.step_time_s(512, 512 * 256.0, 0, 0.0), cost.step_time_s(0, 0.0, 64, 64e3)
+
+    for model, moe_layers in ((llama_70b(), 0), (mixtral(), 32), (deepseek_v3(), 58)):
+        prefill, decode = times(model, extra)
+        prefill_0, decode_0 = times(model, 0.0)
+        assert prefill - prefill_0 == pytest.approx(moe_layers * extra, rel=1e-9, abs=1e-15)
+        assert decode == decode_0  # a captured decode step replays its graph

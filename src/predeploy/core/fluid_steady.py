@@ -200,8 +200,7 @@ def decode_eager_share(
     if not view.any_open_loop:
         return fixed
     spread = np.sqrt(np.maximum(batch, 1.0) * np.maximum(inp.arrival_cv**2, 1.0))
-    with np.errstate(invalid="ignore"):
-        smooth = np.where(graph < 1.0, 1.0, normal_cdf((seen - graph) / spread))
+    smooth = np.where(graph < 1.0, 1.0, normal_cdf((seen - graph) / spread))
     return np.asarray(np.where(view.open_loop, smooth, fixed), dtype=float)
 
 

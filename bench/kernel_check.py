@@ -303,9 +303,24 @@ def read_moe(wheel: Path) -> Iterator[MoeKernel]:
                 )
 
 
+class MoeWidthReport(NamedTuple):
+    """:func:`moe_table`'s Markdown rows and the width exponent the kernels imply."""
+
+    lines: list[str]
+    width_exponent: float
+
+
+class MoePrecisionReport(NamedTuple):
+    """:func:`moe_precision_table`'s Markdown rows and, per precision, the median speed-up over
+    BF16 as a share of the tensor peaks' ratio."""
+
+    lines: list[str]
+    peak_ratio_share: dict[str, float]
+
+
 def moe_precision_table(
     kernels: list[MoeKernel], gpus: dict[str, GpuSpec]
-) -> tuple[list[str], dict[str, float]]:
+) -> MoePrecisionReport:
     """How much faster the same MoE layer runs in FP8 or NVFP4 than in BF16 at prefill sizes
     (matched kernels: same GPU, engine, tokens and shape), medians per GPU, engine and dtype, and
     the median over those groups of the speed-up as a share of the tensor peaks' ratio (the
@@ -336,12 +351,12 @@ def moe_precision_table(
             f"| {gpu_name} | {engine} | {dtype} | {len(values):,} | {speedup:.2f} | "
             f"{ratio:.2f} | {speedup / ratio:.2f} |"
         )
-    return lines, {p.value: _median(v) for p, v in sorted(shares.items())}
+    return MoePrecisionReport(lines, {p.value: _median(v) for p, v in sorted(shares.items())})
 
 
 def moe_table(
     kernels: list[MoeKernel], gpus: dict[str, GpuSpec], params: ParameterSet
-) -> tuple[list[str], float]:
+) -> MoeWidthReport:
     """Compute-bound expert matmuls: their share of the precision's tensor peak and the fitted
     expert term (FLOPs over the peak × ``expert_gemm_efficiency``) ÷ the kernel, medians by
     expert width; and the width exponent the kernels imply (least squares of log share on log
@@ -385,7 +400,7 @@ def moe_table(
         ys.append(y - y.mean())
     x_all, y_all = np.concatenate(xs), np.concatenate(ys)
     exponent = float(x_all @ y_all / (x_all @ x_all)) if x_all.any() else math.nan
-    return lines, exponent
+    return MoeWidthReport(lines, exponent)
 
 
 def attention_table(

@@ -154,7 +154,7 @@ class SteadyState:
         shape = self.batch.shape
         arrays = [getattr(self, f.name) for f in fields(self)]
         arrays = [a if a.shape == shape else np.broadcast_to(a, shape) for a in arrays]
-        return [SteadyState(*(a[i] for a in arrays)) for i in range(self.batch.shape[0])]
+        return [SteadyState(*(a[i] for a in arrays)) for i in range(shape[0])]
 
 
 def step_s(

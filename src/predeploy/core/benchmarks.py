@@ -21,7 +21,7 @@ from predeploy.core.engine_args import (
 from predeploy.core.engines import default_kv_cache_dtype, engine_profile, scheduler_defaults
 from predeploy.core.errors import InputError, PredeployError
 from predeploy.core.memory import smallest_fitting_tp
-from predeploy.core.published_harness import published_engine_args
+from predeploy.core.published_harness import published_engine_args, published_layout
 from predeploy.core.sglang_defaults import sglang_defaults, sglang_uses_legacy_rule
 from predeploy.core.types import (
     BenchmarkRecord,
@@ -210,9 +210,11 @@ def _wide_ep_harness(sc: CaseScenario, arch: ModelArchitecture, tp: int) -> bool
 def scenario_from_case(case: CalibrationCase | CaseScenario, catalog: Catalog) -> ServingScenario:
     """The :class:`ServingScenario` a calibration case describes.
 
-    TP when not stated (MLPerf): the smallest power of two on one node at which the weights
-    take at most 60 % of the usable memory, the rest of ``gpu_count`` as data-parallel
-    replicas. KV dtype: the case's, else the engine's default for the precision.
+    TP when not stated (MLPerf): the layout NVIDIA's configuration for the system states
+    (:func:`~predeploy.core.published_harness.published_layout`), else the smallest power of
+    two on one node at which the weights take at most 60 % of the usable memory; the rest of
+    ``gpu_count`` as data-parallel replicas. KV dtype: the case's, else the engine's default
+    for the precision.
     """
     sc = case.scenario if isinstance(case, CalibrationCase) else case
     try:
@@ -233,8 +235,7 @@ def scenario_from_case(case: CalibrationCase | CaseScenario, catalog: Catalog) -
     in_process = sc.dataset.startswith(IN_PROCESS_DATASET_PREFIX)
     if sc.kv_cache_dtype is None and in_process and precision in QUANTIZED_KV_PRECISIONS:
         kv_dtype = KvCacheDtype.FP8
-    pp = sc.pp
-    tp = sc.tp
+    tp, pp = published_layout(sc)
     if tp is None:
         per_node = max(min(gpu.gpus_per_node, sc.gpu_count) // pp, 1)
         tp = (

@@ -149,15 +149,22 @@ REDHAT_HARNESS_CONFIGS: dict[tuple[str, str, str], HarnessConfig] = {
 _ACCURACY_SUFFIXES = ("-99.9", "-99")
 
 
+def harness_key(scenario: CaseScenario) -> tuple[str, str, str]:
+    """``(benchmark, MLPerf scenario, GPU)`` of an MLPerf case, the benchmark without its
+    accuracy target (``llama2-70b-99.9`` → ``llama2-70b``: the harnesses configure both
+    targets alike)."""
+    benchmark = scenario.mlperf_benchmark or ""
+    for suffix in _ACCURACY_SUFFIXES:
+        benchmark = benchmark.removesuffix(suffix)
+    return benchmark, scenario.mlperf_scenario or "", scenario.gpu
+
+
 def amd_harness_config(scenario: CaseScenario) -> HarnessConfig | None:
     """The AMD harness's published settings for an MLPerf vLLM submission on an Instinct GPU
     (``None``: not such a submission, or no yaml for its benchmark, scenario and GPU)."""
     if scenario.engine != Engine.VLLM or not scenario.mlperf_benchmark:
         return None
-    benchmark = scenario.mlperf_benchmark
-    for suffix in _ACCURACY_SUFFIXES:
-        benchmark = benchmark.removesuffix(suffix)
-    return AMD_HARNESS_CONFIGS.get((benchmark, scenario.mlperf_scenario or "", scenario.gpu))
+    return AMD_HARNESS_CONFIGS.get(harness_key(scenario))
 
 
 def redhat_harness_config(scenario: CaseScenario) -> HarnessConfig | None:

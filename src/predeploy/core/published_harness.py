@@ -4,7 +4,8 @@ A case that states its own ``engine_args`` keeps them. Otherwise its source's pu
 supplies the command line it ran: AMD's MLPerf harness yamls and Red Hat's harness README
 (:mod:`~predeploy.core.mlperf_harness`), and TensorRT-LLM 0.10's performance overview, whose
 Methodology section gives one build and one run command for every table entry
-(:data:`TRTLLM_V010_PERF_OVERVIEW`).
+(:data:`TRTLLM_V010_PERF_OVERVIEW`). An MLPerf case that does not disclose its layout gets the
+one NVIDIA's configuration for its system states (:func:`published_layout`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from predeploy.core.mlperf_harness import (
     amd_harness_config,
     redhat_harness_config,
 )
+from predeploy.core.nvidia_harness import nvidia_layout
 from predeploy.core.types import Engine
 from predeploy.core.versions import minor_release
 
@@ -69,3 +71,13 @@ def published_engine_args(scenario: CaseScenario) -> str | None:
         return scenario.engine_args
     config = published_harness_config(scenario)
     return config.engine_args if config else None
+
+
+def published_layout(scenario: CaseScenario) -> tuple[int | None, int]:
+    """``(tp, pp)`` a case ran with: its own when it states its TP, else the layout its MLPerf
+    system's published configuration states (:func:`~predeploy.core.nvidia_harness.
+    nvidia_layout`), else ``tp`` ``None`` (the smallest fit decides)."""
+    layout = None if scenario.tp is not None else nvidia_layout(scenario)
+    if layout is None:
+        return scenario.tp, scenario.pp
+    return layout[0], layout[1]

@@ -156,3 +156,22 @@ def test_a_trtllm_0_10_throughput_case_gets_the_published_method(tmp_path: Path)
     assert "performance overview (revision 'generated using version 0.10.0')" in (
         record.records[0].provenance.notes or ""
     )
+
+
+def test_an_nvidia_mlperf_case_gets_its_systems_layout(tmp_path: Path) -> None:
+    scenario = {
+        **CASE["scenario"], "gpu": "B200", "engine": "trtllm", "tp": None, "pp": 1,
+        "engine_version": "TensorRT 10.11, CUDA 12.9 (MLPerf Inference v5.1 closed)",
+        "input_tokens": None, "dataset": "mlperf-llama3.1-405b", "load": {"kind": "max_throughput"},
+        "mlperf_benchmark": "llama3.1-405b", "mlperf_scenario": "Offline",
+    }
+    b200 = samples.h100().model_copy(update={"name": "B200"})
+    names = NameResolver([samples.llama_8b()], [b200])
+    record = read_benchmark_file(_write(tmp_path, [{**CASE, "scenario": scenario}]), names)
+    (only,) = record.records
+    assert (only.tp, only.pp, only.engine_args) == (2, 2, None)
+    notes = only.provenance.notes or ""
+    assert "tp/pp: 2/2 as NVIDIA's MLPerf Inference v5.1 configuration https://" in notes
+    assert notes.split("tp/pp: 2/2 as ", 1)[1].split(";")[0].endswith(
+        "/Offline/llama3_1-405b.py states"
+    )

@@ -1,0 +1,131 @@
+"""The TensorRT-LLM settings NVIDIA's MLPerf Inference harness runs its LLM benchmarks with, as
+its published per-system configurations state.
+
+NVIDIA's closed submissions (and the partners' that reuse its code: ``*_TRT`` systems) serve
+Llama 2 70B, Llama 3.1 405B and Mixtral 8x7B from TensorRT engines on TensorRT-LLM's C++
+executor (``CoreType.TRTLLM_EXECUTOR``), which returns each token at the end of the step that
+computed it (no overlap scheduler); v5.1 serves Llama 3.1 8B through ``trtllm-serve`` on the
+PyTorch backend (its README runs the harness with ``--core_type=trtllm_endpoint``), whose
+overlap scheduler replies a step late. Each system, scenario and benchmark has its own
+configuration (``closed/NVIDIA/configs/<system>/<scenario>/<benchmark>.py``): the layout of
+each engine instance (``tensor_parallelism``, ``pipeline_parallelism``), the batch limit
+(``gpu_batch_size``), the token budget per step (``max_num_tokens``, which counts the running
+batch's decode tokens as well as the prompt chunks: chunked context), the capacity policy
+(``max_util``: admit while KV blocks are free, pause requests when the cache fills) and the
+KV-cache share.
+
+MLPerf results do not disclose their layout; :func:`nvidia_layout` gives a case the one its
+system's configuration states, which the smallest-fit rule of
+:func:`~predeploy.core.benchmarks.scenario_from_case` does not always find (Llama 3.1 405B
+Offline runs two-way tensor by two-way pipeline parallel, not four-way tensor parallel). A
+partner's ``*_TRT`` system on the same GPU is read with NVIDIA's configuration, an assumption
+(the imported record's provenance names the file). The scheduler settings are transcribed
+but not applied: predicted with them (and without the overlap step, on TensorRT engines), the
+held-out scores got worse (docs/perf-validation.md, session 52). The latency scenarios' small
+budgets (Llama 2 70B Interactive on a B200: 768 tokens) gave their TTFTs the measured spread,
+but the model's B200 capacity is a few per cent short of the measured, so at ``max_util`` the
+Server runs it serves at capacity grow to the batch limit, and Llama 3.1 405B's 9,400-token
+prompts queue at a 1,536-2,048-token budget as its measured TTFTs do not.
+
+Transcribed: v5.1's own files for the systems and benchmarks the public MLPerf cases hold, all
+on NVIDIA's Blackwell systems (8× B200: Llama 2 70B, Llama 3.1 8B and 405B; 4× GB200: Llama 2
+70B and Llama 3.1 405B). Hopper configurations exist only in a copy of NVIDIA's code of an
+earlier, unstated release (TensorRT 10.8; its B200 Llama 3.1 405B Server file differs from
+v5.1's in batch, budget and rate), while most v5.1 Hopper submissions ran TensorRT 10.11: not
+used.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from predeploy.core.cases import CaseScenario
+from predeploy.core.mlperf_harness import harness_key
+from predeploy.core.types import Engine
+
+#: mlcommons/inference_results_v5.1's ``closed/NVIDIA/configs`` tree, as a fork of it holds it.
+_V51 = (
+    "https://github.com/ykamiset/inference_results_v5.1/blob/"
+    "e9ccad4d681ac32678230a488cd690ef6c8b21fa/closed/NVIDIA/configs"
+)
+NAME = "NVIDIA's MLPerf Inference v5.1 configuration"
+
+
+class NvidiaConfig(NamedTuple):
+    """One configuration file's layout (``tensor_parallelism``, ``pipeline_parallelism``) and
+    runtime settings (``gpu_batch_size``, the runtime's ``max_num_tokens`` and
+    ``kvcache_free_gpu_mem_frac``; ``engines``: TensorRT engines on the C++ executor, else
+    ``trtllm-serve`` on the PyTorch backend), and its address."""
+
+    source_url: str
+    batch: int
+    tokens: int
+    kv_fraction: float
+    tp: int = 1
+    pp: int = 1
+    engines: bool = True
+
+
+_B200 = f"{_V51}/B200-SXM-180GBx8"
+_GB200 = f"{_V51}/GB200-NVL72_GB200-186GB_aarch64x4"
+
+#: (benchmark without its accuracy suffix, MLPerf scenario, GPU) → the configuration, as the
+#: file named states it (0.99 accuracy target; the 0.999 one's settings are the same).
+NVIDIA_HARNESS_CONFIGS: dict[tuple[str, str, str], NvidiaConfig] = {
+    ("llama2-70b", "Offline", "B200"): NvidiaConfig(
+        f"{_B200}/Offline/llama2-70b.py", 2048, 3584, 0.95
+    ),
+    ("llama2-70b", "Server", "B200"): NvidiaConfig(
+        f"{_B200}/Server/llama2-70b.py", 2048, 3584, 0.95
+    ),
+    ("llama2-70b", "Interactive", "B200"): NvidiaConfig(
+        f"{_B200}/Interactive/llama2-70b.py", 768, 768, 0.95
+    ),
+    ("llama3.1-405b", "Offline", "B200"): NvidiaConfig(
+        f"{_B200}/Offline/llama3_1-405b.py", 128, 1536, 0.95, tp=2, pp=2
+    ),
+    ("llama3.1-405b", "Server", "B200"): NvidiaConfig(
+        f"{_B200}/Server/llama3_1-405b.py", 256, 2048, 0.95, tp=4
+    ),
+    ("llama3.1-405b", "Interactive", "B200"): NvidiaConfig(
+        f"{_B200}/Interactive/llama3_1-405b.py", 256, 1536, 0.95, tp=4
+    ),
+    ("llama3.1-8b", "Offline", "B200"): NvidiaConfig(
+        f"{_B200}/Offline/llama3_1-8b.py", 6000, 12000, 0.9, engines=False
+    ),
+    ("llama3.1-8b", "Server", "B200"): NvidiaConfig(
+        f"{_B200}/Server/llama3_1-8b.py", 6000, 12000, 0.9, engines=False
+    ),
+    ("llama3.1-8b", "Interactive", "B200"): NvidiaConfig(
+        f"{_B200}/Interactive/llama3_1-8b.py", 6000, 12000, 0.9, engines=False
+    ),
+    ("llama2-70b", "Offline", "GB200"): NvidiaConfig(
+        f"{_GB200}/Offline/llama2-70b.py", 2048, 3584, 0.95
+    ),
+    ("llama2-70b", "Server", "GB200"): NvidiaConfig(
+        f"{_GB200}/Server/llama2-70b.py", 2048, 3584, 0.95
+    ),
+    ("llama3.1-405b", "Offline", "GB200"): NvidiaConfig(
+        f"{_GB200}/Offline/llama3_1-405b.py", 2048, 1536, 0.95, tp=2, pp=2
+    ),
+    ("llama3.1-405b", "Server", "GB200"): NvidiaConfig(
+        f"{_GB200}/Server/llama3_1-405b.py", 256, 2048, 0.95, tp=4
+    ),
+}
+
+
+def nvidia_harness_config(scenario: CaseScenario) -> NvidiaConfig | None:
+    """NVIDIA's published configuration of an MLPerf TensorRT-LLM submission (``None``: not such
+    a submission, or no configuration for its benchmark, scenario and GPU)."""
+    if scenario.engine != Engine.TRTLLM or not scenario.mlperf_benchmark:
+        return None
+    return NVIDIA_HARNESS_CONFIGS.get(harness_key(scenario))
+
+
+def nvidia_layout(scenario: CaseScenario) -> tuple[int, int, str] | None:
+    """``(tp, pp, source)``: the layout an MLPerf TensorRT-LLM case's system configuration
+    states, and where (``None``: none known)."""
+    config = nvidia_harness_config(scenario)
+    if config is None:
+        return None
+    return config.tp, config.pp, f"{NAME} {config.source_url}"

@@ -1,0 +1,95 @@
+"""NVIDIA's MLPerf v5.1 configurations (TensorRT-LLM, Blackwell): transcribed; their layout
+applied to MLPerf cases that do not disclose theirs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from tests.perf_fixtures import h100
+from tests.unit.core.test_perf_cases import LLAMA_8B_CONFIG
+
+from predeploy.core.benchmarks import scenario_from_case
+from predeploy.core.cases import parse_case
+from predeploy.core.catalog import InMemoryCatalog
+from predeploy.core.nvidia_harness import NVIDIA_HARNESS_CONFIGS, nvidia_layout
+from predeploy.core.published_harness import published_engine_args, published_layout
+from predeploy.core.types import GpuSpec
+
+CITED_COMMIT = "e9ccad4d681ac32678230a488cd690ef6c8b21fa"
+
+
+def _case(**scenario: Any) -> dict[str, Any]:
+    return {
+        "id": "mlperf-inference-v5.1/x",
+        "source": "mlcommons/inference_results_v5.1",
+        "source_key": "mlperf-inference-v5.1",
+        "scenario": {
+            "model": "meta-llama/Llama-3.1-405B-Instruct",
+            "model_config": LLAMA_8B_CONFIG,
+            "precision": "fp4",
+            "gpu": "B200",
+            "gpu_count": 8,
+            "tp": None,
+            "engine": "trtllm",
+            "engine_version": "TensorRT 10.11, CUDA 12.9 (MLPerf Inference v5.1 closed)",
+            "input_tokens": None,
+            "output_tokens": 650,
+            "dataset": "mlperf-llama3.1-405b",
+            "load": {"kind": "max_throughput"},
+            "mlperf_benchmark": "llama3.1-405b",
+            "mlperf_scenario": "Offline",
+            "mlperf_submitter": "Supermicro",
+            **scenario,
+        },
+        "expected": {"output_tokens_per_s": 1000.0},
+    }
+
+
+@pytest.mark.parametrize("key", sorted(NVIDIA_HARNESS_CONFIGS))
+def test_every_configuration_names_its_file(key: tuple[str, str, str]) -> None:
+    config = NVIDIA_HARNESS_CONFIGS[key]
+    benchmark, scenario, gpu = key
+    assert CITED_COMMIT in config.source_url
+    assert config.source_url.endswith(f"/{scenario}/{benchmark.replace('.', '_')}.py")
+    assert ("/B200-SXM-180GBx8/" if gpu == "B200" else "/GB200-NVL72_") in config.source_url
+    assert config.batch > 0 and config.tokens > 0 and 0.0 < config.kv_fraction < 1.0
+    # v5.1 serves Llama 3.1 8B through trtllm-serve, the rest from TensorRT engines.
+    assert config.engines is (benchmark != "llama3.1-8b")
+
+
+def test_a_partner_system_runs_the_layout_nvidias_configuration_states() -> None:
+    case = parse_case(_case())
+    layout = nvidia_layout(case.scenario)
+    assert layout is not None
+    tp, pp, source = layout
+    # B200-SXM-180GBx8/Offline/llama3_1-405b.py: tensor_parallelism 2, pipeline_parallelism 2.
+    assert (tp, pp) == (2, 2) and source.endswith("/Offline/llama3_1-405b.py")
+    assert published_layout(case.scenario) == (2, 2)
+    scenario = scenario_from_case(case, InMemoryCatalog(gpus=[_b200()]))
+    assert (scenario.tp, scenario.pp, scenario.replicas) == (2, 2, 2)
+    # Its scheduler settings are not applied (docs/perf-validation.md, session 52).
+    assert published_engine_args(case.scenario) is None
+
+
+def test_a_stated_layout_is_kept() -> None:
+    assert published_layout(parse_case(_case(tp=8)).scenario) == (8, 1)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"gpu": "H200", "precision": "fp8"},
+        {"engine": "vllm"},
+        {"mlperf_benchmark": None, "mlperf_scenario": None},
+        {"mlperf_benchmark": "deepseek-r1", "mlperf_scenario": "Server"},
+    ],
+)
+def test_other_cases_get_no_published_layout(change: dict[str, Any]) -> None:
+    scenario = parse_case(_case(**change)).scenario
+    assert nvidia_layout(scenario) is None
+    assert published_layout(scenario) == (None, 1)
+
+
+def _b200() -> GpuSpec:
+    return h100(8000.0).model_copy(update={"name": "B200", "fp4_tflops": 9000.0})

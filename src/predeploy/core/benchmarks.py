@@ -277,7 +277,7 @@ def scenario_from_case(case: CalibrationCase | CaseScenario, catalog: Catalog) -
         kv_cache_dtype=kv_dtype,
         prompt_tokens=prompt,
         output_tokens=output,
-        load=_load(sc),
+        load=_dispatched_load(sc, _load(sc), replicas),
         served_over_api=not sc.dataset.startswith(IN_PROCESS_DATASET_PREFIX),
         vllm=vllm,
         expert_parallel=wide_ep,
@@ -286,6 +286,23 @@ def scenario_from_case(case: CalibrationCase | CaseScenario, catalog: Catalog) -
         ),
         harness=_harness(sc, gpu),
     )
+
+
+def _dispatched_load(sc: CaseScenario, load: LoadSpec, replicas: int) -> LoadSpec:
+    """An MLPerf TensorRT-LLM run's Poisson queries as each engine instance receives them.
+    NVIDIA's harness (``closed/NVIDIA/code/llmlib``, reused by the ``*_TRT`` partners) hands
+    LoadGen's queries to its ``R`` instances in turn (Offline, Interactive: ``round_robin``) or
+    to the one with the fewest pending (Server: ``load_balancing``), so an instance sees every
+    ``R``-th arrival: Erlang-``R`` gaps, CV ``1/√R`` (the least-loaded rule is smoother
+    still)."""
+    if (
+        load.kind != "poisson"
+        or replicas <= 1
+        or sc.engine != Engine.TRTLLM
+        or not sc.dataset.startswith(IN_PROCESS_DATASET_PREFIX)
+    ):
+        return load
+    return load.model_copy(update={"kind": "gamma", "cv": 1.0 / math.sqrt(replicas)})
 
 
 def _harness(sc: CaseScenario, gpu: GpuSpec) -> Harness:

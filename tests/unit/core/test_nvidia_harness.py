@@ -93,3 +93,33 @@ def test_other_cases_get_no_published_layout(change: dict[str, Any]) -> None:
 
 def _b200() -> GpuSpec:
     return h100(8000.0).model_copy(update={"name": "B200", "fp4_tflops": 9000.0})
+
+
+@pytest.mark.parametrize(("gpu_count", "cv"), [(8, 8**-0.5), (2, 2**-0.5), (1, 1.0)])
+def test_each_instance_sees_every_rth_query(gpu_count: int, cv: float) -> None:
+    # NVIDIA's harness hands LoadGen's Poisson queries to its R engine instances in turn (or
+    # to the least loaded): each sees Erlang-R gaps, CV 1/sqrt(R).
+    case = _case(
+        model="meta-llama/Llama-2-70b-chat-hf",
+        dataset="mlperf-llama2-70b",
+        gpu_count=gpu_count,
+        tp=1,
+        load={"kind": "request_rate", "value": 200.0, "arrival": "poisson"},
+        mlperf_benchmark="llama2-70b-99",
+        mlperf_scenario="Server",
+    )
+    scenario = scenario_from_case(parse_case(case), InMemoryCatalog(gpus=[_b200()]))
+    assert scenario.replicas == gpu_count and scenario.load.rate_rps == 200.0
+    assert scenario.load.kind == ("gamma" if gpu_count > 1 else "poisson")
+    assert scenario.load.cv == pytest.approx(cv)
+
+
+def test_other_engines_keep_their_poisson_arrivals() -> None:
+    case = _case(
+        engine="vllm",
+        dataset="mlperf-llama2-70b",
+        tp=1,
+        load={"kind": "request_rate", "value": 200.0, "arrival": "poisson"},
+    )
+    scenario = scenario_from_case(parse_case(case), InMemoryCatalog(gpus=[_b200()]))
+    assert (scenario.replicas, scenario.load.kind) == (8, "poisson")

@@ -185,7 +185,9 @@ def test_record_to_scenario_uses_dataset_knowledge_and_chooses_tp() -> None:
     assert sc.tp == 2 and sc.replicas == 4  # 70B fp8 on 80 GB: TP2 leaves the KV cache room
     assert sc.prompt_tokens.mean == pytest.approx(222.33, abs=0.01)  # 5,463,976 / 24,576
     assert sc.prompt_tokens.kind == "lognormal"
-    assert sc.load.kind == "poisson" and sc.load.rate_rps == 10.0
+    # NVIDIA's harness hands the queries to its 4 instances in turn: Erlang-4 gaps, CV 1/2.
+    assert sc.load.kind == "gamma" and sc.load.rate_rps == 10.0
+    assert sc.load.cv == pytest.approx(0.5)
     assert not sc.served_over_api  # MLPerf LoadGen runs in process
     assert sc.kv_cache_dtype.value == "fp8"  # TensorRT-LLM fp8 checkpoints
 

@@ -235,7 +235,7 @@ def scenario_from_case(case: CalibrationCase | CaseScenario, catalog: Catalog) -
     in_process = sc.dataset.startswith(IN_PROCESS_DATASET_PREFIX)
     if sc.kv_cache_dtype is None and in_process and precision in QUANTIZED_KV_PRECISIONS:
         kv_dtype = KvCacheDtype.FP8
-    tp, pp = published_layout(sc)
+    tp, pp, _ = published_layout(sc)
     if tp is None:
         per_node = max(min(gpu.gpus_per_node, sc.gpu_count) // pp, 1)
         tp = (

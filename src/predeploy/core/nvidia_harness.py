@@ -14,8 +14,8 @@ batch's decode tokens as well as the prompt chunks: chunked context), the capaci
 (``max_util``: admit while KV blocks are free, pause requests when the cache fills) and the
 KV-cache share.
 
-MLPerf results do not disclose their layout; :func:`nvidia_layout` gives a case the one its
-system's configuration states, which the smallest-fit rule of
+MLPerf results do not disclose their layout; a case gets the one its system's configuration
+states (:func:`~predeploy.core.published_harness.published_layout`), which the smallest-fit rule of
 :func:`~predeploy.core.benchmarks.scenario_from_case` does not always find (Llama 3.1 405B
 Offline runs two-way tensor by two-way pipeline parallel, not four-way tensor parallel). A
 partner's ``*_TRT`` system on the same GPU is read with NVIDIA's configuration, an assumption
@@ -121,11 +121,3 @@ def nvidia_harness_config(scenario: CaseScenario) -> NvidiaConfig | None:
         return None
     return NVIDIA_HARNESS_CONFIGS.get(harness_key(scenario))
 
-
-def nvidia_layout(scenario: CaseScenario) -> tuple[int, int, str] | None:
-    """``(tp, pp, source)``: the layout an MLPerf TensorRT-LLM case's system configuration
-    states, and where (``None``: none known)."""
-    config = nvidia_harness_config(scenario)
-    if config is None:
-        return None
-    return config.tp, config.pp, f"{NAME} {config.source_url}"

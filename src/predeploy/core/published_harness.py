@@ -10,13 +10,16 @@ one NVIDIA's configuration for its system states (:func:`published_layout`).
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from predeploy.core.cases import CaseScenario
 from predeploy.core.mlperf_harness import (
     HarnessConfig,
     amd_harness_config,
     redhat_harness_config,
 )
-from predeploy.core.nvidia_harness import nvidia_layout
+from predeploy.core.nvidia_harness import NAME as NVIDIA_CONFIG_NAME
+from predeploy.core.nvidia_harness import nvidia_harness_config
 from predeploy.core.types import Engine
 from predeploy.core.versions import minor_release
 
@@ -73,11 +76,20 @@ def published_engine_args(scenario: CaseScenario) -> str | None:
     return config.engine_args if config else None
 
 
-def published_layout(scenario: CaseScenario) -> tuple[int | None, int]:
-    """``(tp, pp)`` a case ran with: its own when it states its TP, else the layout its MLPerf
-    system's published configuration states (:func:`~predeploy.core.nvidia_harness.
-    nvidia_layout`), else ``tp`` ``None`` (the smallest fit decides)."""
-    layout = None if scenario.tp is not None else nvidia_layout(scenario)
-    if layout is None:
-        return scenario.tp, scenario.pp
-    return layout[0], layout[1]
+class Layout(NamedTuple):
+    """Tensor- and pipeline-parallel sizes of each engine instance (``tp`` ``None``: not known,
+    the smallest fit decides), and the published configuration they come from (``None``: the
+    case's own)."""
+
+    tp: int | None
+    pp: int
+    source: str | None = None
+
+
+def published_layout(scenario: CaseScenario) -> Layout:
+    """The layout a case ran with: its own when it states its TP, else the one NVIDIA's
+    configuration for its MLPerf system states (:mod:`~predeploy.core.nvidia_harness`)."""
+    config = None if scenario.tp is not None else nvidia_harness_config(scenario)
+    if config is None:
+        return Layout(scenario.tp, scenario.pp)
+    return Layout(config.tp, config.pp, f"{NVIDIA_CONFIG_NAME} {config.source_url}")

@@ -12,7 +12,7 @@ from tests.unit.core.test_perf_cases import LLAMA_8B_CONFIG
 from predeploy.core.benchmarks import scenario_from_case
 from predeploy.core.cases import parse_case
 from predeploy.core.catalog import InMemoryCatalog
-from predeploy.core.nvidia_harness import NVIDIA_HARNESS_CONFIGS, nvidia_layout
+from predeploy.core.nvidia_harness import NVIDIA_HARNESS_CONFIGS, nvidia_harness_config
 from predeploy.core.published_harness import published_engine_args, published_layout
 from predeploy.core.types import GpuSpec
 
@@ -60,12 +60,10 @@ def test_every_configuration_names_its_file(key: tuple[str, str, str]) -> None:
 
 def test_a_partner_system_runs_the_layout_nvidias_configuration_states() -> None:
     case = parse_case(_case())
-    layout = nvidia_layout(case.scenario)
-    assert layout is not None
-    tp, pp, source = layout
+    tp, pp, source = published_layout(case.scenario)
     # B200-SXM-180GBx8/Offline/llama3_1-405b.py: tensor_parallelism 2, pipeline_parallelism 2.
-    assert (tp, pp) == (2, 2) and source.endswith("/Offline/llama3_1-405b.py")
-    assert published_layout(case.scenario) == (2, 2)
+    assert (tp, pp) == (2, 2) and source is not None
+    assert source.endswith("/Offline/llama3_1-405b.py")
     scenario = scenario_from_case(case, InMemoryCatalog(gpus=[_b200()]))
     assert (scenario.tp, scenario.pp, scenario.replicas) == (2, 2, 2)
     # Its scheduler settings are not applied (docs/perf-validation.md, session 52).
@@ -73,7 +71,7 @@ def test_a_partner_system_runs_the_layout_nvidias_configuration_states() -> None
 
 
 def test_a_stated_layout_is_kept() -> None:
-    assert published_layout(parse_case(_case(tp=8)).scenario) == (8, 1)
+    assert published_layout(parse_case(_case(tp=8)).scenario) == (8, 1, None)
 
 
 @pytest.mark.parametrize(
@@ -87,8 +85,8 @@ def test_a_stated_layout_is_kept() -> None:
 )
 def test_other_cases_get_no_published_layout(change: dict[str, Any]) -> None:
     scenario = parse_case(_case(**change)).scenario
-    assert nvidia_layout(scenario) is None
-    assert published_layout(scenario) == (None, 1)
+    assert nvidia_harness_config(scenario) is None
+    assert published_layout(scenario) == (None, 1, None)
 
 
 def _b200() -> GpuSpec:

@@ -21,8 +21,7 @@ from pydantic import ValidationError
 
 from predeploy.core.cases import parse_case
 from predeploy.core.errors import InputError, describe_validation_error
-from predeploy.core.nvidia_harness import nvidia_layout
-from predeploy.core.published_harness import published_harness_config
+from predeploy.core.published_harness import published_harness_config, published_layout
 from predeploy.core.types import BenchmarkRecord, FactKind, Provenance
 from predeploy.kb.importers.problems import ImportFileError
 
@@ -75,11 +74,9 @@ def record_from_case(obj: dict[str, Any], file: str, line: int) -> BenchmarkReco
     if harness is not None:
         engine_args = harness.engine_args
         notes.append(f"engine_args: {harness.name} {harness.source_url}")
-    tp, pp = scenario.tp, scenario.pp
-    layout = None if tp is not None else nvidia_layout(scenario)
-    if layout is not None:
-        tp, pp, source = layout
-        notes.append(f"tp/pp: {tp}/{pp} as {source} states")
+    tp, pp, layout_source = published_layout(scenario)
+    if layout_source is not None:
+        notes.append(f"tp/pp: {tp}/{pp} as {layout_source} states")
     values = {
         "id": case.id,
         "model": scenario.model,

@@ -25,7 +25,11 @@ held-out scores got worse (docs/perf-validation.md, session 52). The latency sce
 budgets (Llama 2 70B Interactive on a B200: 768 tokens) gave their TTFTs the measured spread,
 but the model's B200 capacity is a few per cent short of the measured, so at ``max_util`` the
 Server runs it serves at capacity grow to the batch limit, and Llama 3.1 405B's 9,400-token
-prompts queue at a 1,536-2,048-token budget as its measured TTFTs do not.
+prompts queue at a 1,536-2,048-token budget as its measured TTFTs do not. Nor is the C++
+executor's missing overlap step: these runs keep the engine's default one, because without it
+their predicted TTFTs fall 0.4-0.8 of a decode step short of the measured (some delay between
+LoadGen and the engine the model does not represent) and the refit slowed their steps instead
+(docs/perf-validation.md, session 53).
 
 Transcribed: v5.1's own files for the systems and benchmarks the public MLPerf cases hold, all
 on NVIDIA's Blackwell systems (8× B200: Llama 2 70B, Llama 3.1 8B and 405B; 4× GB200: Llama 2

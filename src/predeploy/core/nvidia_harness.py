@@ -57,65 +57,61 @@ NAME = "NVIDIA's MLPerf Inference v5.1 configuration"
 
 class NvidiaConfig(NamedTuple):
     """One configuration file's layout (``tensor_parallelism``, ``pipeline_parallelism``) and
-    runtime settings (``gpu_batch_size``, the runtime's ``max_num_tokens`` and
-    ``kvcache_free_gpu_mem_frac``; ``engines``: TensorRT engines on the C++ executor, else
-    ``trtllm-serve`` on the PyTorch backend), and its address."""
+    runtime settings (``gpu_batch_size`` in sequences, the runtime's ``max_num_tokens`` per step
+    and ``kvcache_free_gpu_mem_frac``, a share of the memory the weights leave; ``engines``:
+    TensorRT engines on the C++ executor, else ``trtllm-serve`` on the PyTorch backend), and its
+    address."""
 
     source_url: str
-    batch: int
-    tokens: int
+    max_batch_seqs: int
+    max_step_tokens: int
     kv_fraction: float
     tp: int = 1
     pp: int = 1
     engines: bool = True
 
 
-_B200 = f"{_V51}/B200-SXM-180GBx8"
-_GB200 = f"{_V51}/GB200-NVL72_GB200-186GB_aarch64x4"
+#: Each system's directory under :data:`_V51`.
+_SYSTEM_DIRS = {"B200": "B200-SXM-180GBx8", "GB200": "GB200-NVL72_GB200-186GB_aarch64x4"}
+
+
+def _config(
+    benchmark: str,
+    scenario: str,
+    gpu: str,
+    max_batch_seqs: int,
+    max_step_tokens: int,
+    kv_fraction: float,
+    tp: int = 1,
+    pp: int = 1,
+    engines: bool = True,
+) -> tuple[tuple[str, str, str], NvidiaConfig]:
+    """A table entry: its key and the configuration, addressed by the file its key names
+    (``<system>/<scenario>/<benchmark with _ for .>.py``)."""
+    url = f"{_V51}/{_SYSTEM_DIRS[gpu]}/{scenario}/{benchmark.replace('.', '_')}.py"
+    config = NvidiaConfig(url, max_batch_seqs, max_step_tokens, kv_fraction, tp, pp, engines)
+    return (benchmark, scenario, gpu), config
+
 
 #: (benchmark without its accuracy suffix, MLPerf scenario, GPU) → the configuration, as the
 #: file named states it (0.99 accuracy target; the 0.999 one's settings are the same).
-NVIDIA_HARNESS_CONFIGS: dict[tuple[str, str, str], NvidiaConfig] = {
-    ("llama2-70b", "Offline", "B200"): NvidiaConfig(
-        f"{_B200}/Offline/llama2-70b.py", 2048, 3584, 0.95
-    ),
-    ("llama2-70b", "Server", "B200"): NvidiaConfig(
-        f"{_B200}/Server/llama2-70b.py", 2048, 3584, 0.95
-    ),
-    ("llama2-70b", "Interactive", "B200"): NvidiaConfig(
-        f"{_B200}/Interactive/llama2-70b.py", 768, 768, 0.95
-    ),
-    ("llama3.1-405b", "Offline", "B200"): NvidiaConfig(
-        f"{_B200}/Offline/llama3_1-405b.py", 128, 1536, 0.95, tp=2, pp=2
-    ),
-    ("llama3.1-405b", "Server", "B200"): NvidiaConfig(
-        f"{_B200}/Server/llama3_1-405b.py", 256, 2048, 0.95, tp=4
-    ),
-    ("llama3.1-405b", "Interactive", "B200"): NvidiaConfig(
-        f"{_B200}/Interactive/llama3_1-405b.py", 256, 1536, 0.95, tp=4
-    ),
-    ("llama3.1-8b", "Offline", "B200"): NvidiaConfig(
-        f"{_B200}/Offline/llama3_1-8b.py", 6000, 12000, 0.9, engines=False
-    ),
-    ("llama3.1-8b", "Server", "B200"): NvidiaConfig(
-        f"{_B200}/Server/llama3_1-8b.py", 6000, 12000, 0.9, engines=False
-    ),
-    ("llama3.1-8b", "Interactive", "B200"): NvidiaConfig(
-        f"{_B200}/Interactive/llama3_1-8b.py", 6000, 12000, 0.9, engines=False
-    ),
-    ("llama2-70b", "Offline", "GB200"): NvidiaConfig(
-        f"{_GB200}/Offline/llama2-70b.py", 2048, 3584, 0.95
-    ),
-    ("llama2-70b", "Server", "GB200"): NvidiaConfig(
-        f"{_GB200}/Server/llama2-70b.py", 2048, 3584, 0.95
-    ),
-    ("llama3.1-405b", "Offline", "GB200"): NvidiaConfig(
-        f"{_GB200}/Offline/llama3_1-405b.py", 2048, 1536, 0.95, tp=2, pp=2
-    ),
-    ("llama3.1-405b", "Server", "GB200"): NvidiaConfig(
-        f"{_GB200}/Server/llama3_1-405b.py", 256, 2048, 0.95, tp=4
-    ),
-}
+NVIDIA_HARNESS_CONFIGS: dict[tuple[str, str, str], NvidiaConfig] = dict(
+    [
+        _config("llama2-70b", "Offline", "B200", 2048, 3584, 0.95),
+        _config("llama2-70b", "Server", "B200", 2048, 3584, 0.95),
+        _config("llama2-70b", "Interactive", "B200", 768, 768, 0.95),
+        _config("llama3.1-405b", "Offline", "B200", 128, 1536, 0.95, tp=2, pp=2),
+        _config("llama3.1-405b", "Server", "B200", 256, 2048, 0.95, tp=4),
+        _config("llama3.1-405b", "Interactive", "B200", 256, 1536, 0.95, tp=4),
+        _config("llama3.1-8b", "Offline", "B200", 6000, 12000, 0.9, engines=False),
+        _config("llama3.1-8b", "Server", "B200", 6000, 12000, 0.9, engines=False),
+        _config("llama3.1-8b", "Interactive", "B200", 6000, 12000, 0.9, engines=False),
+        _config("llama2-70b", "Offline", "GB200", 2048, 3584, 0.95),
+        _config("llama2-70b", "Server", "GB200", 2048, 3584, 0.95),
+        _config("llama3.1-405b", "Offline", "GB200", 2048, 1536, 0.95, tp=2, pp=2),
+        _config("llama3.1-405b", "Server", "GB200", 256, 2048, 0.95, tp=4),
+    ]
+)
 
 
 def nvidia_harness_config(scenario: CaseScenario) -> NvidiaConfig | None:
@@ -124,4 +120,3 @@ def nvidia_harness_config(scenario: CaseScenario) -> NvidiaConfig | None:
     if scenario.engine != Engine.TRTLLM or not scenario.mlperf_benchmark:
         return None
     return NVIDIA_HARNESS_CONFIGS.get(harness_key(scenario))
-

@@ -53,7 +53,8 @@ def test_every_configuration_names_its_file(key: tuple[str, str, str]) -> None:
     assert CITED_COMMIT in config.source_url
     assert config.source_url.endswith(f"/{scenario}/{benchmark.replace('.', '_')}.py")
     assert ("/B200-SXM-180GBx8/" if gpu == "B200" else "/GB200-NVL72_") in config.source_url
-    assert config.batch > 0 and config.tokens > 0 and 0.0 < config.kv_fraction < 1.0
+    assert config.max_batch_seqs > 0 and config.max_step_tokens > 0
+    assert 0.0 < config.kv_fraction < 1.0
     # v5.1 serves Llama 3.1 8B through trtllm-serve, the rest from TensorRT engines.
     assert config.engines is (benchmark != "llama3.1-8b")
 

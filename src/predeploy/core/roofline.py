@@ -69,7 +69,7 @@ LINK_LATENCY_FACTOR: dict[str, float] = {
 #: third-generation NVSwitch with Hopper and later, within one NVLink domain; NCCL uses it for
 #: all-reduce by default where supported: NVIDIA/nccl#1031, #1286). H200-NVL's bridges and
 #: GH200 have no NVSwitch; A100's second-generation NVSwitch cannot reduce.
-SWITCH_REDUCTION_GPUS = frozenset({"H100-SXM", "H200", "B200", "GB200", "B300"})
+SWITCH_REDUCTION_GPUS = frozenset({"H100-SXM", "H200", "B200", "GB200", "B300", "GB300"})
 
 #: All-reduce bus bandwidth of NVLink SHARP over the ring's, by GPU count, measured with
 #: nccl-tests on 8x H100 SXM (NVIDIA/nccl#1455, 2-4 GB messages): the ring reaches 365-370 GB/s

@@ -13,7 +13,7 @@ import pytest
 
 from predeploy.core.catalog import InMemoryCatalog
 from predeploy.core.names import name_key
-from predeploy.core.roofline import VENDOR_SUSTAINED_MATMUL_SHARE
+from predeploy.core.roofline import VENDOR_SUSTAINED_MATMUL_SHARE, switch_reduction_gain
 from predeploy.core.types import FactKind, Precision, UseCase
 from predeploy.kb.seed_files import (
     BENCHMARKS_DIR,
@@ -253,6 +253,21 @@ def test_b300_spec_and_estimated_price(catalog: InMemoryCatalog) -> None:
     assert quotes and all(q.provenance.kind is FactKind.ESTIMATED for q in quotes)
 
 
+def test_mi355x_rates_follow_their_derivation_and_gb300_has_no_int8(
+    catalog: InMemoryCatalog,
+) -> None:
+    # 256 CUs x 8,192 dense FP8 FLOPs per CU per clock x 2.4 GHz (gpus.yaml provenance).
+    gpu = catalog.gpu("MI355X")
+    assert gpu.fp8_tflops == pytest.approx(256 * 8192 * 2.4 / 1e3, abs=0.1)
+    assert gpu.bf16_tflops == pytest.approx(gpu.fp8_tflops / 2, abs=0.1)
+    assert (gpu.memory_gb, gpu.memory_bandwidth_gb_s) == (288, 8000)
+    assert gpu.serves(Precision.FP4) and gpu.sustained_matmul_share is None
+    gb300 = catalog.gpu("GB300")
+    assert (gb300.memory_gb, gb300.fp4_tflops, gb300.gpus_per_node) == (279, 15000, 4)
+    assert not gb300.serves(Precision.INT8)
+    assert switch_reduction_gain(gb300, 8) > 1.0  # NVLink SHARP, as GB200 and B300
+
+
 def test_rtx_4090_records_fp32_accumulate_rates(catalog: InMemoryCatalog) -> None:
     gpu = catalog.gpu("rtx 4090")
     assert (gpu.memory_gb, gpu.memory_bandwidth_gb_s) == (24, 1008)
@@ -292,13 +307,13 @@ def test_v100_and_t4_serve_bf16_checkpoints_as_fp16(catalog: InMemoryCatalog) ->
     assert t4.serves(Precision.INT8) and not v100.serves(Precision.INT8)  # Turing has W8A8
 
 
-def test_no_fp8_on_ampere_and_fp4_on_blackwell(catalog: InMemoryCatalog) -> None:
+def test_no_fp8_on_ampere_and_fp4_on_blackwell_and_cdna4(catalog: InMemoryCatalog) -> None:
     for gpu in catalog.gpus():
         if gpu.architecture == "ampere":
             assert Precision.FP8 not in gpu.supported_precisions
             assert gpu.fp8_tflops is None
-        if Precision.FP4 in gpu.supported_precisions:
-            assert gpu.architecture == "blackwell" and gpu.fp4_tflops
+        if Precision.FP4 in gpu.supported_precisions:  # NVFP4/MXFP4 tensor cores
+            assert gpu.architecture in ("blackwell", "cdna4") and gpu.fp4_tflops
     assert catalog.gpu("A100").serves(Precision.FP8)  # weight-only (FP8 Marlin)
 
 
@@ -338,7 +353,8 @@ def test_model_aliases(catalog: InMemoryCatalog, typed: str, model_id: str) -> N
      ("NVIDIA RTX A6000", "RTX-A6000"), ("rtx 6000 ada", "RTX-6000-Ada"),
      ("NVIDIA RTX 6000 Ada Generation", "RTX-6000-Ada"), ("rtx pro 6000", "RTX-PRO-6000"),
      ("t4", "T4"), ("Tesla T4", "T4"), ("v100", "V100"), ("Tesla V100-SXM2-32GB", "V100-32GB"),
-     ("a10", "A10"), ("NVIDIA A10G", "A10G")],
+     ("a10", "A10"), ("NVIDIA A10G", "A10G"), ("gb300 nvl72", "GB300"),
+     ("Instinct MI355X", "MI355X")],
 )
 def test_gpu_aliases(catalog: InMemoryCatalog, typed: str, name: str) -> None:
     assert catalog.gpu(typed).name == name

@@ -127,6 +127,8 @@ def test_predict_states_the_scheduler_it_assumed() -> None:
     assert trtllm.exit_code == 0, trtllm.output
     scheduler = json.loads(trtllm.output)["scheduler"]
     assert scheduler["overlap_scheduling"] is True and scheduler["reserve_full_context"] is True
+    written = RUNNER.invoke(app, [*args, "--qps", "2", "--engine", "TensorRT-LLM", "--json"])
+    assert json.loads(written.output)["scheduler"] == scheduler  # the same engine
     shown = RUNNER.invoke(app, [*args, "--qps", "2", "--engine", "sglang"])
     text = " ".join(shown.output.split())  # the console wraps long lines
     assert "scheduler: up to 2,048 sequences" in text

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 
 from predeploy.core.errors import InputError, describe_validation_error
 from predeploy.core.hf_config import architecture_from_hf_config
@@ -21,6 +21,7 @@ from predeploy.core.types import (
     LoadDescription,
     ModelArchitecture,
     Precision,
+    engine_name,
 )
 from predeploy.core.types.facts import AttentionType
 
@@ -64,6 +65,12 @@ class CaseScenario(FrozenModel):
     harness: Harness = Harness.DEFAULT
 
     model_config = FrozenModel.model_config | {"populate_by_name": True}
+
+    @field_validator("engine", mode="before")
+    @classmethod
+    def _engine_spelling(cls, value: Any) -> Any:
+        """The engine as its name is commonly written ("vLLM", "TensorRT-LLM", "llama-cpp")."""
+        return engine_name(value) if isinstance(value, str) else value
 
     @property
     def architecture(self) -> ModelArchitecture | None:

@@ -39,15 +39,44 @@ def _suggest(name: str, spellings: Mapping[str, str], limit: int = 3) -> list[st
     return list(dict.fromkeys(by_lower[h] for h in hits))[:limit]
 
 
-def resolve_gpu(name: str, gpus: Sequence[GpuSpec]) -> GpuSpec:
-    """The accelerator a user means by ``name`` (canonical name, label or alias)."""
-    key = name_key(name)
+#: Words of a datasheet or system label that do not tell accelerators apart (form factor,
+#: memory technology, system brand) and parenthesized remarks: "H200 SXM 141GB",
+#: "NVIDIA H100 80GB HBM3", "B200 180GB (DGX B200)" name catalogue GPUs once they are dropped.
+_SPEC_WORDS = re.compile(r"\([^)]*\)|\b(sxm\d?|oam|hbm\d?e?|module|accelerator|dgx|hgx)\b")
+#: A stated memory size ("141GB", "80 GB", "94G").
+_MEMORY_SIZE = re.compile(r"\b(\d{2,3})\s*g(?:b|ib)?\b")
+#: How far a stated memory size may be from a catalogue GPU's (vendors round: 141 vs 144 GB).
+MEMORY_MATCH_TOLERANCE = 0.1
+
+
+def _gpu_keys(gpu: GpuSpec) -> set[str]:
+    return {name_key(gpu.name), name_key(gpu.label), *(name_key(a) for a in gpu.aliases)}
+
+
+def _exact_gpu(key: str, gpus: Sequence[GpuSpec]) -> GpuSpec | None:
     # Exact key first ("L40S" is a GPU, not the plural of "L40"), then the plural-stripped one.
     for candidate in dict.fromkeys((key, _plural_stripped(key))):
         for gpu in gpus:
-            keys = {name_key(gpu.name), name_key(gpu.label), *(name_key(a) for a in gpu.aliases)}
-            if candidate in keys:
+            if candidate in _gpu_keys(gpu):
                 return gpu
+    return None
+
+
+def resolve_gpu(name: str, gpus: Sequence[GpuSpec]) -> GpuSpec:
+    """The accelerator a user means by ``name`` (canonical name, label or alias; also a
+    datasheet label whose form-factor, memory-technology and system words the aliases lack,
+    and a family name with a memory size that singles one out: "RTX 6000 Ada 48GB")."""
+    found = _exact_gpu(name_key(name), gpus)
+    spec = _SPEC_WORDS.sub(" ", name.lower())
+    found = found or _exact_gpu(name_key(spec), gpus)
+    size = _MEMORY_SIZE.search(spec)
+    if found is None and size:
+        family = _exact_gpu(name_key(_MEMORY_SIZE.sub(" ", spec)), gpus)
+        stated_gb = float(size.group(1))
+        if family and abs(family.memory_gb - stated_gb) <= MEMORY_MATCH_TOLERANCE * stated_gb:
+            found = family
+    if found is not None:
+        return found
     spellings = {s: g.name for g in gpus for s in (g.name, g.label, *g.aliases)}
     raise UnknownNameError("GPU", name, _suggest(name, spellings))
 

@@ -54,6 +54,7 @@ from predeploy.core.types import (
     Precision,
     ServingScenario,
     TokenDistribution,
+    engine_name,
 )
 from predeploy.core.types.accuracy import PerfAccuracy
 from predeploy.core.types.traffic import MAX_TOKENS_PER_REQUEST
@@ -299,7 +300,7 @@ def scenario_from_request(
         raise InputError("a burst's size is its number of prompts: give burst, not num_prompts")
     model_id, arch, native = _model(catalog, model, model_config)
     spec = catalog.gpu(gpu)
-    eng = _choice(Engine, engine, "engine") or Engine.VLLM
+    eng = _choice(Engine, engine_name(engine) if engine else None, "engine") or Engine.VLLM
     stated = parse_engine_args(engine_args) if engine_args else None
     ranks = expert_sharing_ranks(eng, arch, stated)
     tp *= ranks

@@ -35,6 +35,17 @@ def test_resolve_gpu_aliases_plurals_and_s_suffix() -> None:
     assert resolve_gpu("L40S", GPUS).name == "L40S"  # not the plural of "L40"
 
 
+def test_datasheet_labels_resolve_without_their_form_factor_and_memory_words() -> None:
+    gpus = (*GPUS, _gpu("H100-NVL", ("h100 nvl",)).model_copy(update={"memory_gb": 94}))
+    assert resolve_gpu("H100 SXM5 80GB HBM3", gpus).name == "H100-SXM"
+    assert resolve_gpu("NVIDIA H100 (HGX, 8 GPUs)", gpus).name == "H100-SXM"
+    # A family with a memory size picks the GPU of that size; another size names none.
+    assert resolve_gpu("H100 NVL 94GB", gpus).name == "H100-NVL"
+    assert resolve_gpu("L40S 80 GB", gpus).name == "L40S"  # every fixture GPU has 80 GB
+    with pytest.raises(UnknownNameError):
+        resolve_gpu("H100 40GB", gpus)
+
+
 def test_suggestions_name_canonical_gpus_not_aliases() -> None:
     with pytest.raises(UnknownNameError) as err:
         resolve_gpu("H10", GPUS)

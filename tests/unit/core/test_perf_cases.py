@@ -150,6 +150,19 @@ def test_parse_case_and_errors() -> None:
         parse_case({"id": "z", "scenario": {"model": "m"}})
 
 
+@pytest.mark.parametrize(
+    ("written", "engine"),
+    [("vLLM", "vllm"), ("SGLang", "sglang"), ("TensorRT-LLM", "trtllm"), ("tensorrt_llm", "trtllm"),
+     ("TRT-LLM", "trtllm"), ("llama-cpp", "llama.cpp"), (" Other ", "other")],
+)
+def test_engine_names_are_read_as_commonly_written(written: str, engine: str) -> None:
+    scenario = {"model": "m/m", "gpu": "H100-SXM", "gpu_count": 1, "engine": written,
+                "load": {"kind": "static_batch", "value": 1}}
+    assert parse_case({"id": "x", "scenario": scenario}).scenario.engine.value == engine
+    with pytest.raises(InputError, match=r"scenario\.engine"):
+        parse_case({"id": "y", "scenario": scenario | {"engine": "tgi"}})
+
+
 def test_every_shared_case_parses(shared_dir: Path) -> None:
     path = shared_dir / "calibration" / "perf_cases.jsonl"
     cases = [parse_case(json.loads(line)) for line in path.read_text().splitlines() if line]

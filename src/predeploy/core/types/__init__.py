@@ -13,6 +13,7 @@ from predeploy.core.types.base import (
     Priority,
     Provenance,
     UseCase,
+    engine_name,
 )
 from predeploy.core.types.facts import (
     BenchmarkRecord,
@@ -154,4 +155,5 @@ __all__ = [
     "TrafficProfile",
     "UseCase",
     "VllmSettings",
+    "engine_name",
 ]

@@ -134,6 +134,24 @@ class Engine(StrEnum):
     OTHER = "other"
 
 
+#: Other spellings of the engine names (lowercase, "_" read as "-").
+ENGINE_SPELLINGS: dict[str, Engine] = {
+    "tensorrt-llm": Engine.TRTLLM,
+    "tensorrtllm": Engine.TRTLLM,
+    "trt-llm": Engine.TRTLLM,
+    "llamacpp": Engine.LLAMA_CPP,
+    "llama-cpp": Engine.LLAMA_CPP,
+}
+
+
+def engine_name(written: str) -> str:
+    """An engine's name as :class:`Engine` spells it, from the ways it is commonly written
+    ("vLLM", "TensorRT-LLM", "llama-cpp"); anything else lowercased and stripped."""
+    key = written.strip().lower()
+    spelled = ENGINE_SPELLINGS.get(key.replace("_", "-"))
+    return spelled.value if spelled else key
+
+
 class Harness(StrEnum):
     """The measurement set-up around the engine (HTTP server, tokenizer, benchmark client, a
     harness's own scheduling). Some set-ups add several times the default's time per request

@@ -331,10 +331,13 @@ def predict_command(
             return
         if mode not in ("analytic", "simulate"):
             fail(f"unknown mode {mode!r}; valid: analytic, simulate")
-        cases, errors = perf_service.predict_file(
+        cases, errors, warned = perf_service.predict_file(
             input, output, mode="simulate" if mode == "simulate" else "analytic"
         )
-        err_console.print(f"wrote {cases} predictions to {output} ({errors} with an error)")
+        ignored = f", {warned} with ignored fields (see 'warnings')" if warned else ""
+        err_console.print(
+            f"wrote {cases} predictions to {output} ({errors} with an error{ignored})"
+        )
         return
     if (model is None and model_config is None) or gpu is None:
         fail("give --input/--output, or --model (or --model-config) and --gpu for one scenario")

@@ -90,6 +90,9 @@ class CalibrationCase(FrozenModel):
     notes: tuple[str, ...] = ()
     constraints: dict[str, Any] | None = None
     conversions: dict[str, str] | None = None
+    #: Scenario keys the case format does not define, left out when read ("scenario.x",
+    #: "scenario.load.y"): a newer writer's additions, or a misspelt optional field.
+    ignored_fields: tuple[str, ...] = ()
 
     def scored(self) -> ScoredCase:
         """The case as the calibration scorer reads it."""
@@ -163,8 +166,30 @@ def architecture_from_model_config(config: dict[str, Any]) -> ModelArchitecture:
         raise InputError(describe_validation_error(exc, "model_config")) from None
 
 
+def _field_names(model: type[FrozenModel]) -> frozenset[str]:
+    return frozenset(f.alias or name for name, f in model.model_fields.items())
+
+
+_SCENARIO_FIELDS = _field_names(CaseScenario)
+_LOAD_FIELDS = _field_names(LoadDescription)
+
+
+def _without_unknown_fields(scenario: dict[str, Any]) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """``scenario`` without the keys the case format does not define (in it and in its
+    ``load``), and their names."""
+    ignored = [f"scenario.{k}" for k in scenario if k not in _SCENARIO_FIELDS]
+    kept = {k: v for k, v in scenario.items() if k in _SCENARIO_FIELDS}
+    load = kept.get("load")
+    if isinstance(load, dict):
+        ignored += [f"scenario.load.{k}" for k in load if k not in _LOAD_FIELDS]
+        kept["load"] = {k: v for k, v in load.items() if k in _LOAD_FIELDS}
+    return kept, tuple(ignored)
+
+
 def parse_case(obj: dict[str, Any]) -> CalibrationCase:
-    """A calibration case from its JSON object; one clear :class:`InputError` when invalid."""
+    """A calibration case from its JSON object; one clear :class:`InputError` when invalid.
+    Scenario keys the format does not define are left out and named in
+    :attr:`CalibrationCase.ignored_fields` (a file from a newer writer still predicts)."""
     if not isinstance(obj, dict):
         raise InputError("a case must be a JSON object")
     case_id = obj.get("id")
@@ -172,7 +197,7 @@ def parse_case(obj: dict[str, Any]) -> CalibrationCase:
     scenario = obj.get("scenario")
     if not isinstance(scenario, dict):
         raise InputError(f"{where}: 'scenario' is missing or not an object")
-    scenario = dict(scenario)
+    scenario, ignored = _without_unknown_fields(scenario)
     config = scenario.get("model_config")
     if isinstance(config, dict):
         try:
@@ -181,6 +206,7 @@ def parse_case(obj: dict[str, Any]) -> CalibrationCase:
             raise InputError(f"{where}: scenario.{exc}") from None
     data = {k: obj[k] for k in CalibrationCase.model_fields if k in obj}
     data["scenario"] = scenario
+    data["ignored_fields"] = ignored
     if "expected" in data and isinstance(data["expected"], dict):
         data["expected"] = {k: v for k, v in data["expected"].items() if isinstance(v, int | float)}
     if isinstance(data.get("notes"), list):

@@ -120,6 +120,7 @@ def predict_cases(
     seed)."""
     results: list[dict[str, Any] | None] = [None] * len(objects)
     ready: list[tuple[int, str, ServingScenario, CaseScenario]] = []
+    ignored: dict[int, tuple[str, ...]] = {}
     for i, obj in enumerate(objects):
         case_id = obj.get("id") if isinstance(obj, dict) else None
         try:
@@ -127,6 +128,7 @@ def predict_cases(
                 raise InputError("line is not valid JSON")
             case = parse_case({k: obj[k] for k in ("id", "scenario") if k in obj})
             ready.append((i, case.id, scenario_from_case(case, catalog), case.scenario))
+            ignored[i] = case.ignored_fields
         except PredeployError as exc:
             results[i] = {"id": case_id, "metrics": {}, "fits": None, "error": str(exc)}
     predictions = predict_many([r[2] for r in ready], params)
@@ -154,6 +156,8 @@ def predict_cases(
             row["error"] = prediction.memory.reason
         if i in notes:
             row["error"] = "; ".join(filter(None, (row.get("error"), notes[i])))
+        if ignored.get(i):
+            row["warnings"] = [f"{n} ignored: not a field of the case format" for n in ignored[i]]
         results[i] = row
     return [r for r in results if r is not None]
 
@@ -184,10 +188,11 @@ def predict_file(
     catalog: Catalog | None = None,
     params: ParameterSet | None = None,
     mode: PredictMode = "analytic",
-) -> tuple[int, int]:
+) -> tuple[int, int, int]:
     """Predict every case of ``input_path`` into ``output_path`` (written atomically).
 
-    Returns ``(cases, errors)``.
+    Returns ``(cases, errors, warned)``: predictions written, those with an error, and those
+    whose case had fields the format does not define (ignored, named in ``warnings``).
     """
     objects = read_jsonl_objects(Path(input_path))
     results = predict_cases(
@@ -201,7 +206,8 @@ def predict_file(
         tmp.replace(target)
     except OSError as exc:
         raise InputError(f"cannot write {target}: {exc.strerror}") from None
-    return len(results), sum(1 for r in results if r.get("error"))
+    errors = sum(1 for r in results if r.get("error"))
+    return len(results), errors, sum(1 for r in results if r.get("warnings"))
 
 
 def predict_one(

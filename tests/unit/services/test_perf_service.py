@@ -108,9 +108,26 @@ def test_predict_file_is_deterministic_and_ignores_expected(tmp_path: Path) -> N
     outs = []
     for i, path in enumerate((src, src, stripped)):
         target = tmp_path / f"out{i}.jsonl"
-        assert predict_file(path, target, catalog=CATALOG, params=ParameterSet()) == (2, 0)
+        assert predict_file(path, target, catalog=CATALOG, params=ParameterSet()) == (2, 0, 0)
         outs.append(target.read_text())
     assert outs[0] == outs[1] == outs[2]
+
+
+def test_fields_the_case_format_lacks_are_ignored_and_named(tmp_path: Path) -> None:
+    cases = [
+        case("a", {"kind": "request_rate", "value": 3.0, "cv": 2.0}),
+        case("b", {"kind": "burst", "num_prompts": 50}),
+    ]
+    cases[0]["scenario"]["duration_s"] = 120
+    src, target = tmp_path / "cases.jsonl", tmp_path / "out.jsonl"
+    src.write_text("".join(json.dumps(c) + "\n" for c in cases))
+    assert predict_file(src, target, catalog=CATALOG, params=ParameterSet()) == (2, 0, 1)
+    first, second = (json.loads(line) for line in target.read_text().splitlines())
+    assert first["metrics"] and first["warnings"] == [
+        "scenario.duration_s ignored: not a field of the case format",
+        "scenario.load.cv ignored: not a field of the case format",
+    ]
+    assert "warnings" not in second
 
 
 def test_missing_input_file_is_a_clear_error(tmp_path: Path) -> None:
@@ -129,7 +146,8 @@ def test_contract_on_shared_cases(shared_dir: Path, tmp_path: Path) -> None:
     src = tmp_path / "cases.jsonl"
     src.write_text("\n".join(sample) + "\n")
     out = tmp_path / "preds.jsonl"
-    cases, _errors = predict_file(src, out)
+    cases, _errors, warned = predict_file(src, out)
+    assert warned == 0  # every field of the shared cases is one the format defines
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert cases == len(sample) == len(rows)
     assert [r["id"] for r in rows] == [json.loads(line)["id"] for line in sample]

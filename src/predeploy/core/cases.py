@@ -186,10 +186,11 @@ def _without_unknown_fields(scenario: dict[str, Any]) -> tuple[dict[str, Any], t
     return kept, tuple(ignored)
 
 
-def parse_case(obj: dict[str, Any]) -> CalibrationCase:
+def parse_case(obj: dict[str, Any], *, ignore_unknown: bool = False) -> CalibrationCase:
     """A calibration case from its JSON object; one clear :class:`InputError` when invalid.
-    Scenario keys the format does not define are left out and named in
-    :attr:`CalibrationCase.ignored_fields` (a file from a newer writer still predicts)."""
+    A scenario key the format does not define is an error, or with ``ignore_unknown`` left
+    out and named in :attr:`CalibrationCase.ignored_fields` (prediction: a file from a newer
+    writer still predicts; an import into the knowledge base stays strict)."""
     if not isinstance(obj, dict):
         raise InputError("a case must be a JSON object")
     case_id = obj.get("id")
@@ -197,7 +198,8 @@ def parse_case(obj: dict[str, Any]) -> CalibrationCase:
     scenario = obj.get("scenario")
     if not isinstance(scenario, dict):
         raise InputError(f"{where}: 'scenario' is missing or not an object")
-    scenario, ignored = _without_unknown_fields(scenario)
+    scenario, ignored = _without_unknown_fields(scenario) if ignore_unknown else (scenario, ())
+    scenario = dict(scenario)
     config = scenario.get("model_config")
     if isinstance(config, dict):
         try:

@@ -126,7 +126,9 @@ def predict_cases(
         try:
             if obj is None:
                 raise InputError("line is not valid JSON")
-            case = parse_case({k: obj[k] for k in ("id", "scenario") if k in obj})
+            case = parse_case(
+                {k: obj[k] for k in ("id", "scenario") if k in obj}, ignore_unknown=True
+            )
             ready.append((i, case.id, scenario_from_case(case, catalog), case.scenario))
             ignored[i] = case.ignored_fields
         except PredeployError as exc:

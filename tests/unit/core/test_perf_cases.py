@@ -150,6 +150,16 @@ def test_parse_case_and_errors() -> None:
         parse_case({"id": "z", "scenario": {"model": "m"}})
 
 
+def test_unknown_scenario_keys_are_an_error_or_left_out_and_named() -> None:
+    scenario = {"model": "m/m", "gpu": "H100-SXM", "gpu_count": 1, "duration_s": 60,
+                "load": {"kind": "request_rate", "value": 2, "cv": 2}}
+    with pytest.raises(InputError, match="duration_s"):
+        parse_case({"id": "x", "scenario": scenario})  # an import stays strict
+    case = parse_case({"id": "x", "scenario": scenario}, ignore_unknown=True)
+    assert case.ignored_fields == ("scenario.duration_s", "scenario.load.cv")
+    assert case.scenario.load.value == 2
+
+
 @pytest.mark.parametrize(
     ("written", "engine"),
     [("vLLM", "vllm"), ("SGLang", "sglang"), ("TensorRT-LLM", "trtllm"), ("tensorrt_llm", "trtllm"),

@@ -21,6 +21,7 @@ from predeploy.core.cases import architecture_from_model_config
 from predeploy.core.catalog import InMemoryCatalog
 from predeploy.core.efficiency import ParameterSet
 from predeploy.core.fluid_stats import lognormal_factor, three_point_quantile, two_point_quantile
+from predeploy.core.fluid_steady import SUSTAINED_LOAD_SHARE
 from predeploy.core.latency import RooflineStepCost
 from predeploy.core.perf import predict, predict_many, scheduler_config
 from predeploy.core.roofline import roofline_floor_s
@@ -813,16 +814,27 @@ def _mha_on_l4(rate_rps: float) -> ServingScenario:
 
 
 @pytest.mark.parametrize("multiple", [1.5, 3.0, 10.0])
-def test_an_overloaded_open_loop_decodes_at_the_saturated_rate(multiple: float) -> None:
-    """Above capacity prompts are admitted at the saturation rate, whatever more is offered:
-    TPOT and ITL stay those of the saturated server, and the prediction says the queue grows
-    without bound. (Counted at the offered rate, this TPOT p99 rose 11 % from 1.2 to 10 times
-    the capacity; with calibrated parameters such medians fell.)"""
+def test_an_overloaded_open_loop_decodes_at_the_edge_of_capacity(multiple: float) -> None:
+    """Above capacity an open-ended run is priced at the edge of it (``SUSTAINED_LOAD_SHARE``
+    of the predicted capacity), whatever more is offered: TPOT and ITL stay those of that
+    load, and the prediction says the queue grows without bound. (Counted at the offered rate,
+    this TPOT p99 rose 11 % from 1.2 to 10 times the capacity; with calibrated parameters such
+    medians fell.)"""
     saturation = predict(_mha_on_l4(1e-3), PARAMS).saturation_rps
     assert saturation is not None
-    at_capacity, over = predict_many(
-        [_mha_on_l4(1.2 * saturation), _mha_on_l4(multiple * saturation)], PARAMS
+    at_capacity, over, edge = predict_many(
+        [
+            _mha_on_l4(1.2 * saturation),
+            _mha_on_l4(multiple * saturation),
+            _mha_on_l4(SUSTAINED_LOAD_SHARE * saturation),
+        ],
+        PARAMS,
     )
+    assert over.metrics.mean_batch_size == pytest.approx(edge.metrics.mean_batch_size, rel=0.02)
+    offline = predict(
+        _mha_on_l4(1e-3).model_copy(update={"load": LoadSpec(kind="max_throughput")}), PARAMS
+    )
+    assert over.metrics.mean_batch_size < offline.metrics.mean_batch_size  # not B_max
     for name in ("tpot_ms", "itl_ms"):
         for stat in ("p50", "p90", "p99"):
             a = getattr(getattr(at_capacity.metrics, name), stat)

@@ -544,8 +544,8 @@ def finite_run_batch(steady_batch: np.ndarray, num_prompts: np.ndarray) -> np.nd
 #: ``B_max``. The overload caveat still says the rate exceeds the predicted capacity, and the
 #: planner never sizes a replica above ``1 − headroom`` of it. 0.97 is the open loop's queueing
 #: limit too (``fluid_queueing.MAX_STOCHASTIC_UTILISATION``); 0.95 and 0.90 scored worse in
-#: sample, and with it held out by source 20.2 → 18.3 % (MLPerf E2E 22.1 → 16.5 %;
-#: docs/perf-validation.md, session 54).
+#: sample. Held out by source, 0.97 against pricing at ``B_max``: 20.2 → 18.3 % (MLPerf's E2E
+#: 22.1 → 16.5 %; docs/perf-validation.md, session 54).
 SUSTAINED_LOAD_SHARE = 0.97
 
 

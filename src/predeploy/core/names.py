@@ -66,11 +66,9 @@ def resolve_gpu(name: str, gpus: Sequence[GpuSpec]) -> GpuSpec:
     """The accelerator a user means by ``name`` (canonical name, label or alias; also a
     datasheet label whose form-factor, memory-technology and system words the aliases lack,
     and a family name with a memory size that singles one out: "RTX 6000 Ada 48GB")."""
-    found = _exact_gpu(name_key(name), gpus)
     spec = _SPEC_WORDS.sub(" ", name.lower())
-    found = found or _exact_gpu(name_key(spec), gpus)
-    size = _MEMORY_SIZE.search(spec)
-    if found is None and size:
+    found = _exact_gpu(name_key(name), gpus) or _exact_gpu(name_key(spec), gpus)
+    if found is None and (size := _MEMORY_SIZE.search(spec)):
         family = _exact_gpu(name_key(_MEMORY_SIZE.sub(" ", spec)), gpus)
         stated_gb = float(size.group(1))
         if family and abs(family.memory_gb - stated_gb) <= MEMORY_MATCH_TOLERANCE * stated_gb:

@@ -331,12 +331,15 @@ def predict_command(
             return
         if mode not in ("analytic", "simulate"):
             fail(f"unknown mode {mode!r}; valid: analytic, simulate")
-        cases, errors, warned = perf_service.predict_file(
+        summary = perf_service.predict_file(
             input, output, mode="simulate" if mode == "simulate" else "analytic"
         )
-        ignored = f", {warned} with ignored fields (see 'warnings')" if warned else ""
+        ignored = (
+            f", {summary.warned} with ignored fields (see 'warnings')" if summary.warned else ""
+        )
         err_console.print(
-            f"wrote {cases} predictions to {output} ({errors} with an error{ignored})"
+            f"wrote {summary.cases} predictions to {output} "
+            f"({summary.errors} with an error{ignored})"
         )
         return
     if (model is None and model_config is None) or gpu is None:

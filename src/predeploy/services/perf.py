@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from pydantic import ValidationError
 
@@ -183,6 +183,15 @@ def read_jsonl_objects(path: Path) -> list[dict[str, Any] | None]:
     return out
 
 
+class PredictFileSummary(NamedTuple):
+    """What :func:`predict_file` wrote: predictions, those with an error, and those whose case
+    had fields the format does not define (ignored, named in the row's ``warnings``)."""
+
+    cases: int
+    errors: int
+    warned: int
+
+
 def predict_file(
     input_path: Path,
     output_path: Path,
@@ -190,12 +199,8 @@ def predict_file(
     catalog: Catalog | None = None,
     params: ParameterSet | None = None,
     mode: PredictMode = "analytic",
-) -> tuple[int, int, int]:
-    """Predict every case of ``input_path`` into ``output_path`` (written atomically).
-
-    Returns ``(cases, errors, warned)``: predictions written, those with an error, and those
-    whose case had fields the format does not define (ignored, named in ``warnings``).
-    """
+) -> PredictFileSummary:
+    """Predict every case of ``input_path`` into ``output_path`` (written atomically)."""
     objects = read_jsonl_objects(Path(input_path))
     results = predict_cases(
         objects, catalog or default_catalog(), params or load_parameters(), mode=mode
@@ -208,8 +213,11 @@ def predict_file(
         tmp.replace(target)
     except OSError as exc:
         raise InputError(f"cannot write {target}: {exc.strerror}") from None
-    errors = sum(1 for r in results if r.get("error"))
-    return len(results), errors, sum(1 for r in results if r.get("warnings"))
+    return PredictFileSummary(
+        cases=len(results),
+        errors=sum(1 for r in results if r.get("error")),
+        warned=sum(1 for r in results if r.get("warnings")),
+    )
 
 
 def predict_one(

@@ -154,10 +154,15 @@ def _requests_per_s(
     kind, mu, rate, conc = op.kind, op.saturation_rps, op.rate_rps, op.concurrency
     finite = np.isfinite(inp.num_prompts)
     rps_burst = op.num_prompts / np.maximum(last_finish, 1e-9)
+    # Never faster than the API server admits requests (it paces a loop of many clients).
+    front_cap = 1.0 / np.maximum(op.frontend_s, 1e-12)
     steady_closed = np.where(
         conc > op.max_batch,
         mu,
-        conc / np.maximum(ttft.mean(axis=1) + op.decode_steps * op.steady.t_mean, 1e-9),
+        np.minimum(
+            conc / np.maximum(ttft.mean(axis=1) + op.decode_steps * op.steady.t_mean, 1e-9),
+            front_cap,
+        ),
     )
     rps_open_run = rate
     if (finite & (kind == OPEN_LOOP)).any():

@@ -56,6 +56,7 @@ from predeploy.core.fluid_steady import (
     completion_sync,
     decode_context,
     decode_step_count,
+    front_paced_batch,
     kv_batch_limit,
     max_batch,
     prompt_tokens,
@@ -138,6 +139,11 @@ def operating_point(inp: FluidInputs) -> OperatingPoint:
     front_cap = 1.0 / np.maximum(frontend, 1e-12)
     open_rate = np.where(kind == OPEN_LOOP, np.minimum(inp.rate_rps, front_cap), 0.0)
     batch = np.where(kind == OPEN_LOOP, solve_open_loop_batch(inp, open_rate, b_max, view), batch)
+    # A closed loop the API server paces holds fewer than its clients in the engine.
+    paced = (kind == CLOSED_LOOP) & (frontend > 0.0)
+    if paced.any():
+        front_batch = front_paced_batch(inp, np.where(paced, front_cap, np.inf), b_max)
+        batch = np.minimum(batch, front_batch)
     sync = completion_sync(inp)
     waiting = first_match(
         [kind == BURST, kind == CLOSED_LOOP, kind == MAX_THROUGHPUT],
@@ -225,9 +231,7 @@ SLOT_WAIT_TIME_ITERATIONS = 8
 RUN_AGE_CURVE_POINTS = 129
 
 
-def closed_loop_slot_wait_s(
-    inp: FluidInputs, op: OperatingPoint, index: np.ndarray
-) -> np.ndarray:
+def closed_loop_slot_wait_s(inp: FluidInputs, op: OperatingPoint, index: np.ndarray) -> np.ndarray:
     """The wait for a running slot of a closed loop's later requests (s; ``index``: each
     sample's place in the run, rows of scenarios): the ``c − B_max`` clients beyond the
     running batch queue, ``(c − B_max)/μ``.

@@ -290,9 +290,7 @@ def _request_view(view: RequestView, batch: np.ndarray) -> tuple[np.ndarray, np.
     cap = np.maximum(view.max_batch, batch)
     seen = np.maximum(np.minimum(np.maximum(seen, 1.0), cap), batch)
     seen = np.where(view.open_loop, seen, batch)
-    others = np.where(
-        view.open_loop, np.maximum(seen - 1.0, np.minimum(batch, seen)), fixed_others
-    )
+    others = np.where(view.open_loop, np.maximum(seen - 1.0, np.minimum(batch, seen)), fixed_others)
     return seen, others
 
 
@@ -589,6 +587,26 @@ def solve_open_loop_batch(
     root = a + fa * (b - a) / np.where(fa > fb, fa - fb, 1.0)
     root = np.maximum(np.where(residual[0] <= 0, floor, root), floor)
     return np.asarray(np.where(saturated | (rate <= 0), b_max, root), dtype=float)
+
+
+def front_paced_batch(inp: FluidInputs, rate: np.ndarray, b_max: np.ndarray) -> np.ndarray:
+    """The batch a closed loop holds when its API server paces it (per scenario; ``inf``
+    where it does not): the server takes one request per ``f`` seconds, so where ``1/f``
+    (``rate``; ``inf`` for rows left alone) is below the engine's capacity ``B_max /
+    slot_time(B_max)``, the clients' requests reach the engine at ``1/f`` and it holds the
+    batch an arrival rate of ``1/f`` fills (:func:`solve_open_loop_batch`), however many
+    clients wait at the server (:func:`~predeploy.core.fluid_ttft.front_end_cycle_wait_s`)."""
+    paced = np.full(rate.shape, np.inf)
+    rows = np.flatnonzero(np.isfinite(rate) & (rate > 0))
+    if rows.size == 0:
+        return paced
+    sub, top = take_rows(inp, rows), np.maximum(b_max[rows], 1e-3)
+    capacity = top / _slot_time(sub, top[None, :], RequestView.of(sub, top))[0]
+    bound = rate[rows] < capacity
+    if bound.any():
+        solved = solve_open_loop_batch(sub, rate[rows], top)
+        paced[rows] = np.where(bound, solved, np.inf)
+    return paced
 
 
 def take_rows(inp: FluidInputs, rows: np.ndarray) -> FluidInputs:

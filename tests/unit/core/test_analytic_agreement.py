@@ -262,3 +262,29 @@ def test_hundreds_of_clients_with_dispersed_answers(clients: int) -> None:
         assert abs(a / s - 1.0) <= CLOSED_ITL_TOLERANCE, (stat, a, s)
     ttft = analytic.ttft_ms.p50 / simulated.ttft_ms.p50 - 1.0
     assert abs(ttft) <= TOLERANCE, ttft
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("clients", [64, 256])
+def test_a_closed_loop_the_api_server_paces_agrees(clients: int) -> None:
+    """Clients of short requests outrun the API server (about 120 a second with the fitted
+    parameters): the engine sees its rate, not the clients', in the analytic mode as in the
+    simulation's queue at the server (the analytic mode had run the engine at the clients'
+    batch: 64 clients at 172 requests/s and a TPOT twice the simulated)."""
+    scenario = ServingScenario(
+        model_id="meta-llama/Llama-3.1-8B-Instruct",
+        model=llama_8b(),
+        gpu=h100(),
+        precision=Precision.BF16,
+        prompt_tokens=TokenDistribution(kind="lognormal", mean=128, stdev=64),
+        output_tokens=TokenDistribution(kind="lognormal", mean=16, stdev=8),
+        load=LoadSpec(kind="concurrency", concurrency=clients),
+    )
+    params = load_parameters()
+    analytic = predict(scenario, params).metrics
+    simulated = predict(scenario, params, mode="simulate", num_requests=3000, seed=1).metrics
+    rate = analytic.requests_per_s / simulated.requests_per_s - 1.0
+    assert abs(rate) <= TOLERANCE, rate
+    for name in ("tpot_ms", "e2e_ms"):
+        a, s = getattr(analytic, name).p50, getattr(simulated, name).p50
+        assert abs(a / s - 1.0) <= TOLERANCE, (name, a, s)

@@ -339,6 +339,29 @@ def test_api_front_end_caps_the_request_rate_of_tiny_requests() -> None:
     assert pred.metrics.ttft_ms.p99 > 0.9 * 0.99 * 1000 * 20
 
 
+def test_a_closed_loop_the_api_front_end_paces_runs_at_its_rate() -> None:
+    """Clients of tiny requests reach the engine no faster than the API server admits them
+    (20 ms each here): the loop runs at its 50 requests/s however many clients there are,
+    the engine holds the batch that rate fills, and each further client waits at the server."""
+    params = ParameterSet(base=EfficiencyParams(frontend_s_per_request=0.02))
+    clients = (64, 128, 256)
+    preds = [
+        predict(
+            scenario(LoadSpec(kind="concurrency", concurrency=c), prompt=128, output=16), params
+        )
+        for c in clients
+    ]
+    rates = [p.metrics.requests_per_s for p in preds]
+    assert all(0.95 * 50.0 <= r <= 50.0 * (1 + 1e-9) for r in rates), rates
+    batches = [p.metrics.mean_batch_size for p in preds]
+    assert batches[0] == pytest.approx(batches[-1]) and batches[0] < clients[0]
+    tpots = [p.metrics.tpot_ms.p50 for p in preds]
+    assert tpots[0] == pytest.approx(tpots[-1], rel=0.02)
+    # 128 more clients wait 128 × 20 ms more each.
+    extra_ms = preds[2].metrics.ttft_ms.p50 - preds[1].metrics.ttft_ms.p50
+    assert extra_ms == pytest.approx(128 * 20.0, rel=0.1)
+
+
 def test_the_front_end_time_every_ttft_includes_is_stated() -> None:
     params = ParameterSet(base=EfficiencyParams(request_overhead_s=0.25))
     served = scenario(LoadSpec(kind="concurrency", concurrency=1))
@@ -383,11 +406,14 @@ def test_long_variable_prompts_keep_the_ttft_tail_of_the_simulation() -> None:
     analytic TTFT tail follows the simulation's (it was 45 % low before long prompts were
     priced by their own length)."""
     base = scenario(LoadSpec(kind="gamma", rate_rps=0.05, cv=1.5), prompt=30_000, output=500)
-    rag = base.model_copy(update={
-        "prompt_tokens": TokenDistribution(kind="lognormal", mean=30_000, stdev=15_000,
-                                           max=120_000),
-        "output_tokens": TokenDistribution(kind="lognormal", mean=500, stdev=300, max=2_500),
-    })
+    rag = base.model_copy(
+        update={
+            "prompt_tokens": TokenDistribution(
+                kind="lognormal", mean=30_000, stdev=15_000, max=120_000
+            ),
+            "output_tokens": TokenDistribution(kind="lognormal", mean=500, stdev=300, max=2_500),
+        }
+    )
     analytic = predict(rag, PARAMS, mode="analytic").metrics.ttft_ms
     simulated = predict(rag, PARAMS, mode="simulate", num_requests=2000, seed=0).metrics.ttft_ms
     for q in ("p50", "p90", "p99"):
@@ -439,8 +465,11 @@ def test_long_variable_contexts_spread_the_open_loop_itl_tail() -> None:
     more so than for short fixed prompts."""
     load = LoadSpec(kind="poisson", rate_rps=0.05)
     rag = scenario(load, prompt=30_000, output=500).model_copy(
-        update={"prompt_tokens": TokenDistribution(kind="lognormal", mean=30_000,
-                                                   stdev=15_000, max=120_000)}
+        update={
+            "prompt_tokens": TokenDistribution(
+                kind="lognormal", mean=30_000, stdev=15_000, max=120_000
+            )
+        }
     )
     short = scenario(LoadSpec(kind="poisson", rate_rps=2.0), prompt=256, output=500)
     rag_itl = predict(rag, PARAMS).metrics.itl_ms
@@ -457,8 +486,11 @@ def test_prefill_carrying_steps_follow_the_prompt_sizes() -> None:
     (at half load on this H100: p95 lower, p99 higher)."""
     load = LoadSpec(kind="poisson", rate_rps=5.0)
     fixed = scenario(load, prompt=2000, output=200)
-    variable = fixed.model_copy(update={"prompt_tokens": TokenDistribution(
-        kind="lognormal", mean=2000, stdev=2000, max=20_000)})
+    variable = fixed.model_copy(
+        update={
+            "prompt_tokens": TokenDistribution(kind="lognormal", mean=2000, stdev=2000, max=20_000)
+        }
+    )
     a = predict(fixed, PARAMS).metrics.itl_ms
     b = predict(variable, PARAMS).metrics.itl_ms
     assert a.p95 is not None and a.p99 is not None and b.p95 is not None and b.p99 is not None

@@ -306,7 +306,12 @@ def steady_state(
     ``sync`` ∈ [0, 1]: how synchronised the running requests are. Fixed-length requests
     that start together (a burst, a closed loop, an offline run) finish together and are
     replaced together, so prompts arrive in waves of ``B·I`` tokens that fill whole token
-    budgets; independent arrivals bring one prompt at a time. ``backlog`` (0/1): prompts are
+    budgets; independent arrivals bring one prompt at a time. In between, a share ``sync``
+    of the prompts come in waves and the rest apart, each kind in prefill-carrying steps of
+    its own: the steps add up (``1/chunk = sync/chunk_sync + (1 − sync)/chunk_async``), and
+    with them each such step's fixed cost (an eager step's launches). Blending the chunks
+    linearly had counted the steps of the waves' size: a closed loop of 16 ± 8-token answers
+    (Qwen3 30B-A3B, H100, 32 clients) ran at 1.5× the simulated rate. ``backlog`` (0/1): prompts are
     waiting; an engine with separate prefill batches then fills the whole budget. ``view``:
     :meth:`RequestView.of` ``inp``, when the caller has it."""
     prompt = prompt_tokens(inp)
@@ -324,7 +329,7 @@ def steady_state(
     # Multi-step scheduling admits the prompts of ``N`` steps together.
     chunk_async = np.minimum(budget, np.maximum(prompt, inp.scheduler_steps * mean_prefill))
     chunk_sync = np.minimum(budget, np.maximum(batch * prompt, prompt))
-    chunk = sync * chunk_sync + (1.0 - sync) * chunk_async
+    chunk = 1.0 / (sync / chunk_sync + (1.0 - sync) / chunk_async)
     chunk = np.where(inp.separate_prefill_batches & (np.asarray(backlog) > 0), budget, chunk)
     share = clamp(mean_prefill / chunk, 0.0, 1.0)
     context = decode_context(prompt, inp.batch_output)

@@ -61,6 +61,8 @@ for the rest of it (:func:`served_client_extra_wait_s`).
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from predeploy.core.fluid_load import (
@@ -270,6 +272,45 @@ def prefill_step_costs(op: OperatingPoint) -> tuple[np.ndarray, np.ndarray]:
     return per_token, np.maximum(st.t_mix - st.t_dec - per_token * chunk, 0.0)
 
 
+class StepCycle(NamedTuple):
+    """An open loop's step cycle (:func:`step_cycle`), per scenario."""
+
+    #: ``E[C]`` and ``Var(C)``: a step's mean length (s) and its variance (s²).
+    mean_s: np.ndarray
+    variance_s2: np.ndarray
+    #: ``ρ = λ·E[S]``: the share of time the prefill of arriving prompts takes.
+    rho: np.ndarray
+    #: ``p₀``: the chance that a step carries no prompt; ``E[S]``: one prompt's prefill (s).
+    idle: np.ndarray
+    service_s: np.ndarray
+
+
+def step_cycle(inp: FluidInputs, op: OperatingPoint) -> StepCycle:
+    """The steps of an open loop whose waiting prompts all join the next step: each lasts
+    ``C = V + 1[N > 0]·E_p + Σ S_i`` (:func:`step_cycle_wait` derives the moments)."""
+    st = op.steady
+    decode_s = st.t_dec
+    per_token, step_extra = prefill_step_costs(op)
+    service, service_cv2 = prefill_service_moments(
+        op.prompt, inp.prompt_cv, per_token, st.prefill_pair_s
+    )
+    rate, cv = op.admitted_rps, inp.arrival_cv
+    # Arrivals no more variable than Poisson ones are priced as Poisson (conservatively).
+    clustered = bool((cv > 1.0).any())
+    rho = np.minimum(rate * service, MAX_STOCHASTIC_UTILISATION)
+    idle = np.exp(-rate * decode_s / (1.0 - rho))
+    for _ in range(CYCLE_ITERATIONS):
+        cycle = (decode_s + (1.0 - idle) * step_extra) / (1.0 - rho)
+        idle = empty_window_probability(rate * cycle, cv) if clustered else np.exp(-rate * cycle)
+    arrivals = rate * cycle
+    variance = (
+        arrivals * service**2 * (service_cv2 + cv**2)
+        + idle * (1.0 - idle) * step_extra**2
+        + 2.0 * idle * step_extra * arrivals * service
+    ) / (1.0 - rho**2)
+    return StepCycle(cycle, variance, rho, idle, service)
+
+
 def step_cycle_wait(inp: FluidInputs, op: OperatingPoint, req: RequestGrid) -> np.ndarray:
     """An open-loop request's wait beyond its own prefill step (s per sample) when every
     waiting prompt joins the next step: the rest of the step in progress plus the other
@@ -299,24 +340,10 @@ def step_cycle_wait(inp: FluidInputs, op: OperatingPoint, req: RequestGrid) -> n
     -8..+17 % (8B and 70B, 16-79 % load; tests/unit/core/test_perf_loads.py)."""
     st, col = op.steady, columns
     decode_s = st.t_dec
-    per_token, step_extra = prefill_step_costs(op)
-    service, service_cv2 = prefill_service_moments(
-        op.prompt, inp.prompt_cv, per_token, st.prefill_pair_s
-    )
     rate, cv = op.admitted_rps, inp.arrival_cv
-    # Arrivals no more variable than Poisson ones are priced as Poisson (conservatively).
-    clustered = bool((cv > 1.0).any())
-    rho = np.minimum(rate * service, MAX_STOCHASTIC_UTILISATION)
-    idle = np.exp(-rate * decode_s / (1.0 - rho))
-    for _ in range(CYCLE_ITERATIONS):
-        cycle = (decode_s + (1.0 - idle) * step_extra) / (1.0 - rho)
-        idle = empty_window_probability(rate * cycle, cv) if clustered else np.exp(-rate * cycle)
-    arrivals = rate * cycle
-    variance = (
-        arrivals * service**2 * (service_cv2 + cv**2)
-        + idle * (1.0 - idle) * step_extra**2
-        + 2.0 * idle * step_extra * arrivals * service
-    ) / (1.0 - rho**2)
+    moments = step_cycle(inp, op)
+    cycle, variance, idle = moments.mean_s, moments.variance_s2, moments.idle
+    rho, service = moments.rho, moments.service_s
     busy = np.maximum(1.0 - idle, 1e-12)
     extra = cycle - decode_s
     mean = np.maximum(extra / busy, 1e-12)

@@ -34,6 +34,7 @@ from predeploy.core.types import (
     ServingScenario,
     TokenDistribution,
 )
+from predeploy.kb.seed_files import seed_catalog
 from predeploy.services.perf import load_parameters
 
 TOLERANCE = 0.10
@@ -152,10 +153,13 @@ def _check_with_known_gaps(
 #: a served client's request waits for the rest of the step in progress (``t − d``) and, its
 #: prompt well inside the budget, for the prompts that join its prefill step (the step
 #: cycle's ``ρ·t̄``), as simulated, not in a queue at the budget: the chat TTFT at 64 clients,
-#: which had been +4..+12 %, is within +4 %.
+#: which had been +4..+12 %, is within +4 %. Since session 55 the prompts of clients whose
+#: answers vary take prefill-carrying steps of both kinds (waves' and apart, the chunk blended
+#: harmonically): the chat TPOT median at 64 clients −1.8 → −0.3 % on 8B, the E2E median
+#: +9.3 → +10.6 % (70B +10.3 → +12.0 %).
 KNOWN_CLOSED_GAPS: dict[tuple[str, int], dict[str, str]] = {
     ("chat lognormal", 64): {
-        "e2e_p50": "not explained yet (+9..+10 %)",
+        "e2e_p50": "not explained yet (+9..+12 %; TTFT, TPOT and ITL medians within 4 %)",
     },
     ("rag 30k lognormal", 8): {
         "ttft_p50": "at the KV cache's limit: preempted requests wait longer (-14 %)",
@@ -278,6 +282,33 @@ def test_a_closed_loop_the_api_server_paces_agrees(clients: int) -> None:
         precision=Precision.BF16,
         prompt_tokens=TokenDistribution(kind="lognormal", mean=128, stdev=64),
         output_tokens=TokenDistribution(kind="lognormal", mean=16, stdev=8),
+        load=LoadSpec(kind="concurrency", concurrency=clients),
+    )
+    params = load_parameters()
+    analytic = predict(scenario, params).metrics
+    simulated = predict(scenario, params, mode="simulate", num_requests=3000, seed=1).metrics
+    rate = analytic.requests_per_s / simulated.requests_per_s - 1.0
+    assert abs(rate) <= TOLERANCE, rate
+    for name in ("tpot_ms", "e2e_ms"):
+        a, s = getattr(analytic, name).p50, getattr(simulated, name).p50
+        assert abs(a / s - 1.0) <= TOLERANCE, (name, a, s)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("clients", [8, 32])
+def test_closed_loops_of_short_varied_answers_agree(clients: int) -> None:
+    """Clients of short answers that vary (16 ± 8 tokens) send their prompts partly in step,
+    mostly apart; each kind takes prefill-carrying steps of its own, and on a MoE model each
+    such step runs eagerly, at a large fixed cost. Counting the steps of the two kinds (the
+    chunk blended harmonically, not linearly) puts the throughput and the medians within 10 %
+    of the simulation (blended linearly: requests/s +31 % and +49 %, TPOT −25 % and −34 %)."""
+    scenario = ServingScenario(
+        model_id="Qwen/Qwen3-30B-A3B",
+        model=seed_catalog().model("Qwen/Qwen3-30B-A3B").architecture,
+        gpu=h100(),
+        precision=Precision.BF16,
+        prompt_tokens=TokenDistribution(kind="lognormal", mean=64, stdev=32, max=512),
+        output_tokens=TokenDistribution(kind="lognormal", mean=16, stdev=8, max=128),
         load=LoadSpec(kind="concurrency", concurrency=clients),
     )
     params = load_parameters()

@@ -602,15 +602,15 @@ def front_paced_batch(inp: FluidInputs, rate: np.ndarray, b_max: np.ndarray) -> 
     batch an arrival rate of ``1/f`` fills (:func:`solve_open_loop_batch`), however many
     clients wait at the server (:func:`~predeploy.core.fluid_ttft.front_end_cycle_wait_s`)."""
     paced = np.full(rate.shape, np.inf)
-    rows = np.flatnonzero(np.isfinite(rate) & (rate > 0))
-    if rows.size == 0:
-        return paced
-    sub, top = take_rows(inp, rows), np.maximum(b_max[rows], 1e-3)
-    capacity = top / _slot_time(sub, top[None, :], RequestView.of(sub, top))[0]
-    bound = rate[rows] < capacity
-    if bound.any():
-        solved = solve_open_loop_batch(sub, rate[rows], top)
-        paced[rows] = np.where(bound, solved, np.inf)
+    top = np.maximum(b_max, 1e-3)
+    alone, full = _slot_time(inp, np.array([np.ones_like(top), top]), RequestView.of(inp, top))
+    # Paced where the server is slower than the engine and the clients, each request on its
+    # own (the shortest lifetime), would outrun it.
+    rows = np.flatnonzero(
+        np.isfinite(rate) & (rate > 0) & (rate < top / full) & (inp.concurrency / alone > rate)
+    )
+    if rows.size:
+        paced[rows] = solve_open_loop_batch(take_rows(inp, rows), rate[rows], top[rows])
     return paced
 
 

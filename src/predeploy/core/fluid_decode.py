@@ -332,7 +332,9 @@ class PrefillStall(NamedTuple):
     steps: np.ndarray
     #: Seconds it adds to the request's life, ``σ = s·(t_mix − t_dec)``.
     stall_s: np.ndarray
-    #: Prompts admitted meanwhile, ``r = min(λ, μ)·σ`` (at most :data:`MAX_CLUSTER_RATIO`).
+    #: Prompts admitted meanwhile, ``r = min(λ, μ)·σ``: the cluster's offspring mean, and
+    #: the count's ratio (at most :data:`MAX_CLUSTER_RATIO`).
+    offspring: np.ndarray
     ratio: np.ndarray
 
 
@@ -341,7 +343,8 @@ def _prefill_stall(op: OperatingPoint) -> PrefillStall:
     st = op.steady
     steps = np.maximum(op.prompt / np.maximum(st.prefill_step_tokens, 1.0), 1.0)
     stall = steps * (st.t_mix - st.t_dec)
-    return PrefillStall(steps, stall, clamp(op.admitted_rps * stall, 0.0, MAX_CLUSTER_RATIO))
+    offspring = op.admitted_rps * stall
+    return PrefillStall(steps, stall, offspring, clamp(offspring, 0.0, MAX_CLUSTER_RATIO))
 
 
 def _open_loop_tpot(
@@ -389,7 +392,7 @@ def _open_loop_tpot(
     # as far as each prompt fits one step (the step cycle's picture, as for the TTFT: a
     # prompt that spans steps is chunked to the budget, its stall spread over its steps).
     overlap = clamp(
-        ((op.admitted_rps * prefill.stall_s)[rows] - CLUSTER_NORMAL_FROM_RATIO)
+        (prefill.offspring[rows] - CLUSTER_NORMAL_FROM_RATIO)
         / (CLUSTER_NORMAL_TO_RATIO - CLUSTER_NORMAL_FROM_RATIO),
         0.0,
         1.0,

@@ -419,7 +419,7 @@ def _busy_prefill_tpot(
     st = op.steady
     cycle = step_cycle(inp, op)
     full_step_s = st.full_prefill_s_per_token * st.budget
-    bound = (0.5 * np.maximum(full_step_s - st.t_dec, 0.0)) ** 2
+    bound = (0.5 * np.maximum(full_step_s - st.prefill_ride_s, 0.0)) ** 2
     variance = np.minimum(cycle.variance_s2, bound)[rows, None]
     rho = cycle.rho[rows, None]
     spread = np.sqrt(np.minimum(variance * (1.0 + rho) / ((1.0 - rho) * gaps), variance))

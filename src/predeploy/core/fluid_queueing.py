@@ -153,14 +153,15 @@ def cluster_wait(
 
     Kingman's wait at the prefill budget prices a prompt's share of budget-sized steps; a
     request that arrives right after another waits for that one's whole prefill, steps and
-    their fixed cost included (``S = max(1, I/budget)·t_dec + I·(t_mix − t_dec)/p``). Gamma
+    their fixed cost included (``S = max(1, I/budget)·t_r + I·(t_mix − t_dec)/p``, ``t_r`` the
+    decode step a prefill step carries, :attr:`~SteadyState.prefill_ride_s`). Gamma
     arrivals with CV ``c > 1`` do so far more often than Poisson ones: the excess of the
     light-traffic wait (:func:`light_traffic_wait`) over Poisson's, ``W_c − W_1`` with
     probability ``P_c − P_1``, spread exponentially over that share of requests (an
     independent sample dimension). Zero for Poisson or smoother arrivals."""
     if not (inp.arrival_cv > 1.0).any():
         return np.zeros((prompt.shape[0], points))
-    lone_s = np.maximum(1.0, prompt / st.budget) * st.t_dec + prompt * (
+    lone_s = np.maximum(1.0, prompt / st.budget) * st.prefill_ride_s + prompt * (
         st.t_mix - st.t_dec
     ) / np.maximum(st.prefill_step_tokens, 1.0)
     wait_c, share_c = light_traffic_wait(rate, np.maximum(inp.arrival_cv, 1.0), lone_s)

@@ -22,6 +22,14 @@ decode steps run at the batch a decoding request sees, itself included (``B + 1`
 arrivals, more for clustered ones: :func:`seen_batch`), and a prefill step's attention context
 is length-biased (``E[x²]/(2E[x])`` cached tokens per prompt token).
 
+An engine that prefills in separate batches (SGLang without ``--enable-mixed-chunk``) runs
+each prompt chunk on its own with the whole budget, its decoders paused, then a decode step:
+``t_mix = t(p, p·I/2, 0, 0) + t_dec``, the chunk's own fixed cost and weight read included.
+A prompt's own prefill steps and a budget-full one run alone (``prefill_ride_s = 0``); its
+first token comes with its last chunk. Priced as riding on the decode step, the
+simulation's open loop of 256/16-token requests (Llama 3.1 8B, H100) ran 29 % slower (E2E
+p50) than the analytic mode at half of capacity, 48 % at 70 %; now within 7 %.
+
 **Capacity.** ``B_max = min(S, C / (I + O/2), M·O/(I + O))`` (slots, KV cache — the whole
 ``I + O`` for engines that reserve it — and the token budget).
 """
@@ -148,6 +156,16 @@ class SteadyState:
     #: Prompt tokens recomputed per step (preempted or retracted requests) when the running
     #: batch fills the KV cache of an engine that grows KV on demand; 0 otherwise.
     recompute_tokens_per_step: np.ndarray
+    #: The decode step a prefill step carries: ``t_dec`` where prompt chunks ride on the
+    #: decoders' step, 0 where the engine prefills in separate batches, its decoders paused.
+    #: A prompt's own prefill step is ``t_mix − t_dec + prefill_ride_s``, a budget-full one
+    #: ``full_prefill_s_per_token × budget`` (ride included).
+    prefill_ride_s: np.ndarray
+
+    def own_chunk_step_s(self) -> np.ndarray:
+        """Seconds of the step that prefills a prompt's chunk (``t_mix`` where it rides on a
+        decode step; the prefill batch alone where the engine separates them)."""
+        return np.asarray(self.t_mix - self.t_dec + self.prefill_ride_s, dtype=float)
 
     def rows(self) -> list[SteadyState]:
         """One steady state per leading row, for states priced at several batch rows at once."""
@@ -347,9 +365,17 @@ def steady_state(
         (budget, 2.0 * pairs, batch, kv_running),
         eager_share=decode_eager_share(inp, seen, batch, view),
     )
+    ride = t_dec
+    separate = np.asarray(inp.separate_prefill_batches, dtype=bool)
+    if separate.any():
+        mix_alone, own_alone, full_alone = _prefill_alone_s(inp, chunk, chunk_async, budget)
+        t_mix = np.where(separate, mix_alone + t_dec, t_mix)
+        t_own = np.where(separate, own_alone + t_dec, t_own)
+        t_full = np.where(separate, full_alone, t_full)
+        ride = np.where(separate, 0.0, t_dec)
     t_mean = share * t_mix + (1.0 - share) * t_dec
     steps = np.maximum(np.ceil(prompt / budget - 1e-9), 1.0)
-    slot = steps * t_mix + decode_step_count(inp) * t_mean
+    slot = steps * (t_mix - t_dec + ride) + decode_step_count(inp) * t_mean
     return SteadyState(
         batch=batch,
         t_dec=t_dec,
@@ -365,7 +391,15 @@ def steady_state(
         prefill_pair_s=np.maximum(t_pairs_doubled - t_pairs, 0.0) / pairs,
         own_prefill_s_per_token=np.maximum(t_own - t_dec, 0.0) / chunk_async,
         recompute_tokens_per_step=recompute,
+        prefill_ride_s=np.asarray(ride, dtype=float),
     )
+
+
+def _prefill_alone_s(inp: FluidInputs, *chunks: np.ndarray) -> list[np.ndarray]:
+    """Seconds of prefill batches of ``chunks`` prompt tokens with no decoder beside them."""
+    zero = np.zeros_like(chunks[0])
+    pairs = prefill_context_tokens(inp)
+    return steps_s(inp, *((c, c * pairs, zero, zero) for c in chunks))
 
 
 def completion_sync(inp: FluidInputs) -> np.ndarray:
@@ -423,14 +457,16 @@ MIN_PREFILL_BUDGET_SHARE = 0.25
 def prefill_budget(inp: FluidInputs, batch: np.ndarray, prompt: np.ndarray) -> np.ndarray:
     """Prompt tokens one step can prefill at ``batch`` running sequences: with chunked prefill
     what the decoders leave of ``max_num_batched_tokens`` (at least
-    :data:`MIN_PREFILL_BUDGET_SHARE` of it); without, the whole prompt at once."""
+    :data:`MIN_PREFILL_BUDGET_SHARE` of it; all of it for separate prefill batches, which no
+    decoder shares); without, the whole prompt at once."""
     budget_tokens = inp.max_num_batched_tokens
+    shared = np.where(
+        inp.separate_prefill_batches,
+        budget_tokens,
+        np.maximum(budget_tokens - batch, MIN_PREFILL_BUDGET_SHARE * budget_tokens),
+    )
     return np.asarray(
-        np.where(
-            inp.chunked_prefill,
-            np.maximum(budget_tokens - batch, MIN_PREFILL_BUDGET_SHARE * budget_tokens),
-            np.maximum(budget_tokens, prompt),
-        ),
+        np.where(inp.chunked_prefill, shared, np.maximum(budget_tokens, prompt)),
         dtype=float,
     )
 
@@ -506,9 +542,15 @@ def _slot_time(inp: FluidInputs, batch: np.ndarray, view: RequestView) -> np.nda
     zero = np.zeros_like(batch)
     pairs = chunk * prefill_context_tokens(inp)
     t_dec, t_mix = steps_s(inp, (zero, zero, seen, kv), (chunk, pairs, seen, kv))
+    own = t_mix
+    separate = np.asarray(inp.separate_prefill_batches, dtype=bool)
+    if separate.any():
+        (alone,) = _prefill_alone_s(inp, chunk)
+        t_mix = np.where(separate, alone + t_dec, t_mix)
+        own = np.where(separate, alone, own)
     steps = np.maximum(np.ceil(prompt / budget - 1e-9), 1.0)
     return np.asarray(
-        steps * t_mix + decode_step_count(inp) * (share * t_mix + (1.0 - share) * t_dec),
+        steps * own + decode_step_count(inp) * (share * t_mix + (1.0 - share) * t_dec),
         dtype=float,
     )
 

@@ -2,8 +2,9 @@
 per request sample.
 
 **Service.** A request's own TTFT without queueing: the residual of the running step plus its
-own prefill steps, ``t̄/2 + max(1, x/budget)·t_dec + x·(t_mix − t_dec)/p`` for an ``x``-token
-prompt (``(t_mix − t_dec)/p`` no less than the per-token cost of a prompt that arrives alone:
+own prefill steps, ``t̄/2 + max(1, x/budget)·t_r + x·(t_mix − t_dec)/p`` for an ``x``-token
+prompt (``t_r`` the decode step each rides on, ``t_dec``; none for separate prefill batches;
+``(t_mix − t_dec)/p`` no less than the per-token cost of a prompt that arrives alone:
 requests in step share larger steps, but each waits for the whole of its own), plus its own
 quadratic attention: a prompt of ``x`` tokens attends to ``x/2`` cached
 tokens per token on average, the mixed step to ``E[x²]/(2E[x])``; plus the per-request
@@ -175,7 +176,7 @@ def service_ttft(
         0.5 * col(st.t_mean)
         + admission_steps * col(st.t_dec)
         + group_tokens * per_token_mix
-        + np.maximum(1.0, prompt_k / col(st.budget)) * col(st.t_dec)
+        + np.maximum(1.0, prompt_k / col(st.budget)) * col(st.prefill_ride_s)
         + prompt_k * per_token_mix
         + col(pair_s) * prompt_k * (prompt_k / 2.0 - mix_context)
         + col(op.overhead_s),
@@ -265,7 +266,7 @@ def prefill_step_costs(op: OperatingPoint) -> tuple[np.ndarray, np.ndarray]:
     t_full = st.full_prefill_s_per_token * st.budget
     slope = np.where(
         room > 0.01 * st.budget,
-        (t_full - st.t_mix) / np.maximum(room, 1.0),
+        (t_full - st.own_chunk_step_s()) / np.maximum(room, 1.0),
         (st.t_mix - st.t_dec) / chunk,
     )
     per_token = np.maximum(slope, 0.0)

@@ -1,5 +1,5 @@
 """Steady-state pieces: the running batch of a finite open loop, the recompute of a KV-bound
-batch and the running batch's mean output (``fluid_steady``)."""
+batch, the running batch's mean output and separate prefill batches (``fluid_steady``)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,11 @@ from predeploy.core.fluid_steady import (
     kv_batch_limit,
     kv_growth_deficit,
     max_batch,
+    prefill_context_tokens,
     running_output,
+    solve_open_loop_batch,
+    steady_state,
+    steps_s,
 )
 from predeploy.core.types import LoadSpec, Precision, ServingScenario, TokenDistribution
 from predeploy.core.workload import EfficiencyArrays, prepare, stack
@@ -35,8 +39,8 @@ def _overlap_batch(steady_batch: float, num_prompts: float) -> float:
 
 
 @pytest.mark.parametrize(
-    ("steady_batch", "num_prompts"), [(50.0, 1000.0), (120.0, 200.0), (200.0, 200.0),
-                                      (300.0, 100.0), (800.0, 50.0)]
+    ("steady_batch", "num_prompts"),
+    [(50.0, 1000.0), (120.0, 200.0), (200.0, 200.0), (300.0, 100.0), (800.0, 50.0)],
 )
 def test_the_batch_is_the_mean_overlap_of_the_requests(
     steady_batch: float, num_prompts: float
@@ -127,8 +131,10 @@ def test_an_open_loops_decode_steps_turn_eager_gradually_around_the_graph_limit(
     and a batch at the limit runs half of them eagerly."""
     output = TokenDistribution.fixed(256)
     batch = np.linspace(300.0, 700.0, 401)
-    for load, smooth in ((LoadSpec(kind="poisson", rate_rps=10.0), True),
-                         (LoadSpec(kind="concurrency", concurrency=64), False)):
+    for load, smooth in (
+        (LoadSpec(kind="poisson", rate_rps=10.0), True),
+        (LoadSpec(kind="concurrency", concurrency=64), False),
+    ):
         inp = replace(_inputs(output, load), graph_max_batch=np.array([512.0]))
         view = RequestView.of(inp)
         share = decode_eager_share(inp, batch[:, None], batch[:, None], view)[:, 0]
@@ -144,3 +150,38 @@ def test_an_open_loops_decode_steps_turn_eager_gradually_around_the_graph_limit(
             unlimited = replace(inp, graph_max_batch=np.array([limit]))
             got = decode_eager_share(unlimited, batch[:, None], batch[:, None], view)
             assert np.all(got == expected)
+
+
+def test_separate_prefill_batches_run_alone_then_the_decoders_step() -> None:
+    """An engine that prefills in batches of their own (SGLang) pays each prompt chunk's step
+    alone, at the whole token budget, and then a decode step; a prompt's own prefill carries
+    no decode step. A chunked-prefill engine's chunk rides on the decode step."""
+    inp = _inputs(TokenDistribution.fixed(256), LoadSpec(kind="poisson", rate_rps=10.0))
+    separate = replace(inp, separate_prefill_batches=np.array([True]))
+    batch = np.array([40.0])
+    mixed, alone = steady_state(inp, batch), steady_state(separate, batch)
+    assert np.array_equal(mixed.prefill_ride_s, mixed.t_dec)
+    assert alone.prefill_ride_s[0] == 0.0
+    assert alone.budget[0] == separate.max_num_batched_tokens[0]
+    assert mixed.budget[0] == inp.max_num_batched_tokens[0] - 40.0
+    chunk = alone.prefill_step_tokens
+    zero = np.zeros_like(chunk)
+    (prefill_only,) = steps_s(
+        separate, (chunk, chunk * prefill_context_tokens(separate), zero, zero)
+    )
+    assert alone.t_mix[0] == pytest.approx(prefill_only[0] + alone.t_dec[0], rel=1e-12)
+    assert alone.own_chunk_step_s()[0] == pytest.approx(prefill_only[0], rel=1e-12)
+    assert mixed.own_chunk_step_s()[0] == pytest.approx(mixed.t_mix[0], rel=1e-12)
+    # The prefill batch carries its own fixed cost and weight read: dearer than riding along.
+    assert alone.t_mix[0] - alone.t_dec[0] > mixed.t_mix[0] - mixed.t_dec[0]
+
+
+def test_the_open_loop_batch_solves_littles_law_with_separate_prefill_batches() -> None:
+    """The open-loop solve prices its grid of batches with a lean slot time of its own; with
+    separate prefill batches it agrees with the steady state's: ``B = λ·slot_time(B)``."""
+    inp = _inputs(TokenDistribution.fixed(256), LoadSpec(kind="poisson", rate_rps=10.0))
+    separate = replace(inp, separate_prefill_batches=np.array([True]))
+    rate = np.array([20.0])
+    batch = solve_open_loop_batch(separate, rate, max_batch(separate))
+    slot = steady_state(separate, batch).slot_time
+    assert batch[0] == pytest.approx(rate[0] * slot[0], rel=2e-3)

@@ -1054,7 +1054,8 @@ def test_a_separate_prefill_burst_of_varied_answers_starts_its_later_requests_ea
 
 def test_a_burst_is_priced_alike_alone_and_in_a_batch() -> None:
     """The slot renewal's grid is each scenario's own: a long SGLang burst in the same batch
-    does not move a short one's percentiles."""
+    does not move a short one's percentiles (beyond the last bit numpy's vectorised
+    transcendental functions may differ in between array lengths)."""
     short = _chat_burst(2.0, separate_prefill=True).model_copy(
         update={"load": LoadSpec(kind="burst", num_prompts=600)}
     )
@@ -1063,7 +1064,7 @@ def test_a_burst_is_priced_alike_alone_and_in_a_batch() -> None:
     )
     alone = predict(short, PARAMS).metrics.ttft_ms
     batched = predict_many([short, long], PARAMS)[0].metrics.ttft_ms
-    assert batched == alone
+    assert batched.model_dump() == pytest.approx(alone.model_dump(), rel=1e-12)
 
 
 @pytest.mark.parametrize("output_cv", [0.5, 1.0])

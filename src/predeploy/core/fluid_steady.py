@@ -10,7 +10,7 @@ Given the step time ``t(P, A, D, K)`` of one iteration (``core.latency``), a sch
 
 **Steady state at ``B`` running sequences.** Each step decodes ``B`` tokens and, on average,
 ``P̄ = B·I/O`` prompt tokens (each request brings ``I`` prompt tokens per ``O`` generated).
-Prompt tokens come in chunks of ``p = min(budget, max(I, P̄))`` (``budget = M − B`` with
+Prompt tokens come in chunks of ``p = min(budget, max(I, P̄))`` (``budget = M − (B − 1)`` with
 chunked prefill), so a share ``f = P̄/p`` of steps carries prefill::
 
     t_dec = t(0, 0, B, K̄)     t_mix = t(p, p·I/2, B, K̄)     K̄ = B (I + O/2)
@@ -456,14 +456,18 @@ MIN_PREFILL_BUDGET_SHARE = 0.25
 
 def prefill_budget(inp: FluidInputs, batch: np.ndarray, prompt: np.ndarray) -> np.ndarray:
     """Prompt tokens one step can prefill at ``batch`` running sequences: with chunked prefill
-    what the decoders leave of ``max_num_batched_tokens`` (at least
+    what the other ``B − 1`` decoders leave of ``max_num_batched_tokens`` (the request being
+    prefilled decodes nothing: one client of llama.cpp's 512-token micro-batches had its
+    512-token prompt split in two steps and its capacity below its own rate; at least
     :data:`MIN_PREFILL_BUDGET_SHARE` of it; all of it for separate prefill batches, which no
     decoder shares); without, the whole prompt at once."""
     budget_tokens = inp.max_num_batched_tokens
     shared = np.where(
         inp.separate_prefill_batches,
         budget_tokens,
-        np.maximum(budget_tokens - batch, MIN_PREFILL_BUDGET_SHARE * budget_tokens),
+        np.maximum(
+            budget_tokens - np.maximum(batch - 1.0, 0.0), MIN_PREFILL_BUDGET_SHARE * budget_tokens
+        ),
     )
     return np.asarray(
         np.where(inp.chunked_prefill, shared, np.maximum(budget_tokens, prompt)),

@@ -119,6 +119,24 @@ def test_load_utilization_is_offered_over_saturation_rate() -> None:
     assert load_utilization(LoadSpec(kind="poisson", rate_rps=1.0), 1.0, 0.0) is None
 
 
+@pytest.mark.parametrize("prompt", [256, 512, 2048])
+def test_one_client_of_a_single_sequence_engine_is_within_its_capacity(prompt: int) -> None:
+    """llama.cpp runs one sequence, its prompt in micro-batches of 512 tokens. The request
+    being prefilled takes no decode token of the budget, so a 512-token prompt is one
+    micro-batch, at capacity as for one client: the saturated state had counted it as a
+    decoder beside its own prefill (a budget of 511, two steps) and put one client at 1.03x
+    the capacity. (A prompt just over a micro-batch, 513 tokens, still prices its last short
+    step as a whole one in the capacity and as a sliver in its TTFT: 1.01x.)"""
+    load = LoadSpec(kind="concurrency", concurrency=1)
+    pred = predict(
+        scenario(load, prompt=prompt, output=128).model_copy(update={"engine": Engine.LLAMA_CPP}),
+        PARAMS,
+    )
+    assert pred.saturation_rps is not None and pred.load_utilization is not None
+    assert pred.metrics.requests_per_s <= pred.saturation_rps * (1.0 + 1e-9)
+    assert pred.load_utilization <= 1.0
+
+
 @settings(max_examples=40, deadline=None)
 @given(
     rate=st.floats(min_value=0.05, max_value=40.0),

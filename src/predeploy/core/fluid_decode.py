@@ -562,9 +562,12 @@ class PrefillUnit(NamedTuple):
 
 
 def _prefill_unit(inp: FluidInputs, op: OperatingPoint) -> PrefillUnit:
-    """The prefill-carrying step of the ITL mixture: the steady state's mean chunk and
-    ``t_mix``, except that a closed loop's clients send their next prompts apart as far as
-    their answers are dispersed (``1 − sync``), each one prompt, as an open loop's arrive.
+    """The prefill-carrying step of the ITL mixture: one prompt's chunk for prompts that arrive
+    apart (an open loop's; a closed loop's as far as their answers are dispersed, ``1 −
+    sync``), which :func:`_merged_prefill_steps` counts into steps; else the steady state's
+    mean chunk and ``t_mix``. (The steady state's chunk of an open loop already holds a
+    Poisson number of prompts, ``fluid_steady.apart_chunk``: merged once more, a step's
+    share fell as the load rose, and with it the ITL median at 14-37 requests/s.)
     The steady state's chunk blends the in-step waves' ``B·I`` into it linearly (5 % in step
     doubles it at answers of CV 1) and takes the prompts of a step together once more than
     one arrives per step: the same mean, but fewer prefill-carrying gaps, each a larger
@@ -573,13 +576,14 @@ def _prefill_unit(inp: FluidInputs, op: OperatingPoint) -> PrefillUnit:
     0.75/1), 384 clients: ITL p50/p90 69/75 ms against 50/89 simulated."""
     st = op.steady
     closed = np.where(op.kind == CLOSED_LOOP, 1.0 - completion_sync(inp), 0.0)
+    apart = np.where(op.kind == OPEN_LOOP, 1.0, closed)
     per_token, fixed = prefill_step_costs(op)
     own = np.minimum(op.prompt, st.budget)
     return PrefillUnit(
-        tokens=st.prefill_step_tokens + closed * (own - st.prefill_step_tokens),
-        step_s=st.t_mix + closed * (st.t_dec + fixed + per_token * own - st.t_mix),
+        tokens=st.prefill_step_tokens + apart * (own - st.prefill_step_tokens),
+        step_s=st.t_mix + apart * (st.t_dec + fixed + per_token * own - st.t_mix),
         s_per_token=per_token,
-        apart=np.where(op.kind == OPEN_LOOP, 1.0, closed),
+        apart=apart,
     )
 
 
@@ -608,12 +612,8 @@ def _merged_prefill_steps(
     per_token = unit.s_per_token
     chunk = np.maximum(unit.tokens, 1.0)
     fixed = np.maximum(unit.step_s - st.t_dec - per_token * chunk, 0.0)
-    # A closed loop's mean chunks, counted as its prompts (each the unit's chunk).
-    prompts = np.where(
-        op.kind == CLOSED_LOOP,
-        prompts_per_step * np.maximum(st.prefill_step_tokens, 1.0) / chunk,
-        prompts_per_step,
-    )
+    # The steady state's mean chunks, counted as prompts (each the unit's chunk).
+    prompts = prompts_per_step * np.maximum(st.prefill_step_tokens, 1.0) / chunk
     # The prompt rate the mean implies (prompts per step over the mean step).
     rate, d = prompts / np.maximum(st.t_mean, 1e-12), st.t_dec
     share = 1.0 - np.exp(-rate * st.t_mean)

@@ -10,7 +10,9 @@ Given the step time ``t(P, A, D, K)`` of one iteration (``core.latency``), a sch
 
 **Steady state at ``B`` running sequences.** Each step decodes ``B`` tokens and, on average,
 ``P̄ = B·I/O`` prompt tokens (each request brings ``I`` prompt tokens per ``O`` generated).
-Prompt tokens come in chunks of ``p = min(budget, max(I, P̄))`` (``budget = M − (B − 1)`` with
+Prompt tokens come in chunks of ``p = min(budget, I·m/(1 − e^(−m)))`` for an open loop's
+independent arrivals, ``m = P̄/I`` a Poisson mean per step (``min(budget, max(I, P̄))`` for a
+fixed population's, nearly one a step: :func:`apart_chunk`; ``budget = M − (B − 1)`` with
 chunked prefill), so a share ``f = P̄/p`` of steps carries prefill::
 
     t_dec = t(0, 0, B, K̄)     t_mix = t(p, p·I/2, B, K̄)     K̄ = B (I + O/2)
@@ -347,7 +349,8 @@ def steady_state(
     # Multi-step scheduling admits the prompts of ``N`` steps together.
     chunk_async = np.minimum(budget, np.maximum(prompt, inp.scheduler_steps * mean_prefill))
     chunk_sync = np.minimum(budget, np.maximum(batch * prompt, prompt))
-    chunk = 1.0 / (sync / chunk_sync + (1.0 - sync) / chunk_async)
+    chunk_apart = apart_chunk(inp, mean_prefill, budget, view)
+    chunk = 1.0 / (sync / chunk_sync + (1.0 - sync) / chunk_apart)
     chunk = np.where(inp.separate_prefill_batches & (np.asarray(backlog) > 0), budget, chunk)
     share = clamp(mean_prefill / chunk, 0.0, 1.0)
     context = decode_context(prompt, inp.batch_output)
@@ -393,6 +396,32 @@ def steady_state(
         recompute_tokens_per_step=recompute,
         prefill_ride_s=np.asarray(ride, dtype=float),
     )
+
+
+def apart_chunk(
+    inp: FluidInputs, mean_prefill: np.ndarray, budget: np.ndarray, view: RequestView
+) -> np.ndarray:
+    """Mean prompt tokens of a prefill-carrying step when prompts arrive apart, ``m = N·P̄/I``
+    of them per step (per group of ``N`` under multi-step scheduling). An open loop's prompts
+    arrive independently: a Poisson count per step, so a share ``1 − e^(−m)`` of the steps
+    carries any, ``m/(1 − e^(−m))`` prompts each (counted one a step, an open loop of 64-token
+    prompts at ``m`` ≈ 0.5 had 1.3x the simulation's prefill-carrying steps, each with the
+    fixed cost of a step that prefills: a larger running batch, TPOT p50 +66 % at 85 % of
+    capacity, now +8 %). A fixed population's next prompts follow its own completions, nearly
+    one a step (8 clients of 16-token answers: 0.42 of the simulated steps carry prefill at
+    ``m`` = 0.44, Poisson would have 0.36): ``max(m, 1)``. At most the budget."""
+    prompt = prompt_tokens(inp)
+    m = np.maximum(inp.scheduler_steps * mean_prefill / prompt, 1e-9)
+    per_step = np.maximum(m, 1.0)
+    if view.any_open_loop:
+        # Arrivals smoother than Poisson (CV c < 1: an MLPerf harness dealing queries to its
+        # instances in turn) clump less: the share of carrying steps blends from Poisson's
+        # towards the regular min(m, 1) with c² (estimated; clustered ones priced as Poisson).
+        weight = np.minimum(inp.arrival_cv**2, 1.0)
+        share = weight * -np.expm1(-m) + (1.0 - weight) * np.minimum(m, 1.0)
+        poisson = view.open_loop & ~np.asarray(inp.separate_prefill_batches, dtype=bool)
+        per_step = np.where(poisson, m / share, per_step)
+    return np.asarray(np.minimum(budget, prompt * per_step), dtype=float)
 
 
 def _prefill_alone_s(inp: FluidInputs, *chunks: np.ndarray) -> list[np.ndarray]:
@@ -540,7 +569,7 @@ def _slot_time(inp: FluidInputs, batch: np.ndarray, view: RequestView) -> np.nda
     budget = prefill_budget(inp, batch, prompt)
     seen, others = _request_view(view, batch)
     mean_prefill = others * prompt / out
-    chunk = np.minimum(budget, np.maximum(prompt, inp.scheduler_steps * mean_prefill))
+    chunk = apart_chunk(inp, mean_prefill, budget, view)
     share = clamp(mean_prefill / chunk, 0.0, 1.0)
     kv = seen * decode_context(prompt, inp.batch_output)
     zero = np.zeros_like(batch)

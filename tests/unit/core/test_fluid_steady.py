@@ -14,6 +14,7 @@ from predeploy.core.fluid_steady import (
     KV_BOUND_RECOMPUTE_PER_OUTPUT_TOKEN,
     FluidInputs,
     RequestView,
+    apart_chunk,
     decode_eager_share,
     finite_run_batch,
     kv_batch_limit,
@@ -185,3 +186,28 @@ def test_the_open_loop_batch_solves_littles_law_with_separate_prefill_batches() 
     batch = solve_open_loop_batch(separate, rate, max_batch(separate))
     slot = steady_state(separate, batch).slot_time
     assert batch[0] == pytest.approx(rate[0] * slot[0], rel=2e-3)
+
+
+def test_prompts_that_arrive_apart_share_a_step_as_a_poisson_count() -> None:
+    """An open loop's prompts arrive independently: ``m`` per step on average, a share
+    ``1 − e^(−m)`` of the steps carries any, ``m/(1 − e^(−m))`` prompts each (the mean is
+    kept). A fixed population's next prompts follow its completions, one a step below one
+    per step; smoother arrivals lie in between; no step carries more than the budget."""
+    prompt = 512.0
+    m = np.array([0.05, 0.5, 1.0, 3.0])
+    budget = np.full_like(m, 1e9)
+    poisson = _inputs(TokenDistribution.fixed(256), LoadSpec(kind="poisson", rate_rps=10.0))
+    chunk = apart_chunk(poisson, m * prompt, budget, RequestView.of(poisson))
+    np.testing.assert_allclose(chunk, prompt * m / (1.0 - np.exp(-m)), rtol=1e-12)
+    share = m * prompt / chunk
+    np.testing.assert_allclose(share, 1.0 - np.exp(-m), rtol=1e-12)
+    closed = _inputs(TokenDistribution.fixed(256), LoadSpec(kind="concurrency", concurrency=8))
+    regular = apart_chunk(closed, m * prompt, budget, RequestView.of(closed))
+    np.testing.assert_allclose(regular, prompt * np.maximum(m, 1.0), rtol=1e-12)
+    capped = apart_chunk(poisson, m * prompt, np.full_like(m, 600.0), RequestView.of(poisson))
+    assert np.all(capped <= 600.0)
+    # Smoother arrivals (CV 0.5) clump less: the share blends towards min(m, 1) with CV².
+    smooth = _inputs(TokenDistribution.fixed(256), LoadSpec(kind="gamma", rate_rps=10.0, cv=0.5))
+    share = m * prompt / apart_chunk(smooth, m * prompt, budget, RequestView.of(smooth))
+    expected = 0.25 * (1.0 - np.exp(-m)) + 0.75 * np.minimum(m, 1.0)
+    np.testing.assert_allclose(share, expected, rtol=1e-12)

@@ -33,13 +33,19 @@ SLO = SLOTargets.model_validate({"ttft_ms": {"p90": 500}, "e2e_ms": {"p99": 20_0
 def _curve(replicas: int = 2):  # type: ignore[no-untyped-def]
     workload = Workload(TRAFFIC, SLO, 0.1, TRAFFIC.peak_requests_per_s, 8192)
     scenario = ServingScenario(
-        model_id="test/llama-8b", model=llama_8b(), gpu=h100(), precision=Precision.BF16, tp=1,
-        prompt_tokens=TRAFFIC.prompt_tokens, output_tokens=TRAFFIC.output_tokens,
+        model_id="test/llama-8b",
+        model=llama_8b(),
+        gpu=h100(),
+        precision=Precision.BF16,
+        tp=1,
+        prompt_tokens=TRAFFIC.prompt_tokens,
+        output_tokens=TRAFFIC.output_tokens,
         load=LoadSpec(kind="poisson", rate_rps=1.0),
     )
     engine = CalibratedEngine(ParameterSet())
-    return load_curve(scenario, replicas, workload, engine, label="Llama 8B on 1x H100", seed=0,
-                      num_requests=300)
+    return load_curve(
+        scenario, replicas, workload, engine, label="Llama 8B on 1x H100", seed=0, num_requests=300
+    )
 
 
 def test_the_curve_rises_with_load_up_to_saturation() -> None:
@@ -71,6 +77,10 @@ def test_simulated_points_include_the_peak_and_the_limit_is_consistent() -> None
 
 def test_replicas_multiply_the_rates() -> None:
     one, two = _curve(1), _curve(2)
-    assert two.saturation_requests_per_s == pytest.approx(2 * one.saturation_requests_per_s)
+    # Each replica's share of the traffic is burstier (its arrival CV is the traffic's spread
+    # over fewer requests), which moves what a decoding request sees at saturation a little.
+    assert two.saturation_requests_per_s == pytest.approx(
+        2 * one.saturation_requests_per_s, rel=1e-3
+    )
     with pytest.raises(ValueError, match="replicas"):
         _curve(0)

@@ -7,9 +7,11 @@ of random means and spreads, and a load — a closed loop of 1-256 clients or Po
 at 30-85 % of the analytic saturation rate. Each is predicted analytically and simulated
 (2,000 requests, seed 1) and the analytic ÷ simulated − 1 of the throughput and the TTFT, TPOT
 and E2E medians is tallied: the median and 90th percentile of its size per metric and load
-kind, the share within 10 % and 25 %, and the worst points with their scenario.
+kind, the share within 10 % and 25 %, and the worst points with their scenario. ``--tails``
+tallies the TTFT p99 and the TPOT p90 and p99 too (the simulation's 2,000 requests put a p99
+within a few per cent of a longer run's).
 
-    .venv/bin/python bench/sim_census.py [--points 120] [--seed 7] [--worst 12]
+    .venv/bin/python bench/sim_census.py [--points 120] [--seed 7] [--worst 12] [--tails]
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ LENGTH_CVS = (0.0, 0.5, 1.0)
 CLIENTS = (1, 4, 16, 64, 256)
 LOAD_SHARES = (0.3, 0.6, 0.85)
 METRICS = ("throughput", "ttft_p50", "tpot_p50", "e2e_p50")
+TAIL_METRICS = ("ttft_p99", "tpot_p90", "tpot_p99")
 PRECISIONS = (Precision.BF16, Precision.FP8, Precision.FP4, Precision.INT4)
 
 
@@ -64,11 +67,15 @@ def _values(p: PerfPrediction) -> dict[str, float]:
         "ttft_p50": m.ttft_ms.p50 or 0.0,
         "tpot_p50": m.tpot_ms.p50 or 0.0,
         "e2e_p50": m.e2e_ms.p50 or 0.0,
+        "ttft_p99": m.ttft_ms.p99 or 0.0,
+        "tpot_p90": m.tpot_ms.p90 or 0.0,
+        "tpot_p99": m.tpot_ms.p99 or 0.0,
     }
 
 
-def draw(rng: random.Random, count: int) -> list[ServingScenario]:
-    """``count`` random scenarios that fit (with a Poisson placeholder load)."""
+def draw(rng: random.Random, count: int, kinds: str = "both") -> list[ServingScenario]:
+    """``count`` random scenarios that fit; ``kinds``: ``both`` (a closed loop or Poisson
+    arrivals, evenly), ``poisson`` or ``concurrency``."""
     catalog = seed_catalog()
     models, gpus = list(catalog.models()), list(catalog.gpus())
     params = load_parameters()
@@ -92,7 +99,8 @@ def draw(rng: random.Random, count: int) -> list[ServingScenario]:
             continue
         if not idle.memory.fits or not idle.saturation_rps:
             continue
-        if rng.random() < 0.5:
+        closed = rng.random() < 0.5
+        if kinds == "concurrency" or (kinds == "both" and closed):
             load = LoadSpec(kind="concurrency", concurrency=rng.choice(CLIENTS))
         else:
             rate = rng.choice(LOAD_SHARES) * idle.saturation_rps
@@ -123,11 +131,21 @@ def main() -> None:
     parser.add_argument("--points", type=int, default=120)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--worst", type=int, default=12)
+    parser.add_argument(
+        "--tails", action="store_true", help="tally the TTFT p99 and TPOT p90/p99 too"
+    )
+    parser.add_argument(
+        "--loads",
+        choices=("both", "poisson", "concurrency"),
+        default="both",
+        help="load kinds drawn (default: closed loops and Poisson arrivals, evenly)",
+    )
     args = parser.parse_args()
+    metrics = METRICS + TAIL_METRICS if args.tails else METRICS
     params = load_parameters()
     started = time.perf_counter()
     points: list[Point] = []
-    for scenario in draw(random.Random(args.seed), args.points):
+    for scenario in draw(random.Random(args.seed), args.points, args.loads):
         analytic = _values(predict(scenario, params))
         simulated = _values(
             predict(
@@ -138,7 +156,7 @@ def main() -> None:
                 seed=SIM_SEED,
             )
         )
-        errors = {m: analytic[m] / simulated[m] - 1.0 for m in METRICS if simulated[m] > 0.0}
+        errors = {m: analytic[m] / simulated[m] - 1.0 for m in metrics if simulated[m] > 0.0}
         points.append(Point(label(scenario), scenario.load.kind, errors))
     print(
         f"{len(points)} scenarios (seed {args.seed}), analytic ÷ simulated − 1, "
@@ -146,7 +164,7 @@ def main() -> None:
     )
     print(f"{'load':<13}{'metric':<12}{'n':>5}{'median':>9}{'p90':>9}{'≤10 %':>8}{'≤25 %':>8}")
     for kind in ("all", "concurrency", "poisson"):
-        for metric in METRICS:
+        for metric in metrics:
             sizes = [
                 abs(p.errors[metric])
                 for p in points

@@ -1,5 +1,5 @@
-"""core.fluid_decode: the open-loop TPOT count of prefill bursts (stall units per count), and
-finite runs the token budget paces."""
+"""core.fluid_decode: the open-loop TPOT count of prefill bursts (stall units per count, the
+count's ratio), and finite runs the token budget paces."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ import pytest
 from tests.perf_fixtures import h100, llama_8b
 
 from predeploy.core.fluid_decode import (
+    _burst_shape,
     _mean_keeping_theta,
+    _prefill_stall,
     _prompts_in_step,
     _stall_units,
     budget_run_s,
@@ -24,6 +26,7 @@ from predeploy.core.types import (
     TokenDistribution,
 )
 from predeploy.core.workload import EfficiencyArrays, prepare, stack
+from predeploy.kb.seed_files import seed_catalog
 from predeploy.services.perf import load_parameters
 
 #: A fine, even grid of probability levels (mid-points of 20,000 strata).
@@ -118,3 +121,54 @@ def test_prompts_in_a_prefill_step_are_a_zero_truncated_poisson_count(per_step: 
     assert np.max(np.diff(counts[:1980])) < 0.05  # steep only in the last percent
     several = np.mean(counts > 1.0)
     assert counts.mean() == pytest.approx(per_step - 0.5 * several, abs=0.03)
+
+
+def _ratios(
+    prompt: int, rate_rps: float, engine: str = "vllm", *, big: bool = False
+) -> tuple[float, float]:
+    """(``λ·σ``, the count's ratio) of requests of ``prompt``/16 tokens: Llama 3.1 8B on an
+    H100, or (``big``) 70B FP8 over 8× B200, whose step that prefills costs mostly its fixed
+    extra."""
+    catalog = seed_catalog()
+    card = catalog.model("meta-llama/Llama-3.1-70B-Instruct") if big else None
+    scenario = ServingScenario(
+        model_id=card.id if card else "meta-llama/Llama-3.1-8B-Instruct",
+        model=card.architecture if card else llama_8b(),
+        gpu=catalog.gpu("B200") if big else h100(),
+        precision=Precision.FP8 if big else Precision.BF16,
+        tp=8 if big else 1,
+        engine=engine,
+        prompt_tokens=TokenDistribution(kind="lognormal", mean=prompt, stdev=prompt / 2),
+        output_tokens=TokenDistribution(kind="lognormal", mean=16, stdev=8),
+        load=LoadSpec(kind="poisson", rate_rps=rate_rps),
+    )
+    eff, _ = _efficiency(load_parameters(), scenario)
+    inp = stack([prepare(scenario)], EfficiencyArrays.from_params([eff]))
+    op = operating_point(inp)
+    stall = _prefill_stall(op)
+    return float(stall.offspring[0]), float(_burst_shape(inp, op, stall).ratio[0])
+
+
+def test_short_prompts_merge_into_steps_that_carry_prefill_anyway() -> None:
+    """Where the fixed extra of a step that prefills dominates a short prompt's stall, the
+    prompts that arrive during it ride on the next step: the count is far less clustered
+    than ``λ·σ`` says; where the prompt's tokens dominate, a little less (merged prompts
+    share a step's fixed extra)."""
+    offspring, ratio = _ratios(256, 40.0, big=True)
+    assert 0.0 <= ratio < 0.5 * offspring
+    offspring, ratio = _ratios(256, 40.0)
+    assert 0.0 <= ratio < offspring
+
+
+@pytest.mark.parametrize(
+    ("prompt", "rate_rps", "engine"),
+    [
+        (256, 40.0, "sglang"),  # separate prefill batches yield no token: bursts stay apart
+        (30_000, 0.3, "vllm"),  # prompts that span steps are bursts of their own
+    ],
+)
+def test_bursts_that_do_not_merge_keep_their_offspring(
+    prompt: int, rate_rps: float, engine: str
+) -> None:
+    offspring, ratio = _ratios(prompt, rate_rps, engine)
+    assert ratio == pytest.approx(min(offspring, 0.95), rel=1e-9)

@@ -155,6 +155,8 @@ class SteadyState:
     #: requests that arrive on their own (``t_mix`` when they do; requests in step share a
     #: larger one, cheaper per token, but each still waits for its own prompt's step).
     own_prefill_s_per_token: np.ndarray
+    #: Prompt tokens of that step (the mean prompt, or the prompts of a multi-step group).
+    own_prefill_step_tokens: np.ndarray
     #: Prompt tokens recomputed per step (preempted or retracted requests) when the running
     #: batch fills the KV cache of an engine that grows KV on demand; 0 otherwise.
     recompute_tokens_per_step: np.ndarray
@@ -393,6 +395,7 @@ def steady_state(
         seen=seen,
         prefill_pair_s=np.maximum(t_pairs_doubled - t_pairs, 0.0) / pairs,
         own_prefill_s_per_token=np.maximum(t_own - t_dec, 0.0) / chunk_async,
+        own_prefill_step_tokens=chunk_async,
         recompute_tokens_per_step=recompute,
         prefill_ride_s=np.asarray(ride, dtype=float),
     )

@@ -368,3 +368,30 @@ def test_short_answers_tpot_tail_agrees(rate_rps: float) -> None:
     for stat in ("p50", "p90", "p99"):
         a, s = getattr(analytic, stat), getattr(simulated.tpot_ms, stat)
         assert abs(a / s - 1.0) <= 0.15, (stat, a, s)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("rate_rps", [8.0, 32.0])
+def test_ttft_tail_of_a_moe_model_with_a_costly_prefill_step_agrees(rate_rps: float) -> None:
+    """Llama 4 Scout FP8 over 2× H100, 256 ± 128-token prompts: a step that prefills costs
+    a large fixed extra (eager expert layers, ~30 ms) and a little per token. A long prompt
+    pays that extra once, not in proportion to its length: the TTFT p50 and p99 agree with
+    the simulation within 10 % (priced per token, the p99 was +34 % at 8 requests/s and
+    fell from 156 to 138 ms between 24 and 32 while the simulated rose)."""
+    card = seed_catalog().model("meta-llama/Llama-4-Scout-17B-16E-Instruct")
+    scenario = ServingScenario(
+        model_id=card.id,
+        model=card.architecture,
+        gpu=h100(),
+        precision=Precision.FP8,
+        tp=2,
+        prompt_tokens=TokenDistribution(kind="lognormal", mean=256, stdev=128),
+        output_tokens=TokenDistribution(kind="lognormal", mean=16, stdev=8),
+        load=LoadSpec(kind="poisson", rate_rps=rate_rps),
+    )
+    params = load_parameters()
+    analytic = predict(scenario, params).metrics.ttft_ms
+    simulated = predict(scenario, params, mode="simulate", num_requests=4000, seed=1).metrics
+    for stat in ("p50", "p99"):
+        a, s = getattr(analytic, stat), getattr(simulated.ttft_ms, stat)
+        assert abs(a / s - 1.0) <= TOLERANCE, (stat, a, s)

@@ -1,5 +1,5 @@
-"""``core.fluid_ttft``: the open-loop step cycle (when it applies, its limits, its mean), and
-a closed loop's thinned arrivals and wait for KV room."""
+"""``core.fluid_ttft``: a prompt's own service, the open-loop step cycle (when it applies, its
+limits, its mean), and a closed loop's thinned arrivals and wait for KV room."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from tests.perf_fixtures import llama_8b_h100_lognormal
 
 from predeploy.core.efficiency import ParameterSet
 from predeploy.core.fluid_load import OperatingPoint, operating_point, request_grid
-from predeploy.core.fluid_steady import FluidInputs
+from predeploy.core.fluid_steady import FluidInputs, prefill_context_tokens
 from predeploy.core.fluid_ttft import (
     CYCLE_ONLY_BELOW,
     busy_arrival_thinning,
@@ -17,6 +17,7 @@ from predeploy.core.fluid_ttft import (
     kv_block_wait,
     prefill_step_costs,
     served_client_extra_wait_s,
+    service_ttft,
     shared_step_prefill_s,
     slot_free_s,
     step_cycle_wait,
@@ -84,6 +85,27 @@ def test_a_prefill_step_costs_its_slope_per_token_plus_a_fixed_extra() -> None:
         t_full, rel=1e-9
     )
     assert per_token[0] > 0.0 and extra[0] >= 0.0
+
+
+def test_a_long_prompt_pays_the_steps_fixed_extra_once() -> None:
+    """Between two prompts that fit a step, the service differs by the time per token and
+    their own attention alone: the fixed extra of the step is paid once by each (priced per
+    token, a 3,100-token prompt had paid it a dozen times over a 250-token one)."""
+    inp, op = _inputs(1000, 4.0)
+    req = request_grid(inp, op, 128)
+    svc = service_ttft(inp, op, req, op.steady.prefill_pair_s)[0]
+    prompts = req.prompt_tokens[0]
+    short, long = int(np.argmin(prompts)), int(np.argmax(prompts))
+    assert float(prompts[long]) < float(op.steady.budget[0])  # one step each
+    per_token, extra = prefill_step_costs(op)
+    pair_s = float(op.steady.prefill_pair_s[0])
+    context = float(prefill_context_tokens(inp)[0])
+    delta = float(prompts[long] - prompts[short])
+    attention = pair_s * (float(prompts[long] ** 2 - prompts[short] ** 2) / 2.0 - context * delta)
+    assert float(svc[long] - svc[short]) == pytest.approx(
+        float(per_token[0]) * delta + attention, rel=1e-9
+    )
+    assert float(extra[0]) > 0.0
 
 
 def test_at_a_vanishing_load_the_wait_is_the_decode_steps_residual() -> None:

@@ -176,16 +176,12 @@ def test_latency_rises_with_load_on_a_dense_grid_of_rates(model: ModelArchitectu
             assert drops.size == 0, (name, stat, rates[drops[:3]])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known: a long prompt's prefill is priced per token from the mean chunk, whose fixed "
-    "part (a fine-grained MoE model's expert weights) the decoders take over as the load grows; "
-    "pricing it as its own step fixes this but scored worse held out (docs/perf-validation.md, "
-    "session 39)",
-)
 def test_long_prompts_ttft_tail_rises_with_load_on_a_fine_grained_moe() -> None:
     """The longest prompts' TTFT (p90, p99) of gpt-oss-120b on one H100 never falls as the
-    Poisson rate rises (lognormal 1,000 ± 500-token prompts, 0.5-8 requests/s)."""
+    Poisson rate rises (lognormal 1,000 ± 500-token prompts, 0.5-8 requests/s). A step's
+    fixed part (a fine-grained MoE model's expert weights), which the decoders take over as
+    the load grows, is paid once per prompt: priced per token from the mean chunk, a long
+    prompt paid it several times over and its TTFT fell with the load (sessions 39-56)."""
     rates = np.geomspace(0.5, 8.0, 60)
     preds = predict_many(
         [

@@ -151,11 +151,11 @@ class SteadyState:
     #: budget-sized prefill step at ``B`` running sequences: the step time's finite
     #: difference between ``I/2`` and ``I`` cached tokens per prompt token.
     prefill_pair_s: np.ndarray
-    #: Seconds per prompt token of a request's own prefill: the prefill-carrying step of
-    #: requests that arrive on their own (``t_mix`` when they do; requests in step share a
-    #: larger one, cheaper per token, but each still waits for its own prompt's step).
-    own_prefill_s_per_token: np.ndarray
-    #: Prompt tokens of that step (the mean prompt, or the prompts of a multi-step group).
+    #: Seconds a request's own prefill adds to its step when requests arrive on their own
+    #: (``t_mix − t_dec`` when they do; requests in step share a larger step, cheaper per
+    #: token, but each still waits for its own prompt's step), and that step's prompt tokens
+    #: (the mean prompt, or the prompts of a multi-step group).
+    own_prefill_s: np.ndarray
     own_prefill_step_tokens: np.ndarray
     #: Prompt tokens recomputed per step (preempted or retracted requests) when the running
     #: batch fills the KV cache of an engine that grows KV on demand; 0 otherwise.
@@ -394,7 +394,7 @@ def steady_state(
         slot_time=slot,
         seen=seen,
         prefill_pair_s=np.maximum(t_pairs_doubled - t_pairs, 0.0) / pairs,
-        own_prefill_s_per_token=np.maximum(t_own - t_dec, 0.0) / chunk_async,
+        own_prefill_s=np.maximum(t_own - t_dec, 0.0),
         own_prefill_step_tokens=chunk_async,
         recompute_tokens_per_step=recompute,
         prefill_ride_s=np.asarray(ride, dtype=float),

@@ -156,7 +156,10 @@ def prefill_s_per_token(op: OperatingPoint) -> np.ndarray:
     cheaper per token, but each waits for the whole of it."""
     st = op.steady
     return np.asarray(
-        np.maximum((st.t_mix - st.t_dec) / st.prefill_step_tokens, st.own_prefill_s_per_token),
+        np.maximum(
+            (st.t_mix - st.t_dec) / st.prefill_step_tokens,
+            st.own_prefill_s / st.own_prefill_step_tokens,
+        ),
         dtype=float,
     )
 
@@ -169,9 +172,7 @@ def service_ttft(
     st, prompt_k, col = op.steady, req.prompt_tokens, columns
     per_token, step_extra = prefill_step_costs(op)
     # No less than the fixed extra of a prompt's step when it arrives on its own.
-    own_tokens = st.own_prefill_step_tokens
-    own_extra = st.own_prefill_s_per_token * own_tokens - per_token * own_tokens
-    step_extra = np.maximum(step_extra, own_extra)
+    step_extra = np.maximum(step_extra, st.own_prefill_s - per_token * st.own_prefill_step_tokens)
     mix_context = col(prefill_context_tokens(inp))
     extra_steps = col(inp.scheduler_steps - 1.0)
     admission_steps = grid(SCHEDULER_PHASE_DIMENSION, req.points)[None, :] * extra_steps

@@ -351,23 +351,8 @@ def test_short_answers_tpot_tail_agrees(rate_rps: float) -> None:
     ride on the next, so a request's 15 steps meet a near-Poisson count of them, never more
     than 15. The TPOT p90 and p99 agree with the simulation within 15 % (a cluster count of
     ``λ·σ`` = 0.55-0.7 had put the p99 at +91 % and +120 %, and more load lowered it)."""
-    card = seed_catalog().model("meta-llama/Llama-3.1-70B-Instruct")
-    scenario = ServingScenario(
-        model_id=card.id,
-        model=card.architecture,
-        gpu=seed_catalog().gpu("B200"),
-        precision=Precision.FP8,
-        tp=8,
-        prompt_tokens=TokenDistribution(kind="lognormal", mean=256, stdev=128),
-        output_tokens=TokenDistribution(kind="lognormal", mean=16, stdev=8),
-        load=LoadSpec(kind="poisson", rate_rps=rate_rps),
-    )
-    params = load_parameters()
-    analytic = predict(scenario, params).metrics.tpot_ms
-    simulated = predict(scenario, params, mode="simulate", num_requests=4000, seed=1).metrics
-    for stat in ("p50", "p90", "p99"):
-        a, s = getattr(analytic, stat), getattr(simulated.tpot_ms, stat)
-        assert abs(a / s - 1.0) <= 0.15, (stat, a, s)
+    scenario = _short_answers("meta-llama/Llama-3.1-70B-Instruct", "B200", 8, rate_rps)
+    _assert_percentiles_agree(scenario, "tpot_ms", ("p50", "p90", "p99"), 0.15)
 
 
 @pytest.mark.slow
@@ -378,20 +363,36 @@ def test_ttft_tail_of_a_moe_model_with_a_costly_prefill_step_agrees(rate_rps: fl
     pays that extra once, not in proportion to its length: the TTFT p50 and p99 agree with
     the simulation within 10 % (priced per token, the p99 was +34 % at 8 requests/s and
     fell from 156 to 138 ms between 24 and 32 while the simulated rose)."""
-    card = seed_catalog().model("meta-llama/Llama-4-Scout-17B-16E-Instruct")
-    scenario = ServingScenario(
+    scenario = _short_answers("meta-llama/Llama-4-Scout-17B-16E-Instruct", "H100-SXM", 2, rate_rps)
+    _assert_percentiles_agree(scenario, "ttft_ms", ("p50", "p99"), TOLERANCE)
+
+
+def _short_answers(model_id: str, gpu: str, tp: int, rate_rps: float) -> ServingScenario:
+    """A catalogued model in FP8 on ``tp`` catalogued GPUs, 256 ± 128-token prompts and
+    16 ± 8-token answers arriving as a Poisson stream at ``rate_rps``."""
+    catalog = seed_catalog()
+    card = catalog.model(model_id)
+    return ServingScenario(
         model_id=card.id,
         model=card.architecture,
-        gpu=h100(),
+        gpu=catalog.gpu(gpu),
         precision=Precision.FP8,
-        tp=2,
+        tp=tp,
         prompt_tokens=TokenDistribution(kind="lognormal", mean=256, stdev=128),
         output_tokens=TokenDistribution(kind="lognormal", mean=16, stdev=8),
         load=LoadSpec(kind="poisson", rate_rps=rate_rps),
     )
+
+
+def _assert_percentiles_agree(
+    scenario: ServingScenario, name: str, stats: tuple[str, ...], tolerance: float
+) -> None:
+    """``name``'s ``stats`` within ``tolerance`` of 4,000 simulated requests (seed 1)."""
     params = load_parameters()
-    analytic = predict(scenario, params).metrics.ttft_ms
-    simulated = predict(scenario, params, mode="simulate", num_requests=4000, seed=1).metrics
-    for stat in ("p50", "p99"):
-        a, s = getattr(analytic, stat), getattr(simulated.ttft_ms, stat)
-        assert abs(a / s - 1.0) <= TOLERANCE, (stat, a, s)
+    analytic = getattr(predict(scenario, params).metrics, name)
+    simulated = getattr(
+        predict(scenario, params, mode="simulate", num_requests=4000, seed=1).metrics, name
+    )
+    for stat in stats:
+        a, s = getattr(analytic, stat), getattr(simulated, stat)
+        assert abs(a / s - 1.0) <= tolerance, (stat, a, s)

@@ -57,6 +57,7 @@ from predeploy.core.fluid_queueing import INCOMPLETE_GAMMA_TERMS, MAX_STOCHASTIC
 from predeploy.core.fluid_stats import (
     GRID_POINTS,
     PERCENTILES,
+    any_true,
     clamp,
     columns,
     first_match,
@@ -165,12 +166,12 @@ def _requests_per_s(
         ),
     )
     rps_open_run = rate
-    if (finite & (kind == OPEN_LOOP)).any():
+    if any_true(finite & (kind == OPEN_LOOP)):
         end_s = open_loop_end_s(inp, op, ttft.mean(axis=1))
         rps_open_run = op.num_prompts / np.maximum(end_s, 1e-9)
     rps_closed = steady_closed
     finite_closed = finite & (kind == CLOSED_LOOP)
-    if finite_closed.any():
+    if any_true(finite_closed):
         in_flight = np.minimum(conc, op.max_batch)
         closed_tail = closed_loop_tail_s(inp, in_flight, finite_closed)
         rps_closed = op.num_prompts / (

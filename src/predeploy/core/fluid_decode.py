@@ -120,6 +120,7 @@ import numpy as np
 from predeploy.core.fluid_load import OperatingPoint, RequestGrid, StaticBatch, finite_run_wait_s
 from predeploy.core.fluid_stats import (
     PERCENTILES,
+    any_true,
     clamp,
     columns,
     drain_seen_share,
@@ -193,7 +194,7 @@ def first_wave(inp: FluidInputs, op: OperatingPoint, req: RequestGrid) -> FirstW
     kind, st, prompt, kb, col = op.kind, op.steady, op.prompt, req.index, columns
     waved = (kind == BURST) | (kind == CLOSED_LOOP) | (kind == MAX_THROUGHPUT)
     separate = np.asarray(inp.separate_prefill_batches, dtype=bool)
-    if not waved.any():
+    if not any_true(waved):
         # Open loops and static batches only: no sample is in a first wave.
         ones = np.ones_like(st.t_mix)
         return FirstWave(
@@ -271,7 +272,7 @@ def tpot_samples(
         tpot_k[open_rows] = _open_loop_tpot(
             inp, op, open_rows, gaps[open_rows], (u, z), tpot_k[open_rows], ttft[open_rows]
         )
-    if (wave.weight > 0.0).any():
+    if any_true(wave.weight > 0.0):
         stall_steps = col(wave.steps) * wave.stall_share
         # Piggy-backed prefill: each stalled step still yields a token, so a request is
         # stalled for at most its own gaps, each ``t_w − t_dec`` longer. Separate prefill
@@ -288,7 +289,7 @@ def tpot_samples(
     # it stays in step (``wave_sync``); later waves of separate prefill batches have it in
     # their wave's own decode step already.
     late = in_last_wave(op, req.index) & (wave.weight == 0.0)
-    if late.any():
+    if any_true(late):
         sync = col(op.wave_sync)
         tpot_k = np.where(late, sync * col(op.last_wave_step_s) + (1.0 - sync) * tpot_k, tpot_k)
     return np.asarray(
@@ -371,7 +372,7 @@ def _open_loop_tpot(
     stall = np.broadcast_to(prefill.stall_s[rows, None], gaps.shape)
     mean_events = gaps * st.prefill_share[rows, None] / prefill.steps[rows, None]
     few_events = mean_events < POISSON_EVENTS_NORMAL_TO
-    if few_events.any():
+    if any_true(few_events):
         # Only the samples with few events are counted; the others keep the normal spread.
         cols = np.broadcast_to(np.asarray(rows)[:, None], gaps.shape)[few_events]
         stall_f, mean_f = stall[few_events], mean_events[few_events]
@@ -404,7 +405,7 @@ def _open_loop_tpot(
         0.0,
         1.0,
     ) * (1.0 - spanning_share(op)[rows])
-    if (overlap > 0.0).any():
+    if any_true(overlap > 0.0):
         busy = _busy_prefill_tpot(inp, op, rows, gaps, levels[1])
         out = out + columns(overlap) * (busy - out)
     return out
@@ -557,7 +558,7 @@ def itl_stats(
     )
     mix_share = np.minimum(prompts_per_step, 1.0 - wave_share)
     out["itl_ms_mean"] = np.where(kind == STATIC_BATCH, static.decode_mean_s, itl_mean) * 1e3
-    apart = (unit.apart > 0.0).any()
+    apart = any_true(unit.apart > 0.0)
     merged = _merged_prefill_steps(inp, op, prompts_per_step, unit) if apart else None
     if merged is not None:
         mix_share = np.minimum(merged.share, 1.0 - wave_share)
@@ -577,7 +578,7 @@ def itl_stats(
             wave.decode_s + stall_steps * col(wave.step_s),
             wave.step_s,
         )
-        if (long_gaps > 0).any()
+        if any_true(long_gaps > 0)
         else wave.step_s
     )
     mix = three_point_quantile(q, low, (mid, mix_share), (stall_gap, wave_share))
@@ -703,7 +704,7 @@ def _prompts_in_step(level: np.ndarray, per_step: np.ndarray) -> np.ndarray:
     ITL p99 comes out within 3 % this way (9 % low at 50 %), 6-14 % high with the counts'
     exact mean."""
     several = per_step > 1.0 + 1e-6
-    if not several.any():
+    if not any_true(several):
         return np.ones(np.broadcast_shapes(np.shape(level), per_step.shape))
     target = np.maximum(per_step, 1.0 + 1e-9)
     mu = 2.0 * (target - 1.0)
@@ -756,10 +757,10 @@ def _open_loop_step_quantiles(
     st = op.steady
     low: np.ndarray = st.t_dec
     mid: np.ndarray = unit.step_s
-    if (unit.apart > 0.0).any():
+    if any_true(unit.apart > 0.0):
         low, mid = _open_loop_spread(inp, op, decode_level, mixed_level, unit)
     draining = (op.kind == BURST) & (inp.output_cv > 0)
-    if draining.any():
+    if any_true(draining):
         low = np.where(draining, _drain_decode_quantiles(inp, op, decode_level, draining), low)
     return np.asarray(low, dtype=float), np.asarray(mid, dtype=float)
 
@@ -892,7 +893,7 @@ def budget_run_s(inp: FluidInputs, op: OperatingPoint) -> np.ndarray:
         & (batch >= BUDGET_BOUND_SHARE * token_limit)
     )
     out = np.full_like(batch, np.nan)
-    if not applicable.any():
+    if not any_true(applicable):
         return out
     st = op.steady
     zero = np.zeros_like(batch)
@@ -945,13 +946,13 @@ def drain_end_s(
     finite_run, n_prompts, t_mean = op.finite_run, op.num_prompts, tail_step_s(op)
     bulk = np.asarray(ttft.max(axis=1) + op.decode_steps * t_mean, dtype=float)
     bulk = np.where(np.isnan(paced_s), bulk, paced_s)
-    if not (finite_run & (inp.output_cv > 0.0)).any():
+    if not any_true(finite_run & (inp.output_cv > 0.0)):
         return bulk
     quantile = 1.0 - 1.0 / (np.maximum(n_prompts, 1.0) + 1.0)
     factor = np.minimum(lognormal_factor(quantile, inp.output_cv), MAX_OUTPUT_FACTOR)
     longest_drawn = np.minimum(inp.output_tokens * factor, inp.output_max)
     longest = np.where(finite_run, np.maximum(longest_drawn, inp.output_tokens), 0.0)
-    if not (longest > inp.output_tokens).any():
+    if not any_true(longest > inp.output_tokens):
         return bulk
     one = np.ones_like(longest)
     t_one = step_s(inp, 0.0 * one, 0.0 * one, one, prompt_tokens(inp) + 0.5 * longest)

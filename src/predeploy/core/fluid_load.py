@@ -37,6 +37,7 @@ import numpy as np
 
 from predeploy.core.fluid_stats import (
     PERCENTILES,
+    any_true,
     clamp,
     columns,
     first_match,
@@ -141,7 +142,7 @@ def operating_point(inp: FluidInputs) -> OperatingPoint:
     batch = np.where(kind == OPEN_LOOP, solve_open_loop_batch(inp, open_rate, b_max, view), batch)
     # A closed loop the API server paces holds fewer than its clients in the engine.
     paced = (kind == CLOSED_LOOP) & (frontend > 0.0)
-    if paced.any():
+    if any_true(paced):
         front_batch = front_paced_batch(inp, np.where(paced, front_cap, np.inf), b_max)
         batch = np.minimum(batch, front_batch)
     sync = completion_sync(inp)
@@ -167,7 +168,7 @@ def operating_point(inp: FluidInputs) -> OperatingPoint:
     spread = clamp(wave_prefill_steps / np.maximum(decode_step_count(inp), 1.0), 0.0, 1.0)
     spread = np.where(inp.separate_prefill_batches, 0.0, spread)
     last_step = steady.t_dec
-    if (waves > 1.0).any():
+    if any_true(waves > 1.0):
         last = np.where(finite, n_prompts - (waves - 1.0) * batch, batch)
         zero = np.zeros_like(last)
         last_step = step_s(inp, zero, zero, last, last * decode_context(prompt, inp.output_tokens))
@@ -251,7 +252,7 @@ def closed_loop_slot_wait_s(inp: FluidInputs, op: OperatingPoint, index: np.ndar
     b_max, mu = op.max_batch, op.saturation_rps
     steady = col(np.maximum(op.concurrency - b_max, 0.0) / mu)
     growing = op.fills_cache
-    if not growing.any():
+    if not any_true(growing):
         return steady
     # Each growing row's age curve, in decode steps, up to the slowest run's end (rate ≥ μ).
     horizon = inp.num_prompts / (mu * op.steady.t_mean)
@@ -360,7 +361,7 @@ def static_batch(inp: FluidInputs, op: OperatingPoint) -> StaticBatch:
     ``b (I + j)``. Zeros where no scenario is a static batch."""
     b = np.maximum(inp.batch_size, 1.0)
     zero = np.zeros_like(b)
-    if not (op.kind == STATIC_BATCH).any():
+    if not any_true(op.kind == STATIC_BATCH):
         return StaticBatch(zero, zero, [zero] * len(PERCENTILES))
     prompt = op.prompt
     points = [(b * prompt, b * prompt**2 / 2.0, zero, zero)]

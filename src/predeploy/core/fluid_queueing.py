@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from predeploy.core.fluid_stats import clamp, columns, grid
+from predeploy.core.fluid_stats import any_true, clamp, columns, grid
 from predeploy.core.fluid_steady import FluidInputs, SteadyState
 
 #: Open-loop utilisation at which the stochastic (Kingman) wait stops growing and the fluid
@@ -106,7 +106,7 @@ def waiting_probability(rho: np.ndarray, arrival_cv2: np.ndarray | float) -> np.
     the same Kingman mean."""
     rho = clamp(np.asarray(rho, dtype=float), 1e-9, 0.999)
     k = 1.0 / np.maximum(np.asarray(arrival_cv2, dtype=float), 1e-6)
-    if np.all(k == 1.0):
+    if not any_true(k != 1.0):
         return rho
     sigma = rho.copy()
     for _ in range(WAITING_PROBABILITY_ITERATIONS):
@@ -159,7 +159,7 @@ def cluster_wait(
     light-traffic wait (:func:`light_traffic_wait`) over Poisson's, ``W_c − W_1`` with
     probability ``P_c − P_1``, spread exponentially over that share of requests (an
     independent sample dimension). Zero for Poisson or smoother arrivals."""
-    if not (inp.arrival_cv > 1.0).any():
+    if not any_true(inp.arrival_cv > 1.0):
         return np.zeros((prompt.shape[0], points))
     lone_s = np.maximum(1.0, prompt / st.budget) * st.prefill_ride_s + prompt * (
         st.t_mix - st.t_dec

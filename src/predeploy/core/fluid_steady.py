@@ -42,7 +42,7 @@ from dataclasses import dataclass, field, fields, is_dataclass
 
 import numpy as np
 
-from predeploy.core.fluid_stats import clamp
+from predeploy.core.fluid_stats import any_true, clamp
 from predeploy.core.latency import ParamArrays, StepCoefficients
 from predeploy.core.occupancy import normal_cdf
 from predeploy.core.poisson_counts import MAX_PROMPTS_PER_CYCLE, poisson_pmf
@@ -121,8 +121,19 @@ class FluidInputs:
     #: :func:`max_batch`; derived once, read throughout an evaluation).
     kv_batch: np.ndarray = field(init=False, repr=False, compare=False)
     b_max: np.ndarray = field(init=False, repr=False, compare=False)
+    #: :func:`prompt_tokens` and :func:`decode_step_count` (derived once, read throughout).
+    prompt_at_least_one: np.ndarray = field(init=False, repr=False, compare=False)
+    decode_steps: np.ndarray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        object.__setattr__(
+            self,
+            "prompt_at_least_one",
+            np.asarray(np.maximum(self.prompt_tokens, 1.0), dtype=float),
+        )
+        object.__setattr__(
+            self, "decode_steps", np.asarray(np.maximum(self.output_tokens - 1.0, 0.0), dtype=float)
+        )
         object.__setattr__(
             self, "step", StepCoefficients.of(self.shape, self.hw, self.eff, self.graph_max_batch)
         )
@@ -165,6 +176,10 @@ class SteadyState:
     #: A prompt's own prefill step is ``t_mix − t_dec + prefill_ride_s``, a budget-full one
     #: ``full_prefill_s_per_token × budget`` (ride included).
     prefill_ride_s: np.ndarray
+    #: ``(c, E_p)``: seconds per prompt token in a large prefill step, and the fixed extra of
+    #: a step that carries any prefill (:func:`prefill_step_costs`).
+    prefill_token_s: np.ndarray
+    prefill_step_extra_s: np.ndarray
 
     def own_chunk_step_s(self) -> np.ndarray:
         """Seconds of the step that prefills a prompt's chunk (``t_mix`` where it rides on a
@@ -227,7 +242,8 @@ def decode_eager_share(
 
 
 def prompt_tokens(inp: FluidInputs) -> np.ndarray:
-    return np.asarray(np.maximum(inp.prompt_tokens, 1.0), dtype=float)
+    """Each scenario's mean prompt, at least one token."""
+    return inp.prompt_at_least_one
 
 
 def decode_context(prompt: np.ndarray | float, output_tokens: np.ndarray | float) -> np.ndarray:
@@ -237,7 +253,8 @@ def decode_context(prompt: np.ndarray | float, output_tokens: np.ndarray | float
 
 
 def decode_step_count(inp: FluidInputs) -> np.ndarray:
-    return np.asarray(np.maximum(inp.output_tokens - 1.0, 0.0), dtype=float)
+    """Each scenario's decode steps after its first token."""
+    return inp.decode_steps
 
 
 def seen_batch(inp: FluidInputs, batch: np.ndarray | float) -> np.ndarray:
@@ -277,15 +294,15 @@ class RequestView:
         open_loop = inp.load_kind == OPEN_LOOP
         # Poisson arrivals (c = 1) meet no excess: Φ is priced only where some open loop has one.
         excess = np.zeros_like(inp.arrival_cv)
-        if (open_loop & (inp.arrival_cv != 1.0)).any():
+        if any_true(open_loop & (inp.arrival_cv != 1.0)):
             sigma = np.sqrt(np.log1p(inp.output_cv**2))
             overlap = 2.0 * (1.0 - normal_cdf(sigma / np.sqrt(2.0)))
             excess = (inp.arrival_cv**2 - 1.0) * overlap
         return cls(
             open_loop=open_loop,
-            any_open_loop=bool(open_loop.any()),
+            any_open_loop=any_true(open_loop),
             excess=excess,
-            any_excess=bool((open_loop & (excess != 0.0)).any()),
+            any_excess=any_true(open_loop & (excess != 0.0)),
             max_batch=max_batch(inp) if b_max is None else b_max,
         )
 
@@ -343,7 +360,7 @@ def steady_state(
     # SGLang) preempts/retracts and recomputes what completions leave short.
     kv_full = (~inp.reserve_full_context) & (batch >= 0.98 * kv_batch_limit(inp))
     recompute = np.zeros_like(batch)
-    if kv_full.any():
+    if any_true(kv_full):
         recompute = np.where(kv_full, kv_growth_deficit(inp, batch, prompt, out), 0.0)
     view = view or RequestView.of(inp)
     seen, others = _request_view(view, np.asarray(batch, dtype=float))
@@ -372,7 +389,7 @@ def steady_state(
     )
     ride = t_dec
     separate = np.asarray(inp.separate_prefill_batches, dtype=bool)
-    if separate.any():
+    if any_true(separate):
         mix_alone, own_alone, full_alone = _prefill_alone_s(inp, chunk, chunk_async, budget)
         t_mix = np.where(separate, mix_alone + t_dec, t_mix)
         t_own = np.where(separate, own_alone + t_dec, t_own)
@@ -381,6 +398,7 @@ def steady_state(
     t_mean = share * t_mix + (1.0 - share) * t_dec
     steps = np.maximum(np.ceil(prompt / budget - 1e-9), 1.0)
     slot = steps * (t_mix - t_dec + ride) + decode_step_count(inp) * t_mean
+    per_token, step_extra = prefill_step_costs(chunk, budget, t_dec, t_mix, t_full, ride)
     return SteadyState(
         batch=batch,
         t_dec=t_dec,
@@ -398,7 +416,37 @@ def steady_state(
         own_prefill_step_tokens=chunk_async,
         recompute_tokens_per_step=recompute,
         prefill_ride_s=np.asarray(ride, dtype=float),
+        prefill_token_s=per_token,
+        prefill_step_extra_s=step_extra,
     )
+
+
+def prefill_step_costs(
+    chunk: np.ndarray,
+    budget: np.ndarray,
+    t_dec: np.ndarray,
+    t_mix: np.ndarray,
+    t_full: np.ndarray,
+    ride: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(c, E_p)``: seconds per prompt token in a large prefill step (the step time's slope
+    between the mean chunk and the full budget) and the fixed extra of a step that carries
+    any prefill (the rest of ``t_mix − t_dec``: no CUDA graph, the prefill kernels' launch).
+    Where the step time grows faster than in proportion (attention, an eager decode step
+    already paying the launches), the slope is the mean chunk's average, ``E_p`` = 0: the
+    line ``E_p + c·x`` always passes through the mean prefill-carrying step. ``chunk``: the
+    mean prefill-carrying step's prompt tokens; ``t_full``: a budget-full prefill step's
+    seconds (``ride`` included), ``t_mix − t_dec + ride`` the mean chunk's."""
+    chunk = np.maximum(chunk, 1.0)
+    room = budget - chunk
+    average = np.maximum(t_mix - t_dec, 0.0) / chunk
+    slope = np.where(
+        room > 0.01 * budget,
+        (t_full - (t_mix - t_dec + ride)) / np.maximum(room, 1.0),
+        average,
+    )
+    per_token = clamp(slope, 0.0, average)
+    return per_token, np.maximum(t_mix - t_dec - per_token * chunk, 0.0)
 
 
 def apart_chunk(
@@ -580,7 +628,7 @@ def _slot_time(inp: FluidInputs, batch: np.ndarray, view: RequestView) -> np.nda
     t_dec, t_mix = steps_s(inp, (zero, zero, seen, kv), (chunk, pairs, seen, kv))
     own = t_mix
     separate = np.asarray(inp.separate_prefill_batches, dtype=bool)
-    if separate.any():
+    if any_true(separate):
         (alone,) = _prefill_alone_s(inp, chunk)
         t_mix = np.where(separate, alone + t_dec, t_mix)
         own = np.where(separate, alone, own)

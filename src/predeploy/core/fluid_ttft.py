@@ -84,6 +84,7 @@ from predeploy.core.fluid_queueing import (
     waiting_probability,
 )
 from predeploy.core.fluid_stats import (
+    any_true,
     clamp,
     columns,
     first_match,
@@ -124,14 +125,14 @@ def time_to_first_token(
     service_prefill, service_cv2 = prefill_service_moments(
         op.prompt, inp.prompt_cv, op.steady.full_prefill_s_per_token, pair_s
     )
-    if np.any(kind == OPEN_LOOP):
+    if any_true(kind == OPEN_LOOP):
         ttft_open = open_loop_ttft(inp, op, req, svc, (service_prefill, service_cv2))
     else:
         ttft_open = svc
     # Bursts and offline runs (the loads ``first_match`` leaves to its default) in waves.
     waved = (kind == BURST) | (kind == MAX_THROUGHPUT)
-    ttft_burst = wave_ttft(inp, op, req, op.burst_wave) if np.any(waved) else svc
-    if np.any(kind == CLOSED_LOOP):
+    ttft_burst = wave_ttft(inp, op, req, op.burst_wave) if any_true(waved) else svc
+    if any_true(kind == CLOSED_LOOP):
         ttft_closed = closed_loop_ttft(inp, op, req, svc, (service_prefill, service_cv2))
     else:
         ttft_closed = svc
@@ -206,18 +207,18 @@ def open_loop_ttft(
     # The queue at the budget only where some scenario still takes a share of it; there
     # clustered arrivals also meet their predecessor's prefill (the cycle counts it in its
     # step).
-    if (cycle < 1.0).any():
+    if any_true(cycle < 1.0):
         queue = budget_queue_wait(inp, op, req, service) + cluster_wait(
             inp, op.steady, op.prompt, rate, req.points
         )
         stoch = col(1.0 - cycle) * queue
-    if (cycle > 0.0).any():
+    if any_true(cycle > 0.0):
         stoch = stoch + col(cycle) * step_cycle_wait(inp, op, req)
     # A backlog only builds in a finite run that states its size; an open-ended run above
     # capacity has no steady state, and measured ones are by construction sustainable.
     finite = np.isfinite(inp.num_prompts)
     backlog: np.ndarray | float = 0.0
-    if finite.any():
+    if any_true(finite):
         backlog = col(finite.astype(float)) * finite_run_wait_s(op, req.position)
     frontend = op.frontend_s
     rho_front = np.minimum(rate * frontend, MAX_STOCHASTIC_UTILISATION)
@@ -266,24 +267,9 @@ CYCLE_ITERATIONS = 3
 
 
 def prefill_step_costs(op: OperatingPoint) -> tuple[np.ndarray, np.ndarray]:
-    """``(c, E_p)``: seconds per prompt token in a large prefill step (the step time's slope
-    between the mean chunk and the full budget) and the fixed extra of a step that carries
-    any prefill (the rest of ``t_mix − t_dec``: no CUDA graph, the prefill kernels' launch).
-    Where the step time grows faster than in proportion (attention, an eager decode step
-    already paying the launches), the slope is the mean chunk's average, ``E_p`` = 0: the
-    line ``E_p + c·x`` always passes through the mean prefill-carrying step."""
-    st = op.steady
-    chunk = np.maximum(st.prefill_step_tokens, 1.0)
-    room = st.budget - chunk
-    t_full = st.full_prefill_s_per_token * st.budget
-    average = np.maximum(st.t_mix - st.t_dec, 0.0) / chunk
-    slope = np.where(
-        room > 0.01 * st.budget,
-        (t_full - st.own_chunk_step_s()) / np.maximum(room, 1.0),
-        average,
-    )
-    per_token = clamp(slope, 0.0, average)
-    return per_token, np.maximum(st.t_mix - st.t_dec - per_token * chunk, 0.0)
+    """``(c, E_p)`` of the running batch's steady state
+    (:func:`~predeploy.core.fluid_steady.prefill_step_costs`, priced once per evaluation)."""
+    return op.steady.prefill_token_s, op.steady.prefill_step_extra_s
 
 
 class StepCycle(NamedTuple):
@@ -310,7 +296,7 @@ def step_cycle(inp: FluidInputs, op: OperatingPoint) -> StepCycle:
     )
     rate, cv = op.admitted_rps, inp.arrival_cv
     # Arrivals no more variable than Poisson ones are priced as Poisson (conservatively).
-    clustered = bool((cv > 1.0).any())
+    clustered = any_true(cv > 1.0)
     rho = np.minimum(rate * service, MAX_STOCHASTIC_UTILISATION)
     idle = np.exp(-rate * decode_s / (1.0 - rho))
     for _ in range(CYCLE_ITERATIONS):
@@ -390,7 +376,7 @@ def step_cycle_wait(inp: FluidInputs, op: OperatingPoint, req: RequestGrid) -> n
 
     poisson = cv <= 1.0
     wait = np.zeros((rho.shape[0], req.wait_u.shape[1]))
-    if poisson.any():
+    if any_true(poisson):
         samples = np.sort(_poisson_cycle_samples(in_progress(_FINE_LEVELS), rho), axis=1)
         at = np.minimum((req.wait_u[0] * samples.shape[1]).astype(int), samples.shape[1] - 1)
         wait = samples[:, at]
@@ -725,7 +711,7 @@ def kv_block_wait(
     need = req.prompt_tokens + col(np.where(reserve, out, 0.0))
     spread = col(np.sqrt(np.maximum(n * var, 1e-12)))
     z = (col(room) - need) / spread
-    if not ((n > 0.0) & (z.min(axis=1) < KV_WAIT_NEGLIGIBLE_Z)).any():
+    if not any_true((n > 0.0) & (z.min(axis=1) < KV_WAIT_NEGLIGIBLE_Z)):
         return np.zeros((1, 1))
     blocked = np.where(col(n) > 0.0, 1.0 - normal_cdf(z), 0.0)
     blocked = np.minimum(blocked, 1.0 - 1e-12)

@@ -251,10 +251,10 @@ class StepCoefficients(Generic[N]):
             seq_s=shape.sequence_share * eff.seq_overhead_s,
             # With data-parallel attention each GPU runs (and captures) its own share.
             graph_bs=graph_max_batch / shape.sequence_share,
-            moe=bool(np.greater(shape.expert_bytes, 0.0).any()),
-            windowed=bool(np.greater(kv_window, 0.0).any()),
-            grouped=bool(np.greater(shape.expert_spread, 0.0).any()),
-            sparse=bool(np.greater(shape.sparse_tokens, 0.0).any()),
+            moe=bool(np.count_nonzero(np.greater(shape.expert_bytes, 0.0))),
+            windowed=bool(np.count_nonzero(np.greater(kv_window, 0.0))),
+            grouped=bool(np.count_nonzero(np.greater(shape.expert_spread, 0.0))),
+            sparse=bool(np.count_nonzero(np.greater(shape.sparse_tokens, 0.0))),
         )
         return coefficients
 

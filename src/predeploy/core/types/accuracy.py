@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal, get_args
 
-from pydantic import Field, NonNegativeInt, PositiveFloat
+from pydantic import Field, NonNegativeInt, PositiveFloat, PrivateAttr
 
 from predeploy.core.scoring import family
 from predeploy.core.types.base import PERCENTILE_NAMES, FrozenModel
@@ -97,6 +97,11 @@ class PerfAccuracy(FrozenModel):
 
     source: Annotated[str, Field(min_length=1)]
     tables: tuple[AccuracyTable, ...]
+    #: :meth:`for_prediction`'s answers, built once per basis, engine and kind (the tables
+    #: never change: the model is frozen).
+    _chosen: dict[tuple[str, str | None, str | None], AccuracyTable | None] = PrivateAttr(
+        default_factory=dict
+    )
 
     def for_prediction(
         self,
@@ -109,6 +114,17 @@ class PerfAccuracy(FrozenModel):
         dense ones, more than engines differ once the kind is fixed), then the engine's, then
         all engines'. A metric the chosen table has no band for (too few held-out values)
         takes the band of the next table in that order that has one."""
+        key = (basis, engine, kind)
+        if key not in self._chosen:
+            self._chosen[key] = self._most_specific(basis, engine, kind)
+        return self._chosen[key]
+
+    def _most_specific(
+        self,
+        basis: Literal["fitted", "fallback"],
+        engine: str | None,
+        kind: ModelKind | None,
+    ) -> AccuracyTable | None:
         tables = {(t.engine, t.model_kind): t for t in self.tables if t.basis == basis}
         order = ((engine, kind), (None, kind), (engine, None), (None, None))
         chosen = [tables[key] for key in dict.fromkeys(order) if key in tables]

@@ -176,6 +176,8 @@ class StepCoefficients(Generic[N]):
     windowed: bool = True
     grouped: bool = True
     sparse: bool = True
+    #: Whether any configuration runs more than one pipeline stage (else no term is split).
+    staged: bool = True
 
     @staticmethod
     def of(
@@ -255,12 +257,13 @@ class StepCoefficients(Generic[N]):
             windowed=bool(np.count_nonzero(np.greater(kv_window, 0.0))),
             grouped=bool(np.count_nonzero(np.greater(shape.expert_spread, 0.0))),
             sparse=bool(np.count_nonzero(np.greater(shape.sparse_tokens, 0.0))),
+            staged=bool(np.count_nonzero(np.not_equal(shape.pp, 1.0))),
         )
         return coefficients
 
     def floats(self) -> StepCoefficients[float]:
         """The same coefficients as plain floats (one configuration)."""
-        flags = {"moe", "windowed", "grouped", "sparse"}
+        flags = {"moe", "windowed", "grouped", "sparse", "staged"}
         values: dict[str, Any] = {
             f.name: float(getattr(self, f.name)) for f in fields(self) if f.name not in flags
         }
@@ -270,6 +273,7 @@ class StepCoefficients(Generic[N]):
             windowed=self.windowed,
             grouped=self.grouped,
             sparse=self.sparse,
+            staged=self.staged,
         )
 
     def time_s(
@@ -285,16 +289,17 @@ class StepCoefficients(Generic[N]):
         (default: 1 above the largest captured CUDA graph, else 0); a step that carries
         prefill always does."""
         pp = self.pp
-        p = prefill_tokens / pp
-        d = decode_seqs / pp
-        kv = decode_kv_tokens / pp
+        p, d, kv = prefill_tokens, decode_seqs, decode_kv_tokens
+        all_pairs = prefill_attn_tokens
+        if self.staged:
+            p, d, kv, all_pairs = p / pp, d / pp, kv / pp, all_pairs / pp
         tokens = p + d
         t_memory: Num = self.dense_s
         if self.moe:
             t_memory = t_memory + touched_experts(self, tokens) * self.expert_s
         t_compute = self.token_flop_s * tokens + self.head_flop_s * d
-        t_linear = _soft_max(t_memory, t_compute, LINEAR_OVERLAP_EXPONENT, _LINEAR_INV_N)
-        all_pairs = prefill_attn_tokens / pp
+        # The linear layers' corner n = 2 (LINEAR_OVERLAP_EXPONENT): (a² + b²)^(1/2).
+        t_linear = np.hypot(t_memory, t_compute)
         pairs, attended = all_pairs, kv
         if self.sparse:
             # Sparse attention reads and computes only the top k cached tokens per query.
@@ -322,7 +327,9 @@ class StepCoefficients(Generic[N]):
             )
             * self.eager_s
         )
-        return np.asarray(pp * stage + self.fixed_s + decode_seqs * self.seq_s)
+        if self.staged:
+            stage = pp * stage
+        return np.asarray(stage + self.fixed_s + decode_seqs * self.seq_s)
 
 
 #: Sharpness ``n`` of the linear layers' roofline corner: their time is
@@ -333,7 +340,8 @@ class StepCoefficients(Generic[N]):
 #: whose weights stream from HBM, the best ``n`` is 2 for A100 BF16 and H100/H200 FP8, 3 for
 #: H100/H200 BF16 and 1.5 for L40S, and ``n`` = 2 is within 0.004 of every group's best
 #: log-RMS (1.24, the corner fitted until session 34, is up to 0.039 worse: 0.108 against 0.069
-#: on H100 BF16). The fitted ``overlap_exponent`` stays attention's corner.
+#: on H100 BF16). The fitted ``overlap_exponent`` stays attention's corner. The step time
+#: takes it as ``np.hypot`` (a test pins the two together).
 LINEAR_OVERLAP_EXPONENT = 2.0
 _LINEAR_INV_N = 1.0 / LINEAR_OVERLAP_EXPONENT
 

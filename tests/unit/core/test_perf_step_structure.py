@@ -546,3 +546,9 @@ def test_an_eager_step_pays_more_per_moe_layer_than_per_dense_one() -> None:
         prefill_0, decode_0 = times(model, 0.0)
         assert prefill - prefill_0 == pytest.approx(moe_layers * extra, rel=1e-9, abs=1e-15)
         assert decode == decode_0  # a captured decode step replays its graph
+
+
+def test_linear_corner_is_the_euclidean_norm() -> None:
+    """The vectorized step time takes the linear layers' corner as ``np.hypot``: only right
+    while the corner's exponent is 2."""
+    assert LINEAR_OVERLAP_EXPONENT == 2.0

@@ -735,6 +735,8 @@ def front_paced_batch(inp: FluidInputs, rate: np.ndarray, b_max: np.ndarray) -> 
     rows = np.flatnonzero(
         np.isfinite(rate) & (rate > 0) & (rate < top / full) & (inp.concurrency / alone > rate)
     )
+    if rows.size == rate.size:
+        return solve_open_loop_batch(inp, rate, top)
     if rows.size:
         paced[rows] = solve_open_loop_batch(take_rows(inp, rows), rate[rows], top[rows])
     return paced

@@ -139,7 +139,10 @@ def operating_point(inp: FluidInputs) -> OperatingPoint:
     frontend = np.where(inp.served, inp.eff.frontend_s_per_request, 0.0)
     front_cap = 1.0 / np.maximum(frontend, 1e-12)
     open_rate = np.where(kind == OPEN_LOOP, np.minimum(inp.rate_rps, front_cap), 0.0)
-    batch = np.where(kind == OPEN_LOOP, solve_open_loop_batch(inp, open_rate, b_max, view), batch)
+    if any_true(kind == OPEN_LOOP):
+        batch = np.where(
+            kind == OPEN_LOOP, solve_open_loop_batch(inp, open_rate, b_max, view), batch
+        )
     # A closed loop the API server paces holds fewer than its clients in the engine.
     paced = (kind == CLOSED_LOOP) & (frontend > 0.0)
     if any_true(paced):
@@ -157,7 +160,7 @@ def operating_point(inp: FluidInputs) -> OperatingPoint:
         inp,
         np.array([b_max, batch]),
         np.array([np.where(kind == OPEN_LOOP, 0.0, 1.0), sync]),
-        np.array([np.ones_like(b_max), waiting.astype(float)]),
+        np.array([np.ones(b_max.shape), waiting.astype(float)]),
         view,
     ).rows()
     waves = np.where(finite, np.ceil(n_prompts / np.maximum(batch, 1.0) - 1e-9), 1.0)

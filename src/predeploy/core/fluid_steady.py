@@ -189,9 +189,12 @@ class SteadyState:
     def rows(self) -> list[SteadyState]:
         """One steady state per leading row, for states priced at several batch rows at once."""
         shape = self.batch.shape
-        arrays = [getattr(self, f.name) for f in fields(self)]
+        arrays = [getattr(self, name) for name in _STEADY_FIELDS]
         arrays = [a if a.shape == shape else np.broadcast_to(a, shape) for a in arrays]
-        return [SteadyState(*(a[i] for a in arrays)) for i in range(shape[0])]
+        return [SteadyState(*[a[i] for a in arrays]) for i in range(shape[0])]
+
+
+_STEADY_FIELDS = tuple(f.name for f in fields(SteadyState))
 
 
 def step_s(
@@ -293,7 +296,7 @@ class RequestView:
         """The view of ``inp`` (``b_max``: :func:`max_batch` of ``inp``, when the caller has it)."""
         open_loop = inp.load_kind == OPEN_LOOP
         # Poisson arrivals (c = 1) meet no excess: Φ is priced only where some open loop has one.
-        excess = np.zeros_like(inp.arrival_cv)
+        excess = np.zeros(inp.arrival_cv.shape)
         if any_true(open_loop & (inp.arrival_cv != 1.0)):
             sigma = np.sqrt(np.log1p(inp.output_cv**2))
             overlap = 2.0 * (1.0 - normal_cdf(sigma / np.sqrt(2.0)))
@@ -359,7 +362,7 @@ def steady_state(
     # A running batch that fills the KV cache of an engine that grows KV on demand (vLLM,
     # SGLang) preempts/retracts and recomputes what completions leave short.
     kv_full = (~inp.reserve_full_context) & (batch >= 0.98 * kv_batch_limit(inp))
-    recompute = np.zeros_like(batch)
+    recompute = np.zeros(batch.shape)
     if any_true(kv_full):
         recompute = np.where(kv_full, kv_growth_deficit(inp, batch, prompt, out), 0.0)
     view = view or RequestView.of(inp)
@@ -375,7 +378,7 @@ def steady_state(
     context = decode_context(prompt, inp.batch_output)
     kv = seen * context
     kv_running = batch * context
-    zero = np.zeros_like(batch)
+    zero = np.zeros(batch.shape)
     pairs = budget * prompt / 2.0
     t_dec, t_mix, t_own, t_full, t_pairs, t_pairs_doubled = steps_s(
         inp,
@@ -623,7 +626,7 @@ def _slot_time(inp: FluidInputs, batch: np.ndarray, view: RequestView) -> np.nda
     chunk = apart_chunk(inp, mean_prefill, budget, view)
     share = clamp(mean_prefill / chunk, 0.0, 1.0)
     kv = seen * decode_context(prompt, inp.batch_output)
-    zero = np.zeros_like(batch)
+    zero = np.zeros(batch.shape)
     pairs = chunk * prefill_context_tokens(inp)
     t_dec, t_mix = steps_s(inp, (zero, zero, seen, kv), (chunk, pairs, seen, kv))
     own = t_mix
@@ -761,8 +764,8 @@ def single_stream(inp: FluidInputs) -> dict[str, np.ndarray]:
     """Batch-1 speeds (tokens/s): ``decode = 1 / t(0, 0, 1, I + O/2)``, ``prefill = I / Σ t``
     over ``⌈I / M⌉`` equal micro-batches (Σ chunk × (cached + chunk/2) = I²/2)."""
     prompt = prompt_tokens(inp)
-    zero = np.zeros_like(prompt)
-    one = np.ones_like(prompt)
+    zero = np.zeros(prompt.shape)
+    one = np.ones(prompt.shape)
     chunks = np.maximum(np.ceil(prompt / inp.max_num_batched_tokens - 1e-9), 1.0)
     size = prompt / chunks
     decode_s, chunk_s = steps_s(

@@ -62,6 +62,7 @@ from predeploy.core.fluid_stats import (
     columns,
     first_match,
     latency_stats,
+    row_mean,
 )
 from predeploy.core.fluid_steady import (
     BURST,
@@ -161,13 +162,13 @@ def _requests_per_s(
         conc > op.max_batch,
         mu,
         np.minimum(
-            conc / np.maximum(ttft.mean(axis=1) + op.decode_steps * op.steady.t_mean, 1e-9),
+            conc / np.maximum(row_mean(ttft) + op.decode_steps * op.steady.t_mean, 1e-9),
             front_cap,
         ),
     )
     rps_open_run = rate
     if any_true(finite & (kind == OPEN_LOOP)):
-        end_s = open_loop_end_s(inp, op, ttft.mean(axis=1))
+        end_s = open_loop_end_s(inp, op, row_mean(ttft))
         rps_open_run = op.num_prompts / np.maximum(end_s, 1e-9)
     rps_closed = steady_closed
     finite_closed = finite & (kind == CLOSED_LOOP)

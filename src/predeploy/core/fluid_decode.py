@@ -129,6 +129,7 @@ from predeploy.core.fluid_stats import (
     lognormal_factor,
     longest_residual_excess,
     normal_quantile,
+    row_mean,
     three_point_quantile,
 )
 from predeploy.core.fluid_steady import (
@@ -956,7 +957,7 @@ def drain_end_s(
         return bulk
     one = np.ones_like(longest)
     t_one = step_s(inp, 0.0 * one, 0.0 * one, one, prompt_tokens(inp) + 0.5 * longest)
-    done_in_bulk = (bulk - ttft.mean(axis=1)) / np.maximum(t_mean, 1e-12)
+    done_in_bulk = (bulk - row_mean(ttft)) / np.maximum(t_mean, 1e-12)
     return np.asarray(bulk + np.maximum(longest - 1.0 - done_in_bulk, 0.0) * t_one, dtype=float)
 
 
@@ -987,7 +988,7 @@ def open_loop_end_s(inp: FluidInputs, op: OperatingPoint, ttft_mean_s: np.ndarra
     arrival plus a mean E2E it came out up to 50 % high."""
     n, rate = op.num_prompts, np.maximum(op.rate_rps, 1e-12)
     positions = n[:, None] * RUN_POSITIONS[None, :]
-    service_ttft_s = ttft_mean_s - finite_run_wait_s(op, positions).mean(axis=1)
+    service_ttft_s = ttft_mean_s - row_mean(finite_run_wait_s(op, positions))
 
     def first_token_s(k: np.ndarray) -> np.ndarray:
         """When the ``k``-th request has its first token, on average (``k``: one per

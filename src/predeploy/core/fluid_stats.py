@@ -262,6 +262,12 @@ def any_true(mask: np.ndarray | bool) -> bool:
     return bool(np.count_nonzero(mask))
 
 
+def row_mean(values: np.ndarray) -> np.ndarray:
+    """Each row's mean (``values.mean(axis=1)``, the same sum over the same count, without
+    the method's per-call overhead)."""
+    return np.asarray(np.add.reduce(values, axis=1) / values.shape[1], dtype=float)
+
+
 def first_match(
     conditions: Sequence[np.ndarray], choices: Sequence[np.ndarray], default: object
 ) -> np.ndarray:

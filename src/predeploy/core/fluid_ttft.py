@@ -90,6 +90,7 @@ from predeploy.core.fluid_stats import (
     first_match,
     grid,
     normal_quantile,
+    row_mean,
     tail_refined_levels,
     weighted_quantile_rows,
 )
@@ -136,7 +137,9 @@ def time_to_first_token(
         ttft_closed = closed_loop_ttft(inp, op, req, svc, (service_prefill, service_cv2))
     else:
         ttft_closed = svc
-    ttft_static = np.broadcast_to(columns(static.prefill_s), svc.shape)
+    ttft_static = svc
+    if any_true(kind == STATIC_BATCH):
+        ttft_static = np.broadcast_to(columns(static.prefill_s), svc.shape)
     ttft = first_match(
         [
             kind[:, None] == OPEN_LOOP,
@@ -611,7 +614,7 @@ def closed_loop_ttft(
         * op.saturated.full_prefill_s_per_token
     )
     demand = service_prefill + recompute_s
-    think = np.maximum(svc.mean(axis=1) + st.slot_time - demand, 0.0)
+    think = np.maximum(row_mean(svc) + st.slot_time - demand, 0.0)
     admitted = np.minimum(conc, b_max)
     queue = closed_loop_wait(admitted, think, demand, service_cv2, busy_arrival_thinning(op))
     # Those that find it busy wait exponentially (the open loop's M/M/1 shape).
@@ -629,7 +632,7 @@ def closed_loop_ttft(
         + slot_wait
         + columns(served_client_extra_wait_s(op))
     )
-    later = later + columns(front_end_cycle_wait_s(op, later.mean(axis=1)))
+    later = later + columns(front_end_cycle_wait_s(op, row_mean(later)))
     return np.asarray(np.where(first, ttft_first, later), dtype=float)
 
 

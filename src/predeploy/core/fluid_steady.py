@@ -121,9 +121,12 @@ class FluidInputs:
     #: :func:`max_batch`; derived once, read throughout an evaluation).
     kv_batch: np.ndarray = field(init=False, repr=False, compare=False)
     b_max: np.ndarray = field(init=False, repr=False, compare=False)
-    #: :func:`prompt_tokens` and :func:`decode_step_count` (derived once, read throughout).
+    #: :func:`prompt_tokens`, :func:`decode_step_count`, :func:`prefill_context_tokens` and
+    #: :func:`completion_sync` (derived once, read throughout an evaluation).
     prompt_at_least_one: np.ndarray = field(init=False, repr=False, compare=False)
     decode_steps: np.ndarray = field(init=False, repr=False, compare=False)
+    prefill_context: np.ndarray = field(init=False, repr=False, compare=False)
+    sync: np.ndarray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(
@@ -133,6 +136,20 @@ class FluidInputs:
         )
         object.__setattr__(
             self, "decode_steps", np.asarray(np.maximum(self.output_tokens - 1.0, 0.0), dtype=float)
+        )
+        prompt = self.prompt_at_least_one
+        object.__setattr__(
+            self,
+            "prefill_context",
+            np.asarray(prompt * (1.0 + self.prompt_cv**2) / 2.0, dtype=float),
+        )
+        object.__setattr__(
+            self,
+            "sync",
+            np.asarray(
+                np.where(self.load_kind == OPEN_LOOP, 0.0, np.exp(-SYNC_DECAY * self.output_cv)),
+                dtype=float,
+            ),
         )
         object.__setattr__(
             self, "step", StepCoefficients.of(self.shape, self.hw, self.eff, self.graph_max_batch)
@@ -488,10 +505,7 @@ def _prefill_alone_s(inp: FluidInputs, *chunks: np.ndarray) -> list[np.ndarray]:
 def completion_sync(inp: FluidInputs) -> np.ndarray:
     """How far a load's requests finish in step: ``exp(−SYNC_DECAY × CV(output))`` for the
     loads that start requests together (1 for alike answers), 0 for an open loop."""
-    return np.asarray(
-        np.where(inp.load_kind == OPEN_LOOP, 0.0, np.exp(-SYNC_DECAY * inp.output_cv)),
-        dtype=float,
-    )
+    return inp.sync
 
 
 def kv_growth_deficit(
@@ -528,8 +542,7 @@ def prefill_context_tokens(inp: FluidInputs) -> np.ndarray:
     (long prompts bring more tokens, each attending further back; ``I/2`` for fixed lengths).
     The full-budget step (``full_prefill_s_per_token``) stays at ``I/2``: the Kingman service
     time adds each prompt's own quadratic term to it (``core.fluid_queueing``)."""
-    prompt = prompt_tokens(inp)
-    return np.asarray(prompt * (1.0 + inp.prompt_cv**2) / 2.0, dtype=float)
+    return inp.prefill_context
 
 
 #: Least share of the token budget left to prefill chunks however many decoders run (a

@@ -120,6 +120,7 @@ import numpy as np
 from predeploy.core.fluid_load import OperatingPoint, RequestGrid, StaticBatch, finite_run_wait_s
 from predeploy.core.fluid_stats import (
     PERCENTILES,
+    along_rows,
     any_true,
     clamp,
     columns,
@@ -370,21 +371,21 @@ def _open_loop_tpot(
     st = op.steady
     prefill = _prefill_stall(op)
     out = np.array(normal, dtype=float)
-    stall = np.broadcast_to(prefill.stall_s[rows, None], gaps.shape)
     mean_events = gaps * st.prefill_share[rows, None] / prefill.steps[rows, None]
     few_events = mean_events < POISSON_EVENTS_NORMAL_TO
     if any_true(few_events):
         # Only the samples with few events are counted; the others keep the normal spread.
-        cols = np.broadcast_to(np.asarray(rows)[:, None], gaps.shape)[few_events]
-        stall_f, mean_f = stall[few_events], mean_events[few_events]
+        # Each counted sample's scenario (its row of ``rows``), in the mask's order.
+        cols = np.asarray(rows)[np.nonzero(few_events)[0]]
+        stall_f, mean_f = prefill.stall_s[cols], mean_events[few_events]
         shape = _burst_shape(inp, op, prefill)
-        ratio = np.broadcast_to(shape.ratio[rows, None], gaps.shape)[few_events]
+        ratio = shape.ratio[cols]
         scale = np.maximum(np.asarray(inp.arrival_cv, dtype=float)[cols], MIN_CLUSTER_SCALE)
         u = np.broadcast_to(levels[0], gaps.shape)[few_events]
         # Served first come, first served, the prompts that arrived during a request's TTFT
         # are prefilled while it decodes: one that waited longer than average meets
         # λ·(T − T̄) more.
-        queued = (op.admitted_rps[rows, None] * (ttft - ttft.mean(axis=1, keepdims=True)))[
+        queued = (op.admitted_rps[rows, None] * (ttft - row_mean(ttft)[:, None]))[
             few_events
         ]
         expected = np.maximum(mean_f + queued, MIN_EVENT_SHARE * mean_f)
@@ -714,10 +715,11 @@ def _prompts_in_step(level: np.ndarray, per_step: np.ndarray) -> np.ndarray:
         mu = np.maximum(mu - (mu - target * (1.0 - e)) / np.maximum(1.0 - target * e, 1e-9), 1e-9)
     log_pmf = _ZTP_COUNTS * np.log(mu) - mu - _ZTP_LOG_FACTORIALS
     cdf = np.cumsum(np.exp(log_pmf), axis=0) / np.maximum(1.0 - np.exp(-mu), 1e-12)
-    levels = np.atleast_2d(clamp(level, 0.0, 0.999)) + np.zeros_like(per_step)
+    levels = np.atleast_2d(clamp(level, 0.0, 0.999)) + np.zeros(per_step.shape)
     k = np.minimum((cdf[None, :, :] < levels[:, None, :]).sum(axis=1), ZTP_MAX_PROMPTS - 1)
-    lo = np.where(k > 0, np.take_along_axis(cdf, np.maximum(k - 1, 0), axis=0), 0.0)
-    hi = np.take_along_axis(cdf, k, axis=0)
+    scenarios = np.arange(cdf.shape[1])
+    lo = np.where(k > 0, cdf[np.maximum(k - 1, 0), scenarios], 0.0)
+    hi = cdf[k, scenarios]
     frac = clamp((levels - lo) / np.maximum(hi - lo, 1e-12), 0.0, 1.0)
     # Count 1 over its whole share; a count c ≥ 2 rising evenly from c − 1 to c over its own.
     return np.asarray(np.where(several & (k > 0), k + frac, 1.0), dtype=float)
@@ -731,14 +733,14 @@ def _stall_gap_quantiles(
     ``weight``), as an empirical quantile; ``default_s`` (one prefill step) where no sample
     has such a gap."""
     order = np.argsort(gap_s, axis=1)
-    sorted_gap = np.take_along_axis(gap_s, order, axis=1)
-    cum = np.cumsum(np.take_along_axis(weight, order, axis=1), axis=1)
+    sorted_gap = along_rows(gap_s, order)
+    cum = np.cumsum(along_rows(weight, order), axis=1)
     total = cum[:, -1]
     cum = cum / np.maximum(total, 1e-12)[:, None]
     out = np.empty(np.broadcast_shapes(level.shape, default_s.shape))
     for i, row_level in enumerate(np.atleast_2d(level)):
         pick = (cum < clamp(row_level, 0.0, 1.0)[:, None]).sum(axis=1)
-        at = np.take_along_axis(sorted_gap, np.minimum(pick, gap_s.shape[1] - 1)[:, None], 1)
+        at = along_rows(sorted_gap, np.minimum(pick, gap_s.shape[1] - 1)[:, None])
         out[i] = np.where(total > 0, at[:, 0], default_s)
     return out
 

@@ -241,19 +241,25 @@ def weighted_quantile_rows(
     whose cumulative weight exceeds the level (equal weights: ``sorted[⌊u·N⌋]``)."""
     rows, count = samples.shape
     order = np.argsort(samples, axis=1)
-    ordered = np.take_along_axis(samples, order, axis=1)
+    ordered = along_rows(samples, order)
     row = np.arange(rows)[:, None]
     # Each row's cumulative weights (in [0, 1]) shifted by twice the row index: one sorted
     # array to search, rows apart whatever the rounding of the sums.
     cumulative = np.cumsum(weights[order], axis=1) + 2.0 * row
     index = np.searchsorted(cumulative.ravel(), (2.0 * row + levels[None, :]).ravel(), "right")
     index = clamp(index.reshape(rows, -1) - row * count, 0, count - 1)
-    return np.asarray(np.take_along_axis(ordered, index, axis=1), dtype=float)
+    return along_rows(ordered, index)
 
 
 def clamp(values: np.ndarray, low: np.ndarray | float, high: np.ndarray | float) -> np.ndarray:
     """``np.clip`` (``min(max(values, low), high)``) without its per-call overhead."""
     return np.asarray(np.minimum(np.maximum(values, low), high))
+
+
+def along_rows(values: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """Each row's elements at its own indices (``np.take_along_axis(values, index, axis=1)``
+    for 2-D arrays, by plain indexing without that function's per-call overhead)."""
+    return np.asarray(values[np.arange(values.shape[0])[:, None], index], dtype=float)
 
 
 def any_true(mask: np.ndarray | bool) -> bool:

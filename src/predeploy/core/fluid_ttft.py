@@ -84,6 +84,7 @@ from predeploy.core.fluid_queueing import (
     waiting_probability,
 )
 from predeploy.core.fluid_stats import (
+    along_rows,
     any_true,
     clamp,
     columns,
@@ -558,10 +559,10 @@ def slot_free_s(
     completed = np.maximum.accumulate(normal_cdf(z).sum(axis=1).T, axis=1)  # scenarios × times
     # Each sample's q read back: the first time point whose count reaches it, linearly
     # between that point and the one before.
-    at = np.clip((completed[:, None, :] < q[:, :, None]).sum(axis=2), 1, SLOT_TIME_POINTS - 1)
-    below, above = (np.take_along_axis(completed, at + d, axis=1) for d in (-1, 0))
+    at = clamp((completed[:, None, :] < q[:, :, None]).sum(axis=2), 1, SLOT_TIME_POINTS - 1)
+    below, above = (along_rows(completed, at + d) for d in (-1, 0))
     t = times.T
-    t_below, t_above = (np.take_along_axis(t, at + d, axis=1) for d in (-1, 0))
+    t_below, t_above = (along_rows(t, at + d) for d in (-1, 0))
     share = clamp((q - below) / np.maximum(above - below, 1e-12), 0.0, 1.0)
     beyond = (q_all - q) * col(lifetime_s)
     return np.asarray(t_below + share * (t_above - t_below) + beyond, dtype=float)

@@ -85,17 +85,15 @@ def cluster_count_quantiles(
     Returns the count ``k`` and where ``u`` falls inside its atom (for spreading events of
     varying sizes)."""
     theta = np.maximum(np.asarray(means, dtype=np.float64), 1e-12)
-    r = np.clip(ratio, 0.0, MAX_CLUSTER_RATIO)
+    r = np.minimum(np.maximum(ratio, 0.0), MAX_CLUSTER_RATIO)
     level = np.asarray(u, dtype=np.float64)
     cdf = np.exp(-theta)
-    k = np.zeros_like(theta)
+    k = np.zeros(theta.shape)
     within = np.minimum(level / np.maximum(cdf, 1e-300), 1.0)
     # Only the levels not yet reached are carried on, several counts per vectorised call:
     # many when there are few levels (the call overhead dominates), one at a time when
     # there are many (most stop within a few counts).
-    block = int(
-        np.clip(CLUSTER_COUNT_BLOCK_ELEMENTS // max(theta.size, 1), 1, CLUSTER_COUNT_MAX_BLOCK)
-    )
+    block = min(max(CLUSTER_COUNT_BLOCK_ELEMENTS // max(theta.size, 1), 1), CLUSTER_COUNT_MAX_BLOCK)
     open_rows = np.flatnonzero(cdf < level)
     # Counts run down the first axis, rows across (numpy's cumulative sums are fastest so).
     log_head = np.log(theta) - theta
@@ -117,4 +115,4 @@ def cluster_count_quantiles(
         within[open_rows] = (level[open_rows] - (cum_at - p_at)) / np.maximum(p_at, 1e-300)
         cdf[open_rows] = cum[-1]
         open_rows = open_rows[short[-1]]
-    return ClusterCount(k, np.clip(within, 0.0, 1.0))
+    return ClusterCount(k, np.minimum(np.maximum(within, 0.0), 1.0))

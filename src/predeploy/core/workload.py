@@ -388,10 +388,6 @@ def _rows(
     return dict(zip(names, rows, strict=True))
 
 
-def _stack_dataclass(cls: type, items: Sequence[object]) -> object:
-    return cls(**_rows(items, _field_names(cls)))
-
-
 @functools.cache
 def _field_names(cls: type) -> tuple[str, ...]:
     return tuple(f.name for f in fields(cls))
@@ -425,20 +421,42 @@ _STACKED_FLAGS = (
 )
 
 
+_SETTINGS_STACKED = ("max_num_seqs", "max_num_batched_tokens")
+
+
 def stack(prepared: Sequence[PreparedScenario], eff: EfficiencyArrays) -> FluidInputs:
-    """Many prepared scenarios and their parameters as one :class:`FluidInputs`."""
-    floats = _rows(prepared, _STACKED_FLOATS)
-    shape = _stack_dataclass(StepShape, [p.shape for p in prepared])
-    hw = _stack_dataclass(HardwareRates, [p.hw for p in prepared])
-    assert isinstance(shape, StepShape) and isinstance(hw, HardwareRates)
+    """Many prepared scenarios and their parameters as one :class:`FluidInputs` (every
+    number of every scenario converted in one table: its rows are the arrays)."""
+    shape_names, hw_names = _field_names(StepShape), _field_names(HardwareRates)
+    names = (
+        *_STACKED_FLOATS,
+        *_STACKED_FLAGS,
+        *shape_names,
+        *hw_names,
+        *_SETTINGS_STACKED,
+        "load_code",
+    )
+    values = [
+        [getattr(p, name) for name in _STACKED_FLOATS]
+        + [getattr(p, name) for name in _STACKED_FLAGS]
+        + [getattr(p.shape, name) for name in shape_names]
+        + [getattr(p.hw, name) for name in hw_names]
+        + [getattr(p.settings, name) for name in _SETTINGS_STACKED]
+        + [p.load_code]
+        for p in prepared
+    ]
+    table = np.ascontiguousarray(np.array(values, dtype=float).reshape(len(prepared), -1).T)
+    rows = dict(zip(names, table, strict=True))
+    shape = StepShape(**{name: rows.pop(name) for name in shape_names})
+    hw = HardwareRates(**{name: rows.pop(name) for name in hw_names})
+    for name in _STACKED_FLAGS:
+        rows[name] = rows[name].astype(bool)
     return FluidInputs(
         shape=shape,
         hw=hw,
         eff=eff,
-        prompt_tokens=floats.pop("prompt_mean"),
-        output_tokens=floats.pop("output_mean"),
-        load_kind=np.array([p.load_code for p in prepared], dtype=int),
-        **floats,
-        **_rows([p.settings for p in prepared], ("max_num_seqs", "max_num_batched_tokens")),
-        **_rows(prepared, _STACKED_FLAGS, bool),
+        prompt_tokens=rows.pop("prompt_mean"),
+        output_tokens=rows.pop("output_mean"),
+        load_kind=rows.pop("load_code").astype(int),
+        **rows,
     )

@@ -12,12 +12,15 @@ from hypothesis import strategies as st
 from predeploy.core.fluid_stats import (
     PERCENTILES,
     SCALAR_QUANTILE_MAX_VALUES,
+    along_rows,
+    any_true,
     clamp,
     drain_seen_share,
     first_match,
     latency_stats,
     longest_residual_excess,
     normal_quantile,
+    row_mean,
     tail_refined_levels,
     weighted_quantile_rows,
 )
@@ -59,6 +62,32 @@ def test_normal_quantile_keeps_the_shape() -> None:
 def test_clamp_is_clip(values: list[float], low: float, high: float) -> None:
     x = np.array(values)
     assert np.array_equal(clamp(x, low, high), np.clip(x, low, high))
+
+
+def test_any_true_is_any() -> None:
+    rng = np.random.default_rng(11)
+    for shape in [(1,), (5,), (3, 7), (0,)]:
+        for share in (0.0, 0.05, 1.0):
+            mask = rng.random(shape) < share
+            assert any_true(mask) is bool(mask.any())
+    assert any_true(np.array([0.0, 2.0])) and not any_true(np.zeros(3))
+
+
+def test_row_mean_is_mean_exactly() -> None:
+    rng = np.random.default_rng(12)
+    for shape in [(1, 128), (4, 7), (3, 1)]:
+        values = rng.lognormal(size=shape)
+        assert np.array_equal(row_mean(values), values.mean(axis=1))
+
+
+def test_along_rows_is_take_along_axis() -> None:
+    rng = np.random.default_rng(13)
+    values = rng.normal(size=(4, 9))
+    index = rng.integers(0, 9, size=(4, 5))
+    assert np.array_equal(along_rows(values, index), np.take_along_axis(values, index, axis=1))
+    # One row of values read at every row's indices, as take_along_axis broadcasts it.
+    shared = rng.normal(size=(1, 9))
+    assert np.array_equal(along_rows(shared, index), np.take_along_axis(shared, index, axis=1))
 
 
 def test_first_match_is_select() -> None:

@@ -211,3 +211,44 @@ def test_prompts_that_arrive_apart_share_a_step_as_a_poisson_count() -> None:
     share = m * prompt / apart_chunk(smooth, m * prompt, budget, RequestView.of(smooth))
     expected = 0.25 * (1.0 - np.exp(-m)) + 0.75 * np.minimum(m, 1.0)
     np.testing.assert_allclose(share, expected, rtol=1e-12)
+
+
+def test_stacked_scenarios_are_each_scenario_alone() -> None:
+    """Many scenarios stacked in one table give every array, derived ones included, the
+    values each scenario has stacked alone."""
+    loads = [
+        LoadSpec(kind="poisson", rate_rps=3.0),
+        LoadSpec(kind="concurrency", concurrency=16),
+        LoadSpec(kind="burst", num_prompts=200),
+    ]
+    scenarios = [
+        ServingScenario(
+            model_id="meta-llama/Llama-3.1-8B-Instruct",
+            model=llama_8b(),
+            gpu=h100(),
+            precision=Precision.BF16,
+            prompt_tokens=TokenDistribution(kind="lognormal", mean=600, stdev=300),
+            output_tokens=TokenDistribution.fixed(128 * (i + 1)),
+            load=load,
+        )
+        for i, load in enumerate(loads)
+    ]
+    eff = [EfficiencyParams()] * len(scenarios)
+    together = stack([prepare(s) for s in scenarios], EfficiencyArrays.from_params(eff))
+    for i, scenario in enumerate(scenarios):
+        alone = stack([prepare(scenario)], EfficiencyArrays.from_params(eff[:1]))
+        for name in ("prompt_tokens", "output_tokens", "load_kind", "max_num_seqs", "served"):
+            assert getattr(together, name)[i] == getattr(alone, name)[0]
+            assert getattr(together, name).dtype == getattr(alone, name).dtype
+        for name in ("prompt_at_least_one", "decode_steps", "prefill_context", "sync", "b_max"):
+            assert getattr(together, name)[i] == getattr(alone, name)[0]
+        assert together.shape.dense_bytes[i] == alone.shape.dense_bytes[0]
+        assert together.hw.hbm_bytes_per_s[i] == alone.hw.hbm_bytes_per_s[0]
+    # The derived arrays are their definitions.
+    assert np.array_equal(together.decode_steps, np.maximum(together.output_tokens - 1.0, 0.0))
+    assert np.array_equal(
+        prefill_context_tokens(together),
+        np.maximum(together.prompt_tokens, 1.0) * (1.0 + together.prompt_cv**2) / 2.0,
+    )
+    assert together.sync[0] == 0.0  # an open loop's requests finish independently
+    assert together.sync[1] == together.sync[2] == 1.0  # alike answers finish together

@@ -242,8 +242,8 @@ def test_stacked_scenarios_are_each_scenario_alone() -> None:
             assert getattr(together, name).dtype == getattr(alone, name).dtype
         for name in ("prompt_at_least_one", "decode_steps", "prefill_context", "sync", "b_max"):
             assert getattr(together, name)[i] == getattr(alone, name)[0]
-        assert together.shape.dense_bytes[i] == alone.shape.dense_bytes[0]
-        assert together.hw.hbm_bytes_per_s[i] == alone.hw.hbm_bytes_per_s[0]
+        assert np.asarray(together.shape.dense_bytes)[i] == np.asarray(alone.shape.dense_bytes)[0]
+        assert np.asarray(together.hw.hbm_bytes_per_s)[i] == np.asarray(alone.hw.hbm_bytes_per_s)[0]
     # The derived arrays are their definitions.
     assert np.array_equal(together.decode_steps, np.maximum(together.output_tokens - 1.0, 0.0))
     assert np.array_equal(

@@ -91,3 +91,18 @@ def test_rebuilt_from_a_few_records(tmp_path: Path) -> None:
     assert fitted is not None and fitted.measurements > 0
     assert "lmdeploy-a100-fp16" in accuracy.source
     assert fitted.band("output_tokens_per_s") is not None
+
+
+def test_the_chosen_tables_are_the_most_specific_for_any_engine_and_kind() -> None:
+    """for_prediction answers from tables built once; an engine or kind without tables of its
+    own gets what the search over the tables gives it."""
+    ms, near = held_out([0.9, 1.1] * 15)
+    _, far = held_out([0.5, 2.0] * 15)
+    accuracy = measure_accuracy(
+        ms, score_sources={"src"}, held={"config": near, "gpu": far}, date=DAY
+    )
+    for basis in ("fitted", "fallback"):
+        for engine in (None, "vllm", "sglang", "no-such-engine"):
+            for kind in (None, "dense", "moe"):
+                expected = accuracy._most_specific(basis, engine, kind)  # type: ignore[arg-type]
+                assert accuracy.for_prediction(basis, engine, kind) == expected  # type: ignore[arg-type]

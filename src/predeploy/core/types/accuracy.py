@@ -97,11 +97,19 @@ class PerfAccuracy(FrozenModel):
 
     source: Annotated[str, Field(min_length=1)]
     tables: tuple[AccuracyTable, ...]
-    #: :meth:`for_prediction`'s answers, built once per basis, engine and kind (the tables
-    #: never change: the model is frozen).
+    #: :meth:`for_prediction`'s answers for every basis, engine and model kind the tables
+    #: name (built once, from the fields alone: equal accuracies hold equal answers).
     _chosen: dict[tuple[str, str | None, str | None], AccuracyTable | None] = PrivateAttr(
         default_factory=dict
     )
+
+    def model_post_init(self, context: object, /) -> None:
+        for basis in {t.basis for t in self.tables}:
+            engines = {t.engine for t in self.tables if t.basis == basis} | {None}
+            kinds = {t.model_kind for t in self.tables if t.basis == basis} | {None}
+            for engine in engines:
+                for kind in kinds:
+                    self._chosen[(basis, engine, kind)] = self._most_specific(basis, engine, kind)
 
     def for_prediction(
         self,
@@ -113,11 +121,15 @@ class PerfAccuracy(FrozenModel):
         engines' for the kind (mixture-of-experts predictions err about 1.6× as much as
         dense ones, more than engines differ once the kind is fixed), then the engine's, then
         all engines'. A metric the chosen table has no band for (too few held-out values)
-        takes the band of the next table in that order that has one."""
-        key = (basis, engine, kind)
-        if key not in self._chosen:
-            self._chosen[key] = self._most_specific(basis, engine, kind)
-        return self._chosen[key]
+        takes the band of the next table in that order that has one. (An engine or a kind
+        with no table of its own chooses as ``None`` does.)"""
+        if (basis, engine, kind) in self._chosen:
+            return self._chosen[(basis, engine, kind)]
+        if (basis, engine, None) not in self._chosen:
+            engine = None
+        if (basis, None, kind) not in self._chosen:
+            kind = None
+        return self._chosen.get((basis, engine, kind))
 
     def _most_specific(
         self,

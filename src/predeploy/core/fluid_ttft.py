@@ -712,11 +712,13 @@ def kv_block_wait(
     var = prompt_var + np.where(reserve, out_second - out**2, out_second / 3.0 - out**2 / 4.0)
     n = np.maximum(others, 0.0)
     room = inp.kv_capacity_tokens - n * mean
-    need = req.prompt_tokens + col(np.where(reserve, out, 0.0))
-    spread = col(np.sqrt(np.maximum(n * var, 1e-12)))
-    z = (col(room) - need) / spread
-    if not any_true((n > 0.0) & (z.min(axis=1) < KV_WAIT_NEGLIGIBLE_Z)):
+    reserved_out = np.where(reserve, out, 0.0)
+    spread = np.sqrt(np.maximum(n * var, 1e-12))
+    # The longest prompt finds the least room: negligible for it, negligible for all.
+    z_min = (room - (req.prompt_tokens.max(axis=1) + reserved_out)) / spread
+    if not any_true((n > 0.0) & (z_min < KV_WAIT_NEGLIGIBLE_Z)):
         return np.zeros((1, 1))
+    z = (col(room) - (req.prompt_tokens + col(reserved_out))) / col(spread)
     blocked = np.where(col(n) > 0.0, 1.0 - normal_cdf(z), 0.0)
     blocked = np.minimum(blocked, 1.0 - 1e-12)
     mean_wait = col(op.steady.slot_time / np.maximum(n, 1.0))

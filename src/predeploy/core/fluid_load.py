@@ -54,6 +54,7 @@ from predeploy.core.fluid_steady import (
     FluidInputs,
     RequestView,
     SteadyState,
+    closed_loop_batch,
     completion_sync,
     decode_context,
     decode_step_count,
@@ -128,7 +129,8 @@ def operating_point(inp: FluidInputs) -> OperatingPoint:
     b_max = max_batch(inp)
     n_prompts = np.where(np.isfinite(inp.num_prompts), inp.num_prompts, DEFAULT_NUM_PROMPTS)
     batch = np.where(kind == STATIC_BATCH, inp.batch_size, b_max)
-    batch = np.where(kind == CLOSED_LOOP, np.minimum(inp.concurrency, b_max), batch)
+    if any_true(kind == CLOSED_LOOP):
+        batch = np.where(kind == CLOSED_LOOP, closed_loop_batch(inp, b_max), batch)
     # A burst, and an offline run of a stated number of prompts, never runs more than it has.
     finite_offline = (kind == MAX_THROUGHPUT) & np.isfinite(inp.num_prompts)
     finite = (kind == BURST) | finite_offline

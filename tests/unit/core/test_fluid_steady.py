@@ -15,6 +15,7 @@ from predeploy.core.fluid_steady import (
     FluidInputs,
     RequestView,
     apart_chunk,
+    closed_loop_batch,
     decode_eager_share,
     finite_run_batch,
     kv_batch_limit,
@@ -252,3 +253,40 @@ def test_stacked_scenarios_are_each_scenario_alone() -> None:
     )
     assert together.sync[0] == 0.0  # an open loop's requests finish independently
     assert together.sync[1] == together.sync[2] == 1.0  # alike answers finish together
+
+
+def _closed(clients: int, prompt: TokenDistribution) -> FluidInputs:
+    scenario = ServingScenario(
+        model_id="m",
+        model=llama_8b(),
+        gpu=h100(),
+        precision=Precision.BF16,
+        prompt_tokens=prompt,
+        output_tokens=TokenDistribution.fixed(300),
+        load=LoadSpec(kind="concurrency", concurrency=clients),
+    )
+    return stack([prepare(scenario)], EfficiencyArrays.from_params([EfficiencyParams()]))
+
+
+def test_clients_at_the_kv_limit_run_the_mean_of_what_fits() -> None:
+    """Varied 30k-token prompts: the cache holds about B_max of them, a random number; the
+    clients run the mean of the smaller of it and their count. Well inside the cache all run;
+    alike prompts (no variance) run min(c, B_max); more clients never run fewer."""
+    varied = TokenDistribution(kind="lognormal", mean=30000, stdev=15000, max=100000)
+    fit = float(max_batch(_closed(1, varied))[0])
+    batches = []
+    for clients in range(1, 3 * int(fit) + 2):
+        inp = _closed(clients, varied)
+        batch = float(closed_loop_batch(inp, max_batch(inp))[0])
+        assert 1.0 <= batch <= min(clients, fit) + 1e-12
+        batches.append(batch)
+    assert np.all(np.diff(batches) >= 0.0)
+    assert batches[0] == 1.0  # one client alone
+    at_limit = batches[int(fit) - 1]  # as many clients as the cache holds on average
+    assert 0.8 * fit < at_limit < fit - 0.3
+    assert batches[-1] == pytest.approx(fit, rel=0.02)  # many clients wait: the cache full
+    alike = _closed(int(fit), TokenDistribution.fixed(30000))
+    b_max = max_batch(alike)
+    assert float(closed_loop_batch(alike, b_max)[0]) == pytest.approx(
+        min(int(fit), float(b_max[0])), rel=1e-9
+    )

@@ -263,8 +263,8 @@ def along_rows(values: np.ndarray, index: np.ndarray) -> np.ndarray:
 
 
 def any_true(mask: np.ndarray | bool) -> bool:
-    """Whether any element of ``mask`` is true (``mask.any()`` without the reduction's
-    per-call overhead, several times slower on the few scenarios of a single call)."""
+    """Whether any element of ``mask`` is true, by counting (``mask.any()`` costs several
+    times as much on the few elements of a single call)."""
     return bool(np.count_nonzero(mask))
 
 

@@ -613,7 +613,7 @@ def closed_loop_batch(inp: FluidInputs, b_max: np.ndarray) -> np.ndarray:
     fit ``N`` about normal of mean ``C/m`` (:func:`kv_batch_limit`) and variance ``(C/m)·cv²``
     (a renewal count of the contexts' sizes, ``cv`` theirs), so ``E[min(c', N)] = c' −
     σ·(zΦ(z) + φ(z))``, ``z = (c' − C/m)/σ``: 8 clients of 30k-token prompts (CV 0.5) on 2×
-    H100, whose cache holds 7.9 such contexts on average, run 7.2 at once (simulated 7.2),
+    H100, whose cache holds 7.9 such contexts on average, run 7.4 at once (simulated 7.2),
     not 7.9; clients well inside the cache all run."""
     cap = np.minimum(
         np.minimum(inp.concurrency, inp.max_num_seqs), np.maximum(token_batch_limit(inp), 1.0)

@@ -105,6 +105,7 @@ from predeploy.core.fluid_steady import (
     completion_sync,
     decode_context,
     prefill_context_tokens,
+    running_context_variance,
 )
 from predeploy.core.occupancy import normal_cdf
 from predeploy.core.renewal_counts import NeighbourCounts, empty_window_probability
@@ -704,12 +705,9 @@ def kv_block_wait(
     on average, 14 clients find too little room a fifth of the time."""
     col = columns
     prompt, out = op.prompt, np.maximum(inp.output_tokens, 1.0)
-    prompt_var = (prompt * inp.prompt_cv) ** 2
-    out_second = out**2 * (1.0 + inp.output_cv**2)
     reserve = inp.reserve_full_context
     mean = np.where(reserve, prompt + out, decode_context(prompt, out))
-    # The output so far of a request at a uniform point of its decoding: ``E[g²] = E[o²]/3``.
-    var = prompt_var + np.where(reserve, out_second - out**2, out_second / 3.0 - out**2 / 4.0)
+    var = running_context_variance(inp)
     n = np.maximum(others, 0.0)
     room = inp.kv_capacity_tokens - n * mean
     reserved_out = np.where(reserve, out, 0.0)

@@ -233,7 +233,7 @@ def open_loop_ttft(
     # Kingman at the API server (deterministic service): M/D/1 for Poisson arrivals,
     # longer for bursty ones.
     front_wait = rho_front * frontend * inp.arrival_cv**2 / (2.0 * (1.0 - rho_front))
-    # A share ρ of the requests finds the server busy and waits, about exponentially (an
+    # A share ρ_f of the requests finds the server busy and waits, about exponentially (an
     # independent sample dimension); the others pass at once.
     front = exponential_wait(
         front_wait,

@@ -39,12 +39,13 @@ p50) than the analytic mode at half of capacity, 48 % at 70 %; now within 7 %.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, is_dataclass
+from typing import NamedTuple
 
 import numpy as np
 
 from predeploy.core.fluid_stats import any_true, clamp
 from predeploy.core.latency import ParamArrays, StepCoefficients
-from predeploy.core.occupancy import normal_cdf
+from predeploy.core.occupancy import expected_min_of_normal, normal_cdf
 from predeploy.core.poisson_counts import MAX_PROMPTS_PER_CYCLE, poisson_pmf
 from predeploy.core.roofline import HardwareRates, Num, StepShape
 
@@ -441,6 +442,15 @@ def steady_state(
     )
 
 
+class PrefillStepCosts(NamedTuple):
+    """A prompt-carrying step's prefill costs (:func:`prefill_step_costs`), per scenario."""
+
+    #: ``c``: seconds per prompt token in a large prefill step.
+    token_s: np.ndarray
+    #: ``E_p``: the fixed extra (s) of a step that carries any prefill.
+    step_extra_s: np.ndarray
+
+
 def prefill_step_costs(
     chunk: np.ndarray,
     budget: np.ndarray,
@@ -448,7 +458,7 @@ def prefill_step_costs(
     t_mix: np.ndarray,
     t_full: np.ndarray,
     ride: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
+) -> PrefillStepCosts:
     """``(c, E_p)``: seconds per prompt token in a large prefill step (the step time's slope
     between the mean chunk and the full budget) and the fixed extra of a step that carries
     any prefill (the rest of ``t_mix − t_dec``: no CUDA graph, the prefill kernels' launch).
@@ -466,7 +476,7 @@ def prefill_step_costs(
         average,
     )
     per_token = clamp(slope, 0.0, average)
-    return per_token, np.maximum(t_mix - t_dec - per_token * chunk, 0.0)
+    return PrefillStepCosts(per_token, np.maximum(t_mix - t_dec - per_token * chunk, 0.0))
 
 
 def apart_chunk(
@@ -611,20 +621,19 @@ def closed_loop_batch(inp: FluidInputs, b_max: np.ndarray) -> np.ndarray:
     bind; where the KV cache binds, ``E[min(c', N)]`` over the number ``N`` of the running
     contexts the cache holds (``c'`` the clients within the other limits). Varied contexts
     fit ``N`` about normal of mean ``C/m`` (:func:`kv_batch_limit`) and variance ``(C/m)·cv²``
-    (a renewal count of the contexts' sizes, ``cv`` theirs), so ``E[min(c', N)] = c' −
-    σ·(zΦ(z) + φ(z))``, ``z = (c' − C/m)/σ``: 8 clients of 30k-token prompts (CV 0.5) on 2×
-    H100, whose cache holds 7.9 such contexts on average, run 7.4 at once (simulated 7.2),
-    not 7.9; clients well inside the cache all run."""
+    (a renewal count of the contexts' sizes, ``cv`` theirs;
+    :func:`~predeploy.core.occupancy.expected_min_of_normal`): 8 clients of 30k-token
+    prompts (CV 0.5) on 2× H100, whose cache holds 7.9 such contexts on average, run 7.4 at
+    once (simulated 7.2), not 7.9; clients well inside the cache all run."""
     cap = np.minimum(
         np.minimum(inp.concurrency, inp.max_num_seqs), np.maximum(token_batch_limit(inp), 1.0)
     )
     fit = kv_batch_limit(inp)
     context = inp.kv_capacity_tokens / np.maximum(fit, 1e-12)
     sigma = np.sqrt(np.maximum(fit * running_context_variance(inp) / context**2, 1e-12))
-    z = (cap - fit) / sigma
-    density = np.exp(-0.5 * z * z) / np.sqrt(2.0 * np.pi)
-    shortfall = np.where(z > KV_SHORTFALL_NEGLIGIBLE_Z, sigma * (z * normal_cdf(z) + density), 0.0)
-    return np.asarray(np.maximum(np.minimum(cap - shortfall, b_max), 1.0), dtype=float)
+    within = (cap - fit) / sigma <= KV_SHORTFALL_NEGLIGIBLE_Z
+    running = np.where(within, cap, expected_min_of_normal(cap, fit, sigma))
+    return np.asarray(np.maximum(np.minimum(running, b_max), 1.0), dtype=float)
 
 
 def running_output(inp: FluidInputs) -> np.ndarray:

@@ -103,6 +103,7 @@ from predeploy.core.fluid_steady import (
     OPEN_LOOP,
     STATIC_BATCH,
     FluidInputs,
+    PrefillStepCosts,
     completion_sync,
     decode_context,
     prefill_context_tokens,
@@ -281,10 +282,10 @@ def spanning_share(op: OperatingPoint, budget: np.ndarray | None = None) -> np.n
 CYCLE_ITERATIONS = 3
 
 
-def prefill_step_costs(op: OperatingPoint) -> tuple[np.ndarray, np.ndarray]:
+def prefill_step_costs(op: OperatingPoint) -> PrefillStepCosts:
     """``(c, E_p)`` of the running batch's steady state
     (:func:`~predeploy.core.fluid_steady.prefill_step_costs`, priced once per evaluation)."""
-    return op.steady.prefill_token_s, op.steady.prefill_step_extra_s
+    return PrefillStepCosts(op.steady.prefill_token_s, op.steady.prefill_step_extra_s)
 
 
 class StepCycle(NamedTuple):

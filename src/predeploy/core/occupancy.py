@@ -92,6 +92,18 @@ def prefill_dispersion(stall_share: float) -> float:
     return float((1.0 - share) ** (-PREFILL_DISPERSION_EXPONENT))
 
 
+def expected_min_of_normal(
+    limit: NDArray[np.float64],
+    mean: NDArray[np.float64] | float,
+    spread: NDArray[np.float64] | float,
+) -> NDArray[np.float64]:
+    """``E[min(limit, N)]`` for ``N`` normal of ``mean`` and standard deviation ``spread > 0``
+    (elementwise): ``limit − (limit − mean)·Φ(z) − spread·φ(z)``, ``z = (limit − mean)/spread``."""
+    z = (limit - mean) / spread
+    density = np.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi)
+    return np.asarray(limit - (limit - mean) * normal_cdf(z) - spread * density)
+
+
 def running_under_limit(
     present: NDArray[np.float64], hard: float, mean: float, spread: float
 ) -> NDArray[np.float64]:
@@ -99,10 +111,7 @@ def running_under_limit(
     n = np.minimum(present, hard)
     if spread <= 0.0:
         return np.minimum(n, mean)
-    z = (n - mean) / spread
-    below = normal_cdf(z)
-    density = np.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi)
-    return np.asarray(np.maximum(n - (n - mean) * below - spread * density, 0.0))
+    return np.asarray(np.maximum(expected_min_of_normal(n, mean, spread), 0.0))
 
 
 def occupancy(

@@ -69,13 +69,17 @@ def test_rises_with_the_steady_batch_and_the_run_length() -> None:
     assert np.all(np.diff(finite_run_batch(np.full_like(runs, 300.0), runs)) > 0)
 
 
-def _inputs(output: TokenDistribution, load: LoadSpec) -> FluidInputs:
+def _inputs(
+    output: TokenDistribution,
+    load: LoadSpec,
+    prompt: TokenDistribution = TokenDistribution.fixed(512),
+) -> FluidInputs:
     scenario = ServingScenario(
         model_id="m",
         model=llama_8b(),
         gpu=h100(),
         precision=Precision.BF16,
-        prompt_tokens=TokenDistribution.fixed(512),
+        prompt_tokens=prompt,
         output_tokens=output,
         load=load,
     )
@@ -256,16 +260,8 @@ def test_stacked_scenarios_are_each_scenario_alone() -> None:
 
 
 def _closed(clients: int, prompt: TokenDistribution) -> FluidInputs:
-    scenario = ServingScenario(
-        model_id="m",
-        model=llama_8b(),
-        gpu=h100(),
-        precision=Precision.BF16,
-        prompt_tokens=prompt,
-        output_tokens=TokenDistribution.fixed(300),
-        load=LoadSpec(kind="concurrency", concurrency=clients),
-    )
-    return stack([prepare(scenario)], EfficiencyArrays.from_params([EfficiencyParams()]))
+    load = LoadSpec(kind="concurrency", concurrency=clients)
+    return _inputs(TokenDistribution.fixed(300), load, prompt)
 
 
 def test_clients_at_the_kv_limit_run_the_mean_of_what_fits() -> None:

@@ -548,7 +548,20 @@ def test_an_eager_step_pays_more_per_moe_layer_than_per_dense_one() -> None:
         assert decode == decode_0  # a captured decode step replays its graph
 
 
-def test_linear_corner_is_the_euclidean_norm() -> None:
-    """The vectorized step time takes the linear layers' corner as ``np.hypot``: only right
-    while the corner's exponent is 2."""
-    assert LINEAR_OVERLAP_EXPONENT == 2.0
+@pytest.mark.parametrize(
+    ("model", "tp", "pp"),
+    [(llama_8b, 1, 1), (llama_70b, 4, 2), (mixtral, 2, 1)],
+    ids=["8b", "70b-pp2", "8x7b"],
+)
+def test_the_vectorized_step_time_is_the_simulators(
+    model: Callable[[], ModelArchitecture], tp: int, pp: int
+) -> None:
+    """The analytic mode's step time (the linear corner taken as ``np.hypot``, no pipeline
+    split without stages) is the simulator's (``LINEAR_OVERLAP_EXPONENT``'s soft max, the
+    split always) at decode, mixed and prefill-only steps."""
+    params = EfficiencyParams()
+    cost = RooflineStepCost(model(), h100(), Precision.FP8, params, tp=tp, pp=pp)
+    folded = StepCoefficients.of(cost.shape, cost.hardware, params)
+    for prefill, decode, context in ((0, 64, 900), (512, 32, 700), (2048, 0, 0)):
+        args = (prefill, prefill * 256.0, decode, decode * context)
+        assert float(folded.time_s(*args)) == pytest.approx(cost.step_time_s(*args), rel=1e-12)

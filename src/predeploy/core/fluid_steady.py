@@ -794,6 +794,16 @@ def front_paced_batch(inp: FluidInputs, rate: np.ndarray, b_max: np.ndarray) -> 
     clients wait at the server (:func:`~predeploy.core.fluid_ttft.front_end_cycle_wait_s`)."""
     paced = np.full(rate.shape, np.inf)
     top = np.maximum(b_max, 1e-3)
+    # No slot is shorter than its decode steps at the smallest step (the step time grows with
+    # every input), so the engine's capacity is below ``B_max``, and the clients' demand below
+    # ``c``, over that: a server that takes requests as fast as either paces no one.
+    zero = np.zeros(rate.shape)
+    shortest = decode_step_count(inp) * step_s(inp, zero, zero, np.ones(rate.shape), zero)
+    server_rate = np.where(np.isfinite(rate), rate, 0.0)
+    if not any_true(
+        (server_rate > 0) & (server_rate * shortest < np.minimum(top, inp.concurrency))
+    ):
+        return paced
     alone, full = _slot_time(inp, np.array([np.ones_like(top), top]), RequestView.of(inp, top))
     # Paced where the server is slower than the engine and the clients, each request on its
     # own (the shortest lifetime), would outrun it.

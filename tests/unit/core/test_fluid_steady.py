@@ -18,6 +18,7 @@ from predeploy.core.fluid_steady import (
     closed_loop_batch,
     decode_eager_share,
     finite_run_batch,
+    front_paced_batch,
     kv_batch_limit,
     kv_growth_deficit,
     max_batch,
@@ -191,6 +192,29 @@ def test_the_open_loop_batch_solves_littles_law_with_separate_prefill_batches() 
     batch = solve_open_loop_batch(separate, rate, max_batch(separate))
     slot = steady_state(separate, batch).slot_time
     assert batch[0] == pytest.approx(rate[0] * slot[0], rel=2e-3)
+
+
+@pytest.mark.parametrize("server_rps", [0.5, 2.0, 8.0, 30.0, 120.0, 1e4, np.inf])
+@pytest.mark.parametrize("clients", [4, 32, 256])
+def test_the_front_end_paces_a_closed_loop_only_below_its_engine_and_its_clients(
+    server_rps: float, clients: int
+) -> None:
+    """A server that takes requests faster than the engine's capacity or the clients' demand
+    (both bounded by the decode steps at the smallest step) paces no one: the quick bound
+    returns what the full check does, and a slow server still paces, below ``B_max``."""
+    inp = _inputs(TokenDistribution.fixed(256), LoadSpec(kind="concurrency", concurrency=clients))
+    b_max = max_batch(inp)
+    rate = np.array([server_rps])
+    paced = front_paced_batch(inp, rate, b_max)
+    full = steady_state(inp, b_max).slot_time
+    alone = steady_state(inp, np.ones(1)).slot_time
+    engine_faster = rate[0] < b_max[0] / full[0]
+    clients_faster = clients / alone[0] > rate[0]
+    if np.isfinite(server_rps) and engine_faster and clients_faster:
+        assert 0.0 < paced[0] < b_max[0]
+        assert paced[0] == pytest.approx(server_rps * steady_state(inp, paced).slot_time[0], 2e-2)
+    elif not (0.9 < rate[0] * full[0] / b_max[0] < 1.1 or 0.9 < rate[0] * alone[0] / clients < 1.1):
+        assert paced[0] == np.inf
 
 
 def test_prompts_that_arrive_apart_share_a_step_as_a_poisson_count() -> None:

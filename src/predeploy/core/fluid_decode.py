@@ -232,22 +232,26 @@ def first_wave(inp: FluidInputs, op: OperatingPoint, req: RequestGrid) -> FirstW
     # wave repeats the first's stall, a request decoding through the prefill of the prompts
     # after it in its own wave (``(end − k)/W`` of ``n_w``, the last wave ending at ``N``).
     # (Where prefill runs as separate batches, a wave's ``wave_sync`` is its ``sync``.)
-    sync = col(op.wave_sync)
     steps = np.maximum(wave_size * prompt / wave_tokens, 1.0)
-    ordinary = (1.0 - frac) + frac * has_next
+    next_share = frac * has_next
+    ordinary = (1.0 - frac) + next_share
+    stepped = (separate & waved & ((kind == BURST) | (kind == MAX_THROUGHPUT)))[:, None]
+    decode_s = np.broadcast_to(col(st.t_dec), kb.shape)
+    if not any_true(stepped):
+        return FirstWave(t_wave, steps, ordinary, next_share, separate, first * 1.0, decode_s)
+    sync = col(op.wave_sync)
     start = np.floor(kb / col(wave_size)) * col(wave_size)
     own = (np.minimum(start + col(wave_size), col(run_length)) - kb) / col(wave_size)
-    in_step = own + frac * has_next * (1.0 - sync)
-    stepped = (separate & waved & ((kind == BURST) | (kind == MAX_THROUGHPUT)))[:, None]
+    in_step = own + next_share * (1.0 - sync)
     later = stepped & ~first & (kb < col(run_length))
     return FirstWave(
         step_s=t_wave,
         steps=steps,
         stall_share=np.where(stepped, np.maximum(in_step, 0.0), ordinary),
-        next_share=np.where(stepped, 0.0, frac * has_next),
+        next_share=np.where(stepped, 0.0, next_share),
         separate=separate,
         weight=np.where(first, 1.0, np.where(later, sync, 0.0)),
-        decode_s=np.where(later & in_last_wave(op, kb), col(op.last_wave_step_s), col(st.t_dec)),
+        decode_s=np.where(later & in_last_wave(op, kb), col(op.last_wave_step_s), decode_s),
     )
 
 

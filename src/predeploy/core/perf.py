@@ -150,6 +150,10 @@ def _unmodelled(scenario: ServingScenario) -> tuple[str, ...]:
     return scenario.engine_settings.unmodelled if scenario.engine_settings else ()
 
 
+#: The metrics no decode step can beat the roofline floor of.
+_DECODE_GAP_KEYS = tuple(f"{name}_{stat}" for name in ("tpot_ms", "itl_ms") for stat in STATS)
+
+
 def _enforce_decode_cap(inp: FluidInputs, result: FluidResult) -> None:
     """Raise TPOT/ITL to the physical floor of the operating batch where they fall below it,
     and cap the output rate at what that floor allows (every scenario at once).
@@ -161,10 +165,8 @@ def _enforce_decode_cap(inp: FluidInputs, result: FluidResult) -> None:
     context = decode_context(inp.prompt_tokens, inp.output_tokens)
     floor_ms = np.asarray(roofline_floor_s(inp.shape, inp.hw, batch, batch * context)) * 1e3
     m = result.metrics
-    for name in ("tpot_ms", "itl_ms"):
-        for stat in ("mean", "p50", "p90", "p95", "p99"):
-            key = f"{name}_{stat}"
-            m[key] = np.maximum(m[key], floor_ms)
+    capped = np.maximum([m[key] for key in _DECODE_GAP_KEYS], floor_ms)
+    m.update(zip(_DECODE_GAP_KEYS, capped, strict=True))
     cap = batch * inp.replicas * 1e3 / floor_ms
     m["output_tokens_per_s"] = np.minimum(m["output_tokens_per_s"], cap)
 

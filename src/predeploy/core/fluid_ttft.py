@@ -439,7 +439,7 @@ def _poisson_cycle_samples(in_progress: np.ndarray, rho: np.ndarray) -> np.ndarr
     samples): the arrival waits the rest of ``C*``, and its own step prefills the ``λ·C*``
     prompts that arrived during it."""
     share_left = _FINE_LEVELS[None, :, None]
-    samples = (share_left + columns(rho)[:, :, None]) * in_progress[:, None, :]
+    samples = (share_left + rho[:, None, None]) * in_progress[:, None, :]
     return np.asarray(samples.reshape(rho.shape[0], -1), dtype=float)
 
 
@@ -466,8 +466,8 @@ def _clustered_cycle_samples(
     C̄)) − H(λ·U·C*) − λC̄`` to it."""
     col, rows = columns, rate.shape[0]
     before = _SHARE_LEVELS[None, :, None] * in_progress[:, None, :]
-    m_before = (col(rate)[:, :, None] * before).reshape(rows, -1)
-    m_step = np.broadcast_to(col(rate)[:, :, None] * in_progress[:, None, :], before.shape)
+    m_before = (rate[:, None, None] * before).reshape(rows, -1)
+    m_step = np.broadcast_to(rate[:, None, None] * in_progress[:, None, :], before.shape)
     m_after = m_step.reshape(rows, -1) - m_before
     counts = NeighbourCounts.of(arrival_cv, _COUNT_LEVELS.levels)
     mean_step = col(rate * cycle)
@@ -475,7 +475,7 @@ def _clustered_cycle_samples(
     waited = before.reshape(rows, -1) + col(service) * earlier
     near = counts.quantiles(m_after) + counts.quantiles(m_before)
     return np.asarray(
-        (waited[:, None, :] + col(service)[:, :, None] * near).reshape(rows, -1), dtype=float
+        (waited[:, None, :] + service[:, None, None] * near).reshape(rows, -1), dtype=float
     )
 
 
@@ -542,7 +542,7 @@ def wave_ttft(
             (decode_s * inp.output_cv[rows]) ** 2,
             (wave * prompt_s)[rows],
         )
-        ttft[rows] = np.where(renewal[rows], freed + s_burst[rows], ttft[rows])
+        ttft[rows] = np.where(renewal[rows], freed + col(prompt_s[rows]), ttft[rows])
     return np.asarray(
         np.maximum(ttft, (kb + 1.0) * col(op.frontend_s) + s_burst) + col(op.overhead_s),
         dtype=float,

@@ -15,6 +15,7 @@ from predeploy.core.fluid_stats import (
     along_rows,
     any_true,
     clamp,
+    columns,
     drain_seen_share,
     first_match,
     latency_stats,
@@ -39,9 +40,7 @@ def test_normal_quantile_small_and_large_arrays_agree_exactly() -> None:
     p = np.concatenate([np.linspace(1e-12, 1 - 1e-12, 4001), [0.075, 0.925, 0.5, 1e-300]])
     large = normal_quantile(p)
     assert p.size > SCALAR_QUANTILE_MAX_VALUES
-    small = np.concatenate(
-        [normal_quantile(chunk) for chunk in np.array_split(p, p.size // 8)]
-    )
+    small = np.concatenate([normal_quantile(chunk) for chunk in np.array_split(p, p.size // 8)])
     assert np.array_equal(large, small)
     inv_cdf = statistics.NormalDist().inv_cdf
     assert large[:-1] == pytest.approx([inv_cdf(x) for x in p[:-1]], rel=1e-15, abs=1e-15)
@@ -203,3 +202,16 @@ def test_a_sample_stands_for_its_weight() -> None:
     weights = np.array([0.5, 0.25, 0.25])  # 3.0 holds the upper half
     read = weighted_quantile_rows(samples, weights, np.array([0.1, 0.3, 0.49, 0.51, 0.99]))
     assert read[0].tolist() == [1.0, 2.0, 2.0, 3.0, 3.0]
+
+
+@pytest.mark.parametrize("scenarios", [1, 3])
+def test_a_scenario_column_broadcasts_against_the_grid_as_a_column(scenarios: int) -> None:
+    """One scenario's column is 0-d (numpy's fast scalar path), several scenarios' a column:
+    either way it meets each scenario's row of samples alone."""
+    values = np.arange(1.0, scenarios + 1.0)
+    samples = np.arange(scenarios * 5.0).reshape(scenarios, 5)
+    assert np.array_equal(samples * columns(values), samples * values[:, None])
+    assert np.array_equal(
+        np.maximum(samples, columns(values)), np.maximum(samples, values[:, None])
+    )
+    assert columns(values).ndim == (0 if scenarios == 1 else 2)

@@ -665,15 +665,11 @@ def closed_loop_ttft(
     # As far as the clients' prompts come apart (dispersed answers) and well inside the
     # budget, the step cycle's instead of the queue's: the prompts sent during the step in
     # progress join the same next step, and a request waits for their prefill there.
-    cycle = columns(cycle_share(inp, op) * (1.0 - completion_sync(inp)))
-    later = (
-        svc
-        + (1.0 - cycle) * stoch
-        + cycle * columns(shared_step_prefill_s(inp, op, admitted))
-        + kv_wait
-        + slot_wait
-        + columns(served_client_extra_wait_s(op))
-    )
+    apart = 1.0 - completion_sync(inp)
+    if any_true(apart > 0.0):
+        cycle = columns(cycle_share(inp, op) * apart)
+        stoch = (1.0 - cycle) * stoch + cycle * columns(shared_step_prefill_s(inp, op, admitted))
+    later = svc + stoch + kv_wait + slot_wait + columns(served_client_extra_wait_s(op))
     later = later + columns(front_end_cycle_wait_s(op, row_mean(later)))
     return np.asarray(np.where(first, ttft_first, later), dtype=float)
 

@@ -532,12 +532,14 @@ def kv_growth_deficit(
     that started together finish in cohorts and leave the steps between short: all of it.
     Blended by :func:`completion_sync`, the short share costs
     :data:`KV_BOUND_RECOMPUTE_PER_OUTPUT_TOKEN` prompt tokens per output token."""
-    completions = batch / out
-    needed = np.maximum(batch / (prompt + out), 1e-9)
-    probability = poisson_pmf(completions, MAX_PROMPTS_PER_CYCLE + 1)
-    short = np.maximum(1.0 - _COMPLETION_COUNTS / needed[..., None], 0.0)
-    independent = (probability * short).sum(axis=-1)
     sync = completion_sync(inp)
+    independent: np.ndarray | float = 0.0
+    if any_true(sync < 1.0):
+        completions = batch / out
+        needed = np.maximum(batch / (prompt + out), 1e-9)
+        probability = poisson_pmf(completions, MAX_PROMPTS_PER_CYCLE + 1)
+        short = np.maximum(1.0 - _COMPLETION_COUNTS / needed[..., None], 0.0)
+        independent = (probability * short).sum(axis=-1)
     share = sync + (1.0 - sync) * independent
     return np.asarray(KV_BOUND_RECOMPUTE_PER_OUTPUT_TOKEN * batch * share, dtype=float)
 

@@ -60,7 +60,6 @@ from predeploy.core.fluid_stats import (
     any_true,
     clamp,
     columns,
-    first_match,
     latency_stats,
     row_mean,
 )
@@ -155,46 +154,49 @@ def _requests_per_s(
     a finite run ends, :func:`~predeploy.core.fluid_decode.drain_end_s`)."""
     kind, mu, rate, conc = op.kind, op.saturation_rps, op.rate_rps, op.concurrency
     finite = np.isfinite(inp.num_prompts)
-    rps_burst = op.num_prompts / np.maximum(last_finish, 1e-9)
-    # Never faster than the API server admits requests (it paces a loop of many clients).
-    front_cap = 1.0 / np.maximum(op.frontend_s, 1e-12)
-    steady_closed = np.where(
-        conc > op.max_batch,
-        mu,
-        np.minimum(
-            conc / np.maximum(row_mean(ttft) + op.decode_steps * op.steady.t_mean, 1e-9),
-            front_cap,
-        ),
-    )
-    rps_open_run = rate
-    if any_true(finite & (kind == OPEN_LOOP)):
-        end_s = open_loop_end_s(inp, op, row_mean(ttft))
-        rps_open_run = op.num_prompts / np.maximum(end_s, 1e-9)
-    rps_closed = steady_closed
-    finite_closed = finite & (kind == CLOSED_LOOP)
-    if any_true(finite_closed):
-        in_flight = np.minimum(conc, op.max_batch)
-        closed_tail = closed_loop_tail_s(inp, in_flight, finite_closed)
-        rps_closed = op.num_prompts / (
-            op.num_prompts / np.maximum(steady_closed, 1e-9) + closed_tail
+    # Bursts (the default) and each other load kind present, priced only where present.
+    rps = op.num_prompts / np.maximum(last_finish, 1e-9)
+    offline = kind == MAX_THROUGHPUT
+    if any_true(offline):
+        rps = np.where(offline, np.where(finite, rps, mu), rps)
+    open_loop = kind == OPEN_LOOP
+    if any_true(open_loop):
+        rps_open_run = rate
+        if any_true(finite & open_loop):
+            end_s = open_loop_end_s(inp, op, row_mean(ttft))
+            rps_open_run = op.num_prompts / np.maximum(end_s, 1e-9)
+        rps_open = np.where(
+            rate > mu,
+            np.where(finite, np.minimum(mu, rps_open_run), mu),
+            np.where(finite, rps_open_run, rate),
         )
-    return np.asarray(
-        first_match(
-            [kind == MAX_THROUGHPUT, kind == OPEN_LOOP, kind == CLOSED_LOOP, kind == STATIC_BATCH],
-            [
-                np.where(finite, rps_burst, mu),
-                np.where(
-                    rate > mu,
-                    np.where(finite, np.minimum(mu, rps_open_run), mu),
-                    np.where(finite, rps_open_run, rate),
-                ),
-                rps_closed,
-                np.maximum(inp.batch_size, 1.0) / np.maximum(e2e_ms_mean / 1e3, 1e-9),
-            ],
-            rps_burst,
-        ),
-        dtype=float,
-    )
+        rps = np.where(open_loop, rps_open, rps)
+    closed = kind == CLOSED_LOOP
+    if any_true(closed):
+        # Never faster than the API server admits requests (it paces a loop of many clients).
+        front_cap = 1.0 / np.maximum(op.frontend_s, 1e-12)
+        steady_closed = np.where(
+            conc > op.max_batch,
+            mu,
+            np.minimum(
+                conc / np.maximum(row_mean(ttft) + op.decode_steps * op.steady.t_mean, 1e-9),
+                front_cap,
+            ),
+        )
+        rps_closed = steady_closed
+        finite_closed = finite & closed
+        if any_true(finite_closed):
+            in_flight = np.minimum(conc, op.max_batch)
+            closed_tail = closed_loop_tail_s(inp, in_flight, finite_closed)
+            rps_closed = op.num_prompts / (
+                op.num_prompts / np.maximum(steady_closed, 1e-9) + closed_tail
+            )
+        rps = np.where(closed, rps_closed, rps)
+    static = kind == STATIC_BATCH
+    if any_true(static):
+        rps_static = np.maximum(inp.batch_size, 1.0) / np.maximum(e2e_ms_mean / 1e3, 1e-9)
+        rps = np.where(static, rps_static, rps)
+    return np.asarray(rps, dtype=float)
 
 
 __all__ = [

@@ -62,6 +62,7 @@ from predeploy.core.fluid_steady import (
     kv_batch_limit,
     max_batch,
     prompt_tokens,
+    running_context_variance,
     slot_batch_limit,
     solve_open_loop_batch,
     steady_state,
@@ -120,6 +121,9 @@ class OperatingPoint:
     #: decode step runs ``r`` sequences: ``last_wave_step_s``.
     waves: np.ndarray
     last_wave_step_s: np.ndarray
+    #: Variance (tokens²) of a running request's context, for closed loops
+    #: (:func:`~predeploy.core.fluid_steady.running_context_variance`; 0 for other loads).
+    context_variance: np.ndarray
 
 
 def operating_point(inp: FluidInputs) -> OperatingPoint:
@@ -129,8 +133,12 @@ def operating_point(inp: FluidInputs) -> OperatingPoint:
     b_max = max_batch(inp)
     n_prompts = np.where(np.isfinite(inp.num_prompts), inp.num_prompts, DEFAULT_NUM_PROMPTS)
     batch = np.where(kind == STATIC_BATCH, inp.batch_size, b_max)
+    context_variance = np.zeros(kind.shape)
     if any_true(kind == CLOSED_LOOP):
-        batch = np.where(kind == CLOSED_LOOP, closed_loop_batch(inp, b_max), batch)
+        context_variance = running_context_variance(inp)
+        batch = np.where(
+            kind == CLOSED_LOOP, closed_loop_batch(inp, b_max, context_variance), batch
+        )
     # A burst, and an offline run of a stated number of prompts, never runs more than it has.
     finite_offline = (kind == MAX_THROUGHPUT) & np.isfinite(inp.num_prompts)
     finite = (kind == BURST) | finite_offline
@@ -207,6 +215,7 @@ def operating_point(inp: FluidInputs) -> OperatingPoint:
         finite_run=finite,
         waves=waves,
         last_wave_step_s=last_step,
+        context_variance=context_variance,
     )
 
 

@@ -618,7 +618,9 @@ def running_context_variance(inp: FluidInputs) -> np.ndarray:
 KV_SHORTFALL_NEGLIGIBLE_Z = -8.0
 
 
-def closed_loop_batch(inp: FluidInputs, b_max: np.ndarray) -> np.ndarray:
+def closed_loop_batch(
+    inp: FluidInputs, b_max: np.ndarray, context_variance: np.ndarray | None = None
+) -> np.ndarray:
     """Clients a closed loop runs at once: ``min(c, B_max)`` where the slots or the token budget
     bind; where the KV cache binds, ``E[min(c', N)]`` over the number ``N`` of the running
     contexts the cache holds (``c'`` the clients within the other limits). Varied contexts
@@ -626,15 +628,20 @@ def closed_loop_batch(inp: FluidInputs, b_max: np.ndarray) -> np.ndarray:
     (a renewal count of the contexts' sizes, ``cv`` theirs;
     :func:`~predeploy.core.occupancy.expected_min_of_normal`): 8 clients of 30k-token
     prompts (CV 0.5) on 2× H100, whose cache holds 7.9 such contexts on average, run 7.4 at
-    once (simulated 7.2), not 7.9; clients well inside the cache all run."""
+    once (simulated 7.2), not 7.9; clients well inside the cache all run.
+    ``context_variance``: :func:`running_context_variance` of ``inp``, when the caller has it."""
     cap = np.minimum(
         np.minimum(inp.concurrency, inp.max_num_seqs), np.maximum(token_batch_limit(inp), 1.0)
     )
     fit = kv_batch_limit(inp)
     context = inp.kv_capacity_tokens / np.maximum(fit, 1e-12)
-    sigma = np.sqrt(np.maximum(fit * running_context_variance(inp) / context**2, 1e-12))
+    if context_variance is None:
+        context_variance = running_context_variance(inp)
+    sigma = np.sqrt(np.maximum(fit * context_variance / context**2, 1e-12))
     within = (cap - fit) / sigma <= KV_SHORTFALL_NEGLIGIBLE_Z
-    running = np.where(within, cap, expected_min_of_normal(cap, fit, sigma))
+    running = cap
+    if any_true(~within):
+        running = np.where(within, cap, expected_min_of_normal(cap, fit, sigma))
     return np.asarray(np.maximum(np.minimum(running, b_max), 1.0), dtype=float)
 
 

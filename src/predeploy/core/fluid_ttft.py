@@ -107,7 +107,6 @@ from predeploy.core.fluid_steady import (
     completion_sync,
     decode_context,
     prefill_context_tokens,
-    running_context_variance,
 )
 from predeploy.core.occupancy import normal_cdf
 from predeploy.core.renewal_counts import NeighbourCounts, empty_window_probability
@@ -743,7 +742,7 @@ def kv_block_wait(
     prompt, out = op.prompt, np.maximum(inp.output_tokens, 1.0)
     reserve = inp.reserve_full_context
     mean = np.where(reserve, prompt + out, decode_context(prompt, out))
-    var = running_context_variance(inp)
+    var = op.context_variance
     n = np.maximum(others, 0.0)
     room = inp.kv_capacity_tokens - n * mean
     reserved_out = np.where(reserve, out, 0.0)

@@ -284,11 +284,9 @@ def tpot_samples(
         # stalled for at most its own gaps, each ``t_w − t_dec`` longer. Separate prefill
         # batches yield none: the stall is one long gap of ``stall_steps · t_w`` on top of
         # the decode steps.
-        extra = np.where(
-            col(wave.separate),
-            stall_steps * col(wave.step_s),
-            np.minimum(stall_steps, gaps) * col(wave.step_s - st.t_dec),
-        )
+        extra = np.minimum(stall_steps, gaps) * col(wave.step_s - st.t_dec)
+        if any_true(wave.separate):
+            extra = np.where(col(wave.separate), stall_steps * col(wave.step_s), extra)
         tpot_wave = wave.decode_s + extra / gaps
         tpot_k = wave.weight * tpot_wave + (1.0 - wave.weight) * tpot_k
     # The last wave of a run in several waves decodes with only its own requests, as far as
@@ -298,9 +296,9 @@ def tpot_samples(
     if any_true(late):
         sync = col(op.wave_sync)
         tpot_k = np.where(late, sync * col(op.last_wave_step_s) + (1.0 - sync) * tpot_k, tpot_k)
-    return np.asarray(
-        np.where(op.kind[:, None] == STATIC_BATCH, col(static.decode_mean_s), tpot_k), dtype=float
-    )
+    if any_true(op.kind == STATIC_BATCH):
+        tpot_k = np.where(op.kind[:, None] == STATIC_BATCH, col(static.decode_mean_s), tpot_k)
+    return np.asarray(tpot_k, dtype=float)
 
 
 def tail_step_s(op: OperatingPoint) -> np.ndarray:
@@ -389,9 +387,7 @@ def _open_loop_tpot(
         # Served first come, first served, the prompts that arrived during a request's TTFT
         # are prefilled while it decodes: one that waited longer than average meets
         # λ·(T − T̄) more.
-        queued = (op.admitted_rps[rows, None] * (ttft - row_mean(ttft)[:, None]))[
-            few_events
-        ]
+        queued = (op.admitted_rps[rows, None] * (ttft - row_mean(ttft)[:, None]))[few_events]
         expected = np.maximum(mean_f + queued, MIN_EVENT_SHARE * mean_f)
         theta = _mean_keeping_theta(expected * (1.0 - ratio) / scale, ratio)
         count, within = cluster_count_quantiles(theta, ratio, u)
@@ -531,18 +527,21 @@ def itl_stats(
     total_gaps = gaps.sum(axis=1)
     itl_mean = (gaps * tpot).sum(axis=1) / total_gaps
     stall_steps = col(wave.steps) * wave.stall_share
+    any_separate = any_true(wave.separate)
     separate = np.asarray(wave.separate, dtype=bool)[:, None]
-    weight = np.where(kind[:, None] != STATIC_BATCH, wave.weight, 0.0)
+    any_static = any_true(kind == STATIC_BATCH)
+    weight = wave.weight
+    if any_static:
+        weight = np.where(kind[:, None] != STATIC_BATCH, weight, 0.0)
     has_stall = stall_steps > 0
-    long_gaps = np.where(separate & has_stall, weight, 0.0)
+    long_gaps = np.where(separate & has_stall, weight, 0.0) if any_separate else np.zeros(1)
     # Piggy-backed prefill stalls ``min(s, O − 1)`` gaps, each ``t_w − t_dec`` longer; a
     # separate prefill batch run stalls one gap by all of it (``s·t_w``).
-    stalled = np.where(separate, has_stall.astype(float), np.minimum(stall_steps, gaps))
-    added = np.where(
-        separate,
-        stall_steps * col(wave.step_s),
-        stalled * col(np.maximum(wave.step_s - st.t_dec, 0.0)),
-    )
+    stalled = np.minimum(stall_steps, gaps)
+    added = stalled * col(np.maximum(wave.step_s - st.t_dec, 0.0))
+    if any_separate:
+        stalled = np.where(separate, has_stall.astype(float), stalled)
+        added = np.where(separate, stall_steps * col(wave.step_s), added)
     wave_excess = (weight * added).sum(axis=1) / total_gaps
     # The gaps in the wave's stall. A closed loop has no prompts waiting: piggy-backed, its
     # next wave's prefill stalls a sample only as far as the wave's answers end together;
@@ -563,7 +562,9 @@ def itl_stats(
         (itl_mean - st.t_dec - wave_excess) / np.maximum(st.t_mix - st.t_dec, 1e-12), 0.0
     )
     mix_share = np.minimum(prompts_per_step, 1.0 - wave_share)
-    out["itl_ms_mean"] = np.where(kind == STATIC_BATCH, static.decode_mean_s, itl_mean) * 1e3
+    if any_static:
+        itl_mean = np.where(kind == STATIC_BATCH, static.decode_mean_s, itl_mean)
+    out["itl_ms_mean"] = itl_mean * 1e3
     apart = any_true(unit.apart > 0.0)
     merged = _merged_prefill_steps(inp, op, prompts_per_step, unit) if apart else None
     if merged is not None:
@@ -588,8 +589,10 @@ def itl_stats(
         else wave.step_s
     )
     mix = three_point_quantile(q, low, (mid, mix_share), (stall_gap, wave_share))
-    for i, (label, static_q) in enumerate(zip(PERCENTILES, static.decode_quantile_s, strict=True)):
-        out[f"itl_ms_{label}"] = np.where(kind == STATIC_BATCH, static_q, mix[i]) * 1e3
+    if any_static:
+        mix = np.where(kind == STATIC_BATCH, np.asarray(static.decode_quantile_s), mix)
+    for i, label in enumerate(PERCENTILES):
+        out[f"itl_ms_{label}"] = mix[i] * 1e3
 
 
 #: Fixed-point iterations of the share of an open loop's steps that carry prefill (3 settle

@@ -530,7 +530,23 @@ def wave_ttft(
     prompt_s = op.prompt * st.full_prefill_s_per_token  # one prompt at the full budget
     s_burst = col(prompt_s)
     ttft = (np.mod(kb, wave_col) + 1.0) * s_burst + np.floor(kb / wave_col) * col(st.slot_time)
-    renewal = (kb >= wave_col) & np.asarray(inp.separate_prefill_batches, dtype=bool)[:, None]
+    separate = np.asarray(inp.separate_prefill_batches, dtype=bool)
+    if any_true(separate):
+        ttft = _slot_renewal_ttft(inp, op, req, wave, ttft)
+    return np.asarray(
+        np.maximum(ttft, (kb + 1.0) * col(op.frontend_s) + s_burst) + col(op.overhead_s),
+        dtype=float,
+    )
+
+
+def _slot_renewal_ttft(
+    inp: FluidInputs, op: OperatingPoint, req: RequestGrid, wave: np.ndarray, ttft: np.ndarray
+) -> np.ndarray:
+    """:func:`wave_ttft`'s samples (``ttft``) with those after the first wave, where prefill
+    runs as its own batches, prefilled as soon as a slot frees (:func:`slot_free_s`)."""
+    kb, st = req.index, op.steady
+    prompt_s = op.prompt * st.full_prefill_s_per_token
+    renewal = (kb >= columns(wave)) & np.asarray(inp.separate_prefill_batches, dtype=bool)[:, None]
     rows = np.flatnonzero(renewal.any(axis=1))
     if rows.size:
         decode_s = op.decode_steps[rows] * st.t_mean[rows]
@@ -541,11 +557,9 @@ def wave_ttft(
             (decode_s * inp.output_cv[rows]) ** 2,
             (wave * prompt_s)[rows],
         )
-        ttft[rows] = np.where(renewal[rows], freed + col(prompt_s[rows]), ttft[rows])
-    return np.asarray(
-        np.maximum(ttft, (kb + 1.0) * col(op.frontend_s) + s_burst) + col(op.overhead_s),
-        dtype=float,
-    )
+        ttft = ttft.copy()
+        ttft[rows] = np.where(renewal[rows], freed + columns(prompt_s[rows]), ttft[rows])
+    return ttft
 
 
 #: Time points per scenario on which :func:`slot_free_s` counts the requests completed so far

@@ -238,7 +238,16 @@ def first_wave(inp: FluidInputs, op: OperatingPoint, req: RequestGrid) -> FirstW
     stepped = (separate & waved & ((kind == BURST) | (kind == MAX_THROUGHPUT)))[:, None]
     decode_s = np.broadcast_to(col(st.t_dec), kb.shape)
     if not any_true(stepped):
-        return FirstWave(t_wave, steps, ordinary, next_share, separate, first * 1.0, decode_s)
+        # No separate prefill batches of a burst or an offline run: no later wave is weighted.
+        return FirstWave(
+            step_s=t_wave,
+            steps=steps,
+            stall_share=ordinary,
+            next_share=next_share,
+            separate=separate,
+            weight=first.astype(float),
+            decode_s=decode_s,
+        )
     sync = col(op.wave_sync)
     start = np.floor(kb / col(wave_size)) * col(wave_size)
     own = (np.minimum(start + col(wave_size), col(run_length)) - kb) / col(wave_size)

@@ -530,8 +530,7 @@ def wave_ttft(
     prompt_s = op.prompt * st.full_prefill_s_per_token  # one prompt at the full budget
     s_burst = col(prompt_s)
     ttft = (np.mod(kb, wave_col) + 1.0) * s_burst + np.floor(kb / wave_col) * col(st.slot_time)
-    separate = np.asarray(inp.separate_prefill_batches, dtype=bool)
-    if any_true(separate):
+    if any_true(inp.separate_prefill_batches):
         ttft = _slot_renewal_ttft(inp, op, req, wave, ttft)
     return np.asarray(
         np.maximum(ttft, (kb + 1.0) * col(op.frontend_s) + s_burst) + col(op.overhead_s),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -99,7 +100,8 @@ def test_a_kv_bound_batch_says_the_cache_is_full() -> None:
     lengths = ["--input-tokens", "1000", "--output-tokens", "3000", "--output-stdev", "3600"]
     full = RUNNER.invoke(app, [*base, *lengths, "--concurrency", "512"])
     assert full.exit_code == 0, full.output
-    assert "(KV cache 100 % full)" in " ".join(full.output.split())
+    # Whole contexts fill it, the room left short of the next one's (99-100 %).
+    assert re.search(r"\(KV cache (99|100) % full\)", " ".join(full.output.split()))
     light = RUNNER.invoke(app, [*base, "--input-tokens", "512", "--output-tokens", "128",
                                 "--qps", "0.5"])
     assert light.exit_code == 0, light.output

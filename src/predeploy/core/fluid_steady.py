@@ -45,7 +45,7 @@ import numpy as np
 
 from predeploy.core.fluid_stats import any_true, clamp
 from predeploy.core.latency import ParamArrays, StepCoefficients
-from predeploy.core.occupancy import expected_min_of_normal, normal_cdf
+from predeploy.core.occupancy import expected_whole_fits, normal_cdf
 from predeploy.core.poisson_counts import MAX_PROMPTS_PER_CYCLE, poisson_pmf
 from predeploy.core.roofline import HardwareRates, Num, StepShape
 
@@ -622,14 +622,14 @@ def closed_loop_batch(
     inp: FluidInputs, b_max: np.ndarray, context_variance: np.ndarray | None = None
 ) -> np.ndarray:
     """Clients a closed loop runs at once: ``min(c, B_max)`` where the slots or the token budget
-    bind; where the KV cache binds, ``E[min(c', N)]`` over the number ``N`` of the running
-    contexts the cache holds (``c'`` the clients within the other limits). Varied contexts
-    fit ``N`` about normal of mean ``C/m`` (:func:`kv_batch_limit`) and variance ``(C/m)·cv²``
-    (a renewal count of the contexts' sizes, ``cv`` theirs;
-    :func:`~predeploy.core.occupancy.expected_min_of_normal`): 8 clients of 30k-token
-    prompts (CV 0.5) on 2× H100, whose cache holds 7.9 such contexts on average, run 7.4 at
-    once (simulated 7.2), not 7.9; clients well inside the cache all run.
-    ``context_variance``: :func:`running_context_variance` of ``inp``, when the caller has it."""
+    bind; where the KV cache binds, ``E[min(c', N)]`` over the number ``N`` of whole running
+    contexts the cache holds (``c'`` the clients within the other limits;
+    :func:`~predeploy.core.occupancy.expected_whole_fits`): ``⌊C/m⌋`` for alike contexts, a
+    renewal count for varied ones, about ``C/m + (cv² − 1)/2`` on average. 8 clients of
+    30k-token prompts (CV 0.5) on 2× H100, whose cache holds 7.9 such contexts' worth of
+    tokens, run 7.16 at once (simulated 7.19; 7.9 as the mean, 7.39 as a normal count of that
+    mean); clients well inside the cache all run. ``context_variance``:
+    :func:`running_context_variance` of ``inp``, when the caller has it."""
     cap = np.minimum(
         np.minimum(inp.concurrency, inp.max_num_seqs), np.maximum(token_batch_limit(inp), 1.0)
     )
@@ -638,10 +638,15 @@ def closed_loop_batch(
     if context_variance is None:
         context_variance = running_context_variance(inp)
     sigma = np.sqrt(np.maximum(fit * context_variance / context**2, 1e-12))
-    within = (cap - fit) / sigma <= KV_SHORTFALL_NEGLIGIBLE_Z
+    # Every client fits with room for one more context: no shortfall to count.
+    within = (cap + 1.0 - fit) / sigma <= KV_SHORTFALL_NEGLIGIBLE_Z
     running = cap
-    if any_true(~within):
-        running = np.where(within, cap, expected_min_of_normal(cap, fit, sigma))
+    rows = np.flatnonzero(~within)
+    if rows.size:
+        running = cap.copy()
+        running[rows] = expected_whole_fits(
+            cap[rows], inp.kv_capacity_tokens[rows], context[rows], context_variance[rows]
+        )
     return np.asarray(np.maximum(np.minimum(running, b_max), 1.0), dtype=float)
 
 

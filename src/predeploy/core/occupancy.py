@@ -104,6 +104,44 @@ def expected_min_of_normal(
     return np.asarray(limit - (limit - mean) * normal_cdf(z) - spread * density)
 
 
+#: Standard deviations of the count of whole contexts that fit beyond which each of the sums
+#: :func:`expected_whole_fits` adds is taken as certain (in) or impossible (out): a chance
+#: below 1e-18 either way.
+WHOLE_FIT_WINDOW_Z = 9.0
+
+
+def expected_whole_fits(
+    limit: NDArray[np.float64],
+    capacity: NDArray[np.float64],
+    mean: NDArray[np.float64],
+    variance: NDArray[np.float64],
+) -> NDArray[np.float64]:
+    """``E[min(limit, N)]`` for ``N`` the number of whole contexts that fit in ``capacity``:
+    ``N = max{n : S_n ≤ C}``, ``S_n`` the sum of ``n`` independent contexts of ``mean`` and
+    ``variance`` (normal, ``Φ((C − n·m)/(σ√n))``, by the central limit theorem), so
+    ``E[min(L, N)] = Σ_{n ≤ L} P(S_n ≤ C)``, the last term weighted by ``L``'s fraction
+    (elementwise). Alike contexts fit ``⌊C/m⌋``; varied ones a renewal count, about ``C/m +
+    (cv² − 1)/2`` on average: fewer than ``C/m`` unless they vary more than exponentially.
+    Terms more than :data:`WHOLE_FIT_WINDOW_Z` standard deviations of ``N`` below its mean
+    count as 1, above it as 0."""
+    limit = np.asarray(limit, dtype=float)
+    fit = capacity / mean
+    spread = np.sqrt(np.maximum(fit, 1.0) * variance) / mean
+    below = np.maximum(np.floor(fit - WHOLE_FIT_WINDOW_Z * spread) - 1.0, 0.0)
+    width = int(np.max(np.ceil(fit + WHOLE_FIT_WINDOW_Z * spread) + 2.0 - below))
+    n = below[..., None] + np.arange(1.0, width + 1.0)
+    # A context that exactly fills the room left fits (alike contexts: no tie at Φ(0)).
+    sd = np.maximum(np.sqrt(n * variance[..., None]), 1e-12 * mean[..., None])
+    room = capacity[..., None] - (n - 1e-9) * mean[..., None]
+    fits = normal_cdf(room / sd)
+    whole = np.floor(limit)
+    weight = np.where(n <= whole[..., None], 1.0, 0.0) + np.where(
+        n == whole[..., None] + 1.0, (limit - whole)[..., None], 0.0
+    )
+    inside = np.minimum(below, whole) + np.where(whole + 1.0 <= below, limit - whole, 0.0)
+    return np.asarray(inside + (weight * fits).sum(axis=-1))
+
+
 def running_under_limit(
     present: NDArray[np.float64], hard: float, mean: float, spread: float
 ) -> NDArray[np.float64]:

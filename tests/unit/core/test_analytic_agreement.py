@@ -161,7 +161,8 @@ def _check_with_known_gaps(
 #: %); over 4,000 (``CLOSED_MIN_REQUESTS``) it is +1.5 % (70B +1.6 %). The 30k-token TPOT
 #: at 8 clients (+12 %) ran the 7.9 contexts the cache holds on average where the simulation
 #: ran 7.2: varied contexts fit a random number, and the clients run the mean of the smaller
-#: of it and their count (``fluid_steady.closed_loop_batch``, session 58: 7.4, TPOT +5 %).
+#: of it and their count (``fluid_steady.closed_loop_batch``, session 58: 7.4, TPOT +5 %), a
+#: number of whole contexts (session 59: 7.16, TPOT +2 %; at 16-64 clients +8 → +3 %).
 KNOWN_CLOSED_GAPS: dict[tuple[str, int], dict[str, str]] = {
     ("rag 30k lognormal", 8): {
         "ttft_p50": "at the KV cache's limit: preempted requests wait longer (-14 %)",

@@ -23,6 +23,7 @@ from predeploy.core.fluid_steady import (
     kv_growth_deficit,
     max_batch,
     prefill_context_tokens,
+    running_context_variance,
     running_output,
     solve_open_loop_batch,
     steady_state,
@@ -289,9 +290,10 @@ def _closed(clients: int, prompt: TokenDistribution) -> FluidInputs:
 
 
 def test_clients_at_the_kv_limit_run_the_mean_of_what_fits() -> None:
-    """Varied 30k-token prompts: the cache holds about B_max of them, a random number; the
-    clients run the mean of the smaller of it and their count. Well inside the cache all run;
-    alike prompts (no variance) run min(c, B_max); more clients never run fewer."""
+    """Varied 30k-token prompts: the cache holds B_max of them in tokens, a random number of
+    whole ones; the clients run the mean of the smaller of it and their count, many clients
+    the renewal count's mean ``C/m + (cv² − 1)/2``. Well inside the cache all run; alike
+    prompts (no variance) run min(c, ⌊B_max⌋); more clients never run fewer."""
     varied = TokenDistribution(kind="lognormal", mean=30000, stdev=15000, max=100000)
     fit = float(max_batch(_closed(1, varied))[0])
     batches = []
@@ -304,9 +306,14 @@ def test_clients_at_the_kv_limit_run_the_mean_of_what_fits() -> None:
     assert batches[0] == 1.0  # one client alone
     at_limit = batches[int(fit) - 1]  # as many clients as the cache holds on average
     assert 0.8 * fit < at_limit < fit - 0.3
-    assert batches[-1] == pytest.approx(fit, rel=0.02)  # many clients wait: the cache full
-    alike = _closed(int(fit), TokenDistribution.fixed(30000))
-    b_max = max_batch(alike)
-    assert float(closed_loop_batch(alike, b_max)[0]) == pytest.approx(
-        min(int(fit), float(b_max[0])), rel=1e-9
-    )
+    # Many clients wait: the cache full of whole contexts, fewer than its tokens' worth.
+    many = _closed(3 * int(fit) + 1, varied)
+    context = float(many.kv_capacity_tokens[0]) / fit
+    cv2 = float(running_context_variance(many)[0]) / context**2
+    assert batches[-1] == pytest.approx(fit + (cv2 - 1.0) / 2.0, abs=0.05)
+    for clients in (int(fit) - 1, int(fit), int(fit) + 3):
+        alike = _closed(clients, TokenDistribution.fixed(30000))
+        b_max = max_batch(alike)
+        assert float(closed_loop_batch(alike, b_max)[0]) == pytest.approx(
+            min(clients, np.floor(float(b_max[0]))), rel=1e-9
+        )

@@ -614,7 +614,8 @@ def running_context_variance(inp: FluidInputs) -> np.ndarray:
 
 
 #: Standard deviations below the KV cache's mean count of contexts at which a closed loop's
-#: clients all fit (:func:`closed_loop_batch`: the shortfall is then below 1e-15 of a client).
+#: clients and one more context all fit (:func:`closed_loop_batch`: the shortfall is then
+#: below 1e-15 of a client, and no whole-context count is priced).
 KV_SHORTFALL_NEGLIGIBLE_Z = -8.0
 
 

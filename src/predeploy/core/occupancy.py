@@ -108,6 +108,11 @@ def expected_min_of_normal(
 #: :func:`expected_whole_fits` adds is taken as certain (in) or impossible (out): a chance
 #: below 1e-18 either way.
 WHOLE_FIT_WINDOW_Z = 9.0
+#: Share of a context by which one that exactly fills the room left still counts as fitting
+#: (alike contexts: no tie at ``Φ(0)``), and the least spread of a sum, in contexts (the
+#: spread of alike ones is zero). Numerical guards, far below any context's size.
+EXACT_FIT_TOLERANCE = 1e-9
+MIN_SUM_SPREAD = 1e-12
 
 
 def expected_whole_fits(
@@ -130,9 +135,8 @@ def expected_whole_fits(
     below = np.maximum(np.floor(fit - WHOLE_FIT_WINDOW_Z * spread) - 1.0, 0.0)
     width = int(np.max(np.ceil(fit + WHOLE_FIT_WINDOW_Z * spread) + 2.0 - below))
     n = below[..., None] + np.arange(1.0, width + 1.0)
-    # A context that exactly fills the room left fits (alike contexts: no tie at Φ(0)).
-    sd = np.maximum(np.sqrt(n * variance[..., None]), 1e-12 * mean[..., None])
-    room = capacity[..., None] - (n - 1e-9) * mean[..., None]
+    sd = np.maximum(np.sqrt(n * variance[..., None]), MIN_SUM_SPREAD * mean[..., None])
+    room = capacity[..., None] - (n - EXACT_FIT_TOLERANCE) * mean[..., None]
     fits = normal_cdf(room / sd)
     whole = np.floor(limit)
     weight = np.where(n <= whole[..., None], 1.0, 0.0) + np.where(

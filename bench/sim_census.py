@@ -7,9 +7,9 @@ of random means and spreads, and a load — a closed loop of 1-256 clients or Po
 at 30-85 % of the analytic saturation rate. Each is predicted analytically and simulated
 (2,000 requests, seed 1) and the analytic ÷ simulated − 1 of the throughput and the TTFT, TPOT
 and E2E medians is tallied: the median and 90th percentile of its size per metric and load
-kind, the share within 10 % and 25 %, and the worst points with their scenario. ``--tails``
-tallies the TTFT p99 and the TPOT p90 and p99 too (the simulation's 2,000 requests put a p99
-within a few per cent of a longer run's).
+kind, the share within 10 % and 25 %, the median signed error (bias), and the worst points
+with their scenario. ``--tails`` tallies the TTFT p99 and the TPOT p90 and p99 too (the
+simulation's 2,000 requests put a p99 within a few per cent of a longer run's).
 
     .venv/bin/python bench/sim_census.py [--points 120] [--seed 7] [--worst 12] [--tails]
 """
@@ -162,23 +162,24 @@ def main() -> None:
         f"{len(points)} scenarios (seed {args.seed}), analytic ÷ simulated − 1, "
         f"{time.perf_counter() - started:.0f} s"
     )
-    print(f"{'load':<13}{'metric':<12}{'n':>5}{'median':>9}{'p90':>9}{'≤10 %':>8}{'≤25 %':>8}")
+    print(
+        f"{'load':<13}{'metric':<12}{'n':>5}{'median':>9}{'p90':>9}{'≤10 %':>8}{'≤25 %':>8}"
+        f"{'bias':>8}"
+    )
     for kind in ("all", "concurrency", "poisson"):
         for metric in metrics:
-            sizes = [
-                abs(p.errors[metric])
-                for p in points
-                if metric in p.errors and kind in ("all", p.kind)
+            signed = [
+                p.errors[metric] for p in points if metric in p.errors and kind in ("all", p.kind)
             ]
-            if not sizes:
+            if not signed:
                 continue
-            sizes.sort()
+            sizes = sorted(abs(e) for e in signed)
             p90 = sizes[min(len(sizes) - 1, int(0.9 * len(sizes)))]
             within10 = sum(e <= 0.10 for e in sizes) / len(sizes)
             within25 = sum(e <= 0.25 for e in sizes) / len(sizes)
             print(
                 f"{kind:<13}{metric:<12}{len(sizes):>5}{statistics.median(sizes):>9.1%}"
-                f"{p90:>9.1%}{within10:>8.0%}{within25:>8.0%}"
+                f"{p90:>9.1%}{within10:>8.0%}{within25:>8.0%}{statistics.median(signed):>+8.1%}"
             )
     print("\nworst points (largest |error| of any metric):")
     ranked = sorted(points, key=lambda p: -max(abs(e) for e in p.errors.values()))

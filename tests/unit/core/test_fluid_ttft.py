@@ -14,6 +14,7 @@ from predeploy.core.fluid_ttft import (
     CYCLE_ONLY_BELOW,
     StepCycle,
     _busy_prefill_variance,
+    _poisson_cycle_samples,
     busy_arrival_thinning,
     cycle_share,
     kv_block_wait,
@@ -127,13 +128,34 @@ def test_the_wait_grows_with_the_load_and_has_a_long_tail(rate_rps: float) -> No
     waits = []
     for rate in (rate_rps, 1.2 * rate_rps):
         inp, op = _inputs(1000, rate)
-        # The wait itself, (U + ρ)·C*, without the service time's residual it replaces.
+        # The wait itself, U·C* + P, without the service time's residual it replaces.
         wait = step_cycle_wait(inp, op, request_grid(inp, op, 128))
         waits.append(wait + 0.5 * op.steady.t_mean[0])
     low, high = (np.sort(w[0]) for w in waits)
     assert np.all(high >= low - 1e-12)
     # Long steps are met more than their share: the tail stretches well past the mean.
     assert float(np.percentile(high, 99)) > 3.0 * float(high.mean())
+
+
+@pytest.mark.parametrize("mean_others", [0.05, 0.4, 3.0])
+def test_the_prompts_sharing_an_arrivals_step_are_a_poisson_number(mean_others: float) -> None:
+    """``U·C* + P``: the other prompts' prefill ``P`` has the mean ``ρ·C*`` it was priced at
+    before, is none as often as a Poisson count is zero, and its tail reaches beyond that
+    mean (one step in progress, so the samples are its 32 shares waited, each with ``P``)."""
+    step_s, service_s, cv2 = 0.05, 0.02, 0.36
+    rate = mean_others / step_s
+    rho = np.array([rate * service_s])
+    samples = _poisson_cycle_samples(
+        np.full((1, 32), step_s), np.array([rate]), rho, np.array([cv2])
+    )[0]
+    waited = np.repeat((np.arange(32) + 0.5) / 32 * step_s, 32)
+    others = samples - waited
+    assert float(others.mean()) == pytest.approx(mean_others * service_s, rel=1e-9)
+    assert float(np.mean(others == 0.0)) == pytest.approx(np.exp(-mean_others), abs=1 / 32)
+    assert float(np.percentile(others, 99)) > 2.0 * mean_others * service_s
+    # Every level of P once with each share waited: each share's 32 samples alike.
+    by_share = np.sort(others.reshape(32, 32), axis=1)
+    assert np.allclose(by_share, by_share[0])
 
 
 @pytest.mark.parametrize("load_share", [0.3, 0.6, 0.8])

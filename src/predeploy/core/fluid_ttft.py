@@ -349,7 +349,7 @@ def step_cycle_wait(inp: FluidInputs, op: OperatingPoint, req: RequestGrid) -> n
     (``P`` their prefill, of mean ``ρ·C*``, :func:`_poisson_cycle_samples`; ``t̄/2`` is the
     service time's own residual, :func:`service_ttft`). Priced at its mean, ``ρ·C*``, ``P``
     left the TTFT p99 of a 150-point census of Poisson loads 9.8 % under the simulated at the
-    median (`bench/sim_census.py --tails`; 5.4 % with ``P``): most arrivals share their step
+    median (`bench/sim_census.py --tails`; 6.2 % with ``P``): most arrivals share their step
     with no other prompt, a few with one or two long ones. Clustered (gamma-renewal) arrivals
     find more steps empty (``p₀`` from :func:`~predeploy.core.renewal_counts.
     empty_window_probability`) and a random number of close neighbours in their step

@@ -522,7 +522,7 @@ _FINE_LEVELS = (np.arange(FINE_GRID_LEVELS) + 0.5) / FINE_GRID_LEVELS
 _FINE_SAMPLES = FINE_GRID_LEVELS * FINE_GRID_LEVELS
 #: Open loops whose step-cycle samples (Poisson arrivals) are priced in one block: 32 rows of
 #: the strata's 1,056 edges are 270 kB an array. `bench/perf_speed.py`'s batch of 800
-#: scenarios took 0.23-0.31 ms a scenario with every row at once, 0.20-0.23 ms in blocks and
+#: scenarios took 0.23-0.31 ms a scenario with every row at once, 0.19-0.23 ms in blocks and
 #: for its open loops alone (0.19-0.20 ms before the strata).
 POISSON_CYCLE_BLOCK_ROWS = 32
 #: The stratum of the other prompts' prefill at each point of the fine grid (share of the

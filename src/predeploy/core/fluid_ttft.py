@@ -528,12 +528,12 @@ POISSON_CYCLE_BLOCK_ROWS = 32
 #: The stratum of the other prompts' prefill at each point of the fine grid (share of the
 #: step in progress waited × the step in progress): ``(17i + 5j) mod n``, 17 and 5 prime to
 #: ``n`` = :data:`FINE_GRID_LEVELS`, so each row and each column takes every stratum once;
-#: the strata's edges; and each point's step in progress.
+#: the strata's edges; and each column's step in progress (indexing broadcasts it).
 _OTHERS_STRATUM = (
     17 * np.arange(FINE_GRID_LEVELS)[:, None] + 5 * np.arange(FINE_GRID_LEVELS)[None, :]
 ) % FINE_GRID_LEVELS
 _OTHERS_EDGES = np.linspace(0.0, 1.0, FINE_GRID_LEVELS + 1)
-_OTHERS_STEP = np.broadcast_to(np.arange(FINE_GRID_LEVELS)[None, :], _OTHERS_STRATUM.shape)
+_OTHERS_STEP = np.arange(FINE_GRID_LEVELS)[None, :]
 #: The standard normal quantile and distribution function tabulated for
 #: :func:`_poisson_cycle_samples`, read by linear interpolation: the quantile within 1e-4
 #: from the 1st to the 98.5th percentile (±40 at 0 and 1, where the strata's mass is

@@ -320,10 +320,13 @@ def step_cycle(inp: FluidInputs, op: OperatingPoint) -> StepCycle:
         cycle = (decode_s + (1.0 - idle) * step_extra) / (1.0 - rho)
         idle = empty_window_probability(rate * cycle, cv) if clustered else np.exp(-rate * cycle)
     arrivals = rate * cycle
-    variance = (
+    # A negative extra (eager decode steps: :func:`prefill_step_costs`) makes the last term
+    # negative; with arrivals smoother than Poisson the sum could fall below 0.
+    variance = np.maximum(
         arrivals * service**2 * (service_cv2 + cv**2)
         + idle * (1.0 - idle) * step_extra**2
-        + 2.0 * idle * step_extra * arrivals * service
+        + 2.0 * idle * step_extra * arrivals * service,
+        0.0,
     ) / (1.0 - rho**2)
     return StepCycle(cycle, variance, rho, idle, service, service_cv2)
 

@@ -484,7 +484,7 @@ def prefill_step_costs(
     cycle's wait, faster than the service grew: Mixtral 8x7B on 4× H100's TTFT p99 fell
     0.5 % as the rate rose 39.3 → 39.65 requests/s. Keeping ``E_p ≥ 0`` instead priced the
     mean prefill-carrying step above ``t_mix`` (every decode step eager, Llama 3.1 8B on an
-    H100 at 4 requests/s: TTFT p50 +12 % of the simulated, +1 % now). ``chunk``: the mean
+    H100 at 4 requests/s: TTFT p50 +11 % of the simulated, +1 % now). ``chunk``: the mean
     prefill-carrying step's prompt tokens; ``t_full``: a budget-full prefill step's seconds
     (``ride`` included), ``t_mix − t_dec + ride`` the mean chunk's."""
     chunk = np.maximum(chunk, 1.0)

@@ -23,6 +23,7 @@ from predeploy.core.fluid_ttft import (
     service_ttft,
     shared_step_prefill_s,
     slot_free_s,
+    step_cycle,
     step_cycle_wait,
 )
 from predeploy.core.perf import predict
@@ -317,3 +318,24 @@ def test_a_prompt_carrying_steps_prefill_spread_is_its_prompts(mean_count: float
     shape = 1.0 / service_cv2  # gamma prompt times of the stated mean and CV
     sums = np.array([rng.gamma(shape * k, service_s / shape) for k in counts])
     assert got == pytest.approx(float(sums.var()), rel=0.02)
+
+
+def test_the_step_cycles_variance_stays_non_negative_with_a_negative_extra() -> None:
+    """Every decode step eager (no CUDA graphs) leaves a prompt-carrying step's fixed extra
+    over the mean decode step below 0 (:func:`prefill_step_costs`), which turns the cycle
+    variance's cross term negative; with arrivals far smoother than Poisson (CV 0.05) the sum
+    fell below 0. It is held at 0, and the wait stays finite."""
+    load = LoadSpec(kind="gamma", rate_rps=5.0, cv=0.05)
+    inp, op = _inputs(500, 5.0, EngineSettings(cuda_graph_max_batch=0), load)
+    _, extra = prefill_step_costs(op)
+    assert extra[0] < 0.0
+    cycle = step_cycle(inp, op)
+    rate = op.admitted_rps * cycle.mean_s
+    raw = (
+        rate * cycle.service_s**2 * (cycle.service_cv2 + inp.arrival_cv**2)
+        + cycle.idle * (1.0 - cycle.idle) * extra**2
+        + 2.0 * cycle.idle * extra * rate * cycle.service_s
+    )
+    assert raw[0] < 0.0 and cycle.variance_s2[0] == 0.0
+    wait = step_cycle_wait(inp, op, request_grid(inp, op, 128))
+    assert np.all(np.isfinite(wait))

@@ -21,6 +21,7 @@ from predeploy.core.engine_args import (
 from predeploy.core.engines import default_kv_cache_dtype, engine_profile, scheduler_defaults
 from predeploy.core.errors import InputError, PredeployError
 from predeploy.core.memory import smallest_fitting_tp
+from predeploy.core.nvidia_harness import HARNESS_RESERVES_FULL_CONTEXT
 from predeploy.core.published_harness import published_engine_args, published_layout
 from predeploy.core.sglang_defaults import sglang_defaults, sglang_uses_legacy_rule
 from predeploy.core.types import (
@@ -264,7 +265,9 @@ def scenario_from_case(case: CalibrationCase | CaseScenario, catalog: Catalog) -
     vllm = _historical_vllm_settings(
         sc, gpu, arch, tp, pp, prompt, output, kv_dtype, stated.performance_mode if stated else None
     )
-    settings = stated.model_copy(update={"kv_cache_dtype": kv_dtype}) if stated else None
+    settings = _nvidia_harness_admission(
+        sc, stated.model_copy(update={"kv_cache_dtype": kv_dtype}) if stated else None
+    )
     return ServingScenario(
         model_id=sc.model,
         model=arch,
@@ -303,6 +306,21 @@ def _dispatched_load(sc: CaseScenario, load: LoadSpec, replicas: int) -> LoadSpe
     ):
         return load
     return load.model_copy(update={"kind": "gamma", "cv": 1.0 / math.sqrt(replicas)})
+
+
+def _nvidia_harness_admission(
+    sc: CaseScenario, settings: EngineSettings | None
+) -> EngineSettings | None:
+    """An MLPerf TensorRT-LLM run admits requests as NVIDIA's harness configures its engines,
+    without reserving their whole context (:data:`~predeploy.core.nvidia_harness.
+    HARNESS_RESERVES_FULL_CONTEXT`), unless the case states otherwise."""
+    if sc.engine != Engine.TRTLLM or not sc.dataset.startswith(IN_PROCESS_DATASET_PREFIX):
+        return settings
+    if settings is not None and settings.reserve_full_context is not None:
+        return settings
+    return (settings or EngineSettings()).model_copy(
+        update={"reserve_full_context": HARNESS_RESERVES_FULL_CONTEXT}
+    )
 
 
 def _harness(sc: CaseScenario, gpu: GpuSpec) -> Harness:

@@ -19,10 +19,12 @@ states (:func:`~predeploy.core.published_harness.published_layout`), which the s
 :func:`~predeploy.core.benchmarks.scenario_from_case` does not always find (Llama 3.1 405B
 Offline runs two-way tensor by two-way pipeline parallel, not four-way tensor parallel). A
 partner's ``*_TRT`` system on the same GPU is read with NVIDIA's configuration, an assumption
-(the imported record's provenance names the file). The scheduler settings are transcribed
-but not applied: predicted with them (and without the overlap step, on TensorRT engines), the
-held-out scores got worse (docs/perf-validation.md, session 52). The latency scenarios' small
-budgets (Llama 2 70B Interactive on a B200: 768 tokens) gave their TTFTs the measured spread,
+(the imported record's provenance names the file). The capacity policy is applied to every
+MLPerf TensorRT-LLM case (:data:`HARNESS_RESERVES_FULL_CONTEXT`); the other scheduler
+settings are transcribed but not applied: predicted with them (and without the overlap step,
+on TensorRT engines), the held-out scores got worse (docs/perf-validation.md, session 52).
+The latency scenarios' small budgets (Llama 2 70B Interactive on a B200: 768 tokens) gave
+their TTFTs the measured spread,
 but the model's B200 capacity is a few per cent short of the measured, so at ``max_util`` the
 Server runs it serves at capacity grow to the batch limit, and Llama 3.1 405B's 9,400-token
 prompts queue at a 1,536-2,048-token budget as its measured TTFTs do not. Nor is the C++
@@ -112,6 +114,20 @@ NVIDIA_HARNESS_CONFIGS: dict[tuple[str, str, str], NvidiaConfig] = dict(
         _config("llama3.1-405b", "Server", "GB200", 256, 2048, 0.95, tp=4),
     ]
 )
+
+
+#: Whether NVIDIA's harness reserves a request's whole context at admission: no. Its LLM
+#: configurations run the engines with ``batch_scheduler_policy: 'max_util'`` (admit while KV
+#: blocks are free, pause requests when the cache fills), in v5.1's per-system files
+#: (:data:`NVIDIA_HARNESS_CONFIGS`) and in its benchmarks' base configurations (the
+#: ``trtllm_runtime_flags`` of e.g. ``configs/llama3_1-405b``'s ``OfflineGPUBaseConfig`` and
+#: ``configs/gptj``'s ``ServerGPUBaseConfig``), not TensorRT-LLM's default
+#: ``guaranteed_no_evict``. Unlike the other settings it is applied
+#: (:func:`~predeploy.core.benchmarks.scenario_from_case`): in sample 11.8 → 11.5 %, MLPerf's
+#: TensorRT-LLM TPOT 10.4 → 7.3 % and E2E 10.2 → 7.4 % (docs/perf-validation.md, session 61).
+#: Session 40's try of it (in sample 12.6 → 13.5 %) predates the running batch's size-biased
+#: answers (session 45) and its KV-limit changes (sessions 58-59).
+HARNESS_RESERVES_FULL_CONTEXT = False
 
 
 def nvidia_harness_config(scenario: CaseScenario) -> NvidiaConfig | None:

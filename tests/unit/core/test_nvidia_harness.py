@@ -122,3 +122,21 @@ def test_other_engines_keep_their_poisson_arrivals() -> None:
     )
     scenario = scenario_from_case(parse_case(case), InMemoryCatalog(gpus=[_b200()]))
     assert (scenario.replicas, scenario.load.kind) == (8, "poisson")
+
+
+def test_mlperf_tensorrt_llm_runs_admit_without_reserving_the_whole_context() -> None:
+    """NVIDIA's harness runs its engines with ``max_util`` admission: an MLPerf TensorRT-LLM
+    case does not reserve a request's whole context (TensorRT-LLM's own default does), on any
+    GPU, with or without a transcribed configuration; a case that states the policy keeps it."""
+    catalog = InMemoryCatalog(gpus=[_b200(), h100()])
+    for gpu, precision in (("B200", "fp4"), (h100().name, "fp8")):
+        sc = scenario_from_case(parse_case(_case(gpu=gpu, precision=precision)), catalog)
+        assert sc.engine_settings is not None
+        assert sc.engine_settings.reserve_full_context is False
+    stated = _case(engine_args="--scheduler_policy guaranteed_no_evict")
+    sc = scenario_from_case(parse_case(stated), catalog)
+    assert sc.engine_settings is not None
+    assert sc.engine_settings.reserve_full_context is True
+    served = _case(dataset="sharegpt", mlperf_benchmark=None, mlperf_scenario=None)
+    sc = scenario_from_case(parse_case(served), catalog)
+    assert sc.engine_settings is None or sc.engine_settings.reserve_full_context is None

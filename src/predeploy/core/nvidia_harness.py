@@ -15,23 +15,22 @@ batch's decode tokens as well as the prompt chunks: chunked context), the capaci
 KV-cache share.
 
 MLPerf results do not disclose their layout; a case gets the one its system's configuration
-states (:func:`~predeploy.core.published_harness.published_layout`), which the smallest-fit rule of
-:func:`~predeploy.core.benchmarks.scenario_from_case` does not always find (Llama 3.1 405B
-Offline runs two-way tensor by two-way pipeline parallel, not four-way tensor parallel). A
+states (:func:`~predeploy.core.published_harness.published_layout`), which the smallest-fit
+rule of :func:`~predeploy.core.benchmarks.scenario_from_case` does not always find (Llama 3.1
+405B Offline runs two-way tensor by two-way pipeline parallel, not four-way tensor parallel). A
 partner's ``*_TRT`` system on the same GPU is read with NVIDIA's configuration, an assumption
 (the imported record's provenance names the file). The capacity policy is applied to every
-MLPerf TensorRT-LLM case (:data:`HARNESS_RESERVES_FULL_CONTEXT`); the other scheduler
-settings are transcribed but not applied: predicted with them (and without the overlap step,
-on TensorRT engines), the held-out scores got worse (docs/perf-validation.md, session 52).
-The latency scenarios' small budgets (Llama 2 70B Interactive on a B200: 768 tokens) gave
-their TTFTs the measured spread,
-but the model's B200 capacity is a few per cent short of the measured, so at ``max_util`` the
-Server runs it serves at capacity grow to the batch limit, and Llama 3.1 405B's 9,400-token
-prompts queue at a 1,536-2,048-token budget as its measured TTFTs do not. Nor is the C++
-executor's missing overlap step: these runs keep the engine's default one, because without it
-their predicted TTFTs fall 0.4-0.8 of a decode step short of the measured (some delay between
-LoadGen and the engine the model does not represent) and the refit slowed their steps instead
-(docs/perf-validation.md, session 53).
+MLPerf TensorRT-LLM case (:data:`HARNESS_RESERVES_FULL_CONTEXT`); the other scheduler settings
+are transcribed but not applied: predicted with them (and without the overlap step, on TensorRT
+engines), the held-out scores got worse (docs/perf-validation.md, session 52). The latency
+scenarios' small budgets (Llama 2 70B Interactive on a B200: 768 tokens) gave their TTFTs the
+measured spread, but the model's B200 capacity is a few per cent short of the measured, so at
+``max_util`` the Server runs it serves at capacity grow to the batch limit, and Llama 3.1
+405B's 9,400-token prompts queue at a 1,536-2,048-token budget as its measured TTFTs do not.
+Nor is the C++ executor's missing overlap step: these runs keep the engine's default one,
+because without it their predicted TTFTs fall 0.4-0.8 of a decode step short of the measured
+(some delay between LoadGen and the engine the model does not represent) and the refit slowed
+their steps instead (docs/perf-validation.md, session 53).
 
 Transcribed: v5.1's own files for the systems and benchmarks the public MLPerf cases hold, all
 on NVIDIA's Blackwell systems (8× B200: Llama 2 70B, Llama 3.1 8B and 405B; 4× GB200: Llama 2

@@ -12,6 +12,7 @@ from predeploy.core.fluid_load import OperatingPoint, operating_point, request_g
 from predeploy.core.fluid_steady import FluidInputs, prefill_context_tokens
 from predeploy.core.fluid_ttft import (
     CYCLE_ONLY_BELOW,
+    FINE_GRID_LEVELS,
     StepCycle,
     _busy_prefill_variance,
     _poisson_cycle_samples,
@@ -142,20 +143,21 @@ def test_the_wait_grows_with_the_load_and_has_a_long_tail(rate_rps: float) -> No
 def test_the_prompts_sharing_an_arrivals_step_are_a_poisson_number(mean_others: float) -> None:
     """``U·C* + P``: the other prompts' prefill ``P`` has the mean ``ρ·C*`` it was priced at
     before, is none as often as a Poisson count is zero, and its tail reaches beyond that
-    mean (one step in progress, so the samples are its 32 shares waited, each with ``P``)."""
+    mean (one step in progress, so the samples are its shares waited, each with ``P``)."""
     step_s, service_s, cv2 = 0.05, 0.02, 0.36
+    n = FINE_GRID_LEVELS
     rate = mean_others / step_s
     rho = np.array([rate * service_s])
     samples = _poisson_cycle_samples(
-        np.full((1, 32), step_s), np.array([rate]), rho, np.array([cv2])
+        np.full((1, n), step_s), np.array([rate]), rho, np.array([cv2])
     )[0]
-    waited = np.repeat((np.arange(32) + 0.5) / 32 * step_s, 32)
+    waited = np.repeat((np.arange(n) + 0.5) / n * step_s, n)
     others = samples - waited
     assert float(others.mean()) == pytest.approx(mean_others * service_s, rel=1e-9)
-    assert float(np.mean(others == 0.0)) == pytest.approx(np.exp(-mean_others), abs=1 / 32)
+    assert float(np.mean(others == 0.0)) == pytest.approx(np.exp(-mean_others), abs=1 / n)
     assert float(np.percentile(others, 99)) > 2.0 * mean_others * service_s
-    # Every level of P once with each share waited: each share's 32 samples alike.
-    by_share = np.sort(others.reshape(32, 32), axis=1)
+    # Every level of P once with each share waited: each share's n samples alike.
+    by_share = np.sort(others.reshape(n, n), axis=1)
     assert np.allclose(by_share, by_share[0])
 
 

@@ -23,7 +23,7 @@ from predeploy.core.batching import SchedulerConfig
 from predeploy.core.efficiency import EfficiencyParams, ParameterChoice, ParameterSet
 from predeploy.core.errors import InputError
 from predeploy.core.fluid import FluidResult, evaluate
-from predeploy.core.fluid_steady import FluidInputs, decode_context
+from predeploy.core.fluid_steady import SUSTAINED_LOAD_SHARE, FluidInputs, decode_context
 from predeploy.core.latency import RooflineStepCost
 from predeploy.core.metrics import streamed_chunk_gaps
 from predeploy.core.roofline import roofline_floor_s
@@ -292,10 +292,23 @@ def predict(
 #: Share of an open-loop simulation's first requests left out of its statistics at least (the
 #: run starts from an empty server; MLPerf and ``vllm bench`` measure a warm server).
 OPEN_LOOP_WARMUP_FRACTION = 0.1
-#: An open-loop server reaches its steady batch ``B = λ·E2E`` after about one request lifetime:
-#: the warm-up (and, so that the last measured requests still see the full load, the
-#: cool-down) lasts this many mean E2E times of the analytic prediction, in arrivals.
+#: An open-loop server well below capacity reaches its steady batch ``B = λ·E2E`` after about
+#: one request lifetime: the warm-up (and, so that the last measured requests still see the
+#: full load, the cool-down) lasts at least this many mean E2E times of the analytic
+#: prediction, in arrivals.
 OPEN_LOOP_WARMUP_E2E = 1.5
+#: Near capacity it settles more slowly (:func:`relaxation_requests`): the warm-up lasts at
+#: least this many relaxation times. Derived from this package's simulator (Llama 2 70B on
+#: one B200, MLPerf's lengths, 38.7 requests/s at 0.965 of the analytic capacity, relaxation
+#: 12,400 arrivals): warmed up 2,000 / 5,000 / 10,000 / 20,000 arrivals, the measured
+#: requests ran 61 / 81 / 93 / 102 % of the analytic batch of 1,258 (TPOT p50 81 / 102 / 112 /
+#: 122 ms, analytic 118); two relaxation times settle it.
+OPEN_LOOP_WARMUP_RELAXATIONS = 2.0
+#: The longest warm-up, in requests (a load at the edge of capacity never settles; this many
+#: take 0.5-1.5 s to simulate); a run cut short says so (:data:`UNSETTLED_CAVEAT`).
+OPEN_LOOP_WARMUP_MAX_REQUESTS = 50_000
+#: Relative rate step over which the analytic batch's growth with the rate is read.
+RELAXATION_RATE_STEP = 0.01
 #: An offline run that does not state its length is predicted at its steady throughput (the
 #: analytic mode's saturation rate; MLPerf Offline runs tens of thousands of samples): its
 #: simulation leaves out of the rates the first and the last completions, this many times the
@@ -404,6 +417,45 @@ def simulation_caveats(scenario: ServingScenario) -> tuple[str, ...]:
     return ()
 
 
+UNSETTLED_CAVEAT = (
+    "this load is so near the saturation rate that a server started empty takes longer to fill "
+    "to its steady batch than the simulation warmed up: the simulated latencies may fall short "
+    "of the steady state's"
+)
+
+
+def relaxation_requests(
+    scenario: ServingScenario, params: ParameterSet, analytic: PerfPrediction
+) -> float:
+    """Arrivals (per replica) over which an open loop's running batch settles: ``dB/d ln λ``.
+
+    The steady batch solves ``B = λ·W(B)`` (Little's law, ``W`` a request's time in the
+    engine, growing with the batch). Linearised about it, a server started empty fills as
+    ``e^(−t/τ)`` with ``τ = W/(1 − ε)``, ``ε = d ln W/d ln B``; and ``d ln B/d ln λ = 1/(1 −
+    ε)``, so in arrivals ``λτ = B · d ln B/d ln λ``, read from the analytic mode at the rate
+    and one :data:`RELAXATION_RATE_STEP` below it. Far from capacity it is about ``B`` (one
+    lifetime); at 0.965 of the analytic capacity (Llama 2 70B on one B200, MLPerf's lengths)
+    9.9 ``B``. Infinite from :data:`~predeploy.core.fluid_steady.SUSTAINED_LOAD_SHARE` of
+    the capacity, where the analytic mode prices the edge; 0 past saturation (no steady state
+    to settle to: the overload caveat says so)."""
+    batch = analytic.metrics.mean_batch_size or 0.0
+    rate = scenario.load.rate_rps
+    utilization = analytic.load_utilization or 0.0
+    if rate is None or batch <= 0.0 or utilization >= 1.0:
+        return 0.0
+    if utilization >= SUSTAINED_LOAD_SHARE:
+        return math.inf
+    lower = scenario.model_copy(
+        update={
+            "load": scenario.load.model_copy(update={"rate_rps": rate / (1 + RELAXATION_RATE_STEP)})
+        }
+    )
+    below = predict_many([lower], params)[0].metrics.mean_batch_size or 0.0
+    if not 0.0 < below < batch:
+        return math.inf if below >= batch else batch
+    return batch * math.log(batch / below) / math.log1p(RELAXATION_RATE_STEP)
+
+
 def _simulate(
     scenario: ServingScenario, params: ParameterSet, *, num_requests: int, seed: int
 ) -> PerfPrediction:
@@ -419,15 +471,19 @@ def _simulate(
     load = per_replica_load(scenario.load.as_run(), scenario.replicas)
     analytic = predict_many([scenario], params)[0]
     warmup = cooldown = 0
+    unsettled = False
     # A run that states its size is simulated as it is run, from an empty server; otherwise
     # the steady state: warm-up and cool-down requests around the ``num_requests`` measured.
     if load.kind in OPEN_LOOP_LOADS and load.num_prompts is None:
         lifetime_s = analytic.metrics.e2e_ms.mean or 0.0
-        warmup = max(
+        cooldown = max(
             math.ceil(num_requests * OPEN_LOOP_WARMUP_FRACTION),
             math.ceil((load.rate_rps or 0.0) * lifetime_s / 1e3 * OPEN_LOOP_WARMUP_E2E),
         )
-        cooldown = warmup
+        relaxation = relaxation_requests(scenario, params, analytic)
+        unsettled = OPEN_LOOP_WARMUP_RELAXATIONS * relaxation > OPEN_LOOP_WARMUP_MAX_REQUESTS
+        settle = min(OPEN_LOOP_WARMUP_RELAXATIONS * relaxation, OPEN_LOOP_WARMUP_MAX_REQUESTS)
+        warmup = max(cooldown, math.ceil(settle))
     elif load.kind == "max_throughput" and load.num_prompts is None:
         batch = analytic.metrics.mean_batch_size or 1.0
         warmup = math.ceil(batch * OFFLINE_WINDOW_BATCHES)
@@ -456,6 +512,7 @@ def _simulate(
         front_end_ms=analytic.metrics.provenance.front_end_ms,
         front_end_stated=analytic.metrics.provenance.front_end_stated,
         caveats=simulation_caveats(scenario)
+        + ((UNSETTLED_CAVEAT,) if unsettled else ())
         + engine_caveats(scenario)
         + overload_caveats(
             scenario.load, analytic.load_utilization, simulated_requests=num_requests

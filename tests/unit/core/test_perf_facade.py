@@ -8,17 +8,22 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.perf_fixtures import gpt_oss_120b, h100, l4, llama_8b, llama_70b, mixtral
 
+import predeploy.core.perf as perf_module
 from predeploy.core.efficiency import EfficiencyParams, ParameterSet
 from predeploy.core.memory import fit_memory
 from predeploy.core.perf import (
     LOCK_STEP_CAVEAT,
     OFFLINE_WINDOW_BATCHES,
+    OPEN_LOOP_WARMUP_MAX_REQUESTS,
+    OPEN_LOOP_WARMUP_RELAXATIONS,
     SLOW_FP4_CAVEAT,
+    UNSETTLED_CAVEAT,
     PredictMode,
     default_vllm_settings,
     load_utilization,
     predict,
     predict_many,
+    relaxation_requests,
     single_stream_rates,
 )
 from predeploy.core.types import (
@@ -468,6 +473,65 @@ def test_open_loop_simulation_is_measured_in_steady_state() -> None:
     assert simulated >= 400 + 2 * rate * lifetime_s * 1.5 - 2
     assert sim.metrics.requests_per_s == pytest.approx(rate, rel=0.1)
     assert sim.metrics.mean_batch_size == pytest.approx(rate * lifetime_s, rel=0.25)
+
+
+def _at_utilization(share: float, prompt: int = 256, output: int = 256) -> ServingScenario:
+    """A Poisson load at ``share`` of the analytic saturation rate."""
+    probe = scenario(LoadSpec(kind="poisson", rate_rps=1.0), prompt=prompt, output=output)
+    saturation = predict(probe, PARAMS).saturation_rps or 0.0
+    return scenario(
+        LoadSpec(kind="poisson", rate_rps=share * saturation), prompt=prompt, output=output
+    )
+
+
+def test_an_open_loop_settles_ever_more_slowly_toward_capacity() -> None:
+    """The arrivals over which a server started empty settles, ``B · d ln B/d ln λ``: about
+    one batch far below capacity, several near it, unbounded where the analytic mode prices
+    the edge, and none past saturation (no steady state)."""
+    relaxations = []
+    for share in (0.3, 0.6, 0.8, 0.9):
+        sc = _at_utilization(share)
+        analytic = predict(sc, PARAMS)
+        batch = analytic.metrics.mean_batch_size or 0.0
+        relaxations.append(relaxation_requests(sc, PARAMS, analytic) / batch)
+    assert 1.0 < relaxations[0] < 2.0
+    assert relaxations == sorted(relaxations)
+    assert relaxations[-1] > 4.0
+    edge = _at_utilization(0.98)
+    assert relaxation_requests(edge, PARAMS, predict(edge, PARAMS)) == float("inf")
+    past = _at_utilization(1.2)
+    assert relaxation_requests(past, PARAMS, predict(past, PARAMS)) == 0.0
+
+
+def test_a_simulation_near_capacity_is_measured_once_it_has_settled(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """At 0.95 of capacity the running batch takes about six batches' worth of arrivals to
+    settle: warmed up for 1.5 lifetimes only, 400 measured requests ran 0.63-0.71 of the
+    analytic batch (seeds 0-3; TPOT 0.66-0.81 of it), since they saw the server still
+    filling. Warmed up for two relaxation times, they run at it."""
+    sc = _at_utilization(0.95)
+    analytic = predict(sc, PARAMS)
+    batch = analytic.metrics.mean_batch_size or 0.0
+    settled = predict(sc, PARAMS, mode="simulate", num_requests=400, seed=0)
+    simulated = settled.metrics.provenance.num_requests_simulated or 0
+    relaxation = relaxation_requests(sc, PARAMS, analytic)
+    assert simulated >= 400 + OPEN_LOOP_WARMUP_RELAXATIONS * relaxation
+    assert settled.metrics.mean_batch_size == pytest.approx(batch, rel=0.25)
+    assert UNSETTLED_CAVEAT not in settled.metrics.provenance.caveats
+    monkeypatch.setattr(perf_module, "OPEN_LOOP_WARMUP_RELAXATIONS", 0.0)
+    filling = predict(sc, PARAMS, mode="simulate", num_requests=400, seed=0)
+    assert (filling.metrics.mean_batch_size or 0.0) < 0.8 * batch
+
+
+def test_a_simulation_at_the_edge_of_capacity_says_it_may_not_have_settled() -> None:
+    """Where the analytic mode prices the edge of capacity the batch never settles: the
+    warm-up stops at :data:`OPEN_LOOP_WARMUP_MAX_REQUESTS` and the result says so."""
+    sc = _at_utilization(0.98, prompt=64, output=16)
+    sim = predict(sc, PARAMS, mode="simulate", num_requests=50, seed=0)
+    simulated = sim.metrics.provenance.num_requests_simulated or 0
+    assert simulated >= 50 + OPEN_LOOP_WARMUP_MAX_REQUESTS
+    assert UNSETTLED_CAVEAT in sim.metrics.provenance.caveats
 
 
 def test_an_offline_run_of_no_stated_length_is_simulated_at_its_steady_throughput() -> None:

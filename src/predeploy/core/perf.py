@@ -481,9 +481,11 @@ def _simulate(
             math.ceil((load.rate_rps or 0.0) * lifetime_s / 1e3 * OPEN_LOOP_WARMUP_E2E),
         )
         relaxation = relaxation_requests(scenario, params, analytic)
-        unsettled = OPEN_LOOP_WARMUP_RELAXATIONS * relaxation > OPEN_LOOP_WARMUP_MAX_REQUESTS
-        settle = min(OPEN_LOOP_WARMUP_RELAXATIONS * relaxation, OPEN_LOOP_WARMUP_MAX_REQUESTS)
-        warmup = max(cooldown, math.ceil(settle))
+        settle = (
+            OPEN_LOOP_WARMUP_RELAXATIONS * relaxation if math.isfinite(relaxation) else math.inf
+        )
+        unsettled = settle > OPEN_LOOP_WARMUP_MAX_REQUESTS
+        warmup = max(cooldown, math.ceil(min(settle, OPEN_LOOP_WARMUP_MAX_REQUESTS)))
     elif load.kind == "max_throughput" and load.num_prompts is None:
         batch = analytic.metrics.mean_batch_size or 1.0
         warmup = math.ceil(batch * OFFLINE_WINDOW_BATCHES)

@@ -11,7 +11,12 @@ kind, the share within 10 % and 25 %, the median signed error (bias), and the wo
 with their scenario. ``--tails`` tallies the TTFT p99 and the TPOT p90 and p99 too (the
 simulation's 2,000 requests put a p99 within a few per cent of a longer run's).
 
+``--shares`` draws the Poisson loads at other shares of the saturation rate (near capacity:
+``--shares 0.9 0.95 --loads poisson``, where the simulation warms up for its relaxation time,
+``perf.relaxation_requests``); ``--by engine`` tallies per engine instead of per load kind.
+
     .venv/bin/python bench/sim_census.py [--points 120] [--seed 7] [--worst 12] [--tails]
+        [--loads both|poisson|concurrency] [--shares S ...] [--by load|engine]
 """
 
 from __future__ import annotations
@@ -51,6 +56,7 @@ PRECISIONS = (Precision.BF16, Precision.FP8, Precision.FP4, Precision.INT4)
 class Point:
     label: str
     kind: str
+    engine: str
     errors: dict[str, float]
 
 
@@ -73,9 +79,15 @@ def _values(p: PerfPrediction) -> dict[str, float]:
     }
 
 
-def draw(rng: random.Random, count: int, kinds: str = "both") -> list[ServingScenario]:
+def draw(
+    rng: random.Random,
+    count: int,
+    kinds: str = "both",
+    shares: tuple[float, ...] = LOAD_SHARES,
+) -> list[ServingScenario]:
     """``count`` random scenarios that fit; ``kinds``: ``both`` (a closed loop or Poisson
-    arrivals, evenly), ``poisson`` or ``concurrency``."""
+    arrivals, evenly), ``poisson`` or ``concurrency``; Poisson loads at one of ``shares`` of
+    the analytic saturation rate."""
     catalog = seed_catalog()
     models, gpus = list(catalog.models()), list(catalog.gpus())
     params = load_parameters()
@@ -103,7 +115,7 @@ def draw(rng: random.Random, count: int, kinds: str = "both") -> list[ServingSce
         if kinds == "concurrency" or (kinds == "both" and closed):
             load = LoadSpec(kind="concurrency", concurrency=rng.choice(CLIENTS))
         else:
-            rate = rng.choice(LOAD_SHARES) * idle.saturation_rps
+            rate = rng.choice(shares) * idle.saturation_rps
             load = LoadSpec(kind="poisson", rate_rps=rate)
         out.append(scenario.model_copy(update={"load": load}))
     return out
@@ -140,12 +152,22 @@ def main() -> None:
         default="both",
         help="load kinds drawn (default: closed loops and Poisson arrivals, evenly)",
     )
+    parser.add_argument(
+        "--shares",
+        type=float,
+        nargs="+",
+        default=list(LOAD_SHARES),
+        help="shares of the saturation rate the Poisson loads are drawn at",
+    )
+    parser.add_argument(
+        "--by", choices=("load", "engine"), default="load", help="rows per load kind or engine"
+    )
     args = parser.parse_args()
     metrics = METRICS + TAIL_METRICS if args.tails else METRICS
     params = load_parameters()
     started = time.perf_counter()
     points: list[Point] = []
-    for scenario in draw(random.Random(args.seed), args.points, args.loads):
+    for scenario in draw(random.Random(args.seed), args.points, args.loads, tuple(args.shares)):
         analytic = _values(predict(scenario, params))
         simulated = _values(
             predict(
@@ -157,19 +179,23 @@ def main() -> None:
             )
         )
         errors = {m: analytic[m] / simulated[m] - 1.0 for m in metrics if simulated[m] > 0.0}
-        points.append(Point(label(scenario), scenario.load.kind, errors))
+        points.append(Point(label(scenario), scenario.load.kind, scenario.engine.value, errors))
     print(
         f"{len(points)} scenarios (seed {args.seed}), analytic ÷ simulated − 1, "
         f"{time.perf_counter() - started:.0f} s"
     )
     print(
-        f"{'load':<13}{'metric':<12}{'n':>5}{'median':>9}{'p90':>9}{'≤10 %':>8}{'≤25 %':>8}"
+        f"{args.by:<13}{'metric':<12}{'n':>5}{'median':>9}{'p90':>9}{'≤10 %':>8}{'≤25 %':>8}"
         f"{'bias':>8}"
     )
-    for kind in ("all", "concurrency", "poisson"):
+
+    def group(p: Point) -> str:
+        return p.engine if args.by == "engine" else p.kind
+
+    for kind in ("all", *sorted({group(p) for p in points})):
         for metric in metrics:
             signed = [
-                p.errors[metric] for p in points if metric in p.errors and kind in ("all", p.kind)
+                p.errors[metric] for p in points if metric in p.errors and kind in ("all", group(p))
             ]
             if not signed:
                 continue

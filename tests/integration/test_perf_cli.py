@@ -313,8 +313,22 @@ def test_an_overloaded_run_says_whether_its_queue_is_in_the_figures() -> None:
             "--input-tokens", "4000", "--output-tokens", "200", "--qps", "40"]
     open_ended = " ".join(RUNNER.invoke(app, args).output.split())
     assert "overloaded:" in open_ended and "the queue left out" in open_ended
+    # Said once: the banner, not again as a note.
+    assert "note: the offered load is" not in open_ended
     stated = " ".join(RUNNER.invoke(app, [*args, "--num-prompts", "300"]).output.split())
     assert "overloaded:" in stated and "its 300 prompts, the queue included" in stated
+
+
+def test_an_overloaded_simulation_says_its_figures_include_the_queue() -> None:
+    args = ["predict", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "L4",
+            "--input-tokens", "1000", "--output-tokens", "300", "--qps", "2", "--mode", "simulate"]
+    result = RUNNER.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "overloaded:" in text and "include the queue of the simulated run" in text
+    assert "the queue left out" not in text
+    # The note keeps the simulated run's length.
+    assert "note: the offered load is" in text and "a run of 2,000 requests" in text
 
 
 def test_observed_lengths_are_sampled_as_they_are(tmp_path: Path) -> None:

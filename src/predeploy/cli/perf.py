@@ -21,7 +21,7 @@ from predeploy.cli.common import (
 )
 from predeploy.core.calibration import MAX_ITERATIONS
 from predeploy.core.fit_advice import FitAlternative, FitChange
-from predeploy.core.perf import LATENCY_NAMES
+from predeploy.core.perf import LATENCY_NAMES, is_overload_caveat
 from predeploy.core.scoring import render
 from predeploy.core.slo_check import LatencyCheck, check_latency, parse_latency_targets
 from predeploy.core.types import (
@@ -142,7 +142,9 @@ def _number(value: float | None) -> str:
 FRONT_END_SHOWN_FROM_MS = 1.0
 
 
-def _render(prediction: PerfPrediction, title: str) -> None:
+def _render(prediction: PerfPrediction, title: str, *, overload_stated: bool = False) -> None:
+    """The prediction's table, rates, memory, scheduler and notes (``overload_stated``: the
+    overload was said above it, so its note is left out)."""
     m = prediction.metrics
     table = Table(title=plain(title))
     table.add_column("metric")
@@ -177,7 +179,8 @@ def _render(prediction: PerfPrediction, title: str) -> None:
             "front ends (docs/perf-validation.md); state yours with --front-end-ms[/]"
         )
     for caveat in m.provenance.caveats:
-        console.print(plain(f"note: {caveat}", style="dim"))
+        if not (overload_stated and is_overload_caveat(caveat)):
+            console.print(plain(f"note: {caveat}", style="dim"))
     if m.provenance.accuracy is not None:
         console.print(_accuracy_table(m.provenance.accuracy))
 
@@ -406,14 +409,27 @@ def predict_command(
         return
     load = _load_label(qps, arrival_cv, concurrency, burst, num_prompts)
     saturation = prediction.saturation_rps
-    if qps and saturation and qps > saturation:
-        queue = (
-            "requests queue without bound, so TTFT and E2E grow with the run's length. The "
-            "figures below are those of a full batch, the queue left out."
-            if num_prompts is None
-            else f"requests queue as the run goes on: the figures below are those of its "
-            f"{num_prompts:,} prompts, the queue included."
-        )
+    overloaded = bool(qps and saturation and qps > saturation)
+    # The analytic figures of an open-ended overload leave the queue out; the banner says all
+    # its note would (a simulated run's note adds the run's length).
+    overload_stated = overloaded and num_prompts is None and mode == "analytic"
+    if overloaded:
+        if num_prompts is not None:
+            queue = (
+                f"requests queue as the run goes on: the figures below are those of its "
+                f"{num_prompts:,} prompts, the queue included."
+            )
+        elif mode == "analytic":
+            queue = (
+                "requests queue without bound, so TTFT and E2E grow with the run's length. The "
+                "figures below are those of the server at its capacity, a lower bound, the "
+                "queue left out."
+            )
+        else:
+            queue = (
+                "requests queue without bound: the simulated TTFT and E2E below include the "
+                "queue of the simulated run and grow with its length."
+            )
         console.print(
             f"[bold red]overloaded:[/] {qps:,.2f} req/s is more than this deployment sustains "
             f"({saturation:,.2f} req/s); {queue}"
@@ -426,6 +442,7 @@ def predict_command(
         f"{scenario.engine.value}), "
         f"{_length_label(scenario.prompt_tokens)}→{_length_label(scenario.output_tokens)}"
         f" tokens, {load}",
+        overload_stated=overload_stated,
     )
     if checks is not None:
         _render_checks(checks)

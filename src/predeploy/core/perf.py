@@ -184,6 +184,16 @@ def load_utilization(
     return round(rate / saturation_rps, 6) if math.isfinite(rate) else None
 
 
+#: How every overload caveat (:func:`overload_caveats`) begins: a front end that states the
+#: overload in its own words already leaves it out of the notes (:func:`is_overload_caveat`).
+OVERLOAD_CAVEAT_PREFIX = "the offered load is "
+
+
+def is_overload_caveat(caveat: str) -> bool:
+    """Whether ``caveat`` is one of :func:`overload_caveats`."""
+    return caveat.startswith(OVERLOAD_CAVEAT_PREFIX)
+
+
 def overload_caveats(
     load: LoadSpec, utilization: float | None, *, simulated_requests: int | None = None
 ) -> tuple[str, ...]:
@@ -194,7 +204,7 @@ def overload_caveats(
     if utilization is None or utilization <= 1.0:
         return ()
     head = (
-        f"the offered load is {utilization:,.1f}x the saturation rate: requests arrive faster "
+        f"{OVERLOAD_CAVEAT_PREFIX}{utilization:,.1f}x the saturation rate: requests arrive faster "
         "than they finish, so the queue, TTFT and E2E grow for as long as the load lasts"
     )
     if simulated_requests is None:

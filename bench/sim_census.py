@@ -13,7 +13,10 @@ simulation's 2,000 requests put a p99 within a few per cent of a longer run's).
 
 ``--shares`` draws the Poisson loads at other shares of the saturation rate (near capacity:
 ``--shares 0.9 0.95 --loads poisson``, where the simulation warms up for its relaxation time,
-``perf.relaxation_requests``); ``--by engine`` tallies per engine instead of per load kind.
+``perf.relaxation_requests``); ``--by engine`` tallies per engine instead of per load kind,
+``--by chain`` per engine and whether the analytic mode says the prefill batches chain (its
+caveat, ``perf.prefill_chain_caveats``: SGLang's open loops from about one prompt arriving per
+prefill batch, where the simulation pauses decoding for several times longer).
 
     .venv/bin/python bench/sim_census.py [--points 120] [--seed 7] [--worst 12] [--tails]
         [--loads both|poisson|concurrency] [--shares S ...] [--by load|engine]
@@ -28,7 +31,7 @@ import time
 from dataclasses import dataclass
 
 from predeploy.core.errors import PredeployError
-from predeploy.core.perf import predict
+from predeploy.core.perf import PREFILL_CHAIN_CAVEAT_PREFIX, predict
 from predeploy.core.types import (
     Engine,
     LoadSpec,
@@ -58,6 +61,8 @@ class Point:
     kind: str
     engine: str
     errors: dict[str, float]
+    #: The analytic prediction says its prefill batches chain (``perf.prefill_chain_caveats``).
+    chained: bool = False
 
 
 def _lengths(mean: int, cv: float) -> TokenDistribution:
@@ -160,7 +165,11 @@ def main() -> None:
         help="shares of the saturation rate the Poisson loads are drawn at",
     )
     parser.add_argument(
-        "--by", choices=("load", "engine"), default="load", help="rows per load kind or engine"
+        "--by",
+        choices=("load", "engine", "chain"),
+        default="load",
+        help="rows per load kind, per engine, or per engine and whether the analytic mode says "
+        "its prefill batches chain (perf.prefill_chain_caveats)",
     )
     args = parser.parse_args()
     metrics = METRICS + TAIL_METRICS if args.tails else METRICS
@@ -168,7 +177,11 @@ def main() -> None:
     started = time.perf_counter()
     points: list[Point] = []
     for scenario in draw(random.Random(args.seed), args.points, args.loads, tuple(args.shares)):
-        analytic = _values(predict(scenario, params))
+        prediction = predict(scenario, params)
+        analytic = _values(prediction)
+        chained = any(
+            c.startswith(PREFILL_CHAIN_CAVEAT_PREFIX) for c in prediction.metrics.provenance.caveats
+        )
         simulated = _values(
             predict(
                 scenario,
@@ -179,18 +192,24 @@ def main() -> None:
             )
         )
         errors = {m: analytic[m] / simulated[m] - 1.0 for m in metrics if simulated[m] > 0.0}
-        points.append(Point(label(scenario), scenario.load.kind, scenario.engine.value, errors))
+        points.append(
+            Point(label(scenario), scenario.load.kind, scenario.engine.value, errors, chained)
+        )
     print(
         f"{len(points)} scenarios (seed {args.seed}), analytic ÷ simulated − 1, "
         f"{time.perf_counter() - started:.0f} s"
     )
-    print(
-        f"{args.by:<13}{'metric':<12}{'n':>5}{'median':>9}{'p90':>9}{'≤10 %':>8}{'≤25 %':>8}"
-        f"{'bias':>8}"
-    )
 
     def group(p: Point) -> str:
+        if args.by == "chain":
+            return f"{p.engine} chained" if p.chained else p.engine
         return p.engine if args.by == "engine" else p.kind
+
+    width = max(13, *(len(group(p)) + 1 for p in points))
+    print(
+        f"{args.by:<{width}}{'metric':<12}{'n':>5}{'median':>9}{'p90':>9}{'≤10 %':>8}"
+        f"{'≤25 %':>8}{'bias':>8}"
+    )
 
     for kind in ("all", *sorted({group(p) for p in points})):
         for metric in metrics:
@@ -204,7 +223,7 @@ def main() -> None:
             within10 = sum(e <= 0.10 for e in sizes) / len(sizes)
             within25 = sum(e <= 0.25 for e in sizes) / len(sizes)
             print(
-                f"{kind:<13}{metric:<12}{len(sizes):>5}{statistics.median(sizes):>9.1%}"
+                f"{kind:<{width}}{metric:<12}{len(sizes):>5}{statistics.median(sizes):>9.1%}"
                 f"{p90:>9.1%}{within10:>8.0%}{within25:>8.0%}{statistics.median(signed):>+8.1%}"
             )
     print("\nworst points (largest |error| of any metric):")

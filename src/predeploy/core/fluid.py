@@ -44,6 +44,7 @@ from predeploy.core.fluid_decode import (
     first_wave,
     itl_stats,
     open_loop_end_s,
+    prefill_chain_arrivals,
     tpot_samples,
 )
 from predeploy.core.fluid_load import (
@@ -90,6 +91,9 @@ class FluidResult:
     saturation_rps: np.ndarray
     kv_usage: np.ndarray
     queue_length: np.ndarray
+    #: Prompts arriving during one prefill batch of an open loop on an engine that runs them
+    #: separately, :func:`~predeploy.core.fluid_decode.prefill_chain_arrivals` (0 elsewhere).
+    prefill_chain_arrivals: np.ndarray
 
 
 def evaluate(inp: FluidInputs, grid_points: int | None = None) -> FluidResult:
@@ -130,6 +134,7 @@ def evaluate(inp: FluidInputs, grid_points: int | None = None) -> FluidResult:
         saturation_rps=op.saturation_rps * inp.replicas,
         kv_usage=clamp(kv_used, 0.0, 1.0),
         queue_length=queue,
+        prefill_chain_arrivals=prefill_chain_arrivals(inp, op),
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -16,6 +18,7 @@ from predeploy.core.perf import (
     OFFLINE_WINDOW_BATCHES,
     OPEN_LOOP_WARMUP_MAX_REQUESTS,
     OPEN_LOOP_WARMUP_RELAXATIONS,
+    PREFILL_CHAIN_CAVEAT_PREFIX,
     SLOW_FP4_CAVEAT,
     UNSETTLED_CAVEAT,
     PredictMode,
@@ -23,6 +26,7 @@ from predeploy.core.perf import (
     load_utilization,
     predict,
     predict_many,
+    prefill_chain_caveats,
     relaxation_requests,
     single_stream_rates,
 )
@@ -31,6 +35,7 @@ from predeploy.core.types import (
     EngineSettings,
     LoadSpec,
     ModelArchitecture,
+    PerfPrediction,
     Precision,
     ServingScenario,
     TokenDistribution,
@@ -680,3 +685,48 @@ def test_a_moe_models_ttft_tail_rises_with_short_answers() -> None:
         values = np.array([getattr(p.metrics.ttft_ms, stat) for p in preds])
         drops = np.flatnonzero(values[1:] < values[:-1] * (1 - 1e-6))
         assert drops.size == 0, (stat, rates[drops[:3]])
+
+
+def _short_sglang_requests(load: LoadSpec, engine: Engine = Engine.SGLANG) -> ServingScenario:
+    return ServingScenario(
+        model_id="test/model",
+        model=llama_8b(),
+        gpu=h100(3350.0),
+        precision=Precision.BF16,
+        engine=engine,
+        prompt_tokens=TokenDistribution(kind="lognormal", mean=64, stdev=32),
+        output_tokens=TokenDistribution(kind="lognormal", mean=16, stdev=8),
+        load=load,
+    )
+
+
+def _chains(prediction: PerfPrediction) -> bool:
+    return any(
+        c.startswith(PREFILL_CHAIN_CAVEAT_PREFIX) for c in prediction.metrics.provenance.caveats
+    )
+
+
+def test_an_open_loop_whose_prefill_batches_chain_says_so() -> None:
+    """SGLang runs every waiting prompt before its next decode step: from about one prompt
+    arriving per prefill batch the batches chain, and the simulated TPOT is several times the
+    analytic one, which prices one prefill batch per decode step; the prediction says so."""
+    busy = _short_sglang_requests(LoadSpec(kind="poisson", rate_rps=100.0))
+    analytic = predict(busy, PARAMS)
+    assert _chains(analytic)
+    simulated = predict(busy, PARAMS, mode="simulate", num_requests=2000, seed=1)
+    assert (simulated.metrics.tpot_ms.p50 or 0.0) > 2.0 * (analytic.metrics.tpot_ms.p50 or 0.0)
+    # Fewer arrivals, prefill on the decoders' steps, or a closed loop: no such caveat.
+    quiet = [
+        _short_sglang_requests(LoadSpec(kind="poisson", rate_rps=60.0)),
+        _short_sglang_requests(LoadSpec(kind="poisson", rate_rps=100.0), Engine.VLLM),
+        _short_sglang_requests(LoadSpec(kind="concurrency", concurrency=64)),
+    ]
+    assert not any(_chains(p) for p in predict_many(quiet, PARAMS))
+
+
+def test_the_chained_prefill_caveat_names_the_arrivals_per_batch() -> None:
+    assert prefill_chain_caveats(0.99) == ()
+    (caveat,) = prefill_chain_caveats(1.5)
+    assert "sees 1.5 new prompts arrive on average" in caveat
+    (saturated,) = prefill_chain_caveats(math.inf)
+    assert "prefill alone takes all of its time" in saturated

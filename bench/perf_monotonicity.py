@@ -1,8 +1,9 @@
 """More load never lowers a latency: the analytic mode swept over the whole seed catalog.
 
 Every catalogued model on every catalogued GPU that it fits (TP 1/2/4/8, BF16 and FP8, vLLM's
-defaults), chat-like lognormal requests (1,000 ± 500 prompt tokens, 300 ± 150 output; other
-means with ``--lengths``, e.g. short answers ``--lengths 256 16``), Poisson
+defaults, or another engine's with ``--engine``), chat-like lognormal requests (1,000 ± 500
+prompt tokens, 300 ± 150 output; other means with ``--lengths``, e.g. short answers
+``--lengths 256 16``), Poisson
 arrivals (gamma ones with ``--cv C``) at 0.5–64 requests/s, past saturation included. Counts
 the steps where a TTFT, TPOT or E2E median fell by more than 2 % (a p99 by more than 5 %) or
 the throughput fell as the rate rose, and lists the first of them. The unit tests check the
@@ -10,6 +11,7 @@ same property on a few scenarios with hypothesis; this is the catalogue-wide cen
 minute).
 
     .venv/bin/python bench/perf_monotonicity.py [--show N] [--cv C] [--lengths PROMPT OUTPUT]
+        [--engine vllm|sglang|trtllm]
 """
 
 from __future__ import annotations
@@ -18,7 +20,13 @@ import argparse
 from collections import Counter
 
 from predeploy.core.perf import predict_many
-from predeploy.core.types import LoadSpec, PerfPrediction, ServingScenario, TokenDistribution
+from predeploy.core.types import (
+    Engine,
+    LoadSpec,
+    PerfPrediction,
+    ServingScenario,
+    TokenDistribution,
+)
 from predeploy.kb.seed_files import seed_catalog
 from predeploy.services.perf import load_parameters
 
@@ -59,6 +67,12 @@ def main() -> None:
         metavar=("PROMPT", "OUTPUT"),
         help="mean prompt and output tokens (lognormal, CV 0.5); 256 16 sweeps short answers",
     )
+    parser.add_argument(
+        "--engine",
+        choices=[e.value for e in (Engine.VLLM, Engine.SGLANG, Engine.TRTLLM)],
+        default=Engine.VLLM.value,
+        help="the engine whose defaults are swept (SGLang's prefill batches chain at high rates)",
+    )
     args = parser.parse_args()
     catalog, params = seed_catalog(), load_parameters()
     prompt, output = args.lengths
@@ -77,6 +91,7 @@ def main() -> None:
                                 gpu=gpu,
                                 precision=precision,
                                 tp=tp,
+                                engine=Engine(args.engine),
                                 prompt_tokens=TokenDistribution(
                                     kind="lognormal", mean=prompt, stdev=prompt / 2
                                 ),

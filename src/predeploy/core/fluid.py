@@ -124,12 +124,12 @@ def evaluate(inp: FluidInputs, grid_points: int | None = None) -> FluidResult:
     metrics["output_tokens_per_s"] = total_rps * inp.output_tokens
     metrics["total_tokens_per_s"] = total_rps * (inp.output_tokens + inp.prompt_tokens)
     metrics.update(single_stream(inp))
-    kv_tokens = op.batch * decode_context(op.prompt, inp.batch_output)
+    kv_tokens = op.decode_batch * decode_context(op.prompt, inp.batch_output)
     kv_used = kv_tokens / np.maximum(inp.kv_capacity_tokens, 1.0)
     queue = np.where(op.kind == CLOSED_LOOP, np.maximum(op.concurrency - op.max_batch, 0.0), 0.0)
     return FluidResult(
         metrics=metrics,
-        batch=op.batch,
+        batch=op.decode_batch,
         max_batch=op.max_batch,
         saturation_rps=op.saturation_rps * inp.replicas,
         kv_usage=clamp(kv_used, 0.0, 1.0),

@@ -140,6 +140,7 @@ from predeploy.core.fluid_steady import (
     OPEN_LOOP,
     STATIC_BATCH,
     FluidInputs,
+    SteadyState,
     completion_sync,
     decode_context,
     prompt_tokens,
@@ -280,13 +281,17 @@ def tpot_samples(
     spread = np.sqrt(col(st.prefill_share * (1 - st.prefill_share)) / gaps) * col(
         st.t_mix - st.t_dec
     )
-    tpot_k = np.maximum(col(st.t_mean) + spread * z, col(st.t_dec))
+    tpot_k = np.maximum(col(st.decode_cycle_s) + spread * z, col(st.decode_step_s))
     # Multi-step scheduling prefills arrivals once per group of steps (module docstring).
     open_rows = np.flatnonzero((op.kind == OPEN_LOOP) & (np.asarray(inp.scheduler_steps) <= 1))
     if open_rows.size:
         tpot_k[open_rows] = _open_loop_tpot(
             inp, op, open_rows, gaps[open_rows], (u, z), tpot_k[open_rows], ttft[open_rows]
         )
+    # Chained prefill batches pause the decoders for as much as they add (``chained_share``).
+    chained = st.chained_share()
+    if any_true(chained > 0.0):
+        tpot_k = tpot_k + col(chained) * (_chained_tpot(st, gaps, z) - tpot_k)
     if any_true(wave.weight > 0.0):
         stall_steps = col(wave.steps) * wave.stall_share
         # Piggy-backed prefill: each stalled step still yields a token, so a request is
@@ -310,6 +315,24 @@ def tpot_samples(
     return np.asarray(tpot_k, dtype=float)
 
 
+def _chained_tpot(st: SteadyState, gaps: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """TPOT (s) of requests of ``gaps`` decode gaps where prefill batches chain: a share ``p``
+    of the gaps (``decode_stall_share``) is paused by prefill of mean ``m`` seconds, a chain
+    of a geometric number of batches, exponential-like (variance ``m²``) as far as the chains
+    make the pauses (``chained_share`` ``c``; a single batch's pause is fixed): per gap the
+    variance ``p·m²·(1 + c − p)``. A request's pauses add up to a few such, skewed to the
+    right: their mean over its gaps is priced lognormal, of the mean and variance these give
+    (``z``: the samples' standard normal quantiles), on top of the decode step."""
+    col = columns
+    share = np.maximum(st.decode_stall_share, 1e-12)
+    pause = (st.decode_cycle_s - st.decode_step_s) / share
+    variance = np.maximum(share * pause**2 * (1.0 + st.chained_share() - share), 0.0)
+    mean = col(np.maximum(st.decode_cycle_s - st.decode_step_s, 1e-12))
+    sigma2 = np.log1p(col(variance) / gaps / mean**2)
+    paused = mean * np.exp(np.sqrt(sigma2) * z - 0.5 * sigma2)
+    return np.asarray(col(st.decode_step_s) + paused, dtype=float)
+
+
 def tail_step_s(op: OperatingPoint) -> np.ndarray:
     """Seconds per decode step of a run's last requests. A finite run (burst, offline run of
     stated length) in one wave has prefilled every prompt by its last TTFT: from then on its
@@ -317,8 +340,8 @@ def tail_step_s(op: OperatingPoint) -> np.ndarray:
     wave's own step as far as its requests stay in step; other loads, whose prompts keep
     arriving, the running batch's mean step."""
     st = op.steady
-    last = op.wave_sync * op.last_wave_step_s + (1.0 - op.wave_sync) * st.t_mean
-    one_wave = np.where(op.finite_run, st.t_dec, st.t_mean)
+    last = op.wave_sync * op.last_wave_step_s + (1.0 - op.wave_sync) * st.decode_cycle_s
+    one_wave = np.where(op.finite_run, st.t_dec, st.decode_cycle_s)
     return np.asarray(np.where(op.waves > 1.0, last, one_wave), dtype=float)
 
 
@@ -369,19 +392,11 @@ def prefill_chain_arrivals(inp: FluidInputs, op: OperatingPoint) -> np.ndarray:
     """Prompts that arrive, on average, while an engine with separate prefill batches (SGLang)
     runs one, for an open loop's admitted rate ``λ`` (0 for other loads and engines):
     ``n̄ = λ·E_p/(1 − λ·s)``, ``E_p`` the fixed extra of a prefill batch and ``s`` a prompt's
-    own prefill (``inf`` where the prompts alone take all of the engine's time).
-
-    Such an engine runs every waiting prompt before its next decode step, so a prefill batch
-    that sees a prompt arrive is followed by another: the batches chain, and a chain that
-    prompts arriving during a decode step start lasts about ``e^n̄`` batches (the chain of
-    batch sizes, each Poisson in the last one's length, absorbed at none: 5.4 batches by its
-    exact solution, ``e^n̄`` 5.3, at ``n̄`` 1.67). This mode prices one prefill batch per
-    decode step. Phi-4 on 8× MI355X, 256/16-token requests at 117 requests/s (``n̄`` 1.65):
-    with Poisson arrivals at the engine the simulation ran 2.3 batches per decode step (this
-    estimate 2.5) and a decode step every 40 ms, where the analytic TPOT is 21 ms; behind the
-    API server, which spaces the arrivals, 150 ms (``bench/sim_census.py --by chain``: from
-    ``n̄`` = 1 the simulated TPOT of SGLang's open loops was 1.3-18× the analytic one in 24 of
-    25)."""
+    own prefill (``inf`` where the prompts alone take all of the engine's time). Such an
+    engine runs every waiting prompt before its next decode step, so from about one such
+    arrival its prefill batches chain (``fluid_steady.chained_decode_cycle_s`` prices the mean
+    chain), and its decoders' pauses vary the most: the caveat of
+    ``perf.prefill_chain_caveats``."""
     st = op.steady
     rate = op.admitted_rps
     own = rate * st.prefill_token_s * op.prompt
@@ -429,7 +444,9 @@ def _open_loop_tpot(
         events = scale * _stall_units(count, within)
         # A request's n steps pay a step's fixed extra at most n times (_burst_shape).
         events = events - shape.once_per_step[cols] * np.maximum(events - gaps[few_events], 0.0)
-        few = st.t_dec[cols] + events * stall_f / gaps[few_events]
+        # Chained prefill batches (fluid_steady.chained_decode_cycle_s) add to every gap.
+        chain_s = (st.decode_cycle_s - st.t_mean)[cols]
+        few = st.t_dec[cols] + chain_s + events * stall_f / gaps[few_events]
         span = POISSON_EVENTS_NORMAL_TO - POISSON_EVENTS_NORMAL_FROM
         weight = clamp((mean_f - POISSON_EVENTS_NORMAL_FROM) / span, 0.0, 1.0)
         out[few_events] = few + weight * (normal[few_events] - few)
@@ -521,7 +538,8 @@ def _busy_prefill_tpot(
     rho = cycle.rho[rows, None]
     spread = np.sqrt(np.minimum(variance * (1.0 + rho) / ((1.0 - rho) * gaps), variance))
     return np.asarray(
-        np.maximum(st.t_mean[rows, None] + spread * z, st.t_dec[rows, None]), dtype=float
+        np.maximum(st.decode_cycle_s[rows, None] + spread * z, st.decode_step_s[rows, None]),
+        dtype=float,
     )
 
 
@@ -624,10 +642,25 @@ def itl_stats(
         else wave.step_s
     )
     mix = three_point_quantile(q, low, (mid, mix_share), (stall_gap, wave_share))
+    chained = st.chained_share()
+    if any_true(chained > 0.0):
+        mix = mix + chained * (_chained_gap_quantiles(st, q) - mix)
     if any_static:
         mix = np.where(kind == STATIC_BATCH, np.asarray(static.decode_quantile_s), mix)
     for i, label in enumerate(PERCENTILES):
         out[f"itl_ms_{label}"] = mix[i] * 1e3
+
+
+def _chained_gap_quantiles(st: SteadyState, q: np.ndarray) -> np.ndarray:
+    """Quantiles ``q`` (rows) of the gaps between tokens where prefill batches chain: a decode
+    step, or, for a share ``p`` of them (``decode_stall_share``), a decode step after a chain
+    of prefill batches, a geometric number of them, priced as an exponential pause of mean
+    ``m`` (``P(pause > x) = p·e^(−x/m)``). The ITL mixture blends into these as far as the
+    chains make the pauses (``chained_share``)."""
+    share = np.maximum(st.decode_stall_share, 1e-12)
+    pause = (st.decode_cycle_s - st.decode_step_s) / share
+    tail = np.log(share / np.maximum(1.0 - q, 1e-12))
+    return np.asarray(st.decode_step_s + pause * np.maximum(tail, 0.0), dtype=float)
 
 
 #: Fixed-point iterations of the share of an open loop's steps that carry prefill (3 settle
@@ -1041,7 +1074,7 @@ def open_loop_end_s(inp: FluidInputs, op: OperatingPoint, ttft_mean_s: np.ndarra
         wait_s = np.reshape(finite_run_wait_s(op, rows.T).T, np.shape(k))
         return np.asarray(np.maximum(k - 1.0, 0.0) / rate + wait_s + service_ttft_s)
 
-    t_mean = np.maximum(op.steady.t_mean, 1e-12)
+    t_mean = np.maximum(op.steady.decode_cycle_s, 1e-12)
     shares = np.array(LAST_ARRIVAL_SHARES)[:, None]
     quantile = 1.0 - 1.0 / (np.maximum(shares * n, 1.0) + 1.0)
     factor = np.minimum(lognormal_factor(quantile, inp.output_cv), MAX_OUTPUT_FACTOR)

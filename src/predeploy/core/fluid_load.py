@@ -31,7 +31,7 @@ output length (lognormal with the dataset's coefficient of variation) and queuei
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -64,7 +64,7 @@ from predeploy.core.fluid_steady import (
     prompt_tokens,
     running_context_variance,
     slot_batch_limit,
-    solve_open_loop_batch,
+    solve_open_loop,
     steady_state,
     step_s,
     steps_s,
@@ -91,6 +91,9 @@ class OperatingPoint:
     saturated: SteadyState
     steady: SteadyState
     batch: np.ndarray
+    #: The batch the decoders run in: ``batch``, or, where an open loop's prefill batches
+    #: chain, the larger one they leave waiting to decode (``steady.decode_cycle_s``'s).
+    decode_batch: np.ndarray
     #: Seconds the API server spends per request, and the fixed per-request overhead (served
     #: loads only).
     frontend_s: np.ndarray
@@ -149,10 +152,17 @@ def operating_point(inp: FluidInputs) -> OperatingPoint:
     frontend = np.where(inp.served, inp.eff.frontend_s_per_request, 0.0)
     front_cap = 1.0 / np.maximum(frontend, 1e-12)
     open_rate = np.where(kind == OPEN_LOOP, np.minimum(inp.rate_rps, front_cap), 0.0)
+    # The rate an open loop's batch is priced at: the rate at which an engine with separate
+    # prefill batches chains them (fluid_steady.chained_decode_cycle_s).
+    chain_rate = np.zeros(kind.shape)
+    chained_batch = batch
     if any_true(kind == OPEN_LOOP):
-        batch = np.where(
-            kind == OPEN_LOOP, solve_open_loop_batch(inp, open_rate, b_max, view), batch
-        )
+        open_batch, unchained, priced_rate = solve_open_loop(inp, open_rate, b_max, view)
+        # The prefill side (TTFT) at the batch without chains, the decode side at the one
+        # they leave (fluid_steady.chained_decode_cycle_s).
+        batch = np.where(kind == OPEN_LOOP, unchained, batch)
+        chained_batch = np.where(kind == OPEN_LOOP, open_batch, batch)
+        chain_rate = np.where(kind == OPEN_LOOP, priced_rate, 0.0)
     # A closed loop the API server paces holds fewer than its clients in the engine.
     paced = (kind == CLOSED_LOOP) & (frontend > 0.0)
     if any_true(paced):
@@ -166,13 +176,34 @@ def operating_point(inp: FluidInputs) -> OperatingPoint:
     )
     # Capacity (the steady state at B_max, prompts always waiting) and the running batch's
     # steady state, priced in one call.
-    sat, steady = steady_state(
-        inp,
-        np.array([b_max, batch]),
-        np.array([np.where(kind == OPEN_LOOP, 0.0, 1.0), sync]),
-        np.array([np.ones(b_max.shape), waiting.astype(float)]),
-        view,
-    ).rows()
+    sat_sync = np.where(kind == OPEN_LOOP, 0.0, 1.0)
+    always = np.ones(b_max.shape)
+    chains = np.asarray(inp.separate_prefill_batches, dtype=bool) & (chain_rate > 0.0)
+    if any_true(chains):
+        # The chained batch's steady state lends the decode side its cycle.
+        sat, steady, chained = steady_state(
+            inp,
+            np.array([b_max, batch, chained_batch]),
+            np.array([sat_sync, sync, sync]),
+            np.array([always, waiting.astype(float), waiting.astype(float)]),
+            view,
+            np.array([np.zeros(b_max.shape), np.zeros(b_max.shape), chain_rate]),
+        ).rows()
+        steady = replace(
+            steady,
+            decode_cycle_s=chained.decode_cycle_s,
+            decode_stall_share=chained.decode_stall_share,
+            decode_step_s=chained.t_dec,
+        )
+    else:
+        chained_batch = batch
+        sat, steady = steady_state(
+            inp,
+            np.array([b_max, batch]),
+            np.array([sat_sync, sync]),
+            np.array([always, waiting.astype(float)]),
+            view,
+        ).rows()
     waves = np.where(finite, np.ceil(n_prompts / np.maximum(batch, 1.0) - 1e-9), 1.0)
     # A wave whose prompts take a share of its decoding to prefill starts (and ends) spread
     # over that share: it stays in step only for the rest. Separate prefill batches run the
@@ -201,6 +232,7 @@ def operating_point(inp: FluidInputs) -> OperatingPoint:
         saturated=sat,
         steady=steady,
         batch=batch,
+        decode_batch=chained_batch,
         frontend_s=frontend,
         overhead_s=np.where(inp.served, inp.eff.request_overhead_s, 0.0),
         saturation_rps=mu,

@@ -198,6 +198,27 @@ class SteadyState:
     #: a step that carries any prefill (:func:`prefill_step_costs`).
     prefill_token_s: np.ndarray
     prefill_step_extra_s: np.ndarray
+    #: Seconds per decode step of the decoders' progress, the prefill between decode steps
+    #: included: ``t_mean``, or longer where an open loop's prefill batches chain
+    #: (:func:`chained_decode_cycle_s`). The decode side (TPOT, ITL, E2E, the slot time) runs
+    #: on it; a prompt's own prefill and the steps an arrival waits for on ``t_mean``.
+    decode_cycle_s: np.ndarray
+    #: Share of decode steps that follow prefill (``prefill_share``; where the batches chain,
+    #: the chance a decode step sees a prompt arrive, ``1 − e^(−λ·t_dec)``): a paused
+    #: decoder's gap is ``t_dec`` plus the prefill before it, ``(decode_cycle_s − t_dec)``
+    #: over this share on average.
+    decode_stall_share: np.ndarray
+    #: The decode step of the batch the decoders run in (``t_dec``; where an open loop's
+    #: prefill batches chain, that of the larger batch the chains leave waiting to decode,
+    #: :func:`~predeploy.core.fluid_load.operating_point`).
+    decode_step_s: np.ndarray
+
+    def chained_share(self) -> np.ndarray:
+        """The share of the decoders' pauses that chained prefill batches add (0 where they
+        do not chain): ``(decode_cycle_s − t_mean)/(decode_cycle_s − decode_step_s)``."""
+        extra = self.decode_cycle_s - self.t_mean
+        pause = np.maximum(self.decode_cycle_s - self.decode_step_s, 1e-12)
+        return np.asarray(np.where(extra > 0.0, np.minimum(extra / pause, 1.0), 0.0), dtype=float)
 
     def own_chunk_step_s(self) -> np.ndarray:
         """Seconds of the step that prefills a prompt's chunk (``t_mix`` where it rides on a
@@ -360,6 +381,7 @@ def steady_state(
     sync: np.ndarray | float = 0.0,
     backlog: np.ndarray | float = 0.0,
     view: RequestView | None = None,
+    chain_rate: np.ndarray | float = 0.0,
 ) -> SteadyState:
     """Step times and shares at ``batch`` running sequences (module docstring).
 
@@ -373,7 +395,9 @@ def steady_state(
     linearly had counted the steps of the waves' size: a closed loop of 16 ± 8-token answers
     (Qwen3 30B-A3B, H100, 32 clients) ran at 1.5× the simulated rate. ``backlog`` (0/1): prompts are
     waiting; an engine with separate prefill batches then fills the whole budget. ``view``:
-    :meth:`RequestView.of` ``inp``, when the caller has it."""
+    :meth:`RequestView.of` ``inp``, when the caller has it. ``chain_rate``: an open loop's
+    arrival rate, at which an engine with separate prefill batches chains them
+    (:func:`chained_decode_cycle_s`; 0: none)."""
     prompt = prompt_tokens(inp)
     out = np.maximum(inp.output_tokens, 1.0)
     budget = prefill_budget(inp, batch, prompt)
@@ -424,10 +448,19 @@ def steady_state(
         t_dec_graphed = np.where(separate, t_dec, t_dec_graphed)
     t_mean = share * t_mix + (1.0 - share) * t_dec
     steps = np.maximum(np.ceil(prompt / budget - 1e-9), 1.0)
-    slot = steps * (t_mix - t_dec + ride) + decode_step_count(inp) * t_mean
     per_token, step_extra = prefill_step_costs(
         chunk, budget, t_dec, t_mix, t_full, ride, t_dec_graphed
     )
+    cycle, stall_share = t_mean, share
+    chained = separate & (np.asarray(chain_rate) > 0.0)
+    if any_true(chained):
+        chain, start = chained_decode_cycle_s(
+            chain_rate, t_dec, step_extra, per_token * prompt, _frontend_s(inp)
+        )
+        chained = chained & (chain > t_mean)
+        cycle = np.where(chained, chain, t_mean)
+        stall_share = np.where(chained, start, share)
+    slot = steps * (t_mix - t_dec + ride) + decode_step_count(inp) * cycle
     return SteadyState(
         batch=batch,
         t_dec=t_dec,
@@ -447,6 +480,9 @@ def steady_state(
         prefill_ride_s=np.asarray(ride, dtype=float),
         prefill_token_s=per_token,
         prefill_step_extra_s=step_extra,
+        decode_cycle_s=np.asarray(cycle, dtype=float),
+        decode_stall_share=np.asarray(stall_share, dtype=float),
+        decode_step_s=np.asarray(t_dec, dtype=float),
     )
 
 
@@ -497,6 +533,77 @@ def prefill_step_costs(
     )
     per_token = clamp(slope, 0.0, average)
     return PrefillStepCosts(per_token, t_mix - t_dec - per_token * chunk)
+
+
+#: Least chance, per prefill batch, that a chain of them ends (:func:`chained_decode_cycle_s`).
+MIN_CHAIN_END_CHANCE = 1e-13
+#: Most prefill batches a chain is priced with. A chain admits its prompts into the running
+#: batch, which nothing leaves while the decoders wait, so the largest batch ends the longest
+#: chains; priced by the slots left free, the cycle fell as the load rose toward the largest
+#: batch (826 falls of TPOT or E2E in `bench/perf_monotonicity.py --engine sglang`), so a
+#: chain is cut at a length instead. The simulated chains of `bench/sim_census.py`'s loads ran
+#: up to 14.5 batches where the unbounded ones priced 5-14; at 20, the census's SGLang loads
+#: whose batches chain came within 0.5-2.0× of the simulated TPOT p50.
+MAX_CHAIN_BATCHES = 20.0
+#: Least share of the engine's time the prompts' own prefill leaves to the rest (a rate whose
+#: prompts take all of it is priced at this share, a cycle long but finite).
+MIN_CHAIN_FREE_SHARE = 1e-6
+
+
+def _frontend_s(inp: FluidInputs) -> np.ndarray:
+    """Seconds the API server takes per request (0 for an in-process benchmark)."""
+    return np.asarray(np.where(inp.served, inp.eff.frontend_s_per_request, 0.0), dtype=float)
+
+
+def no_arrival_chance(
+    rate: np.ndarray | float, window_s: np.ndarray, frontend_s: np.ndarray
+) -> np.ndarray:
+    """The chance that no request reaches the engine during ``window_s`` from a random time,
+    for Poisson arrivals at ``rate`` passed on by an API server that takes ``frontend_s`` a
+    request, one at a time (0: none). The server passes them on ``f`` apart while busy (a
+    share ``ρ = λ·f`` of them) and a free one after an exponential wait: the gap ``X`` is
+    ``f``, plus ``Exp(λ)`` with chance ``1 − ρ``, and the forward wait ``R`` from a random
+    time has ``P(R > w) = λ∫_w^∞ P(X > x) dx``: ``1 − λw`` below ``f``, ``(1 − ρ)·
+    e^(−λ(w − f))`` beyond (``e^(−λw)`` without a server)."""
+    lam = np.asarray(rate, dtype=float)
+    f = np.asarray(frontend_s, dtype=float)
+    busy = np.minimum(lam * f, 1.0)
+    beyond = (1.0 - busy) * np.exp(-lam * np.maximum(window_s - f, 0.0))
+    return np.asarray(np.where(window_s >= f, beyond, 1.0 - lam * window_s), dtype=float)
+
+
+def chained_decode_cycle_s(
+    rate: np.ndarray | float,
+    t_dec: np.ndarray,
+    extra_s: np.ndarray,
+    prompt_s: np.ndarray,
+    frontend_s: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Seconds per decode step, and the chance a decode step is followed by prefill, of an
+    engine that runs every waiting prompt before its next decode step (separate prefill
+    batches: SGLang) under arrivals at ``rate`` a second: the decode step ``t_dec`` and the
+    chain of prefill batches after it. A batch of ``n`` prompts lasts ``E_p + n·s``
+    (``extra_s``, ``prompt_s``: :func:`prefill_step_costs`' fixed extra, and its slope times
+    the prompt), the prompts that arrive meanwhile make the next batch, and the chain ends at
+    a batch that sees none arrive (:func:`no_arrival_chance`, behind the API server that
+    takes ``frontend_s`` a request). A chain's batches settle at ``T = E_p/(1 − λ·s)`` each
+    (``n̄ = λ·T`` prompts), so it lasts ``1/P₀(T)`` of them (for Poisson arrivals ``e^n̄``;
+    the chain of batch sizes, each Poisson in the last one's length and absorbed at none,
+    solved exactly: 5.4 batches from one prompt where ``e^n̄`` is 5.3); a decode step starts
+    one with chance ``p = 1 − P₀(t_dec)``; so ``n_b = p/P₀(T)`` batches per decode step, and
+    the cycle ``t = t_dec + n_b·E_p + λ·s·t`` is ``(t_dec + n_b·E_p)/(1 − λ·s)``, a chain
+    at most :data:`MAX_CHAIN_BATCHES` long. Phi-4 on 8× MI355X, 256/16-token requests at
+    117 requests/s (the fitted SGLang server, 7.3 ms a request, 85 % busy): chains of 14
+    batches (simulated 14.5) and, with Poisson arrivals at the engine, of 5.3 batches, 2.5 per
+    decode step and a decode step every 42.5 ms (simulated 2.3 and 40 ms; one prefill batch
+    per decode step: 21 ms)."""
+    lam = np.asarray(rate, dtype=float)
+    free = np.maximum(1.0 - lam * prompt_s, MIN_CHAIN_FREE_SHARE)
+    batch_s = extra_s / free
+    end = np.maximum(no_arrival_chance(lam, batch_s, frontend_s), MIN_CHAIN_END_CHANCE)
+    length = np.minimum(1.0 / end, MAX_CHAIN_BATCHES)
+    start = 1.0 - no_arrival_chance(lam, t_dec, frontend_s)
+    return np.asarray((t_dec + extra_s * start * length) / free, dtype=float), start
 
 
 def apart_chunk(
@@ -713,8 +820,14 @@ def token_batch_limit(inp: FluidInputs) -> np.ndarray:
     return np.asarray(inp.max_num_batched_tokens * out / (prompt + out), dtype=float)
 
 
-def _slot_time(inp: FluidInputs, batch: np.ndarray, view: RequestView) -> np.ndarray:
-    """``steady_state(inp, batch).slot_time`` with only the two step times it needs."""
+def _slot_time(
+    inp: FluidInputs,
+    batch: np.ndarray,
+    view: RequestView,
+    chain_rate: np.ndarray | float = 0.0,
+) -> np.ndarray:
+    """``steady_state(inp, batch, chain_rate=chain_rate).slot_time`` with only the step times
+    it needs."""
     prompt = prompt_tokens(inp)
     out = np.maximum(inp.output_tokens, 1.0)
     budget = prefill_budget(inp, batch, prompt)
@@ -728,15 +841,24 @@ def _slot_time(inp: FluidInputs, batch: np.ndarray, view: RequestView) -> np.nda
     t_dec, t_mix = steps_s(inp, (zero, zero, seen, kv), (chunk, pairs, seen, kv))
     own = t_mix
     separate = np.asarray(inp.separate_prefill_batches, dtype=bool)
-    if any_true(separate):
+    chained = separate & (np.asarray(chain_rate) > 0.0)
+    full = None
+    if any_true(chained):
+        alone, full = _prefill_alone_s(inp, chunk, budget)
+    elif any_true(separate):
         (alone,) = _prefill_alone_s(inp, chunk)
+    if any_true(separate):
         t_mix = np.where(separate, alone + t_dec, t_mix)
         own = np.where(separate, alone, own)
     steps = np.maximum(np.ceil(prompt / budget - 1e-9), 1.0)
-    return np.asarray(
-        steps * own + decode_step_count(inp) * (share * t_mix + (1.0 - share) * t_dec),
-        dtype=float,
-    )
+    cycle = share * t_mix + (1.0 - share) * t_dec
+    if full is not None:
+        per_token, extra = prefill_step_costs(chunk, budget, t_dec, t_mix, full, zero, t_dec)
+        chain, _ = chained_decode_cycle_s(
+            chain_rate, t_dec, extra, per_token * prompt, _frontend_s(inp)
+        )
+        cycle = np.where(chained, np.maximum(chain, cycle), cycle)
+    return np.asarray(steps * own + decode_step_count(inp) * cycle, dtype=float)
 
 
 #: Batches priced at once (one vectorised call) on which the open-loop operating batch is
@@ -781,6 +903,13 @@ SUSTAINED_LOAD_SHARE = 0.97
 def solve_open_loop_batch(
     inp: FluidInputs, rate: np.ndarray, b_max: np.ndarray, view: RequestView | None = None
 ) -> np.ndarray:
+    """The batch of :func:`solve_open_loop` (its docstring)."""
+    return solve_open_loop(inp, rate, b_max, view)[0]
+
+
+def solve_open_loop(
+    inp: FluidInputs, rate: np.ndarray, b_max: np.ndarray, view: RequestView | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Batch ``B`` with ``B = λ·slot_time(B)`` on [0, B_max]: for a run of ``N`` stated
     prompts ``B = finite_run_batch(λ·slot_time(B), N)`` (B_max when the load exceeds
     capacity; below it however high the rate when ``N`` is small), for an open-ended run at
@@ -789,24 +918,47 @@ def solve_open_loop_batch(
     :data:`OPEN_LOOP_GRID_POINTS` batches priced in one call.
 
     Each grid point's residual grows with ``λ`` (and falls with faster hardware), so the root
-    of the interpolant moves monotonically with the load, exactly like the true root."""
+    of the interpolant moves monotonically with the load, exactly like the true root. An
+    engine with separate prefill batches chains them at ``λ`` (:func:`chained_decode_cycle_s`).
+
+    Returns the batch, the batch without chains (where the engine chains none, the batch)
+    and the rate they are priced at (``λ``, or the edge of capacity)."""
     open_rows = np.flatnonzero(rate > 0)
     if open_rows.size < rate.size:
         # Only the open loops are solved (batches mix load kinds).
         out = np.asarray(np.maximum(b_max, 1e-3), dtype=float)
+        unchained, priced = out.copy(), np.zeros(rate.shape)
         if open_rows.size:
-            out[open_rows] = solve_open_loop_batch(
+            out[open_rows], unchained[open_rows], priced[open_rows] = solve_open_loop(
                 take_rows(inp, open_rows), rate[open_rows], b_max[open_rows]
             )
-        return out
+        return out, unchained, priced
     floor = 1e-3
     top = np.maximum(b_max, floor)
     grid = floor + (top - floor) * _OPEN_LOOP_UNIT_GRID
-    slot = _slot_time(inp, grid, view or RequestView.of(inp))
+    view = view or RequestView.of(inp)
+    slot = _slot_time(inp, grid, view)
     # An open-ended run is steady only below capacity: offered more, it runs at the edge.
     capacity = top / slot[-1]
     sustained = np.minimum(rate, SUSTAINED_LOAD_SHARE * capacity)
     rate = np.where(np.isfinite(inp.num_prompts), rate, sustained)
+    batch = _open_loop_root(inp, grid, slot, rate, b_max, floor)
+    chains = np.asarray(inp.separate_prefill_batches, dtype=bool) & (inp.load_kind == OPEN_LOOP)
+    if not any_true(chains):
+        return batch, batch, rate
+    chained_slot = _slot_time(inp, grid, view, np.where(chains, rate, 0.0))
+    return _open_loop_root(inp, grid, chained_slot, rate, b_max, floor), batch, rate
+
+
+def _open_loop_root(
+    inp: FluidInputs,
+    grid: np.ndarray,
+    slot: np.ndarray,
+    rate: np.ndarray,
+    b_max: np.ndarray,
+    floor: float,
+) -> np.ndarray:
+    """The smallest root of ``B = λ·slot_time(B)`` (:func:`solve_open_loop`) on the grid."""
     offered = rate * slot
     residual = finite_run_batch(offered, inp.num_prompts) - grid
     saturated = residual[-1] >= 0

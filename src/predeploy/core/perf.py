@@ -430,9 +430,10 @@ def engine_caveats(scenario: ServingScenario) -> tuple[str, ...]:
 #: Prompts arriving during one prefill batch from which an open loop on an engine that runs
 #: its prefill batches first (SGLang) is said to chain them (:func:`prefill_chain_caveats`).
 #: ``bench/sim_census.py --points 400 --loads poisson --by chain`` (seed 7, 30/60/85 % of
-#: capacity) drew 114 SGLang open loops: from 1 on, the simulated TPOT p50 was 1.3-18× the
-#: analytic one in 24 of 25; below 0.6, within 0.7-1.4× of it in 67 of 75; in between, 5 of
-#: 14 at 1.3× or more (``fluid_decode.prefill_chain_arrivals``).
+#: capacity) drew 114 SGLang open loops, 25 of them from 1 on: priced as one prefill batch per
+#: decode step, their simulated TPOT p50 was 1.3-18× the analytic one in 24 of 25; with the
+#: chains priced (``fluid_steady.chained_decode_cycle_s``), 0.5-2.0× (median error 42 %, the
+#: other SGLang loads' 5.6 %) (``fluid_decode.prefill_chain_arrivals``).
 PREFILL_CHAIN_CAVEAT_FROM = 1.0
 #: How the chained-prefill caveat begins (``bench/sim_census.py --by chain`` finds it by it).
 PREFILL_CHAIN_CAVEAT_PREFIX = "this engine runs every waiting prompt before its next decode step"
@@ -450,9 +451,9 @@ def prefill_chain_caveats(arrivals: float) -> tuple[str, ...]:
     )
     return (
         f"{PREFILL_CHAIN_CAVEAT_PREFIX}, and at this rate {rate}: the prefill batches chain "
-        "and pause decoding for longer than this estimate prices (one prefill batch per "
-        "decode step), so TPOT, ITL and E2E may be several times higher; the simulation "
-        "prices the chains",
+        "and pause decoding; this estimate prices the mean chain, and TPOT, ITL and E2E are "
+        "less certain here (half to twice the simulated in a census of such loads); the "
+        "simulation runs the chains themselves",
     )
 
 

@@ -12,9 +12,11 @@ from tests.perf_fixtures import h100, llama_8b
 from predeploy.core.efficiency import EfficiencyParams
 from predeploy.core.fluid_steady import (
     KV_BOUND_RECOMPUTE_PER_OUTPUT_TOKEN,
+    MAX_CHAIN_BATCHES,
     FluidInputs,
     RequestView,
     apart_chunk,
+    chained_decode_cycle_s,
     closed_loop_batch,
     decode_eager_share,
     finite_run_batch,
@@ -22,6 +24,7 @@ from predeploy.core.fluid_steady import (
     kv_batch_limit,
     kv_growth_deficit,
     max_batch,
+    no_arrival_chance,
     prefill_context_tokens,
     running_context_variance,
     running_output,
@@ -348,3 +351,57 @@ def test_clients_at_the_kv_limit_run_the_mean_of_what_fits() -> None:
         assert float(closed_loop_batch(alike, b_max)[0]) == pytest.approx(
             min(clients, np.floor(float(b_max[0]))), rel=1e-9
         )
+
+
+def _absorbed_chain(rate: float, extra_s: float, prompt_s: float, prompts: int = 1) -> float:
+    """Mean prefill batches of a chain started by ``prompts``, solved exactly: each batch of
+    ``n`` prompts lasts ``E + n·s``, the next holds Poisson(``λ(E + n·s)``), none ends it."""
+    sizes = np.arange(1, 129)
+    means = rate * (extra_s + prompt_s * sizes)
+    log_p = (
+        -means[:, None]
+        + sizes[None, :] * np.log(means[:, None])
+        - np.cumsum(np.log(sizes))[None, :]
+    )
+    batches = np.linalg.solve(np.eye(sizes.size) - np.exp(log_p), np.ones(sizes.size))
+    return float(batches[prompts - 1])
+
+
+def test_a_chain_of_prefill_batches_lasts_about_e_to_the_prompts_per_batch() -> None:
+    """Phi-4 on 8x MI355X at 117 requests/s (``E_p`` 10.5 ms, 2.25 ms a prompt, decode step
+    5.36 ms): the simulation without an API server ran 2.3 prefill batches per decode step
+    and a decode step every 40 ms."""
+    rate, extra, prompt, step = 117.0, 0.0105, 0.00225, 0.00536
+    exact = _absorbed_chain(rate, extra, prompt)
+
+    def cycle_at(rate: float, extra: float = extra) -> tuple[float, float]:
+        cycle, start = chained_decode_cycle_s(
+            rate, np.array([step]), np.array([extra]), np.array([prompt]), np.zeros(1)
+        )
+        return float(cycle[0]), float(start[0])
+
+    cycle, start = cycle_at(rate)
+    arrivals = rate * extra / (1.0 - rate * prompt)
+    assert exact == pytest.approx(np.exp(arrivals), rel=0.05)
+    assert start == pytest.approx(1.0 - np.exp(-rate * step))
+    assert start * np.exp(arrivals) == pytest.approx(2.3, rel=0.1)
+    assert cycle == pytest.approx(0.040, rel=0.1)
+    # A slow rate: hardly any chain. A steep one: no longer than MAX_CHAIN_BATCHES batches.
+    assert cycle_at(1.0)[0] == pytest.approx(step, rel=0.05)
+    steep, start = cycle_at(rate, extra=0.05)
+    free = 1.0 - rate * prompt
+    assert steep == pytest.approx((step + 0.05 * start * MAX_CHAIN_BATCHES) / free)
+
+
+def test_an_api_server_spaces_the_arrivals_and_lengthens_the_chains() -> None:
+    """Behind a server that takes 7.3 ms a request (85 % busy at 117 requests/s) fewer windows
+    see no arrival: the simulation's chains ran 14.5 batches, against 5 without it."""
+    rate, window = 117.0, np.array([0.0135])
+    poisson = no_arrival_chance(rate, window, np.zeros(1))
+    spaced = no_arrival_chance(rate, window, np.array([0.0073]))
+    assert poisson[0] == pytest.approx(np.exp(-rate * 0.0135))
+    assert 1.0 / spaced[0] == pytest.approx(14.5, rel=0.1)
+    # Shorter than the server's time a request: at most one arrives, with chance λ·w.
+    assert no_arrival_chance(rate, np.array([0.005]), np.array([0.0073]))[0] == pytest.approx(
+        1.0 - rate * 0.005
+    )

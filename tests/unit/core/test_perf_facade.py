@@ -706,15 +706,17 @@ def _chains(prediction: PerfPrediction) -> bool:
     )
 
 
-def test_an_open_loop_whose_prefill_batches_chain_says_so() -> None:
+def test_an_open_loop_whose_prefill_batches_chain_prices_the_chains_and_says_so() -> None:
     """SGLang runs every waiting prompt before its next decode step: from about one prompt
-    arriving per prefill batch the batches chain, and the simulated TPOT is several times the
-    analytic one, which prices one prefill batch per decode step; the prediction says so."""
+    arriving per prefill batch the batches chain and pause decoding. Priced as one prefill
+    batch per decode step, this load's TPOT p50 was 25.6 ms against 77 ms simulated; with the
+    chains 52 against 75. The prediction says its TPOT is less certain there."""
     busy = _short_sglang_requests(LoadSpec(kind="poisson", rate_rps=100.0))
     analytic = predict(busy, PARAMS)
     assert _chains(analytic)
     simulated = predict(busy, PARAMS, mode="simulate", num_requests=2000, seed=1)
-    assert (simulated.metrics.tpot_ms.p50 or 0.0) > 2.0 * (analytic.metrics.tpot_ms.p50 or 0.0)
+    ratio = (simulated.metrics.tpot_ms.p50 or 0.0) / (analytic.metrics.tpot_ms.p50 or 1.0)
+    assert 0.8 < ratio < 1.7
     # Fewer arrivals, prefill on the decoders' steps, or a closed loop: no such caveat.
     quiet = [
         _short_sglang_requests(LoadSpec(kind="poisson", rate_rps=60.0)),

@@ -152,17 +152,17 @@ def operating_point(inp: FluidInputs) -> OperatingPoint:
     frontend = np.where(inp.served, inp.eff.frontend_s_per_request, 0.0)
     front_cap = 1.0 / np.maximum(frontend, 1e-12)
     open_rate = np.where(kind == OPEN_LOOP, np.minimum(inp.rate_rps, front_cap), 0.0)
-    # The rate an open loop's batch is priced at: the rate at which an engine with separate
-    # prefill batches chains them (fluid_steady.chained_decode_cycle_s).
+    # The rate at which an engine with separate prefill batches chains them
+    # (fluid_steady.chained_decode_cycle_s; 0 where none chain).
     chain_rate = np.zeros(kind.shape)
     chained_batch = batch
     if any_true(kind == OPEN_LOOP):
-        open_batch, unchained, priced_rate = solve_open_loop(inp, open_rate, b_max, view)
+        open_batch, unchained, chained_rate = solve_open_loop(inp, open_rate, b_max, view)
         # The prefill side (TTFT) at the batch without chains, the decode side at the one
         # they leave (fluid_steady.chained_decode_cycle_s).
         batch = np.where(kind == OPEN_LOOP, unchained, batch)
         chained_batch = np.where(kind == OPEN_LOOP, open_batch, batch)
-        chain_rate = np.where(kind == OPEN_LOOP, priced_rate, 0.0)
+        chain_rate = np.where(kind == OPEN_LOOP, chained_rate, 0.0)
     # A closed loop the API server paces holds fewer than its clients in the engine.
     paced = (kind == CLOSED_LOOP) & (frontend > 0.0)
     if any_true(paced):

@@ -922,7 +922,8 @@ def solve_open_loop(
     engine with separate prefill batches chains them at ``λ`` (:func:`chained_decode_cycle_s`).
 
     Returns the batch, the batch without chains (where the engine chains none, the batch)
-    and the rate they are priced at (``λ``, or the edge of capacity)."""
+    and the rate its prefill batches chain at (``λ``, or the edge of capacity; 0 where none
+    chain: other engines, and runs the engine cannot keep up with, whose prompts wait)."""
     open_rows = np.flatnonzero(rate > 0)
     if open_rows.size < rate.size:
         # Only the open loops are solved (batches mix load kinds).
@@ -943,11 +944,20 @@ def solve_open_loop(
     sustained = np.minimum(rate, SUSTAINED_LOAD_SHARE * capacity)
     rate = np.where(np.isfinite(inp.num_prompts), rate, sustained)
     batch = _open_loop_root(inp, grid, slot, rate, b_max, floor)
-    chains = np.asarray(inp.separate_prefill_batches, dtype=bool) & (inp.load_kind == OPEN_LOOP)
+    # A run the engine cannot keep up with (offered more than its capacity, or a short one
+    # that its largest batch does not reach) has prompts waiting: each prefill batch takes
+    # what the decode step before it freed, and nothing chains.
+    chains = (
+        np.asarray(inp.separate_prefill_batches, dtype=bool)
+        & (inp.load_kind == OPEN_LOOP)
+        & (batch < b_max * (1.0 - 1e-9))
+        & (rate < capacity)
+    )
     if not any_true(chains):
         return batch, batch, rate
     chained_slot = _slot_time(inp, grid, view, np.where(chains, rate, 0.0))
-    return _open_loop_root(inp, grid, chained_slot, rate, b_max, floor), batch, rate
+    chained = _open_loop_root(inp, grid, chained_slot, rate, b_max, floor)
+    return np.where(chains, chained, batch), batch, np.where(chains, rate, 0.0)
 
 
 def _open_loop_root(

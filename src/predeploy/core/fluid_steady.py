@@ -541,9 +541,10 @@ MIN_CHAIN_END_CHANCE = 1e-13
 #: batch, which nothing leaves while the decoders wait, so the largest batch ends the longest
 #: chains; priced by the slots left free, the cycle fell as the load rose toward the largest
 #: batch (826 falls of TPOT or E2E in `bench/perf_monotonicity.py --engine sglang`), so a
-#: chain is cut at a length instead. The simulated chains of `bench/sim_census.py`'s loads ran
-#: up to 14.5 batches where the unbounded ones priced 5-14; at 20, the census's SGLang loads
-#: whose batches chain came within 0.5-2.0× of the simulated TPOT p50.
+#: chain is cut at a length instead (the simulated chains of phi-4 on 8× MI355X at 117
+#: requests/s ran 14.5 batches, priced 14). At 20, the 25 SGLang loads of `bench/sim_census.py
+#: --points 400 --loads poisson --by chain` whose batches chain came within 0.49-2.0× of the
+#: simulated TPOT p50 (1.3-18× priced as one prefill batch per decode step).
 MAX_CHAIN_BATCHES = 20.0
 #: Least share of the engine's time the prompts' own prefill leaves to the rest (a rate whose
 #: prompts take all of it is priced at this share, a cycle long but finite).

@@ -204,9 +204,9 @@ class SteadyState:
     #: on it; a prompt's own prefill and the steps an arrival waits for on ``t_mean``.
     decode_cycle_s: np.ndarray
     #: Share of decode steps that follow prefill (``prefill_share``; where the batches chain,
-    #: the chance a decode step sees a prompt arrive, ``1 − e^(−λ·t_dec)``): a paused
-    #: decoder's gap is ``t_dec`` plus the prefill before it, ``(decode_cycle_s − t_dec)``
-    #: over this share on average.
+    #: the chance a decode step sees a prompt arrive, ``1 − P₀(t_dec)``,
+    #: :func:`no_arrival_chance`): a paused decoder's gap is ``t_dec`` plus the prefill before
+    #: it, ``(decode_cycle_s − t_dec)`` over this share on average.
     decode_stall_share: np.ndarray
     #: The decode step of the batch the decoders run in (``t_dec``; where an open loop's
     #: prefill batches chain, that of the larger batch the chains leave waiting to decode,

@@ -645,10 +645,32 @@ def itl_stats(
     chained = st.chained_share()
     if any_true(chained > 0.0):
         mix = mix + chained * (_chained_gap_quantiles(st, q) - mix)
+    if any_true(st.chain_length > 0.0):
+        tail = q >= CHAIN_TAIL_FROM
+        mix = np.where(tail, np.maximum(mix, _chain_pause_quantiles(st, q)), mix)
     if any_static:
         mix = np.where(kind == STATIC_BATCH, np.asarray(static.decode_quantile_s), mix)
     for i, label in enumerate(PERCENTILES):
         out[f"itl_ms_{label}"] = mix[i] * 1e3
+
+
+#: Quantile from which an ITL is no shorter than a gap paused by a whole chain of prefill
+#: batches (:func:`_chain_pause_quantiles`).
+CHAIN_TAIL_FROM = 0.99
+
+
+def _chain_pause_quantiles(st: SteadyState, q: np.ndarray) -> np.ndarray:
+    """Quantiles ``q`` (rows) of the gaps between tokens of an engine whose prefill batches
+    can chain: a decode step, or, for a share ``p`` (``chain_start``), one after ``K ≥ 1``
+    prefill batches of ``T`` seconds each, ``K`` geometric of mean ``L`` (``chain_length``):
+    ``P(K > k) = (1 − 1/L)^k``, so the level ``q > 1 − p`` is reached at ``K = 1 +
+    ln(p/(1 − q))/(−ln(1 − 1/L))`` batches (continuous; one where ``L`` is 1)."""
+    share = np.maximum(st.chain_start, 1e-12)
+    length = np.maximum(st.chain_length, 1.0)
+    per_batch = -np.log(np.maximum(1.0 - 1.0 / length, 1e-12))
+    tail = np.log(share / np.maximum(1.0 - q, 1e-12))
+    batches = np.where(tail > 0.0, 1.0 + tail / per_batch, 0.0)
+    return np.asarray(st.decode_step_s + batches * st.chain_batch_s, dtype=float)
 
 
 def _chained_gap_quantiles(st: SteadyState, q: np.ndarray) -> np.ndarray:

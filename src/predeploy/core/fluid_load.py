@@ -194,6 +194,9 @@ def operating_point(inp: FluidInputs) -> OperatingPoint:
             decode_cycle_s=chained.decode_cycle_s,
             decode_stall_share=chained.decode_stall_share,
             decode_step_s=chained.t_dec,
+            chain_start=chained.chain_start,
+            chain_batch_s=chained.chain_batch_s,
+            chain_length=chained.chain_length,
         )
     else:
         chained_batch = batch

@@ -375,10 +375,10 @@ def test_a_chain_of_prefill_batches_lasts_about_e_to_the_prompts_per_batch() -> 
     exact = _absorbed_chain(rate, extra, prompt)
 
     def cycle_at(rate: float, extra: float = extra) -> tuple[float, float]:
-        cycle, start = chained_decode_cycle_s(
+        chain = chained_decode_cycle_s(
             rate, np.array([step]), np.array([extra]), np.array([prompt]), np.zeros(1)
         )
-        return float(cycle[0]), float(start[0])
+        return float(chain.cycle_s[0]), float(chain.start[0])
 
     cycle, start = cycle_at(rate)
     arrivals = rate * extra / (1.0 - rate * prompt)

@@ -433,7 +433,7 @@ def engine_caveats(scenario: ServingScenario) -> tuple[str, ...]:
 #: capacity) drew 114 SGLang open loops, 25 of them from 1 on: priced as one prefill batch per
 #: decode step, their simulated TPOT p50 was 1.3-18× the analytic one in 24 of 25; with the
 #: chains priced (``fluid_steady.chained_decode_cycle_s``), 0.5-2.0× (median error 42 %, the
-#: other SGLang loads' 5.6 %) (``fluid_decode.prefill_chain_arrivals``).
+#: other SGLang loads' 5.2 %) (``fluid_decode.prefill_chain_arrivals``).
 PREFILL_CHAIN_CAVEAT_FROM = 1.0
 #: How the chained-prefill caveat begins (``bench/sim_census.py --by chain`` finds it by it).
 PREFILL_CHAIN_CAVEAT_PREFIX = "this engine runs every waiting prompt before its next decode step"

@@ -858,14 +858,29 @@ def token_batch_limit(inp: FluidInputs) -> np.ndarray:
     return np.asarray(inp.max_num_batched_tokens * out / (prompt + out), dtype=float)
 
 
-def _slot_time(
-    inp: FluidInputs,
-    batch: np.ndarray,
-    view: RequestView,
-    chain_rate: np.ndarray | float = 0.0,
-) -> np.ndarray:
-    """``steady_state(inp, batch, chain_rate=chain_rate).slot_time`` with only the step times
-    it needs."""
+class _SlotParts(NamedTuple):
+    """What :func:`_slot_time` prices a batch's slot from (per batch and scenario)."""
+
+    prompt: np.ndarray
+    budget: np.ndarray
+    chunk: np.ndarray
+    share: np.ndarray
+    t_dec: np.ndarray
+    t_mix: np.ndarray
+    own: np.ndarray
+
+    def slot_s(self, inp: FluidInputs, cycle: np.ndarray) -> np.ndarray:
+        """The slot time at a decode cycle of ``cycle`` seconds."""
+        steps = np.maximum(np.ceil(self.prompt / self.budget - 1e-9), 1.0)
+        return np.asarray(steps * self.own + decode_step_count(inp) * cycle, dtype=float)
+
+    def cycle_s(self) -> np.ndarray:
+        """The decode cycle with one prefill batch per decode step."""
+        return np.asarray(self.share * self.t_mix + (1.0 - self.share) * self.t_dec)
+
+
+def _slot_parts(inp: FluidInputs, batch: np.ndarray, view: RequestView) -> _SlotParts:
+    """``steady_state(inp, batch)``'s step times and shares that its slot time needs."""
     prompt = prompt_tokens(inp)
     out = np.maximum(inp.output_tokens, 1.0)
     budget = prefill_budget(inp, batch, prompt)
@@ -879,26 +894,35 @@ def _slot_time(
     t_dec, t_mix = steps_s(inp, (zero, zero, seen, kv), (chunk, pairs, seen, kv))
     own = t_mix
     separate = np.asarray(inp.separate_prefill_batches, dtype=bool)
-    chained = separate & (np.asarray(chain_rate) > 0.0)
-    full = None
-    if any_true(chained):
-        alone, full = _prefill_alone_s(inp, chunk, budget)
-    elif any_true(separate):
-        (alone,) = _prefill_alone_s(inp, chunk)
     if any_true(separate):
+        (alone,) = _prefill_alone_s(inp, chunk)
         t_mix = np.where(separate, alone + t_dec, t_mix)
         own = np.where(separate, alone, own)
-    steps = np.maximum(np.ceil(prompt / budget - 1e-9), 1.0)
-    cycle = share * t_mix + (1.0 - share) * t_dec
-    if full is not None:
-        per_token, extra = prefill_step_costs(chunk, budget, t_dec, t_mix, full, zero, t_dec)
-        chain = chained_decode_cycle_s(
-            chain_rate, t_dec, extra, per_token * prompt, _frontend_s(inp)
-        )
-        cycle = np.where(
-            chained, cycle + chain.weight * np.maximum(chain.cycle_s - cycle, 0.0), cycle
-        )
-    return np.asarray(steps * own + decode_step_count(inp) * cycle, dtype=float)
+    return _SlotParts(prompt, budget, chunk, share, t_dec, t_mix, own)
+
+
+def _slot_time(inp: FluidInputs, batch: np.ndarray, view: RequestView) -> np.ndarray:
+    """``steady_state(inp, batch).slot_time`` with only the step times it needs."""
+    parts = _slot_parts(inp, batch, view)
+    return parts.slot_s(inp, parts.cycle_s())
+
+
+def _chained_slot_time(inp: FluidInputs, parts: _SlotParts, chain_rate: np.ndarray) -> np.ndarray:
+    """``steady_state(inp, batch, chain_rate=chain_rate).slot_time`` from the batch's
+    :func:`_slot_parts`: an engine with separate prefill batches chains them at
+    ``chain_rate`` (:func:`chained_decode_cycle_s`)."""
+    cycle = parts.cycle_s()
+    chained = np.asarray(inp.separate_prefill_batches, dtype=bool) & (chain_rate > 0.0)
+    (full,) = _prefill_alone_s(inp, parts.budget)
+    zero = np.zeros(np.shape(parts.t_dec))
+    per_token, extra = prefill_step_costs(
+        parts.chunk, parts.budget, parts.t_dec, parts.t_mix, full, zero, parts.t_dec
+    )
+    chain = chained_decode_cycle_s(
+        chain_rate, parts.t_dec, extra, per_token * parts.prompt, _frontend_s(inp)
+    )
+    extra_s = chain.weight * np.maximum(chain.cycle_s - cycle, 0.0)
+    return parts.slot_s(inp, np.where(chained, cycle + extra_s, cycle))
 
 
 #: Batches priced at once (one vectorised call) on which the open-loop operating batch is
@@ -978,7 +1002,8 @@ def solve_open_loop(
     top = np.maximum(b_max, floor)
     grid = floor + (top - floor) * _OPEN_LOOP_UNIT_GRID
     view = view or RequestView.of(inp)
-    slot = _slot_time(inp, grid, view)
+    parts = _slot_parts(inp, grid, view)
+    slot = parts.slot_s(inp, parts.cycle_s())
     # An open-ended run is steady only below capacity: offered more, it runs at the edge.
     capacity = top / slot[-1]
     sustained = np.minimum(rate, SUSTAINED_LOAD_SHARE * capacity)
@@ -995,7 +1020,7 @@ def solve_open_loop(
     )
     if not any_true(chains):
         return batch, batch, rate
-    chained_slot = _slot_time(inp, grid, view, np.where(chains, rate, 0.0))
+    chained_slot = _chained_slot_time(inp, parts, np.where(chains, rate, 0.0))
     chained = _open_loop_root(inp, grid, chained_slot, rate, b_max, floor)
     return np.where(chains, chained, batch), batch, np.where(chains, rate, 0.0)
 

@@ -291,7 +291,8 @@ def tpot_samples(
     # Chained prefill batches pause the decoders for as much as they add (``chained_share``).
     chained = st.chained_share()
     if any_true(chained > 0.0):
-        tpot_k = tpot_k + col(chained) * (_chained_tpot(st, gaps, z) - tpot_k)
+        blended = tpot_k + col(chained) * (_chained_tpot(st, gaps, z) - tpot_k)
+        tpot_k = np.where(col(chained > 0.0), blended, tpot_k)
     if any_true(wave.weight > 0.0):
         stall_steps = col(wave.steps) * wave.stall_share
         # Piggy-backed prefill: each stalled step still yields a token, so a request is
@@ -644,9 +645,10 @@ def itl_stats(
     mix = three_point_quantile(q, low, (mid, mix_share), (stall_gap, wave_share))
     chained = st.chained_share()
     if any_true(chained > 0.0):
-        mix = mix + chained * (_chained_gap_quantiles(st, q) - mix)
+        blended = mix + chained * (_chained_gap_quantiles(st, q) - mix)
+        mix = np.where(chained > 0.0, blended, mix)
     if any_true(st.chain_length > 0.0):
-        tail = q >= CHAIN_TAIL_FROM
+        tail = (q >= CHAIN_TAIL_FROM) & (st.chain_length > 0.0)
         mix = np.where(tail, np.maximum(mix, _chain_pause_quantiles(st, q)), mix)
     if any_static:
         mix = np.where(kind == STATIC_BATCH, np.asarray(static.decode_quantile_s), mix)

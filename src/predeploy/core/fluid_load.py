@@ -155,13 +155,12 @@ def operating_point(inp: FluidInputs) -> OperatingPoint:
     # The rate at which an engine with separate prefill batches chains them
     # (fluid_steady.chained_decode_cycle_s; 0 where none chain).
     chain_rate = np.zeros(kind.shape)
-    chained_batch = batch
+    open_batch = batch
     if any_true(kind == OPEN_LOOP):
         open_batch, unchained, chained_rate = solve_open_loop(inp, open_rate, b_max, view)
         # The prefill side (TTFT) at the batch without chains, the decode side at the one
         # they leave (fluid_steady.chained_decode_cycle_s).
         batch = np.where(kind == OPEN_LOOP, unchained, batch)
-        chained_batch = np.where(kind == OPEN_LOOP, open_batch, batch)
         chain_rate = np.where(kind == OPEN_LOOP, chained_rate, 0.0)
     # A closed loop the API server paces holds fewer than its clients in the engine.
     paced = (kind == CLOSED_LOOP) & (frontend > 0.0)
@@ -179,6 +178,7 @@ def operating_point(inp: FluidInputs) -> OperatingPoint:
     sat_sync = np.where(kind == OPEN_LOOP, 0.0, 1.0)
     always = np.ones(b_max.shape)
     chains = np.asarray(inp.separate_prefill_batches, dtype=bool) & (chain_rate > 0.0)
+    chained_batch = np.where(chains, open_batch, batch)
     if any_true(chains):
         # The chained batch's steady state lends the decode side its cycle.
         sat, steady, chained = steady_state(
@@ -199,7 +199,6 @@ def operating_point(inp: FluidInputs) -> OperatingPoint:
             chain_length=chained.chain_length,
         )
     else:
-        chained_batch = batch
         sat, steady = steady_state(
             inp,
             np.array([b_max, batch]),

@@ -30,7 +30,11 @@ each prompt chunk on its own with the whole budget, its decoders paused, then a 
 A prompt's own prefill steps and a budget-full one run alone (``prefill_ride_s = 0``); its
 first token comes with its last chunk. Priced as riding on the decode step, the
 simulation's open loop of 256/16-token requests (Llama 3.1 8B, H100) ran 29 % slower (E2E
-p50) than the analytic mode at half of capacity, 48 % at 70 %; now within 7 %.
+p50) than the analytic mode at half of capacity, 48 % at 70 %; now within 7 %. Such an
+engine runs every waiting prompt before its next decode step, so under an open loop it keeps
+up with, a prompt that arrives during a prefill batch starts the next: the batches chain, and
+the decode side runs on the decode cycle with the chains (:func:`chained_decode_cycle_s`,
+``SteadyState.decode_cycle_s``, taken on from 0.5 to 1 prompt arriving per batch).
 
 **Capacity.** ``B_max = min(S, C / (I + O/2), M·O/(I + O))`` (slots, KV cache — the whole
 ``I + O`` for engines that reserve it — and the token budget).

@@ -157,11 +157,12 @@ def operating_point(inp: FluidInputs) -> OperatingPoint:
     chain_rate = np.zeros(kind.shape)
     open_batch = batch
     if any_true(kind == OPEN_LOOP):
-        open_batch, unchained, chained_rate = solve_open_loop(inp, open_rate, b_max, view)
+        solved = solve_open_loop(inp, open_rate, b_max, view)
         # The prefill side (TTFT) at the batch without chains, the decode side at the one
         # they leave (fluid_steady.chained_decode_cycle_s).
-        batch = np.where(kind == OPEN_LOOP, unchained, batch)
-        chain_rate = np.where(kind == OPEN_LOOP, chained_rate, 0.0)
+        open_batch = solved.batch
+        batch = np.where(kind == OPEN_LOOP, solved.unchained_batch, batch)
+        chain_rate = np.where(kind == OPEN_LOOP, solved.chain_rate_rps, 0.0)
     # A closed loop the API server paces holds fewer than its clients in the engine.
     paced = (kind == CLOSED_LOOP) & (frontend > 0.0)
     if any_true(paced):

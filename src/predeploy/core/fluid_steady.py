@@ -968,16 +968,28 @@ def finite_run_batch(steady_batch: np.ndarray, num_prompts: np.ndarray) -> np.nd
 SUSTAINED_LOAD_SHARE = 0.97
 
 
+class OpenLoopSolution(NamedTuple):
+    """An open loop's operating batch (:func:`solve_open_loop`), per scenario."""
+
+    #: The running batch, the chains of prefill batches included.
+    batch: np.ndarray
+    #: The running batch one prefill batch per decode step gives (``batch`` where nothing
+    #: chains).
+    unchained_batch: np.ndarray
+    #: Requests per second at which the prefill batches chain (0 where none chain).
+    chain_rate_rps: np.ndarray
+
+
 def solve_open_loop_batch(
     inp: FluidInputs, rate: np.ndarray, b_max: np.ndarray, view: RequestView | None = None
 ) -> np.ndarray:
     """The batch of :func:`solve_open_loop` (its docstring)."""
-    return solve_open_loop(inp, rate, b_max, view)[0]
+    return solve_open_loop(inp, rate, b_max, view).batch
 
 
 def solve_open_loop(
     inp: FluidInputs, rate: np.ndarray, b_max: np.ndarray, view: RequestView | None = None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> OpenLoopSolution:
     """Batch ``B`` with ``B = λ·slot_time(B)`` on [0, B_max]: for a run of ``N`` stated
     prompts ``B = finite_run_batch(λ·slot_time(B), N)`` (B_max when the load exceeds
     capacity; below it however high the rate when ``N`` is small), for an open-ended run at
@@ -989,19 +1001,19 @@ def solve_open_loop(
     of the interpolant moves monotonically with the load, exactly like the true root. An
     engine with separate prefill batches chains them at ``λ`` (:func:`chained_decode_cycle_s`).
 
-    Returns the batch, the batch without chains (where the engine chains none, the batch)
-    and the rate its prefill batches chain at (``λ``, or the edge of capacity; 0 where none
-    chain: other engines, and runs the engine cannot keep up with, whose prompts wait)."""
+    The rate the prefill batches chain at is ``λ`` or the edge of capacity, 0 where none
+    chain: other engines, and runs the engine cannot keep up with, whose prompts wait."""
     open_rows = np.flatnonzero(rate > 0)
     if open_rows.size < rate.size:
         # Only the open loops are solved (batches mix load kinds).
         out = np.asarray(np.maximum(b_max, 1e-3), dtype=float)
-        unchained, priced = out.copy(), np.zeros(rate.shape)
+        unchained, chain_rate = out.copy(), np.zeros(rate.shape)
         if open_rows.size:
-            out[open_rows], unchained[open_rows], priced[open_rows] = solve_open_loop(
-                take_rows(inp, open_rows), rate[open_rows], b_max[open_rows]
-            )
-        return out, unchained, priced
+            solved = solve_open_loop(take_rows(inp, open_rows), rate[open_rows], b_max[open_rows])
+            out[open_rows] = solved.batch
+            unchained[open_rows] = solved.unchained_batch
+            chain_rate[open_rows] = solved.chain_rate_rps
+        return OpenLoopSolution(out, unchained, chain_rate)
     floor = 1e-3
     top = np.maximum(b_max, floor)
     grid = floor + (top - floor) * _OPEN_LOOP_UNIT_GRID
@@ -1022,11 +1034,12 @@ def solve_open_loop(
         & (batch < b_max * (1.0 - 1e-9))
         & (rate < capacity)
     )
+    chain_rate = np.where(chains, rate, 0.0)
     if not any_true(chains):
-        return batch, batch, rate
-    chained_slot = _chained_slot_time(inp, parts, np.where(chains, rate, 0.0))
+        return OpenLoopSolution(batch, batch, chain_rate)
+    chained_slot = _chained_slot_time(inp, parts, chain_rate)
     chained = _open_loop_root(inp, grid, chained_slot, rate, b_max, floor)
-    return np.where(chains, chained, batch), batch, np.where(chains, rate, 0.0)
+    return OpenLoopSolution(np.where(chains, chained, batch), batch, chain_rate)
 
 
 def _open_loop_root(

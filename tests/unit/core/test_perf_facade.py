@@ -748,10 +748,21 @@ def test_the_chained_prefill_caveat_names_the_arrivals_per_batch() -> None:
 def test_a_batch_with_chained_prefill_predicts_every_scenario_as_alone() -> None:
     """A chained SGLang open loop in a batch leaves the others as they are alone: a closed
     loop the API server paces had taken the chained batch's decode cycle from before its
-    pacing (TPOT p50 6.4 → 74 ms in a census batch)."""
+    pacing (TPOT p50 6.4 → 74 ms in a census batch), and a run the engine cannot keep up
+    with, priced alone, had chained at its offered rate."""
     chained = _short_sglang_requests(LoadSpec(kind="poisson", rate_rps=100.0))
     others = [
         _short_sglang_requests(LoadSpec(kind="concurrency", concurrency=256)),
+        # A short run offered more than the engine takes in: prompts wait, nothing chains
+        # (alone, it had been priced with chains at a TPOT p50 of 1.8e8 ms).
+        _short_sglang_requests(
+            LoadSpec(kind="poisson", rate_rps=100.0, num_prompts=100)
+        ).model_copy(
+            update={
+                "prompt_tokens": TokenDistribution(kind="lognormal", mean=1000, stdev=500),
+                "output_tokens": TokenDistribution(kind="lognormal", mean=128, stdev=64),
+            }
+        ),
         _short_sglang_requests(LoadSpec(kind="poisson", rate_rps=30.0), Engine.VLLM),
         _short_sglang_requests(LoadSpec(kind="concurrency", concurrency=16), Engine.TRTLLM),
     ]

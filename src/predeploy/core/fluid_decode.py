@@ -141,6 +141,7 @@ from predeploy.core.fluid_steady import (
     STATIC_BATCH,
     FluidInputs,
     SteadyState,
+    chain_arrivals,
     completion_sync,
     decode_context,
     prompt_tokens,
@@ -325,8 +326,7 @@ def _chained_tpot(st: SteadyState, gaps: np.ndarray, z: np.ndarray) -> np.ndarra
     right: their mean over its gaps is priced lognormal, of the mean and variance these give
     (``z``: the samples' standard normal quantiles), on top of the decode step."""
     col = columns
-    share = np.maximum(st.decode_stall_share, 1e-12)
-    pause = (st.decode_cycle_s - st.decode_step_s) / share
+    share, pause = st.stall_pause()
     variance = np.maximum(share * pause**2 * (1.0 + st.chained_share() - share), 0.0)
     mean = col(np.maximum(st.decode_cycle_s - st.decode_step_s, 1e-12))
     sigma2 = np.log1p(col(variance) / gaps / mean**2)
@@ -399,10 +399,9 @@ def prefill_chain_arrivals(inp: FluidInputs, op: OperatingPoint) -> np.ndarray:
     chain), and its decoders' pauses vary the most: the caveat of
     ``perf.prefill_chain_caveats``."""
     st = op.steady
-    rate = op.admitted_rps
-    own = rate * st.prefill_token_s * op.prompt
-    extra = rate * np.maximum(st.prefill_step_extra_s, 0.0)
-    chained = np.where(own < 1.0, extra / np.maximum(1.0 - own, 1e-12), np.inf)
+    chained = chain_arrivals(
+        op.admitted_rps, st.prefill_step_extra_s, st.prefill_token_s * op.prompt
+    )
     applies = np.asarray(inp.separate_prefill_batches, dtype=bool) & (op.kind == OPEN_LOOP)
     return np.asarray(np.where(applies, chained, 0.0), dtype=float)
 
@@ -681,8 +680,7 @@ def _chained_gap_quantiles(st: SteadyState, q: np.ndarray) -> np.ndarray:
     of prefill batches, a geometric number of them, priced as an exponential pause of mean
     ``m`` (``P(pause > x) = p·e^(−x/m)``). The ITL mixture blends into these as far as the
     chains make the pauses (``chained_share``)."""
-    share = np.maximum(st.decode_stall_share, 1e-12)
-    pause = (st.decode_cycle_s - st.decode_step_s) / share
+    share, pause = st.stall_pause()
     tail = np.log(share / np.maximum(1.0 - q, 1e-12))
     return np.asarray(st.decode_step_s + pause * np.maximum(tail, 0.0), dtype=float)
 

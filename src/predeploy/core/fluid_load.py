@@ -176,37 +176,32 @@ def operating_point(inp: FluidInputs) -> OperatingPoint:
     )
     # Capacity (the steady state at B_max, prompts always waiting) and the running batch's
     # steady state, priced in one call.
-    sat_sync = np.where(kind == OPEN_LOOP, 0.0, 1.0)
-    always = np.ones(b_max.shape)
     chains = np.asarray(inp.separate_prefill_batches, dtype=bool) & (chain_rate > 0.0)
     chained_batch = np.where(chains, open_batch, batch)
+    zero = np.zeros(b_max.shape)
+    batches = [b_max, batch]
+    syncs = [np.where(kind == OPEN_LOOP, 0.0, 1.0), sync]
+    backlogs = [np.ones(b_max.shape), waiting.astype(float)]
+    chain_rates = [zero, zero]
     if any_true(chains):
         # The chained batch's steady state lends the decode side its cycle.
-        sat, steady, chained = steady_state(
-            inp,
-            np.array([b_max, batch, chained_batch]),
-            np.array([sat_sync, sync, sync]),
-            np.array([always, waiting.astype(float), waiting.astype(float)]),
-            view,
-            np.array([np.zeros(b_max.shape), np.zeros(b_max.shape), chain_rate]),
-        ).rows()
+        batches.append(chained_batch)
+        syncs.append(sync)
+        backlogs.append(backlogs[1])
+        chain_rates.append(chain_rate)
+    sat, steady, *chained = steady_state(
+        inp, np.array(batches), np.array(syncs), np.array(backlogs), view, np.array(chain_rates)
+    ).rows()
+    if chained:
         steady = replace(
             steady,
-            decode_cycle_s=chained.decode_cycle_s,
-            decode_stall_share=chained.decode_stall_share,
-            decode_step_s=chained.t_dec,
-            chain_start=chained.chain_start,
-            chain_batch_s=chained.chain_batch_s,
-            chain_length=chained.chain_length,
+            decode_cycle_s=chained[0].decode_cycle_s,
+            decode_stall_share=chained[0].decode_stall_share,
+            decode_step_s=chained[0].decode_step_s,
+            chain_start=chained[0].chain_start,
+            chain_batch_s=chained[0].chain_batch_s,
+            chain_length=chained[0].chain_length,
         )
-    else:
-        sat, steady = steady_state(
-            inp,
-            np.array([b_max, batch]),
-            np.array([sat_sync, sync]),
-            np.array([always, waiting.astype(float)]),
-            view,
-        ).rows()
     waves = np.where(finite, np.ceil(n_prompts / np.maximum(batch, 1.0) - 1e-9), 1.0)
     # A wave whose prompts take a share of its decoding to prefill starts (and ends) spread
     # over that share: it stays in step only for the rest. Separate prefill batches run the

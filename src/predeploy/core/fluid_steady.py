@@ -164,6 +164,15 @@ class FluidInputs:
         object.__setattr__(self, "b_max", _max_batch(self))
 
 
+class StallPause(NamedTuple):
+    """Per scenario, the share ``p`` of decode steps that follow prefill
+    (``SteadyState.decode_stall_share``) and the mean pause before them (s):
+    ``(decode_cycle_s − decode_step_s)/p``."""
+
+    share: np.ndarray
+    pause_s: np.ndarray
+
+
 @dataclass(frozen=True, slots=True)
 class SteadyState:
     """Per-scenario steady-state quantities at a running batch ``B`` (seconds, tokens)."""
@@ -222,6 +231,11 @@ class SteadyState:
     chain_start: np.ndarray
     chain_batch_s: np.ndarray
     chain_length: np.ndarray
+
+    def stall_pause(self) -> StallPause:
+        """The decode steps that follow prefill and the mean pause before them."""
+        share = np.maximum(self.decode_stall_share, 1e-12)
+        return StallPause(share, (self.decode_cycle_s - self.decode_step_s) / share)
 
     def chained_share(self) -> np.ndarray:
         """The share of the decoders' pauses that chained prefill batches add (0 where they
@@ -597,6 +611,19 @@ def no_arrival_chance(
     return np.asarray(np.where(window_s >= f, beyond, 1.0 - lam * window_s), dtype=float)
 
 
+def chain_arrivals(
+    rate: np.ndarray | float, extra_s: np.ndarray, prompt_s: np.ndarray
+) -> np.ndarray:
+    """Prompts arriving, at ``rate`` a second, during one prefill batch of a chain, ``n̄ =
+    λ·E_p/(1 − λ·s)``: the batch of ``n̄`` prompts lasts ``E_p + n̄·s`` (``extra_s``,
+    ``prompt_s``: :func:`prefill_step_costs`' fixed extra, and its slope times the prompt).
+    ``inf`` where the prompts alone take all of the engine's time."""
+    lam = np.asarray(rate, dtype=float)
+    own = lam * prompt_s
+    extra = lam * np.maximum(extra_s, 0.0)
+    return np.asarray(np.where(own < 1.0, extra / np.maximum(1.0 - own, 1e-12), np.inf))
+
+
 class PrefillChain(NamedTuple):
     """An engine's chains of prefill batches (:func:`chained_decode_cycle_s`), per scenario."""
 
@@ -644,7 +671,7 @@ def chained_decode_cycle_s(
     start = 1.0 - no_arrival_chance(lam, t_dec, frontend_s)
     cycle = np.asarray((t_dec + extra_s * start * length) / free, dtype=float)
     low, high = CHAIN_PRICED_FROM
-    weight = clamp((lam * batch_s - low) / (high - low), 0.0, 1.0)
+    weight = clamp((chain_arrivals(lam, extra_s, prompt_s) - low) / (high - low), 0.0, 1.0)
     return PrefillChain(cycle, start, np.asarray(batch_s, dtype=float), length, weight)
 
 

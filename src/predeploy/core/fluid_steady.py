@@ -237,12 +237,13 @@ class SteadyState:
         share = np.maximum(self.decode_stall_share, 1e-12)
         return StallPause(share, (self.decode_cycle_s - self.decode_step_s) / share)
 
-    def chained_share(self) -> np.ndarray:
-        """The share of the decoders' pauses that chained prefill batches add (0 where they
-        do not chain): ``(decode_cycle_s − t_mean)/(decode_cycle_s − decode_step_s)``."""
-        extra = self.decode_cycle_s - self.t_mean
-        pause = np.maximum(self.decode_cycle_s - self.decode_step_s, 1e-12)
-        return np.asarray(np.where(extra > 0.0, np.minimum(extra / pause, 1.0), 0.0), dtype=float)
+    def chains(self) -> np.ndarray:
+        """Where an open loop's prefill batches chain (:func:`chained_decode_cycle_s`)."""
+        return np.asarray(self.chain_length > 0.0)
+
+    def chain_residual_s(self) -> np.ndarray:
+        """:func:`chain_residual_s` of this state's chains (0 where none chain)."""
+        return chain_residual_s(self.chain_batch_s, self.chain_length)
 
     def own_chunk_step_s(self) -> np.ndarray:
         """Seconds of the step that prefills a prompt's chunk (``t_mix`` where it rides on a
@@ -476,20 +477,17 @@ def steady_state(
         chunk, budget, t_dec, t_mix, t_full, ride, t_dec_graphed
     )
     cycle, stall_share = t_mean, share
-    chain_batch = chain_length = chain_start = np.zeros(np.shape(t_mean))
+    chain_batch = chain_length = chain_start = residual = np.zeros(np.shape(t_mean))
     chained = separate & (np.asarray(chain_rate) > 0.0)
     if any_true(chained):
-        chain = chained_decode_cycle_s(
-            chain_rate, t_dec, step_extra, per_token * prompt, _frontend_s(inp)
-        )
+        chain = _prefill_chain(inp, np.asarray(chain_rate, dtype=float), t_dec, prompt, budget)
         chain_batch = np.where(chained, chain.batch_s, 0.0)
         chain_length = np.where(chained, chain.length, 0.0)
         chain_start = np.where(chained, chain.start, 0.0)
-        extra = chain.weight * np.maximum(chain.cycle_s - t_mean, 0.0)
-        chained = chained & (extra > 0.0)
-        cycle = np.where(chained, t_mean + extra, t_mean)
+        cycle = np.where(chained, chain.cycle_s, t_mean)
         stall_share = np.where(chained, chain.start, share)
-    slot = steps * (t_mix - t_dec + ride) + decode_step_count(inp) * cycle
+        residual = np.where(chained, chain_residual_s(chain.batch_s, chain.length), 0.0)
+    slot = steps * (t_mix - t_dec + ride) + decode_step_count(inp) * cycle + residual
     return SteadyState(
         batch=batch,
         t_dec=t_dec,
@@ -574,16 +572,10 @@ MIN_CHAIN_END_CHANCE = 1e-13
 #: chains; priced by the slots left free, the cycle fell as the load rose toward the largest
 #: batch (826 falls of TPOT or E2E in `bench/perf_monotonicity.py --engine sglang`), so a
 #: chain is cut at a length instead (the simulated chains of phi-4 on 8× MI355X at 117
-#: requests/s ran 14.5 batches, priced 14). At 20, the 25 SGLang loads of `bench/sim_census.py
+#: requests/s ran 14.5 batches, priced 16.7). At 20, the 25 SGLang loads of `bench/sim_census.py
 #: --points 400 --loads poisson --by chain` whose batches chain came within 0.49-2.0× of the
 #: simulated TPOT p50 (1.3-18× priced as one prefill batch per decode step).
 MAX_CHAIN_BATCHES = 20.0
-#: Prompts arriving during one prefill batch (``n̄``) over which the decode cycle takes the
-#: chains on, linearly (below, one prefill batch per decode step, as before chains were
-#: priced). Taken on from the first arrivals, a 64/16-token SGLang load at 30 requests/s (Llama
-#: 3.1 8B on an H100) ran a TPOT p50 of 16.1 ms against 14.6 before and 14.4 simulated; from
-#: ``n̄`` 1 on, `bench/sim_census.py --by chain`'s loads were 1.3-18× the analytic before.
-CHAIN_PRICED_FROM = (0.5, 1.0)
 #: Least share of the engine's time the prompts' own prefill leaves to the rest (a rate whose
 #: prompts take all of it is priced at this share, a cycle long but finite).
 MIN_CHAIN_FREE_SHARE = 1e-6
@@ -634,8 +626,6 @@ class PrefillChain(NamedTuple):
     start: np.ndarray
     batch_s: np.ndarray
     length: np.ndarray
-    #: How far the decode cycle takes the chains on (:data:`CHAIN_PRICED_FROM`).
-    weight: np.ndarray
 
 
 def chained_decode_cycle_s(
@@ -651,28 +641,71 @@ def chained_decode_cycle_s(
     chain of prefill batches after it. A batch of ``n`` prompts lasts ``E_p + n·s``
     (``extra_s``, ``prompt_s``: :func:`prefill_step_costs`' fixed extra, and its slope times
     the prompt), the prompts that arrive meanwhile make the next batch, and the chain ends at
-    a batch that sees none arrive (:func:`no_arrival_chance`, behind the API server that
-    takes ``frontend_s`` a request). A chain's batches settle at ``T = E_p/(1 − λ·s)`` each
-    (``n̄ = λ·T`` prompts), so it lasts ``1/P₀(T)`` of them (for Poisson arrivals ``e^n̄``;
-    the chain of batch sizes, each Poisson in the last one's length and absorbed at none,
-    solved exactly: 5.4 batches from one prompt where ``e^n̄`` is 5.3); a decode step starts
-    one with chance ``p = 1 − P₀(t_dec)``; so ``n_b = p/P₀(T)`` batches per decode step, and
-    the cycle ``t = t_dec + n_b·E_p + λ·s·t`` is ``(t_dec + n_b·E_p)/(1 − λ·s)``, a chain
-    at most :data:`MAX_CHAIN_BATCHES` long. Phi-4 on 8× MI355X, 256/16-token requests at
-    117 requests/s (the fitted SGLang server, 7.3 ms a request, 85 % busy): chains of 14
-    batches (simulated 14.5) and, with Poisson arrivals at the engine, of 5.3 batches, 2.5 per
-    decode step and a decode step every 42.5 ms (simulated 2.3 and 40 ms; one prefill batch
-    per decode step: 21 ms)."""
+    a batch that sees none arrive (:func:`no_arrival_chance` ``P₀``, behind the API server
+    that takes ``frontend_s`` a request). Every batch holds at least one prompt: the first
+    those of a decode step (``n₁ = a/(1 − e^(−a))``, ``a = λ·t_dec``), the second those of
+    the first, and the later ones are priced as the second (``T₁``, ``T₂`` seconds), so a
+    chain lasts ``L = 1 + (1 − P₀(T₁))/P₀(T₂)`` batches: within 2 % of the chain of batch
+    sizes solved exactly (each Poisson in the last one's length, absorbed at none) from a
+    5.4-batch chain of 64-token prompts to 2-batch chains of 4,000-token ones, whose first
+    batch alone outlasts the mean arrival gap (``e^n̄`` at the settled ``n̄ = λ·E_p/(1 −
+    λ·s)``, priced until session 64, gave them 1.04). A decode step starts a chain with
+    chance ``p = 1 − P₀(t_dec)``, so ``n_b = p·L`` batches follow a decode step, and the
+    cycle ``t = t_dec + n_b·E_p + λ·s·t`` is ``(t_dec + n_b·E_p)/(1 − λ·s)``, a chain at most
+    :data:`MAX_CHAIN_BATCHES` long. Phi-4 on 8× MI355X, 256/16-token requests at 117
+    requests/s: with Poisson arrivals at the engine, chains of 5.6 batches, 2.6 per decode
+    step and a decode step every 44 ms (simulated 2.3 and 40 ms: the simulation's largest
+    batch ends some chains); behind the fitted SGLang server (7.3 ms a request, 85 % busy),
+    chains of 16.7 batches (simulated 14.5)."""
     lam = np.asarray(rate, dtype=float)
     free = np.maximum(1.0 - lam * prompt_s, MIN_CHAIN_FREE_SHARE)
-    batch_s = extra_s / free
-    end = np.maximum(no_arrival_chance(lam, batch_s, frontend_s), MIN_CHAIN_END_CHANCE)
-    length = np.minimum(1.0 / end, MAX_CHAIN_BATCHES)
+    extra = np.maximum(extra_s, 0.0)
+    # The first batch holds what arrived during the decode step, the second what arrived
+    # during the first, each at least one prompt; the later ones are priced as the second.
+    first_s = extra + _at_least_one(lam * t_dec) * prompt_s
+    later_s = extra + _at_least_one(lam * first_s) * prompt_s
+    end = np.maximum(no_arrival_chance(lam, later_s, frontend_s), MIN_CHAIN_END_CHANCE)
+    goes_on = 1.0 - no_arrival_chance(lam, first_s, frontend_s)
+    length = np.minimum(1.0 + goes_on / end, MAX_CHAIN_BATCHES)
+    batch_s = (first_s + (length - 1.0) * later_s) / length
     start = 1.0 - no_arrival_chance(lam, t_dec, frontend_s)
-    cycle = np.asarray((t_dec + extra_s * start * length) / free, dtype=float)
-    low, high = CHAIN_PRICED_FROM
-    weight = clamp((chain_arrivals(lam, extra_s, prompt_s) - low) / (high - low), 0.0, 1.0)
-    return PrefillChain(cycle, start, np.asarray(batch_s, dtype=float), length, weight)
+    cycle = np.asarray((t_dec + extra * start * length) / free, dtype=float)
+    return PrefillChain(cycle, start, np.asarray(batch_s, dtype=float), length)
+
+
+def _prefill_chain(
+    inp: FluidInputs,
+    rate: np.ndarray,
+    t_dec: np.ndarray,
+    prompt: np.ndarray,
+    budget: np.ndarray,
+) -> PrefillChain:
+    """:func:`chained_decode_cycle_s` at ``rate`` with a chain's batches priced on the line
+    through one prompt's prefill batch and a budget-full one (:func:`prefill_step_costs`):
+    the same at every load. The line through the mean prefill step of one batch per decode
+    step moved with the running batch, and with it the chains' batches (their fixed extra
+    13.6 → 12.5 ms as 64-token prompts went from 42 to 86 requests/s on an H100), so an ITL
+    quantile of so many batches fell 1 % as the load rose."""
+    one = np.minimum(prompt, budget)
+    alone, full = _prefill_alone_s(inp, np.broadcast_to(one, np.shape(budget)), budget)
+    zero = np.zeros(np.shape(alone))
+    per_token, extra = prefill_step_costs(one, budget, zero, alone, full, zero, zero)
+    return chained_decode_cycle_s(rate, t_dec, extra, per_token * prompt, _frontend_s(inp))
+
+
+def chain_residual_s(batch_s: np.ndarray, length: np.ndarray) -> np.ndarray:
+    """The mean wait of a prompt prefilled in a chain of prefill batches for the rest of the
+    chain (its second token comes after the decode step that ends it): ``(L − 1)`` batches,
+    by the geometric length's lack of memory (a chain goes on after any batch with chance
+    ``1 − 1/L``)."""
+    return np.asarray(batch_s * np.maximum(length - 1.0, 0.0), dtype=float)
+
+
+def _at_least_one(arrivals: np.ndarray) -> np.ndarray:
+    """A Poisson count's mean given at least one, ``a/(1 − e^(−a))`` for a mean ``a`` (1 as
+    ``a`` → 0)."""
+    a = np.maximum(arrivals, 1e-9)
+    return np.asarray(a / -np.expm1(-a), dtype=float)
 
 
 def apart_chunk(
@@ -944,16 +977,9 @@ def _chained_slot_time(inp: FluidInputs, parts: _SlotParts, chain_rate: np.ndarr
     ``chain_rate`` (:func:`chained_decode_cycle_s`)."""
     cycle = parts.cycle_s()
     chained = np.asarray(inp.separate_prefill_batches, dtype=bool) & (chain_rate > 0.0)
-    (full,) = _prefill_alone_s(inp, parts.budget)
-    zero = np.zeros(np.shape(parts.t_dec))
-    per_token, extra = prefill_step_costs(
-        parts.chunk, parts.budget, parts.t_dec, parts.t_mix, full, zero, parts.t_dec
-    )
-    chain = chained_decode_cycle_s(
-        chain_rate, parts.t_dec, extra, per_token * parts.prompt, _frontend_s(inp)
-    )
-    extra_s = chain.weight * np.maximum(chain.cycle_s - cycle, 0.0)
-    return parts.slot_s(inp, np.where(chained, cycle + extra_s, cycle))
+    chain = _prefill_chain(inp, chain_rate, parts.t_dec, parts.prompt, parts.budget)
+    residual = np.where(chained, chain_residual_s(chain.batch_s, chain.length), 0.0)
+    return parts.slot_s(inp, np.where(chained, chain.cycle_s, cycle)) + residual
 
 
 #: Batches priced at once (one vectorised call) on which the open-loop operating batch is

@@ -164,6 +164,10 @@ def cluster_wait(
     lone_s = np.maximum(1.0, prompt / st.budget) * st.prefill_ride_s + prompt * (
         st.t_mix - st.t_dec
     ) / np.maximum(st.prefill_step_tokens, 1.0)
+    # Where prefill batches chain, the predecessor's whole batch (its share of a merged step
+    # fell as the load rose, and a clustered load's TTFT p99 with it: 13 falls in
+    # `bench/perf_monotonicity.py --engine sglang --cv 2`).
+    lone_s = np.where(st.chains(), np.maximum(lone_s, st.chain_batch_s), lone_s)
     wait_c, share_c = light_traffic_wait(rate, np.maximum(inp.arrival_cv, 1.0), lone_s)
     wait_1, share_1 = light_traffic_wait(rate, np.ones_like(rate), lone_s)
     extra = np.maximum(wait_c - wait_1, 0.0)

@@ -42,6 +42,7 @@ the decode side runs on the decode cycle with the chains (:func:`chained_decode_
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields, is_dataclass
 from typing import NamedTuple
 
@@ -631,46 +632,42 @@ class PrefillChain(NamedTuple):
 def chained_decode_cycle_s(
     rate: np.ndarray | float,
     t_dec: np.ndarray,
-    extra_s: np.ndarray,
-    prompt_s: np.ndarray,
+    batch_s: Callable[[np.ndarray], np.ndarray],
     frontend_s: np.ndarray,
 ) -> PrefillChain:
     """Seconds per decode step, and the chance a decode step is followed by prefill, of an
     engine that runs every waiting prompt before its next decode step (separate prefill
     batches: SGLang) under arrivals at ``rate`` a second: the decode step ``t_dec`` and the
-    chain of prefill batches after it. A batch of ``n`` prompts lasts ``E_p + n·s``
-    (``extra_s``, ``prompt_s``: :func:`prefill_step_costs`' fixed extra, and its slope times
-    the prompt), the prompts that arrive meanwhile make the next batch, and the chain ends at
-    a batch that sees none arrive (:func:`no_arrival_chance` ``P₀``, behind the API server
-    that takes ``frontend_s`` a request). Every batch holds at least one prompt: the first
-    those of a decode step (``n₁ = a/(1 − e^(−a))``, ``a = λ·t_dec``), the second those of
-    the first, and the later ones are priced as the second (``T₁``, ``T₂`` seconds), so a
-    chain lasts ``L = 1 + (1 − P₀(T₁))/P₀(T₂)`` batches: within 2 % of the chain of batch
-    sizes solved exactly (each Poisson in the last one's length, absorbed at none) from a
-    5.4-batch chain of 64-token prompts to 2-batch chains of 4,000-token ones, whose first
-    batch alone outlasts the mean arrival gap (``e^n̄`` at the settled ``n̄ = λ·E_p/(1 −
-    λ·s)``, priced until session 64, gave them 1.04). A decode step starts a chain with
-    chance ``p = 1 − P₀(t_dec)``, so ``n_b = p·L`` batches follow a decode step, and the
-    cycle ``t = t_dec + n_b·E_p + λ·s·t`` is ``(t_dec + n_b·E_p)/(1 − λ·s)``, a chain at most
-    :data:`MAX_CHAIN_BATCHES` long. Phi-4 on 8× MI355X, 256/16-token requests at 117
-    requests/s: with Poisson arrivals at the engine, chains of 5.6 batches, 2.6 per decode
-    step and a decode step every 44 ms (simulated 2.3 and 40 ms: the simulation's largest
-    batch ends some chains); behind the fitted SGLang server (7.3 ms a request, 85 % busy),
-    chains of 16.7 batches (simulated 14.5)."""
+    chain of prefill batches after it. A batch of ``n`` prompts lasts ``batch_s(n)``, the
+    prompts that arrive meanwhile make the next batch, and the chain ends at a batch that
+    sees none arrive (:func:`no_arrival_chance` ``P₀``, behind the API server that takes
+    ``frontend_s`` a request). Every batch holds at least one prompt: the first those of a
+    decode step (``n₁ = a/(1 − e^(−a))``, ``a = λ·t_dec``), the second those of the first,
+    and the later ones are priced as the second (``T₁``, ``T₂`` seconds), so a chain lasts
+    ``L = 1 + (1 − P₀(T₁))/P₀(T₂)`` batches: within 2 % of the chain of batch sizes solved
+    exactly (each Poisson in the last one's length, absorbed at none) from a 5.6-batch chain
+    of 256-token prompts to 2-batch chains of 4,000-token ones, whose first batch alone
+    outlasts the mean gap between arrivals (``e^n̄`` at the settled ``n̄ = λ·E_p/(1 −
+    λ·s)``, priced in session 63, gave them 1.04). A decode step starts a chain with chance
+    ``p = 1 − P₀(t_dec)``, so the decoders step every ``t_dec + p·(T₁ + (L − 1)·T₂)``
+    seconds, a chain at most :data:`MAX_CHAIN_BATCHES` long. Phi-4 on 8× MI355X, 256/16-token
+    requests at 117 requests/s (batches of ``10.5 + 2.25·n`` ms): with Poisson arrivals at
+    the engine, chains of 5.6 batches, 2.6 per decode step and a decode step every 44 ms
+    (simulated 2.3 and 40 ms: the simulation's largest batch ends some chains); behind the
+    fitted SGLang server (7.3 ms a request, 85 % busy), chains of 16.7 batches (simulated
+    14.5)."""
     lam = np.asarray(rate, dtype=float)
-    free = np.maximum(1.0 - lam * prompt_s, MIN_CHAIN_FREE_SHARE)
-    extra = np.maximum(extra_s, 0.0)
     # The first batch holds what arrived during the decode step, the second what arrived
     # during the first, each at least one prompt; the later ones are priced as the second.
-    first_s = extra + _at_least_one(lam * t_dec) * prompt_s
-    later_s = extra + _at_least_one(lam * first_s) * prompt_s
+    first_s = batch_s(_at_least_one(lam * t_dec))
+    later_s = batch_s(_at_least_one(lam * first_s))
     end = np.maximum(no_arrival_chance(lam, later_s, frontend_s), MIN_CHAIN_END_CHANCE)
     goes_on = 1.0 - no_arrival_chance(lam, first_s, frontend_s)
     length = np.minimum(1.0 + goes_on / end, MAX_CHAIN_BATCHES)
-    batch_s = (first_s + (length - 1.0) * later_s) / length
     start = 1.0 - no_arrival_chance(lam, t_dec, frontend_s)
-    cycle = np.asarray((t_dec + extra * start * length) / free, dtype=float)
-    return PrefillChain(cycle, start, np.asarray(batch_s, dtype=float), length)
+    chain_s = first_s + (length - 1.0) * later_s
+    cycle = np.asarray(t_dec + start * chain_s, dtype=float)
+    return PrefillChain(cycle, start, np.asarray(chain_s / length, dtype=float), length)
 
 
 def _prefill_chain(
@@ -680,17 +677,21 @@ def _prefill_chain(
     prompt: np.ndarray,
     budget: np.ndarray,
 ) -> PrefillChain:
-    """:func:`chained_decode_cycle_s` at ``rate`` with a chain's batches priced on the line
-    through one prompt's prefill batch and a budget-full one (:func:`prefill_step_costs`):
-    the same at every load. The line through the mean prefill step of one batch per decode
-    step moved with the running batch, and with it the chains' batches (their fixed extra
-    13.6 → 12.5 ms as 64-token prompts went from 42 to 86 requests/s on an H100), so an ITL
-    quantile of so many batches fell 1 % as the load rose."""
-    one = np.minimum(prompt, budget)
-    alone, full = _prefill_alone_s(inp, np.broadcast_to(one, np.shape(budget)), budget)
-    zero = np.zeros(np.shape(alone))
-    per_token, extra = prefill_step_costs(one, budget, zero, alone, full, zero, zero)
-    return chained_decode_cycle_s(rate, t_dec, extra, per_token * prompt, _frontend_s(inp))
+    """:func:`chained_decode_cycle_s` at ``rate``, each batch of ``n`` prompts priced alone at
+    its ``n·I`` tokens (at most the budget), so a batch is as long at every load as its
+    prompts make it. Priced on the line through the mean prefill step of one batch per
+    decode step, the batches moved with the running batch (their fixed extra 13.6 → 12.5 ms
+    as 64-token prompts went from 42 to 86 requests/s on an H100) and an ITL quantile of so
+    many batches fell 1 % as the load rose; on the line through one prompt's batch and a
+    budget-full one, they came out longer than simulated (the mean gap between tokens +7 %
+    at 60 requests/s, +3 % now)."""
+
+    def batch_s(prompts: np.ndarray) -> np.ndarray:
+        tokens = np.broadcast_to(np.minimum(prompts * prompt, budget), np.shape(budget))
+        (alone,) = _prefill_alone_s(inp, tokens)
+        return alone
+
+    return chained_decode_cycle_s(rate, t_dec, batch_s, _frontend_s(inp))
 
 
 def chain_residual_s(batch_s: np.ndarray, length: np.ndarray) -> np.ndarray:

@@ -12,7 +12,10 @@ tokens per token on average, the mixed step to ``E[x²]/(2E[x])``; plus the per-
 overhead of served loads. A scheduler that admits new requests only once every ``N`` steps
 (multi-step scheduling) holds an arrival until the next admission: a further ``U·(N − 1)``
 decode steps, ``U`` uniform (the first of the ``N`` is the residual step already counted),
-and is prefilled with the prompts of the ``N − 1`` other steps of its group.
+and is prefilled with the prompts of the ``N − 1`` other steps of its group. Where an open
+loop's prefill batches chain (``fluid_steady.chained_decode_cycle_s``), the residual is the
+length-biased rest of a decode step or of a batch, and an overlap scheduler's late step the
+next batch of the chain or the decode step that ends it.
 
 **Open loop** at ``λ``: service + the wait. Prompts well inside the prefill budget all join
 the next step: the wait is the rest of the step in progress, picked by its length, plus the
@@ -105,6 +108,7 @@ from predeploy.core.fluid_steady import (
     STATIC_BATCH,
     FluidInputs,
     PrefillStepCosts,
+    SteadyState,
     completion_sync,
     decode_context,
     prefill_context_tokens,
@@ -157,7 +161,30 @@ def time_to_first_token(
     )
     # An overlap scheduler hands each token to the client a step late: after the step that
     # was launched while the token's own step ran.
-    return np.asarray(ttft + columns(inp.overlap_scheduling * op.steady.t_mean), dtype=float)
+    late = inp.overlap_scheduling * _step_after_prefill_s(op.steady)
+    return np.asarray(ttft + columns(late), dtype=float)
+
+
+def _step_after_prefill_s(st: SteadyState) -> np.ndarray:
+    """The mean step after the one that prefills a prompt: ``t_mean``, or where prefill
+    batches chain (``fluid_steady.chained_decode_cycle_s``) the next batch with the chance
+    ``1 − 1/L`` that its chain goes on and a decode step otherwise. A chain's batches are
+    the steps that prefill, so the mean step (one batch per decode step) had put 64/16-token
+    SGLang requests' TTFT p50 at 60.6 ms against 44.8 simulated at 45 requests/s."""
+    goes_on = 1.0 - 1.0 / np.maximum(st.chain_length, 1.0)
+    chained = goes_on * st.chain_batch_s + (1.0 - goes_on) * st.decode_step_s
+    return np.asarray(np.where(st.chains(), chained, st.t_mean), dtype=float)
+
+
+def _residual_step_s(st: SteadyState) -> np.ndarray:
+    """The mean rest of the step in progress that an arrival waits for: ``t_mean/2``, or
+    where prefill batches chain the length-biased half of a decode step or a batch, ``(t² +
+    n_b·T²)/(2(t + n_b·T))`` for the ``n_b = p·L`` batches of ``T`` seconds that follow a
+    decode step of ``t`` on average."""
+    batches = st.chain_start * st.chain_length
+    step, batch = st.decode_step_s, st.chain_batch_s
+    chained = (step**2 + batches * batch**2) / (2.0 * np.maximum(step + batches * batch, 1e-12))
+    return np.asarray(np.where(st.chains(), chained, 0.5 * st.t_mean), dtype=float)
 
 
 def prefill_s_per_token(op: OperatingPoint) -> np.ndarray:
@@ -189,7 +216,7 @@ def service_ttft(
     # The prompts that arrived over the other steps of its group share its prefill step.
     group_tokens = extra_steps * col(st.prefill_share * st.prefill_step_tokens)
     return np.asarray(
-        0.5 * col(st.t_mean)
+        col(_residual_step_s(st))
         + admission_steps * col(st.t_dec)
         + np.maximum(1.0, prompt_k / col(st.budget)) * col(st.prefill_ride_s + step_extra)
         + (prompt_k + group_tokens) * col(per_token)

@@ -3,6 +3,7 @@ batch, the running batch's mean output and separate prefill batches (``fluid_ste
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
@@ -368,6 +369,11 @@ def _absorbed_chain(rate: float, extra_s: float, prompt_s: float, prompts: int =
     return float(batches[prompts - 1])
 
 
+def _batches(extra_s: float, prompt_s: float) -> Callable[[np.ndarray], np.ndarray]:
+    """Seconds of a prefill batch of ``n`` prompts: ``E + n·s``."""
+    return lambda prompts: extra_s + prompts * prompt_s
+
+
 def _started_chain(rate: float, extra_s: float, prompt_s: float, step_s: float) -> float:
     """Mean prefill batches of a chain started by the prompts of one decode step (a Poisson
     count given at least one), solved exactly (:func:`_absorbed_chain`)."""
@@ -395,15 +401,11 @@ def test_a_chain_of_prefill_batches_is_as_long_as_solved_exactly(
     """Every batch of a chain holds at least one prompt; priced so from the first batch and
     the second, a chain's length is within 2 % of the chain of batch sizes solved exactly
     (``e^n̄`` at the settled ``n̄`` gave the 4,000-token chains 1.04 batches, against 2.1)."""
-    chain = chained_decode_cycle_s(
-        rate, np.array([step]), np.array([extra]), np.array([prompt]), np.zeros(1)
-    )
+    chain = chained_decode_cycle_s(rate, np.array([step]), _batches(extra, prompt), np.zeros(1))
     assert chain.length[0] == pytest.approx(_started_chain(rate, extra, prompt, step), rel=0.02)
     assert chain.start[0] == pytest.approx(1.0 - np.exp(-rate * step))
-    free = 1.0 - rate * prompt
-    assert chain.cycle_s[0] == pytest.approx(
-        (step + extra * chain.start[0] * chain.length[0]) / free
-    )
+    chain_s = chain.batch_s[0] * chain.length[0]
+    assert chain.cycle_s[0] == pytest.approx(step + chain.start[0] * chain_s)
 
 
 def test_a_chain_of_prefill_batches_paces_the_decode_steps() -> None:
@@ -413,21 +415,17 @@ def test_a_chain_of_prefill_batches_paces_the_decode_steps() -> None:
     44 ms)."""
     rate, extra, prompt, step = 117.0, 0.0105, 0.00225, 0.00536
 
-    def cycle_at(rate: float, extra: float = extra) -> tuple[float, float]:
-        chain = chained_decode_cycle_s(
-            rate, np.array([step]), np.array([extra]), np.array([prompt]), np.zeros(1)
-        )
-        return float(chain.cycle_s[0]), float(chain.start[0] * chain.length[0])
+    def cycle_at(rate: float, extra: float = extra) -> tuple[float, float, float]:
+        chain = chained_decode_cycle_s(rate, np.array([step]), _batches(extra, prompt), np.zeros(1))
+        per_step = float(chain.start[0] * chain.length[0])
+        return float(chain.cycle_s[0]), per_step, float(chain.length[0])
 
-    cycle, per_step = cycle_at(rate)
+    cycle, per_step, _ = cycle_at(rate)
     assert per_step == pytest.approx(2.3, rel=0.15)
     assert cycle == pytest.approx(0.040, rel=0.15)
     # A slow rate: hardly any chain. A steep one: no longer than MAX_CHAIN_BATCHES batches.
     assert cycle_at(1.0)[0] == pytest.approx(step, rel=0.05)
-    steep, _ = cycle_at(rate, extra=0.05)
-    free = 1.0 - rate * prompt
-    start = 1.0 - np.exp(-rate * step)
-    assert steep == pytest.approx((step + 0.05 * start * MAX_CHAIN_BATCHES) / free)
+    assert cycle_at(rate, extra=0.05)[2] == MAX_CHAIN_BATCHES
 
 
 def test_an_api_server_spaces_the_arrivals_and_lengthens_the_chains() -> None:

@@ -730,19 +730,19 @@ def test_an_open_loop_whose_prefill_batches_chain_prices_the_chains_and_says_so(
 @pytest.mark.parametrize("rate", [10.0, 30.0, 60.0])
 def test_an_open_loops_decoders_pause_for_chains_of_prefill_batches(rate: float) -> None:
     """From the first arrivals, SGLang's prefill batches chain: a decode step is followed by a
-    chain of them with the chance a prompt arrived during it, a geometric number long, and a
-    request prefilled in a chain waits for the rest of it. Priced as one prefill batch per
-    decode step, this load's ITL p50 / p99 at 60 requests/s was 15 / 133 ms against 9 / 151
-    ms simulated, and its TPOT p50 at 45 requests/s 21.6 ms against 19.5."""
+    chain of them with the chance a prompt arrived during it, a geometric number long; a
+    request prefilled in a chain waits for the rest of it, and an arrival for the rest of the
+    decode step or batch in progress. Priced as one prefill batch per decode step, this
+    load's ITL p50 / p99 at 60 requests/s was 15 / 133 ms against 9 / 151 ms simulated, its
+    TPOT p50 at 45 requests/s 21.6 ms against 19.5, and its TTFT p50 60.6 against 44.8."""
     load = _short_sglang_requests(LoadSpec(kind="poisson", rate_rps=rate))
     analytic = predict(load, PARAMS).metrics
     simulated = predict(load, PARAMS, mode="simulate", num_requests=2000, seed=1).metrics
-    for name in ("tpot_ms", "itl_ms"):
+    for name in ("ttft_ms", "tpot_ms", "itl_ms", "e2e_ms"):
         assert getattr(analytic, name).p50 == pytest.approx(
             getattr(simulated, name).p50, rel=0.1
         ), name
     assert analytic.itl_ms.p99 == pytest.approx(simulated.itl_ms.p99, rel=0.1)
-    assert analytic.e2e_ms.p50 == pytest.approx(simulated.e2e_ms.p50, rel=0.15)
 
 
 def test_short_answers_of_long_prompts_mostly_see_no_chain() -> None:

@@ -284,13 +284,16 @@ def tpot_samples(
     )
     tpot_k = np.maximum(col(st.decode_cycle_s) + spread * z, col(st.decode_step_s))
     # Multi-step scheduling prefills arrivals once per group of steps (module docstring).
-    open_rows = np.flatnonzero((op.kind == OPEN_LOOP) & (np.asarray(inp.scheduler_steps) <= 1))
+    # Where prefill batches chain, their pauses replace the open-loop spread (below).
+    chained = st.chains()
+    open_rows = np.flatnonzero(
+        (op.kind == OPEN_LOOP) & (np.asarray(inp.scheduler_steps) <= 1) & ~chained
+    )
     if open_rows.size:
         tpot_k[open_rows] = _open_loop_tpot(
             inp, op, open_rows, gaps[open_rows], (u, z), tpot_k[open_rows], ttft[open_rows]
         )
     # Where prefill batches chain, their pauses (the rest of its own chain first).
-    chained = st.chains()
     if any_true(chained):
         tpot_k = np.where(col(chained), _chained_tpot(st, gaps, u), tpot_k)
     if any_true(wave.weight > 0.0):
@@ -593,6 +596,16 @@ def itl_stats(
     gaps = np.maximum(req.output_tokens - 1.0, 1.0)
     total_gaps = gaps.sum(axis=1)
     itl_mean = (gaps * tpot).sum(axis=1) / total_gaps
+    # Every percentile at once: levels are rows (one per percentile) against the scenarios.
+    q = np.array(list(PERCENTILES.values()))[:, None] / 100.0
+    chained = st.chains()
+    if any_true(chained):
+        paused = _chain_paused_share(st, gaps.shape[1] / total_gaps)
+        chained_gaps = _chained_gap_quantiles(st, paused, q)
+        if bool(np.all(chained)):  # a single SGLang open loop: no mixture to price
+            out["itl_ms_mean"] = itl_mean * 1e3
+            _write_itl_quantiles(chained_gaps, out)
+            return
     stall_steps = col(wave.steps) * wave.stall_share
     any_separate = any_true(wave.separate)
     separate = np.asarray(wave.separate, dtype=bool)[:, None]
@@ -637,8 +650,6 @@ def itl_stats(
     if merged is not None:
         mix_share = np.minimum(merged.share, 1.0 - wave_share)
     decode_share = np.maximum(1.0 - mix_share - wave_share, 1e-9)
-    # Every percentile at once: levels are rows (one per percentile) against the scenarios.
-    q = np.array(list(PERCENTILES.values()))[:, None] / 100.0
     mixed_level = (q - decode_share) / np.maximum(mix_share, 1e-9)
     low, mid = _open_loop_step_quantiles(
         inp, op, np.minimum(q / decode_share, 0.999), mixed_level, unit
@@ -656,14 +667,17 @@ def itl_stats(
         else wave.step_s
     )
     mix = three_point_quantile(q, low, (mid, mix_share), (stall_gap, wave_share))
-    chained = st.chains()
     if any_true(chained):
-        paused = _chain_paused_share(st, gaps.shape[1] / total_gaps)
-        mix = np.where(chained, _chained_gap_quantiles(st, paused, q), mix)
+        mix = np.where(chained, chained_gaps, mix)
     if any_static:
         mix = np.where(kind == STATIC_BATCH, np.asarray(static.decode_quantile_s), mix)
+    _write_itl_quantiles(mix, out)
+
+
+def _write_itl_quantiles(quantiles: np.ndarray, out: dict[str, np.ndarray]) -> None:
+    """``itl_ms_<percentile>`` from the ITL quantiles (s; rows: :data:`PERCENTILES`)."""
     for i, label in enumerate(PERCENTILES):
-        out[f"itl_ms_{label}"] = mix[i] * 1e3
+        out[f"itl_ms_{label}"] = quantiles[i] * 1e3
 
 
 def _chain_paused_share(st: SteadyState, first_share: np.ndarray) -> np.ndarray:

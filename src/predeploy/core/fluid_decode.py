@@ -694,7 +694,7 @@ def _chain_paused_share(st: SteadyState, first_share: np.ndarray) -> np.ndarray:
 #: Share of a batch over which a chained gap's quantile passes from ``k`` to ``k + 1`` prefill
 #: batches (:func:`_chained_gap_quantiles`): the batches' own lengths vary, so the steps of the
 #: count's quantile are not sharp (estimated; at 0.1 the ITL p90/p99 of 64/16-token SGLang
-#: requests on an H100 at 30 requests/s are 27/71 ms against 26/71 ms simulated).
+#: requests on an H100 at 30 requests/s are 29/70 ms against 26/71 ms simulated).
 CHAIN_BATCH_STEP_WIDTH = 0.1
 
 

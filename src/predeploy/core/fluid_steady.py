@@ -575,7 +575,8 @@ MIN_CHAIN_END_CHANCE = 1e-13
 #: chain is cut at a length instead (the simulated chains of phi-4 on 8× MI355X at 117
 #: requests/s ran 14.5 batches, priced 16.7). At 20, the 25 SGLang loads of `bench/sim_census.py
 #: --points 400 --loads poisson --by chain` whose batches chain came within 0.49-2.0× of the
-#: simulated TPOT p50 (1.3-18× priced as one prefill batch per decode step).
+#: simulated TPOT p50 in session 63 (1.3-18× priced as one prefill batch per decode step);
+#: near the running-request cap, which ends chains sooner, the TPOT is over-predicted.
 MAX_CHAIN_BATCHES = 20.0
 #: Least share of the engine's time the prompts' own prefill leaves to the rest (a rate whose
 #: prompts take all of it is priced at this share, a cycle long but finite).

@@ -121,6 +121,9 @@ from predeploy.core.renewal_counts import NeighbourCounts, empty_window_probabil
 SCHEDULER_PHASE_DIMENSION = 5
 #: Sample dimension of an open-loop request's wait at the API server.
 FRONT_END_WAIT_DIMENSION = 7
+#: Sample dimension of the rest of the step in progress an arrival meets where prefill
+#: batches chain (:func:`_residual_step_s`).
+RESIDUAL_STEP_DIMENSION = 8
 
 
 def time_to_first_token(
@@ -176,15 +179,26 @@ def _step_after_prefill_s(st: SteadyState) -> np.ndarray:
     return np.asarray(np.where(st.chains(), chained, st.t_mean), dtype=float)
 
 
-def _residual_step_s(st: SteadyState) -> np.ndarray:
-    """The mean rest of the step in progress that an arrival waits for: ``t_mean/2``, or
-    where prefill batches chain the length-biased half of a decode step or a batch, ``(t² +
-    n_b·T²)/(2(t + n_b·T))`` for the ``n_b = p·L`` batches of ``T`` seconds that follow a
-    decode step of ``t`` on average."""
-    batches = st.chain_start * st.chain_length
+def _residual_step_s(st: SteadyState, points: int) -> np.ndarray:
+    """The rest of the step in progress that an arrival waits for (s, per sample):
+    ``t_mean/2`` on average, or where prefill batches chain a uniform share of a decode step
+    ``t`` or of a batch ``T``, picked by their shares of the time (``t`` against ``n_b·T``
+    for the ``n_b = p·L`` batches that follow a decode step): length-biased, of mean ``(t² +
+    n_b·T²)/(2(t + n_b·T))``. The spread matters: priced at its mean, a 64/16-token SGLang
+    load on an H100 had its TTFT p90 / p99 11 / 15 % under the simulated at 30 requests/s."""
+    half = columns(0.5 * st.t_mean)
+    chains = st.chains()
+    if not any_true(chains):
+        return np.asarray(half, dtype=float)
     step, batch = st.decode_step_s, st.chain_batch_s
-    chained = (step**2 + batches * batch**2) / (2.0 * np.maximum(step + batches * batch, 1e-12))
-    return np.asarray(np.where(st.chains(), chained, 0.5 * st.t_mean), dtype=float)
+    batches = st.chain_start * st.chain_length
+    stepping = columns(step / np.maximum(step + batches * batch, 1e-12))
+    u = grid(RESIDUAL_STEP_DIMENSION, points)[None, :]
+    in_batch = (u - stepping) / np.maximum(1.0 - stepping, 1e-12)
+    sampled = np.where(
+        u < stepping, u / np.maximum(stepping, 1e-12) * columns(step), in_batch * columns(batch)
+    )
+    return np.asarray(np.where(columns(chains), sampled, half), dtype=float)
 
 
 def prefill_s_per_token(op: OperatingPoint) -> np.ndarray:
@@ -216,7 +230,7 @@ def service_ttft(
     # The prompts that arrived over the other steps of its group share its prefill step.
     group_tokens = extra_steps * col(st.prefill_share * st.prefill_step_tokens)
     return np.asarray(
-        col(_residual_step_s(st))
+        _residual_step_s(st, req.points)
         + admission_steps * col(st.t_dec)
         + np.maximum(1.0, prompt_k / col(st.budget)) * col(st.prefill_ride_s + step_extra)
         + (prompt_k + group_tokens) * col(per_token)

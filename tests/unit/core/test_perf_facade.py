@@ -743,6 +743,9 @@ def test_an_open_loops_decoders_pause_for_chains_of_prefill_batches(rate: float)
             getattr(simulated, name).p50, rel=0.1
         ), name
     assert analytic.itl_ms.p99 == pytest.approx(simulated.itl_ms.p99, rel=0.1)
+    # The rest of the step or batch in progress spreads the TTFT (priced at its mean, the
+    # TTFT p99 was 10-15 % under the simulated).
+    assert analytic.ttft_ms.p99 == pytest.approx(simulated.ttft_ms.p99, rel=0.1)
 
 
 def test_short_answers_of_long_prompts_mostly_see_no_chain() -> None:

@@ -179,13 +179,17 @@ def _step_after_prefill_s(st: SteadyState) -> np.ndarray:
     return np.asarray(np.where(st.chains(), chained, st.t_mean), dtype=float)
 
 
-def _residual_step_s(st: SteadyState, points: int) -> np.ndarray:
+def _residual_step_s(op: OperatingPoint, points: int) -> np.ndarray:
     """The rest of the step in progress that an arrival waits for (s, per sample):
     ``t_mean/2`` on average, or where prefill batches chain a uniform share of a decode step
     ``t`` or of a batch ``T``, picked by their shares of the time (``t`` against ``n_b·T``
     for the ``n_b = p·L`` batches that follow a decode step): length-biased, of mean ``(t² +
     n_b·T²)/(2(t + n_b·T))``. The spread matters: priced at its mean, a 64/16-token SGLang
-    load on an H100 had its TTFT p90 / p99 11 / 15 % under the simulated at 30 requests/s."""
+    load on an H100 had its TTFT p90 / p99 11 / 15 % under the simulated at 30 requests/s.
+    Where the batches chain the arrival's own batch also holds the prompts that arrive while
+    it waits, ``λ·R`` more of them for a rest of ``R`` seconds, each adding its prompt's
+    prefill (``c·I``; those that arrived before it are the queue's, ``budget_queue_wait``)."""
+    st = op.steady
     half = columns(0.5 * st.t_mean)
     chains = st.chains()
     if not any_true(chains):
@@ -194,11 +198,16 @@ def _residual_step_s(st: SteadyState, points: int) -> np.ndarray:
     batches = st.chain_start * st.chain_length
     stepping = columns(step / np.maximum(step + batches * batch, 1e-12))
     u = grid(RESIDUAL_STEP_DIMENSION, points)[None, :]
-    in_batch = (u - stepping) / np.maximum(1.0 - stepping, 1e-12)
-    sampled = np.where(
-        u < stepping, u / np.maximum(stepping, 1e-12) * columns(step), in_batch * columns(batch)
+    in_step = u < stepping
+    window = np.where(in_step, columns(step), columns(batch))
+    share = np.where(
+        in_step,
+        u / np.maximum(stepping, 1e-12),
+        (u - stepping) / np.maximum(1.0 - stepping, 1e-12),
     )
-    return np.asarray(np.where(columns(chains), sampled, half), dtype=float)
+    rest = share * window
+    others = columns(op.rate_rps * st.prefill_token_s * op.prompt) * rest
+    return np.asarray(np.where(columns(chains), rest + others, half), dtype=float)
 
 
 def prefill_s_per_token(op: OperatingPoint) -> np.ndarray:
@@ -230,7 +239,7 @@ def service_ttft(
     # The prompts that arrived over the other steps of its group share its prefill step.
     group_tokens = extra_steps * col(st.prefill_share * st.prefill_step_tokens)
     return np.asarray(
-        _residual_step_s(st, req.points)
+        _residual_step_s(op, req.points)
         + admission_steps * col(st.t_dec)
         + np.maximum(1.0, prompt_k / col(st.budget)) * col(st.prefill_ride_s + step_extra)
         + (prompt_k + group_tokens) * col(per_token)

@@ -34,7 +34,8 @@ p50) than the analytic mode at half of capacity, 48 % at 70 %; now within 7 %. S
 engine runs every waiting prompt before its next decode step, so under an open loop it keeps
 up with, a prompt that arrives during a prefill batch starts the next: the batches chain, and
 the decode side runs on the decode cycle with the chains (:func:`chained_decode_cycle_s`,
-``SteadyState.decode_cycle_s``, taken on from 0.5 to 1 prompt arriving per batch).
+``SteadyState.decode_cycle_s``), from the first arrival: a decode step that sees none is
+followed by the next at once, and a request prefilled in a chain waits for the rest of it.
 
 **Capacity.** ``B_max = min(S, C / (I + O/2), M·O/(I + O))`` (slots, KV cache — the whole
 ``I + O`` for engines that reserve it — and the token budget).
@@ -478,7 +479,7 @@ def steady_state(
         chunk, budget, t_dec, t_mix, t_full, ride, t_dec_graphed
     )
     cycle, stall_share = t_mean, share
-    chain_batch = chain_length = chain_start = residual = np.zeros(np.shape(t_mean))
+    chain_batch = chain_length = chain_start = np.zeros(np.shape(t_mean))
     chained = separate & (np.asarray(chain_rate) > 0.0)
     if any_true(chained):
         chain = _prefill_chain(inp, np.asarray(chain_rate, dtype=float), t_dec, prompt, budget)
@@ -487,8 +488,12 @@ def steady_state(
         chain_start = np.where(chained, chain.start, 0.0)
         cycle = np.where(chained, chain.cycle_s, t_mean)
         stall_share = np.where(chained, chain.start, share)
-        residual = np.where(chained, chain_residual_s(chain.batch_s, chain.length), 0.0)
-    slot = steps * (t_mix - t_dec + ride) + decode_step_count(inp) * cycle + residual
+    # A request prefilled in a chain waits for the rest of it (none where none chain).
+    slot = (
+        steps * (t_mix - t_dec + ride)
+        + decode_step_count(inp) * cycle
+        + chain_residual_s(chain_batch, chain_length)
+    )
     return SteadyState(
         batch=batch,
         t_dec=t_dec,
@@ -578,9 +583,6 @@ MIN_CHAIN_END_CHANCE = 1e-13
 #: simulated TPOT p50 in session 63 (1.3-18× priced as one prefill batch per decode step);
 #: near the running-request cap, which ends chains sooner, the TPOT is over-predicted.
 MAX_CHAIN_BATCHES = 20.0
-#: Least share of the engine's time the prompts' own prefill leaves to the rest (a rate whose
-#: prompts take all of it is priced at this share, a cycle long but finite).
-MIN_CHAIN_FREE_SHARE = 1e-6
 
 
 def _frontend_s(inp: FluidInputs) -> np.ndarray:

@@ -15,22 +15,23 @@ predecessor's whole prefill far more often than Poisson ones: the excess light-t
 
 from __future__ import annotations
 
-import math
 from typing import NamedTuple
 
 import numpy as np
 
-from predeploy.core.fluid_stats import any_true, clamp, columns, grid
+from predeploy.core.fluid_stats import (
+    INCOMPLETE_GAMMA_TERMS,
+    any_true,
+    clamp,
+    columns,
+    grid,
+    regularized_lower_gamma,
+)
 from predeploy.core.fluid_steady import FluidInputs, SteadyState
 
 #: Open-loop utilisation at which the stochastic (Kingman) wait stops growing and the fluid
 #: backlog takes over.
 MAX_STOCHASTIC_UTILISATION = 0.97
-
-#: Terms of the series for the regularized lower incomplete gamma function. Used for shapes
-#: ``k ≤ 1`` (inter-arrival CV ≥ 1) with ``x = k·λS < k ≤ 1``: term ``n`` is below ``1/n!``,
-#: so 12 terms leave a relative error under 1e-9.
-INCOMPLETE_GAMMA_TERMS = 12
 
 
 def kingman_wait(
@@ -193,21 +194,6 @@ def light_traffic_wait(
     p1 = regularized_lower_gamma(shape + 1.0, x)
     wait = np.maximum(service_s * p0 - p1 / lam, 0.0)
     return np.where(rate > 0, wait, 0.0), np.where(rate > 0, p0, 0.0)
-
-
-def regularized_lower_gamma(a: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """``P(a, x) = γ(a, x)/Γ(a) = x^a e^(−x)/Γ(a + 1) · Σₙ xⁿ/((a + 1)…(a + n))`` (series,
-    for ``x < a + 1``)."""
-    order = np.asarray(a, dtype=float)
-    log_gamma = np.array([math.lgamma(v) for v in (order + 1.0).ravel()]).reshape(order.shape)
-    safe_x = np.maximum(x, 1e-300)
-    lead = np.exp(order * np.log(safe_x) - x - log_gamma)
-    term = np.ones_like(x)
-    total = np.ones_like(x)
-    for n in range(1, INCOMPLETE_GAMMA_TERMS):
-        term = term * x / (a + n)
-        total = total + term
-    return np.asarray(np.where(x > 0, np.minimum(lead * total, 1.0), 0.0), dtype=float)
 
 
 __all__ = [

@@ -11,6 +11,7 @@ permutations), so every prediction is deterministic and smooth in its parameters
 from __future__ import annotations
 
 import functools
+import math
 import statistics
 from collections.abc import Sequence
 from typing import NamedTuple
@@ -376,3 +377,48 @@ def three_point_quantile(
     to_first = two_point_quantile(q, low, first, first_share + second_share) - low
     to_second = two_point_quantile(q, first, second, second_share) - first
     return np.asarray(low + to_first + to_second, dtype=float)
+
+
+#: Terms of the series for the regularized lower incomplete gamma function. Used for shapes
+#: ``k ≤ 1`` (inter-arrival CV ≥ 1) with ``x = k·λS < k ≤ 1``: term ``n`` is below ``1/n!``,
+#: so 12 terms leave a relative error under 1e-9.
+INCOMPLETE_GAMMA_TERMS = 12
+#: Terms of Legendre's continued fraction for the upper incomplete gamma function, used from
+#: ``x ≥ a + 1`` on (within 3e-11 of the series summed to 600 terms, ``a`` 0.1-2).
+INCOMPLETE_GAMMA_FRACTION_TERMS = 32
+
+
+def regularized_lower_gamma(a: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """``P(a, x) = γ(a, x)/Γ(a) = x^a e^(−x)/Γ(a + 1) · Σₙ xⁿ/((a + 1)…(a + n))`` (series,
+    for ``x < a + 1``); from ``x ≥ a + 1`` on, ``1 − Q(a, x)`` by Legendre's continued
+    fraction (:data:`INCOMPLETE_GAMMA_FRACTION_TERMS` terms), where the series' few terms fall
+    short (``a`` = 0.25, ``x`` = 8: 0.90 for 0.99998)."""
+    order = np.asarray(a, dtype=float)
+    x = np.asarray(x, dtype=float)
+    log_gamma = np.array([math.lgamma(v) for v in (order + 1.0).ravel()]).reshape(order.shape)
+    safe_x = np.maximum(x, 1e-300)
+    lead = np.exp(order * np.log(safe_x) - x - log_gamma)
+    term = np.ones_like(x)
+    total = np.ones_like(x)
+    for n in range(1, INCOMPLETE_GAMMA_TERMS):
+        term = term * x / (a + n)
+        total = total + term
+    series = np.where(x > 0, np.minimum(lead * total, 1.0), 0.0)
+    far = x >= order + 1.0
+    if not bool(np.any(far)):
+        return np.asarray(series, dtype=float)
+    # Modified Lentz on Q(a, x) = e^(−x) x^a/Γ(a) · 1/(x + 1 − a − 1·(1 − a)/(x + 3 − a − …)).
+    tiny = 1e-300
+    b = safe_x + 1.0 - order
+    c = np.full_like(b, 1.0 / tiny)
+    d = 1.0 / np.where(np.abs(b) < tiny, tiny, b)
+    fraction = d
+    for i in range(1, INCOMPLETE_GAMMA_FRACTION_TERMS):
+        step = -i * (i - order)
+        b = b + 2.0
+        d = step * d + b
+        d = 1.0 / np.where(np.abs(d) < tiny, tiny, d)
+        c = b + step / np.where(np.abs(c) < tiny, tiny, c)
+        fraction = fraction * d * c
+    upper = np.exp(order * np.log(safe_x) - x - (log_gamma - np.log(order))) * fraction
+    return np.asarray(np.where(far, np.clip(1.0 - upper, 0.0, 1.0), series), dtype=float)

@@ -49,10 +49,11 @@ from typing import NamedTuple
 
 import numpy as np
 
-from predeploy.core.fluid_stats import any_true, clamp
+from predeploy.core.fluid_stats import any_true, clamp, regularized_lower_gamma
 from predeploy.core.latency import ParamArrays, StepCoefficients
 from predeploy.core.occupancy import expected_whole_fits, normal_cdf
 from predeploy.core.poisson_counts import MAX_PROMPTS_PER_CYCLE, poisson_pmf
+from predeploy.core.renewal_counts import empty_window_probability
 from predeploy.core.roofline import HardwareRates, Num, StepShape
 
 #: Prompt tokens recomputed per output token when the KV cache limits the running batch of an
@@ -637,6 +638,7 @@ def chained_decode_cycle_s(
     t_dec: np.ndarray,
     batch_s: Callable[[np.ndarray], np.ndarray],
     frontend_s: np.ndarray,
+    arrival_cv: np.ndarray | float = 1.0,
 ) -> PrefillChain:
     """Seconds per decode step, and the chance a decode step is followed by prefill, of an
     engine that runs every waiting prompt before its next decode step (separate prefill
@@ -662,15 +664,55 @@ def chained_decode_cycle_s(
     lam = np.asarray(rate, dtype=float)
     # The first batch holds what arrived during the decode step, the second what arrived
     # during the first, each at least one prompt; the later ones are priced as the second.
+    cv = np.asarray(arrival_cv, dtype=float)
     first_s = batch_s(_at_least_one(lam * t_dec))
     later_s = batch_s(_at_least_one(lam * first_s))
-    end = np.maximum(no_arrival_chance(lam, later_s, frontend_s), MIN_CHAIN_END_CHANCE)
-    goes_on = 1.0 - no_arrival_chance(lam, first_s, frontend_s)
+
+    def none_in(window: np.ndarray, after_arrivals: bool) -> np.ndarray:
+        clustered = _clustered_no_arrival_factor(lam * window, cv, after_arrivals)
+        return np.asarray(np.minimum(no_arrival_chance(lam, window, frontend_s) * clustered, 1.0))
+
+    end = np.maximum(none_in(later_s, True), MIN_CHAIN_END_CHANCE)
+    goes_on = 1.0 - none_in(first_s, True)
     length = np.minimum(1.0 + goes_on / end, MAX_CHAIN_BATCHES)
-    start = 1.0 - no_arrival_chance(lam, t_dec, frontend_s)
+    start = 1.0 - none_in(t_dec, False)
     chain_s = first_s + (length - 1.0) * later_s
     cycle = np.asarray(t_dec + start * chain_s, dtype=float)
     return PrefillChain(cycle, start, np.asarray(chain_s / length, dtype=float), length)
+
+
+#: Where a prefill batch of a chain starts between the arrivals that made it and an arbitrary
+#: time, for clustered arrivals (gamma, CV > 1): the chance that none arrives during it is
+#: priced this share of the way from a window after an arrival (``P(A > w)``, the next of a
+#: cluster likely near) to one from an arbitrary time (the renewal's empty window)
+#: (estimated: 64/16-token SGLang requests on an H100 at 10-80 requests/s, CV 1.5 and 2,
+#: TPOT p50 within 6 % and E2E p50 within 8 % of the simulated; from an arbitrary time the
+#: chains came out short, ITL p99 25-35 % under, and after an arrival long, TPOT p50 up to
+#: 32 % over).
+CLUSTERED_CHAIN_EPOCH_SHARE = 0.5
+
+
+def _clustered_no_arrival_factor(
+    expected: np.ndarray, arrival_cv: np.ndarray, after_arrivals: bool
+) -> np.ndarray:
+    """How much likelier a window of ``expected`` arrivals is to see none under clustered
+    (gamma, CV > 1) arrivals than under Poisson ones: from an arbitrary time (a decode
+    step's window) the renewal's empty window (``renewal_counts.empty_window_probability``),
+    and for a batch that prompts started, :data:`CLUSTERED_CHAIN_EPOCH_SHARE` of the way
+    to the chance that the next arrival is later than the window, ``P(A > w) = 1 − P(k,
+    k·λw)`` for gamma gaps of shape ``k = 1/CV²``. 1 for Poisson or smoother arrivals."""
+    m = np.maximum(np.asarray(expected, dtype=float), 0.0)
+    cv = np.broadcast_to(arrival_cv, np.shape(m))
+    if not any_true(cv > 1.0):
+        return np.ones(np.shape(m))
+    clustered = empty_window_probability(m, cv)
+    if after_arrivals:
+        shape = 1.0 / np.maximum(cv, 1.0) ** 2
+        next_later = 1.0 - regularized_lower_gamma(shape, shape * m)
+        share = CLUSTERED_CHAIN_EPOCH_SHARE
+        clustered = share * next_later + (1.0 - share) * clustered
+    poisson = np.exp(-m)
+    return np.asarray(np.where(cv > 1.0, clustered / np.maximum(poisson, 1e-300), 1.0))
 
 
 def _prefill_chain(
@@ -694,7 +736,7 @@ def _prefill_chain(
         (alone,) = _prefill_alone_s(inp, tokens)
         return alone
 
-    return chained_decode_cycle_s(rate, t_dec, batch_s, _frontend_s(inp))
+    return chained_decode_cycle_s(rate, t_dec, batch_s, _frontend_s(inp), inp.arrival_cv)
 
 
 def chain_residual_s(batch_s: np.ndarray, length: np.ndarray) -> np.ndarray:

@@ -33,8 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from predeploy.core.fluid_queueing import regularized_lower_gamma
-from predeploy.core.fluid_stats import clamp
+from predeploy.core.fluid_stats import clamp, regularized_lower_gamma
 
 #: Arrivals tracked per window (the ``n``-th next arrival is ``Gamma(n·k)`` away: for ``k ≥
 #: 1/4`` and ``m`` up to :data:`TABLE_MAX_COUNT`, the 24th falls in the window with

@@ -748,6 +748,21 @@ def test_an_open_loops_decoders_pause_for_chains_of_prefill_batches(rate: float)
     assert analytic.ttft_ms.p99 == pytest.approx(simulated.ttft_ms.p99, rel=0.1)
 
 
+@pytest.mark.parametrize("cv", [1.5, 2.0])
+def test_clustered_arrivals_start_fewer_and_longer_chains(cv: float) -> None:
+    """Gamma arrivals of CV > 1 leave more decode steps without an arrival than Poisson ones,
+    and a batch that a cluster started is likelier to see the rest of it: priced with
+    Poisson chances, 64/16-token SGLang requests at 60 requests/s (CV 1.5) ran a TPOT p50 of
+    26.0 ms against 21.1 simulated and an E2E p50 25 % over."""
+    load = _short_sglang_requests(LoadSpec(kind="gamma", rate_rps=60.0, cv=cv))
+    analytic = predict(load, PARAMS).metrics
+    simulated = predict(load, PARAMS, mode="simulate", num_requests=4000, seed=1).metrics
+    for name in ("tpot_ms", "e2e_ms"):
+        assert getattr(analytic, name).p50 == pytest.approx(
+            getattr(simulated, name).p50, rel=0.1
+        ), name
+
+
 def test_short_answers_of_long_prompts_mostly_see_no_chain() -> None:
     """4,000-token prompts and 16-token answers at 1 request/s: a prefill batch outlasts the
     mean gap between arrivals, so a chain often runs two batches, yet most requests see no

@@ -31,7 +31,7 @@ import time
 from dataclasses import dataclass
 
 from predeploy.core.errors import PredeployError
-from predeploy.core.perf import PREFILL_CHAIN_CAVEAT_PREFIX, predict
+from predeploy.core.perf import is_prefill_chain_caveat, predict
 from predeploy.core.types import (
     Engine,
     LoadSpec,
@@ -179,9 +179,7 @@ def main() -> None:
     for scenario in draw(random.Random(args.seed), args.points, args.loads, tuple(args.shares)):
         prediction = predict(scenario, params)
         analytic = _values(prediction)
-        chained = any(
-            c.startswith(PREFILL_CHAIN_CAVEAT_PREFIX) for c in prediction.metrics.provenance.caveats
-        )
+        chained = any(map(is_prefill_chain_caveat, prediction.metrics.provenance.caveats))
         simulated = _values(
             predict(
                 scenario,

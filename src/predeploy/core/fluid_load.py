@@ -31,7 +31,7 @@ output length (lognormal with the dataset's coefficient of variation) and queuei
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -193,15 +193,7 @@ def operating_point(inp: FluidInputs) -> OperatingPoint:
         inp, np.array(batches), np.array(syncs), np.array(backlogs), view, np.array(chain_rates)
     ).rows()
     if chained:
-        steady = replace(
-            steady,
-            decode_cycle_s=chained[0].decode_cycle_s,
-            decode_stall_share=chained[0].decode_stall_share,
-            decode_step_s=chained[0].decode_step_s,
-            chain_start=chained[0].chain_start,
-            chain_batch_s=chained[0].chain_batch_s,
-            chain_length=chained[0].chain_length,
-        )
+        steady = steady.with_decode_side(chained[0])
     waves = np.where(finite, np.ceil(n_prompts / np.maximum(batch, 1.0) - 1e-9), 1.0)
     # A wave whose prompts take a share of its decoding to prefill starts (and ends) spread
     # over that share: it stays in step only for the rest. Separate prefill batches run the

@@ -44,7 +44,7 @@ followed by the next at once, and a request prefilled in a chain waits for the r
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from typing import NamedTuple
 
 import numpy as np
@@ -248,6 +248,11 @@ class SteadyState:
         """:func:`chain_residual_s` of this state's chains (0 where none chain)."""
         return chain_residual_s(self.chain_batch_s, self.chain_length)
 
+    def with_decode_side(self, chained: SteadyState) -> SteadyState:
+        """This state with the decode side (:data:`DECODE_SIDE_FIELDS`) of ``chained``, the
+        steady state of the larger batch an open loop's chains leave waiting to decode."""
+        return replace(self, **{name: getattr(chained, name) for name in DECODE_SIDE_FIELDS})
+
     def own_chunk_step_s(self) -> np.ndarray:
         """Seconds of the step that prefills a prompt's chunk (``t_mix`` where it rides on a
         decode step; the prefill batch alone where the engine separates them)."""
@@ -262,6 +267,16 @@ class SteadyState:
 
 
 _STEADY_FIELDS = tuple(f.name for f in fields(SteadyState))
+#: The fields the decode side (TPOT, ITL, E2E) reads where an open loop's prefill batches
+#: chain, taken from the chained batch's steady state (:meth:`SteadyState.with_decode_side`).
+DECODE_SIDE_FIELDS = (
+    "decode_cycle_s",
+    "decode_stall_share",
+    "decode_step_s",
+    "chain_start",
+    "chain_batch_s",
+    "chain_length",
+)
 
 
 def step_s(

@@ -432,11 +432,17 @@ def engine_caveats(scenario: ServingScenario) -> tuple[str, ...]:
 #: ``bench/sim_census.py --points 400 --loads poisson --by chain`` (seed 7, 30/60/85 % of
 #: capacity) drew 114 SGLang open loops, 25 of them from 1 on: priced as one prefill batch per
 #: decode step, their simulated TPOT p50 was 1.3-18× the analytic one in 24 of 25; with the
-#: chains priced (``fluid_steady.chained_decode_cycle_s``), 0.5-2.0× (median error 42 %, the
-#: other SGLang loads' 5.2 %) (``fluid_decode.prefill_chain_arrivals``).
+#: chains priced (``fluid_steady.chained_decode_cycle_s``), its median error is 43 % in
+#: session 64, 90th percentile 251 %, most over near the running-request cap (the other SGLang
+#: loads' 3.6 %) (``fluid_decode.prefill_chain_arrivals``).
 PREFILL_CHAIN_CAVEAT_FROM = 1.0
-#: How the chained-prefill caveat begins (``bench/sim_census.py --by chain`` finds it by it).
+#: How the chained-prefill caveat begins (:func:`is_prefill_chain_caveat`).
 PREFILL_CHAIN_CAVEAT_PREFIX = "this engine runs every waiting prompt before its next decode step"
+
+
+def is_prefill_chain_caveat(caveat: str) -> bool:
+    """Whether ``caveat`` is one of :func:`prefill_chain_caveats`."""
+    return caveat.startswith(PREFILL_CHAIN_CAVEAT_PREFIX)
 
 
 def prefill_chain_caveats(arrivals: float) -> tuple[str, ...]:
@@ -452,8 +458,9 @@ def prefill_chain_caveats(arrivals: float) -> tuple[str, ...]:
     return (
         f"{PREFILL_CHAIN_CAVEAT_PREFIX}, and at this rate {rate}: the prefill batches chain "
         "and pause decoding; this estimate prices the mean chain, and TPOT, ITL and E2E are "
-        "less certain here (half to twice the simulated in a census of such loads); the "
-        "simulation runs the chains themselves",
+        "less certain here (a median error of 43 % in a census of such loads, several times "
+        "the simulated near the running-request cap); the simulation runs the chains "
+        "themselves",
     )
 
 

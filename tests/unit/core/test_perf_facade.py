@@ -19,11 +19,11 @@ from predeploy.core.perf import (
     OFFLINE_WINDOW_BATCHES,
     OPEN_LOOP_WARMUP_MAX_REQUESTS,
     OPEN_LOOP_WARMUP_RELAXATIONS,
-    PREFILL_CHAIN_CAVEAT_PREFIX,
     SLOW_FP4_CAVEAT,
     UNSETTLED_CAVEAT,
     PredictMode,
     default_vllm_settings,
+    is_prefill_chain_caveat,
     load_utilization,
     predict,
     predict_many,
@@ -702,9 +702,7 @@ def _short_sglang_requests(load: LoadSpec, engine: Engine = Engine.SGLANG) -> Se
 
 
 def _chains(prediction: PerfPrediction) -> bool:
-    return any(
-        c.startswith(PREFILL_CHAIN_CAVEAT_PREFIX) for c in prediction.metrics.provenance.caveats
-    )
+    return any(map(is_prefill_chain_caveat, prediction.metrics.provenance.caveats))
 
 
 def test_an_open_loop_whose_prefill_batches_chain_prices_the_chains_and_says_so() -> None:

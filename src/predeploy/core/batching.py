@@ -34,6 +34,13 @@ then step 3) and the decoders pause; otherwise it is a decode step of every runn
 A prompt is admitted only when the free blocks hold all of it, as SGLang's admission counts
 the whole input, so a chunked prompt never waits for blocks mid-way.
 
+With ``new_token_ratio_admission`` (SGLang's own admission, :mod:`~predeploy.core.new_token_ratio`)
+a prompt is admitted while it and its answer fit what the free blocks leave once the running
+requests' remaining answers are counted at the decaying ratio; when a decode step finds too few
+free blocks, the decoders with the fewest generated tokens are retracted (freed, their output
+kept) to the *back* of the waiting queue, and re-prefill their prompt and output when admitted
+again.
+
 With ``scheduler_steps`` N > 1 (multi-step scheduling: vLLM V0 ``--num-scheduler-steps``,
 SGLang ``--num-continuous-decode-steps``) step 3 runs only on every N-th step (or when nothing
 runs): an arrival waits for the next admission step.
@@ -56,6 +63,12 @@ from predeploy.core.batching_invariants import check_bookkeeping
 from predeploy.core.block_pool import BlockPool
 from predeploy.core.decode_cohort import DecodeCohort
 from predeploy.core.latency import StepCostModel
+from predeploy.core.new_token_ratio import (
+    CLIP_MAX_NEW_TOKENS,
+    RETRACT_DECODE_STEPS,
+    NewTokenRatio,
+    clipped,
+)
 from predeploy.core.scheduler_limits import (
     DECODING,
     FINISHED,
@@ -131,6 +144,10 @@ class ContinuousBatcher:
         self.reserved_blocks = 0
         self._reserve = config.reserve_full_context
         self._admission_period = config.scheduler_steps
+        #: SGLang's admission by ``new_token_ratio``, with retraction.
+        self._by_ratio = config.new_token_ratio_admission
+        self.ratio = NewTokenRatio()
+        self._retracted = False
         #: Requests preempted by the last :meth:`schedule` while they were decoding.
         self.preempted_decoding: list[int] = []
         self.prefill_tokens_computed = 0
@@ -177,6 +194,8 @@ class ContinuousBatcher:
         """``request`` has arrived: it joins the back of the waiting queue."""
         if self.state[request] != PENDING:
             raise ValueError(f"request {request} was already enqueued")
+        if self._by_ratio and self.is_idle:  # SGLang resets the ratio when it idles
+            self.ratio.reset()
         self.state[request] = WAITING
         self.waiting.append(request)
 
@@ -188,13 +207,17 @@ class ContinuousBatcher:
         chunks = self._chunks
         chunks.clear()
         self.preempted_decoding = []
-        preempted = False
+        preempted = self._retracted = False
 
         blocks = self.blocks
         decoders = self.decoders
         self.prefill_only = self._separate and self._prefill_ready()
         if not self.prefill_only:
             demand = decoders.block_demand(self.decode_step) if decoders.count else 0
+            if demand > blocks.free_blocks and self._by_ratio:
+                self._retract()
+                preempted = self._retracted = True
+                demand = decoders.block_demand(self.decode_step)
             if demand <= blocks.free_blocks:
                 blocks.allocate(demand)
                 self._use_reservation(demand)
@@ -202,6 +225,10 @@ class ContinuousBatcher:
                 preempted = self._schedule_decoders_with_preemption()
             budget -= decoders.count
 
+        # SGLang's claim on the free tokens: the running answers at the ratio, and the
+        # answers of the prompts this batch completes in full.
+        admits = self._by_ratio and (self.partial >= 0 or bool(self.waiting))
+        claimed = self._running_claim() if admits else 0.0
         r = self.partial
         if r >= 0:
             c = self.computed[r]
@@ -212,6 +239,8 @@ class ContinuousBatcher:
                 self._use_reservation(need)
                 chunks.append((r, c, chunk))
                 budget -= chunk
+                if c + chunk == self.prompt[r] + self.generated[r]:
+                    claimed += clipped(self.output[r] - self.generated[r])
             else:  # the partial prefill is the tail of ``running``: it preempts itself
                 self.running.pop()
                 self._preempt(r)
@@ -237,6 +266,9 @@ class ContinuousBatcher:
                 whole = -(-tokens // bs) - cached // bs if self._separate else promise
                 if cached // bs + max(promise, whole) > blocks.free_blocks - self.reserved_blocks:
                     break
+                answer = clipped(self.output[r] - self.generated[r])
+                if self._by_ratio and tokens - cached + answer >= self._free_tokens() - claimed:
+                    break
                 waiting.popleft()
                 running.append(r)
                 self.state[r] = PREFILLING
@@ -248,6 +280,8 @@ class ContinuousBatcher:
                 chunks.append((r, cached, chunk))
                 if cached + chunk < tokens:
                     self.partial = r
+                else:
+                    claimed += answer
 
         prefill = 0
         attn = 0.0
@@ -265,6 +299,8 @@ class ContinuousBatcher:
         if decoded:
             self.decode_step += 1
             self.tokens_generated += self.decoders.count
+            if self._by_ratio and not self._retracted:
+                self.ratio.decode_steps(1)
         first: list[int] = []
         resumed: list[int] = []
         finished: list[int] = []
@@ -311,6 +347,8 @@ class ContinuousBatcher:
             if not to_admission:
                 return 0
             limit = min(limit, to_admission)
+        if self.waiting and self._by_ratio:
+            limit = 1  # every decode step lowers the ratio and the running answers' claim
         return self.decoders.steps_within(self.blocks.free_blocks, limit, self.decode_step)
 
     def decode_block_demand(self, steps: int) -> list[int]:
@@ -337,6 +375,8 @@ class ContinuousBatcher:
         self.tokens_generated += steps * self.decoders.count
         self.step_index += steps
         self.decode_step += steps
+        if self._by_ratio:
+            self.ratio.decode_steps(steps)
         finished: list[int] = []
         self._pop_finished(self.decode_step - 1, finished)
         return finished
@@ -368,6 +408,10 @@ class ContinuousBatcher:
             return True
         if self._reserve:  # decoders draw on their own promises: what is left stays left
             return self.full_blocks(r) > self.blocks.free_blocks - self.reserved_blocks
+        if self._by_ratio:
+            answer = clipped(self.output[r] - self.generated[r])
+            if tokens - cached + answer >= self._free_tokens() - self._running_claim():
+                return True
         need = -(-(cached + min(tokens - cached, budget)) // self._bs)
         if self._separate:  # the whole prompt, and no decoder allocates in a prefill batch
             return -(-tokens // self._bs) > self.blocks.free_blocks
@@ -402,8 +446,45 @@ class ContinuousBatcher:
             i += 1
         return preempted
 
-    def _preempt(self, r: int) -> None:
-        """Free ``r``'s blocks, reset its progress, put it at the front of the queue."""
+    def _free_tokens(self) -> int:
+        return self.blocks.free_blocks * self._bs
+
+    def _running_claim(self) -> float:
+        """SGLang's claim of the running requests: their remaining answers at the ratio."""
+        if not self.decoders.count:
+            return 0.0
+        remaining = self.decoders.remaining_tokens(self.decode_step, CLIP_MAX_NEW_TOKENS)
+        return self.ratio.current * remaining
+
+    def _retract(self) -> None:
+        """SGLang's ``retract_decode``: the decoders with the fewest generated tokens (then the
+        longest prompts; ties: the latest admitted) leave, at least one and until
+        ``RETRACT_DECODE_STEPS`` tokens per decoder kept are free; the ratio is re-estimated
+        from those kept."""
+        s = self.decode_step
+        finish = dict(self.decoders.members())
+
+        def generated(r: int) -> int:
+            return self.output[r] - (finish[r] - s + 1)
+
+        # The running batch in admission order, sorted as SGLang sorts it (stable).
+        kept = sorted(
+            (r for r in self.running if r in finish),
+            key=lambda r: (generated(r), -self.prompt[r]),
+            reverse=True,
+        )
+        first = True
+        while len(kept) > 1 and (first or self._free_tokens() < RETRACT_DECODE_STEPS * len(kept)):
+            first = False
+            r = kept.pop()
+            self.running.remove(r)
+            self._preempt(r, to_back=True)
+        requested = sum(self.output[r] for r in kept)
+        self.ratio.after_retraction(sum(map(generated, kept)), requested, len(kept))
+
+    def _preempt(self, r: int, *, to_back: bool = False) -> None:
+        """Free ``r``'s blocks, reset its progress, put it at the front of the queue (at the
+        back when SGLang retracts it)."""
         if self.state[r] == DECODING:
             self.preempted_decoding.append(r)
             c = self.computed[r] + self.decode_step - self.join_step[r]
@@ -414,10 +495,16 @@ class ContinuousBatcher:
             if self.partial == r:
                 self.partial = -1
         self._release_promise(r, c)
-        self.blocks.preempt(r, c)
+        if to_back:  # SGLang frees a retracted request's cache: nothing of it stays cached
+            self.blocks.release(-(-c // self._bs))
+        else:
+            self.blocks.preempt(r, c)
         self.computed[r] = 0
         self.state[r] = WAITING
-        self.waiting.appendleft(r)
+        if to_back:
+            self.waiting.append(r)
+        else:
+            self.waiting.appendleft(r)
         self.preemptions[r] += 1
         self.num_preemptions += 1
 

@@ -12,18 +12,33 @@ decoders at step j with c computed tokens has ``c + (s − j)`` computed at step
   allocates ``phase[−s mod block_size]`` blocks -- a pattern of period ``block_size``, of which
   a whole period allocates n;
 * a heap of finishing steps, deleted lazily: an entry is live while its request is a member
-  with that finishing step.
+  with that finishing step;
+* ``Σ finish step``, so the tokens the decoders have still to generate from step s on are
+  ``Σ (f − s + 1)`` (SGLang's admission counts them, :mod:`~predeploy.core.new_token_ratio`).
 """
 
 from __future__ import annotations
 
 import heapq
 
+#: Stale entries the heap of latest finishing steps may gather before it is rebuilt.
+LATEST_HEAP_SLACK = 64
+
 
 class DecodeCohort:
     """Aggregates over the decoding requests: count, Σ key, block-phase histogram, finishes."""
 
-    __slots__ = ("_heap", "_kv_base", "_members", "_phase", "block_size", "count", "tracked_count")
+    __slots__ = (
+        "_finish_sum",
+        "_heap",
+        "_kv_base",
+        "_latest",
+        "_members",
+        "_phase",
+        "block_size",
+        "count",
+        "tracked_count",
+    )
 
     def __init__(self, block_size: int) -> None:
         self.block_size = block_size
@@ -34,6 +49,8 @@ class DecodeCohort:
         self._phase = [0] * block_size
         self._members: dict[int, tuple[int, int, bool]] = {}  # r -> (key, finish step, tracked)
         self._heap: list[tuple[int, int]] = []  # (finish step, r)
+        self._finish_sum = 0
+        self._latest: list[tuple[int, int]] = []  # (−finish step, r): the latest first
 
     def join(self, request: int, key: int, finish_step: int, tracked: bool) -> None:
         """``request`` decodes from now on; its last token comes out in ``finish_step``."""
@@ -43,10 +60,17 @@ class DecodeCohort:
         self.tracked_count += tracked
         self._members[request] = (key, finish_step, tracked)
         heapq.heappush(self._heap, (finish_step, request))
+        self._finish_sum += finish_step
+        latest = self._latest
+        heapq.heappush(latest, (-finish_step, request))
+        if len(latest) > 2 * self.count + LATEST_HEAP_SLACK:  # drop the stale entries
+            latest[:] = [(-f, r) for r, (_, f, _) in self._members.items()]
+            heapq.heapify(latest)
 
     def leave(self, request: int) -> None:
         """``request`` stops decoding (finished or preempted)."""
-        key, _, tracked = self._members.pop(request)
+        key, finish_step, tracked = self._members.pop(request)
+        self._finish_sum -= finish_step
         self._kv_base -= key
         self._phase[key % self.block_size] -= 1
         self.count -= 1
@@ -55,6 +79,19 @@ class DecodeCohort:
     def kv_tokens(self, step: int) -> int:
         """Σ context (computed tokens + the one being computed) over decoders in ``step``."""
         return self._kv_base + self.count * (step + 1)
+
+    def remaining_tokens(self, step: int, clip: int) -> int:
+        """Σ over decoders of the tokens still to come from ``step`` on, each at most ``clip``."""
+        latest = self._latest
+        while latest and -latest[0][0] - step + 1 > clip:
+            if self._live((-latest[0][0], latest[0][1])):
+                return sum(min(f - step + 1, clip) for _, f, _ in self._members.values())
+            heapq.heappop(latest)
+        return self._finish_sum - self.count * (step - 1)
+
+    def members(self) -> list[tuple[int, int]]:
+        """``(request, finish step)`` of every decoder."""
+        return [(r, f) for r, (_, f, _) in self._members.items()]
 
     def block_demand(self, step: int) -> int:
         """New blocks the decoders need in ``step``."""

@@ -49,6 +49,10 @@ class EngineProfile(FrozenModel):
     #: scheduler without ``--enable-mixed-chunk``).
     separate_prefill_batches: bool = False
     reserve_full_context: bool = False
+    #: The discrete-event simulation schedules SGLang's own admission: running answers
+    #: counted at the decaying ``new_token_ratio``, retraction when the cache runs out
+    #: (:mod:`~predeploy.core.new_token_ratio`). The analytic mode keeps the reservation.
+    new_token_ratio_admission: bool = False
     #: The next batch is scheduled while the GPU runs the current one, so every response
     #: reaches the client one step later (TensorRT-LLM's overlap scheduler, SGLang's
     #: zero-overhead batch scheduler, vLLM's ``--async-scheduling``).
@@ -77,6 +81,7 @@ ENGINE_PROFILES: dict[Engine, EngineProfile] = {
         gpu_memory_utilization=0.88,
         separate_prefill_batches=True,
         reserve_full_context=True,
+        new_token_ratio_admission=True,
         overlap_scheduling=True,
         static_memory_share=True,
         source="SGLang 0.5 defaults: mem_fraction_static derived from the device memory "

@@ -369,7 +369,9 @@ def scheduler_config(prepared: PreparedScenario) -> SchedulerConfig:
         block_size=s.block_size,
         max_model_len=max_len,
         enable_prefix_caching=s.enable_prefix_caching,
-        reserve_full_context=prepared.reserve_full_context,
+        reserve_full_context=prepared.reserve_full_context
+        and not prepared.new_token_ratio_admission,
+        new_token_ratio_admission=prepared.new_token_ratio_admission,
         scheduler_steps=prepared.scheduler_steps,
         separate_prefill_batches=prepared.separate_prefill_batches,
         overlap_scheduling=prepared.overlap_scheduling,

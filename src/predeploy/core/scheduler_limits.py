@@ -50,9 +50,18 @@ class SchedulerConfig(FrozenModel):
     #: The next batch is scheduled while the GPU runs the current one: every token reaches
     #: the client when the following step ends, one step late.
     overlap_scheduling: bool = False
+    #: SGLang's optimistic admission (:mod:`~predeploy.core.new_token_ratio`): running
+    #: requests' remaining answers count at a decaying ratio, and decoding requests are
+    #: retracted to the back of the queue when the cache runs out. Not with
+    #: ``reserve_full_context``.
+    new_token_ratio_admission: bool = False
 
     @model_validator(mode="after")
     def _startable(self) -> SchedulerConfig:
+        if self.new_token_ratio_admission and self.reserve_full_context:
+            raise ValueError(
+                "new_token_ratio_admission (SGLang) and reserve_full_context exclude each other"
+            )
         if self.max_num_batched_tokens < self.max_num_seqs:
             raise ValueError(
                 f"max_num_batched_tokens ({self.max_num_batched_tokens}) must be >= "

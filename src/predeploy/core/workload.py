@@ -138,6 +138,8 @@ class PreparedScenario:
     chunked_prefill: bool
     separate_prefill_batches: bool
     reserve_full_context: bool
+    #: The simulation admits as SGLang does (``EngineProfile.new_token_ratio_admission``).
+    new_token_ratio_admission: bool
     #: Every response reaches the client one step late (``EngineProfile.overlap_scheduling``).
     overlap_scheduling: bool
     #: Steps between the scheduler's admissions of new requests (1: every step).
@@ -323,6 +325,7 @@ def prepare(scenario: ServingScenario) -> PreparedScenario:
         reserve_full_context=profile.reserve_full_context
         if stated.reserve_full_context is None
         else stated.reserve_full_context,
+        new_token_ratio_admission=profile.new_token_ratio_admission,
         # A static batch is timed by the engine's batch benchmark, which runs no serving loop.
         overlap_scheduling=load.kind != "static_batch" and overlap,
         scheduler_steps=stated.scheduler_steps or 1,

@@ -33,3 +33,15 @@ def test_finishing_steps_skip_stale_entries() -> None:
     assert cohort.pop_finished(11) == [1]
     assert cohort.pop_finished(12) == [0]
     assert cohort.count == 0
+
+
+def test_remaining_tokens_count_each_decoders_rest_up_to_the_clip() -> None:
+    cohort = DecodeCohort(block_size=16)
+    cohort.join(0, key=10, finish_step=20, tracked=True)
+    cohort.join(1, key=10, finish_step=5_000, tracked=True)
+    # From step 4: 17 tokens to come for request 0 and 4,997 for request 1.
+    assert cohort.remaining_tokens(4, clip=10_000) == 17 + 4_997
+    assert cohort.remaining_tokens(4, clip=4_096) == 17 + 4_096
+    cohort.leave(1)
+    assert cohort.remaining_tokens(4, clip=4_096) == 17
+    assert cohort.members() == [(0, 20)]

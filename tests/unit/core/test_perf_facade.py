@@ -29,6 +29,7 @@ from predeploy.core.perf import (
     predict_many,
     prefill_chain_caveats,
     relaxation_requests,
+    scheduler_config,
     single_stream_rates,
 )
 from predeploy.core.types import (
@@ -42,6 +43,7 @@ from predeploy.core.types import (
     TokenDistribution,
 )
 from predeploy.core.weights import weight_bytes_per_gpu
+from predeploy.core.workload import prepare
 from predeploy.kb.seed_files import seed_catalog
 
 PARAMS = ParameterSet()
@@ -829,3 +831,16 @@ def test_a_batch_with_chained_prefill_predicts_every_scenario_as_alone() -> None
                 expected = getattr(getattr(alone, name), stat)
                 got = getattr(getattr(prediction.metrics, name), stat)
                 assert got == pytest.approx(expected, rel=1e-12), (scenario.load, name, stat)
+
+
+def test_sglang_is_simulated_with_its_own_admission_and_priced_with_the_reservation() -> None:
+    """The simulation schedules SGLang's optimistic admission (``new_token_ratio``, with
+    retraction); the analytic mode keeps pricing the reserved whole contexts."""
+    load = LoadSpec(kind="poisson", rate_rps=10.0)
+    sglang = prepare(_short_sglang_requests(load))
+    assert sglang.reserve_full_context
+    assert scheduler_config(sglang).new_token_ratio_admission
+    assert not scheduler_config(sglang).reserve_full_context
+    for engine in (Engine.VLLM, Engine.TRTLLM):
+        other = scheduler_config(prepare(_short_sglang_requests(load, engine)))
+        assert not other.new_token_ratio_admission

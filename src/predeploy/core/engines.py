@@ -12,7 +12,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from predeploy.core.sglang_defaults import sglang_defaults
+from predeploy.core.sglang_defaults import default_chunked_prefill_size, sglang_defaults
 from predeploy.core.types import (
     Engine,
     FrozenModel,
@@ -86,8 +86,9 @@ ENGINE_PROFILES: dict[Engine, EngineProfile] = {
         static_memory_share=True,
         source="SGLang 0.5 defaults: mem_fraction_static derived from the device memory "
         "(server_args.py, core.sglang_defaults; 0.88 when the memory is unknown); "
-        "chunked_prefill_size 8192 (its default on 60-160 GiB devices; smaller and larger "
-        "devices get 2048-16384, not applied: see core.sglang_defaults); max_running_requests "
+        "chunked_prefill_size 8192 (its default on 60-160 GiB devices; 2048 below 35 GiB and "
+        "4096 below 60 GiB, applied; 16384 above 160 GiB, not applied: see "
+        "core.sglang_defaults); max_running_requests "
         "bounded by the KV pool (estimated 2048 at most; 48 with speculative decoding, "
         "which also turns the overlap scheduler off); admission reserves room for the "
         "requested new tokens (new_token_ratio), prefill runs as separate batches; the "
@@ -168,10 +169,14 @@ def scheduler_defaults(
     engine: Engine | str, gpu: GpuSpec, performance_mode: PerformanceMode | None = None
 ) -> tuple[int, int]:
     """``(max running sequences, token budget per step)`` of ``engine`` on ``gpu``, under
-    vLLM's ``--performance-mode`` when stated (``throughput`` doubles both)."""
+    vLLM's ``--performance-mode`` when stated (``throughput`` doubles both); SGLang's prefill
+    chunk by the device's memory below 60 GiB (:func:`~predeploy.core.sglang_defaults.
+    default_chunked_prefill_size`)."""
     profile = engine_profile(engine)
     seqs, tokens = vllm_batch_defaults(gpu)
     seqs, tokens = profile.max_num_seqs or seqs, profile.max_num_batched_tokens or tokens
+    if Engine(engine) == Engine.SGLANG:
+        tokens = default_chunked_prefill_size(gpu) or tokens
     if Engine(engine) == Engine.VLLM and performance_mode == "throughput":
         return seqs * VLLM_THROUGHPUT_MODE_FACTOR, tokens * VLLM_THROUGHPUT_MODE_FACTOR
     return seqs, tokens
@@ -198,9 +203,7 @@ def default_cuda_graph_max_batch(
     per-step launch costs the fitted overheads carry."""
     engine = Engine(engine)
     if engine == Engine.VLLM:
-        return float(
-            min(2 * max_num_seqs, VLLM_MAX_CUDAGRAPH_CAPTURE_SIZE, max_num_batched_tokens)
-        )
+        return float(min(2 * max_num_seqs, VLLM_MAX_CUDAGRAPH_CAPTURE_SIZE, max_num_batched_tokens))
     if engine == Engine.SGLANG:
         return float(sglang_defaults(gpu, tp, pp).cuda_graph_max_bs)
     return math.inf

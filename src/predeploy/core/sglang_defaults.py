@@ -26,12 +26,16 @@ Two generations of the rule, both transcribed from the source:
 
 Issue sgl-project/sglang#29092 reports the resulting 0.828 on an H100 serving Qwen3-32B.
 
-predeploy applies the memory share (with the prefill chunk in effect in its activation term),
-not the chunk buckets: the engine profile keeps SGLang's 8192-token chunk on every device.
-The public SGLang measurements all ran on 80-141 GB devices, where the rule gives 8192 too;
-only AIConfigurator's B200/B300 rows, whose launch arguments are not published, would move
-to 16384, and with that the held-out error rose (leave one source out 22.5 → 23.1 %,
-configuration folds 21.9 → 22.2 %; docs/perf-validation.md).
+predeploy applies the memory share (with the prefill chunk in effect in its activation term)
+and the chunk buckets below 60 GiB (:func:`default_chunked_prefill_size`: 2048 below 35 GiB,
+4096 below 60); from 60 GiB the engine profile keeps SGLang's 8192-token chunk. The public
+SGLang measurements all ran on 80-141 GB devices, where the rule gives 8192 too; only
+AIConfigurator's B200/B300 rows, whose launch arguments are not published, would move to
+16384, and with that the held-out error rose (leave one source out 22.5 → 23.1 %,
+configuration folds 21.9 → 22.2 %; docs/perf-validation.md). Until session 65 the 8192-token
+chunk applied on small devices too, and with it its activation reserve: on a 24 GB L4 the
+share came to 0.44 instead of 0.84, and Llama 3.1 8B in FP8 kept 2.4 GB of KV cache where
+SGLang keeps about 11.
 """
 
 from __future__ import annotations
@@ -114,6 +118,11 @@ SGLANG_CURRENT_RULE_SINCE = (0, 5, 3)
 SGLANG_SPECULATIVE_MAX_RUNNING_REQUESTS = 48
 
 
+#: Devices with at least this much memory keep the engine profile's 8192-token prefill chunk
+#: (SGLang's own below 160 GiB; 16384 above was evaluated and not kept: module docstring).
+SGLANG_PROFILE_CHUNK_FROM_MIB = 60 * MIB_PER_GIB
+
+
 @dataclass(frozen=True, slots=True)
 class SglangDefaults:
     """What SGLang derives from the device when the launch command does not say."""
@@ -166,6 +175,15 @@ def sglang_defaults(
         if graph_bs > SGLANG_DP_EXTRA_ABOVE_SLOTS:
             reserved += SGLANG_DP_EXTRA_MIB_PER_SLOT * graph_bs * tp
     return _defaults(mem, reserved, chunk, graph_bs)
+
+
+def default_chunked_prefill_size(gpu: GpuSpec) -> int | None:
+    """SGLang's ``chunked_prefill_size`` on a device below 60 GiB (2048 below 35 GiB, 4096
+    below 60: the current rule's buckets), ``None`` from 60 GiB (the engine profile's 8192)."""
+    mem = device_mib(gpu)
+    if mem >= SGLANG_PROFILE_CHUNK_FROM_MIB:
+        return None
+    return next(b for b in SGLANG_BUCKETS if mem < b.below_mib).chunked_prefill_size
 
 
 def _legacy_graph_bs(mem_mib: float, tp: int) -> int:

@@ -11,6 +11,7 @@ from predeploy.core.memory import NON_TORCH_BYTES, fit_memory
 from predeploy.core.perf import SPECULATIVE_CAVEAT, engine_caveats
 from predeploy.core.sglang_defaults import (
     SGLANG_SPECULATIVE_MAX_RUNNING_REQUESTS,
+    default_chunked_prefill_size,
     device_mib,
     sglang_defaults,
     sglang_uses_legacy_rule,
@@ -123,7 +124,14 @@ def test_release_rule(version: str | None, legacy: bool) -> None:
 
 def test_engine_defaults_use_the_share_rule_for_sglang_only() -> None:
     big = _with_memory(h100(), 180)
-    assert scheduler_defaults(Engine.SGLANG, big)[1] == 8192  # the chunk buckets: not applied
+    assert scheduler_defaults(Engine.SGLANG, big)[1] == 8192  # 16384 above 160 GiB: not applied
+    # Below 60 GiB SGLang's own chunk: 2048 under 35 GiB, 4096 under 60.
+    assert default_chunked_prefill_size(l4()) == 2048
+    assert default_chunked_prefill_size(_with_memory(h100(), 48)) == 4096
+    assert default_chunked_prefill_size(h100()) is None
+    assert scheduler_defaults(Engine.SGLANG, l4())[1] == 2048
+    assert scheduler_defaults(Engine.SGLANG, _with_memory(h100(), 48))[1] == 4096
+    assert scheduler_defaults(Engine.SGLANG, h100())[1] == 8192
     assert default_memory_share(Engine.SGLANG, h100(), 1) == pytest.approx(0.834, abs=1e-3)
     # The chunk in effect sets the activation reserve.
     assert default_memory_share(Engine.SGLANG, big, 1, token_budget=8192) == (
@@ -173,6 +181,20 @@ def test_prepare_applies_the_derived_share() -> None:
     stated = prepare(_sglang_burst(EngineSettings(gpu_memory_utilization=0.7)))
     assert stated.settings.gpu_memory_utilization == 0.7
     assert stated.kv_capacity_tokens < prepared.kv_capacity_tokens
+
+
+def test_a_small_device_keeps_sglangs_share_and_its_cache() -> None:
+    """On a 24 GB L4 SGLang prefills 2048-token chunks and reserves their activations: a
+    share of about 0.84 (the 8192-token chunk's reserve had left 0.44, and Llama 3.1 8B's
+    FP8 weights 2.4 GB of KV cache)."""
+    scenario = _sglang_burst().model_copy(update={"gpu": l4(), "precision": Precision.FP8})
+    prepared = prepare(scenario)
+    assert prepared.settings.max_num_batched_tokens == 2048
+    assert prepared.settings.gpu_memory_utilization == pytest.approx(
+        sglang_defaults(l4(), 1).mem_fraction_static
+    )
+    assert prepared.settings.gpu_memory_utilization == pytest.approx(0.84, abs=0.01)
+    assert prepared.memory.kv_cache_bytes_per_gpu > 10e9
 
 
 def test_old_sglang_releases_get_their_rule_unless_stated() -> None:

@@ -30,6 +30,7 @@ from predeploy.core.roofline import roofline_floor_s
 from predeploy.core.simulator import ApiServer, simulate
 from predeploy.core.types import (
     Engine,
+    GpuSpec,
     LoadSpec,
     Percentiles,
     PerfMetrics,
@@ -413,9 +414,24 @@ SPECULATIVE_CAVEAT = (
 )
 
 
+def unserved_precision_caveat(gpu: GpuSpec, precision: Precision) -> str | None:
+    """What a prediction of weights in a precision ``gpu`` does not serve means (``None`` where
+    it serves them, natively or weight-only; BF16 on a GPU without it runs as FP16)."""
+    if gpu.serves(precision) or precision == Precision.BF16:
+        return None
+    served = ", ".join(p.value for p in (*gpu.supported_precisions, *gpu.weight_only_precisions))
+    return (
+        f"{gpu.name} does not serve {precision.value} weights (it serves {served}; "
+        f"{gpu.architecture} has no {precision.value} kernels in the serving engines): this "
+        f"prediction prices {precision.value}-sized weights at 16-bit compute, a deployment "
+        "that cannot start as stated"
+    )
+
+
 def engine_caveats(scenario: ServingScenario) -> tuple[str, ...]:
     """What the scenario's engine does that the step model does not: kernels known to run far
-    slower than it on this GPU and precision, and speculative decoding."""
+    slower than it on this GPU and precision, weights in a precision the GPU does not serve,
+    and speculative decoding."""
     slow_fp4 = (
         scenario.precision == Precision.FP4
         and scenario.engine in SLOW_FP4_ENGINES
@@ -424,6 +440,9 @@ def engine_caveats(scenario: ServingScenario) -> tuple[str, ...]:
     caveats: list[str] = []
     if slow_fp4:
         caveats.append(SLOW_FP4_CAVEAT)
+    unserved = unserved_precision_caveat(scenario.gpu, scenario.precision)
+    if unserved:
+        caveats.append(unserved)
     if scenario.engine_settings and scenario.engine_settings.speculative_decoding:
         caveats.append(SPECULATIVE_CAVEAT)
     return tuple(caveats)

@@ -31,6 +31,7 @@ from predeploy.core.perf import (
     relaxation_requests,
     scheduler_config,
     single_stream_rates,
+    unserved_precision_caveat,
 )
 from predeploy.core.types import (
     Engine,
@@ -844,3 +845,17 @@ def test_sglang_is_simulated_with_its_own_admission_and_priced_with_the_reservat
     for engine in (Engine.VLLM, Engine.TRTLLM):
         other = scheduler_config(prepare(_short_sglang_requests(load, engine)))
         assert not other.new_token_ratio_admission
+
+
+def test_weights_in_a_precision_the_gpu_does_not_serve_are_flagged() -> None:
+    """Volta has no FP8 kernels in the serving engines: a V100 prediction of FP8 weights says
+    it prices a deployment that cannot start; BF16 there runs as FP16 and is not flagged."""
+    catalog = seed_catalog()
+    v100, h100_card = catalog.gpu("V100-32GB"), catalog.gpu("H100-SXM")
+    assert unserved_precision_caveat(h100_card, Precision.FP8) is None
+    assert unserved_precision_caveat(v100, Precision.BF16) is None
+    caveat = unserved_precision_caveat(v100, Precision.FP8)
+    assert caveat is not None and "V100-32GB does not serve fp8" in caveat
+    scenario = _short_sglang_requests(LoadSpec(kind="poisson", rate_rps=1.0), Engine.VLLM)
+    on_v100 = scenario.model_copy(update={"gpu": v100, "precision": Precision.FP8})
+    assert caveat in predict(on_v100, PARAMS).metrics.provenance.caveats

@@ -34,7 +34,8 @@ class EngineProfile(FrozenModel):
     ``kv_share_of_free``: the engine sizes the KV cache as a share of the memory left after
     weights (TensorRT-LLM ``free_gpu_memory_fraction``) instead of a share of all memory.
     ``reserve_full_context``: KV for prompt + output is reserved at admission (TensorRT-LLM
-    ``GUARANTEED_NO_EVICT``) rather than grown block by block. ``fp8_kv_for_quantized``: fp8
+    ``GUARANTEED_NO_EVICT``; SGLang in the analytic mode, whose simulation admits by
+    ``new_token_ratio``) rather than grown block by block. ``fp8_kv_for_quantized``: fp8
     and fp4 checkpoints come with an fp8 KV cache (NVIDIA ModelOpt checkpoints).
     """
 

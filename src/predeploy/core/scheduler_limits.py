@@ -36,9 +36,9 @@ class SchedulerConfig(FrozenModel):
     #: of its context that nothing has reused since, and recomputes only the rest.
     enable_prefix_caching: bool = False
     #: Admission reserves the blocks of the whole context, prompt plus every output token
-    #: (TensorRT-LLM's ``GUARANTEED_NO_EVICT`` capacity scheduler; SGLang reserves room for the
-    #: requested new tokens likewise): a running request never needs a block that is not
-    #: there, so nothing is ever preempted, and fewer requests run at once.
+    #: (TensorRT-LLM's ``GUARANTEED_NO_EVICT`` capacity scheduler; SGLang reserves a decaying
+    #: share of them instead, ``new_token_ratio_admission``): a running request never needs a
+    #: block that is not there, so nothing is ever preempted, and fewer requests run at once.
     reserve_full_context: bool = False
     #: New requests are admitted only on every this-many-th step (multi-step scheduling:
     #: vLLM V0 ``--num-scheduler-steps``, SGLang ``--num-continuous-decode-steps``), or when

@@ -493,6 +493,28 @@ def simulation_caveats(scenario: ServingScenario) -> tuple[str, ...]:
     return ()
 
 
+def preemption_caveats(engine: Engine, preemptions: int, requests: int) -> tuple[str, ...]:
+    """What a simulation whose KV cache ran out (``preemptions`` times over ``requests``
+    simulated) says about the requests it evicted."""
+    if not preemptions:
+        return ()
+    if engine == Engine.SGLANG:
+        how = (
+            "SGLang retracts the decoding requests with the fewest tokens to the back of the "
+            "queue: their TPOT and E2E include that wait and the recomputed prefill, which the "
+            "analytic mode does not price"
+        )
+    else:
+        how = (
+            "the newest requests are preempted and recomputed first: the recomputed prefill "
+            "slows every step, which the analytic mode prices on average"
+        )
+    return (
+        f"the KV cache ran out: {preemptions:,} preemptions over {requests:,} simulated "
+        f"requests ({how})",
+    )
+
+
 UNSETTLED_CAVEAT = (
     "this load is so near the saturation rate that a server started empty takes longer to fill "
     "to its steady batch than the simulation warmed up: the simulated latencies may fall short "
@@ -590,6 +612,7 @@ def _simulate(
         front_end_ms=analytic.metrics.provenance.front_end_ms,
         front_end_stated=analytic.metrics.provenance.front_end_stated,
         caveats=simulation_caveats(scenario)
+        + preemption_caveats(scenario.engine, result.num_preemptions, result.num_requests)
         + ((UNSETTLED_CAVEAT,) if unsettled else ())
         + engine_caveats(scenario)
         + overload_caveats(

@@ -27,6 +27,7 @@ from predeploy.core.perf import (
     load_utilization,
     predict,
     predict_many,
+    preemption_caveats,
     prefill_chain_caveats,
     relaxation_requests,
     scheduler_config,
@@ -859,3 +860,29 @@ def test_weights_in_a_precision_the_gpu_does_not_serve_are_flagged() -> None:
     scenario = _short_sglang_requests(LoadSpec(kind="poisson", rate_rps=1.0), Engine.VLLM)
     on_v100 = scenario.model_copy(update={"gpu": v100, "precision": Precision.FP8})
     assert caveat in predict(on_v100, PARAMS).metrics.provenance.caveats
+
+
+def test_a_simulation_whose_cache_runs_out_says_how_it_evicted() -> None:
+    """SGLang retracts to the back of the queue, vLLM recomputes the newest first: a
+    simulation that evicted requests says so, one that did not says nothing."""
+    assert preemption_caveats(Engine.VLLM, 0, 100) == ()
+    tight = ServingScenario(
+        model_id="test/model",
+        model=llama_8b(),
+        gpu=l4(),
+        precision=Precision.BF16,
+        engine=Engine.SGLANG,
+        prompt_tokens=TokenDistribution(kind="lognormal", mean=1000, stdev=500),
+        output_tokens=TokenDistribution(kind="lognormal", mean=1000, stdev=1000),
+        load=LoadSpec(kind="concurrency", concurrency=64),
+    )
+    for engine, words in ((Engine.SGLANG, "back of the queue"), (Engine.VLLM, "recomputed first")):
+        scenario = tight.model_copy(update={"engine": engine})
+        caveats = predict(scenario, PARAMS, mode="simulate", num_requests=400, seed=1)
+        said = [c for c in caveats.metrics.provenance.caveats if c.startswith("the KV cache ran")]
+        assert len(said) == 1 and words in said[0]
+    roomy = tight.model_copy(
+        update={"gpu": h100(), "load": LoadSpec(kind="concurrency", concurrency=4)}
+    )
+    quiet = predict(roomy, PARAMS, mode="simulate", num_requests=100, seed=1)
+    assert not any(c.startswith("the KV cache ran") for c in quiet.metrics.provenance.caveats)

@@ -236,13 +236,16 @@ def predict_many(
     # Each metric's values as plain floats, read once per metric rather than element by element.
     columns = {key: values.tolist() for key, values in result.metrics.items()}
     saturation = result.saturation_rps.tolist()
-    kv_usage, queue, batch, chained = (
+    kv_usage, queue, batch, chained, kv_bound = (
         a.tolist()
         for a in (
             result.kv_usage,
             result.queue_length,
             result.batch,
             result.prefill_chain_arrivals,
+            # The KV cache, not the slots or the token budget, bounds the running batch.
+            (result.batch >= KV_BOUND_SHARE * inputs.kv_batch)
+            & (inputs.kv_batch < inputs.b_max * (1.0 + 1e-9)),
         )
     )
     out: list[PerfPrediction] = []
@@ -275,7 +278,8 @@ def predict_many(
                 front_end_stated=scenario.front_end_s is not None,
                 caveats=engine_caveats(scenario)
                 + overload_caveats(scenario.load, utilization)
-                + prefill_chain_caveats(chained[i]),
+                + prefill_chain_caveats(chained[i])
+                + retraction_caveats(scenario.engine, kv_bound[i]),
             ),
         )
         out.append(
@@ -491,6 +495,22 @@ def simulation_caveats(scenario: ServingScenario) -> tuple[str, ...]:
     if scenario.load.kind == "concurrency" and uniform:
         return (LOCK_STEP_CAVEAT,)
     return ()
+
+
+#: Share of the KV cache's batch limit from which a running batch is said to be bounded by it.
+KV_BOUND_SHARE = 0.98
+#: What an analytic SGLang prediction whose KV cache bounds the batch leaves out.
+RETRACTION_CAVEAT = (
+    "the KV cache bounds this batch: SGLang admits against a decaying share of the answers "
+    "still to come and, when the cache runs out, retracts decoding requests to the back of the "
+    "queue; the analytic mode prices the reserved answers and no retraction, so TPOT and E2E "
+    "tails can run far longer (--mode simulate schedules the retractions)"
+)
+
+
+def retraction_caveats(engine: Engine, kv_bound: bool) -> tuple[str, ...]:
+    """:data:`RETRACTION_CAVEAT` for an SGLang batch its KV cache bounds."""
+    return (RETRACTION_CAVEAT,) if kv_bound and engine == Engine.SGLANG else ()
 
 
 def preemption_caveats(engine: Engine, preemptions: int, requests: int) -> tuple[str, ...]:

@@ -19,6 +19,7 @@ from predeploy.core.perf import (
     OFFLINE_WINDOW_BATCHES,
     OPEN_LOOP_WARMUP_MAX_REQUESTS,
     OPEN_LOOP_WARMUP_RELAXATIONS,
+    RETRACTION_CAVEAT,
     SLOW_FP4_CAVEAT,
     UNSETTLED_CAVEAT,
     PredictMode,
@@ -886,3 +887,21 @@ def test_a_simulation_whose_cache_runs_out_says_how_it_evicted() -> None:
     )
     quiet = predict(roomy, PARAMS, mode="simulate", num_requests=100, seed=1)
     assert not any(c.startswith("the KV cache ran") for c in quiet.metrics.provenance.caveats)
+
+
+def test_an_sglang_batch_its_cache_bounds_says_retractions_are_left_out() -> None:
+    tight = ServingScenario(
+        model_id="test/model",
+        model=llama_8b(),
+        gpu=l4(),
+        precision=Precision.BF16,
+        engine=Engine.SGLANG,
+        prompt_tokens=TokenDistribution(kind="lognormal", mean=1000, stdev=500),
+        output_tokens=TokenDistribution(kind="lognormal", mean=1000, stdev=1000),
+        load=LoadSpec(kind="concurrency", concurrency=256),
+    )
+    assert RETRACTION_CAVEAT in predict(tight, PARAMS).metrics.provenance.caveats
+    few = tight.model_copy(update={"load": LoadSpec(kind="concurrency", concurrency=4)})
+    vllm = tight.model_copy(update={"engine": Engine.VLLM})
+    for scenario in (few, vllm):
+        assert RETRACTION_CAVEAT not in predict(scenario, PARAMS).metrics.provenance.caveats

@@ -418,17 +418,39 @@ SPECULATIVE_CAVEAT = (
 )
 
 
-def unserved_precision_caveat(gpu: GpuSpec, precision: Precision) -> str | None:
-    """What a prediction of weights in a precision ``gpu`` does not serve means (``None`` where
-    it serves them, natively or weight-only; BF16 on a GPU without it runs as FP16)."""
-    if gpu.serves(precision) or precision == Precision.BF16:
+#: Architectures whose FP8 weights TensorRT-LLM does not serve, even weight-only as vLLM's
+#: Marlin kernels do: its support matrix lists FP8 for Ada (SM89), Hopper and Blackwell only
+#: (Ampere: FP32, FP16, BF16, INT8, INT4; TensorRT-LLM 0.18 docs, Support Matrix, Precision).
+TRTLLM_NO_FP8_ARCHITECTURES = frozenset({"volta", "turing", "ampere"})
+
+
+def unserved_precision_caveat(
+    gpu: GpuSpec, precision: Precision, engine: Engine | None = None
+) -> str | None:
+    """What a prediction of weights in a precision ``gpu`` (with ``engine``) does not serve
+    means (``None`` where it serves them, natively or weight-only; BF16 on a GPU without it
+    runs as FP16)."""
+    trtllm_fp8 = (
+        engine == Engine.TRTLLM
+        and precision == Precision.FP8
+        and gpu.architecture.strip().lower() in TRTLLM_NO_FP8_ARCHITECTURES
+    )
+    if (gpu.serves(precision) and not trtllm_fp8) or precision == Precision.BF16:
         return None
-    served = ", ".join(p.value for p in (*gpu.supported_precisions, *gpu.weight_only_precisions))
+    if trtllm_fp8:
+        why = f"TensorRT-LLM serves FP8 from Ada on, not on {gpu.architecture}"
+    else:
+        served = ", ".join(
+            p.value for p in (*gpu.supported_precisions, *gpu.weight_only_precisions)
+        )
+        why = (
+            f"it serves {served}; {gpu.architecture} has no {precision.value} kernels in the "
+            "serving engines"
+        )
     return (
-        f"{gpu.name} does not serve {precision.value} weights (it serves {served}; "
-        f"{gpu.architecture} has no {precision.value} kernels in the serving engines): this "
-        f"prediction prices {precision.value}-sized weights at 16-bit compute, a deployment "
-        "that cannot start as stated"
+        f"{gpu.name} does not serve {precision.value} weights ({why}): this prediction prices "
+        f"{precision.value}-sized weights at 16-bit compute, a deployment that cannot start as "
+        "stated"
     )
 
 
@@ -444,7 +466,7 @@ def engine_caveats(scenario: ServingScenario) -> tuple[str, ...]:
     caveats: list[str] = []
     if slow_fp4:
         caveats.append(SLOW_FP4_CAVEAT)
-    unserved = unserved_precision_caveat(scenario.gpu, scenario.precision)
+    unserved = unserved_precision_caveat(scenario.gpu, scenario.precision, scenario.engine)
     if unserved:
         caveats.append(unserved)
     if scenario.engine_settings and scenario.engine_settings.speculative_decoding:

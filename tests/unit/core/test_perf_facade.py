@@ -861,6 +861,12 @@ def test_weights_in_a_precision_the_gpu_does_not_serve_are_flagged() -> None:
     scenario = _short_sglang_requests(LoadSpec(kind="poisson", rate_rps=1.0), Engine.VLLM)
     on_v100 = scenario.model_copy(update={"gpu": v100, "precision": Precision.FP8})
     assert caveat in predict(on_v100, PARAMS).metrics.provenance.caveats
+    # TensorRT-LLM serves FP8 from Ada on: not weight-only on an A100, as vLLM does.
+    a100 = catalog.gpu("A100-80GB")
+    assert unserved_precision_caveat(a100, Precision.FP8, Engine.VLLM) is None
+    trtllm = unserved_precision_caveat(a100, Precision.FP8, Engine.TRTLLM)
+    assert trtllm is not None and "TensorRT-LLM serves FP8 from Ada on" in trtllm
+    assert unserved_precision_caveat(h100_card, Precision.FP8, Engine.TRTLLM) is None
 
 
 def test_a_simulation_whose_cache_runs_out_says_how_it_evicted() -> None:

@@ -41,7 +41,6 @@ from predeploy.core.memory import (
 from predeploy.core.roofline import HardwareRates, StepShape, hardware_rates, step_shape
 from predeploy.core.sglang_defaults import sglang_overlap_scheduling, sglang_running_requests
 from predeploy.core.types import (
-    QUANTIZATION_METHOD,
     Engine,
     EngineSettings,
     GpuSpec,
@@ -52,6 +51,7 @@ from predeploy.core.types import (
     ServingScenario,
     VllmSettings,
 )
+from predeploy.core.types.vllm import quantization_method
 from predeploy.core.weights import expert_load_factor, weight_bytes_per_gpu
 
 LOAD_CODES: dict[str, int] = {
@@ -112,7 +112,10 @@ def default_vllm_settings(
         max_num_seqs=seqs,
         max_num_batched_tokens=max(tokens, 1),
         gpu_memory_utilization=gpu_memory_utilization,
-        quantization=None if native else QUANTIZATION_METHOD[precision],
+        # A GPU without BF16 (Volta, Turing) runs 16-bit activations as FP16: vLLM refuses a
+        # BF16 checkpoint there unless told (--dtype half).
+        dtype="auto" if gpu.serves(Precision.BF16) else "float16",
+        quantization=None if native else quantization_method(precision, gpu.architecture),
         kv_cache_dtype=kv_cache_dtype,
     )
 

@@ -24,6 +24,19 @@ QUANTIZATION_METHOD: dict[Precision, str | None] = {
 }
 
 
+#: vLLM's INT4 method on GPUs without Marlin kernels (Marlin needs compute capability 8.0):
+#: Turing runs AWQ's own kernels, Volta only GPTQ's (vLLM quantization hardware table; the
+#: catalog's GPU notes).
+INT4_METHOD_BEFORE_AMPERE: dict[str, str] = {"turing": "awq", "volta": "gptq"}
+
+
+def quantization_method(precision: Precision, architecture: str) -> str | None:
+    """vLLM ``--quantization`` for weights in ``precision`` on a GPU of ``architecture``."""
+    if precision == Precision.INT4:
+        return INT4_METHOD_BEFORE_AMPERE.get(architecture.strip().lower(), "awq_marlin")
+    return QUANTIZATION_METHOD[precision]
+
+
 #: vLLM's ``--performance-mode`` values (``EngineSettings.performance_mode``).
 PerformanceMode = Literal["balanced", "interactivity", "throughput"]
 

@@ -173,6 +173,16 @@ class ServingScenario(FrozenModel):
     def gpu_count(self) -> int:
         return self.tp * self.pp * self.replicas
 
+    @model_validator(mode="after")
+    def _engine_runs_on_the_gpu(self) -> ServingScenario:
+        # TensorRT-LLM builds CUDA kernels only (its support matrix lists NVIDIA architectures).
+        if self.engine == Engine.TRTLLM and self.gpu.vendor != "nvidia":
+            raise ValueError(
+                f"TensorRT-LLM runs on NVIDIA GPUs only: {self.gpu.name} is an "
+                f"{self.gpu.vendor.upper()} GPU (use vllm or sglang)"
+            )
+        return self
+
 
 class MemoryFit(FrozenModel):
     """Does the model fit, and how much KV cache is left (per GPU of one replica)."""

@@ -347,9 +347,11 @@ class ContinuousBatcher:
             if not to_admission:
                 return 0
             limit = min(limit, to_admission)
-        if self.waiting and self._by_ratio:
-            limit = 1  # every decode step lowers the ratio and the running answers' claim
-        return self.decoders.steps_within(self.blocks.free_blocks, limit, self.decode_step)
+        limit = self.decoders.steps_within(self.blocks.free_blocks, limit, self.decode_step)
+        if self.waiting and self._by_ratio and limit > 1:
+            # Every decode step lowers the ratio and the running answers' claim.
+            limit = self._claim_held_steps(limit)
+        return limit
 
     def decode_block_demand(self, steps: int) -> list[int]:
         """Blocks the decoders allocate in each of the next ``min(steps, block_size)`` steps.
@@ -445,6 +447,28 @@ class ContinuousBatcher:
             self._use_reservation(need)
             i += 1
         return preempted
+
+    def _claim_held_steps(self, limit: int) -> int:
+        """Decode steps, at most ``limit``, before each of which SGLang's claim still holds the
+        waiting head back (it does now): the free blocks fall by the decoders' demand, the
+        ratio by its decay and the running answers by a token per decoder each step. An
+        answer clipped in the claim falls slower than counted here, which only ends the
+        stretch early (``schedule`` then decides exactly)."""
+        r = self.waiting[0]
+        tokens = self.prompt[r] + self.generated[r]
+        need = tokens - self.blocks.cached_tokens(r, tokens)
+        need += clipped(self.output[r] - self.generated[r])
+        n = self.decoders.count
+        remaining = self.decoders.remaining_tokens(self.decode_step, CLIP_MAX_NEW_TOKENS)
+        demands = self.decoders.block_demands(self.decode_step, limit)
+        free = self.blocks.free_blocks
+        ratio = self.ratio
+        for j in range(1, limit):
+            free -= demands[(j - 1) % len(demands)]
+            share = max(ratio.current - j * ratio.decay, ratio.floor)
+            if need < free * self._bs - share * (remaining - n * j):
+                return j
+        return limit
 
     def _free_tokens(self) -> int:
         return self.blocks.free_blocks * self._bs

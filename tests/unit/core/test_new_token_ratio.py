@@ -81,19 +81,26 @@ def test_running_answers_count_at_the_ratio() -> None:
 
 def test_a_prompt_waits_while_the_ratio_claims_the_cache() -> None:
     # Request 0's 719 tokens to come count as 503 of the 1,008 free: a 16-token prompt with a
-    # 500-token answer does not fit; as request 0 decodes and the ratio falls, it does.
-    b = ContinuousBatcher(sglang(), [16, 16], [720, 500])
-    b.enqueue(0)
-    step(b)
-    b.enqueue(1)
-    step(b)
-    assert b.state[1] == WAITING
-    assert b.decode_stretch_limit() <= 1  # admission is looked at again every step
-    steps = 0
-    while b.state[1] == WAITING:
+    # 500-token answer does not fit; as request 0 decodes and the ratio falls, it does. A
+    # decode stretch ends at the step that admits it, as stepping one by one does.
+    def admitted_at(stretch: bool) -> int:
+        b = ContinuousBatcher(sglang(), [16, 16], [720, 500])
+        b.enqueue(0)
         step(b)
-        steps += 1
-    assert 10 < steps < 100
+        b.enqueue(1)
+        step(b)
+        assert b.state[1] == WAITING
+        while b.state[1] == WAITING:
+            limit = b.decode_stretch_limit() if stretch else 0
+            if limit:
+                b.advance_decode(limit)
+            else:
+                step(b)
+        return b.decode_step
+
+    by_step = admitted_at(stretch=False)
+    assert 10 < by_step < 100
+    assert admitted_at(stretch=True) == by_step
 
 
 def test_a_full_cache_retracts_the_newest_decoder_to_the_back_of_the_queue() -> None:

@@ -37,6 +37,16 @@ def step(b: ContinuousBatcher) -> None:
     b.check_invariants()
 
 
+def second_arrives(config: SchedulerConfig, outputs: list[int]) -> ContinuousBatcher:
+    """Two 16-token prompts: the first prefilled, then the second arrives and is scheduled."""
+    b = ContinuousBatcher(config, [16, 16], outputs)
+    b.enqueue(0)
+    step(b)
+    b.enqueue(1)
+    step(b)
+    return b
+
+
 def test_the_ratio_falls_to_its_floor_and_resets() -> None:
     ratio = NewTokenRatio()
     floor = INIT_NEW_TOKEN_RATIO * 0.14
@@ -63,20 +73,9 @@ def test_running_answers_count_at_the_ratio() -> None:
     # 1,024 tokens of cache. Two 16-token prompts with 500-token answers: reserving whole
     # contexts (1,032 tokens) would hold one of them back; at the ratio 0.7 the first's
     # 499 tokens to come count as 349, and the second (516 tokens) fits what is left.
-    b = ContinuousBatcher(sglang(), [16, 16], [500, 500])
-    b.enqueue(0)
-    step(b)
-    b.enqueue(1)
-    step(b)
-    assert b.state[1] == DECODING
-    reserving = ContinuousBatcher(
-        sglang(new_token_ratio_admission=False, reserve_full_context=True), [16, 16], [500, 500]
-    )
-    reserving.enqueue(0)
-    step(reserving)
-    reserving.enqueue(1)
-    step(reserving)
-    assert reserving.state[1] == WAITING
+    assert second_arrives(sglang(), [500, 500]).state[1] == DECODING
+    reserving = sglang(new_token_ratio_admission=False, reserve_full_context=True)
+    assert second_arrives(reserving, [500, 500]).state[1] == WAITING
 
 
 def test_a_prompt_waits_while_the_ratio_claims_the_cache() -> None:
@@ -84,11 +83,7 @@ def test_a_prompt_waits_while_the_ratio_claims_the_cache() -> None:
     # 500-token answer does not fit; as request 0 decodes and the ratio falls, it does. A
     # decode stretch ends at the step that admits it, as stepping one by one does.
     def admitted_at(stretch: bool) -> int:
-        b = ContinuousBatcher(sglang(), [16, 16], [720, 500])
-        b.enqueue(0)
-        step(b)
-        b.enqueue(1)
-        step(b)
+        b = second_arrives(sglang(), [720, 500])
         assert b.state[1] == WAITING
         while b.state[1] == WAITING:
             limit = b.decode_stretch_limit() if stretch else 0

@@ -869,11 +869,10 @@ def test_weights_in_a_precision_the_gpu_does_not_serve_are_flagged() -> None:
     assert unserved_precision_caveat(h100_card, Precision.FP8, Engine.TRTLLM) is None
 
 
-def test_a_simulation_whose_cache_runs_out_says_how_it_evicted() -> None:
-    """SGLang retracts to the back of the queue, vLLM recomputes the newest first: a
-    simulation that evicted requests says so, one that did not says nothing."""
-    assert preemption_caveats(Engine.VLLM, 0, 100) == ()
-    tight = ServingScenario(
+def _kv_tight_sglang(clients: int) -> ServingScenario:
+    """Llama 3.1 8B on an L4, 1,000 ± 500 / 1,000 ± 1,000 tokens: the KV cache bounds the
+    batch from a few dozen clients on."""
+    return ServingScenario(
         model_id="test/model",
         model=llama_8b(),
         gpu=l4(),
@@ -881,8 +880,15 @@ def test_a_simulation_whose_cache_runs_out_says_how_it_evicted() -> None:
         engine=Engine.SGLANG,
         prompt_tokens=TokenDistribution(kind="lognormal", mean=1000, stdev=500),
         output_tokens=TokenDistribution(kind="lognormal", mean=1000, stdev=1000),
-        load=LoadSpec(kind="concurrency", concurrency=64),
+        load=LoadSpec(kind="concurrency", concurrency=clients),
     )
+
+
+def test_a_simulation_whose_cache_runs_out_says_how_it_evicted() -> None:
+    """SGLang retracts to the back of the queue, vLLM recomputes the newest first: a
+    simulation that evicted requests says so, one that did not says nothing."""
+    assert preemption_caveats(Engine.VLLM, 0, 100) == ()
+    tight = _kv_tight_sglang(64)
     for engine, words in ((Engine.SGLANG, "back of the queue"), (Engine.VLLM, "recomputed first")):
         scenario = tight.model_copy(update={"engine": engine})
         caveats = predict(scenario, PARAMS, mode="simulate", num_requests=400, seed=1)
@@ -896,16 +902,7 @@ def test_a_simulation_whose_cache_runs_out_says_how_it_evicted() -> None:
 
 
 def test_an_sglang_batch_its_cache_bounds_says_retractions_are_left_out() -> None:
-    tight = ServingScenario(
-        model_id="test/model",
-        model=llama_8b(),
-        gpu=l4(),
-        precision=Precision.BF16,
-        engine=Engine.SGLANG,
-        prompt_tokens=TokenDistribution(kind="lognormal", mean=1000, stdev=500),
-        output_tokens=TokenDistribution(kind="lognormal", mean=1000, stdev=1000),
-        load=LoadSpec(kind="concurrency", concurrency=256),
-    )
+    tight = _kv_tight_sglang(256)
     assert RETRACTION_CAVEAT in predict(tight, PARAMS).metrics.provenance.caveats
     few = tight.model_copy(update={"load": LoadSpec(kind="concurrency", concurrency=4)})
     vllm = tight.model_copy(update={"engine": Engine.VLLM})

@@ -94,17 +94,7 @@ def build_plan(
         lines.append(settings_note)
     native = card.architecture.native_precision
     if config.precision != native:
-        method = config.vllm.quantization or config.precision.value
-        loss = (
-            "the quality loss is not measured here"
-            if weight_fidelity(config.precision, native) == REDUCED
-            else "FP8 keeps ≥ 99 % of BF16 accuracy in published evaluations (arXiv:2411.02355)"
-            if config.precision == Precision.FP8 else "the same accuracy"
-        )
-        lines.append(
-            f"{config.precision.value} weights ({method}) instead of the {native.value} "
-            f"checkpoint: less memory and faster decode; {loss}"
-        )
+        lines.append(precision_note(config.precision, native, config.vllm.quantization))
     spot = (
         f"; spot {format_usd(cost.spot_monthly_usd)}/month"
         if cost.spot_monthly_usd is not None and cost.pricing != "spot" else ""
@@ -235,3 +225,34 @@ def _tradeoff(reference: tuple[str, Point], mine: Point) -> str:
         d_q = mine.quality - ref.quality
         parts.append(f"quality {'+' if d_q >= 0 else '−'}{format_number(abs(d_q))}")
     return f"vs {name}: " + ", ".join(parts)
+
+
+#: vLLM quantizes a 16-bit checkpoint on the fly to FP8 only; every other ``--quantization``
+#: method loads weights quantized beforehand (AWQ, GPTQ, compressed-tensors, ModelOpt NVFP4).
+ONLINE_QUANTIZATION_METHODS = frozenset({"fp8"})
+
+
+def precision_note(precision: Precision, native: Precision, method: str | None) -> str:
+    """What serving the weights in ``precision`` instead of the checkpoint's means."""
+    if {precision, native} == {Precision.BF16, Precision.FP16}:
+        return (
+            f"{precision.value} weights instead of the {native.value} checkpoint "
+            "(--dtype float16: this GPU has no BF16): the same memory and speed; FP16's "
+            "narrower range can overflow in some models"
+        )
+    loss = (
+        "the quality loss is not measured here"
+        if weight_fidelity(precision, native) == REDUCED
+        else "FP8 keeps ≥ 99 % of BF16 accuracy in published evaluations (arXiv:2411.02355)"
+        if precision == Precision.FP8 else "the same accuracy"
+    )
+    note = (
+        f"{precision.value} weights ({method or precision.value}) instead of the "
+        f"{native.value} checkpoint: less memory and faster decode; {loss}"
+    )
+    if method and method not in ONLINE_QUANTIZATION_METHODS:
+        note += (
+            f"; serve a {method} checkpoint of this model (vLLM quantizes on the fly to FP8 "
+            "only)"
+        )
+    return note

@@ -248,6 +248,8 @@ def predict_many(
             & (inputs.kv_batch < inputs.b_max * (1.0 + 1e-9)),
         )
     )
+    at_cap = (result.batch >= AT_CAP_SHARE * result.max_batch).tolist()
+    max_batch = result.max_batch.tolist()
     out: list[PerfPrediction] = []
     for i, (scenario, prep, (eff, choice)) in enumerate(
         zip(scenarios, prepared, chosen, strict=True)
@@ -279,6 +281,7 @@ def predict_many(
                 caveats=engine_caveats(scenario)
                 + overload_caveats(scenario.load, utilization)
                 + prefill_chain_caveats(chained[i])
+                + chains_at_cap_caveats(chained[i], at_cap[i], max_batch[i], saturation_rps)
                 + retraction_caveats(scenario.engine, kv_bound[i]),
             ),
         )
@@ -508,6 +511,26 @@ def prefill_chain_caveats(arrivals: float) -> tuple[str, ...]:
         "less certain here (a median error of 43 % in a census of such loads, several times "
         "the simulated near the running-request cap); the simulation runs the chains "
         "themselves",
+    )
+
+
+#: Share of the engine's running-request limit from which an open loop's batch is at it.
+AT_CAP_SHARE = 0.999
+
+
+def chains_at_cap_caveats(
+    arrivals: float, at_cap: bool, max_batch: float, saturation_rps: float
+) -> tuple[str, ...]:
+    """What an open loop whose chained prefill batches fill the engine's running-request limit
+    means (``arrivals`` as for :func:`prefill_chain_caveats`)."""
+    if not (arrivals >= PREFILL_CHAIN_CAVEAT_FROM and at_cap):
+        return ()
+    return (
+        f"with its prefill chains this load fills the engine's limit of {max_batch:,.0f} "
+        "running requests: the engine is at what it sustains for these lengths (the saturation "
+        f"rate of {saturation_rps:,.1f} req/s leaves the chains out); a full engine admits only "
+        "as requests finish, so the simulation shows prompts queueing (TTFT growing with the "
+        "run) and shorter chains (TPOT well below this estimate)",
     )
 
 

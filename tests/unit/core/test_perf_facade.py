@@ -908,3 +908,25 @@ def test_an_sglang_batch_its_cache_bounds_says_retractions_are_left_out() -> Non
     vllm = tight.model_copy(update={"engine": Engine.VLLM})
     for scenario in (few, vllm):
         assert RETRACTION_CAVEAT not in predict(scenario, PARAMS).metrics.provenance.caveats
+
+
+def test_chains_that_fill_the_running_request_limit_say_the_engine_is_at_capacity() -> None:
+    """Llama 3.1 70B on 4 H100s, 64/128 tokens, SGLang: at 70 % of the saturation rate without
+    chains, the chained batch fills all 2,048 running requests; at half, it does not."""
+    base = _short_sglang_requests(LoadSpec(kind="poisson", rate_rps=1.0)).model_copy(
+        update={
+            "model": llama_70b(),
+            "tp": 4,
+            "prompt_tokens": TokenDistribution.fixed(64),
+            "output_tokens": TokenDistribution.fixed(128),
+        }
+    )
+    saturation = predict(base, PARAMS).saturation_rps
+    assert saturation is not None
+
+    def says_full(share: float) -> bool:
+        load = LoadSpec(kind="poisson", rate_rps=share * saturation)
+        caveats = predict(base.model_copy(update={"load": load}), PARAMS).metrics.provenance
+        return any("fills the engine's limit of 2,048" in c for c in caveats.caveats)
+
+    assert says_full(0.7) and not says_full(0.5)

@@ -11,6 +11,9 @@ Three tables, no pass/fail:
 * **Recompute** of a full cache: prompt tokens computed again per output token, the analytic
   mode's (``fluid_steady.kv_growth_deficit``) against the simulation's (every prompt token it
   prefilled beyond each request's own prompt, over the tokens it generated, whole run).
+* **SGLang** where the KV cache bounds the batch: the analytic mode reserves the answers, the
+  simulation admits by ``new_token_ratio`` and retracts (``core.new_token_ratio``): throughput
+  ratio, batches, retractions per request and the TPOT p99 the retractions stretch.
 * **TTFT of finite closed loops** with more clients than the cache holds: analytic and
   simulated mean/p50/p90, and the wait every later request would have for the steady batch
   (``(c − B_max)/μ``). Early in a run the answers are young and the cache holds more of them
@@ -25,7 +28,7 @@ from predeploy.core.fluid_load import operating_point
 from predeploy.core.latency import RooflineStepCost
 from predeploy.core.perf import per_replica_load, predict, scheduler_config
 from predeploy.core.simulator import run_simulation
-from predeploy.core.types import LoadSpec, ServingScenario, TokenDistribution
+from predeploy.core.types import Engine, LoadSpec, ServingScenario, TokenDistribution
 from predeploy.core.workload import EfficiencyArrays, prepare, stack
 from predeploy.kb.seed_files import seed_catalog
 from predeploy.services.perf import load_parameters
@@ -49,7 +52,7 @@ def _lengths(mean: float, cv: float) -> TokenDistribution:
 
 def scenario(
     model: str, gpu: str, tp: int, precision: str, prompt: tuple[float, float],
-    output: tuple[float, float], load: LoadSpec,
+    output: tuple[float, float], load: LoadSpec, engine: Engine = Engine.VLLM,
 ) -> ServingScenario:
     catalog = seed_catalog()
     card = catalog.model(model)
@@ -59,6 +62,7 @@ def scenario(
         gpu=catalog.gpu(gpu),
         precision=precision,  # type: ignore[arg-type]
         tp=tp,
+        engine=engine,
         prompt_tokens=_lengths(*prompt),
         output_tokens=_lengths(*output),
         load=load,
@@ -135,6 +139,46 @@ def recompute_table() -> None:
         )
 
 
+SGLANG_CASES = {
+    "8B L4, 1000/1000 CV 1, burst of 2,000": (LLAMA_8B, "L4", 1, "fp8", (1000, 0.5),
+                                              (1000, 1.0),
+                                              LoadSpec(kind="burst", num_prompts=2000)),
+    "8B L4, 512/512 CV 1, 256 clients": (LLAMA_8B, "L4", 1, "fp8", (512, 0.5), (512, 1.0),
+                                         LoadSpec(kind="concurrency", concurrency=256)),
+    "8B L4, 1000/1000 alike, burst of 2,000": (LLAMA_8B, "L4", 1, "fp8", (1000, 0),
+                                               (1000, 0),
+                                               LoadSpec(kind="burst", num_prompts=2000)),
+    "Qwen3 30B A100, 2000/2000 CV 1, 128 clients": (
+        QWEN_30B, "A100-80GB", 1, "bf16", (2000, 0.5), (2000, 1.0),
+        LoadSpec(kind="concurrency", concurrency=128),
+    ),
+    "70B 2x H100 FP8, 1000/1000 CV 1, offline": (LLAMA_70B, "H100-SXM", 2, "fp8", (1000, 0.5),
+                                                 (1000, 1.0), OFFLINE),
+}
+
+
+def sglang_table() -> None:
+    params = load_parameters()
+    print(f"\n{'SGLang, KV-bound':<48}{'analytic':>9}{'simulated':>10}{'ratio':>7}"
+          f"{'batch a/s':>15}{'retracted':>10}{'TPOT p99 a/s ms':>18}")
+    for name, args in SGLANG_CASES.items():
+        s = scenario(*args, engine=Engine.SGLANG)
+        a = predict(s, params).metrics
+        b = predict(s, params, mode="simulate", num_requests=SIMULATED_REQUESTS, seed=1)
+        m = b.metrics
+        retracted = next(
+            (int(c.split()[5].replace(",", "")) for c in m.provenance.caveats
+             if c.startswith("the KV cache ran out")), 0,
+        )
+        print(
+            f"{name:<48}{a.output_tokens_per_s:>9,.0f}{m.output_tokens_per_s:>10,.0f}"
+            f"{a.output_tokens_per_s / m.output_tokens_per_s:>7.2f}"
+            f"{a.mean_batch_size:>8.0f}/{m.mean_batch_size:<6.0f}"
+            f"{retracted / SIMULATED_REQUESTS:>10.3f}"
+            f"{a.tpot_ms.p99:>9,.0f}/{m.tpot_ms.p99:<8,.0f}"
+        )
+
+
 FINITE_CLOSED_LOOPS = {
     "8B L4 FP8, ShareGPT-like, 256 clients": (LLAMA_8B, "L4", 1, "fp8", (225, 1.2), (205, 2.0),
                                               256),
@@ -169,6 +213,7 @@ def finite_closed_loop_table() -> None:
 def main() -> None:
     throughput_table()
     recompute_table()
+    sglang_table()
     finite_closed_loop_table()
 
 

@@ -15,8 +15,8 @@ simulation's 2,000 requests put a p99 within a few per cent of a longer run's).
 ``--shares 0.9 0.95 --loads poisson``, where the simulation warms up for its relaxation time,
 ``perf.relaxation_requests``); ``--by engine`` tallies per engine instead of per load kind,
 ``--by chain`` per engine and whether the analytic mode says the prefill batches chain (its
-caveat, ``perf.prefill_chain_caveats``: SGLang's open loops from about one prompt arriving per
-prefill batch, where the simulation pauses decoding for several times longer).
+caveat, ``perf_caveats.prefill_chain_caveats``: SGLang's open loops from about one prompt
+arriving per prefill batch, where the simulation pauses decoding for several times longer).
 
     .venv/bin/python bench/sim_census.py [--points 120] [--seed 7] [--worst 12] [--tails]
         [--loads both|poisson|concurrency] [--shares S ...] [--by load|engine]
@@ -31,7 +31,8 @@ import time
 from dataclasses import dataclass
 
 from predeploy.core.errors import PredeployError
-from predeploy.core.perf import is_prefill_chain_caveat, predict
+from predeploy.core.perf import predict
+from predeploy.core.perf_caveats import is_prefill_chain_caveat
 from predeploy.core.types import (
     Engine,
     LoadSpec,
@@ -61,7 +62,8 @@ class Point:
     kind: str
     engine: str
     errors: dict[str, float]
-    #: The analytic prediction says its prefill batches chain (``perf.prefill_chain_caveats``).
+    #: The analytic prediction says its prefill batches chain
+    #: (``perf_caveats.prefill_chain_caveats``).
     chained: bool = False
 
 
@@ -169,7 +171,7 @@ def main() -> None:
         choices=("load", "engine", "chain"),
         default="load",
         help="rows per load kind, per engine, or per engine and whether the analytic mode says "
-        "its prefill batches chain (perf.prefill_chain_caveats)",
+        "its prefill batches chain (perf_caveats.prefill_chain_caveats)",
     )
     args = parser.parse_args()
     metrics = METRICS + TAIL_METRICS if args.tails else METRICS

@@ -416,7 +416,7 @@ def prefill_chain_arrivals(inp: FluidInputs, op: OperatingPoint) -> np.ndarray:
     engine runs every waiting prompt before its next decode step, so from about one such
     arrival its prefill batches chain (``fluid_steady.chained_decode_cycle_s`` prices the mean
     chain), and its decoders' pauses vary the most: the caveat of
-    ``perf.prefill_chain_caveats``."""
+    ``perf_caveats.prefill_chain_caveats``."""
     st = op.steady
     chained = chain_arrivals(
         op.admitted_rps, st.prefill_step_extra_s, st.prefill_token_s * op.prompt

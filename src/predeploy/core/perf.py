@@ -26,16 +26,24 @@ from predeploy.core.fluid import FluidResult, evaluate
 from predeploy.core.fluid_steady import SUSTAINED_LOAD_SHARE, FluidInputs, decode_context
 from predeploy.core.latency import RooflineStepCost
 from predeploy.core.metrics import streamed_chunk_gaps
+from predeploy.core.perf_caveats import (
+    AT_CAP_SHARE,
+    KV_BOUND_SHARE,
+    UNSETTLED_CAVEAT,
+    chains_at_cap_caveats,
+    engine_caveats,
+    preemption_caveats,
+    prefill_chain_caveats,
+    retraction_caveats,
+    simulation_caveats,
+)
 from predeploy.core.roofline import roofline_floor_s
 from predeploy.core.simulator import ApiServer, simulate
 from predeploy.core.types import (
-    Engine,
-    GpuSpec,
     LoadSpec,
     Percentiles,
     PerfMetrics,
     PerfPrediction,
-    Precision,
     PredictionProvenance,
     SchedulerAssumed,
     ServingScenario,
@@ -384,207 +392,6 @@ def scheduler_config(prepared: PreparedScenario) -> SchedulerConfig:
         separate_prefill_batches=prepared.separate_prefill_batches,
         overlap_scheduling=prepared.overlap_scheduling,
     )
-
-
-#: A simulated closed loop of requests that are all alike: what its TTFT can mean.
-LOCK_STEP_CAVEAT = (
-    "every prompt and every answer the same length: the simulated clients start together and "
-    "stay in lock step (a group's prompts share each prefill step, every cycle), so TTFT can "
-    "come out several times the analytic mode's, which assumes the clients' phases spread; "
-    "measured vLLM servers mostly lose the lock step, but not always (docs/perf-validation.md, "
-    "session 25)"
-)
-
-
-#: Engines whose 4-bit weights ran far slower than predicted on GPUs without FP4 tensor cores.
-SLOW_FP4_ENGINES = frozenset({Engine.SGLANG, Engine.TRTLLM})
-#: The architectures those runs were on (Ampere: A100; Hopper: H100).
-SLOW_FP4_ARCHITECTURES = frozenset({"ampere", "hopper"})
-#: What such a prediction can mean, from the runs that showed it.
-SLOW_FP4_CAVEAT = (
-    "4-bit weights on a GPU without FP4 tensor cores: measured SGLang 0.5.3-0.5.4 and "
-    "TensorRT-LLM 1.0-1.2 runs of gpt-oss-20b and gpt-oss-120b (MXFP4) on A100 and H100 were "
-    "2-10x slower than predicted, vLLM's on the same GPUs about as predicted (GPUStack "
-    "performance lab; docs/perf-validation.md, session 31): these engines' 4-bit kernels there, "
-    "which the model does not represent"
-)
-
-
-#: What a prediction of a server that decodes speculatively leaves out.
-SPECULATIVE_CAVEAT = (
-    "speculative decoding is stated: its draft-and-verify steps, which emit several tokens per "
-    "step when drafts are accepted, are not modelled, so TPOT and throughput are those of plain "
-    "decoding; a speculative server's TPOT can be much lower and its throughput higher "
-    "(DeepSeek-V3's one-token MTP drafts are accepted 85-90 % of the time for 1.8x the tokens "
-    "per second: its technical report, section 5.4.3); SGLang's cap of 48 running requests "
-    "under it is applied"
-)
-
-
-#: Architectures whose FP8 weights TensorRT-LLM does not serve, even weight-only as vLLM's
-#: Marlin kernels do: its support matrix lists FP8 for Ada (SM89), Hopper and Blackwell only
-#: (Ampere: FP32, FP16, BF16, INT8, INT4; TensorRT-LLM 0.18 docs, Support Matrix, Precision).
-TRTLLM_NO_FP8_ARCHITECTURES = frozenset({"volta", "turing", "ampere"})
-
-
-def unserved_precision_caveat(
-    gpu: GpuSpec, precision: Precision, engine: Engine | None = None
-) -> str | None:
-    """What a prediction of weights in a precision ``gpu`` (with ``engine``) does not serve
-    means (``None`` where it serves them, natively or weight-only; BF16 on a GPU without it
-    runs as FP16)."""
-    trtllm_fp8 = (
-        engine == Engine.TRTLLM
-        and precision == Precision.FP8
-        and gpu.architecture.strip().lower() in TRTLLM_NO_FP8_ARCHITECTURES
-    )
-    if (gpu.serves(precision) and not trtllm_fp8) or precision == Precision.BF16:
-        return None
-    if trtllm_fp8:
-        why = f"TensorRT-LLM serves FP8 from Ada on, not on {gpu.architecture}"
-    else:
-        served = ", ".join(
-            p.value for p in (*gpu.supported_precisions, *gpu.weight_only_precisions)
-        )
-        why = (
-            f"it serves {served}; {gpu.architecture} has no {precision.value} kernels in the "
-            "serving engines"
-        )
-    return (
-        f"{gpu.name} does not serve {precision.value} weights ({why}): this prediction prices "
-        f"{precision.value}-sized weights at 16-bit compute, a deployment that cannot start as "
-        "stated"
-    )
-
-
-def engine_caveats(scenario: ServingScenario) -> tuple[str, ...]:
-    """What the scenario's engine does that the step model does not: kernels known to run far
-    slower than it on this GPU and precision, weights in a precision the GPU does not serve,
-    and speculative decoding."""
-    slow_fp4 = (
-        scenario.precision == Precision.FP4
-        and scenario.engine in SLOW_FP4_ENGINES
-        and scenario.gpu.architecture.strip().lower() in SLOW_FP4_ARCHITECTURES
-    )
-    caveats: list[str] = []
-    if slow_fp4:
-        caveats.append(SLOW_FP4_CAVEAT)
-    unserved = unserved_precision_caveat(scenario.gpu, scenario.precision, scenario.engine)
-    if unserved:
-        caveats.append(unserved)
-    if scenario.engine_settings and scenario.engine_settings.speculative_decoding:
-        caveats.append(SPECULATIVE_CAVEAT)
-    return tuple(caveats)
-
-
-#: Prompts arriving during one prefill batch from which an open loop on an engine that runs
-#: its prefill batches first (SGLang) is said to chain them (:func:`prefill_chain_caveats`).
-#: ``bench/sim_census.py --points 400 --loads poisson --by chain`` (seed 7, 30/60/85 % of
-#: capacity) drew 114 SGLang open loops, 25 of them from 1 on: priced as one prefill batch per
-#: decode step, their simulated TPOT p50 was 1.3-18× the analytic one in 24 of 25; with the
-#: chains priced (``fluid_steady.chained_decode_cycle_s``), its median error is 43 % in
-#: session 64, 90th percentile 251 %, most over near the running-request cap (the other SGLang
-#: loads' 3.6 %) (``fluid_decode.prefill_chain_arrivals``).
-PREFILL_CHAIN_CAVEAT_FROM = 1.0
-#: How the chained-prefill caveat begins (:func:`is_prefill_chain_caveat`).
-PREFILL_CHAIN_CAVEAT_PREFIX = "this engine runs every waiting prompt before its next decode step"
-
-
-def is_prefill_chain_caveat(caveat: str) -> bool:
-    """Whether ``caveat`` is one of :func:`prefill_chain_caveats`."""
-    return caveat.startswith(PREFILL_CHAIN_CAVEAT_PREFIX)
-
-
-def prefill_chain_caveats(arrivals: float) -> tuple[str, ...]:
-    """What an open loop whose prefill batches chain (``arrivals``: prompts arriving during
-    one, :data:`PREFILL_CHAIN_CAVEAT_FROM` or more) does that the analytic mode leaves out."""
-    if not arrivals >= PREFILL_CHAIN_CAVEAT_FROM:
-        return ()
-    rate = (
-        "its prompts' prefill alone takes all of its time"
-        if math.isinf(arrivals)
-        else f"each of its prefill batches sees {arrivals:.1f} new prompts arrive on average"
-    )
-    return (
-        f"{PREFILL_CHAIN_CAVEAT_PREFIX}, and at this rate {rate}: the prefill batches chain "
-        "and pause decoding; this estimate prices the mean chain, and TPOT, ITL and E2E are "
-        "less certain here (a median error of 43 % in a census of such loads, several times "
-        "the simulated near the running-request cap); the simulation runs the chains "
-        "themselves",
-    )
-
-
-#: Share of the engine's running-request limit from which an open loop's batch is at it.
-AT_CAP_SHARE = 0.999
-
-
-def chains_at_cap_caveats(
-    arrivals: float, at_cap: bool, max_batch: float, saturation_rps: float
-) -> tuple[str, ...]:
-    """What an open loop whose chained prefill batches fill the engine's running-request limit
-    means (``arrivals`` as for :func:`prefill_chain_caveats`)."""
-    if not (arrivals >= PREFILL_CHAIN_CAVEAT_FROM and at_cap):
-        return ()
-    return (
-        f"with its prefill chains this load fills the engine's limit of {max_batch:,.0f} "
-        "running requests: the engine is at what it sustains for these lengths (the saturation "
-        f"rate of {saturation_rps:,.1f} req/s leaves the chains out); a full engine admits only "
-        "as requests finish, so the simulation shows prompts queueing (TTFT growing with the "
-        "run) and shorter chains (TPOT well below this estimate)",
-    )
-
-
-def simulation_caveats(scenario: ServingScenario) -> tuple[str, ...]:
-    """What the simulation of ``scenario`` is known to get unlike a real server."""
-    uniform = scenario.prompt_tokens.stdev == 0 and scenario.output_tokens.stdev == 0
-    if scenario.load.kind == "concurrency" and uniform:
-        return (LOCK_STEP_CAVEAT,)
-    return ()
-
-
-#: Share of the KV cache's batch limit from which a running batch is said to be bounded by it.
-KV_BOUND_SHARE = 0.98
-#: What an analytic SGLang prediction whose KV cache bounds the batch leaves out.
-RETRACTION_CAVEAT = (
-    "the KV cache bounds this batch: SGLang admits against a decaying share of the answers "
-    "still to come and, when the cache runs out, retracts decoding requests to the back of the "
-    "queue; the analytic mode prices the reserved answers and no retraction, so TPOT and E2E "
-    "tails can run far longer (--mode simulate schedules the retractions)"
-)
-
-
-def retraction_caveats(engine: Engine, kv_bound: bool) -> tuple[str, ...]:
-    """:data:`RETRACTION_CAVEAT` for an SGLang batch its KV cache bounds."""
-    return (RETRACTION_CAVEAT,) if kv_bound and engine == Engine.SGLANG else ()
-
-
-def preemption_caveats(engine: Engine, preemptions: int, requests: int) -> tuple[str, ...]:
-    """What a simulation whose KV cache ran out (``preemptions`` times over ``requests``
-    simulated) says about the requests it evicted."""
-    if not preemptions:
-        return ()
-    if engine == Engine.SGLANG:
-        how = (
-            "SGLang retracts the decoding requests with the fewest tokens to the back of the "
-            "queue: their TPOT and E2E include that wait and the recomputed prefill, which the "
-            "analytic mode does not price"
-        )
-    else:
-        how = (
-            "the newest requests are preempted and recomputed first: the recomputed prefill "
-            "slows every step, which the analytic mode prices on average"
-        )
-    return (
-        f"the KV cache ran out: {preemptions:,} preemptions over {requests:,} simulated "
-        f"requests ({how})",
-    )
-
-
-UNSETTLED_CAVEAT = (
-    "this load is so near the saturation rate that a server started empty takes longer to fill "
-    "to its steady batch than the simulation warmed up: the simulated latencies may fall short "
-    "of the steady state's"
-)
 
 
 def relaxation_requests(

@@ -15,25 +15,24 @@ import predeploy.core.perf as perf_module
 from predeploy.core.efficiency import EfficiencyParams, ParameterSet
 from predeploy.core.memory import fit_memory
 from predeploy.core.perf import (
-    LOCK_STEP_CAVEAT,
     OFFLINE_WINDOW_BATCHES,
     OPEN_LOOP_WARMUP_MAX_REQUESTS,
     OPEN_LOOP_WARMUP_RELAXATIONS,
-    RETRACTION_CAVEAT,
-    SLOW_FP4_CAVEAT,
-    UNSETTLED_CAVEAT,
     PredictMode,
     default_vllm_settings,
-    is_prefill_chain_caveat,
     load_utilization,
     predict,
     predict_many,
-    preemption_caveats,
-    prefill_chain_caveats,
     relaxation_requests,
     scheduler_config,
     single_stream_rates,
-    unserved_precision_caveat,
+)
+from predeploy.core.perf_caveats import (
+    LOCK_STEP_CAVEAT,
+    SLOW_FP4_CAVEAT,
+    UNSETTLED_CAVEAT,
+    is_prefill_chain_caveat,
+    prefill_chain_caveats,
 )
 from predeploy.core.types import (
     Engine,
@@ -847,86 +846,3 @@ def test_sglang_is_simulated_with_its_own_admission_and_priced_with_the_reservat
     for engine in (Engine.VLLM, Engine.TRTLLM):
         other = scheduler_config(prepare(_short_sglang_requests(load, engine)))
         assert not other.new_token_ratio_admission
-
-
-def test_weights_in_a_precision_the_gpu_does_not_serve_are_flagged() -> None:
-    """Volta has no FP8 kernels in the serving engines: a V100 prediction of FP8 weights says
-    it prices a deployment that cannot start; BF16 there runs as FP16 and is not flagged."""
-    catalog = seed_catalog()
-    v100, h100_card = catalog.gpu("V100-32GB"), catalog.gpu("H100-SXM")
-    assert unserved_precision_caveat(h100_card, Precision.FP8) is None
-    assert unserved_precision_caveat(v100, Precision.BF16) is None
-    caveat = unserved_precision_caveat(v100, Precision.FP8)
-    assert caveat is not None and "V100-32GB does not serve fp8" in caveat
-    scenario = _short_sglang_requests(LoadSpec(kind="poisson", rate_rps=1.0), Engine.VLLM)
-    on_v100 = scenario.model_copy(update={"gpu": v100, "precision": Precision.FP8})
-    assert caveat in predict(on_v100, PARAMS).metrics.provenance.caveats
-    # TensorRT-LLM serves FP8 from Ada on: not weight-only on an A100, as vLLM does.
-    a100 = catalog.gpu("A100-80GB")
-    assert unserved_precision_caveat(a100, Precision.FP8, Engine.VLLM) is None
-    trtllm = unserved_precision_caveat(a100, Precision.FP8, Engine.TRTLLM)
-    assert trtllm is not None and "TensorRT-LLM serves FP8 from Ada on" in trtllm
-    assert unserved_precision_caveat(h100_card, Precision.FP8, Engine.TRTLLM) is None
-
-
-def _kv_tight_sglang(clients: int) -> ServingScenario:
-    """Llama 3.1 8B on an L4, 1,000 ± 500 / 1,000 ± 1,000 tokens: the KV cache bounds the
-    batch from a few dozen clients on."""
-    return ServingScenario(
-        model_id="test/model",
-        model=llama_8b(),
-        gpu=l4(),
-        precision=Precision.BF16,
-        engine=Engine.SGLANG,
-        prompt_tokens=TokenDistribution(kind="lognormal", mean=1000, stdev=500),
-        output_tokens=TokenDistribution(kind="lognormal", mean=1000, stdev=1000),
-        load=LoadSpec(kind="concurrency", concurrency=clients),
-    )
-
-
-def test_a_simulation_whose_cache_runs_out_says_how_it_evicted() -> None:
-    """SGLang retracts to the back of the queue, vLLM recomputes the newest first: a
-    simulation that evicted requests says so, one that did not says nothing."""
-    assert preemption_caveats(Engine.VLLM, 0, 100) == ()
-    tight = _kv_tight_sglang(64)
-    for engine, words in ((Engine.SGLANG, "back of the queue"), (Engine.VLLM, "recomputed first")):
-        scenario = tight.model_copy(update={"engine": engine})
-        caveats = predict(scenario, PARAMS, mode="simulate", num_requests=400, seed=1)
-        said = [c for c in caveats.metrics.provenance.caveats if c.startswith("the KV cache ran")]
-        assert len(said) == 1 and words in said[0]
-    roomy = tight.model_copy(
-        update={"gpu": h100(), "load": LoadSpec(kind="concurrency", concurrency=4)}
-    )
-    quiet = predict(roomy, PARAMS, mode="simulate", num_requests=100, seed=1)
-    assert not any(c.startswith("the KV cache ran") for c in quiet.metrics.provenance.caveats)
-
-
-def test_an_sglang_batch_its_cache_bounds_says_retractions_are_left_out() -> None:
-    tight = _kv_tight_sglang(256)
-    assert RETRACTION_CAVEAT in predict(tight, PARAMS).metrics.provenance.caveats
-    few = tight.model_copy(update={"load": LoadSpec(kind="concurrency", concurrency=4)})
-    vllm = tight.model_copy(update={"engine": Engine.VLLM})
-    for scenario in (few, vllm):
-        assert RETRACTION_CAVEAT not in predict(scenario, PARAMS).metrics.provenance.caveats
-
-
-def test_chains_that_fill_the_running_request_limit_say_the_engine_is_at_capacity() -> None:
-    """Llama 3.1 70B on 4 H100s, 64/128 tokens, SGLang: at 70 % of the saturation rate without
-    chains, the chained batch fills all 2,048 running requests; at half, it does not."""
-    base = _short_sglang_requests(LoadSpec(kind="poisson", rate_rps=1.0)).model_copy(
-        update={
-            "model": llama_70b(),
-            "tp": 4,
-            "prompt_tokens": TokenDistribution.fixed(64),
-            "output_tokens": TokenDistribution.fixed(128),
-        }
-    )
-    saturation = predict(base, PARAMS).saturation_rps
-    assert saturation is not None
-
-    def says_full(share: float) -> bool:
-        load = LoadSpec(kind="poisson", rate_rps=share * saturation)
-        caveats = predict(base.model_copy(update={"load": load}), PARAMS).metrics.provenance
-        return any("fills the engine's limit of 2,048" in c for c in caveats.caveats)
-
-    assert says_full(0.7) and not says_full(0.5)

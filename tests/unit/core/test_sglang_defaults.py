@@ -8,7 +8,7 @@ from tests.unit.core.test_perf_cases import record_of, scenario_of_record
 
 from predeploy.core.engines import default_memory_share, scheduler_defaults
 from predeploy.core.memory import NON_TORCH_BYTES, fit_memory
-from predeploy.core.perf import SPECULATIVE_CAVEAT, engine_caveats
+from predeploy.core.perf_caveats import SPECULATIVE_CAVEAT, engine_caveats
 from predeploy.core.sglang_defaults import (
     SGLANG_SPECULATIVE_MAX_RUNNING_REQUESTS,
     default_chunked_prefill_size,

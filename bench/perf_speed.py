@@ -20,7 +20,7 @@ from functools import partial
 from predeploy.core.efficiency import ParameterSet
 from predeploy.core.fluid import evaluate
 from predeploy.core.perf import predict, predict_many
-from predeploy.core.types import LoadSpec, ServingScenario, TokenDistribution
+from predeploy.core.types import Engine, LoadSpec, ServingScenario, TokenDistribution
 from predeploy.core.workload import EfficiencyArrays, prepare, stack
 from predeploy.kb.seed_files import seed_catalog
 from predeploy.services.perf import load_parameters
@@ -105,6 +105,21 @@ def main() -> None:
     predict(sim, params, mode="simulate", num_requests=2000, seed=0)
     print(
         f"simulate, 2,000 requests (Llama-3.1-8B, H100, 4 req/s): "
+        f"{(time.perf_counter() - started) * 1e3:.0f} ms"
+    )
+    # SGLang's admission by new_token_ratio where the KV cache bounds the batch (retractions).
+    sglang = ServingScenario.model_validate(
+        {
+            **items[0].model_dump(),
+            "engine": Engine.SGLANG,
+            "output_tokens": TokenDistribution(kind="lognormal", mean=1000, stdev=1000),
+            "load": LoadSpec(kind="burst", num_prompts=2000),
+        }
+    )
+    started = time.perf_counter()
+    predict(sglang, params, mode="simulate", num_requests=2000, seed=0)
+    print(
+        f"simulate, SGLang burst of 2,000 (Llama-3.1-8B FP8, L4, KV-bound): "
         f"{(time.perf_counter() - started) * 1e3:.0f} ms"
     )
     print(f"after: {describe()}")

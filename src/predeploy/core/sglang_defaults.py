@@ -110,6 +110,23 @@ SGLANG_LEGACY_DP_GIB = 4.0
 #: The first release with the current rule (sgl-project/sglang#10975).
 SGLANG_CURRENT_RULE_SINCE = (0, 5, 3)
 
+#: SGLang's running-request limit when none is stated (model_runner.py,
+#: ``max_num_reqs = min(max(int(kv_tokens / context_len * 512), 2048), 4096)``, and the
+#: scheduler's ``max_running_requests = min(kv_tokens // 2, max_num_reqs)``): 512 requests per
+#: context length the KV pool holds, between 2048 and 4096, and at most half its tokens.
+SGLANG_REQUESTS_PER_CONTEXT = 512
+SGLANG_MIN_REQUEST_SLOTS = 2048
+SGLANG_MAX_REQUEST_SLOTS = 4096
+
+
+def sglang_default_running_requests(kv_tokens: float, context_len: int) -> int:
+    """SGLang's running-request limit for a KV pool of ``kv_tokens`` and a model context of
+    ``context_len`` tokens, when the launch command does not state one."""
+    slots = int(kv_tokens / max(context_len, 1) * SGLANG_REQUESTS_PER_CONTEXT)
+    slots = min(max(slots, SGLANG_MIN_REQUEST_SLOTS), SGLANG_MAX_REQUEST_SLOTS)
+    return max(min(slots, int(kv_tokens) // 2), 1)
+
+
 #: SGLang's ``max_running_requests`` when a speculative-decoding algorithm (EAGLE, EAGLE3, NEXTN,
 #: STANDALONE, NGRAM) is on and ``--max-running-requests`` is not stated: server_args.py,
 #: ``_handle_speculative_decoding`` (v0.4-0.5), which logs "Max running requests is reset to 48

@@ -39,7 +39,11 @@ from predeploy.core.memory import (
     reserve_bytes_per_gpu,
 )
 from predeploy.core.roofline import HardwareRates, StepShape, hardware_rates, step_shape
-from predeploy.core.sglang_defaults import sglang_overlap_scheduling, sglang_running_requests
+from predeploy.core.sglang_defaults import (
+    sglang_default_running_requests,
+    sglang_overlap_scheduling,
+    sglang_running_requests,
+)
 from predeploy.core.types import (
     Engine,
     EngineSettings,
@@ -257,6 +261,14 @@ def prepare(scenario: ServingScenario) -> PreparedScenario:
         expert_factor=expert_factor,
         profiled_activations=not profile.static_memory_share,
     )
+    if sglang and seqs == profile.max_num_seqs and scenario.vllm is None:
+        # SGLang sizes its running-request limit from its KV pool and the model's context (its
+        # memory share does not depend on it), per attention rank under data-parallel
+        # attention, each of which holds its share of the pool.
+        ranks = scenario.tp if wide_ep else 1
+        seqs = sglang_default_running_requests(
+            memory.kv_capacity_tokens / ranks, scenario.model.max_context_tokens
+        )
     if scenario.vllm is not None:
         settings = scenario.vllm
         if scenario.engine_settings is not None:

@@ -19,6 +19,7 @@ from predeploy.core.engine_args import (
 )
 from predeploy.core.errors import InputError
 from predeploy.core.roofline import step_shape
+from predeploy.core.sglang_defaults import sglang_default_running_requests
 from predeploy.core.types import Engine, KvCacheDtype
 from predeploy.core.workload import PreparedScenario, prepare
 
@@ -279,8 +280,11 @@ def test_data_parallel_attention_spreads_the_experts() -> None:
     tp = prepare(scenario_from_case(parse_case(_moe_case("sglang", burst, None)), catalog))
     assert dp.expert_parallel and not tp.expert_parallel
     assert dp.shape.sequence_share == 0.25 and dp.shape.allreduces_per_stage == 32
-    # Every attention rank schedules its own batch: the replica's limits are four times a GPU's.
-    assert dp.settings.max_num_seqs == 4 * tp.settings.max_num_seqs
+    # Every attention rank schedules its own batch: the replica's limits are four times a
+    # rank's, whose running requests SGLang sizes from the rank's share of the KV pool (and
+    # Mixtral's 32,768-token context).
+    per_rank = sglang_default_running_requests(dp.memory.kv_capacity_tokens / 4, 32_768)
+    assert dp.settings.max_num_seqs == 4 * per_rank
     assert dp.settings.max_num_batched_tokens == 4 * tp.settings.max_num_batched_tokens
 
 

@@ -13,6 +13,7 @@ from predeploy.core.sglang_defaults import (
     SGLANG_SPECULATIVE_MAX_RUNNING_REQUESTS,
     default_chunked_prefill_size,
     device_mib,
+    sglang_default_running_requests,
     sglang_defaults,
     sglang_uses_legacy_rule,
 )
@@ -266,3 +267,21 @@ def test_a_speculative_prediction_says_what_it_leaves_out() -> None:
     assert engine_caveats(_sglang_burst()) == ()
     speculative = _sglang_burst(EngineSettings(speculative_decoding=True))
     assert engine_caveats(speculative) == (SPECULATIVE_CAVEAT,)
+
+
+def test_running_requests_follow_the_kv_pool_and_the_context() -> None:
+    """512 requests per model context the pool holds, within 2,048-4,096, at most half its
+    tokens (model_runner.py)."""
+    assert sglang_default_running_requests(400_000, 131_072) == 2048  # 1,562: the floor
+    assert sglang_default_running_requests(400_000, 40_960) == 4096  # 5,000: the cap
+    assert sglang_default_running_requests(300_000, 65_536) == 2343
+    assert sglang_default_running_requests(3_000, 131_072) == 1500  # half the pool
+    # A prepared SGLang scenario: Llama 3.1 8B's 131,072-token context on an H100 keeps 2,048;
+    # the same pool for a 32,768-token context runs more.
+    assert prepare(_sglang_burst()).settings.max_num_seqs == 2048
+    short = _sglang_burst().model_copy(
+        update={"model": llama_8b().model_copy(update={"max_context_tokens": 32_768})}
+    )
+    assert prepare(short).settings.max_num_seqs == 4096
+    stated = _sglang_burst(EngineSettings(max_num_seqs=300))
+    assert prepare(stated).settings.max_num_seqs == 300

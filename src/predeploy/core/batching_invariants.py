@@ -2,9 +2,9 @@
 (tests and ``run_simulation(check_invariants=True)``; O(n) per call).
 
 Blocks held by the running requests equal the blocks in use; free blocks stay within the pool;
-with whole-context reservation the promised blocks add up and fit in the free ones; at most
-``max_num_seqs`` run; the decoder aggregates match the decoding requests; at most one prefill
-is part-way, and it is the last running request.
+with whole-context reservation the promised blocks add up and fit in the free ones; SGLang's
+new-token ratio stays in (0, 1]; at most ``max_num_seqs`` run; the decoder aggregates match
+the decoding requests; at most one prefill is part-way, and it is the last running request.
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ def check_bookkeeping(b: ContinuousBatcher) -> None:
             raise AssertionError(
                 f"promised {promised} != reserved {b.reserved_blocks} (free {free})"
             )
+    if b.config.new_token_ratio_admission and not 0.0 < b.ratio.current <= 1.0:
+        raise AssertionError(f"new_token_ratio {b.ratio.current} outside (0, 1]")
     if len(b.running) > b.config.max_num_seqs:
         raise AssertionError(f"{len(b.running)} running > max_num_seqs")
     decoders = [r for r in b.running if b.state[r] == DECODING]

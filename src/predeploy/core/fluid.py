@@ -39,6 +39,7 @@ import numpy as np
 from predeploy.core.fluid_decode import (
     MAX_OUTPUT_FACTOR,
     budget_run_s,
+    closed_loop_chain_arrivals,
     closed_loop_tail_s,
     drain_end_s,
     first_wave,
@@ -94,6 +95,9 @@ class FluidResult:
     #: Prompts arriving during one prefill batch of an open loop on an engine that runs them
     #: separately, :func:`~predeploy.core.fluid_decode.prefill_chain_arrivals` (0 elsewhere).
     prefill_chain_arrivals: np.ndarray
+    #: The same for a closed loop at its throughput, whose chains the analytic mode does not
+    #: price (:func:`~predeploy.core.fluid_decode.closed_loop_chain_arrivals`).
+    closed_loop_chain_arrivals: np.ndarray
 
 
 def evaluate(inp: FluidInputs, grid_points: int | None = None) -> FluidResult:
@@ -118,8 +122,8 @@ def evaluate(inp: FluidInputs, grid_points: int | None = None) -> FluidResult:
     metrics: dict[str, np.ndarray] = {}
     latency_stats({"ttft_ms": ttft * 1e3, "tpot_ms": tpot * 1e3, "e2e_ms": e2e * 1e3}, metrics)
     itl_stats(inp, op, req, tpot, wave, static, metrics)
-    total_rps = _requests_per_s(inp, op, ttft, metrics["e2e_ms_mean"], last_finish)
-    total_rps = total_rps * inp.replicas
+    replica_rps = _requests_per_s(inp, op, ttft, metrics["e2e_ms_mean"], last_finish)
+    total_rps = replica_rps * inp.replicas
     metrics["requests_per_s"] = total_rps
     metrics["output_tokens_per_s"] = total_rps * inp.output_tokens
     metrics["total_tokens_per_s"] = total_rps * (inp.output_tokens + inp.prompt_tokens)
@@ -135,6 +139,7 @@ def evaluate(inp: FluidInputs, grid_points: int | None = None) -> FluidResult:
         kv_usage=clamp(kv_used, 0.0, 1.0),
         queue_length=queue,
         prefill_chain_arrivals=prefill_chain_arrivals(inp, op),
+        closed_loop_chain_arrivals=closed_loop_chain_arrivals(inp, op, replica_rps),
     )
 
 

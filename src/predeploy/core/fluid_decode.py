@@ -425,6 +425,20 @@ def prefill_chain_arrivals(inp: FluidInputs, op: OperatingPoint) -> np.ndarray:
     return np.asarray(np.where(applies, chained, 0.0), dtype=float)
 
 
+def closed_loop_chain_arrivals(
+    inp: FluidInputs, op: OperatingPoint, rate_rps: np.ndarray
+) -> np.ndarray:
+    """:func:`prefill_chain_arrivals` for a closed loop on an engine with separate prefill
+    batches, at the loop's own request rate (0 for other loads and engines). Its clients'
+    requests reach the engine one by one (the API server passes one at a time), so from about
+    one per prefill batch the batches chain as an open loop's do, which the closed loop's
+    analytic mode does not price."""
+    st = op.steady
+    chained = chain_arrivals(rate_rps, st.prefill_step_extra_s, st.prefill_token_s * op.prompt)
+    applies = np.asarray(inp.separate_prefill_batches, dtype=bool) & (op.kind == CLOSED_LOOP)
+    return np.asarray(np.where(applies, chained, 0.0), dtype=float)
+
+
 def _open_loop_tpot(
     inp: FluidInputs,
     op: OperatingPoint,

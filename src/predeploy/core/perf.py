@@ -31,6 +31,7 @@ from predeploy.core.perf_caveats import (
     KV_BOUND_SHARE,
     UNSETTLED_CAVEAT,
     chains_at_cap_caveats,
+    closed_loop_chain_caveats,
     engine_caveats,
     preemption_caveats,
     prefill_chain_caveats,
@@ -244,13 +245,14 @@ def predict_many(
     # Each metric's values as plain floats, read once per metric rather than element by element.
     columns = {key: values.tolist() for key, values in result.metrics.items()}
     saturation = result.saturation_rps.tolist()
-    kv_usage, queue, batch, chained, kv_bound = (
+    kv_usage, queue, batch, chained, closed_chained, kv_bound = (
         a.tolist()
         for a in (
             result.kv_usage,
             result.queue_length,
             result.batch,
             result.prefill_chain_arrivals,
+            result.closed_loop_chain_arrivals,
             # The KV cache, not the slots or the token budget, bounds the running batch.
             (result.batch >= KV_BOUND_SHARE * inputs.kv_batch)
             & (inputs.kv_batch < inputs.b_max * (1.0 + 1e-9)),
@@ -290,6 +292,7 @@ def predict_many(
                 + overload_caveats(scenario.load, utilization)
                 + prefill_chain_caveats(chained[i])
                 + chains_at_cap_caveats(chained[i], at_cap[i], max_batch[i], saturation_rps)
+                + closed_loop_chain_caveats(closed_chained[i])
                 + retraction_caveats(scenario.engine, kv_bound[i]),
             ),
         )

@@ -166,10 +166,7 @@ def sglang_table() -> None:
         a = predict(s, params).metrics
         b = predict(s, params, mode="simulate", num_requests=SIMULATED_REQUESTS, seed=1)
         m = b.metrics
-        retracted = next(
-            (int(c.split()[5].replace(",", "")) for c in m.provenance.caveats
-             if c.startswith("the KV cache ran out")), 0,
-        )
+        retracted = m.provenance.num_preemptions_simulated or 0
         print(
             f"{name:<48}{a.output_tokens_per_s:>9,.0f}{m.output_tokens_per_s:>10,.0f}"
             f"{a.output_tokens_per_s / m.output_tokens_per_s:>7.2f}"

@@ -240,7 +240,7 @@ class ContinuousBatcher:
                 chunks.append((r, c, chunk))
                 budget -= chunk
                 if c + chunk == self.prompt[r] + self.generated[r]:
-                    claimed += clipped(self.output[r] - self.generated[r])
+                    claimed += self._answer(r)
             else:  # the partial prefill is the tail of ``running``: it preempts itself
                 self.running.pop()
                 self._preempt(r)
@@ -266,7 +266,7 @@ class ContinuousBatcher:
                 whole = -(-tokens // bs) - cached // bs if self._separate else promise
                 if cached // bs + max(promise, whole) > blocks.free_blocks - self.reserved_blocks:
                     break
-                answer = clipped(self.output[r] - self.generated[r])
+                answer = self._answer(r)
                 if self._by_ratio and tokens - cached + answer >= self._free_tokens() - claimed:
                     break
                 waiting.popleft()
@@ -411,7 +411,7 @@ class ContinuousBatcher:
         if self._reserve:  # decoders draw on their own promises: what is left stays left
             return self.full_blocks(r) > self.blocks.free_blocks - self.reserved_blocks
         if self._by_ratio:
-            answer = clipped(self.output[r] - self.generated[r])
+            answer = self._answer(r)
             if tokens - cached + answer >= self._free_tokens() - self._running_claim():
                 return True
         need = -(-(cached + min(tokens - cached, budget)) // self._bs)
@@ -457,7 +457,7 @@ class ContinuousBatcher:
         r = self.waiting[0]
         tokens = self.prompt[r] + self.generated[r]
         need = tokens - self.blocks.cached_tokens(r, tokens)
-        need += clipped(self.output[r] - self.generated[r])
+        need += self._answer(r)
         n = self.decoders.count
         remaining = self.decoders.remaining_tokens(self.decode_step, CLIP_MAX_NEW_TOKENS)
         demands = self.decoders.block_demands(self.decode_step, limit)
@@ -469,6 +469,10 @@ class ContinuousBatcher:
             if need < free * self._bs - share * (remaining - n * j):
                 return j
         return limit
+
+    def _answer(self, r: int) -> int:
+        """The tokens ``r`` still asks for, as SGLang's admission counts them (clipped)."""
+        return clipped(self.output[r] - self.generated[r])
 
     def _free_tokens(self) -> int:
         return self.blocks.free_blocks * self._bs
@@ -486,7 +490,7 @@ class ContinuousBatcher:
         ``RETRACT_DECODE_STEPS`` tokens per decoder kept are free; the ratio is re-estimated
         from those kept."""
         s = self.decode_step
-        finish = dict(self.decoders.members())
+        finish = self.decoders.finish_steps()
 
         def generated(r: int) -> int:
             return self.output[r] - (finish[r] - s + 1)

@@ -102,9 +102,7 @@ def precisions_for(card_precisions: Sequence[Precision], gpu: GpuSpec,
                 allowed: Sequence[Precision]) -> list[Precision]:
     """The weight precisions of a model card ``gpu`` serves (and the intent allows); a BF16
     checkpoint on a GPU without BF16 (Volta, Turing) is served as FP16 (``--dtype half``)."""
-    offered = list(card_precisions)
-    if Precision.BF16 in offered and Precision.FP16 not in offered:
-        offered.insert(offered.index(Precision.BF16) + 1, gpu.half_precision)
+    offered = [gpu.half_precision if p == Precision.BF16 else p for p in card_precisions]
     out = [p for p in dict.fromkeys(offered) if gpu.serves(p)
            and (not allowed or p in allowed)]
     if Precision.BF16 in out and Precision.FP16 in out:

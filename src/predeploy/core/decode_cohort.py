@@ -89,9 +89,9 @@ class DecodeCohort:
             heapq.heappop(latest)
         return self._finish_sum - self.count * (step - 1)
 
-    def members(self) -> list[tuple[int, int]]:
-        """``(request, finish step)`` of every decoder."""
-        return [(r, f) for r, (_, f, _) in self._members.items()]
+    def finish_steps(self) -> dict[int, int]:
+        """Each decoder's finishing step, by request."""
+        return {r: f for r, (_, f, _) in self._members.items()}
 
     def block_demand(self, step: int) -> int:
         """New blocks the decoders need in ``step``."""

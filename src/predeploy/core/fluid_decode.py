@@ -417,12 +417,7 @@ def prefill_chain_arrivals(inp: FluidInputs, op: OperatingPoint) -> np.ndarray:
     arrival its prefill batches chain (``fluid_steady.chained_decode_cycle_s`` prices the mean
     chain), and its decoders' pauses vary the most: the caveat of
     ``perf_caveats.prefill_chain_caveats``."""
-    st = op.steady
-    chained = chain_arrivals(
-        op.admitted_rps, st.prefill_step_extra_s, st.prefill_token_s * op.prompt
-    )
-    applies = np.asarray(inp.separate_prefill_batches, dtype=bool) & (op.kind == OPEN_LOOP)
-    return np.asarray(np.where(applies, chained, 0.0), dtype=float)
+    return _separate_batch_arrivals(inp, op, op.admitted_rps, OPEN_LOOP)
 
 
 def closed_loop_chain_arrivals(
@@ -433,9 +428,17 @@ def closed_loop_chain_arrivals(
     requests reach the engine one by one (the API server passes one at a time), so from about
     one per prefill batch the batches chain as an open loop's do, which the closed loop's
     analytic mode does not price."""
+    return _separate_batch_arrivals(inp, op, rate_rps, CLOSED_LOOP)
+
+
+def _separate_batch_arrivals(
+    inp: FluidInputs, op: OperatingPoint, rate_rps: np.ndarray, kind: int
+) -> np.ndarray:
+    """``chain_arrivals`` at ``rate_rps`` for the rows of load ``kind`` on an engine with
+    separate prefill batches (0 elsewhere)."""
     st = op.steady
     chained = chain_arrivals(rate_rps, st.prefill_step_extra_s, st.prefill_token_s * op.prompt)
-    applies = np.asarray(inp.separate_prefill_batches, dtype=bool) & (op.kind == CLOSED_LOOP)
+    applies = np.asarray(inp.separate_prefill_batches, dtype=bool) & (op.kind == kind)
     return np.asarray(np.where(applies, chained, 0.0), dtype=float)
 
 

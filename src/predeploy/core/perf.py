@@ -483,6 +483,7 @@ def _simulate(
         parameter_source=choice.source,
         seed=seed,
         num_requests_simulated=result.num_requests,
+        num_preemptions_simulated=result.num_preemptions,
         unmodelled_settings=_unmodelled(scenario),
         front_end_ms=analytic.metrics.provenance.front_end_ms,
         front_end_stated=analytic.metrics.provenance.front_end_stated,

@@ -147,9 +147,14 @@ def closed_loop_chain_caveats(arrivals: float) -> tuple[str, ...]:
     closed_loop_chain_arrivals`) does that the analytic mode leaves out."""
     if not arrivals >= PREFILL_CHAIN_CAVEAT_FROM:
         return ()
+    pace = (
+        "faster than it can prefill them"
+        if math.isinf(arrivals)
+        else f"about {arrivals:.1f} per prefill batch"
+    )
     return (
-        f"this closed loop's requests reach the engine about {min(arrivals, 99.0):.1f} per "
-        "prefill batch, one at a time through the API server, and it runs every waiting prompt "
+        f"this closed loop's requests reach the engine {pace}, one at a time through the API "
+        "server, and it runs every waiting prompt "
         "before its next decode step: the batches chain and pause decoding, which the analytic "
         "mode prices for open loops only; "
         "here TTFT and TPOT can split otherwise (the simulation of 256 clients of 64/16 tokens "

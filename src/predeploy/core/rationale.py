@@ -227,8 +227,9 @@ def _tradeoff(reference: tuple[str, Point], mine: Point) -> str:
     return f"vs {name}: " + ", ".join(parts)
 
 
-#: vLLM quantizes a 16-bit checkpoint on the fly to FP8 only; every other ``--quantization``
-#: method loads weights quantized beforehand (AWQ, GPTQ, compressed-tensors, ModelOpt NVFP4).
+#: The ``--quantization`` methods a plan names that quantize a 16-bit checkpoint on the fly
+#: (vLLM's ``fp8``); the others load weights quantized beforehand (AWQ, GPTQ,
+#: compressed-tensors, ModelOpt NVFP4: ``types.vllm.QUANTIZATION_METHOD``).
 ONLINE_QUANTIZATION_METHODS = frozenset({"fp8"})
 
 
@@ -252,7 +253,7 @@ def precision_note(precision: Precision, native: Precision, method: str | None) 
     )
     if method and method not in ONLINE_QUANTIZATION_METHODS:
         note += (
-            f"; serve a {method} checkpoint of this model (vLLM quantizes on the fly to FP8 "
-            "only)"
+            f"; serve a {method} checkpoint of this model (of the methods a plan names, only "
+            "fp8 quantizes a 16-bit checkpoint on the fly)"
         )
     return note

@@ -116,7 +116,12 @@ def pool(runs: Sequence[PerfPrediction]) -> PerfPrediction:
             "num_requests_simulated": sum(
                 r.metrics.provenance.num_requests_simulated or 0 for r in runs
             )
-            or None
+            or None,
+            "num_preemptions_simulated": sum(
+                r.metrics.provenance.num_preemptions_simulated or 0 for r in runs
+            )
+            if any(r.metrics.provenance.num_preemptions_simulated is not None for r in runs)
+            else None,
         }
     )
     metrics = m.model_copy(

@@ -222,13 +222,19 @@ def prepare(scenario: ServingScenario) -> PreparedScenario:
     output = scenario.output_tokens
     context = max(math.ceil(prompt.mean + output.mean), 1)
     stated = scenario.engine_settings or EngineSettings()
+    # An in-process offline run without stated settings: a tuned harness's batch limit.
+    tuned = (
+        scenario.vllm is None
+        and not scenario.served_over_api
+        and scenario.load.kind == "max_throughput"
+    )
     if scenario.vllm is not None:
         seqs, tokens = scenario.vllm.max_num_seqs, scenario.vllm.max_num_batched_tokens
         chunked = scenario.vllm.enable_chunked_prefill
     else:
         seqs, tokens = scheduler_defaults(scenario.engine, scenario.gpu, stated.performance_mode)
         chunked = profile.chunked_prefill
-        if not scenario.served_over_api and scenario.load.kind == "max_throughput":
+        if tuned:
             seqs = max(seqs, TUNED_HARNESS_MAX_NUM_SEQS)
     seqs = stated.max_num_seqs or seqs
     tokens = stated.max_num_batched_tokens or tokens
@@ -236,9 +242,12 @@ def prepare(scenario: ServingScenario) -> PreparedScenario:
     kv_dtype = stated.kv_cache_dtype or scenario.kv_cache_dtype
     wide_ep = _wide_ep(scenario, stated)
     sglang = scenario.engine == Engine.SGLANG
-    if sglang:
-        # Per attention rank under data-parallel attention, like the other engines' limits.
-        seqs = sglang_running_requests(stated, scenario.tp, dp_attention=wide_ep) or seqs
+    # SGLang's stated cap, per attention rank under data-parallel attention like the other
+    # engines' limits; unstated, it comes from the KV pool (below).
+    sglang_cap = (
+        sglang_running_requests(stated, scenario.tp, dp_attention=wide_ep) if sglang else None
+    )
+    seqs = sglang_cap or seqs
     expert_groups = 1 if wide_ep else min(stated.expert_parallel_size or 1, scenario.tp)
     expert_factor = expert_load_factor(
         scenario.model, scenario.precision, scenario.engine, scenario.gpu
@@ -261,7 +270,7 @@ def prepare(scenario: ServingScenario) -> PreparedScenario:
         expert_factor=expert_factor,
         profiled_activations=not profile.static_memory_share,
     )
-    if sglang and seqs == profile.max_num_seqs and scenario.vllm is None:
+    if sglang and sglang_cap is None and scenario.vllm is None and not tuned:
         # SGLang sizes its running-request limit from its KV pool and the model's context (its
         # memory share does not depend on it), per attention rank under data-parallel
         # attention, each of which holds its share of the pool.

@@ -44,4 +44,4 @@ def test_remaining_tokens_count_each_decoders_rest_up_to_the_clip() -> None:
     assert cohort.remaining_tokens(4, clip=4_096) == 17 + 4_096
     cohort.leave(1)
     assert cohort.remaining_tokens(4, clip=4_096) == 17
-    assert cohort.members() == [(0, 20)]
+    assert cohort.finish_steps() == {0: 20}

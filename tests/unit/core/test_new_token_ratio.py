@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
+from tests.unit.core.test_batching import config, run_steps
 
 from predeploy.core.batching import DECODING, WAITING, ContinuousBatcher, SchedulerConfig
 from predeploy.core.new_token_ratio import (
@@ -18,23 +19,18 @@ from predeploy.core.new_token_ratio import (
 
 
 def sglang(**overrides: object) -> SchedulerConfig:
-    base: dict[str, object] = {
+    """test_batching's limits with SGLang's scheduling and a 1,024-token context."""
+    settings: dict[str, object] = {
         "max_num_seqs": 8,
-        "max_num_batched_tokens": 64,
-        "kv_capacity_tokens": 1024,
-        "block_size": 16,
         "max_model_len": 1024,
         "separate_prefill_batches": True,
         "new_token_ratio_admission": True,
     }
-    base.update(overrides)
-    return SchedulerConfig.model_validate(base)
+    return config(**{**settings, **overrides})
 
 
 def step(b: ContinuousBatcher) -> None:
-    b.schedule()
-    b.complete()
-    b.check_invariants()
+    run_steps(b, 1)
 
 
 def second_arrives(config: SchedulerConfig, outputs: list[int]) -> ContinuousBatcher:

@@ -37,6 +37,8 @@ class PredictionProvenance(FrozenModel):
     parameter_source: str
     seed: int | None = None
     num_requests_simulated: int | None = None
+    #: Times the simulation evicted a request from a full KV cache (preempted or retracted).
+    num_preemptions_simulated: int | None = None
     #: Stated engine flags the prediction could not account for (``--speculative-*``, ...).
     unmodelled_settings: tuple[str, ...] = ()
     #: How far off analytic predictions on this parameter basis were on held-out

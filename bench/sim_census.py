@@ -4,12 +4,14 @@ The agreement grid of the tests (bench/analytic_agreement.py) covers chosen shap
 configurations the planner could meet: a catalogued model on a catalogued GPU that it fits
 (TP 1-8, BF16/FP8/FP4/INT4, vLLM/SGLang/TensorRT-LLM defaults), lognormal prompts and answers
 of random means and spreads, and a load — a closed loop of 1-256 clients or Poisson arrivals
-at 30-85 % of the analytic saturation rate. Each is predicted analytically and simulated
-(2,000 requests, seed 1) and the analytic ÷ simulated − 1 of the throughput and the TTFT, TPOT
-and E2E medians is tallied: the median and 90th percentile of its size per metric and load
-kind, the share within 10 % and 25 %, the median signed error (bias), and the worst points
-with their scenario. ``--tails`` tallies the TTFT p99 and the TPOT p90 and p99 too (the
-simulation's 2,000 requests put a p99 within a few per cent of a longer run's).
+at 30-85 % of the analytic saturation rate (``--loads burst``: a burst of 100-2,000 prompts at
+once, as GPUStack's and ``vllm bench serve``'s default runs are; ``--loads all``: the three).
+Each is predicted analytically and simulated (2,000 requests, seed 1; a burst, its own) and the
+analytic ÷ simulated − 1 of the throughput and the TTFT, TPOT and E2E medians is tallied: the
+median and 90th percentile of its size per metric and load kind, the share within 10 % and
+25 %, the median signed error (bias), and the worst points with their scenario. ``--tails``
+tallies the TTFT p99, the TPOT p90 and p99 and the TPOT and ITL means too (the simulation's
+2,000 requests put a p99 within a few per cent of a longer run's).
 
 ``--shares`` draws the Poisson loads at other shares of the saturation rate (near capacity:
 ``--shares 0.9 0.95 --loads poisson``, where the simulation warms up for its relaxation time,
@@ -19,7 +21,7 @@ caveat, ``perf_caveats.prefill_chain_caveats``: SGLang's open loops from about o
 arriving per prefill batch, where the simulation pauses decoding for several times longer).
 
     .venv/bin/python bench/sim_census.py [--points 120] [--seed 7] [--worst 12] [--tails]
-        [--loads both|poisson|concurrency] [--shares S ...] [--by load|engine]
+        [--loads both|poisson|concurrency|burst|all] [--shares S ...] [--by load|engine]
 """
 
 from __future__ import annotations
@@ -50,9 +52,10 @@ PROMPT_MEANS = (64, 256, 1000, 4000)
 OUTPUT_MEANS = (16, 128, 512)
 LENGTH_CVS = (0.0, 0.5, 1.0)
 CLIENTS = (1, 4, 16, 64, 256)
+BURST_PROMPTS = (100, 500, 1000, 2000)
 LOAD_SHARES = (0.3, 0.6, 0.85)
 METRICS = ("throughput", "ttft_p50", "tpot_p50", "e2e_p50")
-TAIL_METRICS = ("ttft_p99", "tpot_p90", "tpot_p99")
+TAIL_METRICS = ("ttft_p99", "tpot_p90", "tpot_p99", "tpot_mean", "itl_mean")
 PRECISIONS = (Precision.BF16, Precision.FP8, Precision.FP4, Precision.INT4)
 
 
@@ -83,6 +86,8 @@ def _values(p: PerfPrediction) -> dict[str, float]:
         "ttft_p99": m.ttft_ms.p99 or 0.0,
         "tpot_p90": m.tpot_ms.p90 or 0.0,
         "tpot_p99": m.tpot_ms.p99 or 0.0,
+        "tpot_mean": m.tpot_ms.mean or 0.0,
+        "itl_mean": m.itl_ms.mean or 0.0,
     }
 
 
@@ -93,8 +98,8 @@ def draw(
     shares: tuple[float, ...] = LOAD_SHARES,
 ) -> list[ServingScenario]:
     """``count`` random scenarios that fit; ``kinds``: ``both`` (a closed loop or Poisson
-    arrivals, evenly), ``poisson`` or ``concurrency``; Poisson loads at one of ``shares`` of
-    the analytic saturation rate."""
+    arrivals, evenly), ``poisson``, ``concurrency``, ``burst`` or ``all`` (the three kinds,
+    evenly); Poisson loads at one of ``shares`` of the analytic saturation rate."""
     catalog = seed_catalog()
     models, gpus = list(catalog.models()), list(catalog.gpus())
     params = load_parameters()
@@ -118,9 +123,15 @@ def draw(
             continue
         if not idle.memory.fits or not idle.saturation_rps:
             continue
-        closed = rng.random() < 0.5
-        if kinds == "concurrency" or (kinds == "both" and closed):
+        kind = kinds
+        if kinds == "both":
+            kind = "concurrency" if rng.random() < 0.5 else "poisson"
+        elif kinds == "all":
+            kind = rng.choice(("concurrency", "poisson", "burst"))
+        if kind == "concurrency":
             load = LoadSpec(kind="concurrency", concurrency=rng.choice(CLIENTS))
+        elif kind == "burst":
+            load = LoadSpec(kind="burst", num_prompts=rng.choice(BURST_PROMPTS))
         else:
             rate = rng.choice(shares) * idle.saturation_rps
             load = LoadSpec(kind="poisson", rate_rps=rate)
@@ -133,11 +144,13 @@ def _cv(d: TokenDistribution) -> float:
 
 
 def label(s: ServingScenario) -> str:
-    load = (
-        f"{s.load.concurrency} clients"
-        if s.load.kind == "concurrency"
-        else f"{s.load.rate_rps:.3g} req/s"
-    )
+    if s.load.kind == "concurrency":
+        load = f"{s.load.concurrency} clients"
+    elif s.load.kind == "burst":
+        load = f"burst of {s.load.num_prompts}"
+    else:
+        load = f"{s.load.rate_rps:.3g} req/s"
+
     return (
         f"{s.model_id} {s.tp}x {s.gpu.name} {s.precision} {s.engine.value} "
         f"{s.prompt_tokens.mean:.0f}/{s.output_tokens.mean:.0f} tok "
@@ -155,7 +168,7 @@ def main() -> None:
     )
     parser.add_argument(
         "--loads",
-        choices=("both", "poisson", "concurrency"),
+        choices=("both", "poisson", "concurrency", "burst", "all"),
         default="both",
         help="load kinds drawn (default: closed loops and Poisson arrivals, evenly)",
     )

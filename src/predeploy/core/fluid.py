@@ -42,6 +42,7 @@ from predeploy.core.fluid_decode import (
     closed_loop_chain_arrivals,
     closed_loop_tail_s,
     drain_end_s,
+    drained_tpot,
     first_wave,
     itl_stats,
     open_loop_end_s,
@@ -110,7 +111,8 @@ def evaluate(inp: FluidInputs, grid_points: int | None = None) -> FluidResult:
     static = static_batch(inp, op)
     ttft = time_to_first_token(inp, op, req, static)
     wave = first_wave(inp, op, req)
-    tpot = tpot_samples(inp, op, req, wave, static, ttft)
+    running_tpot = tpot_samples(inp, op, req, wave, static, ttft)
+    tpot = drained_tpot(inp, op, req, ttft, running_tpot)
     paced = budget_run_s(inp, op)
     last_finish = drain_end_s(inp, op, ttft, paced)
     e2e = _within_run(
@@ -121,7 +123,7 @@ def evaluate(inp: FluidInputs, grid_points: int | None = None) -> FluidResult:
 
     metrics: dict[str, np.ndarray] = {}
     latency_stats({"ttft_ms": ttft * 1e3, "tpot_ms": tpot * 1e3, "e2e_ms": e2e * 1e3}, metrics)
-    itl_stats(inp, op, req, tpot, wave, static, metrics)
+    itl_stats(inp, op, req, tpot, running_tpot, wave, static, metrics)
     replica_rps = _requests_per_s(inp, op, ttft, metrics["e2e_ms_mean"], last_finish)
     total_rps = replica_rps * inp.replicas
     metrics["requests_per_s"] = total_rps

@@ -1,5 +1,5 @@
 """core.fluid_decode: the open-loop TPOT count of prefill bursts (stall units per count, the
-count's ratio), and finite runs the token budget paces."""
+count's ratio), finite runs the token budget paces, and a burst's drain."""
 
 from __future__ import annotations
 
@@ -14,8 +14,13 @@ from predeploy.core.fluid_decode import (
     _prompts_in_step,
     _stall_units,
     budget_run_s,
+    drained_tpot,
+    first_wave,
+    tpot_samples,
 )
-from predeploy.core.fluid_load import operating_point
+from predeploy.core.fluid_load import operating_point, request_grid, static_batch
+from predeploy.core.fluid_stats import GRID_POINTS
+from predeploy.core.fluid_ttft import time_to_first_token
 from predeploy.core.perf import _efficiency
 from predeploy.core.poisson_counts import cluster_count_quantiles
 from predeploy.core.types import (
@@ -172,3 +177,44 @@ def test_bursts_that_do_not_merge_keep_their_offspring(
 ) -> None:
     offspring, ratio = _ratios(prompt, rate_rps, engine)
     assert ratio == pytest.approx(min(offspring, 0.95), rel=1e-9)
+
+
+def _drain(output: TokenDistribution, engine: str = "vllm") -> tuple[np.ndarray, np.ndarray]:
+    """Each sample's output tokens and its TPOT before and after ``drained_tpot``: a burst of
+    1,000 chat-length requests (Llama 3.1 8B, H100)."""
+    scenario = ServingScenario(
+        model_id="meta-llama/Llama-3.1-8B-Instruct",
+        model=llama_8b(),
+        gpu=h100(),
+        precision=Precision.BF16,
+        engine=engine,  # type: ignore[arg-type]
+        prompt_tokens=TokenDistribution(kind="lognormal", mean=220, stdev=260, max=1024),
+        output_tokens=output,
+        load=LoadSpec(kind="burst", num_prompts=1000),
+    )
+    eff, _ = _efficiency(load_parameters(), scenario)
+    inp = stack([prepare(scenario)], EfficiencyArrays.from_params([eff]))
+    op = operating_point(inp)
+    req = request_grid(inp, op, GRID_POINTS)
+    static = static_batch(inp, op)
+    ttft = time_to_first_token(inp, op, req, static)
+    running = tpot_samples(inp, op, req, first_wave(inp, op, req), static, ttft)
+    drained = drained_tpot(inp, op, req, ttft, running)
+    return req.output_tokens[0], np.stack([running[0], drained[0]])
+
+
+@pytest.mark.parametrize("engine", ["vllm", "sglang"])
+def test_the_drain_speeds_the_long_answers_most(engine: str) -> None:
+    output, (running, drained) = _drain(
+        TokenDistribution(kind="lognormal", mean=200, stdev=400, max=2000), engine
+    )
+    # Never slower than at the running batch; the longest answers gain the most.
+    assert np.all(drained <= running + 1e-12)
+    gain = 1.0 - drained / running
+    longest, shortest = output > np.quantile(output, 0.9), output < np.quantile(output, 0.1)
+    assert gain[longest].mean() > 0.3 > gain[shortest].mean()
+
+
+def test_a_burst_of_fixed_answers_is_left_alone() -> None:
+    _, (running, drained) = _drain(TokenDistribution.fixed(200))
+    assert np.array_equal(running, drained)

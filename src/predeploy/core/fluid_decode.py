@@ -132,6 +132,7 @@ from predeploy.core.fluid_stats import (
     grid,
     grid_normal,
     lognormal_factor,
+    lognormal_limited_mean,
     longest_residual_excess,
     normal_quantile,
     row_mean,
@@ -153,7 +154,6 @@ from predeploy.core.fluid_steady import (
     steps_s,
 )
 from predeploy.core.fluid_ttft import prefill_step_costs, spanning_share, step_cycle
-from predeploy.core.occupancy import normal_cdf
 from predeploy.core.poisson_counts import MAX_CLUSTER_RATIO, cluster_count_quantiles
 
 #: Largest share of a first wave's slots a burst's queue may need refilled for the
@@ -347,16 +347,10 @@ def drained_tpot(
     stalls = np.maximum(life - gaps * t_dec, 0.0)
     before = np.minimum(np.maximum(col(ttft.max(axis=1)) - ttft, 0.0), life)
     g_post = gaps - clamp((before - stalls) / np.maximum(t_dec, 1e-12), 0.0, gaps)
-    sigma = col(np.maximum(np.sqrt(np.log1p(inp.output_cv**2)), 1e-6))
-    mean_out = col(np.maximum(inp.output_tokens, 1.0))
-    mu = np.log(mean_out) - 0.5 * sigma**2
     x = np.maximum(g_post, 1.0)
-    log_x = np.log(x)
-    below = mean_out * normal_cdf((log_x - mu - sigma**2) / sigma) + x * (
-        1.0 - normal_cdf((log_x - mu) / sigma)
-    )
+    still = lognormal_limited_mean(x, col(np.maximum(inp.output_tokens, 1.0)), col(inp.output_cv))
     batch = col(np.maximum(op.batch, 1.0))
-    seen = clamp(batch * below / x, 1.0, batch)
+    seen = clamp(batch * still / x, 1.0, batch)
     context = col(decode_context(prompt_tokens(inp), np.maximum(inp.output_tokens, 1.0)))
     zero = np.zeros(seen.T.shape)
     drain_step = step_s(inp, zero, zero, seen.T, (seen * context).T).T

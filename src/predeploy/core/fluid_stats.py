@@ -177,6 +177,22 @@ def longest_residual_excess(cv: float, count: float, cap: float) -> float:
     return head + float(np.sum(0.5 * (gap[1:] + gap[:-1]) * width))
 
 
+def lognormal_limited_mean(
+    limit: np.ndarray, mean: np.ndarray, cv: np.ndarray | float
+) -> np.ndarray:
+    """``E[min(X, limit)]`` of a lognormal ``X`` of ``mean`` and coefficient of variation
+    ``cv`` (elementwise, broadcast): ``m·Φ((ln x − μ − σ²)/σ) + x·(1 − Φ((ln x − μ)/σ))``
+    with ``σ² = ln(1 + cv²)``, ``μ = ln m − σ²/2``; ``min(m, x)`` for fixed lengths (CV 0)."""
+    sigma = np.sqrt(np.log1p(np.asarray(cv, dtype=float) ** 2))
+    safe = np.maximum(sigma, 1e-9)
+    log_x = np.log(np.maximum(limit, 1e-300))
+    mu = np.log(np.maximum(mean, 1e-300)) - 0.5 * safe**2
+    spread = mean * normal_cdf((log_x - mu - safe**2) / safe) + limit * (
+        1.0 - normal_cdf((log_x - mu) / safe)
+    )
+    return np.asarray(np.where(sigma > 0.0, spread, np.minimum(mean, limit)), dtype=float)
+
+
 def lognormal_factor(u: np.ndarray, cv: np.ndarray | float) -> np.ndarray:
     """Quantile ``u`` of a lognormal with mean 1 and coefficient of variation ``cv``:
     ``exp(σ z_u − σ²/2)`` with ``σ² = ln(1 + cv²)``; exactly 1 when ``cv`` is 0."""

@@ -20,6 +20,7 @@ from predeploy.core.fluid_stats import (
     drain_seen_share,
     first_match,
     latency_stats,
+    lognormal_limited_mean,
     longest_residual_excess,
     normal_quantile,
     regularized_lower_gamma,
@@ -150,6 +151,21 @@ def test_a_draining_wave_is_seen_as_a_sampled_one_is(cv: float) -> None:
     shares = drain_seen_share(np.linspace(0.0, 1.0, 11), cv)
     assert np.all(np.diff(shares) >= 0) and shares[-1] == pytest.approx(1.0, abs=1e-3)
     assert np.all(drain_seen_share(levels, 0.0) == 1.0)
+
+
+@pytest.mark.parametrize("cv", [0.5, 1.0, 2.0])
+def test_a_lognormals_limited_mean_is_the_sampled_one(cv: float) -> None:
+    """E[min(X, x)]: the closed form against a seeded sample of lognormal lengths of mean
+    200, at limits around the mean; fixed lengths give min(mean, x)."""
+    rng = np.random.default_rng(11)
+    sigma = np.sqrt(np.log1p(cv * cv))
+    lengths = 200.0 * np.exp(sigma * rng.standard_normal(400_000) - sigma * sigma / 2)
+    limits = np.array([1.0, 20.0, 100.0, 200.0, 800.0, 5000.0])
+    sampled = [np.minimum(lengths, x).mean() for x in limits]
+    assert lognormal_limited_mean(limits, np.full(6, 200.0), cv) == pytest.approx(sampled, rel=0.02)
+    assert np.array_equal(
+        lognormal_limited_mean(limits, np.full(6, 200.0), 0.0), np.minimum(limits, 200.0)
+    )
 
 
 @pytest.mark.parametrize(("cv", "count"), [(0.5, 4), (0.8, 64), (2.0, 100)])

@@ -42,9 +42,9 @@ agrees: ``test_perf_loads``).
 
 **First wave.** Requests that start together (burst, closed loop, max throughput) are prefilled
 in ``n_w = max(W·I/p_w, 1)`` budget-sized steps of ``p_w = min(budget, W·I)`` tokens, each
-taking ``t_w``. The ``j``-th of the ``W`` decodes through the rest of its wave's prefill,
-``(1 − j/W)·n_w`` steps, plus the next wave's first ``(j/W)·n_w`` when one follows; call
-that ``s_j = n_w ((1 − j/W) + (j/W)·next)``. Where prefill chunks ride on decode steps (vLLM,
+taking ``t_w``. The ``j``-th of the ``W`` (from 0) decodes through the prefill of the
+``W − j − 1`` after it, ``(1 − (j + 1)/W)·n_w`` steps, plus the next wave's first
+``(j/W)·n_w`` when one follows; call that ``s_j``. Where prefill chunks ride on decode steps (vLLM,
 TensorRT-LLM) each stalled step still yields a token, so at most ``O − 1`` of them are slower;
 where prefill runs as separate batches (SGLang) the stall yields none and is one long gap::
 
@@ -60,7 +60,13 @@ burst (or stated offline run) then repeats the first's stall, weighted by ``sync
 ``k``-th request decodes through ``(end − k)/W`` of ``n_w`` (``end``: its wave's last
 request, ``N`` for the last wave, which decodes at its own batch's step). Fixed lengths:
 half a wave's prefill per request, as the simulation has it; the steady state's spread
-(every request meeting a whole wave's prefill) gave 1.5–1.8× its TPOT.
+(every request meeting a whole wave's prefill) gave 1.5–1.8× its TPOT. Piggy-backed, the
+later waves of a finite run repeat the first's stagger as far as they stay in step
+(weighted by ``sync`` too, since session 66): each decodes through the prefill of the
+prompts after it in its own wave and the next wave's first part, and never through a prompt
+its cache or slots could not admit meanwhile (priced at the steady state's share of
+budget-sized prefill steps, a burst of 32k-token prompts whose cache holds one at a time had
+TPOT 4.6× the measured).
 
 **ITL** is every gap of every request, a three-point mixture: decode-only steps ``t_dec``,
 steady prefill-carrying steps ``t_mix`` and the first wave's stalled gaps. Piggy-backed, a
@@ -183,7 +189,8 @@ class FirstWave:
     #: Whether decoding pauses during prefill batches (per scenario; SGLang's default).
     separate: np.ndarray
     #: How far each sample follows its wave's stall: 1 in the first wave (of a load that has
-    #: waves), ``sync`` in a later wave of separate prefill batches, 0 elsewhere.
+    #: waves), ``sync`` in a later wave of a burst or an offline run (piggy-backed: one that
+    #: states its length), 0 elsewhere.
     weight: np.ndarray
     #: Seconds per decode step of each sample's wave: the running batch's, or the last
     #: wave's own where a later wave is weighted.
@@ -241,11 +248,16 @@ def first_wave(inp: FluidInputs, op: OperatingPoint, req: RequestGrid) -> FirstW
     # (Where prefill runs as separate batches, a wave's ``wave_sync`` is its ``sync``.)
     steps = np.maximum(wave_size * prompt / wave_tokens, 1.0)
     next_share = frac * has_next
-    ordinary = (1.0 - frac) + next_share
+    # The prompts after a request in its wave (not its own): ``W − j − 1`` of the ``W``.
+    ordinary = np.maximum(1.0 - frac - 1.0 / col(wave_size), 0.0) + next_share
     stepped = (separate & waved & ((kind == BURST) | (kind == MAX_THROUGHPUT)))[:, None]
+    # Piggy-backed, a finite run's later waves repeat the first's stagger as far as they stay
+    # in step: each request decodes through the rest of its own wave's prefill and the next
+    # wave's first part, never through a prefill its cache or slots could not admit meanwhile.
+    staggered = (~separate & op.finite_run)[:, None]
     decode_s = np.broadcast_to(col(st.t_dec), kb.shape)
-    if not any_true(stepped):
-        # No separate prefill batches of a burst or an offline run: no later wave is weighted.
+    if not any_true(stepped | staggered):
+        # No finite run in waves: no later wave is weighted.
         return FirstWave(
             step_s=t_wave,
             steps=steps,
@@ -258,12 +270,15 @@ def first_wave(inp: FluidInputs, op: OperatingPoint, req: RequestGrid) -> FirstW
     sync = col(op.wave_sync)
     start = np.floor(kb / col(wave_size)) * col(wave_size)
     own = (np.minimum(start + col(wave_size), col(run_length)) - kb) / col(wave_size)
-    in_step = own + next_share * (1.0 - sync)
-    later = stepped & ~first & (kb < col(run_length))
+    # Separate batches: its own batch and the rest; piggy-backed: the prompts after it.
+    in_step = np.where(
+        stepped, own + next_share * (1.0 - sync), own - 1.0 / col(wave_size) + next_share
+    )
+    later = (stepped | staggered) & ~first & (kb < col(run_length))
     return FirstWave(
         step_s=t_wave,
         steps=steps,
-        stall_share=np.where(stepped, np.maximum(in_step, 0.0), ordinary),
+        stall_share=np.where(stepped | staggered, np.maximum(in_step, 0.0), ordinary),
         next_share=np.where(stepped, 0.0, next_share),
         separate=separate,
         weight=np.where(first, 1.0, np.where(later, sync, 0.0)),

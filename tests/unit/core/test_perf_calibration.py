@@ -14,7 +14,7 @@ from predeploy.core.calibration_problem import (
     contradictory_copies,
     metric_family,
 )
-from predeploy.core.efficiency import EfficiencyParams, ParameterSet
+from predeploy.core.efficiency import EfficiencyParams, ParameterEffect, ParameterSet
 from predeploy.core.perf import predict_many
 from predeploy.core.types import (
     Harness,
@@ -128,8 +128,7 @@ def test_problem_weights_balance_sources() -> None:
 def test_every_source_contributes_its_ttft() -> None:
     # AIConfigurator's fixed-concurrency TTFT is fitted like any other source's.
     data = [
-        Measurement(m.scenario, m.metrics, "aiconfigurator-silicon", m.id)
-        for m in _measurements()
+        Measurement(m.scenario, m.metrics, "aiconfigurator-silicon", m.id) for m in _measurements()
     ]
     problem = build_problem(data)
     assert any(metric.startswith("ttft_ms") for metric in problem.obs_metric)
@@ -169,6 +168,79 @@ def test_a_measurement_set_ups_own_front_end_time_stays_with_it() -> None:
     assert slow_params.request_overhead_s == pytest.approx(TRUE.request_overhead_s + 0.3, rel=0.1)
 
 
+def test_a_front_end_of_its_own_takes_the_base_front_end_not_the_engines() -> None:
+    # TensorRT-LLM's fitted front-end offsets describe trtllm-serve; Triton's C++ server in
+    # front of the same engine (no measurement of it fitted) takes the base set-up's front
+    # end and keeps every other engine and accelerator offset.
+    base = EfficiencyParams()
+    params = ParameterSet(
+        base=base,
+        effects=(
+            ParameterEffect(
+                level="engine",
+                key="trtllm",
+                offsets={
+                    "request_overhead_s": 0.7,
+                    "frontend_s_per_request": 0.7,
+                    "step_overhead_s": 0.2,
+                },
+                points=10,
+            ),
+            ParameterEffect(
+                level="gpu_engine",
+                key="H100-SXM/trtllm",
+                offsets={"request_overhead_s": 0.1, "bandwidth_efficiency": 0.1},
+                points=10,
+            ),
+        ),
+    )
+    served, served_choice = params.for_gpu(h100(), "trtllm")
+    triton, choice = params.for_gpu(h100(), "trtllm", Harness.TRITON)
+    assert triton.request_overhead_s == pytest.approx(base.request_overhead_s)
+    assert triton.frontend_s_per_request == pytest.approx(base.frontend_s_per_request)
+    assert served.request_overhead_s == pytest.approx(base.request_overhead_s * math.exp(0.8))
+    assert triton.step_overhead_s == served.step_overhead_s != base.step_overhead_s
+    assert triton.bandwidth_efficiency == served.bandwidth_efficiency
+    assert "triton front end's time per request: the base set-up's" in choice.source
+    assert "triton" not in served_choice.source
+
+
+def test_the_fit_keeps_the_engine_servers_front_end_away_from_tritons() -> None:
+    # The engine's own server adds 300 ms to every first token; the same runs through Triton
+    # do not. The engine's front-end offsets stay with its server's measurements, and the
+    # Triton set-up's own time in front of each request fits what its measurements leave.
+    data = _measurements()
+    served = [
+        Measurement(
+            m.scenario,
+            {k: v + 300.0 if k.startswith("ttft") else v for k, v in m.metrics.items()},
+            "served",
+            "served-" + m.id,
+        )
+        for m in data
+    ]
+    triton = [
+        Measurement(
+            m.scenario.model_copy(update={"harness": Harness.TRITON}),
+            dict(m.metrics),
+            "triton",
+            "triton-" + m.id,
+        )
+        for m in data
+    ]
+    params, report = calibrate([*served, *triton], fitted_on="synthetic", max_iterations=30)
+    assert report.median_abs_log_error < 0.05
+    set_ups = [e for e in params.effects if e.level == "harness"]
+    assert [(e.key, set(e.offsets)) for e in set_ups] == [
+        ("triton/vllm", {"request_overhead_s"})
+    ]
+    default, _ = params.for_gpu(h100(), "vllm")
+    through_triton, _ = params.for_gpu(h100(), "vllm", Harness.TRITON)
+    # (The served runs' 300 ms are shared with their prefill, as the slow set-up's are.)
+    assert default.request_overhead_s > 0.2
+    assert through_triton.request_overhead_s == pytest.approx(TRUE.request_overhead_s, rel=0.3)
+
+
 def test_a_set_up_without_an_effect_gets_the_default_front_end() -> None:
     params, _ = calibrate(_measurements()[:8], fitted_on="synthetic", max_iterations=5)
     default, choice = params.for_gpu(h100(), "vllm")
@@ -194,9 +266,7 @@ def test_a_latency_table_copied_under_another_scenario_is_left_out_of_the_fit() 
     assert other.id in fitted
 
 
-def test_a_measurement_whose_stated_layout_cannot_hold_the_model_is_left_out_of_the_fit() -> (
-    None
-):
+def test_a_measurement_whose_stated_layout_cannot_hold_the_model_is_left_out_of_the_fit() -> None:
     # AIConfigurator codes runs of a 235B FP8 model as TP1 on one H200: the run cannot have
     # used that layout, and its prediction (a KV cache of one token) says nothing.
     data = _with_latencies()

@@ -172,3 +172,8 @@ class Harness(StrEnum):
     #: own per-layer launch time, and the custom scheduler is not modelled, so their errors
     #: stay out of the stock engine's accuracy bands.
     MLPERF_AMD = "mlperf-amd"
+    #: Served by NVIDIA Triton Inference Server's ``tensorrtllm`` backend (TensorRT-LLM's
+    #: online-serving tables before 1.0): a C++ HTTP/gRPC front end in place of the engine's
+    #: own Python server, whose time per request the TensorRT-LLM engine's fitted front-end
+    #: offsets describe (``core.efficiency.OWN_FRONT_END``).
+    TRITON = "triton"

@@ -19,10 +19,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from predeploy.core.benchmarks import HARNESS_OF_SOURCE
 from predeploy.core.cases import parse_case
 from predeploy.core.errors import InputError, describe_validation_error
 from predeploy.core.published_harness import published_harness_config, published_layout
-from predeploy.core.types import BenchmarkRecord, FactKind, Provenance
+from predeploy.core.types import BenchmarkRecord, FactKind, Harness, Provenance
 from predeploy.kb.importers.problems import ImportFileError
 
 #: Scenario fields that describe the source's own wording; kept in the provenance notes.
@@ -35,6 +36,10 @@ SOURCE_LABELS = (
     "mlperf_submitter",
     "mlperf_system",
 )
+
+
+#: The source key of a case that states none.
+DEFAULT_SOURCE_KEY = "calibration-case"
 
 
 def is_case(obj: dict[str, Any]) -> bool:
@@ -62,6 +67,17 @@ def record_from_case(obj: dict[str, Any], file: str, line: int) -> BenchmarkReco
     except InputError as exc:
         raise ImportFileError(file, where, None, str(exc)) from None
     scenario = case.scenario
+    source_key = case.source_key or DEFAULT_SOURCE_KEY
+    known = HARNESS_OF_SOURCE.get(source_key, Harness.DEFAULT)
+    if scenario.harness not in (Harness.DEFAULT, known):
+        raise ImportFileError(
+            file,
+            where,
+            "scenario.harness",
+            f"a benchmark record knows its measurement set-up by its source: source "
+            f"{source_key!r} is measured with {known.value!r}, not {scenario.harness.value!r} "
+            "(core.benchmarks.HARNESS_OF_SOURCE)",
+        )
     labels = scenario.model_dump(include=set(SOURCE_LABELS), exclude_none=True)
     notes = [*case.notes, *(f"{key}: {labels[key]}" for key in SOURCE_LABELS if key in labels)]
     if scenario.virtualized:
@@ -94,9 +110,11 @@ def record_from_case(obj: dict[str, Any], file: str, line: int) -> BenchmarkReco
         "dataset": scenario.dataset,
         "load": scenario.load,
         "metrics": case.expected,
-        "source_key": case.source_key or "calibration-case",
+        "source_key": source_key,
         "provenance": Provenance(
-            source=case.source, kind=FactKind.MEASURED, url=case.source_url,
+            source=case.source,
+            kind=FactKind.MEASURED,
+            url=case.source_url,
             notes="; ".join(notes) or None,
         ),
     }

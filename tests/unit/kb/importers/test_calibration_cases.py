@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 from tests.unit.kb import samples
 
+from predeploy.core.benchmarks import case_from_record
+from predeploy.core.types import Harness
 from predeploy.kb import seed_files
 from predeploy.kb.importers.benchmark_file import read_benchmark_file
 from predeploy.kb.importers.canonical import NameResolver
@@ -116,6 +118,24 @@ def test_malformed_cases_name_file_line_and_field(
     with pytest.raises(ImportFileError) as caught:
         read_benchmark_file(_write(tmp_path, [good, case]), NAMES)
     assert str(caught.value).startswith(message), str(caught.value)
+
+
+def test_a_stated_set_up_must_be_its_sources(tmp_path: Path) -> None:
+    # A record knows its measurement set-up by its source: TensorRT-LLM 0.14's Triton table
+    # keeps it through the knowledge base; a set-up no source map gives it is an error, not
+    # silently dropped.
+    triton = {
+        **CASE,
+        "source_key": "trtllm-online-serving-v0.14",
+        "scenario": {**CASE["scenario"], "engine": "trtllm", "harness": "triton"},
+    }
+    record = read_benchmark_file(_write(tmp_path, [triton]), NAMES).records[0]
+    assert case_from_record(record).scenario.harness == Harness.TRITON
+    lab = {**CASE, "scenario": {**CASE["scenario"], "harness": "triton"}}
+    with pytest.raises(ImportFileError) as caught:
+        read_benchmark_file(_write(tmp_path, [lab]), NAMES)
+    assert "scenario.harness" in str(caught.value)
+    assert "source 'lab' is measured with 'default', not 'triton'" in str(caught.value)
 
 
 def test_the_engine_command_line_becomes_a_field(tmp_path: Path) -> None:

@@ -112,9 +112,7 @@ def record_from_case(obj: dict[str, Any], file: str, line: int) -> BenchmarkReco
         "metrics": case.expected,
         "source_key": source_key,
         "provenance": Provenance(
-            source=case.source,
-            kind=FactKind.MEASURED,
-            url=case.source_url,
+            source=case.source, kind=FactKind.MEASURED, url=case.source_url,
             notes="; ".join(notes) or None,
         ),
     }

@@ -33,6 +33,8 @@ from predeploy.core.perf_caveats import (
     chains_at_cap_caveats,
     closed_loop_chain_caveats,
     engine_caveats,
+    front_end_caveats,
+    is_front_end_caveat,
     preemption_caveats,
     prefill_chain_caveats,
     retraction_caveats,
@@ -259,6 +261,8 @@ def predict_many(
         )
     )
     at_cap = (result.batch >= AT_CAP_SHARE * result.max_batch).tolist()
+    # Each replica's offered request rate (open loops; 0 for the others).
+    offered = inputs.rate_rps.tolist()
     max_batch = result.max_batch.tolist()
     out: list[PerfPrediction] = []
     for i, (scenario, prep, (eff, choice)) in enumerate(
@@ -293,7 +297,11 @@ def predict_many(
                 + prefill_chain_caveats(chained[i])
                 + chains_at_cap_caveats(chained[i], at_cap[i], max_batch[i], saturation_rps)
                 + closed_loop_chain_caveats(closed_chained[i])
-                + retraction_caveats(scenario.engine, kv_bound[i]),
+                + retraction_caveats(scenario.engine, kv_bound[i])
+                + front_end_caveats(
+                    eff.frontend_s_per_request if prep.served else 0.0,
+                    max(columns["requests_per_s"][i] / scenario.replicas, offered[i]),
+                ),
             ),
         )
         out.append(
@@ -493,7 +501,8 @@ def _simulate(
         + engine_caveats(scenario)
         + overload_caveats(
             scenario.load, analytic.load_utilization, simulated_requests=num_requests
-        ),
+        )
+        + tuple(c for c in analytic.metrics.provenance.caveats if is_front_end_caveat(c)),
         accuracy=params.accuracy.for_prediction(
             choice.basis, scenario.engine.value, model_kind(scenario.model.is_moe)
         )

@@ -4,7 +4,8 @@ Each function returns the caveats (plain sentences) one prediction carries: the 
 kernels, precisions and speculative decoding (:func:`engine_caveats`); an SGLang open loop
 whose prefill batches chain, or fill the running-request limit with them; a KV cache that
 bounds SGLang's batch (retractions, which only the simulation schedules); what a simulation
-evicted, and closed loops it keeps in lock step. :mod:`predeploy.core.perf` attaches them.
+evicted, and closed loops it keeps in lock step; a served load the API server's time per
+request paces (:func:`front_end_caveats`). :mod:`predeploy.core.perf` attaches them.
 """
 
 from __future__ import annotations
@@ -234,3 +235,39 @@ UNSETTLED_CAVEAT = (
     "to its steady batch than the simulation warmed up: the simulated latencies may fall short "
     "of the steady state's"
 )
+
+
+#: Share of the API server's request rate (``1/f`` per replica, ``f`` its time per request)
+#: from which a served load is said to lean on it: at half of it, an arrival finds the
+#: server's one process busy half the time.
+FRONT_END_BUSY_SHARE = 0.5
+#: How :func:`front_end_caveats`' caveat begins.
+FRONT_END_CAVEAT_PREFIX = "the API server's fitted time per request"
+
+
+def is_front_end_caveat(caveat: str) -> bool:
+    """Whether ``caveat`` is :func:`front_end_caveats`' (a simulation carries its analytic
+    prediction's)."""
+    return caveat.startswith(FRONT_END_CAVEAT_PREFIX)
+
+
+def front_end_caveats(frontend_s: float, replica_rps: float) -> tuple[str, ...]:
+    """What a served load at ``replica_rps`` requests per second per replica means for an API
+    server taking ``frontend_s`` per request (0: not served over an API): from
+    :data:`FRONT_END_BUSY_SHARE` of its rate, the fitted time per request paces the load, and
+    measured servers differ several-fold in it by model."""
+    if frontend_s <= 0.0 or not math.isfinite(replica_rps):
+        return ()
+    cap_rps = 1.0 / frontend_s
+    busy = replica_rps / cap_rps
+    if busy < FRONT_END_BUSY_SHARE:
+        return ()
+    return (
+        f"{FRONT_END_CAVEAT_PREFIX} ({frontend_s * 1e3:.1f} ms) lets no more "
+        f"than {cap_rps:,.0f} requests/s per replica reach the engine, and this load keeps it "
+        f"{min(busy, 1.0):.0%} busy; measured servers differ several-fold in it by model "
+        "(vLLM 0.11 ran bursts of 128-token prompts and 4-token answers at 44-48 requests/s "
+        "for Qwen3-14B, GLM-4.5-Air and DeepSeek-R1, 184-248 for gpt-oss; "
+        "docs/perf-validation.md, session 67): replicas, or more API-server processes, "
+        "raise it",
+    )

@@ -10,6 +10,8 @@ from tests.unit.core.test_perf_facade import PARAMS, _short_sglang_requests
 from predeploy.core.perf import predict
 from predeploy.core.perf_caveats import (
     RETRACTION_CAVEAT,
+    front_end_caveats,
+    is_front_end_caveat,
     preemption_caveats,
     unserved_precision_caveat,
 )
@@ -119,3 +121,40 @@ def test_a_closed_loop_whose_requests_chain_sglangs_prefill_batches_says_so() ->
 
     assert says(64) and says(256)
     assert not says(4) and not says(256, Engine.VLLM)
+
+
+def test_a_load_that_keeps_the_api_server_busy_says_its_time_per_request_paces_it() -> None:
+    # Short answers at a high rate: the API server's one process, not the GPU, bounds what
+    # reaches the engine; the caveat names its fitted time and the measured spread.
+    assert front_end_caveats(0.0, 500.0) == ()  # in process: no API server
+    assert front_end_caveats(0.01, 40.0) == ()  # 40 % busy
+    (caveat,) = front_end_caveats(0.01, 80.0)
+    assert is_front_end_caveat(caveat)
+    assert "(10.0 ms)" in caveat and "100 requests/s per replica" in caveat
+    assert "80% busy" in caveat
+    (saturated,) = front_end_caveats(0.01, 250.0)
+    assert "100% busy" in saturated
+
+    def short(load: LoadSpec, replicas: int = 1) -> ServingScenario:
+        return ServingScenario(
+            model_id="test/model",
+            model=llama_8b(),
+            gpu=h100(),
+            precision=Precision.BF16,
+            replicas=replicas,
+            prompt_tokens=TokenDistribution.fixed(128),
+            output_tokens=TokenDistribution.fixed(4),
+            load=load,
+        )
+
+    def noted(scenario: ServingScenario, mode: str = "analytic") -> bool:
+        caveats = predict(scenario, PARAMS, mode=mode, num_requests=200).metrics.provenance
+        return any(is_front_end_caveat(c) for c in caveats.caveats)
+
+    busy = short(LoadSpec(kind="poisson", rate_rps=1000.0))
+    assert noted(busy) and noted(busy, "simulate")
+    assert noted(short(LoadSpec(kind="burst", num_prompts=1000)))
+    # The same load spread over enough replicas, or in process, leaves it idle enough.
+    assert not noted(short(LoadSpec(kind="poisson", rate_rps=1000.0), replicas=64))
+    assert not noted(busy.model_copy(update={"served_over_api": False}))
+    assert not noted(short(LoadSpec(kind="poisson", rate_rps=2.0)))

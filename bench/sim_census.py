@@ -10,8 +10,8 @@ Each is predicted analytically and simulated (2,000 requests, seed 1; a burst, i
 analytic ÷ simulated − 1 of the throughput and the TTFT, TPOT and E2E medians is tallied: the
 median and 90th percentile of its size per metric and load kind, the share within 10 % and
 25 %, the median signed error (bias), and the worst points with their scenario. ``--tails``
-tallies the TTFT p99, the TPOT p90 and p99 and the TPOT and ITL means too (the simulation's
-2,000 requests put a p99 within a few per cent of a longer run's).
+tallies the TTFT p99, the TPOT p90 and p99, the TPOT and ITL means and the ITL p50 and p99
+too (the simulation's 2,000 requests put a p99 within a few per cent of a longer run's).
 
 ``--shares`` draws the Poisson loads at other shares of the saturation rate (near capacity:
 ``--shares 0.9 0.95 --loads poisson``, where the simulation warms up for its relaxation time,
@@ -55,7 +55,15 @@ CLIENTS = (1, 4, 16, 64, 256)
 BURST_PROMPTS = (100, 500, 1000, 2000)
 LOAD_SHARES = (0.3, 0.6, 0.85)
 METRICS = ("throughput", "ttft_p50", "tpot_p50", "e2e_p50")
-TAIL_METRICS = ("ttft_p99", "tpot_p90", "tpot_p99", "tpot_mean", "itl_mean")
+TAIL_METRICS = (
+    "ttft_p99",
+    "tpot_p90",
+    "tpot_p99",
+    "tpot_mean",
+    "itl_mean",
+    "itl_p50",
+    "itl_p99",
+)
 PRECISIONS = (Precision.BF16, Precision.FP8, Precision.FP4, Precision.INT4)
 
 
@@ -88,6 +96,8 @@ def _values(p: PerfPrediction) -> dict[str, float]:
         "tpot_p99": m.tpot_ms.p99 or 0.0,
         "tpot_mean": m.tpot_ms.mean or 0.0,
         "itl_mean": m.itl_ms.mean or 0.0,
+        "itl_p50": m.itl_ms.p50 or 0.0,
+        "itl_p99": m.itl_ms.p99 or 0.0,
     }
 
 

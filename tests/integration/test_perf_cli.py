@@ -123,6 +123,22 @@ def test_predict_takes_a_stated_front_end_time() -> None:
     assert bad.exit_code != 0
 
 
+def test_predict_behind_triton_takes_the_base_front_end() -> None:
+    # TensorRT-LLM's fitted front end is trtllm-serve's (about 20 ms a request): a burst of
+    # short answers behind Triton's C++ server is no longer paced by it.
+    args = ["predict", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "H100-SXM",
+            "--engine", "trtllm", "--input-tokens", "467", "--output-tokens", "16",
+            "--burst", "500", "--json"]
+    own = json.loads(RUNNER.invoke(app, args).output)
+    result = RUNNER.invoke(app, [*args, "--server", "triton"])
+    assert result.exit_code == 0, result.output
+    triton = json.loads(result.output)
+    assert triton["metrics"]["requests_per_s"] > 1.2 * own["metrics"]["requests_per_s"]
+    assert "triton front end" in triton["metrics"]["provenance"]["parameter_source"]
+    bad = RUNNER.invoke(app, [*args, "--server", "nginx"])
+    assert bad.exit_code != 0 and "valid: engine, triton" in str(bad.exception)
+
+
 def test_predict_states_the_scheduler_it_assumed() -> None:
     args = ["predict", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "H100-SXM"]
     trtllm = RUNNER.invoke(app, [*args, "--qps", "2", "--engine", "trtllm", "--json"])

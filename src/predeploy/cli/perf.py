@@ -315,6 +315,11 @@ def predict_command(
         "--front-end-ms", min=0.0, show_default=False,
         help="Time each request spends in front of the engine (HTTP, tokenizer, first streamed "
         "chunk), ms, instead of the fitted one (it differs tenfold between front ends).")] = None,
+    server: Annotated[str | None, typer.Option(
+        "--server", show_default=False,
+        help="The HTTP server in front of the engine: engine (its own OpenAI-compatible "
+        "server, default) or triton (NVIDIA Triton Inference Server, a C++ front end: the "
+        "base front-end time, not the engine server's fitted one).")] = None,
     mode: Annotated[str, typer.Option(help="analytic or simulate.")] = "analytic",
     load_curve: Annotated[Path | None, typer.Option(
         "--load-curve", show_default=False,
@@ -382,6 +387,7 @@ def predict_command(
         output_lengths=perf_service.read_lengths(output_lengths) if output_lengths else None,
         front_end_ms=front_end_ms,
         num_prompts=num_prompts,
+        server=server,
     )
     memory = perf_service.memory_fit(scenario)
     if not memory.fits:

@@ -46,6 +46,7 @@ from predeploy.core.types import (
     BenchmarkRecord,
     Engine,
     GpuSpec,
+    Harness,
     KvCacheDtype,
     LoadSpec,
     MemoryFit,
@@ -270,6 +271,14 @@ def cases_from_lines(lines: Iterable[str]) -> list[CalibrationCase]:
     return out
 
 
+#: The HTTP servers a scenario may be served by (``--server``): the engine's own
+#: OpenAI-compatible one (``vllm serve``, SGLang's, ``trtllm-serve``), whose fitted front-end
+#: time predictions assume, or NVIDIA Triton Inference Server (a C++ front end: the base
+#: set-up's time per request, ``core.efficiency.OWN_FRONT_END``).
+ENGINE_SERVER = "engine"
+SERVERS: dict[str, Harness] = {ENGINE_SERVER: Harness.DEFAULT, "triton": Harness.TRITON}
+
+
 def scenario_from_request(
     catalog: Catalog,
     *,
@@ -295,6 +304,7 @@ def scenario_from_request(
     output_lengths: Sequence[int] | None = None,
     front_end_ms: float | None = None,
     num_prompts: int | None = None,
+    server: str | None = None,
 ) -> ServingScenario:
     """A scenario from command-line style values: token lengths fixed, or lognormal with a
     stated standard deviation; one load: open-loop ``qps`` (Poisson, or gamma with
@@ -304,10 +314,14 @@ def scenario_from_request(
     duration, a closed loop's first wave weighs in, and a closed loop of no more prompts than
     clients is a burst). ``engine_args``, the engine's command line, states
     settings that replace the engine's defaults; ``front_end_ms`` the time each request spends
-    in front of the engine, instead of the fitted one. The model is the catalog's ``model``, or the
-    one a Hugging Face ``model_config`` (config.json) describes, named ``model`` when given."""
+    in front of the engine, instead of the fitted one; ``server`` the HTTP server in front of
+    it (:data:`SERVERS`: the engine's own, or NVIDIA Triton's). The model is the catalog's
+    ``model``, or the one a Hugging Face ``model_config`` (config.json) describes, named
+    ``model`` when given."""
     given = [n for n, v in (("qps", qps), ("concurrency", concurrency), ("burst", burst))
              if v is not None]
+    if server is not None and server not in SERVERS:
+        raise InputError(f"unknown server {server!r}; valid: {', '.join(SERVERS)}")
     if len(given) > 1:
         raise InputError(f"give one load, not {' and '.join(given)}")
     if arrival_cv != 1.0 and qps is None:
@@ -367,6 +381,7 @@ def scenario_from_request(
             engine_settings=stated,
             expert_parallel=ranks > 1,
             front_end_s=None if front_end_ms is None else front_end_ms / 1e3,
+            harness=SERVERS[server or ENGINE_SERVER],
         )
     except ValidationError as exc:
         raise InputError(describe_validation_error(exc, "scenario")) from None

@@ -190,6 +190,8 @@ class ToyEngine:
     #: Milliseconds a simulated decode gap gains per 1,000 tokens of the prefill token budget
     #: (a prefill chunk riding on the step), which the analytic mode here ignores.
     sim_stall_ms_per_1k_budget: float = 0.0
+    #: Requests per second the API server hands one replica's engine (``None``: in process).
+    api_server_rps: float | None = None
 
     def fit_memory(self, model: ModelCard, gpu: GpuSpec, precision: Precision, tp: int,
                    context_tokens: int) -> MemoryFit:
@@ -233,6 +235,8 @@ class ToyEngine:
         batch = scenario.vllm.max_num_seqs if scenario.vllm else 64
         out = scenario.output_tokens.mean
         saturation = batch / (out * itl_s * 2.5)
+        if self.api_server_rps is not None:
+            saturation = min(saturation, self.api_server_rps)
         rate = scenario.load.rate_rps or 0.0
         rho = min(rate / saturation, 0.999)
         slow = self.sim_slowdown if mode == "simulate" else 1.0
@@ -262,4 +266,5 @@ class ToyEngine:
             scenario.gpu, scenario.precision, scenario.tp, 1,
         )
         return PerfPrediction(metrics=metrics, memory=fit,
-                              saturation_rps=saturation if math.isfinite(saturation) else None)
+                              saturation_rps=saturation if math.isfinite(saturation) else None,
+                              api_server_rps=self.api_server_rps)

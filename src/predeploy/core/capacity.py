@@ -327,14 +327,27 @@ def _saturation(prediction: PerfPrediction) -> float:
     return prediction.saturation_rps
 
 
+#: A replica's saturation within this share of its API server's rate is the server's.
+API_SERVER_BOUND_SHARE = 0.999
+
+
 def _saturation_words(screen: Screen, rate_rps: float, replicas: int, headroom: float) -> str:
     sat = format_number(screen.saturation_rps)
+    api = screen.floor.prediction.api_server_rps
+    paced = (
+        "; the API server's fitted time per request sets that saturation, not the GPU: "
+        "measured servers differ several-fold in it by model, and more API-server processes "
+        "raise it"
+        if api and screen.saturation_rps >= API_SERVER_BOUND_SHARE * api
+        else ""
+    )
     if replicas == 1:
         return (
-            f"one replica carries {format_number(rate_rps)} req/s (it saturates at {sat} req/s)"
+            f"one replica carries {format_number(rate_rps)} req/s (it saturates at {sat} "
+            f"req/s){paced}"
         )
     return (
         f"{replicas} replicas because one saturates at {sat} req/s and the sizing rate is "
         f"{format_number(rate_rps)} req/s (each replica kept under "
-        f"{format_percent(1 - headroom)} of saturation)"
+        f"{format_percent(1 - headroom)} of saturation){paced}"
     )

@@ -158,6 +158,16 @@ def _efficiency(
     return eff, choice
 
 
+def _api_server_rps(
+    scenario: ServingScenario, eff: EfficiencyParams, served: bool
+) -> float | None:
+    """The scenario's API servers' request rate, ``replicas / frontend_s_per_request``
+    (``None`` in process)."""
+    if not served or eff.frontend_s_per_request <= 0.0:
+        return None
+    return scenario.replicas / eff.frontend_s_per_request
+
+
 def _unmodelled(scenario: ServingScenario) -> tuple[str, ...]:
     return scenario.engine_settings.unmodelled if scenario.engine_settings else ()
 
@@ -310,6 +320,7 @@ def predict_many(
                 memory=prep.memory,
                 scheduler=scheduler_assumed(prep),
                 saturation_rps=saturation_rps,
+                api_server_rps=_api_server_rps(scenario, eff, prep.served),
                 load_utilization=utilization,
                 decode_tokens_per_s_single_stream=columns["decode_tokens_per_s_single_stream"][i],
                 prefill_tokens_per_s_single_stream=columns["prefill_tokens_per_s_single_stream"][i],
@@ -523,6 +534,7 @@ def _simulate(
         memory=prepared.memory,
         scheduler=scheduler_assumed(prepared),
         saturation_rps=analytic.saturation_rps,
+        api_server_rps=analytic.api_server_rps,
         load_utilization=load_utilization(
             scenario.load, metrics.requests_per_s, analytic.saturation_rps
         ),

@@ -100,3 +100,23 @@ def test_verification_stops_growing_when_replicas_cannot_fix_the_miss() -> None:
     assert isinstance(outcome, SizingShortfall)
     assert "more replicas barely help" in outcome.detail
     assert engine.calls.count("simulate") == 2  # the first check and one growth step
+
+
+def test_a_replica_its_api_server_saturates_says_so() -> None:
+    # Short answers at a high rate: the API server's time per request, not the GPU, sets
+    # a replica's saturation, and the replica count's reason names it.
+    rate, slo = 2.0, {"ttft_ms": {"p90": 60_000}}
+    engine, evaluator = _setup(rate, slo)
+    engine.api_server_rps = 0.2  # the toy replica's GPU saturates at about 0.4 req/s
+    config = _config(engine)
+    (screen,) = evaluator.screen_many([config])
+    assert screen.saturation_rps == pytest.approx(0.2)
+    sized = evaluator.size(config, screen, rate, limit=1000)
+    assert isinstance(sized, Sizing)
+    assert "the API server's fitted time per request sets that saturation" in sized.reason
+    # A GPU-bound replica's reason does not.
+    gpu_bound, evaluator = _setup(rate, slo)
+    config = _config(gpu_bound)
+    (screen,) = evaluator.screen_many([config])
+    sized = evaluator.size(config, screen, rate, limit=1000)
+    assert isinstance(sized, Sizing) and "API server" not in sized.reason

@@ -4,6 +4,7 @@ limit."""
 
 from __future__ import annotations
 
+import pytest
 from tests.perf_fixtures import h100, l4, llama_8b, llama_70b
 from tests.unit.core.test_perf_facade import PARAMS, _short_sglang_requests
 
@@ -153,6 +154,12 @@ def test_a_load_that_keeps_the_api_server_busy_says_its_time_per_request_paces_i
 
     busy = short(LoadSpec(kind="poisson", rate_rps=1000.0))
     assert noted(busy) and noted(busy, "simulate")
+    # The rate the API servers allow is stated, for all replicas; none in process.
+    f = PARAMS.for_gpu(h100(), Engine.VLLM)[0].frontend_s_per_request
+    four = predict(short(LoadSpec(kind="poisson", rate_rps=1.0), replicas=4), PARAMS)
+    assert four.api_server_rps == pytest.approx(4.0 / f)
+    in_process = busy.model_copy(update={"served_over_api": False})
+    assert predict(in_process, PARAMS).api_server_rps is None
     assert noted(short(LoadSpec(kind="burst", num_prompts=1000)))
     # The same load spread over enough replicas, or in process, leaves it idle enough.
     assert not noted(short(LoadSpec(kind="poisson", rate_rps=1000.0), replicas=64))

@@ -248,6 +248,9 @@ class PerfPrediction(FrozenModel):
     scheduler: SchedulerAssumed | None = None
     #: Highest sustainable request rate of the whole scenario (all replicas), req/s.
     saturation_rps: NonNegativeFloat | None = None
+    #: The most requests per second the API servers hand their engines, whole scenario: one
+    #: per fitted (or stated set-up's) time per request, per replica; ``None`` in process.
+    api_server_rps: NonNegativeFloat | None = None
     #: How close to saturation the load runs: the offered request rate (open loops) or the
     #: served one (other loads) ÷ ``saturation_rps``; ``None`` without a saturation rate.
     load_utilization: NonNegativeFloat | None = None

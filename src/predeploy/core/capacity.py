@@ -337,7 +337,7 @@ def _saturation_words(screen: Screen, rate_rps: float, replicas: int, headroom: 
     paced = (
         "; the API server's fitted time per request sets that saturation, not the GPU: "
         "measured servers differ several-fold in it by model, and more API-server processes "
-        "raise it"
+        "(vLLM's --api-server-count) raise it"
         if api and screen.saturation_rps >= API_SERVER_BOUND_SHARE * api
         else ""
     )

@@ -57,6 +57,7 @@ SETTING_FLAGS: dict[str, tuple[str, ValueKind]] = {
     # vLLM 0.9-0.10's capture list: one size N captures up to N, several are the sizes.
     "cuda-graph-sizes": ("cuda_graph_max_batch", "sizes"),
     "performance-mode": ("performance_mode", "mode"),
+    "api-server-count": ("api_server_count", "int"),
     # SGLang
     "max-running-requests": ("max_num_seqs", "int"),
     "chunked-prefill-size": ("max_num_batched_tokens", "budget"),

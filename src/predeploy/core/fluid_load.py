@@ -59,6 +59,7 @@ from predeploy.core.fluid_steady import (
     decode_context,
     decode_step_count,
     front_paced_batch,
+    frontend_s,
     kv_batch_limit,
     max_batch,
     prompt_tokens,
@@ -149,7 +150,7 @@ def operating_point(inp: FluidInputs) -> OperatingPoint:
     view = RequestView.of(inp, b_max)
     # The API server takes requests one at a time: no more than 1/f per second per replica
     # reach the engine, however many more are offered.
-    frontend = np.where(inp.served, inp.eff.frontend_s_per_request, 0.0)
+    frontend = frontend_s(inp)
     front_cap = 1.0 / np.maximum(frontend, 1e-12)
     open_rate = np.where(kind == OPEN_LOOP, np.minimum(inp.rate_rps, front_cap), 0.0)
     # The rate at which an engine with separate prefill batches chains them

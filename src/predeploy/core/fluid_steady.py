@@ -119,6 +119,8 @@ class FluidInputs:
     num_prompts: np.ndarray
     replicas: np.ndarray
     served: np.ndarray
+    #: API-server processes per replica, each taking requests one after another.
+    api_servers: np.ndarray
     #: Every response reaches the client one step late (the engine's overlap scheduler).
     overlap_scheduling: np.ndarray
     #: ``step_time``'s constants for these scenarios, folded once (derived, not passed).
@@ -601,9 +603,12 @@ MIN_CHAIN_END_CHANCE = 1e-13
 MAX_CHAIN_BATCHES = 20.0
 
 
-def _frontend_s(inp: FluidInputs) -> np.ndarray:
-    """Seconds the API server takes per request (0 for an in-process benchmark)."""
-    return np.asarray(np.where(inp.served, inp.eff.frontend_s_per_request, 0.0), dtype=float)
+def frontend_s(inp: FluidInputs) -> np.ndarray:
+    """Seconds the API servers take per request, side by side (0 for an in-process
+    benchmark)."""
+    return np.asarray(
+        np.where(inp.served, inp.eff.frontend_s_per_request / inp.api_servers, 0.0), dtype=float
+    )
 
 
 def no_arrival_chance(
@@ -751,7 +756,7 @@ def _prefill_chain(
         (alone,) = _prefill_alone_s(inp, tokens)
         return alone
 
-    return chained_decode_cycle_s(rate, t_dec, batch_s, _frontend_s(inp), inp.arrival_cv)
+    return chained_decode_cycle_s(rate, t_dec, batch_s, frontend_s(inp), inp.arrival_cv)
 
 
 def chain_residual_s(batch_s: np.ndarray, length: np.ndarray) -> np.ndarray:

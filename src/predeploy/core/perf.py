@@ -159,13 +159,13 @@ def _efficiency(
 
 
 def _api_server_rps(
-    scenario: ServingScenario, eff: EfficiencyParams, served: bool
+    scenario: ServingScenario, eff: EfficiencyParams, prep: PreparedScenario
 ) -> float | None:
-    """The scenario's API servers' request rate, ``replicas / frontend_s_per_request``
-    (``None`` in process)."""
-    if not served or eff.frontend_s_per_request <= 0.0:
+    """The scenario's API servers' request rate: ``replicas × processes /
+    frontend_s_per_request`` (``None`` in process)."""
+    if not prep.served or eff.frontend_s_per_request <= 0.0:
         return None
-    return scenario.replicas / eff.frontend_s_per_request
+    return scenario.replicas * prep.api_servers / eff.frontend_s_per_request
 
 
 def _unmodelled(scenario: ServingScenario) -> tuple[str, ...]:
@@ -311,6 +311,7 @@ def predict_many(
                 + front_end_caveats(
                     eff.frontend_s_per_request if prep.served else 0.0,
                     max(columns["requests_per_s"][i] / scenario.replicas, offered[i]),
+                    prep.api_servers,
                 ),
             ),
         )
@@ -320,7 +321,7 @@ def predict_many(
                 memory=prep.memory,
                 scheduler=scheduler_assumed(prep),
                 saturation_rps=saturation_rps,
-                api_server_rps=_api_server_rps(scenario, eff, prep.served),
+                api_server_rps=_api_server_rps(scenario, eff, prep),
                 load_utilization=utilization,
                 decode_tokens_per_s_single_stream=columns["decode_tokens_per_s_single_stream"][i],
                 prefill_tokens_per_s_single_stream=columns["prefill_tokens_per_s_single_stream"][i],
@@ -492,7 +493,7 @@ def _simulate(
         seed,
         warmup_requests=warmup,
         cooldown_requests=cooldown,
-        api=ApiServer(eff.request_overhead_s, eff.frontend_s_per_request)
+        api=ApiServer(eff.request_overhead_s, eff.frontend_s_per_request / prepared.api_servers)
         if scenario.served_over_api and load.kind in SERVED_LOADS
         else None,
     )

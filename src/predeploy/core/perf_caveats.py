@@ -251,23 +251,26 @@ def is_front_end_caveat(caveat: str) -> bool:
     return caveat.startswith(FRONT_END_CAVEAT_PREFIX)
 
 
-def front_end_caveats(frontend_s: float, replica_rps: float) -> tuple[str, ...]:
-    """What a served load at ``replica_rps`` requests per second per replica means for an API
-    server taking ``frontend_s`` per request (0: not served over an API): from
-    :data:`FRONT_END_BUSY_SHARE` of its rate, the fitted time per request paces the load, and
-    measured servers differ several-fold in it by model."""
+def front_end_caveats(
+    frontend_s: float, replica_rps: float, processes: float = 1.0
+) -> tuple[str, ...]:
+    """What a served load at ``replica_rps`` requests per second per replica means for
+    ``processes`` API-server processes taking ``frontend_s`` per request each (0: not served
+    over an API): from :data:`FRONT_END_BUSY_SHARE` of their rate, the fitted time per request
+    paces the load, and measured servers differ several-fold in it by model."""
     if frontend_s <= 0.0 or not math.isfinite(replica_rps):
         return ()
-    cap_rps = 1.0 / frontend_s
+    cap_rps = processes / frontend_s
     busy = replica_rps / cap_rps
     if busy < FRONT_END_BUSY_SHARE:
         return ()
+    servers = f", {processes:g} processes" if processes != 1.0 else ""
     return (
-        f"{FRONT_END_CAVEAT_PREFIX} ({frontend_s * 1e3:.1f} ms) lets no more "
+        f"{FRONT_END_CAVEAT_PREFIX} ({frontend_s * 1e3:.1f} ms{servers}) lets no more "
         f"than {cap_rps:,.0f} requests/s per replica reach the engine, and this load keeps it "
         f"{min(busy, 1.0):.0%} busy; measured servers differ several-fold in it by model "
         "(vLLM 0.11 ran bursts of 128-token prompts and 4-token answers at 44-48 requests/s "
         "for Qwen3-14B, GLM-4.5-Air and DeepSeek-R1, 184-248 for gpt-oss; "
-        "docs/perf-validation.md, session 67): replicas, or more API-server processes, "
-        "raise it",
+        "docs/perf-validation.md, session 67): replicas, or more API-server processes (vLLM's "
+        "--api-server-count), raise it",
     )

@@ -162,6 +162,8 @@ class PreparedScenario:
     num_prompts: float
     replicas: float
     served: bool
+    #: API-server processes taking requests side by side (``EngineSettings.api_server_count``).
+    api_servers: float
     #: The KV-cache dtype and parallel layout in effect (stated settings over the scenario's).
     kv_cache_dtype: KvCacheDtype
     expert_parallel: bool
@@ -371,6 +373,7 @@ def prepare(scenario: ServingScenario) -> PreparedScenario:
         num_prompts=load.num_prompts / replicas if load.num_prompts else math.inf,
         replicas=replicas,
         served=scenario.served_over_api and load.kind in SERVED_LOADS,
+        api_servers=float(stated.api_server_count or 1),
         kv_cache_dtype=kv_dtype,
         expert_parallel=wide_ep,
         expert_groups=expert_groups,
@@ -438,6 +441,7 @@ _STACKED_FLOATS = (
     "batch_size",
     "num_prompts",
     "replicas",
+    "api_servers",
 )
 _STACKED_FLAGS = (
     "chunked_prefill",

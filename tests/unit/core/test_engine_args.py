@@ -35,6 +35,10 @@ def test_vllm_flags_in_both_spellings() -> None:
     # vLLM's async scheduling is an overlap scheduler: modelled (replies one step late).
     assert s.overlap_scheduling is True and s.unmodelled == ()
     assert parse_engine_args("vllm serve m --no-async-scheduling").overlap_scheduling is False
+    # API-server processes side by side (vLLM 0.9.1 and later); 0 runs headless, no server.
+    assert parse_engine_args("vllm serve m --api-server-count 4").api_server_count == 4
+    with pytest.raises(InputError, match="--api-server-count '0' is not a positive whole"):
+        parse_engine_args("vllm serve m --api-server-count 0")
 
 
 @pytest.mark.parametrize(

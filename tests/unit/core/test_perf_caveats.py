@@ -8,6 +8,7 @@ import pytest
 from tests.perf_fixtures import h100, l4, llama_8b, llama_70b
 from tests.unit.core.test_perf_facade import PARAMS, _short_sglang_requests
 
+from predeploy.core.engine_args import parse_engine_args
 from predeploy.core.perf import predict
 from predeploy.core.perf_caveats import (
     RETRACTION_CAVEAT,
@@ -160,6 +161,18 @@ def test_a_load_that_keeps_the_api_server_busy_says_its_time_per_request_paces_i
     assert four.api_server_rps == pytest.approx(4.0 / f)
     in_process = busy.model_copy(update={"served_over_api": False})
     assert predict(in_process, PARAMS).api_server_rps is None
+    # vLLM's --api-server-count: the processes take requests side by side, so 100 requests/s
+    # that kept one 84 % busy keep four a fifth busy, and wait less in front of the engine.
+    hundred = short(LoadSpec(kind="poisson", rate_rps=100.0))
+    four_servers = hundred.model_copy(
+        update={"engine_settings": parse_engine_args("vllm serve m --api-server-count 4")}
+    )
+    spread = predict(four_servers, PARAMS)
+    assert spread.api_server_rps == pytest.approx(4.0 / f)
+    assert noted(hundred) and not noted(four_servers)
+    assert spread.metrics.ttft_ms.p99 < predict(hundred, PARAMS).metrics.ttft_ms.p99
+    (shared,) = front_end_caveats(0.01, 300.0, processes=4)
+    assert "(10.0 ms, 4 processes)" in shared and "400 requests/s per replica" in shared
     assert noted(short(LoadSpec(kind="burst", num_prompts=1000)))
     # The same load spread over enough replicas, or in process, leaves it idle enough.
     assert not noted(short(LoadSpec(kind="poisson", rate_rps=1000.0), replicas=64))

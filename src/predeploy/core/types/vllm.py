@@ -135,6 +135,9 @@ class EngineSettings(FrozenModel):
     not modelled (the flag is also in ``unmodelled``), but what it does to SGLang's scheduler is:
     at most 48 running requests unless ``--max-running-requests`` says otherwise, and no overlap
     scheduler (``core.sglang_defaults``).
+    ``api_server_count``: API-server processes in front of the engine (vLLM
+    ``--api-server-count``, 0.9.1 and later): each takes requests one after another in the
+    fitted time per request, so together they hand the engine that many times as many.
     ``unmodelled``: stated flags that change performance in ways the model does not represent
     (speculative decoding, attention backends, ...), so a prediction can say what it did not
     account for.
@@ -157,4 +160,5 @@ class EngineSettings(FrozenModel):
     reserve_full_context: bool | None = None
     performance_mode: PerformanceMode | None = None
     speculative_decoding: bool | None = None
+    api_server_count: PositiveInt | None = None
     unmodelled: tuple[str, ...] = ()

@@ -148,8 +148,8 @@ def operating_point(inp: FluidInputs) -> OperatingPoint:
     finite = (kind == BURST) | finite_offline
     batch = np.where(finite, np.minimum(n_prompts, b_max), batch)
     view = RequestView.of(inp, b_max)
-    # The API server takes requests one at a time: no more than 1/f per second per replica
-    # reach the engine, however many more are offered.
+    # Each API-server process takes requests one at a time: no more than N/f per second per
+    # replica (N processes) reach the engine, however many more are offered.
     frontend = frontend_s(inp)
     front_cap = 1.0 / np.maximum(frontend, 1e-12)
     open_rate = np.where(kind == OPEN_LOOP, np.minimum(inp.rate_rps, front_cap), 0.0)

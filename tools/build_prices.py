@@ -5,9 +5,11 @@ Every one of the 150 rental rows is transcribed into our format (per-GPU hourly 
 the GPU labels mapped to the canonical names of ``data/gpus.yaml``. The shared file already uses
 them, with one exception: it labels both V100 memory sizes ``V100`` and tells them apart in
 ``notes`` ("V100 16 GB" / "V100 32 GB (catalog V100-32GB)"); the 32 GB rows become ``V100-32GB``
-(the SkyPilot catalog's own label), the rest stay ``V100`` (16 GB). Then on-prem amortized
-estimates from ``tools/onprem_quotes.yaml`` (kind ``estimated``) are appended for accelerators
-without any rental quote.
+(the SkyPilot catalog's own label), the rest stay ``V100`` (16 GB). Then rental quotes read from
+the public SkyPilot catalog for accelerators the shared file has no row for
+(``tools/catalog_quotes.yaml``: provider, file and commit per row), and on-prem amortized
+estimates from ``tools/onprem_quotes.yaml`` (kind ``estimated``) for accelerators without any
+rental quote.
 
 Rerun: ``.venv/bin/python tools/build_prices.py [--shared ../shared]``.
 """
@@ -24,6 +26,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 OUTPUT = REPO / "src" / "predeploy" / "data" / "prices.csv"
 ONPREM = REPO / "tools" / "onprem_quotes.yaml"
+CATALOG = REPO / "tools" / "catalog_quotes.yaml"
 COLUMNS = ("provider", "instance_type", "region", "region_class", "gpu", "gpu_count",
            "usd_per_gpu_hour_on_demand", "usd_per_gpu_hour_spot", "kind", "effective_date",
            "source", "url", "notes")
@@ -85,6 +88,26 @@ def rental_rows(shared: Path) -> list[dict[str, object]]:
     return rows
 
 
+def catalog_rows() -> list[dict[str, object]]:
+    """Single-GPU rental rows read from the SkyPilot catalog (``tools/catalog_quotes.yaml``)."""
+    rows: list[dict[str, object]] = []
+    for q in yaml.safe_load(CATALOG.read_text())["quotes"]:
+        count = q["gpu_count"]
+        spot = q["usd_per_hour_spot"]
+        rows.append({
+            "provider": q["provider"], "instance_type": q["instance_type"],
+            "region": q["region"], "region_class": region_class(q["region"]),
+            "gpu": q["gpu"], "gpu_count": count,
+            "usd_per_gpu_hour_on_demand": round(q["usd_per_hour_on_demand"] / count, 4),
+            "usd_per_gpu_hour_spot": "" if spot is None else round(spot / count, 4),
+            "kind": "published-spec", "effective_date": "",
+            "source": f"skypilot-org/skypilot-catalog {q['file']} @{q['commit']}", "url": "",
+            "notes": (f"instance price / gpu_count; {q['notes']}; catalog snapshot; "
+                      "commit date not available"),
+        })
+    return rows
+
+
 def onprem_rows() -> list[dict[str, object]]:
     spec = yaml.safe_load(ONPREM.read_text())
     a = spec["assumptions"]
@@ -110,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--shared", type=Path, default=REPO.parent / "shared")
     args = parser.parse_args(argv)
-    rows = rental_rows(args.shared) + onprem_rows()
+    rows = rental_rows(args.shared) + catalog_rows() + onprem_rows()
     with OUTPUT.open("w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=COLUMNS, lineterminator="\n")
         writer.writeheader()

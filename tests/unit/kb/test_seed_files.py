@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 import shutil
@@ -152,11 +153,22 @@ def test_every_perf_case_gpu_has_a_profile(shared_dir: Path, catalog: InMemoryCa
     assert sorted(gpus - {g.name for g in catalog.gpus()}) == []
 
 
+#: Rental rows read from the public catalog for GPUs the shared price file has no row for.
+CATALOG_ONLY_GPUS = {"A40", "L40", "RTX-5090"}
+
+
 def test_prices_transcribe_every_shared_row(shared_dir: Path) -> None:
     with (shared_dir / "calibration" / "prices.csv").open() as f:
-        shared_rows = sum(1 for _ in f) - 1
+        shared = [(r["provider"], r["instance_type"]) for r in csv.DictReader(f)]
     rental = [p for p in read_prices() if p.region_class != "on-prem"]
-    assert len(rental) == shared_rows == 150
+    transcribed = [p for p in rental if p.gpu not in CATALOG_ONLY_GPUS]
+    assert len(transcribed) == len(shared) == 150
+    assert {(p.provider, p.instance_type) for p in transcribed} == set(shared)
+    # The others are skypilot-catalog rows, each naming its file and commit.
+    for p in rental:
+        if p.gpu in CATALOG_ONLY_GPUS:
+            source = p.provenance.source
+            assert re.search(r"skypilot-catalog catalogs/v7/\w+/vms\.csv @[0-9a-f]{40}", source)
 
 
 def test_intent_dev_model_ids_exist(shared_dir: Path, catalog: InMemoryCatalog) -> None:
@@ -180,6 +192,47 @@ def test_h100_sxm_spec(catalog: InMemoryCatalog) -> None:
     assert gpu.memory_bandwidth_gb_s == 3350
     assert gpu.bf16_tflops == 989
     assert gpu.interconnect_gb_s == 450  # NVLink 4, per direction
+
+
+def test_china_market_parts_keep_their_siblings_silicon(catalog: InMemoryCatalog) -> None:
+    # H800 and A800: the H100 SXM's and A100 80GB's memory and compute, NVLink cut to 400 GB/s
+    # both ways; the H20: Hopper with a seventh of the H100's tensor rate and more bandwidth.
+    for part, sibling in (("H800", "H100-SXM"), ("A800", "A100-80GB")):
+        cut, full = catalog.gpu(part), catalog.gpu(sibling)
+        assert (cut.memory_gb, cut.memory_bandwidth_gb_s, cut.bf16_tflops) == (
+            full.memory_gb,
+            full.memory_bandwidth_gb_s,
+            full.bf16_tflops,
+        )
+        assert cut.interconnect_gb_s == 200 < full.interconnect_gb_s
+        assert cut.supported_precisions == full.supported_precisions
+    h20 = catalog.gpu("H20")
+    assert (h20.memory_gb, h20.memory_bandwidth_gb_s, h20.bf16_tflops, h20.fp8_tflops) == (
+        96,
+        4000,
+        148,
+        296,
+    )
+    assert h20.architecture == "hopper" and h20.interconnect == "nvlink"
+
+
+def test_l40_is_not_the_l40s(catalog: InMemoryCatalog) -> None:
+    l40, l40s = catalog.gpu("L40"), catalog.gpu("L40S")
+    assert l40.name == "L40" and l40s.name == "L40S"
+    assert l40.memory_gb == l40s.memory_gb == 48
+    assert l40.bf16_tflops == pytest.approx(l40s.bf16_tflops / 2, rel=0.01)
+    assert catalog.gpu("nvidia l40 48gb").name == "L40"
+
+
+def test_rtx_5090_spec(catalog: InMemoryCatalog) -> None:
+    gpu = catalog.gpu("GeForce RTX 5090")
+    assert (gpu.memory_gb, gpu.memory_bandwidth_gb_s, gpu.bf16_tflops, gpu.fp4_tflops) == (
+        32,
+        1792,
+        209.5,
+        1676,
+    )
+    assert gpu.serves(Precision.FP4) and gpu.interconnect == "pcie"
 
 
 def test_vendor_sustained_share_references_are_the_catalogue_medians() -> None:
@@ -283,10 +336,11 @@ def test_rtx_4090_records_fp32_accumulate_rates(catalog: InMemoryCatalog) -> Non
 def test_only_geforce_cards_state_a_separate_fp16_accumulate_rate(
     catalog: InMemoryCatalog,
 ) -> None:
-    # GeForce halves the FP32-accumulate rate (GA102 and Ada whitepapers, Appendix A); the
-    # data-center and workstation parts run both at one rate and leave the field unset.
+    # GeForce halves the FP32-accumulate rate (GA102, Ada and RTX Blackwell whitepapers,
+    # Appendix A); the data-center and workstation parts run both at one rate and leave the
+    # field unset.
     separate = {g.name: g for g in catalog.gpus() if g.fp16_accumulate_tflops is not None}
-    assert set(separate) == {"RTX-3090", "RTX-4090"}
+    assert set(separate) == {"RTX-3090", "RTX-4090", "RTX-5090"}
     for gpu in separate.values():
         assert gpu.fp16_accumulate_tflops == pytest.approx(2 * gpu.fp16_tflops, rel=1e-3)
 
@@ -354,7 +408,9 @@ def test_model_aliases(catalog: InMemoryCatalog, typed: str, model_id: str) -> N
      ("NVIDIA RTX 6000 Ada Generation", "RTX-6000-Ada"), ("rtx pro 6000", "RTX-PRO-6000"),
      ("t4", "T4"), ("Tesla T4", "T4"), ("v100", "V100"), ("Tesla V100-SXM2-32GB", "V100-32GB"),
      ("a10", "A10"), ("NVIDIA A10G", "A10G"), ("gb300 nvl72", "GB300"),
-     ("Instinct MI355X", "MI355X")],
+     ("Instinct MI355X", "MI355X"), ("h20s", "H20"), ("NVIDIA H800 80GB HBM3", "H800"),
+     ("A800-SXM4-80GB", "A800-80GB"), ("l40", "L40"), ("NVIDIA A40", "A40"),
+     ("RTX 5090", "RTX-5090")],
 )
 def test_gpu_aliases(catalog: InMemoryCatalog, typed: str, name: str) -> None:
     assert catalog.gpu(typed).name == name

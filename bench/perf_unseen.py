@@ -43,13 +43,23 @@ clients and more are left out: the methodology sends about 50 prompts at every l
 rows are bursts of 50 × 2,048 tokens, which need at least 2.2 s of prefill at the B200's dense
 FP8 peak, where the page's mean TTFT is 0.2-0.3 s (and alternates with 5.5 s).
 
+``bench/data/unseen_h20_cases.jsonl``: DeepSeek on one 8x H20 machine, a GPU with no
+measurement in the fit (its predictions rest on the engine's and the Hopper class's fall-backs):
+SGLang pull request #7631 (June 2025, DeepSeek-V3-0324 FP8 with the H20 MoE kernel configs it
+adds, 8 clients of random 1,024/512-token requests: TTFT, ITL, E2E, throughput) and a blog's
+vLLM 0.8.2 (``--enforce-eager``) and March-2025 SGLang tables of DeepSeek-R1 FP8 bursts of
+1-1,024 prompts of 128 or 256 tokens (mean TTFT, TPOT and throughput; 17 cases). The blog's
+runs are scored with the early-2025 DeepSeek group: their decode step at one request (110 ms
+vLLM, 42 ms SGLang) is five to ten times the weights' read time, the engines' untuned DeepSeek
+kernels on a new GPU (SGLang's log warns of its default MoE config for the H20).
+
 Every case is predicted with the shipped parameters exactly as ``predeploy predict`` does and
 scored with the calibration scorer: the closest thing here to the issue's "public measurements
 this project has not seen". ``--by`` adds the median predicted ÷ measured ratio per GPU,
 model, lengths and load.
 
 Usage: ``.venv/bin/python bench/perf_unseen.py [--cases PATH ...] [--details] [--by]`` (by
-default all six files, each scored on its own).
+default all seven files, each scored on its own).
 """
 
 from __future__ import annotations
@@ -80,11 +90,12 @@ DEFAULT_CASES = (
     REPO / "bench" / "data" / "unseen_gpustack_guidellm_cases.jsonl",
     REPO / "bench" / "data" / "unseen_nim_cases.jsonl",
     REPO / "bench" / "data" / "unseen_vultr_cases.jsonl",
+    REPO / "bench" / "data" / "unseen_h20_cases.jsonl",
 )
 
 
-#: Sources of the serving file that measure DeepSeek-R1/V3 as served in early 2025 (vLLM's ROCm
-#: staging image, SGLang 0.4, TensorRT-LLM with expert parallelism), whose MLA and FP8-MoE
+#: Sources that measure DeepSeek-R1/V3 as served in early 2025 (vLLM's ROCm staging image and
+#: 0.8's V0 engine, SGLang 0.4, TensorRT-LLM with expert parallelism), whose MLA and FP8-MoE
 #: kernels were new: scored apart from the current engines.
 EARLY_DEEPSEEK_SOURCES = frozenset(
     {
@@ -93,6 +104,8 @@ EARLY_DEEPSEEK_SOURCES = frozenset(
         "sglang-bench-dsv3-h200",
         "llm-ie-benchmarks",
         "vllm-issue-12568",
+        "tanjunchen-blog-h20-vllm",
+        "tanjunchen-blog-h20-sglang",
     }
 )
 

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from tests.script_loading import load_script
 
 from predeploy.core.benchmarks import scenario_from_case
 from predeploy.core.perf import predict
@@ -25,6 +26,7 @@ GPUSTACK_CASES = DATA / "unseen_gpustack_cases.jsonl"
 GUIDELLM_CASES = DATA / "unseen_gpustack_guidellm_cases.jsonl"
 NIM_CASES = DATA / "unseen_nim_cases.jsonl"
 VULTR_CASES = DATA / "unseen_vultr_cases.jsonl"
+H20_CASES = DATA / "unseen_h20_cases.jsonl"
 GPUSTACK_PAGES = "https://github.com/gpustack/gpustack/blob/"
 COMMIT = "258c7540c03517def55d9a5aadfa9288af474e1b"
 
@@ -138,6 +140,26 @@ def test_the_gpustack_pages_are_not_the_fitted_ones(path: Path) -> None:
     assert not {tuple(sorted(c.expected.items())) for c in cases} & fitted_runs
 
 
+def test_the_h20_cases_run_on_a_gpu_the_fit_never_saw() -> None:
+    """DeepSeek on 8x H20: no fitted record is on an H20, so each prediction says it rests on
+    fall-back parameters; the blog's early-2025 runs are scored with that era's group."""
+    unseen = load_script("perf_unseen", DATA.parent / "perf_unseen.py")
+    cases = cases_from_lines(_lines(H20_CASES))
+    assert len(cases) == 17 and len({c.id for c in cases}) == len(cases)
+    assert all(r.gpu != "H20" for r in read_benchmark_records())
+    blog = {c.source_key for c in cases} - {"sglang-pr-7631-h20"}
+    assert blog == {"tanjunchen-blog-h20-vllm", "tanjunchen-blog-h20-sglang"}
+    assert blog <= unseen.EARLY_DEEPSEEK_SOURCES
+    assert H20_CASES in unseen.DEFAULT_CASES
+    for case in cases:
+        assert case.scenario.gpu == "H20" and case.scenario.gpu_count == 8
+        assert (case.source_url or "").startswith("https://github.com/")
+        assert case.notes and case.expected and all(v > 0 for v in case.expected.values())
+    prediction = predict(scenario_from_case(cases[0], default_catalog()), load_parameters())
+    assert prediction.metrics.provenance.parameters == "fallback"
+    assert "hopper-sxm class effect" in prediction.metrics.provenance.parameter_source
+
+
 def _page(url: str) -> str:
     return url.split("/docs/performance-lab/")[-1]
 
@@ -149,7 +171,7 @@ def test_the_cases_are_not_in_the_fitted_records() -> None:
     serving = {c.source_key for c in cases_from_lines(_lines(SERVING_CASES))}
     others = {
         c.source_key
-        for p in (GPUSTACK_CASES, GUIDELLM_CASES, NIM_CASES, VULTR_CASES)
+        for p in (GPUSTACK_CASES, GUIDELLM_CASES, NIM_CASES, VULTR_CASES, H20_CASES)
         for c in cases_from_lines(_lines(p))
     }
     assert not (sources | serving | others) & fitted
@@ -157,7 +179,15 @@ def test_the_cases_are_not_in_the_fitted_records() -> None:
 
 @pytest.mark.parametrize(
     "path",
-    [TRTLLM_CASES, SERVING_CASES, GPUSTACK_CASES, GUIDELLM_CASES, NIM_CASES, VULTR_CASES],
+    [
+        TRTLLM_CASES,
+        SERVING_CASES,
+        GPUSTACK_CASES,
+        GUIDELLM_CASES,
+        NIM_CASES,
+        VULTR_CASES,
+        H20_CASES,
+    ],
     ids=lambda p: p.stem,
 )
 def test_every_case_is_predicted(path: Path) -> None:

@@ -53,13 +53,20 @@ runs are scored with the early-2025 DeepSeek group: their decode step at one req
 vLLM, 42 ms SGLang) is five to ten times the weights' read time, the engines' untuned DeepSeek
 kernels on a new GPU (SGLang's log warns of its default MoE config for the H20).
 
+``bench/data/unseen_llamacpp_cases.jsonl``: the single-GPU rows of the llama.cpp benchmark
+README the calibration set draws its llama.cpp cases from (XiongjieDai/GPU-Benchmarks-on-LLM-
+Inference @00dd2bd) on the GPUs it has no case on: llama-bench ``tg``/``pp`` of Llama 3 8B
+Q4_K_M at 512-8,192 tokens on the RTX 3070, 3080, 3080 Ti, 4070 Ti and 4080 (and F16 on the
+4080), and the Llama 2 7B overview averages on the RTX 4080 and RTX 4000 Ada (50 cases, 54
+values; none of these GPUs has a measurement in the fit).
+
 Every case is predicted with the shipped parameters exactly as ``predeploy predict`` does and
 scored with the calibration scorer: the closest thing here to the issue's "public measurements
 this project has not seen". ``--by`` adds the median predicted ÷ measured ratio per GPU,
 model, lengths and load.
 
 Usage: ``.venv/bin/python bench/perf_unseen.py [--cases PATH ...] [--details] [--by]`` (by
-default all seven files, each scored on its own).
+default all eight files, each scored on its own).
 """
 
 from __future__ import annotations
@@ -91,6 +98,7 @@ DEFAULT_CASES = (
     REPO / "bench" / "data" / "unseen_nim_cases.jsonl",
     REPO / "bench" / "data" / "unseen_vultr_cases.jsonl",
     REPO / "bench" / "data" / "unseen_h20_cases.jsonl",
+    REPO / "bench" / "data" / "unseen_llamacpp_cases.jsonl",
 )
 
 

@@ -27,6 +27,7 @@ GUIDELLM_CASES = DATA / "unseen_gpustack_guidellm_cases.jsonl"
 NIM_CASES = DATA / "unseen_nim_cases.jsonl"
 VULTR_CASES = DATA / "unseen_vultr_cases.jsonl"
 H20_CASES = DATA / "unseen_h20_cases.jsonl"
+LLAMACPP_CASES = DATA / "unseen_llamacpp_cases.jsonl"
 GPUSTACK_PAGES = "https://github.com/gpustack/gpustack/blob/"
 COMMIT = "258c7540c03517def55d9a5aadfa9288af474e1b"
 
@@ -160,6 +161,28 @@ def test_the_h20_cases_run_on_a_gpu_the_fit_never_saw() -> None:
     assert "hopper-sxm class effect" in prediction.metrics.provenance.parameter_source
 
 
+def test_the_llamacpp_cases_are_the_readme_rows_the_calibration_set_left_out() -> None:
+    """The same README as the fitted llama.cpp cases, single-GPU rows on GPUs without a
+    fitted case; the 4080's F16 runs at 8,192 tokens ran out of memory and are left out."""
+    cases = cases_from_lines(_lines(LLAMACPP_CASES))
+    assert len(cases) == 50 and len({c.id for c in cases}) == len(cases)
+    fitted = [r for r in read_benchmark_records() if r.source_key == "llamacpp-gpu-benchmarks"]
+    assert fitted and {c.source_url for c in cases} == {r.provenance.url for r in fitted}
+    assert not {c.scenario.gpu for c in cases} & {r.gpu for r in fitted}
+    for case in cases:
+        assert case.scenario.engine.value == "llama.cpp" and case.scenario.gpu_count == 1
+        assert set(case.expected) <= {
+            "decode_tokens_per_s_single_stream",
+            "prefill_tokens_per_s_single_stream",
+        }
+    f16_4080 = [c for c in cases if c.scenario.gpu == "RTX-4080" and "f16" in c.id]
+    assert (
+        f16_4080
+        and max((c.scenario.input_tokens or 0) + (c.scenario.output_tokens or 0) for c in f16_4080)
+        == 4096
+    )
+
+
 def _page(url: str) -> str:
     return url.split("/docs/performance-lab/")[-1]
 
@@ -171,7 +194,14 @@ def test_the_cases_are_not_in_the_fitted_records() -> None:
     serving = {c.source_key for c in cases_from_lines(_lines(SERVING_CASES))}
     others = {
         c.source_key
-        for p in (GPUSTACK_CASES, GUIDELLM_CASES, NIM_CASES, VULTR_CASES, H20_CASES)
+        for p in (
+            GPUSTACK_CASES,
+            GUIDELLM_CASES,
+            NIM_CASES,
+            VULTR_CASES,
+            H20_CASES,
+            LLAMACPP_CASES,
+        )
         for c in cases_from_lines(_lines(p))
     }
     assert not (sources | serving | others) & fitted
@@ -187,6 +217,7 @@ def test_the_cases_are_not_in_the_fitted_records() -> None:
         NIM_CASES,
         VULTR_CASES,
         H20_CASES,
+        LLAMACPP_CASES,
     ],
     ids=lambda p: p.stem,
 )

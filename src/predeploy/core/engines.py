@@ -65,6 +65,13 @@ class EngineProfile(FrozenModel):
     static_memory_share: bool = False
     #: GEMMs accumulate in FP16 (:func:`~predeploy.core.roofline.compute_tflops`).
     fp16_accumulate: bool = False
+    #: The input embedding table stays in host memory, only the rows of a step's tokens reach
+    #: the GPU (llama.cpp does not offload its input layer: "the downside of offloading the
+    #: input layer is higher VRAM usage, as the token embeddings weights can be quite big",
+    #: ggml-org/llama.cpp issue #5993; issue #5499: the data "is just being stored in RAM
+    #: universally"), so the memory fit leaves it out (:func:`~predeploy.core.weights.
+    #: host_embedding_bytes`).
+    host_input_embedding: bool = False
     source: str
 
 
@@ -128,9 +135,11 @@ ENGINE_PROFILES: dict[Engine, EngineProfile] = {
         max_num_batched_tokens=512,
         gpu_memory_utilization=0.95,
         fp16_accumulate=True,
+        host_input_embedding=True,
         source="llama.cpp defaults: one sequence, prompt in micro-batches of 512 (n_ubatch); "
         "FP16 GEMMs through cuBLAS with CUBLAS_COMPUTE_16F on NVIDIA GPUs (ggml-cuda "
-        "ggml_cuda_op_mul_mat_cublas), quantized weights through int8 MMA (MMQ) kernels",
+        "ggml_cuda_op_mul_mat_cublas), quantized weights through int8 MMA (MMQ) kernels; the "
+        "input embedding table in host memory (issues #5993, #5499)",
     ),
     Engine.OTHER: EngineProfile(
         engine=Engine.OTHER,

@@ -128,6 +128,7 @@ def fit_memory(
     expert_parallel: bool = False,
     expert_factor: float = 1.0,
     profiled_activations: bool = True,
+    host_embedding: bool = False,
 ) -> MemoryFit:
     """Does the model fit on ``tp × pp`` GPUs, and how many tokens does the KV cache hold?
 
@@ -137,6 +138,7 @@ def fit_memory(
     ``expert_factor``: bytes the engine holds per checkpoint byte of routed experts
     (:func:`~predeploy.core.weights.expert_load_factor`). ``profiled_activations``: whether
     the share must also hold the peak activations (:func:`reserve_bytes_per_gpu`).
+    ``host_embedding``: the engine keeps the input embedding table in host memory.
     """
     if tp < 1 or pp < 1:
         raise ValueError(f"tp and pp must be >= 1, got tp={tp}, pp={pp}")
@@ -145,7 +147,13 @@ def fit_memory(
     context = max(int(context_tokens), 1)
     usable = gpu_memory_utilization * device_bytes(gpu)
     weights = weight_bytes_per_gpu(
-        model, precision, tp, pp, expert_parallel=expert_parallel, expert_factor=expert_factor
+        model,
+        precision,
+        tp,
+        pp,
+        expert_parallel=expert_parallel,
+        expert_factor=expert_factor,
+        host_embedding=host_embedding,
     )
     batched = max(max_num_batched_tokens, 1)
     reserve = reserve_bytes_per_gpu(

@@ -156,6 +156,15 @@ def weight_bytes(
     )
 
 
+def host_embedding_bytes(model: ModelArchitecture) -> float:
+    """Bytes of the input embedding table an engine that keeps it in host memory leaves off the
+    GPU: the whole table when the LM head is a separate matrix; none when they are tied (the
+    GPU holds the tied matrix as the LM head)."""
+    if model.tie_word_embeddings:
+        return 0.0
+    return param_breakdown(model).embedding * UNQUANTIZED_BYTES_PER_WEIGHT
+
+
 def weight_bytes_per_gpu(
     model: ModelArchitecture,
     precision: Precision,
@@ -164,14 +173,18 @@ def weight_bytes_per_gpu(
     *,
     expert_parallel: bool = False,
     expert_factor: float = 1.0,
+    host_embedding: bool = False,
 ) -> float:
     """Weight bytes on each GPU: linear layers and the vocabulary are split ``tp`` ways and the
     layers ``pp`` ways (vLLM ``VocabParallelEmbedding``/``ParallelLMHead``, column/row parallel
     linears; experts split by TP or EP hold the same bytes per GPU on average). With
     ``expert_parallel`` (attention data-parallel, experts spread over the ``tp`` GPUs) every GPU
     holds all non-expert weights and ``1/tp`` of the experts. ``expert_factor``: as for
-    :func:`weight_bytes`."""
+    :func:`weight_bytes`. ``host_embedding``: the engine keeps the input embedding table in host
+    memory (:func:`host_embedding_bytes`; llama.cpp)."""
     total = weight_bytes(model, precision, expert_factor)
+    if host_embedding:
+        total -= host_embedding_bytes(model)
     if not (expert_parallel and model.is_moe):
         return total / (tp * pp)
     parts = param_breakdown(model)

@@ -271,6 +271,7 @@ def prepare(scenario: ServingScenario) -> PreparedScenario:
         expert_parallel=wide_ep,
         expert_factor=expert_factor,
         profiled_activations=not profile.static_memory_share,
+        host_embedding=profile.host_input_embedding,
     )
     if sglang and sglang_cap is None and scenario.vllm is None and not tuned:
         # SGLang sizes its running-request limit from its KV pool and the model's context (its

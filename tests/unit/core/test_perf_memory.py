@@ -16,6 +16,7 @@ from tests.perf_fixtures import (
     mixtral,
 )
 
+from predeploy.core.engines import engine_profile
 from predeploy.core.kv_cache import kv_bytes_per_token, kv_layout
 from predeploy.core.memory import DEVICE_BYTES_PER_DATASHEET_GB, fit_memory, smallest_fitting_tp
 from predeploy.core.types import Engine, GpuSpec, KvCacheDtype, Precision
@@ -23,6 +24,7 @@ from predeploy.core.weights import (
     BYTES_PER_WEIGHT,
     VLLM_WEIGHT_ONLY_FP4_EXPERT_FACTOR,
     expert_load_factor,
+    host_embedding_bytes,
     param_breakdown,
     weight_bytes,
     weight_bytes_per_gpu,
@@ -152,6 +154,45 @@ def test_weights_split_evenly_over_tp_and_pp() -> None:
     model = llama_70b()
     total = weight_bytes(model, Precision.BF16)
     assert weight_bytes_per_gpu(model, Precision.BF16, tp=4, pp=2) == pytest.approx(total / 8)
+
+
+def test_an_engine_that_keeps_the_input_embedding_in_host_memory_holds_less() -> None:
+    # llama.cpp does not offload its input layer: Llama 3 8B's 128,256 x 4,096 table (1.05 GB
+    # in 16 bits) stays in RAM; a model whose LM head is the tied table keeps it on the GPU.
+    model = llama_8b()
+    table = model.vocab_size * model.hidden_size * 2
+    assert host_embedding_bytes(model) == pytest.approx(table)
+    on_gpu = weight_bytes_per_gpu(model, Precision.FP16, 1)
+    host = weight_bytes_per_gpu(model, Precision.FP16, 1, host_embedding=True)
+    assert host == pytest.approx(on_gpu - table)
+    tied = model.model_copy(update={"tie_word_embeddings": True})
+    assert host_embedding_bytes(tied) == 0.0
+
+
+def test_llama_cpp_fits_an_8b_f16_on_a_16gb_card_up_to_its_measured_context() -> None:
+    # llama-bench ran Llama 3 8B F16 on an RTX 4080 16GB at 4,096 tokens and ran out of
+    # memory at 8,192 (XiongjieDai/GPU-Benchmarks-on-LLM-Inference, May 2024).
+    card = GpuSpec.model_validate(
+        {**h100().model_dump(), "name": "RTX-4080", "memory_gb": 16, "interconnect": "pcie"}
+    )
+    profile = engine_profile(Engine.LLAMA_CPP)
+    assert profile.host_input_embedding
+
+    def fit(context: int, host: bool) -> bool:
+        return fit_memory(
+            llama_8b(),
+            card,
+            Precision.FP16,
+            1,
+            gpu_memory_utilization=profile.gpu_memory_utilization,
+            context_tokens=context,
+            max_num_batched_tokens=512,
+            max_num_seqs=1,
+            host_embedding=host,
+        ).fits
+
+    assert fit(4096, host=True) and not fit(8192, host=True)
+    assert not fit(4096, host=False)  # the whole table on the GPU leaves no room
 
 
 def test_fit_memory_kv_capacity_hand_computed() -> None:

@@ -154,7 +154,7 @@ def test_every_perf_case_gpu_has_a_profile(shared_dir: Path, catalog: InMemoryCa
 
 
 #: Rental rows read from the public catalog for GPUs the shared price file has no row for.
-CATALOG_ONLY_GPUS = {"A40", "L40", "RTX-5090"}
+CATALOG_ONLY_GPUS = {"A40", "L40", "RTX-5090", "RTX-4000-Ada"}
 
 
 def test_prices_transcribe_every_shared_row(shared_dir: Path) -> None:
@@ -340,7 +340,16 @@ def test_only_geforce_cards_state_a_separate_fp16_accumulate_rate(
     # Appendix A); the data-center and workstation parts run both at one rate and leave the
     # field unset.
     separate = {g.name: g for g in catalog.gpus() if g.fp16_accumulate_tflops is not None}
-    assert set(separate) == {"RTX-3090", "RTX-4090", "RTX-5090"}
+    assert set(separate) == {
+        "RTX-3070",
+        "RTX-3080",
+        "RTX-3080-Ti",
+        "RTX-3090",
+        "RTX-4070-Ti",
+        "RTX-4080",
+        "RTX-4090",
+        "RTX-5090",
+    }
     for gpu in separate.values():
         assert gpu.fp16_accumulate_tflops == pytest.approx(2 * gpu.fp16_tflops, rel=1e-3)
 
@@ -410,7 +419,9 @@ def test_model_aliases(catalog: InMemoryCatalog, typed: str, model_id: str) -> N
      ("a10", "A10"), ("NVIDIA A10G", "A10G"), ("gb300 nvl72", "GB300"),
      ("Instinct MI355X", "MI355X"), ("h20s", "H20"), ("NVIDIA H800 80GB HBM3", "H800"),
      ("A800-SXM4-80GB", "A800-80GB"), ("l40", "L40"), ("NVIDIA A40", "A40"),
-     ("RTX 5090", "RTX-5090")],
+     ("RTX 5090", "RTX-5090"), ("4080 16GB", "RTX-4080"), ("3080 Ti 12GB", "RTX-3080-Ti"),
+     ("RTX 4000 Ada 20GB", "RTX-4000-Ada"), ("3070 8GB", "RTX-3070"),
+     ("4070 Ti 12GB", "RTX-4070-Ti")],
 )
 def test_gpu_aliases(catalog: InMemoryCatalog, typed: str, name: str) -> None:
     assert catalog.gpu(typed).name == name

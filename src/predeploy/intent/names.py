@@ -46,6 +46,16 @@ _GPU_COUNT = re.compile(
 _GPU_COUNT_AFTER = re.compile(r"^\s*(?:x|×)\s*(?P<n>\d{1,5})\b")
 #: Longest span of text tokens tried as one name.
 MAX_NAME_TOKENS = 6
+#: A GPU named by its bare model number ("3090", "4090s") is a quantity instead when a unit
+#: follows ("4090 tokens", "3,000 users") or it is one end of a range ("30-80 pages",
+#: "2000-4090 tokens").
+_BARE_NUMBER = re.compile(r"^[\d\s-]+$")
+_QUANTITY_AFTER = re.compile(
+    r"^\s*(?:[-–]|to\s+\d|(?:k|m|tokens?|toks?|words?|pages?|users?|requests?|reqs?|rps|qps"
+    r"|ms|s|secs?|seconds?|minutes?|chars?|characters?|lines?|docs?|documents?|employees"
+    r"|customers|people|members|agents|sessions|queries|calls|conversations)\b|%|/)"
+)
+_RANGE_BEFORE = re.compile(r"\d\s*(?:[-–]|to)\s*$")
 #: A parameter count in a model name: "70b", "8x7b", "1.5b".
 _SIZE_TOKEN = re.compile(r"^\d+(?:\.\d+)?(?:x\d+)?b$")
 #: A parameter count said apart from the family: "the 70B one", "its 8x7B variant", "the
@@ -255,10 +265,24 @@ class NameIndex:
                 return "model", self.model_keys[key], j, False
             for candidate in (key, key[:-1] if key.endswith("s") else ""):
                 if candidate in self.gpu_keys:
+                    if _quantity(doc.work, raw, tokens[i][0], tokens[j - 1][1]):
+                        return None
                     return "gpu", self.gpu_keys[candidate], j, False
                 if candidate and candidate in self.gpu_family and j == i + 1:
                     return "gpu", self.gpu_family[candidate], j, True
         return None
+
+
+def _quantity(text: str, raw: str, start: int, end: int) -> bool:
+    """Whether a bare model number ("4090") at ``text[start:end]`` is a quantity or a range,
+    not a GPU (:data:`_QUANTITY_AFTER`)."""
+    if not _BARE_NUMBER.match(raw):
+        return False
+    return bool(
+        re.search(r"[-–\s]", raw.strip())
+        or _QUANTITY_AFTER.match(text[end : end + 16])
+        or _RANGE_BEFORE.search(text[max(0, start - 8) : start])
+    )
 
 
 def gpu_mentions(doc: Doc, hits: list[NameHit]) -> list[GpuMention]:

@@ -8,6 +8,7 @@ from predeploy.core.catalog import InMemoryCatalog
 from predeploy.intent.extractor import understand
 from predeploy.intent.names import NameIndex
 from predeploy.intent.rules import RuleExtractor
+from predeploy.kb.seed_files import seed_catalog
 
 
 @pytest.mark.parametrize(
@@ -132,3 +133,29 @@ def test_an_unknown_gpu_name_is_noted_with_suggestions(
 )
 def test_known_or_non_gpu_tokens_get_no_unknown_gpu_note(rules: RuleExtractor, text: str) -> None:
     assert not any("is not a GPU" in n for n in rules.read(text).notes)
+
+
+@pytest.fixture(scope="module")
+def shipped_rules() -> RuleExtractor:
+    return RuleExtractor(seed_catalog())
+
+
+@pytest.mark.parametrize(
+    ("text", "gpus"),
+    [
+        ("prompts of 4090 tokens, answers of 300 tokens", set()),
+        ("a support bot for 3090 users", set()),
+        ("contracts of 30-80 pages", set()),
+        ("prompts of 2000-4090 tokens", set()),
+        ("we have two 4090s", {("RTX-4090", 2)}),
+        ("it runs on a 3090", {("RTX-3090", None)}),
+        ("our RTX 3080 box", {("RTX-3080", None)}),
+    ],
+)
+def test_a_bare_model_number_with_a_unit_is_a_quantity(
+    shipped_rules: RuleExtractor, text: str, gpus: set[tuple[str, int | None]]
+) -> None:
+    """"4090 tokens" and "30-80 pages" are quantities, "two 4090s" are GPUs (the shipped
+    catalog's GeForce cards have their bare model numbers as aliases)."""
+    draft = shipped_rules.read("chatbot, " + text)
+    assert {(g.name, g.count) for g in draft.gpus} == gpus

@@ -154,7 +154,15 @@ def test_every_perf_case_gpu_has_a_profile(shared_dir: Path, catalog: InMemoryCa
 
 
 #: Rental rows read from the public catalog for GPUs the shared price file has no row for.
-CATALOG_ONLY_GPUS = {"A40", "L40", "RTX-5090", "RTX-4000-Ada"}
+CATALOG_ONLY_GPUS = {
+    "A40",
+    "L40",
+    "RTX-5090",
+    "RTX-4000-Ada",
+    "RTX-A4000",
+    "RTX-A4500",
+    "RTX-A5000",
+}
 
 
 def test_prices_transcribe_every_shared_row(shared_dir: Path) -> None:
@@ -421,7 +429,7 @@ def test_model_aliases(catalog: InMemoryCatalog, typed: str, model_id: str) -> N
      ("A800-SXM4-80GB", "A800-80GB"), ("l40", "L40"), ("NVIDIA A40", "A40"),
      ("RTX 5090", "RTX-5090"), ("4080 16GB", "RTX-4080"), ("3080 Ti 12GB", "RTX-3080-Ti"),
      ("RTX 4000 Ada 20GB", "RTX-4000-Ada"), ("3070 8GB", "RTX-3070"),
-     ("4070 Ti 12GB", "RTX-4070-Ti")],
+     ("4070 Ti 12GB", "RTX-4070-Ti"), ("RTX A5000", "RTX-A5000"), ("a4000", "RTX-A4000")],
 )
 def test_gpu_aliases(catalog: InMemoryCatalog, typed: str, name: str) -> None:
     assert catalog.gpu(typed).name == name

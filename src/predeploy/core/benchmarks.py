@@ -9,6 +9,7 @@ smallest power of two on one node that leaves the KV cache a working share of me
 from __future__ import annotations
 
 import math
+import re
 
 from predeploy.core.cases import CalibrationCase, CaseScenario
 from predeploy.core.catalog import Catalog
@@ -289,11 +290,41 @@ def scenario_from_case(case: CalibrationCase | CaseScenario, catalog: Catalog) -
         served_over_api=not sc.dataset.startswith(IN_PROCESS_DATASET_PREFIX),
         vllm=vllm,
         expert_parallel=wide_ep,
-        engine_settings=_overlap_release_settings(
-            sc, _vllm_multi_step_chunks(sc, _sglang_release_settings(sc, gpu, tp, pp, settings))
+        engine_settings=_llamacpp_release_settings(
+            sc,
+            _overlap_release_settings(
+                sc,
+                _vllm_multi_step_chunks(sc, _sglang_release_settings(sc, gpu, tp, pp, settings)),
+            ),
         ),
         harness=_harness(sc, gpu),
     )
+
+
+#: llama.cpp's CUDA prompt processing of quantized weights ran FP16 cuBLAS on weights
+#: dequantized for each matmul until its int8 tensor-core MMQ kernels (ggml-org/llama.cpp pull
+#: requests 7676, opened 2024-05-31, and 7860, k-quants, June 2024): builds from before June
+#: 2024 dequantize.
+LLAMACPP_MMQ_TENSOR_CORES_SINCE = (2024, 6)
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+#: A build dated by month and year ("May 2024 snapshot", "Dec 2023").
+_MONTH_YEAR = re.compile(rf"\b({'|'.join(_MONTHS)})[a-z]*\.?\s+(20\d\d)\b")
+
+
+def _llamacpp_release_settings(
+    sc: CaseScenario, stated: EngineSettings | None
+) -> EngineSettings | None:
+    """A llama.cpp build dated before :data:`LLAMACPP_MMQ_TENSOR_CORES_SINCE` ("May 2024
+    snapshot") dequantizes quantized weights for its prompt steps."""
+    if sc.engine != Engine.LLAMA_CPP or sc.precision in (Precision.FP16, Precision.BF16):
+        return stated
+    found = _MONTH_YEAR.search((sc.engine_version or "").lower())
+    if found is None:
+        return stated
+    dated = (int(found.group(2)), _MONTHS.index(found.group(1)) + 1)
+    if dated >= LLAMACPP_MMQ_TENSOR_CORES_SINCE:
+        return stated
+    return (stated or EngineSettings()).model_copy(update={"dequantized_prefill": True})
 
 
 def _dispatched_load(sc: CaseScenario, load: LoadSpec, replicas: int) -> LoadSpec:

@@ -167,6 +167,7 @@ class StepCoefficients(Generic[N]):
     comm_fixed_s: N
     layer_s: N
     eager_s: N
+    dequant_s: N
     fixed_s: N
     seq_s: N
     graph_bs: N
@@ -249,6 +250,7 @@ class StepCoefficients(Generic[N]):
             + shape.moe_layers_per_stage * eff.moe_layer_overhead_s,
             eager_s=layers * eff.prefill_layer_overhead_s
             + shape.moe_layers_per_stage * eff.moe_prefill_layer_overhead_s,
+            dequant_s=shape.dequant_bytes / hbm,
             fixed_s=(shape.pp - 1.0) * PIPELINE_HOP_LATENCY_S + eff.step_overhead_s,
             seq_s=shape.sequence_share * eff.seq_overhead_s,
             # With data-parallel attention each GPU runs (and captures) its own share.
@@ -326,6 +328,7 @@ class StepCoefficients(Generic[N]):
                 np.greater(d, self.graph_bs) if eager_share is None else eager_share,
             )
             * self.eager_s
+            + np.greater(p, 0.0) * self.dequant_s
         )
         if self.staged:
             stage = pp * stage
@@ -533,6 +536,7 @@ class RooflineStepCost:
         stage = (t_linear + t_attn) * c.imbalance
         stage += c.comm_token_s * tokens + c.comm_fixed_s + c.layer_s
         stage += c.eager_s if p > 0.0 or d > c.graph_bs else 0.0
+        stage += c.dequant_s if p > 0.0 else 0.0
         return pp * stage + c.fixed_s + decode_seqs * c.seq_s
 
     def decode_step_times_s(

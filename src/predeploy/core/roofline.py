@@ -211,6 +211,9 @@ class StepShape:
     sparse_tokens: Num = 0.0
     index_bytes_per_context_token: Num = 0.0
     index_flops_per_pair: Num = 0.0
+    #: Bytes each prompt-carrying step spends converting quantized weights to FP16 before its
+    #: matmuls (0 where the kernels read the quantized weights directly).
+    dequant_bytes: Num = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,6 +239,10 @@ class HardwareRates:
 #: kernels support; its FLOPs are counted at half weight against the BF16 attention peak.
 INDEXER_FP8_SPEEDUP = 2.0
 
+#: A dequantizing prompt step reads each quantized weight and writes it back as FP16 (2 bytes)
+#: before cuBLAS reads it for the matmul (that read overlaps the matmul's compute).
+DEQUANT_WRITE_BYTES_PER_WEIGHT = 2.0
+
 
 def step_shape(
     model: ModelArchitecture,
@@ -247,6 +254,7 @@ def step_shape(
     expert_parallel: bool = False,
     expert_groups: int = 1,
     sharded_experts: bool = False,
+    dequantized_prefill: bool = False,
 ) -> StepShape:
     """The per-GPU, per-stage step constants of a configuration (see module docstring).
 
@@ -321,7 +329,13 @@ def step_shape(
         / (tp if wide else 1)
         / INDEXER_FP8_SPEEDUP
     )
+    dequant = (
+        parts.linear * (BYTES_PER_WEIGHT[precision] + DEQUANT_WRITE_BYTES_PER_WEIGHT) / split
+        if dequantized_prefill
+        else 0.0
+    )
     return StepShape(
+        dequant_bytes=dequant,
         dense_bytes=dense_bytes,
         expert_bytes=expert_bytes,
         num_experts=float(model.num_experts) if model.is_moe else 1.0,

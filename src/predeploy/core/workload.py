@@ -332,6 +332,7 @@ def prepare(scenario: ServingScenario) -> PreparedScenario:
             expert_parallel=wide_ep,
             expert_groups=expert_groups,
             sharded_experts=vllm_shards_experts(scenario.engine, scenario.engine_settings),
+            dequantized_prefill=bool(stated.dequantized_prefill),
         ),
         hw=hardware_rates(
             scenario.gpu, scenario.precision, scenario.tp, fp16_accumulate=profile.fp16_accumulate

@@ -331,3 +331,29 @@ def test_sglang_random_lengths_are_spread_up_to_twice_the_mean() -> None:
         assert dist.stdev / dist.mean == pytest.approx(1 / 3**0.5)
         assert dist.max == 2 * mean
     assert token_distribution(504, 0.5, max_to_mean=2.0).max == 1008
+
+
+@pytest.mark.parametrize(
+    ("version", "precision", "dequantized"),
+    [
+        ("May 2024 snapshot (CUDA 12.1.1)", "int4", True),
+        ("Dec 2023 snapshot", "int4", True),
+        ("June 2024 build", "int4", None),
+        (None, "int4", None),
+        ("May 2024 snapshot (CUDA 12.1.1)", "fp16", None),
+    ],
+)
+def test_llamacpp_builds_before_tensor_core_mmq_dequantize_their_prompts(
+    version: str | None, precision: str, dequantized: bool | None
+) -> None:
+    # llama.cpp ran quantized prompt matmuls as FP16 cuBLAS on dequantized weights until its
+    # int8 tensor-core MMQ kernels (June 2024); a build's date says which path it took.
+    record = record_of(
+        engine="llama.cpp",
+        engine_version=version,
+        precision=precision,
+        load={"kind": "concurrency", "value": 1},
+        metrics={"prefill_tokens_per_s_single_stream": 1000.0},
+    )
+    settings = scenario_of_record(record).engine_settings
+    assert (settings.dequantized_prefill if settings else None) is dequantized

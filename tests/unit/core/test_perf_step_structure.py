@@ -31,6 +31,7 @@ from predeploy.core.latency import (
     touched_experts,
 )
 from predeploy.core.roofline import (
+    DEQUANT_WRITE_BYTES_PER_WEIGHT,
     PIPELINE_HOP_LATENCY_S,
     HardwareRates,
     StepShape,
@@ -41,10 +42,12 @@ from predeploy.core.roofline import (
     kv_read_bytes,
     roofline_floor_s,
     smooth_max,
+    step_shape,
     sustained_clock_factor,
     switch_reduction_gain,
 )
 from predeploy.core.types import GpuSpec, ModelArchitecture, Precision
+from predeploy.core.weights import BYTES_PER_WEIGHT, param_breakdown
 from predeploy.core.workload import EfficiencyArrays
 
 MODELS = {
@@ -390,6 +393,7 @@ def _formula(cost: RooflineStepCost, p: float, a: float, d: float, k: float) -> 
     eager = pf > 0
     stage = (
         (t_linear + t_attn) * imbalance
+        + eager * shape.dequant_bytes / hbm
         + t_comm
         + shape.layers_per_stage * (eff.layer_overhead_s + eager * eff.prefill_layer_overhead_s)
         + shape.moe_layers_per_stage
@@ -565,3 +569,23 @@ def test_the_vectorized_step_time_is_the_simulators(
     for prefill, decode, context in ((0, 64, 900), (512, 32, 700), (2048, 0, 0)):
         args = (prefill, prefill * 256.0, decode, decode * context)
         assert float(folded.time_s(*args)) == pytest.approx(cost.step_time_s(*args), rel=1e-12)
+
+
+def test_a_dequantizing_prompt_step_converts_its_weights_once() -> None:
+    """llama.cpp before tensor-core MMQ: each prompt-carrying step reads the quantized linear
+    weights and writes them as FP16 before the matmul; decode steps read them as they are."""
+    model, gpu, params = llama_8b(), h100(), EfficiencyParams()
+    hw = hardware_rates(gpu, Precision.INT4, 1)
+    plain = RooflineStepCost.of(step_shape(model, Precision.INT4, 1), hw, params)
+    dequant_shape = step_shape(model, Precision.INT4, 1, dequantized_prefill=True)
+    dequant = RooflineStepCost.of(dequant_shape, hw, params)
+    linear = param_breakdown(model).linear
+    assert dequant_shape.dequant_bytes == pytest.approx(
+        linear * (BYTES_PER_WEIGHT[Precision.INT4] + DEQUANT_WRITE_BYTES_PER_WEIGHT)
+    )
+    hbm = hw.hbm_bytes_per_s * params.bandwidth_efficiency
+    extra = dequant.step_time_s(512, 512 * 256.0, 0, 0) - plain.step_time_s(512, 512 * 256.0, 0, 0)
+    assert extra == pytest.approx(dequant_shape.dequant_bytes / hbm)
+    assert dequant.step_time_s(0, 0.0, 8, 8000) == plain.step_time_s(0, 0.0, 8, 8000)
+    args = (512, 512 * 256.0, 4, 4000)
+    assert _reference(dequant, *args) == pytest.approx(_formula(dequant, *args), rel=1e-12)

@@ -138,6 +138,8 @@ class EngineSettings(FrozenModel):
     ``api_server_count``: API-server processes in front of the engine (vLLM
     ``--api-server-count``, 0.9.1 and later): each takes requests one after another in the
     fitted time per request, so together they hand the engine that many times as many.
+    ``dequantized_prefill``: prompt steps convert quantized weights to FP16 before each matmul
+    (llama.cpp before its int8 tensor-core MMQ kernels, June 2024).
     ``unmodelled``: stated flags that change performance in ways the model does not represent
     (speculative decoding, attention backends, ...), so a prediction can say what it did not
     account for.
@@ -161,4 +163,5 @@ class EngineSettings(FrozenModel):
     performance_mode: PerformanceMode | None = None
     speculative_decoding: bool | None = None
     api_server_count: PositiveInt | None = None
+    dequantized_prefill: bool | None = None
     unmodelled: tuple[str, ...] = ()

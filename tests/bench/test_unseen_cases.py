@@ -28,6 +28,17 @@ NIM_CASES = DATA / "unseen_nim_cases.jsonl"
 VULTR_CASES = DATA / "unseen_vultr_cases.jsonl"
 H20_CASES = DATA / "unseen_h20_cases.jsonl"
 LLAMACPP_CASES = DATA / "unseen_llamacpp_cases.jsonl"
+#: Every file of never-fitted cases.
+ALL_CASES = (
+    TRTLLM_CASES,
+    SERVING_CASES,
+    GPUSTACK_CASES,
+    GUIDELLM_CASES,
+    NIM_CASES,
+    VULTR_CASES,
+    H20_CASES,
+    LLAMACPP_CASES,
+)
 GPUSTACK_PAGES = "https://github.com/gpustack/gpustack/blob/"
 COMMIT = "258c7540c03517def55d9a5aadfa9288af474e1b"
 
@@ -194,33 +205,14 @@ def test_the_cases_are_not_in_the_fitted_records() -> None:
     serving = {c.source_key for c in cases_from_lines(_lines(SERVING_CASES))}
     others = {
         c.source_key
-        for p in (
-            GPUSTACK_CASES,
-            GUIDELLM_CASES,
-            NIM_CASES,
-            VULTR_CASES,
-            H20_CASES,
-            LLAMACPP_CASES,
-        )
+        for p in ALL_CASES
+        if p not in (TRTLLM_CASES, SERVING_CASES)
         for c in cases_from_lines(_lines(p))
     }
     assert not (sources | serving | others) & fitted
 
 
-@pytest.mark.parametrize(
-    "path",
-    [
-        TRTLLM_CASES,
-        SERVING_CASES,
-        GPUSTACK_CASES,
-        GUIDELLM_CASES,
-        NIM_CASES,
-        VULTR_CASES,
-        H20_CASES,
-        LLAMACPP_CASES,
-    ],
-    ids=lambda p: p.stem,
-)
+@pytest.mark.parametrize("path", ALL_CASES, ids=lambda p: p.stem)
 def test_every_case_is_predicted(path: Path) -> None:
     objects = [json.loads(t) for t in _lines(path)]
     rows = predict_cases(objects, default_catalog(), load_parameters())

@@ -329,8 +329,9 @@ def step_shape(
         / (tp if wide else 1)
         / INDEXER_FP8_SPEEDUP
     )
+    # The linear layers' own bytes are read, and written back as FP16, before each matmul.
     dequant = (
-        parts.linear * (BYTES_PER_WEIGHT[precision] + DEQUANT_WRITE_BYTES_PER_WEIGHT) / split
+        (linear_bytes + parts.linear * DEQUANT_WRITE_BYTES_PER_WEIGHT) / split
         if dequantized_prefill
         else 0.0
     )

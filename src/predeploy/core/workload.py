@@ -212,6 +212,7 @@ def _memory_utilization(
         scenario.pp,
         expert_parallel=expert_parallel,
         expert_factor=expert_factor,
+        host_embedding=profile.host_input_embedding,
     ) + reserve_bytes_per_gpu(scenario.model, scenario.tp, tokens, seqs)
     free = max(total - taken, 0.0)
     return min(max((taken + share_of_free * free) / total, MIN_MEMORY_SHARE), 1.0)

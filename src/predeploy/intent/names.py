@@ -50,6 +50,8 @@ MAX_NAME_TOKENS = 6
 #: follows ("4090 tokens", "3,000 users") or it is one end of a range ("30-80 pages",
 #: "2000-4090 tokens").
 _BARE_NUMBER = re.compile(r"^[\d\s-]+$")
+#: A bare number split by a hyphen or a space ("30-80") is a range, not a model number.
+_SPLIT_NUMBER = re.compile(r"[-–\s]")
 _QUANTITY_AFTER = re.compile(
     r"^\s*(?:[-–]|to\s+\d|(?:k|m|tokens?|toks?|words?|pages?|users?|requests?|reqs?|rps|qps"
     r"|ms|s|secs?|seconds?|minutes?|chars?|characters?|lines?|docs?|documents?|employees"
@@ -279,7 +281,7 @@ def _quantity(text: str, raw: str, start: int, end: int) -> bool:
     if not _BARE_NUMBER.match(raw):
         return False
     return bool(
-        re.search(r"[-–\s]", raw.strip())
+        _SPLIT_NUMBER.search(raw.strip())
         or _QUANTITY_AFTER.match(text[end : end + 16])
         or _RANGE_BEFORE.search(text[max(0, start - 8) : start])
     )

@@ -226,8 +226,8 @@ class ParameterChoice(FrozenModel):
 
 def gpu_class(gpu: GpuSpec) -> str:
     """Accelerator class for fall-backs: architecture and form factor, e.g. ``hopper-sxm``
-    (NVLink/Infinity Fabric modules) or ``ada-pcie`` (PCIe cards: L4, L40S, RTX)."""
-    form = "sxm" if gpu.interconnect in ("nvlink", "infinity-fabric") else "pcie"
+    (NVLink, Infinity Fabric or HCCS modules) or ``ada-pcie`` (PCIe cards: L4, L40S, RTX)."""
+    form = "sxm" if gpu.interconnect in ("nvlink", "infinity-fabric", "hccs") else "pcie"
     arch = gpu.architecture.strip().lower().replace(" ", "-") or "unknown"
     return f"{arch}-{form}"
 

@@ -356,6 +356,8 @@ def architecture_fields(c: Config, overrides: Mapping[str, Any] | None = None) -
         arch.update(sparse_attention_topk=int(c["index_topk"]),
                     indexer_heads=int(c["index_n_heads"]),
                     indexer_head_dim=int(c["index_head_dim"]))
+        if c.get("indexer_types"):  # GLM-5.2: "shared" layers reuse a "full" layer's top-k
+            arch["indexer_layers"] = sum(1 for k in c["indexer_types"] if k == "full")
     arch.update(_windowed_layers(c, d))
     arch.update(overrides or {})
     return arch

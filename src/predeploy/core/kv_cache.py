@@ -38,6 +38,16 @@ def indexer_key_bytes(model: ModelArchitecture) -> float:
     return float(model.indexer_head_dim) + blocks * INDEXER_KEY_SCALE_BYTES
 
 
+def indexed_layer_share(model: ModelArchitecture) -> float:
+    """Share of the attention layers that run the sparse-attention indexer and cache its keys
+    (1 unless the model reuses some layers' selections, :attr:`ModelArchitecture.
+    indexer_layers`)."""
+    attention_layers = model.num_layers - model.linear_attention_layers
+    if model.indexer_layers is None or attention_layers <= 0:
+        return 1.0
+    return model.indexer_layers / attention_layers
+
+
 def kv_element_bytes(kv_cache_dtype: KvCacheDtype, precision: Precision) -> float:
     """Bytes of one cached K or V element. ``precision`` does not change it under ``auto``:
     vLLM keeps the KV cache in the 16-bit activation dtype for fp8/int4 weights."""
@@ -67,7 +77,10 @@ def kv_bytes_per_token(
     the sparse-attention indexer's key where there is one (:func:`indexer_key_bytes`).
     """
     elem = kv_element_bytes(kv_cache_dtype, precision)
-    per_layer = _kv_elements_per_token_per_layer(model) * elem + indexer_key_bytes(model)
+    per_layer = (
+        _kv_elements_per_token_per_layer(model) * elem
+        + indexer_key_bytes(model) * indexed_layer_share(model)
+    )
     return per_layer * (model.num_layers - model.linear_attention_layers)
 
 
@@ -120,7 +133,9 @@ def kv_layout(
     """
     elem = kv_element_bytes(kv_cache_dtype, precision)
     data_parallel = expert_parallel and model.is_moe
-    index_per_layer = indexer_key_bytes(model) / (tp if data_parallel else 1)
+    index_per_layer = (
+        indexer_key_bytes(model) * indexed_layer_share(model) / (tp if data_parallel else 1)
+    )
     if data_parallel:
         per_layer = _kv_elements_per_token_per_layer(model) * elem / tp
     elif model.mla_kv_lora_rank is not None:

@@ -34,7 +34,7 @@ from typing import TypeAlias
 
 import numpy as np
 
-from predeploy.core.kv_cache import DEFAULT_MLA_ROPE_DIM, kv_layout
+from predeploy.core.kv_cache import DEFAULT_MLA_ROPE_DIM, indexed_layer_share, kv_layout
 from predeploy.core.types import GpuSpec, KvCacheDtype, ModelArchitecture, Precision
 from predeploy.core.weights import (
     BYTES_PER_WEIGHT,
@@ -61,6 +61,8 @@ ALLREDUCES_PER_LAYER = 2
 LINK_LATENCY_FACTOR: dict[str, float] = {
     "nvlink": 1.0,
     "infinity-fabric": 1.33,
+    # Ascend 910B's HCCS full mesh of 8 NPUs: taken to be like Infinity Fabric's (not measured).
+    "hccs": 1.33,
     "pcie": 3.3,
     "none": 3.3,
 }
@@ -326,6 +328,7 @@ def step_shape(
     # are replicated), on each GPU's own tokens under data-parallel attention.
     index_flops = (
         2.0 * (model.indexer_heads or 0) * (model.indexer_head_dim or 0) * attn_layers
+        * indexed_layer_share(model)
         / (tp if wide else 1)
         / INDEXER_FP8_SPEEDUP
     )

@@ -19,6 +19,7 @@ from predeploy.core.hf_config import (
     model_id_for,
 )
 from predeploy.core.memory import kv_bytes_per_token
+from predeploy.core.roofline import step_shape
 from predeploy.core.types import ModelArchitecture, Precision
 from predeploy.kb.seed_files import seed_catalog
 
@@ -195,3 +196,29 @@ def test_a_sparse_attention_config_gives_the_catalog_indexer() -> None:
     # Per token and layer: the bf16 latent (512 + 64) × 2 plus the FP8 indexer key, 128
     # bytes and one 4-byte scale.
     assert kv_bytes_per_token(arch) == 61 * (576 * 2 + 132)
+
+
+def test_shared_indexer_layers_cache_no_indexer_keys() -> None:
+    """GLM-5.2's ``indexer_types``: 21 "full" layers run the indexer, 57 "shared" ones reuse a
+    preceding layer's selection, so only 21 layers cache indexer keys and score tokens."""
+    types = ["full"] * 21 + ["shared"] * 40
+    arch = architecture_from_hf_config({**DEEPSEEK_V32, "indexer_types": types})
+    assert arch.indexer_layers == 21
+    assert kv_bytes_per_token(arch) == 61 * 576 * 2 + 21 * 132
+    everywhere = architecture_from_hf_config(DEEPSEEK_V32)
+    assert everywhere.indexer_layers is None
+    assert step_shape(arch, Precision.FP8, tp=8).index_flops_per_pair == pytest.approx(
+        step_shape(everywhere, Precision.FP8, tp=8).index_flops_per_pair * 21 / 61
+    )
+    assert seed_catalog().model("zai-org/GLM-5.2").architecture.indexer_layers == 21
+
+
+def test_indexer_layers_need_sparse_attention() -> None:
+    dense = architecture_from_hf_config(DEEPSEEK_V32).model_copy(
+        update={"sparse_attention_topk": None, "indexer_heads": None, "indexer_head_dim": None}
+    )
+    with pytest.raises(ValueError, match="indexer_layers"):
+        ModelArchitecture.model_validate({**dense.model_dump(), "indexer_layers": 4})
+    sparse = architecture_from_hf_config(DEEPSEEK_V32)
+    with pytest.raises(ValueError, match="indexer_layers"):
+        ModelArchitecture.model_validate({**sparse.model_dump(), "indexer_layers": 62})

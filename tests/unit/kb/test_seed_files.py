@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from predeploy.core.catalog import InMemoryCatalog
+from predeploy.core.efficiency import gpu_class
 from predeploy.core.names import name_key
 from predeploy.core.roofline import VENDOR_SUSTAINED_MATMUL_SHARE, switch_reduction_gain
 from predeploy.core.types import FactKind, Precision, UseCase
@@ -224,6 +225,17 @@ def test_china_market_parts_keep_their_siblings_silicon(catalog: InMemoryCatalog
     assert h20.architecture == "hopper" and h20.interconnect == "nvlink"
 
 
+def test_ascend_910b_is_the_910b3(catalog: InMemoryCatalog) -> None:
+    # 20 AI cores x 1.8 GHz x 8,192 FLOP/clk of Cube (matrix) rate; 64 GB at 1.6 TB/s; no FP8;
+    # an HCCS full mesh of 8, whose links count as a module's (not PCIe) for fall-backs.
+    npu = catalog.gpu("Ascend-910B")
+    assert (npu.memory_gb, npu.memory_bandwidth_gb_s, npu.bf16_tflops) == (64, 1600, 294.9)
+    assert npu.bf16_tflops == pytest.approx(20 * 1.8e9 * 8192 / 1e12, rel=1e-3)
+    assert npu.fp8_tflops is None and not npu.serves(Precision.FP8)
+    assert npu.serves(Precision.INT8) and npu.vendor == "huawei"
+    assert gpu_class(npu) == "davinci-sxm" and npu.gpus_per_node == 8
+
+
 def test_l40_is_not_the_l40s(catalog: InMemoryCatalog) -> None:
     l40, l40s = catalog.gpu("L40"), catalog.gpu("L40S")
     assert l40.name == "L40" and l40s.name == "L40S"
@@ -429,7 +441,8 @@ def test_model_aliases(catalog: InMemoryCatalog, typed: str, model_id: str) -> N
      ("A800-SXM4-80GB", "A800-80GB"), ("l40", "L40"), ("NVIDIA A40", "A40"),
      ("RTX 5090", "RTX-5090"), ("4080 16GB", "RTX-4080"), ("3080 Ti 12GB", "RTX-3080-Ti"),
      ("RTX 4000 Ada 20GB", "RTX-4000-Ada"), ("3070 8GB", "RTX-3070"),
-     ("4070 Ti 12GB", "RTX-4070-Ti"), ("RTX A5000", "RTX-A5000"), ("a4000", "RTX-A4000")],
+     ("4070 Ti 12GB", "RTX-4070-Ti"), ("RTX A5000", "RTX-A5000"), ("a4000", "RTX-A4000"),
+     ("Ascend 910B", "Ascend-910B"), ("910B", "Ascend-910B"), ("Ascend910B3", "Ascend-910B")],
 )
 def test_gpu_aliases(catalog: InMemoryCatalog, typed: str, name: str) -> None:
     assert catalog.gpu(typed).name == name

@@ -67,6 +67,9 @@ class ModelArchitecture(FrozenModel):
     sparse_attention_topk: PositiveInt | None = None
     indexer_heads: PositiveInt | None = None
     indexer_head_dim: PositiveInt | None = None
+    #: Attention layers that run the indexer and cache its keys (GLM-5.2's ``indexer_types``
+    #: "full"); the others ("shared") reuse a preceding layer's selection. None: every one.
+    indexer_layers: PositiveInt | None = None
     tie_word_embeddings: bool = False
     #: The precision the released checkpoint ships in (gpt-oss is MXFP4, DeepSeek V3 is FP8).
     native_precision: Precision = Precision.BF16
@@ -110,6 +113,11 @@ class ModelArchitecture(FrozenModel):
                 "sparse attention needs all of sparse_attention_topk, indexer_heads and "
                 "indexer_head_dim"
             )
+        if self.indexer_layers is not None and (
+            self.indexer_heads is None
+            or self.indexer_layers > self.num_layers - self.linear_attention_layers
+        ):
+            raise ValueError("indexer_layers needs sparse attention and at most its layers")
         if self.sparse_attention_topk is not None and self.sliding_window_layers:
             raise ValueError("sparse attention with sliding-window layers is not modelled")
         return self
@@ -145,7 +153,7 @@ class ModelCard(FrozenModel):
     provenance: Provenance
 
 
-Interconnect = Literal["nvlink", "pcie", "infinity-fabric", "none"]
+Interconnect = Literal["nvlink", "pcie", "infinity-fabric", "hccs", "none"]
 
 
 class GpuSpec(FrozenModel):
@@ -157,7 +165,7 @@ class GpuSpec(FrozenModel):
 
     name: Annotated[str, Field(min_length=1)]
     label: str
-    vendor: Literal["nvidia", "amd", "intel", "other"]
+    vendor: Literal["nvidia", "amd", "intel", "huawei", "other"]
     memory_gb: PositiveFloat
     memory_bandwidth_gb_s: PositiveFloat
     #: Dense 16-bit tensor rate BF16 work runs at. On GPUs without BF16 tensor cores (Volta,

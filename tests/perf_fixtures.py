@@ -120,6 +120,27 @@ def gpt_oss_120b() -> ModelArchitecture:
     )
 
 
+def qwen35_9b() -> ModelArchitecture:
+    """Qwen3.5-9B: 24 Gated DeltaNet layers, each holding 32 value heads' 128 × 128 FP32 state
+    and a 3-input window of 8,192 BF16 convolution channels per sequence, and 8 gated
+    full-attention layers (4 KV heads of 256)."""
+    return ModelArchitecture(
+        num_layers=32,
+        hidden_size=4096,
+        num_attention_heads=16,
+        num_kv_heads=4,
+        head_dim=256,
+        intermediate_size=12288,
+        vocab_size=248320,
+        total_params_b=8.95,
+        active_params_b=8.95,
+        max_context_tokens=262144,
+        attention_type="hybrid",
+        linear_attention_layers=24,
+        linear_state_bytes=32 * 128 * 128 * 4 + 8192 * 3 * 2,
+    )
+
+
 def h100(bandwidth_gb_s: float = 3350.0) -> GpuSpec:
     return GpuSpec(
         name="H100-SXM",

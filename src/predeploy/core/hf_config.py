@@ -199,6 +199,42 @@ def count_params(c: Config) -> tuple[int, int]:
     )
 
 
+#: Bytes of a linear-attention layer's convolution state element (the model's 16-bit dtype:
+#: vLLM's ``mamba_cache_dtype`` ``auto``) and of its recurrent state's, unless the config asks
+#: for FP32 (``mamba_ssm_dtype: float32``, as Qwen3.5's does: vLLM takes it for
+#: ``--mamba-ssm-cache-dtype auto``, ``ModelConfig`` rewrite for Qwen3.5; SGLang's
+#: ``--mamba-ssm-dtype`` defaults to float32 for every such model).
+STATE_ELEMENT_BYTES = 2
+FP32_STATE_ELEMENT_BYTES = 4
+
+
+def _ssm_element_bytes(c: Config) -> int:
+    fp32 = str(c.get("mamba_ssm_dtype", "")).lower() in ("float32", "fp32")
+    return FP32_STATE_ELEMENT_BYTES if fp32 else STATE_ELEMENT_BYTES
+
+
+def delta_net_state_bytes(c: Config) -> int:
+    """Per sequence and Gated DeltaNet layer: the recurrent state, one ``key dim × value dim``
+    matrix per value head, and the causal convolution's last ``kernel − 1`` inputs of its
+    q/k/v channels (vLLM ``MambaStateShapeCalculator.gated_delta_net_state_shape``)."""
+    nk, dk = int(c["linear_num_key_heads"]), int(c["linear_key_head_dim"])
+    nv, dv = int(c["linear_num_value_heads"]), int(c["linear_value_head_dim"])
+    conv_channels = 2 * nk * dk + nv * dv
+    conv = conv_channels * (int(c["linear_conv_kernel_dim"]) - 1) * STATE_ELEMENT_BYTES
+    return nv * dk * dv * _ssm_element_bytes(c) + conv
+
+
+def mamba2_state_bytes(c: Config, d: Dims) -> int:
+    """Per sequence and Mamba-2 layer: the SSM state, ``inner width × state size``, and the
+    convolution's last ``kernel − 1`` inputs of its ``inner + 2 × groups × state`` channels
+    (vLLM ``MambaStateShapeCalculator.mamba2_state_shape``)."""
+    d_inner = int(c["mamba_expand"]) * d.hidden
+    d_state, groups = int(c["mamba_d_state"]), int(c["mamba_n_groups"])
+    conv_channels = d_inner + 2 * groups * d_state
+    conv = conv_channels * (int(c["mamba_d_conv"]) - 1) * STATE_ELEMENT_BYTES
+    return d_inner * d_state * _ssm_element_bytes(c) + conv
+
+
 def _qwen3_5_attention(c: Config, d: Dims) -> int:
     """Qwen3.5's token mixers over all layers: gated DeltaNet (linear attention: q/k/v, the
     z and the a/b gates, the causal convolution, the decay, a gated norm, the output) or gated
@@ -340,8 +376,10 @@ def architecture_fields(c: Config, overrides: Mapping[str, Any] | None = None) -
         arch["attention_type"] = "hybrid"
         arch["linear_attention_layers"] = sum(
             1 for k in c["layer_types"] if k == "linear_attention")
+        arch["linear_state_bytes"] = delta_net_state_bytes(c)
     if t == "granitemoehybrid":  # Mamba-2 layers keep a fixed-size state, no per-token KV
-        arch.update(attention_type="hybrid", linear_attention_layers=granite_layer_counts(c)[0])
+        arch.update(attention_type="hybrid", linear_attention_layers=granite_layer_counts(c)[0],
+                    linear_state_bytes=mamba2_state_bytes(c, d))
         if d.experts and c.get("shared_intermediate_size"):
             arch["n_shared_experts"] = 1
     if t == "nemotron-nas":  # no-op attention layers hold no KV cache at all

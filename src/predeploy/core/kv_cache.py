@@ -87,21 +87,28 @@ def kv_bytes_per_token(
 @dataclass(frozen=True, slots=True)
 class KvLayout:
     """KV bytes per token on one GPU, split into full-attention and sliding-window layers, and
-    the sparse-attention indexer's keys (every context token, like full attention)."""
+    the sparse-attention indexer's keys (every context token, like full attention), plus the
+    fixed-size state of linear-attention layers (per sequence, whatever its length)."""
 
     global_bytes_per_token: float
     window_bytes_per_token: float
     window_tokens: int | None
     index_bytes_per_token: float = 0.0
+    state_bytes_per_sequence: float = 0.0
 
     def bytes_for_sequence(self, context_tokens: float) -> float:
-        """Bytes one sequence of ``context_tokens`` holds: window layers keep at most the window."""
+        """Bytes one sequence of ``context_tokens`` holds: window layers keep at most the
+        window, linear-attention layers their state."""
         window = (
             context_tokens
             if self.window_tokens is None
             else min(context_tokens, float(self.window_tokens))
         )
-        return self.full_bytes_per_token * context_tokens + self.window_bytes_per_token * window
+        return (
+            self.full_bytes_per_token * context_tokens
+            + self.window_bytes_per_token * window
+            + self.state_bytes_per_sequence
+        )
 
     @property
     def full_bytes_per_token(self) -> float:
@@ -143,13 +150,17 @@ def kv_layout(
     else:
         heads_per_gpu = max(model.num_kv_heads / tp, 1.0)
         per_layer = 2.0 * heads_per_gpu * model.head_dim * elem
-    # Linear-attention layers (e.g. Gated DeltaNet) keep a fixed-size state, not a KV cache.
+    # Linear-attention layers (e.g. Gated DeltaNet) keep a fixed-size state, not a KV cache;
+    # its heads split over the tensor-parallel GPUs (whole sequences per GPU under
+    # data-parallel attention: the same share on average).
     layers = (model.num_layers - model.linear_attention_layers) / pp
     window_layers = model.sliding_window_layers / pp if model.sliding_window else 0.0
+    state = model.linear_state_bytes * model.linear_attention_layers / pp / tp
     return KvLayout(
         global_bytes_per_token=per_layer * (layers - window_layers),
         window_bytes_per_token=per_layer * window_layers,
         window_tokens=model.sliding_window if window_layers else None,
         index_bytes_per_token=index_per_layer * layers,
+        state_bytes_per_sequence=state,
     )
 

@@ -53,6 +53,7 @@ from predeploy.core.efficiency import (
 )
 from predeploy.core.roofline import (
     PIPELINE_HOP_LATENCY_S,
+    STATE_PASSES,
     HardwareRates,
     Num,
     StepShape,
@@ -161,6 +162,8 @@ class StepCoefficients(Generic[N]):
     context_s: N
     sparse_tokens: N
     index_kv_s: N
+    #: Seconds per running sequence of a decode step's pass over its linear-attention state.
+    state_s: N
     index_pair_s: N
     imbalance: N
     comm_token_s: N
@@ -179,6 +182,8 @@ class StepCoefficients(Generic[N]):
     sparse: bool = True
     #: Whether any configuration runs more than one pipeline stage (else no term is split).
     staged: bool = True
+    #: Whether any configuration has linear-attention state (else its term is skipped).
+    stateful: bool = True
 
     @staticmethod
     def of(
@@ -242,6 +247,7 @@ class StepCoefficients(Generic[N]):
             sparse_tokens=shape.sparse_tokens,
             index_kv_s=shape.index_bytes_per_context_token / hbm,
             index_pair_s=shape.index_flops_per_pair / attn,
+            state_s=STATE_PASSES * shape.state_bytes_per_sequence / hbm,
             # Data-parallel attention with spread experts waits for its slowest GPU.
             imbalance=1.0 + shape.expert_parallel * (1.0 / eff.expert_parallel_efficiency - 1.0),
             comm_token_s=comm_token_s,
@@ -260,12 +266,13 @@ class StepCoefficients(Generic[N]):
             grouped=bool(np.count_nonzero(np.greater(shape.expert_spread, 0.0))),
             sparse=bool(np.count_nonzero(np.greater(shape.sparse_tokens, 0.0))),
             staged=bool(np.count_nonzero(np.not_equal(shape.pp, 1.0))),
+            stateful=bool(np.count_nonzero(np.greater(shape.state_bytes_per_sequence, 0.0))),
         )
         return coefficients
 
     def floats(self) -> StepCoefficients[float]:
         """The same coefficients as plain floats (one configuration)."""
-        flags = {"moe", "windowed", "grouped", "sparse", "staged"}
+        flags = {"moe", "windowed", "grouped", "sparse", "staged", "stateful"}
         values: dict[str, Any] = {
             f.name: float(getattr(self, f.name)) for f in fields(self) if f.name not in flags
         }
@@ -276,6 +283,7 @@ class StepCoefficients(Generic[N]):
             grouped=self.grouped,
             sparse=self.sparse,
             staged=self.staged,
+            stateful=self.stateful,
         )
 
     def time_s(
@@ -317,6 +325,9 @@ class StepCoefficients(Generic[N]):
             # Its indexer reads every cached token's key and scores every pair.
             t_kv = t_kv + kv * self.index_kv_s
             t_flops = t_flops + self.index_pair_s * (all_pairs + kv)
+        if self.stateful:
+            # Linear-attention layers read and rewrite each decoding sequence's state.
+            t_kv = t_kv + d * self.state_s
         t_attn = _soft_max(t_kv, t_flops, self.n, self.inv_n)
         stage = (
             (t_linear + t_attn) * self.imbalance
@@ -532,6 +543,7 @@ class RooflineStepCost:
         else:
             t_kv = kv * c.kv_global_s + window_kv * c.kv_window_s
             flops = c.pair_s * pairs + c.context_s * kv
+        t_kv += d * c.state_s
         t_attn = _smooth_max(t_kv, flops, n, c.inv_n)
         stage = (t_linear + t_attn) * c.imbalance
         stage += c.comm_token_s * tokens + c.comm_fixed_s + c.layer_s
@@ -561,6 +573,7 @@ class RooflineStepCost:
             t_ctx = c.context_s * kv
         if c.kv_window_s:
             t_kv = t_kv + np.minimum(kv, d * c.window_tokens) * c.kv_window_s
+        t_kv = t_kv + d * c.state_s
         hi = np.maximum(t_kv, t_ctx)
         lo = np.minimum(t_kv, t_ctx)
         safe = np.where(hi > 0.0, hi, 1.0)

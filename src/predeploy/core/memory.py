@@ -98,6 +98,7 @@ def reserve_bytes_per_gpu(
 
 def _longest_sequence(layout: KvLayout, kv_budget: float, model_limit: int) -> int:
     """Largest context whose KV fits in ``kv_budget`` (bytes_for_sequence is piecewise linear)."""
+    kv_budget -= layout.state_bytes_per_sequence
     if kv_budget <= 0:
         return 0
     full = layout.full_bytes_per_token + layout.window_bytes_per_token

@@ -216,6 +216,9 @@ class StepShape:
     #: Bytes each prompt-carrying step spends converting quantized weights to FP16 before its
     #: matmuls (0 where the kernels read the quantized weights directly).
     dequant_bytes: Num = 0.0
+    #: Bytes of one running sequence's linear-attention state on one GPU of one stage, which
+    #: a decode step reads and writes back (:data:`STATE_PASSES`); 0 without such layers.
+    state_bytes_per_sequence: Num = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -371,6 +374,7 @@ def step_shape(
         sparse_tokens=float(model.sparse_attention_topk or 0),
         index_bytes_per_context_token=layout.index_bytes_per_token,
         index_flops_per_pair=index_flops,
+        state_bytes_per_sequence=layout.state_bytes_per_sequence,
     )
 
 
@@ -475,16 +479,24 @@ def roofline_floor_s(shape: StepShape, hw: HardwareRates, decode_seqs: Num, kv_t
     return shape.pp * stage_bytes / hw.hbm_bytes_per_s
 
 
+#: Passes over a sequence's linear-attention state per decode step: the recurrent kernel
+#: (e.g. ``fused_recurrent_gated_delta_rule``, ``selective_state_update``) loads it, updates it
+#: with the new token and stores it back.
+STATE_PASSES = 2.0
+
+
 def kv_read_bytes(shape: StepShape, decode_seqs: Num, kv_tokens: Num) -> Num:
-    """KV bytes a decode step reads on one GPU of one stage: full-attention layers read every
+    """KV bytes a decode step moves on one GPU of one stage: full-attention layers read every
     context token, sliding-window layers at most ``window`` tokens per sequence; under sparse
-    attention the indexer reads every token's key and the attention the top-k tokens'."""
+    attention the indexer reads every token's key and the attention the top-k tokens';
+    linear-attention layers read and rewrite each sequence's state."""
     window_tokens = fmin(kv_tokens, decode_seqs * shape.window_tokens)
     attended = sparse_attended(kv_tokens, decode_seqs, shape.sparse_tokens)
     return (
         attended * shape.kv_bytes_per_context_token
         + window_tokens * shape.kv_window_bytes_per_context_token
         + kv_tokens * shape.index_bytes_per_context_token
+        + decode_seqs * STATE_PASSES * shape.state_bytes_per_sequence
     )
 
 

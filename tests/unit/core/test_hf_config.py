@@ -92,6 +92,25 @@ def test_a_dense_qwen3_5_config_counts_its_deltanet_and_attention_layers() -> No
     assert kv_bytes_per_token(arch) == 32768
 
 
+def test_deltanet_layers_keep_a_state_per_sequence() -> None:
+    """Per Gated DeltaNet layer and sequence: 32 value heads' 128 × 128 recurrent state (FP32
+    where the config asks for it, as Qwen3.5's does; else the 16-bit dtype) and the
+    convolution's last 3 inputs of its 2 × 16 × 128 + 32 × 128 channels (16-bit)."""
+    conv = (2 * 16 * 128 + 32 * 128) * 3 * 2
+    plain = architecture_from_hf_config({"model_type": "qwen3_5", "text_config": QWEN35_9B_TEXT})
+    assert plain.linear_state_bytes == 32 * 128 * 128 * 2 + conv
+    fp32 = {**QWEN35_9B_TEXT, "mamba_ssm_dtype": "float32"}
+    arch = architecture_from_hf_config({"model_type": "qwen3_5", "text_config": fp32})
+    assert arch.linear_state_bytes == 32 * 128 * 128 * 4 + conv
+    assert seed_catalog().model("Qwen/Qwen3.5-9B").architecture.linear_state_bytes == (
+        arch.linear_state_bytes
+    )
+    with pytest.raises(ValueError, match="linear_state_bytes"):
+        ModelArchitecture.model_validate(
+            {**arch.model_dump(), "linear_attention_layers": 0, "attention_type": "gqa"}
+        )
+
+
 @pytest.mark.parametrize(
     ("quantization", "precision"),
     [

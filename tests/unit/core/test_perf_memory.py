@@ -14,6 +14,7 @@ from tests.perf_fixtures import (
     llama_8b,
     llama_70b,
     mixtral,
+    qwen35_9b,
 )
 
 from predeploy.core.engines import engine_profile
@@ -65,6 +66,31 @@ def test_sliding_window_layers_hold_at_most_the_window() -> None:
     assert layout.window_bytes_per_token == 18 * per_layer
     # 10,000-token sequence: 18 global layers x 10,000 + 18 window layers x 128
     assert layout.bytes_for_sequence(10_000) == per_layer * (18 * 10_000 + 18 * 128)
+
+
+def test_linear_attention_state_is_held_per_sequence() -> None:
+    """Qwen3.5-9B: each sequence keeps 24 layers' DeltaNet state whatever its length (split
+    over tensor-parallel GPUs by head), on top of 8 layers' KV per token; the cache holds
+    fewer sequences than its tokens alone would, and the longest one is shorter."""
+    model = qwen35_9b()
+    state = 24 * model.linear_state_bytes
+    layout = kv_layout(model, tp=1)
+    assert layout.state_bytes_per_sequence == state
+    assert layout.bytes_for_sequence(1_000) == 1_000 * 8 * 2 * 4 * 256 * 2 + state
+    assert kv_layout(model, tp=2).state_bytes_per_sequence == state / 2
+    stateless = model.model_copy(update={"linear_state_bytes": 0.0})
+    fits = [
+        fit_memory(m, h100(), Precision.BF16, tp=1, context_tokens=2_000)
+        for m in (model, stateless)
+    ]
+    assert fits[0].max_concurrent_seqs < fits[1].max_concurrent_seqs
+    assert fits[0].max_concurrent_seqs * layout.bytes_for_sequence(2_000) <= (
+        fits[0].kv_cache_bytes_per_gpu
+    )
+    small = [
+        fit_memory(m, l4(), Precision.BF16, tp=1, context_tokens=2_000) for m in (model, stateless)
+    ]
+    assert small[0].max_model_len < small[1].max_model_len < model.max_context_tokens
 
 
 def test_dense_weight_bytes_by_precision() -> None:

@@ -13,6 +13,7 @@ from tests.perf_fixtures import (
     llama_8b_h100_lognormal,
     llama_70b,
     mixtral,
+    qwen35_9b,
 )
 
 from predeploy.core.latency import EfficiencyParams, RooflineStepCost
@@ -165,6 +166,23 @@ def test_moe_decode_reads_only_touched_experts() -> None:
     extra = (expected_experts(256.0, 256.0, 8.0) - 8.0) * cost.shape.expert_bytes
     hbm = cost.hardware.hbm_bytes_per_s * params.bandwidth_efficiency
     assert many - one == pytest.approx(extra / hbm, rel=0.15)
+
+
+def test_decode_reads_and_rewrites_each_sequences_linear_attention_state() -> None:
+    params = EfficiencyParams(step_overhead_s=0.0, layer_overhead_s=0.0, seq_overhead_s=0.0)
+    costs = [
+        RooflineStepCost(m, h100(), Precision.BF16, params, tp=1)
+        for m in (qwen35_9b(), qwen35_9b().model_copy(update={"linear_state_bytes": 0.0}))
+    ]
+    hbm = costs[0].hardware.hbm_bytes_per_s * params.bandwidth_efficiency
+    state = 24 * qwen35_9b().linear_state_bytes
+    assert costs[0].coefficients.state_s == pytest.approx(2 * state / hbm)
+    # 256 short sequences: the state passes outweigh their KV, so the step is memory-bound.
+    with_state, without = (c.step_time_s(0, 0.0, 256, 256 * 100) for c in costs)
+    assert with_state - without == pytest.approx(256 * 2 * state / hbm, rel=0.05)
+    floors = [roofline_floor_s(c.shape, c.hardware, 256.0, 256.0 * 100) for c in costs]
+    peak = costs[0].hardware.hbm_bytes_per_s
+    assert floors[0] - floors[1] == pytest.approx(256 * 2 * state / peak)
 
 
 def test_expert_parallel_shape() -> None:

@@ -19,6 +19,7 @@ from tests.perf_fixtures import (
     llama_8b,
     llama_70b,
     mixtral,
+    qwen35_9b,
 )
 
 from predeploy.core.latency import (
@@ -57,6 +58,7 @@ MODELS = {
     "deepseek_v3": deepseek_v3,
     "gpt_oss_120b": gpt_oss_120b,  # sliding-window layers
     "deepseek_v32": deepseek_v32,  # sparse attention
+    "qwen35_9b": qwen35_9b,  # linear-attention state per sequence
 }
 
 

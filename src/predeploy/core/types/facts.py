@@ -60,6 +60,11 @@ class ModelArchitecture(FrozenModel):
     #: state per sequence instead of a per-token KV cache. Only the remaining
     #: ``num_layers - linear_attention_layers`` layers hold a growing KV cache.
     linear_attention_layers: NonNegativeInt = 0
+    #: Bytes of the fixed-size state each sequence keeps in each of those layers: the
+    #: recurrent state (Gated DeltaNet: value heads × key dim × value dim; Mamba-2: inner width
+    #: × state size) and the causal convolution's last ``kernel − 1`` inputs. Every decode step
+    #: reads and rewrites it; it takes memory per running sequence, not per token. 0: unknown.
+    linear_state_bytes: NonNegativeFloat = 0.0
     #: DeepSeek Sparse Attention (DeepSeek V3.2, GLM-5; ``index_topk``, ``index_n_heads``,
     #: ``index_head_dim`` in ``config.json``): a lightning indexer of ``indexer_heads`` heads
     #: of ``indexer_head_dim`` scores every cached token (FP8 keys, cached per token and
@@ -105,6 +110,8 @@ class ModelArchitecture(FrozenModel):
             raise ValueError(
                 "sliding_window_layers + linear_attention_layers exceeds num_layers"
             )
+        if self.linear_state_bytes and not self.linear_attention_layers:
+            raise ValueError("linear_state_bytes needs linear_attention_layers")
         if self.num_dense_layers > self.num_layers:
             raise ValueError("num_dense_layers exceeds num_layers")
         sparse = (self.sparse_attention_topk, self.indexer_heads, self.indexer_head_dim)

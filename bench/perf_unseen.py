@@ -60,13 +60,20 @@ Q4_K_M at 512-8,192 tokens on the RTX 3070, 3080, 3080 Ti, 4070 Ti and 4080 (and
 4080), and the Llama 2 7B overview averages on the RTX 4080 and RTX 4000 Ada (50 cases, 54
 values; none of these GPUs has a measurement in the fit).
 
+``bench/data/unseen_ascend_cases.jsonl``: the lab's two Huawei Ascend 910B pages (Qwen3-8B on
+one NPU, Qwen3-30B-A3B on two; vLLM-Ascend 0.9.1 and MindIE 2.1RC1, engine ``other``),
+measured by ``vllm bench serve`` (22 cases; no measurement of the NPU is fitted). And
+``bench/data/unseen_gpustack_guidellm_later_cases.jsonl``: the lab's guidellm-measured pages
+added after those, Qwen3.5-35B-A3B on one H200, Qwen3.5-9B's latency runs and GLM-5.2 FP8 on
+8x H200 (vLLM 0.17-0.24, SGLang 0.5.9-0.5.14; 58 cases; models from the catalog).
+
 Every case is predicted with the shipped parameters exactly as ``predeploy predict`` does and
 scored with the calibration scorer: the closest thing here to the issue's "public measurements
 this project has not seen". ``--by`` adds the median predicted ÷ measured ratio per GPU,
 model, lengths and load.
 
 Usage: ``.venv/bin/python bench/perf_unseen.py [--cases PATH ...] [--details] [--by]`` (by
-default all eight files, each scored on its own).
+default all ten files, each scored on its own).
 """
 
 from __future__ import annotations
@@ -99,6 +106,8 @@ DEFAULT_CASES = (
     REPO / "bench" / "data" / "unseen_vultr_cases.jsonl",
     REPO / "bench" / "data" / "unseen_h20_cases.jsonl",
     REPO / "bench" / "data" / "unseen_llamacpp_cases.jsonl",
+    REPO / "bench" / "data" / "unseen_ascend_cases.jsonl",
+    REPO / "bench" / "data" / "unseen_gpustack_guidellm_later_cases.jsonl",
 )
 
 

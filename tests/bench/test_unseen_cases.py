@@ -28,6 +28,8 @@ NIM_CASES = DATA / "unseen_nim_cases.jsonl"
 VULTR_CASES = DATA / "unseen_vultr_cases.jsonl"
 H20_CASES = DATA / "unseen_h20_cases.jsonl"
 LLAMACPP_CASES = DATA / "unseen_llamacpp_cases.jsonl"
+ASCEND_CASES = DATA / "unseen_ascend_cases.jsonl"
+GUIDELLM_LATER_CASES = DATA / "unseen_gpustack_guidellm_later_cases.jsonl"
 #: Every file of never-fitted cases.
 ALL_CASES = (
     TRTLLM_CASES,
@@ -38,6 +40,8 @@ ALL_CASES = (
     VULTR_CASES,
     H20_CASES,
     LLAMACPP_CASES,
+    ASCEND_CASES,
+    GUIDELLM_LATER_CASES,
 )
 GPUSTACK_PAGES = "https://github.com/gpustack/gpustack/blob/"
 COMMIT = "258c7540c03517def55d9a5aadfa9288af474e1b"
@@ -141,7 +145,10 @@ def test_the_vultr_bursts_of_fifty_prompts_are_left_out() -> None:
     assert nemotron and all(c.scenario.load.value < 64 for c in nemotron)
 
 
-@pytest.mark.parametrize("path", [GPUSTACK_CASES, GUIDELLM_CASES], ids=lambda p: p.stem)
+@pytest.mark.parametrize(
+    "path", [GPUSTACK_CASES, GUIDELLM_CASES, GUIDELLM_LATER_CASES, ASCEND_CASES],
+    ids=lambda p: p.stem,
+)
 def test_the_gpustack_pages_are_not_the_fitted_ones(path: Path) -> None:
     """Other pages of the lab than the fitted ones, and no run equal to a fitted run."""
     records = read_benchmark_records()
@@ -170,6 +177,36 @@ def test_the_h20_cases_run_on_a_gpu_the_fit_never_saw() -> None:
     prediction = predict(scenario_from_case(cases[0], default_catalog()), load_parameters())
     assert prediction.metrics.provenance.parameters == "fallback"
     assert "hopper-sxm class effect" in prediction.metrics.provenance.parameter_source
+
+
+def test_the_ascend_cases_run_on_an_npu_the_fit_never_saw() -> None:
+    """Qwen3 on one or two Ascend 910B NPUs (vLLM-Ascend, and MindIE as engine ``other``): no
+    fitted record is on it, so each prediction rests on fall-back parameters; every case fits
+    in memory (MindIE's 30B-A3B runs are read as two NPUs: BF16 weights fill one)."""
+    cases = cases_from_lines(_lines(ASCEND_CASES))
+    assert len(cases) == 22 and len({c.id for c in cases}) == len(cases)
+    assert all(r.gpu != "Ascend-910B" for r in read_benchmark_records())
+    assert {c.scenario.engine.value for c in cases} == {"vllm", "other"}
+    catalog, params = default_catalog(), load_parameters()
+    for case in cases:
+        assert case.scenario.gpu == "Ascend-910B"
+        assert case.source_key == "gpustack-performance-lab-910b"
+        prediction = predict(scenario_from_case(case, catalog), params)
+        assert prediction.memory.fits
+        assert prediction.metrics.provenance.parameters == "fallback"
+
+
+def test_the_later_guidellm_pages_name_catalogued_models() -> None:
+    """Qwen3.5-35B-A3B and GLM-5.2 come from the catalog (no config.json in the case); the
+    runner's TPOT and ITL are left out as on the earlier pages."""
+    cases = cases_from_lines(_lines(GUIDELLM_LATER_CASES))
+    assert len(cases) == 58 and len({c.id for c in cases}) == len(cases)
+    catalog = default_catalog()
+    for case in cases:
+        assert case.source_key == "gpustack-performance-lab-guidellm"
+        assert not any(m.startswith(("tpot", "itl")) for m in case.expected)
+        if case.scenario.architecture is None:
+            assert catalog.model(case.scenario.model).id == case.scenario.model
 
 
 def test_the_llamacpp_cases_are_the_readme_rows_the_calibration_set_left_out() -> None:

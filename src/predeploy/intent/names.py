@@ -316,7 +316,7 @@ def gpu_mentions(doc: Doc, hits: list[NameHit]) -> list[GpuMention]:
     return out
 
 
-_VENDORS = ("nvidia", "amd", "intel")
+_VENDORS = ("nvidia", "amd", "intel", "huawei")
 _VENDOR_EXCLUDED = re.compile(
     rf"\b(?:no|not|without|avoid|except|excluding|never)\s+(?:any\s+)?(?P<v>{'|'.join(_VENDORS)})\b"
 )

@@ -159,3 +159,11 @@ def test_a_bare_model_number_with_a_unit_is_a_quantity(
     catalog's GeForce cards have their bare model numbers as aliases)."""
     draft = shipped_rules.read("chatbot, " + text)
     assert {(g.name, g.count) for g in draft.gpus} == gpus
+
+
+def test_huawei_is_a_vendor_and_its_npu_a_gpu(shipped_rules: RuleExtractor) -> None:
+    """"no Huawei" rules the Ascend 910B out; "on 8 Ascend 910B" names it with its count."""
+    no_huawei = shipped_rules.read("chatbot for 500 users, no Huawei")
+    assert {g.name for g in no_huawei.gpus if g.excluded} == {"Ascend-910B"}
+    owned = shipped_rules.read("chatbot for 500 users on 8 Ascend 910B")
+    assert [(g.name, g.count) for g in owned.gpus if not g.excluded] == [("Ascend-910B", 8)]

@@ -67,13 +67,21 @@ measured by ``vllm bench serve`` (22 cases; no measurement of the NPU is fitted)
 added after those, Qwen3.5-35B-A3B on one H200, Qwen3.5-9B's latency runs and GLM-5.2 FP8 on
 8x H200 (vLLM 0.17-0.24, SGLang 0.5.9-0.5.14; 58 cases; models from the catalog).
 
+``bench/data/unseen_dgx_spark_cases.jsonl``: llama.cpp on an NVIDIA DGX Spark (GB10), whose
+tensor rates are derived from its one published (sparse FP4) figure: ggml-org/llama.cpp's
+``benches/dgx-spark.md`` (llama-bench pp2048/tg32 at depths to 32k, llama-batched-bench's
+single-sequence rows; micro-batch 2,048), the same page at an earlier build, and
+DandinPower/llama.cpp_bench's logs (pp16-pp16384, micro-batch 16,384); 141 single-stream
+cases of gpt-oss 20b/120b, Qwen3 1.7B/8B/32B/30B-A3B, Qwen3-Coder-30B-A3B, Qwen2.5-Coder-7B
+and Gemma 3 4B (MXFP4, Q8_0, Q4_K_M, Q4_0).
+
 Every case is predicted with the shipped parameters exactly as ``predeploy predict`` does and
 scored with the calibration scorer: the closest thing here to the issue's "public measurements
 this project has not seen". ``--by`` adds the median predicted ÷ measured ratio per GPU,
 model, lengths and load.
 
 Usage: ``.venv/bin/python bench/perf_unseen.py [--cases PATH ...] [--details] [--by]`` (by
-default all ten files, each scored on its own).
+default all eleven files, each scored on its own).
 """
 
 from __future__ import annotations
@@ -108,6 +116,7 @@ DEFAULT_CASES = (
     REPO / "bench" / "data" / "unseen_llamacpp_cases.jsonl",
     REPO / "bench" / "data" / "unseen_ascend_cases.jsonl",
     REPO / "bench" / "data" / "unseen_gpustack_guidellm_later_cases.jsonl",
+    REPO / "bench" / "data" / "unseen_dgx_spark_cases.jsonl",
 )
 
 

@@ -30,6 +30,7 @@ H20_CASES = DATA / "unseen_h20_cases.jsonl"
 LLAMACPP_CASES = DATA / "unseen_llamacpp_cases.jsonl"
 ASCEND_CASES = DATA / "unseen_ascend_cases.jsonl"
 GUIDELLM_LATER_CASES = DATA / "unseen_gpustack_guidellm_later_cases.jsonl"
+SPARK_CASES = DATA / "unseen_dgx_spark_cases.jsonl"
 #: Every file of never-fitted cases.
 ALL_CASES = (
     TRTLLM_CASES,
@@ -42,6 +43,7 @@ ALL_CASES = (
     LLAMACPP_CASES,
     ASCEND_CASES,
     GUIDELLM_LATER_CASES,
+    SPARK_CASES,
 )
 GPUSTACK_PAGES = "https://github.com/gpustack/gpustack/blob/"
 COMMIT = "258c7540c03517def55d9a5aadfa9288af474e1b"
@@ -207,6 +209,22 @@ def test_the_later_guidellm_pages_name_catalogued_models() -> None:
         assert not any(m.startswith(("tpot", "itl")) for m in case.expected)
         if case.scenario.architecture is None:
             assert catalog.model(case.scenario.model).id == case.scenario.model
+
+
+def test_the_dgx_spark_cases_are_single_stream_llama_cpp_on_an_unfitted_gpu() -> None:
+    """llama.cpp on a DGX Spark (ggerganov's benchmark page, a copy of an earlier build's,
+    and one user's logs): one sequence at a time, the micro-batch each run states."""
+    cases = cases_from_lines(_lines(SPARK_CASES))
+    assert len(cases) == 141 and len({c.id for c in cases}) == len(cases)
+    assert all(r.gpu != "DGX-Spark" for r in read_benchmark_records())
+    catalog = default_catalog()
+    for case in cases:
+        assert case.scenario.gpu == "DGX-Spark" and case.scenario.engine.value == "llama.cpp"
+        assert case.scenario.load.kind == "concurrency" and case.scenario.load.value == 1
+        # Each run's micro-batch as its command states it (1 where only the decode is timed).
+        micro_batch = int((case.scenario.engine_args or "").split(" -ub ")[1].split()[0])
+        settings = scenario_from_case(case, catalog).engine_settings
+        assert settings is not None and settings.max_num_batched_tokens == micro_batch
 
 
 def test_the_llamacpp_cases_are_the_readme_rows_the_calibration_set_left_out() -> None:

@@ -83,12 +83,16 @@ SETTING_FLAGS: dict[str, tuple[str, ValueKind]] = {
     # ``--backend tensorrt`` runs TensorRT engines on the C++ executor: no overlap scheduler
     # (a feature of the PyTorch backend, the default since 1.0).
     "backend": ("overlap_scheduling", "backend"),
+    # llama.cpp (llama-server, llama-bench, llama-batched-bench): a prompt is processed in
+    # physical micro-batches of ``--ubatch-size`` tokens; ``--parallel`` sequence slots.
+    "ubatch-size": ("max_num_batched_tokens", "int"),
+    "parallel": ("max_num_seqs", "int"),
 }
 
 #: Single-dash short forms read as their long flag (vLLM's ``-dp``). Other single-dash tokens
 #: are skipped: ``-tp``/``-pp`` are the scenario's own fields, and a value such as ``-1`` must
 #: stay a value.
-SHORT_FLAGS: dict[str, str] = {"dp": "data-parallel-size"}
+SHORT_FLAGS: dict[str, str] = {"dp": "data-parallel-size", "ub": "ubatch-size", "np": "parallel"}
 
 #: TensorRT-LLM capacity-scheduler policies → whether admission reserves KV for the whole
 #: prompt + output (``GUARANTEED_NO_EVICT``) or admits while blocks are free and pauses requests

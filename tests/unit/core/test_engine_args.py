@@ -70,6 +70,16 @@ def test_an_unambiguous_abbreviation_is_read_as_its_flag() -> None:
     assert parse_engine_args("vllm serve m --max-num 8").max_num_seqs is None
 
 
+def test_llama_cpp_micro_batch_and_slots() -> None:
+    """llama-bench's ``-ub`` is the token budget of a step (its physical micro-batch), a
+    server's ``-np``/``--parallel`` its sequence slots; its other short flags are not settings."""
+    bench = parse_engine_args("llama-bench -m m.gguf -fa 1 -d 0,4096 -p 2048 -n 32 -ub 2048")
+    assert (bench.max_num_batched_tokens, bench.max_num_seqs) == (2048, None)
+    server = parse_engine_args("llama-server -m m.gguf --ubatch-size 1024 --parallel 4")
+    assert (server.max_num_batched_tokens, server.max_num_seqs) == (1024, 4)
+    assert parse_engine_args("llama-server -m m.gguf -np 8").max_num_seqs == 8
+
+
 def test_sglang_and_trtllm_flags() -> None:
     s = parse_engine_args(
         "python3 -m sglang.launch_server --model-path Qwen/Qwen3-14B-FP8 --chunked-prefill-size -1 "

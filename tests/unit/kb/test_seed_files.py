@@ -357,10 +357,12 @@ def test_only_geforce_cards_state_a_separate_fp16_accumulate_rate(
     catalog: InMemoryCatalog,
 ) -> None:
     # GeForce halves the FP32-accumulate rate (GA102, Ada and RTX Blackwell whitepapers,
-    # Appendix A); the data-center and workstation parts run both at one rate and leave the
-    # field unset.
+    # Appendix A), and so does the DGX Spark's GeForce-class GB10 (sm_121; measured BF16
+    # matmuls about 60 TFLOPS); the data-center and workstation parts run both at one rate
+    # and leave the field unset.
     separate = {g.name: g for g in catalog.gpus() if g.fp16_accumulate_tflops is not None}
     assert set(separate) == {
+        "DGX-Spark",
         "RTX-3070",
         "RTX-3080",
         "RTX-3080-Ti",
@@ -372,6 +374,16 @@ def test_only_geforce_cards_state_a_separate_fp16_accumulate_rate(
     }
     for gpu in separate.values():
         assert gpu.fp16_accumulate_tflops == pytest.approx(2 * gpu.fp16_tflops, rel=1e-3)
+
+
+def test_dgx_spark_rates_follow_its_one_published_figure(catalog: InMemoryCatalog) -> None:
+    # NVIDIA states 1 PFLOP of sparse FP4 only: dense FP4 500, and the RTX Blackwell ratios
+    # (FP4 = 4 x FP8 = 8 x BF16 with FP32 accumulation) give the rest; 128 GB at 273 GB/s.
+    spark = catalog.gpu("DGX Spark")
+    assert (spark.memory_gb, spark.memory_bandwidth_gb_s, spark.fp4_tflops) == (128, 273, 500)
+    assert spark.fp4_tflops == 4 * (spark.fp8_tflops or 0) == 8 * spark.bf16_tflops
+    assert spark.provenance.kind == "derived" and spark.gpus_per_node == 1
+    assert catalog.gpu("GB10").name == "DGX-Spark"
 
 
 def test_v100_and_t4_serve_bf16_checkpoints_as_fp16(catalog: InMemoryCatalog) -> None:

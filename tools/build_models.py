@@ -52,7 +52,7 @@ def _load_config(entry: dict[str, Any], aic_dir: Path) -> tuple[Config, str]:
         merged = text_config(raw)
         source = f"{AIC_WHEEL} aiconfigurator_core/model_configs/{stem}_config.json"
         return {**merged, **entry.get("config", {})}, source
-    return dict(entry["config"]), entry["config_source"]
+    return text_config(entry["config"]), entry["config_source"]
 
 
 def build(aic_dir: Path) -> list[dict[str, Any]]:

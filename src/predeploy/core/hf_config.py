@@ -103,12 +103,15 @@ MODEL_TYPES = frozenset({
     "llama", "mistral", "granite", "phi3", "qwen2", "qwen3", "gemma2", "gemma3_text", "falcon",
     "gptj", "mixtral", "qwen3_moe", "minimax_m2", "gpt_oss", "llama4_text", "deepseek_v2",
     "deepseek_v3", "deepseek_v32", "kimi_k2", "glm_moe_dsa", "glm4_moe", "qwen3_5_text",
-    "qwen3_5_moe_text", "granitemoehybrid", "nemotron-nas",
+    "qwen3_5_moe_text", "qwen3_next", "granitemoehybrid", "nemotron-nas",
 })
 
 
-#: Qwen3.5's text models: DeltaNet and full-attention layers, no sliding window.
-QWEN3_5_TYPES = frozenset({"qwen3_5_text", "qwen3_5_moe_text"})
+#: Qwen3.5's text models and Qwen3-Next, their MoE forerunner: DeltaNet and full-attention
+#: layers, no sliding window.
+QWEN3_5_TYPES = frozenset({"qwen3_5_text", "qwen3_5_moe_text", "qwen3_next"})
+#: Of those, the ones whose MLPs are routed experts plus one shared expert.
+QWEN3_5_MOE_TYPES = frozenset({"qwen3_5_moe_text", "qwen3_next"})
 
 
 def count_params(c: Config) -> tuple[int, int]:
@@ -183,7 +186,7 @@ def count_params(c: Config) -> tuple[int, int]:
         total = (_qwen3_5_attention(c, d) + d.layers * _gated_mlp(d.hidden, d.inter)
                  + _norms(d, 2) + _embeddings(d))
         return total, total
-    if t == "qwen3_5_moe_text":
+    if t in QWEN3_5_MOE_TYPES:
         expert = _gated_mlp(d.hidden, d.moe_inter)
         shared = _gated_mlp(d.hidden, int(c["shared_expert_intermediate_size"])) + d.hidden
         moe = d.experts * expert + shared + d.hidden * d.experts
@@ -329,7 +332,16 @@ def text_config(raw: Mapping[str, Any]) -> Config:
     """The language model's config: a multimodal config's ``text_config`` over its top level
     (which keeps ``quantization_config`` and ``torch_dtype``)."""
     text = raw.get("text_config")
-    return {**raw, **text} if isinstance(text, Mapping) else dict(raw)
+    c = {**raw, **text} if isinstance(text, Mapping) else dict(raw)
+    interval = c.get("full_attention_interval")
+    if c.get("model_type") in QWEN3_5_TYPES and "layer_types" not in c and interval:
+        # Qwen3-Next's release config states only the interval: every ``interval``-th layer
+        # attends fully, the others are DeltaNet (the layer_types later re-saves spell out).
+        c["layer_types"] = [
+            "full_attention" if (i + 1) % int(interval) == 0 else "linear_attention"
+            for i in range(int(c["num_hidden_layers"]))
+        ]
+    return c
 
 
 def architecture_fields(c: Config, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -370,7 +382,7 @@ def architecture_fields(c: Config, overrides: Mapping[str, Any] | None = None) -
         arch["n_shared_experts"] = 1
         arch["num_dense_layers"] = d.layers - sum(
             1 for i in range(d.layers) if (i + 1) % step == 0)
-    if t == "qwen3_5_moe_text":
+    if t in QWEN3_5_MOE_TYPES:
         arch["n_shared_experts"] = 1
     if t in QWEN3_5_TYPES:
         arch["attention_type"] = "hybrid"

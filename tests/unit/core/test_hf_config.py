@@ -17,6 +17,7 @@ from predeploy.core.hf_config import (
     count_params,
     model_card_from_hf_config,
     model_id_for,
+    text_config,
 )
 from predeploy.core.memory import kv_bytes_per_token
 from predeploy.core.roofline import step_shape
@@ -41,7 +42,7 @@ def test_there_are_transcribed_configs_to_check() -> None:
 def test_a_transcribed_config_gives_the_catalog_architecture(entry: dict[str, Any]) -> None:
     """The code that reads a user's config.json is the code that built the catalog."""
     card = seed_catalog().model(entry["id"])
-    config = entry["config"]
+    config = text_config(entry["config"])
     total, active = count_params(config)
     fields = architecture_fields(config, entry.get("overrides", {}))
     fields.update(total_params_b=round(total / 1e9, 2), active_params_b=round(active / 1e9, 2),
@@ -109,6 +110,31 @@ def test_deltanet_layers_keep_a_state_per_sequence() -> None:
         ModelArchitecture.model_validate(
             {**arch.model_dump(), "linear_attention_layers": 0, "attention_type": "gqa"}
         )
+
+
+#: Qwen/Qwen3-Next-80B-A3B-Instruct's config.json keys: the release states the interval of its
+#: full-attention layers, not their list.
+QWEN3_NEXT = {
+    "model_type": "qwen3_next", "num_hidden_layers": 48, "hidden_size": 2048,
+    "intermediate_size": 5120, "moe_intermediate_size": 512,
+    "shared_expert_intermediate_size": 512, "num_experts": 512, "num_experts_per_tok": 10,
+    "num_attention_heads": 16, "num_key_value_heads": 2, "head_dim": 256,
+    "vocab_size": 151936, "max_position_embeddings": 262144, "tie_word_embeddings": False,
+    "full_attention_interval": 4, "linear_num_key_heads": 16, "linear_num_value_heads": 32,
+    "linear_key_head_dim": 128, "linear_value_head_dim": 128, "linear_conv_kernel_dim": 4,
+}
+
+
+def test_qwen3_next_takes_its_layer_kinds_from_the_interval() -> None:
+    """Every fourth of 48 layers attends fully; the 80B's parameters without its MTP layer
+    (79.67 B, 3.87 B active), and a 16-bit DeltaNet state (no ``mamba_ssm_dtype``)."""
+    arch = architecture_from_hf_config(QWEN3_NEXT)
+    assert (arch.linear_attention_layers, arch.n_shared_experts) == (36, 1)
+    assert (arch.total_params_b, arch.active_params_b) == (79.67, 3.87)
+    assert arch.linear_state_bytes == 32 * 128 * 128 * 2 + (2 * 16 * 128 + 32 * 128) * 3 * 2
+    # 12 full-attention layers × 2 KV heads × 256 × 2 (K and V) × 2 bytes.
+    assert kv_bytes_per_token(arch) == 12 * 2 * 256 * 2 * 2
+    assert seed_catalog().model("qwen3-next").architecture == arch
 
 
 @pytest.mark.parametrize(

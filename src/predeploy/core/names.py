@@ -79,8 +79,19 @@ def resolve_gpu(name: str, gpus: Sequence[GpuSpec]) -> GpuSpec:
     raise UnknownNameError("GPU", name, _suggest(name, spellings))
 
 
-def resolve_model(name: str, models: Sequence[ModelCard]) -> ModelCard:
-    """The catalog model a user means by ``name`` (Hugging Face id, display name or alias)."""
+#: A checkpoint suffix that names a quantization of a released architecture ("-FP8",
+#: "-AWQ", "-GPTQ-Int4", "-W8A8", "-NVFP4", "-GGUF", ...) or a later release or variant of it
+#: ("-2507", "-0905", "-Terminus", "-Exp", "-Instruct", "-Thinking", "-Base"): the shared
+#: calibration convention gives such checkpoints their base model's id, and a name the
+#: catalogue lacks is read as the checkpoint of the one it names without them.
+_CHECKPOINT_SUFFIX = re.compile(
+    r"-(fp8(-(dynamic|static)(-per-?tensor)?)?|awq|gptq(-int[48])?|int[48]|w8a8|w4a16|w4a8"
+    r"|nvfp4|mxfp4|fp4|bnb-4bit|gguf|\d{4}|terminus|exp|instruct|thinking|base|chat|hf)$",
+    re.IGNORECASE,
+)
+
+
+def _matching_model(name: str, models: Sequence[ModelCard]) -> ModelCard | None:
     lowered = name.strip().lower()
     for model in models:
         if model.id.lower() == lowered:
@@ -92,8 +103,23 @@ def resolve_model(name: str, models: Sequence[ModelCard]) -> ModelCard:
             name_key(model.id.split("/", 1)[-1]),
             name_key(model.name),
             *(name_key(a) for a in model.aliases),
+            *(name_key(a.split("/", 1)[-1]) for a in model.aliases if "/" in a),
         }
         if key in keys:
             return model
+    return None
+
+
+def resolve_model(name: str, models: Sequence[ModelCard]) -> ModelCard:
+    """The catalog model a user means by ``name`` (Hugging Face id, display name or alias;
+    else a quantized or later checkpoint of one, :data:`_CHECKPOINT_SUFFIX`: the suffixes
+    dropped one at a time, with or without the publisher's prefix)."""
+    found = _matching_model(name, models)
+    stem = name.strip()
+    while found is None and (suffix := _CHECKPOINT_SUFFIX.search(stem)):
+        stem = stem[: suffix.start()]
+        found = _matching_model(stem, models) or _matching_model(stem.split("/", 1)[-1], models)
+    if found is not None:
+        return found
     spellings = {s: m.id for m in models for s in (m.id, m.name, *m.aliases)}
     raise UnknownNameError("model", name, _suggest(name, spellings))

@@ -8,6 +8,7 @@ from tests.planning_facts import LLAMA_8B, LLAMA_70B
 from predeploy.core.errors import UnknownNameError
 from predeploy.core.names import name_key, resolve_gpu, resolve_model
 from predeploy.core.types import FactKind, GpuSpec, Precision, Provenance
+from predeploy.kb.seed_files import seed_catalog
 
 SPEC = Provenance(source="test datasheet", kind=FactKind.PUBLISHED_SPEC)
 
@@ -58,3 +59,31 @@ def test_model_suggestions_are_catalog_ids() -> None:
         resolve_model("Llama-3.1-8B-Instruc", (LLAMA_8B, LLAMA_70B))
     assert err.value.suggestions[0] == LLAMA_8B.id
     assert all("/" in s for s in err.value.suggestions)
+
+
+@pytest.mark.parametrize(
+    ("name", "model"),
+    [
+        ("Qwen/Qwen3-235B-A22B-Instruct-2507", "Qwen/Qwen3-235B-A22B"),
+        ("Qwen/Qwen3-30B-A3B-FP8", "Qwen/Qwen3-30B-A3B"),
+        ("deepseek-ai/DeepSeek-V3.2-Exp", "deepseek-ai/DeepSeek-V3.2"),
+        ("deepseek-ai/DeepSeek-V3-0324", "deepseek-ai/DeepSeek-V3"),
+        ("moonshotai/Kimi-K2-Instruct-0905", "moonshotai/Kimi-K2-Instruct"),
+        ("nvidia/Llama-3.1-8B-Instruct-FP8", "meta-llama/Llama-3.1-8B-Instruct"),
+        ("RedHatAI/Meta-Llama-3.1-8B-Instruct-FP8", "meta-llama/Llama-3.1-8B-Instruct"),
+        ("Qwen/Qwen2.5-7B-Instruct-GPTQ-Int4", "Qwen/Qwen2.5-7B-Instruct"),
+        ("deepseek-ai/DeepSeek-R1-0528", "deepseek-ai/DeepSeek-R1-0528"),
+    ],
+)
+def test_a_checkpoint_of_a_catalogued_architecture_resolves_to_it(name: str, model: str) -> None:
+    """Quantized and later checkpoints take their base model's id (the shared calibration
+    convention); a catalogued name is never stripped."""
+    assert seed_catalog().model(name).id == model
+
+
+@pytest.mark.parametrize(
+    "name", ["meta-llama/Llama-3.2-11B-Vision-Instruct", "MiniMaxAI/MiniMax-M2", "foo/Bar-FP8"]
+)
+def test_a_different_architecture_stays_unknown(name: str) -> None:
+    with pytest.raises(UnknownNameError):
+        seed_catalog().model(name)

@@ -75,13 +75,17 @@ DandinPower/llama.cpp_bench's logs (pp16-pp16384, micro-batch 16,384); 141 singl
 cases of gpt-oss 20b/120b, Qwen3 1.7B/8B/32B/30B-A3B, Qwen3-Coder-30B-A3B, Qwen2.5-Coder-7B
 and Gemma 3 4B (MXFP4, Q8_0, Q4_K_M, Q4_0).
 
+``bench/data/unseen_llamacpp_apple_cases.jsonl``: that llama.cpp README's Apple Silicon rows
+(Metal; M1, M1 Max, M2 Ultra, M3, M3 Max; Llama 3 8B/70B and Llama 2 7B/70B, Q4 and F16): 95
+single-stream cases on accelerators whose class has no measurement at all.
+
 Every case is predicted with the shipped parameters exactly as ``predeploy predict`` does and
 scored with the calibration scorer: the closest thing here to the issue's "public measurements
 this project has not seen". ``--by`` adds the median predicted ÷ measured ratio per GPU,
 model, lengths and load.
 
 Usage: ``.venv/bin/python bench/perf_unseen.py [--cases PATH ...] [--details] [--by]`` (by
-default all eleven files, each scored on its own).
+default all twelve files, each scored on its own).
 """
 
 from __future__ import annotations
@@ -117,6 +121,7 @@ DEFAULT_CASES = (
     REPO / "bench" / "data" / "unseen_ascend_cases.jsonl",
     REPO / "bench" / "data" / "unseen_gpustack_guidellm_later_cases.jsonl",
     REPO / "bench" / "data" / "unseen_dgx_spark_cases.jsonl",
+    REPO / "bench" / "data" / "unseen_llamacpp_apple_cases.jsonl",
 )
 
 

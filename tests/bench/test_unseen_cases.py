@@ -31,6 +31,7 @@ LLAMACPP_CASES = DATA / "unseen_llamacpp_cases.jsonl"
 ASCEND_CASES = DATA / "unseen_ascend_cases.jsonl"
 GUIDELLM_LATER_CASES = DATA / "unseen_gpustack_guidellm_later_cases.jsonl"
 SPARK_CASES = DATA / "unseen_dgx_spark_cases.jsonl"
+APPLE_CASES = DATA / "unseen_llamacpp_apple_cases.jsonl"
 #: Every file of never-fitted cases.
 ALL_CASES = (
     TRTLLM_CASES,
@@ -44,6 +45,7 @@ ALL_CASES = (
     ASCEND_CASES,
     GUIDELLM_LATER_CASES,
     SPARK_CASES,
+    APPLE_CASES,
 )
 GPUSTACK_PAGES = "https://github.com/gpustack/gpustack/blob/"
 COMMIT = "258c7540c03517def55d9a5aadfa9288af474e1b"
@@ -225,6 +227,20 @@ def test_the_dgx_spark_cases_are_single_stream_llama_cpp_on_an_unfitted_gpu() ->
         micro_batch = int((case.scenario.engine_args or "").split(" -ub ")[1].split()[0])
         settings = scenario_from_case(case, catalog).engine_settings
         assert settings is not None and settings.max_num_batched_tokens == micro_batch
+
+
+def test_the_apple_cases_are_the_readmes_metal_rows() -> None:
+    """The same README's Apple Silicon rows (llama.cpp on Metal): every chip in the catalogue,
+    none fitted, and no dated build's CUDA-only prompt dequantization applied."""
+    cases = cases_from_lines(_lines(APPLE_CASES))
+    assert len(cases) == 95 and len({c.id for c in cases}) == len(cases)
+    catalog = default_catalog()
+    fitted = {r.gpu for r in read_benchmark_records()}
+    for case in cases:
+        assert catalog.gpu(case.scenario.gpu).vendor == "apple"
+        assert case.scenario.gpu not in fitted and case.scenario.engine.value == "llama.cpp"
+        settings = scenario_from_case(case, catalog).engine_settings
+        assert settings is None or not settings.dequantized_prefill
 
 
 def test_the_llamacpp_cases_are_the_readme_rows_the_calibration_set_left_out() -> None:

@@ -292,6 +292,7 @@ def scenario_from_case(case: CalibrationCase | CaseScenario, catalog: Catalog) -
         expert_parallel=wide_ep,
         engine_settings=_llamacpp_release_settings(
             sc,
+            gpu,
             _overlap_release_settings(
                 sc,
                 _vllm_multi_step_chunks(sc, _sglang_release_settings(sc, gpu, tp, pp, settings)),
@@ -312,11 +313,16 @@ _MONTH_YEAR = re.compile(rf"\b({'|'.join(_MONTHS)})[a-z]*\.?\s+(20\d\d)\b")
 
 
 def _llamacpp_release_settings(
-    sc: CaseScenario, stated: EngineSettings | None
+    sc: CaseScenario, gpu: GpuSpec, stated: EngineSettings | None
 ) -> EngineSettings | None:
     """A llama.cpp build dated before :data:`LLAMACPP_MMQ_TENSOR_CORES_SINCE` ("May 2024
-    snapshot") dequantizes quantized weights for its prompt steps."""
-    if sc.engine != Engine.LLAMA_CPP or sc.precision in (Precision.FP16, Precision.BF16):
+    snapshot") dequantizes quantized weights for its prompt steps on NVIDIA GPUs (its cuBLAS
+    path; the Metal backend's matmul kernels read the quantized weights themselves)."""
+    if (
+        sc.engine != Engine.LLAMA_CPP
+        or sc.precision in (Precision.FP16, Precision.BF16)
+        or gpu.vendor != "nvidia"
+    ):
         return stated
     found = _MONTH_YEAR.search((sc.engine_version or "").lower())
     if found is None:

@@ -393,13 +393,24 @@ def test_v100_and_t4_serve_bf16_checkpoints_as_fp16(catalog: InMemoryCatalog) ->
     t4 = catalog.gpu("t4")
     assert (t4.memory_gb, t4.fp16_tflops, t4.int8_tops) == (16, 65, 130)
     for gpu in catalog.gpus():
-        if gpu.architecture in ("volta", "turing"):
+        if gpu.architecture in ("volta", "turing", "apple-silicon"):
             assert not gpu.serves(Precision.BF16) and gpu.half_precision is Precision.FP16
             assert gpu.bf16_tflops == gpu.fp16_tflops  # the rate a BF16 model runs at as FP16
             assert gpu.fp8_tflops is None
         else:
             assert gpu.half_precision is Precision.BF16
     assert t4.serves(Precision.INT8) and not v100.serves(Precision.INT8)  # Turing has W8A8
+
+
+def test_apple_silicon_runs_fp16_at_its_fp32_rate(catalog: InMemoryCatalog) -> None:
+    # No matrix units before M5: every rate is the FP32 rate; bandwidth is Apple's figure
+    # (M1's derived), the M2 Ultra's 27.2 TFLOPS Apple's own.
+    apple = [g for g in catalog.gpus() if g.vendor == "apple"]
+    assert len(apple) == 6
+    for gpu in apple:
+        assert gpu.fp16_tflops == gpu.bf16_tflops == gpu.int8_tops and gpu.gpus_per_node == 1
+    ultra = catalog.gpu("M2 Ultra")
+    assert (ultra.memory_gb, ultra.memory_bandwidth_gb_s, ultra.fp16_tflops) == (192, 800, 27.2)
 
 
 def test_no_fp8_on_ampere_and_fp4_on_blackwell_and_cdna4(catalog: InMemoryCatalog) -> None:

@@ -172,7 +172,7 @@ class GpuSpec(FrozenModel):
 
     name: Annotated[str, Field(min_length=1)]
     label: str
-    vendor: Literal["nvidia", "amd", "intel", "huawei", "other"]
+    vendor: Literal["nvidia", "amd", "intel", "huawei", "apple", "other"]
     memory_gb: PositiveFloat
     memory_bandwidth_gb_s: PositiveFloat
     #: Dense 16-bit tensor rate BF16 work runs at. On GPUs without BF16 tensor cores (Volta,

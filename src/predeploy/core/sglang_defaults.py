@@ -127,32 +127,6 @@ def sglang_default_running_requests(kv_tokens: float, context_len: int) -> int:
     return max(min(slots, int(kv_tokens) // 2), 1)
 
 
-#: SGLang splits a hybrid (linear-attention) model's KV memory into a pool of whole per-request
-#: states and one of full-attention tokens, ``mamba : full = 0.9 : 1`` (server_args.py
-#: ``mamba_full_memory_ratio`` 0.9; model_runner: ``mamba_budget = rest × r / (1 + r)``,
-#: ``max_mamba_cache_size = mamba_budget // per_request_state``): a request runs only while a
-#: state slot is free, whatever room the token pool has.
-SGLANG_MAMBA_FULL_MEMORY_RATIO = 0.9
-
-
-class HybridPools(NamedTuple):
-    """SGLang's two pools for a hybrid model: full-attention tokens and request states."""
-
-    kv_tokens: float
-    state_slots: int
-
-
-def sglang_hybrid_pools(
-    kv_budget_bytes: float, bytes_per_token: float, state_bytes_per_request: float
-) -> HybridPools:
-    """The token pool and the request-state slots SGLang carves from ``kv_budget_bytes``
-    (:data:`SGLANG_MAMBA_FULL_MEMORY_RATIO`)."""
-    ratio = SGLANG_MAMBA_FULL_MEMORY_RATIO
-    full = max(kv_budget_bytes, 0.0) / (1.0 + ratio)
-    slots = int(max(kv_budget_bytes, 0.0) - full) // max(int(state_bytes_per_request), 1)
-    return HybridPools(full / max(bytes_per_token, 1e-9), max(slots, 1))
-
-
 #: SGLang's ``max_running_requests`` when a speculative-decoding algorithm (EAGLE, EAGLE3, NEXTN,
 #: STANDALONE, NGRAM) is on and ``--max-running-requests`` is not stated: server_args.py,
 #: ``_handle_speculative_decoding`` (v0.4-0.5), which logs "Max running requests is reset to 48

@@ -31,7 +31,6 @@ from predeploy.core.fluid import (
     STATIC_BATCH,
     FluidInputs,
 )
-from predeploy.core.kv_cache import kv_layout
 from predeploy.core.lengths import running_output_tokens
 from predeploy.core.memory import (
     MIN_MEMORY_SHARE,
@@ -42,7 +41,6 @@ from predeploy.core.memory import (
 from predeploy.core.roofline import HardwareRates, StepShape, hardware_rates, step_shape
 from predeploy.core.sglang_defaults import (
     sglang_default_running_requests,
-    sglang_hybrid_pools,
     sglang_overlap_scheduling,
     sglang_running_requests,
 )
@@ -276,30 +274,14 @@ def prepare(scenario: ServingScenario) -> PreparedScenario:
         profiled_activations=not profile.static_memory_share,
         host_embedding=profile.host_input_embedding,
     )
-    kv_capacity = float(memory.kv_capacity_tokens)
-    state_slots: int | None = None
-    if sglang and scenario.model.linear_state_bytes:
-        # A hybrid model's states get their own pool: the tokens get the rest, and a request
-        # needs a free state slot (:func:`~predeploy.core.sglang_defaults.sglang_hybrid_pools`).
-        layout = kv_layout(
-            scenario.model, scenario.tp, scenario.pp, kv_dtype, scenario.precision,
-            expert_parallel=wide_ep,
-        )
-        per_token = (layout.bytes_for_sequence(context) - layout.state_bytes_per_sequence) / context
-        pools = sglang_hybrid_pools(
-            memory.kv_cache_bytes_per_gpu, per_token, layout.state_bytes_per_sequence
-        )
-        kv_capacity, state_slots = pools.kv_tokens, pools.state_slots
     if sglang and sglang_cap is None and scenario.vllm is None and not tuned:
         # SGLang sizes its running-request limit from its KV pool and the model's context (its
         # memory share does not depend on it), per attention rank under data-parallel
         # attention, each of which holds its share of the pool.
         ranks = scenario.tp if wide_ep else 1
         seqs = sglang_default_running_requests(
-            kv_capacity / ranks, scenario.model.max_context_tokens
+            memory.kv_capacity_tokens / ranks, scenario.model.max_context_tokens
         )
-    if state_slots is not None:
-        seqs = min(seqs, state_slots)
     if scenario.vllm is not None:
         settings = scenario.vllm
         if scenario.engine_settings is not None:
@@ -364,7 +346,7 @@ def prepare(scenario: ServingScenario) -> PreparedScenario:
         output_cv=_coefficient_of_variation(output.mean, output.stdev),
         output_running=running_output_tokens(output),
         output_max=float(output.max) if output.max is not None else math.inf,
-        kv_capacity_tokens=float(max(kv_capacity, 1.0)),
+        kv_capacity_tokens=float(max(memory.kv_capacity_tokens, 1)),
         chunked_prefill=chunked,
         separate_prefill_batches=profile.separate_prefill_batches
         if stated.separate_prefill_batches is None

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import pytest
-from tests.perf_fixtures import h100, l4, llama_8b, mixtral, qwen35_9b
+from tests.perf_fixtures import h100, l4, llama_8b, mixtral
 from tests.unit.core.test_perf_cases import record_of, scenario_of_record
 
 from predeploy.core.engines import default_memory_share, scheduler_defaults
 from predeploy.core.memory import NON_TORCH_BYTES, fit_memory
 from predeploy.core.perf_caveats import SPECULATIVE_CAVEAT, engine_caveats
 from predeploy.core.sglang_defaults import (
-    SGLANG_MAMBA_FULL_MEMORY_RATIO,
     SGLANG_SPECULATIVE_MAX_RUNNING_REQUESTS,
     default_chunked_prefill_size,
     device_mib,
     sglang_default_running_requests,
     sglang_defaults,
-    sglang_hybrid_pools,
     sglang_uses_legacy_rule,
 )
 from predeploy.core.types import (
@@ -287,17 +285,3 @@ def test_running_requests_follow_the_kv_pool_and_the_context() -> None:
     assert prepare(short).settings.max_num_seqs == 4096
     stated = _sglang_burst(EngineSettings(max_num_seqs=300))
     assert prepare(stated).settings.max_num_seqs == 300
-
-
-def test_a_hybrid_models_states_get_their_own_pool() -> None:
-    """0.9 : 1 of the KV memory to per-request states, the rest to full-attention tokens; a
-    request needs a state slot (Qwen3.5-9B on an H100: 51 MB a request)."""
-    pools = sglang_hybrid_pools(19e9, 10_000.0, 50e6)
-    assert pools.kv_tokens == pytest.approx(19e9 / 1.9 / 10_000.0)
-    assert pools.state_slots == int(19e9 * SGLANG_MAMBA_FULL_MEMORY_RATIO / 1.9) // 50_000_000
-    hybrid = _sglang_burst().model_copy(update={"model": qwen35_9b()})
-    prepared = prepare(hybrid)
-    state = 24 * qwen35_9b().linear_state_bytes
-    budget = prepared.memory.kv_cache_bytes_per_gpu
-    assert prepared.settings.max_num_seqs == int(budget * 0.9 / 1.9) // int(state)
-    assert prepared.kv_capacity_tokens == pytest.approx(budget / 1.9 / (8 * 2 * 4 * 256 * 2))

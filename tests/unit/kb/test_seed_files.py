@@ -234,6 +234,10 @@ def test_ascend_910b_is_the_910b3(catalog: InMemoryCatalog) -> None:
     assert npu.fp8_tflops is None and not npu.serves(Precision.FP8)
     assert npu.serves(Precision.INT8) and npu.vendor == "huawei"
     assert gpu_class(npu) == "davinci-sxm" and npu.gpus_per_node == 8
+    # The 910B2's 24 cores and the 910B4's 32 GB at 800 GB/s (the same peak table).
+    b2, b4 = catalog.gpu("Ascend 910B2"), catalog.gpu("910B4")
+    assert b2.bf16_tflops == pytest.approx(npu.bf16_tflops * 24 / 20, rel=1e-3)
+    assert (b4.memory_gb, b4.memory_bandwidth_gb_s, b4.bf16_tflops) == (32, 800, 245.8)
 
 
 def test_l40_is_not_the_l40s(catalog: InMemoryCatalog) -> None:

@@ -162,8 +162,10 @@ def test_a_bare_model_number_with_a_unit_is_a_quantity(
 
 
 def test_huawei_is_a_vendor_and_its_npu_a_gpu(shipped_rules: RuleExtractor) -> None:
-    """"no Huawei" rules the Ascend 910B out; "on 8 Ascend 910B" names it with its count."""
+    """"no Huawei" rules the Ascend 910Bs out; "on 8 Ascend 910B" names it with its count."""
     no_huawei = shipped_rules.read("chatbot for 500 users, no Huawei")
-    assert {g.name for g in no_huawei.gpus if g.excluded} == {"Ascend-910B"}
+    assert {g.name for g in no_huawei.gpus if g.excluded} == {
+        "Ascend-910B", "Ascend-910B2", "Ascend-910B4"
+    }
     owned = shipped_rules.read("chatbot for 500 users on 8 Ascend 910B")
     assert [(g.name, g.count) for g in owned.gpus if not g.excluded] == [("Ascend-910B", 8)]

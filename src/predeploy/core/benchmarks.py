@@ -9,7 +9,6 @@ smallest power of two on one node that leaves the KV cache a working share of me
 from __future__ import annotations
 
 import math
-import re
 
 from predeploy.core.cases import CalibrationCase, CaseScenario
 from predeploy.core.catalog import Catalog
@@ -40,7 +39,7 @@ from predeploy.core.types import (
     TokenDistribution,
     VllmSettings,
 )
-from predeploy.core.versions import minor_release, release
+from predeploy.core.versions import build_month, minor_release, release
 
 #: Length used for a side of a llama-bench run that has none (``tg N`` has no prompt, ``pp N``
 #: no output): one token, so the other side dominates.
@@ -274,6 +273,11 @@ def scenario_from_case(case: CalibrationCase | CaseScenario, catalog: Catalog) -
     settings = _nvidia_harness_admission(
         sc, stated.model_copy(update={"kv_cache_dtype": kv_dtype}) if stated else None
     )
+    # What each engine's releases ran with, as one setting after another.
+    settings = _sglang_release_settings(sc, gpu, tp, pp, settings)
+    settings = _vllm_multi_step_chunks(sc, settings)
+    settings = _overlap_release_settings(sc, settings)
+    settings = _llamacpp_release_settings(sc, gpu, settings)
     return ServingScenario(
         model_id=sc.model,
         model=arch,
@@ -290,14 +294,7 @@ def scenario_from_case(case: CalibrationCase | CaseScenario, catalog: Catalog) -
         served_over_api=not sc.dataset.startswith(IN_PROCESS_DATASET_PREFIX),
         vllm=vllm,
         expert_parallel=wide_ep,
-        engine_settings=_llamacpp_release_settings(
-            sc,
-            gpu,
-            _overlap_release_settings(
-                sc,
-                _vllm_multi_step_chunks(sc, _sglang_release_settings(sc, gpu, tp, pp, settings)),
-            ),
-        ),
+        engine_settings=settings,
         harness=_harness(sc, gpu),
     )
 
@@ -307,9 +304,6 @@ def scenario_from_case(case: CalibrationCase | CaseScenario, catalog: Catalog) -
 #: requests 7676, opened 2024-05-31, and 7860, k-quants, June 2024): builds from before June
 #: 2024 dequantize.
 LLAMACPP_MMQ_TENSOR_CORES_SINCE = (2024, 6)
-_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-#: A build dated by month and year ("May 2024 snapshot", "Dec 2023").
-_MONTH_YEAR = re.compile(rf"\b({'|'.join(_MONTHS)})[a-z]*\.?\s+(20\d\d)\b")
 
 
 def _llamacpp_release_settings(
@@ -324,11 +318,8 @@ def _llamacpp_release_settings(
         or gpu.vendor != "nvidia"
     ):
         return stated
-    found = _MONTH_YEAR.search((sc.engine_version or "").lower())
-    if found is None:
-        return stated
-    dated = (int(found.group(2)), _MONTHS.index(found.group(1)) + 1)
-    if dated >= LLAMACPP_MMQ_TENSOR_CORES_SINCE:
+    dated = build_month(sc.engine_version)
+    if dated is None or dated >= LLAMACPP_MMQ_TENSOR_CORES_SINCE:
         return stated
     return (stated or EngineSettings()).model_copy(update={"dequantized_prefill": True})
 

@@ -1,5 +1,5 @@
 """Engine release strings (``v0.5.3``, ``0.6.0.post1``, ``vLLM 0.10.0, RHEL 9.6``) as comparable
-release numbers."""
+release numbers, and builds dated by month (``May 2024 snapshot``) as comparable months."""
 
 from __future__ import annotations
 
@@ -34,3 +34,17 @@ def minor_release(version: str | None) -> tuple[int, int] | None:
     if match is None:
         return None
     return int(match.group(1)), int(match.group(2))
+
+
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+#: A build dated by month and year ("May 2024 snapshot", "Dec 2023").
+_MONTH_YEAR = re.compile(rf"\b({'|'.join(_MONTHS)})[a-z]*\.?\s+(20\d\d)\b")
+
+
+def build_month(version: str | None) -> tuple[int, int] | None:
+    """``(year, month)`` of a build dated by month (``May 2024 snapshot``), ``None`` when the
+    string names no month and year."""
+    found = _MONTH_YEAR.search((version or "").lower())
+    if found is None:
+        return None
+    return int(found.group(2)), _MONTHS.index(found.group(1)) + 1

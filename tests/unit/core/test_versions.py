@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from predeploy.core.versions import minor_release, release
+from predeploy.core.versions import build_month, minor_release, release
 
 
 @pytest.mark.parametrize(
@@ -44,3 +44,12 @@ def test_release(text: str | None, parsed: tuple[int, int, int] | None) -> None:
 )
 def test_minor_release(text: str | None, parsed: tuple[int, int] | None) -> None:
     assert minor_release(text) == parsed
+
+
+@pytest.mark.parametrize(
+    ("version", "month"),
+    [("May 2024 snapshot (Metal)", (2024, 5)), ("Dec 2023 snapshot", (2023, 12)),
+     ("Sept. 2025 build", (2025, 9)), ("b6918 (2f68ce7cf)", None), (None, None)],
+)
+def test_build_month(version: str | None, month: tuple[int, int] | None) -> None:
+    assert build_month(version) == month

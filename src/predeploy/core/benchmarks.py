@@ -12,7 +12,12 @@ import math
 
 from predeploy.core.cases import CalibrationCase, CaseScenario
 from predeploy.core.catalog import Catalog
-from predeploy.core.datasets import DATASETS, dataset_profile, token_distribution
+from predeploy.core.datasets import (
+    DATASETS,
+    dataset_profile,
+    output_shape,
+    token_distribution,
+)
 from predeploy.core.engine_args import (
     expert_sharing_ranks,
     parse_engine_args,
@@ -159,9 +164,13 @@ def _lengths(scenario: CaseScenario) -> tuple[TokenDistribution, TokenDistributi
     if profile is None:
         return token_distribution(p_mean, p_cv), token_distribution(o_mean, o_cv)
     cap, relative = profile.max_tokens, profile.max_to_mean
+    o_relative = relative
+    shape = None if fixed else output_shape(profile, scenario.client, scenario.ignore_eos)
+    if shape is not None:
+        o_cv, o_relative = shape.cv, shape.max_to_mean or relative
     return (
         token_distribution(p_mean, p_cv, cap, max_to_mean=relative),
-        token_distribution(o_mean, o_cv, cap, profile.output_max_tokens, relative),
+        token_distribution(o_mean, o_cv, cap, profile.output_max_tokens, o_relative),
     )
 
 

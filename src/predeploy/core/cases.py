@@ -14,6 +14,7 @@ from predeploy.core.errors import InputError, describe_validation_error
 from predeploy.core.hf_config import architecture_from_hf_config
 from predeploy.core.scoring import ScoredCase
 from predeploy.core.types import (
+    BenchmarkClient,
     Engine,
     FrozenModel,
     Harness,
@@ -63,6 +64,11 @@ class CaseScenario(FrozenModel):
     virtualized: bool = False
     #: Who measured; not part of the shared case format (its cases are all ``default``).
     harness: Harness = Harness.DEFAULT
+    #: The benchmark client, and whether it had the engine ignore the end-of-sequence token
+    #: where the case says so (``None``: the client's default); neither is part of the shared
+    #: case format. They choose a dataset's output lengths (``core.datasets``).
+    client: BenchmarkClient | None = None
+    ignore_eos: bool | None = None
 
     model_config = FrozenModel.model_config | {"populate_by_name": True}
 

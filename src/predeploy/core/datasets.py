@@ -13,7 +13,22 @@ from typing import Annotated
 from pydantic import Field
 
 from predeploy.core.errors import InputError
-from predeploy.core.types import FactKind, FrozenModel, TokenDistribution
+from predeploy.core.types import (
+    CLIENT_IGNORES_EOS,
+    BenchmarkClient,
+    FactKind,
+    FrozenModel,
+    TokenDistribution,
+)
+
+
+class OutputShape(FrozenModel):
+    """Output lengths as a lognormal of coefficient of variation ``cv`` cut at ``max_to_mean``
+    × their mean (``None``: the profile's caps), where they differ from a profile's own."""
+
+    cv: Annotated[float, Field(ge=0)]
+    max_to_mean: Annotated[float, Field(ge=1)] | None = None
+    source: str
 
 
 class DatasetProfile(FrozenModel):
@@ -31,6 +46,12 @@ class DatasetProfile(FrozenModel):
     #: Lengths drawn up to a multiple of their mean (uniform lengths reach twice it); ``None``:
     #: the caps above.
     max_to_mean: Annotated[float, Field(ge=1)] | None = None
+    #: The output lengths where the client has the engine generate each request's reference
+    #: length, ignoring the end-of-sequence token (:func:`outputs_forced`), and where a
+    #: client samples the dataset its own way (``client_output``); ``None`` / absent: the
+    #: profile's own (the model may stop early, as ``vllm bench serve`` lets it).
+    forced_output: OutputShape | None = None
+    client_output: dict[BenchmarkClient, OutputShape] = Field(default_factory=dict)
     kind: FactKind
     source: str
 
@@ -45,6 +66,29 @@ DATASETS: dict[str, DatasetProfile] = {
             output_mean=205,
             output_cv=2.0,
             output_max_tokens=2044,
+            forced_output=OutputShape(
+                cv=1.25,
+                source="the same filtered random sample generated in full (python -m "
+                "sglang.bench_serving, which ignores the end of sequence by default and keeps "
+                "ShareGPT prompts as vllm bench serve does): DataCrunch's four SGLang runs on "
+                "H200 (Llama 3.1 405B on 8, Llama 3.3 70B on 4, 1,200-2,400 prompts at 4 and "
+                "8 requests/s, 189-192 output tokens on average) measure E2E p50 / mean "
+                "0.62-0.64 with TTFT under 3 % of E2E, which a lognormal of CV 1.25 (cut at "
+                "2,044 tokens) gives (0.63)",
+            ),
+            client_output={
+                BenchmarkClient.GPUSTACK_BENCHMARK: OutputShape(
+                    cv=0.78,
+                    max_to_mean=3.0,
+                    source="GPUStack's GuideLLM runs of Qwen3.5-9B on one H100 "
+                    "(docs/performance-lab/qwen3.5-9b: its adapter's first 1,000 ShareGPT first "
+                    "turns, 281 output tokens on average, generated in full): at 1 and 4 "
+                    "requests/s, (E2E - mean TTFT) / its mean is 0.88 at the median, 2.58-2.62 "
+                    "at p95 and 3.01-3.04 at p99, which a lognormal of CV 0.78 cut at 2.9x its "
+                    "mean matches best (0.81 / 2.53 / 2.99); a plain lognormal cannot (p99/p95 "
+                    "is only 1.16): the first conversations' answers stop near 3x their mean",
+                ),
+            },
             kind=FactKind.DERIVED,
             source="means of the stated input/output totals of GPUStack performance-lab ShareGPT "
             "runs (vllm bench serve, ShareGPT_V3_unfiltered_cleaned_split: 219-229 prompt, "
@@ -53,7 +97,8 @@ DATASETS: dict[str, DatasetProfile] = {
             "tokens (CentML flexible-inference-bench PR #103), which a lognormal of this mean "
             "reaches at CV 2 (11 % under 20 tokens; at CV 1, 0.8 %); vllm bench serve keeps "
             "only prompts of 4-1,024 tokens with prompt + output <= 2,048 (vllm/benchmarks/"
-            "datasets.py is_valid_sequence), so no output exceeds 2,044 tokens",
+            "datasets.py is_valid_sequence), so no output exceeds 2,044 tokens, and it lets the "
+            "model stop at its own end of sequence",
         ),
         DatasetProfile(
             name="mlperf-llama2-70b",
@@ -157,6 +202,29 @@ DATASETS: dict[str, DatasetProfile] = {
         ),
     )
 }
+
+
+def outputs_forced(client: BenchmarkClient | None, ignore_eos: bool | None) -> bool:
+    """Whether each request generates exactly its stated output length: the case says it
+    ignored the end-of-sequence token, or its client does by default (:data:`CLIENT_IGNORES_EOS`);
+    ``False`` when neither is known (the model may stop early, as ``vllm bench serve`` lets
+    it)."""
+    if ignore_eos is not None:
+        return ignore_eos
+    return client is not None and CLIENT_IGNORES_EOS[client]
+
+
+def output_shape(
+    profile: DatasetProfile, client: BenchmarkClient | None, ignore_eos: bool | None
+) -> OutputShape | None:
+    """How ``client`` samples and generates the profile's outputs where that differs from the
+    profile's own shape: its own sample of the dataset generated in full, else any client's
+    that ignores the end of sequence (:func:`outputs_forced`); ``None``: the profile's."""
+    if not outputs_forced(client, ignore_eos):
+        return None
+    if client is not None and client in profile.client_output:
+        return profile.client_output[client]
+    return profile.forced_output
 
 
 def dataset_profile(name: str) -> DatasetProfile:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -307,6 +308,60 @@ def test_sharegpt_outputs_are_skewed_and_capped_like_vllm_bench_serve() -> None:
     assert out.max == 2044
     grid = token_length_grid(out)
     assert (grid < 20).mean() > 0.05 and grid.max() <= 2044
+
+
+def sharegpt_case_scenario(**fields: object) -> ServingScenario:
+    """A ShareGPT open loop of Llama 3.1 8B on one H100 (GPUStack's means), ``fields`` added
+    to its scenario (a client, ``ignore_eos``)."""
+    scenario: dict[str, object] = {
+        "model": "m/m",
+        "model_config": LLAMA_8B_CONFIG,
+        "gpu": "H100-SXM",
+        "gpu_count": 1,
+        "tp": 1,
+        "precision": "bf16",
+        "engine": "vllm",
+        "input_tokens": 342,
+        "output_tokens": 281,
+        "dataset": "sharegpt",
+        "load": {"kind": "request_rate", "value": 4, "arrival": "constant"},
+        **fields,
+    }
+    case = parse_case({"id": "c", "scenario": scenario})
+    return scenario_from_case(case, InMemoryCatalog(gpus=[h100()]))
+
+
+def test_a_client_that_ignores_eos_generates_sharegpt_answers_in_full() -> None:
+    """vllm bench serve lets the model stop early (the skewed default); SGLang's client and
+    GuideLLM generate every reference answer in full (CV 1.25); GPUStack's benchmark feeds
+    GuideLLM its own sample of ShareGPT, whose answers stop near 3x their mean."""
+    default = sharegpt_case_scenario().output_tokens
+    assert default == sharegpt_case_scenario(client="vllm-bench").output_tokens
+    assert default.stdev / default.mean == 2.0 and default.max == 2044
+    for fields in (
+        {"client": "sglang-bench"},
+        {"client": "guidellm"},
+        {"client": "vllm-bench", "ignore_eos": True},
+    ):
+        forced = sharegpt_case_scenario(**fields).output_tokens
+        assert forced.mean == 281 and forced.stdev / forced.mean == pytest.approx(1.25)
+        assert forced.max == 2044
+    gpustack = sharegpt_case_scenario(client="gpustack-benchmark").output_tokens
+    assert gpustack.stdev / gpustack.mean == pytest.approx(0.78)
+    assert gpustack.max == math.ceil(281 * 3.0)
+    stops = sharegpt_case_scenario(client="sglang-bench", ignore_eos=False).output_tokens
+    assert stops == default
+    # The prompts are sampled alike; a fixed-length dataset has nothing to generate in full.
+    assert sharegpt_case_scenario(client="gpustack-benchmark").prompt_tokens == (
+        sharegpt_case_scenario().prompt_tokens
+    )
+    fixed = sharegpt_case_scenario(client="guidellm", dataset="fixed").output_tokens
+    assert fixed.kind == "fixed"
+
+
+def test_an_unknown_client_is_named_in_the_error() -> None:
+    with pytest.raises(InputError, match="client"):
+        sharegpt_case_scenario(client="locust")
 
 
 def test_token_distribution_hard_cap_never_cuts_below_the_mean() -> None:

@@ -1,7 +1,9 @@
 """The language every component speaks: validated, immutable domain types."""
 
 from predeploy.core.types.base import (
+    CLIENT_IGNORES_EOS,
     PERCENTILE_NAMES,
+    BenchmarkClient,
     Engine,
     FactKind,
     FrozenModel,
@@ -84,11 +86,13 @@ from predeploy.core.types.vllm import (
 )
 
 __all__ = [
+    "CLIENT_IGNORES_EOS",
     "LATENCY_METRICS",
     "PERCENTILE_NAMES",
     "QUANTIZATION_METHOD",
     "Autoscaling",
     "AutoscalingSettings",
+    "BenchmarkClient",
     "BenchmarkRecord",
     "Budget",
     "Candidate",

@@ -152,6 +152,41 @@ def engine_name(written: str) -> str:
     return spelled.value if spelled else key
 
 
+class BenchmarkClient(StrEnum):
+    """The benchmark client that sent a case's requests (not part of the shared case format;
+    ``None`` there). A client that has the engine ignore the end-of-sequence token generates
+    each request's stated output length exactly; one that lets the model stop at its own end
+    of sequence ends many answers early, and clients sample a dataset differently: its output
+    lengths differ between them (``core.datasets.DatasetProfile.forced_output``)."""
+
+    #: ``vllm bench serve`` (``benchmarks/benchmark_serving.py`` before it): ``--ignore-eos``
+    #: off by default (vllm-project/vllm ``benchmarks/benchmark_serving.py``, argument
+    #: ``--ignore-eos``, ``default=False``).
+    VLLM_BENCH = "vllm-bench"
+    #: ``python -m sglang.bench_serving``: ignores EOS unless ``--disable-ignore-eos`` is
+    #: given (sgl-project/sglang ``python/sglang/bench_serving.py``).
+    SGLANG_BENCH = "sglang-bench"
+    #: GuideLLM: every request carries ``"ignore_eos": true`` with its
+    #: ``max_completion_tokens`` (the request bodies of
+    #: ../shared/ecosystem/guidellm_benchmarks_sample_v2_trimmed.json).
+    GUIDELLM = "guidellm"
+    #: GPUStack's one-click benchmark (gpustack/benchmark-runner): GuideLLM, so ``ignore_eos``,
+    #: fed ShareGPT by its own adapter, which keeps the first turns of the first conversations
+    #: in file order, every answer's length as its output length, no length filter
+    #: (``benchmark_runner/sharegpt_to_guidellm.py``).
+    GPUSTACK_BENCHMARK = "gpustack-benchmark"
+
+
+#: Whether each client has the engine ignore the end-of-sequence token by default
+#: (:class:`BenchmarkClient`'s sources).
+CLIENT_IGNORES_EOS: dict[BenchmarkClient, bool] = {
+    BenchmarkClient.VLLM_BENCH: False,
+    BenchmarkClient.SGLANG_BENCH: True,
+    BenchmarkClient.GUIDELLM: True,
+    BenchmarkClient.GPUSTACK_BENCHMARK: True,
+}
+
+
 class Harness(StrEnum):
     """The measurement set-up around the engine (HTTP server, tokenizer, benchmark client, a
     harness's own scheduling). Some set-ups add several times the default's time per request

@@ -30,7 +30,10 @@ each case names its page and commit). The same harness on models and pages the f
 H100 (vLLM 0.17, SGLang 0.5.9; a hybrid DeltaNet model, its config.json in each case), measured
 by GPUStack's guidellm-based runner at constant rates of 1-16 requests/s and with up to 512
 requests in flight (28 cases; TTFT, end-to-end latency and throughput: the runner's TPOT and
-ITL are left out, its printout puts them below one decode step).
+ITL are left out, its printout puts them below one decode step). Their light-load end-to-end
+spread is where the runner's ShareGPT output lengths come from (``client``
+``gpustack-benchmark``, ``core.datasets``), so since session 70 their E2E is fitted in that
+sense; the later pages' are not.
 
 ``bench/data/unseen_nim_cases.jsonl`` transcribes the two tables of NVIDIA's NIM LLM
 benchmarking guide (1.0.0, Performance page) that the search index shows with their headings:

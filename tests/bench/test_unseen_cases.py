@@ -107,6 +107,33 @@ def test_every_gpustack_case_names_its_page_and_commit() -> None:
         assert all(v > 0 for v in case.expected.values())
 
 
+#: The benchmark client a case's notes name (its command line or "client: ..."), as
+#: :class:`~predeploy.core.types.BenchmarkClient` spells it.
+CLIENT_IN_NOTES = (
+    ("guidellm", "gpustack-benchmark"),
+    ("sglang.bench_serving", "sglang-bench"),
+    ("sglang bench_serving", "sglang-bench"),
+    ("vllm bench serve", "vllm-bench"),
+    ("benchmark_serving", "vllm-bench"),
+)
+
+
+@pytest.mark.parametrize("path", ALL_CASES, ids=lambda p: p.name)
+def test_a_case_names_the_client_its_notes_describe(path: Path) -> None:
+    """The client (which chooses a dataset's output lengths) is the one the first note that
+    names a client describes; a case whose notes name none states none."""
+    for case in cases_from_lines(_lines(path)):
+        named = None
+        for note in (n.lower() for n in case.notes):
+            named = next((client for key, client in CLIENT_IN_NOTES if key in note), None)
+            if named:
+                break
+        stated = case.scenario.client.value if case.scenario.client else None
+        assert stated == named, case.id
+        if named == "gpustack-benchmark":
+            assert case.source_key == "gpustack-performance-lab-guidellm"
+
+
 def test_the_guidellm_cases_carry_their_model_config_and_no_client_tpot() -> None:
     """Qwen3.5-9B is not in the catalog: each case brings its config.json. The runner's TPOT
     and ITL (below one decode step) are left out."""

@@ -116,6 +116,8 @@ def case_from_record(record: BenchmarkRecord) -> CalibrationCase:
         load=record.load,
         kv_cache_dtype=record.kv_cache_dtype or None,
         harness=HARNESS_OF_SOURCE.get(record.source_key, Harness.DEFAULT),
+        client=record.client,
+        ignore_eos=record.ignore_eos,
     )
     return CalibrationCase(
         id=record.id,

@@ -221,6 +221,8 @@ def scenario_values(record: BenchmarkRecord) -> dict[str, Any]:
         "load_value": record.load.value,
         "load_num_prompts": record.load.num_prompts,
         "load_arrival": record.load.arrival,
+        "client": record.client.value if record.client is not None else None,
+        "ignore_eos": record.ignore_eos,
         "source_key": record.source_key,
         **provenance_values(record.provenance),
     }
@@ -273,6 +275,8 @@ def record_from_rows(scenario: BenchmarkScenarioRow, metrics: list[BenchmarkMetr
             num_prompts=scenario.load_num_prompts,
             arrival=scenario.load_arrival,
         ),
+        client=scenario.client,
+        ignore_eos=scenario.ignore_eos,
         metrics={m.metric: m.value for m in metrics},
         source_key=scenario.source_key,
         provenance=provenance_of(scenario),

@@ -24,6 +24,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
@@ -207,6 +208,8 @@ class BenchmarkScenarioRow(ProvenanceColumns, TrackedColumns, Base):
     load_value: Mapped[float | None] = mapped_column(Double)
     load_num_prompts: Mapped[int | None] = mapped_column(Integer)
     load_arrival: Mapped[str | None] = mapped_column(String(20))
+    client: Mapped[str | None] = mapped_column(String(30))
+    ignore_eos: Mapped[bool | None] = mapped_column(Boolean)
     source_key: Mapped[str] = mapped_column(String(NAME_LENGTH), index=True)
     import_id: Mapped[int | None] = mapped_column(ForeignKey("kb_imports.id", ondelete="SET NULL"))
 

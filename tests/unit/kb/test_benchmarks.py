@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from tests.unit.kb import samples
 
 from predeploy.core.errors import InputError
-from predeploy.core.types import BenchmarkRecord, FactKind
+from predeploy.core.types import BenchmarkClient, BenchmarkRecord, FactKind
 from predeploy.kb.benchmarks import BenchmarkRepository, SourceCount
 from predeploy.kb.tables import BenchmarkMetricRow
 
@@ -109,3 +109,14 @@ def test_the_engine_command_line_is_kept(kb_engine: Engine) -> None:
     with Session(kb_engine) as session:
         assert BenchmarkRepository(session).query() == [record]
         assert record.engine_args == args
+
+
+def test_the_benchmark_client_is_kept(kb_engine: Engine) -> None:
+    records = [
+        samples.benchmark("client/1", client=BenchmarkClient.GPUSTACK_BENCHMARK),
+        samples.benchmark("client/2", client=BenchmarkClient.VLLM_BENCH, ignore_eos=True),
+        samples.benchmark("client/3"),
+    ]
+    _add(kb_engine, records)
+    with Session(kb_engine) as session:
+        assert BenchmarkRepository(session).query() == records

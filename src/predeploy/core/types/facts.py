@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from predeploy.core.types.base import (
+    BenchmarkClient,
     FrozenModel,
     NonNegativeFloat,
     NonNegativeInt,
@@ -304,6 +305,10 @@ class BenchmarkRecord(FrozenModel):
     output_tokens: NonNegativeInt | None
     dataset: str = "fixed"
     load: LoadDescription
+    #: The benchmark client and whether it ignored the end-of-sequence token, where stated:
+    #: they choose a dataset's output lengths (``core.datasets.output_shape``).
+    client: BenchmarkClient | None = None
+    ignore_eos: bool | None = None
     metrics: dict[str, NonNegativeFloat]
     source_key: Annotated[str, Field(min_length=1)]
     provenance: Provenance

@@ -109,6 +109,8 @@ def record_from_case(obj: dict[str, Any], file: str, line: int) -> BenchmarkReco
         "output_tokens": scenario.output_tokens,
         "dataset": scenario.dataset,
         "load": scenario.load,
+        "client": scenario.client,
+        "ignore_eos": scenario.ignore_eos,
         "metrics": case.expected,
         "source_key": source_key,
         "provenance": Provenance(

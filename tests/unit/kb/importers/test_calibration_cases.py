@@ -10,7 +10,7 @@ import pytest
 from tests.unit.kb import samples
 
 from predeploy.core.benchmarks import case_from_record
-from predeploy.core.types import Harness
+from predeploy.core.types import BenchmarkClient, Harness
 from predeploy.kb import seed_files
 from predeploy.kb.importers.benchmark_file import read_benchmark_file
 from predeploy.kb.importers.canonical import NameResolver
@@ -144,6 +144,17 @@ def test_the_engine_command_line_becomes_a_field(tmp_path: Path) -> None:
     record = read_benchmark_file(_write(tmp_path, [case]), NAMES).records[0]
     assert record.engine_args == args
     assert "engine_args" not in (record.provenance.notes or "")
+
+
+def test_the_benchmark_client_reaches_the_record_and_back(tmp_path: Path) -> None:
+    scenario = {**CASE["scenario"], "client": "guidellm", "ignore_eos": True}
+    record = read_benchmark_file(_write(tmp_path, [{**CASE, "scenario": scenario}]), NAMES)
+    stored = record.records[0]
+    assert (stored.client, stored.ignore_eos) == (BenchmarkClient.GUIDELLM, True)
+    case = case_from_record(stored)
+    assert (case.scenario.client, case.scenario.ignore_eos) == (BenchmarkClient.GUIDELLM, True)
+    plain = read_benchmark_file(_write(tmp_path, [CASE]), NAMES).records[0]
+    assert (plain.client, plain.ignore_eos) == (None, None)
 
 
 def test_an_amd_mlperf_case_gets_its_harness_settings_with_their_source(tmp_path: Path) -> None:

@@ -78,6 +78,12 @@ DandinPower/llama.cpp_bench's logs (pp16-pp16384, micro-batch 16,384); 141 singl
 cases of gpt-oss 20b/120b, Qwen3 1.7B/8B/32B/30B-A3B, Qwen3-Coder-30B-A3B, Qwen2.5-Coder-7B
 and Gemma 3 4B (MXFP4, Q8_0, Q4_K_M, Q4_0).
 
+``bench/data/unseen_gpustack_quantization_cases.jsonl``: the lab's reference page "The Impact
+of Quantization on vLLM Inference Performance" (Qwen3-8B, vLLM 0.9.2, 1,000 ShareGPT prompts
+at once): BF16, FP8 static and dynamic, AWQ, GPTQ (Int4, Int8), W4A16 and an FP8 KV cache on an
+RTX 4090, an A100 80GB and an H100 80GB (17 cases; throughput read as total tokens/s, mean
+TTFT and TPOT; no token totals stated, so ShareGPT's means apply).
+
 ``bench/data/unseen_llamacpp_apple_cases.jsonl``: that llama.cpp README's Apple Silicon rows
 (Metal; M1, M1 Max, M2 Ultra, M3, M3 Max; Llama 3 8B/70B and Llama 2 7B/70B, Q4 and F16): 95
 single-stream cases on accelerators whose class has no measurement at all.
@@ -125,6 +131,7 @@ DEFAULT_CASES = (
     REPO / "bench" / "data" / "unseen_gpustack_guidellm_later_cases.jsonl",
     REPO / "bench" / "data" / "unseen_dgx_spark_cases.jsonl",
     REPO / "bench" / "data" / "unseen_llamacpp_apple_cases.jsonl",
+    REPO / "bench" / "data" / "unseen_gpustack_quantization_cases.jsonl",
 )
 
 

@@ -32,6 +32,7 @@ ASCEND_CASES = DATA / "unseen_ascend_cases.jsonl"
 GUIDELLM_LATER_CASES = DATA / "unseen_gpustack_guidellm_later_cases.jsonl"
 SPARK_CASES = DATA / "unseen_dgx_spark_cases.jsonl"
 APPLE_CASES = DATA / "unseen_llamacpp_apple_cases.jsonl"
+QUANTIZATION_CASES = DATA / "unseen_gpustack_quantization_cases.jsonl"
 #: Every file of never-fitted cases.
 ALL_CASES = (
     TRTLLM_CASES,
@@ -46,6 +47,7 @@ ALL_CASES = (
     GUIDELLM_LATER_CASES,
     SPARK_CASES,
     APPLE_CASES,
+    QUANTIZATION_CASES,
 )
 GPUSTACK_PAGES = "https://github.com/gpustack/gpustack/blob/"
 COMMIT = "258c7540c03517def55d9a5aadfa9288af474e1b"
@@ -315,3 +317,22 @@ def test_every_case_is_predicted(path: Path) -> None:
     objects = [json.loads(t) for t in _lines(path)]
     rows = predict_cases(objects, default_catalog(), load_parameters())
     assert all(not r.get("error") and r["metrics"] for r in rows)
+
+
+def test_the_quantization_page_cases_name_their_page_and_method() -> None:
+    """GPUStack's quantization reference page: 17 rows of Qwen3-8B on vLLM 0.9.2, each with its
+    page at a commit and the method it measured; no token totals stated (ShareGPT's apply)."""
+    cases = cases_from_lines(_lines(QUANTIZATION_CASES))
+    assert len(cases) == 17 and len({c.id for c in cases}) == len(cases)
+    for case in cases:
+        assert case.source_key == "gpustack-performance-lab-quantization"
+        url = case.source_url or ""
+        assert url.startswith(GPUSTACK_PAGES) and url.endswith(
+            "references/the-impact-of-quantization-on-vllm-inference-performance.md"
+        )
+        assert url.removeprefix(GPUSTACK_PAGES)[:12] in case.source
+        scenario = case.scenario
+        assert scenario.model == "Qwen/Qwen3-8B" and scenario.engine_version == "v0.9.2"
+        assert scenario.input_tokens is None and scenario.dataset == "sharegpt"
+        assert scenario.precision_label and case.notes
+        assert set(case.expected) == {"total_tokens_per_s", "ttft_ms_mean", "tpot_ms_mean"}

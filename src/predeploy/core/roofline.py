@@ -159,8 +159,8 @@ VENDOR_SUSTAINED_MATMUL_SHARE: dict[str, float] = {"nvidia": 0.781, "amd": 0.559
 def sustained_clock_factor(gpu: GpuSpec) -> float:
     """How much more of its peak ``gpu`` sustains under dense matmuls than its vendor's median
     measured accelerator (1 where not measured): an A100, which holds its clock, 1.11; a GB200,
-    0.93; an L40S, held back by its 350 W, 0.89; an MI325X 1.08 and an MI300X 0.92. It scales the fitted compute efficiencies, never
-    beyond the peak."""
+    0.93; an L40S, held back by its 350 W, 0.89; an MI325X 1.08 and an MI300X 0.92. It scales
+    the fitted compute efficiencies, never beyond the peak."""
     reference = VENDOR_SUSTAINED_MATMUL_SHARE.get(gpu.vendor)
     if gpu.sustained_matmul_share is None or reference is None:
         return 1.0

@@ -33,6 +33,21 @@ LLAMA_8B_CONFIG = {
 }
 
 
+def llama_8b_h100_scenario(**fields: object) -> dict[str, object]:
+    """A case scenario of Llama 3.1 8B (by its config) in BF16 on one H100 with vLLM,
+    ``fields`` adding to or replacing its keys (lengths, dataset, load)."""
+    return {
+        "model": "m/m",
+        "model_config": LLAMA_8B_CONFIG,
+        "gpu": "H100-SXM",
+        "gpu_count": 1,
+        "tp": 1,
+        "precision": "bf16",
+        "engine": "vllm",
+        **fields,
+    }
+
+
 def record_of(**fields: object) -> BenchmarkRecord:
     """A vLLM burst record on one H100, with ``fields`` replacing any of its values."""
     base: dict[str, object] = {
@@ -126,19 +141,12 @@ def test_parse_case_and_errors() -> None:
         {
             "id": "x",
             "source_key": "s",
-            "scenario": {
-                "model": "m/m",
-                "model_config": LLAMA_8B_CONFIG,
-                "gpu": "H100-SXM",
-                "gpu_count": 1,
-                "tp": 1,
-                "precision": "bf16",
-                "engine": "vllm",
-                "input_tokens": 100,
-                "output_tokens": None,
-                "dataset": "fixed",
-                "load": {"kind": "static_batch", "value": 1},
-            },
+            "scenario": llama_8b_h100_scenario(
+                input_tokens=100,
+                output_tokens=None,
+                dataset="fixed",
+                load={"kind": "static_batch", "value": 1},
+            ),
             "expected": {"ttft_ms_mean": 12.0, "note": "text"},
         }
     )
@@ -313,20 +321,13 @@ def test_sharegpt_outputs_are_skewed_and_capped_like_vllm_bench_serve() -> None:
 def sharegpt_case_scenario(**fields: object) -> ServingScenario:
     """A ShareGPT open loop of Llama 3.1 8B on one H100 (GPUStack's means), ``fields`` added
     to its scenario (a client, ``ignore_eos``)."""
-    scenario: dict[str, object] = {
-        "model": "m/m",
-        "model_config": LLAMA_8B_CONFIG,
-        "gpu": "H100-SXM",
-        "gpu_count": 1,
-        "tp": 1,
-        "precision": "bf16",
-        "engine": "vllm",
+    sharegpt: dict[str, object] = {
         "input_tokens": 342,
         "output_tokens": 281,
         "dataset": "sharegpt",
         "load": {"kind": "request_rate", "value": 4, "arrival": "constant"},
-        **fields,
     }
+    scenario = llama_8b_h100_scenario(**{**sharegpt, **fields})
     case = parse_case({"id": "c", "scenario": scenario})
     return scenario_from_case(case, InMemoryCatalog(gpus=[h100()]))
 

@@ -144,22 +144,21 @@ def compute_tflops(gpu: GpuSpec, precision: Precision, *, fp16_accumulate: bool 
 
 #: Median sustained matmul share (``GpuSpec.sustained_matmul_share``) of each vendor's measured
 #: accelerators in the catalogue; the fitted compute efficiencies are relative to it. NVIDIA:
-#: RTX 4090 1.0 (held at its spec peak), L40 0.94, A100 SXM 0.87, GH200 0.84, H100/H200 SXM
-#: 0.80, B300 0.79, B200 0.78, RTX 4000 Ada 0.77, RTX 6000 Ada 0.77, L4 0.76, GB200 0.73, L40S
-#: 0.70, H100 PCIe 0.66, H100 NVL 0.59 (median 0.781; 0.80 before session 70 added the PCIe and
-#: Ada cards). AMD: MI325X 0.604, MI300X 0.514 (median 0.559; the MI325X's 1,000 W hold a
-#: higher clock than the MI300X's 750 W at the same peak; AMD's own hipBLASLt figures give the
-#: same 1.19x: ROCm blog "Measuring Max-Achievable FLOPs - Part 2", BF16 843 against 708
-#: TFLOP/s). Sources: stas00/ml-engineering, compute/accelerator/README.md, "Maximum Achievable
-#: Matmul FLOPS comparison table" (BF16), and mag-/gpu_benchmark's README for the cards it
-#: lacks (data/gpus.yaml).
-VENDOR_SUSTAINED_MATMUL_SHARE: dict[str, float] = {"nvidia": 0.781, "amd": 0.559}
+#: L40 0.94, A100 SXM 0.87, GH200 0.84, H100/H200 SXM 0.80, B300 0.79, B200 0.78, RTX 4000
+#: Ada 0.77, RTX 6000 Ada 0.77, L4 0.76, GB200 0.73, L40S 0.70, H100 PCIe 0.66, H100 NVL 0.59
+#: (median 0.776; 0.80 before session 70 added the PCIe and Ada cards). AMD: MI325X 0.604,
+#: MI300X 0.514 (median 0.559; the MI325X's 1,000 W hold a higher clock than the MI300X's 750 W
+#: at the same peak; AMD's own hipBLASLt figures give the same 1.19x: ROCm blog "Measuring
+#: Max-Achievable FLOPs - Part 2", BF16 843 against 708 TFLOP/s). Sources: stas00/ml-engineering,
+#: compute/accelerator/README.md, "Maximum Achievable Matmul FLOPS comparison table" (BF16), and
+#: mag-/gpu_benchmark's README for the cards it lacks (data/gpus.yaml).
+VENDOR_SUSTAINED_MATMUL_SHARE: dict[str, float] = {"nvidia": 0.776, "amd": 0.559}
 
 
 def sustained_clock_factor(gpu: GpuSpec) -> float:
     """How much more of its peak ``gpu`` sustains under dense matmuls than its vendor's median
-    measured accelerator (1 where not measured): an A100, which holds its clock, 1.11; a GB200,
-    0.93; an L40S, held back by its 350 W, 0.89; an MI325X 1.08 and an MI300X 0.92. It scales
+    measured accelerator (1 where not measured): an A100, which holds its clock, 1.12; a GB200,
+    0.94; an L40S, held back by its 350 W, 0.90; an MI325X 1.08 and an MI300X 0.92. It scales
     the fitted compute efficiencies, never beyond the peak."""
     reference = VENDOR_SUSTAINED_MATMUL_SHARE.get(gpu.vendor)
     if gpu.sustained_matmul_share is None or reference is None:

@@ -272,10 +272,10 @@ def test_nvlink_sharp_speeds_up_all_reduces_of_five_to_eight_gpus() -> None:
 
 
 def test_a_gpu_that_holds_its_clock_runs_matmuls_faster_but_never_beyond_its_peak() -> None:
-    # MAMF: an A100 SXM sustains 0.869 of its BF16 peak, NVIDIA's median GPU 0.781; unmeasured
+    # MAMF: an A100 SXM sustains 0.869 of its BF16 peak, NVIDIA's median GPU 0.776; unmeasured
     # GPUs run at the fitted efficiency unchanged.
     held = h100().model_copy(update={"sustained_matmul_share": 0.869})
-    assert sustained_clock_factor(held) == pytest.approx(0.869 / 0.781)
+    assert sustained_clock_factor(held) == pytest.approx(0.869 / 0.776)
     assert sustained_clock_factor(h100()) == 1.0 == sustained_clock_factor(l4())
 
     def prefill_s(gpu: GpuSpec, efficiency: float) -> float:
@@ -290,7 +290,7 @@ def test_a_gpu_that_holds_its_clock_runs_matmuls_faster_but_never_beyond_its_pea
 
 def test_an_accelerators_sustained_share_counts_against_its_own_vendors_median() -> None:
     # AMD's software stack reaches a different share of peak than NVIDIA's: an MI325X (0.604)
-    # is compared with AMD's median (0.559), not with NVIDIA's 0.781, and an MI300X's 0.514
+    # is compared with AMD's median (0.559), not with NVIDIA's 0.776, and an MI300X's 0.514
     # puts it below that median by the ratio the two measured shares have.
     def amd(share: float) -> GpuSpec:
         return h100().model_copy(update={"vendor": "amd", "sustained_matmul_share": share})

@@ -167,7 +167,8 @@ def _lengths(scenario: CaseScenario) -> tuple[TokenDistribution, TokenDistributi
         return token_distribution(p_mean, p_cv), token_distribution(o_mean, o_cv)
     cap, relative = profile.max_tokens, profile.max_to_mean
     o_relative = relative
-    shape = None if fixed else output_shape(profile, scenario.client, scenario.ignore_eos)
+    # A dataset with a profile has lengths to spread ("fixed" has none and returned above).
+    shape = output_shape(profile, scenario.client, scenario.ignore_eos)
     if shape is not None:
         o_cv, o_relative = shape.cv, shape.max_to_mean or relative
     return (

@@ -13,8 +13,10 @@ from tests.perf_fixtures import support_13b_config
 from typer.testing import CliRunner
 
 from predeploy.cli import app
+from predeploy.core.types import Engine, Harness
 from predeploy.core.types.accuracy import AccuracyBand, AccuracyTable, PerfAccuracy
 from predeploy.services import perf_accuracy
+from predeploy.services.perf import default_catalog, load_parameters
 
 RUNNER = CliRunner()
 
@@ -124,8 +126,8 @@ def test_predict_takes_a_stated_front_end_time() -> None:
 
 
 def test_predict_behind_triton_takes_the_base_front_end() -> None:
-    # TensorRT-LLM's fitted front end is trtllm-serve's (about 20 ms a request): a burst of
-    # short answers behind Triton's C++ server is no longer paced by it.
+    # TensorRT-LLM's fitted front end is trtllm-serve's; behind Triton's C++ server a request
+    # takes the base set-up's time instead (the API server's rate says which was used).
     args = ["predict", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "H100-SXM",
             "--engine", "trtllm", "--input-tokens", "467", "--output-tokens", "16",
             "--burst", "500", "--json"]
@@ -133,7 +135,10 @@ def test_predict_behind_triton_takes_the_base_front_end() -> None:
     result = RUNNER.invoke(app, [*args, "--server", "triton"])
     assert result.exit_code == 0, result.output
     triton = json.loads(result.output)
-    assert triton["metrics"]["requests_per_s"] > 1.2 * own["metrics"]["requests_per_s"]
+    params, gpu = load_parameters(), default_catalog().gpu("H100-SXM")
+    for got, harness in ((own, Harness.DEFAULT), (triton, Harness.TRITON)):
+        eff, _ = params.for_gpu(gpu, Engine.TRTLLM, harness)
+        assert got["api_server_rps"] == pytest.approx(1.0 / eff.frontend_s_per_request)
     assert "triton front end" in triton["metrics"]["provenance"]["parameter_source"]
     bad = RUNNER.invoke(app, [*args, "--server", "nginx"])
     assert bad.exit_code != 0 and "valid: engine, triton" in str(bad.exception)
@@ -470,14 +475,16 @@ def test_fit_reports_what_each_measurement_set_up_shifts(tmp_path: Path) -> None
     doc = json.loads(RUNNER.invoke(app, [*args, "--json"]).output)
     assert doc["scenarios"] > 1000 and out.exists()
     # AIConfigurator's rows pay their own front-end time, AMD's MLPerf harness (its own vLLM
-    # build) its own time per layer of an eager or prefill step; predictions assume the
-    # default set-up, the reference of the factors.
+    # build) its own time per layer of an eager or prefill step, vLLM 0.11.0's chat front end
+    # its own time per request; predictions assume the default set-up, the reference of the
+    # factors.
     factors = doc["set_up_factors"]
     assert {key: set(shifts) for key, shifts in factors.items()} == {
         "aiconfigurator/sglang": {"request_overhead_s"},
         "aiconfigurator/trtllm": {"request_overhead_s"},
         "aiconfigurator/vllm": {"request_overhead_s"},
         "mlperf-amd/vllm": {"prefill_layer_overhead_s"},
+        "vllm-0.11.0-chat/vllm": {"frontend_s_per_request"},
     }
     shown = RUNNER.invoke(app, args)
     assert shown.exit_code == 0

@@ -45,6 +45,7 @@ from predeploy.core.types import (
     VllmSettings,
 )
 from predeploy.core.versions import build_month, minor_release, release
+from predeploy.core.vllm_chat import parses_template_per_request, posts_chat_completions
 
 #: Length used for a side of a llama-bench run that has none (``tg N`` has no prompt, ``pp N``
 #: no output): one token, so the other side dominates.
@@ -290,6 +291,7 @@ def scenario_from_case(case: CalibrationCase | CaseScenario, catalog: Catalog) -
     settings = _vllm_multi_step_chunks(sc, settings)
     settings = _overlap_release_settings(sc, settings)
     settings = _llamacpp_release_settings(sc, gpu, settings)
+    chat = isinstance(case, CalibrationCase) and posts_chat_completions(case.source_key)
     return ServingScenario(
         model_id=sc.model,
         model=arch,
@@ -307,7 +309,7 @@ def scenario_from_case(case: CalibrationCase | CaseScenario, catalog: Catalog) -
         vllm=vllm,
         expert_parallel=wide_ep,
         engine_settings=settings,
-        harness=_harness(sc, gpu),
+        harness=_harness(sc, gpu, chat_endpoint=chat, family=_family(sc, catalog)),
     )
 
 
@@ -368,16 +370,28 @@ def _nvidia_harness_admission(
     )
 
 
-def _harness(sc: CaseScenario, gpu: GpuSpec) -> Harness:
-    """The case's measurement set-up: as stated, or MLPerf's AMD harness for vLLM on AMD."""
-    if (
-        sc.harness == Harness.DEFAULT
-        and sc.engine == Engine.VLLM
-        and gpu.vendor == "amd"
-        and sc.dataset.startswith(IN_PROCESS_DATASET_PREFIX)
-    ):
+def _harness(sc: CaseScenario, gpu: GpuSpec, *, chat_endpoint: bool, family: str | None) -> Harness:
+    """The case's measurement set-up: as stated, or MLPerf's AMD harness for vLLM on AMD, or
+    vLLM 0.11.0's chat front end for chat completions served by that release
+    (:mod:`~predeploy.core.vllm_chat`)."""
+    if sc.harness != Harness.DEFAULT or sc.engine != Engine.VLLM:
+        return sc.harness
+    in_process = sc.dataset.startswith(IN_PROCESS_DATASET_PREFIX)
+    if gpu.vendor == "amd" and in_process:
         return Harness.MLPERF_AMD
+    if not in_process and parses_template_per_request(
+        sc.engine, sc.engine_version, chat_endpoint=chat_endpoint, family=family
+    ):
+        return Harness.VLLM_0_11_0_CHAT
     return sc.harness
+
+
+def _family(sc: CaseScenario, catalog: Catalog) -> str | None:
+    """The model's family in the catalog (``None`` for a model described by its config)."""
+    try:
+        return catalog.model(sc.model).family
+    except PredeployError:
+        return None
 
 
 def _sglang_release_settings(

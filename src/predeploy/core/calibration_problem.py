@@ -94,12 +94,15 @@ class CalibrationProblem:
 #: and runs AMD's own vLLM build: its time per layer of a step that runs eagerly or carries
 #: prefill is its own. Triton's C++ front end has its own time in front of each request, in
 #: place of the engine server's (``core.efficiency.OWN_FRONT_END``); its time per request of
-#: one process stays the base set-up's (no measurement separates the two).
+#: one process stays the base set-up's (no measurement separates the two). vLLM 0.11.0's chat
+#: front end parses the chat template on each request (``core.vllm_chat``): a longer time per
+#: request of its one process, which each request also waits for (a gated server).
 HARNESS_SHIFTS: dict[Harness, tuple[ParamName, ...]] = {
     Harness.DEFAULT: (),
     Harness.AICONFIGURATOR: ("request_overhead_s",),
     Harness.MLPERF_AMD: ("prefill_layer_overhead_s",),
     Harness.TRITON: ("request_overhead_s",),
+    Harness.VLLM_0_11_0_CHAT: ("frontend_s_per_request",),
 }
 
 #: Every parameter some set-up shifts: the harness level's columns (``core.calibration``).

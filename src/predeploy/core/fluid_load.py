@@ -225,7 +225,9 @@ def operating_point(inp: FluidInputs) -> OperatingPoint:
         batch=batch,
         decode_batch=chained_batch,
         frontend_s=frontend,
-        overhead_s=np.where(inp.served, inp.eff.request_overhead_s, 0.0),
+        # A gated server does a request's own work before the engine sees it (its TTFT pays it).
+        overhead_s=np.where(inp.served, inp.eff.request_overhead_s, 0.0)
+        + np.where(inp.gated_front_end, frontend, 0.0),
         saturation_rps=mu,
         rate_rps=rate,
         admitted_rps=np.minimum(rate, mu),

@@ -145,7 +145,7 @@ def time_to_first_token(
         ttft_open = svc
     # Bursts and offline runs (the loads ``first_match`` leaves to its default) in waves.
     waved = (kind == BURST) | (kind == MAX_THROUGHPUT)
-    ttft_burst = wave_ttft(inp, op, req, op.burst_wave) if any_true(waved) else svc
+    ttft_burst = wave_ttft(inp, op, req, op.burst_wave, op.num_prompts) if any_true(waved) else svc
     if any_true(kind == CLOSED_LOOP):
         ttft_closed = closed_loop_ttft(inp, op, req, svc, (service_prefill, service_cv2))
     else:
@@ -638,12 +638,14 @@ def budget_queue_wait(
 
 
 def wave_ttft(
-    inp: FluidInputs, op: OperatingPoint, req: RequestGrid, wave: np.ndarray
+    inp: FluidInputs, op: OperatingPoint, req: RequestGrid, wave: np.ndarray, sent: np.ndarray
 ) -> np.ndarray:
-    """TTFT (s per sample) of requests that arrive together, ``W = wave`` of them admitted at
-    once: the first ``W`` prefilled back to back at the full budget; the later ones in waves
-    one slot time apart, or, where prefill runs as its own batches, each as soon as a slot
-    frees (:func:`slot_free_s`); none faster than the API server admits them."""
+    """TTFT (s per sample) of ``sent`` requests that arrive together, ``W = wave`` of them
+    admitted at once: the first ``W`` prefilled back to back at the full budget; the later
+    ones in waves one slot time apart, or, where prefill runs as its own batches, each as soon
+    as a slot frees (:func:`slot_free_s`); none before the API server has taken it, one after
+    another, or, where it is gated (:attr:`FluidInputs.gated_front_end`), none before it has
+    taken all ``sent`` (``sent × f``, the request's own ``f`` in its overhead)."""
     col, kb, st = columns, req.index, op.steady
     wave_col = col(wave)
     prompt_s = op.prompt * st.full_prefill_s_per_token  # one prompt at the full budget
@@ -651,10 +653,12 @@ def wave_ttft(
     ttft = (np.mod(kb, wave_col) + 1.0) * s_burst + np.floor(kb / wave_col) * col(st.slot_time)
     if any_true(inp.separate_prefill_batches):
         ttft = _slot_renewal_ttft(inp, op, req, wave, ttft)
-    return np.asarray(
-        np.maximum(ttft, (kb + 1.0) * col(op.frontend_s) + s_burst) + col(op.overhead_s),
-        dtype=float,
-    )
+    serial = np.maximum(ttft, (kb + 1.0) * col(op.frontend_s) + s_burst)
+    if any_true(inp.gated_front_end):
+        # Its own share of the pass is in the request's overhead (``OperatingPoint.overhead_s``).
+        gated = np.maximum(ttft, col((sent - 1.0) * op.frontend_s) + s_burst)
+        serial = np.where(col(inp.gated_front_end), gated, serial)
+    return np.asarray(serial + col(op.overhead_s), dtype=float)
 
 
 def _slot_renewal_ttft(
@@ -774,7 +778,7 @@ def closed_loop_ttft(
     conc, b_max, st = op.concurrency, op.max_batch, op.steady
     service_prefill, service_cv2 = service
     first = req.index < columns(conc)
-    ttft_first = wave_ttft(inp, op, req, op.closed_wave)
+    ttft_first = wave_ttft(inp, op, req, op.closed_wave, op.concurrency)
     slot_wait = closed_loop_slot_wait_s(inp, op, req.index)
     # The admitted clients cycle through the prefill budget, a closed queue of ``min(c, B_max)``
     # of them, each away from it for the rest of its request's lifetime. A request's demand on

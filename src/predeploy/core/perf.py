@@ -493,7 +493,11 @@ def _simulate(
         seed,
         warmup_requests=warmup,
         cooldown_requests=cooldown,
-        api=ApiServer(eff.request_overhead_s, eff.frontend_s_per_request / prepared.api_servers)
+        api=ApiServer(
+            eff.request_overhead_s,
+            eff.frontend_s_per_request / prepared.api_servers,
+            gated=prepared.gated_front_end,
+        )
         if scenario.served_over_api and load.kind in SERVED_LOADS
         else None,
     )

@@ -19,9 +19,10 @@ The run's record and its summary are :mod:`predeploy.core.simulation_trace`.
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from itertools import repeat
 
 import numpy as np
@@ -44,23 +45,49 @@ class ApiServer:
     ``s_per_request`` (a D/1 queue: no more than ``1 / s_per_request`` requests per second reach
     the engine). A request reaches the engine after its wait for the server plus the overhead;
     its own handling overlaps the engine's work. Both are the performance engine's fitted
-    ``request_overhead_s`` and ``frontend_s_per_request``.
+    ``request_overhead_s`` and ``frontend_s_per_request``. A ``gated`` server
+    (``core.vllm_chat.GATED_FRONT_ENDS``) does a request's work before handing it on, works in
+    passes over the requests waiting when it starts one, and streams no first token before the
+    pass that took the request ends (:meth:`held_until`).
     """
 
-    __slots__ = ("_free_at", "request_overhead_s", "s_per_request")
+    __slots__ = ("_free_at", "gated", "request_overhead_s", "s_per_request")
 
-    def __init__(self, request_overhead_s: float = 0.0, s_per_request: float = 0.0) -> None:
+    def __init__(
+        self, request_overhead_s: float = 0.0, s_per_request: float = 0.0, *, gated: bool = False
+    ) -> None:
         if not (request_overhead_s >= 0.0 and s_per_request >= 0.0):
             raise ValueError("API server times must be non-negative")
         self.request_overhead_s = request_overhead_s
         self.s_per_request = s_per_request
+        self.gated = gated
         self._free_at = -math.inf
 
     def admit(self, sent_s: float) -> float:
         """When the engine sees a request sent at ``sent_s`` (calls in sending order)."""
         start = max(sent_s, self._free_at)
         self._free_at = start + self.s_per_request
-        return start + self.request_overhead_s
+        # A gated server hands a request on only once it has done that request's work.
+        own_s = self.s_per_request if self.gated else 0.0
+        return start + own_s + self.request_overhead_s
+
+    def held_until(self, sent_s: Sequence[float]) -> list[float]:
+        """No first token of requests sent at ``sent_s`` (ascending) reaches its client before
+        these times: a gated server's passes, each starting when the server is free and a
+        request waits, taking all that wait then (``k``), ending ``k`` times the time per
+        request later (plus the request overhead); no hold (−∞) for a server that is not
+        gated."""
+        if not self.gated:
+            return [-math.inf] * len(sent_s)
+        held: list[float] = []
+        free_at, i, n = -math.inf, 0, len(sent_s)
+        while i < n:
+            start = max(sent_s[i], free_at)
+            j = bisect.bisect_right(sent_s, start, lo=i)
+            free_at = start + (j - i) * self.s_per_request
+            held.extend([free_at + self.request_overhead_s] * (j - i))
+            i = j
+        return held
 
 
 #: Decode stretches expected to run at least this many more steps are priced in vectorised
@@ -222,6 +249,7 @@ def run_simulation(
     # When the engine sees each request (``arrival`` is when its client sent it).
     entry = [inf] * n
     entry[: len(known)] = [front.admit(a) for a in known]
+    held = front.held_until(known) if front.gated else []
     pending: deque[int] = deque(range(len(known)))
     next_release = len(known) if isinstance(process, ConcurrencyArrivals) else n
     # Closed-loop clients finished by the last step: under an overlap scheduler they see their
@@ -367,6 +395,10 @@ def run_simulation(
     if scheduler.overlap_scheduling:
         first_token_s = delivered_s(first_token_s, step_start, step_end)
         finish_s = delivered_s(finish_s, step_start, step_end)
+    if held:
+        # A gated server streams nothing before its pass over the request ends.
+        first_token_s[: len(held)] = np.maximum(first_token_s[: len(held)], held)
+        finish_s = np.maximum(finish_s, first_token_s)
     return SimulationTrace(
         arrival_s=floats(arrival),
         first_token_s=first_token_s,

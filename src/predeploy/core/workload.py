@@ -56,6 +56,7 @@ from predeploy.core.types import (
     VllmSettings,
 )
 from predeploy.core.types.vllm import quantization_method
+from predeploy.core.vllm_chat import GATED_FRONT_ENDS
 from predeploy.core.weights import expert_load_factor, weight_bytes_per_gpu
 
 LOAD_CODES: dict[str, int] = {
@@ -164,6 +165,9 @@ class PreparedScenario:
     served: bool
     #: API-server processes taking requests side by side (``EngineSettings.api_server_count``).
     api_servers: float
+    #: Requests sent together reach the engine together, when the server is done with all
+    #: (``core.vllm_chat.GATED_FRONT_ENDS``).
+    gated_front_end: bool
     #: The KV-cache dtype and parallel layout in effect (stated settings over the scenario's).
     kv_cache_dtype: KvCacheDtype
     expert_parallel: bool
@@ -377,6 +381,7 @@ def prepare(scenario: ServingScenario) -> PreparedScenario:
         replicas=replicas,
         served=scenario.served_over_api and load.kind in SERVED_LOADS,
         api_servers=float(stated.api_server_count or 1),
+        gated_front_end=scenario.harness in GATED_FRONT_ENDS,
         kv_cache_dtype=kv_dtype,
         expert_parallel=wide_ep,
         expert_groups=expert_groups,
@@ -451,6 +456,7 @@ _STACKED_FLAGS = (
     "separate_prefill_batches",
     "reserve_full_context",
     "served",
+    "gated_front_end",
     "overlap_scheduling",
 )
 

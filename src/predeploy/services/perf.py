@@ -127,9 +127,7 @@ def predict_cases(
         try:
             if obj is None:
                 raise InputError("line is not valid JSON")
-            case = parse_case(
-                {k: obj[k] for k in ("id", "scenario") if k in obj}, ignore_unknown=True
-            )
+            case = parse_case(_predicted_fields(obj), ignore_unknown=True)
             ready.append((i, case.id, scenario_from_case(case, catalog), case.scenario))
             ignored[i] = case.ignored_fields
         except PredeployError as exc:
@@ -163,6 +161,16 @@ def predict_cases(
             row["warnings"] = [f"{n} ignored: not a field of the case format" for n in ignored[i]]
         results[i] = row
     return [r for r in results if r is not None]
+
+
+def _predicted_fields(obj: dict[str, Any]) -> dict[str, Any]:
+    """What a prediction reads of a case: its id, scenario and source key (the source names
+    the benchmark client's endpoint, ``core.vllm_chat``); a source key that is not text is
+    left out, not an error."""
+    fields: dict[str, Any] = {k: obj[k] for k in ("id", "scenario", "source_key") if k in obj}
+    if not isinstance(fields.get("source_key", ""), str):
+        del fields["source_key"]
+    return fields
 
 
 def read_jsonl_objects(path: Path) -> list[dict[str, Any] | None]:

@@ -12,7 +12,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))
 from tests.perf_fixtures import h100, llama_8b
 
 from predeploy.core.catalog import InMemoryCatalog
-from predeploy.core.efficiency import ParameterSet
+from predeploy.core.efficiency import EfficiencyParams, ParameterSet
 from predeploy.services.perf import (
     fit_parameters,
     predict_cases,
@@ -165,7 +165,8 @@ def test_contract_on_shared_cases(shared_dir: Path, tmp_path: Path) -> None:
 
 def test_fit_gives_aiconfigurators_set_up_its_own_front_end(tmp_path: Path) -> None:
     # A few shipped records of each kind: AIConfigurator's rows are measured through their
-    # own set-up, whose front-end time the fit keeps apart from the default one.
+    # own set-up, whose front-end time the fit keeps apart from the default one (as it does
+    # vLLM 0.11.0's chat front end, GPUStack's 0.11.0 pages among the public records).
     records = [r for r in read_benchmark_records() if r.gpu == "H100-SXM" and r.engine == "vllm"]
     aic = [r for r in records if r.source_key == "aiconfigurator-silicon"][:40]
     public = [r for r in records if r.source_key != "aiconfigurator-silicon"][:40]
@@ -173,5 +174,22 @@ def test_fit_gives_aiconfigurators_set_up_its_own_front_end(tmp_path: Path) -> N
     out = tmp_path / "params.json"
     params, report, _ = fit_parameters(records=aic + public, output=out, max_iterations=2)
     assert report.scenarios == len(aic) + len(public)
-    assert [e.key for e in params.effects if e.level == "harness"] == ["aiconfigurator/vllm"]
+    harnesses = [e.key for e in params.effects if e.level == "harness"]
+    assert "aiconfigurator/vllm" in harnesses
+    assert set(harnesses) <= {"aiconfigurator/vllm", "vllm-0.11.0-chat/vllm"}
     assert ParameterSet.model_validate_json(out.read_text()) == params
+
+
+def test_a_case_s_source_names_its_client_s_endpoint() -> None:
+    # GPUStack's pages post chat completions: on vLLM 0.11.0 its API server parses the chat
+    # template for every request before any reaches the engine (core.vllm_chat), so a burst's
+    # first tokens wait for the whole burst. The same scenario from another source, or with a
+    # source key that is not text, is read with the default set-up.
+    burst = case("b", {"kind": "burst", "num_prompts": 500}, engine_version="v0.11.0",
+                 input_tokens=128, output_tokens=4, dataset="random")
+    lab = {**burst, "source_key": "gpustack-performance-lab"}
+    odd = {**burst, "source_key": 7}
+    params = ParameterSet(base=EfficiencyParams(frontend_s_per_request=0.02))
+    rows = predict_cases([lab, burst, odd], CATALOG, params)
+    gated, plain, ignored = (row["metrics"]["ttft_ms_p50"] for row in rows)
+    assert gated > 1.6 * plain and ignored == plain

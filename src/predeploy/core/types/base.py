@@ -212,3 +212,7 @@ class Harness(StrEnum):
     #: own Python server, whose time per request the TensorRT-LLM engine's fitted front-end
     #: offsets describe (``core.efficiency.OWN_FRONT_END``).
     TRITON = "triton"
+    #: Chat completions on vLLM 0.11.0 through the model's Jinja chat template: its API server
+    #: parses the template again for every request (``core.vllm_chat``), so each request holds
+    #: the single server process several times as long as the default set-up's.
+    VLLM_0_11_0_CHAT = "vllm-0.11.0-chat"

@@ -121,9 +121,9 @@ class FluidInputs:
     served: np.ndarray
     #: API-server processes per replica, each taking requests one after another.
     api_servers: np.ndarray
-    #: The API server does each request's work on its event loop before handing any to the
-    #: engine (``core.vllm_chat.GATED_FRONT_ENDS``): requests sent together all reach the
-    #: engine when the last is done.
+    #: The API server does each request's work on its event loop before the engine sees it
+    #: (``core.vllm_chat.GATED_FRONT_ENDS``): no first token of requests sent together
+    #: streams before it has taken the last of them.
     gated_front_end: np.ndarray
     #: Every response reaches the client one step late (the engine's overlap scheduler).
     overlap_scheduling: np.ndarray

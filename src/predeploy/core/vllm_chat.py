@@ -38,12 +38,13 @@ CHAT_ENDPOINT_SOURCE_PREFIXES = ("gpustack-performance-lab",)
 HARMONY_FAMILIES = frozenset({"gpt-oss"})
 
 
-#: Set-ups whose API server does each request's work on its event loop before it hands any
-#: request to the engine: requests sent together (a burst, a closed loop's first clients) are
-#: all parsed in one pass of the loop and reach the engine together when it ends, so each
-#: waits for all of them (their TTFTs cluster at ``N × f``, as GPUStack's 0.11.0 bursts of
-#: 1,000 short chat requests do: mean 16.6-19.4 s against p99 20.7-22.6 s), where requests one
-#: server takes one after another would spread evenly over ``0 … N × f``.
+#: Set-ups whose API server does each request's work on its event loop before the engine sees
+#: it: requests sent together (a burst, a closed loop's first clients) are all parsed in one
+#: pass of the loop, and none of their first tokens streams before that pass ends (their TTFTs
+#: cluster at ``N × f`` unless the engine takes longer, as GPUStack's 0.11.0 bursts of 1,000
+#: short chat requests do: mean 16.6-19.4 s against p99 20.7-22.6 s, while their engine-bound
+#: ShareGPT bursts on A100s keep the engine's TTFTs), where requests one server takes one
+#: after another would spread evenly over ``0 … N × f``.
 GATED_FRONT_ENDS = frozenset({Harness.VLLM_0_11_0_CHAT})
 
 

@@ -165,7 +165,7 @@ class PreparedScenario:
     served: bool
     #: API-server processes taking requests side by side (``EngineSettings.api_server_count``).
     api_servers: float
-    #: Requests sent together reach the engine together, when the server is done with all
+    #: No first token of requests sent together streams before the server has taken them all
     #: (``core.vllm_chat.GATED_FRONT_ENDS``).
     gated_front_end: bool
     #: The KV-cache dtype and parallel layout in effect (stated settings over the scenario's).

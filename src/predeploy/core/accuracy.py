@@ -17,7 +17,8 @@ predictions (an accelerator without measurements) on accelerators held out one a
 Only measurements taken through the default set-up count (``core.types.Harness``): every
 prediction a user gets assumes it, and a set-up the fit models separately (MLPerf's vLLM
 submissions on AMD GPUs run AMD's harness, whose batching makes TTFTs four times the engine's)
-would otherwise make a stock engine's bands describe that harness.
+would otherwise make a stock engine's bands describe that harness. vLLM 0.11.0's chat front end
+counts too (:data:`BAND_HARNESSES`): the model prices its own cost.
 """
 
 from __future__ import annotations
@@ -60,6 +61,11 @@ BAND_FAMILIES = ("ttft", "itl_tpot", "e2e", "throughput")
 BAND_COVERAGE = 0.8
 #: Fewest held-out values a band is computed from; thinner groups are left out.
 MIN_BAND_VALUES = 20
+#: Measurement set-ups whose held-out errors describe the engine a prediction assumes: the
+#: default, and vLLM 0.11.0's chat front end, whose own cost the model prices (its fitted time
+#: per request and gated server), so its errors are the engine's. AIConfigurator's rows and
+#: AMD's MLPerf harness (a scheduler the model does not represent) stay out.
+BAND_HARNESSES = frozenset({Harness.DEFAULT, Harness.VLLM_0_11_0_CHAT})
 
 
 def accuracy_table(
@@ -74,12 +80,12 @@ def accuracy_table(
 ) -> AccuracyTable:
     """Bands from held-out predictions (id → contract output object, as
     ``core.validation.held_out_predictions`` returns them) of ``measurements`` taken through
-    the default set-up (those run on ``engine`` only, and of models of ``kind`` only, when
-    given)."""
+    a set-up of :data:`BAND_HARNESSES` (those run on ``engine`` only, and of models of ``kind``
+    only, when given)."""
     ratios: dict[tuple[str, str], list[float]] = defaultdict(list)
     used = 0
     for m in measurements:
-        if m.scenario.harness != Harness.DEFAULT:
+        if m.scenario.harness not in BAND_HARNESSES:
             continue
         if engine is not None and m.scenario.engine.value != engine:
             continue

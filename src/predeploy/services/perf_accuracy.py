@@ -87,7 +87,8 @@ def measure_accuracy(
         source=(
             "predeploy held-out validation (core.validation) of the knowledge base's public "
             f"calibration measurements ({', '.join(sorted(score_sources))}) taken through the "
-            "default set-up; the fits also use the other benchmark records"
+            "default set-up or vLLM 0.11.0's chat front end (core.accuracy.BAND_HARNESSES); the "
+            "fits also use the other benchmark records"
         ),
         tables=tuple(tables),
     )

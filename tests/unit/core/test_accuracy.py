@@ -121,6 +121,24 @@ def test_measurements_through_another_set_up_are_left_out() -> None:
     assert band is not None and band.ratio_high == pytest.approx(1.0)
 
 
+def test_vllm_0_11_0_chat_runs_count_as_the_engine_s() -> None:
+    # Their own cost (the template parse per request) is priced by their set-up's fitted time
+    # and gated server: what is left is the engine's error, which the bands describe.
+    ms, held = held_out([1.0] * 30)
+    chat = [
+        Measurement(
+            m.scenario.model_copy(update={"harness": Harness.VLLM_0_11_0_CHAT}),
+            m.metrics,
+            "src",
+            "chat-" + m.id,
+        )
+        for m in ms
+    ]
+    held |= {"chat-" + k: v for k, v in held.items()}
+    table = accuracy_table([*ms, *chat], held, basis="fitted", split="t", date=DAY)
+    assert table.measurements == 60
+
+
 def test_a_prediction_takes_the_most_specific_table() -> None:
     def table(engine: str | None, kind: str | None) -> AccuracyTable:
         return AccuracyTable.model_validate(

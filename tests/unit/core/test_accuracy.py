@@ -101,19 +101,21 @@ def test_a_model_kind_table_keeps_that_kind_only() -> None:
     assert moe.measurements == 0 and moe.bands == ()
 
 
+def _through(ms: list[Measurement], harness: Harness, prefix: str) -> list[Measurement]:
+    """The same measurements, taken through ``harness`` (ids prefixed)."""
+    return [
+        Measurement(
+            m.scenario.model_copy(update={"harness": harness}), m.metrics, "src", prefix + m.id
+        )
+        for m in ms
+    ]
+
+
 def test_measurements_through_another_set_up_are_left_out() -> None:
     # Predictions assume the default set-up: a harness the fit models separately (AMD's
     # MLPerf harness) must not widen the bands of the stock engine.
     ms, held = held_out([1.0] * 30)
-    amd = [
-        Measurement(
-            m.scenario.model_copy(update={"harness": Harness.MLPERF_AMD}),
-            m.metrics,
-            "src",
-            "amd-" + m.id,
-        )
-        for m in ms
-    ]
+    amd = _through(ms, Harness.MLPERF_AMD, "amd-")
     held |= {"amd-" + k: {"metrics": {"ttft_ms_p99": 400.0}, "fits": True} for k in held}
     table = accuracy_table([*ms, *amd], held, basis="fitted", split="t", date=DAY)
     assert table.measurements == 30
@@ -125,15 +127,7 @@ def test_vllm_0_11_0_chat_runs_count_as_the_engine_s() -> None:
     # Their own cost (the template parse per request) is priced by their set-up's fitted time
     # and gated server: what is left is the engine's error, which the bands describe.
     ms, held = held_out([1.0] * 30)
-    chat = [
-        Measurement(
-            m.scenario.model_copy(update={"harness": Harness.VLLM_0_11_0_CHAT}),
-            m.metrics,
-            "src",
-            "chat-" + m.id,
-        )
-        for m in ms
-    ]
+    chat = _through(ms, Harness.VLLM_0_11_0_CHAT, "chat-")
     held |= {"chat-" + k: v for k, v in held.items()}
     table = accuracy_table([*ms, *chat], held, basis="fitted", split="t", date=DAY)
     assert table.measurements == 60

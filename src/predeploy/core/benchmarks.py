@@ -9,6 +9,7 @@ smallest power of two on one node that leaves the KV cache a working share of me
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 from predeploy.core.cases import CalibrationCase, CaseScenario
 from predeploy.core.catalog import Catalog
@@ -130,18 +131,27 @@ def case_from_record(record: BenchmarkRecord) -> CalibrationCase:
     )
 
 
-def _architecture(scenario: CaseScenario, catalog: Catalog) -> tuple[ModelArchitecture, Precision]:
+class _CaseModel(NamedTuple):
+    """A case's model: its architecture, the precision it runs in, and its catalogue family
+    (``None`` for a model known by its ``model_config`` alone)."""
+
+    architecture: ModelArchitecture
+    precision: Precision
+    family: str | None
+
+
+def _case_model(scenario: CaseScenario, catalog: Catalog) -> _CaseModel:
     try:
         card = catalog.model(scenario.model)
-        arch = card.architecture
+        arch, family = card.architecture, card.family
     except PredeployError:
         if scenario.architecture is None:
             raise InputError(
                 f"unknown model {scenario.model!r}: not in the catalog and the case has no "
                 "model_config"
             ) from None
-        arch = scenario.architecture
-    return arch, scenario.precision or arch.native_precision
+        arch, family = scenario.architecture, None
+    return _CaseModel(arch, scenario.precision or arch.native_precision, family)
 
 
 def _lengths(scenario: CaseScenario) -> tuple[TokenDistribution, TokenDistribution]:
@@ -240,7 +250,8 @@ def scenario_from_case(case: CalibrationCase | CaseScenario, catalog: Catalog) -
         gpu = catalog.gpu(sc.gpu)
     except PredeployError as exc:
         raise InputError(str(exc)) from None
-    arch, precision = _architecture(sc, catalog)
+    model = _case_model(sc, catalog)
+    arch, precision = model.architecture, model.precision
     prompt, output = _lengths(sc)
     engine_args = published_engine_args(sc)
     stated = parse_engine_args(engine_args) if engine_args else None
@@ -309,7 +320,7 @@ def scenario_from_case(case: CalibrationCase | CaseScenario, catalog: Catalog) -
         vllm=vllm,
         expert_parallel=wide_ep,
         engine_settings=settings,
-        harness=_harness(sc, gpu, chat_endpoint=chat, family=_family(sc, catalog)),
+        harness=_harness(sc, gpu, chat_endpoint=chat, family=model.family),
     )
 
 
@@ -384,14 +395,6 @@ def _harness(sc: CaseScenario, gpu: GpuSpec, *, chat_endpoint: bool, family: str
     ):
         return Harness.VLLM_0_11_0_CHAT
     return sc.harness
-
-
-def _family(sc: CaseScenario, catalog: Catalog) -> str | None:
-    """The model's family in the catalog (``None`` for a model described by its config)."""
-    try:
-        return catalog.model(sc.model).family
-    except PredeployError:
-        return None
 
 
 def _sglang_release_settings(

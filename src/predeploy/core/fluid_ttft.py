@@ -653,12 +653,12 @@ def wave_ttft(
     ttft = (np.mod(kb, wave_col) + 1.0) * s_burst + np.floor(kb / wave_col) * col(st.slot_time)
     if any_true(inp.separate_prefill_batches):
         ttft = _slot_renewal_ttft(inp, op, req, wave, ttft)
-    serial = np.maximum(ttft, (kb + 1.0) * col(op.frontend_s) + s_burst)
+    served = np.maximum(ttft, (kb + 1.0) * col(op.frontend_s) + s_burst)
     if any_true(inp.gated_front_end):
         # Its own share of the pass is in the request's overhead (``OperatingPoint.overhead_s``).
         gated = np.maximum(ttft, col((sent - 1.0) * op.frontend_s) + s_burst)
-        serial = np.where(col(inp.gated_front_end), gated, serial)
-    return np.asarray(serial + col(op.overhead_s), dtype=float)
+        served = np.where(col(inp.gated_front_end), gated, served)
+    return np.asarray(served + col(op.overhead_s), dtype=float)
 
 
 def _slot_renewal_ttft(

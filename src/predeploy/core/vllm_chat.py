@@ -50,7 +50,7 @@ GATED_FRONT_ENDS = frozenset({Harness.VLLM_0_11_0_CHAT})
 
 def posts_chat_completions(source_key: str | None) -> bool:
     """Whether a source's client sends chat completions (:data:`CHAT_ENDPOINT_SOURCE_PREFIXES`)."""
-    return bool(source_key) and str(source_key).startswith(CHAT_ENDPOINT_SOURCE_PREFIXES)
+    return source_key is not None and source_key.startswith(CHAT_ENDPOINT_SOURCE_PREFIXES)
 
 
 def parses_template_per_request(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from tests.perf_fixtures import h100, llama_8b
+from tests.planning_facts import LLAMA_8B
 
 from predeploy.core.benchmarks import scenario_from_case
 from predeploy.core.cases import CalibrationCase, CaseScenario
@@ -13,16 +14,14 @@ from predeploy.core.catalog import InMemoryCatalog
 from predeploy.core.efficiency import EfficiencyParams, ParameterSet
 from predeploy.core.perf import predict
 from predeploy.core.simulator import ApiServer
+from predeploy.core.sizing import PredictMode
 from predeploy.core.types import (
     Engine,
-    FactKind,
     Harness,
     LoadSpec,
-    ModelCard,
-    Provenance,
+    Precision,
     ServingScenario,
     TokenDistribution,
-    UseCase,
 )
 from predeploy.core.vllm_chat import parses_template_per_request, posts_chat_completions
 
@@ -55,26 +54,18 @@ def test_gpustack_pages_post_chat_completions() -> None:
     assert not posts_chat_completions(None) and not posts_chat_completions("")
 
 
-def _card(model_id: str, family: str) -> ModelCard:
-    return ModelCard(
-        id=model_id,
-        name=model_id.split("/")[1],
-        family=family,
-        license="test",
-        tasks=(UseCase.CHATBOT,),
-        architecture=llama_8b(),
-        provenance=Provenance(source="test fixture", kind=FactKind.PUBLISHED_SPEC),
-    )
-
-
+#: A Jinja-templated chat model and one whose chat vLLM renders with harmony (family gpt-oss).
+CHAT_MODEL = LLAMA_8B.id
+HARMONY_MODEL = "openai/oss-8b"
 CATALOG = InMemoryCatalog(
-    gpus=[h100()], models=[_card("qwen/chat-8b", "qwen3"), _card("openai/oss-8b", "gpt-oss")]
+    gpus=[h100()],
+    models=[LLAMA_8B, LLAMA_8B.model_copy(update={"id": HARMONY_MODEL, "family": "gpt-oss"})],
 )
 
 
 def _case(source_key: str = GPUSTACK, **scenario: object) -> CalibrationCase:
     fields: dict[str, object] = {
-        "model": "qwen/chat-8b",
+        "model": CHAT_MODEL,
         "gpu": "H100-SXM",
         "gpu_count": 1,
         "tp": 1,
@@ -97,7 +88,7 @@ def test_a_gpustack_vllm_0_11_0_chat_run_is_read_as_that_set_up() -> None:
     # default set-up.
     for case in (
         _case(engine_version="v0.11.2"),
-        _case(model="openai/oss-8b"),
+        _case(model=HARMONY_MODEL),
         _case(source_key="vllm-issue-1"),
     ):
         assert scenario_from_case(case, CATALOG).harness == Harness.DEFAULT
@@ -111,10 +102,10 @@ BURST = 1000
 
 def _burst(harness: Harness) -> ServingScenario:
     return ServingScenario(
-        model_id="qwen/chat-8b",
+        model_id=CHAT_MODEL,
         model=llama_8b(),
         gpu=h100(),
-        precision="bf16",  # type: ignore[arg-type]
+        precision=Precision.BF16,
         prompt_tokens=TokenDistribution.fixed(128),
         output_tokens=TokenDistribution.fixed(4),
         load=LoadSpec(kind="burst", num_prompts=BURST),
@@ -127,10 +118,10 @@ PARAMS = ParameterSet(base=EfficiencyParams(frontend_s_per_request=FRONT_S))
 
 @pytest.mark.parametrize("mode", ["analytic", "simulate"])
 def test_a_gated_server_streams_no_first_token_before_it_has_taken_the_whole_burst(
-    mode: str,
+    mode: PredictMode,
 ) -> None:
-    gated = predict(_burst(Harness.VLLM_0_11_0_CHAT), PARAMS, mode=mode)  # type: ignore[arg-type]
-    serial = predict(_burst(Harness.DEFAULT), PARAMS, mode=mode)  # type: ignore[arg-type]
+    gated = predict(_burst(Harness.VLLM_0_11_0_CHAT), PARAMS, mode=mode)
+    serial = predict(_burst(Harness.DEFAULT), PARAMS, mode=mode)
     intake_ms = BURST * FRONT_S * 1e3
     g, s = gated.metrics, serial.metrics
     # One after another, the first tokens spread over the 20 s the server takes; gated, all
@@ -138,6 +129,7 @@ def test_a_gated_server_streams_no_first_token_before_it_has_taken_the_whole_bur
     assert g.ttft_ms.p50 == pytest.approx(intake_ms, rel=0.1)
     assert g.ttft_ms.p99 == pytest.approx(intake_ms, rel=0.1)
     assert s.ttft_ms.p50 == pytest.approx(intake_ms / 2, rel=0.15)
+    assert g.ttft_ms.mean is not None and s.ttft_ms.mean is not None
     assert g.ttft_ms.mean > 1.6 * s.ttft_ms.mean
     # The run ends when the server is done either way: the same throughput.
     assert g.requests_per_s == pytest.approx(s.requests_per_s, rel=0.1)

@@ -14,6 +14,14 @@ Three tables, no pass/fail:
 * **SGLang** where the KV cache bounds the batch: the analytic mode reserves the answers, the
   simulation admits by ``new_token_ratio`` and retracts (``core.new_token_ratio``): throughput
   ratio, batches, retractions per request and the TPOT p99 the retractions stretch.
+* **Bursts of ShareGPT-like requests** at the cache's limit (``vllm bench serve``: answers of
+  CV 2 capped at 2,044 tokens): the analytic running batch and share of prefill-carrying steps
+  against the simulated decoders and share in the run's middle (20th-60th percentile of its
+  completions), and output throughput, TTFT, TPOT and ITL medians, analytic ÷ simulated. A
+  burst refills its slots from its queue, so its answers are younger than the steady state's
+  (``fluid_steady.started_run_output``). The simulation admits prompts into a full cache in
+  lumps, as completions free room (a share of the steps carries them, several prompts each);
+  the analytic mode counts one prompt a step (docs/perf-validation.md, session 73).
 * **TTFT of finite closed loops** with more clients than the cache holds: analytic and
   simulated mean/p50/p90, and the wait every later request would have for the steady batch
   (``(c − B_max)/μ``). Early in a run the answers are young and the cache holds more of them
@@ -23,6 +31,8 @@ Three tables, no pass/fail:
 """
 
 from __future__ import annotations
+
+import numpy as np
 
 from predeploy.core.fluid_load import operating_point
 from predeploy.core.latency import RooflineStepCost
@@ -44,15 +54,16 @@ QWEN_30B = "Qwen/Qwen3-30B-A3B"
 OFFLINE = LoadSpec(kind="max_throughput")
 
 
-def _lengths(mean: float, cv: float) -> TokenDistribution:
+def _lengths(mean: float, cv: float, cap: int | None = None) -> TokenDistribution:
     if cv == 0:
         return TokenDistribution.fixed(mean)
-    return TokenDistribution(kind="lognormal", mean=mean, stdev=mean * cv)
+    return TokenDistribution(kind="lognormal", mean=mean, stdev=mean * cv, max=cap)
 
 
 def scenario(
     model: str, gpu: str, tp: int, precision: str, prompt: tuple[float, float],
     output: tuple[float, float], load: LoadSpec, engine: Engine = Engine.VLLM,
+    answer_cap: int | None = None,
 ) -> ServingScenario:
     catalog = seed_catalog()
     card = catalog.model(model)
@@ -64,7 +75,7 @@ def scenario(
         tp=tp,
         engine=engine,
         prompt_tokens=_lengths(*prompt),
-        output_tokens=_lengths(*output),
+        output_tokens=_lengths(*output, answer_cap),
         load=load,
     )
 
@@ -207,10 +218,49 @@ def finite_closed_loop_table() -> None:
         )
 
 
+#: Answers capped as ``vllm bench serve`` caps ShareGPT's (prompt + output ≤ 2,048 tokens).
+SHAREGPT_ANSWER_CAP = 2044
+QWEN3_32B = "Qwen/Qwen3-32B"
+BURSTS = {
+    "8B L4 FP8, burst of 1,000": (LLAMA_8B, "L4", 1, "fp8", 1000),
+    "8B A10G, burst of 1,000": (LLAMA_8B, "A10G", 1, "bf16", 1000),
+    "Qwen3 32B A100, burst of 1,000": (QWEN3_32B, "A100-80GB", 1, "bf16", 1000),
+    "70B 2x H100 FP8, burst of 2,000": (LLAMA_70B, "H100-SXM", 2, "fp8", 2000),
+}
+
+
+def burst_table() -> None:
+    params = load_parameters()
+    print(f"\n{'ShareGPT-like bursts, analytic/simulated':<36}{'batch':>10}{'prefill share':>15}"
+          f"{'throughput':>11}{'TTFT p50':>9}{'TPOT p50':>9}{'ITL p50':>8}")
+    for name, (model, gpu, tp, precision, n) in BURSTS.items():
+        s = scenario(model, gpu, tp, precision, (225, 1.2), (205, 2.0),
+                     LoadSpec(kind="burst", num_prompts=n), answer_cap=SHAREGPT_ANSWER_CAP)
+        prepared = prepare(s)
+        eff, _ = params.for_gpu(s.gpu, s.engine, s.harness)
+        steady = operating_point(stack([prepared], EfficiencyArrays.from_params([eff]))).steady
+        step = RooflineStepCost.of(prepared.shape, prepared.hw, eff, prepared.graph_max_batch)
+        trace = run_simulation(step, scheduler_config(prepared), s.load.as_run(),
+                               s.prompt_tokens, s.output_tokens, n, 0)
+        low, high = np.quantile(trace.finish_s, [0.2, 0.6])
+        middle = (trace.step_start_s >= low) & (trace.step_start_s <= high)
+        a = predict(s, params).metrics
+        b = predict(s, params, mode="simulate", num_requests=n).metrics
+        print(
+            f"{name:<36}{steady.batch[0]:>5.0f}/{trace.step_decode_seqs[middle].mean():<4.0f}"
+            f"{steady.prefill_share[0]:>9.2f}/"
+            f"{(trace.step_prefill_tokens[middle] > 0).mean():<5.2f}"
+            f"{a.output_tokens_per_s / b.output_tokens_per_s:>11.2f}"
+            f"{a.ttft_ms.p50 / b.ttft_ms.p50:>9.2f}{a.tpot_ms.p50 / b.tpot_ms.p50:>9.2f}"
+            f"{a.itl_ms.p50 / b.itl_ms.p50:>8.2f}"
+        )
+
+
 def main() -> None:
     throughput_table()
     recompute_table()
     sglang_table()
+    burst_table()
     finite_closed_loop_table()
 
 

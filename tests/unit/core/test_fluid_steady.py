@@ -30,9 +30,11 @@ from predeploy.core.fluid_steady import (
     running_context_variance,
     running_output,
     solve_open_loop_batch,
+    started_run_output,
     steady_state,
     steps_s,
 )
+from predeploy.core.lengths import wave_peak_context
 from predeploy.core.types import LoadSpec, Precision, ServingScenario, TokenDistribution
 from predeploy.core.workload import EfficiencyArrays, prepare, stack
 
@@ -120,6 +122,46 @@ def test_a_finite_run_replaces_only_the_requests_after_its_first_wave() -> None:
     assert running_output(one_wave)[0] == pytest.approx(1000.0)
     static = _inputs(output, LoadSpec(kind="static_batch", batch_size=8))
     assert running_output(static)[0] == pytest.approx(1000.0)
+
+
+#: ShareGPT-like answers (``vllm bench serve``: mean 205, CV 2, none beyond 2,044 tokens).
+SHAREGPT_ANSWERS = TokenDistribution(kind="lognormal", mean=205, stdev=410, max=2044)
+
+
+def _burst(num_prompts: int, kv_capacity_tokens: float) -> FluidInputs:
+    inp = _inputs(SHAREGPT_ANSWERS, LoadSpec(kind="burst", num_prompts=num_prompts))
+    return replace(inp, kv_capacity_tokens=np.array([kv_capacity_tokens]))
+
+
+def test_a_burst_that_refills_its_slots_holds_younger_answers_than_the_steady_state() -> None:
+    """Its slots start together and refill from its queue: the answers they hold age as a
+    started run's do, further the longer the run, never as far as the steady state."""
+    out, biased = 205.0, float(_burst(1000, 200_000.0).output_running[0])
+    held = [float(running_output(_burst(n, 200_000.0))[0]) for n in (1000, 4000, 16000)]
+    assert out < held[0] < held[1] < held[2] < biased
+    inp = _burst(1000, 200_000.0)
+    assert held[0] == pytest.approx(
+        started_run_output(
+            512.0, out, 2.0, 2044.0, biased, 1000.0, float(inp.max_num_seqs[0]), 200_000.0
+        )
+    )
+
+
+def test_a_burst_that_fits_at_once_runs_whole() -> None:
+    """A vLLM burst whose prompts, and the answers' growth at the wave's fullest, all fit runs
+    every request at once; a little less room and the steady state's limit holds."""
+    peak = float(
+        wave_peak_context(
+            np.array([512.0]), np.array([205.0]), np.array([2.0]), np.array([2044.0])
+        )[0]
+    )
+    room = 200 * peak
+    assert kv_batch_limit(_burst(200, room * 1.001))[0] == pytest.approx(200.0)
+    short = kv_batch_limit(_burst(200, room * 0.99))[0]
+    assert short < 200.0
+    # An engine that reserves each answer at admission keeps its own limit.
+    reserving = replace(_burst(200, room * 1.001), reserve_full_context=np.array([True]))
+    assert kv_batch_limit(reserving)[0] < 200.0
 
 
 def test_the_batch_limits_are_derived_from_the_inputs_they_describe() -> None:

@@ -1,5 +1,6 @@
 """The running batch's mean output (``lengths.running_output_tokens``), the capped moments
-it rests on, and the age of a started run's answers (``lengths.started_run_age_share``)."""
+it rests on, the age of a started run's answers (``lengths.started_run_age_share``, its mean
+over a run ``run_mean_age_share``) and a wave's fullest context (``wave_peak_context``)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ import pytest
 
 from predeploy.core.lengths import (
     capped_lognormal_moments,
+    run_mean_age_share,
     running_output_tokens,
     started_run_age_share,
+    wave_peak_context,
 )
 from predeploy.core.types import TokenDistribution
 
@@ -83,3 +86,36 @@ def test_capped_moments_of_alike_and_uncapped_lengths() -> None:
     assert capped_lognormal_moments(256.0, 0.0, 100.0) == (100.0, 100.0**2)
     first, second = capped_lognormal_moments(205.0, 2.0, math.inf)
     assert (first, second) == pytest.approx((205.0, 205.0**2 * 5.0))
+
+
+def test_a_runs_mean_age_is_the_mean_of_its_age_curve() -> None:
+    steps = 4.0 * 205.0
+    fine = started_run_age_share(205.0, 2.0, 2044.0, np.linspace(0.0, steps, 2001))
+    assert run_mean_age_share(205.0, 2.0, 2044.0, steps) == pytest.approx(fine.mean(), abs=0.005)
+    assert run_mean_age_share(205.0, 2.0, 2044.0, 0.0) == 0.0
+
+
+def test_a_longer_run_holds_older_answers_but_never_the_steady_state() -> None:
+    shares = [run_mean_age_share(205.0, 2.0, 2044.0, k * 205.0) for k in (1, 4, 16, 64)]
+    assert np.all(np.diff(shares) > 0.0)
+    assert shares[0] > 0.0 and shares[-1] < 1.0
+    # The mean over a run lags the age at its end.
+    end = started_run_age_share(205.0, 2.0, 2044.0, np.array([4.0 * 205.0]))[0]
+    assert shares[1] < end
+
+
+def test_a_wave_of_alike_answers_is_fullest_at_its_end() -> None:
+    got = wave_peak_context(
+        np.array([512.0, 512.0]), np.array([256.0, 256.0]), np.zeros(2), np.array([math.inf, 200.0])
+    )
+    assert got == pytest.approx([512.0 + 256.0, 512.0 + 200.0])
+
+
+def test_a_wave_of_dispersed_answers_is_fullest_early() -> None:
+    """Most ShareGPT-like answers are short: the wave holds little more than its prompts at
+    its fullest, far less than each prompt and half its mean answer."""
+    prompt, mean = np.full(3, 225.0), np.full(3, 205.0)
+    got = wave_peak_context(prompt, mean, np.array([0.5, 1.0, 2.0]), np.full(3, 2044.0))
+    assert np.all(np.diff(got) < 0.0)  # the more dispersed, the earlier and lower the peak
+    assert 225.0 <= got[-1] < 225.0 + 205.0 / 2.0
+    assert got[0] < 225.0 + 205.0

@@ -136,15 +136,12 @@ def _burst(num_prompts: int, kv_capacity_tokens: float) -> FluidInputs:
 def test_a_burst_that_refills_its_slots_holds_younger_answers_than_the_steady_state() -> None:
     """Its slots start together and refill from its queue: the answers they hold age as a
     started run's do, further the longer the run, never as far as the steady state."""
-    out, biased = 205.0, float(_burst(1000, 200_000.0).output_running[0])
+    inp = _burst(1000, 200_000.0)
+    out, biased, slots = 205.0, float(inp.output_running[0]), float(inp.max_num_seqs[0])
     held = [float(running_output(_burst(n, 200_000.0))[0]) for n in (1000, 4000, 16000)]
     assert out < held[0] < held[1] < held[2] < biased
-    inp = _burst(1000, 200_000.0)
-    assert held[0] == pytest.approx(
-        started_run_output(
-            512.0, out, 2.0, 2044.0, biased, 1000.0, float(inp.max_num_seqs[0]), 200_000.0
-        )
-    )
+    expected = started_run_output(512.0, out, 2.0, 2044.0, biased, 1000.0, slots, 200_000.0)
+    assert held[0] == pytest.approx(expected)
 
 
 def test_a_burst_that_fits_at_once_runs_whole() -> None:

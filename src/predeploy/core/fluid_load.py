@@ -66,6 +66,7 @@ from predeploy.core.fluid_steady import (
     running_context_variance,
     slot_batch_limit,
     solve_open_loop,
+    started_run,
     steady_state,
     step_s,
     steps_s,
@@ -144,8 +145,8 @@ def operating_point(inp: FluidInputs) -> OperatingPoint:
             kind == CLOSED_LOOP, closed_loop_batch(inp, b_max, context_variance), batch
         )
     # A burst, and an offline run of a stated number of prompts, never runs more than it has.
-    finite_offline = (kind == MAX_THROUGHPUT) & np.isfinite(inp.num_prompts)
-    finite = (kind == BURST) | finite_offline
+    finite = started_run(inp)
+    finite_offline = finite & (kind == MAX_THROUGHPUT)
     batch = np.where(finite, np.minimum(n_prompts, b_max), batch)
     view = RequestView.of(inp, b_max)
     # Each API-server process takes requests one at a time: no more than N/f per second per

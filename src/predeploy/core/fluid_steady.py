@@ -981,7 +981,7 @@ def running_output(inp: FluidInputs) -> np.ndarray:
     replaced = clamp(1.0 - wave / np.maximum(inp.num_prompts, 1.0), 0.0, 1.0)
     replaced = np.where(inp.load_kind == STATIC_BATCH, 0.0, replaced)
     held = np.asarray(out + (biased - out) * replaced, dtype=float)
-    started = _started_run(inp) & (inp.output_cv > 0.0) & (replaced > 0.0)
+    started = started_run(inp) & (inp.output_cv > 0.0) & (replaced > 0.0)
     for r in np.flatnonzero(started):
         held[r] = started_run_output(
             float(prompt[r]),
@@ -996,7 +996,9 @@ def running_output(inp: FluidInputs) -> np.ndarray:
     return held
 
 
-#: Fixed-point iterations of :func:`started_run_output` (its wave and its run's length).
+#: Fixed-point iterations of :func:`started_run_output` (its wave and its run's length): three
+#: bring GPUStack-like ShareGPT bursts (1,000-2,000 prompts, 256-1,024 slots, caches of 60k-300k
+#: tokens) within 0.6 % of the converged running output (twenty iterations).
 STARTED_RUN_ITERATIONS = 3
 
 
@@ -1019,16 +1021,15 @@ def started_run_output(
     that age (a fixed point). The simulation of GPUStack's 1,000-prompt ShareGPT bursts of
     gpt-oss-120b on one A100 runs 254 requests mid-run, its cache not full (capped by
     ``max_num_seqs`` 256), where the steady state's mean (202 running) had it full."""
-    wave = min(max_num_seqs, kv_capacity_tokens / (prompt + mean / 2.0))
-    held = mean
+    wave = min(max_num_seqs, kv_capacity_tokens / float(decode_context(prompt, mean)))
     for _ in range(STARTED_RUN_ITERATIONS):
         steps = num_prompts / max(wave, 1.0) * mean
         held = biased * run_mean_age_share(mean, cv, cap, steps)
-        wave = min(max_num_seqs, kv_capacity_tokens / (prompt + held / 2.0))
+        wave = min(max_num_seqs, kv_capacity_tokens / float(decode_context(prompt, held)))
     return held
 
 
-def _started_run(inp: FluidInputs) -> np.ndarray:
+def started_run(inp: FluidInputs) -> np.ndarray:
     """Finite runs whose requests are all waiting from the start: bursts, and offline runs of
     a stated number of prompts."""
     return np.asarray(
@@ -1047,7 +1048,7 @@ def _whole_run_fits(inp: FluidInputs, prompt: np.ndarray, out: np.ndarray) -> np
     held): throughput 0.68 of the simulation, which runs all 1,000 (the cache 75 % full at
     most)."""
     candidates = np.asarray(
-        _started_run(inp)
+        started_run(inp)
         & (inp.output_cv > 0.0)
         & ~inp.reserve_full_context
         & ~np.asarray(inp.separate_prefill_batches, dtype=bool),

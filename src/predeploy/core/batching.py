@@ -146,7 +146,7 @@ class ContinuousBatcher:
         self._admission_period = config.scheduler_steps
         #: SGLang's admission by ``new_token_ratio``, with retraction.
         self._by_ratio = config.new_token_ratio_admission
-        self.ratio = NewTokenRatio()
+        self.ratio = NewTokenRatio.with_conservativeness(config.schedule_conservativeness)
         self._retracted = False
         #: Requests preempted by the last :meth:`schedule` while they were decoding.
         self.preempted_decoding: list[int] = []

@@ -20,6 +20,7 @@ from predeploy.core.datasets import (
     token_distribution,
 )
 from predeploy.core.engine_args import (
+    attention_data_parallel,
     expert_sharing_ranks,
     parse_engine_args,
     served_checkpoint,
@@ -29,7 +30,11 @@ from predeploy.core.errors import InputError, PredeployError
 from predeploy.core.memory import smallest_fitting_tp
 from predeploy.core.nvidia_harness import HARNESS_RESERVES_FULL_CONTEXT
 from predeploy.core.published_harness import published_engine_args, published_layout
-from predeploy.core.sglang_defaults import sglang_defaults, sglang_uses_legacy_rule
+from predeploy.core.sglang_defaults import (
+    sglang_defaults,
+    sglang_dp_attention_ranks,
+    sglang_uses_legacy_rule,
+)
 from predeploy.core.types import (
     BenchmarkRecord,
     Engine,
@@ -403,10 +408,16 @@ def _sglang_release_settings(
     """An SGLang release before 0.5.3 derived its memory share and its CUDA-graph batch limit
     by an older rule (:mod:`~predeploy.core.sglang_defaults`): those, unless the command
     stated them."""
-    if sc.engine != Engine.SGLANG or not sglang_uses_legacy_rule(sc.engine_version):
+    if sc.engine != Engine.SGLANG:
+        return stated
+    ranks = sglang_dp_attention_ranks(sc.engine_version, stated or EngineSettings(), tp)
+    if ranks is not None and stated is not None:
+        stated = stated.model_copy(update={"data_parallel_size": ranks})
+    if not sglang_uses_legacy_rule(sc.engine_version):
         return stated
     stated = stated or EngineSettings()
-    legacy = sglang_defaults(gpu, tp, pp, dp_attention=bool(stated.expert_parallel), legacy=True)
+    dp_attention = attention_data_parallel(sc.engine, stated)
+    legacy = sglang_defaults(gpu, tp, pp, dp_attention=dp_attention, legacy=True)
     update: dict[str, float | int] = {}
     if stated.gpu_memory_utilization is None:
         update["gpu_memory_utilization"] = legacy.mem_fraction_static

@@ -268,6 +268,19 @@ def vllm_shards_experts(engine: Engine, stated: EngineSettings | None) -> bool:
     )
 
 
+def attention_data_parallel(engine: Engine, stated: EngineSettings) -> bool:
+    """Whether the stated flags run attention data-parallel over the ``tp`` GPUs.
+
+    TensorRT-LLM's ``--enable_attention_dp`` does. SGLang's ``--enable-dp-attention`` splits
+    the attention over ``--dp-size`` ranks and is switched off when that is 1, its default
+    (server_args.py ``_handle_data_parallelism``: ``if self.dp_size == 1:
+    self.enable_dp_attention = False``), so it needs ``--dp-size`` > 1 alongside.
+    """
+    if not stated.expert_parallel:
+        return False
+    return engine != Engine.SGLANG or (stated.data_parallel_size or 1) > 1
+
+
 def parse_engine_args(text: str) -> EngineSettings:
     """The settings an engine command line states (module docstring); errors name the flag."""
     try:

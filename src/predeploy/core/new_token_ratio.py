@@ -31,6 +31,9 @@ from dataclasses import dataclass, field
 #: SGLang's ``SGLANG_INIT_NEW_TOKEN_RATIO`` (global_config.py: 0.7), times the default
 #: ``--schedule-conservativeness`` 1.0.
 INIT_NEW_TOKEN_RATIO = 0.7
+#: ``--schedule-conservativeness`` with data-parallel attention: SGLang multiplies it by 0.3
+#: (server_args.py ``_handle_data_parallelism``): a rank admits on a ratio of 0.21, not 0.7.
+DP_ATTENTION_CONSERVATIVENESS = 0.3
 #: ``SGLANG_MIN_NEW_TOKEN_RATIO_FACTOR`` (0.14): the floor is ``init × 0.14``.
 MIN_NEW_TOKEN_RATIO_FACTOR = 0.14
 #: ``SGLANG_NEW_TOKEN_RATIO_DECAY_STEPS`` (600): decode steps from ``init`` to the floor.
@@ -50,6 +53,12 @@ class NewTokenRatio:
     floor: float = field(init=False)
     #: The fall per decode step.
     decay: float = field(init=False)
+
+    @classmethod
+    def with_conservativeness(cls, conservativeness: float) -> NewTokenRatio:
+        """The schedule of ``--schedule-conservativeness`` (the init ratio scales with it)."""
+        init = min(INIT_NEW_TOKEN_RATIO * conservativeness, 1.0)
+        return cls(init=init, current=init)
 
     def __post_init__(self) -> None:
         self.floor = min(self.init * MIN_NEW_TOKEN_RATIO_FACTOR, 1.0)

@@ -15,7 +15,7 @@ from typing import NamedTuple
 from pydantic import model_validator
 
 from predeploy.core.types import FrozenModel, VllmSettings
-from predeploy.core.types.base import PositiveInt
+from predeploy.core.types.base import PositiveFloat, PositiveInt
 
 
 class SchedulerConfig(FrozenModel):
@@ -55,6 +55,9 @@ class SchedulerConfig(FrozenModel):
     #: retracted to the back of the queue when the cache runs out. Not with
     #: ``reserve_full_context``.
     new_token_ratio_admission: bool = False
+    #: SGLang's ``--schedule-conservativeness``: the ``new_token_ratio`` schedule scales with it
+    #: (1.0 by default; 0.3 with data-parallel attention).
+    schedule_conservativeness: PositiveFloat = 1.0
 
     @model_validator(mode="after")
     def _startable(self) -> SchedulerConfig:

@@ -226,6 +226,23 @@ def sglang_uses_legacy_rule(version: str | None) -> bool:
     return parsed is not None and parsed < SGLANG_CURRENT_RULE_SINCE
 
 
+#: The first SGLang release that reads ``--dp-size`` for data-parallel attention (default 1,
+#: which turns ``--enable-dp-attention`` off). v0.4.0-v0.4.3 set ``dp_size = tp_size`` whenever
+#: the flag was given (server_args.py: ``if self.enable_dp_attention: self.dp_size =
+#: self.tp_size``); v0.4.3.post2 is the last release measured with that rule here.
+SGLANG_DP_SIZE_STATED_SINCE = (0, 4, 4)
+
+
+def sglang_dp_attention_ranks(version: str | None, stated: EngineSettings, tp: int) -> int | None:
+    """The data-parallel attention ranks an SGLang release runs for its command line, where the
+    command line does not state them and the release derived them (``tp`` before v0.4.4 with
+    ``--enable-dp-attention``); ``None`` otherwise."""
+    parsed = release(version)
+    if not stated.expert_parallel or stated.data_parallel_size is not None or parsed is None:
+        return None
+    return tp if parsed < SGLANG_DP_SIZE_STATED_SINCE else None
+
+
 def sglang_running_requests(stated: EngineSettings, tp: int, *, dp_attention: bool) -> int | None:
     """The running requests one SGLang scheduler admits when the command line sets them (stated
     ``--max-running-requests``, or the speculative-decoding cap), ``None`` otherwise.

@@ -16,7 +16,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from predeploy.core.efficiency import PARAM_NAMES, EfficiencyParams
-from predeploy.core.engine_args import vllm_shards_experts
+from predeploy.core.engine_args import attention_data_parallel, vllm_shards_experts
 from predeploy.core.engines import (
     default_cuda_graph_max_batch,
     default_memory_share,
@@ -179,7 +179,8 @@ class PreparedScenario:
 
 def _wide_ep(scenario: ServingScenario, stated: EngineSettings) -> bool:
     """Data-parallel attention with the experts spread over the GPUs (MoE models only)."""
-    return bool(scenario.expert_parallel or stated.expert_parallel) and scenario.model.is_moe
+    stated_wide = attention_data_parallel(scenario.engine, stated)
+    return (scenario.expert_parallel or stated_wide) and scenario.model.is_moe
 
 
 def _memory_utilization(
@@ -313,10 +314,12 @@ def prepare(scenario: ServingScenario) -> PreparedScenario:
         )
     if wide_ep and scenario.tp > 1:
         # Every data-parallel attention rank schedules its own batch: the limits are per GPU.
+        # SGLang's prefill budget is the server's: each rank gets ``chunked_prefill_size //
+        # dp_size`` (server_args.py ``_handle_data_parallelism``), the ranks together the whole.
         settings = settings.model_copy(
             update={
                 "max_num_seqs": seqs * scenario.tp,
-                "max_num_batched_tokens": tokens * scenario.tp,
+                "max_num_batched_tokens": tokens if sglang else tokens * scenario.tp,
             }
         )
     load = scenario.load.as_run()

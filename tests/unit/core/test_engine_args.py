@@ -290,16 +290,47 @@ def test_data_parallel_attention_spreads_the_experts() -> None:
     catalog = InMemoryCatalog(gpus=[h100()])
     burst = {"kind": "burst", "num_prompts": 500}
     dp = prepare(scenario_from_case(parse_case(_moe_case(
-        "sglang", burst, "python3 -m sglang.launch_server --tp 4 --enable-dp-attention")), catalog))
+        "sglang", burst, "python3 -m sglang.launch_server --tp 4 --dp 4 --enable-dp-attention"
+    )), catalog))
     tp = prepare(scenario_from_case(parse_case(_moe_case("sglang", burst, None)), catalog))
     assert dp.expert_parallel and not tp.expert_parallel
     assert dp.shape.sequence_share == 0.25 and dp.shape.allreduces_per_stage == 32
-    # Every attention rank schedules its own batch: the replica's limits are four times a
-    # rank's, whose running requests SGLang sizes from the rank's share of the KV pool (and
-    # Mixtral's 32,768-token context).
+    # Every attention rank schedules its own batch: the replica's request limit is four times
+    # a rank's, whose running requests SGLang sizes from the rank's share of the KV pool (and
+    # Mixtral's 32,768-token context). The prefill budget is split over the ranks, not
+    # multiplied: each takes a quarter of ``--chunked-prefill-size``.
     per_rank = sglang_default_running_requests(dp.memory.kv_capacity_tokens / 4, 32_768)
     assert dp.settings.max_num_seqs == 4 * per_rank
-    assert dp.settings.max_num_batched_tokens == 4 * tp.settings.max_num_batched_tokens
+    assert dp.settings.max_num_batched_tokens == tp.settings.max_num_batched_tokens
+    trtllm = prepare(scenario_from_case(parse_case(_moe_case(
+        "trtllm", burst, "trtllm-serve m/mixtral --tp_size 4 --enable_attention_dp"
+    )), catalog))
+    assert trtllm.expert_parallel
+    plain = prepare(scenario_from_case(parse_case(_moe_case("trtllm", burst, None)), catalog))
+    assert trtllm.settings.max_num_batched_tokens == 4 * plain.settings.max_num_batched_tokens
+
+
+@pytest.mark.parametrize(
+    ("version", "command", "wide"),
+    [
+        # SGLang reads --dp-size (default 1, which switches --enable-dp-attention off) ...
+        ("v0.5.3", "python3 -m sglang.launch_server --tp 4 --enable-dp-attention", False),
+        ("v0.5.3", "python3 -m sglang.launch_server --tp 4 --dp 4 --enable-dp-attention", True),
+        ("v0.5.6", "python3 -m sglang.launch_server --tp-size 4 --dp-size=4 --enable-dp-attention",
+         True),
+        (None, "python3 -m sglang.launch_server --tp 4 --enable-dp-attention", False),
+        # ... where v0.4.0-v0.4.3 set dp_size = tp_size with the flag.
+        ("0.4.3.post2", "python3 -m sglang.launch_server --tp 4 --enable-dp-attention", True),
+    ],
+)
+def test_sglang_data_parallel_attention_needs_its_ranks(
+    version: str | None, command: str, wide: bool
+) -> None:
+    case = _moe_case("sglang", {"kind": "burst", "num_prompts": 500}, command)
+    case["scenario"]["engine_version"] = version  # type: ignore[index]
+    scenario = scenario_from_case(parse_case(case), InMemoryCatalog(gpus=[h100()]))
+    assert prepare(scenario).expert_parallel is wide
+    assert scenario.tp == 4 and scenario.replicas == 1
 
 
 @pytest.mark.parametrize(
@@ -355,7 +386,7 @@ def test_short_flags_other_than_dp_stay_unread() -> None:
         ("trtllm", "trtllm-serve m/mixtral --tp_size 4 --ep_size 8", 4),  # capped at tp
         ("sglang", "python3 -m sglang.launch_server --tp 4", 1),
         # Data-parallel attention spreads the experts its own way (wide EP).
-        ("sglang", "python3 -m sglang.launch_server --tp 4 --ep 4 --enable-dp-attention", 1),
+        ("sglang", "python3 -m sglang.launch_server --tp 4 --ep 4 --dp 4 --enable-dp-attention", 1),
     ],
 )
 def test_expert_parallel_flags_spread_the_experts_over_groups(

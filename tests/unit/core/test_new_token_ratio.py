@@ -11,6 +11,7 @@ from tests.unit.core.test_batching import config, run_steps
 
 from predeploy.core.batching import DECODING, WAITING, ContinuousBatcher, SchedulerConfig
 from predeploy.core.new_token_ratio import (
+    DP_ATTENTION_CONSERVATIVENESS,
     INIT_NEW_TOKEN_RATIO,
     NEW_TOKEN_RATIO_DECAY_STEPS,
     NewTokenRatio,
@@ -72,6 +73,18 @@ def test_running_answers_count_at_the_ratio() -> None:
     assert second_arrives(sglang(), [500, 500]).state[1] == DECODING
     reserving = sglang(new_token_ratio_admission=False, reserve_full_context=True)
     assert second_arrives(reserving, [500, 500]).state[1] == WAITING
+
+
+def test_data_parallel_attention_admits_on_a_third_of_the_ratio() -> None:
+    # SGLang multiplies --schedule-conservativeness by 0.3 with data-parallel attention: the
+    # ratio starts at 0.21, floors at 0.0294. Request 0's 719 tokens to come count as 151 of
+    # the 1,008 free, and the second request (516 tokens) that waits at 0.7 is admitted.
+    ratio = NewTokenRatio.with_conservativeness(DP_ATTENTION_CONSERVATIVENESS)
+    assert ratio.current == ratio.init == pytest.approx(0.21)
+    assert ratio.floor == pytest.approx(0.21 * 0.14)
+    assert second_arrives(sglang(), [720, 500]).state[1] == WAITING
+    eager = sglang(schedule_conservativeness=DP_ATTENTION_CONSERVATIVENESS)
+    assert second_arrives(eager, [720, 500]).state[1] == DECODING
 
 
 def test_a_prompt_waits_while_the_ratio_claims_the_cache() -> None:

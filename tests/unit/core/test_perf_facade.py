@@ -14,6 +14,7 @@ from tests.perf_fixtures import gpt_oss_120b, h100, l4, llama_8b, llama_70b, mix
 import predeploy.core.perf as perf_module
 from predeploy.core.efficiency import EfficiencyParams, ParameterSet
 from predeploy.core.memory import fit_memory
+from predeploy.core.new_token_ratio import DP_ATTENTION_CONSERVATIVENESS
 from predeploy.core.perf import (
     OFFLINE_WINDOW_BATCHES,
     OPEN_LOOP_WARMUP_MAX_REQUESTS,
@@ -846,3 +847,10 @@ def test_sglang_is_simulated_with_its_own_admission_and_priced_with_the_reservat
     for engine in (Engine.VLLM, Engine.TRTLLM):
         other = scheduler_config(prepare(_short_sglang_requests(load, engine)))
         assert not other.new_token_ratio_admission
+    # Data-parallel attention runs SGLang's schedule at 0.3 of its conservativeness.
+    assert scheduler_config(sglang).schedule_conservativeness == 1.0
+    wide = _short_sglang_requests(load).model_copy(
+        update={"model": mixtral(), "tp": 4, "expert_parallel": True}
+    )
+    config = scheduler_config(prepare(wide))
+    assert config.schedule_conservativeness == DP_ATTENTION_CONSERVATIVENESS

@@ -256,9 +256,11 @@ def test_running_requests_are_shared_by_data_parallel_attention_ranks() -> None:
         )
         return prepare(scenario).settings.max_num_seqs
 
-    dp_attention = EngineSettings(expert_parallel=True, speculative_decoding=True)
+    dp_attention = EngineSettings(
+        expert_parallel=True, data_parallel_size=8, speculative_decoding=True
+    )
     assert prepared(Engine.SGLANG, dp_attention) == SGLANG_SPECULATIVE_MAX_RUNNING_REQUESTS
-    stated = EngineSettings(expert_parallel=True, max_num_seqs=256)
+    stated = EngineSettings(expert_parallel=True, data_parallel_size=8, max_num_seqs=256)
     assert prepared(Engine.SGLANG, stated) == 256
     assert prepared(Engine.VLLM, stated) == 256 * 8
 

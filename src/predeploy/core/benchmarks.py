@@ -407,12 +407,14 @@ def _sglang_release_settings(
 ) -> EngineSettings | None:
     """An SGLang release before 0.5.3 derived its memory share and its CUDA-graph batch limit
     by an older rule (:mod:`~predeploy.core.sglang_defaults`): those, unless the command
-    stated them."""
+    stated them; and one before 0.4.4 its data-parallel attention ranks
+    (:func:`~predeploy.core.sglang_defaults.sglang_dp_attention_ranks`)."""
     if sc.engine != Engine.SGLANG:
         return stated
-    ranks = sglang_dp_attention_ranks(sc.engine_version, stated or EngineSettings(), tp)
-    if ranks is not None and stated is not None:
-        stated = stated.model_copy(update={"data_parallel_size": ranks})
+    if stated is not None:
+        ranks = sglang_dp_attention_ranks(sc.engine_version, stated, tp)
+        if ranks is not None:
+            stated = stated.model_copy(update={"data_parallel_size": ranks})
     if not sglang_uses_legacy_rule(sc.engine_version):
         return stated
     stated = stated or EngineSettings()

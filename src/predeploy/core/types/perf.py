@@ -158,9 +158,9 @@ class ServingScenario(FrozenModel):
     #: Settings stated for the engine (any engine) on top of its defaults or ``vllm``.
     engine_settings: EngineSettings | None = None
     #: MoE models only ("wide EP"): attention runs data-parallel over the ``tp`` GPUs of a
-    #: replica and the routed experts are spread over them (SGLang ``--enable-dp-attention``,
-    #: TensorRT-LLM ``enable_attention_dp``); ``tp`` is then the replica's GPU count. No effect
-    #: on dense models.
+    #: replica and the routed experts are spread over them (SGLang ``--enable-dp-attention
+    #: --dp-size <tp>``, TensorRT-LLM ``enable_attention_dp``); ``tp`` is then the replica's GPU
+    #: count. No effect on dense models.
     expert_parallel: bool = False
     #: Requests come through the engine's HTTP API (tokenization, streaming, client overhead
     #: on every TTFT); ``False`` for in-process harnesses such as MLPerf LoadGen.

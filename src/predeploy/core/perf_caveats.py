@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 
+from predeploy.core.engine_args import attention_data_parallel
 from predeploy.core.types import Engine, GpuSpec, Precision, ServingScenario
 
 #: A simulated closed loop of requests that are all alike: what its TTFT can mean.
@@ -84,11 +85,19 @@ def unserved_precision_caveat(
         "stated"
     )
 
+#: An SGLang command line with ``--enable-dp-attention`` and no ``--dp-size`` above 1.
+DP_ATTENTION_OFF_CAVEAT = (
+    "--enable-dp-attention without --dp-size: SGLang (0.4.4 and later) splits the attention "
+    "over --dp-size ranks and switches the flag off at its default of 1 (server_args.py), so "
+    "this is predicted with the attention tensor-parallel over the GPUs; state --dp-size equal "
+    "to the tensor-parallel size for data-parallel attention"
+)
+
 
 def engine_caveats(scenario: ServingScenario) -> tuple[str, ...]:
     """What the scenario's engine does that the step model does not: kernels known to run far
     slower than it on this GPU and precision, weights in a precision the GPU does not serve,
-    and speculative decoding."""
+    and speculative decoding; and an engine flag the engine itself ignores."""
     slow_fp4 = (
         scenario.precision == Precision.FP4
         and scenario.engine in SLOW_FP4_ENGINES
@@ -100,8 +109,11 @@ def engine_caveats(scenario: ServingScenario) -> tuple[str, ...]:
     unserved = unserved_precision_caveat(scenario.gpu, scenario.precision, scenario.engine)
     if unserved:
         caveats.append(unserved)
-    if scenario.engine_settings and scenario.engine_settings.speculative_decoding:
+    stated = scenario.engine_settings
+    if stated and stated.speculative_decoding:
         caveats.append(SPECULATIVE_CAVEAT)
+    if stated and stated.expert_parallel and not attention_data_parallel(scenario.engine, stated):
+        caveats.append(DP_ATTENTION_OFF_CAVEAT)
     return tuple(caveats)
 
 

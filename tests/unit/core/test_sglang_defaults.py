@@ -6,9 +6,15 @@ import pytest
 from tests.perf_fixtures import h100, l4, llama_8b, mixtral
 from tests.unit.core.test_perf_cases import record_of, scenario_of_record
 
+from predeploy.core.efficiency import ParameterSet
 from predeploy.core.engines import default_memory_share, scheduler_defaults
 from predeploy.core.memory import NON_TORCH_BYTES, fit_memory
-from predeploy.core.perf_caveats import SPECULATIVE_CAVEAT, engine_caveats
+from predeploy.core.perf import predict
+from predeploy.core.perf_caveats import (
+    DP_ATTENTION_OFF_CAVEAT,
+    SPECULATIVE_CAVEAT,
+    engine_caveats,
+)
 from predeploy.core.sglang_defaults import (
     SGLANG_SPECULATIVE_MAX_RUNNING_REQUESTS,
     default_chunked_prefill_size,
@@ -269,6 +275,18 @@ def test_a_speculative_prediction_says_what_it_leaves_out() -> None:
     assert engine_caveats(_sglang_burst()) == ()
     speculative = _sglang_burst(EngineSettings(speculative_decoding=True))
     assert engine_caveats(speculative) == (SPECULATIVE_CAVEAT,)
+
+
+def test_data_parallel_attention_without_its_ranks_says_it_is_off() -> None:
+    """SGLang switches ``--enable-dp-attention`` off without ``--dp-size`` > 1: the prediction
+    says so, and says nothing once the ranks are stated (or for TensorRT-LLM's flag)."""
+    off = _sglang_burst(EngineSettings(expert_parallel=True))
+    assert engine_caveats(off) == (DP_ATTENTION_OFF_CAVEAT,)
+    assert DP_ATTENTION_OFF_CAVEAT in predict(off, ParameterSet()).metrics.provenance.caveats
+    on = _sglang_burst(EngineSettings(expert_parallel=True, data_parallel_size=8))
+    assert engine_caveats(on) == ()
+    trtllm = off.model_copy(update={"engine": Engine.TRTLLM})
+    assert engine_caveats(trtllm) == ()
 
 
 def test_running_requests_follow_the_kv_pool_and_the_context() -> None:

@@ -1,7 +1,8 @@
 """What a performance prediction leaves out or prices less surely, said in its caveats.
 
 Each function returns the caveats (plain sentences) one prediction carries: the engine's
-kernels, precisions and speculative decoding (:func:`engine_caveats`); an SGLang open loop
+kernels, precisions, speculative decoding and a flag the engine switches off
+(:func:`engine_caveats`); an SGLang open loop
 whose prefill batches chain, or fill the running-request limit with them; a KV cache that
 bounds SGLang's batch (retractions, which only the simulation schedules); what a simulation
 evicted, and closed loops it keeps in lock step; a served load the API server's time per

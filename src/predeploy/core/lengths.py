@@ -360,10 +360,7 @@ def wave_peak_context(
     Element-wise over scenarios."""
     top = np.minimum(cap, mean * MAX_WAVE_PEAK_FACTOR)
     t = np.linspace(0.0, 1.0, WAVE_PEAK_POINTS)[None, :] * top[:, None]
-    sigma2 = np.log1p(cv**2)
-    mu = np.log(np.maximum(mean, 1e-9)) - sigma2 / 2.0
-    z = (np.log(np.maximum(t, 1e-300)) - mu[:, None]) / np.sqrt(np.maximum(sigma2, 1e-300))[:, None]
-    survival = np.where(t < top[:, None], 1.0 - normal_cdf(z), 0.0)
+    survival = _lognormal_survival(t, mean[:, None], cv[:, None], top[:, None])
     held = np.max(survival * (prompt[:, None] + t), axis=1)
     # Alike answers all run to their last step, holding ``I + O`` each.
     return np.asarray(np.where(cv > 0.0, held, prompt + np.minimum(mean, cap)), dtype=float)
@@ -381,14 +378,22 @@ def _moments_above(mean: float, cv: float, cap: float, above: float) -> tuple[fl
 
 
 def _lognormal_survival(
-    x: NDArray[np.float64], mean: float, cv: float, cap: float
+    x: NDArray[np.float64],
+    mean: float | NDArray[np.float64],
+    cv: float | NDArray[np.float64],
+    cap: float | NDArray[np.float64],
 ) -> NDArray[np.float64]:
-    """``P(min(X, cap) > x)`` of a log-normal ``X`` (a step at the mean for ``cv`` 0)."""
-    if cv <= 0.0:
-        return np.asarray(x < min(mean, cap), dtype=np.float64)
-    mu, sigma2 = _lognormal_mu_sigma2(mean, cv)
-    z = (np.log(np.maximum(x, 1e-300)) - mu) / math.sqrt(sigma2)
-    return np.asarray(np.where(x < cap, 1.0 - normal_cdf(z), 0.0), dtype=np.float64)
+    """``P(min(X, cap) > x)`` of a log-normal ``X`` of ``mean`` and ``cv`` (a step at the mean
+    for ``cv`` 0), elementwise over the broadcast arguments."""
+    mean, cv, cap = (np.asarray(v, dtype=np.float64) for v in (mean, cv, cap))
+    step = np.asarray(x < np.minimum(mean, cap), dtype=np.float64)
+    if not np.any(cv > 0.0):
+        return step
+    sigma2 = np.log1p(cv * cv)
+    mu = np.log(np.maximum(mean, 1e-9)) - sigma2 / 2.0
+    z = (np.log(np.maximum(x, 1e-300)) - mu) / np.sqrt(np.maximum(sigma2, 1e-300))
+    dispersed = np.where(x < cap, 1.0 - normal_cdf(z), 0.0)
+    return np.asarray(np.where(cv > 0.0, dispersed, step), dtype=np.float64)
 
 
 def _footprint_cv(prompts: NDArray[np.float64], outputs: NDArray[np.float64]) -> float:

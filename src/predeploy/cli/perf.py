@@ -20,6 +20,7 @@ from predeploy.cli.common import (
     print_json,
 )
 from predeploy.core.calibration import MAX_ITERATIONS
+from predeploy.core.calibration_problem import EXCLUDED_FROM_FIT
 from predeploy.core.fit_advice import FitAlternative, FitChange
 from predeploy.core.perf import LATENCY_NAMES, is_overload_caveat
 from predeploy.core.scoring import render
@@ -484,6 +485,9 @@ def fit_command(
                 "skipped": len(skipped),
                 "copies_left_out": list(report.copies_left_out),
                 "unfit_left_out": list(report.unfit_left_out),
+                "groups_left_out": {
+                    f"{source} {family}": why for (source, family), why in EXCLUDED_FROM_FIT.items()
+                },
                 "set_up_factors": set_ups,
                 "fitted_on": params.fitted_on,
             }
@@ -506,6 +510,8 @@ def fit_command(
             "not fit in memory on the layout they state, so it cannot be the one measured "
             "(still validated, as fits=false)"
         )
+    for (source, family), why in sorted(EXCLUDED_FROM_FIT.items()):
+        console.print(f"{source} {family} values left out of the fit (still validated): {why}")
     if set_ups:
         factors = ", ".join(
             f"{key} {name} ×{factor:g}"

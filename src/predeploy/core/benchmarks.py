@@ -28,7 +28,7 @@ from predeploy.core.engine_args import (
 from predeploy.core.engines import default_kv_cache_dtype, engine_profile, scheduler_defaults
 from predeploy.core.errors import InputError, PredeployError
 from predeploy.core.memory import smallest_fitting_tp
-from predeploy.core.nvidia_harness import HARNESS_RESERVES_FULL_CONTEXT
+from predeploy.core.nvidia_harness import HARNESS_RESERVES_FULL_CONTEXT, runs_cpp_executor
 from predeploy.core.published_harness import published_engine_args, published_layout
 from predeploy.core.sglang_defaults import (
     sglang_defaults,
@@ -449,12 +449,16 @@ def _overlap_release_settings(
 ) -> EngineSettings | None:
     """No overlap scheduler for a release older than its engine's default one, unless the
     command states it: TensorRT-LLM before :data:`TRTLLM_PYTORCH_DEFAULT_SINCE` ran TensorRT
-    engines, SGLang before :data:`SGLANG_OVERLAP_DEFAULT_SINCE` had it off by default."""
+    engines, as NVIDIA's MLPerf harness still does for most benchmarks
+    (:func:`~predeploy.core.nvidia_harness.runs_cpp_executor`); SGLang before
+    :data:`SGLANG_OVERLAP_DEFAULT_SINCE` had it off by default."""
     if stated and stated.overlap_scheduling is not None:
         return stated
     if sc.engine == Engine.TRTLLM:
         version = minor_release(sc.engine_version)
-        older = version is not None and version < TRTLLM_PYTORCH_DEFAULT_SINCE
+        older = runs_cpp_executor(sc.engine, sc.dataset) or (
+            version is not None and version < TRTLLM_PYTORCH_DEFAULT_SINCE
+        )
     elif sc.engine == Engine.SGLANG:
         full = release(sc.engine_version)
         older = full is not None and full < SGLANG_OVERLAP_DEFAULT_SINCE

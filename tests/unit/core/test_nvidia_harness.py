@@ -12,9 +12,15 @@ from tests.unit.core.test_perf_cases import LLAMA_8B_CONFIG
 from predeploy.core.benchmarks import scenario_from_case
 from predeploy.core.cases import parse_case
 from predeploy.core.catalog import InMemoryCatalog
-from predeploy.core.nvidia_harness import NVIDIA_HARNESS_CONFIGS, nvidia_harness_config
+from predeploy.core.nvidia_harness import (
+    CPP_EXECUTOR_DATASETS,
+    NVIDIA_HARNESS_CONFIGS,
+    nvidia_harness_config,
+    runs_cpp_executor,
+)
 from predeploy.core.published_harness import published_engine_args, published_layout
-from predeploy.core.types import GpuSpec
+from predeploy.core.types import Engine, GpuSpec
+from predeploy.core.workload import prepare
 
 CITED_COMMIT = "e9ccad4d681ac32678230a488cd690ef6c8b21fa"
 
@@ -140,3 +146,29 @@ def test_mlperf_tensorrt_llm_runs_admit_without_reserving_the_whole_context() ->
     served = _case(dataset="sharegpt", mlperf_benchmark=None, mlperf_scenario=None)
     sc = scenario_from_case(parse_case(served), catalog)
     assert sc.engine_settings is None or sc.engine_settings.reserve_full_context is None
+
+
+@pytest.mark.parametrize(
+    ("dataset", "benchmark", "overlap"),
+    [
+        ("mlperf-llama2-70b", "llama2-70b-99", False),
+        ("mlperf-llama3.1-405b", "llama3.1-405b", False),
+        ("mlperf-llama3.1-8b", "llama3.1-8b", True),
+        ("mlperf-deepseek-r1", "deepseek-r1", True),
+    ],
+)
+def test_the_cpp_executor_returns_each_token_at_its_own_steps_end(
+    dataset: str, benchmark: str, overlap: bool
+) -> None:
+    # TensorRT engines on the C++ executor have no overlap scheduler; the PyTorch backend
+    # (trtllm-serve: Llama 3.1 8B; DeepSeek-R1) replies a step late.
+    case = _case(dataset=dataset, mlperf_benchmark=benchmark, tp=1, mlperf_scenario="Server")
+    scenario = scenario_from_case(parse_case(case), InMemoryCatalog(gpus=[_b200()]))
+    assert prepare(scenario).overlap_scheduling is overlap
+    assert runs_cpp_executor(Engine.TRTLLM, dataset) is not overlap
+    assert not runs_cpp_executor(Engine.VLLM, dataset)
+
+
+def test_the_cpp_executor_datasets_agree_with_the_configurations() -> None:
+    for (benchmark, _, _), config in NVIDIA_HARNESS_CONFIGS.items():
+        assert config.engines is (f"mlperf-{benchmark}" in CPP_EXECUTOR_DATASETS)

@@ -9,6 +9,7 @@ from tests.perf_fixtures import h100, l4, llama_8b, llama_70b, mixtral
 
 from predeploy.core.calibration import calibrate, fit
 from predeploy.core.calibration_problem import (
+    EXCLUDED_FROM_FIT,
     Measurement,
     build_problem,
     contradictory_copies,
@@ -278,6 +279,16 @@ def test_a_measurement_whose_stated_layout_cannot_hold_the_model_is_left_out_of_
     assert problem.unfit_left_out == ("impossible",)
     fitted = {problem.measurements[i].id for i in problem.obs_case}
     assert "impossible" not in fitted and seventy.id in fitted
+
+
+def test_a_group_listed_as_left_out_is_not_fitted(monkeypatch: pytest.MonkeyPatch) -> None:
+    # MLPerf's TTFTs carry a queueing tail the model lacks: validated, not fitted.
+    data = _with_latencies()
+    fitted = build_problem(data)
+    monkeypatch.setitem(EXCLUDED_FROM_FIT, ("synthetic", "ttft"), "a test's reason")
+    left = build_problem(data)
+    assert "ttft" in {metric_family(m) for m in fitted.obs_metric}
+    assert {metric_family(m) for m in left.obs_metric} == {"throughput", "itl_tpot"}
 
 
 def test_the_same_run_filed_twice_is_no_contradiction() -> None:

@@ -20,19 +20,18 @@ rule of :func:`~predeploy.core.benchmarks.scenario_from_case` does not always fi
 405B Offline runs two-way tensor by two-way pipeline parallel, not four-way tensor parallel). A
 partner's ``*_TRT`` system on the same GPU is read with NVIDIA's configuration, an assumption
 (the imported record's provenance names the file). The capacity policy is applied to every
-MLPerf TensorRT-LLM case (:data:`HARNESS_RESERVES_FULL_CONTEXT`); the other scheduler settings
-are transcribed but not applied: predicted with them (and without the overlap step, on TensorRT
-engines), the held-out scores got worse (docs/perf-validation.md, session 52). The latency
-scenarios' small budgets (Llama 2 70B Interactive on a B200: 768 tokens) gave their TTFTs the
-measured spread, but the model's B200 capacity is a few per cent short of the measured, so at
-``max_util`` the Server runs it serves at capacity grow to the batch limit, and Llama 3.1
-405B's 9,400-token prompts queue at a 1,536-2,048-token budget as its measured TTFTs do not.
-The C++ executor's missing overlap step is applied (:func:`runs_cpp_executor`), and their TTFTs
-are left out of the fit (``core.calibration_problem.EXCLUDED_FROM_FIT``): the Server runs sit
-near capacity, where the prefill queue gives the measured TTFT an exponential tail (p99 at
-1.8-3.5× the median) the model does not price, and fitted, those tails slowed TensorRT-LLM's
-decode steps instead (session 53, and again in session 75: MLPerf's TPOT 1.02 → 1.05 of the
-measured, in sample 11.2 → 11.7 %). Nor are these runs a measurement set-up
+MLPerf TensorRT-LLM case (:data:`HARNESS_RESERVES_FULL_CONTEXT`), and so is the C++ executor's
+reply at the end of its step (:func:`runs_cpp_executor`). The other scheduler settings are
+transcribed but not applied: predicted with them, the scores got worse (docs/perf-validation.md,
+sessions 52 and 75). The small budgets give Llama 2 70B's TTFTs the measured spread, but the
+model's capacity for it is 11-14 % short of the measured on the B200, so the Server runs it
+serves come out past saturation, and Llama 3.1 405B's 9,400-token prompts queue at a
+1,536-2,048-token budget as its measured TTFTs do not. MLPerf's TTFTs are left out of the fit
+(``core.calibration_problem.EXCLUDED_FROM_FIT``): the Server runs sit near capacity, where the
+prefill queue gives the measured TTFT an exponential tail (p99 at 1.8-3.5× the median) the
+model does not price, and fitted, those tails slowed TensorRT-LLM's decode steps instead
+(session 53, and again in session 75: MLPerf's TPOT 1.02 → 1.05 of the measured, in sample
+11.2 → 11.7 %). Nor are these runs a measurement set-up
 of their own: fitted offsets of their compute efficiency or time per running sequence fit their
 Offline throughputs (12-29 % short with the shared TensorRT-LLM parameters) but, held out by GPU
 or configuration, priced their decode steps too fast (docs/perf-validation.md, session 72).

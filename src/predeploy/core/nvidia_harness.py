@@ -24,7 +24,7 @@ MLPerf TensorRT-LLM case (:data:`HARNESS_RESERVES_FULL_CONTEXT`), and so is the 
 reply at the end of its step (:func:`runs_cpp_executor`). The other scheduler settings are
 transcribed but not applied: predicted with them, the scores got worse (docs/perf-validation.md,
 sessions 52 and 75). The small budgets give Llama 2 70B's TTFTs the measured spread, but the
-model's capacity for it is 11-14 % short of the measured on the B200, so the Server runs it
+model's capacity for it is 12-14 % short of the measured on the B200, so the Server runs it
 serves come out past saturation, and Llama 3.1 405B's 9,400-token prompts queue at a
 1,536-2,048-token budget as its measured TTFTs do not. MLPerf's TTFTs are left out of the fit
 (``core.calibration_problem.EXCLUDED_FROM_FIT``): the Server runs sit near capacity, where the

@@ -40,6 +40,7 @@ from predeploy.core.perf_caveats import (
     prefill_chain_caveats,
     retraction_caveats,
     simulation_caveats,
+    static_batch_caveats,
 )
 from predeploy.core.roofline import roofline_floor_s
 from predeploy.core.simulator import ApiServer, simulate
@@ -309,6 +310,12 @@ def predict_many(
                 + chains_at_cap_caveats(chained[i], at_cap[i], max_batch[i], saturation_rps)
                 + closed_loop_chain_caveats(closed_chained[i])
                 + retraction_caveats(scenario.engine, kv_bound[i])
+                + static_batch_caveats(
+                    scenario.load,
+                    prep.settings.max_num_seqs,
+                    prep.memory.kv_capacity_tokens,
+                    prep.prompt_mean + prep.output_mean,
+                )
                 + front_end_caveats(
                     eff.frontend_s_per_request if prep.served else 0.0,
                     max(columns["requests_per_s"][i] / scenario.replicas, offered[i]),

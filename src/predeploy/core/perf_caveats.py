@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 
 from predeploy.core.engine_args import attention_data_parallel
-from predeploy.core.types import Engine, GpuSpec, Precision, ServingScenario
+from predeploy.core.types import Engine, GpuSpec, LoadSpec, Precision, ServingScenario
 
 #: A simulated closed loop of requests that are all alike: what its TTFT can mean.
 LOCK_STEP_CAVEAT = (
@@ -203,6 +203,32 @@ def simulation_caveats(scenario: ServingScenario) -> tuple[str, ...]:
     if scenario.load.kind == "concurrency" and uniform:
         return (LOCK_STEP_CAVEAT,)
     return ()
+
+
+def static_batch_caveats(
+    load: LoadSpec, max_num_seqs: int, kv_capacity_tokens: int, context_tokens: float
+) -> tuple[str, ...]:
+    """What the prediction of a static batch the engine cannot hold at once means: more
+    requests than its running-sequence limit, or their whole contexts (``context_tokens``
+    each, prompt and answer) beyond its KV cache. It is priced as one batch; the engine admits
+    what fits and the rest wait for places or are evicted and recomputed. Priced as a burst
+    instead, LMDeploy's runs split both ways (docs/perf-validation.md, session 75)."""
+    if load.kind != "static_batch" or load.batch_size is None:
+        return ()
+    batch = load.batch_size
+    needed = batch * context_tokens
+    if batch <= max_num_seqs and needed <= kv_capacity_tokens:
+        return ()
+    limit = (
+        f"the engine runs at most {max_num_seqs:,} sequences"
+        if batch > max_num_seqs
+        else f"their whole contexts need {needed:,.0f} KV-cache tokens, {kv_capacity_tokens:,} fit"
+    )
+    return (
+        f"a static batch of {batch:,} requests does not fit at once ({limit}): priced as one "
+        "batch, while the engine runs what fits and the rest wait for places or are evicted "
+        "and recomputed; their TTFT can be many times this estimate, the decode step shorter",
+    )
 
 
 #: Share of the KV cache's batch limit from which a running batch is said to be bounded by it.

@@ -15,6 +15,7 @@ from predeploy.core.perf_caveats import (
     front_end_caveats,
     is_front_end_caveat,
     preemption_caveats,
+    static_batch_caveats,
     unserved_precision_caveat,
 )
 from predeploy.core.types import (
@@ -178,3 +179,30 @@ def test_a_load_that_keeps_the_api_server_busy_says_its_time_per_request_paces_i
     assert not noted(short(LoadSpec(kind="poisson", rate_rps=1000.0), replicas=64))
     assert not noted(busy.model_copy(update={"served_over_api": False}))
     assert not noted(short(LoadSpec(kind="poisson", rate_rps=2.0)))
+
+
+def test_a_static_batch_the_cache_cannot_hold_says_it_is_priced_as_one_batch() -> None:
+    """64 requests of 2,048 + 2,048 tokens of a 70B model on one H100's KV cache: priced as one
+    batch, the prediction says the engine runs what fits; 2 such requests fit and say nothing."""
+
+    def batch(size: int) -> ServingScenario:
+        return ServingScenario(
+            model_id="test/70b",
+            model=llama_70b(),
+            gpu=h100(),
+            precision=Precision.FP8,
+            tp=1,
+            prompt_tokens=TokenDistribution.fixed(2048),
+            output_tokens=TokenDistribution.fixed(2048),
+            load=LoadSpec(kind="static_batch", batch_size=size),
+        )
+
+    big = predict(batch(64), PARAMS)
+    words = [c for c in big.metrics.provenance.caveats if "static batch of 64" in c]
+    assert len(words) == 1 and "KV-cache tokens" in words[0]
+    assert big.memory.kv_capacity_tokens < 64 * 4096
+    small = predict(batch(2), PARAMS)
+    assert not [c for c in small.metrics.provenance.caveats if "static batch" in c]
+    assert static_batch_caveats(LoadSpec(kind="burst", num_prompts=64), 8, 10, 4096.0) == ()
+    slots = static_batch_caveats(LoadSpec(kind="static_batch", batch_size=64), 8, 10**9, 10.0)
+    assert "at most 8 sequences" in slots[0]

@@ -40,6 +40,20 @@ SLOW_FP4_CAVEAT = (
 )
 
 
+#: Architectures on which TensorRT-LLM's measured MLA (DeepSeek-style) runs took far longer to
+#: their first token than predicted.
+SLOW_MLA_PREFILL_ARCHITECTURES = frozenset({"hopper"})
+#: What such a prediction can mean, from the runs that showed it.
+SLOW_MLA_PREFILL_CAVEAT = (
+    "TensorRT-LLM serving an MLA model (DeepSeek-V3/R1 style) on Hopper: measured TTFTs were "
+    "2-5x this estimate even where they are fitted (AIConfigurator's DeepSeek-R1 and -V3 rows "
+    "on 8x H200, TensorRT-LLM 1.1: 0.30-0.56 of the measured in sample; GPUStack's DeepSeek-R1 "
+    "burst on 8x H200, 1.0: throughput 3.6x the measured), while its kernels' own timings "
+    "(AIConfigurator's MLA and MoE tables) sum to less than this estimate: time outside the "
+    "kernels that the model does not represent (docs/perf-validation.md, session 75)"
+)
+
+
 #: What a prediction of a server that decodes speculatively leaves out.
 SPECULATIVE_CAVEAT = (
     "speculative decoding is stated: its draft-and-verify steps, which emit several tokens per "
@@ -97,8 +111,9 @@ DP_ATTENTION_OFF_CAVEAT = (
 
 def engine_caveats(scenario: ServingScenario) -> tuple[str, ...]:
     """What the scenario's engine does that the step model does not: kernels known to run far
-    slower than it on this GPU and precision, weights in a precision the GPU does not serve,
-    and speculative decoding; and an engine flag the engine itself ignores."""
+    slower than it on this GPU and precision, TensorRT-LLM's MLA models on Hopper, weights in
+    a precision the GPU does not serve, and speculative decoding; and an engine flag the
+    engine itself ignores."""
     slow_fp4 = (
         scenario.precision == Precision.FP4
         and scenario.engine in SLOW_FP4_ENGINES
@@ -107,6 +122,12 @@ def engine_caveats(scenario: ServingScenario) -> tuple[str, ...]:
     caveats: list[str] = []
     if slow_fp4:
         caveats.append(SLOW_FP4_CAVEAT)
+    if (
+        scenario.engine == Engine.TRTLLM
+        and scenario.model.mla_kv_lora_rank is not None
+        and scenario.gpu.architecture.strip().lower() in SLOW_MLA_PREFILL_ARCHITECTURES
+    ):
+        caveats.append(SLOW_MLA_PREFILL_CAVEAT)
     unserved = unserved_precision_caveat(scenario.gpu, scenario.precision, scenario.engine)
     if unserved:
         caveats.append(unserved)

@@ -12,6 +12,7 @@ from predeploy.core.engine_args import parse_engine_args
 from predeploy.core.perf import predict
 from predeploy.core.perf_caveats import (
     RETRACTION_CAVEAT,
+    SLOW_MLA_PREFILL_CAVEAT,
     front_end_caveats,
     is_front_end_caveat,
     preemption_caveats,
@@ -206,3 +207,31 @@ def test_a_static_batch_the_cache_cannot_hold_says_it_is_priced_as_one_batch() -
     assert static_batch_caveats(LoadSpec(kind="burst", num_prompts=64), 8, 10, 4096.0) == ()
     slots = static_batch_caveats(LoadSpec(kind="static_batch", batch_size=64), 8, 10**9, 10.0)
     assert "at most 8 sequences" in slots[0]
+
+
+def test_tensorrt_llm_mla_models_on_hopper_say_their_first_tokens_ran_slower() -> None:
+    """TensorRT-LLM's DeepSeek runs on H200 measured TTFTs 2-5x the predicted, fitted or not;
+    other engines, other GPUs and models without MLA say nothing of it."""
+    catalog = seed_catalog()
+
+    def scenario(model_id: str, gpu: str, engine: Engine) -> ServingScenario:
+        card = catalog.model(model_id)
+        return ServingScenario(
+            model_id=card.id,
+            model=card.architecture,
+            gpu=catalog.gpu(gpu),
+            precision=Precision.FP8 if gpu == "H200" else Precision.FP4,
+            tp=8,
+            engine=engine,
+            prompt_tokens=TokenDistribution.fixed(1024),
+            output_tokens=TokenDistribution.fixed(256),
+            load=LoadSpec(kind="concurrency", concurrency=4),
+        )
+
+    def flagged(s: ServingScenario) -> bool:
+        return SLOW_MLA_PREFILL_CAVEAT in predict(s, PARAMS).metrics.provenance.caveats
+
+    assert flagged(scenario("deepseek-ai/DeepSeek-R1", "H200", Engine.TRTLLM))
+    assert not flagged(scenario("deepseek-ai/DeepSeek-R1", "H200", Engine.SGLANG))
+    assert not flagged(scenario("deepseek-ai/DeepSeek-R1", "B200", Engine.TRTLLM))
+    assert not flagged(scenario("meta-llama/Llama-3.1-70B-Instruct", "H200", Engine.TRTLLM))

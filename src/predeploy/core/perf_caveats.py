@@ -48,9 +48,10 @@ SLOW_MLA_PREFILL_CAVEAT = (
     "TensorRT-LLM serving an MLA model (DeepSeek-V3/R1 style) on Hopper: measured TTFTs were "
     "2-5x this estimate even where they are fitted (AIConfigurator's DeepSeek-R1 and -V3 rows "
     "on 8x H200, TensorRT-LLM 1.1: 0.30-0.56 of the measured in sample; GPUStack's DeepSeek-R1 "
-    "burst on 8x H200, 1.0: throughput 3.6x the measured), while its kernels' own timings "
-    "(AIConfigurator's MLA and MoE tables) sum to less than this estimate: time outside the "
-    "kernels that the model does not represent (docs/perf-validation.md, session 75)"
+    "burst on 8x H200, 1.0: predicted throughput 3.6x the measured), while its kernels' own "
+    "timings (AIConfigurator's MLA and MoE tables) sum to less than this estimate: time "
+    "outside the kernels that the model does not represent (docs/perf-validation.md, "
+    "session 75)"
 )
 
 

@@ -26,6 +26,11 @@ LOCK_STEP_CAVEAT = (
 )
 
 
+def _architecture(gpu: GpuSpec) -> str:
+    """``gpu``'s architecture as the tables below name it (``hopper``, ``ampere``)."""
+    return gpu.architecture.strip().lower()
+
+
 #: Engines whose 4-bit weights ran far slower than predicted on GPUs without FP4 tensor cores.
 SLOW_FP4_ENGINES = frozenset({Engine.SGLANG, Engine.TRTLLM})
 #: The architectures those runs were on (Ampere: A100; Hopper: H100).
@@ -81,7 +86,7 @@ def unserved_precision_caveat(
     trtllm_fp8 = (
         engine == Engine.TRTLLM
         and precision == Precision.FP8
-        and gpu.architecture.strip().lower() in TRTLLM_NO_FP8_ARCHITECTURES
+        and _architecture(gpu) in TRTLLM_NO_FP8_ARCHITECTURES
     )
     if (gpu.serves(precision) and not trtllm_fp8) or precision == Precision.BF16:
         return None
@@ -101,6 +106,7 @@ def unserved_precision_caveat(
         "stated"
     )
 
+
 #: An SGLang command line with ``--enable-dp-attention`` and no ``--dp-size`` above 1.
 DP_ATTENTION_OFF_CAVEAT = (
     "--enable-dp-attention without --dp-size: SGLang (0.4.4 and later) splits the attention "
@@ -118,7 +124,7 @@ def engine_caveats(scenario: ServingScenario) -> tuple[str, ...]:
     slow_fp4 = (
         scenario.precision == Precision.FP4
         and scenario.engine in SLOW_FP4_ENGINES
-        and scenario.gpu.architecture.strip().lower() in SLOW_FP4_ARCHITECTURES
+        and _architecture(scenario.gpu) in SLOW_FP4_ARCHITECTURES
     )
     caveats: list[str] = []
     if slow_fp4:
@@ -126,7 +132,7 @@ def engine_caveats(scenario: ServingScenario) -> tuple[str, ...]:
     if (
         scenario.engine == Engine.TRTLLM
         and scenario.model.mla_kv_lora_rank is not None
-        and scenario.gpu.architecture.strip().lower() in SLOW_MLA_PREFILL_ARCHITECTURES
+        and _architecture(scenario.gpu) in SLOW_MLA_PREFILL_ARCHITECTURES
     ):
         caveats.append(SLOW_MLA_PREFILL_CAVEAT)
     unserved = unserved_precision_caveat(scenario.gpu, scenario.precision, scenario.engine)

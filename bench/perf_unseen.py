@@ -88,13 +88,20 @@ TTFT and TPOT; no token totals stated, so ShareGPT's means apply).
 (Metal; M1, M1 Max, M2 Ultra, M3, M3 Max; Llama 3 8B/70B and Llama 2 7B/70B, Q4 and F16): 95
 single-stream cases on accelerators whose class has no measurement at all.
 
+``bench/data/unseen_gpustack_h100_conclusion_cases.jsonl``: the conclusion table of the lab's
+GLM-4.5-Air H100 page (vLLM 0.11.0 baseline, BF16 on 4x H100: total tokens/s and mean TPOT of
+bursts of 128-32,000-token random prompts; 4 cases). The page's detail blocks for these runs
+repeat its A100 page to the last digit, and the calibration set's H100 cases read from them are
+left out of the fit (``core.calibration_problem.KNOWN_COPIES``): this table is the H100
+measurement, never fitted.
+
 Every case is predicted with the shipped parameters exactly as ``predeploy predict`` does and
 scored with the calibration scorer: the closest thing here to the issue's "public measurements
 this project has not seen". ``--by`` adds the median predicted ÷ measured ratio per GPU,
 model, lengths and load.
 
 Usage: ``.venv/bin/python bench/perf_unseen.py [--cases PATH ...] [--details] [--by]`` (by
-default all twelve files, each scored on its own).
+default all fourteen files, each scored on its own).
 """
 
 from __future__ import annotations
@@ -132,6 +139,7 @@ DEFAULT_CASES = (
     REPO / "bench" / "data" / "unseen_dgx_spark_cases.jsonl",
     REPO / "bench" / "data" / "unseen_llamacpp_apple_cases.jsonl",
     REPO / "bench" / "data" / "unseen_gpustack_quantization_cases.jsonl",
+    REPO / "bench" / "data" / "unseen_gpustack_h100_conclusion_cases.jsonl",
 )
 
 

@@ -9,6 +9,7 @@ import pytest
 from tests.script_loading import load_script
 
 from predeploy.core.benchmarks import scenario_from_case
+from predeploy.core.calibration_problem import KNOWN_COPIES
 from predeploy.core.perf import predict
 from predeploy.core.types import Harness
 from predeploy.services.perf import (
@@ -33,6 +34,7 @@ GUIDELLM_LATER_CASES = DATA / "unseen_gpustack_guidellm_later_cases.jsonl"
 SPARK_CASES = DATA / "unseen_dgx_spark_cases.jsonl"
 APPLE_CASES = DATA / "unseen_llamacpp_apple_cases.jsonl"
 QUANTIZATION_CASES = DATA / "unseen_gpustack_quantization_cases.jsonl"
+H100_CONCLUSION_CASES = DATA / "unseen_gpustack_h100_conclusion_cases.jsonl"
 #: Every file of never-fitted cases.
 ALL_CASES = (
     TRTLLM_CASES,
@@ -48,6 +50,7 @@ ALL_CASES = (
     SPARK_CASES,
     APPLE_CASES,
     QUANTIZATION_CASES,
+    H100_CONCLUSION_CASES,
 )
 GPUSTACK_PAGES = "https://github.com/gpustack/gpustack/blob/"
 COMMIT = "258c7540c03517def55d9a5aadfa9288af474e1b"
@@ -336,3 +339,26 @@ def test_the_quantization_page_cases_name_their_page_and_method() -> None:
         assert scenario.input_tokens is None and scenario.dataset == "sharegpt"
         assert scenario.precision_label and case.notes
         assert set(case.expected) == {"total_tokens_per_s", "ttft_ms_mean", "tpot_ms_mean"}
+
+
+def test_the_h100_conclusion_cases_are_the_table_the_copied_blocks_contradict() -> None:
+    """GLM-4.5-Air on 4x H100 (vLLM 0.11.0): the page's conclusion table, one case per prompt
+    length; the fitted records' H100 runs of the same lengths are its detail blocks, the A100
+    page's runs repeated, and are left out of the fit as known copies."""
+    cases = cases_from_lines(_lines(H100_CONCLUSION_CASES))
+    assert len(cases) == 4 and len({c.id for c in cases}) == 4
+    copies = {
+        (r.input_tokens, r.output_tokens): r.metrics["total_tokens_per_s"]
+        for r in read_benchmark_records()
+        if r.id in KNOWN_COPIES and r.engine == "vllm"
+    }
+    assert len(copies) == 4
+    for case in cases:
+        assert case.source_key.startswith("gpustack-performance-lab")
+        assert (case.source_url or "").endswith("docs/performance-lab/glm-4.5-air/h100.md")
+        scenario = case.scenario
+        assert (scenario.gpu, scenario.tp, scenario.engine_version) == ("H100-SXM", 4, "v0.11.0")
+        assert set(case.expected) == {"total_tokens_per_s", "tpot_ms_mean"}
+        copied = next(v for (i, o), v in copies.items() if abs(i - scenario.input_tokens) <= 1)
+        # The H100 table's totals are not the A100 page's repeated ones.
+        assert case.expected["total_tokens_per_s"] > 1.1 * copied

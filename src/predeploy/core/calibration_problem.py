@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -160,22 +160,59 @@ EXCLUDED_FROM_FIT: dict[tuple[str, str], str] = {
 #: single figure (a throughput, a rate) can coincide by chance, a full latency table cannot.
 MIN_METRICS_OF_A_COPY = 3
 
+_GLM_AIR_H100_PAGE = (
+    "https://github.com/gpustack/gpustack/blob/47277d79f4a5bae12a2d25e9ecbed2a2177a5f2d/"
+    "docs/performance-lab/glm-4.5-air/h100.md"
+)
+_GLM_AIR_H100_COPY = (
+    "GPUStack's GLM-4.5-Air H100 page prints, under 'Other Benchmark Cases', the A100 page's "
+    "fixed-length results to the last digit, while its own conclusion table gives other "
+    "totals for the same runs (vLLM baseline, 2,000-token prompts: 22,582.76 tokens/s against "
+    "the block's 8,643.75, the A100 page's figure in its table and block alike): "
+    + _GLM_AIR_H100_PAGE
+)
 
-def contradictory_copies(measurements: Sequence[Measurement]) -> set[str]:
+#: Measurements known to repeat another scenario's measurement under their own label, with
+#: the evidence: they are left out of the fit, and the copies they repeat, whose label is the
+#: right one, stay in it (:func:`contradictory_copies`). Validation still scores them.
+KNOWN_COPIES: dict[str, str] = dict.fromkeys(
+    (
+        f"gpustack-performance-lab/glm-4.5-air/h100-sxmx4/{suffix}"
+        for suffix in (
+            "0d41a3b9cd",  # SGLang, 2,000/100 tokens
+            "62d26bd34b",  # vLLM, 4,000/200
+            "75959f0dcb",  # vLLM, 32,000/100
+            "bf9e2d3877",  # SGLang, 4,000/200
+            "d48d7e93cf",  # SGLang, 128/4
+            "da2f82b190",  # vLLM, 128/4
+            "fcaf595f3f",  # SGLang, 32,000/100
+            "fdd721a055",  # vLLM, 2,000/100
+        )
+    ),
+    _GLM_AIR_H100_COPY,
+)
+
+
+def contradictory_copies(
+    measurements: Sequence[Measurement], known: Mapping[str, str] = KNOWN_COPIES
+) -> set[str]:
     """Ids of measurements identical, metric for metric, to one of a different scenario.
 
     Different hardware or settings cannot measure the same latency table to the last digit,
-    so one of the labels is wrong (GPUStack's GLM-4.5-Air H100 page repeats eight A100 runs
-    of its A100 page). The fit cannot tell which, so it uses neither; validation still
-    scores both."""
+    so one of the labels is wrong. Where the ``known`` copies (:data:`KNOWN_COPIES`) account
+    for the contradiction, they are the ones left out; otherwise the fit cannot tell which
+    label is wrong, so it uses none of them. A known copy is left out even alone. Validation
+    still scores them all."""
     groups: dict[tuple[tuple[str, float], ...], list[Measurement]] = {}
     for m in measurements:
         if len(m.metrics) >= MIN_METRICS_OF_A_COPY:
             groups.setdefault(tuple(sorted(m.metrics.items())), []).append(m)
-    out: set[str] = set()
+    out = {m.id for m in measurements if m.id in known}
     for group in groups.values():
         if any(m.scenario != group[0].scenario for m in group[1:]):
-            out.update(m.id for m in group)
+            rest = [m for m in group if m.id not in known]
+            if rest and any(m.scenario != rest[0].scenario for m in rest[1:]):
+                out.update(m.id for m in rest)
     return out
 
 

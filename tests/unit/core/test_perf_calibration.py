@@ -10,6 +10,7 @@ from tests.perf_fixtures import h100, l4, llama_8b, llama_70b, mixtral
 from predeploy.core.calibration import calibrate, fit
 from predeploy.core.calibration_problem import (
     EXCLUDED_FROM_FIT,
+    KNOWN_COPIES,
     Measurement,
     build_problem,
     contradictory_copies,
@@ -265,6 +266,27 @@ def test_a_latency_table_copied_under_another_scenario_is_left_out_of_the_fit() 
     fitted = {problem.measurements[i].id for i in problem.obs_case}
     assert original.id not in fitted and "copy" not in fitted
     assert other.id in fitted
+
+
+def test_a_known_copy_is_left_out_and_the_measurement_it_repeats_is_fitted() -> None:
+    # The H100 page's blocks repeat the A100 page's runs, while its own conclusion table gives
+    # other totals: the H100 labels are the wrong ones, so the A100 runs stay in the fit.
+    data = _with_latencies()
+    original, other = data[0], data[1]
+    copy = Measurement(other.scenario, dict(original.metrics), "synthetic", "copy")
+    known = {"copy": "its page's own table disagrees"}
+    assert contradictory_copies([*data, copy], known) == {"copy"}
+    # Known to be a copy, it is left out even when what it repeats is not among the records.
+    assert contradictory_copies([copy], known) == {"copy"}
+    # A third label on the same values is still unaccounted for: all but the known copy go.
+    third = Measurement(data[2].scenario, dict(original.metrics), "synthetic", "third")
+    assert contradictory_copies([*data, copy, third], known) == {"copy", "third", original.id}
+
+
+def test_the_known_copies_are_the_glm_air_h100_pages_repeats_of_its_a100_page() -> None:
+    assert len(KNOWN_COPIES) == 8
+    assert all("/glm-4.5-air/h100-sxmx4/" in case_id for case_id in KNOWN_COPIES)
+    assert all("glm-4.5-air/h100.md" in why for why in KNOWN_COPIES.values())
 
 
 def test_a_measurement_whose_stated_layout_cannot_hold_the_model_is_left_out_of_the_fit() -> None:

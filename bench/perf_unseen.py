@@ -92,7 +92,7 @@ single-stream cases on accelerators whose class has no measurement at all.
 GLM-4.5-Air H100 page (vLLM 0.11.0 baseline, BF16 on 4x H100: total tokens/s and mean TPOT of
 bursts of 128-32,000-token random prompts; 4 cases). The page's detail blocks for these runs
 repeat its A100 page to the last digit, and the calibration set's H100 cases read from them are
-left out of the fit (``core.calibration_problem.KNOWN_COPIES``): this table is the H100
+left out of the fit (``core.calibration_problem.MISLABELLED``): this table is the H100
 measurement, never fitted.
 
 Every case is predicted with the shipped parameters exactly as ``predeploy predict`` does and

@@ -20,7 +20,7 @@ from predeploy.cli.common import (
     print_json,
 )
 from predeploy.core.calibration import MAX_ITERATIONS
-from predeploy.core.calibration_problem import EXCLUDED_FROM_FIT, KNOWN_COPIES
+from predeploy.core.calibration_problem import EXCLUDED_FROM_FIT, MISLABELLED
 from predeploy.core.fit_advice import FitAlternative, FitChange
 from predeploy.core.perf import LATENCY_NAMES, is_overload_caveat
 from predeploy.core.scoring import render
@@ -484,6 +484,7 @@ def fit_command(
                 "median_abs_log_error": report.median_abs_log_error,
                 "skipped": len(skipped),
                 "copies_left_out": list(report.copies_left_out),
+                "mislabelled_left_out": {i: MISLABELLED[i] for i in report.mislabelled_left_out},
                 "unfit_left_out": list(report.unfit_left_out),
                 "groups_left_out": {
                     f"{source} {family}": why for (source, family), why in EXCLUDED_FROM_FIT.items()
@@ -501,12 +502,16 @@ def fit_command(
     if report.copies_left_out:
         console.print(
             f"{len(report.copies_left_out)} measurements left out of the fit: each repeats, "
-            "value for value, a measurement of a different scenario, so one label is wrong; "
-            "the copies known to be the wrong ones are left out alone, the others in pairs "
+            "value for value, a measurement of a different scenario, so one label is wrong "
             "(still validated)"
         )
-        for why in sorted({KNOWN_COPIES[i] for i in report.copies_left_out if i in KNOWN_COPIES}):
-            console.print(f"  known copies: {why}")
+    if report.mislabelled_left_out:
+        console.print(
+            f"{len(report.mislabelled_left_out)} measurements left out of the fit: their "
+            "labels are known to be wrong (still validated):"
+        )
+        for why in sorted({MISLABELLED[i] for i in report.mislabelled_left_out}):
+            console.print(f"  {why}")
     if report.unfit_left_out:
         console.print(
             f"{len(report.unfit_left_out)} measurements left out of the fit: the model does "

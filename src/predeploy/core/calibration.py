@@ -263,6 +263,9 @@ class FitReport:
     scenarios: int
     #: Measurements left out as copies of a different scenario's (one label is wrong).
     copies_left_out: tuple[str, ...] = ()
+    #: Measurements left out because their label is known to be wrong
+    #: (``core.calibration_problem.MISLABELLED``).
+    mislabelled_left_out: tuple[str, ...] = ()
     #: Measurements left out because the model does not fit on the layout they state.
     unfit_left_out: tuple[str, ...] = ()
 
@@ -331,6 +334,7 @@ def fit(
         observations=len(r),
         scenarios=len(problem.prepared),
         copies_left_out=problem.copies_left_out,
+        mislabelled_left_out=problem.mislabelled_left_out,
         unfit_left_out=problem.unfit_left_out,
     )
     return theta, report

@@ -82,6 +82,9 @@ class CalibrationProblem:
     own_front_end: np.ndarray
     #: Ids of measurements left out as contradictory copies (:func:`contradictory_copies`).
     copies_left_out: tuple[str, ...] = ()
+    #: Ids of measurements left out because their label is known to be wrong
+    #: (:data:`MISLABELLED`).
+    mislabelled_left_out: tuple[str, ...] = ()
     #: Ids of measurements left out because the model does not fit in memory on the layout they
     #: state (a label is wrong: the run cannot have used it; still validated, as fits=false).
     unfit_left_out: tuple[str, ...] = ()
@@ -172,47 +175,61 @@ _GLM_AIR_H100_COPY = (
     + _GLM_AIR_H100_PAGE
 )
 
-#: Measurements known to repeat another scenario's measurement under their own label, with
-#: the evidence: they are left out of the fit, and the copies they repeat, whose label is the
-#: right one, stay in it (:func:`contradictory_copies`). Validation still scores them.
-KNOWN_COPIES: dict[str, str] = dict.fromkeys(
-    (
-        f"gpustack-performance-lab/glm-4.5-air/h100-sxmx4/{suffix}"
-        for suffix in (
-            "0d41a3b9cd",  # SGLang, 2,000/100 tokens
-            "62d26bd34b",  # vLLM, 4,000/200
-            "75959f0dcb",  # vLLM, 32,000/100
-            "bf9e2d3877",  # SGLang, 4,000/200
-            "d48d7e93cf",  # SGLang, 128/4
-            "da2f82b190",  # vLLM, 128/4
-            "fcaf595f3f",  # SGLang, 32,000/100
-            "fdd721a055",  # vLLM, 2,000/100
-        )
-    ),
-    _GLM_AIR_H100_COPY,
+_QWEN3_32B_H100_PAGE = (
+    "https://github.com/gpustack/gpustack/blob/47277d79f4a5bae12a2d25e9ecbed2a2177a5f2d/"
+    "docs/performance-lab/qwen3-32b/h100.md"
 )
+_QWEN3_32B_H100_FP8 = (
+    "GPUStack's Qwen3-32B H100 page shows an SGLang command (--model-path Qwen/Qwen3-32B-FP8) "
+    "under '2. Quantization in TensorRT-LLM', yet its summary adds the run's +50.6 % to "
+    "TensorRT-LLM's BF16 2,659.50 tokens/s and the next section's chunked prefill +7.0 % to "
+    "it, and it generated 201,376 tokens, exactly as many as that section's trtllm-serve run "
+    "of the same FP8 checkpoint (its ITL p50 86.5 ms against 85.3; SGLang's BF16 run 43.9 "
+    "ms): a TensorRT-LLM run labelled SGLang: " + _QWEN3_32B_H100_PAGE
+)
+
+#: Measurements whose label is known to be wrong, with the evidence: left out of the fit (the
+#: measurements they repeat, whose labels are right, stay in it: :func:`contradictory_copies`)
+#: and still validated.
+MISLABELLED: dict[str, str] = {
+    **dict.fromkeys(
+        (
+            f"gpustack-performance-lab/glm-4.5-air/h100-sxmx4/{suffix}"
+            for suffix in (
+                "0d41a3b9cd",  # SGLang, 2,000/100 tokens
+                "62d26bd34b",  # vLLM, 4,000/200
+                "75959f0dcb",  # vLLM, 32,000/100
+                "bf9e2d3877",  # SGLang, 4,000/200
+                "d48d7e93cf",  # SGLang, 128/4
+                "da2f82b190",  # vLLM, 128/4
+                "fcaf595f3f",  # SGLang, 32,000/100
+                "fdd721a055",  # vLLM, 2,000/100
+            )
+        ),
+        _GLM_AIR_H100_COPY,
+    ),
+    "gpustack-performance-lab/qwen3-32b/h100-sxmx1/2d47363dcf": _QWEN3_32B_H100_FP8,
+}
 
 
 def contradictory_copies(
-    measurements: Sequence[Measurement], known: Mapping[str, str] = KNOWN_COPIES
+    measurements: Sequence[Measurement], mislabelled: Mapping[str, str] = MISLABELLED
 ) -> set[str]:
-    """Ids of measurements identical, metric for metric, to one of a different scenario.
+    """Ids of measurements identical, metric for metric, to one of a different scenario, once
+    those known to be ``mislabelled`` (:data:`MISLABELLED`) are set aside.
 
     Different hardware or settings cannot measure the same latency table to the last digit,
-    so one of the labels is wrong. Where the ``known`` copies (:data:`KNOWN_COPIES`) account
-    for the contradiction, they are the ones left out; otherwise the fit cannot tell which
-    label is wrong, so it uses none of them. A known copy is left out even alone. Validation
-    still scores them all."""
+    so one of the labels is wrong. Where the known ones account for the contradiction, the
+    measurements they repeat are not copies; otherwise the fit cannot tell which label is
+    wrong, so it uses none of them. Validation still scores them all."""
     groups: dict[tuple[tuple[str, float], ...], list[Measurement]] = {}
     for m in measurements:
-        if len(m.metrics) >= MIN_METRICS_OF_A_COPY:
+        if len(m.metrics) >= MIN_METRICS_OF_A_COPY and m.id not in mislabelled:
             groups.setdefault(tuple(sorted(m.metrics.items())), []).append(m)
-    out = {m.id for m in measurements if m.id in known}
+    out: set[str] = set()
     for group in groups.values():
         if any(m.scenario != group[0].scenario for m in group[1:]):
-            rest = [m for m in group if m.id not in known]
-            if rest and any(m.scenario != rest[0].scenario for m in rest[1:]):
-                out.update(m.id for m in rest)
+            out.update(m.id for m in group)
     return out
 
 
@@ -243,7 +260,7 @@ def build_problem(measurements: Sequence[Measurement]) -> CalibrationProblem:
     # no KV cache to speak of, and fitting them would bend every parameter they share.
     unfit = {m.id for m, p in zip(ordered, prepared, strict=True) if not p.memory.fits}
     for i, m in enumerate(ordered):
-        if m.id in copies or m.id in unfit:
+        if m.id in copies or m.id in unfit or m.id in MISLABELLED:
             continue
         skip = LOAD_DETERMINED.get(m.scenario.load.kind, set())
         for metric, value in sorted(m.metrics.items()):
@@ -265,5 +282,6 @@ def build_problem(measurements: Sequence[Measurement]) -> CalibrationProblem:
         obs_weight=weights,
         own_front_end=np.array([m.scenario.harness in OWN_FRONT_END for m in ordered], dtype=bool),
         copies_left_out=tuple(sorted(copies)),
+        mislabelled_left_out=tuple(sorted(m.id for m in ordered if m.id in MISLABELLED)),
         unfit_left_out=tuple(sorted(unfit)),
     )

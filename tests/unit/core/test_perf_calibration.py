@@ -10,7 +10,7 @@ from tests.perf_fixtures import h100, l4, llama_8b, llama_70b, mixtral
 from predeploy.core.calibration import calibrate, fit
 from predeploy.core.calibration_problem import (
     EXCLUDED_FROM_FIT,
-    KNOWN_COPIES,
+    MISLABELLED,
     Measurement,
     build_problem,
     contradictory_copies,
@@ -268,25 +268,33 @@ def test_a_latency_table_copied_under_another_scenario_is_left_out_of_the_fit() 
     assert other.id in fitted
 
 
-def test_a_known_copy_is_left_out_and_the_measurement_it_repeats_is_fitted() -> None:
+def test_a_known_copy_is_left_out_and_the_measurement_it_repeats_is_fitted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     # The H100 page's blocks repeat the A100 page's runs, while its own conclusion table gives
     # other totals: the H100 labels are the wrong ones, so the A100 runs stay in the fit.
     data = _with_latencies()
     original, other = data[0], data[1]
     copy = Measurement(other.scenario, dict(original.metrics), "synthetic", "copy")
-    known = {"copy": "its page's own table disagrees"}
-    assert contradictory_copies([*data, copy], known) == {"copy"}
-    # Known to be a copy, it is left out even when what it repeats is not among the records.
-    assert contradictory_copies([copy], known) == {"copy"}
-    # A third label on the same values is still unaccounted for: all but the known copy go.
+    monkeypatch.setitem(MISLABELLED, "copy", "its page's own table disagrees")
+    assert contradictory_copies([*data, copy]) == set()
+    problem = build_problem([*data, copy])
+    fitted = {problem.measurements[i].id for i in problem.obs_case}
+    assert "copy" not in fitted and original.id in fitted
+    assert problem.mislabelled_left_out == ("copy",) and problem.copies_left_out == ()
+    # A third label on the same values is still unaccounted for: it and the original go.
     third = Measurement(data[2].scenario, dict(original.metrics), "synthetic", "third")
-    assert contradictory_copies([*data, copy, third], known) == {"copy", "third", original.id}
+    assert contradictory_copies([*data, copy, third]) == {"third", original.id}
 
 
-def test_the_known_copies_are_the_glm_air_h100_pages_repeats_of_its_a100_page() -> None:
-    assert len(KNOWN_COPIES) == 8
-    assert all("/glm-4.5-air/h100-sxmx4/" in case_id for case_id in KNOWN_COPIES)
-    assert all("glm-4.5-air/h100.md" in why for why in KNOWN_COPIES.values())
+def test_the_mislabelled_measurements_name_their_pages() -> None:
+    # GLM-4.5-Air's H100 page repeats eight A100 runs; Qwen3-32B's H100 page files a
+    # TensorRT-LLM FP8 run under an SGLang command.
+    assert len(MISLABELLED) == 9
+    pages = {why.rsplit("/performance-lab/", 1)[-1] for why in MISLABELLED.values()}
+    assert pages == {"glm-4.5-air/h100.md", "qwen3-32b/h100.md"}
+    for case_id, why in MISLABELLED.items():
+        assert f"/{case_id.split('/')[1]}/h100.md" in why
 
 
 def test_a_measurement_whose_stated_layout_cannot_hold_the_model_is_left_out_of_the_fit() -> None:

@@ -1,0 +1,99 @@
+"""The knowledge base's measurements against the hardware bounds their labels imply.
+
+A wrong label (another GPU, precision or engine than the run's) shows when a measurement beats
+what its stated hardware can do. Each benchmark record the fit reads is set against two bounds:
+
+* **compute** — total tokens/s × 2 × active parameters over the stated GPUs' dense tensor peak
+  at the stated precision (``core.roofline.compute_tflops``). Attention's FLOPs come on top,
+  so a share above 1 cannot be;
+* **bandwidth** — the active weights' bytes on one GPU over its HBM bandwidth, against the
+  measured TPOT or ITL median and the single-stream decode rate: a decode step cannot take less
+  than reading the weights it uses (more experts are read at larger batches, so the floor is
+  low for MoE models). A share above 1 cannot be.
+
+The largest shares of each bound are printed, those above 1 flagged, and then the
+measurements the fit leaves out because their label is known to be wrong
+(``core.calibration_problem.MISLABELLED``), with the evidence. Session 76's run found one share
+above 1: TensorRT-LLM's 0.1 ms ITL median on GPUStack's Qwen3-14B H100 page, which streams its
+tokens in bunches (its TPOT median is 107 ms).
+
+Usage: ``.venv/bin/python bench/measurement_bounds.py [--top N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from predeploy.core.calibration_problem import MISLABELLED, Measurement
+from predeploy.core.roofline import compute_tflops
+from predeploy.core.weights import BYTES_PER_WEIGHT
+from predeploy.services.perf import (
+    default_catalog,
+    measurements_from_records,
+    read_benchmark_records,
+)
+
+#: The decode-step metrics a weights' read time bounds from below (ms).
+STEP_METRICS = ("tpot_ms_p50", "tpot_ms_mean", "itl_ms_p50")
+
+
+def compute_share(m: Measurement) -> float | None:
+    """Total tokens/s times 2 FLOPs per active parameter over the GPUs' dense peak."""
+    total = m.metrics.get("total_tokens_per_s")
+    if not total:
+        return None
+    s = m.scenario
+    flops_per_token = 2.0 * s.model.active_params_b * 1e9
+    peak = s.tp * s.pp * s.replicas * compute_tflops(s.gpu, s.precision) * 1e12
+    return total * flops_per_token / peak
+
+
+def weights_read_s(m: Measurement) -> float:
+    """Seconds to read one GPU's share of the active weights at its HBM bandwidth."""
+    s = m.scenario
+    active_bytes = s.model.active_params_b * 1e9 * BYTES_PER_WEIGHT[s.precision]
+    return active_bytes / (s.tp * s.pp) / (s.gpu.memory_bandwidth_gb_s * 1e9)
+
+
+def bandwidth_shares(m: Measurement) -> dict[str, float]:
+    """Per decode metric, the weights' read time over the measured step (above 1: impossible)."""
+    floor_s = weights_read_s(m)
+    out = {k: floor_s * 1e3 / m.metrics[k] for k in STEP_METRICS if m.metrics.get(k)}
+    rate = m.metrics.get("decode_tokens_per_s_single_stream")
+    if rate:
+        out["decode_tokens_per_s_single_stream"] = floor_s * rate
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--top", type=int, default=8, help="largest shares listed per bound")
+    args = parser.parse_args(argv)
+    measurements, skipped = measurements_from_records(read_benchmark_records(), default_catalog())
+    rows: list[tuple[float, str, Measurement]] = []
+    for m in measurements:
+        share = compute_share(m)
+        if share is not None:
+            rows.append((share, "compute", m))
+        rows.extend((v, f"bandwidth ({k})", m) for k, v in bandwidth_shares(m).items())
+    print(f"{len(measurements)} measurements ({len(skipped)} records skipped)")
+    for bound in ("compute", "bandwidth"):
+        ranked = sorted((r for r in rows if r[1].startswith(bound)), key=lambda r: -r[0])
+        over = sum(r[0] > 1.0 for r in ranked)
+        print(f"\n{bound}: {over} of {len(ranked)} values beyond the bound; the largest shares:")
+        for share, what, m in ranked[: args.top]:
+            s = m.scenario
+            flag = "  IMPOSSIBLE" if share > 1.0 else ""
+            print(
+                f"  {share:6.2f}  {what:<44} {s.gpu.display(s.tp * s.pp * s.replicas):<16} "
+                f"{s.precision.value:<5} {m.id}{flag}"
+            )
+    known = {m.id for m in measurements} & set(MISLABELLED)
+    print(f"\n{len(known)} measurements the fit leaves out as mislabelled:")
+    for why in sorted({MISLABELLED[i] for i in known}):
+        print(f"  {why}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,7 +1,8 @@
 """The knowledge base's measurements against the hardware bounds their labels imply.
 
 A wrong label (another GPU, precision or engine than the run's) shows when a measurement beats
-what its stated hardware can do. Each benchmark record the fit reads is set against two bounds:
+what its stated hardware can do. Each benchmark record the fit reads is set against three
+bounds:
 
 * **compute** — total tokens/s × 2 × active parameters over the stated GPUs' dense tensor peak
   at the stated precision (``core.roofline.compute_tflops``). Attention's FLOPs come on top,
@@ -9,7 +10,10 @@ what its stated hardware can do. Each benchmark record the fit reads is set agai
 * **bandwidth** — the active weights' bytes on one GPU over its HBM bandwidth, against the
   measured TPOT or ITL median and the single-stream decode rate: a decode step cannot take less
   than reading the weights it uses (more experts are read at larger batches, so the floor is
-  low for MoE models). A share above 1 cannot be.
+  low for MoE models). A share above 1 cannot be;
+* **prefill** — one prompt's FLOPs (2 per active parameter and prompt token) over the GPUs'
+  dense peak, against the measured TTFT median (or mean): no first token comes sooner than its
+  prompt's arithmetic. A share above 1 cannot be.
 
 The largest shares of each bound are printed, those above 1 flagged, and then the
 measurements the fit leaves out because their label is known to be wrong
@@ -65,6 +69,17 @@ def bandwidth_shares(m: Measurement) -> dict[str, float]:
     return out
 
 
+def prefill_share(m: Measurement) -> float | None:
+    """One prompt's dense arithmetic time over the measured TTFT median (or mean)."""
+    ttft_ms = m.metrics.get("ttft_ms_p50") or m.metrics.get("ttft_ms_mean")
+    if not ttft_ms:
+        return None
+    s = m.scenario
+    flops = 2.0 * s.model.active_params_b * 1e9 * s.prompt_tokens.mean
+    peak = s.tp * s.pp * compute_tflops(s.gpu, s.precision) * 1e12
+    return flops / peak * 1e3 / ttft_ms
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--top", type=int, default=8, help="largest shares listed per bound")
@@ -76,8 +91,11 @@ def main(argv: list[str] | None = None) -> int:
         if share is not None:
             rows.append((share, "compute", m))
         rows.extend((v, f"bandwidth ({k})", m) for k, v in bandwidth_shares(m).items())
+        prefill = prefill_share(m)
+        if prefill is not None:
+            rows.append((prefill, "prefill", m))
     print(f"{len(measurements)} measurements ({len(skipped)} records skipped)")
-    for bound in ("compute", "bandwidth"):
+    for bound in ("compute", "bandwidth", "prefill"):
         ranked = sorted((r for r in rows if r[1].startswith(bound)), key=lambda r: -r[0])
         over = sum(r[0] > 1.0 for r in ranked)
         print(f"\n{bound}: {over} of {len(ranked)} values beyond the bound; the largest shares:")

@@ -61,6 +61,13 @@ def test_a_step_shorter_than_the_weights_read_is_flagged(mb: ModuleType) -> None
     assert single["decode_tokens_per_s_single_stream"] > 1.0
 
 
+def test_a_first_token_sooner_than_its_prompts_arithmetic_is_flagged(mb: ModuleType) -> None:
+    # 1,000 prompt tokens of an 8B model: about 16 TFLOP, some 16 ms at an H100's dense peak.
+    assert 0.1 < mb.prefill_share(_measurement({"ttft_ms_p50": 100.0})) < 0.3
+    assert mb.prefill_share(_measurement({"ttft_ms_mean": 5.0})) > 1.0
+    assert mb.prefill_share(_measurement({"tpot_ms_p50": 10.0})) is None
+
+
 def test_the_knowledge_base_is_scanned(mb: ModuleType, capsys: pytest.CaptureFixture[str]) -> None:
     assert mb.main([]) == 0
     out = capsys.readouterr().out

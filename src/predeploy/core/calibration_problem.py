@@ -163,22 +163,20 @@ EXCLUDED_FROM_FIT: dict[tuple[str, str], str] = {
 #: single figure (a throughput, a rate) can coincide by chance, a full latency table cannot.
 MIN_METRICS_OF_A_COPY = 3
 
-_GLM_AIR_H100_PAGE = (
+#: GPUStack's performance-lab pages at the calibration set's snapshot.
+_GPUSTACK_LAB = (
     "https://github.com/gpustack/gpustack/blob/47277d79f4a5bae12a2d25e9ecbed2a2177a5f2d/"
-    "docs/performance-lab/glm-4.5-air/h100.md"
+    "docs/performance-lab/"
 )
 _GLM_AIR_H100_COPY = (
     "GPUStack's GLM-4.5-Air H100 page prints, under 'Other Benchmark Cases', the A100 page's "
     "fixed-length results to the last digit, while its own conclusion table gives other "
     "totals for the same runs (vLLM baseline, 2,000-token prompts: 22,582.76 tokens/s against "
     "the block's 8,643.75, the A100 page's figure in its table and block alike): "
-    + _GLM_AIR_H100_PAGE
+    + _GPUSTACK_LAB
+    + "glm-4.5-air/h100.md"
 )
 
-_QWEN3_32B_H100_PAGE = (
-    "https://github.com/gpustack/gpustack/blob/47277d79f4a5bae12a2d25e9ecbed2a2177a5f2d/"
-    "docs/performance-lab/qwen3-32b/h100.md"
-)
 _QWEN3_32B_H100_FP8 = (
     "GPUStack's Qwen3-32B H100 page shows an SGLang command (--model-path Qwen/Qwen3-32B-FP8) "
     "under '2. Quantization in TensorRT-LLM', and its summary treats the run as TensorRT-LLM's: "
@@ -186,7 +184,7 @@ _QWEN3_32B_H100_FP8 = (
     "BF16 run made 1,690.84), and '3. Enable Chunked Prefill in TensorRT-LLM' adds 7.0 % to it "
     "with trtllm-serve and the same FP8 checkpoint; that run's ITL p50 (85.3 ms) and generated "
     "total (201,376 tokens) match this one's (86.5 ms, 201,376), where SGLang's BF16 run's ITL "
-    "p50 is 43.9 ms: a TensorRT-LLM run labelled SGLang: " + _QWEN3_32B_H100_PAGE
+    "p50 is 43.9 ms: a TensorRT-LLM run labelled SGLang: " + _GPUSTACK_LAB + "qwen3-32b/h100.md"
 )
 
 #: Measurements whose label is known to be wrong, with the evidence: left out of the fit (the

@@ -60,6 +60,21 @@ SLOW_MLA_PREFILL_CAVEAT = (
 )
 
 
+#: What a prediction of a model with DeepSeek's sparse attention (DSA: a lightning indexer
+#: picks the cached tokens each query attends to) can mean, from the never-fitted runs that
+#: measured it (bench/data/unseen_gpustack_cases.jsonl and
+#: unseen_gpustack_guidellm_later_cases.jsonl).
+SPARSE_ATTENTION_CAVEAT = (
+    "DeepSeek sparse attention (DSA): its kernels differ by engine, release and backend far "
+    "more than this step model does; measured ÷ predicted throughput of never-fitted runs on "
+    "8x H200 (GPUStack): DeepSeek-V3.2 on vLLM 0.13 0.55-0.77, on SGLang 0.5.6 0.37-0.60 with "
+    "tensor-parallel attention or the FlashMLA NSA backends and 0.8-1.0 with the FA3 NSA "
+    "backends or data-parallel attention; GLM-5.2 FP8 on vLLM 0.24 0.60-0.69, on SGLang "
+    "0.5.14 about 0.8 with tensor-parallel attention and 1.2-1.7 with data-parallel attention "
+    "(docs/perf-validation.md, session 76)"
+)
+
+
 #: What a prediction of a server that decodes speculatively leaves out.
 SPECULATIVE_CAVEAT = (
     "speculative decoding is stated: its draft-and-verify steps, which emit several tokens per "
@@ -118,7 +133,8 @@ DP_ATTENTION_OFF_CAVEAT = (
 
 def engine_caveats(scenario: ServingScenario) -> tuple[str, ...]:
     """What the scenario's engine does that the step model does not: kernels known to run far
-    slower than it on this GPU and precision, TensorRT-LLM's MLA models on Hopper, weights in
+    slower than it on this GPU and precision, TensorRT-LLM's MLA models on Hopper, sparse
+    attention's engine-dependent kernels, weights in
     a precision the GPU does not serve, and speculative decoding; and an engine flag the
     engine itself ignores."""
     slow_fp4 = (
@@ -135,6 +151,8 @@ def engine_caveats(scenario: ServingScenario) -> tuple[str, ...]:
         and _architecture(scenario.gpu) in SLOW_MLA_PREFILL_ARCHITECTURES
     ):
         caveats.append(SLOW_MLA_PREFILL_CAVEAT)
+    if scenario.model.sparse_attention_topk:
+        caveats.append(SPARSE_ATTENTION_CAVEAT)
     unserved = unserved_precision_caveat(scenario.gpu, scenario.precision, scenario.engine)
     if unserved:
         caveats.append(unserved)

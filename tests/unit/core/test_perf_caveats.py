@@ -13,6 +13,7 @@ from predeploy.core.perf import predict
 from predeploy.core.perf_caveats import (
     RETRACTION_CAVEAT,
     SLOW_MLA_PREFILL_CAVEAT,
+    SPARSE_ATTENTION_CAVEAT,
     front_end_caveats,
     is_front_end_caveat,
     preemption_caveats,
@@ -235,3 +236,28 @@ def test_tensorrt_llm_mla_models_on_hopper_say_their_first_tokens_ran_slower() -
     assert not flagged(scenario("deepseek-ai/DeepSeek-R1", "H200", Engine.SGLANG))
     assert not flagged(scenario("deepseek-ai/DeepSeek-R1", "B200", Engine.TRTLLM))
     assert not flagged(scenario("meta-llama/Llama-3.1-70B-Instruct", "H200", Engine.TRTLLM))
+
+
+def test_sparse_attention_models_say_their_kernels_vary_by_engine() -> None:
+    """DeepSeek-V3.2 and GLM-5.2 (DSA) measured 0.4-1.7x the predicted throughput by engine,
+    release and backend: their predictions say so; a dense-attention MLA model does not."""
+    catalog = seed_catalog()
+
+    def flagged(model_id: str, engine: Engine) -> bool:
+        card = catalog.model(model_id)
+        s = ServingScenario(
+            model_id=card.id,
+            model=card.architecture,
+            gpu=catalog.gpu("H200"),
+            precision=Precision.FP8,
+            tp=8,
+            engine=engine,
+            prompt_tokens=TokenDistribution.fixed(1024),
+            output_tokens=TokenDistribution.fixed(256),
+            load=LoadSpec(kind="burst", num_prompts=100),
+        )
+        return SPARSE_ATTENTION_CAVEAT in predict(s, PARAMS).metrics.provenance.caveats
+
+    assert flagged("deepseek-ai/DeepSeek-V3.2", Engine.VLLM)
+    assert flagged("zai-org/GLM-5.2", Engine.SGLANG)
+    assert not flagged("deepseek-ai/DeepSeek-R1", Engine.VLLM)

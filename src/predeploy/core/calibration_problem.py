@@ -258,8 +258,10 @@ def build_problem(measurements: Sequence[Measurement]) -> CalibrationProblem:
     # GPUs; GPUStack labels two GLM-4.5-Air runs on 2x H100 as BF16): their predictions have
     # no KV cache to speak of, and fitting them would bend every parameter they share.
     unfit = {m.id for m, p in zip(ordered, prepared, strict=True) if not p.memory.fits}
+    mislabelled = {m.id for m in ordered if m.id in MISLABELLED}
+    left_out = copies | unfit | mislabelled
     for i, m in enumerate(ordered):
-        if m.id in copies or m.id in unfit or m.id in MISLABELLED:
+        if m.id in left_out:
             continue
         skip = LOAD_DETERMINED.get(m.scenario.load.kind, set())
         for metric, value in sorted(m.metrics.items()):
@@ -281,6 +283,6 @@ def build_problem(measurements: Sequence[Measurement]) -> CalibrationProblem:
         obs_weight=weights,
         own_front_end=np.array([m.scenario.harness in OWN_FRONT_END for m in ordered], dtype=bool),
         copies_left_out=tuple(sorted(copies)),
-        mislabelled_left_out=tuple(sorted(m.id for m in ordered if m.id in MISLABELLED)),
+        mislabelled_left_out=tuple(sorted(mislabelled)),
         unfit_left_out=tuple(sorted(unfit)),
     )

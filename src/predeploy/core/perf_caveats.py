@@ -134,9 +134,8 @@ DP_ATTENTION_OFF_CAVEAT = (
 def engine_caveats(scenario: ServingScenario) -> tuple[str, ...]:
     """What the scenario's engine does that the step model does not: kernels known to run far
     slower than it on this GPU and precision, TensorRT-LLM's MLA models on Hopper, sparse
-    attention's engine-dependent kernels, weights in
-    a precision the GPU does not serve, and speculative decoding; and an engine flag the
-    engine itself ignores."""
+    attention's engine-dependent kernels, weights in a precision the GPU does not serve, and
+    speculative decoding; and an engine flag the engine itself ignores."""
     slow_fp4 = (
         scenario.precision == Precision.FP4
         and scenario.engine in SLOW_FP4_ENGINES

@@ -408,14 +408,19 @@ def _chained_tpot(st: SteadyState, gaps: np.ndarray, u: np.ndarray) -> np.ndarra
     return np.asarray(col(st.decode_step_s) + paused / gaps, dtype=float)
 
 
-def tail_step_s(op: OperatingPoint) -> np.ndarray:
+def tail_step_s(op: OperatingPoint, *, admitting: bool = False) -> np.ndarray:
     """Seconds per decode step of a run's last requests. A finite run (burst, offline run of
     stated length) in one wave has prefilled every prompt by its last TTFT: from then on its
     steps decode only (``t_dec``, no share of prefill). One in several waves takes the last
-    wave's own step as far as its requests stay in step; other loads, whose prompts keep
-    arriving, the running batch's mean step."""
+    wave's own step as far as its requests stay in step, and otherwise the decode-only step
+    of the batch draining around its last request (``drain_step_s``,
+    :func:`~predeploy.core.fluid_load.operating_point`); other loads, whose prompts keep
+    arriving, the running batch's mean step. ``admitting``: the step until the last prompt is
+    in instead (a run in several waves still prefills, at the running batch's mean step, as
+    far as it does not stay in step)."""
     st = op.steady
-    last = op.wave_sync * op.last_wave_step_s + (1.0 - op.wave_sync) * st.decode_cycle_s
+    after = st.decode_cycle_s if admitting else op.drain_step_s
+    last = op.wave_sync * op.last_wave_step_s + (1.0 - op.wave_sync) * after
     one_wave = np.where(op.finite_run, st.t_dec, st.decode_cycle_s)
     return np.asarray(np.where(op.waves > 1.0, last, one_wave), dtype=float)
 
@@ -1137,10 +1142,12 @@ def drain_end_s(
     the lognormal output quantile ``1 − 1/(N + 1)`` (expected maximum of ``N`` draws; capped
     at ``MAX_OUTPUT_FACTOR`` × the mean like the sampler, and at the workload's longest
     allowed output). It starts at the mean TTFT (its queue position is uniform), decodes
-    ``(T_bulk − mean TTFT)/t̄`` tokens while the batch is full, and the rest alone at the
-    single-sequence step time ``t_1 = t(0, 0, 1, I + O_max/2)``::
+    ``n = (T_last − mean TTFT)/t_a + (T_bulk − T_last)/t̄`` tokens while the batch is full
+    (``T_last`` the last TTFT; ``t_a`` the step until then, :func:`tail_step_s` admitting, which
+    is ``t̄`` for a run in one wave), and the rest alone at the single-sequence step time
+    ``t_1 = t(0, 0, 1, I + O_max/2)``::
 
-        T_end = T_bulk + max(0, O_max − 1 − (T_bulk − mean TTFT)/t̄) · t_1
+        T_end = T_bulk + max(0, O_max − 1 − n) · t_1
 
     Benchmark clients (``vllm bench serve``, ``trtllm-bench``) divide the tokens by this
     duration, so the drain tail lowers the measured throughput of variable-length bursts;
@@ -1150,7 +1157,8 @@ def drain_end_s(
     where it does not).
     """
     finite_run, n_prompts, t_mean = op.finite_run, op.num_prompts, tail_step_s(op)
-    bulk = np.asarray(ttft.max(axis=1) + op.decode_steps * t_mean, dtype=float)
+    last_in = ttft.max(axis=1)
+    bulk = np.asarray(last_in + op.decode_steps * t_mean, dtype=float)
     bulk = np.where(np.isnan(paced_s), bulk, paced_s)
     if not any_true(finite_run & (inp.output_cv > 0.0)):
         return bulk
@@ -1162,7 +1170,13 @@ def drain_end_s(
         return bulk
     one = np.ones_like(longest)
     t_one = step_s(inp, 0.0 * one, 0.0 * one, one, prompt_tokens(inp) + 0.5 * longest)
-    done_in_bulk = (bulk - row_mean(ttft)) / np.maximum(t_mean, 1e-12)
+    # Tokens the longest decodes before the bulk ends: until the last prompt is in at the
+    # admitting run's step, then at the last requests' (the same for a run in one wave).
+    split = np.minimum(last_in, bulk)
+    admitting = tail_step_s(op, admitting=True)
+    done_in_bulk = (split - row_mean(ttft)) / np.maximum(admitting, 1e-12) + (
+        bulk - split
+    ) / np.maximum(t_mean, 1e-12)
     return np.asarray(bulk + np.maximum(longest - 1.0 - done_in_bulk, 0.0) * t_one, dtype=float)
 
 

@@ -193,6 +193,29 @@ def lognormal_limited_mean(
     return np.asarray(np.where(sigma > 0.0, spread, np.minimum(mean, limit)), dtype=float)
 
 
+def lognormal_residual_limited_mean(
+    limit: np.ndarray, mean: np.ndarray, cv: np.ndarray | float
+) -> np.ndarray:
+    """``E[min(R, limit)]`` for the rest ``R`` of a lognormal length (mean ``m``, CV ``cv``)
+    found in progress in a steady stream of them: ``R`` has the equilibrium residual law
+    ``P(R > r) = E[(X − r)⁺]/m``, so ``E[min(R, k)] = (E[X²; X ≤ k]/2 + k·E[X; X > k] −
+    k²/2·P(X > k))/m`` with the lognormal's partial moments (elementwise, broadcast). Fixed
+    lengths leave a uniform rest: ``k − k²/(2m)`` below ``m``, ``m/2`` above."""
+    limit = np.maximum(np.asarray(limit, dtype=float), 1e-300)
+    mean = np.maximum(np.asarray(mean, dtype=float), 1e-300)
+    sigma2 = np.log1p(np.asarray(cv, dtype=float) ** 2)
+    safe2 = np.maximum(sigma2, 1e-18)
+    safe = np.sqrt(safe2)
+    mu = np.log(mean) - 0.5 * safe2
+    log_k = np.log(limit)
+    below_second = np.exp(2.0 * mu + 2.0 * safe2) * normal_cdf((log_k - mu - 2.0 * safe2) / safe)
+    above_first = mean * (1.0 - normal_cdf((log_k - mu - safe2) / safe))
+    above = 1.0 - normal_cdf((log_k - mu) / safe)
+    spread = (0.5 * below_second + limit * above_first - 0.5 * limit**2 * above) / mean
+    fixed = np.where(limit < mean, limit - limit**2 / (2.0 * mean), 0.5 * mean)
+    return np.asarray(np.where(sigma2 > 0.0, spread, fixed), dtype=float)
+
+
 def lognormal_factor(u: np.ndarray, cv: np.ndarray | float) -> np.ndarray:
     """Quantile ``u`` of a lognormal with mean 1 and coefficient of variation ``cv``:
     ``exp(σ z_u − σ²/2)`` with ``σ² = ln(1 + cv²)``; exactly 1 when ``cv`` is 0."""

@@ -71,6 +71,10 @@ KV_BOUND_RECOMPUTE_PER_OUTPUT_TOKEN = 0.55
 #: ``sync = exp(−SYNC_DECAY × CV(output))`` (1 for fixed lengths). Estimated.
 SYNC_DECAY = 3.0
 
+#: Share of the slots and KV cache's running-sequence limit from which a batch counts as bound
+#: by them (:func:`steady_state`: waiting prompts then enter only as completions free room).
+BOUND_BATCH_SHARE = 0.999
+
 #: Load kinds as integer codes (:attr:`FluidInputs.load_kind`; vectorized selection).
 MAX_THROUGHPUT, OPEN_LOOP, CLOSED_LOOP, BURST, STATIC_BATCH = 0, 1, 2, 3, 4
 
@@ -444,7 +448,9 @@ def steady_state(
     with them each such step's fixed cost (an eager step's launches). Blending the chunks
     linearly had counted the steps of the waves' size: a closed loop of 16 ± 8-token answers
     (Qwen3 30B-A3B, H100, 32 clients) ran at 1.5× the simulated rate. ``backlog`` (0/1): prompts are
-    waiting; an engine with separate prefill batches then fills the whole budget. ``view``:
+    waiting; an engine with separate prefill batches then fills the whole budget, unless the
+    slots or the KV cache bound the batch: then each batch takes only the prompts its
+    completions make room for, the prompts apart. ``view``:
     :meth:`RequestView.of` ``inp``, when the caller has it. ``chain_rate``: an open loop's
     arrival rate, at which an engine with separate prefill batches chains them
     (:func:`chained_decode_cycle_s`; 0: none)."""
@@ -465,7 +471,13 @@ def steady_state(
     chunk_sync = np.minimum(budget, np.maximum(batch * prompt, prompt))
     chunk_apart = apart_chunk(inp, mean_prefill, budget, view)
     chunk = 1.0 / (sync / chunk_sync + (1.0 - sync) / chunk_apart)
-    chunk = np.where(inp.separate_prefill_batches & (np.asarray(backlog) > 0), budget, chunk)
+    # Waiting prompts fill a separate batch's budget only as far as the running batch has
+    # room: bound by its slots or its cache, it takes what its completions free (GPUStack-like
+    # bursts of 1,000 ShareGPT requests through 256 slots, SGLang, Llama 3.1 8B on an H100:
+    # 397-token prefill batches after 43 % of the simulation's steps, and TPOT p50 23 → 52 ms
+    # against 50 simulated where priced at the whole budget).
+    room = np.asarray(batch) < BOUND_BATCH_SHARE * slot_batch_limit(inp)
+    chunk = np.where(inp.separate_prefill_batches & (np.asarray(backlog) > 0) & room, budget, chunk)
     share = clamp(mean_prefill / chunk, 0.0, 1.0)
     context = decode_context(prompt, inp.batch_output)
     kv = seen * context

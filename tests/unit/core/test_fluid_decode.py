@@ -1,5 +1,6 @@
 """core.fluid_decode: the open-loop TPOT count of prefill bursts (stall units per count, the
-count's ratio), finite runs the token budget paces, and a burst's drain."""
+count's ratio), finite runs the token budget paces, a burst's drain and the steps after its
+last prompt."""
 
 from __future__ import annotations
 
@@ -16,13 +17,16 @@ from predeploy.core.fluid_decode import (
     budget_run_s,
     drained_tpot,
     first_wave,
+    tail_step_s,
     tpot_samples,
 )
 from predeploy.core.fluid_load import operating_point, request_grid, static_batch
 from predeploy.core.fluid_stats import GRID_POINTS
 from predeploy.core.fluid_ttft import time_to_first_token
-from predeploy.core.perf import _efficiency
+from predeploy.core.latency import RooflineStepCost
+from predeploy.core.perf import _efficiency, scheduler_config
 from predeploy.core.poisson_counts import cluster_count_quantiles
+from predeploy.core.simulator import run_simulation
 from predeploy.core.types import (
     EngineSettings,
     LoadSpec,
@@ -218,3 +222,38 @@ def test_the_drain_speeds_the_long_answers_most(engine: str) -> None:
 def test_a_burst_of_fixed_answers_is_left_alone() -> None:
     _, (running, drained) = _drain(TokenDistribution.fixed(200))
     assert np.array_equal(running, drained)
+
+
+def test_a_run_in_waves_drains_after_its_last_prompt() -> None:
+    """A burst of 1,000 dispersed answers through 256 slots (Llama 3.1 8B, H100): once its
+    last prompt is in, the steps carry no prefill and the batch shrinks as its requests end,
+    so its last requests decode faster than the running batch did while prompts still came
+    in. The simulation's 200 steps after its last first token take that step within 10 %."""
+    scenario = ServingScenario(
+        model_id="meta-llama/Llama-3.1-8B-Instruct",
+        model=llama_8b(),
+        gpu=h100(),
+        precision=Precision.BF16,
+        prompt_tokens=TokenDistribution(kind="lognormal", mean=220, stdev=260, max=1024),
+        output_tokens=TokenDistribution(kind="lognormal", mean=200, stdev=300, max=2000),
+        load=LoadSpec(kind="burst", num_prompts=1000),
+        engine_settings=EngineSettings(max_num_seqs=256),
+    )
+    eff, _ = _efficiency(load_parameters(), scenario)
+    prepared = prepare(scenario)
+    op = operating_point(stack([prepared], EfficiencyArrays.from_params([eff])))
+    assert op.waves[0] > 1.0
+    last, admitting = tail_step_s(op)[0], tail_step_s(op, admitting=True)[0]
+    assert last < 0.6 * admitting
+    step = RooflineStepCost.of(prepared.shape, prepared.hw, eff, prepared.graph_max_batch)
+    trace = run_simulation(
+        step,
+        scheduler_config(prepared),
+        scenario.load,
+        scenario.prompt_tokens,
+        scenario.output_tokens,
+        1000,
+        0,
+    )
+    after = np.flatnonzero(trace.step_start_s >= trace.first_token_s.max())[:200]
+    assert trace.step_duration_s[after].mean() == pytest.approx(last, rel=0.1)

@@ -129,8 +129,10 @@ def test_load_utilization_is_offered_over_saturation_rate() -> None:
     )
     # An overloaded open loop is offered twice what it can serve.
     assert over.load_utilization == pytest.approx(2.0, rel=1e-5)
-    # A long burst runs at about its capacity; one request alone far below it.
-    assert burst.load_utilization is not None and 0.8 < burst.load_utilization <= 1.0 + 1e-6
+    # A long burst runs at about its capacity (a little above it at most: its last requests
+    # decode with no prompt left to prefill, in a draining batch; simulated, 1.03 of it); one
+    # request alone far below it.
+    assert burst.load_utilization is not None and 0.8 < burst.load_utilization <= 1.05
     assert batch.load_utilization is not None and batch.load_utilization < 0.1
     assert load_utilization(LoadSpec(kind="poisson", rate_rps=1.0), 1.0, None) is None
     assert load_utilization(LoadSpec(kind="poisson", rate_rps=1.0), 1.0, 0.0) is None

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tests.perf_fixtures import h100, llama_8b
+from tests.perf_fixtures import h100, llama_8b, slot_bound_burst
 
 from predeploy.core.fluid_decode import (
     _burst_shape,
@@ -229,16 +229,7 @@ def test_a_run_in_waves_drains_after_its_last_prompt() -> None:
     last prompt is in, the steps carry no prefill and the batch shrinks as its requests end,
     so its last requests decode faster than the running batch did while prompts still came
     in. The simulation's 200 steps after its last first token take that step within 10 %."""
-    scenario = ServingScenario(
-        model_id="meta-llama/Llama-3.1-8B-Instruct",
-        model=llama_8b(),
-        gpu=h100(),
-        precision=Precision.BF16,
-        prompt_tokens=TokenDistribution(kind="lognormal", mean=220, stdev=260, max=1024),
-        output_tokens=TokenDistribution(kind="lognormal", mean=200, stdev=300, max=2000),
-        load=LoadSpec(kind="burst", num_prompts=1000),
-        engine_settings=EngineSettings(max_num_seqs=256),
-    )
+    scenario = slot_bound_burst()
     eff, _ = _efficiency(load_parameters(), scenario)
     prepared = prepare(scenario)
     op = operating_point(stack([prepared], EfficiencyArrays.from_params([eff])))

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from tests.perf_fixtures import h100, l4, llama_8b
+from tests.perf_fixtures import h100, l4, llama_8b, slot_bound_burst
 
 from predeploy.core.efficiency import EfficiencyParams
 from predeploy.core.fluid_steady import (
@@ -36,13 +36,7 @@ from predeploy.core.fluid_steady import (
 )
 from predeploy.core.lengths import wave_peak_context
 from predeploy.core.perf import predict
-from predeploy.core.types import (
-    EngineSettings,
-    LoadSpec,
-    Precision,
-    ServingScenario,
-    TokenDistribution,
-)
+from predeploy.core.types import LoadSpec, Precision, ServingScenario, TokenDistribution
 from predeploy.core.workload import EfficiencyArrays, prepare, stack
 from predeploy.services.perf import load_parameters
 
@@ -272,17 +266,7 @@ def test_a_slot_bound_backlog_prefills_what_its_completions_free() -> None:
     step's completions make room for, not the whole budget, so most of the answers' steps pay
     a small batch's fixed cost; the TPOT median is the simulation's within 10 %. Slots to
     spare, the waiting prompts fill the budget."""
-    scenario = ServingScenario(
-        model_id="meta-llama/Llama-3.1-8B-Instruct",
-        model=llama_8b(),
-        gpu=h100(),
-        precision=Precision.BF16,
-        engine="sglang",
-        prompt_tokens=TokenDistribution(kind="lognormal", mean=220, stdev=260, max=1024),
-        output_tokens=TokenDistribution(kind="lognormal", mean=200, stdev=300, max=2000),
-        load=LoadSpec(kind="burst", num_prompts=1000),
-        engine_settings=EngineSettings(max_num_seqs=256),
-    )
+    scenario = slot_bound_burst("sglang")
     inp = stack([prepare(scenario)], EfficiencyArrays.from_params([EfficiencyParams()]))
     assert inp.separate_prefill_batches[0]
     bound = steady_state(inp, np.array([256.0]), backlog=1.0)

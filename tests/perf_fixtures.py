@@ -219,9 +219,14 @@ def llama_8b_h100_lognormal(
     )
 
 
-def slot_bound_burst(engine: str = "vllm") -> ServingScenario:
-    """Llama-3.1-8B in BF16 on one H100: a burst of 1,000 chat-length requests (220 ± 260 prompt
-    tokens, 200 ± 300 output tokens, lognormal) through 256 slots, so it runs in waves."""
+
+def chat_burst(
+    engine: str = "vllm",
+    output: TokenDistribution | None = None,
+    settings: EngineSettings | None = None,
+) -> ServingScenario:
+    """Llama-3.1-8B in BF16 on one H100: a burst of 1,000 chat-length requests (220 ± 260
+    prompt tokens, lognormal; ``output`` by default 200 ± 300 tokens, lognormal)."""
     return ServingScenario(
         model_id="meta-llama/Llama-3.1-8B-Instruct",
         model=llama_8b(),
@@ -229,7 +234,12 @@ def slot_bound_burst(engine: str = "vllm") -> ServingScenario:
         precision=Precision.BF16,
         engine=engine,  # type: ignore[arg-type]
         prompt_tokens=TokenDistribution(kind="lognormal", mean=220, stdev=260, max=1024),
-        output_tokens=TokenDistribution(kind="lognormal", mean=200, stdev=300, max=2000),
+        output_tokens=output or TokenDistribution(kind="lognormal", mean=200, stdev=300, max=2000),
         load=LoadSpec(kind="burst", num_prompts=1000),
-        engine_settings=EngineSettings(max_num_seqs=256),
+        engine_settings=settings,
     )
+
+
+def slot_bound_burst(engine: str = "vllm") -> ServingScenario:
+    """:func:`chat_burst` through 256 slots, so it runs in waves."""
+    return chat_burst(engine, settings=EngineSettings(max_num_seqs=256))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tests.perf_fixtures import h100, llama_8b, slot_bound_burst
+from tests.perf_fixtures import chat_burst, h100, llama_8b, slot_bound_burst
 
 from predeploy.core.fluid_decode import (
     _burst_shape,
@@ -186,16 +186,7 @@ def test_bursts_that_do_not_merge_keep_their_offspring(
 def _drain(output: TokenDistribution, engine: str = "vllm") -> tuple[np.ndarray, np.ndarray]:
     """Each sample's output tokens and its TPOT before and after ``drained_tpot``: a burst of
     1,000 chat-length requests (Llama 3.1 8B, H100)."""
-    scenario = ServingScenario(
-        model_id="meta-llama/Llama-3.1-8B-Instruct",
-        model=llama_8b(),
-        gpu=h100(),
-        precision=Precision.BF16,
-        engine=engine,  # type: ignore[arg-type]
-        prompt_tokens=TokenDistribution(kind="lognormal", mean=220, stdev=260, max=1024),
-        output_tokens=output,
-        load=LoadSpec(kind="burst", num_prompts=1000),
-    )
+    scenario = chat_burst(engine, output)
     eff, _ = _efficiency(load_parameters(), scenario)
     inp = stack([prepare(scenario)], EfficiencyArrays.from_params([eff]))
     op = operating_point(inp)

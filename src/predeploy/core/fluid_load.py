@@ -396,10 +396,11 @@ def request_grid(inp: FluidInputs, op: OperatingPoint, points: int) -> RequestGr
         index=np.floor(position),
         prompt_tokens=op.prompt[:, None]
         * lognormal_at(grid_normal(1, points), inp.prompt_cv[:, None]),
-        output_tokens=np.maximum(
+        output_tokens=clamp(
             inp.output_tokens[:, None]
             * lognormal_at(grid_normal(3, points), inp.output_cv[:, None]),
             1.0,
+            inp.output_max[:, None],
         ),
     )
 

@@ -651,6 +651,14 @@ def wave_ttft(
     prompt_s = op.prompt * st.full_prefill_s_per_token  # one prompt at the full budget
     s_burst = col(prompt_s)
     ttft = (np.mod(kb, wave_col) + 1.0) * s_burst + np.floor(kb / wave_col) * col(st.slot_time)
+    # The first wave's prefill steps carry the decoders admitted before them: none at first,
+    # the running batch ``B`` by its end (one prompt's share of the ride per request ahead).
+    s_empty = col(op.prompt * st.empty_prefill_s_per_token)
+    b = col(np.maximum(st.batch, 1.0))
+    ahead = np.minimum(kb, b)
+    riders = ahead * (ahead + 1.0) / 2.0 + (kb - ahead) * b
+    first = (kb + 1.0) * s_empty + (s_burst - s_empty) * riders / b
+    ttft = np.where(kb < wave_col, first, ttft)
     if any_true(inp.separate_prefill_batches):
         ttft = _slot_renewal_ttft(inp, op, req, wave, ttft)
     served = np.maximum(ttft, (kb + 1.0) * col(op.frontend_s) + s_burst)
@@ -672,12 +680,17 @@ def _slot_renewal_ttft(
     rows = np.flatnonzero(renewal.any(axis=1))
     if rows.size:
         decode_s = op.decode_steps[rows] * st.t_mean[rows]
+        # The answers vary as the lengths drawn do, cut at the longest allowed: their running
+        # mean ``E[O²]/E[O]`` is ``O·(1 + cv²)`` (200 ± 300 tokens cut at 2,000: CV 1.31).
+        drawn = inp.output_running[rows] / np.maximum(inp.output_tokens[rows], 1.0)
+        cv = np.sqrt(np.maximum(drawn - 1.0, 0.0))
         freed = slot_free_s(
             kb[rows],
             wave[rows],
             st.slot_time[rows],
-            (decode_s * inp.output_cv[rows]) ** 2,
+            (decode_s * cv) ** 2,
             (wave * prompt_s)[rows],
+            inp.sync[rows],
         )
         ttft = ttft.copy()
         ttft[rows] = np.where(renewal[rows], freed + columns(prompt_s[rows]), ttft[rows])
@@ -702,19 +715,29 @@ def slot_free_s(
     lifetime_s: np.ndarray,
     lifetime_var_s2: np.ndarray,
     prefill_span_s: np.ndarray,
+    sync: np.ndarray,
 ) -> np.ndarray:
     """When the ``k``-th request of a burst (``index``, ``k ≥ W``; scenarios × samples) finds
     a free slot, in s: at the ``(k − W + 1)``-th completion of the requests before it.
 
     Each of the ``W`` slots serves its requests one after another: a renewal process whose
     lifetimes are the requests' (mean ``lifetime_s``, variance ``lifetime_var_s2``: their
-    prefill and ``O − 1`` decode steps, ``O`` as varied as the outputs); the first requests
-    also wait for their place in the first wave's prefill, uniform over ``prefill_span_s``.
-    By ``t``, ``W·M(t)`` requests have completed, ``M(t) = Σ_g P(S_g ≤ t)`` with ``S_g`` the
-    end of a slot's ``g``-th request, priced as a lognormal of its mean and variance
-    (Fenton-Wilkinson); the ``k``-th waits until ``M(t) = q = (k − W + 1)/W``. Fixed lengths
-    keep the waves in step (``⌈q⌉`` lifetimes); varied ones free slots early: the short
-    requests of a burst of chat requests leave within a fraction of the mean lifetime."""
+    prefill and ``O − 1`` decode steps, ``O`` as varied as the outputs, each step stalled by
+    the prefill batches of the requests that replace finished ones). By ``t``, ``W·M(t)``
+    requests have completed, ``M(t) = Σ_g P(S_g ≤ t)`` with ``S_g`` the end of a slot's
+    ``g``-th request, priced as a lognormal of its mean and variance (Fenton-Wilkinson); the
+    ``k``-th waits until ``M(t) = q = (k − W + 1)/W``. Fixed lengths keep the waves in step
+    (``⌈q⌉`` lifetimes); varied ones free slots early: the short requests of a burst of chat
+    requests leave within a fraction of the mean lifetime.
+
+    The first wave's prefill (``prefill_span_s``) runs ahead of any decode step (prompts
+    wait and slots are free). Requests that finish in step (``sync`` 1, fixed lengths) pay
+    their replacements' prefill between waves, which their lifetime counts: each later one
+    waits for its place in its wave's prefill, uniform over the span. Out of step (``sync``
+    0), replacements are prefilled as slots free, within the lifetimes, and every first-wave
+    request decodes only after the whole span: ``S_g`` starts there. (Priced at its own
+    place in the span, SGLang's simulated slot-bound chat burst started its later requests
+    0.7-3.5 s after the analytic mode.) In between, the span is that mix."""
     col = columns
     w = np.maximum(wave, 1.0)
     q_all = np.maximum((index - col(w) + 1.0) / col(w), 0.0)
@@ -722,16 +745,19 @@ def slot_free_s(
     # lifetime: those samples are read at the last counted level and moved on from there.
     q = np.minimum(q_all, MAX_SLOT_GENERATIONS - SLOT_GENERATION_MARGIN)
     q_max = q.max(axis=1)  # each scenario's own, so a batch prices it as it would alone
-    offset, offset_var = 0.5 * prefill_span_s, prefill_span_s**2 / 12.0
+    place = sync * prefill_span_s  # uniform over this; the rest of the span a shift
+    offset, offset_var = 0.5 * place, place**2 / 12.0
     g = np.arange(1, MAX_SLOT_GENERATIONS + 1, dtype=float)[:, None]  # generations × scenarios
     mean = np.maximum(offset + g * lifetime_s, 1e-12)
     sigma2 = np.maximum(np.log1p((offset_var + g * lifetime_var_s2) / mean**2), 1e-8)
     log_median = np.log(mean) - 0.5 * sigma2
     reach = q_max + SLOT_GENERATION_MARGIN
     spread = np.sqrt(offset_var + reach * lifetime_var_s2)
-    horizon = prefill_span_s + reach * lifetime_s + SLOT_HORIZON_SPREADS * spread
-    times = horizon[None, :] * (np.arange(SLOT_TIME_POINTS) / (SLOT_TIME_POINTS - 1))[:, None] ** 2
-    z = (np.log(np.maximum(times, 1e-300))[:, None, :] - log_median) / np.sqrt(sigma2)
+    horizon = place + reach * lifetime_s + SLOT_HORIZON_SPREADS * spread
+    spacing = (np.arange(SLOT_TIME_POINTS) / (SLOT_TIME_POINTS - 1))[:, None] ** 2
+    decoding = horizon[None, :] * spacing  # time points after the span's shift
+    times = decoding + (prefill_span_s - place)[None, :]
+    z = (np.log(np.maximum(decoding, 1e-300))[:, None, :] - log_median) / np.sqrt(sigma2)
     completed = np.maximum.accumulate(normal_cdf(z).sum(axis=1).T, axis=1)  # scenarios × times
     # Each sample's q read back: the first time point whose count reaches it, linearly
     # between that point and the one before.

@@ -200,9 +200,6 @@ class SteadyState:
     prefill_step_tokens: np.ndarray
     prefill_steps: np.ndarray
     full_prefill_s_per_token: np.ndarray
-    #: Seconds per prompt token of a budget-full prefill step with no decoder beside it (the
-    #: first prompts of a burst, before any has begun to decode).
-    empty_prefill_s_per_token: np.ndarray
     slot_time: np.ndarray
     #: ``B_seen``: the batch a decoding request runs in (:func:`seen_batch`).
     seen: np.ndarray
@@ -488,7 +485,7 @@ def steady_state(
     zero = np.zeros(batch.shape)
     pairs = budget * prompt / 2.0
     eager_share = decode_eager_share(inp, seen, batch, view)
-    t_dec, t_mix, t_own, t_full, t_pairs, t_pairs_doubled, t_empty = steps_s(
+    t_dec, t_mix, t_own, t_full, t_pairs, t_pairs_doubled = steps_s(
         inp,
         (zero, zero, seen, kv),
         (chunk, chunk * prefill_context_tokens(inp), seen, kv),
@@ -496,7 +493,6 @@ def steady_state(
         (budget, pairs, seen, kv),
         (budget, pairs, batch, kv_running),
         (budget, 2.0 * pairs, batch, kv_running),
-        (budget, pairs, zero, zero),
         eager_share=eager_share,
     )
     # The decode step with every launch replayed from a CUDA graph: a prefill step's cost
@@ -543,7 +539,6 @@ def steady_state(
         prefill_step_tokens=chunk,
         prefill_steps=steps,
         full_prefill_s_per_token=t_full / budget,
-        empty_prefill_s_per_token=np.minimum(t_empty, t_full) / budget,
         slot_time=slot,
         seen=seen,
         prefill_pair_s=np.maximum(t_pairs_doubled - t_pairs, 0.0) / pairs,

@@ -112,6 +112,7 @@ from predeploy.core.fluid_steady import (
     completion_sync,
     decode_context,
     prefill_context_tokens,
+    step_s,
 )
 from predeploy.core.occupancy import normal_cdf
 from predeploy.core.renewal_counts import NeighbourCounts, empty_window_probability
@@ -653,7 +654,9 @@ def wave_ttft(
     ttft = (np.mod(kb, wave_col) + 1.0) * s_burst + np.floor(kb / wave_col) * col(st.slot_time)
     # The first wave's prefill steps carry the decoders admitted before them: none at first,
     # the running batch ``B`` by its end (one prompt's share of the ride per request ahead).
-    s_empty = col(op.prompt * st.empty_prefill_s_per_token)
+    none = np.zeros(np.shape(st.budget))
+    empty = step_s(inp, st.budget, st.budget * op.prompt / 2.0, none, none)
+    s_empty = col(op.prompt * np.minimum(empty / st.budget, st.full_prefill_s_per_token))
     b = col(np.maximum(st.batch, 1.0))
     ahead = np.minimum(kb, b)
     riders = ahead * (ahead + 1.0) / 2.0 + (kb - ahead) * b

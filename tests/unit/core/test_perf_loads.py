@@ -535,12 +535,15 @@ def test_a_long_answer_of_a_burst_decodes_at_the_drains_step(engine: Engine, pro
     """The tokens decoded after the queue empties run in decode-only steps of a shrinking
     batch, most of them the long answers' (``fluid_decode.drained_tpot``): the mean gap and
     the mean TPOT agree with the simulation. Priced at the full batch's step, the ITL mean was
-    1.5-2x the simulated."""
+    1.5-2x the simulated. (The mean TPOT of a few hundred such requests rests on their few
+    shortest answers: SGLang's 300-prompt burst simulates at 31-45 ms over six seeds, so it is
+    read against four seeds' mean.)"""
     sc = _skewed_chat_burst(engine, prompts)
     analytic = predict(sc, PARAMS).metrics
-    simulated = predict(sc, PARAMS, mode="simulate", seed=1).metrics
-    assert analytic.itl_ms.mean == pytest.approx(simulated.itl_ms.mean, rel=0.1)
-    assert analytic.tpot_ms.mean == pytest.approx(simulated.tpot_ms.mean, rel=0.15)
+    runs = [predict(sc, PARAMS, mode="simulate", seed=seed).metrics for seed in range(1, 5)]
+    assert analytic.itl_ms.mean == pytest.approx(runs[0].itl_ms.mean, rel=0.1)
+    simulated_tpot_ms = sum(run.tpot_ms.mean for run in runs) / len(runs)
+    assert analytic.tpot_ms.mean == pytest.approx(simulated_tpot_ms, rel=0.15)
 
 
 @pytest.mark.parametrize("engine", [Engine.VLLM, Engine.TRTLLM])

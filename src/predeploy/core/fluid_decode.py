@@ -185,8 +185,8 @@ class FirstWave:
     #: running batch beside it where prefill rides on the decoders' step.
     step_s: np.ndarray
     #: The wave's prefill steps each sample decodes through, in s: piggy-backed, the first
-    #: wave's carry only the decoders admitted before them (``t_w`` from the first wave on,
-    #: and with separate prefill batches, which run alone).
+    #: wave's carry only the decoders admitted before them (``t_w`` in later waves, and with
+    #: separate prefill batches, which run alone).
     sample_step_s: np.ndarray
     #: ``n_w``: the wave's prefill steps (per scenario).
     steps: np.ndarray
@@ -270,7 +270,7 @@ def first_wave(inp: FluidInputs, op: OperatingPoint, req: RequestGrid) -> FirstW
     # Piggy-backed, the first wave's prefill steps carry the decoders prefilled before them:
     # the ``j``-th decodes its first ``m = min(n_w·share, O − 1)`` gaps beside ``j + m·W/(2n_w)``
     # of them on average, not the whole batch (1,000 chat prompts, Llama 3.1 8B on an H100,
-    # vLLM: the wave's steps 225 ms in the simulation, 248 priced at the whole batch).
+    # vLLM: the wave's steps 335 ms in the simulation, 329 priced so, 350 at the whole batch).
     stalled = np.minimum(col(steps) * ordinary, np.maximum(req.output_tokens - 1.0, 1.0))
     riders = (frac + 0.5 * stalled / col(steps)) * col(wave_size / np.maximum(op.batch, 1.0))
     ride = np.where(first & ~separate[:, None], np.minimum(riders, 1.0), 1.0)

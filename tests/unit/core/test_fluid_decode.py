@@ -22,10 +22,12 @@ from predeploy.core.fluid_decode import (
 )
 from predeploy.core.fluid_load import operating_point, request_grid, static_batch
 from predeploy.core.fluid_stats import GRID_POINTS
+from predeploy.core.fluid_steady import FluidInputs
 from predeploy.core.fluid_ttft import time_to_first_token
 from predeploy.core.latency import RooflineStepCost
 from predeploy.core.perf import _efficiency, scheduler_config
 from predeploy.core.poisson_counts import cluster_count_quantiles
+from predeploy.core.simulation_trace import SimulationTrace
 from predeploy.core.simulator import run_simulation
 from predeploy.core.types import (
     EngineSettings,
@@ -215,18 +217,10 @@ def test_a_burst_of_fixed_answers_is_left_alone() -> None:
     assert np.array_equal(running, drained)
 
 
-def test_a_run_in_waves_drains_after_its_last_prompt() -> None:
-    """A burst of 1,000 dispersed answers through 256 slots (Llama 3.1 8B, H100): once its
-    last prompt is in, the steps carry no prefill and the batch shrinks as its requests end,
-    so its last requests decode faster than the running batch did while prompts still came
-    in. The simulation's 200 steps after its last first token take that step within 10 %."""
-    scenario = slot_bound_burst()
+def _burst_and_its_simulation(scenario: ServingScenario) -> tuple[FluidInputs, SimulationTrace]:
+    """A 1,000-prompt burst's fluid inputs (shipped parameters) and its simulation (seed 0)."""
     eff, _ = _efficiency(load_parameters(), scenario)
     prepared = prepare(scenario)
-    op = operating_point(stack([prepared], EfficiencyArrays.from_params([eff])))
-    assert op.waves[0] > 1.0
-    last, admitting = tail_step_s(op)[0], tail_step_s(op, admitting=True)[0]
-    assert last < 0.6 * admitting
     step = RooflineStepCost.of(prepared.shape, prepared.hw, eff, prepared.graph_max_batch)
     trace = run_simulation(
         step,
@@ -237,6 +231,19 @@ def test_a_run_in_waves_drains_after_its_last_prompt() -> None:
         1000,
         0,
     )
+    return stack([prepared], EfficiencyArrays.from_params([eff])), trace
+
+
+def test_a_run_in_waves_drains_after_its_last_prompt() -> None:
+    """A burst of 1,000 dispersed answers through 256 slots (Llama 3.1 8B, H100): once its
+    last prompt is in, the steps carry no prefill and the batch shrinks as its requests end,
+    so its last requests decode faster than the running batch did while prompts still came
+    in. The simulation's 200 steps after its last first token take that step within 10 %."""
+    inp, trace = _burst_and_its_simulation(slot_bound_burst())
+    op = operating_point(inp)
+    assert op.waves[0] > 1.0
+    last, admitting = tail_step_s(op)[0], tail_step_s(op, admitting=True)[0]
+    assert last < 0.6 * admitting
     after = np.flatnonzero(trace.step_start_s >= trace.first_token_s.max())[:200]
     assert trace.step_duration_s[after].mean() == pytest.approx(last, rel=0.1)
 
@@ -250,23 +257,10 @@ def test_a_bursts_first_wave_stalls_for_the_prefill_steps_the_simulation_runs(
     ms simulated; priced with the whole batch beside them: 582); vLLM's carry the decoders
     prefilled before them, few at first (335 ms on average, priced 329; 350 at the whole
     batch)."""
-    scenario = chat_burst(engine)
-    eff, _ = _efficiency(load_parameters(), scenario)
-    prepared = prepare(scenario)
-    inp = stack([prepared], EfficiencyArrays.from_params([eff]))
+    inp, trace = _burst_and_its_simulation(chat_burst(engine))
     op = operating_point(inp)
     req = request_grid(inp, op, GRID_POINTS)
     wave = first_wave(inp, op, req)
-    step = RooflineStepCost.of(prepared.shape, prepared.hw, eff, prepared.graph_max_batch)
-    trace = run_simulation(
-        step,
-        scheduler_config(prepared),
-        scenario.load,
-        scenario.prompt_tokens,
-        scenario.output_tokens,
-        1000,
-        0,
-    )
     prefill = trace.step_prefill_tokens > 0
     full = prefill & (trace.step_prefill_tokens >= 0.9 * op.steady.budget[0])
     simulated_s = trace.step_duration_s[full].mean()

@@ -159,6 +159,7 @@ from predeploy.core.fluid_steady import (
     chain_arrivals,
     completion_sync,
     decode_context,
+    prefill_context_tokens,
     prompt_tokens,
     step_s,
     steps_s,
@@ -997,10 +998,36 @@ def _open_loop_step_quantiles(
     mid: np.ndarray = unit.step_s
     if any_true(unit.apart > 0.0):
         low, mid = _open_loop_spread(inp, op, decode_level, mixed_level, unit)
+    refilled = (
+        (op.kind == BURST)
+        & np.asarray(inp.separate_prefill_batches, dtype=bool)
+        & (inp.prompt_cv > 0.0)
+        & (unit.tokens < 0.999 * op.steady.budget)
+    )
+    if any_true(refilled):
+        mid = np.where(refilled, _refill_batch_quantiles(inp, op, mixed_level, unit), mid)
     draining = (op.kind == BURST) & (inp.output_cv > 0)
     if any_true(draining):
         low = np.where(draining, _drain_decode_quantiles(inp, op, decode_level, draining), low)
     return np.asarray(low, dtype=float), np.asarray(mid, dtype=float)
+
+
+def _refill_batch_quantiles(
+    inp: FluidInputs, op: OperatingPoint, level: np.ndarray, unit: PrefillUnit
+) -> np.ndarray:
+    """A burst's separate prefill batches while its completions refill the slots, at
+    quantiles ``level``: each batch holds the prompts of the requests that ended since the
+    last (``m`` on average, the steady chunk over the mean prompt), their total as varied as a
+    Poisson number of lognormal prompts (``CV² = (1 + cv_I²)/m``), at most the budget; the
+    decoders wait for the whole batch, so the gap is ``t_dec`` plus the batch alone."""
+    st = op.steady
+    prompt = prompt_tokens(inp)
+    per_batch = np.maximum(unit.tokens / np.maximum(prompt, 1.0), 1.0)
+    cv = np.sqrt((1.0 + inp.prompt_cv**2) / per_batch)
+    chunk = clamp(unit.tokens * lognormal_factor(clamp(level, 0.001, 0.999), cv), 1.0, st.budget)
+    zero = np.zeros(np.shape(chunk))
+    alone = step_s(inp, chunk, chunk * prefill_context_tokens(inp), zero, zero)
+    return np.asarray(st.t_dec + alone, dtype=float)
 
 
 def _open_loop_spread(

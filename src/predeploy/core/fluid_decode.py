@@ -94,7 +94,9 @@ during one step are prefilled together in the next, so fewer steps carry prefill
 mean's prompts per step, and some carry two or three (:func:`_merged_prefill_steps`). A
 closed loop's clients send their next prompts as their answers end: apart, as far as the
 answers are dispersed, so its prefill-carrying steps are counted the same way, each prompt its
-own chunk (:func:`_prefill_unit`).
+own chunk (:func:`_prefill_unit`). A burst whose completions refill its slots with separate
+prefill batches pauses its decoders for each batch of the prompts of the requests that just
+ended, as varied as a Poisson number of lognormal prompts (:func:`_refill_batch_quantiles`).
 
 **Drain.** A burst's batch is full only while its queue lasts. Once the queue is empty the
 batch drains as its requests finish: with dispersed outputs (ShareGPT's CV 2) most of a

@@ -1004,7 +1004,7 @@ def _open_loop_step_quantiles(
         (op.kind == BURST)
         & np.asarray(inp.separate_prefill_batches, dtype=bool)
         & (inp.prompt_cv > 0.0)
-        & (unit.tokens < 0.999 * op.steady.budget)
+        & (unit.tokens < op.steady.budget)
     )
     if any_true(refilled):
         mid = np.where(refilled, _refill_batch_quantiles(inp, op, mixed_level, unit), mid)

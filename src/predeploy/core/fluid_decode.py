@@ -177,6 +177,10 @@ MAX_REFILL_SHARE = 0.999
 #: (``core.datasets.token_distribution`` truncates its lognormal at 20 × the mean, or at the
 #: dataset's ``max_tokens`` when that is larger).
 MAX_OUTPUT_FACTOR = 20.0
+#: Quantile levels at which a prefill step's prompt tokens are read from their lognormal law,
+#: kept off 0 and 1 where its quantile function runs to 0 and infinity (the budget caps the
+#: step above anyway).
+PROMPT_LEVEL_MIN, PROMPT_LEVEL_MAX = 0.001, 0.999
 
 
 @dataclass(frozen=True, slots=True)
@@ -1026,7 +1030,8 @@ def _refill_batch_quantiles(
     prompt = prompt_tokens(inp)
     per_batch = np.maximum(unit.tokens / np.maximum(prompt, 1.0), 1.0)
     cv = np.sqrt((1.0 + inp.prompt_cv**2) / per_batch)
-    chunk = clamp(unit.tokens * lognormal_factor(clamp(level, 0.001, 0.999), cv), 1.0, st.budget)
+    size = lognormal_factor(clamp(level, PROMPT_LEVEL_MIN, PROMPT_LEVEL_MAX), cv)
+    chunk = clamp(unit.tokens * size, 1.0, st.budget)
     zero = np.zeros(np.shape(chunk))
     alone = step_s(inp, chunk, chunk * prefill_context_tokens(inp), zero, zero)
     return np.asarray(st.t_dec + alone, dtype=float)
@@ -1060,7 +1065,8 @@ def _open_loop_spread(
     z = normal_quantile(clamp(decode_level, 0.5, 0.999))
     count = np.maximum(seen + z * np.sqrt(others * clustering), 1.0)
     kv_spread = np.maximum(seen * context + z * np.sqrt(others * clustering * ctx_sq), context)
-    size = prompt * lognormal_factor(clamp(mixed_level, 0.001, 0.999), inp.prompt_cv)
+    level = clamp(mixed_level, PROMPT_LEVEL_MIN, PROMPT_LEVEL_MAX)
+    size = prompt * lognormal_factor(level, inp.prompt_cv)
     chunk = clamp(unit.tokens * size / np.maximum(prompt, 1.0), 1.0, st.budget)
     # Adding zeros of the common shape broadcasts (cheaper than np.broadcast_to here).
     zero = np.zeros(np.broadcast_shapes(count.shape, chunk.shape))

@@ -81,6 +81,13 @@ def build(aic_dir: Path) -> list[dict[str, Any]]:
             notes.append("parameter counts computed from the config by tools/build_models.py "
                          "(active includes embeddings and LM head)" + card_txt)
         arch["native_precision"] = entry.get("native_precision", "bf16")
+        block = entry.get("fp8_weight_block")
+        if block:
+            arch["fp8_weight_block"] = int(block["edge"])
+            notes.append(
+                f"FP8 release: one scale per {block['edge']}x{block['edge']} weight block "
+                f"({block['source']})"
+            )
         model = {
             "id": entry["id"],
             "name": entry["name"],

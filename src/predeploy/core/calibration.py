@@ -74,6 +74,7 @@ LEVEL_PARAMS: dict[EffectLevel, tuple[tuple[ParamName, ...], float]] = {
             "seq_overhead_s",
             "request_overhead_s",
             "frontend_s_per_request",
+            "block_fp8_matmul_factor",
         ),
         1.0,
     ),

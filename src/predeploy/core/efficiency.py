@@ -42,6 +42,7 @@ ParamName = Literal[
     "frontend_s_per_request",
     "overlap_exponent",
     "expert_parallel_efficiency",
+    "block_fp8_matmul_factor",
 ]
 
 PARAM_NAMES: tuple[ParamName, ...] = (
@@ -61,6 +62,7 @@ PARAM_NAMES: tuple[ParamName, ...] = (
     "frontend_s_per_request",
     "overlap_exponent",
     "expert_parallel_efficiency",
+    "block_fp8_matmul_factor",
 )
 
 #: Which parameters live in (0, 1] (logit coordinate); the rest are positive (log coordinate).
@@ -122,6 +124,13 @@ class EfficiencyParams(FrozenModel):
     * ``expert_parallel_efficiency``: with data-parallel attention and experts spread over the
       GPUs, the share of the balanced per-GPU time achieved: every GPU waits at the
       dispatch/combine all-to-all for the one with the most tokens and hottest experts.
+    * ``block_fp8_matmul_factor``: how FP8 matmuls whose weights carry a scale per 128 × 128
+      block (DeepSeek V3's and Qwen3's FP8 releases: ``ModelArchitecture.fp8_weight_block``)
+      fare on FP8 tensor cores against the other matmuls, as a factor on
+      ``compute_efficiency`` and ``moe_compute_efficiency``: they quantize their activations
+      per group of 128 and apply both scales per block (DeepGEMM, CUTLASS blockwise or Triton
+      kernels), where per-tensor or per-channel FP8 (MLPerf's, ModelOpt's, llm-compressor's)
+      runs cuBLAS's FP8 GEMM with one scale in its epilogue. 1 is the same share.
 
     The defaults are neutral starting points (estimated), not measurements.
     """
@@ -142,6 +151,7 @@ class EfficiencyParams(FrozenModel):
     frontend_s_per_request: Seconds = 0.005
     overlap_exponent: Annotated[float, Field(ge=1, le=50)] = 3.0
     expert_parallel_efficiency: Efficiency = 0.75
+    block_fp8_matmul_factor: Annotated[float, Field(gt=0, le=10, allow_inf_nan=False)] = 1.0
 
     def to_coordinates(self) -> dict[ParamName, float]:
         """The unbounded fitting coordinates (logit or log of each value)."""

@@ -450,6 +450,20 @@ FP8_METHODS = frozenset({"fp8", "fbgemm_fp8"})
 INTEGER_METHODS = frozenset({"awq", "gptq", "awq_marlin", "gptq_marlin", "bitsandbytes"})
 
 
+def fp8_weight_block(c: Mapping[str, Any]) -> int | None:
+    """The edge of the square blocks an FP8 checkpoint scales its weights by
+    (``quantization_config.weight_block_size``, e.g. ``[128, 128]``); None for any other
+    checkpoint or a block that is not square."""
+    q = c.get("quantization_config")
+    if not isinstance(q, Mapping) or str(q.get("quant_method", "")).lower() not in FP8_METHODS:
+        return None
+    block = q.get("weight_block_size")
+    if not isinstance(block, (list, tuple)) or len(block) != 2 or block[0] != block[1]:
+        return None
+    edge = block[0]
+    return edge if isinstance(edge, int) and edge > 0 else None
+
+
 def checkpoint_precision(c: Mapping[str, Any]) -> Precision | None:
     """The weight precision a checkpoint ships in: its ``quantization_config`` (``None`` for a
     method not recognised), else ``torch_dtype`` (FP16 for float16, BF16 otherwise)."""
@@ -516,6 +530,7 @@ def architecture_from_hf_config(raw: Mapping[str, Any]) -> ModelArchitecture:
         total_params_b=round(total / 1e9, 2),
         active_params_b=round(active / 1e9, 2),
         native_precision=checkpoint_precision(raw) or Precision.BF16,
+        fp8_weight_block=fp8_weight_block(raw),
     )
     try:
         return ModelArchitecture.model_validate(fields)

@@ -194,8 +194,9 @@ class StepCoefficients(Generic[N]):
     ) -> StepCoefficients[Num]:
         hbm = hw.hbm_bytes_per_s * eff.bandwidth_efficiency
         # A GPU that sustains more of its peak than its vendor's median (sustained_factor > 1)
-        # runs every matmul more efficiently, never beyond the peak.
-        clock = hw.sustained_factor
+        # runs every matmul more efficiently, never beyond the peak; an engine's block-scaled
+        # FP8 matmuls reach their own share of the FP8 peak (block_fp8_factor).
+        clock = hw.sustained_factor * block_fp8_factor(shape, hw, eff)
         gemm = hw.gemm_flops_per_s * np.minimum(eff.compute_efficiency * clock, 1.0)
         attn = hw.attention_flops_per_s * np.minimum(eff.attention_efficiency * clock, 1.0)
         kv_global = shape.kv_bytes_per_context_token
@@ -380,6 +381,14 @@ def expert_gemm_efficiency(moe_compute_efficiency: Num, expert_width: Num) -> Nu
     return np.asarray(np.minimum(moe_compute_efficiency * scale, 1.0))
 
 
+def block_fp8_factor(
+    shape: StepShape, hw: HardwareRates, eff: EfficiencyParams | ParamArrays
+) -> Num:
+    """The factor on the fitted compute efficiencies of block-scaled FP8 matmuls on FP8 tensor
+    cores (``block_fp8_matmul_factor``; 1 for every other matmul)."""
+    return 1.0 + hw.fp8_matmul * shape.block_scaled_fp8 * (eff.block_fp8_matmul_factor - 1.0)
+
+
 def touched_experts(c: StepCoefficients[Any], tokens: Num) -> Num:
     """Experts' worth of weights the busiest GPU reads for ``tokens`` tokens: the expected
     distinct experts ``E q`` (``q = 1 − keep^T``), plus the busiest group's excess when the
@@ -414,6 +423,8 @@ class ParamArrays(Protocol):
     def bandwidth_efficiency(self) -> Num: ...
     @property
     def compute_efficiency(self) -> Num: ...
+    @property
+    def block_fp8_matmul_factor(self) -> Num: ...
     @property
     def moe_compute_efficiency(self) -> Num: ...
     @property

@@ -155,6 +155,16 @@ def compute_tflops(gpu: GpuSpec, precision: Precision, *, fp16_accumulate: bool 
 VENDOR_SUSTAINED_MATMUL_SHARE: dict[str, float] = {"nvidia": 0.776, "amd": 0.559}
 
 
+def fp8_tensor_matmul(gpu: GpuSpec, precision: Precision, fp16_accumulate: bool) -> bool:
+    """Whether FP8 weights run their matmuls on the GPU's FP8 tensor cores (W8A8: Hopper,
+    Ada, Blackwell, MI300) rather than at the 16-bit rate (W8A16 on an A100), as
+    :func:`compute_tflops` prices them (an engine whose GEMMs accumulate in FP16, llama.cpp,
+    runs none)."""
+    return (
+        precision == Precision.FP8 and not fp16_accumulate and gpu.fp8_tflops is not None
+    )
+
+
 def sustained_clock_factor(gpu: GpuSpec) -> float:
     """How much more of its peak ``gpu`` sustains under dense matmuls than its vendor's median
     measured accelerator (1 where not measured): an A100, which holds its clock, 1.12; a GB200,
@@ -221,6 +231,9 @@ class StepShape:
     #: Bytes of one running sequence's linear-attention state on one GPU of one stage, which
     #: a decode step reads and writes back (:data:`STATE_PASSES`); 0 without such layers.
     state_bytes_per_sequence: Num = 0.0
+    #: 1 where FP8 weights carry a scale per square block (``ModelArchitecture.
+    #: fp8_weight_block``: DeepSeek V3's and Qwen3's 128 × 128), else 0.
+    block_scaled_fp8: Num = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,6 +252,8 @@ class HardwareRates:
     switch_reduction: Num = 0.0
     #: The GPU's sustained matmul share relative to its vendor's (:func:`sustained_clock_factor`).
     sustained_factor: Num = 1.0
+    #: 1 where the matmuls run on FP8 tensor cores (:func:`fp8_tensor_matmul`), else 0.
+    fp8_matmul: Num = 0.0
 
 
 #: DeepSeek Sparse Attention's indexer computes its logits in FP8 (DeepGEMM's
@@ -345,6 +360,7 @@ def step_shape(
     )
     return StepShape(
         dequant_bytes=dequant,
+        block_scaled_fp8=float(precision == Precision.FP8 and model.fp8_weight_block is not None),
         dense_bytes=dense_bytes,
         expert_bytes=expert_bytes,
         num_experts=float(model.num_experts) if model.is_moe else 1.0,
@@ -404,6 +420,7 @@ def hardware_rates(
         tp=float(tp),
         switch_reduction=switch_reduction_gain(gpu, tp) - 1.0,
         sustained_factor=sustained_clock_factor(gpu),
+        fp8_matmul=float(fp8_tensor_matmul(gpu, precision, fp16_accumulate)),
     )
 
 

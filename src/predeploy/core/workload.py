@@ -412,6 +412,7 @@ class EfficiencyArrays:
     request_overhead_s: np.ndarray
     frontend_s_per_request: np.ndarray
     overlap_exponent: np.ndarray
+    block_fp8_matmul_factor: np.ndarray
 
     @classmethod
     def from_params(cls, params: Sequence[EfficiencyParams]) -> EfficiencyArrays:

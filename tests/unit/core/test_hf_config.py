@@ -46,7 +46,8 @@ def test_a_transcribed_config_gives_the_catalog_architecture(entry: dict[str, An
     total, active = count_params(config)
     fields = architecture_fields(config, entry.get("overrides", {}))
     fields.update(total_params_b=round(total / 1e9, 2), active_params_b=round(active / 1e9, 2),
-                  native_precision=card.architecture.native_precision)
+                  native_precision=card.architecture.native_precision,
+                  fp8_weight_block=(entry.get("fp8_weight_block") or {}).get("edge"))
     assert ModelArchitecture.model_validate(fields) == card.architecture
     # Given the window a real config.json states (the transcriptions keep it in the
     # overrides), the conventions infer the catalog's windowed layers without them.
@@ -134,7 +135,9 @@ def test_qwen3_next_takes_its_layer_kinds_from_the_interval() -> None:
     assert arch.linear_state_bytes == 32 * 128 * 128 * 2 + (2 * 16 * 128 + 32 * 128) * 3 * 2
     # 12 full-attention layers × 2 KV heads × 256 × 2 (K and V) × 2 bytes.
     assert kv_bytes_per_token(arch) == 12 * 2 * 256 * 2 * 2
-    assert seed_catalog().model("qwen3-next").architecture == arch
+    # The catalog adds what the base config.json cannot say: its FP8 release's weight blocks.
+    catalogued = seed_catalog().model("qwen3-next").architecture
+    assert catalogued == arch.model_copy(update={"fp8_weight_block": 128})
 
 
 @pytest.mark.parametrize(
@@ -162,6 +165,31 @@ def test_the_checkpoint_precision_follows_its_quantization_config(
     quantization: dict[str, Any], precision: Precision | None
 ) -> None:
     assert checkpoint_precision({**LLAMA_31_8B, "quantization_config": quantization}) == precision
+
+
+@pytest.mark.parametrize(
+    ("quantization", "block"),
+    [
+        ({"quant_method": "fp8", "weight_block_size": [128, 128]}, 128),
+        ({"quant_method": "fp8", "activation_scheme": "dynamic"}, None),
+        ({"quant_method": "fp8", "weight_block_size": [128, 64]}, None),
+        ({"quant_method": "awq", "bits": 4, "group_size": 128}, None),
+    ],
+)
+def test_an_fp8_checkpoints_weight_blocks_come_from_its_quantization_config(
+    quantization: dict[str, Any], block: int | None
+) -> None:
+    config = {**LLAMA_31_8B, "quantization_config": quantization}
+    assert architecture_from_hf_config(config).fp8_weight_block == block
+    assert architecture_from_hf_config(LLAMA_31_8B).fp8_weight_block is None
+
+
+def test_the_catalog_names_block_scaled_fp8_releases() -> None:
+    catalog = seed_catalog()
+    for model_id in ("deepseek-ai/DeepSeek-V3", "Qwen/Qwen3-14B", "Qwen/Qwen3.5-9B"):
+        assert catalog.model(model_id).architecture.fp8_weight_block == 128
+    for model_id in ("meta-llama/Llama-3.1-70B-Instruct", "zai-org/GLM-4.5-Air"):
+        assert catalog.model(model_id).architecture.fp8_weight_block is None
 
 
 def test_sliding_windows_follow_the_architecture_conventions() -> None:

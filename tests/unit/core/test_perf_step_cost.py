@@ -20,13 +20,14 @@ from predeploy.core.latency import EfficiencyParams, RooflineStepCost
 from predeploy.core.roofline import (
     compute_tflops,
     expected_experts,
+    fp8_tensor_matmul,
     hardware_rates,
     rank_hit_probability,
     roofline_floor_s,
     smooth_max,
     step_shape,
 )
-from predeploy.core.types import Engine, LoadSpec, Precision
+from predeploy.core.types import Engine, LoadSpec, ModelArchitecture, Precision
 from predeploy.core.workload import prepare
 
 
@@ -143,6 +144,50 @@ def test_the_simulated_step_uses_the_engines_accumulation_rate() -> None:
     assert fp16.step_time_s(4096, pairs, 0, 0) < fp32.step_time_s(4096, pairs, 0, 0)
     decode16, decode32 = fp16.step_time_s(0, 0.0, 1, 512), fp32.step_time_s(0, 0.0, 1, 512)
     assert decode16 == pytest.approx(decode32, rel=1e-4)
+
+
+def test_fp8_matmuls_on_fp8_tensor_cores_are_told_apart() -> None:
+    a100 = h100().model_copy(update={"name": "A100-80GB", "fp8_tflops": None})
+    assert fp8_tensor_matmul(h100(), Precision.FP8, fp16_accumulate=False)
+    assert not fp8_tensor_matmul(h100(), Precision.BF16, fp16_accumulate=False)
+    assert not fp8_tensor_matmul(h100(), Precision.INT8, fp16_accumulate=False)
+    # FP8 weights without FP8 tensor cores run at the 16-bit rate (W8A16).
+    assert not fp8_tensor_matmul(a100, Precision.FP8, fp16_accumulate=False)
+    # llama.cpp's GEMMs are priced at its FP16-accumulate rate instead.
+    assert not fp8_tensor_matmul(h100(), Precision.FP8, fp16_accumulate=True)
+    assert hardware_rates(h100(), Precision.FP8, 1).fp8_matmul == 1.0
+    assert hardware_rates(a100, Precision.FP8, 1).fp8_matmul == 0.0
+
+
+def test_block_scaled_fp8_is_a_property_of_the_release_at_fp8() -> None:
+    blocked = llama_8b().model_copy(update={"fp8_weight_block": 128})
+    assert step_shape(blocked, Precision.FP8, tp=1).block_scaled_fp8 == 1.0
+    assert step_shape(blocked, Precision.BF16, tp=1).block_scaled_fp8 == 0.0
+    assert step_shape(llama_8b(), Precision.FP8, tp=1).block_scaled_fp8 == 0.0
+
+
+def test_the_block_fp8_factor_prices_only_block_scaled_fp8_matmuls() -> None:
+    neutral = EfficiencyParams(step_overhead_s=0.0, layer_overhead_s=0.0, seq_overhead_s=0.0)
+    halved = neutral.model_copy(update={"block_fp8_matmul_factor": 0.5})
+    blocked = llama_8b().model_copy(update={"fp8_weight_block": 128})
+    pairs = 4096.0**2 / 2
+
+    def prefill_s(model: ModelArchitecture, precision: Precision, p: EfficiencyParams) -> float:
+        return RooflineStepCost(model, h100(), precision, p).step_time_s(4096, pairs, 0, 0)
+
+    # A compute-bound prompt step of block-scaled FP8 weights slows ...
+    assert prefill_s(blocked, Precision.FP8, halved) > 1.3 * prefill_s(
+        blocked, Precision.FP8, neutral
+    )
+    # ... per-tensor FP8 and BF16 steps do not.
+    for model, precision in ((llama_8b(), Precision.FP8), (blocked, Precision.BF16)):
+        assert prefill_s(model, precision, halved) == prefill_s(model, precision, neutral)
+    # A one-sequence decode step reads its weights: bandwidth-bound either way.
+    decode = [
+        RooflineStepCost(blocked, h100(), Precision.FP8, p).step_time_s(0, 0.0, 1, 512)
+        for p in (neutral, halved)
+    ]
+    assert decode[1] == pytest.approx(decode[0], rel=0.02)
 
 
 def test_prepared_scenarios_take_the_rate_from_their_engine() -> None:

@@ -79,6 +79,11 @@ class ModelArchitecture(FrozenModel):
     tie_word_embeddings: bool = False
     #: The precision the released checkpoint ships in (gpt-oss is MXFP4, DeepSeek V3 is FP8).
     native_precision: Precision = Precision.BF16
+    #: Edge of the square weight blocks that carry one scale each in the model's FP8 release
+    #: (``quantization_config.weight_block_size``: 128 for DeepSeek V3's native weights and
+    #: Qwen3's FP8 checkpoints); None where its FP8 weights are scaled per tensor or channel,
+    #: or no FP8 release is known.
+    fp8_weight_block: PositiveInt | None = None
 
     @property
     def is_moe(self) -> bool:

@@ -195,9 +195,11 @@ class StepCoefficients(Generic[N]):
         hbm = hw.hbm_bytes_per_s * eff.bandwidth_efficiency
         # A GPU that sustains more of its peak than its vendor's median (sustained_factor > 1)
         # runs every matmul more efficiently, never beyond the peak; an engine's block-scaled
-        # FP8 matmuls reach their own share of the FP8 peak (block_fp8_factor).
-        clock = hw.sustained_factor * block_fp8_factor(shape, hw, eff)
-        gemm = hw.gemm_flops_per_s * np.minimum(eff.compute_efficiency * clock, 1.0)
+        # FP8 weight matmuls reach their own share of the FP8 peak (block_fp8_factor), its
+        # attention (16-bit) the share of the others.
+        clock = hw.sustained_factor
+        matmul = clock * block_fp8_factor(shape, hw, eff)
+        gemm = hw.gemm_flops_per_s * np.minimum(eff.compute_efficiency * matmul, 1.0)
         attn = hw.attention_flops_per_s * np.minimum(eff.attention_efficiency * clock, 1.0)
         kv_global = shape.kv_bytes_per_context_token
         kv_window = shape.kv_window_bytes_per_context_token
@@ -236,7 +238,7 @@ class StepCoefficients(Generic[N]):
             + shape.expert_flops_per_token
             / (
                 hw.gemm_flops_per_s
-                * expert_gemm_efficiency(eff.moe_compute_efficiency * clock, shape.expert_width)
+                * expert_gemm_efficiency(eff.moe_compute_efficiency * matmul, shape.expert_width)
             ),
             head_flop_s=shape.head_flops_per_token / gemm,
             window_share=kv_window / (kv_global + kv_window),

@@ -16,7 +16,7 @@ from tests.perf_fixtures import (
     qwen35_9b,
 )
 
-from predeploy.core.latency import EfficiencyParams, RooflineStepCost
+from predeploy.core.latency import EfficiencyParams, RooflineStepCost, StepCoefficients
 from predeploy.core.roofline import (
     compute_tflops,
     expected_experts,
@@ -188,6 +188,12 @@ def test_the_block_fp8_factor_prices_only_block_scaled_fp8_matmuls() -> None:
         for p in (neutral, halved)
     ]
     assert decode[1] == pytest.approx(decode[0], rel=0.02)
+    # Attention runs in 16 bits: only the weights' matmuls take the factor.
+    shape = step_shape(blocked, Precision.FP8, tp=1)
+    hw = hardware_rates(h100(), Precision.FP8, 1)
+    slow, fast = (StepCoefficients.of(shape, hw, p) for p in (halved, neutral))
+    assert slow.pair_s == fast.pair_s and slow.context_s == fast.context_s
+    assert slow.token_flop_s == pytest.approx(2.0 * fast.token_flop_s, rel=0.01)
 
 
 def test_prepared_scenarios_take_the_rate_from_their_engine() -> None:

@@ -455,7 +455,7 @@ def fp8_weight_block(c: Mapping[str, Any]) -> int | None:
     (``quantization_config.weight_block_size``, e.g. ``[128, 128]``); None for any other
     checkpoint or a block that is not square."""
     q = c.get("quantization_config")
-    if not isinstance(q, Mapping) or str(q.get("quant_method", "")).lower() not in FP8_METHODS:
+    if not isinstance(q, Mapping) or checkpoint_precision(c) != Precision.FP8:
         return None
     block = q.get("weight_block_size")
     if not isinstance(block, (list, tuple)) or len(block) != 2 or block[0] != block[1]:

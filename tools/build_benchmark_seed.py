@@ -48,9 +48,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from predeploy.core.errors import InputError
-from predeploy.core.types import BenchmarkRecord
+from predeploy.core.errors import InputError, PredeployError
+from predeploy.core.memory import device_bytes
+from predeploy.core.types import BenchmarkRecord, Precision
+from predeploy.core.weights import weight_bytes_per_gpu
 from predeploy.kb.importers.calibration_cases import record_from_case
+from predeploy.kb.seed_files import seed_catalog
 
 REPO = Path(__file__).resolve().parents[1]
 OUT_DIR = REPO / "src" / "predeploy" / "data" / "benchmarks"
@@ -64,6 +67,8 @@ AIC_URL = "https://pypi.org/project/aiconfigurator-core/0.12.0/"
 AIC_SOURCE_KEY = "aiconfigurator-silicon"
 
 #: AIConfigurator system names → our accelerator names.
+#: The catalogue the rows' models and accelerators are looked up in (weights against memory).
+CATALOG = seed_catalog()
 AIC_SYSTEMS = {
     "h100_sxm": "H100-SXM",
     "h200_sxm": "H200",
@@ -155,16 +160,35 @@ def _expert_parallel_flag(row: dict[str, str]) -> str | None:
     return f"--ep_size {ep}" if row["backend"] == "trtllm" else f"--ep-size {ep}"
 
 
+def _weights_fit(row: dict[str, str], gpus: int) -> bool:
+    """Whether the row's model at its precision fits its accelerator's memory on ``gpus``
+    GPUs (the weights alone; an unknown model or precision is taken to fit)."""
+    model, implied = AIC_MODELS.get(row["model_path"], (row["model_path"], None))
+    precision = implied or AIC_PRECISION.get(row["gemm_quant_mode"]) or row["precision"]
+    try:
+        arch = CATALOG.model(model).architecture
+        gpu = CATALOG.gpu(AIC_SYSTEMS[row["system"]])
+        weights = weight_bytes_per_gpu(arch, Precision(precision), gpus)
+    except (PredeployError, KeyError, ValueError):
+        return True
+    return weights < device_bytes(gpu)
+
+
 def recode_squared_ep(row: dict[str, str]) -> tuple[dict[str, str], str | None]:
     """AIConfigurator's database dump codes an ``--tp k --ep k`` run (attention over ``k``
     GPUs, the experts spread over the same ``k``) as ``tp_size`` (or, with attention data
     parallelism, ``attention_dp_size``) ``k²`` with ``moe_tp_size = moe_ep_size = k``: its
     ids say ``tp8_ep8`` and 71 of its measurements appear a second time coded as ``tp k,
-    moe_ep k``. Such a row is recoded to the ``k`` GPUs it ran on (with a note saying so)."""
+    moe_ep k``. Such a row is recoded to the ``k`` GPUs it ran on (with a note saying so),
+    unless its weights do not fit on ``k`` of its GPUs: then it ran on the ``k²`` it states
+    (Qwen3-235B-A22B in FP8 on four H100s, ``tp4`` in its id, experts split ``moe_tp 2 ×
+    moe_ep 2``)."""
     moe_tp, moe_ep = row["moe_tp_size"], row["moe_ep_size"]
     if not (moe_tp.isdigit() and moe_tp == moe_ep and int(moe_tp) > 1):
         return row, None
     k = int(moe_tp)
+    if not _weights_fit(row, k):
+        return row, None
     squared = str(k * k)
     if row["tp_size"] == squared and row["attention_dp_size"] in ("", "0", "1"):
         recoded = {**row, "tp_size": str(k), "moe_tp_size": "1"}
@@ -252,6 +276,7 @@ def aiconfigurator_records(csv_path: Path) -> list[dict[str, Any]]:
                     "ttft_ms_mean": round(float(row["silicon_ttft_ms"]), 4),
                     "tpot_ms_mean": round(float(row["silicon_tpot_ms"]), 4),
                 },
+                "checkpoint": row["model_path"],
                 "source_key": AIC_SOURCE_KEY,
                 "provenance": {
                     "source": AIC_SOURCE,

@@ -41,3 +41,25 @@ def test_experts_spread_beyond_the_attention_group_are_recognised(
     seed: ModuleType, row: dict[str, str], beyond: bool
 ) -> None:
     assert seed._experts_beyond_attention(row) is beyond
+
+
+def _aic_row(model_path: str, system: str, gemm: str, tp: str, k: str) -> dict[str, str]:
+    return {
+        **_row(tp, k, k),
+        "model_path": model_path,
+        "system": system,
+        "gemm_quant_mode": gemm,
+        "precision": gemm,
+    }
+
+
+def test_a_squared_ep_row_is_recoded_to_the_gpus_its_weights_fit_on(seed: ModuleType) -> None:
+    # gpt-oss-120b (about 65 GB in MXFP4) fits two H200s: a --tp 2 --ep 2 run coded as tp 4.
+    gpt_oss = _aic_row("openai/gpt-oss-120b", "h200_sxm", "nvfp4", "4", "2")
+    row, note = seed.recode_squared_ep(gpt_oss)
+    assert (row["tp_size"], row["moe_tp_size"]) == ("2", "1")
+    assert note is not None and "--tp 2 --ep 2" in note
+    # Qwen3-235B-A22B in FP8 (about 235 GB) does not fit two H100s (160 GB): four GPUs, its
+    # experts split moe_tp 2 x moe_ep 2, as stated.
+    stated = _aic_row("Qwen/Qwen3-235B-A22B-FP8", "h100_sxm", "fp8_block", "4", "2")
+    assert seed.recode_squared_ep(stated) == (stated, None)

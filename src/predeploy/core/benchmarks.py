@@ -25,7 +25,12 @@ from predeploy.core.engine_args import (
     parse_engine_args,
     served_checkpoint,
 )
-from predeploy.core.engines import default_kv_cache_dtype, engine_profile, scheduler_defaults
+from predeploy.core.engines import (
+    default_kv_cache_dtype,
+    engine_profile,
+    scheduler_defaults,
+    served_fp8_weight_block,
+)
 from predeploy.core.errors import InputError, PredeployError
 from predeploy.core.memory import smallest_fitting_tp
 from predeploy.core.nvidia_harness import HARNESS_RESERVES_FULL_CONTEXT, runs_cpp_executor
@@ -125,6 +130,7 @@ def case_from_record(record: BenchmarkRecord) -> CalibrationCase:
         harness=HARNESS_OF_SOURCE.get(record.source_key, Harness.DEFAULT),
         client=record.client,
         ignore_eos=record.ignore_eos,
+        checkpoint=record.checkpoint,
     )
     return CalibrationCase(
         id=record.id,
@@ -260,12 +266,16 @@ def scenario_from_case(case: CalibrationCase | CaseScenario, catalog: Catalog) -
     prompt, output = _lengths(sc)
     engine_args = published_engine_args(sc)
     stated = parse_engine_args(engine_args) if engine_args else None
+    command_checkpoint = served_checkpoint(engine_args) if engine_args else None
+    block = served_fp8_weight_block(
+        sc.model, arch, precision, command_checkpoint or sc.checkpoint
+    )
+    if block != arch.fp8_weight_block:
+        arch = arch.model_copy(update={"fp8_weight_block": block})
     kv_dtype = (
         sc.kv_cache_dtype
         or (stated.kv_cache_dtype if stated else None)
-        or default_kv_cache_dtype(
-            sc.engine, precision, served_checkpoint(engine_args) if engine_args else None
-        )
+        or default_kv_cache_dtype(sc.engine, precision, command_checkpoint)
     )
     in_process = sc.dataset.startswith(IN_PROCESS_DATASET_PREFIX)
     if sc.kv_cache_dtype is None and in_process and precision in QUANTIZED_KV_PRECISIONS:

@@ -69,6 +69,9 @@ class CaseScenario(FrozenModel):
     #: case format. They choose a dataset's output lengths (``core.datasets``).
     client: BenchmarkClient | None = None
     ignore_eos: bool | None = None
+    #: The checkpoint served where no ``engine_args`` names it; not part of the shared case
+    #: format (``core.engines.served_fp8_weight_block``).
+    checkpoint: str | None = None
 
     model_config = FrozenModel.model_config | {"populate_by_name": True}
 

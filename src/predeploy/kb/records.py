@@ -223,6 +223,7 @@ def scenario_values(record: BenchmarkRecord) -> dict[str, Any]:
         "load_arrival": record.load.arrival,
         "client": record.client.value if record.client is not None else None,
         "ignore_eos": record.ignore_eos,
+        "checkpoint": record.checkpoint,
         "source_key": record.source_key,
         **provenance_values(record.provenance),
     }
@@ -277,6 +278,7 @@ def record_from_rows(scenario: BenchmarkScenarioRow, metrics: list[BenchmarkMetr
         ),
         client=scenario.client,
         ignore_eos=scenario.ignore_eos,
+        checkpoint=scenario.checkpoint,
         metrics={m.metric: m.value for m in metrics},
         source_key=scenario.source_key,
         provenance=provenance_of(scenario),

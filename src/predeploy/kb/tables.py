@@ -210,6 +210,7 @@ class BenchmarkScenarioRow(ProvenanceColumns, TrackedColumns, Base):
     load_arrival: Mapped[str | None] = mapped_column(String(20))
     client: Mapped[str | None] = mapped_column(String(30))
     ignore_eos: Mapped[bool | None] = mapped_column(Boolean)
+    checkpoint: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
     source_key: Mapped[str] = mapped_column(String(NAME_LENGTH), index=True)
     import_id: Mapped[int | None] = mapped_column(ForeignKey("kb_imports.id", ondelete="SET NULL"))
 

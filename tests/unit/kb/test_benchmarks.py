@@ -116,6 +116,7 @@ def test_the_benchmark_client_is_kept(kb_engine: Engine) -> None:
         samples.benchmark("client/1", client=BenchmarkClient.GPUSTACK_BENCHMARK),
         samples.benchmark("client/2", client=BenchmarkClient.VLLM_BENCH, ignore_eos=True),
         samples.benchmark("client/3"),
+        samples.benchmark("client/4", checkpoint="Qwen/Qwen3-32B"),
     ]
     _add(kb_engine, records)
     with Session(kb_engine) as session:

@@ -283,6 +283,9 @@ class LoadDescription(FrozenModel):
 
 #: Longest engine command line a benchmark record keeps (characters).
 ENGINE_ARGS_MAX_CHARS = 2000
+#: Longest checkpoint name or path a benchmark record keeps (characters; the knowledge base's
+#: name columns).
+CHECKPOINT_MAX_CHARS = 200
 
 
 class BenchmarkRecord(FrozenModel):
@@ -314,6 +317,10 @@ class BenchmarkRecord(FrozenModel):
     #: they choose a dataset's output lengths (``core.datasets.output_shape``).
     client: BenchmarkClient | None = None
     ignore_eos: bool | None = None
+    #: The checkpoint served, where the source names it and no ``engine_args`` does
+    #: (AIConfigurator's ``model_path``): it tells how FP8 weights are scaled
+    #: (``core.engines.served_fp8_weight_block``).
+    checkpoint: Annotated[str, Field(min_length=1, max_length=CHECKPOINT_MAX_CHARS)] | None = None
     metrics: dict[str, NonNegativeFloat]
     source_key: Annotated[str, Field(min_length=1)]
     provenance: Provenance

@@ -111,6 +111,7 @@ def record_from_case(obj: dict[str, Any], file: str, line: int) -> BenchmarkReco
         "load": scenario.load,
         "client": scenario.client,
         "ignore_eos": scenario.ignore_eos,
+        "checkpoint": scenario.checkpoint,
         "metrics": case.expected,
         "source_key": source_key,
         "provenance": Provenance(

@@ -147,14 +147,18 @@ def test_the_engine_command_line_becomes_a_field(tmp_path: Path) -> None:
 
 
 def test_the_benchmark_client_reaches_the_record_and_back(tmp_path: Path) -> None:
-    scenario = {**CASE["scenario"], "client": "guidellm", "ignore_eos": True}
+    scenario = {
+        **CASE["scenario"], "client": "guidellm", "ignore_eos": True, "checkpoint": "o/m-FP8"
+    }
     record = read_benchmark_file(_write(tmp_path, [{**CASE, "scenario": scenario}]), NAMES)
     stored = record.records[0]
     assert (stored.client, stored.ignore_eos) == (BenchmarkClient.GUIDELLM, True)
+    assert stored.checkpoint == "o/m-FP8"
     case = case_from_record(stored)
     assert (case.scenario.client, case.scenario.ignore_eos) == (BenchmarkClient.GUIDELLM, True)
+    assert case.scenario.checkpoint == "o/m-FP8"
     plain = read_benchmark_file(_write(tmp_path, [CASE]), NAMES).records[0]
-    assert (plain.client, plain.ignore_eos) == (None, None)
+    assert (plain.client, plain.ignore_eos, plain.checkpoint) == (None, None, None)
 
 
 def test_an_amd_mlperf_case_gets_its_harness_settings_with_their_source(tmp_path: Path) -> None:

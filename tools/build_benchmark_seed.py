@@ -21,11 +21,14 @@ JSON Lines format (one measured scenario per line, with its source, source key a
   concurrency of all ranks), are left out, and so are rows whose experts span more GPUs than
   their attention without attention data parallelism (vLLM data-parallel ranks sharing their
   experts, whose rank count and per-rank load the dump does not state:
-  :func:`_experts_beyond_attention`); checkpoint names are mapped to the catalog's models.
+  :func:`_experts_beyond_attention`), and so are rows whose tensor parallelism does not divide
+  the model's attention heads (:func:`_heads_split_unevenly`); checkpoint names are mapped to
+  the catalog's models, and each record keeps the checkpoint served (``checkpoint``).
   The file does not name the statistic of ``silicon_ttft_ms``/``silicon_tpot_ms``: they are
   recorded as means; the load is closed-loop concurrency = the row's ``batch_size``. A run the
   CSV lists under two ids is recorded once; ``--tp k --ep k`` runs, which its database dump
-  codes as ``k²`` GPUs, are recoded to their ``k`` (:func:`recode_squared_ep`); rows whose
+  codes as ``k²`` GPUs, are recoded to their ``k`` where the weights fit on ``k``
+  (:func:`recode_squared_ep`); rows whose
   experts are spread over ``moe_ep_size`` groups under tensor-parallel attention get the
   engine's expert-parallel flag in ``engine_args``.
 
@@ -149,6 +152,20 @@ def _experts_beyond_attention(row: dict[str, str]) -> bool:
     return row["attention_dp_size"] in ("", "0", "1") and experts > int(row["tp_size"])
 
 
+def _heads_split_unevenly(row: dict[str, str], *, wide_ep: bool) -> bool:
+    """A row whose tensor parallelism does not divide its model's attention heads: a layout
+    no engine starts (vLLM: "Total number of attention heads must be divisible by tensor
+    parallel size"; SGLang and TensorRT-LLM check the same), so what ran is unknown — the
+    dump's GB200 DeepSeek-R1 rows of ``tp`` 12-72 (128 heads). Wide-EP rows run attention
+    data-parallel, one whole set of heads per rank."""
+    model = AIC_MODELS.get(row["model_path"], (row["model_path"], None))[0]
+    try:
+        heads = CATALOG.model(model).architecture.num_attention_heads
+    except PredeployError:
+        return False
+    return not wide_ep and heads % int(row["tp_size"]) != 0
+
+
 def _expert_parallel_flag(row: dict[str, str]) -> str | None:
     """The engine flag of a row whose experts are spread whole over ``moe_ep`` groups of the
     tensor-parallel GPUs (attention stays tensor-parallel), in the engine's own spelling."""
@@ -227,7 +244,7 @@ def aiconfigurator_records(csv_path: Path) -> list[dict[str, Any]]:
                 continue
             if row["attention_dp_size"] not in ("", "0", "1") and not wide_ep:
                 continue
-            if _experts_beyond_attention(row):
+            if _experts_beyond_attention(row) or _heads_split_unevenly(row, wide_ep=wide_ep):
                 continue
             model, implied = AIC_MODELS.get(row["model_path"], (row["model_path"], None))
             precision = (

@@ -63,3 +63,16 @@ def test_a_squared_ep_row_is_recoded_to_the_gpus_its_weights_fit_on(seed: Module
     # experts split moe_tp 2 x moe_ep 2, as stated.
     stated = _aic_row("Qwen/Qwen3-235B-A22B-FP8", "h100_sxm", "fp8_block", "4", "2")
     assert seed.recode_squared_ep(stated) == (stated, None)
+
+
+@pytest.mark.parametrize(
+    ("tp", "wide_ep", "uneven"),
+    [("8", False, False), ("36", False, True), ("72", False, True), ("72", True, False)],
+)
+def test_a_tensor_parallelism_that_splits_the_heads_unevenly_is_left_out(
+    seed: ModuleType, tp: str, wide_ep: bool, uneven: bool
+) -> None:
+    # DeepSeek-R1 has 128 attention heads: no engine starts it at TP 36 or 72; wide EP runs
+    # attention data-parallel, all heads on every rank.
+    row = _aic_row("deepseek-ai/DeepSeek-R1", "gb200", "nvfp4", tp, "1")
+    assert seed._heads_split_unevenly(row, wide_ep=wide_ep) is uneven

@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 from predeploy.core.cases import CalibrationCase, CaseScenario
 from predeploy.core.catalog import Catalog
+from predeploy.core.checkpoints import served_architecture
 from predeploy.core.datasets import (
     DATASETS,
     dataset_profile,
@@ -25,12 +26,7 @@ from predeploy.core.engine_args import (
     parse_engine_args,
     served_checkpoint,
 )
-from predeploy.core.engines import (
-    default_kv_cache_dtype,
-    engine_profile,
-    scheduler_defaults,
-    served_fp8_weight_block,
-)
+from predeploy.core.engines import default_kv_cache_dtype, engine_profile, scheduler_defaults
 from predeploy.core.errors import InputError, PredeployError
 from predeploy.core.memory import smallest_fitting_tp
 from predeploy.core.nvidia_harness import HARNESS_RESERVES_FULL_CONTEXT, runs_cpp_executor
@@ -267,11 +263,7 @@ def scenario_from_case(case: CalibrationCase | CaseScenario, catalog: Catalog) -
     engine_args = published_engine_args(sc)
     stated = parse_engine_args(engine_args) if engine_args else None
     command_checkpoint = served_checkpoint(engine_args) if engine_args else None
-    block = served_fp8_weight_block(
-        sc.model, arch, precision, command_checkpoint or sc.checkpoint
-    )
-    if block != arch.fp8_weight_block:
-        arch = arch.model_copy(update={"fp8_weight_block": block})
+    arch = served_architecture(sc.model, arch, precision, command_checkpoint or sc.checkpoint)
     kv_dtype = (
         sc.kv_cache_dtype
         or (stated.kv_cache_dtype if stated else None)

@@ -18,7 +18,6 @@ from predeploy.core.types import (
     FrozenModel,
     GpuSpec,
     KvCacheDtype,
-    ModelArchitecture,
     PerformanceMode,
     Precision,
 )
@@ -239,33 +238,6 @@ def default_memory_share(
     return sglang_defaults(
         gpu, tp, pp, dp_attention=dp_attention, chunked_prefill_size=token_budget
     ).mem_fraction_static
-
-
-def served_fp8_weight_block(
-    model_id: str, arch: ModelArchitecture, precision: Precision, checkpoint: str | None
-) -> int | None:
-    """The FP8 weight block of the checkpoint a deployment serves (``None``: scaled per tensor
-    or channel, or not FP8).
-
-    ``arch.fp8_weight_block`` describes the model's own FP8 release (Qwen's ``-FP8``
-    checkpoints, DeepSeek V3's native weights), which is assumed when no checkpoint is named.
-    A named checkpoint keeps it when it holds those weights: the model's native FP8 weights, or
-    an FP8 release from the model's own organisation (``Qwen/Qwen3-32B-FP8`` for
-    ``Qwen/Qwen3-32B``, or a local copy named FP8). A 16-bit checkpoint quantized as it loads
-    (vLLM's and SGLang's ``--quantization fp8``, TensorRT-LLM's ModelOpt) and third-party FP8
-    checkpoints (``nvidia/...``, llm-compressor's ``-FP8-dynamic``) scale per tensor or per
-    channel.
-    """
-    block = arch.fp8_weight_block
-    if precision != Precision.FP8 or block is None or checkpoint is None:
-        return block
-    if arch.native_precision == Precision.FP8:
-        return block
-    path = checkpoint.lower().rstrip("/")
-    if "fp8" not in path.rsplit("/", 1)[-1]:
-        return None
-    local = path.startswith(("/", ".", "~")) or "/" not in path
-    return block if local or path.split("/", 1)[0] == model_id.split("/", 1)[0].lower() else None
 
 
 def default_kv_cache_dtype(

@@ -30,8 +30,13 @@ from predeploy.core.calibration import MAX_ITERATIONS, FitReport, calibrate
 from predeploy.core.calibration_problem import Measurement
 from predeploy.core.cases import CalibrationCase, CaseScenario, parse_case
 from predeploy.core.catalog import Catalog, InMemoryCatalog
+from predeploy.core.checkpoints import served_architecture
 from predeploy.core.efficiency import ParameterSet
-from predeploy.core.engine_args import expert_sharing_ranks, parse_engine_args
+from predeploy.core.engine_args import (
+    expert_sharing_ranks,
+    parse_engine_args,
+    served_checkpoint,
+)
 from predeploy.core.engines import default_kv_cache_dtype
 from predeploy.core.errors import InputError, PredeployError, describe_validation_error
 from predeploy.core.fit_advice import FitAlternative, fitting_alternatives
@@ -372,10 +377,11 @@ def scenario_from_request(
         kv = stated.kv_cache_dtype
     else:
         kv = default_kv_cache_dtype(eng, prec)
+    checkpoint = served_checkpoint(engine_args) if engine_args else None
     try:
         return ServingScenario(
             model_id=model_id,
-            model=arch,
+            model=served_architecture(model_id, arch, prec, checkpoint),
             gpu=spec,
             precision=prec,
             tp=tp,

@@ -16,6 +16,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from predeploy.core.catalog import Catalog, CatalogWithModels
+from predeploy.core.checkpoints import served_architecture
 from predeploy.core.efficiency import ParameterSet
 from predeploy.core.errors import InputError, describe_validation_error
 from predeploy.core.loadcurve import load_curve
@@ -127,7 +128,9 @@ def plan_load_curve(
     )
     scenario = ServingScenario(
         model_id=plan.model,
-        model=catalog.model(plan.model).architecture,
+        model=served_architecture(
+            plan.model, catalog.model(plan.model).architecture, plan.precision, plan.model
+        ),
         gpu=catalog.gpu(plan.gpu),
         precision=plan.precision,
         tp=plan.tp,

@@ -120,3 +120,20 @@ def test_a_replica_its_api_server_saturates_says_so() -> None:
     (screen,) = evaluator.screen_many([config])
     sized = evaluator.size(config, screen, rate, limit=1000)
     assert isinstance(sized, Sizing) and "API server" not in sized.reason
+
+
+def test_a_plan_prices_the_checkpoint_it_serves() -> None:
+    # A 16-bit checkpoint served in FP8 is quantized as vLLM loads it (--quantization fp8):
+    # per-tensor scales, whatever the model's own FP8 release does; natively FP8 weights keep
+    # their blocks.
+    engine, evaluator = _setup(4.0, {"ttft_ms": {"p90": 2000}})
+    blocked = LLAMA_8B.architecture.model_copy(update={"fp8_weight_block": 128})
+    for native, served_block in ((Precision.BF16, None), (Precision.FP8, 128)):
+        arch = blocked.model_copy(update={"native_precision": native})
+        card = LLAMA_8B.model_copy(update={"architecture": arch})
+        memory = engine.fit_memory(card, H100, Precision.FP8, 1, 2304)
+        vllm = engine.vllm_settings(card, H100, Precision.FP8, 1, memory, 2304)
+        config = Configuration(
+            ModelCandidate(card, None, None, False), H100, Precision.FP8, 1, memory, vllm
+        )
+        assert evaluator.scenario(config, 1.0).model.fp8_weight_block == served_block

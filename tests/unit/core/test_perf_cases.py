@@ -14,7 +14,6 @@ from predeploy.core.benchmarks import case_from_record, output_unknown, scenario
 from predeploy.core.cases import architecture_from_model_config, parse_case
 from predeploy.core.catalog import InMemoryCatalog
 from predeploy.core.datasets import token_distribution
-from predeploy.core.engines import served_fp8_weight_block
 from predeploy.core.errors import InputError
 from predeploy.core.kv_cache import kv_bytes_per_token
 from predeploy.core.lengths import token_length_grid
@@ -22,8 +21,6 @@ from predeploy.core.types import (
     BenchmarkRecord,
     FactKind,
     Harness,
-    ModelArchitecture,
-    Precision,
     Provenance,
     ServingScenario,
 )
@@ -422,34 +419,6 @@ def test_llamacpp_builds_before_tensor_core_mmq_dequantize_their_prompts(
     )
     settings = scenario_of_record(record).engine_settings
     assert (settings.dequantized_prefill if settings else None) is dequantized
-
-
-def _block_scaled(arch: ModelArchitecture, checkpoint: str | None, *, model: str = "Qwen/Q") -> (
-    int | None
-):
-    return served_fp8_weight_block(model, arch, Precision.FP8, checkpoint)
-
-
-def test_the_served_checkpoint_decides_whether_fp8_weights_are_block_scaled() -> None:
-    release = architecture_from_model_config(LLAMA_8B_CONFIG).model_copy(
-        update={"fp8_weight_block": 128}
-    )
-    # No checkpoint named: the model's own FP8 release is assumed.
-    assert _block_scaled(release, None) == 128
-    # The model's FP8 release, from its organisation or copied to a local path.
-    assert _block_scaled(release, "Qwen/Q-FP8") == 128
-    assert _block_scaled(release, "/workspace/Q-fp8/") == 128
-    # A 16-bit checkpoint quantized as it loads, and third-party FP8 checkpoints: per tensor
-    # or per channel.
-    for checkpoint in ("Qwen/Q", "/workspace/Q", "nvidia/Q-FP8", "RedHatAI/Q-FP8-dynamic"):
-        assert _block_scaled(release, checkpoint) is None, checkpoint
-    # Natively FP8 weights are block-scaled whatever their copy is called.
-    native = release.model_copy(update={"native_precision": Precision.FP8})
-    assert _block_scaled(native, "/workspace/DeepSeek-R1-0528", model="deepseek-ai/D") == 128
-    # Outside FP8 the block does not apply and is left as it is.
-    assert served_fp8_weight_block("Qwen/Q", release, Precision.BF16, "Qwen/Q") == 128
-    per_tensor = release.model_copy(update={"fp8_weight_block": None})
-    assert _block_scaled(per_tensor, "Qwen/Q-FP8") is None
 
 
 def test_a_record_s_checkpoint_prices_its_fp8_matmuls() -> None:

@@ -13,11 +13,13 @@ from tests.perf_fixtures import h100, llama_8b
 
 from predeploy.core.catalog import InMemoryCatalog
 from predeploy.core.efficiency import EfficiencyParams, ParameterSet
+from predeploy.kb.seed_files import seed_catalog
 from predeploy.services.perf import (
     fit_parameters,
     predict_cases,
     predict_file,
     read_benchmark_records,
+    scenario_from_request,
 )
 
 MODEL_CONFIG = {
@@ -193,3 +195,19 @@ def test_a_case_s_source_names_its_client_s_endpoint() -> None:
     rows = predict_cases([lab, burst, odd], CATALOG, params)
     gated, plain, ignored = (row["metrics"]["ttft_ms_p50"] for row in rows)
     assert gated > 1.6 * plain and ignored == plain
+
+
+def test_a_command_line_s_checkpoint_prices_its_fp8_weights() -> None:
+    catalog = seed_catalog()
+
+    def block(engine_args: str | None) -> int | None:
+        scenario = scenario_from_request(
+            catalog, model="Qwen/Qwen3-32B", gpu="H100-SXM", precision="fp8",
+            engine_args=engine_args,
+        )
+        return scenario.model.fp8_weight_block
+
+    # Qwen's own FP8 release scales its weights per 128 x 128 block; vLLM's on-the-fly
+    # quantization of the BF16 checkpoint per tensor.
+    assert block(None) == block("vllm serve Qwen/Qwen3-32B-FP8") == 128
+    assert block("vllm serve Qwen/Qwen3-32B --quantization fp8") is None

@@ -23,7 +23,8 @@ JSON Lines format (one measured scenario per line, with its source, source key a
   experts, whose rank count and per-rank load the dump does not state:
   :func:`_experts_beyond_attention`), and so are rows whose tensor parallelism does not divide
   the model's attention heads (:func:`_heads_split_unevenly`); checkpoint names are mapped to
-  the catalog's models, and each record keeps the checkpoint served (``checkpoint``).
+  the catalog's models, and TensorRT-LLM records keep the checkpoint served
+  (``checkpoint``, :func:`_stated_checkpoint`).
   The file does not name the statistic of ``silicon_ttft_ms``/``silicon_tpot_ms``: they are
   recorded as means; the load is closed-loop concurrency = the row's ``batch_size``. A run the
   CSV lists under two ids is recorded once; ``--tp k --ep k`` runs, which its database dump
@@ -150,6 +151,17 @@ def _experts_beyond_attention(row: dict[str, str]) -> bool:
     wide-EP rows count per rank), so the run's layout and load are unknown."""
     experts = int(row["moe_tp_size"] or 1) * int(row["moe_ep_size"] or 1)
     return row["attention_dp_size"] in ("", "0", "1") and experts > int(row["tp_size"])
+
+
+def _stated_checkpoint(row: dict[str, str]) -> str | None:
+    """The checkpoint a row served, where the dump tells it: TensorRT-LLM rows, whose
+    ``gemm_quant_mode`` is TensorRT-LLM's own quantization (per-tensor ``fp8`` for the 16-bit
+    Qwen3-32B it quantized, ``fp8_block`` for Qwen3-235B-A22B-FP8). SGLang and vLLM rows are
+    labelled ``fp8`` for block-scaled checkpoints too (DeepSeek's and MiniMax M2.5's native
+    weights), and SGLang's Qwen3.5-397B-A17B rows name the 16-bit checkpoint where 16 of them
+    ran on four B200s, which cannot hold its 794 GB of 16-bit weights while SGLang quantizes
+    them as they load: their checkpoint is left unstated (the model's FP8 release assumed)."""
+    return row["model_path"] if row["backend"] == "trtllm" else None
 
 
 def _heads_split_unevenly(row: dict[str, str], *, wide_ep: bool) -> bool:
@@ -293,7 +305,7 @@ def aiconfigurator_records(csv_path: Path) -> list[dict[str, Any]]:
                     "ttft_ms_mean": round(float(row["silicon_ttft_ms"]), 4),
                     "tpot_ms_mean": round(float(row["silicon_tpot_ms"]), 4),
                 },
-                "checkpoint": row["model_path"],
+                "checkpoint": _stated_checkpoint(row),
                 "source_key": AIC_SOURCE_KEY,
                 "provenance": {
                     "source": AIC_SOURCE,

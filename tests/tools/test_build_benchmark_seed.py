@@ -76,3 +76,9 @@ def test_a_tensor_parallelism_that_splits_the_heads_unevenly_is_left_out(
     # attention data-parallel, all heads on every rank.
     row = _aic_row("deepseek-ai/DeepSeek-R1", "gb200", "nvfp4", tp, "1")
     assert seed._heads_split_unevenly(row, wide_ep=wide_ep) is uneven
+
+
+def test_only_tensorrt_llm_rows_state_their_checkpoint(seed: ModuleType) -> None:
+    row = _aic_row("Qwen/Qwen3-32B", "h100_sxm", "fp8", "1", "")
+    assert seed._stated_checkpoint({**row, "backend": "trtllm"}) == "Qwen/Qwen3-32B"
+    assert seed._stated_checkpoint({**row, "backend": "sglang"}) is None

@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from predeploy.core.checkpoints import served_architecture
+from predeploy.core.checkpoints import planned_architecture
 from predeploy.core.sampling_noise import borderline, pool
 from predeploy.core.sizing import (
     Configuration,
@@ -100,9 +100,7 @@ class Evaluator:
             card = config.model.card
             base = ServingScenario(
                 model_id=card.id,
-                # The plan serves the catalogue's checkpoint, quantized as vLLM loads it
-                # where its precision is not the checkpoint's (``--quantization``).
-                model=served_architecture(card.id, card.architecture, config.precision, card.id),
+                model=planned_architecture(card.id, card.architecture, config.precision),
                 gpu=config.gpu,
                 precision=config.precision,
                 tp=config.tp,

@@ -70,7 +70,7 @@ class CaseScenario(FrozenModel):
     client: BenchmarkClient | None = None
     ignore_eos: bool | None = None
     #: The checkpoint served where no ``engine_args`` names it; not part of the shared case
-    #: format (``core.engines.served_fp8_weight_block``).
+    #: format (``core.checkpoints.served_fp8_weight_block``).
     checkpoint: str | None = None
 
     model_config = FrozenModel.model_config | {"populate_by_name": True}

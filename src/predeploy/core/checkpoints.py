@@ -50,3 +50,11 @@ def served_architecture(
     if block == arch.fp8_weight_block:
         return arch
     return arch.model_copy(update={"fp8_weight_block": block})
+
+
+def planned_architecture(
+    model_id: str, arch: ModelArchitecture, precision: Precision
+) -> ModelArchitecture:
+    """``arch`` as a plan serves it: the catalogue's checkpoint ``model_id``, quantized as
+    vLLM loads it where ``precision`` is not the checkpoint's (the plan's ``--quantization``)."""
+    return served_architecture(model_id, arch, precision, model_id)

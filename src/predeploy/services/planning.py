@@ -16,7 +16,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from predeploy.core.catalog import Catalog, CatalogWithModels
-from predeploy.core.checkpoints import served_architecture
+from predeploy.core.checkpoints import planned_architecture
 from predeploy.core.efficiency import ParameterSet
 from predeploy.core.errors import InputError, describe_validation_error
 from predeploy.core.loadcurve import load_curve
@@ -128,8 +128,8 @@ def plan_load_curve(
     )
     scenario = ServingScenario(
         model_id=plan.model,
-        model=served_architecture(
-            plan.model, catalog.model(plan.model).architecture, plan.precision, plan.model
+        model=planned_architecture(
+            plan.model, catalog.model(plan.model).architecture, plan.precision
         ),
         gpu=catalog.gpu(plan.gpu),
         precision=plan.precision,

@@ -318,8 +318,8 @@ class BenchmarkRecord(FrozenModel):
     client: BenchmarkClient | None = None
     ignore_eos: bool | None = None
     #: The checkpoint served, where the source names it and no ``engine_args`` does
-    #: (AIConfigurator's ``model_path``): it tells how FP8 weights are scaled
-    #: (``core.engines.served_fp8_weight_block``).
+    #: (AIConfigurator's TensorRT-LLM rows' ``model_path``): it tells how FP8 weights are scaled
+    #: (``core.checkpoints.served_fp8_weight_block``).
     checkpoint: Annotated[str, Field(min_length=1, max_length=CHECKPOINT_MAX_CHARS)] | None = None
     metrics: dict[str, NonNegativeFloat]
     source_key: Annotated[str, Field(min_length=1)]

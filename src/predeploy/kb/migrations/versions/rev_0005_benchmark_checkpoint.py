@@ -6,7 +6,7 @@ Create Date: 2026-12-07
 
 How a checkpoint's FP8 weights carry their scales (one per 128 x 128 block in Qwen's and
 DeepSeek's releases, per tensor or channel where an engine quantizes 16-bit weights as it
-loads) changes the speed of its matmuls (``core.engines.served_fp8_weight_block``): a scenario
+loads) changes the speed of its matmuls (``core.checkpoints.served_fp8_weight_block``): a scenario
 keeps the checkpoint its source names where no command line states it.
 """
 

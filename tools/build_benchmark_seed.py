@@ -170,9 +170,8 @@ def _heads_split_unevenly(row: dict[str, str], *, wide_ep: bool) -> bool:
     parallel size"; SGLang and TensorRT-LLM check the same), so what ran is unknown — the
     dump's GB200 DeepSeek-R1 rows of ``tp`` 12-72 (128 heads). Wide-EP rows run attention
     data-parallel, one whole set of heads per rank."""
-    model = AIC_MODELS.get(row["model_path"], (row["model_path"], None))[0]
     try:
-        heads = CATALOG.model(model).architecture.num_attention_heads
+        heads = CATALOG.model(_catalog_model(row)).architecture.num_attention_heads
     except PredeployError:
         return False
     return not wide_ep and heads % int(row["tp_size"]) != 0
@@ -189,15 +188,24 @@ def _expert_parallel_flag(row: dict[str, str]) -> str | None:
     return f"--ep_size {ep}" if row["backend"] == "trtllm" else f"--ep-size {ep}"
 
 
+def _catalog_model(row: dict[str, str]) -> str:
+    """The catalogue model a row's checkpoint is."""
+    return AIC_MODELS.get(row["model_path"], (row["model_path"], None))[0]
+
+
+def _precision(row: dict[str, str]) -> str | None:
+    """A row's weight precision: its checkpoint's, else its GEMM mode's, else its own column."""
+    implied = AIC_MODELS.get(row["model_path"], (row["model_path"], None))[1]
+    return implied or AIC_PRECISION.get(row["gemm_quant_mode"]) or (row["precision"] or None)
+
+
 def _weights_fit(row: dict[str, str], gpus: int) -> bool:
     """Whether the row's model at its precision fits its accelerator's memory on ``gpus``
     GPUs (the weights alone; an unknown model or precision is taken to fit)."""
-    model, implied = AIC_MODELS.get(row["model_path"], (row["model_path"], None))
-    precision = implied or AIC_PRECISION.get(row["gemm_quant_mode"]) or row["precision"]
     try:
-        arch = CATALOG.model(model).architecture
+        arch = CATALOG.model(_catalog_model(row)).architecture
         gpu = CATALOG.gpu(AIC_SYSTEMS[row["system"]])
-        weights = weight_bytes_per_gpu(arch, Precision(precision), gpus)
+        weights = weight_bytes_per_gpu(arch, Precision(_precision(row)), gpus)
     except (PredeployError, KeyError, ValueError):
         return True
     return weights < device_bytes(gpu)
@@ -258,10 +266,7 @@ def aiconfigurator_records(csv_path: Path) -> list[dict[str, Any]]:
                 continue
             if _experts_beyond_attention(row) or _heads_split_unevenly(row, wide_ep=wide_ep):
                 continue
-            model, implied = AIC_MODELS.get(row["model_path"], (row["model_path"], None))
-            precision = (
-                implied or AIC_PRECISION.get(row["gemm_quant_mode"]) or (row["precision"] or None)
-            )
+            model, precision = _catalog_model(row), _precision(row)
             tp = int(row["tp_size"])
             concurrency = float(row["batch_size"])
             extra: dict[str, Any] = {}

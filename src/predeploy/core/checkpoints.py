@@ -30,9 +30,8 @@ def served_fp8_weight_block(
     channel.
     """
     block = arch.fp8_weight_block
-    if precision != Precision.FP8 or block is None or checkpoint is None:
-        return block
-    if arch.native_precision == Precision.FP8:
+    native_fp8 = arch.native_precision == Precision.FP8
+    if precision != Precision.FP8 or block is None or checkpoint is None or native_fp8:
         return block
     path = checkpoint.lower().rstrip("/")
     if "fp8" not in path.rsplit("/", 1)[-1]:

@@ -371,13 +371,13 @@ def scenario_from_request(
         load = LoadSpec(kind="concurrency", concurrency=concurrency, num_prompts=num_prompts)
     else:
         load = LoadSpec(kind="max_throughput", num_prompts=num_prompts)
+    checkpoint = served_checkpoint(engine_args) if engine_args else None
     if kv_cache_dtype:
         kv = _choice(KvCacheDtype, kv_cache_dtype, "KV-cache dtype") or KvCacheDtype.AUTO
     elif stated and stated.kv_cache_dtype:
         kv = stated.kv_cache_dtype
     else:
-        kv = default_kv_cache_dtype(eng, prec)
-    checkpoint = served_checkpoint(engine_args) if engine_args else None
+        kv = default_kv_cache_dtype(eng, prec, checkpoint)
     try:
         return ServingScenario(
             model_id=model_id,

@@ -211,3 +211,19 @@ def test_a_command_line_s_checkpoint_prices_its_fp8_weights() -> None:
     # quantization of the BF16 checkpoint per tensor.
     assert block(None) == block("vllm serve Qwen/Qwen3-32B-FP8") == 128
     assert block("vllm serve Qwen/Qwen3-32B --quantization fp8") is None
+
+
+def test_a_command_line_s_checkpoint_decides_tensorrt_llm_s_default_kv_cache() -> None:
+    catalog = seed_catalog()
+
+    def kv(engine_args: str | None) -> str:
+        scenario = scenario_from_request(
+            catalog, model="Qwen/Qwen3-32B", gpu="H100-SXM", precision="fp8",
+            engine="trtllm", engine_args=engine_args,
+        )
+        return scenario.kv_cache_dtype.value
+
+    # NVIDIA's ModelOpt FP8 checkpoints (and the unnamed ones of its own tables) come with an
+    # FP8 KV cache; Qwen's block-FP8 release keeps a 16-bit one.
+    assert kv(None) == kv("trtllm-serve nvidia/Qwen3-32B-FP8") == "fp8"
+    assert kv("trtllm-serve Qwen/Qwen3-32B-FP8") == "auto"

@@ -13,25 +13,46 @@ bounds:
   low for MoE models). A share above 1 cannot be;
 * **prefill** — one prompt's FLOPs (2 per active parameter and prompt token) over the GPUs'
   dense peak, against the measured TTFT median (or mean): no first token comes sooner than its
-  prompt's arithmetic. A share above 1 cannot be.
+  prompt's arithmetic. A share above 1 cannot be;
+* **queue** — a burst (or static batch) of ``N`` prompts sent at once: whatever the scheduler's
+  order or batching, the ``k``-th first token cannot come before the GPUs have done the
+  prefill arithmetic of ``k`` prompts, at the least the ``k`` shortest, at the dense peak of
+  every GPU of every replica. So the TTFT quantile ``q`` is at least ``N·∫₀^q L(u) du`` prompt
+  tokens' FLOPs over that peak (``L`` the prompt-length quantile function) and the mean at
+  least ``N·∫₀¹ (1 − u)·L(u) du``'s, against the measured mean, median, p90 and p99. A share
+  above 1 cannot be, unless the prompts share a cached prefix or were not all sent at once.
 
 The largest shares of each bound are printed, those above 1 flagged, and then the
 measurements the fit leaves out because their label is known to be wrong
 (``core.calibration_problem.MISLABELLED``), with the evidence. Session 76's run found one share
 above 1: TensorRT-LLM's 0.1 ms ITL median on GPUStack's Qwen3-14B H100 page, which streams its
-tokens in bunches (its TPOT median is 107 ms).
+tokens in bunches (its TPOT median is 107 ms). Session 81's queue bound finds no value beyond
+it, in the knowledge base (largest share 0.81) or in the never-fitted sets (``--cases
+bench/data/unseen_*.jsonl``; largest 0.88, GPUStack's gpt-oss-20b bursts on an A100, then 0.87,
+the quantization page's BF16 Qwen3-8B ShareGPT burst on an A100: close to the bound, not
+beyond it once the shortest prompts are counted first).
 
-Usage: ``.venv/bin/python bench/measurement_bounds.py [--top N]``.
+Usage: ``.venv/bin/python bench/measurement_bounds.py [--top N] [--cases FILE ...]``
+(``--cases``: calibration case files, such as the never-fitted sets under ``bench/data``,
+instead of the knowledge base).
 """
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
+import numpy as np
+
+from predeploy.core.benchmarks import scenario_from_case
 from predeploy.core.calibration_problem import MISLABELLED, Measurement
+from predeploy.core.catalog import Catalog
+from predeploy.core.errors import PredeployError
+from predeploy.core.lengths import token_length_grid
 from predeploy.core.roofline import compute_tflops
 from predeploy.core.weights import BYTES_PER_WEIGHT
 from predeploy.services.perf import (
+    cases_from_lines,
     default_catalog,
     measurements_from_records,
     read_benchmark_records,
@@ -39,6 +60,15 @@ from predeploy.services.perf import (
 
 #: The decode-step metrics a weights' read time bounds from below (ms).
 STEP_METRICS = ("tpot_ms_p50", "tpot_ms_mean", "itl_ms_p50")
+
+#: The TTFT statistics a burst's prefill queue bounds from below, with their quantile (``None``:
+#: the mean).
+QUEUE_METRICS: dict[str, float | None] = {
+    "ttft_ms_mean": None,
+    "ttft_ms_p50": 0.5,
+    "ttft_ms_p90": 0.9,
+    "ttft_ms_p99": 0.99,
+}
 
 
 def compute_share(m: Measurement) -> float | None:
@@ -80,11 +110,61 @@ def prefill_share(m: Measurement) -> float | None:
     return flops / peak * 1e3 / ttft_ms
 
 
+def queue_shares(m: Measurement) -> dict[str, float]:
+    """Per TTFT statistic of a burst or static batch, the least time the GPUs need for the
+    prefill arithmetic ahead of it over the measured value (above 1: impossible)."""
+    s = m.scenario
+    prompts = s.load.num_prompts if s.load.kind == "burst" else None
+    if s.load.kind == "static_batch":
+        prompts = s.load.batch_size
+    if not prompts or prompts < 2:
+        return {}
+    # Sorted quantiles at (i + ½)/G: L is g_i on [i/G, (i + 1)/G).
+    lengths = token_length_grid(s.prompt_tokens)
+    g = lengths.size
+    i = np.arange(g)
+    peak = s.tp * s.pp * s.replicas * compute_tflops(s.gpu, s.precision) * 1e12
+    token_s = 2.0 * s.model.active_params_b * 1e9 / peak
+    out = {}
+    for metric, q in QUEUE_METRICS.items():
+        measured = m.metrics.get(metric)
+        if not measured:
+            continue
+        # Prompt tokens ahead: N·∫₀^q L(u) du for a quantile, N·∫₀¹ (1 − u)·L(u) du for the mean.
+        # Each step's share of [0, q), or its mean of 1 − u over [0, 1).
+        weights = 1.0 - (i + 0.5) / g if q is None else np.clip(q * g - i, 0.0, 1.0)
+        tokens = prompts * float(np.sum(weights * lengths)) / g
+        out[metric] = tokens * token_s * 1e3 / measured
+    return out
+
+
+def case_measurements(paths: list[Path], catalog: Catalog) -> list[Measurement]:
+    """The calibration cases of ``paths`` as measurements (cases the catalog cannot describe
+    are left out, as the predictions would name them)."""
+    out = []
+    for path in paths:
+        for case in cases_from_lines(path.read_text().splitlines()):
+            try:
+                scenario = scenario_from_case(case, catalog)
+            except PredeployError:
+                continue
+            out.append(Measurement(scenario, dict(case.expected), case.source_key, case.id))
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--top", type=int, default=8, help="largest shares listed per bound")
+    parser.add_argument(
+        "--cases", type=Path, nargs="+", help="calibration case files instead of the KB"
+    )
     args = parser.parse_args(argv)
-    measurements, skipped = measurements_from_records(read_benchmark_records(), default_catalog())
+    catalog = default_catalog()
+    skipped: list[str] = []
+    if args.cases:
+        measurements = case_measurements(args.cases, catalog)
+    else:
+        measurements, skipped = measurements_from_records(read_benchmark_records(), catalog)
     rows: list[tuple[float, str, Measurement]] = []
     for m in measurements:
         share = compute_share(m)
@@ -94,8 +174,9 @@ def main(argv: list[str] | None = None) -> int:
         prefill = prefill_share(m)
         if prefill is not None:
             rows.append((prefill, "prefill", m))
+        rows.extend((v, f"queue ({k})", m) for k, v in queue_shares(m).items())
     print(f"{len(measurements)} measurements ({len(skipped)} records skipped)")
-    for bound in ("compute", "bandwidth", "prefill"):
+    for bound in ("compute", "bandwidth", "prefill", "queue"):
         ranked = sorted((r for r in rows if r[1].startswith(bound)), key=lambda r: -r[0])
         over = sum(r[0] > 1.0 for r in ranked)
         print(f"\n{bound}: {over} of {len(ranked)} values beyond the bound; the largest shares:")

@@ -3,6 +3,7 @@ labels imply."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from types import ModuleType
 
@@ -68,7 +69,55 @@ def test_a_first_token_sooner_than_its_prompts_arithmetic_is_flagged(mb: ModuleT
     assert mb.prefill_share(_measurement({"tpot_ms_p50": 10.0})) is None
 
 
+def test_a_burst_s_first_tokens_sooner_than_its_queued_prefill_are_flagged(
+    mb: ModuleType,
+) -> None:
+    # 1,000 prompts of 1,000 tokens sent at once: 10⁶ tokens of an 8B model, about 16 s of
+    # dense BF16 arithmetic on an H100; half of it ahead of the median first token and, on
+    # average, of each one (about 8 s).
+    m = _measurement({"ttft_ms_mean": 4_000.0, "ttft_ms_p50": 40_000.0, "tpot_ms_p50": 9.0})
+    burst = m.scenario.model_copy(update={"load": LoadSpec(kind="burst", num_prompts=1000)})
+    shares = mb.queue_shares(Measurement(burst, m.metrics, "synthetic", "b"))
+    assert set(shares) == {"ttft_ms_mean", "ttft_ms_p50"}
+    assert 1.8 < shares["ttft_ms_mean"] < 2.3
+    assert 0.18 < shares["ttft_ms_p50"] < 0.23
+    # Shorter prompts first lower the bound: a spread of lengths of the same mean queues less.
+    spread = burst.model_copy(
+        update={"prompt_tokens": TokenDistribution(kind="lognormal", mean=1000, stdev=1000)}
+    )
+    lower = mb.queue_shares(Measurement(spread, m.metrics, "synthetic", "s"))
+    assert lower["ttft_ms_mean"] < shares["ttft_ms_mean"]
+    # A closed loop has no burst to queue behind.
+    assert mb.queue_shares(m) == {}
+
+
+def test_case_files_are_read_as_measurements(mb: ModuleType, tmp_path: Path) -> None:
+    case = {
+        "id": "c1",
+        "source_key": "synthetic",
+        "scenario": {
+            "model": "meta-llama/Llama-3.1-8B-Instruct",
+            "gpu": "H100-SXM",
+            "gpu_count": 1,
+            "precision": "bf16",
+            "tp": 1,
+            "engine": "vllm",
+            "input_tokens": 1000,
+            "output_tokens": 100,
+            "load": {"kind": "burst", "num_prompts": 1000},
+        },
+        "expected": {"ttft_ms_mean": 4000.0},
+    }
+    unknown = {**case, "id": "c2", "scenario": {**case["scenario"], "gpu": "no-such-gpu"}}
+    path = tmp_path / "cases.jsonl"
+    path.write_text("\n".join(json.dumps(c) for c in (case, unknown)) + "\n")
+    (m,) = mb.case_measurements([path], default_catalog())
+    assert m.id == "c1" and m.metrics == {"ttft_ms_mean": 4000.0}
+    assert mb.queue_shares(m)["ttft_ms_mean"] > 1.0
+
+
 def test_the_knowledge_base_is_scanned(mb: ModuleType, capsys: pytest.CaptureFixture[str]) -> None:
     assert mb.main([]) == 0
     out = capsys.readouterr().out
     assert "beyond the bound" in out and "leaves out as mislabelled" in out
+    assert "queue:" in out

@@ -315,6 +315,45 @@ def test_closed_loops_of_short_varied_answers_agree(clients: int) -> None:
     _assert_rate_and_medians_agree(scenario)
 
 
+#: Clients whose answers are all alike end together and send again together: the simulation
+#: keeps their waves in step, each wave's prompts queueing as the first's did, where the
+#: analytic closed loop lets the later requests come apart. AIConfigurator's vLLM runs of
+#: alike answers are measured near the analytic TTFT (40 rows: median error 22 %, the
+#: simulation's 143 %), its SGLang runs between the two; kept in step, the analytic mode
+#: followed the simulation but held out by source came out 16.6 → 17.5 % (docs/
+#: perf-validation.md, session 81).
+LOCKSTEP_GAP = pytest.mark.xfail(
+    reason="alike answers: the simulation's waves stay in step (TTFT p50 3-12x the analytic)",
+    strict=True,
+)
+
+
+@pytest.mark.slow
+@LOCKSTEP_GAP
+@pytest.mark.parametrize("engine", [Engine.SGLANG, Engine.VLLM])
+def test_closed_loops_of_alike_answers_agree(engine: Engine) -> None:
+    """64 clients of 2,048/128-token requests (Llama 3.1 8B, H100): requests/s and E2E p50
+    agree (within 6 %); TTFT p50 is 269 against 3,107 ms simulated (SGLang) and 234 against
+    675 ms (vLLM), TPOT p50 56 against 33 ms and 55 against 50 ms (:data:`LOCKSTEP_GAP`)."""
+    scenario = ServingScenario(
+        model_id="meta-llama/Llama-3.1-8B-Instruct",
+        model=llama_8b(),
+        gpu=h100(),
+        precision=Precision.BF16,
+        engine=engine,
+        prompt_tokens=TokenDistribution.fixed(2048),
+        output_tokens=TokenDistribution.fixed(128),
+        load=LoadSpec(kind="concurrency", concurrency=64, num_prompts=640),
+    )
+    params = load_parameters()
+    analytic = predict(scenario, params).metrics
+    simulated = predict(scenario, params, mode="simulate", seed=1).metrics
+    assert abs(analytic.requests_per_s / simulated.requests_per_s - 1.0) <= TOLERANCE
+    for name in ("ttft_ms", "tpot_ms", "e2e_ms"):
+        a, s = getattr(analytic, name).p50, getattr(simulated, name).p50
+        assert abs(a / s - 1.0) <= TOLERANCE, (name, a, s)
+
+
 def _assert_rate_and_medians_agree(scenario: ServingScenario) -> None:
     """Requests/s and the TPOT and E2E medians within the tolerance of 3,000 simulated
     requests (seed 1), with the shipped parameters."""

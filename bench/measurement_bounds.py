@@ -130,26 +130,29 @@ def queue_shares(m: Measurement) -> dict[str, float]:
         measured = m.metrics.get(metric)
         if not measured:
             continue
-        # Prompt tokens ahead: N·∫₀^q L(u) du for a quantile, N·∫₀¹ (1 − u)·L(u) du for the mean.
-        # Each step's share of [0, q), or its mean of 1 − u over [0, 1).
+        # Prompt tokens ahead, N·∫₀^q L(u) du or N·∫₀¹ (1 − u)·L(u) du: each step of L weighed
+        # by its share of [0, q), or by its mean of 1 − u.
         weights = 1.0 - (i + 0.5) / g if q is None else np.clip(q * g - i, 0.0, 1.0)
         tokens = prompts * float(np.sum(weights * lengths)) / g
         out[metric] = tokens * token_s * 1e3 / measured
     return out
 
 
-def case_measurements(paths: list[Path], catalog: Catalog) -> list[Measurement]:
-    """The calibration cases of ``paths`` as measurements (cases the catalog cannot describe
-    are left out, as the predictions would name them)."""
-    out = []
+def case_measurements(
+    paths: list[Path], catalog: Catalog
+) -> tuple[list[Measurement], list[str]]:
+    """The calibration cases of ``paths`` as measurements, and the ids of those the catalog
+    cannot describe (left out, as the predictions would name them)."""
+    out, skipped = [], []
     for path in paths:
         for case in cases_from_lines(path.read_text().splitlines()):
             try:
                 scenario = scenario_from_case(case, catalog)
             except PredeployError:
+                skipped.append(case.id)
                 continue
             out.append(Measurement(scenario, dict(case.expected), case.source_key, case.id))
-    return out
+    return out, skipped
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -160,9 +163,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     catalog = default_catalog()
-    skipped: list[str] = []
     if args.cases:
-        measurements = case_measurements(args.cases, catalog)
+        measurements, skipped = case_measurements(args.cases, catalog)
     else:
         measurements, skipped = measurements_from_records(read_benchmark_records(), catalog)
     rows: list[tuple[float, str, Measurement]] = []

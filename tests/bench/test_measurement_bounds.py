@@ -111,8 +111,9 @@ def test_case_files_are_read_as_measurements(mb: ModuleType, tmp_path: Path) -> 
     unknown = {**case, "id": "c2", "scenario": {**case["scenario"], "gpu": "no-such-gpu"}}
     path = tmp_path / "cases.jsonl"
     path.write_text("\n".join(json.dumps(c) for c in (case, unknown)) + "\n")
-    (m,) = mb.case_measurements([path], default_catalog())
+    (m,), skipped = mb.case_measurements([path], default_catalog())
     assert m.id == "c1" and m.metrics == {"ttft_ms_mean": 4000.0}
+    assert skipped == ["c2"]
     assert mb.queue_shares(m)["ttft_ms_mean"] > 1.0
 
 

@@ -44,16 +44,14 @@ from pathlib import Path
 
 import numpy as np
 
-from predeploy.core.benchmarks import scenario_from_case
 from predeploy.core.calibration_problem import MISLABELLED, Measurement
-from predeploy.core.catalog import Catalog
-from predeploy.core.errors import PredeployError
 from predeploy.core.lengths import token_length_grid
 from predeploy.core.roofline import compute_tflops
 from predeploy.core.weights import BYTES_PER_WEIGHT
 from predeploy.services.perf import (
     cases_from_lines,
     default_catalog,
+    measurements_from_cases,
     measurements_from_records,
     read_benchmark_records,
 )
@@ -114,9 +112,7 @@ def queue_shares(m: Measurement) -> dict[str, float]:
     """Per TTFT statistic of a burst or static batch, the least time the GPUs need for the
     prefill arithmetic ahead of it over the measured value (above 1: impossible)."""
     s = m.scenario
-    prompts = s.load.num_prompts if s.load.kind == "burst" else None
-    if s.load.kind == "static_batch":
-        prompts = s.load.batch_size
+    prompts = {"burst": s.load.num_prompts, "static_batch": s.load.batch_size}.get(s.load.kind)
     if not prompts or prompts < 2:
         return {}
     # Sorted quantiles at (i + ½)/G: L is g_i on [i/G, (i + 1)/G).
@@ -138,23 +134,6 @@ def queue_shares(m: Measurement) -> dict[str, float]:
     return out
 
 
-def case_measurements(
-    paths: list[Path], catalog: Catalog
-) -> tuple[list[Measurement], list[str]]:
-    """The calibration cases of ``paths`` as measurements, and the ids of those the catalog
-    cannot describe (left out, as the predictions would name them)."""
-    out, skipped = [], []
-    for path in paths:
-        for case in cases_from_lines(path.read_text().splitlines()):
-            try:
-                scenario = scenario_from_case(case, catalog)
-            except PredeployError:
-                skipped.append(case.id)
-                continue
-            out.append(Measurement(scenario, dict(case.expected), case.source_key, case.id))
-    return out, skipped
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--top", type=int, default=8, help="largest shares listed per bound")
@@ -164,7 +143,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     catalog = default_catalog()
     if args.cases:
-        measurements, skipped = case_measurements(args.cases, catalog)
+        cases = [c for path in args.cases for c in cases_from_lines(path.read_text().splitlines())]
+        measurements, skipped = measurements_from_cases(cases, catalog)
     else:
         measurements, skipped = measurements_from_records(read_benchmark_records(), catalog)
     rows: list[tuple[float, str, Measurement]] = []

@@ -18,7 +18,7 @@ from predeploy.core.types import (
     ServingScenario,
     TokenDistribution,
 )
-from predeploy.services.perf import default_catalog
+from predeploy.services.perf import cases_from_lines, default_catalog, measurements_from_cases
 
 SCRIPT = Path(__file__).resolve().parents[2] / "bench" / "measurement_bounds.py"
 
@@ -111,10 +111,12 @@ def test_case_files_are_read_as_measurements(mb: ModuleType, tmp_path: Path) -> 
     unknown = {**case, "id": "c2", "scenario": {**case["scenario"], "gpu": "no-such-gpu"}}
     path = tmp_path / "cases.jsonl"
     path.write_text("\n".join(json.dumps(c) for c in (case, unknown)) + "\n")
-    (m,), skipped = mb.case_measurements([path], default_catalog())
-    assert m.id == "c1" and m.metrics == {"ttft_ms_mean": 4000.0}
-    assert skipped == ["c2"]
+    cases = cases_from_lines(path.read_text().splitlines())
+    (m,), skipped = measurements_from_cases(cases, default_catalog())
+    assert m.id == "c1" and m.metrics == {"ttft_ms_mean": 4000.0} and m.load_kind == "burst"
+    assert [s.split(":")[0] for s in skipped] == ["c2"]
     assert mb.queue_shares(m)["ttft_ms_mean"] > 1.0
+    assert mb.main(["--cases", str(path)]) == 0
 
 
 def test_the_knowledge_base_is_scanned(mb: ModuleType, capsys: pytest.CaptureFixture[str]) -> None:

@@ -523,22 +523,29 @@ def measurements_from_records(
 ) -> tuple[list[Measurement], list[str]]:
     """Records as calibration measurements; records that cannot be predicted (unknown model
     or GPU, unknown lengths) are skipped and reported as ``id: reason``."""
+    return measurements_from_cases((case_from_record(r) for r in records), catalog)
+
+
+def measurements_from_cases(
+    cases: Iterable[CalibrationCase], catalog: Catalog
+) -> tuple[list[Measurement], list[str]]:
+    """Calibration cases as measurements; cases that cannot be predicted (unknown model or
+    GPU, unknown lengths) are skipped and reported as ``id: reason``."""
     out: list[Measurement] = []
     skipped: list[str] = []
-    for record in records:
-        case = case_from_record(record)
+    for case in cases:
         try:
             scenario = scenario_from_case(case, catalog)
         except PredeployError as exc:
-            skipped.append(f"{record.id}: {exc}")
+            skipped.append(f"{case.id}: {exc}")
             continue
         out.append(
             Measurement(
                 scenario=scenario,
-                metrics=dict(record.metrics),
-                source_key=record.source_key,
-                id=record.id,
-                load_kind=record.load.kind,
+                metrics=dict(case.expected),
+                source_key=case.source_key,
+                id=case.id,
+                load_kind=case.scenario.load.kind,
                 single_stream=wants_single_stream(case.scenario),
                 ttft_only=output_unknown(case.scenario),
             )

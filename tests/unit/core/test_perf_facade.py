@@ -638,6 +638,12 @@ def test_a_simulated_closed_loop_of_alike_requests_says_it_runs_in_lock_step() -
     )
     varied_sim = predict(varied, PARAMS, mode="simulate", num_requests=80)
     assert varied_sim.metrics.provenance.caveats == ()
+    # Prompts that vary do not: requests prefilled together still finish together.
+    prompts = closed.model_copy(
+        update={"prompt_tokens": TokenDistribution(kind="lognormal", mean=1024, stdev=512)}
+    )
+    prompts_sim = predict(prompts, PARAMS, mode="simulate", num_requests=80)
+    assert prompts_sim.metrics.provenance.caveats == (LOCK_STEP_CAVEAT,)
     poisson = scenario(LoadSpec(kind="poisson", rate_rps=2.0))
     open_sim = predict(poisson, PARAMS, mode="simulate", num_requests=80)
     assert open_sim.metrics.provenance.caveats == ()

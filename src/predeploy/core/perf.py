@@ -52,6 +52,7 @@ from predeploy.core.types import (
     PredictionProvenance,
     SchedulerAssumed,
     ServingScenario,
+    TokenDistribution,
 )
 from predeploy.core.types.accuracy import model_kind
 from predeploy.core.workload import (
@@ -462,6 +463,29 @@ def relaxation_requests(
     return batch * math.log(batch / below) / math.log1p(RELAXATION_RATE_STEP)
 
 
+#: A closed loop of alike answers is simulated warm (:func:`warm_closed_loop`) when its run
+#: holds at least this many waves of requests: its first wave, which the warm run leaves out,
+#: is then at most a third of it. A shorter run is mostly its first wave.
+WARM_CLOSED_LOOP_MIN_WAVES = 3
+
+
+def warm_closed_loop(load: LoadSpec, output_tokens: TokenDistribution) -> bool:
+    """Whether the simulation runs this closed loop warm: its clients starting at random
+    phases over a request's lifetime, their first requests left out.
+
+    Clients whose answers are all of one length and that start together finish together,
+    send again together and stay in lock step in a deterministic simulation, each wave's
+    prompts queueing as the first's; measured servers lose the lock step (AIConfigurator's
+    closed loops of fixed lengths, NVIDIA NIM's genai-perf runs, Vultr's ``vllm bench serve``
+    runs: docs/perf-validation.md, session 82), as the analytic mode assumes. A run stated to
+    hold fewer than :data:`WARM_CLOSED_LOOP_MIN_WAVES` waves keeps the start together."""
+    if load.kind != "concurrency" or output_tokens.stdev != 0:
+        return False
+    clients = load.concurrency or 1
+    prompts = load.num_prompts
+    return clients > 1 and (prompts is None or prompts >= WARM_CLOSED_LOOP_MIN_WAVES * clients)
+
+
 def _simulate(
     scenario: ServingScenario, params: ParameterSet, *, num_requests: int, seed: int
 ) -> PerfPrediction:
@@ -477,6 +501,7 @@ def _simulate(
     load = per_replica_load(scenario.load.as_run(), scenario.replicas)
     analytic = predict_many([scenario], params)[0]
     warmup = cooldown = 0
+    stagger_s = 0.0
     unsettled = False
     # A run that states its size is simulated as it is run, from an empty server; otherwise
     # the steady state: warm-up and cool-down requests around the ``num_requests`` measured.
@@ -492,6 +517,10 @@ def _simulate(
         )
         unsettled = settle > OPEN_LOOP_WARMUP_MAX_REQUESTS
         warmup = max(cooldown, math.ceil(min(settle, OPEN_LOOP_WARMUP_MAX_REQUESTS)))
+    elif warm_closed_loop(load, scenario.output_tokens):
+        # Clients at random phases over a request's lifetime, the first of each left out.
+        stagger_s = (analytic.metrics.e2e_ms.mean or 0.0) / 1e3
+        warmup = load.concurrency or 1
     elif load.kind == "max_throughput" and load.num_prompts is None:
         batch = analytic.metrics.mean_batch_size or 1.0
         warmup = math.ceil(batch * OFFLINE_WINDOW_BATCHES)
@@ -513,6 +542,7 @@ def _simulate(
         )
         if scenario.served_over_api and load.kind in SERVED_LOADS
         else None,
+        stagger_s=stagger_s,
     )
     provenance = PredictionProvenance(
         method="simulation",
@@ -524,7 +554,7 @@ def _simulate(
         unmodelled_settings=_unmodelled(scenario),
         front_end_ms=analytic.metrics.provenance.front_end_ms,
         front_end_stated=analytic.metrics.provenance.front_end_stated,
-        caveats=simulation_caveats(scenario)
+        caveats=simulation_caveats(scenario, warm=stagger_s > 0.0)
         + preemption_caveats(scenario.engine, result.num_preemptions, result.num_requests)
         + ((UNSETTLED_CAVEAT,) if unsettled else ())
         + engine_caveats(scenario)

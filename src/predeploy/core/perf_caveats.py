@@ -16,20 +16,28 @@ import math
 from predeploy.core.engine_args import attention_data_parallel
 from predeploy.core.types import Engine, GpuSpec, LoadSpec, Precision, ServingScenario
 
-#: A simulated closed loop whose answers are all of one length: what its TTFT can mean. The
-#: prompts need not be alike: requests prefilled in one step end in one step, and their clients
-#: send again together (Llama 3.1 8B on an H100, 64 clients of 128-token answers: simulated
-#: TTFT p50 675 ms with 2,048-token prompts, 637 ms with prompts of 2,048 ± 1,000, analytic
-#: 234 and 258 ms). AIConfigurator's closed loops of fixed lengths (3,002 rows, vLLM, SGLang
-#: and TensorRT-LLM): the simulated TTFT 150 % off the measured at the median, the analytic
-#: mode's 25 % (in sample; docs/perf-validation.md, sessions 25 and 82).
+#: A closed loop whose answers are all of one length, simulated from its clients' common
+#: start: what its TTFT can mean. Requests prefilled in one step end in one step and their
+#: clients send again together, whatever the prompts (Llama 3.1 8B on an H100, 64 clients of
+#: 128-token answers: simulated TTFT p50 675 ms with 2,048-token prompts, 637 ms with prompts
+#: of 2,048 ± 1,000, analytic 234 and 258 ms). A run of fewer than three waves is simulated so
+#: (``core.perf.warm_closed_loop``); before session 82 every such loop was.
 LOCK_STEP_CAVEAT = (
-    "every answer the same length: the simulated clients that start together finish together, "
+    "every answer the same length: the simulated clients start together, finish together, "
     "send again together and stay in lock step (a group's prompts share each prefill step, "
     "every cycle), so TTFT can come out several times the analytic mode's, which assumes the "
-    "clients' phases spread; measured servers mostly lose the lock step (AIConfigurator's "
-    "closed loops of fixed lengths: simulated TTFT 150 % off at the median, analytic 25 %), "
-    "but not always (docs/perf-validation.md, sessions 25 and 82)"
+    "clients' phases spread, as measured servers mostly have them (docs/perf-validation.md, "
+    "sessions 25 and 82)"
+)
+
+#: The same loop run warm (``core.perf.warm_closed_loop``): what its latencies leave out.
+WARM_CLOSED_LOOP_CAVEAT = (
+    "every answer the same length: simulated warmed up, the clients starting at random phases "
+    "over a request's lifetime and their first requests left out, because clients that start "
+    "together keep in lock step in a deterministic simulation, which measured servers mostly "
+    "do not; the first wave's prompts, which a benchmark sends together, are not in these "
+    "latencies (the analytic mode's include them), and the simulated clients can still fall "
+    "into step over the run (docs/perf-validation.md, session 82)"
 )
 
 
@@ -249,11 +257,12 @@ def chains_at_cap_caveats(
     )
 
 
-def simulation_caveats(scenario: ServingScenario) -> tuple[str, ...]:
-    """What the simulation of ``scenario`` is known to get unlike a real server."""
-    if scenario.load.kind == "concurrency" and scenario.output_tokens.stdev == 0:
-        return (LOCK_STEP_CAVEAT,)
-    return ()
+def simulation_caveats(scenario: ServingScenario, *, warm: bool = False) -> tuple[str, ...]:
+    """What the simulation of ``scenario`` is known to get unlike a real server (``warm``:
+    a closed loop run with its clients at random phases)."""
+    if scenario.load.kind != "concurrency" or scenario.output_tokens.stdev != 0:
+        return ()
+    return (WARM_CLOSED_LOOP_CAVEAT,) if warm else (LOCK_STEP_CAVEAT,)
 
 
 def static_batch_caveats(

@@ -111,11 +111,14 @@ def simulate(
     warmup_requests: int | None = None,
     cooldown_requests: int = 0,
     api: ApiServer | None = None,
+    stagger_s: float = 0.0,
 ) -> SimulationResult:
     """Simulate ``num_requests`` requests (``burst``: ``num_prompts``; ``static_batch``:
     ``batch_size``) and summarize them. An open-loop run's first requests are left out of the
     statistics (the run starts empty): ``warmup_requests`` of them, else ``warmup_fraction``
-    of the run; so are its last ``cooldown_requests`` (they see the load fall away)."""
+    of the run; so are its last ``cooldown_requests`` (they see the load fall away). A closed
+    loop's first ``warmup_requests`` are left out too; ``stagger_s``: see
+    :func:`run_simulation`."""
     trace = run_simulation(
         step,
         scheduler,
@@ -128,6 +131,7 @@ def simulate(
         warmup_requests=warmup_requests,
         cooldown_requests=cooldown_requests,
         api=api,
+        stagger_s=stagger_s,
     )
     return summarize_trace(trace)
 
@@ -213,13 +217,16 @@ def run_simulation(
     warmup_requests: int | None = None,
     cooldown_requests: int = 0,
     api: ApiServer | None = None,
+    stagger_s: float = 0.0,
     check_invariants: bool = False,
 ) -> SimulationTrace:
     """Run the simulation and return its full trace (see :func:`simulate`).
 
     ``api``: the API server in front of the engine (none: requests reach the engine when they
-    are sent, as an in-process benchmark does). ``check_invariants`` re-verifies the
-    scheduler's bookkeeping after every event (slow; for tests).
+    are sent, as an in-process benchmark does). ``stagger_s``: a closed loop's clients send
+    their first requests at random times over this many seconds (:func:`client_start_times_s`)
+    instead of all at t = 0. ``check_invariants`` re-verifies the scheduler's bookkeeping
+    after every event (slow; for tests).
     """
     if not 0.0 <= warmup_fraction < 0.5:
         raise ValueError(f"warmup_fraction must be in [0, 0.5), got {warmup_fraction}")
@@ -236,7 +243,11 @@ def run_simulation(
             f"warm-up ({warmup}) and cool-down ({cooldown}) requests must leave some of the "
             f"{n} requests measured"
         )
-    measured = [not open_loop or warmup <= i < n - cooldown for i in range(n)]
+    # An open loop's and a staggered closed loop's warm-up requests are left out of the
+    # latencies; other loads' warm-up only bounds the window their rates are counted over.
+    staggered = stagger_s > 0.0 and isinstance(process, ConcurrencyArrivals)
+    window_only = not (open_loop or staggered)
+    measured = [window_only or warmup <= i < n - cooldown for i in range(n)]
     batcher = ContinuousBatcher(
         scheduler, requests.prompt_tokens.tolist(), requests.output_tokens.tolist(), measured
     )
@@ -245,6 +256,8 @@ def run_simulation(
     front = api or ApiServer()
     arrival = [inf] * n
     known = requests.arrival_s.tolist()
+    if staggered:
+        known = client_start_times_s(len(known), stagger_s, seed)
     arrival[: len(known)] = known
     # When the engine sees each request (``arrival`` is when its client sent it).
     entry = [inf] * n
@@ -429,6 +442,18 @@ def run_simulation(
         static_batch=isinstance(process, StaticBatchArrivals),
         seed=seed,
     )
+
+
+#: Spawn key of the random stream of closed-loop clients' start times, apart from the arrival,
+#: prompt and output streams (:class:`~predeploy.core.sampling.RandomStreams`).
+CLIENT_START_STREAM = 7
+
+
+def client_start_times_s(clients: int, stagger_s: float, seed: int) -> list[float]:
+    """When a closed loop's ``clients`` send their first requests when they start at random
+    phases over ``stagger_s`` seconds: uniform draws, ascending, from the run's seed."""
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(CLIENT_START_STREAM,)))
+    return sorted(rng.uniform(0.0, stagger_s, clients).tolist())
 
 
 def decode_step_times(

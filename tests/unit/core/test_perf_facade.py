@@ -27,11 +27,13 @@ from predeploy.core.perf import (
     relaxation_requests,
     scheduler_config,
     single_stream_rates,
+    warm_closed_loop,
 )
 from predeploy.core.perf_caveats import (
     LOCK_STEP_CAVEAT,
     SLOW_FP4_CAVEAT,
     UNSETTLED_CAVEAT,
+    WARM_CLOSED_LOOP_CAVEAT,
     is_prefill_chain_caveat,
     prefill_chain_caveats,
 )
@@ -627,10 +629,12 @@ def test_a_stream_interval_streams_chunks_of_tokens(mode: PredictMode) -> None:
     assert b.metrics.output_tokens_per_s == a.metrics.output_tokens_per_s
 
 
-def test_a_simulated_closed_loop_of_alike_requests_says_it_runs_in_lock_step() -> None:
+def test_a_simulated_closed_loop_of_alike_answers_runs_warm_and_says_so() -> None:
     closed = scenario(LoadSpec(kind="concurrency", concurrency=8))
     simulated = predict(closed, PARAMS, mode="simulate", num_requests=80)
-    assert simulated.metrics.provenance.caveats == (LOCK_STEP_CAVEAT,)
+    # Its clients start at random phases; their 8 first requests are the warm-up.
+    assert simulated.metrics.provenance.caveats == (WARM_CLOSED_LOOP_CAVEAT,)
+    assert simulated.metrics.provenance.num_requests_simulated == 88
     # The analytic mode assumes the clients' phases spread; lengths that vary spread them.
     assert predict(closed, PARAMS).metrics.provenance.caveats == ()
     varied = closed.model_copy(
@@ -643,10 +647,32 @@ def test_a_simulated_closed_loop_of_alike_requests_says_it_runs_in_lock_step() -
         update={"prompt_tokens": TokenDistribution(kind="lognormal", mean=1024, stdev=512)}
     )
     prompts_sim = predict(prompts, PARAMS, mode="simulate", num_requests=80)
-    assert prompts_sim.metrics.provenance.caveats == (LOCK_STEP_CAVEAT,)
+    assert prompts_sim.metrics.provenance.caveats == (WARM_CLOSED_LOOP_CAVEAT,)
+    # A stated run of two waves is mostly its first: simulated from the common start.
+    short = scenario(LoadSpec(kind="concurrency", concurrency=8, num_prompts=16))
+    short_sim = predict(short, PARAMS, mode="simulate")
+    assert short_sim.metrics.provenance.caveats == (LOCK_STEP_CAVEAT,)
+    assert short_sim.metrics.provenance.num_requests_simulated == 16
     poisson = scenario(LoadSpec(kind="poisson", rate_rps=2.0))
     open_sim = predict(poisson, PARAMS, mode="simulate", num_requests=80)
     assert open_sim.metrics.provenance.caveats == ()
+
+
+@pytest.mark.parametrize(
+    ("load", "warm"),
+    [
+        (LoadSpec(kind="concurrency", concurrency=8), True),
+        (LoadSpec(kind="concurrency", concurrency=8, num_prompts=24), True),
+        (LoadSpec(kind="concurrency", concurrency=8, num_prompts=23), False),
+        (LoadSpec(kind="concurrency", concurrency=1), False),
+        (LoadSpec(kind="burst", num_prompts=100), False),
+        (LoadSpec(kind="poisson", rate_rps=1.0), False),
+    ],
+)
+def test_which_closed_loops_run_warm(load: LoadSpec, warm: bool) -> None:
+    assert warm_closed_loop(load, TokenDistribution.fixed(128)) is warm
+    dispersed = TokenDistribution(kind="lognormal", mean=128, stdev=64)
+    assert not warm_closed_loop(load, dispersed)
 
 
 @pytest.mark.parametrize(

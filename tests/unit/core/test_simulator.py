@@ -14,7 +14,13 @@ from predeploy.core.efficiency import EfficiencyParams
 from predeploy.core.latency import DecodeStretchCost, RooflineStepCost
 from predeploy.core.metrics import SimulationResult
 from predeploy.core.simulation_trace import SimulationTrace, request_latencies_s, summarize_trace
-from predeploy.core.simulator import ApiServer, delivered_s, run_simulation, simulate
+from predeploy.core.simulator import (
+    ApiServer,
+    client_start_times_s,
+    delivered_s,
+    run_simulation,
+    simulate,
+)
 from predeploy.core.types import LoadSpec, Precision, PredictionProvenance, TokenDistribution
 
 PROMPTS = TokenDistribution(kind="lognormal", mean=300, stdev=250, max=3000)
@@ -155,6 +161,35 @@ def test_closed_loop_keeps_the_concurrency() -> None:
         step, cfg, LoadSpec(kind="concurrency", concurrency=10), PROMPTS, OUTPUTS, 100, 0
     )
     assert result.mean_batch_size == pytest.approx(10, rel=0.15)
+
+
+def test_staggered_clients_start_at_random_phases() -> None:
+    starts = client_start_times_s(10, 2.0, seed=5)
+    assert starts == sorted(starts) and all(0.0 <= t < 2.0 for t in starts)
+    assert starts == client_start_times_s(10, 2.0, seed=5)
+    assert starts != client_start_times_s(10, 2.0, seed=6)
+
+
+def test_a_staggered_closed_loop_leaves_its_first_requests_out() -> None:
+    # Ten clients start over one second, not together; their ten first requests are the
+    # warm-up, left out of the latencies, and the loop keeps its ten requests in flight.
+    step, cfg = SHAPES["small-on-big"]
+    load = LoadSpec(kind="concurrency", concurrency=10)
+    trace = run_simulation(step, cfg, load, PROMPTS, OUTPUTS, 100, 4, warmup_requests=10,
+                           stagger_s=1.0, check_invariants=True)
+    check_trace(trace)
+    assert trace.arrival_s[:10].tolist() == client_start_times_s(10, 1.0, seed=4)
+    assert not trace.measured[:10].any() and trace.measured[10:].all()
+    # Each later request is sent when an earlier one finishes.
+    assert np.all(np.isin(trace.arrival_s[10:], trace.finish_s))
+    result = simulate(step, cfg, load, PROMPTS, OUTPUTS, 100, 4, warmup_requests=10,
+                      stagger_s=1.0)
+    assert result.num_measured_requests == 90 and result.num_requests == 100
+    # Other loads start as they do without it.
+    poisson = LoadSpec(kind="poisson", rate_rps=8.0)
+    plain = run_simulation(step, cfg, poisson, PROMPTS, OUTPUTS, 50, 4)
+    staggered = run_simulation(step, cfg, poisson, PROMPTS, OUTPUTS, 50, 4, stagger_s=1.0)
+    assert np.array_equal(plain.arrival_s, staggered.arrival_s)
 
 
 @pytest.mark.parametrize("load", LOADS, ids=lambda load: load.kind)

@@ -476,9 +476,9 @@ def warm_closed_loop(load: LoadSpec, output_tokens: TokenDistribution) -> bool:
     Clients whose answers are all of one length and that start together finish together,
     send again together and stay in lock step in a deterministic simulation, each wave's
     prompts queueing as the first's; measured servers lose the lock step (AIConfigurator's
-    closed loops of fixed lengths, NVIDIA NIM's genai-perf runs, Vultr's ``vllm bench serve``
-    runs: docs/perf-validation.md, session 82), as the analytic mode assumes. A run stated to
-    hold fewer than :data:`WARM_CLOSED_LOOP_MIN_WAVES` waves keeps the start together."""
+    closed loops of fixed lengths, NVIDIA NIM's AIPerf runs: docs/perf-validation.md, session
+    82), as the analytic mode assumes. A run stated to hold fewer than
+    :data:`WARM_CLOSED_LOOP_MIN_WAVES` waves keeps the start together."""
     if load.kind != "concurrency" or output_tokens.stdev != 0:
         return False
     clients = load.concurrency or 1

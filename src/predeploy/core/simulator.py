@@ -116,9 +116,9 @@ def simulate(
     """Simulate ``num_requests`` requests (``burst``: ``num_prompts``; ``static_batch``:
     ``batch_size``) and summarize them. An open-loop run's first requests are left out of the
     statistics (the run starts empty): ``warmup_requests`` of them, else ``warmup_fraction``
-    of the run; so are its last ``cooldown_requests`` (they see the load fall away). A closed
-    loop's first ``warmup_requests`` are left out too; ``stagger_s``: see
-    :func:`run_simulation`."""
+    of the run; so are its last ``cooldown_requests`` (they see the load fall away), and a
+    closed loop's first ``warmup_requests`` when its clients start staggered (``stagger_s``:
+    see :func:`run_simulation`)."""
     trace = run_simulation(
         step,
         scheduler,

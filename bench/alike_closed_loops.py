@@ -4,15 +4,16 @@ A closed loop whose answers are all of one length is the case where the two mode
 simulation runs it warm (``core.perf.warm_closed_loop``: clients at random phases, their first
 requests left out; a run of fewer than three waves from the clients' common start), the
 analytic mode prices its first wave arriving together and the later requests at random
-phases. This selects such loops of more than one client with a measured TTFT — from the
-knowledge base's AIConfigurator rows (``--aic``, every ``--every``-th) and from case files
-(``--cases``) —, predicts each in both modes (the simulation with ``--requests`` requests where
-the run states no length, seed 1) and prints, over every measured TTFT statistic (mean, p50,
-p90, p99) and per source, engine and statistic, the median absolute percentage error of each
-mode's TTFT and the share within 25 %.
+phases. This selects such loops of more than one client with a measured TTFT — from case files
+(``--cases``; by default the never-fitted NIM, serving and GuideLLM sets, less dstack's
+early-2025 DeepSeek runs, whose engines' speed then no scenario states) and from the knowledge
+base's AIConfigurator rows (``--aic``, every ``--every``-th) —, predicts each in both modes (the
+simulation with ``--requests`` requests where the run states no length, seed 1) and prints,
+over every measured TTFT statistic (mean, p50, p90, p99) and per statistic, source and engine,
+the median absolute percentage error of each mode's TTFT and the share within 25 %.
 
-    PYTHONPATH=bench .venv/bin/python bench/alike_closed_loops.py --aic [--every 10]
-        [--cases bench/data/unseen_nim_cases.jsonl ...] [--exclude SOURCE ...] [--rows]
+    PYTHONPATH=bench .venv/bin/python bench/alike_closed_loops.py [--aic [--every 10]]
+        [--cases FILE ...] [--exclude SOURCE ...] [--rows]
 """
 
 from __future__ import annotations
@@ -36,6 +37,17 @@ from predeploy.services.perf import (
 )
 
 AICONFIGURATOR = "aiconfigurator-silicon"
+DATA = Path(__file__).resolve().parent / "data"
+DEFAULT_CASES = tuple(
+    DATA / name
+    for name in (
+        "unseen_nim_cases.jsonl",
+        "unseen_serving_cases.jsonl",
+        "unseen_gpustack_guidellm_cases.jsonl",
+        "unseen_gpustack_guidellm_later_cases.jsonl",
+    )
+)
+DEFAULT_EXCLUDED = ("dstack-r1-2025-03",)
 SIMULATED_REQUESTS = 600
 SIM_SEED = 1
 #: The TTFT statistics compared, each where measured.
@@ -142,13 +154,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--aic", action="store_true", help="the knowledge base's AIC rows")
     parser.add_argument("--every", type=int, default=1, help="every n-th AIC row")
-    parser.add_argument("--cases", type=Path, nargs="*", default=[])
+    parser.add_argument("--cases", type=Path, nargs="*", default=list(DEFAULT_CASES))
     parser.add_argument("--requests", type=int, default=SIMULATED_REQUESTS)
-    parser.add_argument("--exclude", nargs="*", default=[], help="source keys to leave out")
+    parser.add_argument(
+        "--exclude", nargs="*", default=list(DEFAULT_EXCLUDED), help="source keys to leave out"
+    )
     parser.add_argument("--rows", action="store_true", help="one line per closed loop")
     args = parser.parse_args(argv)
-    if not args.aic and not args.cases:
-        parser.error("give --aic and/or --cases")
     selected: list[Measurement] = []
     if args.aic:
         measurements, _ = validation_inputs(include_aiconfigurator=True)

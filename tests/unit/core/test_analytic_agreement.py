@@ -315,17 +315,20 @@ def test_closed_loops_of_short_varied_answers_agree(clients: int) -> None:
     _assert_rate_and_medians_agree(scenario)
 
 
-#: Clients whose answers are all alike end together and send again together. In the
-#: simulation SGLang's waves stay in step for good (a wave decodes only once all of it is
-#: prefilled): every wave's prompts queue as the first's did (TTFT p50 3,170 ms in each of ten
-#: waves, engine alone). vLLM's come apart (a later wave's arrivals spread over 5.3 s, TTFT
-#: p50 338 ms, one full-budget step), but each re-sent prompt reaches the engine an API
-#: server's time after the step that ended its client's answer, just after the next began,
-#: and waits it out. The analytic closed loop lets later requests come apart at a random
-#: phase. AIConfigurator's vLLM runs of alike answers are measured near the analytic TTFT (40
-#: rows: median error 22 %, the simulation's 143 %), its SGLang runs between the two; kept in
-#: step, the analytic mode followed the simulation but held out by source came out 16.6 →
-#: 17.5 % (docs/perf-validation.md, session 81).
+#: Clients whose answers are all alike end together and send again together. Simulated from
+#: their common start (before session 82), SGLang's waves stayed in step for good (a wave
+#: decodes only once all of it is prefilled: TTFT p50 3,170 ms in each of ten waves, engine
+#: alone), and vLLM's re-sent prompts each reached the engine an API server's time after the
+#: step that ended its client's answer, just after the next began, and waited it out. Since
+#: session 82 such loops are simulated warm (``core.perf.warm_closed_loop``): the clients start
+#: at random phases, but those that meet in a prefill step in the first cycle stay together,
+#: and within a few cycles the groups repeat one pattern, each still re-sending at a step's
+#: end. The analytic closed loop lets later requests come apart at a random phase, as
+#: AIConfigurator's vLLM runs of alike answers are measured (3,002 rows of every engine: the
+#: analytic TTFT 24.9 % off at the median, the warm simulation 37.4 %, the common start's
+#: 149.5 %; ``bench/alike_closed_loops.py``); kept in step, the analytic mode followed the
+#: simulation but held out by source came out 16.6 → 17.5 % (docs/perf-validation.md,
+#: sessions 81 and 82).
 LOCKSTEP_GAP = pytest.mark.xfail(
     reason="alike answers: the simulated clients, started at random phases, fall back into "
     "step over the run (TTFT p50 2-3x the analytic)",

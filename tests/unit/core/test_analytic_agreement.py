@@ -323,8 +323,8 @@ def test_closed_loops_of_short_varied_answers_agree(clients: int) -> None:
 #: session 82 such loops are simulated warm (``core.perf.warm_closed_loop``): the clients start
 #: at random phases, but those that meet in a prefill step in the first cycle stay together,
 #: and within a few cycles the groups repeat one pattern, each still re-sending at a step's
-#: end. The analytic closed loop lets later requests come apart at a random phase, as
-#: AIConfigurator's vLLM runs of alike answers are measured (3,002 rows of every engine: the
+#: end. The analytic closed loop lets later requests come apart at a random phase, nearer
+#: AIConfigurator's measured runs of alike answers (3,002 rows, all three engines: the
 #: analytic TTFT 24.9 % off at the median, the warm simulation 37.4 %, the common start's
 #: 149.5 %; ``bench/alike_closed_loops.py``); kept in step, the analytic mode followed the
 #: simulation but held out by source came out 16.6 → 17.5 % (docs/perf-validation.md,

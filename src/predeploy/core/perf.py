@@ -554,7 +554,7 @@ def _simulate(
         unmodelled_settings=_unmodelled(scenario),
         front_end_ms=analytic.metrics.provenance.front_end_ms,
         front_end_stated=analytic.metrics.provenance.front_end_stated,
-        caveats=simulation_caveats(scenario, warm=stagger_s > 0.0)
+        caveats=simulation_caveats(load, scenario.output_tokens, warm=stagger_s > 0.0)
         + preemption_caveats(scenario.engine, result.num_preemptions, result.num_requests)
         + ((UNSETTLED_CAVEAT,) if unsettled else ())
         + engine_caveats(scenario)

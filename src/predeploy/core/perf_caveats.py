@@ -14,7 +14,14 @@ from __future__ import annotations
 import math
 
 from predeploy.core.engine_args import attention_data_parallel
-from predeploy.core.types import Engine, GpuSpec, LoadSpec, Precision, ServingScenario
+from predeploy.core.types import (
+    Engine,
+    GpuSpec,
+    LoadSpec,
+    Precision,
+    ServingScenario,
+    TokenDistribution,
+)
 
 #: A closed loop whose answers are all of one length, simulated from its clients' common
 #: start: what its TTFT can mean. Requests prefilled in one step end in one step and their
@@ -257,10 +264,14 @@ def chains_at_cap_caveats(
     )
 
 
-def simulation_caveats(scenario: ServingScenario, *, warm: bool = False) -> tuple[str, ...]:
-    """What the simulation of ``scenario`` is known to get unlike a real server (``warm``:
-    a closed loop run with its clients at random phases)."""
-    if scenario.load.kind != "concurrency" or scenario.output_tokens.stdev != 0:
+def simulation_caveats(
+    load: LoadSpec, output_tokens: TokenDistribution, *, warm: bool = False
+) -> tuple[str, ...]:
+    """What the simulation of a replica's ``load`` is known to get unlike a real server: a
+    closed loop of more than one client whose answers are all of one length (``warm``: run
+    with its clients at random phases)."""
+    alike = load.kind == "concurrency" and (load.concurrency or 1) > 1
+    if not alike or output_tokens.stdev != 0:
         return ()
     return (WARM_CLOSED_LOOP_CAVEAT,) if warm else (LOCK_STEP_CAVEAT,)
 

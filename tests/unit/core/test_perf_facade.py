@@ -653,6 +653,10 @@ def test_a_simulated_closed_loop_of_alike_answers_runs_warm_and_says_so() -> Non
     short_sim = predict(short, PARAMS, mode="simulate")
     assert short_sim.metrics.provenance.caveats == (LOCK_STEP_CAVEAT,)
     assert short_sim.metrics.provenance.num_requests_simulated == 16
+    # One client has no one to keep in step with: 8 clients over 8 replicas, one each.
+    spread = closed.model_copy(update={"replicas": 8})
+    spread_sim = predict(spread, PARAMS, mode="simulate", num_requests=20)
+    assert spread_sim.metrics.provenance.caveats == ()
     poisson = scenario(LoadSpec(kind="poisson", rate_rps=2.0))
     open_sim = predict(poisson, PARAMS, mode="simulate", num_requests=80)
     assert open_sim.metrics.provenance.caveats == ()

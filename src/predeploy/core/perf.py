@@ -31,6 +31,7 @@ from predeploy.core.perf_caveats import (
     AT_CAP_SHARE,
     KV_BOUND_SHARE,
     UNSETTLED_CAVEAT,
+    alike_closed_loop,
     chains_at_cap_caveats,
     closed_loop_chain_caveats,
     engine_caveats,
@@ -479,11 +480,10 @@ def warm_closed_loop(load: LoadSpec, output_tokens: TokenDistribution) -> bool:
     closed loops of fixed lengths, NVIDIA NIM's AIPerf runs: docs/perf-validation.md, session
     82), as the analytic mode assumes. A run stated to hold fewer than
     :data:`WARM_CLOSED_LOOP_MIN_WAVES` waves keeps the start together."""
-    if load.kind != "concurrency" or output_tokens.stdev != 0:
+    if not alike_closed_loop(load, output_tokens):
         return False
-    clients = load.concurrency or 1
     prompts = load.num_prompts
-    return clients > 1 and (prompts is None or prompts >= WARM_CLOSED_LOOP_MIN_WAVES * clients)
+    return prompts is None or prompts >= WARM_CLOSED_LOOP_MIN_WAVES * (load.concurrency or 1)
 
 
 def _simulate(

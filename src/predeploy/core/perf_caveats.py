@@ -264,14 +264,20 @@ def chains_at_cap_caveats(
     )
 
 
+def alike_closed_loop(load: LoadSpec, output_tokens: TokenDistribution) -> bool:
+    """A closed loop of more than one client whose answers are all of one length: the load
+    whose clients a deterministic simulation keeps in lock step once they start together."""
+    clients = load.concurrency or 1
+    return load.kind == "concurrency" and clients > 1 and output_tokens.stdev == 0
+
+
 def simulation_caveats(
     load: LoadSpec, output_tokens: TokenDistribution, *, warm: bool = False
 ) -> tuple[str, ...]:
     """What the simulation of a replica's ``load`` is known to get unlike a real server: a
-    closed loop of more than one client whose answers are all of one length (``warm``: run
-    with its clients at random phases)."""
-    alike = load.kind == "concurrency" and (load.concurrency or 1) > 1
-    if not alike or output_tokens.stdev != 0:
+    closed loop of alike answers (:func:`alike_closed_loop`; ``warm``: run with its clients at
+    random phases)."""
+    if not alike_closed_loop(load, output_tokens):
         return ()
     return (WARM_CLOSED_LOOP_CAVEAT,) if warm else (LOCK_STEP_CAVEAT,)
 

@@ -26,6 +26,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from predeploy.core import perf_caveats as caveats
 from predeploy.core.calibration_problem import Measurement
 from predeploy.core.perf import predict, predict_many
 from predeploy.services.perf import (
@@ -68,10 +69,9 @@ class Row:
 
 
 def alike_closed_loop(m: Measurement) -> bool:
-    """A closed loop of more than one client, answers all of one length, TTFT measured."""
-    load, out = m.scenario.load, m.scenario.output_tokens
+    """A closed loop of alike answers (``perf_caveats.alike_closed_loop``), TTFT measured."""
     ttft = any(m.metrics.get(f"ttft_ms_{stat}") for stat in TTFT_STATS)
-    return load.kind == "concurrency" and (load.concurrency or 1) > 1 and out.stdev == 0 and ttft
+    return ttft and caveats.alike_closed_loop(m.scenario.load, m.scenario.output_tokens)
 
 
 def rows(measurements: Sequence[Measurement], requests: int = SIMULATED_REQUESTS) -> list[Row]:
@@ -107,9 +107,20 @@ def rows(measurements: Sequence[Measurement], requests: int = SIMULATED_REQUESTS
     return out
 
 
-def tally(table: Iterable[Row]) -> dict[str, tuple[int, float, float, float, float]]:
-    """Per group (``all``, each statistic, source, and source × engine): count, the analytic
-    and the simulated TTFT's median absolute percentage error and share within 25 %."""
+@dataclass(frozen=True)
+class Tally:
+    """One group's values: both modes' TTFT median absolute percentage error and share within
+    25 % of the measured, in per cent."""
+
+    count: int
+    analytic_ape_pct: float
+    simulated_ape_pct: float
+    analytic_within_25_pct: float
+    simulated_within_25_pct: float
+
+
+def tally(table: Iterable[Row]) -> dict[str, Tally]:
+    """Per group: ``all``, each statistic, source, and source × engine."""
     groups: dict[str, list[Row]] = defaultdict(list)
     for r in table:
         for key in ("all", f"TTFT {r.stat}", r.source, f"{r.source} {r.engine}"):
@@ -118,12 +129,12 @@ def tally(table: Iterable[Row]) -> dict[str, tuple[int, float, float, float, flo
     for key, members in groups.items():
         a = [abs(r.analytic_ms / r.measured_ms - 1.0) for r in members]
         s = [abs(r.simulated_ms / r.measured_ms - 1.0) for r in members]
-        out[key] = (
-            len(members),
-            100 * statistics.median(a),
-            100 * statistics.median(s),
-            100 * sum(x <= 0.25 for x in a) / len(a),
-            100 * sum(x <= 0.25 for x in s) / len(s),
+        out[key] = Tally(
+            count=len(members),
+            analytic_ape_pct=100 * statistics.median(a),
+            simulated_ape_pct=100 * statistics.median(s),
+            analytic_within_25_pct=100 * sum(x <= 0.25 for x in a) / len(a),
+            simulated_within_25_pct=100 * sum(x <= 0.25 for x in s) / len(s),
         )
     return out
 
@@ -142,11 +153,14 @@ def render(table: Sequence[Row], *, with_rows: bool = False) -> str:
         f"{'≤25 % an.':>10} {'≤25 % sim.':>11}"
     )
 
-    def order(key: str) -> tuple[bool, bool, str]:
-        return key != "all", not key.startswith("TTFT"), key
-
-    for key, (n, a, s, wa, ws) in sorted(tally(table).items(), key=lambda kv: order(kv[0])):
-        lines.append(f"{key:<44} {n:>5} {a:>8.1f}% {s:>9.1f}% {wa:>9.0f}% {ws:>10.0f}%")
+    groups = tally(table)
+    # "all" first, then the statistics, then sources and engines.
+    for key in sorted(groups, key=lambda k: (k != "all", not k.startswith("TTFT"), k)):
+        t = groups[key]
+        lines.append(
+            f"{key:<44} {t.count:>5} {t.analytic_ape_pct:>8.1f}% {t.simulated_ape_pct:>9.1f}% "
+            f"{t.analytic_within_25_pct:>9.0f}% {t.simulated_within_25_pct:>10.0f}%"
+        )
     return "\n".join(lines)
 
 

@@ -57,7 +57,7 @@ def test_closed_loops_of_alike_answers_are_compared_in_both_modes(
     assert [r.stat for r in rows] == ["mean", "p99"]
     assert all(r.measured_ms > 0 and r.analytic_ms > 0 and r.simulated_ms > 0 for r in rows)
     groups = acl.tally(rows)
-    assert groups["all"][0] == 2 and groups["TTFT mean"][0] == 1
-    assert groups["synthetic vllm"][0] == 2
+    assert groups["all"].count == 2 and groups["TTFT mean"].count == 1
+    assert groups["synthetic vllm"].count == 2
     assert acl.main(["--cases", str(path), "--rows"]) == 0
     assert acl.main(["--cases", str(path), "--exclude", "synthetic"]) == 0

@@ -243,3 +243,31 @@ def chat_burst(
 def slot_bound_burst(engine: str = "vllm") -> ServingScenario:
     """:func:`chat_burst` through 256 slots, so it runs in waves."""
     return chat_burst(engine, settings=EngineSettings(max_num_seqs=256))
+
+
+def llama_8b_h100_case(
+    case_id: str,
+    load: dict[str, object],
+    expected: dict[str, float],
+    *,
+    input_tokens: int = 1000,
+    output_tokens: int = 100,
+) -> dict[str, object]:
+    """A calibration case (the JSON-lines contract) of catalogued Llama 3.1 8B in BF16 on one
+    H100 with vLLM, from the ``synthetic`` source."""
+    return {
+        "id": case_id,
+        "source_key": "synthetic",
+        "scenario": {
+            "model": "meta-llama/Llama-3.1-8B-Instruct",
+            "gpu": "H100-SXM",
+            "gpu_count": 1,
+            "precision": "bf16",
+            "tp": 1,
+            "engine": "vllm",
+            "input_tokens": input_tokens,
+            "output_tokens": output_tokens,
+            "load": load,
+        },
+        "expected": expected,
+    }

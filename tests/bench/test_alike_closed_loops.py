@@ -7,6 +7,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from tests.perf_fixtures import llama_8b_h100_case
 from tests.script_loading import load_script
 
 from predeploy.services.perf import cases_from_lines, default_catalog, measurements_from_cases
@@ -19,23 +20,12 @@ def acl() -> ModuleType:
     return load_script("alike_closed_loops", SCRIPT)
 
 
+#: What each synthetic loop measured.
+EXPECTED = {"ttft_ms_mean": 150.0, "ttft_ms_p99": 400.0, "tpot_ms_mean": 12.0}
+
+
 def _case(case_id: str, load: dict[str, object]) -> dict[str, object]:
-    return {
-        "id": case_id,
-        "source_key": "synthetic",
-        "scenario": {
-            "model": "meta-llama/Llama-3.1-8B-Instruct",
-            "gpu": "H100-SXM",
-            "gpu_count": 1,
-            "precision": "bf16",
-            "tp": 1,
-            "engine": "vllm",
-            "input_tokens": 1024,
-            "output_tokens": 128,
-            "load": load,
-        },
-        "expected": {"ttft_ms_mean": 150.0, "ttft_ms_p99": 400.0, "tpot_ms_mean": 12.0},
-    }
+    return llama_8b_h100_case(case_id, load, EXPECTED, input_tokens=1024, output_tokens=128)
 
 
 def test_closed_loops_of_alike_answers_are_compared_in_both_modes(

@@ -8,6 +8,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from tests.perf_fixtures import llama_8b_h100_case
 from tests.script_loading import load_script
 
 from predeploy.core.calibration_problem import Measurement
@@ -92,22 +93,8 @@ def test_a_burst_s_first_tokens_sooner_than_its_queued_prefill_are_flagged(
 
 
 def test_case_files_are_read_as_measurements(mb: ModuleType, tmp_path: Path) -> None:
-    case = {
-        "id": "c1",
-        "source_key": "synthetic",
-        "scenario": {
-            "model": "meta-llama/Llama-3.1-8B-Instruct",
-            "gpu": "H100-SXM",
-            "gpu_count": 1,
-            "precision": "bf16",
-            "tp": 1,
-            "engine": "vllm",
-            "input_tokens": 1000,
-            "output_tokens": 100,
-            "load": {"kind": "burst", "num_prompts": 1000},
-        },
-        "expected": {"ttft_ms_mean": 4000.0},
-    }
+    burst = {"kind": "burst", "num_prompts": 1000}
+    case = llama_8b_h100_case("c1", burst, {"ttft_ms_mean": 4000.0})
     unknown = {**case, "id": "c2", "scenario": {**case["scenario"], "gpu": "no-such-gpu"}}
     path = tmp_path / "cases.jsonl"
     path.write_text("\n".join(json.dumps(c) for c in (case, unknown)) + "\n")

@@ -493,3 +493,19 @@ def test_fit_reports_what_each_measurement_set_up_shifts(tmp_path: Path) -> None
     words = " ".join(shown.output.split())
     assert "measurement set-ups against the default" in words
     assert "mlperf-inference-v5.1 ttft values left out of the fit (still validated)" in words
+
+
+def test_a_shared_system_prompt_is_served_from_the_prefix_cache() -> None:
+    args = ["predict", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "H100-SXM",
+            "--input-tokens", "3000", "--output-tokens", "200", "--qps", "4"]
+    plain = json.loads(RUNNER.invoke(app, [*args, "--json"]).output)
+    result = RUNNER.invoke(app, [*args, "--shared-prefix-tokens", "2500", "--json"])
+    assert result.exit_code == 0, result.output
+    shared = json.loads(result.output)
+    assert shared["metrics"]["ttft_ms"]["p50"] < plain["metrics"]["ttft_ms"]["p50"]
+    assert shared["saturation_rps"] > plain["saturation_rps"]
+    table = " ".join(RUNNER.invoke(app, [*args, "--shared-prefix-tokens", "2500"]).output.split())
+    assert "3000 (2,500 shared)→200 tokens" in table
+    assert "served from the prefix cache: 2,496 tokens per request" in table
+    bad = RUNNER.invoke(app, [*args, "--shared-prefix-tokens", "3000"])
+    assert bad.exit_code != 0 and "must be shorter than the prompts" in str(bad.exception)

@@ -127,6 +127,11 @@ def _layout_label(scenario: ServingScenario, tp: int) -> str:
     return f"TP{tp}"
 
 
+def _shared_label(shared_prefix_tokens: int) -> str:
+    """" (2,000 shared)" after the prompt length when prompts share a prefix."""
+    return f" ({shared_prefix_tokens:,} shared)" if shared_prefix_tokens else ""
+
+
 def _length_label(lengths: TokenDistribution) -> str:
     if lengths.kind == "fixed":
         return f"{lengths.mean:g}"
@@ -300,6 +305,10 @@ def predict_command(
     output_lengths: Annotated[Path | None, typer.Option(
         "--output-lengths", show_default=False,
         help="Output lengths observed, as --input-lengths, instead of --output-tokens.")] = None,
+    shared_prefix_tokens: Annotated[int, typer.Option(
+        "--shared-prefix-tokens", min=0,
+        help="Tokens at the start of every prompt that all requests share (a system prompt), "
+        "counted in the prompt: computed once where the engine keeps a prefix cache.")] = 0,
     qps: Annotated[float | None, typer.Option(min=0.0, help="Arrival rate, req/s.")] = None,
     arrival_cv: Annotated[float, typer.Option(
         min=0.01, help="With --qps: inter-arrival coefficient of variation (1: Poisson, "
@@ -389,6 +398,7 @@ def predict_command(
         front_end_ms=front_end_ms,
         num_prompts=num_prompts,
         server=server,
+        shared_prefix_tokens=shared_prefix_tokens,
     )
     memory = perf_service.memory_fit(scenario)
     if not memory.fits:
@@ -447,7 +457,8 @@ def predict_command(
         f"({_layout_label(scenario, tp)}, {scenario.precision.value}"
         f"{', fp8 KV' if scenario.kv_cache_dtype == KvCacheDtype.FP8 else ''}, "
         f"{scenario.engine.value}), "
-        f"{_length_label(scenario.prompt_tokens)}→{_length_label(scenario.output_tokens)}"
+        f"{_length_label(scenario.prompt_tokens)}"
+        f"{_shared_label(scenario.shared_prefix_tokens)}→{_length_label(scenario.output_tokens)}"
         f" tokens, {load}",
         overload_stated=overload_stated,
     )

@@ -328,6 +328,7 @@ def scenario_from_case(case: CalibrationCase | CaseScenario, catalog: Catalog) -
         expert_parallel=wide_ep,
         engine_settings=settings,
         harness=_harness(sc, gpu, chat_endpoint=chat, family=model.family),
+        shared_prefix_tokens=sc.shared_prefix_tokens,
     )
 
 

@@ -112,6 +112,7 @@ class Evaluator:
                 load=self.workload.load(per_replica_rps, replicas),
                 vllm=config.vllm,
                 front_end_s=self.options.front_end_s,
+                shared_prefix_tokens=self.workload.traffic.shared_prefix_tokens,
             )
             self._scenarios[id(config)] = base
             self._configs.append(config)  # keeps id(config) unique while cached

@@ -72,6 +72,9 @@ class CaseScenario(FrozenModel):
     #: The checkpoint served where no ``engine_args`` names it; not part of the shared case
     #: format (``core.checkpoints.served_fp8_weight_block``).
     checkpoint: str | None = None
+    #: Tokens at the start of every prompt that all requests share (``ServingScenario``'s
+    #: ``shared_prefix_tokens``); not part of the shared case format.
+    shared_prefix_tokens: Annotated[int, Field(ge=0)] = 0
 
     model_config = FrozenModel.model_config | {"populate_by_name": True}
 

@@ -130,6 +130,11 @@ SWITCH_FLAGS: dict[str, tuple[str, bool | int]] = {
     "disable-cuda-graph": ("cuda_graph_max_batch", 0),
     "enable-expert-parallel": ("expert_parallel_size", EXPERTS_OVER_EVERY_GPU),
     "enable-ep-moe": ("expert_parallel_size", EXPERTS_OVER_EVERY_GPU),
+    # The prefix cache (vLLM, LMDeploy; SGLang's radix cache): a shared prompt prefix is
+    # computed once (core.prefix_cache).
+    "enable-prefix-caching": ("prefix_caching", True),
+    "no-enable-prefix-caching": ("prefix_caching", False),
+    "disable-radix-cache": ("prefix_caching", False),
 }
 
 #: Flags (or flag-name prefixes) that change performance in ways the model does not represent.
@@ -138,8 +143,6 @@ UNMODELLED_FLAG_PREFIXES: tuple[str, ...] = (
     "attention-backend",
     "enable-torch-compile",
     "compilation-config",
-    "disable-radix-cache",
-    "no-enable-prefix-caching",
     # vLLM's cap on one prompt's chunk per step, and V0's limit on prompts prefilled at once.
     "long-prefill-token-threshold",
     "max-num-partial-prefills",

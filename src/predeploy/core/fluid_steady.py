@@ -99,7 +99,11 @@ class FluidInputs:
     shape: StepShape
     hw: HardwareRates
     eff: ParamArrays
+    #: The mean prompt a request computes (without ``cached_prompt_tokens``, a shared prefix
+    #: it finds in the prefix cache, held once and read by every sequence: the step model's
+    #: ``shared_tokens``).
     prompt_tokens: np.ndarray
+    cached_prompt_tokens: np.ndarray
     output_tokens: np.ndarray
     prompt_cv: np.ndarray
     output_cv: np.ndarray
@@ -171,7 +175,11 @@ class FluidInputs:
             ),
         )
         object.__setattr__(
-            self, "step", StepCoefficients.of(self.shape, self.hw, self.eff, self.graph_max_batch)
+            self,
+            "step",
+            StepCoefficients.of(
+                self.shape, self.hw, self.eff, self.graph_max_batch, self.cached_prompt_tokens
+            ),
         )
         object.__setattr__(self, "batch_output", running_output(self))
         object.__setattr__(self, "kv_batch", _kv_batch_limit(self))

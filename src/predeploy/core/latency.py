@@ -174,6 +174,11 @@ class StepCoefficients(Generic[N]):
     fixed_s: N
     seq_s: N
     graph_bs: N
+    #: Context tokens every sequence reads besides its own: a shared prompt prefix held once
+    #: in the prefix cache (``core.prefix_cache``). Each decoding sequence's attention reads
+    #: them, and each prompt token computed attends to them (``shared`` says whether any
+    #: configuration has them).
+    shared_tokens: N
     #: Whether any configuration routes to experts, has sliding-window layers, or spreads its
     #: experts over groups: their terms are skipped (they would add zeros) when none does.
     moe: bool = True
@@ -184,6 +189,8 @@ class StepCoefficients(Generic[N]):
     staged: bool = True
     #: Whether any configuration has linear-attention state (else its term is skipped).
     stateful: bool = True
+    #: Whether any configuration reads a shared prefix (``shared_tokens``).
+    shared: bool = True
 
     @staticmethod
     def of(
@@ -191,7 +198,10 @@ class StepCoefficients(Generic[N]):
         hw: HardwareRates,
         eff: EfficiencyParams | ParamArrays,
         graph_max_batch: Num = np.inf,
+        shared_context_tokens: Num = 0.0,
     ) -> StepCoefficients[Num]:
+        """The constants of ``shape`` on ``hw`` at ``eff``; ``shared_context_tokens``: a
+        shared prompt prefix each sequence reads from the prefix cache (``shared_tokens``)."""
         hbm = hw.hbm_bytes_per_s * eff.bandwidth_efficiency
         # A GPU that sustains more of its peak than its vendor's median (sustained_factor > 1)
         # runs every matmul more efficiently, never beyond the peak; an engine's block-scaled
@@ -264,18 +274,20 @@ class StepCoefficients(Generic[N]):
             seq_s=shape.sequence_share * eff.seq_overhead_s,
             # With data-parallel attention each GPU runs (and captures) its own share.
             graph_bs=graph_max_batch / shape.sequence_share,
+            shared_tokens=shared_context_tokens,
             moe=bool(np.count_nonzero(np.greater(shape.expert_bytes, 0.0))),
             windowed=bool(np.count_nonzero(np.greater(kv_window, 0.0))),
             grouped=bool(np.count_nonzero(np.greater(shape.expert_spread, 0.0))),
             sparse=bool(np.count_nonzero(np.greater(shape.sparse_tokens, 0.0))),
             staged=bool(np.count_nonzero(np.not_equal(shape.pp, 1.0))),
             stateful=bool(np.count_nonzero(np.greater(shape.state_bytes_per_sequence, 0.0))),
+            shared=bool(np.count_nonzero(shared_context_tokens)),
         )
         return coefficients
 
     def floats(self) -> StepCoefficients[float]:
         """The same coefficients as plain floats (one configuration)."""
-        flags = {"moe", "windowed", "grouped", "sparse", "staged", "stateful"}
+        flags = {"moe", "windowed", "grouped", "sparse", "staged", "stateful", "shared"}
         values: dict[str, Any] = {
             f.name: float(getattr(self, f.name)) for f in fields(self) if f.name not in flags
         }
@@ -287,6 +299,7 @@ class StepCoefficients(Generic[N]):
             sparse=self.sparse,
             staged=self.staged,
             stateful=self.stateful,
+            shared=self.shared,
         )
 
     def time_s(
@@ -304,6 +317,10 @@ class StepCoefficients(Generic[N]):
         pp = self.pp
         p, d, kv = prefill_tokens, decode_seqs, decode_kv_tokens
         all_pairs = prefill_attn_tokens
+        if self.shared:
+            # A shared prefix in the cache: every sequence reads it, every new token attends.
+            kv = kv + d * self.shared_tokens
+            all_pairs = all_pairs + p * self.shared_tokens
         if self.staged:
             p, d, kv, all_pairs = p / pp, d / pp, kv / pp, all_pairs / pp
         tokens = p + d
@@ -502,11 +519,13 @@ class RooflineStepCost:
         hardware: HardwareRates,
         params: EfficiencyParams,
         graph_max_batch: float = math.inf,
+        shared_context_tokens: float = 0.0,
     ) -> RooflineStepCost:
         """The step cost of constants already derived (a prepared scenario's ``shape`` and
-        ``hw``), so the simulation prices the configuration the analytic mode does."""
+        ``hw``), so the simulation prices the configuration the analytic mode does
+        (``shared_context_tokens``: :meth:`StepCoefficients.of`)."""
         cost = cls.__new__(cls)
-        cost._bind(shape, hardware, params, graph_max_batch)
+        cost._bind(shape, hardware, params, graph_max_batch, shared_context_tokens)
         return cost
 
     def _bind(
@@ -515,11 +534,14 @@ class RooflineStepCost:
         hardware: HardwareRates,
         params: EfficiencyParams,
         graph_max_batch: float,
+        shared_context_tokens: float = 0.0,
     ) -> None:
         self.shape = shape
         self.hardware = hardware
         self.params = params
-        self.coefficients = StepCoefficients.of(shape, hardware, params, graph_max_batch).floats()
+        self.coefficients = StepCoefficients.of(
+            shape, hardware, params, graph_max_batch, shared_context_tokens
+        ).floats()
 
     def step_time_s(
         self,
@@ -532,13 +554,13 @@ class RooflineStepCost:
         pp = c.pp
         p = prefill_tokens / pp
         d = decode_seqs / pp
-        kv = decode_kv_tokens / pp
+        kv = (decode_kv_tokens + decode_seqs * c.shared_tokens) / pp
         tokens = p + d
         n = c.n
         t_memory = c.dense_s + _touched_experts(c, tokens) * c.expert_s
         t_compute = c.token_flop_s * tokens + c.head_flop_s * d
         t_linear = _smooth_max(t_memory, t_compute, LINEAR_OVERLAP_EXPONENT, _LINEAR_INV_N)
-        pairs = prefill_attn_tokens / pp
+        pairs = (prefill_attn_tokens + prefill_tokens * c.shared_tokens) / pp
         share = c.window_share
         if share:
             window_pairs = min(pairs, p * c.window_tokens)
@@ -576,7 +598,7 @@ class RooflineStepCost:
         t_memory = c.dense_s + _touched_experts(c, d) * c.expert_s
         t_compute = (c.token_flop_s + c.head_flop_s) * d
         t_linear = _smooth_max(t_memory, t_compute, LINEAR_OVERLAP_EXPONENT, _LINEAR_INV_N)
-        kv = decode_kv_tokens / pp
+        kv = (decode_kv_tokens + decode_seqs * c.shared_tokens) / pp
         if c.sparse_tokens:
             attended = np.minimum(kv, d * c.sparse_tokens)
             t_kv = attended * c.kv_global_s + kv * c.index_kv_s

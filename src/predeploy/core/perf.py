@@ -43,6 +43,7 @@ from predeploy.core.perf_caveats import (
     simulation_caveats,
     static_batch_caveats,
 )
+from predeploy.core.prefix_cache import computed_prompt_tokens
 from predeploy.core.roofline import roofline_floor_s
 from predeploy.core.simulator import ApiServer, simulate
 from predeploy.core.types import (
@@ -188,7 +189,8 @@ def _enforce_decode_cap(inp: FluidInputs, result: FluidResult) -> None:
     model never beats it, this keeps the guarantee explicit for every published number.
     """
     batch = result.batch
-    context = decode_context(inp.prompt_tokens, inp.output_tokens)
+    # Each sequence's own context and the cached shared prefix it reads as well.
+    context = decode_context(inp.prompt_tokens, inp.output_tokens) + inp.cached_prompt_tokens
     floor_ms = np.asarray(roofline_floor_s(inp.shape, inp.hw, batch, batch * context)) * 1e3
     m = result.metrics
     capped = np.maximum([m[key] for key in _DECODE_GAP_KEYS], floor_ms)
@@ -315,7 +317,7 @@ def predict_many(
                 + static_batch_caveats(
                     scenario.load,
                     prep.settings.max_num_seqs,
-                    prep.memory.kv_capacity_tokens,
+                    prep.memory.kv_capacity_tokens - int(prep.cached_prompt_tokens),
                     prep.prompt_mean + prep.output_mean,
                 )
                 + front_end_caveats(
@@ -402,8 +404,10 @@ def per_replica_load(load: LoadSpec, replicas: int) -> LoadSpec:
 def scheduler_config(prepared: PreparedScenario) -> SchedulerConfig:
     """The vLLM scheduler limits of a prepared scenario (``max_model_len`` within the cache)."""
     s = prepared.settings
+    # A cached shared prefix is held apart: capacity and lengths are the requests' own.
     capacity = max(int(prepared.kv_capacity_tokens), s.block_size)
-    max_len = max(min(s.max_model_len, capacity - s.block_size), 1)
+    own_max_len = s.max_model_len - int(prepared.cached_prompt_tokens)
+    max_len = max(min(own_max_len, capacity - s.block_size), 1)
     seqs = min(s.max_num_seqs, s.max_num_batched_tokens)
     tokens = (
         s.max_num_batched_tokens
@@ -497,7 +501,13 @@ def _simulate(
             f"cannot simulate a configuration that does not fit: {prepared.memory.reason}"
         )
     eff, choice = _efficiency(params, scenario)
-    step = RooflineStepCost.of(prepared.shape, prepared.hw, eff, prepared.graph_max_batch)
+    step = RooflineStepCost.of(
+        prepared.shape,
+        prepared.hw,
+        eff,
+        prepared.graph_max_batch,
+        prepared.cached_prompt_tokens,
+    )
     load = per_replica_load(scenario.load.as_run(), scenario.replicas)
     analytic = predict_many([scenario], params)[0]
     warmup = cooldown = 0
@@ -529,7 +539,7 @@ def _simulate(
         step,
         scheduler_config(prepared),
         load,
-        scenario.prompt_tokens,
+        computed_prompt_tokens(scenario.prompt_tokens, int(prepared.cached_prompt_tokens)),
         scenario.output_tokens,
         num_requests + warmup + cooldown,
         seed,
@@ -543,6 +553,7 @@ def _simulate(
         if scenario.served_over_api and load.kind in SERVED_LOADS
         else None,
         stagger_s=stagger_s,
+        cached_prompt_tokens=int(prepared.cached_prompt_tokens),
     )
     provenance = PredictionProvenance(
         method="simulation",
@@ -575,6 +586,7 @@ def _simulate(
             "total_tokens_per_s": result.total_tokens_per_s * r,
             "requests_per_s": result.requests_per_s * r,
             "itl_ms": streamed_chunk_gaps(result.itl_ms, prepared.stream_interval),
+            "kv_cache_usage": _with_shared_prefix(result.kv_cache_usage, prepared),
         }
     )
     return PerfPrediction(
@@ -589,6 +601,16 @@ def _simulate(
         decode_tokens_per_s_single_stream=analytic.decode_tokens_per_s_single_stream,
         prefill_tokens_per_s_single_stream=analytic.prefill_tokens_per_s_single_stream,
     )
+
+
+def _with_shared_prefix(kv_usage: float | None, prepared: PreparedScenario) -> float | None:
+    """A simulated KV-cache use, which counts the requests' own blocks, with the cached shared
+    prefix's blocks added (held throughout a run, outside the simulated pool)."""
+    shared = prepared.cached_prompt_tokens
+    if kv_usage is None or shared <= 0.0:
+        return kv_usage
+    own = prepared.kv_capacity_tokens
+    return (kv_usage * own + shared) / (own + shared)
 
 
 class SingleStreamRates:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 
 from predeploy.core.engine_args import attention_data_parallel
+from predeploy.core.prefix_cache import prefix_caveat
 from predeploy.core.types import (
     Engine,
     GpuSpec,
@@ -157,7 +158,8 @@ def engine_caveats(scenario: ServingScenario) -> tuple[str, ...]:
     """What the scenario's engine does that the step model does not: kernels known to run far
     slower than it on this GPU and precision, TensorRT-LLM's MLA models on Hopper, sparse
     attention's engine-dependent kernels, weights in a precision the GPU does not serve, and
-    speculative decoding; and an engine flag the engine itself ignores."""
+    speculative decoding; an engine flag the engine itself ignores; and how a shared prompt
+    prefix was priced (``core.prefix_cache``)."""
     slow_fp4 = (
         scenario.precision == Precision.FP4
         and scenario.engine in SLOW_FP4_ENGINES
@@ -182,6 +184,9 @@ def engine_caveats(scenario: ServingScenario) -> tuple[str, ...]:
         caveats.append(SPECULATIVE_CAVEAT)
     if stated and stated.expert_parallel and not attention_data_parallel(scenario.engine, stated):
         caveats.append(DP_ATTENTION_OFF_CAVEAT)
+    prefix = prefix_caveat(scenario)
+    if prefix:
+        caveats.append(prefix)
     return tuple(caveats)
 
 

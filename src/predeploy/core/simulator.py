@@ -112,6 +112,7 @@ def simulate(
     cooldown_requests: int = 0,
     api: ApiServer | None = None,
     stagger_s: float = 0.0,
+    cached_prompt_tokens: int = 0,
 ) -> SimulationResult:
     """Simulate ``num_requests`` requests (``burst``: ``num_prompts``; ``static_batch``:
     ``batch_size``) and summarize them. An open-loop run's first requests are left out of the
@@ -132,6 +133,7 @@ def simulate(
         cooldown_requests=cooldown_requests,
         api=api,
         stagger_s=stagger_s,
+        cached_prompt_tokens=cached_prompt_tokens,
     )
     return summarize_trace(trace)
 
@@ -218,6 +220,7 @@ def run_simulation(
     cooldown_requests: int = 0,
     api: ApiServer | None = None,
     stagger_s: float = 0.0,
+    cached_prompt_tokens: int = 0,
     check_invariants: bool = False,
 ) -> SimulationTrace:
     """Run the simulation and return its full trace (see :func:`simulate`).
@@ -225,11 +228,18 @@ def run_simulation(
     ``api``: the API server in front of the engine (none: requests reach the engine when they
     are sent, as an in-process benchmark does). ``stagger_s``: a closed loop's clients send
     their first requests at random times over this many seconds (:func:`client_start_times_s`)
-    instead of all at t = 0. ``check_invariants`` re-verifies the scheduler's bookkeeping
+    instead of all at t = 0. ``cached_prompt_tokens``: every prompt starts with this many
+    tokens of a shared prefix held in the prefix cache (``core.prefix_cache``), and
+    ``prompt_tokens`` are the lengths of the rest, which the scheduler computes, budgets and
+    stores (within a ``scheduler`` whose KV capacity and ``max_model_len`` leave the prefix
+    out), while ``step`` reads the prefix (``RooflineStepCost``'s ``shared_context_tokens``);
+    the trace counts the whole prompts. ``check_invariants`` re-verifies the scheduler's bookkeeping
     after every event (slow; for tests).
     """
     if not 0.0 <= warmup_fraction < 0.5:
         raise ValueError(f"warmup_fraction must be in [0, 0.5), got {warmup_fraction}")
+    if cached_prompt_tokens < 0:
+        raise ValueError(f"cached_prompt_tokens must be >= 0, got {cached_prompt_tokens}")
     requests = sample_requests(
         load, prompt_tokens, output_tokens, num_requests, seed, scheduler.max_model_len
     )
@@ -416,7 +426,7 @@ def run_simulation(
         arrival_s=floats(arrival),
         first_token_s=first_token_s,
         finish_s=finish_s,
-        prompt_tokens=requests.prompt_tokens,
+        prompt_tokens=requests.prompt_tokens + cached_prompt_tokens,
         output_tokens=requests.output_tokens,
         preemptions=ints(batcher.preemptions),
         measured=np.array(measured, dtype=np.bool_),

@@ -27,6 +27,7 @@ from statistics import NormalDist
 import numpy as np
 
 from predeploy.core.errors import InputError
+from predeploy.core.prefix_cache import prefixed_prompt_tokens
 from predeploy.core.types import DeploymentIntent, SloTemplate, TokenDistribution, TrafficProfile
 from predeploy.core.types.traffic import MAX_TOKENS_PER_REQUEST
 from predeploy.core.wording import format_number, format_percent, format_tokens
@@ -55,6 +56,10 @@ def plan_traffic(intent: DeploymentIntent, template: SloTemplate) -> TrafficProf
         "output", _given(intent, "output_tokens"), defaults.output_tokens,
         template.id.value, lines,
     )
+    prefix = intent.shared_prefix_tokens or 0
+    if prefix:
+        prompt = _with_shared_prefix(prompt, prefix, stated=_given(intent, "prompt_tokens"),
+                                     lines=lines)
     factor = defaults.diurnal_peak_factor
     avg, peak, active = _rates(intent, template, lines)
     if avg is None and peak is None:
@@ -100,6 +105,7 @@ def plan_traffic(intent: DeploymentIntent, template: SloTemplate) -> TrafficProf
         burstiness_cv=cv,
         diurnal_peak_factor=max(1.0, peak / avg),
         active_users=active,
+        shared_prefix_tokens=prefix,
         derivation=tuple(lines),
     )
 
@@ -166,6 +172,28 @@ def _rates(
         f"{format_number(avg)} req/s average"
     )
     return avg, peak, active
+
+
+def _with_shared_prefix(
+    prompt: TokenDistribution, prefix: int, *, stated: int | None, lines: list[str]
+) -> TokenDistribution:
+    """The prompts with a shared prefix of ``prefix`` tokens: a stated prompt longer than it
+    counts it already; otherwise (a shorter stated prompt, or the template's) the length is
+    the request's own part, and the prefix comes before it."""
+    if stated is not None and prompt.mean > prefix:
+        lines.append(
+            f"shared prompt prefix: the first {format_tokens(prefix)} of every prompt are the "
+            "same (stated), computed once where the engine keeps a prefix cache"
+        )
+        return prompt
+    whole = prefixed_prompt_tokens(prompt, prefix)
+    own = "stated" if stated is not None else "the template's"
+    lines.append(
+        f"prompt tokens: {format_tokens(prefix)} shared prefix (stated) + "
+        f"{format_tokens(prompt.mean)} per request ({own}) = mean {format_tokens(whole.mean)}; "
+        "the prefix is computed once where the engine keeps a prefix cache"
+    )
+    return whole
 
 
 def _given(intent: DeploymentIntent, field: str) -> int | None:

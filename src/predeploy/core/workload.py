@@ -38,6 +38,7 @@ from predeploy.core.memory import (
     fit_memory,
     reserve_bytes_per_gpu,
 )
+from predeploy.core.prefix_cache import cached_prefix_tokens
 from predeploy.core.roofline import HardwareRates, StepShape, hardware_rates, step_shape
 from predeploy.core.sglang_defaults import (
     sglang_default_running_requests,
@@ -133,8 +134,11 @@ class PreparedScenario:
     hw: HardwareRates
     memory: MemoryFit
     settings: VllmSettings
+    #: The prompt a request computes: its mean and CV without the tokens it finds in the
+    #: prefix cache (``cached_prompt_tokens``, read by every sequence through the step model).
     prompt_mean: float
     prompt_cv: float
+    cached_prompt_tokens: float
     output_mean: float
     output_cv: float
     #: A running batch's mean output, each answer held in proportion to its length
@@ -142,6 +146,7 @@ class PreparedScenario:
     output_running: float
     #: The longest output the workload allows (its distribution's ``max``; inf if none).
     output_max: float
+    #: KV-cache tokens for the requests' own contexts (a cached shared prefix's held apart).
     kv_capacity_tokens: float
     chunked_prefill: bool
     separate_prefill_batches: bool
@@ -229,6 +234,7 @@ def prepare(scenario: ServingScenario) -> PreparedScenario:
     prompt = scenario.prompt_tokens
     output = scenario.output_tokens
     context = max(math.ceil(prompt.mean + output.mean), 1)
+    cached = cached_prefix_tokens(scenario)
     stated = scenario.engine_settings or EngineSettings()
     # An in-process offline run without stated settings: a tuned harness's batch limit.
     tuned = (
@@ -347,13 +353,14 @@ def prepare(scenario: ServingScenario) -> PreparedScenario:
         ),
         memory=memory,
         settings=settings,
-        prompt_mean=prompt.mean,
-        prompt_cv=_coefficient_of_variation(prompt.mean, prompt.stdev),
+        prompt_mean=prompt.mean - cached,
+        prompt_cv=_coefficient_of_variation(prompt.mean - cached, prompt.stdev),
+        cached_prompt_tokens=float(cached),
         output_mean=output.mean,
         output_cv=_coefficient_of_variation(output.mean, output.stdev),
         output_running=running_output_tokens(output),
         output_max=float(output.max) if output.max is not None else math.inf,
-        kv_capacity_tokens=float(max(memory.kv_capacity_tokens, 1)),
+        kv_capacity_tokens=float(max(memory.kv_capacity_tokens - cached, 1)),
         chunked_prefill=chunked,
         separate_prefill_batches=profile.separate_prefill_batches
         if stated.separate_prefill_batches is None
@@ -439,6 +446,7 @@ def _field_names(cls: type) -> tuple[str, ...]:
 #: named as :class:`FluidInputs` names them but for the two length means).
 _STACKED_FLOATS = (
     "prompt_mean",
+    "cached_prompt_tokens",
     "output_mean",
     "prompt_cv",
     "output_cv",

@@ -179,6 +179,12 @@ def build_intent(
         else:
             lengths[name] = None
 
+    shared_prefix = _bounded(
+        draft.shared_prefix_tokens, "shared prefix", 0.5, MAX_TOKENS_PER_REQUEST, "tokens", notes
+    )
+    if shared_prefix is not None:
+        sources["shared_prefix_tokens"] = _src(ev.get("shared_prefix_tokens"))
+
     # --- SLO ---
     merged = merge_targets(template.slo if template else None, draft.targets)
     assumptions.extend(merged.notes)
@@ -258,6 +264,7 @@ def build_intent(
         priority=priority,
         prompt_tokens=lengths["prompt_tokens"],
         output_tokens=lengths["output_tokens"],
+        shared_prefix_tokens=round(shared_prefix) if shared_prefix is not None else None,
         slo=slo,
         constraints=Constraints(
             budget=Budget(**budget_values),

@@ -67,6 +67,8 @@ class IntentDraft(FrozenModel):
     rate_derived: bool = False
     prompt_tokens: float | None = None
     output_tokens: float | None = None
+    #: A prompt start every request shares (a system prompt), in tokens.
+    shared_prefix_tokens: float | None = None
     min_context_tokens: float | None = None
     targets: tuple[StatedTarget, ...] = ()
     min_output_tokens_per_s: float | None = None

@@ -60,6 +60,9 @@ def intent_lines(intent: DeploymentIntent) -> list[IntentLine]:
         add("prompt_tokens", f"{intent.prompt_tokens:,} tokens (mean)")
     if intent.output_tokens is not None:
         add("output_tokens", f"{intent.output_tokens:,} tokens (mean)")
+    if intent.shared_prefix_tokens:
+        shared = intent.shared_prefix_tokens
+        add("shared_prefix_tokens", f"{shared:,} tokens shared by every prompt")
     for metric in LATENCY_METRICS:
         targets = getattr(intent.slo, metric).items()
         if not targets:

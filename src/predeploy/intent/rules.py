@@ -31,6 +31,7 @@ from predeploy.intent.names import (
     unknown_gpu_notes,
     vendor_exclusions,
 )
+from predeploy.intent.prefix import find_shared_prefix
 from predeploy.intent.priority import find_priority
 from predeploy.intent.rates import RateFound, find_rates
 from predeploy.intent.spelling import correct_typos
@@ -169,6 +170,11 @@ class RuleExtractor:
             else None
         )
         guess = classify(doc.text, extra)
+        # A shared prompt start first: its length is not the prompt's.
+        prefix = find_shared_prefix(doc)
+        if prefix is not None:
+            values["shared_prefix_tokens"] = prefix.tokens
+            ev["shared_prefix_tokens"] = _ev(doc, prefix.start, prefix.end, 0.8)
         lengths, context = find_lengths(doc, guess.use_case)
         prompt = lengths.get("prompt")
         guess = refine_summary(guess, prompt.tokens if prompt else None)

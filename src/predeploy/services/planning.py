@@ -141,6 +141,7 @@ def plan_load_curve(
         load=workload.load(workload.sizing_rps / plan.replicas, plan.replicas),
         vllm=plan.vllm,
         front_end_s=result.front_end_s,
+        shared_prefix_tokens=result.traffic.shared_prefix_tokens,
     )
     label = f"{plan.model_name or plan.model} {plan.precision.value} on {plan.configuration}"
     return load_curve(scenario, plan.replicas, workload, engine, label=label, seed=seed)
@@ -161,6 +162,7 @@ def scenario_load_curve(
         avg_requests_per_s=load.rate_rps,
         peak_requests_per_s=load.rate_rps,
         burstiness_cv=load.cv,
+        shared_prefix_tokens=scenario.shared_prefix_tokens,
         derivation=("the predicted scenario's arrival rate",),
     )
     context = math.ceil(scenario.prompt_tokens.mean + scenario.output_tokens.mean)

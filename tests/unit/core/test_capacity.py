@@ -137,3 +137,14 @@ def test_a_plan_prices_the_checkpoint_it_serves() -> None:
             ModelCandidate(card, None, None, False), H100, Precision.FP8, 1, memory, vllm
         )
         assert evaluator.scenario(config, 1.0).model.fp8_weight_block == served_block
+
+
+def test_the_scenarios_carry_the_traffics_shared_prefix() -> None:
+    intent = DeploymentIntent(use_case="chatbot", qps=2.0, peak_qps=2.0, shared_prefix_tokens=300)
+    traffic = plan_traffic(intent, chat_template())
+    workload = Workload(traffic, SLOTargets(), 0.1, 2.0, 2304)
+    engine = ToyEngine()
+    evaluator = Evaluator(engine, workload, PlannerOptions(num_requests=200))
+    scenario = evaluator.scenario(_config(engine), 2.0)
+    assert scenario.shared_prefix_tokens == 300
+    assert scenario.prompt_tokens.mean == traffic.prompt_tokens.mean

@@ -519,3 +519,20 @@ def test_quantized_trtllm_runs_get_an_fp8_kv_cache_only_from_modelopt_checkpoint
     assert kv("trtllm-serve nvidia/Llama-3.1-8B-Instruct-FP8") == KvCacheDtype.FP8
     assert kv("trtllm-serve Qwen/Qwen3-8B-FP8") == KvCacheDtype.AUTO
     assert kv("trtllm-serve Qwen/Qwen3-8B-FP8 --kv_cache_dtype fp8") == KvCacheDtype.FP8
+
+
+@pytest.mark.parametrize(
+    ("command", "caching"),
+    [
+        ("vllm serve m --no-enable-prefix-caching", False),
+        ("vllm serve m --enable-prefix-caching", True),
+        ("python -m sglang.launch_server --model m --disable-radix-cache", False),
+        ("lmdeploy serve api_server m --enable-prefix-caching", True),
+        ("vllm serve m", None),
+    ],
+)
+def test_prefix_cache_flags_are_read(command: str, caching: bool | None) -> None:
+    """The prefix cache decides whether a shared prompt prefix is computed once
+    (core.prefix_cache): read, no longer listed as unmodelled."""
+    settings = parse_engine_args(command)
+    assert settings.prefix_caching is caching and settings.unmodelled == ()

@@ -14,7 +14,7 @@ from predeploy.core.traffic import (
     scale_tokens,
     token_quantile,
 )
-from predeploy.core.types import DeploymentIntent, TokenDistribution, UseCase
+from predeploy.core.types import DeploymentIntent, TokenDistribution, TrafficProfile, UseCase
 from predeploy.core.types.traffic import MAX_TOKENS_PER_REQUEST
 
 
@@ -154,3 +154,28 @@ def test_template_default_lengths_are_not_reported_as_stated() -> None:
         users=1000, prompt_tokens=mean * 2, sources={"prompt_tokens": {"origin": "stated"}}
     )
     assert any("stated mean" in line for line in plan_traffic(stated, template).derivation)
+
+
+def test_a_shared_prefix_comes_before_the_template_prompt() -> None:
+    template = chat_template()
+    traffic = plan_traffic(_intent(users=1000, shared_prefix_tokens=2000), template)
+    assert traffic.shared_prefix_tokens == 2000
+    assert traffic.prompt_tokens.mean == pytest.approx(template.traffic.prompt_tokens.mean + 2000)
+    assert traffic.prompt_tokens.stdev == template.traffic.prompt_tokens.stdev
+    assert any("2,000 shared prefix" in line for line in traffic.derivation)
+
+
+def test_a_stated_prompt_longer_than_the_prefix_counts_it() -> None:
+    stated = _intent(users=1000, prompt_tokens=3000, shared_prefix_tokens=2000)
+    traffic = plan_traffic(stated, chat_template())
+    assert traffic.prompt_tokens.mean == pytest.approx(3000)
+    assert any("first 2,000" in line for line in traffic.derivation)
+    # A shorter one is the request's own part, after the prefix.
+    shorter = _intent(users=1000, prompt_tokens=200, shared_prefix_tokens=2000)
+    assert plan_traffic(shorter, chat_template()).prompt_tokens.mean == pytest.approx(2200)
+
+
+def test_traffic_refuses_a_prefix_as_long_as_its_prompts() -> None:
+    traffic = plan_traffic(_intent(users=1000), chat_template())
+    with pytest.raises(ValueError, match="shared_prefix_tokens"):
+        TrafficProfile.model_validate({**traffic.model_dump(), "shared_prefix_tokens": 10**6})

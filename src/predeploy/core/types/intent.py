@@ -10,6 +10,7 @@ from pydantic import AfterValidator, Field, computed_field, model_validator
 from predeploy.core.types.base import (
     Fraction,
     FrozenModel,
+    NonNegativeInt,
     PositiveFloat,
     PositiveInt,
     Precision,
@@ -123,6 +124,9 @@ class DeploymentIntent(FrozenModel):
     priority: Priority = Priority.BALANCED
     prompt_tokens: PositiveInt | None = Field(default=None, le=10_000_000)
     output_tokens: PositiveInt | None = Field(default=None, le=10_000_000)
+    #: Tokens every prompt starts with that all requests share (a system prompt, a template,
+    #: few-shot examples): computed once where the engine keeps a prefix cache.
+    shared_prefix_tokens: NonNegativeInt | None = Field(default=None, le=10_000_000)
     slo: SLOTargets = SLOTargets()
     constraints: Constraints = Constraints()
     preferences: Preferences = Preferences()

@@ -170,6 +170,10 @@ class ServingScenario(FrozenModel):
     front_end_s: NonNegativeFloat | None = None
     #: Who measured (a calibration measurement's set-up); predictions assume the default.
     harness: Harness = Harness.DEFAULT
+    #: Tokens at the start of every prompt that are the same for every request (a system
+    #: prompt, a template, few-shot examples), part of ``prompt_tokens``: an engine with a
+    #: prefix cache computes them once (``core.prefix_cache``). 0: prompts share nothing.
+    shared_prefix_tokens: NonNegativeInt = 0
 
     @property
     def gpu_count(self) -> int:
@@ -182,6 +186,21 @@ class ServingScenario(FrozenModel):
             raise ValueError(
                 f"TensorRT-LLM runs on NVIDIA GPUs only: {self.gpu.name} is an "
                 f"{self.gpu.vendor.upper()} GPU (use vllm or sglang)"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _prefix_within_prompts(self) -> ServingScenario:
+        # The prefix is part of every prompt: shorter than the mean prompt, and than every
+        # prompt of an empirical list (a sampled prompt no longer than the prefix is read
+        # as the prefix and one more token).
+        prompts = self.prompt_tokens
+        shortest = min(prompts.values) if prompts.values else prompts.mean
+        if self.shared_prefix_tokens and self.shared_prefix_tokens >= shortest:
+            raise ValueError(
+                f"shared_prefix_tokens ({self.shared_prefix_tokens:,}) must be shorter than "
+                f"the prompts ({shortest:,.0f} tokens): the shared prefix is the start of "
+                "every prompt, and prompt_tokens counts it"
             )
         return self
 

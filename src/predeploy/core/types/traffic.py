@@ -11,6 +11,7 @@ from pydantic import Field, model_validator
 from predeploy.core.types.base import (
     FrozenModel,
     NonNegativeFloat,
+    NonNegativeInt,
     PositiveFloat,
     PositiveInt,
 )
@@ -81,7 +82,19 @@ class TrafficProfile(FrozenModel):
     burstiness_cv: PositiveFloat = 1.0
     diurnal_peak_factor: PositiveFloat = Field(default=1.0, ge=1.0)
     active_users: PositiveFloat | None = None
+    #: Tokens at the start of every prompt that all requests share (a system prompt), part of
+    #: ``prompt_tokens``: computed once where the engine keeps a prefix cache.
+    shared_prefix_tokens: NonNegativeInt = 0
     derivation: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _prefix_within_prompts(self) -> TrafficProfile:
+        if self.shared_prefix_tokens and self.shared_prefix_tokens >= self.prompt_tokens.mean:
+            raise ValueError(
+                f"shared_prefix_tokens ({self.shared_prefix_tokens:,}) must be shorter than the "
+                f"mean prompt ({self.prompt_tokens.mean:,.0f} tokens), which counts it"
+            )
+        return self
 
     @model_validator(mode="after")
     def _peak_at_least_avg(self) -> TrafficProfile:

@@ -140,6 +140,10 @@ class EngineSettings(FrozenModel):
     fitted time per request, so together they hand the engine that many times as many.
     ``dequantized_prefill``: prompt steps convert quantized weights to FP16 before each matmul
     (llama.cpp before its int8 tensor-core MMQ kernels, June 2024).
+    ``prefix_caching``: the engine keeps computed prompt blocks for later requests (vLLM
+    ``--[no-]enable-prefix-caching``, SGLang ``--disable-radix-cache``, TensorRT-LLM
+    ``enable_block_reuse``, LMDeploy ``--enable-prefix-caching``): a scenario's shared prompt
+    prefix is then computed once (``core.prefix_cache``).
     ``unmodelled``: stated flags that change performance in ways the model does not represent
     (speculative decoding, attention backends, ...), so a prediction can say what it did not
     account for.
@@ -164,4 +168,5 @@ class EngineSettings(FrozenModel):
     speculative_decoding: bool | None = None
     api_server_count: PositiveInt | None = None
     dequantized_prefill: bool | None = None
+    prefix_caching: bool | None = None
     unmodelled: tuple[str, ...] = ()

@@ -1,0 +1,144 @@
+"""Prompt tokens served from the engine's prefix cache: a prompt prefix every request shares.
+
+A support bot's system prompt, a RAG template, few-shot examples: when every prompt starts
+with the same ``shared_prefix_tokens`` (``ServingScenario``), an engine that keeps computed
+KV blocks for later requests (vLLM's automatic prefix caching, SGLang's radix cache,
+TensorRT-LLM's KV-cache block reuse) computes the prefix once and every later request finds
+it cached. The performance engine then reads each request as two parts
+(:func:`cached_prefix_tokens`):
+
+- the **shared prefix** (``c`` tokens): never prefilled again, its KV held once per replica
+  (pinned while requests use it), but read by every sequence's attention, each decode step
+  and each prompt token's (the step model's ``shared_context_tokens``);
+- the **computed rest** of the prompt (``I − c``): prefilled, budgeted, held in the KV cache
+  per request, as any prompt is. The prompts' spread is the rest's: a fixed prefix and a
+  varying request (:func:`computed_prompt_tokens`).
+
+The prefix is assumed cached before the measured run (a server in steady service). How much
+of it a request finds depends on the engine's cache granularity: vLLM caches full blocks only
+(``--block-size``, 16), SGLang's radix tree any token (``--page-size`` 1), TensorRT-LLM reuses
+partly filled blocks too (``enable_partial_reuse``). No engine serves a whole prompt from the
+cache: its last token is always computed, so ``c ≤ I − 1``.
+"""
+
+from __future__ import annotations
+
+import math
+
+from predeploy.core.types import Engine, ServingScenario, TokenDistribution
+
+#: Engines whose prefix cache is on unless turned off, and the tokens a cache hit comes in
+#: (1: any token). Sources: vLLM ``--enable-prefix-caching`` "None → on when supported"
+#: (../shared/ecosystem/vllm.md, 0.33.0), caching full blocks only (vLLM docs, "Automatic
+#: Prefix Caching"; the block size is the scenario's ``--block-size``: 0 here); SGLang's radix
+#: cache is on unless ``--disable-radix-cache``, ``--page-size`` 1 by default (SGLang server
+#: arguments); TensorRT-LLM ``KvCacheConfig(enable_block_reuse=True,
+#: enable_partial_reuse=True)`` by default (TensorRT-LLM LLM API reference, 1.3-1.4).
+DEFAULT_ON_GRANULARITY: dict[Engine, int] = {Engine.VLLM: 0, Engine.SGLANG: 1, Engine.TRTLLM: 1}
+
+#: LMDeploy's prefix caching is off by default (``--enable-prefix-caching``, LMDeploy's
+#: ``api_server`` arguments); stated on, its KV blocks are ``--cache-block-seq-len`` 64 tokens.
+LMDEPLOY_BLOCK_TOKENS = 64
+
+#: vLLM's default ``--block-size`` on CUDA (``VllmSettings.block_size``).
+VLLM_BLOCK_TOKENS = 16
+
+
+def prefix_caching_on(scenario: ServingScenario) -> bool:
+    """Whether the engine keeps a prompt prefix for later requests: stated
+    (``EngineSettings.prefix_caching``, vLLM ``--[no-]enable-prefix-caching``, SGLang
+    ``--disable-radix-cache``), else the engine's default. llama.cpp and other engines are
+    not modelled (their prompts are computed in full)."""
+    stated = scenario.engine_settings.prefix_caching if scenario.engine_settings else None
+    if scenario.engine in (Engine.LLAMA_CPP, Engine.OTHER):
+        return False
+    if stated is not None:
+        return stated
+    if scenario.engine == Engine.VLLM and scenario.vllm is not None:
+        return scenario.vllm.enable_prefix_caching
+    return scenario.engine in DEFAULT_ON_GRANULARITY
+
+
+def hit_granularity_tokens(scenario: ServingScenario) -> int:
+    """The tokens a prefix-cache hit comes in for this scenario's engine (1: any token)."""
+    if scenario.engine == Engine.LMDEPLOY:
+        return LMDEPLOY_BLOCK_TOKENS
+    granularity = DEFAULT_ON_GRANULARITY.get(scenario.engine, 1)
+    if granularity == 0:  # vLLM: full blocks of the stated or default --block-size
+        return scenario.vllm.block_size if scenario.vllm is not None else VLLM_BLOCK_TOKENS
+    return granularity
+
+
+
+def cached_prefix_tokens(scenario: ServingScenario) -> int:
+    """Prompt tokens each request finds in the prefix cache: the shared prefix rounded down
+    to the engine's hit granularity, never the whole mean prompt (0 where the engine keeps
+    no prefix, or the model has linear-attention layers, whose recurrent state the model
+    does not split at a prefix)."""
+    shared = scenario.shared_prefix_tokens
+    if shared <= 0 or not prefix_caching_on(scenario) or scenario.model.linear_attention_layers:
+        return 0
+    unit = hit_granularity_tokens(scenario)
+    longest = max(math.ceil(scenario.prompt_tokens.mean) - 1, 0)
+    return min(shared, longest) // unit * unit
+
+
+def prefix_caveat(scenario: ServingScenario) -> str | None:
+    """In words, how the shared prefix was priced (``None`` without one)."""
+    shared = scenario.shared_prefix_tokens
+    if shared <= 0:
+        return None
+    cached = cached_prefix_tokens(scenario)
+    if cached == 0:
+        why = (
+            "the model's linear-attention state is not split at a prefix"
+            if scenario.model.linear_attention_layers and prefix_caching_on(scenario)
+            else f"{scenario.engine.value} keeps no prefix cache here"
+        )
+        return f"shared prompt prefix of {shared:,} tokens computed with every prompt ({why})"
+    rounded = (
+        f" ({cached:,} of {shared:,}: whole cache blocks of {hit_granularity_tokens(scenario)})"
+        if cached < shared
+        else ""
+    )
+    return (
+        f"shared prompt prefix served from the prefix cache: {cached:,} tokens per request"
+        f"{rounded} not prefilled and held once per replica (assumed cached before the run)"
+    )
+
+
+def computed_prompt_tokens(prompt: TokenDistribution, cached: int) -> TokenDistribution:
+    """The lengths of the part of each prompt computed after a cache hit of ``cached`` tokens:
+    the prompts' distribution less the prefix (a fixed prefix before a varying request, so
+    the spread is all the rest's; an empirical list's values each less the prefix, at least
+    one token)."""
+    if cached <= 0:
+        return prompt
+    if prompt.kind == "empirical":
+        return TokenDistribution.empirical([max(v - cached, 1) for v in prompt.values])
+    rest = prompt.mean - cached
+    if prompt.kind == "fixed":
+        return TokenDistribution.fixed(max(round(rest), 1))
+    return prompt.model_copy(
+        update={
+            "mean": rest,
+            "p95": None if prompt.p95 is None else max(prompt.p95 - cached, rest),
+            "max": None if prompt.max is None else max(prompt.max - cached, 1),
+        }
+    )
+
+
+def prefixed_prompt_tokens(rest: TokenDistribution, prefix: int) -> TokenDistribution:
+    """Whole prompts: ``prefix`` shared tokens before requests of ``rest``'s lengths (the
+    inverse of :func:`computed_prompt_tokens`)."""
+    if prefix <= 0:
+        return rest
+    if rest.kind == "empirical":
+        return TokenDistribution.empirical([v + prefix for v in rest.values])
+    return rest.model_copy(
+        update={
+            "mean": rest.mean + prefix,
+            "p95": None if rest.p95 is None else rest.p95 + prefix,
+            "max": None if rest.max is None else rest.max + prefix,
+        }
+    )

@@ -1,0 +1,50 @@
+"""A prompt start every request shares (a system prompt): read apart from the prompt length."""
+
+from __future__ import annotations
+
+import pytest
+
+from predeploy.intent.build import build_intent
+from predeploy.intent.rules import RuleExtractor
+
+
+@pytest.mark.parametrize(
+    ("text", "prefix", "prompt", "output"),
+    [
+        ("support bot for 5000 users with a 2000-token system prompt", 2000, None, None),
+        (
+            "chatbot for 3,000 users; every request carries a 1.5k token system prompt; "
+            "questions around 200 tokens",
+            1500,
+            200,
+            None,
+        ),
+        ("RAG assistant, 20 qps, 4000-token prompts; the system prompt is about 1,200 tokens",
+         1200, 4000, None),
+        ("coding assistant, 10 req/s, a 3k-token shared prefix, 8k token prompts, answers of "
+         "500 tokens", 3000, 8000, 500),
+        ("support bot, system prompt of ~800 tokens, 300-token replies", 800, None, 300),
+        # Instructions nobody says are shared are the request itself.
+        ("chatbot for 100 users, 500-token instructions", None, 500, None),
+        ("chatbot for 100 users, 400-token prompts", None, 400, None),
+    ],
+)
+def test_shared_prefix(
+    rules: RuleExtractor, text: str, prefix: float | None, prompt: float | None,
+    output: float | None,
+) -> None:
+    draft = rules.read(text)
+    assert draft.shared_prefix_tokens == prefix
+    assert draft.prompt_tokens == prompt
+    if output is not None:
+        assert draft.output_tokens == output
+
+
+def test_the_intent_states_the_prefix_with_its_evidence(rules: RuleExtractor) -> None:
+    text = "support bot for 5000 users with a 2000-token system prompt"
+    draft = rules.read(text)
+    built = build_intent(draft, rules.catalog, rules.index, text)
+    intent = built.intent
+    assert intent.shared_prefix_tokens == 2000
+    source = intent.sources["shared_prefix_tokens"]
+    assert source.origin == "stated" and "system prompt" in (source.evidence or "")

@@ -73,14 +73,20 @@ def hit_granularity_tokens(scenario: ServingScenario) -> int:
 def cached_prefix_tokens(scenario: ServingScenario) -> int:
     """Prompt tokens each request finds in the prefix cache: the shared prefix rounded down
     to the engine's hit granularity, never the whole mean prompt (0 where the engine keeps
-    no prefix, or the model has linear-attention layers, whose recurrent state the model
-    does not split at a prefix)."""
+    no prefix, or the model has linear-attention layers with a recurrent state, which the
+    model does not split at a prefix; layers with no KV cache and no state, such as
+    Nemotron-NAS's linear replacements, do not matter)."""
     shared = scenario.shared_prefix_tokens
-    if shared <= 0 or not prefix_caching_on(scenario) or scenario.model.linear_attention_layers:
+    if shared <= 0 or not prefix_caching_on(scenario) or _recurrent(scenario):
         return 0
     unit = hit_granularity_tokens(scenario)
     longest = max(math.ceil(scenario.prompt_tokens.mean) - 1, 0)
     return min(shared, longest) // unit * unit
+
+
+def _recurrent(scenario: ServingScenario) -> bool:
+    """The model keeps a recurrent linear-attention state per sequence."""
+    return scenario.model.linear_state_bytes > 0
 
 
 def prefix_caveat(scenario: ServingScenario) -> str | None:
@@ -92,7 +98,7 @@ def prefix_caveat(scenario: ServingScenario) -> str | None:
     if cached == 0:
         why = (
             "the model's linear-attention state is not split at a prefix"
-            if scenario.model.linear_attention_layers and prefix_caching_on(scenario)
+            if _recurrent(scenario) and prefix_caching_on(scenario)
             else f"{scenario.engine.value} keeps no prefix cache here"
         )
         return f"shared prompt prefix of {shared:,} tokens computed with every prompt ({why})"

@@ -1,0 +1,102 @@
+"""Shared prompt prefixes: what a cached system prompt changes, and analytic vs simulation.
+
+For Llama 3.1 8B (BF16, one H100) and Llama 3.1 70B (FP8, two H100s) under vLLM, chat requests
+(800 ± 800 prompt tokens, 250 ± 200 output, lognormal) behind a system prompt of 0, 500, 2,000
+and 8,000 tokens: the analytic saturation rate with the prefix cached and without (the same
+prompts computed in full), then at 30 % and 60 % of the cached saturation, analytic/simulated
+− 1 for TTFT and TPOT p50/p90, E2E p50 and throughput (Poisson arrivals, 3,000 simulated
+requests, seed 1).
+
+There are no public serving measurements of shared prefixes at hand (the Vultr cookbook's
+re-sent prompts, ``bench/data/unseen_vultr_cases.jsonl``, are the nearest): this checks the
+two modes against each other and shows the size of the effect, not accuracy.
+
+    .venv/bin/python bench/prefix_agreement.py
+"""
+
+from __future__ import annotations
+
+from predeploy.core.efficiency import ParameterSet
+from predeploy.core.perf import predict
+from predeploy.core.types import (
+    EngineSettings,
+    LoadSpec,
+    ModelArchitecture,
+    PerfPrediction,
+    Precision,
+    ServingScenario,
+    TokenDistribution,
+)
+from predeploy.kb.seed_files import seed_catalog
+from predeploy.services.perf import load_parameters
+
+PREFIXES = (0, 500, 2000, 8000)
+LOADS = (0.3, 0.6)
+REQUESTS = 3000
+SEED = 1
+SHAPES: dict[str, tuple[str, str, Precision, int]] = {
+    "8B bf16 H100": ("meta-llama/Llama-3.1-8B-Instruct", "H100-SXM", Precision.BF16, 1),
+    "70B fp8 2xH100": ("meta-llama/Llama-3.1-70B-Instruct", "H100-SXM", Precision.FP8, 2),
+}
+METRICS = ("ttft_p50", "ttft_p90", "tpot_p50", "tpot_p90", "e2e_p50", "throughput")
+
+
+def scenario(
+    model: ModelArchitecture, shape: str, prefix: int, rate_rps: float, *, cached: bool = True
+) -> ServingScenario:
+    model_id, gpu, precision, tp = SHAPES[shape]
+    own = TokenDistribution(kind="lognormal", mean=800, stdev=800, max=8000)
+    return ServingScenario(
+        model_id=model_id,
+        model=model,
+        gpu=seed_catalog().gpu(gpu),
+        precision=precision,
+        tp=tp,
+        prompt_tokens=own.model_copy(update={"mean": own.mean + prefix, "max": 8000 + prefix}),
+        output_tokens=TokenDistribution(kind="lognormal", mean=250, stdev=200, max=2000),
+        load=LoadSpec(kind="poisson", rate_rps=rate_rps),
+        shared_prefix_tokens=prefix,
+        engine_settings=None if cached else EngineSettings(prefix_caching=False),
+    )
+
+
+def values(p: PerfPrediction) -> dict[str, float]:
+    m = p.metrics
+    return {
+        "ttft_p50": m.ttft_ms.p50 or 0.0,
+        "ttft_p90": m.ttft_ms.p90 or 0.0,
+        "tpot_p50": m.tpot_ms.p50 or 0.0,
+        "tpot_p90": m.tpot_ms.p90 or 0.0,
+        "e2e_p50": m.e2e_ms.p50 or 0.0,
+        "throughput": m.output_tokens_per_s,
+    }
+
+
+def main() -> None:
+    params: ParameterSet = load_parameters()
+    catalog = seed_catalog()
+    print(f"{'shape':<16}{'prefix':>7}{'sat cached':>12}{'in full':>9}{'load':>6}"
+          f"{'TTFT p50 ms':>13}" + "".join(f"{m:>11}" for m in METRICS))
+    worst = dict.fromkeys(METRICS, 0.0)
+    for shape, (model_id, *_rest) in SHAPES.items():
+        model = catalog.model(model_id).architecture
+        for prefix in PREFIXES:
+            sat = predict(scenario(model, shape, prefix, 1e-3), params).saturation_rps or 0.0
+            full = predict(
+                scenario(model, shape, prefix, 1e-3, cached=False), params
+            ).saturation_rps or 0.0
+            for load in LOADS:
+                s = scenario(model, shape, prefix, load * sat)
+                a = values(predict(s, params))
+                sim = values(predict(s, params, mode="simulate", num_requests=REQUESTS, seed=SEED))
+                errors = [a[m] / sim[m] - 1.0 for m in METRICS]
+                for m, e in zip(METRICS, errors, strict=True):
+                    worst[m] = max(worst[m], abs(e))
+                print(f"{shape:<16}{prefix:>7,}{sat:>12.2f}{full:>9.2f}{load:>6.0%}"
+                      f"{a['ttft_p50']:>13.1f}" + "".join(f"{e:>+11.1%}" for e in errors))
+    print(f"{'worst |analytic/simulated - 1|':<63}" + "".join(f"{worst[m]:>11.1%}"
+                                                            for m in METRICS))
+
+
+if __name__ == "__main__":
+    main()

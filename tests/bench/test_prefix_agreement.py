@@ -1,0 +1,27 @@
+"""bench/prefix_agreement.py: a cached system prompt's effect, analytic against simulated."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from tests.script_loading import load_script
+
+SCRIPT = Path(__file__).resolve().parents[2] / "bench" / "prefix_agreement.py"
+
+
+def test_the_table_compares_both_modes_with_and_without_the_cache(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bench = load_script("prefix_agreement", SCRIPT)
+    monkeypatch.setattr(bench, "SHAPES", {"8B bf16 H100": bench.SHAPES["8B bf16 H100"]})
+    monkeypatch.setattr(bench, "PREFIXES", (2000,))
+    monkeypatch.setattr(bench, "LOADS", (0.3,))
+    monkeypatch.setattr(bench, "REQUESTS", 300)
+    bench.main()
+    rows = capsys.readouterr().out.splitlines()
+    assert rows[0].split()[:3] == ["shape", "prefix", "sat"]
+    cells = rows[1].split()
+    cached, in_full = float(cells[4]), float(cells[5])
+    assert cells[3] == "2,000" and cached > in_full > 0
+    assert rows[-1].startswith("worst |analytic/simulated - 1|")

@@ -44,7 +44,7 @@ _PHASES = {
     "sweep": "what-if points",
 }
 _SWEEP_VARIABLES: tuple[SweepVariable, ...] = (
-    "rate", "slo", "prompt_tokens", "output_tokens", "gpu"
+    "rate", "slo", "prompt_tokens", "output_tokens", "shared_prefix_tokens", "gpu"
 )
 
 TextArg = Annotated[
@@ -190,7 +190,8 @@ def whatif_command(
     spec: SpecOpt = None,
     vary: Annotated[str, typer.Option(
         "--vary", help="What to sweep: rate (multipliers), slo (with --target), prompt_tokens, "
-        "output_tokens or gpu.")] = "rate",
+        "output_tokens, shared_prefix_tokens (a system prompt's length, each request's own "
+        "part kept) or gpu.")] = "rate",
     values: Annotated[str | None, typer.Option(
         "--values", help="Comma-separated values, e.g. 0.25,0.5,1,2,4,8 or L4,H100-SXM "
         "(rate default: 0.25,0.5,1,2,4,8).", show_default=False)] = None,

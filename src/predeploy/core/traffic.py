@@ -27,7 +27,7 @@ from statistics import NormalDist
 import numpy as np
 
 from predeploy.core.errors import InputError
-from predeploy.core.prefix_cache import prefixed_prompt_tokens
+from predeploy.core.prefix_cache import computed_prompt_tokens, prefixed_prompt_tokens
 from predeploy.core.types import DeploymentIntent, SloTemplate, TokenDistribution, TrafficProfile
 from predeploy.core.types.traffic import MAX_TOKENS_PER_REQUEST
 from predeploy.core.wording import format_number, format_percent, format_tokens
@@ -48,18 +48,21 @@ def plan_traffic(intent: DeploymentIntent, template: SloTemplate) -> TrafficProf
     """The load the deployment must carry, each derived figure explained in words."""
     defaults = template.traffic
     lines: list[str] = []
-    prompt = _stated_length(
-        "prompt", _given(intent, "prompt_tokens"), defaults.prompt_tokens,
-        template.id.value, lines,
-    )
+    prefix = intent.shared_prefix_tokens or 0
+    if prefix:
+        prompt = _prefixed_prompt(
+            _given(intent, "prompt_tokens"), prefix, defaults.prompt_tokens, template.id.value,
+            lines,
+        )
+    else:
+        prompt = _stated_length(
+            "prompt", _given(intent, "prompt_tokens"), defaults.prompt_tokens,
+            template.id.value, lines,
+        )
     output = _stated_length(
         "output", _given(intent, "output_tokens"), defaults.output_tokens,
         template.id.value, lines,
     )
-    prefix = intent.shared_prefix_tokens or 0
-    if prefix:
-        prompt = _with_shared_prefix(prompt, prefix, stated=_given(intent, "prompt_tokens"),
-                                     lines=lines)
     factor = defaults.diurnal_peak_factor
     avg, peak, active = _rates(intent, template, lines)
     if avg is None and peak is None:
@@ -174,24 +177,33 @@ def _rates(
     return avg, peak, active
 
 
-def _with_shared_prefix(
-    prompt: TokenDistribution, prefix: int, *, stated: int | None, lines: list[str]
+def _prefixed_prompt(
+    stated: int | None,
+    prefix: int,
+    default: TokenDistribution,
+    template_name: str,
+    lines: list[str],
 ) -> TokenDistribution:
-    """The prompts with a shared prefix of ``prefix`` tokens: a stated prompt longer than it
-    counts it already; otherwise (a shorter stated prompt, or the template's) the length is
-    the request's own part, and the prefix comes before it."""
-    if stated is not None and prompt.mean > prefix:
-        lines.append(
-            f"shared prompt prefix: the first {format_tokens(prefix)} of every prompt are the "
-            "same (stated), computed once where the engine keeps a prefix cache"
-        )
-        return prompt
-    whole = prefixed_prompt_tokens(prompt, prefix)
-    own = "stated" if stated is not None else "the template's"
+    """Prompts that start with a shared prefix of ``prefix`` tokens, then each request's own
+    part: a stated prompt longer than the prefix counts it (the own part is the rest), a
+    shorter one is the own part; unstated, the template's prompt is. The own part has the
+    template's spread, scaled to its mean; the prefix is the same for every request."""
+    if stated is not None and stated > prefix:
+        own = scale_tokens(default, stated - prefix)
+        how = f"stated {format_tokens(stated)} less the prefix"
+    elif stated is not None:
+        own = scale_tokens(default, stated)
+        how = "stated"
+    else:
+        own = default
+        how = f"{template_name} template"
+    whole = prefixed_prompt_tokens(own, prefix)
+    p99 = prefix + token_quantile(own, CONTEXT_QUANTILE)
     lines.append(
-        f"prompt tokens: {format_tokens(prefix)} shared prefix (stated) + "
-        f"{format_tokens(prompt.mean)} per request ({own}) = mean {format_tokens(whole.mean)}; "
-        "the prefix is computed once where the engine keeps a prefix cache"
+        f"prompt tokens: {format_tokens(prefix)} shared prefix (stated) + mean "
+        f"{format_tokens(own.mean)} per request ({how}; {own.kind}, the {template_name} "
+        f"template's spread) = mean {format_tokens(whole.mean)}, p99 {format_tokens(p99)}; the "
+        "prefix is computed once where the engine keeps a prefix cache"
     )
     return whole
 
@@ -288,9 +300,12 @@ def context_tokens(traffic: TrafficProfile) -> int:
 
     The p99 prompt plus the p99 output (a sum of percentiles, so above the p99 of the sum), or
     the distributions' hard maxima where they clip lower; rounded up to
-    :data:`CONTEXT_ROUNDING_TOKENS`.
+    :data:`CONTEXT_ROUNDING_TOKENS`. A shared prompt prefix is the same in every prompt: the
+    p99 is its length plus the p99 of the requests' own parts.
     """
-    needed = token_quantile(traffic.prompt_tokens, CONTEXT_QUANTILE) + token_quantile(
+    prefix = traffic.shared_prefix_tokens
+    own = computed_prompt_tokens(traffic.prompt_tokens, prefix)
+    needed = prefix + token_quantile(own, CONTEXT_QUANTILE) + token_quantile(
         traffic.output_tokens, CONTEXT_QUANTILE
     )
     return int(math.ceil(needed / CONTEXT_ROUNDING_TOKENS) * CONTEXT_ROUNDING_TOKENS)

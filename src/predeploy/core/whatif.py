@@ -1,7 +1,8 @@
 """What-if exploration: sweep one variable, compare two scenarios.
 
 A sweep re-plans the request once per value of one variable — the request rate (a multiplier
-on the traffic), one SLO target, the prompt or output length, or the accelerator — and keeps the
+on the traffic), one SLO target, the prompt or output length, the length of a shared prompt
+prefix (a system prompt; each request's own part kept), or the accelerator — and keeps the
 recommended plan of each run: the cost/latency curve of that variable. A comparison plans two
 requests and lists the deltas between their recommended plans (B − A).
 """
@@ -40,6 +41,10 @@ from predeploy.core.wording import format_ms, format_number, format_percent, for
 DEFAULT_RATE_FACTORS: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
 #: Multipliers of the current SLO target or token length a sweep tries by default.
 DEFAULT_SCALE_FACTORS: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0, 4.0)
+#: Shared prefix lengths (tokens) a prefix sweep tries when the request states none; with
+#: one, it and 0, ½, 2 and 4 times it.
+DEFAULT_PREFIX_TOKENS: tuple[float, ...] = (0.0, 500.0, 1000.0, 2000.0, 4000.0)
+PREFIX_FACTORS: tuple[float, ...] = (0.0, 0.5, 1.0, 2.0, 4.0)
 
 Planner = Callable[..., PlanResult]
 
@@ -96,6 +101,9 @@ def default_values(
     if variable == "gpu":
         return [g.name for g in catalog.gpus()
                 if any(q.region_class != "on-prem" for q in catalog.prices(g.name))]
+    if variable == "shared_prefix_tokens":
+        prefix = intent.shared_prefix_tokens or 0
+        return [prefix * f for f in PREFIX_FACTORS] if prefix else list(DEFAULT_PREFIX_TOKENS)
     template = catalog.slo_template(intent.use_case)
     if variable == "slo":
         metric, pct = _parse_target(target)
@@ -137,6 +145,8 @@ def _apply(
         constraints = intent.constraints.model_copy(
             update={"gpus": (GpuAvailability(gpu=gpu.name),)})
         return intent.model_copy(update={"constraints": constraints}), None, gpu.label
+    if variable == "shared_prefix_tokens":
+        return _with_prefix(intent, value)
     number = _number(value, variable)
     if variable == "rate":
         assert base_traffic is not None
@@ -153,6 +163,31 @@ def _apply(
     slo = intent.slo.model_copy(update={metric: updated})
     label = f"{METRIC_LABELS[metric]} {pct} ≤ {format_ms(number)}"
     return intent.model_copy(update={"slo": slo}), None, label
+
+
+def _with_prefix(
+    intent: DeploymentIntent, value: float | str
+) -> tuple[DeploymentIntent, TrafficProfile | None, str]:
+    """The intent with a shared prefix of ``value`` tokens before each request's own part,
+    which a stated prompt keeps: restated as the own part plus the new prefix, which
+    ``plan_traffic`` reads as counting the prefix (a template prompt is the own part)."""
+    try:
+        tokens = round(float(value))
+    except ValueError:
+        raise InputError(f"shared_prefix_tokens sweep values must be numbers, got {value!r}") \
+            from None
+    if not 0 <= tokens <= MAX_TOKENS_PER_REQUEST:
+        raise InputError(f"shared_prefix_tokens sweep values must be 0 to "
+                         f"{MAX_TOKENS_PER_REQUEST:,} tokens, got {value!r}")
+    update: dict[str, Any] = {"shared_prefix_tokens": tokens}
+    source = intent.sources.get("prompt_tokens")
+    stated = intent.prompt_tokens if source is None or source.origin != "default" else None
+    if stated is not None:
+        old = intent.shared_prefix_tokens or 0
+        own = stated - old if old and stated > old else stated
+        update["prompt_tokens"] = own + tokens  # longer than the prefix: counts it
+    label = f"{tokens:,} shared tokens" if tokens else "no shared prefix"
+    return intent.model_copy(update=update), None, label
 
 
 def _number(value: float | str, variable: str) -> float:

@@ -199,3 +199,10 @@ def test_analytic_and_simulated_agree_with_a_shared_prefix() -> None:
     assert simulated.kv_cache_usage is not None and analytic.kv_cache_usage is not None
     # Both count the prefix's blocks once in the cache's use.
     assert simulated.kv_cache_usage == pytest.approx(analytic.kv_cache_usage, abs=0.05)
+
+
+def test_layers_with_neither_kv_nor_state_keep_the_prefix_cached() -> None:
+    """Nemotron-NAS replaces some attention layers by plain linear ones (no KV, no state):
+    vLLM caches its prefixes as any transformer's."""
+    nas = llama_8b().model_copy(update={"linear_attention_layers": 8})
+    assert cached_prefix_tokens(chat(2500).model_copy(update={"model": nas})) == 2496

@@ -169,7 +169,10 @@ def test_a_stated_prompt_longer_than_the_prefix_counts_it() -> None:
     stated = _intent(users=1000, prompt_tokens=3000, shared_prefix_tokens=2000)
     traffic = plan_traffic(stated, chat_template())
     assert traffic.prompt_tokens.mean == pytest.approx(3000)
-    assert any("first 2,000" in line for line in traffic.derivation)
+    assert any("stated 3,000 less the prefix" in line for line in traffic.derivation)
+    # The spread is the request's own part's: the template's, scaled to its 1,000 tokens.
+    template = chat_template().traffic.prompt_tokens
+    assert traffic.prompt_tokens.stdev == pytest.approx(template.stdev * 1000 / template.mean)
     # A shorter one is the request's own part, after the prefix.
     shorter = _intent(users=1000, prompt_tokens=200, shared_prefix_tokens=2000)
     assert plan_traffic(shorter, chat_template()).prompt_tokens.mean == pytest.approx(2200)
@@ -179,3 +182,13 @@ def test_traffic_refuses_a_prefix_as_long_as_its_prompts() -> None:
     traffic = plan_traffic(_intent(users=1000), chat_template())
     with pytest.raises(ValueError, match="shared_prefix_tokens"):
         TrafficProfile.model_validate({**traffic.model_dump(), "shared_prefix_tokens": 10**6})
+
+
+def test_the_context_holds_the_prefix_and_the_own_parts_p99() -> None:
+    template = chat_template()
+    plain = plan_traffic(_intent(users=1000), template)
+    shared = plan_traffic(_intent(users=1000, shared_prefix_tokens=4000), template)
+    own_p99 = token_quantile(template.traffic.prompt_tokens, 0.99)
+    output_p99 = token_quantile(template.traffic.output_tokens, 0.99)
+    assert context_tokens(shared) >= 4000 + own_p99 + output_p99
+    assert context_tokens(shared) - context_tokens(plain) == pytest.approx(4000, abs=256)

@@ -7,7 +7,8 @@ from tests.planning_facts import ToyEngine, small_catalog
 
 from predeploy.core.errors import InputError
 from predeploy.core.optimizer import plan_deployment
-from predeploy.core.types import DeploymentIntent, PlannerOptions, SweepVariable
+from predeploy.core.traffic import plan_traffic
+from predeploy.core.types import DeploymentIntent, PlannerOptions, PlanResult, SweepVariable
 from predeploy.core.whatif import compare, sweep
 
 OPTIONS = PlannerOptions(num_requests=500)
@@ -79,6 +80,8 @@ def test_default_sweep_values() -> None:
         ("rate", ["nan"], None, "positive numbers, got 'nan'"),
         ("rate", ["-1"], None, "positive numbers"),
         ("prompt_tokens", ["1e12"], None, "at most 10,000,000 tokens"),
+        ("shared_prefix_tokens", ["-5"], None, "0 to 10,000,000 tokens, got '-5'"),
+        ("shared_prefix_tokens", ["lots"], None, "must be numbers, got 'lots'"),
         ("rate", [1], "ttft_ms.p90", "goes with an SLO sweep only"),
     ],
 )
@@ -88,3 +91,44 @@ def test_bad_sweep_values_are_clear_errors(
     with pytest.raises(InputError, match=re.escape(message)):
         sweep(INTENT, small_catalog(), ToyEngine(), plan_deployment, variable, values,
               target=target, options=OPTIONS)
+
+
+@pytest.mark.parametrize(
+    ("fields", "own"),
+    [
+        ({"prompt_tokens": 600}, 600),  # a stated prompt without a prefix: all its own
+        ({"prompt_tokens": 2600, "shared_prefix_tokens": 2000}, 600),  # counted the prefix
+        ({"prompt_tokens": 600, "shared_prefix_tokens": 2000}, 600),  # stated as its own part
+        ({}, 512),  # the template's prompt
+    ],
+)
+def test_a_prefix_sweep_keeps_each_requests_own_part(fields: dict[str, int], own: int) -> None:
+    catalog = small_catalog()
+    intent = INTENT.model_copy(update=fields)
+    seen: list[tuple[int, float]] = []
+
+    def planner(changed: DeploymentIntent, *args: object, **kwargs: object) -> PlanResult:
+        traffic = plan_traffic(changed, catalog.slo_template(changed.use_case))
+        seen.append((traffic.shared_prefix_tokens, traffic.prompt_tokens.mean))
+        return plan_deployment(changed, catalog, ToyEngine(), OPTIONS)
+
+    result = sweep(intent, catalog, ToyEngine(), planner, "shared_prefix_tokens",
+                   [0, 100, 4000], options=OPTIONS)
+    assert [p.label for p in result.points] == [
+        "no shared prefix", "100 shared tokens", "4,000 shared tokens"
+    ]
+    assert seen == [(0, pytest.approx(own)), (100, pytest.approx(own + 100)),
+                    (4000, pytest.approx(own + 4000))]
+
+
+def test_a_prefix_sweep_tries_around_the_stated_prefix() -> None:
+    from predeploy.core.whatif import default_values
+
+    catalog = small_catalog()
+    assert default_values(INTENT, catalog, "shared_prefix_tokens", None) == [
+        0, 500, 1000, 2000, 4000
+    ]
+    stated = INTENT.model_copy(update={"shared_prefix_tokens": 1500})
+    assert default_values(stated, catalog, "shared_prefix_tokens", None) == [
+        0, 750, 1500, 3000, 6000
+    ]

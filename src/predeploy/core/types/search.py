@@ -177,7 +177,9 @@ class PlanResult(FrozenModel):
     front_end_s: NonNegativeFloat | None = None
 
 
-SweepVariable = Literal["rate", "slo", "prompt_tokens", "output_tokens", "gpu"]
+SweepVariable = Literal[
+    "rate", "slo", "prompt_tokens", "output_tokens", "shared_prefix_tokens", "gpu"
+]
 
 
 class SweepPoint(FrozenModel):

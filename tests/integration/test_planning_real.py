@@ -121,3 +121,25 @@ def test_impossible_latency_says_what_would_work(
     kinds = {s.kind for s in result.suggestions}
     assert "relax_slo" in kinds
     assert "allow_gpu" in kinds or "allow_model" in kinds
+
+
+def test_a_shared_system_prompt_is_planned_cached_and_said_so(
+    catalog: Catalog, engine: CalibratedEngine
+) -> None:
+    """A 4,000-token system prompt before 500-token questions: every plan states the prefix it
+    assumed cached, and one H100 carries more requests with it than without it."""
+    fields = {"peak_qps": 10, "prompt_tokens": 500, "gpus": ["H100-SXM"], "models": [LLAMA_8B],
+              "constraints": {"models_required": True}}
+    shared = _plan(catalog, engine, shared_prefix_tokens=4000, **fields)
+    assert shared.traffic.prompt_tokens.mean == pytest.approx(4500)
+    assert shared.plans
+    for plan in shared.plans:
+        assert any("served from the prefix cache: 4,000 tokens" in line
+                   for line in plan.rationale)
+    # The same prompts computed in full, as 4,500-token prompts with nothing shared.
+    full = _plan(catalog, engine, **{**fields, "prompt_tokens": 4500})
+    in_full = {(p.precision, p.tp): p.predicted.max_rps_per_replica for p in full.plans}
+    cached = {(p.precision, p.tp): p.predicted.max_rps_per_replica for p in shared.plans}
+    common = set(in_full) & set(cached)
+    assert common
+    assert all((cached[k] or 0) > 1.5 * (in_full[k] or 0) for k in common)

@@ -27,21 +27,19 @@ import math
 
 from predeploy.core.types import Engine, ServingScenario, TokenDistribution
 
-#: Engines whose prefix cache is on unless turned off, and the tokens a cache hit comes in
-#: (1: any token). Sources: vLLM ``--enable-prefix-caching`` "None → on when supported"
-#: (../shared/ecosystem/vllm.md, 0.33.0), caching full blocks only (vLLM docs, "Automatic
-#: Prefix Caching"; the block size is the scenario's ``--block-size``: 0 here); SGLang's radix
-#: cache is on unless ``--disable-radix-cache``, ``--page-size`` 1 by default (SGLang server
-#: arguments); TensorRT-LLM ``KvCacheConfig(enable_block_reuse=True,
-#: enable_partial_reuse=True)`` by default (TensorRT-LLM LLM API reference, 1.3-1.4).
-DEFAULT_ON_GRANULARITY: dict[Engine, int] = {Engine.VLLM: 0, Engine.SGLANG: 1, Engine.TRTLLM: 1}
+#: Engines whose prefix cache is on unless turned off. Sources: vLLM
+#: ``--enable-prefix-caching`` "None → on when supported" (../shared/ecosystem/vllm.md,
+#: 0.33.0); SGLang's radix cache is on unless ``--disable-radix-cache`` (SGLang server
+#: arguments); TensorRT-LLM ``KvCacheConfig(enable_block_reuse=True)`` by default (TensorRT-LLM
+#: LLM API reference, 1.3-1.4). LMDeploy's is off unless ``--enable-prefix-caching`` (its
+#: ``api_server`` arguments).
+CACHING_BY_DEFAULT = frozenset({Engine.VLLM, Engine.SGLANG, Engine.TRTLLM})
 
-#: LMDeploy's prefix caching is off by default (``--enable-prefix-caching``, LMDeploy's
-#: ``api_server`` arguments); stated on, its KV blocks are ``--cache-block-seq-len`` 64 tokens.
-LMDEPLOY_BLOCK_TOKENS = 64
-
-#: vLLM's default ``--block-size`` on CUDA (``VllmSettings.block_size``).
+#: vLLM caches full blocks only (vLLM docs, "Automatic Prefix Caching"), of ``--block-size``
+#: tokens: 16 by default on CUDA (``VllmSettings.block_size``).
 VLLM_BLOCK_TOKENS = 16
+#: LMDeploy's KV blocks, ``--cache-block-seq-len``: 64 tokens by default.
+LMDEPLOY_BLOCK_TOKENS = 64
 
 
 def prefix_caching_on(scenario: ServingScenario) -> bool:
@@ -56,18 +54,18 @@ def prefix_caching_on(scenario: ServingScenario) -> bool:
         return stated
     if scenario.engine == Engine.VLLM and scenario.vllm is not None:
         return scenario.vllm.enable_prefix_caching
-    return scenario.engine in DEFAULT_ON_GRANULARITY
+    return scenario.engine in CACHING_BY_DEFAULT
 
 
 def hit_granularity_tokens(scenario: ServingScenario) -> int:
-    """The tokens a prefix-cache hit comes in for this scenario's engine (1: any token)."""
+    """The tokens a prefix-cache hit comes in: vLLM's and LMDeploy's whole blocks; any token
+    for SGLang's radix cache (``--page-size`` 1 by default) and TensorRT-LLM, which reuses
+    partly filled blocks too (``enable_partial_reuse``, on by default)."""
+    if scenario.engine == Engine.VLLM:
+        return scenario.vllm.block_size if scenario.vllm is not None else VLLM_BLOCK_TOKENS
     if scenario.engine == Engine.LMDEPLOY:
         return LMDEPLOY_BLOCK_TOKENS
-    granularity = DEFAULT_ON_GRANULARITY.get(scenario.engine, 1)
-    if granularity == 0:  # vLLM: full blocks of the stated or default --block-size
-        return scenario.vllm.block_size if scenario.vllm is not None else VLLM_BLOCK_TOKENS
-    return granularity
-
+    return 1
 
 
 def cached_prefix_tokens(scenario: ServingScenario) -> int:
@@ -82,6 +80,10 @@ def cached_prefix_tokens(scenario: ServingScenario) -> int:
     unit = hit_granularity_tokens(scenario)
     longest = max(math.ceil(scenario.prompt_tokens.mean) - 1, 0)
     return min(shared, longest) // unit * unit
+
+
+#: How :func:`prefix_caveat` starts (a plan's rationale picks it out of a prediction's caveats).
+PREFIX_CAVEAT_START = "shared prompt prefix"
 
 
 def _recurrent(scenario: ServingScenario) -> bool:
@@ -101,14 +103,13 @@ def prefix_caveat(scenario: ServingScenario) -> str | None:
             if _recurrent(scenario) and prefix_caching_on(scenario)
             else f"{scenario.engine.value} keeps no prefix cache here"
         )
-        return f"shared prompt prefix of {shared:,} tokens computed with every prompt ({why})"
-    rounded = (
-        f" ({cached:,} of {shared:,}: whole cache blocks of {hit_granularity_tokens(scenario)})"
-        if cached < shared
-        else ""
-    )
+        return f"{PREFIX_CAVEAT_START} of {shared:,} tokens computed with every prompt ({why})"
+    unit = hit_granularity_tokens(scenario)
+    rounded = f" ({cached:,} of {shared:,}: whole cache blocks of {unit})"
+    if cached == shared:
+        rounded = ""
     return (
-        f"shared prompt prefix served from the prefix cache: {cached:,} tokens per request"
+        f"{PREFIX_CAVEAT_START} served from the prefix cache: {cached:,} tokens per request"
         f"{rounded} not prefilled and held once per replica (assumed cached before the run)"
     )
 

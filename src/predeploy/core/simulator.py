@@ -233,8 +233,8 @@ def run_simulation(
     ``prompt_tokens`` are the lengths of the rest, which the scheduler computes, budgets and
     stores (within a ``scheduler`` whose KV capacity and ``max_model_len`` leave the prefix
     out), while ``step`` reads the prefix (``RooflineStepCost``'s ``shared_context_tokens``);
-    the trace counts the whole prompts. ``check_invariants`` re-verifies the scheduler's bookkeeping
-    after every event (slow; for tests).
+    the trace counts the whole prompts. ``check_invariants`` re-verifies the scheduler's
+    bookkeeping after every event (slow; for tests).
     """
     if not 0.0 <= warmup_fraction < 0.5:
         raise ValueError(f"warmup_fraction must be in [0, 0.5), got {warmup_fraction}")

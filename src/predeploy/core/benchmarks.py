@@ -127,6 +127,7 @@ def case_from_record(record: BenchmarkRecord) -> CalibrationCase:
         client=record.client,
         ignore_eos=record.ignore_eos,
         checkpoint=record.checkpoint,
+        shared_prefix_tokens=record.shared_prefix_tokens,
     )
     return CalibrationCase(
         id=record.id,

@@ -224,6 +224,7 @@ def scenario_values(record: BenchmarkRecord) -> dict[str, Any]:
         "client": record.client.value if record.client is not None else None,
         "ignore_eos": record.ignore_eos,
         "checkpoint": record.checkpoint,
+        "shared_prefix_tokens": record.shared_prefix_tokens or None,
         "source_key": record.source_key,
         **provenance_values(record.provenance),
     }
@@ -279,6 +280,7 @@ def record_from_rows(scenario: BenchmarkScenarioRow, metrics: list[BenchmarkMetr
         client=scenario.client,
         ignore_eos=scenario.ignore_eos,
         checkpoint=scenario.checkpoint,
+        shared_prefix_tokens=scenario.shared_prefix_tokens or 0,
         metrics={m.metric: m.value for m in metrics},
         source_key=scenario.source_key,
         provenance=provenance_of(scenario),

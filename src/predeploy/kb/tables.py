@@ -211,6 +211,8 @@ class BenchmarkScenarioRow(ProvenanceColumns, TrackedColumns, Base):
     client: Mapped[str | None] = mapped_column(String(30))
     ignore_eos: Mapped[bool | None] = mapped_column(Boolean)
     checkpoint: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
+    #: Tokens every prompt shared (``BenchmarkRecord.shared_prefix_tokens``; NULL: none).
+    shared_prefix_tokens: Mapped[int | None] = mapped_column(Integer)
     source_key: Mapped[str] = mapped_column(String(NAME_LENGTH), index=True)
     import_id: Mapped[int | None] = mapped_column(ForeignKey("kb_imports.id", ondelete="SET NULL"))
 

@@ -321,6 +321,10 @@ class BenchmarkRecord(FrozenModel):
     #: (AIConfigurator's TensorRT-LLM rows' ``model_path``): it tells how FP8 weights are scaled
     #: (``core.checkpoints.served_fp8_weight_block``).
     checkpoint: Annotated[str, Field(min_length=1, max_length=CHECKPOINT_MAX_CHARS)] | None = None
+    #: Tokens at the start of every prompt that all requests shared (a benchmark's shared
+    #: prefix, GuideLLM's ``prefix_buckets``), counted in ``input_tokens``: served from the
+    #: engine's prefix cache (``core.prefix_cache``).
+    shared_prefix_tokens: NonNegativeInt = 0
     metrics: dict[str, NonNegativeFloat]
     source_key: Annotated[str, Field(min_length=1)]
     provenance: Provenance
@@ -329,4 +333,13 @@ class BenchmarkRecord(FrozenModel):
     def _has_metrics(self) -> BenchmarkRecord:
         if not self.metrics:
             raise ValueError("a benchmark record needs at least one measured metric")
+        return self
+
+    @model_validator(mode="after")
+    def _prefix_within_prompts(self) -> BenchmarkRecord:
+        if self.shared_prefix_tokens and self.shared_prefix_tokens >= (self.input_tokens or 0):
+            raise ValueError(
+                f"shared_prefix_tokens ({self.shared_prefix_tokens:,}) must be shorter than the "
+                f"prompts (input_tokens {self.input_tokens}), which count it"
+            )
         return self

@@ -92,11 +92,14 @@ def parse_guidellm_report(data: Any, *, file: str, sha256: str, run: GuidellmRun
     if not benchmarks:
         raise top.problem(("benchmarks",), "the report has no benchmarks")
 
+    prefix_tokens, prefix_note = _shared_prefix(data, schema_version, top)
     context = ReportContext(
         file=file, sha256=sha256, run=run, schema_version=schema_version,
         guidellm_version=optional_at(data, "metadata", "guidellm_version"),
         dataset=run.dataset or _dataset_label(data, schema_version),
         server=_server(data, schema_version),
+        shared_prefix_tokens=prefix_tokens,
+        prefix_note=prefix_note,
     )
     records: list[BenchmarkRecord] = []
     skipped: list[str] = []
@@ -121,6 +124,46 @@ def _data_specs(data: dict[str, Any], schema_version: int | None) -> Sequence[An
         else optional_at(data, "args", "data")
     )
     return specs if isinstance(specs, list) else []
+
+
+def _shared_prefix(
+    data: dict[str, Any], schema_version: int | None, top: RecordLocation
+) -> tuple[int, str | None]:
+    """The prompts' shared prefix from synthetic data's ``prefix_buckets`` (tokens, and a note
+    on how it was read): the buckets' mean ``prefix_tokens`` weighted by ``bucket_weight``
+    (default 1); (0, None) without buckets."""
+    specs = _data_specs(data, schema_version)
+    if len(specs) != 1 or not isinstance(specs[0], dict):
+        return 0, None
+    buckets = specs[0].get("prefix_buckets")
+    if not buckets:
+        return 0, None
+    root = ("config", "spec", "data") if schema_version == 2 else ("args", "data")
+    where = (*root, 0, "prefix_buckets")
+    if not isinstance(buckets, list) or not all(isinstance(b, dict) for b in buckets):
+        raise top.problem(where, f"expected a list of buckets, got {describe_value(buckets)}")
+    weighted = total = 0.0
+    prefixes = 0
+    for bucket in buckets:
+        tokens, weight = bucket.get("prefix_tokens"), bucket.get("bucket_weight", 1)
+        count = bucket.get("prefix_count", 1)
+        for name, value in (("prefix_tokens", tokens), ("bucket_weight", weight),
+                            ("prefix_count", count)):
+            if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+                raise top.problem((*where, name), f"expected a number >= 0, got "
+                                  f"{describe_value(value)}")
+        weighted += float(tokens) * float(weight)
+        total += float(weight)
+        prefixes += int(count)
+    if total <= 0:
+        return 0, None
+    tokens = round(weighted / total)
+    note = (
+        f"shared prompt prefix {tokens} tokens: GuideLLM prefix_buckets "
+        f"({len(buckets)} bucket(s), {prefixes} distinct prefix(es), read as one prefix of "
+        "their weighted mean length)"
+    )
+    return tokens, note
 
 
 def _dataset_label(data: dict[str, Any], schema_version: int | None) -> str:

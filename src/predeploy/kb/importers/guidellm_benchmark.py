@@ -21,6 +21,12 @@ parallelism, precision and engine come from :class:`GuidellmRun` (the CLI flags)
 from each benchmark's strategy: ``synchronous`` → concurrency 1, ``concurrent`` → concurrency
 ``streams``, ``throughput`` → concurrency ``max_concurrency`` (a closed loop at the cap),
 ``constant`` / ``poisson`` → request rate ``rate`` with that arrival process.
+
+Synthetic data with shared prefixes (``prefix_buckets``: ``prefix_count`` distinct prefixes of
+``prefix_tokens`` each, buckets weighted by ``bucket_weight``) is read as one shared prefix of
+the buckets' weighted mean length (``ReportContext.shared_prefix_tokens``, served from the
+prefix cache: ``core.prefix_cache``); the prompt lengths the report measured count it, and where
+they do not (a measured mean no longer than the prefix) it is added to them.
 """
 
 from __future__ import annotations
@@ -87,7 +93,8 @@ class ReportContext:
 
     def __init__(
         self, *, file: str, sha256: str, run: GuidellmRun, schema_version: int | None,
-        guidellm_version: Any, dataset: str, server: str,
+        guidellm_version: Any, dataset: str, server: str, shared_prefix_tokens: int = 0,
+        prefix_note: str | None = None,
     ) -> None:
         self.file = file
         self.sha256 = sha256
@@ -96,6 +103,9 @@ class ReportContext:
         self.guidellm_version = guidellm_version if isinstance(guidellm_version, str) else None
         self.dataset = dataset
         self.server = server
+        #: The prompts' shared prefix (tokens) and how it was read from ``prefix_buckets``.
+        self.shared_prefix_tokens = shared_prefix_tokens
+        self.prefix_note = prefix_note
 
     def record(self, bench: Any, index: int) -> BenchmarkRecord | str:
         """The record of ``benchmarks[index]``, or why it has none (no successful requests)."""
@@ -156,6 +166,15 @@ class ReportContext:
         ]
         if self.server:
             notes.append(self.server)
+        prefix = self.shared_prefix_tokens
+        if prefix and self.prefix_note:
+            notes.append(self.prefix_note)
+        if prefix and prompt_mean <= prefix:
+            notes.append(
+                f"input_tokens = measured prompt mean {prompt_mean:.0f} + the {prefix}-token "
+                "shared prefix, which the measured count leaves out"
+            )
+            prompt_mean += prefix
         record_id = optional_at(bench, "config", "id_")
         if not isinstance(record_id, str) or not record_id:
             record_id = f"{self.sha256[:12]}/{index}"
@@ -174,6 +193,7 @@ class ReportContext:
             "input_tokens": round(prompt_mean),
             "output_tokens": round(output_mean),
             "dataset": self.dataset,
+            "shared_prefix_tokens": prefix,
             "load": load,
             "metrics": metrics,
             "source_key": self.run.source_key or f"guidellm:{Path(self.file).stem}",

@@ -194,3 +194,36 @@ def test_reports_before_schema_versions_read_like_v1(tmp_path: Path) -> None:
     assert report.schema_version is None and report.guidellm_version is None
     assert len(report.records) == 2
     assert "GuideLLM (version not recorded)" in report.records[0].provenance.source
+
+
+def _with_prefix_buckets(v2_sample: Path, buckets: Any) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(v2_sample.read_text())
+    data["config"]["spec"]["data"][0]["prefix_buckets"] = buckets
+    return data
+
+
+def test_prefix_buckets_become_the_prompts_shared_prefix(
+    v2_sample: Path, tmp_path: Path
+) -> None:
+    """GuideLLM's shared prefixes are cache hits: each record keeps the prefix, and prompt
+    lengths that leave it out (the sample's 64-token prompts) have it added."""
+    buckets = [{"prefix_tokens": 1024, "prefix_count": 4, "bucket_weight": 3},
+               {"prefix_tokens": 512, "prefix_count": 2, "bucket_weight": 1}]
+    path = _write(tmp_path, _with_prefix_buckets(v2_sample, buckets), "prefixed.json")
+    report = read_guidellm_report(path, RUN)
+    plain = read_guidellm_report(v2_sample, RUN)
+    for record, before in zip(report.records, plain.records, strict=True):
+        assert record.shared_prefix_tokens == 896  # (3 × 1,024 + 512) / 4
+        assert record.input_tokens == (before.input_tokens or 0) + 896
+        notes = record.provenance.notes or ""
+        assert "2 bucket(s), 6 distinct prefix(es)" in notes
+        assert "leaves out" in notes
+    assert all(r.shared_prefix_tokens == 0 for r in plain.records)
+
+
+def test_malformed_prefix_buckets_are_named(v2_sample: Path, tmp_path: Path) -> None:
+    path = _write(tmp_path, _with_prefix_buckets(v2_sample, [{"prefix_tokens": "long"}]))
+    with pytest.raises(ImportFileError,
+                       match=r"config\.spec\.data\[0\]\.prefix_buckets\.prefix_tokens: "
+                             "expected a number >= 0, got the text 'long'"):
+        read_guidellm_report(path, RUN)

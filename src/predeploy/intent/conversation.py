@@ -291,7 +291,7 @@ def merge_drafts(old: IntentDraft, new: IntentDraft, *, first: bool, also: bool)
         update["targets"] = tuple(targets.values())
     if new.languages:
         update["languages"] = tuple(dict.fromkeys((*old.languages, *new.languages)))
-    for name in ("budget", "gpus", "models", "slo", "priority"):
+    for name in ("budget", "gpus", "models", "slo", "priority", "shared_prefix"):
         if name in new.clears:
             update.update(_CLEARED[name])
     evidence.update(new.evidence)
@@ -312,4 +312,5 @@ _CLEARED: dict[str, dict[str, object]] = {
     "models": {"models": (), "models_required": False},
     "slo": {"targets": ()},
     "priority": {"priority": None},
+    "shared_prefix": {"shared_prefix_tokens": None},
 }

@@ -22,7 +22,9 @@ from predeploy.core.types.intent import UserKind
 from predeploy.core.types.slo import LatencyMetric
 
 #: Draft fields a follow-up message can clear ("drop the budget", "any GPU is fine").
-ClearableField = Literal["budget", "gpus", "models", "slo", "priority", "users", "qps", "tokens"]
+ClearableField = Literal[
+    "budget", "gpus", "models", "slo", "priority", "users", "qps", "tokens", "shared_prefix"
+]
 
 
 class Evidence(FrozenModel):

@@ -79,6 +79,12 @@ _CLEARS: tuple[tuple[str, ClearableField], ...] = (
         r"(?:drop|remove|forget|ignore|clear)(?: the)? priority|no (?:particular )?priority",
         "priority",
     ),
+    (
+        r"(?:drop|remove|forget|ignore|clear)(?: the| our| any)? (?:system prompt|shared prefix)"
+        r"|no (?:system prompt|shared prefix)|without (?:a |the |any )?(?:system prompt|shared "
+        r"prefix)",
+        "shared_prefix",
+    ),
 )
 _COMPILED_CLEARS = tuple((re.compile(rf"\b(?:{p})\b"), f) for p, f in _CLEARS)
 

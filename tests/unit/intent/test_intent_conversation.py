@@ -100,3 +100,14 @@ def test_start_over(chat: Conversation) -> None:
 def test_history_is_recorded(chat: Conversation) -> None:
     chat.send("chatbot for 100 users")
     assert [m.role for m in chat.history] == ["user", "assistant"]
+
+
+def test_a_system_prompt_can_be_stated_later_and_changed(chat: Conversation) -> None:
+    first = chat.send("support bot for 5k shoppers")
+    assert first.intent.shared_prefix_tokens is None
+    turn = chat.send("every request starts with a 1,500-token system prompt")
+    assert turn.intent.shared_prefix_tokens == 1500
+    assert turn.intent.users == 5000 and turn.intent.use_case == UseCase.CUSTOMER_SERVICE
+    assert chat.send("the system prompt is 3k tokens").intent.shared_prefix_tokens == 3000
+    turn = chat.send("drop the system prompt")
+    assert turn.intent.shared_prefix_tokens is None and turn.intent.users == 5000

@@ -11,14 +11,17 @@ There are no public serving measurements of shared prefixes at hand (the Vultr c
 re-sent prompts, ``bench/data/unseen_vultr_cases.jsonl``, are the nearest): this checks the
 two modes against each other and shows the size of the effect, not accuracy.
 
-    .venv/bin/python bench/prefix_agreement.py
+    .venv/bin/python bench/prefix_agreement.py [--engine vllm|sglang|trtllm]
 """
 
 from __future__ import annotations
 
+import argparse
+
 from predeploy.core.efficiency import ParameterSet
 from predeploy.core.perf import predict
 from predeploy.core.types import (
+    Engine,
     EngineSettings,
     LoadSpec,
     ModelArchitecture,
@@ -42,7 +45,13 @@ METRICS = ("ttft_p50", "ttft_p90", "tpot_p50", "tpot_p90", "e2e_p50", "throughpu
 
 
 def scenario(
-    model: ModelArchitecture, shape: str, prefix: int, rate_rps: float, *, cached: bool = True
+    model: ModelArchitecture,
+    shape: str,
+    prefix: int,
+    rate_rps: float,
+    *,
+    cached: bool = True,
+    engine: Engine = Engine.VLLM,
 ) -> ServingScenario:
     model_id, gpu, precision, tp = SHAPES[shape]
     own = TokenDistribution(kind="lognormal", mean=800, stdev=800, max=8000)
@@ -52,6 +61,7 @@ def scenario(
         gpu=seed_catalog().gpu(gpu),
         precision=precision,
         tp=tp,
+        engine=engine,
         prompt_tokens=own.model_copy(update={"mean": own.mean + prefix, "max": 8000 + prefix}),
         output_tokens=TokenDistribution(kind="lognormal", mean=250, stdev=200, max=2000),
         load=LoadSpec(kind="poisson", rate_rps=rate_rps),
@@ -72,7 +82,11 @@ def values(p: PerfPrediction) -> dict[str, float]:
     }
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--engine", choices=[e.value for e in (Engine.VLLM, Engine.SGLANG,
+                                                               Engine.TRTLLM)], default="vllm")
+    engine = Engine(parser.parse_args(argv).engine)
     params: ParameterSet = load_parameters()
     catalog = seed_catalog()
     print(f"{'shape':<16}{'prefix':>7}{'sat cached':>12}{'in full':>9}{'load':>6}"
@@ -81,12 +95,14 @@ def main() -> None:
     for shape, (model_id, *_rest) in SHAPES.items():
         model = catalog.model(model_id).architecture
         for prefix in PREFIXES:
-            sat = predict(scenario(model, shape, prefix, 1e-3), params).saturation_rps or 0.0
+            sat = predict(
+                scenario(model, shape, prefix, 1e-3, engine=engine), params
+            ).saturation_rps or 0.0
             full = predict(
-                scenario(model, shape, prefix, 1e-3, cached=False), params
+                scenario(model, shape, prefix, 1e-3, cached=False, engine=engine), params
             ).saturation_rps or 0.0
             for load in LOADS:
-                s = scenario(model, shape, prefix, load * sat)
+                s = scenario(model, shape, prefix, load * sat, engine=engine)
                 a = values(predict(s, params))
                 sim = values(predict(s, params, mode="simulate", num_requests=REQUESTS, seed=SEED))
                 errors = [a[m] / sim[m] - 1.0 for m in METRICS]

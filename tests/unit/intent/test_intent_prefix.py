@@ -24,6 +24,12 @@ from predeploy.intent.rules import RuleExtractor
         ("coding assistant, 10 req/s, a 3k-token shared prefix, 8k token prompts, answers of "
          "500 tokens", 3000, 8000, 500),
         ("support bot, system prompt of ~800 tokens, 300-token replies", 800, None, 300),
+        ("support bot, system prompt: 1.2k tokens, 300 users", 1200, None, None),
+        ("with ~3k tokens of system instructions, chatbot for 100 users", 3000, None, None),
+        ("prompts of 2000 tokens including a 500-token system prompt", 500, 2000, None),
+        # A system prompt without a length, and a length that is not the system prompt's.
+        ("a system prompt and 2000-token prompts, 50 qps", None, 2000, None),
+        ("answers under 300 tokens, system prompt in Spanish, 100 users", None, None, 300),
         # Instructions nobody says are shared are the request itself.
         ("chatbot for 100 users, 500-token instructions", None, 500, None),
         ("chatbot for 100 users, 400-token prompts", None, 400, None),

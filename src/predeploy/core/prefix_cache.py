@@ -91,6 +91,18 @@ def _recurrent(scenario: ServingScenario) -> bool:
     return scenario.model.linear_state_bytes > 0
 
 
+def _why_computed(scenario: ServingScenario) -> str:
+    """Why a shared prefix is computed with every prompt, in words."""
+    if prefix_caching_on(scenario):
+        return "the model's linear-attention state is not split at a prefix"
+    if scenario.engine in (Engine.LLAMA_CPP, Engine.OTHER):
+        return f"a prefix cache is not modelled for {scenario.engine.value}"
+    stated = scenario.engine_settings.prefix_caching if scenario.engine_settings else None
+    if stated is False or (scenario.vllm is not None and not scenario.vllm.enable_prefix_caching):
+        return "the engine's prefix cache is turned off"
+    return "LMDeploy's prefix cache is off unless --enable-prefix-caching"
+
+
 def prefix_caveat(scenario: ServingScenario) -> str | None:
     """In words, how the shared prefix was priced (``None`` without one)."""
     shared = scenario.shared_prefix_tokens
@@ -98,12 +110,10 @@ def prefix_caveat(scenario: ServingScenario) -> str | None:
         return None
     cached = cached_prefix_tokens(scenario)
     if cached == 0:
-        why = (
-            "the model's linear-attention state is not split at a prefix"
-            if _recurrent(scenario) and prefix_caching_on(scenario)
-            else f"{scenario.engine.value} keeps no prefix cache here"
+        return (
+            f"{PREFIX_CAVEAT_START} of {shared:,} tokens computed with every prompt "
+            f"({_why_computed(scenario)})"
         )
-        return f"{PREFIX_CAVEAT_START} of {shared:,} tokens computed with every prompt ({why})"
     unit = hit_granularity_tokens(scenario)
     rounded = f" ({cached:,} of {shared:,}: whole cache blocks of {unit})"
     if cached == shared:

@@ -73,6 +73,17 @@ def test_no_prefix_is_cached_where_the_engine_keeps_none() -> None:
     lmdeploy = cached_prefix_tokens(chat(2500, engine=Engine.LMDEPLOY, settings=on))
     assert lmdeploy == 2500 // LMDEPLOY_BLOCK_TOKENS * LMDEPLOY_BLOCK_TOKENS
     assert cached_prefix_tokens(chat(0)) == 0
+    # Each says why in its caveat.
+    reasons = {
+        "the engine's prefix cache is turned off": chat(2500, settings=off),
+        "LMDeploy's prefix cache is off unless --enable-prefix-caching": chat(
+            2500, engine=Engine.LMDEPLOY
+        ),
+        "a prefix cache is not modelled for llama.cpp": chat(2500, engine=Engine.LLAMA_CPP),
+    }
+    for reason, scenario in reasons.items():
+        assert reason in (prefix_caveat(scenario) or "")
+    assert prefix_caveat(chat(0)) is None
 
 
 def test_a_model_with_linear_attention_state_computes_its_prefix() -> None:

@@ -133,7 +133,7 @@ def evaluate(inp: FluidInputs, grid_points: int | None = None) -> FluidResult:
     metrics.update(single_stream(inp))
     # A cached shared prefix is held once, in use while any request runs.
     kv_tokens = op.decode_batch * decode_context(op.prompt, inp.batch_output)
-    shared = np.where(op.decode_batch > 0.0, inp.cached_prompt_tokens, 0.0)
+    shared = np.where(op.decode_batch > 0.0, inp.prefix_held_tokens, 0.0)
     kv_used = (kv_tokens + shared) / np.maximum(inp.kv_capacity_tokens + shared, 1.0)
     queue = np.where(op.kind == CLOSED_LOOP, np.maximum(op.concurrency - op.max_batch, 0.0), 0.0)
     return FluidResult(

@@ -104,6 +104,9 @@ class FluidInputs:
     #: ``shared_tokens``).
     prompt_tokens: np.ndarray
     cached_prompt_tokens: np.ndarray
+    #: KV-cache tokens the cached prefix holds (one copy per data-parallel attention rank),
+    #: outside ``kv_capacity_tokens``.
+    prefix_held_tokens: np.ndarray
     output_tokens: np.ndarray
     prompt_cv: np.ndarray
     output_cv: np.ndarray

@@ -317,7 +317,7 @@ def predict_many(
                 + static_batch_caveats(
                     scenario.load,
                     prep.settings.max_num_seqs,
-                    prep.memory.kv_capacity_tokens - int(prep.cached_prompt_tokens),
+                    prep.memory.kv_capacity_tokens - int(prep.prefix_held_tokens),
                     prep.prompt_mean + prep.output_mean,
                 )
                 + front_end_caveats(
@@ -606,7 +606,7 @@ def _simulate(
 def _with_shared_prefix(kv_usage: float | None, prepared: PreparedScenario) -> float | None:
     """A simulated KV-cache use, which counts the requests' own blocks, with the cached shared
     prefix's blocks added (held throughout a run, outside the simulated pool)."""
-    shared = prepared.cached_prompt_tokens
+    shared = prepared.prefix_held_tokens
     if kv_usage is None or shared <= 0.0:
         return kv_usage
     own = prepared.kv_capacity_tokens

@@ -120,7 +120,8 @@ def prefix_caveat(scenario: ServingScenario) -> str | None:
         rounded = ""
     return (
         f"{PREFIX_CAVEAT_START} served from the prefix cache: {cached:,} tokens per request"
-        f"{rounded} not prefilled and held once per replica (assumed cached before the run)"
+        f"{rounded} not prefilled and held once per replica (per GPU under data-parallel "
+        "attention; assumed cached before the run)"
     )
 
 

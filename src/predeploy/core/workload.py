@@ -139,6 +139,9 @@ class PreparedScenario:
     prompt_mean: float
     prompt_cv: float
     cached_prompt_tokens: float
+    #: KV-cache tokens the cached prefix holds: one copy per replica, one per rank under
+    #: data-parallel attention, where each GPU keeps its own sequences' context.
+    prefix_held_tokens: float
     output_mean: float
     output_cv: float
     #: A running batch's mean output, each answer held in proportion to its length
@@ -330,6 +333,7 @@ def prepare(scenario: ServingScenario) -> PreparedScenario:
         )
     load = scenario.load.as_run()
     replicas = float(scenario.replicas)
+    held_prefix = cached * (scenario.tp if wide_ep else 1)
     if sglang:
         overlap = sglang_overlap_scheduling(stated)
     elif stated.overlap_scheduling is None:
@@ -356,11 +360,12 @@ def prepare(scenario: ServingScenario) -> PreparedScenario:
         prompt_mean=prompt.mean - cached,
         prompt_cv=_coefficient_of_variation(prompt.mean - cached, prompt.stdev),
         cached_prompt_tokens=float(cached),
+        prefix_held_tokens=float(held_prefix),
         output_mean=output.mean,
         output_cv=_coefficient_of_variation(output.mean, output.stdev),
         output_running=running_output_tokens(output),
         output_max=float(output.max) if output.max is not None else math.inf,
-        kv_capacity_tokens=float(max(memory.kv_capacity_tokens - cached, 1)),
+        kv_capacity_tokens=float(max(memory.kv_capacity_tokens - held_prefix, 1)),
         chunked_prefill=chunked,
         separate_prefill_batches=profile.separate_prefill_batches
         if stated.separate_prefill_batches is None
@@ -447,6 +452,7 @@ def _field_names(cls: type) -> tuple[str, ...]:
 _STACKED_FLOATS = (
     "prompt_mean",
     "cached_prompt_tokens",
+    "prefix_held_tokens",
     "output_mean",
     "prompt_cv",
     "output_cv",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from pydantic import ValidationError
-from tests.perf_fixtures import h100, llama_8b, qwen35_9b
+from tests.perf_fixtures import h100, llama_8b, mixtral, qwen35_9b
 
 from predeploy.core.efficiency import EfficiencyParams, ParameterSet
 from predeploy.core.latency import RooflineStepCost, StepCoefficients
@@ -217,3 +217,17 @@ def test_layers_with_neither_kv_nor_state_keep_the_prefix_cached() -> None:
     vLLM caches its prefixes as any transformer's."""
     nas = llama_8b().model_copy(update={"linear_attention_layers": 8})
     assert cached_prefix_tokens(chat(2500).model_copy(update={"model": nas})) == 2496
+
+
+def test_each_data_parallel_attention_rank_holds_its_own_copy() -> None:
+    """Under data-parallel attention each GPU keeps its own sequences' context, the prefix
+    included: a replica of two ranks holds it twice."""
+    wide = chat(2500, engine=Engine.SGLANG).model_copy(
+        update={"model": mixtral(), "tp": 2, "expert_parallel": True}
+    )
+    plain = prepare(wide.model_copy(update={"shared_prefix_tokens": 0}))
+    shared = prepare(wide)
+    assert shared.prefix_held_tokens == 5000
+    assert shared.kv_capacity_tokens == pytest.approx(plain.kv_capacity_tokens - 5000)
+    sharded = prepare(wide.model_copy(update={"expert_parallel": False}))
+    assert sharded.prefix_held_tokens == 2500

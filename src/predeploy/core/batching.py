@@ -136,7 +136,12 @@ class ContinuousBatcher:
         #: The scheduled step is a prefill batch with the decoders paused.
         self.prefill_only = False
         #: The KV-cache blocks: free queue and prefix cache.
-        self.blocks = BlockPool(config.num_blocks, self._bs, config.enable_prefix_caching)
+        self.blocks = BlockPool(
+            config.num_blocks,
+            self._bs,
+            config.enable_prefix_caching,
+            config.cached_history_tokens,
+        )
         #: Aggregates over the decoding requests.
         self.decoders = DecodeCohort(self._bs)
         self._chunks: list[tuple[int, int, int]] = []  # (request, computed before, chunk)

@@ -4,7 +4,7 @@ preempted request's blocks still hold its context.
 A request holding ``c`` computed tokens holds ``⌈c / block_size⌉`` blocks; allocating takes
 blocks from the head of the free queue, freeing puts them back.
 
-Prefix caching (``enable_prefix_caching``, vLLM V1's default) matters here only after a
+Prefix caching (``enable_prefix_caching``, vLLM V1's default) matters here after a
 preemption: the preempted request's freed blocks join the free queue behind those already there
 (vLLM's ``FreeKVCacheBlockQueue`` evicts least recently freed first, a request's tail blocks
 before its head), so when it is scheduled again the full blocks of its context that no
@@ -13,6 +13,10 @@ token always is). Random prompts share no prefix with each other. If ``a`` block
 allocated and ``f`` were free when a request with ``F`` full blocks was preempted, then once
 ``A`` blocks have been allocated in all, ``min(max(A − a − f, 0), F)`` of them are reused and
 the remaining ``F − reused`` full blocks are cached.
+
+A conversation's request also finds its earlier turns cached when first admitted
+(``history_tokens``, left by the conversation's previous request and assumed still in the free
+queue): those tokens leave the free queue as hits and are not computed.
 """
 
 from __future__ import annotations
@@ -27,25 +31,32 @@ class BlockPool:
     """
 
     __slots__ = (
+        "_admitted",
         "_allocated",
         "_evicted_from",
         "block_size",
         "free_blocks",
+        "history_tokens",
         "num_blocks",
         "prefix_caching",
         "prefix_tokens_reused",
     )
 
-    def __init__(self, num_blocks: int, block_size: int, prefix_caching: bool) -> None:
+    def __init__(
+        self, num_blocks: int, block_size: int, prefix_caching: bool, history_tokens: int = 0
+    ) -> None:
         self.num_blocks = num_blocks
         self.block_size = block_size
         self.prefix_caching = prefix_caching
+        #: Tokens of every request's own context found cached at its first admission.
+        self.history_tokens = history_tokens
+        self._admitted: set[int] = set()
         self.free_blocks = num_blocks
         #: Blocks allocated so far; a preempted request's cached blocks are reused from
         #: ``_evicted_from[r]`` allocations on.
         self._allocated = 0
         self._evicted_from: dict[int, tuple[int, int]] = {}  # r -> (allocation, full blocks)
-        #: Tokens whose KV a re-admitted request found in the prefix cache.
+        #: Tokens whose KV an admitted request found in the prefix cache.
         self.prefix_tokens_reused = 0
 
     @property
@@ -79,6 +90,8 @@ class BlockPool:
         last token."""
         entry = self._evicted_from.get(request)
         if entry is None:
+            if self.history_tokens and request not in self._admitted:
+                return min(self.history_tokens, tokens - 1)
             return 0
         start, full = entry
         reused = min(max(self._allocated - start, 0), full)
@@ -89,5 +102,6 @@ class BlockPool:
         """``request`` is admitted with its first ``cached_tokens`` tokens from the cache:
         those blocks leave the free queue (cache hits, not allocations)."""
         self._evicted_from.pop(request, None)
+        self._admitted.add(request)
         self.prefix_tokens_reused += cached_tokens
         self.free_blocks -= cached_tokens // self.block_size

@@ -76,6 +76,7 @@ from predeploy.core.fluid_steady import (
     FluidInputs,
     SteadyState,
     decode_context,
+    held_prompt_tokens,
     max_batch,
     single_stream,
     steady_state,
@@ -128,11 +129,13 @@ def evaluate(inp: FluidInputs, grid_points: int | None = None) -> FluidResult:
     total_rps = replica_rps * inp.replicas
     metrics["requests_per_s"] = total_rps
     metrics["output_tokens_per_s"] = total_rps * inp.output_tokens
-    prompt = inp.prompt_tokens + inp.cached_prompt_tokens
+    prompt = inp.prompt_tokens + inp.cached_prompt_tokens + inp.held_context_tokens
     metrics["total_tokens_per_s"] = total_rps * (inp.output_tokens + prompt)
     metrics.update(single_stream(inp))
     # A cached shared prefix is held once, in use while any request runs.
-    kv_tokens = op.decode_batch * decode_context(op.prompt, inp.batch_output)
+    kv_tokens = op.decode_batch * decode_context(
+        held_prompt_tokens(inp, op.prompt), inp.batch_output
+    )
     shared = np.where(op.decode_batch > 0.0, inp.prefix_held_tokens, 0.0)
     kv_used = (kv_tokens + shared) / np.maximum(inp.kv_capacity_tokens + shared, 1.0)
     queue = np.where(op.kind == CLOSED_LOOP, np.maximum(op.concurrency - op.max_batch, 0.0), 0.0)

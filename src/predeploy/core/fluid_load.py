@@ -69,6 +69,7 @@ from predeploy.core.fluid_steady import (
     decode_step_count,
     front_paced_batch,
     frontend_s,
+    held_prompt_tokens,
     kv_batch_limit,
     max_batch,
     prompt_tokens,
@@ -233,7 +234,10 @@ def operating_point(inp: FluidInputs) -> OperatingPoint:
     # and the cache hold with their prompts alone, the answers not begun (the simulation, 256
     # clients of ShareGPT-like lengths on an L4 whose steady batch is 152: all 256 at once).
     fills = _fills_its_cache(inp, kind, conc, b_max)
-    fresh_limit = np.maximum(np.minimum(inp.max_num_seqs, inp.kv_capacity_tokens / prompt), b_max)
+    fresh_limit = np.maximum(
+        np.minimum(inp.max_num_seqs, inp.kv_capacity_tokens / held_prompt_tokens(inp, prompt)),
+        b_max,
+    )
     return OperatingPoint(
         kind=kind,
         prompt=prompt,
@@ -329,7 +333,7 @@ def closed_loop_slot_wait_s(inp: FluidInputs, op: OperatingPoint, index: np.ndar
         for r, (steps, curve) in curves.items():
             share[r] = np.interp(decoded[r], steps, curve)
         share = sync + (1.0 - sync) * share
-        held = col(op.prompt) + col(inp.batch_output / 2.0) * share
+        held = col(held_prompt_tokens(inp, op.prompt)) + col(inp.batch_output / 2.0) * share
         return np.asarray(
             np.maximum(np.minimum(col(inp.kv_capacity_tokens) / held, other_limits), col(b_max)),
             dtype=float,

@@ -107,6 +107,10 @@ class FluidInputs:
     #: KV-cache tokens the cached prefix holds (one copy per data-parallel attention rank),
     #: outside ``kv_capacity_tokens``.
     prefix_held_tokens: np.ndarray
+    #: Tokens of each request's own context found cached (a conversation's earlier turns):
+    #: not computed, but held in the KV cache and read like the rest of its context
+    #: (:func:`held_prompt_tokens`; the step model's ``shared_tokens`` reads them).
+    held_context_tokens: np.ndarray
     output_tokens: np.ndarray
     prompt_cv: np.ndarray
     output_cv: np.ndarray
@@ -181,7 +185,11 @@ class FluidInputs:
             self,
             "step",
             StepCoefficients.of(
-                self.shape, self.hw, self.eff, self.graph_max_batch, self.cached_prompt_tokens
+                self.shape,
+                self.hw,
+                self.eff,
+                self.graph_max_batch,
+                self.cached_prompt_tokens + self.held_context_tokens,
             ),
         )
         object.__setattr__(self, "batch_output", running_output(self))
@@ -349,8 +357,16 @@ def decode_eager_share(
 
 
 def prompt_tokens(inp: FluidInputs) -> np.ndarray:
-    """Each scenario's mean prompt, at least one token."""
+    """Each scenario's mean prompt computed, at least one token."""
     return inp.prompt_at_least_one
+
+
+def held_prompt_tokens(inp: FluidInputs, prompt: np.ndarray | float | None = None) -> np.ndarray:
+    """The prompt tokens a request holds in the KV cache: its computed prompt (``prompt``,
+    default :func:`prompt_tokens`) and its own context found cached (``held_context_tokens``;
+    a shared prefix is held apart, once)."""
+    computed = prompt_tokens(inp) if prompt is None else prompt
+    return np.asarray(computed + inp.held_context_tokens, dtype=float)
 
 
 def decode_context(prompt: np.ndarray | float, output_tokens: np.ndarray | float) -> np.ndarray:
@@ -859,7 +875,7 @@ def kv_growth_deficit(
     independent: np.ndarray | float = 0.0
     if any_true(sync < 1.0):
         completions = batch / out
-        needed = np.maximum(batch / (prompt + out), 1e-9)
+        needed = np.maximum(batch / (held_prompt_tokens(inp, prompt) + out), 1e-9)
         probability = poisson_pmf(completions, MAX_PROMPTS_PER_CYCLE + 1)
         short = np.maximum(1.0 - _COMPLETION_COUNTS / needed[..., None], 0.0)
         independent = (probability * short).sum(axis=-1)
@@ -914,7 +930,7 @@ def kv_batch_limit(inp: FluidInputs) -> np.ndarray:
 
 
 def _kv_batch_limit(inp: FluidInputs) -> np.ndarray:
-    prompt = prompt_tokens(inp)
+    prompt = held_prompt_tokens(inp)
     out = np.maximum(inp.output_tokens, 1.0)
     context = np.where(
         inp.reserve_full_context, prompt + out, decode_context(prompt, inp.batch_output)
@@ -998,7 +1014,7 @@ def running_output(inp: FluidInputs) -> np.ndarray:
     (``fluid_load.closed_loop_slot_wait_s``)."""
     out = np.maximum(inp.output_tokens, 1.0)
     biased = np.maximum(inp.output_running, out)
-    prompt = prompt_tokens(inp)
+    prompt = held_prompt_tokens(inp)
     wave = np.minimum(inp.max_num_seqs, inp.kv_capacity_tokens / decode_context(prompt, out))
     wave = np.where(inp.load_kind == CLOSED_LOOP, np.minimum(wave, inp.concurrency), wave)
     replaced = clamp(1.0 - wave / np.maximum(inp.num_prompts, 1.0), 0.0, 1.0)

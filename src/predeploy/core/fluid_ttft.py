@@ -111,6 +111,7 @@ from predeploy.core.fluid_steady import (
     SteadyState,
     completion_sync,
     decode_context,
+    held_prompt_tokens,
     prefill_context_tokens,
     step_s,
 )
@@ -904,13 +905,14 @@ def kv_block_wait(
     lengths; with 30k-token lognormal prompts (CV 0.5) on one H100, which holds 15.3 of them
     on average, 14 clients find too little room a fifth of the time."""
     col = columns
-    prompt, out = op.prompt, np.maximum(inp.output_tokens, 1.0)
+    prompt, out = held_prompt_tokens(inp, op.prompt), np.maximum(inp.output_tokens, 1.0)
     reserve = inp.reserve_full_context
     mean = np.where(reserve, prompt + out, decode_context(prompt, out))
     var = op.context_variance
     n = np.maximum(others, 0.0)
     room = inp.kv_capacity_tokens - n * mean
-    reserved_out = np.where(reserve, out, 0.0)
+    # A prompt needs room for what it computes and its own context found cached.
+    reserved_out = np.where(reserve, out, 0.0) + inp.held_context_tokens
     spread = np.sqrt(np.maximum(n * var, 1e-12))
     # The longest prompt finds the least room: negligible for it, negligible for all.
     z_min = (room - (req.prompt_tokens.max(axis=1) + reserved_out)) / spread

@@ -190,7 +190,11 @@ def _enforce_decode_cap(inp: FluidInputs, result: FluidResult) -> None:
     """
     batch = result.batch
     # Each sequence's own context and the cached shared prefix it reads as well.
-    context = decode_context(inp.prompt_tokens, inp.output_tokens) + inp.cached_prompt_tokens
+    context = (
+        decode_context(inp.prompt_tokens, inp.output_tokens)
+        + inp.cached_prompt_tokens
+        + inp.held_context_tokens
+    )
     floor_ms = np.asarray(roofline_floor_s(inp.shape, inp.hw, batch, batch * context)) * 1e3
     m = result.metrics
     capped = np.maximum([m[key] for key in _DECODE_GAP_KEYS], floor_ms)
@@ -318,7 +322,7 @@ def predict_many(
                     scenario.load,
                     prep.settings.max_num_seqs,
                     prep.memory.kv_capacity_tokens - int(prep.prefix_held_tokens),
-                    prep.prompt_mean + prep.output_mean,
+                    prep.prompt_mean + prep.held_context_tokens + prep.output_mean,
                 )
                 + front_end_caveats(
                     eff.frontend_s_per_request if prep.served else 0.0,
@@ -422,6 +426,7 @@ def scheduler_config(prepared: PreparedScenario) -> SchedulerConfig:
         block_size=s.block_size,
         max_model_len=max_len,
         enable_prefix_caching=s.enable_prefix_caching,
+        cached_history_tokens=int(prepared.held_context_tokens),
         reserve_full_context=prepared.reserve_full_context
         and not prepared.new_token_ratio_admission,
         new_token_ratio_admission=prepared.new_token_ratio_admission,
@@ -539,7 +544,12 @@ def _simulate(
         step,
         scheduler_config(prepared),
         load,
-        computed_prompt_tokens(scenario.prompt_tokens, int(prepared.cached_prompt_tokens)),
+        # The new part of each prompt, with the prompts' spread: the simulation puts the
+        # history (found cached) before it and the shared prefix (held apart) before that.
+        computed_prompt_tokens(
+            scenario.prompt_tokens,
+            int(prepared.cached_prompt_tokens + prepared.held_context_tokens),
+        ),
         scenario.output_tokens,
         num_requests + warmup + cooldown,
         seed,

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 
 from predeploy.core.engine_args import attention_data_parallel
-from predeploy.core.prefix_cache import prefix_caveat
+from predeploy.core.prefix_cache import history_caveat, prefix_caveat
 from predeploy.core.types import (
     Engine,
     GpuSpec,
@@ -184,9 +184,7 @@ def engine_caveats(scenario: ServingScenario) -> tuple[str, ...]:
         caveats.append(SPECULATIVE_CAVEAT)
     if stated and stated.expert_parallel and not attention_data_parallel(scenario.engine, stated):
         caveats.append(DP_ATTENTION_OFF_CAVEAT)
-    prefix = prefix_caveat(scenario)
-    if prefix:
-        caveats.append(prefix)
+    caveats.extend(c for c in (prefix_caveat(scenario), history_caveat(scenario)) if c)
     return tuple(caveats)
 
 

@@ -125,6 +125,40 @@ def prefix_caveat(scenario: ServingScenario) -> str | None:
     )
 
 
+def cached_history_tokens(scenario: ServingScenario) -> int:
+    """Tokens of a conversation's earlier turns (``history_tokens``) each request finds in the
+    prefix cache, after its shared prefix: the cached start of the prompt, prefix and history
+    together, rounded down to the engine's hit granularity, less the cached prefix. Assumed
+    still cached from the conversation's previous request (its blocks outlive the user's
+    pause in the free queue); 0 where no prompt start is cached."""
+    history = scenario.history_tokens
+    if history <= 0 or not prefix_caching_on(scenario) or _recurrent(scenario):
+        return 0
+    unit = hit_granularity_tokens(scenario)
+    longest = max(math.ceil(scenario.prompt_tokens.mean) - 1, 0)
+    start = min(scenario.shared_prefix_tokens + history, longest) // unit * unit
+    return max(start - cached_prefix_tokens(scenario), 0)
+
+
+def history_caveat(scenario: ServingScenario) -> str | None:
+    """In words, how a conversation's history was priced (``None`` without one)."""
+    history = scenario.history_tokens
+    if history <= 0:
+        return None
+    cached = cached_history_tokens(scenario)
+    if cached == 0:
+        return (
+            f"conversation history of {history:,} tokens computed with every prompt "
+            f"({_why_computed(scenario)})"
+        )
+    return (
+        f"conversation history: {cached:,} of each prompt's {history:,} tokens of earlier "
+        "turns assumed still in the prefix cache from the conversation's previous request, "
+        "not prefilled but held and read by the request (a pause long enough for the free "
+        "cache to turn over would have them computed again)"
+    )
+
+
 def computed_prompt_tokens(prompt: TokenDistribution, cached: int) -> TokenDistribution:
     """The lengths of the part of each prompt computed after a cache hit of ``cached`` tokens:
     the prompts' distribution less the prefix (a fixed prefix before a varying request, so

@@ -15,7 +15,7 @@ from typing import NamedTuple
 from pydantic import model_validator
 
 from predeploy.core.types import FrozenModel, VllmSettings
-from predeploy.core.types.base import PositiveFloat, PositiveInt
+from predeploy.core.types.base import NonNegativeInt, PositiveFloat, PositiveInt
 
 
 class SchedulerConfig(FrozenModel):
@@ -35,6 +35,9 @@ class SchedulerConfig(FrozenModel):
     #: ``--enable-prefix-caching`` (vLLM V1's default): a preempted request finds the blocks
     #: of its context that nothing has reused since, and recomputes only the rest.
     enable_prefix_caching: bool = False
+    #: Tokens of each request's own context found in the prefix cache when it is first
+    #: admitted (a conversation's earlier turns, ``core.prefix_cache``): not computed.
+    cached_history_tokens: NonNegativeInt = 0
     #: Admission reserves the blocks of the whole context, prompt plus every output token
     #: (TensorRT-LLM's ``GUARANTEED_NO_EVICT`` capacity scheduler; SGLang reserves a decaying
     #: share of them instead, ``new_token_ratio_admission``): a running request never needs a

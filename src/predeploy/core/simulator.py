@@ -233,16 +233,20 @@ def run_simulation(
     ``prompt_tokens`` are the lengths of the rest, which the scheduler computes, budgets and
     stores (within a ``scheduler`` whose KV capacity and ``max_model_len`` leave the prefix
     out), while ``step`` reads the prefix (``RooflineStepCost``'s ``shared_context_tokens``);
-    the trace counts the whole prompts. ``check_invariants`` re-verifies the scheduler's
+    the trace counts the whole prompts. A ``scheduler`` with ``cached_history_tokens`` puts
+    that many tokens of a conversation's earlier turns before each sampled rest (found cached
+    when the request is first admitted). ``check_invariants`` re-verifies the scheduler's
     bookkeeping after every event (slow; for tests).
     """
     if not 0.0 <= warmup_fraction < 0.5:
         raise ValueError(f"warmup_fraction must be in [0, 0.5), got {warmup_fraction}")
     if cached_prompt_tokens < 0:
         raise ValueError(f"cached_prompt_tokens must be >= 0, got {cached_prompt_tokens}")
+    history = scheduler.cached_history_tokens
     requests = sample_requests(
-        load, prompt_tokens, output_tokens, num_requests, seed, scheduler.max_model_len
+        load, prompt_tokens, output_tokens, num_requests, seed, scheduler.max_model_len - history
     )
+    own_prompts = requests.prompt_tokens + history
     n = requests.count
     process = requests.process
     open_loop = process.open_loop
@@ -259,7 +263,7 @@ def run_simulation(
     window_only = not (open_loop or staggered)
     measured = [window_only or warmup <= i < n - cooldown for i in range(n)]
     batcher = ContinuousBatcher(
-        scheduler, requests.prompt_tokens.tolist(), requests.output_tokens.tolist(), measured
+        scheduler, own_prompts.tolist(), requests.output_tokens.tolist(), measured
     )
 
     inf = math.inf
@@ -426,7 +430,7 @@ def run_simulation(
         arrival_s=floats(arrival),
         first_token_s=first_token_s,
         finish_s=finish_s,
-        prompt_tokens=requests.prompt_tokens + cached_prompt_tokens,
+        prompt_tokens=own_prompts + cached_prompt_tokens,
         output_tokens=requests.output_tokens,
         preemptions=ints(batcher.preemptions),
         measured=np.array(measured, dtype=np.bool_),

@@ -38,7 +38,7 @@ from predeploy.core.memory import (
     fit_memory,
     reserve_bytes_per_gpu,
 )
-from predeploy.core.prefix_cache import cached_prefix_tokens
+from predeploy.core.prefix_cache import cached_history_tokens, cached_prefix_tokens
 from predeploy.core.roofline import HardwareRates, StepShape, hardware_rates, step_shape
 from predeploy.core.sglang_defaults import (
     sglang_default_running_requests,
@@ -142,6 +142,9 @@ class PreparedScenario:
     #: KV-cache tokens the cached prefix holds: one copy per replica, one per rank under
     #: data-parallel attention, where each GPU keeps its own sequences' context.
     prefix_held_tokens: float
+    #: Tokens of each request's own context found cached, not computed (a conversation's
+    #: earlier turns): held and read by the request beside its computed prompt.
+    held_context_tokens: float
     output_mean: float
     output_cv: float
     #: A running batch's mean output, each answer held in proportion to its length
@@ -238,6 +241,7 @@ def prepare(scenario: ServingScenario) -> PreparedScenario:
     output = scenario.output_tokens
     context = max(math.ceil(prompt.mean + output.mean), 1)
     cached = cached_prefix_tokens(scenario)
+    history = cached_history_tokens(scenario)
     stated = scenario.engine_settings or EngineSettings()
     # An in-process offline run without stated settings: a tuned harness's batch limit.
     tuned = (
@@ -357,10 +361,11 @@ def prepare(scenario: ServingScenario) -> PreparedScenario:
         ),
         memory=memory,
         settings=settings,
-        prompt_mean=prompt.mean - cached,
-        prompt_cv=_coefficient_of_variation(prompt.mean - cached, prompt.stdev),
+        prompt_mean=prompt.mean - cached - history,
+        prompt_cv=_coefficient_of_variation(prompt.mean - cached - history, prompt.stdev),
         cached_prompt_tokens=float(cached),
         prefix_held_tokens=float(held_prefix),
+        held_context_tokens=float(history),
         output_mean=output.mean,
         output_cv=_coefficient_of_variation(output.mean, output.stdev),
         output_running=running_output_tokens(output),
@@ -453,6 +458,7 @@ _STACKED_FLOATS = (
     "prompt_mean",
     "cached_prompt_tokens",
     "prefix_held_tokens",
+    "held_context_tokens",
     "output_mean",
     "prompt_cv",
     "output_cv",

@@ -13,8 +13,10 @@ from predeploy.core.latency import RooflineStepCost, StepCoefficients
 from predeploy.core.perf import predict, predict_many, scheduler_config
 from predeploy.core.prefix_cache import (
     LMDEPLOY_BLOCK_TOKENS,
+    cached_history_tokens,
     cached_prefix_tokens,
     computed_prompt_tokens,
+    history_caveat,
     prefix_caveat,
 )
 from predeploy.core.roofline import hardware_rates, step_shape
@@ -231,3 +233,76 @@ def test_each_data_parallel_attention_rank_holds_its_own_copy() -> None:
     assert shared.kv_capacity_tokens == pytest.approx(plain.kv_capacity_tokens - 5000)
     sharded = prepare(wide.model_copy(update={"expert_parallel": False}))
     assert sharded.prefix_held_tokens == 2500
+
+
+def conversation(history: int, **kwargs: object) -> ServingScenario:
+    """:func:`chat` with a 500-token system prompt and ``history`` tokens of earlier turns."""
+    base = chat(500, **kwargs)  # type: ignore[arg-type]
+    return ServingScenario.model_validate({**dict(base), "history_tokens": history})
+
+
+def test_a_conversations_earlier_turns_are_found_after_the_prefix() -> None:
+    # vLLM: the prompt's cached start (prefix and history) in whole blocks, less the prefix's.
+    assert cached_history_tokens(conversation(1500)) == 2000 - 496
+    assert cached_history_tokens(conversation(1500, engine=Engine.SGLANG)) == 1500
+    assert cached_history_tokens(conversation(0)) == 0
+    off = conversation(1500, settings=EngineSettings(prefix_caching=False))
+    assert cached_history_tokens(off) == 0
+    assert "conversation history of 1,500 tokens computed" in (history_caveat(off) or "")
+    assert "assumed still in the prefix cache" in (history_caveat(conversation(1500)) or "")
+    with pytest.raises(ValidationError, match="shared_prefix_tokens \\+ history_tokens"):
+        conversation(2600)
+
+
+def test_the_history_is_held_and_read_but_not_computed() -> None:
+    """The cached history leaves the prompt's computed part and stays in the request's
+    context: the KV cache holds as many requests as when the history is computed, each
+    request's TTFT is shorter."""
+    shared = prepare(conversation(1500, engine=Engine.SGLANG))
+    assert shared.prompt_mean == pytest.approx(1000.0)
+    assert shared.held_context_tokens == 1500
+    assert shared.prefix_held_tokens == 500
+    off = EngineSettings(prefix_caching=False)
+    for clients, faster in ((256, 1.0), (8, 0.5)):
+        load = LoadSpec(kind="concurrency", concurrency=clients)
+        cached = chat(0, load=load).model_copy(update={"history_tokens": 2500})
+        computed = cached.model_copy(update={"engine_settings": off})
+        with_history, without = predict_many([cached, computed], PARAMS)
+        m = with_history.metrics
+        assert m.mean_batch_size == pytest.approx(without.metrics.mean_batch_size)
+        assert m.ttft_ms.p50 < faster * without.metrics.ttft_ms.p50
+        assert m.total_tokens_per_s == pytest.approx(m.requests_per_s * (3000 + 200), rel=1e-6)
+
+
+def test_the_simulation_finds_each_requests_history_at_its_first_admission() -> None:
+    scenario = conversation(1504, load=LoadSpec(kind="burst", num_prompts=40))
+    prepared = prepare(scenario)
+    step = RooflineStepCost.of(
+        prepared.shape, prepared.hw, EfficiencyParams(), prepared.graph_max_batch,
+        prepared.cached_prompt_tokens,
+    )
+    # Each request's new part, with the prompts' spread: the simulation puts the 1,504
+    # history tokens before it (cached) and the 496-token prefix before them (held apart).
+    new = computed_prompt_tokens(scenario.prompt_tokens, 2000)
+    config = scheduler_config(prepared)
+    assert config.cached_history_tokens == 1504
+    trace = run_simulation(
+        step, config, scenario.load, new, scenario.output_tokens, 40, 3,
+        cached_prompt_tokens=496, check_invariants=True,
+    )
+    assert trace.num_preemptions == 0 and int(trace.prompt_tokens.min()) > 2000
+    assert trace.prefill_tokens_computed == int((trace.prompt_tokens - 496 - 1504).sum())
+
+
+def test_analytic_and_simulated_agree_on_a_conversation() -> None:
+    probe = predict(conversation(1500), PARAMS)
+    assert probe.saturation_rps is not None
+    scenario = conversation(
+        1500, load=LoadSpec(kind="poisson", rate_rps=0.5 * probe.saturation_rps)
+    )
+    analytic = predict(scenario, PARAMS).metrics
+    simulated = predict(scenario, PARAMS, mode="simulate", num_requests=2000, seed=1).metrics
+    for name in ("ttft_ms", "tpot_ms", "e2e_ms"):
+        a, s = getattr(analytic, name).p50, getattr(simulated, name).p50
+        assert a == pytest.approx(s, rel=0.10), name
+    assert analytic.requests_per_s == pytest.approx(simulated.requests_per_s, rel=0.10)

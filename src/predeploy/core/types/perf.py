@@ -174,6 +174,11 @@ class ServingScenario(FrozenModel):
     #: prompt, a template, few-shot examples), part of ``prompt_tokens``: an engine with a
     #: prefix cache computes them once (``core.prefix_cache``). 0: prompts share nothing.
     shared_prefix_tokens: NonNegativeInt = 0
+    #: Tokens of a conversation's earlier turns each prompt carries after the shared prefix
+    #: (multi-turn chat), part of ``prompt_tokens``: the conversation's previous request left
+    #: them in the prefix cache, so they are not prefilled again, but each request holds
+    #: and reads them as its own context (``core.prefix_cache``). 0: single-turn requests.
+    history_tokens: NonNegativeInt = 0
 
     @property
     def gpu_count(self) -> int:
@@ -201,6 +206,13 @@ class ServingScenario(FrozenModel):
                 f"shared_prefix_tokens ({self.shared_prefix_tokens:,}) must be shorter than "
                 f"the prompts ({shortest:,.0f} tokens): the shared prefix is the start of "
                 "every prompt, and prompt_tokens counts it"
+            )
+        start = self.shared_prefix_tokens + self.history_tokens
+        if self.history_tokens and start >= shortest:
+            raise ValueError(
+                f"shared_prefix_tokens + history_tokens ({start:,}) must be shorter than the "
+                f"prompts ({shortest:,.0f} tokens): a turn's prompt is the shared prefix, the "
+                "conversation so far and the new message, and prompt_tokens counts them all"
             )
         return self
 

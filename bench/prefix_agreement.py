@@ -11,7 +11,11 @@ There are no public serving measurements of shared prefixes at hand (the Vultr c
 re-sent prompts, ``bench/data/unseen_vultr_cases.jsonl``, are the nearest): this checks the
 two modes against each other and shows the size of the effect, not accuracy.
 
-    .venv/bin/python bench/prefix_agreement.py [--engine vllm|sglang|trtllm]
+With ``--history N`` every request is a conversation's turn carrying ``N`` tokens of earlier
+turns after the system prompt (``history_tokens``, found in the prefix cache): "in full" then
+computes the history and the system prompt with every request.
+
+    .venv/bin/python bench/prefix_agreement.py [--engine vllm|sglang|trtllm] [--history N]
 """
 
 from __future__ import annotations
@@ -52,6 +56,7 @@ def scenario(
     *,
     cached: bool = True,
     engine: Engine = Engine.VLLM,
+    history: int = 0,
 ) -> ServingScenario:
     model_id, gpu, precision, tp = SHAPES[shape]
     own = TokenDistribution(kind="lognormal", mean=800, stdev=800, max=8000)
@@ -62,10 +67,13 @@ def scenario(
         precision=precision,
         tp=tp,
         engine=engine,
-        prompt_tokens=own.model_copy(update={"mean": own.mean + prefix, "max": 8000 + prefix}),
+        prompt_tokens=own.model_copy(
+            update={"mean": own.mean + prefix + history, "max": 8000 + prefix + history}
+        ),
         output_tokens=TokenDistribution(kind="lognormal", mean=250, stdev=200, max=2000),
         load=LoadSpec(kind="poisson", rate_rps=rate_rps),
         shared_prefix_tokens=prefix,
+        history_tokens=history,
         engine_settings=None if cached else EngineSettings(prefix_caching=False),
     )
 
@@ -86,7 +94,10 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--engine", choices=[e.value for e in (Engine.VLLM, Engine.SGLANG,
                                                                Engine.TRTLLM)], default="vllm")
-    engine = Engine(parser.parse_args(argv).engine)
+    parser.add_argument("--history", type=int, default=0,
+                        help="tokens of earlier turns each request carries (default 0)")
+    args = parser.parse_args(argv)
+    engine, history = Engine(args.engine), args.history
     params: ParameterSet = load_parameters()
     catalog = seed_catalog()
     print(f"{'shape':<16}{'prefix':>7}{'sat cached':>12}{'in full':>9}{'load':>6}"
@@ -96,13 +107,14 @@ def main(argv: list[str] | None = None) -> None:
         model = catalog.model(model_id).architecture
         for prefix in PREFIXES:
             sat = predict(
-                scenario(model, shape, prefix, 1e-3, engine=engine), params
+                scenario(model, shape, prefix, 1e-3, engine=engine, history=history), params
             ).saturation_rps or 0.0
-            full = predict(
-                scenario(model, shape, prefix, 1e-3, cached=False, engine=engine), params
-            ).saturation_rps or 0.0
+            in_full = scenario(
+                model, shape, prefix, 1e-3, cached=False, engine=engine, history=history
+            )
+            full = predict(in_full, params).saturation_rps or 0.0
             for load in LOADS:
-                s = scenario(model, shape, prefix, load * sat, engine=engine)
+                s = scenario(model, shape, prefix, load * sat, engine=engine, history=history)
                 a = values(predict(s, params))
                 sim = values(predict(s, params, mode="simulate", num_requests=REQUESTS, seed=SEED))
                 errors = [a[m] / sim[m] - 1.0 for m in METRICS]

@@ -18,7 +18,7 @@ def test_the_table_compares_both_modes_with_and_without_the_cache(
     monkeypatch.setattr(bench, "PREFIXES", (2000,))
     monkeypatch.setattr(bench, "LOADS", (0.3,))
     monkeypatch.setattr(bench, "REQUESTS", 300)
-    bench.main(["--engine", "sglang"])
+    bench.main(["--engine", "sglang", "--history", "500"])
     rows = capsys.readouterr().out.splitlines()
     assert rows[0].split()[:3] == ["shape", "prefix", "sat"]
     cells = rows[1].split()

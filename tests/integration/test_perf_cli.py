@@ -509,3 +509,19 @@ def test_a_shared_system_prompt_is_served_from_the_prefix_cache() -> None:
     assert "served from the prefix cache: 2,496 tokens per request" in table
     bad = RUNNER.invoke(app, [*args, "--shared-prefix-tokens", "3000"])
     assert bad.exit_code != 0 and "must be shorter than the prompts" in str(bad.exception)
+
+
+def test_a_conversations_earlier_turns_are_served_from_the_prefix_cache() -> None:
+    args = ["predict", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "H100-SXM",
+            "--input-tokens", "3000", "--output-tokens", "200", "--qps", "4",
+            "--shared-prefix-tokens", "500"]
+    single = json.loads(RUNNER.invoke(app, [*args, "--json"]).output)
+    result = RUNNER.invoke(app, [*args, "--history-tokens", "1500", "--json"])
+    assert result.exit_code == 0, result.output
+    chat = json.loads(result.output)
+    assert chat["metrics"]["ttft_ms"]["p50"] < single["metrics"]["ttft_ms"]["p50"]
+    table = " ".join(RUNNER.invoke(app, [*args, "--history-tokens", "1500"]).output.split())
+    assert "3000 (500 shared, 1,500 history)→200 tokens" in table
+    assert "conversation history: 1,504 tokens of each request's own context" in table
+    bad = RUNNER.invoke(app, [*args, "--history-tokens", "2500"])
+    assert bad.exit_code != 0 and "history_tokens" in str(bad.exception)

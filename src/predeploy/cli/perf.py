@@ -127,9 +127,13 @@ def _layout_label(scenario: ServingScenario, tp: int) -> str:
     return f"TP{tp}"
 
 
-def _shared_label(shared_prefix_tokens: int) -> str:
-    """" (2,000 shared)" after the prompt length when prompts share a prefix."""
-    return f" ({shared_prefix_tokens:,} shared)" if shared_prefix_tokens else ""
+def _shared_label(shared_prefix_tokens: int, history_tokens: int = 0) -> str:
+    """" (2,000 shared, 1,500 history)" after the prompt length when prompts share a prefix
+    or carry a conversation's earlier turns."""
+    parts = [f"{shared_prefix_tokens:,} shared" if shared_prefix_tokens else "",
+             f"{history_tokens:,} history" if history_tokens else ""]
+    words = ", ".join(p for p in parts if p)
+    return f" ({words})" if words else ""
 
 
 def _length_label(lengths: TokenDistribution) -> str:
@@ -309,6 +313,11 @@ def predict_command(
         "--shared-prefix-tokens", min=0,
         help="Tokens at the start of every prompt that all requests share (a system prompt), "
         "counted in the prompt: computed once where the engine keeps a prefix cache.")] = 0,
+    history_tokens: Annotated[int, typer.Option(
+        "--history-tokens", min=0,
+        help="Multi-turn chat: tokens of the conversation's earlier turns each prompt carries "
+        "after the shared prefix, counted in the prompt: found in the prefix cache, not "
+        "computed again.")] = 0,
     qps: Annotated[float | None, typer.Option(min=0.0, help="Arrival rate, req/s.")] = None,
     arrival_cv: Annotated[float, typer.Option(
         min=0.01, help="With --qps: inter-arrival coefficient of variation (1: Poisson, "
@@ -399,6 +408,7 @@ def predict_command(
         num_prompts=num_prompts,
         server=server,
         shared_prefix_tokens=shared_prefix_tokens,
+        history_tokens=history_tokens,
     )
     memory = perf_service.memory_fit(scenario)
     if not memory.fits:
@@ -458,7 +468,8 @@ def predict_command(
         f"{', fp8 KV' if scenario.kv_cache_dtype == KvCacheDtype.FP8 else ''}, "
         f"{scenario.engine.value}), "
         f"{_length_label(scenario.prompt_tokens)}"
-        f"{_shared_label(scenario.shared_prefix_tokens)}→{_length_label(scenario.output_tokens)}"
+        f"{_shared_label(scenario.shared_prefix_tokens, scenario.history_tokens)}"
+        f"→{_length_label(scenario.output_tokens)}"
         f" tokens, {load}",
         overload_stated=overload_stated,
     )

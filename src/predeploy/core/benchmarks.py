@@ -330,6 +330,7 @@ def scenario_from_case(case: CalibrationCase | CaseScenario, catalog: Catalog) -
         engine_settings=settings,
         harness=_harness(sc, gpu, chat_endpoint=chat, family=model.family),
         shared_prefix_tokens=sc.shared_prefix_tokens,
+        history_tokens=sc.history_tokens,
     )
 
 

@@ -151,11 +151,17 @@ def history_caveat(scenario: ServingScenario) -> str | None:
             f"conversation history of {history:,} tokens computed with every prompt "
             f"({_why_computed(scenario)})"
         )
+    turns = (
+        "its earlier turns"
+        if cached == history
+        else f"its {history:,} tokens of earlier turns in whole cache blocks of "
+        f"{hit_granularity_tokens(scenario)}"
+    )
     return (
-        f"conversation history: {cached:,} of each prompt's {history:,} tokens of earlier "
-        "turns assumed still in the prefix cache from the conversation's previous request, "
-        "not prefilled but held and read by the request (a pause long enough for the free "
-        "cache to turn over would have them computed again)"
+        f"conversation history: {cached:,} tokens of each request's own context ({turns}) "
+        "assumed still in the prefix cache from the conversation's previous request: not "
+        "prefilled, but held and read by the request (a pause long enough for the free cache "
+        "to turn over would have them computed again)"
     )
 
 

@@ -319,6 +319,7 @@ def scenario_from_request(
     num_prompts: int | None = None,
     server: str | None = None,
     shared_prefix_tokens: int = 0,
+    history_tokens: int = 0,
 ) -> ServingScenario:
     """A scenario from command-line style values: token lengths fixed, or lognormal with a
     stated standard deviation; one load: open-loop ``qps`` (Poisson, or gamma with
@@ -330,7 +331,8 @@ def scenario_from_request(
     settings that replace the engine's defaults; ``front_end_ms`` the time each request spends
     in front of the engine, instead of the fitted one; ``server`` the HTTP server in front of
     it (:data:`SERVERS`: the engine's own, or NVIDIA Triton's); ``shared_prefix_tokens`` the
-    start every prompt shares (a system prompt: ``core.prefix_cache``). The model is the catalog's
+    start every prompt shares (a system prompt: ``core.prefix_cache``), ``history_tokens`` a
+    conversation's earlier turns each prompt carries after it. The model is the catalog's
     ``model``, or the one a Hugging Face ``model_config`` (config.json) describes, named
     ``model`` when given."""
     given = [n for n, v in (("qps", qps), ("concurrency", concurrency), ("burst", burst))
@@ -399,6 +401,7 @@ def scenario_from_request(
             front_end_s=None if front_end_ms is None else front_end_ms / 1e3,
             harness=SERVERS[server or ENGINE_SERVER],
             shared_prefix_tokens=shared_prefix_tokens,
+            history_tokens=history_tokens,
         )
     except ValidationError as exc:
         raise InputError(describe_validation_error(exc, "scenario")) from None

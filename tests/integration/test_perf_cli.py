@@ -525,3 +525,7 @@ def test_a_conversations_earlier_turns_are_served_from_the_prefix_cache() -> Non
     assert "conversation history: 1,504 tokens of each request's own context" in table
     bad = RUNNER.invoke(app, [*args, "--history-tokens", "2500"])
     assert bad.exit_code != 0 and "history_tokens" in str(bad.exception)
+    paused = RUNNER.invoke(app, [*args, "--history-tokens", "1500", "--think-time-s", "1e6"])
+    assert paused.exit_code == 0, paused.output
+    words = " ".join(paused.output.split())
+    assert re.search(r"found in the prefix cache by \d+% of requests", words)

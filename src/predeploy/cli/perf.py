@@ -318,6 +318,11 @@ def predict_command(
         help="Multi-turn chat: tokens of the conversation's earlier turns each prompt carries "
         "after the shared prefix, counted in the prompt: found in the prefix cache, not "
         "computed again.")] = 0,
+    think_time_s: Annotated[float | None, typer.Option(
+        "--think-time-s", min=0.0, show_default=False,
+        help="With --history-tokens: the mean pause between a conversation's reply and its "
+        "next request, s; the history is found cached only if the free KV cache outlasts it "
+        "(default: assumed cached).")] = None,
     qps: Annotated[float | None, typer.Option(min=0.0, help="Arrival rate, req/s.")] = None,
     arrival_cv: Annotated[float, typer.Option(
         min=0.01, help="With --qps: inter-arrival coefficient of variation (1: Poisson, "
@@ -409,6 +414,7 @@ def predict_command(
         server=server,
         shared_prefix_tokens=shared_prefix_tokens,
         history_tokens=history_tokens,
+        think_time_s=think_time_s,
     )
     memory = perf_service.memory_fit(scenario)
     if not memory.fits:

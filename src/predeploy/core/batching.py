@@ -88,7 +88,9 @@ class ContinuousBatcher:
 
     Requests are numbered 0..n−1; ``prompt_tokens[i]`` and ``output_tokens[i]`` are their
     lengths (``output_tokens[i] ≥ 1``); ``tracked[i]`` marks the requests counted in
-    :attr:`num_decoding_tracked` (default: all). The caller owns time: it calls
+    :attr:`num_decoding_tracked` (default: all); ``history_hits[i]`` whether request ``i``
+    finds its conversation's history (``SchedulerConfig.cached_history_tokens``) cached
+    (default: all do). The caller owns time: it calls
     :meth:`enqueue` when a request arrives, :meth:`schedule` to start a step, the step model
     for its duration, and :meth:`complete` when it ends (or :meth:`decode_stretch_limit` /
     :meth:`advance_decode` for several decode-only steps at once).
@@ -100,6 +102,7 @@ class ContinuousBatcher:
         prompt_tokens: list[int],
         output_tokens: list[int],
         tracked: list[bool] | None = None,
+        history_hits: list[bool] | None = None,
     ) -> None:
         if len(prompt_tokens) != len(output_tokens):
             raise ValueError("prompt_tokens and output_tokens differ in length")
@@ -136,11 +139,13 @@ class ContinuousBatcher:
         #: The scheduled step is a prefill batch with the decoders paused.
         self.prefill_only = False
         #: The KV-cache blocks: free queue and prefix cache.
+        history = config.cached_history_tokens
+        hits = history_hits if history_hits is not None else [True] * n
         self.blocks = BlockPool(
             config.num_blocks,
             self._bs,
             config.enable_prefix_caching,
-            config.cached_history_tokens,
+            [history if hit else 0 for hit in hits] if history else (),
         )
         #: Aggregates over the decoding requests.
         self.decoders = DecodeCohort(self._bs)

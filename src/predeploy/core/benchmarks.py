@@ -331,6 +331,7 @@ def scenario_from_case(case: CalibrationCase | CaseScenario, catalog: Catalog) -
         harness=_harness(sc, gpu, chat_endpoint=chat, family=model.family),
         shared_prefix_tokens=sc.shared_prefix_tokens,
         history_tokens=sc.history_tokens,
+        think_time_s=sc.think_time_s,
     )
 
 

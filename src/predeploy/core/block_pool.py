@@ -21,6 +21,8 @@ queue): those tokens leave the free queue as hits and are not computed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class BlockPool:
     """Free KV blocks, counted, and the free-queue positions of preempted contexts.
@@ -43,13 +45,18 @@ class BlockPool:
     )
 
     def __init__(
-        self, num_blocks: int, block_size: int, prefix_caching: bool, history_tokens: int = 0
+        self,
+        num_blocks: int,
+        block_size: int,
+        prefix_caching: bool,
+        history_tokens: Sequence[int] = (),
     ) -> None:
         self.num_blocks = num_blocks
         self.block_size = block_size
         self.prefix_caching = prefix_caching
-        #: Tokens of every request's own context found cached at its first admission.
-        self.history_tokens = history_tokens
+        #: Tokens of each request's own context found cached at its first admission (by
+        #: request number; none for requests beyond the sequence).
+        self.history_tokens = list(history_tokens)
         self._admitted: set[int] = set()
         self.free_blocks = num_blocks
         #: Blocks allocated so far; a preempted request's cached blocks are reused from
@@ -90,8 +97,9 @@ class BlockPool:
         last token."""
         entry = self._evicted_from.get(request)
         if entry is None:
-            if self.history_tokens and request not in self._admitted:
-                return min(self.history_tokens, tokens - 1)
+            history = self.history_tokens
+            if request < len(history) and history[request] and request not in self._admitted:
+                return min(history[request], tokens - 1)
             return 0
         start, full = entry
         reused = min(max(self._allocated - start, 0), full)

@@ -78,6 +78,8 @@ class CaseScenario(FrozenModel):
     #: Tokens of a conversation's earlier turns each prompt carries after the shared prefix
     #: (``ServingScenario``'s ``history_tokens``); not part of the shared case format.
     history_tokens: Annotated[int, Field(ge=0)] = 0
+    #: The mean pause (s) between a conversation's turns (``ServingScenario.think_time_s``).
+    think_time_s: Annotated[float, Field(ge=0)] | None = None
 
     model_config = FrozenModel.model_config | {"populate_by_name": True}
 

@@ -154,7 +154,7 @@ DP_ATTENTION_OFF_CAVEAT = (
 )
 
 
-def engine_caveats(scenario: ServingScenario) -> tuple[str, ...]:
+def engine_caveats(scenario: ServingScenario, history_hit_share: float = 1.0) -> tuple[str, ...]:
     """What the scenario's engine does that the step model does not: kernels known to run far
     slower than it on this GPU and precision, TensorRT-LLM's MLA models on Hopper, sparse
     attention's engine-dependent kernels, weights in a precision the GPU does not serve, and
@@ -184,7 +184,8 @@ def engine_caveats(scenario: ServingScenario) -> tuple[str, ...]:
         caveats.append(SPECULATIVE_CAVEAT)
     if stated and stated.expert_parallel and not attention_data_parallel(scenario.engine, stated):
         caveats.append(DP_ATTENTION_OFF_CAVEAT)
-    caveats.extend(c for c in (prefix_caveat(scenario), history_caveat(scenario)) if c)
+    history = history_caveat(scenario, history_hit_share)
+    caveats.extend(c for c in (prefix_caveat(scenario), history) if c)
     return tuple(caveats)
 
 

@@ -140,8 +140,27 @@ def cached_history_tokens(scenario: ServingScenario) -> int:
     return max(start - cached_prefix_tokens(scenario), 0)
 
 
-def history_caveat(scenario: ServingScenario) -> str | None:
-    """In words, how a conversation's history was priced (``None`` without one)."""
+def history_hit_share(
+    free_tokens: float, allocated_tokens_per_s: float, think_time_s: float
+) -> float:
+    """The chance a conversation's history is still cached when its next request comes.
+
+    A finished request's blocks join the free queue's tail, and every new allocation takes the
+    queue's head, least recently freed first (vLLM's ``FreeKVCacheBlockQueue``; SGLang's
+    radix cache evicts least recently used leaves): they last until the allocations since
+    have used up the free cache, ``free_tokens / allocated_tokens_per_s`` seconds. A pause
+    exponential with mean ``think_time_s`` is shorter with probability ``1 − e^(−S/T)``."""
+    if think_time_s <= 0.0:
+        return 1.0
+    if allocated_tokens_per_s <= 0.0:
+        return 1.0 if free_tokens > 0.0 else 0.0
+    survival_s = max(free_tokens, 0.0) / allocated_tokens_per_s
+    return 1.0 - math.exp(-survival_s / think_time_s)
+
+
+def history_caveat(scenario: ServingScenario, hit_share: float = 1.0) -> str | None:
+    """In words, how a conversation's history was priced (``None`` without one;
+    ``hit_share``: :func:`history_hit_share` where the scenario states a think time)."""
     history = scenario.history_tokens
     if history <= 0:
         return None
@@ -157,11 +176,18 @@ def history_caveat(scenario: ServingScenario) -> str | None:
         else f"its {history:,} tokens of earlier turns in whole cache blocks of "
         f"{hit_granularity_tokens(scenario)}"
     )
+    if scenario.think_time_s is not None:
+        return (
+            f"conversation history: {cached:,} tokens of each request's own context ({turns}) "
+            f"found in the prefix cache by {hit_share:.0%} of requests — the free cache outlasts "
+            f"a {scenario.think_time_s:g} s mean pause between turns that often — and computed "
+            "again by the others; held and read by every request"
+        )
     return (
         f"conversation history: {cached:,} tokens of each request's own context ({turns}) "
         "assumed still in the prefix cache from the conversation's previous request: not "
         "prefilled, but held and read by the request (a pause long enough for the free cache "
-        "to turn over would have them computed again)"
+        "to turn over would have them computed again; state the think time to price it)"
     )
 
 

@@ -10,9 +10,9 @@ reserves whole contexts. Re-exported by :mod:`predeploy.core.batching`, which us
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Annotated, NamedTuple
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from predeploy.core.types import FrozenModel, VllmSettings
 from predeploy.core.types.base import NonNegativeInt, PositiveFloat, PositiveInt
@@ -38,6 +38,9 @@ class SchedulerConfig(FrozenModel):
     #: Tokens of each request's own context found in the prefix cache when it is first
     #: admitted (a conversation's earlier turns, ``core.prefix_cache``): not computed.
     cached_history_tokens: NonNegativeInt = 0
+    #: The share of requests that find it (the others compute it: their conversation's
+    #: blocks were evicted while the user paused).
+    history_hit_share: Annotated[float, Field(ge=0.0, le=1.0)] = 1.0
     #: Admission reserves the blocks of the whole context, prompt plus every output token
     #: (TensorRT-LLM's ``GUARANTEED_NO_EVICT`` capacity scheduler; SGLang reserves a decaying
     #: share of them instead, ``new_token_ratio_admission``): a running request never needs a

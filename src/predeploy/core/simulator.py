@@ -234,9 +234,10 @@ def run_simulation(
     stores (within a ``scheduler`` whose KV capacity and ``max_model_len`` leave the prefix
     out), while ``step`` reads the prefix (``RooflineStepCost``'s ``shared_context_tokens``);
     the trace counts the whole prompts. A ``scheduler`` with ``cached_history_tokens`` puts
-    that many tokens of a conversation's earlier turns before each sampled rest (found cached
-    when the request is first admitted). ``check_invariants`` re-verifies the scheduler's
-    bookkeeping after every event (slow; for tests).
+    that many tokens of a conversation's earlier turns before each sampled rest, found cached
+    when the request is first admitted by a share ``history_hit_share`` of the requests
+    (drawn from their own seeded stream, :data:`HISTORY_HIT_STREAM`). ``check_invariants``
+    re-verifies the scheduler's bookkeeping after every event (slow; for tests).
     """
     if not 0.0 <= warmup_fraction < 0.5:
         raise ValueError(f"warmup_fraction must be in [0, 0.5), got {warmup_fraction}")
@@ -263,7 +264,11 @@ def run_simulation(
     window_only = not (open_loop or staggered)
     measured = [window_only or warmup <= i < n - cooldown for i in range(n)]
     batcher = ContinuousBatcher(
-        scheduler, own_prompts.tolist(), requests.output_tokens.tolist(), measured
+        scheduler,
+        own_prompts.tolist(),
+        requests.output_tokens.tolist(),
+        measured,
+        history_hits(n, scheduler.history_hit_share, seed) if history else None,
     )
 
     inf = math.inf
@@ -461,6 +466,17 @@ def run_simulation(
 #: Spawn key of the random stream of closed-loop clients' start times, apart from the arrival,
 #: prompt and output streams (:class:`~predeploy.core.sampling.RandomStreams`).
 CLIENT_START_STREAM = 7
+#: Spawn key of the stream that draws which requests find their conversation's history cached.
+HISTORY_HIT_STREAM = 8
+
+
+def history_hits(requests: int, share: float, seed: int) -> list[bool] | None:
+    """Which of ``requests`` find their conversation's history cached: each with chance
+    ``share``, from the run's seed (``None``: all of them)."""
+    if share >= 1.0:
+        return None
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(HISTORY_HIT_STREAM,)))
+    return [bool(hit) for hit in rng.random(requests) < share]
 
 
 def client_start_times_s(clients: int, stagger_s: float, seed: int) -> list[float]:

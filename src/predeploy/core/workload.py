@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
@@ -143,8 +143,12 @@ class PreparedScenario:
     #: data-parallel attention, where each GPU keeps its own sequences' context.
     prefix_held_tokens: float
     #: Tokens of each request's own context found cached, not computed (a conversation's
-    #: earlier turns): held and read by the request beside its computed prompt.
+    #: earlier turns), on average: held and read by the request beside its computed prompt.
     held_context_tokens: float
+    #: A conversation's history a request finds cached when it finds it, and the share of
+    #: requests that do (:func:`with_history_hits`; 1 until priced).
+    history_tokens_cached: float
+    history_hit_share: float
     output_mean: float
     output_cv: float
     #: A running batch's mean output, each answer held in proportion to its length
@@ -366,6 +370,8 @@ def prepare(scenario: ServingScenario) -> PreparedScenario:
         cached_prompt_tokens=float(cached),
         prefix_held_tokens=float(held_prefix),
         held_context_tokens=float(history),
+        history_tokens_cached=float(history),
+        history_hit_share=1.0,
         output_mean=output.mean,
         output_cv=_coefficient_of_variation(output.mean, output.stdev),
         output_running=running_output_tokens(output),
@@ -406,6 +412,26 @@ def prepare(scenario: ServingScenario) -> PreparedScenario:
         expert_parallel=wide_ep,
         expert_groups=expert_groups,
         stream_interval=stated.stream_interval or 1,
+    )
+
+
+def with_history_hits(prepared: PreparedScenario, share: float) -> PreparedScenario:
+    """``prepared`` (its history all found cached) with a share ``share`` of the requests
+    finding their conversation's history cached and the others computing it with their new
+    part: on average ``(1 − share)·h`` more prompt tokens computed, ``share·h`` held beside
+    them. The computed prompt's variance gains the hit-or-miss ``share·(1 − share)·h²``: a
+    few long prompts among short ones, not every prompt a little longer."""
+    if prepared.history_hit_share != 1.0:
+        raise ValueError("with_history_hits prices a scenario prepared with all hits")
+    h = prepared.history_tokens_cached
+    variance = (prepared.prompt_cv * prepared.prompt_mean) ** 2 + share * (1.0 - share) * h**2
+    computed = prepared.prompt_mean + (1.0 - share) * h
+    return replace(
+        prepared,
+        prompt_mean=computed,
+        prompt_cv=_coefficient_of_variation(computed, math.sqrt(variance)),
+        held_context_tokens=share * h,
+        history_hit_share=share,
     )
 
 

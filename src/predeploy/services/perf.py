@@ -320,6 +320,7 @@ def scenario_from_request(
     server: str | None = None,
     shared_prefix_tokens: int = 0,
     history_tokens: int = 0,
+    think_time_s: float | None = None,
 ) -> ServingScenario:
     """A scenario from command-line style values: token lengths fixed, or lognormal with a
     stated standard deviation; one load: open-loop ``qps`` (Poisson, or gamma with
@@ -332,9 +333,10 @@ def scenario_from_request(
     in front of the engine, instead of the fitted one; ``server`` the HTTP server in front of
     it (:data:`SERVERS`: the engine's own, or NVIDIA Triton's); ``shared_prefix_tokens`` the
     start every prompt shares (a system prompt: ``core.prefix_cache``), ``history_tokens`` a
-    conversation's earlier turns each prompt carries after it. The model is the catalog's
-    ``model``, or the one a Hugging Face ``model_config`` (config.json) describes, named
-    ``model`` when given."""
+    conversation's earlier turns each prompt carries after it, ``think_time_s`` the mean
+    pause between a conversation's turns (whether its history is still cached). The model
+    is the catalog's ``model``, or the one a Hugging Face ``model_config`` (config.json)
+    describes, named ``model`` when given."""
     given = [n for n, v in (("qps", qps), ("concurrency", concurrency), ("burst", burst))
              if v is not None]
     if server is not None and server not in SERVERS:
@@ -402,6 +404,7 @@ def scenario_from_request(
             harness=SERVERS[server or ENGINE_SERVER],
             shared_prefix_tokens=shared_prefix_tokens,
             history_tokens=history_tokens,
+            think_time_s=think_time_s,
         )
     except ValidationError as exc:
         raise InputError(describe_validation_error(exc, "scenario")) from None

@@ -3,6 +3,8 @@ makes of them (the analytic mode, the simulation and the step model)."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from pydantic import ValidationError
@@ -10,17 +12,18 @@ from tests.perf_fixtures import h100, llama_8b, mixtral, qwen35_9b
 
 from predeploy.core.efficiency import EfficiencyParams, ParameterSet
 from predeploy.core.latency import RooflineStepCost, StepCoefficients
-from predeploy.core.perf import predict, predict_many, scheduler_config
+from predeploy.core.perf import _efficiency, predict, predict_many, priced_history, scheduler_config
 from predeploy.core.prefix_cache import (
     LMDEPLOY_BLOCK_TOKENS,
     cached_history_tokens,
     cached_prefix_tokens,
     computed_prompt_tokens,
     history_caveat,
+    history_hit_share,
     prefix_caveat,
 )
 from predeploy.core.roofline import hardware_rates, step_shape
-from predeploy.core.simulator import run_simulation
+from predeploy.core.simulator import history_hits, run_simulation
 from predeploy.core.types import (
     Engine,
     EngineSettings,
@@ -29,7 +32,7 @@ from predeploy.core.types import (
     ServingScenario,
     TokenDistribution,
 )
-from predeploy.core.workload import prepare
+from predeploy.core.workload import prepare, with_history_hits
 
 PARAMS = ParameterSet()
 
@@ -306,3 +309,59 @@ def test_analytic_and_simulated_agree_on_a_conversation() -> None:
         a, s = getattr(analytic, name).p50, getattr(simulated, name).p50
         assert a == pytest.approx(s, rel=0.10), name
     assert analytic.requests_per_s == pytest.approx(simulated.requests_per_s, rel=0.10)
+
+
+def test_a_history_lasts_as_long_as_the_free_cache_outlasts_the_pause() -> None:
+    # 100k free tokens at 1,000 new tokens/s last 100 s: a 100 s mean pause is shorter
+    # 1 − 1/e of the time.
+    assert history_hit_share(100_000, 1_000, 100.0) == pytest.approx(1 - math.exp(-1.0))
+    assert history_hit_share(100_000, 1_000, 0.0) == 1.0
+    assert history_hit_share(100_000, 0.0, 30.0) == 1.0
+    assert history_hit_share(0.0, 1_000, 30.0) == 0.0
+
+
+def test_a_think_time_prices_the_share_that_finds_its_history() -> None:
+    """Long pauses at a busy server lose histories: more of each prompt is computed on
+    average, the history held beside it only by those that find it, and the caveat says how
+    many do."""
+    params = PARAMS
+    load = LoadSpec(kind="poisson", rate_rps=4.0)
+    base = conversation(1500, load=load)
+    quick = ServingScenario.model_validate({**dict(base), "think_time_s": 1.0})
+    slow = ServingScenario.model_validate({**dict(base), "think_time_s": 1e5})
+    eff = [_efficiency(params, s)[0] for s in (quick, slow)]
+    fast_p, slow_p = priced_history([quick, slow], [prepare(quick), prepare(slow)], eff)
+    assert fast_p.history_hit_share > 0.99
+    assert slow_p.history_hit_share < 0.5
+    h, base_mean = slow_p.history_tokens_cached, prepare(slow).prompt_mean
+    assert slow_p.prompt_mean == pytest.approx(base_mean + (1 - slow_p.history_hit_share) * h)
+    assert slow_p.held_context_tokens == pytest.approx(slow_p.history_hit_share * h)
+    with pytest.raises(ValueError, match="all hits"):
+        with_history_hits(slow_p, 0.5)
+    fast, lost = predict_many([quick, slow], params)
+    assert lost.metrics.ttft_ms.mean > fast.metrics.ttft_ms.mean
+    caveat = next(c for c in lost.metrics.provenance.caveats if c.startswith("conversation"))
+    assert f"by {slow_p.history_hit_share:.0%} of requests" in caveat
+
+
+def test_the_simulation_draws_which_requests_find_their_history() -> None:
+    assert history_hits(100, 1.0, 7) is None
+    hits = history_hits(4000, 0.3, 7)
+    assert hits is not None and sum(hits) / 4000 == pytest.approx(0.3, abs=0.03)
+    assert hits == history_hits(4000, 0.3, 7)  # seeded
+    scenario = conversation(1504, load=LoadSpec(kind="burst", num_prompts=40))
+    prepared = prepare(scenario)
+    step = RooflineStepCost.of(
+        prepared.shape, prepared.hw, EfficiencyParams(), prepared.graph_max_batch,
+        prepared.cached_prompt_tokens,
+    )
+    config = scheduler_config(prepared).model_copy(update={"history_hit_share": 0.5})
+    new = computed_prompt_tokens(scenario.prompt_tokens, 2000)
+    trace = run_simulation(
+        step, config, scenario.load, new, scenario.output_tokens, 40, 3,
+        cached_prompt_tokens=496, check_invariants=True,
+    )
+    found = history_hits(40, 0.5, 3)
+    assert found is not None and 0 < sum(found) < 40
+    saved = 1504 * sum(found)
+    assert trace.prefill_tokens_computed == int((trace.prompt_tokens - 496).sum()) - saved

@@ -179,6 +179,10 @@ class ServingScenario(FrozenModel):
     #: them in the prefix cache, so they are not prefilled again, but each request holds
     #: and reads them as its own context (``core.prefix_cache``). 0: single-turn requests.
     history_tokens: NonNegativeInt = 0
+    #: Mean pause (s) between a conversation's reply and its next request (the user reading
+    #: and typing): its history is still cached if the free cache has not turned over in the
+    #: meantime (``core.prefix_cache.history_hit_share``). ``None``: assumed still cached.
+    think_time_s: NonNegativeFloat | None = None
 
     @property
     def gpu_count(self) -> int:

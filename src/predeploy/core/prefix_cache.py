@@ -82,8 +82,10 @@ def cached_prefix_tokens(scenario: ServingScenario) -> int:
     return min(shared, longest) // unit * unit
 
 
-#: How :func:`prefix_caveat` starts (a plan's rationale picks it out of a prediction's caveats).
+#: How :func:`prefix_caveat` and :func:`history_caveat` start (a plan's rationale picks them
+#: out of a prediction's caveats).
 PREFIX_CAVEAT_START = "shared prompt prefix"
+HISTORY_CAVEAT_START = "conversation history"
 
 
 def _recurrent(scenario: ServingScenario) -> bool:
@@ -167,7 +169,7 @@ def history_caveat(scenario: ServingScenario, hit_share: float = 1.0) -> str | N
     cached = cached_history_tokens(scenario)
     if cached == 0:
         return (
-            f"conversation history of {history:,} tokens computed with every prompt "
+            f"{HISTORY_CAVEAT_START} of {history:,} tokens computed with every prompt "
             f"({_why_computed(scenario)})"
         )
     turns = (
@@ -178,16 +180,16 @@ def history_caveat(scenario: ServingScenario, hit_share: float = 1.0) -> str | N
     )
     if scenario.think_time_s is not None:
         return (
-            f"conversation history: {cached:,} tokens of each request's own context ({turns}) "
+            f"{HISTORY_CAVEAT_START}: {cached:,} tokens of each request's own context ({turns}) "
             f"found in the prefix cache by {hit_share:.0%} of requests — the free cache outlasts "
             f"a {scenario.think_time_s:g} s mean pause between turns that often — and computed "
             "again by the others; held and read by every request"
         )
     return (
-        f"conversation history: {cached:,} tokens of each request's own context ({turns}) "
+        f"{HISTORY_CAVEAT_START}: {cached:,} tokens of each request's own context ({turns}) "
         "assumed still in the prefix cache from the conversation's previous request: not "
         "prefilled, but held and read by the request (a pause long enough for the free cache "
-        "to turn over would have them computed again; state the think time to price it)"
+        "to turn over would have them computed again: not priced without a think time)"
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from predeploy.core.cost import HOURS_PER_MONTH
-from predeploy.core.prefix_cache import PREFIX_CAVEAT_START
+from predeploy.core.prefix_cache import HISTORY_CAVEAT_START, PREFIX_CAVEAT_START
 from predeploy.core.ranking import REDUCED, Point, weight_fidelity
 from predeploy.core.sizing import Configuration, Screen, Sizing, Workload
 from predeploy.core.slo_check import check_throughput, describe_check, percentile_value
@@ -91,7 +91,11 @@ def build_plan(
         f"{format_number(evaluation.per_replica_rps)} req/s per replica"
     )
     lines.append(f"memory: {config.memory.reason}")
-    lines.extend(c for c in metrics.provenance.caveats if c.startswith(PREFIX_CAVEAT_START))
+    lines.extend(
+        c
+        for c in metrics.provenance.caveats
+        if c.startswith((PREFIX_CAVEAT_START, HISTORY_CAVEAT_START))
+    )
     if settings_note:
         lines.append(settings_note)
     native = card.architecture.native_precision

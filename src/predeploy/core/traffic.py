@@ -49,20 +49,22 @@ def plan_traffic(intent: DeploymentIntent, template: SloTemplate) -> TrafficProf
     defaults = template.traffic
     lines: list[str] = []
     prefix = intent.shared_prefix_tokens or 0
-    if prefix:
-        prompt = _prefixed_prompt(
-            _given(intent, "prompt_tokens"), prefix, defaults.prompt_tokens, template.id.value,
-            lines,
+    output_lines: list[str] = []
+    output = _stated_length(
+        "output", _given(intent, "output_tokens"), defaults.output_tokens,
+        template.id.value, output_lines,
+    )
+    history = 0
+    if prefix or intent.history_tokens or (intent.conversation_turns or 0) > 1:
+        prompt, history = _conversation_prompt(
+            intent, prefix, defaults.prompt_tokens, output.mean, template.id.value, lines
         )
     else:
         prompt = _stated_length(
             "prompt", _given(intent, "prompt_tokens"), defaults.prompt_tokens,
             template.id.value, lines,
         )
-    output = _stated_length(
-        "output", _given(intent, "output_tokens"), defaults.output_tokens,
-        template.id.value, lines,
-    )
+    lines.extend(output_lines)
     factor = defaults.diurnal_peak_factor
     avg, peak, active = _rates(intent, template, lines)
     if avg is None and peak is None:
@@ -109,6 +111,7 @@ def plan_traffic(intent: DeploymentIntent, template: SloTemplate) -> TrafficProf
         diurnal_peak_factor=max(1.0, peak / avg),
         active_users=active,
         shared_prefix_tokens=prefix,
+        history_tokens=history,
         derivation=tuple(lines),
     )
 
@@ -177,35 +180,61 @@ def _rates(
     return avg, peak, active
 
 
-def _prefixed_prompt(
-    stated: int | None,
+def _conversation_prompt(
+    intent: DeploymentIntent,
     prefix: int,
     default: TokenDistribution,
+    output_mean: float,
     template_name: str,
     lines: list[str],
-) -> TokenDistribution:
-    """Prompts that start with a shared prefix of ``prefix`` tokens, then each request's own
-    part: a stated prompt longer than the prefix counts it (the own part is the rest), a
-    shorter one is the own part; unstated, the template's prompt is. The own part has the
-    template's spread, scaled to its mean; the prefix is the same for every request."""
-    if stated is not None and stated > prefix:
-        own = scale_tokens(default, stated - prefix)
-        how = f"stated {format_tokens(stated)} less the prefix"
+) -> tuple[TokenDistribution, int]:
+    """Prompts that start with a shared prefix of ``prefix`` tokens, then a conversation's
+    earlier turns, then each request's own part; and the history's tokens.
+
+    The history is stated, or derived from the turns per conversation ``k``: a turn carries
+    the turns before it, ``(k − 1)/2`` on average, each its own part and its answer. A stated
+    prompt longer than the prefix and a stated history counts them (the own part is the rest);
+    otherwise, and always with turns, it is the own part; unstated, the template's prompt
+    is. The own part has the template's spread, scaled to its mean."""
+    stated = _given(intent, "prompt_tokens")
+    given_history = intent.history_tokens
+    start = prefix + (given_history or 0)
+    counted = stated is not None and stated > start and (prefix or given_history)
+    if counted:
+        assert stated is not None
+        own = scale_tokens(default, stated - start)
+        how = f"stated {format_tokens(stated)} less the prefix and history"
     elif stated is not None:
         own = scale_tokens(default, stated)
         how = "stated"
     else:
         own = default
         how = f"{template_name} template"
-    whole = prefixed_prompt_tokens(own, prefix)
-    p99 = prefix + token_quantile(own, CONTEXT_QUANTILE)
-    lines.append(
-        f"prompt tokens: {format_tokens(prefix)} shared prefix (stated) + mean "
-        f"{format_tokens(own.mean)} per request ({how}; {own.kind}, the {template_name} "
-        f"template's spread) = mean {format_tokens(whole.mean)}, p99 {format_tokens(p99)}; the "
-        "prefix is computed once where the engine keeps a prefix cache"
+    if given_history is not None:
+        history, source = given_history, "stated"
+    else:
+        turns = intent.conversation_turns or 1
+        history = round((turns - 1) / 2.0 * (own.mean + output_mean))
+        source = (
+            f"{format_number((turns - 1) / 2.0)} earlier turns on average of {turns} per "
+            f"conversation × ({format_tokens(own.mean)} + {format_tokens(output_mean)} answer "
+            "tokens)"
+        )
+    whole = prefixed_prompt_tokens(own, prefix + history)
+    p99 = prefix + history + token_quantile(own, CONTEXT_QUANTILE)
+    parts = [f"{format_tokens(prefix)} shared prefix (stated)"] if prefix else []
+    if history:
+        parts.append(f"{format_tokens(history)} of earlier turns ({source})")
+    parts.append(
+        f"mean {format_tokens(own.mean)} per request ({how}; {own.kind}, the {template_name} "
+        "template's spread)"
     )
-    return whole
+    lines.append(
+        f"prompt tokens: {' + '.join(parts)} = mean {format_tokens(whole.mean)}, p99 "
+        f"{format_tokens(p99)}; the prefix and a conversation's earlier turns are found in the "
+        "prefix cache where the engine keeps one"
+    )
+    return whole, history
 
 
 def _given(intent: DeploymentIntent, field: str) -> int | None:
@@ -300,12 +329,13 @@ def context_tokens(traffic: TrafficProfile) -> int:
 
     The p99 prompt plus the p99 output (a sum of percentiles, so above the p99 of the sum), or
     the distributions' hard maxima where they clip lower; rounded up to
-    :data:`CONTEXT_ROUNDING_TOKENS`. A shared prompt prefix is the same in every prompt: the
-    p99 is its length plus the p99 of the requests' own parts.
+    :data:`CONTEXT_ROUNDING_TOKENS`. A shared prompt prefix and a conversation's history are
+    the same length in every prompt: the p99 is theirs plus the p99 of the requests' own
+    parts.
     """
-    prefix = traffic.shared_prefix_tokens
-    own = computed_prompt_tokens(traffic.prompt_tokens, prefix)
-    needed = prefix + token_quantile(own, CONTEXT_QUANTILE) + token_quantile(
+    start = traffic.shared_prefix_tokens + traffic.history_tokens
+    own = computed_prompt_tokens(traffic.prompt_tokens, start)
+    needed = start + token_quantile(own, CONTEXT_QUANTILE) + token_quantile(
         traffic.output_tokens, CONTEXT_QUANTILE
     )
     return int(math.ceil(needed / CONTEXT_ROUNDING_TOKENS) * CONTEXT_ROUNDING_TOKENS)

@@ -183,9 +183,11 @@ def _with_prefix(
     source = intent.sources.get("prompt_tokens")
     stated = intent.prompt_tokens if source is None or source.origin != "default" else None
     if stated is not None:
-        old = intent.shared_prefix_tokens or 0
+        history = intent.history_tokens or 0
+        old = (intent.shared_prefix_tokens or 0) + history
         own = stated - old if old and stated > old else stated
-        update["prompt_tokens"] = own + tokens  # longer than the prefix: counts it
+        # Longer than the prefix and the history: it counts them.
+        update["prompt_tokens"] = own + tokens + history
     label = f"{tokens:,} shared tokens" if tokens else "no shared prefix"
     return intent.model_copy(update=update), None, label
 

@@ -38,6 +38,8 @@ ASSUMED_USERS = 100
 ASSUMED_BATCH_REQUESTS_PER_S = 1.0
 #: Maximum GPUs in one availability statement.
 MAX_GPU_COUNT = 100_000
+#: Turns per conversation above which a count is a typo (DeploymentIntent's bound).
+MAX_TURNS = 10_000
 
 
 @dataclass
@@ -184,6 +186,14 @@ def build_intent(
     )
     if shared_prefix is not None:
         sources["shared_prefix_tokens"] = _src(ev.get("shared_prefix_tokens"))
+    history = _bounded(
+        draft.history_tokens, "conversation history", 0.5, MAX_TOKENS_PER_REQUEST, "tokens", notes
+    )
+    if history is not None:
+        sources["history_tokens"] = _src(ev.get("history_tokens"))
+    turns = _bounded(draft.conversation_turns, "conversation turns", 1.5, MAX_TURNS, "turns", notes)
+    if turns is not None:
+        sources["conversation_turns"] = _src(ev.get("conversation_turns"))
 
     # --- SLO ---
     merged = merge_targets(template.slo if template else None, draft.targets)
@@ -265,6 +275,8 @@ def build_intent(
         prompt_tokens=lengths["prompt_tokens"],
         output_tokens=lengths["output_tokens"],
         shared_prefix_tokens=round(shared_prefix) if shared_prefix is not None else None,
+        history_tokens=round(history) if history is not None else None,
+        conversation_turns=round(turns) if turns is not None else None,
         slo=slo,
         constraints=Constraints(
             budget=Budget(**budget_values),

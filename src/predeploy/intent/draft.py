@@ -71,6 +71,10 @@ class IntentDraft(FrozenModel):
     output_tokens: float | None = None
     #: A prompt start every request shares (a system prompt), in tokens.
     shared_prefix_tokens: float | None = None
+    #: Tokens of a conversation's earlier turns each prompt carries, or the turns per
+    #: conversation they are derived from (``core.traffic``).
+    history_tokens: float | None = None
+    conversation_turns: float | None = None
     min_context_tokens: float | None = None
     targets: tuple[StatedTarget, ...] = ()
     min_output_tokens_per_s: float | None = None

@@ -63,6 +63,10 @@ def intent_lines(intent: DeploymentIntent) -> list[IntentLine]:
     if intent.shared_prefix_tokens:
         shared = intent.shared_prefix_tokens
         add("shared_prefix_tokens", f"{shared:,} tokens shared by every prompt")
+    if intent.history_tokens:
+        add("history_tokens", f"{intent.history_tokens:,} tokens of earlier turns per prompt")
+    if intent.conversation_turns:
+        add("conversation_turns", f"{intent.conversation_turns:,} turns per conversation")
     for metric in LATENCY_METRICS:
         targets = getattr(intent.slo, metric).items()
         if not targets:

@@ -1,5 +1,6 @@
 """A prompt start every request shares: "a 2,000-token system prompt", "system prompt of ~1.5k
-tokens", "a 3k-token shared prefix".
+tokens", "a 3k-token shared prefix"; and a conversation's earlier turns each prompt carries:
+"2k tokens of chat history", "5-turn conversations".
 
 Such a length is not the prompt's (the request's own text comes after it), so it is read
 before the prompt and output lengths and its span consumed. Only a system prompt (message,
@@ -33,6 +34,28 @@ _AFTER = re.compile(
 )
 
 
+#: What a conversation's earlier turns are called.
+_HISTORY_START = (
+    r"(?:(?:conversation|chat|dialog(?:ue)?)\s+history|(?:earlier|previous|prior)\s+turns"
+    r"|history\s+of\s+(?:the\s+)?(?:conversation|chat))"
+)
+_HISTORY_BEFORE = re.compile(
+    rf"{_NUM}\+?\s*(?:-\s*)?{_TOKENS}\s*(?:-\s*)?(?:long\s+)?(?:of\s+)?{_HISTORY_START}\b"
+)
+_HISTORY_AFTER = re.compile(
+    rf"{_HISTORY_START}\s*(?:\(|,)?\s*(?:is|of|with|at|:|=|that is|which is|that's|averages?|"
+    rf"averaging|around|up to)?\s*{_ABOUT}{_NUM}\+?\s*(?:-\s*)?{_TOKENS}\b"
+)
+#: Turns per conversation: "5-turn conversations", "conversations of about 6 turns",
+#: "8 turns per chat".
+_TURNS = re.compile(
+    r"(?P<a>\d+)\s*(?:-\s*)?turns?\s+(?:conversations?|chats?|dialog(?:ue)?s?|sessions?)\b"
+    r"|(?:conversations?|chats?|dialog(?:ue)?s?|sessions?)\s+(?:of|with|averag(?:e|es|ing)|"
+    r"lasting|last)\s+(?:about |around |roughly |~)?(?P<b>\d+)\s*turns?\b"
+    r"|(?P<c>\d+)\s*turns?\s+(?:per|a|each)\s+(?:conversation|chat|dialog(?:ue)?|session)\b"
+)
+
+
 @dataclass(frozen=True)
 class PrefixFound:
     tokens: float
@@ -40,12 +63,34 @@ class PrefixFound:
     end: int
 
 
-def find_shared_prefix(doc: Doc) -> PrefixFound | None:
-    """The first shared prompt start stated in tokens, its span consumed; ``None`` if none."""
-    matches = [m for pattern in (_BEFORE, _AFTER) for m in pattern.finditer(doc.work)]
+def _first(doc: Doc, patterns: tuple[re.Pattern[str], ...]) -> PrefixFound | None:
+    """The first length in tokens any of ``patterns`` matches, its span consumed."""
+    matches = [m for pattern in patterns for m in pattern.finditer(doc.work)]
     if not matches:
         return None
     first = min(matches, key=lambda m: m.start())
     tokens = number_from(first)
     doc.consume(first.start(), first.end())
     return PrefixFound(tokens, first.start(), first.end()) if tokens > 0 else None
+
+
+def find_shared_prefix(doc: Doc) -> PrefixFound | None:
+    """The first shared prompt start stated in tokens, its span consumed; ``None`` if none."""
+    return _first(doc, (_BEFORE, _AFTER))
+
+
+def find_history(doc: Doc) -> PrefixFound | None:
+    """The first conversation history stated in tokens ("2k tokens of chat history",
+    "conversation history of ~1,500 tokens"), its span consumed; ``None`` if none."""
+    return _first(doc, (_HISTORY_BEFORE, _HISTORY_AFTER))
+
+
+def find_turns(doc: Doc) -> PrefixFound | None:
+    """Turns per conversation ("5-turn conversations"; ``tokens`` holds the count), its span
+    consumed; ``None`` if none, or fewer than two."""
+    m = _TURNS.search(doc.work)
+    if m is None:
+        return None
+    turns = float(m.group("a") or m.group("b") or m.group("c"))
+    doc.consume(m.start(), m.end())
+    return PrefixFound(turns, m.start(), m.end()) if turns >= 2 else None

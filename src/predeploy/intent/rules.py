@@ -31,7 +31,7 @@ from predeploy.intent.names import (
     unknown_gpu_notes,
     vendor_exclusions,
 )
-from predeploy.intent.prefix import find_shared_prefix
+from predeploy.intent.prefix import find_history, find_shared_prefix, find_turns
 from predeploy.intent.priority import find_priority
 from predeploy.intent.rates import RateFound, find_rates
 from predeploy.intent.spelling import correct_typos
@@ -181,6 +181,11 @@ class RuleExtractor:
         if prefix is not None:
             values["shared_prefix_tokens"] = prefix.tokens
             ev["shared_prefix_tokens"] = _ev(doc, prefix.start, prefix.end, 0.8)
+        for key, chat in (("history_tokens", find_history(doc)),
+                          ("conversation_turns", find_turns(doc))):
+            if chat is not None:
+                values[key] = chat.tokens
+                ev[key] = _ev(doc, chat.start, chat.end, 0.8)
         lengths, context = find_lengths(doc, guess.use_case)
         prompt = lengths.get("prompt")
         guess = refine_summary(guess, prompt.tokens if prompt else None)

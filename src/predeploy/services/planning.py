@@ -142,6 +142,7 @@ def plan_load_curve(
         vllm=plan.vllm,
         front_end_s=result.front_end_s,
         shared_prefix_tokens=result.traffic.shared_prefix_tokens,
+        history_tokens=result.traffic.history_tokens,
     )
     label = f"{plan.model_name or plan.model} {plan.precision.value} on {plan.configuration}"
     return load_curve(scenario, plan.replicas, workload, engine, label=label, seed=seed)
@@ -163,6 +164,7 @@ def scenario_load_curve(
         peak_requests_per_s=load.rate_rps,
         burstiness_cv=load.cv,
         shared_prefix_tokens=scenario.shared_prefix_tokens,
+        history_tokens=scenario.history_tokens,
         derivation=("the predicted scenario's arrival rate",),
     )
     context = math.ceil(scenario.prompt_tokens.mean + scenario.output_tokens.mean)

@@ -148,3 +148,8 @@ def test_the_scenarios_carry_the_traffics_shared_prefix() -> None:
     scenario = evaluator.scenario(_config(engine), 2.0)
     assert scenario.shared_prefix_tokens == 300
     assert scenario.prompt_tokens.mean == traffic.prompt_tokens.mean
+    turns = DeploymentIntent(use_case="chatbot", qps=2.0, peak_qps=2.0, conversation_turns=4)
+    chat = Workload(plan_traffic(turns, chat_template()), SLOTargets(), 0.1, 2.0, 8192)
+    evaluator = Evaluator(engine, chat, PlannerOptions(num_requests=200))
+    history = evaluator.scenario(_config(engine), 2.0).history_tokens
+    assert history == chat.traffic.history_tokens > 0

@@ -192,3 +192,21 @@ def test_the_context_holds_the_prefix_and_the_own_parts_p99() -> None:
     output_p99 = token_quantile(template.traffic.output_tokens, 0.99)
     assert context_tokens(shared) >= 4000 + own_p99 + output_p99
     assert context_tokens(shared) - context_tokens(plain) == pytest.approx(4000, abs=256)
+
+
+def test_turns_per_conversation_give_each_prompt_its_earlier_turns() -> None:
+    template = chat_template()
+    own, out = template.traffic.prompt_tokens.mean, template.traffic.output_tokens.mean
+    traffic = plan_traffic(_intent(users=1000, conversation_turns=5), template)
+    history = round(2 * (own + out))  # (5 − 1)/2 earlier turns, each a message and an answer
+    assert traffic.history_tokens == history
+    assert traffic.prompt_tokens.mean == pytest.approx(own + history)
+    assert any("2 earlier turns on average of 5 per conversation" in line
+               for line in traffic.derivation)
+    # A stated history longer than nothing, and a stated prompt that counts it and the prefix.
+    stated = _intent(users=1000, shared_prefix_tokens=500, history_tokens=2000, prompt_tokens=3000)
+    counted = plan_traffic(stated, template)
+    assert (counted.history_tokens, counted.prompt_tokens.mean) == (2000, pytest.approx(3000))
+    assert context_tokens(counted) >= 2500 + token_quantile(
+        scale_tokens(template.traffic.prompt_tokens, 500), 0.99
+    )

@@ -54,3 +54,25 @@ def test_the_intent_states_the_prefix_with_its_evidence(rules: RuleExtractor) ->
     assert intent.shared_prefix_tokens == 2000
     source = intent.sources["shared_prefix_tokens"]
     assert source.origin == "stated" and "system prompt" in (source.evidence or "")
+
+
+@pytest.mark.parametrize(
+    ("text", "history", "turns", "prefix", "prompt"),
+    [
+        ("chatbot for 2000 users, 5-turn conversations", None, 5, None, None),
+        ("support bot, 1k-token system prompt, about 3k tokens of chat history, 300-token "
+         "questions", 3000, None, 1000, 300),
+        ("assistant for 500 users; conversations average 8 turns", None, 8, None, None),
+        ("chat app, conversation history of ~1,500 tokens, 6 turns per session", 1500, 6, None,
+         None),
+        # One turn is no conversation to remember.
+        ("chatbot, 1-turn chats, 100 users", None, None, None, None),
+    ],
+)
+def test_conversation_history_and_turns(
+    rules: RuleExtractor, text: str, history: float | None, turns: float | None,
+    prefix: float | None, prompt: float | None,
+) -> None:
+    draft = rules.read(text)
+    assert (draft.history_tokens, draft.conversation_turns) == (history, turns)
+    assert (draft.shared_prefix_tokens, draft.prompt_tokens) == (prefix, prompt)

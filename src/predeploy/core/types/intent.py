@@ -127,6 +127,11 @@ class DeploymentIntent(FrozenModel):
     #: Tokens every prompt starts with that all requests share (a system prompt, a template,
     #: few-shot examples): computed once where the engine keeps a prefix cache.
     shared_prefix_tokens: NonNegativeInt | None = Field(default=None, le=10_000_000)
+    #: Multi-turn chat: tokens of a conversation's earlier turns each prompt carries after the
+    #: shared prefix, or the turns per conversation they are derived from (``core.traffic``);
+    #: found in the prefix cache from the conversation's previous request.
+    history_tokens: NonNegativeInt | None = Field(default=None, le=10_000_000)
+    conversation_turns: PositiveInt | None = Field(default=None, le=10_000)
     slo: SLOTargets = SLOTargets()
     constraints: Constraints = Constraints()
     preferences: Preferences = Preferences()

@@ -85,14 +85,18 @@ class TrafficProfile(FrozenModel):
     #: Tokens at the start of every prompt that all requests share (a system prompt), part of
     #: ``prompt_tokens``: computed once where the engine keeps a prefix cache.
     shared_prefix_tokens: NonNegativeInt = 0
+    #: Tokens of a conversation's earlier turns each prompt carries after the shared prefix,
+    #: part of ``prompt_tokens``: found in the prefix cache where the engine keeps one.
+    history_tokens: NonNegativeInt = 0
     derivation: tuple[str, ...] = ()
 
     @model_validator(mode="after")
     def _prefix_within_prompts(self) -> TrafficProfile:
-        if self.shared_prefix_tokens and self.shared_prefix_tokens >= self.prompt_tokens.mean:
+        start = self.shared_prefix_tokens + self.history_tokens
+        if start and start >= self.prompt_tokens.mean:
             raise ValueError(
-                f"shared_prefix_tokens ({self.shared_prefix_tokens:,}) must be shorter than the "
-                f"mean prompt ({self.prompt_tokens.mean:,.0f} tokens), which counts it"
+                f"shared_prefix_tokens + history_tokens ({start:,}) must be shorter than the "
+                f"mean prompt ({self.prompt_tokens.mean:,.0f} tokens), which counts them"
             )
         return self
 

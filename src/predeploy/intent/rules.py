@@ -39,6 +39,11 @@ from predeploy.intent.targets import GENERIC_TTFT_MAX_MS, TargetFound, find_targ
 from predeploy.intent.text import Doc, clean_text, mark_list_lines, normalize
 from predeploy.intent.usecase import classify, refine_summary
 
+#: Use cases whose requests are turns of a conversation, whose history a prompt can carry.
+CONVERSING_USE_CASES = frozenset(
+    {UseCase.CHATBOT, UseCase.CUSTOMER_SERVICE, UseCase.RAG_QA, UseCase.CODE_GENERATION}
+)
+
 #: Score added to batch processing when a rate counts items ("500k invoices per day").
 ITEM_RATE_BATCH_BONUS = 2.0
 #: Latency targets read from text (ms) outside (MIN, MAX] are ignored with a note: nothing
@@ -181,8 +186,11 @@ class RuleExtractor:
         if prefix is not None:
             values["shared_prefix_tokens"] = prefix.tokens
             ev["shared_prefix_tokens"] = _ev(doc, prefix.start, prefix.end, 0.8)
-        for key, chat in (("history_tokens", find_history(doc)),
-                          ("conversation_turns", find_turns(doc))):
+        # A conversation's history, in a use case that converses ("recap 2k tokens of chat
+        # history" is a summary's document).
+        conversing = guess.use_case in CONVERSING_USE_CASES
+        for key, find in (("history_tokens", find_history), ("conversation_turns", find_turns)):
+            chat = find(doc) if conversing else None
             if chat is not None:
                 values[key] = chat.tokens
                 ev[key] = _ev(doc, chat.start, chat.end, 0.8)

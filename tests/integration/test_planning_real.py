@@ -136,6 +136,8 @@ def test_a_shared_system_prompt_is_planned_cached_and_said_so(
     for plan in shared.plans:
         assert any("served from the prefix cache: 4,000 tokens" in line
                    for line in plan.rationale)
+        assert any(line.startswith("KV cache with the shared prefix held once")
+                   for line in plan.rationale)
     # The same prompts computed in full, as 4,500-token prompts with nothing shared.
     full = _plan(catalog, engine, **{**fields, "prompt_tokens": 4500})
     in_full = {(p.precision, p.tp): p.predicted.max_rps_per_replica for p in full.plans}

@@ -39,6 +39,7 @@ from predeploy.core.perf_caveats import (
     is_front_end_caveat,
     preemption_caveats,
     prefill_chain_caveats,
+    prefix_capacity_caveats,
     retraction_caveats,
     simulation_caveats,
     static_batch_caveats,
@@ -217,6 +218,16 @@ def priced_history(
     return out
 
 
+def _prefix_capacity(prepared: PreparedScenario) -> tuple[str, ...]:
+    """:func:`~predeploy.core.perf_caveats.prefix_capacity_caveats` of a prepared scenario."""
+    return prefix_capacity_caveats(
+        prepared.prefix_held_tokens,
+        prepared.kv_capacity_tokens,
+        prepared.prompt_mean + prepared.held_context_tokens + prepared.output_mean,
+        prepared.memory.max_concurrent_seqs,
+    )
+
+
 def _unmodelled(scenario: ServingScenario) -> tuple[str, ...]:
     return scenario.engine_settings.unmodelled if scenario.engine_settings else ()
 
@@ -362,6 +373,7 @@ def predict_many(
                 + chains_at_cap_caveats(chained[i], at_cap[i], max_batch[i], saturation_rps)
                 + closed_loop_chain_caveats(closed_chained[i])
                 + retraction_caveats(scenario.engine, kv_bound[i])
+                + _prefix_capacity(prep)
                 + static_batch_caveats(
                     scenario.load,
                     prep.settings.max_num_seqs,
@@ -625,6 +637,7 @@ def _simulate(
         + preemption_caveats(scenario.engine, result.num_preemptions, result.num_requests)
         + ((UNSETTLED_CAVEAT,) if unsettled else ())
         + engine_caveats(scenario, prepared.history_hit_share)
+        + _prefix_capacity(prepared)
         + overload_caveats(
             scenario.load, analytic.load_utilization, simulated_requests=num_requests
         )

@@ -286,6 +286,28 @@ def simulation_caveats(
     return (WARM_CLOSED_LOOP_CAVEAT,) if warm else (LOCK_STEP_CAVEAT,)
 
 
+#: How :func:`prefix_capacity_caveats`' caveat starts (a plan's rationale picks it out).
+PREFIX_CAPACITY_START = "KV cache with the shared prefix held once"
+
+
+def prefix_capacity_caveats(
+    prefix_held_tokens: float,
+    own_capacity_tokens: float,
+    own_context_tokens: float,
+    whole_sequences: int,
+) -> tuple[str, ...]:
+    """How many sequences the KV cache holds with a cached shared prefix held once
+    (``own_capacity_tokens`` left for the requests' own contexts of ``own_context_tokens``
+    each), against the memory fit's count of whole contexts (``whole_sequences``)."""
+    if prefix_held_tokens <= 0.0 or own_context_tokens <= 0.0:
+        return ()
+    fit = int(own_capacity_tokens // own_context_tokens)
+    return (
+        f"{PREFIX_CAPACITY_START}: {fit:,} sequences of the mean context "
+        f"fit (the memory fit counts {whole_sequences:,} whole contexts)",
+    )
+
+
 def static_batch_caveats(
     load: LoadSpec, max_num_seqs: int, kv_capacity_tokens: int, context_tokens: float
 ) -> tuple[str, ...]:

@@ -82,8 +82,8 @@ def cached_prefix_tokens(scenario: ServingScenario) -> int:
     return min(shared, longest) // unit * unit
 
 
-#: How :func:`prefix_caveat` and :func:`history_caveat` start (a plan's rationale picks them
-#: out of a prediction's caveats).
+#: How :func:`prefix_caveat` and :func:`history_caveat` start (a plan's rationale picks them,
+#: and the KV cache's count with the prefix held once, out of a prediction's caveats).
 PREFIX_CAVEAT_START = "shared prompt prefix"
 HISTORY_CAVEAT_START = "conversation history"
 

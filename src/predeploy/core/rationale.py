@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from predeploy.core.cost import HOURS_PER_MONTH
+from predeploy.core.perf_caveats import PREFIX_CAPACITY_START
 from predeploy.core.prefix_cache import HISTORY_CAVEAT_START, PREFIX_CAVEAT_START
 from predeploy.core.ranking import REDUCED, Point, weight_fidelity
 from predeploy.core.sizing import Configuration, Screen, Sizing, Workload
@@ -94,7 +95,7 @@ def build_plan(
     lines.extend(
         c
         for c in metrics.provenance.caveats
-        if c.startswith((PREFIX_CAVEAT_START, HISTORY_CAVEAT_START))
+        if c.startswith((PREFIX_CAVEAT_START, HISTORY_CAVEAT_START, PREFIX_CAPACITY_START))
     )
     if settings_note:
         lines.append(settings_note)

@@ -13,6 +13,7 @@ from tests.perf_fixtures import h100, llama_8b, mixtral, qwen35_9b
 from predeploy.core.efficiency import EfficiencyParams, ParameterSet
 from predeploy.core.latency import RooflineStepCost, StepCoefficients
 from predeploy.core.perf import _efficiency, predict, predict_many, priced_history, scheduler_config
+from predeploy.core.perf_caveats import PREFIX_CAPACITY_START
 from predeploy.core.prefix_cache import (
     LMDEPLOY_BLOCK_TOKENS,
     cached_history_tokens,
@@ -354,3 +355,18 @@ def test_the_simulation_draws_which_requests_find_their_history() -> None:
     assert found is not None and 0 < sum(found) < 40
     saved = 1504 * sum(found)
     assert trace.prefill_tokens_computed == int((trace.prompt_tokens - 496).sum()) - saved
+
+
+def test_the_prediction_counts_the_sequences_the_cache_holds_with_the_prefix_held_once() -> None:
+    for mode in ("analytic", "simulate"):
+        prediction = predict(chat(2500), PARAMS, mode=mode, num_requests=300)  # type: ignore[arg-type]
+        caveat = next(
+            c for c in prediction.metrics.provenance.caveats if c.startswith(PREFIX_CAPACITY_START)
+        )
+        prepared = prepare(chat(2500))
+        fit = int(prepared.kv_capacity_tokens // (prepared.prompt_mean + prepared.output_mean))
+        assert f"{fit:,} sequences" in caveat
+        assert f"counts {prediction.memory.max_concurrent_seqs:,} whole contexts" in caveat
+        assert fit > prediction.memory.max_concurrent_seqs
+    plain = predict(chat(0), PARAMS).metrics.provenance.caveats
+    assert not any(c.startswith(PREFIX_CAPACITY_START) for c in plain)

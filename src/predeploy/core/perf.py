@@ -223,7 +223,7 @@ def _prefix_capacity(prepared: PreparedScenario) -> tuple[str, ...]:
     return prefix_capacity_caveats(
         prepared.prefix_held_tokens,
         prepared.kv_capacity_tokens,
-        prepared.prompt_mean + prepared.held_context_tokens + prepared.output_mean,
+        prepared.own_context_tokens,
         prepared.memory.max_concurrent_seqs,
     )
 
@@ -378,7 +378,7 @@ def predict_many(
                     scenario.load,
                     prep.settings.max_num_seqs,
                     prep.memory.kv_capacity_tokens - int(prep.prefix_held_tokens),
-                    prep.prompt_mean + prep.held_context_tokens + prep.output_mean,
+                    prep.own_context_tokens,
                 )
                 + front_end_caveats(
                     eff.frontend_s_per_request if prep.served else 0.0,

@@ -75,11 +75,18 @@ def cached_prefix_tokens(scenario: ServingScenario) -> int:
     model does not split at a prefix; layers with no KV cache and no state, such as
     Nemotron-NAS's linear replacements, do not matter)."""
     shared = scenario.shared_prefix_tokens
-    if shared <= 0 or not prefix_caching_on(scenario) or _recurrent(scenario):
+    return _cached_start(scenario, shared) if shared > 0 else 0
+
+
+def _cached_start(scenario: ServingScenario, tokens: int) -> int:
+    """How much of a prompt's first ``tokens`` a request finds in the prefix cache: them,
+    rounded down to the engine's hit granularity, never the whole mean prompt (0 where the
+    engine keeps no prefix, or the model has a recurrent state)."""
+    if not prefix_caching_on(scenario) or _recurrent(scenario):
         return 0
     unit = hit_granularity_tokens(scenario)
     longest = max(math.ceil(scenario.prompt_tokens.mean) - 1, 0)
-    return min(shared, longest) // unit * unit
+    return min(tokens, longest) // unit * unit
 
 
 #: How :func:`prefix_caveat` and :func:`history_caveat` start (a plan's rationale picks them,
@@ -134,11 +141,9 @@ def cached_history_tokens(scenario: ServingScenario) -> int:
     still cached from the conversation's previous request (its blocks outlive the user's
     pause in the free queue); 0 where no prompt start is cached."""
     history = scenario.history_tokens
-    if history <= 0 or not prefix_caching_on(scenario) or _recurrent(scenario):
+    if history <= 0:
         return 0
-    unit = hit_granularity_tokens(scenario)
-    longest = max(math.ceil(scenario.prompt_tokens.mean) - 1, 0)
-    start = min(scenario.shared_prefix_tokens + history, longest) // unit * unit
+    start = _cached_start(scenario, scenario.shared_prefix_tokens + history)
     return max(start - cached_prefix_tokens(scenario), 0)
 
 

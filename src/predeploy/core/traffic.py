@@ -199,9 +199,7 @@ def _conversation_prompt(
     stated = _given(intent, "prompt_tokens")
     given_history = intent.history_tokens
     start = prefix + (given_history or 0)
-    counted = stated is not None and stated > start and (prefix or given_history)
-    if counted:
-        assert stated is not None
+    if stated is not None and start and stated > start:
         own = scale_tokens(default, stated - start)
         how = f"stated {format_tokens(stated)} less the prefix and history"
     elif stated is not None:

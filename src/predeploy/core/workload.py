@@ -142,9 +142,6 @@ class PreparedScenario:
     #: KV-cache tokens the cached prefix holds: one copy per replica, one per rank under
     #: data-parallel attention, where each GPU keeps its own sequences' context.
     prefix_held_tokens: float
-    #: Tokens of each request's own context found cached, not computed (a conversation's
-    #: earlier turns), on average: held and read by the request beside its computed prompt.
-    held_context_tokens: float
     #: A conversation's history a request finds cached when it finds it, and the share of
     #: requests that do (:func:`with_history_hits`; 1 until priced).
     history_tokens_cached: float
@@ -190,6 +187,18 @@ class PreparedScenario:
     expert_groups: int
     #: Tokens per streamed chunk (``EngineSettings.stream_interval``; 1: every token).
     stream_interval: int
+
+    @property
+    def held_context_tokens(self) -> float:
+        """Tokens of each request's own context found cached, not computed (a conversation's
+        earlier turns), on average: held and read by the request beside its computed prompt."""
+        return self.history_hit_share * self.history_tokens_cached
+
+    @property
+    def own_context_tokens(self) -> float:
+        """A request's own context in the KV cache when it finishes, on average: its computed
+        prompt, its history found cached and its answer (a shared prefix held apart)."""
+        return self.prompt_mean + self.held_context_tokens + self.output_mean
 
 
 def _wide_ep(scenario: ServingScenario, stated: EngineSettings) -> bool:
@@ -369,7 +378,6 @@ def prepare(scenario: ServingScenario) -> PreparedScenario:
         prompt_cv=_coefficient_of_variation(prompt.mean - cached - history, prompt.stdev),
         cached_prompt_tokens=float(cached),
         prefix_held_tokens=float(held_prefix),
-        held_context_tokens=float(history),
         history_tokens_cached=float(history),
         history_hit_share=1.0,
         output_mean=output.mean,
@@ -430,7 +438,6 @@ def with_history_hits(prepared: PreparedScenario, share: float) -> PreparedScena
         prepared,
         prompt_mean=computed,
         prompt_cv=_coefficient_of_variation(computed, math.sqrt(variance)),
-        held_context_tokens=share * h,
         history_hit_share=share,
     )
 

@@ -15,12 +15,18 @@ With ``--history N`` every request is a conversation's turn carrying ``N`` token
 turns after the system prompt (``history_tokens``, found in the prefix cache): "in full" then
 computes the history and the system prompt with every request.
 
+With ``--prefixes K`` the requests are spread evenly over ``K`` distinct system prompts
+(``prefix_count``): each is held while its requests run and found cached by a share of them
+that falls as ``K`` grows (printed as "hits"; the saturation is then the single prefix's).
+
     .venv/bin/python bench/prefix_agreement.py [--engine vllm|sglang|trtllm] [--history N]
+        [--prefixes K]
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 
 from predeploy.core.efficiency import ParameterSet
 from predeploy.core.perf import predict
@@ -57,6 +63,7 @@ def scenario(
     cached: bool = True,
     engine: Engine = Engine.VLLM,
     history: int = 0,
+    prefixes: int = 1,
 ) -> ServingScenario:
     model_id, gpu, precision, tp = SHAPES[shape]
     own = TokenDistribution(kind="lognormal", mean=800, stdev=800, max=8000)
@@ -73,6 +80,7 @@ def scenario(
         output_tokens=TokenDistribution(kind="lognormal", mean=250, stdev=200, max=2000),
         load=LoadSpec(kind="poisson", rate_rps=rate_rps),
         shared_prefix_tokens=prefix,
+        prefix_count=prefixes if prefix else 1,
         history_tokens=history,
         engine_settings=None if cached else EngineSettings(prefix_caching=False),
     )
@@ -96,11 +104,13 @@ def main(argv: list[str] | None = None) -> None:
                                                                Engine.TRTLLM)], default="vllm")
     parser.add_argument("--history", type=int, default=0,
                         help="tokens of earlier turns each request carries (default 0)")
+    parser.add_argument("--prefixes", type=int, default=1,
+                        help="distinct system prompts the requests spread over (default 1)")
     args = parser.parse_args(argv)
-    engine, history = Engine(args.engine), args.history
+    engine, history, prefixes = Engine(args.engine), args.history, args.prefixes
     params: ParameterSet = load_parameters()
     catalog = seed_catalog()
-    print(f"{'shape':<16}{'prefix':>7}{'sat cached':>12}{'in full':>9}{'load':>6}"
+    print(f"{'shape':<16}{'prefix':>7}{'sat cached':>12}{'in full':>9}{'load':>6}{'hits':>6}"
           f"{'TTFT p50 ms':>13}" + "".join(f"{m:>11}" for m in METRICS))
     worst = dict.fromkeys(METRICS, 0.0)
     for shape, (model_id, *_rest) in SHAPES.items():
@@ -114,16 +124,28 @@ def main(argv: list[str] | None = None) -> None:
             )
             full = predict(in_full, params).saturation_rps or 0.0
             for load in LOADS:
-                s = scenario(model, shape, prefix, load * sat, engine=engine, history=history)
-                a = values(predict(s, params))
+                s = scenario(
+                    model, shape, prefix, load * sat, engine=engine, history=history,
+                    prefixes=prefixes,
+                )
+                analytic = predict(s, params)
+                a = values(analytic)
                 sim = values(predict(s, params, mode="simulate", num_requests=REQUESTS, seed=SEED))
                 errors = [a[m] / sim[m] - 1.0 for m in METRICS]
                 for m, e in zip(METRICS, errors, strict=True):
                     worst[m] = max(worst[m], abs(e))
                 print(f"{shape:<16}{prefix:>7,}{sat:>12.2f}{full:>9.2f}{load:>6.0%}"
-                      f"{a['ttft_p50']:>13.1f}" + "".join(f"{e:>+11.1%}" for e in errors))
-    print(f"{'worst |analytic/simulated - 1|':<63}" + "".join(f"{worst[m]:>11.1%}"
+                      f"{hit_share(analytic):>6}{a['ttft_p50']:>13.1f}"
+                      + "".join(f"{e:>+11.1%}" for e in errors))
+    print(f"{'worst |analytic/simulated - 1|':<69}" + "".join(f"{worst[m]:>11.1%}"
                                                             for m in METRICS))
+
+
+def hit_share(prediction: PerfPrediction) -> str:
+    """The share of requests finding their prefix cached, as the prediction's caveat says it
+    (blank with one prefix)."""
+    match = re.search(r"by (\d+%) of its requests", " ".join(prediction.metrics.provenance.caveats))
+    return match.group(1) if match else ""
 
 
 if __name__ == "__main__":

@@ -25,3 +25,17 @@ def test_the_table_compares_both_modes_with_and_without_the_cache(
     cached, in_full = float(cells[4]), float(cells[5])
     assert cells[3] == "2,000" and cached > in_full > 0
     assert rows[-1].startswith("worst |analytic/simulated - 1|")
+
+
+def test_several_prefixes_print_the_share_of_requests_that_find_theirs(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bench = load_script("prefix_agreement", SCRIPT)
+    monkeypatch.setattr(bench, "SHAPES", {"8B bf16 H100": bench.SHAPES["8B bf16 H100"]})
+    monkeypatch.setattr(bench, "PREFIXES", (2000,))
+    monkeypatch.setattr(bench, "LOADS", (0.3,))
+    monkeypatch.setattr(bench, "REQUESTS", 300)
+    bench.main(["--prefixes", "300"])
+    cells = capsys.readouterr().out.splitlines()[1].split()
+    assert cells[6] == "30%"
+    assert 0 < int(cells[7].rstrip("%")) < 100

@@ -44,7 +44,11 @@ from predeploy.core.perf_caveats import (
     simulation_caveats,
     static_batch_caveats,
 )
-from predeploy.core.prefix_cache import computed_prompt_tokens, history_hit_share
+from predeploy.core.prefix_cache import (
+    computed_prompt_tokens,
+    history_hit_share,
+    prefix_residency,
+)
 from predeploy.core.roofline import roofline_floor_s
 from predeploy.core.simulator import ApiServer, simulate
 from predeploy.core.types import (
@@ -65,7 +69,7 @@ from predeploy.core.workload import (
     default_vllm_settings,
     prepare,
     stack,
-    with_history_hits,
+    with_cache_hits,
 )
 
 PredictMode = Literal["analytic", "simulate"]
@@ -175,26 +179,31 @@ def _api_server_rps(
     return scenario.replicas * prep.api_servers / eff.frontend_s_per_request
 
 
-#: Passes of the fixed point of a conversation's history hit share: the share sets how much
-#: history is computed again, which allocates cache and so shortens how long the free cache
-#: keeps a conversation's blocks. From all hits, the second pass is within 1 % of the fifth
-#: on the chat loads of tests/unit/core/test_prefix_cache.py.
+#: Passes of the fixed point of a conversation's history hit share (and of several shared
+#: prefixes'): the share sets how much is computed again, which allocates cache and so
+#: shortens how long the free cache keeps a conversation's (a prefix's) blocks. From all
+#: hits, the second pass is within 1 % of the fifth on the chat loads of
+#: tests/unit/core/test_prefix_cache.py.
 HISTORY_RESIDENCY_PASSES = 2
 
 
-def priced_history(
+def priced_cache(
     scenarios: Sequence[ServingScenario],
     prepared: Sequence[PreparedScenario],
     params: Sequence[EfficiencyParams],
 ) -> list[PreparedScenario]:
     """``prepared`` with the share of requests that find their conversation's history cached
     (:func:`~predeploy.core.prefix_cache.history_hit_share`), where a scenario states a think
-    time: the free cache and the rate new blocks are allocated at come from the analytic
-    mode's operating point (:data:`HISTORY_RESIDENCY_PASSES` evaluations)."""
+    time, and their shared prefix, where it states several
+    (:func:`~predeploy.core.prefix_cache.prefix_residency`, which also says how many are
+    held in use): the free cache, the rate new blocks are allocated at, the request rate and
+    its lifetime come from the analytic mode's operating point
+    (:data:`HISTORY_RESIDENCY_PASSES` evaluations)."""
     rows = [
         i
         for i, (s, p) in enumerate(zip(scenarios, prepared, strict=True))
-        if s.think_time_s is not None and p.history_tokens_cached > 0.0
+        if (s.think_time_s is not None and p.history_tokens_cached > 0.0)
+        or (s.prefix_count > 1 and p.prefix_tokens_cached > 0.0)
     ]
     out = list(prepared)
     if not rows:
@@ -204,15 +213,29 @@ def priced_history(
     eff = EfficiencyArrays.from_params([params[i] for i in rows])
     for _ in range(HISTORY_RESIDENCY_PASSES):
         result = evaluate(stack(current, eff))
-        shares = []
+        priced = []
         for j, i in enumerate(rows):
-            p, think_s = current[j], scenarios[i].think_time_s
-            assert think_s is not None
+            p, scenario = current[j], scenarios[i]
             total = p.kv_capacity_tokens + p.prefix_held_tokens
             free = (1.0 - float(result.kv_usage[j])) * total
             rate = float(result.metrics["requests_per_s"][j]) / p.replicas
-            shares.append(history_hit_share(free, rate * (p.prompt_mean + p.output_mean), think_s))
-        current = [with_history_hits(b, share) for b, share in zip(base, shares, strict=True)]
+            allocated = rate * (p.prompt_mean + p.output_mean)
+            think_s = scenario.think_time_s
+            history = 1.0 if think_s is None else history_hit_share(free, allocated, think_s)
+            if scenario.prefix_count == 1:
+                priced.append(with_cache_hits(base[j], history))
+                continue
+            # Each data-parallel attention rank keeps its own copies and serves its share.
+            ranks = base[j].prefix_held_tokens / base[j].prefix_tokens_cached
+            count = scenario.prefix_count
+            in_use_s = float(result.metrics["e2e_ms_mean"][j]) / 1e3
+            residency = prefix_residency(free, allocated, rate / (ranks * count), in_use_s)
+            priced.append(
+                with_cache_hits(
+                    base[j], history, residency.hit_share, count * residency.in_use_share
+                )
+            )
+        current = priced
     for j, i in enumerate(rows):
         out[i] = current[j]
     return out
@@ -225,6 +248,7 @@ def _prefix_capacity(prepared: PreparedScenario) -> tuple[str, ...]:
         prepared.kv_capacity_tokens,
         prepared.own_context_tokens,
         prepared.memory.max_concurrent_seqs,
+        prepared.prefixes_in_use,
     )
 
 
@@ -314,7 +338,7 @@ def predict_many(
     if not scenarios:
         return []
     chosen = [_efficiency(params, s) for s in scenarios]
-    prepared = priced_history(scenarios, [prepare(s) for s in scenarios], [c[0] for c in chosen])
+    prepared = priced_cache(scenarios, [prepare(s) for s in scenarios], [c[0] for c in chosen])
     accuracy = params.accuracy
     inputs = stack(prepared, EfficiencyArrays.from_params([c[0] for c in chosen]))
     result = evaluate(inputs)
@@ -367,7 +391,7 @@ def predict_many(
                 else None,
                 front_end_ms=eff.request_overhead_s * 1e3 if prep.served else 0.0,
                 front_end_stated=scenario.front_end_s is not None,
-                caveats=engine_caveats(scenario, prep.history_hit_share)
+                caveats=engine_caveats(scenario, prep.history_hit_share, prep.prefix_hit_share)
                 + overload_caveats(scenario.load, utilization)
                 + prefill_chain_caveats(chained[i])
                 + chains_at_cap_caveats(chained[i], at_cap[i], max_batch[i], saturation_rps)
@@ -466,7 +490,7 @@ def scheduler_config(prepared: PreparedScenario) -> SchedulerConfig:
     s = prepared.settings
     # A cached shared prefix is held apart: capacity and lengths are the requests' own.
     capacity = max(int(prepared.kv_capacity_tokens), s.block_size)
-    own_max_len = s.max_model_len - int(prepared.cached_prompt_tokens)
+    own_max_len = s.max_model_len - int(prepared.prefix_tokens_cached)
     max_len = max(min(own_max_len, capacity - s.block_size), 1)
     seqs = min(s.max_num_seqs, s.max_num_batched_tokens)
     tokens = (
@@ -563,7 +587,7 @@ def _simulate(
             f"cannot simulate a configuration that does not fit: {prepared.memory.reason}"
         )
     eff, choice = _efficiency(params, scenario)
-    prepared = priced_history([scenario], [prepared], [eff])[0]
+    prepared = priced_cache([scenario], [prepared], [eff])[0]
     step = RooflineStepCost.of(
         prepared.shape,
         prepared.hw,
@@ -606,7 +630,7 @@ def _simulate(
         # history (found cached) before it and the shared prefix (held apart) before that.
         computed_prompt_tokens(
             scenario.prompt_tokens,
-            int(prepared.cached_prompt_tokens + prepared.history_tokens_cached),
+            int(prepared.prefix_tokens_cached + prepared.history_tokens_cached),
         ),
         scenario.output_tokens,
         num_requests + warmup + cooldown,
@@ -621,7 +645,8 @@ def _simulate(
         if scenario.served_over_api and load.kind in SERVED_LOADS
         else None,
         stagger_s=stagger_s,
-        cached_prompt_tokens=int(prepared.cached_prompt_tokens),
+        cached_prompt_tokens=int(prepared.prefix_tokens_cached),
+        prefix_hit_share=prepared.prefix_hit_share,
     )
     provenance = PredictionProvenance(
         method="simulation",
@@ -636,7 +661,7 @@ def _simulate(
         caveats=simulation_caveats(load, scenario.output_tokens, warm=stagger_s > 0.0)
         + preemption_caveats(scenario.engine, result.num_preemptions, result.num_requests)
         + ((UNSETTLED_CAVEAT,) if unsettled else ())
-        + engine_caveats(scenario, prepared.history_hit_share)
+        + engine_caveats(scenario, prepared.history_hit_share, prepared.prefix_hit_share)
         + _prefix_capacity(prepared)
         + overload_caveats(
             scenario.load, analytic.load_utilization, simulated_requests=num_requests

@@ -154,7 +154,9 @@ DP_ATTENTION_OFF_CAVEAT = (
 )
 
 
-def engine_caveats(scenario: ServingScenario, history_hit_share: float = 1.0) -> tuple[str, ...]:
+def engine_caveats(
+    scenario: ServingScenario, history_hit_share: float = 1.0, prefix_hit_share: float = 1.0
+) -> tuple[str, ...]:
     """What the scenario's engine does that the step model does not: kernels known to run far
     slower than it on this GPU and precision, TensorRT-LLM's MLA models on Hopper, sparse
     attention's engine-dependent kernels, weights in a precision the GPU does not serve, and
@@ -185,7 +187,7 @@ def engine_caveats(scenario: ServingScenario, history_hit_share: float = 1.0) ->
     if stated and stated.expert_parallel and not attention_data_parallel(scenario.engine, stated):
         caveats.append(DP_ATTENTION_OFF_CAVEAT)
     history = history_caveat(scenario, history_hit_share)
-    caveats.extend(c for c in (prefix_caveat(scenario), history) if c)
+    caveats.extend(c for c in (prefix_caveat(scenario, prefix_hit_share), history) if c)
     return tuple(caveats)
 
 
@@ -295,16 +297,23 @@ def prefix_capacity_caveats(
     own_capacity_tokens: float,
     own_context_tokens: float,
     whole_sequences: int,
+    prefixes_in_use: float = 1.0,
 ) -> tuple[str, ...]:
     """How many sequences the KV cache holds with a cached shared prefix held once
     (``own_capacity_tokens`` left for the requests' own contexts of ``own_context_tokens``
-    each), against the memory fit's count of whole contexts (``whole_sequences``)."""
+    each), against the memory fit's count of whole contexts (``whole_sequences``);
+    ``prefixes_in_use``: of several distinct prefixes, how many are held on average."""
     if prefix_held_tokens <= 0.0 or own_context_tokens <= 0.0:
         return ()
     fit = int(own_capacity_tokens // own_context_tokens)
+    copies = (
+        f"; {prefixes_in_use:,.1f} distinct prefixes in use on average, each held once"
+        if prefixes_in_use != 1.0
+        else ""
+    )
     return (
         f"{PREFIX_CAPACITY_START}: {fit:,} sequences of the mean context "
-        f"fit (the memory fit counts {whole_sequences:,} whole contexts)",
+        f"fit (the memory fit counts {whole_sequences:,} whole contexts){copies}",
     )
 
 

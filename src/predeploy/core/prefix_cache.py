@@ -24,6 +24,7 @@ cache: its last token is always computed, so ``c ≤ I − 1``.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 from predeploy.core.types import Engine, ServingScenario, TokenDistribution
 
@@ -112,8 +113,9 @@ def _why_computed(scenario: ServingScenario) -> str:
     return "LMDeploy's prefix cache is off unless --enable-prefix-caching"
 
 
-def prefix_caveat(scenario: ServingScenario) -> str | None:
-    """In words, how the shared prefix was priced (``None`` without one)."""
+def prefix_caveat(scenario: ServingScenario, hit_share: float = 1.0) -> str | None:
+    """In words, how the shared prefix was priced (``None`` without one; ``hit_share``:
+    :func:`prefix_residency`'s where the scenario states several prefixes)."""
     shared = scenario.shared_prefix_tokens
     if shared <= 0:
         return None
@@ -127,6 +129,15 @@ def prefix_caveat(scenario: ServingScenario) -> str | None:
     rounded = f" ({cached:,} of {shared:,}: whole cache blocks of {unit})"
     if cached == shared:
         rounded = ""
+    count = scenario.prefix_count
+    if count > 1:
+        return (
+            f"{PREFIX_CAVEAT_START}es: {count:,} distinct prefixes of {cached:,} tokens"
+            f"{rounded}, each found in the prefix cache by {hit_share:.0%} of its requests — "
+            "held while its requests run and for as long as the free cache outlasts the "
+            "pause between them — and computed again by the others; each held once per "
+            "replica while in use (per GPU under data-parallel attention)"
+        )
     return (
         f"{PREFIX_CAVEAT_START} served from the prefix cache: {cached:,} tokens per request"
         f"{rounded} not prefilled and held once per replica (per GPU under data-parallel "
@@ -163,6 +174,44 @@ def history_hit_share(
         return 1.0 if free_tokens > 0.0 else 0.0
     survival_s = max(free_tokens, 0.0) / allocated_tokens_per_s
     return 1.0 - math.exp(-survival_s / think_time_s)
+
+
+class PrefixResidency(NamedTuple):
+    """Where a scenario's distinct shared prefixes are when a request comes
+    (:func:`prefix_residency`)."""
+
+    #: The chance a prefix is in use by a running request (its blocks pinned, held apart).
+    in_use_share: float
+    #: The chance a request finds its prefix cached: in use, or still in the free queue.
+    hit_share: float
+
+
+def prefix_residency(
+    free_tokens: float,
+    allocated_tokens_per_s: float,
+    rate_per_prefix_rps: float,
+    in_use_s: float,
+) -> PrefixResidency:
+    """How often a request finds its prefix cached when ``prefix_count`` prefixes share the
+    cache, each requested at ``rate_per_prefix_rps`` (Poisson) by requests that hold it for
+    ``in_use_s`` seconds.
+
+    A prefix is pinned while any of its requests runs: with Poisson arrivals the number
+    running is Poisson with mean ``λ·T`` (an M/G/∞ count), so it is in use with chance
+    ``1 − e^(−λT)``. Otherwise its blocks wait in the free queue since its last request
+    finished — a Poisson stream of departures too, so that was an exponential time ago, of
+    mean ``1/λ`` — and last the ``S = F/a`` seconds the allocations take to turn the free cache
+    over (:func:`history_hit_share`). A request finds it cached with chance
+    ``1 − e^(−λ(T + S))``; the others compute it again. A nearly idle server allocates
+    almost nothing, so its prefixes stay cached (engines evict on demand, never on a timer)."""
+    if rate_per_prefix_rps <= 0.0:
+        return PrefixResidency(0.0, 1.0 if free_tokens > 0.0 else 0.0)
+    in_use = 1.0 - math.exp(-rate_per_prefix_rps * max(in_use_s, 0.0))
+    if allocated_tokens_per_s <= 0.0:
+        return PrefixResidency(in_use, 1.0 if free_tokens > 0.0 else in_use)
+    survival_s = max(free_tokens, 0.0) / allocated_tokens_per_s
+    hit = 1.0 - math.exp(-rate_per_prefix_rps * (max(in_use_s, 0.0) + survival_s))
+    return PrefixResidency(in_use, hit)
 
 
 def history_caveat(scenario: ServingScenario, hit_share: float = 1.0) -> str | None:

@@ -113,6 +113,7 @@ def simulate(
     api: ApiServer | None = None,
     stagger_s: float = 0.0,
     cached_prompt_tokens: int = 0,
+    prefix_hit_share: float = 1.0,
 ) -> SimulationResult:
     """Simulate ``num_requests`` requests (``burst``: ``num_prompts``; ``static_batch``:
     ``batch_size``) and summarize them. An open-loop run's first requests are left out of the
@@ -134,6 +135,7 @@ def simulate(
         api=api,
         stagger_s=stagger_s,
         cached_prompt_tokens=cached_prompt_tokens,
+        prefix_hit_share=prefix_hit_share,
     )
     return summarize_trace(trace)
 
@@ -221,6 +223,7 @@ def run_simulation(
     api: ApiServer | None = None,
     stagger_s: float = 0.0,
     cached_prompt_tokens: int = 0,
+    prefix_hit_share: float = 1.0,
     check_invariants: bool = False,
 ) -> SimulationTrace:
     """Run the simulation and return its full trace (see :func:`simulate`).
@@ -236,19 +239,31 @@ def run_simulation(
     the trace counts the whole prompts. A ``scheduler`` with ``cached_history_tokens`` puts
     that many tokens of a conversation's earlier turns before each sampled rest, found cached
     when the request is first admitted by a share ``history_hit_share`` of the requests
-    (drawn from their own seeded stream, :data:`HISTORY_HIT_STREAM`). ``check_invariants``
+    (drawn from their own seeded stream, :data:`HISTORY_HIT_STREAM`). ``prefix_hit_share``:
+    the share of requests that find the shared prefix cached (one of several, each held apart
+    while in use); the others compute it with their own prompt (drawn from
+    :data:`PREFIX_HIT_STREAM`). ``check_invariants``
     re-verifies the scheduler's bookkeeping after every event (slow; for tests).
     """
     if not 0.0 <= warmup_fraction < 0.5:
         raise ValueError(f"warmup_fraction must be in [0, 0.5), got {warmup_fraction}")
     if cached_prompt_tokens < 0:
         raise ValueError(f"cached_prompt_tokens must be >= 0, got {cached_prompt_tokens}")
+    if not 0.0 <= prefix_hit_share <= 1.0:
+        raise ValueError(f"prefix_hit_share must be in [0, 1], got {prefix_hit_share}")
     history = scheduler.cached_history_tokens
     requests = sample_requests(
         load, prompt_tokens, output_tokens, num_requests, seed, scheduler.max_model_len - history
     )
     own_prompts = requests.prompt_tokens + history
     n = requests.count
+    prefix_found = cache_hits(n, prefix_hit_share, seed, PREFIX_HIT_STREAM)
+    found_prefix = np.full(n, cached_prompt_tokens, dtype=np.int64)
+    if prefix_found is not None:
+        # A request that misses its prefix computes and holds it as part of its own prompt.
+        missed = ~np.array(prefix_found, dtype=np.bool_)
+        own_prompts = own_prompts + np.where(missed, cached_prompt_tokens, 0)
+        found_prefix = np.where(missed, 0, found_prefix)
     process = requests.process
     open_loop = process.open_loop
     warmup = int(n * warmup_fraction) if warmup_requests is None else warmup_requests
@@ -268,7 +283,7 @@ def run_simulation(
         own_prompts.tolist(),
         requests.output_tokens.tolist(),
         measured,
-        history_hits(n, scheduler.history_hit_share, seed) if history else None,
+        cache_hits(n, scheduler.history_hit_share, seed, HISTORY_HIT_STREAM) if history else None,
     )
 
     inf = math.inf
@@ -435,7 +450,7 @@ def run_simulation(
         arrival_s=floats(arrival),
         first_token_s=first_token_s,
         finish_s=finish_s,
-        prompt_tokens=own_prompts + cached_prompt_tokens,
+        prompt_tokens=own_prompts + found_prefix,
         output_tokens=requests.output_tokens,
         preemptions=ints(batcher.preemptions),
         measured=np.array(measured, dtype=np.bool_),
@@ -466,16 +481,18 @@ def run_simulation(
 #: Spawn key of the random stream of closed-loop clients' start times, apart from the arrival,
 #: prompt and output streams (:class:`~predeploy.core.sampling.RandomStreams`).
 CLIENT_START_STREAM = 7
-#: Spawn key of the stream that draws which requests find their conversation's history cached.
+#: Spawn keys of the streams that draw which requests find their conversation's history, and
+#: their shared prefix, cached.
 HISTORY_HIT_STREAM = 8
+PREFIX_HIT_STREAM = 9
 
 
-def history_hits(requests: int, share: float, seed: int) -> list[bool] | None:
-    """Which of ``requests`` find their conversation's history cached: each with chance
-    ``share``, from the run's seed (``None``: all of them)."""
+def cache_hits(requests: int, share: float, seed: int, stream: int) -> list[bool] | None:
+    """Which of ``requests`` find what they look for in the prefix cache: each with chance
+    ``share``, from the run's seed and its own ``stream`` (``None``: all of them)."""
     if share >= 1.0:
         return None
-    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(HISTORY_HIT_STREAM,)))
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(stream,)))
     return [bool(hit) for hit in rng.random(requests) < share]
 
 

@@ -138,12 +138,17 @@ class PreparedScenario:
     #: prefix cache (``cached_prompt_tokens``, read by every sequence through the step model).
     prompt_mean: float
     prompt_cv: float
-    cached_prompt_tokens: float
-    #: KV-cache tokens the cached prefix holds: one copy per replica, one per rank under
-    #: data-parallel attention, where each GPU keeps its own sequences' context.
+    #: The shared prefix a request finds cached when it finds it, and the share of requests
+    #: that do (:func:`with_cache_hits`; 1 until priced, and with a single prefix).
+    prefix_tokens_cached: float
+    prefix_hit_share: float
+    #: KV-cache tokens the cached prefixes in use hold: one copy of each per replica, one per
+    #: rank under data-parallel attention, where each GPU keeps its own sequences' context.
     prefix_held_tokens: float
+    #: How many distinct shared prefixes are in use (held) on average: 1 with a single one.
+    prefixes_in_use: float
     #: A conversation's history a request finds cached when it finds it, and the share of
-    #: requests that do (:func:`with_history_hits`; 1 until priced).
+    #: requests that do (:func:`with_cache_hits`; 1 until priced).
     history_tokens_cached: float
     history_hit_share: float
     output_mean: float
@@ -187,6 +192,12 @@ class PreparedScenario:
     expert_groups: int
     #: Tokens per streamed chunk (``EngineSettings.stream_interval``; 1: every token).
     stream_interval: int
+
+    @property
+    def cached_prompt_tokens(self) -> float:
+        """Tokens of the shared prefix a request finds cached, not computed, on average: held
+        apart (``prefix_held_tokens``) and read by every sequence through the step model."""
+        return self.prefix_hit_share * self.prefix_tokens_cached
 
     @property
     def held_context_tokens(self) -> float:
@@ -376,8 +387,10 @@ def prepare(scenario: ServingScenario) -> PreparedScenario:
         settings=settings,
         prompt_mean=prompt.mean - cached - history,
         prompt_cv=_coefficient_of_variation(prompt.mean - cached - history, prompt.stdev),
-        cached_prompt_tokens=float(cached),
+        prefix_tokens_cached=float(cached),
+        prefix_hit_share=1.0,
         prefix_held_tokens=float(held_prefix),
+        prefixes_in_use=1.0,
         history_tokens_cached=float(history),
         history_hit_share=1.0,
         output_mean=output.mean,
@@ -423,22 +436,39 @@ def prepare(scenario: ServingScenario) -> PreparedScenario:
     )
 
 
-def with_history_hits(prepared: PreparedScenario, share: float) -> PreparedScenario:
-    """``prepared`` (its history all found cached) with a share ``share`` of the requests
-    finding their conversation's history cached and the others computing it with their new
-    part: on average ``(1 − share)·h`` more prompt tokens computed, ``share·h`` held beside
-    them. The computed prompt's variance gains the hit-or-miss ``share·(1 − share)·h²``: a
-    few long prompts among short ones, not every prompt a little longer."""
-    if prepared.history_hit_share != 1.0:
-        raise ValueError("with_history_hits prices a scenario prepared with all hits")
-    h = prepared.history_tokens_cached
-    variance = (prepared.prompt_cv * prepared.prompt_mean) ** 2 + share * (1.0 - share) * h**2
-    computed = prepared.prompt_mean + (1.0 - share) * h
+def with_cache_hits(
+    prepared: PreparedScenario,
+    history_hit_share: float = 1.0,
+    prefix_hit_share: float = 1.0,
+    prefixes_in_use: float = 1.0,
+) -> PreparedScenario:
+    """``prepared`` (its prefix and history all found cached, one prefix held) with a share
+    ``history_hit_share`` of the requests finding their conversation's history cached and a
+    share ``prefix_hit_share`` their shared prefix, the others computing what they miss with
+    their new part: on average ``(1 − s)·t`` more prompt tokens computed for each, ``s·t``
+    found. The computed prompt's variance gains each hit-or-miss ``s·(1 − s)·t²``: a few long
+    prompts among short ones, not every prompt a little longer. ``prefixes_in_use``: how many
+    distinct prefixes are held on average (the rest of the cache is the requests')."""
+    if prepared.history_hit_share != 1.0 or prepared.prefix_hit_share != 1.0:
+        raise ValueError("with_cache_hits prices a scenario prepared with all hits")
+    variance = (prepared.prompt_cv * prepared.prompt_mean) ** 2
+    computed = prepared.prompt_mean
+    for share, tokens in (
+        (history_hit_share, prepared.history_tokens_cached),
+        (prefix_hit_share, prepared.prefix_tokens_cached),
+    ):
+        variance += share * (1.0 - share) * tokens**2
+        computed += (1.0 - share) * tokens
+    held = prepared.prefix_held_tokens * prefixes_in_use
     return replace(
         prepared,
         prompt_mean=computed,
         prompt_cv=_coefficient_of_variation(computed, math.sqrt(variance)),
-        history_hit_share=share,
+        history_hit_share=history_hit_share,
+        prefix_hit_share=prefix_hit_share,
+        prefix_held_tokens=held,
+        prefixes_in_use=prefixes_in_use,
+        kv_capacity_tokens=max(prepared.memory.kv_capacity_tokens - held, 1.0),
     )
 
 

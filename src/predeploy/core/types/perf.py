@@ -174,6 +174,11 @@ class ServingScenario(FrozenModel):
     #: prompt, a template, few-shot examples), part of ``prompt_tokens``: an engine with a
     #: prefix cache computes them once (``core.prefix_cache``). 0: prompts share nothing.
     shared_prefix_tokens: NonNegativeInt = 0
+    #: Distinct shared prefixes of ``shared_prefix_tokens`` each (one per tenant, bot or
+    #: template), the requests spread evenly over them: each is held once while its requests
+    #: run, and found cached by a share of them that falls as their number grows
+    #: (``core.prefix_cache.prefix_hit_share``). 1: every prompt starts the same.
+    prefix_count: PositiveInt = 1
     #: Tokens of a conversation's earlier turns each prompt carries after the shared prefix
     #: (multi-turn chat), part of ``prompt_tokens``: the conversation's previous request left
     #: them in the prefix cache, so they are not prefilled again, but each request holds
@@ -210,6 +215,11 @@ class ServingScenario(FrozenModel):
                 f"shared_prefix_tokens ({self.shared_prefix_tokens:,}) must be shorter than "
                 f"the prompts ({shortest:,.0f} tokens): the shared prefix is the start of "
                 "every prompt, and prompt_tokens counts it"
+            )
+        if self.prefix_count > 1 and not self.shared_prefix_tokens:
+            raise ValueError(
+                f"prefix_count ({self.prefix_count:,}) needs shared_prefix_tokens: the number "
+                "of distinct shared prefixes says nothing without their length"
             )
         start = self.shared_prefix_tokens + self.history_tokens
         if self.history_tokens and start >= shortest:

@@ -511,6 +511,22 @@ def test_a_shared_system_prompt_is_served_from_the_prefix_cache() -> None:
     assert bad.exit_code != 0 and "must be shorter than the prompts" in str(bad.exception)
 
 
+def test_many_distinct_system_prompts_are_found_less_often() -> None:
+    args = ["predict", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "H100-SXM",
+            "--input-tokens", "3000", "--output-tokens", "200", "--qps", "4",
+            "--shared-prefix-tokens", "2500"]
+    one = json.loads(RUNNER.invoke(app, [*args, "--json"]).output)
+    result = RUNNER.invoke(app, [*args, "--prefix-count", "5000", "--json"])
+    assert result.exit_code == 0, result.output
+    many = json.loads(result.output)
+    assert many["metrics"]["ttft_ms"]["p50"] > one["metrics"]["ttft_ms"]["p50"]
+    table = " ".join(RUNNER.invoke(app, [*args, "--prefix-count", "5000"]).output.split())
+    assert "3000 (2,500 shared, one of 5,000 prefixes)→200 tokens" in table
+    assert re.search(r"5,000 distinct prefixes of 2,496 tokens .*by \d+% of its requests", table)
+    bad = RUNNER.invoke(app, [*args[:-2], "--prefix-count", "5"])
+    assert bad.exit_code != 0 and "needs shared_prefix_tokens" in str(bad.exception)
+
+
 def test_a_conversations_earlier_turns_are_served_from_the_prefix_cache() -> None:
     args = ["predict", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "H100-SXM",
             "--input-tokens", "3000", "--output-tokens", "200", "--qps", "4",

@@ -127,11 +127,15 @@ def _layout_label(scenario: ServingScenario, tp: int) -> str:
     return f"TP{tp}"
 
 
-def _shared_label(shared_prefix_tokens: int, history_tokens: int = 0) -> str:
+def _shared_label(scenario: ServingScenario) -> str:
     """" (2,000 shared, 1,500 history)" after the prompt length when prompts share a prefix
-    or carry a conversation's earlier turns."""
-    parts = [f"{shared_prefix_tokens:,} shared" if shared_prefix_tokens else "",
-             f"{history_tokens:,} history" if history_tokens else ""]
+    (" (2,000 shared, one of 40 prefixes)" of several) or carry a conversation's earlier
+    turns."""
+    shared_prefix_tokens, history_tokens = scenario.shared_prefix_tokens, scenario.history_tokens
+    shared = f"{shared_prefix_tokens:,} shared" if shared_prefix_tokens else ""
+    if shared and scenario.prefix_count > 1:
+        shared += f", one of {scenario.prefix_count:,} prefixes"
+    parts = [shared, f"{history_tokens:,} history" if history_tokens else ""]
     words = ", ".join(p for p in parts if p)
     return f" ({words})" if words else ""
 
@@ -313,6 +317,11 @@ def predict_command(
         "--shared-prefix-tokens", min=0,
         help="Tokens at the start of every prompt that all requests share (a system prompt), "
         "counted in the prompt: computed once where the engine keeps a prefix cache.")] = 0,
+    prefix_count: Annotated[int, typer.Option(
+        "--prefix-count", min=1,
+        help="With --shared-prefix-tokens: distinct prefixes of that length the requests "
+        "spread over evenly (one per tenant, bot or template); each is found cached only "
+        "while in use or until the free KV cache turns over.")] = 1,
     history_tokens: Annotated[int, typer.Option(
         "--history-tokens", min=0,
         help="Multi-turn chat: tokens of the conversation's earlier turns each prompt carries "
@@ -413,6 +422,7 @@ def predict_command(
         num_prompts=num_prompts,
         server=server,
         shared_prefix_tokens=shared_prefix_tokens,
+        prefix_count=prefix_count,
         history_tokens=history_tokens,
         think_time_s=think_time_s,
     )
@@ -474,7 +484,7 @@ def predict_command(
         f"{', fp8 KV' if scenario.kv_cache_dtype == KvCacheDtype.FP8 else ''}, "
         f"{scenario.engine.value}), "
         f"{_length_label(scenario.prompt_tokens)}"
-        f"{_shared_label(scenario.shared_prefix_tokens, scenario.history_tokens)}"
+        f"{_shared_label(scenario)}"
         f"→{_length_label(scenario.output_tokens)}"
         f" tokens, {load}",
         overload_stated=overload_stated,

@@ -128,6 +128,7 @@ def case_from_record(record: BenchmarkRecord) -> CalibrationCase:
         ignore_eos=record.ignore_eos,
         checkpoint=record.checkpoint,
         shared_prefix_tokens=record.shared_prefix_tokens,
+        prefix_count=record.prefix_count,
     )
     return CalibrationCase(
         id=record.id,
@@ -330,6 +331,7 @@ def scenario_from_case(case: CalibrationCase | CaseScenario, catalog: Catalog) -
         engine_settings=settings,
         harness=_harness(sc, gpu, chat_endpoint=chat, family=model.family),
         shared_prefix_tokens=sc.shared_prefix_tokens,
+        prefix_count=sc.prefix_count,
         history_tokens=sc.history_tokens,
         think_time_s=sc.think_time_s,
     )

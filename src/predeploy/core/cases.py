@@ -75,6 +75,8 @@ class CaseScenario(FrozenModel):
     #: Tokens at the start of every prompt that all requests share (``ServingScenario``'s
     #: ``shared_prefix_tokens``); not part of the shared case format.
     shared_prefix_tokens: Annotated[int, Field(ge=0)] = 0
+    #: Distinct shared prefixes the requests spread over (``ServingScenario.prefix_count``).
+    prefix_count: Annotated[int, Field(ge=1)] = 1
     #: Tokens of a conversation's earlier turns each prompt carries after the shared prefix
     #: (``ServingScenario``'s ``history_tokens``); not part of the shared case format.
     history_tokens: Annotated[int, Field(ge=0)] = 0

@@ -225,6 +225,7 @@ def scenario_values(record: BenchmarkRecord) -> dict[str, Any]:
         "ignore_eos": record.ignore_eos,
         "checkpoint": record.checkpoint,
         "shared_prefix_tokens": record.shared_prefix_tokens or None,
+        "prefix_count": record.prefix_count if record.prefix_count > 1 else None,
         "source_key": record.source_key,
         **provenance_values(record.provenance),
     }
@@ -281,6 +282,7 @@ def record_from_rows(scenario: BenchmarkScenarioRow, metrics: list[BenchmarkMetr
         ignore_eos=scenario.ignore_eos,
         checkpoint=scenario.checkpoint,
         shared_prefix_tokens=scenario.shared_prefix_tokens or 0,
+        prefix_count=scenario.prefix_count or 1,
         metrics={m.metric: m.value for m in metrics},
         source_key=scenario.source_key,
         provenance=provenance_of(scenario),

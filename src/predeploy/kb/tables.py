@@ -213,6 +213,8 @@ class BenchmarkScenarioRow(ProvenanceColumns, TrackedColumns, Base):
     checkpoint: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
     #: Tokens every prompt shared (``BenchmarkRecord.shared_prefix_tokens``; NULL: none).
     shared_prefix_tokens: Mapped[int | None] = mapped_column(Integer)
+    #: Distinct shared prefixes (``BenchmarkRecord.prefix_count``; NULL: one).
+    prefix_count: Mapped[int | None] = mapped_column(Integer)
     source_key: Mapped[str] = mapped_column(String(NAME_LENGTH), index=True)
     import_id: Mapped[int | None] = mapped_column(ForeignKey("kb_imports.id", ondelete="SET NULL"))
 

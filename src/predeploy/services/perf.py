@@ -319,6 +319,7 @@ def scenario_from_request(
     num_prompts: int | None = None,
     server: str | None = None,
     shared_prefix_tokens: int = 0,
+    prefix_count: int = 1,
     history_tokens: int = 0,
     think_time_s: float | None = None,
 ) -> ServingScenario:
@@ -332,7 +333,8 @@ def scenario_from_request(
     settings that replace the engine's defaults; ``front_end_ms`` the time each request spends
     in front of the engine, instead of the fitted one; ``server`` the HTTP server in front of
     it (:data:`SERVERS`: the engine's own, or NVIDIA Triton's); ``shared_prefix_tokens`` the
-    start every prompt shares (a system prompt: ``core.prefix_cache``), ``history_tokens`` a
+    start every prompt shares (a system prompt: ``core.prefix_cache``), ``prefix_count``
+    how many distinct such starts the requests spread over, ``history_tokens`` a
     conversation's earlier turns each prompt carries after it, ``think_time_s`` the mean
     pause between a conversation's turns (whether its history is still cached). The model
     is the catalog's ``model``, or the one a Hugging Face ``model_config`` (config.json)
@@ -403,6 +405,7 @@ def scenario_from_request(
             front_end_s=None if front_end_ms is None else front_end_ms / 1e3,
             harness=SERVERS[server or ENGINE_SERVER],
             shared_prefix_tokens=shared_prefix_tokens,
+            prefix_count=prefix_count,
             history_tokens=history_tokens,
             think_time_s=think_time_s,
         )

@@ -421,6 +421,13 @@ def test_llamacpp_builds_before_tensor_core_mmq_dequantize_their_prompts(
     assert (settings.dequantized_prefill if settings else None) is dequantized
 
 
+def test_a_record_s_shared_prefixes_reach_its_scenario() -> None:
+    prefixed = scenario_of_record(record_of(shared_prefix_tokens=128, prefix_count=8))
+    assert (prefixed.shared_prefix_tokens, prefixed.prefix_count) == (128, 8)
+    plain = scenario_of_record(record_of())
+    assert (plain.shared_prefix_tokens, plain.prefix_count) == (0, 1)
+
+
 def test_a_record_s_checkpoint_prices_its_fp8_matmuls() -> None:
     arch = architecture_from_model_config(LLAMA_8B_CONFIG).model_copy(
         update={"fp8_weight_block": 128}

@@ -124,11 +124,19 @@ def test_the_benchmark_client_is_kept(kb_engine: Engine) -> None:
 
 
 def test_the_shared_prompt_prefix_is_kept(kb_engine: Engine) -> None:
-    records = [samples.benchmark("prefix/1", shared_prefix_tokens=768), samples.benchmark()]
+    records = [
+        samples.benchmark("prefix/1", shared_prefix_tokens=768),
+        samples.benchmark("prefix/3", shared_prefix_tokens=512, prefix_count=40),
+        samples.benchmark(),
+    ]
     _add(kb_engine, records)
     with Session(kb_engine) as session:
         repo = BenchmarkRepository(session)
         assert repo.get("prefix/1").shared_prefix_tokens == 768
-        assert repo.get(records[1].id).shared_prefix_tokens == 0
+        assert repo.get("prefix/1").prefix_count == 1
+        assert repo.get("prefix/3").prefix_count == 40
+        assert repo.get(records[2].id).shared_prefix_tokens == 0
     with pytest.raises(ValueError, match="shared_prefix_tokens"):
         samples.benchmark("prefix/2", shared_prefix_tokens=1000)  # the whole 1,000-token prompt
+    with pytest.raises(ValueError, match="prefix_count"):
+        samples.benchmark("prefix/4", prefix_count=3)  # several prefixes of no length

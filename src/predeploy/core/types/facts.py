@@ -325,6 +325,9 @@ class BenchmarkRecord(FrozenModel):
     #: prefix, GuideLLM's ``prefix_buckets``), counted in ``input_tokens``: served from the
     #: engine's prefix cache (``core.prefix_cache``).
     shared_prefix_tokens: NonNegativeInt = 0
+    #: Distinct shared prefixes of that length the requests spread over (GuideLLM's buckets'
+    #: ``prefix_count``): each found cached less often than one (``prefix_residency``).
+    prefix_count: PositiveInt = 1
     metrics: dict[str, NonNegativeFloat]
     source_key: Annotated[str, Field(min_length=1)]
     provenance: Provenance
@@ -341,5 +344,10 @@ class BenchmarkRecord(FrozenModel):
             raise ValueError(
                 f"shared_prefix_tokens ({self.shared_prefix_tokens:,}) must be shorter than the "
                 f"prompts (input_tokens {self.input_tokens}), which count it"
+            )
+        if self.prefix_count > 1 and not self.shared_prefix_tokens:
+            raise ValueError(
+                f"prefix_count ({self.prefix_count:,}) needs shared_prefix_tokens: the number "
+                "of distinct shared prefixes says nothing without their length"
             )
         return self

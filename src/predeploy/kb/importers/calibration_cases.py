@@ -113,6 +113,7 @@ def record_from_case(obj: dict[str, Any], file: str, line: int) -> BenchmarkReco
         "ignore_eos": scenario.ignore_eos,
         "checkpoint": scenario.checkpoint,
         "shared_prefix_tokens": scenario.shared_prefix_tokens,
+        "prefix_count": scenario.prefix_count,
         "metrics": case.expected,
         "source_key": source_key,
         "provenance": Provenance(

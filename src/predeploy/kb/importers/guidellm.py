@@ -92,13 +92,14 @@ def parse_guidellm_report(data: Any, *, file: str, sha256: str, run: GuidellmRun
     if not benchmarks:
         raise top.problem(("benchmarks",), "the report has no benchmarks")
 
-    prefix_tokens, prefix_note = _shared_prefix(data, schema_version, top)
+    prefix_tokens, prefix_count, prefix_note = _shared_prefix(data, schema_version, top)
     context = ReportContext(
         file=file, sha256=sha256, run=run, schema_version=schema_version,
         guidellm_version=optional_at(data, "metadata", "guidellm_version"),
         dataset=run.dataset or _dataset_label(data, schema_version),
         server=_server(data, schema_version),
         shared_prefix_tokens=prefix_tokens,
+        prefix_count=prefix_count,
         prefix_note=prefix_note,
     )
     records: list[BenchmarkRecord] = []
@@ -128,22 +129,26 @@ def _data_specs(data: dict[str, Any], schema_version: int | None) -> Sequence[An
 
 def _shared_prefix(
     data: dict[str, Any], schema_version: int | None, top: RecordLocation
-) -> tuple[int, str | None]:
-    """The prompts' shared prefix from synthetic data's ``prefix_buckets`` (tokens, and a note
-    on how it was read): the buckets' mean ``prefix_tokens`` weighted by ``bucket_weight``
-    (default 1); (0, None) without buckets."""
+) -> tuple[int, int, str | None]:
+    """The prompts' shared prefixes from synthetic data's ``prefix_buckets`` (tokens, how many
+    distinct ones, and a note on how they were read): the buckets' mean ``prefix_tokens``
+    weighted by ``bucket_weight`` (default 1), and as many prefixes, evenly used, as give a
+    request's prefix the buckets' mean request rate (``1 / Σ w²/n`` of the buckets' shares
+    ``w`` of the requests and their ``n = prefix_count`` prefixes: ``n`` for one bucket);
+    (0, 1, None) without buckets."""
     specs = _data_specs(data, schema_version)
     if len(specs) != 1 or not isinstance(specs[0], dict):
-        return 0, None
+        return 0, 1, None
     buckets = specs[0].get("prefix_buckets")
     if not buckets:
-        return 0, None
+        return 0, 1, None
     root = ("config", "spec", "data") if schema_version == 2 else ("args", "data")
     where = (*root, 0, "prefix_buckets")
     if not isinstance(buckets, list) or not all(isinstance(b, dict) for b in buckets):
         raise top.problem(where, f"expected a list of buckets, got {describe_value(buckets)}")
     weighted = total = 0.0
     prefixes = 0
+    shares: list[tuple[float, int]] = []
     for bucket in buckets:
         tokens, weight = bucket.get("prefix_tokens"), bucket.get("bucket_weight", 1)
         count = bucket.get("prefix_count", 1)
@@ -155,15 +160,18 @@ def _shared_prefix(
         weighted += float(tokens) * float(weight)
         total += float(weight)
         prefixes += int(count)
+        shares.append((float(weight), max(int(count), 1)))
     if total <= 0:
-        return 0, None
+        return 0, 1, None
     tokens = round(weighted / total)
+    even = max(round(1.0 / sum((w / total) ** 2 / n for w, n in shares)), 1) if tokens else 1
+    read_as = "one prefix" if even == 1 else f"{even} prefixes, evenly used,"
     note = (
         f"shared prompt prefix {tokens} tokens: GuideLLM prefix_buckets "
-        f"({len(buckets)} bucket(s), {prefixes} distinct prefix(es), read as one prefix of "
+        f"({len(buckets)} bucket(s), {prefixes} distinct prefix(es), read as {read_as} of "
         "their weighted mean length)"
     )
-    return tokens, note
+    return tokens, even, note
 
 
 def _dataset_label(data: dict[str, Any], schema_version: int | None) -> str:

@@ -94,7 +94,7 @@ class ReportContext:
     def __init__(
         self, *, file: str, sha256: str, run: GuidellmRun, schema_version: int | None,
         guidellm_version: Any, dataset: str, server: str, shared_prefix_tokens: int = 0,
-        prefix_note: str | None = None,
+        prefix_count: int = 1, prefix_note: str | None = None,
     ) -> None:
         self.file = file
         self.sha256 = sha256
@@ -103,8 +103,10 @@ class ReportContext:
         self.guidellm_version = guidellm_version if isinstance(guidellm_version, str) else None
         self.dataset = dataset
         self.server = server
-        #: The prompts' shared prefix (tokens) and how it was read from ``prefix_buckets``.
+        #: The prompts' shared prefix (tokens), how many distinct ones, and how they were read
+        #: from ``prefix_buckets``.
         self.shared_prefix_tokens = shared_prefix_tokens
+        self.prefix_count = prefix_count
         self.prefix_note = prefix_note
 
     def record(self, bench: Any, index: int) -> BenchmarkRecord | str:
@@ -194,6 +196,7 @@ class ReportContext:
             "output_tokens": round(output_mean),
             "dataset": self.dataset,
             "shared_prefix_tokens": prefix,
+            "prefix_count": self.prefix_count if prefix else 1,
             "load": load,
             "metrics": metrics,
             "source_key": self.run.source_key or f"guidellm:{Path(self.file).stem}",

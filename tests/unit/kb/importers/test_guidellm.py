@@ -218,7 +218,14 @@ def test_prefix_buckets_become_the_prompts_shared_prefix(
         notes = record.provenance.notes or ""
         assert "2 bucket(s), 6 distinct prefix(es)" in notes
         assert "leaves out" in notes
-    assert all(r.shared_prefix_tokens == 0 for r in plain.records)
+        # Three in four requests over 4 prefixes, one in four over 2: a request's prefix is
+        # asked for as often as one of 1 / (0.75²/4 + 0.25²/2) = 5.8 prefixes evenly used.
+        assert record.prefix_count == 6
+        assert "read as 6 prefixes, evenly used, of their weighted mean length" in notes
+    assert all(r.shared_prefix_tokens == 0 and r.prefix_count == 1 for r in plain.records)
+    single = _with_prefix_buckets(v2_sample, [{"prefix_tokens": 512, "prefix_count": 1}])
+    one = read_guidellm_report(_write(tmp_path, single, "single.json"), RUN).records[0]
+    assert one.prefix_count == 1 and "read as one prefix" in (one.provenance.notes or "")
 
 
 def test_malformed_prefix_buckets_are_named(v2_sample: Path, tmp_path: Path) -> None:

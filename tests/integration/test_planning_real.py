@@ -4,6 +4,7 @@ simulation-verified plans): physical sanity and the plan invariants."""
 from __future__ import annotations
 
 import itertools
+import re
 
 import pytest
 
@@ -145,3 +146,23 @@ def test_a_shared_system_prompt_is_planned_cached_and_said_so(
     common = set(in_full) & set(cached)
     assert common
     assert all((cached[k] or 0) > 1.5 * (in_full[k] or 0) for k in common)
+
+
+def test_many_system_prompts_are_planned_with_the_share_that_finds_theirs(
+    catalog: Catalog, engine: CalibratedEngine
+) -> None:
+    """The same 4,000-token prompts spread over 5,000 system prompts: few are found cached, so
+    a replica carries fewer requests than with one, and each plan says how many hit."""
+    fields = {"peak_qps": 10, "prompt_tokens": 500, "gpus": ["H100-SXM"], "models": [LLAMA_8B],
+              "constraints": {"models_required": True}, "shared_prefix_tokens": 4000}
+    one = _plan(catalog, engine, **fields)
+    many = _plan(catalog, engine, prefix_count=5000, **fields)
+    assert many.traffic.prefix_count == 5000 and many.plans
+    for plan in many.plans:
+        assert any(re.search(r"5,000 distinct prefixes .* by \d+% of its requests", line)
+                   for line in plan.rationale)
+    single = {(p.precision, p.tp): p.predicted.max_rps_per_replica for p in one.plans}
+    spread = {(p.precision, p.tp): p.predicted.max_rps_per_replica for p in many.plans}
+    common = set(single) & set(spread)
+    assert common
+    assert all((spread[k] or 0) < (single[k] or 0) for k in common)

@@ -113,6 +113,7 @@ class Evaluator:
                 vllm=config.vllm,
                 front_end_s=self.options.front_end_s,
                 shared_prefix_tokens=self.workload.traffic.shared_prefix_tokens,
+                prefix_count=self.workload.traffic.prefix_count,
                 history_tokens=self.workload.traffic.history_tokens,
             )
             self._scenarios[id(config)] = base

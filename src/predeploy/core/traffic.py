@@ -111,6 +111,7 @@ def plan_traffic(intent: DeploymentIntent, template: SloTemplate) -> TrafficProf
         diurnal_peak_factor=max(1.0, peak / avg),
         active_users=active,
         shared_prefix_tokens=prefix,
+        prefix_count=(intent.prefix_count or 1) if prefix else 1,
         history_tokens=history,
         derivation=tuple(lines),
     )
@@ -220,7 +221,9 @@ def _conversation_prompt(
         )
     whole = prefixed_prompt_tokens(own, prefix + history)
     p99 = prefix + history + token_quantile(own, CONTEXT_QUANTILE)
-    parts = [f"{format_tokens(prefix)} shared prefix (stated)"] if prefix else []
+    count = intent.prefix_count or 1
+    shared = "shared prefix" if count == 1 else f"shared prefix, one of {count:,}"
+    parts = [f"{format_tokens(prefix)} {shared} (stated)"] if prefix else []
     if history:
         parts.append(f"{format_tokens(history)} of earlier turns ({source})")
     parts.append(

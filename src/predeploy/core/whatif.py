@@ -45,6 +45,10 @@ DEFAULT_SCALE_FACTORS: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0, 4.0)
 #: one, it and 0, ½, 2 and 4 times it.
 DEFAULT_PREFIX_TOKENS: tuple[float, ...] = (0.0, 500.0, 1000.0, 2000.0, 4000.0)
 PREFIX_FACTORS: tuple[float, ...] = (0.0, 0.5, 1.0, 2.0, 4.0)
+#: The most distinct system prompts a sweep tries (``DeploymentIntent.prefix_count``'s bound).
+MAX_PREFIX_COUNT = 1_000_000
+#: Distinct system prompts a prefix-count sweep tries by default.
+DEFAULT_PREFIX_COUNTS: tuple[float, ...] = (1.0, 10.0, 100.0, 1000.0, 10000.0)
 
 Planner = Callable[..., PlanResult]
 
@@ -104,6 +108,8 @@ def default_values(
     if variable == "shared_prefix_tokens":
         prefix = intent.shared_prefix_tokens or 0
         return [prefix * f for f in PREFIX_FACTORS] if prefix else list(DEFAULT_PREFIX_TOKENS)
+    if variable == "prefix_count":
+        return list(DEFAULT_PREFIX_COUNTS)
     template = catalog.slo_template(intent.use_case)
     if variable == "slo":
         metric, pct = _parse_target(target)
@@ -148,6 +154,19 @@ def _apply(
     if variable == "shared_prefix_tokens":
         return _with_prefix(intent, value)
     number = _number(value, variable)
+    if variable == "prefix_count":
+        if not intent.shared_prefix_tokens:
+            raise InputError(
+                "a prefix_count sweep spreads the requests over that many system prompts of "
+                "the request's shared prefix: state shared_prefix_tokens (a system prompt's "
+                "length) first"
+            )
+        count = round(number)
+        if not 1 <= count <= MAX_PREFIX_COUNT:
+            raise InputError(f"prefix_count sweep values must be 1 to {MAX_PREFIX_COUNT:,}, "
+                             f"got {value!r}")
+        label = "one system prompt" if count == 1 else f"{count:,} system prompts"
+        return intent.model_copy(update={"prefix_count": count}), None, label
     if variable == "rate":
         assert base_traffic is not None
         return intent, scale_rate(base_traffic, number), f"× {format_number(number)}"

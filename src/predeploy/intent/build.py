@@ -40,6 +40,9 @@ ASSUMED_BATCH_REQUESTS_PER_S = 1.0
 MAX_GPU_COUNT = 100_000
 #: Turns per conversation above which a count is a typo (DeploymentIntent's bound).
 MAX_TURNS = 10_000
+#: The most distinct shared prompt starts (system prompts) a request may state
+#: (``DeploymentIntent.prefix_count``'s bound).
+MAX_PREFIXES = 1_000_000
 
 
 @dataclass
@@ -186,6 +189,15 @@ def build_intent(
     )
     if shared_prefix is not None:
         sources["shared_prefix_tokens"] = _src(ev.get("shared_prefix_tokens"))
+    prefixes = _bounded(draft.prefix_count, "system prompts", 1.5, MAX_PREFIXES, "prompts", notes)
+    if prefixes is not None:
+        sources["prefix_count"] = _src(ev.get("prefix_count"))
+        if not shared_prefix:
+            notes.append(
+                f"{round(prefixes):,} distinct system prompts stated without their length: "
+                "each request's prompt is priced as computed in full (state the length, "
+                "e.g. '2,000-token system prompts', to price them from the prefix cache)"
+            )
     history = _bounded(
         draft.history_tokens, "conversation history", 0.5, MAX_TOKENS_PER_REQUEST, "tokens", notes
     )
@@ -275,6 +287,7 @@ def build_intent(
         prompt_tokens=lengths["prompt_tokens"],
         output_tokens=lengths["output_tokens"],
         shared_prefix_tokens=round(shared_prefix) if shared_prefix is not None else None,
+        prefix_count=round(prefixes) if prefixes is not None else None,
         history_tokens=round(history) if history is not None else None,
         conversation_turns=round(turns) if turns is not None else None,
         slo=slo,

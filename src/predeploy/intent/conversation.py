@@ -229,6 +229,7 @@ _EDIT_PATHS: dict[str, tuple[str, ...]] = {
     "prompt_tokens": ("prompt_tokens",),
     "output_tokens": ("output_tokens",),
     "shared_prefix_tokens": ("shared_prefix_tokens",),
+    "prefix_count": ("prefix_count",),
     "history_tokens": ("history_tokens",),
     "conversation_turns": ("conversation_turns",),
     "gpus": ("gpus",),
@@ -257,6 +258,7 @@ def merge_drafts(old: IntentDraft, new: IntentDraft, *, first: bool, also: bool)
         "prompt_tokens",
         "output_tokens",
         "shared_prefix_tokens",
+        "prefix_count",
         "history_tokens",
         "conversation_turns",
         "min_context_tokens",
@@ -316,5 +318,5 @@ _CLEARED: dict[str, dict[str, object]] = {
     "models": {"models": (), "models_required": False},
     "slo": {"targets": ()},
     "priority": {"priority": None},
-    "shared_prefix": {"shared_prefix_tokens": None},
+    "shared_prefix": {"shared_prefix_tokens": None, "prefix_count": None},
 }

@@ -62,7 +62,15 @@ def intent_lines(intent: DeploymentIntent) -> list[IntentLine]:
         add("output_tokens", f"{intent.output_tokens:,} tokens (mean)")
     if intent.shared_prefix_tokens:
         shared = intent.shared_prefix_tokens
-        add("shared_prefix_tokens", f"{shared:,} tokens shared by every prompt")
+        count = intent.prefix_count or 1
+        add(
+            "shared_prefix_tokens",
+            f"{shared:,} tokens shared by every prompt"
+            if count == 1
+            else f"{shared:,} tokens shared by the prompts of each of {count:,} system prompts",
+        )
+    if intent.prefix_count and intent.prefix_count > 1:
+        add("prefix_count", f"{intent.prefix_count:,} distinct system prompts")
     if intent.history_tokens:
         add("history_tokens", f"{intent.history_tokens:,} tokens of earlier turns per prompt")
     if intent.conversation_turns:

@@ -78,6 +78,7 @@ class LlmExtraction(FrozenModel):
     prompt_tokens: int | None = Field(default=None, gt=0)
     output_tokens: int | None = Field(default=None, gt=0)
     shared_prefix_tokens: int | None = Field(default=None, gt=0)
+    prefix_count: int | None = Field(default=None, gt=1)
     history_tokens: int | None = Field(default=None, gt=0)
     conversation_turns: int | None = Field(default=None, gt=1)
     targets: list[LlmTarget] = Field(default_factory=list, max_length=16)
@@ -107,12 +108,13 @@ documents), long_document_summarization (long documents, contracts, books), cont
 waiting). users: the number of people; user_kind: concurrent, daily or total. rate: a request
 rate with its time unit; peak=true when the request says peak. prompt_tokens / output_tokens:
 mean lengths in tokens. shared_prefix_tokens: the length of a system prompt or other prompt
-start every request shares, in tokens. history_tokens / conversation_turns: a multi-turn
-chat's earlier turns each prompt carries (tokens), or its turns per conversation. targets:
-latency bounds in milliseconds (ttft = time to first token, itl = inter-token latency, e2e =
-end-to-end); percentile only when stated. Budgets in USD. gpus and models: the names as
-written. priority: latency, cost, quality, throughput or balanced, only when the request says
-what matters most."""
+start every request shares, in tokens; prefix_count: how many distinct such prompts the
+requests spread over (one per tenant or bot), when more than one. history_tokens /
+conversation_turns: a multi-turn chat's earlier turns each prompt carries (tokens), or its
+turns per conversation. targets: latency bounds in milliseconds (ttft = time to first token,
+itl = inter-token latency, e2e = end-to-end); percentile only when stated. Budgets in USD.
+gpus and models: the names as written. priority: latency, cost, quality, throughput or
+balanced, only when the request says what matters most."""
 
 EXPLAIN_PROMPT = """You explain to a user, in at most 120 words of plain text, what a
 deployment planner understood from their request and what it assumed. The facts are given as
@@ -272,7 +274,7 @@ def draft_from_extraction(found: LlmExtraction) -> IntentDraft:
         values["rate_is_peak"] = found.rate.peak
     put("prompt_tokens", float(found.prompt_tokens) if found.prompt_tokens else None)
     put("output_tokens", float(found.output_tokens) if found.output_tokens else None)
-    for name in ("shared_prefix_tokens", "history_tokens", "conversation_turns"):
+    for name in ("shared_prefix_tokens", "prefix_count", "history_tokens", "conversation_turns"):
         value = getattr(found, name)
         put(name, float(value) if value else None)
     put("budget_monthly_usd", found.budget_monthly_usd)
@@ -311,7 +313,8 @@ def draft_from_extraction(found: LlmExtraction) -> IntentDraft:
 # fmt: off
 _GAP_FIELDS = (
     "use_case", "users", "user_kind", "requests_per_s", "prompt_tokens", "output_tokens",
-    "shared_prefix_tokens", "history_tokens", "conversation_turns", "budget_monthly_usd",
+    "shared_prefix_tokens", "prefix_count", "history_tokens", "conversation_turns",
+    "budget_monthly_usd",
     "budget_hourly_usd",
     "budget_per_million_tokens_usd", "priority", "subject_matter", "min_context_tokens",
     "min_output_tokens_per_s",

@@ -1,6 +1,8 @@
 """A prompt start every request shares: "a 2,000-token system prompt", "system prompt of ~1.5k
 tokens", "a 3k-token shared prefix"; and a conversation's earlier turns each prompt carries:
-"2k tokens of chat history", "5-turn conversations".
+"2k tokens of chat history", "5-turn conversations"; and how many distinct shared starts the
+requests spread over: "40 tenants, each with its own system prompt", "12 different system
+prompts".
 
 Such a length is not the prompt's (the request's own text comes after it), so it is read
 before the prompt and output lengths and its span consumed. Only a system prompt (message,
@@ -56,6 +58,36 @@ _TURNS = re.compile(
 )
 
 
+#: Who owns a system prompt of their own, one each.
+_OWNERS = (
+    r"(?:tenants?|customers?|clients?|bots?|assistants?|agents?|apps?|applications?|teams?"
+    r"|products?|brands?|personas?|departments?|workspaces?|organi[sz]ations?|orgs?)"
+)
+_COUNT = r"(?P<n>\d{1,3}(?:,\d{3})+|\d+)"
+#: A length that may stand between the count and the prompt it counts ("a 2,000-token").
+_LENGTH_AHEAD = (
+    rf"(?:\s+(?:an?\s+)?{_ABOUT}[\d.,]+\s*k?\+?\s*(?:-\s*)?{_TOKENS}\s*(?:-\s*)?"
+    r"(?:long\s+)?)?"
+)
+#: "12 different system prompts", "40 tenants, each with its own system prompt" (the count
+#: consumed, the prompt and its length left for :func:`find_shared_prefix`), and "a system
+#: prompt (of 2k tokens) for each of our 40 tenants" (the count after the prompt consumed).
+_COUNTS = (
+    re.compile(
+        rf"\b{_COUNT}\s+(?:different|distinct|separate|unique)"
+        rf"(?={_LENGTH_AHEAD}\s+{_SHARED_START})"
+    ),
+    re.compile(
+        rf"\b{_COUNT}\s+{_OWNERS}\s*,?\s*each\s+(?:with|having|has)\s+(?:its|their|a)\s+own"
+        rf"(?={_LENGTH_AHEAD}\s+{_SHARED_START})"
+    ),
+    re.compile(
+        rf"(?P<lead>{_SHARED_START}[^.;\n]{{0,40}}?)\s+for\s+each\s+of\s+"
+        rf"(?:the\s+|our\s+|its\s+|their\s+)?{_COUNT}\s+{_OWNERS}\b"
+    ),
+)
+
+
 @dataclass(frozen=True)
 class PrefixFound:
     tokens: float
@@ -77,6 +109,21 @@ def _first(doc: Doc, patterns: tuple[re.Pattern[str], ...]) -> PrefixFound | Non
 def find_shared_prefix(doc: Doc) -> PrefixFound | None:
     """The first shared prompt start stated in tokens, its span consumed; ``None`` if none."""
     return _first(doc, (_BEFORE, _AFTER))
+
+
+def find_prefix_count(doc: Doc) -> PrefixFound | None:
+    """How many distinct shared prompt starts the requests spread over ("12 different system
+    prompts", "40 tenants, each with its own system prompt"; ``tokens`` holds the count), the
+    count's span consumed and the prompt left for :func:`find_shared_prefix`; ``None`` if
+    none, or fewer than two."""
+    matches = [m for pattern in _COUNTS if (m := pattern.search(doc.work)) is not None]
+    if not matches:
+        return None
+    found = min(matches, key=lambda m: m.start())
+    start = found.end("lead") if "lead" in found.re.groupindex else found.start()
+    count = float(found.group("n").replace(",", ""))
+    doc.consume(start, found.end())
+    return PrefixFound(count, start, found.end()) if count >= 2 else None
 
 
 def find_history(doc: Doc) -> PrefixFound | None:

@@ -31,7 +31,12 @@ from predeploy.intent.names import (
     unknown_gpu_notes,
     vendor_exclusions,
 )
-from predeploy.intent.prefix import find_history, find_shared_prefix, find_turns
+from predeploy.intent.prefix import (
+    find_history,
+    find_prefix_count,
+    find_shared_prefix,
+    find_turns,
+)
 from predeploy.intent.priority import find_priority
 from predeploy.intent.rates import RateFound, find_rates
 from predeploy.intent.spelling import correct_typos
@@ -181,7 +186,12 @@ class RuleExtractor:
             else None
         )
         guess = classify(doc.text, extra)
-        # A shared prompt start first: its length is not the prompt's.
+        # A shared prompt start first: its length is not the prompt's (and how many distinct
+        # ones, before it: "40 tenants, each with its own 2,000-token system prompt").
+        prefixes = find_prefix_count(doc)
+        if prefixes is not None:
+            values["prefix_count"] = prefixes.tokens
+            ev["prefix_count"] = _ev(doc, prefixes.start, prefixes.end, 0.8)
         prefix = find_shared_prefix(doc)
         if prefix is not None:
             values["shared_prefix_tokens"] = prefix.tokens

@@ -142,6 +142,7 @@ def plan_load_curve(
         vllm=plan.vllm,
         front_end_s=result.front_end_s,
         shared_prefix_tokens=result.traffic.shared_prefix_tokens,
+        prefix_count=result.traffic.prefix_count,
         history_tokens=result.traffic.history_tokens,
     )
     label = f"{plan.model_name or plan.model} {plan.precision.value} on {plan.configuration}"
@@ -164,6 +165,7 @@ def scenario_load_curve(
         peak_requests_per_s=load.rate_rps,
         burstiness_cv=load.cv,
         shared_prefix_tokens=scenario.shared_prefix_tokens,
+        prefix_count=scenario.prefix_count,
         history_tokens=scenario.history_tokens,
         derivation=("the predicted scenario's arrival rate",),
     )

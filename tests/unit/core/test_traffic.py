@@ -178,6 +178,18 @@ def test_a_stated_prompt_longer_than_the_prefix_counts_it() -> None:
     assert plan_traffic(shorter, chat_template()).prompt_tokens.mean == pytest.approx(2200)
 
 
+def test_several_system_prompts_are_counted_with_their_length() -> None:
+    template = chat_template()
+    many = plan_traffic(_intent(users=1000, shared_prefix_tokens=2000, prefix_count=40), template)
+    assert (many.shared_prefix_tokens, many.prefix_count) == (2000, 40)
+    assert any("2,000 shared prefix, one of 40 (stated)" in line for line in many.derivation)
+    # A count of prompts of no stated length is not priced.
+    bare = plan_traffic(_intent(users=1000, prefix_count=40), template)
+    assert (bare.shared_prefix_tokens, bare.prefix_count) == (0, 1)
+    with pytest.raises(ValueError, match="prefix_count"):
+        TrafficProfile.model_validate({**bare.model_dump(), "prefix_count": 3})
+
+
 def test_traffic_refuses_a_prefix_as_long_as_its_prompts() -> None:
     traffic = plan_traffic(_intent(users=1000), chat_template())
     with pytest.raises(ValueError, match="shared_prefix_tokens"):

@@ -83,6 +83,7 @@ def test_default_sweep_values() -> None:
         ("shared_prefix_tokens", ["-5"], None, "0 to 10,000,000 tokens, got '-5'"),
         ("shared_prefix_tokens", ["lots"], None, "must be numbers, got 'lots'"),
         ("rate", [1], "ttft_ms.p90", "goes with an SLO sweep only"),
+        ("prefix_count", [10], None, "state shared_prefix_tokens"),
     ],
 )
 def test_bad_sweep_values_are_clear_errors(
@@ -132,3 +133,24 @@ def test_a_prefix_sweep_tries_around_the_stated_prefix() -> None:
     assert default_values(stated, catalog, "shared_prefix_tokens", None) == [
         0, 750, 1500, 3000, 6000
     ]
+
+
+def test_a_prefix_count_sweep_spreads_the_requests_over_more_system_prompts() -> None:
+    from predeploy.core.whatif import default_values
+
+    catalog = small_catalog()
+    intent = INTENT.model_copy(update={"shared_prefix_tokens": 2000})
+    assert default_values(intent, catalog, "prefix_count", None) == [1, 10, 100, 1000, 10000]
+    seen: list[int] = []
+
+    def planner(changed: DeploymentIntent, *args: object, **kwargs: object) -> PlanResult:
+        seen.append(plan_traffic(changed, catalog.slo_template(changed.use_case)).prefix_count)
+        return plan_deployment(changed, catalog, ToyEngine(), OPTIONS)
+
+    result = sweep(intent, catalog, ToyEngine(), planner, "prefix_count", [1, 40],
+                   options=OPTIONS)
+    assert [p.label for p in result.points] == ["one system prompt", "40 system prompts"]
+    assert seen == [1, 40]
+    with pytest.raises(InputError, match=re.escape("1 to 1,000,000, got '0.2'")):
+        sweep(intent, catalog, ToyEngine(), plan_deployment, "prefix_count", ["0.2"],
+              options=OPTIONS)

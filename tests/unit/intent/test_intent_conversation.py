@@ -109,5 +109,10 @@ def test_a_system_prompt_can_be_stated_later_and_changed(chat: Conversation) -> 
     assert turn.intent.shared_prefix_tokens == 1500
     assert turn.intent.users == 5000 and turn.intent.use_case == UseCase.CUSTOMER_SERVICE
     assert chat.send("the system prompt is 3k tokens").intent.shared_prefix_tokens == 3000
+    turn = chat.send("each of our 30 brands has its own system prompt")
+    assert (turn.intent.prefix_count, turn.intent.shared_prefix_tokens) == (None, 3000)
+    turn = chat.send("we have 30 different system prompts")
+    assert (turn.intent.prefix_count, turn.intent.shared_prefix_tokens) == (30, 3000)
     turn = chat.send("drop the system prompt")
     assert turn.intent.shared_prefix_tokens is None and turn.intent.users == 5000
+    assert turn.intent.prefix_count is None

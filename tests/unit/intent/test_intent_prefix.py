@@ -76,3 +76,38 @@ def test_conversation_history_and_turns(
     draft = rules.read(text)
     assert (draft.history_tokens, draft.conversation_turns) == (history, turns)
     assert (draft.shared_prefix_tokens, draft.prompt_tokens) == (prefix, prompt)
+
+
+@pytest.mark.parametrize(
+    ("text", "count", "prefix"),
+    [
+        ("support bots for 40 tenants, each with its own 2,000-token system prompt, 5k users",
+         40, 2000),
+        ("chatbot for 300 users; we run 12 different system prompts of about 1,500 tokens",
+         12, 1500),
+        ("support bot, a system prompt of 3k tokens for each of our 300 customers", 300, 3000),
+        ("assistant for 100 users, 8 distinct 800-token system prompts", 8, 800),
+        ("support bot for 1,000 users, 3 separate system prompts", 3, None),
+        # One system prompt, a count of something else, or "per" without a count.
+        ("support bot for 500 users with a 2000-token system prompt", None, 2000),
+        ("support bot for 40 tenants with a 2000-token system prompt", None, 2000),
+        ("chatbot, one system prompt per customer, 100 users", None, None),
+        ("chatbot for 100 users, 1 different system prompt", None, None),
+    ],
+)
+def test_several_system_prompts(
+    rules: RuleExtractor, text: str, count: float | None, prefix: float | None
+) -> None:
+    draft = rules.read(text)
+    assert (draft.prefix_count, draft.shared_prefix_tokens) == (count, prefix)
+
+
+def test_the_intent_counts_the_system_prompts_or_says_why_not(rules: RuleExtractor) -> None:
+    text = "support bots for 40 tenants, each with its own 2,000-token system prompt, 5k users"
+    intent = build_intent(rules.read(text), rules.catalog, rules.index, text).intent
+    assert (intent.prefix_count, intent.shared_prefix_tokens) == (40, 2000)
+    assert intent.sources["prefix_count"].origin == "stated"
+    bare = "support bot for 1,000 users, 3 separate system prompts"
+    built = build_intent(rules.read(bare), rules.catalog, rules.index, bare)
+    assert built.intent.prefix_count == 3 and built.intent.shared_prefix_tokens is None
+    assert any("3 distinct system prompts stated without their length" in n for n in built.notes)

@@ -127,6 +127,9 @@ class DeploymentIntent(FrozenModel):
     #: Tokens every prompt starts with that all requests share (a system prompt, a template,
     #: few-shot examples): computed once where the engine keeps a prefix cache.
     shared_prefix_tokens: NonNegativeInt | None = Field(default=None, le=10_000_000)
+    #: Distinct shared prefixes of that length the requests spread over (one per tenant, bot
+    #: or template): each is found cached less often than one (``core.prefix_cache``).
+    prefix_count: PositiveInt | None = Field(default=None, le=1_000_000)
     #: Multi-turn chat: tokens of a conversation's earlier turns each prompt carries after the
     #: shared prefix, or the turns per conversation they are derived from (``core.traffic``);
     #: found in the prefix cache from the conversation's previous request.

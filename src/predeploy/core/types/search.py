@@ -178,7 +178,8 @@ class PlanResult(FrozenModel):
 
 
 SweepVariable = Literal[
-    "rate", "slo", "prompt_tokens", "output_tokens", "shared_prefix_tokens", "gpu"
+    "rate", "slo", "prompt_tokens", "output_tokens", "shared_prefix_tokens", "prefix_count",
+    "gpu",
 ]
 
 

@@ -85,6 +85,9 @@ class TrafficProfile(FrozenModel):
     #: Tokens at the start of every prompt that all requests share (a system prompt), part of
     #: ``prompt_tokens``: computed once where the engine keeps a prefix cache.
     shared_prefix_tokens: NonNegativeInt = 0
+    #: Distinct shared prefixes of that length the requests spread over (one per tenant or
+    #: bot): each found cached less often than a single one (``core.prefix_cache``).
+    prefix_count: PositiveInt = 1
     #: Tokens of a conversation's earlier turns each prompt carries after the shared prefix,
     #: part of ``prompt_tokens``: found in the prefix cache where the engine keeps one.
     history_tokens: NonNegativeInt = 0
@@ -97,6 +100,11 @@ class TrafficProfile(FrozenModel):
             raise ValueError(
                 f"shared_prefix_tokens + history_tokens ({start:,}) must be shorter than the "
                 f"mean prompt ({self.prompt_tokens.mean:,.0f} tokens), which counts them"
+            )
+        if self.prefix_count > 1 and not self.shared_prefix_tokens:
+            raise ValueError(
+                f"prefix_count ({self.prefix_count:,}) needs shared_prefix_tokens: the number "
+                "of distinct shared prefixes says nothing without their length"
             )
         return self
 

@@ -17,7 +17,8 @@ computes the history and the system prompt with every request.
 
 With ``--prefixes K`` the requests are spread evenly over ``K`` distinct system prompts
 (``prefix_count``): each is held while its requests run and found cached by a share of them
-that falls as ``K`` grows (printed as "hits"; the saturation is then the single prefix's).
+that falls as ``K`` grows (printed as "hits"; the saturation, and the loads relative to it,
+are then the highest rate at which the spread requests are carried).
 
     .venv/bin/python bench/prefix_agreement.py [--engine vllm|sglang|trtllm] [--history N]
         [--prefixes K]
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import re
+from collections.abc import Callable
 
 from predeploy.core.efficiency import ParameterSet
 from predeploy.core.perf import predict
@@ -119,6 +121,15 @@ def main(argv: list[str] | None = None) -> None:
             sat = predict(
                 scenario(model, shape, prefix, 1e-3, engine=engine, history=history), params
             ).saturation_rps or 0.0
+            if prefixes > 1 and prefix:
+                sat = saturation_with_prefixes(
+                    lambda rate, model=model, shape=shape, prefix=prefix: scenario(
+                        model, shape, prefix, rate, engine=engine, history=history,
+                        prefixes=prefixes,
+                    ),
+                    sat,
+                    params,
+                )
             in_full = scenario(
                 model, shape, prefix, 1e-3, cached=False, engine=engine, history=history
             )
@@ -139,6 +150,25 @@ def main(argv: list[str] | None = None) -> None:
                       + "".join(f"{e:>+11.1%}" for e in errors))
     print(f"{'worst |analytic/simulated - 1|':<69}" + "".join(f"{worst[m]:>11.1%}"
                                                             for m in METRICS))
+
+
+def saturation_with_prefixes(
+    at_rate: Callable[[float], ServingScenario], single_rps: float, params: ParameterSet
+) -> float:
+    """The highest arrival rate the deployment carries with its requests spread over several
+    prefixes (bisection below ``single_rps``, one prefix's): the share of requests finding
+    theirs falls as the rate, and the cache's turnover, grow, so the capacity is the rate at
+    which the load stops being below it."""
+    low, high = 0.0, single_rps
+    for _ in range(SATURATION_STEPS):
+        mid = 0.5 * (low + high)
+        utilization = predict(at_rate(mid), params).load_utilization or 0.0
+        low, high = (mid, high) if utilization < 1.0 else (low, mid)
+    return low
+
+
+#: Bisection steps of :func:`saturation_with_prefixes`.
+SATURATION_STEPS = 30
 
 
 def hit_share(prediction: PerfPrediction) -> str:

@@ -398,8 +398,7 @@ def request_grid(inp: FluidInputs, op: OperatingPoint, points: int) -> RequestGr
         wait_u=grid(2, points)[None, :],
         position=position,
         index=np.floor(position),
-        prompt_tokens=op.prompt[:, None]
-        * lognormal_at(grid_normal(1, points), inp.prompt_cv[:, None]),
+        prompt_tokens=_prompt_samples(inp, op, points),
         output_tokens=clamp(
             inp.output_tokens[:, None]
             * lognormal_at(grid_normal(3, points), inp.output_cv[:, None]),
@@ -407,6 +406,30 @@ def request_grid(inp: FluidInputs, op: OperatingPoint, points: int) -> RequestGr
             inp.output_max[:, None],
         ),
     )
+
+
+#: The request samples' dimension that draws whether a request misses its shared prefix in
+#: the prefix cache (``fluid_stats.grid``; 0-8 draw the others).
+PREFIX_MISS_DIMENSION = 9
+
+
+def _prompt_samples(inp: FluidInputs, op: OperatingPoint, points: int) -> np.ndarray:
+    """The computed prompts of ``points`` request samples: lognormal of the mean prompt and
+    its CV; where some requests miss their shared prefix (one of several), each request's own
+    part, lognormal, and the prefix for the samples that miss it — a few long prompts among
+    short ones, as the requests are (the mean and CV alone would make every prompt a little
+    longer)."""
+    z = grid_normal(1, points)
+    plain = np.asarray(op.prompt[:, None] * lognormal_at(z, inp.prompt_cv[:, None]), dtype=float)
+    share, prefix = inp.prefix_hit_share, inp.prefix_tokens_cached
+    if not any_true(share < 1.0):
+        return plain
+    own = np.maximum(op.prompt - (1.0 - share) * prefix, 1.0)
+    own_var = (op.prompt * inp.prompt_cv) ** 2 - share * (1.0 - share) * prefix**2
+    own_cv = np.sqrt(np.maximum(own_var, 0.0)) / own
+    missed = grid(PREFIX_MISS_DIMENSION, points)[None, :] >= columns(share)
+    mixed = columns(own) * lognormal_at(z, columns(own_cv)) + missed * columns(prefix)
+    return np.asarray(np.where(columns(share < 1.0), mixed, plain), dtype=float)
 
 
 @dataclass(frozen=True, slots=True)

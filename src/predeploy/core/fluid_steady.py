@@ -111,6 +111,12 @@ class FluidInputs:
     #: not computed, but held in the KV cache and read like the rest of its context
     #: (:func:`held_prompt_tokens`; the step model's ``shared_tokens`` reads them).
     held_context_tokens: np.ndarray
+    #: The shared prefix a request that misses it computes besides its own prompt, and the
+    #: share of requests that find it (1: all, or a single prefix): ``prompt_tokens`` and
+    #: ``prompt_cv`` count the misses on average, the request samples one by one
+    #: (``fluid_load.request_grid``).
+    prefix_tokens_cached: np.ndarray
+    prefix_hit_share: np.ndarray
     output_tokens: np.ndarray
     prompt_cv: np.ndarray
     output_cv: np.ndarray

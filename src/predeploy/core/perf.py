@@ -48,6 +48,7 @@ from predeploy.core.prefix_cache import (
     computed_prompt_tokens,
     history_hit_share,
     prefix_residency,
+    running_with_prefixes,
 )
 from predeploy.core.roofline import roofline_floor_s
 from predeploy.core.simulator import ApiServer, simulate
@@ -222,17 +223,31 @@ def priced_cache(
             allocated = rate * (p.prompt_mean + p.output_mean)
             think_s = scenario.think_time_s
             history = 1.0 if think_s is None else history_hit_share(free, allocated, think_s)
-            if scenario.prefix_count == 1:
+            if scenario.prefix_count == 1 or base[j].prefix_tokens_cached <= 0.0:
                 priced.append(with_cache_hits(base[j], history))
                 continue
-            # Each data-parallel attention rank keeps its own copies and serves its share.
-            ranks = base[j].prefix_held_tokens / base[j].prefix_tokens_cached
+            # Each data-parallel attention rank keeps its own copies, holds its share of the
+            # running requests and serves its share of the rate.
+            base_p = base[j]
+            ranks = base_p.prefix_held_tokens / base_p.prefix_tokens_cached
             count = scenario.prefix_count
-            in_use_s = float(result.metrics["e2e_ms_mean"][j]) / 1e3
-            residency = prefix_residency(free, allocated, rate / (ranks * count), in_use_s)
+            missed = 1.0 - p.prefix_hit_share
+            running = min(
+                float(result.batch[j]) / ranks,
+                running_with_prefixes(
+                    base_p.memory.kv_capacity_tokens / ranks,
+                    p.prompt_mean + p.held_context_tokens + p.output_mean / 2.0,
+                    base_p.prefix_tokens_cached,
+                    count,
+                    missed,
+                ),
+            )
+            residency = prefix_residency(
+                count, running, rate / (ranks * count), free / ranks, allocated / ranks, missed
+            )
             priced.append(
                 with_cache_hits(
-                    base[j], history, residency.hit_share, count * residency.in_use_share
+                    base_p, history, residency.hit_share, residency.prefixes_held_apart
                 )
             )
         current = priced
@@ -248,7 +263,7 @@ def _prefix_capacity(prepared: PreparedScenario) -> tuple[str, ...]:
         prepared.kv_capacity_tokens,
         prepared.own_context_tokens,
         prepared.memory.max_concurrent_seqs,
-        prepared.prefixes_in_use,
+        prepared.prefixes_held,
     )
 
 

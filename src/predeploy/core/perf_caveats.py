@@ -297,18 +297,20 @@ def prefix_capacity_caveats(
     own_capacity_tokens: float,
     own_context_tokens: float,
     whole_sequences: int,
-    prefixes_in_use: float = 1.0,
+    prefixes_held: float = 1.0,
 ) -> tuple[str, ...]:
     """How many sequences the KV cache holds with a cached shared prefix held once
     (``own_capacity_tokens`` left for the requests' own contexts of ``own_context_tokens``
     each), against the memory fit's count of whole contexts (``whole_sequences``);
-    ``prefixes_in_use``: of several distinct prefixes, how many are held on average."""
+    ``prefixes_held``: of several distinct prefixes, how many are held on average apart
+    from the requests that computed them (whose contexts count theirs)."""
     if prefix_held_tokens <= 0.0 or own_context_tokens <= 0.0:
         return ()
     fit = int(own_capacity_tokens // own_context_tokens)
     copies = (
-        f"; {prefixes_in_use:,.1f} distinct prefixes in use on average, each held once"
-        if prefixes_in_use != 1.0
+        f"; {prefixes_held:,.1f} distinct prefixes held on average, each once, beside those the "
+        "requests that missed theirs computed and hold"
+        if prefixes_held != 1.0
         else ""
     )
     return (

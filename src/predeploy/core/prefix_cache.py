@@ -180,38 +180,82 @@ class PrefixResidency(NamedTuple):
     """Where a scenario's distinct shared prefixes are when a request comes
     (:func:`prefix_residency`)."""
 
-    #: The chance a prefix is in use by a running request (its blocks pinned, held apart).
-    in_use_share: float
+    #: How many distinct prefixes running requests hold on average (their blocks pinned),
+    #: and how many of them are held apart from the contexts of the requests that missed
+    #: them: a request that computes its prefix holds it as its own, and later requests share
+    #: those blocks.
+    prefixes_in_use: float
+    prefixes_held_apart: float
     #: The chance a request finds its prefix cached: in use, or still in the free queue.
     hit_share: float
 
 
 def prefix_residency(
+    prefix_count: int,
+    running_requests: float,
+    rate_per_prefix_rps: float,
     free_tokens: float,
     allocated_tokens_per_s: float,
-    rate_per_prefix_rps: float,
-    in_use_s: float,
+    missed_share: float = 0.0,
 ) -> PrefixResidency:
-    """How often a request finds its prefix cached when ``prefix_count`` prefixes share the
-    cache, each requested at ``rate_per_prefix_rps`` (Poisson) by requests that hold it for
-    ``in_use_s`` seconds.
+    """How often a request finds its prefix cached when ``prefix_count`` prefixes, used
+    evenly, share the cache with ``running_requests`` running requests, each prefix
+    requested at ``rate_per_prefix_rps``.
 
-    A prefix is pinned while any of its requests runs: with Poisson arrivals the number
-    running is Poisson with mean ``λ·T`` (an M/G/∞ count), so it is in use with chance
-    ``1 − e^(−λT)``. Otherwise its blocks wait in the free queue since its last request
-    finished — a Poisson stream of departures too, so that was an exponential time ago, of
-    mean ``1/λ`` — and last the ``S = F/a`` seconds the allocations take to turn the free cache
-    over (:func:`history_hit_share`). A request finds it cached with chance
-    ``1 − e^(−λ(T + S))``; the others compute it again. A nearly idle server allocates
-    almost nothing, so its prefixes stay cached (engines evict on demand, never on a timer)."""
-    if rate_per_prefix_rps <= 0.0:
-        return PrefixResidency(0.0, 1.0 if free_tokens > 0.0 else 0.0)
-    in_use = 1.0 - math.exp(-rate_per_prefix_rps * max(in_use_s, 0.0))
-    if allocated_tokens_per_s <= 0.0:
-        return PrefixResidency(in_use, 1.0 if free_tokens > 0.0 else in_use)
+    A prefix is pinned while any running request holds it: among ``B`` requests each of
+    ``k`` prefixes with chance ``1/k``, it is held with chance ``1 − (1 − 1/k)^B`` (and
+    ``k·(1 − (1 − 1/k)^B)`` distinct prefixes are). Otherwise its blocks wait in the free
+    queue since its last request finished — a Poisson stream, so that was an exponential time
+    ago, of mean ``1/λ`` — and last the ``S = F/a`` seconds the allocations take to turn the
+    free cache over (:func:`history_hit_share`): a request finds it with chance
+    ``1 − (1 − 1/k)^B · e^(−λS)`` and the others compute it again. A nearly idle server
+    allocates almost nothing, so its prefixes stay cached (engines evict on demand, never on a
+    timer). Of the prefixes in use, about one per running request that missed its own
+    (``missed_share`` of them, each a distinct prefix) is held in that request's context."""
+    count = max(prefix_count, 1)
+    running = max(running_requests, 0.0)
+    free = (1.0 - 1.0 / count) ** running
+    in_use = count * (1.0 - free)
+    apart = max(in_use - missed_share * running, 0.0)
+    if rate_per_prefix_rps <= 0.0 or allocated_tokens_per_s <= 0.0:
+        return PrefixResidency(in_use, apart, 1.0 if free_tokens > 0.0 else 1.0 - free)
     survival_s = max(free_tokens, 0.0) / allocated_tokens_per_s
-    hit = 1.0 - math.exp(-rate_per_prefix_rps * (max(in_use_s, 0.0) + survival_s))
-    return PrefixResidency(in_use, hit)
+    hit = 1.0 - free * math.exp(-rate_per_prefix_rps * survival_s)
+    return PrefixResidency(in_use, apart, hit)
+
+
+def running_with_prefixes(
+    capacity_tokens: float,
+    own_tokens: float,
+    prefix_tokens: float,
+    prefix_count: int,
+    missed_share: float = 0.0,
+) -> float:
+    """The most running requests a KV cache of ``capacity_tokens`` holds with ``own_tokens``
+    of their own context each (a missed prefix, ``missed_share`` of them, counted in it) and
+    their prefixes (``prefix_tokens`` each, of ``prefix_count`` used evenly) held once per
+    distinct prefix in use apart from the requests that missed them: the ``B`` where
+    ``B·own + c·max(k·(1 − (1 − 1/k)^B) − m·B, 0)`` fills it (bisection; it grows with
+    ``B``, since ``own ≥ m·c``)."""
+    if own_tokens <= 0.0:
+        return math.inf
+    count = max(prefix_count, 1)
+
+    def used(batch: float) -> float:
+        in_use: float = count * (1.0 - (1.0 - 1.0 / count) ** batch)
+        return batch * own_tokens + prefix_tokens * max(in_use - missed_share * batch, 0.0)
+
+    low, high = 0.0, capacity_tokens / own_tokens
+    if used(high) <= capacity_tokens:
+        return high
+    for _ in range(RUNNING_BISECTION_STEPS):
+        mid = 0.5 * (low + high)
+        low, high = (mid, high) if used(mid) <= capacity_tokens else (low, mid)
+    return low
+
+
+#: Bisection steps of :func:`running_with_prefixes` (the bracket shrinks 2^-40-fold).
+RUNNING_BISECTION_STEPS = 40
 
 
 def history_caveat(scenario: ServingScenario, hit_share: float = 1.0) -> str | None:

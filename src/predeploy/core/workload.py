@@ -145,8 +145,9 @@ class PreparedScenario:
     #: KV-cache tokens the cached prefixes in use hold: one copy of each per replica, one per
     #: rank under data-parallel attention, where each GPU keeps its own sequences' context.
     prefix_held_tokens: float
-    #: How many distinct shared prefixes are in use (held) on average: 1 with a single one.
-    prefixes_in_use: float
+    #: How many distinct shared prefixes are held apart from the requests' own contexts on
+    #: average (a request that computed its prefix holds it as its own): 1 with a single one.
+    prefixes_held: float
     #: A conversation's history a request finds cached when it finds it, and the share of
     #: requests that do (:func:`with_cache_hits`; 1 until priced).
     history_tokens_cached: float
@@ -390,7 +391,7 @@ def prepare(scenario: ServingScenario) -> PreparedScenario:
         prefix_tokens_cached=float(cached),
         prefix_hit_share=1.0,
         prefix_held_tokens=float(held_prefix),
-        prefixes_in_use=1.0,
+        prefixes_held=1.0,
         history_tokens_cached=float(history),
         history_hit_share=1.0,
         output_mean=output.mean,
@@ -440,15 +441,16 @@ def with_cache_hits(
     prepared: PreparedScenario,
     history_hit_share: float = 1.0,
     prefix_hit_share: float = 1.0,
-    prefixes_in_use: float = 1.0,
+    prefixes_held: float = 1.0,
 ) -> PreparedScenario:
     """``prepared`` (its prefix and history all found cached, one prefix held) with a share
     ``history_hit_share`` of the requests finding their conversation's history cached and a
     share ``prefix_hit_share`` their shared prefix, the others computing what they miss with
     their new part: on average ``(1 − s)·t`` more prompt tokens computed for each, ``s·t``
     found. The computed prompt's variance gains each hit-or-miss ``s·(1 − s)·t²``: a few long
-    prompts among short ones, not every prompt a little longer. ``prefixes_in_use``: how many
-    distinct prefixes are held on average (the rest of the cache is the requests')."""
+    prompts among short ones, not every prompt a little longer. ``prefixes_held``: how many
+    distinct prefixes are held apart from the requests' contexts on average (the rest of the
+    cache is the requests')."""
     if prepared.history_hit_share != 1.0 or prepared.prefix_hit_share != 1.0:
         raise ValueError("with_cache_hits prices a scenario prepared with all hits")
     variance = (prepared.prompt_cv * prepared.prompt_mean) ** 2
@@ -459,7 +461,7 @@ def with_cache_hits(
     ):
         variance += share * (1.0 - share) * tokens**2
         computed += (1.0 - share) * tokens
-    held = prepared.prefix_held_tokens * prefixes_in_use
+    held = prepared.prefix_held_tokens * prefixes_held
     return replace(
         prepared,
         prompt_mean=computed,
@@ -467,7 +469,7 @@ def with_cache_hits(
         history_hit_share=history_hit_share,
         prefix_hit_share=prefix_hit_share,
         prefix_held_tokens=held,
-        prefixes_in_use=prefixes_in_use,
+        prefixes_held=prefixes_held,
         kv_capacity_tokens=max(prepared.memory.kv_capacity_tokens - held, 1.0),
     )
 
@@ -522,6 +524,8 @@ _STACKED_FLOATS = (
     "cached_prompt_tokens",
     "prefix_held_tokens",
     "held_context_tokens",
+    "prefix_tokens_cached",
+    "prefix_hit_share",
     "output_mean",
     "prompt_cv",
     "output_cv",

@@ -23,6 +23,7 @@ from predeploy.core.prefix_cache import (
     history_hit_share,
     prefix_caveat,
     prefix_residency,
+    running_with_prefixes,
 )
 from predeploy.core.roofline import hardware_rates, step_shape
 from predeploy.core.simulation_trace import SimulationTrace
@@ -392,19 +393,42 @@ def test_several_prefixes_need_a_prefix_length() -> None:
 
 
 def test_a_prefix_is_found_while_in_use_or_until_the_free_cache_turns_over() -> None:
-    # One request per 10 s on the prefix, each running 2 s: in use 1 − e^(−0.2) of the time;
-    # 100k free tokens at 1,000 new tokens/s keep it 100 s more: found 1 − e^(−10.2).
-    in_use, hit = prefix_residency(100_000, 1_000, 0.1, 2.0)
-    assert in_use == pytest.approx(1 - math.exp(-0.2))
-    assert hit == pytest.approx(1 - math.exp(-0.1 * 102.0))
-    # A server allocating nothing evicts nothing; a prefix nobody asks for is never in use.
-    assert prefix_residency(100_000, 0.0, 0.1, 2.0).hit_share == 1.0
-    assert prefix_residency(100_000, 1_000, 0.0, 2.0) == (0.0, 1.0)
+    # 10 prefixes among 20 running requests: each held with chance 1 − 0.9^20, 10 × that in
+    # use; the others were freed an exponential time ago (0.1 req/s each) and last 100 s
+    # (100k free tokens at 1,000 new tokens/s): found 1 − 0.9^20 · e^(−10).
+    in_use, apart, hit = prefix_residency(10, 20.0, 0.1, 100_000, 1_000)
+    assert in_use == apart == pytest.approx(10 * (1 - 0.9**20))
+    assert hit == pytest.approx(1 - 0.9**20 * math.exp(-10.0))
+    # A request that missed its prefix computed it and holds it as its own: 5 of the 20
+    # running requests hold 5 of the 8.8 prefixes in use.
+    assert prefix_residency(10, 20.0, 0.1, 100_000, 1_000, 0.25).prefixes_held_apart == (
+        pytest.approx(10 * (1 - 0.9**20) - 5)
+    )
+    # One prefix is held by any running request; none running holds none.
+    assert prefix_residency(1, 3.0, 1.0, 0.0, 1_000).prefixes_in_use == 1.0
+    assert prefix_residency(10, 0.0, 0.1, 0.0, 1_000) == (0.0, 0.0, 0.0)
+    # A server allocating nothing evicts nothing.
+    assert prefix_residency(10, 2.0, 0.1, 100_000, 0.0).hit_share == 1.0
     # A cache with no free room keeps a prefix only while its requests run.
-    assert prefix_residency(0.0, 1_000, 0.1, 2.0).hit_share == pytest.approx(in_use)
+    assert prefix_residency(10, 20.0, 0.1, 0.0, 1_000).hit_share == pytest.approx(1 - 0.9**20)
     # Spreading the same requests over more prefixes finds each less often.
-    hits = [prefix_residency(50_000, 20_000, 4.0 / k, 1.0).hit_share for k in (1, 10, 100, 1000)]
-    assert hits == sorted(hits, reverse=True) and hits[0] > 0.999 > hits[-1]
+    hits = [prefix_residency(k, 8.0, 4.0 / k, 50_000, 20_000).hit_share
+            for k in (1, 10, 100, 1000)]
+    assert hits == sorted(hits, reverse=True) and hits[0] == 1.0 > 0.999 > hits[-1]
+
+
+def test_the_running_batch_leaves_room_for_the_prefixes_it_holds() -> None:
+    # 100k tokens, 1,000 own each, one prefix of 10k: 90 requests.
+    assert running_with_prefixes(100_000, 1_000, 10_000, 1) == pytest.approx(90, abs=1e-6)
+    # 8,000-token prefixes, 100 of them: distinct prefixes crowd the requests out.
+    many = running_with_prefixes(240_000, 1_000, 8_000, 100)
+    held = 8_000 * 100 * (1 - 0.99**many)
+    assert many * 1_000 + held == pytest.approx(240_000, rel=1e-6)
+    assert many < running_with_prefixes(240_000, 1_000, 8_000, 1)
+    # Requests that missed their prefix hold it in their own context (counted in ``own``).
+    missed = running_with_prefixes(240_000, 9_000, 8_000, 100, 1.0)
+    assert missed == pytest.approx(240_000 / 9_000)
+    assert running_with_prefixes(240_000, 0.0, 8_000, 4) == math.inf
 
 
 def test_many_prefixes_are_priced_by_the_share_that_finds_theirs() -> None:
@@ -419,8 +443,8 @@ def test_many_prefixes_are_priced_by_the_share_that_finds_theirs() -> None:
     c, base = many_p.prefix_tokens_cached, prepare(many)
     assert many_p.prompt_mean == pytest.approx(base.prompt_mean + (1 - many_p.prefix_hit_share) * c)
     assert many_p.cached_prompt_tokens == pytest.approx(many_p.prefix_hit_share * c)
-    assert 1.0 < many_p.prefixes_in_use < 3000
-    assert many_p.prefix_held_tokens == pytest.approx(c * many_p.prefixes_in_use)
+    assert 1.0 < many_p.prefixes_held < 3000
+    assert many_p.prefix_held_tokens == pytest.approx(c * many_p.prefixes_held)
     assert many_p.kv_capacity_tokens == pytest.approx(
         base.memory.kv_capacity_tokens - many_p.prefix_held_tokens
     )
@@ -431,7 +455,7 @@ def test_many_prefixes_are_priced_by_the_share_that_finds_theirs() -> None:
     prefix = next(c for c in caveats if c.startswith("shared prompt prefixes"))
     assert f"by {many_p.prefix_hit_share:.0%} of its requests" in prefix
     capacity = next(c for c in caveats if c.startswith(PREFIX_CAPACITY_START))
-    assert "distinct prefixes in use on average" in capacity
+    assert "distinct prefixes held on average, each once, beside those" in capacity
     # Throughput counts whole prompts, found or computed.
     m = thousands.metrics
     assert m.total_tokens_per_s == pytest.approx(m.requests_per_s * (3000 + 200), rel=1e-6)

@@ -185,7 +185,7 @@ def _api_server_rps(
 #: shortens how long the free cache keeps a conversation's (a prefix's) blocks. From all
 #: hits, the second pass is within 1 % of the fifth on the chat loads of
 #: tests/unit/core/test_prefix_cache.py.
-HISTORY_RESIDENCY_PASSES = 2
+CACHE_RESIDENCY_PASSES = 2
 
 
 def priced_cache(
@@ -197,9 +197,9 @@ def priced_cache(
     (:func:`~predeploy.core.prefix_cache.history_hit_share`), where a scenario states a think
     time, and their shared prefix, where it states several
     (:func:`~predeploy.core.prefix_cache.prefix_residency`, which also says how many are
-    held in use): the free cache, the rate new blocks are allocated at, the request rate and
+    held): the free cache, the rate new blocks are allocated at, the request rate and
     its lifetime come from the analytic mode's operating point
-    (:data:`HISTORY_RESIDENCY_PASSES` evaluations)."""
+    (:data:`CACHE_RESIDENCY_PASSES` evaluations)."""
     rows = [
         i
         for i, (s, p) in enumerate(zip(scenarios, prepared, strict=True))
@@ -212,7 +212,7 @@ def priced_cache(
     base = [prepared[i] for i in rows]
     current = base
     eff = EfficiencyArrays.from_params([params[i] for i in rows])
-    for _ in range(HISTORY_RESIDENCY_PASSES):
+    for _ in range(CACHE_RESIDENCY_PASSES):
         result = evaluate(stack(current, eff))
         priced = []
         for j, i in enumerate(rows):
@@ -223,12 +223,12 @@ def priced_cache(
             allocated = rate * (p.prompt_mean + p.output_mean)
             think_s = scenario.think_time_s
             history = 1.0 if think_s is None else history_hit_share(free, allocated, think_s)
-            if scenario.prefix_count == 1 or base[j].prefix_tokens_cached <= 0.0:
-                priced.append(with_cache_hits(base[j], history))
+            base_p = base[j]
+            if scenario.prefix_count == 1 or base_p.prefix_tokens_cached <= 0.0:
+                priced.append(with_cache_hits(base_p, history))
                 continue
             # Each data-parallel attention rank keeps its own copies, holds its share of the
             # running requests and serves its share of the rate.
-            base_p = base[j]
             ranks = base_p.prefix_held_tokens / base_p.prefix_tokens_cached
             count = scenario.prefix_count
             missed = 1.0 - p.prefix_hit_share

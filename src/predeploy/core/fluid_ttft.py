@@ -275,6 +275,7 @@ def open_loop_ttft(
         stoch = col(1.0 - cycle) * queue
     if any_true(cycle > 0.0):
         stoch = stoch + col(cycle) * step_cycle_wait(inp, op, req)
+    stoch = stoch + last_step_fill_s(inp, op, req, stoch)
     # A backlog only builds in a finite run that states its size; an open-ended run above
     # capacity has no steady state, and measured ones are by construction sustainable.
     finite = np.isfinite(inp.num_prompts)
@@ -294,6 +295,39 @@ def open_loop_ttft(
         grid(FRONT_END_WAIT_DIMENSION, req.points)[None, :],
     )
     return np.asarray(svc + stoch + backlog + front, dtype=float)
+
+
+def last_step_fill_s(
+    inp: FluidInputs, op: OperatingPoint, req: RequestGrid, wait: np.ndarray | float
+) -> np.ndarray:
+    """What a prompt longer than the prefill budget waits (s per sample) for the rest of the
+    step that carries its last chunk: the scheduler fills the budget with the prompts waiting
+    behind it (vLLM schedules the running prompt's chunk first, then waiting requests), so
+    that step runs full whenever one arrived during the prompt's wait or prefill, with
+    chance ``1 − e^(−λ(w + s))``. The chunk is the prompt's ``r = I mod budget`` last tokens
+    when it started on an empty step, anywhere in a step after a wait (``budget/2`` left on
+    average). The queue at the budget serves tokens one after another and counts neither:
+    Llama 3.1 8B on an H100 (budget 8,192), 9,000-token prompts at 60 % of capacity, TTFT
+    p50 29 % under the simulation's without it."""
+    col = columns
+    budget = col(op.steady.budget)
+    prompt = req.prompt_tokens
+    spans = prompt > budget
+    if not any_true(spans):
+        return np.zeros((1, 1))
+    per_token = col(op.steady.prefill_token_s)
+    waited = np.broadcast_to(np.asarray(wait, dtype=float), prompt.shape) > 0.0
+    rest = np.where(waited, budget / 2.0, budget - np.mod(prompt, budget))
+    behind = 1.0 - np.exp(-col(op.admitted_rps) * (wait + prompt * per_token))
+    # Filled or not, on an independent sample dimension: a few prompts wait a whole step's
+    # rest, not every prompt its mean.
+    filled = grid(LAST_STEP_DIMENSION, req.points)[None, :] < behind
+    return np.asarray(np.where(spans & filled, rest * per_token, 0.0), dtype=float)
+
+
+#: The request samples' dimension that draws whether a prompt's last step runs full
+#: (``fluid_stats.grid``; 0-10 draw the others).
+LAST_STEP_DIMENSION = 11
 
 
 #: Mean prompt over the prefill budget up to which an open loop's wait is the step cycle's

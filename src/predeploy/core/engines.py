@@ -58,6 +58,12 @@ class EngineProfile(FrozenModel):
     #: reaches the client one step later (TensorRT-LLM's overlap scheduler, SGLang's
     #: zero-overhead batch scheduler, vLLM's ``--async-scheduling``).
     overlap_scheduling: bool = False
+    #: A prompt chunk that ends a prefill shares its step with the first chunk of a prompt
+    #: waiting behind it (vLLM's V1 scheduler runs the running requests' chunks first, then
+    #: admits waiting ones into the rest of the token budget): a prompt longer than the budget
+    #: waits for that step to end (``fluid_ttft.last_step_fill_s``). Not set where measured
+    #: long prompts do not show it (NVIDIA's MLPerf TensorRT-LLM runs of Llama 3.1 405B).
+    fills_last_prefill_step: bool = False
     fp8_kv_for_quantized: bool = False
     #: The memory share holds the weights and the KV pool only; activations and CUDA graphs
     #: live in the rest, so the KV budget loses no profiled activation peak (SGLang's
@@ -79,6 +85,7 @@ ENGINE_PROFILES: dict[Engine, EngineProfile] = {
     Engine.VLLM: EngineProfile(
         engine=Engine.VLLM,
         gpu_memory_utilization=0.92,
+        fills_last_prefill_step=True,
         source="vLLM 0.33.0 defaults: gpu_memory_utilization 0.92, max_num_seqs 256/1024, "
         "max_num_batched_tokens 2048/8192/16384 by GPU size, chunked prefill on",
     ),

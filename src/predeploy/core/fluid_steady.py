@@ -149,6 +149,9 @@ class FluidInputs:
     gated_front_end: np.ndarray
     #: Every response reaches the client one step late (the engine's overlap scheduler).
     overlap_scheduling: np.ndarray
+    #: A prompt's last chunk shares its step with the next waiting prompt's first
+    #: (``EngineProfile.fills_last_prefill_step``; ``fluid_ttft.last_step_fill_s``).
+    fills_last_prefill_step: np.ndarray
     #: ``step_time``'s constants for these scenarios, folded once (derived, not passed).
     step: StepCoefficients[Num] = field(init=False, repr=False, compare=False)
     #: The mean output of the requests a running batch holds (:func:`running_output`; derived).

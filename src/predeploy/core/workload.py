@@ -168,6 +168,9 @@ class PreparedScenario:
     new_token_ratio_admission: bool
     #: Every response reaches the client one step late (``EngineProfile.overlap_scheduling``).
     overlap_scheduling: bool
+    #: A prompt's last chunk shares its step with the next waiting prompt's first
+    #: (``EngineProfile.fills_last_prefill_step``).
+    fills_last_prefill_step: bool
     #: Steps between the scheduler's admissions of new requests (1: every step).
     scheduler_steps: int
     #: The largest decode batch replayed as a CUDA graph (``inf``: every one); larger decode
@@ -409,6 +412,7 @@ def prepare(scenario: ServingScenario) -> PreparedScenario:
         new_token_ratio_admission=profile.new_token_ratio_admission,
         # A static batch is timed by the engine's batch benchmark, which runs no serving loop.
         overlap_scheduling=load.kind != "static_batch" and overlap,
+        fills_last_prefill_step=profile.fills_last_prefill_step,
         scheduler_steps=stated.scheduler_steps or 1,
         graph_max_batch=float(stated.cuda_graph_max_batch)
         if stated.cuda_graph_max_batch is not None
@@ -549,6 +553,7 @@ _STACKED_FLAGS = (
     "served",
     "gated_front_end",
     "overlap_scheduling",
+    "fills_last_prefill_step",
 )
 
 

@@ -19,6 +19,7 @@ from predeploy.core.fluid_ttft import (
     busy_arrival_thinning,
     cycle_share,
     kv_block_wait,
+    last_step_fill_s,
     prefill_step_costs,
     served_client_extra_wait_s,
     service_ttft,
@@ -365,3 +366,31 @@ def test_the_step_cycles_variance_stays_non_negative_with_a_negative_extra() -> 
     assert raw[0] < 0.0 and cycle.variance_s2[0] == 0.0
     wait = step_cycle_wait(inp, op, request_grid(inp, op, 128))
     assert np.all(np.isfinite(wait))
+
+
+def test_a_prompt_past_the_budget_waits_for_its_last_steps_rest_when_one_waits_behind() -> None:
+    """vLLM fills the step of a prompt's last chunk with the next waiting prompt's first: the
+    samples past the budget wait the step's rest with the chance one arrived meanwhile, more
+    often the busier the server; shorter prompts, chunked prefill off and engines that do not
+    fill it wait nothing for it."""
+    quiet, busy = _inputs(9000, 0.2), _inputs(9000, 1.0)
+    shares = []
+    for inp, op in (quiet, busy):
+        req = request_grid(inp, op, 128)
+        fill = last_step_fill_s(inp, op, req, 0.0)
+        past = req.prompt_tokens > op.steady.budget[:, None]
+        assert np.all(fill[~past] == 0.0) and np.any(fill[past] > 0.0)
+        rest = (op.steady.budget[0] - np.mod(req.prompt_tokens[past], op.steady.budget[0]))
+        waited = fill[past] > 0.0
+        assert fill[past][waited] == pytest.approx(rest[waited] * op.steady.prefill_token_s[0])
+        shares.append(float(np.mean(waited)))
+    assert 0.0 < shares[0] < shares[1] < 1.0
+    for settings in (EngineSettings(chunked_prefill=False), None):
+        inp, op = _inputs(2000 if settings is None else 9000, 1.0, settings)
+        assert not np.any(last_step_fill_s(inp, op, request_grid(inp, op, 128), 0.0))
+    trtllm = llama_8b_h100_lognormal(LoadSpec(kind="poisson", rate_rps=1.0), 9000).model_copy(
+        update={"engine": Engine.TRTLLM}
+    )
+    assert prepare(llama_8b_h100_lognormal(LoadSpec(kind="poisson", rate_rps=1.0), 9000)
+                   ).fills_last_prefill_step
+    assert not prepare(trtllm).fills_last_prefill_step

@@ -34,6 +34,7 @@ from predeploy.core.types import (
     SweepVariable,
     TrafficProfile,
 )
+from predeploy.core.types.intent import MAX_PREFIX_COUNT
 from predeploy.core.types.traffic import MAX_TOKENS_PER_REQUEST
 from predeploy.core.wording import format_ms, format_number, format_percent, format_usd
 
@@ -45,8 +46,6 @@ DEFAULT_SCALE_FACTORS: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0, 4.0)
 #: one, it and 0, ½, 2 and 4 times it.
 DEFAULT_PREFIX_TOKENS: tuple[float, ...] = (0.0, 500.0, 1000.0, 2000.0, 4000.0)
 PREFIX_FACTORS: tuple[float, ...] = (0.0, 0.5, 1.0, 2.0, 4.0)
-#: The most distinct system prompts a sweep tries (``DeploymentIntent.prefix_count``'s bound).
-MAX_PREFIX_COUNT = 1_000_000
 #: Distinct system prompts a prefix-count sweep tries by default.
 DEFAULT_PREFIX_COUNTS: tuple[float, ...] = (1.0, 10.0, 100.0, 1000.0, 10000.0)
 

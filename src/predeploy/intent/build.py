@@ -24,7 +24,13 @@ from predeploy.core.types import (
     SloTemplate,
     UseCase,
 )
-from predeploy.core.types.intent import MAX_REQUESTS_PER_S, MAX_TEXT_CHARS, MAX_USD, MAX_USERS
+from predeploy.core.types.intent import (
+    MAX_PREFIX_COUNT,
+    MAX_REQUESTS_PER_S,
+    MAX_TEXT_CHARS,
+    MAX_USD,
+    MAX_USERS,
+)
 from predeploy.core.types.traffic import MAX_TOKENS_PER_REQUEST
 from predeploy.intent.draft import Evidence, IntentDraft
 from predeploy.intent.names import NameIndex
@@ -40,9 +46,6 @@ ASSUMED_BATCH_REQUESTS_PER_S = 1.0
 MAX_GPU_COUNT = 100_000
 #: Turns per conversation above which a count is a typo (DeploymentIntent's bound).
 MAX_TURNS = 10_000
-#: The most distinct shared prompt starts (system prompts) a request may state
-#: (``DeploymentIntent.prefix_count``'s bound).
-MAX_PREFIXES = 1_000_000
 
 
 @dataclass
@@ -189,7 +192,9 @@ def build_intent(
     )
     if shared_prefix is not None:
         sources["shared_prefix_tokens"] = _src(ev.get("shared_prefix_tokens"))
-    prefixes = _bounded(draft.prefix_count, "system prompts", 1.5, MAX_PREFIXES, "prompts", notes)
+    prefixes = _bounded(
+        draft.prefix_count, "system prompts", 1.5, MAX_PREFIX_COUNT, "prompts", notes
+    )
     if prefixes is not None:
         sources["prefix_count"] = _src(ev.get("prefix_count"))
         if not shared_prefix:

@@ -23,6 +23,8 @@ from predeploy.core.types.slo import SLOTargets
 MAX_USERS = 1_000_000_000
 MAX_REQUESTS_PER_S = 1_000_000.0
 MAX_USD = 1e9
+#: Distinct system prompts (shared prefixes) a request may state.
+MAX_PREFIX_COUNT = 1_000_000
 MAX_TENSOR_PARALLEL = 8
 MAX_TEXT_CHARS = 20_000
 
@@ -129,7 +131,7 @@ class DeploymentIntent(FrozenModel):
     shared_prefix_tokens: NonNegativeInt | None = Field(default=None, le=10_000_000)
     #: Distinct shared prefixes of that length the requests spread over (one per tenant, bot
     #: or template): each is found cached less often than one (``core.prefix_cache``).
-    prefix_count: PositiveInt | None = Field(default=None, le=1_000_000)
+    prefix_count: PositiveInt | None = Field(default=None, le=MAX_PREFIX_COUNT)
     #: Multi-turn chat: tokens of a conversation's earlier turns each prompt carries after the
     #: shared prefix, or the turns per conversation they are derived from (``core.traffic``);
     #: found in the prefix cache from the conversation's previous request.

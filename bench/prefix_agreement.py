@@ -27,11 +27,10 @@ are then the highest rate at which the spread requests are carried).
 from __future__ import annotations
 
 import argparse
-import re
 from collections.abc import Callable
 
 from predeploy.core.efficiency import ParameterSet
-from predeploy.core.perf import predict
+from predeploy.core.perf import predict, priced_cache
 from predeploy.core.types import (
     Engine,
     EngineSettings,
@@ -42,6 +41,7 @@ from predeploy.core.types import (
     ServingScenario,
     TokenDistribution,
 )
+from predeploy.core.workload import prepare
 from predeploy.kb.seed_files import seed_catalog
 from predeploy.services.perf import load_parameters
 
@@ -139,14 +139,13 @@ def main(argv: list[str] | None = None) -> None:
                     model, shape, prefix, load * sat, engine=engine, history=history,
                     prefixes=prefixes,
                 )
-                analytic = predict(s, params)
-                a = values(analytic)
+                a = values(predict(s, params))
                 sim = values(predict(s, params, mode="simulate", num_requests=REQUESTS, seed=SEED))
                 errors = [a[m] / sim[m] - 1.0 for m in METRICS]
                 for m, e in zip(METRICS, errors, strict=True):
                     worst[m] = max(worst[m], abs(e))
                 print(f"{shape:<16}{prefix:>7,}{sat:>12.2f}{full:>9.2f}{load:>6.0%}"
-                      f"{hit_share(analytic):>6}{a['ttft_p50']:>13.1f}"
+                      f"{hit_share(s, params):>6}{a['ttft_p50']:>13.1f}"
                       + "".join(f"{e:>+11.1%}" for e in errors))
     print(f"{'worst |analytic/simulated - 1|':<69}" + "".join(f"{worst[m]:>11.1%}"
                                                             for m in METRICS))
@@ -171,11 +170,14 @@ def saturation_with_prefixes(
 SATURATION_STEPS = 30
 
 
-def hit_share(prediction: PerfPrediction) -> str:
-    """The share of requests finding their prefix cached, as the prediction's caveat says it
-    (blank with one prefix)."""
-    match = re.search(r"by (\d+%) of its requests", " ".join(prediction.metrics.provenance.caveats))
-    return match.group(1) if match else ""
+def hit_share(scenario: ServingScenario, params: ParameterSet) -> str:
+    """The share of requests finding their prefix cached, as the analytic mode prices it
+    (``perf.priced_cache``; blank with one prefix)."""
+    if scenario.prefix_count == 1:
+        return ""
+    eff, _ = params.for_gpu(scenario.gpu, scenario.engine)
+    priced = priced_cache([scenario], [prepare(scenario)], [eff])[0]
+    return f"{priced.prefix_hit_share:.0%}"
 
 
 if __name__ == "__main__":

@@ -47,7 +47,9 @@ from predeploy.core.perf_caveats import (
 from predeploy.core.prefix_cache import (
     computed_prompt_tokens,
     history_hit_share,
+    history_routed_share,
     prefix_residency,
+    prefixes_per_replica,
     running_with_prefixes,
 )
 from predeploy.core.roofline import roofline_floor_s
@@ -58,6 +60,7 @@ from predeploy.core.types import (
     PerfMetrics,
     PerfPrediction,
     PredictionProvenance,
+    Routing,
     SchedulerAssumed,
     ServingScenario,
     TokenDistribution,
@@ -203,7 +206,7 @@ def priced_cache(
     rows = [
         i
         for i, (s, p) in enumerate(zip(scenarios, prepared, strict=True))
-        if (s.think_time_s is not None and p.history_tokens_cached > 0.0)
+        if (p.history_tokens_cached > 0.0 and (s.think_time_s is not None or _routed_apart(s)))
         or (s.prefix_count > 1 and p.prefix_tokens_cached > 0.0)
     ]
     out = list(prepared)
@@ -223,6 +226,7 @@ def priced_cache(
             allocated = rate * (p.prompt_mean + p.output_mean)
             think_s = scenario.think_time_s
             history = 1.0 if think_s is None else history_hit_share(free, allocated, think_s)
+            history *= history_routed_share(scenario)
             base_p = base[j]
             if scenario.prefix_count == 1 or base_p.prefix_tokens_cached <= 0.0:
                 priced.append(with_cache_hits(base_p, history))
@@ -230,7 +234,7 @@ def priced_cache(
             # Each data-parallel attention rank keeps its own copies, holds its share of the
             # running requests and serves its share of the rate.
             ranks = base_p.prefix_held_tokens / base_p.prefix_tokens_cached
-            count = scenario.prefix_count
+            count = prefixes_per_replica(scenario)
             missed = 1.0 - p.prefix_hit_share
             running = min(
                 float(result.batch[j]) / ranks,
@@ -254,6 +258,12 @@ def priced_cache(
     for j, i in enumerate(rows):
         out[i] = current[j]
     return out
+
+
+def _routed_apart(scenario: ServingScenario) -> bool:
+    """Whether a conversation's turns can reach different replicas (a random router over
+    several)."""
+    return scenario.routing == Routing.RANDOM and scenario.router_replicas > 1
 
 
 def _prefix_capacity(prepared: PreparedScenario) -> tuple[str, ...]:

@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
-from predeploy.core.types import Engine, ServingScenario, TokenDistribution
+from predeploy.core.types import Engine, Routing, ServingScenario, TokenDistribution
 
 #: Engines whose prefix cache is on unless turned off. Sources: vLLM
 #: ``--enable-prefix-caching`` "None → on when supported" (../shared/ecosystem/vllm.md,
@@ -136,12 +136,43 @@ def prefix_caveat(scenario: ServingScenario, hit_share: float = 1.0) -> str | No
             f"{rounded}, each found in the prefix cache by {hit_share:.0%} of its requests — "
             "held while its requests run and for as long as the free cache outlasts the "
             "pause between them — and computed again by the others; each held once per "
-            "replica while in use (per GPU under data-parallel attention)"
+            f"replica while in use (per GPU under data-parallel attention){_spread(scenario)}"
         )
     return (
         f"{PREFIX_CAVEAT_START} served from the prefix cache: {cached:,} tokens per request"
         f"{rounded} not prefilled and held once per replica (per GPU under data-parallel "
         "attention; assumed cached before the run)"
+    )
+
+
+def _spread(scenario: ServingScenario) -> str:
+    """How the router shares several prefixes out among the replicas, in words (empty for
+    one replica)."""
+    replicas = scenario.router_replicas
+    if replicas == 1:
+        return ""
+    if scenario.routing == Routing.PREFIX_AWARE:
+        share = prefixes_per_replica(scenario)
+        return (
+            f"; routed by prefix, each of the {replicas} replicas serves about {share:,.0f} "
+            "of them"
+        )
+    return (
+        f"; routed at random, each of the {replicas} replicas serves all of them "
+        "(prefix-aware routing would give each its share)"
+    )
+
+
+def _routed_turns(scenario: ServingScenario, how_often: str | None = None) -> str:
+    """Where a random router sends a conversation's next turn, in words (empty where it
+    stays on its replica); ``how_often``: the share in words, else the percentage."""
+    share = history_routed_share(scenario)
+    if share == 1.0:
+        return ""
+    return (
+        f"routed at random over {scenario.router_replicas} replicas, a turn reaches the one "
+        f"holding its history {how_often or f'{share:.0%} of the time'} (prefix-aware "
+        "routing or session affinity sends it back)"
     )
 
 
@@ -176,6 +207,27 @@ def history_hit_share(
     return 1.0 - math.exp(-survival_s / think_time_s)
 
 
+def prefixes_per_replica(scenario: ServingScenario) -> float:
+    """How many of the scenario's distinct prefixes each replica serves: all ``k`` where the
+    router picks replicas at random; ``k/R`` (at least one) where it sends each request to
+    the replica holding its prefix (:class:`~predeploy.core.types.Routing`), each prefix's
+    requests all reaching one replica (several, for fewer prefixes than replicas)."""
+    count = float(scenario.prefix_count)
+    if scenario.routing == Routing.PREFIX_AWARE:
+        return max(count / scenario.router_replicas, 1.0)
+    return count
+
+
+def history_routed_share(scenario: ServingScenario) -> float:
+    """The chance a conversation's next request reaches the replica that served its previous
+    one and holds its history: ``1/R`` where the router picks among ``R`` replicas at random
+    (a replica that served only an earlier turn holds part of the history: priced as a
+    miss), 1 where it routes by prefix."""
+    if scenario.routing == Routing.PREFIX_AWARE:
+        return 1.0
+    return 1.0 / scenario.router_replicas
+
+
 class PrefixResidency(NamedTuple):
     """Where a scenario's distinct shared prefixes are when a request comes
     (:func:`prefix_residency`)."""
@@ -191,7 +243,7 @@ class PrefixResidency(NamedTuple):
 
 
 def prefix_residency(
-    prefix_count: int,
+    prefix_count: float,
     running_requests: float,
     rate_per_prefix_rps: float,
     free_tokens: float,
@@ -212,7 +264,7 @@ def prefix_residency(
     allocates almost nothing, so its prefixes stay cached (engines evict on demand, never on a
     timer). Of the prefixes in use, about one per running request that missed its own
     (``missed_share`` of them, each a distinct prefix) is held in that request's context."""
-    count = max(prefix_count, 1)
+    count = max(prefix_count, 1.0)
     running = max(running_requests, 0.0)
     free = (1.0 - 1.0 / count) ** running
     in_use = count * (1.0 - free)
@@ -228,7 +280,7 @@ def running_with_prefixes(
     capacity_tokens: float,
     own_tokens: float,
     prefix_tokens: float,
-    prefix_count: int,
+    prefix_count: float,
     missed_share: float = 0.0,
 ) -> float:
     """The most running requests a KV cache of ``capacity_tokens`` holds with ``own_tokens``
@@ -239,7 +291,7 @@ def running_with_prefixes(
     ``B``, since ``own ≥ m·c``)."""
     if own_tokens <= 0.0:
         return math.inf
-    count = max(prefix_count, 1)
+    count = max(prefix_count, 1.0)
 
     def used(batch: float) -> float:
         in_use: float = count * (1.0 - (1.0 - 1.0 / count) ** batch)
@@ -276,12 +328,23 @@ def history_caveat(scenario: ServingScenario, hit_share: float = 1.0) -> str | N
         else f"its {history:,} tokens of earlier turns in whole cache blocks of "
         f"{hit_granularity_tokens(scenario)}"
     )
+    routed = _routed_turns(scenario)
     if scenario.think_time_s is not None:
+        routed_then = f"; {routed}" if routed else ""
         return (
             f"{HISTORY_CAVEAT_START}: {cached:,} tokens of each request's own context ({turns}) "
             f"found in the prefix cache by {hit_share:.0%} of requests — the free cache outlasts "
-            f"a {scenario.think_time_s:g} s mean pause between turns that often — and computed "
-            "again by the others; held and read by every request"
+            f"a {scenario.think_time_s:g} s mean pause between turns "
+            f"{_outlasts(hit_share, history_routed_share(scenario))} — and computed again by "
+            f"the others; held and read by every request{routed_then}"
+        )
+    if routed:
+        return (
+            f"{HISTORY_CAVEAT_START}: {cached:,} tokens of each request's own context ({turns}) "
+            f"found in the prefix cache by {hit_share:.0%} of requests — "
+            f"{_routed_turns(scenario, 'that often')} — and "
+            "computed again by the others; held and read by every request (a pause long "
+            "enough for the free cache to turn over is not priced without a think time)"
         )
     return (
         f"{HISTORY_CAVEAT_START}: {cached:,} tokens of each request's own context ({turns}) "
@@ -289,6 +352,14 @@ def history_caveat(scenario: ServingScenario, hit_share: float = 1.0) -> str | N
         "prefilled, but held and read by the request (a pause long enough for the free cache "
         "to turn over would have them computed again: not priced without a think time)"
     )
+
+
+def _outlasts(hit_share: float, routed_share: float) -> str:
+    """How often the free cache outlasts the pause, in words: the hit share itself, or the
+    share before the router's where it sends turns elsewhere."""
+    if routed_share == 1.0:
+        return "that often"
+    return f"{hit_share / routed_share:.0%} of the time"
 
 
 def computed_prompt_tokens(prompt: TokenDistribution, cached: int) -> TokenDistribution:

@@ -14,6 +14,7 @@ from predeploy.core.types.base import (
     Precision,
     Priority,
     Provenance,
+    Routing,
     UseCase,
     engine_name,
 )
@@ -141,6 +142,7 @@ __all__ = [
     "QualityScore",
     "RejectedOption",
     "RejectionKind",
+    "Routing",
     "SLOCheck",
     "SLOTargets",
     "ScenarioComparison",

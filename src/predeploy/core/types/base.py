@@ -216,3 +216,19 @@ class Harness(StrEnum):
     #: parses the template again for every request (``core.vllm_chat``), so each request holds
     #: the single server process several times as long as the default set-up's.
     VLLM_0_11_0_CHAT = "vllm-0.11.0-chat"
+
+
+class Routing(StrEnum):
+    """How the deployment's router picks the replica that serves a request: what decides
+    whether a request finds its conversation's history, or its tenant's system prompt, in
+    that replica's prefix cache (``core.prefix_cache``)."""
+
+    #: Any replica, at random or in turn (a Kubernetes Service in front of the replicas, as
+    #: a KServe ``InferenceService`` deploys them): a conversation's next turn reaches the
+    #: replica holding its history one time in ``R``, and every replica sees every prefix.
+    RANDOM = "random"
+    #: Back to the replica holding the request's cached prefix (llm-d's inference scheduler
+    #: with its prefix-cache scorer, KServe ``LLMInferenceService``'s router, or session
+    #: affinity): a conversation stays on its replica and the distinct prefixes are shared
+    #: out, about ``k/R`` to each of ``R`` replicas.
+    PREFIX_AWARE = "prefix_aware"

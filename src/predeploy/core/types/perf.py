@@ -19,6 +19,7 @@ from predeploy.core.types.base import (
     PositiveFloat,
     PositiveInt,
     Precision,
+    Routing,
 )
 from predeploy.core.types.facts import GpuSpec, ModelArchitecture
 from predeploy.core.types.traffic import TokenDistribution
@@ -188,10 +189,31 @@ class ServingScenario(FrozenModel):
     #: and typing): its history is still cached if the free cache has not turned over in the
     #: meantime (``core.prefix_cache.history_hit_share``). ``None``: assumed still cached.
     think_time_s: NonNegativeFloat | None = None
+    #: How the router picks a replica for each request: whether a conversation's next turn
+    #: returns to the replica holding its history, and how the distinct prefixes spread.
+    routing: Routing = Routing.RANDOM
+    #: The replicas the router spreads the traffic over when this scenario is one replica's
+    #: share of it (the planner prices one replica at ``rate / R``); ``None``: ``replicas``.
+    routed_replicas: PositiveInt | None = None
 
     @property
     def gpu_count(self) -> int:
         return self.tp * self.pp * self.replicas
+
+    @property
+    def router_replicas(self) -> int:
+        """The replicas the router chooses among (:attr:`routed_replicas`, else
+        :attr:`replicas`)."""
+        return self.routed_replicas or self.replicas
+
+    @model_validator(mode="after")
+    def _routed_over_its_replicas(self) -> ServingScenario:
+        if self.routed_replicas is not None and self.routed_replicas < self.replicas:
+            raise ValueError(
+                f"routed_replicas ({self.routed_replicas}) must be at least replicas "
+                f"({self.replicas}): the router spreads the traffic over every replica"
+            )
+        return self
 
     @model_validator(mode="after")
     def _engine_runs_on_the_gpu(self) -> ServingScenario:

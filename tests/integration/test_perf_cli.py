@@ -527,6 +527,21 @@ def test_many_distinct_system_prompts_are_found_less_often() -> None:
     assert bad.exit_code != 0 and "needs shared_prefix_tokens" in str(bad.exception)
 
 
+def test_the_router_decides_whether_a_turn_finds_its_history() -> None:
+    args = ["predict", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "H100-SXM",
+            "--input-tokens", "3000", "--output-tokens", "200", "--qps", "8", "--replicas", "4",
+            "--shared-prefix-tokens", "500", "--history-tokens", "1500"]
+    spread = RUNNER.invoke(app, [*args, "--json"])
+    aware = RUNNER.invoke(app, [*args, "--routing", "prefix-aware", "--json"])
+    assert spread.exit_code == 0 and aware.exit_code == 0, spread.output + aware.output
+    at_random, by_prefix = json.loads(spread.output), json.loads(aware.output)
+    assert at_random["metrics"]["ttft_ms"]["p50"] > by_prefix["metrics"]["ttft_ms"]["p50"]
+    table = " ".join(RUNNER.invoke(app, args).output.split())
+    assert "routed at random over 4 replicas" in table
+    bad = RUNNER.invoke(app, [*args, "--routing", "sticky"])
+    assert bad.exit_code != 0 and "unknown routing 'sticky'" in str(bad.exception)
+
+
 def test_a_conversations_earlier_turns_are_served_from_the_prefix_cache() -> None:
     args = ["predict", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "H100-SXM",
             "--input-tokens", "3000", "--output-tokens", "200", "--qps", "4",

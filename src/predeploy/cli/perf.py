@@ -327,6 +327,12 @@ def predict_command(
         help="Multi-turn chat: tokens of the conversation's earlier turns each prompt carries "
         "after the shared prefix, counted in the prompt: found in the prefix cache, not "
         "computed again.")] = 0,
+    routing: Annotated[str, typer.Option(
+        "--routing",
+        help="How a router picks among --replicas: random (a Kubernetes Service: a "
+        "conversation's next turn reaches the replica holding its history one time in "
+        "--replicas) or prefix-aware (llm-d's inference scheduler, session affinity: back to "
+        "it, and the --prefix-count prefixes shared out).")] = "random",
     think_time_s: Annotated[float | None, typer.Option(
         "--think-time-s", min=0.0, show_default=False,
         help="With --history-tokens: the mean pause between a conversation's reply and its "
@@ -425,6 +431,7 @@ def predict_command(
         prefix_count=prefix_count,
         history_tokens=history_tokens,
         think_time_s=think_time_s,
+        routing=routing,
     )
     memory = perf_service.memory_fit(scenario)
     if not memory.fits:

@@ -106,6 +106,8 @@ class Evaluator:
                 tp=config.tp,
                 pp=config.vllm.pipeline_parallel_size,
                 replicas=1,
+                routing=self.options.routing,
+                routed_replicas=replicas,
                 kv_cache_dtype=config.vllm.kv_cache_dtype,
                 prompt_tokens=self.workload.traffic.prompt_tokens,
                 output_tokens=self.workload.traffic.output_tokens,
@@ -119,7 +121,12 @@ class Evaluator:
             self._scenarios[id(config)] = base
             self._configs.append(config)  # keeps id(config) unique while cached
             return base
-        return base.model_copy(update={"load": self.workload.load(per_replica_rps, replicas)})
+        return base.model_copy(
+            update={
+                "load": self.workload.load(per_replica_rps, replicas),
+                "routed_replicas": replicas,
+            }
+        )
 
     def _checked(
         self, replicas: int, per_replica: float, mode: PredictMode, prediction: PerfPrediction

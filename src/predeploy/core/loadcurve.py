@@ -87,9 +87,10 @@ def load_curve(
 def _at(
     scenario: ServingScenario, workload: Workload, rate_rps: float, replicas: int
 ) -> ServingScenario:
-    """One of ``replicas`` replicas at ``rate_rps`` (the traffic's burstiness spread over them)."""
+    """One of ``replicas`` replicas at ``rate_rps`` (the traffic's burstiness, and the
+    router's choices, spread over them)."""
     load = workload.load(rate_rps, replicas)
-    return scenario.model_copy(update={"load": load, "replicas": 1})
+    return scenario.model_copy(update={"load": load, "replicas": 1, "routed_replicas": replicas})
 
 
 def _point(

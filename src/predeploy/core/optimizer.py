@@ -61,6 +61,7 @@ from predeploy.core.types import (
     PlanResult,
     Priority,
     RejectedOption,
+    Routing,
     SearchStats,
     TradeoffPoint,
     TrafficProfile,
@@ -105,6 +106,9 @@ def plan_deployment(
         "each replica gets peak ÷ replicas requests/s: the router spreads requests evenly; "
         f"SLOs are met with {format_number(workload.headroom * 100)} % headroom"
     )
+    routing = routing_note(workload.traffic, options.routing)
+    if routing:
+        notes.append(routing)
     if options.held_out_bound:
         notes.append(
             "judged at the held-out 90 % bound: each latency at the 90th percentile of "
@@ -165,7 +169,7 @@ def plan_deployment(
         intent=intent, traffic=traffic, slo=slo, headroom=workload.headroom, plans=tuple(plans),
         infeasible=tuple(aggregate_rejections(state.rejected)), notes=tuple(notes),
         quality_scale=shortlist.quality_scale, stats=stats, tradeoffs=tuple(final.tradeoffs),
-        front_end_s=options.front_end_s,
+        front_end_s=options.front_end_s, routing=options.routing,
     )
     if not plans:
         suggestions = explain_infeasible(
@@ -224,6 +228,35 @@ class Selected:
     draft: Draft
     labels: tuple[str, ...]
     reference: Draft | None
+
+
+def routing_note(traffic: TrafficProfile, routing: Routing) -> str | None:
+    """What the router's choice of replica does to the prefix cache, in words, for traffic
+    whose prompts a cache could share across requests (``None`` for traffic it cannot)."""
+    history, several = traffic.history_tokens > 0, traffic.prefix_count > 1
+    if not (history or several):
+        return None
+    parts = []
+    if routing == Routing.PREFIX_AWARE:
+        if history:
+            parts.append("a conversation's turns return to the replica holding its history")
+        if several:
+            parts.append("each replica serves its share of the system prompts")
+        return (
+            "requests are routed by prefix (llm-d's inference scheduler, KServe "
+            f"LLMInferenceService's router, or session affinity): {' and '.join(parts)}"
+        )
+    if history:
+        parts.append(
+            "a conversation's next turn reaches the replica holding its history one time in "
+            "R (of R replicas)"
+        )
+    if several:
+        parts.append("every replica serves every system prompt")
+    return (
+        f"requests are routed to replicas at random (a Kubernetes Service): {' and '.join(parts)}"
+        "; prefix-aware routing (--routing prefix-aware) finds more in the prefix cache"
+    )
 
 
 def _finalize(

@@ -58,6 +58,7 @@ from predeploy.core.types import (
     ModelArchitecture,
     PerfPrediction,
     Precision,
+    Routing,
     ServingScenario,
     TokenDistribution,
     engine_name,
@@ -322,6 +323,7 @@ def scenario_from_request(
     prefix_count: int = 1,
     history_tokens: int = 0,
     think_time_s: float | None = None,
+    routing: str = "random",
 ) -> ServingScenario:
     """A scenario from command-line style values: token lengths fixed, or lognormal with a
     stated standard deviation; one load: open-loop ``qps`` (Poisson, or gamma with
@@ -336,7 +338,8 @@ def scenario_from_request(
     start every prompt shares (a system prompt: ``core.prefix_cache``), ``prefix_count``
     how many distinct such starts the requests spread over, ``history_tokens`` a
     conversation's earlier turns each prompt carries after it, ``think_time_s`` the mean
-    pause between a conversation's turns (whether its history is still cached). The model
+    pause between a conversation's turns (whether its history is still cached), ``routing``
+    how a router picks among the ``replicas`` (:func:`parse_routing`). The model
     is the catalog's ``model``, or the one a Hugging Face ``model_config`` (config.json)
     describes, named ``model`` when given."""
     given = [n for n, v in (("qps", qps), ("concurrency", concurrency), ("burst", burst))
@@ -408,9 +411,19 @@ def scenario_from_request(
             prefix_count=prefix_count,
             history_tokens=history_tokens,
             think_time_s=think_time_s,
+            routing=parse_routing(routing),
         )
     except ValidationError as exc:
         raise InputError(describe_validation_error(exc, "scenario")) from None
+
+
+def parse_routing(value: str) -> Routing:
+    """A router's policy as typed (``random``, ``prefix-aware`` or ``prefix_aware``);
+    InputError naming the valid values otherwise."""
+    routing = _choice(Routing, value.strip().lower().replace("-", "_"), "routing")
+    if routing is None:
+        raise InputError("routing is empty; valid: random, prefix-aware")
+    return routing
 
 
 def read_lengths(path: Path) -> tuple[int, ...]:

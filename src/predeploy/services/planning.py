@@ -135,6 +135,8 @@ def plan_load_curve(
         precision=plan.precision,
         tp=plan.tp,
         pp=plan.vllm.pipeline_parallel_size,
+        routing=result.routing,
+        routed_replicas=plan.replicas,
         kv_cache_dtype=plan.vllm.kv_cache_dtype,
         prompt_tokens=result.traffic.prompt_tokens,
         output_tokens=result.traffic.output_tokens,

@@ -8,7 +8,13 @@ from tests.planning_facts import H100, L4, LLAMA_8B, LLAMA_70B, ToyEngine, chat_
 from predeploy.core.capacity import Configuration, Evaluator, Sizing, SizingShortfall, Workload
 from predeploy.core.recommend import ModelCandidate
 from predeploy.core.traffic import plan_traffic
-from predeploy.core.types import DeploymentIntent, PlannerOptions, Precision, SLOTargets
+from predeploy.core.types import (
+    DeploymentIntent,
+    PlannerOptions,
+    Precision,
+    Routing,
+    SLOTargets,
+)
 
 
 def _setup(rate: float, slo: dict[str, object], headroom: float = 0.1):  # type: ignore[no-untyped-def]
@@ -155,3 +161,19 @@ def test_the_scenarios_carry_the_traffics_shared_prefix() -> None:
     evaluator = Evaluator(engine, chat, PlannerOptions(num_requests=200))
     history = evaluator.scenario(_config(engine), 2.0).history_tokens
     assert history == chat.traffic.history_tokens > 0
+
+
+def test_each_replicas_scenario_knows_the_router_and_how_many_it_routes_over() -> None:
+    turns = DeploymentIntent(use_case="chatbot", qps=2.0, peak_qps=2.0, conversation_turns=4)
+    chat = Workload(plan_traffic(turns, chat_template()), SLOTargets(), 0.1, 2.0, 8192)
+    engine = ToyEngine()
+    for routing in Routing:
+        options = PlannerOptions(num_requests=200, routing=routing)
+        evaluator = Evaluator(engine, chat, options)
+        first = evaluator.scenario(_config(engine), 2.0)
+        config = _config(engine)
+        one_of_three = evaluator.scenario(config, 0.5, 3)
+        again = evaluator.scenario(config, 0.5, 5)
+        assert first.routing == one_of_three.routing == routing
+        assert (first.router_replicas, one_of_three.router_replicas) == (1, 3)
+        assert (again.replicas, again.router_replicas) == (1, 5)

@@ -10,13 +10,27 @@ import itertools
 from typing import Any
 
 import pytest
-from tests.planning_facts import LLAMA_8B, LLAMA_70B, QWEN_7B, ToyEngine, small_catalog
+from tests.planning_facts import (
+    LLAMA_8B,
+    LLAMA_70B,
+    QWEN_7B,
+    ToyEngine,
+    chat_template,
+    small_catalog,
+)
 
 from predeploy.core.errors import UnknownNameError
-from predeploy.core.optimizer import plan_deployment
+from predeploy.core.optimizer import plan_deployment, routing_note
 from predeploy.core.ranking import Point, dominates, weight_fidelity
 from predeploy.core.rationale import plan_point
-from predeploy.core.types import DeploymentIntent, PlannerOptions, PlanResult, Precision
+from predeploy.core.traffic import plan_traffic
+from predeploy.core.types import (
+    DeploymentIntent,
+    PlannerOptions,
+    PlanResult,
+    Precision,
+    Routing,
+)
 
 OPTIONS = PlannerOptions(num_requests=500)
 
@@ -204,6 +218,22 @@ def test_a_stated_front_end_time_is_in_every_plans_ttft_and_said() -> None:
     assert compared  # the same configurations are planned either way
     for plan in compared:
         assert (plan.predicted.ttft_ms.p50 or 0.0) > best[plan.configuration]
+
+
+def test_the_router_is_said_where_the_prefix_cache_depends_on_it() -> None:
+    plain = plan_traffic(DeploymentIntent(use_case="chatbot", qps=2.0), chat_template())
+    assert routing_note(plain, Routing.RANDOM) is None
+    turns = DeploymentIntent(use_case="chatbot", qps=2.0, conversation_turns=4)
+    chat = plan_traffic(turns, chat_template())
+    note = routing_note(chat, Routing.RANDOM) or ""
+    assert "routed to replicas at random" in note and "one time in R" in note
+    assert "--routing prefix-aware" in note
+    tenants = DeploymentIntent(
+        use_case="chatbot", qps=2.0, shared_prefix_tokens=300, prefix_count=12
+    )
+    aware = routing_note(plan_traffic(tenants, chat_template()), Routing.PREFIX_AWARE) or ""
+    assert "routed by prefix" in aware and "its share of the system prompts" in aware
+    assert "history" not in aware
 
 
 def test_plans_pruned_by_a_plan_simulation_rejects_are_searched_again(

@@ -21,8 +21,10 @@ from predeploy.core.prefix_cache import (
     computed_prompt_tokens,
     history_caveat,
     history_hit_share,
+    history_routed_share,
     prefix_caveat,
     prefix_residency,
+    prefixes_per_replica,
     running_with_prefixes,
 )
 from predeploy.core.roofline import hardware_rates, step_shape
@@ -39,6 +41,7 @@ from predeploy.core.types import (
     LoadSpec,
     PerfMetrics,
     Precision,
+    Routing,
     ServingScenario,
     TokenDistribution,
 )
@@ -499,3 +502,82 @@ def test_analytic_and_simulated_agree_with_many_prefixes(count: int) -> None:
     saturation = predict(tenants(1, 1e-3), PARAMS).saturation_rps
     assert saturation is not None
     both_modes_agree(tenants(count, 0.3 * saturation))
+
+
+def routed(scenario: ServingScenario, replicas: int, routing: Routing) -> ServingScenario:
+    """``scenario``'s traffic, ``replicas`` times its rate, over ``replicas`` replicas."""
+    assert scenario.load.rate_rps is not None
+    load = LoadSpec(kind="poisson", rate_rps=scenario.load.rate_rps * replicas)
+    return scenario.model_copy(update={"replicas": replicas, "routing": routing, "load": load})
+
+
+def test_a_random_router_sends_a_turn_to_its_history_one_time_in_r() -> None:
+    single = conversation(1504)
+    spread = routed(single, 4, Routing.RANDOM)
+    assert history_routed_share(single) == 1.0
+    assert history_routed_share(spread) == pytest.approx(0.25)
+    assert history_routed_share(spread.model_copy(update={"routing": Routing.PREFIX_AWARE})) == 1.0
+    # One of 4 replicas (the planner's per-replica scenario) counts the same.
+    share = single.model_copy(update={"routed_replicas": 4})
+    assert share.router_replicas == 4 and history_routed_share(share) == pytest.approx(0.25)
+    with pytest.raises(ValidationError, match="routed_replicas"):
+        ServingScenario.model_validate({**dict(spread), "routed_replicas": 2})
+
+
+def test_random_routing_computes_the_histories_it_misses() -> None:
+    """Four replicas at four times the rate: routed by prefix, each replica runs the single
+    replica's load; at random, three turns in four compute their history again (a longer
+    TTFT, a lower capacity), and the caveat says so."""
+    single = conversation(1504)
+    alone, aware, spread, one_of_four = predict_many(
+        [
+            single,
+            routed(single, 4, Routing.PREFIX_AWARE),
+            routed(single, 4, Routing.RANDOM),
+            single.model_copy(update={"routed_replicas": 4}),
+        ],
+        PARAMS,
+    )
+    assert aware.metrics.ttft_ms.p50 == pytest.approx(alone.metrics.ttft_ms.p50, rel=1e-9)
+    assert aware.saturation_rps == pytest.approx(4 * (alone.saturation_rps or 0.0), rel=1e-9)
+    assert spread.metrics.ttft_ms.p50 > 1.5 * alone.metrics.ttft_ms.p50
+    assert (spread.saturation_rps or 0.0) < 0.8 * (aware.saturation_rps or 0.0)
+    assert one_of_four.metrics.ttft_ms.p50 == pytest.approx(spread.metrics.ttft_ms.p50, rel=1e-9)
+    caveat = history_caveat(routed(single, 4, Routing.RANDOM), 0.25) or ""
+    assert "found in the prefix cache by 25% of requests" in caveat
+    assert "routed at random over 4 replicas" in caveat
+    assert "assumed still in the prefix cache" in (
+        history_caveat(routed(single, 4, Routing.PREFIX_AWARE)) or ""
+    )
+
+
+def test_prefix_aware_routing_shares_the_prefixes_out() -> None:
+    many = tenants(200)
+    assert prefixes_per_replica(many) == 200
+    assert prefixes_per_replica(routed(many, 4, Routing.RANDOM)) == 200
+    assert prefixes_per_replica(routed(many, 4, Routing.PREFIX_AWARE)) == pytest.approx(50.0)
+    assert prefixes_per_replica(routed(tenants(2), 4, Routing.PREFIX_AWARE)) == 1.0
+    spread, aware = (
+        priced_cache([s], [prepare(s)], [PARAMS.base])[0]
+        for s in (routed(many, 4, Routing.RANDOM), routed(many, 4, Routing.PREFIX_AWARE))
+    )
+    assert aware.prefix_hit_share > spread.prefix_hit_share
+    assert "each of the 4 replicas serves about 50 of them" in (
+        prefix_caveat(routed(many, 4, Routing.PREFIX_AWARE), aware.prefix_hit_share) or ""
+    )
+    assert "routed at random, each of the 4 replicas serves all of them" in (
+        prefix_caveat(routed(many, 4, Routing.RANDOM), spread.prefix_hit_share) or ""
+    )
+
+
+def test_analytic_and_simulated_agree_when_routed_at_random() -> None:
+    """Half of one of four randomly routed replicas' capacity, three turns in four computing
+    their history: the issue's 10 % agreement holds."""
+    one_of_four = conversation(1504).model_copy(update={"routed_replicas": 4})
+    saturation = predict(one_of_four, PARAMS).saturation_rps
+    assert saturation is not None
+    both_modes_agree(
+        one_of_four.model_copy(
+            update={"load": LoadSpec(kind="poisson", rate_rps=0.5 * saturation)}
+        )
+    )

@@ -13,9 +13,12 @@ from tests.perf_fixtures import h100, llama_8b
 
 from predeploy.core.catalog import InMemoryCatalog
 from predeploy.core.efficiency import EfficiencyParams, ParameterSet
+from predeploy.core.errors import InputError
+from predeploy.core.types import Routing
 from predeploy.kb.seed_files import seed_catalog
 from predeploy.services.perf import (
     fit_parameters,
+    parse_routing,
     predict_cases,
     predict_file,
     read_benchmark_records,
@@ -227,3 +230,17 @@ def test_a_command_line_s_checkpoint_decides_tensorrt_llm_s_default_kv_cache() -
     # FP8 KV cache; Qwen's block-FP8 release keeps a 16-bit one.
     assert kv(None) == kv("trtllm-serve nvidia/Qwen3-32B-FP8") == "fp8"
     assert kv("trtllm-serve Qwen/Qwen3-32B-FP8") == "auto"
+
+
+@pytest.mark.parametrize(
+    ("typed", "routing"),
+    [("random", Routing.RANDOM), ("prefix-aware", Routing.PREFIX_AWARE),
+     ("Prefix_Aware", Routing.PREFIX_AWARE)],
+)
+def test_a_router_is_named_as_typed(typed: str, routing: Routing) -> None:
+    assert parse_routing(typed) == routing
+
+
+def test_an_unknown_router_names_the_valid_ones() -> None:
+    with pytest.raises(InputError, match="valid: random, prefix_aware"):
+        parse_routing("round-robin")

@@ -14,6 +14,7 @@ from predeploy.core.types.base import (
     PositiveFloat,
     PositiveInt,
     Precision,
+    Routing,
 )
 from predeploy.core.types.intent import DeploymentIntent
 from predeploy.core.types.plan import DeploymentPlan
@@ -117,6 +118,10 @@ class PlannerOptions(FrozenModel):
     #: Stated time per request in front of the engine (HTTP, tokenizer, first streamed chunk),
     #: seconds, instead of the fitted one (``ServingScenario.front_end_s``).
     front_end_s: NonNegativeFloat | None = None
+    #: How the deployment's router picks each request's replica (``ServingScenario.routing``):
+    #: whether a conversation returns to the replica holding its history, and how several
+    #: system prompts spread over the replicas.
+    routing: Routing = Routing.RANDOM
 
 
 class SearchStats(FrozenModel):
@@ -175,6 +180,8 @@ class PlanResult(FrozenModel):
     elapsed_ms: NonNegativeFloat = 0.0
     #: The stated front-end time the plans were sized with (``PlannerOptions.front_end_s``).
     front_end_s: NonNegativeFloat | None = None
+    #: The routing the plans were sized with (``PlannerOptions.routing``).
+    routing: Routing = Routing.RANDOM
 
 
 SweepVariable = Literal[

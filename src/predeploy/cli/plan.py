@@ -147,12 +147,13 @@ def plan_command(
         "--front-end-ms", min=0.0, show_default=False,
         help="Time each request spends in front of vLLM (gateway, HTTP, tokenizer, first "
         "streamed chunk), ms, instead of the fitted one.")] = None,
-    routing: Annotated[str, typer.Option(
-        "--routing",
+    routing: Annotated[str | None, typer.Option(
+        "--routing", show_default=False,
         help="How the router picks each request's replica: random (a Kubernetes Service) or "
         "prefix-aware (llm-d's inference scheduler, session affinity): whether a "
         "conversation's turns find their history, and replicas their share of several "
-        "system prompts, in the prefix cache.")] = "random",
+        "system prompts, in the prefix cache. Default: as the request says, else "
+        "random.")] = None,
     model_config: ModelConfigOpt = None,
     model_name: ModelNameOpt = None,
     seed: SeedOpt = None,
@@ -169,7 +170,7 @@ def plan_command(
     options = PlannerOptions(max_plans=plans, seed=settings.seed if seed is None else seed,
                              held_out_bound=robust,
                              front_end_s=None if front_end_ms is None else front_end_ms / 1e3,
-                             routing=parse_routing(routing))
+                             routing=None if routing is None else parse_routing(routing))
     with _progress(not json_out) as progress:
         result = planning.plan_request(request, settings, options, progress, own_models=own)
     if plot is not None:

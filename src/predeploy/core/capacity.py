@@ -39,7 +39,7 @@ from predeploy.core.sizing import (
     Workload,
 )
 from predeploy.core.slo_check import check_latency, misses
-from predeploy.core.types import PerfPrediction, PlannerOptions, ServingScenario
+from predeploy.core.types import PerfPrediction, PlannerOptions, Routing, ServingScenario
 from predeploy.core.verification import first_miss, verify
 from predeploy.core.wording import format_number, format_percent
 
@@ -106,7 +106,7 @@ class Evaluator:
                 tp=config.tp,
                 pp=config.vllm.pipeline_parallel_size,
                 replicas=1,
-                routing=self.options.routing,
+                routing=self.options.routing or Routing.RANDOM,
                 routed_replicas=replicas,
                 kv_cache_dtype=config.vllm.kv_cache_dtype,
                 prompt_tokens=self.workload.traffic.prompt_tokens,

@@ -211,6 +211,8 @@ def build_intent(
     turns = _bounded(draft.conversation_turns, "conversation turns", 1.5, MAX_TURNS, "turns", notes)
     if turns is not None:
         sources["conversation_turns"] = _src(ev.get("conversation_turns"))
+    if draft.routing is not None:
+        sources["routing"] = _src(ev.get("routing"))
 
     # --- SLO ---
     merged = merge_targets(template.slo if template else None, draft.targets)
@@ -295,6 +297,7 @@ def build_intent(
         prefix_count=round(prefixes) if prefixes is not None else None,
         history_tokens=round(history) if history is not None else None,
         conversation_turns=round(turns) if turns is not None else None,
+        routing=draft.routing,
         slo=slo,
         constraints=Constraints(
             budget=Budget(**budget_values),

@@ -16,6 +16,7 @@ from predeploy.core.types.base import (
     FrozenModel,
     PercentileName,
     Priority,
+    Routing,
     UseCase,
 )
 from predeploy.core.types.intent import UserKind
@@ -77,6 +78,8 @@ class IntentDraft(FrozenModel):
     #: conversation they are derived from (``core.traffic``).
     history_tokens: float | None = None
     conversation_turns: float | None = None
+    #: How the router picks replicas, where the request says (``DeploymentIntent.routing``).
+    routing: Routing | None = None
     min_context_tokens: float | None = None
     targets: tuple[StatedTarget, ...] = ()
     min_output_tokens_per_s: float | None = None

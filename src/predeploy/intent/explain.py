@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from predeploy.core.types import DeploymentIntent, FieldSource
+from predeploy.core.types import DeploymentIntent, FieldSource, Routing
 from predeploy.core.types.slo import LATENCY_METRICS
 
 _METRIC_LABEL = {"ttft_ms": "TTFT", "itl_ms": "ITL", "tpot_ms": "TPOT", "e2e_ms": "E2E"}
@@ -75,6 +75,13 @@ def intent_lines(intent: DeploymentIntent) -> list[IntentLine]:
         add("history_tokens", f"{intent.history_tokens:,} tokens of earlier turns per prompt")
     if intent.conversation_turns:
         add("conversation_turns", f"{intent.conversation_turns:,} turns per conversation")
+    if intent.routing is not None:
+        add(
+            "routing",
+            "routed by prefix (back to the replica holding the prompt's cached start)"
+            if intent.routing == Routing.PREFIX_AWARE
+            else "routed to any replica (random or round-robin)",
+        )
     for metric in LATENCY_METRICS:
         targets = getattr(intent.slo, metric).items()
         if not targets:

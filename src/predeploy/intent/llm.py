@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal, Protocol
 from pydantic import Field, ValidationError
 
 from predeploy.core.errors import InputError
-from predeploy.core.types import DeploymentIntent, FrozenModel, Priority, UseCase
+from predeploy.core.types import DeploymentIntent, FrozenModel, Priority, Routing, UseCase
 from predeploy.core.types.intent import UserKind
 from predeploy.intent.domain import find_subject_matter
 from predeploy.intent.draft import DraftResult, Evidence, GpuMention, IntentDraft, StatedTarget
@@ -81,6 +81,7 @@ class LlmExtraction(FrozenModel):
     prefix_count: int | None = Field(default=None, gt=1)
     history_tokens: int | None = Field(default=None, gt=0)
     conversation_turns: int | None = Field(default=None, gt=1)
+    routing: Routing | None = None
     targets: list[LlmTarget] = Field(default_factory=list, max_length=16)
     budget_monthly_usd: float | None = Field(default=None, gt=0, allow_inf_nan=False)
     budget_hourly_usd: float | None = Field(default=None, gt=0, allow_inf_nan=False)
@@ -111,10 +112,13 @@ mean lengths in tokens. shared_prefix_tokens: the length of a system prompt or o
 start every request shares, in tokens; prefix_count: how many distinct such prompts the
 requests spread over (one per tenant or bot), when more than one. history_tokens /
 conversation_turns: a multi-turn chat's earlier turns each prompt carries (tokens), or its
-turns per conversation. targets: latency bounds in milliseconds (ttft = time to first token,
-itl = inter-token latency, e2e = end-to-end); percentile only when stated. Budgets in USD.
-gpus and models: the names as written. priority: latency, cost, quality, throughput or
-balanced, only when the request says what matters most."""
+turns per conversation. routing: prefix_aware when requests go back to the replica holding
+their cached prompt (llm-d, prefix-aware routing, session affinity, sticky sessions), random
+when any replica serves them (round-robin, no affinity). targets: latency bounds in
+milliseconds (ttft = time to first token, itl = inter-token latency, e2e = end-to-end);
+percentile only when stated. Budgets in USD. gpus and models: the names as written.
+priority: latency, cost, quality, throughput or balanced, only when the request says what
+matters most."""
 
 EXPLAIN_PROMPT = """You explain to a user, in at most 120 words of plain text, what a
 deployment planner understood from their request and what it assumed. The facts are given as
@@ -277,6 +281,7 @@ def draft_from_extraction(found: LlmExtraction) -> IntentDraft:
     for name in ("shared_prefix_tokens", "prefix_count", "history_tokens", "conversation_turns"):
         value = getattr(found, name)
         put(name, float(value) if value else None)
+    put("routing", found.routing)
     put("budget_monthly_usd", found.budget_monthly_usd)
     put("budget_hourly_usd", found.budget_hourly_usd)
     put("budget_per_million_tokens_usd", found.budget_per_million_tokens_usd)
@@ -313,7 +318,7 @@ def draft_from_extraction(found: LlmExtraction) -> IntentDraft:
 # fmt: off
 _GAP_FIELDS = (
     "use_case", "users", "user_kind", "requests_per_s", "prompt_tokens", "output_tokens",
-    "shared_prefix_tokens", "prefix_count", "history_tokens", "conversation_turns",
+    "shared_prefix_tokens", "prefix_count", "history_tokens", "conversation_turns", "routing",
     "budget_monthly_usd",
     "budget_hourly_usd",
     "budget_per_million_tokens_usd", "priority", "subject_matter", "min_context_tokens",

@@ -39,6 +39,7 @@ from predeploy.intent.prefix import (
 )
 from predeploy.intent.priority import find_priority
 from predeploy.intent.rates import RateFound, find_rates
+from predeploy.intent.routing import find_routing
 from predeploy.intent.spelling import correct_typos
 from predeploy.intent.targets import GENERIC_TTFT_MAX_MS, TargetFound, find_targets
 from predeploy.intent.text import Doc, clean_text, mark_list_lines, normalize
@@ -186,6 +187,11 @@ class RuleExtractor:
             else None
         )
         guess = classify(doc.text, extra)
+        # The router first: "prefix-aware routing" and "session affinity" are not prompts.
+        router = find_routing(doc)
+        if router is not None:
+            values["routing"] = router.routing
+            ev["routing"] = _ev(doc, router.start, router.end, 0.8)
         # A shared prompt start first: its length is not the prompt's (and how many distinct
         # ones, before it: "40 tenants, each with its own 2,000-token system prompt").
         prefixes = find_prefix_count(doc)

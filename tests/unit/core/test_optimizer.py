@@ -236,6 +236,21 @@ def test_the_router_is_said_where_the_prefix_cache_depends_on_it() -> None:
     assert "history" not in aware
 
 
+def test_the_router_is_the_planners_else_the_requests_else_random() -> None:
+    def routing(stated: Routing | None, told: Routing | None) -> Routing:
+        intent = DeploymentIntent.model_validate(
+            {"use_case": "chatbot", "users": 2000, "conversation_turns": 4, "routing": stated}
+        )
+        options = OPTIONS.model_copy(update={"routing": told})
+        result = plan_deployment(intent, small_catalog(), ToyEngine(), options)
+        assert result.plans
+        return result.routing
+
+    assert routing(None, None) == Routing.RANDOM
+    assert routing(Routing.PREFIX_AWARE, None) == Routing.PREFIX_AWARE
+    assert routing(Routing.PREFIX_AWARE, Routing.RANDOM) == Routing.RANDOM
+
+
 def test_plans_pruned_by_a_plan_simulation_rejects_are_searched_again(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -15,6 +15,7 @@ from predeploy.core.types.base import (
     PositiveInt,
     Precision,
     Priority,
+    Routing,
     UseCase,
 )
 from predeploy.core.types.slo import SLOTargets
@@ -137,6 +138,11 @@ class DeploymentIntent(FrozenModel):
     #: found in the prefix cache from the conversation's previous request.
     history_tokens: NonNegativeInt | None = Field(default=None, le=10_000_000)
     conversation_turns: PositiveInt | None = Field(default=None, le=10_000)
+    #: How the deployment's router picks each request's replica, where the request says
+    #: ("we run llm-d", "sticky sessions", "round-robin"): whether a conversation's turns and
+    #: a tenant's system prompt find their replica's prefix cache. ``None``: random (a
+    #: Kubernetes Service), unless the planner is told otherwise.
+    routing: Routing | None = None
     slo: SLOTargets = SLOTargets()
     constraints: Constraints = Constraints()
     preferences: Preferences = Preferences()

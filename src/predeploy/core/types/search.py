@@ -120,8 +120,8 @@ class PlannerOptions(FrozenModel):
     front_end_s: NonNegativeFloat | None = None
     #: How the deployment's router picks each request's replica (``ServingScenario.routing``):
     #: whether a conversation returns to the replica holding its history, and how several
-    #: system prompts spread over the replicas.
-    routing: Routing = Routing.RANDOM
+    #: system prompts spread over the replicas. ``None``: the intent's, else random.
+    routing: Routing | None = None
 
 
 class SearchStats(FrozenModel):

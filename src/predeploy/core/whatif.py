@@ -28,6 +28,7 @@ from predeploy.core.types import (
     PercentileTargets,
     PlannerOptions,
     PlanResult,
+    Routing,
     ScenarioComparison,
     SweepPoint,
     SweepResult,
@@ -98,7 +99,8 @@ def default_values(
     intent: DeploymentIntent, catalog: Catalog, variable: SweepVariable, target: str | None
 ) -> list[float | str]:
     """What a sweep tries when no values are given: rate ×0.25…×8; the current SLO target or
-    length (stated, else the template's) ×0.25…×4; every accelerator with a rental price."""
+    length (stated, else the template's) ×0.25…×4; every accelerator with a rental price;
+    both routings."""
     if variable == "rate":
         return list(DEFAULT_RATE_FACTORS)
     if variable == "gpu":
@@ -109,6 +111,8 @@ def default_values(
         return [prefix * f for f in PREFIX_FACTORS] if prefix else list(DEFAULT_PREFIX_TOKENS)
     if variable == "prefix_count":
         return list(DEFAULT_PREFIX_COUNTS)
+    if variable == "routing":
+        return [r.value for r in Routing]
     template = catalog.slo_template(intent.use_case)
     if variable == "slo":
         metric, pct = _parse_target(target)
@@ -152,6 +156,10 @@ def _apply(
         return intent.model_copy(update={"constraints": constraints}), None, gpu.label
     if variable == "shared_prefix_tokens":
         return _with_prefix(intent, value)
+    if variable == "routing":
+        routing = _routing(value)
+        label = "routed by prefix" if routing == Routing.PREFIX_AWARE else "routed at random"
+        return intent.model_copy(update={"routing": routing}), None, label
     number = _number(value, variable)
     if variable == "prefix_count":
         if not intent.shared_prefix_tokens:
@@ -181,6 +189,16 @@ def _apply(
     slo = intent.slo.model_copy(update={metric: updated})
     label = f"{METRIC_LABELS[metric]} {pct} ≤ {format_ms(number)}"
     return intent.model_copy(update={"slo": slo}), None, label
+
+
+def _routing(value: float | str) -> Routing:
+    """A routing sweep value (``random``, ``prefix-aware`` or ``prefix_aware``)."""
+    try:
+        return Routing(str(value).strip().lower().replace("-", "_"))
+    except ValueError:
+        raise InputError(
+            f"routing sweep values are random or prefix-aware, got {value!r}"
+        ) from None
 
 
 def _with_prefix(

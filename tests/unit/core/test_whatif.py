@@ -84,6 +84,7 @@ def test_default_sweep_values() -> None:
         ("shared_prefix_tokens", ["lots"], None, "must be numbers, got 'lots'"),
         ("rate", [1], "ttft_ms.p90", "goes with an SLO sweep only"),
         ("prefix_count", [10], None, "state shared_prefix_tokens"),
+        ("routing", ["sticky"], None, "random or prefix-aware, got 'sticky'"),
     ],
 )
 def test_bad_sweep_values_are_clear_errors(
@@ -154,3 +155,15 @@ def test_a_prefix_count_sweep_spreads_the_requests_over_more_system_prompts() ->
     with pytest.raises(InputError, match=re.escape("1 to 1,000,000, got '0.2'")):
         sweep(intent, catalog, ToyEngine(), plan_deployment, "prefix_count", ["0.2"],
               options=OPTIONS)
+
+
+def test_a_routing_sweep_plans_with_each_router() -> None:
+    from predeploy.core.whatif import default_values
+
+    catalog = small_catalog()
+    intent = INTENT.model_copy(update={"conversation_turns": 6})
+    assert default_values(intent, catalog, "routing", None) == ["random", "prefix_aware"]
+    result = sweep(intent, catalog, ToyEngine(), plan_deployment, "routing",
+                   ["random", "prefix-aware"], options=OPTIONS)
+    assert [p.label for p in result.points] == ["routed at random", "routed by prefix"]
+    assert all(p.feasible for p in result.points)

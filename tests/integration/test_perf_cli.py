@@ -538,6 +538,10 @@ def test_the_router_decides_whether_a_turn_finds_its_history() -> None:
     assert at_random["metrics"]["ttft_ms"]["p50"] > by_prefix["metrics"]["ttft_ms"]["p50"]
     table = " ".join(RUNNER.invoke(app, args).output.split())
     assert "routed at random over 4 replicas" in table
+    # Over 8-turn conversations a replica that served a recent turn holds most of it.
+    turns = json.loads(RUNNER.invoke(app, [*args, "--conversation-turns", "8", "--json"]).output)
+    assert by_prefix["metrics"]["ttft_ms"]["p50"] < turns["metrics"]["ttft_ms"]["p50"]
+    assert turns["metrics"]["ttft_ms"]["p50"] < at_random["metrics"]["ttft_ms"]["p50"]
     bad = RUNNER.invoke(app, [*args, "--routing", "sticky"])
     assert bad.exit_code != 0 and "unknown routing 'sticky'" in str(bad.exception)
 

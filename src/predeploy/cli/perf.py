@@ -327,6 +327,11 @@ def predict_command(
         help="Multi-turn chat: tokens of the conversation's earlier turns each prompt carries "
         "after the shared prefix, counted in the prompt: found in the prefix cache, not "
         "computed again.")] = 0,
+    conversation_turns: Annotated[int | None, typer.Option(
+        "--conversation-turns", min=2, show_default=False,
+        help="With --history-tokens: turns per conversation the history comes from (a turn "
+        "carries those before it): routed at random, a replica that served a recent turn "
+        "holds most of a long history.")] = None,
     routing: Annotated[str, typer.Option(
         "--routing",
         help="How a router picks among --replicas: random (a Kubernetes Service: a "
@@ -432,6 +437,7 @@ def predict_command(
         history_tokens=history_tokens,
         think_time_s=think_time_s,
         routing=routing,
+        conversation_turns=conversation_turns,
     )
     memory = perf_service.memory_fit(scenario)
     if not memory.fits:

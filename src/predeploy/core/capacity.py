@@ -117,6 +117,7 @@ class Evaluator:
                 shared_prefix_tokens=self.workload.traffic.shared_prefix_tokens,
                 prefix_count=self.workload.traffic.prefix_count,
                 history_tokens=self.workload.traffic.history_tokens,
+                conversation_turns=self.workload.traffic.conversation_turns,
             )
             self._scenarios[id(config)] = base
             self._configs.append(config)  # keeps id(config) unique while cached

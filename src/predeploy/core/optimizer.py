@@ -252,8 +252,8 @@ def routing_note(traffic: TrafficProfile, routing: Routing) -> str | None:
         )
     if history:
         parts.append(
-            "a conversation's next turn reaches the replica holding its history one time in "
-            "R (of R replicas)"
+            "a conversation's next turn finds its history only up to the last turn the "
+            "replica it reaches served"
         )
     if several:
         parts.append("every replica serves every system prompt")

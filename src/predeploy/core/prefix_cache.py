@@ -26,6 +26,8 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
+import numpy as np
+
 from predeploy.core.types import Engine, Routing, ServingScenario, TokenDistribution
 
 #: Engines whose prefix cache is on unless turned off. Sources: vLLM
@@ -163,16 +165,18 @@ def _spread(scenario: ServingScenario) -> str:
     )
 
 
-def _routed_turns(scenario: ServingScenario, how_often: str | None = None) -> str:
-    """Where a random router sends a conversation's next turn, in words (empty where it
-    stays on its replica); ``how_often``: the share in words, else the percentage."""
+def _routed_turns(scenario: ServingScenario) -> str:
+    """What a random router leaves of a conversation's history on the replica a turn reaches,
+    in words (empty where the turn returns to its replica)."""
     share = history_routed_share(scenario)
     if share == 1.0:
         return ""
+    turns = scenario.conversation_turns
+    over = f" of {turns:,}-turn conversations" if turns else " (read as one earlier turn)"
     return (
-        f"routed at random over {scenario.router_replicas} replicas, a turn reaches the one "
-        f"holding its history {how_often or f'{share:.0%} of the time'} (prefix-aware "
-        "routing or session affinity sends it back)"
+        f"routed at random over {scenario.router_replicas} replicas, a turn finds {share:.0%} "
+        f"of its history{over} on the replica it reaches, the history up to the last turn that "
+        "replica served (prefix-aware routing or session affinity sends it back to all of it)"
     )
 
 
@@ -219,13 +223,29 @@ def prefixes_per_replica(scenario: ServingScenario) -> float:
 
 
 def history_routed_share(scenario: ServingScenario) -> float:
-    """The chance a conversation's next request reaches the replica that served its previous
-    one and holds its history: ``1/R`` where the router picks among ``R`` replicas at random
-    (a replica that served only an earlier turn holds part of the history: priced as a
-    miss), 1 where it routes by prefix."""
-    if scenario.routing == Routing.PREFIX_AWARE:
+    """The share of a conversation's history its request finds on the replica it reaches.
+
+    Routed by prefix, all of it (the conversation stays on its replica). Routed at random
+    over ``R`` replicas, the replica holds the history up to the last turn it served: with
+    ``T`` earlier turns of equal length, turn ``t`` was its last with chance
+    ``(1/R)·(1 − 1/R)^(T − t)``, leaving ``t/T`` of the history found — one earlier turn
+    gives ``1/R``, a long history nearly all of it less ``R − 1`` turns. Over a
+    conversation of ``k`` turns, a request at turn ``j`` carries ``j − 1`` earlier turns:
+    the share is weighted by those turns (:attr:`ServingScenario.conversation_turns`; unknown,
+    the history is read as one turn)."""
+    replicas = scenario.router_replicas
+    if scenario.routing == Routing.PREFIX_AWARE or replicas == 1:
         return 1.0
-    return 1.0 / scenario.router_replicas
+    p = 1.0 / replicas
+    q = 1.0 - p
+    turns = max(scenario.conversation_turns or 2, 2)
+    earlier = np.arange(1, turns, dtype=float)
+    # Σ_t t·p·q^(T − t) over t = 1..T, the turns found behind a request with T earlier ones:
+    # T(1 − q^T) − (q/p)(1 − T q^(T−1) + (T − 1) q^T).
+    found = earlier * (1.0 - q**earlier) - (q / p) * (
+        1.0 - earlier * q ** (earlier - 1.0) + (earlier - 1.0) * q**earlier
+    )
+    return float(found.sum() / earlier.sum())
 
 
 class PrefixResidency(NamedTuple):
@@ -330,21 +350,24 @@ def history_caveat(scenario: ServingScenario, hit_share: float = 1.0) -> str | N
     )
     routed = _routed_turns(scenario)
     if scenario.think_time_s is not None:
-        routed_then = f"; {routed}" if routed else ""
+        found, rest = (
+            (f"{hit_share:.0%} found in the prefix cache on average", "the rest computed again")
+            if routed
+            else (f"found in the prefix cache by {hit_share:.0%} of requests",
+                  "computed again by the others")
+        )
         return (
             f"{HISTORY_CAVEAT_START}: {cached:,} tokens of each request's own context ({turns}) "
-            f"found in the prefix cache by {hit_share:.0%} of requests — the free cache outlasts "
-            f"a {scenario.think_time_s:g} s mean pause between turns "
-            f"{_outlasts(hit_share, history_routed_share(scenario))} — and computed again by "
-            f"the others; held and read by every request{routed_then}"
+            f"{found} — the free cache outlasts a {scenario.think_time_s:g} s mean pause "
+            f"between turns {_outlasts(hit_share, history_routed_share(scenario))} — and "
+            f"{rest}; held and read by every request{f'; {routed}' if routed else ''}"
         )
     if routed:
         return (
             f"{HISTORY_CAVEAT_START}: {cached:,} tokens of each request's own context ({turns}) "
-            f"found in the prefix cache by {hit_share:.0%} of requests — "
-            f"{_routed_turns(scenario, 'that often')} — and "
-            "computed again by the others; held and read by every request (a pause long "
-            "enough for the free cache to turn over is not priced without a think time)"
+            f"found in part in the prefix cache — {routed} — and the rest computed again; held "
+            "and read by every request (a pause long enough for the free cache to turn over is "
+            "not priced without a think time)"
         )
     return (
         f"{HISTORY_CAVEAT_START}: {cached:,} tokens of each request's own context ({turns}) "
@@ -356,7 +379,7 @@ def history_caveat(scenario: ServingScenario, hit_share: float = 1.0) -> str | N
 
 def _outlasts(hit_share: float, routed_share: float) -> str:
     """How often the free cache outlasts the pause, in words: the hit share itself, or the
-    share before the router's where it sends turns elsewhere."""
+    share before the router's where it leaves part of the history elsewhere."""
     if routed_share == 1.0:
         return "that often"
     return f"{hit_share / routed_share:.0%} of the time"

@@ -113,6 +113,7 @@ def plan_traffic(intent: DeploymentIntent, template: SloTemplate) -> TrafficProf
         shared_prefix_tokens=prefix,
         prefix_count=(intent.prefix_count or 1) if prefix else 1,
         history_tokens=history,
+        conversation_turns=intent.conversation_turns if history else None,
         derivation=tuple(lines),
     )
 

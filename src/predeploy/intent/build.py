@@ -31,7 +31,7 @@ from predeploy.core.types.intent import (
     MAX_USD,
     MAX_USERS,
 )
-from predeploy.core.types.traffic import MAX_TOKENS_PER_REQUEST
+from predeploy.core.types.traffic import MAX_CONVERSATION_TURNS, MAX_TOKENS_PER_REQUEST
 from predeploy.intent.draft import Evidence, IntentDraft
 from predeploy.intent.names import NameIndex
 from predeploy.intent.slo_merge import merge_targets
@@ -45,7 +45,7 @@ ASSUMED_BATCH_REQUESTS_PER_S = 1.0
 #: Maximum GPUs in one availability statement.
 MAX_GPU_COUNT = 100_000
 #: Turns per conversation above which a count is a typo (DeploymentIntent's bound).
-MAX_TURNS = 10_000
+MAX_TURNS = MAX_CONVERSATION_TURNS
 
 
 @dataclass

@@ -324,6 +324,7 @@ def scenario_from_request(
     history_tokens: int = 0,
     think_time_s: float | None = None,
     routing: str = "random",
+    conversation_turns: int | None = None,
 ) -> ServingScenario:
     """A scenario from command-line style values: token lengths fixed, or lognormal with a
     stated standard deviation; one load: open-loop ``qps`` (Poisson, or gamma with
@@ -339,7 +340,8 @@ def scenario_from_request(
     how many distinct such starts the requests spread over, ``history_tokens`` a
     conversation's earlier turns each prompt carries after it, ``think_time_s`` the mean
     pause between a conversation's turns (whether its history is still cached), ``routing``
-    how a router picks among the ``replicas`` (:func:`parse_routing`). The model
+    how a router picks among the ``replicas`` (:func:`parse_routing`),
+    ``conversation_turns`` the turns per conversation the history comes from. The model
     is the catalog's ``model``, or the one a Hugging Face ``model_config`` (config.json)
     describes, named ``model`` when given."""
     given = [n for n, v in (("qps", qps), ("concurrency", concurrency), ("burst", burst))
@@ -412,6 +414,7 @@ def scenario_from_request(
             history_tokens=history_tokens,
             think_time_s=think_time_s,
             routing=parse_routing(routing),
+            conversation_turns=conversation_turns,
         )
     except ValidationError as exc:
         raise InputError(describe_validation_error(exc, "scenario")) from None

@@ -146,6 +146,7 @@ def plan_load_curve(
         shared_prefix_tokens=result.traffic.shared_prefix_tokens,
         prefix_count=result.traffic.prefix_count,
         history_tokens=result.traffic.history_tokens,
+        conversation_turns=result.traffic.conversation_turns,
     )
     label = f"{plan.model_name or plan.model} {plan.precision.value} on {plan.configuration}"
     return load_curve(scenario, plan.replicas, workload, engine, label=label, seed=seed)
@@ -169,6 +170,7 @@ def scenario_load_curve(
         shared_prefix_tokens=scenario.shared_prefix_tokens,
         prefix_count=scenario.prefix_count,
         history_tokens=scenario.history_tokens,
+        conversation_turns=scenario.conversation_turns,
         derivation=("the predicted scenario's arrival rate",),
     )
     context = math.ceil(scenario.prompt_tokens.mean + scenario.output_tokens.mean)

@@ -177,3 +177,4 @@ def test_each_replicas_scenario_knows_the_router_and_how_many_it_routes_over() -
         assert first.routing == one_of_three.routing == routing
         assert (first.router_replicas, one_of_three.router_replicas) == (1, 3)
         assert (again.replicas, again.router_replicas) == (1, 5)
+        assert first.conversation_turns == chat.traffic.conversation_turns == 4

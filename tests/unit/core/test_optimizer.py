@@ -226,7 +226,7 @@ def test_the_router_is_said_where_the_prefix_cache_depends_on_it() -> None:
     turns = DeploymentIntent(use_case="chatbot", qps=2.0, conversation_turns=4)
     chat = plan_traffic(turns, chat_template())
     note = routing_note(chat, Routing.RANDOM) or ""
-    assert "routed to replicas at random" in note and "one time in R" in note
+    assert "routed to replicas at random" in note and "up to the last turn" in note
     assert "--routing prefix-aware" in note
     tenants = DeploymentIntent(
         use_case="chatbot", qps=2.0, shared_prefix_tokens=300, prefix_count=12

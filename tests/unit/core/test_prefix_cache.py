@@ -524,6 +524,30 @@ def test_a_random_router_sends_a_turn_to_its_history_one_time_in_r() -> None:
         ServingScenario.model_validate({**dict(spread), "routed_replicas": 2})
 
 
+@pytest.mark.parametrize(
+    ("turns", "replicas", "share"),
+    [
+        # One earlier turn: found on its replica one time in R.
+        (2, 4, 0.25),
+        # Three-turn conversations over 2 replicas: the second turn finds its one earlier turn
+        # half the time; the third finds both (1/2), the first only (1/4) or none (1/4):
+        # (1·1/2 + 2·(1/2 + 1/4·1/2)) / (1 + 2) = 7/12 of the earlier turns carried.
+        (3, 2, 7 / 12),
+        # A long conversation leaves little behind: all but about R − 1 turns found.
+        (200, 4, 0.9705),
+    ],
+)
+def test_a_random_router_leaves_the_history_up_to_the_replicas_last_turn(
+    turns: int, replicas: int, share: float
+) -> None:
+    scenario = conversation(1504).model_copy(
+        update={"conversation_turns": turns, "replicas": replicas}
+    )
+    assert history_routed_share(scenario) == pytest.approx(share, abs=1e-4)
+    caveat = history_caveat(scenario, share) or ""
+    assert f"of {turns:,}-turn conversations on the replica it reaches" in caveat
+
+
 def test_random_routing_computes_the_histories_it_misses() -> None:
     """Four replicas at four times the rate: routed by prefix, each replica runs the single
     replica's load; at random, three turns in four compute their history again (a longer
@@ -544,8 +568,8 @@ def test_random_routing_computes_the_histories_it_misses() -> None:
     assert (spread.saturation_rps or 0.0) < 0.8 * (aware.saturation_rps or 0.0)
     assert one_of_four.metrics.ttft_ms.p50 == pytest.approx(spread.metrics.ttft_ms.p50, rel=1e-9)
     caveat = history_caveat(routed(single, 4, Routing.RANDOM), 0.25) or ""
-    assert "found in the prefix cache by 25% of requests" in caveat
-    assert "routed at random over 4 replicas" in caveat
+    assert "a turn finds 25% of its history" in caveat
+    assert "routed at random over 4 replicas" in caveat and "read as one earlier turn" in caveat
     assert "assumed still in the prefix cache" in (
         history_caveat(routed(single, 4, Routing.PREFIX_AWARE)) or ""
     )

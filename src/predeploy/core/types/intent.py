@@ -19,6 +19,7 @@ from predeploy.core.types.base import (
     UseCase,
 )
 from predeploy.core.types.slo import SLOTargets
+from predeploy.core.types.traffic import MAX_CONVERSATION_TURNS
 
 #: Sanity bounds on what a request can state. Beyond them the input is a typo or an attack.
 MAX_USERS = 1_000_000_000
@@ -137,7 +138,7 @@ class DeploymentIntent(FrozenModel):
     #: shared prefix, or the turns per conversation they are derived from (``core.traffic``);
     #: found in the prefix cache from the conversation's previous request.
     history_tokens: NonNegativeInt | None = Field(default=None, le=10_000_000)
-    conversation_turns: PositiveInt | None = Field(default=None, le=10_000)
+    conversation_turns: PositiveInt | None = Field(default=None, le=MAX_CONVERSATION_TURNS)
     #: How the deployment's router picks each request's replica, where the request says
     #: ("we run llm-d", "sticky sessions", "round-robin"): whether a conversation's turns and
     #: a tenant's system prompt find their replica's prefix cache. ``None``: random (a

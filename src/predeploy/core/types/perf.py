@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from predeploy.core.types.accuracy import AccuracyTable
 from predeploy.core.types.base import (
@@ -22,7 +22,7 @@ from predeploy.core.types.base import (
     Routing,
 )
 from predeploy.core.types.facts import GpuSpec, ModelArchitecture
-from predeploy.core.types.traffic import TokenDistribution
+from predeploy.core.types.traffic import MAX_CONVERSATION_TURNS, TokenDistribution
 from predeploy.core.types.vllm import EngineSettings, VllmSettings
 
 PredictionMethod = Literal["simulation", "analytic", "roofline"]
@@ -189,6 +189,11 @@ class ServingScenario(FrozenModel):
     #: and typing): its history is still cached if the free cache has not turned over in the
     #: meantime (``core.prefix_cache.history_hit_share``). ``None``: assumed still cached.
     think_time_s: NonNegativeFloat | None = None
+    #: Turns per conversation the history comes from, a request at turn ``j`` carrying the
+    #: ``j − 1`` before it (the planner's ``(k − 1)/2`` on average): routed at random, a
+    #: replica that served a recent turn holds most of a long history
+    #: (``core.prefix_cache.history_routed_share``). ``None``: the history is one turn.
+    conversation_turns: PositiveInt | None = Field(default=None, le=MAX_CONVERSATION_TURNS)
     #: How the router picks a replica for each request: whether a conversation's next turn
     #: returns to the replica holding its history, and how the distinct prefixes spread.
     routing: Routing = Routing.RANDOM

@@ -18,6 +18,8 @@ from predeploy.core.types.base import (
 
 #: Upper bound on any token length we accept (10M tokens): longer is a typo, not a workload.
 MAX_TOKENS_PER_REQUEST = 10_000_000
+#: Turns per conversation a request or scenario may state.
+MAX_CONVERSATION_TURNS = 10_000
 
 
 class TokenDistribution(FrozenModel):
@@ -91,6 +93,9 @@ class TrafficProfile(FrozenModel):
     #: Tokens of a conversation's earlier turns each prompt carries after the shared prefix,
     #: part of ``prompt_tokens``: found in the prefix cache where the engine keeps one.
     history_tokens: NonNegativeInt = 0
+    #: Turns per conversation the history comes from, where stated (``ServingScenario.
+    #: conversation_turns``: what a random router leaves of it on the replica a turn reaches).
+    conversation_turns: PositiveInt | None = Field(default=None, le=MAX_CONVERSATION_TURNS)
     derivation: tuple[str, ...] = ()
 
     @model_validator(mode="after")

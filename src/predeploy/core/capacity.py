@@ -118,6 +118,7 @@ class Evaluator:
                 prefix_count=self.workload.traffic.prefix_count,
                 history_tokens=self.workload.traffic.history_tokens,
                 conversation_turns=self.workload.traffic.conversation_turns,
+                think_time_s=self.workload.traffic.think_time_s,
             )
             self._scenarios[id(config)] = base
             self._configs.append(config)  # keeps id(config) unique while cached

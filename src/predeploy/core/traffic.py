@@ -64,6 +64,12 @@ def plan_traffic(intent: DeploymentIntent, template: SloTemplate) -> TrafficProf
             "prompt", _given(intent, "prompt_tokens"), defaults.prompt_tokens,
             template.id.value, lines,
         )
+    if history and intent.think_time_s is not None:
+        lines.append(
+            f"think time: {format_number(intent.think_time_s)} s between a reply and the next "
+            "message (stated): a conversation's history is found only where the free KV cache "
+            "outlasts the pause"
+        )
     lines.extend(output_lines)
     factor = defaults.diurnal_peak_factor
     avg, peak, active = _rates(intent, template, lines)
@@ -114,6 +120,7 @@ def plan_traffic(intent: DeploymentIntent, template: SloTemplate) -> TrafficProf
         prefix_count=(intent.prefix_count or 1) if prefix else 1,
         history_tokens=history,
         conversation_turns=intent.conversation_turns if history else None,
+        think_time_s=intent.think_time_s if history else None,
         derivation=tuple(lines),
     )
 

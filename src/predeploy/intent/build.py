@@ -31,7 +31,11 @@ from predeploy.core.types.intent import (
     MAX_USD,
     MAX_USERS,
 )
-from predeploy.core.types.traffic import MAX_CONVERSATION_TURNS, MAX_TOKENS_PER_REQUEST
+from predeploy.core.types.traffic import (
+    MAX_CONVERSATION_TURNS,
+    MAX_THINK_TIME_S,
+    MAX_TOKENS_PER_REQUEST,
+)
 from predeploy.intent.draft import Evidence, IntentDraft
 from predeploy.intent.names import NameIndex
 from predeploy.intent.slo_merge import merge_targets
@@ -213,6 +217,9 @@ def build_intent(
         sources["conversation_turns"] = _src(ev.get("conversation_turns"))
     if draft.routing is not None:
         sources["routing"] = _src(ev.get("routing"))
+    think = _bounded(draft.think_time_s, "think time", 0, MAX_THINK_TIME_S, "s", notes)
+    if think is not None:
+        sources["think_time_s"] = _src(ev.get("think_time_s"))
 
     # --- SLO ---
     merged = merge_targets(template.slo if template else None, draft.targets)
@@ -298,6 +305,7 @@ def build_intent(
         history_tokens=round(history) if history is not None else None,
         conversation_turns=round(turns) if turns is not None else None,
         routing=draft.routing,
+        think_time_s=think,
         slo=slo,
         constraints=Constraints(
             budget=Budget(**budget_values),

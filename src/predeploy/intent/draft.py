@@ -80,6 +80,8 @@ class IntentDraft(FrozenModel):
     conversation_turns: float | None = None
     #: How the router picks replicas, where the request says (``DeploymentIntent.routing``).
     routing: Routing | None = None
+    #: Mean pause (s) between a reply and the user's next message.
+    think_time_s: float | None = None
     min_context_tokens: float | None = None
     targets: tuple[StatedTarget, ...] = ()
     min_output_tokens_per_s: float | None = None

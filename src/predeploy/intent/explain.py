@@ -75,6 +75,8 @@ def intent_lines(intent: DeploymentIntent) -> list[IntentLine]:
         add("history_tokens", f"{intent.history_tokens:,} tokens of earlier turns per prompt")
     if intent.conversation_turns:
         add("conversation_turns", f"{intent.conversation_turns:,} turns per conversation")
+    if intent.think_time_s is not None:
+        add("think_time_s", f"{intent.think_time_s:g} s between a reply and the next message")
     if intent.routing is not None:
         add(
             "routing",

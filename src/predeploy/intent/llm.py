@@ -82,6 +82,7 @@ class LlmExtraction(FrozenModel):
     history_tokens: int | None = Field(default=None, gt=0)
     conversation_turns: int | None = Field(default=None, gt=1)
     routing: Routing | None = None
+    think_time_s: float | None = Field(default=None, gt=0, allow_inf_nan=False)
     targets: list[LlmTarget] = Field(default_factory=list, max_length=16)
     budget_monthly_usd: float | None = Field(default=None, gt=0, allow_inf_nan=False)
     budget_hourly_usd: float | None = Field(default=None, gt=0, allow_inf_nan=False)
@@ -112,7 +113,8 @@ mean lengths in tokens. shared_prefix_tokens: the length of a system prompt or o
 start every request shares, in tokens; prefix_count: how many distinct such prompts the
 requests spread over (one per tenant or bot), when more than one. history_tokens /
 conversation_turns: a multi-turn chat's earlier turns each prompt carries (tokens), or its
-turns per conversation. routing: prefix_aware when requests go back to the replica holding
+turns per conversation; think_time_s: the users' pause between a reply and their next
+message, in seconds. routing: prefix_aware when requests go back to the replica holding
 their cached prompt (llm-d, prefix-aware routing, session affinity, sticky sessions), random
 when any replica serves them (round-robin, no affinity). targets: latency bounds in
 milliseconds (ttft = time to first token, itl = inter-token latency, e2e = end-to-end);
@@ -282,6 +284,7 @@ def draft_from_extraction(found: LlmExtraction) -> IntentDraft:
         value = getattr(found, name)
         put(name, float(value) if value else None)
     put("routing", found.routing)
+    put("think_time_s", found.think_time_s)
     put("budget_monthly_usd", found.budget_monthly_usd)
     put("budget_hourly_usd", found.budget_hourly_usd)
     put("budget_per_million_tokens_usd", found.budget_per_million_tokens_usd)
@@ -319,6 +322,7 @@ def draft_from_extraction(found: LlmExtraction) -> IntentDraft:
 _GAP_FIELDS = (
     "use_case", "users", "user_kind", "requests_per_s", "prompt_tokens", "output_tokens",
     "shared_prefix_tokens", "prefix_count", "history_tokens", "conversation_turns", "routing",
+    "think_time_s",
     "budget_monthly_usd",
     "budget_hourly_usd",
     "budget_per_million_tokens_usd", "priority", "subject_matter", "min_context_tokens",

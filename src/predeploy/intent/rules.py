@@ -43,6 +43,7 @@ from predeploy.intent.routing import find_routing
 from predeploy.intent.spelling import correct_typos
 from predeploy.intent.targets import GENERIC_TTFT_MAX_MS, TargetFound, find_targets
 from predeploy.intent.text import Doc, clean_text, mark_list_lines, normalize
+from predeploy.intent.think import find_think_time
 from predeploy.intent.usecase import classify, refine_summary
 
 #: Use cases whose requests are turns of a conversation, whose history a prompt can carry.
@@ -179,6 +180,11 @@ class RuleExtractor:
             values["budget_hourly_usd"] = per_hour.hourly_usd
             ev["budget_hourly_usd"] = _ev(doc, per_hour.start, per_hour.end, per_hour.confidence)
 
+        # A pause between turns before the targets: "30 s between messages" is no deadline.
+        think = find_think_time(doc)
+        if think is not None:
+            values["think_time_s"] = think.seconds
+            ev["think_time_s"] = _ev(doc, think.start, think.end, 0.8)
         raw_targets, min_tps = find_targets(doc)
         rates = find_rates(doc)
         extra = (

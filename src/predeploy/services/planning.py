@@ -147,6 +147,7 @@ def plan_load_curve(
         prefix_count=result.traffic.prefix_count,
         history_tokens=result.traffic.history_tokens,
         conversation_turns=result.traffic.conversation_turns,
+        think_time_s=result.traffic.think_time_s,
     )
     label = f"{plan.model_name or plan.model} {plan.precision.value} on {plan.configuration}"
     return load_curve(scenario, plan.replicas, workload, engine, label=label, seed=seed)
@@ -171,6 +172,7 @@ def scenario_load_curve(
         prefix_count=scenario.prefix_count,
         history_tokens=scenario.history_tokens,
         conversation_turns=scenario.conversation_turns,
+        think_time_s=scenario.think_time_s,
         derivation=("the predicted scenario's arrival rate",),
     )
     context = math.ceil(scenario.prompt_tokens.mean + scenario.output_tokens.mean)

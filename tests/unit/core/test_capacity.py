@@ -178,3 +178,11 @@ def test_each_replicas_scenario_knows_the_router_and_how_many_it_routes_over() -
         assert (first.router_replicas, one_of_three.router_replicas) == (1, 3)
         assert (again.replicas, again.router_replicas) == (1, 5)
         assert first.conversation_turns == chat.traffic.conversation_turns == 4
+    paused = DeploymentIntent(
+        use_case="chatbot", qps=2.0, peak_qps=2.0, conversation_turns=4, think_time_s=45.0
+    )
+    workload = Workload(plan_traffic(paused, chat_template()), SLOTargets(), 0.1, 2.0, 8192)
+    scenario = Evaluator(engine, workload, PlannerOptions(num_requests=200)).scenario(
+        _config(engine), 2.0
+    )
+    assert scenario.think_time_s == 45.0

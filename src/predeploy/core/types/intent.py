@@ -10,6 +10,7 @@ from pydantic import AfterValidator, Field, computed_field, model_validator
 from predeploy.core.types.base import (
     Fraction,
     FrozenModel,
+    NonNegativeFloat,
     NonNegativeInt,
     PositiveFloat,
     PositiveInt,
@@ -19,7 +20,7 @@ from predeploy.core.types.base import (
     UseCase,
 )
 from predeploy.core.types.slo import SLOTargets
-from predeploy.core.types.traffic import MAX_CONVERSATION_TURNS
+from predeploy.core.types.traffic import MAX_CONVERSATION_TURNS, MAX_THINK_TIME_S
 
 #: Sanity bounds on what a request can state. Beyond them the input is a typo or an attack.
 MAX_USERS = 1_000_000_000
@@ -139,6 +140,10 @@ class DeploymentIntent(FrozenModel):
     #: found in the prefix cache from the conversation's previous request.
     history_tokens: NonNegativeInt | None = Field(default=None, le=10_000_000)
     conversation_turns: PositiveInt | None = Field(default=None, le=MAX_CONVERSATION_TURNS)
+    #: Mean pause (s) between a reply and the user's next message, where the request says
+    #: ("users take about a minute between messages"): a conversation's history is found
+    #: cached only if the free KV cache outlasts it. ``None``: assumed still cached.
+    think_time_s: NonNegativeFloat | None = Field(default=None, le=MAX_THINK_TIME_S)
     #: How the deployment's router picks each request's replica, where the request says
     #: ("we run llm-d", "sticky sessions", "round-robin"): whether a conversation's turns and
     #: a tenant's system prompt find their replica's prefix cache. ``None``: random (a

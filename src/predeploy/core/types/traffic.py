@@ -20,6 +20,8 @@ from predeploy.core.types.base import (
 MAX_TOKENS_PER_REQUEST = 10_000_000
 #: Turns per conversation a request or scenario may state.
 MAX_CONVERSATION_TURNS = 10_000
+#: The longest mean pause between a conversation's turns a request may state (a day, s).
+MAX_THINK_TIME_S = 86_400.0
 
 
 class TokenDistribution(FrozenModel):
@@ -96,6 +98,10 @@ class TrafficProfile(FrozenModel):
     #: Turns per conversation the history comes from, where stated (``ServingScenario.
     #: conversation_turns``: what a random router leaves of it on the replica a turn reaches).
     conversation_turns: PositiveInt | None = Field(default=None, le=MAX_CONVERSATION_TURNS)
+    #: Mean pause (s) between a conversation's reply and its next message, where stated
+    #: (``ServingScenario.think_time_s``: whether its history is still cached); ``None``:
+    #: assumed still cached.
+    think_time_s: NonNegativeFloat | None = Field(default=None, le=MAX_THINK_TIME_S)
     derivation: tuple[str, ...] = ()
 
     @model_validator(mode="after")

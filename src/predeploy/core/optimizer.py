@@ -83,9 +83,8 @@ def plan_deployment(
     """Plans for ``intent``: simulation-verified, within budget, non-dominated, ranked."""
     options = options or PlannerOptions()
     # The router: as the planner is told, else as the request says, else a Kubernetes Service.
-    options = options.model_copy(
-        update={"routing": options.routing or intent.routing or Routing.RANDOM}
-    )
+    routing = options.routing or intent.routing or Routing.RANDOM
+    options = options.model_copy(update={"routing": routing})
     if options.held_out_bound:
         engine = HeldOutBoundEngine(engine)
     template = catalog.slo_template(intent.use_case)
@@ -110,9 +109,9 @@ def plan_deployment(
         "each replica gets peak ÷ replicas requests/s: the router spreads requests evenly; "
         f"SLOs are met with {format_number(workload.headroom * 100)} % headroom"
     )
-    routing = routing_note(workload.traffic, options.routing or Routing.RANDOM)
-    if routing:
-        notes.append(routing)
+    routed = routing_note(workload.traffic, routing)
+    if routed:
+        notes.append(routed)
     if options.held_out_bound:
         notes.append(
             "judged at the held-out 90 % bound: each latency at the 90th percentile of "
@@ -173,7 +172,7 @@ def plan_deployment(
         intent=intent, traffic=traffic, slo=slo, headroom=workload.headroom, plans=tuple(plans),
         infeasible=tuple(aggregate_rejections(state.rejected)), notes=tuple(notes),
         quality_scale=shortlist.quality_scale, stats=stats, tradeoffs=tuple(final.tradeoffs),
-        front_end_s=options.front_end_s, routing=options.routing or Routing.RANDOM,
+        front_end_s=options.front_end_s, routing=routing,
     )
     if not plans:
         suggestions = explain_infeasible(

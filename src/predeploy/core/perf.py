@@ -60,7 +60,6 @@ from predeploy.core.types import (
     PerfMetrics,
     PerfPrediction,
     PredictionProvenance,
-    Routing,
     SchedulerAssumed,
     ServingScenario,
     TokenDistribution,
@@ -206,7 +205,10 @@ def priced_cache(
     rows = [
         i
         for i, (s, p) in enumerate(zip(scenarios, prepared, strict=True))
-        if (p.history_tokens_cached > 0.0 and (s.think_time_s is not None or _routed_apart(s)))
+        if (
+            p.history_tokens_cached > 0.0
+            and (s.think_time_s is not None or history_routed_share(s) < 1.0)
+        )
         or (s.prefix_count > 1 and p.prefix_tokens_cached > 0.0)
     ]
     out = list(prepared)
@@ -258,12 +260,6 @@ def priced_cache(
     for j, i in enumerate(rows):
         out[i] = current[j]
     return out
-
-
-def _routed_apart(scenario: ServingScenario) -> bool:
-    """Whether a conversation's turns can reach different replicas (a random router over
-    several)."""
-    return scenario.routing == Routing.RANDOM and scenario.router_replicas > 1
 
 
 def _prefix_capacity(prepared: PreparedScenario) -> tuple[str, ...]:

@@ -194,7 +194,7 @@ def _apply(
 def _routing(value: float | str) -> Routing:
     """A routing sweep value (``random``, ``prefix-aware`` or ``prefix_aware``)."""
     try:
-        return Routing(str(value).strip().lower().replace("-", "_"))
+        return Routing.named(str(value))
     except ValueError:
         raise InputError(
             f"routing sweep values are random or prefix-aware, got {value!r}"

@@ -423,10 +423,11 @@ def scenario_from_request(
 def parse_routing(value: str) -> Routing:
     """A router's policy as typed (``random``, ``prefix-aware`` or ``prefix_aware``);
     InputError naming the valid values otherwise."""
-    routing = _choice(Routing, value.strip().lower().replace("-", "_"), "routing")
-    if routing is None:
-        raise InputError("routing is empty; valid: random, prefix-aware")
-    return routing
+    try:
+        return Routing.named(value)
+    except ValueError:
+        valid = ", ".join(r.value for r in Routing)
+        raise InputError(f"unknown routing {value!r}; valid: {valid}") from None
 
 
 def read_lengths(path: Path) -> tuple[int, ...]:

@@ -232,3 +232,9 @@ class Routing(StrEnum):
     #: affinity): a conversation stays on its replica and the distinct prefixes are shared
     #: out, about ``k/R`` to each of ``R`` replicas.
     PREFIX_AWARE = "prefix_aware"
+
+    @classmethod
+    def named(cls, value: str) -> Routing:
+        """``value`` as typed: ``random``, ``prefix-aware`` or ``prefix_aware``, any case
+        (ValueError otherwise)."""
+        return cls(value.strip().lower().replace("-", "_"))

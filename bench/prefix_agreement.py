@@ -20,8 +20,14 @@ With ``--prefixes K`` the requests are spread evenly over ``K`` distinct system 
 that falls as ``K`` grows (printed as "hits"; the saturation, and the loads relative to it,
 are then the highest rate at which the spread requests are carried).
 
+With ``--replicas R`` each row is one of ``R`` replicas sharing ``R`` times its load
+(``routed_replicas``), routed ``--routing random`` (default: a turn finds its history up to the
+last turn the reached replica served, over ``--turns k``-turn conversations; every replica
+serves every prefix) or ``prefix-aware`` (back to the replica holding it; ``K/R`` prefixes
+each); "hits" then also shows the share of the history found ("h" column).
+
     .venv/bin/python bench/prefix_agreement.py [--engine vllm|sglang|trtllm] [--history N]
-        [--prefixes K]
+        [--prefixes K] [--replicas R [--routing random|prefix-aware] [--turns k]]
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ from predeploy.core.types import (
     ModelArchitecture,
     PerfPrediction,
     Precision,
+    Routing,
     ServingScenario,
     TokenDistribution,
 )
@@ -66,7 +73,10 @@ def scenario(
     engine: Engine = Engine.VLLM,
     history: int = 0,
     prefixes: int = 1,
+    router: tuple[int, Routing, int | None] = (1, Routing.RANDOM, None),
 ) -> ServingScenario:
+    """One replica of ``router``'s ``(replicas, routing, turns per conversation)``."""
+    replicas, routing, turns = router
     model_id, gpu, precision, tp = SHAPES[shape]
     own = TokenDistribution(kind="lognormal", mean=800, stdev=800, max=8000)
     return ServingScenario(
@@ -85,6 +95,9 @@ def scenario(
         prefix_count=prefixes if prefix else 1,
         history_tokens=history,
         engine_settings=None if cached else EngineSettings(prefix_caching=False),
+        routing=routing,
+        routed_replicas=replicas,
+        conversation_turns=turns if history else None,
     )
 
 
@@ -108,24 +121,33 @@ def main(argv: list[str] | None = None) -> None:
                         help="tokens of earlier turns each request carries (default 0)")
     parser.add_argument("--prefixes", type=int, default=1,
                         help="distinct system prompts the requests spread over (default 1)")
+    parser.add_argument("--replicas", type=int, default=1,
+                        help="each row one of R replicas sharing the traffic (default 1)")
+    parser.add_argument("--routing", choices=["random", "prefix-aware"], default="random",
+                        help="how the router picks replicas (default random)")
+    parser.add_argument("--turns", type=int, default=None,
+                        help="turns per conversation the --history comes from (default: one)")
     args = parser.parse_args(argv)
     engine, history, prefixes = Engine(args.engine), args.history, args.prefixes
+    router = (args.replicas, Routing.named(args.routing), args.turns)
     params: ParameterSet = load_parameters()
     catalog = seed_catalog()
     print(f"{'shape':<16}{'prefix':>7}{'sat cached':>12}{'in full':>9}{'load':>6}{'hits':>6}"
-          f"{'TTFT p50 ms':>13}" + "".join(f"{m:>11}" for m in METRICS))
+          f"{'h':>5}{'TTFT p50 ms':>13}" + "".join(f"{m:>11}" for m in METRICS))
     worst = dict.fromkeys(METRICS, 0.0)
     for shape, (model_id, *_rest) in SHAPES.items():
         model = catalog.model(model_id).architecture
         for prefix in PREFIXES:
             sat = predict(
-                scenario(model, shape, prefix, 1e-3, engine=engine, history=history), params
+                scenario(model, shape, prefix, 1e-3, engine=engine, history=history,
+                         router=router),
+                params,
             ).saturation_rps or 0.0
             if prefixes > 1 and prefix:
                 sat = saturation_with_prefixes(
                     lambda rate, model=model, shape=shape, prefix=prefix: scenario(
                         model, shape, prefix, rate, engine=engine, history=history,
-                        prefixes=prefixes,
+                        prefixes=prefixes, router=router,
                     ),
                     sat,
                     params,
@@ -137,7 +159,7 @@ def main(argv: list[str] | None = None) -> None:
             for load in LOADS:
                 s = scenario(
                     model, shape, prefix, load * sat, engine=engine, history=history,
-                    prefixes=prefixes,
+                    prefixes=prefixes, router=router,
                 )
                 a = values(predict(s, params))
                 sim = values(predict(s, params, mode="simulate", num_requests=REQUESTS, seed=SEED))
@@ -145,9 +167,10 @@ def main(argv: list[str] | None = None) -> None:
                 for m, e in zip(METRICS, errors, strict=True):
                     worst[m] = max(worst[m], abs(e))
                 print(f"{shape:<16}{prefix:>7,}{sat:>12.2f}{full:>9.2f}{load:>6.0%}"
-                      f"{hit_share(s, params):>6}{a['ttft_p50']:>13.1f}"
+                      f"{hit_share(s, params):>6}{history_share(s, params):>5}"
+                      f"{a['ttft_p50']:>13.1f}"
                       + "".join(f"{e:>+11.1%}" for e in errors))
-    print(f"{'worst |analytic/simulated - 1|':<69}" + "".join(f"{worst[m]:>11.1%}"
+    print(f"{'worst |analytic/simulated - 1|':<74}" + "".join(f"{worst[m]:>11.1%}"
                                                             for m in METRICS))
 
 
@@ -178,6 +201,16 @@ def hit_share(scenario: ServingScenario, params: ParameterSet) -> str:
     eff, _ = params.for_gpu(scenario.gpu, scenario.engine)
     priced = priced_cache([scenario], [prepare(scenario)], [eff])[0]
     return f"{priced.prefix_hit_share:.0%}"
+
+
+def history_share(scenario: ServingScenario, params: ParameterSet) -> str:
+    """The share of a conversation's history found cached, as the analytic mode prices it
+    ("-" without a history)."""
+    if not scenario.history_tokens:
+        return "-"
+    eff, _ = params.for_gpu(scenario.gpu, scenario.engine)
+    priced = priced_cache([scenario], [prepare(scenario)], [eff])[0]
+    return f"{priced.history_hit_share:.0%}"
 
 
 if __name__ == "__main__":

@@ -39,3 +39,14 @@ def test_several_prefixes_print_the_share_of_requests_that_find_theirs(
     cells = capsys.readouterr().out.splitlines()[1].split()
     assert cells[6] == "30%"
     assert 0 < int(cells[7].rstrip("%")) < 100
+
+
+@pytest.mark.parametrize(("routing", "found"), [("random", "53%"), ("prefix-aware", "100%")])
+def test_one_of_several_replicas_prints_the_share_of_the_history_found(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], routing: str,
+    found: str,
+) -> None:
+    one_row(monkeypatch, "--history", "1500", "--replicas", "4", "--routing", routing,
+            "--turns", "8")
+    rows = capsys.readouterr().out.splitlines()
+    assert rows[1].split()[7] == found  # one prefix: no "hits", the history's share

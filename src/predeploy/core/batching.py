@@ -88,9 +88,9 @@ class ContinuousBatcher:
 
     Requests are numbered 0..n−1; ``prompt_tokens[i]`` and ``output_tokens[i]`` are their
     lengths (``output_tokens[i] ≥ 1``); ``tracked[i]`` marks the requests counted in
-    :attr:`num_decoding_tracked` (default: all); ``history_hits[i]`` whether request ``i``
-    finds its conversation's history (``SchedulerConfig.cached_history_tokens``) cached
-    (default: all do). The caller owns time: it calls
+    :attr:`num_decoding_tracked` (default: all); ``history_found[i]`` the tokens of its
+    conversation's history request ``i`` finds cached (default: all
+    ``SchedulerConfig.cached_history_tokens`` for every request). The caller owns time: it calls
     :meth:`enqueue` when a request arrives, :meth:`schedule` to start a step, the step model
     for its duration, and :meth:`complete` when it ends (or :meth:`decode_stretch_limit` /
     :meth:`advance_decode` for several decode-only steps at once).
@@ -102,7 +102,7 @@ class ContinuousBatcher:
         prompt_tokens: list[int],
         output_tokens: list[int],
         tracked: list[bool] | None = None,
-        history_hits: list[bool] | None = None,
+        history_found: list[int] | None = None,
     ) -> None:
         if len(prompt_tokens) != len(output_tokens):
             raise ValueError("prompt_tokens and output_tokens differ in length")
@@ -140,12 +140,9 @@ class ContinuousBatcher:
         self.prefill_only = False
         #: The KV-cache blocks: free queue and prefix cache.
         history = config.cached_history_tokens
-        hits = history_hits if history_hits is not None else [True] * n
+        found = history_found if history_found is not None else [history] * n
         self.blocks = BlockPool(
-            config.num_blocks,
-            self._bs,
-            config.enable_prefix_caching,
-            [history if hit else 0 for hit in hits] if history else (),
+            config.num_blocks, self._bs, config.enable_prefix_caching, found if history else ()
         )
         #: Aggregates over the decoding requests.
         self.decoders = DecodeCohort(self._bs)

@@ -50,6 +50,7 @@ from predeploy.core.prefix_cache import (
     history_routed_share,
     prefix_residency,
     prefixes_per_replica,
+    routed_history_moments,
     running_with_prefixes,
 )
 from predeploy.core.roofline import roofline_floor_s
@@ -227,11 +228,13 @@ def priced_cache(
             rate = float(result.metrics["requests_per_s"][j]) / p.replicas
             allocated = rate * (p.prompt_mean + p.output_mean)
             think_s = scenario.think_time_s
-            history = 1.0 if think_s is None else history_hit_share(free, allocated, think_s)
-            history *= history_routed_share(scenario)
+            survives = 1.0 if think_s is None else history_hit_share(free, allocated, think_s)
+            # Routed at random, a request finds part of its history (its mean and mean square).
+            routed, routed_square = routed_history_moments(p.history_replicas, p.history_turns)
+            history, history_square = survives * routed, survives * routed_square
             base_p = base[j]
             if scenario.prefix_count == 1 or base_p.prefix_tokens_cached <= 0.0:
-                priced.append(with_cache_hits(base_p, history))
+                priced.append(with_cache_hits(base_p, history, history_mean_square=history_square))
                 continue
             # Each data-parallel attention rank keeps its own copies, holds its share of the
             # running requests and serves its share of the rate.
@@ -253,7 +256,11 @@ def priced_cache(
             )
             priced.append(
                 with_cache_hits(
-                    base_p, history, residency.hit_share, residency.prefixes_held_apart
+                    base_p,
+                    history,
+                    residency.hit_share,
+                    residency.prefixes_held_apart,
+                    history_square,
                 )
             )
         current = priced
@@ -529,6 +536,8 @@ def scheduler_config(prepared: PreparedScenario) -> SchedulerConfig:
         enable_prefix_caching=s.enable_prefix_caching,
         cached_history_tokens=int(prepared.history_tokens_cached),
         history_hit_share=prepared.history_hit_share,
+        history_replicas=prepared.history_replicas,
+        history_turns=prepared.history_turns,
         reserve_full_context=prepared.reserve_full_context
         and not prepared.new_token_ratio_admission,
         new_token_ratio_admission=prepared.new_token_ratio_admission,

@@ -223,29 +223,41 @@ def prefixes_per_replica(scenario: ServingScenario) -> float:
 
 
 def history_routed_share(scenario: ServingScenario) -> float:
-    """The share of a conversation's history its request finds on the replica it reaches.
+    """The share of a conversation's history its request finds on the replica it reaches:
+    all of it routed by prefix (the conversation stays on its replica), else
+    :func:`routed_history_moments`' mean over the scenario's turns per conversation."""
+    return routed_history_moments(*history_routing(scenario))[0]
 
-    Routed by prefix, all of it (the conversation stays on its replica). Routed at random
-    over ``R`` replicas, the replica holds the history up to the last turn it served: with
-    ``T`` earlier turns of equal length, turn ``t`` was its last with chance
-    ``(1/R)·(1 − 1/R)^(T − t)``, leaving ``t/T`` of the history found — one earlier turn
-    gives ``1/R``, a long history nearly all of it less ``R − 1`` turns. Over a
-    conversation of ``k`` turns, a request at turn ``j`` carries ``j − 1`` earlier turns:
-    the share is weighted by those turns (:attr:`ServingScenario.conversation_turns`; unknown,
-    the history is read as one turn)."""
-    replicas = scenario.router_replicas
-    if scenario.routing == Routing.PREFIX_AWARE or replicas == 1:
-        return 1.0
+
+def history_routing(scenario: ServingScenario) -> tuple[int, int]:
+    """The replicas a random router spreads a conversation's turns over (1 routed by prefix)
+    and its turns per conversation (2, one earlier turn, where unknown)."""
+    replicas = 1 if scenario.routing == Routing.PREFIX_AWARE else scenario.router_replicas
+    return replicas, max(scenario.conversation_turns or 2, 2)
+
+
+def routed_history_moments(replicas: int, turns: int) -> tuple[float, float]:
+    """Mean and mean square of the share of its history a request finds when a router picks
+    each turn's replica at random among ``replicas``, over conversations of ``turns`` turns.
+
+    The replica holds the history up to the last turn it served: with ``T`` earlier turns of
+    equal length, turn ``t`` was its last with chance ``p·q^(T − t)`` (``p = 1/R``,
+    ``q = 1 − p``), leaving ``t/T`` found — one earlier turn gives ``1/R``, a long history
+    all but about ``R − 1`` turns. A request at turn ``j`` carries ``T = j − 1`` earlier
+    turns; the shares are weighted by those tokens (``∝ T``, every request carrying the mean
+    history). 1 and 1 for one replica."""
+    if replicas <= 1:
+        return 1.0, 1.0
     p = 1.0 / replicas
     q = 1.0 - p
-    turns = max(scenario.conversation_turns or 2, 2)
-    earlier = np.arange(1, turns, dtype=float)
-    # Σ_t t·p·q^(T − t) over t = 1..T, the turns found behind a request with T earlier ones:
-    # T(1 − q^T) − (q/p)(1 − T q^(T−1) + (T − 1) q^T).
-    found = earlier * (1.0 - q**earlier) - (q / p) * (
-        1.0 - earlier * q ** (earlier - 1.0) + (earlier - 1.0) * q**earlier
-    )
-    return float(found.sum() / earlier.sum())
+    earlier = np.arange(1, max(turns, 2), dtype=float)
+    # Σ_{u<T} q^u, u·q^u, u²·q^u (u = T − t turns since): the found turns' first two moments.
+    u = earlier - 1.0
+    s0, s1, s2 = (np.cumsum(u**n * q**u) for n in (0, 1, 2))
+    found = p * (earlier * s0 - s1)
+    found_sq = p * (earlier**2 * s0 - 2.0 * earlier * s1 + s2)
+    carried = earlier.sum()
+    return float(found.sum() / carried), float((found_sq / earlier).sum() / carried)
 
 
 class PrefixResidency(NamedTuple):

@@ -41,6 +41,12 @@ class SchedulerConfig(FrozenModel):
     #: The share of requests that find it (the others compute it: their conversation's
     #: blocks were evicted while the user paused).
     history_hit_share: Annotated[float, Field(ge=0.0, le=1.0)] = 1.0
+    #: The replicas a random router spreads a conversation's turns over (1: each turn returns
+    #: to the replica holding its history) and its turns per conversation: a request finds
+    #: the history up to the last turn its replica served (``core.prefix_cache.
+    #: routed_history_moments``), so part of it.
+    history_replicas: PositiveInt = 1
+    history_turns: Annotated[int, Field(ge=2)] = 2
     #: Admission reserves the blocks of the whole context, prompt plus every output token
     #: (TensorRT-LLM's ``GUARANTEED_NO_EVICT`` capacity scheduler; SGLang reserves a decaying
     #: share of them instead, ``new_token_ratio_admission``): a running request never needs a

@@ -38,7 +38,11 @@ from predeploy.core.memory import (
     fit_memory,
     reserve_bytes_per_gpu,
 )
-from predeploy.core.prefix_cache import cached_history_tokens, cached_prefix_tokens
+from predeploy.core.prefix_cache import (
+    cached_history_tokens,
+    cached_prefix_tokens,
+    history_routing,
+)
 from predeploy.core.roofline import HardwareRates, StepShape, hardware_rates, step_shape
 from predeploy.core.sglang_defaults import (
     sglang_default_running_requests,
@@ -152,6 +156,12 @@ class PreparedScenario:
     #: requests that do (:func:`with_cache_hits`; 1 until priced).
     history_tokens_cached: float
     history_hit_share: float
+    #: The replicas a random router spreads a conversation's turns over (1: they return to
+    #: its replica) and its turns per conversation (``core.prefix_cache.history_routing``):
+    #: how much of its history a request finds (the share's spread, and the simulation's
+    #: draw of it).
+    history_replicas: int
+    history_turns: int
     output_mean: float
     output_cv: float
     #: A running batch's mean output, each answer held in proportion to its length
@@ -270,6 +280,7 @@ def prepare(scenario: ServingScenario) -> PreparedScenario:
     context = max(math.ceil(prompt.mean + output.mean), 1)
     cached = cached_prefix_tokens(scenario)
     history = cached_history_tokens(scenario)
+    routing = history_routing(scenario)
     stated = scenario.engine_settings or EngineSettings()
     # An in-process offline run without stated settings: a tuned harness's batch limit.
     tuned = (
@@ -397,6 +408,8 @@ def prepare(scenario: ServingScenario) -> PreparedScenario:
         prefixes_held=1.0,
         history_tokens_cached=float(history),
         history_hit_share=1.0,
+        history_replicas=routing[0],
+        history_turns=routing[1],
         output_mean=output.mean,
         output_cv=_coefficient_of_variation(output.mean, output.stdev),
         output_running=running_output_tokens(output),
@@ -446,6 +459,7 @@ def with_cache_hits(
     history_hit_share: float = 1.0,
     prefix_hit_share: float = 1.0,
     prefixes_held: float = 1.0,
+    history_mean_square: float | None = None,
 ) -> PreparedScenario:
     """``prepared`` (its prefix and history all found cached, one prefix held) with a share
     ``history_hit_share`` of the requests finding their conversation's history cached and a
@@ -454,16 +468,20 @@ def with_cache_hits(
     found. The computed prompt's variance gains each hit-or-miss ``s·(1 − s)·t²``: a few long
     prompts among short ones, not every prompt a little longer. ``prefixes_held``: how many
     distinct prefixes are held apart from the requests' contexts on average (the rest of the
-    cache is the requests')."""
+    cache is the requests'). ``history_mean_square``: the mean square of the share of its
+    history a request finds, where it finds part of it (a random router,
+    :func:`~predeploy.core.prefix_cache.routed_history_moments`): the variance it adds is
+    ``(m₂ − s²)·t²`` (all or nothing: ``m₂ = s``)."""
     if prepared.history_hit_share != 1.0 or prepared.prefix_hit_share != 1.0:
         raise ValueError("with_cache_hits prices a scenario prepared with all hits")
     variance = (prepared.prompt_cv * prepared.prompt_mean) ** 2
     computed = prepared.prompt_mean
-    for share, tokens in (
-        (history_hit_share, prepared.history_tokens_cached),
-        (prefix_hit_share, prepared.prefix_tokens_cached),
+    history_square = history_hit_share if history_mean_square is None else history_mean_square
+    for share, square, tokens in (
+        (history_hit_share, history_square, prepared.history_tokens_cached),
+        (prefix_hit_share, prefix_hit_share, prepared.prefix_tokens_cached),
     ):
-        variance += share * (1.0 - share) * tokens**2
+        variance += max(square - share**2, 0.0) * tokens**2
         computed += (1.0 - share) * tokens
     held = prepared.prefix_held_tokens * prefixes_held
     return replace(

@@ -33,6 +33,7 @@ from predeploy.core.simulator import (
     HISTORY_HIT_STREAM,
     PREFIX_HIT_STREAM,
     cache_hits,
+    history_found_tokens,
     run_simulation,
 )
 from predeploy.core.types import (
@@ -594,14 +595,50 @@ def test_prefix_aware_routing_shares_the_prefixes_out() -> None:
     )
 
 
-def test_analytic_and_simulated_agree_when_routed_at_random() -> None:
-    """Half of one of four randomly routed replicas' capacity, three turns in four computing
-    their history: the issue's 10 % agreement holds."""
-    one_of_four = conversation(1504).model_copy(update={"routed_replicas": 4})
-    saturation = predict(one_of_four, PARAMS).saturation_rps
+@pytest.mark.parametrize(("turns", "replicas"), [(None, 4), (8, 4), (20, 8)])
+def test_analytic_and_simulated_agree_when_routed_at_random(
+    turns: int | None, replicas: int
+) -> None:
+    """Half of one randomly routed replica's capacity, each request finding part of its
+    history (three turns in four none of it, for one earlier turn over four replicas; about
+    half of it over 8-turn conversations; a third over 20 turns and 8 replicas): the
+    issue's 10 % agreement holds, the simulation drawing each request's found part."""
+    one = conversation(1504).model_copy(
+        update={"routed_replicas": replicas, "conversation_turns": turns}
+    )
+    saturation = predict(one, PARAMS).saturation_rps
     assert saturation is not None
     both_modes_agree(
-        one_of_four.model_copy(
-            update={"load": LoadSpec(kind="poisson", rate_rps=0.5 * saturation)}
-        )
+        one.model_copy(update={"load": LoadSpec(kind="poisson", rate_rps=0.5 * saturation)})
+    )
+
+
+def test_the_simulation_draws_the_part_of_the_history_each_request_finds() -> None:
+    """Eight-turn conversations over four replicas: requests find none, part or all of
+    their history in whole blocks, 53 % of it on average, as the analytic mode prices it;
+    the same draw from the same seed."""
+    scenario = conversation(1504).model_copy(
+        update={"routed_replicas": 4, "conversation_turns": 8}
+    )
+    config = scheduler_config(priced_cache([scenario], [prepare(scenario)], [PARAMS.base])[0])
+    assert (config.history_replicas, config.history_turns) == (4, 8)
+    found = np.array(history_found_tokens(20_000, config, seed=3))
+    assert found.min() == 0 and found.max() == 1504 and np.all(found % 16 == 0)
+    assert 0.2 < np.mean((found > 0) & (found < 1504)) < 0.8
+    assert found.mean() / 1504 == pytest.approx(0.5285, abs=0.02)
+    assert history_found_tokens(500, config, seed=3) == history_found_tokens(500, config, seed=3)
+
+
+def test_finding_part_of_the_history_spreads_the_computed_prompts_less() -> None:
+    prepared = prepare(conversation(1504))
+    all_or_none = with_cache_hits(prepared, 0.5)
+    part = with_cache_hits(prepared, 0.5, history_mean_square=0.4)
+    assert part.prompt_mean == all_or_none.prompt_mean == pytest.approx(
+        prepared.prompt_mean + 0.5 * 1504
+    )
+    base_var = (prepared.prompt_cv * prepared.prompt_mean) ** 2
+    spread = (part.prompt_cv * part.prompt_mean) ** 2 - base_var
+    assert spread == pytest.approx((0.4 - 0.25) * 1504**2)
+    assert (all_or_none.prompt_cv * all_or_none.prompt_mean) ** 2 - base_var == pytest.approx(
+        0.25 * 1504**2
     )

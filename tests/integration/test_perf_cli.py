@@ -525,6 +525,15 @@ def test_many_distinct_system_prompts_are_found_less_often() -> None:
     assert re.search(r"5,000 distinct prefixes of 2,496 tokens .*by \d+% of its requests", table)
     bad = RUNNER.invoke(app, [*args[:-2], "--prefix-count", "5"])
     assert bad.exit_code != 0 and "needs shared_prefix_tokens" in str(bad.exception)
+    # A few tenants making most of the traffic keep their prompts cached.
+    skewed = RUNNER.invoke(app, [*args, "--prefix-count", "5000", "--prefix-popularity", "1",
+                                 "--json"])
+    assert skewed.exit_code == 0, skewed.output
+    popular = json.loads(skewed.output)
+    assert popular["saturation_rps"] > many["saturation_rps"]
+    words = " ".join(RUNNER.invoke(app, [*args, "--prefix-count", "5000",
+                                         "--prefix-popularity", "1"]).output.split())
+    assert "Zipf's law (exponent 1: the most requested takes 11% of them)" in words
 
 
 def test_the_router_decides_whether_a_turn_finds_its_history() -> None:

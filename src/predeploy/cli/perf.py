@@ -322,6 +322,11 @@ def predict_command(
         help="With --shared-prefix-tokens: distinct prefixes of that length the requests "
         "spread over evenly (one per tenant, bot or template); each is found cached only "
         "while in use or until the free KV cache turns over.")] = 1,
+    prefix_popularity: Annotated[float, typer.Option(
+        "--prefix-popularity", min=0.0, max=3.0,
+        help="With --prefix-count: how unevenly the requests spread over the prefixes, as "
+        "Zipf's exponent (about 1 where a few tenants make most of the traffic; 0: evenly): "
+        "popular prefixes stay cached.")] = 0.0,
     history_tokens: Annotated[int, typer.Option(
         "--history-tokens", min=0,
         help="Multi-turn chat: tokens of the conversation's earlier turns each prompt carries "
@@ -434,6 +439,7 @@ def predict_command(
         server=server,
         shared_prefix_tokens=shared_prefix_tokens,
         prefix_count=prefix_count,
+        prefix_popularity=prefix_popularity,
         history_tokens=history_tokens,
         think_time_s=think_time_s,
         routing=routing,

@@ -116,6 +116,7 @@ class Evaluator:
                 front_end_s=self.options.front_end_s,
                 shared_prefix_tokens=self.workload.traffic.shared_prefix_tokens,
                 prefix_count=self.workload.traffic.prefix_count,
+                prefix_popularity=self.workload.traffic.prefix_popularity,
                 history_tokens=self.workload.traffic.history_tokens,
                 conversation_turns=self.workload.traffic.conversation_turns,
                 think_time_s=self.workload.traffic.think_time_s,

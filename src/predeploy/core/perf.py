@@ -249,10 +249,17 @@ def priced_cache(
                     base_p.prefix_tokens_cached,
                     count,
                     missed,
+                    scenario.prefix_popularity,
                 ),
             )
             residency = prefix_residency(
-                count, running, rate / (ranks * count), free / ranks, allocated / ranks, missed
+                count,
+                running,
+                rate / (ranks * count),
+                free / ranks,
+                allocated / ranks,
+                missed,
+                scenario.prefix_popularity,
             )
             priced.append(
                 with_cache_hits(

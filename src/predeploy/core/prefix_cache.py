@@ -24,6 +24,7 @@ cache: its last token is always computed, so ``c ≤ I − 1``.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
@@ -135,8 +136,14 @@ def prefix_caveat(scenario: ServingScenario, hit_share: float = 1.0) -> str | No
     if count > 1:
         return (
             f"{PREFIX_CAVEAT_START}es: {count:,} distinct prefixes of {cached:,} tokens"
-            f"{rounded}, each found in the prefix cache by {hit_share:.0%} of its requests — "
-            "held while its requests run and for as long as the free cache outlasts the "
+            f"{rounded}{_popularity(scenario)}, "
+            + (
+                f"found in the prefix cache by {hit_share:.0%} of the requests (the popular ones "
+                "more often) — "
+                if scenario.prefix_popularity
+                else f"each found in the prefix cache by {hit_share:.0%} of its requests — "
+            )
+            + "held while its requests run and for as long as the free cache outlasts the "
             "pause between them — and computed again by the others; each held once per "
             f"replica while in use (per GPU under data-parallel attention){_spread(scenario)}"
         )
@@ -144,6 +151,18 @@ def prefix_caveat(scenario: ServingScenario, hit_share: float = 1.0) -> str | No
         f"{PREFIX_CAVEAT_START} served from the prefix cache: {cached:,} tokens per request"
         f"{rounded} not prefilled and held once per replica (per GPU under data-parallel "
         "attention; assumed cached before the run)"
+    )
+
+
+def _popularity(scenario: ServingScenario) -> str:
+    """How unevenly the requests spread over the prefixes, in words (empty if evenly)."""
+    s = scenario.prefix_popularity
+    if not s:
+        return ""
+    _, shares = prefix_groups(scenario.prefix_count, s)
+    return (
+        f", their requests spread by Zipf's law (exponent {s:g}: the most requested takes "
+        f"{shares[0]:.0%} of them)"
     )
 
 
@@ -281,6 +300,7 @@ def prefix_residency(
     free_tokens: float,
     allocated_tokens_per_s: float,
     missed_share: float = 0.0,
+    popularity: float = 0.0,
 ) -> PrefixResidency:
     """How often a request finds its prefix cached when ``prefix_count`` prefixes, used
     evenly, share the cache with ``running_requests`` running requests, each prefix
@@ -295,7 +315,21 @@ def prefix_residency(
     ``1 − (1 − 1/k)^B · e^(−λS)`` and the others compute it again. A nearly idle server
     allocates almost nothing, so its prefixes stay cached (engines evict on demand, never on a
     timer). Of the prefixes in use, about one per running request that missed its own
-    (``missed_share`` of them, each a distinct prefix) is held in that request's context."""
+    (``missed_share`` of them, each a distinct prefix) is held in that request's context.
+
+    ``popularity``: the prefixes' requests follow Zipf's law with this exponent (0: evenly;
+    :func:`prefix_groups`): prefix ``i`` of share ``w_i`` is held with chance
+    ``1 − (1 − w_i)^B`` and requested at ``k·λ·w_i``, so the popular ones stay cached and a
+    request finds its prefix with chance ``Σ w_i·(1 − (1 − w_i)^B·e^(−k·λ·w_i·S))``."""
+    if popularity > 0.0 and prefix_count > 1.0:
+        return _skewed_residency(
+            prefix_groups(prefix_count, popularity),
+            max(running_requests, 0.0),
+            rate_per_prefix_rps * prefix_count,
+            free_tokens,
+            allocated_tokens_per_s,
+            missed_share,
+        )
     count = max(prefix_count, 1.0)
     running = max(running_requests, 0.0)
     free = (1.0 - 1.0 / count) ** running
@@ -314,6 +348,7 @@ def running_with_prefixes(
     prefix_tokens: float,
     prefix_count: float,
     missed_share: float = 0.0,
+    popularity: float = 0.0,
 ) -> float:
     """The most running requests a KV cache of ``capacity_tokens`` holds with ``own_tokens``
     of their own context each (a missed prefix, ``missed_share`` of them, counted in it) and
@@ -324,9 +359,13 @@ def running_with_prefixes(
     if own_tokens <= 0.0:
         return math.inf
     count = max(prefix_count, 1.0)
+    counts, shares = (
+        prefix_groups(count, popularity) if popularity > 0.0 else (np.array([count]),
+                                                                    np.array([1.0 / count]))
+    )
 
     def used(batch: float) -> float:
-        in_use: float = count * (1.0 - (1.0 - 1.0 / count) ** batch)
+        in_use = float(np.sum(counts * (1.0 - (1.0 - shares) ** batch)))
         return batch * own_tokens + prefix_tokens * max(in_use - missed_share * batch, 0.0)
 
     low, high = 0.0, capacity_tokens / own_tokens
@@ -340,6 +379,47 @@ def running_with_prefixes(
 
 #: Bisection steps of :func:`running_with_prefixes` (the bracket shrinks 2^-40-fold).
 RUNNING_BISECTION_STEPS = 40
+#: Groups of prefixes of about equal popularity (log-spaced by rank) that
+#: :func:`prefix_groups` sums over: within a group ranks differ by at most ``k^(1/64)``
+#: (1.24× for a million prefixes).
+POPULARITY_GROUPS = 64
+
+
+@lru_cache(maxsize=256)
+def prefix_groups(prefix_count: float, popularity: float) -> tuple[np.ndarray, np.ndarray]:
+    """``prefix_count`` prefixes whose requests follow Zipf's law with exponent
+    ``popularity`` (prefix of rank ``r`` requested in proportion to ``r^(−s)``), as groups of
+    adjacent ranks: how many prefixes each group holds and each one's share of the requests
+    (the group's mean). Shares sum to 1."""
+    count = max(round(prefix_count), 1)
+    weights = np.arange(1, count + 1, dtype=float) ** -popularity
+    weights /= weights.sum()
+    edges = np.unique(np.round(np.geomspace(1, count + 1, POPULARITY_GROUPS + 1)).astype(int))
+    sums = np.add.reduceat(weights, edges[:-1] - 1)
+    sizes = np.diff(edges).astype(float)
+    return sizes, sums / sizes
+
+
+def _skewed_residency(
+    groups: tuple[np.ndarray, np.ndarray],
+    running: float,
+    rate_rps: float,
+    free_tokens: float,
+    allocated_tokens_per_s: float,
+    missed_share: float,
+) -> PrefixResidency:
+    """:func:`prefix_residency` over prefixes of uneven popularity (``groups``: counts and
+    each prefix's share; ``rate_rps`` all of them together)."""
+    counts, shares = groups
+    free = (1.0 - shares) ** running
+    in_use = float(np.sum(counts * (1.0 - free)))
+    apart = max(in_use - missed_share * running, 0.0)
+    if rate_rps <= 0.0 or allocated_tokens_per_s <= 0.0:
+        idle = 1.0 if free_tokens > 0.0 else float(np.sum(counts * shares * (1.0 - free)))
+        return PrefixResidency(in_use, apart, idle)
+    survival_s = max(free_tokens, 0.0) / allocated_tokens_per_s
+    missed = free * np.exp(-rate_rps * shares * survival_s)
+    return PrefixResidency(in_use, apart, float(np.sum(counts * shares * (1.0 - missed))))
 
 
 def history_caveat(scenario: ServingScenario, hit_share: float = 1.0) -> str | None:

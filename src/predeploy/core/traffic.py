@@ -118,6 +118,9 @@ def plan_traffic(intent: DeploymentIntent, template: SloTemplate) -> TrafficProf
         active_users=active,
         shared_prefix_tokens=prefix,
         prefix_count=(intent.prefix_count or 1) if prefix else 1,
+        prefix_popularity=(intent.prefix_popularity or 0.0)
+        if prefix and (intent.prefix_count or 1) > 1
+        else 0.0,
         history_tokens=history,
         conversation_turns=intent.conversation_turns if history else None,
         think_time_s=intent.think_time_s if history else None,
@@ -231,6 +234,8 @@ def _conversation_prompt(
     p99 = prefix + history + token_quantile(own, CONTEXT_QUANTILE)
     count = intent.prefix_count or 1
     shared = "shared prefix" if count == 1 else f"shared prefix, one of {count:,}"
+    if count > 1 and intent.prefix_popularity:
+        shared += f" requested by Zipf's law (exponent {format_number(intent.prefix_popularity)})"
     parts = [f"{format_tokens(prefix)} {shared} (stated)"] if prefix else []
     if history:
         parts.append(f"{format_tokens(history)} of earlier turns ({source})")

@@ -33,6 +33,7 @@ from predeploy.core.types.intent import (
 )
 from predeploy.core.types.traffic import (
     MAX_CONVERSATION_TURNS,
+    MAX_PREFIX_POPULARITY,
     MAX_THINK_TIME_S,
     MAX_TOKENS_PER_REQUEST,
 )
@@ -207,6 +208,15 @@ def build_intent(
                 "each request's prompt is priced as computed in full (state the length, "
                 "e.g. '2,000-token system prompts', to price them from the prefix cache)"
             )
+    popularity = draft.prefix_popularity
+    if popularity is not None and not 0.0 <= popularity <= MAX_PREFIX_POPULARITY:
+        notes.append(
+            f"ignored prefix popularity {popularity:g}: Zipf's exponent must be 0 to "
+            f"{MAX_PREFIX_POPULARITY:g}"
+        )
+        popularity = None
+    if popularity is not None:
+        sources["prefix_popularity"] = _src(ev.get("prefix_popularity"))
     history = _bounded(
         draft.history_tokens, "conversation history", 0.5, MAX_TOKENS_PER_REQUEST, "tokens", notes
     )
@@ -302,6 +312,7 @@ def build_intent(
         output_tokens=lengths["output_tokens"],
         shared_prefix_tokens=round(shared_prefix) if shared_prefix is not None else None,
         prefix_count=round(prefixes) if prefixes is not None else None,
+        prefix_popularity=popularity,
         history_tokens=round(history) if history is not None else None,
         conversation_turns=round(turns) if turns is not None else None,
         routing=draft.routing,

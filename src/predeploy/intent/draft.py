@@ -72,8 +72,9 @@ class IntentDraft(FrozenModel):
     output_tokens: float | None = None
     #: A prompt start every request shares (a system prompt), in tokens.
     shared_prefix_tokens: float | None = None
-    #: How many distinct such starts the requests spread over.
+    #: How many distinct such starts the requests spread over, and how unevenly (Zipf).
     prefix_count: float | None = None
+    prefix_popularity: float | None = None
     #: Tokens of a conversation's earlier turns each prompt carries, or the turns per
     #: conversation they are derived from (``core.traffic``).
     history_tokens: float | None = None

@@ -71,6 +71,11 @@ def intent_lines(intent: DeploymentIntent) -> list[IntentLine]:
         )
     if intent.prefix_count and intent.prefix_count > 1:
         add("prefix_count", f"{intent.prefix_count:,} distinct system prompts")
+    if intent.prefix_popularity:
+        add(
+            "prefix_popularity",
+            f"requests spread over them by Zipf's law (exponent {intent.prefix_popularity:g})",
+        )
     if intent.history_tokens:
         add("history_tokens", f"{intent.history_tokens:,} tokens of earlier turns per prompt")
     if intent.conversation_turns:

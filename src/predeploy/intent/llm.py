@@ -79,6 +79,7 @@ class LlmExtraction(FrozenModel):
     output_tokens: int | None = Field(default=None, gt=0)
     shared_prefix_tokens: int | None = Field(default=None, gt=0)
     prefix_count: int | None = Field(default=None, gt=1)
+    prefix_popularity: float | None = Field(default=None, ge=0, le=3, allow_inf_nan=False)
     history_tokens: int | None = Field(default=None, gt=0)
     conversation_turns: int | None = Field(default=None, gt=1)
     routing: Routing | None = None
@@ -111,13 +112,14 @@ waiting). users: the number of people; user_kind: concurrent, daily or total. ra
 rate with its time unit; peak=true when the request says peak. prompt_tokens / output_tokens:
 mean lengths in tokens. shared_prefix_tokens: the length of a system prompt or other prompt
 start every request shares, in tokens; prefix_count: how many distinct such prompts the
-requests spread over (one per tenant or bot), when more than one. history_tokens /
-conversation_turns: a multi-turn chat's earlier turns each prompt carries (tokens), or its
-turns per conversation; think_time_s: the users' pause between a reply and their next
-message, in seconds. routing: prefix_aware when requests go back to the replica holding
-their cached prompt (llm-d, prefix-aware routing, session affinity, sticky sessions), random
-when any replica serves them (round-robin, no affinity). targets: latency bounds in
-milliseconds (ttft = time to first token, itl = inter-token latency, e2e = end-to-end);
+requests spread over (one per tenant or bot), when more than one; prefix_popularity: Zipf's
+exponent of how unevenly they spread, only when stated (1.0 where a few make most traffic).
+history_tokens / conversation_turns: a multi-turn chat's earlier turns each prompt carries
+(tokens), or its turns per conversation; think_time_s: the users' pause between a reply and
+their next message, in seconds. routing: prefix_aware when requests go back to the replica
+holding their cached prompt (llm-d, prefix-aware routing, session affinity, sticky
+sessions), random when any replica serves them (round-robin, no affinity). targets: latency
+bounds in milliseconds (ttft = time to first token, itl = inter-token latency, e2e = end-to-end);
 percentile only when stated. Budgets in USD. gpus and models: the names as written.
 priority: latency, cost, quality, throughput or balanced, only when the request says what
 matters most."""
@@ -283,6 +285,7 @@ def draft_from_extraction(found: LlmExtraction) -> IntentDraft:
     for name in ("shared_prefix_tokens", "prefix_count", "history_tokens", "conversation_turns"):
         value = getattr(found, name)
         put(name, float(value) if value else None)
+    put("prefix_popularity", found.prefix_popularity)
     put("routing", found.routing)
     put("think_time_s", found.think_time_s)
     put("budget_monthly_usd", found.budget_monthly_usd)
@@ -322,7 +325,7 @@ def draft_from_extraction(found: LlmExtraction) -> IntentDraft:
 _GAP_FIELDS = (
     "use_case", "users", "user_kind", "requests_per_s", "prompt_tokens", "output_tokens",
     "shared_prefix_tokens", "prefix_count", "history_tokens", "conversation_turns", "routing",
-    "think_time_s",
+    "think_time_s", "prefix_popularity",
     "budget_monthly_usd",
     "budget_hourly_usd",
     "budget_per_million_tokens_usd", "priority", "subject_matter", "min_context_tokens",

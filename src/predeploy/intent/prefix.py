@@ -141,3 +141,47 @@ def find_turns(doc: Doc) -> PrefixFound | None:
     turns = float(m.group("a") or m.group("b") or m.group("c"))
     doc.consume(m.start(), m.end())
     return PrefixFound(turns, m.start(), m.end()) if turns >= 2 else None
+
+
+#: Zipf's exponent read where a request says traffic is skewed over its tenants without
+#: giving one: an estimate (the exponent of 1 with which a few make most of the traffic: the
+#: top 10 of 1,000 take 39 % of it), shown as an assumption.
+SKEWED_POPULARITY = 1.0
+_ZIPF = re.compile(
+    r"\bzipf(?:ian|'s)?(?:\s+(?:law|distribution|popularity|distributed))?"
+    r"(?:\s*\(?\s*(?:with\s+)?(?:exponent|s|alpha)\s*(?:=|of|:)?\s*(?P<s>\d+(?:\.\d+)?))?"
+)
+_SKEW_OWNERS = (
+    r"(?:tenants?|customers?|clients?|bots?|brands?|apps?|teams?|users?|system prompts?)"
+)
+_FEW = r"(?:a few|a handful of|a small number of|a couple of|the top \d+|\d+ (?:big|large))"
+_SKEWED = re.compile(
+    rf"{_FEW}\s+(?:of (?:the|our) )?{_SKEW_OWNERS}\s+(?:make|makes|send|sends|account for|"
+    rf"accounts for|generate|generates|drive|drives|produce|produces)\s+(?:most|the bulk|"
+    rf"the majority|nearly all|almost all)\b"
+    rf"|(?:most|the bulk|the majority|nearly all|almost all) of (?:the |our )?(?:traffic|"
+    rf"requests|load|volume) (?:comes?|is|are) from {_FEW}"
+    rf"|(?:traffic|requests|load) (?:is|are) (?:heavily |very |highly )?skewed"
+)
+
+
+@dataclass(frozen=True)
+class PopularityFound:
+    exponent: float
+    estimated: bool
+    start: int
+    end: int
+
+
+def find_prefix_popularity(doc: Doc) -> PopularityFound | None:
+    """How unevenly the requests spread over the tenants' prompts: a Zipf exponent stated
+    ("Zipf with exponent 1.2"), or :data:`SKEWED_POPULARITY` where the request only says a
+    few make most of the traffic; its span consumed; ``None`` if neither."""
+    matches = [m for pattern in (_ZIPF, _SKEWED) if (m := pattern.search(doc.work)) is not None]
+    if not matches:
+        return None
+    found = min(matches, key=lambda m: m.start())
+    stated = found.groupdict().get("s")
+    doc.consume(found.start(), found.end())
+    exponent = float(stated) if stated else SKEWED_POPULARITY
+    return PopularityFound(exponent, stated is None, found.start(), found.end())

@@ -34,6 +34,7 @@ from predeploy.intent.names import (
 from predeploy.intent.prefix import (
     find_history,
     find_prefix_count,
+    find_prefix_popularity,
     find_shared_prefix,
     find_turns,
 )
@@ -200,6 +201,17 @@ class RuleExtractor:
             ev["routing"] = _ev(doc, router.start, router.end, 0.8)
         # A shared prompt start first: its length is not the prompt's (and how many distinct
         # ones, before it: "40 tenants, each with its own 2,000-token system prompt").
+        popularity = find_prefix_popularity(doc)
+        if popularity is not None:
+            values["prefix_popularity"] = popularity.exponent
+            ev["prefix_popularity"] = _ev(doc, popularity.start, popularity.end, 0.6)
+            if popularity.estimated:
+                notes.append(
+                    f"requests read as spread over the system prompts by Zipf's law with "
+                    f"exponent {popularity.exponent:g} (an estimate for 'a few make most of "
+                    "the traffic'; state the exponent, e.g. 'Zipf with exponent 1.2', to "
+                    "change it)"
+                )
         prefixes = find_prefix_count(doc)
         if prefixes is not None:
             values["prefix_count"] = prefixes.tokens

@@ -325,6 +325,7 @@ def scenario_from_request(
     think_time_s: float | None = None,
     routing: str = "random",
     conversation_turns: int | None = None,
+    prefix_popularity: float = 0.0,
 ) -> ServingScenario:
     """A scenario from command-line style values: token lengths fixed, or lognormal with a
     stated standard deviation; one load: open-loop ``qps`` (Poisson, or gamma with
@@ -341,7 +342,9 @@ def scenario_from_request(
     conversation's earlier turns each prompt carries after it, ``think_time_s`` the mean
     pause between a conversation's turns (whether its history is still cached), ``routing``
     how a router picks among the ``replicas`` (:func:`parse_routing`),
-    ``conversation_turns`` the turns per conversation the history comes from. The model
+    ``conversation_turns`` the turns per conversation the history comes from,
+    ``prefix_popularity`` the Zipf exponent of the requests' spread over the prefixes. The
+    model
     is the catalog's ``model``, or the one a Hugging Face ``model_config`` (config.json)
     describes, named ``model`` when given."""
     given = [n for n, v in (("qps", qps), ("concurrency", concurrency), ("burst", burst))
@@ -411,6 +414,7 @@ def scenario_from_request(
             harness=SERVERS[server or ENGINE_SERVER],
             shared_prefix_tokens=shared_prefix_tokens,
             prefix_count=prefix_count,
+            prefix_popularity=prefix_popularity,
             history_tokens=history_tokens,
             think_time_s=think_time_s,
             routing=parse_routing(routing),

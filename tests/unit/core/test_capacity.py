@@ -147,7 +147,8 @@ def test_a_plan_prices_the_checkpoint_it_serves() -> None:
 
 def test_the_scenarios_carry_the_traffics_shared_prefix() -> None:
     intent = DeploymentIntent(
-        use_case="chatbot", qps=2.0, peak_qps=2.0, shared_prefix_tokens=300, prefix_count=12
+        use_case="chatbot", qps=2.0, peak_qps=2.0, shared_prefix_tokens=300, prefix_count=12,
+        prefix_popularity=1.0,
     )
     traffic = plan_traffic(intent, chat_template())
     workload = Workload(traffic, SLOTargets(), 0.1, 2.0, 2304)
@@ -155,6 +156,7 @@ def test_the_scenarios_carry_the_traffics_shared_prefix() -> None:
     evaluator = Evaluator(engine, workload, PlannerOptions(num_requests=200))
     scenario = evaluator.scenario(_config(engine), 2.0)
     assert (scenario.shared_prefix_tokens, scenario.prefix_count) == (300, 12)
+    assert scenario.prefix_popularity == 1.0
     assert scenario.prompt_tokens.mean == traffic.prompt_tokens.mean
     turns = DeploymentIntent(use_case="chatbot", qps=2.0, peak_qps=2.0, conversation_turns=4)
     chat = Workload(plan_traffic(turns, chat_template()), SLOTargets(), 0.1, 2.0, 8192)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from tests.planning_facts import chat_template
 
+from predeploy.core.traffic import plan_traffic
 from predeploy.intent.build import build_intent
 from predeploy.intent.rules import RuleExtractor
 
@@ -111,3 +113,32 @@ def test_the_intent_counts_the_system_prompts_or_says_why_not(rules: RuleExtract
     built = build_intent(rules.read(bare), rules.catalog, rules.index, bare)
     assert built.intent.prefix_count == 3 and built.intent.shared_prefix_tokens is None
     assert any("3 distinct system prompts stated without their length" in n for n in built.notes)
+
+
+@pytest.mark.parametrize(
+    ("text", "exponent"),
+    [
+        ("support bots for 40 tenants, each with its own 2,000-token system prompt, 5k users; "
+         "a few tenants make most of the traffic", 1.0),
+        ("40 tenants each with its own 1,500-token system prompt, tenant traffic is zipfian "
+         "with exponent 1.2", 1.2),
+        ("12 different system prompts of 800 tokens; most of the traffic comes from a handful "
+         "of customers", 1.0),
+        ("30 bots, each with its own 1k-token system prompt; requests are heavily skewed", 1.0),
+        # Nothing said about how the requests spread: evenly.
+        ("support bots for 40 tenants, each with its own 2,000-token system prompt", None),
+    ],
+)
+def test_skewed_tenant_traffic_is_read_as_zipf(
+    rules: RuleExtractor, text: str, exponent: float | None
+) -> None:
+    draft = rules.read(text)
+    assert draft.prefix_popularity == exponent
+    assert draft.prefix_count is not None and draft.prefix_count > 1
+    intent = build_intent(draft, rules.catalog, rules.index, text).intent
+    assert intent.prefix_popularity == exponent
+    if exponent == 1.0:
+        assert any("an estimate" in note for note in draft.notes)
+        traffic = plan_traffic(intent, chat_template())
+        assert traffic.prefix_popularity == 1.0
+        assert any("Zipf's law (exponent 1)" in line for line in traffic.derivation)

@@ -20,7 +20,11 @@ from predeploy.core.types.base import (
     UseCase,
 )
 from predeploy.core.types.slo import SLOTargets
-from predeploy.core.types.traffic import MAX_CONVERSATION_TURNS, MAX_THINK_TIME_S
+from predeploy.core.types.traffic import (
+    MAX_CONVERSATION_TURNS,
+    MAX_PREFIX_POPULARITY,
+    MAX_THINK_TIME_S,
+)
 
 #: Sanity bounds on what a request can state. Beyond them the input is a typo or an attack.
 MAX_USERS = 1_000_000_000
@@ -135,6 +139,9 @@ class DeploymentIntent(FrozenModel):
     #: Distinct shared prefixes of that length the requests spread over (one per tenant, bot
     #: or template): each is found cached less often than one (``core.prefix_cache``).
     prefix_count: PositiveInt | None = Field(default=None, le=MAX_PREFIX_COUNT)
+    #: How unevenly the requests spread over those prompts: Zipf's exponent (about 1 where a
+    #: few tenants make most of the traffic; ``ServingScenario.prefix_popularity``).
+    prefix_popularity: NonNegativeFloat | None = Field(default=None, le=MAX_PREFIX_POPULARITY)
     #: Multi-turn chat: tokens of a conversation's earlier turns each prompt carries after the
     #: shared prefix, or the turns per conversation they are derived from (``core.traffic``);
     #: found in the prefix cache from the conversation's previous request.

@@ -22,7 +22,11 @@ from predeploy.core.types.base import (
     Routing,
 )
 from predeploy.core.types.facts import GpuSpec, ModelArchitecture
-from predeploy.core.types.traffic import MAX_CONVERSATION_TURNS, TokenDistribution
+from predeploy.core.types.traffic import (
+    MAX_CONVERSATION_TURNS,
+    MAX_PREFIX_POPULARITY,
+    TokenDistribution,
+)
 from predeploy.core.types.vllm import EngineSettings, VllmSettings
 
 PredictionMethod = Literal["simulation", "analytic", "roofline"]
@@ -180,6 +184,10 @@ class ServingScenario(FrozenModel):
     #: run, and found cached by a share of them that falls as their number grows
     #: (``core.prefix_cache.prefix_hit_share``). 1: every prompt starts the same.
     prefix_count: PositiveInt = 1
+    #: How unevenly the requests spread over those prefixes: Zipf's law with this exponent
+    #: (the prefix of popularity rank ``r`` gets requests in proportion to ``r^(−s)``; about 1
+    #: where a few tenants make most of the traffic); 0: evenly.
+    prefix_popularity: NonNegativeFloat = Field(default=0.0, le=MAX_PREFIX_POPULARITY)
     #: Tokens of a conversation's earlier turns each prompt carries after the shared prefix
     #: (multi-turn chat), part of ``prompt_tokens``: the conversation's previous request left
     #: them in the prefix cache, so they are not prefilled again, but each request holds
@@ -242,6 +250,11 @@ class ServingScenario(FrozenModel):
                 f"shared_prefix_tokens ({self.shared_prefix_tokens:,}) must be shorter than "
                 f"the prompts ({shortest:,.0f} tokens): the shared prefix is the start of "
                 "every prompt, and prompt_tokens counts it"
+            )
+        if self.prefix_popularity and self.prefix_count == 1:
+            raise ValueError(
+                f"prefix_popularity ({self.prefix_popularity:g}) needs prefix_count above 1: "
+                "it says how unevenly the requests spread over several prefixes"
             )
         if self.prefix_count > 1 and not self.shared_prefix_tokens:
             raise ValueError(

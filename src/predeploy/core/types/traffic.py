@@ -22,6 +22,9 @@ MAX_TOKENS_PER_REQUEST = 10_000_000
 MAX_CONVERSATION_TURNS = 10_000
 #: The longest mean pause between a conversation's turns a request may state (a day, s).
 MAX_THINK_TIME_S = 86_400.0
+#: The steepest Zipf exponent of prefix popularity accepted (at 3 the top prefix takes 83 %
+#: of the requests: steeper is one prefix).
+MAX_PREFIX_POPULARITY = 3.0
 
 
 class TokenDistribution(FrozenModel):
@@ -92,6 +95,8 @@ class TrafficProfile(FrozenModel):
     #: Distinct shared prefixes of that length the requests spread over (one per tenant or
     #: bot): each found cached less often than a single one (``core.prefix_cache``).
     prefix_count: PositiveInt = 1
+    #: How unevenly the requests spread over them (Zipf's exponent; 0: evenly).
+    prefix_popularity: NonNegativeFloat = Field(default=0.0, le=MAX_PREFIX_POPULARITY)
     #: Tokens of a conversation's earlier turns each prompt carries after the shared prefix,
     #: part of ``prompt_tokens``: found in the prefix cache where the engine keeps one.
     history_tokens: NonNegativeInt = 0

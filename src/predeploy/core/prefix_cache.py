@@ -321,25 +321,17 @@ def prefix_residency(
     :func:`prefix_groups`): prefix ``i`` of share ``w_i`` is held with chance
     ``1 − (1 − w_i)^B`` and requested at ``k·λ·w_i``, so the popular ones stay cached and a
     request finds its prefix with chance ``Σ w_i·(1 − (1 − w_i)^B·e^(−k·λ·w_i·S))``."""
-    if popularity > 0.0 and prefix_count > 1.0:
-        return _skewed_residency(
-            prefix_groups(prefix_count, popularity),
-            max(running_requests, 0.0),
-            rate_per_prefix_rps * prefix_count,
-            free_tokens,
-            allocated_tokens_per_s,
-            missed_share,
-        )
-    count = max(prefix_count, 1.0)
-    running = max(running_requests, 0.0)
-    free = (1.0 - 1.0 / count) ** running
-    in_use = count * (1.0 - free)
-    apart = max(in_use - missed_share * running, 0.0)
+    counts, shares = prefix_groups(max(prefix_count, 1.0), popularity)
+    free = (1.0 - shares) ** max(running_requests, 0.0)
+    in_use = float(np.sum(counts * (1.0 - free)))
+    apart = max(in_use - missed_share * max(running_requests, 0.0), 0.0)
     if rate_per_prefix_rps <= 0.0 or allocated_tokens_per_s <= 0.0:
-        return PrefixResidency(in_use, apart, 1.0 if free_tokens > 0.0 else 1.0 - free)
+        idle = 1.0 if free_tokens > 0.0 else float(np.sum(counts * shares * (1.0 - free)))
+        return PrefixResidency(in_use, apart, idle)
     survival_s = max(free_tokens, 0.0) / allocated_tokens_per_s
-    hit = 1.0 - free * math.exp(-rate_per_prefix_rps * survival_s)
-    return PrefixResidency(in_use, apart, hit)
+    rate_rps = rate_per_prefix_rps * float(np.sum(counts))
+    missed = free * np.exp(-rate_rps * shares * survival_s)
+    return PrefixResidency(in_use, apart, float(np.sum(counts * shares * (1.0 - missed))))
 
 
 def running_with_prefixes(
@@ -358,11 +350,7 @@ def running_with_prefixes(
     ``B``, since ``own ≥ m·c``)."""
     if own_tokens <= 0.0:
         return math.inf
-    count = max(prefix_count, 1.0)
-    counts, shares = (
-        prefix_groups(count, popularity) if popularity > 0.0 else (np.array([count]),
-                                                                    np.array([1.0 / count]))
-    )
+    counts, shares = prefix_groups(max(prefix_count, 1.0), popularity)
 
     def used(batch: float) -> float:
         in_use = float(np.sum(counts * (1.0 - (1.0 - shares) ** batch)))
@@ -390,7 +378,10 @@ def prefix_groups(prefix_count: float, popularity: float) -> tuple[np.ndarray, n
     """``prefix_count`` prefixes whose requests follow Zipf's law with exponent
     ``popularity`` (prefix of rank ``r`` requested in proportion to ``r^(−s)``), as groups of
     adjacent ranks: how many prefixes each group holds and each one's share of the requests
-    (the group's mean). Shares sum to 1."""
+    (the group's mean). Shares sum to 1. Evenly (``popularity`` 0): one group of all of them,
+    ``prefix_count`` as given (a share of the prefixes per replica need not be whole)."""
+    if popularity <= 0.0 or prefix_count <= 1.0:
+        return np.array([prefix_count]), np.array([1.0 / prefix_count])
     count = max(round(prefix_count), 1)
     weights = np.arange(1, count + 1, dtype=float) ** -popularity
     weights /= weights.sum()
@@ -398,28 +389,6 @@ def prefix_groups(prefix_count: float, popularity: float) -> tuple[np.ndarray, n
     sums = np.add.reduceat(weights, edges[:-1] - 1)
     sizes = np.diff(edges).astype(float)
     return sizes, sums / sizes
-
-
-def _skewed_residency(
-    groups: tuple[np.ndarray, np.ndarray],
-    running: float,
-    rate_rps: float,
-    free_tokens: float,
-    allocated_tokens_per_s: float,
-    missed_share: float,
-) -> PrefixResidency:
-    """:func:`prefix_residency` over prefixes of uneven popularity (``groups``: counts and
-    each prefix's share; ``rate_rps`` all of them together)."""
-    counts, shares = groups
-    free = (1.0 - shares) ** running
-    in_use = float(np.sum(counts * (1.0 - free)))
-    apart = max(in_use - missed_share * running, 0.0)
-    if rate_rps <= 0.0 or allocated_tokens_per_s <= 0.0:
-        idle = 1.0 if free_tokens > 0.0 else float(np.sum(counts * shares * (1.0 - free)))
-        return PrefixResidency(in_use, apart, idle)
-    survival_s = max(free_tokens, 0.0) / allocated_tokens_per_s
-    missed = free * np.exp(-rate_rps * shares * survival_s)
-    return PrefixResidency(in_use, apart, float(np.sum(counts * shares * (1.0 - missed))))
 
 
 def history_caveat(scenario: ServingScenario, hit_share: float = 1.0) -> str | None:

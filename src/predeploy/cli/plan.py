@@ -45,7 +45,7 @@ _PHASES = {
 }
 _SWEEP_VARIABLES: tuple[SweepVariable, ...] = (
     "rate", "slo", "prompt_tokens", "output_tokens", "shared_prefix_tokens", "prefix_count",
-    "gpu", "routing",
+    "gpu", "routing", "prefix_popularity",
 )
 
 TextArg = Annotated[
@@ -201,8 +201,9 @@ def whatif_command(
     vary: Annotated[str, typer.Option(
         "--vary", help="What to sweep: rate (multipliers), slo (with --target), prompt_tokens, "
         "output_tokens, shared_prefix_tokens (a system prompt's length, each request's own "
-        "part kept), prefix_count (distinct system prompts of that length), gpu or routing "
-        "(random, prefix-aware).")] = "rate",
+        "part kept), prefix_count (distinct system prompts of that length), "
+        "prefix_popularity (Zipf's exponent of their requests), gpu or routing (random, "
+        "prefix-aware).")] = "rate",
     values: Annotated[str | None, typer.Option(
         "--values", help="Comma-separated values, e.g. 0.25,0.5,1,2,4,8 or L4,H100-SXM "
         "(rate default: 0.25,0.5,1,2,4,8).", show_default=False)] = None,

@@ -36,7 +36,7 @@ from predeploy.core.types import (
     TrafficProfile,
 )
 from predeploy.core.types.intent import MAX_PREFIX_COUNT
-from predeploy.core.types.traffic import MAX_TOKENS_PER_REQUEST
+from predeploy.core.types.traffic import MAX_PREFIX_POPULARITY, MAX_TOKENS_PER_REQUEST
 from predeploy.core.wording import format_ms, format_number, format_percent, format_usd
 
 #: The default request-rate multipliers of a rate sweep (×0.25 … ×8).
@@ -49,6 +49,9 @@ DEFAULT_PREFIX_TOKENS: tuple[float, ...] = (0.0, 500.0, 1000.0, 2000.0, 4000.0)
 PREFIX_FACTORS: tuple[float, ...] = (0.0, 0.5, 1.0, 2.0, 4.0)
 #: Distinct system prompts a prefix-count sweep tries by default.
 DEFAULT_PREFIX_COUNTS: tuple[float, ...] = (1.0, 10.0, 100.0, 1000.0, 10000.0)
+#: Zipf exponents of the requests' spread over the system prompts a popularity sweep tries:
+#: evenly, mildly and markedly skewed (at 1.5 the top 10 of 1,000 prompts take 83 %).
+DEFAULT_POPULARITIES: tuple[float, ...] = (0.0, 0.5, 1.0, 1.5)
 
 Planner = Callable[..., PlanResult]
 
@@ -100,7 +103,7 @@ def default_values(
 ) -> list[float | str]:
     """What a sweep tries when no values are given: rate ×0.25…×8; the current SLO target or
     length (stated, else the template's) ×0.25…×4; every accelerator with a rental price;
-    both routings."""
+    both routings; Zipf exponents 0 to 1.5."""
     if variable == "rate":
         return list(DEFAULT_RATE_FACTORS)
     if variable == "gpu":
@@ -113,6 +116,8 @@ def default_values(
         return list(DEFAULT_PREFIX_COUNTS)
     if variable == "routing":
         return [r.value for r in Routing]
+    if variable == "prefix_popularity":
+        return list(DEFAULT_POPULARITIES)
     template = catalog.slo_template(intent.use_case)
     if variable == "slo":
         metric, pct = _parse_target(target)
@@ -160,6 +165,8 @@ def _apply(
         routing = _routing(value)
         label = "routed by prefix" if routing == Routing.PREFIX_AWARE else "routed at random"
         return intent.model_copy(update={"routing": routing}), None, label
+    if variable == "prefix_popularity":
+        return _with_popularity(intent, value)
     number = _number(value, variable)
     if variable == "prefix_count":
         if not intent.shared_prefix_tokens:
@@ -189,6 +196,28 @@ def _apply(
     slo = intent.slo.model_copy(update={metric: updated})
     label = f"{METRIC_LABELS[metric]} {pct} ≤ {format_ms(number)}"
     return intent.model_copy(update={"slo": slo}), None, label
+
+
+def _with_popularity(
+    intent: DeploymentIntent, value: float | str
+) -> tuple[DeploymentIntent, TrafficProfile | None, str]:
+    """The intent with its requests spread over its system prompts by Zipf's law of
+    exponent ``value`` (0: evenly)."""
+    if (intent.prefix_count or 1) < 2 or not intent.shared_prefix_tokens:
+        raise InputError(
+            "a prefix_popularity sweep spreads the requests unevenly over the request's "
+            "system prompts: state shared_prefix_tokens and a prefix_count above 1 first"
+        )
+    try:
+        exponent = float(value)
+    except ValueError:
+        raise InputError(f"prefix_popularity sweep values must be numbers, got {value!r}") \
+            from None
+    if not 0.0 <= exponent <= MAX_PREFIX_POPULARITY:
+        raise InputError(f"prefix_popularity sweep values must be 0 to "
+                         f"{MAX_PREFIX_POPULARITY:g} (Zipf's exponent), got {value!r}")
+    label = "evenly" if exponent == 0 else f"Zipf {format_number(exponent)}"
+    return intent.model_copy(update={"prefix_popularity": exponent}), None, label
 
 
 def _routing(value: float | str) -> Routing:

@@ -167,3 +167,28 @@ def test_a_routing_sweep_plans_with_each_router() -> None:
                    ["random", "prefix-aware"], options=OPTIONS)
     assert [p.label for p in result.points] == ["routed at random", "routed by prefix"]
     assert all(p.feasible for p in result.points)
+
+
+def test_a_popularity_sweep_spreads_the_requests_by_zipfs_law() -> None:
+    from predeploy.core.whatif import default_values
+
+    catalog = small_catalog()
+    tenants = INTENT.model_copy(update={"shared_prefix_tokens": 1000, "prefix_count": 40})
+    assert default_values(tenants, catalog, "prefix_popularity", None) == [0.0, 0.5, 1.0, 1.5]
+    seen: list[float] = []
+
+    def planner(changed: DeploymentIntent, *args: object, **kwargs: object) -> PlanResult:
+        traffic = plan_traffic(changed, catalog.slo_template(changed.use_case))
+        seen.append(traffic.prefix_popularity)
+        return plan_deployment(changed, catalog, ToyEngine(), OPTIONS)
+
+    result = sweep(tenants, catalog, ToyEngine(), planner, "prefix_popularity", [0, 1.2],
+                   options=OPTIONS)
+    assert [p.label for p in result.points] == ["evenly", "Zipf 1.2"]
+    assert seen == [0.0, 1.2]
+    with pytest.raises(InputError, match=re.escape("0 to 3 (Zipf's exponent), got '4'")):
+        sweep(tenants, catalog, ToyEngine(), plan_deployment, "prefix_popularity", ["4"],
+              options=OPTIONS)
+    with pytest.raises(InputError, match="a prefix_count above 1 first"):
+        sweep(INTENT, catalog, ToyEngine(), plan_deployment, "prefix_popularity", [1],
+              options=OPTIONS)

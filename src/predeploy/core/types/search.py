@@ -186,7 +186,7 @@ class PlanResult(FrozenModel):
 
 SweepVariable = Literal[
     "rate", "slo", "prompt_tokens", "output_tokens", "shared_prefix_tokens", "prefix_count",
-    "gpu", "routing",
+    "gpu", "routing", "prefix_popularity",
 ]
 
 

@@ -6,9 +6,11 @@ from __future__ import annotations
 import pytest
 from tests.planning_facts import chat_template
 
+from predeploy.core.catalog import InMemoryCatalog
 from predeploy.core.traffic import plan_traffic
 from predeploy.core.types import DeploymentIntent
 from predeploy.intent.build import build_intent
+from predeploy.intent.conversation import Conversation
 from predeploy.intent.explain import intent_lines
 from predeploy.intent.llm import EXTRACTION_SCHEMA
 from predeploy.intent.rules import RuleExtractor
@@ -52,3 +54,11 @@ def test_the_intent_states_the_pause_and_the_traffic_carries_it(rules: RuleExtra
 
 def test_the_llm_is_asked_for_the_pause() -> None:
     assert "think_time_s" in EXTRACTION_SCHEMA["properties"]
+
+
+def test_a_follow_up_states_the_pause(rules: RuleExtractor, catalog: InMemoryCatalog) -> None:
+    chat = Conversation(rules, catalog)
+    assert chat.send("chatbot for 3k users, 8-turn conversations").intent.think_time_s is None
+    turn = chat.send("users take about 45 seconds between messages")
+    assert turn.intent.think_time_s == 45.0 and turn.intent.conversation_turns == 8
+    assert turn.intent.slo.e2e_ms.p99 != 45_000

@@ -208,16 +208,22 @@ def _with_popularity(
             "a prefix_popularity sweep spreads the requests unevenly over the request's "
             "system prompts: state shared_prefix_tokens and a prefix_count above 1 first"
         )
-    try:
-        exponent = float(value)
-    except ValueError:
-        raise InputError(f"prefix_popularity sweep values must be numbers, got {value!r}") \
-            from None
-    if not 0.0 <= exponent <= MAX_PREFIX_POPULARITY:
-        raise InputError(f"prefix_popularity sweep values must be 0 to "
-                         f"{MAX_PREFIX_POPULARITY:g} (Zipf's exponent), got {value!r}")
+    exponent = _within(value, "prefix_popularity", MAX_PREFIX_POPULARITY,
+                       f"{MAX_PREFIX_POPULARITY:g} (Zipf's exponent)")
     label = "evenly" if exponent == 0 else f"Zipf {format_number(exponent)}"
     return intent.model_copy(update={"prefix_popularity": exponent}), None, label
+
+
+def _within(value: float | str, variable: str, high: float, bound: str) -> float:
+    """A sweep value as a number from 0 to ``high`` (``bound`` in words); InputError
+    naming the variable otherwise."""
+    try:
+        number = float(value)
+    except ValueError:
+        raise InputError(f"{variable} sweep values must be numbers, got {value!r}") from None
+    if not 0.0 <= number <= high:
+        raise InputError(f"{variable} sweep values must be 0 to {bound}, got {value!r}")
+    return number
 
 
 def _routing(value: float | str) -> Routing:
@@ -236,14 +242,8 @@ def _with_prefix(
     """The intent with a shared prefix of ``value`` tokens before each request's own part,
     which a stated prompt keeps: restated as the own part plus the new prefix, which
     ``plan_traffic`` reads as counting the prefix (a template prompt is the own part)."""
-    try:
-        tokens = round(float(value))
-    except ValueError:
-        raise InputError(f"shared_prefix_tokens sweep values must be numbers, got {value!r}") \
-            from None
-    if not 0 <= tokens <= MAX_TOKENS_PER_REQUEST:
-        raise InputError(f"shared_prefix_tokens sweep values must be 0 to "
-                         f"{MAX_TOKENS_PER_REQUEST:,} tokens, got {value!r}")
+    tokens = round(_within(value, "shared_prefix_tokens", MAX_TOKENS_PER_REQUEST,
+                           f"{MAX_TOKENS_PER_REQUEST:,} tokens"))
     update: dict[str, Any] = {"shared_prefix_tokens": tokens}
     source = intent.sources.get("prompt_tokens")
     stated = intent.prompt_tokens if source is None or source.origin != "default" else None

@@ -534,6 +534,7 @@ def test_many_distinct_system_prompts_are_found_less_often() -> None:
     words = " ".join(RUNNER.invoke(app, [*args, "--prefix-count", "5000",
                                          "--prefix-popularity", "1"]).output.split())
     assert "Zipf's law (exponent 1: the most requested takes 11% of them)" in words
+    assert "(2,500 shared, one of 5,000 prefixes, Zipf 1)" in words
 
 
 def test_the_router_decides_whether_a_turn_finds_its_history() -> None:

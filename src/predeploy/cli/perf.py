@@ -129,12 +129,14 @@ def _layout_label(scenario: ServingScenario, tp: int) -> str:
 
 def _shared_label(scenario: ServingScenario) -> str:
     """" (2,000 shared, 1,500 history)" after the prompt length when prompts share a prefix
-    (" (2,000 shared, one of 40 prefixes)" of several) or carry a conversation's earlier
-    turns."""
+    (" (2,000 shared, one of 40 prefixes)" of several, " ... prefixes, Zipf 1" requested
+    unevenly) or carry a conversation's earlier turns."""
     shared_prefix_tokens, history_tokens = scenario.shared_prefix_tokens, scenario.history_tokens
     shared = f"{shared_prefix_tokens:,} shared" if shared_prefix_tokens else ""
     if shared and scenario.prefix_count > 1:
         shared += f", one of {scenario.prefix_count:,} prefixes"
+        if scenario.prefix_popularity:
+            shared += f", Zipf {scenario.prefix_popularity:g}"
     parts = [shared, f"{history_tokens:,} history" if history_tokens else ""]
     words = ", ".join(p for p in parts if p)
     return f" ({words})" if words else ""

@@ -166,8 +166,9 @@ def main(argv: list[str] | None = None) -> None:
                 errors = [a[m] / sim[m] - 1.0 for m in METRICS]
                 for m, e in zip(METRICS, errors, strict=True):
                     worst[m] = max(worst[m], abs(e))
+                hits, found = cache_shares(s, params)
                 print(f"{shape:<16}{prefix:>7,}{sat:>12.2f}{full:>9.2f}{load:>6.0%}"
-                      f"{hit_share(s, params):>6}{history_share(s, params):>5}"
+                      f"{hits:>6}{found:>5}"
                       f"{a['ttft_p50']:>13.1f}"
                       + "".join(f"{e:>+11.1%}" for e in errors))
     print(f"{'worst |analytic/simulated - 1|':<74}" + "".join(f"{worst[m]:>11.1%}"
@@ -193,24 +194,14 @@ def saturation_with_prefixes(
 SATURATION_STEPS = 30
 
 
-def hit_share(scenario: ServingScenario, params: ParameterSet) -> str:
-    """The share of requests finding their prefix cached, as the analytic mode prices it
-    (``perf.priced_cache``; blank with one prefix)."""
-    if scenario.prefix_count == 1:
-        return ""
+def cache_shares(scenario: ServingScenario, params: ParameterSet) -> tuple[str, str]:
+    """The shares of requests finding their prefix, and of the history found, as the analytic
+    mode prices them (``perf.priced_cache``): blank with one prefix, "-" without a history."""
     eff, _ = params.for_gpu(scenario.gpu, scenario.engine)
     priced = priced_cache([scenario], [prepare(scenario)], [eff])[0]
-    return f"{priced.prefix_hit_share:.0%}"
-
-
-def history_share(scenario: ServingScenario, params: ParameterSet) -> str:
-    """The share of a conversation's history found cached, as the analytic mode prices it
-    ("-" without a history)."""
-    if not scenario.history_tokens:
-        return "-"
-    eff, _ = params.for_gpu(scenario.gpu, scenario.engine)
-    priced = priced_cache([scenario], [prepare(scenario)], [eff])[0]
-    return f"{priced.history_hit_share:.0%}"
+    prefix = "" if scenario.prefix_count == 1 else f"{priced.prefix_hit_share:.0%}"
+    history = f"{priced.history_hit_share:.0%}" if scenario.history_tokens else "-"
+    return prefix, history
 
 
 if __name__ == "__main__":

@@ -47,7 +47,6 @@ from predeploy.core.perf_caveats import (
 from predeploy.core.prefix_cache import (
     computed_prompt_tokens,
     history_hit_share,
-    history_routed_share,
     prefix_residency,
     prefixes_per_replica,
     routed_history_moments,
@@ -208,7 +207,7 @@ def priced_cache(
         for i, (s, p) in enumerate(zip(scenarios, prepared, strict=True))
         if (
             p.history_tokens_cached > 0.0
-            and (s.think_time_s is not None or history_routed_share(s) < 1.0)
+            and (s.think_time_s is not None or p.history_replicas > 1)
         )
         or (s.prefix_count > 1 and p.prefix_tokens_cached > 0.0)
     ]

@@ -322,9 +322,10 @@ def prefix_residency(
     ``1 − (1 − w_i)^B`` and requested at ``k·λ·w_i``, so the popular ones stay cached and a
     request finds its prefix with chance ``Σ w_i·(1 − (1 − w_i)^B·e^(−k·λ·w_i·S))``."""
     counts, shares = prefix_groups(max(prefix_count, 1.0), popularity)
-    free = (1.0 - shares) ** max(running_requests, 0.0)
+    running = max(running_requests, 0.0)
+    free = (1.0 - shares) ** running
     in_use = float(np.sum(counts * (1.0 - free)))
-    apart = max(in_use - missed_share * max(running_requests, 0.0), 0.0)
+    apart = max(in_use - missed_share * running, 0.0)
     if rate_per_prefix_rps <= 0.0 or allocated_tokens_per_s <= 0.0:
         idle = 1.0 if free_tokens > 0.0 else float(np.sum(counts * shares * (1.0 - free)))
         return PrefixResidency(in_use, apart, idle)
@@ -381,14 +382,22 @@ def prefix_groups(prefix_count: float, popularity: float) -> tuple[np.ndarray, n
     (the group's mean). Shares sum to 1. Evenly (``popularity`` 0): one group of all of them,
     ``prefix_count`` as given (a share of the prefixes per replica need not be whole)."""
     if popularity <= 0.0 or prefix_count <= 1.0:
-        return np.array([prefix_count]), np.array([1.0 / prefix_count])
+        return _frozen(np.array([prefix_count]), np.array([1.0 / prefix_count]))
     count = max(round(prefix_count), 1)
     weights = np.arange(1, count + 1, dtype=float) ** -popularity
     weights /= weights.sum()
     edges = np.unique(np.round(np.geomspace(1, count + 1, POPULARITY_GROUPS + 1)).astype(int))
     sums = np.add.reduceat(weights, edges[:-1] - 1)
     sizes = np.diff(edges).astype(float)
-    return sizes, sums / sizes
+    return _frozen(sizes, sums / sizes)
+
+
+def _frozen(*arrays: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The arrays read-only: :func:`prefix_groups` hands the same cached ones to every
+    caller."""
+    for a in arrays:
+        a.setflags(write=False)
+    return arrays[0], arrays[1]
 
 
 def history_caveat(scenario: ServingScenario, hit_share: float = 1.0) -> str | None:

@@ -49,8 +49,6 @@ ASSUMED_USERS = 100
 ASSUMED_BATCH_REQUESTS_PER_S = 1.0
 #: Maximum GPUs in one availability statement.
 MAX_GPU_COUNT = 100_000
-#: Turns per conversation above which a count is a typo (DeploymentIntent's bound).
-MAX_TURNS = MAX_CONVERSATION_TURNS
 
 
 @dataclass
@@ -222,7 +220,10 @@ def build_intent(
     )
     if history is not None:
         sources["history_tokens"] = _src(ev.get("history_tokens"))
-    turns = _bounded(draft.conversation_turns, "conversation turns", 1.5, MAX_TURNS, "turns", notes)
+    turns = _bounded(
+        draft.conversation_turns, "conversation turns", 1.5, MAX_CONVERSATION_TURNS, "turns",
+        notes,
+    )
     if turns is not None:
         sources["conversation_turns"] = _src(ev.get("conversation_turns"))
     if draft.routing is not None:

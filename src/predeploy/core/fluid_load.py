@@ -83,6 +83,7 @@ from predeploy.core.fluid_steady import (
     token_batch_limit,
 )
 from predeploy.core.lengths import started_run_age_share
+from predeploy.core.prefix_cache import history_missed_quantiles, routed_history_moments
 
 #: Requests assumed in an open-loop or max-throughput run that states no ``num_prompts``
 #: (benchmark defaults: vLLM ``bench serve`` 1000 prompts, trtllm-bench/gptManagerBenchmark
@@ -408,28 +409,46 @@ def request_grid(inp: FluidInputs, op: OperatingPoint, points: int) -> RequestGr
     )
 
 
-#: The request samples' dimension that draws whether a request misses its shared prefix in
-#: the prefix cache (``fluid_stats.grid``; 0-8 draw the others).
+#: The request samples' dimensions that draw whether a request misses its shared prefix in
+#: the prefix cache, and how much of its conversation's history (``fluid_stats.grid``; 0-8
+#: and 11 draw the others).
 PREFIX_MISS_DIMENSION = 9
+HISTORY_MISS_DIMENSION = 10
 
 
 def _prompt_samples(inp: FluidInputs, op: OperatingPoint, points: int) -> np.ndarray:
     """The computed prompts of ``points`` request samples: lognormal of the mean prompt and
-    its CV; where some requests miss their shared prefix (one of several), each request's own
-    part, lognormal, and the prefix for the samples that miss it — a few long prompts among
-    short ones, as the requests are (the mean and CV alone would make every prompt a little
-    longer)."""
+    its CV; where some requests miss their shared prefix (one of several) or part of their
+    conversation's history, each request's own part, lognormal, and what that sample misses
+    — the whole prefix, or a share of the history drawn as the router and the user's pause
+    leave it (:func:`~predeploy.core.prefix_cache.history_missed_quantiles`): a few long
+    prompts among short ones, as the requests are (the mean and CV alone would make every
+    prompt a little longer)."""
     z = grid_normal(1, points)
     plain = np.asarray(op.prompt[:, None] * lognormal_at(z, inp.prompt_cv[:, None]), dtype=float)
     share, prefix = inp.prefix_hit_share, inp.prefix_tokens_cached
-    if not any_true(share < 1.0):
+    found, history = inp.history_hit_share, inp.history_tokens_cached
+    mixed_rows = (share < 1.0) | ((found < 1.0) & (history > 0.0))
+    if not any_true(mixed_rows):
         return plain
-    own = np.maximum(op.prompt - (1.0 - share) * prefix, 1.0)
+    missed = (grid(PREFIX_MISS_DIMENSION, points)[None, :] >= columns(share)) * columns(prefix)
+    own = op.prompt - (1.0 - share) * prefix
     own_var = (op.prompt * inp.prompt_cv) ** 2 - share * (1.0 - share) * prefix**2
+    history_missed = np.zeros_like(plain)
+    levels = grid(HISTORY_MISS_DIMENSION, points)
+    for r in np.flatnonzero(mixed_rows & (found < 1.0)):
+        replicas, turns = int(inp.history_replicas[r]), int(inp.history_turns[r])
+        routed, routed_square = routed_history_moments(replicas, turns)
+        survives = found[r] / routed
+        history_missed[r] = history_missed_quantiles(replicas, turns, survives, levels)
+        mean, square = 1.0 - found[r], 1.0 - 2.0 * survives * routed + survives * routed_square
+        own[r] -= mean * history[r]
+        own_var[r] -= (square - mean**2) * history[r] ** 2
+    own = np.maximum(own, 1.0)
     own_cv = np.sqrt(np.maximum(own_var, 0.0)) / own
-    missed = grid(PREFIX_MISS_DIMENSION, points)[None, :] >= columns(share)
-    mixed = columns(own) * lognormal_at(z, columns(own_cv)) + missed * columns(prefix)
-    return np.asarray(np.where(columns(share < 1.0), mixed, plain), dtype=float)
+    samples = columns(own) * lognormal_at(z, columns(own_cv)) + missed
+    samples += history_missed * columns(history)
+    return np.asarray(np.where(columns(mixed_rows), samples, plain), dtype=float)
 
 
 @dataclass(frozen=True, slots=True)

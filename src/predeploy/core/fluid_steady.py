@@ -117,6 +117,15 @@ class FluidInputs:
     #: (``fluid_load.request_grid``).
     prefix_tokens_cached: np.ndarray
     prefix_hit_share: np.ndarray
+    #: A conversation's history a request finds when it finds all of it, and the share found
+    #: on average; the replicas a random router spreads the turns over (1: routed by prefix)
+    #: and the turns per conversation. As for the prefix, ``prompt_tokens`` and ``prompt_cv``
+    #: count the misses on average, the request samples one by one
+    #: (``core.prefix_cache.history_missed_quantiles``).
+    history_tokens_cached: np.ndarray
+    history_hit_share: np.ndarray
+    history_replicas: np.ndarray
+    history_turns: np.ndarray
     output_tokens: np.ndarray
     prompt_cv: np.ndarray
     output_cv: np.ndarray

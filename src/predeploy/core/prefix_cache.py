@@ -279,6 +279,44 @@ def routed_history_moments(replicas: int, turns: int) -> tuple[float, float]:
     return float(found.sum() / carried), float((found_sq / earlier).sum() / carried)
 
 
+def history_missed_quantiles(
+    replicas: int, turns: int, survives: float, levels: np.ndarray
+) -> np.ndarray:
+    """The share of its history a request computes, at each of ``levels`` (uniforms in
+    (0, 1); higher: more missed): none lost with chance ``survives`` (the history outlasted
+    the user's pause) and then, routed at random over ``replicas``, the turns since its
+    replica last served the conversation (:func:`routed_history_moments`' distribution:
+    ``T`` earlier turns ``∝ T``, ``G`` turns since, ``G/T`` missed, all if ``G ≥ T``); all
+    of it where the pause outlasted it. One replica: nothing or all, as a prefix's miss."""
+    missed, cumulative = _routed_missed_distribution(replicas, turns)
+    kept = max(min(survives, 1.0), 0.0)
+    u = np.asarray(levels, dtype=float) / max(kept, 1e-12)
+    index = np.minimum(np.searchsorted(cumulative, u, side="right"), len(missed) - 1)
+    return np.where(u < 1.0, missed[index], 1.0)
+
+
+@lru_cache(maxsize=64)
+def _routed_missed_distribution(replicas: int, turns: int) -> tuple[np.ndarray, np.ndarray]:
+    """The missed shares ``G/T`` (ascending, 1 for ``G ≥ T``) of a randomly routed history
+    and their cumulative chances (:func:`history_missed_quantiles`), read-only."""
+    if replicas <= 1:
+        return _frozen(np.zeros(1), np.ones(1))
+    p = 1.0 / replicas
+    q = 1.0 - p
+    earlier = np.arange(1, max(turns, 2), dtype=float)
+    weight = earlier / earlier.sum()
+    since = np.arange(earlier[-1])
+    # Rows: T earlier turns; columns: G turns since its replica's last (G < T; the rest: all).
+    shares = since[None, :] / earlier[:, None]
+    chances = weight[:, None] * p * q ** since[None, :]
+    valid = since[None, :] < earlier[:, None]
+    missed = np.concatenate((shares[valid], [1.0]))
+    chance = np.concatenate((chances[valid], [float(weight @ q**earlier)]))
+    order = np.argsort(missed, kind="stable")
+    cumulative = np.cumsum(chance[order])
+    return _frozen(missed[order], cumulative / cumulative[-1])
+
+
 class PrefixResidency(NamedTuple):
     """Where a scenario's distinct shared prefixes are when a request comes
     (:func:`prefix_residency`)."""
@@ -393,8 +431,8 @@ def prefix_groups(prefix_count: float, popularity: float) -> tuple[np.ndarray, n
 
 
 def _frozen(*arrays: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The arrays read-only: :func:`prefix_groups` hands the same cached ones to every
-    caller."""
+    """The arrays read-only: :func:`prefix_groups` and :func:`_routed_missed_distribution`
+    hand the same cached ones to every caller."""
     for a in arrays:
         a.setflags(write=False)
     return arrays[0], arrays[1]

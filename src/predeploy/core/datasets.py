@@ -13,6 +13,7 @@ from typing import Annotated
 from pydantic import Field
 
 from predeploy.core.errors import InputError
+from predeploy.core.lengths import lognormal_mean_before_cut
 from predeploy.core.types import (
     CLIENT_IGNORES_EOS,
     BenchmarkClient,
@@ -246,7 +247,8 @@ def token_distribution(
     """A lognormal length distribution with ``mean`` and coefficient of variation ``cv``
     (``fixed`` when ``cv`` is 0), truncated at 20 × the mean or ``max_tokens`` (the larger) —
     at ``max_to_mean`` × the mean when given — and never above ``hard_max`` (nor below the
-    mean)."""
+    mean). ``mean`` is the lengths' after the cut (a run's stated totals): the log-normal's
+    own is above it (:func:`~predeploy.core.lengths.lognormal_mean_before_cut`)."""
     mean = max(float(mean), 1.0)
     if cv <= 0:
         return TokenDistribution(kind="fixed", mean=mean, stdev=0.0, max=math.ceil(mean))
@@ -256,4 +258,5 @@ def token_distribution(
         cap = max(max_tokens or 0, round(mean * 20))
     if hard_max is not None:
         cap = max(min(cap, hard_max), math.ceil(mean))
-    return TokenDistribution(kind="lognormal", mean=mean, stdev=mean * cv, max=cap)
+    before = min(lognormal_mean_before_cut(mean, cv, cap), float(cap))
+    return TokenDistribution(kind="lognormal", mean=before, stdev=before * cv, max=cap)

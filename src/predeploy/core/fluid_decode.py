@@ -397,7 +397,9 @@ def drained_tpot(
     before = np.minimum(np.maximum(col(ttft.max(axis=1)) - ttft, 0.0), life)
     g_post = gaps - clamp((before - stalls) / np.maximum(t_dec, 1e-12), 0.0, gaps)
     x = np.maximum(g_post, 1.0)
-    still = lognormal_limited_mean(x, col(np.maximum(inp.output_tokens, 1.0)), col(inp.output_cv))
+    # The answers' law: their log-normal before its cut (``E[min(O, g)]`` for g below it).
+    law_mean = col(np.maximum(inp.output_quantile_mean, 1.0))
+    still = lognormal_limited_mean(x, law_mean, col(inp.output_quantile_cv))
     batch = col(np.maximum(op.batch, 1.0))
     seen = clamp(batch * still / x, 1.0, batch)
     context = col(decode_context(prompt_tokens(inp), np.maximum(inp.output_tokens, 1.0)))
@@ -1093,7 +1095,7 @@ def _drain_decode_quantiles(
     # The queue empties at step s* (in mean outputs), when the first wave's completions have
     # freed the N − B slots the rest need: B·F(s*) = N − B; until then every step decodes B.
     refill = clamp((n - wave) / wave, 0.0, MAX_REFILL_SHARE)
-    s_star = lognormal_factor(refill, inp.output_cv) * (refill > 0)
+    s_star = lognormal_factor(refill, inp.output_quantile_cv) * (refill > 0)
     drain_share = np.where(
         n < 2.0 * wave,
         clamp(1.0 - wave * s_star / n, 0.0, 1.0),
@@ -1106,7 +1108,8 @@ def _drain_decode_quantiles(
     share = np.ones(shape)
     for j in np.flatnonzero(draining):
         share[:, j] = drain_seen_share(
-            np.minimum(levels[:, j] / max(drain_share[j], 1e-12), 1.0), float(inp.output_cv[j])
+            np.minimum(levels[:, j] / max(drain_share[j], 1e-12), 1.0),
+            float(inp.output_quantile_cv[j]),
         )
     count = np.maximum(wave * share, 1.0)
     context = decode_context(prompt_tokens(inp), np.maximum(inp.output_tokens, 1.0))
@@ -1225,8 +1228,8 @@ def drain_end_s(
     if not any_true(finite_run & (inp.output_cv > 0.0)):
         return bulk
     quantile = 1.0 - 1.0 / (np.maximum(n_prompts, 1.0) + 1.0)
-    factor = np.minimum(lognormal_factor(quantile, inp.output_cv), MAX_OUTPUT_FACTOR)
-    longest_drawn = np.minimum(inp.output_tokens * factor, inp.output_max)
+    factor = np.minimum(lognormal_factor(quantile, inp.output_quantile_cv), MAX_OUTPUT_FACTOR)
+    longest_drawn = np.minimum(inp.output_quantile_mean * factor, inp.output_max)
     longest = np.where(finite_run, np.maximum(longest_drawn, inp.output_tokens), 0.0)
     if not any_true(longest > inp.output_tokens):
         return bulk
@@ -1281,8 +1284,8 @@ def open_loop_end_s(inp: FluidInputs, op: OperatingPoint, ttft_mean_s: np.ndarra
     t_mean = np.maximum(op.steady.decode_cycle_s, 1e-12)
     shares = np.array(LAST_ARRIVAL_SHARES)[:, None]
     quantile = 1.0 - 1.0 / (np.maximum(shares * n, 1.0) + 1.0)
-    factor = np.minimum(lognormal_factor(quantile, inp.output_cv), MAX_OUTPUT_FACTOR)
-    longest = np.maximum(np.minimum(inp.output_tokens * factor, inp.output_max), 1.0)
+    factor = np.minimum(lognormal_factor(quantile, inp.output_quantile_cv), MAX_OUTPUT_FACTOR)
+    longest = np.maximum(np.minimum(inp.output_quantile_mean * factor, inp.output_max), 1.0)
     one, zero = np.ones_like(inp.output_tokens), np.zeros_like(inp.output_tokens)
     t_one = step_s(inp, zero, zero, one, prompt_tokens(inp) + 0.5 * longest[-1])
     bulk_end = first_token_s(n) + op.decode_steps * 0.5 * (t_mean + t_one)
@@ -1312,15 +1315,17 @@ def closed_loop_tail_s(
     rows = np.flatnonzero(finite_run & (inp.output_cv > 0.0) & (in_flight > 1.0))
     if rows.size == 0:
         return tail
-    cap = np.minimum(MAX_OUTPUT_FACTOR, inp.output_max / np.maximum(inp.output_tokens, 1.0))
+    # In units of the answers' log-normal mean, before its cut at ``output_max``.
+    law_mean = np.maximum(inp.output_quantile_mean, 1.0)
+    cap = np.minimum(MAX_OUTPUT_FACTOR, inp.output_max / law_mean)
     for j in rows:
         tail[j] = longest_residual_excess(
-            float(inp.output_cv[j]), float(in_flight[j]), float(cap[j])
+            float(inp.output_quantile_cv[j]), float(in_flight[j]), float(cap[j])
         )
     none, one = np.zeros_like(in_flight), np.ones_like(in_flight)
     context = decode_context(prompt_tokens(inp), inp.output_tokens)
     t_one = step_s(inp, none, none, one, context)
-    return np.asarray(tail * inp.output_tokens * t_one, dtype=float)
+    return np.asarray(tail * law_mean * t_one, dtype=float)
 
 
 __all__ = [

@@ -224,7 +224,9 @@ def operating_point(inp: FluidInputs) -> OperatingPoint:
         zero = np.zeros_like(last)
         last_step = step_s(inp, zero, zero, last, last * decode_context(prompt, inp.output_tokens))
         window = np.maximum(decode_step_count(inp), 1.0)
-        left = lognormal_residual_limited_mean(window, inp.output_tokens, inp.output_cv)
+        left = lognormal_residual_limited_mean(
+            window, inp.output_quantile_mean, inp.output_quantile_cv
+        )
         draining = 1.0 + np.maximum(batch - 1.0, 0.0) * left / window
         context = draining * decode_context(prompt, inp.batch_output)
         drain_step = step_s(inp, zero, zero, draining, context)
@@ -323,7 +325,10 @@ def closed_loop_slot_wait_s(inp: FluidInputs, op: OperatingPoint, index: np.ndar
     curves: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     for r in np.flatnonzero(growing):
         steps = np.linspace(0.0, horizon[r], RUN_AGE_CURVE_POINTS)
-        mean, cv, cap = (float(a[r]) for a in (inp.output_tokens, inp.output_cv, inp.output_max))
+        # The answers' law: the log-normal before its cut at ``output_max``.
+        mean, cv, cap = (
+            float(a[r]) for a in (inp.output_quantile_mean, inp.output_quantile_cv, inp.output_max)
+        )
         curves[int(r)] = steps, started_run_age_share(mean, cv, cap, steps)
     sync = col(completion_sync(inp))
     other_limits = col(np.minimum(inp.max_num_seqs, token_batch_limit(inp)))
@@ -401,8 +406,8 @@ def request_grid(inp: FluidInputs, op: OperatingPoint, points: int) -> RequestGr
         index=np.floor(position),
         prompt_tokens=_prompt_samples(inp, op, points),
         output_tokens=clamp(
-            inp.output_tokens[:, None]
-            * lognormal_at(grid_normal(3, points), inp.output_cv[:, None]),
+            inp.output_quantile_mean[:, None]
+            * lognormal_at(grid_normal(3, points), inp.output_quantile_cv[:, None]),
             1.0,
             inp.output_max[:, None],
         ),
@@ -425,7 +430,16 @@ def _prompt_samples(inp: FluidInputs, op: OperatingPoint, points: int) -> np.nda
     prompts among short ones, as the requests are (the mean and CV alone would make every
     prompt a little longer)."""
     z = grid_normal(1, points)
-    plain = np.asarray(op.prompt[:, None] * lognormal_at(z, inp.prompt_cv[:, None]), dtype=float)
+    # Quantiles of the log-normal before the cut at the prompts' ``max``, cut there.
+    quantiles = inp.prompt_quantile_mean[:, None] * lognormal_at(z, inp.prompt_quantile_cv[:, None])
+    plain = np.asarray(
+        np.where(
+            columns(np.isfinite(inp.prompt_max)),
+            np.minimum(quantiles, inp.prompt_max[:, None]),
+            op.prompt[:, None] * lognormal_at(z, inp.prompt_cv[:, None]),
+        ),
+        dtype=float,
+    )
     share, prefix = inp.prefix_hit_share, inp.prefix_tokens_cached
     found, history = inp.history_hit_share, inp.history_tokens_cached
     mixed_rows = (share < 1.0) | ((found < 1.0) & (history > 0.0))

@@ -129,6 +129,14 @@ class FluidInputs:
     output_tokens: np.ndarray
     prompt_cv: np.ndarray
     output_cv: np.ndarray
+    #: The log-normals the request samples' lengths are quantiles of, before the cut at the
+    #: distributions' ``max`` (``prompt_max``, ``output_max``; inf if none): ``prompt_tokens``
+    #: and ``prompt_cv`` (and the output's) are the lengths' moments after it.
+    prompt_quantile_mean: np.ndarray
+    prompt_quantile_cv: np.ndarray
+    prompt_max: np.ndarray
+    output_quantile_mean: np.ndarray
+    output_quantile_cv: np.ndarray
     #: A running batch's mean output where finished requests are replaced (size-biased,
     #: ``E[O²]/E[O]``; ``output_tokens`` for alike answers).
     output_running: np.ndarray
@@ -195,7 +203,11 @@ class FluidInputs:
             self,
             "sync",
             np.asarray(
-                np.where(self.load_kind == OPEN_LOOP, 0.0, np.exp(-SYNC_DECAY * self.output_cv)),
+                np.where(
+                    self.load_kind == OPEN_LOOP,
+                    0.0,
+                    np.exp(-SYNC_DECAY * self.output_quantile_cv),
+                ),
                 dtype=float,
             ),
         )
@@ -436,7 +448,7 @@ class RequestView:
         # Poisson arrivals (c = 1) meet no excess: Φ is priced only where some open loop has one.
         excess = np.zeros(inp.arrival_cv.shape)
         if any_true(open_loop & (inp.arrival_cv != 1.0)):
-            sigma = np.sqrt(np.log1p(inp.output_cv**2))
+            sigma = np.sqrt(np.log1p(inp.output_quantile_cv**2))
             overlap = 2.0 * (1.0 - normal_cdf(sigma / np.sqrt(2.0)))
             excess = (inp.arrival_cv**2 - 1.0) * overlap
         return cls(
@@ -1049,8 +1061,11 @@ def running_output(inp: FluidInputs) -> np.ndarray:
         held[r] = started_run_output(
             float(prompt[r]),
             float(out[r]),
-            float(inp.output_cv[r]),
-            float(inp.output_max[r]),
+            (
+                float(inp.output_quantile_mean[r]),
+                float(inp.output_quantile_cv[r]),
+                float(inp.output_max[r]),
+            ),
             float(biased[r]),
             float(inp.num_prompts[r]),
             float(inp.max_num_seqs[r]),
@@ -1068,8 +1083,7 @@ STARTED_RUN_ITERATIONS = 3
 def started_run_output(
     prompt: float,
     mean: float,
-    cv: float,
-    cap: float,
+    law: tuple[float, float, float],
     biased: float,
     num_prompts: float,
     max_num_seqs: float,
@@ -1079,7 +1093,8 @@ def started_run_output(
     requests a finite run of ``N`` dispersed answers holds while its ``W`` slots refill from
     its queue. Each slot is a renewal process of answers started at 0, so the age it holds is
     the run's mean of :func:`~predeploy.core.lengths.started_run_age_share` over the ``N/W``
-    answers of mean ``O`` each slot decodes (``N·O/W`` steps), of the steady state's
+    answers of mean ``O`` each slot decodes (``N·O/W`` steps; ``law``: the answers'
+    log-normal, its mean and CV before its cut, and the cut), of the steady state's
     ``E[O²]/E[O]``; the wave ``W`` is what the slots and the KV cache hold with contexts of
     that age (a fixed point). The simulation of GPUStack's 1,000-prompt ShareGPT bursts of
     gpt-oss-120b on one A100 runs 254 requests mid-run, its cache not full (capped by
@@ -1087,7 +1102,7 @@ def started_run_output(
     wave = min(max_num_seqs, kv_capacity_tokens / float(decode_context(prompt, mean)))
     for _ in range(STARTED_RUN_ITERATIONS):
         steps = num_prompts / max(wave, 1.0) * mean
-        held = biased * run_mean_age_share(mean, cv, cap, steps)
+        held = biased * run_mean_age_share(*law, steps)
         wave = min(max_num_seqs, kv_capacity_tokens / float(decode_context(prompt, held)))
     return held
 
@@ -1119,7 +1134,9 @@ def _whole_run_fits(inp: FluidInputs, prompt: np.ndarray, out: np.ndarray) -> np
     )
     if not any_true(candidates):
         return candidates
-    peak = wave_peak_context(prompt, out, inp.output_cv, inp.output_max)
+    peak = wave_peak_context(
+        prompt, inp.output_quantile_mean, inp.output_quantile_cv, inp.output_max
+    )
     return np.asarray(candidates & (inp.num_prompts * peak <= inp.kv_capacity_tokens), dtype=bool)
 
 

@@ -214,9 +214,9 @@ def running_output_tokens(dist: TokenDistribution) -> float:
     """Mean output length of the requests in a running batch that replaces each finished
     request, ``E[O²]/E[O]`` (tokens): a request holds its slot for as many steps as it has
     output tokens, so a batch sampled at a random step holds each answer in proportion to its
-    length (the size-biased mean, ``O·(1 + cv²)`` for an uncapped spread). The analytic mode's
-    own view of the distribution: its mean, and a log-normal of CV ``stdev/mean`` capped at
-    ``max`` (the values themselves for an empirical one; the mean for a fixed one). In closed
+    length (the size-biased mean, ``O·(1 + cv²)`` for an uncapped spread). Of the lengths the
+    simulation draws: the log-normal of the distribution's mean and CV, cut at ``max`` (the
+    values themselves for an empirical one; the mean for a fixed one). In closed
     form rather than over :func:`token_length_grid`, whose top point (the 99.2nd percentile)
     leaves out the tail that weighs most here: 9 % low at CV 1, 3 % at CV 1.45 capped at
     33,000 tokens."""
@@ -230,7 +230,39 @@ def running_output_tokens(dist: TokenDistribution) -> float:
         return float(dist.mean)
     cap = math.inf if dist.max is None else float(dist.max)
     first, second = capped_lognormal_moments(dist.mean, cv, cap)
-    return float(dist.mean * second / first**2)
+    return float(second / first)
+
+
+def clipped_mean_stdev(dist: TokenDistribution) -> tuple[float, float]:
+    """Mean and standard deviation of the lengths :func:`sample_token_lengths` draws from a
+    log-normal ``dist`` with a ``max`` (clipped there: :func:`capped_lognormal_moments`);
+    ``dist``'s own for other kinds and without a ``max`` (an empirical one's are its values'
+    already). A spread that reaches far past the cap is mostly cut: prompts of 800 ± 1,600
+    tokens at most 8,000 are 762 ± 1,166."""
+    if dist.kind != "lognormal" or dist.max is None or dist.stdev <= 0.0:
+        return float(dist.mean), float(dist.stdev)
+    first, second = capped_lognormal_moments(dist.mean, dist.stdev / dist.mean, float(dist.max))
+    return first, math.sqrt(max(second - first * first, 0.0))
+
+
+#: Fixed-point iterations of :func:`lognormal_mean_before_cut` (each scales the log-normal's
+#: mean by the cut mean's shortfall; ten bring a CV-2 spread cut at 10x its mean within 1e-6).
+CUT_MEAN_ITERATIONS = 20
+
+
+def lognormal_mean_before_cut(mean: float, cv: float, cap: float) -> float:
+    """The mean of the log-normal of coefficient of variation ``cv`` whose lengths, cut at
+    ``cap``, average ``mean`` (a measured mean, of lengths a client or a dataset cut): the
+    cut takes the tail's excess over ``cap`` away, so the log-normal's own mean is above it.
+    ``mean`` itself where nothing is cut (``cv`` 0, no finite ``cap``) or the cap leaves no
+    room above the mean."""
+    if cv <= 0.0 or not math.isfinite(cap) or cap <= mean:
+        return mean
+    before = mean
+    for _ in range(CUT_MEAN_ITERATIONS):
+        cut = capped_lognormal_moments(before, cv, cap)[0]
+        before = before * mean / max(cut, 1e-12)
+    return before
 
 
 def capped_lognormal_moments(mean: float, cv: float, cap: float) -> tuple[float, float]:

@@ -31,7 +31,7 @@ from predeploy.core.fluid import (
     STATIC_BATCH,
     FluidInputs,
 )
-from predeploy.core.lengths import running_output_tokens
+from predeploy.core.lengths import clipped_mean_stdev, running_output_tokens
 from predeploy.core.memory import (
     MIN_MEMORY_SHARE,
     device_bytes,
@@ -41,6 +41,7 @@ from predeploy.core.memory import (
 from predeploy.core.prefix_cache import (
     cached_history_tokens,
     cached_prefix_tokens,
+    computed_prompt_tokens,
     history_routing,
 )
 from predeploy.core.roofline import HardwareRates, StepShape, hardware_rates, step_shape
@@ -139,9 +140,16 @@ class PreparedScenario:
     memory: MemoryFit
     settings: VllmSettings
     #: The prompt a request computes: its mean and CV without the tokens it finds in the
-    #: prefix cache (``cached_prompt_tokens``, read by every sequence through the step model).
+    #: prefix cache (``cached_prompt_tokens``, read by every sequence through the step model),
+    #: as the simulation draws the lengths (a log-normal spread cut at the distribution's
+    #: ``max``: :func:`~predeploy.core.lengths.clipped_mean_stdev`).
     prompt_mean: float
     prompt_cv: float
+    #: The log-normal the request samples' prompts are quantiles of (its mean and CV before
+    #: the cut), and the cut (inf if none): a cut spread keeps its median.
+    prompt_quantile_mean: float
+    prompt_quantile_cv: float
+    prompt_max: float
     #: The shared prefix a request finds cached when it finds it, and the share of requests
     #: that do (:func:`with_cache_hits`; 1 until priced, and with a single prefix).
     prefix_tokens_cached: float
@@ -164,6 +172,9 @@ class PreparedScenario:
     history_turns: int
     output_mean: float
     output_cv: float
+    #: As for the prompt: the log-normal the samples' outputs are quantiles of, before the cut.
+    output_quantile_mean: float
+    output_quantile_cv: float
     #: A running batch's mean output, each answer held in proportion to its length
     #: (:func:`~predeploy.core.lengths.running_output_tokens`; the mean for alike answers).
     output_running: float
@@ -281,6 +292,16 @@ def prepare(scenario: ServingScenario) -> PreparedScenario:
     cached = cached_prefix_tokens(scenario)
     history = cached_history_tokens(scenario)
     routing = history_routing(scenario)
+    # The lengths as the simulation draws them (the computed part of each prompt): a
+    # log-normal spread is cut at its ``max``.
+    computed = (
+        computed_prompt_tokens(prompt, cached + history)
+        if prompt.kind == "lognormal"
+        else prompt.model_copy(update={"mean": prompt.mean - cached - history})
+    )
+    prompt_mean, prompt_stdev = clipped_mean_stdev(computed)
+    output_mean, output_stdev = clipped_mean_stdev(output)
+    cut = computed.kind == "lognormal" and computed.max is not None
     stated = scenario.engine_settings or EngineSettings()
     # An in-process offline run without stated settings: a tuned harness's batch limit.
     tuned = (
@@ -400,8 +421,11 @@ def prepare(scenario: ServingScenario) -> PreparedScenario:
         ),
         memory=memory,
         settings=settings,
-        prompt_mean=prompt.mean - cached - history,
-        prompt_cv=_coefficient_of_variation(prompt.mean - cached - history, prompt.stdev),
+        prompt_mean=prompt_mean,
+        prompt_cv=_coefficient_of_variation(prompt_mean, prompt_stdev),
+        prompt_quantile_mean=computed.mean,
+        prompt_quantile_cv=_coefficient_of_variation(computed.mean, computed.stdev),
+        prompt_max=float(computed.max) if cut and computed.max is not None else math.inf,
         prefix_tokens_cached=float(cached),
         prefix_hit_share=1.0,
         prefix_held_tokens=float(held_prefix),
@@ -410,8 +434,10 @@ def prepare(scenario: ServingScenario) -> PreparedScenario:
         history_hit_share=1.0,
         history_replicas=routing[0],
         history_turns=routing[1],
-        output_mean=output.mean,
-        output_cv=_coefficient_of_variation(output.mean, output.stdev),
+        output_mean=output_mean,
+        output_cv=_coefficient_of_variation(output_mean, output_stdev),
+        output_quantile_mean=output.mean,
+        output_quantile_cv=_coefficient_of_variation(output.mean, output.stdev),
         output_running=running_output_tokens(output),
         output_max=float(output.max) if output.max is not None else math.inf,
         kv_capacity_tokens=float(max(memory.kv_capacity_tokens - held_prefix, 1)),
@@ -555,6 +581,11 @@ _STACKED_FLOATS = (
     "output_mean",
     "prompt_cv",
     "output_cv",
+    "prompt_quantile_mean",
+    "prompt_quantile_cv",
+    "prompt_max",
+    "output_quantile_mean",
+    "output_quantile_cv",
     "output_running",
     "output_max",
     "kv_capacity_tokens",

@@ -11,6 +11,8 @@ import pytest
 
 from predeploy.core.lengths import (
     capped_lognormal_moments,
+    clipped_mean_stdev,
+    lognormal_mean_before_cut,
     run_mean_age_share,
     running_output_tokens,
     started_run_age_share,
@@ -29,13 +31,13 @@ def test_an_uncapped_spread_is_size_biased() -> None:
 
 
 def test_a_capped_spread_matches_its_samples() -> None:
-    """``E[O²]/E[O]`` of the capped log-normal, scaled to the stated mean, against a million
-    draws capped alike."""
+    """``E[O²]/E[O]`` of the capped log-normal against a million draws capped alike (as the
+    simulation draws them)."""
     dist = TokenDistribution(kind="lognormal", mean=3800, stdev=3800 * 1.45, max=20000)
     sigma2 = np.log1p(1.45**2)
     draws = np.random.default_rng(0).lognormal(np.log(3800) - sigma2 / 2, np.sqrt(sigma2), 10**6)
     capped = np.minimum(draws, 20000.0)
-    expected = 3800 * (capped**2).mean() / capped.mean() ** 2
+    expected = (capped**2).mean() / capped.mean()
     got = running_output_tokens(dist)
     assert got == pytest.approx(expected, rel=0.01)
     assert 3800 < got < 3800 * (1 + 1.45**2)  # the cap trims the longest answers' weight
@@ -119,3 +121,38 @@ def test_a_wave_of_dispersed_answers_is_fullest_early() -> None:
     assert np.all(np.diff(got) < 0.0)  # the more dispersed, the earlier and lower the peak
     assert 225.0 <= got[-1] < 225.0 + 205.0 / 2.0
     assert got[0] < 225.0 + 205.0
+
+
+def _cut_draws(mean: float, cv: float, cap: float) -> np.ndarray:
+    """A million log-normal lengths of ``mean`` and ``cv`` cut at ``cap``, as sampled."""
+    sigma2 = np.log1p(cv**2)
+    draws = np.random.default_rng(1).lognormal(np.log(mean) - sigma2 / 2, np.sqrt(sigma2), 10**6)
+    return np.minimum(draws, cap)
+
+
+def test_a_cut_spread_has_the_moments_of_its_samples() -> None:
+    """Prompts of 800 ± 1,600 tokens cut at 8,000: the lengths drawn average 762 ± 1,168,
+    as the closed form says; without a cut, or for other kinds, the stated figures."""
+    mean, stdev = clipped_mean_stdev(TokenDistribution(kind="lognormal", mean=800, stdev=1600,
+                                                       max=8000))
+    draws = _cut_draws(800, 2.0, 8000)
+    assert mean == pytest.approx(draws.mean(), rel=0.01)
+    assert stdev == pytest.approx(draws.std(), rel=0.02)
+    assert clipped_mean_stdev(TokenDistribution(kind="lognormal", mean=800, stdev=1600)) == (
+        800.0,
+        1600.0,
+    )
+    assert clipped_mean_stdev(TokenDistribution.fixed(300)) == (300.0, 0.0)
+
+
+@pytest.mark.parametrize(("mean", "cv", "cap"), [(205, 2.0, 2044), (281, 0.78, 843)])
+def test_a_measured_mean_of_cut_lengths_puts_the_log_normal_above_it(
+    mean: float, cv: float, cap: float
+) -> None:
+    """ShareGPT's answers (205 tokens on average, CV 2, cut at 2,044) come from a log-normal
+    of mean 216; cut, its draws average the measured 205."""
+    before = lognormal_mean_before_cut(mean, cv, cap)
+    assert before > mean
+    assert _cut_draws(before, cv, cap).mean() == pytest.approx(mean, rel=0.01)
+    assert lognormal_mean_before_cut(mean, 0.0, cap) == mean
+    assert lognormal_mean_before_cut(mean, cv, math.inf) == mean

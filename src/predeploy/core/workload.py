@@ -301,7 +301,7 @@ def prepare(scenario: ServingScenario) -> PreparedScenario:
     )
     prompt_mean, prompt_stdev = clipped_mean_stdev(computed)
     output_mean, output_stdev = clipped_mean_stdev(output)
-    cut = computed.kind == "lognormal" and computed.max is not None
+    cut_at = computed.max if computed.kind == "lognormal" else None
     stated = scenario.engine_settings or EngineSettings()
     # An in-process offline run without stated settings: a tuned harness's batch limit.
     tuned = (
@@ -425,7 +425,7 @@ def prepare(scenario: ServingScenario) -> PreparedScenario:
         prompt_cv=_coefficient_of_variation(prompt_mean, prompt_stdev),
         prompt_quantile_mean=computed.mean,
         prompt_quantile_cv=_coefficient_of_variation(computed.mean, computed.stdev),
-        prompt_max=float(computed.max) if cut and computed.max is not None else math.inf,
+        prompt_max=math.inf if cut_at is None else float(cut_at),
         prefix_tokens_cached=float(cached),
         prefix_hit_share=1.0,
         prefix_held_tokens=float(held_prefix),

@@ -609,7 +609,7 @@ def test_lengths_cut_at_their_max_agree(mix: str, fraction: float) -> None:
     """The analytic mode prices the lengths the simulation draws: the moments of the cut
     spread, its samples the log-normal's quantiles cut at ``max`` (Llama 3.1 8B on an H100,
     Poisson arrivals). Priced as the uncut log-normal, the long-tailed prompts' TTFT p90 and
-    p99 had been 87 % and 2.6x the simulated at 60 % load, the long-tailed answers' output
+    p99 had been 1.9x and 3.6x the simulated at 60 % load, the long-tailed answers' output
     throughput 28 % above it."""
     prompt, output = CUT_SPREADS[mix]
 

@@ -589,7 +589,7 @@ def test_a_burst_of_dispersed_answers_at_the_kv_limit_agrees(
 
 #: Lengths whose log-normal spread reaches far past their ``max``, cut there as the simulation
 #: draws them: prompts of 800 ± 1,600 tokens at most 8,000 (762 ± 1,168 drawn), answers of
-#: 300 ± 900 at most 1,500 (217 ± 324).
+#: 300 ± 900 at most 1,500 (237 ± 349).
 CUT_SPREADS: dict[str, tuple[TokenDistribution, TokenDistribution]] = {
     "long-tailed prompts": (
         TokenDistribution(kind="lognormal", mean=800, stdev=1600, max=8000),

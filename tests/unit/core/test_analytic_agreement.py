@@ -225,18 +225,10 @@ def test_prompts_longer_than_the_budget_agree(prompt: int, fraction: float) -> N
     (``fluid_ttft.last_step_fill_s``); their TPOT p50 5-11 % over it until a prefill step
     carried the prompt's tokens over its ``⌈I/budget⌉`` steps rather than a whole budget each
     (``fluid_steady.apart_chunk``)."""
+    prompts = TokenDistribution(kind="lognormal", mean=prompt, stdev=prompt / 10)
 
     def at(rate_rps: float) -> ServingScenario:
-        return ServingScenario(
-            model_id="meta-llama/Llama-3.1-8B-Instruct",
-            model=llama_8b(),
-            gpu=h100(),
-            precision=Precision.BF16,
-            engine=Engine.VLLM,
-            prompt_tokens=TokenDistribution(kind="lognormal", mean=prompt, stdev=prompt / 10),
-            output_tokens=TokenDistribution(kind="lognormal", mean=250, stdev=200, max=2000),
-            load=LoadSpec(kind="poisson", rate_rps=rate_rps),
-        )
+        return _llama_8b_bf16_h100(prompts, _CHAT_ANSWERS, rate_rps)
 
     saturation = predict(at(1e-3), load_parameters()).saturation_rps
     assert saturation is not None
@@ -587,13 +579,33 @@ def test_a_burst_of_dispersed_answers_at_the_kv_limit_agrees(
     assert abs(analytic / simulated - 1.0) <= BURST_TPOT_TOLERANCE, (analytic, simulated)
 
 
+def _llama_8b_bf16_h100(
+    prompt: TokenDistribution, output: TokenDistribution, rate_rps: float
+) -> ServingScenario:
+    """Llama 3.1 8B in BF16 on one H100 under vLLM, Poisson arrivals at ``rate_rps``."""
+    return ServingScenario(
+        model_id="meta-llama/Llama-3.1-8B-Instruct",
+        model=llama_8b(),
+        gpu=h100(),
+        precision=Precision.BF16,
+        engine=Engine.VLLM,
+        prompt_tokens=prompt,
+        output_tokens=output,
+        load=LoadSpec(kind="poisson", rate_rps=rate_rps),
+    )
+
+
+#: Chat answers: 250 ± 200 tokens, at most 2,000.
+_CHAT_ANSWERS = TokenDistribution(kind="lognormal", mean=250, stdev=200, max=2000)
+
+
 #: Lengths whose log-normal spread reaches far past their ``max``, cut there as the simulation
 #: draws them: prompts of 800 ± 1,600 tokens at most 8,000 (762 ± 1,168 drawn), answers of
 #: 300 ± 900 at most 1,500 (237 ± 349).
 CUT_SPREADS: dict[str, tuple[TokenDistribution, TokenDistribution]] = {
     "long-tailed prompts": (
         TokenDistribution(kind="lognormal", mean=800, stdev=1600, max=8000),
-        TokenDistribution(kind="lognormal", mean=250, stdev=200, max=2000),
+        _CHAT_ANSWERS,
     ),
     "long-tailed answers": (
         TokenDistribution(kind="lognormal", mean=800, stdev=400, max=8000),
@@ -612,21 +624,9 @@ def test_lengths_cut_at_their_max_agree(mix: str, fraction: float) -> None:
     p99 had been 1.9x and 3.6x the simulated at 60 % load, the long-tailed answers' output
     throughput 28 % above it."""
     prompt, output = CUT_SPREADS[mix]
-
-    def at(rate_rps: float) -> ServingScenario:
-        return ServingScenario(
-            model_id="meta-llama/Llama-3.1-8B-Instruct",
-            model=llama_8b(),
-            gpu=h100(),
-            precision=Precision.BF16,
-            prompt_tokens=prompt,
-            output_tokens=output,
-            load=LoadSpec(kind="poisson", rate_rps=rate_rps),
-        )
-
-    saturation = predict(at(1.0), PLANNER_PARAMS).saturation_rps
+    saturation = predict(_llama_8b_bf16_h100(prompt, output, 1.0), PLANNER_PARAMS).saturation_rps
     assert saturation is not None
-    scenario = at(fraction * saturation)
+    scenario = _llama_8b_bf16_h100(prompt, output, fraction * saturation)
     a = predict(scenario, PLANNER_PARAMS).metrics
     s = predict(scenario, PLANNER_PARAMS, mode="simulate", num_requests=3000, seed=SEED).metrics
     pairs = {

@@ -55,6 +55,17 @@ def lognormal_parameters(dist: TokenDistribution) -> tuple[float, float]:
     return math.log(mean) - sigma * sigma / 2.0, sigma
 
 
+def lognormal_cv(dist: TokenDistribution) -> float:
+    """The coefficient of variation of the log-normal a ``lognormal`` ``dist`` is drawn from
+    (:func:`lognormal_parameters`, before any cut): ``stdev/mean``, or the one its ``p95``
+    implies where it states no ``stdev`` (a p95 of 2.5x the mean: CV 0.82); ``stdev/mean`` for
+    other kinds."""
+    if dist.kind != "lognormal" or dist.stdev > 0:
+        return dist.stdev / dist.mean
+    sigma = lognormal_parameters(dist)[1]
+    return math.sqrt(math.expm1(sigma * sigma))
+
+
 def _sample_fixed(
     dist: TokenDistribution, count: int, rng: np.random.Generator
 ) -> NDArray[np.float64]:
@@ -225,7 +236,7 @@ def running_output_tokens(dist: TokenDistribution) -> float:
         if dist.max is not None:
             values = np.minimum(values, dist.max)
         return float((values**2).mean() / values.mean())
-    cv = dist.stdev / dist.mean
+    cv = lognormal_cv(dist)
     if cv <= 0.0:
         return float(dist.mean)
     cap = math.inf if dist.max is None else float(dist.max)
@@ -237,11 +248,15 @@ def clipped_mean_stdev(dist: TokenDistribution) -> tuple[float, float]:
     """Mean and standard deviation of the lengths :func:`sample_token_lengths` draws from a
     log-normal ``dist`` with a ``max`` (clipped there: :func:`capped_lognormal_moments`);
     ``dist``'s own for other kinds and without a ``max`` (an empirical one's are its values'
-    already). A spread that reaches far past the cap is mostly cut: prompts of 800 ± 1,600
-    tokens at most 8,000 are 762 ± 1,166."""
-    if dist.kind != "lognormal" or dist.max is None or dist.stdev <= 0.0:
+    already); a log-normal stated by its ``p95`` alone has the spread it implies. A spread
+    that reaches far past the cap is mostly cut: prompts of 800 ± 1,600 tokens at most 8,000
+    are 762 ± 1,168."""
+    if dist.kind != "lognormal" or (dist.max is None and dist.stdev > 0.0):
         return float(dist.mean), float(dist.stdev)
-    first, second = capped_lognormal_moments(dist.mean, dist.stdev / dist.mean, float(dist.max))
+    cv = lognormal_cv(dist)
+    if dist.max is None or cv <= 0.0:
+        return float(dist.mean), dist.mean * cv
+    first, second = capped_lognormal_moments(dist.mean, cv, float(dist.max))
     return first, math.sqrt(max(second - first * first, 0.0))
 
 

@@ -31,6 +31,7 @@ from tests.perf_fixtures import h100, l4, llama_8b, llama_70b
 from predeploy.core.fluid_load import operating_point
 from predeploy.core.fluid_steady import SteadyState
 from predeploy.core.latency import RooflineStepCost
+from predeploy.core.lengths import lognormal_cv
 from predeploy.core.perf import predict, scheduler_config
 from predeploy.core.simulator import run_simulation
 from predeploy.core.types import (
@@ -640,3 +641,18 @@ def test_lengths_cut_at_their_max_agree(mix: str, fraction: float) -> None:
     assert all(abs(e) <= TOLERANCE for e in errors.values()), errors
     assert a.ttft_ms.p99 and s.ttft_ms.p99
     assert abs(a.ttft_ms.p99 / s.ttft_ms.p99 - 1.0) <= 0.15
+
+
+def test_a_spread_stated_by_its_p95_is_priced_as_drawn() -> None:
+    """Prompts stated by their p95 alone (2,000 for a mean of 800) are drawn with the spread
+    it implies: the analytic mode prices them as the same spread stated by its stdev (it had
+    priced them as fixed lengths)."""
+    by_p95 = TokenDistribution(kind="lognormal", mean=800, p95=2000, max=8000)
+    cv = lognormal_cv(by_p95)
+    by_stdev = by_p95.model_copy(update={"stdev": 800 * cv, "p95": None})
+    a = predict(_llama_8b_bf16_h100(by_p95, _CHAT_ANSWERS, 8.0), PLANNER_PARAMS).metrics
+    b = predict(_llama_8b_bf16_h100(by_stdev, _CHAT_ANSWERS, 8.0), PLANNER_PARAMS).metrics
+    fixed = TokenDistribution.fixed(800)
+    c = predict(_llama_8b_bf16_h100(fixed, _CHAT_ANSWERS, 8.0), PLANNER_PARAMS).metrics
+    assert a.ttft_ms.p90 == pytest.approx(b.ttft_ms.p90, rel=1e-6)
+    assert a.ttft_ms.p90 and c.ttft_ms.p90 and a.ttft_ms.p90 > 1.2 * c.ttft_ms.p90

@@ -12,7 +12,9 @@ import pytest
 from predeploy.core.lengths import (
     capped_lognormal_moments,
     clipped_mean_stdev,
+    lognormal_cv,
     lognormal_mean_before_cut,
+    lognormal_parameters,
     run_mean_age_share,
     running_output_tokens,
     started_run_age_share,
@@ -156,3 +158,17 @@ def test_a_measured_mean_of_cut_lengths_puts_the_log_normal_above_it(
     assert _cut_draws(before, cv, cap).mean() == pytest.approx(mean, rel=0.01)
     assert lognormal_mean_before_cut(mean, 0.0, cap) == mean
     assert lognormal_mean_before_cut(mean, cv, math.inf) == mean
+
+
+def test_a_spread_stated_by_its_p95_alone_is_the_one_drawn() -> None:
+    """A log-normal stated by its p95 (no stdev) is drawn with the σ the p95 implies
+    (``lognormal_parameters``); its CV, moments and running output are that spread's, as
+    if the stdev had been stated."""
+    by_p95 = TokenDistribution(kind="lognormal", mean=800, p95=2000, max=8000)
+    cv = lognormal_cv(by_p95)
+    sigma = lognormal_parameters(by_p95)[1]
+    assert cv == pytest.approx(math.sqrt(math.expm1(sigma**2))) and 0.5 < cv < 1.0
+    by_stdev = TokenDistribution(kind="lognormal", mean=800, stdev=800 * cv, max=8000)
+    assert clipped_mean_stdev(by_p95) == pytest.approx(clipped_mean_stdev(by_stdev))
+    assert running_output_tokens(by_p95) == pytest.approx(running_output_tokens(by_stdev))
+    assert lognormal_cv(TokenDistribution(kind="lognormal", mean=800)) == 0.0

@@ -32,7 +32,7 @@ from predeploy.core.arrivals import ConcurrencyArrivals, StaticBatchArrivals
 from predeploy.core.batching import ContinuousBatcher, SchedulerConfig, StepCostModel
 from predeploy.core.latency import DecodeStretchCost
 from predeploy.core.metrics import SimulationResult
-from predeploy.core.prefix_cache import routed_history_moments
+from predeploy.core.prefix_cache import history_missed_quantiles, routed_history_moments
 from predeploy.core.sampling import sample_requests
 from predeploy.core.simulation_trace import SimulationTrace, summarize_trace
 from predeploy.core.types import LoadSpec, TokenDistribution
@@ -503,11 +503,12 @@ def history_found_tokens(requests: int, scheduler: SchedulerConfig, seed: int) -
 
     Each request's history survives the user's pause with chance ``history_hit_share``
     (over the routed share below). Routed at random over ``R`` replicas
-    (``scheduler.history_replicas``), it carries ``T`` earlier turns (drawn ``∝ T`` from a
-    conversation of ``history_turns``, as :func:`~predeploy.core.prefix_cache.
-    routed_history_moments` weighs them) and reaches a replica whose last turn of it was
-    ``G`` turns ago (``G`` geometric: each later turn went elsewhere with chance
-    ``1 − 1/R``): it finds ``(T − G)/T`` of the history, in whole blocks, none if ``G ≥ T``."""
+    (``scheduler.history_replicas``), it carries ``T`` earlier turns (``∝ T`` over a
+    conversation of ``history_turns``) and reaches a replica whose last turn of it was ``G``
+    turns ago (``G`` geometric: each later turn went elsewhere with chance ``1 − 1/R``): it
+    finds ``(T − G)/T`` of the history, in whole blocks, none if ``G ≥ T`` — drawn from
+    :func:`~predeploy.core.prefix_cache.history_missed_quantiles`, the law the analytic mode's
+    request samples take too."""
     history = scheduler.cached_history_tokens
     replicas = scheduler.history_replicas
     if replicas == 1:
@@ -515,14 +516,13 @@ def history_found_tokens(requests: int, scheduler: SchedulerConfig, seed: int) -
         return [history] * requests if hits is None else [history if h else 0 for h in hits]
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(HISTORY_HIT_STREAM,)))
     routed = routed_history_moments(replicas, scheduler.history_turns)[0]
-    survives = rng.random(requests) < min(scheduler.history_hit_share / routed, 1.0)
-    earlier = np.arange(1, scheduler.history_turns, dtype=float)
-    turns = rng.choice(earlier, size=requests, p=earlier / earlier.sum())
-    since = rng.geometric(1.0 / replicas, size=requests) - 1.0
-    share = np.maximum(turns - since, 0.0) / turns
+    survives = scheduler.history_hit_share / routed
+    missed = history_missed_quantiles(
+        replicas, scheduler.history_turns, survives, rng.random(requests)
+    )
     block = scheduler.block_size
-    found = np.floor(share * history / block) * block
-    return [int(f) if s else 0 for f, s in zip(found, survives, strict=True)]
+    found = np.floor((1.0 - missed) * history / block) * block
+    return [int(f) for f in found]
 
 
 def client_start_times_s(clients: int, stagger_s: float, seed: int) -> list[float]:

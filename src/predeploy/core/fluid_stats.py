@@ -14,7 +14,6 @@ import functools
 import math
 import statistics
 from collections.abc import Sequence
-from typing import NamedTuple
 
 import numpy as np
 
@@ -254,41 +253,6 @@ def _grid(dimension: int, points: int) -> np.ndarray:
         base = base[np.random.default_rng(7919 * dimension).permutation(points)]
     base.setflags(write=False)
     return base
-
-
-class WeightedLevels(NamedTuple):
-    """Levels in (0, 1) and the share of the distribution each stands for (summing to 1)."""
-
-    levels: np.ndarray
-    weights: np.ndarray
-
-
-def tail_refined_levels(cells: int, tail_cells: int) -> WeightedLevels:
-    """The midpoints and widths of a partition of (0, 1): ``cells`` equal cells, the last of
-    them split into ``tail_cells`` that halve toward 1 (a quantile's upper tail sampled
-    finely with few points, each weighted by its width)."""
-    width = 1.0 / cells
-    edges = np.concatenate(
-        [np.arange(cells) * width, 1.0 - width * 0.5 ** np.arange(1, tail_cells), [1.0]]
-    )
-    return WeightedLevels((edges[:-1] + edges[1:]) / 2.0, np.diff(edges))
-
-
-def weighted_quantile_rows(
-    samples: np.ndarray, weights: np.ndarray, levels: np.ndarray
-) -> np.ndarray:
-    """Each row's weighted empirical quantiles at ``levels``: the first sample (in order)
-    whose cumulative weight exceeds the level (equal weights: ``sorted[⌊u·N⌋]``)."""
-    rows, count = samples.shape
-    order = np.argsort(samples, axis=1)
-    ordered = along_rows(samples, order)
-    row = np.arange(rows)[:, None]
-    # Each row's cumulative weights (in [0, 1]) shifted by twice the row index: one sorted
-    # array to search, rows apart whatever the rounding of the sums.
-    cumulative = np.cumsum(weights[order], axis=1) + 2.0 * row
-    index = np.searchsorted(cumulative.ravel(), (2.0 * row + levels[None, :]).ravel(), "right")
-    index = clamp(index.reshape(rows, -1) - row * count, 0, count - 1)
-    return along_rows(ordered, index)
 
 
 def clamp(values: np.ndarray, low: np.ndarray | float, high: np.ndarray | float) -> np.ndarray:

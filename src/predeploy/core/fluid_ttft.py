@@ -20,16 +20,17 @@ next batch of the chain or the decode step that ends it.
 **Open loop** at ``λ``: service + the wait. Prompts well inside the prefill budget all join
 the next step: the wait is the rest of the step in progress, picked by its length, plus the
 prompts that arrived during it, which the request's own step prefills too
-(:func:`step_cycle_wait`; clustered arrivals counted as a gamma renewal process,
-``core.renewal_counts``). Prompts that span steps queue at the budget (``ρ = λ_a·S``, ``λ_a =
-min(λ, μ)`` the rate the engine admits, ``S`` a prompt's prefill in what the running batch
-leaves of the budget, ``fluid_queueing``):
-Kingman's mean, exponential over the share ``ρ`` that waits, for Poisson arrivals; for
-clustered (gamma, CV > 1) ones the GI/M/1 picture, a share ``σ > ρ`` waiting
-``S/(1 − σ)·(1 + c_s²)/2`` on average, + the excess light-traffic wait behind the
-predecessor's prefill (between a quarter of the budget and a whole one, a linear blend of
-the two, :func:`cycle_share`) + the k-th of ``N`` requests' wait for a slot when ``λ > μ``
-(``fluid_load.finite_run_wait_s``: the queue builds from when ``B_max`` run) + the wait at
+(:func:`step_cycle_wait`). Prompts that span steps queue at the budget (``ρ = λ_a·S``, ``λ_a
+= min(λ, μ)`` the rate the engine admits, ``S`` a prompt's prefill in what the running batch
+leaves of the budget, ``fluid_queueing``): Kingman's mean, exponential over the share ``ρ``
+that waits, for Poisson arrivals; for clustered (gamma, CV ``c > 1``) ones the GI/M/1 share
+``σ > ρ`` waiting ``S/(1 − σ)·(c² + c_s²)/(c² + 1)`` on average
+(``fluid_queueing.budget_queue_mean_wait``), between a quarter of the budget and a whole one
+a linear blend of the two (:func:`cycle_share`). Clustered arrivals whose prompts fit a step
+queue at the budget too — a cluster overfills it, and steps run full one after another —
+and share their last step with the prompts that arrive while they wait
+(:func:`clustered_step_wait`). Then + the k-th of ``N`` requests' wait for a slot when ``λ >
+μ`` (``fluid_load.finite_run_wait_s``: the queue builds from when ``B_max`` run) + the wait at
 the API server (deterministic service ``f``: ``ρ_f·f·c_a²/(2(1 − ρ_f))`` on average, waited
 by a share ``ρ_f`` of the requests, exponentially).
 
@@ -81,12 +82,10 @@ from predeploy.core.fluid_load import (
 )
 from predeploy.core.fluid_queueing import (
     MAX_STOCHASTIC_UTILISATION,
+    budget_queue_mean_wait,
     closed_loop_wait,
-    cluster_wait,
     exponential_wait,
-    kingman_wait,
     prefill_service_moments,
-    waiting_probability,
 )
 from predeploy.core.fluid_stats import (
     along_rows,
@@ -96,9 +95,8 @@ from predeploy.core.fluid_stats import (
     first_match,
     grid,
     normal_quantile,
+    regularized_lower_gamma,
     row_mean,
-    tail_refined_levels,
-    weighted_quantile_rows,
 )
 from predeploy.core.fluid_steady import (
     BURST,
@@ -116,7 +114,7 @@ from predeploy.core.fluid_steady import (
     step_s,
 )
 from predeploy.core.occupancy import normal_cdf
-from predeploy.core.renewal_counts import NeighbourCounts, empty_window_probability
+from predeploy.core.renewal_counts import empty_window_probability, renewal_function
 
 #: Sample dimension (``fluid_stats.grid``) of an arrival's phase within a multi-step group
 #: (0-4 are the queue position, prompt, wait, output and TPOT spread).
@@ -265,14 +263,9 @@ def open_loop_ttft(
     col, rate = columns, op.rate_rps
     cycle = cycle_share(inp, op)
     stoch: np.ndarray | float = 0.0
-    # The queue at the budget only where some scenario still takes a share of it; there
-    # clustered arrivals also meet their predecessor's prefill (the cycle counts it in its
-    # step).
+    # The queue at the budget only where some scenario still takes a share of it.
     if any_true(cycle < 1.0):
-        queue = budget_queue_wait(inp, op, req, service) + cluster_wait(
-            inp, op.steady, op.prompt, op.admitted_rps, req.points
-        )
-        stoch = col(1.0 - cycle) * queue
+        stoch = col(1.0 - cycle) * budget_queue_wait(inp, op, req, service)
     if any_true(cycle > 0.0):
         stoch = stoch + col(cycle) * step_cycle_wait(inp, op, req)
     stoch = stoch + last_step_fill_s(inp, op, req, stoch)
@@ -304,11 +297,13 @@ def last_step_fill_s(
     step that carries its last chunk: the scheduler fills the budget with the prompts waiting
     behind it (vLLM schedules the running prompt's chunk first, then waiting requests), so
     that step runs full whenever one arrived during the prompt's wait or prefill, with
-    chance ``1 − e^(−λ(w + s))``. The chunk is the prompt's ``r = I mod budget`` last tokens
-    when it started on an empty step, anywhere in a step after a wait (``budget/2`` left on
-    average). The queue at the budget serves tokens one after another and counts neither:
-    Llama 3.1 8B on an H100 (budget 8,192), 9,000-token prompts at 60 % of capacity, TTFT
-    p50 29 % under the simulation's without it. Priced for vLLM's scheduler
+    chance ``1 − e^(−λ(w + s))`` (for clustered arrivals of CV ``c``, whose next arrival is
+    ``Gamma(k)`` away, ``k = 1/c²``: ``P(k, k·λ(w + s))``, far more at light load — at CV 1.5
+    and ``λ(w + s) = 0.1``, 28 % for 10 %). The chunk is the prompt's ``r = I mod budget``
+    last tokens when it started on an empty step, anywhere in a step after a wait
+    (``budget/2`` left on average). The queue at the budget serves tokens one after another
+    and counts neither: Llama 3.1 8B on an H100 (budget 8,192), 9,000-token prompts at 60 %
+    of capacity, TTFT p50 29 % under the simulation's without it. Priced for vLLM's scheduler
     (``EngineProfile.fills_last_prefill_step``), with chunked prefill on: not for
     TensorRT-LLM, whose measured long prompts do not show it (NVIDIA's MLPerf Llama 3.1 405B
     runs, 9,400-token prompts: TTFT already over-predicted; with it MLPerf's TTFT held out by
@@ -325,7 +320,14 @@ def last_step_fill_s(
     per_token = col(op.steady.prefill_token_s)
     waited = np.broadcast_to(np.asarray(wait, dtype=float), prompt.shape) > 0.0
     rest = np.where(waited, budget / 2.0, budget - np.mod(prompt, budget))
-    behind = 1.0 - np.exp(-col(op.admitted_rps) * (wait + prompt * per_token))
+    expected = np.maximum(col(op.admitted_rps) * (wait + prompt * per_token), 0.0)
+    behind = 1.0 - np.exp(-expected)
+    clustered = inp.arrival_cv > 1.0
+    if any_true(clustered):
+        # The next of clustered arrivals comes sooner: Gamma(k) after this one (k = 1/c²).
+        shape = col(1.0 / np.maximum(inp.arrival_cv, 1.0) ** 2)
+        next_one = regularized_lower_gamma(shape, shape * expected)
+        behind = np.where(col(clustered), next_one, behind)
     # Filled or not, on an independent sample dimension: a few prompts wait a whole step's
     # rest, not every prompt its mean.
     filled = grid(LAST_STEP_DIMENSION, req.points)[None, :] < behind
@@ -448,39 +450,48 @@ def step_cycle_wait(inp: FluidInputs, op: OperatingPoint, req: RequestGrid) -> n
     left the TTFT p99 of a 150-point census of Poisson loads 9.8 % under the simulated at the
     median (`bench/sim_census.py --tails`; 6.2 % with ``P``): most arrivals share their step
     with no other prompt, a few with one or two long ones. Clustered (gamma-renewal) arrivals
-    find more steps empty (``p₀`` from :func:`~predeploy.core.renewal_counts.
-    empty_window_probability`) and a random number of close neighbours in their step
-    (:func:`_clustered_cycle_samples`).
+    crowd steps past the budget: :func:`clustered_step_wait`.
 
     Against the simulator (Llama 3.1 8B on an H100, lognormal 1,000/300-token requests at 8
     requests/s): mean step 13.4 ms and ``E[C*]`` 29 ms simulated, 13.5 and 31 from these
-    formulas; 6,000 simulated requests' mean TTFT within 1 % over 15-70 % load; with gamma
-    arrivals of CV 1.5, 20,000 requests' TTFT mean, p50 and p90 within 9 % and p99 within
-    -8..+17 % (8B and 70B, 16-79 % load; tests/unit/core/test_perf_loads.py)."""
+    formulas; 6,000 simulated requests' mean TTFT within 1 % over 15-70 % load."""
     st, col = op.steady, columns
-    decode_s = st.t_dec
-    rate, cv = op.admitted_rps, inp.arrival_cv
-    moments = step_cycle(inp, op)
-    cycle, variance, idle = moments.mean_s, moments.variance_s2, moments.idle
-    rho, service = moments.rho, moments.service_s
+    clustered = inp.arrival_cv > 1.0
+    wait = np.zeros((st.t_dec.shape[0], req.wait_u.shape[1]))
+    # Priced only for the open loops among them (the others' TTFT is their own load's), in
+    # blocks of rows, so that a large batch's temporaries stay in the CPU's cache.
+    priced = np.flatnonzero(~clustered & (op.kind == OPEN_LOOP))
+    if priced.size:
+        moments = step_cycle(inp, op)
+        steps = _step_in_progress(moments, st.t_dec, op.admitted_rps, _FINE_LEVELS)
+        at = np.minimum((req.wait_u[0] * _FINE_SAMPLES).astype(int), _FINE_SAMPLES - 1)
+        for start in range(0, priced.size, POISSON_CYCLE_BLOCK_ROWS):
+            b = priced[start : start + POISSON_CYCLE_BLOCK_ROWS]
+            samples = _poisson_cycle_samples(
+                steps[b], op.admitted_rps[b], moments.rho[b], moments.service_cv2[b]
+            )
+            wait[b] = np.sort(samples, axis=1)[:, at]
+    wait = wait - 0.5 * col(st.t_mean)
+    if any_true(clustered):
+        wait = np.where(col(clustered), clustered_step_wait(inp, op, req), wait)
+    return np.asarray(wait, dtype=float)
+
+
+def _step_in_progress(
+    moments: StepCycle, decode_s: np.ndarray, rate: np.ndarray, levels: np.ndarray
+) -> np.ndarray:
+    """The step in progress a Poisson arrival meets, at ``levels`` of its law (scenarios ×
+    levels): a decode-only step (an atom at ``V``), else ``V`` plus a prefill part drawn
+    from the prompt-carrying steps as often as they come (share ``V/E[C]`` of the busy mass)
+    or weighted by that part (the length bias, log mean shifted by ``σ²``); the two
+    lognormals are merged into one with their mean and second moment, so the quantile is
+    monotone in the level and continuous in the load."""
+    col = columns
+    cycle, idle = moments.mean_s, moments.idle
     busy = np.maximum(1.0 - idle, 1e-12)
-    extra = cycle - decode_s
-    mean = np.maximum(extra / busy, 1e-12)
-    # Poisson (and smoother) arrivals: the prompts' spread; clustered ones keep what the
-    # whole cycle's variance leaves (their bursts crowd a step with more prompts than a
-    # Poisson count given one: the prompts' spread alone put the TTFT p90 of chat loads
-    # at CV 1.5 14-15 % under the simulated).
-    sigma2 = np.where(
-        cv > 1.0,
-        np.log(np.maximum((variance + extra**2) / busy / mean**2, 1.0)),
-        np.log1p(_busy_prefill_variance(moments, rate * cycle) / mean**2),
-    )
+    mean = np.maximum((cycle - decode_s) / busy, 1e-12)
+    sigma2 = np.log1p(_busy_prefill_variance(moments, rate * cycle) / mean**2)
     log_mean = np.log(mean) - 0.5 * sigma2
-    # The step in progress: a decode-only one (an atom at V), else V plus a prefill part
-    # drawn from the prompt-carrying steps as often as they come (share V/E[C] of the busy
-    # mass) or weighted by that part (the length bias, log mean shifted by σ²); the two
-    # lognormals are merged into one with their mean and second moment, so the quantile is
-    # monotone in the level and continuous in the load.
     w_idle = idle * decode_s / cycle
     w_plain = busy * decode_s / cycle
     w_biased = np.maximum(1.0 - w_idle - w_plain, 0.0)
@@ -490,36 +501,49 @@ def step_cycle_wait(inp: FluidInputs, op: OperatingPoint, req: RequestGrid) -> n
     second = (w_plain * spread + w_biased * spread**3) / w_busy
     merged2 = np.log(np.maximum(second / first**2, 1.0))
     merged_log_mean = log_mean + 0.5 * sigma2 + np.log(first) - 0.5 * merged2
+    level = (levels[None, :] - col(w_idle)) / col(np.maximum(1.0 - w_idle, 1e-12))
+    z = normal_quantile(clamp(level, 1e-9, 1.0 - 1e-9))
+    prefill_part = np.exp(col(merged_log_mean) + col(np.sqrt(merged2)) * z)
+    return np.asarray(col(decode_s) + np.where(level > 0.0, prefill_part, 0.0), dtype=float)
 
-    # The wait is sampled on a fine grid and read back at the request grid's wait levels:
-    # one sample dimension, as Kingman's wait has (independent dimensions would leave the
-    # request grid's upper percentiles coarse).
-    def in_progress(levels: np.ndarray) -> np.ndarray:
-        """The step in progress at ``levels`` of its law (scenarios × levels)."""
-        level = (levels[None, :] - col(w_idle)) / col(np.maximum(1.0 - w_idle, 1e-12))
-        z = normal_quantile(clamp(level, 1e-9, 1.0 - 1e-9))
-        prefill_part = np.exp(col(merged_log_mean) + col(np.sqrt(merged2)) * z)
-        return np.asarray(col(decode_s) + np.where(level > 0.0, prefill_part, 0.0), dtype=float)
 
-    poisson = cv <= 1.0
-    wait = np.zeros((rho.shape[0], req.wait_u.shape[1]))
-    # Priced only for the open loops among them (the others' TTFT is their own load's), in
-    # blocks of rows, so that a large batch's temporaries stay in the CPU's cache.
-    priced = np.flatnonzero(poisson & (op.kind == OPEN_LOOP))
-    if priced.size:
-        steps, cv2 = in_progress(_FINE_LEVELS), moments.service_cv2
-        at = np.minimum((req.wait_u[0] * _FINE_SAMPLES).astype(int), _FINE_SAMPLES - 1)
-        for start in range(0, priced.size, POISSON_CYCLE_BLOCK_ROWS):
-            b = priced[start : start + POISSON_CYCLE_BLOCK_ROWS]
-            samples = _poisson_cycle_samples(steps[b], rate[b], rho[b], cv2[b])
-            wait[b] = np.sort(samples, axis=1)[:, at]
-    if not poisson.all():
-        samples = _clustered_cycle_samples(
-            in_progress(_STEP_LEVELS.levels), rate, cycle, service, cv
-        )
-        clustered_wait = weighted_quantile_rows(samples, _CLUSTER_WEIGHTS, req.wait_u[0])
-        wait = np.where(col(poisson), wait, clustered_wait)
-    return np.asarray(wait - 0.5 * col(st.t_mean), dtype=float)
+def clustered_step_wait(inp: FluidInputs, op: OperatingPoint, req: RequestGrid) -> np.ndarray:
+    """Clustered (gamma, CV > 1) arrivals' wait where their prompts fit a step (s per sample).
+
+    The step cycle's picture, every waiting prompt in the next step, does not hold for them:
+    a cluster brings more prompts than the budget takes, so steps run full one after another
+    and the arrivals behind queue for the budget as prompts that span steps do. The work
+    ahead of an arrival is the GI/G/1 queue's at the budget
+    (:func:`~predeploy.core.fluid_queueing.budget_queue_mean_wait`: the GI/M/1 share ``σ``
+    waits, exponentially). Its own last step then also takes the prompts that arrived
+    after it while it waited (the ``t̄/2`` residual of a decode step where it waited for
+    nothing): ``H(λ·(W + t̄/2))`` of them on average, ``H`` the renewal function
+    (:func:`~predeploy.core.renewal_counts.renewal_function`: more than the Poisson count in
+    a short window, since arrivals come in clusters), as far as the budget leaves room —
+    ``budget − x`` beside its own ``x``-token prompt on an empty step, half that after a wait
+    (the work ahead fills its last step anywhere). The service time's residual ``t̄/2`` is
+    kept: a prompt that waits for nothing still waits for the step in progress.
+
+    It replaces (session 87) the step cycle with renewal counts of the neighbours in the
+    step in progress (session 29), whose step in progress, a lognormal with the arrivals'
+    ``c²`` in its variance, ran far past a budget-full step (Llama 3.1 8B, H100, 3,000 ±
+    1,500-token prompts at CV 1.5 and 80 % load: its p99 1.9 s where no step takes 0.36 s):
+    the TTFT mean had been right but its median low and its tail long — p50 −9..−32 %, p99
+    +11..+90 % against the simulation at CV 1.5 and 2; now p50 and p99 within ±10 % there
+    (`bench/analytic_agreement.py`, docs/perf-validation.md, session 87)."""
+    st, col = op.steady, columns
+    service, service_cv2 = prefill_service_moments(
+        op.prompt, inp.prompt_cv, st.full_prefill_s_per_token, st.prefill_pair_s
+    )
+    rho = np.minimum(op.admitted_rps * service, MAX_STOCHASTIC_UTILISATION)
+    mean_s, share = budget_queue_mean_wait(rho, inp.arrival_cv, service, service_cv2)
+    ahead = exponential_wait(mean_s, share, req.wait_u)
+    window = col(op.admitted_rps) * (ahead + col(0.5 * st.t_mean))
+    riders = renewal_function(window, inp.arrival_cv)
+    room = np.maximum(col(st.budget) - req.prompt_tokens, 0.0)
+    room = np.where(ahead > 0.0, 0.5 * room, room)
+    rider_tokens = np.minimum(riders * col(op.prompt), room)
+    return np.asarray(ahead + rider_tokens * col(st.full_prefill_s_per_token), dtype=float)
 
 
 def _busy_prefill_variance(moments: StepCycle, arrivals: np.ndarray) -> np.ndarray:
@@ -575,42 +599,6 @@ def _poisson_cycle_samples(
     return np.asarray(samples.reshape(rows, -1), dtype=float)
 
 
-def _clustered_cycle_samples(
-    in_progress: np.ndarray,
-    rate: np.ndarray,
-    cycle: np.ndarray,
-    service: np.ndarray,
-    arrival_cv: np.ndarray,
-) -> np.ndarray:
-    """The step cycle's wait for gamma-renewal arrivals (scenarios × samples, on the grid
-    of ``U``, ``C*`` and the neighbours' count level): the rest ``U·C*`` of the step in
-    progress, plus the prefills of the other prompts its own step takes. Those are its
-    neighbours within the step in progress, before it (``U·C*``) and after it
-    (``(1 − U)·C*``): a renewal count each (:class:`~predeploy.core.renewal_counts.
-    NeighbourCounts`), most often none, sometimes several. The two are drawn at the same
-    level. For a renewal process they are independent (the gaps before and after an arrival
-    are), but the step in progress is taken as a random time sees it, while an arrival in a
-    cluster more often finds it carrying the cluster's prefill: the common level stands in
-    for that. Drawn independently, the TTFT scored the same against the simulation at CV 1.25
-    to 2 overall, but its p90 came out 2-14 % short at CV 1.5. And the step in progress
-    prefills those of the step before (``C̄``), which the step's law counts at their mean
-    ``λC̄``: an arrival's close neighbours add the renewal function's excess ``H(λ(U·C* +
-    C̄)) − H(λ·U·C*) − λC̄`` to it."""
-    col, rows = columns, rate.shape[0]
-    before = _SHARE_LEVELS[None, :, None] * in_progress[:, None, :]
-    m_before = (rate[:, None, None] * before).reshape(rows, -1)
-    m_step = np.broadcast_to(rate[:, None, None] * in_progress[:, None, :], before.shape)
-    m_after = m_step.reshape(rows, -1) - m_before
-    counts = NeighbourCounts.of(arrival_cv, _COUNT_LEVELS.levels)
-    mean_step = col(rate * cycle)
-    earlier = counts.mean(m_before + mean_step) - counts.mean(m_before) - mean_step
-    waited = before.reshape(rows, -1) + col(service) * earlier
-    near = counts.quantiles(m_after) + counts.quantiles(m_before)
-    return np.asarray(
-        (waited[:, None, :] + service[:, None, None] * near).reshape(rows, -1), dtype=float
-    )
-
-
 #: Levels per dimension of the fine grid :func:`step_cycle_wait` samples its wait on
 #: (32 × 32 points per scenario: TTFT percentiles within 1.5 % of a 256 × 256 grid's for
 #: Llama 3.1 8B and 70B and Qwen3 30B-A3B on H100s at 15-70 % load).
@@ -640,44 +628,24 @@ _Z_TABLE_LEVELS = np.linspace(0.0, 1.0, 2049)
 _Z_TABLE = np.concatenate([[-40.0], normal_quantile(_Z_TABLE_LEVELS[1:-1]), [40.0]])
 _CDF_TABLE_Z = np.linspace(-8.5, 8.5, 4097)
 _CDF_TABLE = normal_cdf(_CDF_TABLE_Z)
-#: Levels on which clustered arrivals' wait is sampled: ``U`` at equal levels, the step in
-#: progress and the neighbours' count at levels refined toward their upper tails
-#: (:func:`~predeploy.core.fluid_stats.tail_refined_levels`), weighted by the share each
-#: stands for; 8 × 12 × 6 points per scenario (TTFT percentiles within 2.5 % of a
-#: 64 × 64 × 16 equal-level grid's, itself within 3 % of a 96 × 96 × 24 one, for Llama 3.1
-#: 8B at 2 and 8 requests/s and 70B at 6 on H100s, at CV 1.5 and 2).
-SHARE_LEVELS = 8
-_SHARE_LEVELS = (np.arange(SHARE_LEVELS) + 0.5) / SHARE_LEVELS
-_STEP_LEVELS = tail_refined_levels(8, 5)
-_COUNT_LEVELS = tail_refined_levels(4, 3)
-#: Weight of each clustered sample (share × step in progress × count, in that order).
-_CLUSTER_WEIGHTS = (
-    _COUNT_LEVELS.weights[:, None, None]
-    * np.full(SHARE_LEVELS, 1.0 / SHARE_LEVELS)[None, :, None]
-    * _STEP_LEVELS.weights[None, None, :]
-).ravel()
 
 
 def budget_queue_wait(
     inp: FluidInputs, op: OperatingPoint, req: RequestGrid, service: tuple[np.ndarray, np.ndarray]
 ) -> np.ndarray:
     """The wait at the prefill budget served one prompt after another (s per sample):
-    Kingman's mean, exponential over the share that waits. The budget sees the prompts the
-    engine admits, ``min(λ, μ)``: counted at the offered rate, an open-ended run's wait went
-    on growing past capacity, where its batch is priced at the edge, and its TTFT's spread,
-    and with it the TPOT tail, shifted with a load the engine never takes in (Qwen3 14B on an
-    RTX 3090, chat lengths: TPOT p99 272 → 255 ms from 1 to 2 requests/s, both past
-    capacity)."""
+    Kingman's mean (the GI/G/1 one of clustered arrivals), exponential over the share that
+    waits. The budget sees the prompts the engine admits, ``min(λ, μ)``: counted at the
+    offered rate, an open-ended run's wait went on growing past capacity, where its batch is
+    priced at the edge, and its TTFT's spread, and with it the TPOT tail, shifted with a load
+    the engine never takes in (Qwen3 14B on an RTX 3090, chat lengths: TPOT p99 272 → 255 ms
+    from 1 to 2 requests/s, both past capacity)."""
     service_prefill, service_cv2 = service
     rho = np.minimum(op.admitted_rps * service_prefill, MAX_STOCHASTIC_UTILISATION)
-    kingman = kingman_wait(rho, inp.arrival_cv**2, service_cv2, service_prefill)
-    # The GI/M/1 picture for gamma arrivals: a share σ of requests wait (σ = ρ for Poisson
-    # arrivals, more when they cluster), each an exponential time of mean S/(1 − σ), scaled
-    # by (1 + c_s²)/2 for the service's own variability (Pollaczek-Khinchine for Poisson
-    # arrivals, where it equals Kingman's mean).
-    sigma = waiting_probability(rho, inp.arrival_cv**2)
-    waiting = sigma * service_prefill / (1.0 - sigma) * (1.0 + service_cv2) / 2.0
-    return exponential_wait(np.where(inp.arrival_cv > 1.0, waiting, kingman), sigma, req.wait_u)
+    # Exponential over the share that waits: ρ for Poisson arrivals, the GI/M/1 share σ > ρ
+    # for clustered ones (fluid_queueing.budget_queue_mean_wait).
+    mean_s, share = budget_queue_mean_wait(rho, inp.arrival_cv, service_prefill, service_cv2)
+    return exponential_wait(mean_s, share, req.wait_u)
 
 
 def wave_ttft(

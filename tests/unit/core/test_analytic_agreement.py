@@ -109,9 +109,10 @@ KNOWN_PLANNER_GAPS: dict[tuple[str, str], dict[str, str]] = {
         "the stalls') for the 70B at 60 % load (-17..+24 %)",
         "e2e_p90": "as for Poisson arrivals (+2..-16 %)",
         "ttft_p50": "prompts that span steps queue at the prefill budget: the GI/M/1 "
-        "waiting probability and wait (-4..+8 %)",
+        "waiting share, exponentially, its mean the GI/G/1 one (-10..-3 %; the exponential "
+        "puts too few waits near the median at light load, Lindley's recursion more)",
         "ttft_p90": "as ttft_p50; the 70B's 30k-token prompts at 60 % load queue longer "
-        "still (-22 %; +2..+8 % elsewhere)",
+        "still (-22 %; -9..+5 % elsewhere)",
     },
 }
 

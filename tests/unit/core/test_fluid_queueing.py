@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from predeploy.core.fluid_queueing import (
+    budget_queue_mean_wait,
     closed_loop_wait,
     exponential_wait,
     kingman_wait,
-    light_traffic_wait,
     prefill_service_moments,
     regularized_lower_gamma,
     waiting_probability,
@@ -48,13 +48,50 @@ def test_regularized_lower_gamma_matches_closed_forms() -> None:
     assert regularized_lower_gamma(np.ones(1), np.zeros(1))[0] == 0.0
 
 
-def test_light_traffic_wait_of_poisson_arrivals_stays_below_m_d_1() -> None:
-    rate, service = np.array([0.5, 2.0]), np.array([0.4, 0.1])
-    wait, share = light_traffic_wait(rate, np.ones(2), service)
-    rho = rate * service
-    assert np.allclose(share, 1.0 - np.exp(-rho), rtol=1e-6)
-    assert np.all(wait <= rate * service**2 / 2.0 + 1e-12)
-    assert np.allclose(wait, service - (1.0 - np.exp(-rho)) / rate, rtol=1e-6)
+def _lindley_mean_wait(cv: float, rho: float, service_cv2: float, n: int = 200_000) -> float:
+    """Mean wait of ``n`` gamma arrivals of CV ``cv`` at a single server of utilisation
+    ``rho`` (mean service 1, lognormal service of squared CV ``service_cv2``, fixed for 0):
+    Lindley's recursion ``W_k = max(0, W_{k-1} + S_{k-1} − A_k)``, solved as ``X_k −
+    min(0, min_{j≤k} X_j)`` over the partial sums ``X`` of ``S_{k-1} − A_k``."""
+    rng = np.random.default_rng(7)
+    shape = 1.0 / cv**2
+    gaps = rng.gamma(shape, 1.0 / (shape * rho), n)
+    if service_cv2 > 0.0:
+        sigma = math.sqrt(math.log1p(service_cv2))
+        service = rng.lognormal(-0.5 * sigma**2, sigma, n)
+    else:
+        service = np.ones(n)
+    walk = np.concatenate([[0.0], np.cumsum(service[:-1] - gaps[1:])])
+    waits = walk - np.minimum(np.minimum.accumulate(walk), 0.0)
+    return float(waits[n // 10 :].mean())
+
+
+@pytest.mark.parametrize("cv", [1.5, 2.0])
+@pytest.mark.parametrize("rho", [0.2, 0.5])
+@pytest.mark.parametrize("service_cv2", [0.0, 0.25])
+def test_clustered_arrivals_wait_as_lindleys_recursion_says(
+    cv: float, rho: float, service_cv2: float
+) -> None:
+    """The budget queue's mean wait for gamma arrivals: within 10 % of a simulated GI/G/1
+    queue. Pollaczek-Khinchine's service factor ``(1 + c_s²)/2`` on the GI/M/1 wait, used
+    until session 87, put it 20-40 % under."""
+    mean_s, share = budget_queue_mean_wait(
+        np.array([rho]), np.array([cv]), np.array([1.0]), np.array([service_cv2])
+    )
+    simulated = _lindley_mean_wait(cv, rho, service_cv2)
+    assert mean_s[0] == pytest.approx(simulated, rel=0.1)
+    sigma = waiting_probability(np.array([rho]), cv**2)[0]
+    assert share[0] == sigma
+    old = sigma / (1.0 - sigma) * (1.0 + service_cv2) / 2.0
+    assert old < 0.85 * simulated
+
+
+def test_the_budget_queue_of_poisson_arrivals_is_kingmans() -> None:
+    rho, service = np.array([0.2, 0.7]), np.array([0.3, 0.3])
+    cv2 = np.array([0.0, 0.5])
+    mean_s, share = budget_queue_mean_wait(rho, np.ones(2), service, cv2)
+    assert mean_s == pytest.approx(kingman_wait(rho, 1.0, cv2, service))
+    assert share == pytest.approx(rho)
 
 
 def test_prefill_service_moments_reduce_to_the_linear_case() -> None:

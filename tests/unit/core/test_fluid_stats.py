@@ -7,7 +7,7 @@ import statistics
 
 import numpy as np
 import pytest
-from hypothesis import assume, given
+from hypothesis import given
 from hypothesis import strategies as st
 
 from predeploy.core.fluid_stats import (
@@ -26,8 +26,6 @@ from predeploy.core.fluid_stats import (
     normal_quantile,
     regularized_lower_gamma,
     row_mean,
-    tail_refined_levels,
-    weighted_quantile_rows,
 )
 from predeploy.core.occupancy import normal_cdf
 
@@ -215,34 +213,6 @@ def test_the_longest_residual_limits() -> None:
     assert np.all(np.diff(rising) > 0)
     # No residual exceeds the longest length.
     assert longest_residual_excess(2.0, 10_000, 3.0) < 3.0
-
-
-def test_tail_refined_levels_partition_the_unit_interval() -> None:
-    levels, weights = tail_refined_levels(8, 5)
-    assert weights.sum() == pytest.approx(1.0)
-    assert len(levels) == 12 and (np.diff(levels) > 0).all()
-    # Eight equal cells, the last split in halves toward 1: its last cell is 1/128 wide.
-    assert weights[:7] == pytest.approx(np.full(7, 1 / 8))
-    assert weights[-1] == pytest.approx(1 / 128) and levels[-1] == pytest.approx(1 - 1 / 256)
-
-
-@given(st.lists(st.floats(-1e3, 1e3), min_size=1, max_size=40), st.floats(0.0, 0.999))
-def test_equal_weights_read_the_sorted_samples_at_u_n(values: list[float], u: float) -> None:
-    n = len(values)
-    # At a level on a cell's edge (u·n whole) the summed weights decide by their rounding
-    # (0.1 + 0.1 + 0.1 > 0.3): either neighbour is right.
-    assume(abs(u * n - round(u * n)) > 1e-9)
-    samples = np.array([values, values[::-1]])
-    read = weighted_quantile_rows(samples, np.full(n, 1.0 / n), np.array([u]))
-    expected = np.sort(values)[min(int(u * n), n - 1)]
-    assert read[:, 0] == pytest.approx([expected, expected])
-
-
-def test_a_sample_stands_for_its_weight() -> None:
-    samples = np.array([[3.0, 1.0, 2.0]])
-    weights = np.array([0.5, 0.25, 0.25])  # 3.0 holds the upper half
-    read = weighted_quantile_rows(samples, weights, np.array([0.1, 0.3, 0.49, 0.51, 0.99]))
-    assert read[0].tolist() == [1.0, 2.0, 2.0, 3.0, 3.0]
 
 
 @pytest.mark.parametrize("scenarios", [1, 3])

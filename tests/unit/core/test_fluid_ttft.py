@@ -9,6 +9,11 @@ from tests.perf_fixtures import llama_8b_h100_lognormal, slot_bound_burst
 
 from predeploy.core.efficiency import ParameterSet
 from predeploy.core.fluid_load import OperatingPoint, operating_point, request_grid
+from predeploy.core.fluid_queueing import (
+    budget_queue_mean_wait,
+    exponential_wait,
+    prefill_service_moments,
+)
 from predeploy.core.fluid_steady import FluidInputs, prefill_context_tokens
 from predeploy.core.fluid_ttft import (
     CYCLE_ONLY_BELOW,
@@ -17,6 +22,7 @@ from predeploy.core.fluid_ttft import (
     _busy_prefill_variance,
     _poisson_cycle_samples,
     busy_arrival_thinning,
+    clustered_step_wait,
     cycle_share,
     kv_block_wait,
     last_step_fill_s,
@@ -394,3 +400,40 @@ def test_a_prompt_past_the_budget_waits_for_its_last_steps_rest_when_one_waits_b
     assert prepare(llama_8b_h100_lognormal(LoadSpec(kind="poisson", rate_rps=1.0), 9000)
                    ).fills_last_prefill_step
     assert not prepare(trtllm).fills_last_prefill_step
+
+
+def test_clustered_arrivals_fill_a_long_prompts_last_step_more_often() -> None:
+    """The next of clustered arrivals comes sooner than a Poisson one: at light load a prompt
+    past the budget finds one waiting behind its last chunk far more often (``P(k, k·m)``
+    for ``1 − e^(−m)``)."""
+    poisson = _inputs(9000, 0.2)
+    bursty = _inputs(9000, 0.2, load=LoadSpec(kind="gamma", rate_rps=0.2, cv=1.5))
+    shares = []
+    for inp, op in (poisson, bursty):
+        req = request_grid(inp, op, 128)
+        past = req.prompt_tokens > op.steady.budget[:, None]
+        shares.append(float(np.mean(last_step_fill_s(inp, op, req, 0.0)[past] > 0.0)))
+    assert shares[1] > 1.5 * shares[0] > 0.0
+
+
+def test_clustered_arrivals_queue_for_the_budget_and_share_their_last_step() -> None:
+    """Clustered arrivals whose prompts fit a step: the queue at the budget's GI/G/1 wait (the
+    share ``σ`` that waits, exponentially), plus the prompts that arrive while a request waits
+    and join its last step, never more than the budget leaves beside its own prompt."""
+    load = LoadSpec(kind="gamma", rate_rps=3.0, cv=1.5)
+    inp, op = _inputs(3000, 3.0, load=load)
+    req = request_grid(inp, op, 512)
+    wait = clustered_step_wait(inp, op, req)
+    st = op.steady
+    service, service_cv2 = prefill_service_moments(
+        op.prompt, inp.prompt_cv, st.full_prefill_s_per_token, st.prefill_pair_s
+    )
+    mean_s, share = budget_queue_mean_wait(
+        op.admitted_rps * service, inp.arrival_cv, service, service_cv2
+    )
+    ahead = exponential_wait(mean_s, share, req.wait_u)
+    riders = (wait - ahead) / st.full_prefill_s_per_token[:, None]
+    room = np.maximum(st.budget[:, None] - req.prompt_tokens, 0.0)
+    assert np.all(riders >= 0.0) and np.all(riders <= room + 1e-6)
+    assert float(np.mean(wait > ahead)) > 0.9  # most requests share their last step
+    assert float(ahead.mean()) > float((wait - ahead).mean())  # the queue, at this load

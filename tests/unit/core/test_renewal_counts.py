@@ -9,12 +9,11 @@ from hypothesis import strategies as st
 
 from predeploy.core.renewal_counts import (
     TABLE_MAX_COUNT,
-    NeighbourCounts,
     empty_window_probability,
+    renewal_function,
 )
 
 WINDOWS = np.array([0.001, 0.05, 0.2, 0.5, 1.0, 2.0, 3.9, 8.0])
-LEVELS = (np.arange(8) + 0.5) / 8
 
 
 def _arrivals(cv: float, seed: int = 0, count: int = 400_000) -> np.ndarray:
@@ -32,42 +31,23 @@ def _neighbours_after(times: np.ndarray, window: float) -> np.ndarray:
 @pytest.mark.parametrize("cv", [1.0, 1.25, 1.5, 2.0])
 def test_the_mean_count_is_the_renewal_function(cv: float) -> None:
     times = _arrivals(cv)
-    counts = NeighbourCounts.of(np.array([cv]), LEVELS)
-    mean = counts.mean(WINDOWS[None, :])[0]
+    mean = renewal_function(WINDOWS[None, :], np.array([cv]))[0]
     simulated = np.array([_neighbours_after(times, w).mean() for w in WINDOWS])
     assert mean == pytest.approx(simulated, rel=0.03, abs=1e-3)  # a few hundred events at 0.001
 
 
 def test_clustered_arrivals_have_more_neighbours_and_poisson_ones_m() -> None:
-    counts = NeighbourCounts.of(np.array([1.0, 1.5, 2.0]), LEVELS)
-    mean = counts.mean(np.tile(WINDOWS, (3, 1)))
+    mean = renewal_function(np.tile(WINDOWS, (3, 1)), np.array([1.0, 1.5, 2.0]))
     assert mean[0] == pytest.approx(WINDOWS, rel=0.02)
     assert (mean[1] > mean[0]).all() and (mean[2] > mean[1]).all()
     # Long windows: the renewal theorem's m + (c² − 1)/2.
     assert mean[2, -1] == pytest.approx(8.0 + 1.5, rel=0.02)
 
 
-@pytest.mark.parametrize("cv", [1.5, 2.0])
-def test_the_count_quantiles_follow_the_simulated_count(cv: float) -> None:
-    times = _arrivals(cv)
-    counts = NeighbourCounts.of(np.array([cv]), LEVELS)
-    for window in (0.2, 1.0, 3.0):
-        quantiles = counts.quantiles(np.array([[window]]))[0, :, 0]
-        simulated = _neighbours_after(times, window)
-        # The level-w quantile of an integer count (interpolated between table points).
-        exact = np.quantile(simulated, LEVELS, method="inverted_cdf")
-        assert np.abs(quantiles - exact).max() <= 1.0
-        # Most arrivals of a clustered process have no neighbour within a fifth of a gap.
-        if window == 0.2:
-            assert quantiles[0] == 0.0 and quantiles[-1] >= 1.0
-
-
 @given(cv=st.floats(min_value=1.0, max_value=3.0))
-def test_counts_never_fall_as_the_window_grows(cv: float) -> None:
-    counts = NeighbourCounts.of(np.array([cv]), LEVELS)
+def test_the_mean_count_never_falls_as_the_window_grows(cv: float) -> None:
     m = np.geomspace(1e-5, 4 * TABLE_MAX_COUNT, 200)[None, :]
-    assert (np.diff(counts.mean(m)[0]) >= -1e-12).all()
-    assert (np.diff(counts.quantiles(m)[0], axis=1) >= -1e-12).all()
+    assert (np.diff(renewal_function(m, np.array([cv]))[0]) >= -1e-12).all()
 
 
 @pytest.mark.parametrize("cv", [1.0, 1.5, 2.0])

@@ -21,8 +21,8 @@ import statistics
 
 from predeploy.core.perf import predict
 from predeploy.core.types import LoadSpec, ServingScenario, TokenDistribution
-from predeploy.kb.seed_files import seed_catalog
 from predeploy.services.perf import load_parameters
+from support.scenarios import catalog_scenario
 
 SHAPES = (
     ("meta-llama/Llama-3.1-8B-Instruct", "H100-SXM", "bf16", 1),
@@ -43,23 +43,12 @@ STATS = (
 
 
 def scenario(shape: tuple[str, str, str, int], mix: str, load: LoadSpec) -> ServingScenario:
-    catalog = seed_catalog()
-    model, gpu, precision, tp = shape
-    card = catalog.model(model)
     prompt, prompt_sd, output, output_sd = MIXES[mix]
-    return ServingScenario(
-        model_id=card.id,
-        model=card.architecture,
-        gpu=catalog.gpu(gpu),
-        precision=precision,  # type: ignore[arg-type]
-        tp=tp,
-        prompt_tokens=TokenDistribution(
-            kind="lognormal", mean=prompt, stdev=prompt_sd, max=6 * prompt
-        ),
-        output_tokens=TokenDistribution(
-            kind="lognormal", mean=output, stdev=output_sd, max=5 * output
-        ),
-        load=load,
+    return catalog_scenario(
+        *shape,
+        TokenDistribution(kind="lognormal", mean=prompt, stdev=prompt_sd, max=6 * prompt),
+        TokenDistribution(kind="lognormal", mean=output, stdev=output_sd, max=5 * output),
+        load,
     )
 
 

@@ -40,8 +40,8 @@ from predeploy.core.perf import per_replica_load, predict, scheduler_config
 from predeploy.core.simulator import run_simulation
 from predeploy.core.types import Engine, LoadSpec, ServingScenario, TokenDistribution
 from predeploy.core.workload import EfficiencyArrays, prepare, stack
-from predeploy.kb.seed_files import seed_catalog
 from predeploy.services.perf import load_parameters
+from support.scenarios import catalog_scenario
 
 #: Requests per simulation (the throughput table measures offline runs in steady state).
 SIMULATED_REQUESTS = 2000
@@ -65,18 +65,8 @@ def scenario(
     output: tuple[float, float], load: LoadSpec, engine: Engine = Engine.VLLM,
     answer_cap: int | None = None,
 ) -> ServingScenario:
-    catalog = seed_catalog()
-    card = catalog.model(model)
-    return ServingScenario(
-        model_id=card.id,
-        model=card.architecture,
-        gpu=catalog.gpu(gpu),
-        precision=precision,  # type: ignore[arg-type]
-        tp=tp,
-        engine=engine,
-        prompt_tokens=_lengths(*prompt),
-        output_tokens=_lengths(*output, answer_cap),
-        load=load,
+    return catalog_scenario(
+        model, gpu, precision, tp, _lengths(*prompt), _lengths(*output, answer_cap), load, engine
     )
 
 

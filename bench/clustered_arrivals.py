@@ -8,7 +8,7 @@ vLLM, chat requests (1,000 ± 500 prompt tokens, 300 ± 150 output) and retrieva
 rate: analytic ÷ simulated TTFT mean / p50 / p90 / p99 and TPOT p50 / p90, then the median and
 worst |log ratio| per statistic and CV. A row whose simulation preempted requests (a burst
 filled the KV cache, which neither mode's steady state prices) is marked and left out of the
-summary.
+summary. ``--cv 1`` runs Poisson arrivals, for comparison.
 
     .venv/bin/python bench/clustered_arrivals.py [--cv 1.5 2] [--requests 6000] [--seed 1]
 """
@@ -68,7 +68,12 @@ def main() -> None:
             saturation = predict(idle, params).saturation_rps or 0.0
             for cv in args.cv:
                 for fraction in LOADS:
-                    load = LoadSpec(kind="gamma", rate_rps=fraction * saturation, cv=cv)
+                    rate = fraction * saturation
+                    load = (
+                        LoadSpec(kind="gamma", rate_rps=rate, cv=cv)
+                        if cv != 1.0
+                        else LoadSpec(kind="poisson", rate_rps=rate)
+                    )
                     case = scenario(shape, mix, load)
                     analytic = predict(case, params).metrics
                     sim = predict(

@@ -62,7 +62,10 @@ class EngineProfile(FrozenModel):
     #: waiting behind it (vLLM's V1 scheduler runs the running requests' chunks first, then
     #: admits waiting ones into the rest of the token budget): a prompt longer than the budget
     #: waits for that step to end (``fluid_ttft.last_step_fill_s``). Not set where measured
-    #: long prompts do not show it (NVIDIA's MLPerf TensorRT-LLM runs of Llama 3.1 405B).
+    #: long prompts do not show it (NVIDIA's MLPerf TensorRT-LLM runs of Llama 3.1 405B). Its
+    #: open loops' decoders spend the share of their life in prefill-carrying steps that the
+    #: prompts arriving meanwhile make (``fluid_decode._busy_share_tpot``); NVIDIA's MLPerf
+    #: runs measure TPOT tails as tight as a binomial count of those steps gives.
     fills_last_prefill_step: bool = False
     fp8_kv_for_quantized: bool = False
     #: The memory share holds the weights and the KV pool only; activations and CUDA graphs

@@ -40,6 +40,22 @@ steps are prefilled together when it ends, so a decoding request meets those sta
 groups' steady cadence, not one per arrival: the normal spread applies (the simulation
 agrees: ``test_perf_loads``).
 
+**Busy share.** On engines that fill the token budget with waiting prompts as vLLM's
+scheduler does, the normal spread of lifetimes that see many arrivals is the share ``s`` of
+the life spent in prefill-carrying steps (:func:`_busy_share_tpot`, session 87): a decoder
+gains a token a step, so ``TPOT = 1/((1 − s)/t_dec + s/t_p)`` (``t_p`` the mean
+prefill-carrying step), and ``s`` varies as the prefill work that arrives during the life —
+the busy time of a queue fed ``λ·T`` prompts has variance ``λ·T·E[S²]`` over long windows
+(Pollaczek-Khinchine's cycles) — so ``s`` is taken log-normal, of mean the steady state's
+``ρ̄`` and squared CV ``(c + c_s²)/(λ·T)`` (``c_s²`` the prompts' token part, ``c`` the
+arrival CV, the count path's clustering). Against 20,000 simulated requests (Llama 3.1 8B,
+H100, 3,000-token prompts at 80 % load) the share's standard deviation per output-length
+bucket is the formula's within 10 %, and ``t_dec/(1 − s)`` of the simulated share rebuilds
+the simulated TPOT p90 within 3 %; the binomial count of prefill steps it replaces spread
+the TPOT 2-3 times too little. Not for TensorRT-LLM: NVIDIA's MLPerf runs measure TPOT tails
+as tight as the binomial count gives (Llama 3.1 405B on 4× GB200: p90 111 ms measured, 98
+binomial, 188 busy share, 146 simulated), nor for SGLang's separate prefill batches.
+
 **First wave.** Requests that start together (burst, closed loop, max throughput) are prefilled
 in ``n_w = max(W·I/p_w, 1)`` budget-sized steps of ``p_w = min(budget, W·I)`` tokens, each
 taking ``t_w``. The ``j``-th of the ``W`` (from 0) decodes through the prefill of the
@@ -554,6 +570,13 @@ def _open_loop_tpot(
     ``levels``: the samples' uniform levels and their standard normal quantiles."""
     st = op.steady
     prefill = _prefill_stall(op)
+    # Beyond a few arrivals per lifetime: the share of it spent in prefill-carrying steps, on
+    # engines that fill the budget with waiting prompts as vLLM's scheduler does (module
+    # docstring, **Busy share**).
+    fills = np.asarray(inp.fills_last_prefill_step, dtype=bool)
+    shared = (fills & ~np.asarray(inp.separate_prefill_batches, dtype=bool))[rows]
+    if any_true(shared):
+        normal = np.where(shared[:, None], _busy_share_tpot(inp, op, rows, gaps, levels[1]), normal)
     out = np.array(normal, dtype=float)
     mean_events = gaps * st.prefill_share[rows, None] / prefill.steps[rows, None]
     few_events = mean_events < POISSON_EVENTS_NORMAL_TO
@@ -593,6 +616,39 @@ def _open_loop_tpot(
         busy = _busy_prefill_tpot(inp, op, rows, gaps, levels[1])
         out = out + columns(overlap) * (busy - out)
     return out
+
+
+def _busy_share_tpot(
+    inp: FluidInputs, op: OperatingPoint, rows: np.ndarray, gaps: np.ndarray, z: np.ndarray
+) -> np.ndarray:
+    """TPOT (s) of open-loop request samples of ``gaps`` decode gaps from the share ``s`` of
+    their life spent in prefill-carrying steps (module docstring, **Busy share**): a decoder
+    gains a token a step, so ``TPOT = 1/((1 − s)/t_dec + s/t_p)``, ``t_p`` the mean
+    prefill-carrying step. ``s`` has the steady state's mean ``ρ̄`` (the steps' time share)
+    and varies with the prefill work that arrives during the life, ``λ·T`` prompts of CV² ``c_s²``
+    (their token part) clustered by the arrivals' CV ``c``: log-normal of squared CV ``(c +
+    c_s²)/(λ·T)``, ``T`` the life, ``n·t̄``. ``z``: the samples' standard normal quantiles."""
+    st = op.steady
+    t_dec = st.decode_step_s[rows, None]
+    cycle = st.decode_cycle_s[rows, None]
+    share_steps = np.maximum(st.prefill_share[rows, None], 1e-9)
+    rho = clamp(1.0 - (1.0 - share_steps) * t_dec / cycle, 1e-6, MAX_BUSY_SHARE)
+    prefill_step = np.maximum((cycle - (1.0 - share_steps) * t_dec) / share_steps, t_dec)
+    token_part = clamp(
+        st.prefill_token_s[rows, None] * prompt_tokens(inp)[rows, None] / prefill_step, 0.0, 1.0
+    )
+    dispersion = np.maximum(inp.arrival_cv[rows, None], 1.0) + (
+        inp.prompt_cv[rows, None] * token_part
+    ) ** 2
+    arrivals = np.maximum(op.admitted_rps[rows, None] * gaps * cycle, 1e-9)
+    sigma2 = np.log1p(dispersion / arrivals)
+    share = np.minimum(rho * np.exp(np.sqrt(sigma2) * z - 0.5 * sigma2), MAX_BUSY_SHARE)
+    return np.asarray(1.0 / ((1.0 - share) / t_dec + share / prefill_step), dtype=float)
+
+
+#: Largest share of a decoding life spent in prefill-carrying steps (its TPOT then that of
+#: the prefill steps alone).
+MAX_BUSY_SHARE = 0.999
 
 
 class BurstShape(NamedTuple):

@@ -125,10 +125,10 @@ def budget_queue_mean_wait(
     Pollaczek-Khinchine's ``(1 + c_s²)/2`` at ``c = 1``, and nearer 1 the more the arrivals'
     clustering, not the service, makes the queue. Against Lindley's recursion over 300,000
     gamma arrivals (CV 1.5 and 2, ρ = 0.1-0.7, service CV² 0-1) the mean is within 8 %
-    (under by up to 8 % at light load and low service spread, exact for exponential
-    service: ``tests/unit/core/test_fluid_queueing.py``); the
-    ``(1 + c_s²)/2`` it replaces (session 87) put it 20-40 % under, a light-traffic excess
-    behind the predecessor's prefill, added on top, making up part of that."""
+    (under by up to 8 % at light load and low service spread, exact for exponential service:
+    ``tests/unit/core/test_fluid_queueing.py``); the ``(1 + c_s²)/2`` it replaces (session
+    87) put it 20-40 % under, a light-traffic excess behind the predecessor's prefill, added
+    on top, making up part of that."""
     cv = np.asarray(arrival_cv, dtype=float)
     cv2 = cv**2
     kingman = kingman_wait(rho, cv2, service_cv2, service_s)

@@ -1061,13 +1061,15 @@ def test_bursty_open_loop_ttft_agrees_with_a_long_simulation(fraction: float) ->
     _assert_ttft_agrees_with_a_simulation(_bursty_chat_open_loop, fraction, 20000)
 
 
-def _bursty_rag_open_loop(rate_rps: float) -> ServingScenario:
+def _rag_open_loop(rate_rps: float, cv: float = 1.5) -> ServingScenario:
     """Retrieval-augmented requests (3,000 ± 1,500 prompt tokens, 300 ± 200 output, lognormal)
-    with clustered arrivals of CV 1.5, the planner's RAG template."""
+    with gamma arrivals of CV ``cv`` (1.5: the planner's RAG template; 1: Poisson)."""
     return _llama_8b_on_h100(
         TokenDistribution(kind="lognormal", mean=3000, stdev=1500, max=16000),
         TokenDistribution(kind="lognormal", mean=300, stdev=200, max=1500),
-        LoadSpec(kind="gamma", rate_rps=rate_rps, cv=1.5),
+        LoadSpec(kind="gamma", rate_rps=rate_rps, cv=cv)
+        if cv != 1.0
+        else LoadSpec(kind="poisson", rate_rps=rate_rps),
     )
 
 
@@ -1078,17 +1080,7 @@ def test_bursty_long_prompts_ttft_agrees_with_a_simulation(fraction: float) -> N
     had the TTFT median 8-9 % under these 8,000 simulated requests and the p99 +11..+20 %
     over (its step in progress ran past a budget-full step); now the median +1..+3 %, the
     p99 −1..−7 %."""
-    _assert_ttft_agrees_with_a_simulation(_bursty_rag_open_loop, fraction, 8000)
-
-
-def _rag_open_loop(rate_rps: float, cv: float = 1.0) -> ServingScenario:
-    return _bursty_rag_open_loop(rate_rps).model_copy(
-        update={
-            "load": LoadSpec(kind="gamma", rate_rps=rate_rps, cv=cv)
-            if cv != 1.0
-            else LoadSpec(kind="poisson", rate_rps=rate_rps)
-        }
-    )
+    _assert_ttft_agrees_with_a_simulation(_rag_open_loop, fraction, 8000)
 
 
 @pytest.mark.parametrize(
@@ -1103,7 +1095,7 @@ def test_long_lives_spread_tpot_by_their_busy_share(
     requests the TPOT p90 / p99 were −15 / −14 % (Poisson) and −29 / −33 % (CV 1.5) with the
     binomial count of prefill steps; −11 / −3 % and −23 / −20 % now. The rest of the gap:
     a busy life also meets fuller prefill steps and a larger batch (docs/perf-engine.md)."""
-    saturation = predict(_rag_open_loop(1e-3), PARAMS).saturation_rps
+    saturation = predict(_rag_open_loop(1e-3, 1.0), PARAMS).saturation_rps
     assert saturation is not None
     scenario = _rag_open_loop(0.8 * saturation, cv)
     analytic = predict(scenario, PARAMS).metrics.tpot_ms

@@ -575,9 +575,10 @@ def _open_loop_tpot(
     # docstring, **Busy share**).
     fills = np.asarray(inp.fills_last_prefill_step, dtype=bool)
     shared = (fills & ~np.asarray(inp.separate_prefill_batches, dtype=bool))[rows]
+    normal = np.array(normal, dtype=float)
     if any_true(shared):
-        normal = np.where(shared[:, None], _busy_share_tpot(inp, op, rows, gaps, levels[1]), normal)
-    out = np.array(normal, dtype=float)
+        normal[shared] = _busy_share_tpot(inp, op, rows[shared], gaps[shared], levels[1])
+    out = normal.copy()
     mean_events = gaps * st.prefill_share[rows, None] / prefill.steps[rows, None]
     few_events = mean_events < POISSON_EVENTS_NORMAL_TO
     if any_true(few_events):

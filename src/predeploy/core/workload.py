@@ -59,7 +59,6 @@ from predeploy.core.types import (
     ModelArchitecture,
     Precision,
     ServingScenario,
-    TokenDistribution,
     VllmSettings,
 )
 from predeploy.core.types.vllm import quantization_method
@@ -89,15 +88,6 @@ SERVED_LOADS = frozenset({"poisson", "gamma", "concurrency", "burst"})
 
 def _coefficient_of_variation(mean: float, stdev: float) -> float:
     return stdev / mean if mean > 0 else 0.0
-
-
-def _law_cv(dist: TokenDistribution) -> float:
-    """The CV of the log-normal ``dist``'s lengths are quantiles of (before a cut): its
-    stated spread's, or the one its ``p95`` implies (:func:`~predeploy.core.lengths.
-    lognormal_cv`)."""
-    if dist.stdev > 0.0 or dist.kind != "lognormal":
-        return _coefficient_of_variation(dist.mean, dist.stdev)
-    return lognormal_cv(dist)
 
 
 def default_vllm_settings(
@@ -434,7 +424,7 @@ def prepare(scenario: ServingScenario) -> PreparedScenario:
         prompt_mean=prompt_mean,
         prompt_cv=_coefficient_of_variation(prompt_mean, prompt_stdev),
         prompt_quantile_mean=computed.mean,
-        prompt_quantile_cv=_law_cv(computed),
+        prompt_quantile_cv=lognormal_cv(computed),
         prompt_max=math.inf if cut_at is None else float(cut_at),
         prefix_tokens_cached=float(cached),
         prefix_hit_share=1.0,
@@ -447,7 +437,7 @@ def prepare(scenario: ServingScenario) -> PreparedScenario:
         output_mean=output_mean,
         output_cv=_coefficient_of_variation(output_mean, output_stdev),
         output_quantile_mean=output.mean,
-        output_quantile_cv=_law_cv(output),
+        output_quantile_cv=lognormal_cv(output),
         output_running=running_output_tokens(output),
         output_max=float(output.max) if output.max is not None else math.inf,
         kv_capacity_tokens=float(max(memory.kv_capacity_tokens - held_prefix, 1)),

@@ -57,6 +57,7 @@ from predeploy.core.fluid_load import (
     static_batch,
 )
 from predeploy.core.fluid_queueing import INCOMPLETE_GAMMA_TERMS, MAX_STOCHASTIC_UTILISATION
+from predeploy.core.fluid_stall_tpot import stalled_tpot_stats
 from predeploy.core.fluid_stats import (
     GRID_POINTS,
     PERCENTILES,
@@ -124,6 +125,7 @@ def evaluate(inp: FluidInputs, grid_points: int | None = None) -> FluidResult:
 
     metrics: dict[str, np.ndarray] = {}
     latency_stats({"ttft_ms": ttft * 1e3, "tpot_ms": tpot * 1e3, "e2e_ms": e2e * 1e3}, metrics)
+    stalled_tpot_stats(inp, wave, req.output_tokens, tpot, metrics)
     itl_stats(inp, op, req, tpot, running_tpot, wave, static, metrics)
     replica_rps = _requests_per_s(inp, op, ttft, metrics["e2e_ms_mean"], last_finish)
     total_rps = replica_rps * inp.replicas

@@ -227,6 +227,10 @@ class FirstWave:
     #: Seconds per decode step of each sample's wave: the running batch's, or the last
     #: wave's own where a later wave is weighted.
     decode_s: np.ndarray
+    #: The part of ``stall_share`` that is the rest of the sample's own wave's prefill, which
+    #: separate prefill batches make one gap (the next wave's prefill is met as the slots
+    #: refill, over the request's life).
+    own_share: np.ndarray
 
 
 def in_last_wave(op: OperatingPoint, index: np.ndarray) -> np.ndarray:
@@ -254,6 +258,7 @@ def first_wave(inp: FluidInputs, op: OperatingPoint, req: RequestGrid) -> FirstW
             separate,
             np.zeros(kb.shape),
             np.broadcast_to(col(st.t_dec), kb.shape),
+            np.zeros(kb.shape),
         )
     # An offline run of unstated length keeps its batch full: its wave is the largest batch.
     unsized = (kind == MAX_THROUGHPUT) & ~np.isfinite(inp.num_prompts)
@@ -315,6 +320,7 @@ def first_wave(inp: FluidInputs, op: OperatingPoint, req: RequestGrid) -> FirstW
             separate=separate,
             weight=first.astype(float),
             decode_s=decode_s,
+            own_share=ordinary - next_share,
         )
     sync = col(op.wave_sync)
     start = np.floor(kb / col(wave_size)) * col(wave_size)
@@ -333,6 +339,11 @@ def first_wave(inp: FluidInputs, op: OperatingPoint, req: RequestGrid) -> FirstW
         separate=separate,
         weight=np.where(first, 1.0, np.where(later, sync, 0.0)),
         decode_s=np.where(later & in_last_wave(op, kb), col(op.last_wave_step_s), decode_s),
+        own_share=np.where(
+            stepped,
+            own,
+            np.where(staggered, np.maximum(own - 1.0 / col(wave_size), 0.0), ordinary - next_share),
+        ),
     )
 
 

@@ -144,6 +144,9 @@ class FluidInputs:
     max_num_seqs: np.ndarray
     max_num_batched_tokens: np.ndarray
     kv_capacity_tokens: np.ndarray
+    #: The share of the running requests' answers the admission of a burst's first wave
+    #: counts (SGLang's initial ``new_token_ratio``; 1 for the other engines).
+    admitted_answer_share: np.ndarray
     chunked_prefill: np.ndarray
     separate_prefill_batches: np.ndarray
     reserve_full_context: np.ndarray

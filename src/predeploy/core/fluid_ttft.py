@@ -111,6 +111,7 @@ from predeploy.core.fluid_steady import (
     decode_context,
     held_prompt_tokens,
     prefill_context_tokens,
+    slot_batch_limit,
     step_s,
 )
 from predeploy.core.occupancy import normal_cdf
@@ -688,7 +689,11 @@ def _slot_renewal_ttft(
     inp: FluidInputs, op: OperatingPoint, req: RequestGrid, wave: np.ndarray, ttft: np.ndarray
 ) -> np.ndarray:
     """:func:`wave_ttft`'s samples (``ttft``) with those after the first wave, where prefill
-    runs as its own batches, prefilled as soon as a slot frees (:func:`slot_free_s`)."""
+    runs as its own batches, prefilled as soon as a slot frees (:func:`slot_free_s`). A first
+    wave larger than the batch its cache keeps with the answers grown (SGLang's, admitted
+    on its ``new_token_ratio``: ``fluid_load``) settles to that batch over the first
+    generation of replacements (1,000 chat prompts on an L4 in five waves: TTFT p50 21 %
+    ahead of the simulated with the first wave's slots throughout, within 2 % so)."""
     kb, st = req.index, op.steady
     prompt_s = op.prompt * st.full_prefill_s_per_token
     renewal = (kb >= columns(wave)) & np.asarray(inp.separate_prefill_batches, dtype=bool)[:, None]
@@ -699,14 +704,18 @@ def _slot_renewal_ttft(
         # mean ``E[O²]/E[O]`` is ``O·(1 + cv²)`` (200 ± 300 tokens cut at 2,000: CV 1.31).
         drawn = inp.output_running[rows] / np.maximum(inp.output_tokens[rows], 1.0)
         cv = np.sqrt(np.maximum(drawn - 1.0, 0.0))
-        freed = slot_free_s(
-            kb[rows],
-            wave[rows],
-            st.slot_time[rows],
-            (decode_s * cv) ** 2,
-            (wave * prompt_s)[rows],
-            inp.sync[rows],
-        )
+        spread = (decode_s * cv) ** 2
+        span = (wave * prompt_s)[rows]
+        freed = slot_free_s(kb[rows], wave[rows], st.slot_time[rows], spread, span, inp.sync[rows])
+        slots = np.minimum(wave, slot_batch_limit(inp))[rows]
+        if any_true(slots < wave[rows]):
+            # An admission that counts the answers at SGLang's ratio admits a first wave the
+            # cache cannot keep once its answers grow: over the first generation of
+            # replacements each completion admits one, then the batch settles where the
+            # whole answers fit (``slots``), the excess admitted from fewer completions.
+            steady = slot_free_s(kb[rows], slots, st.slot_time[rows], spread, span, inp.sync[rows])
+            settled = clamp((kb[rows] - columns(wave[rows]) + 1.0) / columns(wave[rows]), 0.0, 1.0)
+            freed = freed + settled * (steady - freed)
         ttft = ttft.copy()
         ttft[rows] = np.where(renewal[rows], freed + columns(prompt_s[rows]), ttft[rows])
     return ttft

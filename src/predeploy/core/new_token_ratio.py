@@ -77,6 +77,18 @@ class NewTokenRatio:
         self.current = min((generated + RETRACT_DECODE_STEPS * decoders) / (requested + 1), 1.0)
 
 
+def schedule_conservativeness(dp_attention: bool) -> float:
+    """SGLang's ``--schedule-conservativeness`` as it runs: the default 1.0, times
+    :data:`DP_ATTENTION_CONSERVATIVENESS` under data-parallel attention."""
+    return DP_ATTENTION_CONSERVATIVENESS if dp_attention else 1.0
+
+
+def initial_ratio(dp_attention: bool) -> float:
+    """The ratio a server starts from (and returns to when idle): the share of the running
+    requests' requested tokens its admission counts while they have decoded little."""
+    return NewTokenRatio.with_conservativeness(schedule_conservativeness(dp_attention)).init
+
+
 def clipped(tokens: int) -> int:
     """Requested tokens as the admission counts them."""
     return min(max(tokens, 0), CLIP_MAX_NEW_TOKENS)

@@ -26,7 +26,7 @@ from predeploy.core.fluid import FluidResult, evaluate
 from predeploy.core.fluid_steady import SUSTAINED_LOAD_SHARE, FluidInputs, decode_context
 from predeploy.core.latency import RooflineStepCost
 from predeploy.core.metrics import streamed_chunk_gaps
-from predeploy.core.new_token_ratio import DP_ATTENTION_CONSERVATIVENESS
+from predeploy.core.new_token_ratio import schedule_conservativeness
 from predeploy.core.perf_caveats import (
     AT_CAP_SHARE,
     KV_BOUND_SHARE,
@@ -547,10 +547,8 @@ def scheduler_config(prepared: PreparedScenario) -> SchedulerConfig:
         reserve_full_context=prepared.reserve_full_context
         and not prepared.new_token_ratio_admission,
         new_token_ratio_admission=prepared.new_token_ratio_admission,
-        schedule_conservativeness=(
-            DP_ATTENTION_CONSERVATIVENESS
-            if prepared.new_token_ratio_admission and prepared.expert_parallel
-            else 1.0
+        schedule_conservativeness=schedule_conservativeness(
+            prepared.new_token_ratio_admission and prepared.expert_parallel
         ),
         scheduler_steps=prepared.scheduler_steps,
         separate_prefill_batches=prepared.separate_prefill_batches,

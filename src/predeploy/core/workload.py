@@ -38,6 +38,7 @@ from predeploy.core.memory import (
     fit_memory,
     reserve_bytes_per_gpu,
 )
+from predeploy.core.new_token_ratio import initial_ratio
 from predeploy.core.prefix_cache import (
     cached_history_tokens,
     cached_prefix_tokens,
@@ -187,6 +188,11 @@ class PreparedScenario:
     reserve_full_context: bool
     #: The simulation admits as SGLang does (``EngineProfile.new_token_ratio_admission``).
     new_token_ratio_admission: bool
+    #: The share of the running requests' requested answers SGLang's admission counts while
+    #: they have decoded little (its initial ``new_token_ratio``: 0.7, 0.21 under
+    #: data-parallel attention; ``core.new_token_ratio``): what a burst's first wave admits
+    #: (``fluid_load``). 1 for the other engines.
+    admitted_answer_share: float
     #: Every response reaches the client one step late (``EngineProfile.overlap_scheduling``).
     overlap_scheduling: bool
     #: A prompt's last chunk shares its step with the next waiting prompt's first
@@ -449,6 +455,7 @@ def prepare(scenario: ServingScenario) -> PreparedScenario:
         if stated.reserve_full_context is None
         else stated.reserve_full_context,
         new_token_ratio_admission=profile.new_token_ratio_admission,
+        admitted_answer_share=initial_ratio(wide_ep) if profile.new_token_ratio_admission else 1.0,
         # A static batch is timed by the engine's batch benchmark, which runs no serving loop.
         overlap_scheduling=load.kind != "static_batch" and overlap,
         fills_last_prefill_step=profile.fills_last_prefill_step,
@@ -589,6 +596,7 @@ _STACKED_FLOATS = (
     "output_running",
     "output_max",
     "kv_capacity_tokens",
+    "admitted_answer_share",
     "scheduler_steps",
     "graph_max_batch",
     "rate_rps",

@@ -83,6 +83,7 @@ from predeploy.core.fluid_steady import (
     token_batch_limit,
 )
 from predeploy.core.lengths import started_run_age_share
+from predeploy.core.new_token_ratio import CLIP_MAX_NEW_TOKENS
 from predeploy.core.prefix_cache import history_missed_quantiles, routed_history_moments
 
 #: Requests assumed in an open-loop or max-throughput run that states no ``num_prompts``
@@ -388,7 +389,8 @@ def _burst_wave_limit(inp: FluidInputs, b_max: np.ndarray) -> np.ndarray:
     ratio = inp.admitted_answer_share
     if any_true(ratio < 1.0):
         prompt = held_prompt_tokens(inp)
-        answer = np.maximum(inp.output_tokens, 1.0)
+        # Requested tokens as the admission counts them: clipped at 4,096.
+        answer = np.clip(inp.output_tokens, 1.0, CLIP_MAX_NEW_TOKENS)
         last_batch = np.maximum(inp.max_num_batched_tokens / np.maximum(prompt, 1.0), 1.0)
         by_ratio = np.floor(
             (inp.kv_capacity_tokens - last_batch * (1.0 - ratio) * answer)

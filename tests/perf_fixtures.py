@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from predeploy.core.efficiency import ParameterSet
+from predeploy.core.latency import RooflineStepCost
+from predeploy.core.perf import _efficiency, scheduler_config
+from predeploy.core.simulation_trace import SimulationTrace
+from predeploy.core.simulator import run_simulation
 from predeploy.core.types import (
     EngineSettings,
     FactKind,
@@ -15,6 +20,27 @@ from predeploy.core.types import (
     ServingScenario,
     TokenDistribution,
 )
+from predeploy.core.workload import prepare
+
+
+def simulated_run(
+    scenario: ServingScenario, params: ParameterSet, num_requests: int = 1000, seed: int = 0
+) -> SimulationTrace:
+    """The discrete-event simulation's trace of ``scenario``'s load as stated (one replica,
+    no warm-up), for tests that read its steps."""
+    eff, _ = _efficiency(params, scenario)
+    prepared = prepare(scenario)
+    step = RooflineStepCost.of(prepared.shape, prepared.hw, eff, prepared.graph_max_batch)
+    return run_simulation(
+        step,
+        scheduler_config(prepared),
+        scenario.load,
+        scenario.prompt_tokens,
+        scenario.output_tokens,
+        num_requests,
+        seed,
+    )
+
 
 _SPEC = Provenance(source="test fixture (datasheet figures)", kind=FactKind.PUBLISHED_SPEC)
 

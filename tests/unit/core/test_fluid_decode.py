@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tests.perf_fixtures import chat_burst, h100, llama_8b, slot_bound_burst
+from tests.perf_fixtures import chat_burst, h100, llama_8b, simulated_run, slot_bound_burst
 
 from predeploy.core.fluid_decode import (
     _burst_shape,
@@ -24,11 +24,9 @@ from predeploy.core.fluid_load import operating_point, request_grid, static_batc
 from predeploy.core.fluid_stats import GRID_POINTS
 from predeploy.core.fluid_steady import FluidInputs
 from predeploy.core.fluid_ttft import time_to_first_token
-from predeploy.core.latency import RooflineStepCost
-from predeploy.core.perf import _efficiency, predict, scheduler_config
+from predeploy.core.perf import _efficiency, predict
 from predeploy.core.poisson_counts import cluster_count_quantiles
 from predeploy.core.simulation_trace import SimulationTrace
-from predeploy.core.simulator import run_simulation
 from predeploy.core.types import (
     EngineSettings,
     LoadSpec,
@@ -219,19 +217,11 @@ def test_a_burst_of_fixed_answers_is_left_alone() -> None:
 
 def _burst_and_its_simulation(scenario: ServingScenario) -> tuple[FluidInputs, SimulationTrace]:
     """A 1,000-prompt burst's fluid inputs (shipped parameters) and its simulation (seed 0)."""
-    eff, _ = _efficiency(load_parameters(), scenario)
-    prepared = prepare(scenario)
-    step = RooflineStepCost.of(prepared.shape, prepared.hw, eff, prepared.graph_max_batch)
-    trace = run_simulation(
-        step,
-        scheduler_config(prepared),
-        scenario.load,
-        scenario.prompt_tokens,
-        scenario.output_tokens,
-        1000,
-        0,
+    params = load_parameters()
+    eff, _ = _efficiency(params, scenario)
+    return stack([prepare(scenario)], EfficiencyArrays.from_params([eff])), simulated_run(
+        scenario, params
     )
-    return stack([prepared], EfficiencyArrays.from_params([eff])), trace
 
 
 def test_a_run_in_waves_drains_after_its_last_prompt() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tests.perf_fixtures import l4, llama_8b
+from tests.perf_fixtures import l4, llama_8b, simulated_run
 
 from predeploy.core.efficiency import ParameterSet
 from predeploy.core.fluid_load import (
@@ -14,10 +14,8 @@ from predeploy.core.fluid_load import (
     operating_point,
 )
 from predeploy.core.fluid_steady import FluidInputs, slot_batch_limit
-from predeploy.core.latency import RooflineStepCost
 from predeploy.core.new_token_ratio import INIT_NEW_TOKEN_RATIO
-from predeploy.core.perf import _efficiency, predict, scheduler_config
-from predeploy.core.simulator import run_simulation
+from predeploy.core.perf import predict
 from predeploy.core.types import (
     Engine,
     LoadSpec,
@@ -117,18 +115,7 @@ def test_an_sglang_bursts_first_wave_counts_the_answers_at_its_ratio() -> None:
         float(inp.kv_capacity_tokens[0]) - last_batch * (1 - INIT_NEW_TOKEN_RATIO) * answer
     ) / (prompt + INIT_NEW_TOKEN_RATIO * answer)
     assert float(op.burst_wave[0]) == np.floor(by_ratio)
-    eff, _ = _efficiency(PARAMS, scenario)
-    prepared = prepare(scenario)
-    step = RooflineStepCost.of(prepared.shape, prepared.hw, eff, prepared.graph_max_batch)
-    trace = run_simulation(
-        step,
-        scheduler_config(prepared),
-        scenario.load,
-        scenario.prompt_tokens,
-        scenario.output_tokens,
-        1000,
-        1,
-    )
+    trace = simulated_run(scenario, PARAMS, seed=1)
     first_decode = int(np.flatnonzero(trace.step_prefill_tokens == 0)[0])
     admitted = float(trace.step_running[first_decode])
     assert float(op.burst_wave[0]) == pytest.approx(admitted, rel=0.06)

@@ -53,8 +53,8 @@ def stalled_tpot_stats(
     out: dict[str, np.ndarray],
 ) -> None:
     """Overwrite ``tpot_ms_mean`` and ``tpot_ms_<percentile>`` in ``out`` for the scenarios
-    whose first wave separate prefill batches stall (module docstring); ``output_tokens`` and
-    ``tpot`` (s, stalls included): the request samples'."""
+    whose first wave waits out separate prefill batches (module docstring); ``output_tokens``
+    and ``tpot`` (s, stalls included): the request samples'."""
     separate = np.asarray(wave.separate, dtype=bool)
     if not separate.any():
         return

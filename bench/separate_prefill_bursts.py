@@ -23,7 +23,7 @@ import statistics
 from concurrent.futures import ProcessPoolExecutor
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from predeploy.services.perf import default_catalog, load_parameters, predict_cases
 
@@ -55,7 +55,20 @@ def _predict(case: dict[str, Any], requests: int) -> dict[str, Any]:
     return {"expected": case["expected"], "analytic": analytic, "simulated": simulated}
 
 
-def _median_logs(rows: list[dict[str, Any]], metric: str) -> tuple[int, list[float]] | None:
+class Agreement(NamedTuple):
+    """One metric's median log ratios (natural log, no unit) over the cases that have all
+    three values: absolute measured ÷ analytic, measured ÷ simulated and simulated ÷
+    analytic, and signed measured ÷ analytic and measured ÷ simulated (+: measured higher)."""
+
+    cases: int
+    measured_analytic: float
+    measured_simulated: float
+    simulated_analytic: float
+    measured_analytic_bias: float
+    measured_simulated_bias: float
+
+
+def _median_logs(rows: list[dict[str, Any]], metric: str) -> Agreement | None:
     triples = [
         (r["expected"][metric], r["analytic"].get(metric), r["simulated"].get(metric))
         for r in rows
@@ -67,14 +80,14 @@ def _median_logs(rows: list[dict[str, Any]], metric: str) -> tuple[int, list[flo
     by_analytic = [math.log(m / a) for m, a, _ in triples]
     by_simulation = [math.log(m / s) for m, _, s in triples]
     between = [math.log(s / a) for _, a, s in triples]
-    medians = [
+    return Agreement(
+        len(triples),
         statistics.median(abs(v) for v in by_analytic),
         statistics.median(abs(v) for v in by_simulation),
         statistics.median(abs(v) for v in between),
         statistics.median(by_analytic),
         statistics.median(by_simulation),
-    ]
-    return len(triples), medians
+    )
 
 
 def main() -> int:
@@ -113,10 +126,10 @@ def main() -> int:
         found = _median_logs(rows, metric)
         if found is None:
             continue
-        count, (ana, sim, between, bias_ana, bias_sim) = found
         print(
-            f"  {metric:<20} {count:>3}  {ana:>10.3f} {sim:>10.3f} {between:>9.3f}"
-            f"  {bias_ana:>+8.3f} {bias_sim:>+8.3f}"
+            f"  {metric:<20} {found.cases:>3}  {found.measured_analytic:>10.3f} "
+            f"{found.measured_simulated:>10.3f} {found.simulated_analytic:>9.3f}"
+            f"  {found.measured_analytic_bias:>+8.3f} {found.measured_simulated_bias:>+8.3f}"
         )
     return 0
 

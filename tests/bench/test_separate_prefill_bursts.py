@@ -38,10 +38,11 @@ def test_the_table_takes_median_log_ratios_of_the_rows_that_have_all_three(
         },
         {"expected": {"tpot_ms_p99": 100.0}, "analytic": {}, "simulated": {}},
     ]
-    count, (ana, sim, between, bias_ana, bias_sim) = spb._median_logs(rows, "tpot_ms_p99")
-    assert count == 3
-    assert ana == pytest.approx(0.0)  # |log 2|, 0, 0
-    assert sim == pytest.approx(0.0)  # 0, |log 2|, 0
-    assert between == pytest.approx(math.log(2.0))  # log 2, |log 0.5|, 0
-    assert bias_ana == pytest.approx(0.0) and bias_sim == pytest.approx(0.0)
+    found = spb._median_logs(rows, "tpot_ms_p99")
+    assert found.cases == 3
+    assert found.measured_analytic == pytest.approx(0.0)  # |log 2|, 0, 0
+    assert found.measured_simulated == pytest.approx(0.0)  # 0, |log 2|, 0
+    assert found.simulated_analytic == pytest.approx(math.log(2.0))  # log 2, |log 0.5|, 0
+    assert found.measured_analytic_bias == pytest.approx(0.0)
+    assert found.measured_simulated_bias == pytest.approx(0.0)
     assert spb._median_logs(rows, "ttft_ms_p50") is None

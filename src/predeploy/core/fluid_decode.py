@@ -294,7 +294,8 @@ def first_wave(inp: FluidInputs, op: OperatingPoint, req: RequestGrid) -> FirstW
     steps = np.maximum(wave_size * prompt / wave_tokens, 1.0)
     next_share = frac * has_next
     # The prompts after a request in its wave (not its own): ``W − j − 1`` of the ``W``.
-    ordinary = np.maximum(1.0 - frac - 1.0 / col(wave_size), 0.0) + next_share
+    after = np.maximum(1.0 - frac - 1.0 / col(wave_size), 0.0)
+    ordinary = after + next_share
     # Piggy-backed, the first wave's prefill steps carry the decoders prefilled before them:
     # the ``j``-th decodes its first ``m = min(n_w·share, O − 1)`` gaps beside ``j + m·W/(2n_w)``
     # of them on average, not the whole batch (1,000 chat prompts, Llama 3.1 8B on an H100,
@@ -320,7 +321,7 @@ def first_wave(inp: FluidInputs, op: OperatingPoint, req: RequestGrid) -> FirstW
             separate=separate,
             weight=first.astype(float),
             decode_s=decode_s,
-            own_share=ordinary - next_share,
+            own_share=after,
         )
     sync = col(op.wave_sync)
     start = np.floor(kb / col(wave_size)) * col(wave_size)
@@ -342,7 +343,7 @@ def first_wave(inp: FluidInputs, op: OperatingPoint, req: RequestGrid) -> FirstW
         own_share=np.where(
             stepped,
             own,
-            np.where(staggered, np.maximum(own - 1.0 / col(wave_size), 0.0), ordinary - next_share),
+            np.where(staggered, np.maximum(own - 1.0 / col(wave_size), 0.0), after),
         ),
     )
 
@@ -586,10 +587,10 @@ def _open_loop_tpot(
     # docstring, **Busy share**).
     fills = np.asarray(inp.fills_last_prefill_step, dtype=bool)
     shared = (fills & ~np.asarray(inp.separate_prefill_batches, dtype=bool))[rows]
-    normal = np.array(normal, dtype=float)
     if any_true(shared):
+        normal = np.array(normal, dtype=float)
         normal[shared] = _busy_share_tpot(inp, op, rows[shared], gaps[shared], levels[1])
-    out = normal.copy()
+    out = np.array(normal, dtype=float)
     mean_events = gaps * st.prefill_share[rows, None] / prefill.steps[rows, None]
     few_events = mean_events < POISSON_EVENTS_NORMAL_TO
     if any_true(few_events):
@@ -630,6 +631,11 @@ def _open_loop_tpot(
     return out
 
 
+#: Largest share of a decoding life spent in prefill-carrying steps (its TPOT then that of
+#: the prefill steps alone).
+MAX_BUSY_SHARE = 0.999
+
+
 def _busy_share_tpot(
     inp: FluidInputs, op: OperatingPoint, rows: np.ndarray, gaps: np.ndarray, z: np.ndarray
 ) -> np.ndarray:
@@ -656,11 +662,6 @@ def _busy_share_tpot(
     sigma2 = np.log1p(dispersion / arrivals)
     share = np.minimum(rho * np.exp(np.sqrt(sigma2) * z - 0.5 * sigma2), MAX_BUSY_SHARE)
     return np.asarray(1.0 / ((1.0 - share) / t_dec + share / prefill_step), dtype=float)
-
-
-#: Largest share of a decoding life spent in prefill-carrying steps (its TPOT then that of
-#: the prefill steps alone).
-MAX_BUSY_SHARE = 0.999
 
 
 class BurstShape(NamedTuple):

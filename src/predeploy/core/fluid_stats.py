@@ -221,6 +221,49 @@ def lognormal_factor(u: np.ndarray, cv: np.ndarray | float) -> np.ndarray:
     return lognormal_at(normal_quantile(u), cv)
 
 
+#: Times (in mean lengths) at which :func:`renewal_time` tabulates the renewal function, and
+#: its step; a count beyond the last time's is read there.
+RENEWAL_HORIZON = 3.0
+RENEWAL_POINTS = 240
+_RENEWAL_TIMES = np.linspace(0.0, RENEWAL_HORIZON, RENEWAL_POINTS + 1)
+
+
+@functools.lru_cache(maxsize=64)
+def _renewal_table(cv: float) -> np.ndarray:
+    """``M`` at :data:`_RENEWAL_TIMES` for lognormal lengths of mean 1 and CV ``cv``, from
+    the renewal equation ``M(s) = F(s) + ∫₀ˢ M(s − u) dF(u)``: the length's mass in each
+    step of the grid, meeting ``M`` at the step's midpoint."""
+    sigma = math.sqrt(math.log1p(cv * cv))
+    times = _RENEWAL_TIMES[1:]
+    cdf = np.concatenate(([0.0], normal_cdf((np.log(times) + 0.5 * sigma * sigma) / sigma)))
+    mass = np.diff(cdf)
+    renewals = np.zeros(RENEWAL_POINTS + 1)
+    for i in range(1, RENEWAL_POINTS + 1):
+        # A length ending in step j leaves s_i − s_j .. s_i − s_{j−1}: M at s_{i−j} and
+        # s_{i−j+1} (s_{i−1} for j = 1, M(s_i) not yet known).
+        low = renewals[i - 1 :: -1]
+        high = np.concatenate(([renewals[i - 1]], low[:-1]))
+        renewals[i] = cdf[i] + float(mass[:i] @ (0.5 * (low + high)))
+    return renewals
+
+
+def renewal_time(count: np.ndarray, cv: np.ndarray) -> np.ndarray:
+    """When, in mean lengths, a slot serving lognormal lengths (mean 1, CV ``cv``; per
+    scenario) one after another has ended ``count`` of them on average: ``M(s) = count``, ``M``
+    the renewal function (:func:`_renewal_table`, tabulated once per CV). The first length's
+    CDF alone (``M ≈ F``) misses the short lengths that start and end within ``s``: a burst of
+    1,000 chat requests (CV 1.5) through 600 slots empties its queue at 0.88 mean answers by
+    ``F``, 0.54 by ``M``, 0.53 simulated. Fixed lengths (``cv`` 0) end together at 1."""
+    cv = np.asarray(cv, dtype=float)
+    count = np.broadcast_to(np.asarray(count, dtype=float), cv.shape)
+    rounded = np.round(cv, 4)
+    out = np.ones(cv.shape)
+    for value in np.unique(rounded[cv > 0.0]):
+        rows = rounded == value
+        out[rows] = np.interp(count[rows], _renewal_table(float(value)), _RENEWAL_TIMES)
+    return out
+
+
 def lognormal_at(z: np.ndarray, cv: np.ndarray | float) -> np.ndarray:
     """:func:`lognormal_factor` at standard normal quantiles ``z`` (e.g. :func:`grid_normal`'s,
     computed once)."""

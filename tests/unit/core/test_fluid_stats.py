@@ -20,11 +20,13 @@ from predeploy.core.fluid_stats import (
     drain_seen_share,
     first_match,
     latency_stats,
+    lognormal_factor,
     lognormal_limited_mean,
     lognormal_residual_limited_mean,
     longest_residual_excess,
     normal_quantile,
     regularized_lower_gamma,
+    renewal_time,
     row_mean,
 )
 from predeploy.core.occupancy import normal_cdf
@@ -150,6 +152,24 @@ def test_a_draining_wave_is_seen_as_a_sampled_one_is(cv: float) -> None:
     shares = drain_seen_share(np.linspace(0.0, 1.0, 11), cv)
     assert np.all(np.diff(shares) >= 0) and shares[-1] == pytest.approx(1.0, abs=1e-3)
     assert np.all(drain_seen_share(levels, 0.0) == 1.0)
+
+
+@pytest.mark.parametrize("cv", [0.5, 1.0, 2.0])
+def test_a_slots_renewals_end_when_sampled_ones_do(cv: float) -> None:
+    """The time by which a slot serving lognormal lengths back to back has ended ``count`` of
+    them on average: the renewal equation against seeded sums of sampled lengths (the first
+    length's quantile alone, ``F⁻¹(count)``, comes later, far later near a whole count)."""
+    rng = np.random.default_rng(5)
+    sigma = np.sqrt(np.log1p(cv * cv))
+    ends = np.cumsum(np.exp(sigma * rng.standard_normal((100_000, 10)) - sigma**2 / 2), axis=1)
+    times = np.linspace(0.001, 3.0, 600)
+    ended = np.array([(ends <= t).sum(axis=1).mean() for t in times])
+    counts = np.array([0.1, 0.3, 0.5, 0.7, 0.9, 0.99])
+    found = renewal_time(counts, np.full(counts.size, cv))
+    assert found == pytest.approx(np.interp(counts, ended, times), rel=0.02)
+    assert np.all(found < lognormal_factor(counts, cv))
+    assert np.all(np.diff(found) > 0)
+    assert np.array_equal(renewal_time(counts, np.zeros(counts.size)), np.ones(counts.size))
 
 
 @pytest.mark.parametrize("cv", [0.5, 1.0, 2.0])

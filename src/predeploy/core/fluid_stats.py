@@ -222,9 +222,10 @@ def lognormal_factor(u: np.ndarray, cv: np.ndarray | float) -> np.ndarray:
 
 
 #: Times (in mean lengths) at which :func:`renewal_time` tabulates the renewal function, and
-#: its step; a count beyond the last time's is read there.
-RENEWAL_HORIZON = 3.0
-RENEWAL_POINTS = 240
+#: its step; beyond the horizon ``M`` rises by one length per mean length, its slope's limit
+#: (the renewal theorem; 12 lengths at CV 3 end at 9.83 mean lengths so, 9.64 sampled).
+RENEWAL_HORIZON = 8.0
+RENEWAL_POINTS = 640
 _RENEWAL_TIMES = np.linspace(0.0, RENEWAL_HORIZON, RENEWAL_POINTS + 1)
 
 
@@ -253,14 +254,17 @@ def renewal_time(count: np.ndarray, cv: np.ndarray) -> np.ndarray:
     the renewal function (:func:`_renewal_table`, tabulated once per CV). The first length's
     CDF alone (``M ≈ F``) misses the short lengths that start and end within ``s``: a burst of
     1,000 chat requests (CV 1.5) through 600 slots empties its queue at 0.88 mean answers by
-    ``F``, 0.54 by ``M``, 0.53 simulated. Fixed lengths (``cv`` 0) end together at 1."""
+    ``F``, 0.54 by ``M``, 0.53 simulated. Fixed lengths (``cv`` 0) end together, the
+    ``count``-th at ``⌈count⌉``."""
     cv = np.asarray(cv, dtype=float)
     count = np.broadcast_to(np.asarray(count, dtype=float), cv.shape)
     rounded = np.round(cv, 4)
-    out = np.ones(cv.shape)
+    out = np.asarray(np.ceil(count), dtype=float)
     for value in np.unique(rounded[cv > 0.0]):
         rows = rounded == value
-        out[rows] = np.interp(count[rows], _renewal_table(float(value)), _RENEWAL_TIMES)
+        table = _renewal_table(float(value))
+        beyond = np.maximum(count[rows] - table[-1], 0.0)
+        out[rows] = np.interp(count[rows], table, _RENEWAL_TIMES) + beyond
     return out
 
 

@@ -128,7 +128,7 @@ start and end within ``s*`` too, :func:`~predeploy.core.fluid_stats.renewal_time
 waves it reaches the last wave's residual outputs, ``B(1 + c²)/(2N)``). The decode part of a
 burst's ITL takes its quantiles from that mixture; the window before the queue empties is
 stalled gaps, ``1 − e^{−c}`` of its steps for ``c`` refills a step, each by the refill
-prompts' prefill (:func:`_refill_pauses`: a batch of their own with separate prefill batches,
+prompts' prefill (:func:`_refill_stalls`: a batch of their own with separate prefill batches,
 chunks riding on the step otherwise), and the decode part is the drain's and the window's
 other steps (:func:`_drain_decode_quantiles`). Each
 sample's TPOT, and with it the ITL mean and the E2E, prices the gaps it decodes after the last
@@ -820,7 +820,7 @@ def itl_stats(
     # (The mean keeps the whole stall: the fitted TPOT rests on it.)
     unit = _prefill_unit(inp, op)
     # A burst that refills its slots from a queue meets the next prompts in its refill
-    # window's steps (:func:`_refill_pauses`), not in the wave's stall.
+    # window's steps (:func:`_refill_stalls`), not in the wave's stall.
     refilling = refilling_bursts(inp, op)
     next_wave = np.where(col(refilling), 1.0, col(unit.apart)) * wave.next_share
     stalled = np.where(
@@ -841,7 +841,7 @@ def itl_stats(
     if merged is not None:
         mix_share = np.minimum(merged.share, 1.0 - wave_share)
     if any_true(refilling):
-        mix_share, unit = _refill_pauses(inp, op, refilling, mix_share, wave_share, unit)
+        mix_share, unit = _refill_stalls(inp, op, refilling, mix_share, wave_share, unit)
     decode_share = np.maximum(1.0 - mix_share - wave_share, 1e-9)
     mixed_level = (q - decode_share) / np.maximum(mix_share, 1e-9)
     low, mid = _open_loop_step_quantiles(
@@ -867,7 +867,7 @@ def itl_stats(
     _write_itl_quantiles(mix, out)
 
 
-def _refill_pauses(
+def _refill_stalls(
     inp: FluidInputs,
     op: OperatingPoint,
     refilling: np.ndarray,
@@ -889,9 +889,9 @@ def _refill_pauses(
     = 38 ms; simulated 51 % of the gaps, ITL p50/p90 28/50 ms)."""
     window = refill_window(inp, op)
     c = window.refills_per_step
-    paused = -np.expm1(-c)
-    share = np.minimum((1.0 - window.drain_share) * paused, 1.0 - wave_share)
-    per_batch = c / np.maximum(paused, 1e-12)
+    stalled = -np.expm1(-c)
+    share = np.minimum((1.0 - window.drain_share) * stalled, 1.0 - wave_share)
+    per_batch = c / np.maximum(stalled, 1e-12)
     tokens = np.where(refilling, per_batch * prompt_tokens(inp), unit.tokens)
     return np.where(refilling, share, mix_share), unit._replace(tokens=tokens)
 
@@ -1131,7 +1131,7 @@ def _refill_batch_quantiles(
 ) -> np.ndarray:
     """A burst's separate prefill batches while its completions refill the slots, at
     quantiles ``level``: each batch holds the prompts of the requests that ended since the
-    last (``m`` on average: the unit's tokens over the mean prompt, :func:`_refill_pauses`
+    last (``m`` on average: the unit's tokens over the mean prompt, :func:`_refill_stalls`
     where a queue refills the slots, else the steady chunk's), their total as varied as a
     Poisson number of lognormal prompts (``CV² = (1 + cv_I²)/m``); the decoders wait for the
     whole batch, so the gap is ``t_dec`` plus the batch alone — at most the budget, except
@@ -1253,9 +1253,9 @@ def _drain_decode_quantiles(
     drain_share = window.drain_share
     refilling = refilling_bursts(inp, op)
     if any_true(refilling):
-        unpaused = (1.0 - drain_share) * np.exp(-window.refills_per_step)
+        others = (1.0 - drain_share) * np.exp(-window.refills_per_step)
         drain_share = np.where(
-            refilling, drain_share / np.maximum(drain_share + unpaused, 1e-12), drain_share
+            refilling, drain_share / np.maximum(drain_share + others, 1e-12), drain_share
         )
     levels = np.atleast_2d(decode_level)
     shape = np.broadcast_shapes(levels.shape, wave.shape)

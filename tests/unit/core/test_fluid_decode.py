@@ -14,7 +14,7 @@ from predeploy.core.fluid_decode import (
     _prefill_stall,
     _prefill_unit,
     _prompts_in_step,
-    _refill_pauses,
+    _refill_stalls,
     _stall_units,
     budget_run_s,
     drained_tpot,
@@ -296,7 +296,7 @@ def test_a_slot_bound_sglang_burst_pauses_the_gaps_its_refill_window_holds(slots
     op = operating_point(inp)
     refilling = refilling_bursts(inp, op)
     none = np.zeros(1)
-    paused, _ = _refill_pauses(inp, op, refilling, none, none, _prefill_unit(inp, op))
+    paused, _ = _refill_stalls(inp, op, refilling, none, none, _prefill_unit(inp, op))
     trace = simulated_run(scenario, params)
     stalled = float(np.sum(trace.stalled_gap_weight))
     assert bool(refilling[0])
@@ -318,7 +318,7 @@ def test_a_slot_bound_vllm_bursts_refills_ride_on_the_window_steps() -> None:
     op = operating_point(inp)
     refilling = refilling_bursts(inp, op)
     none = np.zeros(1)
-    carrying, _ = _refill_pauses(inp, op, refilling, none, none, _prefill_unit(inp, op))
+    carrying, _ = _refill_stalls(inp, op, refilling, none, none, _prefill_unit(inp, op))
     trace = simulated_run(scenario, params)
     decoding = trace.step_decode_seqs > 0
     with_prefill = decoding & (trace.step_prefill_tokens > 0)

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from tests.perf_fixtures import chat_burst, h100, llama_8b, simulated_run, slot_bound_burst
 
+from predeploy.core.efficiency import ParameterSet
 from predeploy.core.fluid_decode import (
     _burst_shape,
     _mean_keeping_theta,
@@ -282,6 +283,18 @@ def test_a_slot_bound_sglang_bursts_refill_batches_spread_its_gaps(slots: int) -
     assert analytic.p99 > 1.5 * analytic.p90
 
 
+def _refill_stalled_share(scenario: ServingScenario, params: ParameterSet) -> float:
+    """The share of a refilling burst's gaps the analytic mode prices as stalled by refills."""
+    eff, _ = _efficiency(params, scenario)
+    inp = stack([prepare(scenario)], EfficiencyArrays.from_params([eff]))
+    op = operating_point(inp)
+    refilling = refilling_bursts(inp, op)
+    assert bool(refilling[0])
+    none = np.zeros(1)
+    share, _ = _refill_stalls(inp, op, refilling, none, none, _prefill_unit(inp, op))
+    return float(share[0])
+
+
 @pytest.mark.parametrize("slots", [128, 512, 600, 800])
 def test_a_slot_bound_sglang_burst_pauses_the_gaps_its_refill_window_holds(slots: int) -> None:
     """1,000 chat requests through ``slots`` on SGLang: while the queue lasts, nearly every
@@ -291,16 +304,10 @@ def test_a_slot_bound_sglang_burst_pauses_the_gaps_its_refill_window_holds(slots
     the full batch (p50 29/49/55/59 ms against 14/43/44/43 simulated)."""
     scenario = chat_burst("sglang", settings=EngineSettings(max_num_seqs=slots))
     params = load_parameters()
-    eff, _ = _efficiency(params, scenario)
-    inp = stack([prepare(scenario)], EfficiencyArrays.from_params([eff]))
-    op = operating_point(inp)
-    refilling = refilling_bursts(inp, op)
-    none = np.zeros(1)
-    paused, _ = _refill_stalls(inp, op, refilling, none, none, _prefill_unit(inp, op))
+    paused = _refill_stalled_share(scenario, params)
     trace = simulated_run(scenario, params)
     stalled = float(np.sum(trace.stalled_gap_weight))
-    assert bool(refilling[0])
-    assert paused[0] == pytest.approx(stalled / (trace.step_itl_weight.sum() + stalled), abs=0.03)
+    assert paused == pytest.approx(stalled / (trace.step_itl_weight.sum() + stalled), abs=0.03)
     analytic = predict(scenario, params).metrics.itl_ms
     simulated = predict(scenario, params, mode="simulate").metrics.itl_ms
     assert analytic.p50 == pytest.approx(simulated.p50, rel=0.1)
@@ -313,18 +320,13 @@ def test_a_slot_bound_vllm_bursts_refills_ride_on_the_window_steps() -> None:
     mean chunk's (ITL p50 = p90 = 38 ms; simulated 51 %, 28/50 ms)."""
     scenario = slot_bound_burst("vllm")
     params = load_parameters()
-    eff, _ = _efficiency(params, scenario)
-    inp = stack([prepare(scenario)], EfficiencyArrays.from_params([eff]))
-    op = operating_point(inp)
-    refilling = refilling_bursts(inp, op)
-    none = np.zeros(1)
-    carrying, _ = _refill_stalls(inp, op, refilling, none, none, _prefill_unit(inp, op))
+    carrying = _refill_stalled_share(scenario, params)
     trace = simulated_run(scenario, params)
     decoding = trace.step_decode_seqs > 0
     with_prefill = decoding & (trace.step_prefill_tokens > 0)
     weight = trace.step_itl_weight
     simulated_share = weight[with_prefill].sum() / weight[decoding].sum()
-    assert carrying[0] == pytest.approx(simulated_share, abs=0.03)
+    assert carrying == pytest.approx(simulated_share, abs=0.03)
     analytic = predict(scenario, params).metrics.itl_ms
     simulated = predict(scenario, params, mode="simulate").metrics.itl_ms
     assert analytic.p50 == pytest.approx(simulated.p50, rel=0.15)

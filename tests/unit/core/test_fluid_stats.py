@@ -164,7 +164,7 @@ def test_a_slots_renewals_end_when_sampled_ones_do(cv: float) -> None:
     sigma = np.sqrt(np.log1p(cv * cv))
     ends = np.cumsum(np.exp(sigma * rng.standard_normal((40_000, 40)) - sigma**2 / 2), axis=1)
     times = np.linspace(0.001, 14.0, 1400)
-    ended = np.array([(ends <= t).sum(axis=1).mean() for t in times])
+    ended = np.searchsorted(np.sort(ends.ravel()), times, side="right") / ends.shape[0]
     counts = np.array([0.1, 0.3, 0.5, 0.7, 0.9, 0.99, 3.0, 12.0])
     found = renewal_time(counts, np.full(counts.size, cv))
     assert found == pytest.approx(np.interp(counts, ended, times), rel=0.02)

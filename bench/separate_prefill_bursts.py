@@ -8,7 +8,9 @@ gives, per metric, the median |log ratio| of measured ÷ analytic, measured ÷ s
 simulated ÷ analytic, and the median signed log ratio of the first two (+: the measured is
 higher). The first wave's admission (``fluid_load._burst_wave_limit``), the later prompts'
 slots (``fluid_ttft._slot_renewal_ttft``) and the first wave's stalled TPOT
-(``core.fluid_stall_tpot``) are what the analytic side of these rows rests on.
+(``core.fluid_stall_tpot``) are what the analytic side of these rows rests on, and for the
+ITL percentiles of every engine's bursts (``--engine vllm``, ``--engine trtllm``) the refill
+window before the queue empties (``fluid_decode.refill_window``, session 89).
 
 Usage: ``.venv/bin/python bench/separate_prefill_bursts.py [--cases PATH] [--requests N]
 [--jobs 2] [--engine sglang]``. Needs ../shared/calibration/perf_cases.jsonl (or ``--cases``).

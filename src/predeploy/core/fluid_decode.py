@@ -821,8 +821,8 @@ def itl_stats(
     unit = _prefill_unit(inp, op)
     # A burst that refills its slots from a queue meets the next prompts in its refill
     # window's steps (:func:`_refill_stalls`), not in the wave's stall.
-    refilling = refilling_bursts(inp, op)
-    next_wave = np.where(col(refilling), 1.0, col(unit.apart)) * wave.next_share
+    window = refill_window(inp, op)
+    next_wave = np.where(col(window.refilling), 1.0, col(unit.apart)) * wave.next_share
     stalled = np.where(
         separate, stalled, np.minimum(col(wave.steps) * (wave.stall_share - next_wave), gaps)
     )
@@ -840,12 +840,12 @@ def itl_stats(
     merged = _merged_prefill_steps(inp, op, prompts_per_step, unit) if apart else None
     if merged is not None:
         mix_share = np.minimum(merged.share, 1.0 - wave_share)
-    if any_true(refilling):
-        mix_share, unit = _refill_stalls(inp, op, refilling, mix_share, wave_share, unit)
+    if any_true(window.refilling):
+        mix_share, unit = _refill_stalls(inp, window, mix_share, wave_share, unit)
     decode_share = np.maximum(1.0 - mix_share - wave_share, 1e-9)
     mixed_level = (q - decode_share) / np.maximum(mix_share, 1e-9)
     low, mid = _open_loop_step_quantiles(
-        inp, op, np.minimum(q / decode_share, 0.999), mixed_level, unit
+        inp, op, np.minimum(q / decode_share, 0.999), mixed_level, unit, window
     )
     if merged is not None:
         mid = mid + merged.prompt_s * (_prompts_in_step(mixed_level, merged.per_step) - 1.0)
@@ -867,16 +867,24 @@ def itl_stats(
     _write_itl_quantiles(mix, out)
 
 
+class RefillStalls(NamedTuple):
+    """The ITL mixture's prefill-carrying part with a burst's refill window priced in."""
+
+    #: Share of the gaps in prefill-carrying (or refill-stalled) steps, per scenario.
+    mix_share: np.ndarray
+    #: The prefill those steps carry: the refill prompts' tokens where a queue refills.
+    unit: PrefillUnit
+
+
 def _refill_stalls(
     inp: FluidInputs,
-    op: OperatingPoint,
-    refilling: np.ndarray,
+    window: RefillWindow,
     mix_share: np.ndarray,
     wave_share: np.ndarray,
     unit: PrefillUnit,
-) -> tuple[np.ndarray, PrefillUnit]:
+) -> RefillStalls:
     """The share of gaps a burst's refill prompts stall, and the prompts each stall holds,
-    where they refill the slots from a queue (:func:`refilling_bursts`): every decode step of
+    where they refill the slots from a queue (``window.refilling``): every decode step of
     the window before the queue empties (:func:`refill_window`) that follows a completion,
     ``1 − e^{−c}`` of them for ``c`` completions a step (Poisson), each gap then a decode
     step and the prefill of ``c/(1 − e^{−c})`` prompts (a batch of their own with separate
@@ -887,13 +895,12 @@ def _refill_stalls(
     simulated, 85 measured); vLLM, 1,000 chat prompts of Llama 3.1 8B through 256 slots,
     71 % of the gaps in prefill-carrying steps, all at the mean chunk's step (ITL p50 = p90
     = 38 ms; simulated 51 % of the gaps, ITL p50/p90 28/50 ms)."""
-    window = refill_window(inp, op)
-    c = window.refills_per_step
+    c, refilling = window.refills_per_step, window.refilling
     stalled = -np.expm1(-c)
     share = np.minimum((1.0 - window.drain_share) * stalled, 1.0 - wave_share)
     per_batch = c / np.maximum(stalled, 1e-12)
     tokens = np.where(refilling, per_batch * prompt_tokens(inp), unit.tokens)
-    return np.where(refilling, share, mix_share), unit._replace(tokens=tokens)
+    return RefillStalls(np.where(refilling, share, mix_share), unit._replace(tokens=tokens))
 
 
 def _write_itl_quantiles(quantiles: np.ndarray, out: dict[str, np.ndarray]) -> None:
@@ -1101,6 +1108,7 @@ def _open_loop_step_quantiles(
     decode_level: np.ndarray,
     mixed_level: np.ndarray,
     unit: PrefillUnit,
+    window: RefillWindow,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The decode-step and prefill-carrying-step times at quantiles ``decode_level`` and
     ``mixed_level`` (rows of levels against the scenarios; both step kinds priced in one call):
@@ -1112,22 +1120,28 @@ def _open_loop_step_quantiles(
     mid: np.ndarray = unit.step_s
     if any_true(unit.apart > 0.0):
         low, mid = _open_loop_spread(inp, op, decode_level, mixed_level, unit)
-    refilled = refilling_bursts(inp, op) | (
+    refilled = window.refilling | (
         (op.kind == BURST)
         & np.asarray(inp.separate_prefill_batches, dtype=bool)
         & (inp.prompt_cv > 0.0)
         & (unit.tokens < op.steady.budget)
     )
     if any_true(refilled):
-        mid = np.where(refilled, _refill_batch_quantiles(inp, op, mixed_level, unit), mid)
+        batches = _refill_batch_quantiles(inp, op, mixed_level, unit, window.refilling)
+        mid = np.where(refilled, batches, mid)
     draining = (op.kind == BURST) & (inp.output_cv > 0)
     if any_true(draining):
-        low = np.where(draining, _drain_decode_quantiles(inp, op, decode_level, draining), low)
+        drained = _drain_decode_quantiles(inp, op, decode_level, draining, window)
+        low = np.where(draining, drained, low)
     return np.asarray(low, dtype=float), np.asarray(mid, dtype=float)
 
 
 def _refill_batch_quantiles(
-    inp: FluidInputs, op: OperatingPoint, level: np.ndarray, unit: PrefillUnit
+    inp: FluidInputs,
+    op: OperatingPoint,
+    level: np.ndarray,
+    unit: PrefillUnit,
+    refilling: np.ndarray,
 ) -> np.ndarray:
     """A burst's separate prefill batches while its completions refill the slots, at
     quantiles ``level``: each batch holds the prompts of the requests that ended since the
@@ -1146,7 +1160,7 @@ def _refill_batch_quantiles(
     cv = np.sqrt((1.0 + inp.prompt_cv**2) / per_batch)
     size = lognormal_factor(clamp(level, PROMPT_LEVEL_MIN, PROMPT_LEVEL_MAX), cv)
     separate = np.asarray(inp.separate_prefill_batches, dtype=bool)
-    cap = np.where(refilling_bursts(inp, op) & separate, np.inf, st.budget)
+    cap = np.where(refilling & separate, np.inf, st.budget)
     chunk = clamp(unit.tokens * size, 1.0, cap)
     zero = np.zeros(np.shape(chunk))
     alone = step_s(inp, chunk, chunk * prefill_context_tokens(inp), zero, zero)
@@ -1205,6 +1219,11 @@ class RefillWindow(NamedTuple):
     drain_share: np.ndarray
     #: Prompts the completions of one decode step let in while the queue lasts (``c``).
     refills_per_step: np.ndarray
+    #: Bursts whose dispersed completions refill the slots from a queue: while it lasts,
+    #: nearly every decode step follows a completion, and the refill prompts' prefill rides
+    #: on it (chunked prefill: vLLM, TensorRT-LLM) or pauses it for a batch of their own
+    #: (separate prefill batches: SGLang).
+    refilling: np.ndarray
 
 
 def refill_window(inp: FluidInputs, op: OperatingPoint) -> RefillWindow:
@@ -1217,41 +1236,41 @@ def refill_window(inp: FluidInputs, op: OperatingPoint) -> RefillWindow:
     1)/2``), which the renewal function reaches only after several lengths when the answers
     are skewed (at CV 3, a burst of 1,200 through 600 slots had no window at all by the
     residuals). The window's ``(1 − drain)·N·O/B`` decode steps let in the ``N − B`` later
-    prompts, ``c`` a step on average."""
+    prompts, ``c`` a step on average. Other loads have no queue to refill from (drain 1)."""
+    burst = op.kind == BURST
     wave = np.maximum(op.burst_wave, 1.0)
     n = np.maximum(op.num_prompts, 1.0)
-    refill = np.maximum((n - wave) / wave, 0.0)
-    s_star = renewal_time(refill, inp.output_quantile_cv) * (refill > 0)
+    refill = np.where(burst, np.maximum((n - wave) / wave, 0.0), 0.0)
+    queued = refill > 0.0
+    s_star = np.zeros(refill.shape)
+    if any_true(queued):
+        s_star = renewal_time(refill, np.where(queued, inp.output_quantile_cv, 0.0)) * queued
     drain_share = clamp(1.0 - wave * s_star / n, 0.0, 1.0)
     window_steps = (1.0 - drain_share) * n * np.maximum(inp.output_tokens, 1.0) / wave
     refills = np.maximum(n - wave, 0.0) / np.maximum(window_steps, 1.0)
-    return RefillWindow(np.asarray(drain_share, dtype=float), np.asarray(refills, dtype=float))
-
-
-def refilling_bursts(inp: FluidInputs, op: OperatingPoint) -> np.ndarray:
-    """Bursts whose dispersed completions refill the slots from a queue: while it lasts
-    (:func:`refill_window`), nearly every decode step follows a completion, and the refill
-    prompts' prefill rides on it (chunked prefill: vLLM, TensorRT-LLM) or pauses it for a
-    batch of their own (separate prefill batches: SGLang)."""
-    return np.asarray(
-        (op.kind == BURST) & (inp.output_cv > 0.0) & (op.num_prompts > op.burst_wave),
-        dtype=bool,
+    refilling = burst & (inp.output_cv > 0.0) & (op.num_prompts > op.burst_wave)
+    return RefillWindow(
+        np.asarray(drain_share, dtype=float),
+        np.asarray(refills, dtype=float),
+        np.asarray(refilling, dtype=bool),
     )
 
 
 def _drain_decode_quantiles(
-    inp: FluidInputs, op: OperatingPoint, decode_level: np.ndarray, draining: np.ndarray
+    inp: FluidInputs,
+    op: OperatingPoint,
+    decode_level: np.ndarray,
+    draining: np.ndarray,
+    window: RefillWindow,
 ) -> np.ndarray:
     """A burst's decode-step time at ``decode_level`` of its decode gaps (module docstring,
     "Drain"): the step of the batch a gap at that level sees, never above ``t_dec`` (callers
     take it where ``draining``). Where refill prompts stall the window's steps
-    (:func:`refilling_bursts`), the ITL mixture prices those gaps as stalled, so its decode
+    (``window.refilling``), the ITL mixture prices those gaps as stalled, so its decode
     gaps are the drain's and the window's others (``e^{−c}`` of them)."""
     st = op.steady
     wave = np.maximum(op.burst_wave, 1.0)
-    window = refill_window(inp, op)
-    drain_share = window.drain_share
-    refilling = refilling_bursts(inp, op)
+    drain_share, refilling = window.drain_share, window.refilling
     if any_true(refilling):
         others = (1.0 - drain_share) * np.exp(-window.refills_per_step)
         drain_share = np.where(

@@ -392,6 +392,8 @@ def _burst_wave_limit(inp: FluidInputs, b_max: np.ndarray) -> np.ndarray:
         # Requested tokens as the admission counts them: clipped at 4,096.
         answer = np.clip(inp.output_tokens, 1.0, CLIP_MAX_NEW_TOKENS)
         last_batch = np.maximum(inp.max_num_batched_tokens / np.maximum(prompt, 1.0), 1.0)
+        # Whole requests (the 1e-9 keeps a wave that fills the cache exactly from rounding
+        # down a whole request).
         by_ratio = np.floor(
             (inp.kv_capacity_tokens - last_batch * (1.0 - ratio) * answer)
             / (prompt + ratio * answer)

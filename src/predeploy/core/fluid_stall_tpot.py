@@ -30,6 +30,8 @@ requests of GPUStack's 42 SGLang bursts, the TPOT's median |log ratio| falls fro
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from predeploy.core.fluid_decode import FirstWave
@@ -43,6 +45,13 @@ OUTPUT_POINTS = 512
 #: brackets each percentile.
 SCAN_POINTS = 48
 _Z = normal_quantile((np.arange(OUTPUT_POINTS) + 0.5) / OUTPUT_POINTS)
+
+
+class MixtureStats(NamedTuple):
+    """One scenario's TPOT mixture: its mean and its :data:`PERCENTILES` (s)."""
+
+    mean_s: float
+    percentiles_s: np.ndarray
 
 
 def stalled_tpot_stats(
@@ -71,11 +80,11 @@ def stalled_tpot_stats(
         )
         if not (answers > 1.0).any():
             continue  # single-token answers only: no TPOT
-        mean, quantiles = _mixture_stats(
+        stats = _mixture_stats(
             tpot[r], stall_s[r], own_s[r], first[r], output_tokens[r], answers - 1.0
         )
-        out["tpot_ms_mean"][r] = mean * 1e3
-        for label, value in zip(PERCENTILES, quantiles, strict=True):
+        out["tpot_ms_mean"][r] = stats.mean_s * 1e3
+        for label, value in zip(PERCENTILES, stats.percentiles_s, strict=True):
             out[f"tpot_ms_{label}"][r] = value * 1e3
 
 
@@ -86,7 +95,7 @@ def _mixture_stats(
     first: np.ndarray,
     output_tokens: np.ndarray,
     law_gaps: np.ndarray,
-) -> tuple[float, np.ndarray]:
+) -> MixtureStats:
     """Mean and percentiles (s) of one scenario's TPOT mixture: ``tpot``, the whole ``stall``
     its TPOT holds, the ``own`` wave's part of it, ``first`` (in the first wave) and
     ``output_tokens`` per sample; ``law_gaps`` the answer law's whole gaps at
@@ -132,4 +141,4 @@ def _mixture_stats(
         np.interp(t, np.maximum.accumulate(f), x)
         for t, f, x in zip(targets, fine_at, fine, strict=True)
     ]
-    return float(mean), np.exp(log_tpot)
+    return MixtureStats(float(mean), np.exp(log_tpot))

@@ -704,17 +704,18 @@ def _slot_renewal_ttft(
         # mean ``E[O²]/E[O]`` is ``O·(1 + cv²)`` (200 ± 300 tokens cut at 2,000: CV 1.31).
         drawn = inp.output_running[rows] / np.maximum(inp.output_tokens[rows], 1.0)
         cv = np.sqrt(np.maximum(drawn - 1.0, 0.0))
+        index, first = kb[rows], wave[rows]
         spread = (decode_s * cv) ** 2
-        span = (wave * prompt_s)[rows]
-        freed = slot_free_s(kb[rows], wave[rows], st.slot_time[rows], spread, span, inp.sync[rows])
-        slots = np.minimum(wave, slot_batch_limit(inp))[rows]
-        if any_true(slots < wave[rows]):
+        span, slot_time, sync = first * prompt_s[rows], st.slot_time[rows], inp.sync[rows]
+        freed = slot_free_s(index, first, slot_time, spread, span, sync)
+        slots = np.minimum(first, slot_batch_limit(inp)[rows])
+        if any_true(slots < first):
             # An admission that counts the answers at SGLang's ratio admits a first wave the
             # cache cannot keep once its answers grow: over the first generation of
             # replacements each completion admits one, then the batch settles where the
             # whole answers fit (``slots``), the excess admitted from fewer completions.
-            steady = slot_free_s(kb[rows], slots, st.slot_time[rows], spread, span, inp.sync[rows])
-            settled = clamp((kb[rows] - columns(wave[rows]) + 1.0) / columns(wave[rows]), 0.0, 1.0)
+            steady = slot_free_s(index, slots, slot_time, spread, span, sync)
+            settled = clamp((index - columns(first) + 1.0) / columns(first), 0.0, 1.0)
             freed = freed + settled * (steady - freed)
         ttft = ttft.copy()
         ttft[rows] = np.where(renewal[rows], freed + columns(prompt_s[rows]), ttft[rows])

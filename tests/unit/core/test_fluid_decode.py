@@ -20,7 +20,7 @@ from predeploy.core.fluid_decode import (
     budget_run_s,
     drained_tpot,
     first_wave,
-    refilling_bursts,
+    refill_window,
     tail_step_s,
     tpot_samples,
 )
@@ -288,11 +288,11 @@ def _refill_stalled_share(scenario: ServingScenario, params: ParameterSet) -> fl
     eff, _ = _efficiency(params, scenario)
     inp = stack([prepare(scenario)], EfficiencyArrays.from_params([eff]))
     op = operating_point(inp)
-    refilling = refilling_bursts(inp, op)
-    assert bool(refilling[0])
+    window = refill_window(inp, op)
+    assert bool(window.refilling[0])
     none = np.zeros(1)
-    share, _ = _refill_stalls(inp, op, refilling, none, none, _prefill_unit(inp, op))
-    return float(share[0])
+    stalls = _refill_stalls(inp, window, none, none, _prefill_unit(inp, op))
+    return float(stalls.mix_share[0])
 
 
 @pytest.mark.parametrize("slots", [128, 512, 600, 800])

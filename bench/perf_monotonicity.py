@@ -5,13 +5,16 @@ defaults, or another engine's with ``--engine``), chat-like lognormal requests (
 prompt tokens, 300 ± 150 output; other means with ``--lengths``, e.g. short answers
 ``--lengths 256 16``), Poisson
 arrivals (gamma ones with ``--cv C``) at 0.5–64 requests/s, past saturation included. Counts
-the steps where a TTFT, TPOT or E2E median fell by more than 2 % (a p99 by more than 5 %) or
-the throughput fell as the rate rose, and lists the first of them. The unit tests check the
+the steps where a TTFT, TPOT, ITL or E2E median fell by more than 2 % (a p90 or p99 by more
+than 5 %) or the throughput fell as the rate rose, and lists the first of them. ``--near-capacity``
+sweeps each configuration's own rates instead, 50-105 % of its saturation rate in steps of 5 %,
+where the regimes meet (the batch reaching the KV cache's bound, the budget passing a multiple
+of the prompt). The unit tests check the
 same property on a few scenarios with hypothesis; this is the catalogue-wide census (about a
 minute).
 
     .venv/bin/python bench/perf_monotonicity.py [--show N] [--cv C] [--lengths PROMPT OUTPUT]
-        [--engine vllm|sglang|trtllm]
+        [--engine vllm|sglang|trtllm] [--near-capacity]
 """
 
 from __future__ import annotations
@@ -31,23 +34,27 @@ from predeploy.kb.seed_files import seed_catalog
 from predeploy.services.perf import load_parameters
 
 RATES_RPS = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0)
+#: ``--near-capacity``: rates as shares of each configuration's saturation rate.
+CAPACITY_SHARES = tuple(0.5 + 0.05 * i for i in range(12))
 TP_SIZES = (1, 2, 4, 8)
 PRECISIONS = ("bf16", "fp8")
 #: Relative falls tolerated between neighbouring rates (float noise of the sample grid).
 MEDIAN_TOLERANCE = 0.02
 TAIL_TOLERANCE = 0.05
-LATENCIES = ("ttft_ms", "tpot_ms", "e2e_ms")
+LATENCIES = ("ttft_ms", "tpot_ms", "itl_ms", "e2e_ms")
+TAILS = ("p90", "p99")
 
 
 def falls(rate: float, before: PerfPrediction, after: PerfPrediction) -> list[str]:
     """What got better between two neighbouring rates (it should not)."""
     out = []
+    tolerances = [("p50", MEDIAN_TOLERANCE), *((t, TAIL_TOLERANCE) for t in TAILS)]
     for name in LATENCIES:
-        for stat, tolerance in (("p50", MEDIAN_TOLERANCE), ("p99", TAIL_TOLERANCE)):
+        for stat, tolerance in tolerances:
             a = getattr(getattr(before.metrics, name), stat)
             b = getattr(getattr(after.metrics, name), stat)
             if b < a * (1 - tolerance):
-                out.append(f"{name} {stat} {a:,.1f} -> {b:,.1f} ms at {rate:g} req/s")
+                out.append(f"{name} {stat} {a:,.1f} -> {b:,.1f} ms at {rate:.3g} req/s")
     if after.metrics.requests_per_s < before.metrics.requests_per_s * (1 - MEDIAN_TOLERANCE):
         out.append(f"throughput falls at {rate:g} req/s")
     return out
@@ -73,6 +80,11 @@ def main() -> None:
         default=Engine.VLLM.value,
         help="the engine whose defaults are swept (SGLang's prefill batches chain at high rates)",
     )
+    parser.add_argument(
+        "--near-capacity",
+        action="store_true",
+        help="sweep 50-105 %% of each configuration's saturation rate instead of fixed rates",
+    )
     args = parser.parse_args()
     catalog, params = seed_catalog(), load_parameters()
     prompt, output = args.lengths
@@ -84,41 +96,52 @@ def main() -> None:
             for tp in TP_SIZES:
                 for precision in PRECISIONS:
                     try:
-                        scenarios = [
-                            ServingScenario(
-                                model_id=model.id,
-                                model=model.architecture,
-                                gpu=gpu,
-                                precision=precision,
-                                tp=tp,
-                                engine=Engine(args.engine),
-                                prompt_tokens=TokenDistribution(
-                                    kind="lognormal", mean=prompt, stdev=prompt / 2
-                                ),
-                                output_tokens=TokenDistribution(
-                                    kind="lognormal", mean=output, stdev=output / 2
-                                ),
-                                load=LoadSpec(kind="poisson", rate_rps=rate)
-                                if args.cv == 1.0
-                                else LoadSpec(kind="gamma", rate_rps=rate, cv=args.cv),
-                            )
-                            for rate in RATES_RPS
-                        ]
+                        base = ServingScenario(
+                            model_id=model.id,
+                            model=model.architecture,
+                            gpu=gpu,
+                            precision=precision,
+                            tp=tp,
+                            engine=Engine(args.engine),
+                            prompt_tokens=TokenDistribution(
+                                kind="lognormal", mean=prompt, stdev=prompt / 2
+                            ),
+                            output_tokens=TokenDistribution(
+                                kind="lognormal", mean=output, stdev=output / 2
+                            ),
+                            load=LoadSpec(kind="max_throughput"),
+                        )
                     except ValueError:  # a layout the model does not allow (heads, TP)
                         continue
-                    predictions = predict_many(scenarios, params)
+                    rates = list(RATES_RPS)
+                    if args.near_capacity:
+                        (saturated,) = predict_many([base], params)
+                        if not saturated.memory.fits or not saturated.saturation_rps:
+                            continue
+                        rates = [s * saturated.saturation_rps for s in CAPACITY_SHARES]
+                    predictions = predict_many([_at(base, r, args.cv) for r in rates], params)
                     if not predictions[0].memory.fits:
                         continue
                     swept += 1
-                    for rate, before, after in zip(
-                        RATES_RPS[1:], predictions, predictions[1:], strict=False
-                    ):
+                    pairs = zip(rates[1:], predictions, predictions[1:], strict=False)
+                    for rate, before, after in pairs:
                         for fall in falls(rate, before, after):
                             kinds[fall.split(" ")[0]] += 1
                             found.append(f"{model.id} {tp}x {gpu.name} {precision}: {fall}")
-    print(f"{swept:,} configurations x {len(RATES_RPS)} rates; {len(found)} falls {dict(kinds)}")
+    count = len(CAPACITY_SHARES) if args.near_capacity else len(RATES_RPS)
+    print(f"{swept:,} configurations x {count} rates; {len(found)} falls {dict(kinds)}")
     for line in found[: args.show]:
         print(f"  {line}")
+
+
+def _at(base: ServingScenario, rate: float, cv: float) -> ServingScenario:
+    """``base`` under Poisson arrivals at ``rate`` (gamma ones of CV ``cv`` above 1)."""
+    load = (
+        LoadSpec(kind="poisson", rate_rps=rate)
+        if cv == 1.0
+        else LoadSpec(kind="gamma", rate_rps=rate, cv=cv)
+    )
+    return base.model_copy(update={"load": load})
 
 
 if __name__ == "__main__":

@@ -56,6 +56,18 @@ the TPOT 2-3 times too little. Not for TensorRT-LLM: NVIDIA's MLPerf runs measur
 as tight as the binomial count gives (Llama 3.1 405B on 4× GB200: p90 111 ms measured, 98
 binomial, 188 busy share, 146 simulated), nor for SGLang's separate prefill batches.
 
+**Admission bound.** No life meets more prefill than the server admits at capacity. With every
+slot (or the KV cache) taken, a prompt is let in only as a completion frees room, so the
+prefill a decoder meets is counted per decode step, not per second, and a slow step delays the
+completions that let the next prompts in: a life of ``n`` gaps carries ``n·p·F`` prefill steps
+(``p`` the saturated state's share of them, ``F`` log-normal of squared CV ``(1 + c_s²)/(μ·T)``,
+the admissions no longer clustered as they arrived), ``TPOT = t_dec + p·F·(t_p − t_dec)``
+(:func:`_admitted_share_tpot`). Each busy-share sample is at most that at its level. The time
+share alone ran away to a budget-full step near capacity (Llama 3.1 8B INT4 on an A100 40GB,
+4,000 ± 2,000-token prompts, 500-token answers, gamma arrivals of CV 2 at 93-96 % of capacity:
+TPOT p99 216-219 ms, 168 ms saturated, 87-92 simulated; now 101), and fell as the load reached
+capacity.
+
 **First wave.** Requests that start together (burst, closed loop, max throughput) are prefilled
 in ``n_w = max(W·I/p_w, 1)`` budget-sized steps of ``p_w = min(budget, W·I)`` tokens, each
 taking ``t_w``. The ``j``-th of the ``W`` (from 0) decodes through the prefill of the
@@ -648,7 +660,8 @@ def _busy_share_tpot(
     prefill-carrying step. ``s`` has the steady state's mean ``ρ̄`` (the steps' time share)
     and varies with the prefill work that arrives during the life, ``λ·T`` prompts of CV² ``c_s²``
     (their token part) clustered by the arrivals' CV ``c``: log-normal of squared CV ``(c +
-    c_s²)/(λ·T)``, ``T`` the life, ``n·t̄``. ``z``: the samples' standard normal quantiles."""
+    c_s²)/(λ·T)``, ``T`` the life, ``n·t̄``. No sample exceeds the saturated server's at its
+    level (:func:`_admitted_share_tpot`). ``z``: the samples' standard normal quantiles."""
     st = op.steady
     t_dec = st.decode_step_s[rows, None]
     cycle = st.decode_cycle_s[rows, None]
@@ -664,7 +677,34 @@ def _busy_share_tpot(
     arrivals = np.maximum(op.admitted_rps[rows, None] * gaps * cycle, 1e-9)
     sigma2 = np.log1p(dispersion / arrivals)
     share = np.minimum(rho * np.exp(np.sqrt(sigma2) * z - 0.5 * sigma2), MAX_BUSY_SHARE)
-    return np.asarray(1.0 / ((1.0 - share) / t_dec + share / prefill_step), dtype=float)
+    own = 1.0 / ((1.0 - share) / t_dec + share / prefill_step)
+    return np.asarray(np.minimum(own, _admitted_share_tpot(inp, op, rows, gaps, z)), dtype=float)
+
+
+def _admitted_share_tpot(
+    inp: FluidInputs, op: OperatingPoint, rows: np.ndarray, gaps: np.ndarray, z: np.ndarray
+) -> np.ndarray:
+    """TPOT (s) of the same samples in the saturated state (module docstring, **Admission
+    bound**): with every slot taken, a prompt is let in only as a completion frees one, so
+    the prefill a decoder meets is counted per decode step, not per second — a life of ``n``
+    gaps carries ``n·p·F`` prefill-carrying steps (``p`` the saturated share of them), and
+    ``TPOT = t_dec + p·F·(t_p − t_dec)``; a slow step delays the completions that let the
+    next prompts in, so the share no longer runs away to ``t_p`` as the time share does.
+    ``F``: log-normal of mean 1 and squared CV ``(1 + c_s²)/(μ·T)``, the life's ``μ·T``
+    admissions (about one per slot) no longer clustered as they arrived."""
+    st = op.saturated
+    t_dec = st.decode_step_s[rows, None]
+    cycle = st.decode_cycle_s[rows, None]
+    share_steps = clamp(st.prefill_share[rows, None], 1e-9, 1.0)
+    prefill_step = np.maximum((cycle - (1.0 - share_steps) * t_dec) / share_steps, t_dec)
+    token_part = clamp(
+        st.prefill_token_s[rows, None] * prompt_tokens(inp)[rows, None] / prefill_step, 0.0, 1.0
+    )
+    dispersion = 1.0 + (inp.prompt_cv[rows, None] * token_part) ** 2
+    admissions = np.maximum(op.saturation_rps[rows, None] * gaps * cycle, 1e-9)
+    sigma2 = np.log1p(dispersion / admissions)
+    carrying = np.minimum(share_steps * np.exp(np.sqrt(sigma2) * z - 0.5 * sigma2), 1.0)
+    return np.asarray(t_dec + carrying * (prefill_step - t_dec), dtype=float)
 
 
 class BurstShape(NamedTuple):

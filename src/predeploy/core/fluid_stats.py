@@ -192,6 +192,37 @@ def lognormal_limited_mean(
     return np.asarray(np.where(sigma > 0.0, spread, np.minimum(mean, limit)), dtype=float)
 
 
+#: Chunk counts ``k`` summed exactly by :func:`expected_chunks`; beyond them the count's
+#: tail is integrated as a continuous length (within 0.5 % of the exact sum from there on,
+#: for prompts of CV 0.3-2).
+EXACT_CHUNK_TERMS = 8
+
+
+def expected_chunks(
+    tokens: np.ndarray, budget: np.ndarray, cv: np.ndarray | float
+) -> np.ndarray:
+    """``E[⌈I/b⌉]``: the steps a lognormal prompt ``I`` (mean ``tokens``, CV ``cv``) takes
+    through a token budget ``b``, ``Σ_{k≥0} P(I > k·b)`` — the first
+    :data:`EXACT_CHUNK_TERMS` terms exactly, the rest as ``E[(X − K + ½)⁺]`` of ``X = I/b``.
+    ``⌈I/b⌉`` of the mean (fixed lengths) jumps a whole step where the budget, shrinking as
+    the batch grows, passes a multiple of the mean prompt: 4,000 ± 2,000-token prompts
+    through a 2,000-token budget took 2 steps at 2,001 tokens and 3 at 1,999, and the open
+    loop's TPOT tail fell by a quarter between two loads 5 % apart."""
+    x = np.asarray(tokens, dtype=float) / np.maximum(budget, 1e-9)
+    fixed = np.maximum(np.ceil(x - 1e-9), 1.0)
+    sigma = np.sqrt(np.log1p(np.asarray(cv, dtype=float) ** 2))
+    if not any_true(sigma > 0.0):
+        return np.asarray(fixed, dtype=float)
+    safe = np.maximum(sigma, 1e-9)
+    mu = np.log(np.maximum(x, 1e-300)) - 0.5 * safe**2
+    ks = np.arange(1, EXACT_CHUNK_TERMS, dtype=float).reshape((-1,) + (1,) * np.ndim(x))
+    exact = 1.0 + normal_cdf((mu - np.log(ks)) / safe).sum(axis=0)
+    tail = x - lognormal_limited_mean(
+        np.full(np.shape(x), EXACT_CHUNK_TERMS - 0.5), x, np.broadcast_to(cv, np.shape(x))
+    )
+    return np.asarray(np.where(sigma > 0.0, exact + tail, fixed), dtype=float)
+
+
 def lognormal_residual_limited_mean(
     limit: np.ndarray, mean: np.ndarray, cv: np.ndarray | float
 ) -> np.ndarray:

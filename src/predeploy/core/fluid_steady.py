@@ -19,7 +19,8 @@ chunked prefill), so a share ``f = P̄/p`` of steps carries prefill::
     t̄ = f·t_mix + (1 − f)·t_dec           (mean ITL = mean TPOT)
 
 ITL percentiles are those of the two-point mixture; a request occupies its slot for
-``n_pf·t_mix + (O − 1)·t̄`` (``n_pf = ⌈I/budget⌉`` prefill steps). In an open loop the
+``n_pf·t_mix + (O − 1)·t̄`` (``n_pf = E[⌈I/budget⌉]`` prefill steps over the prompts' lengths,
+:func:`~predeploy.core.fluid_stats.expected_chunks`). In an open loop the
 decode steps run at the batch a decoding request sees, itself included (``B + 1`` for Poisson
 arrivals, more for clustered ones: :func:`seen_batch`), and a prefill step's attention context
 is length-biased (``E[x²]/(2E[x])`` cached tokens per prompt token).
@@ -49,7 +50,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from predeploy.core.fluid_stats import any_true, clamp, regularized_lower_gamma
+from predeploy.core.fluid_stats import any_true, clamp, expected_chunks, regularized_lower_gamma
 from predeploy.core.latency import ParamArrays, StepCoefficients
 from predeploy.core.lengths import run_mean_age_share, wave_peak_context
 from predeploy.core.occupancy import expected_whole_fits, normal_cdf
@@ -569,7 +570,7 @@ def steady_state(
         ride = np.where(separate, 0.0, t_dec)
         t_dec_graphed = np.where(separate, t_dec, t_dec_graphed)
     t_mean = share * t_mix + (1.0 - share) * t_dec
-    steps = np.maximum(np.ceil(prompt / budget - 1e-9), 1.0)
+    steps = expected_chunks(prompt, budget, inp.prompt_cv)
     per_token, step_extra = prefill_step_costs(
         chunk, budget, t_dec, t_mix, t_full, ride, t_dec_graphed
     )
@@ -878,8 +879,9 @@ def apart_chunk(
         share = weight * -np.expm1(-m) + (1.0 - weight) * np.minimum(m, 1.0)
         poisson = view.open_loop & ~np.asarray(inp.separate_prefill_batches, dtype=bool)
         per_step = np.where(poisson, m / share, per_step)
-    # A prompt past the budget takes ⌈I/budget⌉ steps, its tokens spread over them.
-    spans = np.maximum(np.ceil(prompt / budget - 1e-9), 1.0)
+    # A prompt past the budget takes ⌈I/budget⌉ steps (on average over the prompts' lengths),
+    # its tokens spread over them.
+    spans = expected_chunks(prompt, budget, inp.prompt_cv)
     return np.asarray(np.minimum(budget, prompt * per_step / spans), dtype=float)
 
 
@@ -1180,7 +1182,7 @@ class _SlotParts(NamedTuple):
 
     def slot_s(self, inp: FluidInputs, cycle: np.ndarray) -> np.ndarray:
         """The slot time at a decode cycle of ``cycle`` seconds."""
-        steps = np.maximum(np.ceil(self.prompt / self.budget - 1e-9), 1.0)
+        steps = expected_chunks(self.prompt, self.budget, inp.prompt_cv)
         return np.asarray(steps * self.own + decode_step_count(inp) * cycle, dtype=float)
 
     def cycle_s(self) -> np.ndarray:

@@ -197,16 +197,23 @@ def _residual_step_s(op: OperatingPoint, points: int) -> np.ndarray:
         return np.asarray(half, dtype=float)
     step, batch = st.decode_step_s, st.chain_batch_s
     batches = st.chain_start * st.chain_length
-    stepping = columns(step / np.maximum(step + batches * batch, 1e-12))
+    stepping = step / np.maximum(step + batches * batch, 1e-12)
     u = grid(RESIDUAL_STEP_DIMENSION, points)[None, :]
-    in_step = u < stepping
-    window = np.where(in_step, columns(step), columns(batch))
-    share = np.where(
-        in_step,
-        u / np.maximum(stepping, 1e-12),
-        (u - stepping) / np.maximum(1.0 - stepping, 1e-12),
+    # The rest's quantile at ``u`` (uniform over the step with chance ``stepping``, over a
+    # batch otherwise): a sample's rest rises with its level, so it changes with the load as
+    # smoothly as the shares do. Picked by ``u < stepping`` first, a sample at the top of
+    # the step fell to the start of a batch as the share passed it (Llama 3.1 8B FP8 on an
+    # A10, 128/128-token requests: TTFT p99 229 → 208 ms from 72.5 to 75 % of capacity).
+    short = columns(np.minimum(step, batch))
+    long = columns(np.maximum(step, batch))
+    p_short = columns(np.where(step <= batch, stepping, 1.0 - stepping))
+    density = p_short / np.maximum(short, 1e-12) + (1.0 - p_short) / np.maximum(long, 1e-12)
+    below = density * short  # the level at which the shorter window ends
+    rest = np.where(
+        u <= below,
+        u / np.maximum(density, 1e-12),
+        (u - p_short) * long / np.maximum(1.0 - p_short, 1e-12),
     )
-    rest = share * window
     others = columns(op.rate_rps * st.prefill_token_s * op.prompt) * rest
     return np.asarray(np.where(columns(chains), rest + others, half), dtype=float)
 

@@ -18,6 +18,7 @@ from predeploy.core.fluid_stats import (
     clamp,
     columns,
     drain_seen_share,
+    expected_chunks,
     first_match,
     latency_stats,
     lognormal_factor,
@@ -258,3 +259,27 @@ def test_regularized_lower_gamma_holds_far_beyond_its_series() -> None:
     assert regularized_lower_gamma(np.full(5, 0.5), x) == pytest.approx(erf, rel=1e-9)
     quarter = regularized_lower_gamma(np.full(5, 0.25), x)
     assert np.all(np.diff(quarter) > 0.0) and quarter[-1] == pytest.approx(1.0, abs=1e-8)
+
+
+@pytest.mark.parametrize("cv", [0.3, 0.5, 1.0, 2.0])
+def test_a_prompts_expected_chunks_are_the_sampled_ones(cv: float) -> None:
+    """E[⌈I/b⌉] of lognormal prompts of mean 4,000 against a seeded sample, through budgets
+    from a tenth of the prompt to twice it; fixed prompts take ⌈I/b⌉ steps."""
+    rng = np.random.default_rng(5)
+    sigma = np.sqrt(np.log1p(cv * cv))
+    prompts = 4000.0 * np.exp(sigma * rng.standard_normal(400_000) - sigma * sigma / 2)
+    budgets = np.array([400.0, 1000.0, 1999.0, 2001.0, 4000.0, 8192.0])
+    sampled = [np.ceil(prompts / b).mean() for b in budgets]
+    found = expected_chunks(np.full(6, 4000.0), budgets, cv)
+    assert found == pytest.approx(sampled, rel=0.01)
+    fixed = expected_chunks(np.full(6, 4000.0), budgets, 0.0)
+    assert np.array_equal(fixed, np.ceil(4000 / budgets))
+
+
+def test_a_varied_prompts_chunks_change_smoothly_with_the_budget() -> None:
+    """No step where the budget passes a multiple of the mean prompt (the ceiling of the mean
+    jumped from 2 to 3 between budgets of 2,001 and 1,999 tokens)."""
+    budgets = np.linspace(1500.0, 2500.0, 1001)
+    chunks = expected_chunks(np.full(budgets.size, 4000.0), budgets, 0.5)
+    assert np.all(np.diff(chunks) <= 0.0)
+    assert np.max(np.abs(np.diff(chunks))) < 0.005  # a whole step for the ceiling

@@ -193,9 +193,10 @@ def lognormal_limited_mean(
 
 
 #: Chunk counts ``k`` summed exactly by :func:`expected_chunks`; beyond them the count's
-#: tail is integrated as a continuous length (within 0.5 % of the exact sum from there on,
-#: for prompts of CV 0.3-2).
-EXACT_CHUNK_TERMS = 8
+#: tail is integrated as a continuous length: within 0.34 % of a million sampled prompts of
+#: CV 0.3-2 through budgets of a tenth to five times the mean prompt (0.31 % with 8 terms,
+#: 0.61 % with 3).
+EXACT_CHUNK_TERMS = 4
 
 
 def expected_chunks(
@@ -203,11 +204,12 @@ def expected_chunks(
 ) -> np.ndarray:
     """``E[⌈I/b⌉]``: the steps a lognormal prompt ``I`` (mean ``tokens``, CV ``cv``) takes
     through a token budget ``b``, ``Σ_{k≥0} P(I > k·b)`` — the first
-    :data:`EXACT_CHUNK_TERMS` terms exactly, the rest as ``E[(X − K + ½)⁺]`` of ``X = I/b``.
-    ``⌈I/b⌉`` of the mean (fixed lengths) jumps a whole step where the budget, shrinking as
-    the batch grows, passes a multiple of the mean prompt: 4,000 ± 2,000-token prompts
-    through a 2,000-token budget took 2 steps at 2,001 tokens and 3 at 1,999, and the open
-    loop's TPOT tail fell by a quarter between two loads 5 % apart."""
+    :data:`EXACT_CHUNK_TERMS` terms exactly, the rest as ``E[(X − K + ½)⁺]`` of ``X = I/b``
+    (``E[X]·Φ(d + σ) − c·Φ(d)``, ``d = (μ − ln c)/σ``). ``⌈I/b⌉`` of the mean (fixed
+    lengths) jumps a whole step where the budget, shrinking as the batch grows, passes a
+    multiple of the mean prompt: 4,000 ± 2,000-token prompts through a 2,000-token budget
+    took 2 steps at 2,001 tokens and 3 at 1,999, and the open loop's TPOT tail fell by a
+    quarter between two loads 5 % apart."""
     x = np.asarray(tokens, dtype=float) / np.maximum(budget, 1e-9)
     fixed = np.maximum(np.ceil(x - 1e-9), 1.0)
     sigma = np.sqrt(np.log1p(np.asarray(cv, dtype=float) ** 2))
@@ -215,11 +217,15 @@ def expected_chunks(
         return np.asarray(fixed, dtype=float)
     safe = np.maximum(sigma, 1e-9)
     mu = np.log(np.maximum(x, 1e-300)) - 0.5 * safe**2
-    ks = np.arange(1, EXACT_CHUNK_TERMS, dtype=float).reshape((-1,) + (1,) * np.ndim(x))
-    exact = 1.0 + normal_cdf((mu - np.log(ks)) / safe).sum(axis=0)
-    tail = x - lognormal_limited_mean(
-        np.full(np.shape(x), EXACT_CHUNK_TERMS - 0.5), x, np.broadcast_to(cv, np.shape(x))
-    )
+    cut = EXACT_CHUNK_TERMS - 0.5
+    # Every level in one call: the exact terms' k = 1 … K − 1, then the tail's cut twice.
+    logs = np.log(np.arange(1.0, EXACT_CHUNK_TERMS + 1.0)).reshape((-1,) + (1,) * np.ndim(mu))
+    logs[-1] = math.log(cut)
+    z = (mu - logs) / safe
+    z[-1] = z[-1] + safe
+    cdf = normal_cdf(np.concatenate([z, z[-1:] - safe]))
+    tail = x * cdf[-2] - cut * cdf[-1]
+    exact = 1.0 + cdf[: EXACT_CHUNK_TERMS - 1].sum(axis=0)
     return np.asarray(np.where(sigma > 0.0, exact + tail, fixed), dtype=float)
 
 

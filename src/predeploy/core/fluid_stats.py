@@ -211,22 +211,29 @@ def expected_chunks(
     took 2 steps at 2,001 tokens and 3 at 1,999, and the open loop's TPOT tail fell by a
     quarter between two loads 5 % apart."""
     x = np.asarray(tokens, dtype=float) / np.maximum(budget, 1e-9)
-    fixed = np.maximum(np.ceil(x - 1e-9), 1.0)
     sigma = np.sqrt(np.log1p(np.asarray(cv, dtype=float) ** 2))
-    if not any_true(sigma > 0.0):
-        return np.asarray(fixed, dtype=float)
+    varied = sigma > 0.0
+    if not any_true(varied):
+        return np.asarray(np.maximum(np.ceil(x - 1e-9), 1.0), dtype=float)
     safe = np.maximum(sigma, 1e-9)
     mu = np.log(np.maximum(x, 1e-300)) - 0.5 * safe**2
-    cut = EXACT_CHUNK_TERMS - 0.5
-    # Every level in one call: the exact terms' k = 1 … K − 1, then the tail's cut twice.
-    logs = np.log(np.arange(1.0, EXACT_CHUNK_TERMS + 1.0)).reshape((-1,) + (1,) * np.ndim(mu))
-    logs[-1] = math.log(cut)
-    z = (mu - logs) / safe
-    z[-1] = z[-1] + safe
-    cdf = normal_cdf(np.concatenate([z, z[-1:] - safe]))
-    tail = x * cdf[-2] - cut * cdf[-1]
-    exact = 1.0 + cdf[: EXACT_CHUNK_TERMS - 1].sum(axis=0)
-    return np.asarray(np.where(sigma > 0.0, exact + tail, fixed), dtype=float)
+    # Every level in one call: the exact terms' k = 1 … K − 1, then the tail's cut twice
+    # (``d + σ``, then ``d``).
+    z = (mu - _CHUNK_LOG_LEVELS.reshape((-1,) + (1,) * np.ndim(mu))) / safe
+    z[-2] += safe
+    cdf = normal_cdf(z)
+    found = 1.0 + cdf[:-2].sum(axis=0) + x * cdf[-2] - _CHUNK_TAIL_CUT * cdf[-1]
+    if bool(np.all(varied)):
+        return np.asarray(found, dtype=float)
+    return np.asarray(np.where(varied, found, np.maximum(np.ceil(x - 1e-9), 1.0)), dtype=float)
+
+
+_CHUNK_TAIL_CUT = EXACT_CHUNK_TERMS - 0.5
+#: ``ln k`` of the exact terms' levels and ``ln c`` of the tail's cut (twice), for
+#: :func:`expected_chunks`.
+_CHUNK_LOG_LEVELS = np.log(
+    np.array([*range(1, EXACT_CHUNK_TERMS), _CHUNK_TAIL_CUT, _CHUNK_TAIL_CUT], dtype=float)
+)
 
 
 def lognormal_residual_limited_mean(

@@ -530,7 +530,8 @@ def steady_state(
     # Multi-step scheduling admits the prompts of ``N`` steps together.
     chunk_async = np.minimum(budget, np.maximum(prompt, inp.scheduler_steps * mean_prefill))
     chunk_sync = np.minimum(budget, np.maximum(batch * prompt, prompt))
-    chunk_apart = apart_chunk(inp, mean_prefill, budget, view)
+    steps = expected_chunks(prompt, budget, inp.prompt_cv)
+    chunk_apart = apart_chunk(inp, mean_prefill, budget, view, steps)
     chunk = 1.0 / (sync / chunk_sync + (1.0 - sync) / chunk_apart)
     # Waiting prompts fill a separate batch's budget only as far as the running batch has
     # room: bound by its slots or its cache, it takes what its completions free (GPUStack-like
@@ -570,7 +571,6 @@ def steady_state(
         ride = np.where(separate, 0.0, t_dec)
         t_dec_graphed = np.where(separate, t_dec, t_dec_graphed)
     t_mean = share * t_mix + (1.0 - share) * t_dec
-    steps = expected_chunks(prompt, budget, inp.prompt_cv)
     per_token, step_extra = prefill_step_costs(
         chunk, budget, t_dec, t_mix, t_full, ride, t_dec_graphed
     )
@@ -853,7 +853,11 @@ def _at_least_one(arrivals: np.ndarray) -> np.ndarray:
 
 
 def apart_chunk(
-    inp: FluidInputs, mean_prefill: np.ndarray, budget: np.ndarray, view: RequestView
+    inp: FluidInputs,
+    mean_prefill: np.ndarray,
+    budget: np.ndarray,
+    view: RequestView,
+    spans: np.ndarray,
 ) -> np.ndarray:
     """Mean prompt tokens of a prefill-carrying step when prompts arrive apart, ``m = N·P̄/I``
     of them per step (per group of ``N`` under multi-step scheduling). An open loop's prompts
@@ -864,7 +868,8 @@ def apart_chunk(
     capacity, now +8 %). A fixed population's next prompts follow its own completions, nearly
     one a step (8 clients of 16-token answers: 0.42 of the simulated steps carry prefill at
     ``m`` = 0.44, Poisson would have 0.36): ``max(m, 1)``. At most the budget; a prompt past
-    it takes ``⌈I/budget⌉`` steps, its tokens spread over them (an 8,800-token prompt on an
+    it takes ``spans = E[⌈I/budget⌉]`` steps (:func:`~predeploy.core.fluid_stats.
+    expected_chunks`), its tokens spread over them (an 8,800-token prompt on an
     8,192-token budget: a budget-full step and its 608-token rest, 4,400 on average; priced
     as budget-full steps, the analytic TPOT p50 of such prompts was 5-11 % over the
     simulation's at 60-75 % of capacity, now within 3 %)."""
@@ -879,9 +884,7 @@ def apart_chunk(
         share = weight * -np.expm1(-m) + (1.0 - weight) * np.minimum(m, 1.0)
         poisson = view.open_loop & ~np.asarray(inp.separate_prefill_batches, dtype=bool)
         per_step = np.where(poisson, m / share, per_step)
-    # A prompt past the budget takes ⌈I/budget⌉ steps (on average over the prompts' lengths),
-    # its tokens spread over them.
-    spans = expected_chunks(prompt, budget, inp.prompt_cv)
+    # A prompt past the budget takes its ``spans`` steps, its tokens spread over them.
     return np.asarray(np.minimum(budget, prompt * per_step / spans), dtype=float)
 
 
@@ -1174,6 +1177,8 @@ class _SlotParts(NamedTuple):
 
     prompt: np.ndarray
     budget: np.ndarray
+    #: Steps a prompt takes through the budget (``fluid_stats.expected_chunks``).
+    steps: np.ndarray
     chunk: np.ndarray
     share: np.ndarray
     t_dec: np.ndarray
@@ -1182,8 +1187,7 @@ class _SlotParts(NamedTuple):
 
     def slot_s(self, inp: FluidInputs, cycle: np.ndarray) -> np.ndarray:
         """The slot time at a decode cycle of ``cycle`` seconds."""
-        steps = expected_chunks(self.prompt, self.budget, inp.prompt_cv)
-        return np.asarray(steps * self.own + decode_step_count(inp) * cycle, dtype=float)
+        return np.asarray(self.steps * self.own + decode_step_count(inp) * cycle, dtype=float)
 
     def cycle_s(self) -> np.ndarray:
         """The decode cycle with one prefill batch per decode step."""
@@ -1197,7 +1201,8 @@ def _slot_parts(inp: FluidInputs, batch: np.ndarray, view: RequestView) -> _Slot
     budget = prefill_budget(inp, batch, prompt)
     seen, others = _request_view(view, batch)
     mean_prefill = others * prompt / out
-    chunk = apart_chunk(inp, mean_prefill, budget, view)
+    steps = expected_chunks(prompt, budget, inp.prompt_cv)
+    chunk = apart_chunk(inp, mean_prefill, budget, view, steps)
     share = clamp(mean_prefill / chunk, 0.0, 1.0)
     kv = seen * decode_context(prompt, inp.batch_output)
     zero = np.zeros(batch.shape)
@@ -1209,7 +1214,7 @@ def _slot_parts(inp: FluidInputs, batch: np.ndarray, view: RequestView) -> _Slot
         (alone,) = _prefill_alone_s(inp, chunk)
         t_mix = np.where(separate, alone + t_dec, t_mix)
         own = np.where(separate, alone, own)
-    return _SlotParts(prompt, budget, chunk, share, t_dec, t_mix, own)
+    return _SlotParts(prompt, budget, steps, chunk, share, t_dec, t_mix, own)
 
 
 def _slot_time(inp: FluidInputs, batch: np.ndarray, view: RequestView) -> np.ndarray:

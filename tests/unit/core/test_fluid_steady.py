@@ -325,19 +325,21 @@ def test_prompts_that_arrive_apart_share_a_step_as_a_poisson_count() -> None:
     prompt = 512.0
     m = np.array([0.05, 0.5, 1.0, 3.0])
     budget = np.full_like(m, 1e9)
+    one = np.ones_like(m)  # every prompt in one step
     poisson = _inputs(TokenDistribution.fixed(256), LoadSpec(kind="poisson", rate_rps=10.0))
-    chunk = apart_chunk(poisson, m * prompt, budget, RequestView.of(poisson))
+    chunk = apart_chunk(poisson, m * prompt, budget, RequestView.of(poisson), one)
     np.testing.assert_allclose(chunk, prompt * m / (1.0 - np.exp(-m)), rtol=1e-12)
     share = m * prompt / chunk
     np.testing.assert_allclose(share, 1.0 - np.exp(-m), rtol=1e-12)
     closed = _inputs(TokenDistribution.fixed(256), LoadSpec(kind="concurrency", concurrency=8))
-    regular = apart_chunk(closed, m * prompt, budget, RequestView.of(closed))
+    regular = apart_chunk(closed, m * prompt, budget, RequestView.of(closed), one)
     np.testing.assert_allclose(regular, prompt * np.maximum(m, 1.0), rtol=1e-12)
-    capped = apart_chunk(poisson, m * prompt, np.full_like(m, 600.0), RequestView.of(poisson))
+    small = np.full_like(m, 600.0)
+    capped = apart_chunk(poisson, m * prompt, small, RequestView.of(poisson), one)
     assert np.all(capped <= 600.0)
     # Smoother arrivals (CV 0.5) clump less: the share blends towards min(m, 1) with CV².
     smooth = _inputs(TokenDistribution.fixed(256), LoadSpec(kind="gamma", rate_rps=10.0, cv=0.5))
-    share = m * prompt / apart_chunk(smooth, m * prompt, budget, RequestView.of(smooth))
+    share = m * prompt / apart_chunk(smooth, m * prompt, budget, RequestView.of(smooth), one)
     expected = 0.25 * (1.0 - np.exp(-m)) + 0.75 * np.minimum(m, 1.0)
     np.testing.assert_allclose(share, expected, rtol=1e-12)
 

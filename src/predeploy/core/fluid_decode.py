@@ -65,7 +65,7 @@ the admissions no longer clustered as they arrived), ``TPOT = t_dec + p·F·(t_p
 (:func:`_admitted_share_tpot`). Each busy-share sample is at most that at its level. The time
 share alone ran away to a budget-full step near capacity (Llama 3.1 8B INT4 on an A100 40GB,
 4,000 ± 2,000-token prompts, 500-token answers, gamma arrivals of CV 2 at 93-96 % of capacity:
-TPOT p99 216-219 ms, 168 ms saturated, 87-92 simulated; now 101), and fell as the load reached
+TPOT p99 216-219 ms, 168 ms saturated, 87-92 simulated; now 100), and fell as the load reached
 capacity.
 
 **First wave.** Requests that start together (burst, closed loop, max throughput) are prefilled

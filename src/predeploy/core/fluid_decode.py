@@ -1217,7 +1217,10 @@ def _open_loop_spread(
     """Open loops' step times at those quantiles (``t_dec`` and ``t_mix`` for other loads).
 
     **Decode step** at a quantile of the batch an open-loop request meets (module docstring):
-    ``t_dec`` at the median and below. **Prefill-carrying step** at a quantile of the prompts
+    ``t_dec`` at the median and below, and never past the step of the batch the slots and the
+    KV cache hold (Llama 3.1 70B on 2× GB200, chat lengths at capacity: the ITL median sat on a
+    decode step slower than the full batch's, 123 ms where that takes 97, and fell as the load
+    passed capacity). **Prefill-carrying step** at a quantile of the prompts
     it carries: a step carries one arriving prompt's chunk, lognormal like the prompts (most
     are shorter than the mean), at most the token budget; ``t_mix`` for fixed prompts. A
     closed loop's steps as far as its prompts arrive apart (``unit.apart``)."""
@@ -1233,8 +1236,14 @@ def _open_loop_spread(
     # after many arrive (the cluster process of the TPOT count), spread the batch met.
     clustering = np.maximum(inp.arrival_cv**2, 1.0) / (1.0 - _prefill_stall(op).ratio) ** 2
     z = normal_quantile(clamp(decode_level, 0.5, 0.999))
-    count = np.maximum(seen + z * np.sqrt(others * clustering), 1.0)
-    kv_spread = np.maximum(seen * context + z * np.sqrt(others * clustering * ctx_sq), context)
+    # No step runs more sequences than the engine's slots and KV cache hold, nor reads more
+    # than the cache keeps.
+    count = clamp(seen + z * np.sqrt(others * clustering), 1.0, np.maximum(op.max_batch, seen))
+    kv_spread = clamp(
+        seen * context + z * np.sqrt(others * clustering * ctx_sq),
+        context,
+        np.maximum(inp.kv_capacity_tokens, seen * context),
+    )
     level = clamp(mixed_level, PROMPT_LEVEL_MIN, PROMPT_LEVEL_MAX)
     size = prompt * lognormal_factor(level, inp.prompt_cv)
     chunk = clamp(unit.tokens * size / np.maximum(prompt, 1.0), 1.0, st.budget)

@@ -177,6 +177,7 @@ from predeploy.core.fluid_stats import (
     drain_seen_share,
     grid,
     grid_normal,
+    lognormal_at,
     lognormal_factor,
     lognormal_limited_mean,
     longest_residual_excess,
@@ -662,22 +663,12 @@ def _busy_share_tpot(
     (their token part) clustered by the arrivals' CV ``c``: log-normal of squared CV ``(c +
     c_s²)/(λ·T)``, ``T`` the life, ``n·t̄``. No sample exceeds the saturated server's at its
     level (:func:`_admitted_share_tpot`). ``z``: the samples' standard normal quantiles."""
-    st = op.steady
-    t_dec = st.decode_step_s[rows, None]
-    cycle = st.decode_cycle_s[rows, None]
-    share_steps = np.maximum(st.prefill_share[rows, None], 1e-9)
-    rho = clamp(1.0 - (1.0 - share_steps) * t_dec / cycle, 1e-6, MAX_BUSY_SHARE)
-    prefill_step = np.maximum((cycle - (1.0 - share_steps) * t_dec) / share_steps, t_dec)
-    token_part = clamp(
-        st.prefill_token_s[rows, None] * prompt_tokens(inp)[rows, None] / prefill_step, 0.0, 1.0
-    )
-    dispersion = np.maximum(inp.arrival_cv[rows, None], 1.0) + (
-        inp.prompt_cv[rows, None] * token_part
-    ) ** 2
-    arrivals = np.maximum(op.admitted_rps[rows, None] * gaps * cycle, 1e-9)
-    sigma2 = np.log1p(dispersion / arrivals)
-    share = np.minimum(rho * np.exp(np.sqrt(sigma2) * z - 0.5 * sigma2), MAX_BUSY_SHARE)
-    own = 1.0 / ((1.0 - share) / t_dec + share / prefill_step)
+    steps = _carrying_steps(inp, op.steady, rows)
+    rho = clamp(1.0 - (1.0 - steps.share) * steps.t_dec / steps.cycle, 1e-6, MAX_BUSY_SHARE)
+    clustering = np.maximum(inp.arrival_cv[rows, None], 1.0)
+    factor = steps.work_factor(inp, rows, clustering, op.admitted_rps[rows, None] * gaps, z)
+    share = np.minimum(rho * factor, MAX_BUSY_SHARE)
+    own = 1.0 / ((1.0 - share) / steps.t_dec + share / steps.prefill_s)
     return np.asarray(np.minimum(own, _admitted_share_tpot(inp, op, rows, gaps, z)), dtype=float)
 
 
@@ -692,19 +683,53 @@ def _admitted_share_tpot(
     next prompts in, so the share no longer runs away to ``t_p`` as the time share does.
     ``F``: log-normal of mean 1 and squared CV ``(1 + c_s²)/(μ·T)``, the life's ``μ·T``
     admissions (about one per slot) no longer clustered as they arrived."""
-    st = op.saturated
+    steps = _carrying_steps(inp, op.saturated, rows)
+    factor = steps.work_factor(inp, rows, 1.0, op.saturation_rps[rows, None] * gaps, z)
+    carrying = np.minimum(steps.share * factor, 1.0)
+    return np.asarray(steps.t_dec + carrying * (steps.prefill_s - steps.t_dec), dtype=float)
+
+
+class CarryingSteps(NamedTuple):
+    """A steady state's decode-only and prefill-carrying steps, for the rows of a TPOT
+    evaluation (columns of one value per scenario)."""
+
+    #: The decode-only step and the decode cycle (s).
+    t_dec: np.ndarray
+    cycle: np.ndarray
+    #: The share of decode steps that carry prefill, and their mean time ``t_p`` (s).
+    share: np.ndarray
+    prefill_s: np.ndarray
+    #: The share of ``t_p`` its prompt tokens take (their sizes' weight in the work's spread).
+    token_part: np.ndarray
+
+    def work_factor(
+        self,
+        inp: FluidInputs,
+        rows: np.ndarray,
+        clustering: np.ndarray | float,
+        rate_gaps: np.ndarray,
+        z: np.ndarray,
+    ) -> np.ndarray:
+        """How far the prefill work a life of ``gaps`` decode cycles meets strays from its
+        mean, at standard normal quantiles ``z``: log-normal of mean 1 and squared CV ``(c +
+        c_s²)/(λ·T)``, ``λ·T`` the prompts admitted (``rate_gaps`` = ``λ × gaps``, times the
+        cycle), clustered by ``clustering`` (``c``)."""
+        dispersion = clustering + (inp.prompt_cv[rows, None] * self.token_part) ** 2
+        prompts = np.maximum(rate_gaps * self.cycle, 1e-9)
+        return lognormal_at(z, np.sqrt(dispersion / prompts))
+
+
+def _carrying_steps(inp: FluidInputs, st: SteadyState, rows: np.ndarray) -> CarryingSteps:
+    """:class:`CarryingSteps` of steady state ``st`` for ``rows``: ``t_p`` from the decode
+    cycle, ``(cycle − (1 − p)·t_dec)/p``, never below a decode step."""
     t_dec = st.decode_step_s[rows, None]
     cycle = st.decode_cycle_s[rows, None]
-    share_steps = clamp(st.prefill_share[rows, None], 1e-9, 1.0)
-    prefill_step = np.maximum((cycle - (1.0 - share_steps) * t_dec) / share_steps, t_dec)
+    share = np.maximum(st.prefill_share[rows, None], 1e-9)
+    prefill_s = np.maximum((cycle - (1.0 - share) * t_dec) / share, t_dec)
     token_part = clamp(
-        st.prefill_token_s[rows, None] * prompt_tokens(inp)[rows, None] / prefill_step, 0.0, 1.0
+        st.prefill_token_s[rows, None] * prompt_tokens(inp)[rows, None] / prefill_s, 0.0, 1.0
     )
-    dispersion = 1.0 + (inp.prompt_cv[rows, None] * token_part) ** 2
-    admissions = np.maximum(op.saturation_rps[rows, None] * gaps * cycle, 1e-9)
-    sigma2 = np.log1p(dispersion / admissions)
-    carrying = np.minimum(share_steps * np.exp(np.sqrt(sigma2) * z - 0.5 * sigma2), 1.0)
-    return np.asarray(t_dec + carrying * (prefill_step - t_dec), dtype=float)
+    return CarryingSteps(t_dec, cycle, share, prefill_s, token_part)
 
 
 class BurstShape(NamedTuple):

@@ -197,6 +197,13 @@ def lognormal_limited_mean(
 #: CV 0.3-2 through budgets of a tenth to five times the mean prompt (0.31 % with 8 terms,
 #: 0.61 % with 3).
 EXACT_CHUNK_TERMS = 4
+#: Where the tail's integral starts, in budgets.
+_CHUNK_TAIL_CUT = EXACT_CHUNK_TERMS - 0.5
+#: ``ln k`` of the exact terms' levels and ``ln c`` of the tail's cut (twice), for
+#: :func:`expected_chunks`.
+_CHUNK_LOG_LEVELS = np.log(
+    np.array([*range(1, EXACT_CHUNK_TERMS), _CHUNK_TAIL_CUT, _CHUNK_TAIL_CUT], dtype=float)
+)
 
 
 def expected_chunks(
@@ -214,7 +221,7 @@ def expected_chunks(
     sigma = np.sqrt(np.log1p(np.asarray(cv, dtype=float) ** 2))
     varied = sigma > 0.0
     if not any_true(varied):
-        return np.asarray(np.maximum(np.ceil(x - 1e-9), 1.0), dtype=float)
+        return _whole_chunks(x)
     safe = np.maximum(sigma, 1e-9)
     mu = np.log(np.maximum(x, 1e-300)) - 0.5 * safe**2
     # Every level in one call: the exact terms' k = 1 … K − 1, then the tail's cut twice
@@ -225,15 +232,12 @@ def expected_chunks(
     found = 1.0 + cdf[:-2].sum(axis=0) + x * cdf[-2] - _CHUNK_TAIL_CUT * cdf[-1]
     if bool(np.all(varied)):
         return np.asarray(found, dtype=float)
-    return np.asarray(np.where(varied, found, np.maximum(np.ceil(x - 1e-9), 1.0)), dtype=float)
+    return np.asarray(np.where(varied, found, _whole_chunks(x)), dtype=float)
 
 
-_CHUNK_TAIL_CUT = EXACT_CHUNK_TERMS - 0.5
-#: ``ln k`` of the exact terms' levels and ``ln c`` of the tail's cut (twice), for
-#: :func:`expected_chunks`.
-_CHUNK_LOG_LEVELS = np.log(
-    np.array([*range(1, EXACT_CHUNK_TERMS), _CHUNK_TAIL_CUT, _CHUNK_TAIL_CUT], dtype=float)
-)
+def _whole_chunks(x: np.ndarray) -> np.ndarray:
+    """``⌈x⌉`` budgets a fixed prompt of ``x`` budgets takes, at least one."""
+    return np.asarray(np.maximum(np.ceil(x - 1e-9), 1.0), dtype=float)
 
 
 def lognormal_residual_limited_mean(

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
+
+import numpy as np
 
 from predeploy.core.efficiency import ParameterSet
 from predeploy.core.latency import RooflineStepCost
-from predeploy.core.perf import _efficiency, scheduler_config
+from predeploy.core.perf import _efficiency, predict, scheduler_config
 from predeploy.core.simulation_trace import SimulationTrace
 from predeploy.core.simulator import run_simulation
 from predeploy.core.types import (
@@ -15,6 +18,7 @@ from predeploy.core.types import (
     GpuSpec,
     LoadSpec,
     ModelArchitecture,
+    PerfPrediction,
     Precision,
     Provenance,
     ServingScenario,
@@ -297,3 +301,24 @@ def llama_8b_h100_case(
         },
         "expected": expected,
     }
+
+
+def at_capacity_shares(
+    scenario: ServingScenario, shares: Sequence[float], params: ParameterSet, cv: float = 1.0
+) -> list[ServingScenario]:
+    """``scenario`` under open-loop arrivals — Poisson, or gamma of CV ``cv`` — at ``shares``
+    of its analytic saturation rate."""
+    saturation = predict(scenario, params).saturation_rps
+    assert saturation is not None
+    kind = "poisson" if cv == 1.0 else "gamma"
+    loads = [LoadSpec(kind=kind, rate_rps=s * saturation, cv=cv) for s in shares]
+    return [scenario.model_copy(update={"load": load}) for load in loads]
+
+
+def assert_never_falls(
+    predictions: Sequence[PerfPrediction], metric: str, stats: Sequence[str]
+) -> None:
+    """``metric``'s ``stats`` never fall from one prediction to the next (float noise aside)."""
+    for stat in stats:
+        values = np.array([getattr(getattr(p.metrics, metric), stat) for p in predictions])
+        assert np.all(values[1:] >= values[:-1] * (1 - 1e-6)), (metric, stat, values)

@@ -6,7 +6,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tests.perf_fixtures import chat_burst, h100, llama_8b, simulated_run, slot_bound_burst
+from tests.perf_fixtures import (
+    assert_never_falls,
+    at_capacity_shares,
+    chat_burst,
+    h100,
+    llama_8b,
+    simulated_run,
+    slot_bound_burst,
+)
 
 from predeploy.core.efficiency import ParameterSet
 from predeploy.core.fluid_decode import (
@@ -40,7 +48,7 @@ from predeploy.core.types import (
 )
 from predeploy.core.workload import EfficiencyArrays, prepare, stack
 from predeploy.kb.seed_files import seed_catalog
-from predeploy.services.perf import load_parameters
+from predeploy.services.perf import load_parameters, scenario_from_request
 
 #: A fine, even grid of probability levels (mid-points of 20,000 strata).
 LEVELS = (np.arange(20_000) + 0.5) / 20_000
@@ -336,27 +344,16 @@ def test_a_slot_bound_vllm_bursts_refills_ride_on_the_window_steps() -> None:
 def _long_prompts(model: str, gpu: str, tp: int) -> ServingScenario:
     """4,000 ± 2,000-token prompts and 500-token answers, INT4 on vLLM's defaults: prompts
     two budgets long, a batch the KV cache bounds."""
-    catalog = seed_catalog()
-    card = catalog.model(model)
-    return ServingScenario(
-        model_id=card.id,
-        model=card.architecture,
-        gpu=catalog.gpu(gpu),
-        precision=Precision.INT4,
+    return scenario_from_request(
+        seed_catalog(),
+        model=model,
+        gpu=gpu,
         tp=tp,
-        prompt_tokens=TokenDistribution(kind="lognormal", mean=4000, stdev=2000),
-        output_tokens=TokenDistribution.fixed(500),
-        load=LoadSpec(kind="max_throughput"),
+        precision="int4",
+        input_tokens=4000,
+        input_stdev=2000,
+        output_tokens=500,
     )
-
-
-def _at_shares(scenario: ServingScenario, shares: list[float]) -> list[ServingScenario]:
-    """``scenario`` under gamma arrivals (CV 2) at ``shares`` of its saturation rate."""
-    params = load_parameters()
-    saturation = predict(scenario, params).saturation_rps
-    assert saturation is not None
-    loads = [LoadSpec(kind="gamma", rate_rps=s * saturation, cv=2.0) for s in shares]
-    return [scenario.model_copy(update={"load": load}) for load in loads]
 
 
 @pytest.mark.parametrize(
@@ -371,11 +368,10 @@ def test_an_open_loops_tpot_tail_never_falls_as_the_load_nears_capacity(
     219 ms at 96 % of capacity, 168 ms saturated; **Admission bound**); on the A10G the
     budget, shrinking as the batch grew, passed half the mean prompt and the steps a prompt
     takes jumped from 2 to 3 (p99 203 → 153 ms from 80 to 85 % of capacity)."""
+    params = load_parameters()
     shares = list(np.linspace(0.6, 1.05, 19))
-    preds = predict_many(_at_shares(_long_prompts(model, gpu, tp), shares), load_parameters())
-    for stat in ("p50", "p90", "p99"):
-        values = np.array([getattr(p.metrics.tpot_ms, stat) for p in preds])
-        assert np.all(values[1:] >= values[:-1] * (1 - 1e-6)), (stat, values)
+    scenarios = at_capacity_shares(_long_prompts(model, gpu, tp), shares, params, cv=2.0)
+    assert_never_falls(predict_many(scenarios, params), "tpot_ms", ("p50", "p90", "p99"))
 
 
 @pytest.mark.parametrize("share", [0.93, 0.99])
@@ -385,7 +381,7 @@ def test_an_open_loops_tpot_tail_near_capacity_is_the_simulated_one(share: float
     analytic ones 91 and 100 ms (before the admission bound 95-118 and 168-216 ms)."""
     params = load_parameters()
     base = _long_prompts("meta-llama/Llama-3.1-8B-Instruct", "A100-40GB", 1)
-    (scenario,) = _at_shares(base, [share])
+    (scenario,) = at_capacity_shares(base, [share], params, cv=2.0)
     analytic = predict(scenario, params).metrics.tpot_ms
     simulated = predict(scenario, params, mode="simulate", num_requests=3000).metrics.tpot_ms
     assert analytic.p90 == pytest.approx(simulated.p90, rel=0.2)
@@ -398,23 +394,17 @@ def test_no_decode_step_runs_more_sequences_than_the_engine_holds() -> None:
     lengths, at capacity the ITL median sat on a decode-only step slower than the full batch's
     (123 ms, where the full batch's step takes 97) and fell to 111 ms as the load passed
     capacity; now it rises through it."""
-    catalog, params = seed_catalog(), load_parameters()
-    card = catalog.model("meta-llama/Llama-3.1-70B-Instruct")
-    base = ServingScenario(
-        model_id=card.id,
-        model=card.architecture,
-        gpu=catalog.gpu("GB200"),
-        precision=Precision.BF16,
+    params = load_parameters()
+    base = scenario_from_request(
+        seed_catalog(),
+        model="meta-llama/Llama-3.1-70B-Instruct",
+        gpu="GB200",
         tp=2,
-        prompt_tokens=TokenDistribution(kind="lognormal", mean=1000, stdev=500),
-        output_tokens=TokenDistribution(kind="lognormal", mean=300, stdev=150),
-        load=LoadSpec(kind="max_throughput"),
+        precision="bf16",
+        input_tokens=1000,
+        input_stdev=500,
+        output_tokens=300,
+        output_stdev=150,
     )
-    saturation = predict(base, params).saturation_rps
-    assert saturation is not None
-    shares = np.linspace(0.9, 1.1, 9)
-    loads = [LoadSpec(kind="poisson", rate_rps=s * saturation) for s in shares]
-    preds = predict_many([base.model_copy(update={"load": load}) for load in loads], params)
-    for stat in ("p50", "p90", "p99"):
-        values = np.array([getattr(p.metrics.itl_ms, stat) for p in preds])
-        assert np.all(values[1:] >= values[:-1] * (1 - 1e-6)), (stat, values)
+    scenarios = at_capacity_shares(base, list(np.linspace(0.9, 1.1, 9)), params)
+    assert_never_falls(predict_many(scenarios, params), "itl_ms", ("p50", "p90", "p99"))

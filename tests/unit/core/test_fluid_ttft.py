@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tests.perf_fixtures import llama_8b_h100_lognormal, slot_bound_burst
+from tests.perf_fixtures import (
+    assert_never_falls,
+    at_capacity_shares,
+    llama_8b_h100_lognormal,
+    slot_bound_burst,
+)
 
 from predeploy.core.efficiency import ParameterSet
 from predeploy.core.fluid_load import OperatingPoint, operating_point, request_grid
@@ -35,17 +40,10 @@ from predeploy.core.fluid_ttft import (
     step_cycle_wait,
 )
 from predeploy.core.perf import predict, predict_many
-from predeploy.core.types import (
-    Engine,
-    EngineSettings,
-    LoadSpec,
-    Precision,
-    ServingScenario,
-    TokenDistribution,
-)
+from predeploy.core.types import Engine, EngineSettings, LoadSpec
 from predeploy.core.workload import EfficiencyArrays, prepare, stack
 from predeploy.kb.seed_files import seed_catalog
-from predeploy.services.perf import load_parameters
+from predeploy.services.perf import load_parameters, scenario_from_request
 
 PARAMS = ParameterSet()
 
@@ -455,22 +453,15 @@ def test_a_chained_sglang_open_loops_ttft_tail_rises_with_the_load() -> None:
     of the step fell to the start of a batch as the share passed it (Llama 3.1 8B FP8 on an
     A10, 128/128-token requests on SGLang: TTFT p99 229 → 208 ms from 72.5 to 75 % of
     capacity)."""
-    catalog, params = seed_catalog(), load_parameters()
-    card = catalog.model("meta-llama/Llama-3.1-8B-Instruct")
-    base = ServingScenario(
-        model_id=card.id,
-        model=card.architecture,
-        gpu=catalog.gpu("A10"),
-        precision=Precision.FP8,
-        engine=Engine.SGLANG,
-        prompt_tokens=TokenDistribution.fixed(128),
-        output_tokens=TokenDistribution.fixed(128),
-        load=LoadSpec(kind="max_throughput"),
+    params = load_parameters()
+    base = scenario_from_request(
+        seed_catalog(),
+        model="meta-llama/Llama-3.1-8B-Instruct",
+        gpu="A10",
+        precision="fp8",
+        engine="sglang",
+        input_tokens=128,
+        output_tokens=128,
     )
-    saturation = predict(base, params).saturation_rps
-    assert saturation is not None
-    loads = [LoadSpec(kind="poisson", rate_rps=s * saturation) for s in np.linspace(0.5, 0.9, 17)]
-    preds = predict_many([base.model_copy(update={"load": load}) for load in loads], params)
-    for stat in ("mean", "p50", "p90", "p99"):
-        values = np.array([getattr(p.metrics.ttft_ms, stat) for p in preds])
-        assert np.all(values[1:] >= values[:-1] * (1 - 1e-6)), (stat, values)
+    scenarios = at_capacity_shares(base, list(np.linspace(0.5, 0.9, 17)), params)
+    assert_never_falls(predict_many(scenarios, params), "ttft_ms", ("mean", "p50", "p90", "p99"))
